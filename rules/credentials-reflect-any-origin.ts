@@ -1,0 +1,45 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+
+export default defineRule({
+  meta: {
+    id: 'credentials-reflect-any-origin',
+    severity: 'error',
+    category: 'security',
+    description: 'Any origin is reflected in Allow-Origin while credentials are allowed: any website can read users’ authenticated data.',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes:
+        'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, Kong).',
+      why: "With a reflected origin and credentials, any page a logged-in user visits can call your API with the user's cookies and read the answer: account data, CSRF tokens, API keys. It is the CORS misconfiguration behind most CORS bug-bounty reports.",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    add_header Access-Control-Allow-Origin $http_origin always;\n    add_header Access-Control-Allow-Credentials true always;\n    add_header Vary Origin always;\n    proxy_pass http://app;\n}\n",
+          good: "map $http_origin $cors_origin {\n    default \"\";\n    \"https://app.example.com\" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        add_header Access-Control-Allow-Credentials true always;\n        add_header Vary Origin always;\n        proxy_pass http://app;\n    }\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: true, credentials: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n",
+        },
+      ],
+      limitations: 'Callbacks that decide in code are only judged when their body is fully understood (for example one that always allows). Values from environment variables are never judged.',
+      references: ['https://portswigger.net/web-security/cors', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS#requests_with_credentials'],
+    },
+  },
+  check(policy, context) {
+    for (const { request, response } of probe(policy, PROBE_ORIGIN)) {
+      if (!request.credentials) continue;
+      if (headerValue(response, 'Access-Control-Allow-Origin') !== PROBE_ORIGIN || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
+      context.report({
+        loc: culprit.loc ?? policy.source.loc,
+        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}`,
+      });
+    }
+  },
+});

@@ -1,0 +1,42 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+
+export default defineRule({
+  meta: {
+    id: 'credentials-wildcard-origin',
+    severity: 'error',
+    category: 'broken',
+    description: 'A literal `*` Allow-Origin is sent together with `Access-Control-Allow-Credentials: true`; every credentialed request fails.',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes: 'Flags a layer that answers with `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Credentials: true` on the same response.',
+      why: "The Fetch standard never accepts `*` for a request whose credentials mode is `include`: the browser blocks it with \"The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'\". The configuration looks permissive but every cookie- or auth-bearing request fails. Most implementations (nginx, Express `cors`, Fastify, Hono, Traefik) send the literal `*`; the ones that silently reflect the origin instead are caught by `credentials-reflect-any-origin`.",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    add_header Access-Control-Allow-Origin * always;\n    add_header Access-Control-Allow-Credentials true always;\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Credentials true always;\n    add_header Vary Origin always;\n    proxy_pass http://app;\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: '*', credentials: true }));\n",
+          good: "import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-credentials', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSNotSupportingCredentials'],
+    },
+  },
+  check(policy, context) {
+    for (const { response } of probe(policy, PROBE_ORIGIN)) {
+      if (headerValue(response, 'Access-Control-Allow-Origin') !== '*' || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      const loc = culprit.loc ?? policy.source.loc;
+      context.report({
+        loc,
+        message: "Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true; browsers reject every credentialed request with this combination",
+      });
+    }
+  },
+});

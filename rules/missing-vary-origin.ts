@@ -1,0 +1,59 @@
+import { defineRule } from '../src/engine/rule.js';
+import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+/** Allowlists written as patterns usually admit one of these; an allowlist that matches none still gets checked through its exact entries and the probes. */
+const DEV_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:8080', 'https://localhost'];
+
+export default defineRule({
+  meta: {
+    id: 'missing-vary-origin',
+    severity: 'warning',
+    category: 'broken',
+    description: 'Allow-Origin depends on the request Origin but `Vary: Origin` is not sent: shared caches serve one origin’s grant to another.',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes:
+        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono) never trigger it.",
+      why: "A CDN or browser cache that stores the response for `https://a.example.com` will hand it — Allow-Origin and all — to `https://b.example.com`, whose request then fails; or it hands an allowed origin's grant to a page that should not have it. The Fetch standard says to send `Vary: Origin` whenever Allow-Origin is anything but `*` or one fixed origin.",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "map $http_origin $cors_origin {\n    default \"\";\n    \"https://a.example.com\" $http_origin;\n    \"https://b.example.com\" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        proxy_pass http://app;\n    }\n}\n",
+          good: "map $http_origin $cors_origin {\n    default \"\";\n    \"https://a.example.com\" $http_origin;\n    \"https://b.example.com\" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        add_header Vary Origin always;\n        proxy_pass http://app;\n    }\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const allowed = ['https://a.example.com', 'https://b.example.com'];\nfunction corsHeaders(req, res, next) {\n  if (allowed.includes(req.headers.origin)) {\n    res.setHeader('Access-Control-Allow-Origin', req.headers.origin);\n  }\n  next();\n}\nmodule.exports = corsHeaders;\n",
+          good: "const allowed = ['https://a.example.com', 'https://b.example.com'];\nfunction corsHeaders(req, res, next) {\n  res.setHeader('Vary', 'Origin');\n  if (allowed.includes(req.headers.origin)) {\n    res.setHeader('Access-Control-Allow-Origin', req.headers.origin);\n  }\n  next();\n}\nmodule.exports = corsHeaders;\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches'],
+    },
+  },
+  check(policy, context) {
+    const origins = [...new Set([...exactOrigins(policy).map((matcher) => matcher.value), ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
+    const reported = new Set<string>();
+    for (const method of ['GET', 'POST']) {
+      const answers = origins.map((origin) => ({ origin, response: respond(policy, { origin, method }) }));
+      if (answers.some(({ response }) => response.uncertain)) continue;
+      const values = new Set(answers.map(({ response }) => headerValue(response, 'Access-Control-Allow-Origin') ?? ''));
+      if (values.size < 2) continue;
+      for (const { origin, response } of answers) {
+        if (headerValue(response, 'Access-Control-Allow-Origin') !== origin) continue;
+        const vary = headerValue(response, 'Vary') ?? '';
+        if (/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) continue;
+        const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+        const key = culprit.loc ? `${culprit.loc.line}:${culprit.loc.column}` : 'policy';
+        if (reported.has(key)) continue;
+        reported.add(key);
+        context.report({
+          loc: culprit.loc ?? policy.source.loc,
+          message: "Access-Control-Allow-Origin depends on the request's Origin but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another",
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,49 @@
+import { defineRule } from '../src/engine/rule.js';
+import { analyzeOrigin, malformedScheme, PROBLEM_TEXT, type SerializationProblem } from '../src/model/origin.js';
+import { exactOrigins } from '../src/model/queries.js';
+
+/** `*` inside an exact entry is `origin-wildcard-literal`'s finding; a broken scheme is `origin-typo`'s. */
+const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
+
+export default defineRule({
+  meta: {
+    id: 'origin-not-serialized',
+    severity: 'error',
+    category: 'broken',
+    description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace.",
+    formats: ['nginx', 'js', 'ts'],
+    fixable: true,
+    docs: {
+      whatItDoes:
+        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys).",
+      why: "Browsers compare Allow-Origin with their serialized origin byte for byte, and most implementations compare allowlist entries the same way. `https://app.example.com/` never equals `https://app.example.com`, so the origin the author meant to allow is refused and the page gets \"has a value '…' that is not equal to the supplied origin\".",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com/ always;\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com/', 'https://Admin.example.com:443'] }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://admin.example.com'] }));\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#serializing-a-request-origin', 'https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin'],
+    },
+  },
+  check(policy, context) {
+    const caseInsensitive = policy.profile.exactComparison === 'case-insensitive';
+    for (const matcher of exactOrigins(policy)) {
+      const { serialized, problems } = analyzeOrigin(matcher.value);
+      const relevant = problems.filter((problem) => !NOT_HERE.has(problem) && !(problem === 'uppercase' && (caseInsensitive || matcher.caseInsensitive)));
+      if (relevant.length === 0) continue;
+      if (malformedScheme(matcher.value)) continue;
+      const what = relevant.map((problem) => PROBLEM_TEXT[problem]).join(' and ');
+      const target = serialized && serialized !== matcher.value ? `; browsers send '${serialized}'` : '';
+      context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}` });
+    }
+  },
+});

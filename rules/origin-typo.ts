@@ -1,0 +1,94 @@
+import { defineRule } from '../src/engine/rule.js';
+import { malformedScheme, originHost } from '../src/model/origin.js';
+import { exactOrigins } from '../src/model/queries.js';
+
+/** Adjacent transposition, or one inserted/deleted letter, in a label of five or more characters. */
+function isNearMiss(a: string, b: string): boolean {
+  if (a === b) return false;
+  if (a.length === b.length) {
+    const diffs: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diffs.push(i);
+    return a.length >= 4 && diffs.length === 2 && diffs[1] === diffs[0] + 1 && a[diffs[0]] === b[diffs[1]] && a[diffs[1]] === b[diffs[0]];
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  if (long.length - short.length !== 1 || short.length < 5) return false;
+  for (let i = 0; i < long.length; i++) if (long.slice(0, i) + long.slice(i + 1) === short) return true;
+  return false;
+}
+
+/** The last two labels: `admin.exmaple.com` → `exmaple.com`. (A public-suffix list would do better for `co.uk`; a miss there only means no finding.) */
+function registrableDomain(host: string): string {
+  return host.split('.').slice(-2).join('.');
+}
+
+/** Registrable domains one typo apart with the same top-level label (`exmaple.com` / `example.com`). Subdomain differences are normal. */
+function nearDuplicateDomain(domain: string, other: string): boolean {
+  const [label, tld] = domain.split('.');
+  const [otherLabel, otherTld] = other.split('.');
+  if (tld === undefined || tld !== otherTld) return false;
+  return isNearMiss(label, otherLabel);
+}
+
+export default defineRule({
+  meta: {
+    id: 'origin-typo',
+    severity: 'warning',
+    category: 'broken',
+    description: 'A malformed scheme (`htps://`, `https:/`), a host one typo away from another known host, or a duplicate entry.',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes:
+        "Looks at each literal origin for a scheme that was meant to be `http(s)://` but is not (`htps://`, `https:/`, `http//`), for a host whose main label is one transposed, missing or doubled letter away from another host the repository knows (`exmaple.com` next to `example.com`), and for entries listed twice.",
+      why: 'A typo in an allowlist fails closed and silently: the origin is simply never matched, and the symptom is a CORS error in one environment that nobody can reproduce locally.',
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://example.com', 'https://admin.exmaple.com', 'htps://shop.example.com'] }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://example.com', 'https://admin.example.com', 'https://shop.example.com'] }));\n",
+        },
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    add_header Access-Control-Allow-Origin https:/app.example.com always;\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
+        },
+      ],
+      limitations: 'Hosts that differ in a subdomain label (`api1` / `api2`, `app` / `apps`) are normal and never reported; a substituted letter is not reported either, since real domains often differ by one letter.',
+      references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Origin'],
+    },
+  },
+  check(policy, context) {
+    const entries = exactOrigins(policy);
+    const seen = new Map<string, (typeof entries)[number]>();
+    const knownDomains = new Map<string, number>();
+    const count = (host: string | undefined) => host && knownDomains.set(registrableDomain(host), (knownDomains.get(registrableDomain(host)) ?? 0) + 1);
+    for (const written of context.project.writtenOrigins) count(originHost(written.value));
+    for (const host of context.project.servedHosts.keys()) count(host);
+    for (const [index, matcher] of entries.entries()) {
+      const broken = malformedScheme(matcher.value);
+      if (broken) {
+        context.report({ loc: matcher.loc, message: `origin '${matcher.value}' has a malformed scheme '${broken}'; it was probably meant to start with 'https://' or 'http://'` });
+        continue;
+      }
+      const first = seen.get(matcher.value);
+      if (first) {
+        context.report({ loc: matcher.loc, message: `origin '${matcher.value}' is listed twice (first at line ${first.loc.line})` });
+        continue;
+      }
+      seen.set(matcher.value, matcher);
+      const host = originHost(matcher.value);
+      if (!host) continue;
+      const domain = registrableDomain(host);
+      for (const [other, otherCount] of knownDomains) {
+        if (!nearDuplicateDomain(domain, other)) continue;
+        const mine = knownDomains.get(domain) ?? 0;
+        const otherIndex = entries.findIndex((entry) => registrableDomain(originHost(entry.value) ?? '') === other);
+        const otherComesFirst = otherIndex === -1 || otherIndex < index;
+        if (mine > otherCount || (mine === otherCount && !otherComesFirst)) continue;
+        context.report({ loc: matcher.loc, message: `'${domain}' in origin '${matcher.value}' looks like a typo of '${other}'` });
+        break;
+      }
+    }
+  },
+});

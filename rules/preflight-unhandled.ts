@@ -1,0 +1,71 @@
+import { defineRule } from '../src/engine/rule.js';
+import { browserVerdict } from '../src/model/browser.js';
+import { exactOrigins, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+import type { CorsPolicy } from '../src/model/types.js';
+
+const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST']);
+const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language', 'content-type']);
+/** Headers a page cannot set, so they never cause a preflight (Fetch "forbidden request-header"). */
+const FORBIDDEN_HEADERS = new Set(['origin', 'host', 'cookie', 'referer', 'connection', 'content-length', 'user-agent', 'keep-alive', 'dnt', 'te', 'via', 'upgrade']);
+
+/** The preflight the author evidently expects: a method or header that needs one, taken from the policy itself. */
+function expectedPreflight(policy: CorsPolicy): { method: string; headers: string[] } | undefined {
+  const methods = policy.allowMethods.kind === 'list' ? policy.allowMethods.items.map((m) => m.toUpperCase()) : [];
+  const routeMethods = policy.scope.methods ?? [];
+  const method = [...routeMethods, ...methods].find((m) => !SIMPLE_METHODS.has(m) && m !== 'OPTIONS');
+  const headers = policy.allowHeaders.kind === 'list' ? policy.allowHeaders.items.filter((h) => !SAFELISTED_HEADERS.has(h.toLowerCase()) && !FORBIDDEN_HEADERS.has(h.toLowerCase()) && h !== '*').slice(0, 1) : [];
+  if (!method && headers.length === 0) return undefined;
+  return { method: method ?? routeMethods.find((m) => m !== 'OPTIONS') ?? 'GET', headers };
+}
+
+export default defineRule({
+  meta: {
+    id: 'preflight-unhandled',
+    severity: 'error',
+    category: 'broken',
+    description: 'CORS headers are sent on normal responses, but an OPTIONS preflight is not answered with a 2xx and CORS headers here, nor passed to a layer that does.',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes:
+        'For a policy that allows a method or header needing a preflight (Allow-Methods with PUT/PATCH/DELETE, Allow-Headers with a non-safelisted header, or a route-level CORS middleware on such a method), it asks the model what the preflight `OPTIONS` gets. It reports when the layer never intercepts OPTIONS and the request falls through to something that answers without CORS headers or with a non-2xx status (nginx static files answer 405; an Express route-level `cors()` never runs for OPTIONS). OPTIONS that reaches a proxied application is not judged: the application may answer it.',
+      why: 'The browser sends the preflight first and only sends the real request if the preflight passes, so the headers on normal responses never matter: the request fails with "Response to preflight request doesn\'t pass access control check".',
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'files.conf',
+          bad: "location /files/ {\n    root /srv;\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Methods 'GET, PUT' always;\n}\n",
+          good: "location /files/ {\n    root /srv;\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://app.example.com always;\n        add_header Access-Control-Allow-Methods 'GET, PUT' always;\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Methods 'GET, PUT' always;\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.delete('/items/:id', cors({ origin: 'https://app.example.com' }), (req, res) => res.sendStatus(204));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\nconst corsOptions = { origin: 'https://app.example.com' };\napp.options('/items/:id', cors(corsOptions));\napp.delete('/items/:id', cors(corsOptions), (req, res) => res.sendStatus(204));\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#cors-preflight-fetch', 'https://github.com/expressjs/cors#enabling-cors-pre-flight'],
+    },
+  },
+  check(policy, context) {
+    const expected = expectedPreflight(policy);
+    if (!expected) return;
+    const candidates = [...exactOrigins(policy).map((matcher) => matcher.value), PROBE_ORIGIN];
+    for (const origin of candidates) {
+      const actual = respond(policy, { origin, method: expected.method });
+      const allowOrigin = headerValue(actual, 'Access-Control-Allow-Origin');
+      if (actual.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
+      const request = { origin, method: expected.method, headers: expected.headers, preflight: true };
+      const response = respond(policy, request);
+      if (response.uncertain || response.shortCircuit) return;
+      const verdict = browserVerdict(request, response);
+      if (verdict.allowed) return;
+      const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
+      context.report({
+        loc: policy.source.loc,
+        message: `the OPTIONS preflight for ${expected.method}${expected.headers.length ? ` with ${expected.headers.join(', ')}` : ''} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
+      });
+      return;
+    }
+  },
+});

@@ -1,0 +1,47 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+
+export default defineRule({
+  meta: {
+    id: 'reflect-any-origin',
+    severity: 'warning',
+    category: 'security',
+    description: 'Any origin is reflected in Allow-Origin (without credentials).',
+    formats: ['nginx', 'js', 'ts'],
+    docs: {
+      whatItDoes:
+        'Flags a layer that echoes any request `Origin` back in `Access-Control-Allow-Origin` without credentials. (With credentials the finding is `credentials-reflect-any-origin`.)',
+      why: 'Reflecting every origin is `*` in disguise, but it also defeats caches that key on `*`, hides the intent from reviewers, and turns into a credentialed hole the day someone adds `Allow-Credentials`. If the data is public, send `*`; if it is not, keep an allowlist.',
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'public.conf',
+          bad: "location /public/ {\n    add_header Access-Control-Allow-Origin $http_origin always;\n    add_header Vary Origin always;\n}\n",
+          good: "location /public/ {\n    add_header Access-Control-Allow-Origin * always;\n}\n",
+        },
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://app.example.com' }));\n",
+        },
+      ],
+      references: ['https://portswigger.net/web-security/cors'],
+    },
+  },
+  check(policy, context) {
+    const results = probe(policy, PROBE_ORIGIN);
+    const credentialedGrant = results.some(
+      ({ request, response }) => request.credentials && headerValue(response, 'Access-Control-Allow-Origin') === PROBE_ORIGIN && headerValue(response, 'Access-Control-Allow-Credentials') === 'true',
+    );
+    if (credentialedGrant) return;
+    for (const { request, response } of results) {
+      if (request.credentials || headerValue(response, 'Access-Control-Allow-Origin') !== PROBE_ORIGIN) continue;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      context.report({
+        loc: culprit.loc ?? policy.source.loc,
+        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted); send '*' for public data or check the origin against an allowlist`,
+      });
+    }
+  },
+});

@@ -1,0 +1,203 @@
+import { rules } from '../../rules/index.js';
+import { extractJsPolicies } from '../extract/js/extract.js';
+import { extractNginxPolicies } from '../extract/nginx/extract.js';
+import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
+import { analyzeOrigin, originHost } from '../model/origin.js';
+import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
+import { emptyConfig, type Config } from './config.js';
+import { detectFormat, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
+import type { ProjectFacts, Rule } from './rule.js';
+import { applySuppressions } from './suppressions.js';
+
+export interface LintOptions {
+  config?: Config;
+  /** Lets the nginx extractor read an included file that is not among `files` (the core itself does no I/O). */
+  host?: NginxWorkspaceHost;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface LintResult {
+  diagnostics: Diagnostic[];
+  policies: CorsPolicy[];
+  /** Files not analysed, with why (shown with --debug). */
+  skipped: SkippedFile[];
+}
+
+/** Larger JS/TS files are bundles or generated code in practice; nginx files are read at any size (the tokenizer is linear). */
+const MAX_JS_BYTES = 2 * 1024 * 1024;
+
+export const ruleIds = new Set(rules.map((rule) => rule.meta.id));
+
+export function lint(files: SourceFile[], options: LintOptions = {}): LintResult {
+  const config = options.config ?? emptyConfig;
+  const diagnostics: Diagnostic[] = [];
+  const skipped: SkippedFile[] = [];
+  const policies: CorsPolicy[] = [];
+  const texts = new Map<string, string>();
+  const nginxFiles = new Map<string, string>();
+  const candidates: Array<{ file: SourceFile; format: Format }> = [];
+
+  for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
+    texts.set(file.path, file.text);
+    const kind = detectFormat(file.path);
+    if ('skip' in kind) {
+      skipped.push({ path: file.path, reason: kind.skip });
+      continue;
+    }
+    if (looksBinary(file.text)) {
+      if (kind.format === 'nginx') diagnostics.push(fileLevel('parse-error', file.path, 'binary content in an nginx config file; not analysed'));
+      else skipped.push({ path: file.path, reason: 'binary content' });
+      continue;
+    }
+    if (kind.format === 'nginx') nginxFiles.set(file.path, file.text);
+    if (!mayContainPolicy(kind.format, file.text)) {
+      skipped.push({ path: file.path, reason: 'no CORS token' });
+      continue;
+    }
+    if (kind.format !== 'nginx' && (file.text.length > MAX_JS_BYTES || looksGenerated(kind.format, file.text))) {
+      skipped.push({ path: file.path, reason: file.text.length > MAX_JS_BYTES ? `larger than ${MAX_JS_BYTES / 1024 / 1024} MB (generated code?)` : 'minified or bundled code' });
+      continue;
+    }
+    candidates.push({ file, format: kind.format });
+  }
+
+  const nginxCandidates = candidates.filter((c) => c.format === 'nginx').map((c) => c.file.path);
+  if (nginxCandidates.length > 0) {
+    const workspace = new NginxWorkspace(nginxFiles, options.host);
+    const included = workspace.includedFiles(nginxCandidates);
+    for (const path of nginxCandidates) {
+      if (!included.has(path)) policies.push(...extractNginxPolicies(path, workspace));
+    }
+    for (const path of [...new Set([...nginxCandidates, ...included])].sort(compareStrings)) {
+      for (const error of workspace.parse(path)?.errors ?? []) diagnostics.push(at('parse-error', error.loc, error.message));
+    }
+  }
+  for (const { file, format } of candidates) {
+    if (format !== 'js' && format !== 'ts') continue;
+    const result = extractJsPolicies(file);
+    policies.push(...result.policies);
+    for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
+  }
+
+  const project = projectFacts(policies, nginxFiles, config);
+  for (const rule of rules) {
+    const level = config.rules[rule.meta.id] ?? rule.meta.severity;
+    if (level === 'off' || !rule.check) continue;
+    for (const policy of policies) runRule(rule, policy, project, texts, diagnostics);
+  }
+
+  const levelled = diagnostics.flatMap((diagnostic) => {
+    const level = config.rules[diagnostic.ruleId];
+    if (level === 'off') return [];
+    return [level ? { ...diagnostic, severity: level } : diagnostic];
+  });
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const diagnostic of levelled) byFile.set(diagnostic.file, [...(byFile.get(diagnostic.file) ?? []), diagnostic]);
+  const final: Diagnostic[] = [];
+  for (const [file, list] of byFile) {
+    const text = texts.get(file);
+    final.push(...(text === undefined ? list : applySuppressions(list, text, ruleIds, file)));
+  }
+  // Files with suppressions but no findings can still hold unused suppressions.
+  for (const { file } of candidates) {
+    if (!byFile.has(file.path) && file.text.includes('cors-lint-disable')) final.push(...applySuppressions([], file.text, ruleIds, file.path));
+  }
+  const unusedLevel = config.rules['unused-suppression'];
+  return {
+    diagnostics: sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))),
+    policies,
+    skipped,
+  };
+}
+
+function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, texts: Map<string, string>, out: Diagnostic[]): void {
+  try {
+    rule.check!(policy, {
+      project,
+      report({ message, loc }) {
+        assertInsideFile(loc, texts.get(loc.file), rule.meta.id);
+        out.push(at(rule.meta.id, loc, message, rule.meta.severity));
+      },
+    });
+  } catch (error) {
+    out.push(at('internal-error', policy.source.loc, `rule ${rule.meta.id} failed on this policy: ${(error as Error).message}`));
+  }
+}
+
+/** A report outside its file is a bug in a rule or extractor: fail loudly, naming the rule. */
+function assertInsideFile(loc: Loc, text: string | undefined, ruleId: string): void {
+  if (text === undefined) return;
+  const lines = text.split('\n');
+  const fits = (line: number, column: number) => line >= 1 && line <= lines.length && column >= 1 && column <= lines[line - 1].length + 1;
+  const ordered = loc.endLine > loc.line || (loc.endLine === loc.line && loc.endColumn >= loc.column);
+  if (!fits(loc.line, loc.column) || !fits(loc.endLine, loc.endColumn) || !ordered) {
+    throw new Error(`${ruleId} reported a span outside ${loc.file} (${loc.line}:${loc.column}-${loc.endLine}:${loc.endColumn})`);
+  }
+}
+
+function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config): ProjectFacts {
+  const servedHosts: ProjectFacts['servedHosts'] = new Map();
+  const writtenOrigins: ProjectFacts['writtenOrigins'] = [];
+  for (const origin of config.knownOrigins) {
+    const host = originHost(origin);
+    if (host) servedHosts.set(host, { how: 'listed in knownOrigins' });
+  }
+  for (const [path, text] of nginxFiles) {
+    const pattern = /^\s*server_name\s+([^;{}]+);/gm;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      const before = text.slice(0, match.index);
+      const line = before.split('\n').length;
+      const lineText = text.split('\n', line)[line - 1] ?? '';
+      for (const name of match[1].split(/\s+/)) {
+        const host = name.replace(/^["']|["']$/g, '').toLowerCase();
+        if (!host || host === '_' || host.includes('*') || host.startsWith('~') || host.includes('$') || servedHosts.has(host)) continue;
+        const column = lineText.indexOf(name) + 1;
+        servedHosts.set(host, { how: 'nginx server_name', loc: { file: path, line, column, endLine: line, endColumn: column + name.length } });
+      }
+    }
+  }
+  for (const policy of policies) {
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'exact') continue;
+      writtenOrigins.push({ value: matcher.value, loc: matcher.loc });
+      const { serialized, problems } = analyzeOrigin(matcher.value);
+      const host = serialized && problems.length === 0 ? originHost(serialized) : undefined;
+      if (host && !servedHosts.has(host)) servedHosts.set(host, { how: 'allowed by another policy', loc: matcher.loc });
+    }
+  }
+  return { servedHosts, writtenOrigins };
+}
+
+function at(ruleId: string, loc: Loc, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
+  return { ruleId, severity, message, file: loc.file, line: loc.line, column: loc.column, endLine: loc.endLine, endColumn: loc.endColumn };
+}
+
+function fileLevel(ruleId: string, file: string, message: string): Diagnostic {
+  return { ruleId, severity: 'error', message, file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted by file, line, column, rule id, message; exact duplicates (one directive seen through several locations) dropped. */
+export function sortAndDedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const sorted = [...diagnostics].sort(
+    (a, b) =>
+      compareStrings(a.file, b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      compareStrings(a.ruleId, b.ruleId) ||
+      a.endLine - b.endLine ||
+      a.endColumn - b.endColumn ||
+      compareStrings(a.message, b.message),
+  );
+  return sorted.filter((d, i) => {
+    const previous = sorted[i - 1];
+    return !previous || JSON.stringify(previous) !== JSON.stringify(d);
+  });
+}

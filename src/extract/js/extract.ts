@@ -1,0 +1,259 @@
+import { createRequire } from 'node:module';
+import type { CallExpression, File, Node } from '@babel/types';
+import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import { findHandSetHeaderPolicies } from './hand-set.js';
+import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
+import { locOf, type Bindings } from './values.js';
+
+type BabelParser = typeof import('@babel/parser');
+let babel: BabelParser | undefined;
+
+/** Loaded on first use, so a run over nginx files alone never loads the JS parser. */
+function parser(): BabelParser {
+  babel ??= createRequire(import.meta.url)('@babel/parser') as BabelParser;
+  return babel;
+}
+
+export interface JsExtraction {
+  policies: CorsPolicy[];
+  errors: Array<{ message: string; loc: Loc }>;
+}
+
+/** Modules whose default (or named `cors`) export builds a CORS middleware, and how it behaves. */
+const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; named?: string }> = {
+  cors: { framework: 'express-cors' },
+  '@koa/cors': { framework: 'koa-cors' },
+  'koa2-cors': { framework: 'koa-cors' },
+  'hono/cors': { framework: 'hono-cors', named: 'cors' },
+  '@fastify/cors': { framework: 'fastify-cors' },
+  'fastify-cors': { framework: 'fastify-cors' },
+};
+
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head']);
+
+export interface ParsedJs {
+  ast: File;
+  parents: Map<Node, Node>;
+  calls: CallExpression[];
+  bindings: Bindings;
+  file: string;
+  text: string;
+}
+
+export function parseJs(file: SourceFile): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
+  const isTs = /\.(c|m)?tsx?$/.test(file.path);
+  const plugins: Array<'typescript' | 'jsx' | 'decorators-legacy'> = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
+  if (/\.tsx$/.test(file.path)) plugins.push('jsx');
+  let ast: File;
+  try {
+    ast = parser().parse(file.text, {
+      sourceType: 'unambiguous',
+      plugins,
+      errorRecovery: true,
+      allowReturnOutsideFunction: true,
+      allowImportExportEverywhere: true,
+      allowAwaitOutsideFunction: true,
+      allowUndeclaredExports: true,
+    }) as unknown as File;
+  } catch (error) {
+    const { loc, message } = error as { loc?: { line: number; column: number }; message: string };
+    return { errors: [{ message: cleanBabelMessage(message), loc: pointLoc(file, loc) }] };
+  }
+  const errors: JsExtraction['errors'] = [];
+  const recovered = (ast as unknown as { errors?: Array<{ loc?: { line: number; column: number }; message: string }> }).errors ?? [];
+  if (recovered.length > 0) {
+    const more = recovered.length > 1 ? ` (and ${recovered.length - 1} more syntax error${recovered.length > 2 ? 's' : ''})` : '';
+    errors.push({ message: cleanBabelMessage(recovered[0].message) + more, loc: pointLoc(file, recovered[0].loc) });
+  }
+  const parents = new Map<Node, Node>();
+  const calls: CallExpression[] = [];
+  const declared = new Map<string, Node[]>();
+  const reassigned = new Set<string>();
+  const imports: Bindings['imports'] = new Map();
+  walk(ast.program, parents, (node) => {
+    if (node.type === 'CallExpression') calls.push(node);
+    if (node.type === 'ImportDeclaration') {
+      for (const specifier of node.specifiers) {
+        const imported = specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : 'default';
+        imports.set(specifier.local.name, { module: node.source.value, imported });
+      }
+    }
+    if (node.type === 'VariableDeclarator') {
+      const required = requiredModule(node.init);
+      if (required && node.id.type === 'Identifier') imports.set(node.id.name, { module: required.module, imported: required.property ?? 'default' });
+      else if (required && node.id.type === 'ObjectPattern') {
+        for (const property of node.id.properties) {
+          if (property.type === 'ObjectProperty' && property.key.type === 'Identifier' && property.value.type === 'Identifier') {
+            imports.set(property.value.name, { module: required.module, imported: property.key.name });
+          }
+        }
+      } else if (node.id.type === 'Identifier' && node.init) {
+        declared.set(node.id.name, [...(declared.get(node.id.name) ?? []), node.init]);
+      }
+    }
+    if (node.type === 'FunctionDeclaration' && node.id) declared.set(node.id.name, [...(declared.get(node.id.name) ?? []), node]);
+    if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') reassigned.add(node.left.name);
+  });
+  const values = new Map<string, Node>();
+  for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
+  return { parsed: { ast, parents, calls, bindings: { values, imports }, file: file.path, text: file.text }, errors };
+}
+
+export function extractJsPolicies(file: SourceFile): JsExtraction {
+  const { parsed, errors } = parseJs(file);
+  if (!parsed) return { policies: [], errors };
+  const sites = findMiddlewareSites(parsed);
+  const policies = sites.flatMap((site) => middlewarePolicy(site, sites, parsed));
+  policies.push(...findHandSetHeaderPolicies(parsed));
+  return { policies, errors };
+}
+
+function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
+  const { bindings, parents } = parsed;
+  const factoryOf = (callee: Node): MiddlewareSite['framework'] | undefined => {
+    if (callee.type !== 'Identifier') return undefined;
+    const imported = bindings.imports.get(callee.name);
+    if (!imported) return undefined;
+    const known = FACTORY_MODULES[imported.module];
+    if (!known) return undefined;
+    if (known.named ? imported.imported !== known.named : imported.imported !== 'default' && imported.imported !== 'cors') return undefined;
+    return known.framework;
+  };
+  const sites: MiddlewareSite[] = [];
+  const fastifyAdapter = /\bFastifyAdapter\b/.test(parsed.text);
+  for (const call of parsed.calls) {
+    const callee = call.callee;
+    // cors(options) / cors() — Express cors, Koa, Hono
+    const framework = factoryOf(callee);
+    if (framework && framework !== 'fastify-cors') {
+      sites.push({ framework, factoryCall: call, options: call.arguments[0] as Node | undefined, mount: mountOf(call, parents, bindings) });
+      continue;
+    }
+    if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') continue;
+    const method = callee.property.name;
+    // fastify.register(fastifyCors, options)
+    if (method === 'register' && call.arguments[0] && (factoryOf(call.arguments[0] as Node) === 'fastify-cors' || isRequireOf(call.arguments[0] as Node, ['@fastify/cors', 'fastify-cors']))) {
+      sites.push({ framework: 'fastify-cors', factoryCall: call, options: call.arguments[1] as Node | undefined, mount: { kind: 'app', label: nameOf(callee.object) } });
+      continue;
+    }
+    // app.enableCors(options) — NestJS
+    if (method === 'enableCors') {
+      sites.push({ framework: fastifyAdapter ? 'fastify-cors' : 'nestjs', factoryCall: call, options: call.arguments[0] as Node | undefined, mount: { kind: 'app', label: nameOf(callee.object) } });
+      continue;
+    }
+    // NestFactory.create(AppModule, { cors: true | options })
+    if (method === 'create' && callee.object.type === 'Identifier' && callee.object.name === 'NestFactory') {
+      const optionsArg = call.arguments.find((arg) => arg.type === 'ObjectExpression');
+      const corsProperty = optionsArg?.type === 'ObjectExpression' ? optionsArg.properties.find((p) => p.type === 'ObjectProperty' && p.key.type === 'Identifier' && p.key.name === 'cors') : undefined;
+      if (corsProperty?.type === 'ObjectProperty') {
+        const value = corsProperty.value as Node;
+        if (value.type === 'BooleanLiteral' && !value.value) continue;
+        sites.push({
+          framework: fastifyAdapter ? 'fastify-cors' : 'nestjs',
+          factoryCall: call,
+          options: value.type === 'BooleanLiteral' ? undefined : value,
+          anchor: corsProperty,
+          mount: { kind: 'app', label: 'NestFactory.create' },
+        });
+      }
+    }
+  }
+  return sites;
+}
+
+/** Where a `cors()` call is mounted: `app.use(cors())`, `router.use('/api', cors())`, `app.delete('/x', cors(), h)`, or via a variable. */
+function mountOf(call: CallExpression, parents: Map<Node, Node>, bindings: Bindings): MiddlewareSite['mount'] {
+  let user: Node = call;
+  let parent = parents.get(call);
+  if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') {
+    const name = parent.id.name;
+    // Find where the variable is passed to use/route; the first such call decides.
+    for (const [node, holder] of parents) {
+      if (node.type === 'Identifier' && node.name === name && holder.type === 'CallExpression' && holder.arguments.includes(node as never)) {
+        user = node;
+        parent = holder;
+        break;
+      }
+    }
+  }
+  if (parent?.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && parent.callee.property.type === 'Identifier' && parent.arguments.includes(user as never)) {
+    const method = parent.callee.property.name;
+    const owner = nameOf(parent.callee.object);
+    const pathArg = parent.arguments[0];
+    const path = pathArg && pathArg !== user ? pathArg : undefined;
+    const pathText = path?.type === 'StringLiteral' ? path.value : path ? '(computed path)' : undefined;
+    if (method === 'use') return { kind: owner.toLowerCase().includes('router') ? 'router' : 'app', label: owner, path: pathText };
+    if (ROUTE_METHODS.has(method)) {
+      return { kind: 'route', label: owner, path: pathText, method: method === 'del' ? 'DELETE' : method.toUpperCase(), routeCall: parent };
+    }
+  }
+  void bindings;
+  return { kind: 'app', label: 'cors()' };
+}
+
+export function nameOf(node: Node): string {
+  if (node.type === 'Identifier') return node.name;
+  if (node.type === 'MemberExpression' && node.property.type === 'Identifier') return `${nameOf(node.object)}.${node.property.name}`;
+  if (node.type === 'ThisExpression') return 'this';
+  if (node.type === 'CallExpression') return `${nameOf(node.callee)}()`;
+  return 'app';
+}
+
+function requiredModule(node: Node | null | undefined): { module: string; property?: string } | undefined {
+  if (!node) return undefined;
+  if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'StringLiteral') {
+    return { module: node.arguments[0].value };
+  }
+  if (node.type === 'MemberExpression' && node.property.type === 'Identifier') {
+    const inner = requiredModule(node.object);
+    if (inner) return { module: inner.module, property: node.property.name };
+  }
+  if (node.type === 'AwaitExpression' || node.type === 'TSAsExpression') return requiredModule(node.type === 'AwaitExpression' ? node.argument : node.expression);
+  return undefined;
+}
+
+function isRequireOf(node: Node, modules: string[]): boolean {
+  const required = requiredModule(node);
+  return required !== undefined && modules.includes(required.module);
+}
+
+const SKIPPED_KEYS = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'range', 'comments', 'tokens', 'errors']);
+
+/** Iterative walk (no recursion: deeply nested input must not overflow the stack), recording parents. */
+function walk(root: Node, parents: Map<Node, Node>, visit: (node: Node) => void): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node);
+    for (const key of Object.keys(node)) {
+      if (SKIPPED_KEYS.has(key)) continue;
+      const value = (node as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) {
+          const child = value[i] as Node | null;
+          if (child && typeof child.type === 'string') {
+            parents.set(child, node);
+            stack.push(child);
+          }
+        }
+      } else if (value && typeof (value as Node).type === 'string') {
+        parents.set(value as Node, node);
+        stack.push(value as Node);
+      }
+    }
+  }
+}
+
+function cleanBabelMessage(message: string): string {
+  return message.replace(/\s*\(\d+:\d+\)\s*$/, '');
+}
+
+function pointLoc(file: SourceFile, loc: { line: number; column: number } | undefined): Loc {
+  const line = loc?.line ?? 1;
+  const column = (loc?.column ?? 0) + 1;
+  const lineText = file.text.split('\n', line)[line - 1] ?? '';
+  const end = Math.min(column + 1, lineText.length + 1);
+  return { file: file.path, line, column: Math.min(column, lineText.length + 1), endLine: line, endColumn: Math.max(end, Math.min(column, lineText.length + 1)) };
+}
+
+export { locOf };

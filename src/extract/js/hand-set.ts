@@ -1,0 +1,391 @@
+import type { CallExpression, Node, Statement } from '@babel/types';
+import { handSetHeadersProfile } from '../../model/profiles.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import type { ParsedJs } from './extract.js';
+import { evaluate, locOf, stringList } from './values.js';
+
+/**
+ * CORS headers written by hand in a Node handler: `res.setHeader('Access-Control-Allow-Origin', …)`,
+ * `res.header`, `res.set`, `res.append`, `res.writeHead(status, {…})`, Koa's `ctx.set`, Fastify's
+ * `reply.header`, Hono's `c.header`. One policy per function that sets them; a small interpreter
+ * runs the function's top-level statements for a request, so rules can ask what it sends.
+ */
+const SETTERS = new Set(['header', 'set', 'setHeader', 'append', 'appendHeader']);
+const CORS_HEADER = /^(access-control-[a-z-]+|vary)$/i;
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod']);
+
+interface HeaderWrite {
+  call: CallExpression;
+  name: string;
+  nameNode: Node;
+  valueNode: Node;
+}
+
+export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
+  const groups = new Map<Node, HeaderWrite[]>();
+  for (const call of parsed.calls) {
+    for (const write of headerWrites(call, parsed)) {
+      const owner = enclosingFunction(call, parsed) ?? parsed.ast.program;
+      groups.set(owner, [...(groups.get(owner) ?? []), write]);
+    }
+  }
+  const policies: CorsPolicy[] = [];
+  for (const [owner, writes] of groups) {
+    if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
+    policies.push(buildPolicy(owner, writes, parsed));
+  }
+  return policies;
+}
+
+function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
+  const callee = call.callee;
+  if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return [];
+  const method = callee.property.name;
+  const [first, second] = call.arguments as Node[];
+  if (SETTERS.has(method) && first && second) {
+    const name = evaluate(first, parsed.bindings);
+    if (name.kind === 'string' && CORS_HEADER.test(name.value)) return [{ call, name: name.value, nameNode: first, valueNode: second }];
+    return [];
+  }
+  const objectArg = method === 'writeHead' ? (call.arguments[1] as Node | undefined) : method === 'set' || method === 'header' ? first : undefined;
+  if (method === 'vary' && first) return [{ call, name: 'Vary', nameNode: first, valueNode: first }];
+  if (objectArg?.type !== 'ObjectExpression') return [];
+  const writes: HeaderWrite[] = [];
+  for (const property of objectArg.properties) {
+    if (property.type !== 'ObjectProperty' || property.computed) continue;
+    const key = property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'Identifier' ? property.key.name : undefined;
+    if (key && CORS_HEADER.test(key)) writes.push({ call, name: key, nameNode: property.key, valueNode: property.value as Node });
+  }
+  return writes;
+}
+
+function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
+  for (let current = parsed.parents.get(node); current; current = parsed.parents.get(current)) {
+    if (FUNCTION_TYPES.has(current.type)) return current;
+  }
+  return undefined;
+}
+
+/** `req.headers.origin`, `req.headers['origin']`, `req.get('origin')`, `req.header('Origin')`, `ctx.get('Origin')`, `c.req.header('origin')`. */
+function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
+  if (node.type === 'Identifier') return originNames.has(node.name);
+  if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression') return isRequestOrigin(node.expression, originNames);
+  if (node.type === 'LogicalExpression' && node.operator === '||') return isRequestOrigin(node.left, originNames);
+  if (node.type === 'MemberExpression') {
+    const property = node.property.type === 'Identifier' && !node.computed ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
+    if (property?.toLowerCase() !== 'origin') return false;
+    const object = node.object;
+    return object.type === 'MemberExpression' && object.property.type === 'Identifier' && /^headers?$/.test(object.property.name);
+  }
+  if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+    const arg = node.arguments[0];
+    return ['get', 'header', 'getHeader'].includes(node.callee.property.name) && arg?.type === 'StringLiteral' && arg.value.toLowerCase() === 'origin';
+  }
+  return false;
+}
+
+function isRequestMethod(node: Node): boolean {
+  return node.type === 'MemberExpression' && node.property.type === 'Identifier' && node.property.name === 'method';
+}
+
+interface RunState {
+  headers: ResponseHeader[];
+  uncertain: boolean;
+  status?: number;
+  ended: boolean;
+  passedOn: boolean;
+}
+
+class HandSetProgram implements HeaderProgram {
+  constructor(
+    private readonly body: Statement[],
+    private readonly writes: Map<CallExpression, HeaderWrite[]>,
+    private readonly originNames: Set<string>,
+    private readonly parsed: ParsedJs,
+  ) {}
+
+  run(request: CorsRequest): CorsResponse {
+    const state: RunState = { headers: [], uncertain: false, ended: false, passedOn: false };
+    this.block(this.body, request, state);
+    let status = state.status;
+    if (!state.ended) {
+      if (state.passedOn || request.preflight) {
+        // A later handler answers; for OPTIONS we cannot see which (Express's router, a 404…).
+        if (request.preflight) state.uncertain = true;
+        status = request.appStatus ?? (request.preflight ? undefined : 200);
+      } else {
+        status = request.appStatus ?? 200;
+      }
+    }
+    return { status, headers: state.headers, uncertain: state.uncertain, shortCircuit: state.ended && request.preflight === true };
+  }
+
+  private block(statements: Statement[], request: CorsRequest, state: RunState): void {
+    for (const statement of statements) {
+      if (state.ended) return;
+      this.statement(statement, request, state);
+    }
+  }
+
+  private statement(statement: Statement, request: CorsRequest, state: RunState): void {
+    switch (statement.type) {
+      case 'ExpressionStatement':
+        this.expression(statement.expression, request, state);
+        return;
+      case 'ReturnStatement':
+        if (statement.argument) this.expression(statement.argument, request, state);
+        if (!state.ended && !state.passedOn) state.uncertain = true;
+        state.ended = true;
+        return;
+      case 'BlockStatement':
+        this.block(statement.body, request, state);
+        return;
+      case 'IfStatement': {
+        const outcome = this.condition(statement.test, request);
+        if (outcome === 'unknown') {
+          state.uncertain = true;
+          return;
+        }
+        const branch = outcome ? statement.consequent : statement.alternate;
+        if (branch) this.statement(branch, request, state);
+        return;
+      }
+      case 'VariableDeclaration':
+        return;
+      default:
+        if (this.containsWrite(statement)) state.uncertain = true;
+    }
+  }
+
+  private expression(node: Node, request: CorsRequest, state: RunState): void {
+    if (node.type === 'AwaitExpression') return this.expression(node.argument, request, state);
+    if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && node.left.property.type === 'Identifier' && node.left.property.name === 'status') {
+      const value = evaluate(node.right, this.parsed.bindings);
+      if (value.kind === 'number') state.status = value.value;
+      return;
+    }
+    if (node.type !== 'CallExpression') {
+      if (this.containsWrite(node)) state.uncertain = true;
+      return;
+    }
+    const writes = this.writes.get(node);
+    if (writes) {
+      for (const write of writes) this.write(write, request, state);
+      if (node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier' && node.callee.property.name === 'writeHead') {
+        const status = evaluate(node.arguments[0] as Node, this.parsed.bindings);
+        state.status = status.kind === 'number' ? status.value : undefined;
+      }
+      return;
+    }
+    if (node.callee.type === 'Identifier' && node.callee.name === 'next') {
+      state.passedOn = true;
+      return;
+    }
+    const ending = endingStatus(node, this.parsed);
+    if (ending !== undefined) {
+      state.status = ending === 'keep' ? (state.status ?? 200) : ending;
+      state.ended = true;
+      return;
+    }
+    if (this.containsWrite(node)) state.uncertain = true;
+  }
+
+  private write(write: HeaderWrite, request: CorsRequest, state: RunState): void {
+    let value: string | undefined;
+    if (isRequestOrigin(write.valueNode, this.originNames)) value = request.origin;
+    else {
+      const evaluated = evaluate(write.valueNode, this.parsed.bindings);
+      if (evaluated.kind === 'string' || evaluated.kind === 'number' || evaluated.kind === 'boolean') value = String(evaluated.value);
+      else {
+        const list = stringList(evaluated);
+        if (list) value = list.join(', ');
+        else state.uncertain = true;
+      }
+    }
+    if (value === undefined) return;
+    const setter = write.call.callee.type === 'MemberExpression' && write.call.callee.property.type === 'Identifier' ? write.call.callee.property.name : '';
+    if (setter !== 'append' && setter !== 'appendHeader' && setter !== 'vary') {
+      state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
+    }
+    state.headers.push({ name: write.name, value, loc: locOf(write.valueNode, this.parsed.file) });
+  }
+
+  private condition(test: Node, request: CorsRequest): boolean | 'unknown' {
+    switch (test.type) {
+      case 'UnaryExpression':
+        if (test.operator !== '!') return 'unknown';
+        return negate(this.condition(test.argument, request));
+      case 'LogicalExpression': {
+        const left = this.condition(test.left, request);
+        const right = this.condition(test.right, request);
+        if (test.operator === '&&') return left === false || right === false ? false : left === true && right === true ? true : 'unknown';
+        if (test.operator === '||') return left === true || right === true ? true : left === false && right === false ? false : 'unknown';
+        return 'unknown';
+      }
+      case 'BinaryExpression': {
+        const equality = ['===', '==', '!==', '!='].includes(test.operator);
+        if (equality) {
+          const positive = test.operator === '===' || test.operator === '==';
+          const sides = [test.left, test.right] as Node[];
+          const literal = sides.map((side) => evaluate(side, this.parsed.bindings)).find((value) => value.kind === 'string');
+          const other = sides.find((side) => side !== literal?.node);
+          if (literal?.kind === 'string' && other) {
+            if (isRequestMethod(other)) return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
+            if (isRequestOrigin(other, this.originNames)) return (request.origin === literal.value) === positive;
+          }
+        }
+        // list.indexOf(origin) !== -1, > -1, >= 0
+        if (test.left.type === 'CallExpression') {
+          const found = this.listContains(test.left, request);
+          const right = evaluate(test.right as Node, this.parsed.bindings);
+          const rightNumber = right.kind === 'number' ? right.value : test.right.type === 'UnaryExpression' && test.right.operator === '-' && test.right.argument.type === 'NumericLiteral' ? -test.right.argument.value : undefined;
+          if (found === 'unknown' || rightNumber === undefined) return 'unknown';
+          if ((test.operator === '!==' || test.operator === '!=' || test.operator === '>') && rightNumber === -1) return found;
+          if (test.operator === '>=' && rightNumber === 0) return found;
+          if ((test.operator === '===' || test.operator === '==') && rightNumber === -1) return !found;
+        }
+        return 'unknown';
+      }
+      case 'CallExpression':
+        return this.listContains(test, request);
+      default:
+        if (isRequestOrigin(test, this.originNames)) return Boolean(request.origin);
+        return 'unknown';
+    }
+  }
+
+  /** `allowed.includes(origin)` / `allowed.indexOf(origin)` against a list written in this file. */
+  private listContains(call: CallExpression, request: CorsRequest): boolean | 'unknown' {
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') return 'unknown';
+    if (!['includes', 'indexOf'].includes(call.callee.property.name)) return 'unknown';
+    const arg = call.arguments[0] as Node | undefined;
+    if (!arg || !isRequestOrigin(arg, this.originNames)) return 'unknown';
+    const list = stringList(evaluate(call.callee.object as Node, this.parsed.bindings));
+    if (!list) return 'unknown';
+    return request.origin !== undefined && list.includes(request.origin);
+  }
+
+  private containsWrite(node: Node): boolean {
+    for (const call of this.writes.keys()) {
+      if (call.start! >= node.start! && call.end! <= node.end!) return true;
+    }
+    return false;
+  }
+}
+
+function negate(value: boolean | 'unknown'): boolean | 'unknown' {
+  return value === 'unknown' ? value : !value;
+}
+
+/** `res.sendStatus(204)`, `res.status(204).end()`, `res.end()`, `res.send(…)`, `res.json(…)`, `reply.code(204).send()`, `c.body(null, 204)`. */
+function endingStatus(call: CallExpression, parsed: ParsedJs): number | 'keep' | undefined {
+  if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') return undefined;
+  const method = call.callee.property.name;
+  const number = (node: Node | undefined) => {
+    const value = node ? evaluate(node, parsed.bindings) : undefined;
+    return value?.kind === 'number' ? value.value : undefined;
+  };
+  if (method === 'sendStatus') return number(call.arguments[0] as Node) ?? 'keep';
+  if (['end', 'send', 'json', 'text', 'body'].includes(method)) {
+    const inner = call.callee.object;
+    if (inner.type === 'CallExpression' && inner.callee.type === 'MemberExpression' && inner.callee.property.type === 'Identifier' && ['status', 'code'].includes(inner.callee.property.name)) {
+      return number(inner.arguments[0] as Node) ?? 'keep';
+    }
+    if (method === 'body' || method === 'text') return number(call.arguments[1] as Node) ?? 'keep';
+    return 'keep';
+  }
+  return undefined;
+}
+
+function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): CorsPolicy {
+  const file = parsed.file;
+  const byCall = new Map<CallExpression, HeaderWrite[]>();
+  for (const write of writes) byCall.set(write.call, [...(byCall.get(write.call) ?? []), write]);
+  const body: Statement[] =
+    owner.type === 'Program' ? owner.body : 'body' in owner && owner.body && (owner.body as Node).type === 'BlockStatement' ? (owner.body as { body: Statement[] }).body : [];
+  const originNames = new Set<string>();
+  for (const statement of body) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) {
+      if (declarator.id.type === 'Identifier' && declarator.init && isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+    }
+  }
+  const program = new HandSetProgram(body, byCall, originNames, parsed);
+  const emitted: EmittedHeader[] = writes.map((write) => {
+    const value = evaluate(write.valueNode, parsed.bindings);
+    return {
+      name: write.name,
+      value: value.kind === 'string' ? value.value : null,
+      rawValue: parsed.text.slice(write.valueNode.start!, write.valueNode.end!),
+      loc: locOf(write.call, file),
+      valueLoc: locOf(write.valueNode, file),
+      allStatuses: true,
+      mode: 'set',
+    };
+  });
+  const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
+  const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').map((write) => {
+    const loc = locOf(write.valueNode, file);
+    if (isRequestOrigin(write.valueNode, originNames)) return guarded(write.call, parsed) ? { kind: 'predicate', checks: [], loc } : { kind: 'reflect', loc };
+    const value = evaluate(write.valueNode, parsed.bindings);
+    if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc } : { kind: 'exact', value: value.value, loc };
+    return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
+  });
+  const credentialWrite = named('Access-Control-Allow-Credentials')[0];
+  const credentialValue = credentialWrite ? evaluate(credentialWrite.valueNode, parsed.bindings) : undefined;
+  const credentials = credentialWrite
+    ? { value: (credentialValue?.kind === 'string' ? credentialValue.value === 'true' : credentialValue?.kind === 'boolean' ? credentialValue.value : 'unknown') as Tri, loc: locOf(credentialWrite.valueNode, file) }
+    : undefined;
+  const list = (name: string): ListSetting => {
+    const write = named(name)[0];
+    if (!write) return { kind: 'default' };
+    const loc = locOf(write.valueNode, file);
+    const items = stringList(evaluate(write.valueNode, parsed.bindings));
+    if (!items) return { kind: 'unknown', loc };
+    return items.length === 1 && items[0] === '*' ? { kind: 'wildcard', loc } : { kind: 'list', items, loc };
+  };
+  const varyWrite = named('Vary').find((write) => {
+    const value = evaluate(write.valueNode, parsed.bindings);
+    return value.kind !== 'string' || /\borigin\b/i.test(value.value);
+  });
+  const ownerLoc = locOf(owner.type === 'Program' ? writes[0].call : owner, file);
+  const sourceLoc = owner.type === 'Program' ? ownerLoc : { ...ownerLoc, endLine: ownerLoc.line, endColumn: ownerLoc.line === ownerLoc.endLine ? ownerLoc.endColumn : lineEnd(parsed.text, ownerLoc.line) };
+  const fnName = functionName(owner, parsed);
+  const fixed = origins.length === 1 && origins[0].kind === 'exact';
+  return {
+    id: `${file}#handler@${sourceLoc.line}:${sourceLoc.column}`,
+    source: { file, format: /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js', framework: handSetHeadersProfile.id, loc: sourceLoc },
+    scope: { kind: 'handler', label: fnName ? `function ${fnName}` : `handler at line ${sourceLoc.line}` },
+    origins,
+    originMode: fixed ? 'fixed' : 'compare',
+    credentials,
+    allowMethods: list('Access-Control-Allow-Methods'),
+    allowHeaders: list('Access-Control-Allow-Headers'),
+    exposeHeaders: list('Access-Control-Expose-Headers'),
+    maxAge: undefined,
+    preflight: { kind: 'unknown' },
+    vary: varyWrite ? { origin: true, loc: locOf(varyWrite.valueNode, file) } : { origin: false },
+    errorResponses: true,
+    emitted,
+    profile: handSetHeadersProfile,
+    headerProgram: program,
+  };
+}
+
+function guarded(call: Node, parsed: ParsedJs): boolean {
+  for (let current = parsed.parents.get(call); current && !FUNCTION_TYPES.has(current.type); current = parsed.parents.get(current)) {
+    if (current.type === 'IfStatement' || current.type === 'ConditionalExpression' || current.type === 'LogicalExpression') return true;
+  }
+  return false;
+}
+
+function functionName(owner: Node, parsed: ParsedJs): string | undefined {
+  if (owner.type === 'FunctionDeclaration' && owner.id) return owner.id.name;
+  const parent = parsed.parents.get(owner);
+  if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;
+  return undefined;
+}
+
+function lineEnd(text: string, line: number): number {
+  return (text.split('\n', line)[line - 1] ?? '').length + 1;
+}

@@ -1,0 +1,257 @@
+import type { CallExpression, Node } from '@babel/types';
+import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
+import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
+import type { ParsedJs } from './extract.js';
+import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
+
+export interface MiddlewareSite {
+  framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs';
+  factoryCall: CallExpression;
+  options?: Node;
+  /** Where defaults are reported when no option is written (e.g. the `cors: true` property). */
+  anchor?: Node;
+  mount: { kind: 'app' | 'router' | 'route'; label: string; path?: string; method?: string; routeCall?: CallExpression };
+}
+
+const PROFILES: Record<MiddlewareSite['framework'], FrameworkProfile> = {
+  'express-cors': expressCorsProfile,
+  nestjs: nestCorsProfile,
+  'fastify-cors': fastifyCorsProfile,
+  'koa-cors': koaCorsProfile,
+  'hono-cors': honoCorsProfile,
+};
+
+/** Option names differ between packages; the model does not. */
+const OPTION_NAMES: Record<MiddlewareSite['framework'], { methods: string; headers: string; expose: string }> = {
+  'express-cors': { methods: 'methods', headers: 'allowedHeaders', expose: 'exposedHeaders' },
+  nestjs: { methods: 'methods', headers: 'allowedHeaders', expose: 'exposedHeaders' },
+  'fastify-cors': { methods: 'methods', headers: 'allowedHeaders', expose: 'exposedHeaders' },
+  'koa-cors': { methods: 'allowMethods', headers: 'allowHeaders', expose: 'exposeHeaders' },
+  'hono-cors': { methods: 'allowMethods', headers: 'allowHeaders', expose: 'exposeHeaders' },
+};
+
+export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy[] {
+  const file = parsed.file;
+  const profile = PROFILES[site.framework];
+  const names = OPTION_NAMES[site.framework];
+  const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
+  const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
+  const unknownOptions = options !== undefined && options.kind !== 'object';
+  const option = (name: string): JsValue | undefined => {
+    if (options?.kind !== 'object') return undefined;
+    return options.properties.get(name) ?? options.properties.get('*unknown-spread*');
+  };
+
+  let origins: OriginMatcher[];
+  let originMode: CorsPolicy['originMode'] = 'compare';
+  if (unknownOptions) {
+    origins = [{ kind: 'unknown', reason: options.kind === 'unknown' ? options.reason : 'options decided at run time', loc: locOf(options.node, file) }];
+  } else {
+    const origin = option('origin');
+    if (origin?.kind === 'boolean' && !origin.value) return [];
+    const built = originMatchers(origin, site.framework, anchorLoc, parsed);
+    origins = built.matchers;
+    originMode = built.mode;
+  }
+
+  const credentialsValue = unknownOptions ? ({ kind: 'unknown', reason: 'options', node: options.node } as JsValue) : option('credentials');
+  const credentials = credentialsValue ? { value: triOf(credentialsValue), loc: locOf(credentialsValue.node, file) } : undefined;
+  const list = (name: string): ListSetting => {
+    if (unknownOptions) return { kind: 'unknown', loc: anchorLoc };
+    const value = option(name);
+    if (!value) return { kind: 'default' };
+    const loc = locOf(value.node, file);
+    if (value.kind === 'string' && value.value.trim() === '*') return { kind: 'wildcard', loc };
+    const items = stringList(value);
+    return items ? { kind: 'list', items, loc } : { kind: 'unknown', loc };
+  };
+  const maxAgeValue = unknownOptions ? undefined : option('maxAge');
+  const maxAge = maxAgeValue
+    ? { value: maxAgeValue.kind === 'number' ? maxAgeValue.value : maxAgeValue.kind === 'string' && /^\d+$/.test(maxAgeValue.value) ? Number(maxAgeValue.value) : ('unknown' as const), loc: locOf(maxAgeValue.node, file) }
+    : undefined;
+
+  const preflight = preflightHandling(site, allSites, parsed, unknownOptions ? undefined : option);
+  const scopePath = site.mount.path ? ` ${site.mount.path}` : '';
+  const scope: CorsPolicy['scope'] =
+    site.mount.kind === 'route'
+      ? { kind: 'route', label: `${site.mount.label}.${site.mount.method!.toLowerCase()}${scopePath}`, path: site.mount.path, methods: [site.mount.method!] }
+      : { kind: site.mount.kind, label: `${site.mount.label}${scopePath}`, path: site.mount.path };
+  const sourceLoc = locOf(site.anchor ?? site.factoryCall, file);
+  return [
+    {
+      id: `${file}#${scope.label}@${sourceLoc.line}:${sourceLoc.column}`,
+      source: { file, format: /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js', framework: profile.id, loc: sourceLoc },
+      scope,
+      origins,
+      originMode,
+      credentials,
+      allowMethods: list(names.methods),
+      allowHeaders: list(names.headers),
+      exposeHeaders: list(names.expose),
+      maxAge,
+      preflight,
+      vary: { origin: profile.varyOrigin === 'always' || profile.varyOrigin === 'unless-wildcard' || profile.varyOrigin === 'unless-string' ? true : 'unknown' },
+      errorResponses: site.framework === 'koa-cors' ? true : 'unknown',
+      emitted: [],
+      profile,
+    },
+  ];
+}
+
+function triOf(value: JsValue): Tri {
+  return value.kind === 'boolean' ? value.value : 'unknown';
+}
+
+function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['framework'], anchorLoc: Loc, parsed: ParsedJs): { matchers: OriginMatcher[]; mode: CorsPolicy['originMode'] } {
+  const file = parsed.file;
+  if (!value) return { matchers: [{ kind: 'any', loc: anchorLoc }], mode: 'compare' };
+  const loc = locOf(value.node, file);
+  const fixedString = framework !== 'hono-cors';
+  switch (value.kind) {
+    case 'string':
+      if (value.value === '*') return { matchers: [{ kind: 'any', loc }], mode: 'compare' };
+      return { matchers: [{ kind: 'exact', value: value.value, loc }], mode: fixedString ? 'fixed' : 'compare' };
+    case 'boolean':
+      return { matchers: [{ kind: 'reflect', loc }], mode: 'compare' };
+    case 'regex':
+      if (framework === 'koa-cors' || framework === 'hono-cors') return { matchers: [{ kind: 'unknown', reason: 'unsupported origin type', loc }], mode: 'compare' };
+      return { matchers: [{ kind: 'pattern', source: value.pattern, flags: value.flags, dialect: 'js-search', loc }], mode: 'compare' };
+    case 'array': {
+      if (framework === 'koa-cors') return { matchers: [{ kind: 'unknown', reason: '@koa/cors takes no array', loc }], mode: 'compare' };
+      const matchers: OriginMatcher[] = [];
+      for (const item of value.items) {
+        const itemLoc = locOf(item.node, file);
+        if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc } : { kind: 'exact', value: item.value, loc: itemLoc });
+        else if (item.kind === 'regex' && framework !== 'hono-cors') matchers.push({ kind: 'pattern', source: item.pattern, flags: item.flags, dialect: 'js-search', loc: itemLoc });
+        else matchers.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'unsupported entry', loc: itemLoc });
+      }
+      if (framework === 'fastify-cors' && matchers.some((m) => m.kind === 'any')) return { matchers: matchers.filter((m) => m.kind === 'any').slice(0, 1), mode: 'compare' };
+      return { matchers, mode: 'compare' };
+    }
+    case 'function':
+      return { matchers: callbackMatchers(value.node, framework, loc, parsed), mode: 'compare' };
+    default:
+      return { matchers: [{ kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'unsupported origin value', loc }], mode: 'compare' };
+  }
+}
+
+/**
+ * What an origin callback checks. Only two shapes are turned into a decision: one that always
+ * allows (reflect), and `list.includes(origin)` against a list written in this file (an exact
+ * allowlist). Everything else is a predicate the rules do not judge.
+ */
+function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc: Loc, parsed: ParsedJs): OriginMatcher[] {
+  if (fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionDeclaration' && fn.type !== 'ObjectMethod') {
+    return [{ kind: 'unknown', reason: 'callback', loc }];
+  }
+  const param = fn.params[0]?.type === 'Identifier' ? fn.params[0].name : undefined;
+  const callbackName = fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
+  const body = fn.body;
+  const checks: PredicateCheck[] = [];
+  const allowlists: OriginMatcher[] = [];
+  let understood = true;
+  const visit = (node: Node) => {
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+      const method = node.callee.property.name;
+      const arg = node.arguments[0];
+      const argIsOrigin = arg?.type === 'Identifier' && arg.name === param;
+      const objectIsOrigin = node.callee.object.type === 'Identifier' && node.callee.object.name === param;
+      if ((method === 'includes' || method === 'indexOf') && argIsOrigin) {
+        checks.push({ method, loc: locOf(node, parsed.file) });
+        const list = evaluate(node.callee.object as Node, parsed.bindings);
+        if (list.kind === 'array' && list.items.every((item) => item.kind === 'string')) {
+          for (const item of list.items) allowlists.push({ kind: 'exact', value: (item as { value: string }).value, loc: locOf(item.node, parsed.file) });
+        } else understood = false;
+      } else if (objectIsOrigin && ['endsWith', 'startsWith', 'includes', 'match', 'indexOf'].includes(method)) {
+        const argument = arg?.type === 'StringLiteral' ? arg.value : undefined;
+        checks.push({ method, argument, loc: locOf(node, parsed.file) });
+        understood = false;
+      } else if (method === 'test' && argIsOrigin) {
+        checks.push({ method: 'regex-test', loc: locOf(node, parsed.file) });
+        understood = false;
+      }
+    }
+    if (node.type === 'BinaryExpression' && (node.operator === '===' || node.operator === '==')) {
+      if ((node.left.type === 'Identifier' && node.left.name === param) || (node.right.type === 'Identifier' && node.right.name === param)) {
+        checks.push({ method: 'equals', loc: locOf(node, parsed.file) });
+        understood = false;
+      }
+    }
+  };
+  walkShallow(body, visit);
+  const alwaysAllows = allowsUnconditionally(body, param, callbackName, framework);
+  if (alwaysAllows) return [{ kind: 'reflect', loc }];
+  if (understood && allowlists.length > 0 && checks.every((check) => check.method === 'includes' || check.method === 'indexOf')) return allowlists;
+  return [{ kind: 'predicate', checks, loc }];
+}
+
+/** `(origin, cb) => cb(null, true)`, `(o, cb) => cb(null, o)`, `(origin) => origin` (Hono), `ctx => ctx.get('Origin')` (Koa). */
+function allowsUnconditionally(body: Node, param: string | undefined, callbackName: string | undefined, framework: MiddlewareSite['framework']): boolean {
+  let expression: Node | undefined;
+  if (body.type === 'BlockStatement') {
+    if (body.body.length !== 1) return false;
+    const only = body.body[0];
+    if (only.type === 'ExpressionStatement') expression = only.expression;
+    else if (only.type === 'ReturnStatement' && only.argument) expression = only.argument;
+  } else {
+    expression = body;
+  }
+  if (!expression) return false;
+  if (expression.type === 'CallExpression' && expression.callee.type === 'Identifier' && expression.callee.name === callbackName) {
+    const granted = expression.arguments[1];
+    return (granted?.type === 'BooleanLiteral' && granted.value) || (granted?.type === 'Identifier' && granted.name === param);
+  }
+  if (framework === 'hono-cors' && expression.type === 'Identifier' && expression.name === param) return true;
+  if (framework === 'koa-cors' && expression.type === 'CallExpression' && expression.callee.type === 'MemberExpression') {
+    const arg = expression.arguments[0];
+    return expression.callee.property.type === 'Identifier' && expression.callee.property.name === 'get' && arg?.type === 'StringLiteral' && arg.value.toLowerCase() === 'origin';
+  }
+  return false;
+}
+
+function walkShallow(root: Node, visit: (node: Node) => void): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node);
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'loc' || key.endsWith('Comments')) continue;
+      if (Array.isArray(value)) for (const child of value) child && typeof child.type === 'string' && stack.push(child);
+      else if (value && typeof (value as Node).type === 'string') stack.push(value as Node);
+    }
+  }
+}
+
+function preflightHandling(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs, option: ((name: string) => JsValue | undefined) | undefined): CorsPolicy['preflight'] {
+  if (!option) return { kind: 'unknown' };
+  const profile = PROFILES[site.framework];
+  const continueValue = option('preflightContinue');
+  if (continueValue && continueValue.kind !== 'boolean') return { kind: 'unknown' };
+  if (continueValue?.kind === 'boolean' && continueValue.value) return { kind: 'passthrough', loc: locOf(continueValue.node, parsed.file) };
+  const preflightOption = option('preflight');
+  if (preflightOption?.kind === 'boolean' && !preflightOption.value) return { kind: 'unhandled', status: 404, loc: locOf(preflightOption.node, parsed.file) };
+  const statusValue = option('optionsSuccessStatus');
+  const status = statusValue?.kind === 'number' ? statusValue.value : statusValue ? undefined : profile.preflight.status;
+  if (status === undefined) return { kind: 'unknown' };
+  if (site.mount.kind !== 'route' || profile.routeLevelHandlesOptions || site.mount.method === 'OPTIONS') return { kind: 'handled', status };
+  // Express: a route-level cors() never sees OPTIONS; something else must answer it (semantics §1).
+  const path = site.mount.path;
+  const covered = allSites.some((other) => {
+    if (other === site || other.framework !== site.framework) return false;
+    if (other.mount.kind !== 'route') return !other.mount.path || (path !== undefined && path.startsWith(other.mount.path));
+    return other.mount.method === 'OPTIONS' && (other.mount.path === path || ['*', '/*', '/*splat', '/{*splat}', '(.*)', '/(.*)'].includes(other.mount.path ?? ''));
+  });
+  if (covered) return { kind: 'handled', status };
+  const otherOptionsHandler = parsed.calls.some(
+    (call) =>
+      call.callee.type === 'MemberExpression' &&
+      call.callee.property.type === 'Identifier' &&
+      call.callee.property.name === 'options' &&
+      !allSites.some((other) => other.mount.routeCall === call),
+  );
+  if (otherOptionsHandler || path === undefined || path === '(computed path)') return { kind: 'unknown' };
+  // Express's router answers OPTIONS itself with 200 and an Allow header, without CORS headers.
+  return { kind: 'unhandled', status: 200 };
+}
+
+export type { Bindings };

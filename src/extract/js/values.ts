@@ -1,0 +1,128 @@
+import type { Node } from '@babel/types';
+import type { Loc } from '../../model/types.js';
+
+/**
+ * Static values of JS expressions, as far as one file shows them. Anything computed at run time
+ * (environment variables, imports from outside the file, calls) is `unknown`, never guessed.
+ */
+export type JsValue =
+  | { kind: 'string'; value: string; node: Node }
+  | { kind: 'boolean'; value: boolean; node: Node }
+  | { kind: 'number'; value: number; node: Node }
+  | { kind: 'regex'; pattern: string; flags: string; node: Node }
+  | { kind: 'array'; items: JsValue[]; node: Node }
+  | { kind: 'object'; properties: Map<string, JsValue>; node: Node }
+  | { kind: 'function'; node: Node }
+  | { kind: 'unknown'; reason: string; node: Node };
+
+export interface Bindings {
+  /** Single, never-reassigned declarations by name. */
+  values: Map<string, Node>;
+  /** Names bound to imports or requires (module specifier). */
+  imports: Map<string, { module: string; imported: string }>;
+}
+
+export function locOf(node: Node, file: string): Loc {
+  const loc = node.loc!;
+  return { file, line: loc.start.line, column: loc.start.column + 1, endLine: loc.end.line, endColumn: loc.end.column + 1 };
+}
+
+const MAX_DEPTH = 12;
+
+export function evaluate(node: Node | null | undefined, bindings: Bindings, depth = 0): JsValue {
+  if (!node) return { kind: 'unknown', reason: 'missing', node: node as unknown as Node };
+  if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
+  switch (node.type) {
+    case 'StringLiteral':
+      return { kind: 'string', value: node.value, node };
+    case 'TemplateLiteral':
+      if (node.expressions.length === 0) return { kind: 'string', value: node.quasis.map((q) => q.value.cooked ?? q.value.raw).join(''), node };
+      return { kind: 'unknown', reason: 'template with expressions', node };
+    case 'BooleanLiteral':
+      return { kind: 'boolean', value: node.value, node };
+    case 'NumericLiteral':
+      return { kind: 'number', value: node.value, node };
+    case 'RegExpLiteral':
+      return { kind: 'regex', pattern: node.pattern, flags: node.flags, node };
+    case 'NewExpression':
+    case 'CallExpression':
+      if (node.callee.type === 'Identifier' && node.callee.name === 'RegExp') {
+        const [source, flags] = node.arguments.map((arg) => evaluate(arg as Node, bindings, depth + 1));
+        if (source?.kind === 'string' && (!flags || flags.kind === 'string')) return { kind: 'regex', pattern: source.value, flags: flags?.kind === 'string' ? flags.value : '', node };
+      }
+      return { kind: 'unknown', reason: 'computed by a call', node };
+    case 'ArrayExpression': {
+      const items: JsValue[] = [];
+      for (const element of node.elements) {
+        if (!element) continue;
+        if (element.type === 'SpreadElement') {
+          const spread = evaluate(element.argument, bindings, depth + 1);
+          if (spread.kind === 'array') items.push(...spread.items);
+          else items.push({ kind: 'unknown', reason: 'spread of an unknown value', node: element });
+        } else {
+          items.push(evaluate(element, bindings, depth + 1));
+        }
+      }
+      return { kind: 'array', items, node };
+    }
+    case 'ObjectExpression': {
+      const properties = new Map<string, JsValue>();
+      for (const property of node.properties) {
+        if (property.type === 'SpreadElement') {
+          const spread = evaluate(property.argument, bindings, depth + 1);
+          if (spread.kind === 'object') for (const [key, value] of spread.properties) properties.set(key, value);
+          else properties.set('*unknown-spread*', { kind: 'unknown', reason: 'spread of an unknown object', node: property });
+          continue;
+        }
+        if (property.computed) continue;
+        const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+        if (key === undefined) continue;
+        if (property.type === 'ObjectMethod') properties.set(key, { kind: 'function', node: property });
+        else properties.set(key, evaluate(property.value as Node, bindings, depth + 1));
+      }
+      return { kind: 'object', properties, node };
+    }
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'FunctionDeclaration':
+      return { kind: 'function', node };
+    case 'Identifier': {
+      if (node.name === 'undefined') return { kind: 'unknown', reason: 'undefined', node };
+      const imported = bindings.imports.get(node.name);
+      if (imported) return { kind: 'unknown', reason: `imported from '${imported.module}'`, node };
+      const bound = bindings.values.get(node.name);
+      if (!bound) return { kind: 'unknown', reason: `'${node.name}' is not defined in this file`, node };
+      const value = evaluate(bound, bindings, depth + 1);
+      // Keep the position of the literal itself, so a finding lands on the value, not on its use.
+      return value;
+    }
+    case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
+    case 'TSNonNullExpression':
+    case 'TypeCastExpression':
+    case 'ParenthesizedExpression':
+      return evaluate(node.expression, bindings, depth + 1);
+    case 'MemberExpression':
+      if (isProcessEnv(node)) return { kind: 'unknown', reason: 'environment variable', node };
+      return { kind: 'unknown', reason: 'property of a run-time value', node };
+    default:
+      return { kind: 'unknown', reason: `${node.type} is computed at run time`, node };
+  }
+}
+
+function isProcessEnv(node: Node): boolean {
+  return (
+    node.type === 'MemberExpression' &&
+    node.object.type === 'MemberExpression' &&
+    node.object.object.type === 'Identifier' &&
+    node.object.object.name === 'process' &&
+    node.object.property.type === 'Identifier' &&
+    node.object.property.name === 'env'
+  );
+}
+
+export function stringList(value: JsValue): string[] | undefined {
+  if (value.kind === 'string') return value.value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (value.kind === 'array' && value.items.every((item) => item.kind === 'string')) return value.items.map((item) => (item as { value: string }).value.trim());
+  return undefined;
+}

@@ -1,0 +1,84 @@
+import type { NginxDirective } from './parse.js';
+import type { NginxWorkspace } from './workspace.js';
+
+/**
+ * nginx's configuration levels (http → server → location → if) with `include` spliced in,
+ * the way nginx itself sees them after reading the files.
+ */
+export interface NginxContext {
+  kind: 'fragment' | 'main' | 'http' | 'server' | 'location' | 'if';
+  directive?: NginxDirective;
+  parent?: NginxContext;
+  /** Own directives in order, includes expanded, nested blocks kept as directives. */
+  body: NginxDirective[];
+  children: Map<NginxDirective, NginxContext>;
+  /** An `include` here could not be resolved: what it adds is unknown. */
+  hasUnresolvedInclude: boolean;
+}
+
+const BLOCK_KINDS: Record<string, NginxContext['kind']> = { http: 'http', server: 'server', location: 'location', if: 'if' };
+const MAX_INCLUDE_DEPTH = 16;
+
+export function buildContexts(rootFile: string, workspace: NginxWorkspace): NginxContext | undefined {
+  const parsed = workspace.parse(rootFile);
+  if (!parsed) return undefined;
+  const topNames = new Set(parsed.directives.map((d) => d.name));
+  const kind: NginxContext['kind'] = topNames.has('http') || topNames.has('events') ? 'main' : 'fragment';
+  return build(kind, undefined, parsed.directives, undefined, workspace, [rootFile]);
+}
+
+function build(
+  kind: NginxContext['kind'],
+  directive: NginxDirective | undefined,
+  directives: NginxDirective[],
+  parent: NginxContext | undefined,
+  workspace: NginxWorkspace,
+  includeStack: string[],
+): NginxContext {
+  const context: NginxContext = { kind, directive, parent, body: [], children: new Map(), hasUnresolvedInclude: false };
+  const expand = (list: NginxDirective[], stack: string[]) => {
+    for (const child of list) {
+      if (child.name === 'include' && !child.block) {
+        const targets = child.args.length === 1 ? workspace.resolveInclude(child.file, child.args[0].value) : undefined;
+        if (!targets) {
+          context.hasUnresolvedInclude = true;
+          continue;
+        }
+        for (const target of targets) {
+          if (stack.includes(target) || stack.length > MAX_INCLUDE_DEPTH) {
+            context.hasUnresolvedInclude = true;
+            continue;
+          }
+          const included = workspace.parse(target);
+          if (included) expand(included.directives, [...stack, target]);
+        }
+        continue;
+      }
+      context.body.push(child);
+      const childKind = BLOCK_KINDS[child.name];
+      if (child.block && childKind) {
+        context.children.set(child, build(childKind, child, child.block, context, workspace, stack));
+      }
+    }
+  };
+  expand(directives, includeStack);
+  return context;
+}
+
+/** Every context below (and including) `root`, depth-first in source order. */
+export function allContexts(root: NginxContext): NginxContext[] {
+  const out: NginxContext[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const context = stack.pop()!;
+    out.push(context);
+    stack.push(...[...context.children.values()].reverse());
+  }
+  return out;
+}
+
+export function ancestors(context: NginxContext): NginxContext[] {
+  const out: NginxContext[] = [];
+  for (let level: NginxContext | undefined = context; level; level = level.parent) out.push(level);
+  return out;
+}

@@ -1,0 +1,298 @@
+import type { Loc } from '../../model/types.js';
+
+/**
+ * An nginx config reader that keeps the exact position of every directive and argument.
+ * Written by hand after nginx's own `ngx_conf_read_token` because no npm nginx parser gives
+ * positions, splits arguments, or reports a missing `;` (see ../shared/libraries.md).
+ */
+
+export interface NginxArg {
+  /** The value after nginx's unquoting (`\"`, `\'`, `\\` unescaped; other backslashes kept, as nginx does). */
+  value: string;
+  quoted: boolean;
+  loc: Loc;
+}
+
+export interface NginxDirective {
+  name: string;
+  nameLoc: Loc;
+  args: NginxArg[];
+  /** Child directives for block directives (`server { … }`). Opaque blocks (Lua) have none. */
+  block?: NginxDirective[];
+  opaqueBlock?: boolean;
+  /** From the name to the `;` or the closing `}`. */
+  loc: Loc;
+  file: string;
+}
+
+export interface NginxParseError {
+  message: string;
+  loc: Loc;
+}
+
+export interface NginxParseResult {
+  directives: NginxDirective[];
+  errors: NginxParseError[];
+  comments: Array<{ text: string; loc: Loc }>;
+}
+
+/** Blocks deeper than this are not analysed (nginx itself has no limit, but no real config comes close). */
+export const MAX_NESTING = 100;
+
+/** Directives whose arity nginx enforces; a wrong count is almost always a missing `;`. */
+const ARITY: Record<string, [number, number]> = {
+  add_header: [2, 3],
+  add_trailer: [2, 3],
+  proxy_hide_header: [1, 1],
+  proxy_pass: [1, 1],
+  server_name: [1, Infinity],
+  set: [2, 2],
+  return: [1, 2],
+  root: [1, 1],
+  listen: [1, Infinity],
+  include: [1, 1],
+};
+
+interface Token {
+  value: string;
+  quoted: boolean;
+  start: number;
+  end: number;
+  kind: 'word' | ';' | '{' | '}';
+}
+
+class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  position(offset: number): { line: number; column: number } {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - this.starts[low] + 1 };
+  }
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function unescape(raw: string): string {
+  return raw.replace(/\\(["'\\tnr])/g, (_, ch: string) => (ch === 't' ? '\t' : ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch));
+}
+
+export function parseNginx(text: string, file: string): NginxParseResult {
+  const lines = new LineIndex(text);
+  const toLoc = (start: number, end: number): Loc => {
+    const a = lines.position(start);
+    const b = lines.position(end);
+    return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+  };
+  const errors: NginxParseError[] = [];
+  const comments: NginxParseResult['comments'] = [];
+  let pos = 0;
+
+  function nextToken(): Token | undefined {
+    for (;;) {
+      while (pos < text.length && isSpace(text.charCodeAt(pos))) pos++;
+      if (pos >= text.length) return undefined;
+      const ch = text[pos];
+      if (ch === '#') {
+        const start = pos;
+        while (pos < text.length && text[pos] !== '\n') pos++;
+        comments.push({ text: text.slice(start, pos), loc: toLoc(start, pos) });
+        continue;
+      }
+      if (ch === ';' || ch === '{' || ch === '}') {
+        pos++;
+        return { value: ch, quoted: false, start: pos - 1, end: pos, kind: ch };
+      }
+      const start = pos;
+      if (ch === '"' || ch === "'") {
+        pos++;
+        while (pos < text.length && text[pos] !== ch) pos += text[pos] === '\\' ? 2 : 1;
+        if (pos >= text.length) {
+          errors.push({ message: `unterminated ${ch === '"' ? 'double' : 'single'}-quoted string`, loc: toLoc(start, start + 1) });
+          return { value: unescape(text.slice(start + 1)), quoted: true, start, end: text.length, kind: 'word' };
+        }
+        pos++;
+        const next = text[pos];
+        if (next !== undefined && !isSpace(text.charCodeAt(pos)) && next !== ';' && next !== '{' && next !== ')' && next !== '}') {
+          errors.push({ message: `unexpected "${next}" after quoted string`, loc: toLoc(pos, pos + 1) });
+        }
+        return { value: unescape(text.slice(start + 1, pos - 1)), quoted: true, start, end: pos, kind: 'word' };
+      }
+      // An unquoted word: ends at whitespace, `;`, `{` or `}`; `${name}` is a variable, not a block.
+      while (pos < text.length) {
+        const c = text[pos];
+        if (c === '\\') {
+          pos += 2;
+          continue;
+        }
+        if (isSpace(text.charCodeAt(pos)) || c === ';' || c === '}') break;
+        if (c === '{') {
+          if (text[pos - 1] === '$') {
+            const close = text.indexOf('}', pos);
+            pos = close === -1 ? text.length : close + 1;
+            continue;
+          }
+          break;
+        }
+        pos++;
+      }
+      return { value: unescape(text.slice(start, Math.min(pos, text.length))), quoted: false, start, end: Math.min(pos, text.length), kind: 'word' };
+    }
+  }
+
+  /** Lua and other `*_block` bodies are not nginx syntax: skip them by brace depth, minding Lua strings and comments. */
+  function skipOpaqueBlock(openAt: number): number {
+    let depth = 1;
+    let i = openAt + 1;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '-' && text[i + 1] === '-') {
+        const long = /^--\[(=*)\[/.exec(text.slice(i, i + 20));
+        if (long) {
+          const close = text.indexOf(`]${long[1]}]`, i);
+          i = close === -1 ? text.length : close + long[1].length + 2;
+        } else {
+          while (i < text.length && text[i] !== '\n') i++;
+        }
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        i++;
+        while (i < text.length && text[i] !== c && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+        i++;
+        continue;
+      }
+      if (c === '[') {
+        const long = /^\[(=*)\[/.exec(text.slice(i, i + 20));
+        if (long) {
+          const close = text.indexOf(`]${long[1]}]`, i);
+          i = close === -1 ? text.length : close + long[1].length + 2;
+          continue;
+        }
+      }
+      if (c === '{') depth++;
+      else if (c === '}') {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    return text.length;
+  }
+
+  interface Frame {
+    directives: NginxDirective[];
+    owner?: NginxDirective;
+    ownerStart?: number;
+    openLoc?: Loc;
+  }
+  const root: Frame = { directives: [] };
+  const stack: Frame[] = [root];
+  let pending: { name: Token; args: Token[] } | undefined;
+  let skippedDepth = 0;
+
+  const checkArity = (directive: NginxDirective, hasBlock: boolean) => {
+    const arity = ARITY[directive.name];
+    if (!arity || hasBlock) return;
+    const count = directive.args.length;
+    if (count >= arity[0] && count <= arity[1]) return;
+    const previousLineEnd = directive.args.findIndex((arg, i) => i > 0 && arg.loc.line > directive.args[i - 1].loc.line);
+    if (count > arity[1] && previousLineEnd > 0) {
+      errors.push({
+        message: `missing ';' after this argument of "${directive.name}" (the next line is read as more arguments)`,
+        loc: directive.args[previousLineEnd - 1].loc,
+      });
+    } else {
+      errors.push({ message: `invalid number of arguments in "${directive.name}" directive`, loc: directive.nameLoc });
+    }
+  };
+
+  const makeDirective = (name: Token, args: Token[], end: number): NginxDirective => ({
+    name: name.value,
+    nameLoc: toLoc(name.start, name.end),
+    args: args.map((arg) => ({ value: arg.value, quoted: arg.quoted, loc: toLoc(arg.start, arg.end) })),
+    loc: toLoc(name.start, end),
+    file,
+  });
+
+  for (let token = nextToken(); token; token = nextToken()) {
+    const frame = stack[stack.length - 1];
+    if (token.kind === 'word') {
+      if (pending) pending.args.push(token);
+      else pending = { name: token, args: [] };
+      continue;
+    }
+    if (token.kind === ';') {
+      if (!pending) continue; // nginx accepts empty statements
+      const directive = makeDirective(pending.name, pending.args, token.end);
+      checkArity(directive, false);
+      if (skippedDepth === 0) frame.directives.push(directive);
+      pending = undefined;
+      continue;
+    }
+    if (token.kind === '{') {
+      if (!pending) {
+        errors.push({ message: 'unexpected "{"', loc: toLoc(token.start, token.end) });
+        pending = { name: { ...token, value: '', kind: 'word' }, args: [] };
+      }
+      const nameStart = pending.name.start;
+      const directive = makeDirective(pending.name, pending.args, token.end);
+      pending = undefined;
+      if (/_block$/.test(directive.name)) {
+        pos = skipOpaqueBlock(token.start);
+        directive.opaqueBlock = true;
+        directive.loc = toLoc(nameStart, pos);
+        if (skippedDepth === 0) frame.directives.push(directive);
+        continue;
+      }
+      directive.block = [];
+      if (skippedDepth > 0 || stack.length > MAX_NESTING) {
+        if (skippedDepth === 0) {
+          errors.push({ message: `blocks nested deeper than ${MAX_NESTING} levels are not analysed`, loc: directive.nameLoc });
+        }
+        skippedDepth++;
+        continue;
+      }
+      frame.directives.push(directive);
+      stack.push({ directives: directive.block, owner: directive, ownerStart: nameStart, openLoc: toLoc(token.start, token.end) });
+      continue;
+    }
+    // '}'
+    if (pending) {
+      const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
+      errors.push({ message: `missing ';' after "${directive.name}" before "}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
+      if (skippedDepth === 0) frame.directives.push(directive);
+      pending = undefined;
+    }
+    if (skippedDepth > 0) {
+      skippedDepth--;
+      continue;
+    }
+    if (stack.length === 1) {
+      errors.push({ message: 'unexpected "}" (no block is open here)', loc: toLoc(token.start, token.end) });
+      continue;
+    }
+    const closed = stack.pop()!;
+    if (closed.owner) closed.owner.loc = toLoc(closed.ownerStart ?? token.start, token.end);
+  }
+  if (pending) {
+    const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
+    errors.push({ message: `unexpected end of file, expecting ";" after "${directive.name}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
+    stack[stack.length - 1].directives.push(directive);
+  }
+  if (stack.length > 1) {
+    const open = stack[stack.length - 1];
+    errors.push({ message: `unexpected end of file, expecting "}" to close "${open.owner?.name ?? ''}"`, loc: open.openLoc ?? open.owner!.nameLoc });
+  }
+
+  return { directives: root.directives, errors, comments };
+}

@@ -1,0 +1,98 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import { parseNginx, type NginxDirective, type NginxParseResult } from './parse.js';
+
+/**
+ * The nginx files of one lint run, parsed once, with `include` resolution. nginx resolves a
+ * relative include against its configuration prefix, which a repository does not record, so a
+ * path is tried against the including file's folder and then each folder above it; an absolute
+ * path (`/etc/nginx/snippets/cors.conf`) is matched by its longest tail among the repository's
+ * files. Ambiguous or missing targets stay unresolved: the extractor treats them as unknown.
+ */
+export interface NginxWorkspaceHost {
+  /** Text of a file that is not among the linted files, or undefined (the core does no I/O itself). */
+  readFile?(path: string): string | undefined;
+}
+
+export class NginxWorkspace {
+  private readonly parsed = new Map<string, NginxParseResult>();
+  private readonly texts: Map<string, string>;
+  private readonly allPaths: string[];
+
+  constructor(files: Map<string, string>, private readonly host: NginxWorkspaceHost = {}) {
+    this.texts = files;
+    this.allPaths = [...files.keys()].sort();
+  }
+
+  parse(path: string): NginxParseResult | undefined {
+    const cached = this.parsed.get(path);
+    if (cached) return cached;
+    const text = this.texts.get(path) ?? this.host.readFile?.(path);
+    if (text === undefined) return undefined;
+    const result = parseNginx(text, path);
+    this.parsed.set(path, result);
+    return result;
+  }
+
+  /** Files an `include` argument refers to, sorted (nginx sorts glob matches); undefined when it cannot be resolved. */
+  resolveInclude(fromFile: string, pattern: string): string[] | undefined {
+    if (pattern.includes('$')) return undefined;
+    const isGlob = /[*?[]/.test(pattern);
+    const known = (path: string) => this.texts.has(path) || (!isGlob && this.host.readFile?.(path) !== undefined);
+    const candidates: string[] = [];
+    if (posix.isAbsolute(pattern)) {
+      candidates.push(pattern);
+    } else {
+      for (let dir = posix.dirname(fromFile); ; dir = posix.dirname(dir)) {
+        candidates.push(posix.join(dir, pattern));
+        if (dir === posix.dirname(dir) || dir === '.') break;
+      }
+    }
+    for (const candidate of candidates) {
+      if (isGlob) {
+        const matcher = picomatch(candidate, { dot: true });
+        const matches = this.allPaths.filter((path) => matcher(path));
+        if (matches.length > 0) return matches;
+      } else if (known(candidate)) {
+        return [candidate];
+      }
+    }
+    return this.resolveByTail(pattern, isGlob);
+  }
+
+  /** `/etc/nginx/snippets/cors.conf` → the one repository file ending in `snippets/cors.conf` (longest unique tail wins). */
+  private resolveByTail(pattern: string, isGlob: boolean): string[] | undefined {
+    const segments = pattern.split('/').filter(Boolean);
+    for (let take = segments.length; take >= 1; take--) {
+      const tail = segments.slice(segments.length - take).join('/');
+      if (isGlob) {
+        const matcher = picomatch(`**/${tail}`, { dot: true });
+        const matches = this.allPaths.filter((path) => matcher(path) || matcher(`/${path}`));
+        if (matches.length > 0 && take >= 2) return matches;
+        continue;
+      }
+      const matches = this.allPaths.filter((path) => path === tail || path.endsWith(`/${tail}`));
+      if (matches.length === 1 && (take >= 2 || segments.length === 1)) return matches;
+      if (matches.length > 1) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Every file that some other linted file includes. */
+  includedFiles(paths: string[]): Set<string> {
+    const included = new Set<string>();
+    for (const path of paths) {
+      const result = this.parse(path);
+      if (!result) continue;
+      const stack: NginxDirective[] = [...result.directives];
+      while (stack.length > 0) {
+        const directive = stack.pop()!;
+        if (directive.name === 'include' && directive.args.length === 1) {
+          for (const target of this.resolveInclude(path, directive.args[0].value) ?? []) if (target !== path) included.add(target);
+        }
+        if (directive.block) stack.push(...directive.block);
+      }
+    }
+    return included;
+  }
+}

@@ -1,0 +1,111 @@
+import type { FrameworkProfile } from './types.js';
+
+/**
+ * Framework behaviour as data. Every fact comes from ../shared/semantics.md (which cites the
+ * implementation's source); the nginx and Express `cors` profiles are checked against the real
+ * servers in test/truth-*.test.ts.
+ */
+
+const EXPRESS_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
+
+/** nginx core: headers are whatever `add_header` / `more_set_headers` write (semantics §6). */
+export const nginxProfile: FrameworkProfile = {
+  id: 'nginx',
+  name: 'nginx',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'by-config',
+  preflight: { trigger: 'config', status: undefined, shortCircuit: false, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header',
+};
+
+/** npm `cors` 2.8.x (semantics §1). */
+export const expressCorsProfile: FrameworkProfile = {
+  id: 'express-cors',
+  name: 'Express cors',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-wildcard',
+  preflight: { trigger: 'any-options', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: '*', methods: EXPRESS_DEFAULT_METHODS, credentials: false },
+  routeLevelHandlesOptions: false,
+  docs: 'https://github.com/expressjs/cors#configuration-options',
+};
+
+/** NestJS on the Express platform calls `cors(options)` (semantics §2a). */
+export const nestCorsProfile: FrameworkProfile = {
+  ...expressCorsProfile,
+  id: 'nestjs',
+  name: 'NestJS enableCors',
+  docs: 'https://docs.nestjs.com/security/cors',
+};
+
+/** @fastify/cors 11 (semantics §2b). */
+export const fastifyCorsProfile: FrameworkProfile = {
+  id: 'fastify-cors',
+  name: '@fastify/cors',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-string',
+  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: '*', methods: ['GET', 'HEAD', 'POST'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://github.com/fastify/fastify-cors#options',
+};
+
+/** @koa/cors 5: `*` with credentials reflects the request origin (semantics §2c). */
+export const koaCorsProfile: FrameworkProfile = {
+  id: 'koa-cors',
+  name: '@koa/cors',
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'always',
+  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://github.com/koajs/cors#corsoptions',
+};
+
+/** hono/cors 4.13: a string origin is compared, not sent verbatim (semantics §2d). */
+export const honoCorsProfile: FrameworkProfile = {
+  id: 'hono-cors',
+  name: 'Hono cors',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-wildcard',
+  preflight: { trigger: 'any-options', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://hono.dev/docs/middleware/builtin/cors',
+};
+
+/** Headers set by hand in a Node handler (`res.setHeader` …): exactly what the code writes. */
+export const handSetHeadersProfile: FrameworkProfile = {
+  id: 'node-headers',
+  name: 'hand-set headers',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'by-config',
+  preflight: { trigger: 'config', status: undefined, shortCircuit: false, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS',
+};
+
+export const profiles: readonly FrameworkProfile[] = [
+  expressCorsProfile,
+  fastifyCorsProfile,
+  handSetHeadersProfile,
+  honoCorsProfile,
+  koaCorsProfile,
+  nestCorsProfile,
+  nginxProfile,
+];

@@ -1,0 +1,62 @@
+import { respond } from './respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, OriginMatcher, ResponseHeader } from './types.js';
+
+/**
+ * Questions rules ask the executable model. An origin no allowlist contains: if it is granted,
+ * the layer grants every origin.
+ */
+export const PROBE_ORIGIN = 'https://attacker.invalid';
+export const SECOND_PROBE_ORIGIN = 'https://other-site.invalid';
+
+export function headersNamed(response: CorsResponse, name: string): ResponseHeader[] {
+  const lower = name.toLowerCase();
+  return response.headers.filter((header) => header.name.toLowerCase() === lower);
+}
+
+export function headerValue(response: CorsResponse, name: string): string | undefined {
+  const values = headersNamed(response, name);
+  return values.length === 0 ? undefined : values.map((header) => header.value).join(', ');
+}
+
+/** The request shapes a policy is asked about: plain reads and writes, and a preflight, each with and without credentials. */
+export function probeRequests(origin: string): CorsRequest[] {
+  const requests: CorsRequest[] = [];
+  for (const credentials of [true, false]) {
+    requests.push({ origin, method: 'GET', credentials });
+    requests.push({ origin, method: 'POST', credentials });
+    requests.push({ origin, method: 'PUT', headers: ['Content-Type'], credentials, preflight: true });
+  }
+  return requests;
+}
+
+export interface ProbeResult {
+  request: CorsRequest;
+  response: CorsResponse;
+}
+
+/** Every probe request whose answer does not depend on something unknown. */
+export function probe(policy: CorsPolicy, origin: string): ProbeResult[] {
+  const results: ProbeResult[] = [];
+  for (const request of probeRequests(origin)) {
+    const response = respond(policy, request);
+    if (!response.uncertain) results.push({ request, response });
+  }
+  return results;
+}
+
+/** True when nothing about the policy's origins is unknown (so silence from the model means "no"). */
+export function originsKnown(policy: CorsPolicy): boolean {
+  return policy.origins.every((matcher) => matcher.kind !== 'unknown' && matcher.kind !== 'predicate');
+}
+
+export function exactOrigins(policy: CorsPolicy): Array<Extract<OriginMatcher, { kind: 'exact' }>> {
+  return policy.origins.filter((matcher): matcher is Extract<OriginMatcher, { kind: 'exact' }> => matcher.kind === 'exact');
+}
+
+/** Does this layer grant `origin` (Allow-Origin equal to it, or `*`) on a plain GET? `unknown` when the model cannot tell. */
+export function grants(policy: CorsPolicy, origin: string, credentials = false): boolean | 'unknown' {
+  const response = respond(policy, { origin, method: 'GET', credentials });
+  if (response.uncertain) return 'unknown';
+  const value = headerValue(response, 'Access-Control-Allow-Origin');
+  return value === origin || (!credentials && value === '*');
+}

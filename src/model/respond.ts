@@ -1,0 +1,181 @@
+import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, ResponseHeader } from './types.js';
+
+/**
+ * The executable model: what one layer sends for one request. Header-emitting layers (nginx,
+ * hand-set headers) carry their own evaluator; middleware layers are evaluated here from the
+ * policy fields and the framework profile.
+ */
+export function respond(policy: CorsPolicy, request: CorsRequest): CorsResponse {
+  if (policy.headerProgram) return policy.headerProgram.run(request);
+  return respondAsMiddleware(policy, request);
+}
+
+export type MatchResult = boolean | 'unknown';
+
+/** Does one matcher accept `origin`? Patterns are run as written; a pattern we cannot compile is unknown. */
+export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsensitive = false): MatchResult {
+  switch (matcher.kind) {
+    case 'any':
+    case 'reflect':
+      return true;
+    case 'exact':
+      return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
+    case 'pattern': {
+      const regex = compilePattern(matcher.source, matcher.flags);
+      return regex ? regex.test(origin) : 'unknown';
+    }
+    case 'predicate':
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+const compiled = new Map<string, RegExp | null>();
+
+/** PCRE and JS agree on the constructs origin patterns use; anything JS rejects is treated as unknown. */
+export function compilePattern(source: string, flags: string): RegExp | null {
+  const key = `${flags}/${source}`;
+  if (!compiled.has(key)) {
+    let regex: RegExp | null;
+    try {
+      regex = new RegExp(source, flags.replace(/[^imsu]/g, ''));
+    } catch {
+      regex = null;
+    }
+    compiled.set(key, regex);
+  }
+  return compiled.get(key) ?? null;
+}
+
+interface OriginDecision {
+  value: string | undefined;
+  loc?: Loc;
+  uncertain: boolean;
+}
+
+function decideAllowOrigin(policy: CorsPolicy, request: CorsRequest): OriginDecision {
+  const { origins, profile } = policy;
+  if (origins.length === 0) return { value: undefined, uncertain: false };
+  const origin = request.origin;
+  if (origins.length === 1) {
+    const only = origins[0];
+    if (only.kind === 'any') {
+      const reflects = profile.wildcardWithCredentials === 'reflect' && policy.credentials?.value === true;
+      if (reflects) return { value: origin, loc: only.loc, uncertain: false };
+      return { value: '*', loc: only.loc, uncertain: policy.credentials?.value === 'unknown' && profile.wildcardWithCredentials === 'reflect' };
+    }
+    if (only.kind === 'reflect') return { value: origin, loc: only.loc, uncertain: false };
+    if (only.kind === 'exact' && policy.originMode === 'fixed') return { value: only.value, loc: only.loc, uncertain: false };
+  }
+  if (origin === undefined) return { value: undefined, uncertain: false };
+  let uncertain = false;
+  for (const matcher of origins) {
+    const accepted = matcherAccepts(matcher, origin, policy.profile.exactComparison === 'case-insensitive');
+    if (accepted === 'unknown') uncertain = true;
+    else if (accepted) return { value: origin, loc: matcher.loc, uncertain };
+  }
+  return { value: undefined, uncertain };
+}
+
+function listHeaderValue(setting: ListSetting, fallback: string[] | undefined, request: CorsRequest): { value?: string; loc?: Loc; uncertain: boolean; reflected: boolean } {
+  switch (setting.kind) {
+    case 'list':
+      return { value: setting.items.join(','), loc: setting.loc, uncertain: false, reflected: false };
+    case 'wildcard':
+      return { value: '*', loc: setting.loc, uncertain: false, reflected: false };
+    case 'reflect-request':
+      return { value: (request.headers ?? []).join(','), loc: setting.loc, uncertain: false, reflected: true };
+    case 'default':
+      return { value: fallback?.join(','), uncertain: false, reflected: false };
+    case 'unknown':
+      return { uncertain: true, reflected: false };
+  }
+}
+
+function varyAddsOrigin(policy: CorsPolicy): boolean {
+  const single = policy.origins.length === 1 ? policy.origins[0] : undefined;
+  switch (policy.profile.varyOrigin) {
+    case 'always':
+      return true;
+    case 'never':
+    case 'by-config':
+      return false;
+    case 'unless-wildcard':
+      return !(single?.kind === 'any');
+    case 'unless-string':
+      return !(single?.kind === 'any' || (single?.kind === 'exact' && policy.originMode === 'fixed'));
+  }
+}
+
+function respondAsMiddleware(policy: CorsPolicy, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const { profile } = policy;
+  const isOptions = request.preflight === true;
+  if (isOptions && policy.preflight.kind === 'unhandled') {
+    // The middleware does not run for OPTIONS here: whatever answers it sends no CORS headers.
+    return { status: policy.preflight.status, headers, uncertain: false, shortCircuit: false };
+  }
+  const handlesPreflight = isOptions;
+  let uncertain = (policy.preflight.kind === 'unknown' || policy.preflight.kind === 'passthrough') && isOptions;
+
+  const decision = decideAllowOrigin(policy, request);
+  uncertain ||= decision.uncertain;
+  if (decision.value !== undefined && decision.value !== '') {
+    headers.push({ name: 'Access-Control-Allow-Origin', value: decision.value, loc: decision.loc });
+  }
+  if (varyAddsOrigin(policy)) headers.push({ name: 'Vary', value: 'Origin' });
+  if (policy.credentials?.value === 'unknown') uncertain = true;
+  if (policy.credentials?.value === true) {
+    headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+  }
+  if (isOptions && handlesPreflight) {
+    const methods = listHeaderValue(policy.allowMethods, profile.defaults.methods, request);
+    uncertain ||= methods.uncertain;
+    if (methods.value) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.value, loc: methods.loc });
+    const allowHeadersSetting: ListSetting =
+      policy.allowHeaders.kind === 'default' && profile.preflight.allowHeadersDefault === 'reflect-request' ? { kind: 'reflect-request' } : policy.allowHeaders;
+    const allowHeaders = listHeaderValue(allowHeadersSetting, undefined, request);
+    uncertain ||= allowHeaders.uncertain;
+    if (allowHeaders.reflected) headers.push({ name: 'Vary', value: 'Access-Control-Request-Headers' });
+    if (allowHeaders.value) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.value, loc: allowHeaders.loc });
+    if (policy.maxAge) {
+      if (policy.maxAge.value === 'unknown') uncertain = true;
+      else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+    }
+  }
+  const expose = listHeaderValue(policy.exposeHeaders, undefined, request);
+  uncertain ||= expose.uncertain;
+  if (expose.value) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.value, loc: expose.loc });
+
+  if (isOptions && policy.preflight.kind === 'handled') {
+    return { status: policy.preflight.status, headers, uncertain, shortCircuit: true };
+  }
+  return { status: request.appStatus ?? (isOptions ? undefined : 200), headers, uncertain, shortCircuit: false };
+}
+
+export interface FetchOutcome {
+  preflight?: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict };
+  actual?: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict };
+  allowed: boolean;
+  uncertain: boolean;
+}
+
+/** A whole cross-origin fetch against one layer: the preflight when one is needed, then the request. */
+export function simulateFetch(policy: CorsPolicy, request: CorsRequest): FetchOutcome {
+  let uncertain = false;
+  let preflight: FetchOutcome['preflight'];
+  if (needsPreflight(request)) {
+    const preflightRequest = { ...request, preflight: true };
+    const response = respond(policy, preflightRequest);
+    uncertain ||= response.uncertain;
+    const verdict = browserVerdict(preflightRequest, response);
+    preflight = { request: preflightRequest, response, verdict };
+    if (!verdict.allowed) return { preflight, allowed: false, uncertain };
+  }
+  const actualRequest = { ...request, preflight: false };
+  const response = respond(policy, actualRequest);
+  uncertain ||= response.uncertain;
+  const verdict = browserVerdict(actualRequest, response);
+  return { preflight, actual: { request: actualRequest, response, verdict }, allowed: verdict.allowed, uncertain };
+}

@@ -1,0 +1,202 @@
+/**
+ * The common CORS policy model. Every extractor produces these objects and nothing else;
+ * rules never see a syntax tree. Positions are 1-based, end-exclusive, columns in UTF-16
+ * code units (what editors count).
+ */
+
+export interface Loc {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface Located<T> {
+  value: T;
+  loc: Loc;
+}
+
+export type Format = 'nginx' | 'js' | 'ts' | 'python' | 'yaml';
+
+/** How a `pattern` matcher is applied to the request's Origin. */
+export type PatternDialect =
+  /** JavaScript `RegExp.prototype.test`: a search, anchored only where the author anchored it. */
+  | 'js-search'
+  /** PCRE search as in nginx `~` (case-sensitive) or `~*` (case-insensitive). */
+  | 'pcre-search';
+
+export type OriginMatcher =
+  /** A literal `*`. */
+  | { kind: 'any'; loc: Loc }
+  /** The request's Origin echoed back with no validation. */
+  | { kind: 'reflect'; loc: Loc }
+  /** One string compared for equality (as written, typos and all). */
+  | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean }
+  | { kind: 'pattern'; source: string; flags: string; dialect: PatternDialect; loc: Loc }
+  /** Code decides; `checks` records what could be learned from it. */
+  | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }
+  /** Not knowable statically (env var, import, computed value): rules stay silent. */
+  | { kind: 'unknown'; reason: string; loc: Loc };
+
+export interface PredicateCheck {
+  /** `includes`, `indexOf`, `startsWith`, `endsWith`, `regex-test`, `equals`… */
+  method: string;
+  argument?: string;
+  loc: Loc;
+}
+
+/** A list-valued option such as Allow-Methods: a literal list, `*`, reflected from the request, the implementation default, or unknown. */
+export type ListSetting =
+  | { kind: 'list'; items: string[]; loc: Loc }
+  | { kind: 'wildcard'; loc: Loc }
+  | { kind: 'reflect-request'; loc?: Loc }
+  | { kind: 'default' }
+  | { kind: 'unknown'; loc: Loc };
+
+export type Tri = boolean | 'unknown';
+
+export interface EmittedHeader {
+  name: string;
+  /** The value as written; `null` when it is computed and cannot be known. */
+  value: string | null;
+  /** The value as written, variables and all. */
+  rawValue: string;
+  /** The whole directive or call. */
+  loc: Loc;
+  /** The value token. */
+  valueLoc: Loc;
+  /** True when the header goes out on every status (nginx `always`, `more_set_headers`, hand-set headers). */
+  allStatuses: boolean;
+  /** nginx: `add_header` adds a field; `more_set_headers` replaces. */
+  mode: 'add' | 'set';
+}
+
+export type PreflightHandling =
+  /** This layer answers OPTIONS itself. */
+  | { kind: 'handled'; status: number; loc?: Loc }
+  /** OPTIONS goes on to a later layer (proxy, `preflightContinue`, the app's router). */
+  | { kind: 'passthrough'; loc?: Loc }
+  /** Nothing here answers OPTIONS with a 2xx. */
+  | { kind: 'unhandled'; status?: number; loc?: Loc }
+  | { kind: 'unknown' };
+
+export interface PolicyScope {
+  kind: 'app' | 'router' | 'route' | 'http' | 'server' | 'location' | 'fragment' | 'handler';
+  /** Human label: `app`, `router api`, `GET /items`, `server example.com location /api`. */
+  label: string;
+  path?: string;
+  methods?: string[];
+}
+
+export interface CorsPolicy {
+  /** Stable within one lint run: file + scope. */
+  id: string;
+  source: { file: string; format: Format; framework: string; loc: Loc };
+  scope: PolicyScope;
+  /** Empty when this layer sends no Allow-Origin at all. */
+  origins: OriginMatcher[];
+  /** How `exact` entries are used: compared with the request Origin, or (a single fixed string) sent verbatim. */
+  originMode: 'compare' | 'fixed';
+  credentials: Located<Tri> | undefined;
+  allowMethods: ListSetting;
+  allowHeaders: ListSetting;
+  exposeHeaders: ListSetting;
+  maxAge: Located<number | 'unknown'> | undefined;
+  preflight: PreflightHandling;
+  vary: { origin: Tri; loc?: Loc };
+  /** Whether the CORS headers also go out on 4xx/5xx responses. */
+  errorResponses: Tri;
+  emitted: EmittedHeader[];
+  profile: FrameworkProfile;
+  /** For header-emitting layers (nginx, hand-set headers): an evaluator of what the layer sends. */
+  headerProgram?: HeaderProgram;
+}
+
+/** A request as a browser sends it. */
+export interface CorsRequest {
+  origin?: string;
+  method: string;
+  /** Header names the page sets (non-safelisted ones trigger a preflight). */
+  headers?: string[];
+  credentials?: boolean;
+  path?: string;
+  /** True for the OPTIONS preflight of `method`. */
+  preflight?: boolean;
+  /** The status the application (or upstream) would answer with; defaults to 200. */
+  appStatus?: number;
+  /** Extra request headers (e.g. Cookie). */
+  extraHeaders?: Record<string, string>;
+}
+
+export interface ResponseHeader {
+  name: string;
+  value: string;
+  /** The token in the config that produced the header (the value where one is written). */
+  loc?: Loc;
+}
+
+export interface CorsResponse {
+  /** `undefined` when the status is decided by a later layer we cannot see. */
+  status: number | undefined;
+  headers: ResponseHeader[];
+  /** True when some step depended on something we cannot know; rules must not report from it. */
+  uncertain: boolean;
+  /** True when this layer answered the preflight itself. */
+  shortCircuit: boolean;
+  /** Headers this layer would have sent but dropped because of the response status (nginx `add_header` without `always`): their value tokens. */
+  droppedForStatus?: Loc[];
+}
+
+/** An evaluator produced by a header-emitting extractor (nginx's rewrite/header phases). */
+export interface HeaderProgram {
+  run(request: CorsRequest): CorsResponse;
+}
+
+/** How an implementation behaves: data, read by `respond()` and the rules. */
+export interface FrameworkProfile {
+  id: string;
+  name: string;
+  /** What it sends when origin is `*` and credentials are on. */
+  wildcardWithCredentials: 'literal' | 'reflect';
+  /** How a single configured string origin is used. */
+  singleStringOrigin: 'fixed' | 'compare';
+  /** Whether string entries are compared byte-for-byte (so trailing slash / default port never match). */
+  exactComparison: 'bytes' | 'case-insensitive';
+  /** When it adds `Vary: Origin` by itself. */
+  varyOrigin: 'never' | 'unless-wildcard' | 'unless-string' | 'always' | 'by-config';
+  preflight: {
+    /** Which OPTIONS requests the layer treats as preflight. */
+    trigger: 'any-options' | 'options-with-acrm' | 'config';
+    status: number | undefined;
+    shortCircuit: boolean;
+    /** What Allow-Headers is when none is configured. */
+    allowHeadersDefault: 'reflect-request' | 'none';
+  };
+  defaults: {
+    origin: '*' | 'reflect' | 'none';
+    methods: string[] | undefined;
+    credentials: boolean;
+  };
+  /** Whether a route-level middleware runs for OPTIONS on its path. */
+  routeLevelHandlesOptions: boolean;
+  docs: string;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface SourceFile {
+  path: string;
+  text: string;
+}
