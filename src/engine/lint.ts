@@ -13,6 +13,8 @@ export interface LintOptions {
   config?: Config;
   /** Lets the nginx extractor read an included file that is not among `files` (the core itself does no I/O). */
   host?: NginxWorkspaceHost;
+  /** Files the shell found but could not read: each becomes one `parse-error` at 1:1. */
+  readErrors?: Array<{ path: string; message: string }>;
 }
 
 export interface SkippedFile {
@@ -40,6 +42,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const texts = new Map<string, string>();
   const nginxFiles = new Map<string, string>();
   const candidates: Array<{ file: SourceFile; format: Format }> = [];
+  for (const { path, message } of options.readErrors ?? []) diagnostics.push(fileLevel('parse-error', path, message));
 
   for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
     texts.set(file.path, file.text);

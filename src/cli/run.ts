@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseLevel, type Config } from '../engine/config.js';
+import { detectFormat } from '../engine/detect.js';
+import { lint, ruleIds } from '../engine/lint.js';
+import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
+import { loadConfig } from './config-file.js';
+import { discover } from './discover.js';
+
+export interface CliIo {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+const HELP = `Usage: cors-lint [options] [paths...]
+
+Finds CORS misconfigurations in nginx configs and Express-style JS/TS apps.
+Paths default to the current folder; .gitignore is honoured.
+
+Options:
+  -f, --format <name>     stylish (default), json, sarif, github
+  -c, --config <file>     config file (default: nearest cors-lint.config.json/.yaml or package.json "cors-lint")
+      --rule <id:level>   set a rule's level: off, info, warn, error (repeatable)
+      --max-warnings <n>  exit 1 when there are more than n warnings
+  -q, --quiet             report errors only
+      --no-color          plain output (also NO_COLOR=1)
+      --debug             list files that were skipped, and why
+  -h, --help              show this help
+  -v, --version           show the version
+
+Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings),
+2 usage, config or internal error.
+`;
+
+export function version(): string {
+  const path = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+export async function runCli(io: CliIo): Promise<number> {
+  try {
+    return run(io);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      io.stderr.write(`cors-lint: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`cors-lint: internal error: ${(error as Error).message}\n`);
+    if (io.env.CORS_LINT_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
+    return 2;
+  }
+}
+
+class UsageError extends Error {}
+
+function run(io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: io.argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        config: { type: 'string', short: 'c' },
+        rule: { type: 'string', multiple: true },
+        'max-warnings': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        color: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const format = (values.format ?? 'stylish') as OutputFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got '${values.format}')`);
+  const maxWarnings = values['max-warnings'] === undefined ? undefined : Number(values['max-warnings']);
+  if (maxWarnings !== undefined && (!Number.isInteger(maxWarnings) || maxWarnings < 0)) throw new UsageError(`--max-warnings must be a whole number (got '${values['max-warnings']}')`);
+
+  const { config: fileConfig } = loadConfig(io.cwd, values.config, ruleIds);
+  const config: Config = { ...fileConfig, rules: { ...fileConfig.rules } };
+  for (const spec of values.rule ?? []) {
+    const [id, level] = spec.split(':');
+    if (!id || level === undefined) throw new UsageError(`--rule expects id:level, e.g. nginx-missing-always:off (got '${spec}')`);
+    if (!ruleIds.has(id)) throw new UsageError(`--rule: unknown rule '${id}'`);
+    config.rules[id] = parseLevel(level, `--rule ${id}`);
+  }
+
+  const paths = positionals.length > 0 ? positionals : ['.'];
+  const discovery = discover(paths, io.cwd, config.ignores, (path) => 'format' in detectFormat(path));
+  const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
+  const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
+  const host = {
+    readFile(path: string) {
+      const absolute = resolve(io.cwd, path);
+      if (!existsSync(absolute)) return undefined;
+      try {
+        return readFileSync(absolute, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  const result = lint(readable, { config, host, readErrors });
+  const diagnostics = values.quiet ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
+
+  if (values.debug) {
+    for (const note of [...discovery.notes, ...result.skipped]) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
+  } else {
+    for (const note of discovery.notes) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
+  }
+  const color = format === 'stylish' && !values['no-color'] && !io.env.NO_COLOR && (values.color === true || io.stdout.isTTY === true);
+  io.stdout.write(formatDiagnostics(format, diagnostics, { color, version: version() }));
+
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+  if (errors > 0) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    io.stderr.write(`cors-lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}

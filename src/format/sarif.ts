@@ -1,0 +1,53 @@
+import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { rules } from '../../rules/index.js';
+import type { Diagnostic } from '../model/types.js';
+
+export const DOCS_BASE = 'https://github.com/cors-lint/cors-lint/blob/main/docs/rules/';
+const LEVEL: Record<Diagnostic['severity'], Result.level> = { error: 'error', warning: 'warning', info: 'note' };
+
+function ruleDescriptor(id: string): ReportingDescriptor {
+  const rule = rules.find((r) => r.meta.id === id);
+  if (!rule) return { id, shortDescription: { text: id } };
+  const { meta } = rule;
+  return {
+    id,
+    name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
+    shortDescription: { text: meta.description.replace(/`/g, '') },
+    fullDescription: { text: meta.docs.whatItDoes.replace(/`/g, '') },
+    helpUri: `${DOCS_BASE}${id}.md`,
+    help: { text: meta.docs.why.replace(/`/g, ''), markdown: `${meta.docs.why}\n\n[Rule documentation](${DOCS_BASE}${id}.md)` },
+    defaultConfiguration: { level: LEVEL[meta.severity] },
+    properties: { tags: [meta.category, 'cors'], precision: 'high' },
+  };
+}
+
+/** SARIF 2.1.0 for GitHub code scanning; built by hand from @types/sarif (node-sarif-builder 5 needs Node 22). */
+export function formatSarif(diagnostics: Diagnostic[], version: string): string {
+  const ids = [...new Set([...rules.map((r) => r.meta.id), ...diagnostics.map((d) => d.ruleId)])];
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const log: Log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'cors-lint', version, semanticVersion: version, informationUri: 'https://github.com/cors-lint/cors-lint', rules: ids.map(ruleDescriptor) } },
+        columnKind: 'utf16CodeUnits',
+        results: diagnostics.map((d) => ({
+          ruleId: d.ruleId,
+          ruleIndex: index.get(d.ruleId)!,
+          level: LEVEL[d.severity],
+          message: { text: d.message },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: encodeURI(d.file.replace(/\\/g, '/')), uriBaseId: '%SRCROOT%' },
+                region: { startLine: d.line, startColumn: d.column, endLine: d.endLine, endColumn: d.endColumn },
+              },
+            },
+          ],
+        })),
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
