@@ -46,11 +46,12 @@ export default defineRule({
         const vary = headerValue(response, 'Vary') ?? '';
         if (/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) continue;
         const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
-        const key = culprit.loc ? `${culprit.loc.line}:${culprit.loc.column}` : 'policy';
+        const loc = culprit.writtenAt ?? culprit.loc ?? policy.source.loc;
+        const key = `${loc.file}:${loc.line}:${loc.column}`;
         if (reported.has(key)) continue;
         reported.add(key);
         context.report({
-          loc: culprit.loc ?? policy.source.loc,
+          loc,
           message: "Access-Control-Allow-Origin depends on the request's Origin but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another",
         });
       }

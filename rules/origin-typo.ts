@@ -71,12 +71,13 @@ export default defineRule({
         context.report({ loc: matcher.loc, message: `origin '${matcher.value}' has a malformed scheme '${broken}'; it was probably meant to start with 'https://' or 'http://'` });
         continue;
       }
-      const first = seen.get(matcher.value);
-      if (first) {
+      const seenKey = `${matcher.listId ?? matcher.loc.line}\u0000${matcher.value}`;
+      const first = seen.get(seenKey);
+      if (first && matcher.listId !== undefined) {
         context.report({ loc: matcher.loc, message: `origin '${matcher.value}' is listed twice (first at line ${first.loc.line})` });
         continue;
       }
-      seen.set(matcher.value, matcher);
+      seen.set(seenKey, matcher);
       const host = originHost(matcher.value);
       if (!host) continue;
       const domain = registrableDomain(host);

@@ -32,7 +32,7 @@ export type OriginMatcher =
   /** The request's Origin echoed back with no validation. */
   | { kind: 'reflect'; loc: Loc }
   /** One string compared for equality (as written, typos and all). */
-  | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean }
+  | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean; /** Entries written in one list share this (duplicates only count within a list). */ listId?: string }
   | { kind: 'pattern'; source: string; flags: string; dialect: PatternDialect; loc: Loc }
   /** Code decides; `checks` records what could be learned from it. */
   | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }
@@ -132,8 +132,10 @@ export interface CorsRequest {
 export interface ResponseHeader {
   name: string;
   value: string;
-  /** The token in the config that produced the header (the value where one is written). */
+  /** The token that decided the value (a `map` entry, an allowlist item, the value itself). */
   loc?: Loc;
+  /** Where the header itself is written, when that differs from `loc` (the `add_header` value of a map variable). */
+  writtenAt?: Loc;
 }
 
 export interface CorsResponse {

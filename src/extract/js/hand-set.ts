@@ -324,9 +324,12 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): Cors
     };
   });
   const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
-  const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').map((write) => {
+  const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').flatMap((write): OriginMatcher | OriginMatcher[] => {
     const loc = locOf(write.valueNode, file);
-    if (isRequestOrigin(write.valueNode, originNames)) return guarded(write.call, parsed) ? { kind: 'predicate', checks: [], loc } : { kind: 'reflect', loc };
+    if (isRequestOrigin(write.valueNode, originNames)) {
+      if (!guarded(write.call, parsed)) return { kind: 'reflect', loc };
+      return guardAllowlist(write.call, originNames, parsed) ?? { kind: 'predicate', checks: [], loc };
+    }
     const value = evaluate(write.valueNode, parsed.bindings);
     if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc } : { kind: 'exact', value: value.value, loc };
     return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
@@ -377,6 +380,33 @@ function guarded(call: Node, parsed: ParsedJs): boolean {
     if (current.type === 'IfStatement' || current.type === 'ConditionalExpression' || current.type === 'LogicalExpression') return true;
   }
   return false;
+}
+
+/** `if (allowed.includes(origin)) res.setHeader(…, origin)`: the list written in this file is an exact allowlist. */
+function guardAllowlist(call: Node, originNames: Set<string>, parsed: ParsedJs): OriginMatcher[] | undefined {
+  let guard: Node | undefined;
+  for (let current = parsed.parents.get(call); current && !FUNCTION_TYPES.has(current.type); current = parsed.parents.get(current)) {
+    if (current.type === 'IfStatement') {
+      guard = current.test;
+      break;
+    }
+  }
+  if (!guard) return undefined;
+  const stack: Node[] = [guard];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'UnaryExpression' || node.type === 'LogicalExpression' || node.type === 'BinaryExpression') {
+      stack.push(...(node.type === 'UnaryExpression' ? [node.argument] : [node.left as Node, node.right]));
+      continue;
+    }
+    if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.property.type !== 'Identifier') continue;
+    if (!['includes', 'indexOf'].includes(node.callee.property.name) || !node.arguments[0] || !isRequestOrigin(node.arguments[0] as Node, originNames)) continue;
+    const list = evaluate(node.callee.object as Node, parsed.bindings);
+    if (list.kind !== 'array' || !list.items.every((item) => item.kind === 'string')) return undefined;
+    const listId = `${parsed.file}:${list.node.start}`;
+    return list.items.map((item) => ({ kind: 'exact', value: (item as { value: string }).value, loc: locOf(item.node, parsed.file), listId }));
+  }
+  return undefined;
 }
 
 function functionName(owner: Node, parsed: ParsedJs): string | undefined {

@@ -119,9 +119,10 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
     case 'array': {
       if (framework === 'koa-cors') return { matchers: [{ kind: 'unknown', reason: '@koa/cors takes no array', loc }], mode: 'compare' };
       const matchers: OriginMatcher[] = [];
+      const listId = `${file}:${value.node.start}`;
       for (const item of value.items) {
         const itemLoc = locOf(item.node, file);
-        if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc } : { kind: 'exact', value: item.value, loc: itemLoc });
+        if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc } : { kind: 'exact', value: item.value, loc: itemLoc, listId });
         else if (item.kind === 'regex' && framework !== 'hono-cors') matchers.push({ kind: 'pattern', source: item.pattern, flags: item.flags, dialect: 'js-search', loc: itemLoc });
         else matchers.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'unsupported entry', loc: itemLoc });
       }
@@ -160,7 +161,7 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
         checks.push({ method, loc: locOf(node, parsed.file) });
         const list = evaluate(node.callee.object as Node, parsed.bindings);
         if (list.kind === 'array' && list.items.every((item) => item.kind === 'string')) {
-          for (const item of list.items) allowlists.push({ kind: 'exact', value: (item as { value: string }).value, loc: locOf(item.node, parsed.file) });
+          for (const item of list.items) allowlists.push({ kind: 'exact', value: (item as { value: string }).value, loc: locOf(item.node, parsed.file), listId: `${parsed.file}:${list.node.start}` });
         } else understood = false;
       } else if (objectIsOrigin && ['endsWith', 'startsWith', 'includes', 'match', 'indexOf'].includes(method)) {
         const argument = arg?.type === 'StringLiteral' ? arg.value : undefined;

@@ -122,7 +122,7 @@ function originMatchers(target: NginxContext, header: EmittedHeader, raw: string
     const matchers: OriginMatcher[] = [];
     const grants = (text: string) => text === '$http_origin' || text === '${http_origin}' || (!text.includes('$') && text !== '');
     for (const entry of map.exact) {
-      if (grants(entry.value.value)) matchers.push({ kind: 'exact', value: entry.key, loc: keyLoc(map, entry.key), caseInsensitive: true });
+      if (grants(entry.value.value)) matchers.push({ kind: 'exact', value: entry.key, loc: keyLoc(map, entry.key), caseInsensitive: true, listId: `${map.directive.file}:${map.directive.nameLoc.line}` });
     }
     for (const entry of map.regex) {
       if (grants(entry.value.value)) matchers.push({ kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc });

@@ -189,7 +189,7 @@ export class NginxProgram implements HeaderProgram {
         state.uncertain = true;
         continue;
       }
-      if (value !== '') headers.push({ name: name.value, value, loc: valueArg.loc });
+      if (value !== '') headers.push({ name: name.value, value, loc: this.decidingLoc(valueArg, request, state), writtenAt: valueArg.loc });
     }
     return headers;
   }
@@ -249,6 +249,21 @@ export class NginxProgram implements HeaderProgram {
     const map = this.maps.get(name);
     if (map && depth < 8) return this.lookupMap(map, request, state, depth + 1);
     return null;
+  }
+
+  /** For a value that is one `map` variable, the map entry that produced it is the token to fix. */
+  private decidingLoc(arg: NginxArg, request: CorsRequest, state: RunState): Loc {
+    const single = /^\$(?:\{(\w+)\}|(\w+))$/.exec(arg.value.trim());
+    const map = single && !state.vars.has((single[1] ?? single[2])!) ? this.maps.get((single[1] ?? single[2])!) : undefined;
+    if (!map) return arg.loc;
+    const source = this.evaluate(map.source, request, state);
+    if (source === null) return arg.loc;
+    const exact = map.exact.find((entry) => entry.key.toLowerCase() === source.toLowerCase());
+    if (exact) return exact.value.loc;
+    for (const entry of map.regex) {
+      if (compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '')?.test(source)) return entry.value.loc;
+    }
+    return map.fallback?.loc ?? arg.loc;
   }
 
   private lookupMap(map: NginxMap, request: CorsRequest, state: RunState | undefined, depth: number): string | null {
