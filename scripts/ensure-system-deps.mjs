@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Installs the programs the real-server tests start (Debian's nginx with the headers-more module)
+// when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const PACKAGES = [
+  { name: 'nginx-light', present: () => commandExists('nginx') },
+  { name: 'libnginx-mod-http-headers-more-filter', present: () => existsSync('/usr/share/nginx/modules-available/mod-http-headers-more-filter.conf') || existsSync('/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so') },
+];
+
+function commandExists(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = PACKAGES.filter((pkg) => !pkg.present()).map((pkg) => pkg.name);
+if (missing.length === 0) process.exit(0);
+if (!commandExists('apt-get')) {
+  console.error(`cors-lint tests: missing ${missing.join(', ')} and no apt-get to install them; the real-server tests will fail under CI=true.`);
+  process.exit(process.env.CI === 'true' ? 1 : 0);
+}
+const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+console.log(`cors-lint tests: installing ${missing.join(', ')} from Debian…`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+const run = (args) => execFileSync(sudo.length ? 'sudo' : args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit', env });
+run(['apt-get', 'update', '-qq']);
+run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]);
