@@ -238,7 +238,7 @@ function preflightHandling(site: MiddlewareSite, allSites: MiddlewareSite[], par
   // Express: a route-level cors() never sees OPTIONS; something else must answer it (semantics §1).
   const path = site.mount.path;
   const covered = allSites.some((other) => {
-    if (other === site || other.framework !== site.framework) return false;
+    if (other === site || other.framework !== site.framework || other.mount.label !== site.mount.label) return false;
     if (other.mount.kind !== 'route') return !other.mount.path || (path !== undefined && path.startsWith(other.mount.path));
     return other.mount.method === 'OPTIONS' && (other.mount.path === path || ['*', '/*', '/*splat', '/{*splat}', '(.*)', '/(.*)'].includes(other.mount.path ?? ''));
   });
