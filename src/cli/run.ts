@@ -36,9 +36,17 @@ Exit status: 0 no error-level findings, 1 error-level findings (or too many warn
 2 usage, config or internal error.
 `;
 
+/** The nearest package.json named cors-lint above this module (works from src/ under the tests and from dist/). */
 export function version(): string {
-  const path = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'cors-lint') return pkg.version;
+    } catch {
+      // keep looking upwards
+    }
+  }
+  return '0.0.0';
 }
 
 export async function runCli(io: CliIo): Promise<number> {

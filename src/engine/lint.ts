@@ -87,10 +87,17 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   }
 
   const project = projectFacts(policies, nginxFiles, config);
+  const lineLengthCache = new Map<string, number[]>();
+  const lineLengths = (file: string) => {
+    const text = texts.get(file);
+    if (text === undefined) return undefined;
+    if (!lineLengthCache.has(file)) lineLengthCache.set(file, text.split('\n').map((line) => line.length));
+    return lineLengthCache.get(file);
+  };
   for (const rule of rules) {
     const level = config.rules[rule.meta.id] ?? rule.meta.severity;
     if (level === 'off' || !rule.check) continue;
-    for (const policy of policies) runRule(rule, policy, project, texts, diagnostics);
+    for (const policy of policies) runRule(rule, policy, project, lineLengths, diagnostics);
   }
 
   const levelled = diagnostics.flatMap((diagnostic) => {
@@ -117,12 +124,12 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   };
 }
 
-function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, texts: Map<string, string>, out: Diagnostic[]): void {
+function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[]): void {
   try {
     rule.check!(policy, {
       project,
       report({ message, loc }) {
-        assertInsideFile(loc, texts.get(loc.file), rule.meta.id);
+        assertInsideFile(loc, lineLengths(loc.file), rule.meta.id);
         out.push(at(rule.meta.id, loc, message, rule.meta.severity));
       },
     });
@@ -132,10 +139,9 @@ function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, texts: M
 }
 
 /** A report outside its file is a bug in a rule or extractor: fail loudly, naming the rule. */
-function assertInsideFile(loc: Loc, text: string | undefined, ruleId: string): void {
-  if (text === undefined) return;
-  const lines = text.split('\n');
-  const fits = (line: number, column: number) => line >= 1 && line <= lines.length && column >= 1 && column <= lines[line - 1].length + 1;
+function assertInsideFile(loc: Loc, lines: number[] | undefined, ruleId: string): void {
+  if (lines === undefined) return;
+  const fits = (line: number, column: number) => line >= 1 && line <= lines.length && column >= 1 && column <= lines[line - 1] + 1;
   const ordered = loc.endLine > loc.line || (loc.endLine === loc.line && loc.endColumn >= loc.column);
   if (!fits(loc.line, loc.column) || !fits(loc.endLine, loc.endColumn) || !ordered) {
     throw new Error(`${ruleId} reported a span outside ${loc.file} (${loc.line}:${loc.column}-${loc.endLine}:${loc.endColumn})`);

@@ -38,6 +38,7 @@ function build(
   const context: NginxContext = { kind, directive, parent, body: [], children: new Map(), hasUnresolvedInclude: false };
   const expand = (list: NginxDirective[], stack: string[]) => {
     for (const child of list) {
+      if (child.malformed) continue;
       if (child.name === 'include' && !child.block) {
         const targets = child.args.length === 1 ? workspace.resolveInclude(child.file, child.args[0].value) : undefined;
         if (!targets) {

@@ -20,6 +20,8 @@ export interface NginxDirective {
   /** Child directives for block directives (`server { … }`). Opaque blocks (Lua) have none. */
   block?: NginxDirective[];
   opaqueBlock?: boolean;
+  /** Reported as a parse error (wrong argument count, usually a missing `;`): not analysed. */
+  malformed?: boolean;
   /** From the name to the `;` or the closing `}`. */
   loc: Loc;
   file: string;
@@ -205,6 +207,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     if (!arity || hasBlock) return;
     const count = directive.args.length;
     if (count >= arity[0] && count <= arity[1]) return;
+    directive.malformed = true;
     const previousLineEnd = directive.args.findIndex((arg, i) => i > 0 && arg.loc.line > directive.args[i - 1].loc.line);
     if (count > arity[1] && previousLineEnd > 0) {
       errors.push({

@@ -66,6 +66,30 @@ interface RunState {
   stopped: boolean;
 }
 
+const REWRITE_DIRECTIVES = new Set(['set', 'if', 'return', 'rewrite', 'break']);
+const CORS_RELEVANT = /^(access-control-|vary$)/i;
+
+/** Per-context digests, so a run touches only the directives that matter (a block can hold millions of others). */
+interface ContextDigest {
+  rewrite: NginxDirective[];
+  handler?: NginxDirective;
+  moreSetHeaders: NginxDirective[];
+}
+const digests = new WeakMap<NginxContext, ContextDigest>();
+
+function digest(context: NginxContext): ContextDigest {
+  let found = digests.get(context);
+  if (!found) {
+    found = {
+      rewrite: context.body.filter((d) => REWRITE_DIRECTIVES.has(d.name)),
+      handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name) || /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
+      moreSetHeaders: context.body.filter((d) => d.name === 'more_set_headers'),
+    };
+    digests.set(context, found);
+  }
+  return found;
+}
+
 export class NginxProgram implements HeaderProgram {
   constructor(
     private readonly target: NginxContext,
@@ -87,7 +111,7 @@ export class NginxProgram implements HeaderProgram {
   }
 
   private rewrite(context: NginxContext, request: CorsRequest, state: RunState): void {
-    for (const directive of context.body) {
+    for (const directive of digest(context).rewrite) {
       if (state.returned || state.stopped) return;
       switch (directive.name) {
         case 'set':
@@ -127,7 +151,7 @@ export class NginxProgram implements HeaderProgram {
     if (state.returned) return state.returned.status;
     const method = request.preflight ? 'OPTIONS' : request.method;
     for (let level: NginxContext | undefined = state.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
-      for (const directive of level.body) {
+      for (const directive of [digest(level).handler].filter((d): d is NginxDirective => d !== undefined)) {
         if (UPSTREAM_HANDLERS.has(directive.name)) {
           if (request.appStatus !== undefined) return request.appStatus;
           if (method === 'OPTIONS') {
@@ -136,7 +160,7 @@ export class NginxProgram implements HeaderProgram {
           }
           return 200;
         }
-        if (/_by_lua|^(echo|try_files|error_page|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(directive.name)) {
+        {
           if (directive.name === 'try_files' && !directive.args.at(-1)?.value.startsWith('@')) continue;
           state.uncertain = true;
           return request.appStatus;
@@ -159,8 +183,7 @@ export class NginxProgram implements HeaderProgram {
     const headers: ResponseHeader[] = [];
     const levels = ancestors(state.config).reverse();
     for (const level of levels) {
-      for (const directive of level.body) {
-        if (directive.name !== 'more_set_headers') continue;
+      for (const directive of digest(level).moreSetHeaders) {
         for (const spec of moreSetHeadersSpecs(directive)) {
           if (spec.statuses && (status === undefined || !spec.statuses.includes(status))) continue;
           const value = this.evaluate(spec.value, request, state);
@@ -172,7 +195,7 @@ export class NginxProgram implements HeaderProgram {
     }
     for (const directive of effectiveAddHeaders(state.config)) {
       const [name, valueArg, flag] = directive.args;
-      if (!name || !valueArg) continue;
+      if (!name || !valueArg || !CORS_RELEVANT.test(name.value)) continue;
       const always = flag?.value === 'always';
       if (!always) {
         if (status === undefined) {
@@ -280,14 +303,30 @@ export class NginxProgram implements HeaderProgram {
   }
 }
 
-/** `add_header` in effect at a level: its own, or (only if it has none) the nearest outer level's (N2); `add_header_inherit merge` appends the parent's (N3). */
+/**
+ * The CORS-relevant (`Access-Control-*`, `Vary`) `add_header` directives in effect at a level: its
+ * own, or (only if it has no `add_header` at all) the nearest outer level's (N2);
+ * `add_header_inherit merge` appends the parent's (N3).
+ */
+const effectiveCache = new WeakMap<NginxContext, NginxDirective[]>();
+
 export function effectiveAddHeaders(context: NginxContext): NginxDirective[] {
+  let cached = effectiveCache.get(context);
+  if (!cached) {
+    cached = computeEffectiveAddHeaders(context);
+    effectiveCache.set(context, cached);
+  }
+  return cached;
+}
+
+function computeEffectiveAddHeaders(context: NginxContext): NginxDirective[] {
   for (let level: NginxContext | undefined = context; level; level = level.parent) {
     const own = level.body.filter((directive) => directive.name === 'add_header');
     if (own.length === 0) continue;
+    const relevant = own.filter((directive) => CORS_RELEVANT.test(directive.args[0]?.value ?? ''));
     const inherit = level.body.find((directive) => directive.name === 'add_header_inherit')?.args[0]?.value;
-    if (inherit === 'merge' && level.parent) return [...effectiveAddHeaders(level.parent), ...own];
-    return own;
+    if (inherit === 'merge' && level.parent) return [...effectiveAddHeaders(level.parent), ...relevant];
+    return relevant;
   }
   return [];
 }
