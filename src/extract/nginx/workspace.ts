@@ -29,7 +29,7 @@ export class NginxWorkspace {
     if (cached) return cached;
     const text = this.texts.get(path) ?? this.host.readFile?.(path);
     if (text === undefined) return undefined;
-    const result = parseNginx(text, path);
+    const result = parseNginx(neutralizeTemplates(text), path);
     this.parsed.set(path, result);
     return result;
   }
@@ -95,4 +95,16 @@ export class NginxWorkspace {
     }
     return included;
   }
+}
+
+/**
+ * Helm/Jinja/Go templates in nginx files (`{{ .Values.origin }}`, `{% if %}`): an expression becomes
+ * an unknown variable of the same length, a statement becomes blanks, so positions stay exact and
+ * a templated value is never judged.
+ */
+export function neutralizeTemplates(text: string): string {
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  return text
+    .replace(/\{\{[\s\S]*?\}\}/g, (match) => `$${match.slice(1).replace(/[^\n]/g, 'x')}`)
+    .replace(/\{%[\s\S]*?%\}/g, (match) => match.replace(/[^\n]/g, ' '));
 }
