@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint, respond, type CorsRequest } from '../src/index.js';
 import { ROOT } from './helpers/fixtures.js';
-import { corsHeaderSet, send } from './helpers/servers.js';
+import { corsHeaderSet, sendAsBrowser } from './helpers/servers.js';
 
 /** The Express `cors` profile against real Express apps: respond() must predict every CORS header and the preflight status. */
 const APPS_FILE = join(ROOT, 'test', 'truth', 'express', 'apps.cjs');
@@ -43,13 +43,7 @@ describe('Express cors profile matches the real cors package', () => {
           // A route-level policy covers its own method only.
           if (!request.preflight && policy!.scope.methods) request.method = policy!.scope.methods[0];
           const predicted = respond(policy!, request);
-          const headers: Record<string, string> = {};
-          if (origin) headers.Origin = origin;
-          if (request.preflight) {
-            headers['Access-Control-Request-Method'] = request.method;
-            headers['Access-Control-Request-Headers'] = request.headers!.join(',');
-          }
-          const actual = await send(servers.get(name)!.port, '/x', request.preflight ? 'OPTIONS' : request.method, headers);
+          const actual = await sendAsBrowser(servers.get(name)!.port, '/x', request);
           expect(predicted.uncertain).toBe(false);
           if (request.preflight) expect(predicted.status).toBe(actual.status);
           expect(corsHeaderSet(predicted.headers)).toEqual(corsHeaderSet(actual.headers));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint, respond, type CorsPolicy, type CorsRequest } from '../src/index.js';
-import { corsHeaderSet, nginxBinary, send, startNginx } from './helpers/servers.js';
+import { corsHeaderSet, nginxBinary, sendAsBrowser, startNginx } from './helpers/servers.js';
 
 /**
  * The nginx profile and extractor against a real nginx: for every location of this config, the
@@ -111,13 +111,7 @@ describe.skipIf(!available)('nginx profile matches a real nginx', () => {
           const policy = policies.find((p) => p.scope.path === location);
           expect(policy, `a policy for ${location}`).toBeDefined();
           const predicted = respond(policy!, request);
-          const headers: Record<string, string> = {};
-          if (origin) headers.Origin = origin;
-          if (request.preflight) {
-            headers['Access-Control-Request-Method'] = request.method;
-            headers['Access-Control-Request-Headers'] = request.headers!.join(',');
-          }
-          const actual = await send(server.port, `${location}${file}`, request.preflight ? 'OPTIONS' : request.method, headers);
+          const actual = await sendAsBrowser(server.port, `${location}${file}`, request);
           expect(predicted.uncertain).toBe(false);
           expect(predicted.status).toBe(actual.status);
           expect(corsHeaderSet(predicted.headers)).toEqual(corsHeaderSet(actual.headers));

@@ -1,3 +1,4 @@
+import type { CorsRequest } from '../../src/index.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -33,6 +34,17 @@ export function send(port: number, path: string, method: string, headers: Record
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Sends a model request as a browser would put it on the wire: Origin, and for a preflight OPTIONS with the Request-Method/-Headers. */
+export function sendAsBrowser(port: number, path: string, request: CorsRequest): Promise<RawResponse> {
+  const headers: Record<string, string> = {};
+  if (request.origin) headers.Origin = request.origin;
+  if (request.preflight) {
+    headers['Access-Control-Request-Method'] = request.method;
+    headers['Access-Control-Request-Headers'] = (request.headers ?? []).join(',');
+  }
+  return send(port, path, request.preflight ? 'OPTIONS' : request.method, headers);
 }
 
 export function nginxBinary(): string | undefined {
