@@ -4,6 +4,8 @@ import { exactOrigins } from '../src/model/queries.js';
 
 /** `*` inside an exact entry is `origin-wildcard-literal`'s finding; a broken scheme is `origin-typo`'s. */
 const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
+/** What django-cors-headers' system check E014 refuses (its matching compares scheme and host only). */
+const DJANGO_CHECKED = new Set<SerializationProblem>(['trailing-slash', 'path', 'query', 'fragment']);
 
 export default defineRule({
   meta: {
@@ -43,6 +45,11 @@ export default defineRule({
       if (malformedScheme(matcher.value)) continue;
       const what = relevant.map((problem) => PROBLEM_TEXT[problem]).join(' and ');
       const target = serialized && serialized !== matcher.value ? `; browsers send '${serialized}'` : '';
+      if (matcher.comparedBy === 'scheme-and-netloc' && relevant.every((problem) => DJANGO_CHECKED.has(problem))) {
+        // django-cors-headers ignores the path when matching but its system check refuses the setting.
+        context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}: django-cors-headers' system check rejects it (corsheaders.E014), so manage.py check, runserver and migrate refuse to start${target ? `; write '${serialized}'` : ''}` });
+        continue;
+      }
       context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}` });
     }
   },

@@ -8,8 +8,8 @@ import type { Format } from '../model/types.js';
  */
 const JS_EXTENSIONS: Record<string, Format> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'js', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'ts' };
 const NGINX_DIRS = /(^|\/)(nginx|sites-(available|enabled)|conf\.d|snippets|openresty)(\/|$)/;
-const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.git|\.yarn|\.pnpm-store|dist|build|coverage|\.next|\.nuxt|out)\//;
-const GENERATED_NAMES = /(\.min\.(js|mjs|cjs)|\.bundle\.js|-bundle\.js|\.d\.ts|\.d\.mts|\.d\.cts|\.map)$/;
+const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.git|\.yarn|\.pnpm-store|dist|build|coverage|\.next|\.nuxt|out|site-packages|__pycache__|\.venv|venv|\.tox|\.mypy_cache)\//;
+const GENERATED_NAMES = /(\.min\.(js|mjs|cjs)|\.bundle\.js|-bundle\.js|\.d\.ts|\.d\.mts|\.d\.cts|\.map|_pb2(_grpc)?\.py|\.pyi)$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'npm-shrinkwrap.json', 'bun.lockb']);
 
 export type FileKind = { format: Format } | { skip: string };
@@ -22,6 +22,7 @@ export function detectFormat(path: string): FileKind {
   if (GENERATED_NAMES.test(base) || /^yarn-[\d.]+\.c?js$/.test(base)) return { skip: 'generated or bundled file' };
   const ext = posix.extname(base).toLowerCase();
   if (JS_EXTENSIONS[ext]) return { format: JS_EXTENSIONS[ext] };
+  if (ext === '.py' || ext === '.pyw') return { format: 'python' };
   if (ext === '.conf' || ext === '.nginx' || base === 'nginx.conf' || /\.(conf|nginx)\.(template|tmpl|j2)$/.test(base)) return { format: 'nginx' };
   if (ext === '' && NGINX_DIRS.test(normalized)) return { format: 'nginx' };
   return { skip: 'not a supported file type' };
@@ -32,6 +33,8 @@ const TOKENS: Record<string, RegExp> = {
   nginx: /access-control-|\binclude\b/i,
   js: /\bcors\b|access-control-allow|enableCors/i,
   ts: /\bcors\b|access-control-allow|enableCors/i,
+  // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders.
+  python: /cors|cross_origin/i,
 };
 
 export function mayContainPolicy(format: Format, text: string): boolean {
@@ -40,7 +43,7 @@ export function mayContainPolicy(format: Format, text: string): boolean {
 
 /** Minified or bundled code that slipped past the name test: long lines, few of them. */
 export function looksGenerated(format: Format, text: string): boolean {
-  if (format !== 'js' && format !== 'ts') return false;
+  if (format !== 'js' && format !== 'ts' && format !== 'python') return false;
   if (text.length < 20_000) return false;
   const lines = text.split('\n', 200);
   const longLines = lines.filter((line) => line.length > 1000).length;

@@ -1,6 +1,7 @@
 import { rules } from '../../rules/index.js';
 import { extractJsPolicies } from '../extract/js/extract.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
+import { extractPythonPolicies } from '../extract/python/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
@@ -29,7 +30,7 @@ export interface LintResult {
   skipped: SkippedFile[];
 }
 
-/** Larger JS/TS files are bundles or generated code in practice; nginx files are read at any size (the tokenizer is linear). */
+/** Larger JS/TS/Python files are bundles or generated code in practice; nginx files are read at any size (the tokenizer is linear). */
 const MAX_JS_BYTES = 2 * 1024 * 1024;
 
 export const ruleIds = new Set(rules.map((rule) => rule.meta.id));
@@ -80,8 +81,8 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     }
   }
   for (const { file, format } of candidates) {
-    if (format !== 'js' && format !== 'ts') continue;
-    const result = extractJsPolicies(file);
+    if (format === 'nginx') continue;
+    const result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }

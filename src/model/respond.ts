@@ -1,4 +1,5 @@
 import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.js';
+import { translatePythonRegex } from './python-regex.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -20,15 +21,36 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
     case 'reflect':
       return true;
     case 'exact':
+      if (matcher.comparedBy === 'scheme-and-netloc') return sameSchemeAndNetloc(matcher.value, origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
     case 'pattern': {
-      const regex = compilePattern(matcher.source, matcher.flags);
+      const regex = patternRegex(matcher);
       return regex ? regex.test(origin) : 'unknown';
     }
     case 'predicate':
     case 'unknown':
       return 'unknown';
   }
+}
+
+/** The JavaScript regex that behaves as the matcher does in its own implementation, or null when we cannot tell. */
+export function patternRegex(matcher: Extract<OriginMatcher, { kind: 'pattern' }>): RegExp | null {
+  if (matcher.dialect === 'python-match' || matcher.dialect === 'python-fullmatch') {
+    const translated = translatePythonRegex(matcher.source, matcher.dialect === 'python-match' ? 'match' : 'fullmatch');
+    return translated ? compilePattern(translated.source, translated.flags + matcher.flags) : null;
+  }
+  return compilePattern(matcher.source, matcher.flags);
+}
+
+/** Python's `urlsplit(a)` and `urlsplit(b)` agree on scheme (lower-cased) and netloc (as written), as django-cors-headers compares them. */
+function sameSchemeAndNetloc(configured: string, origin: string): boolean {
+  const split = (url: string) => {
+    const match = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?/.exec(url);
+    return match ? { scheme: match[1].toLowerCase(), netloc: match[2] ?? '' } : { scheme: '', netloc: '' };
+  };
+  const a = split(configured);
+  const b = split(origin);
+  return a.scheme === b.scheme && a.netloc === b.netloc;
 }
 
 const compiled = new Map<string, RegExp | null>();
@@ -39,7 +61,7 @@ export function compilePattern(source: string, flags: string): RegExp | null {
   if (!compiled.has(key)) {
     let regex: RegExp | null;
     try {
-      regex = new RegExp(source, flags.replace(/[^imsu]/g, ''));
+      regex = new RegExp(source, [...new Set(flags.replace(/[^imsu]/g, ''))].join(''));
     } catch {
       regex = null;
     }

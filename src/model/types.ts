@@ -24,7 +24,11 @@ export type PatternDialect =
   /** JavaScript `RegExp.prototype.test`: a search, anchored only where the author anchored it. */
   | 'js-search'
   /** PCRE search as in nginx `~` (case-sensitive) or `~*` (case-insensitive). */
-  | 'pcre-search';
+  | 'pcre-search'
+  /** Python `re.match`: anchored at the start only, so `^https://a\.example\.com` also accepts `https://a.example.com.attacker.invalid`. */
+  | 'python-match'
+  /** Python `re.fullmatch` (Starlette's `allow_origin_regex`): anchored at both ends. */
+  | 'python-fullmatch';
 
 export type OriginMatcher =
   /** A literal `*`. */
@@ -32,7 +36,16 @@ export type OriginMatcher =
   /** The request's Origin echoed back with no validation. */
   | { kind: 'reflect'; loc: Loc }
   /** One string compared for equality (as written, typos and all). */
-  | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean; /** Entries written in one list share this (duplicates only count within a list). */ listId?: string }
+  | {
+      kind: 'exact';
+      value: string;
+      loc: Loc;
+      caseInsensitive?: boolean;
+      /** Entries written in one list share this (duplicates only count within a list). */
+      listId?: string;
+      /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check). */
+      comparedBy?: 'scheme-and-netloc';
+    }
   | { kind: 'pattern'; source: string; flags: string; dialect: PatternDialect; loc: Loc }
   /** Code decides; `checks` records what could be learned from it. */
   | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }

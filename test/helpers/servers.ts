@@ -36,14 +36,19 @@ export function send(port: number, path: string, method: string, headers: Record
   });
 }
 
-/** Sends a model request as a browser would put it on the wire: Origin, and for a preflight OPTIONS with the Request-Method/-Headers. */
+/** Sends a model request as a browser would put it on the wire: Origin, cookies when credentialed, and for a preflight OPTIONS with the Request-Method/-Headers (preflights never carry cookies). */
 export function sendAsBrowser(port: number, path: string, request: CorsRequest): Promise<RawResponse> {
   const headers: Record<string, string> = {};
   if (request.origin) headers.Origin = request.origin;
   if (request.preflight) {
     headers['Access-Control-Request-Method'] = request.method;
-    headers['Access-Control-Request-Headers'] = (request.headers ?? []).join(',');
+    // Browsers leave the header out when the page sets no non-safelisted header.
+    if (request.headers?.length) headers['Access-Control-Request-Headers'] = request.headers.join(',').toLowerCase();
+  } else if (request.credentials) {
+    // A credentialed request carries the site's cookies (what Starlette keys its `*` reflection on).
+    headers.Cookie = 'session=1';
   }
+  Object.assign(headers, request.extraHeaders);
   return send(port, path, request.preflight ? 'OPTIONS' : request.method, headers);
 }
 

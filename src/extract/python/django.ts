@@ -1,0 +1,130 @@
+import type { SyntaxNode } from '@lezer/common';
+import { djangoCorsProfile, djangoCorsProgram } from '../../model/frameworks/django-cors.js';
+import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
+import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, unknownOrigin } from './options.js';
+import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
+import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
+
+/** django-cors-headers settings; the first name of each pair wins when both are set (conf.py). */
+const ALIASES: Record<string, string[]> = {
+  allowedOrigins: ['CORS_ALLOWED_ORIGINS', 'CORS_ORIGIN_WHITELIST'],
+  regexes: ['CORS_ALLOWED_ORIGIN_REGEXES', 'CORS_ORIGIN_REGEX_WHITELIST'],
+  allowAll: ['CORS_ALLOW_ALL_ORIGINS', 'CORS_ORIGIN_ALLOW_ALL'],
+  credentials: ['CORS_ALLOW_CREDENTIALS'],
+  methods: ['CORS_ALLOW_METHODS'],
+  headers: ['CORS_ALLOW_HEADERS'],
+  expose: ['CORS_EXPOSE_HEADERS'],
+  maxAge: ['CORS_PREFLIGHT_MAX_AGE'],
+  urls: ['CORS_URLS_REGEX'],
+};
+/** Names only django-cors-headers uses (Flask-CORS config shares CORS_ALLOW_HEADERS and CORS_EXPOSE_HEADERS). */
+const DJANGO_ONLY = ['CORS_ALLOWED_ORIGINS', 'CORS_ORIGIN_WHITELIST', 'CORS_ALLOWED_ORIGIN_REGEXES', 'CORS_ORIGIN_REGEX_WHITELIST', 'CORS_ALLOW_ALL_ORIGINS', 'CORS_ORIGIN_ALLOW_ALL', 'CORS_ALLOW_CREDENTIALS', 'CORS_URLS_REGEX', 'CORS_PREFLIGHT_MAX_AGE'];
+const MIDDLEWARE_CLASS = 'corsheaders.middleware.CorsMiddleware';
+
+interface Setting {
+  name: string;
+  target: SyntaxNode;
+  value: PyValue;
+}
+
+/** Every module-level assignment by name, including those inside `if DEBUG:` blocks. */
+function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
+  const found = new Map<string, SyntaxNode[]>();
+  const visit = (statements: SyntaxNode[]) => {
+    for (const statement of statements) {
+      if (statement.name === 'AssignStatement' || statement.name === 'UpdateStatement') {
+        const target = statement.firstChild;
+        if (target?.name === 'VariableName') found.set(textOf(parsed, target), [...(found.get(textOf(parsed, target)) ?? []), target]);
+      } else if (['IfStatement', 'TryStatement', 'WithStatement', 'StatementGroup'].includes(statement.name)) {
+        for (const child of childrenOf(statement)) visit(child.name === 'Body' ? childrenOf(child) : statement.name === 'StatementGroup' ? [child] : []);
+      }
+    }
+  };
+  visit(childrenOf(parsed.root));
+  return found;
+}
+
+export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
+  const assigned = assignments(parsed);
+  if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
+  const middleware = bindings.values.get('MIDDLEWARE') ?? bindings.values.get('MIDDLEWARE_CLASSES');
+  if (middleware) {
+    const entries = stringItems(evaluate(parsed, middleware, bindings));
+    // The settings are inert when this file's MIDDLEWARE list is known and lacks CorsMiddleware.
+    if (entries && !entries.some((entry) => entry.value === MIDDLEWARE_CLASS)) return [];
+  }
+
+  const setting = (key: keyof typeof ALIASES): Setting | undefined | 'unknown' => {
+    for (const name of ALIASES[key]) {
+      const targets = assigned.get(name);
+      if (!targets) continue;
+      const value = bindings.values.get(name);
+      if (!value || bindings.ambiguous.has(name)) return { name, target: targets[0], value: { kind: 'unknown', reason: `${name} is assigned in more than one place`, node: targets[0] } };
+      const evaluated = evaluate(parsed, value, bindings);
+      return { name, target: targets[0], value: bindings.extended.has(name) && evaluated.kind === 'list' ? { ...evaluated, incomplete: true } : evaluated };
+    }
+    // `from .base import *` may define it.
+    return bindings.starImport ? 'unknown' : undefined;
+  };
+  const written = DJANGO_ONLY.flatMap((name) => assigned.get(name) ?? []).sort((a, b) => a.from - b.from);
+  const sourceLoc = locOf(parsed, written[0]);
+  const valueOf = (key: keyof typeof ALIASES): PyValue | undefined => {
+    const found = setting(key);
+    if (found === 'unknown') return { kind: 'unknown', reason: 'may be set by a star import', node: written[0] };
+    return found?.value;
+  };
+
+  const origins: OriginMatcher[] = [];
+  const allowAll = valueOf('allowAll');
+  const allowAllValue = allowAll ? locatedTri(parsed, allowAll) : undefined;
+  if (allowAllValue?.value === true) origins.push({ kind: 'any', loc: allowAllValue.loc });
+  else {
+    if (allowAllValue?.value === 'unknown') origins.push(unknownOrigin(parsed, allowAll!));
+    const allowed = valueOf('allowedOrigins');
+    const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+    if (allowed) {
+      origins.push(
+        ...eachOriginEntry(parsed, allowed, (entry, loc) =>
+          entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy: 'scheme-and-netloc' } : unknownOrigin(parsed, entry),
+        ),
+      );
+    }
+    const regexes = valueOf('regexes');
+    if (regexes) {
+      origins.push(
+        ...eachOriginEntry(parsed, regexes, (entry, loc) => {
+          if (entry.kind === 'string') return { kind: 'pattern', source: entry.value, flags: '', dialect: 'python-match', loc };
+          if (entry.kind === 'regex') return { kind: 'pattern', source: entry.pattern, flags: entry.ignoreCase ? 'i' : '', dialect: 'python-match', loc };
+          return unknownOrigin(parsed, entry);
+        }),
+      );
+    }
+  }
+
+  const credentialsValue = valueOf('credentials');
+  const urls = valueOf('urls');
+  const maxAgeValue = valueOf('maxAge');
+  const list = (key: keyof typeof ALIASES) => {
+    const value = valueOf(key);
+    return value?.kind === 'unknown' ? ({ kind: 'unknown', loc: locOf(parsed, value.node) } as const) : listSetting(parsed, value);
+  };
+  const policy: CorsPolicy = {
+    id: `${parsed.file}#settings@${sourceLoc.line}:${sourceLoc.column}`,
+    source: { file: parsed.file, format: 'python', framework: djangoCorsProfile.id, loc: sourceLoc },
+    scope: { kind: 'app', label: 'settings', path: urls?.kind === 'string' ? urls.value : undefined },
+    origins,
+    originMode: 'compare',
+    credentials: credentialsValue ? locatedTri(parsed, credentialsValue) : undefined,
+    allowMethods: list('methods'),
+    allowHeaders: list('headers'),
+    exposeHeaders: list('expose'),
+    maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue) : undefined,
+    preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+    vary: { origin: true },
+    errorResponses: true,
+    emitted: [],
+    profile: djangoCorsProfile,
+  };
+  policy.headerProgram = djangoCorsProgram(policy);
+  return policy.origins.length === 0 ? [] : [policy];
+}

@@ -1,0 +1,243 @@
+import type { SyntaxNode } from '@lezer/common';
+import { flaskCorsProfile, flaskCorsProgram, probablyRegex, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
+import type { CorsPolicy, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
+import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, triOf, unknownOrigin } from './options.js';
+import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
+import { evaluate, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
+
+const CORS_NAMES = new Set(['flask_cors.CORS', 'flask_cors.extension.CORS']);
+const DECORATOR_NAMES = new Set(['flask_cors.cross_origin', 'flask_cors.decorator.cross_origin']);
+const DEFAULT_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
+
+/**
+ * Flask-CORS options come in layers, later ones winning: defaults, `app.config['CORS_*']`, the
+ * `CORS(...)` arguments, `init_app(...)` arguments, then a resource's own dict. A layer we cannot
+ * see (`**kwargs`, `app.config.from_object(...)`) makes every option it could set unknown.
+ */
+interface OptionLayer {
+  values: Map<string, PyValue>;
+  hiddenAt?: Loc;
+}
+
+function merge(base: OptionLayer, over: OptionLayer): OptionLayer {
+  if (over.hiddenAt) return { values: new Map(over.values), hiddenAt: over.hiddenAt };
+  return { values: new Map([...base.values, ...over.values]), hiddenAt: base.hiddenAt };
+}
+
+function keywordLayer(parsed: ParsedPython, args: ReturnType<typeof callArguments>, bindings: ModuleBindings): OptionLayer {
+  const values = new Map<string, PyValue>();
+  for (const [name, { value }] of args.keywords) values.set(name, evaluate(parsed, value, bindings));
+  return { values, hiddenAt: args.spread ? locOf(parsed, args.spread) : undefined };
+}
+
+/** `app.config['CORS_…'] = …`, `app.config.update(CORS_…=…)`; `from_object`/`from_pyfile`/… hide everything. A config whose app is not created in this file is unknown. */
+function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): OptionLayer {
+  const layer: OptionLayer = { values: new Map() };
+  let createsApp = false;
+  for (const call of calls) {
+    const callee = resolveName(parsed, call.firstChild, bindings) ?? '';
+    if (callee === 'flask.Flask' || callee === 'Flask') createsApp = true;
+    const configCall = /\.config\.(\w+)$/.exec(callee);
+    if (!configCall) continue;
+    if (configCall[1] === 'update') {
+      const args = callArguments(parsed, call.getChild('ArgList'));
+      for (const [name, { value }] of args.keywords) if (name.startsWith('CORS_')) layer.values.set(name.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
+      for (const positional of args.positional) {
+        const dict = evaluate(parsed, positional, bindings);
+        if (dict.kind !== 'dict' || dict.incomplete) layer.hiddenAt ??= locOf(parsed, positional);
+        else for (const [name, { value }] of dict.entries) if (name.startsWith('CORS_')) layer.values.set(name.slice(5).toLowerCase(), value);
+      }
+      if (args.spread) layer.hiddenAt ??= locOf(parsed, args.spread);
+    } else if (configCall[1].startsWith('from_') || configCall[1] === 'setdefault') {
+      layer.hiddenAt ??= locOf(parsed, call);
+    }
+  }
+  parsed.tree.iterate({
+    enter(ref) {
+      if (ref.name !== 'AssignStatement') return;
+      const target = ref.node.firstChild;
+      if (target?.name !== 'MemberExpression') return;
+      const parts = childrenOf(target);
+      if (parts[1]?.name !== '[' || !/\.config$/.test(dottedName(parsed, parts[0]) ?? '')) return;
+      const key = evaluate(parsed, parts[2], bindings);
+      const value = childrenOf(ref.node).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+      if (key.kind === 'string' && key.value.startsWith('CORS_') && value) layer.values.set(key.value.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
+    },
+  });
+  return createsApp ? layer : { values: layer.values, hiddenAt: layer.hiddenAt ?? { file: parsed.file, line: 1, column: 1, endLine: 1, endColumn: 1 } };
+}
+
+interface FlaskSite {
+  anchor: Loc;
+  layers: OptionLayer[];
+  scope: PolicyScope;
+  decorator: boolean;
+}
+
+export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorators: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
+  const sites: FlaskSite[] = [];
+  let config: OptionLayer | undefined;
+  const appConfig = () => (config ??= configLayer(parsed, calls, bindings));
+  const initCalls = calls.filter((call) => /\.init_app$/.test(dottedName(parsed, call.firstChild) ?? ''));
+  for (const call of calls) {
+    if (!CORS_NAMES.has(resolveName(parsed, call.firstChild, bindings) ?? '')) continue;
+    const args = callArguments(parsed, call.getChild('ArgList'));
+    const ctor = keywordLayer(parsed, args, bindings);
+    ctor.values.delete('app');
+    const app = args.positional[0] ?? args.keywords.get('app')?.value;
+    const anchor = locOf(parsed, call.firstChild!);
+    if (app) {
+      sites.push({ anchor, layers: [appConfig(), ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false });
+      continue;
+    }
+    const boundTo = assignedName(parsed, call);
+    const inits = boundTo ? initCalls.filter((init) => dottedName(parsed, init.firstChild) === `${boundTo}.init_app`) : [];
+    for (const init of inits) {
+      const initArgs = callArguments(parsed, init.getChild('ArgList'));
+      const initLayer = keywordLayer(parsed, initArgs, bindings);
+      const initApp = initArgs.positional[0] ?? initArgs.keywords.get('app')?.value;
+      initLayer.values.delete('app');
+      sites.push({ anchor, layers: [appConfig(), ctor, initLayer], scope: { kind: 'app', label: initApp ? textOf(parsed, initApp) : 'app' }, decorator: false });
+    }
+    if (inits.length === 0) sites.push({ anchor, layers: [appConfig(), ctor], scope: { kind: 'app', label: 'app' }, decorator: false });
+  }
+  for (const decorator of decorators) {
+    const name = decoratorName(parsed, decorator);
+    if (!name) continue;
+    const [head, ...rest] = name.split('.');
+    if (!DECORATOR_NAMES.has([bindings.imports.get(head) ?? head, ...rest].join('.'))) continue;
+    const nameParts = childrenOf(decorator).filter((node) => node.name === 'VariableName');
+    const anchor = rangeLoc(parsed, nameParts[0].from, nameParts[nameParts.length - 1].to);
+    const args = callArguments(parsed, decorator.getChild('ArgList'));
+    sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator), decorator: true });
+  }
+  return sites.flatMap((site) => policiesFor(parsed, site));
+}
+
+/** The dotted name after `@` (lezer keeps decorator names as flat `VariableName . VariableName` siblings). */
+function decoratorName(parsed: ParsedPython, decorator: SyntaxNode): string | undefined {
+  const parts = childrenOf(decorator).filter((node) => node.name === 'VariableName' || node.name === '.');
+  return parts.length ? parts.map((node) => textOf(parsed, node)).join('') : undefined;
+}
+
+function assignedName(parsed: ParsedPython, call: SyntaxNode): string | undefined {
+  const parent = call.parent;
+  if (parent?.name !== 'AssignStatement') return undefined;
+  const target = parent.firstChild;
+  return target?.name === 'VariableName' ? textOf(parsed, target) : undefined;
+}
+
+/** The route a `@cross_origin` view serves, from a sibling `@app.route("/x", methods=[…])` / `@bp.get("/x")`. */
+function routeScope(parsed: ParsedPython, decorator: SyntaxNode): PolicyScope {
+  const statement = decorator.parent;
+  const fn = statement?.getChild('FunctionDefinition')?.getChild('VariableName');
+  const label = fn ? `view ${textOf(parsed, fn)}` : 'view';
+  for (const sibling of statement ? childrenOf(statement) : []) {
+    if (sibling.name !== 'Decorator' || sibling === decorator) continue;
+    const name = decoratorName(parsed, sibling) ?? '';
+    const verb = /\.(route|get|post|put|patch|delete)$/.exec(name);
+    if (!verb) continue;
+    const args = callArguments(parsed, sibling.getChild('ArgList'));
+    const path = args.positional[0] ? evaluate(parsed, args.positional[0], { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false }) : undefined;
+    const methodsNode = args.keywords.get('methods')?.value;
+    const methods = verb[1] === 'route' ? (methodsNode ? stringItemsOf(parsed, methodsNode) : ['GET']) : [verb[1].toUpperCase()];
+    const routePath = path?.kind === 'string' ? path.value : undefined;
+    return { kind: 'route', label: routePath ? `${label} ${routePath}` : label, path: routePath, methods: methods?.map((m) => m.toUpperCase()) };
+  }
+  return { kind: 'route', label };
+}
+
+function stringItemsOf(parsed: ParsedPython, node: SyntaxNode): string[] | undefined {
+  const value = evaluate(parsed, node, { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false });
+  return stringItems(value)?.map((item) => item.value);
+}
+
+function policiesFor(parsed: ParsedPython, site: FlaskSite): CorsPolicy[] {
+  const merged = site.layers.reduce(merge, { values: new Map() });
+  const resources = merged.values.get('resources');
+  if (site.decorator || !resources) return [policyFor(parsed, site, merged, site.scope)];
+  if (resources.kind === 'dict' && !resources.incomplete) {
+    const out: CorsPolicy[] = [];
+    for (const [path, { value }] of resources.entries) {
+      const scope: PolicyScope = { kind: 'router', label: `${site.scope.label} ${path}`, path };
+      if (value.kind !== 'dict') {
+        out.push(policyFor(parsed, site, { values: merged.values, hiddenAt: locOf(parsed, value.node) }, scope));
+        continue;
+      }
+      const own: OptionLayer = { values: new Map([...value.entries].map(([name, entry]) => [name, entry.value])), hiddenAt: value.incomplete ? locOf(parsed, value.node) : undefined };
+      out.push(policyFor(parsed, site, merge(merged, own), scope));
+    }
+    return out;
+  }
+  const paths = stringItems(resources);
+  if (paths) return paths.map((path) => policyFor(parsed, site, merged, { kind: 'router', label: `${site.scope.label} ${path.value}`, path: path.value }));
+  return [policyFor(parsed, site, { values: merged.values, hiddenAt: locOf(parsed, resources.node) }, site.scope)];
+}
+
+function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, scope: PolicyScope): CorsPolicy {
+  const anchorLoc = site.anchor;
+  const hidden = options.hiddenAt;
+  const option = (name: string): PyValue | undefined => options.values.get(name);
+  const unknownAt = (name: string): Loc | undefined => (option(name) ? undefined : hidden);
+
+  const originsValue = option('origins');
+  let origins: OriginMatcher[];
+  if (!originsValue) origins = hidden ? [{ kind: 'unknown', reason: 'origins may be set where cors-lint cannot see', loc: hidden }] : [{ kind: 'any', loc: anchorLoc }];
+  else origins = flaskOrigins(parsed, originsValue, anchorLoc);
+
+  const credentialsValue = option('supports_credentials');
+  const credentials = credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
+  const sendWildcardValue = option('send_wildcard');
+  const varyValue = option('vary_header');
+  const methodsValue = option('methods');
+  const allowHeadersValue = option('allow_headers');
+  const exposeValue = option('expose_headers');
+  const extras: FlaskCorsExtras = {
+    sendWildcard: sendWildcardValue ? { value: triOf(sendWildcardValue), loc: locOf(parsed, sendWildcardValue.node) } : { value: hidden ? 'unknown' : false },
+    varyHeader: varyValue ? triOf(varyValue) : hidden ? 'unknown' : true,
+    methods: methodsValue ? serialized(methodsValue, true) : hidden ? undefined : DEFAULT_METHODS,
+    allowHeaders: allowHeadersValue ? stringItems(allowHeadersValue)?.map((item) => item.value) : hidden ? undefined : ['*'],
+    exposeHeaders: exposeValue ? serialized(exposeValue, false) : undefined,
+  };
+  const maxAgeValue = option('max_age');
+  const policy: CorsPolicy = {
+    id: `${parsed.file}#${scope.label}@${anchorLoc.line}:${anchorLoc.column}`,
+    source: { file: parsed.file, format: 'python', framework: flaskCorsProfile.id, loc: anchorLoc },
+    scope,
+    origins,
+    originMode: 'compare',
+    credentials,
+    allowMethods: unknownAt('methods') ? { kind: 'unknown', loc: hidden! } : methodsValue && !serialized(methodsValue, true) ? { kind: 'unknown', loc: locOf(parsed, methodsValue.node) } : listSetting(parsed, methodsValue),
+    allowHeaders: unknownAt('allow_headers') ? { kind: 'unknown', loc: hidden! } : listSetting(parsed, allowHeadersValue),
+    exposeHeaders: unknownAt('expose_headers') ? { kind: 'unknown', loc: hidden! } : listSetting(parsed, exposeValue),
+    maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue) : hidden ? { value: 'unknown', loc: hidden } : undefined,
+    preflight: { kind: 'handled', status: 200, loc: anchorLoc },
+    vary: { origin: extras.varyHeader === true ? 'unknown' : extras.varyHeader },
+    errorResponses: true,
+    emitted: [],
+    profile: flaskCorsProfile,
+  };
+  policy.headerProgram = flaskCorsProgram(policy, extras);
+  return policy;
+}
+
+/** `'*'` and `'.*'` allow everything; strings with regex characters are regexes run with `re.match` (start-anchored, case-insensitive); others compare case-insensitively. */
+function flaskOrigins(parsed: ParsedPython, value: PyValue, anchorLoc: Loc): OriginMatcher[] {
+  const listId = `${anchorLoc.line}:${anchorLoc.column}`;
+  if (value.kind === 'unknown') return [unknownOrigin(parsed, value)];
+  return eachOriginEntry(parsed, value, (entry, loc) => {
+    if (entry.kind === 'regex') return { kind: 'pattern', source: entry.pattern, flags: entry.ignoreCase ? 'i' : '', dialect: 'python-match', loc };
+    if (entry.kind !== 'string') return unknownOrigin(parsed, entry);
+    if (entry.value === '*' || entry.value === '.*') return { kind: 'any', loc };
+    if (probablyRegex(entry.value)) return { kind: 'pattern', source: entry.value, flags: 'i', dialect: 'python-match', loc };
+    return { kind: 'exact', value: entry.value, loc, caseInsensitive: true, listId };
+  });
+}
+
+/** Flask-CORS's `flexible_str`: lists are sorted and joined with ", "; methods are upper-cased. */
+function serialized(value: PyValue, upper: boolean): string | undefined {
+  const items = stringItems(value);
+  if (!items) return undefined;
+  const text = value.kind === 'string' ? value.value : items.map((item) => item.value).sort().join(', ');
+  return upper ? text.toUpperCase() : text;
+}

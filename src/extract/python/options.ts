@@ -1,0 +1,56 @@
+import type { SyntaxNode } from '@lezer/common';
+import type { ListSetting, Loc, Located, OriginMatcher, Tri } from '../../model/types.js';
+import { locOf, type ParsedPython } from './parse.js';
+import { stringItems, type PyValue } from './values.js';
+
+/** Helpers that turn evaluated Python option values into model fields, keeping each value's position. */
+
+export function triOf(value: PyValue): Tri {
+  if (value.kind === 'bool') return value.value;
+  if (value.kind === 'none') return false;
+  if (value.kind === 'number') return value.value !== 0;
+  if (value.kind === 'string') return value.value.length > 0;
+  return 'unknown';
+}
+
+export function locatedTri(parsed: ParsedPython, value: PyValue | undefined): Located<Tri> | undefined {
+  return value ? { value: triOf(value), loc: locOf(parsed, value.node) } : undefined;
+}
+
+/** A list option: absent → default, contains `*` → wildcard, literal strings → list, anything else → unknown. */
+export function listSetting(parsed: ParsedPython, value: PyValue | undefined): ListSetting {
+  if (!value || value.kind === 'none') return { kind: 'default' };
+  const loc = locOf(parsed, value.node);
+  const items = stringItems(value);
+  if (!items) return { kind: 'unknown', loc };
+  if (items.some((item) => item.value.trim() === '*')) return { kind: 'wildcard', loc };
+  return { kind: 'list', items: items.map((item) => item.value), loc };
+}
+
+export function maxAgeOf(parsed: ParsedPython, value: PyValue | undefined): Located<number | 'unknown'> | undefined {
+  if (!value || value.kind === 'none') return undefined;
+  const loc = locOf(parsed, value.node);
+  if (value.kind === 'number' && Number.isInteger(value.value)) return { value: value.value, loc };
+  if (value.kind === 'string' && /^\d+$/.test(value.value.trim())) return { value: Number(value.value.trim()), loc };
+  return { value: 'unknown', loc };
+}
+
+export function unknownOrigin(parsed: ParsedPython, value: PyValue, reason?: string): OriginMatcher {
+  return { kind: 'unknown', reason: reason ?? (value.kind === 'unknown' ? value.reason : 'computed at run time'), loc: locOf(parsed, value.node) };
+}
+
+/** Unknown entries inside an otherwise literal list keep the literal ones checkable. */
+export function eachOriginEntry(parsed: ParsedPython, value: PyValue, visit: (entry: PyValue, loc: Loc) => OriginMatcher | undefined): OriginMatcher[] {
+  const entries = value.kind === 'list' ? value.items : [value];
+  const matchers: OriginMatcher[] = [];
+  for (const entry of entries) {
+    const matcher = visit(entry, locOf(parsed, entry.node));
+    if (matcher) matchers.push(matcher);
+  }
+  if (value.kind === 'list' && value.incomplete) matchers.push(unknownOrigin(parsed, value, 'the list is extended elsewhere'));
+  return matchers;
+}
+
+export function nodeLoc(parsed: ParsedPython, node: SyntaxNode): Loc {
+  return locOf(parsed, node);
+}

@@ -1,0 +1,85 @@
+import type { SyntaxNode } from '@lezer/common';
+import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
+import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
+import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, unknownOrigin } from './options.js';
+import { callArguments, locOf, type ParsedPython } from './parse.js';
+import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
+
+const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
+const MIDDLEWARE_WRAPPERS = new Set(['starlette.middleware.Middleware', 'fastapi.middleware.Middleware']);
+
+/** `app.add_middleware(CORSMiddleware, …)` and `Middleware(CORSMiddleware, …)` in `Starlette(middleware=[…])` / `FastAPI(middleware=[…])`. */
+export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
+  const policies: CorsPolicy[] = [];
+  for (const call of calls) {
+    const callee = resolveName(parsed, call.firstChild, bindings);
+    if (!callee) continue;
+    const isAdd = callee.endsWith('.add_middleware');
+    if (!isAdd && !MIDDLEWARE_WRAPPERS.has(callee)) continue;
+    const args = callArguments(parsed, call.getChild('ArgList'));
+    const cls = args.positional[0] ?? args.keywords.get(isAdd ? 'middleware_class' : 'cls')?.value;
+    if (!cls || !CORS_CLASSES.has(resolveName(parsed, cls, bindings) ?? '')) continue;
+    const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
+    policies.push(policyFrom(parsed, cls, args, bindings, receiver));
+  }
+  return policies;
+}
+
+function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<typeof callArguments>, bindings: ModuleBindings, receiver: string | undefined): CorsPolicy {
+  const sourceLoc = locOf(parsed, cls);
+  const hidden = args.spread ? locOf(parsed, args.spread) : undefined;
+  const option = (name: string): PyValue | undefined => {
+    const written = args.keywords.get(name);
+    return written ? evaluate(parsed, written.value, bindings) : undefined;
+  };
+  const list = (name: string): ListSetting => {
+    const value = option(name);
+    if (!value && hidden) return { kind: 'unknown', loc: hidden };
+    return listSetting(parsed, value);
+  };
+
+  const origins: OriginMatcher[] = [];
+  const allowOrigins = option('allow_origins');
+  if (allowOrigins) {
+    if (allowOrigins.kind === 'string') {
+      // A bare string is searched with `in`, a substring test, not a list membership.
+      origins.push(unknownOrigin(parsed, allowOrigins, 'allow_origins is a string, so Starlette tests substrings'));
+    } else if (allowOrigins.kind === 'list') {
+      const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+      origins.push(
+        ...eachOriginEntry(parsed, allowOrigins, (entry, loc) => {
+          if (entry.kind !== 'string') return unknownOrigin(parsed, entry);
+          return entry.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: entry.value, loc, listId };
+        }),
+      );
+    } else if (allowOrigins.kind !== 'none') origins.push(unknownOrigin(parsed, allowOrigins));
+  }
+  const regex = option('allow_origin_regex');
+  if (regex && regex.kind === 'string') origins.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 'python-fullmatch', loc: locOf(parsed, regex.node) });
+  else if (regex && regex.kind !== 'none') origins.push(unknownOrigin(parsed, regex));
+  if (hidden && (!allowOrigins || !regex)) origins.push({ kind: 'unknown', reason: 'options passed with ** are not visible', loc: hidden });
+
+  const credentialsValue = option('allow_credentials');
+  const credentials = credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
+  const maxAgeValue = option('max_age');
+  const label = receiver ?? 'app';
+  const policy: CorsPolicy = {
+    id: `${parsed.file}#${label}@${sourceLoc.line}:${sourceLoc.column}`,
+    source: { file: parsed.file, format: 'python', framework: starletteProfile.id, loc: sourceLoc },
+    scope: { kind: 'app', label },
+    origins,
+    originMode: 'compare',
+    credentials,
+    allowMethods: list('allow_methods'),
+    allowHeaders: list('allow_headers'),
+    exposeHeaders: list('expose_headers'),
+    maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue) : hidden ? { value: 'unknown', loc: hidden } : undefined,
+    preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+    vary: { origin: true },
+    errorResponses: 'unknown',
+    emitted: [],
+    profile: starletteProfile,
+  };
+  policy.headerProgram = starletteProgram(policy);
+  return policy;
+}

@@ -1,0 +1,299 @@
+import type { SyntaxNode } from '@lezer/common';
+import { callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
+
+/**
+ * Static values of Python expressions, as far as one module shows them. Environment variables,
+ * settings helpers, imports and calls are `unknown`, never guessed.
+ */
+export type PyValue =
+  | { kind: 'string'; value: string; node: SyntaxNode }
+  | { kind: 'number'; value: number; node: SyntaxNode }
+  | { kind: 'bool'; value: boolean; node: SyntaxNode }
+  | { kind: 'none'; node: SyntaxNode }
+  /** list, tuple or set; `incomplete` when more entries are added elsewhere (`+= …`, `.append`). */
+  | { kind: 'list'; items: PyValue[]; node: SyntaxNode; incomplete?: boolean }
+  | { kind: 'dict'; entries: Map<string, { key: SyntaxNode; value: PyValue }>; node: SyntaxNode; incomplete?: boolean }
+  /** `re.compile(pattern[, flags])`. */
+  | { kind: 'regex'; pattern: string; ignoreCase: boolean; node: SyntaxNode }
+  | { kind: 'unknown'; reason: string; node: SyntaxNode };
+
+export interface ModuleBindings {
+  /** Names assigned exactly once at module level, outside any block. */
+  values: Map<string, SyntaxNode>;
+  /** Names assigned more than once, or inside `if`/`try`/`for`: their value depends on run time. */
+  ambiguous: Set<string>;
+  /** Names whose list or dict is extended after assignment. */
+  extended: Set<string>;
+  /** `name -> dotted module path` from `import x as y` and `from m import x as y`. */
+  imports: Map<string, string>;
+  /** True when the module has `from x import *`: any name may come from there. */
+  starImport: boolean;
+}
+
+const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'add']);
+
+/** One pass over the module's top level (and the blocks of `if`/`try`/`with`/`for`, which still run at import time). */
+export function moduleBindings(parsed: ParsedPython): ModuleBindings {
+  const bindings: ModuleBindings = { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false };
+  const assignedAt = new Map<string, number>();
+  const visit = (statements: SyntaxNode[], nested: boolean) => {
+    for (const statement of statements) {
+      switch (statement.name) {
+        case 'AssignStatement': {
+          const parts = childrenOf(statement);
+          const opIndexes = parts.flatMap((part, index) => (part.name === 'AssignOp' ? [index] : []));
+          const targets = opIndexes.map((index) => parts[index - 1]).filter((target) => target?.name === 'VariableName');
+          const lastOp = opIndexes[opIndexes.length - 1];
+          const value = lastOp === undefined ? undefined : parts[lastOp + 1];
+          for (const target of targets) {
+            const name = textOf(parsed, target);
+            assignedAt.set(name, (assignedAt.get(name) ?? 0) + 1);
+            if (nested || assignedAt.get(name)! > 1 || !value || parts.length - lastOp > 2) {
+              bindings.ambiguous.add(name);
+              bindings.values.delete(name);
+            } else bindings.values.set(name, value);
+          }
+          break;
+        }
+        case 'UpdateStatement': {
+          const target = statement.firstChild;
+          if (target?.name === 'VariableName') bindings.extended.add(textOf(parsed, target));
+          break;
+        }
+        case 'ExpressionStatement': {
+          const call = statement.firstChild;
+          if (call?.name !== 'CallExpression') break;
+          const callee = dottedName(parsed, call.firstChild);
+          const dot = callee?.lastIndexOf('.') ?? -1;
+          if (callee && dot > 0 && MUTATORS.has(callee.slice(dot + 1))) bindings.extended.add(callee.slice(0, dot));
+          break;
+        }
+        case 'ImportStatement':
+          readImport(parsed, statement, bindings);
+          break;
+        case 'IfStatement':
+        case 'TryStatement':
+        case 'WithStatement':
+        case 'ForStatement':
+        case 'WhileStatement':
+          for (const body of childrenOf(statement).filter((child) => child.name === 'Body')) visit(childrenOf(body), true);
+          break;
+        case 'StatementGroup':
+          visit(childrenOf(statement), nested);
+          break;
+      }
+    }
+  };
+  visit(childrenOf(parsed.root), false);
+  return bindings;
+}
+
+function readImport(parsed: ParsedPython, statement: SyntaxNode, bindings: ModuleBindings): void {
+  const parts = childrenOf(statement);
+  const words = parts.map((part) => (part.name === 'VariableName' || part.name === '.' ? textOf(parsed, part) : part.name));
+  if (words[0] === 'from') {
+    const importAt = words.indexOf('import');
+    const module = words.slice(1, importAt).join('');
+    if (parts.slice(importAt + 1).some((part) => part.name === '*')) bindings.starImport = true;
+    for (let i = importAt + 1; i < parts.length; i++) {
+      if (parts[i].name !== 'VariableName') continue;
+      const imported = textOf(parsed, parts[i]);
+      const alias = parts[i + 1]?.name === 'as' && parts[i + 2]?.name === 'VariableName' ? textOf(parsed, parts[i + 2]) : imported;
+      bindings.imports.set(alias, `${module}.${imported}`);
+      if (alias !== imported) i += 2;
+    }
+    return;
+  }
+  // import a.b.c [as d], e
+  let dotted: string[] = [];
+  for (let i = 1; i <= parts.length; i++) {
+    const part = parts[i];
+    if (!part || part.name === ',') {
+      if (dotted.length) bindings.imports.set(dotted[0], dotted[0]);
+      dotted = [];
+    } else if (part.name === 'as' && parts[i + 1]?.name === 'VariableName') {
+      bindings.imports.set(textOf(parsed, parts[i + 1]), dotted.join('.'));
+      dotted = [];
+      i++;
+    } else if (part.name === 'VariableName') dotted.push(textOf(parsed, part));
+  }
+}
+
+/** The dotted path a name or attribute chain refers to, with imported names expanded (`C` → `fastapi.middleware.cors.CORSMiddleware`). */
+export function resolveName(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings): string | undefined {
+  const dotted = dottedName(parsed, node);
+  if (!dotted) return undefined;
+  const [head, ...rest] = dotted.split('.');
+  const imported = bindings.imports.get(head);
+  return imported ? [imported, ...rest].join('.') : dotted;
+}
+
+const MAX_DEPTH = 16;
+
+export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth = 0): PyValue {
+  if (!node) return { kind: 'unknown', reason: 'missing value', node: parsed.root };
+  if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
+  switch (node.name) {
+    case 'String':
+    case 'FormatString':
+    case 'ContinuedString': {
+      const value = stringValue(parsed, node);
+      return value === undefined ? { kind: 'unknown', reason: 'formatted string', node } : { kind: 'string', value, node };
+    }
+    case 'Number': {
+      const value = Number(textOf(parsed, node).replace(/_/g, ''));
+      return Number.isFinite(value) ? { kind: 'number', value, node } : { kind: 'unknown', reason: 'number', node };
+    }
+    case 'UnaryExpression': {
+      const [op, operand] = childrenOf(node);
+      const inner = evaluate(parsed, operand, bindings, depth + 1);
+      if (op && textOf(parsed, op) === '-' && inner.kind === 'number') return { kind: 'number', value: -inner.value, node };
+      return { kind: 'unknown', reason: 'expression', node };
+    }
+    case 'Boolean':
+      return { kind: 'bool', value: textOf(parsed, node) === 'True', node };
+    case 'None':
+      return { kind: 'none', node };
+    case 'ParenthesizedExpression': {
+      const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+      return inner.length === 1 ? evaluate(parsed, inner[0], bindings, depth + 1) : { kind: 'unknown', reason: 'expression', node };
+    }
+    case 'ArrayExpression':
+    case 'TupleExpression':
+    case 'SetExpression':
+      return listValue(parsed, node, bindings, depth);
+    case 'DictionaryExpression':
+      return dictValue(parsed, node, bindings, depth);
+    case 'VariableName': {
+      const name = textOf(parsed, node);
+      if (bindings.ambiguous.has(name)) return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
+      const bound = bindings.values.get(name);
+      if (!bound || bound.from >= node.from) return { kind: 'unknown', reason: `'${name}' is not defined in this file`, node };
+      const value = evaluate(parsed, bound, bindings, depth + 1);
+      if (bindings.extended.has(name) && (value.kind === 'list' || value.kind === 'dict')) return { ...value, incomplete: true };
+      return value;
+    }
+    case 'BinaryExpression': {
+      const [left, op, right] = childrenOf(node);
+      if (!op || textOf(parsed, op) !== '+') return { kind: 'unknown', reason: 'expression', node };
+      const a = evaluate(parsed, left, bindings, depth + 1);
+      const b = evaluate(parsed, right, bindings, depth + 1);
+      if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete };
+      if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node };
+      return { kind: 'unknown', reason: 'computed at run time', node };
+    }
+    case 'CallExpression':
+      return callValue(parsed, node, bindings, depth);
+    default:
+      return { kind: 'unknown', reason: 'computed at run time', node };
+  }
+}
+
+function listValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const items: PyValue[] = [];
+  let incomplete = false;
+  const parts = childrenOf(node).filter((child) => !['[', ']', '(', ')', '{', '}', ','].includes(child.name));
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.name === 'for' || part.name === 'async') return { kind: 'unknown', reason: 'comprehension', node };
+    if (part.name === '*') {
+      const spread = evaluate(parsed, parts[++i], bindings, depth + 1);
+      if (spread.kind === 'list') {
+        items.push(...spread.items);
+        incomplete ||= Boolean(spread.incomplete);
+      } else items.push(spread);
+      continue;
+    }
+    items.push(evaluate(parsed, part, bindings, depth + 1));
+  }
+  return { kind: 'list', items, node, incomplete };
+}
+
+function dictValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const entries = new Map<string, { key: SyntaxNode; value: PyValue }>();
+  let incomplete = false;
+  const parts = childrenOf(node).filter((child) => !['{', '}', ','].includes(child.name));
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part.name === 'for' || part.name === 'async') return { kind: 'unknown', reason: 'comprehension', node };
+    if (part.name === '**') {
+      i++;
+      incomplete = true;
+      continue;
+    }
+    if (parts[i + 1]?.name !== ':') continue;
+    const key = evaluate(parsed, part, bindings, depth + 1);
+    const value = evaluate(parsed, parts[i + 2], bindings, depth + 1);
+    i += 2;
+    if (key.kind === 'string') entries.set(key.value, { key: part, value });
+    else incomplete = true;
+  }
+  return { kind: 'dict', entries, node, incomplete };
+}
+
+function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const callee = resolveName(parsed, node.firstChild, bindings);
+  const args = callArguments(parsed, node.getChild('ArgList'));
+  if (callee === 're.compile') {
+    const pattern = evaluate(parsed, args.positional[0] ?? args.keywords.get('pattern')?.value, bindings, depth + 1);
+    const flagsNode = args.positional[1] ?? args.keywords.get('flags')?.value;
+    const flags = flagsNode ? textOf(parsed, flagsNode) : '';
+    const knownFlags = /^((re\.)?(I|IGNORECASE)\s*\|?\s*)*$/.test(flags.replace(/\s/g, ''));
+    if (pattern.kind !== 'string' || !knownFlags) return { kind: 'unknown', reason: 'regex computed at run time', node };
+    return { kind: 'regex', pattern: pattern.value, ignoreCase: /\b(I|IGNORECASE)\b/.test(flags), node };
+  }
+  if ((callee === 'list' || callee === 'tuple' || callee === 'set' || callee === 'frozenset') && args.positional.length === 1 && args.keywords.size === 0) {
+    const inner = evaluate(parsed, args.positional[0], bindings, depth + 1);
+    if (inner.kind === 'list') return { ...inner, node };
+  }
+  if (callee === 'dict' && args.positional.length === 0 && !args.spread) {
+    const entries = new Map<string, { key: SyntaxNode; value: PyValue }>();
+    for (const [name, { name: key, value }] of args.keywords) entries.set(name, { key, value: evaluate(parsed, value, bindings, depth + 1) });
+    return { kind: 'dict', entries, node };
+  }
+  return { kind: 'unknown', reason: callee ? `${callee}() is computed at run time` : 'computed at run time', node };
+}
+
+/** The value of a string literal (or implicitly concatenated literals); undefined for f-strings with replacements. */
+export function stringValue(parsed: ParsedPython, node: SyntaxNode): string | undefined {
+  if (node.name === 'ContinuedString') {
+    let out = '';
+    for (const part of childrenOf(node)) {
+      const value = stringValue(parsed, part);
+      if (value === undefined) return undefined;
+      out += value;
+    }
+    return out;
+  }
+  if (node.name === 'FormatString' && node.firstChild) return undefined;
+  return decodeStringLiteral(textOf(parsed, node));
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
+
+export function decodeStringLiteral(literal: string): string | undefined {
+  const match = /^([rRbBuUfF]{0,2})('''|"""|'|")/.exec(literal);
+  if (!match) return undefined;
+  const [, prefix, quote] = match;
+  if (!literal.endsWith(quote) || literal.length < prefix.length + quote.length * 2) return undefined;
+  const body = literal.slice(prefix.length + quote.length, literal.length - quote.length);
+  if (/[rR]/.test(prefix)) return body;
+  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, escape: string) => {
+    if (escape in SIMPLE_ESCAPES && !(escape === '0' && whole.length > 2)) return SIMPLE_ESCAPES[escape];
+    if (/^[xuU]/.test(escape) && escape.length > 1) return String.fromCodePoint(parseInt(escape.slice(1), 16));
+    if (/^[0-7]+$/.test(escape)) return String.fromCodePoint(parseInt(escape, 8));
+    return whole;
+  });
+}
+
+/** Strings of a list-like value (a single string counts as one entry, as the CORS libraries treat it). */
+export function stringItems(value: PyValue): Array<{ value: string; node: SyntaxNode }> | undefined {
+  if (value.kind === 'string') return [{ value: value.value, node: value.node }];
+  if (value.kind !== 'list' || value.incomplete) return undefined;
+  const out: Array<{ value: string; node: SyntaxNode }> = [];
+  for (const item of value.items) {
+    if (item.kind !== 'string') return undefined;
+    out.push({ value: item.value, node: item.node });
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { firstMatch, listItems, listLoc, policyUnknowns } from './common.js';
+
+/**
+ * django-cors-headers' `CorsMiddleware`, after `corsheaders/middleware.py` (semantics §5).
+ * Checked against Debian's python3-django-cors-headers 3.14 in test/truth-python.test.ts. 3.14
+ * still sends Allow-Credentials to origins it refuses (4.0 stopped); the rules never rely on it.
+ */
+export const djangoCorsProfile: FrameworkProfile = {
+  id: 'django-cors-headers',
+  name: 'django-cors-headers',
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'always',
+  preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: ['DELETE', 'GET', 'OPTIONS', 'PATCH', 'POST', 'PUT'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://github.com/adamchainz/django-cors-headers#configuration',
+};
+
+export const DJANGO_DEFAULT_HEADERS = ['accept', 'accept-encoding', 'authorization', 'content-type', 'dnt', 'origin', 'user-agent', 'x-csrftoken', 'x-requested-with'];
+export const DJANGO_DEFAULT_MAX_AGE = 86400;
+
+export function djangoCorsProgram(policy: CorsPolicy): HeaderProgram {
+  return { run: (request) => respondDjango(policy, request) };
+}
+
+function respondDjango(policy: CorsPolicy, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [{ name: 'Vary', value: 'Origin' }];
+  // Any OPTIONS with Access-Control-Request-Method gets an empty 200 before the view runs, allowed origin or not.
+  const status = request.preflight ? 200 : (request.appStatus ?? 200);
+  const shortCircuit = request.preflight === true;
+  let uncertain = policyUnknowns(policy);
+  const origin = request.origin;
+  if (!origin) return { status, headers, uncertain, shortCircuit };
+  const credentials = policy.credentials?.value === true;
+  if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+  const allowAll = policy.origins.find((matcher) => matcher.kind === 'any');
+  const match = allowAll ? { matcher: allowAll, uncertain: false } : firstMatch(policy.origins, origin);
+  uncertain ||= match.uncertain;
+  if (!match.matcher) return { status, headers, uncertain, shortCircuit };
+  headers.push({ name: 'Access-Control-Allow-Origin', value: allowAll && !credentials ? '*' : origin, loc: match.matcher.loc });
+  const expose = listItems(policy.exposeHeaders, []) ?? [];
+  if (expose.length > 0) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(', '), loc: listLoc(policy.exposeHeaders) });
+  if (request.preflight) {
+    headers.push({ name: 'Access-Control-Allow-Headers', value: (listItems(policy.allowHeaders, DJANGO_DEFAULT_HEADERS) ?? []).join(', '), loc: listLoc(policy.allowHeaders) });
+    headers.push({ name: 'Access-Control-Allow-Methods', value: (listItems(policy.allowMethods, djangoCorsProfile.defaults.methods!) ?? []).join(', '), loc: listLoc(policy.allowMethods) });
+    const maxAge = policy.maxAge === undefined ? DJANGO_DEFAULT_MAX_AGE : policy.maxAge.value;
+    if (typeof maxAge === 'number' && maxAge !== 0) headers.push({ name: 'Access-Control-Max-Age', value: String(maxAge), loc: policy.maxAge?.loc });
+  }
+  return { status, headers, uncertain, shortCircuit };
+}

@@ -1,0 +1,90 @@
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
+import { firstMatch, listLoc, policyUnknowns } from './common.js';
+import { translatePythonRegex } from '../python-regex.js';
+import { compilePattern } from '../respond.js';
+
+/**
+ * Flask-CORS (`CORS(app)`, `@cross_origin`), after `flask_cors/core.py` (semantics §4). Checked
+ * against Debian's python3-flask-cors 3.0.10 (which carries the 6.0 case-insensitive origin
+ * comparison) in test/truth-python.test.ts.
+ */
+export const flaskCorsProfile: FrameworkProfile = {
+  id: 'flask-cors',
+  name: 'Flask-CORS',
+  // `'*'` is the regex `.*`; unless `send_wildcard=True` the request's origin is echoed back.
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'compare',
+  exactComparison: 'case-insensitive',
+  varyOrigin: 'by-config',
+  preflight: { trigger: 'config', status: 200, shortCircuit: false, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: 'reflect', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://flask-cors.readthedocs.io/en/latest/api.html',
+};
+
+/** Options that shape the answer but have no place in the common model. */
+export interface FlaskCorsExtras {
+  sendWildcard: Located<Tri>;
+  varyHeader: Tri;
+  /** `methods` as Flask-CORS serialises it ("DELETE, GET, …"); the preflight check is a substring test on it. */
+  methods: string | undefined;
+  /** `allow_headers` entries (`*` is any); undefined when unknown. */
+  allowHeaders: string[] | undefined;
+  /** `expose_headers` as sent. */
+  exposeHeaders: string | undefined;
+}
+
+interface Located<T> {
+  value: T;
+  loc?: Loc;
+}
+
+/** Flask-CORS's `probably_regex`: a string with any of these characters is used as a regex. */
+export function probablyRegex(value: string): boolean {
+  return /[*\\\]?$^[()]/.test(value);
+}
+
+export function flaskCorsProgram(policy: CorsPolicy, extras: FlaskCorsExtras): HeaderProgram {
+  return { run: (request) => respondFlaskCors(policy, extras, request) };
+}
+
+function headerAllowed(name: string, patterns: string[]): boolean {
+  return patterns.some((pattern) => {
+    if (pattern === '*' || pattern === '.*') return true;
+    if (!probablyRegex(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+    const translated = translatePythonRegex(pattern, 'match');
+    return translated !== undefined && compilePattern(translated.source, `${translated.flags}i`)?.test(name) === true;
+  });
+}
+
+function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const status = request.appStatus ?? 200;
+  let uncertain = policyUnknowns(policy) || extras.sendWildcard.value === 'unknown' || extras.varyHeader === 'unknown' || extras.allowHeaders === undefined;
+  const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
+  const origin = request.origin;
+  let allowOrigin: ResponseHeader | undefined;
+  if (origin) {
+    if (wildcard && extras.sendWildcard.value === true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: extras.sendWildcard.loc ?? wildcard.loc };
+    else {
+      const match = firstMatch(policy.origins, origin);
+      uncertain ||= match.uncertain;
+      if (match.matcher) allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher.loc };
+    }
+  } else if (wildcard && policy.credentials?.value !== true) {
+    allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
+  }
+  if (!allowOrigin) return { status, headers, uncertain, shortCircuit: false };
+  headers.push(allowOrigin);
+  if (extras.exposeHeaders) headers.push({ name: 'Access-Control-Expose-Headers', value: extras.exposeHeaders, loc: listLoc(policy.exposeHeaders) });
+  if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+  if (request.preflight && extras.methods !== undefined && extras.methods.includes(request.method.toUpperCase())) {
+    const allowHeaders = (request.headers ?? []).map((name) => name.trim().toLowerCase()).filter((name) => headerAllowed(name, extras.allowHeaders ?? []));
+    if (allowHeaders.length > 0) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.sort().join(', '), loc: listLoc(policy.allowHeaders) });
+    if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+    headers.push({ name: 'Access-Control-Allow-Methods', value: extras.methods, loc: listLoc(policy.allowMethods) });
+  }
+  const regexLooking = policy.origins.some((matcher) => matcher.kind === 'any' || matcher.kind === 'pattern');
+  if (extras.varyHeader === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
+  return { status, headers, uncertain, shortCircuit: false };
+}

@@ -1,0 +1,83 @@
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { firstMatch, hasCookie, listItems, listLoc, policyUnknowns } from './common.js';
+
+/**
+ * Starlette's `CORSMiddleware` (FastAPI re-exports it), after `starlette/middleware/cors.py`
+ * (semantics §3). Checked against Debian's python3-starlette 0.26 in test/truth-python.test.ts;
+ * the code paths used here are unchanged up to 0.47.
+ */
+export const starletteProfile: FrameworkProfile = {
+  id: 'starlette',
+  name: 'Starlette CORSMiddleware',
+  // Preflights, and requests that carry a cookie, get the request's origin back.
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-wildcard',
+  preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: ['GET'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://www.starlette.io/middleware/#corsmiddleware',
+};
+
+const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+const SAFELISTED_HEADERS = ['Accept', 'Accept-Language', 'Content-Language', 'Content-Type'];
+
+export function starletteProgram(policy: CorsPolicy): HeaderProgram {
+  return { run: (request) => respondStarlette(policy, request) };
+}
+
+function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const origin = request.origin;
+  if (origin === undefined) return { status: request.appStatus ?? (request.preflight ? undefined : 200), headers, uncertain: false, shortCircuit: false };
+  let uncertain = policyUnknowns(policy);
+  const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
+  const allowAll = wildcard !== undefined;
+  const credentials = policy.credentials?.value === true;
+  const credentialsLoc = policy.credentials?.loc;
+  const match = allowAll ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
+  uncertain ||= match.uncertain;
+  const allowed = match.matcher !== undefined;
+
+  if (request.preflight) {
+    const explicit = !allowAll || credentials;
+    if (explicit) headers.push({ name: 'Vary', value: 'Origin' });
+    else headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard?.loc });
+    const methods = policy.allowMethods.kind === 'wildcard' ? ALL_METHODS : listItems(policy.allowMethods, ['GET']) ?? [];
+    const effectiveMethods = methods.includes('*') ? ALL_METHODS : methods;
+    headers.push({ name: 'Access-Control-Allow-Methods', value: effectiveMethods.join(', '), loc: listLoc(policy.allowMethods) });
+    const maxAge = policy.maxAge?.value;
+    headers.push({ name: 'Access-Control-Max-Age', value: String(typeof maxAge === 'number' ? maxAge : 600), loc: policy.maxAge?.loc });
+    const configuredHeaders = listItems(policy.allowHeaders, []) ?? [];
+    const allowAllHeaders = configuredHeaders.includes('*');
+    const allowHeaders = [...new Set([...SAFELISTED_HEADERS, ...configuredHeaders])].sort();
+    if (!allowAllHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(', '), loc: listLoc(policy.allowHeaders) });
+    if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: credentialsLoc });
+
+    let failed = false;
+    if (allowed) {
+      if (explicit) headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher!.loc });
+    } else failed = true;
+    if (!effectiveMethods.includes(request.method)) failed = true;
+    const requested = request.headers ?? [];
+    if (allowAllHeaders && requested.length > 0) {
+      headers.push({ name: 'Access-Control-Allow-Headers', value: requested.join(',').toLowerCase(), loc: listLoc(policy.allowHeaders) });
+    } else if (requested.length > 0) {
+      const lowered = new Set(allowHeaders.map((name) => name.toLowerCase()));
+      if (requested.some((name) => !lowered.has(name.trim().toLowerCase()))) failed = true;
+    }
+    return { status: failed ? 400 : 200, headers, uncertain, shortCircuit: true };
+  }
+
+  if (allowAll) headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc });
+  if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: credentialsLoc });
+  const expose = listItems(policy.exposeHeaders, []) ?? [];
+  if (expose.length > 0) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(', '), loc: listLoc(policy.exposeHeaders) });
+  if ((allowAll && hasCookie(request)) || (!allowAll && allowed)) {
+    const index = headers.findIndex((header) => header.name === 'Access-Control-Allow-Origin');
+    if (index !== -1) headers.splice(index, 1);
+    headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher!.loc }, { name: 'Vary', value: 'Origin' });
+  }
+  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+}
