@@ -1,9 +1,17 @@
 import { defineRule } from '../src/engine/rule.js';
 import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
+import type { CorsPolicy } from '../src/model/types.js';
 
 /** Allowlists written as patterns usually admit one of these; an allowlist that matches none still gets checked through its exact entries and the probes. */
 const DEV_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:8080', 'https://localhost'];
+
+/** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
+function frameworkNote(policy: CorsPolicy): string {
+  if (policy.profile.varyOrigin !== 'by-config' || policy.profile.defaults.origin === 'none') return '';
+  if (policy.vary.origin === false) return ` (${policy.profile.name}'s Vary header is turned off here)`;
+  return ` (${policy.profile.name} leaves Vary out for this configuration; add 'Vary: Origin' to these responses yourself)`;
+}
 
 export default defineRule({
   meta: {
@@ -52,7 +60,7 @@ export default defineRule({
         reported.add(key);
         context.report({
           loc,
-          message: "Access-Control-Allow-Origin depends on the request's Origin but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another",
+          message: `Access-Control-Allow-Origin depends on the request's Origin but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another${frameworkNote(policy)}`,
         });
       }
     }

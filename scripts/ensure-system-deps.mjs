@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// Installs the programs the real-server tests start (Debian's nginx with the headers-more module)
-// when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
+// Installs the programs the real-server tests start (Debian's nginx with the headers-more module;
+// Starlette, FastAPI, uvicorn, Flask-CORS and django-cors-headers for /usr/bin/python3) when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const PACKAGES = [
   { name: 'nginx-light', present: () => commandExists('nginx') },
   { name: 'libnginx-mod-http-headers-more-filter', present: () => existsSync('/usr/share/nginx/modules-available/mod-http-headers-more-filter.conf') || existsSync('/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so') },
+  // Debian's Python libraries are seen by /usr/bin/python3 only, so that is what the tests run.
+  { name: 'python3-starlette', present: () => pythonImports('starlette') },
+  { name: 'python3-uvicorn', present: () => pythonImports('uvicorn') },
+  { name: 'python3-fastapi', present: () => pythonImports('fastapi') },
+  { name: 'python3-flask-cors', present: () => pythonImports('flask_cors') },
+  { name: 'python3-django-cors-headers', present: () => pythonImports('corsheaders') },
 ];
+
+function pythonImports(module) {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
 
 function commandExists(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;

@@ -84,7 +84,7 @@ export async function startNginx(httpBody: (port: number) => string, options: { 
   };
 }
 
-async function waitForPort(port: number): Promise<void> {
+export async function waitForPort(port: number): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       await send(port, '/', 'HEAD', {});

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { flaskCorsProfile, flaskCorsProgram, probablyRegex, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
-import type { CorsPolicy, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
+import type { CorsPolicy, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
 import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
@@ -194,7 +194,7 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   const exposeValue = option('expose_headers');
   const extras: FlaskCorsExtras = {
     sendWildcard: sendWildcardValue ? { value: triOf(sendWildcardValue), loc: locOf(parsed, sendWildcardValue.node) } : { value: hidden ? 'unknown' : false },
-    varyHeader: varyValue ? triOf(varyValue) : hidden ? 'unknown' : true,
+    varyHeader: varyValue ? { value: triOf(varyValue), loc: locOf(parsed, varyValue.node) } : { value: hidden ? 'unknown' : true },
     methods: methodsValue ? serialized(methodsValue, true) : hidden ? undefined : DEFAULT_METHODS,
     allowHeaders: allowHeadersValue ? stringItems(allowHeadersValue)?.map((item) => item.value) : hidden ? undefined : ['*'],
     exposeHeaders: exposeValue ? serialized(exposeValue, false) : undefined,
@@ -207,12 +207,12 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
     origins,
     originMode: 'compare',
     credentials,
-    allowMethods: unknownAt('methods') ? { kind: 'unknown', loc: hidden! } : methodsValue && !serialized(methodsValue, true) ? { kind: 'unknown', loc: locOf(parsed, methodsValue.node) } : listSetting(parsed, methodsValue),
+    allowMethods: methodsSetting(parsed, methodsValue, unknownAt('methods')),
     allowHeaders: unknownAt('allow_headers') ? { kind: 'unknown', loc: hidden! } : listSetting(parsed, allowHeadersValue),
     exposeHeaders: unknownAt('expose_headers') ? { kind: 'unknown', loc: hidden! } : listSetting(parsed, exposeValue),
     maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue) : hidden ? { value: 'unknown', loc: hidden } : undefined,
     preflight: { kind: 'handled', status: 200, loc: anchorLoc },
-    vary: { origin: extras.varyHeader === true ? 'unknown' : extras.varyHeader },
+    vary: { origin: extras.varyHeader.value === true ? 'unknown' : extras.varyHeader.value },
     errorResponses: true,
     emitted: [],
     profile: flaskCorsProfile,
@@ -232,6 +232,14 @@ function flaskOrigins(parsed: ParsedPython, value: PyValue, anchorLoc: Loc): Ori
     if (probablyRegex(entry.value)) return { kind: 'pattern', source: entry.value, flags: 'i', dialect: 'python-match', loc };
     return { kind: 'exact', value: entry.value, loc, caseInsensitive: true, listId };
   });
+}
+
+/** `methods="GET, PUT"` is one string to Flask-CORS (it tests the requested method as a substring of it); the model wants the names. */
+function methodsSetting(parsed: ParsedPython, value: PyValue | undefined, hiddenAt: Loc | undefined): ListSetting {
+  if (hiddenAt) return { kind: 'unknown', loc: hiddenAt };
+  if (value?.kind === 'string') return { kind: 'list', items: value.value.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean), loc: locOf(parsed, value.node) };
+  if (value && !serialized(value, true)) return { kind: 'unknown', loc: locOf(parsed, value.node) };
+  return listSetting(parsed, value);
 }
 
 /** Flask-CORS's `flexible_str`: lists are sorted and joined with ", "; methods are upper-cased. */

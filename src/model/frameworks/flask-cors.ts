@@ -25,7 +25,7 @@ export const flaskCorsProfile: FrameworkProfile = {
 /** Options that shape the answer but have no place in the common model. */
 export interface FlaskCorsExtras {
   sendWildcard: Located<Tri>;
-  varyHeader: Tri;
+  varyHeader: Located<Tri>;
   /** `methods` as Flask-CORS serialises it ("DELETE, GET, …"); the preflight check is a substring test on it. */
   methods: string | undefined;
   /** `allow_headers` entries (`*` is any); undefined when unknown. */
@@ -60,7 +60,7 @@ function headerAllowed(name: string, patterns: string[]): boolean {
 function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const status = request.appStatus ?? 200;
-  let uncertain = policyUnknowns(policy) || extras.sendWildcard.value === 'unknown' || extras.varyHeader === 'unknown' || extras.allowHeaders === undefined;
+  let uncertain = policyUnknowns(policy) || extras.sendWildcard.value === 'unknown' || extras.varyHeader.value === 'unknown' || extras.allowHeaders === undefined;
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const origin = request.origin;
   let allowOrigin: ResponseHeader | undefined;
@@ -85,6 +85,7 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
     headers.push({ name: 'Access-Control-Allow-Methods', value: extras.methods, loc: listLoc(policy.allowMethods) });
   }
   const regexLooking = policy.origins.some((matcher) => matcher.kind === 'any' || matcher.kind === 'pattern');
-  if (extras.varyHeader === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
+  if (extras.varyHeader.value === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
+  else if (extras.varyHeader.value === false && extras.varyHeader.loc) allowOrigin.writtenAt = extras.varyHeader.loc;
   return { status, headers, uncertain, shortCircuit: false };
 }
