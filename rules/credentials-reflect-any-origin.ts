@@ -7,10 +7,10 @@ export default defineRule({
     severity: 'error',
     category: 'security',
     description: 'Any origin is reflected in Allow-Origin while credentials are allowed: any website can read users’ authenticated data.',
-    formats: ['nginx', 'js', 'ts'],
+    formats: ['nginx', 'js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, Kong).',
+        'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, django-cors-headers with `CORS_ALLOW_ALL_ORIGINS`, Kong). Starlette echoes the origin to requests that carry cookies and to every preflight, which is exactly the credentialed case.',
       why: "With a reflected origin and credentials, any page a logged-in user visits can call your API with the user's cookies and read the answer: account data, CSRF tokens, API keys. It is the CORS misconfiguration behind most CORS bug-bounty reports.",
       examples: [
         {
@@ -24,6 +24,12 @@ export default defineRule({
           filename: 'server.js',
           bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: true, credentials: true }));\n",
           good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n",
+        },
+        {
+          format: "python",
+          filename: "main.py",
+          bad: "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=[\"*\"], allow_credentials=True)\n",
+          good: "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=[\"https://app.example.com\"], allow_credentials=True)\n",
         },
       ],
       limitations: 'Callbacks that decide in code are only judged when their body is fully understood (for example one that always allows). Values from environment variables are never judged.',

@@ -19,10 +19,10 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: 'Allow-Origin depends on the request Origin but `Vary: Origin` is not sent: shared caches serve one origin’s grant to another.',
-    formats: ['nginx', 'js', 'ts'],
+    formats: ['nginx', 'js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono) never trigger it.",
+        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers) never trigger it. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",
       why: "A CDN or browser cache that stores the response for `https://a.example.com` will hand it — Allow-Origin and all — to `https://b.example.com`, whose request then fails; or it hands an allowed origin's grant to a page that should not have it. The Fetch standard says to send `Vary: Origin` whenever Allow-Origin is anything but `*` or one fixed origin.",
       examples: [
         {
@@ -36,6 +36,12 @@ export default defineRule({
           filename: 'server.js',
           bad: "const allowed = ['https://a.example.com', 'https://b.example.com'];\nfunction corsHeaders(req, res, next) {\n  if (allowed.includes(req.headers.origin)) {\n    res.setHeader('Access-Control-Allow-Origin', req.headers.origin);\n  }\n  next();\n}\nmodule.exports = corsHeaders;\n",
           good: "const allowed = ['https://a.example.com', 'https://b.example.com'];\nfunction corsHeaders(req, res, next) {\n  res.setHeader('Vary', 'Origin');\n  if (allowed.includes(req.headers.origin)) {\n    res.setHeader('Access-Control-Allow-Origin', req.headers.origin);\n  }\n  next();\n}\nmodule.exports = corsHeaders;\n",
+        },
+        {
+          format: "python",
+          filename: "app.py",
+          bad: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=[\"https://a.example.com\", \"https://b.example.com\"], vary_header=False)\n",
+          good: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=[\"https://a.example.com\", \"https://b.example.com\"])\n",
         },
       ],
       references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches'],

@@ -13,11 +13,11 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace.",
-    formats: ['nginx', 'js', 'ts'],
+    formats: ['nginx', 'js', 'ts', 'python'],
     fixable: true,
     docs: {
       whatItDoes:
-        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys).",
+        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys, Flask-CORS). django-cors-headers compares only scheme and host, so there a path or trailing slash still matches, but its system check (corsheaders.E014) refuses the setting and `manage.py check`, `runserver` and `migrate` stop; the message says so.",
       why: "Browsers compare Allow-Origin with their serialized origin byte for byte, and most implementations compare allowlist entries the same way. `https://app.example.com/` never equals `https://app.example.com`, so the origin the author meant to allow is refused and the page gets \"has a value '…' that is not equal to the supplied origin\".",
       examples: [
         {
@@ -31,6 +31,12 @@ export default defineRule({
           filename: 'server.js',
           bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com/', 'https://Admin.example.com:443'] }));\n",
           good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://admin.example.com'] }));\n",
+        },
+        {
+          format: "python",
+          filename: "settings.py",
+          bad: "MIDDLEWARE = [\"corsheaders.middleware.CorsMiddleware\"]\nCORS_ALLOWED_ORIGINS = [\"https://app.example.com/\"]\n",
+          good: "MIDDLEWARE = [\"corsheaders.middleware.CorsMiddleware\"]\nCORS_ALLOWED_ORIGINS = [\"https://app.example.com\"]\n",
         },
       ],
       references: ['https://fetch.spec.whatwg.org/#serializing-a-request-origin', 'https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin'],

@@ -7,10 +7,10 @@ export default defineRule({
     severity: 'warning',
     category: 'security',
     description: 'Any origin is reflected in Allow-Origin (without credentials).',
-    formats: ['nginx', 'js', 'ts'],
+    formats: ['nginx', 'js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        'Flags a layer that echoes any request `Origin` back in `Access-Control-Allow-Origin` without credentials. (With credentials the finding is `credentials-reflect-any-origin`.)',
+        'Flags a layer that echoes any request `Origin` back in `Access-Control-Allow-Origin` without credentials. (With credentials the finding is `credentials-reflect-any-origin`.) Flask-CORS does this by default: its default origin `*` is the regex `.*`, and the matching origin is echoed unless `send_wildcard=True`.',
       why: 'Reflecting every origin is `*` in disguise, but it also defeats caches that key on `*`, hides the intent from reviewers, and turns into a credentialed hole the day someone adds `Allow-Credentials`. If the data is public, send `*`; if it is not, keep an allowlist.',
       examples: [
         {
@@ -24,6 +24,12 @@ export default defineRule({
           filename: 'server.js',
           bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: true }));\n",
           good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://app.example.com' }));\n",
+        },
+        {
+          format: "python",
+          filename: "app.py",
+          bad: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app)\n",
+          good: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, send_wildcard=True)\n",
         },
       ],
       references: ['https://portswigger.net/web-security/cors'],

@@ -54,7 +54,8 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
     enter(node) {
       if (node.type.isError) {
         errorCount++;
-        firstError ??= node.from;
+        // An empty error node sits at the next token; the mistake is at the end of the previous one.
+        firstError ??= node.to > node.from ? node.from : lastTokenBefore(text, node.from);
       } else if (node.name === 'PrintStatement') python2 = true;
     },
   });
@@ -66,6 +67,12 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
     errors.push({ message: `Python syntax error${more}${hint}; the rest of the file is still read`, loc: rangeLoc(parsed, firstError, end) });
   }
   return { parsed, errors };
+}
+
+function lastTokenBefore(text: string, offset: number): number {
+  let index = offset - 1;
+  while (index >= 0 && /\s/.test(text[index])) index--;
+  return Math.max(0, index);
 }
 
 function lineEndAfter(text: string, offset: number): number {
@@ -99,10 +106,10 @@ export function textOf(parsed: ParsedPython, node: SyntaxNode): string {
   return parsed.text.slice(node.from, node.to);
 }
 
-/** Child nodes, punctuation included (lezer's Python trees are flat: `ArgList` holds `name = value` as three siblings). */
+/** Child nodes, punctuation included and comments left out (lezer's Python trees are flat: `ArgList` holds `name = value` as three siblings). */
 export function childrenOf(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let child = node.firstChild; child; child = child.nextSibling) out.push(child);
+  for (let child = node.firstChild; child; child = child.nextSibling) if (child.name !== 'Comment') out.push(child);
   return out;
 }
 
