@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
+import { analyzeOrigin } from '../src/model/origin.js';
 import { respond } from '../src/model/respond.js';
 import type { CorsPolicy } from '../src/model/types.js';
 
@@ -48,7 +49,9 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const origins = [...new Set([...exactOrigins(policy).map((matcher) => matcher.value), ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
+    // Only origins a browser can send: a misspelt entry is origin-not-serialized's finding.
+    const sendable = exactOrigins(policy).map((matcher) => matcher.value).filter((value) => analyzeOrigin(value).problems.length === 0);
+    const origins = [...new Set([...sendable, ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
     const reported = new Set<string>();
     for (const method of ['GET', 'POST']) {
       const answers = origins.map((origin) => ({ origin, response: respond(policy, { origin, method }) }));

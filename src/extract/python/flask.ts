@@ -87,7 +87,9 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const app = args.positional[0] ?? args.keywords.get('app')?.value;
     const anchor = locOf(parsed, call.firstChild!);
     if (app) {
-      sites.push({ anchor, layers: [appConfig(), ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false });
+      // A blueprint has no config, so Flask-CORS reads none for it.
+      const config = isBlueprint(parsed, app, bindings) ? { values: new Map() } : appConfig();
+      sites.push({ anchor, layers: [config, ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false });
       continue;
     }
     const boundTo = assignedName(parsed, call);
@@ -109,7 +111,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const nameParts = childrenOf(decorator).filter((node) => node.name === 'VariableName');
     const anchor = rangeLoc(parsed, nameParts[0].from, nameParts[nameParts.length - 1].to);
     const args = callArguments(parsed, decorator.getChild('ArgList'));
-    sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator), decorator: true });
+    sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true });
   }
   return sites.flatMap((site) => policiesFor(parsed, site));
 }
@@ -120,6 +122,14 @@ function decoratorName(parsed: ParsedPython, decorator: SyntaxNode): string | un
   return parts.length ? parts.map((node) => textOf(parsed, node)).join('') : undefined;
 }
 
+function isBlueprint(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): boolean {
+  if (node.name !== 'VariableName') return false;
+  const bound = bindings.values.get(textOf(parsed, node));
+  if (bound?.name !== 'CallExpression') return false;
+  const callee = resolveName(parsed, bound.firstChild, bindings);
+  return callee === 'flask.Blueprint' || callee === 'flask.blueprints.Blueprint';
+}
+
 function assignedName(parsed: ParsedPython, call: SyntaxNode): string | undefined {
   const parent = call.parent;
   if (parent?.name !== 'AssignStatement') return undefined;
@@ -128,7 +138,7 @@ function assignedName(parsed: ParsedPython, call: SyntaxNode): string | undefine
 }
 
 /** The route a `@cross_origin` view serves, from a sibling `@app.route("/x", methods=[…])` / `@bp.get("/x")`. */
-function routeScope(parsed: ParsedPython, decorator: SyntaxNode): PolicyScope {
+function routeScope(parsed: ParsedPython, decorator: SyntaxNode, bindings: ModuleBindings): PolicyScope {
   const statement = decorator.parent;
   const fn = statement?.getChild('FunctionDefinition')?.getChild('VariableName');
   const label = fn ? `view ${textOf(parsed, fn)}` : 'view';
@@ -138,17 +148,17 @@ function routeScope(parsed: ParsedPython, decorator: SyntaxNode): PolicyScope {
     const verb = /\.(route|get|post|put|patch|delete)$/.exec(name);
     if (!verb) continue;
     const args = callArguments(parsed, sibling.getChild('ArgList'));
-    const path = args.positional[0] ? evaluate(parsed, args.positional[0], { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false }) : undefined;
+    const path = args.positional[0] ? evaluate(parsed, args.positional[0], bindings) : undefined;
     const methodsNode = args.keywords.get('methods')?.value;
-    const methods = verb[1] === 'route' ? (methodsNode ? stringItemsOf(parsed, methodsNode) : ['GET']) : [verb[1].toUpperCase()];
+    const methods = verb[1] === 'route' ? (methodsNode ? stringItemsOf(parsed, methodsNode, bindings) : ['GET']) : [verb[1].toUpperCase()];
     const routePath = path?.kind === 'string' ? path.value : undefined;
     return { kind: 'route', label: routePath ? `${label} ${routePath}` : label, path: routePath, methods: methods?.map((m) => m.toUpperCase()) };
   }
   return { kind: 'route', label };
 }
 
-function stringItemsOf(parsed: ParsedPython, node: SyntaxNode): string[] | undefined {
-  const value = evaluate(parsed, node, { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false });
+function stringItemsOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): string[] | undefined {
+  const value = evaluate(parsed, node, bindings);
   return stringItems(value)?.map((item) => item.value);
 }
 

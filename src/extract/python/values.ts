@@ -17,27 +17,33 @@ export type PyValue =
   | { kind: 'regex'; pattern: string; ignoreCase: boolean; node: SyntaxNode }
   | { kind: 'unknown'; reason: string; node: SyntaxNode };
 
-export interface ModuleBindings {
-  /** Names assigned exactly once at module level, outside any block. */
+export interface ScopeBindings {
+  /** Names assigned exactly once in the scope, outside any block. */
   values: Map<string, SyntaxNode>;
   /** Names assigned more than once, or inside `if`/`try`/`for`: their value depends on run time. */
   ambiguous: Set<string>;
   /** Names whose list or dict is extended after assignment. */
   extended: Set<string>;
-  /** `name -> dotted module path` from `import x as y` and `from m import x as y`. */
+}
+
+export interface ModuleBindings extends ScopeBindings {
+  /** `name -> dotted module path` from `import x as y` and `from m import x as y`, wherever they appear. */
   imports: Map<string, string>;
   /** True when the module has `from x import *`: any name may come from there. */
   starImport: boolean;
+  /** Bindings of each function body, read when a name is used inside it (`def create_app(): origins = [...]`). */
+  functionScopes: Map<number, ScopeBindings>;
+  parsed: ParsedPython;
 }
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'add']);
 
-/** One pass over the module's top level (and the blocks of `if`/`try`/`with`/`for`, which still run at import time). */
-export function moduleBindings(parsed: ParsedPython): ModuleBindings {
-  const bindings: ModuleBindings = { values: new Map(), ambiguous: new Set(), extended: new Set(), imports: new Map(), starImport: false };
+/** Assignments of one scope (module or function body); blocks of `if`/`try`/`with`/`for` run in it too but make a name ambiguous. */
+function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBindings {
+  const bindings: ScopeBindings = { values: new Map(), ambiguous: new Set(), extended: new Set() };
   const assignedAt = new Map<string, number>();
-  const visit = (statements: SyntaxNode[], nested: boolean) => {
-    for (const statement of statements) {
+  const visit = (list: SyntaxNode[], nested: boolean) => {
+    for (const statement of list) {
       switch (statement.name) {
         case 'AssignStatement': {
           const parts = childrenOf(statement);
@@ -68,9 +74,6 @@ export function moduleBindings(parsed: ParsedPython): ModuleBindings {
           if (callee && dot > 0 && MUTATORS.has(callee.slice(dot + 1))) bindings.extended.add(callee.slice(0, dot));
           break;
         }
-        case 'ImportStatement':
-          readImport(parsed, statement, bindings);
-          break;
         case 'IfStatement':
         case 'TryStatement':
         case 'WithStatement':
@@ -84,7 +87,33 @@ export function moduleBindings(parsed: ParsedPython): ModuleBindings {
       }
     }
   };
-  visit(childrenOf(parsed.root), false);
+  visit(statements, false);
+  return bindings;
+}
+
+export function moduleBindings(parsed: ParsedPython): ModuleBindings {
+  const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), starImport: false, functionScopes: new Map(), parsed };
+  parsed.tree.iterate({
+    enter(ref) {
+      if (ref.name === 'ImportStatement') readImport(parsed, ref.node, bindings);
+    },
+  });
+  return bindings;
+}
+
+/** The scope a name used at `node` is looked up in: its function's, when the function assigns it; else the module's. */
+function scopeFor(node: SyntaxNode, name: string, bindings: ModuleBindings): ScopeBindings {
+  for (let parent = node.parent; parent; parent = parent.parent) {
+    if (parent.name !== 'FunctionDefinition') continue;
+    const body = parent.getChild('Body');
+    if (!body) break;
+    let scope = bindings.functionScopes.get(body.from);
+    if (!scope) {
+      scope = scopeBindings(bindings.parsed, childrenOf(body));
+      bindings.functionScopes.set(body.from, scope);
+    }
+    if (scope.values.has(name) || scope.ambiguous.has(name)) return scope;
+  }
   return bindings;
 }
 
@@ -166,11 +195,12 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
       return dictValue(parsed, node, bindings, depth);
     case 'VariableName': {
       const name = textOf(parsed, node);
-      if (bindings.ambiguous.has(name)) return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
-      const bound = bindings.values.get(name);
+      const scope = scopeFor(node, name, bindings);
+      if (scope.ambiguous.has(name)) return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
+      const bound = scope.values.get(name);
       if (!bound || bound.from >= node.from) return { kind: 'unknown', reason: `'${name}' is not defined in this file`, node };
       const value = evaluate(parsed, bound, bindings, depth + 1);
-      if (bindings.extended.has(name) && (value.kind === 'list' || value.kind === 'dict')) return { ...value, incomplete: true };
+      if (scope.extended.has(name) && (value.kind === 'list' || value.kind === 'dict')) return { ...value, incomplete: true };
       return value;
     }
     case 'BinaryExpression': {

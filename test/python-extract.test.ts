@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { lint, type CorsPolicy } from '../src/index.js';
+import { decodeStringLiteral } from '../src/extract/python/values.js';
+
+function policiesOf(text: string, path = 'app.py'): CorsPolicy[] {
+  return lint([{ path, text }]).policies;
+}
+function findings(text: string, path = 'app.py') {
+  return lint([{ path, text }]).diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId}`);
+}
+
+const STARLETTE = 'from starlette.applications import Starlette\n';
+
+describe('Python values', () => {
+  it('decodes string literals as Python does', () => {
+    expect(decodeStringLiteral(String.raw`"a\tb\x41\u00e9\101"`)).toBe('a\tbAé\u0041');
+    expect(decodeStringLiteral(String.raw`r"^https://.*\.example\.com$"`)).toBe(String.raw`^https://.*\.example\.com$`);
+    expect(decodeStringLiteral(`'''multi\nline'''`)).toBe('multi\nline');
+    expect(decodeStringLiteral(String.raw`"keep \d unknown escapes"`)).toBe(String.raw`keep \d unknown escapes`);
+    expect(decodeStringLiteral(`b"bytes"`)).toBe('bytes');
+  });
+
+  it('follows names, concatenation, tuples and implicit string concatenation; environment values are unknown', () => {
+    const [policy] = policiesOf(
+      `${STARLETTE}from starlette.middleware.cors import CORSMiddleware\nBASE = ("https://a.example.com",)\nEXTRA = ["https://" "b.example.com"]\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=list(BASE) + EXTRA)\n`,
+    );
+    expect(policy.origins.map((m) => (m.kind === 'exact' ? m.value : m.kind))).toEqual(['https://a.example.com', 'https://b.example.com']);
+    const [fromEnv] = policiesOf(`${STARLETTE}import os\nfrom starlette.middleware.cors import CORSMiddleware\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "*").split(","), allow_credentials=True)\n`);
+    expect(fromEnv.origins.map((m) => m.kind)).toEqual(['unknown']);
+    expect(findings(`${STARLETTE}from environs import Env\nfrom starlette.middleware.cors import CORSMiddleware\nenv = Env()\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=env.list("ORIGINS"), allow_credentials=True)\n`)).toEqual([]);
+  });
+
+  it('reads names bound inside the function that configures the app', () => {
+    const text = `from flask import Flask\nfrom flask_cors import CORS\n\ndef create_app():\n    app = Flask(__name__)\n    origins = ["https://app.example.com/"]\n    CORS(app, origins=origins)\n    return app\n`;
+    expect(findings(text)).toEqual(['6:16 origin-not-serialized']);
+  });
+
+  it('a name assigned twice, or inside if/try, is unknown; a list extended later keeps its entries but cannot prove a grant', () => {
+    expect(findings(`MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOW_ALL_ORIGINS = False\nif DEBUG:\n    CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n`, 'settings.py')).toEqual([]);
+    const text = `MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOWED_ORIGINS = ["https://a.example.com/"]\nCORS_ALLOWED_ORIGINS += EXTRA\n`;
+    expect(findings(text, 'settings.py')).toEqual(['2:25 origin-not-serialized']);
+    expect(policiesOf(text, 'settings.py')[0].origins.map((m) => m.kind)).toEqual(['exact', 'unknown']);
+  });
+
+  it('a settings module with a star import leaves unset values unknown', () => {
+    const policy = policiesOf(`from .base import *\nCORS_ALLOW_CREDENTIALS = True\n`, 'settings/prod.py')[0];
+    expect(policy.origins.every((m) => m.kind === 'unknown')).toBe(true);
+    expect(findings(`from .base import *\nCORS_ALLOW_CREDENTIALS = True\n`, 'settings/prod.py')).toEqual([]);
+  });
+});
+
+describe('framework sites', () => {
+  it('Starlette and FastAPI: every import spelling, and Middleware(...) lists', () => {
+    const spellings = [
+      'from fastapi.middleware.cors import CORSMiddleware as C\napp.add_middleware(C, allow_origins=["*"], allow_credentials=True)',
+      'from starlette.middleware import cors\napp.add_middleware(cors.CORSMiddleware, allow_origins=["*"], allow_credentials=True)',
+      'import starlette.middleware.cors\napp.add_middleware(starlette.middleware.cors.CORSMiddleware, allow_origins=["*"], allow_credentials=True)',
+      'from fastapi import FastAPI\nfrom fastapi.middleware import Middleware\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI(middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)])',
+    ];
+    for (const text of spellings) expect(policiesOf(text).map((p) => p.source.framework), text).toEqual(['starlette']);
+    expect(policiesOf('from mylib import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=["*"])')).toEqual([]);
+  });
+
+  it('** options hide what they might set', () => {
+    expect(findings('from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=["*"], **settings.cors)\n')).toEqual([]);
+  });
+
+  it('Flask-CORS: config layers, init_app, resources, blueprints and the decorator', () => {
+    const app = 'from flask import Flask\nfrom flask_cors import CORS, cross_origin\napp = Flask(__name__)\n';
+    expect(findings(`${app}app.config.from_object("config.Prod")\nCORS(app, supports_credentials=True)\n`)).toEqual([]);
+    expect(findings(`${app}app.config["CORS_SUPPORTS_CREDENTIALS"] = True\nCORS(app)\n`)).toEqual(['5:1 credentials-reflect-any-origin']);
+    expect(findings(`${app}cors = CORS(supports_credentials=True)\ncors.init_app(app)\n`)).toEqual(['4:8 credentials-reflect-any-origin']);
+    const resources = policiesOf(`${app}CORS(app, resources={r"/api/*": {"origins": ["https://a.example.com"]}, r"/public/*": {}})\n`);
+    expect(resources.map((p) => [p.scope.path, p.origins.map((m) => m.kind)])).toEqual([
+      ['/api/*', ['exact']],
+      ['/public/*', ['any']],
+    ]);
+    expect(findings(`from flask import Blueprint\nfrom flask_cors import CORS\nbp = Blueprint("api", __name__)\nCORS(bp, supports_credentials=True)\n`)).toEqual(['4:1 credentials-reflect-any-origin']);
+    const [route] = policiesOf(`${app}@app.route("/items", methods=["PUT"])\n@cross_origin(origins="https://a.example.com")\ndef items():\n    return ""\n`);
+    expect(route.scope).toMatchObject({ kind: 'route', path: '/items', methods: ['PUT'] });
+    expect(route.source.loc).toMatchObject({ line: 5, column: 2, endColumn: 14 });
+  });
+
+  it('Flask-CORS treats strings with regex characters as start-anchored regexes', () => {
+    const [policy] = policiesOf('from flask_cors import CORS\nfrom flask import Flask\napp = Flask(__name__)\nCORS(app, origins=["https://*.example.com", "https://a.example.com"])\n');
+    expect(policy.origins.map((m) => m.kind)).toEqual(['pattern', 'exact']);
+  });
+
+  it('django-cors-headers: new names win over old ones; settings without CorsMiddleware in MIDDLEWARE are inert', () => {
+    const [policy] = policiesOf('CORS_ORIGIN_WHITELIST = ["https://old.example.com"]\nCORS_ALLOWED_ORIGINS = ["https://new.example.com"]\n', 'settings.py');
+    expect(policy.origins.map((m) => (m.kind === 'exact' ? m.value : m.kind))).toEqual(['https://new.example.com']);
+    expect(policiesOf('MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]\nCORS_ALLOW_ALL_ORIGINS = True\n', 'settings.py')).toEqual([]);
+    // Flask-CORS config names alone do not make a Django settings module.
+    expect(policiesOf('CORS_ALLOW_HEADERS = ["x-token"]\n', 'config.py')).toEqual([]);
+  });
+});
+
+describe('bad Python input', () => {
+  it('syntax errors, Python 2, notebooks, non-UTF-8 text, huge and deeply nested files: one diagnostic or skip each', () => {
+    const cors = 'from flask_cors import CORS\n';
+    const result = lint([
+      { path: 'broken.py', text: `${cors}CORS(app, origins=[\n` },
+      { path: 'py2.py', text: `${cors}print "hello"\nexcept Exception, e:\n  x = \`y\`\n` },
+      { path: 'notebook.py', text: `# In[1]:\n!pip install flask-cors\n${cors}` },
+      { path: 'latin1.py', text: `# caf\uFFFD\n${cors}` },
+      { path: 'generated.py', text: `${cors}${'x = 1\n'.repeat(500_000)}` },
+      { path: 'deep.py', text: `${cors}x = ${'['.repeat(5_000)}${']'.repeat(5_000)}\n` },
+      { path: 'messages_pb2.py', text: cors },
+      { path: 'stub.pyi', text: cors },
+    ]);
+    const byFile = (file: string) => result.diagnostics.filter((d) => d.file === file).map((d) => d.ruleId);
+    expect(byFile('broken.py')).toEqual(['parse-error']);
+    expect(result.diagnostics.find((d) => d.file === 'py2.py')?.message).toContain('Python 2');
+    expect(byFile('notebook.py')).toEqual([]);
+    expect(byFile('latin1.py')).toEqual([]);
+    expect(result.skipped.map((s) => s.path).sort()).toEqual(expect.arrayContaining(['generated.py', 'messages_pb2.py', 'stub.pyi']));
+    expect(byFile('deep.py').every((id) => id === 'parse-error')).toBe(true);
+  });
+});
