@@ -36,7 +36,11 @@ export function translatePythonRegex(source: string, anchoring: 'match' | 'fullm
       inClass = true;
       out += char;
       if (body[i + 1] === '^') out += body[++i];
-      if (body[i + 1] === ']') out += body[++i];
+      // A `]` first in a Python class is a literal; in JavaScript `[]` is an empty class.
+      if (body[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
       continue;
     }
     if (char === '(' && body[i + 1] === '?') {
