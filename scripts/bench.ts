@@ -24,8 +24,9 @@ function generate(): number {
   const filler = (i: number) => `export function handler${i}(input) {\n${'  const value = input.map((x) => x * 2).filter(Boolean);\n'.repeat(40)}  return value;\n}\n`;
   for (let i = 0; i < FILES; i++) {
     const dir = `pkg${i % 200}/src`;
-    const relevant = i % 100 === 0;
-    switch (i % 5) {
+    // One file in a hundred of each kind configures CORS.
+    const relevant = Math.floor(i / 6) % 100 === 0;
+    switch (i % 6) {
       case 0:
         write(`${dir}/server${i}.js`, relevant ? `const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://example.com/'], credentials: true }));\n${filler(i)}` : filler(i));
         break;
@@ -36,6 +37,9 @@ function generate(): number {
         write(`nginx/conf.d/site${i}.conf`, relevant ? `server {\n  server_name example${i}.com;\n  location /api/ {\n    add_header Access-Control-Allow-Origin $http_origin;\n    add_header Access-Control-Allow-Credentials true;\n    proxy_pass http://127.0.0.1:8080;\n  }\n}\n` : `server {\n  server_name static${i}.example.com;\n  location / {\n    root /srv/www;\n    try_files $uri $uri/ =404;\n  }\n}\n`);
         break;
       case 3:
+        write(`app${i % 200}/service${i}.py`, relevant ? pythonPolicy(i) + pythonFiller(i) : pythonFiller(i));
+        break;
+      case 4:
         write(`docs/page${i}.md`, `# Page ${i}\n\n${'Some documentation text that mentions nothing relevant.\n'.repeat(30)}`);
         break;
       default:
@@ -43,6 +47,41 @@ function generate(): number {
     }
   }
   return bytes;
+}
+
+function pythonFiller(i: number): string {
+  return `import json\n\n\nclass Service${i}:\n    def __init__(self, store):\n        self.store = store\n\n${'    def handle(self, request):\n        items = [item for item in self.store.all() if item.visible]\n        return json.dumps({"items": [i.to_dict() for i in items]})\n\n'.repeat(20)}`;
+}
+
+/** The three Python frameworks in turn, each with something to report. */
+function pythonPolicy(i: number): string {
+  switch (Math.floor(i / 600) % 3) {
+    case 0:
+      return 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n\n';
+    case 1:
+      return 'from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, supports_credentials=True)\n\n';
+    default:
+      return 'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOWED_ORIGINS = ["https://app.example.com/", "https://admin.example.com"]\n\n';
+  }
+}
+
+/** Python files that pass the prefilter, linted in-process: the extractor's own throughput. */
+async function pythonThroughput(): Promise<{ mbPerSecond: number; files: number; mb: number }> {
+  const { lint } = await import('../src/engine/lint.js');
+  const files = Array.from({ length: 300 }, (_, i) => ({ path: `svc${i}/main.py`, text: pythonPolicy(i * 600) + pythonFiller(i).repeat(3) }));
+  const bytes = files.reduce((n, f) => n + f.text.length, 0);
+  lint(files.slice(0, 5));
+  const start = performance.now();
+  lint(files);
+  const seconds = (performance.now() - start) / 1000;
+  return { mbPerSecond: bytes / 1024 / 1024 / seconds, files: files.length, mb: bytes / 1024 / 1024 };
+}
+
+/** Time to load the Python parser in a fresh process (what the first Python file costs). */
+function parserLoadMs(): number {
+  const script = "const { performance } = require('node:perf_hooks'); const t = performance.now(); require('@lezer/python'); console.log(performance.now() - t);";
+  const times = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })));
+  return times.sort((a, b) => a - b)[2];
 }
 
 async function main() {
@@ -56,6 +95,7 @@ async function main() {
   const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
   const one = join(REPO, 'pkg0', 'src', 'server0.js');
   const nginxOne = join(REPO, 'nginx', 'conf.d', 'site2.conf');
+  const pythonOne = join(REPO, 'app3', 'service3.py');
   const cold = (file: string) => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -74,6 +114,10 @@ async function main() {
   console.log(`peak RSS:           ${rssMiB.toFixed(0)} MiB`);
   console.log(`cold start, 1 JS file:    ${cold(one).toFixed(0)} ms (median of 5)`);
   console.log(`cold start, 1 nginx file: ${cold(nginxOne).toFixed(0)} ms (median of 5)`);
+  console.log(`cold start, 1 Python file: ${cold(pythonOne).toFixed(0)} ms (median of 5)`);
+  const python = await pythonThroughput();
+  console.log(`Python extraction:  ${python.mbPerSecond.toFixed(1)} MB/s over ${python.files} files that pass the prefilter (${python.mb.toFixed(1)} MB)`);
+  console.log(`Python parser load: ${parserLoadMs().toFixed(1)} ms (@lezer/python, median of 5 fresh processes)`);
 }
 
 await main();

@@ -1,4 +1,3 @@
-import type { SyntaxNode } from '@lezer/common';
 import type { CorsPolicy, SourceFile } from '../../model/types.js';
 import { djangoPolicies } from './django.js';
 import { flaskPolicies } from './flask.js';
@@ -14,15 +13,14 @@ export interface PythonExtraction {
 /** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings. */
 export function extractPythonPolicies(file: SourceFile): PythonExtraction {
   const { parsed, errors } = parsePython(file);
-  const calls: SyntaxNode[] = [];
-  const decorators: SyntaxNode[] = [];
-  parsed.tree.iterate({
-    enter(ref) {
-      if (ref.name === 'CallExpression') calls.push(ref.node);
-      else if (ref.name === 'Decorator') decorators.push(ref.node);
-    },
-  });
+  const { calls, decorators } = parsed.index;
   const bindings = moduleBindings(parsed);
-  const policies = [...starlettePolicies(parsed, calls, bindings), ...flaskPolicies(parsed, calls, decorators, bindings), ...djangoPolicies(parsed, bindings)];
+  // Each framework is only looked for when its name is in the text.
+  const text = parsed.text;
+  const policies = [
+    ...(text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : []),
+    ...(text.includes('flask_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
+    ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
+  ];
   return { policies, errors };
 }

@@ -52,18 +52,15 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
       layer.hiddenAt ??= locOf(parsed, call);
     }
   }
-  parsed.tree.iterate({
-    enter(ref) {
-      if (ref.name !== 'AssignStatement') return;
-      const target = ref.node.firstChild;
-      if (target?.name !== 'MemberExpression') return;
-      const parts = childrenOf(target);
-      if (parts[1]?.name !== '[' || !/\.config$/.test(dottedName(parsed, parts[0]) ?? '')) return;
-      const key = evaluate(parsed, parts[2], bindings);
-      const value = childrenOf(ref.node).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
-      if (key.kind === 'string' && key.value.startsWith('CORS_') && value) layer.values.set(key.value.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
-    },
-  });
+  for (const assignment of parsed.index.assignments) {
+    const target = assignment.firstChild;
+    if (target?.name !== 'MemberExpression') continue;
+    const parts = childrenOf(target);
+    if (parts[1]?.name !== '[' || !/\.config$/.test(dottedName(parsed, parts[0]) ?? '')) continue;
+    const key = evaluate(parsed, parts[2], bindings);
+    const value = childrenOf(assignment).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+    if (key.kind === 'string' && key.value.startsWith('CORS_') && value) layer.values.set(key.value.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
+  }
   return createsApp ? layer : { values: layer.values, hiddenAt: layer.hiddenAt ?? { file: parsed.file, line: 1, column: 1, endLine: 1, endColumn: 1 } };
 }
 

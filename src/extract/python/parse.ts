@@ -24,7 +24,16 @@ export interface ParsedPython {
   root: SyntaxNode;
   /** Offsets where each line starts. */
   lineStarts: number[];
+  /** Nodes the extractors look for, collected in the one pass over the tree. */
+  index: { calls: SyntaxNode[]; decorators: SyntaxNode[]; imports: SyntaxNode[]; assignments: SyntaxNode[] };
 }
+
+const INDEXED: Record<string, keyof ParsedPython['index']> = {
+  CallExpression: 'calls',
+  Decorator: 'decorators',
+  ImportStatement: 'imports',
+  AssignStatement: 'assignments',
+};
 
 export interface PythonSyntaxError {
   message: string;
@@ -45,14 +54,16 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   const tree = pythonParser().parse(text);
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts };
+  const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
 
   let firstError: number | undefined;
   let errorCount = 0;
   let python2 = false;
   tree.iterate({
     enter(node) {
-      if (node.type.isError) {
+      const indexed = INDEXED[node.name];
+      if (indexed) parsed.index[indexed].push(node.node);
+      else if (node.type.isError) {
         errorCount++;
         // An empty error node sits at the next token; the mistake is at the end of the previous one.
         firstError ??= node.to > node.from ? node.from : lastTokenBefore(text, node.from);

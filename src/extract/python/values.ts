@@ -93,11 +93,7 @@ function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBin
 
 export function moduleBindings(parsed: ParsedPython): ModuleBindings {
   const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), starImport: false, functionScopes: new Map(), parsed };
-  parsed.tree.iterate({
-    enter(ref) {
-      if (ref.name === 'ImportStatement') readImport(parsed, ref.node, bindings);
-    },
-  });
+  for (const statement of parsed.index.imports) readImport(parsed, statement, bindings);
   return bindings;
 }
 
