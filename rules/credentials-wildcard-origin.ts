@@ -7,10 +7,10 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: 'A literal `*` Allow-Origin is sent together with `Access-Control-Allow-Credentials: true`; every credentialed request fails.',
-    formats: ['nginx', 'js', 'ts'],
+    formats: ['nginx', 'js', 'ts', 'python'],
     docs: {
       whatItDoes: 'Flags a layer that answers with `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Credentials: true` on the same response.',
-      why: "The Fetch standard never accepts `*` for a request whose credentials mode is `include`: the browser blocks it with \"The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'\". The configuration looks permissive but every cookie- or auth-bearing request fails. Most implementations (nginx, Express `cors`, Fastify, Hono, Traefik) send the literal `*`; the ones that silently reflect the origin instead are caught by `credentials-reflect-any-origin`.",
+      why: "The Fetch standard never accepts `*` for a request whose credentials mode is `include`: the browser blocks it with \"The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'\". The configuration looks permissive but every cookie- or auth-bearing request fails. Most implementations (nginx, Express `cors`, Fastify, Hono, Traefik, and headers set by hand in any language) send the literal `*`; the ones that silently reflect the origin instead are caught by `credentials-reflect-any-origin`.",
       examples: [
         {
           format: 'nginx',
@@ -23,6 +23,12 @@ export default defineRule({
           filename: 'server.js',
           bad: "import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: '*', credentials: true }));\n",
           good: "import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n",
+        },
+        {
+          format: "python",
+          filename: "views.py",
+          bad: "from django.http import JsonResponse\n\n\ndef profile(request):\n    response = JsonResponse({\"name\": request.user.username})\n    response[\"Access-Control-Allow-Origin\"] = \"*\"\n    response[\"Access-Control-Allow-Credentials\"] = \"true\"\n    return response\n",
+          good: "from django.http import JsonResponse\n\n\ndef profile(request):\n    response = JsonResponse({\"name\": request.user.username})\n    response[\"Access-Control-Allow-Origin\"] = \"https://app.example.com\"\n    response[\"Access-Control-Allow-Credentials\"] = \"true\"\n    return response\n",
         },
       ],
       references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-credentials', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSNotSupportingCredentials'],

@@ -79,8 +79,10 @@ function compareAll(framework: string, pathOf: (name: string) => string, portOf:
           expect(policy, `cors-lint finds the policy in ${name}`).toBeDefined();
           const predicted = respond(policy!, request);
           const actual = await sendAsBrowser(portOf(name), pathOf(name), request);
-          expect(predicted.uncertain).toBe(false);
-          expect(predicted.status).toBe(actual.status);
+          // Hand-set headers cannot say who answers OPTIONS (Flask's automatic handler here), so only their headers are compared there.
+          const handSetPreflight = request.preflight === true && policy!.source.framework === 'python-headers';
+          expect(predicted.uncertain).toBe(handSetPreflight);
+          if (!handSetPreflight) expect(predicted.status).toBe(actual.status);
           expect(corsHeaderSet(predicted.headers)).toEqual(corsHeaderSet(actual.headers));
         });
       }

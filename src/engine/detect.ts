@@ -33,8 +33,8 @@ const TOKENS: Record<string, RegExp> = {
   nginx: /access-control-|\binclude\b/i,
   js: /\bcors\b|access-control-allow|enableCors/i,
   ts: /\bcors\b|access-control-allow|enableCors/i,
-  // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders.
-  python: /cors|cross_origin/i,
+  // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders, hand-set headers.
+  python: /cors|cross_origin|access-control-allow/i,
 };
 
 export function mayContainPolicy(format: Format, text: string): boolean {

@@ -100,6 +100,13 @@ export const handSetHeadersProfile: FrameworkProfile = {
   docs: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS',
 };
 
+/** Headers set by hand in a Python view or hook (`response.headers[...] = ...`): exactly what the code writes. */
+export const pythonHandSetProfile: FrameworkProfile = {
+  ...handSetHeadersProfile,
+  id: 'python-headers',
+  name: 'hand-set headers (Python)',
+};
+
 export const profiles: readonly FrameworkProfile[] = [
   expressCorsProfile,
   fastifyCorsProfile,
@@ -108,4 +115,5 @@ export const profiles: readonly FrameworkProfile[] = [
   koaCorsProfile,
   nestCorsProfile,
   nginxProfile,
+  pythonHandSetProfile,
 ];

@@ -1,6 +1,7 @@
 import type { CorsPolicy, SourceFile } from '../../model/types.js';
 import { djangoPolicies } from './django.js';
 import { flaskPolicies } from './flask.js';
+import { handSetPolicies } from './hand-set.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
 import { starlettePolicies } from './starlette.js';
 import { moduleBindings } from './values.js';
@@ -21,6 +22,7 @@ export function extractPythonPolicies(file: SourceFile): PythonExtraction {
     ...(text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : []),
     ...(text.includes('flask_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
+    ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
   ];
   return { policies, errors };
 }

@@ -140,7 +140,7 @@ function routeScope(parsed: ParsedPython, decorator: SyntaxNode, bindings: Modul
   const fn = statement?.getChild('FunctionDefinition')?.getChild('VariableName');
   const label = fn ? `view ${textOf(parsed, fn)}` : 'view';
   for (const sibling of statement ? childrenOf(statement) : []) {
-    if (sibling.name !== 'Decorator' || sibling === decorator) continue;
+    if (sibling.name !== 'Decorator' || sibling.from === decorator.from) continue;
     const name = decoratorName(parsed, sibling) ?? '';
     const verb = /\.(route|get|post|put|patch|delete)$/.exec(name);
     if (!verb) continue;

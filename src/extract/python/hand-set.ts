@@ -1,0 +1,291 @@
+import type { SyntaxNode } from '@lezer/common';
+import { pythonHandSetProfile } from '../../model/profiles.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import { callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
+import { evaluate, stringItems, type ModuleBindings } from './values.js';
+
+/**
+ * CORS headers written by hand in Python views and hooks: `response.headers['Access-Control-…'] = …`,
+ * `resp.headers.add(…)`, Django's `response['…'] = …`, Tornado's `set_header`, and `headers={…}`
+ * dicts. Each function becomes one policy whose program applies the writes in effect for a
+ * request: unconditional ones, and those under `if` tests it can decide (`origin in ALLOWED`,
+ * `origin == "…"`, `request.method == "OPTIONS"`, `if origin:`). Any other test makes the answer
+ * unknown, so nothing is reported from it.
+ */
+
+type Value = { kind: 'literal'; value: string } | { kind: 'origin' } | { kind: 'unknown' };
+type Decision = boolean | 'unknown';
+type Test = (request: CorsRequest) => Decision;
+
+interface Write {
+  name: string;
+  value: Value;
+  valueNode: SyntaxNode;
+  statement: SyntaxNode;
+  mode: 'set' | 'add';
+  conditions: Test[];
+  /** Allowlist entries from an `origin in [...]` / `origin == "..."` test guarding the write. */
+  allowlist?: Array<{ value: string; loc: Loc }>;
+  /** True when some guard could not be read. */
+  opaque: boolean;
+}
+
+const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
+const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_header', '__setitem__']);
+
+export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
+  // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
+  const writes = new Map<number, { fn: SyntaxNode | null; list: Write[] }>();
+  const record = (write: Omit<Write, 'conditions' | 'opaque' | 'allowlist'>) => {
+    const fn = enclosingFunction(write.statement);
+    const guards = guardsOf(parsed, write.statement, fn, bindings);
+    const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
+    group.list.push({ ...write, ...guards });
+    writes.set(fn?.from ?? -1, group);
+  };
+  for (const assignment of parsed.index.assignments) {
+    const target = assignment.firstChild;
+    if (target?.name !== 'MemberExpression') continue;
+    const parts = childrenOf(target);
+    if (parts[1]?.name !== '[') continue;
+    const name = headerName(parsed, parts[2], bindings);
+    const valueNode = childrenOf(assignment).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+    if (name && valueNode) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: assignment, mode: 'set' });
+  }
+  for (const call of calls) {
+    const callee = dottedName(parsed, call.firstChild) ?? '';
+    const method = callee.slice(callee.lastIndexOf('.') + 1);
+    const args = callArguments(parsed, call.getChild('ArgList'));
+    if (HEADER_METHODS.has(method) && args.positional.length === 2) {
+      const name = headerName(parsed, args.positional[0], bindings);
+      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'add_header' ? 'add' : 'set' });
+    }
+  }
+  for (const call of calls) {
+    // `Response(..., headers={...})`, `resp.headers.update({...})`
+    const dicts = [callArguments(parsed, call.getChild('ArgList')).keywords.get('headers')?.value, ...(/\.headers\.(update|extend)$/.test(dottedName(parsed, call.firstChild) ?? '') ? callArguments(parsed, call.getChild('ArgList')).positional : [])];
+    for (const dict of dicts) {
+      if (dict?.name !== 'DictionaryExpression') continue;
+      const parts = childrenOf(dict).filter((child) => !['{', '}', ','].includes(child.name));
+      for (let i = 0; i + 2 < parts.length; i += 3) {
+        const name = headerName(parsed, parts[i], bindings);
+        if (name) record({ name, valueNode: parts[i + 2], value: valueOf(parsed, parts[i + 2], bindings), statement: call, mode: 'set' });
+      }
+    }
+  }
+  const policies: CorsPolicy[] = [];
+  for (const { fn, list } of writes.values()) {
+    const sorted = list.sort((a, b) => a.statement.from - b.statement.from);
+    if (sorted.some((write) => write.name.toLowerCase() === 'access-control-allow-origin')) policies.push(buildPolicy(parsed, fn, sorted));
+  }
+  return policies;
+}
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let parent = node.parent; parent; parent = parent.parent) if (parent.name === 'FunctionDefinition') return parent;
+  return null;
+}
+
+function headerName(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings): string | undefined {
+  if (!node) return undefined;
+  const value = evaluate(parsed, node, bindings);
+  // Response headers only: `Access-Control-Request-*` is what a client sends.
+  return value.kind === 'string' && /^(access-control-(allow-|expose-headers$|max-age$)|vary$)/i.test(value.value) ? value.value : undefined;
+}
+
+/** `request.headers.get("Origin")`, `request.headers["Origin"]`, `request.META.get("HTTP_ORIGIN")`, `environ["HTTP_ORIGIN"]`, or a local bound to one. */
+function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): boolean {
+  if (!node || depth > 4) return false;
+  if (node.name === 'CallExpression') {
+    const callee = dottedName(parsed, node.firstChild) ?? '';
+    const key = callArguments(parsed, node.getChild('ArgList')).positional[0];
+    return /(^|\.)(headers|META|environ)\.get$/.test(callee) && key !== undefined && isOriginKey(parsed, key, bindings);
+  }
+  if (node.name === 'MemberExpression') {
+    const parts = childrenOf(node);
+    return parts[1]?.name === '[' && /(^|\.)(headers|META|environ)$/.test(dottedName(parsed, parts[0]) ?? '') && isOriginKey(parsed, parts[2], bindings);
+  }
+  if (node.name === 'VariableName') {
+    const fn = enclosingFunction(node);
+    const name = textOf(parsed, node);
+    const assigned = fn ? singleAssignment(parsed, fn, name) : bindings.values.get(name);
+    return assigned !== undefined && isRequestOrigin(parsed, assigned, bindings, depth + 1);
+  }
+  return false;
+}
+
+function isOriginKey(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): boolean {
+  const key = evaluate(parsed, node, bindings);
+  return key.kind === 'string' && ORIGIN_KEYS.has(key.value.toLowerCase());
+}
+
+function singleAssignment(parsed: ParsedPython, fn: SyntaxNode, name: string): SyntaxNode | undefined {
+  const found = parsed.index.assignments.filter((assignment) => assignment.from > fn.from && assignment.to <= fn.to && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name);
+  if (found.length !== 1) return undefined;
+  return childrenOf(found[0]).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+}
+
+function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Value {
+  if (isRequestOrigin(parsed, node, bindings)) return { kind: 'origin' };
+  const value = evaluate(parsed, node, bindings);
+  if (value.kind === 'string') return { kind: 'literal', value: value.value };
+  if (value.kind === 'bool') return { kind: 'literal', value: value.value ? 'True' : 'False' };
+  if (value.kind === 'number') return { kind: 'literal', value: String(value.value) };
+  return { kind: 'unknown' };
+}
+
+/** The `if` tests a statement sits under (inside its function), as decisions over the request. */
+function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | null, bindings: ModuleBindings): Pick<Write, 'conditions' | 'allowlist' | 'opaque'> {
+  const conditions: Test[] = [];
+  let allowlist: Write['allowlist'];
+  let opaque = false;
+  let child = statement;
+  for (let parent = statement.parent; parent && parent.from !== fn?.from; child = parent, parent = parent.parent) {
+    if (parent.name === 'ConditionalExpression' || parent.name === 'ForStatement' || parent.name === 'WhileStatement' || parent.name === 'TryStatement') opaque = true;
+    if (parent.name !== 'IfStatement') continue;
+    const parts = childrenOf(parent);
+    const bodyIndex = parts.findIndex((part) => part.from === child.from && part.to === child.to);
+    for (let i = 0; i < bodyIndex; i++) {
+      if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
+      const test = readTest(parsed, parts[i + 1], bindings);
+      if (test.allowlist && i + 2 === bodyIndex) allowlist = test.allowlist;
+      if (i + 2 === bodyIndex) conditions.push(test.decide);
+      else conditions.push((request) => negate(test.decide(request)));
+    }
+  }
+  return { conditions, allowlist, opaque };
+}
+
+function negate(decision: Decision): Decision {
+  return decision === 'unknown' ? 'unknown' : !decision;
+}
+
+function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): { decide: Test; allowlist?: Write['allowlist'] } {
+  const unknown = { decide: () => 'unknown' as const };
+  if (isRequestOrigin(parsed, node, bindings)) return { decide: (request) => Boolean(request.origin) };
+  const parts = childrenOf(node);
+  if (node.name === 'UnaryExpression' && parts[0]?.name === 'not') {
+    const inner = readTest(parsed, parts[1], bindings);
+    return { decide: (request) => negate(inner.decide(request)) };
+  }
+  if (node.name === 'ParenthesizedExpression' && parts.length === 3) return readTest(parsed, parts[1], bindings);
+  if (node.name !== 'BinaryExpression') return unknown;
+  const op = parts
+    .slice(1, -1)
+    .map((part) => textOf(parsed, part))
+    .join(' ');
+  const left = parts[0];
+  const right = parts[parts.length - 1];
+  if (op === 'and' || op === 'or') {
+    const a = readTest(parsed, left, bindings);
+    const b = readTest(parsed, right, bindings);
+    return {
+      decide: (request) => {
+        const x = a.decide(request);
+        const y = b.decide(request);
+        if (op === 'and') return x === false || y === false ? false : x === 'unknown' || y === 'unknown' ? 'unknown' : true;
+        return x === true || y === true ? true : x === 'unknown' || y === 'unknown' ? 'unknown' : false;
+      },
+      allowlist: op === 'and' ? (a.allowlist ?? b.allowlist) : undefined,
+    };
+  }
+  if (isRequestOrigin(parsed, left, bindings) && (op === 'in' || op === 'not in' || op === '==' || op === '!=')) {
+    const value = evaluate(parsed, right, bindings);
+    const entries = op === 'in' || op === 'not in' ? (value.kind === 'string' ? undefined : stringItems(value)) : value.kind === 'string' ? [{ value: value.value, node: value.node }] : undefined;
+    if (!entries) return unknown;
+    const allowed = entries.map((entry) => ({ value: entry.value, loc: locOf(parsed, entry.node) }));
+    const positive = op === 'in' || op === '==';
+    return { decide: (request) => (request.origin !== undefined && allowed.some((entry) => entry.value === request.origin)) === positive, allowlist: positive ? allowed : undefined };
+  }
+  if (/(^|\.)method$/.test(dottedName(parsed, left) ?? '') && (op === '==' || op === '!=')) {
+    const value = evaluate(parsed, right, bindings);
+    if (value.kind !== 'string') return unknown;
+    return { decide: (request) => ((request.preflight ? 'OPTIONS' : request.method) === value.value.toUpperCase()) === (op === '==') };
+  }
+  return unknown;
+}
+
+function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[]): CorsPolicy {
+  const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
+  const loc = (node: SyntaxNode) => locOf(parsed, node);
+  const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').flatMap((write): OriginMatcher[] => {
+    const valueLoc = loc(write.valueNode);
+    if (write.value.kind === 'literal') return [write.value.value.trim() === '*' ? { kind: 'any', loc: valueLoc } : { kind: 'exact', value: write.value.value, loc: valueLoc }];
+    if (write.value.kind === 'unknown') return [{ kind: 'unknown', reason: 'computed at run time', loc: valueLoc }];
+    if (write.allowlist) return write.allowlist.map((entry) => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
+    if (write.opaque || write.conditions.length > 0) return [{ kind: 'predicate', checks: [], loc: valueLoc }];
+    return [{ kind: 'reflect', loc: valueLoc }];
+  });
+  const credentialWrite = named('Access-Control-Allow-Credentials')[0];
+  const credentials = credentialWrite
+    ? { value: (credentialWrite.value.kind === 'literal' ? /^true$/i.test(credentialWrite.value.value) : 'unknown') as Tri, loc: loc(credentialWrite.valueNode) }
+    : undefined;
+  const list = (name: string): ListSetting => {
+    const write = named(name)[0];
+    if (!write) return { kind: 'default' };
+    if (write.value.kind !== 'literal') return { kind: 'unknown', loc: loc(write.valueNode) };
+    const items = write.value.value.split(',').map((item) => item.trim()).filter(Boolean);
+    return items.length === 1 && items[0] === '*' ? { kind: 'wildcard', loc: loc(write.valueNode) } : { kind: 'list', items, loc: loc(write.valueNode) };
+  };
+  const varyWrite = named('Vary').find((write) => write.value.kind !== 'literal' || /\borigin\b/i.test(write.value.value));
+  const emitted: EmittedHeader[] = writes.map((write) => ({
+    name: write.name,
+    value: write.value.kind === 'literal' ? write.value.value : null,
+    rawValue: textOf(parsed, write.valueNode),
+    loc: loc(write.statement),
+    valueLoc: loc(write.valueNode),
+    allStatuses: true,
+    mode: write.mode,
+  }));
+  const nameNode = fn?.getChild('VariableName');
+  const sourceLoc = nameNode ? loc(nameNode) : loc(writes[0].statement);
+  const label = nameNode ? `function ${textOf(parsed, nameNode)}` : `module level, line ${sourceLoc.line}`;
+  const fixed = origins.length === 1 && origins[0].kind === 'exact' && writes.every((write) => write.conditions.length === 0);
+  return {
+    id: `${parsed.file}#handler@${sourceLoc.line}:${sourceLoc.column}`,
+    source: { file: parsed.file, format: 'python', framework: pythonHandSetProfile.id, loc: sourceLoc },
+    scope: { kind: 'handler', label },
+    origins,
+    originMode: fixed ? 'fixed' : 'compare',
+    credentials,
+    allowMethods: list('Access-Control-Allow-Methods'),
+    allowHeaders: list('Access-Control-Allow-Headers'),
+    exposeHeaders: list('Access-Control-Expose-Headers'),
+    maxAge: undefined,
+    preflight: { kind: 'unknown' },
+    vary: varyWrite ? { origin: true, loc: loc(varyWrite.valueNode) } : { origin: false },
+    errorResponses: 'unknown',
+    emitted,
+    profile: pythonHandSetProfile,
+    headerProgram: { run: (request) => run(writes, request, loc) },
+  };
+}
+
+/** The writes in effect for one request, applied in source order. */
+function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => Loc): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  // Who answers a preflight (the framework's automatic OPTIONS, a route, a 405) is not visible here.
+  let uncertain = request.preflight === true;
+  for (const write of writes) {
+    if (write.opaque) {
+      uncertain = true;
+      continue;
+    }
+    const decisions = write.conditions.map((test) => test(request));
+    if (decisions.includes(false)) continue;
+    if (decisions.includes('unknown')) {
+      uncertain = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (write.value.kind === 'literal') value = write.value.value;
+    else if (write.value.kind === 'origin') value = request.origin;
+    else uncertain = true;
+    if (value === undefined) continue;
+    if (write.mode === 'set') {
+      for (let i = headers.length - 1; i >= 0; i--) if (headers[i].name.toLowerCase() === write.name.toLowerCase()) headers.splice(i, 1);
+    }
+    headers.push({ name: write.name, value, loc: loc(write.valueNode), writtenAt: loc(write.statement) });
+  }
+  return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, uncertain, shortCircuit: false };
+}
