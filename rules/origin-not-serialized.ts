@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { analyzeOrigin, malformedScheme, PROBLEM_TEXT, type SerializationProblem } from '../src/model/origin.js';
 import { exactOrigins } from '../src/model/queries.js';
+import { matcherAccepts } from '../src/model/respond.js';
 
 /** `*` inside an exact entry is `origin-wildcard-literal`'s finding; a broken scheme is `origin-typo`'s. */
 const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
@@ -51,6 +52,14 @@ export default defineRule({
       if (malformedScheme(matcher.value)) continue;
       const what = relevant.map((problem) => PROBLEM_TEXT[problem]).join(' and ');
       const target = serialized && serialized !== matcher.value ? `; browsers send '${serialized}'` : '';
+      if (matcher.comparedBy === 'scheme-and-netloc' && matcherAccepts(matcher, 'null') === true) {
+        // urlsplit gives an empty scheme and host for both this entry and `null`.
+        context.report({
+          loc: matcher.loc,
+          message: `origin '${matcher.value}' ${what}: django-cors-headers compares scheme and host, both empty here as for 'null', so it admits the 'null' origin that sandboxed iframes and file: pages send (and its system check rejects it, corsheaders.E013)`,
+        });
+        continue;
+      }
       if (matcher.comparedBy === 'scheme-and-netloc' && relevant.every((problem) => DJANGO_CHECKED.has(problem))) {
         // django-cors-headers ignores the path when matching but its system check refuses the setting.
         context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}: django-cors-headers' system check rejects it (corsheaders.E014), so manage.py check, runserver and migrate refuse to start${target ? `; write '${serialized}'` : ''}` });
