@@ -20,6 +20,7 @@ const available = spawnSync(PYTHON, ['-c', `import ${MODULES.join(', ')}`]).stat
 if (!available && process.env.CI === 'true') throw new Error(`CI=true but ${PYTHON} cannot import ${MODULES.join(', ')} (npm test installs them from Debian)`);
 
 const ORIGINS = [
+  undefined,
   'https://app.example.com',
   'https://admin.example.com',
   'https://x.example.org',
@@ -28,7 +29,11 @@ const ORIGINS = [
   'https://attacker.invalid',
   'null',
 ];
-const REQUESTS = (origin: string): CorsRequest[] => [
+const REQUESTS = (origin: string | undefined): CorsRequest[] =>
+  origin === undefined
+    ? // Same-origin and non-browser requests: no Origin, and never a preflight.
+      [{ method: 'GET' }, { method: 'POST', credentials: true }]
+    : [
   { origin, method: 'GET' },
   { origin, method: 'GET', credentials: true },
   { origin, method: 'POST', credentials: true },
@@ -75,7 +80,7 @@ function compareAll(framework: string, pathOf: (name: string) => string, portOf:
     for (const origin of ORIGINS) {
       for (const request of REQUESTS(origin)) {
         const label = `${request.preflight ? 'preflight ' : ''}${request.method}${request.credentials ? ' with cookies' : ''}${request.headers ? ` + ${request.headers.join(',')}` : ''}`;
-        it(`${framework}/${name}: ${label} from ${origin}`, async () => {
+        it(`${framework}/${name}: ${label} from ${origin ?? '(no Origin)'}`, async () => {
           expect(policy, `cors-lint finds the policy in ${name}`).toBeDefined();
           const predicted = respond(policy!, request);
           const actual = await sendAsBrowser(portOf(name), pathOf(name), request);

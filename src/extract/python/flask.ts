@@ -196,12 +196,14 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   const credentials = credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
   const sendWildcardValue = option('send_wildcard');
   const varyValue = option('vary_header');
+  const alwaysSendValue = option('always_send');
   const methodsValue = option('methods');
   const allowHeadersValue = option('allow_headers');
   const exposeValue = option('expose_headers');
   const extras: FlaskCorsExtras = {
     sendWildcard: sendWildcardValue ? { value: triOf(sendWildcardValue), loc: locOf(parsed, sendWildcardValue.node) } : { value: hidden ? 'unknown' : false },
     varyHeader: varyValue ? { value: triOf(varyValue), loc: locOf(parsed, varyValue.node) } : { value: hidden ? 'unknown' : true },
+    alwaysSend: alwaysSendValue ? { value: triOf(alwaysSendValue), loc: locOf(parsed, alwaysSendValue.node) } : { value: hidden ? 'unknown' : true },
     methods: methodsValue ? serialized(methodsValue, true) : hidden ? undefined : DEFAULT_METHODS,
     allowHeaders: allowHeadersValue ? stringItems(allowHeadersValue)?.map((item) => item.value) : hidden ? undefined : ['*'],
     exposeHeaders: exposeValue ? serialized(exposeValue, false) : undefined,

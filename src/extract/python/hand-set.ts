@@ -13,7 +13,8 @@ import { evaluate, stringItems, type ModuleBindings } from './values.js';
  * unknown, so nothing is reported from it.
  */
 
-type Value = { kind: 'literal'; value: string } | { kind: 'origin' } | { kind: 'unknown' };
+/** `whenAbsent`: what a request without Origin writes (`.get("Origin")` gives None, which Werkzeug and Django send as "None"; `["Origin"]` raises). */
+type Value = { kind: 'literal'; value: string } | { kind: 'origin'; whenAbsent: string | 'unknown' } | { kind: 'unknown' };
 type Decision = boolean | 'unknown';
 type Test = (request: CorsRequest) => Decision;
 
@@ -114,6 +115,21 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
   return false;
 }
 
+function whenAbsent(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): string | 'unknown' {
+  if (depth > 4) return 'unknown';
+  if (node.name === 'VariableName') {
+    const fn = enclosingFunction(node);
+    const name = textOf(parsed, node);
+    const assigned = fn ? singleAssignment(parsed, fn, name) : bindings.values.get(name);
+    return assigned ? whenAbsent(parsed, assigned, bindings, depth + 1) : 'unknown';
+  }
+  if (node.name !== 'CallExpression') return 'unknown';
+  const fallback = callArguments(parsed, node.getChild('ArgList')).positional[1];
+  if (!fallback) return 'None';
+  const value = evaluate(parsed, fallback, bindings);
+  return value.kind === 'string' ? value.value : value.kind === 'none' ? 'None' : 'unknown';
+}
+
 function isOriginKey(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): boolean {
   const key = evaluate(parsed, node, bindings);
   return key.kind === 'string' && ORIGIN_KEYS.has(key.value.toLowerCase());
@@ -126,7 +142,7 @@ function singleAssignment(parsed: ParsedPython, fn: SyntaxNode, name: string): S
 }
 
 function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Value {
-  if (isRequestOrigin(parsed, node, bindings)) return { kind: 'origin' };
+  if (isRequestOrigin(parsed, node, bindings)) return { kind: 'origin', whenAbsent: whenAbsent(parsed, node, bindings) };
   const value = evaluate(parsed, node, bindings);
   if (value.kind === 'string') return { kind: 'literal', value: value.value };
   if (value.kind === 'bool') return { kind: 'literal', value: value.value ? 'True' : 'False' };
@@ -279,7 +295,10 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
     }
     let value: string | undefined;
     if (write.value.kind === 'literal') value = write.value.value;
-    else if (write.value.kind === 'origin') value = request.origin;
+    else if (write.value.kind === 'origin') {
+      value = request.origin ?? (write.value.whenAbsent === 'unknown' ? undefined : write.value.whenAbsent);
+      if (value === undefined) uncertain = true;
+    }
     else uncertain = true;
     if (value === undefined) continue;
     if (write.mode === 'set') {

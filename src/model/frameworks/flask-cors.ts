@@ -30,6 +30,8 @@ export interface FlaskCorsExtras {
   methods: string | undefined;
   /** `allow_headers` entries (`*` is any); undefined when unknown. */
   allowHeaders: string[] | undefined;
+  /** `always_send`: answer requests without an Origin header too. */
+  alwaysSend: Located<Tri>;
   /** `expose_headers` as sent. */
   exposeHeaders: string | undefined;
 }
@@ -64,6 +66,7 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const origin = request.origin;
   let allowOrigin: ResponseHeader | undefined;
+  let literalCount = 0;
   if (origin) {
     if (wildcard && extras.sendWildcard.value === true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: extras.sendWildcard.loc ?? wildcard.loc };
     else {
@@ -71,8 +74,17 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
       uncertain ||= match.uncertain;
       if (match.matcher) allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher.loc };
     }
-  } else if (wildcard && policy.credentials?.value !== true) {
-    allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
+  } else if (extras.alwaysSend.value === 'unknown') {
+    uncertain = true;
+  } else if (extras.alwaysSend.value && wildcard) {
+    // Without an Origin header (same-origin or non-browser requests), `always_send` still answers.
+    if (policy.credentials?.value !== true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
+  } else if (extras.alwaysSend.value) {
+    // Every literal origin is added, but the MultiDict that carries them keeps only the first.
+    const literals = policy.origins.filter((matcher): matcher is Extract<typeof matcher, { kind: 'exact' }> => matcher.kind === 'exact').sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    if (policy.origins.some((matcher) => matcher.kind === 'unknown')) uncertain = true;
+    else if (literals.length > 0) allowOrigin = { name: 'Access-Control-Allow-Origin', value: literals[0].value, loc: literals[0].loc };
+    literalCount = literals.length;
   }
   if (!allowOrigin) return { status, headers, uncertain, shortCircuit: false };
   headers.push(allowOrigin);
@@ -85,7 +97,7 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
     headers.push({ name: 'Access-Control-Allow-Methods', value: extras.methods, loc: listLoc(policy.allowMethods) });
   }
   const regexLooking = policy.origins.some((matcher) => matcher.kind === 'any' || matcher.kind === 'pattern');
-  if (extras.varyHeader.value === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
+  if (extras.varyHeader.value === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || literalCount > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
   else if (extras.varyHeader.value === false && extras.varyHeader.loc) allowOrigin.writtenAt = extras.varyHeader.loc;
   return { status, headers, uncertain, shortCircuit: false };
 }
