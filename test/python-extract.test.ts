@@ -56,6 +56,7 @@ describe('framework sites', () => {
       'from starlette.middleware import cors\napp.add_middleware(cors.CORSMiddleware, allow_origins=["*"], allow_credentials=True)',
       'import starlette.middleware.cors\napp.add_middleware(starlette.middleware.cors.CORSMiddleware, allow_origins=["*"], allow_credentials=True)',
       'from fastapi import FastAPI\nfrom fastapi.middleware import Middleware\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI(middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)])',
+      'from starlette.middleware.cors import CORSMiddleware\napplication = CORSMiddleware(app, allow_origins=["*"], allow_credentials=True)',
     ];
     for (const text of spellings) expect(policiesOf(text).map((p) => p.source.framework), text).toEqual(['starlette']);
     expect(policiesOf('from mylib import CORSMiddleware\napp.add_middleware(CORSMiddleware, allow_origins=["*"])')).toEqual([]);

@@ -8,15 +8,20 @@ import { evaluate, resolveName, type ModuleBindings, type PyValue } from './valu
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
 const MIDDLEWARE_WRAPPERS = new Set(['starlette.middleware.Middleware', 'fastapi.middleware.Middleware']);
 
-/** `app.add_middleware(CORSMiddleware, …)` and `Middleware(CORSMiddleware, …)` in `Starlette(middleware=[…])` / `FastAPI(middleware=[…])`. */
+/** `app.add_middleware(CORSMiddleware, …)`, `Middleware(CORSMiddleware, …)` in `Starlette(middleware=[…])` / `FastAPI(middleware=[…])`, and `CORSMiddleware(app, …)`. */
 export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings);
     if (!callee) continue;
+    const args = callArguments(parsed, call.getChild('ArgList'));
+    if (CORS_CLASSES.has(callee)) {
+      // `app = CORSMiddleware(app, allow_origins=[...])` wraps an ASGI app directly.
+      policies.push(policyFrom(parsed, call.firstChild!, args, bindings, undefined));
+      continue;
+    }
     const isAdd = callee.endsWith('.add_middleware');
     if (!isAdd && !MIDDLEWARE_WRAPPERS.has(callee)) continue;
-    const args = callArguments(parsed, call.getChild('ArgList'));
     const cls = args.positional[0] ?? args.keywords.get(isAdd ? 'middleware_class' : 'cls')?.value;
     if (!cls || !CORS_CLASSES.has(resolveName(parsed, cls, bindings) ?? '')) continue;
     const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
