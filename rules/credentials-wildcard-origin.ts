@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -7,7 +7,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: 'A literal `*` Allow-Origin is sent together with `Access-Control-Allow-Credentials: true`; every credentialed request fails.',
-    formats: ['nginx', 'js', 'ts', 'python'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes: 'Flags a layer that answers with `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Credentials: true` on the same response.',
       why: "The Fetch standard never accepts `*` for a request whose credentials mode is `include`: the browser blocks it with \"The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'\". The configuration looks permissive but every cookie- or auth-bearing request fails. Most implementations (nginx, Express `cors`, Fastify, Hono, Traefik, and headers set by hand in any language) send the literal `*`; the ones that silently reflect the origin instead are caught by `credentials-reflect-any-origin`.",
@@ -43,7 +43,7 @@ export default defineRule({
       const loc = culprit.loc ?? policy.source.loc;
       context.report({
         loc,
-        message: "Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true; browsers reject every credentialed request with this combination",
+        message: `Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true; browsers reject every credentialed request with this combination${originNote(policy, culprit.loc)}`,
       });
     }
   },

@@ -9,6 +9,7 @@ import originWwwMismatch from './origin-www-mismatch.js';
 import parseError from './parse-error.js';
 import preflightUnhandled from './preflight-unhandled.js';
 import reflectAnyOrigin from './reflect-any-origin.js';
+import rejectedSetting from './rejected-setting.js';
 import unusedSuppression from './unused-suppression.js';
 
 /** Every rule, sorted by id. Explicit imports, no directory scanning: a parity test checks this list against rules/, docs/ and fixtures/. */
@@ -23,5 +24,6 @@ export const rules: readonly Rule[] = [
   parseError,
   preflightUnhandled,
   reflectAnyOrigin,
+  rejectedSetting,
   unusedSuppression,
 ];

@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
+import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, sampleOrigins, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
 import { analyzeOrigin } from '../src/model/origin.js';
 import { respond } from '../src/model/respond.js';
 import type { CorsPolicy } from '../src/model/types.js';
@@ -9,6 +9,7 @@ const DEV_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:8080', 'https://
 
 /** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
 function frameworkNote(policy: CorsPolicy): string {
+  if (policy.profile.varyOrigin === 'never') return ` (${policy.profile.name} never sends Vary: Origin; add it to these responses yourself)`;
   if (policy.profile.varyOrigin !== 'by-config' || policy.profile.defaults.origin === 'none') return '';
   if (policy.vary.origin === false) return ` (${policy.profile.name}'s Vary header is turned off here)`;
   return ` (${policy.profile.name} leaves Vary out for this configuration; add 'Vary: Origin' to these responses yourself)`;
@@ -20,7 +21,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: 'Allow-Origin depends on the request Origin but `Vary: Origin` is not sent: shared caches serve one origin’s grant to another.',
-    formats: ['nginx', 'js', 'ts', 'python'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes:
         "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers) never trigger it. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",
@@ -51,7 +52,7 @@ export default defineRule({
   check(policy, context) {
     // Only origins a browser can send: a misspelt entry is origin-not-serialized's finding.
     const sendable = exactOrigins(policy).map((matcher) => matcher.value).filter((value) => analyzeOrigin(value).problems.length === 0);
-    const origins = [...new Set([...sendable, ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
+    const origins = [...new Set([...sendable, ...sampleOrigins(policy), ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
     const reported = new Set<string>();
     for (const method of ['GET', 'POST']) {
       const answers = origins.map((origin) => ({ origin, response: respond(policy, { origin, method }) }));

@@ -11,7 +11,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: '`add_header Access-Control-*` without `always`: 4xx/5xx responses lose their CORS headers and the browser reports a CORS error instead of the real one.',
-    formats: ['nginx'],
+    formats: ['nginx', 'yaml'],
     fixable: true,
     docs: {
       whatItDoes:

@@ -23,6 +23,8 @@ export function detectFormat(path: string): FileKind {
   const ext = posix.extname(base).toLowerCase();
   if (JS_EXTENSIONS[ext]) return { format: JS_EXTENSIONS[ext] };
   if (ext === '.py' || ext === '.pyw') return { format: 'python' };
+  // Helm charts keep manifests in .yaml and .tpl files.
+  if (ext === '.yaml' || ext === '.yml' || ext === '.tpl') return { format: 'yaml' };
   if (ext === '.conf' || ext === '.nginx' || base === 'nginx.conf' || /\.(conf|nginx)\.(template|tmpl|j2)$/.test(base)) return { format: 'nginx' };
   if (ext === '' && NGINX_DIRS.test(normalized)) return { format: 'nginx' };
   return { skip: 'not a supported file type' };
@@ -35,6 +37,8 @@ const TOKENS: Record<string, RegExp> = {
   ts: /\bcors\b|access-control-allow|enableCors/i,
   // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders, hand-set headers.
   python: /cors|cross_origin|access-control-allow/i,
+  // ingress-nginx annotations and snippets, Traefik accessControl*, Kong/APISIX/Envoy `cors`, Istio corsPolicy, SAM Cors.
+  yaml: /cors|access-?control/i,
 };
 
 export function mayContainPolicy(format: Format, text: string): boolean {

@@ -2,6 +2,7 @@ import { rules } from '../../rules/index.js';
 import { extractJsPolicies } from '../extract/js/extract.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import { extractPythonPolicies } from '../extract/python/extract.js';
+import { extractYamlPolicies } from '../extract/yaml/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
@@ -62,7 +63,8 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       skipped.push({ path: file.path, reason: 'no CORS token' });
       continue;
     }
-    if (kind.format !== 'nginx' && (file.text.length > MAX_JS_BYTES || looksGenerated(kind.format, file.text))) {
+    // YAML is read at any size: only the documents holding a CORS token are parsed.
+    if (kind.format !== 'nginx' && kind.format !== 'yaml' && (file.text.length > MAX_JS_BYTES || looksGenerated(kind.format, file.text))) {
       skipped.push({ path: file.path, reason: file.text.length > MAX_JS_BYTES ? `larger than ${MAX_JS_BYTES / 1024 / 1024} MB (generated code?)` : 'minified or bundled code' });
       continue;
     }
@@ -82,7 +84,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   }
   for (const { file, format } of candidates) {
     if (format === 'nginx') continue;
-    const result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file);
+    const result = format === 'python' ? extractPythonPolicies(file) : format === 'yaml' ? extractYamlPolicies(file) : extractJsPolicies(file);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }

@@ -1,5 +1,5 @@
-import { respond } from './respond.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, OriginMatcher, ResponseHeader } from './types.js';
+import { matcherAccepts, respond } from './respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
  * Questions rules ask the executable model. An origin no allowlist contains: if it is granted,
@@ -59,4 +59,36 @@ export function grants(policy: CorsPolicy, origin: string, credentials = false):
   if (response.uncertain) return 'unknown';
   const value = headerValue(response, 'Access-Control-Allow-Origin');
   return value === origin || (!credentials && value === '*');
+}
+
+/** Why an Allow-Origin came about when the author did not write it (a default, a fallback), to add to a message. */
+export function originNote(policy: CorsPolicy, loc: Loc | undefined): string {
+  if (!loc) return '';
+  const matcher = policy.origins.find((m) => m.kind === 'any' && m.why && m.loc.line === loc.line && m.loc.column === loc.column && m.loc.file === loc.file);
+  return matcher?.kind === 'any' && matcher.why ? ` (${matcher.why})` : '';
+}
+
+const PATTERN_FILLERS: Array<[RegExp, string]> = [
+  [/\[[^\]]*\][+*]|\\w[+*]|\.[+*]|\[\^[^\]]*\][+*]/g, 'x'],
+  [/\[[^\]]*\]|\\w|\\d/g, 'x'],
+  [/\\([.\-/:])/g, '$1'],
+  [/[()^$?]/g, ''],
+];
+
+/**
+ * Origins a pattern matcher accepts, made from the pattern itself (each `|` branch, character
+ * classes filled with `x`), kept only when the pattern really accepts them. Rules use them to ask
+ * the model about an allowlist written as regexes.
+ */
+export function sampleOrigins(policy: CorsPolicy): string[] {
+  const out: string[] = [];
+  for (const matcher of policy.origins) {
+    if (matcher.kind !== 'pattern' || matcher.source.length > 500) continue;
+    for (const branch of matcher.source.replace(/^\(\?:|^\(/, '').split(/(?<!\\)\|/)) {
+      let sample = branch;
+      for (const [pattern, replacement] of PATTERN_FILLERS) sample = sample.replace(pattern, replacement);
+      if (/^https?:\/\/[\w.-]+(:\d+)?$/.test(sample) && matcherAccepts(matcher, sample) === true) out.push(sample.toLowerCase());
+    }
+  }
+  return [...new Set(out)];
 }

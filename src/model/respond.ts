@@ -22,6 +22,7 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
       return true;
     case 'exact':
       if (matcher.comparedBy === 'scheme-and-netloc') return sameSchemeAndNetloc(matcher.value, origin);
+      if (matcher.comparedBy === 'normalized-url') return normalizeUrl(matcher.value) === normalizeUrl(origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
     case 'pattern': {
       const regex = patternRegex(matcher);
@@ -39,7 +40,19 @@ export function patternRegex(matcher: Extract<OriginMatcher, { kind: 'pattern' }
     const translated = translatePythonRegex(matcher.source, matcher.dialect === 'python-match' ? 'match' : 'fullmatch');
     return translated ? compilePattern(translated.source, translated.flags + matcher.flags) : null;
   }
+  if (matcher.dialect === 're2-full') return compilePattern(`^(?:${matcher.source})$`, matcher.flags);
   return compilePattern(matcher.source, matcher.flags);
+}
+
+const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
+
+/** `scheme://host[:port]` with the path and a default port dropped, as Kong's `normalize_origin` compares. */
+export function normalizeUrl(url: string): string {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#:]*)(?::(\d+))?/.exec(url.trim());
+  if (!match) return url;
+  const scheme = match[1].toLowerCase();
+  const port = match[3] && match[3] !== DEFAULT_PORT[scheme] ? `:${match[3]}` : '';
+  return `${scheme}://${match[2].toLowerCase()}${port}`;
 }
 
 /** Python's `urlsplit(a)` and `urlsplit(b)` agree on scheme (lower-cased) and netloc (as written), as django-cors-headers compares them. */

@@ -28,11 +28,15 @@ export type PatternDialect =
   /** Python `re.match`: anchored at the start only, so `^https://a\.example\.com` also accepts `https://a.example.com.attacker.invalid`. */
   | 'python-match'
   /** Python `re.fullmatch` (Starlette's `allow_origin_regex`): anchored at both ends. */
-  | 'python-fullmatch';
+  | 'python-fullmatch'
+  /** Go/RE2 search (Traefik's regex list, APISIX's `ngx.re.find`): anchored only where the author anchored it. */
+  | 're2-search'
+  /** RE2 full match (Envoy `safe_regex`, Istio `regex`, Kong's anchored origins). */
+  | 're2-full';
 
 export type OriginMatcher =
-  /** A literal `*`. */
-  | { kind: 'any'; loc: Loc }
+  /** A literal `*`; `why` says how it came about when the author did not write it (a default, a fallback). */
+  | { kind: 'any'; loc: Loc; why?: string }
   /** The request's Origin echoed back with no validation. */
   | { kind: 'reflect'; loc: Loc }
   /** One string compared for equality (as written, typos and all). */
@@ -43,8 +47,8 @@ export type OriginMatcher =
       caseInsensitive?: boolean;
       /** Entries written in one list share this (duplicates only count within a list). */
       listId?: string;
-      /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check). */
-      comparedBy?: 'scheme-and-netloc';
+      /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check); Kong normalises both sides (path and default port dropped). */
+      comparedBy?: 'scheme-and-netloc' | 'normalized-url';
     }
   | { kind: 'pattern'; source: string; flags: string; dialect: PatternDialect; loc: Loc }
   /** Code decides; `checks` records what could be learned from it. */
@@ -124,6 +128,8 @@ export interface CorsPolicy {
   profile: FrameworkProfile;
   /** For header-emitting layers (nginx, hand-set headers): an evaluator of what the layer sends. */
   headerProgram?: HeaderProgram;
+  /** Settings the implementation refuses (deploy or start-up fails) or silently replaces. */
+  rejected?: Array<{ loc: Loc; message: string }>;
 }
 
 /** A request as a browser sends it. */

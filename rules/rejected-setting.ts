@@ -1,0 +1,31 @@
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'rejected-setting',
+    severity: 'error',
+    category: 'broken',
+    description: 'A CORS setting the implementation refuses (the deploy or start-up fails) or silently replaces with something else.',
+    formats: ['yaml'],
+    docs: {
+      whatItDoes:
+        "Reports settings that never take effect as written. ingress-nginx validates `cors-allow-origin` and, when the annotation fails, logs a warning and uses `*` instead; an entry without a scheme is skipped. AWS SAM inserts `Cors` values into API Gateway mappings, so each must be a quoted literal (`\"'https://app.example.com'\"`); an unquoted one fails the deploy with \"Invalid mapping expression specified\", and `AllowCredentials: true` with origin `'*'` fails the transform. APISIX's schema refuses `allow_credential: true` with a `*` origin.",
+      why: 'The configuration reads as an allowlist but the running system does something else: a typo in one ingress annotation opens the API to every origin, and a template that looks fine only fails in the pipeline. The message says what the implementation does instead.',
+      examples: [
+        {
+          format: 'yaml',
+          filename: 'ingress.yaml',
+          bad: 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com/"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "false"\n',
+          good: 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "false"\n',
+        },
+      ],
+      references: [
+        'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#enable-cors',
+        'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-corsconfiguration.html',
+      ],
+    },
+  },
+  check(policy, context) {
+    for (const { loc, message } of policy.rejected ?? []) context.report({ loc, message });
+  },
+});

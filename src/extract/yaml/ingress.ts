@@ -1,0 +1,180 @@
+import type { Node as YamlNode } from 'yaml';
+import { ingressNginxProfile, ingressNginxProgram, type IngressCorsValues } from '../../model/frameworks/ingress-nginx.js';
+import { respond } from '../../model/respond.js';
+import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher } from '../../model/types.js';
+import { extractNginxPolicies } from '../nginx/extract.js';
+import { NginxWorkspace } from '../nginx/workspace.js';
+import { entries, get, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
+import { commaEntries, gatewayPolicy, locatedBool } from './policy.js';
+
+const PREFIX = 'nginx.ingress.kubernetes.io/';
+const DEFAULTS: IngressCorsValues = {
+  credentials: true,
+  methods: 'GET, PUT, POST, DELETE, PATCH, OPTIONS',
+  headers: 'DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization',
+  expose: '',
+  maxAge: 1728000,
+};
+// The validators of internal/ingress/annotations/cors/main.go: the whole annotation (spaces removed), then each entry.
+const ORIGIN_ANNOTATION = /^(((([a-z]+:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+|\*)?$/;
+const ORIGIN_ENTRY = /^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$/;
+const METHODS = /^([A-Za-z]+,?\s?)+$/;
+const HEADERS = /^([A-Za-z0-9\-_]+,?\s?)+$/;
+const EXPOSE = /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/;
+
+/** `regexp.QuoteMeta`, then the first `*` becomes one DNS label (template.go `buildOriginRegex`). */
+function originRegex(origin: string): string {
+  const quoted = origin.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+  return `^(${quoted.replace('\\*', '[A-Za-z0-9\\-]+')})$`;
+}
+
+export interface IngressExtraction {
+  policies: CorsPolicy[];
+  errors: Array<{ message: string; loc: Loc }>;
+}
+
+export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtraction {
+  const out: IngressExtraction = { policies: [], errors: [] };
+  const annotations = get(root, 'metadata', 'annotations');
+  const name = valueOf(get(root, 'metadata', 'name'));
+  const label = `ingress ${name.kind === 'string' ? name.value : '(unnamed)'}`;
+  const annotation = (key: string) => entries(annotations).find((entry) => entry.key === PREFIX + key);
+
+  // The location's configuration-snippet runs after the CORS block: its headers join the CORS answer.
+  let locationSnippet: SnippetEffect | undefined;
+  for (const key of ['configuration-snippet', 'server-snippet']) {
+    const snippet = annotation(key);
+    if (!snippet?.value || !isScalar(snippet.value)) continue;
+    const found = snippetPolicies(parsed, snippet.value, out);
+    if (key === 'configuration-snippet') locationSnippet = found;
+  }
+
+  const enable = annotation('enable-cors');
+  if (!enable) return out;
+  const enabled = locatedBool(parsed, enable.value);
+  // An unknown switch (a template value) means we cannot say whether CORS is on.
+  if (enabled?.value !== true) return out;
+  const enableLoc = nodeLoc(parsed, enable.keyNode);
+
+  const rejected: NonNullable<CorsPolicy['rejected']> = [];
+  const origins: OriginMatcher[] = [];
+  const originEntry = annotation('cors-allow-origin');
+  const originValue = valueOf(originEntry?.value);
+  if (!originEntry || originValue.kind === 'null') {
+    origins.push({ kind: 'any', loc: enableLoc, why: "cors-allow-origin is not set, and ingress-nginx defaults it to '*'" });
+  } else if (originValue.kind !== 'string') {
+    origins.push({ kind: 'unknown', reason: originValue.kind === 'unknown' ? originValue.reason : 'not a string', loc: nodeLoc(parsed, originEntry.value) });
+  } else if (!ORIGIN_ANNOTATION.test(originValue.value.replace(/\s/g, ''))) {
+    const loc = nodeLoc(parsed, originEntry.value);
+    const why = `ingress-nginx rejects the whole cors-allow-origin annotation ('${originValue.value}' fails its validation) and falls back to '*'`;
+    origins.push({ kind: 'any', loc, why });
+    rejected.push({ loc, message: `${why}: every origin is allowed. Write origins as scheme://host[:port], lower-case scheme, no path or trailing slash, separated by commas` });
+  } else {
+    for (const entry of commaEntries(parsed, originValue)) {
+      if (entry.value === '*') {
+        origins.splice(0, origins.length, { kind: 'any', loc: entry.loc });
+        break;
+      }
+      if (!ORIGIN_ENTRY.test(entry.value)) {
+        rejected.push({ loc: entry.loc, message: `ingress-nginx skips the origin '${entry.value}' (it needs a scheme: scheme://host[:port])` });
+        continue;
+      }
+      origins.push({ kind: 'pattern', source: originRegex(entry.value), flags: 'i', dialect: 'pcre-search', loc: entry.loc });
+    }
+  }
+
+  const text = (key: string, pattern: RegExp, fallback: string) => {
+    const value = valueOf(annotation(key)?.value);
+    return value.kind === 'string' && pattern.test(value.value) ? value.value : value.kind === 'unknown' ? undefined : fallback;
+  };
+  const credentialsEntry = annotation('cors-allow-credentials');
+  const credentials = credentialsEntry ? locatedBool(parsed, credentialsEntry.value) : undefined;
+  const maxAgeValue = valueOf(annotation('cors-max-age')?.value);
+  const values: IngressCorsValues = {
+    // An invalid value falls back to the default, true.
+    credentials: credentials?.value !== false,
+    methods: text('cors-allow-methods', METHODS, DEFAULTS.methods) ?? DEFAULTS.methods,
+    headers: text('cors-allow-headers', HEADERS, DEFAULTS.headers) ?? DEFAULTS.headers,
+    expose: text('cors-expose-headers', EXPOSE, DEFAULTS.expose) ?? DEFAULTS.expose,
+    maxAge: maxAgeValue.kind === 'number' ? maxAgeValue.value : maxAgeValue.kind === 'string' && /^\d+$/.test(maxAgeValue.value) ? Number(maxAgeValue.value) : DEFAULTS.maxAge,
+    writtenAt: originEntry ? nodeLoc(parsed, originEntry.keyNode) : enableLoc,
+  };
+  const unknownText = ['cors-allow-methods', 'cors-allow-headers', 'cors-expose-headers'].some((key) => valueOf(annotation(key)?.value).kind === 'unknown');
+  const located = (key: string) => {
+    const entry = annotation(key);
+    return entry?.value ? nodeLoc(parsed, entry.value) : undefined;
+  };
+  const listOf = (key: string, value: string) => {
+    const loc = located(key);
+    return loc ? { kind: 'list' as const, items: value.split(',').map((item) => item.trim()).filter(Boolean), loc } : { kind: 'default' as const };
+  };
+  out.policies.push(
+    gatewayPolicy(parsed, {
+      profile: ingressNginxProfile,
+      scope: { kind: 'location', label },
+      sourceLoc: enableLoc,
+      origins,
+      credentials: credentials?.value === 'unknown' ? credentials : { value: values.credentials, loc: credentials?.loc ?? enableLoc },
+      allowMethods: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-methods', values.methods),
+      allowHeaders: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-headers', values.headers),
+      exposeHeaders: values.expose ? listOf('cors-expose-headers', values.expose) : { kind: 'default' },
+      maxAge: { value: maxAgeValue.kind === 'unknown' ? 'unknown' : values.maxAge, loc: located('cors-max-age') ?? enableLoc },
+      preflight: { kind: 'handled', status: 204, loc: enableLoc },
+      vary: false,
+      errorResponses: true,
+      rejected,
+      program: (policy) => withSnippet(ingressNginxProgram(policy, values), locationSnippet),
+    }),
+  );
+  return out;
+}
+
+/**
+ * `configuration-snippet` / `server-snippet` hold raw nginx. The YAML file's text with everything
+ * but the snippet blanked is handed to the nginx extractor, so its findings land at their place in
+ * the YAML file.
+ */
+/** What a location snippet adds to the ingress's own CORS answer: its CORS policy, or only a Vary header. */
+interface SnippetEffect {
+  policy?: CorsPolicy;
+  vary?: string;
+}
+
+function snippetPolicies(parsed: ParsedYaml, node: YamlNode, out: IngressExtraction): SnippetEffect | undefined {
+  const range = node.range;
+  if (!range || typeof (node as { value?: unknown }).value !== 'string') return undefined;
+  const type = (node as { type?: string }).type;
+  let from = range[0];
+  let to = range[1];
+  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.text.indexOf('\n', from) + 1;
+  else if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') {
+    from += 1;
+    to -= 1;
+  }
+  if (from <= 0 || to <= from) return undefined;
+  // From the text as written: the nginx reader turns `{{ … }}` into unknown variables itself.
+  const virtual = parsed.source.slice(0, from).replace(/[^\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\n]/g, ' ');
+  const workspace = new NginxWorkspace(new Map([[parsed.file, virtual]]));
+  const policies = extractNginxPolicies(parsed.file, workspace);
+  out.policies.push(...policies);
+  for (const error of workspace.parse(parsed.file)?.errors ?? []) out.errors.push({ message: `in the nginx snippet: ${error.message}`, loc: error.loc });
+  if (policies[0]) return { policy: policies[0] };
+  // A snippet without CORS headers gives no policy of its own, but a Vary it sets still joins the answer.
+  const vary = /^\s*(?:more_set_headers\s+["']?Vary:\s*([^"';]+)|add_header\s+Vary\s+["']?([^"';\s]+))/im.exec(parsed.text.slice(from, to));
+  return vary ? { vary: (vary[1] ?? vary[2]).trim() } : undefined;
+}
+
+/** The ingress answer with the snippet's headers applied after it (`more_set_headers` replaces, `add_header` adds). */
+function withSnippet(program: HeaderProgram, snippet: SnippetEffect | undefined): HeaderProgram {
+  if (!snippet) return program;
+  const { policy, vary } = snippet;
+  return {
+    run(request) {
+      const response = program.run(request);
+      if (!policy) return vary ? { ...response, headers: [...response.headers, { name: 'Vary', value: vary }] } : response;
+      const extra = respond(policy, request);
+      const headers = response.headers.filter((header) => !extra.headers.some((added) => added.name.toLowerCase() === header.name.toLowerCase() && header.name.toLowerCase() !== 'vary'));
+      return { ...response, headers: [...headers, ...extra.headers], uncertain: response.uncertain || (extra.uncertain && extra.headers.length > 0) };
+    },
+  };
+}

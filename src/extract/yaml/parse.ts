@@ -1,0 +1,223 @@
+import { createRequire } from 'node:module';
+import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import type { Loc, SourceFile } from '../../model/types.js';
+
+/**
+ * YAML reading for the gateway extractors, with `yaml` (eemeli) 2: a range on every node,
+ * comments kept (suppressions), errors collected instead of thrown, and aliases never expanded
+ * (an alias is an unknown value), so an alias bomb costs nothing.
+ *
+ * Two things happen before parsing, both keeping every offset: Helm/Go template actions
+ * (`{{ … }}`) are replaced by `§` characters (a whole-line action by spaces), so a templated value
+ * is a plain string we can recognise as unknown; and a multi-document file is split at its `---`
+ * markers, and only documents with a CORS token are parsed at all (a 50 MB manifest bundle with one
+ * Ingress costs one small parse).
+ */
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+function yaml(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule;
+}
+
+/** Marks a character that came from a template action. */
+export const TEMPLATE_CHAR = '§';
+
+export interface YamlDocument {
+  doc: Document.Parsed;
+  /** Offset of this document's text in the file. */
+  offset: number;
+}
+
+export interface ParsedYaml {
+  file: string;
+  /** The file text with template actions neutralised (same length as the original). */
+  text: string;
+  /** The file text as written (a BOM blanked). */
+  source: string;
+  documents: YamlDocument[];
+  lineStarts: number[];
+  errors: Array<{ message: string; loc: Loc }>;
+}
+
+const CORS_TOKEN = /cors|access-?control/i;
+const TEMPLATE_ACTION = /\{\{-?[\s\S]*?-?\}\}/g;
+
+export function neutralizeTemplates(text: string): string {
+  if (!text.includes('{{')) return text;
+  return text.replace(TEMPLATE_ACTION, (action, offset: number) => {
+    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+    const lineEnd = text.indexOf('\n', offset + action.length);
+    const before = text.slice(lineStart, offset);
+    const after = text.slice(offset + action.length, lineEnd === -1 ? text.length : lineEnd);
+    // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears; an inline action becomes an opaque value.
+    const alone = before.trim() === '' && after.trim() === '';
+    return action.replace(/[^\n]/g, alone ? ' ' : TEMPLATE_CHAR);
+  });
+}
+
+/** Document chunks: `---` and `...` at the start of a line end a document, even inside block scalars. */
+function splitDocuments(text: string): Array<{ start: number; end: number }> {
+  const chunks: Array<{ start: number; end: number }> = [];
+  const marker = /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  for (let match = marker.exec(text); match; match = marker.exec(text)) {
+    if (match.index > start || chunks.length === 0) chunks.push({ start, end: match.index });
+    start = match.index;
+    // Keep `---` with the document it opens (it may carry content: `--- !tag` or `--- {a: 1}`).
+    if (match[1] === '...') start = match.index + 3;
+  }
+  chunks.push({ start, end: text.length });
+  return chunks.filter((chunk) => chunk.end > chunk.start);
+}
+
+export function parseYaml(file: SourceFile): ParsedYaml {
+  const source = file.text.replace(/^\uFEFF/, ' ');
+  const text = neutralizeTemplates(source);
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
+  const { parseDocument, visit } = yaml();
+  for (const chunk of splitDocuments(text)) {
+    const source = text.slice(chunk.start, chunk.end);
+    if (!CORS_TOKEN.test(source)) continue;
+    const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, strict: false, logLevel: 'silent' });
+    // Ranges become file offsets.
+    if (chunk.start > 0) {
+      visit(doc, (_key, node) => {
+        const ranged = node as { range?: [number, number, number] };
+        if (ranged.range) ranged.range = [ranged.range[0] + chunk.start, ranged.range[1] + chunk.start, ranged.range[2] + chunk.start];
+      });
+    }
+    for (const error of doc.errors.slice(0, 1)) {
+      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
+      const [from, to] = [error.pos[0] + chunk.start, error.pos[1] + chunk.start];
+      parsed.errors.push({ message: `YAML: ${firstLine(error.message)}${more}; the rest of the document is still read`, loc: rangeLoc(parsed, from, Math.max(to, from + 1)) });
+    }
+    parsed.documents.push({ doc, offset: chunk.start });
+  }
+  return parsed;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function position(parsed: ParsedYaml, offset: number): { line: number; column: number } {
+  const starts = parsed.lineStarts;
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - starts[low] + 1 };
+}
+
+export function rangeLoc(parsed: ParsedYaml, from: number, to: number): Loc {
+  const clampedTo = Math.min(Math.max(to, from), parsed.text.length);
+  const start = position(parsed, Math.min(from, parsed.text.length));
+  const end = position(parsed, clampedTo);
+  return { file: parsed.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+/** The node's own text span (a scalar without its trailing newline, a key, a collection). */
+export function nodeLoc(parsed: ParsedYaml, node: YamlNode | Pair | null | undefined, fallback?: Loc): Loc {
+  const range = node && 'range' in node ? node.range : undefined;
+  if (!range) return fallback ?? rangeLoc(parsed, 0, 0);
+  return rangeLoc(parsed, range[0], range[1]);
+}
+
+// Narrow readers over yaml nodes. Aliases and tagged values (`!Ref`, `!Sub`) are never followed.
+
+export function isMap(node: unknown): node is YAMLMap<YamlNode, YamlNode | null> {
+  return yaml().isMap(node);
+}
+
+export function isSeq(node: unknown): node is YAMLSeq<YamlNode | null> {
+  return yaml().isSeq(node);
+}
+
+export function isScalar(node: unknown): node is Scalar {
+  return yaml().isScalar(node);
+}
+
+export function isAlias(node: unknown): node is Alias {
+  return yaml().isAlias(node);
+}
+
+/** A pair of a mapping by key (string keys only). */
+export function pairOf(map: unknown, key: string): Pair<YamlNode, YamlNode | null> | undefined {
+  if (!isMap(map)) return undefined;
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair<YamlNode, YamlNode | null> | undefined;
+}
+
+export function get(map: unknown, ...path: string[]): YamlNode | null | undefined {
+  let node: unknown = map;
+  for (const key of path) {
+    const pair = pairOf(node, key);
+    if (!pair) return undefined;
+    node = pair.value;
+  }
+  return node as YamlNode | null | undefined;
+}
+
+/** Entries of a mapping with string keys. */
+export function entries(map: unknown): Array<{ key: string; keyNode: YamlNode; value: YamlNode | null }> {
+  if (!isMap(map)) return [];
+  return map.items.filter((pair) => isScalar(pair.key)).map((pair) => ({ key: String((pair.key as Scalar).value), keyNode: pair.key as YamlNode, value: pair.value as YamlNode | null }));
+}
+
+export type YamlValue =
+  | { kind: 'string'; value: string; node: YamlNode }
+  | { kind: 'number'; value: number; node: YamlNode }
+  | { kind: 'bool'; value: boolean; node: YamlNode }
+  | { kind: 'null'; node: YamlNode | null }
+  | { kind: 'list'; items: YamlValue[]; node: YamlNode }
+  | { kind: 'map'; node: YamlNode }
+  | { kind: 'unknown'; reason: string; node: YamlNode };
+
+/** What a value is, as far as the file shows: templated text, `${…}` variables, tags and aliases are unknown. */
+export function valueOf(node: YamlNode | null | undefined): YamlValue {
+  if (node === null || node === undefined) return { kind: 'null', node: node ?? null };
+  if (isAlias(node)) return { kind: 'unknown', reason: 'an alias', node };
+  const tag = (node as { tag?: string }).tag;
+  if (tag && tag.startsWith('!') && !tag.startsWith('!!')) return { kind: 'unknown', reason: `a ${tag} value, resolved at deploy time`, node };
+  if (isScalar(node)) {
+    const value = node.value;
+    if (typeof value === 'string') {
+      if (value.includes(TEMPLATE_CHAR)) return { kind: 'unknown', reason: 'a template expression', node };
+      if (/\$\{[^}]*\}/.test(value)) return { kind: 'unknown', reason: 'a variable resolved at deploy time', node };
+      return { kind: 'string', value, node };
+    }
+    if (typeof value === 'number') return { kind: 'number', value, node };
+    if (typeof value === 'boolean') return { kind: 'bool', value, node };
+    if (value === null) return { kind: 'null', node };
+    return { kind: 'unknown', reason: 'an unusual scalar', node };
+  }
+  if (isSeq(node)) return { kind: 'list', items: node.items.map((item) => valueOf(item as YamlNode | null)), node };
+  if (isMap(node)) return { kind: 'map', node };
+  return { kind: 'unknown', reason: 'unreadable', node };
+}
+
+/** Strings of a list (or a single string); undefined when any item is not a known string. */
+export function stringList(value: YamlValue): Array<{ value: string; node: YamlNode }> | undefined {
+  if (value.kind === 'string') return [{ value: value.value, node: value.node }];
+  if (value.kind !== 'list') return undefined;
+  const out: Array<{ value: string; node: YamlNode }> = [];
+  for (const item of value.items) {
+    if (item.kind === 'string') out.push({ value: item.value, node: item.node });
+    else if (item.kind === 'number') out.push({ value: String(item.value), node: item.node });
+    else return undefined;
+  }
+  return out;
+}
+
+export function asBool(value: YamlValue): boolean | 'unknown' | undefined {
+  if (value.kind === 'null') return undefined;
+  if (value.kind === 'bool') return value.value;
+  if (value.kind === 'string' && /^(true|false)$/i.test(value.value.trim())) return value.value.trim().toLowerCase() === 'true';
+  return 'unknown';
+}

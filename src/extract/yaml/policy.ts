@@ -1,0 +1,103 @@
+import type { Node as YamlNode } from 'yaml';
+import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
+import { asBool, nodeLoc, rangeLoc, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+
+/** Shared pieces of the gateway extractors: turning YAML values into model fields, positions kept. */
+
+export interface PolicyParts {
+  profile: FrameworkProfile;
+  scope: PolicyScope;
+  sourceLoc: Loc;
+  origins: CorsPolicy['origins'];
+  credentials?: Located<Tri>;
+  allowMethods?: ListSetting;
+  allowHeaders?: ListSetting;
+  exposeHeaders?: ListSetting;
+  maxAge?: Located<number | 'unknown'>;
+  preflight: CorsPolicy['preflight'];
+  vary: Tri;
+  errorResponses?: Tri;
+  originMode?: CorsPolicy['originMode'];
+  rejected?: CorsPolicy['rejected'];
+  program: (policy: CorsPolicy) => HeaderProgram;
+}
+
+export function gatewayPolicy(parsed: ParsedYaml, parts: PolicyParts): CorsPolicy {
+  const policy: CorsPolicy = {
+    id: `${parsed.file}#${parts.scope.label}@${parts.sourceLoc.line}:${parts.sourceLoc.column}`,
+    source: { file: parsed.file, format: 'yaml', framework: parts.profile.id, loc: parts.sourceLoc },
+    scope: parts.scope,
+    origins: parts.origins,
+    originMode: parts.originMode ?? 'compare',
+    credentials: parts.credentials,
+    allowMethods: parts.allowMethods ?? { kind: 'default' },
+    allowHeaders: parts.allowHeaders ?? { kind: 'default' },
+    exposeHeaders: parts.exposeHeaders ?? { kind: 'default' },
+    maxAge: parts.maxAge,
+    preflight: parts.preflight,
+    vary: { origin: parts.vary },
+    errorResponses: parts.errorResponses ?? 'unknown',
+    emitted: [],
+    profile: parts.profile,
+    rejected: parts.rejected,
+  };
+  policy.headerProgram = parts.program(policy);
+  return policy;
+}
+
+export function locatedBool(parsed: ParsedYaml, node: YamlNode | null | undefined): Located<Tri> | undefined {
+  if (node === undefined) return undefined;
+  const value = asBool(valueOf(node));
+  return value === undefined ? undefined : { value, loc: nodeLoc(parsed, node) };
+}
+
+/** A list option written as a YAML list or a comma-separated string. */
+export function listOption(parsed: ParsedYaml, node: YamlNode | null | undefined, split = true): ListSetting {
+  if (node === undefined || node === null) return { kind: 'default' };
+  const value = valueOf(node);
+  const loc = nodeLoc(parsed, node);
+  const items = stringList(value)?.flatMap((item) => (split ? item.value.split(',') : [item.value]).map((part) => part.trim()).filter(Boolean));
+  if (!items) return { kind: 'unknown', loc };
+  if (items.includes('*')) return { kind: 'wildcard', loc };
+  return { kind: 'list', items, loc };
+}
+
+export function numberOption(parsed: ParsedYaml, node: YamlNode | null | undefined): Located<number | 'unknown'> | undefined {
+  if (node === undefined || node === null) return undefined;
+  const value = valueOf(node);
+  const loc = nodeLoc(parsed, node);
+  if (value.kind === 'number' && Number.isInteger(value.value)) return { value: value.value, loc };
+  if (value.kind === 'string' && /^\s*-?\d+\s*$/.test(value.value)) return { value: Number(value.value), loc };
+  return { value: 'unknown', loc };
+}
+
+/**
+ * Where `part` sits inside a string scalar, so an entry of `"https://a.example.com, https://b.example.com"`
+ * gets its own position. Falls back to the whole scalar when the source text does not hold the value verbatim
+ * (escapes, folding).
+ */
+export function partLoc(parsed: ParsedYaml, value: YamlValue, part: string, searchFrom = 0): Loc {
+  const node = value.node;
+  const range = node && 'range' in node ? node.range : undefined;
+  if (!range || value.kind !== 'string') return nodeLoc(parsed, node);
+  const raw = parsed.text.slice(range[0], range[1]);
+  const valueAt = raw.indexOf(value.value);
+  const partAt = valueAt === -1 ? -1 : value.value.indexOf(part, searchFrom);
+  if (valueAt === -1 || partAt === -1 || part === '') return nodeLoc(parsed, node);
+  const from = range[0] + valueAt + partAt;
+  return rangeLoc(parsed, from, from + part.length);
+}
+
+/** Entries of a comma-separated string with their positions (`"a, b"` → `a` and `b`). */
+export function commaEntries(parsed: ParsedYaml, value: YamlValue): Array<{ value: string; loc: Loc }> {
+  if (value.kind !== 'string') return [];
+  const out: Array<{ value: string; loc: Loc }> = [];
+  let cursor = 0;
+  for (const piece of value.value.split(',')) {
+    const trimmed = piece.trim();
+    const at = value.value.indexOf(piece, cursor) + (piece.length - piece.trimStart().length);
+    cursor += piece.length + 1;
+    if (trimmed) out.push({ value: trimmed, loc: partLoc(parsed, value, trimmed, at) });
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+
+/**
+ * ingress-nginx's CORS annotations, after `internal/ingress/annotations/cors/main.go` and the
+ * `CORS` define of `nginx.tmpl` (semantics §7): `more_set_headers` on every status, a `~*`
+ * end-anchored origin regex, `*` sent literally, credentials on by default, allowed OPTIONS
+ * answered 204 without looking at Access-Control-Request-Method, and no Vary.
+ */
+export const ingressNginxProfile: FrameworkProfile = {
+  id: 'ingress-nginx',
+  name: 'ingress-nginx',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'compare',
+  exactComparison: 'case-insensitive',
+  varyOrigin: 'never',
+  preflight: { trigger: 'any-options', status: 204, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: '*', methods: ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'], credentials: true },
+  routeLevelHandlesOptions: true,
+  docs: 'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#enable-cors',
+};
+
+export interface IngressCorsValues {
+  credentials: boolean;
+  methods: string;
+  headers: string;
+  expose: string;
+  maxAge: number;
+  /** The annotation that writes Allow-Origin (where a missing Vary is reported). */
+  writtenAt?: import('../types.js').Loc;
+}
+
+export function ingressNginxProgram(policy: CorsPolicy, values: IngressCorsValues): HeaderProgram {
+  return { run: (request) => respondIngress(policy, values, request) };
+}
+
+function respondIngress(policy: CorsPolicy, values: IngressCorsValues, request: CorsRequest): CorsResponse {
+  const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
+  const origin = request.origin ?? '';
+  const match = wildcard ?? policy.origins.find((matcher) => origin !== '' && matcherAccepts(matcher, origin) === true);
+  if (!match) {
+    // Not allowed: nothing is added, and OPTIONS goes on to the backend, whose answer we cannot see.
+    return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers: [], uncertain: request.preflight === true, shortCircuit: false };
+  }
+  const headers: ResponseHeader[] = [{ name: 'Access-Control-Allow-Origin', value: wildcard ? '*' : origin, loc: match.loc, writtenAt: values.writtenAt }];
+  if (values.credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials?.loc ?? policy.source.loc });
+  headers.push({ name: 'Access-Control-Allow-Methods', value: values.methods, loc: 'loc' in policy.allowMethods ? policy.allowMethods.loc : undefined });
+  headers.push({ name: 'Access-Control-Allow-Headers', value: values.headers, loc: 'loc' in policy.allowHeaders ? policy.allowHeaders.loc : undefined });
+  if (values.expose) headers.push({ name: 'Access-Control-Expose-Headers', value: values.expose });
+  headers.push({ name: 'Access-Control-Max-Age', value: String(values.maxAge), loc: policy.maxAge?.loc });
+  if (request.preflight) return { status: 204, headers, uncertain: false, shortCircuit: true };
+  return { status: request.appStatus ?? 200, headers, uncertain: false, shortCircuit: false };
+}
