@@ -9,6 +9,7 @@ const DEV_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:8080', 'https://
 
 /** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
 function frameworkNote(policy: CorsPolicy): string {
+  if (policy.profile.varyHint) return ` (${policy.profile.varyHint})`;
   if (policy.profile.varyOrigin === 'never') return ` (${policy.profile.name} never sends Vary: Origin; add it to these responses yourself)`;
   if (policy.profile.varyOrigin !== 'by-config' || policy.profile.defaults.origin === 'none') return '';
   if (policy.vary.origin === false) return ` (${policy.profile.name}'s Vary header is turned off here)`;

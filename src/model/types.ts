@@ -201,6 +201,8 @@ export interface FrameworkProfile {
   };
   /** Whether a route-level middleware runs for OPTIONS on its path. */
   routeLevelHandlesOptions: boolean;
+  /** How to get `Vary: Origin` out of this implementation, for messages. */
+  varyHint?: string;
   docs: string;
 }
 

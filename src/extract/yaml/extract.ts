@@ -1,6 +1,8 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { ingressPolicies } from './ingress.js';
+import { kongPolicies } from './kong.js';
+import { traefikPolicies } from './traefik.js';
 import { get, parseYaml, valueOf } from './parse.js';
 
 export interface YamlExtraction {
@@ -20,7 +22,9 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       const result = ingressPolicies(parsed, root);
       out.policies.push(...result.policies);
       out.errors.push(...result.errors);
+      continue;
     }
+    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root));
   }
   return out;
 }

@@ -18,6 +18,7 @@ export const ingressNginxProfile: FrameworkProfile = {
   defaults: { origin: '*', methods: ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'], credentials: true },
   routeLevelHandlesOptions: true,
   docs: 'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#enable-cors',
+  varyHint: 'ingress-nginx never sends Vary: Origin; add it with a configuration-snippet: more_set_headers "Vary: Origin";',
 };
 
 export interface IngressCorsValues {

@@ -1,0 +1,79 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { listItems, listLoc } from './common.js';
+
+/**
+ * Kong's `cors` plugin, after `kong/plugins/cors/handler.lua` (semantics §9): no origins or `*`
+ * sends `*`, but with credentials echoes the request's origin; one literal origin is sent as is;
+ * otherwise literals are compared after normalising both sides and regexes match in full;
+ * `Vary: Origin` unless everything is allowed; preflights answered 200 unless
+ * `preflight_continue`.
+ */
+export const kongProfile: FrameworkProfile = {
+  id: 'kong',
+  name: 'Kong cors plugin',
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-wildcard',
+  preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://developer.konghq.com/plugins/cors/',
+};
+
+export function kongProgram(policy: CorsPolicy, preflightContinue: boolean): HeaderProgram {
+  return { run: (request) => respondKong(policy, preflightContinue, request) };
+}
+
+function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const origin = request.origin;
+  const credentials = policy.credentials?.value === true;
+  let uncertain = policy.credentials?.value === 'unknown';
+  const preflight = request.preflight === true && origin !== undefined && origin !== '';
+  if (preflight && preflightContinue) return { status: undefined, headers, uncertain: true, shortCircuit: false };
+
+  const origins = policy.origins;
+  const wildcard = origins.find((matcher) => matcher.kind === 'any');
+  let allowOrigin: ResponseHeader | undefined;
+  let allowAll = false;
+  if (origins.length === 0 || (origins.length === 1 && wildcard)) {
+    allowAll = true;
+    allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard?.loc ?? policy.source.loc };
+  } else {
+    headers.push({ name: 'Vary', value: 'Origin' });
+    if (origins.length === 1 && origins[0].kind === 'exact' && policy.originMode === 'fixed') {
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: origins[0].value, loc: origins[0].loc };
+    } else if (origin) {
+      for (const matcher of origins) {
+        if (matcher.kind === 'any') {
+          allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
+          break;
+        }
+        const accepted = matcherAccepts(matcher, origin);
+        if (accepted === 'unknown') uncertain = true;
+        else if (accepted) {
+          allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc };
+          break;
+        }
+      }
+    }
+  }
+  if (credentials && allowAll && origin) {
+    allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: allowOrigin?.loc };
+    headers.push({ name: 'Vary', value: 'Origin' });
+  }
+  if (allowOrigin) headers.push(allowOrigin);
+  if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+  if (preflight) {
+    const allowHeaders = policy.allowHeaders.kind === 'default' ? (request.headers ?? []).join(',') : (listItems(policy.allowHeaders, []) ?? []).join(',');
+    if (allowHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders, loc: listLoc(policy.allowHeaders) });
+    headers.push({ name: 'Access-Control-Allow-Methods', value: (listItems(policy.allowMethods, kongProfile.defaults.methods!) ?? []).join(','), loc: listLoc(policy.allowMethods) });
+    if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+    return { status: 200, headers, uncertain: uncertain || policy.allowHeaders.kind === 'unknown' || policy.allowMethods.kind === 'unknown', shortCircuit: true };
+  }
+  const expose = (listItems(policy.exposeHeaders, []) ?? []).join(',');
+  if (expose) headers.push({ name: 'Access-Control-Expose-Headers', value: expose, loc: listLoc(policy.exposeHeaders) });
+  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+}

@@ -1,0 +1,63 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader } from '../types.js';
+import { listItems, listLoc } from './common.js';
+
+/**
+ * Traefik's `headers` middleware, after `pkg/middlewares/headers/header.go` (semantics §8): exact
+ * list entries, a `*` entry answered with `*`, regexes searched unanchored (Go `MatchString`),
+ * Allow-Credentials on every response when enabled, a 200 preflight answer with Max-Age always
+ * set, and `Vary: Origin` only with `addVaryHeader`.
+ */
+export const traefikProfile: FrameworkProfile = {
+  id: 'traefik',
+  name: 'Traefik headers middleware',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'by-config',
+  preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://doc.traefik.io/traefik/middlewares/http/headers/#cors-headers',
+  varyHint: 'Traefik adds Vary: Origin only with addVaryHeader: true',
+};
+
+/** `writtenAt`: the origin list's key, where a missing Vary is reported. */
+export function traefikProgram(policy: CorsPolicy, addVary: boolean, writtenAt: Loc): HeaderProgram {
+  return { run: (request) => respondTraefik(policy, addVary, writtenAt, request) };
+}
+
+function respondTraefik(policy: CorsPolicy, addVary: boolean, writtenAt: Loc, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const origin = request.origin ?? '';
+  let uncertain = policy.credentials?.value === 'unknown';
+  let allowOrigin: ResponseHeader | undefined;
+  for (const matcher of policy.origins) {
+    if (matcher.kind === 'any') {
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
+      break;
+    }
+    const accepted = origin === '' ? false : matcherAccepts(matcher, origin);
+    if (accepted === 'unknown') uncertain = true;
+    else if (accepted) {
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc, writtenAt };
+      break;
+    }
+  }
+  const credentials = policy.credentials?.value === true;
+  const join = (setting: CorsPolicy['allowMethods']) => (listItems(setting, []) ?? []).join(',');
+  if (request.preflight && origin !== '') {
+    if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    if (join(policy.allowHeaders)) headers.push({ name: 'Access-Control-Allow-Headers', value: join(policy.allowHeaders), loc: listLoc(policy.allowHeaders) });
+    if (join(policy.allowMethods)) headers.push({ name: 'Access-Control-Allow-Methods', value: join(policy.allowMethods), loc: listLoc(policy.allowMethods) });
+    if (allowOrigin) headers.push(allowOrigin);
+    const maxAge = policy.maxAge?.value;
+    headers.push({ name: 'Access-Control-Max-Age', value: String(typeof maxAge === 'number' ? maxAge : 0), loc: policy.maxAge?.loc });
+    return { status: 200, headers, uncertain: uncertain || maxAge === 'unknown', shortCircuit: true };
+  }
+  if (allowOrigin) headers.push(allowOrigin);
+  if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+  if (join(policy.exposeHeaders)) headers.push({ name: 'Access-Control-Expose-Headers', value: join(policy.exposeHeaders), loc: listLoc(policy.exposeHeaders) });
+  if (addVary) headers.push({ name: 'Vary', value: 'Origin' });
+  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+}
