@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -44,7 +44,7 @@ export default defineRule({
       const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}`,
+        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}`,
       });
     }
   },

@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -46,7 +46,7 @@ export default defineRule({
       const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted); send '*' for public data or check the origin against an allowlist`,
+        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted)${originNote(policy, culprit.loc)}; send '*' for public data or check the origin against an allowlist`,
       });
     }
   },

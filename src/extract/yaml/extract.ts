@@ -1,5 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
 import { traefikPolicies } from './traefik.js';
@@ -24,7 +25,7 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root));
   }
   return out;
 }

@@ -1,0 +1,180 @@
+import type { Node as YamlNode } from 'yaml';
+import { envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
+import { matcherAccepts } from '../../model/respond.js';
+import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
+import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
+import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+
+/** Envoy accepts proto field names in snake_case and in lowerCamelCase (proto3 JSON). */
+function field(map: unknown, snake: string): YamlNode | null | undefined {
+  const camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const pair = pairOf(map, snake) ?? pairOf(map, camel);
+  return pair ? (pair.value as YamlNode | null) : undefined;
+}
+
+const ORIGIN_FIELDS = ['allow_origin_string_match', 'allow_origin', 'allow_origin_regex'];
+const MAX_DEPTH = 64;
+
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+/**
+ * Route and virtual-host `cors` policies and `typed_per_filter_config` entries of
+ * `envoy.filters.http.cors`, found wherever they sit in a bootstrap or xDS file.
+ */
+export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const out: CorsPolicy[] = [];
+  const visit = (node: unknown, label: string, depth: number) => {
+    if (depth > MAX_DEPTH) return;
+    if (isSeq(node)) {
+      for (const item of node.items) visit(item, label, depth + 1);
+      return;
+    }
+    if (!isMap(node)) return;
+    const name = valueOf(get(node, 'name'));
+    const here = name.kind === 'string' ? name.value : label;
+    for (const { key, keyNode, value } of entries(node)) {
+      const typed = valueOf(get(value, '@type'));
+      const isPerFilter = typed.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(typed.value);
+      if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => field(value, f) !== undefined)) {
+        out.push(envoyPolicy(parsed, value, keyNode, here));
+        continue;
+      }
+      visit(value, here, depth + 1);
+    }
+  };
+  visit(root, 'envoy', 0);
+  return out;
+}
+
+function stringMatchers(parsed: ParsedYaml, list: YamlNode | null | undefined, listId: string): OriginMatcher[] {
+  if (!isSeq(list)) return list ? [{ kind: 'unknown', reason: 'not a list', loc: nodeLoc(parsed, list) }] : [];
+  const out: OriginMatcher[] = [];
+  for (const item of list.items) {
+    const ignoreCase = locatedBool(parsed, field(item, 'ignore_case'))?.value === true;
+    const flags = ignoreCase ? 'i' : '';
+    const one = (key: string) => field(item, key);
+    const exact = valueOf(one('exact'));
+    const prefix = valueOf(one('prefix'));
+    const suffix = valueOf(one('suffix'));
+    const contains = valueOf(one('contains'));
+    const regex = valueOf(field(one('safe_regex'), 'regex') ?? one('regex'));
+    const loc = nodeLoc(parsed, item as YamlNode);
+    if (exact.kind === 'string') out.push({ kind: 'exact', value: exact.value, loc: nodeLoc(parsed, exact.node), caseInsensitive: ignoreCase, listId });
+    else if (prefix.kind === 'string') out.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags, dialect: 'js-search', loc: nodeLoc(parsed, prefix.node) });
+    else if (suffix.kind === 'string') out.push({ kind: 'pattern', source: `${escapeRegex(suffix.value)}$`, flags, dialect: 'js-search', loc: nodeLoc(parsed, suffix.node) });
+    else if (contains.kind === 'string') out.push({ kind: 'pattern', source: escapeRegex(contains.value), flags, dialect: 'js-search', loc: nodeLoc(parsed, contains.node) });
+    else if (regex.kind === 'string') out.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, regex.node) });
+    else out.push({ kind: 'unknown', reason: 'unreadable string matcher', loc });
+  }
+  return out;
+}
+
+/** Envoy allows everything when any matcher accepts the literal string `*` (`isOriginAllowed`). */
+function collapseAllowAll(origins: OriginMatcher[], product: string): OriginMatcher[] {
+  const all = origins.find((matcher) => matcher.kind !== 'any' && matcherAccepts(matcher, '*') === true);
+  if (!all) return origins;
+  return [{ kind: 'any', loc: all.loc, why: `this matcher also matches the string '*', which ${product} treats as allowing every origin` }];
+}
+
+function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, label: string): CorsPolicy {
+  const sourceLoc = nodeLoc(parsed, keyNode);
+  const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+  const origins: OriginMatcher[] = [...stringMatchers(parsed, field(cors, 'allow_origin_string_match'), listId)];
+  const legacy = field(cors, 'allow_origin');
+  for (const item of stringList(valueOf(legacy)) ?? []) {
+    const loc = nodeLoc(parsed, item.node);
+    origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
+  }
+  for (const item of stringList(valueOf(field(cors, 'allow_origin_regex'))) ?? []) {
+    origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, item.node) });
+  }
+  const forward = locatedBool(parsed, field(cors, 'forward_not_matching_preflights'));
+  return gatewayPolicy(parsed, {
+    profile: envoyProfile,
+    scope: { kind: 'route', label: `envoy ${label}` },
+    sourceLoc,
+    origins: collapseAllowAll(origins, 'Envoy'),
+    credentials: locatedBool(parsed, field(cors, 'allow_credentials')),
+    allowMethods: listOption(parsed, field(cors, 'allow_methods')),
+    allowHeaders: listOption(parsed, field(cors, 'allow_headers')),
+    exposeHeaders: listOption(parsed, field(cors, 'expose_headers')),
+    maxAge: numberOption(parsed, field(cors, 'max_age')),
+    preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+    vary: false,
+    program: (policy) => envoyProgram(policy, forward?.value !== false, ','),
+  });
+}
+
+/** Istio `VirtualService` `spec.http[].corsPolicy`, which Istio programs into Envoy's CORS filter. */
+export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const kind = valueOf(get(root, 'kind'));
+  if (kind.kind !== 'string' || kind.value !== 'VirtualService') return [];
+  const name = valueOf(get(root, 'metadata', 'name'));
+  const routes = get(root, 'spec', 'http');
+  if (!isSeq(routes)) return [];
+  const out: CorsPolicy[] = [];
+  routes.items.forEach((route, index) => {
+    const pair = pairOf(route, 'corsPolicy');
+    if (!pair || !isMap(pair.value)) return;
+    const cors = pair.value;
+    const routeName = valueOf(get(route, 'name'));
+    const label = `virtualservice ${name.kind === 'string' ? name.value : '(unnamed)'} http[${routeName.kind === 'string' ? routeName.value : index}]`;
+    const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
+    const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+    const origins: OriginMatcher[] = [];
+    const allowOrigins = get(cors, 'allowOrigins');
+    if (isSeq(allowOrigins)) {
+      for (const item of allowOrigins.items) {
+        const exact = valueOf(get(item, 'exact'));
+        const prefix = valueOf(get(item, 'prefix'));
+        const regex = valueOf(get(item, 'regex'));
+        if (exact.kind === 'string') origins.push({ kind: 'exact', value: exact.value, loc: nodeLoc(parsed, exact.node), listId });
+        else if (prefix.kind === 'string') origins.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags: '', dialect: 'js-search', loc: nodeLoc(parsed, prefix.node) });
+        else if (regex.kind === 'string') origins.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, regex.node) });
+        else origins.push({ kind: 'unknown', reason: 'unreadable string match', loc: nodeLoc(parsed, item as YamlNode) });
+      }
+    }
+    for (const item of stringList(valueOf(get(cors, 'allowOrigin'))) ?? []) {
+      const loc = nodeLoc(parsed, item.node);
+      origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
+    }
+    const unmatched = valueOf(get(cors, 'unmatchedPreflights'));
+    out.push(
+      gatewayPolicy(parsed, {
+        profile: istioProfile,
+        scope: { kind: 'route', label },
+        sourceLoc,
+        origins: collapseAllowAll(origins, 'Istio'),
+        credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
+        allowMethods: listOption(parsed, get(cors, 'allowMethods')),
+        allowHeaders: listOption(parsed, get(cors, 'allowHeaders')),
+        exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders')),
+        maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
+        preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+        vary: false,
+        program: (policy) => envoyProgram(policy, !(unmatched.kind === 'string' && unmatched.value === 'IGNORE'), ','),
+      }),
+    );
+  });
+  return out;
+}
+
+/** Istio writes max age as a protobuf Duration (`24h`, `3600s`, `1.5h`). */
+function durationSeconds(parsed: ParsedYaml, node: YamlNode | null | undefined): { value: number | 'unknown'; loc: Loc } | undefined {
+  if (node === undefined || node === null) return undefined;
+  const value = valueOf(node);
+  const loc = nodeLoc(parsed, node);
+  if (value.kind !== 'string') return numberOption(parsed, node);
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let total = 0;
+  let rest = value.value.trim();
+  while (rest) {
+    const match = /^(\d+(?:\.\d+)?)(ms|h|m|s)/.exec(rest);
+    if (!match) return { value: 'unknown', loc };
+    total += Number(match[1]) * units[match[2]];
+    rest = rest.slice(match[0].length);
+  }
+  return { value: Math.floor(total), loc };
+}

@@ -1,0 +1,75 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { listItems, listLoc } from './common.js';
+
+/**
+ * Envoy's CORS filter, after `source/extensions/filters/http/cors/cors_filter.cc` (semantics §10):
+ * Allow-Origin is always the request's origin (never `*`), no Vary, a local 200 preflight for
+ * allowed origins, refused preflights forwarded upstream by default. Istio's `corsPolicy` is
+ * programmed into the same filter.
+ */
+export const envoyProfile: FrameworkProfile = {
+  id: 'envoy',
+  name: 'Envoy CORS filter',
+  wildcardWithCredentials: 'reflect',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'never',
+  preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/cors_filter',
+  varyHint: "Envoy's CORS filter never sends Vary: Origin; add it with response_headers_to_add",
+};
+
+export const istioProfile: FrameworkProfile = {
+  ...envoyProfile,
+  id: 'istio',
+  name: 'Istio corsPolicy',
+  docs: 'https://istio.io/latest/docs/reference/config/networking/virtual-service/#CorsPolicy',
+  varyHint: "Istio's corsPolicy (Envoy's CORS filter) never sends Vary: Origin; add it with headers.response.add",
+};
+
+export function envoyProgram(policy: CorsPolicy, forwardRefusedPreflights: boolean, separator: string): HeaderProgram {
+  return { run: (request) => respondEnvoy(policy, forwardRefusedPreflights, separator, request) };
+}
+
+function respondEnvoy(policy: CorsPolicy, forwardRefusedPreflights: boolean, separator: string, request: CorsRequest): CorsResponse {
+  const headers: ResponseHeader[] = [];
+  const origin = request.origin ?? '';
+  let uncertain = policy.credentials?.value === 'unknown';
+  let match: CorsPolicy['origins'][number] | undefined;
+  for (const matcher of policy.origins) {
+    if (origin === '') break;
+    const accepted = matcherAccepts(matcher, origin);
+    if (accepted === 'unknown') uncertain = true;
+    else if (accepted) {
+      match = matcher;
+      break;
+    }
+  }
+  const credentials = policy.credentials?.value === true;
+  if (request.preflight && origin !== '') {
+    if (!match && forwardRefusedPreflights) return { status: undefined, headers, uncertain: true, shortCircuit: false };
+    if (match) headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc });
+    if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    const methods = listItems(policy.allowMethods, []) ?? [];
+    if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.includes('*') ? request.method : methods.join(separator), loc: listLoc(policy.allowMethods) });
+    const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
+    if (allowHeaders.includes('*')) {
+      if (request.headers?.length) headers.push({ name: 'Access-Control-Allow-Headers', value: request.headers.join(','), loc: listLoc(policy.allowHeaders) });
+    } else if (allowHeaders.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(separator), loc: listLoc(policy.allowHeaders) });
+    if (policy.maxAge) {
+      if (policy.maxAge.value === 'unknown') uncertain = true;
+      else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+    }
+    return { status: 200, headers, uncertain: uncertain || policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown', shortCircuit: true };
+  }
+  if (match) {
+    headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc });
+    if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    const expose = listItems(policy.exposeHeaders, []) ?? [];
+    if (expose.length) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(separator), loc: listLoc(policy.exposeHeaders) });
+  }
+  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+}
