@@ -135,6 +135,7 @@ function varyAddsOrigin(policy: CorsPolicy): boolean {
       return true;
     case 'never':
     case 'by-config':
+    case 'undocumented':
       return false;
     case 'unless-wildcard':
       return !(single?.kind === 'any');

@@ -185,7 +185,8 @@ export interface FrameworkProfile {
   /** Whether string entries are compared byte-for-byte (so trailing slash / default port never match). */
   exactComparison: 'bytes' | 'case-insensitive';
   /** When it adds `Vary: Origin` by itself. */
-  varyOrigin: 'never' | 'unless-wildcard' | 'unless-string' | 'always' | 'by-config';
+  /** `undocumented`: the implementation's own Vary behaviour is not known (API Gateway), so no rule relies on it. */
+  varyOrigin: 'never' | 'unless-wildcard' | 'unless-string' | 'always' | 'by-config' | 'undocumented';
   preflight: {
     /** Which OPTIONS requests the layer treats as preflight. */
     trigger: 'any-options' | 'options-with-acrm' | 'config';

@@ -1,5 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import { awsPolicies } from './aws.js';
 import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
@@ -25,7 +26,7 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root));
   }
   return out;
 }

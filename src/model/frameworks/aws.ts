@@ -1,0 +1,116 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { listItems, listLoc } from './common.js';
+
+/**
+ * API Gateway CORS as AWS SAM, CloudFormation and the Serverless Framework configure it
+ * (semantics §11). A REST API only gets a generated mock OPTIONS method: actual responses come
+ * from the Lambda function, which the model cannot see. An HTTP API answers preflights itself and
+ * adds the configured headers to every response (ignoring the backend's), for requests with an
+ * Origin.
+ */
+export const samRestProfile: FrameworkProfile = {
+  id: 'aws-sam-rest',
+  name: 'API Gateway REST API (SAM Cors)',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'never',
+  preflight: { trigger: 'any-options', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: '*', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-corsconfiguration.html',
+};
+
+export const serverlessHttpProfile: FrameworkProfile = {
+  ...samRestProfile,
+  id: 'serverless-http',
+  name: 'Serverless Framework http cors',
+  docs: 'https://www.serverless.com/framework/docs/providers/aws/events/apigateway#enabling-cors',
+};
+
+export const httpApiProfile: FrameworkProfile = {
+  id: 'aws-http-api',
+  name: 'API Gateway HTTP API',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'undocumented',
+  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: 'none', methods: undefined, credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html',
+};
+
+/** A REST API's mock OPTIONS answer: fixed values; any other method is the function's business. */
+export function mockPreflightProgram(policy: CorsPolicy): HeaderProgram {
+  return {
+    run(request: CorsRequest): CorsResponse {
+      if (!request.preflight) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+      const headers: ResponseHeader[] = [];
+      let uncertain = false;
+      const only = policy.origins.length === 1 ? policy.origins[0] : undefined;
+      if (only?.kind === 'any') headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: only.loc });
+      else if (only?.kind === 'exact' && policy.originMode === 'fixed') headers.push({ name: 'Access-Control-Allow-Origin', value: only.value, loc: only.loc });
+      else if (request.origin) {
+        // Serverless's VTL template echoes an origin that matches one of the configured patterns, else sends the first.
+        const match = policy.origins.find((matcher) => matcherAccepts(matcher, request.origin!) === true);
+        if (policy.origins.some((matcher) => matcher.kind === 'unknown')) uncertain = true;
+        const first = policy.origins[0];
+        if (match) headers.push({ name: 'Access-Control-Allow-Origin', value: request.origin, loc: match.loc });
+        else if (first?.kind === 'exact') headers.push({ name: 'Access-Control-Allow-Origin', value: first.value, loc: first.loc });
+      }
+      if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+      if (policy.credentials?.value === 'unknown') uncertain = true;
+      const methods = listItems(policy.allowMethods, []) ?? [];
+      if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.join(','), loc: listLoc(policy.allowMethods) });
+      const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
+      if (allowHeaders.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(','), loc: listLoc(policy.allowHeaders) });
+      if (policy.maxAge) {
+        if (policy.maxAge.value === 'unknown') uncertain = true;
+        else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+      }
+      return { status: 200, headers, uncertain: uncertain || policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown', shortCircuit: true };
+    },
+  };
+}
+
+/** An HTTP API: `*`, exact origins, and `https://*` / `http://*` for any origin of that scheme. */
+export function httpApiProgram(policy: CorsPolicy): HeaderProgram {
+  return {
+    run(request: CorsRequest): CorsResponse {
+      const headers: ResponseHeader[] = [];
+      const origin = request.origin;
+      const status = request.preflight ? 204 : (request.appStatus ?? 200);
+      if (!origin) return { status: request.preflight ? undefined : status, headers, uncertain: request.preflight === true, shortCircuit: false };
+      let uncertain = policy.credentials?.value === 'unknown';
+      const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
+      let match: CorsPolicy['origins'][number] | undefined = wildcard;
+      for (const matcher of wildcard ? [] : policy.origins) {
+        const accepted = matcherAccepts(matcher, origin);
+        if (accepted === 'unknown') uncertain = true;
+        else if (accepted) {
+          match = matcher;
+          break;
+        }
+      }
+      if (match) {
+        headers.push({ name: 'Access-Control-Allow-Origin', value: wildcard ? '*' : origin, loc: match.loc });
+        if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+        if (request.preflight) {
+          const methods = listItems(policy.allowMethods, []) ?? [];
+          if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.includes('*') ? request.method : methods.join(','), loc: listLoc(policy.allowMethods) });
+          const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
+          const allowed = allowHeaders.includes('*') ? (request.headers ?? []) : allowHeaders;
+          if (allowed.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowed.join(','), loc: listLoc(policy.allowHeaders) });
+          if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
+        } else {
+          const expose = listItems(policy.exposeHeaders, []) ?? [];
+          if (expose.length) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(','), loc: listLoc(policy.exposeHeaders) });
+        }
+      }
+      if (policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown' || policy.maxAge?.value === 'unknown') uncertain ||= request.preflight === true;
+      return { status, headers, uncertain, shortCircuit: request.preflight === true };
+    },
+  };
+}
