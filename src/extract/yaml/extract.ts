@@ -1,5 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import { apisixPolicies } from './apisix.js';
 import { awsPolicies } from './aws.js';
 import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
@@ -26,7 +27,7 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apisixPolicies(parsed, root));
   }
   return out;
 }

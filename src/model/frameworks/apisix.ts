@@ -1,0 +1,63 @@
+import { matcherAccepts } from '../respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+
+/**
+ * Apache APISIX's `cors` plugin, after `apisix/plugins/cors.lua` (semantics §12): `*` sent
+ * literally, `**` echoes the request's origin, comma lists compared exactly (untrimmed), regexes
+ * searched unanchored, every OPTIONS answered 200, the CORS headers on every response of an
+ * allowed origin, and `Vary: Origin` unless Allow-Origin is `*`.
+ */
+export const apisixProfile: FrameworkProfile = {
+  id: 'apisix',
+  name: 'APISIX cors plugin',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'compare',
+  exactComparison: 'bytes',
+  varyOrigin: 'unless-wildcard',
+  preflight: { trigger: 'any-options', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
+  defaults: { origin: '*', methods: ['*'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://apisix.apache.org/docs/apisix/plugins/cors/',
+};
+
+export interface ApisixValues {
+  methods: string;
+  headers: string;
+  expose: string | undefined;
+  maxAge: number;
+}
+
+export function apisixProgram(policy: CorsPolicy, values: ApisixValues): HeaderProgram {
+  return { run: (request) => respondApisix(policy, values, request) };
+}
+
+function respondApisix(policy: CorsPolicy, values: ApisixValues, request: CorsRequest): CorsResponse {
+  const status = request.preflight ? 200 : (request.appStatus ?? 200);
+  const headers: ResponseHeader[] = [];
+  const origin = request.origin;
+  let uncertain = policy.credentials?.value === 'unknown';
+  let allowOrigin: ResponseHeader | undefined;
+  for (const matcher of policy.origins) {
+    if (matcher.kind === 'any') {
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
+      break;
+    }
+    if (!origin) continue;
+    const accepted = matcherAccepts(matcher, origin);
+    if (accepted === 'unknown') uncertain = true;
+    else if (accepted) {
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc };
+      break;
+    }
+  }
+  if (!allowOrigin) return { status, headers, uncertain, shortCircuit: request.preflight === true };
+  headers.push(allowOrigin);
+  if (allowOrigin.value !== '*') headers.push({ name: 'Vary', value: 'Origin' });
+  headers.push({ name: 'Access-Control-Allow-Methods', value: values.methods === '**' ? 'GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE' : values.methods });
+  headers.push({ name: 'Access-Control-Max-Age', value: String(values.maxAge), loc: policy.maxAge?.loc });
+  if (values.expose) headers.push({ name: 'Access-Control-Expose-Headers', value: values.expose });
+  const allowHeaders = values.headers === '**' ? (request.headers ?? []).join(',') : values.headers;
+  if (allowHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders });
+  if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+  return { status, headers, uncertain, shortCircuit: request.preflight === true };
+}
