@@ -7,6 +7,7 @@ import { matcherAccepts } from '../src/model/respond.js';
 const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
 /** What django-cors-headers' system check E014 refuses (its matching compares scheme and host only). */
 const DJANGO_CHECKED = new Set<SerializationProblem>(['trailing-slash', 'path', 'query', 'fragment']);
+const NORMALIZED_AWAY = new Set<SerializationProblem>(['trailing-slash', 'path', 'default-port', 'uppercase']);
 
 export default defineRule({
   meta: {
@@ -14,7 +15,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace.",
-    formats: ['nginx', 'js', 'ts', 'python'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     fixable: true,
     docs: {
       whatItDoes:
@@ -47,7 +48,13 @@ export default defineRule({
     const caseInsensitive = policy.profile.exactComparison === 'case-insensitive';
     for (const matcher of exactOrigins(policy)) {
       const { serialized, problems } = analyzeOrigin(matcher.value);
-      const relevant = problems.filter((problem) => !NOT_HERE.has(problem) && !(problem === 'uppercase' && (caseInsensitive || matcher.caseInsensitive)));
+      const relevant = problems.filter(
+        (problem) =>
+          !NOT_HERE.has(problem) &&
+          !(problem === 'uppercase' && (caseInsensitive || matcher.caseInsensitive)) &&
+          // Kong normalises configured origins: path, trailing slash and default port are dropped before comparing.
+          !(matcher.comparedBy === 'normalized-url' && NORMALIZED_AWAY.has(problem)),
+      );
       if (relevant.length === 0) continue;
       if (malformedScheme(matcher.value)) continue;
       const what = relevant.map((problem) => PROBLEM_TEXT[problem]).join(' and ');

@@ -7,7 +7,7 @@ export default defineRule({
     severity: 'warning',
     category: 'input',
     description: 'A `cors-lint-disable-next-line` or `cors-lint-disable` comment that suppresses nothing.',
-    formats: ['nginx', 'js', 'ts', 'python'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes: 'Reports a suppression comment whose rule did not fire on the line (or file) it covers, or that names a rule that does not exist.',
       why: 'Stale suppressions hide the next real finding on that line and tell readers a problem exists where it no longer does.',

@@ -2,7 +2,7 @@ import { rules } from '../../rules/index.js';
 import { extractJsPolicies } from '../extract/js/extract.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import { extractPythonPolicies } from '../extract/python/extract.js';
-import { extractYamlPolicies } from '../extract/yaml/extract.js';
+import { extractYamlPolicies, type YamlExtraction } from '../extract/yaml/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
@@ -43,6 +43,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const policies: CorsPolicy[] = [];
   const texts = new Map<string, string>();
   const nginxFiles = new Map<string, string>();
+  const yamlFiles = new Map<string, string>();
   const candidates: Array<{ file: SourceFile; format: Format }> = [];
   for (const { path, message } of options.readErrors ?? []) diagnostics.push(fileLevel('parse-error', path, message));
 
@@ -59,6 +60,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       continue;
     }
     if (kind.format === 'nginx') nginxFiles.set(file.path, file.text);
+    if (kind.format === 'yaml') yamlFiles.set(file.path, file.text);
     if (!mayContainPolicy(kind.format, file.text)) {
       skipped.push({ path: file.path, reason: 'no CORS token' });
       continue;
@@ -82,14 +84,20 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       for (const error of workspace.parse(path)?.errors ?? []) diagnostics.push(at('parse-error', error.loc, error.message));
     }
   }
+  const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles);
   for (const { file, format } of candidates) {
     if (format === 'nginx') continue;
-    const result = format === 'python' ? extractPythonPolicies(file) : format === 'yaml' ? extractYamlPolicies(file) : extractJsPolicies(file);
+    let result: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> };
+    if (format === 'yaml') {
+      const yaml = extractYamlPolicies(file);
+      yamlHosts.push(...yaml.hosts);
+      result = yaml;
+    } else result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }
 
-  const project = projectFacts(policies, nginxFiles, config);
+  const project = projectFacts(policies, nginxFiles, config, yamlHosts);
   const lineLengthCache = new Map<string, number[]>();
   const lineLengths = (file: string) => {
     const text = texts.get(file);
@@ -151,7 +159,7 @@ function assertInsideFile(loc: Loc, lines: number[] | undefined, ruleId: string)
   }
 }
 
-function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config): ProjectFacts {
+function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config, yamlHosts: YamlExtraction['hosts']): ProjectFacts {
   const servedHosts: ProjectFacts['servedHosts'] = new Map();
   const writtenOrigins: ProjectFacts['writtenOrigins'] = [];
   for (const origin of config.knownOrigins) {
@@ -172,6 +180,7 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
       }
     }
   }
+  for (const { host, how, loc } of yamlHosts) if (!servedHosts.has(host)) servedHosts.set(host, { how, loc });
   for (const policy of policies) {
     for (const matcher of policy.origins) {
       if (matcher.kind !== 'exact') continue;
@@ -182,6 +191,25 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
     }
   }
   return { servedHosts, writtenOrigins };
+}
+
+/**
+ * Hosts of Ingress manifests without a CORS token, which the prefilter never parses: a line scan,
+ * like nginx's server_name (files with CORS tokens report theirs from the parsed YAML).
+ */
+function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
+  const out: YamlExtraction['hosts'] = [];
+  for (const [path, text] of yamlFiles) {
+    if (!/^kind:\s*Ingress\s*$/m.test(text) || mayContainPolicy('yaml', text)) continue;
+    const lines = text.split('\n');
+    lines.forEach((line, index) => {
+      const match = /^(\s*-?\s*host:\s*["']?)([a-z0-9.-]+)["']?\s*$/i.exec(line);
+      if (!match) return;
+      const column = match[1].length + 1;
+      out.push({ host: match[2].toLowerCase(), how: 'Ingress host', loc: { file: path, line: index + 1, column, endLine: index + 1, endColumn: column + match[2].length } });
+    });
+  }
+  return out;
 }
 
 function at(ruleId: string, loc: Loc, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {

@@ -25,26 +25,28 @@ function escapeRegex(text: string): string {
  */
 export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   const out: CorsPolicy[] = [];
-  const visit = (node: unknown, label: string, depth: number) => {
+  // `vary`: a Vary header a virtual host or route adds with response_headers_to_add, inherited downwards.
+  const visit = (node: unknown, label: string, vary: string | undefined, depth: number) => {
     if (depth > MAX_DEPTH) return;
     if (isSeq(node)) {
-      for (const item of node.items) visit(item, label, depth + 1);
+      for (const item of node.items) visit(item, label, vary, depth + 1);
       return;
     }
     if (!isMap(node)) return;
     const name = valueOf(get(node, 'name'));
     const here = name.kind === 'string' ? name.value : label;
+    const varyHere = addedVary(field(node, 'response_headers_to_add')) ?? vary;
     for (const { key, keyNode, value } of entries(node)) {
       const typed = valueOf(get(value, '@type'));
       const isPerFilter = typed.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(typed.value);
       if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => field(value, f) !== undefined)) {
-        out.push(envoyPolicy(parsed, value, keyNode, here));
+        out.push(envoyPolicy(parsed, value, keyNode, here, varyHere));
         continue;
       }
-      visit(value, here, depth + 1);
+      visit(value, here, varyHere, depth + 1);
     }
   };
-  visit(root, 'envoy', 0);
+  visit(root, 'envoy', undefined, 0);
   return out;
 }
 
@@ -78,7 +80,18 @@ function collapseAllowAll(origins: OriginMatcher[], product: string): OriginMatc
   return [{ kind: 'any', loc: all.loc, why: `this matcher also matches the string '*', which ${product} treats as allowing every origin` }];
 }
 
-function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, label: string): CorsPolicy {
+/** `response_headers_to_add: [{ header: { key: Vary, value: Origin } }]`. */
+function addedVary(list: unknown): string | undefined {
+  if (!isSeq(list)) return undefined;
+  for (const item of list.items) {
+    const key = valueOf(get(item, 'header', 'key'));
+    const value = valueOf(get(item, 'header', 'value'));
+    if (key.kind === 'string' && key.value.toLowerCase() === 'vary' && value.kind === 'string') return value.value;
+  }
+  return undefined;
+}
+
+function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, label: string, vary: string | undefined): CorsPolicy {
   const sourceLoc = nodeLoc(parsed, keyNode);
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
   const origins: OriginMatcher[] = [...stringMatchers(parsed, field(cors, 'allow_origin_string_match'), listId)];
@@ -103,7 +116,7 @@ function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, labe
     maxAge: numberOption(parsed, field(cors, 'max_age')),
     preflight: { kind: 'handled', status: 200, loc: sourceLoc },
     vary: false,
-    program: (policy) => envoyProgram(policy, forward?.value !== false, ','),
+    program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: forward?.value !== false, separator: ',', vary, writtenAt: sourceLoc }),
   });
 }
 
@@ -141,6 +154,9 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
       origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
     }
     const unmatched = valueOf(get(cors, 'unmatchedPreflights'));
+    const responseHeaders = [get(route, 'headers', 'response', 'set'), get(route, 'headers', 'response', 'add')];
+    const vary = responseHeaders.flatMap((map) => entries(map)).find((entry) => entry.key.toLowerCase() === 'vary');
+    const varyValue = valueOf(vary?.value);
     out.push(
       gatewayPolicy(parsed, {
         profile: istioProfile,
@@ -154,7 +170,13 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
         maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
         preflight: { kind: 'handled', status: 200, loc: sourceLoc },
         vary: false,
-        program: (policy) => envoyProgram(policy, !(unmatched.kind === 'string' && unmatched.value === 'IGNORE'), ','),
+        program: (policy) =>
+          envoyProgram(policy, {
+            forwardRefusedPreflights: !(unmatched.kind === 'string' && unmatched.value === 'IGNORE'),
+            separator: ',',
+            vary: varyValue.kind === 'string' ? varyValue.value : undefined,
+            writtenAt: sourceLoc,
+          }),
       }),
     );
   });

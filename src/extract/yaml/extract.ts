@@ -6,21 +6,24 @@ import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
 import { traefikPolicies } from './traefik.js';
-import { get, parseYaml, valueOf } from './parse.js';
+import { get, isSeq, nodeLoc, parseYaml, stringList, valueOf, type ParsedYaml } from './parse.js';
 
 export interface YamlExtraction {
   policies: CorsPolicy[];
   errors: Array<{ message: string; loc: Loc }>;
+  /** Hosts this file says are served (Ingress rules and TLS hosts, VirtualService hosts), for origin-www-mismatch. */
+  hosts: Array<{ host: string; how: string; loc: Loc }>;
 }
 
 /** Each document is recognised by its content (`kind`, known top-level keys), never by file name. */
 export function extractYamlPolicies(file: SourceFile): YamlExtraction {
   const parsed = parseYaml(file);
-  const out: YamlExtraction = { policies: [], errors: [...parsed.errors] };
+  const out: YamlExtraction = { policies: [], errors: [...parsed.errors], hosts: [] };
   for (const { doc } of parsed.documents) {
     const root = doc.contents as YamlNode | null;
     if (!root) continue;
     const kind = valueOf(get(root, 'kind'));
+    if (kind.kind === 'string') out.hosts.push(...servedHosts(parsed, root, kind.value));
     if (kind.kind === 'string' && kind.value === 'Ingress') {
       const result = ingressPolicies(parsed, root);
       out.policies.push(...result.policies);
@@ -30,4 +33,22 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
     out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apisixPolicies(parsed, root));
   }
   return out;
+}
+
+/** Hosts a Kubernetes Ingress or Istio VirtualService serves. */
+function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
+  const nodes: Array<YamlNode | null> = [];
+  if (kind === 'Ingress') {
+    const rules = get(root, 'spec', 'rules');
+    if (isSeq(rules)) for (const rule of rules.items) nodes.push(get(rule, 'host') ?? null);
+    const tls = get(root, 'spec', 'tls');
+    if (isSeq(tls)) for (const entry of tls.items) for (const host of stringList(valueOf(get(entry, 'hosts'))) ?? []) nodes.push(host.node);
+  } else if (kind === 'VirtualService') {
+    for (const host of stringList(valueOf(get(root, 'spec', 'hosts'))) ?? []) nodes.push(host.node);
+  } else return [];
+  const how = kind === 'Ingress' ? 'Ingress host' : 'VirtualService host';
+  return nodes.flatMap((node) => {
+    const value = valueOf(node);
+    return value.kind === 'string' && /^[a-z0-9.-]+$/i.test(value.value) ? [{ host: value.value.toLowerCase(), how, loc: nodeLoc(parsed, node) }] : [];
+  });
 }

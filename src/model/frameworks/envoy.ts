@@ -1,5 +1,5 @@
 import { matcherAccepts } from '../respond.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader } from '../types.js';
 import { listItems, listLoc } from './common.js';
 
 /**
@@ -30,11 +30,21 @@ export const istioProfile: FrameworkProfile = {
   varyHint: "Istio's corsPolicy (Envoy's CORS filter) never sends Vary: Origin; add it with headers.response.add",
 };
 
-export function envoyProgram(policy: CorsPolicy, forwardRefusedPreflights: boolean, separator: string): HeaderProgram {
-  return { run: (request) => respondEnvoy(policy, forwardRefusedPreflights, separator, request) };
+export interface EnvoyRoute {
+  /** Refused preflights go on upstream (Envoy's default) instead of a local 200. */
+  forwardRefusedPreflights: boolean;
+  separator: string;
+  /** A `Vary` the route or virtual host adds to responses (`response_headers_to_add`, Istio `headers.response`). */
+  vary?: string;
+  /** The `cors` key, where a missing Vary is reported. */
+  writtenAt: Loc;
 }
 
-function respondEnvoy(policy: CorsPolicy, forwardRefusedPreflights: boolean, separator: string, request: CorsRequest): CorsResponse {
+export function envoyProgram(policy: CorsPolicy, route: EnvoyRoute): HeaderProgram {
+  return { run: (request) => respondEnvoy(policy, route, request) };
+}
+
+function respondEnvoy(policy: CorsPolicy, { forwardRefusedPreflights, separator, vary, writtenAt }: EnvoyRoute, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
   let uncertain = policy.credentials?.value === 'unknown';
@@ -65,8 +75,9 @@ function respondEnvoy(policy: CorsPolicy, forwardRefusedPreflights: boolean, sep
     }
     return { status: 200, headers, uncertain: uncertain || policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown', shortCircuit: true };
   }
+  if (vary) headers.push({ name: 'Vary', value: vary });
   if (match) {
-    headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc });
+    headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc, writtenAt });
     if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
     const expose = listItems(policy.exposeHeaders, []) ?? [];
     if (expose.length) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(separator), loc: listLoc(policy.exposeHeaders) });
