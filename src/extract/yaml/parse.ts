@@ -34,7 +34,7 @@ export interface ParsedYaml {
   file: string;
   /** The file text with template actions neutralised (same length as the original). */
   text: string;
-  /** The file text as written (a BOM blanked). */
+  /** The file text as written. */
   source: string;
   documents: YamlDocument[];
   lineStarts: number[];
@@ -73,7 +73,8 @@ function splitDocuments(text: string): Array<{ start: number; end: number }> {
 }
 
 export function parseYaml(file: SourceFile): ParsedYaml {
-  const source = file.text.replace(/^\uFEFF/, ' ');
+  // A byte-order mark stays in place: the YAML reader skips it and every offset stays true.
+  const source = file.text;
   const text = neutralizeTemplates(source);
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
@@ -148,10 +149,11 @@ export function isAlias(node: unknown): node is Alias {
   return yaml().isAlias(node);
 }
 
-/** A pair of a mapping by key (string keys only). */
+/** A pair of a mapping by key (string keys only); with a duplicate key (reported as a parse error), the last one, as lenient loaders keep. */
 export function pairOf(map: unknown, key: string): Pair<YamlNode, YamlNode | null> | undefined {
   if (!isMap(map)) return undefined;
-  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair<YamlNode, YamlNode | null> | undefined;
+  const matches = map.items.filter((pair) => isScalar(pair.key) && String(pair.key.value) === key);
+  return matches[matches.length - 1] as Pair<YamlNode, YamlNode | null> | undefined;
 }
 
 export function get(map: unknown, ...path: string[]): YamlNode | null | undefined {
