@@ -1,8 +1,8 @@
 import type { Node as YamlNode } from 'yaml';
 import { kongProfile, kongProgram } from '../../model/frameworks/kong.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
-import { get, isMap, isSeq, nodeLoc, stringList, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+import { get, isMap, isSeq, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
+import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
 
 /** Kong treats an origin with any character outside this set as a regex (handler.lua). */
 const LITERAL_ORIGIN = /^[A-Za-z0-9.:/-]+$/;
@@ -55,16 +55,16 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
   const originsNode = get(config, 'origins');
   let fixed = false;
   if (originsNode !== undefined && originsNode !== null) {
-    const items = stringList(valueOf(originsNode));
-    if (!items) origins.push({ kind: 'unknown', reason: 'computed value', loc: nodeLoc(parsed, originsNode) });
+    const items = listEntries(originsNode);
     const listId = `${sourceLoc.line}:${sourceLoc.column}`;
-    for (const item of items ?? []) {
+    for (const item of items) {
       const loc = nodeLoc(parsed, item.node);
-      if (item.value === '*') origins.push({ kind: 'any', loc });
+      if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc });
+      else if (item.value === '*') origins.push({ kind: 'any', loc });
       else if (LITERAL_ORIGIN.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, listId, comparedBy: 'normalized-url' });
       else origins.push({ kind: 'pattern', source: kongRegex(item.value), flags: '', dialect: 're2-full', loc });
     }
-    fixed = items?.length === 1 && origins[0]?.kind === 'exact';
+    fixed = items.length === 1 && origins[0]?.kind === 'exact';
   }
   const preflightContinue = locatedBool(parsed, get(config, 'preflight_continue'));
   return gatewayPolicy(parsed, {

@@ -88,6 +88,16 @@ export function partLoc(parsed: ParsedYaml, value: YamlValue, part: string, sear
   return rangeLoc(parsed, from, from + part.length);
 }
 
+/** Each item of a list (or a lone scalar): strings with their node, anything else (a template, an alias) as unknown. */
+export function listEntries(node: YamlNode | null | undefined): Array<{ value: string; node: YamlNode } | { unknown: string; node: YamlNode }> {
+  if (node === undefined || node === null) return [];
+  const value = valueOf(node);
+  const items = value.kind === 'list' ? value.items : [value];
+  return items.map((item) =>
+    item.kind === 'string' ? { value: item.value, node: item.node } : item.kind === 'number' ? { value: String(item.value), node: item.node } : { unknown: item.kind === 'unknown' ? item.reason : 'not a string', node: (item.node ?? node) as YamlNode },
+  );
+}
+
 /** Entries of a comma-separated string with their positions (`"a, b"` → `a` and `b`). */
 export function commaEntries(parsed: ParsedYaml, value: YamlValue): Array<{ value: string; loc: Loc }> {
   if (value.kind !== 'string') return [];

@@ -2,7 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { entries, get, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
 
 const CRD_GROUPS = /^traefik\.(io|containo\.us)\//;
 const CORS_KEYS = ['accessControlAllowOriginList', 'accessControlAllowOriginListRegex', 'accessControlAllowOrigin', 'accessControlAllowCredentials', 'accessControlAllowMethods', 'accessControlAllowHeaders', 'accessControlExposeHeaders', 'accessControlMaxAge'];
@@ -30,16 +30,10 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
   const origins: OriginMatcher[] = [];
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
   for (const key of ['accessControlAllowOriginList', 'accessControlAllowOrigin']) {
-    const node = get(headers, key);
-    if (node === undefined || node === null) continue;
-    const items = stringList(valueOf(node));
-    if (!items) {
-      origins.push({ kind: 'unknown', reason: 'computed value', loc: nodeLoc(parsed, node) });
-      continue;
-    }
-    for (const item of items) {
+    for (const item of listEntries(get(headers, key))) {
       const loc = nodeLoc(parsed, item.node);
-      origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
+      if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc });
+      else origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
     }
   }
   const regexes = get(headers, 'accessControlAllowOriginListRegex');

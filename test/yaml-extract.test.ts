@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { lint, type CorsPolicy } from '../src/index.js';
+import { grants } from '../src/model/queries.js';
+
+function policiesOf(text: string, path = 'gateway.yaml'): CorsPolicy[] {
+  return lint([{ path, text }]).policies;
+}
+function findings(text: string, path = 'gateway.yaml') {
+  return lint([{ path, text }]).diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId}`);
+}
+
+const TRAEFIK = (headers: string) => `apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n${headers}`;
+
+describe('YAML reading', () => {
+  it('Helm template actions keep every position, and templated values are unknown', () => {
+    const text = `{{- if .Values.cors }}\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: {{ .Release.Name }}-cors\nspec:\n  headers:\n    accessControlAllowOriginList: [{{ .Values.origin | quote }}, "https://app.example.com/"]\n    accessControlAllowCredentials: {{ .Values.credentials }}\n{{- end }}\n`;
+    expect(findings(text)).toEqual(['8:66 origin-not-serialized']);
+  });
+
+  it('positions in later documents of a multi-document file are file positions', () => {
+    const filler = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n';
+    expect(findings(`${filler.repeat(3)}${TRAEFIK('    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n')}`)).toEqual(['22:36 credentials-wildcard-origin']);
+  });
+
+  it('deploy-time values (${…}, !Ref, !Sub, Fn::Join) are unknown and never reported', () => {
+    const serverless = 'service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    events:\n      - http:\n          path: x\n          method: get\n          cors:\n            origin: ${env:ORIGIN}\n            allowCredentials: true\n';
+    expect(findings(serverless, 'serverless.yml')).toEqual([]);
+    const sam = 'Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors:\n        AllowOrigin: !Sub "\'https://${Domain}\'"\n        AllowCredentials: true\n  Http:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      CorsConfiguration:\n        AllowOrigins: { "Fn::Split": [",", !Ref Origins] }\n        AllowCredentials: true\n';
+    expect(findings(sam, 'template.yaml')).toEqual([]);
+  });
+
+  it('bad input: invalid YAML, duplicate keys, tabs, a BOM, an alias bomb, a Kustomize patch and a 50 MB manifest bundle', () => {
+    const bomb = `a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n${'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`).join('\n')}\ncors:\n  allow_origin_string_match: *i\n`;
+    const manifest = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\ndata:\n  key: ${'x'.repeat(200)}\n---\n`;
+    const bundle = manifest.repeat(Math.ceil(50e6 / manifest.length)) + TRAEFIK('    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n');
+    const result = lint([
+      { path: 'invalid.yaml', text: 'cors:\n  allow: [a, b\nnext: 1\n' },
+      { path: 'dup.yaml', text: TRAEFIK('    accessControlAllowOriginList: ["https://a.example.com"]\n    accessControlAllowOriginList: ["*"]\n') },
+      { path: 'tabs.yaml', text: 'cors:\n\tallow: [a]\n' },
+      { path: 'bom.yaml', text: `\uFEFF${TRAEFIK('    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n')}` },
+      { path: 'bomb.yaml', text: bomb },
+      { path: 'kustomize/patch.yaml', text: '- op: add\n  path: /metadata/annotations/nginx.ingress.kubernetes.io~1cors-allow-origin\n  value: "https://a.example.com/"\n' },
+      { path: 'bundle.yaml', text: bundle },
+    ]);
+    const byFile = (file: string) => result.diagnostics.filter((d) => d.file === file).map((d) => `${d.line} ${d.ruleId}`);
+    expect(byFile('invalid.yaml')).toEqual(['3 parse-error']);
+    expect(byFile('dup.yaml')).toEqual(['8 parse-error']);
+    expect(byFile('tabs.yaml')).toEqual(['2 parse-error']);
+    expect(byFile('bom.yaml')).toEqual(['7 credentials-wildcard-origin']);
+    expect(byFile('bomb.yaml')).toEqual([]);
+    expect(byFile('kustomize/patch.yaml')).toEqual([]);
+    const bundleLines = bundle.split('\n').length;
+    expect(byFile('bundle.yaml')).toEqual([`${bundleLines - 2} credentials-wildcard-origin`]);
+  });
+});
+
+describe('gateway semantics', () => {
+  it('ingress-nginx: a wildcard covers one label, matching is case-insensitive and end-anchored', () => {
+    const [policy] = policiesOf('apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://*.example.com"\n');
+    expect(grants(policy, 'https://a.example.com')).toBe(true);
+    expect(grants(policy, 'https://A.EXAMPLE.COM')).toBe(true);
+    expect(grants(policy, 'https://a.b.example.com')).toBe(false);
+    expect(grants(policy, 'https://a.example.com.attacker.invalid')).toBe(false);
+  });
+
+  it('Traefik regexes are unanchored searches', () => {
+    const [policy] = policiesOf(TRAEFIK('    accessControlAllowOriginListRegex: ["https://.*\\\\.example\\\\.com"]\n    addVaryHeader: true\n'));
+    expect(grants(policy, 'https://a.example.com.attacker.invalid')).toBe(true);
+  });
+
+  it('Kong: a regex without a scheme matches the host alone; literals are normalised', () => {
+    const [policy] = policiesOf('_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: ["(.+\\\\.)?example\\\\.com", "https://app.example.org/"]\n');
+    expect(grants(policy, 'https://a.example.com')).toBe(true);
+    expect(grants(policy, 'http://example.com:8080')).toBe(true);
+    expect(grants(policy, 'https://example.com.attacker.invalid')).toBe(false);
+    expect(grants(policy, 'https://app.example.org')).toBe(true);
+  });
+
+  it('Envoy: suffix without a leading dot, prefix and safe_regex (full match)', () => {
+    const [policy] = policiesOf('route_config:\n  virtual_hosts:\n    - name: api\n      cors:\n        allow_origin_string_match:\n          - suffix: "example.com"\n          - safe_regex: { regex: "https://[a-z]+\\\\.example\\\\.org" }\n');
+    expect(grants(policy, 'https://attackerexample.com')).toBe(true);
+    expect(grants(policy, 'https://a.example.org')).toBe(true);
+    expect(grants(policy, 'https://a.example.org.attacker.invalid')).toBe(false);
+  });
+
+  it('API Gateway HTTP API: https://* allows every https origin', () => {
+    const [policy] = policiesOf('Resources:\n  Http:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      CorsConfiguration:\n        AllowOrigins: ["https://*"]\n', 'template.yaml');
+    expect(grants(policy, 'https://attacker.invalid')).toBe(true);
+    expect(grants(policy, 'http://attacker.invalid')).toBe(false);
+  });
+
+  it('APISIX does not trim comma lists', () => {
+    expect(findings('routes:\n  - uri: /x\n    plugins:\n      cors:\n        allow_origins: "https://a.example.com, https://b.example.com"\n', 'apisix.yaml')).toEqual(['5:47 origin-not-serialized']);
+  });
+
+  it('recognises documents by content, not by file name', () => {
+    expect(policiesOf(TRAEFIK('    accessControlAllowOriginList: ["*"]\n'), 'charts/app/templates/anything.tpl').map((p) => p.source.framework)).toEqual(['traefik']);
+    expect(policiesOf('kind: ConfigMap\ndata:\n  cors: "true"\n')).toEqual([]);
+  });
+});
