@@ -25,8 +25,8 @@ function generate(): number {
   for (let i = 0; i < FILES; i++) {
     const dir = `pkg${i % 200}/src`;
     // One file in a hundred of each kind configures CORS.
-    const relevant = Math.floor(i / 6) % 100 === 0;
-    switch (i % 6) {
+    const relevant = Math.floor(i / 7) % 100 === 0;
+    switch (i % 7) {
       case 0:
         write(`${dir}/server${i}.js`, relevant ? `const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://example.com/'], credentials: true }));\n${filler(i)}` : filler(i));
         break;
@@ -39,6 +39,9 @@ function generate(): number {
       case 3:
         write(`app${i % 200}/service${i}.py`, relevant ? pythonPolicy(i) + pythonFiller(i) : pythonFiller(i));
         break;
+      case 5:
+        write(`deploy/k8s/app${i}.yaml`, relevant ? gatewayYaml(i) : kubernetesManifests(i));
+        break;
       case 4:
         write(`docs/page${i}.md`, `# Page ${i}\n\n${'Some documentation text that mentions nothing relevant.\n'.repeat(30)}`);
         break;
@@ -47,6 +50,32 @@ function generate(): number {
     }
   }
   return bytes;
+}
+
+/** An ordinary deployment: Deployment, Service and ConfigMap, no CORS anywhere. */
+function kubernetesManifests(i: number): string {
+  return `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app${i}\n  labels:\n    app: app${i}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: app${i}\n  template:\n    metadata:\n      labels:\n        app: app${i}\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:${i}\n          ports:\n            - containerPort: 8080\n          env:\n${'            - name: SETTING\n              value: "x"\n'.repeat(20)}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: app${i}\nspec:\n  selector:\n    app: app${i}\n  ports:\n    - port: 80\n      targetPort: 8080\n`;
+}
+
+/** A manifest bundle with one CORS-carrying document among ordinary ones. */
+function gatewayYaml(i: number): string {
+  const cors =
+    Math.floor(i / 700) % 2 === 0
+      ? `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api${i}\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com, https://admin.example.com"\nspec:\n  rules:\n    - host: api${i}.example.com\n`
+      : `apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors${i}\nspec:\n  headers:\n    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n`;
+  return `${kubernetesManifests(i)}---\n${cors}`;
+}
+
+/** YAML files that pass the prefilter, linted in-process: the gateway extractors' own throughput. */
+async function yamlThroughput(): Promise<{ mbPerSecond: number; files: number; mb: number }> {
+  const { lint } = await import('../src/engine/lint.js');
+  const files = Array.from({ length: 300 }, (_, i) => ({ path: `deploy/k8s/app${i}.yaml`, text: gatewayYaml(i * 700) }));
+  const bytes = files.reduce((n, f) => n + f.text.length, 0);
+  lint(files.slice(0, 5));
+  const start = performance.now();
+  lint(files);
+  const seconds = (performance.now() - start) / 1000;
+  return { mbPerSecond: bytes / 1024 / 1024 / seconds, files: files.length, mb: bytes / 1024 / 1024 };
 }
 
 function pythonFiller(i: number): string {
@@ -118,6 +147,15 @@ async function main() {
   const python = await pythonThroughput();
   console.log(`Python extraction:  ${python.mbPerSecond.toFixed(1)} MB/s over ${python.files} files that pass the prefilter (${python.mb.toFixed(1)} MB)`);
   console.log(`Python parser load: ${parserLoadMs().toFixed(1)} ms (@lezer/python, median of 5 fresh processes)`);
+  const yaml = await yamlThroughput();
+  console.log(`YAML extraction:    ${yaml.mbPerSecond.toFixed(1)} MB/s over ${yaml.files} manifest bundles that pass the prefilter (${yaml.mb.toFixed(1)} MB; only their CORS documents are parsed)`);
+  const { lint } = await import('../src/engine/lint.js');
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const yamlDir = join(REPO, 'deploy', 'k8s');
+  const yamlFiles = readdirSync(yamlDir).map((name) => ({ path: `deploy/k8s/${name}`, text: readFileSync(join(yamlDir, name), 'utf8') }));
+  const skipped = lint(yamlFiles).skipped.filter((s) => s.reason === 'no CORS token').length;
+  const yamlBytes = yamlFiles.reduce((n, f) => n + f.text.length, 0);
+  console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
 }
 
 await main();
