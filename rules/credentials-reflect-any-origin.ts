@@ -31,6 +31,12 @@ export default defineRule({
           bad: "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=[\"*\"], allow_credentials=True)\n",
           good: "from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=[\"https://app.example.com\"], allow_credentials=True)\n",
         },
+        {
+          format: "yaml",
+          filename: "kong.yml",
+          bad: "_format_version: \"3.0\"\nplugins:\n  - name: cors\n    config:\n      credentials: true\n",
+          good: "_format_version: \"3.0\"\nplugins:\n  - name: cors\n    config:\n      origins: [\"https://app.example.com\", \"https://admin.example.com\"]\n      credentials: true\n",
+        },
       ],
       limitations: 'Callbacks that decide in code are only judged when their body is fully understood (for example one that always allows). Values from environment variables are never judged.',
       references: ['https://portswigger.net/web-security/cors', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS#requests_with_credentials'],

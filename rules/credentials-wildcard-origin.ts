@@ -30,6 +30,12 @@ export default defineRule({
           bad: "from django.http import JsonResponse\n\n\ndef profile(request):\n    response = JsonResponse({\"name\": request.user.username})\n    response[\"Access-Control-Allow-Origin\"] = \"*\"\n    response[\"Access-Control-Allow-Credentials\"] = \"true\"\n    return response\n",
           good: "from django.http import JsonResponse\n\n\ndef profile(request):\n    response = JsonResponse({\"name\": request.user.username})\n    response[\"Access-Control-Allow-Origin\"] = \"https://app.example.com\"\n    response[\"Access-Control-Allow-Credentials\"] = \"true\"\n    return response\n",
         },
+        {
+          format: "yaml",
+          filename: "ingress.yaml",
+          bad: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: \"true\"\n",
+          good: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: \"true\"\n    nginx.ingress.kubernetes.io/cors-allow-origin: \"https://app.example.com\"\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      more_set_headers \"Vary: Origin\";\n",
+        },
       ],
       references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-credentials', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSNotSupportingCredentials'],
     },

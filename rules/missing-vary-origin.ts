@@ -25,7 +25,7 @@ export default defineRule({
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes:
-        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers) never trigger it. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",
+        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",
       why: "A CDN or browser cache that stores the response for `https://a.example.com` will hand it — Allow-Origin and all — to `https://b.example.com`, whose request then fails; or it hands an allowed origin's grant to a page that should not have it. The Fetch standard says to send `Vary: Origin` whenever Allow-Origin is anything but `*` or one fixed origin.",
       examples: [
         {
@@ -45,6 +45,12 @@ export default defineRule({
           filename: "app.py",
           bad: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=[\"https://a.example.com\", \"https://b.example.com\"], vary_header=False)\n",
           good: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=[\"https://a.example.com\", \"https://b.example.com\"])\n",
+        },
+        {
+          format: "yaml",
+          filename: "middleware.yaml",
+          bad: "apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: [\"https://a.example.com\", \"https://b.example.com\"]\n",
+          good: "apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: [\"https://a.example.com\", \"https://b.example.com\"]\n    addVaryHeader: true\n",
         },
       ],
       references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches'],

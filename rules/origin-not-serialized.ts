@@ -40,6 +40,12 @@ export default defineRule({
           bad: "MIDDLEWARE = [\"corsheaders.middleware.CorsMiddleware\"]\nCORS_ALLOWED_ORIGINS = [\"https://app.example.com/\"]\n",
           good: "MIDDLEWARE = [\"corsheaders.middleware.CorsMiddleware\"]\nCORS_ALLOWED_ORIGINS = [\"https://app.example.com\"]\n",
         },
+        {
+          format: "yaml",
+          filename: "middleware.yaml",
+          bad: "apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: [\"https://app.example.com/\"]\n    addVaryHeader: true\n",
+          good: "apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: [\"https://app.example.com\"]\n    addVaryHeader: true\n",
+        },
       ],
       references: ['https://fetch.spec.whatwg.org/#serializing-a-request-origin', 'https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin'],
     },

@@ -31,6 +31,12 @@ export default defineRule({
           bad: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app)\n",
           good: "from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, send_wildcard=True)\n",
         },
+        {
+          format: "yaml",
+          filename: "envoy.yaml",
+          bad: "route_config:\n  virtual_hosts:\n    - name: web\n      cors:\n        allow_origin_string_match:\n          - prefix: \"*\"\n",
+          good: "route_config:\n  virtual_hosts:\n    - name: web\n      response_headers_to_add:\n        - header: { key: Vary, value: Origin }\n      cors:\n        allow_origin_string_match:\n          - exact: \"https://app.example.com\"\n",
+        },
       ],
       references: ['https://portswigger.net/web-security/cors'],
     },

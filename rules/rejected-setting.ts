@@ -18,6 +18,12 @@ export default defineRule({
           bad: 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com/"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "false"\n',
           good: 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "false"\n',
         },
+        {
+          format: "yaml",
+          filename: "template.yaml",
+          bad: "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n      Cors:\n        AllowOrigin: \"https://app.example.com\"\n",
+          good: "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n      Cors:\n        AllowOrigin: \"'https://app.example.com'\"\n",
+        },
       ],
       references: [
         'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#enable-cors',
