@@ -89,6 +89,13 @@ describe('gateway semantics', () => {
     expect(grants(policy, 'http://attacker.invalid')).toBe(false);
   });
 
+  it('Traefik options in Compose labels point at the entry inside the label', () => {
+    const label = 'traefik.http.middlewares.cors.headers.accesscontrolalloworiginlist=https://a.example.com,https://b.example.com/';
+    const text = `services:\n  api:\n    labels:\n      - "${label}"\n      - "traefik.http.middlewares.cors.headers.addvaryheader=true"\n`;
+    const column = 10 + label.indexOf('https://b.example.com/');
+    expect(findings(text, 'docker-compose.yml')).toEqual([`4:${column} origin-not-serialized`]);
+  });
+
   it('APISIX does not trim comma lists', () => {
     expect(findings('routes:\n  - uri: /x\n    plugins:\n      cors:\n        allow_origins: "https://a.example.com, https://b.example.com"\n', 'apisix.yaml')).toEqual(['5:47 origin-not-serialized']);
   });

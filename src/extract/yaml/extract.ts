@@ -5,7 +5,7 @@ import { awsPolicies } from './aws.js';
 import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
-import { traefikPolicies } from './traefik.js';
+import { traefikLabelPolicies, traefikPolicies } from './traefik.js';
 import { get, isSeq, nodeLoc, parseYaml, stringList, valueOf, type ParsedYaml } from './parse.js';
 
 export interface YamlExtraction {
@@ -30,7 +30,7 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apisixPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apisixPolicies(parsed, root));
   }
   return out;
 }

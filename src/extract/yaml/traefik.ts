@@ -1,8 +1,8 @@
 import type { Node as YamlNode } from 'yaml';
 import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
-import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
-import { entries, get, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
+import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
+import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption, partLoc } from './policy.js';
 
 const CRD_GROUPS = /^traefik\.(io|containo\.us)\//;
 const CORS_KEYS = ['accessControlAllowOriginList', 'accessControlAllowOriginListRegex', 'accessControlAllowOrigin', 'accessControlAllowCredentials', 'accessControlAllowMethods', 'accessControlAllowHeaders', 'accessControlExposeHeaders', 'accessControlMaxAge'];
@@ -64,4 +64,104 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
       },
     }),
   ];
+}
+
+const LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.([A-Za-z]+)$/i;
+
+interface LabelValue {
+  text: string;
+  /** The scalar holding it, and where the value starts inside the scalar's value. */
+  scalar: YamlValue;
+  offset: number;
+}
+
+/**
+ * Traefik's Docker provider reads the same options from container labels, in Compose files:
+ * `traefik.http.middlewares.<name>.headers.accesscontrolalloworiginlist=https://a.example.com,https://b.example.com`
+ * (a list of `key=value` strings or a mapping); option names are case-insensitive and lists are comma-separated.
+ */
+export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const byMiddleware = new Map<string, Map<string, LabelValue>>();
+  for (const { value: service } of entries(get(root, 'services'))) {
+    for (const labels of [get(service, 'labels'), get(service, 'deploy', 'labels')]) {
+      const pairs: Array<{ key: string; value: LabelValue }> = [];
+      if (isSeq(labels)) {
+        for (const item of labels.items) {
+          const scalar = valueOf(item as YamlNode);
+          if (scalar.kind !== 'string' || !scalar.value.includes('=')) continue;
+          const key = scalar.value.slice(0, scalar.value.indexOf('='));
+          pairs.push({ key: key.trim(), value: { text: scalar.value.slice(key.length + 1), scalar, offset: key.length + 1 } });
+        }
+      } else {
+        for (const entry of entries(labels)) {
+          const scalar = valueOf(entry.value);
+          const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : undefined;
+          if (text !== undefined) pairs.push({ key: entry.key, value: { text, scalar, offset: 0 } });
+        }
+      }
+      for (const { key, value } of pairs) {
+        const match = LABEL.exec(key);
+        if (!match) continue;
+        const options = byMiddleware.get(match[1]) ?? new Map<string, LabelValue>();
+        options.set(match[2].toLowerCase(), value);
+        byMiddleware.set(match[1], options);
+      }
+    }
+  }
+  const policies: CorsPolicy[] = [];
+  for (const [name, options] of byMiddleware) {
+    const first = [...options.values()][0];
+    if (!CORS_KEYS.some((key) => options.has(key.toLowerCase()))) continue;
+    const sourceLoc = nodeLoc(parsed, first.scalar.node);
+    const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+    const parts = (option: string) => {
+      const value = options.get(option);
+      if (!value) return [];
+      let cursor = value.offset;
+      return value.text.split(',').flatMap((piece) => {
+        const at = cursor + (piece.length - piece.trimStart().length);
+        cursor += piece.length + 1;
+        const trimmed = piece.trim();
+        return trimmed ? [{ value: trimmed, loc: partLoc(parsed, value.scalar, trimmed, at) }] : [];
+      });
+    };
+    const origins: OriginMatcher[] = [
+      ...[...parts('accesscontrolalloworiginlist'), ...parts('accesscontrolalloworigin')].map(({ value, loc }): OriginMatcher => (value === '*' ? { kind: 'any', loc } : { kind: 'exact', value, loc, listId })),
+      ...parts('accesscontrolalloworiginlistregex').map(({ value, loc }): OriginMatcher => ({ kind: 'pattern', source: value, flags: '', dialect: 're2-search', loc })),
+    ];
+    const bool = (option: string) => {
+      const value = options.get(option);
+      if (!value) return undefined;
+      const text = value.text.trim().toLowerCase();
+      return { value: text === 'true' ? true : text === 'false' ? false : ('unknown' as const), loc: partLoc(parsed, value.scalar, value.text.trim(), value.offset) };
+    };
+    const list = (option: string): ListSetting => {
+      const items = parts(option);
+      if (items.length === 0) return { kind: 'default' };
+      return items.some((item) => item.value === '*') ? { kind: 'wildcard', loc: items[0].loc } : { kind: 'list', items: items.map((item) => item.value), loc: items[0].loc };
+    };
+    const maxAge = options.get('accesscontrolmaxage');
+    const addVary = bool('addvaryheader');
+    policies.push(
+      gatewayPolicy(parsed, {
+        profile: traefikProfile,
+        scope: { kind: 'router', label: `middleware ${name} (labels)` },
+        sourceLoc,
+        origins,
+        credentials: bool('accesscontrolallowcredentials'),
+        allowMethods: list('accesscontrolallowmethods'),
+        allowHeaders: list('accesscontrolallowheaders'),
+        exposeHeaders: list('accesscontrolexposeheaders'),
+        maxAge: maxAge ? { value: /^\d+$/.test(maxAge.text.trim()) ? Number(maxAge.text.trim()) : 'unknown', loc: partLoc(parsed, maxAge.scalar, maxAge.text.trim(), maxAge.offset) } : undefined,
+        preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+        vary: addVary?.value ?? false,
+        errorResponses: true,
+        program: (policy) => {
+          const program = traefikProgram(policy, addVary?.value === true, sourceLoc);
+          return addVary?.value === 'unknown' ? { run: (request) => ({ ...program.run(request), uncertain: true }) } : program;
+        },
+      }),
+    );
+  }
+  return policies;
 }
