@@ -1,12 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseLevel, type Config } from '../engine/config.js';
-import { detectFormat } from '../engine/detect.js';
-import { lint, ruleIds } from '../engine/lint.js';
+import { ConfigError } from '../engine/config.js';
+import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
-import { loadConfig } from './config-file.js';
-import { discover } from './discover.js';
+import { lintProject } from './project.js';
 
 export interface CliIo {
   argv: string[];
@@ -63,7 +60,7 @@ export async function runCli(io: CliIo): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 function run(io: CliIo): number {
   let parsed;
@@ -101,31 +98,14 @@ function run(io: CliIo): number {
   const maxWarnings = values['max-warnings'] === undefined ? undefined : Number(values['max-warnings']);
   if (maxWarnings !== undefined && (!Number.isInteger(maxWarnings) || maxWarnings < 0)) throw new UsageError(`--max-warnings must be a whole number (got '${values['max-warnings']}')`);
 
-  const { config: fileConfig } = loadConfig(io.cwd, values.config, ruleIds);
-  const config: Config = { ...fileConfig, rules: { ...fileConfig.rules } };
+  const rules: Record<string, string> = {};
   for (const spec of values.rule ?? []) {
     const [id, level] = spec.split(':');
     if (!id || level === undefined) throw new UsageError(`--rule expects id:level, e.g. nginx-missing-always:off (got '${spec}')`);
     if (!ruleIds.has(id)) throw new UsageError(`--rule: unknown rule '${id}'`);
-    config.rules[id] = parseLevel(level, `--rule ${id}`);
+    rules[id] = level;
   }
-
-  const paths = positionals.length > 0 ? positionals : ['.'];
-  const discovery = discover(paths, io.cwd, config.ignores, (path) => 'format' in detectFormat(path));
-  const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
-  const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
-  const host = {
-    readFile(path: string) {
-      const absolute = resolve(io.cwd, path);
-      if (!existsSync(absolute)) return undefined;
-      try {
-        return readFileSync(absolute, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-  };
-  const result = lint(readable, { config, host, readErrors });
+  const { result, discovery } = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config, rules });
   const diagnostics = values.quiet ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
 
   if (values.debug) {
