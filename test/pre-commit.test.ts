@@ -1,0 +1,60 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { ROOT } from './helpers/fixtures.js';
+
+/**
+ * The hook under the real pre-commit (Debian's package): a throwaway repository whose
+ * .pre-commit-config.yaml points at this repository's committed HEAD. pre-commit clones it,
+ * installs it as a node hook (npm install, npm pack, npm install -g) and runs it on the files it
+ * selects.
+ */
+const available = spawnSync('sh', ['-c', 'command -v pre-commit && command -v git'], { stdio: 'ignore' }).status === 0;
+if (!available && process.env.CI === 'true') throw new Error('CI=true but pre-commit or git is missing (npm test installs them from Debian)');
+
+const hooks = parseYaml(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<{ id: string; files: string; language: string; require_serial: boolean }>;
+
+describe('pre-commit hook', () => {
+  it('is a node hook whose file pattern selects exactly the files cors-lint reads', () => {
+    const [hook] = hooks;
+    expect(hook).toMatchObject({ id: 'cors-lint', language: 'node', require_serial: false });
+    const pattern = new RegExp(hook.files);
+    for (const path of ['nginx.conf', 'deploy/nginx/sites-enabled/api', 'src/server.ts', 'app/main.py', 'k8s/ingress.yaml', 'chart/templates/ingress.tpl', 'serverless.yml']) expect(pattern.test(path), path).toBe(true);
+    for (const path of ['README.md', 'package.json', 'image.png', 'Dockerfile']) expect(pattern.test(path), path).toBe(false);
+  });
+
+  it.skipIf(!available)(
+    'fails on a bad nginx config with the finding, and passes once it is fixed',
+    () => {
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      const repo = mkdtempSync(join(tmpdir(), 'cors-lint-pre-commit-'));
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+      git('init', '-q');
+      git('config', 'user.email', 'test@example.invalid');
+      git('config', 'user.name', 'test');
+      mkdirSync(join(repo, 'nginx'));
+      writeFileSync(join(repo, 'nginx', 'api.conf'), 'location /api/ {\n    add_header Access-Control-Allow-Origin * always;\n    add_header Access-Control-Allow-Credentials true always;\n    proxy_pass http://app;\n}\n');
+      writeFileSync(join(repo, 'README.md'), '# shop\n');
+      writeFileSync(join(repo, '.pre-commit-config.yaml'), `repos:\n  - repo: ${ROOT}\n    rev: ${head}\n    hooks:\n      - id: cors-lint\n`);
+      git('add', '.');
+      const env = { ...process.env, PRE_COMMIT_HOME: join(repo, '.cache'), CI: 'true', NO_COLOR: '1' };
+      const preCommit = () => spawnSync('pre-commit', ['run', '--all-files', '--color', 'never'], { cwd: repo, env, encoding: 'utf8' });
+
+      const failing = preCommit();
+      expect(failing.status, failing.stdout + failing.stderr).toBe(1);
+      expect(failing.stdout).toMatch(/cors-lint\.+Failed/);
+      expect(failing.stdout).toContain('nginx/api.conf');
+      expect(failing.stdout).toContain("2:44  error  Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true");
+
+      writeFileSync(join(repo, 'nginx', 'api.conf'), 'location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Credentials true always;\n    proxy_pass http://app;\n}\n');
+      git('add', '.');
+      const passing = preCommit();
+      expect(passing.status, passing.stdout + passing.stderr).toBe(0);
+      expect(passing.stdout).toMatch(/cors-lint\.+Passed/);
+    },
+    300_000,
+  );
+});
