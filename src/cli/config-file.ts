@@ -5,13 +5,17 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, validateConfig, type Config } from '../engine/config.js';
 
 const yamlLoader: LoaderSync = (_filepath, content) => parseYaml(content);
+const jsonLoader: LoaderSync = (_filepath, content) => JSON.parse(content);
 const SEARCH_PLACES = ['cors-lint.config.json', 'cors-lint.config.yaml', 'cors-lint.config.yml', '.cors-lintrc.json', 'package.json'];
 
 /** Finds and validates the config: `--config`, else the nearest cors-lint.config.* or package.json "cors-lint" above cwd. */
 export function loadConfig(cwd: string, explicit: string | undefined, ruleIds: Set<string>): { config: Config; path?: string } {
   const explorer = lilconfigSync('cors-lint', {
     searchPlaces: SEARCH_PLACES,
-    loaders: { '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
+    // JSON is parsed from the file each time (lilconfig's default goes through require's cache), and nothing is
+    // cached between calls: the language server reloads the config when it changes.
+    loaders: { '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
+    cache: false,
     stopDir: dirname(resolve('/')),
   });
   let result;

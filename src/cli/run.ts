@@ -14,6 +14,7 @@ export interface CliIo {
 }
 
 const HELP = `Usage: cors-lint [options] [paths...]
+       cors-lint lsp            language server over stdio
 
 Finds CORS misconfigurations in nginx configs and Express-style JS/TS apps.
 Paths default to the current folder; .gitignore is honoured.

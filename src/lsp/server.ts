@@ -1,0 +1,197 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  DidChangeWatchedFilesNotification,
+  MessageType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { loadConfig } from '../cli/config-file.js';
+import { emptyConfig, type Config } from '../engine/config.js';
+import { detectFormat } from '../engine/detect.js';
+import { lint, ruleIds } from '../engine/lint.js';
+import { DOCS_BASE } from '../format/sarif.js';
+import type { CorsPolicy, Diagnostic } from '../model/types.js';
+import { codeActions } from './fixes.js';
+import { describePolicy, policyAt } from './hover.js';
+
+/**
+ * `cors-lint lsp`: diagnostics on open, change (debounced) and save, quick fixes, and hover,
+ * over stdio. The same `lint()` the CLI runs, one document at a time, with other files (nginx
+ * includes) read from open documents first and the disk second. A handler that fails reports
+ * the failure and the server goes on.
+ */
+const CONFIG_FILES = /(^|[\\/])(cors-lint\.config\.(json|ya?ml)|\.cors-lintrc\.json|package\.json)$/;
+/** An untitled document has no file name: its language id says what it is. */
+const LANGUAGE_EXTENSIONS: Record<string, string> = { nginx: '.conf', javascript: '.js', javascriptreact: '.jsx', typescript: '.ts', typescriptreact: '.tsx', python: '.py', yaml: '.yaml' };
+const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
+
+export interface ServerOptions {
+  debounceMs: number;
+}
+
+/** Over stdio (`--stdio` is accepted and implied). */
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)): void {
+  const documents = new TextDocuments(TextDocument);
+  let root = process.cwd();
+  let config: Config = emptyConfig;
+  let debounceMs = 150;
+  const timers = new Map<string, NodeJS.Timeout>();
+  const policiesByUri = new Map<string, CorsPolicy[]>();
+
+  const reportFailure = (what: string, error: unknown) => {
+    const message = `cors-lint: ${what}: ${(error as Error).message}`;
+    connection.console.error(`${message}\n${(error as Error).stack ?? ''}`);
+    void connection.sendNotification('window/showMessage', { type: MessageType.Error, message });
+  };
+
+  const reloadConfig = () => {
+    try {
+      config = loadConfig(root, undefined, ruleIds).config;
+    } catch (error) {
+      config = emptyConfig;
+      void connection.sendNotification('window/showMessage', { type: MessageType.Error, message: `cors-lint: ${(error as Error).message}; using the default rules until it is fixed` });
+    }
+  };
+
+  /** The path lint() sees: relative to the workspace for files, a made-up name for untitled documents. */
+  const pathOf = (document: TextDocument): string => {
+    if (document.uri.startsWith('file:')) {
+      const absolute = fileURLToPath(document.uri);
+      const rel = relative(root, absolute);
+      const path = rel.startsWith('..') ? absolute : rel;
+      if ('format' in detectFormat(path.split(sep).join('/'))) return path.split(sep).join('/');
+      const extension = LANGUAGE_EXTENSIONS[document.languageId];
+      return extension ? `${path.split(sep).join('/')}${extension}` : path.split(sep).join('/');
+    }
+    return `untitled${LANGUAGE_EXTENSIONS[document.languageId] ?? ''}`;
+  };
+
+  const validate = (document: TextDocument) => {
+    try {
+      const path = pathOf(document);
+      const openTexts = new Map(documents.all().map((open) => [pathOf(open), open.getText()]));
+      const host = {
+        readFile(file: string) {
+          if (openTexts.has(file)) return openTexts.get(file);
+          const absolute = resolve(root, file);
+          return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
+        },
+      };
+      const result = lint([{ path, text: document.getText() }], { config, host });
+      policiesByUri.set(document.uri, result.policies);
+      const diagnostics: LspDiagnostic[] = result.diagnostics
+        .filter((d) => d.file === path)
+        .map((d) => ({
+          range: { start: { line: d.line - 1, character: d.column - 1 }, end: { line: d.endLine - 1, character: d.endColumn - 1 } },
+          severity: SEVERITY[d.severity],
+          code: d.ruleId,
+          codeDescription: ruleIds.has(d.ruleId) ? { href: `${DOCS_BASE}${d.ruleId}.md` } : undefined,
+          source: 'cors-lint',
+          message: d.message,
+        }));
+      void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+    } catch (error) {
+      reportFailure(`could not lint ${document.uri}`, error);
+    }
+  };
+
+  const schedule = (document: TextDocument, delay: number) => {
+    clearTimeout(timers.get(document.uri));
+    if (delay <= 0) {
+      validate(document);
+      return;
+    }
+    timers.set(
+      document.uri,
+      setTimeout(() => {
+        timers.delete(document.uri);
+        const current = documents.get(document.uri);
+        if (current) validate(current);
+      }, delay),
+    );
+  };
+
+  connection.onInitialize((params) => {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+    if (folder?.startsWith('file:')) root = fileURLToPath(folder);
+    else if (params.rootPath) root = params.rootPath;
+    const options = params.initializationOptions as Partial<ServerOptions> | undefined;
+    if (typeof options?.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
+    reloadConfig();
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        hoverProvider: true,
+      },
+      serverInfo: { name: 'cors-lint' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    // Reload the config when it changes on disk, where the client can watch files.
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{cors-lint.config.json,cors-lint.config.yaml,cors-lint.config.yml,.cors-lintrc.json,package.json}' }] }).catch(() => undefined);
+  });
+
+  const configChanged = () => {
+    reloadConfig();
+    for (const document of documents.all()) schedule(document, 0);
+  };
+  connection.onDidChangeWatchedFiles((params) => {
+    if (params.changes.some((change) => CONFIG_FILES.test(change.uri))) configChanged();
+  });
+
+  // TextDocuments reports an open as a content change too: lint once, right away.
+  const justOpened = new Set<string>();
+  documents.onDidOpen((event) => {
+    justOpened.add(event.document.uri);
+    schedule(event.document, 0);
+  });
+  documents.onDidChangeContent((event) => {
+    if (justOpened.delete(event.document.uri)) return;
+    schedule(event.document, debounceMs);
+  });
+  documents.onDidSave((event) => {
+    if (CONFIG_FILES.test(event.document.uri)) configChanged();
+    else schedule(event.document, 0);
+  });
+  documents.onDidClose((event) => {
+    clearTimeout(timers.get(event.document.uri));
+    policiesByUri.delete(event.document.uri);
+    void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  });
+
+  connection.onCodeAction((params) => {
+    try {
+      const document = documents.get(params.textDocument.uri);
+      return document ? codeActions(document, pathOf(document), params.context.diagnostics) : [];
+    } catch (error) {
+      reportFailure('code actions failed', error);
+      return [];
+    }
+  });
+
+  connection.onHover((params) => {
+    try {
+      const document = documents.get(params.textDocument.uri);
+      if (!document) return null;
+      const policy = policyAt(policiesByUri.get(document.uri) ?? [], pathOf(document), params.position.line + 1, params.position.character + 1);
+      return policy ? { contents: { kind: 'markdown', value: describePolicy(policy) } } : null;
+    } catch (error) {
+      reportFailure('hover failed', error);
+      return null;
+    }
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
