@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/fixtures.js';
 
@@ -46,10 +46,6 @@ function run(dir: string, inputs: Record<string, string>) {
 }
 
 describe('GitHub Action', () => {
-  beforeAll(() => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
-  }, 120_000);
-
   it('action.yml declares the inputs and runs the entry point this test runs', () => {
     const action = parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
     expect(Object.keys(action.inputs)).toEqual(['paths', 'config', 'format', 'sarif-file', 'fail-on', 'annotations']);

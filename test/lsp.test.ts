@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +87,6 @@ describe('LSP server over stdio', () => {
   let root: string;
   let client: Client;
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     root = mkdtempSync(join(tmpdir(), 'cors-lint-lsp-'));
     client = await startClient(root);
   }, 120_000);
