@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule, type ProjectFacts } from '../src/engine/rule.js';
 import { malformedScheme, originHost } from '../src/model/origin.js';
 import { exactOrigins } from '../src/model/queries.js';
 
@@ -27,6 +27,21 @@ function nearDuplicateDomain(domain: string, other: string): boolean {
   const [otherLabel, otherTld] = other.split('.');
   if (tld === undefined || tld !== otherTld) return false;
   return isNearMiss(label, otherLabel);
+}
+
+/** How often each registrable domain appears in the project; computed once per lint run, not once per policy. */
+const domainCountCache = new WeakMap<ProjectFacts, Map<string, number>>();
+function domainCounts(project: ProjectFacts): Map<string, number> {
+  let counts = domainCountCache.get(project);
+  if (!counts) {
+    const known = new Map<string, number>();
+    const count = (host: string | undefined) => host && known.set(registrableDomain(host), (known.get(registrableDomain(host)) ?? 0) + 1);
+    for (const written of project.writtenOrigins) count(originHost(written.value));
+    for (const host of project.servedHosts.keys()) count(host);
+    counts = known;
+    domainCountCache.set(project, counts);
+  }
+  return counts;
 }
 
 export default defineRule({
@@ -61,10 +76,7 @@ export default defineRule({
   check(policy, context) {
     const entries = exactOrigins(policy);
     const seen = new Map<string, (typeof entries)[number]>();
-    const knownDomains = new Map<string, number>();
-    const count = (host: string | undefined) => host && knownDomains.set(registrableDomain(host), (knownDomains.get(registrableDomain(host)) ?? 0) + 1);
-    for (const written of context.project.writtenOrigins) count(originHost(written.value));
-    for (const host of context.project.servedHosts.keys()) count(host);
+    const knownDomains = domainCounts(context.project);
     for (const [index, matcher] of entries.entries()) {
       const broken = malformedScheme(matcher.value);
       if (broken) {

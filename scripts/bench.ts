@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCli } from '../src/cli/run.js';
+import { lspLatency } from './bench-lsp.js';
 
 /**
  * `npm run bench`: a synthetic repository of 20,000 files (about 1% CORS-relevant, mixed formats,
@@ -159,3 +160,4 @@ async function main() {
 }
 
 await main();
+await lspLatency();
