@@ -1,29 +1,45 @@
 import type { Rule } from '../src/engine/rule.js';
+import authorizationNeedsExplicitAllow from './authorization-needs-explicit-allow.js';
 import credentialsReflectAnyOrigin from './credentials-reflect-any-origin.js';
 import credentialsWildcardOrigin from './credentials-wildcard-origin.js';
+import duplicateAllowOrigin from './duplicate-allow-origin.js';
+import insecureOriginWithCredentials from './insecure-origin-with-credentials.js';
+import maxAgeOverBrowserLimit from './max-age-over-browser-limit.js';
 import missingVaryOrigin from './missing-vary-origin.js';
 import nginxMissingAlways from './nginx-missing-always.js';
+import nullOrigin from './null-origin.js';
 import originNotSerialized from './origin-not-serialized.js';
 import originTypo from './origin-typo.js';
+import originWildcardLiteral from './origin-wildcard-literal.js';
 import originWwwMismatch from './origin-www-mismatch.js';
 import parseError from './parse-error.js';
 import preflightUnhandled from './preflight-unhandled.js';
 import reflectAnyOrigin from './reflect-any-origin.js';
 import rejectedSetting from './rejected-setting.js';
 import unusedSuppression from './unused-suppression.js';
+import wildcardHeadersWithCredentials from './wildcard-headers-with-credentials.js';
+import wildcardOrigin from './wildcard-origin.js';
 
 /** Every rule, sorted by id. Explicit imports, no directory scanning: a parity test checks this list against rules/, docs/ and fixtures/. */
 export const rules: readonly Rule[] = [
+  authorizationNeedsExplicitAllow,
   credentialsReflectAnyOrigin,
   credentialsWildcardOrigin,
+  duplicateAllowOrigin,
+  insecureOriginWithCredentials,
+  maxAgeOverBrowserLimit,
   missingVaryOrigin,
   nginxMissingAlways,
+  nullOrigin,
   originNotSerialized,
   originTypo,
+  originWildcardLiteral,
   originWwwMismatch,
   parseError,
   preflightUnhandled,
   reflectAnyOrigin,
   rejectedSetting,
   unusedSuppression,
+  wildcardHeadersWithCredentials,
+  wildcardOrigin,
 ];

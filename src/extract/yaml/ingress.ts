@@ -118,7 +118,8 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
       allowMethods: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-methods', values.methods),
       allowHeaders: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-headers', values.headers),
       exposeHeaders: values.expose ? listOf('cors-expose-headers', values.expose) : { kind: 'default' },
-      maxAge: { value: maxAgeValue.kind === 'unknown' ? 'unknown' : values.maxAge, loc: located('cors-max-age') ?? enableLoc },
+      // The 20-day default is not reported: only a value someone wrote.
+      maxAge: located('cors-max-age') ? { value: maxAgeValue.kind === 'unknown' ? 'unknown' : values.maxAge, loc: located('cors-max-age')! } : undefined,
       preflight: { kind: 'handled', status: 204, loc: enableLoc },
       vary: false,
       errorResponses: true,
@@ -173,7 +174,9 @@ function withSnippet(program: HeaderProgram, snippet: SnippetEffect | undefined)
       const response = program.run(request);
       if (!policy) return vary ? { ...response, headers: [...response.headers, { name: 'Vary', value: vary }] } : response;
       const extra = respond(policy, request);
-      const headers = response.headers.filter((header) => !extra.headers.some((added) => added.name.toLowerCase() === header.name.toLowerCase() && header.name.toLowerCase() !== 'vary'));
+      // more_set_headers replaces the CORS block's header; add_header sends a second one.
+      const replaced = new Set(policy.emitted.filter((header) => header.mode === 'set').map((header) => header.name.toLowerCase()));
+      const headers = response.headers.filter((header) => !(replaced.has(header.name.toLowerCase()) && extra.headers.some((added) => added.name.toLowerCase() === header.name.toLowerCase())));
       return { ...response, headers: [...headers, ...extra.headers], uncertain: response.uncertain || (extra.uncertain && extra.headers.length > 0) };
     },
   };

@@ -1,0 +1,41 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+export default defineRule({
+  meta: {
+    id: 'authorization-needs-explicit-allow',
+    severity: 'warning',
+    category: 'broken',
+    description: '`Access-Control-Allow-Headers: *` never covers `Authorization`: a request with a bearer token fails its preflight.',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes: 'Asks the model for the preflight of a request carrying `Authorization` from an allowed origin. If the answer allows headers only through `*` and does not name `Authorization`, it reports the Allow-Headers setting.',
+      why: "The Fetch standard makes `Authorization` a non-wildcard request header: `*` in Allow-Headers covers every other header but never this one, with or without credentials. A front end that sends `Authorization: Bearer …` gets \"Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response\".",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://app.example.com always;\n        add_header Access-Control-Allow-Methods 'GET, POST, PUT' always;\n        add_header Access-Control-Allow-Headers * always;\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://app.example.com always;\n        add_header Access-Control-Allow-Methods 'GET, POST, PUT' always;\n        add_header Access-Control-Allow-Headers 'Authorization, *' always;\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Headers'],
+    },
+  },
+  check(policy, context) {
+    const origins = [...policy.origins.flatMap((m) => (m.kind === 'exact' ? [m.value] : [])), PROBE_ORIGIN];
+    for (const origin of origins) {
+      const response = respond(policy, { origin, method: 'GET', headers: ['authorization'], preflight: true });
+      const allowOrigin = headerValue(response, 'Access-Control-Allow-Origin');
+      if (response.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
+      const allowHeaders = headerValue(response, 'Access-Control-Allow-Headers');
+      if (allowHeaders === undefined) return;
+      const tokens = allowHeaders.split(',').map((token) => token.trim().toLowerCase());
+      if (!tokens.includes('*') || tokens.includes('authorization')) return;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Headers')[0];
+      context.report({ loc: culprit.loc ?? policy.source.loc, message: "Access-Control-Allow-Headers '*' does not cover Authorization: a request with a bearer token fails its preflight; list Authorization explicitly (e.g. 'Authorization, *')" });
+      return;
+    }
+  },
+});

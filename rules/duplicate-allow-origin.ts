@@ -1,0 +1,42 @@
+import { defineRule } from '../src/engine/rule.js';
+import { exactOrigins, headersNamed, probeRequests, PROBE_ORIGIN, sampleOrigins } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+export default defineRule({
+  meta: {
+    id: 'duplicate-allow-origin',
+    severity: 'error',
+    category: 'broken',
+    description: 'Two headers or layers both set Access-Control-Allow-Origin on one response: browsers reject the combined value.',
+    formats: ['nginx', 'yaml'],
+    docs: {
+      whatItDoes: "Asks the model for the answers to allowed and foreign origins and reports when one response carries `Access-Control-Allow-Origin` twice: two `add_header` in effect for one location, `add_header` plus `more_set_headers`, a hand-set header next to a CORS middleware, an ingress annotation plus a snippet that adds its own.",
+      why: "Browsers join repeated headers with `, `, and `https://a.example.com, https://a.example.com` (or `*, https://…`) equals no origin: the request fails with \"The 'Access-Control-Allow-Origin' header contains multiple values …, but only one is allowed\".",
+      examples: [
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Origin $http_origin always;\n    add_header Vary Origin always;\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
+        },
+      ],
+      references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSMultipleAllowOriginNotAllowed'],
+    },
+  },
+  check(policy, context) {
+    const origins = [...new Set([...exactOrigins(policy).map((m) => m.value), ...sampleOrigins(policy), PROBE_ORIGIN])];
+    for (const origin of origins) {
+      for (const request of probeRequests(origin)) {
+        const response = respond(policy, request);
+        const allowOrigin = headersNamed(response, 'Access-Control-Allow-Origin');
+        if (response.uncertain || allowOrigin.length < 2) continue;
+        const second = allowOrigin[1];
+        context.report({
+          loc: second.writtenAt ?? second.loc ?? policy.source.loc,
+          message: `Access-Control-Allow-Origin is sent twice ('${allowOrigin.map((h) => h.value).join("', '")}'): browsers see '${allowOrigin.map((h) => h.value).join(', ')}' and reject it; keep one`,
+        });
+        return;
+      }
+    }
+  },
+});

@@ -1,0 +1,38 @@
+import { defineRule } from '../src/engine/rule.js';
+import { isLoopbackHost, originHost } from '../src/model/origin.js';
+import { exactOrigins, headersNamed, headerValue } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+export default defineRule({
+  meta: {
+    id: 'insecure-origin-with-credentials',
+    severity: 'warning',
+    category: 'security',
+    description: 'A plain-`http://` origin that is not loopback is trusted with credentials: anyone on the network path can inject script into it and read users\' data.',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), asks the model whether it gets a credentialed grant, and reports the entry if it does.',
+      why: 'A page served over plain HTTP can be rewritten by anyone between the user and that server (public Wi-Fi, a compromised router). Script injected there runs with that origin, so trusting it with credentials lets a network attacker read authenticated responses from your HTTPS API.',
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'http://legacy.example.com'], credentials: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://legacy.example.com'], credentials: true }));\n",
+        },
+      ],
+      references: ['https://portswigger.net/web-security/cors#breaking-tls-with-poorly-configured-cors'],
+    },
+  },
+  check(policy, context) {
+    for (const matcher of exactOrigins(policy)) {
+      if (!/^http:\/\//i.test(matcher.value)) continue;
+      const host = originHost(matcher.value);
+      if (!host || isLoopbackHost(host)) continue;
+      const response = respond(policy, { origin: matcher.value, method: 'GET', credentials: true });
+      if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== matcher.value || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      context.report({ loc: culprit.loc ?? matcher.loc, message: `'${matcher.value}' is plain HTTP and is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; use https://` });
+    }
+  },
+});

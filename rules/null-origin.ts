@@ -1,0 +1,48 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+export default defineRule({
+  meta: {
+    id: 'null-origin',
+    severity: 'error',
+    category: 'security',
+    description: 'The `null` origin is allowed: sandboxed iframes, `data:` and `file:` pages and cross-origin redirects all send it, so any site can.',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes: "Asks the model what a request with `Origin: null` gets. If `null` is granted while an arbitrary origin is not (an allowlist that contains `null`, a regex that matches it, a django-cors-headers entry without a scheme), it reports the entry that lets it in.",
+      why: 'Browsers send `Origin: null` from documents with an opaque origin — a sandboxed iframe, a `data:` URL, often `file:` — and after a redirect that crossed origins. Any attacker can create such a document (`<iframe sandbox="allow-scripts" srcdoc=…>`), so allowing `null` is allowing everyone, and with credentials it exposes users\' data.',
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'null'], credentials: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n",
+        },
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "map $http_origin $cors_origin {\n    default \"\";\n    \"https://app.example.com\" $http_origin;\n    \"null\" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        add_header Vary Origin always;\n        proxy_pass http://app;\n    }\n}\n",
+          good: "map $http_origin $cors_origin {\n    default \"\";\n    \"https://app.example.com\" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        add_header Vary Origin always;\n        proxy_pass http://app;\n    }\n}\n",
+        },
+      ],
+      references: ['https://portswigger.net/web-security/cors#whitelisted-null-origin-value', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Origin#null'],
+    },
+  },
+  check(policy, context) {
+    for (const credentials of [true, false]) {
+      const response = respond(policy, { origin: 'null', method: 'GET', credentials });
+      if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== 'null') continue;
+      // Everyone allowed is the reflect rules' finding.
+      const probeResponse = respond(policy, { origin: PROBE_ORIGIN, method: 'GET', credentials });
+      if (probeResponse.uncertain || headerValue(probeResponse, 'Access-Control-Allow-Origin') === PROBE_ORIGIN) return;
+      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      const withCredentials = credentials && headerValue(response, 'Access-Control-Allow-Credentials') === 'true';
+      context.report({
+        loc: culprit.loc ?? policy.source.loc,
+        message: `the 'null' origin is allowed${withCredentials ? ' with credentials' : ''}: sandboxed iframes and data: pages send it, so any website can make these requests${withCredentials ? " with the user's cookies" : ''}`,
+      });
+      return;
+    }
+  },
+});

@@ -1,0 +1,37 @@
+import { defineRule } from '../src/engine/rule.js';
+import { exactOrigins } from '../src/model/queries.js';
+
+export default defineRule({
+  meta: {
+    id: 'origin-wildcard-literal',
+    severity: 'error',
+    category: 'broken',
+    description: '`https://*.example.com` in a list the implementation compares literally: it matches no browser origin.',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes: "Reports an allowlist entry containing `*` (other than `*` alone) where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. (ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
+      why: 'Browsers send the concrete origin (`https://app.example.com`); a literal comparison with `https://*.example.com` never succeeds, so every subdomain the author meant to allow is refused. Use the implementation\'s pattern option (a regex anchored at both ends with escaped dots), or list the subdomains.',
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://*.example.com'] }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: [/^https:\\/\\/[a-z0-9-]+\\.example\\.com$/] }));\n",
+        },
+        {
+          format: 'python',
+          filename: 'main.py',
+          bad: 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["https://*.example.com"])\n',
+          good: 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origin_regex=r"https://[a-z0-9-]+\\.example\\.com")\n',
+        },
+      ],
+      references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Origin'],
+    },
+  },
+  check(policy, context) {
+    for (const matcher of exactOrigins(policy)) {
+      if (!matcher.value.includes('*') || matcher.value.trim() === '*') continue;
+      context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
+    }
+  },
+});

@@ -1,0 +1,49 @@
+import { defineRule } from '../src/engine/rule.js';
+import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+
+const LISTS = ['Access-Control-Allow-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Expose-Headers'];
+
+export default defineRule({
+  meta: {
+    id: 'wildcard-headers-with-credentials',
+    severity: 'warning',
+    category: 'broken',
+    description: '`*` in Allow-Headers, Allow-Methods or Expose-Headers on a credentialed response is taken literally by browsers, not as "everything".',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes: 'Asks the model for a credentialed preflight and a credentialed request from an allowed origin. If a response carries `Access-Control-Allow-Credentials: true` together with `*` in one of the list headers, it reports that header.',
+      why: 'For credentialed requests the Fetch standard treats `*` in these headers as a header or method literally named `*`. A PUT with credentials then fails with "Method PUT is not allowed by Access-Control-Allow-Methods", and exposed headers stay hidden from the page. List the names.',
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://app.example.com', credentials: true, methods: '*', allowedHeaders: '*' }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://app.example.com', credentials: true, methods: ['GET', 'PUT'], allowedHeaders: ['Content-Type', 'Authorization'] }));\n",
+        },
+      ],
+      references: ['https://fetch.spec.whatwg.org/#cors-protocol-and-credentials', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Methods#directives'],
+    },
+  },
+  check(policy, context) {
+    const origins = [...policy.origins.flatMap((m) => (m.kind === 'exact' ? [m.value] : [])), PROBE_ORIGIN];
+    const reported = new Set<string>();
+    for (const origin of origins) {
+      for (const request of [
+        { origin, method: 'PUT', headers: ['x-requested-with'], credentials: true, preflight: true },
+        { origin, method: 'GET', credentials: true },
+      ]) {
+        const response = respond(policy, request);
+        if (response.uncertain || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true' || headerValue(response, 'Access-Control-Allow-Origin') !== origin) continue;
+        for (const name of LISTS) {
+          const value = headerValue(response, name);
+          if (value === undefined || !value.split(',').some((token) => token.trim() === '*') || reported.has(name)) continue;
+          reported.add(name);
+          const culprit = headersNamed(response, name)[0];
+          context.report({ loc: culprit.loc ?? policy.source.loc, message: `${name} contains '*' on a credentialed response, where browsers read it as a literal name, not as everything: list the ${name.endsWith('Methods') ? 'methods' : 'headers'} explicitly` });
+        }
+      }
+      if (reported.size > 0) return;
+    }
+  },
+});
