@@ -1,11 +1,13 @@
 import type { Rule } from '../src/engine/rule.js';
 import authorizationNeedsExplicitAllow from './authorization-needs-explicit-allow.js';
+import corsAfterRoutes from './cors-after-routes.js';
 import credentialsReflectAnyOrigin from './credentials-reflect-any-origin.js';
 import credentialsWildcardOrigin from './credentials-wildcard-origin.js';
 import duplicateAllowOrigin from './duplicate-allow-origin.js';
 import insecureOriginWithCredentials from './insecure-origin-with-credentials.js';
 import maxAgeOverBrowserLimit from './max-age-over-browser-limit.js';
 import missingVaryOrigin from './missing-vary-origin.js';
+import nginxAddHeaderInheritance from './nginx-add-header-inheritance.js';
 import nginxMissingAlways from './nginx-missing-always.js';
 import nullOrigin from './null-origin.js';
 import originNotSerialized from './origin-not-serialized.js';
@@ -13,6 +15,7 @@ import originTypo from './origin-typo.js';
 import originWildcardLiteral from './origin-wildcard-literal.js';
 import originWwwMismatch from './origin-www-mismatch.js';
 import parseError from './parse-error.js';
+import preflightIncomplete from './preflight-incomplete.js';
 import preflightUnhandled from './preflight-unhandled.js';
 import reflectAnyOrigin from './reflect-any-origin.js';
 import rejectedSetting from './rejected-setting.js';
@@ -23,12 +26,14 @@ import wildcardOrigin from './wildcard-origin.js';
 /** Every rule, sorted by id. Explicit imports, no directory scanning: a parity test checks this list against rules/, docs/ and fixtures/. */
 export const rules: readonly Rule[] = [
   authorizationNeedsExplicitAllow,
+  corsAfterRoutes,
   credentialsReflectAnyOrigin,
   credentialsWildcardOrigin,
   duplicateAllowOrigin,
   insecureOriginWithCredentials,
   maxAgeOverBrowserLimit,
   missingVaryOrigin,
+  nginxAddHeaderInheritance,
   nginxMissingAlways,
   nullOrigin,
   originNotSerialized,
@@ -36,6 +41,7 @@ export const rules: readonly Rule[] = [
   originWildcardLiteral,
   originWwwMismatch,
   parseError,
+  preflightIncomplete,
   preflightUnhandled,
   reflectAnyOrigin,
   rejectedSetting,

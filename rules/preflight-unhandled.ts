@@ -1,23 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { browserVerdict } from '../src/model/browser.js';
-import { exactOrigins, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
+import { exactOrigins, expectedPreflight, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
-import type { CorsPolicy } from '../src/model/types.js';
-
-const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST']);
-const SAFELISTED_HEADERS = new Set(['accept', 'accept-language', 'content-language', 'content-type']);
-/** Headers a page cannot set, so they never cause a preflight (Fetch "forbidden request-header"). */
-const FORBIDDEN_HEADERS = new Set(['origin', 'host', 'cookie', 'referer', 'connection', 'content-length', 'user-agent', 'keep-alive', 'dnt', 'te', 'via', 'upgrade']);
-
-/** The preflight the author evidently expects: a method or header that needs one, taken from the policy itself. */
-function expectedPreflight(policy: CorsPolicy): { method: string; headers: string[] } | undefined {
-  const methods = policy.allowMethods.kind === 'list' ? policy.allowMethods.items.map((m) => m.toUpperCase()) : [];
-  const routeMethods = policy.scope.methods ?? [];
-  const method = [...routeMethods, ...methods].find((m) => !SIMPLE_METHODS.has(m) && m !== 'OPTIONS');
-  const headers = policy.allowHeaders.kind === 'list' ? policy.allowHeaders.items.filter((h) => !SAFELISTED_HEADERS.has(h.toLowerCase()) && !FORBIDDEN_HEADERS.has(h.toLowerCase()) && h !== '*').slice(0, 1) : [];
-  if (!method && headers.length === 0) return undefined;
-  return { method: method ?? routeMethods.find((m) => m !== 'OPTIONS') ?? 'GET', headers };
-}
 
 export default defineRule({
   meta: {
@@ -48,6 +32,8 @@ export default defineRule({
     },
   },
   check(policy, context) {
+    // A layer that answers OPTIONS itself is judged by preflight-incomplete.
+    if (policy.preflight.kind === 'handled') return;
     const expected = expectedPreflight(policy);
     if (!expected) return;
     const candidates = [...exactOrigins(policy).map((matcher) => matcher.value), PROBE_ORIGIN];

@@ -182,7 +182,7 @@ function mountOf(call: CallExpression, parents: Map<Node, Node>, bindings: Bindi
     const pathArg = parent.arguments[0];
     const path = pathArg && pathArg !== user ? pathArg : undefined;
     const pathText = path?.type === 'StringLiteral' ? path.value : path ? '(computed path)' : undefined;
-    if (method === 'use') return { kind: owner.toLowerCase().includes('router') ? 'router' : 'app', label: owner, path: pathText };
+    if (method === 'use') return { kind: owner.toLowerCase().includes('router') ? 'router' : 'app', label: owner, path: pathText, useCall: parent };
     if (ROUTE_METHODS.has(method)) {
       return { kind: 'route', label: owner, path: pathText, method: method === 'del' ? 'DELETE' : method.toUpperCase(), routeCall: parent };
     }

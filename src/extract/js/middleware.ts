@@ -1,7 +1,7 @@
 import type { CallExpression, Node } from '@babel/types';
 import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
-import type { ParsedJs } from './extract.js';
+import { nameOf, type ParsedJs } from './extract.js';
 import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
 
 export interface MiddlewareSite {
@@ -10,7 +10,7 @@ export interface MiddlewareSite {
   options?: Node;
   /** Where defaults are reported when no option is written (e.g. the `cors: true` property). */
   anchor?: Node;
-  mount: { kind: 'app' | 'router' | 'route'; label: string; path?: string; method?: string; routeCall?: CallExpression };
+  mount: { kind: 'app' | 'router' | 'route'; label: string; path?: string; method?: string; routeCall?: CallExpression; useCall?: CallExpression };
 }
 
 const PROFILES: Record<MiddlewareSite['framework'], FrameworkProfile> = {
@@ -94,8 +94,33 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       errorResponses: site.framework === 'koa-cors' ? true : 'unknown',
       emitted: [],
       profile,
+      registeredAfter: routesBefore(site, parsed),
     },
   ];
+}
+
+const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head']);
+
+/** Express-style routes on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
+function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+  const use = site.mount.useCall;
+  if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs') || use.start === null || use.start === undefined) return undefined;
+  const scopeOf = (node: Node) => {
+    for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
+    return undefined;
+  };
+  const useScope = scopeOf(use);
+  const items: Array<{ label: string; loc: Loc }> = [];
+  for (const call of parsed.calls) {
+    if (call.start === null || call.start === undefined || call.start >= use.start) continue;
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || !ROUTE_VERBS.has(call.callee.property.name)) continue;
+    if (nameOf(call.callee.object) !== site.mount.label || scopeOf(call) !== useScope) continue;
+    const path = call.arguments[0];
+    if (path?.type !== 'StringLiteral') continue;
+    if (site.mount.path && !path.value.startsWith(site.mount.path)) continue;
+    items.push({ label: `${call.callee.property.name.toUpperCase()} ${path.value}`, loc: locOf(call.callee, parsed.file) });
+  }
+  return items.length > 0 ? { what: 'routes', items, at: locOf(use, parsed.file) } : undefined;
 }
 
 function triOf(value: JsValue): Tri {

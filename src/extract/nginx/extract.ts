@@ -25,10 +25,55 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   const policies: CorsPolicy[] = [];
   for (const target of targets) {
     const emitted = visibleCorsHeaders(target);
-    if (!emitted.some((header) => /^access-control-/i.test(header.name))) continue;
-    policies.push(buildPolicy(rootFile, target, emitted, maps));
+    const loss = target.kind === 'location' ? inheritanceLoss(target) : undefined;
+    if (!emitted.some((header) => /^access-control-/i.test(header.name))) {
+      if (loss) policies.push({ ...emptyPolicy(rootFile, target), inheritanceLoss: loss });
+      continue;
+    }
+    policies.push({ ...buildPolicy(rootFile, target, emitted, maps), inheritanceLoss: loss });
   }
   return policies;
+}
+
+/**
+ * nginx inherits `add_header` from the outer level only when a level has none of its own. A
+ * location that adds, say, `X-Frame-Options` silently loses the server's CORS headers.
+ */
+function inheritanceLoss(target: NginxContext): CorsPolicy['inheritanceLoss'] {
+  const own = target.body.filter((directive) => directive.name === 'add_header');
+  if (own.length === 0 || own.some((directive) => /^access-control-/i.test(directive.args[0]?.value ?? ''))) return undefined;
+  if (target.body.some((directive) => directive.name === 'add_header_inherit' && directive.args[0]?.value === 'merge')) return undefined;
+  for (let level = target.parent; level; level = level.parent) {
+    const outer = level.body.filter((directive) => directive.name === 'add_header');
+    if (outer.length === 0) continue;
+    const lost = outer.filter((directive) => /^access-control-/i.test(directive.args[0]?.value ?? ''));
+    if (lost.length === 0) return undefined;
+    return { loc: spanOf(own[0]), lost: lost.map((directive) => ({ name: directive.args[0].value, loc: spanOf(directive) })), level: level.kind };
+  }
+  return undefined;
+}
+
+/** A location that sends no CORS headers at all (used to carry an inheritance loss). */
+function emptyPolicy(rootFile: string, target: NginxContext): CorsPolicy {
+  const loc = spanOf(target.directive!);
+  const scope = scopeOf(target, rootFile);
+  return {
+    id: `${rootFile}#${scope.label}@${loc.file}:${loc.line}:${loc.column}`,
+    source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
+    scope,
+    origins: [],
+    originMode: 'compare',
+    credentials: undefined,
+    allowMethods: { kind: 'default' },
+    allowHeaders: { kind: 'default' },
+    exposeHeaders: { kind: 'default' },
+    maxAge: undefined,
+    preflight: { kind: 'unknown' },
+    vary: { origin: false },
+    errorResponses: 'unknown',
+    emitted: [],
+    profile: nginxProfile,
+  };
 }
 
 function scopeOf(target: NginxContext, rootFile: string): CorsPolicy['scope'] {

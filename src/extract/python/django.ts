@@ -20,6 +20,8 @@ const ALIASES: Record<string, string[]> = {
 /** Names only django-cors-headers uses (Flask-CORS config shares CORS_ALLOW_HEADERS and CORS_EXPOSE_HEADERS). */
 const DJANGO_ONLY = ['CORS_ALLOWED_ORIGINS', 'CORS_ORIGIN_WHITELIST', 'CORS_ALLOWED_ORIGIN_REGEXES', 'CORS_ORIGIN_REGEX_WHITELIST', 'CORS_ALLOW_ALL_ORIGINS', 'CORS_ORIGIN_ALLOW_ALL', 'CORS_ALLOW_CREDENTIALS', 'CORS_URLS_REGEX', 'CORS_PREFLIGHT_MAX_AGE'];
 const MIDDLEWARE_CLASS = 'corsheaders.middleware.CorsMiddleware';
+/** Middleware django-cors-headers' README says must come after CorsMiddleware, because it can answer on its own. */
+const RESPONDING_MIDDLEWARE = new Set(['django.middleware.common.CommonMiddleware', 'whitenoise.middleware.WhiteNoiseMiddleware']);
 
 interface Setting {
   name: string;
@@ -48,10 +50,15 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
   const middleware = bindings.values.get('MIDDLEWARE') ?? bindings.values.get('MIDDLEWARE_CLASSES');
+  let registeredAfter: CorsPolicy['registeredAfter'];
   if (middleware) {
     const entries = stringItems(evaluate(parsed, middleware, bindings));
     // The settings are inert when this file's MIDDLEWARE list is known and lacks CorsMiddleware.
     if (entries && !entries.some((entry) => entry.value === MIDDLEWARE_CLASS)) return [];
+    // Middleware above CorsMiddleware that answers by itself (APPEND_SLASH redirects, static files) answers without CORS headers.
+    const at = entries?.findIndex((entry) => entry.value === MIDDLEWARE_CLASS) ?? -1;
+    const before = (entries ?? []).slice(0, Math.max(at, 0)).filter((entry) => RESPONDING_MIDDLEWARE.has(entry.value));
+    if (before.length > 0) registeredAfter = { what: 'middleware', items: before.map((entry) => ({ label: entry.value, loc: locOf(parsed, entry.node) })), at: locOf(parsed, entries![at].node) };
   }
 
   const setting = (key: keyof typeof ALIASES): Setting | undefined | 'unknown' => {
@@ -124,6 +131,7 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     errorResponses: true,
     emitted: [],
     profile: djangoCorsProfile,
+    registeredAfter,
   };
   policy.headerProgram = djangoCorsProgram(policy);
   return policy.origins.length === 0 ? [] : [policy];

@@ -1,0 +1,42 @@
+import { defineRule } from '../src/engine/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'cors-after-routes',
+    severity: 'warning',
+    category: 'broken',
+    description: 'The CORS middleware is registered after routes (or middleware) that answer first, so their responses carry no CORS headers.',
+    formats: ['js', 'ts', 'python'],
+    docs: {
+      whatItDoes:
+        "Express-style: reports `app.use(cors())` (or `router.use(...)`) when routes on the same app or router were registered before it in the same function. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
+      why: "Middleware runs in registration order. A route registered before `app.use(cors())` answers the request itself, so the CORS middleware never adds its headers and the browser reports \"No 'Access-Control-Allow-Origin' header is present\" for exactly those routes. In Django, `CommonMiddleware`'s APPEND_SLASH redirect (and WhiteNoise's static files) are answered above CorsMiddleware the same way.",
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.get('/items', (req, res) => res.json([]));\napp.use(cors({ origin: 'https://app.example.com' }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://app.example.com' }));\napp.get('/items', (req, res) => res.json([]));\n",
+        },
+        {
+          format: 'python',
+          filename: 'settings.py',
+          bad: 'MIDDLEWARE = [\n    "django.middleware.common.CommonMiddleware",\n    "corsheaders.middleware.CorsMiddleware",\n]\nCORS_ALLOWED_ORIGINS = ["https://app.example.com"]\n',
+          good: 'MIDDLEWARE = [\n    "corsheaders.middleware.CorsMiddleware",\n    "django.middleware.common.CommonMiddleware",\n]\nCORS_ALLOWED_ORIGINS = ["https://app.example.com"]\n',
+        },
+      ],
+      references: ['https://expressjs.com/en/guide/using-middleware.html', 'https://github.com/adamchainz/django-cors-headers#setup'],
+    },
+  },
+  check(policy, context) {
+    const after = policy.registeredAfter;
+    if (!after) return;
+    const first = after.items[0];
+    const more = after.items.length > 1 ? ` and ${after.items.length - 1} more` : '';
+    const message =
+      after.what === 'routes'
+        ? `${first.label} (line ${first.loc.line})${more} is registered before this CORS middleware and answers first, without CORS headers: move the middleware above the routes`
+        : `CorsMiddleware comes after ${first.label} (line ${first.loc.line})${more}, which can answer by itself (redirects, static files) without CORS headers: put CorsMiddleware as high as possible in MIDDLEWARE`;
+    context.report({ loc: after.at, message });
+  },
+});
