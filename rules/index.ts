@@ -11,6 +11,9 @@ import nginxAddHeaderInheritance from './nginx-add-header-inheritance.js';
 import nginxMissingAlways from './nginx-missing-always.js';
 import nullOrigin from './null-origin.js';
 import originNotSerialized from './origin-not-serialized.js';
+import originRegexUnanchored from './origin-regex-unanchored.js';
+import originRegexUnescapedDot from './origin-regex-unescaped-dot.js';
+import originSubstringMatch from './origin-substring-match.js';
 import originTypo from './origin-typo.js';
 import originWildcardLiteral from './origin-wildcard-literal.js';
 import originWwwMismatch from './origin-www-mismatch.js';
@@ -37,6 +40,9 @@ export const rules: readonly Rule[] = [
   nginxMissingAlways,
   nullOrigin,
   originNotSerialized,
+  originRegexUnanchored,
+  originRegexUnescapedDot,
+  originSubstringMatch,
   originTypo,
   originWildcardLiteral,
   originWwwMismatch,

@@ -87,7 +87,9 @@ export function sampleOrigins(policy: CorsPolicy): string[] {
     for (const branch of matcher.source.replace(/^\(\?:|^\(/, '').split(/(?<!\\)\|/)) {
       let sample = branch;
       for (const [pattern, replacement] of PATTERN_FILLERS) sample = sample.replace(pattern, replacement);
-      if (/^https?:\/\/[\w.-]+(:\d+)?$/.test(sample) && matcherAccepts(matcher, sample) === true) out.push(sample.toLowerCase());
+      // A pattern written for the host alone (`example\.com`, an Envoy suffix) is tried as an https origin.
+      const origin = /^[\w-]+(\.[\w-]+)+(:\d+)?$/.test(sample) ? `https://${sample}` : sample;
+      if (/^https?:\/\/[\w.-]+(:\d+)?$/.test(origin) && matcherAccepts(matcher, origin) === true) out.push(origin.toLowerCase());
     }
   }
   return [...new Set(out)];
@@ -108,3 +110,9 @@ export function expectedPreflight(policy: CorsPolicy): { method: string; headers
   return { method: method ?? routeMethods.find((m) => m !== 'OPTIONS') ?? 'GET', headers };
 }
 
+
+/** A pattern that stands for a plain string test: an Envoy/Istio prefix/suffix/contains, or an nginx `~` with no anchor at all. */
+export function isSubstringTest(matcher: Extract<OriginMatcher, { kind: 'pattern' }>): boolean {
+  if (matcher.written) return true;
+  return matcher.dialect === 'pcre-search' && !/\^|\$|\\[AzZ]/.test(matcher.source);
+}

@@ -1,5 +1,6 @@
 import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.js';
 import { translatePythonRegex } from './python-regex.js';
+import { mayBacktrackBadly } from './regex-analysis.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -68,13 +69,17 @@ function sameSchemeAndNetloc(configured: string, origin: string): boolean {
 
 const compiled = new Map<string, RegExp | null>();
 
-/** PCRE and JS agree on the constructs origin patterns use; anything JS rejects is treated as unknown. */
+/**
+ * PCRE and JS agree on the constructs origin patterns use; anything JS rejects is treated as
+ * unknown, and so is a pattern with nested quantifiers, which could take exponential time.
+ */
 export function compilePattern(source: string, flags: string): RegExp | null {
   const key = `${flags}/${source}`;
   if (!compiled.has(key)) {
     let regex: RegExp | null;
     try {
-      regex = new RegExp(source, [...new Set(flags.replace(/[^imsu]/g, ''))].join(''));
+      const jsFlags = [...new Set(flags.replace(/[^imsu]/g, ''))].join('');
+      regex = mayBacktrackBadly(source, jsFlags) ? null : new RegExp(source, jsFlags);
     } catch {
       regex = null;
     }

@@ -50,7 +50,15 @@ export type OriginMatcher =
       /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check); Kong normalises both sides (path and default port dropped). */
       comparedBy?: 'scheme-and-netloc' | 'normalized-url';
     }
-  | { kind: 'pattern'; source: string; flags: string; dialect: PatternDialect; loc: Loc }
+  | {
+      kind: 'pattern';
+      source: string;
+      flags: string;
+      dialect: PatternDialect;
+      loc: Loc;
+      /** Set when the pattern stands for a plain string test (Envoy/Istio `prefix`, `suffix`, `contains`). */
+      written?: 'prefix' | 'suffix' | 'contains';
+    }
   /** Code decides; `checks` records what could be learned from it. */
   | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }
   /** Not knowable statically (env var, import, computed value): rules stay silent. */

@@ -64,9 +64,9 @@ function stringMatchers(parsed: ParsedYaml, list: YamlNode | null | undefined, l
     const regex = valueOf(field(one('safe_regex'), 'regex') ?? one('regex'));
     const loc = nodeLoc(parsed, item as YamlNode);
     if (exact.kind === 'string') out.push({ kind: 'exact', value: exact.value, loc: nodeLoc(parsed, exact.node), caseInsensitive: ignoreCase, listId });
-    else if (prefix.kind === 'string') out.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags, dialect: 'js-search', loc: nodeLoc(parsed, prefix.node) });
-    else if (suffix.kind === 'string') out.push({ kind: 'pattern', source: `${escapeRegex(suffix.value)}$`, flags, dialect: 'js-search', loc: nodeLoc(parsed, suffix.node) });
-    else if (contains.kind === 'string') out.push({ kind: 'pattern', source: escapeRegex(contains.value), flags, dialect: 'js-search', loc: nodeLoc(parsed, contains.node) });
+    else if (prefix.kind === 'string') out.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags, dialect: 'js-search', loc: nodeLoc(parsed, prefix.node), written: 'prefix' });
+    else if (suffix.kind === 'string') out.push({ kind: 'pattern', source: `${escapeRegex(suffix.value)}$`, flags, dialect: 'js-search', loc: nodeLoc(parsed, suffix.node), written: 'suffix' });
+    else if (contains.kind === 'string') out.push({ kind: 'pattern', source: escapeRegex(contains.value), flags, dialect: 'js-search', loc: nodeLoc(parsed, contains.node), written: 'contains' });
     else if (regex.kind === 'string') out.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, regex.node) });
     else out.push({ kind: 'unknown', reason: 'unreadable string matcher', loc });
   }
@@ -144,7 +144,7 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
         const prefix = valueOf(get(item, 'prefix'));
         const regex = valueOf(get(item, 'regex'));
         if (exact.kind === 'string') origins.push({ kind: 'exact', value: exact.value, loc: nodeLoc(parsed, exact.node), listId });
-        else if (prefix.kind === 'string') origins.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags: '', dialect: 'js-search', loc: nodeLoc(parsed, prefix.node) });
+        else if (prefix.kind === 'string') origins.push({ kind: 'pattern', source: `^${escapeRegex(prefix.value)}`, flags: '', dialect: 'js-search', loc: nodeLoc(parsed, prefix.node), written: 'prefix' });
         else if (regex.kind === 'string') origins.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, regex.node) });
         else origins.push({ kind: 'unknown', reason: 'unreadable string match', loc: nodeLoc(parsed, item as YamlNode) });
       }

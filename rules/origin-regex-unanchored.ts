@@ -1,0 +1,53 @@
+import { defineRule } from '../src/engine/rule.js';
+import { findBypasses } from '../src/model/bypass.js';
+import { isSubstringTest } from '../src/model/queries.js';
+
+const HOW: Record<string, string> = {
+  'python-match': 're.match anchors only the start',
+  'pcre-search': 'nginx searches anywhere in the Origin',
+  're2-search': 'the pattern is searched anywhere in the Origin',
+  'js-search': 'RegExp.test searches anywhere in the Origin',
+};
+
+export default defineRule({
+  meta: {
+    id: 'origin-regex-unanchored',
+    severity: 'error',
+    category: 'security',
+    description: 'An origin regex not anchored at the start and end (or a Python `re.match` prefix check) lets `example.com.attacker.invalid` or `attackerexample.com` in.',
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    docs: {
+      whatItDoes:
+        "Builds the origins an attacker would register from each origin the regex is meant to allow — `https://app.example.com.attacker.invalid` after it, `https://attackerexample.com` before it — and asks the model, running the pattern the way the implementation does (JS `test` and nginx `~` search, Python `re.match` anchors only the start, Traefik and APISIX search unanchored), whether each gets Access-Control-Allow-Origin. A finding names the origin that gets in.",
+      why: "A regex is only an allowlist if it matches the whole origin. `example\\.com$` also matches `attackerexample.com`; `^https://.*\\.example\\.com` also matches `https://a.example.com.attacker.invalid`, a domain anyone can register. With credentials, that domain reads your users' data.",
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: /https:\\/\\/[a-z]+\\.example\\.com/, credentials: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: /^https:\\/\\/[a-z]+\\.example\\.com$/, credentials: true }));\n",
+        },
+        {
+          format: 'python',
+          filename: 'settings.py',
+          bad: 'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\\w+\\.example\\.com"]\n',
+          good: 'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\\w+\\.example\\.com$"]\n',
+        },
+      ],
+      references: ['https://portswigger.net/web-security/cors#errors-parsing-origin-headers', 'https://docs.python.org/3/library/re.html#re.match'],
+    },
+  },
+  check(policy, context) {
+    const reported = new Set<string>();
+    for (const bypass of findBypasses(policy)) {
+      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source)) continue;
+      reported.add(bypass.matcher.source);
+      const end = bypass.kind === 'suffix' ? 'end' : 'start';
+      const how = HOW[bypass.matcher.dialect] ? `; ${HOW[bypass.matcher.dialect]}` : '';
+      context.report({
+        loc: bypass.loc,
+        message: `origin pattern '${bypass.matcher.source}' is not anchored at the ${end}${how}: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; anchor it (^…$) with escaped dots`,
+      });
+    }
+  },
+});

@@ -1,0 +1,66 @@
+import { defineRule } from '../src/engine/rule.js';
+import { findBypasses } from '../src/model/bypass.js';
+import { isSubstringTest } from '../src/model/queries.js';
+
+/** `origin.endsWith('example.com')` and the like in a callback: what a single such test also accepts. */
+function predicateBypass(method: string, argument: string): string | undefined {
+  if (!argument) return undefined;
+  switch (method) {
+    case 'endsWith':
+      return /^[.:/]/.test(argument) ? undefined : `https://attacker${argument.replace(/^https?:\/\//, '')}`;
+    case 'includes':
+    case 'indexOf':
+    case 'match':
+      return `https://${argument.replace(/^https?:\/\//, '').replace(/\/$/, '')}.attacker.invalid`;
+    case 'startsWith':
+      return /\/$/.test(argument) ? undefined : `${/^https?:\/\//.test(argument) ? argument : `https://${argument}`}.attacker.invalid`;
+    default:
+      return undefined;
+  }
+}
+
+export default defineRule({
+  meta: {
+    id: 'origin-substring-match',
+    severity: 'error',
+    category: 'security',
+    description: 'The origin is checked with includes/indexOf/startsWith/endsWith, an Envoy prefix/suffix/contains, or an nginx `~` match with no anchors: a lookalike domain passes.',
+    formats: ['nginx', 'js', 'ts', 'yaml'],
+    docs: {
+      whatItDoes:
+        "Reports string tests used as an origin allowlist that accept an attacker's domain: an origin callback whose only origin check is `origin.endsWith('example.com')`, `includes(…)`, `indexOf(…)` or `startsWith(…)` without a boundary; an nginx `if ($http_origin ~ example.com)` with neither `^` nor `$`; an Envoy or Istio `suffix`/`prefix`/`contains` matcher. Pattern matchers are put to the model with the attacker origins built from the allowed ones; the finding names the one that gets in.",
+      why: "`endsWith('example.com')` accepts `attackerexample.com`; `includes('example.com')` and `startsWith('https://example.com')` accept `https://example.com.attacker.invalid`. Both are domains anyone can register. Compare the whole origin with a list, or test the host with a leading dot and the end of the string.",
+      examples: [
+        {
+          format: 'js',
+          filename: 'server.js',
+          bad: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: (origin, callback) => callback(null, origin.endsWith('example.com')), credentials: true }));\n",
+          good: "const express = require('express');\nconst cors = require('cors');\nconst app = express();\nconst allowed = ['https://app.example.com', 'https://admin.example.com'];\napp.use(cors({ origin: (origin, callback) => callback(null, allowed.includes(origin)), credentials: true }));\n",
+        },
+        {
+          format: 'nginx',
+          filename: 'api.conf',
+          bad: "location /api/ {\n    if ($http_origin ~ 'example.com') {\n        add_header Access-Control-Allow-Origin $http_origin always;\n        add_header Vary Origin always;\n    }\n    proxy_pass http://app;\n}\n",
+          good: "location /api/ {\n    if ($http_origin ~ '^https://(app|admin)\\.example\\.com$') {\n        add_header Access-Control-Allow-Origin $http_origin always;\n        add_header Vary Origin always;\n    }\n    proxy_pass http://app;\n}\n",
+        },
+      ],
+      references: ['https://portswigger.net/web-security/cors#errors-parsing-origin-headers'],
+    },
+  },
+  check(policy, context) {
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'predicate') continue;
+      const originChecks = matcher.checks;
+      if (originChecks.length !== 1 || originChecks[0].argument === undefined) continue;
+      const bypass = predicateBypass(originChecks[0].method, originChecks[0].argument);
+      if (bypass) context.report({ loc: originChecks[0].loc, message: `origin.${originChecks[0].method}('${originChecks[0].argument}') also accepts '${bypass}': compare the whole origin with a list instead` });
+    }
+    const reported = new Set<string>();
+    for (const bypass of findBypasses(policy)) {
+      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || !isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source)) continue;
+      reported.add(bypass.matcher.source);
+      const what = bypass.matcher.written ? `a ${bypass.matcher.written} match on '${bypass.matcher.source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~ '${bypass.matcher.source}'`;
+      context.report({ loc: bypass.loc, message: `${what} also accepts '${bypass.origin}'${bypass.credentials ? ' with credentials' : ''}: match the whole origin (^https://host\\.example\\.com$) or an exact list` });
+    }
+  },
+});
