@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../engine/config.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
+import type { CorsRequest } from '../model/types.js';
+import { explainPolicy, policiesForPath, renderExplained, renderSimulated, simulatePolicy } from './explain.js';
 import { lintProject } from './project.js';
 
 export interface CliIo {
@@ -14,6 +16,8 @@ export interface CliIo {
 }
 
 const HELP = `Usage: cors-lint [options] [paths...]
+       cors-lint explain [--format json] [paths...]
+       cors-lint simulate --origin <origin> [--method <m>] [--header <name>]... [--credentials] [--path <p>] [--format json] [paths...]
        cors-lint lsp            language server over stdio
 
 Finds CORS misconfigurations in nginx configs and Express-style JS/TS apps.
@@ -64,6 +68,7 @@ export async function runCli(io: CliIo): Promise<number> {
 export class UsageError extends Error {}
 
 function run(io: CliIo): number {
+  if (io.argv[0] === 'explain' || io.argv[0] === 'simulate') return runExplain(io, io.argv[0], io.argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -125,4 +130,50 @@ function run(io: CliIo): number {
     return 1;
   }
   return 0;
+}
+
+/** `explain` lists every policy; `simulate` answers one request against each policy that covers it. */
+function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        config: { type: 'string', short: 'c' },
+        origin: { type: 'string' },
+        method: { type: 'string' },
+        header: { type: 'string', multiple: true },
+        credentials: { type: 'boolean' },
+        path: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  const json = values.format === 'json';
+  if (values.format !== undefined && !json && values.format !== 'stylish' && values.format !== 'table') throw new UsageError(`${command} --format must be table or json (got '${values.format}')`);
+  const { result } = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config });
+  const policies = [...result.policies].sort(
+    (a, b) => (a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : 0) || a.source.loc.line - b.source.loc.line || a.source.loc.column - b.source.loc.column,
+  );
+  if (command === 'explain') {
+    const explained = policies.map(explainPolicy);
+    io.stdout.write(json ? `${JSON.stringify(explained, null, 2)}\n` : renderExplained(explained));
+    return 0;
+  }
+  if (!values.origin) throw new UsageError('simulate needs --origin, e.g. --origin https://app.example.com');
+  const request: CorsRequest = {
+    origin: values.origin,
+    method: (values.method ?? 'GET').toUpperCase(),
+    headers: values.header?.flatMap((header) => header.split(',')).map((header) => header.trim()).filter(Boolean),
+    credentials: values.credentials === true,
+    path: values.path,
+  };
+  const url = `https://your-api${values.path ?? '/'}`;
+  const results = policiesForPath(policies, values.path).map((policy) => simulatePolicy(policy, request, url));
+  io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : renderSimulated(results, request));
+  return results.some((r) => r.allowed === false) ? 1 : 0;
 }

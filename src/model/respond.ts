@@ -203,20 +203,20 @@ export interface FetchOutcome {
 }
 
 /** A whole cross-origin fetch against one layer: the preflight when one is needed, then the request. */
-export function simulateFetch(policy: CorsPolicy, request: CorsRequest): FetchOutcome {
+export function simulateFetch(policy: CorsPolicy, request: CorsRequest, url?: string): FetchOutcome {
   let uncertain = false;
   let preflight: FetchOutcome['preflight'];
   if (needsPreflight(request)) {
     const preflightRequest = { ...request, preflight: true };
     const response = respond(policy, preflightRequest);
     uncertain ||= response.uncertain;
-    const verdict = browserVerdict(preflightRequest, response);
+    const verdict = browserVerdict(preflightRequest, response, url);
     preflight = { request: preflightRequest, response, verdict };
     if (!verdict.allowed) return { preflight, allowed: false, uncertain };
   }
   const actualRequest = { ...request, preflight: false };
   const response = respond(policy, actualRequest);
   uncertain ||= response.uncertain;
-  const verdict = browserVerdict(actualRequest, response);
+  const verdict = browserVerdict(actualRequest, response, url);
   return { preflight, actual: { request: actualRequest, response, verdict }, allowed: verdict.allowed, uncertain };
 }

@@ -1,0 +1,157 @@
+import { simulateFetch, type FetchOutcome } from '../model/respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher } from '../model/types.js';
+
+/**
+ * `cors-lint explain` and `cors-lint simulate`: the policies the linter found, in the words of
+ * the model, each value with the line it comes from.
+ */
+
+function at(loc: Loc | undefined): string {
+  return loc ? `${loc.file}:${loc.line}:${loc.column}` : '';
+}
+
+function originText(matcher: OriginMatcher): string {
+  switch (matcher.kind) {
+    case 'any':
+      return `* (any origin)${matcher.why ? ` — ${matcher.why}` : ''}`;
+    case 'reflect':
+      return 'any origin, echoed back';
+    case 'exact':
+      return `${matcher.value}${matcher.caseInsensitive ? ' (case-insensitive)' : ''}`;
+    case 'pattern':
+      return `/${matcher.source}/${matcher.flags} (${matcher.written ?? matcher.dialect})`;
+    case 'predicate':
+      return `decided by code${matcher.checks.length ? ` (${matcher.checks.map((c) => `${c.method}${c.argument ? `('${c.argument}')` : ''}`).join(', ')})` : ''}`;
+    case 'unknown':
+      return `unknown (${matcher.reason})`;
+  }
+}
+
+function listText(setting: ListSetting): string {
+  switch (setting.kind) {
+    case 'list':
+      return setting.items.join(', ') || '(none)';
+    case 'wildcard':
+      return '*';
+    case 'reflect-request':
+      return 'echoes the request';
+    case 'default':
+      return '(implementation default)';
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+export interface ExplainedRow {
+  what: string;
+  value: string;
+  at: string;
+}
+
+export interface ExplainedPolicy {
+  file: string;
+  line: number;
+  framework: string;
+  scope: string;
+  rows: ExplainedRow[];
+}
+
+export function explainPolicy(policy: CorsPolicy): ExplainedPolicy {
+  const rows: ExplainedRow[] = [];
+  const row = (what: string, value: string, loc?: Loc) => rows.push({ what, value, at: at(loc) });
+  if (policy.origins.length === 0) row('origins', 'none (no Access-Control-Allow-Origin)');
+  for (const matcher of policy.origins) row('origin', originText(matcher), matcher.loc);
+  const credentials = policy.credentials;
+  row('credentials', credentials ? String(credentials.value) : `${policy.profile.defaults.credentials} (default)`, credentials?.loc);
+  row('methods', listText(policy.allowMethods), 'loc' in policy.allowMethods ? policy.allowMethods.loc : undefined);
+  row('request headers', listText(policy.allowHeaders), 'loc' in policy.allowHeaders ? policy.allowHeaders.loc : undefined);
+  row('exposed headers', listText(policy.exposeHeaders), 'loc' in policy.exposeHeaders ? policy.exposeHeaders.loc : undefined);
+  row('max age', policy.maxAge ? String(policy.maxAge.value) : '(not sent)', policy.maxAge?.loc);
+  const preflight = policy.preflight;
+  row('preflight', preflight.kind === 'handled' ? `answered here${preflight.status ? ` (${preflight.status})` : ''}` : preflight.kind === 'passthrough' ? 'passed on' : preflight.kind === 'unhandled' ? `not answered here${preflight.status ? ` (${preflight.status})` : ''}` : 'decided elsewhere', 'loc' in preflight ? preflight.loc : undefined);
+  row('Vary: Origin', policy.vary.origin === 'unknown' ? 'depends on the request' : policy.vary.origin ? 'sent' : 'not sent', policy.vary.loc);
+  return { file: policy.source.file, line: policy.source.loc.line, framework: policy.profile.name, scope: policy.scope.label, rows };
+}
+
+export function renderExplained(policies: ExplainedPolicy[]): string {
+  if (policies.length === 0) return 'No CORS policy found.\n';
+  const out: string[] = [];
+  for (const policy of policies) {
+    out.push(`${policy.file}:${policy.line}  ${policy.framework} — ${policy.scope}`);
+    const width = Math.max(...policy.rows.map((r) => r.what.length));
+    const valueWidth = Math.min(60, Math.max(...policy.rows.map((r) => r.value.length)));
+    for (const r of policy.rows) out.push(`  ${r.what.padEnd(width)}  ${r.value.padEnd(valueWidth)}  ${r.at}`.trimEnd());
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export interface SimulatedPolicy {
+  file: string;
+  line: number;
+  framework: string;
+  scope: string;
+  allowed: boolean | 'unknown';
+  preflight?: { status?: number; headers: Array<{ name: string; value: string; at: string }> };
+  actual?: { status?: number; headers: Array<{ name: string; value: string; at: string }> };
+  /** The message Chromium prints when the request is blocked. */
+  message?: string;
+  /** The line to change. */
+  change?: string;
+}
+
+function headerRows(response: CorsResponse): Array<{ name: string; value: string; at: string }> {
+  return response.headers.map((h) => ({ name: h.name, value: h.value, at: at(h.writtenAt ?? h.loc) }));
+}
+
+/** Policies whose scope covers `path` (all of them when no path is given). */
+export function policiesForPath(policies: CorsPolicy[], path: string | undefined): CorsPolicy[] {
+  if (!path) return policies;
+  return policies.filter((policy) => {
+    const scopePath = policy.scope.path;
+    if (!scopePath || scopePath.startsWith('~') || scopePath.startsWith('(')) return true;
+    const prefix = scopePath.replace(/^=\s*/, '').replace(/\*.*$/, '').replace(/:[^/]+.*$/, '');
+    return path.startsWith(prefix);
+  });
+}
+
+export function simulatePolicy(policy: CorsPolicy, request: CorsRequest, url: string): SimulatedPolicy {
+  const outcome: FetchOutcome = simulateFetch(policy, request, url);
+  const failed = outcome.preflight && !outcome.preflight.verdict.allowed ? outcome.preflight : outcome.actual && !outcome.actual.verdict.allowed ? outcome.actual : undefined;
+  const change = failed?.verdict.culprit?.writtenAt ?? failed?.verdict.culprit?.loc ?? (failed ? policy.source.loc : undefined);
+  return {
+    file: policy.source.file,
+    line: policy.source.loc.line,
+    framework: policy.profile.name,
+    scope: policy.scope.label,
+    allowed: outcome.uncertain ? 'unknown' : outcome.allowed,
+    preflight: outcome.preflight ? { status: outcome.preflight.response.status, headers: headerRows(outcome.preflight.response) } : undefined,
+    actual: outcome.actual ? { status: outcome.actual.response.status, headers: headerRows(outcome.actual.response) } : undefined,
+    message: failed?.verdict.message,
+    change: change ? at(change) : undefined,
+  };
+}
+
+export function renderSimulated(results: SimulatedPolicy[], request: CorsRequest): string {
+  if (results.length === 0) return 'No CORS policy covers this request.\n';
+  const out: string[] = [];
+  const what = `${request.method}${request.headers?.length ? ` with ${request.headers.join(', ')}` : ''}${request.credentials ? ', credentials' : ''} from ${request.origin}`;
+  for (const result of results) {
+    out.push(`${result.file}:${result.line}  ${result.framework} — ${result.scope}`);
+    out.push(`  request: ${what}`);
+    for (const [label, part] of [['preflight', result.preflight], ['response', result.actual]] as const) {
+      if (!part) continue;
+      out.push(`  ${label}: ${part.status ?? '(status decided elsewhere)'}`);
+      for (const header of part.headers) out.push(`    ${header.name}: ${header.value}${header.at ? `    (${header.at})` : ''}`);
+    }
+    if (result.allowed === 'unknown') out.push('  result: depends on values cors-lint cannot see');
+    else if (result.allowed) out.push('  result: allowed');
+    else {
+      out.push('  result: blocked');
+      out.push(`  ${result.message}`);
+      if (result.change) out.push(`  change: ${result.change}`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
