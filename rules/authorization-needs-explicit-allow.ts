@@ -7,11 +7,11 @@ export default defineRule({
     id: 'authorization-needs-explicit-allow',
     severity: 'warning',
     category: 'broken',
-    description: '`Access-Control-Allow-Headers: *` never covers `Authorization`: a request with a bearer token fails its preflight.',
+    description: '`Access-Control-Allow-Headers: *` does not cover `Authorization` under the Fetch standard; Chrome and Firefox still allow it with a deprecation warning.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes: 'Asks the model for the preflight of a request carrying `Authorization` from an allowed origin. If the answer allows headers only through `*` and does not name `Authorization`, it reports the Allow-Headers setting.',
-      why: "The Fetch standard makes `Authorization` a non-wildcard request header: `*` in Allow-Headers covers every other header but never this one, with or without credentials. A front end that sends `Authorization: Bearer …` gets \"Request header field authorization is not allowed by Access-Control-Allow-Headers in preflight response\".",
+      why: 'The Fetch standard makes `Authorization` a non-wildcard request header: `*` in Allow-Headers covers every other header but never this one. Chrome and Firefox have not enforced it yet (a real Chromium 156 lets the request through with a deprecation warning that Authorization "will not be covered by the wildcard symbol (*)"), but both announced they will, and browsers that follow the standard refuse the preflight. Listing Authorization costs nothing and keeps working when enforcement lands.',
       examples: [
         {
           format: 'nginx',
@@ -34,7 +34,10 @@ export default defineRule({
       const tokens = allowHeaders.split(',').map((token) => token.trim().toLowerCase());
       if (!tokens.includes('*') || tokens.includes('authorization')) return;
       const culprit = headersNamed(response, 'Access-Control-Allow-Headers')[0];
-      context.report({ loc: culprit.loc ?? policy.source.loc, message: "Access-Control-Allow-Headers '*' does not cover Authorization: a request with a bearer token fails its preflight; list Authorization explicitly (e.g. 'Authorization, *')" });
+      context.report({
+        loc: culprit.loc ?? policy.source.loc,
+        message: "Access-Control-Allow-Headers '*' does not cover Authorization under the Fetch standard: Chrome and Firefox still allow it but warn that they will stop, and standard-following browsers refuse the preflight; list Authorization explicitly (e.g. 'Authorization, *')",
+      });
       return;
     }
   },

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs the programs the real-server and real-client tests start (Debian's nginx with the headers-more
 // module; Starlette, FastAPI, uvicorn, Flask-CORS and django-cors-headers for /usr/bin/python3; pre-commit;
-// Neovim) when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
+// Neovim; Chromium) when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -18,6 +18,8 @@ const PACKAGES = [
   { name: 'pre-commit', present: () => commandExists('pre-commit') },
   { name: 'neovim', present: () => commandExists('nvim') },
   { name: 'git', present: () => commandExists('git') },
+  // The real browser browserVerdict() is checked against.
+  { name: 'chromium', present: () => commandExists('chromium') },
 ];
 
 function pythonImports(module) {

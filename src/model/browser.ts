@@ -13,7 +13,15 @@ export interface BrowserVerdict {
   message?: string;
   /** The response header that decided a failure, when one did. */
   culprit?: ResponseHeader;
+  /** Console warnings Chromium prints for a request it still allows. */
+  warnings?: string[];
 }
+
+/**
+ * The Fetch standard says `*` in Allow-Headers never covers Authorization, but Chromium (checked
+ * in test/truth-browser.test.ts, Chromium 156) and Firefox still let it through with this warning.
+ */
+export const AUTHORIZATION_WILDCARD_WARNING = '"Authorization" will not be covered by the wildcard symbol (*) in CORS "Access-Control-Allow-Headers" handling.';
 
 const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
 /** Without their values we cannot tell a safelisted Content-Type; JSON bodies (the common case) need a preflight, so only these count as safe. */
@@ -75,7 +83,7 @@ function corsCheck(request: CorsRequest, response: CorsResponse): { reason: stri
   return undefined;
 }
 
-function preflightCheck(request: CorsRequest, response: CorsResponse): { reason: string; culprit?: ResponseHeader; prefixed: boolean } | undefined {
+function preflightCheck(request: CorsRequest, response: CorsResponse, warnings: string[]): { reason: string; culprit?: ResponseHeader; prefixed: boolean } | undefined {
   const failure = corsCheck(request, response);
   if (failure) return { ...failure, prefixed: true };
   if (response.status === undefined || response.status < 200 || response.status > 299) {
@@ -92,7 +100,8 @@ function preflightCheck(request: CorsRequest, response: CorsResponse): { reason:
   for (const raw of request.headers ?? []) {
     const name = raw.toLowerCase();
     if (SAFELISTED_HEADERS.has(name) || allowed.includes(name)) continue;
-    const wildcardCovers = allowed.includes('*') && !request.credentials && name !== 'authorization';
+    const wildcardCovers = allowed.includes('*') && !request.credentials;
+    if (wildcardCovers && name === 'authorization') warnings.push(AUTHORIZATION_WILDCARD_WARNING);
     if (!wildcardCovers) {
       return {
         reason: `Request header field ${name} is not allowed by Access-Control-Allow-Headers in preflight response.`,
@@ -111,8 +120,9 @@ function preflightCheck(request: CorsRequest, response: CorsResponse): { reason:
 export function browserVerdict(request: CorsRequest, response: CorsResponse, url = 'https://api.example.test/'): BrowserVerdict {
   const head = `Access to fetch at '${url}' from origin '${request.origin ?? 'null'}' has been blocked by CORS policy: `;
   if (request.preflight) {
-    const failure = preflightCheck(request, response);
-    if (!failure) return { allowed: true };
+    const warnings: string[] = [];
+    const failure = preflightCheck(request, response, warnings);
+    if (!failure) return warnings.length ? { allowed: true, warnings } : { allowed: true };
     const prefix = failure.prefixed ? "Response to preflight request doesn't pass access control check: " : '';
     return { allowed: false, reason: failure.reason, message: head + prefix + failure.reason, culprit: failure.culprit };
   }
