@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { exactOrigins } from '../src/model/queries.js';
+import { matcherAccepts } from '../src/model/respond.js';
 
 export default defineRule({
   meta: {
@@ -32,6 +33,19 @@ export default defineRule({
     for (const matcher of exactOrigins(policy)) {
       if (!matcher.value.includes('*') || matcher.value.trim() === '*') continue;
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
+    }
+    // Flask-CORS reads a string with `*` as a regex: `https://*.example.com` repeats the '/' and lets '.' match anything.
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'pattern' || !/^[a-z]+:\/\/\*\./i.test(matcher.source)) continue;
+      const scheme = matcher.source.slice(0, matcher.source.indexOf(':'));
+      const host = matcher.source.slice(matcher.source.indexOf('*.') + 2);
+      const subdomain = `${scheme}://app.${host}`;
+      const lookalike = `${scheme}://x${host}`;
+      if (matcherAccepts(matcher, subdomain) !== false || matcherAccepts(matcher, lookalike) !== true) continue;
+      context.report({
+        loc: matcher.loc,
+        message: `${policy.profile.name} reads '${matcher.source}' as a regular expression ('*' repeats the '/' before it, '.' is any character): it matches '${lookalike}' and no subdomain such as '${subdomain}'; write a regex like '^${scheme}://[a-z0-9-]+\\.${host.replace(/\./g, '\\.')}$'`,
+      });
     }
   },
 });
