@@ -65,7 +65,7 @@ class Client {
   }
 }
 
-async function startClient(root: string, debounceMs = 50): Promise<Client> {
+async function startClient(root: string, debounceMs = 300): Promise<Client> {
   const child = spawn(process.execPath, [BIN, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const client = new Client(connection, child);
