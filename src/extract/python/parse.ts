@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import type { Loc, SourceFile } from '../../model/types.js';
+import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 
 /**
  * Python parsing with @lezer/python. Chosen over web-tree-sitter (measured in the issue-3 note):
@@ -52,8 +53,7 @@ function blankNotebookMagics(text: string): string {
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const text = blankNotebookMagics(file.text);
   const tree = pythonParser().parse(text);
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineStarts = lineStartsOf(text);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
 
   let firstError: number | undefined;
@@ -91,22 +91,8 @@ function lineEndAfter(text: string, offset: number): number {
   return Math.min(end === -1 ? text.length : end, offset + 1);
 }
 
-function position(parsed: ParsedPython, offset: number): { line: number; column: number } {
-  const starts = parsed.lineStarts;
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, column: offset - starts[low] + 1 };
-}
-
 export function rangeLoc(parsed: ParsedPython, from: number, to: number): Loc {
-  const start = position(parsed, from);
-  const end = position(parsed, to);
-  return { file: parsed.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  return offsetsToLoc(parsed.file, parsed.lineStarts, from, to);
 }
 
 export function locOf(parsed: ParsedPython, node: SyntaxNode): Loc {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc, SourceFile } from '../../model/types.js';
+import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 
 /**
  * YAML reading for the gateway extractors, with `yaml` (eemeli) 2: a range on every node,
@@ -76,8 +77,7 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   // A byte-order mark stays in place: the YAML reader skips it and every offset stays true.
   const source = file.text;
   const text = neutralizeTemplates(source);
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineStarts = lineStartsOf(text);
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
   const { parseDocument, visit } = yaml();
   for (const chunk of splitDocuments(text)) {
@@ -105,23 +105,9 @@ function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
-function position(parsed: ParsedYaml, offset: number): { line: number; column: number } {
-  const starts = parsed.lineStarts;
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, column: offset - starts[low] + 1 };
-}
-
 export function rangeLoc(parsed: ParsedYaml, from: number, to: number): Loc {
   const clampedTo = Math.min(Math.max(to, from), parsed.text.length);
-  const start = position(parsed, Math.min(from, parsed.text.length));
-  const end = position(parsed, clampedTo);
-  return { file: parsed.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+  return offsetsToLoc(parsed.file, parsed.lineStarts, Math.min(from, parsed.text.length), clampedTo);
 }
 
 /** The node's own text span (a scalar without its trailing newline, a key, a collection). */
