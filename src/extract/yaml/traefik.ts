@@ -58,10 +58,7 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
       preflight: { kind: 'handled', status: 200, loc: sourceLoc },
       vary: addVary?.value ?? false,
       errorResponses: true,
-      program: (policy) => {
-        const program = traefikProgram(policy, addVary?.value === true, sourceLoc);
-        return addVary?.value === 'unknown' ? { run: (request) => ({ ...program.run(request), uncertain: true }) } : program;
-      },
+      program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc),
     }),
   ];
 }
@@ -156,10 +153,7 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
         preflight: { kind: 'handled', status: 200, loc: sourceLoc },
         vary: addVary?.value ?? false,
         errorResponses: true,
-        program: (policy) => {
-          const program = traefikProgram(policy, addVary?.value === true, sourceLoc);
-          return addVary?.value === 'unknown' ? { run: (request) => ({ ...program.run(request), uncertain: true }) } : program;
-        },
+        program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc),
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { matcherAccepts } from '../respond.js';
+import { listAllowOrigin } from './common.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
 
 /**
@@ -35,21 +35,8 @@ function respondApisix(policy: CorsPolicy, values: ApisixValues, request: CorsRe
   const status = request.preflight ? 200 : (request.appStatus ?? 200);
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
-  let uncertain = policy.credentials?.value === 'unknown';
-  let allowOrigin: ResponseHeader | undefined;
-  for (const matcher of policy.origins) {
-    if (matcher.kind === 'any') {
-      allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
-      break;
-    }
-    if (!origin) continue;
-    const accepted = matcherAccepts(matcher, origin);
-    if (accepted === 'unknown') uncertain = true;
-    else if (accepted) {
-      allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc };
-      break;
-    }
-  }
+  const { header: allowOrigin, uncertain: originUncertain } = listAllowOrigin(policy.origins, origin);
+  const uncertain = originUncertain || policy.credentials?.value === 'unknown';
   if (!allowOrigin) return { status, headers, uncertain, shortCircuit: request.preflight === true };
   headers.push(allowOrigin);
   if (allowOrigin.value !== '*') headers.push({ name: 'Vary', value: 'Origin' });

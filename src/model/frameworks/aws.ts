@@ -1,6 +1,6 @@
 import { matcherAccepts } from '../respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { listItems, listLoc } from './common.js';
+import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
  * API Gateway CORS as AWS SAM, CloudFormation and the Serverless Framework configure it
@@ -85,15 +85,9 @@ export function httpApiProgram(policy: CorsPolicy): HeaderProgram {
       if (!origin) return { status: request.preflight ? undefined : status, headers, uncertain: request.preflight === true, shortCircuit: false };
       let uncertain = policy.credentials?.value === 'unknown';
       const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
-      let match: CorsPolicy['origins'][number] | undefined = wildcard;
-      for (const matcher of wildcard ? [] : policy.origins) {
-        const accepted = matcherAccepts(matcher, origin);
-        if (accepted === 'unknown') uncertain = true;
-        else if (accepted) {
-          match = matcher;
-          break;
-        }
-      }
+      const found = wildcard ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
+      const match = found.matcher;
+      uncertain ||= found.uncertain;
       if (match) {
         headers.push({ name: 'Access-Control-Allow-Origin', value: wildcard ? '*' : origin, loc: match.loc });
         if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });

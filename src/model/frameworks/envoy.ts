@@ -1,6 +1,5 @@
-import { matcherAccepts } from '../respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader } from '../types.js';
-import { listItems, listLoc } from './common.js';
+import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
  * Envoy's CORS filter, after `source/extensions/filters/http/cors/cors_filter.cc` (semantics §10):
@@ -47,17 +46,8 @@ export function envoyProgram(policy: CorsPolicy, route: EnvoyRoute): HeaderProgr
 function respondEnvoy(policy: CorsPolicy, { forwardRefusedPreflights, separator, vary, writtenAt }: EnvoyRoute, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
-  let uncertain = policy.credentials?.value === 'unknown';
-  let match: CorsPolicy['origins'][number] | undefined;
-  for (const matcher of policy.origins) {
-    if (origin === '') break;
-    const accepted = matcherAccepts(matcher, origin);
-    if (accepted === 'unknown') uncertain = true;
-    else if (accepted) {
-      match = matcher;
-      break;
-    }
-  }
+  const { matcher: match, uncertain: originUncertain } = origin === '' ? { matcher: undefined, uncertain: false } : firstMatch(policy.origins, origin);
+  let uncertain = originUncertain || policy.credentials?.value === 'unknown';
   const credentials = policy.credentials?.value === true;
   if (request.preflight && origin !== '') {
     if (!match && forwardRefusedPreflights) return { status: undefined, headers, uncertain: true, shortCircuit: false };

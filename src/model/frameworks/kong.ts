@@ -1,6 +1,5 @@
-import { matcherAccepts } from '../respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { listItems, listLoc } from './common.js';
+import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
  * Kong's `cors` plugin, after `kong/plugins/cors/handler.lua` (semantics §9): no origins or `*`
@@ -46,18 +45,9 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
     if (origins.length === 1 && origins[0].kind === 'exact' && policy.originMode === 'fixed') {
       allowOrigin = { name: 'Access-Control-Allow-Origin', value: origins[0].value, loc: origins[0].loc };
     } else if (origin) {
-      for (const matcher of origins) {
-        if (matcher.kind === 'any') {
-          allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
-          break;
-        }
-        const accepted = matcherAccepts(matcher, origin);
-        if (accepted === 'unknown') uncertain = true;
-        else if (accepted) {
-          allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc };
-          break;
-        }
-      }
+      const listed = listAllowOrigin(origins, origin);
+      allowOrigin = listed.header;
+      uncertain ||= listed.uncertain;
     }
   }
   if (credentials && allowAll && origin) {

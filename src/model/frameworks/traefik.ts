@@ -1,6 +1,5 @@
-import { matcherAccepts } from '../respond.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader } from '../types.js';
-import { listItems, listLoc } from './common.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
+import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
  * Traefik's `headers` middleware, after `pkg/middlewares/headers/header.go` (semantics §8): exact
@@ -22,28 +21,16 @@ export const traefikProfile: FrameworkProfile = {
   varyHint: 'Traefik adds Vary: Origin only with addVaryHeader: true',
 };
 
-/** `writtenAt`: the origin list's key, where a missing Vary is reported. */
-export function traefikProgram(policy: CorsPolicy, addVary: boolean, writtenAt: Loc): HeaderProgram {
+/** `addVary`: the `addVaryHeader` option, unknown when templated. `writtenAt`: the origin list's key, where a missing Vary is reported. */
+export function traefikProgram(policy: CorsPolicy, addVary: Tri, writtenAt: Loc): HeaderProgram {
   return { run: (request) => respondTraefik(policy, addVary, writtenAt, request) };
 }
 
-function respondTraefik(policy: CorsPolicy, addVary: boolean, writtenAt: Loc, request: CorsRequest): CorsResponse {
+function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
-  let uncertain = policy.credentials?.value === 'unknown';
-  let allowOrigin: ResponseHeader | undefined;
-  for (const matcher of policy.origins) {
-    if (matcher.kind === 'any') {
-      allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: matcher.loc };
-      break;
-    }
-    const accepted = origin === '' ? false : matcherAccepts(matcher, origin);
-    if (accepted === 'unknown') uncertain = true;
-    else if (accepted) {
-      allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: matcher.loc, writtenAt };
-      break;
-    }
-  }
+  const { header: allowOrigin, uncertain: originUncertain } = listAllowOrigin(policy.origins, origin, writtenAt);
+  const uncertain = originUncertain || policy.credentials?.value === 'unknown' || addVary === 'unknown';
   const credentials = policy.credentials?.value === true;
   const join = (setting: CorsPolicy['allowMethods']) => (listItems(setting, []) ?? []).join(',');
   if (request.preflight && origin !== '') {
@@ -58,6 +45,6 @@ function respondTraefik(policy: CorsPolicy, addVary: boolean, writtenAt: Loc, re
   if (allowOrigin) headers.push(allowOrigin);
   if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
   if (join(policy.exposeHeaders)) headers.push({ name: 'Access-Control-Expose-Headers', value: join(policy.exposeHeaders), loc: listLoc(policy.exposeHeaders) });
-  if (addVary) headers.push({ name: 'Vary', value: 'Origin' });
+  if (addVary === true) headers.push({ name: 'Vary', value: 'Origin' });
   return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
 }
