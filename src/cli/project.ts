@@ -15,6 +15,17 @@ export interface ProjectOptions {
   rules?: Record<string, string>;
 }
 
+/** A file the nginx extractor asks for (an `include` target), or undefined when it is missing or unreadable. */
+export function readTextFile(root: string, path: string): string | undefined {
+  const absolute = resolve(root, path);
+  if (!existsSync(absolute)) return undefined;
+  try {
+    return readFileSync(absolute, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The shell around `lint()` shared by the CLI, the GitHub Action and the pre-commit hook: config, discovery, reading files. */
 export function lintProject(options: ProjectOptions): { result: LintResult; discovery: Discovery; config: Config } {
   const { config: fileConfig } = loadConfig(options.cwd, options.configPath, ruleIds);
@@ -24,16 +35,6 @@ export function lintProject(options: ProjectOptions): { result: LintResult; disc
   const discovery = discover(paths, options.cwd, config.ignores, (path) => 'format' in detectFormat(path));
   const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
   const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
-  const host = {
-    readFile(path: string) {
-      const absolute = resolve(options.cwd, path);
-      if (!existsSync(absolute)) return undefined;
-      try {
-        return readFileSync(absolute, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-  };
+  const host = { readFile: (path: string) => readTextFile(options.cwd, path) };
   return { result: lint(readable, { config, host, readErrors }), discovery, config };
 }

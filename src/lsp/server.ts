@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
@@ -15,6 +14,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadConfig } from '../cli/config-file.js';
+import { readTextFile } from '../cli/project.js';
 import { emptyConfig, type Config } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
 import { lint, ruleIds } from '../engine/lint.js';
@@ -78,12 +78,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const validate = (document: TextDocument) => {
     try {
       const path = pathOf(document);
-      const openTexts = new Map(documents.all().map((open) => [pathOf(open), open.getText()]));
+      // Only nginx includes ask for other files: an open document's text first, the disk second.
       const host = {
         readFile(file: string) {
-          if (openTexts.has(file)) return openTexts.get(file);
-          const absolute = resolve(root, file);
-          return existsSync(absolute) ? readFileSync(absolute, 'utf8') : undefined;
+          const open = documents.all().find((candidate) => pathOf(candidate) === file);
+          return open ? open.getText() : readTextFile(root, file);
         },
       };
       const result = lint([{ path, text: document.getText() }], { config, host });

@@ -43,8 +43,20 @@ function candidates(legit: string): Array<{ kind: BypassKind; origin: string }> 
   return out;
 }
 
+/** Three rules ask for the same policy's bypasses: they are worked out once. */
+const cache = new WeakMap<CorsPolicy, Bypass[]>();
+
 /** Every bypass the model grants, at most one per kind and allowed origin. */
 export function findBypasses(policy: CorsPolicy): Bypass[] {
+  let found = cache.get(policy);
+  if (!found) {
+    found = computeBypasses(policy);
+    cache.set(policy, found);
+  }
+  return found;
+}
+
+function computeBypasses(policy: CorsPolicy): Bypass[] {
   const exact = exactOrigins(policy).map((m) => m.value).filter((value) => analyzeOrigin(value).problems.length === 0);
   const legit = [...new Set([...exact, ...sampleOrigins(policy)])].slice(0, MAX_LEGIT);
   const allowed = new Set(legit);

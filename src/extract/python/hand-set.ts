@@ -107,9 +107,7 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
     return parts[1]?.name === '[' && /(^|\.)(headers|META|environ)$/.test(dottedName(parsed, parts[0]) ?? '') && isOriginKey(parsed, parts[2], bindings);
   }
   if (node.name === 'VariableName') {
-    const fn = enclosingFunction(node);
-    const name = textOf(parsed, node);
-    const assigned = fn ? singleAssignment(parsed, fn, name) : bindings.values.get(name);
+    const assigned = boundValue(parsed, node, bindings);
     return assigned !== undefined && isRequestOrigin(parsed, assigned, bindings, depth + 1);
   }
   return false;
@@ -118,9 +116,7 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
 function whenAbsent(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): string | 'unknown' {
   if (depth > 4) return 'unknown';
   if (node.name === 'VariableName') {
-    const fn = enclosingFunction(node);
-    const name = textOf(parsed, node);
-    const assigned = fn ? singleAssignment(parsed, fn, name) : bindings.values.get(name);
+    const assigned = boundValue(parsed, node, bindings);
     return assigned ? whenAbsent(parsed, assigned, bindings, depth + 1) : 'unknown';
   }
   if (node.name !== 'CallExpression') return 'unknown';
@@ -135,7 +131,11 @@ function isOriginKey(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBin
   return key.kind === 'string' && ORIGIN_KEYS.has(key.value.toLowerCase());
 }
 
-function singleAssignment(parsed: ParsedPython, fn: SyntaxNode, name: string): SyntaxNode | undefined {
+/** The value a name is bound to: its one assignment in the enclosing function, or at module level. */
+function boundValue(parsed: ParsedPython, variable: SyntaxNode, bindings: ModuleBindings): SyntaxNode | undefined {
+  const fn = enclosingFunction(variable);
+  const name = textOf(parsed, variable);
+  if (!fn) return bindings.values.get(name);
   const found = parsed.index.assignments.filter((assignment) => assignment.from > fn.from && assignment.to <= fn.to && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name);
   if (found.length !== 1) return undefined;
   return childrenOf(found[0]).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
