@@ -1,12 +1,13 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { rules } from '../../rules/index.js';
 import { ConfigError } from '../engine/config.js';
+import { ruleIds } from '../engine/lint.js';
 import { version } from '../cli/run.js';
 import { lintProject } from '../cli/project.js';
 import { escapeData, formatGithub } from '../format/github.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
+import { DOCS_BASE } from '../format/sarif.js';
 import type { Diagnostic } from '../model/types.js';
 
 /**
@@ -92,13 +93,11 @@ export function jobSummary(diagnostics: Diagnostic[], fileCount: number, env: Ac
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   lines.push(`**${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}** in ${new Set(diagnostics.map((d) => d.file)).size} of ${fileCount} files.`, '');
-  const severityOf = new Map(rules.map((rule) => [rule.meta.id, rule.meta.severity]));
   const perRule = new Map<string, number>();
   for (const d of diagnostics) perRule.set(d.ruleId, (perRule.get(d.ruleId) ?? 0) + 1);
   lines.push('| rule | findings |', '| --- | ---: |');
   for (const [ruleId, count] of [...perRule].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
-    const known = severityOf.has(ruleId);
-    lines.push(`| ${known ? `[\`${ruleId}\`](https://github.com/cors-lint/cors-lint/blob/main/docs/rules/${ruleId}.md)` : `\`${ruleId}\``} | ${count} |`);
+    lines.push(`| ${ruleIds.has(ruleId) ? `[\`${ruleId}\`](${DOCS_BASE}${ruleId}.md)` : `\`${ruleId}\``} | ${count} |`);
   }
   const base = env.GITHUB_REPOSITORY && env.GITHUB_SHA ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/blob/${env.GITHUB_SHA}/` : undefined;
   lines.push('', '| | location | rule | message |', '| --- | --- | --- | --- |');
