@@ -1,6 +1,9 @@
 import { defineRule } from '../src/engine/rule.js';
 import { exactOrigins, headersNamed, probeRequests, PROBE_ORIGIN, sampleOrigins } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
+import { respondThroughLayer } from '../src/model/stack.js';
+import type { CorsPolicy, UpstreamLayer } from '../src/model/types.js';
+import type { RuleContext } from '../src/engine/rule.js';
 
 export default defineRule({
   meta: {
@@ -24,6 +27,7 @@ export default defineRule({
     },
   },
   check(policy, context) {
+    for (const layer of policy.upstreamLayers ?? []) if (checkLayers(policy, layer, context)) return;
     const origins = [...new Set([...exactOrigins(policy).map((m) => m.value), ...sampleOrigins(policy), PROBE_ORIGIN])];
     for (const origin of origins) {
       for (const request of probeRequests(origin)) {
@@ -40,3 +44,24 @@ export default defineRule({
     }
   },
 });
+
+/** A proxy that adds Allow-Origin in front of an app that sends its own: two headers on the wire. */
+function checkLayers(outer: CorsPolicy, layer: UpstreamLayer, context: RuleContext): boolean {
+  const origins = [...new Set([...exactOrigins(outer).map((m) => m.value), ...exactOrigins(layer.policy).map((m) => m.value), ...sampleOrigins(outer), ...sampleOrigins(layer.policy), PROBE_ORIGIN])];
+  for (const origin of origins) {
+    for (const request of probeRequests(origin)) {
+      const response = respondThroughLayer(outer, layer, request);
+      const allowOrigin = headersNamed(response, 'Access-Control-Allow-Origin');
+      if (response.uncertain || allowOrigin.length < 2) continue;
+      const own = allowOrigin.find((header) => header.loc?.file === outer.source.file || header.writtenAt?.file === outer.source.file) ?? allowOrigin[0];
+      const chain = layer.via.map((step) => `${step.what} at ${step.loc.file}:${step.loc.line}`).join(' → ');
+      context.report({
+        loc: own.writtenAt ?? own.loc ?? outer.source.loc,
+        message: `Access-Control-Allow-Origin is sent twice to ${origin} ('${allowOrigin.map((h) => h.value).join("', '")}'): this proxy adds it and the app behind it sends its own (${chain}); browsers reject the response with "contains multiple values". Keep one: drop the app's CORS, or add 'proxy_hide_header Access-Control-Allow-Origin;' here`,
+      });
+      return true;
+    }
+  }
+  return false;
+}
+

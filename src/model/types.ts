@@ -142,6 +142,17 @@ export interface CorsPolicy {
   registeredAfter?: { what: 'routes' | 'middleware'; items: Array<{ label: string; loc: Loc }>; /** What to move. */ at: Loc };
   /** nginx: this scope's own `add_header` stops CORS headers of an outer level from being inherited. */
   inheritanceLoss?: { loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string };
+  /** Layers a request reaches after this one (a proxy's upstream apps), linked from what the repository states. */
+  upstreamLayers?: UpstreamLayer[];
+}
+
+/** An application behind a proxying layer, and how the link was established. */
+export interface UpstreamLayer {
+  policy: CorsPolicy;
+  /** Header names (lower case, `*` suffix for a prefix) the proxy removes from the upstream's answer. */
+  hidden: string[];
+  /** Each step of the link with the line that states it (proxy_pass, Compose service, app). */
+  via: Array<{ what: string; loc: Loc }>;
 }
 
 /** A request as a browser sends it. */

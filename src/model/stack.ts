@@ -1,0 +1,28 @@
+import { respond } from './respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, UpstreamLayer } from './types.js';
+
+/**
+ * What the browser receives from a proxy in front of an app: the proxy answers by itself when it
+ * short-circuits (an nginx `return 204` for OPTIONS); otherwise the app's headers pass through,
+ * minus those the proxy hides (`proxy_hide_header`, `more_clear_headers`) or replaces
+ * (`more_set_headers`), and the proxy's `add_header` fields are added next to them.
+ */
+export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, request: CorsRequest): CorsResponse {
+  const alone = respond(outer, request);
+  if (alone.shortCircuit) return alone;
+  const back = respond(layer.policy, request);
+  // The app's status decides which of the proxy's `add_header` lines apply (those without `always` need a 2xx/3xx).
+  const status = back.status ?? request.appStatus ?? 200;
+  const front = respond(outer, { ...request, appStatus: status });
+  const replaced = new Set(outer.emitted.filter((header) => header.mode === 'set').map((header) => header.name.toLowerCase()));
+  const removed = (name: string) => {
+    const lower = name.toLowerCase();
+    return replaced.has(lower) || layer.hidden.some((hidden) => hidden === lower || (hidden.endsWith('*') && lower.startsWith(hidden.slice(0, -1))));
+  };
+  return {
+    status: front.status ?? status,
+    headers: [...back.headers.filter((header) => !removed(header.name)), ...front.headers],
+    uncertain: front.uncertain || back.uncertain,
+    shortCircuit: back.shortCircuit,
+  };
+}

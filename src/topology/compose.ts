@@ -1,0 +1,57 @@
+import { createRequire } from 'node:module';
+import { posix } from 'node:path';
+import type { Loc } from '../model/types.js';
+import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
+
+/** A Compose service whose image is built from a folder of the repository. */
+export interface ComposeService {
+  name: string;
+  /** The build context, relative to the lint root, posix separators, no trailing slash ('' for the root). */
+  buildDir: string;
+  /** The `build` value. */
+  loc: Loc;
+  composeFile: string;
+  /** Container ports the service's command line names (`--port 8000`, `-p 8000`), when stated. */
+  commandPorts: number[];
+}
+
+const COMPOSE_NAME = /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/;
+
+export function isComposeFile(path: string): boolean {
+  return COMPOSE_NAME.test(path.replace(/\\/g, '/'));
+}
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/** Services with a `build` context, from every Compose file in the run. Loaded lazily: most runs never ask. */
+export function composeServices(yamlFiles: Map<string, string>): ComposeService[] {
+  const out: ComposeService[] = [];
+  for (const [file, text] of yamlFiles) {
+    if (!isComposeFile(file) || !/^services:/m.test(text) || !/^\s+build:/m.test(text)) continue;
+    yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+    const { parseDocument, isMap, isScalar, isSeq } = yamlModule;
+    // Compose files are small and hand-written; the document is walked node by node, so an alias is never expanded.
+    const doc = parseDocument(text, { strict: false, logLevel: 'silent' });
+    const services = doc.get('services', true);
+    if (!isMap(services)) continue;
+    const lineStarts = lineStartsOf(text);
+    for (const pair of services.items) {
+      if (!isScalar(pair.key) || !isMap(pair.value)) continue;
+      const name = String(pair.key.value);
+      const build: unknown = pair.value.get('build', true);
+      const context = isScalar(build) ? build : isMap(build) ? build.get('context', true) : undefined;
+      if (!isScalar(context) || typeof context.value !== 'string' || !context.range) continue;
+      const dir = context.value;
+      // A remote context (git URL) or an interpolated one is not a folder of this repository.
+      if (/^[a-z]+:\/\/|^git@|\$/i.test(dir)) continue;
+      const buildDir = posix.normalize(posix.join(posix.dirname(file.replace(/\\/g, '/')), dir)).replace(/\/$/, '');
+      if (buildDir.startsWith('..')) continue;
+      const command: unknown = pair.value.get('command', true);
+      const commandText = isScalar(command) ? String(command.value) : isSeq(command) ? command.items.map((item: unknown) => (isScalar(item) ? String(item.value) : '')).join(' ') : '';
+      const commandPorts = [...commandText.matchAll(/(?:--port|-p)[\s=]+(\d+)/g)].map((m) => Number(m[1]));
+      out.push({ name: name.toLowerCase(), buildDir: buildDir === '.' ? '' : buildDir, loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]), composeFile: file, commandPorts });
+    }
+  }
+  return out;
+}

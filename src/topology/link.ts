@@ -1,0 +1,77 @@
+import type { CorsPolicy, Loc } from '../model/types.js';
+import { composeServices, type ComposeService } from './compose.js';
+import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
+
+/**
+ * Links each proxying layer to the application layers behind it, from what the repository states:
+ * nginx `proxy_pass http://api:8080` → the Compose service `api` → its build folder → the app
+ * policy in that folder (listening on 8080 when the code says which port). A link that cannot be
+ * established from the files is left out: no guessing, so no finding can come from a wrong link.
+ */
+export function linkLayers(policies: CorsPolicy[], files: { nginx: Map<string, string>; yaml: Map<string, string>; texts: Map<string, string> }): void {
+  const nginxPolicies = policies.filter((policy) => policy.source.format === 'nginx' && policy.scope.kind === 'location');
+  if (nginxPolicies.length === 0) return;
+  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
+  if (appPolicies.length === 0) return;
+  const proxies = proxiedLocations(files.nginx);
+  if (proxies.length === 0) return;
+  const services = composeServices(files.yaml);
+  if (services.length === 0) return;
+  for (const proxy of proxies) {
+    const outer = nginxPolicies.find((policy) => sameStart(policy.source.loc, proxy.locationLoc) || sameStart(policy.scope.kind === 'location' ? policy.source.loc : undefined, proxy.locationLoc));
+    if (!outer) continue;
+    for (const target of proxy.targets) {
+      const service = services.find((candidate) => candidate.name === target.host);
+      if (!service) continue;
+      const inner = appsServing(service, target.port, appPolicies, files.texts);
+      for (const policy of inner) {
+        (outer.upstreamLayers ??= []).push({
+          policy,
+          hidden: proxy.hidden,
+          via: [
+            { what: `proxy_pass ${proxy.proxyPass.url}`, loc: proxy.proxyPass.loc },
+            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+            { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
+          ],
+        });
+      }
+    }
+  }
+}
+
+function sameStart(a: Loc | undefined, b: Loc): boolean {
+  return !!a && a.file === b.file && a.line === b.line && a.column === b.column;
+}
+
+/**
+ * App policies inside the build folder. With one app file there it is the one; with several, only
+ * the file whose code (or the service's command) listens on the proxied port.
+ */
+function appsServing(service: ComposeService, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+  const prefix = service.buildDir ? `${service.buildDir}/` : '';
+  const inside = apps.filter((policy) => policy.source.file.replace(/\\/g, '/').startsWith(prefix));
+  const byFile = new Map<string, CorsPolicy[]>();
+  for (const policy of inside) byFile.set(policy.source.file, [...(byFile.get(policy.source.file) ?? []), policy]);
+  const listening = (file: string) => listenPorts(texts.get(file) ?? '');
+  const portFits = (file: string) => {
+    if (port === undefined) return true;
+    const stated = [...listening(file), ...service.commandPorts];
+    return stated.length === 0 || stated.includes(port);
+  };
+  if (byFile.size === 1) {
+    const [[file, list]] = [...byFile];
+    return portFits(file) ? list : [];
+  }
+  if (port === undefined) return [];
+  const matching = [...byFile].filter(([file]) => listening(file).includes(port));
+  return matching.length === 1 ? matching[0][1] : [];
+}
+
+/** Literal ports an app listens on: `app.listen(8080)`, `listen(8080, …)`, `uvicorn.run(app, port=8000)`, `PORT || 8080`. */
+function listenPorts(text: string): number[] {
+  const ports = new Set<number>();
+  for (const match of text.matchAll(/\.listen\(\s*(\d{2,5})\b|\bport\s*[=:]\s*(\d{2,5})\b|\bPORT\s*(?:\|\||\?\?|or)\s*['"]?(\d{2,5})\b/g)) {
+    ports.add(Number(match[1] ?? match[2] ?? match[3]));
+  }
+  return [...ports];
+}

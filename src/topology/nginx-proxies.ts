@@ -1,0 +1,79 @@
+import { parseNginx, type NginxDirective } from '../extract/nginx/parse.js';
+import type { Loc } from '../model/types.js';
+
+/** One nginx location that hands requests to an upstream, as its config states it. */
+export interface ProxiedLocation {
+  file: string;
+  /** The `location` directive (the key the nginx extractor's policy is found by). */
+  locationLoc: Loc;
+  proxyPass: { url: string; loc: Loc };
+  /** `host:port` pairs the request can go to (an `upstream` block's servers, or the URL's own). */
+  targets: Array<{ host: string; port: number | undefined }>;
+  /** Header names nginx removes from the upstream's answer (`proxy_hide_header`, `more_clear_headers`), lower case. */
+  hidden: string[];
+}
+
+/**
+ * Reads `proxy_pass` targets and the headers nginx hides from the upstream. Its own small walk
+ * over the parse tree: topology only needs three directives, not the rewrite-phase evaluator.
+ */
+export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocation[] {
+  const upstreams = new Map<string, Array<{ host: string; port: number | undefined }>>();
+  const found: Array<Omit<ProxiedLocation, 'targets'> & { host: string; port: number | undefined }> = [];
+  for (const [file, text] of nginxFiles) {
+    if (!text.includes('proxy_pass')) continue;
+    const { directives } = parseNginx(text, file);
+    walk(directives, [], (directive, hiddenAbove) => {
+      if (directive.name === 'upstream' && directive.block) {
+        const name = directive.args[0]?.value;
+        if (!name) return;
+        const servers = directive.block.filter((d) => d.name === 'server').map((d) => hostPort(d.args[0]?.value ?? ''));
+        upstreams.set(name, servers.filter((s): s is { host: string; port: number | undefined } => s !== undefined));
+        return;
+      }
+      if (directive.name !== 'location' || !directive.block) return;
+      const proxy = directive.block.find((d) => d.name === 'proxy_pass' && d.args.length === 1);
+      if (!proxy) return;
+      const url = proxy.args[0].value;
+      const match = /^https?:\/\/([^/$]+)/i.exec(url);
+      if (!match) return;
+      const target = hostPort(match[1]);
+      if (!target) return;
+      const own = hiddenHere(directive.block);
+      found.push({ file, locationLoc: directive.loc, proxyPass: { url, loc: proxy.loc }, hidden: own.length > 0 ? own : hiddenAbove, ...target });
+    });
+  }
+  return found.map(({ host, port, ...rest }) => ({ ...rest, targets: port === undefined && upstreams.has(host) ? upstreams.get(host)! : [{ host, port }] }));
+}
+
+/** `proxy_hide_header` is inherited like `add_header`: only by a level that has none of its own. */
+function walk(directives: NginxDirective[], hiddenAbove: string[], visit: (directive: NginxDirective, hiddenAbove: string[]) => void): void {
+  const stack: Array<{ list: NginxDirective[]; hidden: string[] }> = [{ list: directives, hidden: hiddenAbove }];
+  while (stack.length > 0) {
+    const { list, hidden } = stack.pop()!;
+    const own = hiddenHere(list);
+    const inherited = own.length > 0 ? own : hidden;
+    for (const directive of list) {
+      visit(directive, inherited);
+      if (directive.block && directive.name !== 'upstream') stack.push({ list: directive.block, hidden: inherited });
+    }
+  }
+}
+
+function hiddenHere(list: NginxDirective[]): string[] {
+  const names: string[] = [];
+  for (const directive of list) {
+    if (directive.name === 'proxy_hide_header' && directive.args[0]) names.push(directive.args[0].value.toLowerCase());
+    // headers-more: `more_clear_headers 'Access-Control-*'` clears upstream headers too.
+    if (directive.name === 'more_clear_headers') {
+      for (const arg of directive.args) if (!arg.value.startsWith('-')) names.push(arg.value.toLowerCase());
+    }
+  }
+  return names;
+}
+
+function hostPort(text: string): { host: string; port: number | undefined } | undefined {
+  const match = /^([A-Za-z0-9_.-]+)(?::(\d+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  return { host: match[1].toLowerCase(), port: match[2] ? Number(match[2]) : undefined };
+}

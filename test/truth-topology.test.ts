@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lint, type CorsPolicy, type CorsRequest } from '../src/index.js';
+import { respondThroughLayer } from '../src/model/stack.js';
+import { FIXTURES, ROOT } from './helpers/fixtures.js';
+import { corsHeaderSet, freePort, sendAsBrowser, startNginx, waitForPort } from './helpers/servers.js';
+
+/**
+ * Stacked layers against the real chain: each fixture's nginx config runs on a real nginx that
+ * proxies to the fixture's own app (Express 5 + cors, or FastAPI/Starlette from Debian), and the
+ * headers the browser receives must equal what respondThroughLayer() predicts — duplicates
+ * included, since a doubled Access-Control-Allow-Origin is the defect under test.
+ */
+const PYTHON = '/usr/bin/python3';
+const pythonReady = spawnSync(PYTHON, ['-c', 'import fastapi, uvicorn']).status === 0;
+if (!pythonReady && process.env.CI === 'true') throw new Error(`CI=true but ${PYTHON} cannot import fastapi and uvicorn (npm test installs them from Debian)`);
+
+interface Stack {
+  folder: string;
+  app: 'express' | 'starlette';
+  appDir: string;
+  nginxFile: string;
+  path: string;
+  headersMore?: boolean;
+}
+
+const STACKS: Stack[] = [
+  { folder: 'compose-nginx-express', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items' },
+  { folder: 'compose-hide-header.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items' },
+  { folder: 'compose-more-set-headers.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items', headersMore: true },
+  { folder: 'compose-nginx-starlette', app: 'starlette', appDir: 'backend', nginxFile: 'nginx.conf', path: '/items' },
+];
+
+const ORIGINS = ['https://app.example.com', 'https://attacker.invalid', undefined];
+const requests = (origin: string | undefined): CorsRequest[] => [
+  { origin, method: 'GET' },
+  { origin, method: 'GET', credentials: true },
+  { origin, method: 'PUT', headers: ['authorization', 'content-type'], preflight: true },
+  { origin, method: 'DELETE', preflight: true },
+];
+
+const children: ChildProcess[] = [];
+const stops: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill();
+  for (const stop of stops) await stop();
+});
+
+function filesOf(folder: string): Array<{ path: string; text: string }> {
+  const base = join(FIXTURES, 'duplicate-allow-origin', folder);
+  const list = spawnSync('find', [base, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
+  return list.map((path) => ({ path: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') }));
+}
+
+async function startApp(stack: Stack): Promise<number> {
+  const port = await freePort();
+  const dir = join(FIXTURES, 'duplicate-allow-origin', stack.folder, stack.appDir);
+  let child: ChildProcess;
+  if (stack.app === 'express') {
+    const work = mkdtempSync(join(tmpdir(), 'cors-lint-app-'));
+    const source = readFileSync(join(dir, 'server.js'), 'utf8').replace(/app\.listen\(\d+\)/, "app.listen(Number(process.env.PORT), '127.0.0.1')");
+    writeFileSync(join(work, 'server.js'), source);
+    child = spawn(process.execPath, [join(work, 'server.js')], { env: { ...process.env, PORT: String(port), NODE_PATH: join(ROOT, 'node_modules') }, stdio: 'ignore' });
+  } else {
+    child = spawn(PYTHON, ['-m', 'uvicorn', 'main:app', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'error'], { cwd: dir, stdio: 'ignore' });
+  }
+  children.push(child);
+  await waitForPort(port);
+  return port;
+}
+
+/** The fixture's http-level text, pointed at 127.0.0.1 ports instead of Compose service names. */
+function nginxBody(stack: Stack, appPort: number): (port: number) => string {
+  let text = readFileSync(join(FIXTURES, 'duplicate-allow-origin', stack.folder, stack.nginxFile), 'utf8');
+  const http = /^\s*http\s*\{([\s\S]*)\}\s*$/m.exec(text.replace(/^events\s*\{\s*\}\s*$/m, ''));
+  if (http) text = http[1];
+  text = text.replace(/#.*$/gm, '').replace(/\b(api|backend):\d+/g, `127.0.0.1:${appPort}`);
+  return (port) => text.replace(/listen 80;/g, `listen 127.0.0.1:${port};`);
+}
+
+describe.each(STACKS)('$folder through a real nginx and its app', (stack) => {
+  const skip = stack.app === 'starlette' && !pythonReady;
+  it.skipIf(skip)('the merged headers equal respondThroughLayer(), and duplicate-allow-origin fires exactly when two Allow-Origin go out', async () => {
+    const files = filesOf(stack.folder);
+    const { policies, diagnostics } = lint(files);
+    const outer = policies.find((policy: CorsPolicy) => policy.upstreamLayers?.length);
+    expect(outer, 'the proxy is linked to its app').toBeDefined();
+    const layer = outer!.upstreamLayers![0];
+    const appPort = await startApp(stack);
+    const nginx = await startNginx(nginxBody(stack, appPort), { headersMore: stack.headersMore });
+    stops.push(nginx.stop);
+    let compared = 0;
+    let doubled = false;
+    for (const origin of ORIGINS) {
+      for (const request of requests(origin)) {
+        const real = await sendAsBrowser(nginx.port, stack.path, request);
+        const model = respondThroughLayer(outer!, layer, request);
+        const realSet = corsHeaderSet(real.headers);
+        if (realSet.filter((h) => h.startsWith('access-control-allow-origin:')).length > 1) doubled = true;
+        if (model.uncertain) continue;
+        compared++;
+        expect(corsHeaderSet(model.headers), `${request.preflight ? 'OPTIONS' : request.method} from ${origin ?? '(no origin)'}`).toEqual(realSet);
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(8);
+    const reported = diagnostics.some((d) => d.ruleId === 'duplicate-allow-origin');
+    expect(reported).toBe(doubled);
+    expect(doubled).toBe(!stack.folder.includes('near-miss'));
+  }, 30_000);
+});
