@@ -13,7 +13,7 @@ export default defineRule({
     description: 'Two headers or layers both set Access-Control-Allow-Origin on one response: browsers reject the combined value.',
     formats: ['nginx', 'yaml'],
     docs: {
-      whatItDoes: "Asks the model for the answers to allowed and foreign origins and reports when one response carries `Access-Control-Allow-Origin` twice: two `add_header` in effect for one location, `add_header` plus `more_set_headers`, a hand-set header next to a CORS middleware, an ingress annotation plus a snippet that adds its own.",
+      whatItDoes: "Asks the model for the answers to allowed and foreign origins and reports when one response carries `Access-Control-Allow-Origin` twice: two `add_header` in effect for one location, `add_header` plus `more_set_headers`, a hand-set header next to a CORS middleware, an ingress annotation plus a snippet that adds its own. Across layers too: an nginx location that adds the header in front of an app (linked through `proxy_pass` to a Compose service built from a folder of the repository) whose own CORS middleware sends it as well; `proxy_hide_header`, `more_clear_headers` and `more_set_headers` are honoured.",
       why: "Browsers join repeated headers with `, `, and `https://a.example.com, https://a.example.com` (or `*, https://…`) equals no origin: the request fails with \"The 'Access-Control-Allow-Origin' header contains multiple values …, but only one is allowed\".",
       examples: [
         {
