@@ -45,7 +45,9 @@ export function runAction(io: ActionIo): number {
   let diagnostics: Diagnostic[];
   let fileCount: number;
   try {
-    const { result, discovery } = lintProject({ cwd: workspace, paths, configPath: configPath || undefined });
+    const { result, discovery, unmatched } = lintProject({ cwd: workspace, paths, configPath: configPath || undefined });
+    // A path that does not exist would otherwise leave a job green that checked nothing.
+    if (unmatched.length > 0) return fail(io, `input 'paths': '${unmatched[0]}' does not exist or matches no file cors-lint reads`);
     diagnostics = result.diagnostics;
     fileCount = discovery.files.length;
     for (const note of discovery.notes) io.stdout.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);

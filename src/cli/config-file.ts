@@ -1,37 +1,193 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { lilconfigSync, type LoaderSync } from 'lilconfig';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import ignore from 'ignore';
+import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, validateConfig, type Config } from '../engine/config.js';
+import { ConfigError, parseLevel, validateConfig, type Config, type RuleLevel } from '../engine/config.js';
 
-const yamlLoader: LoaderSync = (_filepath, content) => parseYaml(content);
-const jsonLoader: LoaderSync = (_filepath, content) => JSON.parse(content);
-const SEARCH_PLACES = ['cors-lint.config.json', 'cors-lint.config.yaml', 'cors-lint.config.yml', '.cors-lintrc.json', 'package.json'];
+/**
+ * Config files, ESLint-style: every folder may hold one (the first of SEARCH_PLACES found there);
+ * a file gets the configs of its folder and the folders above it, the nearest one winning, up to
+ * one that says `root: true`. `extends` pulls in shared JSON/YAML files that stay inside the
+ * repository; `overrides` sets rule levels for the files matching globs relative to the config.
+ */
+export const SEARCH_PLACES = ['cors-lint.config.json', 'cors-lint.config.yaml', 'cors-lint.config.yml', '.cors-lintrc.json', 'package.json'];
 
-/** Finds and validates the config: `--config`, else the nearest cors-lint.config.* or package.json "cors-lint" above cwd. */
-export function loadConfig(cwd: string, explicit: string | undefined, ruleIds: Set<string>): { config: Config; path?: string } {
-  const explorer = lilconfigSync('cors-lint', {
-    searchPlaces: SEARCH_PLACES,
-    // JSON is parsed from the file each time (lilconfig's default goes through require's cache), and nothing is
-    // cached between calls: the language server reloads the config when it changes.
-    loaders: { '.json': jsonLoader, '.yaml': yamlLoader, '.yml': yamlLoader, noExt: yamlLoader },
-    cache: false,
-    stopDir: dirname(resolve('/')),
-  });
-  let result;
-  try {
-    if (explicit) {
-      const path = resolve(cwd, explicit);
-      readFileSync(path);
-      result = explorer.load(path);
-    } else {
-      result = explorer.search(cwd);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'not found' : (error as Error).message.split('\n')[0];
-    throw new ConfigError(`cannot read config ${explicit ?? ''}: ${what}`.replace('  ', ' '), '');
+/** One config file, validated, with its `extends` already merged in. */
+export interface LoadedConfig {
+  path: string;
+  dir: string;
+  config: Config;
+  /** The files this one extends, in order (for --print-config). */
+  extended: string[];
+}
+
+export interface EffectiveConfig {
+  config: Config;
+  /** Config files that apply, farthest first. */
+  files: string[];
+  /** True when some config's `ignores` (relative to that config's folder) leaves this file out. */
+  ignored: boolean;
+}
+
+export interface ConfigResolverOptions {
+  cwd: string;
+  /** `--config`: this file alone (and what it extends), no search. */
+  explicit?: string;
+  ruleIds: Set<string>;
+  /** `--rule id:level`, on top of every file's config. */
+  rules?: Record<string, string>;
+}
+
+const posix = (path: string) => path.split(sep).join('/');
+
+function parseConfigText(path: string, text: string): unknown {
+  const name = basename(path);
+  if (name === 'package.json') return (JSON.parse(text) as Record<string, unknown>)['cors-lint'];
+  const ext = extname(name).toLowerCase();
+  if (ext === '.json') return JSON.parse(text);
+  if (ext === '.yaml' || ext === '.yml' || ext === '') return parseYaml(text);
+  throw new Error('a config file must be JSON or YAML');
+}
+
+/** The folder `extends` may not leave: the nearest one above the config holding `.git`, else the lint root (when the config is inside it), else the config's own folder. */
+function repositoryRoot(configDir: string, cwd: string): string {
+  for (let dir = configDir; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) break;
   }
-  if (!result || result.isEmpty) return { config: validateConfig(undefined, ruleIds) };
-  return { config: validateConfig(result.config, ruleIds, result.filepath), path: result.filepath };
+  const rel = relative(cwd, configDir);
+  return rel.startsWith('..') || isAbsolute(rel) ? configDir : cwd;
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export class ConfigResolver {
+  private readonly byDir = new Map<string, LoadedConfig | null>();
+  private readonly cliRules: Record<string, RuleLevel> = {};
+  private readonly explicit?: LoadedConfig;
+
+  constructor(private readonly options: ConfigResolverOptions) {
+    for (const [id, level] of Object.entries(options.rules ?? {})) this.cliRules[id] = parseLevel(level, `--rule ${id}`);
+    if (options.explicit) {
+      const path = resolve(options.cwd, options.explicit);
+      const loaded = this.load(path, true);
+      this.explicit = loaded ?? { path, dir: dirname(path), config: validateConfig(undefined, options.ruleIds), extended: [] };
+    }
+  }
+
+  /** The configs that apply to files in `dir`, farthest first. */
+  chain(dir: string): LoadedConfig[] {
+    if (this.explicit) return [this.explicit];
+    const out: LoadedConfig[] = [];
+    for (let current = resolve(this.options.cwd, dir); ; current = dirname(current)) {
+      const found = this.inDir(current);
+      if (found) {
+        out.unshift(found);
+        if (found.config.root) break;
+      }
+      if (dirname(current) === current) break;
+    }
+    return out;
+  }
+
+  /** The config for one file (a path relative to cwd, or absolute). */
+  forFile(path: string): EffectiveConfig {
+    const absolute = resolve(this.options.cwd, path);
+    const chain = this.chain(dirname(absolute));
+    const config: Config = { rules: {}, ignores: [], knownOrigins: [] };
+    let ignored = false;
+    for (const loaded of chain) {
+      const rel = posix(relative(loaded.dir, absolute));
+      const below = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      Object.assign(config.rules, loaded.config.rules);
+      for (const origin of loaded.config.knownOrigins) if (!config.knownOrigins.includes(origin)) config.knownOrigins.push(origin);
+      config.ignores.push(...loaded.config.ignores);
+      if (below && loaded.config.ignores.length > 0 && ignore().add(loaded.config.ignores).ignores(rel)) ignored = true;
+      for (const override of loaded.config.overrides ?? []) {
+        const matches = (globs: string[] | undefined) => below && (globs ?? []).some((glob) => picomatch(glob, { dot: true, basename: !glob.includes('/') })(rel));
+        if (matches(override.files) && !matches(override.excludedFiles)) Object.assign(config.rules, override.rules);
+      }
+    }
+    Object.assign(config.rules, this.cliRules);
+    return { config, files: chain.flatMap((loaded) => [...loaded.extended, loaded.path]), ignored };
+  }
+
+  private inDir(dir: string): LoadedConfig | null {
+    if (!this.byDir.has(dir)) {
+      let found: LoadedConfig | null = null;
+      for (const place of SEARCH_PLACES) {
+        const path = join(dir, place);
+        try {
+          if (!statSync(path).isFile()) continue;
+        } catch {
+          continue;
+        }
+        const loaded = this.load(path, false);
+        if (loaded) {
+          found = loaded;
+          break;
+        }
+      }
+      this.byDir.set(dir, found);
+    }
+    return this.byDir.get(dir)!;
+  }
+
+  /** Reads, validates and merges the `extends` of one config file; undefined for a package.json without "cors-lint". */
+  private load(path: string, explicit: boolean, seen: string[] = []): LoadedConfig | undefined {
+    const shown = posix(relative(this.options.cwd, path)) || path;
+    let raw: unknown;
+    try {
+      raw = parseConfigText(path, readFileSync(path, 'utf8'));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const what = code === 'ENOENT' ? 'not found' : (error as Error).message.split('\n')[0];
+      throw new ConfigError(`cannot read config ${shown}: ${what}`, '');
+    }
+    if (raw === undefined && basename(path) === 'package.json' && !explicit) return undefined;
+    const own = validateConfig(raw, this.options.ruleIds, shown);
+    const dir = dirname(path);
+    const merged: Config = { rules: {}, ignores: [], knownOrigins: [] };
+    const extended: string[] = [];
+    for (const target of own.extends ?? []) {
+      if (!/\.(json|ya?ml)$/i.test(target) || !(target.startsWith('./') || target.startsWith('../'))) {
+        throw new ConfigError(`${shown}: extends '${target}': give a relative path to a .json or .yaml file (./shared/cors-lint.json); packages are not loaded`, 'extends');
+      }
+      const absolute = resolve(dir, target);
+      const root = repositoryRoot(dir, this.options.cwd);
+      const outside = () => new ConfigError(`${shown}: extends '${target}' is outside the repository (${posix(root)})`, 'extends');
+      if (!inside(root, absolute)) throw outside();
+      let real: string;
+      try {
+        real = realpathSync(absolute);
+      } catch {
+        throw new ConfigError(`${shown}: extends '${target}': not found`, 'extends');
+      }
+      if (!inside(realpathSync(root), real)) throw outside();
+      if (seen.includes(real) || real === realpathSync(path)) throw new ConfigError(`${shown}: extends '${target}' makes a cycle`, 'extends');
+      const base = this.load(real, true, [...seen, realpathSync(path)])!;
+      Object.assign(merged.rules, base.config.rules);
+      merged.ignores.push(...base.config.ignores);
+      merged.knownOrigins.push(...base.config.knownOrigins);
+      merged.overrides = [...(merged.overrides ?? []), ...(base.config.overrides ?? [])];
+      extended.push(...base.extended, base.path);
+    }
+    Object.assign(merged.rules, own.rules);
+    merged.ignores.push(...own.ignores);
+    merged.knownOrigins.push(...own.knownOrigins.filter((origin) => !merged.knownOrigins.includes(origin)));
+    if (own.overrides || merged.overrides) merged.overrides = [...(merged.overrides ?? []), ...(own.overrides ?? [])];
+    if (own.root) merged.root = true;
+    return { path, dir, config: merged, extended };
+  }
+}
+
+/** The config for files in `cwd` (the language server's view): `--config`, else the configs found from cwd upwards. */
+export function loadConfig(cwd: string, explicit: string | undefined, ruleIds: Set<string>): { config: Config; path?: string } {
+  const resolver = new ConfigResolver({ cwd, explicit, ruleIds });
+  const { config, files } = resolver.forFile(join(cwd, '__cors-lint__'));
+  return { config, path: files.at(-1) };
 }

@@ -21,7 +21,8 @@ export interface Discovery {
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
 
-export function discover(paths: string[], cwd: string, ignores: string[], accept: (path: string) => boolean): Discovery {
+/** `gitignore: false` (`--no-ignore`) stops reading `.gitignore` files. */
+export function discover(paths: string[], cwd: string, ignores: string[], accept: (path: string) => boolean, options: { gitignore?: boolean } = {}): Discovery {
   const files: DiscoveredFile[] = [];
   const notes: Discovery['notes'] = [];
   const configIgnore = ignore().add(ignores);
@@ -62,8 +63,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     }
     let levelRules = rules;
     try {
-      const gitignore = readFileSync(join(dir, '.gitignore'), 'utf8');
-      levelRules = [...rules, { base: dir, matcher: ignore().add(gitignore) }];
+      if (options.gitignore !== false) levelRules = [...rules, { base: dir, matcher: ignore().add(readFileSync(join(dir, '.gitignore'), 'utf8')) }];
     } catch {
       // no .gitignore here
     }

@@ -1,18 +1,38 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseLevel, type Config } from '../engine/config.js';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { Config, RuleLevel } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
 import { lint, ruleIds, type LintResult } from '../engine/lint.js';
-import { loadConfig } from './config-file.js';
-import { discover, type Discovery } from './discover.js';
+import type { Diagnostic } from '../model/types.js';
+import { ConfigResolver } from './config-file.js';
+import { discover, type DiscoveredFile, type Discovery } from './discover.js';
 
 export interface ProjectOptions {
   cwd: string;
-  /** Files or folders; the current folder when empty. */
+  /** Files, folders or globs; the current folder when empty. */
   paths: string[];
   configPath?: string;
   /** Rule levels that override the config file (`--rule id:level`). */
   rules?: Record<string, string>;
+  /** `--ignore-pattern`: gitignore-style patterns relative to cwd (applied even with `--no-ignore`). */
+  ignorePatterns?: string[];
+  /** `--no-ignore`: neither .gitignore files nor config `ignores` leave anything out. */
+  noIgnore?: boolean;
+  /** `--stdin`: lint this text as the file at `path` (format and config from that name) instead of walking `paths`. */
+  stdin?: { path: string; text: string };
+}
+
+export interface ProjectResult {
+  result: LintResult;
+  discovery: Discovery;
+  /** The config of the first folder walked (the Action and explain read `knownOrigins` etc. from it). */
+  config: Config;
+  /** Paths that do not exist and globs that matched no file cors-lint reads. */
+  unmatched: string[];
+  /** Every file linted, with its text (for --fix and --baseline). */
+  files: Array<{ path: string; text: string }>;
+  resolver: ConfigResolver;
 }
 
 /** A file the nginx extractor asks for (an `include` target), or undefined when it is missing or unreadable. */
@@ -26,15 +46,107 @@ export function readTextFile(root: string, path: string): string | undefined {
   }
 }
 
+const toPosix = (path: string) => path.split(sep).join('/');
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Walks plain paths and globs. A glob is walked from its static base (so .gitignore, symlink-loop
+ * and unreadable-folder handling are discover's) and its files are kept when they match; a path
+ * that exists is never read as a glob, so `app[1].conf` still names one file.
+ */
+function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Discovery; unmatched: string[] } {
+  const { cwd } = options;
+  const reads = (path: string) => 'format' in detectFormat(path);
+  const walkOptions = { gitignore: !options.noIgnore };
+  const files = new Map<string, DiscoveredFile>();
+  const notes: Discovery['notes'] = [];
+  const unmatched: string[] = [];
+  const take = (discovery: Discovery) => {
+    for (const file of discovery.files) if (!files.has(file.path)) files.set(file.path, file);
+    notes.push(...discovery.notes);
+    return discovery.files.length;
+  };
+  const plain: string[] = [];
+  for (const given of options.paths.length > 0 ? options.paths : ['.']) {
+    if (exists(resolve(cwd, given))) {
+      plain.push(given);
+      continue;
+    }
+    const scan = picomatch.scan(toPosix(given));
+    if (!scan.isGlob) {
+      unmatched.push(given);
+      continue;
+    }
+    const base = resolve(cwd, scan.base || '.');
+    const relBase = toPosix(relative(cwd, base));
+    const pattern = relBase ? `${relBase}/${scan.glob}` : scan.glob;
+    const matches = picomatch(pattern, { dot: true });
+    const found = exists(base) ? take(discover([base], cwd, ignores, (path) => reads(path) && matches(path), walkOptions)) : 0;
+    if (found === 0) unmatched.push(given);
+  }
+  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, walkOptions));
+  return { discovery: { files: [...files.values()], notes }, unmatched };
+}
+
 /** The shell around `lint()` shared by the CLI, the GitHub Action and the pre-commit hook: config, discovery, reading files. */
-export function lintProject(options: ProjectOptions): { result: LintResult; discovery: Discovery; config: Config } {
-  const { config: fileConfig } = loadConfig(options.cwd, options.configPath, ruleIds);
-  const config: Config = { ...fileConfig, rules: { ...fileConfig.rules } };
-  for (const [id, level] of Object.entries(options.rules ?? {})) config.rules[id] = parseLevel(level, `--rule ${id}`);
-  const paths = options.paths.length > 0 ? options.paths : ['.'];
-  const discovery = discover(paths, options.cwd, config.ignores, (path) => 'format' in detectFormat(path));
+export function lintProject(options: ProjectOptions): ProjectResult {
+  const resolver = new ConfigResolver({ cwd: options.cwd, explicit: options.configPath, ruleIds, rules: options.rules });
+  const first = resolver.forFile(resolve(options.cwd, options.paths[0] && !options.stdin ? options.paths[0] : '.', '__cors-lint__'));
+  let discovery: Discovery;
+  let unmatched: string[] = [];
+  if (options.stdin) {
+    discovery = { files: [{ path: toPosix(options.stdin.path), text: options.stdin.text }], notes: [] };
+  } else {
+    // Ignores of a config in cwd itself also prune the walk (the same paths, relative to the same folder).
+    const cwd = resolve(options.cwd);
+    const pruned = options.noIgnore ? [] : resolver.chain(cwd).filter((loaded) => loaded.dir === cwd).flatMap((loaded) => loaded.config.ignores);
+    const walked = walkAll(options, [...(options.ignorePatterns ?? []), ...pruned]);
+    discovery = walked.discovery;
+    unmatched = walked.unmatched;
+    if (!options.noIgnore) {
+      discovery = { ...discovery, files: discovery.files.filter((file) => !resolver.forFile(file.path).ignored) };
+    }
+  }
   const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
   const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
   const host = { readFile: (path: string) => readTextFile(options.cwd, path) };
-  return { result: lint(readable, { config, host, readErrors }), discovery, config };
+  const result = lintWithConfigs(readable, resolver, { host, readErrors });
+  return { result, discovery, config: first.config, unmatched, files: readable, resolver };
+}
+
+/**
+ * One lint run over files whose configs may differ (nested configs, overrides). When every file has
+ * the same rule levels the run is exactly `lint()` with that config; otherwise rules run unless they
+ * are off everywhere, and each finding takes the level of its own file's config.
+ */
+export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: { readFile(path: string): string | undefined }; readErrors: Array<{ path: string; message: string }> }): LintResult {
+  const configs = new Map<string, Config>();
+  const configOf = (path: string) => {
+    if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);
+    return configs.get(path)!;
+  };
+  const all = [...files.map((file) => file.path), ...extra.readErrors.map((file) => file.path)].map(configOf);
+  const knownOrigins = [...new Set(all.flatMap((config) => config.knownOrigins))];
+  const levels = all.map((config) => JSON.stringify(Object.entries(config.rules).sort()));
+  if (all.length === 0 || levels.every((level) => level === levels[0])) {
+    const config = { ...(all[0] ?? { rules: {}, ignores: [] }), knownOrigins };
+    return lint(files, { config, ...extra });
+  }
+  const offEverywhere: Record<string, RuleLevel> = {};
+  for (const id of ruleIds) if (all.every((config) => config.rules[id] === 'off')) offEverywhere[id] = 'off';
+  const result = lint(files, { config: { rules: offEverywhere, ignores: [], knownOrigins }, ...extra });
+  const diagnostics = result.diagnostics.flatMap((diagnostic): Diagnostic[] => {
+    const level = configOf(diagnostic.file).rules[diagnostic.ruleId];
+    if (level === 'off') return [];
+    return [level ? { ...diagnostic, severity: level } : diagnostic];
+  });
+  return { ...result, diagnostics };
 }

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../engine/config.js';
+import picomatch from 'picomatch';
+import { rules as allRules } from '../../rules/index.js';
+import { ConfigError, parseLevel } from '../engine/config.js';
+import { detectFormat } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
-import type { CorsRequest } from '../model/types.js';
+import type { CorsRequest, Format } from '../model/types.js';
+import { ConfigResolver } from './config-file.js';
 import { explainPolicy, policiesForPath, renderExplained, renderSimulated, simulatePolicy } from './explain.js';
 import { lintProject } from './project.js';
 
@@ -13,29 +18,68 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
+  /** Standard input for `--stdin` (process.stdin when absent). */
+  readStdin?: () => Promise<string>;
 }
 
-const HELP = `Usage: cors-lint [options] [paths...]
-       cors-lint explain [--format json] [paths...]
-       cors-lint simulate --origin <origin> [--method <m>] [--header <name>]... [--credentials] [--path <p>] [--format json] [paths...]
-       cors-lint lsp            language server over stdio
+const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hand-set headers);
+Python apps (FastAPI/Starlette, Flask-CORS, django-cors-headers, hand-set headers); and gateway YAML
+(ingress-nginx, Traefik, Kong, Envoy, Istio, AWS SAM/CloudFormation, Serverless, APISIX)`;
 
-Finds CORS misconfigurations in nginx configs and Express-style JS/TS apps.
-Paths default to the current folder; .gitignore is honoured.
+const HELP = `Usage: cors-lint [options] [paths or globs...]
+       cors-lint explain [options] [paths...]     the CORS policies found, value by value
+       cors-lint simulate --origin <origin> ...   what a browser gets for one request
+       cors-lint lsp                              language server over stdio
+       cors-lint <command> --help
+
+Finds CORS misconfigurations in ${INPUTS}.
+Paths default to the current folder; .gitignore is honoured. Quote globs ('src/**/*.ts').
 
 Options:
-  -f, --format <name>     stylish (default), json, sarif, github
-  -c, --config <file>     config file (default: nearest cors-lint.config.json/.yaml or package.json "cors-lint")
-      --rule <id:level>   set a rule's level: off, info, warn, error (repeatable)
-      --max-warnings <n>  exit 1 when there are more than n warnings
-  -q, --quiet             report errors only
-      --no-color          plain output (also NO_COLOR=1)
-      --debug             list files that were skipped, and why
-  -h, --help              show this help
-  -v, --version           show the version
+  -f, --format <name>          stylish (default), json, sarif, github
+  -o, --output-file <file>     write the report to this file instead of stdout
+  -c, --config <file>          use this config file only (default: the nearest cors-lint.config.json/.yaml,
+                               .cors-lintrc.json or package.json "cors-lint" above each file, up to one with root: true)
+      --rule <id:level>        set a rule's level: off, info, warn, error (repeatable)
+      --ignore-pattern <pat>   leave out files matching this gitignore-style pattern (repeatable)
+      --no-ignore              do not honour .gitignore files or config "ignores"
+      --no-error-on-unmatched-pattern
+                               a path that does not exist or a glob matching no file is a note, not exit 2
+      --stdin                  lint standard input ...
+      --stdin-filename <path>  ... as the file at this path (picks the format and the config)
+      --max-warnings <n>       exit 1 when there are more than n warnings
+  -q, --quiet                  report errors only
+      --list-rules             list the rules (id, default level, formats, what each finds)
+      --print-config <file>    print the effective config for a file
+      --no-color               plain output (also NO_COLOR=1)
+      --debug                  list files that were skipped, and why
+  -h, --help                   show this help
+  -v, --version                show the version
 
 Exit status: 0 no error-level findings, 1 error-level findings (or too many warnings),
-2 usage, config or internal error.
+2 usage, config or internal error (including a path or glob that matches nothing).
+`;
+
+const EXPLAIN_HELP = `Usage: cors-lint explain [--format table|json] [-c <config>] [paths...]
+
+Lists every CORS policy cors-lint found (per file, scope and layer): the allowed origins, credentials,
+methods, headers, max-age, preflight handling and Vary, each value with the line it comes from.
+Paths default to the current folder.
+`;
+
+const SIMULATE_HELP = `Usage: cors-lint simulate --origin <origin> [--method <m>] [--header <name>]... [--credentials]
+                         [--path <p>] [--format table|json] [-c <config>] [paths...]
+
+Answers one browser request against each policy that covers --path: the preflight (when the request
+needs one), the response headers, and whether the browser lets the page read the response, with the
+console message a browser prints when it does not. Exit 1 when some policy blocks the request.
+`;
+
+const LSP_HELP = `Usage: cors-lint lsp [--stdio]
+
+A language server over stdio: diagnostics as you type and on save, quick fixes where the fix is
+certain (the same fixes as --fix), a suppression comment for any rule, and hover on CORS settings.
+It reads the workspace's cors-lint config and reloads it when it changes.
 `;
 
 /** The nearest package.json named cors-lint above this module (works from src/ under the tests and from dist/). */
@@ -53,7 +97,7 @@ export function version(): string {
 
 export async function runCli(io: CliIo): Promise<number> {
   try {
-    return run(io);
+    return await run(io);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
       io.stderr.write(`cors-lint: ${error.message}\n`);
@@ -67,8 +111,22 @@ export async function runCli(io: CliIo): Promise<number> {
 
 export class UsageError extends Error {}
 
-function run(io: CliIo): number {
-  if (io.argv[0] === 'explain' || io.argv[0] === 'simulate') return runExplain(io, io.argv[0], io.argv.slice(1));
+const SUBCOMMAND_HELP: Record<string, string> = { explain: EXPLAIN_HELP, simulate: SIMULATE_HELP, lsp: LSP_HELP };
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function run(io: CliIo): Promise<number> {
+  const command = io.argv[0];
+  if (command && SUBCOMMAND_HELP[command] && io.argv.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
+    io.stdout.write(SUBCOMMAND_HELP[command]);
+    return 0;
+  }
+  if (command === 'explain' || command === 'simulate') return runExplain(io, command, io.argv.slice(1));
+  if (command === 'lsp') throw new UsageError('the language server runs from the cors-lint binary: cors-lint lsp');
   let parsed;
   try {
     parsed = parseArgs({
@@ -76,10 +134,18 @@ function run(io: CliIo): number {
       allowPositionals: true,
       options: {
         format: { type: 'string', short: 'f' },
+        'output-file': { type: 'string', short: 'o' },
         config: { type: 'string', short: 'c' },
         rule: { type: 'string', multiple: true },
+        'ignore-pattern': { type: 'string', multiple: true },
+        'no-ignore': { type: 'boolean' },
+        'no-error-on-unmatched-pattern': { type: 'boolean' },
+        stdin: { type: 'boolean' },
+        'stdin-filename': { type: 'string' },
         'max-warnings': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        'list-rules': { type: 'boolean' },
+        'print-config': { type: 'string' },
         color: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         debug: { type: 'boolean' },
@@ -102,16 +168,48 @@ function run(io: CliIo): number {
   const format = (values.format ?? 'stylish') as OutputFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got '${values.format}')`);
   const maxWarnings = values['max-warnings'] === undefined ? undefined : Number(values['max-warnings']);
-  if (maxWarnings !== undefined && (!Number.isInteger(maxWarnings) || maxWarnings < 0)) throw new UsageError(`--max-warnings must be a whole number (got '${values['max-warnings']}')`);
+  if (maxWarnings !== undefined && (!/^\d+$/.test(values['max-warnings']!) || !Number.isInteger(maxWarnings) || maxWarnings < 0)) throw new UsageError(`--max-warnings must be a whole number (got '${values['max-warnings']}')`);
 
   const rules: Record<string, string> = {};
   for (const spec of values.rule ?? []) {
-    const [id, level] = spec.split(':');
-    if (!id || level === undefined) throw new UsageError(`--rule expects id:level, e.g. nginx-missing-always:off (got '${spec}')`);
-    if (!ruleIds.has(id)) throw new UsageError(`--rule: unknown rule '${id}'`);
+    const [id, level, extra] = spec.split(':');
+    if (!id || level === undefined || extra !== undefined) throw new UsageError(`--rule expects id:level, e.g. nginx-missing-always:off (got '${spec}')`);
+    if (!ruleIds.has(id)) throw new UsageError(`--rule: unknown rule '${id}' (cors-lint --list-rules lists them)`);
+    parseLevel(level, `--rule ${id}`);
     rules[id] = level;
   }
-  const { result, discovery } = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config, rules });
+  for (const pattern of values['ignore-pattern'] ?? []) if (!pattern.trim()) throw new UsageError('--ignore-pattern needs a pattern (got an empty one)');
+
+  if (values['list-rules']) {
+    io.stdout.write(format === 'json' ? `${JSON.stringify(listRules(), null, 2)}\n` : renderRuleList());
+    return 0;
+  }
+  if (values['print-config'] !== undefined) {
+    if (!values['print-config']) throw new UsageError('--print-config needs a file path');
+    const resolver = new ConfigResolver({ cwd: io.cwd, explicit: values.config, ruleIds, rules });
+    io.stdout.write(`${JSON.stringify(printableConfig(resolver, values['print-config']), null, 2)}\n`);
+    return 0;
+  }
+
+  let stdin: { path: string; text: string } | undefined;
+  if (values['stdin-filename'] !== undefined && !values.stdin) throw new UsageError('--stdin-filename goes with --stdin');
+  if (values.stdin) {
+    if (positionals.length > 0) throw new UsageError(`--stdin lints standard input; do not give paths as well (got ${positionals.join(' ')})`);
+    const name = values['stdin-filename'];
+    if (!name) throw new UsageError('--stdin needs --stdin-filename <path>: the name picks the format (nginx, JS/TS, Python, YAML) and the config');
+    const kind = detectFormat(name.split('\\').join('/'));
+    if ('skip' in kind) throw new UsageError(`--stdin-filename ${name}: cors-lint does not read this kind of file (${kind.skip})`);
+    const text = await (io.readStdin ?? (() => readAll(process.stdin)))();
+    stdin = { path: toPosix(isAbsolute(name) ? relative(io.cwd, name) : name), text };
+  }
+
+  const project = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin });
+  const { result, discovery } = project;
+  for (const path of project.unmatched) {
+    const what = picomatch.scan(path).isGlob ? `no files matching the pattern '${path}' were found` : `'${path}' does not exist`;
+    if (!values['no-error-on-unmatched-pattern']) throw new UsageError(`${what} (--no-error-on-unmatched-pattern to go on)`);
+    io.stderr.write(`cors-lint: ${what}\n`);
+  }
   const diagnostics = values.quiet ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
 
   if (values.debug) {
@@ -119,8 +217,19 @@ function run(io: CliIo): number {
   } else {
     for (const note of discovery.notes) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
   }
-  const color = format === 'stylish' && !values['no-color'] && !io.env.NO_COLOR && (values.color === true || io.stdout.isTTY === true);
-  io.stdout.write(formatDiagnostics(format, diagnostics, { color, version: version() }));
+  const outputFile = values['output-file'];
+  if (outputFile !== undefined && !outputFile) throw new UsageError('--output-file needs a path');
+  const color = format === 'stylish' && !outputFile && !values['no-color'] && !io.env.NO_COLOR && (values.color === true || io.stdout.isTTY === true);
+  const report = formatDiagnostics(format, diagnostics, { color, version: version() });
+  if (outputFile) {
+    const target = resolve(io.cwd, outputFile);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, report);
+    } catch (error) {
+      throw new UsageError(`cannot write --output-file ${outputFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  } else io.stdout.write(report);
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
@@ -130,6 +239,32 @@ function run(io: CliIo): number {
     return 1;
   }
   return 0;
+}
+
+const toPosix = (path: string) => path.split(sep).join('/');
+
+const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'js', ts: 'ts', python: 'python', yaml: 'yaml' };
+
+function listRules(): Array<{ id: string; severity: string; formats: string[]; fixable: boolean; description: string }> {
+  return [...allRules]
+    .sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))
+    .map(({ meta }) => ({ id: meta.id, severity: meta.severity, formats: meta.formats.map((f) => FORMAT_NAMES[f]), fixable: meta.fixable === true, description: meta.description }));
+}
+
+function renderRuleList(): string {
+  const list = listRules();
+  const width = Math.max(...list.map((rule) => rule.id.length));
+  const level = { error: 'error', warning: 'warn', info: 'info' } as Record<string, string>;
+  return `${list.map((rule) => `${rule.id.padEnd(width)}  ${level[rule.severity].padEnd(5)}  ${rule.formats.join(',').padEnd(24)}  ${rule.fixable ? 'fix ' : '    '} ${rule.description}`).join('\n')}\n`;
+}
+
+/** `--print-config FILE`: every rule's level for that file, with the config files it comes from. */
+function printableConfig(resolver: ConfigResolver, file: string) {
+  const { config, files, ignored } = resolver.forFile(file);
+  const rules: Record<string, string> = {};
+  for (const { meta } of [...allRules].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) rules[meta.id] = config.rules[meta.id] ?? meta.severity;
+  const kind = detectFormat(toPosix(file));
+  return { file: toPosix(file), format: 'format' in kind ? kind.format : null, configFiles: files, ignored, rules, ignores: config.ignores, knownOrigins: config.knownOrigins };
 }
 
 /** `explain` lists every policy; `simulate` answers one request against each policy that covers it. */
@@ -155,7 +290,8 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   const { values, positionals } = parsed;
   const json = values.format === 'json';
   if (values.format !== undefined && !json && values.format !== 'stylish' && values.format !== 'table') throw new UsageError(`${command} --format must be table or json (got '${values.format}')`);
-  const { result } = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config });
+  const { result, unmatched } = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config });
+  if (unmatched.length > 0) throw new UsageError(`'${unmatched[0]}' does not exist or matches no file cors-lint reads`);
   const policies = [...result.policies].sort(
     (a, b) => (a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : 0) || a.source.loc.line - b.source.loc.line || a.source.loc.column - b.source.loc.column,
   );
