@@ -40,27 +40,56 @@ export interface ParsedJs {
   text: string;
 }
 
+type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
+
+function babelParse(text: string, plugins: BabelPlugin[]): File {
+  return parser().parse(text, {
+    sourceType: 'unambiguous',
+    plugins,
+    errorRecovery: true,
+    allowReturnOutsideFunction: true,
+    allowImportExportEverywhere: true,
+    allowAwaitOutsideFunction: true,
+    allowUndeclaredExports: true,
+  }) as unknown as File;
+}
+
+type BabelError = { loc?: { line: number; column: number }; message: string };
+
+function recoveredErrors(ast: File): BabelError[] {
+  return (ast as unknown as { errors?: BabelError[] }).errors ?? [];
+}
+
 export function parseJs(file: SourceFile): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
   const isTs = /\.(c|m)?tsx?$/.test(file.path);
-  const plugins: Array<'typescript' | 'jsx' | 'decorators-legacy'> = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
+  const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
   if (/\.tsx$/.test(file.path)) plugins.push('jsx');
-  let ast: File;
+  let ast: File | undefined;
+  let failure: BabelError | undefined;
   try {
-    ast = parser().parse(file.text, {
-      sourceType: 'unambiguous',
-      plugins,
-      errorRecovery: true,
-      allowReturnOutsideFunction: true,
-      allowImportExportEverywhere: true,
-      allowAwaitOutsideFunction: true,
-      allowUndeclaredExports: true,
-    }) as unknown as File;
+    ast = babelParse(file.text, plugins);
   } catch (error) {
-    const { loc, message } = error as { loc?: { line: number; column: number }; message: string };
+    failure = error as BabelError;
+  }
+  // Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
+  // parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
+  if (!isTs && (failure || recoveredErrors(ast!).length > 0)) {
+    try {
+      const flow = babelParse(file.text, ['flow', 'jsx']);
+      if (recoveredErrors(flow).length === 0) {
+        ast = flow;
+        failure = undefined;
+      }
+    } catch {
+      // keep the first parse's result and error
+    }
+  }
+  if (!ast || failure) {
+    const { loc, message } = failure!;
     return { errors: [{ message: cleanBabelMessage(message), loc: pointLoc(file, loc) }] };
   }
   const errors: JsExtraction['errors'] = [];
-  const recovered = (ast as unknown as { errors?: Array<{ loc?: { line: number; column: number }; message: string }> }).errors ?? [];
+  const recovered = recoveredErrors(ast);
   if (recovered.length > 0) {
     const more = recovered.length > 1 ? ` (and ${recovered.length - 1} more syntax error${recovered.length > 2 ? 's' : ''})` : '';
     errors.push({ message: cleanBabelMessage(recovered[0].message) + more, loc: pointLoc(file, recovered[0].loc) });
