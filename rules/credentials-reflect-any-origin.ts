@@ -50,7 +50,7 @@ export default defineRule({
       const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}`,
+        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
       });
     }
   },

@@ -52,7 +52,7 @@ export default defineRule({
       const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted)${originNote(policy, culprit.loc)}; send '*' for public data or check the origin against an allowlist`,
+        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted)${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}; send '*' for public data or check the origin against an allowlist`,
       });
     }
   },

@@ -166,7 +166,8 @@ function respondAsMiddleware(policy: CorsPolicy, request: CorsRequest): CorsResp
     headers.push({ name: 'Access-Control-Allow-Origin', value: decision.value, loc: decision.loc });
   }
   if (varyAddsOrigin(policy)) headers.push({ name: 'Vary', value: 'Origin' });
-  if (policy.credentials?.value === 'unknown') uncertain = true;
+  // Unknown credentials only leave credentialed requests undecided: the browser ignores Allow-Credentials otherwise.
+  if (policy.credentials?.value === 'unknown' && request.credentials) uncertain = true;
   if (policy.credentials?.value === true) {
     headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
   }

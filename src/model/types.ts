@@ -178,6 +178,8 @@ export interface ResponseHeader {
   loc?: Loc;
   /** Where the header itself is written, when that differs from `loc` (the `add_header` value of a map variable). */
   writtenAt?: Loc;
+  /** Set when the value is copied from a client-chosen request field (`the query string`), not from Origin: it names that field. */
+  fromInput?: string;
 }
 
 export interface CorsResponse {

@@ -2,6 +2,7 @@ import type { CallExpression, Node, Statement } from '@babel/types';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import type { ParsedJs } from './extract.js';
+import { requestInput } from './request-input.js';
 import { evaluate, locOf, stringList } from './values.js';
 
 /**
@@ -39,6 +40,11 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
 
 function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
   const callee = call.callee;
+  if (isNestHeaderDecorator(call, parsed)) {
+    const [first, second] = call.arguments as Node[];
+    const name = first && second ? evaluate(first, parsed.bindings) : undefined;
+    return name?.kind === 'string' && CORS_HEADER.test(name.value) ? [{ call, name: name.value, nameNode: first, valueNode: second }] : [];
+  }
   if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return [];
   const method = callee.property.name;
   const [first, second] = call.arguments as Node[];
@@ -57,6 +63,13 @@ function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
     if (key && CORS_HEADER.test(key)) writes.push({ call, name: key, nameNode: property.key, valueNode: property.value as Node });
   }
   return writes;
+}
+
+/** NestJS `@Header(name, value)` on a route handler: the header goes out on that route's (successful) responses. */
+function isNestHeaderDecorator(call: CallExpression, parsed: ParsedJs): boolean {
+  if (call.callee.type !== 'Identifier' || parsed.parents.get(call)?.type !== 'Decorator') return false;
+  const imported = parsed.bindings.imports.get(call.callee.name);
+  return imported?.module === '@nestjs/common' && imported.imported === 'Header';
 }
 
 function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
@@ -102,10 +115,13 @@ class HandSetProgram implements HeaderProgram {
     private readonly writes: Map<CallExpression, HeaderWrite[]>,
     private readonly originNames: Set<string>,
     private readonly parsed: ParsedJs,
+    private readonly attackerInput: (node: Node) => string | undefined = () => undefined,
   ) {}
 
   run(request: CorsRequest): CorsResponse {
     const state: RunState = { headers: [], uncertain: false, ended: false, passedOn: false };
+    // Decorator-set headers (NestJS @Header) apply before the handler's own code runs.
+    for (const [call, writes] of this.writes) if (this.parsed.parents.get(call)?.type === 'Decorator') for (const write of writes) this.write(write, request, state);
     this.block(this.body, request, state);
     let status = state.status;
     if (!state.ended) {
@@ -134,7 +150,9 @@ class HandSetProgram implements HeaderProgram {
         return;
       case 'ReturnStatement':
         if (statement.argument) this.expression(statement.argument, request, state);
-        if (!state.ended && !state.passedOn) state.uncertain = true;
+        // A NestJS handler's return value is the response body (200 unless decorated otherwise).
+        if (!state.ended && !state.passedOn && this.isNestHandler()) state.status ??= request.appStatus ?? 200;
+        else if (!state.ended && !state.passedOn) state.uncertain = true;
         state.ended = true;
         return;
       case 'BlockStatement':
@@ -190,9 +208,17 @@ class HandSetProgram implements HeaderProgram {
     if (this.containsWrite(node)) state.uncertain = true;
   }
 
+  private isNestHandler(): boolean {
+    for (const call of this.writes.keys()) if (this.parsed.parents.get(call)?.type === 'Decorator') return true;
+    return false;
+  }
+
   private write(write: HeaderWrite, request: CorsRequest, state: RunState): void {
     let value: string | undefined;
-    if (isRequestOrigin(write.valueNode, this.originNames)) value = request.origin;
+    // A client-chosen value: the attacker names their own origin.
+    const input = isRequestOrigin(write.valueNode, this.originNames) ? undefined : this.attackerInput(write.valueNode);
+    if (input || isRequestOrigin(write.valueNode, this.originNames)) value = request.origin;
+    else if (write.valueNode.type === 'NullLiteral') value = 'null';
     else {
       const evaluated = evaluate(write.valueNode, this.parsed.bindings);
       if (evaluated.kind === 'string' || evaluated.kind === 'number' || evaluated.kind === 'boolean') value = String(evaluated.value);
@@ -207,7 +233,7 @@ class HandSetProgram implements HeaderProgram {
     if (setter !== 'append' && setter !== 'appendHeader' && setter !== 'vary') {
       state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
     }
-    state.headers.push({ name: write.name, value, loc: locOf(write.valueNode, this.parsed.file) });
+    state.headers.push({ name: write.name, value, loc: locOf(write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) });
   }
 
   private condition(test: Node, request: CorsRequest): boolean | 'unknown' {
@@ -304,13 +330,24 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): Cors
   const body: Statement[] =
     owner.type === 'Program' ? owner.body : 'body' in owner && owner.body && (owner.body as Node).type === 'BlockStatement' ? (owner.body as { body: Statement[] }).body : [];
   const originNames = new Set<string>();
+  const requestNames = new Set<string>();
+  const firstParam = 'params' in owner && Array.isArray(owner.params) ? (owner.params[0] as Node | undefined) : undefined;
+  if (firstParam?.type === 'Identifier') requestNames.add(firstParam.name);
+  // Variables holding a value the client chose, with what it is (`const requested = req.query.allow`).
+  const tainted = new Map<string, string>();
   for (const statement of body) {
     if (statement.type !== 'VariableDeclaration') continue;
     for (const declarator of statement.declarations) {
-      if (declarator.id.type === 'Identifier' && declarator.init && isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+      if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+      if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+      else {
+        const input = requestInput(declarator.init, tainted, requestNames);
+        if (input) tainted.set(declarator.id.name, input);
+      }
     }
   }
-  const program = new HandSetProgram(body, byCall, originNames, parsed);
+  const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
+  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput);
   const emitted: EmittedHeader[] = writes.map((write) => {
     const value = evaluate(write.valueNode, parsed.bindings);
     return {
@@ -326,12 +363,16 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): Cors
   const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
   const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').flatMap((write): OriginMatcher | OriginMatcher[] => {
     const loc = locOf(write.valueNode, file);
-    if (isRequestOrigin(write.valueNode, originNames)) {
+    // A value the caller picks (`?allow=`, a body field, a cookie) grants whatever origin they name, as echoing Origin does.
+    const input = attackerInput(write.valueNode);
+    if (isRequestOrigin(write.valueNode, originNames) || input) {
       if (!guarded(write.call, parsed)) return { kind: 'reflect', loc };
-      return guardAllowlist(write.call, originNames, parsed) ?? { kind: 'predicate', checks: [], loc };
+      return (input ? undefined : guardAllowlist(write.call, originNames, parsed)) ?? { kind: 'predicate', checks: [], loc };
     }
+    // Node, Express, Koa and Hono all send `null` as the text 'null'.
+    if (write.valueNode.type === 'NullLiteral') return { kind: 'exact', value: 'null', loc };
     const value = evaluate(write.valueNode, parsed.bindings);
-    if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc } : { kind: 'exact', value: value.value, loc };
+    if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc, ...(value.why ? { why: value.why } : {}) } : { kind: 'exact', value: value.value, loc };
     return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
   });
   const credentialWrite = named('Access-Control-Allow-Credentials')[0];
@@ -411,6 +452,7 @@ function guardAllowlist(call: Node, originNames: Set<string>, parsed: ParsedJs):
 
 function functionName(owner: Node, parsed: ParsedJs): string | undefined {
   if (owner.type === 'FunctionDeclaration' && owner.id) return owner.id.name;
+  if ((owner.type === 'ClassMethod' || owner.type === 'ObjectMethod') && owner.key.type === 'Identifier') return owner.key.name;
   const parent = parsed.parents.get(owner);
   if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;
   return undefined;

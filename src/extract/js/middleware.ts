@@ -134,7 +134,7 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
   const fixedString = framework !== 'hono-cors';
   switch (value.kind) {
     case 'string':
-      if (value.value === '*') return { matchers: [{ kind: 'any', loc }], mode: 'compare' };
+      if (value.value === '*') return { matchers: [{ kind: 'any', loc, ...(value.why ? { why: value.why } : {}) }], mode: 'compare' };
       return { matchers: [{ kind: 'exact', value: value.value, loc }], mode: fixedString ? 'fixed' : 'compare' };
     case 'boolean':
       return { matchers: [{ kind: 'reflect', loc }], mode: 'compare' };

@@ -6,7 +6,8 @@ import type { Loc } from '../../model/types.js';
  * (environment variables, imports from outside the file, calls) is `unknown`, never guessed.
  */
 export type JsValue =
-  | { kind: 'string'; value: string; node: Node }
+  /** `why`: set when the value is a literal fallback (`process.env.X || '*'`) that applies only in some deployments. */
+  | { kind: 'string'; value: string; node: Node; why?: string }
   | { kind: 'boolean'; value: boolean; node: Node }
   | { kind: 'number'; value: number; node: Node }
   | { kind: 'regex'; pattern: string; flags: string; node: Node }
@@ -102,12 +103,41 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
     case 'TypeCastExpression':
     case 'ParenthesizedExpression':
       return evaluate(node.expression, bindings, depth + 1);
+    case 'LogicalExpression': {
+      if (node.operator === '&&') return { kind: 'unknown', reason: 'computed at run time', node };
+      const left = evaluate(node.left, bindings, depth + 1);
+      if (left.kind !== 'unknown') {
+        const truthy = left.kind === 'string' ? left.value !== '' : left.kind === 'boolean' ? left.value : left.kind === 'number' ? left.value !== 0 : true;
+        return node.operator === '??' || truthy ? left : evaluate(node.right, bindings, depth + 1);
+      }
+      // `process.env.CORS_ORIGIN || '*'`: with the variable unset (the default) the literal applies.
+      const variable = envVariable(left.node);
+      const right = evaluate(node.right, bindings, depth + 1);
+      if (variable && right.kind === 'string') return { ...right, why: `the fallback when ${variable} is unset` };
+      return { kind: 'unknown', reason: left.reason, node };
+    }
     case 'MemberExpression':
       if (isProcessEnv(node)) return { kind: 'unknown', reason: 'environment variable', node };
       return { kind: 'unknown', reason: 'property of a run-time value', node };
     default:
       return { kind: 'unknown', reason: `${node.type} is computed at run time`, node };
   }
+}
+
+/** The environment variable an expression reads (`process.env.X`, `process.env['X']`, `process.env.X?.trim()`), if any. */
+function envVariable(node: Node | undefined): string | undefined {
+  const stack: Node[] = node ? [node] : [];
+  for (let steps = 0; stack.length > 0 && steps < 50; steps++) {
+    const current = stack.pop()!;
+    if ((current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') && isProcessEnv(current as Node)) {
+      const property = (current as { property: Node }).property;
+      return property.type === 'Identifier' ? property.name : property.type === 'StringLiteral' ? property.value : 'the variable';
+    }
+    if (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') stack.push(current.object);
+    else if (current.type === 'CallExpression' || current.type === 'OptionalCallExpression') stack.push(current.callee as Node);
+    else if (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'ParenthesizedExpression') stack.push(current.expression);
+  }
+  return undefined;
 }
 
 function isProcessEnv(node: Node): boolean {
