@@ -38,7 +38,7 @@ export default defineRule({
           good: "_format_version: \"3.0\"\nplugins:\n  - name: cors\n    config:\n      origins: [\"https://app.example.com\", \"https://admin.example.com\"]\n      credentials: true\n",
         },
       ],
-      limitations: 'Callbacks that decide in code are only judged when their body is fully understood (for example one that always allows). Values from environment variables are never judged.',
+      limitations: 'Callbacks that decide in code are only judged when their body is fully understood (for example one that always allows). Values from environment variables are never judged; a literal `*` written as their fallback (Python `os.getenv("ORIGINS") or "*"`, `os.environ.get("ORIGINS", "*")`, the `else` of `if os.getenv("ORIGINS"):`) is, and the message says it applies when the variable is unset.',
       references: ['https://portswigger.net/web-security/cors', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS#requests_with_credentials'],
     },
   },

@@ -20,13 +20,15 @@ describe('Python values', () => {
     expect(decodeStringLiteral(`b"bytes"`)).toBe('bytes');
   });
 
-  it('follows names, concatenation, tuples and implicit string concatenation; environment values are unknown', () => {
+  it('follows names, concatenation, tuples and implicit string concatenation; environment values are unknown, their literal fallbacks are not', () => {
     const [policy] = policiesOf(
       `${STARLETTE}from starlette.middleware.cors import CORSMiddleware\nBASE = ("https://a.example.com",)\nEXTRA = ["https://" "b.example.com"]\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=list(BASE) + EXTRA)\n`,
     );
     expect(policy.origins.map((m) => (m.kind === 'exact' ? m.value : m.kind))).toEqual(['https://a.example.com', 'https://b.example.com']);
     const [fromEnv] = policiesOf(`${STARLETTE}import os\nfrom starlette.middleware.cors import CORSMiddleware\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "*").split(","), allow_credentials=True)\n`);
-    expect(fromEnv.origins.map((m) => m.kind)).toEqual(['unknown']);
+    expect(fromEnv.origins.map((m) => [m.kind, m.kind === 'any' ? m.why : ''])).toEqual([['any', 'the fallback used when the environment variable ORIGINS is unset']]);
+    const [required] = policiesOf(`${STARLETTE}import os\nfrom starlette.middleware.cors import CORSMiddleware\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=os.environ["ORIGINS"].split(","), allow_credentials=True)\n`);
+    expect(required.origins.map((m) => m.kind)).toEqual(['unknown']);
     expect(findings(`${STARLETTE}from environs import Env\nfrom starlette.middleware.cors import CORSMiddleware\nenv = Env()\napp = Starlette()\napp.add_middleware(CORSMiddleware, allow_origins=env.list("ORIGINS"), allow_credentials=True)\n`)).toEqual([]);
   });
 
@@ -46,6 +48,69 @@ describe('Python values', () => {
     const policy = policiesOf(`from .base import *\nCORS_ALLOW_CREDENTIALS = True\n`, 'settings/prod.py')[0];
     expect(policy.origins.every((m) => m.kind === 'unknown')).toBe(true);
     expect(findings(`from .base import *\nCORS_ALLOW_CREDENTIALS = True\n`, 'settings/prod.py')).toEqual([]);
+  });
+});
+
+describe('environment fallbacks', () => {
+  const FLASK = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\n';
+  const FASTAPI = 'import os\nfrom fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\n';
+  const messages = (text: string, path = 'app.py') => lint([{ path, text }]).diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId} ${d.message}`);
+
+  it('`getenv(X) or "*"`, `environ.get(X, "*")`, `if getenv(X): … else: …` and `a if getenv(X) else b` report the branch taken when X is unset, saying so', () => {
+    const shapes: Array<[string, string]> = [
+      [`origins = os.getenv("ORIGINS") or "*"\nCORS(app, origins=origins, supports_credentials=True)\n`, '5:'],
+      [`CORS(app, origins=os.environ.get("ORIGINS", "*").split(","), supports_credentials=True)\n`, '5:'],
+      [`from os import getenv\nCORS(app, origins=getenv("ORIGINS", default="*"), supports_credentials=True)\n`, '6:'],
+      [`raw = os.getenv("ORIGINS")\nif raw:\n    origins = raw.split(",")\nelse:\n    origins = ["*"]\nCORS(app, origins=origins, supports_credentials=True)\n`, '9:'],
+      [`if "ORIGINS" in os.environ:\n    origins = os.environ["ORIGINS"].split(",")\nelse:\n    origins = "*"\nCORS(app, origins=origins, supports_credentials=True)\n`, '8:'],
+      [`origins = ["*"]\nif os.getenv("ORIGINS"):\n    origins = os.getenv("ORIGINS").split(",")\nCORS(app, origins=origins, supports_credentials=True)\n`, '5:'],
+      [`origins = os.getenv("ORIGINS").split(",") if os.getenv("ORIGINS") else ["*"]\nCORS(app, origins=origins, supports_credentials=True)\n`, '5:'],
+    ];
+    for (const [code, line] of shapes) {
+      const found = messages(FLASK + code);
+      expect(found, code).toHaveLength(1);
+      expect(found[0], code).toMatch(new RegExp(`^${line}\\d+ credentials-reflect-any-origin .*the fallback used when the environment variable ORIGINS is unset`));
+    }
+  });
+
+  it('`settings.x or ["*"]` is a fallback for an empty or unset setting', () => {
+    const text = `from .config import settings\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins or ["*"], allow_credentials=True)\n`;
+    expect(messages(text)).toEqual([expect.stringMatching(/^6:\d+ credentials-reflect-any-origin .*the fallback used when settings\.cors_origins is empty or unset/)]);
+  });
+
+  it('near misses: no literal fallback, a required variable, a non-environment test, a fallback that is not "*", or a fallback only for credentials stay silent', () => {
+    const silent = [
+      `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.environ["ORIGINS"].split(","), allow_credentials=True)\n`,
+      `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "").split(","), allow_credentials=True)\n`,
+      `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "https://app.example.com/").split(","), allow_credentials=True)\n`,
+      `${FASTAPI}if DEBUG:\n    origins = ["*"]\nelse:\n    origins = ["https://app.example.com"]\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n`,
+      `${FASTAPI}if os.getenv("ORIGINS"):\n    origins = ["*"]\nelse:\n    origins = ["https://app.example.com"]\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n`,
+      `${FLASK}CORS(app, origins=["https://app.example.com"], supports_credentials=os.getenv("CREDS", True))\n`,
+      `MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nimport os\nCORS_ALLOW_ALL_ORIGINS = os.getenv("CORS_ALLOW_ALL", "False")\nCORS_ALLOW_CREDENTIALS = True\n`,
+    ];
+    for (const text of silent) expect(messages(text, text.startsWith('MIDDLEWARE') ? 'settings.py' : 'app.py'), text).toEqual([]);
+  });
+
+  it('a django-cors-headers bool fallback allows every origin when the variable is unset', () => {
+    const text = `import os\nMIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOW_ALL_ORIGINS = os.getenv("CORS_ALLOW_ALL", True)\nCORS_ALLOW_CREDENTIALS = True\n`;
+    expect(messages(text, 'settings.py')).toEqual([expect.stringMatching(/^3:\d+ credentials-reflect-any-origin .*CORS_ALLOW_ALL is unset/)]);
+  });
+});
+
+describe('what Python sends', () => {
+  it('a Python True credentials header goes out as "True", which browsers do not accept: the "*" is plain wildcard, not the broken credentials pair', () => {
+    const hook = (value: string) => `from flask import Flask\napp = Flask(__name__)\n\n@app.after_request\ndef cors(response):\n    response.headers["Access-Control-Allow-Origin"] = "*"\n    response.headers["Access-Control-Allow-Credentials"] = ${value}\n    return response\n`;
+    expect(findings(hook('True'))).toEqual(['6:55 wildcard-origin']);
+    expect(findings(hook('"true"'))).toEqual(['6:55 credentials-wildcard-origin']);
+  });
+
+  it('Flask-CORS resources keyed by a compiled regex or a computed path keep their options', () => {
+    const text = `import re\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nCORS(app, resources={re.compile(PREFIX + "/.*"): {"origins": "*"}, "/public/*": {"origins": "https://app.example.com"}})\n`;
+    const policies = policiesOf(text);
+    expect(policies.map((p) => p.origins.map((m) => m.kind).join())).toEqual(['exact', 'any']);
+    expect(findings(text)).toContain('5:62 reflect-any-origin');
+    // A `**spread` still hides what the resources are.
+    expect(findings(`from flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nCORS(app, resources={**MORE, "/api/*": {"origins": "*"}})\n`)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { djangoCorsProfile, djangoCorsProgram } from '../../model/frameworks/django-cors.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, unknownOrigin } from './options.js';
+import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
@@ -78,22 +78,27 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
   const valueOf = (key: keyof typeof ALIASES): PyValue | undefined => {
     const found = setting(key);
     if (found === 'unknown') return { kind: 'unknown', reason: 'may be set by a star import', node: written[0] };
-    return found?.value;
+    // Only the origin settings are read from a fallback (see `strict`).
+    return key === 'allowedOrigins' || key === 'allowAll' ? found?.value : strict(found?.value);
   };
 
   const origins: OriginMatcher[] = [];
-  const allowAll = valueOf('allowAll');
+  const allowAllWritten = valueOf('allowAll');
+  // A fallback switch counts only as a real bool: django-cors-headers' system check refuses anything else.
+  const allowAll = allowAllWritten?.fallback && allowAllWritten.kind !== 'bool' ? strict(allowAllWritten) : allowAllWritten;
   const allowAllValue = allowAll ? locatedTri(parsed, allowAll) : undefined;
-  if (allowAllValue?.value === true) origins.push({ kind: 'any', loc: allowAllValue.loc });
+  if (allowAllValue?.value === true) origins.push({ kind: 'any', loc: allowAllValue.loc, why: allowAll?.fallback });
   else {
     if (allowAllValue?.value === 'unknown') origins.push(unknownOrigin(parsed, allowAll!));
     const allowed = valueOf('allowedOrigins');
     const listId = `${sourceLoc.line}:${sourceLoc.column}`;
     if (allowed) {
       origins.push(
-        ...eachOriginEntry(parsed, allowed, (entry, loc) =>
-          entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy: 'scheme-and-netloc' } : unknownOrigin(parsed, entry),
-        ),
+        ...eachOriginEntry(parsed, allowed, (entry, loc) => {
+          // django-cors-headers has no '*' entry: a fallback list is never reported from.
+          if (entry.fallback ?? allowed.fallback) return unknownOrigin(parsed, entry, 'a fallback for an unset environment variable');
+          return entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy: 'scheme-and-netloc' } : unknownOrigin(parsed, entry);
+        }),
       );
     }
     const regexes = valueOf('regexes');

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { flaskCorsProfile, flaskCorsProgram, probablyRegex, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
-import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, triOf, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
@@ -163,10 +163,15 @@ function policiesFor(parsed: ParsedPython, site: FlaskSite): CorsPolicy[] {
   const merged = site.layers.reduce(merge, { values: new Map() });
   const resources = merged.values.get('resources');
   if (site.decorator || !resources) return [policyFor(parsed, site, merged, site.scope)];
-  if (resources.kind === 'dict' && !resources.incomplete) {
+  // Keys may be compiled regexes or computed paths: the path is then unknown, but the resource's options are not.
+  if (resources.kind === 'dict' && !resources.spread) {
     const out: CorsPolicy[] = [];
-    for (const [path, { value }] of resources.entries) {
-      const scope: PolicyScope = { kind: 'router', label: `${site.scope.label} ${path}`, path };
+    const keyed = [
+      ...[...resources.entries].map(([path, { value }]) => ({ path: path as string | undefined, label: path, value })),
+      ...(resources.computed ?? []).map(({ key, value }) => ({ path: undefined, label: textOf(parsed, key).replace(/\s+/g, ' ').slice(0, 80), value })),
+    ];
+    for (const { path, label, value } of keyed) {
+      const scope: PolicyScope = { kind: 'router', label: `${site.scope.label} ${label}`, path };
       if (value.kind !== 'dict') {
         out.push(policyFor(parsed, site, { values: merged.values, hiddenAt: locOf(parsed, value.node) }, scope));
         continue;
@@ -184,7 +189,8 @@ function policiesFor(parsed: ParsedPython, site: FlaskSite): CorsPolicy[] {
 function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, scope: PolicyScope): CorsPolicy {
   const anchorLoc = site.anchor;
   const hidden = options.hiddenAt;
-  const option = (name: string): PyValue | undefined => options.values.get(name);
+  // Only the origins are read from a fallback (see `strict`).
+  const option = (name: string): PyValue | undefined => (name === 'origins' ? options.values.get(name) : strict(options.values.get(name)));
   const unknownAt = (name: string): Loc | undefined => (option(name) ? undefined : hidden);
 
   const originsValue = option('origins');
@@ -235,6 +241,8 @@ function flaskOrigins(parsed: ParsedPython, value: PyValue, anchorLoc: Loc): Ori
   const listId = `${anchorLoc.line}:${anchorLoc.column}`;
   if (value.kind === 'unknown') return [unknownOrigin(parsed, value)];
   return eachOriginEntry(parsed, value, (entry, loc) => {
+    const fallback = fallbackOrigin(parsed, value, entry, loc);
+    if (fallback) return fallback;
     if (entry.kind === 'regex') return { kind: 'pattern', source: entry.pattern, flags: entry.ignoreCase ? 'i' : '', dialect: 'python-match', loc };
     if (entry.kind !== 'string') return unknownOrigin(parsed, entry);
     if (entry.value === '*' || entry.value === '.*') return { kind: 'any', loc };

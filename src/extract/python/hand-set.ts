@@ -234,7 +234,8 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
   });
   const credentialWrite = named('Access-Control-Allow-Credentials')[0];
   const credentials = credentialWrite
-    ? { value: (credentialWrite.value.kind === 'literal' ? /^true$/i.test(credentialWrite.value.value) : 'unknown') as Tri, loc: loc(credentialWrite.valueNode) }
+    ? // Browsers accept exactly `true`: Werkzeug and Django send a Python `True` as 'True', which counts as no credentials.
+      { value: (credentialWrite.value.kind === 'literal' ? credentialWrite.value.value.trim() === 'true' : 'unknown') as Tri, loc: loc(credentialWrite.valueNode) }
     : undefined;
   const list = (name: string): ListSetting => {
     const write = named(name)[0];

@@ -51,6 +51,34 @@ export function eachOriginEntry(parsed: ParsedPython, value: PyValue, visit: (en
   return matchers;
 }
 
+/** True when the value, or an entry of it, is a fallback written for an unset input. */
+export function hasFallback(value: PyValue): boolean {
+  if (value.fallback) return true;
+  if (value.kind === 'list') return value.items.some(hasFallback);
+  if (value.kind === 'dict') return [...value.entries.values()].some((entry) => hasFallback(entry.value));
+  return false;
+}
+
+/**
+ * Options other than the origins are not judged from a fallback: a finding there could not say
+ * that it only applies when a variable is unset. They stay unknown, as any environment value.
+ */
+export function strict(value: PyValue | undefined): PyValue | undefined {
+  if (!value || !hasFallback(value)) return value;
+  return { kind: 'unknown', reason: 'read from the environment', node: value.node };
+}
+
+/**
+ * An origin entry taken from a fallback: `*` is reported, with why it applies; any other
+ * fallback entry stays unknown (only `*` makes a finding whose message can carry the condition).
+ */
+export function fallbackOrigin(parsed: ParsedPython, list: PyValue, entry: PyValue, loc: Loc): OriginMatcher | undefined {
+  const why = entry.fallback ?? list.fallback;
+  if (!why) return undefined;
+  if (entry.kind === 'string' && entry.value.trim() === '*') return { kind: 'any', loc, why };
+  return { kind: 'unknown', reason: why, loc };
+}
+
 export function nodeLoc(parsed: ParsedPython, node: SyntaxNode): Loc {
   return locOf(parsed, node);
 }

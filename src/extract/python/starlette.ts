@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
@@ -35,7 +35,9 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
   const hidden = args.spread ? locOf(parsed, args.spread) : undefined;
   const option = (name: string): PyValue | undefined => {
     const written = args.keywords.get(name);
-    return written ? evaluate(parsed, written.value, bindings) : undefined;
+    const value = written ? evaluate(parsed, written.value, bindings) : undefined;
+    // Only the origin list is read from a fallback (see `strict`).
+    return name === 'allow_origins' ? value : strict(value);
   };
   const list = (name: string): ListSetting => {
     const value = option(name);
@@ -53,6 +55,8 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
       const listId = `${sourceLoc.line}:${sourceLoc.column}`;
       origins.push(
         ...eachOriginEntry(parsed, allowOrigins, (entry, loc) => {
+          const fallback = fallbackOrigin(parsed, allowOrigins, entry, loc);
+          if (fallback) return fallback;
           if (entry.kind !== 'string') return unknownOrigin(parsed, entry);
           return entry.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: entry.value, loc, listId };
         }),

@@ -1,23 +1,44 @@
 import type { SyntaxNode } from '@lezer/common';
+import { assignedWhenUnset, decideWhenUnset, envRead, truthy, whenUnset } from './environment.js';
 import { callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
 
 /**
  * Static values of Python expressions, as far as one module shows them. Environment variables,
  * settings helpers, imports and calls are `unknown`, never guessed.
  */
-export type PyValue =
+export type PyValue = (
   | { kind: 'string'; value: string; node: SyntaxNode }
   | { kind: 'number'; value: number; node: SyntaxNode }
   | { kind: 'bool'; value: boolean; node: SyntaxNode }
   | { kind: 'none'; node: SyntaxNode }
   /** list, tuple or set; `incomplete` when more entries are added elsewhere (`+= …`, `.append`). */
   | { kind: 'list'; items: PyValue[]; node: SyntaxNode; incomplete?: boolean }
-  | { kind: 'dict'; entries: Map<string, { key: SyntaxNode; value: PyValue }>; node: SyntaxNode; incomplete?: boolean }
+  | {
+      kind: 'dict';
+      entries: Map<string, { key: SyntaxNode; value: PyValue }>;
+      node: SyntaxNode;
+      /** Some entries are not in `entries`: a `**spread`, or keys that are not string literals. */
+      incomplete?: boolean;
+      /** Entries whose key is not a string literal (`re.compile(…)`, a name computed at run time), values still read. */
+      computed?: Array<{ key: SyntaxNode; value: PyValue }>;
+      /** A `**spread` adds entries nobody can see. */
+      spread?: boolean;
+    }
   /** `re.compile(pattern[, flags])`. */
   | { kind: 'regex'; pattern: string; ignoreCase: boolean; node: SyntaxNode }
-  | { kind: 'unknown'; reason: string; node: SyntaxNode };
+  | { kind: 'unknown'; reason: string; node: SyntaxNode; /** Set when the value is read from this environment variable. */ env?: string }
+) & {
+  /**
+   * Set when the value is a fallback the author wrote for an unset or empty input
+   * (`os.getenv("X", "*")`, `os.getenv("X") or "*"`, the `else` of `if os.getenv("X"):`):
+   * a possible policy, which only origin options report from; says when it applies.
+   */
+  fallback?: string;
+};
 
 export interface ScopeBindings {
+  /** The scope's statements, walked again for names whose value depends on an environment test. */
+  statements: SyntaxNode[];
   /** Names assigned exactly once in the scope, outside any block. */
   values: Map<string, SyntaxNode>;
   /** Names assigned more than once, or inside `if`/`try`/`for`: their value depends on run time. */
@@ -40,7 +61,7 @@ const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'add']);
 
 /** Assignments of one scope (module or function body); blocks of `if`/`try`/`with`/`for` run in it too but make a name ambiguous. */
 function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBindings {
-  const bindings: ScopeBindings = { values: new Map(), ambiguous: new Set(), extended: new Set() };
+  const bindings: ScopeBindings = { statements, values: new Map(), ambiguous: new Set(), extended: new Set() };
   const assignedAt = new Map<string, number>();
   const visit = (list: SyntaxNode[], nested: boolean) => {
     for (const statement of list) {
@@ -192,7 +213,13 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     case 'VariableName': {
       const name = textOf(parsed, node);
       const scope = scopeFor(node, name, bindings);
-      if (scope.ambiguous.has(name)) return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
+      if (scope.ambiguous.has(name)) {
+        // `if os.getenv("X"): origins = … else: origins = ["*"]`: the branch taken when X is unset is a possible value.
+        const unset = assignedWhenUnset(parsed, scope, name, node, bindings);
+        const value = unset && evaluate(parsed, unset.node, bindings, depth + 1);
+        if (value && value.kind !== 'unknown') return { ...value, fallback: value.fallback ?? unset!.fallback };
+        return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
+      }
       const bound = scope.values.get(name);
       if (!bound || bound.from >= node.from) return { kind: 'unknown', reason: `'${name}' is not defined in this file`, node };
       const value = evaluate(parsed, bound, bindings, depth + 1);
@@ -201,18 +228,44 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     }
     case 'BinaryExpression': {
       const [left, op, right] = childrenOf(node);
+      if (op && textOf(parsed, op) === 'or') return orValue(parsed, left, right, node, bindings, depth);
       if (!op || textOf(parsed, op) !== '+') return { kind: 'unknown', reason: 'expression', node };
       const a = evaluate(parsed, left, bindings, depth + 1);
       const b = evaluate(parsed, right, bindings, depth + 1);
-      if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete };
-      if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node };
+      const fallback = a.fallback ?? b.fallback;
+      if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete, fallback };
+      if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node, fallback };
       return { kind: 'unknown', reason: 'computed at run time', node };
+    }
+    case 'ConditionalExpression': {
+      // `x if os.getenv("X") else ["*"]`: the branch taken when the variable is unset.
+      const [whenTrue, , test, , whenFalse] = childrenOf(node);
+      const decision = decideWhenUnset(parsed, test, bindings);
+      if (!decision) return { kind: 'unknown', reason: 'chosen at run time', node };
+      const value = evaluate(parsed, decision.value ? whenTrue : whenFalse, bindings, depth + 1);
+      return value.kind === 'unknown' ? value : { ...value, fallback: value.fallback ?? whenUnset(decision.variables) };
     }
     case 'CallExpression':
       return callValue(parsed, node, bindings, depth);
     default:
       return { kind: 'unknown', reason: 'computed at run time', node };
   }
+}
+
+/** Python's `a or b`: `a` when it is truthy, else `b`. When `a` is unknown, a literal `b` is the fallback the author wrote for an unset or empty `a`. */
+function orValue(parsed: ParsedPython, left: SyntaxNode, right: SyntaxNode, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const a = evaluate(parsed, left, bindings, depth + 1);
+  const truth = truthy(a);
+  if (truth === true) return a;
+  const b = evaluate(parsed, right, bindings, depth + 1);
+  if (truth === false || b.kind === 'unknown') return truth === false ? { ...b, fallback: b.fallback ?? a.fallback } : { kind: 'unknown', reason: 'computed at run time', node };
+  const input = a.kind === 'unknown' && a.env ? `the environment variable ${a.env}` : quoteCode(textOf(parsed, left));
+  return { ...b, fallback: b.fallback ?? (a.kind === 'unknown' && a.env ? whenUnset([a.env]) : `the fallback used when ${input} is empty or unset`) };
+}
+
+function quoteCode(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
 }
 
 function listValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
@@ -237,7 +290,9 @@ function listValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
 
 function dictValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
   const entries = new Map<string, { key: SyntaxNode; value: PyValue }>();
+  const computed: Array<{ key: SyntaxNode; value: PyValue }> = [];
   let incomplete = false;
+  let spread = false;
   const parts = childrenOf(node).filter((child) => !['{', '}', ','].includes(child.name));
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
@@ -245,6 +300,7 @@ function dictValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     if (part.name === '**') {
       i++;
       incomplete = true;
+      spread = true;
       continue;
     }
     if (parts[i + 1]?.name !== ':') continue;
@@ -252,14 +308,30 @@ function dictValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     const value = evaluate(parsed, parts[i + 2], bindings, depth + 1);
     i += 2;
     if (key.kind === 'string') entries.set(key.value, { key: part, value });
-    else incomplete = true;
+    else {
+      incomplete = true;
+      computed.push({ key: part, value });
+    }
   }
-  return { kind: 'dict', entries, node, incomplete };
+  return { kind: 'dict', entries, node, incomplete, computed: computed.length ? computed : undefined, spread };
 }
 
 function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
   const callee = resolveName(parsed, node.firstChild, bindings);
   const args = callArguments(parsed, node.getChild('ArgList'));
+  const read = envRead(parsed, node, bindings);
+  if (read) {
+    const fallback = read.fallback ? evaluate(parsed, read.fallback, bindings, depth + 1) : undefined;
+    if (!fallback || fallback.kind === 'unknown' || fallback.kind === 'none') return { kind: 'unknown', reason: `read from the environment variable ${read.name}`, node, env: read.name };
+    return { ...fallback, fallback: fallback.fallback ?? whenUnset([read.name]) };
+  }
+  // `"a,b".split(",")`, and so `os.getenv("X", "*").split(",")`.
+  const method = node.firstChild?.name === 'MemberExpression' ? childrenOf(node.firstChild) : [];
+  if (method.length === 3 && method[2].name === 'PropertyName' && STRING_METHODS.has(textOf(parsed, method[2]))) {
+    const target = evaluate(parsed, method[0], bindings, depth + 1);
+    const result = target.kind === 'string' ? stringMethod(parsed, target, textOf(parsed, method[2]), args, bindings) : undefined;
+    if (result) return result;
+  }
   if (callee === 're.compile') {
     const pattern = evaluate(parsed, args.positional[0] ?? args.keywords.get('pattern')?.value, bindings, depth + 1);
     const flagsNode = args.positional[1] ?? args.keywords.get('flags')?.value;
@@ -278,6 +350,21 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     return { kind: 'dict', entries, node };
   }
   return { kind: 'unknown', reason: callee ? `${callee}() is computed at run time` : 'computed at run time', node };
+}
+
+const STRING_METHODS = new Set(['split', 'strip', 'lower']);
+
+/** `str.split([sep])`, `str.strip()`, `str.lower()` on a known string; the pieces keep the literal's position. */
+function stringMethod(parsed: ParsedPython, target: Extract<PyValue, { kind: 'string' }>, method: string, args: ReturnType<typeof callArguments>, bindings: ModuleBindings): PyValue | undefined {
+  if (args.spread || args.keywords.size > 0) return undefined;
+  const fallback = target.fallback;
+  if (method === 'strip' && args.positional.length === 0) return { ...target, value: target.value.trim() };
+  if (method === 'lower' && args.positional.length === 0) return { ...target, value: target.value.toLowerCase() };
+  if (method !== 'split' || args.positional.length > 1) return undefined;
+  const sep = args.positional[0] ? evaluate(parsed, args.positional[0], bindings) : undefined;
+  if (sep && (sep.kind !== 'string' || sep.value === '')) return undefined;
+  const pieces = sep ? target.value.split(sep.value) : target.value.trim().split(/\s+/).filter(Boolean);
+  return { kind: 'list', items: pieces.map((value) => ({ kind: 'string', value, node: target.node, fallback })), node: target.node, fallback };
 }
 
 /** The value of a string literal (or implicitly concatenated literals); undefined for f-strings with replacements. */

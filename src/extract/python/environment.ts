@@ -1,0 +1,224 @@
+import type { SyntaxNode } from '@lezer/common';
+import { callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
+import { evaluate, resolveName, type ModuleBindings, type PyValue, type ScopeBindings } from './values.js';
+
+/**
+ * Environment variables and the fallbacks written for them. Settings often read
+ * `os.getenv("ORIGINS") or "*"` or branch on `if os.getenv("ORIGINS"):`; the value the environment
+ * supplies is unknowable, but the fallback is what runs wherever the variable is unset, so it is
+ * a possible policy. These helpers answer "what does this code give when the variables it reads
+ * are unset?", and nothing else: any other run-time input stays unknown.
+ */
+
+const GETTERS = new Set(['os.getenv', 'os.environ.get', 'os.environ.setdefault']);
+const MAPPINGS = new Set(['os.environ']);
+
+export interface EnvRead {
+  name: string;
+  /** The default argument, when one is written. */
+  fallback?: SyntaxNode;
+  /** `os.environ["X"]`: raises KeyError when unset. */
+  required?: boolean;
+}
+
+/** `os.getenv("X"[, d])`, `os.environ.get("X"[, d])`, `os.environ["X"]` (also through `from os import getenv, environ`). */
+export function envRead(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings): EnvRead | undefined {
+  if (!node) return undefined;
+  if (node.name === 'CallExpression') {
+    const callee = resolveName(parsed, node.firstChild, bindings);
+    if (!callee || !GETTERS.has(callee)) return undefined;
+    const args = callArguments(parsed, node.getChild('ArgList'));
+    const key = evaluate(parsed, args.positional[0] ?? args.keywords.get('key')?.value, bindings);
+    if (key.kind !== 'string') return undefined;
+    return { name: key.value, fallback: args.positional[1] ?? args.keywords.get('default')?.value };
+  }
+  if (node.name === 'MemberExpression') {
+    const parts = childrenOf(node);
+    if (parts[1]?.name !== '[' || !MAPPINGS.has(resolveName(parsed, parts[0], bindings) ?? '')) return undefined;
+    const key = evaluate(parsed, parts[2], bindings);
+    return key.kind === 'string' ? { name: key.value, required: true } : undefined;
+  }
+  return undefined;
+}
+
+/** Python truthiness of a known value; undefined when it cannot be known. */
+export function truthy(value: PyValue): boolean | undefined {
+  switch (value.kind) {
+    case 'string':
+      return value.value.length > 0;
+    case 'number':
+      return value.value !== 0;
+    case 'bool':
+      return value.value;
+    case 'none':
+      return false;
+    case 'list':
+      return value.incomplete && value.items.length === 0 ? undefined : value.items.length > 0;
+    case 'dict':
+      return value.incomplete && value.entries.size === 0 ? undefined : value.entries.size > 0;
+    case 'regex':
+      return true;
+    default:
+      return undefined;
+  }
+}
+
+/** The variables a decision read, so the message can say when the fallback applies. */
+export interface UnsetDecision {
+  value: boolean;
+  variables: string[];
+}
+
+const MAX_DEPTH = 8;
+
+/** The value of an expression when every environment variable it reads is unset: undefined when that is not knowable (or the read raises). */
+function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, variables: string[], depth: number): PyValue | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const read = envRead(parsed, node, bindings);
+  if (read) {
+    if (read.required) return undefined;
+    variables.push(read.name);
+    if (!read.fallback) return { kind: 'none', node };
+    const fallback = evaluate(parsed, read.fallback, bindings);
+    return fallback.kind === 'unknown' ? undefined : fallback;
+  }
+  if (node.name === 'VariableName') {
+    const bound = bindings.values.get(textOf(parsed, node));
+    if (!bound || bindings.ambiguous.has(textOf(parsed, node)) || bound.from >= node.from) return undefined;
+    return valueWhenUnset(parsed, bound, bindings, variables, depth + 1);
+  }
+  if (node.name === 'ParenthesizedExpression') {
+    const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+    return inner.length === 1 ? valueWhenUnset(parsed, inner[0], bindings, variables, depth + 1) : undefined;
+  }
+  const value = evaluate(parsed, node, bindings);
+  return value.kind === 'unknown' ? undefined : value;
+}
+
+/** How an `if` test decides when the environment variables it reads are unset. Only tests that read one are decided. */
+export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): UnsetDecision | undefined {
+  if (!node || depth > MAX_DEPTH) return undefined;
+  const parts = childrenOf(node);
+  if (node.name === 'ParenthesizedExpression' && parts.length === 3) return decideWhenUnset(parsed, parts[1], bindings, depth + 1);
+  if (node.name === 'UnaryExpression' && parts[0]?.name === 'not') {
+    const inner = decideWhenUnset(parsed, parts[1], bindings, depth + 1);
+    return inner && { value: !inner.value, variables: inner.variables };
+  }
+  if (node.name === 'BinaryExpression') {
+    const op = parts
+      .slice(1, -1)
+      .map((part) => textOf(parsed, part))
+      .join(' ');
+    const left = parts[0];
+    const right = parts[parts.length - 1];
+    if (op === 'and' || op === 'or') {
+      const a = decideWhenUnset(parsed, left, bindings, depth + 1);
+      const b = decideWhenUnset(parsed, right, bindings, depth + 1);
+      // Short-circuit: `False and x` / `True or x` need no second answer.
+      if (a && a.value === (op === 'or')) return a;
+      if (a && b) return { value: b.value, variables: [...a.variables, ...b.variables] };
+      return undefined;
+    }
+    if ((op === 'in' || op === 'not in') && MAPPINGS.has(resolveName(parsed, right, bindings) ?? '')) {
+      const key = evaluate(parsed, left, bindings);
+      return key.kind === 'string' ? { value: op === 'not in', variables: [key.value] } : undefined;
+    }
+    if (op === '==' || op === '!=') {
+      const variables: string[] = [];
+      const a = valueWhenUnset(parsed, left, bindings, variables, depth + 1);
+      const b = valueWhenUnset(parsed, right, bindings, variables, depth + 1);
+      if (!a || !b || variables.length === 0) return undefined;
+      const same = scalarEquals(a, b);
+      return same === undefined ? undefined : { value: same === (op === '=='), variables };
+    }
+    return undefined;
+  }
+  const variables: string[] = [];
+  const value = valueWhenUnset(parsed, node, bindings, variables, depth + 1);
+  const truth = value && truthy(value);
+  return truth === undefined || variables.length === 0 ? undefined : { value: truth, variables };
+}
+
+function scalarEquals(a: PyValue, b: PyValue): boolean | undefined {
+  if (a.kind === 'none' || b.kind === 'none') return a.kind === b.kind;
+  if (a.kind === 'string' && b.kind === 'string') return a.value === b.value;
+  if (a.kind === 'number' && b.kind === 'number') return a.value === b.value;
+  if (a.kind === 'bool' && b.kind === 'bool') return a.value === b.value;
+  if ((a.kind === 'string') !== (b.kind === 'string')) return false;
+  return undefined;
+}
+
+/** `the fallback used when the environment variable ORIGINS is unset`, for messages. */
+export function whenUnset(variables: string[]): string {
+  const names = [...new Set(variables)];
+  if (names.length === 1) return `the fallback used when the environment variable ${names[0]} is unset`;
+  return `the fallback used when the environment variables ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} are unset`;
+}
+
+/**
+ * The value `name` holds at `use` when the environment variables its `if` tests read are unset:
+ * the module (or function) body is walked in order, taking the branch each test selects. Any
+ * assignment under a test that does not read the environment, in a loop or `try`, or of another
+ * shape leaves it unknown. Undefined also when no environment test was involved: a plain
+ * re-assignment stays ambiguous, as before.
+ */
+export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings): { node: SyntaxNode; fallback: string } | undefined {
+  const variables: string[] = [];
+  let current: SyntaxNode | undefined;
+  let failed = false;
+  const assigns = (statement: SyntaxNode): boolean => {
+    let found = false;
+    const cursor = statement.cursor();
+    do {
+      if ((cursor.name === 'AssignStatement' || cursor.name === 'UpdateStatement') && cursor.node.firstChild?.name === 'VariableName' && textOf(parsed, cursor.node.firstChild) === name) found = true;
+    } while (!found && cursor.next() && cursor.from < statement.to);
+    return found;
+  };
+  const walk = (statements: SyntaxNode[]) => {
+    for (const statement of statements) {
+      if (failed || statement.from >= use.from) return;
+      switch (statement.name) {
+        case 'AssignStatement': {
+          const parts = childrenOf(statement);
+          const ops = parts.flatMap((part, index) => (part.name === 'AssignOp' ? [index] : []));
+          const targets = ops.map((index) => parts[index - 1]);
+          if (!targets.some((target) => target?.name === 'VariableName' && textOf(parsed, target) === name)) continue;
+          const last = ops[ops.length - 1];
+          if (parts.length - last > 2 || targets.some((target) => target?.name !== 'VariableName')) failed = true;
+          else current = parts[last + 1];
+          break;
+        }
+        case 'IfStatement': {
+          if (!assigns(statement)) continue;
+          const parts = childrenOf(statement);
+          let taken: SyntaxNode | undefined;
+          for (let i = 0; i < parts.length && !taken; i++) {
+            if (parts[i].name === 'else') taken = parts[i + 1];
+            if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
+            const decision = decideWhenUnset(parsed, parts[i + 1], bindings);
+            if (!decision) {
+              failed = true;
+              return;
+            }
+            variables.push(...decision.variables);
+            if (decision.value) taken = parts[i + 2];
+          }
+          if (taken?.name === 'Body') walk(childrenOf(taken));
+          break;
+        }
+        case 'StatementGroup':
+          walk(childrenOf(statement));
+          break;
+        case 'FunctionDefinition':
+        case 'ClassDefinition':
+        case 'DecoratedStatement':
+          break;
+        default:
+          if (assigns(statement)) failed = true;
+      }
+    }
+  };
+  walk(scope.statements);
+  if (failed || !current || variables.length === 0) return undefined;
+  return { node: current, fallback: whenUnset(variables) };
+}
