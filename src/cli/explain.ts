@@ -1,5 +1,6 @@
 import { simulateFetch, type FetchOutcome } from '../model/respond.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher } from '../model/types.js';
+import { respondThroughLayer } from '../model/stack.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, UpstreamLayer } from '../model/types.js';
 
 /**
  * `cors-lint explain` and `cors-lint simulate`: the policies the linter found, in the words of
@@ -115,15 +116,16 @@ export function policiesForPath(policies: CorsPolicy[], path: string | undefined
   });
 }
 
-export function simulatePolicy(policy: CorsPolicy, request: CorsRequest, url: string): SimulatedPolicy {
-  const outcome: FetchOutcome = simulateFetch(policy, request, url);
+/** With `layer`, the request goes through this proxy to the app behind it, as the browser would see the pair. */
+export function simulatePolicy(policy: CorsPolicy, request: CorsRequest, url: string, layer?: UpstreamLayer): SimulatedPolicy {
+  const outcome: FetchOutcome = layer ? simulateFetch(policy, request, url, (r) => respondThroughLayer(policy, layer, r)) : simulateFetch(policy, request, url);
   const failed = outcome.preflight && !outcome.preflight.verdict.allowed ? outcome.preflight : outcome.actual && !outcome.actual.verdict.allowed ? outcome.actual : undefined;
   const change = failed?.verdict.culprit?.writtenAt ?? failed?.verdict.culprit?.loc ?? (failed ? policy.source.loc : undefined);
   return {
     file: policy.source.file,
     line: policy.source.loc.line,
     framework: policy.profile.name,
-    scope: policy.scope.label,
+    scope: layer ? `${policy.scope.label} → ${layer.policy.profile.name} ${layer.policy.scope.label} (${at(layer.policy.source.loc)})` : policy.scope.label,
     allowed: outcome.uncertain ? 'unknown' : outcome.allowed,
     preflight: outcome.preflight ? { status: outcome.preflight.response.status, headers: headerRows(outcome.preflight.response) } : undefined,
     actual: outcome.actual ? { status: outcome.actual.response.status, headers: headerRows(outcome.actual.response) } : undefined,
@@ -151,6 +153,32 @@ export function renderSimulated(results: SimulatedPolicy[], request: CorsRequest
       out.push(`  ${result.message}`);
       if (result.change) out.push(`  change: ${result.change}`);
     }
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export interface ExplainedChain {
+  steps: Array<{ what: string; at: string }>;
+}
+
+/** `explain --topology`: each proxy → app chain the repository states, one line per step. */
+export function explainTopology(policies: CorsPolicy[]): ExplainedChain[] {
+  const chains: ExplainedChain[] = [];
+  for (const policy of policies) {
+    for (const layer of policy.upstreamLayers ?? []) {
+      chains.push({ steps: [{ what: `${policy.profile.name} ${policy.scope.label}`, at: at(policy.source.loc) }, ...layer.via.map((step) => ({ what: step.what, at: at(step.loc) }))] });
+    }
+  }
+  return chains;
+}
+
+export function renderTopology(chains: ExplainedChain[]): string {
+  if (chains.length === 0) return 'No proxy → app chain found (a link needs proxy_pass to a Compose service built from a folder of the repository).\n';
+  const out: string[] = [];
+  for (const chain of chains) {
+    out.push('browser');
+    for (const step of chain.steps) out.push(`  → ${step.what}  ${step.at}`);
     out.push('');
   }
   return `${out.join('\n')}\n`;

@@ -9,7 +9,7 @@ import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
 import type { CorsRequest, Format } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
-import { explainPolicy, policiesForPath, renderExplained, renderSimulated, simulatePolicy } from './explain.js';
+import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject } from './project.js';
 
 export interface CliIo {
@@ -60,10 +60,12 @@ Exit status: 0 no error-level findings, 1 error-level findings (or too many warn
 2 usage, config or internal error (including a path or glob that matches nothing).
 `;
 
-const EXPLAIN_HELP = `Usage: cors-lint explain [--format table|json] [-c <config>] [paths...]
+const EXPLAIN_HELP = `Usage: cors-lint explain [--topology] [--format table|json] [-c <config>] [paths...]
 
 Lists every CORS policy cors-lint found (per file, scope and layer): the allowed origins, credentials,
 methods, headers, max-age, preflight handling and Vary, each value with the line it comes from.
+--topology prints the proxy → app chains instead: nginx proxy_pass → Compose service → the app built
+from that folder, each step with its line.
 Paths default to the current folder.
 `;
 
@@ -72,7 +74,9 @@ const SIMULATE_HELP = `Usage: cors-lint simulate --origin <origin> [--method <m>
 
 Answers one browser request against each policy that covers --path: the preflight (when the request
 needs one), the response headers, and whether the browser lets the page read the response, with the
-console message a browser prints when it does not. Exit 1 when some policy blocks the request.
+console message a browser prints when it does not. A proxy linked to the app behind it (see explain
+--topology) is answered through the chain, as the browser receives both layers' headers.
+Exit 1 when some policy blocks the request.
 `;
 
 const LSP_HELP = `Usage: cors-lint lsp [--stdio]
@@ -282,6 +286,7 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
         header: { type: 'string', multiple: true },
         credentials: { type: 'boolean' },
         path: { type: 'string' },
+        topology: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -295,6 +300,11 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   const policies = [...result.policies].sort(
     (a, b) => (a.source.file < b.source.file ? -1 : a.source.file > b.source.file ? 1 : 0) || a.source.loc.line - b.source.loc.line || a.source.loc.column - b.source.loc.column,
   );
+  if (command === 'explain' && values.topology) {
+    const chains = explainTopology(policies);
+    io.stdout.write(json ? `${JSON.stringify(chains, null, 2)}\n` : renderTopology(chains));
+    return 0;
+  }
   if (command === 'explain') {
     const explained = policies.map(explainPolicy);
     io.stdout.write(json ? `${JSON.stringify(explained, null, 2)}\n` : renderExplained(explained));
@@ -309,7 +319,10 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
     path: values.path,
   };
   const url = `https://your-api${values.path ?? '/'}`;
-  const results = policiesForPath(policies, values.path).map((policy) => simulatePolicy(policy, request, url));
+  // A proxy with a linked app answers through the chain: the browser sees the two layers' headers together.
+  const results = policiesForPath(policies, values.path).flatMap((policy) =>
+    policy.upstreamLayers?.length ? policy.upstreamLayers.map((layer) => simulatePolicy(policy, request, url, layer)) : [simulatePolicy(policy, request, url)],
+  );
   io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : renderSimulated(results, request));
   return results.some((r) => r.allowed === false) ? 1 : 0;
 }

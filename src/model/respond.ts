@@ -204,19 +204,19 @@ export interface FetchOutcome {
 }
 
 /** A whole cross-origin fetch against one layer: the preflight when one is needed, then the request. */
-export function simulateFetch(policy: CorsPolicy, request: CorsRequest, url?: string): FetchOutcome {
+export function simulateFetch(policy: CorsPolicy, request: CorsRequest, url?: string, answer: (request: CorsRequest) => CorsResponse = (r) => respond(policy, r)): FetchOutcome {
   let uncertain = false;
   let preflight: FetchOutcome['preflight'];
   if (needsPreflight(request)) {
     const preflightRequest = { ...request, preflight: true };
-    const response = respond(policy, preflightRequest);
+    const response = answer(preflightRequest);
     uncertain ||= response.uncertain;
     const verdict = browserVerdict(preflightRequest, response, url);
     preflight = { request: preflightRequest, response, verdict };
     if (!verdict.allowed) return { preflight, allowed: false, uncertain };
   }
   const actualRequest = { ...request, preflight: false };
-  const response = respond(policy, actualRequest);
+  const response = answer(actualRequest);
   uncertain ||= response.uncertain;
   const verdict = browserVerdict(actualRequest, response, url);
   return { preflight, actual: { request: actualRequest, response, verdict }, allowed: verdict.allowed, uncertain };

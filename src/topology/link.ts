@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { CorsPolicy, Loc } from '../model/types.js';
 import { composeServices, type ComposeService } from './compose.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
@@ -21,7 +22,7 @@ export function linkLayers(policies: CorsPolicy[], files: { nginx: Map<string, s
     const outer = nginxPolicies.find((policy) => sameStart(policy.source.loc, proxy.locationLoc) || sameStart(policy.scope.kind === 'location' ? policy.source.loc : undefined, proxy.locationLoc));
     if (!outer) continue;
     for (const target of proxy.targets) {
-      const service = services.find((candidate) => candidate.name === target.host);
+      const service = serviceFor(target.host, proxy.file, services);
       if (!service) continue;
       const inner = appsServing(service, target.port, appPolicies, files.texts);
       for (const policy of inner) {
@@ -37,6 +38,23 @@ export function linkLayers(policies: CorsPolicy[], files: { nginx: Map<string, s
       }
     }
   }
+}
+
+/**
+ * The service of that name in the nearest Compose file whose folder holds the nginx config (the
+ * project it belongs to); a Compose file elsewhere in the tree describes another project.
+ */
+function serviceFor(host: string, nginxFile: string, services: ComposeService[]): ComposeService | undefined {
+  const file = nginxFile.replace(/\\/g, '/');
+  const candidates = services
+    .filter((service) => service.name === host)
+    .map((service) => ({ service, dir: posix.dirname(service.composeFile.replace(/\\/g, '/')) }))
+    .filter(({ dir }) => dir === '.' || file.startsWith(`${dir}/`))
+    .sort((a, b) => b.dir.length - a.dir.length || (a.service.composeFile < b.service.composeFile ? -1 : 1));
+  if (candidates.length === 0) return undefined;
+  const nearest = candidates.filter(({ dir }) => dir === candidates[0].dir);
+  // Two Compose files of one project (docker-compose.yml and an override) must agree on the build folder.
+  return nearest.every(({ service }) => service.buildDir === nearest[0].service.buildDir) ? nearest[0].service : undefined;
 }
 
 function sameStart(a: Loc | undefined, b: Loc): boolean {
