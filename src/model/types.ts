@@ -169,6 +169,11 @@ export interface CorsRequest {
   appStatus?: number;
   /** Extra request headers (e.g. Cookie). */
   extraHeaders?: Record<string, string>;
+  /**
+   * Some Origin is sent but which one is left open: evaluators that can (nginx) explore every origin
+   * class and report what any of them could get (`droppedForStatus` is then the union). Others ignore it.
+   */
+  anyOrigin?: boolean;
 }
 
 export interface ResponseHeader {

@@ -42,6 +42,7 @@ function build(
       if (child.name === 'include' && !child.block) {
         const targets = child.args.length === 1 ? workspace.resolveInclude(child.file, child.args[0].value) : undefined;
         if (!targets) {
+          if (child.args.length === 1 && isStockInclude(child.args[0].value)) continue;
           context.hasUnresolvedInclude = true;
           continue;
         }
@@ -64,6 +65,34 @@ function build(
   };
   expand(directives, includeStack);
   return context;
+}
+
+/**
+ * Files nginx and Debian ship that set no response header and no rewrite (FastCGI/uwsgi/SCGI
+ * parameters, proxy headers sent upstream, MIME types, charset maps, TLS settings): an include of
+ * one that is not in the repository changes nothing cors-lint judges.
+ */
+const STOCK_INCLUDES = new Set([
+  'fastcgi_params',
+  'fastcgi.conf',
+  'mime.types',
+  'proxy_params',
+  'uwsgi_params',
+  'scgi_params',
+  'koi-utf',
+  'koi-win',
+  'win-utf',
+  'snippets/fastcgi-php.conf',
+  'snippets/snakeoil.conf',
+  'options-ssl-nginx.conf',
+]);
+
+export function isStockInclude(pattern: string): boolean {
+  const path = pattern.replace(/^\/etc\/nginx\//, '').replace(/^(\.\/)+/, '');
+  if (STOCK_INCLUDES.has(path)) return true;
+  const base = path.split('/').pop() ?? '';
+  // Bare names and /etc/letsencrypt/… are the stock files wherever they are written from.
+  return (STOCK_INCLUDES.has(base) && !base.startsWith('snippets/') && base !== 'fastcgi-php.conf') || /^modules-enabled\/\*\.conf$/.test(path);
 }
 
 /** Every context below (and including) `root`, depth-first in source order. */

@@ -1,8 +1,8 @@
 import { nginxProfile } from '../../model/profiles.js';
-import type { CorsPolicy, EmittedHeader, ListSetting, Loc, OriginMatcher, Tri } from '../../model/types.js';
+import type { CorsPolicy, CorsRequest, EmittedHeader, ListSetting, Loc, OriginMatcher } from '../../model/types.js';
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import type { NginxDirective } from './parse.js';
-import { collectMaps, conditionArgs, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, type NginxMap } from './program.js';
+import { collectMaps, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import type { NginxWorkspace } from './workspace.js';
 
 /**
@@ -135,56 +135,6 @@ function headersNamed(emitted: EmittedHeader[], name: string): EmittedHeader[] {
   return emitted.filter((header) => header.name.toLowerCase() === name.toLowerCase());
 }
 
-/** The `if` block (if any) that holds a directive at this location, for `if ($http_origin ~ …)` guards. */
-function guardingCondition(target: NginxContext, header: EmittedHeader): NginxDirective | undefined {
-  const contexts = [...target.children.values(), ...(ancestors(target).find((l) => l.kind === 'server')?.children.values() ?? [])];
-  for (const context of contexts) {
-    if (context.kind !== 'if') continue;
-    if (context.body.some((d) => d.loc.line === header.loc.line && d.loc.column === header.loc.column && d.file === header.loc.file)) return context.directive;
-  }
-  return undefined;
-}
-
-function originMatchers(target: NginxContext, header: EmittedHeader, raw: string, maps: Map<string, NginxMap>, sets: Map<string, string>): OriginMatcher[] {
-  const loc = header.valueLoc;
-  const value = raw.trim();
-  if (value === '*') return [{ kind: 'any', loc }];
-  if (!value.includes('$')) return [{ kind: 'exact', value: raw, loc }];
-  const variable = /^\$(?:\{(\w+)\}|(\w+))$/.exec(value);
-  if (!variable) return [{ kind: 'unknown', reason: `computed value ${value}`, loc }];
-  const name = (variable[1] ?? variable[2])!;
-  if (sets.has(name)) return originMatchers(target, header, sets.get(name)!, maps, new Map([...sets].filter(([key]) => key !== name)));
-  if (name === 'http_origin') {
-    const guard = guardingCondition(target, header);
-    const args = guard ? conditionArgs(guard) : [];
-    if (args.length === 3 && args[0].value === '$http_origin' && (args[1].value === '~' || args[1].value === '~*')) {
-      return [{ kind: 'pattern', source: args[2].value, flags: args[1].value === '~*' ? 'i' : '', dialect: 'pcre-search', loc: args[2].loc }];
-    }
-    return [guard ? { kind: 'unknown', reason: 'guarded by a condition', loc } : { kind: 'reflect', loc }];
-  }
-  const map = maps.get(name);
-  if (map && map.source === '$http_origin') {
-    const matchers: OriginMatcher[] = [];
-    const grants = (text: string) => text === '$http_origin' || text === '${http_origin}' || (!text.includes('$') && text !== '');
-    for (const entry of map.exact) {
-      if (grants(entry.value.value)) matchers.push({ kind: 'exact', value: entry.key, loc: keyLoc(map, entry.key), caseInsensitive: true, listId: `${map.directive.file}:${map.directive.nameLoc.line}` });
-    }
-    for (const entry of map.regex) {
-      if (grants(entry.value.value)) matchers.push({ kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc });
-    }
-    if (map.fallback && (map.fallback.value === '$http_origin' || map.fallback.value === '*')) {
-      matchers.push(map.fallback.value === '*' ? { kind: 'any', loc: map.fallback.loc } : { kind: 'reflect', loc: map.fallback.loc });
-    }
-    return matchers;
-  }
-  return [{ kind: 'unknown', reason: `value of $${name} is not known`, loc }];
-}
-
-function keyLoc(map: NginxMap, key: string): Loc {
-  const entry = map.directive.block!.find((d) => d.name.replace(/^\\/, '') === key)!;
-  return entry.nameLoc;
-}
-
 function listSetting(headers: EmittedHeader[]): ListSetting {
   const first = headers[0];
   if (!first) return { kind: 'default' };
@@ -195,17 +145,8 @@ function listSetting(headers: EmittedHeader[]): ListSetting {
 
 function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHeader[], maps: Map<string, NginxMap>): CorsPolicy {
   const program = new NginxProgram(target, maps);
-  const sets = new Map<string, string>();
-  for (const level of ancestors(target).reverse()) {
-    for (const directive of level.body) if (directive.name === 'set' && directive.args.length === 2) sets.set(directive.args[0].value.replace(/^\$/, ''), directive.args[1].value);
-  }
   const allowOrigin = headersNamed(emitted, 'Access-Control-Allow-Origin');
-  const origins: OriginMatcher[] = [];
-  for (const header of allowOrigin) origins.push(...originMatchers(target, header, header.rawValue, maps, sets));
-  const credentialHeaders = headersNamed(emitted, 'Access-Control-Allow-Credentials');
-  const credentials = credentialHeaders[0]
-    ? { value: (credentialHeaders[0].value === null ? 'unknown' : credentialHeaders[0].value.trim() === 'true') as Tri, loc: credentialHeaders[0].valueLoc }
-    : undefined;
+  const { origins, fixed, credentials } = exploreOrigins(program, emitted);
   const maxAgeHeader = headersNamed(emitted, 'Access-Control-Max-Age')[0];
   const vary = headersNamed(emitted, 'Vary').find((header) => header.value === null || /\borigin\b/i.test(header.value));
   const directive = target.directive;
@@ -222,7 +163,7 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
     source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
     scope,
     origins,
-    originMode: origins.length === 1 && origins[0].kind === 'exact' && !origins[0].caseInsensitive ? 'fixed' : 'compare',
+    originMode: fixed ? 'fixed' : 'compare',
     credentials,
     allowMethods: listSetting(headersNamed(emitted, 'Access-Control-Allow-Methods')),
     allowHeaders: listSetting(headersNamed(emitted, 'Access-Control-Allow-Headers')),
@@ -235,4 +176,101 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
     profile: nginxProfile,
     headerProgram: program,
   };
+}
+
+/** Requests whose answers name every grant: each method, and the preflight, from an Origin left open. */
+const EXPLORED: CorsRequest[] = [
+  ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, anyOrigin: true, appStatus: 200 })),
+  { method: 'PUT', headers: ['content-type', 'authorization'], preflight: true, anyOrigin: true, appStatus: 200 },
+];
+
+type OriginTest = Extract<OriginGuard, { kind: 'pattern' | 'exact' }>;
+
+function testMatcher(test: OriginTest): OriginMatcher {
+  return test.kind === 'pattern'
+    ? { kind: 'pattern', source: test.source, flags: test.flags, dialect: 'pcre-search', loc: test.loc }
+    : { kind: 'exact', value: test.value, loc: test.loc, ...(test.caseInsensitive ? { caseInsensitive: true } : {}), ...(test.listId ? { listId: test.listId } : {}) };
+}
+
+/**
+ * The origins a location grants, read from its answers with the Origin left open: a reflected
+ * Origin is allowed by the origin tests on its path (`if ($http_origin ~ …)`, `=`, the keys of a
+ * `map $http_origin`), or by none (reflect); a constant is an exact origin; an empty value sends
+ * nothing, so it is no origin at all.
+ */
+export function exploreOrigins(program: NginxProgram, emitted: EmittedHeader[]): { origins: OriginMatcher[]; fixed: boolean; credentials: CorsPolicy['credentials'] } {
+  const origins: OriginMatcher[] = [];
+  const seen = new Set<string>();
+  let constants = 0;
+  let guardedOrReflected = 0;
+  let credentialsTrue: Loc | undefined;
+  let credentialsOther: Loc | undefined;
+  let credentialsUnknown: Loc | undefined;
+  let complete = true;
+  const add = (matcher: OriginMatcher) => {
+    const key = JSON.stringify(matcher);
+    if (seen.has(key)) return;
+    seen.add(key);
+    origins.push(matcher);
+  };
+  for (const request of EXPLORED) {
+    const explored = program.explore(request);
+    if (!explored) {
+      complete = false;
+      const header = headersNamed(emitted, 'Access-Control-Allow-Origin')[0];
+      if (header) add({ kind: 'unknown', reason: 'the rewrite phase is too large to evaluate', loc: header.valueLoc });
+      continue;
+    }
+    for (const outcome of explored.outcomes) {
+      const allow = outcome.headers.filter((h) => h.name.toLowerCase() === 'access-control-allow-origin');
+      for (const header of allow) {
+        if (header.unknown) {
+          add({ kind: 'unknown', reason: 'the value is not known statically', loc: header.valueLoc });
+        } else if (header.value === ORIGIN_SYMBOL) {
+          guardedOrReflected++;
+          if (outcome.guards.some((guard) => guard.kind === 'opaque')) {
+            add({ kind: 'unknown', reason: 'the Origin is tested in a computed expression', loc: header.valueLoc });
+            continue;
+          }
+          const tests = outcome.guards.flatMap((guard): OriginTest[] => (guard.kind === 'one-of' ? guard.tests : guard.kind === 'opaque' ? [] : [guard]));
+          const positive = outcome.guards.filter((guard) => guard.kind !== 'opaque');
+          if (positive.length === 0) add({ kind: 'reflect', loc: header.valueLoc });
+          for (const test of tests) add(testMatcher(test));
+        } else if (header.value.includes(ORIGIN_SYMBOL)) {
+          add({ kind: 'unknown', reason: 'the value is computed from the Origin', loc: header.valueLoc });
+        } else if (header.value.trim() === '*') {
+          add({ kind: 'any', loc: header.loc ?? header.valueLoc });
+        } else {
+          constants++;
+          if (outcome.guards.length > 0) guardedOrReflected++;
+          add({ kind: 'exact', value: header.value, loc: header.loc ?? header.valueLoc });
+        }
+      }
+      if (request.preflight || allow.length === 0) continue;
+      for (const header of outcome.headers) {
+        if (header.name.toLowerCase() !== 'access-control-allow-credentials') continue;
+        if (header.unknown) credentialsUnknown ??= header.valueLoc;
+        else if (header.value.trim() === 'true') credentialsTrue ??= header.valueLoc;
+        else credentialsOther ??= header.valueLoc;
+      }
+    }
+  }
+  const credentials: CorsPolicy['credentials'] = credentialsTrue
+    ? { value: true, loc: credentialsTrue }
+    : credentialsUnknown
+      ? { value: 'unknown', loc: credentialsUnknown }
+      : credentialsOther
+        ? { value: false, loc: credentialsOther }
+        : complete
+        ? undefined
+        : staticCredentials(emitted);
+  const fixed = origins.length === 1 && origins[0].kind === 'exact' && constants > 0 && guardedOrReflected === 0;
+  return { origins, fixed, credentials };
+}
+
+/** A location none of whose answers could be worked out still shows its Allow-Credentials as written. */
+function staticCredentials(emitted: EmittedHeader[]): CorsPolicy['credentials'] {
+  const header = headersNamed(emitted, 'Access-Control-Allow-Credentials')[0];
+  if (!header) return undefined;
+  return { value: header.value === null ? 'unknown' : header.value.trim() === 'true', loc: header.valueLoc };
 }

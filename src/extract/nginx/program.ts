@@ -4,41 +4,116 @@ import { ancestors, type NginxContext } from './contexts.js';
 import type { NginxArg, NginxDirective } from './parse.js';
 
 /**
- * What nginx sends for one request served by one location: the rewrite phase (`set`, `if`,
- * `return`) at server then location level, the content handler's status, then the header filter
- * (`more_set_headers`, then `add_header` with its all-or-nothing inheritance and `always`).
- * Facts from semantics.md §6 (N1–N8), checked against a real nginx in test/truth-nginx.test.ts.
+ * What nginx sends for one request served by one location: the server rewrite phase, the location
+ * rewrite phase (`set`, `if`, `return`, `break`), the content handler's status, then the header
+ * filter (`more_set_headers`, then `add_header` with its all-or-nothing inheritance and `always`).
+ * Facts from semantics.md §6 (N1–N8), checked against a real nginx in test/truth-nginx.test.ts and
+ * the generated configs of test/nginx-differential.test.ts.
+ *
+ * A condition that cannot be decided (an unknown variable, a `-f` test) forks the run; runs that
+ * end in the same state are merged after every `if`, so a chain of `if`s costs one pass per
+ * distinct state (request class), never one per path. Past MAX_PATHS states or MAX_STEPS steps the
+ * answer is a bounded unknown.
  */
 
 /** Statuses `add_header` applies to without `always` (N1). */
 export const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const UPSTREAM_HANDLERS = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'memcached_pass']);
+const MAX_PATHS = 64;
+const MAX_STEPS = 200_000;
+const MAX_ALTERNATIVES = 16;
+
+/** Stands for the request's Origin when `anyOrigin` leaves it open (never a byte a real header holds). */
+export const ORIGIN_SYMBOL = '\u0000origin\u0000';
+
+export interface NginxMapEntry {
+  key: string;
+  value: NginxArg;
+  keyLoc: Loc;
+}
 
 export interface NginxMap {
+  kind: 'map' | 'geo';
   source: string;
   target: string;
-  exact: Array<{ key: string; value: NginxArg }>;
+  exact: NginxMapEntry[];
   regex: Array<{ pattern: string; caseInsensitive: boolean; value: NginxArg; keyLoc: Loc }>;
   fallback?: NginxArg;
   directive: NginxDirective;
 }
+
+/** A test on the request's Origin that held on the way to an answer (only in `anyOrigin` runs). */
+export type OriginGuard =
+  | { kind: 'pattern'; source: string; flags: string; loc: Loc }
+  | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean; listId?: string }
+  /** The Origin is one of a map's keys (any of these). */
+  | { kind: 'one-of'; tests: Array<Extract<OriginGuard, { kind: 'pattern' | 'exact' }>> }
+  /** Something about the Origin was tested in a way we cannot name (a computed string). */
+  | { kind: 'opaque'; loc: Loc };
+
+export interface OutcomeHeader extends ResponseHeader {
+  /** Where the header's value was written (the `add_header` value token). */
+  valueLoc: Loc;
+  /** The header's value is not known (an unknown variable). */
+  unknown?: boolean;
+}
+
+/** One way a request can end: one path through the rewrite phase, its status and headers. */
+export interface NginxOutcome {
+  status: number | undefined;
+  headers: OutcomeHeader[];
+  uncertain: boolean;
+  shortCircuit: boolean;
+  droppedForStatus: Loc[];
+  guards: OriginGuard[];
+}
+
+interface Alt {
+  value: string | null;
+  guards: OriginGuard[];
+  /** The token that decided the value (a map entry's value). */
+  from?: Loc;
+}
+
+interface Path {
+  vars: Map<string, string | null>;
+  captures: Map<string, string | null>;
+  config: NginxContext;
+  returned?: { status: number; directive: NginxDirective };
+  stopped: boolean;
+  uncertain: boolean;
+  guards: OriginGuard[];
+}
+
+class BudgetExceeded extends Error {}
 
 export function collectMaps(root: NginxContext): Map<string, NginxMap> {
   const maps = new Map<string, NginxMap>();
   const visit = (context: NginxContext) => {
     for (const directive of context.body) {
       if (directive.name === 'map' && directive.block && directive.args.length === 2) {
-        const map: NginxMap = { source: directive.args[0].value, target: directive.args[1].value.replace(/^\$/, ''), exact: [], regex: [], directive };
+        const map: NginxMap = { kind: 'map', source: directive.args[0].value, target: directive.args[1].value.replace(/^\$/, ''), exact: [], regex: [], directive };
         for (const entry of directive.block) {
           if (entry.args.length !== 1) continue;
           const value = entry.args[0];
           if (entry.name === 'default') map.fallback = value;
-          else if (entry.name === 'hostnames' || entry.name === 'volatile') continue;
+          else if (entry.name === 'hostnames' || entry.name === 'volatile' || entry.name === 'include') continue;
           else if (entry.name.startsWith('~*')) map.regex.push({ pattern: entry.name.slice(2), caseInsensitive: true, value, keyLoc: entry.nameLoc });
           else if (entry.name.startsWith('~')) map.regex.push({ pattern: entry.name.slice(1), caseInsensitive: false, value, keyLoc: entry.nameLoc });
-          else map.exact.push({ key: entry.name.replace(/^\\/, ''), value });
+          else map.exact.push({ key: entry.name.replace(/^\\/, ''), value, keyLoc: entry.nameLoc });
         }
         maps.set(map.target, map);
+      } else if (directive.name === 'geo' && directive.block && (directive.args.length === 1 || directive.args.length === 2)) {
+        // geo keys are client addresses we never know: only the set of values matters.
+        const target = directive.args[directive.args.length - 1].value.replace(/^\$/, '');
+        const map: NginxMap = { kind: 'geo', source: '', target, exact: [], regex: [], directive };
+        for (const entry of directive.block) {
+          if (entry.name === 'default' && entry.args.length === 1) map.fallback = entry.args[0];
+          else if (entry.args.length === 1 && !['include', 'proxy', 'delete', 'ranges', 'proxy_recursive'].includes(entry.name)) {
+            map.exact.push({ key: entry.name, value: entry.args[0], keyLoc: entry.nameLoc });
+          }
+        }
+        maps.set(target, map);
       }
     }
     for (const child of context.children.values()) if (child.kind === 'http' || child.kind === 'main') visit(child);
@@ -58,14 +133,6 @@ export function conditionArgs(directive: NginxDirective): NginxArg[] {
   return args;
 }
 
-interface RunState {
-  vars: Map<string, string>;
-  uncertain: boolean;
-  config: NginxContext;
-  returned?: { status: number; directive: NginxDirective };
-  stopped: boolean;
-}
-
 const REWRITE_DIRECTIVES = new Set(['set', 'if', 'return', 'rewrite', 'break']);
 const CORS_RELEVANT = /^(access-control-|vary$)/i;
 
@@ -74,8 +141,10 @@ interface ContextDigest {
   rewrite: NginxDirective[];
   handler?: NginxDirective;
   moreSetHeaders: NginxDirective[];
+  id: number;
 }
 const digests = new WeakMap<NginxContext, ContextDigest>();
+let nextContextId = 1;
 
 function digest(context: NginxContext): ContextDigest {
   let found = digests.get(context);
@@ -84,120 +153,312 @@ function digest(context: NginxContext): ContextDigest {
       rewrite: context.body.filter((d) => REWRITE_DIRECTIVES.has(d.name)),
       handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name) || /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
       moreSetHeaders: context.body.filter((d) => d.name === 'more_set_headers'),
+      id: nextContextId++,
     };
     digests.set(context, found);
   }
   return found;
 }
 
+/** Names given a value by some `set` in the file: until a `set` runs they are empty ("uninitialized variable"). */
+function setNames(root: NginxContext): Set<string> {
+  const names = new Set<string>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const context = stack.pop()!;
+    for (const directive of context.body) if (directive.name === 'set' && directive.args.length === 2) names.add(directive.args[0].value.replace(/^\$\{?|\}$/g, ''));
+    stack.push(...context.children.values());
+  }
+  return names;
+}
+
+const VARIABLE = /\$(?:\{(\w+)\}|(\w+))/g;
+
 export class NginxProgram implements HeaderProgram {
+  private steps = 0;
+  private readonly declared: Set<string>;
+
   constructor(
     private readonly target: NginxContext,
     private readonly maps: Map<string, NginxMap>,
-  ) {}
-
-  run(request: CorsRequest): CorsResponse {
-    const state: RunState = { vars: new Map(), uncertain: false, config: this.target, stopped: false };
-    const chain = ancestors(this.target);
-    if (chain.some((level) => level.hasUnresolvedInclude)) state.uncertain = true;
-    const server = chain.find((level) => level.kind === 'server');
-    if (server && server !== this.target) this.rewrite(server, request, state);
-    if (!state.returned && !state.stopped) this.rewrite(this.target, request, state);
-    state.stopped = false;
-    const status = this.status(request, state);
-    const droppedForStatus: Loc[] = [];
-    const headers = this.headers(request, state, status, droppedForStatus);
-    return { status, headers, uncertain: state.uncertain, shortCircuit: state.returned !== undefined, droppedForStatus };
+  ) {
+    let root = target;
+    while (root.parent) root = root.parent;
+    this.declared = setNames(root);
   }
 
-  private rewrite(context: NginxContext, request: CorsRequest, state: RunState): void {
+  run(request: CorsRequest): CorsResponse {
+    const explored = this.explore(request);
+    if (!explored) return { status: undefined, headers: [], uncertain: true, shortCircuit: false, droppedForStatus: [] };
+    const { outcomes, overflow } = explored;
+    const first = outcomes[0];
+    const strip = (headers: OutcomeHeader[]): ResponseHeader[] => headers.map(({ name, value, loc, writtenAt }) => ({ name, value, loc, writtenAt }));
+    const dropped = dedupeLocs(outcomes.flatMap((outcome) => outcome.droppedForStatus));
+    const signature = (outcome: NginxOutcome) =>
+      JSON.stringify([outcome.status, outcome.shortCircuit, outcome.headers.map((h) => `${h.name.toLowerCase()}:${h.unknown ? '\u0000' : h.value}`).sort()]);
+    const agree = outcomes.every((outcome) => signature(outcome) === signature(first));
+    const uncertain = overflow || !agree || outcomes.some((outcome) => outcome.uncertain || outcome.headers.some((h) => h.unknown));
+    return {
+      status: agree ? first.status : undefined,
+      headers: strip(first.headers.filter((h) => !h.unknown)),
+      uncertain,
+      shortCircuit: first.shortCircuit,
+      droppedForStatus: dropped,
+    };
+  }
+
+  /** Every distinct way the request can end; undefined when the work budget ran out. */
+  explore(request: CorsRequest): { outcomes: NginxOutcome[]; overflow: boolean } | undefined {
+    this.steps = 0;
+    try {
+      const overflow = { value: false };
+      const chain = ancestors(this.target);
+      let paths: Path[] = [{ vars: new Map(), captures: new Map(), config: this.target, stopped: false, uncertain: false, guards: [] }];
+      const server = chain.find((level) => level.kind === 'server');
+      // A server-level `if` never switches configuration (its block has no location config): only
+      // its `set`, `return` and `break` count, and a `return` answers with the server's headers.
+      if (server && server !== this.target) {
+        paths = paths.map((path) => ({ ...path, config: server }));
+        paths = this.phase(server, paths, request, false, overflow);
+        paths = paths.map((path) => (path.returned ? path : { ...path, config: this.target, stopped: false }));
+      }
+      paths = this.phase(this.target, paths, request, this.target.kind !== 'server', overflow);
+      const outcomes: NginxOutcome[] = [];
+      for (const path of paths) this.finish(path, request, outcomes, overflow);
+      return { outcomes, overflow: overflow.value };
+    } catch (error) {
+      if (error instanceof BudgetExceeded) return undefined;
+      throw error;
+    }
+  }
+
+  private tick(count: number): void {
+    this.steps += count;
+    if (this.steps > MAX_STEPS) throw new BudgetExceeded();
+  }
+
+  /** One rewrite phase over every live path; `switches`: a matching `if` makes its block the request's configuration. */
+  private phase(context: NginxContext, paths: Path[], request: CorsRequest, switches: boolean, overflow: { value: boolean }): Path[] {
     for (const directive of digest(context).rewrite) {
-      if (state.returned || state.stopped) return;
+      this.tick(paths.length);
+      const live = paths.filter((path) => !path.returned && !path.stopped);
+      if (live.length === 0) return paths;
+      const done = paths.filter((path) => path.returned || path.stopped);
+      let next: Path[] = [];
       switch (directive.name) {
-        case 'set':
-          if (directive.args.length === 2) {
-            const value = this.evaluate(directive.args[1].value, request, state);
-            if (value === null) state.uncertain = true;
-            state.vars.set(directive.args[0].value.replace(/^\$/, ''), value ?? '');
+        case 'set': {
+          if (directive.args.length !== 2) {
+            next = live;
+            break;
+          }
+          const name = directive.args[0].value.replace(/^\$\{?|\}$/g, '');
+          for (const path of live) {
+            for (const alt of this.evaluate(directive.args[1].value, request, path)) {
+              const vars = new Map(path.vars);
+              vars.set(name, alt.value);
+              next.push({ ...path, vars, guards: alt.guards.length ? [...path.guards, ...alt.guards] : path.guards });
+            }
           }
           break;
+        }
         case 'if': {
           const child = context.children.get(directive);
-          if (!child) break;
-          const outcome = this.condition(conditionArgs(directive), request, state);
-          if (outcome === 'unknown') state.uncertain = true;
-          if (outcome === true) {
-            state.config = child;
-            this.rewrite(child, request, state);
+          if (!child) {
+            next = live;
+            break;
           }
+          const taken: Path[] = [];
+          for (const path of live) {
+            for (const fork of this.condition(conditionArgs(directive), request, path)) {
+              if (fork.outcome === false) next.push(fork.path);
+              else taken.push(switches ? { ...fork.path, config: child } : fork.path);
+            }
+          }
+          if (taken.length > 0) next.push(...this.phase(child, taken, request, switches, overflow));
           break;
         }
         case 'return': {
-          const code = Number(directive.args[0]?.value);
-          state.returned = { status: Number.isInteger(code) && directive.args[0].value.length === 3 ? code : 302, directive };
-          return;
-        }
-        case 'rewrite':
-          state.uncertain = true;
+          const status = returnStatus(directive);
+          for (const path of live) next.push({ ...path, returned: { status, directive } });
           break;
+        }
         case 'break':
-          state.stopped = true;
-          return;
-      }
-    }
-  }
-
-  private status(request: CorsRequest, state: RunState): number | undefined {
-    if (state.returned) return state.returned.status;
-    const method = request.preflight ? 'OPTIONS' : request.method;
-    for (let level: NginxContext | undefined = state.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
-      for (const directive of [digest(level).handler].filter((d): d is NginxDirective => d !== undefined)) {
-        if (UPSTREAM_HANDLERS.has(directive.name)) {
-          if (request.appStatus !== undefined) return request.appStatus;
-          if (method === 'OPTIONS') {
-            state.uncertain = true;
-            return undefined;
+          for (const path of live) next.push({ ...path, stopped: true });
+          break;
+        case 'rewrite': {
+          // The URI is not known, so whether the regex matches is not either; only `redirect`/`permanent` end the request here.
+          const flag = directive.args[2]?.value;
+          for (const path of live) {
+            next.push({ ...path, uncertain: path.uncertain || flag === 'last' || flag === 'break' || flag === undefined });
+            if (flag === 'redirect' || flag === 'permanent') next.push({ ...path, returned: { status: flag === 'permanent' ? 301 : 302, directive } });
           }
-          return 200;
-        }
-        {
-          if (directive.name === 'try_files' && !directive.args.at(-1)?.value.startsWith('@')) continue;
-          state.uncertain = true;
-          return request.appStatus;
+          break;
         }
       }
-      if (level.kind === 'location') break;
+      paths = this.merge([...done, ...next], overflow);
     }
-    // A snippet's includer is not visible: its content handler (proxy, static, app) is unknown.
-    if (!ancestors(state.config).some((level) => level.kind === 'location' || level.kind === 'server')) {
-      if (!request.preflight || request.appStatus !== undefined) return request.appStatus ?? 200;
-      state.uncertain = true;
-      return undefined;
-    }
-    // The static module: GET and HEAD are served, everything else is 405 Not Allowed.
-    if (method === 'GET' || method === 'HEAD') return request.appStatus ?? 200;
-    return 405;
+    return paths;
   }
 
-  private headers(request: CorsRequest, state: RunState, status: number | undefined, dropped: Loc[]): ResponseHeader[] {
-    const headers: ResponseHeader[] = [];
-    const levels = ancestors(state.config).reverse();
+  /** Paths that ended in the same state are one request class from here on; their origin tests are what they share. */
+  private merge(paths: Path[], overflow: { value: boolean }): Path[] {
+    if (paths.length < 2) return paths;
+    const byKey = new Map<string, Path>();
+    for (const path of paths) {
+      this.tick(1 + (path.vars.size >> 4));
+      const key = JSON.stringify([digest(path.config).id, path.returned?.status, path.returned ? `${path.returned.directive.loc.line}:${path.returned.directive.loc.column}` : '', path.stopped, path.uncertain, [...path.vars], [...path.captures]]);
+      const seen = byKey.get(key);
+      if (!seen) byKey.set(key, path);
+      else byKey.set(key, { ...seen, guards: seen.guards.filter((guard) => path.guards.includes(guard)) });
+    }
+    const merged = [...byKey.values()];
+    if (merged.length > MAX_PATHS) {
+      overflow.value = true;
+      return merged.slice(0, MAX_PATHS);
+    }
+    return merged;
+  }
+
+  private condition(args: NginxArg[], request: CorsRequest, path: Path): Array<{ outcome: boolean; path: Path }> {
+    const out: Array<{ outcome: boolean; path: Path }> = [];
+    const both = (forked: Path, guardTrue: OriginGuard[] = [], guardFalse: OriginGuard[] = []) => {
+      out.push({ outcome: true, path: { ...forked, guards: [...forked.guards, ...guardTrue] } });
+      out.push({ outcome: false, path: { ...forked, guards: [...forked.guards, ...guardFalse] } });
+    };
+    const withGuards = (base: Path, guards: OriginGuard[]): Path => (guards.length ? { ...base, guards: [...base.guards, ...guards] } : base);
+    if (args.length === 1) {
+      for (const alt of this.evaluate(args[0].value, request, path)) {
+        const forked = withGuards(path, alt.guards);
+        if (alt.value === null) both(forked);
+        else if (alt.value === ORIGIN_SYMBOL) out.push({ outcome: true, path: forked });
+        else if (alt.value.includes(ORIGIN_SYMBOL)) out.push({ outcome: true, path: forked });
+        else out.push({ outcome: alt.value !== '' && alt.value !== '0', path: forked });
+      }
+      return out;
+    }
+    if (args.length === 2 && /^!?-[fdex]$/.test(args[0].value)) {
+      both(path);
+      return out;
+    }
+    if (args.length !== 3) {
+      both(path);
+      return out;
+    }
+    const operator = args[1].value;
+    const lefts = this.evaluate(args[0].value, request, path);
+    if (operator === '=' || operator === '!=') {
+      const negate = operator === '!=';
+      for (const left of lefts) {
+        for (const right of this.evaluate(args[2].value, request, path)) {
+          const forked = withGuards(path, [...left.guards, ...right.guards]);
+          if (left.value === null || right.value === null) {
+            both(forked);
+            continue;
+          }
+          const symbolic = [left.value, right.value].filter((value) => value.includes(ORIGIN_SYMBOL));
+          if (symbolic.length === 0) {
+            out.push({ outcome: (left.value === right.value) !== negate, path: forked });
+            continue;
+          }
+          const [origin, other] = left.value === ORIGIN_SYMBOL ? [left.value, right.value] : right.value === ORIGIN_SYMBOL ? [right.value, left.value] : [undefined, undefined];
+          if (origin !== undefined && other !== undefined && !other.includes(ORIGIN_SYMBOL)) {
+            // An Origin is sent (anyOrigin), so it is never empty.
+            if (other === '') {
+              out.push({ outcome: negate, path: forked });
+              continue;
+            }
+            const test: OriginGuard = { kind: 'exact', value: other, loc: args[left.value === ORIGIN_SYMBOL ? 2 : 0].loc };
+            both(forked, negate ? [] : [test], negate ? [test] : []);
+          } else if (left.value === right.value) {
+            out.push({ outcome: !negate, path: forked });
+          } else {
+            both(forked, [{ kind: 'opaque', loc: args[0].loc }], [{ kind: 'opaque', loc: args[0].loc }]);
+          }
+        }
+      }
+      return out;
+    }
+    const regexOperators: Record<string, [boolean, boolean]> = { '~': [false, false], '~*': [true, false], '!~': [false, true], '!~*': [true, true] };
+    const regexOperator = regexOperators[operator];
+    if (!regexOperator) {
+      both(path);
+      return out;
+    }
+    const [caseInsensitive, negate] = regexOperator;
+    const source = args[2].value;
+    const regex = compilePattern(source, caseInsensitive ? 'i' : '');
+    for (const left of lefts) {
+      const forked = withGuards(path, left.guards);
+      if (left.value === null || !regex) {
+        // Captures of a match we cannot run are unknown.
+        const captures = new Map<string, string | null>();
+        for (let i = 1; i <= 9; i++) captures.set(String(i), null);
+        out.push({ outcome: !negate, path: { ...forked, captures: negate ? forked.captures : captures } });
+        out.push({ outcome: negate, path: { ...forked, captures: negate ? captures : forked.captures } });
+        continue;
+      }
+      if (left.value.includes(ORIGIN_SYMBOL)) {
+        const captures = new Map<string, string | null>();
+        for (let i = 1; i <= 9; i++) captures.set(String(i), null);
+        const test: OriginGuard = left.value === ORIGIN_SYMBOL ? { kind: 'pattern', source, flags: caseInsensitive ? 'i' : '', loc: args[2].loc } : { kind: 'opaque', loc: args[0].loc };
+        out.push({ outcome: !negate, path: { ...forked, guards: [...forked.guards, test], captures: negate ? forked.captures : captures } });
+        out.push({ outcome: negate, path: test.kind === 'opaque' ? { ...forked, guards: [...forked.guards, test] } : forked });
+        continue;
+      }
+      const match = regex.exec(left.value);
+      if (!match) {
+        out.push({ outcome: negate, path: forked });
+        continue;
+      }
+      // nginx keeps the captures of the last successful match ($1…$9 and named groups).
+      const captures = new Map<string, string | null>();
+      for (let i = 1; i < Math.min(match.length, 10); i++) captures.set(String(i), match[i] ?? '');
+      for (const [name, value] of Object.entries(match.groups ?? {})) captures.set(name, value ?? '');
+      out.push({ outcome: !negate, path: negate ? forked : { ...forked, captures } });
+    }
+    return out;
+  }
+
+  private finish(path: Path, request: CorsRequest, outcomes: NginxOutcome[], overflow: { value: boolean }): void {
+    const state = { uncertain: path.uncertain || unresolvedIncludeMatters(path.config) };
+    const status = this.status(request, path, state);
+    const dropped: Loc[] = [];
+    const partials: Array<{ headers: OutcomeHeader[]; guards: OriginGuard[] }> = [{ headers: [], guards: path.guards }];
+    const levels = ancestors(path.config).reverse();
+    let pending = partials;
+    const extend = (name: string, template: string, valueLoc: Loc, replace: boolean) => {
+      const next: typeof partials = [];
+      for (const partial of pending) {
+        for (const alt of this.evaluate(template, request, path)) {
+          const headers = replace ? partial.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase()) : [...partial.headers];
+          if (alt.value === null) headers.push({ name, value: '', valueLoc, loc: valueLoc, writtenAt: valueLoc, unknown: true });
+          else if (alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc });
+          next.push({ headers, guards: alt.guards.length ? [...partial.guards, ...alt.guards] : partial.guards });
+        }
+      }
+      if (next.length > MAX_PATHS) {
+        overflow.value = true;
+        next.length = MAX_PATHS;
+      }
+      pending = next;
+    };
     for (const level of levels) {
       for (const directive of digest(level).moreSetHeaders) {
         for (const spec of moreSetHeadersSpecs(directive)) {
-          if (spec.statuses && (status === undefined || !spec.statuses.includes(status))) continue;
-          const value = this.evaluate(spec.value, request, state);
-          if (value === null) state.uncertain = true;
-          for (let i = headers.length - 1; i >= 0; i--) if (headers[i].name.toLowerCase() === spec.name.toLowerCase()) headers.splice(i, 1);
-          if (value) headers.push({ name: spec.name, value, loc: spec.loc });
+          if (!CORS_RELEVANT.test(spec.name)) continue;
+          if (spec.statuses && status === undefined) {
+            state.uncertain = true;
+            continue;
+          }
+          if (spec.statuses && !spec.statuses.includes(status!)) continue;
+          extend(spec.name, spec.value, spec.loc, true);
         }
       }
     }
-    for (const directive of effectiveAddHeaders(state.config)) {
+    for (const directive of effectiveAddHeaders(path.config)) {
       const [name, valueArg, flag] = directive.args;
       if (!name || !valueArg || !CORS_RELEVANT.test(name.value)) continue;
-      const always = flag?.value === 'always';
-      if (!always) {
+      if (flag?.value !== 'always') {
         if (status === undefined) {
           state.uncertain = true;
           continue;
@@ -207,100 +468,230 @@ export class NginxProgram implements HeaderProgram {
           continue;
         }
       }
-      const value = this.evaluate(valueArg.value, request, state);
-      if (value === null) {
-        state.uncertain = true;
-        continue;
+      extend(name.value, valueArg.value, valueArg.loc, false);
+    }
+    for (const partial of pending) {
+      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: path.returned !== undefined, droppedForStatus: dropped, guards: partial.guards });
+    }
+  }
+
+  private status(request: CorsRequest, path: Path, state: { uncertain: boolean }): number | undefined {
+    if (path.returned) return path.returned.status;
+    const method = request.preflight ? 'OPTIONS' : request.method;
+    for (let level: NginxContext | undefined = path.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
+      const directive = digest(level).handler;
+      if (directive) {
+        if (UPSTREAM_HANDLERS.has(directive.name)) {
+          if (request.appStatus !== undefined) return request.appStatus;
+          if (method === 'OPTIONS') {
+            state.uncertain = true;
+            return undefined;
+          }
+          return 200;
+        }
+        if (!(directive.name === 'try_files' && !directive.args.at(-1)?.value.startsWith('@'))) {
+          state.uncertain = true;
+          return request.appStatus;
+        }
       }
-      if (value !== '') headers.push({ name: name.value, value, loc: this.decidingLoc(valueArg, request, state), writtenAt: valueArg.loc });
+      if (level.kind === 'location') break;
     }
-    return headers;
+    // A snippet's includer is not visible: its content handler (proxy, static, app) is unknown.
+    if (!ancestors(path.config).some((level) => level.kind === 'location' || level.kind === 'server')) {
+      if (!request.preflight || request.appStatus !== undefined) return request.appStatus ?? 200;
+      state.uncertain = true;
+      return undefined;
+    }
+    // A location whose content comes from an include we cannot read: its handler is unknown.
+    if (ancestors(path.config).some((level) => level.kind !== 'server' && level.kind !== 'http' && level.kind !== 'main' && level.hasUnresolvedInclude)) {
+      state.uncertain = true;
+      return request.appStatus;
+    }
+    // The static module: GET and HEAD are served, everything else is 405 Not Allowed.
+    if (method === 'GET' || method === 'HEAD') return request.appStatus ?? 200;
+    return 405;
   }
 
-  private condition(args: NginxArg[], request: CorsRequest, state: RunState): boolean | 'unknown' {
-    if (args.length === 1) {
-      const value = this.evaluate(args[0].value, request, state);
-      if (value === null) return 'unknown';
-      return value !== '' && value !== '0';
+  /** Interpolate `$var` / `${var}`: every value the string can take, each with the origin tests it needs. */
+  evaluate(template: string, request: CorsRequest, path: Path | undefined, depth = 0): Alt[] {
+    if (!template.includes('$')) return [{ value: template, guards: [] }];
+    let alts: Alt[] = [{ value: '', guards: [] }];
+    let last = 0;
+    const append = (more: Alt[]) => {
+      const next: Alt[] = [];
+      for (const a of alts) {
+        for (const b of more) {
+          next.push({ value: a.value === null || b.value === null ? null : a.value + b.value, guards: b.guards.length ? [...a.guards, ...b.guards] : a.guards, from: b.from ?? a.from });
+        }
+      }
+      alts = next.length > MAX_ALTERNATIVES ? [{ value: null, guards: [] }] : next;
+    };
+    for (const match of template.matchAll(VARIABLE)) {
+      if (match.index! > last) append([{ value: template.slice(last, match.index), guards: [] }]);
+      append(this.variable((match[1] ?? match[2])!, request, path, depth));
+      last = match.index! + match[0].length;
     }
-    if (args.length !== 3) return 'unknown';
-    const left = this.evaluate(args[0].value, request, state);
-    if (left === null) return 'unknown';
-    const operator = args[1].value;
-    if (operator === '=' || operator === '!=') {
-      const right = this.evaluate(args[2].value, request, state);
-      if (right === null) return 'unknown';
-      return (left === right) === (operator === '=');
-    }
-    const regexOperators: Record<string, [boolean, boolean]> = { '~': [false, false], '~*': [true, false], '!~': [false, true], '!~*': [true, true] };
-    const regexOperator = regexOperators[operator];
-    if (!regexOperator) return 'unknown';
-    const regex = compilePattern(args[2].value, regexOperator[0] ? 'i' : '');
-    if (!regex) return 'unknown';
-    return regex.test(left) !== regexOperator[1];
+    if (last < template.length) append([{ value: template.slice(last), guards: [] }]);
+    // A single variable keeps the token that decided it; text around it makes the value the author's own.
+    if (!/^\$(?:\{\w+\}|\w+)$/.test(template.trim())) alts = alts.map((alt) => ({ ...alt, from: undefined }));
+    return dedupeAlts(alts);
   }
 
-  /** Interpolate `$var` / `${var}`; null when any part cannot be known. */
-  evaluate(template: string, request: CorsRequest, state: RunState | undefined, depth = 0): string | null {
-    let unknown = false;
-    const result = template.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_, braced: string | undefined, bare: string | undefined) => {
-      const value = this.variable((braced ?? bare)!, request, state, depth);
-      if (value === null) unknown = true;
-      return value ?? '';
-    });
-    return unknown ? null : result;
-  }
-
-  private variable(name: string, request: CorsRequest, state: RunState | undefined, depth: number): string | null {
-    if (state?.vars.has(name)) return state.vars.get(name)!;
+  private variable(name: string, request: CorsRequest, path: Path | undefined, depth: number): Alt[] {
+    const one = (value: string | null): Alt[] => [{ value, guards: [] }];
+    if (path?.vars.has(name)) return one(path.vars.get(name)!);
+    if (/^\d$/.test(name) || (path?.captures.has(name) ?? false)) return one(path?.captures.get(name) ?? (/^\d$/.test(name) ? '' : null));
     const method = request.preflight ? 'OPTIONS' : request.method;
     switch (name) {
       case 'http_origin':
-        return request.origin ?? '';
+        return one(request.anyOrigin ? ORIGIN_SYMBOL : (request.origin ?? ''));
       case 'request_method':
-        return method;
+        return one(method);
       case 'http_access_control_request_method':
-        return request.preflight ? request.method : '';
+        return one(request.preflight ? request.method : '');
       case 'http_access_control_request_headers':
-        return request.preflight ? (request.headers ?? []).join(',') : '';
+        return one(request.preflight && request.headers?.length ? request.headers.join(',').toLowerCase() : '');
+      case 'uri':
+      case 'request_uri':
+      case 'document_uri':
+        return one(request.path ?? null);
     }
-    if (name.startsWith('http_') && request.extraHeaders) {
+    if (name.startsWith('http_')) {
       const wanted = name.slice(5).replace(/_/g, '-');
-      const entry = Object.entries(request.extraHeaders).find(([key]) => key.toLowerCase() === wanted);
-      return entry ? entry[1] : '';
+      const entry = Object.entries(request.extraHeaders ?? {}).find(([key]) => key.toLowerCase() === wanted);
+      if (entry) return one(entry[1]);
+      if (request.extraHeaders) return one('');
+      if (wanted === 'cookie') return one(request.credentials && !request.preflight ? null : '');
+      return one(null);
     }
     const map = this.maps.get(name);
-    if (map && depth < 8) return this.lookupMap(map, request, state, depth + 1);
-    return null;
+    if (map && depth < 8) return this.lookupMap(map, request, path, depth + 1);
+    if (this.declared.has(name)) return one('');
+    return one(null);
   }
 
-  /** For a value that is one `map` variable, the map entry that produced it is the token to fix. */
-  private decidingLoc(arg: NginxArg, request: CorsRequest, state: RunState): Loc {
-    const single = /^\$(?:\{(\w+)\}|(\w+))$/.exec(arg.value.trim());
-    const map = single && !state.vars.has((single[1] ?? single[2])!) ? this.maps.get((single[1] ?? single[2])!) : undefined;
-    if (!map) return arg.loc;
-    const source = this.evaluate(map.source, request, state);
-    if (source === null) return arg.loc;
-    const exact = map.exact.find((entry) => entry.key.toLowerCase() === source.toLowerCase());
-    if (exact) return exact.value.loc;
-    for (const entry of map.regex) {
-      if (compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '')?.test(source)) return entry.value.loc;
+  private lookupMap(map: NginxMap, request: CorsRequest, path: Path | undefined, depth: number): Alt[] {
+    const entryAlts = (value: NginxArg, guards: OriginGuard[]): Alt[] =>
+      this.evaluate(value.value, request, path, depth).map((alt) => ({ ...alt, guards: [...guards, ...alt.guards], from: alt.from ?? value.loc }));
+    if (map.kind === 'geo') return this.everyValue(map, request, path, depth, []);
+    const out: Alt[] = [];
+    for (const source of this.evaluate(map.source, request, path, depth)) {
+      if (source.value === null) {
+        out.push(...this.everyValue(map, request, path, depth, source.guards));
+        continue;
+      }
+      if (source.value === ORIGIN_SYMBOL) {
+        out.push(...this.originMapValues(map, request, path, depth, source.guards));
+        continue;
+      }
+      if (source.value.includes(ORIGIN_SYMBOL)) {
+        out.push(...this.everyValue(map, request, path, depth, [...source.guards, { kind: 'opaque', loc: map.directive.args[0].loc }]));
+        continue;
+      }
+      const key = source.value.toLowerCase();
+      const exact = map.exact.find((entry) => entry.key.toLowerCase() === key);
+      if (exact) {
+        out.push(...entryAlts(exact.value, source.guards));
+        continue;
+      }
+      let decided = false;
+      for (const entry of map.regex) {
+        const regex = compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '');
+        if (!regex) {
+          out.push({ value: null, guards: source.guards });
+          decided = true;
+          break;
+        }
+        if (regex.test(source.value)) {
+          out.push(...entryAlts(entry.value, source.guards));
+          decided = true;
+          break;
+        }
+      }
+      if (!decided) out.push(...(map.fallback ? entryAlts(map.fallback, source.guards) : [{ value: '', guards: source.guards }]));
     }
-    return map.fallback?.loc ?? arg.loc;
+    return out;
   }
 
-  private lookupMap(map: NginxMap, request: CorsRequest, state: RunState | undefined, depth: number): string | null {
-    const source = this.evaluate(map.source, request, state, depth);
-    if (source === null) return null;
-    const exact = map.exact.find((entry) => entry.key.toLowerCase() === source.toLowerCase());
-    if (exact) return this.evaluate(exact.value.value, request, state, depth);
-    for (const entry of map.regex) {
-      const regex = compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '');
-      if (!regex) return null;
-      if (regex.test(source)) return this.evaluate(entry.value.value, request, state, depth);
+  /** A map on an unknown key: it can hold any of its values. */
+  private everyValue(map: NginxMap, request: CorsRequest, path: Path | undefined, depth: number, guards: OriginGuard[]): Alt[] {
+    const values = [...map.exact.map((e) => e.value), ...map.regex.map((e) => e.value)];
+    values.push(map.fallback ?? { value: '', quoted: false, loc: map.directive.nameLoc });
+    const out: Alt[] = [];
+    for (const value of values) {
+      for (const alt of this.evaluate(value.value, request, path, depth)) out.push({ ...alt, guards: [...guards, ...alt.guards], from: alt.from ?? value.loc });
     }
-    return map.fallback ? this.evaluate(map.fallback.value, request, state, depth) : '';
+    const unique = dedupeAlts(out);
+    return unique.length > MAX_ALTERNATIVES ? [{ value: null, guards }] : unique;
   }
+
+  /** A map keyed on the Origin, Origin left open: one alternative per distinct value, guarded by the keys that give it. */
+  private originMapValues(map: NginxMap, request: CorsRequest, path: Path | undefined, depth: number, guards: OriginGuard[]): Alt[] {
+    const groups = new Map<string, { value: string | null; tests: Array<Extract<OriginGuard, { kind: 'pattern' | 'exact' }>>; unguarded: boolean; from: Loc }>();
+    const add = (value: NginxArg, test: Extract<OriginGuard, { kind: 'pattern' | 'exact' }> | undefined) => {
+      for (const alt of this.evaluate(value.value, request, path, depth)) {
+        const key = alt.value === null ? '\u0001' : alt.value;
+        const group = groups.get(key) ?? { value: alt.value, tests: [], unguarded: false, from: alt.from ?? value.loc };
+        if (test) group.tests.push(test);
+        else group.unguarded = true;
+        groups.set(key, group);
+      }
+    };
+    const listId = `${map.directive.file}:${map.directive.nameLoc.line}`;
+    for (const entry of map.exact) add(entry.value, { kind: 'exact', value: entry.key, loc: entry.keyLoc, caseInsensitive: true, listId });
+    for (const entry of map.regex) add(entry.value, { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', loc: entry.keyLoc });
+    add(map.fallback ?? { value: '', quoted: false, loc: map.directive.nameLoc }, undefined);
+    const out: Alt[] = [];
+    for (const group of groups.values()) {
+      out.push({ value: group.value, guards: group.unguarded ? guards : [...guards, { kind: 'one-of', tests: group.tests }], from: group.from });
+    }
+    return out.length > MAX_ALTERNATIVES ? [{ value: null, guards }] : out;
+  }
+}
+
+function returnStatus(directive: NginxDirective): number {
+  const first = directive.args[0]?.value ?? '';
+  if (/^\d{3}$/.test(first)) return Number(first);
+  return 302;
+}
+
+function dedupeAlts(alts: Alt[]): Alt[] {
+  if (alts.length < 2) return alts;
+  const seen = new Map<string, Alt>();
+  for (const alt of alts) {
+    const key = `${alt.value === null ? '\u0001' : alt.value}\u0002${alt.guards.map((g) => JSON.stringify(g)).join(',')}`;
+    if (!seen.has(key)) seen.set(key, alt);
+  }
+  return [...seen.values()];
+}
+
+function dedupeLocs(locs: Loc[]): Loc[] {
+  const seen = new Set<string>();
+  return locs.filter((loc) => {
+    const key = `${loc.file}:${loc.line}:${loc.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Whether an `include` we cannot read could change this answer. In a location (or `if`, or a
+ * snippet) it could hold `if`/`return`, a handler or more `add_header`s; at server or http level
+ * it only matters when the headers in effect here are inherited from that level or above (a
+ * level with its own `add_header` inherits nothing, N2).
+ */
+export function unresolvedIncludeMatters(config: NginxContext): boolean {
+  const effective = addHeaderLevel(config);
+  let belowEffective = true;
+  for (let level: NginxContext | undefined = config; level; level = level.parent) {
+    if (level.hasUnresolvedInclude) {
+      if (level.kind === 'location' || level.kind === 'if' || level.kind === 'fragment') return true;
+      if (belowEffective) return true;
+    }
+    if (level === effective && !level.body.some((d) => d.name === 'add_header_inherit' && d.args[0]?.value === 'merge')) belowEffective = false;
+  }
+  return false;
 }
 
 /**
@@ -317,6 +708,14 @@ export function effectiveAddHeaders(context: NginxContext): NginxDirective[] {
     effectiveCache.set(context, cached);
   }
   return cached;
+}
+
+/** The level whose own `add_header` list is in effect here (undefined when none is). */
+export function addHeaderLevel(context: NginxContext): NginxContext | undefined {
+  for (let level: NginxContext | undefined = context; level; level = level.parent) {
+    if (level.body.some((directive) => directive.name === 'add_header')) return level;
+  }
+  return undefined;
 }
 
 function computeEffectiveAddHeaders(context: NginxContext): NginxDirective[] {
