@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rules } from '../rules/index.js';
 import type { Rule } from '../src/engine/rule.js';
+import { configSchema } from '../src/engine/config-schema.js';
 
 /** Rule pages and the README rule table are generated from rule metadata; test/docs.test.ts fails when the files drift. */
 const FORMAT_NAMES: Record<string, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML' };
@@ -65,5 +66,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   for (const rule of rules) writeFileSync(join(root, 'docs', 'rules', `${rule.meta.id}.md`), renderRuleDoc(rule));
   const readmePath = join(root, 'README.md');
   writeFileSync(readmePath, withRuleTable(readFileSync(readmePath, 'utf8')));
-  console.log(`wrote ${rules.length} rule pages and the README rule table`);
+  writeFileSync(join(root, 'schemas', 'cors-lint.config.schema.json'), `${JSON.stringify(configSchema(), null, 2)}\n`);
+  console.log(`wrote ${rules.length} rule pages, the README rule table and the config schema`);
 }

@@ -154,9 +154,6 @@ export class ConfigResolver {
     const merged: Config = { rules: {}, ignores: [], knownOrigins: [] };
     const extended: string[] = [];
     for (const target of own.extends ?? []) {
-      if (!/\.(json|ya?ml)$/i.test(target) || !(target.startsWith('./') || target.startsWith('../'))) {
-        throw new ConfigError(`${shown}: extends '${target}': give a relative path to a .json or .yaml file (./shared/cors-lint.json); packages are not loaded`, 'extends');
-      }
       const absolute = resolve(dir, target);
       const root = repositoryRoot(dir, this.options.cwd);
       const outside = () => new ConfigError(`${shown}: extends '${target}' is outside the repository (${posix(root)})`, 'extends');

@@ -72,7 +72,13 @@ export function validateConfig(raw: unknown, knownRuleIds: Set<string>, source =
     if (typeof object.root !== 'boolean') throw new ConfigError(`${source}: 'root' must be true or false`, 'root');
     config.root = object.root;
   }
-  if (object.extends !== undefined) config.extends = typeof object.extends === 'string' ? [object.extends] : stringList(object.extends, 'extends');
+  if (object.extends !== undefined) {
+    config.extends = typeof object.extends === 'string' ? [object.extends] : stringList(object.extends, 'extends');
+    for (const target of config.extends) {
+      // Only files: loading a package would run or read code from outside the repository.
+      if (!/^\.\.?\/.*\.(json|ya?ml)$/i.test(target)) throw new ConfigError(`${source}: extends '${target}': give a relative path to a .json or .yaml file (./shared/cors-lint.json); packages are not loaded`, 'extends');
+    }
+  }
   if (object.overrides !== undefined) {
     if (!Array.isArray(object.overrides)) throw new ConfigError(`${source}: 'overrides' must be a list of { files, rules }`, 'overrides');
     config.overrides = object.overrides.map((entry: unknown, index) => {
