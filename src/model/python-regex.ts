@@ -1,18 +1,22 @@
 /**
- * Python `re` patterns run as JavaScript regexes. The two agree on everything origin allowlists
- * use except a few spellings, translated here: named groups `(?P<n>…)` / `(?P=n)`, `\A` / `\Z`,
- * and global inline flags at the start. `re.match` anchors only the start; `re.fullmatch` both
- * ends; the caller says which. A pattern using anything else Python-only (verbose mode, flags
- * mid-pattern) gives `undefined`: the model then treats the matcher as unknown.
+ * Regexes written for another engine (Python `re`, nginx's PCRE, Go's RE2) rewritten in
+ * JavaScript syntax, so that one parser (regexpp) reads them all. The engines agree on everything
+ * origin allowlists use except a few spellings, translated here: named groups `(?P<n>…)` /
+ * `(?P=n)`, `\A` / `\Z` / `\z`, global inline flags at the start, and a `]` first in a class (a
+ * literal in all three, an empty class in JavaScript). A pattern using anything else engine-only
+ * (verbose mode, flags mid-pattern) gives `undefined`: the model then treats the matcher as unknown.
+ * The result is only ever parsed or run on the linear-time matcher (pattern-match.ts).
  */
-export function translatePythonRegex(source: string, anchoring: 'match' | 'fullmatch'): { source: string; flags: string } | undefined {
+export type RegexSyntax = 'python' | 'pcre' | 're2';
+
+export function translateRegexSyntax(source: string, syntax: RegexSyntax): { source: string; flags: string } | undefined {
   let flags = '';
   let body = source;
   const leading = /^\(\?([aiLmsux]+)\)/.exec(body);
   if (leading) {
     if (leading[1].includes('x')) return undefined;
-    if (leading[1].includes('i')) flags += 'i';
-    if (leading[1].includes('s')) flags += 's';
+    // RE2 and PCRE read `(?m)`; Python's `re.M` too. Origins have no line breaks, but keep the meaning.
+    for (const flag of 'ism') if (leading[1].includes(flag)) flags += flag;
     body = body.slice(leading[0].length);
   }
   let out = '';
@@ -22,7 +26,8 @@ export function translatePythonRegex(source: string, anchoring: 'match' | 'fullm
     if (char === '\\') {
       const next = body[i + 1];
       if (!inClass && next === 'A') out += '^';
-      else if (!inClass && next === 'Z') out += '$';
+      // Python's `\Z` and PCRE/RE2's `\z` end the subject; PCRE's `\Z` also allows a final newline, which an Origin never has.
+      else if (!inClass && (next === 'Z' || (next === 'z' && syntax !== 'python'))) out += '$';
       else out += char + (next ?? '');
       i++;
       continue;
@@ -36,7 +41,7 @@ export function translatePythonRegex(source: string, anchoring: 'match' | 'fullm
       inClass = true;
       out += char;
       if (body[i + 1] === '^') out += body[++i];
-      // A `]` first in a Python class is a literal; in JavaScript `[]` is an empty class.
+      // A `]` first in a class is a literal in Python, PCRE and RE2; in JavaScript `[]` is an empty class.
       if (body[i + 1] === ']') {
         out += '\\]';
         i++;
@@ -61,5 +66,15 @@ export function translatePythonRegex(source: string, anchoring: 'match' | 'fullm
     }
     out += char;
   }
-  return { source: anchoring === 'fullmatch' ? `^(?:${out})$` : `^(?:${out})`, flags };
+  return { source: out, flags };
+}
+
+/**
+ * A Python `re` pattern as a JavaScript regex source. `re.match` anchors only the start;
+ * `re.fullmatch` both ends; the caller says which.
+ */
+export function translatePythonRegex(source: string, anchoring: 'match' | 'fullmatch'): { source: string; flags: string } | undefined {
+  const translated = translateRegexSyntax(source, 'python');
+  if (!translated) return undefined;
+  return { source: anchoring === 'fullmatch' ? `^(?:${translated.source})$` : `^(?:${translated.source})`, flags: translated.flags };
 }

@@ -1,6 +1,5 @@
 import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.js';
-import { translatePythonRegex } from './python-regex.js';
-import { mayBacktrackBadly } from './regex-analysis.js';
+import { compileLinear, compilePrepared, matchOrigin, preparePattern, type LinearRegex } from './pattern-match.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -25,24 +24,18 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
       if (matcher.comparedBy === 'scheme-and-netloc') return sameSchemeAndNetloc(matcher.value, origin);
       if (matcher.comparedBy === 'normalized-url') return normalizeUrl(matcher.value) === normalizeUrl(origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
-    case 'pattern': {
-      const regex = patternRegex(matcher);
-      return regex ? regex.test(origin) : 'unknown';
-    }
+    case 'pattern':
+      return matchOrigin(matcher, origin);
     case 'predicate':
     case 'unknown':
       return 'unknown';
   }
 }
 
-/** The JavaScript regex that behaves as the matcher does in its own implementation, or null when we cannot tell. */
-export function patternRegex(matcher: Extract<OriginMatcher, { kind: 'pattern' }>): RegExp | null {
-  if (matcher.dialect === 'python-match' || matcher.dialect === 'python-fullmatch') {
-    const translated = translatePythonRegex(matcher.source, matcher.dialect === 'python-match' ? 'match' : 'fullmatch');
-    return translated ? compilePattern(translated.source, translated.flags + matcher.flags) : null;
-  }
-  if (matcher.dialect === 're2-full') return compilePattern(`^(?:${matcher.source})$`, matcher.flags);
-  return compilePattern(matcher.source, matcher.flags);
+/** The linear-time matcher that behaves as the pattern does in its own implementation, or null when we cannot tell. */
+export function patternRegex(matcher: Extract<OriginMatcher, { kind: 'pattern' }>): LinearRegex | null {
+  const prepared = preparePattern(matcher);
+  return prepared ? compilePrepared(prepared) : null;
 }
 
 const DEFAULT_PORT: Record<string, string> = { http: '80', https: '443' };
@@ -67,25 +60,12 @@ function sameSchemeAndNetloc(configured: string, origin: string): boolean {
   return a.scheme === b.scheme && a.netloc === b.netloc;
 }
 
-const compiled = new Map<string, RegExp | null>();
-
 /**
- * PCRE and JS agree on the constructs origin patterns use; anything JS rejects is treated as
- * unknown, and so is a pattern with nested quantifiers, which could take exponential time.
+ * A scanned regex (PCRE syntax as nginx writes it, or JavaScript) as a searching matcher that runs
+ * in linear time, or null when it cannot be run safely (see pattern-match.ts): callers treat null as unknown.
  */
-export function compilePattern(source: string, flags: string): RegExp | null {
-  const key = `${flags}/${source}`;
-  if (!compiled.has(key)) {
-    let regex: RegExp | null;
-    try {
-      const jsFlags = [...new Set(flags.replace(/[^imsu]/g, ''))].join('');
-      regex = mayBacktrackBadly(source, jsFlags) ? null : new RegExp(source, jsFlags);
-    } catch {
-      regex = null;
-    }
-    compiled.set(key, regex);
-  }
-  return compiled.get(key) ?? null;
+export function compilePattern(source: string, flags: string): LinearRegex | null {
+  return compileLinear(source, flags, 'pcre-search');
 }
 
 interface OriginDecision {

@@ -15,12 +15,30 @@ const DEFAULTS: IngressCorsValues = {
   expose: '',
   maxAge: 1728000,
 };
-// The validators of internal/ingress/annotations/cors/main.go: the whole annotation (spaces removed), then each entry.
-const ORIGIN_ANNOTATION = /^(((([a-z]+:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+|\*)?$/;
-const ORIGIN_ENTRY = /^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$/;
-const METHODS = /^([A-Za-z]+,?\s?)+$/;
-const HEADERS = /^([A-Za-z0-9\-_]+,?\s?)+$/;
-const EXPOSE = /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/;
+/**
+ * The validators of internal/ingress/annotations/cors/main.go, rewritten so that V8 runs them in
+ * linear time. ingress-nginx runs them on Go's RE2; copied as written (`^([A-Za-z]+,?\s?)+$`) they
+ * backtrack exponentially here on a value that fails late (a trailing `;` or `/`). Each rewrite
+ * accepts exactly the same strings (test/ingress-validators.test.ts checks them against the
+ * originals run on RE2) but no string can be split two ways: every repetition starts with a
+ * character the previous one cannot consume. `\s` is Go's `[\t\n\f\r ]`.
+ *
+ * ORIGIN_ANNOTATION, originally `^(((([a-z]+:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+|\*)?$`
+ * (on the value with spaces removed): every part of an entry is optional and entries need no
+ * comma, so the language is any sequence of host characters and commas, `*.`, `:` + a digit, and
+ * `://` right after a lower-case letter — or a lone `*`.
+ */
+const ORIGIN_ANNOTATION = /^(?:\*|(?:[A-Za-z0-9.,-]|\*\.|:\d|(?<=[a-z]):\/\/)*)$/;
+/** Originally `^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$`: already unambiguous. */
+const ORIGIN_ENTRY = /^(?:[a-z]+:\/\/(?:\*\.)?[A-Za-z0-9.-]*(?::\d+)?|\*|null)?$/;
+/** Originally `^([A-Za-z]+,?\s?)+$`: runs of letters, separated by `,`, one space, or `, `, and optionally ended by one. */
+const METHODS = /^[A-Za-z]+(?:(?:,[\t\n\f\r ]?|[\t\n\f\r ])[A-Za-z]+)*(?:,[\t\n\f\r ]?|[\t\n\f\r ])?$/;
+/** Originally `^([A-Za-z0-9\-_]+,?\s?)+$`. */
+const HEADERS = /^[A-Za-z0-9_-]+(?:(?:,[\t\n\f\r ]?|[\t\n\f\r ])[A-Za-z0-9_-]+)*(?:,[\t\n\f\r ]?|[\t\n\f\r ])?$/;
+/** Originally `^(([A-Za-z0-9\-_]+|\*),?\s?)+$`: a `*` joins a run as any other character would. */
+const EXPOSE = /^[A-Za-z0-9_*-]+(?:(?:,[\t\n\f\r ]?|[\t\n\f\r ])[A-Za-z0-9_*-]+)*(?:,[\t\n\f\r ]?|[\t\n\f\r ])?$/;
+/** The validators, for the test that compares them with ingress-nginx's own. */
+export const INGRESS_VALIDATORS = { ORIGIN_ANNOTATION, ORIGIN_ENTRY, METHODS, HEADERS, EXPOSE };
 
 /** `regexp.QuoteMeta`, then the first `*` becomes one DNS label (template.go `buildOriginRegex`). */
 function originRegex(origin: string): string {
@@ -84,8 +102,19 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
   }
 
   const text = (key: string, pattern: RegExp, fallback: string) => {
-    const value = valueOf(annotation(key)?.value);
-    return value.kind === 'string' && pattern.test(value.value) ? value.value : value.kind === 'unknown' ? undefined : fallback;
+    const entry = annotation(key);
+    const value = valueOf(entry?.value);
+    if (value.kind === 'string' && pattern.test(value.value)) return value.value;
+    if (value.kind === 'unknown') return undefined;
+    // ingress-nginx replaces a value its validator refuses with the default, and says nothing.
+    if (value.kind === 'string' && entry?.value) {
+      const shown = value.value.length > 120 ? `${value.value.slice(0, 120)}…` : value.value;
+      rejected.push({
+        loc: nodeLoc(parsed, entry.value),
+        message: `ingress-nginx refuses ${key} '${shown}' (it fails the annotation's validation) and silently uses its default${fallback ? ` '${fallback}'` : ' (none)'} instead`,
+      });
+    }
+    return fallback;
   };
   const credentialsEntry = annotation('cors-allow-credentials');
   const credentials = credentialsEntry ? locatedBool(parsed, credentialsEntry.value) : undefined;

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileLinear, matchOrigin, MAX_PATTERN_LENGTH } from '../src/model/pattern-match.js';
+import type { OriginMatcher } from '../src/model/types.js';
+import { project } from './helpers/cli.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const LOC = { file: 'x', line: 1, column: 1, endLine: 1, endColumn: 2 };
+const pattern = (source: string, dialect: Extract<OriginMatcher, { kind: 'pattern' }>['dialect'] = 'js-search', flags = ''): Extract<OriginMatcher, { kind: 'pattern' }> => ({ kind: 'pattern', source, flags, dialect, loc: LOC });
+
+/** Runs the built CLI in a child process, so that a hang ends in a kill instead of a frozen test worker. */
+function lintInChild(dir: string, timeout: number) {
+  const started = Date.now();
+  const run = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/bin.js'), '--format', 'json', '.'], { cwd: dir, encoding: 'utf8', timeout });
+  return { ...run, ms: Date.now() - started };
+}
+
+describe('scanned patterns never run on a backtracking engine', () => {
+  it('an exponential origin regex is linted in well under a second of matching (ReDoS guard)', () => {
+    // `(a|a)*` before a failing character takes 2^n steps on V8: with 34 a's, hours. The guard is
+    // the linear matcher; without it this child is killed at the timeout and the test fails.
+    const dir = project({
+      'server.js': `const cors = require('cors');\nmodule.exports = cors({\n  origin: [\n    'https://${'a'.repeat(34)}.example.com',\n    /^https:\\/\\/(a|a)*\\.example\\.com$/,\n    /^https:\\/\\/(\\w+\\.?)+\\.example\\.org$/,\n  ],\n  credentials: true,\n});\n`,
+      'nginx.conf': `map $http_origin $cors {\n    default "";\n    "~^https://(a+)+\\.example\\.net$" $http_origin;\n}\nserver {\n    location / {\n        if ($http_origin ~* "^https://([a-z]*)*\\.example\\.com$") {\n            add_header Access-Control-Allow-Origin $http_origin always;\n        }\n        add_header Access-Control-Allow-Origin $cors always;\n    }\n}\n`,
+    });
+    const run = lintInChild(dir, 20_000);
+    expect(run.signal).toBeNull();
+    expect(run.status).not.toBe(2);
+    expect(run.ms).toBeLessThan(15_000);
+  });
+
+  it('answers adversarial subjects in linear time', () => {
+    const nasty = compileLinear('^https:\\/\\/(a|a)*\\.example\\.com$', '', 'js-search')!;
+    const started = performance.now();
+    expect(nasty.test(`https://${'a'.repeat(10_000)}!.example.com`)).toBe(false);
+    expect(nasty.test(`https://${'a'.repeat(50)}.example.com`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('what RE2 cannot run is unknown, never a guess', () => {
+    expect(matchOrigin(pattern('^https://(?!evil)[a-z]+\\.example\\.com$'), 'https://a.example.com')).toBe('unknown');
+    expect(matchOrigin(pattern('^https://(?<=x)a$'), 'https://a')).toBe('unknown');
+    expect(matchOrigin(pattern('^https://(a)\\1\\.example\\.com$'), 'https://aa.example.com')).toBe('unknown');
+    expect(matchOrigin(pattern('^https://(?P<x>a)(?P=x)$', 'python-match'), 'https://aa')).toBe('unknown');
+    expect(matchOrigin(pattern('a{2000}'), 'a')).toBe('unknown');
+  });
+
+  it('a 60 KB origin regex is bounded: unknown, quickly', () => {
+    const huge = `^https://(${Array.from({ length: 4000 }, (_, i) => `host${i}\\.example\\.com`).join('|')})$`;
+    expect(huge.length).toBeGreaterThan(MAX_PATTERN_LENGTH);
+    const started = performance.now();
+    expect(matchOrigin(pattern(huge), 'https://host1.example.com')).toBe('unknown');
+    expect(matchOrigin(pattern(`${'('.repeat(5000)}a${')'.repeat(5000)}`), 'a')).toBe('unknown');
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('dialects: Python match/fullmatch, RE2 full, PCRE inline flags and \\A \\z, nginx ~*', () => {
+    expect(matchOrigin(pattern('^https://a\\.example\\.org', 'python-match'), 'https://a.example.org.attacker.invalid')).toBe(true);
+    expect(matchOrigin(pattern('https://a\\.example\\.org', 'python-match'), 'xhttps://a.example.org')).toBe(false);
+    expect(matchOrigin(pattern('https://a\\.example\\.org', 'python-fullmatch'), 'https://a.example.org.attacker.invalid')).toBe(false);
+    expect(matchOrigin(pattern('https://a\\.example\\.org|https://b\\.example\\.org', 'python-fullmatch'), 'https://b.example.org')).toBe(true);
+    expect(matchOrigin(pattern('https://.*\\.example\\.org', 're2-full'), 'https://x.example.org.attacker.invalid')).toBe(false);
+    expect(matchOrigin(pattern('https://.*\\.example\\.org', 're2-search'), 'https://x.example.org.attacker.invalid')).toBe(true);
+    expect(matchOrigin(pattern('(?i)^HTTPS://A\\.EXAMPLE\\.ORG\\z', 'pcre-search'), 'https://a.example.org')).toBe(true);
+    expect(matchOrigin(pattern('\\Ahttps://a\\.example\\.org\\z', 'pcre-search'), 'https://a.example.org.x')).toBe(false);
+    expect(matchOrigin(pattern('^https://A\\.example\\.org$', 'pcre-search', 'i'), 'https://a.EXAMPLE.org')).toBe(true);
+    expect(matchOrigin(pattern('^https://A\\.example\\.org$', 'pcre-search'), 'https://a.example.org')).toBe(false);
+  });
+
+  it('agrees with JavaScript RegExp on origin patterns that are safe to run there', () => {
+    const sources = [
+      '^https:\\/\\/shop\\.example\\.net(:[0-9]+)?',
+      '\\.shop\\.example\\.net',
+      '(.+\\.)*webshop\\.example$',
+      '^(http|https):\\/\\/www\\.blog.example\\.net$',
+      '^https://[^/]+\\.example\\.org',
+      '^https?://([a-z0-9-]+\\.)?example\\.(com|org)(:\\d{2,5})?$',
+      '^https://[\\w.-]+\\.example\\.com$',
+      '[]|^[^]x',
+      '^https://a\\.example\\.com\\b',
+      '^HTTPS://A',
+    ];
+    const origin = fc.stringMatching(/^(https?:\/\/)?[a-zA-Z0-9.:_/-]{0,30}$/);
+    for (const source of sources) {
+      for (const flags of ['', 'i']) {
+        const linear = compileLinear(source, flags, 'js-search')!;
+        expect(linear).not.toBeNull();
+        const native = new RegExp(source, flags);
+        fc.assert(fc.property(origin, (subject) => linear.test(subject) === native.test(subject)), { seed: 7, numRuns: 300 });
+        for (const subject of ['https://shop.example.net:8080', 'https://x.shop.example.net.attacker.invalid', 'https://webshop.example', 'http://www.blogxexample.net', 'https://a.example.org', 'https://app.example.com:443']) {
+          expect(linear.test(subject)).toBe(native.test(subject));
+        }
+      }
+    }
+  });
+});
