@@ -45,6 +45,8 @@ export interface PreparedPattern {
 export interface LinearRegex {
   /** True when the pattern accepts `input` (a search, or anchored as the dialect anchors it); linear time. */
   test(input: string): boolean;
+  /** The first match with its captures (numbered and named as in the pattern), as `RegExp.exec` gives them; linear time. */
+  exec(input: string): RegExpExecArray | null;
 }
 
 const ANCHORING: Record<PatternDialect, Anchoring> = {
@@ -163,7 +165,8 @@ function toRe2(node: AST.Node, dotAll: boolean): string {
       return `${prefix}${node.alternatives.map((alternative) => toRe2(alternative, inner)).join('|')})`;
     }
     case 'CapturingGroup':
-      return `(?:${node.alternatives.map((alternative) => toRe2(alternative, dotAll)).join('|')})`;
+      // Kept capturing, with its name, so that `exec` numbers captures as the pattern does (nginx's $1…$9).
+      return `(${node.name ? `?P<${node.name}>` : ''}${node.alternatives.map((alternative) => toRe2(alternative, dotAll)).join('|')})`;
     case 'Quantifier': {
       if (node.min > 1000 || (node.max !== Infinity && node.max > 1000)) throw new Unsupported('repeat');
       const element = `(?:${toRe2(node.element, dotAll)})`;
@@ -217,7 +220,7 @@ export function compilePrepared(prepared: PreparedPattern): LinearRegex | null {
       const { RE2JS } = re2;
       const bits = (prepared.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (prepared.flags.includes('m') ? RE2JS.MULTILINE : 0);
       const engine = RE2JS.compile(anchored, bits);
-      compiled = { test: (input: string) => engine.test(input) };
+      compiled = { test: (input: string) => engine.test(input), exec: (input: string) => engine.exec(input) as RegExpExecArray | null };
     } catch {
       compiled = null;
     }
