@@ -1,9 +1,17 @@
 import { defineRule } from '../src/engine/rule.js';
 import { respond } from '../src/model/respond.js';
 import { exactOrigins } from '../src/model/queries.js';
-import type { CorsRequest, Loc } from '../src/model/types.js';
+import type { CorsRequest, EmittedHeader, Loc } from '../src/model/types.js';
 
-const REQUESTS: CorsRequest[] = [{ method: 'GET' }, { method: 'POST' }, { method: 'PUT', headers: ['Content-Type'], preflight: true }];
+/** Actual requests only: a preflight that fails with 4xx/5xx fails whatever headers it carries. */
+const REQUESTS: CorsRequest[] = [{ method: 'GET' }, { method: 'POST' }, { method: 'PUT', headers: ['Content-Type'] }];
+const PROBE_ORIGIN = 'https://app.example.com';
+/**
+ * Only these are read on an actual response (Fetch's CORS check and header exposure). Allow-Methods,
+ * Allow-Headers and Max-Age are read on the preflight alone, and a preflight answered with an error
+ * status fails whatever it carries, so `always` on them changes nothing a browser sees.
+ */
+const BROWSER_READS_ON_ERRORS = /^access-control-(allow-origin|allow-credentials|expose-headers)$/i;
 
 export default defineRule({
   meta: {
@@ -15,7 +23,7 @@ export default defineRule({
     fixable: true,
     docs: {
       whatItDoes:
-        "Flags an `add_header Access-Control-…` directive without the `always` parameter in a place where responses can carry an error status (a proxied or static location). Directives inside a block that always `return`s a 2xx/3xx (the usual `if ($request_method = OPTIONS) { … return 204; }`) are not flagged: `always` changes nothing there.",
+        "Flags an `add_header Access-Control-Allow-Origin`, `-Allow-Credentials` or `-Expose-Headers` directive without the `always` parameter in a place where responses can carry an error status (a proxied or static location, including inside an `if` whose condition depends on the Origin or cannot be decided). Directives inside a block that always `return`s a 2xx/3xx (the usual `if ($request_method = OPTIONS) { … return 204; }`) are not flagged: `always` changes nothing there. `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age` are never flagged: browsers read them only on a preflight, and a preflight answered with 4xx/5xx fails whatever headers it carries.",
       why: 'Without `always`, nginx adds the header only for 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308. A 401, 404, 422 or 500 from the application goes out without `Access-Control-Allow-Origin`, so the browser hides the real status and body behind "No \'Access-Control-Allow-Origin\' header is present" — the most common CORS debugging dead end.',
       examples: [
         {
@@ -30,16 +38,17 @@ export default defineRule({
   },
   check(policy, context) {
     if (policy.source.format !== 'nginx') return;
-    const candidates = policy.emitted.filter((header) => header.mode === 'add' && !header.allStatuses && /^access-control-/i.test(header.name));
+    const candidates = policy.emitted.filter((header) => header.mode === 'add' && !header.allStatuses && BROWSER_READS_ON_ERRORS.test(header.name));
     if (candidates.length === 0) return;
-    const origin = exactOrigins(policy)[0]?.value ?? 'https://app.example.com';
+    const reported = new Set<EmittedHeader>();
     for (const request of REQUESTS) {
-      // Only the status has to be known here: an unknown header value does not change whether nginx drops it.
-      const failed = respond(policy, { ...request, origin, appStatus: 502 });
-      if (failed.status === undefined || failed.status < 400) continue;
+      // Any Origin, any path through the rewrite phase: a header dropped on one of them is a finding
+      // (an unknown header value does not change whether nginx drops it).
+      const failed = respond(policy, { ...request, anyOrigin: true, origin: exactOrigins(policy)[0]?.value ?? PROBE_ORIGIN, appStatus: 502 });
       for (const dropped of failed.droppedForStatus ?? []) {
         const header = candidates.find((candidate) => sameStart(candidate.valueLoc, dropped));
-        if (!header) continue;
+        if (!header || reported.has(header)) continue;
+        reported.add(header);
         context.report({
           loc: header.loc,
           message: `add_header ${header.name} has no 'always': responses with status 4xx/5xx go out without it, and the browser reports a CORS error instead of the real status`,

@@ -32,7 +32,8 @@ export function detectFormat(path: string): FileKind {
 
 /** Stage two: the tokens that can start a policy in each format. A file without one cannot matter. */
 const TOKENS: Record<string, RegExp> = {
-  nginx: /access-control-|\binclude\b/i,
+  // A `map $http_origin` in a file of its own is an allowlist too.
+  nginx: /access-control-|\binclude\b|\$\{?http_origin\b/i,
   js: /\bcors\b|access-control-allow|enableCors/i,
   ts: /\bcors\b|access-control-allow|enableCors/i,
   // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders, hand-set headers.

@@ -142,6 +142,8 @@ export interface CorsPolicy {
   registeredAfter?: { what: 'routes' | 'middleware'; items: Array<{ label: string; loc: Loc }>; /** What to move. */ at: Loc };
   /** nginx: this scope's own `add_header` stops CORS headers of an outer level from being inherited. */
   inheritanceLoss?: { loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string };
+  /** nginx: every block (the location, an `if` in it) whose own `add_header` drops an outer level's CORS headers; `block` names it when it is not the scope itself. */
+  inheritanceLosses?: Array<{ loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string; block?: string }>;
   /** Layers a request reaches after this one (a proxy's upstream apps), linked from what the repository states. */
   upstreamLayers?: UpstreamLayer[];
 }

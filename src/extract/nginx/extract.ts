@@ -1,8 +1,9 @@
 import { nginxProfile } from '../../model/profiles.js';
-import type { CorsPolicy, CorsRequest, EmittedHeader, ListSetting, Loc, OriginMatcher } from '../../model/types.js';
+import { compilePattern } from '../../model/respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import type { NginxDirective } from './parse.js';
-import { collectMaps, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
+import { collectMaps, conditionArgs, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import type { NginxWorkspace } from './workspace.js';
 
 /**
@@ -25,30 +26,136 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   const policies: CorsPolicy[] = [];
   for (const target of targets) {
     const emitted = visibleCorsHeaders(target);
-    const loss = target.kind === 'location' ? inheritanceLoss(target) : undefined;
+    const losses = inheritanceLosses(target);
+    const inherited = losses.length > 0 ? { inheritanceLoss: losses[0], inheritanceLosses: losses } : {};
     if (!emitted.some((header) => /^access-control-/i.test(header.name))) {
-      if (loss) policies.push({ ...emptyPolicy(rootFile, target), inheritanceLoss: loss });
+      if (losses.length > 0) policies.push({ ...emptyPolicy(rootFile, target), ...inherited });
       continue;
     }
-    policies.push({ ...buildPolicy(rootFile, target, emitted, maps), inheritanceLoss: loss });
+    policies.push({ ...buildPolicy(rootFile, target, emitted, maps), ...inherited });
   }
+  policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
 }
 
 /**
- * nginx inherits `add_header` from the outer level only when a level has none of its own. A
- * location that adds, say, `X-Frame-Options` silently loses the server's CORS headers.
+ * A `map $http_origin $x { … }` whose `$x` nothing in this file sends (the map sits in a
+ * conf.d file of its own, or its consumer is in an include we cannot read) is still an origin
+ * allowlist: its keys are judged as if `$x` were sent as Allow-Origin. What the consumer adds
+ * besides (Vary, credentials) is unknown, so no rule relies on it.
  */
-function inheritanceLoss(target: NginxContext): CorsPolicy['inheritanceLoss'] {
-  const own = target.body.filter((directive) => directive.name === 'add_header');
-  if (own.length === 0 || own.some((directive) => /^access-control-/i.test(directive.args[0]?.value ?? ''))) return undefined;
-  if (target.body.some((directive) => directive.name === 'add_header_inherit' && directive.args[0]?.value === 'merge')) return undefined;
-  for (let level = target.parent; level; level = level.parent) {
-    const outer = level.body.filter((directive) => directive.name === 'add_header');
-    if (outer.length === 0) continue;
-    const lost = outer.filter((directive) => /^access-control-/i.test(directive.args[0]?.value ?? ''));
-    if (lost.length === 0) return undefined;
-    return { loc: spanOf(own[0]), lost: lost.map((directive) => ({ name: directive.args[0].value, loc: spanOf(directive) })), level: level.kind };
+function unconsumedOriginMaps(rootFile: string, contexts: NginxContext[], maps: Map<string, NginxMap>): CorsPolicy[] {
+  const used = new Set<string>();
+  for (const context of contexts) {
+    for (const directive of context.body) {
+      if (directive.name === 'map' || directive.name === 'geo') continue;
+      for (const arg of directive.args) for (const match of arg.value.matchAll(/\$(?:\{(\w+)\}|(\w+))/g)) used.add((match[1] ?? match[2])!);
+    }
+  }
+  const out: CorsPolicy[] = [];
+  for (const map of maps.values()) {
+    if (map.kind !== 'map' || !/^\$(\{http_origin\}|http_origin)$/.test(map.source) || used.has(map.target) || map.directive.file !== rootFile) continue;
+    const reflects = (arg: { value: string }) => /^\$(\{http_origin\}|http_origin)$/.test(arg.value);
+    const grants = (arg: { value: string }) => reflects(arg) || /^https?:\/\//i.test(arg.value) || arg.value === '*';
+    const values = [...map.exact.map((e) => e.value), ...map.regex.map((e) => e.value), ...(map.fallback ? [map.fallback] : [])];
+    if (!values.some(reflects) && !/cors|origin|allow/i.test(map.target)) continue;
+    const listId = `${map.directive.file}:${map.directive.nameLoc.line}`;
+    const origins: OriginMatcher[] = [];
+    for (const entry of map.exact) {
+      if (!grants(entry.value)) continue;
+      origins.push(reflects(entry.value) ? { kind: 'exact', value: entry.key, loc: entry.keyLoc, caseInsensitive: true, listId } : { kind: 'exact', value: entry.value.value, loc: entry.value.loc });
+    }
+    for (const entry of map.regex) {
+      if (!grants(entry.value)) continue;
+      origins.push(reflects(entry.value) ? { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc } : entry.value.value === '*' ? { kind: 'any', loc: entry.value.loc } : { kind: 'exact', value: entry.value.value, loc: entry.value.loc });
+    }
+    if (map.fallback && grants(map.fallback)) origins.push(reflects(map.fallback) ? { kind: 'reflect', loc: map.fallback.loc } : map.fallback.value === '*' ? { kind: 'any', loc: map.fallback.loc } : { kind: 'exact', value: map.fallback.value, loc: map.fallback.loc });
+    if (origins.length === 0) continue;
+    const loc = spanOf(map.directive);
+    const label = `map ${map.source} $${map.target}`;
+    const program = new MapProgram(map);
+    out.push({
+      id: `${rootFile}#${label}@${loc.file}:${loc.line}:${loc.column}`,
+      source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
+      scope: { kind: 'http', label },
+      origins,
+      originMode: 'compare',
+      credentials: undefined,
+      allowMethods: { kind: 'default' },
+      allowHeaders: { kind: 'default' },
+      exposeHeaders: { kind: 'default' },
+      maxAge: undefined,
+      preflight: { kind: 'unknown' },
+      vary: { origin: 'unknown' },
+      errorResponses: 'unknown',
+      emitted: [],
+      profile: { ...nginxProfile, varyOrigin: 'undocumented' },
+      headerProgram: program,
+    });
+  }
+  return out;
+}
+
+/** The map's value sent as Allow-Origin on an actual request; a preflight's answer is the consumer's, so unknown. */
+class MapProgram implements HeaderProgram {
+  constructor(private readonly map: NginxMap) {}
+  run(request: CorsRequest): CorsResponse {
+    if (request.preflight || request.anyOrigin) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+    const origin = request.origin ?? '';
+    const exact = this.map.exact.find((entry) => entry.key.toLowerCase() === origin.toLowerCase());
+    let chosen = exact?.value;
+    if (!chosen) {
+      for (const entry of this.map.regex) {
+        const regex = compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '');
+        if (!regex) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+        if (regex.test(origin)) {
+          chosen = entry.value;
+          break;
+        }
+      }
+    }
+    chosen ??= this.map.fallback;
+    const value = chosen ? chosen.value.replace(/^\$(\{http_origin\}|http_origin)$/, origin) : '';
+    if (value.includes('$')) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+    const headers: ResponseHeader[] = value ? [{ name: 'Access-Control-Allow-Origin', value, loc: chosen!.loc }] : [];
+    return { status: request.appStatus ?? 200, headers, uncertain: false, shortCircuit: false };
+  }
+}
+
+type InheritanceLoss = NonNullable<CorsPolicy['inheritanceLosses']>[number];
+const ACCESS_CONTROL = /^access-control-/i;
+
+/**
+ * nginx inherits `add_header` from the outer level only when a level has none of its own (N2),
+ * and an `if` block is a level of its own (N4). A location that adds, say, `X-Frame-Options`
+ * silently loses the server's CORS headers; `if ($request_method = OPTIONS) { add_header
+ * Access-Control-Max-Age 600; return 204; }` answers the preflight without Allow-Origin.
+ * Reported when a level's own add_headers keep no CORS header of the outer level's, or drop its
+ * Allow-Origin.
+ */
+function inheritanceLosses(target: NginxContext): InheritanceLoss[] {
+  const levels = target.kind === 'server' ? [] : [...(target.kind === 'location' ? [target] : []), ...[...target.children.values()].filter((child) => child.kind === 'if')];
+  const out: InheritanceLoss[] = [];
+  for (const level of levels) {
+    const loss = levelLoss(level);
+    if (loss) out.push({ ...loss, ...(level.kind === 'if' ? { block: `the if (${conditionArgs(level.directive!).map((a) => a.value).join(' ')}) block`.slice(0, 120) } : {}) });
+  }
+  return out;
+}
+
+function levelLoss(level: NginxContext): InheritanceLoss | undefined {
+  const own = level.body.filter((directive) => directive.name === 'add_header');
+  if (own.length === 0) return undefined;
+  if (level.body.some((directive) => directive.name === 'add_header_inherit' && directive.args[0]?.value === 'merge')) return undefined;
+  const ownNames = new Set(own.map((directive) => (directive.args[0]?.value ?? '').toLowerCase()));
+  for (let outer = level.parent; outer; outer = outer.parent) {
+    const outerHeaders = outer.body.filter((directive) => directive.name === 'add_header');
+    if (outerHeaders.length === 0) continue;
+    const lost = outerHeaders.filter((directive) => ACCESS_CONTROL.test(directive.args[0]?.value ?? '') && !ownNames.has(directive.args[0].value.toLowerCase()));
+    const keepsNone = ![...ownNames].some((name) => ACCESS_CONTROL.test(name));
+    const losesOrigin = lost.some((directive) => directive.args[0].value.toLowerCase() === 'access-control-allow-origin');
+    if (lost.length === 0 || (!keepsNone && !losesOrigin)) return undefined;
+    return { loc: spanOf(own[0]), lost: lost.map((directive) => ({ name: directive.args[0].value, loc: spanOf(directive) })), level: outer.kind === 'fragment' ? 'snippet' : outer.kind };
   }
   return undefined;
 }
