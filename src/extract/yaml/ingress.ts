@@ -1,7 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import { ingressNginxProfile, ingressNginxProgram, type IngressCorsValues } from '../../model/frameworks/ingress-nginx.js';
 import { respond } from '../../model/respond.js';
-import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher } from '../../model/types.js';
+import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { extractNginxPolicies } from '../nginx/extract.js';
 import { NginxWorkspace } from '../nginx/workspace.js';
 import { entries, get, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
@@ -65,13 +65,17 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
     if (!snippet?.value || !isScalar(snippet.value)) continue;
     const found = snippetPolicies(parsed, snippet.value, out);
     if (key === 'configuration-snippet') locationSnippet = found;
+    else out.policies.push(...(found?.policies ?? []));
   }
 
   const enable = annotation('enable-cors');
-  if (!enable) return out;
-  const enabled = locatedBool(parsed, enable.value);
+  const enabled = enable && locatedBool(parsed, enable.value);
   // An unknown switch (a template value) means we cannot say whether CORS is on.
-  if (enabled?.value !== true) return out;
+  if (!enable || enabled?.value !== true) {
+    // Without the CORS block the snippet is the location's whole CORS answer.
+    out.policies.push(...(locationSnippet?.policies ?? []));
+    return out;
+  }
   const enableLoc = nodeLoc(parsed, enable.keyNode);
 
   const rejected: NonNullable<CorsPolicy['rejected']> = [];
@@ -118,6 +122,11 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
   };
   const credentialsEntry = annotation('cors-allow-credentials');
   const credentials = credentialsEntry ? locatedBool(parsed, credentialsEntry.value) : undefined;
+  // Say where the credentials of a '*' answer come from when nobody wrote them.
+  if (!credentialsEntry && origins.length === 1 && origins[0].kind === 'any') {
+    const defaultCredentials = 'cors-allow-credentials is not set, and ingress-nginx turns credentials on by default';
+    origins[0] = { ...origins[0], why: origins[0].why ? `${origins[0].why}; ${defaultCredentials}` : defaultCredentials };
+  }
   const maxAgeValue = valueOf(annotation('cors-max-age')?.value);
   const values: IngressCorsValues = {
     // An invalid value falls back to the default, true.
@@ -137,8 +146,8 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
     const loc = located(key);
     return loc ? { kind: 'list' as const, items: value.split(',').map((item) => item.trim()).filter(Boolean), loc } : { kind: 'default' as const };
   };
-  out.policies.push(
-    gatewayPolicy(parsed, {
+  // With a snippet merged in, the ingress's one policy is the location's answer; the snippet is not analysed again on its own.
+  const policy = gatewayPolicy(parsed, {
       profile: ingressNginxProfile,
       scope: { kind: 'location', label },
       sourceLoc: enableLoc,
@@ -153,9 +162,10 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
       vary: false,
       errorResponses: true,
       rejected,
-      program: (policy) => withSnippet(ingressNginxProgram(policy, values), locationSnippet),
-    }),
-  );
+      program: (policy) => withSnippet(ingressNginxProgram(policy, values), locationSnippet, origins.length === 1 && origins[0].kind === 'any'),
+  });
+  if (locationSnippet?.policies[0]) policy.emitted.push(...locationSnippet.policies[0].emitted);
+  out.policies.push(policy);
   return out;
 }
 
@@ -166,7 +176,8 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
  */
 /** What a location snippet adds to the ingress's own CORS answer: its CORS policy, or only a Vary header. */
 interface SnippetEffect {
-  policy?: CorsPolicy;
+  /** The snippet's own policies, reported alone only when the ingress has no CORS block of its own. */
+  policies: CorsPolicy[];
   vary?: string;
 }
 
@@ -186,27 +197,35 @@ function snippetPolicies(parsed: ParsedYaml, node: YamlNode, out: IngressExtract
   const virtual = parsed.source.slice(0, from).replace(/[^\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\n]/g, ' ');
   const workspace = new NginxWorkspace(new Map([[parsed.file, virtual]]));
   const policies = extractNginxPolicies(parsed.file, workspace);
-  out.policies.push(...policies);
   for (const error of workspace.parse(parsed.file)?.errors ?? []) out.errors.push({ message: `in the nginx snippet: ${error.message}`, loc: error.loc });
-  if (policies[0]) return { policy: policies[0] };
+  if (policies[0]) return { policies };
   // A snippet without CORS headers gives no policy of its own, but a Vary it sets still joins the answer.
   const vary = /^\s*(?:more_set_headers\s+["']?Vary:\s*([^"';]+)|add_header\s+Vary\s+["']?([^"';\s]+))/im.exec(parsed.text.slice(from, to));
-  return vary ? { vary: (vary[1] ?? vary[2]).trim() } : undefined;
+  return vary ? { policies: [], vary: (vary[1] ?? vary[2]).trim() } : undefined;
 }
 
-/** The ingress answer with the snippet's headers applied after it (`more_set_headers` replaces, `add_header` adds). */
-function withSnippet(program: HeaderProgram, snippet: SnippetEffect | undefined): HeaderProgram {
+/**
+ * The ingress answer with the snippet's headers applied after it (`more_set_headers` replaces,
+ * `add_header` adds). With the origin `*`, the CORS block runs `set $http_origin *;`
+ * (template.go `buildCorsOriginRegex`), so the snippet reads `*` wherever it reads the Origin.
+ */
+function withSnippet(program: HeaderProgram, snippet: SnippetEffect | undefined, originOverwritten: boolean): HeaderProgram {
   if (!snippet) return program;
-  const { policy, vary } = snippet;
+  const { policies, vary } = snippet;
+  const policy = policies[0];
   return {
     run(request) {
       const response = program.run(request);
       if (!policy) return vary ? { ...response, headers: [...response.headers, { name: 'Vary', value: vary }] } : response;
-      const extra = respond(policy, request);
+      const extra = respond(policy, originOverwritten ? { ...request, origin: '*' } : request);
       // more_set_headers replaces the CORS block's header; add_header sends a second one.
       const replaced = new Set(policy.emitted.filter((header) => header.mode === 'set').map((header) => header.name.toLowerCase()));
-      const headers = response.headers.filter((header) => !(replaced.has(header.name.toLowerCase()) && extra.headers.some((added) => added.name.toLowerCase() === header.name.toLowerCase())));
-      return { ...response, headers: [...headers, ...extra.headers], uncertain: response.uncertain || (extra.uncertain && extra.headers.length > 0) };
+      const same = (a: ResponseHeader, b: ResponseHeader) => a.name.toLowerCase() === b.name.toLowerCase();
+      // A replacement with the same value changes nothing: the CORS block's header keeps its position and reason.
+      const unchanged = extra.headers.filter((added) => replaced.has(added.name.toLowerCase()) && response.headers.some((header) => same(header, added) && header.value === added.value));
+      const added = extra.headers.filter((header) => !unchanged.includes(header));
+      const headers = response.headers.filter((header) => !(replaced.has(header.name.toLowerCase()) && added.some((other) => same(other, header))));
+      return { ...response, headers: [...headers, ...added], uncertain: response.uncertain || (extra.uncertain && extra.headers.length > 0) };
     },
   };
 }

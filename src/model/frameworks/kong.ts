@@ -3,7 +3,8 @@ import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
  * Kong's `cors` plugin, after `kong/plugins/cors/handler.lua` (semantics §9): no origins or `*`
- * sends `*`, but with credentials echoes the request's origin; one literal origin is sent as is;
+ * (alone, or anywhere in a longer list once a request has an Origin) sends `*`, but with
+ * credentials echoes the request's origin; one literal origin is sent as is;
  * otherwise literals are compared after normalising both sides and regexes match in full;
  * `Vary: Origin` unless everything is allowed; preflights answered 200 unless
  * `preflight_continue`.
@@ -44,6 +45,10 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
     headers.push({ name: 'Vary', value: 'Origin' });
     if (origins.length === 1 && origins[0].kind === 'exact' && policy.originMode === 'fixed') {
       allowOrigin = { name: 'Access-Control-Allow-Origin', value: origins[0].value, loc: origins[0].loc };
+    } else if (origin && wildcard) {
+      // configure_origin walks the whole list before comparing, and a '*' anywhere in it returns allow-all.
+      allowAll = true;
+      allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
     } else if (origin) {
       const listed = listAllowOrigin(origins, origin);
       allowOrigin = listed.header;
