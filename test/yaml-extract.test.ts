@@ -63,6 +63,28 @@ describe('gateway semantics', () => {
     expect(grants(policy, 'https://a.example.com.attacker.invalid')).toBe(false);
   });
 
+  it('Kong: a "*" anywhere in the origins list allows all, so credentials echo every origin', () => {
+    const kong = (origins: string, credentials: boolean) => `_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: [${origins}]\n      credentials: ${credentials}\n`;
+    const [policy] = policiesOf(kong('"https://a.example.com", "*"', true));
+    expect(grants(policy, 'https://attacker.invalid', true)).toBe(true);
+    expect(findings(kong('"https://a.example.com", "*"', true))).toEqual(['5:42 credentials-reflect-any-origin']);
+    expect(grants(policiesOf(kong('"https://a.example.com", "https://b.example.com"', true))[0], 'https://attacker.invalid', true)).toBe(false);
+  });
+
+  it('ingress-nginx: a configuration-snippet is one answer with the CORS block, and reads $http_origin as "*" when the origin is "*"', () => {
+    const ingress = (annotations: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n${annotations}`;
+    const snippet = '    nginx.ingress.kubernetes.io/configuration-snippet: |\n      more_set_headers "Access-Control-Allow-Origin: $http_origin";\n';
+    const enabled = '    nginx.ingress.kubernetes.io/enable-cors: "true"\n';
+    expect(policiesOf(ingress(enabled + snippet))).toHaveLength(1);
+    expect(findings(ingress(enabled + snippet))).toEqual(['6:5 credentials-wildcard-origin']);
+    // Without the CORS block the snippet is the whole answer, read on its own.
+    expect(policiesOf(ingress(snippet))).toHaveLength(1);
+    expect(findings(ingress(snippet))).toEqual(['7:24 missing-vary-origin', '7:24 reflect-any-origin']);
+    // Credentials written explicitly: the message names no default.
+    const written = lint([{ path: 'gateway.yaml', text: ingress(`${enabled}    nginx.ingress.kubernetes.io/cors-allow-credentials: "true"\n`) }]).diagnostics;
+    expect(written.map((d) => d.message).join()).not.toMatch(/turns credentials on by default/);
+  });
+
   it('Traefik regexes are unanchored searches', () => {
     const [policy] = policiesOf(TRAEFIK('    accessControlAllowOriginListRegex: ["https://.*\\\\.example\\\\.com"]\n    addVaryHeader: true\n'));
     expect(grants(policy, 'https://a.example.com.attacker.invalid')).toBe(true);
