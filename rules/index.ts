@@ -1,5 +1,6 @@
 import type { Rule } from '../src/engine/rule.js';
 import authorizationNeedsExplicitAllow from './authorization-needs-explicit-allow.js';
+import clientRequestBlocked from './client-request-blocked.js';
 import corsAfterRoutes from './cors-after-routes.js';
 import credentialsReflectAnyOrigin from './credentials-reflect-any-origin.js';
 import credentialsWildcardOrigin from './credentials-wildcard-origin.js';
@@ -29,6 +30,7 @@ import wildcardOrigin from './wildcard-origin.js';
 /** Every rule, sorted by id. Explicit imports, no directory scanning: a parity test checks this list against rules/, docs/ and fixtures/. */
 export const rules: readonly Rule[] = [
   authorizationNeedsExplicitAllow,
+  clientRequestBlocked,
   corsAfterRoutes,
   credentialsReflectAnyOrigin,
   credentialsWildcardOrigin,

@@ -37,7 +37,9 @@ export function renderRuleDoc(rule: Rule): string {
     '',
   ];
   for (const example of meta.docs.examples) {
-    lines.push(`### ${FORMAT_NAMES[example.format]} (\`${example.filename}\`)`, '', 'Bad:', '', '```' + FENCE[example.format], example.bad.trimEnd(), '```', '', 'Good:', '', '```' + FENCE[example.format], example.good.trimEnd(), '```', '');
+    lines.push(`### ${FORMAT_NAMES[example.format]} (\`${example.filename}\`)`, '');
+    for (const file of example.context ?? []) lines.push(`With \`${file.path.replace(/^example\//, '')}\`:`, '', '```', file.text.trimEnd(), '```', '');
+    lines.push('Bad:', '', '```' + FENCE[example.format], example.bad.trimEnd(), '```', '', 'Good:', '', '```' + FENCE[example.format], example.good.trimEnd(), '```', '');
   }
   lines.push('## Options', '', meta.docs.options ?? `Only its level: \`--rule ${meta.id}:off|info|warn|error\`, or \`"rules": { "${meta.id}": "off" }\` in the config file.`, '');
   lines.push('## Known limitations', '', meta.docs.limitations ?? 'None known. Values cannot be known statically (environment variables, imports from outside the repository) are never judged.', '');

@@ -27,7 +27,7 @@ describe('rule docs and registry', () => {
 
     for (const example of rule.meta.docs.examples) {
       it(`${rule.meta.id}: the ${example.format} bad example fires and the good one does not`, () => {
-        const fire = (text: string) => lint([{ path: `example/${example.filename}`, text }]).diagnostics.filter((d) => d.ruleId === rule.meta.id);
+        const fire = (text: string) => lint([{ path: `example/${example.filename}`, text }, ...(example.context ?? [])]).diagnostics.filter((d) => d.ruleId === rule.meta.id);
         expect(fire(example.bad).length).toBeGreaterThan(0);
         expect(fire(example.good)).toEqual([]);
       });

@@ -10,6 +10,7 @@ import { emptyConfig, type Config } from './config.js';
 import { detectFormat, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
 import type { ProjectFacts, Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
+import { linkClientCalls } from '../topology/client-links.js';
 import { linkLayers } from '../topology/link.js';
 
 export interface LintOptions {
@@ -98,7 +99,9 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }
 
-  linkLayers(policies, { nginx: nginxFiles, yaml: yamlFiles, texts });
+  const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: options.host?.readFile?.bind(options.host), knownOrigins: config.knownOrigins };
+  const proxyLinks = linkLayers(policies, topologyFiles);
+  linkClientCalls(policies, topologyFiles, proxyLinks);
   const project = projectFacts(policies, nginxFiles, config, yamlHosts);
   const lineLengthCache = new Map<string, number[]>();
   const lineLengths = (file: string) => {

@@ -6,6 +6,8 @@ export interface RuleExample {
   filename: string;
   bad: string;
   good: string;
+  /** Other files of the repository the example needs (a frontend's package.json and .env, the server it calls), linted with it. */
+  context?: Array<{ path: string; text: string }>;
 }
 
 export interface RuleDocs {

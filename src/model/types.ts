@@ -146,6 +146,25 @@ export interface CorsPolicy {
   inheritanceLosses?: Array<{ loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string; block?: string }>;
   /** Layers a request reaches after this one (a proxy's upstream apps), linked from what the repository states. */
   upstreamLayers?: UpstreamLayer[];
+  /** Browser calls in the repository's frontend code that this policy (through `layer`, when set) answers. */
+  clientCalls?: LinkedClientCall[];
+}
+
+/** A frontend call linked to the server policy that answers it. */
+export interface LinkedClientCall {
+  /** The URL argument of the call. */
+  loc: Loc;
+  api: string;
+  url: string;
+  /** The page origin the call is made from (dev server, `knownOrigins`). */
+  pageOrigin: string;
+  mode: 'development' | 'production';
+  /** Every way the code may send it; a finding needs all of them blocked. */
+  requests: Array<Omit<CorsRequest, 'origin'>>;
+  /** Set when a proxy answers with the app behind it. */
+  layer?: UpstreamLayer;
+  /** How the URL was resolved and linked, for the message. */
+  via: string;
 }
 
 /** An application behind a proxying layer, and how the link was established. */

@@ -13,6 +13,8 @@ export interface ComposeService {
   composeFile: string;
   /** Container ports the service's command line names (`--port 8000`, `-p 8000`), when stated. */
   commandPorts: number[];
+  /** `ports:` entries: the host port a browser reaches and the container port behind it. */
+  published: Array<{ host: number; container: number }>;
 }
 
 const COMPOSE_NAME = /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/;
@@ -50,7 +52,12 @@ export function composeServices(yamlFiles: Map<string, string>): ComposeService[
       const command: unknown = pair.value.get('command', true);
       const commandText = isScalar(command) ? String(command.value) : isSeq(command) ? command.items.map((item: unknown) => (isScalar(item) ? String(item.value) : '')).join(' ') : '';
       const commandPorts = [...commandText.matchAll(/(?:--port|-p)[\s=]+(\d+)/g)].map((m) => Number(m[1]));
-      out.push({ name: name.toLowerCase(), buildDir: buildDir === '.' ? '' : buildDir, loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]), composeFile: file, commandPorts });
+      const ports: unknown = pair.value.get('ports', true);
+      const published = (isSeq(ports) ? ports.items : [])
+        .map((item: unknown) => (isScalar(item) ? /^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/.exec(String(item.value)) : null))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => ({ host: Number(match[1]), container: Number(match[2]) }));
+      out.push({ name: name.toLowerCase(), buildDir: buildDir === '.' ? '' : buildDir, loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]), composeFile: file, commandPorts, published });
     }
   }
   return out;

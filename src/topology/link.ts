@@ -1,5 +1,15 @@
 import { posix } from 'node:path';
 import type { CorsPolicy, Loc } from '../model/types.js';
+
+export interface TopologyFiles {
+  nginx: Map<string, string>;
+  yaml: Map<string, string>;
+  /** Every file's text in the run. */
+  texts: Map<string, string>;
+  /** Reads a file of the repository that is not among the linted ones (package.json, .env), or undefined. */
+  read?: (path: string) => string | undefined;
+  knownOrigins?: string[];
+}
 import { composeServices, type ComposeService } from './compose.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 
@@ -9,35 +19,51 @@ import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
  * policy in that folder (listening on 8080 when the code says which port). A link that cannot be
  * established from the files is left out: no guessing, so no finding can come from a wrong link.
  */
-export function linkLayers(policies: CorsPolicy[], files: { nginx: Map<string, string>; yaml: Map<string, string>; texts: Map<string, string> }): void {
+export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
+  const links = proxyLinks(policies, files);
   const nginxPolicies = policies.filter((policy) => policy.source.format === 'nginx' && policy.scope.kind === 'location');
-  if (nginxPolicies.length === 0) return;
-  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
-  if (appPolicies.length === 0) return;
-  const proxies = proxiedLocations(files.nginx);
-  if (proxies.length === 0) return;
-  const services = composeServices(files.yaml);
-  if (services.length === 0) return;
-  for (const proxy of proxies) {
-    const outer = nginxPolicies.find((policy) => sameStart(policy.source.loc, proxy.locationLoc) || sameStart(policy.scope.kind === 'location' ? policy.source.loc : undefined, proxy.locationLoc));
+  for (const link of links) {
+    const outer = nginxPolicies.find((policy) => sameStart(policy.source.loc, link.proxy.locationLoc));
     if (!outer) continue;
+    for (const policy of link.apps) {
+      (outer.upstreamLayers ??= []).push({
+        policy,
+        hidden: link.proxy.hidden,
+        via: [
+          { what: `proxy_pass ${link.proxy.proxyPass.url}`, loc: link.proxy.proxyPass.loc },
+          { what: `Compose service '${link.service.name}' (build)`, loc: link.service.loc },
+          { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
+        ],
+      });
+    }
+  }
+  return links;
+}
+
+/** One nginx location proxying to the app policies built from a Compose service's folder. */
+export interface ProxyLink {
+  proxy: ProxiedLocation;
+  service: ComposeService;
+  apps: CorsPolicy[];
+}
+
+function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
+  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
+  if (appPolicies.length === 0 || files.nginx.size === 0) return [];
+  const proxies = proxiedLocations(files.nginx);
+  if (proxies.length === 0) return [];
+  const services = composeServices(files.yaml);
+  if (services.length === 0) return [];
+  const links: ProxyLink[] = [];
+  for (const proxy of proxies) {
     for (const target of proxy.targets) {
       const service = serviceFor(target.host, proxy.file, services);
       if (!service) continue;
-      const inner = appsServing(service, target.port, appPolicies, files.texts);
-      for (const policy of inner) {
-        (outer.upstreamLayers ??= []).push({
-          policy,
-          hidden: proxy.hidden,
-          via: [
-            { what: `proxy_pass ${proxy.proxyPass.url}`, loc: proxy.proxyPass.loc },
-            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-            { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
-          ],
-        });
-      }
+      const apps = appsServing(service, target.port, appPolicies, files.texts);
+      if (apps.length > 0) links.push({ proxy, service, apps });
     }
   }
+  return links;
 }
 
 /**
@@ -65,7 +91,7 @@ function sameStart(a: Loc | undefined, b: Loc): boolean {
  * App policies inside the build folder. With one app file there it is the one; with several, only
  * the file whose code (or the service's command) listens on the proxied port.
  */
-function appsServing(service: ComposeService, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+export function appsServing(service: ComposeService, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
   const prefix = service.buildDir ? `${service.buildDir}/` : '';
   const inside = apps.filter((policy) => policy.source.file.replace(/\\/g, '/').startsWith(prefix));
   const byFile = new Map<string, CorsPolicy[]>();
@@ -86,7 +112,7 @@ function appsServing(service: ComposeService, port: number | undefined, apps: Co
 }
 
 /** Literal ports an app listens on: `app.listen(8080)`, `listen(8080, …)`, `uvicorn.run(app, port=8000)`, `PORT || 8080`. */
-function listenPorts(text: string): number[] {
+export function listenPorts(text: string): number[] {
   const ports = new Set<number>();
   for (const match of text.matchAll(/\.listen\(\s*(\d{2,5})\b|\bport\s*[=:]\s*(\d{2,5})\b|\bPORT\s*(?:\|\||\?\?|or)\s*['"]?(\d{2,5})\b/g)) {
     ports.add(Number(match[1] ?? match[2] ?? match[3]));

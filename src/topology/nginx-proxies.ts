@@ -77,3 +77,51 @@ function hostPort(text: string): { host: string; port: number | undefined } | un
   if (!match) return undefined;
   return { host: match[1].toLowerCase(), port: match[2] ? Number(match[2]) : undefined };
 }
+
+/** Every `location` with the names and ports of its server, to find which one answers a URL. */
+export interface NginxLocation {
+  file: string;
+  locationLoc: Loc;
+  /** `= /x`, `/x`, `^~ /x`; regex locations have `regex` set. */
+  path: string;
+  exact: boolean;
+  regex: boolean;
+  serverNames: string[];
+  listenPorts: number[];
+  serverLoc: Loc;
+}
+
+export function nginxLocations(nginxFiles: Map<string, string>): NginxLocation[] {
+  const out: NginxLocation[] = [];
+  for (const [file, text] of nginxFiles) {
+    if (!/\bserver_name\b/.test(text) || !/\blocation\b/.test(text)) continue;
+    const { directives } = parseNginx(text, file);
+    const stack: NginxDirective[][] = [directives];
+    while (stack.length > 0) {
+      for (const directive of stack.pop()!) {
+        if (!directive.block) continue;
+        if (directive.name !== 'server') {
+          if (directive.name === 'http') stack.push(directive.block);
+          continue;
+        }
+        const serverNames = directive.block.filter((d) => d.name === 'server_name').flatMap((d) => d.args.map((a) => a.value.toLowerCase()));
+        const listenPorts = directive.block.filter((d) => d.name === 'listen').map((d) => Number(/(?:^|:)(\d+)$/.exec(d.args[0]?.value ?? '')?.[1])).filter(Number.isInteger);
+        for (const location of directive.block.filter((d) => d.name === 'location' && d.block)) {
+          const args = location.args.map((a) => a.value);
+          const modifier = args.length > 1 ? args[0] : '';
+          out.push({
+            file,
+            locationLoc: location.loc,
+            path: args.at(-1) ?? '',
+            exact: modifier === '=',
+            regex: modifier === '~' || modifier === '~*',
+            serverNames,
+            listenPorts,
+            serverLoc: directive.loc,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+import { defineRule } from '../src/engine/rule.js';
+import { simulateFetch } from '../src/model/respond.js';
+import { respondThroughLayer } from '../src/model/stack.js';
+
+export default defineRule({
+  meta: {
+    id: 'client-request-blocked',
+    severity: 'error',
+    category: 'broken',
+    description: "A browser call in the repository's frontend code is blocked by the CORS policy of the server it goes to.",
+    formats: ['js', 'ts'],
+    docs: {
+      whatItDoes:
+        "Finds `fetch` and axios calls in the frontend (a package with React, Vue, Svelte, Angular, Next.js or Vite), resolves their URL through literals, consts and the `.env*` files the bundler loads (`import.meta.env.VITE_*`, `process.env.NEXT_PUBLIC_*`, `REACT_APP_*`), links it to the server policy that answers it (an app listening on that `localhost` port, a Compose service publishing it, or the nginx `server_name` and `location` — through the app behind it when nginx proxies), and simulates the exact request (method, non-safelisted headers, credentials mode) from the page's origin: the dev server's (`localhost:5173` for Vite unless configured) and, for production URLs, `knownOrigins`. A blocked call is reported at the call, with the browser's console message and the server line to change.",
+      why: "The developer otherwise finds out in the browser console, after a deploy or a long debugging session: the API allows `GET, POST` but the page sends `PUT`, the page sends `credentials: 'include'` to a server that answers `*`, the page's dev origin is not in the allowlist.",
+      examples: [
+        {
+          format: 'ts',
+          filename: 'web/src/api.ts',
+          context: [
+            { path: 'example/web/package.json', text: '{ "devDependencies": { "vite": "^7.0.0" }, "dependencies": { "react": "^19.0.0" } }\n' },
+            { path: 'example/web/.env.development', text: 'VITE_API_URL=http://localhost:8080\n' },
+            { path: 'example/api/server.js', text: "const cors = require('cors');\nconst app = require('express')();\napp.use(cors({ origin: 'http://localhost:5173', methods: ['GET', 'POST'] }));\napp.listen(8080);\n" },
+          ],
+          bad: "export function saveOrder(order: { id: string }) {\n  return fetch(`${import.meta.env.VITE_API_URL}/orders/${order.id}`, {\n    method: 'PUT',\n    headers: { 'Content-Type': 'application/json' },\n    body: JSON.stringify(order),\n  });\n}\n",
+          good: "export function saveOrder(order: { id: string }) {\n  return fetch(`${import.meta.env.VITE_API_URL}/orders/${order.id}`, {\n    method: 'POST',\n    headers: { 'Content-Type': 'application/json' },\n    body: JSON.stringify(order),\n  });\n}\n",
+        },
+      ],
+      limitations:
+        'Only calls whose URL, method, headers and credentials mode are written as literals (or consts and `.env` values) are simulated, and only when the server is found without ambiguity (one app on the port, one nginx location without competing regex locations). `ky`, `ofetch`, XMLHttpRequest, GraphQL clients and Vite/webpack dev-server proxies are not read yet; a call with a relative URL is same-origin and never checked.',
+      references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors', 'https://vite.dev/guide/env-and-mode'],
+    },
+  },
+  check(policy, context) {
+    const reported = new Set<string>();
+    for (const call of policy.clientCalls ?? []) {
+      const key = `${call.loc.file}:${call.loc.line}:${call.loc.column}`;
+      if (reported.has(key)) continue;
+      const path = new URL(call.url).pathname;
+      const layer = call.layer;
+      const outcomes = call.requests.map((sent) => {
+        const request = { ...sent, origin: call.pageOrigin, path };
+        return layer ? simulateFetch(policy, request, call.url, (r) => respondThroughLayer(policy, layer, r)) : simulateFetch(policy, request, call.url);
+      });
+      if (outcomes.some((outcome) => outcome.uncertain || outcome.allowed)) continue;
+      const outcome = outcomes[0];
+      const failed = outcome.preflight && !outcome.preflight.verdict.allowed ? outcome.preflight : outcome.actual;
+      if (!failed) continue;
+      const change = failed.verdict.culprit?.writtenAt ?? failed.verdict.culprit?.loc ?? (layer ? layer.policy.source.loc : policy.source.loc);
+      reported.add(key);
+      const when = call.mode === 'development' ? `from the dev server ${call.pageOrigin}` : `from ${call.pageOrigin} (knownOrigins)`;
+      context.report({
+        loc: call.loc,
+        message: `this ${call.api} call is blocked by the browser ${when}: ${failed.verdict.message} (request to ${call.via}; change ${change.file}:${change.line})`,
+      });
+    }
+  },
+});

@@ -1,0 +1,54 @@
+import type { CorsPolicy } from '../model/types.js';
+import { clientCalls, mayHoldClientCalls } from './client-calls.js';
+import { composeServices } from './compose.js';
+import { endpointFor, type EndpointIndex } from './endpoints.js';
+import { frontendProjectOf, type FrontendProject } from './frontend.js';
+import type { ProxyLink, TopologyFiles } from './link.js';
+import { nginxLocations } from './nginx-proxies.js';
+
+const SCRIPT = /\.(c|m)?[jt]sx?$/;
+// Server code inside a frontend project (Next.js API routes), tests and build configs make no browser calls.
+const NOT_BROWSER_CODE = /(^|\/)(node_modules|dist|build|test|tests|__tests__|e2e|cypress)\/|(^|\/)(pages|app)\/api\/|\.(test|spec|config)\.[cm]?[jt]sx?$/;
+
+/**
+ * Attaches each browser call of the repository's frontend code to the policy that answers it
+ * (`clientCalls` on that policy). Only calls whose URL, method, headers and credentials mode are
+ * all written out, from a frontend project that states its page origin, to an endpoint the
+ * repository resolves without ambiguity.
+ */
+export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, proxyLinks: ProxyLink[]): void {
+  const servers = policies.filter((policy) => policy.source.format !== 'yaml');
+  if (servers.length === 0) return;
+  const frontendFiles = [...files.texts].filter(([path, text]) => SCRIPT.test(path) && !NOT_BROWSER_CODE.test(`/${path}`) && mayHoldClientCalls(text));
+  if (frontendFiles.length === 0) return;
+  const read = (path: string) => files.texts.get(path) ?? files.read?.(path);
+  const projects = new Map<string, FrontendProject | null>();
+  const apps = new Map<string, CorsPolicy[]>();
+  for (const policy of servers) {
+    if (policy.source.format === 'nginx') continue;
+    apps.set(policy.source.file, [...(apps.get(policy.source.file) ?? []), policy]);
+  }
+  let index: EndpointIndex | undefined;
+  for (const [path, text] of frontendFiles.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const project = frontendProjectOf(path, read, files.knownOrigins ?? [], projects);
+    if (!project) continue;
+    index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locations: nginxLocations(files.nginx), nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks };
+    for (const call of clientCalls({ path, text }, project)) {
+      const endpoint = endpointFor(call.url, index);
+      if (!endpoint) continue;
+      const envNote = call.envLine ? ` (${call.envLine.name} from ${call.envLine.file}:${call.envLine.line})` : '';
+      for (const pageOrigin of project.pageOrigins[call.mode]) {
+        (endpoint.policy.clientCalls ??= []).push({
+          loc: call.loc,
+          api: call.api,
+          url: call.url,
+          pageOrigin,
+          mode: call.mode,
+          requests: call.requests,
+          layer: endpoint.layer,
+          via: `${call.url}${envNote} → ${endpoint.via}`,
+        });
+      }
+    }
+  }
+}
