@@ -57,9 +57,12 @@ export default defineRule({
     }
     const reported = new Set<string>();
     for (const bypass of findBypasses(policy)) {
-      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || !isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source)) continue;
+      // One finding per check: a list tested with one `includes` call gives one pattern per entry, all on that call.
+      const at = `${bypass.loc.file}:${bypass.loc.line}:${bypass.loc.column}`;
+      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || !isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source) || reported.has(at)) continue;
       reported.add(bypass.matcher.source);
-      const what = bypass.matcher.written ? `a ${bypass.matcher.written} match on '${bypass.matcher.source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~ '${bypass.matcher.source}'`;
+      reported.add(at);
+      const what = bypass.matcher.code ? bypass.matcher.code : bypass.matcher.written ? `a ${bypass.matcher.written} match on '${bypass.matcher.source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~ '${bypass.matcher.source}'`;
       context.report({ loc: bypass.loc, message: `${what} also accepts '${bypass.origin}'${bypass.credentials ? ' with credentials' : ''}: match the whole origin (^https://host\\.example\\.com$) or an exact list` });
     }
   },

@@ -84,6 +84,7 @@ export function sampleOrigins(policy: CorsPolicy): string[] {
   const out: string[] = [];
   for (const matcher of policy.origins) {
     if (matcher.kind !== 'pattern' || matcher.source.length > 500) continue;
+    for (const sample of matcher.samples ?? []) if (matcherAccepts(matcher, sample) === true) out.push(sample.toLowerCase());
     for (const branch of matcher.source.replace(/^\(\?:|^\(/, '').split(/(?<!\\)\|/)) {
       let sample = branch;
       for (const [pattern, replacement] of PATTERN_FILLERS) sample = sample.replace(pattern, replacement);

@@ -58,6 +58,10 @@ export type OriginMatcher =
       loc: Loc;
       /** Set when the pattern stands for a plain string test (Envoy/Istio `prefix`, `suffix`, `contains`). */
       written?: 'prefix' | 'suffix' | 'contains';
+      /** The check as written in code (`origin.endsWith('example.com')`), for messages. */
+      code?: string;
+      /** Origins the check is evidently meant to admit (from its literal), to build attacker origins from. */
+      samples?: string[];
     }
   /** Code decides; `checks` records what could be learned from it. */
   | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }

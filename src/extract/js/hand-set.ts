@@ -2,6 +2,7 @@ import type { CallExpression, Node, Statement } from '@babel/types';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import type { ParsedJs } from './extract.js';
+import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
 import { requestInput } from './request-input.js';
 import { evaluate, locOf, stringList } from './values.js';
 
@@ -80,7 +81,7 @@ function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
 }
 
 /** `req.headers.origin`, `req.headers['origin']`, `req.get('origin')`, `req.header('Origin')`, `ctx.get('Origin')`, `c.req.header('origin')`. */
-function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
+export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
   if (node.type === 'Identifier') return originNames.has(node.name);
   if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression') return isRequestOrigin(node.expression, originNames);
   if (node.type === 'LogicalExpression' && node.operator === '||') return isRequestOrigin(node.left, originNames);
@@ -237,6 +238,13 @@ class HandSetProgram implements HeaderProgram {
   }
 
   private condition(test: Node, request: CorsRequest): boolean | 'unknown' {
+    const own = this.ownCondition(test, request);
+    if (own !== 'unknown') return own;
+    // Origin tests as people write them (endsWith, some(), new URL(origin).hostname…), decided for this origin.
+    return decide(compileCondition(test, originScope(this.originNames, this.parsed)), request.origin);
+  }
+
+  private ownCondition(test: Node, request: CorsRequest): boolean | 'unknown' {
     switch (test.type) {
       case 'UnaryExpression':
         if (test.operator !== '!') return 'unknown';
@@ -366,7 +374,11 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): Cors
     // A value the caller picks (`?allow=`, a body field, a cookie) grants whatever origin they name, as echoing Origin does.
     const input = attackerInput(write.valueNode);
     if (isRequestOrigin(write.valueNode, originNames) || input) {
-      if (!guarded(write.call, parsed)) return { kind: 'reflect', loc };
+      // The conditions on the way to the write (enclosing ifs, early returns), read as origin tests.
+      const path = input ? undefined : pathCondition(write.call, owner, originScope(originNames, parsed), parsed);
+      const matchers = path ? conditionMatchers(path, loc) : undefined;
+      if (matchers) return matchers;
+      if (!guarded(write.call, parsed) && !path) return { kind: 'reflect', loc };
       return (input ? undefined : guardAllowlist(write.call, originNames, parsed)) ?? { kind: 'predicate', checks: [], loc };
     }
     // Node, Express, Koa and Hono all send `null` as the text 'null'.
@@ -414,6 +426,44 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): Cors
     profile: handSetHeadersProfile,
     headerProgram: program,
   };
+}
+
+function originScope(originNames: Set<string>, parsed: ParsedJs): OriginScope {
+  return { isOrigin: (node) => isRequestOrigin(node, originNames), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
+}
+
+const exits = (node: Node): boolean =>
+  node.type === 'ReturnStatement' || node.type === 'ThrowStatement' || (node.type === 'BlockStatement' && node.body.length > 0 && exits(node.body[node.body.length - 1]));
+
+/**
+ * What must hold for `node` to run, from the top of `owner`: the tests of enclosing `if`s and
+ * `?:` / `&&`, and the negation of every earlier `if (…) return` in the blocks on the way.
+ * Undefined when nothing guards it.
+ */
+function pathCondition(node: Node, owner: Node, scope: OriginScope, parsed: ParsedJs): Cond | undefined {
+  const parts: Cond[] = [];
+  let child = node;
+  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(child)) {
+    if (parent === owner) break;
+    if (parent.type === 'IfStatement' && child !== parent.test) {
+      const test = compileCondition(parent.test, scope);
+      parts.push(child === parent.consequent ? test : not(test));
+    } else if (parent.type === 'ConditionalExpression' && child !== parent.test) {
+      const test = compileCondition(parent.test, scope);
+      parts.push(child === parent.consequent ? test : not(test));
+    } else if (parent.type === 'LogicalExpression' && child === parent.right && parent.operator !== '??') {
+      const test = compileCondition(parent.left, scope);
+      parts.push(parent.operator === '&&' ? test : not(test));
+    } else if (parent.type === 'BlockStatement' || parent.type === 'Program') {
+      for (const sibling of parent.body) {
+        if (sibling === child) break;
+        if (sibling.type === 'IfStatement' && !sibling.alternate && exits(sibling.consequent)) parts.push(not(compileCondition(sibling.test, scope)));
+      }
+    }
+    if (FUNCTION_TYPES.has(parent.type)) break;
+    child = parent;
+  }
+  return parts.length > 0 ? and(...parts) : undefined;
 }
 
 function guarded(call: Node, parsed: ParsedJs): boolean {

@@ -2,6 +2,8 @@ import type { CallExpression, Node } from '@babel/types';
 import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
+import { isRequestOrigin } from './hand-set.js';
+import { callbackCondition, conditionMatchers, type CallbackStyle, type OriginScope } from './origin-tests.js';
 import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
 
 export interface MiddlewareSite {
@@ -173,6 +175,21 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
   const param = fn.params[0]?.type === 'Identifier' ? fn.params[0].name : undefined;
   const callbackName = fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
   const body = fn.body;
+  // The whole callback read as a condition on the origin: decided per origin, and as matchers when it is an OR of tests.
+  const style: CallbackStyle | undefined =
+    framework === 'express-cors' || framework === 'nestjs' || (framework === 'fastify-cors' && callbackName)
+      ? callbackName
+        ? { kind: 'node-callback', callback: callbackName }
+        : undefined
+      : framework === 'fastify-cors'
+        ? { kind: 'return-boolean' }
+        : { kind: 'return-origin', firstParamIsOrigin: framework !== 'koa-cors' };
+  if (style) {
+    const scope: OriginScope = { isOrigin: (node) => isRequestOrigin(node, new Set()), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
+    const condition = callbackCondition(fn, style, scope);
+    const matchers = condition ? conditionMatchers(condition, loc) : undefined;
+    if (matchers) return matchers;
+  }
   const checks: PredicateCheck[] = [];
   const allowlists: OriginMatcher[] = [];
   let understood = true;

@@ -1,0 +1,666 @@
+import type { Node } from '@babel/types';
+import { matcherAccepts } from '../../model/respond.js';
+import type { Loc, OriginMatcher } from '../../model/types.js';
+import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
+
+/**
+ * Origin checks as people write them, turned into a condition over the request's Origin:
+ * `a || b` / `&&` / `!`, `list.includes(origin)`, `set.has(origin)`, `origin === 'x'`,
+ * `origin.endsWith('.example.com')`, `startsWith`, `includes`, `indexOf`, `/re/.test(origin)`,
+ * `origin.match(re)`, `list.some((d) => origin.endsWith(d))`, `o instanceof RegExp ? o.test(origin) : o === origin`,
+ * `new URL(origin).hostname.endsWith('example.com')`, and calls of small local helpers.
+ * The condition is decided per origin, and (when it is an OR of such tests) exposed as origin
+ * matchers: string tests become patterns marked `written` so the rules can generate attackers.
+ */
+export type Cond =
+  | { op: 'const'; value: boolean }
+  | { op: 'unknown'; why: string }
+  /** The request has an Origin header (`origin`, `!!origin`). */
+  | { op: 'has-origin' }
+  | { op: 'test'; matcher: OriginMatcher }
+  | { op: 'and' | 'or'; args: Cond[] }
+  | { op: 'not'; arg: Cond };
+
+export interface OriginScope {
+  /** Is this node the request's Origin (a callback parameter, `req.headers.origin`, a variable holding it)? */
+  isOrigin(node: Node): boolean;
+  bindings: Bindings;
+  file: string;
+  text: string;
+  /** Names bound by an enclosing `some()` callback or a helper's parameters. */
+  env?: Map<string, JsValue>;
+  /** Local names holding a condition (`const ok = list.includes(origin)`). */
+  locals?: Map<string, Cond>;
+  depth?: number;
+}
+
+const TRUE: Cond = { op: 'const', value: true };
+const FALSE: Cond = { op: 'const', value: false };
+const MAX_DEPTH = 8;
+const MAX_ITEMS = 64;
+
+export function and(...args: Cond[]): Cond {
+  const flat: Cond[] = [];
+  for (const arg of args) {
+    if (arg.op === 'const') {
+      if (!arg.value) return FALSE;
+      continue;
+    }
+    if (arg.op === 'and') flat.push(...arg.args);
+    else flat.push(arg);
+  }
+  return flat.length === 0 ? TRUE : flat.length === 1 ? flat[0] : { op: 'and', args: flat };
+}
+
+export function or(...args: Cond[]): Cond {
+  const flat: Cond[] = [];
+  for (const arg of args) {
+    if (arg.op === 'const') {
+      if (arg.value) return TRUE;
+      continue;
+    }
+    if (arg.op === 'or') flat.push(...arg.args);
+    else flat.push(arg);
+  }
+  return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : { op: 'or', args: flat };
+}
+
+export function not(arg: Cond): Cond {
+  if (arg.op === 'const') return { op: 'const', value: !arg.value };
+  if (arg.op === 'not') return arg.arg;
+  if (arg.op === 'unknown') return arg;
+  return { op: 'not', arg };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function quote(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function unwrap(node: Node): Node {
+  let current = node;
+  while (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'TypeCastExpression' || current.type === 'ParenthesizedExpression' || current.type === 'TSSatisfiesExpression') {
+    current = current.expression;
+  }
+  return current;
+}
+
+function valueOf(node: Node, scope: OriginScope): JsValue {
+  const inner = unwrap(node);
+  if (inner.type === 'Identifier' && scope.env?.has(inner.name)) return scope.env.get(inner.name)!;
+  // `new Set([...])` and `new Set(list)` hold the same strings as the list.
+  if (inner.type === 'NewExpression' && inner.callee.type === 'Identifier' && inner.callee.name === 'Set' && inner.arguments[0]) return valueOf(inner.arguments[0] as Node, scope);
+  if (inner.type === 'Identifier' && !scope.env?.has(inner.name)) {
+    const bound = scope.bindings.values.get(inner.name);
+    if (bound && unwrap(bound).type === 'NewExpression') return valueOf(bound, scope);
+  }
+  return evaluate(inner, scope.bindings);
+}
+
+function propertyName(node: Node): string | undefined {
+  if (node.type !== 'MemberExpression' && node.type !== 'OptionalMemberExpression') return undefined;
+  if (!node.computed && node.property.type === 'Identifier') return node.property.name;
+  return node.property.type === 'StringLiteral' ? node.property.value : undefined;
+}
+
+/** `new URL(origin).hostname` / `.host` / `.origin` / `.protocol`, directly or through a local `const url = new URL(origin)`. */
+function urlPart(node: Node, scope: OriginScope): 'hostname' | 'host' | 'origin' | 'protocol' | undefined {
+  const inner = unwrap(node);
+  const part = propertyName(inner);
+  if (part !== 'hostname' && part !== 'host' && part !== 'origin' && part !== 'protocol') return undefined;
+  let object = unwrap((inner as { object: Node }).object);
+  if (object.type === 'Identifier') {
+    const bound = scope.bindings.values.get(object.name);
+    if (bound) object = unwrap(bound);
+  }
+  if (object.type === 'NewExpression' && object.callee.type === 'Identifier' && object.callee.name === 'URL' && object.arguments[0] && scope.isOrigin(object.arguments[0] as Node)) return part;
+  return undefined;
+}
+
+/** What a string test on the origin (or on its URL host) accepts, as a pattern on the whole origin. */
+function stringTest(method: string, argument: string, target: 'origin' | 'hostname' | 'host', loc: Loc, code: string): OriginMatcher | undefined {
+  const escaped = escapeRegex(argument);
+  let source: string;
+  let written: 'prefix' | 'suffix' | 'contains';
+  let sample: string | undefined;
+  if (target === 'origin') {
+    if (method === 'endsWith') (source = `${escaped}$`), (written = 'suffix');
+    else if (method === 'startsWith') (source = `^${escaped}`), (written = 'prefix');
+    else if (method === 'includes' || method === 'indexOf' || method === 'search') (source = escaped), (written = 'contains');
+    else return undefined;
+    const host = argument.replace(/^[a-z]+:\/\//i, '');
+    sample = /^[a-z]+:\/\//i.test(argument) ? argument : `https://${host.startsWith('.') ? `x${host}` : host.replace(/^\W+/, '')}`;
+  } else {
+    // The host part of a browser's Origin: no userinfo, no path; `host` keeps the port, `hostname` does not.
+    const port = target === 'hostname' ? '(?::\\d+)?' : '';
+    const hostChars = target === 'hostname' ? '[^/:]*' : '[^/]*';
+    if (method === 'endsWith') (source = `^[a-z][a-z0-9+.-]*:\\/\\/${hostChars}${escaped}${port}$`), (written = 'suffix');
+    else if (method === 'startsWith') (source = `^[a-z][a-z0-9+.-]*:\\/\\/${escaped}`), (written = 'prefix');
+    else if (method === 'includes' || method === 'indexOf') (source = `^[a-z][a-z0-9+.-]*:\\/\\/${hostChars}${escaped}`), (written = 'contains');
+    else if (method === 'equals') (source = `^[a-z][a-z0-9+.-]*:\\/\\/${escaped}${port}$`), (written = 'suffix');
+    else return undefined;
+    sample = `https://${argument.startsWith('.') ? `x${argument}` : argument}`;
+    if (method === 'equals') return { kind: 'pattern', source, flags: 'i', dialect: 'js-search', loc, code, samples: [sample] };
+  }
+  return { kind: 'pattern', source, flags: '', dialect: 'js-search', loc, written, code, samples: sample ? [sample] : undefined };
+}
+
+function codeOf(node: Node, scope: OriginScope): string {
+  return quote(scope.text.slice(node.start ?? 0, node.end ?? 0));
+}
+
+/** Does `node` evaluate to a string the origin is tested against? Returns the string and where it is written. */
+function stringArg(node: Node | undefined, scope: OriginScope): { value: string; node: Node } | undefined {
+  if (!node) return undefined;
+  const value = valueOf(node, scope);
+  return value.kind === 'string' ? { value: value.value, node: value.node } : undefined;
+}
+
+/** The condition under which `node` (an expression used as a boolean) is true for a request. */
+export function compileCondition(node: Node, scope: OriginScope): Cond {
+  const depth = scope.depth ?? 0;
+  if (depth > MAX_DEPTH) return { op: 'unknown', why: 'too deep' };
+  const inner = unwrap(node);
+  const loc = locOf(inner, scope.file);
+  if (scope.isOrigin(inner)) return { op: 'has-origin' };
+  switch (inner.type) {
+    case 'BooleanLiteral':
+      return inner.value ? TRUE : FALSE;
+    case 'NullLiteral':
+      return FALSE;
+    case 'Identifier': {
+      const local = scope.locals?.get(inner.name);
+      if (local) return local;
+      const value = valueOf(inner, scope);
+      if (value.kind === 'boolean') return value.value ? TRUE : FALSE;
+      return { op: 'unknown', why: `'${inner.name}'` };
+    }
+    case 'UnaryExpression':
+      if (inner.operator === '!') return not(compileCondition(inner.argument, { ...scope, depth: depth + 1 }));
+      return { op: 'unknown', why: inner.operator };
+    case 'LogicalExpression': {
+      const left = compileCondition(inner.left, { ...scope, depth: depth + 1 });
+      const right = compileCondition(inner.right, { ...scope, depth: depth + 1 });
+      if (inner.operator === '&&') return and(left, right);
+      if (inner.operator === '||') return or(left, right);
+      return { op: 'unknown', why: '??' };
+    }
+    case 'ConditionalExpression': {
+      const test = compileCondition(inner.test, { ...scope, depth: depth + 1 });
+      const yes = compileCondition(inner.consequent, { ...scope, depth: depth + 1 });
+      const no = compileCondition(inner.alternate, { ...scope, depth: depth + 1 });
+      if (test.op === 'const') return test.value ? yes : no;
+      return or(and(test, yes), and(not(test), no));
+    }
+    case 'BinaryExpression':
+      return binary(inner, loc, { ...scope, depth: depth + 1 });
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+      return call(inner, loc, { ...scope, depth: depth + 1 });
+    default:
+      return { op: 'unknown', why: inner.type };
+  }
+}
+
+function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, scope: OriginScope): Cond {
+  const { operator } = node;
+  const left = node.left as Node;
+  const right = node.right as Node;
+  if (operator === 'instanceof') {
+    const value = valueOf(left, scope);
+    if (right.type === 'Identifier' && right.name === 'RegExp' && value.kind !== 'unknown') return value.kind === 'regex' ? TRUE : FALSE;
+    return { op: 'unknown', why: 'instanceof' };
+  }
+  const equality = ['===', '==', '!==', '!='].includes(operator);
+  const positive = operator === '===' || operator === '==';
+  if (equality) {
+    for (const [a, b] of [
+      [left, right],
+      [right, left],
+    ] as const) {
+      if (scope.isOrigin(a)) {
+        const other = unwrap(b);
+        if (other.type === 'NullLiteral' || (other.type === 'Identifier' && other.name === 'undefined')) return positive ? not({ op: 'has-origin' }) : { op: 'has-origin' };
+        const literal = stringArg(b, scope);
+        if (literal) {
+          const test: Cond = { op: 'test', matcher: { kind: 'exact', value: literal.value, loc: locOf(literal.node, scope.file) } };
+          return positive ? test : not(test);
+        }
+        return { op: 'unknown', why: 'comparison with a run-time value' };
+      }
+      const part = urlPart(a, scope);
+      const literal = part ? stringArg(b, scope) : undefined;
+      if (part && literal) {
+        const test: Cond =
+          part === 'origin'
+            ? { op: 'test', matcher: { kind: 'exact', value: literal.value, loc: locOf(literal.node, scope.file) } }
+            : part === 'protocol'
+              ? { op: 'test', matcher: { kind: 'pattern', source: `^${escapeRegex(literal.value)}\\/\\/`, flags: '', dialect: 'js-search', loc, code: codeOf(node, scope) } }
+              : { op: 'test', matcher: stringTest('equals', literal.value, part, locOf(literal.node, scope.file), codeOf(node, scope))! };
+        return positive ? test : not(test);
+      }
+    }
+  }
+  // `x.indexOf(y) !== -1`, `> -1`, `>= 0`, `=== -1`, `< 0`, `=== 0` (a prefix test).
+  const call = unwrap(left);
+  if ((call.type === 'CallExpression' || call.type === 'OptionalCallExpression') && propertyName(call.callee as Node) === 'indexOf') {
+    const number = right.type === 'NumericLiteral' ? right.value : right.type === 'UnaryExpression' && right.operator === '-' && right.argument.type === 'NumericLiteral' ? -right.argument.value : undefined;
+    if (number === undefined) return { op: 'unknown', why: 'indexOf comparison' };
+    const found = (): Cond => contains(call as Extract<Node, { type: 'CallExpression' }>, 'indexOf', loc, scope);
+    if (number === 0 && (operator === '===' || operator === '==')) {
+      const object = (call.callee as { object: Node }).object;
+      const argument = stringArg(call.arguments[0] as Node, scope);
+      if (scope.isOrigin(object) && argument) return testOf(stringTest('startsWith', argument.value, 'origin', loc, codeOf(call, scope)));
+      return { op: 'unknown', why: 'indexOf position' };
+    }
+    if (((operator === '!==' || operator === '!=' || operator === '>') && number === -1) || (operator === '>=' && number === 0)) return found();
+    if (((operator === '===' || operator === '==') && number === -1) || (operator === '<' && number === 0)) return not(found());
+    return { op: 'unknown', why: 'indexOf comparison' };
+  }
+  if (call.type === 'CallExpression' && propertyName(call.callee as Node) === 'search' && scope.isOrigin((call.callee as { object: Node }).object)) {
+    const test = call_(call, loc, scope);
+    if (right.type === 'UnaryExpression' && right.operator === '-' && (operator === '!==' || operator === '!=')) return test;
+    if (right.type === 'UnaryExpression' && right.operator === '-' && (operator === '===' || operator === '==')) return not(test);
+  }
+  return { op: 'unknown', why: `comparison ${operator}` };
+}
+
+function testOf(matcher: OriginMatcher | undefined): Cond {
+  return matcher ? { op: 'test', matcher } : { op: 'unknown', why: 'string test' };
+}
+
+/** `list.includes(origin)`, `list.indexOf(origin)`, `set.has(origin)`, or `origin.includes('x')` / `origin.indexOf('x')`. */
+function contains(node: Extract<Node, { type: 'CallExpression' }>, method: string, loc: Loc, scope: OriginScope): Cond {
+  const object = (node.callee as { object: Node }).object;
+  const arg = node.arguments[0] as Node | undefined;
+  if (arg && scope.isOrigin(arg)) {
+    const list = valueOf(object, scope);
+    if (list.kind === 'string' && method !== 'has') {
+      // `'https://a.example.com,https://b.example.com'.includes(origin)`: a substring of the list accepts, e.g. 'https://a.example.c'.
+      return { op: 'test', matcher: { kind: 'pattern', source: `^(?:${escapeRegex(list.value)})`, flags: '', dialect: 'js-search', loc, code: codeOf(node, scope) } };
+    }
+    if (list.kind !== 'array') return { op: 'unknown', why: 'list not known' };
+    const listId = `${scope.file}:${list.node.start}`;
+    const tests: Cond[] = [];
+    for (const item of list.items.slice(0, MAX_ITEMS)) {
+      // A RegExp entry never equals a string: includes/has skip it.
+      if (item.kind === 'regex') continue;
+      if (item.kind !== 'string') return { op: 'unknown', why: 'list entry not known' };
+      tests.push({ op: 'test', matcher: { kind: 'exact', value: item.value, loc: locOf(item.node, scope.file), listId } });
+    }
+    return list.items.length > MAX_ITEMS ? { op: 'unknown', why: 'long list' } : or(...tests);
+  }
+  if (scope.isOrigin(object) || urlPart(object, scope)) {
+    const target = scope.isOrigin(object) ? 'origin' : urlPart(object, scope);
+    if (target !== 'origin' && target !== 'hostname' && target !== 'host') return { op: 'unknown', why: 'URL part' };
+    const argument = stringArg(arg, scope);
+    if (!argument) return { op: 'unknown', why: 'argument not known' };
+    return testOf(stringTest(method, argument.value, target, loc, codeOf(node, scope)));
+  }
+  return { op: 'unknown', why: `${method} on another value` };
+}
+
+/** A regex test: `re.test(origin)`, `origin.match(re)`, `origin.search(re)`. */
+function call_(node: Extract<Node, { type: 'CallExpression' }>, loc: Loc, scope: OriginScope): Cond {
+  const method = propertyName(node.callee as Node)!;
+  const object = (node.callee as { object: Node }).object;
+  const regexNode = method === 'test' ? object : (node.arguments[0] as Node | undefined);
+  const value = regexNode ? valueOf(regexNode, scope) : undefined;
+  if (value?.kind === 'regex') return { op: 'test', matcher: { kind: 'pattern', source: value.pattern, flags: value.flags, dialect: 'js-search', loc: locOf(value.node, scope.file) } };
+  if (value?.kind === 'string' && method !== 'test') return { op: 'test', matcher: { kind: 'pattern', source: value.value, flags: '', dialect: 'js-search', loc: locOf(value.node, scope.file) } };
+  return { op: 'unknown', why: 'regex not known' };
+}
+
+function call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' }>, loc: Loc, scope: OriginScope): Cond {
+  const callee = unwrap(node.callee as Node);
+  if (callee.type === 'Identifier') return helperCall(node, callee.name, scope);
+  const method = propertyName(callee);
+  if (!method) return { op: 'unknown', why: 'call' };
+  const object = (callee as { object: Node }).object;
+  const arg = node.arguments[0] as Node | undefined;
+  switch (method) {
+    case 'includes':
+    case 'has':
+    case 'indexOf':
+      return contains(node as Extract<Node, { type: 'CallExpression' }>, method, loc, scope);
+    case 'endsWith':
+    case 'startsWith': {
+      const target = scope.isOrigin(object) ? 'origin' : urlPart(object, scope);
+      if (target !== 'origin' && target !== 'hostname' && target !== 'host') return { op: 'unknown', why: method };
+      const argument = stringArg(arg, scope);
+      if (!argument) return { op: 'unknown', why: 'argument not known' };
+      return testOf(stringTest(method, argument.value, target, loc, codeOf(node, scope)));
+    }
+    case 'test':
+      if (arg && scope.isOrigin(arg)) return call_(node as Extract<Node, { type: 'CallExpression' }>, loc, scope);
+      return { op: 'unknown', why: 'test of another value' };
+    case 'match':
+      if (scope.isOrigin(object)) return call_(node as Extract<Node, { type: 'CallExpression' }>, loc, scope);
+      return { op: 'unknown', why: 'match' };
+    case 'some':
+    case 'find':
+    case 'findIndex': {
+      if (method === 'findIndex') return { op: 'unknown', why: 'findIndex' };
+      const list = valueOf(object, scope);
+      const fn = arg ? unwrap(arg) : undefined;
+      if (list.kind !== 'array' || !fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return { op: 'unknown', why: `${method} over an unknown list` };
+      const param = fn.params[0];
+      const body = returnedExpression(fn);
+      if (param?.type !== 'Identifier' || !body || list.items.length > MAX_ITEMS) return { op: 'unknown', why: method };
+      const terms: Cond[] = [];
+      for (const item of list.items) {
+        const env = new Map(scope.env ?? []);
+        env.set(param.name, item);
+        terms.push(compileCondition(body, { ...scope, env }));
+      }
+      return or(...terms);
+    }
+    default:
+      return { op: 'unknown', why: method };
+  }
+}
+
+/** `isAllowed(origin)` where `isAllowed` is a small function of this file: its returned condition with the origin passed in. */
+function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' }>, name: string, scope: OriginScope): Cond {
+  const bound = scope.bindings.values.get(name);
+  const fn = bound ? unwrap(bound) : undefined;
+  if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration')) return { op: 'unknown', why: `call of ${name}` };
+  const index = node.arguments.findIndex((arg) => scope.isOrigin(arg as Node));
+  const param = index === -1 ? undefined : fn.params[index];
+  const body = returnedExpression(fn);
+  if (param?.type !== 'Identifier' || !body) return { op: 'unknown', why: `call of ${name}` };
+  const outer = scope.isOrigin;
+  const paramName = param.name;
+  return compileCondition(body, {
+    ...scope,
+    env: new Map([...(scope.env ?? [])].filter(([key]) => key !== paramName)),
+    isOrigin: (candidate) => (unwrap(candidate).type === 'Identifier' && (unwrap(candidate) as { name: string }).name === paramName) || outer(candidate),
+  });
+}
+
+/** The one expression a small function returns: an arrow's body, or a block that is a single `return`. */
+export function returnedExpression(fn: Node): Node | undefined {
+  if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return undefined;
+  if (fn.body.type !== 'BlockStatement') return fn.body;
+  const statements = fn.body.body;
+  if (statements.length !== 1 || statements[0].type !== 'ReturnStatement' || !statements[0].argument) return undefined;
+  return statements[0].argument;
+}
+
+/** The condition for a request carrying `origin` (or none). */
+export function decide(cond: Cond, origin: string | undefined): boolean | 'unknown' {
+  switch (cond.op) {
+    case 'const':
+      return cond.value;
+    case 'unknown':
+      return 'unknown';
+    case 'has-origin':
+      return origin !== undefined && origin !== '';
+    case 'test':
+      return origin === undefined ? false : matcherAccepts(cond.matcher, origin);
+    case 'not': {
+      const value = decide(cond.arg, origin);
+      return value === 'unknown' ? value : !value;
+    }
+    case 'and': {
+      let unknown = false;
+      for (const arg of cond.args) {
+        const value = decide(arg, origin);
+        if (value === false) return false;
+        if (value === 'unknown') unknown = true;
+      }
+      return unknown ? 'unknown' : true;
+    }
+    case 'or': {
+      let unknown = false;
+      for (const arg of cond.args) {
+        const value = decide(arg, origin);
+        if (value === true) return true;
+        if (value === 'unknown') unknown = true;
+      }
+      return unknown ? 'unknown' : false;
+    }
+  }
+}
+
+function hasUnknown(cond: Cond): boolean {
+  if (cond.op === 'unknown') return true;
+  if (cond.op === 'not') return hasUnknown(cond.arg);
+  if (cond.op === 'and' || cond.op === 'or') return cond.args.some(hasUnknown);
+  return false;
+}
+
+/** The same condition for a request that carries an Origin (the only requests that get Allow-Origin). */
+function withOrigin(cond: Cond): Cond {
+  switch (cond.op) {
+    case 'has-origin':
+      return TRUE;
+    case 'not':
+      return not(withOrigin(cond.arg));
+    case 'and':
+      return and(...cond.args.map(withOrigin));
+    case 'or':
+      return or(...cond.args.map(withOrigin));
+    default:
+      return cond;
+  }
+}
+
+/**
+ * The origins a condition admits, as matchers: an OR of tests, each test alone or ANDed with
+ * others (combined into one pattern with lookaheads). Undefined when the condition has parts we
+ * cannot decide, or a shape matchers cannot express; `reflect` when it admits every origin.
+ */
+export function conditionMatchers(cond: Cond, loc: Loc): OriginMatcher[] | undefined {
+  if (hasUnknown(cond)) return undefined;
+  const simplified = withOrigin(cond);
+  if (simplified.op === 'const') return simplified.value ? [{ kind: 'reflect', loc }] : [];
+  const terms = absorb(simplified.op === 'or' ? simplified.args : [simplified]);
+  const out: OriginMatcher[] = [];
+  for (const term of terms) {
+    const matcher = termMatcher(term);
+    if (!matcher) return undefined;
+    if (matcher !== 'never') out.push(matcher);
+  }
+  return out;
+}
+
+/**
+ * `A ∨ (¬A ∧ B)` is `A ∨ B`: the negated earlier checks that early returns leave on later paths
+ * (`if (a) return cb(null, true); if (b) return cb(null, true)`) are dropped when every disjunct
+ * they negate is itself one of the terms.
+ */
+function absorb(input: Cond[]): Cond[] {
+  const key = (cond: Cond) => JSON.stringify(cond);
+  let terms = input;
+  for (let round = 0; round < 4; round++) {
+    const known = new Set(terms.map(key));
+    const covered = (cond: Cond): boolean => (cond.op === 'or' ? cond.args.every(covered) : known.has(key(cond)));
+    const next = terms
+      .map((term) => (term.op === 'and' ? and(...term.args.filter((part) => !(part.op === 'not' && covered(part.arg)))) : term))
+      .flatMap((term) => (term.op === 'or' ? term.args : [term]));
+    if (next.map(key).join('\n') === terms.map(key).join('\n')) break;
+    terms = next;
+  }
+  return terms;
+}
+
+function termMatcher(term: Cond): OriginMatcher | 'never' | undefined {
+  if (term.op === 'test') return term.matcher;
+  if (term.op !== 'and') return undefined;
+  const positives: OriginMatcher[] = [];
+  const negatives: OriginMatcher[] = [];
+  for (const part of term.args) {
+    if (part.op === 'test') positives.push(part.matcher);
+    else if (part.op === 'not' && part.arg.op === 'test') negatives.push(part.arg.matcher);
+    else return undefined;
+  }
+  // An exact origin ANDed with other tests: it is admitted when the others accept it too.
+  const exact = positives.find((m) => m.kind === 'exact');
+  if (exact?.kind === 'exact') {
+    const others = [...positives.filter((m) => m !== exact).map((m) => matcherAccepts(m, exact.value)), ...negatives.map((m) => (matcherAccepts(m, exact.value) === true ? false : matcherAccepts(m, exact.value) === false ? true : 'unknown'))];
+    if (others.includes('unknown')) return undefined;
+    return others.every(Boolean) ? exact : 'never';
+  }
+  const patterns = [...positives, ...negatives];
+  if (patterns.some((m) => m.kind !== 'pattern' || m.dialect !== 'js-search') || positives.length === 0) return undefined;
+  const flags = new Set(patterns.map((m) => (m as { flags: string }).flags));
+  if (flags.size > 1) return undefined;
+  const ahead = (m: OriginMatcher, negative: boolean) => `(?${negative ? '!' : '='}[\\s\\S]*?(?:${(m as { source: string }).source}))`;
+  const source = `^${positives.map((m) => ahead(m, false)).join('')}${negatives.map((m) => ahead(m, true)).join('')}`;
+  const first = positives.find((m) => m.kind === 'pattern' && m.written) ?? positives[0];
+  const written = positives.map((m) => (m.kind === 'pattern' ? m.written : undefined)).find((w) => w === 'contains') ?? (first.kind === 'pattern' ? first.written : undefined);
+  const samples = positives.flatMap((m) => (m.kind === 'pattern' ? (m.samples ?? []) : []));
+  const code = positives.map((m) => (m.kind === 'pattern' ? m.code : undefined)).filter(Boolean).join(' && ');
+  return { kind: 'pattern', source, flags: [...flags][0], dialect: 'js-search', loc: first.loc, ...(written ? { written } : {}), ...(code ? { code } : {}), ...(samples.length ? { samples } : {}) };
+}
+
+/**
+ * How an origin callback answers: Node style `(origin, callback) => callback(null, allow)`
+ * (cors, @fastify/cors), or by its return value (`@fastify/cors` async functions return a
+ * boolean; Hono and Koa return the Allow-Origin value itself, the origin to admit it).
+ */
+export type CallbackStyle = ({ kind: 'node-callback'; callback: string } | { kind: 'return-boolean' } | { kind: 'return-origin' }) & { firstParamIsOrigin?: boolean };
+
+/** The condition under which the callback admits the request's origin; undefined when its shape is not one we read. */
+export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginScope): Cond | undefined {
+  if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration' && fn.type !== 'ObjectMethod') return undefined;
+  const originNames = new Set<string>();
+  const outerIsOrigin = scope.isOrigin;
+  const locals = new Map(scope.locals ?? []);
+  const inner: OriginScope = {
+    ...scope,
+    locals,
+    isOrigin: (node) => {
+      const unwrapped = unwrap(node);
+      return (unwrapped.type === 'Identifier' && originNames.has(unwrapped.name)) || outerIsOrigin(node);
+    },
+  };
+  const allows: Cond[] = [];
+  let failed = false;
+  const isCallbackCall = (node: Node): node is Extract<Node, { type: 'CallExpression' }> =>
+    style.kind === 'node-callback' && node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === style.callback;
+  const mentionsCallback = (node: Node): boolean => {
+    if (style.kind !== 'node-callback') return false;
+    const text = scope.text.slice(node.start ?? 0, node.end ?? 0);
+    return new RegExp(`\\b${style.callback.replace(/\$/g, '\\$')}\\b`).test(text);
+  };
+
+  /** The value handed to the callback or returned: when does it admit the origin? */
+  const admitted = (value: Node | undefined, reach: Cond): void => {
+    if (!value) return;
+    const node = unwrap(value);
+    if (node.type === 'ConditionalExpression') {
+      const test = compileCondition(node.test, inner);
+      admitted(node.consequent, and(reach, test));
+      admitted(node.alternate, and(reach, not(test)));
+      return;
+    }
+    if (inner.isOrigin(node)) {
+      allows.push(and(reach, { op: 'has-origin' }));
+      return;
+    }
+    if (node.type === 'NullLiteral' || (node.type === 'Identifier' && node.name === 'undefined')) return;
+    if (style.kind === 'return-origin') {
+      const literal = stringArg(node, inner);
+      if (literal) {
+        if (literal.value !== '') allows.push(and(reach, { op: 'test', matcher: { kind: 'exact', value: literal.value, loc: locOf(literal.node, scope.file) } }));
+        return;
+      }
+      // `allowed.find((o) => o === origin)` and the like return the origin when the test passes.
+      allows.push(and(reach, compileCondition(node, inner)));
+      return;
+    }
+    allows.push(and(reach, compileCondition(node, inner)));
+  };
+
+  /** An expression statement or returned expression: callback calls in it, and the reach after it. */
+  const expression = (value: Node, reach: Cond): Cond => {
+    const node = unwrap(value.type === 'AwaitExpression' ? value.argument : value);
+    if (isCallbackCall(node)) {
+      const error = node.arguments[0] as Node | undefined;
+      const errorIsNull = !error || error.type === 'NullLiteral' || (error.type === 'Identifier' && error.name === 'undefined');
+      if (errorIsNull) {
+        const allow = node.arguments[1] as Node | undefined;
+        if (allow && !(allow.type === 'BooleanLiteral' && !allow.value)) admitted(allow, reach);
+      }
+      return FALSE;
+    }
+    if (node.type === 'ConditionalExpression' && mentionsCallback(node)) {
+      const test = compileCondition(node.test, inner);
+      return or(expression(node.consequent, and(reach, test)), expression(node.alternate, and(reach, not(test))));
+    }
+    if (node.type === 'LogicalExpression' && node.operator !== '??' && mentionsCallback(node.right)) {
+      const test = compileCondition(node.left, inner);
+      const runs = node.operator === '&&' ? test : not(test);
+      return or(expression(node.right, and(reach, runs)), and(reach, not(runs)));
+    }
+    if (mentionsCallback(node)) failed = true;
+    return reach;
+  };
+
+  const statements = (list: Node[], reach: Cond): Cond => {
+    let current = reach;
+    for (const statement of list) {
+      if (failed || (current.op === 'const' && !current.value)) return current;
+      current = single(statement, current);
+    }
+    return current;
+  };
+
+  const exits = (node: Node): boolean => node.type === 'ReturnStatement' || node.type === 'ThrowStatement' || (node.type === 'BlockStatement' && node.body.length > 0 && exits(node.body[node.body.length - 1]));
+
+  const single = (statement: Node, reach: Cond): Cond => {
+    switch (statement.type) {
+      case 'VariableDeclaration':
+        for (const declarator of statement.declarations) {
+          if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+          if (inner.isOrigin(declarator.init)) originNames.add(declarator.id.name);
+          else if (!urlPart(declarator.init, inner)) locals.set(declarator.id.name, compileCondition(declarator.init, inner));
+        }
+        return reach;
+      case 'ExpressionStatement':
+        return expression(statement.expression, reach);
+      case 'ReturnStatement':
+        if (statement.argument) {
+          if (style.kind === 'node-callback') expression(statement.argument, reach);
+          else admitted(statement.argument, reach);
+        }
+        return FALSE;
+      case 'ThrowStatement':
+        return FALSE;
+      case 'BlockStatement':
+        return statements(statement.body, reach);
+      case 'IfStatement': {
+        const test = compileCondition(statement.test, inner);
+        const afterYes = single(statement.consequent, and(reach, test));
+        const afterNo = statement.alternate ? single(statement.alternate, and(reach, not(test))) : and(reach, not(test));
+        // Keep conditions small: a branch that always exits leaves only the other path.
+        if (exits(statement.consequent) && !statement.alternate) return and(reach, not(test));
+        return or(afterYes, afterNo);
+      }
+      case 'TryStatement':
+        // An exception (a malformed Origin in `new URL`) goes to the catch block, which in practice refuses.
+        return statements(statement.block.body, reach);
+      case 'EmptyStatement':
+        return reach;
+      default:
+        if (mentionsCallback(statement) || statement.type === 'ForStatement' || statement.type === 'ForOfStatement' || statement.type === 'WhileStatement') failed = true;
+        return reach;
+    }
+  };
+
+  const params = 'params' in fn ? fn.params : [];
+  const first = params[0];
+  // Koa passes the context, not the origin: its callbacks read `ctx.get('Origin')` (the scope's isOrigin knows that).
+  if (first?.type === 'Identifier' && style.firstParamIsOrigin !== false) originNames.add(first.name);
+  const body = fn.body;
+  if (body.type === 'BlockStatement') statements(body.body, TRUE);
+  else if (style.kind === 'node-callback') expression(body, TRUE);
+  else admitted(body, TRUE);
+  if (failed) return undefined;
+  return or(...allows);
+}
