@@ -145,8 +145,13 @@ function stringTest(method: string, argument: string, target: 'origin' | 'hostna
     sample = `https://${argument.startsWith('.') ? `x${argument}` : argument}`;
     if (method === 'equals') return { kind: 'pattern', source, flags: 'i', dialect: 'js-search', loc, code, samples: [sample] };
   }
-  return { kind: 'pattern', source, flags: '', dialect: 'js-search', loc, written, code, samples: sample ? [sample] : undefined };
+  const matcher: OriginMatcher = { kind: 'pattern', source, flags: '', dialect: 'js-search', loc, written, code, samples: sample ? [sample] : undefined };
+  if (target === 'origin') literals.set(matcher, { written, literal: argument });
+  return matcher;
 }
+
+/** The literal of each plain string test on the whole origin, to combine `startsWith(a) && endsWith(b)` into one pattern. */
+const literals = new WeakMap<OriginMatcher, { written: 'prefix' | 'suffix' | 'contains'; literal: string }>();
 
 function codeOf(node: Node, scope: OriginScope): string {
   return quote(scope.text.slice(node.start ?? 0, node.end ?? 0));
@@ -505,17 +510,24 @@ function termMatcher(term: Cond): OriginMatcher | 'never' | undefined {
     if (others.includes('unknown')) return undefined;
     return others.every(Boolean) ? exact : 'never';
   }
-  const patterns = [...positives, ...negatives];
-  if (patterns.some((m) => m.kind !== 'pattern' || m.dialect !== 'js-search') || positives.length === 0) return undefined;
-  const flags = new Set(patterns.map((m) => (m as { flags: string }).flags));
-  if (flags.size > 1) return undefined;
-  const ahead = (m: OriginMatcher, negative: boolean) => `(?${negative ? '!' : '='}[\\s\\S]*?(?:${(m as { source: string }).source}))`;
-  const source = `^${positives.map((m) => ahead(m, false)).join('')}${negatives.map((m) => ahead(m, true)).join('')}`;
-  const first = positives.find((m) => m.kind === 'pattern' && m.written) ?? positives[0];
-  const written = positives.map((m) => (m.kind === 'pattern' ? m.written : undefined)).find((w) => w === 'contains') ?? (first.kind === 'pattern' ? first.written : undefined);
-  const samples = positives.flatMap((m) => (m.kind === 'pattern' ? (m.samples ?? []) : []));
+  // `origin.startsWith(a) && origin.endsWith(b)`: one pattern `^a[\s\S]*b$` when a and b cannot overlap. Scanned
+  // patterns run on a linear engine without lookaround, so other conjunctions stay undecided.
+  if (negatives.length > 0) return undefined;
+  const parts = positives.map((m) => literals.get(m));
+  const prefixes = parts.filter((p) => p?.written === 'prefix').map((p) => p!.literal);
+  const suffixes = parts.filter((p) => p?.written === 'suffix').map((p) => p!.literal);
+  if (parts.some((p) => !p || p.written === 'contains')) return undefined;
+  const longest = (list: string[], fits: (a: string, b: string) => boolean) => list.reduce<string | undefined>((best, item) => (best === undefined ? item : fits(item, best) ? item : fits(best, item) ? best : undefined), list[0]);
+  const prefix = prefixes.length ? longest(prefixes, (a, b) => a.startsWith(b)) : '';
+  const suffix = suffixes.length ? longest(suffixes, (a, b) => a.endsWith(b)) : '';
+  if (prefix === undefined || suffix === undefined) return 'never';
+  for (let k = 1; k <= Math.min(prefix.length, suffix.length); k++) if (prefix.endsWith(suffix.slice(0, k))) return undefined;
+  const suffixMatcher = positives.find((m) => literals.get(m)?.written === 'suffix' && literals.get(m)?.literal === suffix);
+  const first = suffixMatcher ?? positives[0];
+  const samples = positives.flatMap((m) => (m.kind === 'pattern' ? (m.samples ?? []) : [])).filter((sample) => sample.startsWith(prefix) && sample.endsWith(suffix));
   const code = positives.map((m) => (m.kind === 'pattern' ? m.code : undefined)).filter(Boolean).join(' && ');
-  return { kind: 'pattern', source, flags: [...flags][0], dialect: 'js-search', loc: first.loc, ...(written ? { written } : {}), ...(code ? { code } : {}), ...(samples.length ? { samples } : {}) };
+  const written = suffix ? 'suffix' : 'prefix';
+  return { kind: 'pattern', source: `^${escapeRegex(prefix)}[\\s\\S]*${escapeRegex(suffix)}$`, flags: '', dialect: 'js-search', loc: first.loc, written, ...(code ? { code } : {}), ...(samples.length ? { samples } : {}) };
 }
 
 /**
