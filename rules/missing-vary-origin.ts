@@ -23,6 +23,7 @@ export default defineRule({
     category: 'broken',
     description: 'Allow-Origin depends on the request Origin but `Vary: Origin` is not sent: shared caches serve one origin’s grant to another.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    fixable: true,
     docs: {
       whatItDoes:
         "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",

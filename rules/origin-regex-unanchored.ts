@@ -16,6 +16,7 @@ export default defineRule({
     category: 'security',
     description: 'An origin regex not anchored at the start and end (or a Python `re.match` prefix check) lets `example.com.attacker.invalid` or `attackerexample.com` in.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    fixable: true,
     docs: {
       whatItDoes:
         "Builds the origins an attacker would register from each origin the regex is meant to allow — `https://app.example.com.attacker.invalid` after it, `https://attackerexample.com` before it — and asks the model, running the pattern the way the implementation does (JS `test` and nginx `~` search, Python `re.match` anchors only the start, Traefik and APISIX search unanchored), whether each gets Access-Control-Allow-Origin. A finding names the origin that gets in.",

@@ -10,6 +10,7 @@ export default defineRule({
     category: 'security',
     description: 'A `.` in the host part of an origin regex matches any character: `wwwXexample.com` gets in.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    fixable: true,
     docs: {
       whatItDoes: "Parses the origin regex (with @eslint-community/regexpp) for unescaped `.` between host characters, replaces such a dot in an allowed origin by a letter (`https://appxexample.com`), and asks the model whether that origin is granted. A finding names the origin and the dot.",
       why: "`^https://app.example.com$` also matches `https://appxexample.com` — a domain an attacker can register. Every dot in a host must be written `\\.`.",

@@ -145,7 +145,7 @@ describe('LSP server over stdio', () => {
     const diagnostics = await client.until(() => client.latest(uri));
     const vary = diagnostics.find((d) => d.code === 'missing-vary-origin')!;
     const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: vary.range, context: { diagnostics: [vary] } })) as Array<{ title: string; edit: { changes: Record<string, Array<{ newText: string }>> } }>;
-    expect(actions.find((a) => a.title.includes('Vary'))?.edit.changes[uri][0].newText).toBe('        add_header Vary Origin always;\n');
+    expect(actions.find((a) => a.title.includes('Vary'))?.edit.changes[uri][0].newText).toBe('\n        add_header Vary Origin always;');
     const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 20 } })) as { contents: { value: string } };
     expect(hover.contents.value).toContain('**CORS policy** — nginx, server (no server_name) location /api/');
     expect(hover.contents.value).toContain('Origins:');

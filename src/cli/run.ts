@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
@@ -8,9 +8,11 @@ import { detectFormat } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
 import type { CorsRequest, Format } from '../model/types.js';
+import { fixAll } from '../engine/fix-loop.js';
+import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
-import { lintProject } from './project.js';
+import { lintProject, lintWithConfigs, readTextFile, type ProjectResult } from './project.js';
 
 export interface CliIo {
   argv: string[];
@@ -47,6 +49,9 @@ Options:
                                a path that does not exist or a glob matching no file is a note, not exit 2
       --stdin                  lint standard input ...
       --stdin-filename <path>  ... as the file at this path (picks the format and the config)
+      --fix                    apply the fixes that are certain; a fix is kept only when a second lint
+                               shows its finding gone and nothing new
+      --fix-dry-run            print those fixes as a unified diff; change nothing
       --max-warnings <n>       exit 1 when there are more than n warnings
   -q, --quiet                  report errors only
       --list-rules             list the rules (id, default level, formats, what each finds)
@@ -147,6 +152,8 @@ async function run(io: CliIo): Promise<number> {
         stdin: { type: 'boolean' },
         'stdin-filename': { type: 'string' },
         'max-warnings': { type: 'string' },
+        fix: { type: 'boolean' },
+        'fix-dry-run': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         'list-rules': { type: 'boolean' },
         'print-config': { type: 'string' },
@@ -195,6 +202,8 @@ async function run(io: CliIo): Promise<number> {
     return 0;
   }
 
+  if (values.fix && values['fix-dry-run']) throw new UsageError('--fix and --fix-dry-run go separately: --fix-dry-run shows what --fix would change');
+  if (values.fix && values.stdin) throw new UsageError('--fix writes files; with --stdin use --fix-dry-run to get the changes as a diff');
   let stdin: { path: string; text: string } | undefined;
   if (values['stdin-filename'] !== undefined && !values.stdin) throw new UsageError('--stdin-filename goes with --stdin');
   if (values.stdin) {
@@ -207,6 +216,7 @@ async function run(io: CliIo): Promise<number> {
     stdin = { path: toPosix(isAbsolute(name) ? relative(io.cwd, name) : name), text };
   }
 
+
   const project = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin });
   const { result, discovery } = project;
   for (const path of project.unmatched) {
@@ -214,7 +224,17 @@ async function run(io: CliIo): Promise<number> {
     if (!values['no-error-on-unmatched-pattern']) throw new UsageError(`${what} (--no-error-on-unmatched-pattern to go on)`);
     io.stderr.write(`cors-lint: ${what}\n`);
   }
-  const diagnostics = values.quiet ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
+  let found = result.diagnostics;
+  if (values.fix || values['fix-dry-run']) {
+    const outcome = runFixes(io, project, values['fix-dry-run'] === true, stdin !== undefined);
+    if (values['fix-dry-run']) {
+      const diff = outcome.changed.map((file) => unifiedDiff(file, project.files.find((f) => f.path === file)!.text, outcome.texts.get(file)!)).join('');
+      writeReport(io, values['output-file'], diff);
+      return outcome.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    }
+    found = outcome.diagnostics;
+  }
+  const diagnostics = values.quiet ? found.filter((d) => d.severity === 'error') : found;
 
   if (values.debug) {
     for (const note of [...discovery.notes, ...result.skipped]) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
@@ -222,18 +242,8 @@ async function run(io: CliIo): Promise<number> {
     for (const note of discovery.notes) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
   }
   const outputFile = values['output-file'];
-  if (outputFile !== undefined && !outputFile) throw new UsageError('--output-file needs a path');
   const color = format === 'stylish' && !outputFile && !values['no-color'] && !io.env.NO_COLOR && (values.color === true || io.stdout.isTTY === true);
-  const report = formatDiagnostics(format, diagnostics, { color, version: version() });
-  if (outputFile) {
-    const target = resolve(io.cwd, outputFile);
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, report);
-    } catch (error) {
-      throw new UsageError(`cannot write --output-file ${outputFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  } else io.stdout.write(report);
+  writeReport(io, outputFile, formatDiagnostics(format, diagnostics, { color, version: version() }));
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
@@ -246,6 +256,53 @@ async function run(io: CliIo): Promise<number> {
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
+
+function writeReport(io: CliIo, outputFile: string | undefined, report: string): void {
+  if (outputFile === undefined) {
+    io.stdout.write(report);
+    return;
+  }
+  if (!outputFile) throw new UsageError('--output-file needs a path');
+  const target = resolve(io.cwd, outputFile);
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, report);
+  } catch (error) {
+    throw new UsageError(`cannot write --output-file ${outputFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * --fix / --fix-dry-run: the certain fixes, kept only when a second lint shows their finding gone
+ * and nothing new. Files to change must all be writable before any is written.
+ */
+function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin: boolean) {
+  const texts = new Map(project.files.map((file) => [file.path, file.text]));
+  const host = { readFile: (path: string) => texts.get(path) ?? readTextFile(io.cwd, path) };
+  const readErrors = project.discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
+  const relint = (current: Map<string, string>) => {
+    const files = [...current].map(([path, text]) => ({ path, text }));
+    return lintWithConfigs(files, project.resolver, { host: { readFile: (path) => current.get(path) ?? host.readFile(path) }, readErrors }).diagnostics;
+  };
+  const outcome = fixAll(texts, project.result.diagnostics, relint);
+  for (const { diagnostic, reason } of outcome.rolledBack) {
+    io.stderr.write(`cors-lint: fix for ${diagnostic.ruleId} at ${diagnostic.file}:${diagnostic.line}:${diagnostic.column} not applied: ${reason}\n`);
+  }
+  if (dryRun || fromStdin) return outcome;
+  const readOnly = outcome.changed.filter((file) => {
+    const path = resolve(io.cwd, file);
+    try {
+      accessSync(path, constants.W_OK);
+      return (statSync(path).mode & 0o222) === 0;
+    } catch {
+      return true;
+    }
+  });
+  if (readOnly.length > 0) throw new UsageError(`--fix cannot write ${readOnly.join(', ')} (read-only); no file was changed`);
+  for (const file of outcome.changed) writeFileSync(resolve(io.cwd, file), outcome.texts.get(file)!);
+  if (outcome.fixed.length > 0) io.stderr.write(`cors-lint: fixed ${outcome.fixed.length} finding${outcome.fixed.length === 1 ? '' : 's'} in ${outcome.changed.length} file${outcome.changed.length === 1 ? '' : 's'}\n`);
+  return outcome;
+}
 
 const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'js', ts: 'ts', python: 'python', yaml: 'yaml' };
 

@@ -7,6 +7,7 @@ import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/worksp
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
 import { emptyConfig, type Config } from './config.js';
+import { attachFixes, fixFromLoc } from './fix.js';
 import { detectFormat, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
 import type { ProjectFacts, Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
@@ -113,7 +114,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   for (const rule of rules) {
     const level = config.rules[rule.meta.id] ?? rule.meta.severity;
     if (level === 'off' || !rule.check) continue;
-    for (const policy of policies) runRule(rule, policy, project, lineLengths, diagnostics);
+    for (const policy of policies) runRule(rule, policy, project, lineLengths, diagnostics, texts);
   }
 
   const levelled = diagnostics.flatMap((diagnostic) => {
@@ -134,19 +135,25 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   }
   const unusedLevel = config.rules['unused-suppression'];
   return {
-    diagnostics: sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))),
+    diagnostics: attachFixes(sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))), texts, policies),
     policies,
     skipped,
   };
 }
 
-function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[]): void {
+function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>): void {
   try {
     rule.check!(policy, {
       project,
-      report({ message, loc }) {
+      report({ message, loc, fix }) {
         assertInsideFile(loc, lineLengths(loc.file), rule.meta.id);
-        out.push(at(rule.meta.id, loc, message, rule.meta.severity));
+        const diagnostic = at(rule.meta.id, loc, message, rule.meta.severity);
+        const text = texts.get(fix?.loc.file ?? '');
+        if (fix && fix.loc.file === loc.file && text !== undefined) {
+          assertInsideFile(fix.loc, lineLengths(fix.loc.file), rule.meta.id);
+          diagnostic.fix = fixFromLoc(text, fix);
+        }
+        out.push(diagnostic);
       },
     });
   } catch (error) {

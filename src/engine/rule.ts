@@ -39,7 +39,8 @@ export interface ProjectFacts {
 
 export interface RuleContext {
   project: ProjectFacts;
-  report(finding: { message: string; loc: Loc }): void;
+  /** `fix`: a certain edit, as a span of the file and its replacement (becomes `Diagnostic.fix`). */
+  report(finding: { message: string; loc: Loc; fix?: { loc: Loc; text: string; title?: string } }): void;
 }
 
 export interface Rule {

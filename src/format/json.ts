@@ -5,7 +5,7 @@ import { groupByFile } from './group.js';
 export function formatJson(diagnostics: Diagnostic[]): string {
   const files = [...groupByFile(diagnostics)].map(([filePath, list]) => ({
     filePath,
-    messages: list.map(({ ruleId, severity, message, line, column, endLine, endColumn }) => ({ ruleId, severity, message, line, column, endLine, endColumn })),
+    messages: list.map(({ ruleId, severity, message, line, column, endLine, endColumn, fix }) => ({ ruleId, severity, message, line, column, endLine, endColumn, ...(fix ? { fix } : {}) })),
     errorCount: list.filter((d) => d.severity === 'error').length,
     warningCount: list.filter((d) => d.severity === 'warning').length,
     infoCount: list.filter((d) => d.severity === 'info').length,

@@ -1,12 +1,13 @@
-import type { CodeAction, Diagnostic as LspDiagnostic, TextEdit } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Config } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
-import { analyzeOrigin } from '../model/origin.js';
+import { lint } from '../engine/lint.js';
+import type { Diagnostic } from '../model/types.js';
 
 /**
- * Quick fixes, offered only where the fix is certain: `always` on an nginx `add_header`, a
- * `Vary: Origin` line after an nginx `add_header Access-Control-Allow-Origin`, an origin whose only
- * problem is a trailing slash, and a suppression comment for any rule.
+ * Quick fixes: the core's certain fixes (the same ones `cors-lint --fix` applies, see
+ * src/engine/fix.ts), and a suppression comment for any rule.
  */
 const COMMENT: Record<string, string> = { nginx: '#', python: '#', yaml: '#', js: '//', ts: '//' };
 
@@ -14,42 +15,43 @@ function lineText(document: TextDocument, line: number): string {
   return document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
 }
 
-export function codeActions(document: TextDocument, path: string, diagnostics: LspDiagnostic[]): CodeAction[] {
+/**
+ * `core`: the findings of the lint that produced `diagnostics` (with their fixes), when it ran on
+ * this version of the document; otherwise the document is linted again here.
+ */
+export function codeActions(document: TextDocument, path: string, diagnostics: LspDiagnostic[], core?: Diagnostic[], config?: Config): CodeAction[] {
   const kind = detectFormat(path);
   const format = 'format' in kind ? kind.format : undefined;
+  const findings = core ?? lint([{ path, text: document.getText() }], { config }).diagnostics;
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== 'cors-lint' || typeof diagnostic.code !== 'string') continue;
     const ruleId = diagnostic.code;
-    const fix = (title: string, edits: TextEdit[], preferred = true) =>
-      actions.push({ title, kind: 'quickfix', diagnostics: [diagnostic], isPreferred: preferred, edit: { changes: { [document.uri]: edits } } });
-    const text = document.getText(diagnostic.range);
-    const line = lineText(document, diagnostic.range.end.line);
-
-    if (ruleId === 'nginx-missing-always' && format === 'nginx' && /^add_header\b/.test(text)) {
-      const semicolon = line.indexOf(';', diagnostic.range.end.character);
-      if (semicolon !== -1 && !/\balways\s*$/.test(line.slice(0, semicolon))) fix("Add 'always' to this add_header", [{ range: { start: { line: diagnostic.range.end.line, character: semicolon }, end: { line: diagnostic.range.end.line, character: semicolon } }, newText: ' always' }]);
-    }
-    // The finding sits on the directive or on its value: the line is what matters.
-    if (ruleId === 'missing-vary-origin' && format === 'nginx' && /^\s*add_header\s+Access-Control-Allow-Origin\b.*;\s*$/i.test(line) && diagnostic.range.start.line === diagnostic.range.end.line) {
-      const indent = /^\s*/.exec(line)![0];
-      const always = /\balways\s*;?\s*$/.test(line) ? ' always' : '';
-      const at = { line: diagnostic.range.end.line + 1, character: 0 };
-      fix("Add 'add_header Vary Origin' after this header", [{ range: { start: at, end: at }, newText: `${indent}add_header Vary Origin${always};\n` }]);
-    }
-    if (ruleId === 'origin-not-serialized') {
-      const match = /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"`,;]+/.exec(text);
-      const analysis = match ? analyzeOrigin(match[0]) : undefined;
-      if (match && analysis?.serialized && analysis.problems.length === 1 && analysis.problems[0] === 'trailing-slash') {
-        const start = document.offsetAt(diagnostic.range.start) + match.index;
-        fix(`Use '${analysis.serialized}'`, [{ range: { start: document.positionAt(start), end: document.positionAt(start + match[0].length) }, newText: analysis.serialized }]);
-      }
+    const { start, end } = diagnostic.range;
+    const finding = findings.find(
+      (d) => d.file === path && d.ruleId === ruleId && d.line === start.line + 1 && d.column === start.character + 1 && d.endLine === end.line + 1 && d.endColumn === end.character + 1,
+    );
+    if (finding?.fix) {
+      const { range, text, title } = finding.fix;
+      actions.push({
+        title: title ?? `Fix ${ruleId}`,
+        kind: 'quickfix',
+        diagnostics: [diagnostic],
+        isPreferred: true,
+        edit: { changes: { [document.uri]: [{ range: { start: document.positionAt(range[0]), end: document.positionAt(range[1]) }, newText: text }] } },
+      });
     }
     if (format && COMMENT[format] && ruleId !== 'parse-error' && ruleId !== 'unused-suppression') {
-      const target = diagnostic.range.start.line;
+      const target = start.line;
       const indent = /^\s*/.exec(lineText(document, target))![0];
       const at = { line: target, character: 0 };
-      fix(`Suppress ${ruleId} on this line`, [{ range: { start: at, end: at }, newText: `${indent}${COMMENT[format]} cors-lint-disable-next-line ${ruleId} -- reason\n` }], false);
+      actions.push({
+        title: `Suppress ${ruleId} on this line`,
+        kind: 'quickfix',
+        diagnostics: [diagnostic],
+        isPreferred: false,
+        edit: { changes: { [document.uri]: [{ range: { start: at, end: at }, newText: `${indent}${COMMENT[format]} cors-lint-disable-next-line ${ruleId} -- reason\n` }] } },
+      });
     }
   }
   return actions;

@@ -46,6 +46,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let debounceMs = 150;
   const timers = new Map<string, NodeJS.Timeout>();
   const policiesByUri = new Map<string, CorsPolicy[]>();
+  /** The findings (with their fixes) of the last lint of each document, and the version they belong to. */
+  const findingsByUri = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
 
   const reportFailure = (what: string, error: unknown) => {
     const message = `cors-lint: ${what}: ${(error as Error).message}`;
@@ -87,6 +89,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       };
       const result = lint([{ path, text: document.getText() }], { config, host });
       policiesByUri.set(document.uri, result.policies);
+      findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics });
       const diagnostics: LspDiagnostic[] = result.diagnostics
         .filter((d) => d.file === path)
         .map((d) => ({
@@ -166,13 +169,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidClose((event) => {
     clearTimeout(timers.get(event.document.uri));
     policiesByUri.delete(event.document.uri);
+    findingsByUri.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
 
   connection.onCodeAction((params) => {
     try {
       const document = documents.get(params.textDocument.uri);
-      return document ? codeActions(document, pathOf(document), params.context.diagnostics) : [];
+      if (!document) return [];
+      const findings = findingsByUri.get(document.uri);
+      return codeActions(document, pathOf(document), params.context.diagnostics, findings?.version === document.version ? findings.diagnostics : undefined, config);
     } catch (error) {
       reportFailure('code actions failed', error);
       return [];

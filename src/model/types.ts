@@ -273,6 +273,15 @@ export interface Diagnostic {
   column: number;
   endLine: number;
   endColumn: number;
+  /** A certain fix (ESLint-style): replace the UTF-16 offsets [start, end) of the file's text with `text`. */
+  fix?: Fix;
+}
+
+export interface Fix {
+  range: [number, number];
+  text: string;
+  /** What the fix does, for editors' quick-fix menus. */
+  title?: string;
 }
 
 export interface SourceFile {
