@@ -50,7 +50,45 @@ function generate(): number {
         write(`${dir}/data${i}.json`, JSON.stringify({ id: i, values: Array.from({ length: 50 }, (_, k) => k) }));
     }
   }
+  for (const [path, text] of monorepoFiles()) write(path, text);
   return bytes;
+}
+
+const MONOREPOS = 20;
+
+/** Monorepos with a frontend: Compose + nginx in front of an Express API, and a Vite SPA calling it (one call blocked in each). */
+function monorepoFiles(): Array<[string, string]> {
+  const files: Array<[string, string]> = [];
+  for (let k = 0; k < MONOREPOS; k++) {
+    const base = `apps/mono${k}`;
+    files.push([`${base}/docker-compose.yml`, 'services:\n  api:\n    build: ./api\n    ports:\n      - "8080:3000"\n  proxy:\n    image: nginx:1.27\n']);
+    files.push([`${base}/nginx/default.conf`, `server {\n  listen 443 ssl;\n  server_name api${k}.example.com;\n  location /api/ {\n    proxy_pass http://api:3000;\n  }\n}\n`]);
+    files.push([`${base}/api/server.js`, "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'http://localhost:5173', methods: ['GET', 'POST'], credentials: true }));\napp.listen(3000);\n"]);
+    files.push([`${base}/web/package.json`, '{ "scripts": { "dev": "vite" }, "dependencies": { "react": "^19.0.0", "axios": "^1.7.0" }, "devDependencies": { "vite": "^7.0.0" } }\n']);
+    files.push([`${base}/web/.env.development`, 'VITE_API_URL=http://localhost:8080\n']);
+    files.push([`${base}/web/src/api.ts`, "import axios from 'axios';\nexport const api = axios.create({ baseURL: import.meta.env.VITE_API_URL, withCredentials: true });\nexport const load = () => api.get('/api/items');\nexport const save = (item: { id: string }) => api.put(`/api/items/${item.id}`, item);\n"]);
+    for (let n = 0; n < 12; n++) files.push([`${base}/web/src/view${n}.tsx`, `export function View${n}() {\n  return fetch('/api/views/${n}').then((r) => r.json());\n}\n${'// rendering code\n'.repeat(30)}`]);
+  }
+  return files;
+}
+
+/** What topology (layer links and frontend calls) adds to linting the monorepos: with and without it, median of 5. */
+async function topologyCost(): Promise<{ withMs: number; withoutMs: number; files: number; blocked: number }> {
+  const { lint } = await import('../src/engine/lint.js');
+  const { readFileSync } = await import('node:fs');
+  const files = monorepoFiles().map(([path]) => ({ path, text: readFileSync(join(REPO, path), 'utf8') }));
+  const median = (topology: boolean) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      lint(files, { topology });
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[2];
+  };
+  median(true);
+  const blocked = lint(files).diagnostics.filter((d) => d.ruleId === 'client-request-blocked').length;
+  return { withMs: median(true), withoutMs: median(false), files: files.length, blocked };
 }
 
 /** An ordinary deployment: Deployment, Service and ConfigMap, no CORS anywhere. */
@@ -153,6 +191,8 @@ async function main() {
   const yamlFiles = readdirSync(yamlDir).map((name) => ({ path: `deploy/k8s/${name}`, text: readFileSync(join(yamlDir, name), 'utf8') }));
   const skipped = lint(yamlFiles).skipped.filter((s) => s.reason === 'no CORS token').length;
   const yamlBytes = yamlFiles.reduce((n, f) => n + f.text.length, 0);
+  const topology = await topologyCost();
+  console.log(`topology:           ${(topology.withMs - topology.withoutMs).toFixed(1)} ms of ${topology.withMs.toFixed(1)} ms linting ${MONOREPOS} monorepos (${topology.files} files, ${topology.blocked} blocked calls found): ${(((topology.withMs - topology.withoutMs) / topology.withMs) * 100).toFixed(1)}% (links + frontend calls, median of 5)`);
   console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
 }
 

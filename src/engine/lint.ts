@@ -20,6 +20,8 @@ export interface LintOptions {
   host?: NginxWorkspaceHost;
   /** Files the shell found but could not read: each becomes one `parse-error` at 1:1. */
   readErrors?: Array<{ path: string; message: string }>;
+  /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
+  topology?: boolean;
 }
 
 export interface SkippedFile {
@@ -101,8 +103,10 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   }
 
   const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: options.host?.readFile?.bind(options.host), knownOrigins: config.knownOrigins };
-  const proxyLinks = linkLayers(policies, topologyFiles);
-  linkClientCalls(policies, topologyFiles, proxyLinks);
+  if (options.topology !== false) {
+    const proxyLinks = linkLayers(policies, topologyFiles);
+    linkClientCalls(policies, topologyFiles, proxyLinks);
+  }
   const project = projectFacts(policies, nginxFiles, config, yamlHosts);
   const lineLengthCache = new Map<string, number[]>();
   const lineLengths = (file: string) => {

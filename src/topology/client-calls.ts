@@ -209,6 +209,9 @@ function resolveUrl(node: Node, parsed: ParsedJs, project: FrontendProject, base
   return out.length > 0 ? out : undefined;
 }
 
+/** An absolute URL with its path begun, or a relative path (joined to an axios baseURL): the rest cannot change the server. */
+const PATH_STARTED = /^(https?:\/\/[^/]+)?\/./;
+
 function stringOf(node: Node, parsed: ParsedJs, env: (name: string) => string | undefined, depth: number): string | undefined {
   if (depth > 8) return undefined;
   switch (node.type) {
@@ -223,7 +226,7 @@ function stringOf(node: Node, parsed: ParsedJs, env: (name: string) => string | 
         const part = stringOf(expression as Node, parsed, env, depth + 1);
         if (part === undefined) {
           // A dynamic tail after the path starts (`/orders/${id}`) does not change where the request goes.
-          if (/^https?:\/\/[^/]+\//.test(text)) return `${text}x`;
+          if (PATH_STARTED.test(text)) return `${text}x`;
           return undefined;
         }
         text += part;
@@ -235,7 +238,7 @@ function stringOf(node: Node, parsed: ParsedJs, env: (name: string) => string | 
       const left = stringOf(node.left, parsed, env, depth + 1);
       if (left === undefined) return undefined;
       const right = stringOf(node.right, parsed, env, depth + 1);
-      if (right === undefined) return /^https?:\/\/[^/]+\//.test(left) ? `${left}x` : undefined;
+      if (right === undefined) return PATH_STARTED.test(left) ? `${left}x` : undefined;
       return left + right;
     }
     case 'Identifier': {

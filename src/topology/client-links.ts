@@ -34,7 +34,7 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
     if (!project) continue;
     index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locations: nginxLocations(files.nginx), nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks };
     for (const call of clientCalls({ path, text }, project)) {
-      const endpoint = endpointFor(call.url, index);
+      const endpoint = endpointFor(call.url, index, path);
       if (!endpoint) continue;
       const envNote = call.envLine ? ` (${call.envLine.name} from ${call.envLine.file}:${call.envLine.line})` : '';
       for (const pageOrigin of project.pageOrigins[call.mode]) {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { CorsPolicy, UpstreamLayer } from '../model/types.js';
 import type { ComposeService } from './compose.js';
 import { appsServing, listenPorts, type ProxyLink } from './link.js';
@@ -17,7 +18,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * `localhost` URL (or a Compose service publishing it), or the nginx `server_name` + `location`
  * for a host name. Anything ambiguous or unstated resolves to nothing.
  */
-export function endpointFor(url: string, index: EndpointIndex): Endpoint | undefined {
+export function endpointFor(url: string, index: EndpointIndex, fromFile: string): Endpoint | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -30,7 +31,8 @@ export function endpointFor(url: string, index: EndpointIndex): Endpoint | undef
     const found: Endpoint[] = [];
     const files = [...index.apps.keys()].filter((file) => listenPorts(index.texts.get(file) ?? '').includes(port));
     for (const file of files) found.push(...appEndpoints(index.apps.get(file)!, `an app listening on ${port} (${file})`));
-    for (const service of index.services) {
+    // Only the Compose project the frontend belongs to publishes ports on its developer's machine.
+    for (const service of index.services.filter((candidate) => encloses(candidate.composeFile, fromFile))) {
       const mapping = service.published.find((entry) => entry.host === port);
       if (!mapping) continue;
       const apps = appsServing(service, mapping.container, [...index.apps.values()].flat(), index.texts);
@@ -79,4 +81,9 @@ function appEndpoints(policies: CorsPolicy[], via: string): Endpoint[] {
 function unique(found: Endpoint[]): Endpoint | undefined {
   const policies = new Set(found.map((endpoint) => endpoint.policy));
   return policies.size === 1 ? found[0] : undefined;
+}
+
+function encloses(composeFile: string, file: string): boolean {
+  const dir = posix.dirname(composeFile.replace(/\\/g, '/'));
+  return dir === '.' || file.replace(/\\/g, '/').startsWith(`${dir}/`);
 }
