@@ -17,6 +17,14 @@ describe('YAML reading', () => {
     expect(findings(text)).toEqual(['8:66 origin-not-serialized']);
   });
 
+  it('a flow collection whose lines are not indented past its key is read as PyYAML and go-yaml read it, positions kept', () => {
+    const sam = `Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors: {\n      AllowOrigin: "'https://a.example.com/'",\n      AllowMethods: "'GET'"\n      }\n`;
+    const result = lint([{ path: 'template.yaml', text: sam }]);
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId}`)).toEqual(['6:22 origin-not-serialized']);
+    // A flow collection that is broken in any reader still gives its parse error.
+    expect(findings(`Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors: {\n      AllowOrigin: "'https://a.example.com'",\n`, 'template.yaml')).toEqual(['7:1 parse-error']);
+  });
+
   it('positions in later documents of a multi-document file are file positions', () => {
     const filler = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n';
     expect(findings(`${filler.repeat(3)}${TRAEFIK('    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n')}`)).toEqual(['22:36 credentials-wildcard-origin']);

@@ -83,12 +83,28 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   for (const chunk of splitDocuments(text)) {
     const source = text.slice(chunk.start, chunk.end);
     if (!CORS_TOKEN.test(source)) continue;
-    const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, strict: false, logLevel: 'silent' });
+    const options = { prettyErrors: false, uniqueKeys: true, strict: false, logLevel: 'silent' } as const;
+    let doc = parseDocument(source, options);
+    // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection whose lines are not
+    // indented past its key; the yaml library does not. Read it as they do, positions kept.
+    if (doc.errors.some((error) => error.code === 'BAD_INDENT' && /^Flow (map|sequence)/.test(error.message))) {
+      const relaxed = relaxFlowIndentation(source);
+      const again = relaxed && parseDocument(relaxed.text, options);
+      if (relaxed && again && again.errors.length < doc.errors.length) {
+        visit(again, (_key, node) => {
+          const ranged = node as { range?: [number, number, number] } | null;
+          if (ranged?.range) ranged.range = ranged.range.map(relaxed.original) as [number, number, number];
+        });
+        for (const error of again.errors) error.pos = error.pos.map(relaxed.original) as [number, number];
+        doc = again;
+      }
+    }
     // Ranges become file offsets.
     if (chunk.start > 0) {
       visit(doc, (_key, node) => {
-        const ranged = node as { range?: [number, number, number] };
-        if (ranged.range) ranged.range = [ranged.range[0] + chunk.start, ranged.range[1] + chunk.start, ranged.range[2] + chunk.start];
+        const ranged = node as { range?: [number, number, number] } | null;
+        // A key or value left empty (`? key`, a half-written line) is null.
+        if (ranged?.range) ranged.range = [ranged.range[0] + chunk.start, ranged.range[1] + chunk.start, ranged.range[2] + chunk.start];
       });
     }
     for (const error of doc.errors.slice(0, 1)) {
@@ -99,6 +115,74 @@ export function parseYaml(file: SourceFile): ParsedYaml {
     parsed.documents.push({ doc, offset: chunk.start });
   }
   return parsed;
+}
+
+/**
+ * The text with the continuation lines of each multi-line flow collection (`Cors: {` … `}`)
+ * indented past the line that opens it, and a map from offsets in that text back to the original.
+ * Undefined when nothing needed moving.
+ */
+export function relaxFlowIndentation(text: string): { text: string; original: (offset: number) => number } | undefined {
+  const inserts: Array<{ at: number; count: number }> = [];
+  let depth = 0;
+  let openerIndent = 0;
+  let quote: string | undefined;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\n') {
+      lineStart = i + 1;
+      if (depth > 0) {
+        const indent = /^[ ]*/.exec(text.slice(lineStart, lineStart + 200))![0].length;
+        if (indent <= openerIndent && lineStart + indent < text.length && text[lineStart + indent] !== '\n') inserts.push({ at: lineStart, count: openerIndent + 1 - indent });
+      }
+      continue;
+    }
+    if (quote) {
+      if (char === quote && !(quote === '"' && text[i - 1] === '\\')) quote = undefined;
+      continue;
+    }
+    if (char === '#' && (i === lineStart || /\s/.test(text[i - 1]))) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1;
+      continue;
+    }
+    if ((char === '"' || char === "'") && depth > 0) quote = char;
+    else if (char === '{' || char === '[') {
+      // Only a collection opened after `key:` or `- ` starts flow context here (not `{{` templates, which are neutralised).
+      if (depth === 0) {
+        if (!/(:|^\s*-)\s*$/.test(text.slice(lineStart, i))) continue;
+        openerIndent = /^[ ]*/.exec(text.slice(lineStart, i))![0].length;
+      }
+      depth++;
+    } else if ((char === '}' || char === ']') && depth > 0) depth--;
+  }
+  if (inserts.length === 0) return undefined;
+  let out = '';
+  let from = 0;
+  for (const insert of inserts) {
+    out += text.slice(from, insert.at) + ' '.repeat(insert.count);
+    from = insert.at;
+  }
+  out += text.slice(from);
+  // Where each run of added spaces starts in the new text, and how much was added up to its end.
+  const added: Array<{ from: number; count: number; total: number }> = [];
+  let total = 0;
+  for (const insert of inserts) {
+    added.push({ from: insert.at + total, count: insert.count, total: total + insert.count });
+    total += insert.count;
+  }
+  const original = (offset: number): number => {
+    let before = 0;
+    for (const run of added) {
+      if (run.from > offset) break;
+      // Inside the added spaces: the line start they were put at.
+      if (offset < run.from + run.count) return run.from - (run.total - run.count);
+      before = run.total;
+    }
+    return offset - before;
+  };
+  return { text: out, original };
 }
 
 function firstLine(message: string): string {
