@@ -138,6 +138,21 @@ describe('LSP server over stdio', () => {
     expect(slash).toEqual({ range: { start: { line: 1, character: 43 }, end: { line: 1, character: 67 } }, newText: 'https://app.example.com' });
   });
 
+  it('reads imported modules from disk and re-lints a file when a module it imports changes', async () => {
+    writeFileSync(join(root, 'allowed.js'), "module.exports = { allowed: ['https://shop.example.net'] };\n");
+    const server = pathToFileURL(join(root, 'server.js')).href;
+    const text = "const { allowed } = require('./allowed');\nmodule.exports = (req, res, next) => {\n  if (allowed.includes(req.headers.origin)) res.setHeader('Access-Control-Allow-Origin', req.headers.origin);\n  next();\n};\n";
+    client.open(server, 'javascript', text);
+    // The list comes from ./allowed on disk: the echo without Vary: Origin is known.
+    expect((await client.until(() => client.latest(server)))?.map((d) => d.code)).toEqual(['missing-vary-origin']);
+    const module = pathToFileURL(join(root, 'allowed.js')).href;
+    client.open(module, 'javascript', "module.exports = { allowed: ['https://shop.example.net'] };\n");
+    const before = client.published.get(server)!.length;
+    void client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: module, version: 2 }, contentChanges: [{ text: 'module.exports = { allowed: process.env.ALLOWED };\n' }] });
+    // The edited (unsaved) module decides now: the list is unknown, so nothing is reported.
+    expect(await client.until(() => (client.published.get(server)!.length > before ? client.latest(server) : undefined))).toEqual([]);
+  });
+
   it('adds Vary: Origin as a fix and shows the effective policy on hover', async () => {
     const uri = pathToFileURL(join(root, 'map.conf')).href;
     const text = 'map $http_origin $cors {\n    default "";\n    "https://a.example.com" $http_origin;\n    "https://b.example.com" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors always;\n        proxy_pass http://app;\n    }\n}\n';

@@ -1,5 +1,5 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
@@ -41,6 +41,27 @@ export function readTextFile(root: string, path: string): string | undefined {
   if (!existsSync(absolute)) return undefined;
   try {
     return readFileSync(absolute, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Larger modules are bundles or generated code, never where CORS options are written. */
+const MAX_MODULE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * A repository module the JS or Python extractor asks for (an import of a linted file), confined to
+ * the scanned root: a path that leaves it, directly or through a symbolic link, reads nothing.
+ */
+export function readModuleInsideRoot(root: string, path: string): string | undefined {
+  if (isAbsolute(path) || path.split(/[\\/]/).includes('..') || !('format' in detectFormat(path))) return undefined;
+  try {
+    const realRoot = realpathSync(root);
+    const real = realpathSync(resolve(root, path));
+    const inside = relative(realRoot, real);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+    if (statSync(real).size > MAX_MODULE_BYTES) return undefined;
+    return readFileSync(real, 'utf8');
   } catch {
     return undefined;
   }
@@ -117,7 +138,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   }
   const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
   const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
-  const host = { readFile: (path: string) => readTextFile(options.cwd, path) };
+  const host = { readFile: (path: string) => readTextFile(options.cwd, path), readModule: (path: string) => readModuleInsideRoot(options.cwd, path) };
   const result = lintWithConfigs(readable, resolver, { host, readErrors });
   return { result, discovery, config: first.config, unmatched, files: readable, resolver };
 }
@@ -127,7 +148,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
  * the same rule levels the run is exactly `lint()` with that config; otherwise rules run unless they
  * are off everywhere, and each finding takes the level of its own file's config.
  */
-export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: { readFile(path: string): string | undefined }; readErrors: Array<{ path: string; message: string }> }): LintResult {
+export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: { readFile(path: string): string | undefined; readModule?(path: string): string | undefined }; readErrors: Array<{ path: string; message: string }> }): LintResult {
   const configs = new Map<string, Config>();
   const configOf = (path: string) => {
     if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);

@@ -1,5 +1,6 @@
 import { rules } from '../../rules/index.js';
-import { extractJsPolicies } from '../extract/js/extract.js';
+import { createJsProject, extractJsPolicies } from '../extract/js/extract.js';
+import { ModuleSource, type ModuleHost } from './modules.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import { extractPythonPolicies } from '../extract/python/extract.js';
 import { extractYamlPolicies, type YamlExtraction } from '../extract/yaml/extract.js';
@@ -16,8 +17,8 @@ import { linkLayers } from '../topology/link.js';
 
 export interface LintOptions {
   config?: Config;
-  /** Lets the nginx extractor read an included file that is not among `files` (the core itself does no I/O). */
-  host?: NginxWorkspaceHost;
+  /** Lets the nginx extractor read an included file, and the JS/Python extractors a module, that is not among `files` (the core itself does no I/O). */
+  host?: NginxWorkspaceHost & ModuleHost;
   /** Files the shell found but could not read: each becomes one `parse-error` at 1:1. */
   readErrors?: Array<{ path: string; message: string }>;
   /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
@@ -34,6 +35,8 @@ export interface LintResult {
   policies: CorsPolicy[];
   /** Files not analysed, with why (shown with --debug). */
   skipped: SkippedFile[];
+  /** file -> the other files its analysis read (imported modules): the LSP re-lints a file when one of them changes. */
+  dependencies?: Record<string, string[]>;
 }
 
 /** Larger JS/TS/Python files are bundles or generated code in practice; nginx files are read at any size (the tokenizer is linear). */
@@ -90,6 +93,8 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     }
   }
   const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles);
+  const modules = new ModuleSource(texts, options.host);
+  const jsProject = createJsProject(modules);
   for (const { file, format } of candidates) {
     if (format === 'nginx') continue;
     let result: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> };
@@ -97,10 +102,13 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       const yaml = extractYamlPolicies(file);
       yamlHosts.push(...yaml.hosts);
       result = yaml;
-    } else result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file);
+    } else result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file, jsProject);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }
+  policies.push(...jsProject.unconsumedOptions());
+  // Modules read through the host carry findings too: their text serves suppressions and position checks.
+  for (const [path, text] of modules.extraTexts) if (!texts.has(path)) texts.set(path, text);
 
   const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: options.host?.readFile?.bind(options.host), knownOrigins: config.knownOrigins };
   if (options.topology !== false) {
@@ -142,6 +150,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     diagnostics: attachFixes(sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))), texts, policies),
     policies,
     skipped,
+    dependencies: modules.dependencyMap(),
   };
 }
 

@@ -14,7 +14,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadConfig } from '../cli/config-file.js';
-import { readTextFile } from '../cli/project.js';
+import { readModuleInsideRoot, readTextFile } from '../cli/project.js';
 import { emptyConfig, type Config } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
 import { lint, ruleIds } from '../engine/lint.js';
@@ -48,6 +48,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const policiesByUri = new Map<string, CorsPolicy[]>();
   /** The findings (with their fixes) of the last lint of each document, and the version they belong to. */
   const findingsByUri = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
+  /** uri -> the repository files its last lint read (imported modules). */
+  const dependenciesByUri = new Map<string, string[]>();
 
   const reportFailure = (what: string, error: unknown) => {
     const message = `cors-lint: ${what}: ${(error as Error).message}`;
@@ -80,16 +82,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const validate = (document: TextDocument) => {
     try {
       const path = pathOf(document);
-      // Only nginx includes ask for other files: an open document's text first, the disk second.
+      // nginx includes and imported JS/Python modules: an open document's text first, the disk second.
+      const openText = (file: string) => documents.all().find((candidate) => pathOf(candidate) === file)?.getText();
       const host = {
-        readFile(file: string) {
-          const open = documents.all().find((candidate) => pathOf(candidate) === file);
-          return open ? open.getText() : readTextFile(root, file);
-        },
+        readFile: (file: string) => openText(file) ?? readTextFile(root, file),
+        readModule: (file: string) => openText(file) ?? readModuleInsideRoot(root, file),
       };
-      const result = lint([{ path, text: document.getText() }], { config, host });
-      policiesByUri.set(document.uri, result.policies);
-      findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics });
+      // Open files that import this one are linted with it: their findings on this file's lines show here.
+      const importers = documents.all().filter((other) => other.uri !== document.uri && dependenciesByUri.get(other.uri)?.includes(path));
+      const result = lint([{ path, text: document.getText() }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config, host });
+      dependenciesByUri.set(document.uri, result.dependencies?.[path] ?? []);
+      policiesByUri.set(document.uri, result.policies.filter((policy) => policy.source.file === path));
+      findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics.filter((d) => d.file === path) });
       const diagnostics: LspDiagnostic[] = result.diagnostics
         .filter((d) => d.file === path)
         .map((d) => ({
@@ -141,15 +145,25 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onInitialized(() => {
     // Reload the config when it changes on disk, where the client can watch files.
-    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{cors-lint.config.json,cors-lint.config.yaml,cors-lint.config.yml,.cors-lintrc.json,package.json}' }] }).catch(() => undefined);
+    void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{cors-lint.config.json,cors-lint.config.yaml,cors-lint.config.yml,.cors-lintrc.json,package.json}' }, { globPattern: '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}' }] }).catch(() => undefined);
   });
 
   const configChanged = () => {
     reloadConfig();
     for (const document of documents.all()) schedule(document, 0);
   };
+  /** A module changed (edited in the editor or on disk): the open files whose analysis read it are linted again. */
+  const relintImporters = (changedPath: string, changedUri?: string) => {
+    for (const document of documents.all()) {
+      if (document.uri !== changedUri && dependenciesByUri.get(document.uri)?.includes(changedPath)) schedule(document, debounceMs);
+    }
+  };
   connection.onDidChangeWatchedFiles((params) => {
     if (params.changes.some((change) => CONFIG_FILES.test(change.uri))) configChanged();
+    for (const change of params.changes) {
+      if (!change.uri.startsWith('file:') || CONFIG_FILES.test(change.uri)) continue;
+      relintImporters(relative(root, fileURLToPath(change.uri)).split(sep).join('/'));
+    }
   });
 
   // TextDocuments reports an open as a content change too: lint once, right away.
@@ -161,6 +175,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidChangeContent((event) => {
     if (justOpened.delete(event.document.uri)) return;
     schedule(event.document, debounceMs);
+    relintImporters(pathOf(event.document), event.document.uri);
   });
   documents.onDidSave((event) => {
     if (CONFIG_FILES.test(event.document.uri)) configChanged();
@@ -168,6 +183,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   documents.onDidClose((event) => {
     clearTimeout(timers.get(event.document.uri));
+    dependenciesByUri.delete(event.document.uri);
     policiesByUri.delete(event.document.uri);
     findingsByUri.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });

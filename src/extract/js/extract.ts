@@ -3,7 +3,9 @@ import type { CallExpression, File, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { findHandSetHeaderPolicies } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
-import { locOf, type Bindings } from './values.js';
+import type { ModuleSource } from '../../engine/modules.js';
+import { JsProject } from './modules.js';
+import { evaluate, locOf, nodeFiles, type Bindings } from './values.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -32,6 +34,8 @@ const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head']);
 
 export interface ParsedJs {
+  /** Called with the node of an options object this file's CORS call takes from elsewhere (see JsProject). */
+  onConsumed?: (node: Node) => void;
   ast: File;
   parents: Map<Node, Node>;
   calls: CallExpression[];
@@ -60,7 +64,7 @@ function recoveredErrors(ast: File): BabelError[] {
   return (ast as unknown as { errors?: BabelError[] }).errors ?? [];
 }
 
-export function parseJs(file: SourceFile): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
+export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
   const isTs = /\.(c|m)?tsx?$/.test(file.path);
   const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
   if (/\.tsx$/.test(file.path)) plugins.push('jsx');
@@ -100,10 +104,12 @@ export function parseJs(file: SourceFile): { parsed?: ParsedJs; errors: JsExtrac
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
   walk(ast.program, parents, (node) => {
+    nodeFiles.set(node, file.path);
     if (node.type === 'CallExpression') calls.push(node);
     if (node.type === 'ImportDeclaration') {
       for (const specifier of node.specifiers) {
-        const imported = specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : 'default';
+        const imported =
+          specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : specifier.type === 'ImportNamespaceSpecifier' ? '*' : 'default';
         imports.set(specifier.local.name, { module: node.source.value, imported });
       }
     }
@@ -125,16 +131,75 @@ export function parseJs(file: SourceFile): { parsed?: ParsedJs; errors: JsExtrac
   });
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
-  return { parsed: { ast, parents, calls, bindings: { values, imports }, file: file.path, text: file.text }, errors };
+  const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
+  const parsed: ParsedJs = { ast, parents, calls, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
+  project?.remember(parsed);
+  return { parsed, errors };
 }
 
-export function extractJsPolicies(file: SourceFile): JsExtraction {
-  const { parsed, errors } = parseJs(file);
+/** The JS side of one lint run: modules parsed once, imports resolved through the repository's files. */
+export function createJsProject(modules: ModuleSource | undefined): JsProject {
+  const project: JsProject = new JsProject(modules, (path, text) => parseJs({ path, text }, project).parsed);
+  return project;
+}
+
+export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtraction {
+  const { parsed, errors } = parseJs(file, project);
   if (!parsed) return { policies: [], errors };
   const sites = findMiddlewareSites(parsed);
   const policies = sites.flatMap((site) => middlewarePolicy(site, sites, parsed));
+  // An exported, typed options object with no consumer in this file is still a policy; it is built at the end
+  // of the run unless another file's cors() call took it (then that call's policy reports on it).
+  for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));
   policies.push(...findHandSetHeaderPolicies(parsed));
   return { policies, errors };
+}
+
+/** Type names that mark an object as the options of a CORS middleware, by the module they come from. */
+const OPTION_TYPES: Record<string, { framework: MiddlewareSite['framework']; names: string[] }> = {
+  cors: { framework: 'express-cors', names: ['CorsOptions'] },
+  '@fastify/cors': { framework: 'fastify-cors', names: ['FastifyCorsOptions'] },
+  '@nestjs/common': { framework: 'nestjs', names: ['CorsOptions'] },
+  '@nestjs/common/interfaces/external/cors-options.interface': { framework: 'nestjs', names: ['CorsOptions'] },
+};
+
+/** `export const corsOptions: CorsOptions = {…}` (or `… satisfies CorsOptions`, `as CorsOptions`) that no CORS call of this file takes. */
+function exportedOptionSites(parsed: ParsedJs, sites: MiddlewareSite[]): MiddlewareSite[] {
+  const out: MiddlewareSite[] = [];
+  const used = new Set(sites.map((site) => (site.options ? evaluate(site.options, parsed.bindings).node : undefined)));
+  const exported = new Set<string>();
+  for (const statement of parsed.ast.program.body) {
+    if (statement.type === 'ExportNamedDeclaration') {
+      for (const specifier of statement.specifiers) if (specifier.type === 'ExportSpecifier' && !statement.source) exported.add(specifier.local.name);
+      if (statement.declaration?.type === 'VariableDeclaration') for (const d of statement.declaration.declarations) if (d.id.type === 'Identifier') exported.add(d.id.name);
+    }
+    if (statement.type === 'ExportDefaultDeclaration' && statement.declaration.type === 'Identifier') exported.add(statement.declaration.name);
+    if (statement.type === 'ExpressionStatement' && statement.expression.type === 'AssignmentExpression' && statement.expression.right.type === 'Identifier') exported.add(statement.expression.right.name);
+  }
+  const typeFramework = (type: Node | null | undefined): MiddlewareSite['framework'] | undefined => {
+    if (!type) return undefined;
+    const reference = type.type === 'TSTypeAnnotation' ? type.typeAnnotation : type;
+    if (reference.type !== 'TSTypeReference' || reference.typeName.type !== 'Identifier') return undefined;
+    const imported = parsed.bindings.imports.get(reference.typeName.name);
+    const known = imported ? OPTION_TYPES[imported.module] : undefined;
+    return known && known.names.includes(imported!.imported) ? known.framework : undefined;
+  };
+  for (const statement of parsed.ast.program.body) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (declaration?.type !== 'VariableDeclaration') continue;
+    for (const declarator of declaration.declarations) {
+      if (declarator.id.type !== 'Identifier' || !declarator.init || !exported.has(declarator.id.name)) continue;
+      const init = declarator.init;
+      const framework =
+        typeFramework(declarator.id.typeAnnotation as Node | null) ??
+        (init.type === 'TSAsExpression' || init.type === 'TSSatisfiesExpression' ? typeFramework(init.typeAnnotation) : undefined);
+      if (!framework) continue;
+      const value = evaluate(init, parsed.bindings);
+      if (value.kind !== 'object' || used.has(value.node)) continue;
+      out.push({ framework, factoryCall: declarator.id, options: init, mount: { kind: 'app', label: `exported ${declarator.id.name}` } });
+    }
+  }
+  return out;
 }
 
 function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {

@@ -8,7 +8,8 @@ import { evaluate, locOf, stringList, type Bindings, type JsValue } from './valu
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs';
-  factoryCall: CallExpression;
+  /** The `cors(…)` call, or the declaration of an options object nobody in the file consumes. */
+  factoryCall: Node;
   options?: Node;
   /** Where defaults are reported when no option is written (e.g. the `cors: true` property). */
   anchor?: Node;
@@ -38,6 +39,8 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
   const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
+  // Options written in another module: that module's own "exported options" policy would repeat these findings.
+  if (options && options.node !== site.options) parsed.onConsumed?.(options.node);
   const unknownOptions = options !== undefined && options.kind !== 'object';
   const option = (name: string): JsValue | undefined => {
     if (options?.kind !== 'object') return undefined;

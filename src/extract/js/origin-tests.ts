@@ -1,7 +1,7 @@
 import type { Node } from '@babel/types';
 import { matcherAccepts } from '../../model/respond.js';
 import type { Loc, OriginMatcher } from '../../model/types.js';
-import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
+import { evaluate, locOf, returnedExpression, type Bindings, type JsValue } from './values.js';
 
 /**
  * Origin checks as people write them, turned into a condition over the request's Origin:
@@ -384,15 +384,6 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
     env: new Map([...(scope.env ?? [])].filter(([key]) => key !== paramName)),
     isOrigin: (candidate) => (unwrap(candidate).type === 'Identifier' && (unwrap(candidate) as { name: string }).name === paramName) || outer(candidate),
   });
-}
-
-/** The one expression a small function returns: an arrow's body, or a block that is a single `return`. */
-export function returnedExpression(fn: Node): Node | undefined {
-  if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return undefined;
-  if (fn.body.type !== 'BlockStatement') return fn.body;
-  const statements = fn.body.body;
-  if (statements.length !== 1 || statements[0].type !== 'ReturnStatement' || !statements[0].argument) return undefined;
-  return statements[0].argument;
 }
 
 /** The condition for a request carrying `origin` (or none). */

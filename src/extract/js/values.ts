@@ -21,9 +21,17 @@ export interface Bindings {
   values: Map<string, Node>;
   /** Names bound to imports or requires (module specifier). */
   imports: Map<string, { module: string; imported: string }>;
+  /** The value an import names, when the module is a file of the repository (see modules.ts). */
+  resolveImport?(module: string, imported: string): JsValue | undefined;
+  /** The bindings of another parsed file (a function imported from it is evaluated there). */
+  bindingsOf?(file: string): Bindings | undefined;
 }
 
+/** The file each parsed node belongs to: values imported from another module keep their own file's positions. */
+export const nodeFiles = new WeakMap<Node, string>();
+
 export function locOf(node: Node, file: string): Loc {
+  file = nodeFiles.get(node) ?? file;
   const loc = node.loc!;
   return { file, line: loc.start.line, column: loc.start.column + 1, endLine: loc.end.line, endColumn: loc.end.column + 1 };
 }
@@ -50,6 +58,17 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       if (node.callee.type === 'Identifier' && node.callee.name === 'RegExp') {
         const [source, flags] = node.arguments.map((arg) => evaluate(arg as Node, bindings, depth + 1));
         if (source?.kind === 'string' && (!flags || flags.kind === 'string')) return { kind: 'regex', pattern: source.value, flags: flags?.kind === 'string' ? flags.value : '', node };
+      }
+      // `corsConfig()`: a small function of this file (or an imported one) that returns a literal.
+      if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
+        const fn = evaluate(node.callee, bindings, depth + 1);
+        const returned = fn.kind === 'function' ? returnedExpression(fn.node) : undefined;
+        if (returned) {
+          const file = nodeFiles.get(fn.node);
+          const own = (file && bindings.bindingsOf?.(file)) || bindings;
+          const value = evaluate(returned, own, depth + 1);
+          if (value.kind !== 'unknown') return value;
+        }
       }
       return { kind: 'unknown', reason: 'computed by a call', node };
     case 'ArrayExpression': {
@@ -90,7 +109,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
     case 'Identifier': {
       if (node.name === 'undefined') return { kind: 'unknown', reason: 'undefined', node };
       const imported = bindings.imports.get(node.name);
-      if (imported) return { kind: 'unknown', reason: `imported from '${imported.module}'`, node };
+      if (imported) return bindings.resolveImport?.(imported.module, imported.imported) ?? { kind: 'unknown', reason: `imported from '${imported.module}'`, node };
       const bound = bindings.values.get(node.name);
       if (!bound) return { kind: 'unknown', reason: `'${node.name}' is not defined in this file`, node };
       const value = evaluate(bound, bindings, depth + 1);
@@ -116,9 +135,17 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       if (variable && right.kind === 'string') return { ...right, why: `the fallback when ${variable} is unset` };
       return { kind: 'unknown', reason: left.reason, node };
     }
-    case 'MemberExpression':
+    case 'MemberExpression': {
       if (isProcessEnv(node)) return { kind: 'unknown', reason: 'environment variable', node };
+      // `config.cors`, `settings.corsOptions`: a property of an object written in the repository.
+      const key = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
+      if (key !== undefined && (node.object.type === 'Identifier' || node.object.type === 'MemberExpression')) {
+        const object = evaluate(node.object, bindings, depth + 1);
+        const value = object.kind === 'object' ? (object.properties.get(key) ?? object.properties.get('*unknown-spread*')) : undefined;
+        if (value) return value;
+      }
       return { kind: 'unknown', reason: 'property of a run-time value', node };
+    }
     default:
       return { kind: 'unknown', reason: `${node.type} is computed at run time`, node };
   }
@@ -155,4 +182,13 @@ export function stringList(value: JsValue): string[] | undefined {
   if (value.kind === 'string') return value.value.split(',').map((item) => item.trim()).filter(Boolean);
   if (value.kind === 'array' && value.items.every((item) => item.kind === 'string')) return value.items.map((item) => (item as { value: string }).value.trim());
   return undefined;
+}
+
+/** The one expression a small function returns: an arrow's body, or a block that is a single `return`. */
+export function returnedExpression(fn: Node): Node | undefined {
+  if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return undefined;
+  if (fn.body.type !== 'BlockStatement') return fn.body;
+  const statements = fn.body.body;
+  if (statements.length !== 1 || statements[0].type !== 'ReturnStatement' || !statements[0].argument) return undefined;
+  return statements[0].argument;
 }

@@ -1,0 +1,56 @@
+import { posix } from 'node:path';
+
+/**
+ * Other files of the repository that one file's analysis reads: a JS module whose export holds the
+ * CORS options, a Python settings module. lint() does no I/O: a module is taken from the lint
+ * inputs first (even one the prefilter skipped for having no CORS token), then from the host's
+ * `readModule`, which the shells confine to the scanned root. Every read is recorded against the
+ * file that asked, so the LSP can re-lint a file when a module it depends on changes.
+ */
+export interface ModuleHost {
+  /** Text of a repository file that is not among the lint inputs, or undefined (missing, unreadable, outside the root). */
+  readModule?(path: string): string | undefined;
+}
+
+export class ModuleSource {
+  /** Files read through the host (not lint inputs): their text, for suppressions and position checks. */
+  readonly extraTexts = new Map<string, string>();
+  private readonly dependencies = new Map<string, Set<string>>();
+  private readonly misses = new Set<string>();
+
+  constructor(
+    private readonly inputs: Map<string, string>,
+    private readonly host: ModuleHost = {},
+  ) {}
+
+  /** The text of `path` (a normalised path relative to the root), read on behalf of `importer`. */
+  read(importer: string, path: string): string | undefined {
+    const normalized = normalizeModulePath(path);
+    if (normalized === undefined || normalized === importer) return undefined;
+    let text = this.inputs.get(normalized) ?? this.extraTexts.get(normalized);
+    if (text === undefined && !this.misses.has(normalized)) {
+      text = this.host.readModule?.(normalized);
+      if (text === undefined) this.misses.add(normalized);
+      else this.extraTexts.set(normalized, text);
+    }
+    // A missing candidate is a dependency too: creating the file changes the result.
+    let set = this.dependencies.get(importer);
+    if (!set) this.dependencies.set(importer, (set = new Set()));
+    if (text !== undefined) set.add(normalized);
+    return text;
+  }
+
+  /** file -> the modules it read, sorted. */
+  dependencyMap(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [file, set] of this.dependencies) if (set.size > 0) out[file] = [...set].sort();
+    return out;
+  }
+}
+
+/** `a/./b/../c.js` -> `a/c.js`; undefined for paths that leave the root or are absolute. */
+export function normalizeModulePath(path: string): string | undefined {
+  const normalized = posix.normalize(path.replace(/\\/g, '/'));
+  if (posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) return undefined;
+  return normalized.replace(/^\.\//, '');
+}
