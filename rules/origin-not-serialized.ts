@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { analyzeOrigin, malformedScheme, PROBLEM_TEXT, type SerializationProblem } from '../src/model/origin.js';
+import { analyzeOrigin, malformedScheme, PROBLEM_TEXT, templateProblems, type SerializationProblem } from '../src/model/origin.js';
 import { exactOrigins } from '../src/model/queries.js';
 import { matcherAccepts } from '../src/model/respond.js';
 
@@ -79,6 +79,14 @@ export default defineRule({
         continue;
       }
       context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}` });
+    }
+    // An origin written around placeholders: only what is wrong whatever they hold.
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'unknown' || !matcher.template) continue;
+      const problems = templateProblems(matcher.template.literals).filter((problem) => !NOT_HERE.has(problem) && !(problem === 'uppercase' && caseInsensitive));
+      if (problems.length === 0) continue;
+      const text = matcher.template.text.length > 200 ? `${matcher.template.text.slice(0, 197)}…` : matcher.template.text;
+      context.report({ loc: matcher.loc, message: `origin '${text}' ${problems.map((problem) => PROBLEM_TEXT[problem]).join(' and ')} whatever its placeholders hold, so it can never match a browser's Origin header` });
     }
   },
 });

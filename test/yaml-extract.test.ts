@@ -25,6 +25,17 @@ describe('YAML reading', () => {
     expect(findings(`Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors: {\n      AllowOrigin: "'https://a.example.com'",\n`, 'template.yaml')).toEqual(['7:1 parse-error']);
   });
 
+  it('an origin written around placeholders is judged on the text around them, only for what holds whatever they contain', () => {
+    const list = (items: string[]) => TRAEFIK(`    accessControlAllowOriginList:\n${items.map((item) => `      - "${item}"\n`).join('')}`);
+    expect(findings(list(['https://{{ .Values.host }}/', 'https://API.${DOMAIN}', 'https://${HOST}:443', 'https://${A}?x']))).toEqual([
+      '8:9 origin-not-serialized',
+      '9:9 origin-not-serialized',
+      '10:9 origin-not-serialized',
+      '11:9 origin-not-serialized',
+    ]);
+    expect(findings(list(['https://${HOST}', '${ORIGIN}', '${SCHEME}://${HOST}:${PORT}', 'https://{{ .Values.host }}']))).toEqual([]);
+  });
+
   it('positions in later documents of a multi-document file are file positions', () => {
     const filler = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n---\n';
     expect(findings(`${filler.repeat(3)}${TRAEFIK('    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n')}`)).toEqual(['22:36 credentials-wildcard-origin']);

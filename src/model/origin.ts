@@ -61,6 +61,27 @@ export function analyzeOrigin(raw: string): OriginAnalysis {
   return { serialized: url.origin, problems };
 }
 
+/**
+ * Problems an origin written around placeholders has whatever the placeholders hold (each may be
+ * any text, even empty): a serialized origin has exactly the two slashes of `://`, no whitespace,
+ * `?`, `#` or upper-case letter, and no default port.
+ */
+export function templateProblems(literals: string[]): SerializationProblem[] {
+  const problems: SerializationProblem[] = [];
+  const all = literals.join('');
+  if (/\s/.test(all)) problems.push('whitespace');
+  const slashes = all.split('/').length - 1;
+  const last = literals[literals.length - 1] ?? '';
+  if (slashes === 3 && last.endsWith('/') && !last.endsWith('//')) problems.push('trailing-slash');
+  else if (slashes > 2) problems.push('path');
+  if (all.includes('?')) problems.push('query');
+  if (all.includes('#')) problems.push('fragment');
+  if (/[A-Z]/.test(all)) problems.push('uppercase');
+  const first = literals[0] ?? '';
+  if ((/^https:\/\//i.test(first) && /:443$/.test(last)) || (/^http:\/\//i.test(first) && /:80$/.test(last))) problems.push('default-port');
+  return problems;
+}
+
 /** The host of an origin-like string, lower-cased, or undefined when it has none. */
 export function originHost(raw: string): string | undefined {
   const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#:\s]+)/.exec(raw.trim());

@@ -66,7 +66,13 @@ export type OriginMatcher =
   /** Code decides; `checks` records what could be learned from it. */
   | { kind: 'predicate'; checks: PredicateCheck[]; loc: Loc }
   /** Not knowable statically (env var, import, computed value): rules stay silent. */
-  | { kind: 'unknown'; reason: string; loc: Loc };
+  | {
+      kind: 'unknown';
+      reason: string;
+      loc: Loc;
+      /** An origin written around placeholders (`https://${DOMAIN}/`): the text as written and the literal parts between the placeholders, in order, which can still be judged. */
+      template?: { text: string; literals: string[] };
+    };
 
 export interface PredicateCheck {
   /** `includes`, `indexOf`, `startsWith`, `endsWith`, `regex-test`, `equals`… */

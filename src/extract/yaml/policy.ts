@@ -1,6 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
-import { asBool, nodeLoc, rangeLoc, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+import { asBool, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 
 /** Shared pieces of the gateway extractors: turning YAML values into model fields, positions kept. */
 
@@ -96,6 +96,18 @@ export function listEntries(node: YamlNode | null | undefined): Array<{ value: s
   return items.map((item) =>
     item.kind === 'string' ? { value: item.value, node: item.node } : item.kind === 'number' ? { value: String(item.value), node: item.node } : { unknown: item.kind === 'unknown' ? item.reason : 'not a string', node: (item.node ?? node) as YamlNode },
   );
+}
+
+/**
+ * A string scalar that is unknown only because of placeholders inside it (`${VAR}`, a Helm action):
+ * the text as written and the literal parts around the placeholders.
+ */
+export function placeholderTemplate(node: YamlNode): { text: string; literals: string[] } | undefined {
+  const value = (node as { value?: unknown }).value;
+  if (typeof value !== 'string' || !(value.includes(TEMPLATE_CHAR) || /\$\{[^}]*\}/.test(value))) return undefined;
+  const literals = value.split(/\$\{[^}]*\}|§+/);
+  const text = value.replace(/§+/g, '{{…}}');
+  return { text, literals };
 }
 
 /** Entries of a comma-separated string with their positions (`"a, b"` → `a` and `b`). */

@@ -2,7 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
-import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption, partLoc } from './policy.js';
+import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption, partLoc, placeholderTemplate } from './policy.js';
 
 const CRD_GROUPS = /^traefik\.(io|containo\.us)\//;
 const CORS_KEYS = ['accessControlAllowOriginList', 'accessControlAllowOriginListRegex', 'accessControlAllowOrigin', 'accessControlAllowCredentials', 'accessControlAllowMethods', 'accessControlAllowHeaders', 'accessControlExposeHeaders', 'accessControlMaxAge'];
@@ -32,7 +32,8 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
   for (const key of ['accessControlAllowOriginList', 'accessControlAllowOrigin']) {
     for (const item of listEntries(get(headers, key))) {
       const loc = nodeLoc(parsed, item.node);
-      if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc });
+      // Traefik compares the list literally: the text around a placeholder can still never match.
+      if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc, template: placeholderTemplate(item.node) });
       else origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
     }
   }
