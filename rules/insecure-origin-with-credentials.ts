@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { isLoopbackHost, originHost } from '../src/model/origin.js';
 import { exactOrigins, headersNamed, headerValue } from '../src/model/queries.js';
+import { patternExamples } from '../src/model/regex-analysis.js';
 import { respond } from '../src/model/respond.js';
 
 export default defineRule({
@@ -11,7 +12,7 @@ export default defineRule({
     description: 'A plain-`http://` origin that is not loopback is trusted with credentials: anyone on the network path can inject script into it and read users\' data.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
-      whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), asks the model whether it gets a credentialed grant, and reports the entry if it does.',
+      whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), and each origin pattern whose own text admits `http://` (`^https?://…`, `(http|https)://…`, judged from examples generated from its syntax tree), asks the model whether that plain-HTTP origin gets a credentialed grant, and reports the entry if it does.',
       why: 'A page served over plain HTTP can be rewritten by anyone between the user and that server (public Wi-Fi, a compromised router). Script injected there runs with that origin, so trusting it with credentials lets a network attacker read authenticated responses from your HTTPS API.',
       examples: [
         {
@@ -33,6 +34,20 @@ export default defineRule({
       if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== matcher.value || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
       const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
       context.report({ loc: culprit.loc ?? matcher.loc, message: `'${matcher.value}' is plain HTTP and is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; use https://` });
+    }
+    // A pattern or string test whose own text admits `http://` (`^https?://`, `(http|https)`): the
+    // examples generated from its tree include the plain-HTTP origin, which the model must grant.
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'pattern') continue;
+      for (const { origin } of patternExamples(matcher)) {
+        const host = originHost(origin);
+        if (!origin.startsWith('http://') || !host || isLoopbackHost(host)) continue;
+        const response = respond(policy, { origin, method: 'GET', credentials: true });
+        if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+        const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
+        context.report({ loc: matcher.loc, message: `origin pattern '${source}' admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });
+        break;
+      }
     }
   },
 });

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { analyzeOrigin, malformedScheme, PROBLEM_TEXT, templateProblems, type SerializationProblem } from '../src/model/origin.js';
 import { exactOrigins } from '../src/model/queries.js';
+import { neverMatchesOrigin } from '../src/model/regex-analysis.js';
 import { matcherAccepts } from '../src/model/respond.js';
 
 /** `*` inside an exact entry is `origin-wildcard-literal`'s finding; a broken scheme is `origin-typo`'s. */
@@ -19,7 +20,7 @@ export default defineRule({
     fixable: true,
     docs: {
       whatItDoes:
-        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys, Flask-CORS). django-cors-headers compares only scheme and host, so there a path or trailing slash still matches, but its system check (corsheaders.E014) refuses the setting and `manage.py check`, `runserver` and `migrate` stop; the message says so.",
+        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys, Flask-CORS). django-cors-headers compares only scheme and host, so there a path or trailing slash still matches, but its system check (corsheaders.E014) refuses the setting and `manage.py check`, `runserver` and `migrate` stop; the message says so. An origin regex whose every branch, read from its syntax tree, requires a path after the host (`^https://app\\.example\\.com/`) is reported too: it matches no origin.",
       why: "Browsers compare Allow-Origin with their serialized origin byte for byte, and most implementations compare allowlist entries the same way. `https://app.example.com/` never equals `https://app.example.com`, so the origin the author meant to allow is refused and the page gets \"has a value '…' that is not equal to the supplied origin\".",
       examples: [
         {
@@ -87,6 +88,12 @@ export default defineRule({
       if (problems.length === 0) continue;
       const text = matcher.template.text.length > 200 ? `${matcher.template.text.slice(0, 197)}…` : matcher.template.text;
       context.report({ loc: matcher.loc, message: `origin '${text}' ${problems.map((problem) => PROBLEM_TEXT[problem]).join(' and ')} whatever its placeholders hold, so it can never match a browser's Origin header` });
+    }
+    // A pattern whose every branch requires a path after `scheme://host` (read from its syntax tree) matches no Origin header.
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'pattern' || !neverMatchesOrigin(matcher)) continue;
+      const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
+      context.report({ loc: matcher.loc, message: `origin pattern '${source}' requires a path ('/', '?' or '#') after the host, which a browser's Origin header never has: it matches no origin; end the pattern after the host (and port)` });
     }
   },
 });

@@ -1,6 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
-import { isSubstringTest } from '../src/model/queries.js';
+import { preparePattern } from '../src/model/pattern-match.js';
+import { isSubstringPattern, patternAnchors } from '../src/model/regex-analysis.js';
+import type { OriginMatcher } from '../src/model/types.js';
 
 const HOW: Record<string, string> = {
   'python-match': 're.match anchors only the start',
@@ -39,16 +41,27 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const reported = new Set<string>();
+    const reported = new Set<OriginMatcher>();
     for (const bypass of findBypasses(policy)) {
-      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source)) continue;
-      reported.add(bypass.matcher.source);
-      const end = bypass.kind === 'suffix' ? 'end' : 'start';
-      const how = HOW[bypass.matcher.dialect] ? `; ${HOW[bypass.matcher.dialect]}` : '';
+      const matcher = bypass.matcher;
+      if (bypass.kind === 'dot' || matcher?.kind !== 'pattern' || reported.has(matcher) || isSubstringPattern(matcher)) continue;
+      const prepared = preparePattern(matcher);
+      if (!prepared) continue;
+      // The cause is read from the tree: only a side with no anchor is reported, and a full-match
+      // dialect (Starlette fullmatch, Envoy/Istio safe_regex, Kong) is anchored by its implementation.
+      const side = bypass.kind === 'suffix' ? 'end' : 'start';
+      if (patternAnchors(prepared)[side]) continue;
+      reported.add(matcher);
+      const how = HOW[matcher.dialect] ? `; ${HOW[matcher.dialect]}` : '';
       context.report({
         loc: bypass.loc,
-        message: `origin pattern '${bypass.matcher.source}' is not anchored at the ${end}${how}: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; anchor it (^…$) with escaped dots`,
+        message: `origin pattern '${shown(matcher.source)}' is not anchored at the ${side}${how}: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; anchor it (^…$) with escaped dots`,
       });
     }
   },
 });
+
+/** Scanned text is quoted, but never more than a short excerpt of it. */
+function shown(source: string): string {
+  return source.length > 120 ? `${source.slice(0, 120)}…` : source;
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
-import { isSubstringTest } from '../src/model/queries.js';
-import { hostDots } from '../src/model/regex-analysis.js';
+import { isSubstringPattern } from '../src/model/regex-analysis.js';
+import type { OriginMatcher } from '../src/model/types.js';
 
 export default defineRule({
   meta: {
@@ -26,16 +26,17 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const reported = new Set<string>();
+    const reported = new Set<OriginMatcher>();
     for (const bypass of findBypasses(policy)) {
-      // A plain substring test is origin-substring-match's finding, whose fix covers the dots too.
-      if (bypass.kind !== 'dot' || bypass.matcher?.kind !== 'pattern' || isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source)) continue;
-      const dots = hostDots(bypass.matcher.source, bypass.matcher.flags);
-      if (dots.length === 0) continue;
-      reported.add(bypass.matcher.source);
+      const matcher = bypass.matcher;
+      // Only a letter put where the tree has a lone unescaped `.`; a plain substring test is
+      // origin-substring-match's finding, whose fix covers the dots too.
+      if (bypass.kind !== 'dot' || !bypass.unescapedDot || matcher?.kind !== 'pattern' || reported.has(matcher) || isSubstringPattern(matcher)) continue;
+      reported.add(matcher);
+      const where = matcher.source.slice(Math.max(0, bypass.unescapedDot.start - 12), bypass.unescapedDot.end + 12);
       context.report({
         loc: bypass.loc,
-        message: `the unescaped '.' in origin pattern '${bypass.matcher.source}' matches any character: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; write '\\.'`,
+        message: `the unescaped '.' in origin pattern '${matcher.source.length > 120 ? `…${where}…` : matcher.source}' matches any character: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; write '\\.'`,
       });
     }
   },

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
-import { isSubstringTest } from '../src/model/queries.js';
+import { isSubstringPattern } from '../src/model/regex-analysis.js';
+import type { OriginMatcher } from '../src/model/types.js';
 
 /** `origin.endsWith('example.com')` and the like in a callback: what a single such test also accepts. */
 function predicateBypass(method: string, argument: string): string | undefined {
@@ -55,14 +56,16 @@ export default defineRule({
       const bypass = predicateBypass(originChecks[0].method, originChecks[0].argument);
       if (bypass) context.report({ loc: originChecks[0].loc, message: `origin.${originChecks[0].method}('${originChecks[0].argument}') also accepts '${bypass}': compare the whole origin with a list instead` });
     }
-    const reported = new Set<string>();
+    const reported = new Set<OriginMatcher | string>();
     for (const bypass of findBypasses(policy)) {
+      const matcher = bypass.matcher;
       // One finding per check: a list tested with one `includes` call gives one pattern per entry, all on that call.
       const at = `${bypass.loc.file}:${bypass.loc.line}:${bypass.loc.column}`;
-      if (bypass.kind === 'dot' || bypass.matcher?.kind !== 'pattern' || !isSubstringTest(bypass.matcher) || reported.has(bypass.matcher.source) || reported.has(at)) continue;
-      reported.add(bypass.matcher.source);
+      if (matcher?.kind !== 'pattern' || reported.has(matcher) || reported.has(at) || !isSubstringPattern(matcher)) continue;
+      reported.add(matcher);
       reported.add(at);
-      const what = bypass.matcher.code ? bypass.matcher.code : bypass.matcher.written ? `a ${bypass.matcher.written} match on '${bypass.matcher.source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~ '${bypass.matcher.source}'`;
+      const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
+      const what = matcher.code ? matcher.code : matcher.written ? `a ${matcher.written} match on '${source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~${matcher.flags.includes('i') ? '*' : ''} '${source}'`;
       context.report({ loc: bypass.loc, message: `${what} also accepts '${bypass.origin}'${bypass.credentials ? ' with credentials' : ''}: match the whole origin (^https://host\\.example\\.com$) or an exact list` });
     }
   },

@@ -1,15 +1,23 @@
 import { analyzeOrigin } from './origin.js';
-import { exactOrigins, headersNamed, headerValue, sampleOrigins } from './queries.js';
-import { matcherAccepts, respond } from './respond.js';
+import { matchOrigin } from './pattern-match.js';
+import { exactOrigins, headersNamed, headerValue } from './queries.js';
+import { patternExamples, type PatternExample } from './regex-analysis.js';
+import { respond } from './respond.js';
 import type { CorsPolicy, Loc, OriginMatcher } from './types.js';
 
 /**
- * The origins attackers try against an allowlist, made from the origins it is meant to allow:
- * the allowed host with the attacker's domain after it (`app.example.com.attacker.invalid`),
- * before it (`attackerexample.com`), and with one dot turned into a letter (`appxexample.com`).
- * Each is put to the executable model; only the ones that really get an Allow-Origin count.
+ * The origins attackers try against an allowlist, made from the origins it is meant to allow
+ * (the literal entries, and examples generated from each pattern's syntax tree): the allowed host
+ * with the attacker's domain after it (`app.example.com.attacker.invalid`), before it
+ * (`attackerexample.com`), and with one dot turned into a letter (`appxexample.com`). Each is put
+ * to the executable model; only the ones that really get an Allow-Origin count.
  */
 export type BypassKind = 'suffix' | 'prefix' | 'dot';
+
+/** Every variant the request matrix tries; the first three are the bypasses rules report. */
+export type AttackerKind = BypassKind | 'port' | 'http' | 'upper' | 'null' | 'special';
+
+type PatternMatcher = Extract<OriginMatcher, { kind: 'pattern' }>;
 
 export interface Bypass {
   kind: BypassKind;
@@ -21,32 +29,99 @@ export interface Bypass {
   matcher?: OriginMatcher;
   loc: Loc;
   credentials: boolean;
+  /** For a `dot` bypass: the unescaped `.` of the matcher's pattern source that let it in (offsets into `source`). */
+  unescapedDot?: { start: number; end: number };
 }
 
-const MAX_LEGIT = 24;
+export interface AttackerOrigin {
+  kind: AttackerKind;
+  origin: string;
+  /** For `dot`: which of the example's unescaped dots was changed (offset into the pattern source). */
+  unescapedDot?: { start: number; end: number };
+}
 
-function candidates(legit: string): Array<{ kind: BypassKind; origin: string }> {
+/** Per policy, literal allowed origins and generated examples tried. */
+const MAX_LEGIT = 48;
+const MAX_EXAMPLES_PER_MATCHER = 12;
+
+function registrableOf(host: string): string {
+  return host.split('.').slice(-2).join('.');
+}
+
+/**
+ * The attacker's variants of one allowed origin. `example` carries the positions of characters a
+ * lone unescaped `.` of the pattern produced: each becomes a letter (only when that moves the
+ * origin to another registrable domain; `axb.example.com` is still the author's own domain).
+ */
+export function attackerVariants(legit: string, example?: Pick<PatternExample, 'dots' | 'dotSources'>): AttackerOrigin[] {
   const match = /^(https?):\/\/([^/:]+)(:\d+)?$/.exec(legit);
   if (!match) return [];
   const [, scheme, host, port = ''] = match;
-  const labels = host.split('.');
-  const registrable = labels.slice(-2).join('.');
+  const registrable = registrableOf(host);
   // Only hosts outside the allowed registrable domain: `attackerapp.example.com` is a subdomain the author may well mean to allow.
-  const out: Array<{ kind: BypassKind; origin: string }> = [
+  const out: AttackerOrigin[] = [
     { kind: 'suffix', origin: `${scheme}://${host}.attacker.invalid${port}` },
     { kind: 'prefix', origin: `${scheme}://attacker${registrable}${port}` },
   ];
-  for (let i = 0; i < host.length; i++) {
-    const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
-    if (host[i] === '.' && changed.split('.').slice(-2).join('.') !== registrable) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
+  const hostStart = scheme.length + 3;
+  if (example && example.dots.length > 0) {
+    example.dots.forEach((at, index) => {
+      const i = at - hostStart;
+      if (i < 0 || i >= host.length || host[i] !== '.') return;
+      const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
+      if (registrableOf(changed) !== registrable) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}`, unescapedDot: example.dotSources[index] });
+    });
+  } else if (!example) {
+    for (let i = 0; i < host.length; i++) {
+      const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
+      if (host[i] === '.' && registrableOf(changed) !== registrable) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
+    }
   }
+  out.push({ kind: 'port', origin: `${scheme}://${host}${port === ':8443' ? ':9443' : ':8443'}` });
+  if (scheme === 'https') out.push({ kind: 'http', origin: `http://${host}${port}` });
+  out.push({ kind: 'upper', origin: `${scheme}://${host.toUpperCase()}${port}` });
+  out.push({ kind: 'special', origin: `${scheme}://attacker_${registrable.replace(/\./g, '-')}.invalid${port}` });
+  out.push({ kind: 'null', origin: 'null' });
+  return out;
+}
+
+export interface AllowedOrigin {
+  origin: string;
+  /** The pattern it was generated from, with where its unescaped dots landed. */
+  pattern?: PatternMatcher;
+  example?: PatternExample;
+}
+
+/**
+ * The origins a policy is meant to allow: its literal entries (those a browser could send) and the
+ * examples generated from each pattern's tree. Each pattern gets its own share, so one pattern
+ * that yields nothing (or too much) never hides the others.
+ */
+export function allowedOrigins(policy: CorsPolicy): AllowedOrigin[] {
+  const out: AllowedOrigin[] = [];
+  const seen = new Set<string>();
+  const add = (entry: AllowedOrigin) => {
+    if (seen.has(entry.origin) || out.length >= MAX_LEGIT) return;
+    seen.add(entry.origin);
+    out.push(entry);
+  };
+  const patterns = policy.origins.filter((matcher): matcher is PatternMatcher => matcher.kind === 'pattern');
+  const perPattern = patterns.map((pattern) => patternExamples(pattern).slice(0, MAX_EXAMPLES_PER_MATCHER));
+  // Round-robin over the patterns so that the cap leaves each of them its first examples.
+  for (let index = 0; index < MAX_EXAMPLES_PER_MATCHER; index++) {
+    patterns.forEach((pattern, which) => {
+      const example = perPattern[which][index];
+      if (example) add({ origin: example.origin, pattern, example });
+    });
+  }
+  for (const matcher of exactOrigins(policy)) if (analyzeOrigin(matcher.value).problems.length === 0) add({ origin: matcher.value });
   return out;
 }
 
 /** Three rules ask for the same policy's bypasses: they are worked out once. */
 const cache = new WeakMap<CorsPolicy, Bypass[]>();
 
-/** Every bypass the model grants, at most one per kind and allowed origin. */
+/** Every bypass the model grants, at most one per kind, allowed origin and unescaped dot. */
 export function findBypasses(policy: CorsPolicy): Bypass[] {
   let found = cache.get(policy);
   if (!found) {
@@ -57,26 +132,37 @@ export function findBypasses(policy: CorsPolicy): Bypass[] {
 }
 
 function computeBypasses(policy: CorsPolicy): Bypass[] {
-  const exact = exactOrigins(policy).map((m) => m.value).filter((value) => analyzeOrigin(value).problems.length === 0);
-  const legit = [...new Set([...exact, ...sampleOrigins(policy)])].slice(0, MAX_LEGIT);
-  const allowed = new Set(legit);
+  const legit = allowedOrigins(policy);
+  const allowed = new Set(legit.map((entry) => entry.origin));
   const out: Bypass[] = [];
   const seen = new Set<string>();
-  for (const from of legit) {
-    for (const candidate of candidates(from)) {
-      if (allowed.has(candidate.origin) || seen.has(`${candidate.kind}:${from}`)) continue;
+  for (const { origin: from, pattern, example } of legit) {
+    for (const candidate of attackerVariants(from, example)) {
+      if (candidate.kind !== 'suffix' && candidate.kind !== 'prefix' && candidate.kind !== 'dot') continue;
+      const key = `${candidate.kind}:${from}:${candidate.unescapedDot?.start ?? ''}`;
+      if (allowed.has(candidate.origin) || seen.has(key)) continue;
       for (const credentials of [true, false]) {
         const response = respond(policy, { origin: candidate.origin, method: 'GET', credentials });
         if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== candidate.origin) continue;
         const header = headersNamed(response, 'Access-Control-Allow-Origin')[0];
-        // The header's position names the matcher that decided; nginx reports the map value or the `if` instead, so fall back to the pattern that accepts it.
+        // The pattern the example came from, when it is the one that accepts the variant; else the matcher the header's position names
+        // (nginx reports the map value or the `if` instead), else any pattern that accepts it.
         const matcher =
+          (pattern && matchOrigin(pattern, candidate.origin) === true ? pattern : undefined) ??
           policy.origins.find((m) => header.loc && m.loc.line === header.loc.line && m.loc.column === header.loc.column) ??
-          policy.origins.find((m) => m.kind === 'pattern' && matcherAccepts(m, candidate.origin) === true);
+          policy.origins.find((m) => m.kind === 'pattern' && matchOrigin(m, candidate.origin) === true);
         // An origin that any origin would get is the reflect rules' business.
         if (!matcher || matcher.kind === 'any' || matcher.kind === 'reflect') break;
-        seen.add(`${candidate.kind}:${from}`);
-        out.push({ ...candidate, from, matcher, loc: matcher.loc, credentials: credentials && headerValue(response, 'Access-Control-Allow-Credentials') === 'true' });
+        seen.add(key);
+        out.push({
+          kind: candidate.kind,
+          origin: candidate.origin,
+          from,
+          matcher,
+          loc: matcher.loc,
+          credentials: credentials && headerValue(response, 'Access-Control-Allow-Credentials') === 'true',
+          ...(candidate.unescapedDot && matcher === pattern ? { unescapedDot: candidate.unescapedDot } : {}),
+        });
         break;
       }
     }

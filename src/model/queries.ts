@@ -1,4 +1,5 @@
-import { matcherAccepts, respond } from './respond.js';
+import { isSubstringPattern, patternExamples } from './regex-analysis.js';
+import { respond } from './respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -68,30 +69,20 @@ export function originNote(policy: CorsPolicy, loc: Loc | undefined): string {
   return matcher?.kind === 'any' && matcher.why ? ` (${matcher.why})` : '';
 }
 
-const PATTERN_FILLERS: Array<[RegExp, string]> = [
-  [/\[[^\]]*\][+*]|\\w[+*]|\.[+*]|\[\^[^\]]*\][+*]/g, 'x'],
-  [/\[[^\]]*\]|\\w|\\d/g, 'x'],
-  [/\\([.\-/:])/g, '$1'],
-  [/[()^$?]/g, ''],
-];
+/** Examples per pattern handed to the rules that ask about allowed origins. */
+const SAMPLES_PER_PATTERN = 8;
 
 /**
- * Origins a pattern matcher accepts, made from the pattern itself (each `|` branch, character
- * classes filled with `x`), kept only when the pattern really accepts them. Rules use them to ask
- * the model about an allowlist written as regexes.
+ * Origins a pattern matcher accepts, generated from its syntax tree (each branch, optional parts
+ * present and absent, repeats at their bounds; see regex-analysis.ts) and confirmed on the
+ * linear-time matcher in the pattern's dialect. Rules use them to ask the model about an
+ * allowlist written as regexes.
  */
 export function sampleOrigins(policy: CorsPolicy): string[] {
   const out: string[] = [];
   for (const matcher of policy.origins) {
-    if (matcher.kind !== 'pattern' || matcher.source.length > 500) continue;
-    for (const sample of matcher.samples ?? []) if (matcherAccepts(matcher, sample) === true) out.push(sample.toLowerCase());
-    for (const branch of matcher.source.replace(/^\(\?:|^\(/, '').split(/(?<!\\)\|/)) {
-      let sample = branch;
-      for (const [pattern, replacement] of PATTERN_FILLERS) sample = sample.replace(pattern, replacement);
-      // A pattern written for the host alone (`example\.com`, an Envoy suffix) is tried as an https origin.
-      const origin = /^[\w-]+(\.[\w-]+)+(:\d+)?$/.test(sample) ? `https://${sample}` : sample;
-      if (/^https?:\/\/[\w.-]+(:\d+)?$/.test(origin) && matcherAccepts(matcher, origin) === true) out.push(origin.toLowerCase());
-    }
+    if (matcher.kind !== 'pattern') continue;
+    for (const example of patternExamples(matcher).slice(0, SAMPLES_PER_PATTERN)) out.push(example.origin);
   }
   return [...new Set(out)];
 }
@@ -114,6 +105,5 @@ export function expectedPreflight(policy: CorsPolicy): { method: string; headers
 
 /** A pattern that stands for a plain string test: an Envoy/Istio prefix/suffix/contains, or an nginx `~` with no anchor at all. */
 export function isSubstringTest(matcher: Extract<OriginMatcher, { kind: 'pattern' }>): boolean {
-  if (matcher.written) return true;
-  return matcher.dialect === 'pcre-search' && !/\^|\$|\\[AzZ]/.test(matcher.source);
+  return isSubstringPattern(matcher);
 }

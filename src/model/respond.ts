@@ -93,7 +93,8 @@ function decideAllowOrigin(policy: CorsPolicy, request: CorsRequest): OriginDeci
   for (const matcher of origins) {
     const accepted = matcherAccepts(matcher, origin, policy.profile.exactComparison === 'case-insensitive');
     if (accepted === 'unknown') uncertain = true;
-    else if (accepted) return { value: origin, loc: matcher.loc, uncertain };
+    // Any one entry that accepts decides the grant, whatever an earlier unknown entry would say.
+    else if (accepted) return { value: origin, loc: matcher.loc, uncertain: false };
   }
   return { value: undefined, uncertain };
 }
