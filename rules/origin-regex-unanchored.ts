@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
 import { preparePattern } from '../src/model/pattern-match.js';
-import { isSubstringPattern, patternAnchors } from '../src/model/regex-analysis.js';
+import { isSubstringPattern, patternAnchors, wildcardBeforeHost } from '../src/model/regex-analysis.js';
 import type { OriginMatcher } from '../src/model/types.js';
 
 const HOW: Record<string, string> = {
@@ -50,9 +50,18 @@ export default defineRule({
       // The cause is read from the tree: only a side with no anchor is reported, and a full-match
       // dialect (Starlette fullmatch, Envoy/Istio safe_regex, Kong) is anchored by its implementation.
       const side = bypass.kind === 'suffix' ? 'end' : 'start';
-      if (patternAnchors(prepared)[side]) continue;
-      reported.add(matcher);
       const how = HOW[matcher.dialect] ? `; ${HOW[matcher.dialect]}` : '';
+      if (patternAnchors(prepared)[side]) {
+        // Anchored, but a wildcard runs straight into the domain (`^https://.*example\.net$`): the host has no label boundary.
+        if (side !== 'start' || prepared.anchoring === 'full' || !wildcardBeforeHost(prepared)) continue;
+        reported.add(matcher);
+        context.report({
+          loc: bypass.loc,
+          message: `origin pattern '${shown(matcher.source)}' does not anchor the host at a label boundary (a wildcard runs straight into the domain): '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; write the wildcard as '([a-z0-9-]+\\.)*' before the domain`,
+        });
+        continue;
+      }
+      reported.add(matcher);
       context.report({
         loc: bypass.loc,
         message: `origin pattern '${shown(matcher.source)}' is not anchored at the ${side}${how}: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; anchor it (^…$) with escaped dots`,

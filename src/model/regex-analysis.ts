@@ -110,6 +110,39 @@ export function patternAnchors(prepared: PreparedPattern): PatternAnchors {
 }
 
 /**
+ * A repeated wildcard right before a host literal (`^https://.*example\.net$`): the host is not
+ * anchored at a label boundary, so `attackerexample.net` matches. A lone `.` in between
+ * (`.*.example`) is an unescaped dot instead, origin-regex-unescaped-dot's finding.
+ */
+export function wildcardBeforeHost(prepared: PreparedPattern): boolean {
+  const ignoreCase = prepared.flags.includes('i');
+  let found = false;
+  const visit = (node: AST.Node) => {
+    if (found) return;
+    if (node.type === 'Alternative') {
+      node.elements.forEach((element, index) => {
+        const next = node.elements[index + 1];
+        if (
+          element.type === 'Quantifier' &&
+          element.max === Infinity &&
+          (element.element.type === 'CharacterSet' || element.element.type === 'CharacterClass') &&
+          classHas(element.element, 'a', ignoreCase) &&
+          classHas(element.element, '.', ignoreCase) &&
+          next?.type === 'Character' &&
+          /[a-z0-9]/i.test(String.fromCodePoint(next.value))
+        )
+          found = true;
+        visit(element);
+      });
+    }
+    if ('alternatives' in node) for (const alternative of node.alternatives) visit(alternative);
+    if (node.type === 'Quantifier') visit(node.element);
+  };
+  visit(prepared.ast);
+  return found;
+}
+
+/**
  * A pattern that stands for a plain string test: an Envoy/Istio prefix/suffix/contains, or an
  * nginx (PCRE) `~` with no anchor at all, read from the tree.
  */
