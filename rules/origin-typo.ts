@@ -29,19 +29,67 @@ function nearDuplicateDomain(domain: string, other: string): boolean {
   return isNearMiss(label, otherLabel);
 }
 
-/** How often each registrable domain appears in the project; computed once per lint run, not once per policy. */
-const domainCountCache = new WeakMap<ProjectFacts, Map<string, number>>();
-function domainCounts(project: ProjectFacts): Map<string, number> {
-  let counts = domainCountCache.get(project);
-  if (!counts) {
-    const known = new Map<string, number>();
-    const count = (host: string | undefined) => host && known.set(registrableDomain(host), (known.get(registrableDomain(host)) ?? 0) + 1);
+interface KnownDomains {
+  /** How often each registrable domain appears in the project, in first-seen order. */
+  counts: Map<string, number>;
+  order: Map<string, number>;
+  /** Main labels (`example` of `example.com`) by top-level label, and each label with one letter deleted: near misses by lookup, not by comparing every pair. */
+  labels: Map<string, Map<string, string[]>>;
+  deleted: Map<string, Map<string, string[]>>;
+}
+
+/** Computed once per lint run, not once per policy. */
+const knownDomainCache = new WeakMap<ProjectFacts, KnownDomains>();
+function knownDomains(project: ProjectFacts): KnownDomains {
+  let known = knownDomainCache.get(project);
+  if (!known) {
+    const counts = new Map<string, number>();
+    const count = (host: string | undefined) => {
+      if (!host) return;
+      const domain = registrableDomain(host);
+      counts.set(domain, (counts.get(domain) ?? 0) + 1);
+    };
     for (const written of project.writtenOrigins) count(originHost(written.value));
     for (const host of project.servedHosts.keys()) count(host);
-    counts = known;
-    domainCountCache.set(project, counts);
+    const labels = new Map<string, Map<string, string[]>>();
+    const deleted = new Map<string, Map<string, string[]>>();
+    for (const domain of counts.keys()) {
+      const dot = domain.indexOf('.');
+      if (dot === -1) continue;
+      const label = domain.slice(0, dot);
+      const tld = domain.slice(dot + 1);
+      add(labels, tld, label, domain);
+      for (let i = 0; i < label.length; i++) add(deleted, tld, label.slice(0, i) + label.slice(i + 1), domain);
+    }
+    known = { counts, order: new Map([...counts.keys()].map((domain, index) => [domain, index])), labels, deleted };
+    knownDomainCache.set(project, known);
   }
-  return counts;
+  return known;
+}
+
+function add(index: Map<string, Map<string, string[]>>, tld: string, key: string, domain: string): void {
+  let byKey = index.get(tld);
+  if (!byKey) index.set(tld, (byKey = new Map()));
+  const list = byKey.get(key);
+  if (list) list.push(domain);
+  else byKey.set(key, [domain]);
+}
+
+/** Known domains one typo from `domain` (candidates found by lookup, then checked), in the order they were first seen. */
+function nearDomains(domain: string, known: KnownDomains): string[] {
+  const dot = domain.indexOf('.');
+  if (dot === -1) return [];
+  const label = domain.slice(0, dot);
+  const tld = domain.slice(dot + 1);
+  const labels = known.labels.get(tld);
+  if (!labels) return [];
+  const candidates = new Set<string>();
+  const take = (found: string[] | undefined) => found?.forEach((other) => candidates.add(other));
+  // The other label has one letter less, one letter more, or two adjacent letters swapped.
+  for (let i = 0; i < label.length; i++) take(labels.get(label.slice(0, i) + label.slice(i + 1)));
+  take(known.deleted.get(tld)?.get(label));
+  for (let i = 0; i + 1 < label.length; i++) take(labels.get(label.slice(0, i) + label[i + 1] + label[i] + label.slice(i + 2)));
+  return [...candidates].filter((other) => nearDuplicateDomain(domain, other)).sort((a, b) => known.order.get(a)! - known.order.get(b)!);
 }
 
 export default defineRule({
@@ -76,7 +124,12 @@ export default defineRule({
   check(policy, context) {
     const entries = exactOrigins(policy);
     const seen = new Map<string, (typeof entries)[number]>();
-    const knownDomains = domainCounts(context.project);
+    const known = knownDomains(context.project);
+    const firstIndex = new Map<string, number>();
+    entries.forEach((entry, index) => {
+      const domain = registrableDomain(originHost(entry.value) ?? '');
+      if (!firstIndex.has(domain)) firstIndex.set(domain, index);
+    });
     for (const [index, matcher] of entries.entries()) {
       const broken = malformedScheme(matcher.value);
       if (broken) {
@@ -93,10 +146,10 @@ export default defineRule({
       const host = originHost(matcher.value);
       if (!host) continue;
       const domain = registrableDomain(host);
-      for (const [other, otherCount] of knownDomains) {
-        if (!nearDuplicateDomain(domain, other)) continue;
-        const mine = knownDomains.get(domain) ?? 0;
-        const otherIndex = entries.findIndex((entry) => registrableDomain(originHost(entry.value) ?? '') === other);
+      for (const other of nearDomains(domain, known)) {
+        const otherCount = known.counts.get(other) ?? 0;
+        const mine = known.counts.get(domain) ?? 0;
+        const otherIndex = firstIndex.get(other) ?? -1;
         const otherComesFirst = otherIndex === -1 || otherIndex < index;
         if (mine > otherCount || (mine === otherCount && !otherComesFirst)) continue;
         context.report({ loc: matcher.loc, message: `'${domain}' in origin '${matcher.value}' looks like a typo of '${other}'` });
