@@ -53,9 +53,15 @@ function casesOf(framework: string): Array<{ name: string; path: string; policy:
     });
 }
 
-async function start(args: string[]): Promise<{ port: number; child: ChildProcess }> {
+/** The variable the env_fallback cases read: unset for the shared servers, set for the second run. */
+const ENV_VARIABLE = 'CORS_LINT_TRUTH_ORIGINS';
+
+async function start(args: string[], variable?: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(PYTHON, [args[0], String(port), ...args.slice(1)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...process.env };
+  delete env[ENV_VARIABLE];
+  if (variable !== undefined) env[ENV_VARIABLE] = variable;
+  const child = spawn(PYTHON, [args[0], String(port), ...args.slice(1)], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   try {
@@ -75,8 +81,8 @@ function stop(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-function compareAll(framework: string, pathOf: (name: string) => string, portOf: (name: string) => number) {
-  for (const { name, policy } of casesOf(framework)) {
+function compareAll(framework: string, pathOf: (name: string) => string, portOf: (name: string) => number, cases = casesOf(framework)) {
+  for (const { name, policy } of cases) {
     for (const origin of ORIGINS) {
       for (const request of REQUESTS(origin)) {
         const label = `${request.preflight ? 'preflight ' : ''}${request.method}${request.credentials ? ' with cookies' : ''}${request.headers ? ` + ${request.headers.join(',')}` : ''}`;
@@ -114,6 +120,36 @@ describe.skipIf(!available)('Python framework profiles match the real libraries'
     });
     afterAll(() => stop(server?.child));
     compareAll('flask', (name) => `/${name}/r`, () => server!.port);
+  });
+
+  // The fallback cases above run with the variable unset; here the same files run with it set, and
+  // the model of the file with the variable's value written in predicts the answer: the fallback
+  // is only what happens when the variable is missing.
+  describe('environment fallbacks with the variable set', () => {
+    const setCases: Array<{ framework: string; read: string; value: string }> = [
+      { framework: 'flask', read: `os.getenv("${ENV_VARIABLE}")`, value: 'https://app.example.com' },
+      { framework: 'starlette', read: `os.environ.get("${ENV_VARIABLE}", "*")`, value: 'https://app.example.com,https://admin.example.com' },
+    ];
+    for (const { framework, read, value } of setCases) {
+      describe(framework, () => {
+        const path = `test/truth/python/${framework}/env_fallback.py`;
+        const text = readFileSync(join(ROOT, path), 'utf8');
+        const unset = lint([{ path, text }]).policies[0];
+        const substituted = text.replace(read, JSON.stringify(value));
+        const policy = lint([{ path, text: substituted }]).policies[0];
+        let server: { port: number; child: ChildProcess } | undefined;
+        beforeAll(async () => {
+          server = await start([join(CASES, framework === 'flask' ? 'serve_flask.py' : 'serve_asgi.py'), join(ROOT, path)], value);
+        });
+        afterAll(() => stop(server?.child));
+        it('the file reads the variable (the substitution changed it), and unset it falls back to "*" with a reason', () => {
+          expect(substituted).not.toBe(text);
+          expect(unset.origins).toEqual([expect.objectContaining({ kind: 'any', why: `the fallback used when the environment variable ${ENV_VARIABLE} is unset` })]);
+          expect(policy.origins.every((matcher) => matcher.kind === 'exact')).toBe(true);
+        });
+        compareAll(framework, () => '/env_fallback/r', () => server!.port, [{ name: 'env_fallback (variable set)', path, policy }]);
+      });
+    }
   });
 
   describe('django-cors-headers', () => {
