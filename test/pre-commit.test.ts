@@ -54,6 +54,20 @@ describe('pre-commit hook', () => {
       const passing = preCommit();
       expect(passing.status, passing.stdout + passing.stderr).toBe(0);
       expect(passing.stdout).toMatch(/cors-lint\.+Passed/);
+
+      // A commit that stages only an included snippet: the hook gets that one file, and cors-lint
+      // judges it inside the site that includes it (where it is a second Allow-Origin).
+      mkdirSync(join(repo, 'nginx', 'snippets'));
+      writeFileSync(join(repo, 'nginx', 'site.conf'), 'server {\n    location /api/ {\n        add_header Access-Control-Allow-Origin https://a.example.com always;\n        include snippets/cors.conf;\n        proxy_pass http://app;\n    }\n}\n');
+      writeFileSync(join(repo, 'nginx', 'snippets', 'cors.conf'), '# shared CORS header\n');
+      git('add', '.');
+      git('commit', '-qm', 'site');
+      writeFileSync(join(repo, 'nginx', 'snippets', 'cors.conf'), 'add_header Access-Control-Allow-Origin https://b.example.com always;\n');
+      git('add', 'nginx/snippets/cors.conf');
+      const staged = spawnSync('pre-commit', ['run', '--color', 'never'], { cwd: repo, env, encoding: 'utf8' });
+      expect(staged.status, staged.stdout + staged.stderr).toBe(1);
+      expect(staged.stdout).toContain('nginx/snippets/cors.conf');
+      expect(staged.stdout).toContain('duplicate-allow-origin');
     },
     300_000,
   );

@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
 import { lint, ruleIds, type LintResult } from '../engine/lint.js';
+import { NginxWorkspace } from '../extract/nginx/workspace.js';
 import type { Diagnostic } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
 import { discover, type DiscoveredFile, type Discovery } from './discover.js';
@@ -21,6 +22,11 @@ export interface ProjectOptions {
   noIgnore?: boolean;
   /** `--stdin`: lint this text as the file at `path` (format and config from that name) instead of walking `paths`. */
   stdin?: { path: string; text: string };
+  /**
+   * Also lint the nginx files under cwd that include a given nginx file (directly or through others),
+   * so that a snippet is judged inside its includers as a whole-tree run judges it (pre-commit, --changed).
+   */
+  withIncluders?: boolean;
 }
 
 export interface ProjectResult {
@@ -68,6 +74,11 @@ export function readModuleInsideRoot(root: string, path: string): string | undef
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
+
+function isNginxPath(path: string): boolean {
+  const kind = detectFormat(path);
+  return 'format' in kind && kind.format === 'nginx';
+}
 
 function exists(path: string): boolean {
   try {
@@ -117,6 +128,27 @@ function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Disco
   return { discovery: { files: [...files.values()], notes }, unmatched };
 }
 
+/** nginx files under cwd that include one of `targets` (paths relative to cwd), directly or through other files. */
+export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore });
+  const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
+  const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile(options.cwd, path) });
+  const includedBy = new Map<string, string[]>();
+  for (const path of texts.keys()) {
+    for (const target of workspace.includedFiles([path])) includedBy.set(target, [...(includedBy.get(target) ?? []), path]);
+  }
+  const out = new Set<string>();
+  const queue = targets.map((target) => toPosix(relative(options.cwd, resolve(options.cwd, target))));
+  while (queue.length > 0) {
+    for (const includer of includedBy.get(queue.pop()!) ?? []) {
+      if (out.has(includer)) continue;
+      out.add(includer);
+      queue.push(includer);
+    }
+  }
+  return [...out].sort();
+}
+
 /** The shell around `lint()` shared by the CLI, the GitHub Action and the pre-commit hook: config, discovery, reading files. */
 export function lintProject(options: ProjectOptions): ProjectResult {
   const resolver = new ConfigResolver({ cwd: options.cwd, explicit: options.configPath, ruleIds, rules: options.rules });
@@ -129,7 +161,22 @@ export function lintProject(options: ProjectOptions): ProjectResult {
     // Ignores of a config in cwd itself also prune the walk (the same paths, relative to the same folder).
     const cwd = resolve(options.cwd);
     const pruned = options.noIgnore ? [] : resolver.chain(cwd).filter((loaded) => loaded.dir === cwd).flatMap((loaded) => loaded.config.ignores);
-    const walked = walkAll(options, [...(options.ignorePatterns ?? []), ...pruned]);
+    const ignores = [...(options.ignorePatterns ?? []), ...pruned];
+    if (options.withIncluders) {
+      const files = options.paths.filter((path) => {
+        try {
+          return statSync(resolve(options.cwd, path)).isFile() && isNginxPath(toPosix(path));
+        } catch {
+          return false;
+        }
+      });
+      if (files.length > 0) {
+        const known = new Set(options.paths.map((path) => toPosix(relative(options.cwd, resolve(options.cwd, path)))));
+        const extra = nginxIncluders(options, ignores, files).filter((path) => !known.has(path));
+        options = { ...options, paths: [...options.paths, ...extra] };
+      }
+    }
+    const walked = walkAll(options, ignores);
     discovery = walked.discovery;
     unmatched = walked.unmatched;
     if (!options.noIgnore) {

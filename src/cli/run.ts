@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
@@ -7,7 +7,9 @@ import { ConfigError, parseLevel } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
-import type { CorsRequest, Format } from '../model/types.js';
+import type { CorsRequest, Diagnostic, Format } from '../model/types.js';
+import { fingerprints, newFindings, parseBaseline, renderBaseline } from './baseline.js';
+import { changedFiles, isCommit } from './changed.js';
 import { fixAll } from '../engine/fix-loop.js';
 import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
@@ -52,6 +54,10 @@ Options:
       --fix                    apply the fixes that are certain; a fix is kept only when a second lint
                                shows its finding gone and nothing new
       --fix-dry-run            print those fixes as a unified diff; change nothing
+      --baseline <file>        report only findings not recorded in this file; writes it when it is missing
+      --update-baseline        rewrite the --baseline file with the current findings
+      --changed [ref]          lint the files changed since a git ref (default HEAD; uncommitted and untracked
+                               files count) and the nginx files that include them; paths narrow the set
       --max-warnings <n>       exit 1 when there are more than n warnings
   -q, --quiet                  report errors only
       --list-rules             list the rules (id, default level, formats, what each finds)
@@ -128,6 +134,33 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * `--changed` takes an optional ref: `--changed=REF`, or `--changed REF` when REF names a commit and
+ * is not a path (so `--changed src/` still lints the changed files under src/... as paths).
+ */
+function splitChanged(argv: string[], cwd: string): { argv: string[]; changed?: string } {
+  const out: string[] = [];
+  let changed: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg.startsWith('--changed=')) {
+      changed = arg.slice('--changed='.length);
+      if (!changed) throw new UsageError('--changed= needs a git ref');
+    } else if (arg === '--changed') {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('-') && !existsSync(resolve(cwd, next)) && isCommit(cwd, next)) {
+        changed = next;
+        i++;
+      } else changed = 'HEAD';
+    } else out.push(arg);
+  }
+  return { argv: out, changed };
+}
+
 async function run(io: CliIo): Promise<number> {
   const command = io.argv[0];
   if (command && SUBCOMMAND_HELP[command] && io.argv.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
@@ -136,13 +169,16 @@ async function run(io: CliIo): Promise<number> {
   }
   if (command === 'explain' || command === 'simulate') return runExplain(io, command, io.argv.slice(1));
   if (command === 'lsp') throw new UsageError('the language server runs from the cors-lint binary: cors-lint lsp');
+  const { argv, changed } = splitChanged(io.argv, io.cwd);
   let parsed;
   try {
     parsed = parseArgs({
-      args: io.argv,
+      args: argv,
       allowPositionals: true,
       options: {
         format: { type: 'string', short: 'f' },
+        baseline: { type: 'string' },
+        'update-baseline': { type: 'boolean' },
         'output-file': { type: 'string', short: 'o' },
         config: { type: 'string', short: 'c' },
         rule: { type: 'string', multiple: true },
@@ -217,7 +253,28 @@ async function run(io: CliIo): Promise<number> {
   }
 
 
-  const project = lintProject({ cwd: io.cwd, paths: positionals, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin });
+  if (values['update-baseline'] && values.baseline === undefined) throw new UsageError('--update-baseline goes with --baseline <file>');
+  if (values.baseline !== undefined && !values.baseline) throw new UsageError('--baseline needs a file path');
+  let paths = positionals;
+  if (changed !== undefined) {
+    if (stdin) throw new UsageError('--changed and --stdin go separately');
+    let files: string[];
+    try {
+      files = changedFiles(io.cwd, changed);
+    } catch (error) {
+      throw new UsageError(`--changed ${changed}: ${(error as Error).message}`);
+    }
+    // Positionals narrow the changed files to those under them.
+    const under = positionals.map((path) => toPosix(relative(io.cwd, resolve(io.cwd, path))));
+    paths = files.filter((file) => 'format' in detectFormat(file) && (under.length === 0 || under.some((base) => base === '' || file === base || file.startsWith(`${base}/`))));
+    if (values.debug) io.stderr.write(`cors-lint: --changed ${changed}: ${paths.length} file(s): ${paths.join(' ')}\n`);
+    if (paths.length === 0) {
+      writeReport(io, values['output-file'], formatDiagnostics(format, [], { color: false, version: version() }));
+      return 0;
+    }
+  }
+
+  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true });
   const { result, discovery } = project;
   for (const path of project.unmatched) {
     const what = picomatch.scan(path).isGlob ? `no files matching the pattern '${path}' were found` : `'${path}' does not exist`;
@@ -225,6 +282,7 @@ async function run(io: CliIo): Promise<number> {
     io.stderr.write(`cors-lint: ${what}\n`);
   }
   let found = result.diagnostics;
+  let fixedTexts = new Map(project.files.map((file) => [file.path, file.text]));
   if (values.fix || values['fix-dry-run']) {
     const outcome = runFixes(io, project, values['fix-dry-run'] === true, stdin !== undefined);
     if (values['fix-dry-run']) {
@@ -233,7 +291,9 @@ async function run(io: CliIo): Promise<number> {
       return outcome.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     }
     found = outcome.diagnostics;
+    fixedTexts = outcome.texts;
   }
+  if (values.baseline) found = applyBaseline(io, values.baseline, values['update-baseline'] === true, found, (file) => fixedTexts.get(file) ?? readTextFile(io.cwd, file));
   const diagnostics = values.quiet ? found.filter((d) => d.severity === 'error') : found;
 
   if (values.debug) {
@@ -256,6 +316,33 @@ async function run(io: CliIo): Promise<number> {
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
+
+/** Writes the baseline when it is missing (or with --update-baseline) and reports nothing already in it. */
+function applyBaseline(io: CliIo, file: string, update: boolean, found: Diagnostic[], textOf: (file: string) => string | undefined): Diagnostic[] {
+  const target = resolve(io.cwd, file);
+  const prints = fingerprints(found, textOf);
+  if (update || !existsSync(target)) {
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, renderBaseline(found, prints));
+    } catch (error) {
+      throw new UsageError(`cannot write --baseline ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    io.stderr.write(`cors-lint: wrote ${file} with ${found.length} finding${found.length === 1 ? '' : 's'}; later runs report only new ones\n`);
+    return [];
+  }
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --baseline ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return newFindings(found, prints, parseBaseline(text));
+  } catch (error) {
+    throw new UsageError(`--baseline ${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
 
 function writeReport(io: CliIo, outputFile: string | undefined, report: string): void {
   if (outputFile === undefined) {
