@@ -14,7 +14,7 @@ import { fixAll } from '../engine/fix-loop.js';
 import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
-import { lintProject, lintWithConfigs, readTextFile, type ProjectResult } from './project.js';
+import { lintProject, lintWithConfigs, readModuleInsideRoot, readTextFile, type ProjectResult } from './project.js';
 
 export interface CliIo {
   argv: string[];
@@ -365,11 +365,11 @@ function writeReport(io: CliIo, outputFile: string | undefined, report: string):
  */
 function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin: boolean) {
   const texts = new Map(project.files.map((file) => [file.path, file.text]));
-  const host = { readFile: (path: string) => texts.get(path) ?? readTextFile(io.cwd, path) };
+  const host = { readFile: (path: string) => texts.get(path) ?? readTextFile(io.cwd, path), readModule: (path: string) => texts.get(path) ?? readModuleInsideRoot(io.cwd, path) };
   const readErrors = project.discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
   const relint = (current: Map<string, string>) => {
     const files = [...current].map(([path, text]) => ({ path, text }));
-    return lintWithConfigs(files, project.resolver, { host: { readFile: (path) => current.get(path) ?? host.readFile(path) }, readErrors }).diagnostics;
+    return lintWithConfigs(files, project.resolver, { host: { readFile: (path) => current.get(path) ?? host.readFile(path), readModule: (path) => current.get(path) ?? host.readModule(path) }, readErrors }).diagnostics;
   };
   const outcome = fixAll(texts, project.result.diagnostics, relint);
   for (const { diagnostic, reason } of outcome.rolledBack) {
