@@ -9,7 +9,7 @@ import { nginxBinary } from './helpers/servers.js';
 const available = nginxBinary() !== undefined;
 if (!available && process.env.CI === 'true') throw new Error('CI=true: nginx must be installed for the real-server tests');
 
-const COUNT = Number(process.env.NGINX_DIFF_COUNT ?? 120);
+const COUNT = Number(process.env.NGINX_DIFF_COUNT ?? 100);
 const FIRST_SEED = Number(process.env.NGINX_DIFF_SEED ?? 1);
 
 describe.skipIf(!available)('generated nginx configs: respond() equals the real nginx', () => {

@@ -55,6 +55,9 @@ const ARITY: Record<string, [number, number]> = {
   include: [1, 1],
 };
 
+/** Block directives a stray unterminated line can swallow. */
+const BLOCK_NAMES = new Set(['http', 'server', 'location', 'events', 'upstream', 'map', 'geo', 'stream', 'types', 'limit_except']);
+
 interface Token {
   value: string;
   quoted: boolean;
@@ -96,6 +99,14 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   };
   const errors: NginxParseError[] = [];
+  const startsLine = (offset: number) => {
+    for (let i = offset - 1; i >= 0; i--) {
+      const c = text.charCodeAt(i);
+      if (c === 10) return true;
+      if (c !== 32 && c !== 9 && c !== 13) return false;
+    }
+    return true;
+  };
   const comments: NginxParseResult['comments'] = [];
   let pos = 0;
 
@@ -246,6 +257,16 @@ export function parseNginx(text: string, file: string): NginxParseResult {
       if (!pending) {
         errors.push({ message: 'unexpected "{"', loc: toLoc(token.start, token.end) });
         pending = { name: { ...token, value: '', kind: 'word' }, args: [] };
+      }
+      // A stray line with no `;` before a block (`vim sites-available/api.conf` above `server {`):
+      // nginx refuses the file; we report the line and still read the block that starts on the next line.
+      const split = pending.args.findIndex((arg, i) => BLOCK_NAMES.has(arg.value) && !arg.quoted && startsLine(arg.start) && (i > 0 || pending!.name.value !== ''));
+      if (split >= 0 && !BLOCK_NAMES.has(pending.name.value) && pending.name.value !== 'if') {
+        const stray = makeDirective(pending.name, pending.args.slice(0, split), pending.args[split].start);
+        stray.malformed = true;
+        errors.push({ message: `missing ';' after "${stray.name}" (the block on the next line is read as its argument)`, loc: stray.args.at(-1)?.loc ?? stray.nameLoc });
+        if (skippedDepth === 0) frame.directives.push(stray);
+        pending = { name: pending.args[split], args: pending.args.slice(split + 1) };
       }
       const nameStart = pending.name.start;
       const directive = makeDirective(pending.name, pending.args, token.end);

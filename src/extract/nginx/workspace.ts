@@ -98,13 +98,24 @@ export class NginxWorkspace {
 }
 
 /**
- * Helm/Jinja/Go templates in nginx files (`{{ .Values.origin }}`, `{% if %}`): an expression becomes
- * an unknown variable of the same length, a statement becomes blanks, so positions stay exact and
- * a templated value is never judged.
+ * Templates of nginx files: Go/Helm (`{{ .Values.origin }}`), Jinja (`{{ origin }}`, `{% if %}`,
+ * `{# … #}`), ERB (`<%= @origin %>`, `<% if %>`). An expression becomes an unknown variable of the
+ * same length (`$xxxx…`), so positions stay exact and a templated value is never judged; a control
+ * statement (`{{ if }}`, `{{ end }}`, `{{ range }}`, Go template comments, `{% … %}`, `<% … %>`)
+ * becomes blanks, so the nginx blocks it wraps are read as written (both branches, as when the
+ * template renders them). envsubst's `${VAR}` needs nothing: nginx reads it as a variable, which
+ * is unknown unless the file sets it.
  */
+const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|\/\*)\b/;
+
 export function neutralizeTemplates(text: string): string {
-  if (!text.includes('{{') && !text.includes('{%')) return text;
+  if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
+  const blank = (match: string) => match.replace(/[^\n]/g, ' ');
+  const unknown = (match: string) => (match.includes('\n') ? blank(match) : `$${'x'.repeat(match.length - 1)}`);
   return text
-    .replace(/\{\{[\s\S]*?\}\}/g, (match) => `$${match.slice(1).replace(/[^\n]/g, 'x')}`)
-    .replace(/\{%[\s\S]*?%\}/g, (match) => match.replace(/[^\n]/g, ' '));
+    .replace(/\{\{[\s\S]*?\}\}/g, (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)))
+    .replace(/\{%[\s\S]*?%\}/g, blank)
+    .replace(/\{#[^\n]*?#\}/g, blank)
+    .replace(/<%=[\s\S]*?%>/g, unknown)
+    .replace(/<%[\s\S]*?%>/g, blank);
 }
