@@ -3,7 +3,7 @@ import { compilePattern } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import type { NginxDirective } from './parse.js';
-import { collectMaps, conditionArgs, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
+import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import type { NginxWorkspace } from './workspace.js';
 
 /**
@@ -144,18 +144,17 @@ function inheritanceLosses(target: NginxContext): InheritanceLoss[] {
 }
 
 function levelLoss(level: NginxContext): InheritanceLoss | undefined {
-  const own = level.body.filter((directive) => directive.name === 'add_header');
-  if (own.length === 0) return undefined;
-  if (level.body.some((directive) => directive.name === 'add_header_inherit' && directive.args[0]?.value === 'merge')) return undefined;
-  const ownNames = new Set(own.map((directive) => (directive.args[0]?.value ?? '').toLowerCase()));
+  const { addHeaders, inherit } = levelAddHeaders(level);
+  if (addHeaders.length === 0 || inherit === 'merge') return undefined;
+  const ownNames = new Set(addHeaders.map((directive) => (directive.args[0]?.value ?? '').toLowerCase()));
   for (let outer = level.parent; outer; outer = outer.parent) {
-    const outerHeaders = outer.body.filter((directive) => directive.name === 'add_header');
+    const outerHeaders = levelAddHeaders(outer).addHeaders;
     if (outerHeaders.length === 0) continue;
     const lost = outerHeaders.filter((directive) => ACCESS_CONTROL.test(directive.args[0]?.value ?? '') && !ownNames.has(directive.args[0].value.toLowerCase()));
     const keepsNone = ![...ownNames].some((name) => ACCESS_CONTROL.test(name));
     const losesOrigin = lost.some((directive) => directive.args[0].value.toLowerCase() === 'access-control-allow-origin');
     if (lost.length === 0 || (!keepsNone && !losesOrigin)) return undefined;
-    return { loc: spanOf(own[0]), lost: lost.map((directive) => ({ name: directive.args[0].value, loc: spanOf(directive) })), level: outer.kind === 'fragment' ? 'snippet' : outer.kind };
+    return { loc: spanOf(addHeaders[0]), lost: lost.map((directive) => ({ name: directive.args[0].value, loc: spanOf(directive) })), level: outer.kind === 'fragment' ? 'snippet' : outer.kind };
   }
   return undefined;
 }
@@ -201,7 +200,7 @@ function visibleCorsHeaders(target: NginxContext): EmittedHeader[] {
   for (const child of target.children.values()) if (child.kind === 'if') contexts.push(child);
   const server = ancestors(target).find((level) => level.kind === 'server');
   if (server && server !== target) for (const child of server.children.values()) if (child.kind === 'if') contexts.push(child);
-  const seen = new Set<NginxDirective>();
+  const seen = new Set<NginxDirective | NginxContext>();
   const out: EmittedHeader[] = [];
   for (const context of contexts) {
     for (const directive of effectiveAddHeaders(context)) {
@@ -220,8 +219,10 @@ function visibleCorsHeaders(target: NginxContext): EmittedHeader[] {
       });
     }
     for (const level of ancestors(context)) {
-      for (const directive of level.body) {
-        if (directive.name !== 'more_set_headers' || seen.has(directive)) continue;
+      if (seen.has(level)) continue;
+      seen.add(level);
+      for (const directive of ownMoreSetHeaders(level)) {
+        if (seen.has(directive)) continue;
         seen.add(directive);
         for (const spec of moreSetHeadersSpecs(directive)) {
           out.push({ name: spec.name, value: spec.value.includes('$') ? null : spec.value, rawValue: spec.value, loc: spanOf(directive), valueLoc: spec.loc, allStatuses: !spec.statuses, mode: 'set' });
@@ -341,7 +342,7 @@ export function exploreOrigins(program: NginxProgram, emitted: EmittedHeader[]):
           }
           const tests = outcome.guards.flatMap((guard): OriginTest[] => (guard.kind === 'one-of' ? guard.tests : guard.kind === 'opaque' ? [] : [guard]));
           const positive = outcome.guards.filter((guard) => guard.kind !== 'opaque');
-          if (positive.length === 0) add({ kind: 'reflect', loc: header.valueLoc });
+          if (positive.length === 0) add({ kind: 'reflect', loc: header.loc ?? header.valueLoc });
           for (const test of tests) add(testMatcher(test));
         } else if (header.value.includes(ORIGIN_SYMBOL)) {
           add({ kind: 'unknown', reason: 'the value is computed from the Origin', loc: header.valueLoc });

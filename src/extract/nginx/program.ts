@@ -20,7 +20,8 @@ import type { NginxArg, NginxDirective } from './parse.js';
 export const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const UPSTREAM_HANDLERS = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'memcached_pass']);
 const MAX_PATHS = 64;
-const MAX_STEPS = 200_000;
+/** Work units (directives × live states, plus variables copied and compared): a few tens of milliseconds. */
+const MAX_STEPS = 400_000;
 const MAX_ALTERNATIVES = 16;
 
 /** Stands for the request's Origin when `anyOrigin` leaves it open (never a byte a real header holds). */
@@ -176,6 +177,8 @@ const VARIABLE = /\$(?:\{(\w+)\}|(\w+))/g;
 
 export class NginxProgram implements HeaderProgram {
   private steps = 0;
+  /** Set once a run ran out of budget: every later run is the same bounded unknown, at no cost. */
+  private readonly tooLarge = { concrete: false, anyOrigin: false };
   private readonly declared: Set<string>;
 
   constructor(
@@ -209,6 +212,8 @@ export class NginxProgram implements HeaderProgram {
 
   /** Every distinct way the request can end; undefined when the work budget ran out. */
   explore(request: CorsRequest): { outcomes: NginxOutcome[]; overflow: boolean } | undefined {
+    const mode = request.anyOrigin ? 'anyOrigin' : 'concrete';
+    if (this.tooLarge[mode]) return undefined;
     this.steps = 0;
     try {
       const overflow = { value: false };
@@ -227,7 +232,10 @@ export class NginxProgram implements HeaderProgram {
       for (const path of paths) this.finish(path, request, outcomes, overflow);
       return { outcomes, overflow: overflow.value };
     } catch (error) {
-      if (error instanceof BudgetExceeded) return undefined;
+      if (error instanceof BudgetExceeded) {
+        this.tooLarge[mode] = true;
+        return undefined;
+      }
       throw error;
     }
   }
@@ -254,6 +262,7 @@ export class NginxProgram implements HeaderProgram {
           const name = directive.args[0].value.replace(/^\$\{?|\}$/g, '');
           for (const path of live) {
             for (const alt of this.evaluate(directive.args[1].value, request, path)) {
+              this.tick(path.vars.size);
               const vars = new Map(path.vars);
               vars.set(name, alt.value);
               next.push({ ...path, vars, guards: alt.guards.length ? [...path.guards, ...alt.guards] : path.guards });
@@ -305,17 +314,15 @@ export class NginxProgram implements HeaderProgram {
     if (paths.length < 2) return paths;
     const byKey = new Map<string, Path>();
     for (const path of paths) {
-      this.tick(1 + (path.vars.size >> 4));
+      this.tick(1 + path.vars.size + path.captures.size);
       const key = JSON.stringify([digest(path.config).id, path.returned?.status, path.returned ? `${path.returned.directive.loc.line}:${path.returned.directive.loc.column}` : '', path.stopped, path.uncertain, [...path.vars], [...path.captures]]);
       const seen = byKey.get(key);
       if (!seen) byKey.set(key, path);
       else byKey.set(key, { ...seen, guards: seen.guards.filter((guard) => path.guards.includes(guard)) });
     }
     const merged = [...byKey.values()];
-    if (merged.length > MAX_PATHS) {
-      overflow.value = true;
-      return merged.slice(0, MAX_PATHS);
-    }
+    // More distinct request states than this is not a config anyone reviews by hand: a bounded unknown.
+    if (merged.length > MAX_PATHS) throw new BudgetExceeded();
     return merged;
   }
 
@@ -628,9 +635,10 @@ export class NginxProgram implements HeaderProgram {
   /** A map keyed on the Origin, Origin left open: one alternative per distinct value, guarded by the keys that give it. */
   private originMapValues(map: NginxMap, request: CorsRequest, path: Path | undefined, depth: number, guards: OriginGuard[]): Alt[] {
     const groups = new Map<string, { value: string | null; tests: Array<Extract<OriginGuard, { kind: 'pattern' | 'exact' }>>; unguarded: boolean; from: Loc }>();
+    // The default stays an alternative of its own even when a key gives the same value, so the keys are still seen.
     const add = (value: NginxArg, test: Extract<OriginGuard, { kind: 'pattern' | 'exact' }> | undefined) => {
       for (const alt of this.evaluate(value.value, request, path, depth)) {
-        const key = alt.value === null ? '\u0001' : alt.value;
+        const key = `${test ? 'k' : 'd'}${alt.value === null ? '\u0001' : alt.value}`;
         const group = groups.get(key) ?? { value: alt.value, tests: [], unguarded: false, from: alt.from ?? value.loc };
         if (test) group.tests.push(test);
         else group.unguarded = true;
@@ -689,7 +697,7 @@ export function unresolvedIncludeMatters(config: NginxContext): boolean {
       if (level.kind === 'location' || level.kind === 'if' || level.kind === 'fragment') return true;
       if (belowEffective) return true;
     }
-    if (level === effective && !level.body.some((d) => d.name === 'add_header_inherit' && d.args[0]?.value === 'merge')) belowEffective = false;
+    if (level === effective && own(level).inherit !== 'merge') belowEffective = false;
   }
   return false;
 }
@@ -710,24 +718,37 @@ export function effectiveAddHeaders(context: NginxContext): NginxDirective[] {
   return cached;
 }
 
+/** A level's own `add_header` directives and `add_header_inherit` value, read once per level. */
+const ownCache = new WeakMap<NginxContext, { addHeaders: NginxDirective[]; inherit?: string }>();
+
+export function own(context: NginxContext): { addHeaders: NginxDirective[]; inherit?: string } {
+  let found = ownCache.get(context);
+  if (!found) {
+    found = { addHeaders: context.body.filter((d) => d.name === 'add_header'), inherit: context.body.find((d) => d.name === 'add_header_inherit')?.args[0]?.value };
+    ownCache.set(context, found);
+  }
+  return found;
+}
+
 /** The level whose own `add_header` list is in effect here (undefined when none is). */
 export function addHeaderLevel(context: NginxContext): NginxContext | undefined {
   for (let level: NginxContext | undefined = context; level; level = level.parent) {
-    if (level.body.some((directive) => directive.name === 'add_header')) return level;
+    if (own(level).addHeaders.length > 0) return level;
   }
   return undefined;
 }
 
 function computeEffectiveAddHeaders(context: NginxContext): NginxDirective[] {
-  for (let level: NginxContext | undefined = context; level; level = level.parent) {
-    const own = level.body.filter((directive) => directive.name === 'add_header');
-    if (own.length === 0) continue;
-    const relevant = own.filter((directive) => CORS_RELEVANT.test(directive.args[0]?.value ?? ''));
-    const inherit = level.body.find((directive) => directive.name === 'add_header_inherit')?.args[0]?.value;
-    if (inherit === 'merge' && level.parent) return [...effectiveAddHeaders(level.parent), ...relevant];
-    return relevant;
-  }
-  return [];
+  const { addHeaders, inherit } = own(context);
+  if (addHeaders.length === 0) return context.parent ? effectiveAddHeaders(context.parent) : [];
+  const relevant = addHeaders.filter((directive) => CORS_RELEVANT.test(directive.args[0]?.value ?? ''));
+  if (inherit === 'merge' && context.parent) return [...effectiveAddHeaders(context.parent), ...relevant];
+  return relevant;
+}
+
+/** `more_set_headers` directives written at this level (not inherited). */
+export function ownMoreSetHeaders(context: NginxContext): NginxDirective[] {
+  return digest(context).moreSetHeaders;
 }
 
 export interface MoreSetHeadersSpec {
