@@ -29,7 +29,12 @@ export default defineRule({
     const expected = expectedPreflight(policy);
     if (!expected) return;
     for (const origin of [...exactOrigins(policy).map((m) => m.value), ...sampleOrigins(policy), PROBE_ORIGIN]) {
-      const request = { origin, method: expected.method, headers: expected.headers, preflight: true };
+      // A policy that allows credentials expects credentialed requests: their preflight must grant the origin itself and
+      // credentials. Only when the actual credentialed request is allowed (else the answer itself is wrong, which the
+      // credentials rules report): an Express route whose OPTIONS is answered by another cors() with other options.
+      const actual = { origin, method: expected.method, headers: expected.headers, credentials: true };
+      const credentialed = policy.credentials?.value === true && browserVerdict(actual, respond(policy, actual)).allowed;
+      const request = { origin, method: expected.method, headers: expected.headers, preflight: true, credentials: credentialed };
       const response = respond(policy, request);
       const allowOrigin = headerValue(response, 'Access-Control-Allow-Origin');
       if (response.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
@@ -42,7 +47,7 @@ export default defineRule({
       const sent = setting ? headersNamed(response, setting)[0] : undefined;
       const culprit = verdict.culprit?.loc ?? sent?.loc ?? policy.source.loc;
       const missing = setting && !sent ? ` (the answer has no ${setting})` : '';
-      context.report({ loc: culprit, message: `the preflight for ${expected.method}${expected.headers.length ? ` with ${expected.headers.join(', ')}` : ''} from ${origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missing}: ${verdict.reason}` });
+      context.report({ loc: culprit, message: `the ${request.credentials ? 'credentialed ' : ''}preflight for ${expected.method}${expected.headers.length ? ` with ${expected.headers.join(', ')}` : ''} from ${origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missing}: ${verdict.reason}` });
       return;
     }
   },

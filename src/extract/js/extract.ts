@@ -4,6 +4,7 @@ import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { findHandSetHeaderPolicies } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
+import { orderExpressLayers } from './express-layers.js';
 import { JsProject } from './modules.js';
 import { evaluate, locOf, nodeFiles, type Bindings } from './values.js';
 
@@ -147,7 +148,10 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   const { parsed, errors } = parseJs(file, project);
   if (!parsed) return { policies: [], errors };
   const sites = findMiddlewareSites(parsed);
-  const policies = sites.flatMap((site) => middlewarePolicy(site, sites, parsed));
+  const bySite = new Map<MiddlewareSite, CorsPolicy>();
+  for (const site of sites) for (const policy of middlewarePolicy(site, sites, parsed)) bySite.set(site, policy);
+  // Express answers a request with the first handler that matches: wire each preflight to it, drop handlers that never answer.
+  const policies = orderExpressLayers(sites, bySite, parsed);
   // An exported, typed options object with no consumer in this file is still a policy; it is built at the end
   // of the run unless another file's cors() call took it (then that call's policy reports on it).
   for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));

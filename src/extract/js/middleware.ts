@@ -105,6 +105,8 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
 }
 
 const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head']);
+/** `express.json()`, `bodyParser.urlencoded()`, `json()` from body-parser: they reject malformed bodies with 400 themselves. */
+const BODY_PARSER = /^(express|bodyParser|bodyparser)\.(json|urlencoded|text|raw)$|^(json|urlencoded)$/;
 
 /** Express-style routes on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
@@ -116,16 +118,27 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
   };
   const useScope = scopeOf(use);
   const items: Array<{ label: string; loc: Loc }> = [];
+  const parsers: Array<{ label: string; loc: Loc }> = [];
   for (const call of parsed.calls) {
     if (call.start === null || call.start === undefined || call.start >= use.start) continue;
-    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || !ROUTE_VERBS.has(call.callee.property.name)) continue;
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
     if (nameOf(call.callee.object) !== site.mount.label || scopeOf(call) !== useScope) continue;
+    const verb = call.callee.property.name;
+    if (verb === 'use' && !site.mount.path) {
+      const parser = call.arguments.find((arg) => arg.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
+      if (parser?.type === 'CallExpression') parsers.push({ label: `${nameOf(parser.callee)}()`, loc: locOf(parser, parsed.file) });
+      continue;
+    }
+    // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
+    if (!ROUTE_VERBS.has(verb) || call.arguments.length < 2) continue;
     const path = call.arguments[0];
     if (path?.type !== 'StringLiteral') continue;
     if (site.mount.path && !path.value.startsWith(site.mount.path)) continue;
-    items.push({ label: `${call.callee.property.name.toUpperCase()} ${path.value}`, loc: locOf(call.callee, parsed.file) });
+    items.push({ label: `${verb.toUpperCase()} ${path.value}`, loc: locOf(call.callee, parsed.file) });
   }
-  return items.length > 0 ? { what: 'routes', items, at: locOf(use, parsed.file) } : undefined;
+  if (items.length > 0) return { what: 'routes', items, at: locOf(use, parsed.file) };
+  // A body parser above cors() answers a malformed body with its own 400, before cors() adds anything.
+  return parsers.length > 0 ? { what: 'middleware', items: parsers, at: locOf(use, parsed.file) } : undefined;
 }
 
 function triOf(value: JsValue): Tri {

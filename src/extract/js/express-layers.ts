@@ -1,0 +1,90 @@
+import type { Node } from '@babel/types';
+import { respond } from '../../model/respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse } from '../../model/types.js';
+import type { ParsedJs } from './extract.js';
+import type { MiddlewareSite } from './middleware.js';
+
+/**
+ * Express runs its handlers in registration order, and the first one that answers ends the
+ * request. For CORS that decides who answers a preflight: a global `app.use(cors(a))` answers every
+ * OPTIONS itself (so a later `app.options('/{*splat}', cors(b))` never runs), and a route-level
+ * `app.put('/cart', cors(a), h)` never sees OPTIONS, which `app.options('*', cors(b))` answers with
+ * b's headers. `app.options(path, cors())` answers only OPTIONS: GET /path gets nothing from it.
+ * This pass wires each policy's preflight to the handler that really answers it (semantics §1).
+ */
+const WILDCARD_PATHS = new Set(['*', '/*', '/*splat', '/{*splat}', '{*splat}', '(.*)', '/(.*)', '/:path*', '/{*path}']);
+
+interface Layer {
+  site: MiddlewareSite;
+  policy: CorsPolicy;
+  start: number;
+  scope: Node | undefined;
+}
+
+function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
+  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
+  return undefined;
+}
+
+/** Does an OPTIONS route on `optionsPath` match requests to `path` (undefined: every path)? */
+function optionsCovers(optionsPath: string | undefined, path: string | undefined): boolean {
+  if (optionsPath === undefined) return false;
+  if (WILDCARD_PATHS.has(optionsPath)) return true;
+  return path !== undefined && optionsPath === path;
+}
+
+/** Does middleware mounted at `mountPath` run for requests to `path` (undefined: every path)? */
+function useCovers(mountPath: string | undefined, path: string | undefined): boolean {
+  if (mountPath === undefined || mountPath === '/') return true;
+  return path !== undefined && (path === mountPath || path.startsWith(mountPath.endsWith('/') ? mountPath : `${mountPath}/`));
+}
+
+/** The policy as the middleware alone would answer (without a program wired here). */
+function own(policy: CorsPolicy): CorsPolicy {
+  return { ...policy, headerProgram: undefined };
+}
+
+const NO_ANSWER = (request: CorsRequest): CorsResponse => ({ status: request.appStatus ?? 200, headers: [], uncertain: false, shortCircuit: false });
+
+export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): CorsPolicy[] {
+  const layers: Layer[] = [];
+  for (const site of sites) {
+    const policy = policies.get(site);
+    const call = site.mount.useCall ?? site.mount.routeCall;
+    if (!policy || site.framework !== 'express-cors' || !call || call.start === null || call.start === undefined) continue;
+    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed) });
+  }
+  layers.sort((a, b) => a.start - b.start);
+  const dead = new Set<CorsPolicy>();
+  for (const layer of layers) {
+    const { site } = layer;
+    const path = site.mount.path;
+    const isOptionsRoute = site.mount.kind === 'route' && site.mount.method === 'OPTIONS';
+    // Who answers OPTIONS for this layer's paths: the first handler in registration order that covers them
+    // (this layer itself when it is app-level middleware or an OPTIONS route; a route-level cors() never sees OPTIONS).
+    const answerer = layers.find((other) => {
+      if (other.scope !== layer.scope || other.site.mount.label !== site.mount.label || other.policy.preflight.kind !== 'handled') return false;
+      if (other.site.mount.kind !== 'route') return useCovers(other.site.mount.path, path);
+      if (other.site.mount.method !== 'OPTIONS') return false;
+      return other === layer || optionsCovers(other.site.mount.path, site.mount.kind === 'route' && !WILDCARD_PATHS.has(path ?? '') ? path : undefined);
+    });
+    if (isOptionsRoute) {
+      // Answered earlier by another handler: nothing this route's cors() sends ever reaches a browser.
+      if (answerer && answerer !== layer) {
+        dead.add(layer.policy);
+        continue;
+      }
+      const policy = layer.policy;
+      const self = own(policy);
+      policy.headerProgram = { run: (request) => (request.preflight ? respond(self, request) : NO_ANSWER(request)) };
+      continue;
+    }
+    if (answerer && answerer !== layer) {
+      const other = own(answerer.policy);
+      const self = own(layer.policy);
+      layer.policy.preflight = answerer.policy.preflight;
+      layer.policy.headerProgram = { run: (request) => (request.preflight ? respond(other, request) : respond(self, request)) };
+    }
+  }
+  return [...policies.values()].filter((policy) => !dead.has(policy));
+}
