@@ -77,6 +77,10 @@ describe('GitHub Action', () => {
     const dir = workspace();
     expect(run(dir, { 'fail-on': 'never' }).code).toBe(0);
     expect(run(dir, { 'fail-on': 'warning', paths: 'clean.conf' }).code).toBe(0);
+    // A path that does not exist fails the step instead of checking nothing.
+    const missing = run(dir, { paths: 'nginx/typo.conf' });
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toMatch(/^::error title=cors-lint::input 'paths': 'nginx\/typo.conf' does not exist/m);
     const quiet = run(dir, { annotations: 'off', format: 'json', 'sarif-file': 'none' });
     expect(quiet.stdout).not.toContain('::error');
     expect(JSON.parse(quiet.stdout)[0].messages).toHaveLength(2);

@@ -53,6 +53,18 @@ describe('paths and globs', () => {
   });
 });
 
+describe('explain and simulate', () => {
+  it('a path that does not exist exits 2 there too', async () => {
+    const dir = project({ 'api.conf': WARN_NGINX });
+    for (const argv of [['explain', 'missing.conf'], ['simulate', '--origin', 'https://app.example.com', 'missing.conf']]) {
+      const result = await cli(argv, dir);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr).toContain("'missing.conf' does not exist");
+    }
+    expect((await cli(['explain', 'api.conf'], dir)).code).toBe(0);
+  });
+});
+
 describe('--stdin', () => {
   it('lints standard input with the format and the config of --stdin-filename', async () => {
     const dir = project({ 'nginx/cors-lint.config.json': '{"rules": {"nginx-missing-always": "error"}}' });
