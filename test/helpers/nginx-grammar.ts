@@ -70,7 +70,7 @@ export function generateConfig(seed: number): GeneratedConfig {
 
   // Where Allow-Origin's value comes from.
   let acao: string;
-  const style = pick(['set-if-regex', 'set-if-exact', 'flag', 'concat', 'map', 'map-host', 'constant', 'star', 'reflect', 'fixed-default', 'geo']);
+  const style = pick(['set-if-regex', 'set-if-exact', 'flag', 'concat', 'map', 'map-host', 'constant', 'star', 'reflect', 'fixed-default', 'geo', 'negated', 'capture']);
   idioms.push(style);
   let flagBlock: { condition: string } | undefined;
   switch (style) {
@@ -127,6 +127,18 @@ export function generateConfig(seed: number): GeneratedConfig {
       acao = `$geo_${id}`;
       break;
     }
+    case 'negated': {
+      location.push(`set $cors_${id} $http_origin;`);
+      location.push(`if ($http_origin ${pick(['!~', '!~*'])} ${q(regexFor(allowed[0], pick))}) {`, `    set $cors_${id} "";`, '}');
+      acao = `$cors_${id}`;
+      break;
+    }
+    case 'capture': {
+      location.push(`set $cors_${id} "";`);
+      location.push(`if ($http_origin ~* "^(${escapeDots(allowed[0])})(/?)$") {`, `    set $cors_${id} $1;`, '}');
+      acao = `$cors_${id}`;
+      break;
+    }
     case 'constant':
       acao = q(allowed[0]);
       break;
@@ -152,12 +164,19 @@ export function generateConfig(seed: number): GeneratedConfig {
   if (chance(0.2)) headerLines.push(`add_header Access-Control-Expose-Headers X-Request-Id${always()};`);
 
   // Where the headers sit: in the location, at server level, in the flag's if block, or behind a per-method if.
-  const placement = flagBlock ? 'flag-if' : pick(['location', 'location', 'server', 'server-partial', 'method-if']);
+  const placement = flagBlock ? 'flag-if' : pick(['location', 'location', 'server', 'server-partial', 'method-if', 'more-set-headers']);
   idioms.push(placement);
   if (placement === 'flag-if') {
     location.push(`if (${flagBlock!.condition}) {`, ...headerLines.map((line) => `    ${line}`), '}');
   } else if (placement === 'location') {
     location.push(...headerLines);
+  } else if (placement === 'more-set-headers') {
+    // headers-more: sets (replaces) on every status unless -s limits it.
+    for (const line of headerLines) {
+      const match = /^add_header (\S+) (.+?)( always)?;$/.exec(line)!;
+      const value = match[2].replace(/^"(.*)"$/, '$1');
+      location.push(`more_set_headers${match[3] ? '' : ' -s "200 204"'} '${match[1]}: ${value}';`);
+    }
   } else if (placement === 'server') {
     server.push(...headerLines);
   } else if (placement === 'server-partial') {

@@ -255,7 +255,7 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
   const program = new NginxProgram(target, maps);
   const allowOrigin = headersNamed(emitted, 'Access-Control-Allow-Origin');
   const { origins, fixed, credentials } = exploreOrigins(program, emitted);
-  const maxAgeHeader = headersNamed(emitted, 'Access-Control-Max-Age')[0];
+  const maxAgeHeader = preflightMaxAge(program) ?? headersNamed(emitted, 'Access-Control-Max-Age')[0];
   const vary = headersNamed(emitted, 'Vary').find((header) => header.value === null || /\borigin\b/i.test(header.value));
   const directive = target.directive;
   const loc: Loc = directive ? spanOf(directive) : allowOrigin[0]?.loc ?? emitted[0].loc;
@@ -284,6 +284,17 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
     profile: nginxProfile,
     headerProgram: program,
   };
+}
+
+/** Browsers read Max-Age on the preflight only: the value a preflight answer carries, when one does. */
+function preflightMaxAge(program: NginxProgram): { value: string | null; valueLoc: Loc } | undefined {
+  const explored = program.explore({ method: 'PUT', headers: ['content-type'], preflight: true, anyOrigin: true, appStatus: 200 });
+  const outcomes = [...(explored?.outcomes ?? [])].sort((a, b) => Number(b.shortCircuit) - Number(a.shortCircuit));
+  for (const outcome of outcomes) {
+    const header = outcome.headers.find((h) => h.name.toLowerCase() === 'access-control-max-age');
+    if (header) return { value: header.unknown ? null : header.value, valueLoc: header.valueLoc };
+  }
+  return undefined;
 }
 
 /** Requests whose answers name every grant: each method, and the preflight, from an Origin left open. */
