@@ -24,7 +24,7 @@ function documents(): Record<string, { languageId: string; text: (edit: number) 
 }
 
 export async function lspLatency(): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'bin.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'bin.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map<string, { version: number; resolve: () => void }>();
   connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number }) => {

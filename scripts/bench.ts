@@ -172,7 +172,7 @@ async function main() {
   const seconds = (performance.now() - start) / 1000;
   const findings = (JSON.parse(output) as Array<{ messages: unknown[] }>).reduce((n, f) => n + f.messages.length, 0);
   const rssMiB = process.resourceUsage().maxRSS / 1024;
-  const bin = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
   const one = join(REPO, 'pkg0', 'src', 'server0.js');
   const nginxOne = join(REPO, 'nginx', 'conf.d', 'site2.conf');
   const pythonOne = join(REPO, 'app3', 'service3.py');

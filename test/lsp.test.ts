@@ -11,7 +11,7 @@ import { ROOT } from './helpers/fixtures.js';
  * `cors-lint lsp` spoken to over stdio by a JSON-RPC client, as an editor does: initialize, open,
  * edit, save, ask for code actions and hovers, change the config.
  */
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 
 interface PublishedDiagnostic {
   range: { start: { line: number; character: number }; end: { line: number; character: number } };

@@ -36,7 +36,7 @@ describe.skipIf(!available)('Neovim as the LSP client', () => {
     writeFileSync(init, `${snippet}\n${readFileSync(join(ROOT, 'test', 'neovim', 'driver.lua'), 'utf8')}`);
     const run = spawnSync('nvim', ['--headless', '--clean', '-u', init], {
       cwd: workspace,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CORS_LINT_BIN: join(ROOT, 'dist', 'src', 'cli', 'bin.js'), WORKSPACE: workspace },
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CORS_LINT_BIN: join(ROOT, 'dist', 'cli', 'bin.js'), WORKSPACE: workspace },
       encoding: 'utf8',
       timeout: 60_000,
     });

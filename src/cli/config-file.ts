@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError, parseLevel, validateConfig, type Config, type RuleLevel } from '../engine/config.js';
 
 /**
@@ -47,6 +47,7 @@ function parseConfigText(path: string, text: string): unknown {
   const ext = extname(name).toLowerCase();
   if (ext === '.json') return JSON.parse(text);
   if (ext === '.yaml' || ext === '.yml' || ext === '') return parseYaml(text);
+
   throw new Error('a config file must be JSON or YAML');
 }
 
@@ -188,3 +189,13 @@ export function loadConfig(cwd: string, explicit: string | undefined, ruleIds: S
   const { config, files } = resolver.forFile(join(cwd, '__cors-lint__'));
   return { config, path: files.at(-1) };
 }
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/** `yaml` is loaded only when a YAML config exists: a run with a JSON config (or none) never pays for it. */
+function parseYaml(text: string): unknown {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule.parse(text);
+}
+

@@ -13,6 +13,7 @@ import { changedFiles, isCommit } from './changed.js';
 import { fixAll } from '../engine/fix-loop.js';
 import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
+import { version } from './version.js';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject, lintWithConfigs, readModuleInsideRoot, readTextFile, type ProjectResult } from './project.js';
 
@@ -97,18 +98,7 @@ certain (the same fixes as --fix), a suppression comment for any rule, and hover
 It reads the workspace's cors-lint config and reloads it when it changes.
 `;
 
-/** The nearest package.json named cors-lint above this module (works from src/ under the tests and from dist/). */
-export function version(): string {
-  for (let url = new URL('./', import.meta.url); url.pathname !== '/'; url = new URL('../', url)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'cors-lint') return pkg.version;
-    } catch {
-      // keep looking upwards
-    }
-  }
-  return '0.0.0';
-}
+export { version } from './version.js';
 
 export async function runCli(io: CliIo): Promise<number> {
   try {
