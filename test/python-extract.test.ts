@@ -114,6 +114,37 @@ describe('what Python sends', () => {
   });
 });
 
+describe('values from other modules of the repository', () => {
+  const MAIN = 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\nfrom .a import ORIGINS\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n';
+  /** app/a.py re-exports from b, b from c, …; the last module binds ORIGINS = ["*"]. */
+  const chain = (length: number) => {
+    const names = 'abcdefg'.slice(0, length).split('');
+    return Object.fromEntries(names.map((name, i) => [`app/${name}.py`, i === names.length - 1 ? '\n\nORIGINS = ["*"]\n' : `from .${names[i + 1]} import ORIGINS\n`]));
+  };
+  const run = (modules: Record<string, string>, viaHost = false) => {
+    const files = [{ path: 'app/main.py', text: MAIN }, ...(viaHost ? [] : Object.entries(modules).map(([path, text]) => ({ path, text })))];
+    return lint(files, viaHost ? { host: { readFile: () => undefined, readModule: (path: string) => modules[path] } } : {});
+  };
+
+  it('follows `from .a import X` through up to three imports, to the position where the value is written, and records what it read', () => {
+    const result = run(chain(3));
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`)).toEqual(['app/c.py:3:12 credentials-reflect-any-origin']);
+    expect(result.dependencies?.['app/main.py']).toEqual(['app/a.py', 'app/b.py', 'app/c.py']);
+    // Read through the host when the module is not among the inputs.
+    expect(run(chain(3), true).diagnostics.map((d) => `${d.file}:${d.line} ${d.ruleId}`)).toEqual(['app/c.py:3 credentials-reflect-any-origin']);
+    // A fourth import is not followed: unknown, silent.
+    expect(run(chain(4)).diagnostics).toEqual([]);
+  });
+
+  it('an absolute import resolves against the folders above the importer; a module that is missing, or outside the root, stays unknown', () => {
+    const main = MAIN.replace('from .a import ORIGINS', 'from app.core.cors import ORIGINS');
+    const found = lint([{ path: 'src/app/main.py', text: main }, { path: 'src/app/core/cors.py', text: 'ORIGINS = ["*"]\n' }]);
+    expect(found.diagnostics.map((d) => `${d.file}:${d.line} ${d.ruleId}`)).toEqual(['src/app/core/cors.py:1 credentials-reflect-any-origin']);
+    expect(lint([{ path: 'app/main.py', text: MAIN.replace('.a', '...outside') }], { host: { readFile: () => undefined, readModule: () => 'ORIGINS = ["*"]\n' } }).diagnostics).toEqual([]);
+    expect(lint([{ path: 'app/main.py', text: MAIN }]).diagnostics).toEqual([]);
+  });
+});
+
 describe('framework sites', () => {
   it('Starlette and FastAPI: every import spelling, and Middleware(...) lists', () => {
     const spellings = [

@@ -102,7 +102,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       const yaml = extractYamlPolicies(file);
       yamlHosts.push(...yaml.hosts);
       result = yaml;
-    } else result = format === 'python' ? extractPythonPolicies(file) : extractJsPolicies(file, jsProject);
+    } else result = format === 'python' ? extractPythonPolicies(file, modules) : extractJsPolicies(file, jsProject);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }

@@ -2,6 +2,7 @@ import type { CorsPolicy, SourceFile } from '../../model/types.js';
 import { djangoPolicies } from './django.js';
 import { flaskPolicies } from './flask.js';
 import { handSetPolicies } from './hand-set.js';
+import { PythonModules, type ModuleReader } from './modules.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
 import { starlettePolicies } from './starlette.js';
 import { moduleBindings } from './values.js';
@@ -12,10 +13,11 @@ export interface PythonExtraction {
 }
 
 /** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings. */
-export function extractPythonPolicies(file: SourceFile): PythonExtraction {
+/** `modules` lets values imported from other modules of the repository be read (`from .settings import ORIGINS`). */
+export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader): PythonExtraction {
   const { parsed, errors } = parsePython(file);
   const { calls, decorators } = parsed.index;
-  const bindings = moduleBindings(parsed);
+  const bindings = moduleBindings(parsed, modules && new PythonModules(modules, file.path));
   // Each framework is only looked for when its name is in the text.
   const text = parsed.text;
   const policies = [

@@ -25,6 +25,8 @@ export interface ParsedPython {
   root: SyntaxNode;
   /** Offsets where each line starts. */
   lineStarts: number[];
+  /** Set once a value was read from another module: only then can a node belong to another tree. */
+  readsModules?: boolean;
   /** Nodes the extractors look for, collected in the one pass over the tree. */
   index: { calls: SyntaxNode[]; decorators: SyntaxNode[]; imports: SyntaxNode[]; assignments: SyntaxNode[] };
 }
@@ -50,11 +52,25 @@ function blankNotebookMagics(text: string): string {
   return text.replace(/^[ \t]*[!%][^\n]*/gm, (line) => ' '.repeat(line.length));
 }
 
+/**
+ * Which module a syntax tree belongs to. A value read from an imported module keeps its nodes, so
+ * positions and text are taken from the module that holds them, whichever file asks.
+ */
+const owners = new WeakMap<Tree, ParsedPython>();
+
+function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
+  if (!parsed.readsModules) return parsed;
+  let root = node;
+  while (root.parent) root = root.parent;
+  return root.tree === parsed.tree || !root.tree ? parsed : (owners.get(root.tree) ?? parsed);
+}
+
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const text = blankNotebookMagics(file.text);
   const tree = pythonParser().parse(text);
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
+  owners.set(tree, parsed);
 
   let firstError: number | undefined;
   let errorCount = 0;
@@ -96,11 +112,11 @@ export function rangeLoc(parsed: ParsedPython, from: number, to: number): Loc {
 }
 
 export function locOf(parsed: ParsedPython, node: SyntaxNode): Loc {
-  return rangeLoc(parsed, node.from, node.to);
+  return rangeLoc(ownerOf(parsed, node), node.from, node.to);
 }
 
 export function textOf(parsed: ParsedPython, node: SyntaxNode): string {
-  return parsed.text.slice(node.from, node.to);
+  return ownerOf(parsed, node).text.slice(node.from, node.to);
 }
 
 /** Child nodes, punctuation included and comments left out (lezer's Python trees are flat: `ArgList` holds `name = value` as three siblings). */

@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { assignedWhenUnset, decideWhenUnset, envRead, truthy, whenUnset } from './environment.js';
+import { MAX_HOPS, type PythonModules } from './modules.js';
 import { callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
 
 /**
@@ -52,6 +53,11 @@ export interface ModuleBindings extends ScopeBindings {
   imports: Map<string, string>;
   /** True when the module has `from x import *`: any name may come from there. */
   starImport: boolean;
+  /** `alias -> { module, name }` from `from module import name as alias`; `module` keeps its leading dots. */
+  fromImports: Map<string, { module: string; name: string }>;
+  /** Other modules of the repository, when the engine offers them, and how many imports were followed to reach this one. */
+  modules?: PythonModules;
+  hops: number;
   /** Bindings of each function body, read when a name is used inside it (`def create_app(): origins = [...]`). */
   functionScopes: Map<number, ScopeBindings>;
   parsed: ParsedPython;
@@ -112,8 +118,8 @@ function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBin
   return bindings;
 }
 
-export function moduleBindings(parsed: ParsedPython): ModuleBindings {
-  const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), starImport: false, functionScopes: new Map(), parsed };
+export function moduleBindings(parsed: ParsedPython, modules?: PythonModules, hops = 0): ModuleBindings {
+  const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), fromImports: new Map(), starImport: false, functionScopes: new Map(), parsed, modules, hops };
   for (const statement of parsed.index.imports) readImport(parsed, statement, bindings);
   return bindings;
 }
@@ -136,7 +142,7 @@ function scopeFor(node: SyntaxNode, name: string, bindings: ModuleBindings): Sco
 
 function readImport(parsed: ParsedPython, statement: SyntaxNode, bindings: ModuleBindings): void {
   const parts = childrenOf(statement);
-  const words = parts.map((part) => (part.name === 'VariableName' || part.name === '.' ? textOf(parsed, part) : part.name));
+  const words = parts.map((part) => (part.name === 'VariableName' || part.name === '.' || part.name === 'Ellipsis' ? textOf(parsed, part) : part.name));
   if (words[0] === 'from') {
     const importAt = words.indexOf('import');
     const module = words.slice(1, importAt).join('');
@@ -146,6 +152,7 @@ function readImport(parsed: ParsedPython, statement: SyntaxNode, bindings: Modul
       const imported = textOf(parsed, parts[i]);
       const alias = parts[i + 1]?.name === 'as' && parts[i + 2]?.name === 'VariableName' ? textOf(parsed, parts[i + 2]) : imported;
       bindings.imports.set(alias, `${module}.${imported}`);
+      bindings.fromImports.set(alias, { module, name: imported });
       if (alias !== imported) i += 2;
     }
     return;
@@ -221,6 +228,7 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
         return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
       }
       const bound = scope.values.get(name);
+      if (!bound && scope === bindings && bindings.fromImports.has(name)) return importedValue(parsed, name, node, bindings, depth);
       if (!bound || bound.from >= node.from) return { kind: 'unknown', reason: `'${name}' is not defined in this file`, node };
       const value = evaluate(parsed, bound, bindings, depth + 1);
       if (scope.extended.has(name) && (value.kind === 'list' || value.kind === 'dict')) return { ...value, incomplete: true };
@@ -250,6 +258,33 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     default:
       return { kind: 'unknown', reason: 'computed at run time', node };
   }
+}
+
+/**
+ * A name imported from another module of the repository (`from .settings import ORIGINS`): its
+ * module-level value there, its nodes (and so its positions) in that module. Imports of imports are
+ * followed up to MAX_HOPS; a module outside the repository or a name it does not bind plainly stays unknown.
+ */
+function importedValue(parsed: ParsedPython, name: string, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const { module, name: exported } = bindings.fromImports.get(name)!;
+  const unknown: PyValue = { kind: 'unknown', reason: `'${name}' is imported from ${module}`, node };
+  if (!bindings.modules || bindings.hops >= MAX_HOPS) return unknown;
+  const target = bindings.modules.load(bindings.parsed.file, module);
+  if (!target) return unknown;
+  parsed.readsModules = true;
+  bindings.parsed.readsModules = true;
+  const theirs = bindings.modules.bindingsOf(target, bindings.hops + 1);
+  if (theirs.ambiguous.has(exported)) {
+    // Their `if os.getenv(…)` fallback is read as it is in the module itself.
+    const at = { from: target.text.length } as SyntaxNode;
+    const unset = assignedWhenUnset(target, theirs, exported, at, theirs);
+    const value = unset && evaluate(target, unset.node, theirs, depth + 1);
+    return value && value.kind !== 'unknown' ? { ...value, fallback: value.fallback ?? unset!.fallback } : unknown;
+  }
+  const bound = theirs.values.get(exported);
+  if (bound) return evaluate(target, bound, theirs, depth + 1);
+  if (theirs.fromImports.has(exported)) return importedValue(target, exported, node, theirs, depth + 1);
+  return unknown;
 }
 
 /** Python's `a or b`: `a` when it is truthy, else `b`. When `a` is unknown, a literal `b` is the fallback the author wrote for an unset or empty `a`. */
