@@ -45,7 +45,8 @@ export default defineRule({
         const response = respond(policy, { origin, method: 'GET', credentials: true });
         if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
         const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
-        context.report({ loc: matcher.loc, message: `origin pattern '${source}' admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });
+        // A string test from code (`origin.endsWith('.example.org')`) is named as written.
+        context.report({ loc: matcher.loc, message: `${matcher.code ? `the check ${matcher.code}` : `origin pattern '${source}'`} admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });
         break;
       }
     }

@@ -143,9 +143,13 @@ function stringTest(method: string, argument: string, target: 'origin' | 'hostna
     else if (method === 'equals') (source = `^[a-z][a-z0-9+.-]*:\\/\\/${escaped}${port}$`), (written = 'suffix');
     else return undefined;
     sample = `https://${argument.startsWith('.') ? `x${argument}` : argument}`;
-    if (method === 'equals') return { kind: 'pattern', source, flags: 'i', dialect: 'js-search', loc, code, samples: [sample] };
+    if (method === 'equals') return { kind: 'pattern', source, flags: 'i', dialect: 'js-search', loc, code, samples: [sample, sample.replace(/^https:/, 'http:')] };
   }
-  const matcher: OriginMatcher = { kind: 'pattern', source, flags: '', dialect: 'js-search', loc, written, code, samples: sample ? [sample] : undefined };
+  // A test that does not look at the scheme admits plain http:// too: offer that origin as well (insecure-origin-with-credentials asks about it).
+  // Only for a test that is otherwise sound (a suffix with a dot boundary): a lookalike-domain test is origin-substring-match's finding.
+  const schemeFree = sample !== undefined && sample.startsWith('https://') && written === 'suffix' && argument.startsWith('.');
+  const samples = sample ? (schemeFree ? [sample, sample.replace(/^https:/, 'http:')] : [sample]) : undefined;
+  const matcher: OriginMatcher = { kind: 'pattern', source, flags: '', dialect: 'js-search', loc, written, code, samples };
   if (target === 'origin') literals.set(matcher, { written, literal: argument });
   return matcher;
 }
