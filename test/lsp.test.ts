@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -178,6 +178,19 @@ describe('LSP server over stdio', () => {
     expect((await client.until(() => client.latest(untitled))).map((d) => d.code)).toEqual(['credentials-reflect-any-origin']);
   });
 
+  it('nested configs apply per document: the nearest config above it wins; its ignores leave it out', async () => {
+    mkdirSync(join(root, 'strict', 'legacy'), { recursive: true });
+    writeFileSync(join(root, 'strict', 'cors-lint.config.json'), '{ "rules": { "nginx-missing-always": "error" }, "ignores": ["legacy/"] }');
+    void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, 'strict', 'cors-lint.config.json')).href, type: 1 }] });
+    const text = 'location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com;\n}\n';
+    const strict = pathToFileURL(join(root, 'strict', 'api.conf')).href;
+    client.open(strict, 'nginx', text);
+    expect((await client.until(() => client.latest(strict))).map((d) => [d.code, d.severity])).toEqual([['nginx-missing-always', 1]]);
+    const legacy = pathToFileURL(join(root, 'strict', 'legacy', 'api.conf')).href;
+    client.open(legacy, 'nginx', text);
+    expect(await client.until(() => client.latest(legacy))).toEqual([]);
+  });
+
   it('survives bad input: syntax errors, a huge document, an unknown language, a bad config', async () => {
     const broken = pathToFileURL(join(root, 'broken.js')).href;
     client.open(broken, 'javascript', "const cors = require('cors');\napp.use(cors({ origin: 'x' );\n");
@@ -203,4 +216,5 @@ describe('LSP server over stdio', () => {
     const relinted = await client.until(() => (client.published.get(uri)!.length > before ? client.latest(uri) : undefined));
     expect(relinted.map((d) => d.code)).toEqual(['credentials-wildcard-origin']);
   });
+
 });

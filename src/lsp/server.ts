@@ -13,7 +13,7 @@ import {
   type Diagnostic as LspDiagnostic,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { loadConfig } from '../cli/config-file.js';
+import { ConfigResolver, loadConfig } from '../cli/config-file.js';
 import { readModuleInsideRoot, readTextFile } from '../cli/project.js';
 import { emptyConfig, type Config } from '../engine/config.js';
 import { detectFormat } from '../engine/detect.js';
@@ -57,12 +57,33 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     void connection.sendNotification('window/showMessage', { type: MessageType.Error, message });
   };
 
+  // Nested configs as in the CLI: each document gets the configs above it (see ConfigResolver).
+  let resolver = new ConfigResolver({ cwd: root, ruleIds });
+  const configErrorsShown = new Set<string>();
+  const showConfigError = (error: unknown) => {
+    const message = `cors-lint: ${(error as Error).message}; using the default rules until it is fixed`;
+    if (configErrorsShown.has(message)) return;
+    configErrorsShown.add(message);
+    void connection.sendNotification('window/showMessage', { type: MessageType.Error, message });
+  };
   const reloadConfig = () => {
+    resolver = new ConfigResolver({ cwd: root, ruleIds });
+    configErrorsShown.clear();
     try {
       config = loadConfig(root, undefined, ruleIds).config;
     } catch (error) {
       config = emptyConfig;
-      void connection.sendNotification('window/showMessage', { type: MessageType.Error, message: `cors-lint: ${(error as Error).message}; using the default rules until it is fixed` });
+      showConfigError(error);
+    }
+  };
+  /** The config of one document, or undefined when a config leaves it out (`ignores`). */
+  const configFor = (path: string): Config | undefined => {
+    try {
+      const effective = resolver.forFile(path);
+      return effective.ignored ? undefined : effective.config;
+    } catch (error) {
+      showConfigError(error);
+      return config;
     }
   };
 
@@ -90,7 +111,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       };
       // Open files that import this one are linted with it: their findings on this file's lines show here.
       const importers = documents.all().filter((other) => other.uri !== document.uri && dependenciesByUri.get(other.uri)?.includes(path));
-      const result = lint([{ path, text: document.getText() }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config, host });
+      const fileConfig = configFor(path);
+      if (!fileConfig) {
+        void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
+        return;
+      }
+      const result = lint([{ path, text: document.getText() }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config: fileConfig, host });
       dependenciesByUri.set(document.uri, result.dependencies?.[path] ?? []);
       policiesByUri.set(document.uri, result.policies.filter((policy) => policy.source.file === path));
       findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics.filter((d) => d.file === path) });
@@ -194,7 +220,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const document = documents.get(params.textDocument.uri);
       if (!document) return [];
       const findings = findingsByUri.get(document.uri);
-      return codeActions(document, pathOf(document), params.context.diagnostics, findings?.version === document.version ? findings.diagnostics : undefined, config);
+      return codeActions(document, pathOf(document), params.context.diagnostics, findings?.version === document.version ? findings.diagnostics : undefined, configFor(pathOf(document)) ?? config);
     } catch (error) {
       reportFailure('code actions failed', error);
       return [];
