@@ -91,6 +91,26 @@ describe('environment fallbacks', () => {
     for (const text of silent) expect(messages(text, text.startsWith('MIDDLEWARE') ? 'settings.py' : 'app.py'), text).toEqual([]);
   });
 
+  it('settings libraries: python-decouple config(..., default, cast=Csv()/bool), django-environ and environs Env() readers with a default of their type', () => {
+    const fires = [
+      `from decouple import config, Csv\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=config("ORIGINS", default="*", cast=Csv()), allow_credentials=True)\n`,
+      `import environ\nenv = environ.Env()\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=env.list("ORIGINS", default=["*"]), allow_credentials=True)\n`,
+      `from environs import Env\nenv = Env()\n${FLASK}CORS(app, origins=env.str("ORIGINS", default="*"), supports_credentials=True)\n`,
+    ];
+    for (const text of fires) expect(messages(text), text).toEqual([expect.stringMatching(/credentials-reflect-any-origin .*environment variable ORIGINS is unset/)]);
+    const django = `import environ\nenv = environ.Env()\nMIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOW_ALL_ORIGINS = env.bool("CORS_ALLOW_ALL", default=True)\nCORS_ALLOW_CREDENTIALS = True\n`;
+    expect(messages(django, 'settings.py')).toEqual([expect.stringMatching(/^4:\d+ credentials-reflect-any-origin .*CORS_ALLOW_ALL is unset/)]);
+    const silent = [
+      // No default: the library raises when the variable is missing.
+      `from decouple import config, Csv\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=config("ORIGINS", cast=Csv()), allow_credentials=True)\n`,
+      // A cast that is not modelled, a default of another type (django-environ returns it unparsed), an object that is not an Env.
+      `from decouple import config\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=config("ORIGINS", default="*", cast=lambda v: v.split()), allow_credentials=True)\n`,
+      `import environ\nenv = environ.Env()\n${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=env.list("ORIGINS", default="*"), allow_credentials=True)\n`,
+      `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=settings.list("ORIGINS", default=["*"]), allow_credentials=True)\n`,
+    ];
+    for (const text of silent) expect(messages(text), text).toEqual([]);
+  });
+
   it('a django-cors-headers bool fallback allows every origin when the variable is unset', () => {
     const text = `import os\nMIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOW_ALL_ORIGINS = os.getenv("CORS_ALLOW_ALL", True)\nCORS_ALLOW_CREDENTIALS = True\n`;
     expect(messages(text, 'settings.py')).toEqual([expect.stringMatching(/^3:\d+ credentials-reflect-any-origin .*CORS_ALLOW_ALL is unset/)]);

@@ -12,6 +12,10 @@ import { evaluate, resolveName, type ModuleBindings, type PyValue, type ScopeBin
 
 const GETTERS = new Set(['os.getenv', 'os.environ.get', 'os.environ.setdefault']);
 const MAPPINGS = new Set(['os.environ']);
+/** Settings libraries' readers: python-decouple's `config`, and the methods of a django-environ / environs `Env()`. */
+const DECOUPLE = new Set(['decouple.config', 'decouple.AutoConfig']);
+const ENV_CLASSES = new Set(['environ.Env', 'environs.Env']);
+const ENV_METHODS = new Set(['str', 'bool', 'list', 'tuple', 'json']);
 
 export interface EnvRead {
   name: string;
@@ -19,18 +23,38 @@ export interface EnvRead {
   fallback?: SyntaxNode;
   /** `os.environ["X"]`: raises KeyError when unset. */
   required?: boolean;
+  /**
+   * What the library does to the default: python-decouple casts it (`cast=Csv()` splits at commas,
+   * `cast=bool` reads a truth string); django-environ and environs return it as written, so only a
+   * default of the method's type is taken (`env.list(..., default=["*"])`).
+   */
+  cast?: 'csv' | 'bool' | 'none' | { type: 'list' | 'bool' | 'string' };
 }
 
-/** `os.getenv("X"[, d])`, `os.environ.get("X"[, d])`, `os.environ["X"]` (also through `from os import getenv, environ`). */
+/** `os.getenv("X"[, d])`, `os.environ.get("X"[, d])`, `os.environ["X"]` (also through `from os import getenv, environ`), `config("X", default=…)`, `env.list("X", default=…)`. */
 export function envRead(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings): EnvRead | undefined {
   if (!node) return undefined;
   if (node.name === 'CallExpression') {
     const callee = resolveName(parsed, node.firstChild, bindings);
-    if (!callee || !GETTERS.has(callee)) return undefined;
+    if (!callee) return undefined;
     const args = callArguments(parsed, node.getChild('ArgList'));
-    const key = evaluate(parsed, args.positional[0] ?? args.keywords.get('key')?.value, bindings);
+    const key = evaluate(parsed, args.positional[0] ?? args.keywords.get('key')?.value ?? args.keywords.get('var')?.value ?? args.keywords.get('option')?.value, bindings);
     if (key.kind !== 'string') return undefined;
-    return { name: key.value, fallback: args.positional[1] ?? args.keywords.get('default')?.value };
+    if (GETTERS.has(callee)) return { name: key.value, fallback: args.positional[1] ?? args.keywords.get('default')?.value };
+    if (DECOUPLE.has(callee)) {
+      const cast = args.keywords.get('cast')?.value;
+      const castName = cast && (cast.name === 'CallExpression' ? resolveName(parsed, cast.firstChild, bindings) : resolveName(parsed, cast, bindings));
+      const kind = !cast ? 'none' : castName === 'decouple.Csv' && callArguments(parsed, cast.getChild('ArgList')).positional.length === 0 && callArguments(parsed, cast.getChild('ArgList')).keywords.size === 0 ? 'csv' : castName === 'bool' ? 'bool' : undefined;
+      // A cast we do not model (int, a lambda) could give anything: unknown.
+      return { name: key.value, fallback: kind ? args.keywords.get('default')?.value : undefined, cast: kind };
+    }
+    const method = /^(.*)\.(\w+)$/.exec(callee);
+    const receiver = method ? method[1] : callee;
+    if (!isEnvInstance(parsed, receiver, bindings)) return undefined;
+    const reader = method ? method[2] : '';
+    if (method && !ENV_METHODS.has(reader)) return undefined;
+    const type = reader === 'list' || reader === 'tuple' ? 'list' : reader === 'bool' ? 'bool' : reader === 'json' ? undefined : 'string';
+    return { name: key.value, fallback: type ? args.keywords.get('default')?.value : undefined, cast: type && { type } };
   }
   if (node.name === 'MemberExpression') {
     const parts = childrenOf(node);
@@ -39,6 +63,36 @@ export function envRead(parsed: ParsedPython, node: SyntaxNode | null | undefine
     return key.kind === 'string' ? { name: key.value, required: true } : undefined;
   }
   return undefined;
+}
+
+/** `env` bound (once, at module level) to `environ.Env(...)` / `environs.Env()`. */
+function isEnvInstance(parsed: ParsedPython, name: string, bindings: ModuleBindings): boolean {
+  if (name.includes('.')) return false;
+  const bound = bindings.values.get(name);
+  return bound?.name === 'CallExpression' && ENV_CLASSES.has(resolveName(parsed, bound.firstChild, bindings) ?? '');
+}
+
+/** The default of an environment read as the program gets it when the variable is unset, or undefined when that is not knowable. */
+export function fallbackValue(parsed: ParsedPython, read: EnvRead, bindings: ModuleBindings, depth = 0): PyValue | undefined {
+  if (!read.fallback) return undefined;
+  const value = evaluate(parsed, read.fallback, bindings, depth);
+  if (value.kind === 'unknown') return undefined;
+  const cast = read.cast;
+  if (cast === undefined || cast === 'none') return value;
+  if (cast === 'csv') {
+    if (value.kind !== 'string') return undefined;
+    return { kind: 'list', items: value.value.split(',').map((item): PyValue => ({ kind: 'string', value: item.trim(), node: value.node })).filter((item) => item.kind === 'string' && item.value !== ''), node: value.node };
+  }
+  if (cast === 'bool') {
+    if (value.kind === 'bool') return value;
+    if (value.kind !== 'string') return undefined;
+    const text = value.value.trim().toLowerCase();
+    if (['1', 'yes', 'y', 'true', 'on'].includes(text)) return { kind: 'bool', value: true, node: value.node };
+    if (['0', 'no', 'n', 'false', 'off', ''].includes(text)) return { kind: 'bool', value: false, node: value.node };
+    return undefined;
+  }
+  const matches = cast.type === 'list' ? value.kind === 'list' : cast.type === 'bool' ? value.kind === 'bool' : value.kind === 'string';
+  return matches ? value : undefined;
 }
 
 /** Python truthiness of a known value; undefined when it cannot be known. */
@@ -78,9 +132,8 @@ function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: Module
   if (read) {
     if (read.required) return undefined;
     variables.push(read.name);
-    if (!read.fallback) return { kind: 'none', node };
-    const fallback = evaluate(parsed, read.fallback, bindings);
-    return fallback.kind === 'unknown' ? undefined : fallback;
+    if (!read.fallback) return read.cast === undefined ? { kind: 'none', node } : undefined;
+    return fallbackValue(parsed, read, bindings);
   }
   if (node.name === 'VariableName') {
     const bound = bindings.values.get(textOf(parsed, node));

@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { assignedWhenUnset, decideWhenUnset, envRead, truthy, whenUnset } from './environment.js';
+import { assignedWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
 import { callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
 
@@ -356,7 +356,7 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
   const args = callArguments(parsed, node.getChild('ArgList'));
   const read = envRead(parsed, node, bindings);
   if (read) {
-    const fallback = read.fallback ? evaluate(parsed, read.fallback, bindings, depth + 1) : undefined;
+    const fallback = fallbackValue(parsed, read, bindings, depth + 1);
     if (!fallback || fallback.kind === 'unknown' || fallback.kind === 'none') return { kind: 'unknown', reason: `read from the environment variable ${read.name}`, node, env: read.name };
     return { ...fallback, fallback: fallback.fallback ?? whenUnset([read.name]) };
   }
