@@ -134,7 +134,9 @@ export function nginxIncluders(options: ProjectOptions, ignores: string[], targe
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
   const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile(options.cwd, path) });
   const includedBy = new Map<string, string[]>();
-  for (const path of texts.keys()) {
+  // Only a file with an `include` can be an includer: the others are never parsed here (lint() parses what it needs once).
+  for (const [path, text] of texts) {
+    if (!/\binclude\b/.test(text)) continue;
     for (const target of workspace.includedFiles([path])) includedBy.set(target, [...(includedBy.get(target) ?? []), path]);
   }
   const out = new Set<string>();
