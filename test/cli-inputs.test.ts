@@ -88,6 +88,9 @@ describe('--stdin', () => {
     expect((await withStdin(['--stdin', '--stdin-filename', 'notes.md'], dir, BAD_JS)).stderr).toContain('does not read this kind of file');
     expect((await withStdin(['--stdin', '--stdin-filename', 'a.js', 'b.js'], dir, BAD_JS)).code).toBe(2);
     expect((await withStdin(['--stdin-filename', 'a.js'], dir, BAD_JS)).code).toBe(2);
+    const binary = await withStdin(['--stdin', '--stdin-filename', 'app.js'], dir, 'cors\u0000\u0001\u0002');
+    expect(binary.code).toBe(2);
+    expect(binary.stderr).toContain('standard input is binary data');
   });
 });
 

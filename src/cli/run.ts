@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { rules as allRules } from '../../rules/index.js';
 import { ConfigError, parseLevel } from '../engine/config.js';
-import { detectFormat } from '../engine/detect.js';
+import { detectFormat, looksBinary } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
 import type { CorsRequest, Diagnostic, Format } from '../model/types.js';
@@ -239,6 +239,7 @@ async function run(io: CliIo): Promise<number> {
     const kind = detectFormat(name.split('\\').join('/'));
     if ('skip' in kind) throw new UsageError(`--stdin-filename ${name}: cors-lint does not read this kind of file (${kind.skip})`);
     const text = await (io.readStdin ?? (() => readAll(process.stdin)))();
+    if (looksBinary(text)) throw new UsageError(`standard input is binary data, not a ${name} text file`);
     stdin = { path: toPosix(isAbsolute(name) ? relative(io.cwd, name) : name), text };
   }
 
