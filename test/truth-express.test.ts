@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint, respond, type CorsRequest } from '../src/index.js';
@@ -10,9 +10,18 @@ import { corsHeaderSet, sendAsBrowser } from './helpers/servers.js';
 /** The Express `cors` profile against real Express apps: respond() must predict every CORS header and the preflight status. */
 const APPS_FILE = join(ROOT, 'test', 'truth', 'express', 'apps.cjs');
 const apps = createRequire(import.meta.url)(APPS_FILE) as Record<string, { listen: (port: number, host: string, cb: () => void) => Server }>;
-const policies = lint([{ path: 'test/truth/express/apps.cjs', text: readFileSync(APPS_FILE, 'utf8') }]).policies;
+const OPTIONS_FILE = join(ROOT, 'test', 'truth', 'express', 'cors-options.cjs');
+const linted = lint([
+  { path: 'test/truth/express/apps.cjs', text: readFileSync(APPS_FILE, 'utf8') },
+  { path: 'test/truth/express/cors-options.cjs', text: readFileSync(OPTIONS_FILE, 'utf8') },
+]);
+const policies = linted.policies;
 
-const ORIGINS = [undefined, 'https://app.example.com', 'https://foo.example.org', 'https://evil.example.net', 'null'];
+// The last two are lookalikes a substring test lets in.
+const ORIGINS = [undefined, 'https://app.example.com', 'https://foo.example.org', 'https://evil.example.net', 'null', 'https://foo.example.org.evil.example.net', 'http://app.example.com'];
+/** Hand-set handlers are found by function name; the query-string app is asked with ?allow= set to the requesting origin (what an attacker sends). */
+const policyFor = (name: string) => policies.find((p) => p.scope.label.startsWith(`${name}`) || p.scope.label === `function ${name}Handler`);
+const pathFor = (name: string, request: CorsRequest) => (name === 'queryReflect' && request.origin ? `/x?allow=${encodeURIComponent(request.origin)}` : '/x');
 const REQUESTS = (origin: string | undefined): CorsRequest[] => [
   { origin, method: 'GET' },
   { origin, method: 'PUT', headers: ['content-type'], preflight: true },
@@ -38,17 +47,79 @@ describe('Express cors profile matches the real cors package', () => {
     for (const origin of ORIGINS) {
       for (const request of REQUESTS(origin)) {
         it(`${name}: ${request.preflight ? 'preflight PUT' : 'GET'} from ${origin ?? '(no Origin)'}`, async () => {
-          const policy = policies.find((p) => p.scope.label.startsWith(`${name}`));
+          const policy = policyFor(name);
           expect(policy, `a policy for ${name}`).toBeDefined();
-          // A route-level policy covers its own method only.
+          // A route-level policy covers its own method only; a handler-level one its own route (no preflight is answered there).
           if (!request.preflight && policy!.scope.methods) request.method = policy!.scope.methods[0];
+          if (request.preflight && policy!.scope.kind === 'handler') return;
+          // Without ?allow= the handler passes undefined to setHeader, which throws: the shape is about callers that set it.
+          if (name === 'queryReflect' && !request.origin) return;
           const predicted = respond(policy!, request);
-          const actual = await sendAsBrowser(servers.get(name)!.port, '/x', request);
+          const actual = await sendAsBrowser(servers.get(name)!.port, pathFor(name, request), request);
           expect(predicted.uncertain).toBe(false);
-          if (request.preflight) expect(predicted.status).toBe(actual.status);
+          // undefined: the model says a later handler answers (a refused origin callback leaves OPTIONS to Express's router).
+          if (request.preflight && (predicted.status !== undefined || predicted.shortCircuit)) expect(predicted.status).toBe(actual.status);
           expect(corsHeaderSet(predicted.headers)).toEqual(corsHeaderSet(actual.headers));
         });
       }
     }
   }
+});
+
+describe('findings on the new Express shapes agree with what the real apps send', () => {
+  const servers = new Map<string, { server: Server; port: number }>();
+  beforeAll(async () => {
+    for (const name of ['someIncludes', 'queryReflect', 'bodyParserFirst', 'imported']) {
+      await new Promise<void>((resolve) => {
+        const server = apps[name].listen(0, '127.0.0.1', () => {
+          servers.set(name, { server, port: (server.address() as { port: number }).port });
+          resolve();
+        });
+      });
+    }
+  });
+  afterAll(async () => {
+    for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
+  });
+  const findings = (rule: string) => linted.diagnostics.filter((d) => d.ruleId === rule).map((d) => `${d.file}:${d.line}`);
+
+  it('the some()/includes() callback is reported with an origin the real app grants with credentials', async () => {
+    const finding = linted.diagnostics.find((d) => d.ruleId === 'origin-substring-match' && d.message.includes('origin.includes(domain)'))!;
+    expect(finding).toBeDefined();
+    const bypass = /accepts '([^']+)'/.exec(finding.message)![1];
+    const actual = await sendAsBrowser(servers.get('someIncludes')!.port, '/x', { origin: bypass, method: 'GET', credentials: true });
+    expect(corsHeaderSet(actual.headers)).toEqual(expect.arrayContaining([`access-control-allow-origin: ${bypass}`, 'access-control-allow-credentials: true']));
+  });
+
+  it('the query-string origin is reported as a credentialed reflection, and the real app grants the attacker', async () => {
+    expect(findings('credentials-reflect-any-origin')).toContain('test/truth/express/apps.cjs:45');
+    const actual = await sendAsBrowser(servers.get('queryReflect')!.port, `/x?allow=${encodeURIComponent('https://attacker.invalid')}`, { origin: 'https://attacker.invalid', method: 'GET', credentials: true });
+    expect(corsHeaderSet(actual.headers)).toEqual(['access-control-allow-credentials: true', 'access-control-allow-origin: https://attacker.invalid']);
+  });
+
+  it('the body parser above cors() is reported, and its 400 for a malformed body carries no CORS header', async () => {
+    expect(findings('cors-after-routes')).toContain('test/truth/express/apps.cjs:53');
+    const actual = await new Promise<{ status: number; headers: string[] }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: servers.get('bodyParserFirst')!.port, path: '/x', method: 'POST', headers: { Origin: 'https://app.example.com', 'Content-Type': 'application/json' }, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: Object.keys(res.headers) }));
+        },
+      );
+      req.on('error', reject);
+      req.end('{"broken"');
+    });
+    expect(actual.status).toBe(400);
+    expect(actual.headers).not.toContain('access-control-allow-origin');
+  });
+
+  it('options required from a second module are read where they are written', () => {
+    const policy = policyFor('imported')!;
+    expect(policy.origins.map((m) => (m.kind === 'exact' ? `${m.value}@${m.loc.file}:${m.loc.line}` : m.kind))).toEqual([
+      'https://app.example.com@test/truth/express/cors-options.cjs:2',
+      'https://foo.example.org@test/truth/express/cors-options.cjs:2',
+    ]);
+    expect(policy.credentials?.value).toBe(true);
+  });
 });

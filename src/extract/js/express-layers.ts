@@ -39,9 +39,11 @@ function useCovers(mountPath: string | undefined, path: string | undefined): boo
   return path !== undefined && (path === mountPath || path.startsWith(mountPath.endsWith('/') ? mountPath : `${mountPath}/`));
 }
 
-/** The policy as the middleware alone would answer (without a program wired here). */
-function own(policy: CorsPolicy): CorsPolicy {
-  return { ...policy, headerProgram: undefined };
+/** How the policy answers on its own, before this pass wires anything (an origin callback's program, or the middleware model). */
+function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
+  const program = policy.headerProgram;
+  const plain = { ...policy, headerProgram: undefined };
+  return program ? (request) => program.run(request) : (request) => respond(plain, request);
 }
 
 const NO_ANSWER = (request: CorsRequest): CorsResponse => ({ status: request.appStatus ?? 200, headers: [], uncertain: false, shortCircuit: false });
@@ -75,15 +77,15 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
         continue;
       }
       const policy = layer.policy;
-      const self = own(policy);
-      policy.headerProgram = { run: (request) => (request.preflight ? respond(self, request) : NO_ANSWER(request)) };
+      const self = answerOf(policy);
+      policy.headerProgram = { run: (request) => (request.preflight ? self(request) : NO_ANSWER(request)) };
       continue;
     }
     if (answerer && answerer !== layer) {
-      const other = own(answerer.policy);
-      const self = own(layer.policy);
+      const other = answerOf(answerer.policy);
+      const self = answerOf(layer.policy);
       layer.policy.preflight = answerer.policy.preflight;
-      layer.policy.headerProgram = { run: (request) => (request.preflight ? respond(other, request) : respond(self, request)) };
+      layer.policy.headerProgram = { run: (request) => (request.preflight ? other(request) : self(request)) };
     }
   }
   return [...policies.values()].filter((policy) => !dead.has(policy));

@@ -501,7 +501,7 @@ function guardAllowlist(call: Node, originNames: Set<string>, parsed: ParsedJs):
 }
 
 function functionName(owner: Node, parsed: ParsedJs): string | undefined {
-  if (owner.type === 'FunctionDeclaration' && owner.id) return owner.id.name;
+  if ((owner.type === 'FunctionDeclaration' || owner.type === 'FunctionExpression') && owner.id) return owner.id.name;
   if ((owner.type === 'ClassMethod' || owner.type === 'ObjectMethod') && owner.key.type === 'Identifier') return owner.key.name;
   const parent = parsed.parents.get(owner);
   if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;

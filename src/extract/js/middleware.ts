@@ -1,9 +1,10 @@
 import type { CallExpression, Node } from '@babel/types';
 import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
-import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
+import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
 import { isRequestOrigin } from './hand-set.js';
-import { callbackCondition, conditionMatchers, type CallbackStyle, type OriginScope } from './origin-tests.js';
+import { respond } from '../../model/respond.js';
+import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
 import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
 
 export interface MiddlewareSite {
@@ -82,8 +83,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       ? { kind: 'route', label: `${site.mount.label}.${site.mount.method!.toLowerCase()}${scopePath}`, path: site.mount.path, methods: [site.mount.method!] }
       : { kind: site.mount.kind, label: `${site.mount.label}${scopePath}`, path: site.mount.path };
   const sourceLoc = locOf(site.anchor ?? site.factoryCall, file);
-  return [
-    {
+  const policy: CorsPolicy = {
       id: `${file}#${scope.label}@${sourceLoc.line}:${sourceLoc.column}`,
       source: { file, format: /\.(c|m)?tsx?$/.test(file) ? 'ts' : 'js', framework: profile.id, loc: sourceLoc },
       scope,
@@ -100,8 +100,10 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       emitted: [],
       profile,
       registeredAfter: routesBefore(site, parsed),
-    },
-  ];
+  };
+  const condition = callbackConditions.get(origins);
+  if (condition && CALLBACK_REFUSAL_SENDS_NOTHING.has(site.framework)) policy.headerProgram = callbackProgram(policy, condition);
+  return [policy];
 }
 
 const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head']);
@@ -139,6 +141,28 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
   if (items.length > 0) return { what: 'routes', items, at: locOf(use, parsed.file) };
   // A body parser above cors() answers a malformed body with its own 400, before cors() adds anything.
   return parsers.length > 0 ? { what: 'middleware', items: parsers, at: locOf(use, parsed.file) } : undefined;
+}
+
+/** The condition an origin callback's matchers came from (to decide requests the matchers alone cannot: no Origin). */
+const callbackConditions = new WeakMap<OriginMatcher[], Cond>();
+
+/**
+ * cors and @koa/cors: when the origin callback refuses, the middleware adds no header at all (not
+ * even Vary or Allow-Credentials) and leaves OPTIONS to the next handler; when it admits, the
+ * request is answered as for that origin. Hono adds its other headers either way (the model's default).
+ */
+const CALLBACK_REFUSAL_SENDS_NOTHING = new Set<MiddlewareSite['framework']>(['express-cors', 'nestjs', 'koa-cors']);
+
+function callbackProgram(policy: CorsPolicy, condition: Cond): HeaderProgram {
+  const plain = { ...policy, headerProgram: undefined };
+  return {
+    run(request) {
+      const admitted = decide(condition, request.origin);
+      if (admitted === true) return respond(plain, request);
+      if (admitted === false) return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers: [], uncertain: false, shortCircuit: false };
+      return { ...respond(plain, request), uncertain: true };
+    },
+  };
 }
 
 function triOf(value: JsValue): Tri {
@@ -204,7 +228,10 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
     const scope: OriginScope = { isOrigin: (node) => isRequestOrigin(node, new Set()), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
     const condition = callbackCondition(fn, style, scope);
     const matchers = condition ? conditionMatchers(condition, loc) : undefined;
-    if (matchers) return matchers;
+    if (matchers) {
+      callbackConditions.set(matchers, condition!);
+      return matchers;
+    }
   }
   const checks: PredicateCheck[] = [];
   const allowlists: OriginMatcher[] = [];
