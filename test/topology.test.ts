@@ -56,3 +56,30 @@ describe('topology links only what the repository states', () => {
     expect(simulated.stdout).toContain("The 'Access-Control-Allow-Origin' header contains multiple values");
   });
 });
+
+describe('Kubernetes: Ingress → Service → workload → image → build folder', () => {
+  const ingress = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      add_header Access-Control-Allow-Origin "https://app.example.com" always;\nspec:\n  rules:\n    - host: api.example.com\n      http:\n        paths:\n          - path: /\n            backend:\n              service:\n                name: api\n                port:\n                  number: 80\n';
+  const service = (target: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: ${target}\n`;
+  const deployment = (image: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: ${image}\n          ports:\n            - name: web\n              containerPort: 3000\n`;
+  const skaffold = 'apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: example/api\n      context: api\n';
+  const base = { 'k8s/ingress.yaml': ingress, 'k8s/service.yaml': service('3000'), 'k8s/deploy.yaml': deployment('example/api:2'), 'skaffold.yaml': skaffold, 'api/server.js': APP('3000') };
+
+  it('links the chain and reports the doubled header', () => {
+    const found = duplicates(base);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ file: 'k8s/ingress.yaml', line: 7 });
+    expect(found[0].message).toContain("Service 'api'");
+  });
+
+  it('a named target port resolves through the container; an unknown one, another image or a missing Service link nothing', () => {
+    expect(duplicates({ ...base, 'k8s/service.yaml': service('web') })).toHaveLength(1);
+    expect(duplicates({ ...base, 'k8s/service.yaml': service('metrics') })).toHaveLength(0);
+    expect(duplicates({ ...base, 'k8s/deploy.yaml': deployment('example/other:2') })).toHaveLength(0);
+    const { 'k8s/service.yaml': _service, ...withoutService } = base;
+    expect(duplicates(withoutService)).toHaveLength(0);
+    // A Compose service that tags its build with the image works as skaffold does.
+    const { 'skaffold.yaml': _skaffold, ...withoutSkaffold } = base;
+    expect(duplicates(withoutSkaffold)).toHaveLength(0);
+    expect(duplicates({ ...withoutSkaffold, 'docker-compose.yml': 'services:\n  api:\n    image: example/api:dev\n    build: ./api\n' })).toHaveLength(1);
+  });
+});

@@ -174,7 +174,7 @@ export function explainTopology(policies: CorsPolicy[]): ExplainedChain[] {
 }
 
 export function renderTopology(chains: ExplainedChain[]): string {
-  if (chains.length === 0) return 'No proxy → app chain found (a link needs proxy_pass to a Compose service built from a folder of the repository).\n';
+  if (chains.length === 0) return 'No proxy → app chain found (a link needs nginx proxy_pass to a Compose service, or an Ingress → Service → workload whose image is built from a folder of the repository).\n';
   const out: string[] = [];
   for (const chain of chains) {
     out.push('browser');

@@ -15,6 +15,10 @@ export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, req
   const status = back.status ?? request.appStatus ?? 200;
   const front = respond(outer, { ...request, appStatus: status });
   const replaced = new Set(outer.emitted.filter((header) => header.mode === 'set').map((header) => header.name.toLowerCase()));
+  if (outer.profile.corsHeadersReplaceUpstream) {
+    const added = new Set(outer.emitted.filter((header) => header.mode === 'add').map((header) => header.name.toLowerCase()));
+    for (const header of front.headers) if (/^access-control-/i.test(header.name) && !added.has(header.name.toLowerCase())) replaced.add(header.name.toLowerCase());
+  }
   const removed = (name: string) => {
     const lower = name.toLowerCase();
     return replaced.has(lower) || layer.hidden.some((hidden) => hidden === lower || (hidden.endsWith('*') && lower.startsWith(hidden.slice(0, -1))));

@@ -15,6 +15,8 @@ export interface ComposeService {
   commandPorts: number[];
   /** `ports:` entries: the host port a browser reaches and the container port behind it. */
   published: Array<{ host: number; container: number }>;
+  /** The image name the build is tagged with (`image:` next to `build:`), which Kubernetes manifests may run. */
+  image?: string;
 }
 
 const COMPOSE_NAME = /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/;
@@ -57,7 +59,16 @@ export function composeServices(yamlFiles: Map<string, string>): ComposeService[
         .map((item: unknown) => (isScalar(item) ? /^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/.exec(String(item.value)) : null))
         .filter((match): match is RegExpExecArray => match !== null)
         .map((match) => ({ host: Number(match[1]), container: Number(match[2]) }));
-      out.push({ name: name.toLowerCase(), buildDir: buildDir === '.' ? '' : buildDir, loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]), composeFile: file, commandPorts, published });
+      const image: unknown = pair.value.get('image', true);
+      out.push({
+        name: name.toLowerCase(),
+        buildDir: buildDir === '.' ? '' : buildDir,
+        loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]),
+        composeFile: file,
+        commandPorts,
+        published,
+        image: isScalar(image) && typeof image.value === 'string' ? image.value : undefined,
+      });
     }
   }
   return out;

@@ -11,6 +11,7 @@ export interface TopologyFiles {
   knownOrigins?: string[];
 }
 import { composeServices, type ComposeService } from './compose.js';
+import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 
 /**
@@ -37,7 +38,44 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
       });
     }
   }
+  linkIngresses(policies, files);
   return links;
+}
+
+/**
+ * Ingress → Service → workload → image → the folder the image is built from (skaffold, or a
+ * Compose service that tags its build) → the app there. The ingress's answer then merges with the
+ * app's as ingress-nginx's template does (its CORS headers replace the app's).
+ */
+function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
+  // The ingress's own answer, or (without enable-cors) the nginx its configuration-snippet adds to the location.
+  const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
+  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
+  if (ingressPolicies.length === 0 || appPolicies.length === 0) return;
+  const facts = kubernetesFacts(files.yaml);
+  if (!facts) return;
+  const compose = composeServices(files.yaml);
+  for (const route of facts.routes) {
+    const outer = ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
+    if (!outer) continue;
+    for (const target of facts.resolve(route)) {
+      const build = facts.builds.get(target.image) ?? facts.builds.get(imageName(target.image)) ?? composeBuild(compose, target.image);
+      if (!build) continue;
+      for (const policy of appsServing({ buildDir: build.dir, commandPorts: [] }, target.containerPort, appPolicies, files.texts)) {
+        if (outer.upstreamLayers?.some((layer) => layer.policy === policy)) continue;
+        (outer.upstreamLayers ??= []).push({
+          policy,
+          hidden: [],
+          via: [{ what: `Ingress backend '${route.service}'`, loc: route.loc }, ...target.via, { what: `image built from ${build.dir || '.'}/`, loc: build.loc }, { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc }],
+        });
+      }
+    }
+  }
+}
+
+function composeBuild(services: ComposeService[], image: string): { dir: string; loc: Loc } | undefined {
+  const found = services.filter((service) => service.image !== undefined && (service.image === image || imageName(service.image) === imageName(image)));
+  return found.length === 1 ? { dir: found[0].buildDir, loc: found[0].loc } : undefined;
 }
 
 /** One nginx location proxying to the app policies built from a Compose service's folder. */
@@ -91,7 +129,7 @@ function sameStart(a: Loc | undefined, b: Loc): boolean {
  * App policies inside the build folder. With one app file there it is the one; with several, only
  * the file whose code (or the service's command) listens on the proxied port.
  */
-export function appsServing(service: ComposeService, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+export function appsServing(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
   const prefix = service.buildDir ? `${service.buildDir}/` : '';
   const inside = apps.filter((policy) => policy.source.file.replace(/\\/g, '/').startsWith(prefix));
   const byFile = new Map<string, CorsPolicy[]>();

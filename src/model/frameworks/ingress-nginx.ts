@@ -19,6 +19,8 @@ export const ingressNginxProfile: FrameworkProfile = {
   routeLevelHandlesOptions: true,
   docs: 'https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#enable-cors',
   varyHint: 'ingress-nginx never sends Vary: Origin; add it with a configuration-snippet: more_set_headers "Vary: Origin";',
+  // The template writes the CORS block with more_set_headers, which replaces what the upstream sent.
+  corsHeadersReplaceUpstream: true,
 };
 
 export interface IngressCorsValues {
