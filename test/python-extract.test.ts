@@ -124,6 +124,13 @@ describe('what Python sends', () => {
     expect(findings(hook('"true"'))).toEqual(['6:55 credentials-wildcard-origin']);
   });
 
+  it('an f-string origin is judged on the text around its fields (Starlette lists, hand-set headers), never on what the fields might hold', () => {
+    const hook = (value: string) => `from flask import Flask\napp = Flask(__name__)\n\n@app.after_request\ndef cors(response):\n    response.headers["Access-Control-Allow-Origin"] = ${value}\n    return response\n`;
+    expect(findings(hook('f"https://{settings.FRONTEND_HOST}/app"'))).toEqual(['6:55 origin-not-serialized']);
+    expect(findings(hook('f"https://{settings.FRONTEND_HOST}"'))).toEqual([]);
+    expect(findings(hook('f"https://{HOST}{{x}}/"'))).toEqual([]);
+  });
+
   it('Flask-CORS resources keyed by a compiled regex or a computed path keep their options', () => {
     const text = `import re\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nCORS(app, resources={re.compile(PREFIX + "/.*"): {"origins": "*"}, "/public/*": {"origins": "https://app.example.com"}})\n`;
     const policies = policiesOf(text);

@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { pythonHandSetProfile } from '../../model/profiles.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import { formatTemplate } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, stringItems, type ModuleBindings } from './values.js';
 
@@ -227,7 +228,8 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
   const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').flatMap((write): OriginMatcher[] => {
     const valueLoc = loc(write.valueNode);
     if (write.value.kind === 'literal') return [write.value.value.trim() === '*' ? { kind: 'any', loc: valueLoc } : { kind: 'exact', value: write.value.value, loc: valueLoc }];
-    if (write.value.kind === 'unknown') return [{ kind: 'unknown', reason: 'computed at run time', loc: valueLoc }];
+    // The value is sent as it is: the text around an f-string's fields can still never equal an Origin.
+    if (write.value.kind === 'unknown') return [{ kind: 'unknown', reason: 'computed at run time', loc: valueLoc, template: formatTemplate(parsed, write.valueNode) }];
     if (write.allowlist) return write.allowlist.map((entry) => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
     if (write.opaque || write.conditions.length > 0) return [{ kind: 'predicate', checks: [], loc: valueLoc }];
     return [{ kind: 'reflect', loc: valueLoc }];

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { ListSetting, Loc, Located, OriginMatcher, Tri } from '../../model/types.js';
-import { locOf, type ParsedPython } from './parse.js';
+import { locOf, textOf, type ParsedPython } from './parse.js';
 import { stringItems, type PyValue } from './values.js';
 
 /** Helpers that turn evaluated Python option values into model fields, keeping each value's position. */
@@ -77,6 +77,31 @@ export function fallbackOrigin(parsed: ParsedPython, list: PyValue, entry: PyVal
   if (!why) return undefined;
   if (entry.kind === 'string' && entry.value.trim() === '*') return { kind: 'any', loc, why };
   return { kind: 'unknown', reason: why, loc };
+}
+
+/**
+ * An f-string origin (`f"https://{DOMAIN}/"`): its text and the literal parts around the
+ * replacement fields, which can be judged whatever the fields hold. Undefined for anything else,
+ * or when a part holds an escape or a doubled brace we would have to decode.
+ */
+export function formatTemplate(parsed: ParsedPython, node: SyntaxNode): { text: string; literals: string[] } | undefined {
+  if (node.name !== 'FormatString') return undefined;
+  const text = textOf(parsed, node);
+  const open = /^[rRfF]{1,2}('''|"""|'|")/.exec(text);
+  if (!open || !text.endsWith(open[1])) return undefined;
+  const start = node.from + open[0].length;
+  const end = node.to - open[1].length;
+  const literals: string[] = [];
+  let at = start;
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.name !== 'FormatReplacement') continue;
+    literals.push(text.slice(at - node.from, child.from - node.from));
+    at = child.to;
+  }
+  literals.push(text.slice(at - node.from, end - node.from));
+  if (literals.some((literal) => /[\\{}]/.test(literal))) return undefined;
+  const inner = text.slice(open[0].length, text.length - open[1].length);
+  return { text: inner.length > 200 ? `${inner.slice(0, 197)}…` : inner, literals };
 }
 
 export function nodeLoc(parsed: ParsedPython, node: SyntaxNode): Loc {

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
@@ -57,7 +57,8 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
         ...eachOriginEntry(parsed, allowOrigins, (entry, loc) => {
           const fallback = fallbackOrigin(parsed, allowOrigins, entry, loc);
           if (fallback) return fallback;
-          if (entry.kind !== 'string') return unknownOrigin(parsed, entry);
+          // Starlette compares exactly: the text around an f-string's fields can still never match.
+          if (entry.kind !== 'string') return { ...unknownOrigin(parsed, entry), template: formatTemplate(parsed, entry.node) } as OriginMatcher;
           return entry.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: entry.value, loc, listId };
         }),
       );
