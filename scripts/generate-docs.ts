@@ -4,10 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { rules } from '../rules/index.js';
 import type { Rule } from '../src/engine/rule.js';
 import { configSchema } from '../src/engine/config-schema.js';
+import { FORMAT_LIST } from '../src/engine/formats.js';
 
 /** Rule pages and the README rule table are generated from rule metadata; test/docs.test.ts fails when the files drift. */
-const FORMAT_NAMES: Record<string, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML' };
-const FENCE: Record<string, string> = { nginx: 'nginx', js: 'js', ts: 'ts', python: 'python', yaml: 'yaml' };
+const FORMAT_NAMES: Record<string, string> = Object.fromEntries(FORMAT_LIST.map((spec) => [spec.id, spec.displayName]));
+const FENCE: Record<string, string> = Object.fromEntries(FORMAT_LIST.map((spec) => [spec.id, spec.fence]));
 const SEVERITY_WORD: Record<string, string> = { error: 'error', warning: 'warn', info: 'info' };
 
 export function renderRuleDoc(rule: Rule): string {
@@ -62,6 +63,43 @@ export function withRuleTable(readme: string): string {
   return `${readme.slice(0, start + TABLE_START.length)}\n${renderRuleTable()}\n${readme.slice(end)}`;
 }
 
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The pre-commit hook's `files` pattern, from the format registry: every extension cors-lint
+ * reads (including `.conf`, settled by content), nginx.conf and its variants, nginx templates,
+ * and any file in an nginx folder (extensionless site files). The CLI makes the final call on
+ * content, so a HOCON `.conf` the pattern selects is skipped silently.
+ */
+export function preCommitFilesPattern(): string {
+  const extensions = [...new Set(FORMAT_LIST.flatMap((spec) => [...spec.extensions, ...(spec.ambiguousExtensions ?? [])]).filter((ext) => ext !== ''))];
+  const alternatives = [`\\.(${extensions.map((ext) => escapeRegex(ext.slice(1))).join('|')})$`];
+  for (const spec of FORMAT_LIST) {
+    const renderedExts = [...spec.extensions, ...(spec.ambiguousExtensions ?? [])].filter((ext) => ext !== '');
+    if (spec.fileNames?.length) alternatives.push(`(^|/)(${spec.fileNames.map(escapeRegex).join('|')})(\\.[^/]*)?$`);
+    if (spec.templateSuffixes?.length && renderedExts.length) alternatives.push(`\\.(${renderedExts.map((ext) => escapeRegex(ext.slice(1))).join('|')})\\.(${spec.templateSuffixes.map((suffix) => escapeRegex(suffix.slice(1))).join('|')})$`);
+    if (spec.folders?.length) alternatives.push(`(^|/)(${spec.folders.map(escapeRegex).join('|')})/`);
+  }
+  return `(${alternatives.join('|')})`;
+}
+
+export function renderPreCommitHooks(): string {
+  return [
+    '# Generated from src/engine/formats.ts by `npm run docs`; test/pre-commit.test.ts fails when it drifts.',
+    '- id: cors-lint',
+    '  name: cors-lint',
+    '  description: Find CORS misconfigurations in nginx configs, JS/TS and Python apps, and gateway YAML.',
+    '  entry: cors-lint',
+    '  language: node',
+    "  # Only the files cors-lint may read; it skips vendored, generated and non-nginx `.conf` files itself.",
+    `  files: ${JSON.stringify(preCommitFilesPattern())}`,
+    '  types: [text]',
+    '  require_serial: false',
+    "  minimum_pre_commit_version: '2.9.0'",
+    '',
+  ].join('\n');
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const root = join(import.meta.dirname, '..', '..');
   mkdirSync(join(root, 'docs', 'rules'), { recursive: true });
@@ -69,5 +107,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const readmePath = join(root, 'README.md');
   writeFileSync(readmePath, withRuleTable(readFileSync(readmePath, 'utf8')));
   writeFileSync(join(root, 'schemas', 'cors-lint.config.schema.json'), `${JSON.stringify(configSchema(), null, 2)}\n`);
-  console.log(`wrote ${rules.length} rule pages, the README rule table and the config schema`);
+  writeFileSync(join(root, '.pre-commit-hooks.yaml'), renderPreCommitHooks());
+  console.log(`wrote ${rules.length} rule pages, the README rule table, the config schema and .pre-commit-hooks.yaml`);
 }

@@ -14,11 +14,11 @@ describe('cross-module reads', () => {
     mkdirSync(join(root, 'config'));
     writeFileSync(join(root, 'config', 'cors.js'), "module.exports = { origin: 'https://shop.example.net' };\n");
     symlinkSync(join(outside, 'secret.js'), join(root, 'linked.js'));
-    expect(readModuleInsideRoot(root, 'config/cors.js')).toContain('shop.example.net');
-    expect(readModuleInsideRoot(root, '../secret.js')).toBeUndefined();
-    expect(readModuleInsideRoot(root, join(outside, 'secret.js'))).toBeUndefined();
-    expect(readModuleInsideRoot(root, 'linked.js')).toBeUndefined();
-    expect(readModuleInsideRoot(root, 'config/missing.js')).toBeUndefined();
+    expect(readModuleInsideRoot([root], root, 'config/cors.js')).toContain('shop.example.net');
+    expect(readModuleInsideRoot([root], root, '../secret.js')).toBeUndefined();
+    expect(readModuleInsideRoot([root], root, join(outside, 'secret.js'))).toBeUndefined();
+    expect(readModuleInsideRoot([root], root, 'linked.js')).toBeUndefined();
+    expect(readModuleInsideRoot([root], root, 'config/missing.js')).toBeUndefined();
   });
 
   it('asks the host for an imported module that is not a lint input, reports in it, and records the dependency', () => {

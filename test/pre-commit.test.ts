@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ROOT } from './helpers/fixtures.js';
+import { renderPreCommitHooks } from '../scripts/generate-docs.js';
+import { mayBeSupported } from '../src/engine/detect.js';
 
 /**
  * The hook under the real pre-commit (Debian's package): a throwaway repository whose
@@ -24,6 +26,20 @@ describe('pre-commit hook', () => {
     const pattern = new RegExp(hook.files);
     for (const path of ['nginx.conf', 'deploy/nginx/sites-enabled/api', 'src/server.ts', 'app/main.py', 'k8s/ingress.yaml', 'chart/templates/ingress.tpl', 'serverless.yml']) expect(pattern.test(path), path).toBe(true);
     for (const path of ['README.md', 'package.json', 'image.png', 'Dockerfile']) expect(pattern.test(path), path).toBe(false);
+  });
+
+  it('is generated from the format registry (run `npm run docs` after changing src/engine/formats.ts)', () => {
+    expect(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')).toBe(renderPreCommitHooks());
+  });
+
+  it('selects every file name the CLI would read, and no other', () => {
+    const pattern = new RegExp(hooks[0].files);
+    const paths = [
+      'site.conf', 'conf/app.nginx', 'nginx.conf', 'etc/nginx.conf.default', 'deploy/site.conf.j2', 'deploy/site.conf.tpl', 'deploy/site.conf.template', 'deploy/site.conf.erb',
+      'nginx/cors', 'etc/sites-enabled/api.example.com', 'conf.d/default', 'src/app.ts', 'src/app.tsx', 'lib/x.mjs', 'app/main.py', 'k8s/a.yml', 'chart/templates/ingress.tpl',
+      'README.md', 'Dockerfile', 'scripts/deploy', 'docs/site.md', 'image.png', 'settings.toml', 'a.json',
+    ];
+    for (const path of paths) expect(pattern.test(path), path).toBe(mayBeSupported(path));
   });
 
   it.skipIf(!available)(

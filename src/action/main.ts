@@ -8,6 +8,7 @@ import { lintProject } from '../cli/project.js';
 import { escapeData, formatGithub } from '../format/github.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
 import { DOCS_BASE } from '../format/sarif.js';
+import { safeText } from '../format/sanitize.js';
 import type { Diagnostic } from '../model/types.js';
 
 /**
@@ -50,7 +51,7 @@ export function runAction(io: ActionIo): number {
     if (unmatched.length > 0) return fail(io, `input 'paths': '${unmatched[0]}' does not exist or matches no file cors-lint reads`);
     diagnostics = result.diagnostics;
     fileCount = discovery.files.length;
-    for (const note of discovery.notes) io.stdout.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
+    for (const note of discovery.notes) io.stdout.write(`cors-lint: skipped ${safeText(note.path)}: ${safeText(note.reason)}\n`);
   } catch (error) {
     if (error instanceof ConfigError) return fail(io, error.message);
     throw error;
@@ -84,8 +85,16 @@ function fail(io: ActionIo, message: string): number {
   return 2;
 }
 
+/**
+ * A scanned string in a Markdown table cell: no control or bidi characters, no `::` (safeText); no
+ * HTML, links or emphasis it could smuggle in; no `|` to break out of the cell.
+ */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return safeText(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]()!|~]/g, (c) => `\\${c}`);
 }
 
 /** Markdown for `$GITHUB_STEP_SUMMARY`: counts per rule, then every finding with a link to its line. */

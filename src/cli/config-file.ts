@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
 import { createRequire } from 'node:module';
+import { readRegularFile } from './safe-read.js';
 import { ConfigError, parseLevel, validateConfig, type Config, type RuleLevel } from '../engine/config.js';
 
 /**
@@ -41,11 +42,31 @@ export interface ConfigResolverOptions {
 
 const posix = (path: string) => path.split(sep).join('/');
 
+/**
+ * A config file is read like any scanned file (safe-read.ts): regular files only, never a FIFO or a
+ * device a symlink points at, with a size cap.
+ */
+function readConfigFile(path: string): string {
+  const read = readRegularFile(path, { maxBytes: 1024 * 1024 });
+  if ('error' in read) throw Object.assign(new Error(read.error), { code: read.error });
+  return read.text;
+}
+
+/** JSON.parse's message quotes the text it choked on; say where instead (the file may not be a config at all). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new Error(`not valid JSON${position ? ` (at character ${position})` : ''}`);
+  }
+}
+
 function parseConfigText(path: string, text: string): unknown {
   const name = basename(path);
-  if (name === 'package.json') return (JSON.parse(text) as Record<string, unknown>)['cors-lint'];
+  if (name === 'package.json') return (parseJson(text) as Record<string, unknown>)['cors-lint'];
   const ext = extname(name).toLowerCase();
-  if (ext === '.json') return JSON.parse(text);
+  if (ext === '.json') return parseJson(text);
   if (ext === '.yaml' || ext === '.yml' || ext === '') return parseYaml(text);
 
   throw new Error('a config file must be JSON or YAML');
@@ -143,7 +164,7 @@ export class ConfigResolver {
     const shown = posix(relative(this.options.cwd, path)) || path;
     let raw: unknown;
     try {
-      raw = parseConfigText(path, readFileSync(path, 'utf8'));
+      raw = parseConfigText(path, readConfigFile(path));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const what = code === 'ENOENT' ? 'not found' : (error as Error).message.split('\n')[0];

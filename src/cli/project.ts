@@ -1,13 +1,15 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
-import { detectFormat } from '../engine/detect.js';
+import { detectFormat, mayBeSupported } from '../engine/detect.js';
 import { lint, ruleIds, type LintResult } from '../engine/lint.js';
-import { NginxWorkspace } from '../extract/nginx/workspace.js';
+import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
+import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
 import { discover, type DiscoveredFile, type Discovery } from './discover.js';
+import { readConfined, scanRoots } from './safe-read.js';
 
 export interface ProjectOptions {
   cwd: string;
@@ -39,38 +41,33 @@ export interface ProjectResult {
   /** Every file linted, with its text (for --fix and --baseline). */
   files: Array<{ path: string; text: string }>;
   resolver: ConfigResolver;
+  /** Reads include targets and other files the core asks for, confined to what was scanned. */
+  host: NginxWorkspaceHost & ModuleHost;
 }
 
-/** A file the nginx extractor asks for (an `include` target), or undefined when it is missing or unreadable. */
-export function readTextFile(root: string, path: string): string | undefined {
-  const absolute = resolve(root, path);
-  if (!existsSync(absolute)) return undefined;
-  try {
-    return readFileSync(absolute, 'utf8');
-  } catch {
-    return undefined;
-  }
+/**
+ * A file the nginx extractor asks for (an `include` target): its text, undefined when it is
+ * missing, or why it is refused. Confined to the scanned roots (safe-read.ts): never an absolute
+ * path, never `../` or a symlink out of them, only regular files, with a size cap.
+ */
+export function readTextFile(roots: readonly string[], cwd: string, path: string): string | undefined | { refused: string } {
+  const read = readConfined(roots, cwd, path);
+  if ('text' in read) return read.text;
+  return read.error === 'ENOENT' || read.error === 'ENOTDIR' ? undefined : { refused: read.error };
 }
 
 /** Larger modules are bundles or generated code, never where CORS options are written. */
 const MAX_MODULE_BYTES = 2 * 1024 * 1024;
 
 /**
- * A repository module the JS or Python extractor asks for (an import of a linted file), confined to
- * the scanned root: a path that leaves it, directly or through a symbolic link, reads nothing.
+ * A repository module the JS or Python extractor asks for (an import of a linted file), confined
+ * like includes (safe-read.ts): inside the scanned roots, directly and through symlinks, regular
+ * files only, and only files cors-lint reads.
  */
-export function readModuleInsideRoot(root: string, path: string): string | undefined {
-  if (isAbsolute(path) || path.split(/[\\/]/).includes('..') || !('format' in detectFormat(path))) return undefined;
-  try {
-    const realRoot = realpathSync(root);
-    const real = realpathSync(resolve(root, path));
-    const inside = relative(realRoot, real);
-    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
-    if (statSync(real).size > MAX_MODULE_BYTES) return undefined;
-    return readFileSync(real, 'utf8');
-  } catch {
-    return undefined;
-  }
+export function readModuleInsideRoot(roots: readonly string[], cwd: string, path: string): string | undefined {
+  if (isAbsolute(path) || path.split(/[\\/]/).includes('..') || !mayBeSupported(path)) return undefined;
+  const read = readConfined(roots, cwd, path, MAX_MODULE_BYTES);
+  return 'text' in read ? read.text : undefined;
 }
 
 const toPosix = (path: string) => path.split(sep).join('/');
@@ -96,7 +93,7 @@ function exists(path: string): boolean {
  */
 function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Discovery; unmatched: string[] } {
   const { cwd } = options;
-  const reads = (path: string) => 'format' in detectFormat(path);
+  const reads = mayBeSupported;
   const walkOptions = { gitignore: !options.noIgnore };
   const files = new Map<string, DiscoveredFile>();
   const notes: Discovery['notes'] = [];
@@ -121,7 +118,7 @@ function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Disco
     const relBase = toPosix(relative(cwd, base));
     const pattern = relBase ? `${relBase}/${scan.glob}` : scan.glob;
     const matches = picomatch(pattern, { dot: true });
-    const found = exists(base) ? take(discover([base], cwd, ignores, (path) => reads(path) && matches(path), walkOptions)) : 0;
+    const found = exists(base) ? take(discover([base], cwd, ignores, (path, folderPath) => reads(path, folderPath) && matches(path), walkOptions)) : 0;
     if (found === 0) unmatched.push(given);
   }
   if (plain.length > 0) take(discover(plain, cwd, ignores, reads, walkOptions));
@@ -132,7 +129,7 @@ function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Disco
 export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
   const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore });
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
-  const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile(options.cwd, path) });
+  const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile([options.cwd], options.cwd, path) });
   const includedBy = new Map<string, string[]>();
   // Only a file with an `include` can be an includer: the others are never parsed here (lint() parses what it needs once).
   for (const [path, text] of texts) {
@@ -185,11 +182,15 @@ export function lintProject(options: ProjectOptions): ProjectResult {
       discovery = { ...discovery, files: discovery.files.filter((file) => !resolver.forFile(file.path).ignored) };
     }
   }
-  const readable = discovery.files.filter((file) => file.text !== undefined) as Array<{ path: string; text: string }>;
+  const readable = discovery.files.flatMap((file) => (file.text === undefined ? [] : [{ path: file.path, text: file.text, detectPath: file.detectPath }]));
   const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
-  const host = { readFile: (path: string) => readTextFile(options.cwd, path), readModule: (path: string) => readModuleInsideRoot(options.cwd, path) };
+  // Includes and imported modules are read only inside what was scanned: each folder named (a glob's
+  // static base), or the repository of a file named on its own.
+  const scanned = options.stdin ? ['.'] : (options.paths.length > 0 ? options.paths : ['.']).map((given) => (exists(resolve(options.cwd, given)) ? given : picomatch.scan(toPosix(given)).base || '.'));
+  const roots = scanRoots(options.cwd, scanned);
+  const host = { readFile: (path: string) => readTextFile(roots, options.cwd, path), readModule: (path: string) => readModuleInsideRoot(roots, options.cwd, path) };
   const result = lintWithConfigs(readable, resolver, { host, readErrors });
-  return { result, discovery, config: first.config, unmatched, files: readable, resolver };
+  return { result, discovery, config: first.config, unmatched, files: readable, resolver, host };
 }
 
 /**
@@ -197,7 +198,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
  * the same rule levels the run is exactly `lint()` with that config; otherwise rules run unless they
  * are off everywhere, and each finding takes the level of its own file's config.
  */
-export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: { readFile(path: string): string | undefined; readModule?(path: string): string | undefined }; readErrors: Array<{ path: string; message: string }> }): LintResult {
+export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: NginxWorkspaceHost & ModuleHost; readErrors: Array<{ path: string; message: string }> }): LintResult {
   const configs = new Map<string, Config>();
   const configOf = (path: string) => {
     if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);

@@ -7,6 +7,7 @@ import { ConfigError, parseLevel } from '../engine/config.js';
 import { detectFormat, looksBinary } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
+import { safeText } from '../format/sanitize.js';
 import type { CorsRequest, Diagnostic, Format } from '../model/types.js';
 import { fingerprints, newFindings, parseBaseline, renderBaseline } from './baseline.js';
 import { changedFiles, isCommit } from './changed.js';
@@ -15,7 +16,7 @@ import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
 import { version } from './version.js';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
-import { lintProject, lintWithConfigs, readModuleInsideRoot, readTextFile, type ProjectResult } from './project.js';
+import { lintProject, lintWithConfigs, type ProjectResult } from './project.js';
 
 export interface CliIo {
   argv: string[];
@@ -284,13 +285,13 @@ async function run(io: CliIo): Promise<number> {
     found = outcome.diagnostics;
     fixedTexts = outcome.texts;
   }
-  if (values.baseline) found = applyBaseline(io, values.baseline, values['update-baseline'] === true, found, (file) => fixedTexts.get(file) ?? readTextFile(io.cwd, file));
+  if (values.baseline) found = applyBaseline(io, values.baseline, values['update-baseline'] === true, found, (file) => fixedTexts.get(file) ?? textOnly(project.host.readFile?.(file)));
   const diagnostics = values.quiet ? found.filter((d) => d.severity === 'error') : found;
 
   if (values.debug) {
-    for (const note of [...discovery.notes, ...result.skipped]) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
+    for (const note of [...discovery.notes, ...result.skipped]) io.stderr.write(`cors-lint: skipped ${safeText(note.path)}: ${safeText(note.reason)}\n`);
   } else {
-    for (const note of discovery.notes) io.stderr.write(`cors-lint: skipped ${note.path}: ${note.reason}\n`);
+    for (const note of discovery.notes) io.stderr.write(`cors-lint: skipped ${safeText(note.path)}: ${safeText(note.reason)}\n`);
   }
   const outputFile = values['output-file'];
   const color = format === 'stylish' && !outputFile && !values['no-color'] && !io.env.NO_COLOR && (values.color === true || io.stdout.isTTY === true);
@@ -356,7 +357,7 @@ function writeReport(io: CliIo, outputFile: string | undefined, report: string):
  */
 function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin: boolean) {
   const texts = new Map(project.files.map((file) => [file.path, file.text]));
-  const host = { readFile: (path: string) => texts.get(path) ?? readTextFile(io.cwd, path), readModule: (path: string) => texts.get(path) ?? readModuleInsideRoot(io.cwd, path) };
+  const host = { readFile: (path: string) => texts.get(path) ?? project.host.readFile?.(path), readModule: (path: string) => texts.get(path) ?? project.host.readModule?.(path) };
   const readErrors = project.discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
   const relint = (current: Map<string, string>) => {
     const files = [...current].map(([path, text]) => ({ path, text }));
@@ -460,4 +461,9 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   );
   io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : renderSimulated(results, request));
   return results.some((r) => r.allowed === false) ? 1 : 0;
+}
+
+/** A host read as plain text (a refused or missing file has none). */
+function textOnly(read: string | undefined | { refused: string }): string | undefined {
+  return typeof read === 'string' ? read : undefined;
 }

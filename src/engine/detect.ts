@@ -1,49 +1,131 @@
 import { posix } from 'node:path';
-import type { Format } from '../model/types.js';
+import type { Format, SourceFile } from '../model/types.js';
+import { FORMAT_LIST, FORMAT_SPECS, type FormatSpec } from './formats.js';
 
 /**
- * Stage one of the prefilter: what a file *is*, from its path alone. Lockfiles, bundles, minified
- * and vendored code configure nothing (design.md: 98% of parse time on a real tree went to two
- * such files).
+ * What a file *is*: from its name where the name is unambiguous, from its content where it is not
+ * (`.conf` is nginx, HOCON, redis or Apache alike), all from the format registry (formats.ts).
+ * Lockfiles, bundles, minified and vendored code configure nothing (design.md: 98% of parse time
+ * on a real tree went to two such files).
  */
-const JS_EXTENSIONS: Record<string, Format> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'js', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'ts' };
-const NGINX_DIRS = /(^|\/)(nginx|sites-(available|enabled)|conf\.d|snippets|openresty)(\/|$)/;
 const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.git|\.yarn|\.pnpm-store|dist|build|coverage|\.next|\.nuxt|out|site-packages|__pycache__|\.venv|venv|\.tox|\.mypy_cache)\//;
 const GENERATED_NAMES = /(\.min\.(js|mjs|cjs)|\.bundle\.js|-bundle\.js|\.d\.ts|\.d\.mts|\.d\.cts|\.map|_pb2(_grpc)?\.py|\.pyi)$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'npm-shrinkwrap.json', 'bun.lockb']);
 
-export type FileKind = { format: Format } | { skip: string };
+/** `api.example.com`, `default.vhost`: how site files are named in nginx folders. */
+const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+){2,}$|\.(vhost|site|inc|locations?|snippet)$/;
+/** Extensions that are never an nginx site file, even in an nginx folder (READMEs with nginx examples, backups, keys). */
+const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml)$/;
 
-export function detectFormat(path: string): FileKind {
+export type FileKind = { format: Format; why?: string } | { skip: string };
+
+/** What the name alone says: a format, a format to confirm from the content, or a skip. */
+export type NameKind = { format: Format } | { maybe: Format } | { skip: string };
+
+function inFolderOf(spec: FormatSpec, path: string): boolean {
+  const segments = path.split('/').slice(0, -1);
+  return spec.folders?.some((folder) => segments.includes(folder)) ?? false;
+}
+
+/**
+ * From the name: `path` is what the file is shown as; `folderPath` (default `path`) is where its
+ * folders are read from — the shell passes the path below the scanned root's parent, so the answer
+ * does not depend on the working directory.
+ */
+export function detectByName(path: string, folderPath: string = path): NameKind {
   const normalized = path.replace(/\\/g, '/');
+  const folders = folderPath.replace(/\\/g, '/');
   const base = posix.basename(normalized);
   if (LOCKFILES.has(base)) return { skip: 'lockfile' };
   if (SKIPPED_DIRS.test(`/${normalized}`)) return { skip: 'vendored or generated folder' };
   if (GENERATED_NAMES.test(base) || /^yarn-[\d.]+\.c?js$/.test(base)) return { skip: 'generated or bundled file' };
-  const ext = posix.extname(base).toLowerCase();
-  if (JS_EXTENSIONS[ext]) return { format: JS_EXTENSIONS[ext] };
-  if (ext === '.py' || ext === '.pyw') return { format: 'python' };
-  // Helm charts keep manifests in .yaml and .tpl files.
-  if (ext === '.yaml' || ext === '.yml' || ext === '.tpl') return { format: 'yaml' };
-  if (ext === '.conf' || ext === '.nginx' || base === 'nginx.conf' || /\.(conf|nginx)\.(template|tmpl|j2)$/.test(base)) return { format: 'nginx' };
-  if (ext === '' && NGINX_DIRS.test(normalized)) return { format: 'nginx' };
+  const lower = base.toLowerCase();
+  const nginx = FORMAT_SPECS.nginx;
+  // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
+  if (nginx.fileNames!.some((name) => lower === name || lower.startsWith(`${name}.`))) return { format: 'nginx' };
+  // site.conf.j2, api.conf.template, cors.nginx.tpl: templates of nginx files, detected as the file they render to.
+  for (const suffix of nginx.templateSuffixes ?? []) {
+    if (!lower.endsWith(suffix) || lower.length === suffix.length) continue;
+    const rendered = lower.slice(0, -suffix.length);
+    const ext = posix.extname(rendered);
+    if (nginx.extensions.includes(ext)) return { format: 'nginx' };
+    if (ext !== '' && nginx.ambiguousExtensions?.includes(ext)) return { maybe: 'nginx' };
+  }
+  const ext = posix.extname(lower);
+  // Helm renders no template whose name starts with "_": those files hold named templates (`define`) only.
+  if (base.startsWith('_') && (ext === '.tpl' || (FORMAT_SPECS.yaml.extensions.includes(ext) && /(^|\/)templates\//.test(normalized)))) {
+    return { skip: 'Helm partial (Helm renders no template whose name starts with "_")' };
+  }
+  for (const spec of FORMAT_LIST) if (spec.extensions.includes(ext)) return { format: spec.id };
+  for (const spec of FORMAT_LIST) {
+    if (ext !== '' && spec.ambiguousExtensions?.includes(ext)) return { maybe: spec.id };
+  }
+  // Extensionless files and site files named for their host (`api.example.com`) in sites-available/,
+  // conf.d/ ...: nginx only by folder and content.
+  if (!base.startsWith('.') && (ext === '' || SITE_NAME.test(lower)) && !NOT_CONFIG.test(ext)) {
+    for (const spec of FORMAT_LIST) {
+      if (spec.ambiguousExtensions?.includes('') && (inFolderOf(spec, folders) || inFolderOf(spec, normalized))) return { maybe: spec.id };
+    }
+  }
   return { skip: 'not a supported file type' };
 }
 
-/** Stage two: the tokens that can start a policy in each format. A file without one cannot matter. */
-const TOKENS: Record<string, RegExp> = {
-  // A `map $http_origin` in a file of its own is an allowlist too.
-  nginx: /access-control-|\binclude\b|\$\{?http_origin\b/i,
-  js: /\bcors\b|access-control-allow|enableCors/i,
-  ts: /\bcors\b|access-control-allow|enableCors/i,
-  // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders, hand-set headers.
-  python: /cors|cross_origin|access-control-allow/i,
-  // ingress-nginx annotations and snippets, Traefik accessControl*, Kong/APISIX/Envoy `cors`, Istio corsPolicy, SAM Cors.
-  yaml: /cors|access-?control/i,
-};
+/** Whether a file found while walking is worth reading (the content settles the `maybe`s). */
+export function mayBeSupported(path: string, folderPath?: string): boolean {
+  return !('skip' in detectByName(path, folderPath));
+}
 
+/** The whole answer, from name and content; `file.format` (an editor's language id) overrides both. */
+export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath' | 'format'>): FileKind {
+  if (file.format) return { format: file.format };
+  const kind = detectByName(file.path, file.detectPath);
+  if ('skip' in kind) return kind;
+  if ('maybe' in kind) {
+    const spec = FORMAT_SPECS[kind.maybe];
+    const verdict = spec.looksLike?.(file.text) ?? { yes: true, why: '' };
+    return verdict.yes ? { format: kind.maybe, why: verdict.why } : { skip: `not ${spec.displayName} by its content: ${verdict.why}` };
+  }
+  if (kind.format === 'yaml' && isTemplateLibrary(file.text)) return { skip: 'Helm named-template library ({{ define }} blocks only)' };
+  return kind;
+}
+
+/** Back-compatible name-only answer (no content). */
+export function detectFormat(path: string, text?: string): FileKind {
+  if (text !== undefined) return detectFile({ path, text });
+  const kind = detectByName(path);
+  return 'maybe' in kind ? { format: kind.maybe } : kind;
+}
+
+/**
+ * A file made of `{{ define "name" }} … {{ end }}` blocks (and template comments) renders nothing
+ * by itself: Helm includes the blocks where other templates call them. It is not a YAML document.
+ */
+export function isTemplateLibrary(text: string): boolean {
+  if (!/\{\{-?\s*define\b/.test(text)) return false;
+  // Remove each define … end block, tracking nested control blocks (if/range/with/block) by a
+  // counter. indexOf scanning keeps this linear on hostile input (an unclosed `{{` ends the scan).
+  let depth = 0;
+  let outside = '';
+  let last = 0;
+  for (let open = text.indexOf('{{'); open !== -1; open = text.indexOf('{{', last)) {
+    const close = text.indexOf('}}', open + 2);
+    if (close === -1) return false;
+    if (depth === 0) outside += text.slice(last, open);
+    last = close + 2;
+    const action = text.slice(open + 2, Math.min(close, open + 64)).replace(/^-?\s*/, '');
+    if (action.startsWith('/*')) continue;
+    const word = /^\w+/.exec(action)?.[0];
+    if (word === 'define' || (depth > 0 && (word === 'if' || word === 'range' || word === 'with' || word === 'block'))) depth++;
+    else if (word === 'end' && depth > 0) depth--;
+    else if (depth === 0) return false;
+  }
+  if (depth === 0) outside += text.slice(last);
+  return outside.trim() === '';
+}
+
+/** Stage two: the tokens that can start a policy in each format. A file without one cannot matter. */
 export function mayContainPolicy(format: Format, text: string): boolean {
-  return TOKENS[format]?.test(text) ?? false;
+  return FORMAT_SPECS[format]?.prefilter.test(text) ?? false;
 }
 
 /** Minified or bundled code that slipped past the name test: long lines, few of them. */

@@ -1,15 +1,15 @@
 import { rules } from '../../rules/index.js';
-import { createJsProject, extractJsPolicies } from '../extract/js/extract.js';
+import { createJsProject } from '../extract/js/extract.js';
 import { ModuleSource, type ModuleHost } from './modules.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
-import { extractPythonPolicies } from '../extract/python/extract.js';
-import { extractYamlPolicies, type YamlExtraction } from '../extract/yaml/extract.js';
+import type { YamlExtraction } from '../extract/yaml/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
 import { emptyConfig, type Config } from './config.js';
 import { attachFixes, fixFromLoc } from './fix.js';
-import { detectFormat, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
+import { detectFile, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
+import { FORMAT_SPECS } from './formats.js';
 import type { ProjectFacts, Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
 import { linkClientCalls } from '../topology/client-links.js';
@@ -39,9 +39,6 @@ export interface LintResult {
   dependencies?: Record<string, string[]>;
 }
 
-/** Larger JS/TS/Python files are bundles or generated code in practice; nginx files are read at any size (the tokenizer is linear). */
-const MAX_JS_BYTES = 2 * 1024 * 1024;
-
 export const ruleIds = new Set(rules.map((rule) => rule.meta.id));
 
 export function lint(files: SourceFile[], options: LintOptions = {}): LintResult {
@@ -57,7 +54,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
 
   for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
     texts.set(file.path, file.text);
-    const kind = detectFormat(file.path);
+    const kind = detectFile(file);
     if ('skip' in kind) {
       skipped.push({ path: file.path, reason: kind.skip });
       continue;
@@ -73,9 +70,10 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
       skipped.push({ path: file.path, reason: 'no CORS token' });
       continue;
     }
-    // YAML is read at any size: only the documents holding a CORS token are parsed.
-    if (kind.format !== 'nginx' && kind.format !== 'yaml' && (file.text.length > MAX_JS_BYTES || looksGenerated(kind.format, file.text))) {
-      skipped.push({ path: file.path, reason: file.text.length > MAX_JS_BYTES ? `larger than ${MAX_JS_BYTES / 1024 / 1024} MB (generated code?)` : 'minified or bundled code' });
+    // nginx and YAML are read at any size (a linear tokenizer; only YAML documents holding a CORS token are parsed).
+    const maxBytes = FORMAT_SPECS[kind.format].maxBytes;
+    if (maxBytes !== undefined && (file.text.length > maxBytes || looksGenerated(kind.format, file.text))) {
+      skipped.push({ path: file.path, reason: file.text.length > maxBytes ? `larger than ${maxBytes / 1024 / 1024} MB (generated code?)` : 'minified or bundled code' });
       continue;
     }
     candidates.push({ file, format: kind.format });
@@ -91,18 +89,15 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     for (const path of [...new Set([...nginxCandidates, ...included])].sort(compareStrings)) {
       for (const error of workspace.parse(path)?.errors ?? []) diagnostics.push(at('parse-error', error.loc, error.message));
     }
+    for (const { loc, pattern, reason } of workspace.refusals) skipped.push({ path: `${loc.file}:${loc.line}:${loc.column}`, reason: `include ${JSON.stringify(clip(pattern))} not read: ${reason.replace(/; not (read|followed)$/, '')}` });
   }
   const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles);
   const modules = new ModuleSource(texts, options.host);
   const jsProject = createJsProject(modules);
   for (const { file, format } of candidates) {
     if (format === 'nginx') continue;
-    let result: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> };
-    if (format === 'yaml') {
-      const yaml = extractYamlPolicies(file);
-      yamlHosts.push(...yaml.hosts);
-      result = yaml;
-    } else result = format === 'python' ? extractPythonPolicies(file, modules) : extractJsPolicies(file, jsProject);
+    const result = FORMAT_SPECS[format].extract!(file, { jsProject, modules });
+    if (result.hosts) yamlHosts.push(...result.hosts);
     policies.push(...result.policies);
     for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
   }
@@ -110,7 +105,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   // Modules read through the host carry findings too: their text serves suppressions and position checks.
   for (const [path, text] of modules.extraTexts) if (!texts.has(path)) texts.set(path, text);
 
-  const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: options.host?.readFile?.bind(options.host), knownOrigins: config.knownOrigins };
+  const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: readText(options.host), knownOrigins: config.knownOrigins };
   if (options.topology !== false) {
     const proxyLinks = linkLayers(policies, topologyFiles);
     linkClientCalls(policies, topologyFiles, proxyLinks);
@@ -243,6 +238,21 @@ function at(ruleId: string, loc: Loc, message: string, severity: Diagnostic['sev
 
 function fileLevel(ruleId: string, file: string, message: string): Diagnostic {
   return { ruleId, severity: 'error', message, file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
+/** The host's reader for callers that only want text (a refused read is simply not there). */
+function readText(host: NginxWorkspaceHost | undefined): ((path: string) => string | undefined) | undefined {
+  const readFile = host?.readFile?.bind(host);
+  if (!readFile) return undefined;
+  return (path) => {
+    const text = readFile(path);
+    return typeof text === 'string' ? text : undefined;
+  };
+}
+
+/** A scanned value inside a message: at most 200 characters of it. */
+function clip(value: string): string {
+  return value.length > 200 ? `${value.slice(0, 200)}…` : value;
 }
 
 function compareStrings(a: string, b: string): number {

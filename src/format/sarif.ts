@@ -1,6 +1,7 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { rules } from '../../rules/index.js';
 import type { Diagnostic } from '../model/types.js';
+import { clip } from './sanitize.js';
 
 export const DOCS_BASE = 'https://github.com/cors-lint/cors-lint/blob/main/docs/rules/';
 const LEVEL: Record<Diagnostic['severity'], Result.level> = { error: 'error', warning: 'warning', info: 'note' };
@@ -21,6 +22,15 @@ function ruleDescriptor(id: string): ReportingDescriptor {
   };
 }
 
+/**
+ * A relative URI reference for a path: each segment percent-encoded, so `#`, `?`, `%`, `:` and
+ * spaces in a file name stay part of the path (encodeURI would leave `#` and `?` to start a fragment
+ * or a query, and `a:b.conf` would read as a scheme).
+ */
+export function fileUri(path: string): string {
+  return path.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
+}
+
 /** SARIF 2.1.0 for GitHub code scanning; built by hand from @types/sarif (node-sarif-builder 5 needs Node 22). */
 export function formatSarif(diagnostics: Diagnostic[], version: string): string {
   const ids = [...new Set([...rules.map((r) => r.meta.id), ...diagnostics.map((d) => d.ruleId)])];
@@ -36,11 +46,11 @@ export function formatSarif(diagnostics: Diagnostic[], version: string): string 
           ruleId: d.ruleId,
           ruleIndex: index.get(d.ruleId)!,
           level: LEVEL[d.severity],
-          message: { text: d.message },
+          message: { text: clip(d.message) },
           locations: [
             {
               physicalLocation: {
-                artifactLocation: { uri: encodeURI(d.file.replace(/\\/g, '/')), uriBaseId: '%SRCROOT%' },
+                artifactLocation: { uri: fileUri(d.file), uriBaseId: '%SRCROOT%' },
                 region: { startLine: d.line, startColumn: d.column, endLine: d.endLine, endColumn: d.endColumn },
               },
             },

@@ -1,7 +1,8 @@
 import type { CodeAction, Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../engine/config.js';
-import { detectFormat } from '../engine/detect.js';
+import { detectFile } from '../engine/detect.js';
+import { FORMAT_SPECS } from '../engine/formats.js';
 import { lint } from '../engine/lint.js';
 import type { Diagnostic } from '../model/types.js';
 
@@ -9,7 +10,6 @@ import type { Diagnostic } from '../model/types.js';
  * Quick fixes: the core's certain fixes (the same ones `cors-lint --fix` applies, see
  * src/engine/fix.ts), and a suppression comment for any rule.
  */
-const COMMENT: Record<string, string> = { nginx: '#', python: '#', yaml: '#', js: '//', ts: '//' };
 
 function lineText(document: TextDocument, line: number): string {
   return document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
@@ -20,7 +20,7 @@ function lineText(document: TextDocument, line: number): string {
  * this version of the document; otherwise the document is linted again here.
  */
 export function codeActions(document: TextDocument, path: string, diagnostics: LspDiagnostic[], core?: Diagnostic[], config?: Config): CodeAction[] {
-  const kind = detectFormat(path);
+  const kind = detectFile({ path, text: document.getText() });
   const format = 'format' in kind ? kind.format : undefined;
   const findings = core ?? lint([{ path, text: document.getText() }], { config }).diagnostics;
   const actions: CodeAction[] = [];
@@ -41,7 +41,8 @@ export function codeActions(document: TextDocument, path: string, diagnostics: L
         edit: { changes: { [document.uri]: [{ range: { start: document.positionAt(range[0]), end: document.positionAt(range[1]) }, newText: text }] } },
       });
     }
-    if (format && COMMENT[format] && ruleId !== 'parse-error' && ruleId !== 'unused-suppression') {
+    const comment = format ? FORMAT_SPECS[format].comments.line[0] : undefined;
+    if (comment && ruleId !== 'parse-error' && ruleId !== 'unused-suppression') {
       const target = start.line;
       const indent = /^\s*/.exec(lineText(document, target))![0];
       const at = { line: target, character: 0 };
@@ -50,7 +51,7 @@ export function codeActions(document: TextDocument, path: string, diagnostics: L
         kind: 'quickfix',
         diagnostics: [diagnostic],
         isPreferred: false,
-        edit: { changes: { [document.uri]: [{ range: { start: at, end: at }, newText: `${indent}${COMMENT[format]} cors-lint-disable-next-line ${ruleId} -- reason\n` }] } },
+        edit: { changes: { [document.uri]: [{ range: { start: at, end: at }, newText: `${indent}${comment} cors-lint-disable-next-line ${ruleId} -- reason\n` }] } },
       });
     }
   }

@@ -16,7 +16,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ConfigResolver, loadConfig } from '../cli/config-file.js';
 import { readModuleInsideRoot, readTextFile } from '../cli/project.js';
 import { emptyConfig, type Config } from '../engine/config.js';
-import { detectFormat } from '../engine/detect.js';
+import { detectByName, detectFormat } from '../engine/detect.js';
+import { FORMAT_LIST, formatOfLanguageId, primaryExtension } from '../engine/formats.js';
 import { lint, ruleIds } from '../engine/lint.js';
 import { DOCS_BASE } from '../format/sarif.js';
 import type { CorsPolicy, Diagnostic } from '../model/types.js';
@@ -30,8 +31,10 @@ import { describePolicy, policyAt } from './hover.js';
  * the failure and the server goes on.
  */
 const CONFIG_FILES = /(^|[\\/])(cors-lint\.config\.(json|ya?ml)|\.cors-lintrc\.json|package\.json)$/;
-/** An untitled document has no file name: its language id says what it is. */
-const LANGUAGE_EXTENSIONS: Record<string, string> = { nginx: '.conf', javascript: '.js', javascriptreact: '.jsx', typescript: '.ts', typescriptreact: '.tsx', python: '.py', yaml: '.yaml' };
+/** An untitled document has no file name: its language id says what it is (from the format registry). */
+const LANGUAGE_EXTENSIONS: Record<string, string> = Object.fromEntries(
+  FORMAT_LIST.flatMap((spec) => spec.languageIds.map((id) => [id, id === 'javascriptreact' ? '.jsx' : id === 'typescriptreact' ? '.tsx' : primaryExtension(spec)])),
+);
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
 
 export interface ServerOptions {
@@ -106,9 +109,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       // nginx includes and imported JS/Python modules: an open document's text first, the disk second.
       const openText = (file: string) => documents.all().find((candidate) => pathOf(candidate) === file)?.getText();
       const host = {
-        readFile: (file: string) => openText(file) ?? readTextFile(root, file),
-        readModule: (file: string) => openText(file) ?? readModuleInsideRoot(root, file),
+        readFile: (file: string) => openText(file) ?? readTextFile([root], root, file),
+        readModule: (file: string) => openText(file) ?? readModuleInsideRoot([root], root, file),
       };
+      // A name that needs its content to be sure (`.conf`, a file in sites-enabled/) is settled by the
+      // editor's language id when the editor knows it.
+      const byLanguage = formatOfLanguageId(document.languageId)?.id;
+      const byName = detectByName(path);
+      const format = byLanguage && 'maybe' in byName && byName.maybe === byLanguage ? byLanguage : undefined;
+      const detectPath = document.uri.startsWith('file:') ? fileURLToPath(document.uri).split(sep).join('/') : undefined;
       // Open files that import this one are linted with it: their findings on this file's lines show here.
       const importers = documents.all().filter((other) => other.uri !== document.uri && dependenciesByUri.get(other.uri)?.includes(path));
       const fileConfig = configFor(path);
@@ -116,7 +125,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
         return;
       }
-      const result = lint([{ path, text: document.getText() }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config: fileConfig, host });
+      const result = lint([{ path, text: document.getText(), format, detectPath }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config: fileConfig, host });
       dependenciesByUri.set(document.uri, result.dependencies?.[path] ?? []);
       policiesByUri.set(document.uri, result.policies.filter((policy) => policy.source.file === path));
       findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics.filter((d) => d.file === path) });

@@ -295,4 +295,12 @@ export interface Fix {
 export interface SourceFile {
   path: string;
   text: string;
+  /**
+   * Where detection reads folder names from when `path` (relative to the working folder) would
+   * make the answer depend on it: the shells pass the path from the scanned root's parent folder,
+   * or the absolute path of a file named on the command line.
+   */
+  detectPath?: string;
+  /** The format when the caller knows it (an editor's language id); detection is skipped. */
+  format?: Format;
 }

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
+import type { Loc } from '../../model/types.js';
 import { parseNginx, type NginxDirective, type NginxParseResult } from './parse.js';
 
 /**
@@ -10,14 +11,28 @@ import { parseNginx, type NginxDirective, type NginxParseResult } from './parse.
  * files. Ambiguous or missing targets stay unresolved: the extractor treats them as unknown.
  */
 export interface NginxWorkspaceHost {
-  /** Text of a file that is not among the linted files, or undefined (the core does no I/O itself). */
-  readFile?(path: string): string | undefined;
+  /**
+   * Text of a file that is not among the linted files; undefined when it is missing, `{ refused }`
+   * when the shell will not read it (outside the scanned folder, not a regular file, too large).
+   * The core does no I/O itself.
+   */
+  readFile?(path: string): string | undefined | { refused: string };
+}
+
+/** An include the shell refused to read, with where it is written. */
+export interface IncludeRefusal {
+  loc: Loc;
+  pattern: string;
+  reason: string;
 }
 
 export class NginxWorkspace {
   private readonly parsed = new Map<string, NginxParseResult>();
   private readonly texts: Map<string, string>;
   private readonly allPaths: string[];
+  private readonly refusalKeys = new Set<string>();
+  /** Includes that could not be resolved because the shell refused to read the target (reported once each). */
+  readonly refusals: IncludeRefusal[] = [];
 
   constructor(files: Map<string, string>, private readonly host: NginxWorkspaceHost = {}) {
     this.texts = files;
@@ -27,8 +42,8 @@ export class NginxWorkspace {
   parse(path: string): NginxParseResult | undefined {
     const cached = this.parsed.get(path);
     if (cached) return cached;
-    const text = this.texts.get(path) ?? this.host.readFile?.(path);
-    if (text === undefined) return undefined;
+    const text = this.texts.get(path) ?? this.read(path);
+    if (typeof text !== 'string') return undefined;
     const result = parseNginx(neutralizeTemplates(text), path);
     this.parsed.set(path, result);
     return result;
@@ -38,10 +53,19 @@ export class NginxWorkspace {
   resolveInclude(fromFile: string, pattern: string): string[] | undefined {
     if (pattern.includes('$')) return undefined;
     const isGlob = /[*?[]/.test(pattern);
-    const known = (path: string) => this.texts.has(path) || (!isGlob && this.host.readFile?.(path) !== undefined);
+    let refused: string | undefined;
+    const known = (path: string) => {
+      if (this.texts.has(path)) return true;
+      if (isGlob) return false;
+      const text = this.read(path);
+      if (typeof text === 'object') refused ??= text.refused;
+      return typeof text === 'string';
+    };
     const candidates: string[] = [];
+    // An absolute path names the server's disk, not the repository: it is only matched by its tail
+    // below (the shell would refuse to read it anyway).
     if (posix.isAbsolute(pattern)) {
-      candidates.push(pattern);
+      if (!isGlob && this.texts.has(pattern)) return [pattern];
     } else {
       for (let dir = posix.dirname(fromFile); ; dir = posix.dirname(dir)) {
         candidates.push(posix.join(dir, pattern));
@@ -57,7 +81,34 @@ export class NginxWorkspace {
         return [candidate];
       }
     }
-    return this.resolveByTail(pattern, isGlob);
+    const byTail = this.resolveByTail(pattern, isGlob);
+    if (byTail === undefined && refused !== undefined) this.noteRefusal(fromFile, pattern, refused);
+    return byTail;
+  }
+
+  private readonly reads = new Map<string, string | undefined | { refused: string }>();
+
+  /** Each outside file is asked for once per run (the host may be slow, and answers must agree). */
+  private read(path: string): string | undefined | { refused: string } {
+    if (!this.reads.has(path)) this.reads.set(path, this.host.readFile?.(path));
+    return this.reads.get(path);
+  }
+
+  private noteRefusal(fromFile: string, pattern: string, reason: string): void {
+    const key = `${fromFile}\u0000${pattern}`;
+    if (this.refusalKeys.has(key)) return;
+    this.refusalKeys.add(key);
+    const stack: NginxDirective[] = [...(this.parsed.get(fromFile)?.directives ?? [])];
+    let loc: Loc = { file: fromFile, line: 1, column: 1, endLine: 1, endColumn: 1 };
+    while (stack.length > 0) {
+      const directive = stack.pop()!;
+      if (directive.name === 'include' && directive.args[0]?.value === pattern) {
+        loc = directive.args[0].loc;
+        break;
+      }
+      if (directive.block) stack.push(...directive.block);
+    }
+    this.refusals.push({ loc, pattern, reason });
   }
 
   /** `/etc/nginx/snippets/cors.conf` → the one repository file ending in `snippets/cors.conf` (longest unique tail wins). */

@@ -1,0 +1,117 @@
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+/**
+ * The one way the shells (CLI, LSP, Action) read a scanned file. Scanned trees are hostile: an
+ * `include` or a symlink can point at /proc/self/environ, /dev/zero, a FIFO or a terminal. So a
+ * file is opened without blocking (O_NONBLOCK: opening a FIFO with no writer would wait forever),
+ * checked with fstat on the open descriptor (no race between check and read), read only when it is
+ * a regular file, and never past a size cap.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+export type ReadResult = { text: string } | { error: string };
+
+/** O_NOFOLLOW: a symlink swapped in after the walk looked at the entry is refused instead of followed. */
+export function readRegularFile(absolute: string, options: { maxBytes?: number; noFollow?: boolean } = {}): ReadResult {
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (options.noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
+  let fd: number;
+  try {
+    fd = openSync(absolute, flags);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: code === 'ELOOP' ? 'symlink (not followed)' : (code ?? 'cannot open') };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { error: stats.isDirectory() ? 'a folder' : 'not a regular file (device, FIFO or socket); not read' };
+    if (stats.size > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
+    // The size can grow between fstat and read (a log being written): never read past the cap.
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
+    return { text: buffer.subarray(0, length).toString('utf8') };
+  } catch (error) {
+    return { error: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `inner` is `outer` or below it (both absolute, resolved). */
+export function isInside(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * A file an nginx `include` names, confined to the scanned roots: an absolute path is refused (the
+ * workspace matches it by its tail among the repository's files instead), and so is a path that
+ * climbs out of every root with `../` or whose symlinks lead out. `path` is relative to `cwd`, as
+ * the paths lint() sees are.
+ */
+export function readConfined(roots: readonly string[], cwd: string, path: string, maxBytes = MAX_FILE_BYTES): ReadResult {
+  if (isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) return { error: 'absolute path outside the scanned folder; not read' };
+  const absolute = resolve(cwd, path);
+  const realRoots = roots.flatMap((root) => {
+    try {
+      return [realpathSync(root)];
+    } catch {
+      return [];
+    }
+  });
+  // The lexical path first: `../../etc/passwd` is refused without touching it.
+  const lexicalRoots = roots.map((root) => resolve(cwd, root));
+  if (![...lexicalRoots, ...realRoots].some((root) => isInside(root, absolute))) return { error: 'path leaves the scanned folder; not read' };
+  try {
+    lstatSync(absolute);
+  } catch (error) {
+    return { error: (error as NodeJS.ErrnoException).code ?? 'missing' };
+  }
+  let real: string;
+  try {
+    real = realpathSync(absolute);
+  } catch (error) {
+    return { error: `broken or looping symlink (${(error as NodeJS.ErrnoException).code})` };
+  }
+  if (!realRoots.some((root) => isInside(root, real))) return { error: 'symlink leads out of the scanned folder; not followed' };
+  return readRegularFile(real, { noFollow: true, maxBytes });
+}
+
+/**
+ * The folders a run may read from: each folder named, and for a file named on its own the
+ * repository around it (the nearest folder above it holding `.git`), else its own folder.
+ */
+export function scanRoots(cwd: string, paths: readonly string[]): string[] {
+  const roots = new Set<string>();
+  for (const given of paths) {
+    const absolute = resolve(cwd, given);
+    let stats;
+    try {
+      stats = statSync(absolute);
+    } catch {
+      continue;
+    }
+    if (stats.isDirectory()) {
+      roots.add(absolute);
+      continue;
+    }
+    const dir = dirname(absolute);
+    let repo: string | undefined;
+    for (let up = dir; ; up = dirname(up)) {
+      if (existsSync(join(up, '.git'))) {
+        repo = up;
+        break;
+      }
+      if (dirname(up) === up) break;
+    }
+    roots.add(repo ?? dir);
+  }
+  return [...roots];
+}

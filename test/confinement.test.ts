@@ -1,0 +1,133 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readConfined, readRegularFile } from '../src/cli/safe-read.js';
+import { cli } from './helpers/cli.js';
+import { ROOT } from './helpers/fixtures.js';
+
+/**
+ * A scanned repository is hostile: its `include`s and symlinks may point at secrets, devices,
+ * FIFOs or anything outside it. The CLI is run as a separate process (so /proc/self/environ is
+ * its own, holding a secret we set) on such a tree, in every output format: no byte of those
+ * files may appear, memory stays bounded, and the run completes.
+ */
+const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
+const SECRET = 'CORS_LINT_SECRET_7f3a9c';
+const OUTSIDE_SECRET = 'OUTSIDE_FILE_SECRET_91be';
+const canFifo = spawnSync('sh', ['-c', 'command -v mkfifo'], { stdio: 'ignore' }).status === 0 && process.platform === 'linux';
+
+function hostileTree(): string {
+  const base = mkdtempSync(join(tmpdir(), 'cors-lint-confine-'));
+  const root = join(base, 'repo');
+  mkdirSync(join(root, 'nginx'), { recursive: true });
+  // Outside the scanned root: a secret next to it, reached by ../ and by a symlink.
+  writeFileSync(join(base, 'outside.conf'), `add_header X-Leak "${OUTSIDE_SECRET}";\n${OUTSIDE_SECRET} {\n`);
+  symlinkSync(join(base, 'outside.conf'), join(root, 'nginx', 'linked.conf'));
+  symlinkSync('/etc/passwd', join(root, 'nginx', 'passwd.conf'));
+  symlinkSync('/dev/zero', join(root, 'nginx', 'zero.conf'));
+  symlinkSync(base, join(root, 'nginx', 'up'));
+  if (canFifo) {
+    execFileSync('mkfifo', [join(root, 'nginx', 'pipe.conf')]);
+    // A symlink inside the root to the FIFO: followed, but the FIFO is never opened for a blocking read.
+    symlinkSync(join(root, 'nginx', 'pipe.conf'), join(root, 'nginx', 'pipe-link.conf'));
+  }
+  writeFileSync(
+    join(root, 'nginx', 'site.conf'),
+    [
+      'server {',
+      '    include /proc/self/environ;',
+      '    include /etc/passwd;',
+      '    include /dev/zero;',
+      '    include /dev/stdin;',
+      '    include ../../outside.conf;',
+      '    include linked.conf;',
+      '    include pipe.conf;',
+      '    include pipe-link.conf;',
+      '    include up/outside.conf;',
+      '    location / {',
+      '        add_header Access-Control-Allow-Origin *;',
+      '    }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return root;
+}
+
+describe('file reads stay inside the scanned root', () => {
+  it('includes of /proc/self/environ, /etc/passwd, /dev/zero, a FIFO and symlinks out of the root: nothing leaks, the run completes', () => {
+    const root = hostileTree();
+    const passwd = readFileSync('/etc/passwd', 'utf8').split('\n')[0];
+    for (const args of [['-f', 'stylish', '--debug'], ['-f', 'json'], ['-f', 'sarif'], ['-f', 'github', '--debug'], ['-f', 'json', 'nginx/site.conf']]) {
+      const started = Date.now();
+      const result = spawnSync(process.execPath, ['--max-old-space-size=256', BIN, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', LEAK_CANARY: SECRET },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        input: `${SECRET} from stdin\n`,
+      });
+      const output = `${result.stdout}\n${result.stderr}`;
+      expect(result.signal, `${args.join(' ')}: ${result.stderr}`).toBeNull();
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect([0, 1]).toContain(result.status);
+      expect(output).not.toContain(SECRET);
+      expect(output).not.toContain(OUTSIDE_SECRET);
+      if (passwd) expect(output).not.toContain(passwd);
+      expect(output).not.toContain('internal error');
+      // The CORS finding of the file itself is still reported.
+      expect(result.stdout).toMatch(/wildcard-origin|nginx-missing-always/);
+      if (args.includes('--debug')) {
+        expect(result.stderr).toMatch(/nginx\/site\.conf:6:\d+: include "\.\.\/\.\.\/outside\.conf" not read: path leaves the scanned folder/);
+        expect(result.stderr).toMatch(/nginx\/linked\.conf: symlink leads out of the scanned folder; not followed/);
+        expect(result.stderr).toMatch(/nginx\/zero\.conf: symlink leads out of the scanned folder/);
+        if (canFifo) expect(result.stderr).toMatch(/nginx\/pipe\.conf: not a regular file/);
+      }
+    }
+  }, 300_000);
+
+  it.skipIf(!canFifo)('a FIFO or device named on the command line is refused without blocking', () => {
+    const root = hostileTree();
+    const result = spawnSync(process.execPath, [BIN, 'nginx/pipe.conf', '/dev/zero', '/dev/stdin'], { cwd: root, encoding: 'utf8', timeout: 30_000, input: `${SECRET}\n` });
+    expect(result.signal).toBeNull();
+    expect(result.stderr).toContain('nginx/pipe.conf: not a regular file');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(SECRET);
+  });
+
+  it('a JavaScript config is refused, even named with --config: it is never run', async () => {
+    const root = hostileTree();
+    const marker = join(root, 'config-code-ran');
+    for (const name of ['cors-lint.config.js', 'cors-lint.config.cjs', 'cors-lint.config.mjs']) {
+      writeFileSync(join(root, name), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = { rules: {} };\n`);
+      const { code, stderr } = await cli(['--config', name], root);
+      expect(code).toBe(2);
+      expect(stderr).toContain('a config file must be JSON or YAML');
+      expect(existsSync(marker)).toBe(false);
+    }
+    // A config that is a symlink to another file is read, but a parse failure never quotes it.
+    symlinkSync('/etc/passwd', join(root, 'passwd.json'));
+    const leaked = await cli(['--config', 'passwd.json'], root);
+    expect(leaked.code).toBe(2);
+    expect(leaked.stderr).toContain('not valid JSON');
+    expect(leaked.stderr).not.toContain(readFileSync('/etc/passwd', 'utf8').slice(0, 6));
+    // JSON and YAML named the same way still load.
+    writeFileSync(join(root, 'ci.yaml'), 'rules:\n  nginx-missing-always: "off"\n');
+    expect((await cli(['--config', 'ci.yaml', '-f', 'json'], root)).stdout).not.toContain('nginx-missing-always');
+  });
+
+  it('readConfined refuses absolute paths, ../ and symlinks out; readRegularFile has a size cap', () => {
+    const root = hostileTree();
+    expect(readConfined([root], root, '/etc/passwd')).toEqual({ error: expect.stringContaining('absolute') });
+    expect(readConfined([root], root, '../outside.conf')).toEqual({ error: expect.stringContaining('leaves the scanned folder') });
+    expect(readConfined([root], root, 'nginx/linked.conf')).toEqual({ error: expect.stringContaining('symlink leads out') });
+    expect(readConfined([root], root, 'nginx/up/outside.conf')).toEqual({ error: expect.stringContaining('symlink leads out') });
+    expect(readConfined([root], root, 'nginx/site.conf')).toMatchObject({ text: expect.stringContaining('server {') });
+    writeFileSync(join(root, 'big.conf'), 'x'.repeat(2048));
+    expect(readRegularFile(join(root, 'big.conf'), { maxBytes: 1024 })).toEqual({ error: expect.stringContaining('larger than') });
+    expect(readRegularFile('/dev/zero')).toEqual({ error: expect.stringContaining('not a regular file') });
+  });
+});

@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectFile, isTemplateLibrary } from '../src/engine/detect.js';
+import { looksLikeNginx } from '../src/engine/formats.js';
+import { lint } from '../src/index.js';
+import { cli, project } from './helpers/cli.js';
+
+const NGINX_SNIPPET = 'add_header Access-Control-Allow-Origin "*" always;\nadd_header Access-Control-Allow-Credentials "true" always;\n';
+
+/** Other formats that share the `.conf` extension, each with the word `include` somewhere. */
+const NOT_NGINX: Record<string, string> = {
+  hocon: '# Worker settings; the values below include defaults for local runs.\nworker {\n  host = "localhost"\n  host = ${?WORKER_HOST}\n  port = 8080\n}\ninclude "application.conf"\n',
+  redis: 'bind 127.0.0.1\nport 6379\ninclude /etc/redis/local.conf\nmaxmemory-policy allkeys-lru\n',
+  apache: '<VirtualHost *:80>\n    ServerName static.example.com\n    Header always set Access-Control-Allow-Origin "*"\n    Include conf/extra/cors.conf\n</VirtualHost>\n',
+  supervisord: '[program:api]\ncommand=/usr/bin/api --cors-origin=*\nautorestart=true\n[include]\nfiles = /etc/supervisor/conf.d/*.conf\n',
+  sysctl: 'net.core.somaxconn = 1024\nvm.swappiness = 10\n',
+  logrotate: '/var/log/nginx/*.log {\n    daily\n    rotate 14\n    compress\n}\ninclude /etc/logrotate.d\n',
+  ldso: 'include /etc/ld.so.conf.d/*.conf\n',
+};
+
+describe('format detection', () => {
+  it('a .conf is nginx only when its content reads as nginx', () => {
+    for (const [name, text] of Object.entries(NOT_NGINX)) {
+      const kind = detectFile({ path: `conf/${name}.conf`, text });
+      expect(kind, name).toEqual({ skip: expect.stringMatching(/^not nginx by its content/) });
+      // and lint() says nothing about it: no parse-error, no finding
+      const result = lint([{ path: `conf/${name}.conf`, text }]);
+      expect(result.diagnostics, name).toEqual([]);
+      expect(result.skipped[0].reason, name).toMatch(/^not nginx/);
+    }
+    for (const text of [NGINX_SNIPPET, 'server {\n  listen 80;\n}\n', 'location /api/ {\n  proxy_pass http://app;\n}\n', 'map $http_origin $cors {\n  default "";\n}\n', 'include snippets/cors.conf;\n']) {
+      expect(detectFile({ path: 'site.conf', text }), text).toMatchObject({ format: 'nginx' });
+    }
+  });
+
+  it('nginx templates are routed to nginx whatever the template engine', () => {
+    for (const name of ['site.conf.tpl', 'site.conf.template', 'site.conf.j2', 'site.conf.erb', 'nginx.conf.default', 'nginx.conf.j2', 'api.nginx.tmpl']) {
+      expect(detectFile({ path: `deploy/${name}`, text: NGINX_SNIPPET }), name).toMatchObject({ format: 'nginx' });
+    }
+    // A supervisord template is a `.conf.j2` too: content decides.
+    expect(detectFile({ path: 'roles/api/templates/supervisord.conf.j2', text: NOT_NGINX.supervisord })).toMatchObject({ skip: expect.any(String) });
+    const result = lint([{ path: 'site.conf.erb', text: 'server {\n<% if @cors %>\n  location / {\n    add_header Access-Control-Allow-Origin <%= @origin %>;\n  }\n<% end %>\n}\n' }]);
+    expect(result.diagnostics.filter((d) => d.ruleId === 'parse-error')).toEqual([]);
+    expect(result.policies).toHaveLength(1);
+  });
+
+  it('Go-template statements on their own lines do not swallow the block they wrap', () => {
+    const text = 'server {\n    listen 80;\n{{ if .Env.ENABLE_ASSETS }}\n    location /assets/ {\n        add_header Access-Control-Allow-Origin *;\n    }\n{{ end }}\n}\n';
+    const result = lint([{ path: 'site.conf', text }]);
+    expect(result.diagnostics.map((d) => `${d.ruleId}@${d.line}`)).toEqual(expect.arrayContaining(['nginx-missing-always@5']));
+    expect(result.diagnostics.filter((d) => d.ruleId === 'parse-error')).toEqual([]);
+  });
+
+  it('Helm named-template libraries are templates, not YAML errors', () => {
+    const helpers = '{{- define "api.labels" -}}\napp: {{ .Chart.Name }}\n{{- end }}\n\n{{/* the CORS plugin */}}\n{{- define "api.cors" }}\n{{- if .Values.cors }}\n  - name: cors\n{{- end }}\n{{- end -}}\n';
+    expect(isTemplateLibrary(helpers)).toBe(true);
+    expect(isTemplateLibrary('{{- define "x" }}a: 1{{ end }}\nkind: Ingress\n')).toBe(false);
+    expect(isTemplateLibrary(`{{ define "x" }}${'{{'.repeat(100_000)}`)).toBe(false);
+    for (const path of ['chart/templates/_helpers.tpl', 'chart/templates/cors.tpl', 'chart/templates/_cors.yaml']) {
+      const result = lint([{ path, text: helpers }]);
+      expect(result.diagnostics, path).toEqual([]);
+      expect(result.skipped[0]?.reason, path).toMatch(/Helm/);
+    }
+    // A rendered template in the same chart is still read.
+    expect(detectFile({ path: 'chart/templates/ingress.yaml', text: 'kind: Ingress\n' })).toEqual({ format: 'yaml' });
+  });
+
+  it('an extensionless file in an nginx folder is read by folder and content, wherever the run starts', async () => {
+    const dir = project({ 'deploy/nginx/cors': NGINX_SNIPPET, 'deploy/nginx/Dockerfile': 'FROM nginx:1.27\nCOPY cors /etc/nginx/snippets/cors\n', 'deploy/nginx/README.md': '# cors\n\n```nginx\nadd_header Access-Control-Allow-Origin * always\n```\n' });
+    for (const [cwd, args] of [
+      [dir, []],
+      [join(dir, 'deploy'), []],
+      [join(dir, 'deploy', 'nginx'), []],
+      [join(dir, 'deploy', 'nginx'), ['cors']],
+      [dir, [join(dir, 'deploy', 'nginx', 'cors')]],
+    ] as const) {
+      const { code, stdout } = await cli(['-f', 'json', ...args], cwd);
+      const files = JSON.parse(stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string }> }>;
+      expect(files.map((f) => f.filePath.split('/').pop()), `${cwd} ${args.join(' ')}`).toEqual(['cors']);
+      expect(files[0].messages.map((m) => m.ruleId)).toContain('credentials-wildcard-origin');
+      expect(code).toBe(1);
+    }
+  });
+
+  it('--debug says why a .conf was skipped', async () => {
+    const dir = project({ 'app.conf': NOT_NGINX.hocon, 'redis.conf': NOT_NGINX.redis });
+    const quiet = await cli([], dir);
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const { stderr } = await cli(['--debug'], dir);
+    expect(stderr).toContain('skipped app.conf: not nginx by its content');
+    expect(stderr).toContain('skipped redis.conf: not nginx by its content');
+  });
+
+  it('sniffing is linear on hostile input', () => {
+    const start = Date.now();
+    looksLikeNginx(`${'a = '.repeat(2_000_000)}\n${'x'.repeat(1_000_000)}`);
+    isTemplateLibrary(`{{ define "a" }}${'{{ '.repeat(300_000)}`);
+    expect(Date.now() - start).toBeLessThan(2000);
+  });
+});
+
