@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
+import { granted, requestMatrix } from '../src/model/matrix.js';
+import { headersNamed, headerValue } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -24,19 +24,18 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const origins = [...policy.origins.flatMap((m) => (m.kind === 'exact' ? [m.value] : [])), PROBE_ORIGIN];
-    for (const origin of origins) {
-      const response = respond(policy, { origin, method: 'GET', headers: ['authorization'], preflight: true });
-      const allowOrigin = headerValue(response, 'Access-Control-Allow-Origin');
-      if (response.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
-      const allowHeaders = headerValue(response, 'Access-Control-Allow-Headers');
+    const matrix = requestMatrix(policy);
+    for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
+      const cell = matrix.cell(origin, 'preflight-put');
+      if (cell.response.uncertain || !granted(cell)) continue;
+      const allowHeaders = headerValue(cell.response, 'Access-Control-Allow-Headers');
       if (allowHeaders === undefined) return;
       const tokens = allowHeaders.split(',').map((token) => token.trim().toLowerCase());
       if (!tokens.includes('*') || tokens.includes('authorization')) return;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Headers')[0];
+      const culprit = headersNamed(cell.response, 'Access-Control-Allow-Headers')[0];
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: "Access-Control-Allow-Headers '*' does not cover Authorization under the Fetch standard: Chrome and Firefox still allow it but warn that they will stop, and standard-following browsers refuse the preflight; list Authorization explicitly (e.g. 'Authorization, *')",
+        message: `Access-Control-Allow-Headers '*' does not cover Authorization under the Fetch standard (${cell.row.label} from ${origin.origin}): Chrome and Firefox still allow it but warn that they will stop, and standard-following browsers refuse the preflight; list Authorization explicitly (e.g. 'Authorization, *')`,
       });
       return;
     }

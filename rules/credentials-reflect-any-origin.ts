@@ -1,5 +1,9 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { originNote } from '../src/model/queries.js';
+
+/** Requests in credentials mode: actual ones carrying the user's cookies, and their preflights. */
+const CREDENTIALED_ROWS = ['get-credentials', 'post-credentials', 'put-credentials', 'intended', 'get-404', 'get-500', 'preflight-put-credentials', 'preflight-intended-credentials'] as const;
 
 export default defineRule({
   meta: {
@@ -43,14 +47,20 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    for (const { request, response } of probe(policy, PROBE_ORIGIN)) {
-      if (!request.credentials) continue;
-      if (headerValue(response, 'Access-Control-Allow-Origin') !== PROBE_ORIGIN || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+    const matrix = requestMatrix(policy);
+    const probes = matrix.origins.filter((origin) => origin.how === 'probe');
+    const reported = new Set<string>();
+    for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS] })) {
+      if (!grantsCredentials(cell)) continue;
+      const culprit = allowOriginHeader(cell)!;
+      const loc = culprit.loc ?? policy.source.loc;
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
       const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
       context.report({
-        loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${PROBE_ORIGIN} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
+        loc,
+        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${cellText(cell)} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
       });
     }
   },

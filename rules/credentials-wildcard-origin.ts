@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { allowOrigin, allowOriginHeader, cellText, requestMatrix } from '../src/model/matrix.js';
+import { headerValue, originNote } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -41,15 +42,19 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    for (const { request, response } of probe(policy, PROBE_ORIGIN)) {
-      // Only a credentialed request fails on the combination (Starlette answers those with the origin instead of `*`).
-      if (!request.credentials) continue;
-      if (headerValue(response, 'Access-Control-Allow-Origin') !== '*' || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+    const matrix = requestMatrix(policy);
+    const reported = new Set<string>();
+    // Every answer to a credentialed request, preflights and single branches included: only those fail on the pair (Starlette answers them with the origin instead of `*`).
+    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'] })) {
+      if (!cell.request.credentials || allowOrigin(cell) !== '*' || headerValue(cell.response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
       context.report({
         loc,
-        message: `Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true; browsers reject every credentialed request with this combination${originNote(policy, culprit.loc)}`,
+        message: `Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true (${cellText(cell)}); browsers reject every credentialed request with this combination${originNote(policy, culprit.loc)}`,
       });
     }
   },

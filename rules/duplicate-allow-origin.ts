@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
+import { cellText, requestMatrix } from '../src/model/matrix.js';
 import { exactOrigins, headersNamed, probeRequests, PROBE_ORIGIN, sampleOrigins } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
 import { respondThroughLayer } from '../src/model/stack.js';
 import type { CorsPolicy, UpstreamLayer } from '../src/model/types.js';
 import type { RuleContext } from '../src/engine/rule.js';
@@ -28,19 +28,16 @@ export default defineRule({
   },
   check(policy, context) {
     for (const layer of policy.upstreamLayers ?? []) if (checkLayers(policy, layer, context)) return;
-    const origins = [...new Set([...exactOrigins(policy).map((m) => m.value), ...sampleOrigins(policy), PROBE_ORIGIN])];
-    for (const origin of origins) {
-      for (const request of probeRequests(origin)) {
-        const response = respond(policy, request);
-        const allowOrigin = headersNamed(response, 'Access-Control-Allow-Origin');
-        if (response.uncertain || allowOrigin.length < 2) continue;
-        const second = allowOrigin[1];
-        context.report({
-          loc: second.writtenAt ?? second.loc ?? policy.source.loc,
-          message: `Access-Control-Allow-Origin is sent twice ('${allowOrigin.map((h) => h.value).join("', '")}'): browsers see '${allowOrigin.map((h) => h.value).join(', ')}' and reject it; keep one`,
-        });
-        return;
-      }
+    const matrix = requestMatrix(policy);
+    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'] })) {
+      const allowOrigin = headersNamed(cell.response, 'Access-Control-Allow-Origin');
+      if (allowOrigin.length < 2) continue;
+      const second = allowOrigin[1];
+      context.report({
+        loc: second.writtenAt ?? second.loc ?? policy.source.loc,
+        message: `Access-Control-Allow-Origin is sent twice ('${allowOrigin.map((h) => h.value).join("', '")}' for ${cellText(cell)}): browsers see '${allowOrigin.map((h) => h.value).join(', ')}' and reject it; keep one`,
+      });
+      return;
     }
   },
 });

@@ -1,4 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
+import { requestMatrix } from '../src/model/matrix.js';
+import { headersNamed } from '../src/model/queries.js';
+import type { Loc } from '../src/model/types.js';
 
 /** Chromium's `kMaxTimeout` (services/network/cors/preflight_result.cc); Firefox allows 86400, Safari 600. */
 const CHROMIUM_LIMIT = 7200;
@@ -31,14 +34,26 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    if (typeof policy.maxAge?.value === 'number' && policy.maxAge.value > CHROMIUM_LIMIT) {
-      context.report({ loc: policy.maxAge.loc, message: `Access-Control-Max-Age ${policy.maxAge.value} is above what browsers honour: Chromium caches preflights for at most ${CHROMIUM_LIMIT} s, Safari 600 s` });
-      return;
-    }
+    const reported = new Set<string>();
+    const report = (loc: Loc, seconds: number) => {
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      if (seconds <= CHROMIUM_LIMIT || reported.has(key)) return;
+      reported.add(key);
+      context.report({ loc, message: `Access-Control-Max-Age ${seconds} is above what browsers honour: Chromium caches preflights for at most ${CHROMIUM_LIMIT} s, Safari 600 s` });
+    };
+    // Every value written, not just the first: each branch and level can answer a preflight.
+    if (typeof policy.maxAge?.value === 'number') report(policy.maxAge.loc, policy.maxAge.value);
     for (const header of policy.emitted) {
       if (header.name.toLowerCase() !== 'access-control-max-age' || header.value === null || !/^\d+$/.test(header.value.trim())) continue;
-      const seconds = Number(header.value.trim());
-      if (seconds > CHROMIUM_LIMIT) context.report({ loc: header.valueLoc, message: `Access-Control-Max-Age ${seconds} is above what browsers honour: Chromium caches preflights for at most ${CHROMIUM_LIMIT} s, Safari 600 s` });
+      report(header.valueLoc, Number(header.value.trim()));
+    }
+    // Values computed on the way (a map, a variable) as preflight answers carry them.
+    const matrix = requestMatrix(policy);
+    for (const cell of matrix.certain({ roles: ['allowed'], rows: ['preflight-intended', 'preflight-intended-credentials', 'preflight-minimal'] })) {
+      for (const header of headersNamed(cell.response, 'Access-Control-Max-Age')) {
+        const loc = header.writtenAt ?? header.loc;
+        if (loc && /^\d+$/.test(header.value.trim())) report(loc, Number(header.value.trim()));
+      }
     }
   },
 });

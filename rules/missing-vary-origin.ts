@@ -1,11 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
-import { exactOrigins, headersNamed, headerValue, PROBE_ORIGIN, sampleOrigins, SECOND_PROBE_ORIGIN } from '../src/model/queries.js';
-import { analyzeOrigin } from '../src/model/origin.js';
-import { respond } from '../src/model/respond.js';
+import { allowOrigin, allowOriginHeader, cellText, requestMatrix, type MatrixCell } from '../src/model/matrix.js';
+import { headerValue } from '../src/model/queries.js';
 import type { CorsPolicy } from '../src/model/types.js';
-
-/** Allowlists written as patterns usually admit one of these; an allowlist that matches none still gets checked through its exact entries and the probes. */
-const DEV_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:8080', 'https://localhost'];
 
 /** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
 function frameworkNote(policy: CorsPolicy): string {
@@ -15,6 +11,8 @@ function frameworkNote(policy: CorsPolicy): string {
   if (policy.vary.origin === false) return ` (${policy.profile.name}'s Vary header is turned off here)`;
   return ` (${policy.profile.name} leaves Vary out for this configuration; add 'Vary: Origin' to these responses yourself)`;
 }
+
+const variesByOrigin = (cell: MatrixCell) => /(^|,)\s*(origin|\*)\s*(,|$)/i.test(headerValue(cell.response, 'Vary') ?? '');
 
 export default defineRule({
   meta: {
@@ -59,29 +57,29 @@ export default defineRule({
   },
   check(policy, context) {
     if (policy.profile.varyOrigin === 'undocumented') return;
-    // Only origins a browser can send: a misspelt entry is origin-not-serialized's finding.
-    const sendable = exactOrigins(policy).map((matcher) => matcher.value).filter((value) => analyzeOrigin(value).problems.length === 0);
-    const origins = [...new Set([...sendable, ...sampleOrigins(policy), ...DEV_ORIGINS, PROBE_ORIGIN, SECOND_PROBE_ORIGIN])];
+    const matrix = requestMatrix(policy);
     const reported = new Set<string>();
-    for (const method of ['GET', 'POST']) {
-      const answers = origins.map((origin) => ({ origin, response: respond(policy, { origin, method }) }));
-      if (answers.some(({ response }) => response.uncertain)) continue;
-      const values = new Set(answers.map(({ response }) => headerValue(response, 'Access-Control-Allow-Origin') ?? ''));
+    // Every actual request (caches never store preflights): its answers from all origins, compared.
+    for (const row of matrix.rows) {
+      if (row.request.preflight) continue;
+      const answers = matrix.certain({ rows: [row.id] });
+      const values = new Set(answers.map((cell) => allowOrigin(cell) ?? ''));
       if (values.size < 2) continue;
-      for (const { origin, response } of answers) {
-        if (headerValue(response, 'Access-Control-Allow-Origin') !== origin) continue;
-        const vary = headerValue(response, 'Vary') ?? '';
-        if (/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) continue;
-        const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+      // Each answer that carries an Allow-Origin a cache could hand to another origin.
+      for (const cell of answers) {
+        if (allowOrigin(cell) === undefined || variesByOrigin(cell)) continue;
+        const culprit = allowOriginHeader(cell)!;
         // Copied from the query or body, not from Origin: the URL (or an uncached POST) already tells the answers apart.
         if (culprit.fromInput) continue;
         const loc = culprit.writtenAt ?? culprit.loc ?? policy.source.loc;
         const key = `${loc.file}:${loc.line}:${loc.column}`;
         if (reported.has(key)) continue;
         reported.add(key);
+        const other = answers.find((answer) => (allowOrigin(answer) ?? '') !== allowOrigin(cell));
+        const otherText = other ? `, while ${other.origin.origin} gets ${allowOrigin(other) === undefined ? 'none' : `'${allowOrigin(other)}'`}` : '';
         context.report({
           loc,
-          message: `Access-Control-Allow-Origin depends on the request's Origin but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another${frameworkNote(policy)}`,
+          message: `Access-Control-Allow-Origin depends on the request's Origin (${cellText(cell)} gets '${allowOrigin(cell)}'${otherText}) but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another${frameworkNote(policy)}`,
         });
       }
     }

@@ -1,6 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
+import { allowOrigin, allowOriginHeader, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 
 export default defineRule({
   meta: {
@@ -30,17 +29,20 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    for (const credentials of [true, false]) {
-      const response = respond(policy, { origin: 'null', method: 'GET', credentials });
-      if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== 'null') continue;
-      // Everyone allowed is the reflect rules' finding.
-      const probeResponse = respond(policy, { origin: PROBE_ORIGIN, method: 'GET', credentials });
-      if (probeResponse.uncertain || headerValue(probeResponse, 'Access-Control-Allow-Origin') === PROBE_ORIGIN) return;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
-      const withCredentials = credentials && headerValue(response, 'Access-Control-Allow-Credentials') === 'true';
+    const matrix = requestMatrix(policy);
+    const actualRows = ['get-credentials', 'get', 'post-credentials', 'head'] as const;
+    // Everyone allowed is the reflect rules' finding.
+    const probes = matrix.origins.filter((origin) => origin.how === 'probe');
+    if (matrix.certain({ origins: probes, rows: [...actualRows] }).some((cell) => allowOrigin(cell) === cell.origin.origin)) return;
+    const nullOrigin = matrix.origins.filter((origin) => origin.origin === 'null');
+    for (const cell of matrix.certain({ origins: nullOrigin, rows: [...actualRows] })) {
+      if (allowOrigin(cell) !== 'null') continue;
+      // Only certain when the probes were certain too.
+      if (matrix.certain({ origins: probes, rows: [cell.row.id] }).length < probes.length) return;
+      const withCredentials = grantsCredentials(cell);
       context.report({
-        loc: culprit.loc ?? policy.source.loc,
-        message: `the 'null' origin is allowed${withCredentials ? ' with credentials' : ''}: sandboxed iframes and data: pages send it, so any website can make these requests${withCredentials ? " with the user's cookies" : ''}`,
+        loc: allowOriginHeader(cell)!.loc ?? policy.source.loc,
+        message: `the 'null' origin is allowed${withCredentials ? ' with credentials' : ''} (${cell.row.label} from null is granted): sandboxed iframes and data: pages send it, so any website can make these requests${withCredentials ? " with the user's cookies" : ''}`,
       });
       return;
     }

@@ -1,7 +1,17 @@
 import { defineRule } from '../src/engine/rule.js';
-import { browserVerdict } from '../src/model/browser.js';
-import { exactOrigins, expectedPreflight, headersNamed, headerValue, PROBE_ORIGIN, sampleOrigins } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
+import { credentialsExpected, granted, requestMatrix, type MatrixCell, type RowId } from '../src/model/matrix.js';
+import { headersNamed } from '../src/model/queries.js';
+import type { Loc } from '../src/model/types.js';
+
+/** The header that is wrong; for a missing one, the block that answered (nginx says which), else the policy. */
+function placeToChange(cell: MatrixCell, fallback: Loc): Loc {
+  const culprit = cell.verdict.culprit;
+  if (culprit) return culprit.writtenAt ?? culprit.loc ?? fallback;
+  const setting = /Allow-Methods/.test(cell.verdict.reason ?? '') ? 'Access-Control-Allow-Methods' : /Allow-Headers/.test(cell.verdict.reason ?? '') ? 'Access-Control-Allow-Headers' : undefined;
+  const sent = setting ? headersNamed(cell.response, setting)[0] : undefined;
+  if (sent) return sent.writtenAt ?? sent.loc ?? fallback;
+  return cell.response.answeredAt ?? fallback;
+}
 
 export default defineRule({
   meta: {
@@ -26,29 +36,34 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const expected = expectedPreflight(policy);
-    if (!expected) return;
-    for (const origin of [...exactOrigins(policy).map((m) => m.value), ...sampleOrigins(policy), PROBE_ORIGIN]) {
-      // A policy that allows credentials expects credentialed requests: their preflight must grant the origin itself and
-      // credentials. Only when the actual credentialed request is allowed (else the answer itself is wrong, which the
-      // credentials rules report): an Express route whose OPTIONS is answered by another cors() with other options.
-      const actual = { origin, method: expected.method, headers: expected.headers, credentials: true };
-      const credentialed = policy.credentials?.value === true && browserVerdict(actual, respond(policy, actual)).allowed;
-      const request = { origin, method: expected.method, headers: expected.headers, preflight: true, credentials: credentialed };
-      const response = respond(policy, request);
-      const allowOrigin = headerValue(response, 'Access-Control-Allow-Origin');
-      if (response.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
-      // Preflights nobody answers here are preflight-unhandled's finding.
-      if (!response.shortCircuit && !(response.status !== undefined && response.status >= 200 && response.status < 300)) return;
-      const verdict = browserVerdict(request, response);
-      if (verdict.allowed) return;
-      const setting = /Allow-Methods/.test(verdict.reason ?? '') ? 'Access-Control-Allow-Methods' : /Allow-Headers/.test(verdict.reason ?? '') ? 'Access-Control-Allow-Headers' : undefined;
-      // Point at the list that is too narrow; when the answer lacks the header altogether, at the scope that answers.
-      const sent = setting ? headersNamed(response, setting)[0] : undefined;
-      const culprit = verdict.culprit?.loc ?? sent?.loc ?? policy.source.loc;
-      const missing = setting && !sent ? ` (the answer has no ${setting})` : '';
-      context.report({ loc: culprit, message: `the ${request.credentials ? 'credentialed ' : ''}preflight for ${expected.method}${expected.headers.length ? ` with ${expected.headers.join(', ')}` : ''} from ${origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missing}: ${verdict.reason}` });
-      return;
+    const matrix = requestMatrix(policy);
+    // The origins the policy names; an arbitrary one only when it names none (a `*` or reflecting layer), since `*` on actual answers does not make every origin's writes intended.
+    const named = matrix.origins.filter((origin) => origin.role === 'allowed');
+    const origins = named.length > 0 ? named : matrix.origins.filter((origin) => origin.how === 'probe');
+    for (const origin of origins) {
+      // Only origins the actual answers let in: refusing a preflight from anyone else is the point.
+      const actualRows: RowId[] = matrix.intended ? ['get', 'get-credentials', 'intended'] : ['get', 'get-credentials'];
+      if (!actualRows.some((row) => granted(matrix.cell(origin, row)) && !matrix.cell(origin, row).response.uncertain)) continue;
+      const withCredentials = credentialsExpected(matrix, origin);
+      // The preflight the policy's own lists ask for counts for every reason; without one, a bare preflight counts for a missing Allow-Origin or Allow-Credentials.
+      const rows: Array<{ row: RowId; anyReason: boolean }> = matrix.intended
+        ? [{ row: withCredentials ? 'preflight-intended-credentials' : 'preflight-intended', anyReason: true }]
+        : [{ row: withCredentials ? 'preflight-put-credentials' : 'preflight-minimal', anyReason: false }];
+      for (const { row, anyReason } of rows) {
+        const cell = matrix.cell(origin, row);
+        const { response, verdict } = cell;
+        if (response.uncertain || verdict.allowed) continue;
+        // Preflights nobody answers here are preflight-unhandled's finding.
+        if (!response.shortCircuit && policy.preflight.kind !== 'handled') continue;
+        if (!anyReason && !/Access-Control-Allow-(Origin|Credentials)/.test(verdict.reason ?? '')) continue;
+        const missingCredentials = /Allow-Credentials/.test(verdict.reason ?? '') ? ' (the actual responses to this origin send Access-Control-Allow-Credentials: true, so the page sends credentials)' : '';
+        const missingList = /Allow-(Methods|Headers)/.test(verdict.reason ?? '') && !verdict.culprit ? ` (the answer has no ${/Allow-Methods/.test(verdict.reason ?? '') ? 'Access-Control-Allow-Methods' : 'Access-Control-Allow-Headers'})` : '';
+        context.report({
+          loc: placeToChange(cell, policy.source.loc),
+          message: `${cell.row.label} from ${origin.origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missingList}${missingCredentials}: ${verdict.reason}`,
+        });
+        return;
+      }
     }
   },
 });

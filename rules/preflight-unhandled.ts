@@ -1,7 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { browserVerdict } from '../src/model/browser.js';
-import { exactOrigins, expectedPreflight, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
+import { credentialsExpected, requestMatrix } from '../src/model/matrix.js';
+import { headerValue } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -34,22 +33,21 @@ export default defineRule({
   check(policy, context) {
     // A layer that answers OPTIONS itself is judged by preflight-incomplete.
     if (policy.preflight.kind === 'handled') return;
-    const expected = expectedPreflight(policy);
+    const matrix = requestMatrix(policy);
+    const expected = matrix.intended;
     if (!expected) return;
-    const candidates = [...exactOrigins(policy).map((matcher) => matcher.value), PROBE_ORIGIN];
-    for (const origin of candidates) {
-      const actual = respond(policy, { origin, method: expected.method });
+    for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
+      const actual = matrix.answer({ origin: origin.origin, method: expected.method });
       const allowOrigin = headerValue(actual, 'Access-Control-Allow-Origin');
-      if (actual.uncertain || (allowOrigin !== origin && allowOrigin !== '*')) continue;
-      const request = { origin, method: expected.method, headers: expected.headers, preflight: true };
-      const response = respond(policy, request);
+      if (actual.uncertain || (allowOrigin !== origin.origin && allowOrigin !== '*')) continue;
+      const cell = matrix.cell(origin, credentialsExpected(matrix, origin) ? 'preflight-intended-credentials' : 'preflight-intended');
+      const { response, verdict } = cell;
       if (response.uncertain || response.shortCircuit) return;
-      const verdict = browserVerdict(request, response);
       if (verdict.allowed) return;
       const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
       context.report({
         loc: policy.source.loc,
-        message: `the OPTIONS preflight for ${expected.method}${expected.headers.length ? ` with ${expected.headers.join(', ')}` : ''} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
+        message: `${cell.row.label} from ${origin.origin} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
       });
       return;
     }

@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { allowOrigin, allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { originNote } from '../src/model/queries.js';
 
 export default defineRule({
   meta: {
@@ -42,17 +43,23 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const results = probe(policy, PROBE_ORIGIN);
-    const credentialedGrant = results.some(
-      ({ request, response }) => request.credentials && headerValue(response, 'Access-Control-Allow-Origin') === PROBE_ORIGIN && headerValue(response, 'Access-Control-Allow-Credentials') === 'true',
-    );
-    if (credentialedGrant) return;
-    for (const { request, response } of results) {
-      if (request.credentials || headerValue(response, 'Access-Control-Allow-Origin') !== PROBE_ORIGIN) continue;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
+    const matrix = requestMatrix(policy);
+    const probes = matrix.origins.filter((origin) => origin.how === 'probe');
+    const cells = matrix.certain({ origins: probes });
+    // With credentials it is credentials-reflect-any-origin's finding.
+    if (cells.some((cell) => cell.request.credentials && grantsCredentials(cell))) return;
+    const reported = new Set<string>();
+    for (const cell of cells) {
+      // A cookie-carrying request answered with its origin but no Allow-Credentials (Starlette with `*`) is refused by the browser.
+      if (cell.request.credentials || allowOrigin(cell) !== cell.origin.origin) continue;
+      const culprit = allowOriginHeader(cell)!;
+      const loc = culprit.loc ?? policy.source.loc;
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
       context.report({
-        loc: culprit.loc ?? policy.source.loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin (${PROBE_ORIGIN} is granted)${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}; send '*' for public data or check the origin against an allowlist`,
+        loc,
+        message: `any origin is reflected in Access-Control-Allow-Origin (${cellText(cell)} is granted)${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}; send '*' for public data or check the origin against an allowlist`,
       });
     }
   },

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, PROBE_ORIGIN } from '../src/model/queries.js';
-import { respond } from '../src/model/respond.js';
+import { cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { headersNamed, headerValue } from '../src/model/queries.js';
 
 const LISTS = ['Access-Control-Allow-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Expose-Headers'];
 
@@ -26,21 +26,17 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    const origins = [...policy.origins.flatMap((m) => (m.kind === 'exact' ? [m.value] : [])), PROBE_ORIGIN];
+    const matrix = requestMatrix(policy);
     const reported = new Set<string>();
-    for (const origin of origins) {
-      for (const request of [
-        { origin, method: 'PUT', headers: ['x-requested-with'], credentials: true, preflight: true },
-        { origin, method: 'GET', credentials: true },
-      ]) {
-        const response = respond(policy, request);
-        if (response.uncertain || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true' || headerValue(response, 'Access-Control-Allow-Origin') !== origin) continue;
+    for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
+      for (const cell of matrix.certain({ origins: [origin], rows: ['preflight-put-credentials', 'preflight-intended-credentials', 'get-credentials'] })) {
+        if (!grantsCredentials(cell)) continue;
         for (const name of LISTS) {
-          const value = headerValue(response, name);
+          const value = headerValue(cell.response, name);
           if (value === undefined || !value.split(',').some((token) => token.trim() === '*') || reported.has(name)) continue;
           reported.add(name);
-          const culprit = headersNamed(response, name)[0];
-          context.report({ loc: culprit.loc ?? policy.source.loc, message: `${name} contains '*' on a credentialed response, where browsers read it as a literal name, not as everything: list the ${name.endsWith('Methods') ? 'methods' : 'headers'} explicitly` });
+          const culprit = headersNamed(cell.response, name)[0];
+          context.report({ loc: culprit.loc ?? policy.source.loc, message: `${name} contains '*' on a credentialed response (${cellText(cell)}), where browsers read it as a literal name, not as everything: list the ${name.endsWith('Methods') ? 'methods' : 'headers'} explicitly` });
         }
       }
       if (reported.size > 0) return;

@@ -1,5 +1,9 @@
 import { defineRule } from '../src/engine/rule.js';
-import { headersNamed, headerValue, originNote, probe, PROBE_ORIGIN } from '../src/model/queries.js';
+import { allowOrigin, allowOriginHeader, cellText, requestMatrix } from '../src/model/matrix.js';
+import { headerValue, originNote } from '../src/model/queries.js';
+import type { Loc } from '../src/model/types.js';
+
+const key = (loc: Loc) => `${loc.file}:${loc.line}:${loc.column}`;
 
 export default defineRule({
   meta: {
@@ -29,12 +33,21 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    // With credentials on, `*` is the credentials rules' finding.
-    if (policy.credentials?.value !== false && policy.credentials !== undefined) return;
-    for (const { request, response } of probe(policy, PROBE_ORIGIN)) {
-      if (request.credentials || request.preflight || headerValue(response, 'Access-Control-Allow-Origin') !== '*') continue;
-      const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
-      context.report({ loc: culprit.loc ?? policy.source.loc, message: `Access-Control-Allow-Origin is '*': every website can read these responses${originNote(policy, culprit.loc)}; make sure the data is public` });
+    const matrix = requestMatrix(policy);
+    const probes = matrix.origins.filter((origin) => origin.how === 'probe');
+    const cells = matrix.certain({ roles: ['allowed', 'attacker'] });
+    // An Allow-Origin that also goes out with credentials (as `*`, or reflected for cookie-carrying requests) is the credentials rules' finding; credentials elsewhere (only on the preflight, on another branch) do not hide this one.
+    const withCredentials = new Set(
+      cells
+        .filter((cell) => allowOrigin(cell) !== undefined && headerValue(cell.response, 'Access-Control-Allow-Credentials') === 'true')
+        .map((cell) => key(allowOriginHeader(cell)!.loc ?? policy.source.loc)),
+    );
+    for (const cell of matrix.certain({ origins: probes, rows: ['get', 'head'] })) {
+      if (allowOrigin(cell) !== '*') continue;
+      const culprit = allowOriginHeader(cell)!;
+      const loc = culprit.loc ?? policy.source.loc;
+      if (withCredentials.has(key(loc))) continue;
+      context.report({ loc, message: `Access-Control-Allow-Origin is '*' (${cellText(cell)}): every website can read these responses${originNote(policy, culprit.loc)}; make sure the data is public` });
       return;
     }
   },

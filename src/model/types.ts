@@ -158,6 +158,8 @@ export interface CorsPolicy {
   upstreamLayers?: UpstreamLayer[];
   /** Browser calls in the repository's frontend code that this policy (through `layer`, when set) answers. */
   clientCalls?: LinkedClientCall[];
+  /** Origins the layer compares the request's Origin with that `origins` does not list (nginx `if ($http_origin …)` guards that set a flag, `map $http_origin` keys): the request matrix asks about them too. */
+  testedOrigins?: OriginMatcher[];
 }
 
 /** A frontend call linked to the server policy that answers it. */
@@ -228,6 +230,8 @@ export interface CorsResponse {
   shortCircuit: boolean;
   /** Headers this layer would have sent but dropped because of the response status (nginx `add_header` without `always`): their value tokens. */
   droppedForStatus?: Loc[];
+  /** Where this layer answered the request itself (nginx: the `if` holding the `return`, or the `return`): the place to add a missing header. */
+  answeredAt?: Loc;
 }
 
 /** An evaluator produced by a header-emitting extractor (nginx's rewrite/header phases). */

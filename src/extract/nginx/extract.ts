@@ -4,6 +4,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import type { NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
+import { testedOrigins } from './tested-origins.js';
 import type { NginxWorkspace } from './workspace.js';
 
 /**
@@ -283,6 +284,7 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
     emitted,
     profile: nginxProfile,
     headerProgram: program,
+    testedOrigins: testedOrigins(target, maps),
   };
 }
 

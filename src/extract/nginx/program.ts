@@ -67,6 +67,8 @@ export interface NginxOutcome {
   shortCircuit: boolean;
   droppedForStatus: Loc[];
   guards: OriginGuard[];
+  /** The block holding the `return` (or the `return` itself): where a header missing from this answer belongs. */
+  answeredAt?: Loc;
 }
 
 interface Alt {
@@ -207,6 +209,7 @@ export class NginxProgram implements HeaderProgram {
       uncertain,
       shortCircuit: first.shortCircuit,
       droppedForStatus: dropped,
+      ...(agree && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
     };
   }
 
@@ -477,8 +480,10 @@ export class NginxProgram implements HeaderProgram {
       }
       extend(name.value, valueArg.value, valueArg.loc, false);
     }
+    const returned = path.returned;
+    const answeredAt = returned ? (path.config.kind === 'if' && path.config.directive && path.config.body.includes(returned.directive) ? path.config.directive : returned.directive).nameLoc : undefined;
     for (const partial of pending) {
-      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: path.returned !== undefined, droppedForStatus: dropped, guards: partial.guards });
+      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: returned !== undefined, droppedForStatus: dropped, guards: partial.guards, ...(answeredAt ? { answeredAt } : {}) });
     }
   }
 

@@ -1,0 +1,49 @@
+import type { OriginMatcher } from '../../model/types.js';
+import { ancestors, type NginxContext } from './contexts.js';
+import { conditionArgs, type NginxMap } from './program.js';
+
+/**
+ * The origins a location compares `$http_origin` with, wherever the comparison sits: an `if`
+ * that only sets a flag, an `if ($http_origin != …) { return 403; }`, a `map $http_origin` read
+ * through another variable. `origins` lists only what reaches Allow-Origin directly; the request
+ * matrix also asks the layer about these, so an answer that depends on them is seen.
+ */
+export function testedOrigins(target: NginxContext, maps: Map<string, NginxMap>): OriginMatcher[] {
+  const out: OriginMatcher[] = [];
+  const contexts = new Set<NginxContext>();
+  const server = ancestors(target).find((level) => level.kind === 'server');
+  for (const level of [target, ...(server && server !== target ? [server] : [])]) {
+    const stack = [level];
+    while (stack.length > 0) {
+      const context = stack.pop()!;
+      contexts.add(context);
+      for (const child of context.children.values()) if (child.kind === 'if') stack.push(child);
+    }
+  }
+  for (const level of ancestors(target)) contexts.add(level);
+  const referenced = new Set<string>();
+  for (const context of contexts) {
+    for (const directive of context.body) {
+      for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) referenced.add(match[1]);
+    }
+    const guard = context.kind === 'if' && context.directive ? conditionArgs(context.directive) : [];
+    if (guard.length !== 3 || guard[0].value !== '$http_origin' || /\$\{?\w/.test(guard[2].value)) continue;
+    const [, operator, operand] = guard;
+    if (operator.value === '=' || operator.value === '!=') out.push({ kind: 'exact', value: operand.value, loc: operand.loc });
+    else if (/^!?~\*?$/.test(operator.value)) out.push({ kind: 'pattern', source: operand.value, flags: operator.value.endsWith('*') ? 'i' : '', dialect: 'pcre-search', loc: operand.loc });
+  }
+  // A map read through another map (`map $origin_ok $acao`) still tests the origin.
+  const seen = new Set<string>();
+  const queue = [...referenced];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    const map = maps.get(name);
+    if (!map || seen.has(name)) continue;
+    seen.add(name);
+    for (const match of map.source.matchAll(/\$\{?(\w+)/g)) queue.push(match[1]);
+    if (map.source !== '$http_origin') continue;
+    for (const entry of map.exact) out.push({ kind: 'exact', value: entry.key, loc: entry.value.loc, caseInsensitive: true });
+    for (const entry of map.regex) out.push({ kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc });
+  }
+  return out;
+}
