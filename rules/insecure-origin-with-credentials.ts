@@ -1,6 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { isLoopbackHost, originHost } from '../src/model/origin.js';
 import { exactOrigins, headersNamed, headerValue } from '../src/model/queries.js';
+import { findBypasses } from '../src/model/bypass.js';
+import { matchOrigin } from '../src/model/pattern-match.js';
 import { patternExamples } from '../src/model/regex-analysis.js';
 import { respond } from '../src/model/respond.js';
 
@@ -12,7 +14,7 @@ export default defineRule({
     description: 'A plain-`http://` origin that is not loopback is trusted with credentials: anyone on the network path can inject script into it and read users\' data.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
-      whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), and each origin pattern whose own text admits `http://` (`^https?://…`, `(http|https)://…`, judged from examples generated from its syntax tree), asks the model whether that plain-HTTP origin gets a credentialed grant, and reports the entry if it does.',
+      whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), and each origin pattern whose own text admits `http://` (`^https?://…`, `(http|https)://…`, judged from examples generated from its syntax tree), and each string test that says nothing about the scheme (`origin.endsWith(\'.example.org\')`, an Envoy `suffix`) unless it already lets an attacker domain in, asks the model whether that plain-HTTP origin gets a credentialed grant, and reports the entry if it does.',
       why: 'A page served over plain HTTP can be rewritten by anyone between the user and that server (public Wi-Fi, a compromised router). Script injected there runs with that origin, so trusting it with credentials lets a network attacker read authenticated responses from your HTTPS API.',
       examples: [
         {
@@ -37,9 +39,17 @@ export default defineRule({
     }
     // A pattern or string test whose own text admits `http://` (`^https?://`, `(http|https)`): the
     // examples generated from its tree include the plain-HTTP origin, which the model must grant.
+    const bypassed = new Set(findBypasses(policy).map((bypass) => bypass.matcher));
     for (const matcher of policy.origins) {
       if (matcher.kind !== 'pattern') continue;
-      for (const { origin } of patternExamples(matcher)) {
+      // A string test (`origin.endsWith('.example.org')`, an Envoy suffix) says nothing about the scheme:
+      // the http twin of each example is tried too, and counts only if the test really accepts it.
+      // A string test that already lets an attacker's domain in is origin-substring-match's finding, whose fix (an exact list) covers this too.
+      const stringTest = (matcher.written !== undefined || matcher.code !== undefined) && !bypassed.has(matcher);
+      const candidates = patternExamples(matcher).flatMap(({ origin }) =>
+        stringTest && origin.startsWith('https://') && matchOrigin(matcher, `http://${origin.slice(8)}`) === true ? [origin, `http://${origin.slice(8)}`] : [origin],
+      );
+      for (const origin of candidates) {
         const host = originHost(origin);
         if (!origin.startsWith('http://') || !host || isLoopbackHost(host)) continue;
         const response = respond(policy, { origin, method: 'GET', credentials: true });

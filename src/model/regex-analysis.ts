@@ -326,7 +326,7 @@ export function isBrowserOrigin(origin: string): boolean {
  */
 function asOrigins(text: string, searched: boolean): Array<{ origin: string; shift: number }> {
   const out: Array<{ origin: string; shift: number }> = [{ origin: text, shift: 0 }];
-  if (searched && !/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+  if (searched && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     if (text.startsWith('.')) out.push({ origin: `https://x${text}`, shift: 9 });
     else if (text.startsWith('//')) out.push({ origin: `https:${text}`, shift: 6 });
     else if (text.startsWith('://')) out.push({ origin: `https${text}`, shift: 5 });
