@@ -17,7 +17,8 @@ const CORS_HEADER = /^(access-control-[a-z-]+|vary)$/i;
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod']);
 
 interface HeaderWrite {
-  call: CallExpression;
+  /** The setter call; for a header record, the assignment or the record's declaration. */
+  call: CallExpression | Node;
   name: string;
   nameNode: Node;
   valueNode: Node;
@@ -36,7 +37,74 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
     if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
     policies.push(buildPolicy(owner, writes, parsed));
   }
+  for (const record of headerRecords(parsed)) policies.push(buildPolicy(record.owner, record.writes, parsed, record.originParams));
   return policies;
+}
+
+/**
+ * A helper that fills a header record and returns it, applied by its caller (Hono, Workers,
+ * Next): `headers['Access-Control-Allow-Origin'] = origin; return headers;` with
+ * `for (const [k, v] of Object.entries(corsHeaders(c.req.header('Origin')))) c.res.headers.set(k, v)`,
+ * `new Response(body, { headers: corsHeaders(origin) })` or `res.set(corsHeaders(origin))`. Its
+ * parameters that receive the request's Origin at the call sites are the origin.
+ */
+function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWrite[]; originParams: Set<string> }> {
+  const out: Array<{ owner: Node; writes: HeaderWrite[]; originParams: Set<string> }> = [];
+  for (const [name, fn] of parsed.bindings.values) {
+    if (fn.type !== 'FunctionDeclaration' && fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') continue;
+    if (fn.body.type !== 'BlockStatement') continue;
+    const last = fn.body.body[fn.body.body.length - 1];
+    if (last?.type !== 'ReturnStatement' || last.argument?.type !== 'Identifier') continue;
+    const record = last.argument.name;
+    const writes: HeaderWrite[] = [];
+    for (const statement of fn.body.body) {
+      if (statement.type === 'VariableDeclaration') {
+        for (const declarator of statement.declarations) {
+          if (declarator.id.type !== 'Identifier' || declarator.id.name !== record || declarator.init?.type !== 'ObjectExpression') continue;
+          for (const property of declarator.init.properties) {
+            if (property.type !== 'ObjectProperty' || property.computed) continue;
+            const key = property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'Identifier' ? property.key.name : undefined;
+            if (key && CORS_HEADER.test(key)) writes.push({ call: statement, name: key, nameNode: property.key, valueNode: property.value as Node });
+          }
+        }
+      }
+    }
+    for (const [node] of parsed.parents) {
+      if (node.type !== 'AssignmentExpression' || node.operator !== '=' || node.left.type !== 'MemberExpression' || enclosingFunction(node, parsed) !== fn) continue;
+      const target = node.left;
+      if (target.object.type !== 'Identifier' || target.object.name !== record) continue;
+      const key = target.property.type === 'StringLiteral' ? target.property.value : !target.computed && target.property.type === 'Identifier' ? target.property.name : undefined;
+      if (key && CORS_HEADER.test(key)) writes.push({ call: node, name: key, nameNode: target.property, valueNode: node.right });
+    }
+    if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) continue;
+    const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
+    if (applied.length === 0) continue;
+    const originParams = new Set<string>();
+    fn.params.forEach((param, index) => {
+      if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
+    });
+    out.push({ owner: fn, writes, originParams });
+  }
+  return out;
+}
+
+/** Is the record a call returns sent as response headers? */
+function appliesRecord(call: CallExpression, parsed: ParsedJs): boolean {
+  const parent = parsed.parents.get(call);
+  if (!parent) return false;
+  // Object.entries(record) in a for-of whose body sets headers.
+  if (parent.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && parent.callee.object.type === 'Identifier' && parent.callee.object.name === 'Object') {
+    const loop = parsed.parents.get(parent);
+    if (loop?.type !== 'ForOfStatement' || loop.right !== parent) return false;
+    return /\.(set|append|header|setHeader)\s*\(/.test(parsed.text.slice(loop.body.start ?? 0, loop.body.end ?? 0));
+  }
+  // { headers: record } (new Response, fetch init), res.set(record), res.header(record), res.writeHead(status, record)
+  if (parent.type === 'ObjectProperty' && parent.key.type === 'Identifier' && parent.key.name === 'headers') return true;
+  if (parent.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && parent.callee.property.type === 'Identifier') {
+    const method = parent.callee.property.name;
+    return ((method === 'set' || method === 'header') && parent.arguments[0] === call) || (method === 'writeHead' && parent.arguments[1] === call);
+  }
+  return false;
 }
 
 function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
@@ -113,7 +181,7 @@ interface RunState {
 class HandSetProgram implements HeaderProgram {
   constructor(
     private readonly body: Statement[],
-    private readonly writes: Map<CallExpression, HeaderWrite[]>,
+    private readonly writes: Map<Node, HeaderWrite[]>,
     private readonly originNames: Set<string>,
     private readonly parsed: ParsedJs,
     private readonly attackerInput: (node: Node) => string | undefined = () => undefined,
@@ -152,7 +220,7 @@ class HandSetProgram implements HeaderProgram {
       case 'ReturnStatement':
         if (statement.argument) this.expression(statement.argument, request, state);
         // A NestJS handler's return value is the response body (200 unless decorated otherwise).
-        if (!state.ended && !state.passedOn && this.isNestHandler()) state.status ??= request.appStatus ?? 200;
+        if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder())) state.status ??= request.appStatus ?? 200;
         else if (!state.ended && !state.passedOn) state.uncertain = true;
         state.ended = true;
         return;
@@ -170,6 +238,8 @@ class HandSetProgram implements HeaderProgram {
         return;
       }
       case 'VariableDeclaration':
+        // A header record's initial entries.
+        for (const write of this.writes.get(statement) ?? []) this.write(write, request, state);
         return;
       default:
         if (this.containsWrite(statement)) state.uncertain = true;
@@ -181,6 +251,11 @@ class HandSetProgram implements HeaderProgram {
     if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && node.left.property.type === 'Identifier' && node.left.property.name === 'status') {
       const value = evaluate(node.right, this.parsed.bindings);
       if (value.kind === 'number') state.status = value.value;
+      return;
+    }
+    if (node.type === 'AssignmentExpression' && this.writes.has(node)) {
+      // `headers['Access-Control-Allow-Origin'] = origin` in a header record.
+      for (const write of this.writes.get(node)!) this.write(write, request, state);
       return;
     }
     if (node.type !== 'CallExpression') {
@@ -209,6 +284,12 @@ class HandSetProgram implements HeaderProgram {
     if (this.containsWrite(node)) state.uncertain = true;
   }
 
+  /** A header record's builder: its return hands the record to the caller, which sends it. */
+  private isRecordBuilder(): boolean {
+    for (const node of this.writes.keys()) if (node.type === 'AssignmentExpression' || node.type === 'VariableDeclaration') return true;
+    return false;
+  }
+
   private isNestHandler(): boolean {
     for (const call of this.writes.keys()) if (this.parsed.parents.get(call)?.type === 'Decorator') return true;
     return false;
@@ -230,7 +311,7 @@ class HandSetProgram implements HeaderProgram {
       }
     }
     if (value === undefined) return;
-    const setter = write.call.callee.type === 'MemberExpression' && write.call.callee.property.type === 'Identifier' ? write.call.callee.property.name : '';
+    const setter = write.call.type === 'CallExpression' && write.call.callee.type === 'MemberExpression' && write.call.callee.property.type === 'Identifier' ? write.call.callee.property.name : '';
     if (setter !== 'append' && setter !== 'appendHeader' && setter !== 'vary') {
       state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
     }
@@ -331,13 +412,13 @@ function endingStatus(call: CallExpression, parsed: ParsedJs): number | 'keep' |
   return undefined;
 }
 
-function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs): CorsPolicy {
+function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string> = new Set()): CorsPolicy {
   const file = parsed.file;
-  const byCall = new Map<CallExpression, HeaderWrite[]>();
+  const byCall = new Map<Node, HeaderWrite[]>();
   for (const write of writes) byCall.set(write.call, [...(byCall.get(write.call) ?? []), write]);
   const body: Statement[] =
     owner.type === 'Program' ? owner.body : 'body' in owner && owner.body && (owner.body as Node).type === 'BlockStatement' ? (owner.body as { body: Statement[] }).body : [];
-  const originNames = new Set<string>();
+  const originNames = new Set<string>(originParams);
   const requestNames = new Set<string>();
   const firstParam = 'params' in owner && Array.isArray(owner.params) ? (owner.params[0] as Node | undefined) : undefined;
   if (firstParam?.type === 'Identifier') requestNames.add(firstParam.name);
