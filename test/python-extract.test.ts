@@ -121,6 +121,7 @@ describe('what Python sends', () => {
   it('a Python True credentials header goes out as "True", which browsers do not accept: the "*" is plain wildcard, not the broken credentials pair', () => {
     const hook = (value: string) => `from flask import Flask\napp = Flask(__name__)\n\n@app.after_request\ndef cors(response):\n    response.headers["Access-Control-Allow-Origin"] = "*"\n    response.headers["Access-Control-Allow-Credentials"] = ${value}\n    return response\n`;
     expect(findings(hook('True'))).toEqual(['6:55 wildcard-origin']);
+    expect(lint([{ path: 'app.py', text: hook('True') }]).diagnostics[0].message).toContain("goes out as 'True', which browsers do not accept as 'true'");
     expect(findings(hook('"true"'))).toEqual(['6:55 credentials-wildcard-origin']);
   });
 

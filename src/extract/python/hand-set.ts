@@ -235,6 +235,12 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
     return [{ kind: 'reflect', loc: valueLoc }];
   });
   const credentialWrite = named('Access-Control-Allow-Credentials')[0];
+  // 'True' (a Python bool, or the string) is meant as credentials but browsers ignore it: say so where '*' is reported.
+  const sentText = credentialWrite?.value.kind === 'literal' ? credentialWrite.value.value.trim() : undefined;
+  if (sentText !== undefined && sentText !== 'true' && sentText.toLowerCase() === 'true') {
+    const why = `Access-Control-Allow-Credentials goes out as '${sentText}', which browsers do not accept as 'true', so requests with credentials are refused`;
+    for (let i = 0; i < origins.length; i++) if (origins[i].kind === 'any') origins[i] = { ...origins[i], why } as OriginMatcher;
+  }
   const credentials = credentialWrite
     ? // Browsers accept exactly `true`: Werkzeug and Django send a Python `True` as 'True', which counts as no credentials.
       { value: (credentialWrite.value.kind === 'literal' ? credentialWrite.value.value.trim() === 'true' : 'unknown') as Tri, loc: loc(credentialWrite.valueNode) }
