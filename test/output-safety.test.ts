@@ -65,6 +65,10 @@ describe('output safety', () => {
     expect(fileUri('conf/a b#c?d%e:f.conf')).toBe('conf/a%20b%23c%3Fd%25e%3Af.conf');
     const long = [{ ...DIAGNOSTICS[0], message: `x${'y'.repeat(5_000_000)}` }];
     for (const format of ['json', 'sarif', 'stylish', 'github'] as const) expect(formatDiagnostics(format, long, { color: false, version: '0' }).length, format).toBeLessThan(100_000);
+    // A scanned value quoted in a message shows at most 200 characters of itself.
+    const quoted = [{ ...DIAGNOSTICS[0], message: `origin '${'a'.repeat(60_000)}' has a path` }];
+    const json = JSON.parse(formatDiagnostics('json', quoted, { color: false, version: '0' }));
+    expect(json[0].messages[0].message).toBe(`origin '${'a'.repeat(199)}… has a path`);
     const sarif = JSON.parse(formatDiagnostics('sarif', DIAGNOSTICS, { color: false, version: '0' }));
     expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('conf/evil%0A%3A%3Awarning%3A%3Apwned%1B%5B31m.conf');
   });
@@ -85,6 +89,11 @@ describe('output safety', () => {
       expectNoCommand(stdout, format === 'github' ? stdout.split('\n').filter((line) => /^::(error|warning|notice) file=/.test(line)).length : 0);
       expect(stderr).toContain('hocon\\x1b[2J\\n:\\:warning:\\:x.conf: not nginx');
       expectNoCommand(stderr, 0);
+    }
+    for (const command of [['explain'], ['simulate', '--origin', 'https://a.example']]) {
+      const { stdout } = await cli(command, dir);
+      expect(stdout).toContain('\\x1b[31m');
+      expect(stdout).not.toMatch(RAW_UNSAFE);
     }
     const summaryFile = join(dir, '..', `${dir.split('/').pop()}-summary.md`);
     writeFileSync(summaryFile, '');

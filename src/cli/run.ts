@@ -7,7 +7,7 @@ import { ConfigError, parseLevel } from '../engine/config.js';
 import { detectFormat, looksBinary } from '../engine/detect.js';
 import { ruleIds } from '../engine/lint.js';
 import { FORMATS, formatDiagnostics, type OutputFormat } from '../format/index.js';
-import { safeText } from '../format/sanitize.js';
+import { safeMultiline, safeText } from '../format/sanitize.js';
 import type { CorsRequest, Diagnostic, Format } from '../model/types.js';
 import { fingerprints, newFindings, parseBaseline, renderBaseline } from './baseline.js';
 import { changedFiles, isCommit } from './changed.js';
@@ -438,12 +438,12 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   );
   if (command === 'explain' && values.topology) {
     const chains = explainTopology(policies);
-    io.stdout.write(json ? `${JSON.stringify(chains, null, 2)}\n` : renderTopology(chains));
+    io.stdout.write(json ? `${JSON.stringify(chains, null, 2)}\n` : safeMultiline(renderTopology(chains)));
     return 0;
   }
   if (command === 'explain') {
     const explained = policies.map(explainPolicy);
-    io.stdout.write(json ? `${JSON.stringify(explained, null, 2)}\n` : renderExplained(explained));
+    io.stdout.write(json ? `${JSON.stringify(explained, null, 2)}\n` : safeMultiline(renderExplained(explained)));
     return 0;
   }
   if (!values.origin) throw new UsageError('simulate needs --origin, e.g. --origin https://app.example.com');
@@ -459,7 +459,7 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   const results = policiesForPath(policies, values.path).flatMap((policy) =>
     policy.upstreamLayers?.length ? policy.upstreamLayers.map((layer) => simulatePolicy(policy, request, url, layer)) : [simulatePolicy(policy, request, url)],
   );
-  io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : renderSimulated(results, request));
+  io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : safeMultiline(renderSimulated(results, request)));
   return results.some((r) => r.allowed === false) ? 1 : 0;
 }
 

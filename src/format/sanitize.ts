@@ -6,7 +6,8 @@
  *   line/paragraph separators are shown as visible escapes (`\x1b`, `\u202e`);
  * - nothing can start a workflow command: newlines are shown as `\n` (so no scanned text begins a
  *   line) and `::` is shown as `:\:` (so no scanned text holds a command marker either);
- * - one message cannot flood the output: it is cut at MAX_MESSAGE characters.
+ * - one message cannot flood the output: a quoted run is cut at MAX_QUOTED characters, the whole
+ *   message at MAX_MESSAGE.
  */
 export const MAX_MESSAGE = 1000;
 
@@ -35,7 +36,24 @@ export function safeCommandText(text: string): string {
   return clip(text).replace(UNSAFE_KEEP_NEWLINES, visible).replace(/::/g, ':\\:');
 }
 
-/** Machine-readable outputs (JSON, SARIF) escape characters themselves; they only get the length cap. */
+/**
+ * A multi-line terminal report (explain, simulate): its own line breaks kept, every other unsafe
+ * character made visible (no workflow-command concern: these commands are not run by the Action).
+ */
+export function safeMultiline(text: string): string {
+  return text.replace(/\r(?!\n)/g, '\\r').replace(UNSAFE_KEEP_NEWLINES, visible);
+}
+
+/** The longest unbroken run of a scanned value a message shows (an origin, a regex, a directive name). */
+export const MAX_QUOTED = 200;
+
+/**
+ * Machine-readable outputs (JSON, SARIF) escape characters themselves; they only get the length
+ * caps: any unbroken run longer than MAX_QUOTED (a 60 KB regex, a 50 MB line) is cut there, and the
+ * whole message at MAX_MESSAGE.
+ */
 export function clip(text: string, max = MAX_MESSAGE): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  if (text.length <= MAX_QUOTED) return text;
+  const short = text.replace(/\S{201,}/g, (run) => `${run.slice(0, MAX_QUOTED)}…`);
+  return short.length > max ? `${short.slice(0, max)}… (${short.length - max} more characters)` : short;
 }

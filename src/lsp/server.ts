@@ -20,6 +20,7 @@ import { detectByName, detectFormat } from '../engine/detect.js';
 import { FORMAT_LIST, formatOfLanguageId, primaryExtension } from '../engine/formats.js';
 import { lint, ruleIds } from '../engine/lint.js';
 import { DOCS_BASE } from '../format/sarif.js';
+import { clip } from '../format/sanitize.js';
 import type { CorsPolicy, Diagnostic } from '../model/types.js';
 import { codeActions } from './fixes.js';
 import { describePolicy, policyAt } from './hover.js';
@@ -137,7 +138,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           code: d.ruleId,
           codeDescription: ruleIds.has(d.ruleId) ? { href: `${DOCS_BASE}${d.ruleId}.md` } : undefined,
           source: 'cors-lint',
-          message: d.message,
+          message: clip(d.message),
         }));
       void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
     } catch (error) {
