@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { credentialsExpected, granted, requestMatrix, type MatrixCell, type RowId } from '../src/model/matrix.js';
 import { headersNamed } from '../src/model/queries.js';
 import type { Loc } from '../src/model/types.js';
+import { narrowerProxyPreflights } from '../src/topology/layer-preflight.js';
 
 /** The header that is wrong; for a missing one, the block that answered (nginx says which), else the policy. */
 function placeToChange(cell: MatrixCell, fallback: Loc): Loc {
@@ -36,6 +37,7 @@ export default defineRule({
     },
   },
   check(policy, context) {
+    for (const finding of narrowerProxyPreflights(policy)) context.report(finding);
     const matrix = requestMatrix(policy);
     // The origins the policy names; an arbitrary one only when it names none (a `*` or reflecting layer), since `*` on actual answers does not make every origin's writes intended.
     const named = matrix.origins.filter((origin) => origin.role === 'allowed');

@@ -20,6 +20,8 @@ if (!pythonReady && process.env.CI === 'true') throw new Error(`CI=true but ${PY
 
 interface Stack {
   folder: string;
+  /** The fixture folder's rule directory. */
+  rule?: string;
   app: 'express' | 'starlette';
   appDir: string;
   nginxFile: string;
@@ -32,6 +34,7 @@ const STACKS: Stack[] = [
   { folder: 'compose-hide-header.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items' },
   { folder: 'compose-more-set-headers.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items', headersMore: true },
   { folder: 'compose-nginx-starlette', app: 'starlette', appDir: 'backend', nginxFile: 'nginx.conf', path: '/items' },
+  { folder: 'proxy-answers-narrower', rule: 'preflight-incomplete', app: 'express', appDir: 'api', nginxFile: 'nginx/api.conf', path: '/api/items' },
 ];
 
 const ORIGINS = ['https://app.example.com', 'https://attacker.invalid', undefined];
@@ -49,15 +52,15 @@ afterAll(async () => {
   for (const stop of stops) await stop();
 });
 
-function filesOf(folder: string): Array<{ path: string; text: string }> {
-  const base = join(FIXTURES, 'duplicate-allow-origin', folder);
+function filesOf(stack: Stack): Array<{ path: string; text: string }> {
+  const base = join(FIXTURES, stack.rule ?? 'duplicate-allow-origin', stack.folder);
   const list = spawnSync('find', [base, '-type', 'f'], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
   return list.map((path) => ({ path: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') }));
 }
 
 async function startApp(stack: Stack): Promise<number> {
   const port = await freePort();
-  const dir = join(FIXTURES, 'duplicate-allow-origin', stack.folder, stack.appDir);
+  const dir = join(FIXTURES, stack.rule ?? 'duplicate-allow-origin', stack.folder, stack.appDir);
   let child: ChildProcess;
   if (stack.app === 'express') {
     const work = mkdtempSync(join(tmpdir(), 'cors-lint-app-'));
@@ -74,7 +77,7 @@ async function startApp(stack: Stack): Promise<number> {
 
 /** The fixture's http-level text, pointed at 127.0.0.1 ports instead of Compose service names. */
 function nginxBody(stack: Stack, appPort: number): (port: number) => string {
-  let text = readFileSync(join(FIXTURES, 'duplicate-allow-origin', stack.folder, stack.nginxFile), 'utf8');
+  let text = readFileSync(join(FIXTURES, stack.rule ?? 'duplicate-allow-origin', stack.folder, stack.nginxFile), 'utf8');
   const http = /^\s*http\s*\{([\s\S]*)\}\s*$/m.exec(text.replace(/^events\s*\{\s*\}\s*$/m, ''));
   if (http) text = http[1];
   text = text.replace(/#.*$/gm, '').replace(/\b(api|backend):\d+/g, `127.0.0.1:${appPort}`);
@@ -84,7 +87,7 @@ function nginxBody(stack: Stack, appPort: number): (port: number) => string {
 describe.each(STACKS)('$folder through a real nginx and its app', (stack) => {
   const skip = stack.app === 'starlette' && !pythonReady;
   it.skipIf(skip)('the merged headers equal respondThroughLayer(), and duplicate-allow-origin fires exactly when two Allow-Origin go out', async () => {
-    const files = filesOf(stack.folder);
+    const files = filesOf(stack);
     const { policies, diagnostics } = lint(files);
     const outer = policies.find((policy: CorsPolicy) => policy.upstreamLayers?.length);
     expect(outer, 'the proxy is linked to its app').toBeDefined();
@@ -106,6 +109,13 @@ describe.each(STACKS)('$folder through a real nginx and its app', (stack) => {
       }
     }
     expect(compared).toBeGreaterThanOrEqual(8);
+    if (stack.rule === 'preflight-incomplete') {
+      // The real chain refuses the PUT preflight the app alone would allow, and the rule says so.
+      const put = await sendAsBrowser(nginx.port, stack.path, { origin: 'https://app.example.com', method: 'PUT', preflight: true });
+      expect(corsHeaderSet(put.headers)).toContain('access-control-allow-methods: GET, POST');
+      expect(diagnostics.some((d) => d.ruleId === 'preflight-incomplete')).toBe(true);
+      return;
+    }
     const reported = diagnostics.some((d) => d.ruleId === 'duplicate-allow-origin');
     expect(reported).toBe(doubled);
     expect(doubled).toBe(!stack.folder.includes('near-miss'));

@@ -1,0 +1,46 @@
+import { browserVerdict } from '../model/browser.js';
+import { exactOrigins } from '../model/queries.js';
+import { respond } from '../model/respond.js';
+import { respondThroughLayer } from '../model/stack.js';
+import type { CorsPolicy, CorsRequest, Loc } from '../model/types.js';
+
+const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
+/**
+ * A proxy that answers the preflight itself decides it for the app behind it. When the app would
+ * allow a method its allowed origin asks for but the proxy's own answer refuses it, every such
+ * request fails in the browser although the app is configured for it.
+ */
+export function narrowerProxyPreflights(outer: CorsPolicy): Array<{ loc: Loc; message: string }> {
+  const findings: Array<{ loc: Loc; message: string }> = [];
+  for (const layer of outer.upstreamLayers ?? []) {
+    const inner = layer.policy;
+    const methods = inner.allowMethods.kind === 'list' ? inner.allowMethods.items : inner.allowMethods.kind === 'default' ? (inner.profile.defaults.methods ?? []) : [];
+    const origins = exactOrigins(inner).map((matcher) => matcher.value);
+    for (const method of methods.map((m) => m.toUpperCase()).filter((m) => !SIMPLE_METHODS.has(m))) {
+      const found = origins.map((origin) => check(outer, layer, { origin, method, preflight: true })).find((finding) => finding !== undefined);
+      if (found) {
+        findings.push(found);
+        break;
+      }
+    }
+  }
+  return findings;
+}
+
+function check(outer: CorsPolicy, layer: NonNullable<CorsPolicy['upstreamLayers']>[number], request: CorsRequest): { loc: Loc; message: string } | undefined {
+  const alone = respond(layer.policy, request);
+  if (alone.uncertain || !browserVerdict(request, alone).allowed) return undefined;
+  // Only a proxy that answers OPTIONS by itself (an nginx `return 204`) decides for the app; a doubled header is duplicate-allow-origin's.
+  if (!respond(outer, request).shortCircuit) return undefined;
+  const chained = respondThroughLayer(outer, layer, request);
+  if (chained.uncertain) return undefined;
+  const verdict = browserVerdict(request, chained);
+  if (verdict.allowed) return undefined;
+  const loc = verdict.culprit?.writtenAt ?? verdict.culprit?.loc ?? outer.source.loc;
+  const app = layer.via.at(-1)!;
+  return {
+    loc,
+    message: `the proxy answers the preflight for ${request.method} from ${request.origin} itself and the browser refuses it (${verdict.reason}), although the app behind it allows ${request.method} (${app.what} at ${app.loc.file}:${app.loc.line}): let OPTIONS through to the app or answer it with the app's methods`,
+  };
+}
