@@ -1,3 +1,4 @@
+import { needsPreflight } from '../model/browser.js';
 import { simulateFetch, type FetchOutcome } from '../model/respond.js';
 import { respondThroughLayer } from '../model/stack.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, UpstreamLayer } from '../model/types.js';
@@ -106,12 +107,16 @@ function headerRows(response: CorsResponse): Array<{ name: string; value: string
 }
 
 /** Policies whose scope covers `path` (all of them when no path is given). */
-export function policiesForPath(policies: CorsPolicy[], path: string | undefined): CorsPolicy[] {
-  if (!path) return policies;
+export function policiesForPath(policies: CorsPolicy[], path: string | undefined, request?: CorsRequest): CorsPolicy[] {
   return policies.filter((policy) => {
+    // A route-level policy answers its own methods only (an OPTIONS route only the preflight): GET /cart is not `app.put('/cart', cors())`'s.
+    const methods = policy.scope.methods;
+    if (request && methods && !methods.includes(request.method.toUpperCase()) && !(methods.includes('OPTIONS') && needsPreflight(request))) return false;
+    if (!path) return true;
     const scopePath = policy.scope.path;
     if (!scopePath || scopePath.startsWith('~') || scopePath.startsWith('(')) return true;
-    const prefix = scopePath.replace(/^=\s*/, '').replace(/\*.*$/, '').replace(/:[^/]+.*$/, '');
+    // Express 5 wildcards and optional segments (`/{*splat}`, `/files{/:name}`) start with `{`.
+    const prefix = scopePath.replace(/^=\s*/, '').replace(/\*.*$/, '').replace(/\{.*$/, '').replace(/:[^/]+.*$/, '');
     return path.startsWith(prefix);
   });
 }

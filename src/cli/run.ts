@@ -456,7 +456,7 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   };
   const url = `https://your-api${values.path ?? '/'}`;
   // A proxy with a linked app answers through the chain: the browser sees the two layers' headers together.
-  const results = policiesForPath(policies, values.path).flatMap((policy) =>
+  const results = policiesForPath(policies, values.path, request).flatMap((policy) =>
     policy.upstreamLayers?.length ? policy.upstreamLayers.map((layer) => simulatePolicy(policy, request, url, layer)) : [simulatePolicy(policy, request, url)],
   );
   io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : safeMultiline(renderSimulated(results, request)));
