@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lint, type CorsPolicy, type CorsRequest } from '../src/index.js';
 import { respondThroughLayer } from '../src/model/stack.js';
 import { FIXTURES, ROOT } from './helpers/fixtures.js';
+import { generatedLocation } from './helpers/ingress-template.js';
 import { corsHeaderSet, freePort, sendAsBrowser, startNginx, waitForPort } from './helpers/servers.js';
 
 /**
@@ -119,5 +120,67 @@ describe.each(STACKS)('$folder through a real nginx and its app', (stack) => {
     const reported = diagnostics.some((d) => d.ruleId === 'duplicate-allow-origin');
     expect(reported).toBe(doubled);
     expect(doubled).toBe(!stack.folder.includes('near-miss'));
+  }, 30_000);
+});
+
+/**
+ * An Ingress in front of a Flask-CORS app (Debian's python3-flask-cors): the location
+ * ingress-nginx's template generates for the annotations, proxying to the real app, against
+ * respondThroughLayer() for the chain cors-lint links from the manifests.
+ */
+const flaskReady = spawnSync(PYTHON, ['-c', 'import flask_cors']).status === 0;
+if (!flaskReady && process.env.CI === 'true') throw new Error(`CI=true but ${PYTHON} cannot import flask_cors (npm test installs it from Debian)`);
+
+const FLASK_APP = 'from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=["https://shop.example.com"])\n\n\n@app.route("/api/items", methods=["GET", "PUT"])\ndef items():\n    return "ok"\n';
+const K8S = {
+  'k8s/api.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: 5000\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: example/api:1\n',
+  'skaffold.yaml': 'apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n    - image: example/api\n      context: api\n',
+  'api/app.py': FLASK_APP,
+};
+const INGRESSES: Array<{ name: string; annotations: Record<string, string>; doubled: boolean }> = [
+  { name: 'enable-cors', annotations: { 'nginx.ingress.kubernetes.io/enable-cors': 'true', 'nginx.ingress.kubernetes.io/cors-allow-origin': 'https://shop.example.com', 'nginx.ingress.kubernetes.io/cors-allow-credentials': 'false' }, doubled: false },
+  { name: 'snippet', annotations: { 'nginx.ingress.kubernetes.io/configuration-snippet': 'add_header Access-Control-Allow-Origin "https://shop.example.com" always;\n' }, doubled: true },
+];
+
+function ingressYaml(annotations: Record<string, string>): string {
+  const lines = Object.entries(annotations).map(([key, value]) => (value.includes('\n') ? `    ${key}: |\n${value.trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}` : `    ${key}: "${value}"`));
+  return `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n${lines.join('\n')}\nspec:\n  rules:\n    - host: api.example.com\n      http:\n        paths:\n          - path: /api/\n            backend:\n              service:\n                name: api\n                port:\n                  number: 80\n`;
+}
+
+describe.each(INGRESSES)('an Ingress ($name) in front of a real Flask-CORS app', (ingress) => {
+  it.skipIf(!flaskReady)('the merged headers equal respondThroughLayer(), and duplicate-allow-origin fires exactly when two Allow-Origin go out', async () => {
+    const files = Object.entries({ ...K8S, 'k8s/ingress.yaml': ingressYaml(ingress.annotations) }).map(([path, text]) => ({ path, text }));
+    const { policies, diagnostics } = lint(files);
+    const outer = policies.find((policy) => policy.upstreamLayers?.length);
+    expect(outer, 'the ingress is linked to the app').toBeDefined();
+    const layer = outer!.upstreamLayers![0];
+    const work = mkdtempSync(join(tmpdir(), 'cors-lint-flask-'));
+    writeFileSync(join(work, 'app.py'), FLASK_APP);
+    const appPort = await freePort();
+    const child = spawn(PYTHON, ['-c', `import app; app.app.run(host="127.0.0.1", port=${appPort})`], { cwd: work, stdio: 'ignore' });
+    children.push(child);
+    await waitForPort(appPort);
+    const backend = `proxy_pass http://127.0.0.1:${appPort};`;
+    const location = ingress.annotations['nginx.ingress.kubernetes.io/enable-cors']
+      ? generatedLocation('api', ingress.annotations, backend)
+      : `location /api/ {\n${ingress.annotations['nginx.ingress.kubernetes.io/configuration-snippet']}\n${backend}\n}`;
+    const nginx = await startNginx((port) => `server {\n  listen 127.0.0.1:${port};\n${location}\n}`, { headersMore: true });
+    stops.push(nginx.stop);
+    let compared = 0;
+    let doubled = false;
+    for (const origin of ['https://shop.example.com', 'https://attacker.invalid', undefined]) {
+      for (const request of [{ origin, method: 'GET' }, { origin, method: 'GET', credentials: true }]) {
+        const real = await sendAsBrowser(nginx.port, '/api/items', request);
+        const realSet = corsHeaderSet(real.headers);
+        if (realSet.filter((h) => h.startsWith('access-control-allow-origin:')).length > 1) doubled = true;
+        const model = respondThroughLayer(outer!, layer, request);
+        if (model.uncertain) continue;
+        compared++;
+        expect(corsHeaderSet(model.headers), `GET${request.credentials ? ' with credentials' : ''} from ${origin ?? '(no origin)'}`).toEqual(realSet);
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(4);
+    expect(doubled).toBe(ingress.doubled);
+    expect(diagnostics.some((d) => d.ruleId === 'duplicate-allow-origin')).toBe(doubled);
   }, 30_000);
 });
