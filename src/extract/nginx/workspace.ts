@@ -163,10 +163,42 @@ export function neutralizeTemplates(text: string): string {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
   const unknown = (match: string) => (match.includes('\n') ? blank(match) : `$${'x'.repeat(match.length - 1)}`);
-  return text
-    .replace(/\{\{[\s\S]*?\}\}/g, (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)))
-    .replace(/\{%[\s\S]*?%\}/g, blank)
-    .replace(/\{#[^\n]*?#\}/g, blank)
-    .replace(/<%=[\s\S]*?%>/g, unknown)
-    .replace(/<%[\s\S]*?%>/g, blank);
+  let out = replaceDelimited(text, '{{', '}}', (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)));
+  out = replaceDelimited(out, '{%', '%}', blank);
+  out = replaceDelimited(out, '{#', '#}', blank, true);
+  out = replaceDelimited(out, '<%=', '%>', unknown);
+  return replaceDelimited(out, '<%', '%>', blank);
+}
+
+/**
+ * What `text.replace(/OPEN[\s\S]*?CLOSE/g, fn)` does (or `OPEN[^\n]*?CLOSE` with `oneLine`), in
+ * linear time: the regex retries its lazy scan from every OPEN, so a file of 100,000 unclosed `{{`
+ * took minutes. Here the next CLOSE and the next line break are found once and reused while the
+ * scan moves forward.
+ */
+function replaceDelimited(text: string, open: string, close: string, fn: (match: string) => string, oneLine = false): string {
+  let out = '';
+  let last = 0;
+  let nextClose = -1;
+  let nextNewline = -1;
+  for (let start = text.indexOf(open); start !== -1; ) {
+    const from = start + open.length;
+    if (nextClose < from) nextClose = text.indexOf(close, from);
+    if (nextClose === -1) break;
+    if (oneLine) {
+      if (nextNewline < from) {
+        nextNewline = text.indexOf('\n', from);
+        if (nextNewline === -1) nextNewline = text.length;
+      }
+      if (nextNewline < nextClose) {
+        start = text.indexOf(open, start + 1);
+        continue;
+      }
+    }
+    const stop = nextClose + close.length;
+    out += text.slice(last, start) + fn(text.slice(start, stop));
+    last = stop;
+    start = text.indexOf(open, stop);
+  }
+  return out + text.slice(last);
 }

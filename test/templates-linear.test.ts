@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { neutralizeTemplates } from '../src/extract/nginx/workspace.js';
+
+/**
+ * neutralizeTemplates scans with indexOf instead of lazy regexes, which retried from every opening
+ * delimiter and took minutes on a file of unclosed `{{`. The regex form is kept here as the
+ * reference: both must give the same text on any input, and the scan must stay linear.
+ */
+const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|\/\*)\b/;
+function reference(text: string): string {
+  if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
+  const blank = (match: string) => match.replace(/[^\n]/g, ' ');
+  const unknown = (match: string) => (match.includes('\n') ? blank(match) : `$${'x'.repeat(match.length - 1)}`);
+  return text
+    .replace(/\{\{[\s\S]*?\}\}/g, (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)))
+    .replace(/\{%[\s\S]*?%\}/g, blank)
+    .replace(/\{#[^\n]*?#\}/g, blank)
+    .replace(/<%=[\s\S]*?%>/g, unknown)
+    .replace(/<%[\s\S]*?%>/g, blank);
+}
+
+describe('nginx template neutralization', () => {
+  it('gives exactly what the regex form gives', () => {
+    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        expect(neutralizeTemplates(text)).toBe(reference(text));
+      }),
+      { numRuns: 5000, seed: 1 },
+    );
+  });
+
+  it('is linear on unclosed delimiters', () => {
+    for (const unit of ['{{', '<%=', '{#', '{%', '<%']) {
+      const started = Date.now();
+      neutralizeTemplates(unit.repeat(200_000));
+      neutralizeTemplates(`${unit} }}\n`.repeat(50_000) + unit.repeat(100_000));
+      expect(Date.now() - started, unit).toBeLessThan(2_000);
+    }
+  });
+});
