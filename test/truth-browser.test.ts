@@ -1,13 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxProfile } from '../src/model/profiles.js';
 import { simulateFetch } from '../src/model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse } from '../src/model/types.js';
 import { CASES } from './truth/browser/cases.js';
+import { CHROMIUM, runPageInChromium } from './helpers/chromium.js';
 import { freePort } from './helpers/servers.js';
 
 /**
@@ -15,7 +13,6 @@ import { freePort } from './helpers/servers.js';
  * origin fetches from a responder on another, for every case of the matrix, and Chromium's
  * allow/block must equal the model's verdict for the same request and responses.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => spawnSync(path, ['--version'], { stdio: 'ignore' }).status === 0);
 if (!CHROMIUM && process.env.CI === 'true') throw new Error('CI=true but Chromium is missing (npm test installs it from Debian)');
 
 /** A layer that answers exactly what the case says. */
@@ -99,13 +96,9 @@ describe.skipIf(!CHROMIUM)('browserVerdict matches headless Chromium', () => {
     });
     await new Promise<void>((resolve) => responder.listen(responderPort, '127.0.0.1', resolve));
     await new Promise<void>((resolve) => page.listen(pagePort, '127.0.0.1', resolve));
-    chromium = spawn(
-      CHROMIUM!,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'cors-lint-chromium-'))}`, `${origin}/`],
-      { stdio: 'ignore' },
-    );
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Chromium did not report results in 60 s')), 60_000));
-    chromiumResults = await Promise.race([results, timeout]);
+    const run = await runPageInChromium(`${origin}/`, results);
+    chromium = run.chromium;
+    chromiumResults = run.results;
   }, 90_000);
 
   afterAll(async () => {

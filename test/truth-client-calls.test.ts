@@ -1,11 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lint } from '../src/index.js';
+import { CHROMIUM, runPageInChromium } from './helpers/chromium.js';
 import { freePort } from './helpers/servers.js';
 
 /**
@@ -15,7 +13,6 @@ import { freePort } from './helpers/servers.js';
  * The repository under lint says the page runs on Vite's dev origin and the API on localhost:8080;
  * the live run uses OS-picked ports and the same options with the page's real origin.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => spawnSync(path, ['--version'], { stdio: 'ignore' }).status === 0);
 if (!CHROMIUM && process.env.CI === 'true') throw new Error('CI=true but Chromium is missing (npm test installs it from Debian)');
 
 const DEV_ORIGIN = 'http://localhost:5173';
@@ -111,13 +108,9 @@ await fetch('/results', { method: 'POST', body: JSON.stringify(results) });
     });
     await new Promise<void>((resolve) => pageServer.listen(pagePort, '127.0.0.1', resolve));
     servers.push(pageServer);
-    chromium = spawn(
-      CHROMIUM!,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'cors-lint-chromium-'))}`, `${pageOrigin}/`],
-      { stdio: 'ignore' },
-    );
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('Chromium did not report results in 60 s')), 60_000));
-    results = await Promise.race([reported, timeout]);
+    const run = await runPageInChromium(`${pageOrigin}/`, reported);
+    chromium = run.chromium;
+    results = run.results;
   }, 90_000);
 
   afterAll(async () => {
