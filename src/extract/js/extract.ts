@@ -47,9 +47,9 @@ export interface ParsedJs {
 
 type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
 
-function babelParse(text: string, plugins: BabelPlugin[]): File {
+function babelParse(text: string, plugins: BabelPlugin[], sourceType: 'unambiguous' | 'script' = 'unambiguous'): File {
   return parser().parse(text, {
-    sourceType: 'unambiguous',
+    sourceType,
     plugins,
     errorRecovery: true,
     allowReturnOutsideFunction: true,
@@ -75,6 +75,16 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
     ast = babelParse(file.text, plugins);
   } catch (error) {
     failure = error as BabelError;
+  }
+  // Babel's 'unambiguous' mode reports strict-mode errors (a legacy octal escape `'\033'`) even when it then
+  // calls the file a script: a CommonJS file is sloppy-mode JavaScript, so it gets a parse as a script.
+  if (ast && ast.program.sourceType === 'script' && recoveredErrors(ast).length > 0) {
+    try {
+      const script = babelParse(file.text, plugins, 'script');
+      if (recoveredErrors(script).length < recoveredErrors(ast).length) ast = script;
+    } catch {
+      // keep the first parse
+    }
   }
   // Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
   // parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
@@ -241,7 +251,7 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
     }
     // NestFactory.create(AppModule, { cors: true | options })
     if (method === 'create' && callee.object.type === 'Identifier' && callee.object.name === 'NestFactory') {
-      const optionsArg = call.arguments.find((arg) => arg.type === 'ObjectExpression');
+      const optionsArg = call.arguments.find((arg) => arg?.type === 'ObjectExpression');
       const corsProperty = optionsArg?.type === 'ObjectExpression' ? optionsArg.properties.find((p) => p.type === 'ObjectProperty' && p.key.type === 'Identifier' && p.key.name === 'cors') : undefined;
       if (corsProperty?.type === 'ObjectProperty') {
         const value = corsProperty.value as Node;

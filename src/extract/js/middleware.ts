@@ -127,7 +127,7 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
     if (nameOf(call.callee.object) !== site.mount.label || scopeOf(call) !== useScope) continue;
     const verb = call.callee.property.name;
     if (verb === 'use' && !site.mount.path) {
-      const parser = call.arguments.find((arg) => arg.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
+      const parser = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
       if (parser?.type === 'CallExpression') parsers.push({ label: `${nameOf(parser.callee)}()`, loc: locOf(parser, parsed.file) });
       continue;
     }

@@ -377,7 +377,7 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
   const bound = scope.bindings.values.get(name);
   const fn = bound ? unwrap(bound) : undefined;
   if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration')) return { op: 'unknown', why: `call of ${name}` };
-  const index = node.arguments.findIndex((arg) => scope.isOrigin(arg as Node));
+  const index = node.arguments.findIndex((arg) => arg !== null && scope.isOrigin(arg as Node));
   const param = index === -1 ? undefined : fn.params[index];
   const body = returnedExpression(fn);
   if (param?.type !== 'Identifier' || !body) return { op: 'unknown', why: `call of ${name}` };
