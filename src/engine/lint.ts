@@ -14,6 +14,12 @@ import type { ProjectFacts, Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
 import { linkClientCalls } from '../topology/client-links.js';
 import { linkLayers } from '../topology/link.js';
+import { lineLengthsOf, lineStartsOf, offsetsToLoc, splitLines } from '../extract/offsets.js';
+import { append } from '../util/arrays.js';
+import { BudgetExceeded, checkBudget, checkBudgetNow } from '../util/budget.js';
+import { Boundary, clampLoc, DEFAULT_TIME_BUDGET_MS, insideFile } from './isolate.js';
+
+const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML' };
 
 export interface LintOptions {
   config?: Config;
@@ -21,6 +27,8 @@ export interface LintOptions {
   host?: NginxWorkspaceHost & ModuleHost;
   /** Files the shell found but could not read: each becomes one `parse-error` at 1:1. */
   readErrors?: Array<{ path: string; message: string }>;
+  /** Time budget per file and stage in ms (default 10 s): a file that runs past it is reported as not analysed, never hangs the run. */
+  timeBudgetMs?: number;
   /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
   topology?: boolean;
 }
@@ -79,15 +87,34 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     candidates.push({ file, format: kind.format });
   }
 
+  const lineLengthCache = new Map<string, number[]>();
+  const lineLengths = (file: string) => {
+    const text = texts.get(file);
+    if (text === undefined) return undefined;
+    let lengths = lineLengthCache.get(file);
+    if (!lengths) lineLengthCache.set(file, (lengths = lineLengthsOf(text)));
+    return lengths;
+  };
+  const boundary = new Boundary(options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, lineLengths);
+  const parseError = (error: { message: string; loc: Loc }) => {
+    diagnostics.push(at('parse-error', clampLoc(error.loc, lineLengths(error.loc.file)), error.message));
+  };
+
   const nginxCandidates = candidates.filter((c) => c.format === 'nginx').map((c) => c.file.path);
   if (nginxCandidates.length > 0) {
     const workspace = new NginxWorkspace(nginxFiles, options.host);
-    const included = workspace.includedFiles(nginxCandidates);
-    for (const path of nginxCandidates) {
-      if (!included.has(path)) policies.push(...extractNginxPolicies(path, workspace));
+    // Each file is parsed behind its own boundary first; a file that fails is left out of the rest.
+    const parsed = nginxCandidates.filter((path) => boundary.run(path, 'parsing this nginx file', () => workspace.parse(path)) !== undefined);
+    const included = new Set<string>();
+    for (const path of parsed) {
+      for (const target of boundary.run(path, 'resolving the includes of this nginx file', () => workspace.includedFiles([path])) ?? []) included.add(target);
     }
-    for (const path of [...new Set([...nginxCandidates, ...included])].sort(compareStrings)) {
-      for (const error of workspace.parse(path)?.errors ?? []) diagnostics.push(at('parse-error', error.loc, error.message));
+    for (const path of parsed) {
+      if (included.has(path)) continue;
+      append(policies, boundary.run(path, 'extracting the CORS policies of this nginx file', () => extractNginxPolicies(path, workspace)) ?? []);
+    }
+    for (const path of [...new Set([...parsed, ...included])].sort(compareStrings)) {
+      for (const error of boundary.run(path, 'parsing this nginx file', () => workspace.parse(path))?.errors ?? []) parseError(error);
     }
     for (const { loc, pattern, reason } of workspace.refusals) skipped.push({ path: `${loc.file}:${loc.line}:${loc.column}`, reason: `include ${JSON.stringify(clip(pattern))} not read: ${reason.replace(/; not (read|followed)$/, '')}` });
   }
@@ -96,33 +123,45 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const jsProject = createJsProject(modules);
   for (const { file, format } of candidates) {
     if (format === 'nginx') continue;
-    const result = FORMAT_SPECS[format].extract!(file, { jsProject, modules });
-    if (result.hosts) yamlHosts.push(...result.hosts);
-    policies.push(...result.policies);
-    for (const error of result.errors) diagnostics.push(at('parse-error', error.loc, error.message));
+    const result = boundary.run(file.path, `reading this ${FORMAT_NAMES[format]} file`, () => FORMAT_SPECS[format].extract!(file, { jsProject, modules }));
+    if (!result) continue;
+    if (result.hosts) append(yamlHosts, result.hosts);
+    append(policies, result.policies);
+    for (const error of result.errors) parseError(error);
   }
-  policies.push(...jsProject.unconsumedOptions());
+  const firstFile = candidates[0]?.file.path;
+  if (firstFile !== undefined) append(policies, boundary.run(firstFile, 'collecting CORS options exported by JS modules', () => jsProject.unconsumedOptions()) ?? []);
   // Modules read through the host carry findings too: their text serves suppressions and position checks.
   for (const [path, text] of modules.extraTexts) if (!texts.has(path)) texts.set(path, text);
 
   const topologyFiles = { nginx: nginxFiles, yaml: yamlFiles, texts, read: readText(options.host), knownOrigins: config.knownOrigins };
-  if (options.topology !== false) {
-    const proxyLinks = linkLayers(policies, topologyFiles);
-    linkClientCalls(policies, topologyFiles, proxyLinks);
+  if (options.topology !== false && firstFile !== undefined) {
+    boundary.run(firstFile, 'linking proxies, apps and frontend calls across files', () => {
+      const proxyLinks = linkLayers(policies, topologyFiles);
+      linkClientCalls(policies, topologyFiles, proxyLinks);
+    });
   }
-  const project = projectFacts(policies, nginxFiles, config, yamlHosts);
-  const lineLengthCache = new Map<string, number[]>();
-  const lineLengths = (file: string) => {
-    const text = texts.get(file);
-    if (text === undefined) return undefined;
-    if (!lineLengthCache.has(file)) lineLengthCache.set(file, text.split('\n').map((line) => line.length));
-    return lineLengthCache.get(file);
-  };
-  for (const rule of rules) {
-    const level = config.rules[rule.meta.id] ?? rule.meta.severity;
-    if (level === 'off' || !rule.check) continue;
-    for (const policy of policies) runRule(rule, policy, project, lineLengths, diagnostics, texts);
+  const project = projectFacts(policies, nginxFiles, config, yamlHosts, boundary);
+  const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
+  // Rules run per file behind the boundary: one file's time budget covers all its policies.
+  const policiesByFile = new Map<string, CorsPolicy[]>();
+  for (const policy of policies) {
+    const list = policiesByFile.get(policy.source.file);
+    if (list) list.push(policy);
+    else policiesByFile.set(policy.source.file, [policy]);
   }
+  for (const [file, list] of policiesByFile) {
+    boundary.run(file, 'running the rules on this file', () => {
+      for (const policy of list) {
+        for (const rule of active) {
+          checkBudgetNow();
+          runRule(rule, policy, project, lineLengths, diagnostics, texts, boundary);
+        }
+      }
+    });
+  }
+  const failuresBefore = boundary.diagnostics.length;
+  append(diagnostics, boundary.diagnostics);
 
   const levelled = diagnostics.flatMap((diagnostic) => {
     const level = config.rules[diagnostic.ruleId];
@@ -130,56 +169,68 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     return [level ? { ...diagnostic, severity: level } : diagnostic];
   });
   const byFile = new Map<string, Diagnostic[]>();
-  for (const diagnostic of levelled) byFile.set(diagnostic.file, [...(byFile.get(diagnostic.file) ?? []), diagnostic]);
+  for (const diagnostic of levelled) {
+    const list = byFile.get(diagnostic.file);
+    if (list) list.push(diagnostic);
+    else byFile.set(diagnostic.file, [diagnostic]);
+  }
   const final: Diagnostic[] = [];
   for (const [file, list] of byFile) {
     const text = texts.get(file);
-    final.push(...(text === undefined ? list : applySuppressions(list, text, ruleIds, file)));
+    append(final, text === undefined ? list : (boundary.run(file, 'applying suppression comments', () => applySuppressions(list, text, ruleIds, file), undefined, true) ?? list));
   }
   // Files with suppressions but no findings can still hold unused suppressions.
   for (const { file } of candidates) {
-    if (!byFile.has(file.path) && file.text.includes('cors-lint-disable')) final.push(...applySuppressions([], file.text, ruleIds, file.path));
+    if (!byFile.has(file.path) && file.text.includes('cors-lint-disable')) append(final, boundary.run(file.path, 'applying suppression comments', () => applySuppressions([], file.text, ruleIds, file.path), undefined, true) ?? []);
   }
+  // Failures while applying suppressions are reported too; every time-budget stop is a skip note.
+  append(final, boundary.diagnostics.slice(failuresBefore));
+  append(skipped, boundary.skipped);
   const unusedLevel = config.rules['unused-suppression'];
   return {
-    diagnostics: attachFixes(sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))), texts, policies),
+    diagnostics: withFixes(sortAndDedupe(final.filter((d) => !(d.ruleId === 'unused-suppression' && unusedLevel === 'off'))), texts, policies),
     policies,
     skipped,
     dependencies: modules.dependencyMap(),
   };
 }
 
-function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>): void {
+/** Fixes are attached after the run; a failure there costs the fixes, never the findings. */
+function withFixes(diagnostics: Diagnostic[], texts: Map<string, string>, policies: CorsPolicy[]): Diagnostic[] {
+  try {
+    return attachFixes(diagnostics, texts, policies);
+  } catch {
+    return diagnostics;
+  }
+}
+
+function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>, boundary: Boundary): void {
+  const stage = `running rule ${rule.meta.id}`;
+  // A report outside its file is a bug in a rule or extractor: that finding becomes an internal-error, the rest stands.
+  const outside = (loc: Loc) => {
+    const lines = lineLengths(loc.file);
+    if (!lines || insideFile(loc, lines)) return false;
+    boundary.report(policy.source.file, stage, `it reported the span ${loc.line}:${loc.column}-${loc.endLine}:${loc.endColumn}, outside ${loc.file === policy.source.file ? 'the file' : 'its file'}`, policy.source.loc);
+    return true;
+  };
   try {
     rule.check!(policy, {
       project,
       report({ message, loc, fix }) {
-        assertInsideFile(loc, lineLengths(loc.file), rule.meta.id);
+        if (outside(loc)) return;
         const diagnostic = at(rule.meta.id, loc, message, rule.meta.severity);
         const text = texts.get(fix?.loc.file ?? '');
-        if (fix && fix.loc.file === loc.file && text !== undefined) {
-          assertInsideFile(fix.loc, lineLengths(fix.loc.file), rule.meta.id);
-          diagnostic.fix = fixFromLoc(text, fix);
-        }
+        if (fix && fix.loc.file === loc.file && text !== undefined && !outside(fix.loc)) diagnostic.fix = fixFromLoc(text, fix);
         out.push(diagnostic);
       },
     });
   } catch (error) {
-    out.push(at('internal-error', policy.source.loc, `rule ${rule.meta.id} failed on this policy: ${(error as Error).message}`));
+    if (error instanceof BudgetExceeded) throw error;
+    boundary.fail(policy.source.file, stage, error, policy.source.loc);
   }
 }
 
-/** A report outside its file is a bug in a rule or extractor: fail loudly, naming the rule. */
-function assertInsideFile(loc: Loc, lines: number[] | undefined, ruleId: string): void {
-  if (lines === undefined) return;
-  const fits = (line: number, column: number) => line >= 1 && line <= lines.length && column >= 1 && column <= lines[line - 1] + 1;
-  const ordered = loc.endLine > loc.line || (loc.endLine === loc.line && loc.endColumn >= loc.column);
-  if (!fits(loc.line, loc.column) || !fits(loc.endLine, loc.endColumn) || !ordered) {
-    throw new Error(`${ruleId} reported a span outside ${loc.file} (${loc.line}:${loc.column}-${loc.endLine}:${loc.endColumn})`);
-  }
-}
-
-function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config, yamlHosts: YamlExtraction['hosts']): ProjectFacts {
+function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config, yamlHosts: YamlExtraction['hosts'], boundary: Boundary): ProjectFacts {
   const servedHosts: ProjectFacts['servedHosts'] = new Map();
   const writtenOrigins: ProjectFacts['writtenOrigins'] = [];
   for (const origin of config.knownOrigins) {
@@ -187,28 +238,34 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
     if (host) servedHosts.set(host, { how: 'listed in knownOrigins' });
   }
   for (const [path, text] of nginxFiles) {
-    const pattern = /^\s*server_name\s+([^;{}]+);/gm;
-    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-      const before = text.slice(0, match.index);
-      const line = before.split('\n').length;
-      const lineText = text.split('\n', line)[line - 1] ?? '';
-      for (const name of match[1].split(/\s+/)) {
-        const host = name.replace(/^["']|["']$/g, '').toLowerCase();
-        if (!host || host === '_' || host.includes('*') || host.startsWith('~') || host.includes('$') || servedHosts.has(host)) continue;
-        const column = lineText.indexOf(name) + 1;
-        servedHosts.set(host, { how: 'nginx server_name', loc: { file: path, line, column, endLine: line, endColumn: column + name.length } });
+    if (!text.includes('server_name')) continue;
+    boundary.run(path, 'reading the server names of this nginx file', () => {
+      // One line table per file and names on the directive's own line: linear in the file size.
+      const lineStarts = lineStartsOf(text);
+      const pattern = /^[ \t]*server_name[ \t]+([^;{}\r\n]{1,4000});/gm;
+      for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+        checkBudget();
+        const namesStart = match.index + match[0].length - 1 - match[1].length;
+        for (const name of match[1].matchAll(/\S+/g)) {
+          const host = name[0].replace(/^["']|["']$/g, '').toLowerCase();
+          if (!host || host === '_' || host.includes('*') || host.startsWith('~') || host.includes('$') || servedHosts.has(host)) continue;
+          const from = namesStart + name.index;
+          servedHosts.set(host, { how: 'nginx server_name', loc: offsetsToLoc(path, lineStarts, from, from + name[0].length) });
+        }
       }
-    }
+    });
   }
   for (const { host, how, loc } of yamlHosts) if (!servedHosts.has(host)) servedHosts.set(host, { how, loc });
   for (const policy of policies) {
-    for (const matcher of policy.origins) {
-      if (matcher.kind !== 'exact') continue;
-      writtenOrigins.push({ value: matcher.value, loc: matcher.loc });
-      const { serialized, problems } = analyzeOrigin(matcher.value);
-      const host = serialized && problems.length === 0 ? originHost(serialized) : undefined;
-      if (host && !servedHosts.has(host)) servedHosts.set(host, { how: 'allowed by another policy', loc: matcher.loc });
-    }
+    boundary.run(policy.source.file, 'reading the allowed origins of this file', () => {
+      for (const matcher of policy.origins) {
+        if (matcher.kind !== 'exact') continue;
+        writtenOrigins.push({ value: matcher.value, loc: matcher.loc });
+        const { serialized, problems } = analyzeOrigin(matcher.value);
+        const host = serialized && problems.length === 0 ? originHost(serialized) : undefined;
+        if (host && !servedHosts.has(host)) servedHosts.set(host, { how: 'allowed by another policy', loc: matcher.loc });
+      }
+    }, policy.source.loc);
   }
   return { servedHosts, writtenOrigins };
 }
@@ -220,10 +277,11 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
 function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
   const out: YamlExtraction['hosts'] = [];
   for (const [path, text] of yamlFiles) {
-    if (!/^kind:\s*Ingress\s*$/m.test(text) || mayContainPolicy('yaml', text)) continue;
-    const lines = text.split('\n');
+    if (!/^kind:[ \t]*Ingress[ \t]*\r?$/m.test(text) || mayContainPolicy('yaml', text)) continue;
+    const lines = splitLines(text);
     lines.forEach((line, index) => {
-      const match = /^(\s*-?\s*host:\s*["']?)([a-z0-9.-]+)["']?\s*$/i.exec(line);
+      // Unambiguous character classes: no backtracking on a long line of blanks.
+      const match = /^([ \t]*(?:-[ \t]*)?host:[ \t]*["']?)([a-z0-9.-]+)["']?[ \t]*$/i.exec(line);
       if (!match) return;
       const column = match[1].length + 1;
       out.push({ host: match[2].toLowerCase(), how: 'Ingress host', loc: { file: path, line: index + 1, column, endLine: index + 1, endColumn: column + match[2].length } });

@@ -1,5 +1,6 @@
 import type { Diagnostic, Format } from '../model/types.js';
 import { detectFormat } from './detect.js';
+import { lineStartsOf, splitLines } from '../extract/offsets.js';
 
 /**
  * `cors-lint-disable-next-line <id>[, <id>] -- reason` and `cors-lint-disable <id>` (whole file),
@@ -27,12 +28,13 @@ const DIRECTIVE = /^(\s*\**\s*)(cors-lint-disable-next-line|cors-lint-disable)(?
 export function parseSuppressions(text: string, format?: Format): Suppression[] {
   const out: Suppression[] = [];
   if (!text.includes('cors-lint-disable')) return out;
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  // The shared line table (CRLF, CR, LF), so suppressions count lines as findings do.
+  const lineStarts = lineStartsOf(text);
   for (const comment of commentsOf(text, format)) {
     // A block comment may span lines; each of its lines can carry one directive.
-    let offset = 0;
-    for (const part of comment.text.split('\n')) {
+    for (const segment of comment.text.matchAll(/([^\r\n]*)(?:\r\n|\r|\n|$)/g)) {
+      const part = segment[1];
+      const offset = segment.index;
       const match = DIRECTIVE.exec(part);
       if (match) {
         const rest = match[3].replace(/\*\/.*$/, '').split(' -- ')[0].trim();
@@ -52,7 +54,6 @@ export function parseSuppressions(text: string, format?: Format): Suppression[] 
           used: new Set(),
         });
       }
-      offset += part.length + 1;
     }
   }
   return out;
@@ -258,7 +259,7 @@ export function applySuppressions(diagnostics: Diagnostic[], text: string, known
   const kind = detectFormat(file);
   const suppressions = parseSuppressions(text, 'format' in kind ? kind.format : undefined);
   if (suppressions.length === 0) return diagnostics;
-  const lines = text.split('\n');
+  const lines = splitLines(text);
   const kept = diagnostics.filter((diagnostic) => {
     for (const suppression of suppressions) {
       const ruleMatches = suppression.ruleIds === 'all' || suppression.ruleIds.includes(diagnostic.ruleId);

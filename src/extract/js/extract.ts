@@ -7,6 +7,8 @@ import type { ModuleSource } from '../../engine/modules.js';
 import { orderExpressLayers } from './express-layers.js';
 import { JsProject } from './modules.js';
 import { evaluate, locOf, nodeFiles, type Bindings } from './values.js';
+import { lineStartsOf, positionAt } from '../offsets.js';
+import { BudgetExceeded, checkBudget } from '../../util/budget.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -47,19 +49,27 @@ export interface ParsedJs {
 
 type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
 
-function babelParse(text: string, plugins: BabelPlugin[], sourceType: 'unambiguous' | 'script' = 'unambiguous'): File {
-  return parser().parse(text, {
+/** Babel with error recovery, read as a script when it has no import/export (see below); `.mjs`/`.mts` are modules. */
+function babelParse(file: SourceFile, plugins: BabelPlugin[]): File {
+  const module = /\.m[jt]s$/.test(file.path);
+  const options = (sourceType: 'unambiguous' | 'script' | 'module') => ({
     sourceType,
     plugins,
     errorRecovery: true,
     allowReturnOutsideFunction: true,
-    allowImportExportEverywhere: true,
+    allowImportExportEverywhere: sourceType !== 'script',
     allowAwaitOutsideFunction: true,
     allowUndeclaredExports: true,
-  }) as unknown as File;
+  });
+  const ast = boundedParse(file.text, options(module ? 'module' : 'unambiguous'));
+  // 'unambiguous' reads the file as a module first and keeps the strict-mode errors of that reading even when
+  // it turns out to be a script (no import/export): a CommonJS file with '\033' is valid sloppy-mode JavaScript.
+  if (module || ast.program.sourceType !== 'script' || recoveredErrors(ast).length === 0) return ast;
+  const script = boundedParse(file.text, options('script'));
+  return recoveredErrors(script).length < recoveredErrors(ast).length ? script : ast;
 }
 
-type BabelError = { loc?: { line: number; column: number }; message: string };
+type BabelError = { message: string; pos?: number; loc?: { line: number; column: number; index?: number } };
 
 function recoveredErrors(ast: File): BabelError[] {
   return (ast as unknown as { errors?: BabelError[] }).errors ?? [];
@@ -69,46 +79,37 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const isTs = /\.(c|m)?tsx?$/.test(file.path);
   const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
   if (/\.tsx$/.test(file.path)) plugins.push('jsx');
+  const lineStarts = lineStartsOf(file.text);
   let ast: File | undefined;
-  let failure: BabelError | undefined;
+  let failure: unknown;
   try {
-    ast = babelParse(file.text, plugins);
+    ast = babelParse(file, plugins);
   } catch (error) {
-    failure = error as BabelError;
-  }
-  // Babel's 'unambiguous' mode reports strict-mode errors (a legacy octal escape `'\033'`) even when it then
-  // calls the file a script: a CommonJS file is sloppy-mode JavaScript, so it gets a parse as a script.
-  if (ast && ast.program.sourceType === 'script' && recoveredErrors(ast).length > 0) {
-    try {
-      const script = babelParse(file.text, plugins, 'script');
-      if (recoveredErrors(script).length < recoveredErrors(ast).length) ast = script;
-    } catch {
-      // keep the first parse
-    }
+    failure = error;
   }
   // Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
   // parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
-  if (!isTs && (failure || recoveredErrors(ast!).length > 0)) {
+  if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0)) {
     try {
-      const flow = babelParse(file.text, ['flow', 'jsx']);
+      const flow = babelParse(file, ['flow', 'jsx']);
       if (recoveredErrors(flow).length === 0) {
         ast = flow;
         failure = undefined;
       }
-    } catch {
-      // keep the first parse's result and error
+    } catch (error) {
+      // keep the first parse's result and error (a time budget still stops the file)
+      if (error instanceof BudgetExceeded) throw error;
     }
   }
-  if (!ast || failure) {
-    const { loc, message } = failure!;
-    return { errors: [{ message: cleanBabelMessage(message), loc: pointLoc(file, loc) }] };
-  }
+  if (!ast || failure) return { errors: [parseFailure(file, lineStarts, failure)] };
   const errors: JsExtraction['errors'] = [];
   const recovered = recoveredErrors(ast);
   if (recovered.length > 0) {
     const more = recovered.length > 1 ? ` (and ${recovered.length - 1} more syntax error${recovered.length > 2 ? 's' : ''})` : '';
-    errors.push({ message: cleanBabelMessage(recovered[0].message) + more, loc: pointLoc(file, recovered[0].loc) });
+    errors.push({ message: cleanBabelMessage(recovered[0].message) + more, loc: pointLoc(file, lineStarts, recovered[0]) });
   }
+  // Babel counts U+2028/U+2029 as line breaks (JavaScript does); editors and every other position here do not.
+  const relocate = /[\u2028\u2029]/.test(file.text);
   const parents = new Map<Node, Node>();
   const calls: CallExpression[] = [];
   const declared = new Map<string, Node[]>();
@@ -116,6 +117,11 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const imports: Bindings['imports'] = new Map();
   walk(ast.program, parents, (node) => {
     nodeFiles.set(node, file.path);
+    if (relocate) relocateNode(node, lineStarts);
+    // Error recovery leaves a hole for a missing argument (`f(, {…})`, reported above); valid code never has one.
+    if ((node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') && node.arguments.includes(null as never)) {
+      node.arguments = node.arguments.filter((arg) => arg !== null);
+    }
     if (node.type === 'CallExpression') calls.push(node);
     if (node.type === 'ImportDeclaration') {
       for (const specifier of node.specifiers) {
@@ -331,6 +337,7 @@ const SKIPPED_KEYS = new Set(['loc', 'start', 'end', 'leadingComments', 'trailin
 function walk(root: Node, parents: Map<Node, Node>, visit: (node: Node) => void): void {
   const stack: Node[] = [root];
   while (stack.length > 0) {
+    checkBudget();
     const node = stack.pop()!;
     visit(node);
     for (const key of Object.keys(node)) {
@@ -356,12 +363,74 @@ function cleanBabelMessage(message: string): string {
   return message.replace(/\s*\(\d+:\d+\)\s*$/, '');
 }
 
-function pointLoc(file: SourceFile, loc: { line: number; column: number } | undefined): Loc {
-  const line = loc?.line ?? 1;
-  const column = (loc?.column ?? 0) + 1;
-  const lineText = file.text.split('\n', line)[line - 1] ?? '';
-  const end = Math.min(column + 1, lineText.length + 1);
-  return { file: file.path, line, column: Math.min(column, lineText.length + 1), endLine: line, endColumn: Math.max(end, Math.min(column, lineText.length + 1)) };
+/** Past this many recovered errors a file is garbage, not code being edited; Babel keeps recovering (10,000 repeated labels made 50 million errors). */
+const MAX_RECOVERED_ERRORS = 1000;
+
+class TooManySyntaxErrors extends Error {}
+
+function isBabelError(error: unknown): error is BabelError {
+  return error instanceof SyntaxError && typeof (error as BabelError).pos === 'number';
+}
+
+/**
+ * Babel with error recovery, bounded. Babel creates each recovered error with `new SyntaxError()`
+ * and gives no hook to stop, so for the duration of the (synchronous) parse the global is a
+ * subclass that counts errors, checks the time budget and aborts past MAX_RECOVERED_ERRORS; stack
+ * traces are off meanwhile (capturing one per recovered error was most of the cost).
+ */
+function boundedParse(text: string, options: object): File {
+  const original = globalThis.SyntaxError;
+  const stackLimit = Error.stackTraceLimit;
+  let count = 0;
+  const Counted = class SyntaxError extends original {
+    constructor(message?: string) {
+      super(message);
+      if (++count > MAX_RECOVERED_ERRORS) throw new TooManySyntaxErrors();
+      checkBudget();
+    }
+  };
+  globalThis.SyntaxError = Counted as SyntaxErrorConstructor;
+  Error.stackTraceLimit = 0;
+  try {
+    return parser().parse(text, options) as unknown as File;
+  } finally {
+    globalThis.SyntaxError = original;
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+/** A parse that produced no tree, as one parse-error; anything but a syntax error is a bug, left to the engine's boundary. */
+function parseFailure(file: SourceFile, lineStarts: number[], failure: unknown): { message: string; loc: Loc } {
+  if (failure instanceof TooManySyntaxErrors) {
+    // Report the first error (a parse without recovery stops there) and leave the file unanalysed.
+    try {
+      parser().parse(file.text, { sourceType: 'unambiguous', plugins: /\.(c|m)?tsx?$/.test(file.path) ? ['typescript'] : ['jsx'] });
+    } catch (first) {
+      if (isBabelError(first)) return { message: `${cleanBabelMessage(first.message)} (and more than ${MAX_RECOVERED_ERRORS} further syntax errors; the file is not analysed)`, loc: pointLoc(file, lineStarts, first) };
+    }
+    return { message: `more than ${MAX_RECOVERED_ERRORS} syntax errors; the file is not analysed`, loc: pointLoc(file, lineStarts, { message: '' }) };
+  }
+  // Babel's recursion overflows the stack on deeply nested input.
+  if (failure instanceof RangeError) return { message: 'nesting too deep to parse; the file is not analysed', loc: pointLoc(file, lineStarts, { message: '' }) };
+  if (!isBabelError(failure)) throw failure;
+  return { message: cleanBabelMessage(failure.message), loc: pointLoc(file, lineStarts, failure) };
+}
+
+/** A one-character span at a Babel error, from its offset through the shared line table. */
+function pointLoc(file: SourceFile, lineStarts: number[], error: BabelError): Loc {
+  const offset = Math.min(Math.max(0, error.loc?.index ?? error.pos ?? 0), file.text.length);
+  const { line, column } = positionAt(lineStarts, offset);
+  const lineEnd = line < lineStarts.length ? lineStarts[line] : file.text.length;
+  const hasChar = offset < lineEnd && file.text[offset] !== '\n' && file.text[offset] !== '\r';
+  return { file: file.path, line, column, endLine: line, endColumn: column + (hasChar ? 1 : 0) };
+}
+
+/** Recomputes a node's line/column from its offsets with the shared line table. */
+function relocateNode(node: Node, lineStarts: number[]): void {
+  if (!node.loc || typeof node.start !== 'number' || typeof node.end !== 'number') return;
+  const start = positionAt(lineStarts, node.start);
+  const end = positionAt(lineStarts, node.end);
+  node.loc = { ...node.loc, start: { line: start.line, column: start.column - 1, index: node.start }, end: { line: end.line, column: end.column - 1, index: node.end } };
 }
 
 export { locOf };

@@ -102,7 +102,8 @@ export function allContexts(root: NginxContext): NginxContext[] {
   while (stack.length > 0) {
     const context = stack.pop()!;
     out.push(context);
-    stack.push(...[...context.children.values()].reverse());
+    const children = [...context.children.values()];
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return out;
 }

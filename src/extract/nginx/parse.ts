@@ -1,4 +1,6 @@
 import type { Loc } from '../../model/types.js';
+import { checkBudget } from '../../util/budget.js';
+import { lineStartsOf, positionAt } from '../offsets.js';
 
 /**
  * An nginx config reader that keeps the exact position of every directive and argument.
@@ -41,6 +43,14 @@ export interface NginxParseResult {
 /** Blocks deeper than this are not analysed (nginx itself has no limit, but no real config comes close). */
 export const MAX_NESTING = 100;
 
+/** Block directives: a line that starts with one of these and opens a block is its own directive even when the line before lacks its `;`. */
+const BLOCK_DIRECTIVES = new Set(['http', 'server', 'location', 'if', 'map', 'geo', 'upstream', 'events', 'types', 'limit_except', 'split_clients', 'stream', 'mail', 'match']);
+
+/** A scanned name in a message: at most 60 characters (a 50 MB token must not become a 50 MB message). */
+function shown(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 57)}…` : name;
+}
+
 /** Directives whose arity nginx enforces; a wrong count is almost always a missing `;`. */
 const ARITY: Record<string, [number, number]> = {
   add_header: [2, 3],
@@ -66,37 +76,28 @@ interface Token {
   kind: 'word' | ';' | '{' | '}';
 }
 
-class LineIndex {
-  private readonly starts: number[] = [0];
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
-  }
-  position(offset: number): { line: number; column: number } {
-    let low = 0;
-    let high = this.starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.starts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: offset - this.starts[low] + 1 };
-  }
-}
-
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
 function unescape(raw: string): string {
+  if (!raw.includes('\\')) return raw;
   return raw.replace(/\\(["'\\tnr])/g, (_, ch: string) => (ch === 't' ? '\t' : ch === 'n' ? '\n' : ch === 'r' ? '\r' : ch));
 }
 
 export function parseNginx(text: string, file: string): NginxParseResult {
-  const lines = new LineIndex(text);
+  const lineStarts = lineStartsOf(text);
+  // Tokens come in file order, so a forward cursor finds most lines in O(1); a backward jump falls back to a binary search.
+  let cursor = 0;
+  const lineIndexOf = (offset: number): number => {
+    if (offset < lineStarts[cursor]) return positionAt(lineStarts, offset).line - 1;
+    while (cursor + 1 < lineStarts.length && lineStarts[cursor + 1] <= offset) cursor++;
+    return cursor;
+  };
   const toLoc = (start: number, end: number): Loc => {
-    const a = lines.position(start);
-    const b = lines.position(end);
-    return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+    const a = lineIndexOf(start);
+    const b = lineIndexOf(end);
+    return { file, line: a + 1, column: start - lineStarts[a] + 1, endLine: b + 1, endColumn: end - lineStarts[b] + 1 };
   };
   const errors: NginxParseError[] = [];
   const startsLine = (offset: number) => {
@@ -112,6 +113,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
 
   function nextToken(): Token | undefined {
     for (;;) {
+      checkBudget();
       while (pos < text.length && isSpace(text.charCodeAt(pos))) pos++;
       if (pos >= text.length) return undefined;
       const ch = text[pos];
@@ -222,11 +224,11 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     const previousLineEnd = directive.args.findIndex((arg, i) => i > 0 && arg.loc.line > directive.args[i - 1].loc.line);
     if (count > arity[1] && previousLineEnd > 0) {
       errors.push({
-        message: `missing ';' after this argument of "${directive.name}" (the next line is read as more arguments)`,
+        message: `missing ';' after this argument of "${shown(directive.name)}" (the next line is read as more arguments)`,
         loc: directive.args[previousLineEnd - 1].loc,
       });
     } else {
-      errors.push({ message: `invalid number of arguments in "${directive.name}" directive`, loc: directive.nameLoc });
+      errors.push({ message: `invalid number of arguments in "${shown(directive.name)}" directive`, loc: directive.nameLoc });
     }
   };
 
@@ -238,6 +240,32 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     file,
   });
 
+  const lineOf = (token: Token) => lineIndexOf(token.start) + 1;
+
+  /**
+   * A missing `;` makes nginx read the next line as more arguments. For a directive whose arity is
+   * known, an argument list that overflows it and spans lines is split at each line break (one
+   * parse-error for the first), so `add_header X-Debug on` + `return 204;` stay two directives: the
+   * first is reported and not analysed, `return 204;` and the rest of the block still are.
+   */
+  const splitOverflow = (name: Token, args: Token[]): Array<{ name: Token; args: Token[] }> => {
+    const out: Array<{ name: Token; args: Token[] }> = [];
+    let current = { name, args };
+    for (;;) {
+      const arity = ARITY[current.name.value];
+      if (!arity || current.args.length <= arity[1]) break;
+      const breakAt = current.args.findIndex((arg, i) => lineOf(arg) > (i === 0 ? lineOf(current.name) : lineOf(current.args[i - 1])));
+      const next = current.args[breakAt];
+      if (breakAt < arity[0] || breakAt > arity[1] || next.quoted || !/^[a-z_][a-z0-9_]*$/i.test(next.value)) break;
+      const before = current.args[breakAt - 1] ?? current.name;
+      errors.push({ message: `missing ';' after "${shown(current.name.value)}" (the next line would be read as more arguments)`, loc: toLoc(before.start, before.end) });
+      out.push({ name: current.name, args: current.args.slice(0, breakAt) });
+      current = { name: next, args: current.args.slice(breakAt + 1) };
+    }
+    out.push(current);
+    return out;
+  };
+
   for (let token = nextToken(); token; token = nextToken()) {
     const frame = stack[stack.length - 1];
     if (token.kind === 'word') {
@@ -247,13 +275,34 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     }
     if (token.kind === ';') {
       if (!pending) continue; // nginx accepts empty statements
-      const directive = makeDirective(pending.name, pending.args, token.end);
-      checkArity(directive, false);
-      if (skippedDepth === 0) frame.directives.push(directive);
+      const parts = splitOverflow(pending.name, pending.args);
+      for (const [i, part] of parts.entries()) {
+        const end = i === parts.length - 1 ? token.end : (part.args.at(-1) ?? part.name).end;
+        const directive = makeDirective(part.name, part.args, end);
+        // The line that lacks its `;` is reported and not analysed (nginx refuses it); the lines after it still are.
+        if (i < parts.length - 1) directive.malformed = true;
+        else checkArity(directive, false);
+        if (skippedDepth === 0) frame.directives.push(directive);
+      }
       pending = undefined;
       continue;
     }
     if (token.kind === '{') {
+      if (pending && pending.args.length > 0 && !BLOCK_DIRECTIVES.has(pending.name.value)) {
+        // `vim sites-available/api.conf` above `server {`: a stray line must not swallow the block below it.
+        const words = [pending.name, ...pending.args];
+        const lastLine = lineOf(words[words.length - 1]);
+        let first = words.length - 1;
+        while (first > 0 && lineOf(words[first - 1]) === lastLine) first--;
+        if (first > 0 && !words[first].quoted && BLOCK_DIRECTIVES.has(words[first].value)) {
+          const before = words[first - 1];
+          const stray = makeDirective(words[0], words.slice(1, first), before.end);
+          stray.malformed = true;
+          errors.push({ message: `missing ';' after "${shown(stray.name)}" (the "${words[first].value}" block on the next line is read on its own)`, loc: toLoc(before.start, before.end) });
+          if (skippedDepth === 0) frame.directives.push(stray);
+          pending = { name: words[first], args: words.slice(first + 1) };
+        }
+      }
       if (!pending) {
         errors.push({ message: 'unexpected "{"', loc: toLoc(token.start, token.end) });
         pending = { name: { ...token, value: '', kind: 'word' }, args: [] };
@@ -293,7 +342,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     // '}'
     if (pending) {
       const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
-      errors.push({ message: `missing ';' after "${directive.name}" before "}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
+      errors.push({ message: `missing ';' after "${shown(directive.name)}" before "}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
       if (skippedDepth === 0) frame.directives.push(directive);
       pending = undefined;
     }
@@ -310,13 +359,26 @@ export function parseNginx(text: string, file: string): NginxParseResult {
   }
   if (pending) {
     const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
-    errors.push({ message: `unexpected end of file, expecting ";" after "${directive.name}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
+    errors.push({ message: `unexpected end of file, expecting ";" after "${shown(directive.name)}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
     stack[stack.length - 1].directives.push(directive);
   }
   if (stack.length > 1) {
     const open = stack[stack.length - 1];
-    errors.push({ message: `unexpected end of file, expecting "}" to close "${open.owner?.name ?? ''}"`, loc: open.openLoc ?? open.owner!.nameLoc });
+    errors.push({ message: `unexpected end of file, expecting "}" to close "${shown(open.owner?.name ?? '')}"`, loc: open.openLoc ?? open.owner!.nameLoc });
   }
 
-  return { directives: root.directives, errors, comments };
+  return { directives: root.directives, errors: onlyFirst(errors), comments };
+}
+
+/**
+ * One parse-error per file: the first, with a count of the rest. After the first mistake the rest
+ * are usually its echoes (10,000 stray `{` are one problem), and listing each made output and time
+ * grow with the damage.
+ */
+function onlyFirst(errors: NginxParseError[]): NginxParseError[] {
+  if (errors.length <= 1) return errors;
+  let first = errors[0];
+  for (const error of errors) if (error.loc.line < first.loc.line || (error.loc.line === first.loc.line && error.loc.column < first.loc.column)) first = error;
+  const more = errors.length - 1;
+  return [{ message: `${first.message} (and ${more} more parse error${more > 1 ? 's' : ''} in this file)`, loc: first.loc }];
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import type { Loc, SourceFile } from '../../model/types.js';
+import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 
 /**
@@ -67,7 +68,12 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const text = blankNotebookMagics(file.text);
-  const tree = pythonParser().parse(text);
+  // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
+  const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
+  // Parsed in steps so the time budget is checked while lezer works.
+  const parse = pythonParser().startParse(input);
+  let tree: Tree | null = null;
+  while (!(tree = parse.advance())) checkBudget();
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
   owners.set(tree, parsed);
@@ -77,6 +83,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   let python2 = false;
   tree.iterate({
     enter(node) {
+      checkBudget();
       const indexed = INDEXED[node.name];
       if (indexed) parsed.index[indexed].push(node.node);
       else if (node.type.isError) {
@@ -88,6 +95,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   });
   const errors: PythonSyntaxError[] = [];
   if (firstError !== undefined) {
+    firstError = Math.min(firstError, text.length);
     const more = errorCount > 1 ? ` (and ${errorCount - 1} more)` : '';
     const hint = python2 ? '; this looks like Python 2, and cors-lint reads Python 3' : '';
     const end = Math.min(text.length, firstError + Math.max(1, lineEndAfter(text, firstError) - firstError));

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc, SourceFile } from '../../model/types.js';
+import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 
 /**
@@ -43,19 +44,33 @@ export interface ParsedYaml {
 }
 
 const CORS_TOKEN = /cors|access-?control/i;
-const TEMPLATE_ACTION = /\{\{-?[\s\S]*?-?\}\}/g;
 
 export function neutralizeTemplates(text: string): string {
   if (!text.includes('{{')) return text;
-  return text.replace(TEMPLATE_ACTION, (action, offset: number) => {
-    const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-    const lineEnd = text.indexOf('\n', offset + action.length);
-    const before = text.slice(lineStart, offset);
-    const after = text.slice(offset + action.length, lineEnd === -1 ? text.length : lineEnd);
+  // A scan with indexOf (an unclosed `{{` costs one pass, not one per `{{`), and whitespace checks that stop
+  // at the first non-blank, so a long line of actions stays linear.
+  let out = '';
+  let from = 0;
+  for (let start = text.indexOf('{{'); start !== -1; start = text.indexOf('{{', from)) {
+    const close = text.indexOf('}}', start + 2);
+    if (close === -1) break;
+    const end = close + 2;
     // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears; an inline action becomes an opaque value.
-    const alone = before.trim() === '' && after.trim() === '';
-    return action.replace(/[^\n]/g, alone ? ' ' : TEMPLATE_CHAR);
-  });
+    const alone = blankTo(text, start - 1, -1) && blankTo(text, end, 1);
+    out += text.slice(from, start) + text.slice(start, end).replace(/[^\r\n]/g, alone ? ' ' : TEMPLATE_CHAR);
+    from = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Whether only spaces/tabs lie between `index` and the line break (or the end of the text) in direction `step`. */
+function blankTo(text: string, index: number, step: 1 | -1): boolean {
+  for (let i = index; i >= 0 && i < text.length; i += step) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
 }
 
 /** Document chunks: `---` and `...` at the start of a line end a document, even inside block scalars. */
@@ -79,42 +94,66 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   const text = neutralizeTemplates(source);
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
-  const { parseDocument, visit } = yaml();
+  const { parseDocument } = yaml();
+  const problems: Array<{ message: string; from: number; to: number }> = [];
+  let problemCount = 0;
   for (const chunk of splitDocuments(text)) {
-    const source = text.slice(chunk.start, chunk.end);
+    checkBudget();
+    // YAML breaks lines at a lone CR too, the library only at LF: same length, so offsets hold.
+    const raw = text.slice(chunk.start, chunk.end);
+    const source = raw.includes('\r') ? raw.replace(/\r(?!\n)/g, '\n') : raw;
     if (!CORS_TOKEN.test(source)) continue;
-    const options = { prettyErrors: false, uniqueKeys: true, strict: false, logLevel: 'silent' } as const;
+    // The yaml library composes recursively: nesting past the limit would overflow the stack (or abort V8), so such a document is not analysed.
+    const deep = tooDeep(source, MAX_YAML_DEPTH);
+    if (deep !== undefined) {
+      problems.push({ message: `YAML nested deeper than ${MAX_YAML_DEPTH} levels; this document is not analysed`, from: deep + chunk.start, to: deep + chunk.start + 1 });
+      problemCount++;
+      continue;
+    }
+    // uniqueKeys is checked below with a Set: the library's own check compares every pair of keys (quadratic).
+    const options = { prettyErrors: false, uniqueKeys: false, strict: false, logLevel: 'silent' } as const;
     let doc = parseDocument(source, options);
+    let toFile = (offset: number) => offset + chunk.start;
+    let relaxedUsed = false;
     // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection whose lines are not
     // indented past its key; the yaml library does not. Read it as they do, positions kept.
     if (doc.errors.some((error) => error.code === 'BAD_INDENT' && /^Flow (map|sequence)/.test(error.message))) {
       const relaxed = relaxFlowIndentation(source);
       const again = relaxed && parseDocument(relaxed.text, options);
       if (relaxed && again && again.errors.length < doc.errors.length) {
-        visit(again, (_key, node) => {
-          const ranged = node as { range?: [number, number, number] } | null;
-          if (ranged?.range) ranged.range = ranged.range.map(relaxed.original) as [number, number, number];
-        });
-        for (const error of again.errors) error.pos = error.pos.map(relaxed.original) as [number, number];
         doc = again;
+        relaxedUsed = true;
+        toFile = (offset: number) => relaxed.original(offset) + chunk.start;
       }
     }
-    // Ranges become file offsets.
-    if (chunk.start > 0) {
-      visit(doc, (_key, node) => {
-        const ranged = node as { range?: [number, number, number] } | null;
-        // A key or value left empty (`? key`, a half-written line) is null.
-        if (ranged?.range) ranged.range = [ranged.range[0] + chunk.start, ranged.range[1] + chunk.start, ranged.range[2] + chunk.start];
-      });
-    }
-    for (const error of doc.errors.slice(0, 1)) {
-      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
-      const [from, to] = [error.pos[0] + chunk.start, error.pos[1] + chunk.start];
-      parsed.errors.push({ message: `YAML: ${firstLine(error.message)}${more}; the rest of the document is still read`, loc: rangeLoc(parsed, from, Math.max(to, from + 1)) });
-    }
+    // Ranges become file offsets; duplicate keys are found in the same pass.
+    const duplicate = walkNodes(doc, toFile, chunk.start === 0 && !relaxedUsed);
+    const errors = doc.errors.map((error) => ({ message: firstLine(error.message), from: toFile(error.pos[0]), to: toFile(error.pos[1]) }));
+    if (duplicate) errors.push({ message: 'Map keys must be unique', from: duplicate[0], to: duplicate[1] });
+    problemCount += errors.length;
+    if (errors.length > 0) problems.push(errors.reduce((a, b) => (b.from < a.from ? b : a)));
     parsed.documents.push({ doc, offset: chunk.start });
   }
+  // One parse-error per file: the first, with a count of the rest.
+  if (problems.length > 0) {
+    const first = problems.reduce((a, b) => (b.from < a.from ? b : a));
+    const more = problemCount > 1 ? ` (and ${problemCount - 1} more)` : '';
+    const nested = first.message.startsWith('YAML nested');
+    const message = nested ? `${first.message}${more}` : `YAML: ${first.message}${more}; the rest of the document is still read`;
+    parsed.errors.push({ message, loc: rangeLoc(parsed, first.from, Math.max(first.to, first.from + 1)) });
+  }
   return parsed;
+}
+
+/** Whether a `{`/`[` at `at` follows `key:` or `- ` (only blanks between): a backward scan over the blanks, not a regex over the line. */
+function opensFlow(text: string, lineStart: number, at: number): boolean {
+  let i = at - 1;
+  while (i >= lineStart && (text[i] === ' ' || text[i] === '\t')) i--;
+  if (i < lineStart) return false;
+  if (text[i] === ':') return true;
+  if (text[i] !== '-') return false;
+  for (let j = i - 1; j >= lineStart; j--) if (text[j] !== ' ' && text[j] !== '\t') return false;
+  return true;
 }
 
 /**
@@ -151,8 +190,9 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
     else if (char === '{' || char === '[') {
       // Only a collection opened after `key:` or `- ` starts flow context here (not `{{` templates, which are neutralised).
       if (depth === 0) {
-        if (!/(:|^\s*-)\s*$/.test(text.slice(lineStart, i))) continue;
-        openerIndent = /^[ ]*/.exec(text.slice(lineStart, i))![0].length;
+        if (!opensFlow(text, lineStart, i)) continue;
+        openerIndent = 0;
+        while (text[lineStart + openerIndent] === ' ') openerIndent++;
       }
       depth++;
     } else if ((char === '}' || char === ']') && depth > 0) depth--;
@@ -172,17 +212,148 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
     added.push({ from: insert.at + total, count: insert.count, total: total + insert.count });
     total += insert.count;
   }
+  // A binary search for the last run starting at or before the offset (one lookup per node range).
   const original = (offset: number): number => {
-    let before = 0;
-    for (const run of added) {
-      if (run.from > offset) break;
-      // Inside the added spaces: the line start they were put at.
-      if (offset < run.from + run.count) return run.from - (run.total - run.count);
-      before = run.total;
+    let low = 0;
+    let high = added.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (added[mid].from <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
     }
-    return offset - before;
+    if (found === -1) return offset;
+    const run = added[found];
+    // Inside the added spaces: the line start they were put at.
+    if (offset < run.from + run.count) return run.from - (run.total - run.count);
+    return offset - run.total;
   };
   return { text: out, original };
+}
+
+/** Documents nested deeper than this are not analysed (real manifests stay far below; the composer overflows near 800). */
+export const MAX_YAML_DEPTH = 128;
+
+/**
+ * Iterative walk over a composed document (no recursion: nesting is bounded above, but aliases and
+ * wide maps must cost nothing either): maps every range to file offsets and returns the range of
+ * the first duplicate key of a mapping, as a lenient loader would warn.
+ */
+function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, identity: boolean): [number, number] | undefined {
+  let duplicate: [number, number] | undefined;
+  const shift = (node: { range?: [number, number, number] | null }) => {
+    if (!identity && node.range) node.range = [toFile(node.range[0]), toFile(node.range[1]), toFile(node.range[2])];
+  };
+  shift(doc as { range?: [number, number, number] });
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    checkBudget();
+    const node = stack.pop();
+    // A key or value left empty (`? key`, a half-written line) is null.
+    if (!node || typeof node !== 'object') continue;
+    shift(node as { range?: [number, number, number] });
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!pair) continue;
+        const key = pair.key as unknown;
+        if (isScalar(key) && (typeof key.value === 'string' || typeof key.value === 'number' || typeof key.value === 'boolean' || key.value === null)) {
+          const name = `${typeof key.value}:${String(key.value)}`;
+          // The key is shifted when it is popped, after this: its range is still the parser's.
+          if (seen.has(name) && !duplicate && key.range) duplicate = [toFile(key.range[0]), toFile(key.range[1])];
+          seen.add(name);
+        }
+        stack.push(pair.value, key);
+      }
+    } else if (isSeq(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    }
+  }
+  return duplicate;
+}
+
+/**
+ * A linear estimate of a YAML text's nesting depth (block indentation levels, compact `- `/`? `
+ * indicators, flow brackets), never below the real depth by more than a small factor; returns the
+ * offset where it first exceeds `limit`. Quotes, comments and block scalars are skipped so a string
+ * full of brackets does not count.
+ */
+export function tooDeep(source: string, limit: number): number | undefined {
+  // A lone CR ends a line too (same length, so offsets hold).
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
+  const indents: number[] = [];
+  let flow = 0;
+  let quote = 0;
+  let blockScalarParent = -1;
+  let i = 0;
+  while (i < text.length) {
+    checkBudget();
+    // At a line start: indentation.
+    let j = i;
+    while (j < text.length && text.charCodeAt(j) === 32) j++;
+    const indent = j - i;
+    let lineEnd = text.indexOf('\n', j);
+    if (lineEnd === -1) lineEnd = text.length;
+    const first = text.charCodeAt(j);
+    const blank = j >= lineEnd || first === 13 || first === 35 /* # */;
+    if (blockScalarParent >= 0 && (blank || indent > blockScalarParent)) {
+      i = lineEnd + 1;
+      continue;
+    }
+    blockScalarParent = -1;
+    if (blank && quote === 0) {
+      i = lineEnd + 1;
+      continue;
+    }
+    let depth = 0;
+    if (flow === 0 && quote === 0) {
+      while (indents.length > 0 && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    depth = indents.length;
+    let nodeStart = quote === 0;
+    for (let k = j; k < lineEnd; k++) {
+      const c = text.charCodeAt(k);
+      if (quote !== 0) {
+        if (c === quote) {
+          if (quote === 39 && text.charCodeAt(k + 1) === 39) k++;
+          else quote = 0;
+        } else if (c === 92 /* \ */ && quote === 34) k++;
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 13) continue;
+      const next = text.charCodeAt(k + 1);
+      const spaced = k + 1 >= lineEnd || next === 32 || next === 9 || next === 13;
+      if (c === 35 /* # */ && (k === j || text.charCodeAt(k - 1) === 32 || text.charCodeAt(k - 1) === 9)) break;
+      if (nodeStart && (c === 34 || c === 39)) {
+        quote = c;
+        nodeStart = false;
+        continue;
+      }
+      if (c === 91 /* [ */ || c === 123 /* { */) {
+        if (flow > 0 || nodeStart) {
+          flow++;
+          nodeStart = true;
+        }
+      } else if (c === 93 /* ] */ || c === 125 /* } */) {
+        if (flow > 0) flow--;
+        nodeStart = false;
+      } else if (c === 44 /* , */ && flow > 0) nodeStart = true;
+      else if ((c === 45 /* - */ || c === 63 /* ? */ || c === 58 /* : */) && spaced) {
+        if (flow === 0 && c !== 58) depth++;
+        nodeStart = true;
+      } else if (flow === 0 && nodeStart && (c === 124 /* | */ || c === 62 /* > */)) {
+        blockScalarParent = indent;
+        break;
+      } else nodeStart = false;
+      if (depth + flow > limit) return k;
+    }
+    if (depth + flow > limit) return j;
+    i = lineEnd + 1;
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {

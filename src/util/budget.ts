@@ -1,0 +1,44 @@
+/**
+ * A cooperative time budget for one file's work. `lint()` is synchronous and single-threaded, so
+ * the current deadline is module state: the engine sets it around each file's extraction and rule
+ * runs, and the long loops (tokenizers, tree walks, the rule loop) call `checkBudget()`. When the
+ * budget runs out, `BudgetExceeded` unwinds to the engine, which reports the file as not analysed
+ * instead of hanging (a hostile or huge input must never stall the CLI, the LSP or the Action).
+ */
+export class BudgetExceeded extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`time budget of ${budgetMs} ms exceeded`);
+    this.name = 'BudgetExceeded';
+  }
+}
+
+let deadline = Number.POSITIVE_INFINITY;
+let budgetMs = 0;
+let ticks = 0;
+
+/** Runs `work` with a deadline `ms` from now (nested calls keep the earlier deadline). */
+export function withBudget<T>(ms: number, work: () => T): T {
+  const savedDeadline = deadline;
+  const savedBudget = budgetMs;
+  const mine = performance.now() + ms;
+  if (mine < deadline) {
+    deadline = mine;
+    budgetMs = ms;
+  }
+  try {
+    return work();
+  } finally {
+    deadline = savedDeadline;
+    budgetMs = savedBudget;
+  }
+}
+
+/** Cheap enough for a tokenizer's inner loop: reads the clock once every 1024 calls. */
+export function checkBudget(): void {
+  if ((++ticks & 1023) === 0) checkBudgetNow();
+}
+
+/** For loops whose single step can be expensive (one rule run, one policy). */
+export function checkBudgetNow(): void {
+  if (deadline !== Number.POSITIVE_INFINITY && performance.now() > deadline) throw new BudgetExceeded(budgetMs);
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { lint } from '../src/index.js';
+import type { Diagnostic } from '../src/index.js';
+
+/**
+ * Inputs that crashed, hung or took super-linear time (issue 10). Each must lint without an
+ * internal-error, with at most one parse-error per file, within a time bound.
+ */
+// A generous time budget: these tests check results, and the test machine may be loaded.
+const lintOne = (path: string, text: string) => lint([{ path, text }], { timeBudgetMs: 120_000 });
+const ids = (diagnostics: Diagnostic[]) => diagnostics.map((d) => `${d.line} ${d.ruleId}`);
+const internal = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.ruleId === 'internal-error');
+const parseErrors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.ruleId === 'parse-error');
+
+function timed<T>(work: () => T): { result: T; ms: number } {
+  const start = performance.now();
+  const result = work();
+  return { result, ms: performance.now() - start };
+}
+
+describe('crash classes from the issue', () => {
+  it('YAML: a null node in a second document, flow keys, explicit keys', () => {
+    expect(internal(lintOne('a.yaml', 'x: 1\n---\ncors: {a}\n').diagnostics)).toEqual([]);
+    const ingress = 'apiVersion: v1\nkind: ConfigMap\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  labels: {tier}\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "*"\n';
+    expect(ids(lintOne('ingress.yaml', ingress).diagnostics)).toContain('11 credentials-wildcard-origin');
+    const traefik = 'http:\n  routers: {}\n---\nhttp:\n  middlewares:\n    api-cors:\n      headers:\n        accessControlAllowOriginList:\n          - "https://a.example.net"\n          - "https://b.example.net"\n        ? addVaryHeader\n';
+    expect(ids(lintOne('traefik.yaml', traefik).diagnostics)).toContain('8 missing-vary-origin');
+  });
+
+  it('YAML nesting past the limit is one parse-error, not a stack overflow or a V8 abort', () => {
+    const inputs = [
+      `cors:\n${'? '.repeat(2000)}\n`,
+      `cors: ${'['.repeat(50_000)}\n`,
+      `cors: ${'{a: '.repeat(50_000)}\n`,
+      `cors:\n${'- '.repeat(50_000)}x\n`,
+      `cors:\n${Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n')}\n`,
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const text of inputs) {
+        const { diagnostics } = lintOne('deep.yaml', text);
+        expect(internal(diagnostics)).toEqual([]);
+        expect(parseErrors(diagnostics)).toHaveLength(1);
+        expect(parseErrors(diagnostics)[0].message).toMatch(/nested deeper than/);
+      }
+    }
+  });
+
+  it('YAML: real nesting (an OpenAPI schema 40 levels deep) is still read', () => {
+    const deep = `cors:\n${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} [a, "[[[[", '{{{{']\n`;
+    expect(parseErrors(lintOne('ok.yaml', deep).diagnostics)).toEqual([]);
+  });
+
+  it('YAML: 20,000 keys in one mapping (the library checks unique keys pairwise) lint in linear time; a duplicate is still found', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: v`).join('\n');
+    const { result, ms } = timed(() => lintOne('wide.yaml', `cors:\n${keys}\n  k7: again\n`));
+    expect(ids(result.diagnostics)).toEqual(['20002 parse-error']);
+    expect(result.diagnostics[0].message).toMatch(/unique/);
+    expect(ms).toBeLessThan(15_000);
+  });
+
+  it('JS: an argument hole `f(, {…})` is one parse-error, not a crash', () => {
+    const text = "const { NestFactory } = require('@nestjs/core');\nasync function b() {\n  const app = await NestFactory.create(, { cors: true });\n}\n";
+    const { diagnostics } = lintOne('main.js', text);
+    expect(internal(diagnostics)).toEqual([]);
+    expect(ids(parseErrors(diagnostics))).toEqual(['3 parse-error']);
+  });
+
+  it('JS: deeply nested labels, arrays and calls (many lines, so not taken for minified code)', () => {
+    const cors = "const cors = require('cors');\n";
+    for (const text of [cors + 'a:\n'.repeat(20_000) + ';\n', `${cors}x = ${'[\n'.repeat(20_000)}`, `${cors}x = ${'f(\n'.repeat(20_000)}`]) {
+      const { diagnostics } = lintOne('deep.js', text);
+      expect(internal(diagnostics)).toEqual([]);
+      expect(parseErrors(diagnostics).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('nginx: 130,000 directives in one block and a 10^6-line block do not overflow the stack', () => {
+    const wide = `server {\nadd_header Access-Control-Allow-Origin *;\n${'set $a b;\n'.repeat(130_000)}}\n`;
+    expect(internal(lintOne('wide.conf', wide).diagnostics)).toEqual([]);
+    const { result, ms } = timed(() => lintOne('long.conf', `location / {\n${'x y;\n'.repeat(300_000)}add_header Access-Control-Allow-Origin *;\n}\n`));
+    expect(internal(result.diagnostics)).toEqual([]);
+    expect(ids(result.diagnostics)).toContain('300002 nginx-missing-always');
+    expect(ms).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('nginx: N stray `{` give one parse-error with a count, in linear time', () => {
+    const small = lintOne('a.conf', `add_header Access-Control-Allow-Origin *;\n${'{\n'.repeat(1000)}`);
+    const { result: large, ms } = timed(() => lintOne('a.conf', `add_header Access-Control-Allow-Origin *;\n${'{\n'.repeat(100_000)}`));
+    expect(parseErrors(small.diagnostics)).toHaveLength(1);
+    expect(parseErrors(large.diagnostics)).toHaveLength(1);
+    expect(parseErrors(large.diagnostics)[0].message).toMatch(/and \d+ more parse errors/);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('nginx: an unterminated directive followed by 32k lines, and unclosed template braces', () => {
+    const unterminated = `location / {\nadd_header Access-Control-Allow-Origin *\n${'x y\n'.repeat(32_000)}}\n`;
+    expect(parseErrors(lintOne('u.conf', unterminated).diagnostics)).toHaveLength(1);
+    const { ms } = timed(() => lintOne('t.conf', `add_header Access-Control-Allow-Origin *;\n${'{{ '.repeat(100_000)}\n`));
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('nginx: 2,000 server blocks with server_name (a line lookup per name was quadratic)', () => {
+    const servers = Array.from({ length: 2000 }, (_, i) => `server {\n  server_name s${i}.example.com;\n  location / {\n    add_header Access-Control-Allow-Origin https://s${i}.example.com;\n  }\n}\n`).join('');
+    const { result, ms } = timed(() => lintOne('servers.conf', servers));
+    expect(internal(result.diagnostics)).toEqual([]);
+    expect(ms).toBeLessThan(20_000);
+  });
+});
+
+describe('recovery after a syntax error', () => {
+  it('nginx: a stray first line does not swallow the server block below it', () => {
+    const text = 'vim sites-available/api.conf\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin "*" always;\n        add_header Access-Control-Allow-Credentials "true" always;\n    }\n}\n';
+    expect(ids(lintOne('api.conf', text).diagnostics)).toEqual(['1 parse-error', '4 credentials-wildcard-origin']);
+  });
+
+  it('nginx: a missing `;` is one parse-error and the next line stays its own directive', () => {
+    const text = 'location /api/ {\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://a.example.net;\n        add_header X-Debug on\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://a.example.net always;\n}\n';
+    const { diagnostics, policies } = lintOne('api.conf', text);
+    expect(ids(parseErrors(diagnostics))).toEqual(['4 parse-error']);
+    expect(policies[0].preflight).toMatchObject({ kind: 'handled', status: 204 });
+  });
+
+  it('JS: a sloppy-mode octal escape in a CommonJS script is valid', () => {
+    const text = "const cors = require('cors');\napp.use(cors({ origin: '*', credentials: true }));\nconsole.log('\\033[32mready\\033[0m');\n";
+    expect(ids(lintOne('server.js', text).diagnostics)).toEqual(['2 credentials-wildcard-origin']);
+    // In an ES module it is a syntax error.
+    expect(ids(parseErrors(lintOne('server.mjs', text).diagnostics))).toEqual(['3 parse-error']);
+  });
+
+  it('Python: a last line of blanks without a newline is valid', () => {
+    const text = 'from flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nCORS(app, origins="*", supports_credentials=True)\n\nclass S:\n    def f(self):\n        return {}\n      ';
+    expect(ids(lintOne('app.py', text).diagnostics)).toEqual(['4 credentials-reflect-any-origin']);
+  });
+});
+
+describe('positions: one line table (\\r\\n, \\r, \\n; never U+2028/U+2029), as editors count', () => {
+  const JS = (br: string) => `const cors = require('cors');${br}app.use(cors({ origin: /https:\\/\\/shop.example.net/ }));${br}`;
+  for (const [name, br] of [['LF', '\n'], ['CRLF', '\r\n'], ['lone CR', '\r']] as const) {
+    it(`JS with ${name}`, () => {
+      const found = lintOne('a.js', JS(br)).diagnostics;
+      expect(ids(found)).toEqual(['2 origin-regex-unanchored', '2 origin-regex-unescaped-dot']);
+      expect(found[0].column).toBe(24);
+    });
+  }
+
+  it('JS with U+2028 and U+2029 (line breaks for JavaScript, not for editors)', () => {
+    const text = `const cors = require('cors');\u2028app.use(cors({ origin: /https:\\/\\/shop.example.net/ }));\nconst s = 'a\u2029b';\napp.use(cors({ origin: /https:\\/\\/x.example.net/ }));\n`;
+    const found = lintOne('a.js', text).diagnostics;
+    expect(internal(found)).toEqual([]);
+    expect(ids(found)).toEqual(['1 origin-regex-unanchored', '1 origin-regex-unescaped-dot', '3 origin-regex-unanchored', '3 origin-regex-unescaped-dot']);
+    // Columns count from the last real line break: 30 characters (29 + U+2028) precede `app.use` on line 1.
+    expect(found[0].column).toBe(30 + 23 + 1);
+    expect(found[2].column).toBe(24);
+  });
+
+  it('nginx, Python and YAML with lone CR and CRLF', () => {
+    const nginx = (br: string) => `server {${br}  location / {${br}    add_header Access-Control-Allow-Origin *;${br}    add_header Access-Control-Allow-Credentials true;${br}  }${br}}${br}`;
+    const python = (br: string) => `from flask import Flask${br}from flask_cors import CORS${br}app = Flask(__name__)${br}CORS(app, origins="*", supports_credentials=True)${br}`;
+    const yaml = (br: string) => `http:${br}  middlewares:${br}    c:${br}      headers:${br}        accessControlAllowOriginList: ["*"]${br}        accessControlAllowCredentials: true${br}`;
+    for (const br of ['\r', '\r\n']) {
+      expect(ids(lintOne('a.conf', nginx(br)).diagnostics).filter((d) => !d.includes('wildcard-origin') || d.includes('credentials'))).toContain('3 credentials-wildcard-origin');
+      expect(ids(lintOne('a.py', python(br)).diagnostics)).toEqual(['4 credentials-reflect-any-origin']);
+      expect(internal(lintOne('a.yaml', yaml(br)).diagnostics)).toEqual([]);
+      expect(ids(lintOne('a.yaml', yaml(br)).diagnostics)).toContain('5 credentials-wildcard-origin');
+    }
+  });
+
+  it('suppression comments count lines the same way', () => {
+    const text = "const cors = require('cors');\r// cors-lint-disable-next-line origin-regex-unanchored, origin-regex-unescaped-dot\rapp.use(cors({ origin: /https:\\/\\/shop.example.net/ }));\r";
+    expect(lintOne('a.js', text).diagnostics).toEqual([]);
+  });
+});
