@@ -164,14 +164,37 @@ function digest(context: NginxContext): ContextDigest {
 }
 
 /** Names given a value by some `set` in the file: until a `set` runs they are empty ("uninitialized variable"). */
+const exactIndex = new WeakMap<NginxMap, Map<string, NginxMap['exact'][number]>>();
+
+/** A map's exact entry for a lower-cased key, from an index built once per map (a find per lookup made 4,000-entry allowlists quadratic). */
+function exactEntry(map: NginxMap, key: string): NginxMap['exact'][number] | undefined {
+  let index = exactIndex.get(map);
+  if (!index) {
+    index = new Map();
+    // The first entry with a key wins, as the linear search did.
+    for (const entry of map.exact) {
+      const lower = entry.key.toLowerCase();
+      if (!index.has(lower)) index.set(lower, entry);
+    }
+    exactIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
+const setNamesCache = new WeakMap<NginxContext, Set<string>>();
+
+/** Walked once per file tree, not once per program (one program per location made it quadratic); no spread, so a level with 100k children is fine. */
 function setNames(root: NginxContext): Set<string> {
+  const cached = setNamesCache.get(root);
+  if (cached) return cached;
   const names = new Set<string>();
   const stack = [root];
   while (stack.length > 0) {
     const context = stack.pop()!;
     for (const directive of context.body) if (directive.name === 'set' && directive.args.length === 2) names.add(directive.args[0].value.replace(/^\$\{?|\}$/g, ''));
-    stack.push(...context.children.values());
+    for (const child of context.children.values()) stack.push(child);
   }
+  setNamesCache.set(root, names);
   return names;
 }
 
@@ -601,7 +624,7 @@ export class NginxProgram implements HeaderProgram {
         continue;
       }
       const key = source.value.toLowerCase();
-      const exact = map.exact.find((entry) => entry.key.toLowerCase() === key);
+      const exact = exactEntry(map, key);
       if (exact) {
         out.push(...entryAlts(exact.value, source.guards));
         continue;
