@@ -165,8 +165,9 @@ describe('positions: one line table (\\r\\n, \\r, \\n; never U+2028/U+2029), as 
 
   it('JS with U+2028 and U+2029 (line breaks for JavaScript, not for editors)', () => {
     const text = `const cors = require('cors');\u2028app.use(cors({ origin: /https:\\/\\/shop.example.net/ }));\nconst s = 'a\u2029b';\napp.use(cors({ origin: /https:\\/\\/x.example.net/ }));\n`;
-    const found = lintOne('a.js', text).diagnostics;
-    expect(internal(found)).toEqual([]);
+    const all = lintOne('a.js', text).diagnostics;
+    expect(internal(all)).toEqual([]);
+    const found = all.filter((d) => d.ruleId.startsWith('origin-regex'));
     expect(ids(found)).toEqual(['1 origin-regex-unanchored', '1 origin-regex-unescaped-dot', '3 origin-regex-unanchored', '3 origin-regex-unescaped-dot']);
     // Columns count from the last real line break: 30 characters (29 + U+2028) precede `app.use` on line 1.
     expect(found[0].column).toBe(30 + 23 + 1);
