@@ -106,7 +106,7 @@ export class NginxWorkspace {
         loc = directive.args[0].loc;
         break;
       }
-      if (directive.block) stack.push(...directive.block);
+      if (directive.block) for (const child of directive.block) stack.push(child);
     }
     this.refusals.push({ loc, pattern, reason });
   }
@@ -141,7 +141,7 @@ export class NginxWorkspace {
         if (directive.name === 'include' && directive.args.length === 1) {
           for (const target of this.resolveInclude(path, directive.args[0].value) ?? []) if (target !== path) included.add(target);
         }
-        if (directive.block) stack.push(...directive.block);
+        if (directive.block) for (const child of directive.block) stack.push(child);
       }
     }
     return included;
