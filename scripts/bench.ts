@@ -213,5 +213,33 @@ async function main() {
   console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
 }
 
+/**
+ * What the request matrix costs per policy: every cell of a fresh matrix (all origins × all
+ * requests) for each policy of the bench repository's CORS files, median and worst.
+ */
+async function matrixCost(): Promise<{ median: number; worst: number; policies: number; cells: number }> {
+  const { lint } = await import('../src/engine/lint.js');
+  const { computeRequestMatrix } = await import('../src/model/matrix.js');
+  const { readFileSync } = await import('node:fs');
+  const paths: string[] = [];
+  for (let i = 0; i < FILES; i++) {
+    if (Math.floor(i / 7) % 100 !== 0) continue;
+    const path = [`pkg${i % 200}/src/server${i}.js`, `pkg${i % 200}/src/module${i}.ts`, `nginx/conf.d/site${i}.conf`, `app${i % 200}/service${i}.py`, undefined, `deploy/k8s/app${i}.yaml`][i % 7];
+    if (path) paths.push(path);
+  }
+  const { policies } = lint(paths.map((path) => ({ path, text: readFileSync(join(REPO, path), 'utf8') })));
+  const times: number[] = [];
+  let cells = 0;
+  for (const policy of policies) {
+    const start = performance.now();
+    cells += computeRequestMatrix(policy).certain().length;
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)] ?? 0, worst: times.at(-1) ?? 0, policies: policies.length, cells };
+}
+
 await main();
+const matrix = await matrixCost();
+console.log(`request matrix:     ${matrix.median.toFixed(2)} ms median, ${matrix.worst.toFixed(2)} ms worst per policy (${matrix.policies} policies, ${(matrix.cells / Math.max(1, matrix.policies)).toFixed(0)} certain cells each on average; every cell of a fresh matrix)`);
 await lspLatency();

@@ -134,8 +134,29 @@ function describe(request: { method: string; headers?: string[] }): string {
   return `${request.method}${request.headers?.length ? ` with ${request.headers.join(', ')}` : ''}`;
 }
 
+/** A cell whose browser verdict is worked out on first use: most questions read the headers only. */
+class AnsweredCell implements MatrixCell {
+  private judged?: BrowserVerdict;
+  constructor(
+    readonly origin: MatrixOrigin,
+    readonly row: MatrixRow,
+    readonly request: CorsRequest,
+    readonly response: CorsResponse,
+  ) {}
+  get verdict(): BrowserVerdict {
+    this.judged ??= browserVerdict(this.request, this.response);
+    return this.judged;
+  }
+}
+
+/** A fresh, uncached matrix (the bench measures what one costs). */
+export function computeRequestMatrix(policy: CorsPolicy): RequestMatrix {
+  return buildMatrix(policy);
+}
+
 function buildMatrix(policy: CorsPolicy): RequestMatrix {
-  const origins = matrixOrigins(policy);
+  const allOrigins = matrixOrigins(policy);
+  let origins = allOrigins;
   const intended = intendedPreflight(policy);
   const rows = [...BASE_ROWS];
   if (intended) {
@@ -146,17 +167,18 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
       { id: 'preflight-intended-credentials', label: `the preflight for a credentialed ${what}`, request: { method: intended.method, headers: intended.headers, credentials: true, preflight: true } },
     );
   }
-  const rowById = new Map(rows.map((row) => [row.id, row]));
+  const rowIndex = new Map(rows.map((row, index) => [row.id, index]));
+  const shapes = rows.map((row) => shapeKey(row.request));
   // Time spent answering, not time since the matrix was made: rules ask at different moments of the run.
   let spent = 0;
   let over = false;
   const answers = new Map<string, CorsResponse>();
   /** Request shapes whose answer did not read Origin: the same for every origin. */
   const originFree = new Map<string, CorsResponse>();
-  const cells = new Map<string, MatrixCell>();
+  /** One array per row, indexed like `origins`. */
+  const cells: Array<Array<MatrixCell | undefined>> = rows.map(() => []);
 
-  const answer = (request: CorsRequest): CorsResponse => {
-    const shape = shapeKey(request);
+  const answerShaped = (request: CorsRequest, shape: string): CorsResponse => {
     const free = originFree.get(shape);
     if (free) return free;
     const key = `${shape}|${request.origin ?? ''}`;
@@ -180,24 +202,36 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
     else originFree.set(shape, response);
     return response;
   };
+  const answer = (request: CorsRequest): CorsResponse => answerShaped(request, shapeKey(request));
+
+  // A layer whose answers never read the Origin gives every origin the same answer: a variant can
+  // then only be granted through `*` (which the probe sees) or by being a listed origin, so only
+  // those are asked.
+  const blind = rows.every((row, index) => {
+    const request: CorsRequest = { ...row.request, origin: PROBE_ORIGIN };
+    if (!reaches(policy, request)) return true;
+    answerShaped(request, shapes[index]);
+    return originFree.has(shapes[index]);
+  });
+  if (blind) origins = allOrigins.filter((origin) => origin.role === 'allowed' || origin.how === 'probe' || origin.how === 'null');
+  const originIndex = new Map(origins.map((origin, index) => [origin, index]));
 
   const cell = (origin: MatrixOrigin, rowOrId: MatrixRow | RowId): MatrixCell => {
-    const row = typeof rowOrId === 'string' ? rowById.get(rowOrId) : rowOrId;
-    if (!row) throw new Error(`no matrix row ${String(rowOrId)}`);
-    const key = `${row.id}|${origin.origin}`;
-    let found = cells.get(key);
-    if (!found) {
-      const request: CorsRequest = { ...row.request, origin: origin.origin };
-      if (!reaches(policy, request)) {
-        const response: CorsResponse = { status: undefined, headers: [], uncertain: true, shortCircuit: false };
-        found = { origin, row, request, response, verdict: { allowed: false }, unreached: true };
-      } else {
-        const response = answer(request);
-        found = { origin, row, request, response, verdict: browserVerdict(request, response) };
-      }
-      cells.set(key, found);
+    const index = rowIndex.get(typeof rowOrId === 'string' ? rowOrId : rowOrId.id);
+    if (index === undefined) throw new Error(`no matrix row ${typeof rowOrId === 'string' ? rowOrId : rowOrId.id}`);
+    const row = rows[index];
+    const at = originIndex.get(origin);
+    const cached = at === undefined ? undefined : cells[index][at];
+    if (cached) return cached;
+    const request: CorsRequest = { ...row.request, origin: origin.origin };
+    let made: MatrixCell;
+    if (!reaches(policy, request)) {
+      made = { origin, row, request, response: { status: undefined, headers: [], uncertain: true, shortCircuit: false }, verdict: { allowed: false }, unreached: true };
+    } else {
+      made = new AnsweredCell(origin, row, request, answerShaped(request, shapes[index]));
     }
-    return found;
+    if (at !== undefined) cells[index][at] = made;
+    return made;
   };
 
   return {

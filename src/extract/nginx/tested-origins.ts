@@ -8,6 +8,21 @@ import { conditionArgs, type NginxMap } from './program.js';
  * through another variable. `origins` lists only what reaches Allow-Origin directly; the request
  * matrix also asks the layer about these, so an answer that depends on them is seen.
  */
+/** Variables a level's own directives read, worked out once per level (a server holds every location's directive). */
+const usedCache = new WeakMap<NginxContext, Set<string>>();
+
+function variablesUsed(context: NginxContext): Set<string> {
+  let used = usedCache.get(context);
+  if (!used) {
+    used = new Set();
+    for (const directive of context.body) {
+      for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) used.add(match[1]);
+    }
+    usedCache.set(context, used);
+  }
+  return used;
+}
+
 export function testedOrigins(target: NginxContext, maps: Map<string, NginxMap>): OriginMatcher[] {
   const out: OriginMatcher[] = [];
   const contexts = new Set<NginxContext>();
@@ -23,9 +38,7 @@ export function testedOrigins(target: NginxContext, maps: Map<string, NginxMap>)
   for (const level of ancestors(target)) contexts.add(level);
   const referenced = new Set<string>();
   for (const context of contexts) {
-    for (const directive of context.body) {
-      for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) referenced.add(match[1]);
-    }
+    for (const name of variablesUsed(context)) referenced.add(name);
     const guard = context.kind === 'if' && context.directive ? conditionArgs(context.directive) : [];
     if (guard.length !== 3 || guard[0].value !== '$http_origin' || /\$\{?\w/.test(guard[2].value)) continue;
     const [, operator, operand] = guard;
