@@ -87,6 +87,38 @@ async function originTypoCost(): Promise<{ ms: number; found: number }> {
   return { ms: performance.now() - t, found };
 }
 
+/**
+ * What resolving options across modules costs: 200 apps whose cors() options are required from a
+ * sibling module (with 40 filler modules each app also imports), against the same apps with the
+ * options written inline. Median of 5.
+ */
+async function crossModuleCost(): Promise<{ importedMs: number; inlineMs: number; files: number }> {
+  const { lint } = await import('../src/engine/lint.js');
+  const options = "{ origin: ['https://app.example.com', 'https://admin.example.com'], credentials: true, maxAge: 600 }";
+  const imported: Array<{ path: string; text: string }> = [];
+  const inline: Array<{ path: string; text: string }> = [];
+  const filler = `${'export function helper(n) { return n * 2; }\n'.repeat(40)}`;
+  for (let i = 0; i < 200; i++) {
+    const head = "const express = require('express');\nconst cors = require('cors');\nconst { helper } = require('./util');\nconst app = express();\n";
+    imported.push({ path: `app${i}/server.js`, text: `${head}const { corsOptions } = require('./config/cors');\napp.use(cors(corsOptions));\n` });
+    imported.push({ path: `app${i}/config/cors.js`, text: `module.exports = { corsOptions: ${options} };\n` });
+    imported.push({ path: `app${i}/util.js`, text: filler });
+    inline.push({ path: `app${i}/server.js`, text: `${head}app.use(cors(${options}));\n` });
+    inline.push({ path: `app${i}/config/cors.js`, text: `module.exports = { corsOptions: ${options} };\n` });
+    inline.push({ path: `app${i}/util.js`, text: filler });
+  }
+  const median = (files: Array<{ path: string; text: string }>) => {
+    const times: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const t = performance.now();
+      lint(files);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[2];
+  };
+  return { importedMs: median(imported), inlineMs: median(inline), files: imported.length };
+}
+
 /** What topology (layer links and frontend calls) adds to linting the monorepos: with and without it, median of 5. */
 async function topologyCost(): Promise<{ withMs: number; withoutMs: number; files: number; blocked: number }> {
   const { lint } = await import('../src/engine/lint.js');
@@ -208,6 +240,8 @@ async function main() {
   const yamlBytes = yamlFiles.reduce((n, f) => n + f.text.length, 0);
   const typo = await originTypoCost();
   console.log(`origin-typo:        ${typo.ms.toFixed(0)} ms for one allowlist of 4,040 origins (4,000 distinct domains), ${typo.found} typos found (whole lint, only this rule on)`);
+  const crossModule = await crossModuleCost();
+  console.log(`cross-module:       ${(crossModule.importedMs - crossModule.inlineMs).toFixed(1)} ms of ${crossModule.importedMs.toFixed(1)} ms linting ${crossModule.files} files whose options are required from a sibling module, against the same options inline: ${(((crossModule.importedMs - crossModule.inlineMs) / crossModule.importedMs) * 100).toFixed(1)}% (median of 5)`);
   const topology = await topologyCost();
   console.log(`topology:           ${(topology.withMs - topology.withoutMs).toFixed(1)} ms of ${topology.withMs.toFixed(1)} ms linting ${MONOREPOS} monorepos (${topology.files} files, ${topology.blocked} blocked calls found): ${(((topology.withMs - topology.withoutMs) / topology.withMs) * 100).toFixed(1)}% (links + frontend calls, median of 5)`);
   console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
