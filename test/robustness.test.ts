@@ -186,6 +186,16 @@ describe('positions: one line table (\\r\\n, \\r, \\n; never U+2028/U+2029), as 
     }
   });
 
+  it('an ingress configuration-snippet in a lone-CR file (found by the fuzzer: spans outside the file)', () => {
+    const yaml = (br: string) =>
+      ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', '  name: web', '  annotations:', '    nginx.ingress.kubernetes.io/configuration-snippet: |', '      more_set_headers "Access-Control-Allow-Origin: $http_origin";', '      more_set_headers "Access-Control-Allow-Credentials: true";', ''].join(br);
+    const lf = lintOne('a.yaml', yaml('\n')).diagnostics;
+    const cr = lintOne('a.yaml', yaml('\r')).diagnostics;
+    expect(internal(cr)).toEqual([]);
+    expect(lf.length).toBeGreaterThan(0);
+    expect(ids(cr)).toEqual(ids(lf));
+  });
+
   it('suppression comments count lines the same way', () => {
     const text = "const cors = require('cors');\r// cors-lint-disable-next-line origin-regex-unanchored, origin-regex-unescaped-dot\rapp.use(cors({ origin: /https:\\/\\/shop.example.net/ }));\r";
     expect(lintOne('a.js', text).diagnostics).toEqual([]);

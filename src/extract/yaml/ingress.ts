@@ -194,7 +194,7 @@ function snippetPolicies(parsed: ParsedYaml, node: YamlNode, out: IngressExtract
   }
   if (from <= 0 || to <= from) return undefined;
   // From the text as written: the nginx reader turns `{{ … }}` into unknown variables itself.
-  const virtual = parsed.source.slice(0, from).replace(/[^\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\n]/g, ' ');
+  const virtual = parsed.source.slice(0, from).replace(/[^\r\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\r\n]/g, ' ');
   const workspace = new NginxWorkspace(new Map([[parsed.file, virtual]]));
   const policies = extractNginxPolicies(parsed.file, workspace);
   for (const error of workspace.parse(parsed.file)?.errors ?? []) out.errors.push({ message: `in the nginx snippet: ${error.message}`, loc: error.loc });

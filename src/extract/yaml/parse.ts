@@ -91,7 +91,9 @@ function splitDocuments(text: string): Array<{ start: number; end: number }> {
 export function parseYaml(file: SourceFile): ParsedYaml {
   // A byte-order mark stays in place: the YAML reader skips it and every offset stays true.
   const source = file.text;
-  const text = neutralizeTemplates(source);
+  // YAML breaks lines at a lone CR too; the library and the extractors look for LF. Same length, same line table.
+  const neutral = neutralizeTemplates(source);
+  const text = neutral.includes('\r') ? neutral.replace(/\r(?!\n)/g, '\n') : neutral;
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
   const { parseDocument } = yaml();
@@ -99,9 +101,7 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   let problemCount = 0;
   for (const chunk of splitDocuments(text)) {
     checkBudget();
-    // YAML breaks lines at a lone CR too, the library only at LF: same length, so offsets hold.
-    const raw = text.slice(chunk.start, chunk.end);
-    const source = raw.includes('\r') ? raw.replace(/\r(?!\n)/g, '\n') : raw;
+    const source = text.slice(chunk.start, chunk.end);
     if (!CORS_TOKEN.test(source)) continue;
     // The yaml library composes recursively: nesting past the limit would overflow the stack (or abort V8), so such a document is not analysed.
     const deep = tooDeep(source, MAX_YAML_DEPTH);

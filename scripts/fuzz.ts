@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXTENSIONS, fuzzFormat, type FuzzFinding, type FuzzFormat } from '../src/engine/fuzz.js';
+
+/**
+ * `npm run fuzz -- [--count N] [--seed S] [--format nginx,js,ts,python,yaml] [--determinism-every K]`
+ * Mutates the repository's fixtures through lint() and prints a summary of crashes, internal
+ * errors, time-budget hits, spans outside the file, nondeterminism and invalid SARIF, with the
+ * first inputs of each kind (exit 1 when any was found). Run it in chunks of seeds on a shared machine.
+ */
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    format: { type: 'string', default: 'nginx,js,ts,python,yaml' },
+    'determinism-every': { type: 'string', default: '10' },
+  },
+});
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [] };
+const walk = (dir: string) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else for (const [format, ext] of Object.entries(EXTENSIONS) as Array<[FuzzFormat, string]>) if (name.endsWith(ext) || (format === 'yaml' && name.endsWith('.yml'))) seeds[format].push(readFileSync(path, 'utf8'));
+  }
+};
+walk(join(ROOT, 'fixtures'));
+
+const count = Number(values.count);
+const seed = Number(values.seed);
+const formats = values.format!.split(',') as FuzzFormat[];
+let failed = false;
+for (const format of formats) {
+  const start = performance.now();
+  const byKind = new Map<string, FuzzFinding[]>();
+  fuzzFormat(format, {
+    seeds,
+    count,
+    seed: seed + formats.indexOf(format),
+    determinismEvery: Number(values['determinism-every']),
+    onFinding: (finding) => byKind.set(finding.kind, [...(byKind.get(finding.kind) ?? []), finding]),
+  });
+  const seconds = ((performance.now() - start) / 1000).toFixed(1);
+  const summary = [...byKind].map(([kind, list]) => `${kind}=${list.length}`).join(' ') || 'no findings';
+  process.stdout.write(`${format}: ${count} inputs (seed ${seed + formats.indexOf(format)}) in ${seconds} s: ${summary}\n`);
+  for (const [kind, list] of byKind) {
+    if (kind !== 'time-budget') failed = true;
+    for (const finding of list.slice(0, 3)) process.stdout.write(`  ${kind} #${finding.iteration}: ${finding.detail.split('\n')[0].slice(0, 200)}\n    input: ${JSON.stringify(finding.input.slice(0, 300))}\n`);
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,130 @@
+import { formatSarif } from '../format/sarif.js';
+import { lineLengthsOf } from '../extract/offsets.js';
+import type { Diagnostic, SourceFile } from '../model/types.js';
+import { insideFile } from './isolate.js';
+import { lint } from './lint.js';
+
+/**
+ * A mutation fuzzer for lint(): seeds (real config files) are mutated with format-aware tokens,
+ * repetition (deep nesting, long lines), splicing, truncation and line-break variants, and every
+ * result is checked for the issue-10 properties. Used by `npm run fuzz` (100k+ per format) and by a
+ * seeded sample in the test suite. Deterministic for a given seed.
+ */
+
+export type FuzzFormat = 'nginx' | 'js' | 'ts' | 'python' | 'yaml';
+
+export const EXTENSIONS: Record<FuzzFormat, string> = { nginx: '.conf', js: '.js', ts: '.ts', python: '.py', yaml: '.yaml' };
+
+const COMMON = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\t', ' ', '"', "'", '\\', '#', '{', '}', '[', ']', '(', ')', ',', ':', ';', '*', '\u0000', '\uFEFF', '😀', 'cors', 'Access-Control-Allow-Origin', 'https://a.example.com', '$http_origin', '{{ .Values.x }}', 'cors-lint-disable-next-line', 'null'];
+
+const TOKENS: Record<FuzzFormat, string[]> = {
+  nginx: ['server {', 'location / {', 'if ($http_origin ~* "^https://.*") {', 'add_header Access-Control-Allow-Origin $http_origin always;', 'add_header Access-Control-Allow-Credentials true;', 'map $http_origin $cors {', 'include snippets/cors.conf;', 'set $cors "";', 'return 204;', 'more_set_headers "Access-Control-Allow-Origin: *";', 'content_by_lua_block {', '~^https?://', '${'],
+  js: ["require('cors')", 'app.use(cors({ origin: ', 'credentials: true', '/https:\\/\\/.*\\.example\\.com/', '=> ', 'function (origin, cb) { cb(null, true) }', 'res.setHeader("Access-Control-Allow-Origin", req.headers.origin);', '`${x}`', '/*', '*/', '//', 'a: ', '(, ', 'NestFactory.create(', 'enableCors(', '\\033', 'import cors from "cors";', '@flow'],
+  ts: ["import cors from 'cors';", 'app.use(cors({ origin: ', 'credentials: true', ': string', 'as any', '<T>', 'enum E {', '@Decorator()', 'NestFactory.create(', 'interface I {', '?.', '!'],
+  python: ['from flask_cors import CORS', 'CORS(app, origins="*", supports_credentials=True)', 'app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)', 'CORS_ALLOWED_ORIGINS = [', 'def f(x):', '    ', 'lambda: ', '"""', "r'^https://.*$'", 'os.environ.get("ORIGIN", "*")', 'print "x"', '@cross_origin(', '%matplotlib'],
+  yaml: ['---\n', '...\n', '- ', '? ', ': ', '{', '[', '&a ', '*a ', '!Ref ', '|\n', '>-\n', 'nginx.ingress.kubernetes.io/cors-allow-origin: "*"', 'kind: Ingress\n', 'accessControlAllowOriginList:', 'cors:', 'AllowOrigin: "\'*\'"', '<<: *a'],
+};
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function mutate(seed: string, others: string[], format: FuzzFormat, random: () => number): string {
+  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+  const at = (text: string) => Math.floor(random() * (text.length + 1));
+  let text = seed;
+  const rounds = 1 + Math.floor(random() * 4);
+  for (let round = 0; round < rounds; round++) {
+    const kind = Math.floor(random() * 9);
+    const i = at(text);
+    if (kind === 0) text = text.slice(0, i) + pick(random() < 0.6 ? TOKENS[format] : COMMON) + text.slice(i);
+    else if (kind === 1) text = text.slice(0, i) + text.slice(Math.min(text.length, i + 1 + Math.floor(random() * 40)));
+    else if (kind === 2) {
+      // Repetition: deep nesting, wide blocks, long lines.
+      const piece = random() < 0.5 ? pick([...TOKENS[format], ...COMMON]) : text.slice(i, i + 1 + Math.floor(random() * 30));
+      text = text.slice(0, i) + piece.repeat(1 + Math.floor(random() * (random() < 0.1 ? 3000 : 60))) + text.slice(i);
+    } else if (kind === 3) {
+      const other = pick(others);
+      const j = Math.floor(random() * (other.length + 1));
+      text = text.slice(0, i) + other.slice(j, j + Math.floor(random() * 400)) + text.slice(i);
+    } else if (kind === 4) text = text.slice(0, i);
+    else if (kind === 5) text = text.replace(/\n/g, pick(['\r\n', '\r', '\n', '\u2028']));
+    else if (kind === 6) {
+      const lines = text.split('\n');
+      const a = Math.floor(random() * lines.length);
+      const b = Math.floor(random() * lines.length);
+      [lines[a], lines[b]] = [lines[b], lines[a]];
+      text = lines.join('\n');
+    } else if (kind === 7) text = text.slice(0, i) + String.fromCharCode(Math.floor(random() * 0x3000)) + text.slice(i + 1);
+    else text = text.slice(0, i) + text.slice(i, i + 200) + text.slice(i);
+  }
+  return text;
+}
+
+export interface FuzzFinding {
+  kind: 'crash' | 'internal-error' | 'time-budget' | 'span-outside-file' | 'nondeterminism' | 'invalid-sarif';
+  format: FuzzFormat;
+  iteration: number;
+  detail: string;
+  input: string;
+}
+
+export interface FuzzOptions {
+  seeds: Record<FuzzFormat, string[]>;
+  count: number;
+  seed: number;
+  /** Lint every input twice and compare (doubles the cost); checked on every n-th input. */
+  determinismEvery?: number;
+  timeBudgetMs?: number;
+  onFinding?: (finding: FuzzFinding) => void;
+}
+
+export function fuzzFormat(format: FuzzFormat, options: FuzzOptions): FuzzFinding[] {
+  const random = prng(options.seed);
+  const seeds = options.seeds[format];
+  const findings: FuzzFinding[] = [];
+  const found = (finding: FuzzFinding) => {
+    findings.push(finding);
+    options.onFinding?.(finding);
+  };
+  for (let iteration = 0; iteration < options.count; iteration++) {
+    const input = mutate(seeds[Math.floor(random() * seeds.length)], seeds, format, random);
+    const file: SourceFile = { path: `fuzz/input${EXTENSIONS[format]}`, text: input };
+    let diagnostics: Diagnostic[];
+    try {
+      const result = lint([file], { timeBudgetMs: options.timeBudgetMs ?? 5000 });
+      diagnostics = result.diagnostics;
+      for (const skip of result.skipped) if (/time budget/.test(skip.reason)) found({ kind: 'time-budget', format, iteration, detail: skip.reason, input });
+    } catch (error) {
+      found({ kind: 'crash', format, iteration, detail: String((error as Error).stack ?? error).slice(0, 500), input });
+      continue;
+    }
+    const lines = lineLengthsOf(input);
+    for (const d of diagnostics) {
+      if (d.ruleId === 'internal-error') found({ kind: 'internal-error', format, iteration, detail: d.message, input });
+      else if (d.file === file.path && !insideFile({ file: d.file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn }, lines)) {
+        found({ kind: 'span-outside-file', format, iteration, detail: `${d.ruleId} ${d.line}:${d.column}-${d.endLine}:${d.endColumn}`, input });
+      }
+    }
+    try {
+      const sarif = JSON.parse(formatSarif(diagnostics, '0.0.0')) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number; startColumn: number } } }> }> }> };
+      const ok = sarif.version === '2.1.0' && sarif.runs[0].results.every((r) => typeof r.ruleId === 'string' && r.locations[0].physicalLocation.region.startLine >= 1 && r.locations[0].physicalLocation.region.startColumn >= 1);
+      if (!ok) found({ kind: 'invalid-sarif', format, iteration, detail: 'SARIF result without a valid region', input });
+    } catch (error) {
+      found({ kind: 'invalid-sarif', format, iteration, detail: String(error).slice(0, 200), input });
+    }
+    if (options.determinismEvery && iteration % options.determinismEvery === 0) {
+      const again = lint([file], { timeBudgetMs: options.timeBudgetMs ?? 5000 }).diagnostics;
+      if (JSON.stringify(again) !== JSON.stringify(diagnostics)) found({ kind: 'nondeterminism', format, iteration, detail: 'a second lint of the same input differs', input });
+    }
+  }
+  return findings;
+}
