@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lint } from '../src/index.js';
+import { credentialsExpected, granted, intendedPreflight, requestMatrix } from '../src/model/matrix.js';
+import { simulateFetch } from '../src/model/respond.js';
+import type { CorsPolicy, CorsRequest, SourceFile } from '../src/model/types.js';
+import { fixtureUnits, ROOT } from './helpers/fixtures.js';
+
+/**
+ * `cors-lint simulate` and the rules must not disagree. For every fixture (and every case of
+ * ../shared/cases when it is there), each policy's answers are put through `simulateFetch` — what
+ * `simulate` prints — and:
+ * - an arbitrary site that simulate shows reading a credentialed answer must be reported by a rule
+ *   saying so, and such a rule must not fire when simulate shows no such grant;
+ * - a request the policy itself asks for (its methods and headers, with credentials when its
+ *   answers grant them) that simulate shows blocked at the preflight, for an origin the policy
+ *   lets in, must be reported, and preflight-incomplete must not fire without one.
+ */
+
+const ATTACKER_RULES = new Set(['credentials-reflect-any-origin', 'null-origin', 'origin-regex-unanchored', 'origin-regex-unescaped-dot', 'origin-substring-match']);
+const BLOCKED_RULES = new Set([
+  'preflight-incomplete',
+  'preflight-unhandled',
+  'credentials-wildcard-origin',
+  'wildcard-headers-with-credentials',
+  'duplicate-allow-origin',
+  'nginx-add-header-inheritance',
+  'rejected-setting',
+]);
+
+const CASES = [join(ROOT, '..', 'shared', 'cases'), join(ROOT, '..', '..', 'shared', 'cases')].find((dir) => existsSync(join(dir, 'manifest.jsonl')));
+
+function caseUnits(): Array<{ name: string; files: SourceFile[] }> {
+  if (!CASES) return [];
+  const out: Array<{ name: string; files: SourceFile[] }> = [];
+  for (const line of readFileSync(join(CASES, 'manifest.jsonl'), 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const entry = JSON.parse(line) as { id: string; file: string };
+    const path = join(CASES, entry.file);
+    if (!existsSync(path)) continue;
+    const files: SourceFile[] = [];
+    const walk = (p: string) => {
+      if (statSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
+      else files.push({ path: relative(CASES, p), text: readFileSync(p, 'utf8') });
+    };
+    walk(path);
+    out.push({ name: `cases/${entry.id}`, files });
+  }
+  return out;
+}
+
+interface Shown {
+  attackerCredentialed: boolean;
+  allowedBlockedAtPreflight: boolean;
+}
+
+/** What simulate shows for one policy. */
+function simulated(policy: CorsPolicy): Shown {
+  const matrix = requestMatrix(policy);
+  const shown: Shown = { attackerCredentialed: false, allowedBlockedAtPreflight: false };
+  for (const origin of matrix.origins.filter((o) => o.how === 'probe')) {
+    const outcome = simulateFetch(policy, { origin: origin.origin, method: 'GET', credentials: true, extraHeaders: { Cookie: 'session=1' } });
+    if (!outcome.uncertain && outcome.allowed) shown.attackerCredentialed = true;
+  }
+  // What the policy asks for, and what the apps behind a proxy ask for (a proxy answering OPTIONS must allow those too).
+  const asked = [{ intended: matrix.intended, upstream: false }, ...(policy.upstreamLayers ?? []).map((layer) => ({ intended: intendedPreflight(layer.policy), upstream: true }))];
+  for (const { intended, upstream } of asked) {
+    if (!intended) continue;
+    for (const origin of matrix.origins.filter((o) => o.role === 'allowed')) {
+      // Let in on some actual request (a route's own method when it is registered for one); behind a proxy, the app lets it in.
+      if (!upstream && !(['get', 'get-credentials', 'intended'] as const).some((row) => !matrix.cell(origin, row).response.uncertain && granted(matrix.cell(origin, row)))) continue;
+      const credentials = credentialsExpected(matrix, origin);
+      const request: CorsRequest = { origin: origin.origin, method: intended.method, headers: intended.headers, credentials, ...(credentials ? { extraHeaders: { Cookie: 'session=1' } } : {}) };
+      const outcome = simulateFetch(policy, request);
+      if (!outcome.uncertain && outcome.preflight && !outcome.preflight.verdict.allowed && (outcome.preflight.response.shortCircuit || policy.preflight.kind === 'handled')) shown.allowedBlockedAtPreflight = true;
+    }
+  }
+  return shown;
+}
+
+/** Findings are compared over the whole unit: an options object in one module can be reported where it is written. */
+function check(files: SourceFile[]): string[] {
+  const { diagnostics, policies } = lint(files);
+  const problems: string[] = [];
+  const shown: Shown = { attackerCredentialed: false, allowedBlockedAtPreflight: false };
+  for (const policy of policies) {
+    const one = simulated(policy);
+    shown.attackerCredentialed ||= one.attackerCredentialed;
+    shown.allowedBlockedAtPreflight ||= one.allowedBlockedAtPreflight;
+    if (one.attackerCredentialed && !diagnostics.some((d) => ATTACKER_RULES.has(d.ruleId))) problems.push(`${policy.id}: simulate grants an arbitrary origin a credentialed read, no rule reports it`);
+    if (one.allowedBlockedAtPreflight && !diagnostics.some((d) => BLOCKED_RULES.has(d.ruleId))) problems.push(`${policy.id}: simulate blocks an allowed origin's own request at the preflight, no rule reports it`);
+  }
+  if (diagnostics.some((d) => d.ruleId === 'credentials-reflect-any-origin') && !shown.attackerCredentialed) problems.push('credentials-reflect-any-origin, but simulate shows no arbitrary origin reading a credentialed answer');
+  if (diagnostics.some((d) => d.ruleId === 'preflight-incomplete') && !shown.allowedBlockedAtPreflight) problems.push("preflight-incomplete, but simulate shows no allowed origin's request blocked at a preflight this layer answers");
+  return problems;
+}
+
+describe('simulate and the rules agree', () => {
+  for (const unit of [...fixtureUnits(), ...caseUnits()]) {
+    it(unit.name, () => {
+      expect(check(unit.files)).toEqual([]);
+    });
+  }
+});
