@@ -44,3 +44,22 @@ describe('guards', () => {
     expect(log.runs[0].results[0].locations[0].physicalLocation.region.startColumn).toBe(finding.column);
   });
 });
+
+describe('prefilters: lockfiles, vendored and minified code configure nothing', () => {
+  const JS = "const cors = require('cors');\napp.use(cors({ origin: '*', credentials: true }));\n";
+  const YAML = 'http:\n  middlewares:\n    c:\n      headers:\n        accessControlAllowOriginList: ["*"]\n        accessControlAllowCredentials: true\n';
+  const MINIFIED = `${"const cors = require('cors');app.use(cors({ origin: '*', credentials: true }));"}${'var a=1;'.repeat(3000)}\n`.repeat(3);
+  it.each([
+    ['pnpm-lock.yaml', 'config/traefik.yaml', YAML],
+    ['node_modules/x/index.js', 'src/index.js', JS],
+    ['vendor/x.js', 'src/x.js', JS],
+    ['public/app.min.js', 'public/app.js', JS],
+    ['src/bundle-like.js', undefined, MINIFIED],
+  ])('%s is skipped (the same text elsewhere is reported)', (skippedPath, normalPath, text) => {
+    const result = lint([{ path: skippedPath, text }]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.skipped.map((s) => s.path)).toEqual([skippedPath]);
+    if (normalPath) expect(lint([{ path: normalPath, text }]).diagnostics.some((d) => d.ruleId === 'credentials-wildcard-origin')).toBe(true);
+    else expect(lint([{ path: 'src/short.js', text: MINIFIED.split('var a=1;')[0] }]).diagnostics.some((d) => d.ruleId === 'credentials-wildcard-origin')).toBe(true);
+  });
+});
