@@ -63,3 +63,14 @@ describe('prefilters: lockfiles, vendored and minified code configure nothing', 
     else expect(lint([{ path: 'src/short.js', text: MINIFIED.split('var a=1;')[0] }]).diagnostics.some((d) => d.ruleId === 'credentials-wildcard-origin')).toBe(true);
   });
 });
+
+describe('stacked suppression comments', () => {
+  it('two next-line suppressions stacked above one line both apply to it (and neither is unused)', () => {
+    const js = "const cors = require('cors');\n// cors-lint-disable-next-line credentials-wildcard-origin\n// cors-lint-disable-next-line -- every rule\napp.use(cors({ origin: '*', credentials: true }));\n";
+    // This file's registry has a rogue rule (above): its internal-error is beside the point here.
+    const findings = (path: string, text: string) => lint([{ path, text }]).diagnostics.filter((d) => d.ruleId !== 'internal-error');
+    const unsuppressed = findings('a.js', js.replace(/\/\/ cors-lint[^\n]*\n/g, '')).map((d) => d.ruleId);
+    expect(unsuppressed).toContain('credentials-wildcard-origin');
+    expect(findings('a.js', js)).toEqual([]);
+  });
+});
