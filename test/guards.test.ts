@@ -74,3 +74,13 @@ describe('stacked suppression comments', () => {
     expect(findings('a.js', js)).toEqual([]);
   });
 });
+
+describe('knownOrigins', () => {
+  it('a www twin listed in knownOrigins (and nowhere in the repository) makes origin-www-mismatch fire', () => {
+    const js = "const cors = require('cors');\napp.use(cors({ origin: ['https://example.com'] }));\n";
+    const rule = (knownOrigins: string[]) =>
+      lint([{ path: 'a.js', text: js }], { config: { rules: {}, ignores: [], knownOrigins } }).diagnostics.filter((d) => d.ruleId === 'origin-www-mismatch').map((d) => d.line);
+    expect(rule([])).toEqual([]);
+    expect(rule(['https://www.example.com'])).toEqual([2]);
+  });
+});
