@@ -60,7 +60,7 @@ describe('GitHub Action', () => {
     expect(result.code).toBe(1);
     const commands = result.stdout.split('\n').filter((line) => line.startsWith('::'));
     expect(commands).toEqual([
-      "::error file=nginx/api.conf,line=2,col=44,endLine=2,endColumn=45,title=cors-lint (credentials-wildcard-origin)::Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true; browsers reject every credentialed request with this combination",
+      "::error file=nginx/api.conf,line=2,col=44,endLine=2,endColumn=45,title=cors-lint (credentials-wildcard-origin)::Access-Control-Allow-Origin '*' is sent with Access-Control-Allow-Credentials: true (a credentialed GET from https://attacker.invalid); browsers reject every credentialed request with this combination",
       "::warning file=nginx/api.conf,line=3,col=5,endLine=3,endColumn=53,title=cors-lint (nginx-missing-always)::add_header Access-Control-Allow-Credentials has no 'always': responses with status 4xx/5xx go out without it, and the browser reports a CORS error instead of the real status",
     ]);
     expect(result.stdout).toContain('nginx/api.conf\n  2:44  error');
