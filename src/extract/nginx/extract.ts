@@ -196,11 +196,23 @@ function scopeOf(target: NginxContext, rootFile: string): CorsPolicy['scope'] {
 }
 
 /** Header directives that can reach a response of this target: the effective chain plus every `if` inside the target and its server. */
+const ifChildrenCache = new WeakMap<NginxContext, NginxContext[]>();
+
+/** A server's `if` blocks, found once per server (a server can hold thousands of locations). */
+function ifChildren(context: NginxContext): NginxContext[] {
+  let found = ifChildrenCache.get(context);
+  if (!found) {
+    found = [...context.children.values()].filter((child) => child.kind === 'if');
+    ifChildrenCache.set(context, found);
+  }
+  return found;
+}
+
 function visibleCorsHeaders(target: NginxContext): EmittedHeader[] {
   const contexts: NginxContext[] = [target];
   for (const child of target.children.values()) if (child.kind === 'if') contexts.push(child);
   const server = ancestors(target).find((level) => level.kind === 'server');
-  if (server && server !== target) for (const child of server.children.values()) if (child.kind === 'if') contexts.push(child);
+  if (server && server !== target) contexts.push(...ifChildren(server));
   const seen = new Set<NginxDirective | NginxContext>();
   const out: EmittedHeader[] = [];
   for (const context of contexts) {

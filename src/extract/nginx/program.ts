@@ -188,6 +188,7 @@ function setNames(root: NginxContext): Set<string> {
   const cached = setNamesCache.get(root);
   if (cached) return cached;
   const names = new Set<string>();
+  setNamesCache.set(root, names);
   const stack = [root];
   while (stack.length > 0) {
     const context = stack.pop()!;
