@@ -55,6 +55,12 @@ describe('crash classes from the issue', () => {
     }
   });
 
+  it('YAML: compact mappings on one line (`a: b: c: …`, found by the fuzzer) are bounded too', () => {
+    const { diagnostics } = lintOne('m.yaml', `kind: Middleware\nmetadata:\n  name: ${'corsame: '.repeat(3000)}\n`);
+    expect(internal(diagnostics)).toEqual([]);
+    expect(parseErrors(diagnostics)).toHaveLength(1);
+  });
+
   it('YAML: real nesting (an OpenAPI schema 40 levels deep) is still read', () => {
     const deep = `cors:\n${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} [a, "[[[[", '{{{{']\n`;
     expect(parseErrors(lintOne('ok.yaml', deep).diagnostics)).toEqual([]);

@@ -342,7 +342,8 @@ export function tooDeep(source: string, limit: number): number | undefined {
         nodeStart = false;
       } else if (c === 44 /* , */ && flow > 0) nodeStart = true;
       else if ((c === 45 /* - */ || c === 63 /* ? */ || c === 58 /* : */) && spaced) {
-        if (flow === 0 && c !== 58) depth++;
+        // `a: b: c: …` nests a mapping per `: ` in the library (an error, but reached by recursion first).
+        if (flow === 0) depth++;
         nodeStart = true;
       } else if (flow === 0 && nodeStart && (c === 124 /* | */ || c === 62 /* > */)) {
         blockScalarParent = indent;
