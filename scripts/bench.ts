@@ -79,7 +79,8 @@ async function originTypoCost(): Promise<{ ms: number; found: number }> {
   const label = (i: number) => `${((i * 2654435761) % 2 ** 32).toString(36)}corp`;
   const origins = Array.from({ length: 4000 }, (_, i) => `https://${label(i)}.com`);
   for (let i = 0; i < 40; i++) origins.push(`https://${label(i * 97).replace('corp', 'copr')}.com`);
-  const text = `const cors = require('cors');\napp.use(cors({ origin: ${JSON.stringify(origins)} }));\n`;
+  // One origin per line, as people write long allowlists (a single long line would be taken for minified code).
+  const text = `const cors = require('cors');\napp.use(cors({\n  origin: [\n${origins.map((origin) => `    '${origin}',`).join('\n')}\n  ],\n}));\n`;
   const config = { rules: Object.fromEntries((await import('../rules/index.js')).rules.map((rule) => [rule.meta.id, rule.meta.id === 'origin-typo' ? 'warn' : 'off'])), ignores: [], knownOrigins: [] } as import('../src/engine/config.js').Config;
   lint([{ path: 'allow.js', text }], { config });
   const t = performance.now();
@@ -243,7 +244,8 @@ async function main() {
   const crossModule = await crossModuleCost();
   console.log(`cross-module:       ${(crossModule.importedMs - crossModule.inlineMs).toFixed(1)} ms of ${crossModule.importedMs.toFixed(1)} ms linting ${crossModule.files} files whose options are required from a sibling module, against the same options inline: ${(((crossModule.importedMs - crossModule.inlineMs) / crossModule.importedMs) * 100).toFixed(1)}% (median of 5)`);
   const topology = await topologyCost();
-  console.log(`topology:           ${(topology.withMs - topology.withoutMs).toFixed(1)} ms of ${topology.withMs.toFixed(1)} ms linting ${MONOREPOS} monorepos (${topology.files} files, ${topology.blocked} blocked calls found): ${(((topology.withMs - topology.withoutMs) / topology.withMs) * 100).toFixed(1)}% (links + frontend calls, median of 5)`);
+  const topologyMs = topology.withMs - topology.withoutMs;
+  console.log(`topology:           ${topologyMs.toFixed(1)} ms for ${MONOREPOS} monorepos (${topology.files} files, ${topology.blocked} blocked calls found; lint with it ${topology.withMs.toFixed(1)} ms, without ${topology.withoutMs.toFixed(1)} ms, median of 5): ${((topologyMs / 1000 / seconds) * 100).toFixed(1)}% of the full run`);
   console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
 }
 

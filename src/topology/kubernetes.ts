@@ -47,21 +47,31 @@ interface Workload {
   containers: Array<{ image: string; ports: Array<{ containerPort: number; name?: string }>; loc: Loc }>;
 }
 
-const KINDS = /^kind:\s*["']?(Ingress|Service|Deployment|StatefulSet|DaemonSet)\b|^apiVersion:\s*skaffold\//m;
 
-export function kubernetesFacts(yamlFiles: Map<string, string>): KubernetesFacts | undefined {
+/**
+ * Only what the Ingresses of `ingressFiles` lead to is parsed: their documents first, then the
+ * Service documents naming a backend, then the workload documents carrying a selected label, and
+ * skaffold configs. A repository of thousands of manifests costs a text scan, not thousands of parses.
+ */
+export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Set<string>): KubernetesFacts | undefined {
   const routes: IngressRoute[] = [];
   const services: Service[] = [];
   const workloads: Workload[] = [];
   const builds = new Map<string, { dir: string; loc: Loc }>();
-  for (const [file, source] of yamlFiles) {
-    if (!KINDS.test(source)) continue;
+  const visit = (file: string, wanted: (chunk: string) => boolean, read: (value: Record<string, unknown>, doc: import('yaml').Document.Parsed, locOf: (range: [number, number, number] | null | undefined) => Loc) => void) => {
+    const source = yamlFiles.get(file);
+    if (source === undefined) return;
     yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
     const text = neutralizeTemplates(source);
-    const lineStarts = lineStartsOf(text);
-    const locOf = (range: [number, number, number] | null | undefined) => (range ? offsetsToLoc(file, lineStarts, range[0], range[1]) : offsetsToLoc(file, lineStarts, 0, 0));
-    for (const doc of yamlModule.parseAllDocuments(text, { strict: false, logLevel: 'silent', uniqueKeys: false }) as Array<import('yaml').Document.Parsed>) {
-      if (!('contents' in doc) || doc.errors.length > 0) continue;
+    let lineStarts: number[] | undefined;
+    for (const { start, end } of documentChunks(text)) {
+      const chunk = text.slice(start, end);
+      if (!wanted(chunk)) continue;
+      lineStarts ??= lineStartsOf(text);
+      const starts = lineStarts;
+      const locOf = (range: [number, number, number] | null | undefined) => (range ? offsetsToLoc(file, starts, range[0] + start, range[1] + start) : offsetsToLoc(file, starts, start, start));
+      const doc = yamlModule.parseDocument(chunk, { strict: false, logLevel: 'silent', uniqueKeys: false });
+      if (doc.errors.length > 0) continue;
       let value: Record<string, unknown>;
       try {
         // Aliases are refused, not expanded: a manifest never needs one for these fields.
@@ -69,12 +79,59 @@ export function kubernetesFacts(yamlFiles: Map<string, string>): KubernetesFacts
       } catch {
         continue;
       }
-      if (!value || typeof value !== 'object') continue;
-      const kind = value.kind;
-      const meta = (value.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
+      if (value && typeof value === 'object') read(value, doc, locOf);
+    }
+  };
+  for (const file of ingressFiles) {
+    visit(file, (chunk) => /^kind:\s*["']?Ingress\b/m.test(chunk), (value, doc, locOf) => {
+      const meta = (value.metadata ?? {}) as { namespace?: string };
       const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
       const spec = (value.spec ?? {}) as Record<string, unknown>;
-      if (typeof value.apiVersion === 'string' && value.apiVersion.startsWith('skaffold/')) {
+      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+      const lines: [number, number] = range ? [locOf(range).line, locOf([range[1], range[1], range[1]]).line] : [1, 1];
+      const rules = (spec.rules ?? []) as Array<{ host?: string; http?: { paths?: Array<{ path?: string; backend?: { service?: { name?: string; port?: { number?: number; name?: string } }; serviceName?: string; servicePort?: number | string } }> } }>;
+      rules.forEach((rule, r) => {
+        (rule.http?.paths ?? []).forEach((entry, p) => {
+          const backend = entry.backend ?? {};
+          const service = backend.service?.name ?? backend.serviceName;
+          if (typeof service !== 'string' || service.includes('§')) return;
+          const node = doc.getIn(['spec', 'rules', r, 'http', 'paths', p, 'backend'], true) as { range?: [number, number, number] } | undefined;
+          routes.push({ file, lines, namespace, host: rule.host, path: entry.path ?? '/', service, port: backend.service?.port?.number ?? backend.service?.port?.name ?? backend.servicePort, loc: locOf(node?.range) });
+        });
+      });
+    });
+  }
+  if (routes.length === 0) return undefined;
+  const serviceNames = [...new Set(routes.map((route) => route.service))];
+  const namesService = (chunk: string) => /^kind:\s*["']?Service\b/m.test(chunk) && serviceNames.some((name) => chunk.includes(name));
+  for (const [file, text] of yamlFiles) {
+    if (!text.includes('Service') || !serviceNames.some((name) => text.includes(name))) continue;
+    visit(file, namesService, (value, doc, locOf) => {
+      const meta = (value.metadata ?? {}) as { name?: string; namespace?: string };
+      if (typeof meta.name !== 'string') return;
+      const spec = (value.spec ?? {}) as Record<string, unknown>;
+      const ports = ((spec.ports ?? []) as Array<{ port?: number; targetPort?: number | string; name?: string }>).filter((port) => typeof port.port === 'number').map((port) => ({ port: port.port!, targetPort: port.targetPort ?? port.port, name: port.name }));
+      const node = doc.getIn(['metadata', 'name'], true) as { range?: [number, number, number] } | undefined;
+      services.push({ name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', selector: (spec.selector ?? {}) as Record<string, string>, ports, loc: locOf(node?.range) });
+    });
+  }
+  const labelValues = [...new Set(services.flatMap((service) => Object.values(service.selector).map(String)))];
+  const isWorkload = (chunk: string) => /^kind:\s*["']?(Deployment|StatefulSet|DaemonSet)\b/m.test(chunk) && labelValues.some((value) => chunk.includes(value));
+  for (const [file, text] of yamlFiles) {
+    if (labelValues.length > 0 && /kind:\s*["']?(Deployment|StatefulSet|DaemonSet)\b/.test(text) && labelValues.some((value) => text.includes(value))) {
+      visit(file, isWorkload, (value, doc, locOf) => {
+        const meta = (value.metadata ?? {}) as { namespace?: string };
+        const spec = (value.spec ?? {}) as Record<string, unknown>;
+        const template = (spec.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ image?: string; ports?: Array<{ containerPort?: number; name?: string }> }> } };
+        const containers = (template.spec?.containers ?? []).map((container, c) => {
+          const node = doc.getIn(['spec', 'template', 'spec', 'containers', c, 'image'], true) as { range?: [number, number, number] } | undefined;
+          return { image: typeof container.image === 'string' ? container.image : '', ports: (container.ports ?? []).filter((port) => typeof port.containerPort === 'number') as Array<{ containerPort: number; name?: string }>, loc: locOf(node?.range) };
+        });
+        workloads.push({ namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', labels: template.metadata?.labels ?? {}, containers: containers.filter((container) => container.image && !container.image.includes('§')) });
+      });
+    }
+    if (/^apiVersion:\s*skaffold\//m.test(text)) {
+      visit(file, (chunk) => /^apiVersion:\s*skaffold\//m.test(chunk), (value, doc, locOf) => {
         const artifacts = ((value.build as { artifacts?: unknown[] } | undefined)?.artifacts ?? []) as Array<{ image?: string; context?: string }>;
         artifacts.forEach((artifact, index) => {
           if (typeof artifact.image !== 'string') return;
@@ -82,33 +139,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>): KubernetesFacts
           const node = doc.getIn(['build', 'artifacts', index, 'image'], true) as { range?: [number, number, number] } | undefined;
           builds.set(artifact.image, { dir: dir === '.' ? '' : dir, loc: locOf(node?.range) });
         });
-        continue;
-      }
-      if (kind === 'Ingress') {
-        const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
-        const lines: [number, number] = range ? [locOf(range).line, locOf([range[1], range[1], range[1]]).line] : [1, 1];
-        const rules = (spec.rules ?? []) as Array<{ host?: string; http?: { paths?: Array<{ path?: string; backend?: { service?: { name?: string; port?: { number?: number; name?: string } }; serviceName?: string; servicePort?: number | string } }> } }>;
-        rules.forEach((rule, r) => {
-          (rule.http?.paths ?? []).forEach((entry, p) => {
-            const backend = entry.backend ?? {};
-            const service = backend.service?.name ?? backend.serviceName;
-            if (typeof service !== 'string' || service.includes('§')) return;
-            const node = doc.getIn(['spec', 'rules', r, 'http', 'paths', p, 'backend'], true) as { range?: [number, number, number] } | undefined;
-            routes.push({ file, lines, namespace, host: rule.host, path: entry.path ?? '/', service, port: backend.service?.port?.number ?? backend.service?.port?.name ?? backend.servicePort, loc: locOf(node?.range) });
-          });
-        });
-      } else if (kind === 'Service' && typeof meta.name === 'string') {
-        const ports = ((spec.ports ?? []) as Array<{ port?: number; targetPort?: number | string; name?: string }>).filter((port) => typeof port.port === 'number').map((port) => ({ port: port.port!, targetPort: port.targetPort ?? port.port, name: port.name }));
-        const node = doc.getIn(['metadata', 'name'], true) as { range?: [number, number, number] } | undefined;
-        services.push({ name: meta.name, namespace, selector: (spec.selector ?? {}) as Record<string, string>, ports, loc: locOf(node?.range) });
-      } else if (kind === 'Deployment' || kind === 'StatefulSet' || kind === 'DaemonSet') {
-        const template = (spec.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { containers?: Array<{ image?: string; ports?: Array<{ containerPort?: number; name?: string }> }> } };
-        const containers = (template.spec?.containers ?? []).map((container, c) => {
-          const node = doc.getIn(['spec', 'template', 'spec', 'containers', c, 'image'], true) as { range?: [number, number, number] } | undefined;
-          return { image: typeof container.image === 'string' ? container.image : '', ports: (container.ports ?? []).filter((port) => typeof port.containerPort === 'number') as Array<{ containerPort: number; name?: string }>, loc: locOf(node?.range) };
-        });
-        workloads.push({ namespace, labels: template.metadata?.labels ?? {}, containers: containers.filter((container) => container.image && !container.image.includes('§')) });
-      }
+      });
     }
   }
   if (routes.length === 0) return undefined;
@@ -138,4 +169,17 @@ export function kubernetesFacts(yamlFiles: Map<string, string>): KubernetesFacts
 /** `registry.example.com/team/api:1.2` and `team/api` name the same build when the repository tags it without registry or tag. */
 export function imageName(image: string): string {
   return image.replace(/@sha256:[0-9a-f]+$/, '').replace(/:[\w.-]+$/, '');
+}
+
+/** Document chunks of a multi-document file (`---` at a line start), with their offsets. */
+function documentChunks(text: string): Array<{ start: number; end: number }> {
+  const chunks: Array<{ start: number; end: number }> = [];
+  const marker = /^---[ \t]*$/gm;
+  let start = 0;
+  for (let match = marker.exec(text); match; match = marker.exec(text)) {
+    chunks.push({ start, end: match.index });
+    start = match.index + match[0].length;
+  }
+  chunks.push({ start, end: text.length });
+  return chunks.filter((chunk) => chunk.end > chunk.start);
 }

@@ -52,7 +52,7 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
   const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
   const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
   if (ingressPolicies.length === 0 || appPolicies.length === 0) return;
-  const facts = kubernetesFacts(files.yaml);
+  const facts = kubernetesFacts(files.yaml, new Set(ingressPolicies.map((policy) => policy.source.file)));
   if (!facts) return;
   const compose = composeServices(files.yaml);
   for (const route of facts.routes) {
