@@ -1,6 +1,6 @@
 import type { Diagnostic, Format } from '../model/types.js';
 import { detectFormat } from './detect.js';
-import { lineStartsOf, splitLines } from '../extract/offsets.js';
+import { lineIndexAt, lineStartsOf, splitLines } from '../extract/offsets.js';
 
 /**
  * `cors-lint-disable-next-line <id>[, <id>] -- reason` and `cors-lint-disable <id>` (whole file),
@@ -43,7 +43,7 @@ export function parseSuppressions(text: string, format?: Format): Suppression[] 
           .map((id) => id.trim())
           .filter(Boolean);
         const start = comment.start + offset + match[1].length;
-        const line = lineIndex(lineStarts, start);
+        const line = lineIndexAt(lineStarts, start);
         const column = start - lineStarts[line] + 1;
         out.push({
           kind: match[2] === 'cors-lint-disable' ? 'file' : 'next-line',
@@ -59,16 +59,6 @@ export function parseSuppressions(text: string, format?: Format): Suppression[] 
   return out;
 }
 
-function lineIndex(lineStarts: number[], offset: number): number {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (lineStarts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low;
-}
 
 /** The comments of a file (their text after the comment marker), by the comment syntax of its format. */
 export function commentsOf(text: string, format: Format | undefined): Comment[] {

@@ -41,7 +41,8 @@ export function lineLengthsOf(text: string, lineStarts: number[] = lineStartsOf(
   return lengths;
 }
 
-export function positionAt(lineStarts: number[], offset: number): { line: number; column: number } {
+/** The 0-based index of the line holding `offset` (a binary search over the line starts). */
+export function lineIndexAt(lineStarts: number[], offset: number): number {
   let low = 0;
   let high = lineStarts.length - 1;
   while (low < high) {
@@ -49,7 +50,12 @@ export function positionAt(lineStarts: number[], offset: number): { line: number
     if (lineStarts[mid] <= offset) low = mid;
     else high = mid - 1;
   }
-  return { line: low + 1, column: offset - lineStarts[low] + 1 };
+  return low;
+}
+
+export function positionAt(lineStarts: number[], offset: number): { line: number; column: number } {
+  const index = lineIndexAt(lineStarts, offset);
+  return { line: index + 1, column: offset - lineStarts[index] + 1 };
 }
 
 export function offsetsToLoc(file: string, lineStarts: number[], from: number, to: number): Loc {
