@@ -2,8 +2,8 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore from 'ignore';
 import picomatch from 'picomatch';
-import { createRequire } from 'node:module';
 import { readRegularFile } from './safe-read.js';
+import { yaml } from '../extract/yaml/parse.js';
 import { ConfigError, parseLevel, validateConfig, type Config, type RuleLevel } from '../engine/config.js';
 
 /**
@@ -211,12 +211,8 @@ export function loadConfig(cwd: string, explicit: string | undefined, ruleIds: S
   return { config, path: files.at(-1) };
 }
 
-type YamlModule = typeof import('yaml');
-let yamlModule: YamlModule | undefined;
-
 /** `yaml` is loaded only when a YAML config exists: a run with a JSON config (or none) never pays for it. */
 function parseYaml(text: string): unknown {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
-  return yamlModule.parse(text);
+  return yaml().parse(text);
 }
 

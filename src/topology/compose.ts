@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type { Loc } from '../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
+import { yaml } from '../extract/yaml/parse.js';
 
 /** A Compose service whose image is built from a folder of the repository. */
 export interface ComposeService {
@@ -25,16 +25,12 @@ export function isComposeFile(path: string): boolean {
   return COMPOSE_NAME.test(path.replace(/\\/g, '/'));
 }
 
-type YamlModule = typeof import('yaml');
-let yamlModule: YamlModule | undefined;
-
 /** Services with a `build` context, from every Compose file in the run. Loaded lazily: most runs never ask. */
 export function composeServices(yamlFiles: Map<string, string>): ComposeService[] {
   const out: ComposeService[] = [];
   for (const [file, text] of yamlFiles) {
     if (!isComposeFile(file) || !/^services:/m.test(text) || !/^\s+build:/m.test(text)) continue;
-    yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
-    const { parseDocument, isMap, isScalar, isSeq } = yamlModule;
+    const { parseDocument, isMap, isScalar, isSeq } = yaml();
     // Compose files are small and hand-written; the document is walked node by node, so an alias is never expanded.
     const doc = parseDocument(text, { strict: false, logLevel: 'silent' });
     const services = doc.get('services', true);

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import { posix } from 'node:path';
-import { neutralizeTemplates } from '../extract/yaml/parse.js';
+import { neutralizeTemplates, yaml } from '../extract/yaml/parse.js';
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
 import type { Loc } from '../model/types.js';
 
@@ -30,8 +29,6 @@ export interface KubernetesFacts {
   builds: Map<string, { dir: string; loc: Loc }>;
 }
 
-type YamlModule = typeof import('yaml');
-let yamlModule: YamlModule | undefined;
 
 interface Service {
   name: string;
@@ -61,7 +58,6 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   const visit = (file: string, wanted: (chunk: string) => boolean, read: (value: Record<string, unknown>, doc: import('yaml').Document.Parsed, locOf: (range: [number, number, number] | null | undefined) => Loc) => void) => {
     const source = yamlFiles.get(file);
     if (source === undefined) return;
-    yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
     const text = neutralizeTemplates(source);
     let lineStarts: number[] | undefined;
     for (const { start, end } of documentChunks(text)) {
@@ -70,7 +66,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
       lineStarts ??= lineStartsOf(text);
       const starts = lineStarts;
       const locOf = (range: [number, number, number] | null | undefined) => (range ? offsetsToLoc(file, starts, range[0] + start, range[1] + start) : offsetsToLoc(file, starts, start, start));
-      const doc = yamlModule.parseDocument(chunk, { strict: false, logLevel: 'silent', uniqueKeys: false });
+      const doc = yaml().parseDocument(chunk, { strict: false, logLevel: 'silent', uniqueKeys: false });
       if (doc.errors.length > 0) continue;
       let value: Record<string, unknown>;
       try {

@@ -18,7 +18,8 @@ import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
 
-function yaml(): YamlModule {
+/** `yaml`, loaded on first use by every reader of YAML (extractors, topology, config files): a run without YAML never loads it. */
+export function yaml(): YamlModule {
   yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
   return yamlModule;
 }
