@@ -76,20 +76,9 @@ function unconsumedOriginMaps(rootFile: string, contexts: NginxContext[], maps: 
     const label = `map ${map.source} $${map.target}`;
     const program = new MapProgram(map);
     out.push({
-      id: `${rootFile}#${label}@${loc.file}:${loc.line}:${loc.column}`,
-      source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
-      scope: { kind: 'http', label },
+      ...blankPolicy(rootFile, loc, { kind: 'http', label }),
       origins,
-      originMode: 'compare',
-      credentials: undefined,
-      allowMethods: { kind: 'default' },
-      allowHeaders: { kind: 'default' },
-      exposeHeaders: { kind: 'default' },
-      maxAge: undefined,
-      preflight: { kind: 'unknown' },
       vary: { origin: 'unknown' },
-      errorResponses: 'unknown',
-      emitted: [],
       profile: { ...nginxProfile, varyOrigin: 'undocumented' },
       headerProgram: program,
     });
@@ -162,8 +151,11 @@ function levelLoss(level: NginxContext): InheritanceLoss | undefined {
 
 /** A location that sends no CORS headers at all (used to carry an inheritance loss). */
 function emptyPolicy(rootFile: string, target: NginxContext): CorsPolicy {
-  const loc = spanOf(target.directive!);
-  const scope = scopeOf(target, rootFile);
+  return blankPolicy(rootFile, spanOf(target.directive!), scopeOf(target, rootFile));
+}
+
+/** The fields every nginx policy starts from: no origins, defaults everywhere, nothing emitted. */
+function blankPolicy(rootFile: string, loc: Loc, scope: CorsPolicy['scope']): CorsPolicy {
   return {
     id: `${rootFile}#${scope.label}@${loc.file}:${loc.line}:${loc.column}`,
     source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
