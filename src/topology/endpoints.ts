@@ -1,7 +1,6 @@
-import { posix } from 'node:path';
 import type { CorsPolicy, UpstreamLayer } from '../model/types.js';
 import type { ComposeService } from './compose.js';
-import { appsServing, listenPorts, type ProxyLink } from './link.js';
+import { appsServing, composeProjectHolds, listenPorts, type ProxyLink } from './link.js';
 import type { NginxLocation } from './nginx-proxies.js';
 
 /** The policy that answers a URL, and the proxy layer behind it when there is one. */
@@ -32,7 +31,7 @@ export function endpointFor(url: string, index: EndpointIndex, fromFile: string)
     const files = [...index.apps.keys()].filter((file) => listenPorts(index.texts.get(file) ?? '').includes(port));
     for (const file of files) found.push(...appEndpoints(index.apps.get(file)!, `an app listening on ${port} (${file})`));
     // Only the Compose project the frontend belongs to publishes ports on its developer's machine.
-    for (const service of index.services.filter((candidate) => encloses(candidate.composeFile, fromFile))) {
+    for (const service of index.services.filter((candidate) => composeProjectHolds(candidate.composeFile, fromFile))) {
       const mapping = service.published.find((entry) => entry.host === port);
       if (!mapping) continue;
       const apps = appsServing(service, mapping.container, [...index.apps.values()].flat(), index.texts);
@@ -81,9 +80,4 @@ function appEndpoints(policies: CorsPolicy[], via: string): Endpoint[] {
 function unique(found: Endpoint[]): Endpoint | undefined {
   const policies = new Set(found.map((endpoint) => endpoint.policy));
   return policies.size === 1 ? found[0] : undefined;
-}
-
-function encloses(composeFile: string, file: string): boolean {
-  const dir = posix.dirname(composeFile.replace(/\\/g, '/'));
-  return dir === '.' || file.replace(/\\/g, '/').startsWith(`${dir}/`);
 }

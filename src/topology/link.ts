@@ -109,16 +109,20 @@ function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
  * project it belongs to); a Compose file elsewhere in the tree describes another project.
  */
 function serviceFor(host: string, nginxFile: string, services: ComposeService[]): ComposeService | undefined {
-  const file = nginxFile.replace(/\\/g, '/');
   const candidates = services
-    .filter((service) => service.name === host)
+    .filter((service) => service.name === host && composeProjectHolds(service.composeFile, nginxFile))
     .map((service) => ({ service, dir: posix.dirname(service.composeFile.replace(/\\/g, '/')) }))
-    .filter(({ dir }) => dir === '.' || file.startsWith(`${dir}/`))
     .sort((a, b) => b.dir.length - a.dir.length || (a.service.composeFile < b.service.composeFile ? -1 : 1));
   if (candidates.length === 0) return undefined;
   const nearest = candidates.filter(({ dir }) => dir === candidates[0].dir);
   // Two Compose files of one project (docker-compose.yml and an override) must agree on the build folder.
   return nearest.every(({ service }) => service.buildDir === nearest[0].service.buildDir) ? nearest[0].service : undefined;
+}
+
+/** Whether `file` lies in the folder of `composeFile` (the Compose project it belongs to). */
+export function composeProjectHolds(composeFile: string, file: string): boolean {
+  const dir = posix.dirname(composeFile.replace(/\\/g, '/'));
+  return dir === '.' || file.replace(/\\/g, '/').startsWith(`${dir}/`);
 }
 
 function sameStart(a: Loc | undefined, b: Loc): boolean {

@@ -1,6 +1,16 @@
 import { parseNginx, type NginxDirective } from '../extract/nginx/parse.js';
 import type { Loc } from '../model/types.js';
 
+/** Each file is parsed once for both readers below, per lint run (keyed by the run's file map). */
+const parseCache = new WeakMap<Map<string, string>, Map<string, NginxDirective[]>>();
+function parsed(nginxFiles: Map<string, string>, file: string, text: string): NginxDirective[] {
+  let files = parseCache.get(nginxFiles);
+  if (!files) parseCache.set(nginxFiles, (files = new Map()));
+  let directives = files.get(file);
+  if (!directives) files.set(file, (directives = parseNginx(text, file).directives));
+  return directives;
+}
+
 /** One nginx location that hands requests to an upstream, as its config states it. */
 export interface ProxiedLocation {
   file: string;
@@ -22,7 +32,7 @@ export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocati
   const found: Array<Omit<ProxiedLocation, 'targets'> & { host: string; port: number | undefined }> = [];
   for (const [file, text] of nginxFiles) {
     if (!text.includes('proxy_pass')) continue;
-    const { directives } = parseNginx(text, file);
+    const directives = parsed(nginxFiles, file, text);
     walk(directives, [], (directive, hiddenAbove) => {
       if (directive.name === 'upstream' && directive.block) {
         const name = directive.args[0]?.value;
@@ -95,7 +105,7 @@ export function nginxLocations(nginxFiles: Map<string, string>): NginxLocation[]
   const out: NginxLocation[] = [];
   for (const [file, text] of nginxFiles) {
     if (!/\bserver_name\b/.test(text) || !/\blocation\b/.test(text)) continue;
-    const { directives } = parseNginx(text, file);
+    const directives = parsed(nginxFiles, file, text);
     const stack: NginxDirective[][] = [directives];
     while (stack.length > 0) {
       for (const directive of stack.pop()!) {
