@@ -16,7 +16,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace.",
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     fixable: true,
     docs: {
       whatItDoes:

@@ -76,7 +76,8 @@ export function preCommitFilesPattern(): string {
   const alternatives = [`\\.(${extensions.map((ext) => escapeRegex(ext.slice(1))).join('|')})$`];
   for (const spec of FORMAT_LIST) {
     const renderedExts = [...spec.extensions, ...(spec.ambiguousExtensions ?? [])].filter((ext) => ext !== '');
-    if (spec.fileNames?.length) alternatives.push(`(^|/)(${spec.fileNames.map(escapeRegex).join('|')})(\\.[^/]*)?$`);
+    // nginx.conf.default and friends are nginx too; vercel.json and netlify.toml are read under their exact name only.
+    if (spec.fileNames?.length) alternatives.push(`(^|/)(${spec.fileNames.map(escapeRegex).join('|')})${spec.templateSuffixes?.length ? '(\\.[^/]*)?' : ''}$`);
     if (spec.templateSuffixes?.length && renderedExts.length) alternatives.push(`\\.(${renderedExts.map((ext) => escapeRegex(ext.slice(1))).join('|')})\\.(${spec.templateSuffixes.map((suffix) => escapeRegex(suffix.slice(1))).join('|')})$`);
     if (spec.folders?.length) alternatives.push(`(^|/)(${spec.folders.map(escapeRegex).join('|')})/`);
   }
@@ -88,7 +89,7 @@ export function renderPreCommitHooks(): string {
     '# Generated from src/engine/formats.ts by `npm run docs`; test/pre-commit.test.ts fails when it drifts.',
     '- id: cors-lint',
     '  name: cors-lint',
-    '  description: Find CORS misconfigurations in nginx configs, JS/TS and Python apps, and gateway YAML.',
+    '  description: Find CORS misconfigurations in nginx configs, JS/TS and Python apps, gateway YAML, vercel.json and netlify.toml.',
     '  entry: cors-lint',
     '  language: node',
     "  # Only the files cors-lint may read; it skips vendored, generated and non-nginx `.conf` files itself.",

@@ -24,5 +24,11 @@ describe('parsers load lazily', () => {
     expect(loaded('@lezer/python')).toBe(true);
     lint([{ path: 'kong.yml', text: '_format_version: "3.0"\nplugins:\n  - name: cors\n' }]);
     expect(loaded('/yaml/dist/')).toBe(true);
+    // netlify.toml's parser only for a netlify.toml with a CORS header.
+    expect(loaded('toml-eslint-parser')).toBe(false);
+    lint([{ path: 'netlify.toml', text: '[build]\npublish = "dist"\n' }]);
+    expect(loaded('toml-eslint-parser')).toBe(false);
+    lint([{ path: 'netlify.toml', text: '[[headers]]\nfor = "/*"\n[headers.values]\nAccess-Control-Allow-Origin = "*"\n' }]);
+    expect(loaded('toml-eslint-parser')).toBe(true);
   });
 });

@@ -51,6 +51,8 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
     if (nginx.extensions.includes(ext)) return { format: 'nginx' };
     if (ext !== '' && nginx.ambiguousExtensions?.includes(ext)) return { maybe: 'nginx' };
   }
+  // vercel.json, netlify.toml: a platform's config file, by its exact name (the platform reads no other).
+  for (const spec of FORMAT_LIST) if (spec.id !== 'nginx' && spec.fileNames?.includes(base)) return { format: spec.id };
   const ext = posix.extname(lower);
   // Helm renders no template whose name starts with "_": those files hold named templates (`define`) only.
   if (base.startsWith('_') && (ext === '.tpl' || (FORMAT_SPECS.yaml.extensions.includes(ext) && /(^|\/)templates\//.test(normalized)))) {

@@ -3,6 +3,8 @@ import type { JsProject } from '../extract/js/modules.js';
 import type { ModuleSource } from './modules.js';
 import { extractPythonPolicies } from '../extract/python/extract.js';
 import { extractYamlPolicies } from '../extract/yaml/extract.js';
+import { readNetlifyConfig } from '../extract/platform/netlify.js';
+import { readVercelConfig } from '../extract/platform/vercel.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
 
 /**
@@ -120,6 +122,32 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     extract: extractYamlPolicies,
     languageIds: ['yaml'],
     fence: 'yaml',
+  },
+  json: {
+    id: 'json',
+    displayName: 'vercel.json',
+    // Only Vercel's project config: other JSON files configure no CORS layer.
+    extensions: [],
+    fileNames: ['vercel.json'],
+    prefilter: /access-control-/i,
+    comments: { line: [] },
+    extract: (file) => readVercelConfig(file),
+    // The editor's `json` id names every JSON file; the file name decides.
+    languageIds: [],
+    fence: 'json',
+    maxBytes: MAX_JS_BYTES,
+  },
+  toml: {
+    id: 'toml',
+    displayName: 'netlify.toml',
+    extensions: [],
+    fileNames: ['netlify.toml'],
+    prefilter: /access-control-/i,
+    comments: { line: ['#'] },
+    extract: (file) => readNetlifyConfig(file),
+    languageIds: [],
+    fence: 'toml',
+    maxBytes: MAX_JS_BYTES,
   },
 };
 

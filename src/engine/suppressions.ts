@@ -64,7 +64,9 @@ export function parseSuppressions(text: string, format?: Format): Suppression[] 
 export function commentsOf(text: string, format: Format | undefined): Comment[] {
   if (format === 'js' || format === 'ts') return jsComments(text);
   if (format === 'python') return hashComments(text, pythonStringEnd);
-  if (format === 'nginx' || format === 'yaml') return hashComments(text, lineStringEnd, true);
+  if (format === 'nginx' || format === 'yaml' || format === 'toml') return hashComments(text, lineStringEnd, true);
+  // JSON has no comments (vercel.json): nothing can be suppressed in it.
+  if (format === 'json') return [];
   // Unknown format: any of the supported markers, as before.
   return [...jsComments(text), ...hashComments(text, lineStringEnd, true)];
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -47,6 +47,14 @@ const EXPECT = /cors-lint-expect:\s*([\w@,\s-]+)/;
 
 /** `cors-lint-expect: rule-id[@column][, …]` applies to the next line that is not itself an expectation. */
 export function expectations(file: { path: string; text: string }): Expectation[] {
+  // JSON has no comments (vercel.json): its expectations sit in `<file>.expect`, one `line[@column] rule-id` per line.
+  if (file.path.endsWith('.json') && existsSync(join(ROOT, `${file.path}.expect`))) {
+    return readFileSync(join(ROOT, `${file.path}.expect`), 'utf8')
+      .split('\n')
+      .map((line) => /^\s*(\d+)(?:@(\d+))?\s+([\w-]+)\s*$/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => ({ file: file.path, line: Number(match[1]), ruleId: match[3], column: match[2] ? Number(match[2]) : undefined }));
+  }
   const lines = file.text.split('\n');
   const out: Expectation[] = [];
   for (const [index, line] of lines.entries()) {

@@ -1,0 +1,134 @@
+import { createRequire } from 'node:module';
+import { netlifyHeadersProfile } from '../../model/frameworks/platform.js';
+import type { Loc, SourceFile } from '../../model/types.js';
+import { lineStartsOf, offsetsToLoc } from '../offsets.js';
+import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
+import type { PlatformRewrite, VercelConfig } from './vercel.js';
+
+/** The few node shapes of toml-eslint-parser's AST read here (its own typings pull in eslint's). */
+interface TomlNode {
+  type: string;
+  range: [number, number];
+}
+interface TomlKeyPart extends TomlNode {
+  name?: string;
+  value?: string;
+}
+interface TomlKeyValue extends TomlNode {
+  key: { keys: TomlKeyPart[] };
+  value: TomlContent;
+}
+type TomlContent = TomlNode & { kind?: string; value?: unknown; body?: TomlKeyValue[]; elements?: TomlContent[] };
+interface TomlTable extends TomlNode {
+  kind: 'standard' | 'array';
+  resolvedKey: Array<string | number>;
+  body: TomlKeyValue[];
+}
+interface TomlModule {
+  parseTOML(code: string, options?: { tomlVersion?: string }): { body: Array<{ body: Array<TomlKeyValue | TomlTable> }> };
+}
+
+let tomlModule: TomlModule | undefined;
+/** toml-eslint-parser: a position on every key and value; loaded on the first TOML file of a run. */
+function toml(): TomlModule {
+  tomlModule ??= createRequire(import.meta.url)('toml-eslint-parser') as TomlModule;
+  return tomlModule;
+}
+
+/** Nesting past this is no Netlify config: the parser recurses per level. */
+const MAX_TOML_DEPTH = 64;
+
+/**
+ * `netlify.toml`: each `[[headers]]` (`for` + `[headers.values]`) is a CORS layer of the deployment
+ * when it sets Access-Control-* headers; a `[[redirects]]` with `status = 200` to an absolute URL is a
+ * proxy (a rewrite), the path then same-origin for the browser.
+ */
+export function readNetlifyConfig(file: SourceFile): VercelConfig {
+  const out: VercelConfig = { policies: [], rewrites: [], errors: [] };
+  const text = file.text;
+  const lineStarts = lineStartsOf(text);
+  const loc = (node: { range: [number, number] }): Loc => offsetsToLoc(file.path, lineStarts, node.range[0], node.range[1]);
+  if (bracketDepth(text) > MAX_TOML_DEPTH) return out;
+  let program: ReturnType<TomlModule['parseTOML']>;
+  try {
+    program = toml().parseTOML(text.replace(/^\uFEFF/, ' '));
+  } catch (error) {
+    const at = typeof (error as { index?: unknown }).index === 'number' ? Math.min((error as { index: number }).index, text.length) : 0;
+    out.errors.push({ message: `netlify.toml is not valid TOML (${String((error as Error).message).slice(0, 120)}); Netlify refuses to deploy it`, loc: offsetsToLoc(file.path, lineStarts, at, Math.min(at + 1, text.length)) });
+    return out;
+  }
+  // Every key/value with its full path (`headers.0.values.Access-Control-Allow-Origin`), inline tables and tables of arrays unfolded.
+  const entries: Array<{ path: Array<string | number>; pair: TomlKeyValue }> = [];
+  const visit = (base: Array<string | number>, pairs: TomlKeyValue[]) => {
+    for (const pair of pairs) {
+      const path = [...base, ...pair.key.keys.map((part) => part.name ?? part.value ?? '')];
+      entries.push({ path, pair });
+      if (pair.value.type === 'TOMLInlineTable') visit(path, pair.value.body ?? []);
+      if (pair.value.type === 'TOMLArray') pair.value.elements?.forEach((element, index) => element.type === 'TOMLInlineTable' && visit([...path, index], element.body ?? []));
+    }
+  };
+  for (const top of program.body) {
+    for (const node of top.body) {
+      if (node.type === 'TOMLTable') visit((node as TomlTable).resolvedKey, (node as TomlTable).body);
+      else visit([], [node as TomlKeyValue]);
+    }
+  }
+  const groups = (section: string) => {
+    const byIndex = new Map<number, Array<{ rest: Array<string | number>; pair: TomlKeyValue }>>();
+    for (const { path, pair } of entries) {
+      if (path[0] !== section || typeof path[1] !== 'number') continue;
+      byIndex.set(path[1], [...(byIndex.get(path[1]) ?? []), { rest: path.slice(2), pair }]);
+    }
+    return [...byIndex.values()];
+  };
+  const stringOf = (node: TomlContent) => (node.type === 'TOMLValue' && node.kind === 'string' && typeof node.value === 'string' ? node.value : undefined);
+  for (const group of groups('headers')) {
+    const forPair = group.find(({ rest }) => rest.length === 1 && rest[0] === 'for')?.pair;
+    const headers: RouteHeader[] = [];
+    for (const { rest, pair } of group) {
+      if (rest.length !== 2 || rest[0] !== 'values' || typeof rest[1] !== 'string') continue;
+      const value = stringOf(pair.value);
+      headers.push({ name: rest[1], value: value === undefined ? null : value.replace(/\s*\n\s*/g, ' ').trim(), rawValue: text.slice(pair.value.range[0], Math.min(pair.value.range[1], pair.value.range[0] + 200)), loc: loc(pair), valueLoc: loc(pair.value) });
+    }
+    const path = forPair ? stringOf(forPair.value) : undefined;
+    const policy = routeHeaderPolicy({ file: file.path, format: 'toml', profile: netlifyHeadersProfile, path, sourceLoc: forPair ? loc(forPair.value) : headers[0]?.loc ?? offsetsToLoc(file.path, lineStarts, 0, 0), headers });
+    // Conditions (`[headers.conditions]`-style keys) would make the headers apply to some requests only.
+    if (policy && !group.some(({ rest }) => rest[0] === 'conditions')) out.policies.push(policy);
+  }
+  for (const group of groups('redirects')) {
+    const field = (name: string) => group.find(({ rest }) => rest.length === 1 && rest[0] === name)?.pair;
+    const from = field('from');
+    const to = field('to');
+    const status = field('status');
+    const source = from && stringOf(from.value);
+    const destination = to && stringOf(to.value);
+    // Only status 200 is a rewrite (proxy); 301/302 send the browser to the other origin, where CORS applies again.
+    const isRewrite = status?.value.type === 'TOMLValue' && status.value.value === 200;
+    if (source !== undefined && destination !== undefined && isRewrite && !group.some(({ rest }) => rest[0] === 'conditions')) {
+      out.rewrites.push({ file: file.path, source, destination, loc: loc(to!.value) } satisfies PlatformRewrite);
+    }
+  }
+  return out;
+}
+
+/** The deepest `[`/`{` nesting outside strings and comments, counted in one pass. */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote || c === '\n') quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end;
+    } else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return max;
+}

@@ -1,0 +1,85 @@
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, FrameworkProfile, Format, ListSetting, Loc, OriginMatcher, Tri } from '../../model/types.js';
+
+/**
+ * One header a platform config adds to the responses of a path, as written: Vercel's
+ * `{ "key": …, "value": … }`, Netlify's `[headers.values]` entries, Next.js `headers()` items.
+ */
+export interface RouteHeader {
+  name: string;
+  /** The value, or null when it is computed (an env var, a template). */
+  value: string | null;
+  rawValue: string;
+  /** The whole entry. */
+  loc: Loc;
+  valueLoc: Loc;
+}
+
+export interface RouteHeaderRule {
+  file: string;
+  format: Format;
+  profile: FrameworkProfile;
+  /** The path pattern as written (`/api/(.*)`, `/*`, `/api/:path*`). */
+  path: string | undefined;
+  /** The rule's source / for entry: the policy's own position. */
+  sourceLoc: Loc;
+  headers: RouteHeader[];
+}
+
+/**
+ * The policy of one path rule that adds at least one Access-Control-* header. What it sends is
+ * fixed: the same headers on every response of the path, whatever the Origin. OPTIONS is answered
+ * by whatever serves the path (a function, a page, a static file), so a preflight's status and
+ * any headers that code adds are unknown here.
+ */
+export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined {
+  const cors = rule.headers.filter((header) => /^access-control-/i.test(header.name));
+  if (cors.length === 0) return undefined;
+  const named = (name: string) => rule.headers.filter((header) => header.name.toLowerCase() === name);
+  const origins: OriginMatcher[] = named('access-control-allow-origin').map((header) => {
+    if (header.value === null) return { kind: 'unknown', reason: 'computed value', loc: header.valueLoc };
+    return header.value.trim() === '*' ? { kind: 'any', loc: header.valueLoc } : { kind: 'exact', value: header.value.trim(), loc: header.valueLoc };
+  });
+  const credentialHeader = named('access-control-allow-credentials')[0];
+  const credentials = credentialHeader ? { value: (credentialHeader.value === null ? 'unknown' : credentialHeader.value.trim().toLowerCase() === 'true') as Tri, loc: credentialHeader.valueLoc } : undefined;
+  const list = (name: string): ListSetting => {
+    const header = named(name)[0];
+    if (!header) return { kind: 'default' };
+    if (header.value === null) return { kind: 'unknown', loc: header.valueLoc };
+    const items = header.value.split(',').map((item) => item.trim()).filter(Boolean);
+    return items.length === 1 && items[0] === '*' ? { kind: 'wildcard', loc: header.valueLoc } : { kind: 'list', items, loc: header.valueLoc };
+  };
+  const maxAgeHeader = named('access-control-max-age')[0];
+  const maxAge = maxAgeHeader ? { value: maxAgeHeader.value !== null && /^\s*-?\d+\s*$/.test(maxAgeHeader.value) ? Number(maxAgeHeader.value) : ('unknown' as const), loc: maxAgeHeader.valueLoc } : undefined;
+  const varyHeader = named('vary').find((header) => header.value === null || /(^|,)\s*(origin|\*)\s*(,|$)/i.test(header.value));
+  const emitted: EmittedHeader[] = rule.headers.map((header) => ({ name: header.name, value: header.value, rawValue: header.rawValue, loc: header.loc, valueLoc: header.valueLoc, allStatuses: true, mode: 'set' }));
+  const label = rule.path !== undefined ? `headers for ${rule.path}` : 'headers';
+  return {
+    id: `${rule.file}#${label}@${rule.sourceLoc.line}:${rule.sourceLoc.column}`,
+    source: { file: rule.file, format: rule.format, framework: rule.profile.id, loc: rule.sourceLoc },
+    scope: { kind: 'route', label, path: rule.path },
+    origins,
+    originMode: origins.length === 1 && origins[0].kind === 'exact' ? 'fixed' : 'compare',
+    credentials,
+    allowMethods: list('access-control-allow-methods'),
+    allowHeaders: list('access-control-allow-headers'),
+    exposeHeaders: list('access-control-expose-headers'),
+    maxAge,
+    preflight: { kind: 'unknown' },
+    vary: varyHeader ? { origin: varyHeader.value === null ? 'unknown' : true, loc: varyHeader.valueLoc } : { origin: false },
+    errorResponses: 'unknown',
+    emitted,
+    profile: rule.profile,
+    headerProgram: { run: (request) => fixedHeaders(emitted, request) },
+  };
+}
+
+function fixedHeaders(emitted: EmittedHeader[], request: CorsRequest): CorsResponse {
+  const headers = emitted.filter((header) => header.value !== null).map((header) => ({ name: header.name, value: header.value!, loc: header.valueLoc, writtenAt: header.loc }));
+  return {
+    // The preflight is answered by what serves the path: its status (and anything it adds) is not in this file.
+    status: request.preflight ? undefined : (request.appStatus ?? 200),
+    headers,
+    uncertain: request.preflight === true || emitted.some((header) => header.value === null && /^(access-control-|vary$)/i.test(header.name)),
+    shortCircuit: false,
+  };
+}
