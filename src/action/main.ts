@@ -50,7 +50,7 @@ export function runAction(io: ActionIo): number {
     // A path that does not exist would otherwise leave a job green that checked nothing.
     if (unmatched.length > 0) return fail(io, `input 'paths': '${unmatched[0]}' does not exist or matches no file cors-lint reads`);
     diagnostics = result.diagnostics;
-    fileCount = discovery.files.length;
+    fileCount = discovery.files.length + (discovery.dropped ?? 0);
     for (const note of discovery.notes) io.stdout.write(`cors-lint: skipped ${safeText(note.path)}: ${safeText(note.reason)}\n`);
   } catch (error) {
     if (error instanceof ConfigError) return fail(io, error.message);

@@ -1,17 +1,26 @@
+import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile } from './safe-read.js';
 
 /**
- * Walks the given paths. Hand-written over node:fs rather than a glob library because every entry
- * that cannot be walked (a symlink loop, an unreadable folder or file) must come back as a note
- * with its path; globbing libraries drop those silently. `.gitignore` files are honoured at every
- * level through the `ignore` package.
+ * Finds and reads the files of the given paths. Inside a git work tree the file list comes from
+ * one `git ls-files -co --exclude-standard` (git already knows its files and its ignore rules, so
+ * nothing is walked); elsewhere, and with `--no-ignore`, a hand-written walker over node:fs does
+ * it, honouring `.gitignore` files at every level through the `ignore` package. The walker is
+ * written by hand rather than taken from a glob library because every entry that cannot be walked
+ * (a symlink loop, an unreadable folder or file) must come back as a note with its path; globbing
+ * libraries drop those silently.
  *
  * Scanned trees are hostile: only regular files are read (never a FIFO, socket or device, which
  * would block or never end), through readRegularFile's size cap; a symlink that leads out of the
- * folder being walked is noted and not followed; symlink loops end in a note.
+ * folder being scanned is noted and not followed; symlink loops end in a note. git is run with
+ * fsmonitor off, so a repository's own config cannot make the listing run a program.
+ *
+ * Files are read one at a time and handed to `sieve`, which says whether the run needs the text:
+ * a file it drops keeps only its path (or nothing but a count), so memory follows the files that
+ * matter, not the size of the repository.
  */
 export interface DiscoveredFile {
   path: string;
@@ -19,49 +28,119 @@ export interface DiscoveredFile {
   detectPath?: string;
   text?: string;
   error?: string;
+  /** Read and left out by the sieve, with its reason (only when the sieve asks to list it). */
+  skipped?: string;
 }
 
 export interface Discovery {
   files: DiscoveredFile[];
   notes: Array<{ path: string; reason: string }>;
+  /** Files read and left out by the sieve that are not in `files` (it asked only to count them). */
+  dropped?: number;
+}
+
+/**
+ * What to keep of a file once read: `true` keeps it with its text; otherwise the text is dropped,
+ * and the file is either listed with `skipped` as the reason, counted only (`{ count: true }`), or
+ * forgotten (`{ ignored: true }`: a file the run must not see at all).
+ */
+export type SieveVerdict = true | { skipped: string } | { count: true } | { ignored: true };
+export type Sieve = (file: { path: string; detectPath: string; text: string }) => SieveVerdict;
+
+export interface DiscoverOptions {
+  /** false (`--no-ignore`): no `.gitignore` is honoured (and git is not asked, since it would honour them). */
+  gitignore?: boolean;
+  /** false: always walk (the tests compare the two). */
+  git?: boolean;
+  sieve?: Sieve;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
+const ALWAYS_SKIPPED_SEGMENT = /(^|\/)(\.git|node_modules|\.hg|\.svn)(\/|$)/;
+
+const toPosix = sep === '/' ? (path: string) => path : (path: string) => path.split(sep).join('/');
 
 /**
- * `accept(path, folderPath)` says from the name whether a walked file is worth reading; `folderPath`
- * is the path from the walked folder's parent, so the walked folder's own name (`nginx/`) counts
- * and the answer does not depend on the working folder. `gitignore: false` (`--no-ignore`) stops
- * reading `.gitignore` files.
+ * `accept(path, folderPath)` says from the name whether a found file is worth reading; `folderPath`
+ * is the path from the scanned folder's parent, so the scanned folder's own name (`nginx/`) counts
+ * and the answer does not depend on the working folder.
  */
-export function discover(paths: string[], cwd: string, ignores: string[], accept: (path: string, folderPath: string) => boolean, options: { gitignore?: boolean } = {}): Discovery {
+export function discover(paths: string[], cwd: string, ignores: string[], accept: (path: string, folderPath: string) => boolean, options: DiscoverOptions = {}): Discovery {
   const files: DiscoveredFile[] = [];
   const notes: Discovery['notes'] = [];
-  const configIgnore = ignore().add(ignores);
+  let dropped = 0;
+  const configIgnore = ignores.length > 0 ? ignore().add(ignores) : undefined;
   const seenDirs = new Set<string>();
-  const toPosix = (path: string) => path.split(sep).join('/');
+  const useGit = options.git !== false && options.gitignore !== false;
   const display = (absolute: string) => toPosix(relative(cwd, absolute)) || '.';
+  /** cwd-relative display prefix of a folder: '' for cwd itself, else 'a/b/' (or '../x/'). */
+  const prefixOf = (absoluteDir: string) => {
+    const rel = toPosix(relative(cwd, absoluteDir));
+    return rel ? `${rel}/` : '';
+  };
+  const configIgnored = (shown: string, isDir: boolean) =>
+    configIgnore !== undefined && shown !== '' && !shown.startsWith('../') && shown !== '..' && configIgnore.ignores(isDir ? `${shown}/` : shown);
 
-  /** `shown` is the path as found (a symlink's own name), `open` what is read (its resolved target). */
-  const readOne = (shown: string, open: string, detectPath: string, explicit: boolean) => {
-    const path = display(shown);
-    if (!explicit && !accept(path, detectPath)) return;
-    const read = readRegularFile(open, { noFollow: open === shown && !explicit });
-    if ('text' in read) files.push({ path, detectPath, text: read.text });
-    else if (/not a regular file|larger than|symlink|a folder/.test(read.error)) notes.push({ path, reason: read.error });
+  /** `path` is the display path, `open` what is read (a symlink's resolved target, or the file itself). */
+  const readOne = (path: string, open: string, detectPath: string, explicit: boolean, noFollow: boolean): 'ok' | 'missing' | 'symlink' | 'folder' => {
+    const read = readRegularFile(open, { noFollow });
+    if ('text' in read) {
+      const verdict = options.sieve ? options.sieve({ path, detectPath, text: read.text }) : true;
+      if (verdict === true) files.push({ path, detectPath, text: read.text });
+      else if ('skipped' in verdict) files.push({ path, detectPath, skipped: verdict.skipped });
+      else if ('count' in verdict) dropped++;
+      return 'ok';
+    }
+    if (!explicit && noFollow) {
+      // Listed by git: a file deleted since it was added is not there; one that became a symlink
+      // or a folder in the work tree is handled as such by the caller.
+      if (read.error === 'ENOENT' || read.error === 'ENOTDIR') return 'missing';
+      if (read.error === 'symlink (not followed)') return 'symlink';
+      if (read.error === 'a folder') return 'folder';
+    }
+    if (/not a regular file|larger than|symlink|a folder/.test(read.error)) notes.push({ path, reason: read.error });
     else files.push({ path, detectPath, error: read.error });
+    return 'ok';
   };
 
-  const walk = (dir: string, root: string, realRoot: string, rules: Array<{ base: string; matcher: Ignore }>) => {
-    let real: string;
+  /**
+   * A symlink met while scanning `root` (git lists one as a file): a link to a file is read through
+   * its target when the target is inside the scanned folder; a link to a folder is walked (walker)
+   * or noted (git lists the target's files under their own paths).
+   */
+  const followLink = (absolute: string, shown: string, detectPath: string, realRoot: string, skip: (isDir: boolean) => boolean, walkFolder: ((target: string) => void) | undefined): void => {
+    let target: string;
+    let isDir: boolean;
     try {
-      real = realpathSync(dir);
+      target = realpathSync.native(absolute);
+      isDir = statSync(target).isDirectory();
     } catch (error) {
-      notes.push({ path: display(dir), reason: `cannot resolve: ${(error as NodeJS.ErrnoException).code}` });
+      notes.push({ path: shown, reason: `broken or looping symlink (${(error as NodeJS.ErrnoException).code}); skipped` });
       return;
     }
+    if (skip(isDir)) return;
+    if (!isInside(realRoot, target)) {
+      // Said only for what would have been read: a link to /etc from a folder of YAML is not news.
+      if (isDir || accept(shown, detectPath)) notes.push({ path: shown, reason: 'symlink leads out of the scanned folder; not followed' });
+      return;
+    }
+    if (isDir) {
+      if (walkFolder) walkFolder(target);
+      else notes.push({ path: shown, reason: 'symlink loop or folder already walked; skipped' });
+      return;
+    }
+    if (accept(shown, detectPath)) readOne(shown, target, detectPath, false, false);
+  };
+
+  /**
+   * The walker. `real` is the folder's resolved path (computed from its parent's for plain folders:
+   * only a symlink needs realpath), `rel` its path below the scanned root ('' for the root), `shown`
+   * its display prefix. Ignore rules carry the `rel` of the folder holding their `.gitignore`, so an
+   * entry's path relative to each is a slice, not a path.relative per entry per level.
+   */
+  const walk = (dir: string, real: string, rel: string, shown: string, rootName: string, realRoot: string, rules: Array<{ baseRel: string; matcher: Ignore }>) => {
     if (seenDirs.has(real)) {
-      notes.push({ path: display(dir), reason: 'symlink loop or folder already walked; skipped' });
+      notes.push({ path: shown ? shown.slice(0, -1) : '.', reason: 'symlink loop or folder already walked; skipped' });
       return;
     }
     seenDirs.add(real);
@@ -69,44 +148,78 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (error) {
-      notes.push({ path: display(dir), reason: `cannot read folder: ${(error as NodeJS.ErrnoException).code}` });
+      notes.push({ path: shown ? shown.slice(0, -1) : '.', reason: `cannot read folder: ${(error as NodeJS.ErrnoException).code}` });
       return;
     }
     let levelRules = rules;
-    const gitignore = options.gitignore !== false && entries.find((entry) => entry.name === '.gitignore' && entry.isFile());
-    if (gitignore) {
+    // Read only when the listing has one: no failed open per folder.
+    if (options.gitignore !== false && entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) {
       const read = readRegularFile(join(dir, '.gitignore'), { noFollow: true, maxBytes: 1024 * 1024 });
-      if ('text' in read) levelRules = [...rules, { base: dir, matcher: ignore().add(read.text) }];
+      if ('text' in read) levelRules = [...rules, { baseRel: rel, matcher: ignore().add(read.text) }];
     }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (ALWAYS_SKIPPED.has(entry.name)) continue;
       const absolute = join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let target: string | undefined;
+      const entryRel = rel ? `${rel}/${entry.name}` : entry.name;
+      const entryShown = `${shown}${entry.name}`;
+      const detectPath = `${rootName}/${entryRel}`;
       if (entry.isSymbolicLink()) {
+        const skip = (isDir: boolean) => ignoredByRules(levelRules, entryRel, isDir) || configIgnored(entryShown, isDir);
+        followLink(absolute, entryShown, detectPath, realRoot, skip, (target) => walk(absolute, target, entryRel, `${entryShown}/`, rootName, realRoot, levelRules));
+        continue;
+      }
+      const isDir = entry.isDirectory();
+      if (ignoredByRules(levelRules, entryRel, isDir) || configIgnored(entryShown, isDir)) continue;
+      if (isDir) walk(absolute, `${real}${real.endsWith(sep) ? '' : sep}${entry.name}`, entryRel, `${entryShown}/`, rootName, realRoot, levelRules);
+      else if (!accept(entryShown, detectPath)) continue;
+      else if (entry.isFile()) readOne(entryShown, absolute, detectPath, false, true);
+      else notes.push({ path: entryShown, reason: 'not a regular file (device, FIFO or socket); not read' });
+    }
+  };
+
+  /** A folder: git's list when it is in a work tree and git answers, else the walker. */
+  const scanFolder = (absolute: string, realRoot: string, rootName: string, relBase: string) => {
+    const listed = useGit ? gitListing(absolute) : undefined;
+    const shownBase = prefixOf(absolute);
+    if (!listed) {
+      walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
+      return;
+    }
+    for (const { path: rel, mode } of listed) {
+      if (ALWAYS_SKIPPED_SEGMENT.test(rel)) continue;
+      const isFolderEntry = mode === '160000' || rel.endsWith('/');
+      const clean = rel.endsWith('/') ? rel.slice(0, -1) : rel;
+      const fullRel = relBase ? `${relBase}/${clean}` : clean;
+      const shown = `${shownBase}${clean}`;
+      const absoluteEntry = join(absolute, clean);
+      const detectPath = `${rootName}/${fullRel}`;
+      if (isFolderEntry) {
+        // A submodule or a nested repository: scanned on its own (git lists it as one entry).
+        if (!configIgnored(shown, true)) scanFolder(absoluteEntry, realRoot, rootName, fullRel);
+        continue;
+      }
+      let symlink = mode === '120000';
+      if (mode === undefined) {
+        // Untracked: git does not say what it is (few such files; each costs one lstat).
         try {
-          target = realpathSync(absolute);
-          isDir = statSync(target).isDirectory();
-        } catch (error) {
-          notes.push({ path: display(absolute), reason: `broken or looping symlink (${(error as NodeJS.ErrnoException).code}); skipped` });
+          const stats = lstatSync(absoluteEntry);
+          symlink = stats.isSymbolicLink();
+          if (stats.isDirectory()) {
+            if (!configIgnored(shown, true)) scanFolder(absoluteEntry, realRoot, rootName, fullRel);
+            continue;
+          }
+        } catch {
           continue;
         }
       }
-      const ignored = levelRules.some(({ base, matcher }) => {
-        const rel = toPosix(relative(base, absolute));
-        return rel && !rel.startsWith('..') && matcher.ignores(isDir ? `${rel}/` : rel);
-      });
-      const relToCwd = toPosix(relative(cwd, absolute));
-      if (ignored || (relToCwd && !relToCwd.startsWith('..') && configIgnore.ignores(isDir ? `${relToCwd}/` : relToCwd))) continue;
-      const detectPath = toPosix(relative(dirname(root), absolute));
-      if (target !== undefined && !isInside(realRoot, target)) {
-        // Said only for what would have been read: a link to /etc from a folder of YAML is not news.
-        if (isDir || accept(display(absolute), detectPath)) notes.push({ path: display(absolute), reason: 'symlink leads out of the scanned folder; not followed' });
+      if (symlink) {
+        followLink(absoluteEntry, shown, detectPath, realRoot, (isDir) => configIgnored(shown, isDir), undefined);
         continue;
       }
-      if (isDir) walk(absolute, root, realRoot, levelRules);
-      else if (entry.isFile() || target !== undefined) readOne(absolute, target ?? absolute, detectPath, false);
-      else if (accept(display(absolute), detectPath)) notes.push({ path: display(absolute), reason: 'not a regular file (device, FIFO or socket); not read' });
+      if (configIgnored(shown, false) || !accept(shown, detectPath)) continue;
+      const outcome = readOne(shown, absoluteEntry, detectPath, false, true);
+      if (outcome === 'symlink') followLink(absoluteEntry, shown, detectPath, realRoot, (isDir) => configIgnored(shown, isDir), undefined);
+      else if (outcome === 'folder') scanFolder(absoluteEntry, realRoot, rootName, fullRel);
     }
   };
 
@@ -123,17 +236,86 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     if (stats.isDirectory()) {
       let realRoot: string;
       try {
-        realRoot = realpathSync(absolute);
+        realRoot = realpathSync.native(absolute);
       } catch (error) {
         notes.push({ path: given, reason: `cannot resolve: ${(error as NodeJS.ErrnoException).code}` });
         continue;
       }
-      walk(absolute, absolute, realRoot, []);
+      scanFolder(absolute, realRoot, basename(absolute), '');
     } else {
       // A file the user named: read even if its name says nothing (detection then goes by content),
       // with its folders taken from its absolute path.
-      readOne(absolute, absolute, toPosix(absolute), true);
+      readOne(display(absolute), absolute, toPosix(absolute), true, false);
     }
   }
-  return { files, notes };
+  return { files, notes, dropped };
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return path;
+  }
+}
+
+function ignoredByRules(rules: Array<{ baseRel: string; matcher: Ignore }>, entryRel: string, isDir: boolean): boolean {
+  for (const { baseRel, matcher } of rules) {
+    const rel = baseRel === '' ? entryRel : entryRel.slice(baseRel.length + 1);
+    if (matcher.ignores(isDir ? `${rel}/` : rel)) return true;
+  }
+  return false;
+}
+
+interface GitEntry {
+  path: string;
+  /** The index mode ('100644', '120000' symlink, '160000' submodule); undefined for an untracked file. */
+  mode?: string;
+}
+
+/** Variables that would point git at another repository or index than the folder's own. */
+const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_NAMESPACE'];
+
+/**
+ * The files of `dir` as git sees them: tracked (with their index mode, so symlinks and submodules
+ * need no lstat) and untracked but not ignored, paths relative to `dir`. Undefined when `dir` is not
+ * in a work tree, git is missing or fails, or lists nothing (a folder the enclosing repository
+ * ignores, such as a build output: the walker then reads it as it would outside git).
+ */
+export function gitListing(dir: string): GitEntry[] | undefined {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of GIT_LOCATION_VARS) delete env[name];
+  let result;
+  try {
+    result = spawnSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 1024 * 1024 * 1024,
+      windowsHide: true,
+    });
+  } catch {
+    return undefined;
+  }
+  if (result.error || result.status !== 0 || !result.stdout || result.stdout.length === 0) return undefined;
+  const out: GitEntry[] = [];
+  const seen = new Set<string>();
+  const text = result.stdout.toString('utf8');
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\0', start);
+    if (end === -1) end = text.length;
+    const record = text.slice(start, end);
+    start = end + 1;
+    if (!record) continue;
+    // `--stage` prints tracked entries as "<mode> <object> <stage>\t<path>", untracked ones as the bare path.
+    const tab = record.indexOf('\t');
+    const staged = tab > 0 && /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/.test(record.slice(0, tab));
+    const path = staged ? record.slice(tab + 1) : record;
+    // An unmerged file has one entry per stage.
+    if (staged && seen.has(path)) continue;
+    if (staged) seen.add(path);
+    out.push(staged ? { path, mode: record.slice(0, 6) } : { path });
+  }
+  return out.length > 0 ? out : undefined;
 }

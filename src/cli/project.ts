@@ -3,12 +3,13 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
 import { detectFormat, mayBeSupported } from '../engine/detect.js';
-import { lint, ruleIds, type LintResult } from '../engine/lint.js';
+import { lint, ruleIds, type LintResult, type SkippedFile } from '../engine/lint.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
-import { discover, type DiscoveredFile, type Discovery } from './discover.js';
+import { discover, type DiscoveredFile, type Discovery, type Sieve } from './discover.js';
+import { retention } from '../engine/retain.js';
 import { readConfined, scanRoots } from './safe-read.js';
 
 export interface ProjectOptions {
@@ -29,6 +30,10 @@ export interface ProjectOptions {
    * so that a snippet is judged inside its includers as a whole-tree run judges it (pre-commit, --changed).
    */
   withIncluders?: boolean;
+  /** List every file read and left out, with why (`--debug`); otherwise they are only counted. */
+  listSkipped?: boolean;
+  /** false: keep every text read, as before streaming (tests and the bench compare the two). */
+  stream?: boolean;
 }
 
 export interface ProjectResult {
@@ -38,8 +43,10 @@ export interface ProjectResult {
   config: Config;
   /** Paths that do not exist and globs that matched no file cors-lint reads. */
   unmatched: string[];
-  /** Every file linted, with its text (for --fix and --baseline). */
+  /** Every file linted, with its text (for --fix and --baseline): those the run needs (engine/retain.ts). */
   files: Array<{ path: string; text: string }>;
+  /** Configs of the files read and left out: they count for knownOrigins and rule levels as before (lintWithConfigs). */
+  extraConfigs: Config[];
   resolver: ConfigResolver;
   /** Reads include targets and other files the core asks for, confined to what was scanned. */
   host: NginxWorkspaceHost & ModuleHost;
@@ -91,17 +98,19 @@ function exists(path: string): boolean {
  * and unreadable-folder handling are discover's) and its files are kept when they match; a path
  * that exists is never read as a glob, so `app[1].conf` still names one file.
  */
-function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Discovery; unmatched: string[] } {
+function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve): { discovery: Discovery; unmatched: string[] } {
   const { cwd } = options;
   const reads = mayBeSupported;
-  const walkOptions = { gitignore: !options.noIgnore };
+  const walkOptions = { gitignore: !options.noIgnore, sieve };
   const files = new Map<string, DiscoveredFile>();
   const notes: Discovery['notes'] = [];
   const unmatched: string[] = [];
+  let dropped = 0;
   const take = (discovery: Discovery) => {
     for (const file of discovery.files) if (!files.has(file.path)) files.set(file.path, file);
     notes.push(...discovery.notes);
-    return discovery.files.length;
+    dropped += discovery.dropped ?? 0;
+    return discovery.files.length + (discovery.dropped ?? 0);
   };
   const plain: string[] = [];
   for (const given of options.paths.length > 0 ? options.paths : ['.']) {
@@ -122,7 +131,7 @@ function walkAll(options: ProjectOptions, ignores: string[]): { discovery: Disco
     if (found === 0) unmatched.push(given);
   }
   if (plain.length > 0) take(discover(plain, cwd, ignores, reads, walkOptions));
-  return { discovery: { files: [...files.values()], notes }, unmatched };
+  return { discovery: { files: [...files.values()], notes, dropped }, unmatched };
 }
 
 /** nginx files under cwd that include one of `targets` (paths relative to cwd), directly or through other files. */
@@ -154,6 +163,18 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const first = resolver.forFile(resolve(options.cwd, options.paths[0] && !options.stdin ? options.paths[0] : '.', '__cors-lint__'));
   let discovery: Discovery;
   let unmatched: string[] = [];
+  // Streaming: each file read is kept only when the run needs its text (engine/retain.ts); a file
+  // left out still counts with its config (knownOrigins, rule levels), as it did when every text was kept.
+  const extraConfigs = new Map<string, Config>();
+  const sieve: Sieve = (file) => {
+    const effective = resolver.forFile(file.path);
+    if (!options.noIgnore && effective.ignored) return { ignored: true };
+    const verdict = retention(file);
+    if (verdict.keep) return true;
+    const key = configKey(effective.config);
+    if (!extraConfigs.has(key)) extraConfigs.set(key, effective.config);
+    return options.listSkipped ? { skipped: verdict.reason } : { count: true };
+  };
   if (options.stdin) {
     discovery = { files: [{ path: toPosix(options.stdin.path), text: options.stdin.text }], notes: [] };
   } else {
@@ -175,11 +196,13 @@ export function lintProject(options: ProjectOptions): ProjectResult {
         options = { ...options, paths: [...options.paths, ...extra] };
       }
     }
-    const walked = walkAll(options, ignores);
+    const walked = walkAll(options, ignores, options.stream === false ? undefined : sieve);
     discovery = walked.discovery;
     unmatched = walked.unmatched;
     if (!options.noIgnore) {
-      discovery = { ...discovery, files: discovery.files.filter((file) => !resolver.forFile(file.path).ignored) };
+      // Files read were judged by the sieve; files that could not be read are filtered here.
+      const sieved = options.stream !== false;
+      discovery = { ...discovery, files: discovery.files.filter((file) => (sieved && file.error === undefined) || !resolver.forFile(file.path).ignored) };
     }
   }
   const readable = discovery.files.flatMap((file) => (file.text === undefined ? [] : [{ path: file.path, text: file.text, detectPath: file.detectPath }]));
@@ -189,8 +212,9 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const scanned = options.stdin ? ['.'] : (options.paths.length > 0 ? options.paths : ['.']).map((given) => (exists(resolve(options.cwd, given)) ? given : picomatch.scan(toPosix(given)).base || '.'));
   const roots = scanRoots(options.cwd, scanned);
   const host = { readFile: (path: string) => readTextFile(roots, options.cwd, path), readModule: (path: string) => readModuleInsideRoot(roots, options.cwd, path) };
-  const result = lintWithConfigs(readable, resolver, { host, readErrors });
-  return { result, discovery, config: first.config, unmatched, files: readable, resolver, host };
+  const skipped = discovery.files.flatMap((file) => (file.skipped === undefined ? [] : [{ path: file.path, reason: file.skipped }]));
+  const result = lintWithConfigs(readable, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()] });
+  return { result, discovery, config: first.config, unmatched, files: readable, extraConfigs: [...extraConfigs.values()], resolver, host };
 }
 
 /**
@@ -198,26 +222,36 @@ export function lintProject(options: ProjectOptions): ProjectResult {
  * the same rule levels the run is exactly `lint()` with that config; otherwise rules run unless they
  * are off everywhere, and each finding takes the level of its own file's config.
  */
-export function lintWithConfigs(files: Array<{ path: string; text: string }>, resolver: ConfigResolver, extra: { host: NginxWorkspaceHost & ModuleHost; readErrors: Array<{ path: string; message: string }> }): LintResult {
+export function lintWithConfigs(
+  files: Array<{ path: string; text: string }>,
+  resolver: ConfigResolver,
+  extra: { host: NginxWorkspaceHost & ModuleHost; readErrors: Array<{ path: string; message: string }>; skipped?: SkippedFile[]; extraConfigs?: Config[] },
+): LintResult {
+  const { extraConfigs = [], ...lintExtra } = extra;
   const configs = new Map<string, Config>();
   const configOf = (path: string) => {
     if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);
     return configs.get(path)!;
   };
-  const all = [...files.map((file) => file.path), ...extra.readErrors.map((file) => file.path)].map(configOf);
+  const all = [...[...files.map((file) => file.path), ...extra.readErrors.map((file) => file.path)].map(configOf), ...extraConfigs];
   const knownOrigins = [...new Set(all.flatMap((config) => config.knownOrigins))];
   const levels = all.map((config) => JSON.stringify(Object.entries(config.rules).sort()));
   if (all.length === 0 || levels.every((level) => level === levels[0])) {
     const config = { ...(all[0] ?? { rules: {}, ignores: [] }), knownOrigins };
-    return lint(files, { config, ...extra });
+    return lint(files, { config, ...lintExtra });
   }
   const offEverywhere: Record<string, RuleLevel> = {};
   for (const id of ruleIds) if (all.every((config) => config.rules[id] === 'off')) offEverywhere[id] = 'off';
-  const result = lint(files, { config: { rules: offEverywhere, ignores: [], knownOrigins }, ...extra });
+  const result = lint(files, { config: { rules: offEverywhere, ignores: [], knownOrigins }, ...lintExtra });
   const diagnostics = result.diagnostics.flatMap((diagnostic): Diagnostic[] => {
     const level = configOf(diagnostic.file).rules[diagnostic.ruleId];
     if (level === 'off') return [];
     return [level ? { ...diagnostic, severity: level } : diagnostic];
   });
   return { ...result, diagnostics };
+}
+
+/** Two configs that agree on these give the same run (lintWithConfigs reads nothing else). */
+function configKey(config: Config): string {
+  return JSON.stringify([Object.entries(config.rules).sort(), config.knownOrigins]);
 }

@@ -266,7 +266,7 @@ async function run(io: CliIo): Promise<number> {
     }
   }
 
-  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true });
+  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true });
   const { result, discovery } = project;
   for (const path of project.unmatched) {
     const what = picomatch.scan(path).isGlob ? `no files matching the pattern '${path}' were found` : `'${path}' does not exist`;
@@ -361,7 +361,7 @@ function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin:
   const readErrors = project.discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
   const relint = (current: Map<string, string>) => {
     const files = [...current].map(([path, text]) => ({ path, text }));
-    return lintWithConfigs(files, project.resolver, { host: { readFile: (path) => current.get(path) ?? host.readFile(path), readModule: (path) => current.get(path) ?? host.readModule(path) }, readErrors }).diagnostics;
+    return lintWithConfigs(files, project.resolver, { host: { readFile: (path) => current.get(path) ?? host.readFile(path), readModule: (path) => current.get(path) ?? host.readModule(path) }, readErrors, extraConfigs: project.extraConfigs }).diagnostics;
   };
   const outcome = fixAll(texts, project.result.diagnostics, relint);
   for (const { diagnostic, reason } of outcome.rolledBack) {

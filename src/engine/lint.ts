@@ -29,6 +29,11 @@ export interface LintOptions {
   readErrors?: Array<{ path: string; message: string }>;
   /** Time budget per file and stage in ms (default 10 s): a file that runs past it is reported as not analysed, never hangs the run. */
   timeBudgetMs?: number;
+  /**
+   * Files the shell read and left out because this run cannot need their text (engine/retain.ts),
+   * with the reason lint() would give: listed among the skipped files in path order, as if given.
+   */
+  skipped?: SkippedFile[];
   /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
   topology?: boolean;
 }
@@ -60,7 +65,10 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const candidates: Array<{ file: SourceFile; format: Format }> = [];
   for (const { path, message } of options.readErrors ?? []) diagnostics.push(fileLevel('parse-error', path, message));
 
+  const shellSkipped = [...(options.skipped ?? [])].sort((a, b) => compareStrings(a.path, b.path));
+  let nextShellSkipped = 0;
   for (const file of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
+    while (nextShellSkipped < shellSkipped.length && compareStrings(shellSkipped[nextShellSkipped].path, file.path) < 0) skipped.push(shellSkipped[nextShellSkipped++]);
     texts.set(file.path, file.text);
     const kind = detectFile(file);
     if ('skip' in kind) {
@@ -86,6 +94,7 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     }
     candidates.push({ file, format: kind.format });
   }
+  while (nextShellSkipped < shellSkipped.length) skipped.push(shellSkipped[nextShellSkipped++]);
 
   const lineLengthCache = new Map<string, number[]>();
   const lineLengths = (file: string) => {

@@ -10,6 +10,11 @@ const SCRIPT = /\.(c|m)?[jt]sx?$/;
 // Server code inside a frontend project (Next.js API routes), tests and build configs make no browser calls.
 const NOT_BROWSER_CODE = /(^|\/)(node_modules|dist|build|test|tests|__tests__|e2e|cypress)\/|(^|\/)(pages|app)\/api\/|\.(test|spec|config)\.[cm]?[jt]sx?$/;
 
+/** A file of frontend code that may make a browser call linkClientCalls reads (a quick text test, no parse). */
+export function mayBeFrontendCall(path: string, text: string): boolean {
+  return SCRIPT.test(path) && !NOT_BROWSER_CODE.test(`/${path}`) && mayHoldClientCalls(text);
+}
+
 /**
  * Attaches each browser call of the repository's frontend code to the policy that answers it
  * (`clientCalls` on that policy). Only calls whose URL, method, headers and credentials mode are
@@ -19,7 +24,7 @@ const NOT_BROWSER_CODE = /(^|\/)(node_modules|dist|build|test|tests|__tests__|e2
 export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, proxyLinks: ProxyLink[]): void {
   const servers = policies.filter((policy) => policy.source.format !== 'yaml');
   if (servers.length === 0) return;
-  const frontendFiles = [...files.texts].filter(([path, text]) => SCRIPT.test(path) && !NOT_BROWSER_CODE.test(`/${path}`) && mayHoldClientCalls(text));
+  const frontendFiles = [...files.texts].filter(([path, text]) => mayBeFrontendCall(path, text));
   if (frontendFiles.length === 0) return;
   const read = (path: string) => files.texts.get(path) ?? files.read?.(path);
   const projects = new Map<string, FrontendProject | null>();

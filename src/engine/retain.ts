@@ -1,0 +1,30 @@
+import type { SourceFile } from '../model/types.js';
+import { detectFile, looksBinary, mayContainPolicy } from './detect.js';
+import { topologyReadsScript, topologyReadsYaml } from '../topology/inputs.js';
+
+/**
+ * Whether a lint run needs a file's text, decided from the file alone so the shell can stream a
+ * repository (read → decide → drop) and hold only what matters: memory then follows the CORS files,
+ * not the size of the tree. Mirrors the first gate of lint() — a file it drops is one lint() would
+ * skip with the same reason (given back as `reason`) — and keeps the texts other files' analysis
+ * reads: every nginx file (include targets and globs, server_name facts, proxy_pass links), the
+ * Compose/Kubernetes/skaffold manifests and frontend calls topology reads (topology/inputs.ts), and
+ * modules larger than the host's module cap (inputs are read before the host, whatever their size).
+ * A dropped JS/TS/Python module that a CORS file imports is read again through the host.
+ */
+export type Retention = { keep: true } | { keep: false; reason: string };
+
+/** The host reads modules up to this size (cli/project.ts); larger inputs are kept, as lint() would read them. */
+export const HOST_MODULE_BYTES = 2 * 1024 * 1024;
+
+const KEEP: Retention = { keep: true };
+
+export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>): Retention {
+  const kind = detectFile(file);
+  if ('skip' in kind) return { keep: false, reason: kind.skip };
+  if (looksBinary(file.text)) return kind.format === 'nginx' ? KEEP : { keep: false, reason: 'binary content' };
+  if (kind.format === 'nginx' || mayContainPolicy(kind.format, file.text)) return KEEP;
+  if (kind.format === 'yaml') return topologyReadsYaml(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
+  if (file.text.length > HOST_MODULE_BYTES / 4 && Buffer.byteLength(file.text) > HOST_MODULE_BYTES) return KEEP;
+  return topologyReadsScript(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
+}

@@ -1,0 +1,222 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { discover, gitListing, type Discovery } from '../src/cli/discover.js';
+import { mayBeSupported } from '../src/engine/detect.js';
+
+/**
+ * Discovery lists a git work tree with `git ls-files` and anything else with the walker; both must
+ * find the same files with the same texts, and git's answer must never widen what is read
+ * (symlinks out, ignored files, node_modules).
+ */
+const hasGit = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'ignore' });
+}
+
+const NGINX = 'server {\n  location / {\n    add_header Access-Control-Allow-Origin *;\n  }\n}\n';
+
+/** A repository with nested .gitignore files, tracked, untracked and ignored files, node_modules and symlinks of every kind. */
+function repository(): { base: string; root: string } {
+  const base = mkdtempSync(join(tmpdir(), 'cors-lint-discover-'));
+  const root = join(base, 'repo');
+  write(base, { 'outside/secret.conf': 'add_header X-Leak OUTSIDE_SECRET;\n' });
+  write(root, {
+    '.gitignore': '*.log\nbuild/\n/generated.js\n',
+    'app.js': "const cors = require('cors');\n",
+    'generated.js': 'ignored at the root only\n',
+    'build/out.js': 'ignored folder\n',
+    'debug.log': 'ignored by pattern\n',
+    'nginx/conf.d/site.conf': NGINX,
+    'nginx/conf.d/plain': 'server { listen 80; }\n',
+    'nginx/README.md': '# not read\n',
+    'services/api/.gitignore': 'local.py\n!keep.log\n',
+    'services/api/main.py': 'from flask_cors import CORS\n',
+    'services/api/local.py': 'ignored by a nested .gitignore\n',
+    'services/api/keep.log': 'unignored again\n',
+    'services/api/deep/er/still/generated.js': 'not ignored: /generated.js is anchored at the root\n',
+    'services/web/src/index.ts': 'export const x = 1;\n',
+    'deploy/k8s/ingress.yaml': 'kind: Ingress\n',
+    'node_modules/cors/index.js': 'never read\n',
+    'services/web/node_modules/x/index.js': 'never read\n',
+    'untracked/new.yaml': 'kind: Service\n',
+  });
+  symlinkSync(join(root, 'nginx', 'conf.d', 'site.conf'), join(root, 'nginx', 'conf.d', 'zz-link.conf'));
+  symlinkSync(join(root, 'nginx'), join(root, 'zz-nginx-link'));
+  symlinkSync(join(base, 'outside', 'secret.conf'), join(root, 'nginx', 'conf.d', 'out.conf'));
+  symlinkSync(join(base, 'outside'), join(root, 'outside-dir'));
+  symlinkSync(join(root, 'missing.conf'), join(root, 'nginx', 'conf.d', 'broken.conf'));
+  return { base, root };
+}
+
+function tracked(root: string): void {
+  git(root, 'init', '-q', '.');
+  // Everything but untracked/ is added (ignored files stay out, as `git add -A` leaves them).
+  git(root, 'add', '-A', '--', '.', ':!untracked');
+  git(root, 'commit', '-q', '-m', 'x');
+}
+
+/** Files with their texts and the notes, in a stable order. */
+function summary(found: Discovery) {
+  return {
+    files: found.files.map((file) => ({ path: file.path, detectPath: file.detectPath, text: file.text, error: file.error })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+    notes: [...found.notes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.reason < b.reason ? -1 : 1)),
+  };
+}
+
+describe.skipIf(!hasGit)('git listing and the walker find the same files', () => {
+  it('in a repository with nested .gitignore files, untracked and ignored files and symlinks', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      expect(gitListing(root)).toBeDefined();
+      const viaGit = summary(discover(['.'], root, [], mayBeSupported));
+      const walked = summary(discover(['.'], root, [], mayBeSupported, { git: false }));
+      expect(viaGit).toEqual(walked);
+      const paths = viaGit.files.map((file) => file.path);
+      expect(paths).toEqual([
+        'app.js',
+        'deploy/k8s/ingress.yaml',
+        'nginx/conf.d/plain',
+        'nginx/conf.d/site.conf',
+        'nginx/conf.d/zz-link.conf',
+        'services/api/deep/er/still/generated.js',
+        'services/api/main.py',
+        'services/web/src/index.ts',
+        'untracked/new.yaml',
+      ]);
+      expect(viaGit.files.find((file) => file.path === 'nginx/conf.d/zz-link.conf')?.text).toBe(NGINX);
+      expect(viaGit.notes.map((note) => note.path)).toEqual(['nginx/conf.d/broken.conf', 'nginx/conf.d/out.conf', 'outside-dir', 'zz-nginx-link']);
+      expect(JSON.stringify(viaGit)).not.toContain('OUTSIDE_SECRET');
+      // From a sub-folder, and from cwd above the scanned folder: the same files with the same display paths.
+      for (const [paths, cwd] of [[['services'], root], [['repo'], base], [['.'], join(root, 'services')]] as const) {
+        expect(summary(discover([...paths], cwd, [], mayBeSupported))).toEqual(summary(discover([...paths], cwd, [], mayBeSupported, { git: false })));
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('honours the config ignores and a glob-style accept in both modes', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      const ignores = ['services/api/', '*.yaml'];
+      const accept = (path: string, folder: string) => mayBeSupported(path, folder) && !path.endsWith('.ts');
+      const viaGit = summary(discover(['.'], root, ignores, accept));
+      expect(viaGit).toEqual(summary(discover(['.'], root, ignores, accept, { git: false })));
+      expect(viaGit.files.map((file) => file.path)).toEqual(['app.js', 'nginx/conf.d/plain', 'nginx/conf.d/site.conf', 'nginx/conf.d/zz-link.conf']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('a tracked file deleted from the work tree is not reported; one replaced by a symlink out is refused', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      rmSync(join(root, 'app.js'));
+      rmSync(join(root, 'services', 'api', 'main.py'));
+      symlinkSync('/etc/passwd', join(root, 'services', 'api', 'main.py'));
+      const viaGit = summary(discover(['.'], root, [], mayBeSupported));
+      expect(viaGit).toEqual(summary(discover(['.'], root, [], mayBeSupported, { git: false })));
+      expect(viaGit.files.map((file) => file.path)).not.toContain('app.js');
+      expect(viaGit.notes).toContainEqual({ path: 'services/api/main.py', reason: 'symlink leads out of the scanned folder; not followed' });
+      expect(JSON.stringify(viaGit)).not.toContain('root:');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the walker is the fallback', () => {
+  it('outside a git work tree, git lists nothing and the walker reads the folder', () => {
+    const { base, root } = repository();
+    try {
+      expect(gitListing(root)).toBeUndefined();
+      const found = summary(discover(['.'], root, [], mayBeSupported));
+      expect(found.files.map((file) => file.path)).toContain('nginx/conf.d/site.conf');
+      // The walker still honours .gitignore files without git.
+      expect(found.files.map((file) => file.path)).not.toContain('services/api/local.py');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasGit)('a folder its repository ignores is walked as a folder of its own (git lists nothing there)', () => {
+    const base = mkdtempSync(join(tmpdir(), 'cors-lint-discover-'));
+    try {
+      write(base, { '.gitignore': 'scratch/\n', 'scratch/nginx/site.conf': NGINX, 'scratch/.gitignore': 'skip.js\n', 'scratch/skip.js': 'x\n', 'scratch/app.js': 'x\n' });
+      git(base, 'init', '-q', '.');
+      const dir = join(base, 'scratch');
+      expect(gitListing(dir)).toBeUndefined();
+      expect(summary(discover(['.'], dir, [], mayBeSupported)).files.map((file) => file.path)).toEqual(['app.js', 'nginx/site.conf']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasGit)('without a git binary on PATH the walker gives the same answer', () => {
+    const { base, root } = repository();
+    const path = process.env.PATH;
+    try {
+      tracked(root);
+      const expected = summary(discover(['.'], root, [], mayBeSupported));
+      process.env.PATH = join(base, 'no-bin-here');
+      expect(gitListing(root)).toBeUndefined();
+      expect(summary(discover(['.'], root, [], mayBeSupported))).toEqual(expected);
+    } finally {
+      process.env.PATH = path;
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasGit)('a file named on its own is read even outside the listing (a gitignored file)', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      const found = summary(discover(['debug.log', 'nginx/conf.d/site.conf'], root, [], mayBeSupported));
+      expect(found.files.map((file) => file.path)).toEqual(['debug.log', 'nginx/conf.d/site.conf']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasGit)('a repository config cannot make the listing run a program (fsmonitor is off)', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      const marker = join(base, 'ran');
+      git(root, 'config', 'core.fsmonitor', `touch ${marker}; false`);
+      expect(gitListing(root)).toBeDefined();
+      expect(spawnSync('test', ['-e', marker]).status).not.toBe(0);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the sieve', () => {
+  it('keeps the texts it is asked to keep, lists or counts the others', () => {
+    const { base, root } = repository();
+    try {
+      const sieve = (file: { path: string; text: string }) => (file.path.endsWith('.conf') ? (true as const) : file.path.endsWith('.py') ? { skipped: 'python' } : { count: true as const });
+      const found = discover(['.'], root, [], mayBeSupported, { sieve });
+      expect(found.files.filter((file) => file.text !== undefined).map((file) => file.path)).toEqual(['nginx/conf.d/site.conf', 'nginx/conf.d/zz-link.conf']);
+      expect(found.files.filter((file) => file.skipped !== undefined).map((file) => [file.path, file.skipped])).toEqual([['services/api/main.py', 'python']]);
+      expect(found.dropped).toBe(6);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
