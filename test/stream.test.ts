@@ -29,11 +29,11 @@ describe('a streamed run finds what a run keeping every text finds', () => {
     const { streamed, kept } = compare(FIXTURES);
     expect(streamed.result.diagnostics.length).toBeGreaterThan(100);
     expect(streamed.files.length).toBeLessThan(kept.files.length);
-  });
+  }, 300_000);
 
   it.skipIf(!existsSync(CASES))('on the case pack', () => {
     compare(CASES);
-  });
+  }, 300_000);
 
   it('a module without a CORS token that a CORS file imports is read again through the host', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cors-lint-stream-'));
