@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { lint } from '../src/index.js';
 import type { Diagnostic } from '../src/index.js';
+import { parseYamlDocument } from '../src/extract/yaml/parse.js';
+import { composeServices } from '../src/topology/compose.js';
+import { kubernetesFacts } from '../src/topology/kubernetes.js';
 
 /**
  * Inputs that crashed, hung or took super-linear time (issue 10). Each must lint without an
@@ -59,6 +62,33 @@ describe('crash classes from the issue', () => {
     const { diagnostics } = lintOne('m.yaml', `kind: Middleware\nmetadata:\n  name: ${'corsame: '.repeat(3000)}\n`);
     expect(internal(diagnostics)).toEqual([]);
     expect(parseErrors(diagnostics)).toHaveLength(1);
+  });
+
+  it('YAML: `key: value:` lines at one indent nest without indentation, and one less-indented line unwinds them all (fuzzer, yaml seed 304)', () => {
+    // Each line opens a mapping inside the previous one in the library's parser, which unwinds its stack by
+    // recursion: 2,600 such lines and a line at a smaller indent overflowed the stack (an internal-error).
+    const sam = (n: number) =>
+      `Transform: AWS::Serverles[s-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n${'      StageName: Prerties:\n'.repeat(n)}      StageName: Prod\n though its lines are not indented past Cors.\n      Cors: {\n      AllowOrigin: "'https://shop.example.net/'",\n      AllowMethods: "'GET,POST'"\n      }\n`;
+    for (const n of [3_000, 20_000]) {
+      const { diagnostics } = lintOne('template.yaml', sam(n));
+      expect(internal(diagnostics)).toEqual([]);
+      expect(parseErrors(diagnostics)).toHaveLength(1);
+      expect(parseErrors(diagnostics)[0].message).toMatch(/nested deeper than/);
+    }
+    // A few such lines are an ordinary parse error, and the document is still read.
+    const few = lintOne('template.yaml', sam(5)).diagnostics;
+    expect(internal(few)).toEqual([]);
+    expect(parseErrors(few)[0].message).not.toMatch(/nested deeper than/);
+  });
+
+  it('YAML: the topology readers (Kubernetes manifests, Compose files) parse with the same bound', () => {
+    const nested = `${'  name: cors: \n'.repeat(5_000)} x: 1\n`;
+    const ingress = `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n${nested}`;
+    expect(kubernetesFacts(new Map([['k8s/ingress.yaml', ingress]]), new Set(['k8s/ingress.yaml']))).toBeUndefined();
+    const compose = `services:\n  api:\n    build: ./api\n${nested}`;
+    expect(composeServices(new Map([['docker-compose.yml', compose]]))).toEqual([]);
+    expect(parseYamlDocument(nested, {})).toHaveProperty('deepAt');
+    expect(parseYamlDocument('a:\n  b: [1, {c: d}]\n', {})).toHaveProperty('doc');
   });
 
   it('YAML: real nesting (an OpenAPI schema 40 levels deep) is still read', () => {

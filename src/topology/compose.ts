@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Loc } from '../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
-import { yaml } from '../extract/yaml/parse.js';
+import { parseYamlDocument, yaml } from '../extract/yaml/parse.js';
 
 /** A Compose service whose image is built from a folder of the repository. */
 export interface ComposeService {
@@ -30,9 +30,11 @@ export function composeServices(yamlFiles: Map<string, string>): ComposeService[
   const out: ComposeService[] = [];
   for (const [file, text] of yamlFiles) {
     if (!isComposeFile(file) || !/^services:/m.test(text) || !/^\s+build:/m.test(text)) continue;
-    const { parseDocument, isMap, isScalar, isSeq } = yaml();
+    const { isMap, isScalar, isSeq } = yaml();
     // Compose files are small and hand-written; the document is walked node by node, so an alias is never expanded.
-    const doc = parseDocument(text, { strict: false, logLevel: 'silent' });
+    const parsed = parseYamlDocument(text, { strict: false, logLevel: 'silent' });
+    if (!('doc' in parsed)) continue;
+    const doc = parsed.doc;
     const services = doc.get('services', true);
     if (!isMap(services)) continue;
     const lineStarts = lineStartsOf(text);

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { neutralizeTemplates, yaml } from '../extract/yaml/parse.js';
+import { neutralizeTemplates, parseYamlDocument } from '../extract/yaml/parse.js';
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
 import type { Loc } from '../model/types.js';
 
@@ -66,8 +66,10 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
       lineStarts ??= lineStartsOf(text);
       const starts = lineStarts;
       const locOf = (range: [number, number, number] | null | undefined) => (range ? offsetsToLoc(file, starts, range[0] + start, range[1] + start) : offsetsToLoc(file, starts, start, start));
-      const doc = yaml().parseDocument(chunk, { strict: false, logLevel: 'silent', uniqueKeys: false });
-      if (doc.errors.length > 0) continue;
+      // Bounded parse: a manifest nested past the limit is skipped (the extractors report it), never a stack overflow.
+      const parsed = parseYamlDocument(chunk, { strict: false, logLevel: 'silent', uniqueKeys: false });
+      if (!('doc' in parsed) || parsed.doc.errors.length > 0) continue;
+      const doc = parsed.doc;
       let value: Record<string, unknown>;
       try {
         // Aliases are refused, not expanded: a manifest never needs one for these fields.

@@ -97,30 +97,33 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   const text = neutral.includes('\r') ? neutral.replace(/\r(?!\n)/g, '\n') : neutral;
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
-  const { parseDocument } = yaml();
   const problems: Array<{ message: string; from: number; to: number }> = [];
   let problemCount = 0;
   for (const chunk of splitDocuments(text)) {
     checkBudget();
     const source = text.slice(chunk.start, chunk.end);
     if (!CORS_TOKEN.test(source)) continue;
-    // The yaml library composes recursively: nesting past the limit would overflow the stack (or abort V8), so such a document is not analysed.
-    const deep = tooDeep(source, MAX_YAML_DEPTH);
-    if (deep !== undefined) {
+    const tooDeepAt = (deep: number) => {
       problems.push({ message: `YAML nested deeper than ${MAX_YAML_DEPTH} levels; this document is not analysed`, from: deep + chunk.start, to: deep + chunk.start + 1 });
       problemCount++;
-      continue;
-    }
+    };
     // uniqueKeys is checked below with a Set: the library's own check compares every pair of keys (quadratic).
     const options = { prettyErrors: false, uniqueKeys: false, strict: false, logLevel: 'silent' } as const;
-    let doc = parseDocument(source, options);
+    const first = parseYamlDocument(source, options);
+    if ('deepAt' in first) {
+      tooDeepAt(first.deepAt);
+      continue;
+    }
+    let doc = first.doc;
     let toFile = (offset: number) => offset + chunk.start;
     let relaxedUsed = false;
     // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection whose lines are not
     // indented past its key; the yaml library does not. Read it as they do, positions kept.
     if (doc.errors.some((error) => error.code === 'BAD_INDENT' && /^Flow (map|sequence)/.test(error.message))) {
       const relaxed = relaxFlowIndentation(source);
-      const again = relaxed && parseDocument(relaxed.text, options);
+      const parsedAgain = relaxed && parseYamlDocument(relaxed.text, options);
+      // Relaxing only moves lines right, so it cannot nest deeper than the text that parsed; a bound hit here keeps the first reading.
+      const again = parsedAgain && 'doc' in parsedAgain ? parsedAgain.doc : undefined;
       if (relaxed && again && again.errors.length < doc.errors.length) {
         doc = again;
         relaxedUsed = true;
@@ -236,6 +239,52 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
 
 /** Documents nested deeper than this are not analysed (real manifests stay far below; the composer overflows near 800). */
 export const MAX_YAML_DEPTH = 128;
+
+/**
+ * The most entries the library's CST parser may hold on its stack. Its parser unwinds the stack by
+ * recursion (`pop` then `step` again, per entry), so a deep stack overflows when one less-indented
+ * line closes it all at once — and the stack can grow without any indentation: every line
+ * `  key: value:` at one indent opens a mapping inside the previous one. A nesting level uses one or
+ * two entries; a small margin covers the transient scalar entries.
+ */
+export const MAX_YAML_PARSER_STACK = 2 * MAX_YAML_DEPTH + 16;
+
+type YamlOptions = import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions;
+
+/**
+ * `parseDocument`, bounded: a document nested deeper than MAX_YAML_DEPTH by the indentation
+ * estimate (tooDeep, before any parsing), or whose parser stack passes MAX_YAML_PARSER_STACK (checked
+ * before each token, so the library's recursive unwinding and its recursive composer both stay within
+ * bounds), is not parsed; the offset where it got too deep is returned instead. Every reader of
+ * scanned YAML (extractors, topology) goes through this.
+ */
+export function parseYamlDocument(source: string, options: YamlOptions): { doc: Document.Parsed } | { deepAt: number } {
+  const estimate = tooDeep(source, MAX_YAML_DEPTH);
+  if (estimate !== undefined) return { deepAt: estimate };
+  const { Composer, Lexer, Parser } = yaml();
+  const parser = new Parser();
+  let deepAt: number | undefined;
+  function* tokens() {
+    for (const lexeme of new Lexer().lex(source, false)) {
+      if (parser.stack.length > MAX_YAML_PARSER_STACK) {
+        deepAt = Math.min(parser.offset, Math.max(0, source.length - 1));
+        return;
+      }
+      yield* parser.next(lexeme);
+    }
+    // The final unwinding is a loop in the library (one pop per entry), not a recursion.
+    yield* parser.end();
+  }
+  const composer = new Composer(options);
+  let doc: Document.Parsed | undefined;
+  // One document per chunk: a second one (a marker the splitter did not see) is ignored, as parseDocument does with logLevel silent.
+  for (const composed of composer.compose(tokens(), true, source.length)) {
+    if (deepAt !== undefined) break;
+    doc ??= composed;
+  }
+  if (deepAt !== undefined) return { deepAt };
+  return { doc: doc! };
+}
 
 /**
  * Iterative walk over a composed document (no recursion: nesting is bounded above, but aliases and
