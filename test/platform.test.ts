@@ -3,6 +3,7 @@ import { parseJs } from '../src/extract/js/extract.js';
 import { readNetlifyConfig } from '../src/extract/platform/netlify.js';
 import { nextConfigRewrites } from '../src/extract/platform/next-config.js';
 import { readVercelConfig } from '../src/extract/platform/vercel.js';
+import { annotationSources } from '../src/topology/helm.js';
 import { lint } from '../src/index.js';
 
 describe('platform configs', () => {
@@ -75,5 +76,22 @@ describe('platform configs', () => {
     ]);
     expect(diagnostics).toEqual([]);
     expect(policies).toEqual([]);
+  });
+
+  it('Helm: an Ingress template rendering .Values.<path> whole under annotations, and the flag it is switched on by', () => {
+    const body = 'kind: Ingress\nmetadata:\n  name: x\n';
+    expect(annotationSources(`{{- if .Values.ingress.enabled -}}\napiVersion: v1\n${body}  {{- with .Values.ingress.annotations }}\n  annotations:\n    {{- toYaml . | nindent 4 }}\n  {{- end }}\n{{- end }}\n`)).toEqual([{ path: ['ingress', 'annotations'], enabledFlag: ['ingress', 'enabled'] }]);
+    expect(annotationSources(`${body}  annotations:\n    {{- toYaml .Values.api.ingressAnnotations | nindent 4 }}\n`)).toEqual([{ path: ['api', 'ingressAnnotations'] }]);
+    // Another condition, literal CORS annotations of the template's own, or no Ingress: not read.
+    expect(annotationSources(`{{- if and .Values.ingress.enabled .Values.api }}\n${body}  annotations:\n    {{- toYaml .Values.ingress.annotations | nindent 4 }}\n{{- end }}\n`)).toEqual([]);
+    expect(annotationSources(`${body}  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    {{- toYaml .Values.ingress.annotations | nindent 4 }}\n`)).toEqual([]);
+    expect(annotationSources('kind: Service\nmetadata:\n  annotations:\n    {{- toYaml .Values.service.annotations | nindent 4 }}\n')).toEqual([]);
+  });
+
+  it('Helm: the pattern search stays linear on long whitespace runs', () => {
+    const start = process.cpuUsage();
+    annotationSources(`kind: Ingress\nannotations:${' '.repeat(100_000)}\n${'\n'.repeat(100_000)}{{ with .Values.a }}${' \n'.repeat(50_000)}`);
+    const used = process.cpuUsage(start);
+    expect((used.user + used.system) / 1000).toBeLessThan(2000);
   });
 });

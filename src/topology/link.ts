@@ -11,6 +11,7 @@ export interface TopologyFiles {
   knownOrigins?: string[];
 }
 import { composeServices, type ComposeService } from './compose.js';
+import { helmValuesPolicies } from './helm.js';
 import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 
@@ -21,6 +22,8 @@ import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
  * established from the files is left out: no guessing, so no finding can come from a wrong link.
  */
 export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
+  // Helm charts: the ingress-nginx policy a chart's values feed into its Ingress template (a source of its own, read across files).
+  policies.push(...helmValuesPolicies(files));
   const links = proxyLinks(policies, files);
   const nginxPolicies = policies.filter((policy) => policy.source.format === 'nginx' && policy.scope.kind === 'location');
   for (const link of links) {
