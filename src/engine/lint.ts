@@ -10,6 +10,7 @@ import { emptyConfig, type Config } from './config.js';
 import { attachFixes, fixFromLoc } from './fix.js';
 import { detectFile, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
 import { FORMAT_SPECS } from './formats.js';
+import { holdsPolicyConstruct } from './prefilter.js';
 import type { ProjectFacts, Rule } from './rule.js';
 import { applySuppressions } from './suppressions.js';
 import { linkClientCalls } from '../topology/client-links.js';
@@ -36,6 +37,8 @@ export interface LintOptions {
   skipped?: SkippedFile[];
   /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
   topology?: boolean;
+  /** The second prefilter stage (prefilter.ts; default true): false parses every file the first stage passes, as a reference for tests and the benchmark. */
+  secondStage?: boolean;
 }
 
 export interface SkippedFile {
@@ -130,14 +133,22 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles);
   const modules = new ModuleSource(texts, options.host);
   const jsProject = createJsProject(modules);
-  for (const { file, format } of candidates) {
-    if (format === 'nginx') continue;
+  const { parsed: toExtract, deferred } = secondStage(candidates, modules, options.secondStage !== false);
+  const extract = ({ file, format }: { file: SourceFile; format: Format }) => {
     const result = boundary.run(file.path, `reading this ${FORMAT_NAMES[format]} file`, () => FORMAT_SPECS[format].extract!(file, { jsProject, modules }));
-    if (!result) continue;
+    if (!result) return;
     if (result.hosts) append(yamlHosts, result.hosts);
     append(policies, result.policies);
     for (const error of result.errors) parseError(error);
+  };
+  for (const candidate of toExtract) if (candidate.format !== 'nginx') extract(candidate);
+  // A deferred file that a linted file imported has been parsed on its behalf: its syntax errors are
+  // reported as a linted file's are (it holds no policy of its own, so nothing else comes of this).
+  if (deferred.length > 0) {
+    const read = modules.readModules();
+    for (const candidate of deferred) if (read.has(candidate.file.path)) extract(candidate);
   }
+  for (const { file } of deferred) skipped.push({ path: file.path, reason: 'no CORS construct (parsed only if a linted file imports it)' });
   const firstFile = candidates[0]?.file.path;
   if (firstFile !== undefined) append(policies, boundary.run(firstFile, 'collecting CORS options exported by JS modules', () => jsProject.unconsumedOptions()) ?? []);
   // Modules read through the host carry findings too: their text serves suppressions and position checks.
@@ -297,6 +308,21 @@ function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
     });
   }
   return out;
+}
+
+/**
+ * Stage two of the prefilter (prefilter.ts): candidates whose text shows no construct an extractor
+ * reads are deferred, in their sorted order. Off, every candidate is parsed.
+ */
+function secondStage<T extends { file: SourceFile; format: Format }>(candidates: T[], modules: ModuleSource, on: boolean): { parsed: T[]; deferred: T[] } {
+  if (!on) return { parsed: candidates, deferred: [] };
+  const parsed: T[] = [];
+  const deferred: T[] = [];
+  const peek = (path: string) => modules.peek(path);
+  for (const candidate of candidates) {
+    (holdsPolicyConstruct(candidate.format, candidate.file.path, candidate.file.text, peek) ? parsed : deferred).push(candidate);
+  }
+  return { parsed, deferred };
 }
 
 function at(ruleId: string, loc: Loc, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {

@@ -17,6 +17,7 @@ export class ModuleSource {
   readonly extraTexts = new Map<string, string>();
   private readonly dependencies = new Map<string, Set<string>>();
   private readonly misses = new Set<string>();
+  private readonly peeked = new Map<string, string>();
 
   constructor(
     private readonly inputs: Map<string, string>,
@@ -29,7 +30,7 @@ export class ModuleSource {
     if (normalized === undefined || normalized === importer) return undefined;
     let text = this.inputs.get(normalized) ?? this.extraTexts.get(normalized);
     if (text === undefined && !this.misses.has(normalized)) {
-      text = this.host.readModule?.(normalized);
+      text = this.peeked.get(normalized) ?? this.host.readModule?.(normalized);
       if (text === undefined) this.misses.add(normalized);
       else this.extraTexts.set(normalized, text);
     }
@@ -38,6 +39,28 @@ export class ModuleSource {
     if (!set) this.dependencies.set(importer, (set = new Set()));
     if (text !== undefined) set.add(normalized);
     return text;
+  }
+
+  /**
+   * The text of `path` for a look that is not a read (the second prefilter stage): no dependency is
+   * recorded and a host file does not join the run's texts; a later `read` reuses what was fetched.
+   */
+  peek(path: string): string | undefined {
+    const normalized = normalizeModulePath(path);
+    if (normalized === undefined) return undefined;
+    const known = this.inputs.get(normalized) ?? this.extraTexts.get(normalized) ?? this.peeked.get(normalized);
+    if (known !== undefined || this.misses.has(normalized)) return known;
+    const text = this.host.readModule?.(normalized);
+    if (text === undefined) this.misses.add(normalized);
+    else this.peeked.set(normalized, text);
+    return text;
+  }
+
+  /** Every module some file read (the values of the dependency map). */
+  readModules(): Set<string> {
+    const out = new Set<string>();
+    for (const set of this.dependencies.values()) for (const path of set) out.add(path);
+    return out;
   }
 
   /** file -> the modules it read, sorted. */
