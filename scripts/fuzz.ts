@@ -1,13 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXTENSIONS, fuzzFormat, type FuzzFinding, type FuzzFormat } from '../src/engine/fuzz.js';
 
 /**
- * `npm run fuzz -- [--count N] [--seed S] [--format nginx,js,ts,python,yaml] [--determinism-every K]`
+ * `npm run fuzz -- [--count N] [--seed S] [--format nginx,js,ts,python,yaml] [--determinism-every K] [--out DIR]`
  * Mutates the repository's fixtures through lint() and prints a summary of crashes, internal
  * errors, time-budget hits, spans outside the file, nondeterminism and invalid SARIF, with the
- * first inputs of each kind (exit 1 when any was found). Run it in chunks of seeds on a shared machine.
+ * first inputs of each kind (exit 1 when any was found). `--count` is per format. `--out` writes
+ * the full input of every finding to DIR (to reproduce and minimise it). Run it in chunks of seeds
+ * on a shared machine; the summary gives wall and CPU time.
  */
 const { values } = parseArgs({
   options: {
@@ -15,6 +17,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     format: { type: 'string', default: 'nginx,js,ts,python,yaml' },
     'determinism-every': { type: 'string', default: '10' },
+    out: { type: 'string' },
   },
 });
 
@@ -35,17 +38,26 @@ const formats = values.format!.split(',') as FuzzFormat[];
 let failed = false;
 for (const format of formats) {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const byKind = new Map<string, FuzzFinding[]>();
   fuzzFormat(format, {
     seeds,
     count,
     seed: seed + formats.indexOf(format),
     determinismEvery: Number(values['determinism-every']),
-    onFinding: (finding) => byKind.set(finding.kind, [...(byKind.get(finding.kind) ?? []), finding]),
+    onFinding: (finding) => {
+      byKind.set(finding.kind, [...(byKind.get(finding.kind) ?? []), finding]);
+      if (values.out) {
+        mkdirSync(values.out, { recursive: true });
+        writeFileSync(join(values.out, `${format}-seed${seed + formats.indexOf(format)}-${finding.iteration}-${finding.kind}${EXTENSIONS[format]}`), finding.input);
+      }
+    },
   });
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(1);
   const summary = [...byKind].map(([kind, list]) => `${kind}=${list.length}`).join(' ') || 'no findings';
-  process.stdout.write(`${format}: ${count} inputs (seed ${seed + formats.indexOf(format)}) in ${seconds} s: ${summary}\n`);
+  process.stdout.write(`${format}: ${count} inputs (seed ${seed + formats.indexOf(format)}) in ${seconds} s (${cpuSeconds} s CPU): ${summary}\n`);
   for (const [kind, list] of byKind) {
     if (kind !== 'time-budget') failed = true;
     for (const finding of list.slice(0, 3)) process.stdout.write(`  ${kind} #${finding.iteration}: ${finding.detail.split('\n')[0].slice(0, 200)}\n    input: ${JSON.stringify(finding.input.slice(0, 300))}\n`);

@@ -6,7 +6,20 @@ import { clip } from './sanitize.js';
 export const DOCS_BASE = 'https://github.com/cors-lint/cors-lint/blob/main/docs/rules/';
 const LEVEL: Record<Diagnostic['severity'], Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
+/** Descriptors are the same on every call (rule metadata is static): built once per rule id, not once per SARIF log (the fuzzer writes one per input). */
+const descriptors = new Map<string, ReportingDescriptor>();
+
 function ruleDescriptor(id: string): ReportingDescriptor {
+  let descriptor = descriptors.get(id);
+  if (!descriptor) {
+    descriptor = buildDescriptor(id);
+    // Unknown ids (internal-error, parse-error) are cheap and unbounded in principle: only rules are kept.
+    if (rules.some((r) => r.meta.id === id)) descriptors.set(id, descriptor);
+  }
+  return descriptor;
+}
+
+function buildDescriptor(id: string): ReportingDescriptor {
   const rule = rules.find((r) => r.meta.id === id);
   if (!rule) return { id, shortDescription: { text: id } };
   const { meta } = rule;

@@ -17,10 +17,26 @@ export class BudgetExceeded extends Error {
 
 let deadline = Number.POSITIVE_INFINITY;
 
-/** CPU time used by this process so far, in ms. */
+/**
+ * How stale a CPU reading may get, in wall-clock ms. `process.cpuUsage()` is a system call costing
+ * about a microsecond, and lint() enters a budget and checks it per file, per rule and per policy: read
+ * every time, it was 15-18% of linting a small file. Between readings the CPU used is bounded by the
+ * wall time passed (one thread), so adding that keeps the estimate an upper bound that is never more
+ * than this far ahead: a budget ends at most a millisecond early, never late.
+ */
+const RESAMPLE_MS = 1;
+let sampledCpu = 0;
+let sampledWall = Number.NEGATIVE_INFINITY;
+
+/** CPU time used by this process so far, in ms (an upper bound at most RESAMPLE_MS ahead). */
 function cpuNow(): number {
+  const wall = performance.now();
+  const since = wall - sampledWall;
+  if (since >= 0 && since < RESAMPLE_MS) return sampledCpu + since;
   const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
+  sampledCpu = (user + system) / 1000;
+  sampledWall = wall;
+  return sampledCpu;
 }
 let budgetMs = 0;
 let ticks = 0;
