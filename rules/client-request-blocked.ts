@@ -27,7 +27,7 @@ export default defineRule({
         },
       ],
       limitations:
-        'Only calls whose URL, method, headers and credentials mode are written as literals (or consts and `.env` values) are simulated, and only when the server is found without ambiguity (one app on the port, one nginx location without competing regex locations). `ky`, `ofetch`, XMLHttpRequest, GraphQL clients and Vite/webpack dev-server proxies are not read yet; a call with a relative URL is same-origin and never checked.',
+        'Only calls whose URL, method, headers and credentials mode are written as literals (or consts and `.env` values) are simulated, and only when the server is found without ambiguity (one app on the port, one nginx location without competing regex locations). `ky`, `ofetch`, XMLHttpRequest and GraphQL clients are not read yet. A call with a relative URL, or an absolute one on the page\'s own origin, is same-origin and never checked; the dev server\'s origin comes from its config only when the port is written as a literal. When the dev server (Vite `server.proxy`, webpack `devServer.proxy`, Create React App `proxy`) or the deployment (Next.js `rewrites()`, Vercel `rewrites`, Netlify status-200 redirects) already forwards a path to the server a blocked call goes to, the message says so: calling that path instead is same-origin.',
       references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors', 'https://vite.dev/guide/env-and-mode'],
     },
   },
@@ -51,7 +51,7 @@ export default defineRule({
       const when = call.mode === 'development' ? `from the dev server ${call.pageOrigin}` : `from ${call.pageOrigin} (knownOrigins)`;
       context.report({
         loc: call.loc,
-        message: `this ${call.api} call is blocked by the browser ${when}: ${failed.verdict.message} (request to ${call.via}; change ${change.file}:${change.line})`,
+        message: `this ${call.api} call is blocked by the browser ${when}: ${failed.verdict.message} (request to ${call.via}; change ${change.file}:${change.line})${call.hint ? `; ${call.hint}` : ''}`,
       });
     }
   },

@@ -174,12 +174,13 @@ export function explainTopology(policies: CorsPolicy[]): ExplainedChain[] {
     for (const layer of policy.upstreamLayers ?? []) {
       chains.push({ steps: [{ what: `${policy.profile.name} ${policy.scope.label}`, at: at(policy.source.loc) }, ...layer.via.map((step) => ({ what: step.what, at: at(step.loc) }))] });
     }
+    for (const proxy of policy.sameOriginProxies ?? []) chains.push({ steps: proxy.via.map((step) => ({ what: step.what, at: at(step.loc) })) });
   }
   return chains;
 }
 
 export function renderTopology(chains: ExplainedChain[]): string {
-  if (chains.length === 0) return 'No proxy → app chain found (a link needs nginx proxy_pass to a Compose service, or an Ingress → Service → workload whose image is built from a folder of the repository).\n';
+  if (chains.length === 0) return 'No proxy → app chain found (a link needs nginx proxy_pass to a Compose service, an Ingress → Service → workload whose image is built from a folder of the repository, or a dev-server proxy / Next.js, Vercel or Netlify rewrite to a server the repository runs).\n';
   const out: string[] = [];
   for (const chain of chains) {
     out.push('browser');

@@ -156,6 +156,8 @@ export interface CorsPolicy {
   inheritanceLosses?: Array<{ loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string; block?: string }>;
   /** Layers a request reaches after this one (a proxy's upstream apps), linked from what the repository states. */
   upstreamLayers?: UpstreamLayer[];
+  /** Same-origin proxies in front of this layer (dev-server proxy, Next.js/Vercel/Netlify rewrites): requests through them are not cross-origin. Each step with its line. */
+  sameOriginProxies?: Array<{ via: Array<{ what: string; loc: Loc }> }>;
   /** Browser calls in the repository's frontend code that this policy (through `layer`, when set) answers. */
   clientCalls?: LinkedClientCall[];
   /** Origins the layer compares the request's Origin with that `origins` does not list (nginx `if ($http_origin …)` guards that set a flag, `map $http_origin` keys): the request matrix asks about them too. */
@@ -177,6 +179,8 @@ export interface LinkedClientCall {
   layer?: UpstreamLayer;
   /** How the URL was resolved and linked, for the message. */
   via: string;
+  /** A way around CORS the repository already has (a dev-server proxy or rewrite to the same server), for the message. */
+  hint?: string;
 }
 
 /** An application behind a proxying layer, and how the link was established. */

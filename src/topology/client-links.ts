@@ -5,6 +5,7 @@ import { endpointFor, type EndpointIndex } from './endpoints.js';
 import { frontendProjectOf, type FrontendProject } from './frontend.js';
 import type { ProxyLink, TopologyFiles } from './link.js';
 import { nginxLocations } from './nginx-proxies.js';
+import { linkSameOriginProxies } from './proxy-links.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
 // Server code inside a frontend project (Next.js API routes), tests and build configs make no browser calls.
@@ -24,8 +25,6 @@ export function mayBeFrontendCall(path: string, text: string): boolean {
 export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, proxyLinks: ProxyLink[]): void {
   const servers = policies.filter((policy) => policy.source.format !== 'yaml');
   if (servers.length === 0) return;
-  const frontendFiles = [...files.texts].filter(([path, text]) => mayBeFrontendCall(path, text));
-  if (frontendFiles.length === 0) return;
   const read = (path: string) => files.texts.get(path) ?? files.read?.(path);
   const projects = new Map<string, FrontendProject | null>();
   const apps = new Map<string, CorsPolicy[]>();
@@ -34,16 +33,23 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
     apps.set(policy.source.file, [...(apps.get(policy.source.file) ?? []), policy]);
   }
   let index: EndpointIndex | undefined;
+  const indexOf = () => (index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locations: nginxLocations(files.nginx), nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks });
+  linkSameOriginProxies(files, read, indexOf, projects);
+  const frontendFiles = [...files.texts].filter(([path, text]) => mayBeFrontendCall(path, text));
+  if (frontendFiles.length === 0) return;
   for (const [path, text] of frontendFiles.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const project = frontendProjectOf(path, read, files.knownOrigins ?? [], projects);
     if (!project) continue;
-    index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locations: nginxLocations(files.nginx), nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks };
     for (const call of clientCalls({ path, text }, project)) {
-      const endpoint = endpointFor(call.url, index, path);
+      const endpoint = endpointFor(call.url, indexOf(), path);
       if (!endpoint) continue;
       const envNote = call.envLine ? ` (${call.envLine.name} from ${call.envLine.file}:${call.envLine.line})` : '';
+      const hint = proxyHint(project, call.url, call.mode);
       for (const pageOrigin of project.pageOrigins[call.mode]) {
+        // A URL on the page's own origin is a same-origin request: the browser applies no CORS.
+        if (sameOrigin(call.url, pageOrigin)) continue;
         (endpoint.policy.clientCalls ??= []).push({
+          ...(hint ? { hint } : {}),
           loc: call.loc,
           api: call.api,
           url: call.url,
@@ -56,4 +62,25 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
       }
     }
   }
+}
+
+function sameOrigin(url: string, pageOrigin: string): boolean {
+  try {
+    return new URL(url).origin === new URL(pageOrigin).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** When the dev server or the deployment already forwards a path to the server the call goes to, calling that path instead is same-origin. */
+function proxyHint(project: FrontendProject, url: string, mode: 'development' | 'production'): string | undefined {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+  const proxy = (project.proxies ?? []).find((candidate) => (candidate.mode === mode || candidate.mode === 'both') && sameOrigin(candidate.target, origin));
+  if (!proxy) return undefined;
+  return `the ${proxy.kind} already forwards ${proxy.prefix === '/' ? 'requests' : `'${proxy.prefix}'`} to ${proxy.target} (${proxy.loc.file}:${proxy.loc.line}): a relative ${proxy.prefix === '/' ? '' : `'${proxy.prefix}…' `}URL is same-origin and needs no CORS`;
 }

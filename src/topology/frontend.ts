@@ -1,4 +1,6 @@
 import { posix } from 'node:path';
+import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
+import { devServerConfig, platformProxies, type SameOriginProxy } from './dev-proxies.js';
 
 /**
  * What a frontend project states about where its pages run and which API base URLs it uses:
@@ -11,6 +13,8 @@ export interface FrontendProject {
   pageOrigins: { development: string[]; production: string[] };
   /** Environment values per mode, later files overriding earlier ones as Vite and Next.js load them. */
   env: { development: Map<string, EnvValue>; production: Map<string, EnvValue> };
+  /** Paths the dev server or the deployment forwards to another origin (same-origin for the browser). */
+  proxies?: SameOriginProxy[];
 }
 
 export interface EnvValue {
@@ -53,29 +57,48 @@ function readProject(dir: string, packageText: string, read: ReadFile, knownOrig
   }
   const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
   if (!dependencies.some((name) => FRONTEND_DEPENDENCIES.test(name))) return undefined;
-  const development = devServerOrigin(dir, dependencies, manifest.scripts ?? {}, read);
+  const dev = devServerOrigin(dir, dependencies, manifest.scripts ?? {}, read);
+  const development = dev?.origin;
   return {
     dir,
+    proxies: [...(dev?.proxies ?? []), ...platformProxies(dir, read)],
     pageOrigins: { development: development ? [development] : [], production: knownOrigins },
     env: { development: readEnv(dir, ENV_FILES.development, read), production: readEnv(dir, ENV_FILES.production, read) },
   };
 }
 
-/** The dev server's origin, only where the project states which dev server it runs. */
-function devServerOrigin(dir: string, dependencies: string[], scripts: Record<string, string>, read: ReadFile): string | undefined {
-  const viteConfig = ['vite.config.ts', 'vite.config.js', 'vite.config.mjs', 'vite.config.mts'].map((name) => read(join(dir, name))).find((text) => text !== undefined);
+/** The dev server's origin, only where the project states which dev server it runs (and where its config leaves the port readable). */
+/** Create React App's `"proxy": "http://localhost:8000"` in package.json: the dev server forwards every request it does not serve itself. */
+function craProxy(dir: string, read: ReadFile): SameOriginProxy[] {
+  const path = join(dir, 'package.json');
+  const text = read(path) ?? '';
+  const match = /"proxy"\s*:\s*"(https?:\/\/[^"\\]{1,200})"/.exec(text);
+  if (!match) return [];
+  const from = match.index + match[0].length - match[1].length - 2;
+  const lineStarts = lineStartsOf(text);
+  return [{ kind: 'Create React App dev server', mode: 'development', prefix: '/', matches: 'startsWith', target: match[1], loc: offsetsToLoc(path, lineStarts, from, from + match[1].length + 2) }];
+}
+
+function devServerOrigin(dir: string, dependencies: string[], scripts: Record<string, string>, read: ReadFile): { origin?: string; proxies: SameOriginProxy[] } | undefined {
   const scriptText = Object.values(scripts).join(' ');
   const portFlag = /(?:--port|-p)[\s=]+(\d{2,5})\b/.exec(scripts.dev ?? scripts.start ?? scripts.serve ?? '')?.[1];
-  if (viteConfig !== undefined || dependencies.includes('vite')) {
-    const server = /\bserver\s*:\s*\{([^}]*)\}/.exec(viteConfig ?? '')?.[1] ?? '';
-    const port = /\bport\s*:\s*(\d{2,5})\b/.exec(server)?.[1] ?? portFlag ?? '5173';
-    const https = /\bhttps\s*:\s*(true|\{)/.test(server);
-    return `${https ? 'https' : 'http'}://localhost:${port}`;
+  const vite = devServerConfig(dir, read, 'vite');
+  if (vite !== undefined || dependencies.includes('vite')) {
+    // A port or scheme the config computes (env, a function of the mode) leaves the origin unknown.
+    if (vite && (vite.port === 'computed' || vite.https === 'computed')) return { proxies: vite.proxies };
+    const port = portFlag ?? (typeof vite?.port === 'number' ? String(vite.port) : '5173');
+    return { origin: `${vite?.https === true ? 'https' : 'http'}://localhost:${port}`, proxies: vite?.proxies ?? [] };
   }
-  if (dependencies.includes('next') && /\bnext dev\b/.test(scriptText)) return `http://localhost:${portFlag ?? '3000'}`;
-  if (dependencies.includes('react-scripts')) return `http://localhost:${/\bPORT=(\d{2,5})\b/.exec(scriptText)?.[1] ?? '3000'}`;
-  if (dependencies.includes('@vue/cli-service')) return `http://localhost:${portFlag ?? '8080'}`;
-  if (dependencies.includes('@angular/core') && /\bng serve\b/.test(scriptText)) return `http://localhost:${portFlag ?? '4200'}`;
+  if (dependencies.includes('next') && /\bnext dev\b/.test(scriptText)) return { origin: `http://localhost:${portFlag ?? '3000'}`, proxies: [] };
+  if (dependencies.includes('react-scripts')) return { origin: `http://localhost:${/\bPORT=(\d{2,5})\b/.exec(scriptText)?.[1] ?? '3000'}`, proxies: craProxy(dir, read) };
+  if (dependencies.includes('@vue/cli-service')) return { origin: `http://localhost:${portFlag ?? '8080'}`, proxies: [] };
+  if (dependencies.includes('@angular/core') && /\bng serve\b/.test(scriptText)) return { origin: `http://localhost:${portFlag ?? '4200'}`, proxies: [] };
+  if (dependencies.includes('webpack-dev-server') && /\b(webpack serve|webpack-dev-server)\b/.test(scriptText)) {
+    const webpack = devServerConfig(dir, read, 'webpack');
+    if (webpack && (webpack.port === 'computed' || webpack.https === 'computed')) return { proxies: webpack.proxies };
+    const port = portFlag ?? (typeof webpack?.port === 'number' ? String(webpack.port) : '8080');
+    return { origin: `${webpack?.https === true ? 'https' : 'http'}://localhost:${port}`, proxies: webpack?.proxies ?? [] };
+  }
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { mayBeFrontendCall } from './client-links.js';
 import { isComposeFile } from './compose.js';
+import { isProxyConfig } from './proxy-configs.js';
 
 /**
  * The files without a CORS policy whose text topology and the project facts still read: the shell
@@ -18,7 +19,8 @@ export function topologyReadsYaml(path: string, text: string): boolean {
   );
 }
 
-/** Frontend code whose browser calls are linked to the servers they reach (client-links.ts). */
+/** Frontend code whose browser calls are linked to the servers they reach (client-links.ts), and the configs of its proxies. */
 export function topologyReadsScript(path: string, text: string): boolean {
-  return mayBeFrontendCall(path, text);
+  // Dev-server configs, next.config, vercel.json and netlify.toml: same-origin proxies (proxy-links.ts).
+  return mayBeFrontendCall(path, text) || isProxyConfig(path);
 }
