@@ -103,3 +103,22 @@ describe('simulate and the rules agree', () => {
     });
   }
 });
+
+/**
+ * The matrix stops answering after MAX_ANSWERS runs of respond() (cells then come back uncertain
+ * and rules stay silent). The bound counts runs, so findings never depend on the machine's load;
+ * it must also never cut a real configuration short, or findings would be lost.
+ */
+describe('the answer bound never cuts a real policy short', () => {
+  for (const unit of [...fixtureUnits(), ...caseUnits()]) {
+    it(unit.name, () => {
+      const cut: string[] = [];
+      for (const policy of lint(unit.files).policies) {
+        const matrix = requestMatrix(policy);
+        for (const origin of matrix.origins) for (const row of matrix.rows) matrix.cell(origin, row);
+        if (matrix.exhausted()) cut.push(policy.id);
+      }
+      expect(cut).toEqual([]);
+    });
+  }
+});

@@ -14,8 +14,11 @@ import type { CorsPolicy, CorsRequest, CorsResponse, OriginMatcher, ResponseHead
  *
  * Cells are worked out on first use. An answer that never read the request's Origin is the
  * answer for every origin, so a layer that does not look at Origin costs one run per request
- * shape. The matrix is bounded: at most MAX_ORIGINS origins, and a time budget after which
- * cells come back `uncertain` (rules never report from those).
+ * shape. The matrix is bounded: at most MAX_ORIGINS origins, and at most MAX_ANSWERS runs of
+ * `respond()`, after which cells come back `uncertain` (rules never report from those). The bound
+ * counts runs, not milliseconds: a wall-clock budget made findings depend on the machine's load
+ * (a loaded CI runner silenced a correct finding that an idle laptop reported). Time is bounded
+ * per file by the engine's CPU budget (engine/isolate.ts).
  */
 
 export type OriginRole =
@@ -79,13 +82,17 @@ export interface RequestMatrix {
   certain(filter?: { roles?: OriginRole[]; rows?: RowId[]; origins?: MatrixOrigin[] }): MatrixCell[];
   /** `respond()` for any request, memoised with the matrix (rules asking something else share it too). */
   answer(request: CorsRequest): CorsResponse;
-  /** True once the time budget ran out: later cells are uncertain. */
+  /** True once MAX_ANSWERS runs of respond() were spent: later cells are uncertain. */
   exhausted(): boolean;
 }
 
 export const MAX_ORIGINS = 64;
-/** Per policy. Generous: a typical policy takes well under a millisecond. */
-export const BUDGET_MS = 250;
+/**
+ * Per policy. A full matrix is MAX_ORIGINS x (rows + the policy's own preflight) cells, and rules
+ * ask a few requests of their own; most policies need far fewer runs (answers that never read
+ * Origin are shared by every origin).
+ */
+export const MAX_ANSWERS = 2048;
 
 const COOKIE = { Cookie: 'session=1' };
 const PREFLIGHT_HEADERS = ['Authorization', 'Content-Type'];
@@ -169,8 +176,7 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
   }
   const rowIndex = new Map(rows.map((row, index) => [row.id, index]));
   const shapes = rows.map((row) => shapeKey(row.request));
-  // Time spent answering, not time since the matrix was made: rules ask at different moments of the run.
-  let spent = 0;
+  let runs = 0;
   let over = false;
   const answers = new Map<string, CorsResponse>();
   /** Request shapes whose answer did not read Origin: the same for every origin. */
@@ -184,9 +190,9 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
     const key = `${shape}|${request.origin ?? ''}`;
     let response = answers.get(key);
     if (response) return response;
-    if (!over && spent > BUDGET_MS) over = true;
+    if (!over && runs >= MAX_ANSWERS) over = true;
     if (over) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
-    const started = performance.now();
+    runs++;
     let read = false;
     const watched: CorsRequest = { ...request };
     Object.defineProperty(watched, 'origin', {
@@ -197,7 +203,6 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
       },
     });
     response = respond(policy, watched);
-    spent += performance.now() - started;
     if (read) answers.set(key, response);
     else originFree.set(shape, response);
     return response;
