@@ -2,6 +2,8 @@ import { defineRule } from '../src/engine/rule.js';
 import { simulateFetch } from '../src/model/respond.js';
 import { respondThroughLayer } from '../src/model/stack.js';
 
+const INITIATORS: Record<string, string> = { axios: 'XMLHttpRequest', XMLHttpRequest: 'XMLHttpRequest', EventSource: 'resource' };
+
 export default defineRule({
   meta: {
     id: 'client-request-blocked',
@@ -11,7 +13,7 @@ export default defineRule({
     formats: ['js', 'ts'],
     docs: {
       whatItDoes:
-        "Finds `fetch` and axios calls in the frontend (a package with React, Vue, Svelte, Angular, Next.js or Vite), resolves their URL through literals, consts and the `.env*` files the bundler loads (`import.meta.env.VITE_*`, `process.env.NEXT_PUBLIC_*`, `REACT_APP_*`), links it to the server policy that answers it (an app listening on that `localhost` port, a Compose service publishing it, or the nginx `server_name` and `location` — through the app behind it when nginx proxies), and simulates the exact request (method, non-safelisted headers, credentials mode) from the page's origin: the dev server's (`localhost:5173` for Vite unless configured) and, for production URLs, `knownOrigins`. A blocked call is reported at the call, with the browser's console message and the server line to change.",
+        "Finds the browser calls of the frontend (a package with React, Vue, Svelte, Angular, Next.js or Vite): `fetch`; axios (the global `axios` and `axios.create` instances with `baseURL`, `withCredentials` and `headers`, `defaults` assignments, and request interceptors that set headers or credentials); ky (`ky.get/post/…`, `ky.create`/`extend` with `prefixUrl`, `credentials`, `headers`, `json`); ofetch and Nuxt's `$fetch` (`ofetch.create` with `baseURL`, JSON bodies); `XMLHttpRequest` (`open`, `setRequestHeader`, `withCredentials` in one function); `new EventSource(url, { withCredentials })` (a GET); and GraphQL clients — Apollo (`new ApolloClient({ uri, credentials })`, `HttpLink`, `createHttpLink`), urql (`createClient({ url, fetchOptions })`) and graphql-request (`new GraphQLClient(url, { credentials, headers })`, `request(url, …)`), whose operations are POSTs with `Content-Type: application/json` and so always preflighted. The URL is resolved through literals, consts and the `.env*` files the bundler loads (`import.meta.env.VITE_*`, `process.env.NEXT_PUBLIC_*`, `REACT_APP_*`) and linked to the server policy that answers it (an app listening on that `localhost` port, a Compose service publishing it, or the nginx `server_name` and `location` — through the app behind it when nginx proxies). The exact request (method as the browser spells it, non-safelisted headers, Content-Type, credentials mode) is simulated from the page's origin: the dev server's (`localhost:5173` for Vite unless configured) and, for production URLs, `knownOrigins`. A blocked call is reported at its URL (a GraphQL client at its `uri`/`url` option) with the console message Chromium prints and the server line to change.",
       why: "The developer otherwise finds out in the browser console, after a deploy or a long debugging session: the API allows `GET, POST` but the page sends `PUT`, the page sends `credentials: 'include'` to a server that answers `*`, the page's dev origin is not in the allowlist.",
       examples: [
         {
@@ -27,7 +29,7 @@ export default defineRule({
         },
       ],
       limitations:
-        'Only calls whose URL, method, headers and credentials mode are written as literals (or consts and `.env` values) are simulated, and only when the server is found without ambiguity (one app on the port, one nginx location without competing regex locations). `ky`, `ofetch`, XMLHttpRequest and GraphQL clients are not read yet. A call with a relative URL, or an absolute one on the page\'s own origin, is same-origin and never checked; the dev server\'s origin comes from its config only when the port is written as a literal. When the dev server (Vite `server.proxy`, webpack `devServer.proxy`, Create React App `proxy`) or the deployment (Next.js `rewrites()`, Vercel `rewrites`, Netlify status-200 redirects) already forwards a path to the server a blocked call goes to, the message says so: calling that path instead is same-origin.',
+        "Only calls whose URL, method, headers and credentials mode are written as literals (or consts and `.env` values) are simulated, and only when the server is found without ambiguity (one app on the port, one nginx location without competing regex locations). A part the code leaves open silences the call: an axios interceptor that looks at the request (`if (config.url …)`) or is imported, an XMLHttpRequest header set under a condition or with upload listeners (they force a preflight), an Apollo client built from a `link` chain or with `useGETForQueries`, a urql client without `fetchExchange`. A header an interceptor or `defaults` sets under a condition that does not look at the request (`if (token)`) counts as sent: the call is blocked whenever it is set. When the body type of an axios or ofetch call is open (JSON or a form), and for urql's GET queries next to its POST mutations, every shape must fail. Interceptors and defaults in another file than the calls are not seen. WebSocket connections are never reported: the browser sends an `Origin` header but applies no CORS check, so the server alone decides (check `Origin` there). Server-side code of a frontend project is left out (`pages/api`, `app/api`, Next.js server components without `'use client'`, `getServerSideProps`/`getStaticProps`, Remix `loader`/`action`, Nuxt `server/`, SvelteKit `+server`/`.server` modules). A call with a relative URL, or an absolute one on the page's own origin, is same-origin and never checked; the dev server's origin comes from its config only when the port is written as a literal. When the dev server (Vite `server.proxy`, webpack `devServer.proxy`, Create React App `proxy`) or the deployment (Next.js `rewrites()`, Vercel `rewrites`, Netlify status-200 redirects) already forwards a path to the server a blocked call goes to, the message says so: calling that path instead is same-origin.",
       references: ['https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors', 'https://vite.dev/guide/env-and-mode'],
     },
   },
@@ -49,9 +51,13 @@ export default defineRule({
       const change = failed.verdict.culprit?.writtenAt ?? failed.verdict.culprit?.loc ?? (layer ? layer.policy.source.loc : policy.source.loc);
       reported.add(key);
       const when = call.mode === 'development' ? `from the dev server ${call.pageOrigin}` : `from ${call.pageOrigin} (knownOrigins)`;
+      // Chromium names what made the request: XMLHttpRequest for axios and XHR, 'resource' for EventSource.
+      const initiator = INITIATORS[call.api] ?? 'fetch';
+      const consoleText = failed.verdict.message?.replace(/^Access to fetch at /, `Access to ${initiator} at `);
+      const detail = call.detail ? `; ${call.detail}` : '';
       context.report({
         loc: call.loc,
-        message: `this ${call.api} call is blocked by the browser ${when}: ${failed.verdict.message} (request to ${call.via}; change ${change.file}:${change.line})${call.hint ? `; ${call.hint}` : ''}`,
+        message: `this ${call.api} ${call.api.startsWith('Apollo') || call.api === 'urql' || call.api === 'graphql-request' ? 'client' : 'call'} is blocked by the browser ${when}: ${consoleText} (request to ${call.via}${detail}; change ${change.file}:${change.line})${call.hint ? `; ${call.hint}` : ''}`,
       });
     }
   },

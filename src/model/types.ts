@@ -181,6 +181,8 @@ export interface LinkedClientCall {
   via: string;
   /** A way around CORS the repository already has (a dev-server proxy or rewrite to the same server), for the message. */
   hint?: string;
+  /** Where a part of the request the call site does not show comes from (an interceptor's header, a GraphQL client's JSON POST). */
+  detail?: string;
 }
 
 /** An application behind a proxying layer, and how the link was established. */

@@ -8,8 +8,10 @@ import { nginxLocations } from './nginx-proxies.js';
 import { linkSameOriginProxies } from './proxy-links.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
-// Server code inside a frontend project (Next.js API routes), tests and build configs make no browser calls.
-const NOT_BROWSER_CODE = /(^|\/)(node_modules|dist|build|test|tests|__tests__|e2e|cypress)\/|(^|\/)(pages|app)\/api\/|\.(test|spec|config)\.[cm]?[jt]sx?$/;
+// Server code inside a frontend project (Next.js API routes, Nuxt/Nitro `server/`, SvelteKit `+server`/`.server` modules,
+// Next.js middleware), tests and build configs make no browser calls.
+const NOT_BROWSER_CODE =
+  /(^|\/)(node_modules|dist|build|test|tests|__tests__|e2e|cypress|server)\/|(^|\/)(pages|app)\/api\/|\.(test|spec|config|server)\.[cm]?[jt]sx?$|(^|\/)(\+server|middleware)\.[cm]?[jt]s$/;
 
 /** A file of frontend code that may make a browser call linkClientCalls reads (a quick text test, no parse). */
 export function mayBeFrontendCall(path: string, text: string): boolean {
@@ -58,6 +60,7 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
           requests: call.requests,
           layer: endpoint.layer,
           via: `${call.url}${envNote} → ${endpoint.via}`,
+          ...(call.detail ? { detail: call.detail } : {}),
         });
       }
     }
