@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCli } from '../src/cli/run.js';
 import { lspLatency } from './bench-lsp.js';
+import { nginxBench } from './bench-nginx.js';
 
 /**
  * `npm run bench`: a synthetic repository of 20,000 files (about 1% CORS-relevant, mixed formats,
@@ -278,4 +279,5 @@ async function matrixCost(): Promise<{ median: number; worst: number; policies: 
 await main();
 const matrix = await matrixCost();
 console.log(`request matrix:     ${matrix.median.toFixed(2)} ms median, ${matrix.worst.toFixed(2)} ms worst per policy (${matrix.policies} policies, ${(matrix.cells / Math.max(1, matrix.policies)).toFixed(0)} certain cells each on average; every cell of a fresh matrix)`);
+await nginxBench();
 await lspLatency();

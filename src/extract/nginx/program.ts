@@ -1,7 +1,7 @@
-import { compilePattern } from '../../model/respond.js';
 import type { CorsRequest, CorsResponse, HeaderProgram, Loc, ResponseHeader } from '../../model/types.js';
 import { ancestors, type NginxContext } from './contexts.js';
 import type { NginxArg, NginxDirective } from './parse.js';
+import { captureToken, choiceKey, compiledPattern, decide, DecisionTree, hasToken, mapChoice, ORIGIN_TOKEN, resolve, TOKEN_MARK, type Bindings, type Decision, type MapChoice } from './parametric.js';
 
 /**
  * What nginx sends for one request served by one location: the server rewrite phase, the location
@@ -89,6 +89,53 @@ interface Path {
 }
 
 class BudgetExceeded extends Error {}
+/** A run shared between origins met something it cannot share (parametric.ts): the request is run on its own. */
+class NotShared extends Error {}
+
+type Explored = { outcomes: NginxOutcome[]; overflow: boolean };
+
+/** A shared run being recorded: the concrete Origin (read when the run first reads it) and the questions asked about it. */
+interface Recording {
+  bindings?: Bindings;
+  decisions: Array<{ decision: Decision; answer: string }>;
+}
+
+/** The outcomes one branch of a decision tree leads to, and the answer made from them when it is the same for every Origin but its value. */
+interface SharedLeaf {
+  explored: Explored;
+  response?: CorsResponse;
+}
+
+/** Decision trees of one request shape; `off` once sharing did not pay (or could not be done) for it. */
+interface SharedRuns {
+  tree: DecisionTree<SharedLeaf>;
+  readsOrigin?: boolean;
+  abandoned: number;
+  off: boolean;
+}
+
+/** Distinct outcomes per request shape kept in a tree (a map of many origins each answering differently is run per origin). */
+const MAX_SHARED_LEAVES = 16;
+/** The request fields a run reads besides `origin`; a request with any other field is never shared. */
+const SHAPE_FIELDS = new Set(['origin', 'method', 'headers', 'credentials', 'path', 'preflight', 'appStatus', 'extraHeaders', 'anyOrigin']);
+
+/** Everything of a request but its Origin (never read here: the request matrix watches whether a run reads it). */
+function shapeKey(request: CorsRequest): string | undefined {
+  for (const key in request) if (!SHAPE_FIELDS.has(key)) return undefined;
+  const { headers, extraHeaders } = request;
+  if (request.method.includes('\u0001') || request.path?.includes('\u0001')) return undefined;
+  const key = `${request.method}\u0001${request.preflight ? 1 : 0}${request.credentials ? 1 : 0}\u0001${request.appStatus ?? ''}\u0001${request.path ?? '\u0002'}\u0001${headers ? JSON.stringify(headers) : ''}\u0001${extraHeaders ? JSON.stringify(extraHeaders) : ''}`;
+  // A request field holding the token mark is never shared (JSON writes it as the six characters \u0004).
+  return key.includes(TOKEN_MARK) || key.includes('\\u0004') ? undefined : key;
+}
+
+/** The recorded outcomes with this Origin (and its captures) in place of the tokens. */
+function bindOutcomes(explored: Explored, bindings: Bindings): Explored {
+  const outcomes = explored.outcomes.map((outcome) =>
+    outcome.headers.some((header) => hasToken(header.value)) ? { ...outcome, headers: outcome.headers.map((header) => (hasToken(header.value) ? { ...header, value: resolve(header.value, bindings) } : header)) } : outcome,
+  );
+  return { outcomes, overflow: explored.overflow };
+}
 
 export function collectMaps(root: NginxContext): Map<string, NginxMap> {
   const maps = new Map<string, NginxMap>();
@@ -163,40 +210,34 @@ function digest(context: NginxContext): ContextDigest {
   return found;
 }
 
-/** Names given a value by some `set` in the file: until a `set` runs they are empty ("uninitialized variable"). */
-const exactIndex = new WeakMap<NginxMap, Map<string, NginxMap['exact'][number]>>();
-
-/** A map's exact entry for a lower-cased key, from an index built once per map (a find per lookup made 4,000-entry allowlists quadratic). */
-function exactEntry(map: NginxMap, key: string): NginxMap['exact'][number] | undefined {
-  let index = exactIndex.get(map);
-  if (!index) {
-    index = new Map();
-    // The first entry with a key wins, as the linear search did.
-    for (const entry of map.exact) {
-      const lower = entry.key.toLowerCase();
-      if (!index.has(lower)) index.set(lower, entry);
-    }
-    exactIndex.set(map, index);
-  }
-  return index.get(key);
+interface FileFacts {
+  /** Names given a value by some `set` in the file: until a `set` runs they are empty ("uninitialized variable"). */
+  declared: Set<string>;
+  /** Some directive holds a U+0004: runs are not shared between origins (it delimits parametric.ts tokens). */
+  nul: boolean;
 }
 
-const setNamesCache = new WeakMap<NginxContext, Set<string>>();
+const fileFactsCache = new WeakMap<NginxContext, FileFacts>();
 
 /** Walked once per file tree, not once per program (one program per location made it quadratic); no spread, so a level with 100k children is fine. */
-function setNames(root: NginxContext): Set<string> {
-  const cached = setNamesCache.get(root);
+function fileFacts(root: NginxContext): FileFacts {
+  const cached = fileFactsCache.get(root);
   if (cached) return cached;
-  const names = new Set<string>();
-  setNamesCache.set(root, names);
+  const facts: FileFacts = { declared: new Set(), nul: false };
+  fileFactsCache.set(root, facts);
   const stack = [root];
+  const marked = (directive: NginxDirective) => directive.name.includes(TOKEN_MARK) || directive.args.some((arg) => arg.value.includes(TOKEN_MARK));
+  // Blocks that are not contexts of their own (map, geo, types…) are read with their directive.
+  const markedBlock = (directive: NginxDirective): boolean => marked(directive) || (!!directive.block && directive.block.some(markedBlock));
   while (stack.length > 0) {
     const context = stack.pop()!;
-    for (const directive of context.body) if (directive.name === 'set' && directive.args.length === 2) names.add(directive.args[0].value.replace(/^\$\{?|\}$/g, ''));
+    for (const directive of context.body) {
+      if (directive.name === 'set' && directive.args.length === 2) facts.declared.add(directive.args[0].value.replace(/^\$\{?|\}$/g, ''));
+      if (!facts.nul && (context.children.has(directive) ? marked(directive) : markedBlock(directive))) facts.nul = true;
+    }
     for (const child of context.children.values()) stack.push(child);
   }
-  setNamesCache.set(root, names);
-  return names;
+  return facts;
 }
 
 const VARIABLE = /\$(?:\{(\w+)\}|(\w+))/g;
@@ -206,26 +247,57 @@ export class NginxProgram implements HeaderProgram {
   /** Set once a run ran out of budget: every later run is the same bounded unknown, at no cost. */
   private readonly tooLarge = { concrete: false, anyOrigin: false };
   private readonly declared: Set<string>;
+  /** Runs for concrete origins are shared between origins (parametric.ts) unless the file holds a U+0004. */
+  private readonly sharing: boolean;
+  private readonly shared = new Map<string, SharedRuns>();
+  private recording: Recording | undefined;
+  /** Rewrite-phase runs made (one per explore), for tests that keep the count per location bounded. */
+  runs = 0;
+  /** Whether the current run read `request.method` (a preflight's own method is always OPTIONS). */
+  private methodRead = false;
+  /** Runs from an Origin left open, by request, and by request but its method when the run never read it. */
+  private readonly openRuns = new Map<string, Explored>();
 
   constructor(
     private readonly target: NginxContext,
     private readonly maps: Map<string, NginxMap>,
+    options: { share?: boolean } = {},
   ) {
     let root = target;
     while (root.parent) root = root.parent;
-    this.declared = setNames(root);
+    const facts = fileFacts(root);
+    this.declared = facts.declared;
+    this.sharing = options.share !== false && !facts.nul;
+  }
+
+  /** The same location evaluated without sharing runs between origins (tests compare the two). */
+  unshared(): NginxProgram {
+    return new NginxProgram(this.target, this.maps, { share: false });
   }
 
   run(request: CorsRequest): CorsResponse {
-    const explored = this.explore(request);
+    const shared = this.exploreConcrete(request);
+    if (!shared || !('leaf' in shared)) return this.answer(shared);
+    const { leaf, bindings } = shared;
+    // One way to end: the answer is the recorded one with this Origin's values put in (with several,
+    // whether they agree is only known once the values are in).
+    if (leaf.explored.outcomes.length !== 1) return this.answer(bindings ? bindOutcomes(leaf.explored, bindings) : leaf.explored);
+    leaf.response ??= this.answer(leaf.explored);
+    const template = leaf.response;
+    return { ...template, headers: bindings ? template.headers.map((header) => (hasToken(header.value) ? { ...header, value: resolve(header.value, bindings) } : header)) : [...template.headers] };
+  }
+
+  /** The response for the outcomes of one request. */
+  private answer(explored: Explored | undefined): CorsResponse {
     if (!explored) return { status: undefined, headers: [], uncertain: true, shortCircuit: false, droppedForStatus: [] };
     const { outcomes, overflow } = explored;
     const first = outcomes[0];
     const strip = (headers: OutcomeHeader[]): ResponseHeader[] => headers.map(({ name, value, loc, writtenAt }) => ({ name, value, loc, writtenAt }));
-    const dropped = dedupeLocs(outcomes.flatMap((outcome) => outcome.droppedForStatus));
+    const dropped = outcomes.length === 1 ? dedupeLocs(first.droppedForStatus) : dedupeLocs(outcomes.flatMap((outcome) => outcome.droppedForStatus));
     const signature = (outcome: NginxOutcome) =>
       JSON.stringify([outcome.status, outcome.shortCircuit, outcome.headers.map((h) => `${h.name.toLowerCase()}:${h.unknown ? '\u0000' : h.value}`).sort()]);
-    const agree = outcomes.every((outcome) => signature(outcome) === signature(first));
+    const firstSignature = outcomes.length > 1 ? signature(first) : '';
+    const agree = outcomes.length === 1 || outcomes.every((outcome) => signature(outcome) === firstSignature);
     const uncertain = overflow || !agree || outcomes.some((outcome) => outcome.uncertain || outcome.headers.some((h) => h.unknown));
     return {
       status: agree ? first.status : undefined,
@@ -237,11 +309,94 @@ export class NginxProgram implements HeaderProgram {
     };
   }
 
-  /** Every distinct way the request can end; undefined when the work budget ran out. */
-  explore(request: CorsRequest): { outcomes: NginxOutcome[]; overflow: boolean } | undefined {
+  /**
+   * `explore` for a request from one concrete Origin, through the run shared by every Origin of
+   * its request shape when there is one (parametric.ts): the same outcomes, without a rewrite-phase
+   * run per Origin. `request.origin` is read exactly when the run itself would read it.
+   */
+  private exploreConcrete(request: CorsRequest): Explored | { leaf: SharedLeaf; bindings?: Bindings } | undefined {
+    if (!this.sharing || request.anyOrigin || this.tooLarge.concrete) return this.explore(request);
+    const shape = shapeKey(request);
+    if (shape === undefined) return this.explore(request);
+    let shared = this.shared.get(shape);
+    if (!shared) {
+      shared = { tree: new DecisionTree(), abandoned: 0, off: false };
+      this.shared.set(shape, shared);
+    }
+    if (shared.off) return this.explore(request);
+    if (shared.readsOrigin !== undefined) {
+      let bindings: Bindings = { origin: '', captures: new Map() };
+      if (shared.readsOrigin) {
+        const origin = request.origin;
+        if (!origin || origin.includes(TOKEN_MARK)) return this.explore(request);
+        bindings = { origin, captures: new Map() };
+      }
+      const leaf = shared.tree.find(bindings);
+      if (leaf) return { leaf, ...(shared.readsOrigin ? { bindings } : {}) };
+    }
+    const recording: Recording = { decisions: [] };
+    let explored: Explored | undefined;
+    this.recording = recording;
+    try {
+      explored = this.explore(request);
+    } catch (error) {
+      if (!(error instanceof NotShared)) throw error;
+      if (++shared.abandoned >= 2) shared.off = true;
+      return this.explore(request);
+    } finally {
+      this.recording = undefined;
+    }
+    if (!explored) return explored;
+    const readsOrigin = recording.bindings !== undefined;
+    const leaf: SharedLeaf = { explored };
+    if ((shared.readsOrigin ?? readsOrigin) !== readsOrigin || !shared.tree.add(recording.decisions, leaf, MAX_SHARED_LEAVES)) shared.off = true;
+    else shared.readsOrigin = readsOrigin;
+    return { leaf, ...(recording.bindings ? { bindings: recording.bindings } : {}) };
+  }
+
+  /** The request line's method (OPTIONS for a preflight); notes that the run depends on `request.method`. */
+  private method(request: CorsRequest): string {
+    if (request.preflight) return 'OPTIONS';
+    this.methodRead = true;
+    return request.method;
+  }
+
+  /** A value holding a token (only recorded runs have them; a file holding the token mark is never shared). */
+  private tokened(value: string | null): value is string {
+    return this.recording !== undefined && hasToken(value);
+  }
+
+  /** Asks the recorded run's Origin a question about a value holding a token (only recorded runs have tokens). */
+  private ask(decision: Decision): string {
+    const recording = this.recording!;
+    const answer = decide(decision, recording.bindings!);
+    recording.decisions.push({ decision, answer });
+    return answer;
+  }
+
+  /**
+   * Every distinct way the request can end; undefined when the work budget ran out. Runs from an
+   * Origin left open are kept: the extractor asks each method in turn, and a location that never
+   * reads the method (no `$request_method`, not served by the static module) answers them all alike.
+   */
+  explore(request: CorsRequest): Explored | undefined {
+    if (!request.anyOrigin || this.tooLarge.anyOrigin) return this.exploreOnce(request);
+    const key = shapeKey(request);
+    if (key === undefined) return this.exploreOnce(request);
+    const anyMethod = `*${key.slice(key.indexOf('\u0001'))}`;
+    const kept = this.openRuns.get(key) ?? this.openRuns.get(anyMethod);
+    if (kept) return kept;
+    const explored = this.exploreOnce(request);
+    if (explored) this.openRuns.set(this.methodRead ? key : anyMethod, explored);
+    return explored;
+  }
+
+  private exploreOnce(request: CorsRequest): Explored | undefined {
     const mode = request.anyOrigin ? 'anyOrigin' : 'concrete';
     if (this.tooLarge[mode]) return undefined;
+    this.runs++;
     this.steps = 0;
+    this.methodRead = false;
     try {
       const overflow = { value: false };
       const chain = ancestors(this.target);
@@ -342,12 +497,18 @@ export class NginxProgram implements HeaderProgram {
     const byKey = new Map<string, Path>();
     for (const path of paths) {
       this.tick(1 + path.vars.size + path.captures.size);
-      const key = JSON.stringify([digest(path.config).id, path.returned?.status, path.returned ? `${path.returned.directive.loc.line}:${path.returned.directive.loc.column}` : '', path.stopped, path.uncertain, [...path.vars], [...path.captures]]);
+      // The configuration and how the path ended, then (after a \u0002, which JSON never writes raw) its variables and captures.
+      const key = `${JSON.stringify([digest(path.config).id, path.returned?.status, path.returned ? `${path.returned.directive.loc.line}:${path.returned.directive.loc.column}` : '', path.stopped, path.uncertain])}\u0002${JSON.stringify([[...path.vars], [...path.captures]])}`;
       const seen = byKey.get(key);
       if (!seen) byKey.set(key, path);
       else byKey.set(key, { ...seen, guards: seen.guards.filter((guard) => path.guards.includes(guard)) });
     }
     const merged = [...byKey.values()];
+    // In a recorded run, request states that differ by a token must differ for its Origin too.
+    if (this.recording && merged.length > 1 && merged.some((path) => [...path.vars.values(), ...path.captures.values()].some(hasToken))) {
+      const keys = [...byKey.keys()].map((key, index) => [key.slice(0, key.indexOf('\u0002')), ...stateParts(merged[index])]);
+      if (this.ask({ kind: 'distinct', keys }) !== 'ok') throw new NotShared();
+    }
     // More distinct request states than this is not a config anyone reviews by hand: a bounded unknown.
     if (merged.length > MAX_PATHS) throw new BudgetExceeded();
     return merged;
@@ -366,6 +527,7 @@ export class NginxProgram implements HeaderProgram {
         if (alt.value === null) both(forked);
         else if (alt.value === ORIGIN_SYMBOL) out.push({ outcome: true, path: forked });
         else if (alt.value.includes(ORIGIN_SYMBOL)) out.push({ outcome: true, path: forked });
+        else if (this.tokened(alt.value)) out.push({ outcome: this.ask({ kind: 'truthy', value: alt.value }) === 't', path: forked });
         else out.push({ outcome: alt.value !== '' && alt.value !== '0', path: forked });
       }
       return out;
@@ -391,7 +553,8 @@ export class NginxProgram implements HeaderProgram {
           }
           const symbolic = [left.value, right.value].filter((value) => value.includes(ORIGIN_SYMBOL));
           if (symbolic.length === 0) {
-            out.push({ outcome: (left.value === right.value) !== negate, path: forked });
+            const same = this.tokened(left.value) || this.tokened(right.value) ? this.ask({ kind: 'equal', left: left.value, right: right.value }) === 't' : left.value === right.value;
+            out.push({ outcome: same !== negate, path: forked });
             continue;
           }
           const [origin, other] = left.value === ORIGIN_SYMBOL ? [left.value, right.value] : right.value === ORIGIN_SYMBOL ? [right.value, left.value] : [undefined, undefined];
@@ -420,7 +583,7 @@ export class NginxProgram implements HeaderProgram {
     }
     const [caseInsensitive, negate] = regexOperator;
     const source = args[2].value;
-    const regex = compilePattern(source, caseInsensitive ? 'i' : '');
+    const regex = compiledPattern(source, caseInsensitive ? 'i' : '');
     for (const left of lefts) {
       const forked = withGuards(path, left.guards);
       if (left.value === null || !regex) {
@@ -437,6 +600,21 @@ export class NginxProgram implements HeaderProgram {
         const test: OriginGuard = left.value === ORIGIN_SYMBOL ? { kind: 'pattern', source, flags: caseInsensitive ? 'i' : '', loc: args[2].loc } : { kind: 'opaque', loc: args[0].loc };
         out.push({ outcome: !negate, path: { ...forked, guards: [...forked.guards, test], captures: negate ? forked.captures : captures } });
         out.push({ outcome: negate, path: test.kind === 'opaque' ? { ...forked, guards: [...forked.guards, test] } : forked });
+        continue;
+      }
+      if (this.tokened(left.value)) {
+        // Matched against the recorded run's Origin; its captures are tokens bound to what they captured there.
+        const id = this.recording!.decisions.length;
+        const answer = this.ask({ kind: 'regex', value: left.value, source, flags: caseInsensitive ? 'i' : '', id });
+        if (answer === 'n') {
+          out.push({ outcome: negate, path: forked });
+          continue;
+        }
+        const [length, names] = answer.slice(1).split(':');
+        const captures = new Map<string, string | null>();
+        for (let i = 1; i < Math.min(Number(length), 10); i++) captures.set(String(i), captureToken(id, String(i)));
+        for (const name of names ? names.split(',') : []) captures.set(name, captureToken(id, `n${name}`));
+        out.push({ outcome: !negate, path: negate ? forked : { ...forked, captures } });
         continue;
       }
       const match = regex.exec(left.value);
@@ -466,7 +644,7 @@ export class NginxProgram implements HeaderProgram {
         for (const alt of this.evaluate(template, request, path)) {
           const headers = replace ? partial.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase()) : [...partial.headers];
           if (alt.value === null) headers.push({ name, value: '', valueLoc, loc: valueLoc, writtenAt: valueLoc, unknown: true });
-          else if (alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc });
+          else if (this.tokened(alt.value) ? this.ask({ kind: 'empty', value: alt.value }) === 'f' : alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc });
           next.push({ headers, guards: alt.guards.length ? [...partial.guards, ...alt.guards] : partial.guards });
         }
       }
@@ -513,13 +691,13 @@ export class NginxProgram implements HeaderProgram {
 
   private status(request: CorsRequest, path: Path, state: { uncertain: boolean }): number | undefined {
     if (path.returned) return path.returned.status;
-    const method = request.preflight ? 'OPTIONS' : request.method;
+    const method = () => this.method(request);
     for (let level: NginxContext | undefined = path.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
       const directive = digest(level).handler;
       if (directive) {
         if (UPSTREAM_HANDLERS.has(directive.name)) {
           if (request.appStatus !== undefined) return request.appStatus;
-          if (method === 'OPTIONS') {
+          if (method() === 'OPTIONS') {
             state.uncertain = true;
             return undefined;
           }
@@ -544,7 +722,8 @@ export class NginxProgram implements HeaderProgram {
       return request.appStatus;
     }
     // The static module: GET and HEAD are served, everything else is 405 Not Allowed.
-    if (method === 'GET' || method === 'HEAD') return request.appStatus ?? 200;
+    const served = method();
+    if (served === 'GET' || served === 'HEAD') return request.appStatus ?? 200;
     return 405;
   }
 
@@ -570,21 +749,22 @@ export class NginxProgram implements HeaderProgram {
     if (last < template.length) append([{ value: template.slice(last), guards: [] }]);
     // A single variable keeps the token that decided it; text around it makes the value the author's own.
     if (!/^\$(?:\{\w+\}|\w+)$/.test(template.trim())) alts = alts.map((alt) => ({ ...alt, from: undefined }));
-    return dedupeAlts(alts);
+    return this.dedupe(alts);
   }
 
   private variable(name: string, request: CorsRequest, path: Path | undefined, depth: number): Alt[] {
     const one = (value: string | null): Alt[] => [{ value, guards: [] }];
     if (path?.vars.has(name)) return one(path.vars.get(name)!);
     if (/^\d$/.test(name) || (path?.captures.has(name) ?? false)) return one(path?.captures.get(name) ?? (/^\d$/.test(name) ? '' : null));
-    const method = request.preflight ? 'OPTIONS' : request.method;
     switch (name) {
       case 'http_origin':
-        return one(request.anyOrigin ? ORIGIN_SYMBOL : (request.origin ?? ''));
+        return one(request.anyOrigin ? ORIGIN_SYMBOL : this.recording ? this.recordedOrigin(request) : (request.origin ?? ''));
       case 'request_method':
-        return one(method);
+        return one(this.method(request));
       case 'http_access_control_request_method':
-        return one(request.preflight ? request.method : '');
+        if (!request.preflight) return one('');
+        this.methodRead = true;
+        return one(request.method);
       case 'http_access_control_request_headers':
         return one(request.preflight && request.headers?.length ? request.headers.join(',').toLowerCase() : '');
       case 'uri':
@@ -606,6 +786,26 @@ export class NginxProgram implements HeaderProgram {
     return one(null);
   }
 
+  /** The token standing for the Origin in a recorded run; an Origin that is empty or holds a U+0004 is not shared. */
+  private recordedOrigin(request: CorsRequest): string {
+    const recording = this.recording!;
+    if (!recording.bindings) {
+      const origin = request.origin;
+      if (!origin || origin.includes(TOKEN_MARK)) throw new NotShared();
+      recording.bindings = { origin, captures: new Map() };
+    }
+    return ORIGIN_TOKEN;
+  }
+
+  /** Alternatives with distinct values: in a recorded run, values that differ by a token must differ for its Origin too. */
+  private dedupe(alts: Alt[]): Alt[] {
+    const unique = dedupeAlts(alts);
+    if (this.recording && unique.length > 1 && unique.some((alt) => hasToken(alt.value)) && this.ask({ kind: 'distinct', keys: unique.map((alt) => [alt.value === null ? '\u0001' : alt.value]) }) !== 'ok') {
+      throw new NotShared();
+    }
+    return unique;
+  }
+
   private lookupMap(map: NginxMap, request: CorsRequest, path: Path | undefined, depth: number): Alt[] {
     const entryAlts = (value: NginxArg, guards: OriginGuard[]): Alt[] =>
       this.evaluate(value.value, request, path, depth).map((alt) => ({ ...alt, guards: [...guards, ...alt.guards], from: alt.from ?? value.loc }));
@@ -624,27 +824,17 @@ export class NginxProgram implements HeaderProgram {
         out.push(...this.everyValue(map, request, path, depth, [...source.guards, { kind: 'opaque', loc: map.directive.args[0].loc }]));
         continue;
       }
-      const key = source.value.toLowerCase();
-      const exact = exactEntry(map, key);
-      if (exact) {
-        out.push(...entryAlts(exact.value, source.guards));
-        continue;
+      let choice: MapChoice;
+      if (this.tokened(source.value)) {
+        choice = mapChoice(map, resolve(source.value, this.recording!.bindings!));
+        this.recording!.decisions.push({ decision: { kind: 'map', map, value: source.value }, answer: choiceKey(choice) });
+      } else {
+        choice = mapChoice(map, source.value);
       }
-      let decided = false;
-      for (const entry of map.regex) {
-        const regex = compilePattern(entry.pattern, entry.caseInsensitive ? 'i' : '');
-        if (!regex) {
-          out.push({ value: null, guards: source.guards });
-          decided = true;
-          break;
-        }
-        if (regex.test(source.value)) {
-          out.push(...entryAlts(entry.value, source.guards));
-          decided = true;
-          break;
-        }
-      }
-      if (!decided) out.push(...(map.fallback ? entryAlts(map.fallback, source.guards) : [{ value: '', guards: source.guards }]));
+      if (choice.kind === 'exact') out.push(...entryAlts(choice.entry.value, source.guards));
+      else if (choice.kind === 'regex') out.push(...entryAlts(map.regex[choice.index].value, source.guards));
+      else if (choice.kind === 'unknown') out.push({ value: null, guards: source.guards });
+      else out.push(...(map.fallback ? entryAlts(map.fallback, source.guards) : [{ value: '', guards: source.guards }]));
     }
     return out;
   }
@@ -657,7 +847,7 @@ export class NginxProgram implements HeaderProgram {
     for (const value of values) {
       for (const alt of this.evaluate(value.value, request, path, depth)) out.push({ ...alt, guards: [...guards, ...alt.guards], from: alt.from ?? value.loc });
     }
-    const unique = dedupeAlts(out);
+    const unique = this.dedupe(out);
     return unique.length > MAX_ALTERNATIVES ? [{ value: null, guards }] : unique;
   }
 
@@ -684,6 +874,16 @@ export class NginxProgram implements HeaderProgram {
     }
     return out.length > MAX_ALTERNATIVES ? [{ value: null, guards }] : out;
   }
+}
+
+/** A path's variables and captures as strings a token can be bound in (names and values never run together). */
+function stateParts(path: Path): string[] {
+  const parts = ['V'];
+  const add = (name: string, value: string | null) => parts.push(`n${name}`, value === null ? '\u0001' : `S${value}`);
+  for (const [name, value] of path.vars) add(name, value);
+  parts.push('C');
+  for (const [name, value] of path.captures) add(name, value);
+  return parts;
 }
 
 function returnStatus(directive: NginxDirective): number {
