@@ -12,7 +12,7 @@ export default defineRule({
     severity: 'info',
     category: 'broken',
     description: 'Access-Control-Max-Age is above what browsers honour (Chromium caps it at 7200 s, Safari at 600 s).',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     docs: {
       whatItDoes: 'Reports a preflight max age written above 7200 seconds.',
       why: 'Browsers cap the preflight cache: Chromium at 2 hours, Firefox at 24 hours, Safari at 10 minutes. A larger value is silently cut down, so a config that expects preflights once a day still sends them every two hours in Chrome. Not harmful, but the number promises something that does not happen.',

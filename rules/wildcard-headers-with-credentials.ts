@@ -10,7 +10,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: '`*` in Allow-Headers, Allow-Methods or Expose-Headers on a credentialed response is taken literally by browsers, not as "everything".',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     docs: {
       whatItDoes: 'Asks the model for a credentialed preflight and a credentialed request from an allowed origin. If a response carries `Access-Control-Allow-Credentials: true` together with `*` in one of the list headers, it reports that header.',
       why: 'For credentialed requests the Fetch standard treats `*` in these headers as a header or method literally named `*`. A PUT with credentials then fails with "Method PUT is not allowed by Access-Control-Allow-Methods", and exposed headers stay hidden from the page. List the names.',
