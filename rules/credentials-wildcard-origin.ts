@@ -8,7 +8,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: 'A literal `*` Allow-Origin is sent together with `Access-Control-Allow-Credentials: true`; every credentialed request fails.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml', 'headers'],
     docs: {
       whatItDoes: 'Flags a layer that answers with `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Credentials: true` on the same response.',
       why: "The Fetch standard never accepts `*` for a request whose credentials mode is `include`: the browser blocks it with \"The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'\". The configuration looks permissive but every cookie- or auth-bearing request fails. Most implementations (nginx, Express `cors`, Fastify, Hono, Traefik, and headers set by hand in any language) send the literal `*`; the ones that silently reflect the origin instead are caught by `credentials-reflect-any-origin`.",

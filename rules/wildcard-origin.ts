@@ -11,7 +11,7 @@ export default defineRule({
     severity: 'info',
     category: 'security',
     description: '`Access-Control-Allow-Origin: *`: any website can read these responses. Fine for public data, never for a private API.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml', 'headers'],
     docs: {
       whatItDoes: 'Notes a layer that answers any origin with `Access-Control-Allow-Origin: *` (without credentials; `*` with credentials is `credentials-wildcard-origin`).',
       why: "`*` lets every page on the web read the response. That is right for public, unauthenticated data (a CDN, an open API) and wrong for anything that depends on who is asking — for example an intranet API that relies on network location instead of credentials. It is reported as information so a reviewer confirms the data is meant to be public.",

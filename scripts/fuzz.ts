@@ -15,14 +15,14 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '100000' },
     seed: { type: 'string', default: '1' },
-    format: { type: 'string', default: 'nginx,js,ts,python,yaml,json,toml' },
+    format: { type: 'string', default: 'nginx,js,ts,python,yaml,json,toml,headers' },
     'determinism-every': { type: 'string', default: '10' },
     out: { type: 'string' },
   },
 });
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [] };
+const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [], headers: [] };
 const walk = (dir: string) => {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);

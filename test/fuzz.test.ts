@@ -10,7 +10,7 @@ import { FIXTURES } from './helpers/fixtures.js';
  * different answer twice or produce invalid SARIF. Time-budget hits are allowed (they are the
  * guard working) but counted.
  */
-const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [] };
+const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [], headers: [] };
 const walk = (dir: string) => {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -23,7 +23,7 @@ walk(FIXTURES);
 const COUNT = Number(process.env.FUZZ_SAMPLE ?? 2000);
 
 describe('fuzz sample', () => {
-  (['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'] as FuzzFormat[]).forEach((format, index) => {
+  (['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml', 'headers'] as FuzzFormat[]).forEach((format, index) => {
     it(`${format}: ${COUNT} mutated inputs`, () => {
       const findings = fuzzFormat(format, { seeds, count: COUNT, seed: 1000 + index, determinismEvery: 20 }).filter((f) => f.kind !== 'time-budget');
       expect(findings.map((f) => `${f.kind} #${f.iteration}: ${f.detail.slice(0, 160)} in ${JSON.stringify(f.input.slice(0, 200))}`)).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJs } from '../src/extract/js/extract.js';
+import { readHeadersFile } from '../src/extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../src/extract/platform/netlify.js';
 import { nextConfigRewrites } from '../src/extract/platform/next-config.js';
 import { readVercelConfig } from '../src/extract/platform/vercel.js';
@@ -93,5 +94,13 @@ describe('platform configs', () => {
     annotationSources(`kind: Ingress\nannotations:${' '.repeat(100_000)}\n${'\n'.repeat(100_000)}{{ with .Values.a }}${' \n'.repeat(50_000)}`);
     const used = process.cpuUsage(start);
     expect((used.user + used.system) / 1000).toBeLessThan(2000);
+  });
+
+  it('_headers: one policy per path block with CORS headers, at the value; a detached CORS header (Cloudflare `!`) leaves the file unread', () => {
+    const config = readHeadersFile({ path: 'public/_headers', text: '/*\n  X-Frame-Options: DENY\n/api/*\r\n  Access-Control-Allow-Origin: https://app.example.com\r\n  Access-Control-Max-Age: 600\n' });
+    expect(config.policies).toHaveLength(1);
+    expect(config.policies[0].scope.path).toBe('/api/*');
+    expect(config.policies[0].origins).toMatchObject([{ kind: 'exact', value: 'https://app.example.com', loc: { line: 4, column: 32, endColumn: 55 } }]);
+    expect(readHeadersFile({ path: '_headers', text: '/api/*\n  Access-Control-Allow-Origin: *\n/api/private/*\n  ! Access-Control-Allow-Origin\n' }).policies).toEqual([]);
   });
 });

@@ -383,7 +383,7 @@ function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin:
   return outcome;
 }
 
-const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'js', ts: 'ts', python: 'python', yaml: 'yaml', json: 'json', toml: 'toml' };
+const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'js', ts: 'ts', python: 'python', yaml: 'yaml', json: 'json', toml: 'toml', headers: '_headers' };
 
 function listRules(): Array<{ id: string; severity: string; formats: string[]; fixable: boolean; description: string }> {
   return [...allRules]

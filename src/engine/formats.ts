@@ -3,6 +3,7 @@ import type { JsProject } from '../extract/js/modules.js';
 import type { ModuleSource } from './modules.js';
 import { extractPythonPolicies } from '../extract/python/extract.js';
 import { extractYamlPolicies } from '../extract/yaml/extract.js';
+import { readHeadersFile } from '../extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../extract/platform/netlify.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
@@ -147,6 +148,19 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     extract: (file) => readNetlifyConfig(file),
     languageIds: [],
     fence: 'toml',
+    maxBytes: MAX_JS_BYTES,
+  },
+  headers: {
+    id: 'headers',
+    displayName: '_headers',
+    // Netlify's and Cloudflare Pages' headers file, in the published folder (public/_headers, static/_headers).
+    extensions: [],
+    fileNames: ['_headers'],
+    prefilter: /access-control-/i,
+    comments: { line: ['#'] },
+    extract: (file) => readHeadersFile(file),
+    languageIds: [],
+    fence: 'text',
     maxBytes: MAX_JS_BYTES,
   },
 };

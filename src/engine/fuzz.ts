@@ -11,11 +11,11 @@ import { lint } from './lint.js';
  * seeded sample in the test suite. Deterministic for a given seed.
  */
 
-export type FuzzFormat = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 'toml';
+export type FuzzFormat = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 'toml' | 'headers';
 
-export const EXTENSIONS: Record<FuzzFormat, string> = { nginx: '.conf', js: '.js', ts: '.ts', python: '.py', yaml: '.yaml', json: '.json', toml: '.toml' };
+export const EXTENSIONS: Record<FuzzFormat, string> = { nginx: '.conf', js: '.js', ts: '.ts', python: '.py', yaml: '.yaml', json: '.json', toml: '.toml', headers: '_headers' };
 /** JSON and TOML are read only under the platform's own file name (vercel.json, netlify.toml). */
-const FILE_NAMES: Partial<Record<FuzzFormat, string>> = { json: 'vercel.json', toml: 'netlify.toml' };
+const FILE_NAMES: Partial<Record<FuzzFormat, string>> = { json: 'vercel.json', toml: 'netlify.toml', headers: '_headers' };
 
 const COMMON = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\t', ' ', '"', "'", '\\', '#', '{', '}', '[', ']', '(', ')', ',', ':', ';', '*', '\u0000', '\uFEFF', '😀', 'cors', 'Access-Control-Allow-Origin', 'https://a.example.com', '$http_origin', '{{ .Values.x }}', 'cors-lint-disable-next-line', 'null'];
 
@@ -26,6 +26,7 @@ const TOKENS: Record<FuzzFormat, string[]> = {
   python: ['from flask_cors import CORS', 'CORS(app, origins="*", supports_credentials=True)', 'app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)', 'CORS_ALLOWED_ORIGINS = [', 'def f(x):', '    ', 'lambda: ', '"""', "r'^https://.*$'", 'os.environ.get("ORIGIN", "*")', 'print "x"', '@cross_origin(', '%matplotlib'],
   json: ['{', '}', '[', ']', '"headers": [', '{ "key": "Access-Control-Allow-Origin", "value": "*" }', '{ "key": "Access-Control-Allow-Credentials", "value": "true" }', '"source": "/(.*)"', '"routes": [{ "src": "/(.*)", "headers": {', '"has": [', '"rewrites": [', '"destination": "https://a.example.com/$1"', '\\u0000', '1e999', '[[[[[[[['],
   toml: ['[[headers]]\n', '[headers.values]\n', 'for = "/*"\n', 'Access-Control-Allow-Origin = "*"\n', 'values = { Access-Control-Allow-Origin = "*" }\n', '[[redirects]]\n', 'status = 200\n', 'to = "https://a.example.com/:splat"\n', '"""', "'''", '= [', '[[[[[[[[', 'a.b.c = 1\n', '1979-05-27T07:32:00Z'],
+  headers: ['/*\n', '/api/*\n', '  Access-Control-Allow-Origin: *\n', '  Access-Control-Allow-Credentials: true\n', '  ! Access-Control-Allow-Origin\n', 'https://:project.pages.dev/*\n', '  Vary: Origin\n', '#', '  X: a:b:c\n'],
   yaml: ['---\n', '...\n', '- ', '? ', ': ', '{', '[', '&a ', '*a ', '!Ref ', '|\n', '>-\n', 'nginx.ingress.kubernetes.io/cors-allow-origin: "*"', 'kind: Ingress\n', 'accessControlAllowOriginList:', 'cors:', 'AllowOrigin: "\'*\'"', '<<: *a'],
 };
 

@@ -65,6 +65,8 @@ export function commentsOf(text: string, format: Format | undefined): Comment[] 
   if (format === 'js' || format === 'ts') return jsComments(text);
   if (format === 'python') return hashComments(text, pythonStringEnd);
   if (format === 'nginx' || format === 'yaml' || format === 'toml') return hashComments(text, lineStringEnd, true);
+  // `_headers`: `#` starts a comment only at a line's start (a value may hold `#`).
+  if (format === 'headers') return hashComments(text.replace(/^([ \t]*[^#\s][^\n]*)$/gm, (line) => ' '.repeat(line.length)), lineStringEnd, true);
   // JSON has no comments (vercel.json): nothing can be suppressed in it.
   if (format === 'json') return [];
   // Unknown format: any of the supported markers, as before.

@@ -17,7 +17,7 @@ export interface Located<T> {
   loc: Loc;
 }
 
-export type Format = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 'toml';
+export type Format = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 'toml' | 'headers';
 
 /** How a `pattern` matcher is applied to the request's Origin. */
 export type PatternDialect =
