@@ -49,3 +49,32 @@ describe('same-origin proxies of a frontend project', () => {
     expect(proxyFor(proxies, '/apix')).toBeUndefined();
   });
 });
+
+describe('explain --topology shows same-origin proxies with the server behind them', () => {
+  it('Vite proxy → the Express app on the target port, Next.js rewrite → the app on its port', async () => {
+    const { cli } = await import('./helpers/cli.js');
+    const { join } = await import('node:path');
+    const { FIXTURES } = await import('./helpers/fixtures.js');
+    const vite = await cli(['explain', '--topology'], join(FIXTURES, 'client-request-blocked', 'compose-nginx-express-vite'));
+    expect(vite.stdout).toContain("→ Vite dev server: '/api' → http://localhost:3000 (same origin as the page: no CORS for calls through it)  web/vite.config.ts:8:25");
+    expect(vite.stdout).toMatch(/→ an app listening on 3000 \(api\/server\.js\) \(Express cors app\)  api\/server\.js:5:9/);
+    const next = await cli(['explain', '--topology'], join(FIXTURES, 'client-request-blocked', 'next-rewrites-direct-call'));
+    expect(next.stdout).toContain("→ Next.js rewrite: '/api' → http://localhost:4000/:path*");
+    expect(next.stdout).toContain('server/index.js:5:9');
+  });
+});
+
+describe('a call on the page’s own origin is same-origin', () => {
+  it('is never judged, while the same call from another page origin is', async () => {
+    const { lint } = await import('../src/index.js');
+    const files = [
+      { path: 'nginx/site.conf', text: 'server {\n  listen 443 ssl;\n  server_name app.example.com;\n  location /api/ {\n    add_header Access-Control-Allow-Origin https://partner.example.com always;\n    return 200;\n  }\n}\n' },
+      { path: 'web/package.json', text: '{ "dependencies": { "react": "^19.0.0" }, "devDependencies": { "vite": "^7.0.0" } }' },
+      { path: 'web/.env.production', text: 'VITE_API=https://app.example.com\n' },
+      { path: 'web/src/orders.ts', text: "export const save = () => fetch(`${import.meta.env.VITE_API}/api/orders`, { method: 'PUT', headers: { 'Content-Type': 'application/json' } });\n" },
+    ];
+    const blocked = (knownOrigins: string[]) => lint(files, { config: { rules: {}, ignores: [], knownOrigins } }).diagnostics.filter((d) => d.ruleId === 'client-request-blocked').length;
+    expect(blocked(['https://app.example.com'])).toBe(0);
+    expect(blocked(['https://www.example.com'])).toBe(1);
+  });
+});
