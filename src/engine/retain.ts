@@ -1,4 +1,4 @@
-import type { SourceFile } from '../model/types.js';
+import type { Format, SourceFile } from '../model/types.js';
 import { detectFile, looksBinary, mayContainPolicy } from './detect.js';
 import { topologyReadsScript, topologyReadsYaml } from '../topology/inputs.js';
 
@@ -7,7 +7,8 @@ import { topologyReadsScript, topologyReadsYaml } from '../topology/inputs.js';
  * repository (read → decide → drop) and hold only what matters: memory then follows the CORS files,
  * not the size of the tree. Mirrors the first gate of lint() — a file it drops is one lint() would
  * skip with the same reason (given back as `reason`) — and keeps the texts other files' analysis
- * reads: every nginx file (include targets and globs, server_name facts, proxy_pass links), the
+ * reads: every nginx file (include targets and globs, server_name facts, proxy_pass links) and
+ * platform file (vercel.json, netlify.toml: one per project, rewrites for the topology), the
  * Compose/Kubernetes/skaffold manifests and frontend calls topology reads (topology/inputs.ts), and
  * modules larger than the host's module cap (inputs are read before the host, whatever their size).
  * A dropped JS/TS/Python module that a CORS file imports is read again through the host.
@@ -18,12 +19,16 @@ export type Retention = { keep: true } | { keep: false; reason: string };
 export const HOST_MODULE_BYTES = 2 * 1024 * 1024;
 
 const KEEP: Retention = { keep: true };
+const SIEVED = new Set<Format>(['js', 'ts', 'python', 'yaml']);
 
 export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>): Retention {
   const kind = detectFile(file);
   if ('skip' in kind) return { keep: false, reason: kind.skip };
   if (looksBinary(file.text)) return kind.format === 'nginx' ? KEEP : { keep: false, reason: 'binary content' };
-  if (kind.format === 'nginx' || mayContainPolicy(kind.format, file.text)) return KEEP;
+  if (mayContainPolicy(kind.format, file.text)) return KEEP;
+  // nginx, and the one-per-project platform files (vercel.json, netlify.toml) whatever they hold:
+  // only the formats a repository has thousands of files in are worth sieving.
+  if (!SIEVED.has(kind.format)) return KEEP;
   if (kind.format === 'yaml') return topologyReadsYaml(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
   if (file.text.length > HOST_MODULE_BYTES / 4 && Buffer.byteLength(file.text) > HOST_MODULE_BYTES) return KEEP;
   return topologyReadsScript(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
