@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCli } from '../src/cli/run.js';
 import { lspLatency } from './bench-lsp.js';
+import { againstFloor, coldStarts, flag, gitAddAll, peakRssMiB, realShapedTree } from './bench-discovery.js';
 import { nginxBench } from './bench-nginx.js';
 
 /**
@@ -200,35 +202,18 @@ function parserLoadMs(): number {
 
 async function main() {
   const bytes = generate();
+  // A repository, as the trees people lint are: discovery lists it with git ls-files.
+  gitAddAll(REPO);
   const start = performance.now();
   let output = '';
   const code = await runCli({ argv: ['--format', 'json'], cwd: REPO, env: {}, stdout: { write: (t: string) => (output += t) }, stderr: { write: () => true } });
   const seconds = (performance.now() - start) / 1000;
   const findings = (JSON.parse(output) as Array<{ messages: unknown[] }>).reduce((n, f) => n + f.messages.length, 0);
   const rssMiB = process.resourceUsage().maxRSS / 1024;
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
-  const one = join(REPO, 'pkg0', 'src', 'server0.js');
-  const nginxOne = join(REPO, 'nginx', 'conf.d', 'site2.conf');
-  const pythonOne = join(REPO, 'app3', 'service3.py');
-  const cold = (file: string) => {
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = performance.now();
-      try {
-        execFileSync(process.execPath, [bin, '--format', 'json', file], { stdio: 'ignore' });
-      } catch {
-        // exit 1: the file has findings
-      }
-      times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[2];
-  };
   console.log(`files:              ${FILES} (${(bytes / 1024 / 1024).toFixed(1)} MB), exit ${code}, ${findings} findings`);
   console.log(`full run:           ${seconds.toFixed(2)} s  ${(FILES / seconds).toFixed(0)} files/s  ${(bytes / 1024 / 1024 / seconds).toFixed(1)} MB/s`);
   console.log(`peak RSS:           ${rssMiB.toFixed(0)} MiB`);
-  console.log(`cold start, 1 JS file:    ${cold(one).toFixed(0)} ms (median of 5)`);
-  console.log(`cold start, 1 nginx file: ${cold(nginxOne).toFixed(0)} ms (median of 5)`);
-  console.log(`cold start, 1 Python file: ${cold(pythonOne).toFixed(0)} ms (median of 5)`);
+  await wholeRunFigures();
   const python = await pythonThroughput();
   console.log(`Python extraction:  ${python.mbPerSecond.toFixed(1)} MB/s over ${python.files} files that pass the prefilter (${python.mb.toFixed(1)} MB)`);
   console.log(`Python parser load: ${parserLoadMs().toFixed(1)} ms (@lezer/python, median of 5 fresh processes)`);
@@ -248,6 +233,48 @@ async function main() {
   const topologyMs = topology.withMs - topology.withoutMs;
   console.log(`topology:           ${topologyMs.toFixed(1)} ms for ${MONOREPOS} monorepos (${topology.files} files, ${topology.blocked} blocked calls found; lint with it ${topology.withMs.toFixed(1)} ms, without ${topology.withoutMs.toFixed(1)} ms, median of 5): ${((topologyMs / 1000 / seconds) * 100).toFixed(1)}% of the full run`);
   console.log(`YAML prefilter:     ${skipped} of ${yamlFiles.length} YAML files (${(yamlBytes / 1024 / 1024).toFixed(1)} MB) skipped without parsing (${((skipped / yamlFiles.length) * 100).toFixed(1)}%)`);
+}
+
+/**
+ * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
+ * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
+ * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
+ * cold start per format and for --version against `node -e 0`. Flags: --runs=3 (floor/CLI pairs),
+ * --cold-runs=5, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
+ */
+async function wholeRunFigures(): Promise<void> {
+  const runs = Number(flag('runs', '3'));
+  const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+  const synthetic = againstFloor(REPO, runs);
+  console.log(`vs floor, synthetic: ${synthetic.ratio.toFixed(2)}x the bytes-read floor (CLI ${synthetic.cliMs.toFixed(0)} ms, floor ${synthetic.floorMs.toFixed(0)} ms, ${FILES} files, median of ${runs}, load ${load()})`);
+  const realFiles = Number(flag('real-files', '12000'));
+  const real = join(ROOT, '.bench', 'real');
+  realShapedTree(real, realFiles);
+  gitAddAll(real);
+  const shaped = againstFloor(real, runs);
+  console.log(`vs floor, real-shaped: ${shaped.ratio.toFixed(2)}x the bytes-read floor (CLI ${shaped.cliMs.toFixed(0)} ms, floor ${shaped.floorMs.toFixed(0)} ms, ${realFiles} listed files, 8 with CORS, median of ${runs}, load ${load()})`);
+  const sizes = flag('rss-sizes', '20000,60000,120000').split(',').filter(Boolean).map(Number);
+  const rss: string[] = [];
+  const grown = join(ROOT, '.bench', 'rss');
+  let previous = 0;
+  for (const size of sizes) {
+    realShapedTree(grown, size, previous);
+    gitAddAll(grown);
+    previous = size;
+    rss.push(`${size}: ${peakRssMiB(grown).toFixed(0)} MiB`);
+  }
+  if (rss.length > 0) console.log(`peak RSS by size:   ${rss.join(', ')} (one CLI process per size, real-shaped tree, same 8 CORS files)`);
+  const cold = coldStarts(
+    {
+      'js': join(REPO, 'pkg0', 'src', 'server0.js'),
+      'ts': join(REPO, 'pkg1', 'src', 'module1.ts'),
+      'nginx': join(REPO, 'nginx', 'conf.d', 'site2.conf'),
+      'python': join(REPO, 'app3', 'service3.py'),
+      'yaml': join(REPO, 'deploy', 'k8s', 'app5.yaml'),
+    },
+    Number(flag('cold-runs', '5')),
+  );
+  console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, interleaved, median of ${flag('cold-runs', '5')})`);
 }
 
 /**

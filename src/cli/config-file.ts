@@ -116,10 +116,33 @@ export class ConfigResolver {
     return out;
   }
 
-  /** The config for one file (a path relative to cwd, or absolute). */
+  /** Per folder: its chain, and the effective config when no config in it has ignores or overrides (then every file there shares it). */
+  private readonly byFolder = new Map<string, { chain: LoadedConfig[]; shared?: EffectiveConfig }>();
+
+  /** The config for one file (a path relative to cwd, or absolute). Asked for every file a run reads: cached per folder where it can be. */
   forFile(path: string): EffectiveConfig {
     const absolute = resolve(this.options.cwd, path);
-    const chain = this.chain(dirname(absolute));
+    const folder = dirname(absolute);
+    let cached = this.byFolder.get(folder);
+    if (!cached) {
+      const chain = this.chain(folder);
+      cached = { chain };
+      if (chain.every((loaded) => loaded.config.ignores.length === 0 && (loaded.config.overrides?.length ?? 0) === 0)) cached.shared = this.effective(absolute, chain);
+      this.byFolder.set(folder, cached);
+    }
+    return cached.shared ?? this.effective(absolute, cached.chain);
+  }
+
+  private readonly ignoreMatchers = new WeakMap<LoadedConfig, ReturnType<typeof ignore>>();
+
+  /** A config's `ignores`, compiled once (not once per file). */
+  private ignoresOf(loaded: LoadedConfig): ReturnType<typeof ignore> {
+    let matcher = this.ignoreMatchers.get(loaded);
+    if (!matcher) this.ignoreMatchers.set(loaded, (matcher = ignore().add(loaded.config.ignores)));
+    return matcher;
+  }
+
+  private effective(absolute: string, chain: LoadedConfig[]): EffectiveConfig {
     const config: Config = { rules: {}, ignores: [], knownOrigins: [] };
     let ignored = false;
     for (const loaded of chain) {
@@ -128,7 +151,7 @@ export class ConfigResolver {
       Object.assign(config.rules, loaded.config.rules);
       for (const origin of loaded.config.knownOrigins) if (!config.knownOrigins.includes(origin)) config.knownOrigins.push(origin);
       config.ignores.push(...loaded.config.ignores);
-      if (below && loaded.config.ignores.length > 0 && ignore().add(loaded.config.ignores).ignores(rel)) ignored = true;
+      if (below && loaded.config.ignores.length > 0 && this.ignoresOf(loaded).ignores(rel)) ignored = true;
       for (const override of loaded.config.overrides ?? []) {
         const matches = (globs: string[] | undefined) => below && (globs ?? []).some((glob) => picomatch(glob, { dot: true, basename: !glob.includes('/') })(rel));
         if (matches(override.files) && !matches(override.excludedFiles)) Object.assign(config.rules, override.rules);
@@ -143,11 +166,14 @@ export class ConfigResolver {
       let found: LoadedConfig | null = null;
       for (const place of SEARCH_PLACES) {
         const path = join(dir, place);
+        // Asked once per folder of the repository: a missing file must not cost an exception.
+        let stats;
         try {
-          if (!statSync(path).isFile()) continue;
+          stats = statSync(path, { throwIfNoEntry: false });
         } catch {
           continue;
         }
+        if (!stats?.isFile()) continue;
         const loaded = this.load(path, false);
         if (loaded) {
           found = loaded;

@@ -191,7 +191,8 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
       const clean = rel.endsWith('/') ? rel.slice(0, -1) : rel;
       const fullRel = relBase ? `${relBase}/${clean}` : clean;
       const shown = `${shownBase}${clean}`;
-      const absoluteEntry = join(absolute, clean);
+      // git's paths are normalised and relative: joined by hand, not through path.join per entry.
+      const absoluteEntry = `${absolute}${absolute.endsWith(sep) ? '' : sep}${clean}`;
       const detectPath = `${rootName}/${fullRel}`;
       if (isFolderEntry) {
         // A submodule or a nested repository: scanned on its own (git lists it as one entry).
@@ -280,9 +281,10 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  * The files of `dir` as git sees them: tracked (with their index mode, so symlinks and submodules
  * need no lstat) and untracked but not ignored, paths relative to `dir`. Undefined when `dir` is not
  * in a work tree, git is missing or fails, or lists nothing (a folder the enclosing repository
- * ignores, such as a build output: the walker then reads it as it would outside git).
+ * ignores, such as a build output: the walker then reads it as it would outside git). The entries
+ * are parsed as they are consumed: a listing of 100,000 files is one string, not 100,000 objects.
  */
-export function gitListing(dir: string): GitEntry[] | undefined {
+export function gitListing(dir: string): Iterable<GitEntry> | undefined {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of GIT_LOCATION_VARS) delete env[name];
   let result;
@@ -298,9 +300,13 @@ export function gitListing(dir: string): GitEntry[] | undefined {
     return undefined;
   }
   if (result.error || result.status !== 0 || !result.stdout || result.stdout.length === 0) return undefined;
-  const out: GitEntry[] = [];
-  const seen = new Set<string>();
-  const text = result.stdout.toString('utf8');
+  return gitEntries(result.stdout.toString('utf8'));
+}
+
+const STAGED = /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/;
+
+function* gitEntries(text: string): Generator<GitEntry> {
+  const unmerged = new Set<string>();
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\0', start);
@@ -310,12 +316,14 @@ export function gitListing(dir: string): GitEntry[] | undefined {
     if (!record) continue;
     // `--stage` prints tracked entries as "<mode> <object> <stage>\t<path>", untracked ones as the bare path.
     const tab = record.indexOf('\t');
-    const staged = tab > 0 && /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/.test(record.slice(0, tab));
-    const path = staged ? record.slice(tab + 1) : record;
-    // An unmerged file has one entry per stage.
-    if (staged && seen.has(path)) continue;
-    if (staged) seen.add(path);
-    out.push(staged ? { path, mode: record.slice(0, 6) } : { path });
+    if (tab > 0 && STAGED.test(record.slice(0, tab))) {
+      const path = record.slice(tab + 1);
+      // An unmerged file has one entry per stage (1-3).
+      if (record[tab - 1] !== '0') {
+        if (unmerged.has(path)) continue;
+        unmerged.add(path);
+      }
+      yield { path, mode: record.slice(0, 6) };
+    } else yield { path: record };
   }
-  return out.length > 0 ? out : undefined;
 }

@@ -1,0 +1,183 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The whole-run half of the benchmark (issue 14): a full run against the bytes-read floor on the
+ * synthetic tree and on a real-shaped one, peak RSS as the repository grows, and cold start per
+ * format against `node -e 0`. Every figure is a fresh process, as a user or a hook pays it, and
+ * the runs being compared alternate, so load on the machine touches both sides alike.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
+const FLOOR = join(ROOT, 'dist', 'scripts', 'bench-floor.js');
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.email=bench@example.com', '-c', 'user.name=bench', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'ignore', maxBuffer: 1024 * 1024 * 1024 });
+}
+
+/** Makes `dir` a repository whose files are in the index, as a checkout's are (git ls-files then reads the index, not the disk). */
+export function gitAddAll(dir: string): void {
+  if (!existsSync(join(dir, '.git'))) git(dir, 'init', '-q', '.');
+  git(dir, 'add', '-A', '.');
+}
+
+/** Wall time of one fresh process, in ms. */
+function timed(args: string[], cwd: string): number {
+  const start = performance.now();
+  spawnSync(process.execPath, args, { cwd, stdio: 'ignore', maxBuffer: 1024 * 1024 * 1024 });
+  return performance.now() - start;
+}
+
+/** The CLI on a whole tree against the floor (bench-floor.ts), alternating, median of `runs` each. */
+export function againstFloor(dir: string, runs: number): { cliMs: number; floorMs: number; ratio: number } {
+  const cli: number[] = [];
+  const floor: number[] = [];
+  // One untimed run of each first: the page cache then holds the tree for both.
+  timed([FLOOR, dir], dir);
+  timed([BIN, '--format', 'json', '.'], dir);
+  for (let i = 0; i < runs; i++) {
+    floor.push(timed([FLOOR, dir], dir));
+    cli.push(timed([BIN, '--format', 'json', '.'], dir));
+  }
+  const cliMs = median(cli);
+  const floorMs = median(floor);
+  return { cliMs, floorMs, ratio: cliMs / floorMs };
+}
+
+/** Peak RSS of one CLI run over `dir`, in MiB (GNU time's %M, else the process's own maxRSS through a preload). */
+export function peakRssMiB(dir: string): number {
+  const out = join(dir, '..', `rss-${process.pid}.txt`);
+  if (existsSync('/usr/bin/time')) {
+    spawnSync('/usr/bin/time', ['-f', '%M', '-o', out, process.execPath, BIN, '--format', 'json', '.'], { cwd: dir, stdio: 'ignore' });
+    const kib = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+    rmSync(out, { force: true });
+    return kib / 1024;
+  }
+  const preload = join(dir, '..', `rss-${process.pid}.cjs`);
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`);
+  spawnSync(process.execPath, ['--require', preload, BIN, '--format', 'json', '.'], { cwd: dir, stdio: 'ignore' });
+  const kib = Number(readFileSync(out, 'utf8'));
+  rmSync(out, { force: true });
+  rmSync(preload, { force: true });
+  return kib / 1024;
+}
+
+/** Cold start of one-file runs and `--version` against `node -e 0`, interleaved, median of `runs`. */
+export function coldStarts(files: Record<string, string>, runs: number): { baseMs: number; rows: Array<{ name: string; ms: number; ratio: number }> } {
+  const commands: Array<[string, string[]]> = [['node -e 0', ['-e', '0']], ['--version', [BIN, '--version']], ...Object.entries(files).map(([name, file]): [string, string[]] => [name, [BIN, '--format', 'json', file]])];
+  const times = new Map<string, number[]>(commands.map(([name]) => [name, []]));
+  for (const [, args] of commands) timed(args, ROOT);
+  for (let i = 0; i < runs; i++) for (const [name, args] of commands) times.get(name)!.push(timed(args, ROOT));
+  const baseMs = median(times.get('node -e 0')!);
+  return { baseMs, rows: commands.slice(1).map(([name]) => ({ name, ms: median(times.get(name)!), ratio: median(times.get(name)!) / baseMs })) };
+}
+
+/**
+ * A repository shaped like real ones (the issue measured prettier, ingress-nginx, a FastAPI
+ * template and redash together): packages of deep source folders, a .gitignore in every package
+ * and in many folders below, node_modules, build output and caches on disk but ignored, vendored
+ * code and fixtures tracked, docs, images and lockfiles, a few nginx and Kubernetes files without
+ * CORS, and eight CORS files in all whatever the size. `files` counts the files git lists; file
+ * number i always gets the same path and text, so a tree grows by adding files (`from`).
+ */
+export function realShapedTree(dir: string, files: number, from = 0): void {
+  const write = (path: string, text: string | Buffer) => {
+    const full = join(dir, path);
+    mkdirSync(join(full, '..'), { recursive: true });
+    writeFileSync(full, text);
+  };
+  if (from === 0) {
+    rmSync(dir, { recursive: true, force: true });
+    write('.gitignore', 'node_modules/\n*.log\n.env\ncoverage/\n');
+    for (const [path, text] of Object.entries(CORS_FILES)) write(path, text);
+  }
+  const source = (i: number, lines: number) => `import { helper${i % 50} } from '../shared/helpers';\n\nexport function feature${i}(input: string[]): string[] {\n${'  const out = input.filter(Boolean).map((value) => helper(value.trim()));\n'.repeat(lines)}  return out;\n}\n`;
+  const python = (i: number) => `from typing import List\n\n\ndef task_${i}(items: List[str]) -> List[str]:\n${'    items = [item.strip() for item in items if item]\n'.repeat(25)}    return items\n`;
+  for (let i = Math.max(from, Object.keys(CORS_FILES).length + 1); i < files; i++) {
+    // About five listed files per folder, as in the repositories the issue measured.
+    const pkg = `packages/p${i % Math.max(10, Math.floor(files / 400))}`;
+    const deep = `${pkg}/src/features/f${Math.floor(i / 40) % 9}/components/c${Math.floor(i / 400) % 3}/parts`;
+    // Ignored folders with content (node_modules, build output, caches): on disk, never listed.
+    if (i % 200 === 0) {
+      write(`${pkg}/.gitignore`, 'dist/\n.cache/\n*.tsbuildinfo\n');
+      write(`${pkg}/node_modules/dep${i}/index.js`, `module.exports = function dep() { return ${i}; };\n`);
+      write(`${pkg}/dist/bundle${i}.js`, `(()=>{${'var a=1;'.repeat(200)}})();\n`);
+      write(`${pkg}/.cache/entry${i}.json`, '{"cached":true}\n');
+    }
+    if (i % 97 === 0) write(`${deep}/.gitignore`, '*.generated.ts\nsnapshots/\n');
+    switch (i % 20) {
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+      case 5:
+        write(`${deep}/part${i}.ts`, source(i, 12 + (i % 30)));
+        break;
+      case 6:
+      case 7:
+        write(`${deep}/part${i}.tsx`, `export function Part${i}() {\n  return <div className="part${i}">{'text'}</div>;\n}\n${source(i, 8)}`);
+        break;
+      case 8:
+        write(`${pkg}/tests/deep/suite${Math.floor(i / 100) % 5}/case${i}.test.js`, `describe('case ${i}', () => {\n${"  it('works', () => expect(1).toBe(1));\n".repeat(15)}});\n`);
+        break;
+      case 9:
+        write(`services/worker${i % 17}/app/tasks/t${Math.floor(i / 340) % 4}/task${i}.py`, python(i));
+        break;
+      case 10:
+        write(`docs/guide/section${Math.floor(i / 200) % 31}/page${i}.md`, `# Page ${i}\n\n${'Prose about the product, with no configuration in it at all.\n'.repeat(20)}`);
+        break;
+      case 11:
+        write(`${deep}/style${i}.css`, `.part${i} {\n  color: #333;\n  margin: 0 auto;\n}\n`.repeat(6));
+        break;
+      case 12:
+        write(`${pkg}/assets/img/icon${i}.png`, Buffer.alloc(600, i % 251));
+        break;
+      case 13:
+        write(`${pkg}/vendor/lib${Math.floor(i / 400) % 4}/file${i}.js`, `/* vendored */\n${'function v(a){return a&&a.b}\n'.repeat(30)}`);
+        break;
+      case 14:
+        write(`${pkg}/fixtures/data${i}.json`, JSON.stringify({ id: i, rows: Array.from({ length: 20 }, (_, k) => ({ k, v: `value${k}` })) }));
+        break;
+      case 15:
+        write(`${deep}/index${i}.js`, `export * from './part${i - 9}';\n${source(i, 4)}`);
+        break;
+      case 16:
+        write(`${pkg}/locales/l${Math.floor(i / 400) % 3}/messages${i}.yml`, `greeting: Hello ${i}\nfarewell: Bye\n`.repeat(5));
+        break;
+      case 17:
+        // A few nginx and Kubernetes files without CORS (about 1 in 400 files each).
+        if (i % 400 === 17) write(`deploy/nginx/conf.d/site${i}.conf`, `server {\n  server_name site${i}.example.com;\n  location / {\n    proxy_pass http://127.0.0.1:8080;\n  }\n}\n`);
+        else if (i % 400 === 37) write(`deploy/k8s/app${i}.yaml`, `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:${i}\n`);
+        else write(`${pkg}/src/shared/util${i}.ts`, source(i, 6));
+        break;
+      case 18:
+        write(`${pkg}/scripts/script${i}.sh`, `#!/bin/sh\nset -e\necho ${i}\n`);
+        break;
+      default:
+        write(`${pkg}/package${i}.json`, JSON.stringify({ name: `p${i}`, version: '1.0.0', scripts: { build: 'tsc' } }));
+    }
+  }
+}
+
+/** The only CORS configuration in the real-shaped tree: one file per framework family. */
+const CORS_FILES: Record<string, string> = {
+  'services/api/server.js': "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com', 'https://example.com/'], credentials: true }));\napp.listen(3000);\n",
+  'services/nest/src/main.ts': "import { NestFactory } from '@nestjs/core';\nimport { AppModule } from './app.module';\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  app.enableCors({ origin: true, credentials: true });\n  await app.listen(3000);\n}\nbootstrap();\n",
+  'services/fastapi/app/main.py': 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n',
+  'services/flask/app.py': 'from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, supports_credentials=True)\n',
+  'services/django/settings.py': 'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nCORS_ALLOWED_ORIGINS = ["https://app.example.com/"]\n',
+  'deploy/nginx/conf.d/api.conf': 'server {\n  server_name api.example.com;\n  location /api/ {\n    add_header Access-Control-Allow-Origin $http_origin;\n    add_header Access-Control-Allow-Credentials true;\n    proxy_pass http://127.0.0.1:8080;\n  }\n}\n',
+  'deploy/k8s/ingress.yaml': 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "*"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "true"\nspec:\n  rules:\n    - host: api.example.com\n',
+  'deploy/traefik/middleware.yaml': 'apiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: ["*"]\n    accessControlAllowCredentials: true\n',
+};
+
+/** Command-line flags of `npm run bench -- --flag=value`. */
+export function flag(name: string, fallback: string): string {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? fallback;
+}
