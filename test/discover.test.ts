@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discover, gitListing, type Discovery } from '../src/cli/discover.js';
+import { discover, gitEntries, gitListing, type Discovery } from '../src/cli/discover.js';
 import { mayBeSupported } from '../src/engine/detect.js';
 
 /**
@@ -217,6 +217,37 @@ describe('the sieve', () => {
       expect(found.dropped).toBe(6);
     } finally {
       rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('git listing records', () => {
+  it('are the same however the output is cut into chunks (a record may span several)', () => {
+    const output = Buffer.from(
+      [
+        '100644 587be6b4c3f93f93c489c0111bba5596147a26cb 0\tnginx/site.conf',
+        '120000 2e65efe2a145dda7ee51d1741299f848e5bf752e 0\tlink',
+        '100644 587be6b4c3f93f93c489c0111bba5596147a26cb 1\tconflict.js',
+        '100644 587be6b4c3f93f93c489c0111bba5596147a26cb 2\tconflict.js',
+        '160000 2e65efe2a145dda7ee51d1741299f848e5bf752e 0\tvendor/sub',
+        'untracked/naïve file.yaml',
+        'nested-repo/',
+        '',
+      ].join('\0'),
+    );
+    const expected = [
+      { path: 'nginx/site.conf', mode: '100644' },
+      { path: 'link', mode: '120000' },
+      { path: 'conflict.js', mode: '100644' },
+      { path: 'vendor/sub', mode: '160000' },
+      { path: 'untracked/naïve file.yaml' },
+      { path: 'nested-repo/' },
+    ];
+    expect([...gitEntries([output])]).toEqual(expected);
+    for (const size of [1, 2, 3, 7, 50, 64]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < output.length; at += size) chunks.push(output.subarray(at, at + size));
+      expect([...gitEntries(chunks)]).toEqual(expected);
     }
   });
 });

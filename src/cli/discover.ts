@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { closeSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile } from './safe-read.js';
 
@@ -281,49 +282,111 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  * The files of `dir` as git sees them: tracked (with their index mode, so symlinks and submodules
  * need no lstat) and untracked but not ignored, paths relative to `dir`. Undefined when `dir` is not
  * in a work tree, git is missing or fails, or lists nothing (a folder the enclosing repository
- * ignores, such as a build output: the walker then reads it as it would outside git). The entries
- * are parsed as they are consumed: a listing of 100,000 files is one string, not 100,000 objects.
+ * ignores, such as a build output: the walker then reads it as it would outside git).
+ *
+ * git writes its list to an unlinked temporary file that is read back a chunk at a time, so the
+ * listing of a 100,000-file repository is never in memory whole (a pipe would have to be, with a
+ * synchronous spawn); where no temporary file can be made, a pipe it is.
  */
 export function gitListing(dir: string): Iterable<GitEntry> | undefined {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of GIT_LOCATION_VARS) delete env[name];
-  let result;
+  const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'];
+  let fd: number | undefined;
+  let tmp: string | undefined;
   try {
-    result = spawnSync('git', ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      maxBuffer: 1024 * 1024 * 1024,
-      windowsHide: true,
-    });
+    tmp = mkdtempSync(join(tmpdir(), 'cors-lint-ls-'));
+    fd = openSync(join(tmp, 'list'), 'w+', 0o600);
   } catch {
-    return undefined;
+    fd = undefined;
   }
-  if (result.error || result.status !== 0 || !result.stdout || result.stdout.length === 0) return undefined;
-  return gitEntries(result.stdout.toString('utf8'));
+  const cleanup = () => {
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+    tmp = undefined;
+  };
+  try {
+    const result = spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
+    if (result.error || result.status !== 0) return closeAnd(fd, cleanup);
+    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? gitEntries([result.stdout]) : undefined;
+    const size = fstatSync(fd).size;
+    if (size === 0) return closeAnd(fd, cleanup);
+    // Unlinked now (POSIX): nothing is left behind whatever happens to the iteration.
+    if (process.platform !== 'win32') cleanup();
+    return gitEntries(fileChunks(fd, cleanup));
+  } catch {
+    return closeAnd(fd, cleanup);
+  }
+}
+
+function closeAnd(fd: number | undefined, cleanup: () => void): undefined {
+  if (fd !== undefined) closeSync(fd);
+  cleanup();
+  return undefined;
+}
+
+/** The file behind `fd` from its start, 1 MB at a time; closed (and `cleanup` run) at the end or when the reader stops. */
+function* fileChunks(fd: number, cleanup: () => void): Generator<Buffer> {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  let position = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, position);
+      if (n === 0) return;
+      position += n;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+    cleanup();
+  }
 }
 
 const STAGED = /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/;
 
-function* gitEntries(text: string): Generator<GitEntry> {
+/** NUL-separated records from chunks of git's output (a record may span two chunks). */
+export function* gitEntries(chunks: Iterable<Buffer>): Generator<GitEntry> {
   const unmerged = new Set<string>();
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\0', start);
-    if (end === -1) end = text.length;
-    const record = text.slice(start, end);
-    start = end + 1;
-    if (!record) continue;
-    // `--stage` prints tracked entries as "<mode> <object> <stage>\t<path>", untracked ones as the bare path.
-    const tab = record.indexOf('\t');
-    if (tab > 0 && STAGED.test(record.slice(0, tab))) {
-      const path = record.slice(tab + 1);
-      // An unmerged file has one entry per stage (1-3).
-      if (record[tab - 1] !== '0') {
-        if (unmerged.has(path)) continue;
-        unmerged.add(path);
+  let carry: Buffer | undefined;
+  for (const chunk of chunks) {
+    let start = 0;
+    if (carry) {
+      // Only the unfinished record is joined with the start of the next chunk, never whole chunks.
+      const first = chunk.indexOf(0);
+      if (first === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
       }
-      yield { path, mode: record.slice(0, 6) };
-    } else yield { path: record };
+      const entry = parseRecord(Buffer.concat([carry, chunk.subarray(0, first)]).toString('utf8'), unmerged);
+      carry = undefined;
+      start = first + 1;
+      if (entry) yield entry;
+    }
+    for (let end = chunk.indexOf(0, start); end !== -1; end = chunk.indexOf(0, start)) {
+      const entry = parseRecord(chunk.toString('utf8', start, end), unmerged);
+      start = end + 1;
+      if (entry) yield entry;
+    }
+    // The chunk buffer is reused by the reader: keep a copy of the unfinished record.
+    if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
   }
+  if (carry && carry.length > 0) {
+    const entry = parseRecord(carry.toString('utf8'), unmerged);
+    if (entry) yield entry;
+  }
+}
+
+function parseRecord(record: string, unmerged: Set<string>): GitEntry | undefined {
+  if (!record) return undefined;
+  // `--stage` prints tracked entries as "<mode> <object> <stage>\t<path>", untracked ones as the bare path.
+  const tab = record.indexOf('\t');
+  if (tab > 0 && STAGED.test(record.slice(0, tab))) {
+    const path = record.slice(tab + 1);
+    // An unmerged file has one entry per stage (1-3).
+    if (record[tab - 1] !== '0') {
+      if (unmerged.has(path)) return undefined;
+      unmerged.add(path);
+    }
+    return { path, mode: record.slice(0, 6) };
+  }
+  return { path: record };
 }

@@ -2,7 +2,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
-import { detectFormat, mayBeSupported } from '../engine/detect.js';
+import { detectByName, detectFormat, mayBeSupported, type NameKind } from '../engine/detect.js';
 import { lint, ruleIds, type LintResult, type SkippedFile } from '../engine/lint.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import type { ModuleHost } from '../engine/modules.js';
@@ -98,9 +98,8 @@ function exists(path: string): boolean {
  * and unreadable-folder handling are discover's) and its files are kept when they match; a path
  * that exists is never read as a glob, so `app[1].conf` still names one file.
  */
-function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve): { discovery: Discovery; unmatched: string[] } {
+function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, reads: (path: string, folderPath: string) => boolean = mayBeSupported): { discovery: Discovery; unmatched: string[] } {
   const { cwd } = options;
-  const reads = mayBeSupported;
   const walkOptions = { gitignore: !options.noIgnore, sieve };
   const files = new Map<string, DiscoveredFile>();
   const notes: Discovery['notes'] = [];
@@ -166,10 +165,18 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   // Streaming: each file read is kept only when the run needs its text (engine/retain.ts); a file
   // left out still counts with its config (knownOrigins, rule levels), as it did when every text was kept.
   const extraConfigs = new Map<string, Config>();
+  // The name is judged once per file: what `reads` found is handed to the sieve, which is called
+  // right after for the same file.
+  let named: { path: string; folderPath: string; kind: NameKind } | undefined;
+  const reads = (path: string, folderPath: string) => {
+    const kind = detectByName(path, folderPath);
+    named = { path, folderPath, kind };
+    return !('skip' in kind);
+  };
   const sieve: Sieve = (file) => {
     const effective = resolver.forFile(file.path);
     if (!options.noIgnore && effective.ignored) return { ignored: true };
-    const verdict = retention(file);
+    const verdict = retention(file, named?.path === file.path && named.folderPath === file.detectPath ? named.kind : undefined);
     if (verdict.keep) return true;
     const key = configKey(effective.config);
     if (!extraConfigs.has(key)) extraConfigs.set(key, effective.config);
@@ -196,7 +203,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
         options = { ...options, paths: [...options.paths, ...extra] };
       }
     }
-    const walked = walkAll(options, ignores, options.stream === false ? undefined : sieve);
+    const walked = walkAll(options, ignores, options.stream === false ? undefined : sieve, reads);
     discovery = walked.discovery;
     unmatched = walked.unmatched;
     if (!options.noIgnore) {

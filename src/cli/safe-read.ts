@@ -12,6 +12,9 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export type ReadResult = { text: string } | { error: string };
 
+const SCRATCH_BYTES = 1024 * 1024;
+let scratch: Buffer | undefined;
+
 /** O_NOFOLLOW: a symlink swapped in after the walk looked at the entry is refused instead of followed. */
 export function readRegularFile(absolute: string, options: { maxBytes?: number; noFollow?: boolean } = {}): ReadResult {
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
@@ -28,7 +31,11 @@ export function readRegularFile(absolute: string, options: { maxBytes?: number; 
     if (!stats.isFile()) return { error: stats.isDirectory() ? 'a folder' : 'not a regular file (device, FIFO or socket); not read' };
     if (stats.size > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
     // The size can grow between fstat and read (a log being written): never read past the cap.
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    // Files up to 1 MB are read into one reused buffer (the text is copied out by toString): a run
+    // reads tens of thousands of files, and a fresh buffer each would pile up outside the heap until
+    // the next GC.
+    const want = Math.min(stats.size, maxBytes) + 1;
+    const buffer = want <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)).subarray(0, want) : Buffer.allocUnsafe(want);
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);

@@ -78,9 +78,10 @@ export function mayBeSupported(path: string, folderPath?: string): boolean {
 }
 
 /** The whole answer, from name and content; `file.format` (an editor's language id) overrides both. */
-export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath' | 'format'>): FileKind {
+export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath' | 'format'>, byName?: NameKind): FileKind {
   if (file.format) return { format: file.format };
-  const kind = detectByName(file.path, file.detectPath);
+  // `byName`: detectByName's answer for this file when the caller already has it (the shell asked it to decide what to read).
+  const kind = byName ?? detectByName(file.path, file.detectPath);
   if ('skip' in kind) return kind;
   if ('maybe' in kind) {
     const spec = FORMAT_SPECS[kind.maybe];

@@ -1,5 +1,5 @@
 import type { Format, SourceFile } from '../model/types.js';
-import { detectFile, looksBinary, mayContainPolicy } from './detect.js';
+import { detectFile, looksBinary, mayContainPolicy, type NameKind } from './detect.js';
 import { topologyReadsScript, topologyReadsYaml } from '../topology/inputs.js';
 
 /**
@@ -21,8 +21,8 @@ export const HOST_MODULE_BYTES = 2 * 1024 * 1024;
 const KEEP: Retention = { keep: true };
 const SIEVED = new Set<Format>(['js', 'ts', 'python', 'yaml']);
 
-export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>): Retention {
-  const kind = detectFile(file);
+export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>, byName?: NameKind): Retention {
+  const kind = detectFile(file, byName);
   if ('skip' in kind) return { keep: false, reason: kind.skip };
   if (looksBinary(file.text)) return kind.format === 'nginx' ? KEEP : { keep: false, reason: 'binary content' };
   if (mayContainPolicy(kind.format, file.text)) return KEEP;
