@@ -87,6 +87,8 @@ describe('platform configs', () => {
     expect(annotationSources(`{{- if and .Values.ingress.enabled .Values.api }}\n${body}  annotations:\n    {{- toYaml .Values.ingress.annotations | nindent 4 }}\n{{- end }}\n`)).toEqual([]);
     expect(annotationSources(`${body}  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    {{- toYaml .Values.ingress.annotations | nindent 4 }}\n`)).toEqual([]);
     expect(annotationSources('kind: Service\nmetadata:\n  annotations:\n    {{- toYaml .Values.service.annotations | nindent 4 }}\n')).toEqual([]);
+    // The action on the annotations line itself, as some charts write it.
+    expect(annotationSources(`${body}  {{- with .Values.web.ingress.annotations }}\n  annotations: {{- toYaml . | nindent 4 }}\n  {{- end }}\n`)).toEqual([{ path: ['web', 'ingress', 'annotations'] }]);
   });
 
   it('Helm: the pattern search stays linear on long whitespace runs', () => {

@@ -34,35 +34,44 @@ export function helmValuesPolicies(files: TopologyFiles): CorsPolicy[] {
     if (read(`${prefix}Chart.yaml`) === undefined) continue;
     const templates = [...files.texts.keys()].filter((path) => path.startsWith(`${prefix}templates/`) && /\.(ya?ml|tpl)$/.test(path));
     for (const name of ['templates/ingress.yaml', 'templates/ingress.yml']) if (!templates.includes(prefix + name) && read(prefix + name) !== undefined) templates.push(prefix + name);
-    const uses = templates.flatMap((path) => annotationSources(read(path) ?? ''));
-    if (uses.length !== 1) continue;
-    const [use] = uses;
-    const base = list.find((file) => /(^|\/)values\.ya?ml$/.test(file)) ?? (read(`${prefix}values.yaml`) !== undefined ? `${prefix}values.yaml` : undefined);
-    const baseKeys = base ? corsKeys(base, read(base), use.path) : new Set<string>();
-    for (const file of list) {
-      const text = files.yaml.get(file)!;
-      const parsed = parseYaml({ path: file, text });
-      const root = parsed.documents[0]?.doc.contents as YamlNode | null | undefined;
-      if (!root || parsed.documents.length !== 1) continue;
-      if (use.enabledFlag) {
-        const enabled = valueOf(get(root, ...use.enabledFlag)) ;
-        const baseEnabled = base && base !== file ? valueOf(get(parsedRoot(base, read(base)), ...use.enabledFlag)) : undefined;
-        const flag = enabled.kind === 'bool' ? enabled.value : baseEnabled?.kind === 'bool' ? baseEnabled.value : undefined;
-        if (flag !== true) continue;
-      }
-      const annotations = get(root, ...use.path);
-      const own = new Set(entries(annotations).map((entry) => entry.key).filter((key) => CORS_ANNOTATION.test(key)));
-      if (own.size === 0) continue;
-      // An override that leaves some of the base's CORS keys in place answers with both files: not read.
-      if (file !== base && [...baseKeys].some((key) => !own.has(key))) continue;
-      const { YAMLMap, Pair, Scalar } = yaml();
-      const metadata = new YAMLMap<unknown, unknown>();
-      metadata.items.push(new Pair(new Scalar('annotations'), annotations), new Pair(new Scalar('name'), new Scalar(`(Helm values ${use.path.join('.')} in ${posix.basename(file)})`)));
-      const document = new YAMLMap<unknown, unknown>();
-      document.items.push(new Pair(new Scalar('metadata'), metadata));
-      const result = ingressPolicies(parsed, document as unknown as YamlNode);
-      out.push(...result.policies);
+    // Each values path one Ingress template renders (a chart may have several Ingresses); a path two templates share with different switches is not read.
+    const byPath = new Map<string, Array<ReturnType<typeof annotationSources>[number]>>();
+    for (const use of templates.flatMap((path) => annotationSources(read(path) ?? ''))) byPath.set(use.path.join('.'), [...(byPath.get(use.path.join('.')) ?? []), use]);
+    for (const uses of byPath.values()) {
+      if (new Set(uses.map((use) => use.enabledFlag?.join('.') ?? '')).size !== 1) continue;
+      out.push(...valuesPolicies(uses[0], list, prefix, files, read));
     }
+  }
+  return out;
+}
+
+function valuesPolicies(use: { path: string[]; enabledFlag?: string[] }, list: string[], prefix: string, files: TopologyFiles, read: (path: string) => string | undefined): CorsPolicy[] {
+  const out: CorsPolicy[] = [];
+  const base = list.find((file) => /(^|\/)values\.ya?ml$/.test(file)) ?? (read(`${prefix}values.yaml`) !== undefined ? `${prefix}values.yaml` : undefined);
+  const baseKeys = base ? corsKeys(base, read(base), use.path) : new Set<string>();
+  for (const file of list) {
+    const text = files.yaml.get(file)!;
+    const parsed = parseYaml({ path: file, text });
+    const root = parsed.documents[0]?.doc.contents as YamlNode | null | undefined;
+    if (!root || parsed.documents.length !== 1) continue;
+    if (use.enabledFlag) {
+      const enabled = valueOf(get(root, ...use.enabledFlag));
+      const baseEnabled = base && base !== file ? valueOf(get(parsedRoot(base, read(base)), ...use.enabledFlag)) : undefined;
+      const flag = enabled.kind === 'bool' ? enabled.value : baseEnabled?.kind === 'bool' ? baseEnabled.value : undefined;
+      if (flag !== true) continue;
+    }
+    const annotations = get(root, ...use.path);
+    const own = new Set(entries(annotations).map((entry) => entry.key).filter((key) => CORS_ANNOTATION.test(key)));
+    if (own.size === 0) continue;
+    // An override that leaves some of the base's CORS keys in place answers with both files: not read.
+    if (file !== base && [...baseKeys].some((key) => !own.has(key))) continue;
+    const { YAMLMap, Pair, Scalar } = yaml();
+    const metadata = new YAMLMap<unknown, unknown>();
+    metadata.items.push(new Pair(new Scalar('annotations'), annotations), new Pair(new Scalar('name'), new Scalar(`(Helm values ${use.path.join('.')} in ${posix.basename(file)})`)));
+    const document = new YAMLMap<unknown, unknown>();
+    document.items.push(new Pair(new Scalar('metadata'), metadata));
+    const result = ingressPolicies(parsed, document as unknown as YamlNode);
+    out.push(...result.policies);
   }
   return out;
 }
@@ -85,11 +94,12 @@ export function annotationSources(template: string): Array<{ path: string[]; ena
   if (/nginx\.ingress\.kubernetes\.io\/(enable-cors|cors-|configuration-snippet|server-snippet)/.test(template)) return [];
   const found: string[] = [];
   // `{{- with .Values.ingress.annotations }}` … `annotations:` … `{{- toYaml . | nindent 4 }}`
-  for (const match of template.matchAll(/\{\{-?\s*with\s+\.Values\.([A-Za-z_][\w.]{0,100})\s*-?\}\}[ \t]*\r?\n[ \t]*annotations:[ \t]*\r?\n[ \t]*\{\{-?\s*toYaml\s+\.\s*\|\s*n?indent\s+\d+\s*-?\}\}/g)) found.push(match[1]);
+  for (const match of template.matchAll(/\{\{-?\s*with\s+\.Values\.([A-Za-z_][\w.]{0,100})\s*-?\}\}[ \t]*\r?\n[ \t]*annotations:[ \t]*(?:\r?\n[ \t]*)?\{\{-?\s*toYaml\s+\.\s*\|\s*n?indent\s+\d+\s*-?\}\}/g)) found.push(match[1]);
   // `annotations:` then `{{- toYaml .Values.ingress.annotations | nindent 4 }}`
-  for (const match of template.matchAll(/annotations:[ \t]*\r?\n[ \t]*\{\{-?\s*toYaml\s+\.Values\.([A-Za-z_][\w.]{0,100})\s*\|\s*n?indent\s+\d+\s*-?\}\}/g)) found.push(match[1]);
+  for (const match of template.matchAll(/annotations:[ \t]*(?:\r?\n[ \t]*)?\{\{-?\s*toYaml\s+\.Values\.([A-Za-z_][\w.]{0,100})\s*\|\s*n?indent\s+\d+\s*-?\}\}/g)) found.push(match[1]);
   const unique = [...new Set(found)];
-  if (unique.length !== 1) return [];
+  // One Ingress document per template; two sources of annotations would merge.
+  if (unique.length !== 1 || (template.match(/^kind:\s*Ingress\b/gm)?.length ?? 0) !== 1) return [];
   const path = unique[0].split('.');
   // A template wrapped in a condition renders only when it holds: `if .Values.ingress.enabled` is read, any other condition is unknown.
   const condition = /^\s*\{\{-?\s*if\s+([^}]{0,200})\}\}/.exec(template)?.[1];
