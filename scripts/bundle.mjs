@@ -10,7 +10,8 @@ const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src', 'cli', 'bin.ts')],
+  // The worker of `--jobs` (src/cli/pool.ts) is a script of its own, next to bin.js.
+  entryPoints: { bin: join(root, 'src', 'cli', 'bin.ts'), 'pool-worker': join(root, 'src', 'cli', 'pool-worker.ts') },
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -3,13 +3,14 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
 import { detectByName, detectFormat, mayBeSupported, type NameKind } from '../engine/detect.js';
-import { lint, ruleIds, type LintResult, type SkippedFile } from '../engine/lint.js';
+import { lint as lintFiles, ruleIds, type LintOptions, type LintResult, type SkippedFile } from '../engine/lint.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import type { ModuleHost } from '../engine/modules.js';
-import type { Diagnostic } from '../model/types.js';
+import type { Diagnostic, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
 import { discover, type DiscoveredFile, type Discovery, type Sieve } from './discover.js';
 import { retention } from '../engine/retain.js';
+import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
 
 export interface ProjectOptions {
@@ -34,6 +35,8 @@ export interface ProjectOptions {
   listSkipped?: boolean;
   /** false: keep every text read, as before streaming (tests and the bench compare the two). */
   stream?: boolean;
+  /** `--jobs`: threads for the rules of a large run (pool.ts); 1 (the default) keeps one, 0 means one per core. */
+  jobs?: number;
 }
 
 export interface ProjectResult {
@@ -220,7 +223,8 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const roots = scanRoots(options.cwd, scanned);
   const host = { readFile: (path: string) => readTextFile(roots, options.cwd, path), readModule: (path: string) => readModuleInsideRoot(roots, options.cwd, path) };
   const skipped = discovery.files.flatMap((file) => (file.skipped === undefined ? [] : [{ path: file.path, reason: file.skipped }]));
-  const result = lintWithConfigs(readable, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()] });
+  const pool = options.jobs !== undefined && options.jobs !== 1 ? { jobs: options.jobs, host: { roots, cwd: options.cwd } } : undefined;
+  const result = lintWithConfigs(readable, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()], pool });
   return { result, discovery, config: first.config, unmatched, files: readable, extraConfigs: [...extraConfigs.values()], resolver, host };
 }
 
@@ -232,9 +236,10 @@ export function lintProject(options: ProjectOptions): ProjectResult {
 export function lintWithConfigs(
   files: Array<{ path: string; text: string }>,
   resolver: ConfigResolver,
-  extra: { host: NginxWorkspaceHost & ModuleHost; readErrors: Array<{ path: string; message: string }>; skipped?: SkippedFile[]; extraConfigs?: Config[] },
+  extra: { host: NginxWorkspaceHost & ModuleHost; readErrors: Array<{ path: string; message: string }>; skipped?: SkippedFile[]; extraConfigs?: Config[]; pool?: { jobs: number; host: HostSpec } },
 ): LintResult {
-  const { extraConfigs = [], ...lintExtra } = extra;
+  const { extraConfigs = [], pool, ...lintExtra } = extra;
+  const lint = (files: SourceFile[], options: LintOptions & { config: Config }) => lintFiles(files, { ...options, parallel: pool && workerPool(files, { config: options.config }, pool.host, pool.jobs) });
   const configs = new Map<string, Config>();
   const configOf = (path: string) => {
     if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);

@@ -48,6 +48,19 @@ export class Boundary {
     return this.failed.has(file) || this.timedOut.has(file);
   }
 
+  /** Whether a file's stages stopped, and how (a parallel run's shards hand this over with their results). */
+  gaveUpHow(file: string): { failed: boolean; timedOut: boolean } {
+    return { failed: this.failed.has(file), timedOut: this.timedOut.has(file) };
+  }
+
+  /** Takes over what another thread's boundary recorded for one file, as if it had run here. */
+  adopt(part: { file: string; failures: Diagnostic[]; skipped: Array<{ path: string; reason: string }>; gaveUp: { failed: boolean; timedOut: boolean } }): void {
+    this.diagnostics.push(...part.failures);
+    this.skipped.push(...part.skipped);
+    if (part.gaveUp.failed) this.failed.add(part.file);
+    if (part.gaveUp.timedOut) this.timedOut.add(part.file);
+  }
+
   /** Reports a failure without stopping the file's other stages (one rule failing leaves the other rules). */
   fail(file: string, stage: string, error: unknown, at?: Loc): void {
     if (error instanceof BudgetExceeded) {

@@ -39,6 +39,36 @@ export interface LintOptions {
   topology?: boolean;
   /** The second prefilter stage (prefilter.ts; default true): false parses every file the first stage passes, as a reference for tests and the benchmark. */
   secondStage?: boolean;
+  /**
+   * Worker threads for the rules (the shell's pool, cli/pool.ts): called once the candidates are
+   * known; returning shards makes this run shard 0 of them. Every shard extracts the same policies
+   * (extraction is deterministic and policies cannot cross threads) and runs the rules of its share
+   * of the policy files; the results are put back in the single-threaded order.
+   */
+  parallel?: (work: { candidates: number; bytes: number }) => RuleShards | undefined;
+}
+
+/** What the rules produced for one policy file, in the order a single-threaded run produces it. */
+export interface FileRuleResults {
+  file: string;
+  diagnostics: Diagnostic[];
+  /** internal-errors and time-budget notes of the rules stage. */
+  failures: Diagnostic[];
+  skipped: SkippedFile[];
+  gaveUp: { failed: boolean; timedOut: boolean };
+}
+
+/** Shards other than this thread's (shard 0 of `count`). */
+export interface RuleShards {
+  count: number;
+  /** Waits for the other shards; a file missing from the answer is run here. */
+  results(): Map<string, FileRuleResults>;
+}
+
+/** Which share of the policy files one shard runs the rules of. */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export interface SkippedFile {
@@ -58,6 +88,15 @@ export interface LintResult {
 export const ruleIds = new Set(rules.map((rule) => rule.meta.id));
 
 export function lint(files: SourceFile[], options: LintOptions = {}): LintResult {
+  return run(files, options) as LintResult;
+}
+
+/** A worker's part of a parallel run: the rule results of the policy files of `shard`. */
+export function lintShard(files: SourceFile[], options: LintOptions, shard: Shard): FileRuleResults[] {
+  return run(files, { ...options, parallel: undefined }, shard) as FileRuleResults[];
+}
+
+function run(files: SourceFile[], options: LintOptions, shard?: Shard): LintResult | FileRuleResults[] {
   const config = options.config ?? emptyConfig;
   const diagnostics: Diagnostic[] = [];
   const skipped: SkippedFile[] = [];
@@ -134,6 +173,8 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
   const modules = new ModuleSource(texts, options.host);
   const jsProject = createJsProject(modules);
   const { parsed: toExtract, deferred } = secondStage(candidates, modules, options.secondStage !== false);
+  // Started before extraction, so the other shards extract while this one does.
+  const remote = options.parallel?.({ candidates: toExtract.length, bytes: toExtract.reduce((sum, { file }) => sum + file.text.length, 0) });
   const extract = ({ file, format }: { file: SourceFile; format: Format }) => {
     const result = boundary.run(file.path, `reading this ${FORMAT_NAMES[format]} file`, () => FORMAT_SPECS[format].extract!(file, { jsProject, modules }));
     if (!result) return;
@@ -170,15 +211,30 @@ export function lint(files: SourceFile[], options: LintOptions = {}): LintResult
     if (list) list.push(policy);
     else policiesByFile.set(policy.source.file, [policy]);
   }
-  for (const [file, list] of policiesByFile) {
+  const rulesOf = (file: string): FileRuleResults => {
+    const marks = [diagnostics.length, boundary.diagnostics.length, boundary.skipped.length] as const;
     boundary.run(file, 'running the rules on this file', () => {
-      for (const policy of list) {
+      for (const policy of policiesByFile.get(file)!) {
         for (const rule of active) {
           checkBudgetNow();
           runRule(rule, policy, project, lineLengths, diagnostics, texts, boundary);
         }
       }
     });
+    return { file, diagnostics: diagnostics.splice(marks[0]), failures: boundary.diagnostics.splice(marks[1]), skipped: boundary.skipped.splice(marks[2]), gaveUp: boundary.gaveUpHow(file) };
+  };
+  const ruleFiles = [...policiesByFile.keys()];
+  const { index, count } = shard ?? { index: 0, count: remote?.count ?? 1 };
+  const local = new Map<string, FileRuleResults>();
+  ruleFiles.forEach((file, i) => {
+    if (i % count === index) local.set(file, rulesOf(file));
+  });
+  if (shard) return [...local.values()];
+  const others = remote?.results() ?? new Map<string, FileRuleResults>();
+  for (const file of ruleFiles) {
+    const part = local.get(file) ?? others.get(file) ?? rulesOf(file);
+    append(diagnostics, part.diagnostics);
+    boundary.adopt(part);
   }
   const failuresBefore = boundary.diagnostics.length;
   append(diagnostics, boundary.diagnostics);
