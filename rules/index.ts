@@ -1,4 +1,5 @@
 import type { Rule } from '../src/engine/rule.js';
+import appCorsShadowed from './app-cors-shadowed.js';
 import authorizationNeedsExplicitAllow from './authorization-needs-explicit-allow.js';
 import clientRequestBlocked from './client-request-blocked.js';
 import corsAfterRoutes from './cors-after-routes.js';
@@ -29,6 +30,7 @@ import wildcardOrigin from './wildcard-origin.js';
 
 /** Every rule, sorted by id. Explicit imports, no directory scanning: a parity test checks this list against rules/, docs/ and fixtures/. */
 export const rules: readonly Rule[] = [
+  appCorsShadowed,
   authorizationNeedsExplicitAllow,
   clientRequestBlocked,
   corsAfterRoutes,

@@ -37,6 +37,7 @@ const STACKS: Stack[] = [
   { folder: 'compose-credentials-hidden.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items' },
   { folder: 'compose-more-set-headers.near-miss', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items', headersMore: true },
   { folder: 'compose-nginx-starlette', app: 'starlette', appDir: 'backend', nginxFile: 'nginx.conf', path: '/items' },
+  { folder: 'nginx-answers-for-express', rule: 'app-cors-shadowed', app: 'express', appDir: 'api', nginxFile: 'nginx/default.conf', path: '/api/items' },
   { folder: 'proxy-answers-narrower', rule: 'preflight-incomplete', app: 'express', appDir: 'api', nginxFile: 'nginx/api.conf', path: '/api/items' },
 ];
 
@@ -119,6 +120,15 @@ describe.each(STACKS)('$folder through a real nginx and its app', (stack) => {
       const put = await sendAsBrowser(nginx.port, stack.path, { origin: 'https://app.example.com', method: 'PUT', preflight: true });
       expect(corsHeaderSet(put.headers)).toContain('access-control-allow-methods: GET, POST');
       expect(diagnostics.some((d) => d.ruleId === 'preflight-incomplete')).toBe(true);
+      return;
+    }
+    if (stack.rule === 'app-cors-shadowed') {
+      // The real chain grants an origin the app alone refuses: the app's policy is not what browsers get.
+      const admin = await sendAsBrowser(nginx.port, stack.path, { origin: 'https://admin.example.com', method: 'GET' });
+      expect(corsHeaderSet(admin.headers)).toContain('access-control-allow-origin: https://admin.example.com');
+      const direct = await sendAsBrowser(appPort, stack.path, { origin: 'https://admin.example.com', method: 'GET' });
+      expect(corsHeaderSet(direct.headers)).not.toContain('access-control-allow-origin: https://admin.example.com');
+      expect(diagnostics.some((d) => d.ruleId === 'app-cors-shadowed')).toBe(true);
       return;
     }
     const reported = diagnostics.some((d) => d.ruleId === 'duplicate-allow-origin');

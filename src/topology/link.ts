@@ -14,6 +14,7 @@ import { composeServices, type ComposeService } from './compose.js';
 import { helmValuesPolicies } from './helm.js';
 import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
+import { markShadowedApps } from './shadowed-apps.js';
 
 /**
  * Links each proxying layer to the application layers behind it, from what the repository states:
@@ -42,6 +43,7 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
     }
   }
   linkIngresses(policies, files);
+  markShadowedApps(policies, links, nginxPolicies);
   return links;
 }
 

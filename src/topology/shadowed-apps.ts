@@ -1,0 +1,77 @@
+import { exactOrigins, probeRequests, PROBE_ORIGIN, sampleOrigins } from '../model/queries.js';
+import { respond } from '../model/respond.js';
+import { respondThroughLayer } from '../model/stack.js';
+import type { CorsPolicy, CorsRequest, UpstreamLayer } from '../model/types.js';
+import type { ProxyLink } from './link.js';
+
+/** A proxy layer in front of an app, answering every CORS question for it. */
+export interface ShadowingFront {
+  outer: CorsPolicy;
+  layer: UpstreamLayer;
+}
+
+/**
+ * App policies whose CORS headers never reach a browser, with the proxies that answer instead.
+ * Kept beside the policies (not on them) so a policy never points back at the proxy that holds it.
+ */
+export const shadowedApps = new WeakMap<CorsPolicy, ShadowingFront[]>();
+
+/**
+ * Marks an app policy as shadowed when every route the repository shows to it goes through an
+ * nginx location that answers every preflight itself and hides or replaces every
+ * `Access-Control-*` header the app sends on the other responses. Any other way in leaves the app
+ * live: a location without a CORS policy of its own, a Compose `ports:` entry publishing the app
+ * (a browser can call it directly), an Ingress in front of it.
+ */
+export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], nginxPolicies: CorsPolicy[]): void {
+  const routes = new Map<CorsPolicy, Array<ShadowingFront | undefined>>();
+  for (const link of links) {
+    const outer = nginxPolicies.find((policy) => policy.source.loc && policy.source.loc.file === link.proxy.locationLoc.file && policy.source.loc.line === link.proxy.locationLoc.line && policy.source.loc.column === link.proxy.locationLoc.column);
+    for (const app of link.apps) {
+      const layer = outer?.upstreamLayers?.find((candidate) => candidate.policy === app);
+      const list = routes.get(app) ?? [];
+      list.push(outer && layer && link.service.published.length === 0 ? { outer, layer } : undefined);
+      routes.set(app, list);
+    }
+  }
+  const fronts = new Set(nginxPolicies);
+  for (const [app, list] of routes) {
+    if (list.some((route) => route === undefined)) continue;
+    // An Ingress (or another layer we did not list) in front of the same app is another way in.
+    if (policies.some((policy) => !fronts.has(policy) && policy.upstreamLayers?.some((layer) => layer.policy === app))) continue;
+    const found = list as ShadowingFront[];
+    if (found.every(({ outer, layer }) => shadows(outer, layer))) shadowedApps.set(app, found);
+  }
+}
+
+/** The origins both layers name, samples of their patterns, and a foreign one. */
+export function originsOf(outer: CorsPolicy, inner: CorsPolicy): string[] {
+  return [...new Set([...exactOrigins(outer).map((m) => m.value), ...exactOrigins(inner).map((m) => m.value), ...sampleOrigins(outer), ...sampleOrigins(inner), PROBE_ORIGIN])];
+}
+
+function corsHeaderCount(headers: Array<{ name: string }>): number {
+  return headers.filter((header) => /^access-control-/i.test(header.name)).length;
+}
+
+/** Every preflight is answered by the proxy itself, and no Access-Control-* header of the app survives on the other answers. */
+function shadows(outer: CorsPolicy, layer: UpstreamLayer): boolean {
+  for (const origin of originsOf(outer, layer.policy)) {
+    const requests: CorsRequest[] = [...probeRequests(origin), { origin, method: 'DELETE', credentials: true, preflight: true }];
+    for (const request of requests) {
+      const front = respond(outer, request);
+      if (front.uncertain) return false;
+      if (request.preflight) {
+        if (!front.shortCircuit) return false;
+        continue;
+      }
+      if (front.shortCircuit) continue;
+      const back = respond(layer.policy, request);
+      const chained = respondThroughLayer(outer, layer, request);
+      if (back.uncertain || chained.uncertain) return false;
+      // The chain is the app's surviving headers followed by the proxy's own: the proxy's alone, for the app's status.
+      const own = respond(outer, { ...request, appStatus: back.status ?? request.appStatus ?? 200 });
+      if (corsHeaderCount(chained.headers) !== corsHeaderCount(own.headers)) return false;
+    }
+  }
+  return true;
+}
