@@ -101,7 +101,9 @@ export interface MemoRegex {
 }
 
 const memoPatterns = new Map<string, MemoRegex | null>();
-const MAX_MEMO_INPUTS = 4096;
+/** Answers remembered across all patterns; past this many, all are forgotten (hostile files stay bounded in memory). */
+const MAX_MEMO_ANSWERS = 65_536;
+let memoAnswers = 0;
 
 export function compiledPattern(source: string, flags: string): MemoRegex | null {
   const key = `${flags}/${source}`;
@@ -109,10 +111,16 @@ export function compiledPattern(source: string, flags: string): MemoRegex | null
   if (found === undefined) {
     const regex = compilePattern(source, flags);
     found = regex && memoRegex(regex);
-    if (memoPatterns.size > MAX_MEMO_INPUTS) memoPatterns.clear();
     memoPatterns.set(key, found);
   }
   return found;
+}
+
+/** Counts one more remembered answer, forgetting every pattern's answers when there are too many. */
+function remember(): void {
+  if (++memoAnswers <= MAX_MEMO_ANSWERS) return;
+  memoAnswers = 0;
+  memoPatterns.clear();
 }
 
 function memoRegex(regex: NonNullable<ReturnType<typeof compilePattern>>): MemoRegex {
@@ -123,7 +131,7 @@ function memoRegex(regex: NonNullable<ReturnType<typeof compilePattern>>): MemoR
       let answer = tests.get(input);
       if (answer === undefined) {
         answer = regex.test(input);
-        if (tests.size >= MAX_MEMO_INPUTS) tests.clear();
+        remember();
         tests.set(input, answer);
       }
       return answer;
@@ -132,7 +140,7 @@ function memoRegex(regex: NonNullable<ReturnType<typeof compilePattern>>): MemoR
       let answer = execs.get(input);
       if (answer === undefined) {
         answer = regex.exec(input);
-        if (execs.size >= MAX_MEMO_INPUTS) execs.clear();
+        remember();
         execs.set(input, answer);
       }
       return answer;
