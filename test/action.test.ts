@@ -77,6 +77,14 @@ describe('GitHub Action', () => {
     const dir = workspace();
     expect(run(dir, { 'fail-on': 'never' }).code).toBe(0);
     expect(run(dir, { 'fail-on': 'warning', paths: 'clean.conf' }).code).toBe(0);
+    // Warnings alone: `fail-on: warning` fails the step, the default (`error`) does not.
+    const warnDir = mkdtempSync(join(tmpdir(), 'cors-lint-action-'));
+    writeFileSync(join(warnDir, 'warn.conf'), 'location /api/ {\n    add_header Access-Control-Allow-Origin "https://app.example.com";\n    add_header Vary Origin;\n}\n');
+    const warned = run(warnDir, { 'fail-on': 'warning' });
+    expect(warned.output).toBe('errors=0\nwarnings=1\nsarif-file=cors-lint.sarif\n');
+    expect(warned.code).toBe(1);
+    expect(run(warnDir, {}).code).toBe(0);
+    expect(run(warnDir, { 'fail-on': 'error' }).code).toBe(0);
     // A path that does not exist fails the step instead of checking nothing.
     const missing = run(dir, { paths: 'nginx/typo.conf' });
     expect(missing.code).toBe(2);
