@@ -84,3 +84,22 @@ describe('knownOrigins', () => {
     expect(rule(['https://www.example.com'])).toEqual([2]);
   });
 });
+
+describe('uncertain answers keep the rules that ask the request matrix silent', () => {
+  // @koa/cors with origin '*' sends '*', or reflects the request's origin when credentials are on: with
+  // credentials read from the environment, which one the server does is unknown. Reporting `wildcard-origin`
+  // would be a guess (with credentials on, the truth is a credentialed reflection); the matrix's cells are
+  // uncertain and rules only read certain ones.
+  const koa = (credentials: string) => `const Koa = require('koa');\nconst cors = require('@koa/cors');\nconst app = new Koa();\napp.use(cors({ origin: '*', credentials: ${credentials} }));\n`;
+  const findings = (text: string) =>
+    lint([{ path: 'server.js', text }])
+      .diagnostics.filter((d) => d.ruleId !== 'internal-error')
+      .map((d) => `${d.line} ${d.ruleId}`);
+  it('known credentials: each answer has its rule', () => {
+    expect(findings(koa('true'))).toEqual(['4 credentials-reflect-any-origin']);
+    expect(findings(koa('false'))).toEqual(['4 wildcard-origin']);
+  });
+  it('credentials from the environment: no finding from either', () => {
+    expect(findings(koa("process.env.CORS_CREDENTIALS === 'true'"))).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +22,25 @@ interface PublishedDiagnostic {
   message: string;
 }
 
+/** Generous limits: the slowest wait (a 5 MB document) needs a few seconds of server CPU. */
+const SERVER_CPU_LIMIT_MS = 60_000;
+const IDLE_LIMIT_MS = 120_000;
+/** Only a true hang reaches this; the limits above end a wait first. */
+const TEST_TIMEOUT_MS = 900_000;
+
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux); undefined elsewhere. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name in parentheses: state is field 3, utime 14 and stime 15, in clock ticks (USER_HZ, 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 class Client {
   readonly published = new Map<string, PublishedDiagnostic[][]>();
   readonly messages: Array<{ type: number; message: string }> = [];
@@ -42,13 +61,30 @@ class Client {
     connection.listen();
   }
 
-  /** Waits until `predicate` holds (re-checked on every notification), up to 10 s. */
+  /**
+   * Waits until `predicate` holds (re-checked on every notification). Not a wall-clock deadline, which
+   * flakes on a loaded machine: it gives up when the server has spent SERVER_CPU_LIMIT_MS of CPU time
+   * without the answer (a hang or a runaway lint), when it exits, or when it has made no progress at all
+   * (no CPU time used) for IDLE_LIMIT_MS (a notification that never comes). Where /proc is missing,
+   * a generous wall-clock limit stands in.
+   */
   async until<T>(predicate: () => T | undefined | false): Promise<T> {
-    const deadline = Date.now() + 10_000;
+    const startCpu = cpuMsOf(this.child.pid);
+    let lastCpu = startCpu;
+    let lastProgress = Date.now();
     for (;;) {
       const value = predicate();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error('timed out waiting for the server');
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`the server exited (${this.child.exitCode ?? this.child.signalCode})`);
+      const cpu = cpuMsOf(this.child.pid);
+      if (cpu !== undefined && startCpu !== undefined) {
+        if (cpu - startCpu > SERVER_CPU_LIMIT_MS) throw new Error(`the server used ${Math.round(cpu - startCpu)} ms of CPU without answering`);
+        if (cpu !== lastCpu) {
+          lastCpu = cpu;
+          lastProgress = Date.now();
+        }
+      }
+      if (Date.now() - lastProgress > IDLE_LIMIT_MS) throw new Error('timed out waiting for the server');
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 200);
@@ -83,13 +119,13 @@ async function startClient(root: string, debounceMs = 300): Promise<Client> {
 
 const BAD_NGINX = 'location /api/ {\n    add_header Access-Control-Allow-Origin * always;\n    add_header Access-Control-Allow-Credentials true;\n    proxy_pass http://app;\n}\n';
 
-describe('LSP server over stdio', () => {
+describe('LSP server over stdio', { timeout: TEST_TIMEOUT_MS }, () => {
   let root: string;
   let client: Client;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'cors-lint-lsp-'));
     client = await startClient(root);
-  }, 120_000);
+  }, TEST_TIMEOUT_MS);
   afterAll(() => {
     client?.connection.dispose();
     client?.child.kill();
