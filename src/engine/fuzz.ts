@@ -90,6 +90,8 @@ export interface FuzzOptions {
   determinismEvery?: number;
   timeBudgetMs?: number;
   onFinding?: (finding: FuzzFinding) => void;
+  /** Called after each input with the CPU time its checks took (to track the slowest input and show progress). */
+  onInput?: (iteration: number, cpuMs: number, input: string) => void;
 }
 
 export function fuzzFormat(format: FuzzFormat, options: FuzzOptions): FuzzFinding[] {
@@ -103,6 +105,7 @@ export function fuzzFormat(format: FuzzFormat, options: FuzzOptions): FuzzFindin
   for (let iteration = 0; iteration < options.count; iteration++) {
     const input = mutate(seeds[Math.floor(random() * seeds.length)], seeds, format, random);
     const file: SourceFile = { path: `fuzz/${FILE_NAMES[format] ?? `input${EXTENSIONS[format]}`}`, text: input };
+    const started = options.onInput ? process.cpuUsage() : undefined;
     let diagnostics: Diagnostic[];
     try {
       const result = lint([file], { timeBudgetMs: options.timeBudgetMs ?? 5000 });
@@ -132,6 +135,10 @@ export function fuzzFormat(format: FuzzFormat, options: FuzzOptions): FuzzFindin
     if (options.determinismEvery && iteration % options.determinismEvery === 0) {
       const again = lint([file], { timeBudgetMs: options.timeBudgetMs ?? 5000 }).diagnostics;
       if (JSON.stringify(again) !== JSON.stringify(diagnostics)) found({ kind: 'nondeterminism', format, iteration, detail: 'a second lint of the same input differs', input });
+    }
+    if (started) {
+      const used = process.cpuUsage(started);
+      options.onInput!(iteration, (used.user + used.system) / 1000, input);
     }
   }
   return findings;
