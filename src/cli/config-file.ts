@@ -121,6 +121,11 @@ export class ConfigResolver {
 
   /** The config for one file (a path relative to cwd, or absolute). Asked for every file a run reads: cached per folder where it can be. */
   forFile(path: string): EffectiveConfig {
+    // The folder as written ('a/b' of 'a/b/c.js') finds a shared answer without resolving the path.
+    const cut = sep === '/' ? path.lastIndexOf('/') : -2;
+    const written = cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : cut === -1 ? '' : undefined;
+    const hit = written === undefined ? undefined : this.sharedByWrittenFolder.get(written);
+    if (hit) return hit;
     const absolute = resolve(this.options.cwd, path);
     const folder = dirname(absolute);
     let cached = this.byFolder.get(folder);
@@ -130,8 +135,11 @@ export class ConfigResolver {
       if (chain.every((loaded) => loaded.config.ignores.length === 0 && (loaded.config.overrides?.length ?? 0) === 0)) cached.shared = this.effective(absolute, chain);
       this.byFolder.set(folder, cached);
     }
+    if (cached.shared && written !== undefined) this.sharedByWrittenFolder.set(written, cached.shared);
     return cached.shared ?? this.effective(absolute, cached.chain);
   }
+
+  private readonly sharedByWrittenFolder = new Map<string, EffectiveConfig>();
 
   private readonly ignoreMatchers = new WeakMap<LoadedConfig, ReturnType<typeof ignore>>();
 
@@ -166,7 +174,9 @@ export class ConfigResolver {
       let found: LoadedConfig | null = null;
       for (const place of SEARCH_PLACES) {
         const path = join(dir, place);
-        // Asked once per folder of the repository: a missing file must not cost an exception.
+        // Asked once per folder of the repository for each name: a missing file (nearly all of them)
+        // costs one access() call, no exception and no Stats object.
+        if (!existsSync(path)) continue;
         let stats;
         try {
           stats = statSync(path, { throwIfNoEntry: false });
