@@ -11,6 +11,7 @@ describe('same-origin proxies of a frontend project', () => {
     }), 'vite');
     expect(config).toMatchObject({ port: 5174, https: true });
     expect(config!.proxies.map((p) => [p.prefix, p.target, p.loc.line])).toEqual([['/api', 'http://localhost:3000', 4], ['/auth', 'http://localhost:4000', 5]]);
+    expect(config!.proxies.map((p) => p.pathRewritten ?? false)).toEqual([true, false]);
   });
 
   it('webpack devServer.proxy: the array form of webpack-dev-server 5 and the object form of 4', () => {

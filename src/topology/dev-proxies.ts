@@ -23,6 +23,8 @@ export interface SameOriginProxy {
   matches: 'startsWith' | 'segments';
   /** The origin (and path) it forwards to. */
   target: string;
+  /** Vite `rewrite` / webpack `pathRewrite`: the path the server sees is computed. */
+  pathRewritten?: boolean;
   loc: Loc;
 }
 
@@ -65,11 +67,12 @@ export function devServerConfig(dir: string, read: ReadFile, tool: 'vite' | 'web
     const kind = tool === 'vite' ? 'Vite dev server' : 'webpack-dev-server';
     const proxies: SameOriginProxy[] = [];
     const proxyNode = property(server, 'proxy')?.value;
-    const add = (prefix: string, targetNode: Node | undefined, at: Node) => {
+    const add = (prefix: string, targetNode: Node | undefined, at: Node, options?: ObjectExpression) => {
       if (targetNode?.type !== 'StringLiteral' || !/^https?:\/\//i.test(targetNode.value)) return;
       // Vite reads a key starting with `^` as a regex, webpack a `*` glob: no plain prefix.
       if (!prefix.startsWith('/') || /[\^*?()[\]]/.test(prefix)) return;
-      proxies.push({ kind, mode: 'development', prefix, matches: 'startsWith', target: targetNode.value, loc: locOf(at, path) });
+      const pathRewritten = options !== undefined && (property(options, 'rewrite') !== undefined || property(options, 'pathRewrite') !== undefined);
+      proxies.push({ kind, mode: 'development', prefix, matches: 'startsWith', target: targetNode.value, loc: locOf(at, path), ...(pathRewritten ? { pathRewritten } : {}) });
     };
     if (proxyNode?.type === 'ObjectExpression') {
       for (const entry of proxyNode.properties) {
@@ -77,7 +80,8 @@ export function devServerConfig(dir: string, read: ReadFile, tool: 'vite' | 'web
         const prefix = keyName(entry.key);
         if (prefix === undefined) continue;
         const value = entry.value;
-        add(prefix, value.type === 'ObjectExpression' ? property(value, 'target')?.value : value, value.type === 'ObjectExpression' ? (property(value, 'target')?.value ?? value) : value);
+        const options = value.type === 'ObjectExpression' ? value : undefined;
+        add(prefix, options ? property(options, 'target')?.value : value, options ? (property(options, 'target')?.value ?? options) : value, options);
       }
     } else if (proxyNode?.type === 'ArrayExpression') {
       // webpack-dev-server 5: `[{ context: ['/api', '/auth'], target }]`.
@@ -86,7 +90,7 @@ export function devServerConfig(dir: string, read: ReadFile, tool: 'vite' | 'web
         const target = property(element, 'target')?.value;
         const context = property(element, 'context')?.value;
         const prefixes = context?.type === 'StringLiteral' ? [context.value] : context?.type === 'ArrayExpression' && context.elements.every((e) => e?.type === 'StringLiteral') ? context.elements.map((e) => (e as { value: string }).value) : [];
-        for (const prefix of prefixes) add(prefix, target, target ?? element);
+        for (const prefix of prefixes) add(prefix, target, target ?? element, element);
       }
     }
     return { file: path, port, https, proxies };

@@ -40,6 +40,8 @@ function targetUrl(proxy: SameOriginProxy): string | undefined {
   } catch {
     return undefined;
   }
+  // A rewritten path only keeps the server: enough on a loopback port, not for an nginx location.
+  if (proxy.pathRewritten && !['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)) return undefined;
   const literal = /^[^:*($?]*/.exec(parsed.pathname)?.[0] ?? '/';
   const path = literal !== '/' ? literal : proxy.matches === 'startsWith' ? proxy.prefix : '/';
   return `${parsed.origin}${path}`;
