@@ -90,7 +90,29 @@ api.post('/b', body);
   });
 });
 
+describe('axios config-object calls', () => {
+  it('axios(config), axios(url, config) and instance.request(config)', () => {
+    const found = calls(`import axios from 'axios';
+const api = axios.create({ baseURL: 'http://localhost:8080', withCredentials: true });
+axios({ url: 'http://localhost:8080/a', method: 'PUT', data: { x: 1 } });
+axios('http://localhost:8080/b', { method: 'delete', headers: { 'X-Token': '1' } });
+api.request({ url: '/c', method: 'post', data: 'a=1' });
+axios({ url: 'http://localhost:8080/d', method: 'get', data: { x: 1 } });
+axios({ url: 'http://localhost:8080/e', method: verb });
+`);
+    expect(found.map((call) => [call.url, call.requests])).toEqual([
+      ['http://localhost:8080/a', [{ method: 'PUT', headers: ['content-type'], credentials: false }]],
+      ['http://localhost:8080/b', [{ method: 'DELETE', headers: ['x-token'], credentials: false }]],
+      ['http://localhost:8080/c', [{ method: 'POST', headers: [], credentials: true }]],
+    ]);
+  });
+});
+
 describe('fetch', () => {
+  it('window.fetch and globalThis.fetch are the browser’s fetch', () => {
+    expect(calls(`window.fetch('http://localhost:8080/a', { method: 'PUT' }); globalThis.fetch('http://localhost:8080/b');`).map((c) => c.url)).toEqual(['http://localhost:8080/a', 'http://localhost:8080/b']);
+  });
+
   it('sends a method other than the six standard ones as written', () => {
     expect(calls(`fetch('http://localhost:8080/a', { method: 'patch' }); fetch('http://localhost:8080/a', { method: 'put' });`).map((c) => c.requests[0].method)).toEqual(['patch', 'PUT']);
   });

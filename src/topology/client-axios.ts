@@ -59,6 +59,12 @@ export function axiosCalls(parsed: ParsedJs): CallSpec[] {
   const out: CallSpec[] = [];
   for (const call of parsed.calls) {
     const callee = call.callee;
+    const configForm = configCall(call.callee, call.arguments as Node[], configs);
+    if (configForm) {
+      const spec = configFormSpec(configForm.config, configForm.url, configForm.options);
+      if (spec) out.push(spec);
+      continue;
+    }
     if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.computed) continue;
     const config = configs.get(callee.object.name);
     const method = propertyName(callee.property);
@@ -73,6 +79,42 @@ export function axiosCalls(parsed: ParsedJs): CallSpec[] {
     out.push({ api: 'axios', urlNode: url, base: base ? { node: base, join: axiosJoin } : undefined, requests: built.requests, detail: built.detail });
   }
   return out;
+}
+
+/** `axios(config)`, `axios(url, config)` and `api.request(config)`: the request written as one config object. */
+function configCall(callee: Node, args: Node[], configs: Map<string, AxiosConfig>): { config: AxiosConfig; url?: Node; options: ObjectExpression } | undefined {
+  let config: AxiosConfig | undefined;
+  if (callee.type === 'Identifier') config = configs.get(callee.name);
+  else if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && !callee.computed && propertyName(callee.property) === 'request') config = configs.get(callee.object.name);
+  if (!config || config.unreadable) return undefined;
+  const [first, second] = args;
+  if (first?.type === 'ObjectExpression' && args.length === 1) return { config, options: first };
+  if (callee.type === 'Identifier' && first && first.type !== 'ObjectExpression' && (!second || second.type === 'ObjectExpression')) {
+    return { config, url: first, options: (second as ObjectExpression | undefined) ?? ({ type: 'ObjectExpression', properties: [] } as unknown as ObjectExpression) };
+  }
+  return undefined;
+}
+
+function configFormSpec(config: AxiosConfig, urlArg: Node | undefined, options: ObjectExpression): CallSpec | undefined {
+  let url = urlArg;
+  let method = 'get';
+  let data: Node | undefined;
+  const rest: ObjectExpression['properties'] = [];
+  for (const property of options.properties) {
+    const key = property.type === 'ObjectProperty' && !property.computed ? propertyName(property.key) : undefined;
+    if (key === 'url' && property.type === 'ObjectProperty') url = property.value as Node;
+    else if (key === 'method' && property.type === 'ObjectProperty') {
+      // axios lower-cases the method for its own use and sends it upper-cased.
+      if (property.value.type !== 'StringLiteral' || !METHODS.has(property.value.value.toLowerCase())) return undefined;
+      method = property.value.value.toLowerCase();
+    } else if (key === 'data' && property.type === 'ObjectProperty') data = property.value as Node;
+    else rest.push(property);
+  }
+  if (!url || (data && !BODY_METHODS.has(method))) return undefined;
+  const built = axiosRequests(config, method, data, { ...options, properties: rest } as ObjectExpression);
+  if (!built) return undefined;
+  const base = built.baseURL ?? config.baseURL;
+  return { api: 'axios', urlNode: url, base: base ? { node: base, join: axiosJoin } : undefined, requests: built.requests, detail: built.detail };
 }
 
 function where(parsed: ParsedJs, node: Node): string {

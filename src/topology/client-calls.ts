@@ -88,8 +88,10 @@ function onServer(node: Node, parsed: ParsedJs): boolean {
 function fetchCalls(parsed: ParsedJs): CallSpec[] {
   const out: CallSpec[] = [];
   for (const call of parsed.calls) {
-    // A local `fetch` function, or node-fetch/undici, is not the browser's.
-    if (call.callee.type !== 'Identifier' || call.callee.name !== 'fetch' || parsed.bindings.values.has('fetch') || /^(node-fetch|undici)$/.test(parsed.bindings.imports.get('fetch')?.module ?? '')) continue;
+    // A local `fetch` function, or node-fetch/undici, is not the browser's; `window.fetch` and `globalThis.fetch` are.
+    const callee = call.callee;
+    const global = callee.type === 'MemberExpression' && !callee.computed && callee.object.type === 'Identifier' && ['window', 'globalThis', 'self'].includes(callee.object.name) && callee.property.type === 'Identifier' && callee.property.name === 'fetch';
+    if (!global && (callee.type !== 'Identifier' || callee.name !== 'fetch' || parsed.bindings.values.has('fetch') || /^(node-fetch|undici)$/.test(parsed.bindings.imports.get('fetch')?.module ?? ''))) continue;
     const [url, init] = call.arguments;
     if (!url || (init && init.type !== 'ObjectExpression')) continue;
     const request = fetchInit(init as ObjectExpression | undefined, { method: 'GET', headers: [], credentials: false });
