@@ -158,6 +158,6 @@ describe('help and discoverability', () => {
     const json = JSON.parse((await cli(['--list-rules', '-f', 'json'], dir)).stdout);
     const { rules } = await import('../rules/index.js');
     expect(json.map((rule: { id: string }) => rule.id)).toEqual(rules.map((rule) => rule.meta.id).sort());
-    expect(json.find((rule: { id: string }) => rule.id === 'credentials-wildcard-origin')).toMatchObject({ severity: 'error', formats: ['nginx', 'js', 'ts', 'python', 'yaml'] });
+    expect(json.find((rule: { id: string }) => rule.id === 'credentials-wildcard-origin')).toMatchObject({ severity: 'error', formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml', '_headers'] });
   });
 });
