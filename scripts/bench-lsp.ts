@@ -7,24 +7,106 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 /**
  * LSP latency: the time from `didChange` to the `publishDiagnostics` for that version, for a
  * 2,000-line document of each format, with the server's debounce set to 0 (an editor adds the
- * debounce, 150 ms by default, on top). Median and p95 over 40 edits each.
+ * debounce, 150 ms by default, on top). The edits are what an editor sends while someone types a
+ * new line in the middle of the file: one incremental change per keystroke, the half-typed states
+ * (often syntax errors) included. Median and p95 over EDITS keystrokes per format.
+ *
+ * LSP_BENCH_FORMATS=js,python limits the formats; LSP_BENCH_NODE_ARGS (e.g. `--cpu-prof
+ * --cpu-prof-dir=prof`) is passed to the server's node, to profile the server itself.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const LINES = 2000;
+const EDITS = 60;
 
-function documents(): Record<string, { languageId: string; text: (edit: number) => string }> {
+export interface BenchDocument {
+  name: string;
+  languageId: string;
+  text: string;
+  /** The new line is typed after the first line at or after the middle of the file that matches this. */
+  after: RegExp;
+  /** What is typed, one character per edit (repeated on a new line when it runs out). */
+  typed: string;
+}
+
+export function documents(): Record<string, BenchDocument> {
   const pad = (line: string, count: number) => Array.from({ length: count }, (_, i) => line.replace(/#/g, String(i))).join('\n');
   return {
-    'api.conf': { languageId: 'nginx', text: (edit) => `server {\n  server_name api.example.com;\n${pad('  location /r#/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n  }', (LINES - 4) / 4)}\n  # edit ${edit}\n}\n` },
-    'server.js': { languageId: 'javascript', text: (edit) => `const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n${pad("app.get('/r#', (req, res) => res.json({ id: # }));", LINES - 6)}\n// edit ${edit}\n` },
-    'server.ts': { languageId: 'typescript', text: (edit) => `import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: true, credentials: true }));\n${pad("app.get('/r#', (req: express.Request, res: express.Response) => res.json({ id: # }));", LINES - 6)}\n// edit ${edit}\n` },
-    'main.py': { languageId: 'python', text: (edit) => `from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n${pad('@app.get("/r#")\ndef r#():\n    return {"id": #}\n', (LINES - 6) / 4)}\n# edit ${edit}\n` },
-    'deploy.yaml': { languageId: 'yaml', text: (edit) => `${pad('apiVersion: v1\nkind: Service\nmetadata:\n  name: s#\nspec:\n  ports:\n    - port: 80\n---', (LINES - 12) / 8)}\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: ["https://a.example.com", "https://b.example.com"]\n# edit ${edit}\n` },
+    nginx: {
+      name: 'api.conf',
+      languageId: 'nginx',
+      text: `server {\n  server_name api.example.com;\n${pad('  location /r#/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n  }', (LINES - 4) / 4)}\n}\n`,
+      after: /proxy_pass/,
+      typed: '    add_header Access-Control-Max-Age 600 always;',
+    },
+    js: {
+      name: 'server.js',
+      languageId: 'javascript',
+      text: `const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: ['https://app.example.com'], credentials: true }));\n${pad("app.get('/r#', (req, res) => res.json({ id: # }));", LINES - 6)}\n`,
+      after: /^app\.get/,
+      typed: "app.post('/items', (req, res) => res.status(201).json(req.body));",
+    },
+    ts: {
+      name: 'server.ts',
+      languageId: 'typescript',
+      text: `import express from 'express';\nimport cors from 'cors';\nconst app = express();\napp.use(cors({ origin: true, credentials: true }));\n${pad("app.get('/r#', (req: express.Request, res: express.Response) => res.json({ id: # }));", LINES - 6)}\n`,
+      after: /^app\.get/,
+      typed: "app.post('/items', (req: express.Request, res: express.Response) => res.json(req.body));",
+    },
+    python: {
+      name: 'main.py',
+      languageId: 'python',
+      text: `from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n${pad('@app.get("/r#")\ndef r#():\n    return {"id": #}\n', (LINES - 6) / 4)}\n`,
+      after: /^$/,
+      typed: 'ITEMS_PER_PAGE = int(settings.get("items_per_page", 50))',
+    },
+    yaml: {
+      name: 'deploy.yaml',
+      languageId: 'yaml',
+      text: `${pad('apiVersion: v1\nkind: Service\nmetadata:\n  name: s#\nspec:\n  ports:\n    - port: 80\n---', (LINES - 12) / 8)}\napiVersion: traefik.io/v1alpha1\nkind: Middleware\nmetadata:\n  name: cors\nspec:\n  headers:\n    accessControlAllowOriginList: ["https://a.example.com", "https://b.example.com"]\n`,
+      after: /- port: 80/,
+      typed: '    - port: 8443',
+    },
   };
 }
 
+interface Position {
+  line: number;
+  character: number;
+}
+type Change = { range: { start: Position; end: Position }; text: string };
+
+/** The keystrokes: a newline after the anchor line, then the typed text one character at a time. */
+export function keystrokes(document: BenchDocument, count: number): Change[] {
+  const lines = document.text.split('\n');
+  let line = lines.findIndex((text, index) => index >= lines.length / 2 && document.after.test(text));
+  if (line < 0) throw new Error(`no anchor line in ${document.name}`);
+  const changes: Change[] = [];
+  let column = lines[line].length;
+  let next = 0;
+  for (let i = 0; i < count; i++) {
+    if (i === 0 || next === document.typed.length) {
+      const at = { line, character: column };
+      changes.push({ range: { start: at, end: at }, text: '\n' });
+      line += 1;
+      column = 0;
+      next = 0;
+      continue;
+    }
+    const at = { line, character: column };
+    changes.push({ range: { start: at, end: at }, text: document.typed[next++] });
+    column += 1;
+  }
+  return changes;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
+}
+
 export async function lspLatency(): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'bin.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const nodeArgs = (process.env.LSP_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const only = process.env.LSP_BENCH_FORMATS?.split(',');
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'cli', 'bin.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map<string, { version: number; resolve: () => void }>();
   connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number }) => {
@@ -37,23 +119,43 @@ export async function lspLatency(): Promise<void> {
   await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {}, initializationOptions: { debounceMs: 0 } });
   await connection.sendNotification('initialized', {});
   const published = (uri: string, version: number) => new Promise<void>((resolve) => waiting.set(uri, { version, resolve }));
-  for (const [name, { languageId, text }] of Object.entries(documents())) {
-    const uri = pathToFileURL(join(root, name)).href;
+  for (const [format, document] of Object.entries(documents())) {
+    if (only && !only.includes(format)) continue;
+    const uri = pathToFileURL(join(root, document.name)).href;
     const opened = published(uri, 1);
-    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text: text(0) } });
+    const openStart = performance.now();
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: document.languageId, version: 1, text: document.text } });
     await opened;
+    const openTime = performance.now() - openStart;
     const times: number[] = [];
-    for (let version = 2; version < 42; version++) {
+    let version = 1;
+    for (const change of keystrokes(document, EDITS)) {
+      version += 1;
       const done = published(uri, version);
       const start = performance.now();
-      await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text: text(version) }] });
+      await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
       await done;
       times.push(performance.now() - start);
     }
+    await connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     times.sort((a, b) => a - b);
-    const lines = text(0).split('\n').length;
-    console.log(`LSP didChange→diagnostics, ${name.padEnd(11)} (${lines} lines): median ${times[Math.floor(times.length / 2)].toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(1)} ms`);
+    const lines = document.text.split('\n').length;
+    console.log(`LSP didChange→diagnostics, ${format.padEnd(6)} ${document.name.padEnd(11)} (${lines} lines, ${EDITS} keystrokes): p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; open ${openTime.toFixed(1)} ms`);
   }
+  await connection.sendRequest('shutdown');
+  await connection.sendNotification('exit');
   connection.dispose();
-  child.kill();
+  // The server exits on `exit` (which writes a CPU profile when asked); kill it only if it does not.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      resolve();
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) await lspLatency();

@@ -19,11 +19,13 @@ import { emptyConfig, type Config } from '../engine/config.js';
 import { detectByName, detectFormat } from '../engine/detect.js';
 import { FORMAT_LIST, formatOfLanguageId, primaryExtension } from '../engine/formats.js';
 import { lint, ruleIds } from '../engine/lint.js';
+import { ParseCache, withParseCache } from '../engine/parse-cache.js';
 import { DOCS_BASE } from '../format/sarif.js';
 import { clip } from '../format/sanitize.js';
 import type { CorsPolicy, Diagnostic } from '../model/types.js';
 import { codeActions } from './fixes.js';
 import { describePolicy, policyAt } from './hover.js';
+import { warmUp } from './warm-up.js';
 
 /**
  * `cors-lint lsp`: diagnostics on open, change (debounced) and save, quick fixes, and hover,
@@ -40,6 +42,8 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = { error: Di
 
 export interface ServerOptions {
   debounceMs: number;
+  /** Lint a built-in sample of each format once at start-up (default true; false measures a cold server). */
+  warmUp: boolean;
 }
 
 /** Over stdio (`--stdio` is accepted and implied). */
@@ -48,12 +52,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let root = process.cwd();
   let config: Config = emptyConfig;
   let debounceMs = 150;
+  let warmUpEnabled = true;
   const timers = new Map<string, NodeJS.Timeout>();
   const policiesByUri = new Map<string, CorsPolicy[]>();
   /** The findings (with their fixes) of the last lint of each document, and the version they belong to. */
   const findingsByUri = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
   /** uri -> the repository files its last lint read (imported modules). */
   const dependenciesByUri = new Map<string, string[]>();
+  /** Last parses of the files linted (documents and the modules they read): each edit reparses incrementally where the parser can. */
+  const parseCache = new ParseCache();
 
   const reportFailure = (what: string, error: unknown) => {
     const message = `cors-lint: ${what}: ${(error as Error).message}`;
@@ -126,7 +133,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: [] });
         return;
       }
-      const result = lint([{ path, text: document.getText(), format, detectPath }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))], { config: fileConfig, host });
+      const inputs = [{ path, text: document.getText(), format, detectPath }, ...importers.map((other) => ({ path: pathOf(other), text: other.getText() }))];
+      const result = withParseCache(parseCache, () => lint(inputs, { config: fileConfig, host }));
       dependenciesByUri.set(document.uri, result.dependencies?.[path] ?? []);
       policiesByUri.set(document.uri, result.policies.filter((policy) => policy.source.file === path));
       findingsByUri.set(document.uri, { version: document.version, diagnostics: result.diagnostics.filter((d) => d.file === path) });
@@ -168,6 +176,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     else if (params.rootPath) root = params.rootPath;
     const options = params.initializationOptions as Partial<ServerOptions> | undefined;
     if (typeof options?.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
+    if (options?.warmUp === false) warmUpEnabled = false;
     reloadConfig();
     return {
       capabilities: {
@@ -180,6 +189,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onInitialized(() => {
+    // Parsers loaded and code compiled before the first edit, between messages (see warm-up.ts).
+    if (warmUpEnabled) warmUp();
     // Reload the config when it changes on disk, where the client can watch files.
     void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{cors-lint.config.json,cors-lint.config.yaml,cors-lint.config.yml,.cors-lintrc.json,package.json}' }, { globPattern: '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}' }] }).catch(() => undefined);
   });
@@ -219,6 +230,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   documents.onDidClose((event) => {
     clearTimeout(timers.get(event.document.uri));
+    parseCache.forget(pathOf(event.document));
     dependenciesByUri.delete(event.document.uri);
     policiesByUri.delete(event.document.uri);
     findingsByUri.delete(event.document.uri);

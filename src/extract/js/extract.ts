@@ -7,9 +7,10 @@ import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
 import { orderExpressLayers } from './express-layers.js';
 import { JsProject } from './modules.js';
-import { evaluate, locOf, nodeFiles, type Bindings } from './values.js';
+import { evaluate, locOf, type Bindings } from './values.js';
 import { lineStartsOf, positionAt } from '../offsets.js';
 import { BudgetExceeded, checkBudget } from '../../util/budget.js';
+import { activeParseCache } from '../../engine/parse-cache.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -41,7 +42,7 @@ export interface ParsedJs {
   /** Called with the node of an options object this file's CORS call takes from elsewhere (see JsProject). */
   onConsumed?: (node: Node) => void;
   ast: File;
-  parents: Map<Node, Node>;
+  parents: ParentIndex;
   calls: CallExpression[];
   bindings: Bindings;
   file: string;
@@ -61,6 +62,8 @@ function babelParse(file: SourceFile, plugins: BabelPlugin[]): File {
     allowImportExportEverywhere: sourceType !== 'script',
     allowAwaitOutsideFunction: true,
     allowUndeclaredExports: true,
+    // Every node's loc names its file (see fileOfNode): values read from another module keep their positions.
+    sourceFilename: file.path,
   });
   const ast = boundedParse(file.text, options(module ? 'module' : 'unambiguous'));
   // 'unambiguous' reads the file as a module first and keeps the strict-mode errors of that reading even when
@@ -76,11 +79,14 @@ function recoveredErrors(ast: File): BabelError[] {
   return (ast as unknown as { errors?: BabelError[] }).errors ?? [];
 }
 
-export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
-  const isTs = /\.(c|m)?tsx?$/.test(file.path);
-  const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
-  if (/\.tsx$/.test(file.path)) plugins.push('jsx');
-  const lineStarts = lineStartsOf(file.text);
+interface JsParseEntry {
+  text: string;
+  ast?: File;
+  failure?: unknown;
+}
+
+/** Babel's tree of a file, or why there is none. */
+function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } {
   let ast: File | undefined;
   let failure: unknown;
   try {
@@ -102,6 +108,23 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
       if (error instanceof BudgetExceeded) throw error;
     }
   }
+  return { ast, failure };
+}
+
+export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
+  const isTs = /\.(c|m)?tsx?$/.test(file.path);
+  const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
+  if (/\.tsx$/.test(file.path)) plugins.push('jsx');
+  const lineStarts = lineStartsOf(file.text);
+  // The language server lints a file again when another one changes: an unchanged text's parse is reused (see ParseCache).
+  const cache = activeParseCache();
+  const previous = cache?.get<JsParseEntry>('js', file.path);
+  const reuse = previous?.text === file.text && (!previous.ast || cache!.claim(previous.ast));
+  const { ast, failure } = reuse ? previous! : parseOnce(file, isTs, plugins);
+  if (cache && !reuse) {
+    if (ast) cache.claim(ast);
+    cache.set<JsParseEntry>('js', file.path, { text: file.text, ast, failure });
+  }
   if (!ast || failure) return { errors: [parseFailure(file, lineStarts, failure)] };
   const errors: JsExtraction['errors'] = [];
   const recovered = recoveredErrors(ast);
@@ -111,13 +134,12 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   }
   // Babel counts U+2028/U+2029 as line breaks (JavaScript does); editors and every other position here do not.
   const relocate = /[\u2028\u2029]/.test(file.text);
-  const parents = new Map<Node, Node>();
+  const parents = new ParentIndex();
   const calls: CallExpression[] = [];
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
   walk(ast.program, parents, (node) => {
-    nodeFiles.set(node, file.path);
     if (relocate) relocateNode(node, lineStarts);
     // Error recovery leaves a hole for a missing argument (`f(, {…})`, reported above); valid code never has one.
     if ((node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') && node.arguments.includes(null as never)) {
@@ -278,7 +300,7 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
 }
 
 /** Where a `cors()` call is mounted: `app.use(cors())`, `router.use('/api', cors())`, `app.delete('/x', cors(), h)`, or via a variable. */
-function mountOf(call: CallExpression, parents: Map<Node, Node>, bindings: Bindings): MiddlewareSite['mount'] {
+function mountOf(call: CallExpression, parents: ParentIndex, bindings: Bindings): MiddlewareSite['mount'] {
   let user: Node = call;
   let parent = parents.get(call);
   if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') {
@@ -335,8 +357,41 @@ function isRequireOf(node: Node, modules: string[]): boolean {
 
 const SKIPPED_KEYS = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'range', 'comments', 'tokens', 'errors']);
 
+const PARENT = Symbol('parent');
+const INDEX = Symbol('parent index');
+type Indexed = Node & { [PARENT]?: Node; [INDEX]?: ParentIndex };
+
+/**
+ * Each node's parent, as the walk met them: a Map's `get`, and its iteration (insertion order,
+ * which some lookups rely on: "the first use of this variable"). The parent is kept on the node
+ * under a symbol, which no one else sees: a 150,000-entry Map per parse cost a language-server
+ * edit a fifth of the walk, and its GC.
+ */
+export class ParentIndex {
+  private readonly order: Node[] = [];
+
+  set(child: Node, parent: Node): void {
+    const node = child as Indexed;
+    if (node[INDEX] !== this) {
+      node[INDEX] = this;
+      this.order.push(child);
+    }
+    node[PARENT] = parent;
+  }
+
+  /** The parent, for a node of this tree (a node of another module's tree has none here). */
+  get(child: Node): Node | undefined {
+    const node = child as Indexed;
+    return node[INDEX] === this ? node[PARENT] : undefined;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[Node, Node]> {
+    for (const node of this.order) yield [node, (node as Indexed)[PARENT]!];
+  }
+}
+
 /** Iterative walk (no recursion: deeply nested input must not overflow the stack), recording parents. */
-function walk(root: Node, parents: Map<Node, Node>, visit: (node: Node) => void): void {
+function walk(root: Node, parents: ParentIndex, visit: (node: Node) => void): void {
   const stack: Node[] = [root];
   while (stack.length > 0) {
     checkBudget();

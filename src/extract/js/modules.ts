@@ -3,7 +3,7 @@ import type { Node } from '@babel/types';
 import type { ModuleSource } from '../../engine/modules.js';
 import type { ParsedJs } from './extract.js';
 import type { CorsPolicy } from '../../model/types.js';
-import { evaluate, nodeFiles, type Bindings, type JsValue } from './values.js';
+import { evaluate, fileOfNode, type Bindings, type JsValue } from './values.js';
 
 /**
  * Values imported from other modules of the repository: `require('./cors-options')`,
@@ -29,12 +29,12 @@ export class JsProject {
 
   /** An options object that is a policy on its own unless some cors() call of the run takes it. */
   offerOptions(node: Node, build: () => CorsPolicy[]): void {
-    this.offered.push({ file: nodeFiles.get(node) ?? '', start: node.start ?? -1, build });
+    this.offered.push({ file: fileOfNode(node) ?? '', start: node.start ?? -1, build });
   }
 
   /** A CORS call took the options object `node` (written in another module). */
   consumed(node: Node): void {
-    this.taken.add(`${nodeFiles.get(node)}:${node.start}`);
+    this.taken.add(`${fileOfNode(node)}:${node.start}`);
   }
 
   /** The offered options objects no call took, as policies (called once, after every file is extracted). */

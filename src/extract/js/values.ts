@@ -27,11 +27,17 @@ export interface Bindings {
   bindingsOf?(file: string): Bindings | undefined;
 }
 
-/** The file each parsed node belongs to: values imported from another module keep their own file's positions. */
-export const nodeFiles = new WeakMap<Node, string>();
+/**
+ * The file a parsed node belongs to: values imported from another module keep their own file's
+ * positions. Babel writes it into every node's location (`sourceFilename`), which costs nothing;
+ * a WeakMap entry per node was a third of a language-server edit (ephemerons slow every GC).
+ */
+export function fileOfNode(node: Node | null | undefined): string | undefined {
+  return node?.loc?.filename ?? undefined;
+}
 
 export function locOf(node: Node, file: string): Loc {
-  file = nodeFiles.get(node) ?? file;
+  file = fileOfNode(node) ?? file;
   const loc = node.loc!;
   return { file, line: loc.start.line, column: loc.start.column + 1, endLine: loc.end.line, endColumn: loc.end.column + 1 };
 }
@@ -64,7 +70,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
         const fn = evaluate(node.callee, bindings, depth + 1);
         const returned = fn.kind === 'function' ? returnedExpression(fn.node) : undefined;
         if (returned) {
-          const file = nodeFiles.get(fn.node);
+          const file = fileOfNode(fn.node);
           const own = (file && bindings.bindingsOf?.(file)) || bindings;
           const value = evaluate(returned, own, depth + 1);
           if (value.kind !== 'unknown') return value;

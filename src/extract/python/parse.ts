@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { SyntaxNode, Tree } from '@lezer/common';
+import type { SyntaxNode, Tree, TreeFragment } from '@lezer/common';
+import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
@@ -12,6 +13,8 @@ import { lineStartsOf, offsetsToLoc } from '../offsets.js';
  */
 type LezerPython = typeof import('@lezer/python');
 let lezer: LezerPython | undefined;
+type LezerCommon = typeof import('@lezer/common');
+let lezerCommon: LezerCommon | undefined;
 
 /** Loaded on first use, so a run without Python files never loads the parser. */
 function pythonParser(): LezerPython['parser'] {
@@ -70,10 +73,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   const text = blankNotebookMagics(file.text);
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
-  // Parsed in steps so the time budget is checked while lezer works.
-  const parse = pythonParser().startParse(input);
-  let tree: Tree | null = null;
-  while (!(tree = parse.advance())) checkBudget();
+  const tree = parseTree(file.path, input);
   const lineStarts = lineStartsOf(text);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
   owners.set(tree, parsed);
@@ -102,6 +102,35 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
     errors.push({ message: `Python syntax error${more}${hint}; the rest of the file is still read`, loc: rangeLoc(parsed, firstError, end) });
   }
   return { parsed, errors };
+}
+
+/** What the language server keeps of a file's last parse (see ParseCache). */
+interface PythonTreeEntry {
+  input: string;
+  tree: Tree;
+}
+
+/**
+ * Lezer's tree of `input`. With a parse cache active (the language server), the last tree of the
+ * same path is reused: as is when the text is unchanged, else as fragments of an incremental
+ * parse that re-reads only around the edit (Lezer gives the tree a full parse gives).
+ */
+function parseTree(path: string, input: string): Tree {
+  const cache = activeParseCache();
+  const previous = cache?.get<PythonTreeEntry>('python', path);
+  if (previous?.input === input) return previous.tree;
+  let fragments: readonly TreeFragment[] | undefined;
+  if (previous) {
+    // Loaded like the parser, on first use: a run without Python files loads neither.
+    lezerCommon ??= createRequire(import.meta.url)('@lezer/common') as LezerCommon;
+    fragments = lezerCommon.TreeFragment.applyChanges(lezerCommon.TreeFragment.addTree(previous.tree), [changedRange(previous.input, input)]);
+  }
+  // Parsed in steps so the time budget is checked while lezer works.
+  const parse = pythonParser().startParse(input, fragments);
+  let tree: Tree | null = null;
+  while (!(tree = parse.advance())) checkBudget();
+  cache?.set<PythonTreeEntry>('python', path, { input, tree });
+  return tree;
 }
 
 function lastTokenBefore(text: string, offset: number): number {

@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lint, type LintOptions } from '../src/engine/lint.js';
+import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
+import { WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
+
+/**
+ * The language server lints with a parse cache: Python is reparsed incrementally from the last
+ * tree, and unchanged files (imported modules) keep their parse. After any sequence of edits, to
+ * the document or to a module it imports, the findings and policies must be those of a lint from
+ * scratch.
+ */
+interface Project {
+  main: string;
+  module: string;
+  texts: Record<string, string>;
+  pieces: string[];
+}
+
+/** Lezer reuses whole subtrees, never the inside of its small-node buffers: the document must be large for any reuse to happen. */
+const pythonFunctions = Array.from({ length: 120 }, (_, i) => [`@app.get("/r${i}")`, `def r${i}(q: str = None):`, `    if q:`, `        return {"id": ${i}, "q": q}`, `    return [${i}, "x"]`, ''].join('\n')).join('\n');
+
+const PYTHON: Project = {
+  main: 'app/main.py',
+  module: 'app/settings.py',
+  texts: {
+    'app/main.py': [
+      'from fastapi import FastAPI',
+      'from fastapi.middleware.cors import CORSMiddleware',
+      'from .settings import ORIGINS, CREDENTIALS',
+      '',
+      'app = FastAPI()',
+      '',
+      'app.add_middleware(',
+      '    CORSMiddleware,',
+      '    allow_origins=ORIGINS,',
+      '    allow_credentials=CREDENTIALS,',
+      '    allow_methods=["GET", "POST"],',
+      ')',
+      '',
+      pythonFunctions,
+      '@app.get("/items/{item_id}")',
+      'def read_item(item_id: int, q: str = None):',
+      '    if q:',
+      '        return {"item_id": item_id, "q": q}',
+      '    return {"item_id": item_id}',
+      '',
+      'class Handler:',
+      '    def get(self, request):',
+      '        response = Response()',
+      '        response.headers["Access-Control-Allow-Origin"] = request.headers.get("origin")',
+      '        return response',
+      '',
+    ].join('\n'),
+    'app/settings.py': ['ORIGINS = ["https://app.example.com", "http://localhost:3000"]', 'CREDENTIALS = True', ''].join('\n'),
+  },
+  pieces: ['\n', '    ', '  ', 'def f(x):', 'return x', ':', '(', ')', '[', ']', '"', "'", '#', ',', '=', '\\', '"""', 'x', '"*"', 'True', 'allow_origins=["*"]', 'ORIGINS', 'CORSMiddleware', 'import os', '\t', 'else:', 'pass'],
+};
+
+const JS: Project = {
+  main: 'src/server.js',
+  module: 'src/cors-options.js',
+  texts: {
+    'src/server.js': [
+      "const express = require('express');",
+      "const cors = require('cors');",
+      "const { corsOptions } = require('./cors-options');",
+      'const app = express();',
+      'app.use(cors(corsOptions));',
+      "app.options('/upload', cors({ origin: true, credentials: true }));",
+      "app.get('/items', (req, res) => {",
+      "  res.setHeader('Access-Control-Allow-Origin', req.headers.origin);",
+      '  res.json([]);',
+      '});',
+      'function allowed(origin) {',
+      "  return origin.endsWith('.example.com');",
+      '}',
+      'app.listen(3000);',
+      '',
+    ].join('\n'),
+    'src/cors-options.js': ["exports.corsOptions = { origin: ['https://app.example.com', /\\.example\\.com$/], credentials: true };", ''].join('\n'),
+  },
+  pieces: ['\n', ' ', ';', '{', '}', '(', ')', '[', ']', "'", '"', '`', '/', '//', '/*', '*/', ',', '=>', 'x', 'const y = 1', "origin: '*'", 'credentials: true', 'cors()', 'app.use(', 'function', 'return', '.', ':', 'true'],
+};
+
+const edit = fc.record({
+  inModule: fc.boolean(),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  remove: fc.nat({ max: 12 }),
+  insert: fc.array(fc.nat({ max: 1000 }), { maxLength: 3 }),
+});
+
+function result(project: Project, texts: Record<string, string>, cache?: ParseCache): string {
+  const options: LintOptions = { host: { readModule: (path) => (path === project.module ? texts[project.module] : undefined) } };
+  const run = () => lint([{ path: project.main, text: texts[project.main] }], options);
+  const { diagnostics, policies, skipped, dependencies } = cache ? withParseCache(cache, run) : run();
+  return JSON.stringify({ diagnostics, policies, skipped, dependencies });
+}
+
+function checkProject(project: Project, seed: number) {
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 12 }), (edits) => {
+      const texts = { ...project.texts };
+      const cache = new ParseCache();
+      result(project, texts, cache);
+      for (const { inModule, at, remove, insert } of edits) {
+        const path = inModule ? project.module : project.main;
+        const text = texts[path];
+        const offset = Math.floor(at * text.length);
+        texts[path] = text.slice(0, offset) + insert.map((i) => project.pieces[i % project.pieces.length]).join('') + text.slice(offset + remove);
+        expect(result(project, texts, cache)).toBe(result(project, texts));
+      }
+    }),
+    { numRuns: 25, seed },
+  );
+}
+
+describe('incremental lint (language server) equals a lint from scratch', () => {
+  it('Python: incremental reparses after random edits to the document and an imported module', () => checkProject(PYTHON, 14), 120_000);
+  it('JavaScript: reused parses after random edits to the document and an imported module', () => checkProject(JS, 6), 120_000);
+
+  it('Python: the parse cache is really used (an unchanged text keeps its tree, an edit reparses from it)', () => {
+    const cache = new ParseCache();
+    withParseCache(cache, () => lint([{ path: PYTHON.main, text: PYTHON.texts[PYTHON.main] }], {}));
+    const first = cache.get<{ tree: object }>('python', PYTHON.main)!.tree;
+    withParseCache(cache, () => lint([{ path: PYTHON.main, text: PYTHON.texts[PYTHON.main] }], {}));
+    expect(cache.get<{ tree: object }>('python', PYTHON.main)!.tree).toBe(first);
+    withParseCache(cache, () => lint([{ path: PYTHON.main, text: `${PYTHON.texts[PYTHON.main]}x = 1\n` }], {}));
+    expect(cache.get<{ tree: object }>('python', PYTHON.main)!.tree).not.toBe(first);
+  });
+});
+
+describe('language-server warm-up samples', () => {
+  it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {
+    for (const [format, sample] of Object.entries(WARM_UP_SAMPLES)) {
+      const { diagnostics } = lint([sample], { host: {} });
+      expect(diagnostics.filter((d) => d.ruleId !== 'parse-error' && d.ruleId !== 'internal-error').length, format).toBeGreaterThan(0);
+      expect(diagnostics.filter((d) => d.ruleId === 'parse-error' || d.ruleId === 'internal-error'), format).toEqual([]);
+    }
+  });
+});
