@@ -133,7 +133,7 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
 describe('language-server warm-up samples', () => {
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {
     for (const [format, sample] of Object.entries(WARM_UP_SAMPLES)) {
-      const { diagnostics } = lint([sample], { host: {} });
+      const { diagnostics } = lint([sample!], { host: {} });
       expect(diagnostics.filter((d) => d.ruleId !== 'parse-error' && d.ruleId !== 'internal-error').length, format).toBeGreaterThan(0);
       expect(diagnostics.filter((d) => d.ruleId === 'parse-error' || d.ruleId === 'internal-error'), format).toEqual([]);
     }

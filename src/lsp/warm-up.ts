@@ -7,7 +7,7 @@ import type { Format } from '../model/types.js';
  * fixes compiled before the first real edit, which otherwise paid 50-170 ms of loading and JIT
  * warm-up. The samples go through the same lint() as any document; their results are dropped.
  */
-export const WARM_UP_SAMPLES: Record<Format, { path: string; text: string }> = {
+export const WARM_UP_SAMPLES: Partial<Record<Format, { path: string; text: string }>> = {
   nginx: {
     path: 'cors-lint-warm-up/site.conf',
     text: [
@@ -84,7 +84,7 @@ export const WARM_UP_SAMPLES: Record<Format, { path: string; text: string }> = {
 
 /** Lints each sample a few times, one format per turn of the event loop so messages that arrive meanwhile are not held up long. */
 export function warmUp(done?: () => void): void {
-  const queue = Object.values(WARM_UP_SAMPLES);
+  const queue = Object.values(WARM_UP_SAMPLES).filter((sample) => sample !== undefined);
   const next = () => {
     const sample = queue.shift();
     if (!sample) {

@@ -385,6 +385,16 @@ export class ParentIndex {
     return node[INDEX] === this ? node[PARENT] : undefined;
   }
 
+  /** Whether `node` is a node of this tree below its root (as Map#has). */
+  has(child: Node): boolean {
+    return (child as Indexed)[INDEX] === this;
+  }
+
+  /** The nodes in the order the walk met them (as Map#keys). */
+  keys(): IterableIterator<Node> {
+    return this.order.values();
+  }
+
   *[Symbol.iterator](): IterableIterator<[Node, Node]> {
     for (const node of this.order) yield [node, (node as Indexed)[PARENT]!];
   }
