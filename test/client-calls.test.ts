@@ -230,3 +230,18 @@ createClient({ url: 'http://localhost:8080/d', exchanges: [subscriptionExchange(
 `)).toEqual([]);
   });
 });
+
+describe('explain --topology', () => {
+  it('shows each linked frontend call as browser → call → server', async () => {
+    const { lint } = await import('../src/index.js');
+    const { explainTopology, renderTopology } = await import('../src/cli/explain.js');
+    const { policies } = lint([
+      { path: 'web/package.json', text: '{ "dependencies": { "react": "^19.0.0" }, "devDependencies": { "vite": "^7.0.0" } }' },
+      { path: 'web/src/live.ts', text: "export const feed = () => new EventSource('http://localhost:8080/events', { withCredentials: true });\n" },
+      { path: 'api/server.js', text: "const cors = require('cors');\nconst app = require('express')();\napp.use(cors({ origin: 'http://localhost:5173' }));\napp.listen(8080);\n" },
+    ]);
+    const text = renderTopology(explainTopology(policies));
+    expect(text).toContain('→ EventSource GET with credentials http://localhost:8080/events from the page at http://localhost:5173  web/src/live.ts:1:43');
+    expect(text).toMatch(/→ .*cors app {2}api\/server\.js:3:9/);
+  });
+});

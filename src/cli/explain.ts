@@ -167,7 +167,7 @@ export interface ExplainedChain {
   steps: Array<{ what: string; at: string }>;
 }
 
-/** `explain --topology`: each proxy → app chain the repository states, one line per step. */
+/** `explain --topology`: each proxy → app chain the repository states, and each frontend call linked to its server, one line per step. */
 export function explainTopology(policies: CorsPolicy[]): ExplainedChain[] {
   const chains: ExplainedChain[] = [];
   for (const policy of policies) {
@@ -175,6 +175,20 @@ export function explainTopology(policies: CorsPolicy[]): ExplainedChain[] {
       chains.push({ steps: [{ what: `${policy.profile.name} ${policy.scope.label}`, at: at(policy.source.loc) }, ...layer.via.map((step) => ({ what: step.what, at: at(step.loc) }))] });
     }
     for (const proxy of policy.sameOriginProxies ?? []) chains.push({ steps: proxy.via.map((step) => ({ what: step.what, at: at(step.loc) })) });
+  }
+  // The frontend's own calls: browser → the call → (the proxy →) the app that answers it.
+  const seen = new Set<string>();
+  for (const policy of policies) {
+    for (const call of policy.clientCalls ?? []) {
+      const key = `${at(call.loc)} ${call.pageOrigin}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const request = call.requests[0];
+      const sent = `${request.method}${request.credentials ? ' with credentials' : ''}${request.headers?.length ? ` + ${request.headers.join(', ')}` : ''}`;
+      const server = { what: `${policy.profile.name} ${policy.scope.label}`, at: at(policy.source.loc) };
+      const behind = call.layer ? call.layer.via.map((step) => ({ what: step.what, at: at(step.loc) })) : [];
+      chains.push({ steps: [{ what: `${call.api} ${sent} ${call.url} from the page at ${call.pageOrigin}`, at: at(call.loc) }, server, ...behind] });
+    }
   }
   return chains;
 }
