@@ -9,11 +9,16 @@ import { conditional, descendants, headerSet, propertyName, wireMethod } from '.
  * literals; a second `open`, a header or credentials set under a condition, or any use of
  * `xhr.upload` (upload listeners force a preflight) leaves the request unread.
  */
+const MAX_XHRS = 50;
+
 export function xhrCalls(parsed: ParsedJs): CallSpec[] {
   if (!parsed.text.includes('XMLHttpRequest') || parsed.bindings.values.has('XMLHttpRequest') || parsed.bindings.imports.has('XMLHttpRequest')) return [];
   const out: CallSpec[] = [];
+  let read = 0;
   for (const node of parsed.parents.keys()) {
     if (node.type !== 'NewExpression' || node.callee.type !== 'Identifier' || node.callee.name !== 'XMLHttpRequest') continue;
+    // Each one walks its function: a generated file with thousands would cost quadratic time for calls no one reads.
+    if (++read > MAX_XHRS) break;
     const declarator = parsed.parents.get(node);
     if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'Identifier') continue;
     const spec = readXhr(declarator.id.name, declarator, parsed);
