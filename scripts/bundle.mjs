@@ -1,26 +1,114 @@
-// Bundles the CLI into dist/cli/: a run loads a handful of chunks instead of the ~100 modules tsc
-// emits, which is most of a cold start (what a pre-commit hook pays on every commit). Dependencies
-// stay external and are loaded where the code asks for them (parsers lazily, per format); code
-// reached only through `import()` (the run itself, the language server) becomes a chunk of its own.
+// Bundles the CLI into dist/cli/ for what a pre-commit hook pays on every commit: a one-file cold
+// start. Measured on Node 20, a run spent most of its time above `node -e 0` loading and compiling
+// the program: ESM chunks and the CommonJS packages they import, which Node 20 cannot cache. So:
+//   bin.js          ESM, a few lines: `--version` answers from here (the version is inlined), other
+//                   commands load one CommonJS bundle through loader.cjs;
+//   run.cjs         the CLI (lint, explain, simulate, fix) with its small dependencies;
+//   lsp.cjs         the language server;
+//   worker.cjs      one shard of a `--jobs` run (src/cli/pool-worker.ts), started through the
+//                   pool-worker.js next to bin.js that src/cli/pool.ts looks for;
+//   lib-*.cjs       each library that only some inputs need (a parser per format, the regex engines),
+//                   loaded on first use through src/util/load-library.ts;
+//   loader.cjs      loads those files through the V8 code cache (src/cli/code-cache.ts).
+// A library is never inlined into run.cjs or lsp.cjs (the build fails if one is): a run over nginx
+// files alone loads neither Babel, nor yaml, nor Lezer.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// Keep in step with LIBRARY_NAMES in src/util/load-library.ts (checked below).
+const LIBRARIES = ['yaml', '@babel/parser', '@lezer/python', 're2js', '@eslint-community/regexpp'];
+const fileOf = (library) => `lib-${library.replace(/^@/, '').replace(/[^\w]+/g, '_')}`;
+
+const loadLibrarySource = readFileSync(join(root, 'src', 'util', 'load-library.ts'), 'utf8');
+for (const library of LIBRARIES) if (!loadLibrarySource.includes(`'${library}'`)) throw new Error(`bundle.mjs: ${library} is not in src/util/load-library.ts`);
+
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  // The worker of `--jobs` (src/cli/pool.ts) is a script of its own, next to bin.js.
-  entryPoints: { bin: join(root, 'src', 'cli', 'bin.ts'), 'pool-worker': join(root, 'src', 'cli', 'pool-worker.ts') },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  outdir,
-  chunkNames: 'chunks/[name]-[hash]',
-  legalComments: 'none',
-  logLevel: 'warning',
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', legalComments: 'none', logLevel: 'silent', metafile: true };
+// `import.meta.url` in CommonJS: the sources use it for createRequire (built-ins loaded on first use).
+const importMeta = { define: { 'import.meta.url': '__import_meta_url' }, banner: { js: 'var __import_meta_url = require("node:url").pathToFileURL(__filename).href;' } };
+const inputs = new Set();
+async function run(options) {
+  const result = await build({ ...common, ...options });
+  if (result.warnings.length > 0) throw new Error(`bundle.mjs: ${result.warnings.map((w) => w.text).join('; ')}`);
+  for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
+  return result;
+}
+
+// Seams swapped in the bundles: libraries come from their lib-*.cjs, the version is inlined.
+const seams = {
+  name: 'cors-lint-seams',
+  setup(b) {
+    const ours = (args) => args.importer.startsWith(join(root, 'src') + sep);
+    b.onResolve({ filter: /(^|\/)load-library\.js$/ }, (args) => (ours(args) ? { path: 'load-library', namespace: 'seam' } : undefined));
+    b.onResolve({ filter: /^\.\/version\.js$/ }, (args) => (ours(args) ? { path: 'version', namespace: 'seam' } : undefined));
+    b.onResolve({ filter: /^\.\/loader\.cjs$/ }, () => ({ path: './loader.cjs', external: true }));
+    b.onLoad({ filter: /^load-library$/, namespace: 'seam' }, () => ({
+      contents: `import { load } from './loader.cjs';
+const files = ${JSON.stringify(Object.fromEntries(LIBRARIES.map((library) => [library, fileOf(library)])))};
+export const LIBRARY_NAMES = Object.keys(files);
+export function loadLibrary(name) { return load(files[name]); }`,
+      loader: 'js',
+      resolveDir: outdir,
+    }));
+    b.onLoad({ filter: /^version$/, namespace: 'seam' }, () => ({ contents: `export function version() { return ${JSON.stringify(pkg.version)}; }`, loader: 'js' }));
+  },
+};
+
+// 1. Each library on its own.
+for (const library of LIBRARIES) {
+  await run({ stdin: { contents: `module.exports = require(${JSON.stringify(library)});`, resolveDir: root, loader: 'js', sourcefile: `${fileOf(library)}.js` }, outfile: join(outdir, `${fileOf(library)}.cjs`) });
+}
+
+// 2. The CLI and the language server, their small dependencies inlined.
+for (const [name, entry] of [['run', 'src/cli/run.ts'], ['lsp', 'src/lsp/server.ts'], ['worker', 'src/cli/pool-worker.ts']]) {
+  const result = await run({ entryPoints: [join(root, entry)], outfile: join(outdir, `${name}.cjs`), plugins: [seams], ...importMeta });
+  const inlined = Object.keys(result.metafile.inputs).filter((input) => LIBRARIES.some((library) => input.includes(`node_modules/${library}/`) || input.includes('node_modules/@lezer/')));
+  if (inlined.length > 0) throw new Error(`bundle.mjs: ${name}.cjs inlines a library that must stay lazy: ${inlined.slice(0, 3).join(', ')}`);
+}
+
+// 3. The loader knows each file's content hash: a cache is used only for the build it was made from.
+const hashes = {};
+for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
+  hashes[file.slice(0, -'.cjs'.length)] = createHash('sha256').update(readFileSync(join(outdir, file))).digest('hex').slice(0, 16);
+}
+await run({
+  stdin: { contents: `import { bundleLoader } from './src/cli/code-cache.ts';\nexport const load = bundleLoader(__dirname, ${JSON.stringify(hashes)});\n`, resolveDir: root, loader: 'ts', sourcefile: 'loader.ts' },
+  outfile: join(outdir, 'loader.cjs'),
 });
+
+// 4. The command: bin.ts with `run.js` and the server loaded through the loader. CommonJS (dist/cli
+// gets a package.json saying so, the path stays what package.json's `bin` names): an ES module
+// entry would make Node 20 load its ESM loader, fs/promises and readline on every run.
+const entries = {
+  name: 'cors-lint-bin',
+  setup(b) {
+    const viaLoader = (name, exported) => `export function ${exported}(...args) { return require('./loader.cjs').load('${name}').${exported}(...args); }\n`;
+    b.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: 'run', namespace: 'entry' }));
+    b.onResolve({ filter: /\/lsp\/server\.js$/ }, () => ({ path: 'lsp', namespace: 'entry' }));
+    b.onLoad({ filter: /^run$/, namespace: 'entry' }, () => ({ contents: viaLoader('run', 'runCli'), loader: 'js' }));
+    b.onLoad({ filter: /^lsp$/, namespace: 'entry' }, () => ({ contents: viaLoader('lsp', 'startServer'), loader: 'js' }));
+  },
+};
+await run({ entryPoints: [join(root, 'src', 'cli', 'bin.ts')], outfile: join(outdir, 'bin.js'), plugins: [entries, seams] });
+writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+writeFileSync(join(outdir, 'pool-worker.js'), "// A worker thread of `--jobs` (src/cli/pool.ts): the shard's code, through the code cache.\nrequire('./loader.cjs').load('worker');\n");
 chmodSync(join(outdir, 'bin.js'), 0o755);
+
+// 5. The licences of the packages now inside dist/cli.
+const packages = new Map();
+for (const input of inputs) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input.split(sep).join('/'));
+  if (match) packages.set(match[1], join(root, 'node_modules', match[1]));
+}
+const notices = [...packages].sort(([a], [b]) => a.localeCompare(b)).map(([name, dir]) => {
+  const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const licence = readdirSync(dir).find((file) => /^(licen[cs]e|copying)/i.test(file));
+  return `${name}@${meta.version} (${meta.license ?? 'see package'})\n\n${licence ? readFileSync(join(dir, licence), 'utf8').trim() : ''}\n`;
+});
+writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `dist/cli bundles these packages:\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);

@@ -1,6 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { lineStarts } from '../engine/fix.js';
 import type { Diagnostic } from '../model/types.js';
+
+/** node:crypto (about twenty internal modules) is loaded only by runs that fingerprint findings, not by every cold start. */
+const crypto = () => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /**
  * `--baseline FILE`: the findings an existing codebase already has, recorded so that only new
@@ -34,7 +37,7 @@ export function fingerprints(diagnostics: Diagnostic[], textOf: (file: string) =
     const base = `${d.ruleId}\u0000${d.file}\u0000${token}`;
     const occurrence = seen.get(base) ?? 0;
     seen.set(base, occurrence + 1);
-    out[index] = createHash('sha256').update(`${base}\u0000${occurrence}`).digest('hex').slice(0, 32);
+    out[index] = crypto().createHash('sha256').update(`${base}\u0000${occurrence}`).digest('hex').slice(0, 32);
   }
   return out;
 }

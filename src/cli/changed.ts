@@ -1,6 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+
+/** node:child_process (with net, dgram and streams behind it) is loaded only by `--changed`, not by every run. */
+const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
 
 /**
  * `--changed [REF]`: the files that differ from a git ref (default HEAD) in the working tree or
@@ -11,7 +14,7 @@ export class GitError extends Error {}
 
 function git(cwd: string, args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    return childProcess().execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? '').trim().split('\n')[0];
     throw new GitError(stderr || (error as Error).message);

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import type { AST } from '@eslint-community/regexpp';
 import { translateRegexSyntax } from './python-regex.js';
 import type { OriginMatcher, PatternDialect } from './types.js';
+import { loadLibrary } from '../util/load-library.js';
 
 /**
  * The one place where a regex taken from a scanned file is run. Scanned input is hostile: a
@@ -23,7 +23,6 @@ import type { OriginMatcher, PatternDialect } from './types.js';
 
 type Regexpp = typeof import('@eslint-community/regexpp');
 type Re2Module = typeof import('re2js');
-const load = createRequire(import.meta.url);
 let regexpp: Regexpp | undefined;
 let re2: Re2Module | undefined;
 
@@ -79,7 +78,7 @@ export function parseJsPattern(source: string, flags = ''): AST.Pattern | null {
   let pattern = astCache.get(key);
   if (pattern === undefined) {
     try {
-      regexpp ??= load('@eslint-community/regexpp') as Regexpp;
+      regexpp ??= loadLibrary('@eslint-community/regexpp');
       pattern = new regexpp.RegExpParser({ ecmaVersion: 2025 }).parsePattern(source, 0, source.length, { unicode: flags.includes('u') || flags.includes('v') });
     } catch {
       pattern = null;
@@ -216,7 +215,7 @@ export function compilePrepared(prepared: PreparedPattern): LinearRegex | null {
     try {
       const body = toRe2(prepared.ast, prepared.flags.includes('s'));
       const anchored = prepared.anchoring === 'full' ? `\\A(?:${body})\\z` : prepared.anchoring === 'start' ? `\\A(?:${body})` : body;
-      re2 ??= load('re2js') as Re2Module;
+      re2 ??= loadLibrary('re2js');
       const { RE2JS } = re2;
       const bits = (prepared.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (prepared.flags.includes('m') ? RE2JS.MULTILINE : 0);
       const engine = RE2JS.compile(anchored, bits);

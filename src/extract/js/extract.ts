@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { CallExpression, File, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
@@ -11,13 +10,14 @@ import { evaluate, locOf, type Bindings } from './values.js';
 import { lineStartsOf, positionAt } from '../offsets.js';
 import { BudgetExceeded, checkBudget } from '../../util/budget.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
+import { loadLibrary } from '../../util/load-library.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
 
 /** Loaded on first use, so a run over nginx files alone never loads the JS parser. */
 function parser(): BabelParser {
-  babel ??= createRequire(import.meta.url)('@babel/parser') as BabelParser;
+  babel ??= loadLibrary('@babel/parser');
   return babel;
 }
 

@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import type { SyntaxNode, Tree, TreeFragment } from '@lezer/common';
 import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
+import { loadLibrary } from '../../util/load-library.js';
 
 /**
  * Python parsing with @lezer/python. Chosen over web-tree-sitter (measured in the issue-3 note):
@@ -18,7 +18,7 @@ let lezerCommon: LezerCommon | undefined;
 
 /** Loaded on first use, so a run without Python files never loads the parser. */
 function pythonParser(): LezerPython['parser'] {
-  lezer ??= createRequire(import.meta.url)('@lezer/python') as LezerPython;
+  lezer ??= loadLibrary('@lezer/python');
   return lezer.parser;
 }
 
@@ -122,7 +122,7 @@ function parseTree(path: string, input: string): Tree {
   let fragments: readonly TreeFragment[] | undefined;
   if (previous) {
     // Loaded like the parser, on first use: a run without Python files loads neither.
-    lezerCommon ??= createRequire(import.meta.url)('@lezer/common') as LezerCommon;
+    lezerCommon ??= loadLibrary('@lezer/common');
     fragments = lezerCommon.TreeFragment.applyChanges(lezerCommon.TreeFragment.addTree(previous.tree), [changedRange(previous.input, input)]);
   }
   // Parsed in steps so the time budget is checked while lezer works.

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
+import { loadLibrary } from '../../util/load-library.js';
 
 /**
  * YAML reading for the gateway extractors, with `yaml` (eemeli) 2: a range on every node,
@@ -20,7 +20,7 @@ let yamlModule: YamlModule | undefined;
 
 /** `yaml`, loaded on first use by every reader of YAML (extractors, topology, config files): a run without YAML never loads it. */
 export function yaml(): YamlModule {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  yamlModule ??= loadLibrary('yaml');
   return yamlModule;
 }
 

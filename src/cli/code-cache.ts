@@ -1,0 +1,100 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/**
+ * Loads the bundled CLI's CommonJS files (scripts/bundle.mjs) through V8's code cache: the first
+ * run compiles a file and, at exit, stores what V8 compiled (the top level and every function the
+ * run called); later runs hand that back to V8 and skip parsing and compiling. Node 20 has no
+ * compile cache of its own (`module.enableCompileCache()` arrived in 22.1), and what a one-file
+ * run (a pre-commit hook) spends above `node -e 0` is mostly compiling the program and its parsers.
+ *
+ * V8 checks a cache against its own version and flags and the source's length, not its content,
+ * so the cache file's name carries the content hash computed when the file was built, and its size
+ * and modification time (a file edited in place is compiled afresh). A cache that is missing,
+ * rejected or unreadable costs one normal compile; writing one is atomic (rename) and every failure
+ * is ignored: a read-only install runs uncached.
+ */
+
+export interface CacheTarget {
+  /** Where cache files go; undefined: no cache. */
+  dir: string | undefined;
+  /** The content hash of `file` recorded when it was built. */
+  hash: string;
+}
+
+interface Pending {
+  script: Script;
+  path: string;
+  prefix: string;
+}
+
+const pending: Pending[] = [];
+let exitHook = false;
+
+/** Runs a CommonJS file the way Node's loader does (its own `require`, `module`, `__filename`), compiled with the cache when there is one. */
+export function loadCached(file: string, target: CacheTarget): unknown {
+  const source = readFileSync(file, 'utf8');
+  let cache: { path: string; prefix: string } | undefined;
+  let cachedData: Buffer | undefined;
+  if (target.dir !== undefined) {
+    try {
+      const stat = statSync(file);
+      const prefix = `${safeName(file)}-`;
+      cache = { prefix, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.versions.v8}-${process.arch}.bin`) };
+      cachedData = readFileSync(cache.path);
+    } catch {
+      // no cache yet (or no stat): compile normally
+    }
+  }
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new Script(wrapped, { filename: file, cachedData });
+  const module = { exports: {} as unknown };
+  const run = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: { exports: unknown }, filename: string, dirname: string) => void;
+  run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  if (cache && target.dir !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+    pending.push({ script, ...cache });
+    if (!exitHook) {
+      exitHook = true;
+      // At exit the cache also holds the functions this run compiled lazily, not only the top level.
+      process.once('exit', writePending);
+    }
+  }
+  return module.exports;
+}
+
+function safeName(file: string): string {
+  // No '-' in it: the cache files of one bundled file are the names that start with it and a '-'.
+  return (file.split(/[\\/]/).pop() ?? 'file').replace(/\.c?js$/, '').replace(/[^\w.]/g, '_');
+}
+
+function writePending(): void {
+  for (const { script, path, prefix } of pending.splice(0)) {
+    try {
+      const dir = dirname(path);
+      mkdirSync(dir, { recursive: true });
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, path);
+      // Caches of older builds of the same file are never read again (nor are temporary files a killed run left).
+      for (const name of readdirSync(dir)) if (name.startsWith(prefix) && join(dir, name) !== path) unlinkSync(join(dir, name));
+    } catch {
+      // a cache is an optimisation: a full disk or a read-only folder only costs speed
+    }
+  }
+}
+
+/**
+ * The bundled CLI's loader (dist/cli/loader.cjs): `load('run')` runs dist/cli/run.cjs once per
+ * process. The cache lives in the package's node_modules/.cache (never packed by npm, cleared with
+ * the install); CORS_LINT_CACHE_DIR moves it (a read-only install), CORS_LINT_NO_CODE_CACHE=1 turns it off.
+ */
+export function bundleLoader(bundleDir: string, hashes: Readonly<Record<string, string>>, env: Record<string, string | undefined> = process.env): (name: string) => unknown {
+  const dir = env.CORS_LINT_NO_CODE_CACHE === '1' ? undefined : env.CORS_LINT_CACHE_DIR || join(bundleDir, '..', '..', 'node_modules', '.cache', 'cors-lint');
+  const loaded = new Map<string, unknown>();
+  return (name) => {
+    if (!loaded.has(name)) loaded.set(name, loadCached(join(bundleDir, `${name}.cjs`), { dir: hashes[name] === undefined ? undefined : dir, hash: hashes[name] ?? '' }));
+    return loaded.get(name);
+  };
+}

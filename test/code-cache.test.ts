@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/fixtures.js';
+
+/**
+ * The bundled CLI keeps V8's compiled code between runs (src/cli/code-cache.ts). A cache must
+ * never change what a run prints: a damaged one is recompiled, one of another build is never read.
+ */
+describe('the code cache of the bundled CLI', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cors-lint-code-cache-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const bundle = join(work, 'cli');
+  cpSync(join(ROOT, 'dist', 'cli'), bundle, { recursive: true });
+  const cache = join(work, 'cache');
+  const lint = (env: Record<string, string> = {}) => spawnSync(process.execPath, [join(bundle, 'bin.js'), '--format', 'json', 'fixtures/credentials-reflect-any-origin'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: cache, ...env } });
+  const runCache = () => readdirSync(cache).filter((name) => name.startsWith('run-'));
+  const expected = lint({ CORS_LINT_NO_CODE_CACHE: '1' });
+
+  it('is written by the first run, read by the next, and changes nothing in the output', () => {
+    expect(expected.status).toBe(1);
+    expect(JSON.parse(expected.stdout).length).toBeGreaterThan(5);
+    rmSync(cache, { recursive: true, force: true });
+    const first = lint();
+    expect([first.stdout, first.stderr, first.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    const [file] = runCache();
+    expect(file).toMatch(/^run-[0-9a-f]{16}-\d+-\d+-[\w.-]+\.bin$/);
+    const written = statSync(join(cache, file)).mtimeMs;
+    const second = lint();
+    expect([second.stdout, second.stderr, second.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    // Accepted by V8, so not written again.
+    expect(runCache()).toEqual([file]);
+    expect(statSync(join(cache, file)).mtimeMs).toBe(written);
+  });
+
+  it('a damaged cache is recompiled and replaced', () => {
+    const [file] = runCache();
+    const size = statSync(join(cache, file)).size;
+    writeFileSync(join(cache, file), Buffer.alloc(size, 7));
+    const run = lint();
+    expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    expect(readFileSync(join(cache, file)).equals(Buffer.alloc(size, 7))).toBe(false);
+  });
+
+  it('a bundle changed in place gets a cache of its own; the old one is removed', () => {
+    const [before] = runCache();
+    appendFileSync(join(bundle, 'run.cjs'), '\n// edited\n');
+    const run = lint();
+    expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    const after = runCache();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before);
+  });
+
+  it('CORS_LINT_NO_CODE_CACHE=1 writes nothing', () => {
+    rmSync(cache, { recursive: true, force: true });
+    lint({ CORS_LINT_NO_CODE_CACHE: '1' });
+    expect(() => readdirSync(cache)).toThrow();
+  });
+});
