@@ -21,7 +21,7 @@ const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Keep in step with LIBRARY_NAMES in src/util/load-library.ts (checked below).
-const LIBRARIES = ['yaml', '@babel/parser', '@lezer/python', 're2js', '@eslint-community/regexpp'];
+const LIBRARIES = ['yaml', '@babel/parser', '@lezer/python', 're2js', '@eslint-community/regexpp', 'toml-eslint-parser'];
 const fileOf = (library) => `lib-${library.replace(/^@/, '').replace(/[^\w]+/g, '_')}`;
 
 const loadLibrarySource = readFileSync(join(root, 'src', 'util', 'load-library.ts'), 'utf8');

@@ -47,12 +47,12 @@ describe('the bundled CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cors-lint-bundle-'));
     const preload = join(dir, 'record.cjs');
     writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(Object.keys(require.cache))));\n`);
-    const run = spawnSync(process.execPath, ['--require', preload, BUNDLE, '--format', 'json', 'fixtures/credentials-reflect-any-origin', 'fixtures/reflect-any-origin'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: join(dir, 'cache') } });
+    const run = spawnSync(process.execPath, ['--require', preload, BUNDLE, '--format', 'json', 'fixtures/credentials-reflect-any-origin', 'fixtures/reflect-any-origin', 'fixtures/max-age-over-browser-limit'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: join(dir, 'cache') } });
     expect(run.status).toBe(1);
     const loaded = JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[];
     expect(loaded.filter((file) => file !== preload)).toEqual([BUNDLE, join(ROOT, 'dist', 'cli', 'loader.cjs')]);
-    // JS, Python and YAML files were linted: their parsers came from dist/cli.
-    expect(readdirSync(join(dir, 'cache')).map((name) => name.split('-')[0]).sort()).toEqual(['lib_babel_parser', 'lib_eslint_community_regexpp', 'lib_lezer_python', 'lib_re2js', 'lib_yaml', 'run']);
+    // JS, Python, YAML and TOML files were linted: their parsers came from dist/cli.
+    expect(readdirSync(join(dir, 'cache')).map((name) => name.split('-')[0]).sort()).toEqual(['lib_babel_parser', 'lib_eslint_community_regexpp', 'lib_lezer_python', 'lib_re2js', 'lib_toml_eslint_parser', 'lib_yaml', 'run']);
     rmSync(dir, { recursive: true, force: true });
   });
 });

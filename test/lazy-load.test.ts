@@ -55,6 +55,7 @@ describe('the bundled CLI loads per format only what the input needs', () => {
     'kong.yml': '_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: ["*"]\n      credentials: true\n',
     'k8s/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n',
     'docker-compose.yml': 'services:\n  api:\n    build: ./api\n',
+    'site/netlify.toml': '[[headers]]\n  for = "/*"\n  [headers.values]\n    Access-Control-Allow-Origin = "*"\n',
   };
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(project, dirname(path)), { recursive: true });
@@ -79,11 +80,12 @@ describe('the bundled CLI loads per format only what the input needs', () => {
     expect(loadedBy('-f', 'json', 'docker-compose.yml', 'nginx/site.conf')).toEqual(['run']);
   });
 
-  it('a JS or TS file loads Babel, a Python file Lezer, a gateway YAML file yaml; nothing else', () => {
+  it('a JS or TS file loads Babel, a Python file Lezer, a gateway YAML file yaml, netlify.toml the TOML parser; nothing else', () => {
     expect(loadedBy('-f', 'json', 'api/server.js')).toEqual(['lib_babel_parser', 'run']);
     expect(loadedBy('-f', 'json', 'web/app.ts')).toEqual(['lib_babel_parser', 'run']);
     expect(loadedBy('-f', 'json', 'py/app.py')).toEqual(['lib_lezer_python', 'run']);
     expect(loadedBy('-f', 'json', 'kong.yml')).toEqual(['lib_yaml', 'run']);
+    expect(loadedBy('-f', 'json', 'site/netlify.toml')).toEqual(['lib_toml_eslint_parser', 'run']);
   });
 
   it('files without a CORS token load no parser', () => {

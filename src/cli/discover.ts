@@ -1,9 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile } from './safe-read.js';
+
+/** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
+const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
 
 /**
  * Finds and reads the files of the given paths. Inside a git work tree the file list comes from
@@ -305,7 +308,7 @@ export function gitListing(dir: string): Iterable<GitEntry> | undefined {
     tmp = undefined;
   };
   try {
-    const result = spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
+    const result = childProcess().spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
     if (result.error || result.status !== 0) return closeAnd(fd, cleanup);
     if (fd === undefined) return result.stdout && result.stdout.length > 0 ? gitEntries([result.stdout]) : undefined;
     const size = fstatSync(fd).size;

@@ -28,9 +28,15 @@ const RESAMPLE_MS = 1;
 let sampledCpu = 0;
 let sampledWall = Number.NEGATIVE_INFINITY;
 
+/** Monotonic wall-clock ms. Not `performance.now()`: the global `performance` loads perf_hooks (eight modules) on first use, in every cold start. */
+function wallNow(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1000 + nanoseconds / 1e6;
+}
+
 /** CPU time used by this process so far, in ms (an upper bound at most RESAMPLE_MS ahead). */
 function cpuNow(): number {
-  const wall = performance.now();
+  const wall = wallNow();
   const since = wall - sampledWall;
   if (since >= 0 && since < RESAMPLE_MS) return sampledCpu + since;
   const { user, system } = process.cpuUsage();

@@ -14,12 +14,13 @@ export interface Libraries {
   '@lezer/common': typeof import('@lezer/common');
   're2js': typeof import('re2js');
   '@eslint-community/regexpp': typeof import('@eslint-community/regexpp');
+  'toml-eslint-parser': typeof import('toml-eslint-parser');
 }
 
 export type LibraryName = keyof Libraries;
 
 /** The names, for the bundler (one prebuilt copy each). */
-export const LIBRARY_NAMES: readonly LibraryName[] = ['yaml', '@babel/parser', '@lezer/python', '@lezer/common', 're2js', '@eslint-community/regexpp'];
+export const LIBRARY_NAMES: readonly LibraryName[] = ['yaml', '@babel/parser', '@lezer/python', '@lezer/common', 're2js', '@eslint-community/regexpp', 'toml-eslint-parser'];
 
 const requireHere = createRequire(import.meta.url);
 

@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import { netlifyHeadersProfile } from '../../model/frameworks/platform.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
 import type { PlatformRewrite, VercelConfig } from './vercel.js';
+import { loadLibrary } from '../../util/load-library.js';
 
 /** The few node shapes of toml-eslint-parser's AST read here (its own typings pull in eslint's). */
 interface TomlNode {
@@ -31,7 +31,7 @@ interface TomlModule {
 let tomlModule: TomlModule | undefined;
 /** toml-eslint-parser: a position on every key and value; loaded on the first TOML file of a run. */
 function toml(): TomlModule {
-  tomlModule ??= createRequire(import.meta.url)('toml-eslint-parser') as TomlModule;
+  tomlModule ??= loadLibrary('toml-eslint-parser') as TomlModule;
   return tomlModule;
 }
 
