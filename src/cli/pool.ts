@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { MessagePort } from 'node:worker_threads';
 import type { FileRuleResults, LintOptions, RuleShards } from '../engine/lint.js';
 import type { SourceFile } from '../model/types.js';
+
+// Loaded when a run asks for threads: node:worker_threads and node:os are a cold-start cost every run paid.
+const load = createRequire(import.meta.url);
+const threadsModule = () => load('node:worker_threads') as typeof import('node:worker_threads');
+const availableParallelism = () => (load('node:os') as typeof import('node:os')).availableParallelism();
 
 /**
  * `--jobs N`: the rules of a large run on N threads (this one and N-1 workers). Policies hold
@@ -71,6 +76,7 @@ export function workerPool(files: SourceFile[], options: WorkerInput['options'],
 export function workerShards(files: SourceFile[], options: WorkerInput['options'], host: HostSpec | undefined, count: number): RuleShards | undefined {
   const script = workerScript();
   if (!script) return undefined;
+  const { MessageChannel, Worker } = threadsModule();
   const started = performance.now();
   const shards = Array.from({ length: count - 1 }, (_, i) => {
     const { port1, port2 } = new MessageChannel();
@@ -92,7 +98,7 @@ export function workerShards(files: SourceFile[], options: WorkerInput['options'
         let answer: WorkerAnswer | undefined;
         while (!answer && performance.now() < deadline) {
           Atomics.wait(done, 0, 0, 100);
-          answer = receiveMessageOnPort(port)?.message as WorkerAnswer | undefined;
+          answer = threadsModule().receiveMessageOnPort(port)?.message as WorkerAnswer | undefined;
         }
         port.close();
         void worker.terminate();
