@@ -20,12 +20,23 @@ import { join, sep } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// Each lib-*.cjs file and the libraries it holds: those that share one file share their
+// dependencies' instances (a Lezer TreeFragment from @lezer/common is the one @lezer/python reads).
 // Keep in step with LIBRARY_NAMES in src/util/load-library.ts (checked below).
-const LIBRARIES = ['yaml', '@babel/parser', '@lezer/python', 're2js', '@eslint-community/regexpp', 'toml-eslint-parser'];
-const fileOf = (library) => `lib-${library.replace(/^@/, '').replace(/[^\w]+/g, '_')}`;
+const LIBRARY_FILES = {
+  'lib-yaml': ['yaml'],
+  'lib-babel_parser': ['@babel/parser'],
+  'lib-lezer_python': ['@lezer/python', '@lezer/common'],
+  'lib-re2js': ['re2js'],
+  'lib-eslint_community_regexpp': ['@eslint-community/regexpp'],
+  'lib-toml_eslint_parser': ['toml-eslint-parser'],
+};
+const LIBRARIES = Object.values(LIBRARY_FILES).flat();
+const fileOf = (library) => Object.keys(LIBRARY_FILES).find((file) => LIBRARY_FILES[file].includes(library));
 
 const loadLibrarySource = readFileSync(join(root, 'src', 'util', 'load-library.ts'), 'utf8');
-for (const library of LIBRARIES) if (!loadLibrarySource.includes(`'${library}'`)) throw new Error(`bundle.mjs: ${library} is not in src/util/load-library.ts`);
+const declared = /LIBRARY_NAMES[^=]*=\s*\[([^\]]*)\]/.exec(loadLibrarySource)?.[1].match(/'[^']+'/g)?.map((name) => name.slice(1, -1)) ?? [];
+if (JSON.stringify([...declared].sort()) !== JSON.stringify([...LIBRARIES].sort())) throw new Error(`bundle.mjs: LIBRARY_FILES (${LIBRARIES}) and LIBRARY_NAMES in src/util/load-library.ts (${declared}) differ`);
 
 rmSync(outdir, { recursive: true, force: true });
 
@@ -52,7 +63,7 @@ const seams = {
       contents: `import { load } from './loader.cjs';
 const files = ${JSON.stringify(Object.fromEntries(LIBRARIES.map((library) => [library, fileOf(library)])))};
 export const LIBRARY_NAMES = Object.keys(files);
-export function loadLibrary(name) { return load(files[name]); }`,
+export function loadLibrary(name) { return load(files[name])[name]; }`,
       loader: 'js',
       resolveDir: outdir,
     }));
@@ -60,9 +71,10 @@ export function loadLibrary(name) { return load(files[name]); }`,
   },
 };
 
-// 1. Each library on its own.
-for (const library of LIBRARIES) {
-  await run({ stdin: { contents: `module.exports = require(${JSON.stringify(library)});`, resolveDir: root, loader: 'js', sourcefile: `${fileOf(library)}.js` }, outfile: join(outdir, `${fileOf(library)}.cjs`) });
+// 1. The libraries, each file on its own.
+for (const [file, libraries] of Object.entries(LIBRARY_FILES)) {
+  const contents = libraries.map((library) => `exports[${JSON.stringify(library)}] = require(${JSON.stringify(library)});`).join('\n');
+  await run({ stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${file}.js` }, outfile: join(outdir, `${file}.cjs`) });
 }
 
 // 2. The CLI and the language server, their small dependencies inlined.
@@ -70,6 +82,9 @@ for (const [name, entry] of [['run', 'src/cli/run.ts'], ['lsp', 'src/lsp/server.
   const result = await run({ entryPoints: [join(root, entry)], outfile: join(outdir, `${name}.cjs`), plugins: [seams], ...importMeta });
   const inlined = Object.keys(result.metafile.inputs).filter((input) => LIBRARIES.some((library) => input.includes(`node_modules/${library}/`) || input.includes('node_modules/@lezer/')));
   if (inlined.length > 0) throw new Error(`bundle.mjs: ${name}.cjs inlines a library that must stay lazy: ${inlined.slice(0, 3).join(', ')}`);
+  // A package required at run time (createRequire) instead of through loadLibrary would be read from node_modules, outside the bundle.
+  const required = [...readFileSync(join(outdir, `${name}.cjs`), 'utf8').matchAll(/createRequire\)\(__import_meta_url\)\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((id) => !id.startsWith('node:'));
+  if (required.length > 0) throw new Error(`bundle.mjs: ${name}.cjs requires ${required.join(', ')} at run time; load it through src/util/load-library.ts`);
 }
 
 // 3. The loader knows each file's content hash: a cache is used only for the build it was made from.
