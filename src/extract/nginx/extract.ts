@@ -338,8 +338,12 @@ export function exploreOrigins(program: NginxProgram, emitted: EmittedHeader[]):
     seen.add(key);
     origins.push(matcher);
   };
+  // The program keeps its runs: methods a location never reads share one, whose answers are read once.
+  const read = new Set<unknown>();
   for (const request of EXPLORED) {
     const explored = program.explore(request);
+    if (explored && read.has(explored) && !request.preflight) continue;
+    if (explored && !request.preflight) read.add(explored);
     if (!explored) {
       complete = false;
       const header = headersNamed(emitted, 'Access-Control-Allow-Origin')[0];
