@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,16 @@ describe('the code cache of the bundled CLI', () => {
     const after = runCache();
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(before);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a cache file another user owns is never read (a shared cache folder cannot hand a run code)', () => {
+    // A valid cache V8 would accept (and so never rewrite), but owned by someone else.
+    const [file] = runCache();
+    chownSync(join(cache, file), 65534, 65534);
+    const run = lint();
+    expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    // Treated as missing: compiled afresh and replaced by this run's own.
+    expect(statSync(join(cache, file)).uid).toBe(0);
   });
 
   it('CORS_LINT_NO_CODE_CACHE=1 writes nothing', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -43,7 +43,7 @@ export function loadCached(file: string, target: CacheTarget): unknown {
       const stat = statSync(file);
       const prefix = `${safeName(file)}-`;
       cache = { prefix, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.versions.v8}-${process.arch}.bin`) };
-      cachedData = readFileSync(cache.path);
+      cachedData = readOwnFile(cache.path);
     } catch {
       // no cache yet (or no stat): compile normally
     }
@@ -64,6 +64,21 @@ export function loadCached(file: string, target: CacheTarget): unknown {
   return module.exports;
 }
 
+/**
+ * V8 runs what a cache holds, so only a file this user (or root) wrote is read: a cache folder
+ * others can write to (CORS_LINT_CACHE_DIR in a shared place) cannot hand this process code.
+ */
+function readOwnFile(path: string): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const owner = fstatSync(fd).uid;
+    if (process.getuid && owner !== process.getuid() && owner !== 0) return undefined;
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function safeName(file: string): string {
   // No '-' in it: the cache files of one bundled file are the names that start with it and a '-'.
   return (file.split(/[\\/]/).pop() ?? 'file').replace(/\.c?js$/, '').replace(/[^\w.]/g, '_');
@@ -73,7 +88,7 @@ function writePending(): void {
   for (const { script, path, prefix } of pending.splice(0)) {
     try {
       const dir = dirname(path);
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData());
       renameSync(temporary, path);
