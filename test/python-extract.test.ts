@@ -242,3 +242,20 @@ describe('bad Python input', () => {
     expect(byFile('deep.py').every((id) => id === 'parse-error')).toBe(true);
   });
 });
+
+describe('Python nesting beyond what CPython accepts', () => {
+  const APP = 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)\n';
+
+  it('201 nested brackets: one parse-error at the bracket too deep, no internal error (lezer trees break past ~1,000 mixed levels)', () => {
+    const deep = `x = ${'('.repeat(201)}1${')'.repeat(201)}\n`;
+    expect(findings(APP + deep)).toEqual([`5:${4 + 201} parse-error`]);
+    // The shape the fuzzer found: ~1,300 unclosed calls around an f-string; lezer's tree walk threw a TypeError.
+    const fuzzed = `${APP}${'    CORSMiddadd_middleware(\n'.repeat(1300)}    allow_origins=[f"https://{DOMAIN}", f"{os.environ['ORIGIN']}"],\n)\n`;
+    expect(findings(fuzzed)).toEqual(['205:27 parse-error']);
+  });
+
+  it('200 levels (what CPython accepts), brackets in strings and comments: read as usual', () => {
+    const ok = `x = ${'('.repeat(200)}1${')'.repeat(200)}\ny = "${'('.repeat(300)}"  # ${'['.repeat(300)}\n`;
+    expect(findings(APP + ok)).toEqual(['4:51 credentials-reflect-any-origin']);
+  });
+});

@@ -73,8 +73,18 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   const text = blankNotebookMagics(file.text);
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
-  const tree = parseTree(file.path, input);
   const lineStarts = lineStartsOf(text);
+  const tooDeep = nestingBeyondLimit(text);
+  if (tooDeep !== undefined) {
+    // CPython refuses the file ("too many nested parentheses"), and lezer's trees break past a
+    // thousand levels: the file is read as empty, with one error at the bracket that goes too deep.
+    const tree = parseTree(file.path, '');
+    const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
+    owners.set(tree, parsed);
+    const message = `Python syntax error: brackets nested more than ${MAX_BRACKET_DEPTH} deep (Python refuses the file: too many nested parentheses); the file is not analysed`;
+    return { parsed, errors: [{ message, loc: rangeLoc(parsed, tooDeep, tooDeep + 1) }] };
+  }
+  const tree = parseTree(file.path, input);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
   owners.set(tree, parsed);
 
@@ -131,6 +141,38 @@ function parseTree(path: string, input: string): Tree {
   while (!(tree = parse.advance())) checkBudget();
   cache?.set<PythonTreeEntry>('python', path, { input, tree });
   return tree;
+}
+
+/** CPython's tokenizer limit (MAXLEVEL): a bracket opened deeper than this is a syntax error. */
+const MAX_BRACKET_DEPTH = 200;
+
+/**
+ * Offset of the first bracket opened deeper than MAX_BRACKET_DEPTH, outside strings and comments
+ * (one linear pass; an f-string's braces count as its text, which can only under-count).
+ */
+function nestingBeyondLimit(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      const end = text.indexOf('\n', i);
+      if (end === -1) return undefined;
+      i = end;
+    } else if (c === '"' || c === "'") {
+      const triple = text.startsWith(c.repeat(3), i);
+      const quote = triple ? c.repeat(3) : c;
+      let j = i + quote.length;
+      while (j < text.length && !text.startsWith(quote, j)) {
+        if (text[j] === '\\') j++;
+        else if (!triple && text[j] === '\n') break;
+        j++;
+      }
+      i = j + (text.startsWith(quote, j) ? quote.length - 1 : 0);
+    } else if (c === '(' || c === '[' || c === '{') {
+      if (++depth > MAX_BRACKET_DEPTH) return i;
+    } else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 function lastTokenBefore(text: string, offset: number): number {
