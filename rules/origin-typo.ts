@@ -38,6 +38,13 @@ interface KnownDomains {
   deleted: Map<string, Map<string, string[]>>;
 }
 
+/**
+ * A DNS label is at most 63 octets (RFC 1035 §2.3.4): a longer one is no host, so it is neither a typo
+ * nor a host one could be a typo of. The bound also keeps the near-miss index linear: each label adds
+ * one key per letter, each as long as the label (a 40 KB "label" from a mangled file was 1.6 G characters).
+ */
+const MAX_LABEL = 63;
+
 /** Computed once per lint run, not once per policy. */
 const knownDomainCache = new WeakMap<ProjectFacts, KnownDomains>();
 function knownDomains(project: ProjectFacts): KnownDomains {
@@ -55,7 +62,7 @@ function knownDomains(project: ProjectFacts): KnownDomains {
     const deleted = new Map<string, Map<string, string[]>>();
     for (const domain of counts.keys()) {
       const dot = domain.indexOf('.');
-      if (dot === -1) continue;
+      if (dot === -1 || dot > MAX_LABEL) continue;
       const label = domain.slice(0, dot);
       const tld = domain.slice(dot + 1);
       add(labels, tld, label, domain);
@@ -78,7 +85,7 @@ function add(index: Map<string, Map<string, string[]>>, tld: string, key: string
 /** Known domains one typo from `domain` (candidates found by lookup, then checked), in the order they were first seen. */
 function nearDomains(domain: string, known: KnownDomains): string[] {
   const dot = domain.indexOf('.');
-  if (dot === -1) return [];
+  if (dot === -1 || dot > MAX_LABEL) return [];
   const label = domain.slice(0, dot);
   const tld = domain.slice(dot + 1);
   const labels = known.labels.get(tld);

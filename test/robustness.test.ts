@@ -152,6 +152,17 @@ describe('crash classes from the issue', () => {
     expectLinear('map.conf', map, 500);
   }, 120_000);
 
+  it('origin-typo: an origin whose host label is thousands of letters long (fuzzer, nginx seed 5001: 42 KB, never finished) is linear', () => {
+    // The near-miss index stores each label once per letter with that letter deleted: quadratic in the
+    // label's length. Labels longer than DNS allows (63) are no hosts and are left out.
+    const map = (n: number) => `map $http_origin $cors {\n    default "";\n    "https://app.exa${'cors-lint-disable-next-line'.repeat(n)}mple.com" $http_origin;\n    "https://app.example.com" $http_origin;\n}\nserver { location / { add_header Access-Control-Allow-Origin $cors always; add_header Vary Origin always; } }\n`;
+    expectLinear('typo.conf', map, 150);
+    expect(internal(lintOne('typo.conf', map(1_500)).diagnostics)).toEqual([]);
+    // Real labels are still compared: a one-letter slip next to the known host is reported.
+    const typo = map(0).replace('app.example.com', 'app.exmaple.com');
+    expect(lintOne('typo.conf', typo).diagnostics.some((d) => d.ruleId === 'origin-typo')).toBe(true);
+  });
+
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;
     expect(internal(lintOne('many.conf', many(8000)).diagnostics)).toEqual([]);
