@@ -12,7 +12,8 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
  * (often syntax errors) included. Median and p95 over EDITS keystrokes per format.
  *
  * LSP_BENCH_FORMATS=js,python limits the formats; LSP_BENCH_NODE_ARGS (e.g. `--cpu-prof
- * --cpu-prof-dir=prof`) is passed to the server's node, to profile the server itself.
+ * --cpu-prof-dir=prof`) is passed to the server's node, to profile the server itself;
+ * LSP_BENCH_BIN runs another build's bin.js (a before/after comparison in one run).
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const LINES = 2000;
@@ -106,7 +107,8 @@ function percentile(sorted: number[], p: number): number {
 export async function lspLatency(): Promise<void> {
   const nodeArgs = (process.env.LSP_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const only = process.env.LSP_BENCH_FORMATS?.split(',');
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'cli', 'bin.js'), 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const bin = process.env.LSP_BENCH_BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const waiting = new Map<string, { version: number; resolve: () => void }>();
   connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; version?: number }) => {

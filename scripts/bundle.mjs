@@ -107,11 +107,13 @@ const entries = {
     b.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: 'run', namespace: 'entry' }));
     b.onResolve({ filter: /\/lsp\/server\.js$/ }, () => ({ path: 'lsp', namespace: 'entry' }));
     b.onLoad({ filter: /^run$/, namespace: 'entry' }, () => ({ contents: viaLoader('run', 'runCli'), loader: 'js' }));
-    b.onLoad({ filter: /^lsp$/, namespace: 'entry' }, () => ({ contents: viaLoader('lsp', 'startServer'), loader: 'js' }));
+    b.onLoad({ filter: /^lsp$/, namespace: 'entry' }, () => ({ contents: viaLoader('lsp', 'startServer') + viaLoader('lsp', 'launchServer'), loader: 'js' }));
   },
 };
 await run({ entryPoints: [join(root, 'src', 'cli', 'bin.ts')], outfile: join(outdir, 'bin.js'), plugins: [entries, seams] });
 writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+// The language server's thread (launchServer in src/lsp/server.ts), next to the bundle it loads.
+writeFileSync(join(outdir, 'lsp-worker.js'), "// The language server's worker thread (src/lsp/server.ts): the server, through the code cache.\nrequire('./loader.cjs').load('lsp').startServer();\n");
 writeFileSync(join(outdir, 'pool-worker.js'), "// A worker thread of `--jobs` (src/cli/pool.ts): the shard's code, through the code cache.\nrequire('./loader.cjs').load('worker');\n");
 chmodSync(join(outdir, 'bin.js'), 0o755);
 

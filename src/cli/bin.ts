@@ -7,7 +7,7 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   void import('./version.js').then(({ version }) => process.stdout.write(`${version()}\n`));
 } else if (args[0] === 'lsp' && !args.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
-  void import('../lsp/server.js').then(({ startServer }) => startServer());
+  void import('../lsp/server.js').then(({ launchServer }) => launchServer());
 } else {
   void import('./run.js').then(async ({ runCli }) => {
     process.exitCode = await runCli({ argv: args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
