@@ -131,8 +131,14 @@ export class ConfigResolver {
     let cached = this.byFolder.get(folder);
     if (!cached) {
       const chain = this.chain(folder);
-      cached = { chain };
-      if (chain.every((loaded) => loaded.config.ignores.length === 0 && (loaded.config.overrides?.length ?? 0) === 0)) cached.shared = this.effective(absolute, chain);
+      // Folders under the same configs share one record (a repository has thousands of folders and few configs).
+      const key = chain.map((loaded) => loaded.path).join('\0');
+      cached = this.byChain.get(key);
+      if (!cached) {
+        cached = { chain };
+        if (chain.every((loaded) => loaded.config.ignores.length === 0 && (loaded.config.overrides?.length ?? 0) === 0)) cached.shared = this.effective(absolute, chain);
+        this.byChain.set(key, cached);
+      }
       this.byFolder.set(folder, cached);
     }
     if (cached.shared && written !== undefined) this.sharedByWrittenFolder.set(written, cached.shared);
@@ -140,6 +146,7 @@ export class ConfigResolver {
   }
 
   private readonly sharedByWrittenFolder = new Map<string, EffectiveConfig>();
+  private readonly byChain = new Map<string, { chain: LoadedConfig[]; shared?: EffectiveConfig }>();
 
   private readonly ignoreMatchers = new WeakMap<LoadedConfig, ReturnType<typeof ignore>>();
 
