@@ -342,6 +342,8 @@ export class NginxProgram implements HeaderProgram {
     } catch (error) {
       if (!(error instanceof NotShared)) throw error;
       if (++shared.abandoned >= 2) shared.off = true;
+      // `finally` runs only after this return's expression: the plain run must not record.
+      this.recording = undefined;
       return this.explore(request);
     } finally {
       this.recording = undefined;
