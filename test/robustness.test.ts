@@ -163,6 +163,11 @@ describe('crash classes from the issue', () => {
     expect(lintOne('typo.conf', typo).diagnostics.some((d) => d.ruleId === 'origin-typo')).toBe(true);
   });
 
+  it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
+    const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
+    expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
+  });
+
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;
     expect(internal(lintOne('many.conf', many(8000)).diagnostics)).toEqual([]);

@@ -216,6 +216,21 @@ export function whenUnset(variables: string[]): string {
  * re-assignment stays ambiguous, as before.
  */
 export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings): { node: SyntaxNode; fallback: string } | undefined {
+  // evaluate → here → decideWhenUnset → envRead → evaluate starts each lap at depth 0: a chain of
+  // names whose `if` tests read each other would recurse until the stack overflows (found by the fuzzer).
+  if (unsetNesting >= MAX_DEPTH) return undefined;
+  unsetNesting++;
+  try {
+    return assignedWhenUnsetOnce(parsed, scope, name, use, bindings);
+  } finally {
+    unsetNesting--;
+  }
+}
+
+/** How many assignedWhenUnset calls are on the stack (it is reached again through evaluate). */
+let unsetNesting = 0;
+
+function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings): { node: SyntaxNode; fallback: string } | undefined {
   const variables: string[] = [];
   let current: SyntaxNode | undefined;
   let failed = false;
