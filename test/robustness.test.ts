@@ -168,6 +168,15 @@ describe('crash classes from the issue', () => {
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
   });
 
+  it('JS: a chain of repeated `if (!origin)` tests in an origin callback (fuzzer, js seed 6004) is not exponential', () => {
+    // Conditions share subtrees; deciding them as trees doubled the work per `if` (18 links: seconds; 33 never finished).
+    const chain = `const cors = require('cors');\napp.use(cors({\n  origin(origin, callback) {\n${'    if (!origin) re'.repeat(18)}    if (!origin) return callback(null, true);\n    callback(null, ['https://a.example.org'].some((entry) => entry === origin));\n  },\n}));\n`;
+    const { result, ms } = timed(() => lintOne('server.js', chain));
+    expect(result.skipped).toEqual([]);
+    expect(internal(result.diagnostics)).toEqual([]);
+    expect(ms).toBeLessThan(2_500);
+  });
+
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;
     expect(internal(lintOne('many.conf', many(8000)).diagnostics)).toEqual([]);

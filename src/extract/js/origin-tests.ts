@@ -390,8 +390,21 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
   });
 }
 
-/** The condition for a request carrying `origin` (or none). */
-export function decide(cond: Cond, origin: string | undefined): boolean | 'unknown' {
+/**
+ * The condition for a request carrying `origin` (or none). Conditions share subtrees (each `if` of a
+ * chain carries the ones before it), so answers are remembered per node for this origin: a tree walk
+ * was exponential in the chain's length (found by the fuzzer: 33 repeated `if (!origin)` never finished).
+ */
+export function decide(cond: Cond, origin: string | undefined, memo = new Map<Cond, boolean | 'unknown'>()): boolean | 'unknown' {
+  let answer = memo.get(cond);
+  if (answer === undefined) {
+    answer = decideOnce(cond, origin, memo);
+    memo.set(cond, answer);
+  }
+  return answer;
+}
+
+function decideOnce(cond: Cond, origin: string | undefined, memo: Map<Cond, boolean | 'unknown'>): boolean | 'unknown' {
   switch (cond.op) {
     case 'const':
       return cond.value;
@@ -402,13 +415,13 @@ export function decide(cond: Cond, origin: string | undefined): boolean | 'unkno
     case 'test':
       return origin === undefined ? false : matcherAccepts(cond.matcher, origin);
     case 'not': {
-      const value = decide(cond.arg, origin);
+      const value = decide(cond.arg, origin, memo);
       return value === 'unknown' ? value : !value;
     }
     case 'and': {
       let unknown = false;
       for (const arg of cond.args) {
-        const value = decide(arg, origin);
+        const value = decide(arg, origin, memo);
         if (value === false) return false;
         if (value === 'unknown') unknown = true;
       }
@@ -417,7 +430,7 @@ export function decide(cond: Cond, origin: string | undefined): boolean | 'unkno
     case 'or': {
       let unknown = false;
       for (const arg of cond.args) {
-        const value = decide(arg, origin);
+        const value = decide(arg, origin, memo);
         if (value === true) return true;
         if (value === 'unknown') unknown = true;
       }
@@ -426,10 +439,17 @@ export function decide(cond: Cond, origin: string | undefined): boolean | 'unkno
   }
 }
 
-function hasUnknown(cond: Cond): boolean {
+/**
+ * Whether an unknown test occurs anywhere in the condition. Conditions share subtrees (each `if` of a
+ * chain carries the ones before it, twice), so each node is visited once: a tree walk was exponential
+ * in the chain's length (found by the fuzzer: 33 repeated `if (!origin)` never finished).
+ */
+function hasUnknown(cond: Cond, seen = new Set<Cond>()): boolean {
+  if (seen.has(cond)) return false;
+  seen.add(cond);
   if (cond.op === 'unknown') return true;
-  if (cond.op === 'not') return hasUnknown(cond.arg);
-  if (cond.op === 'and' || cond.op === 'or') return cond.args.some(hasUnknown);
+  if (cond.op === 'not') return hasUnknown(cond.arg, seen);
+  if (cond.op === 'and' || cond.op === 'or') return cond.args.some((arg) => hasUnknown(arg, seen));
   return false;
 }
 
