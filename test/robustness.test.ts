@@ -177,6 +177,12 @@ describe('crash classes from the issue', () => {
     expect(ms).toBeLessThan(2_500);
   });
 
+  it('Python: an environment read whose variable name is itself read from the environment (fuzzer, python seed 7002 #3705: stack overflow)', () => {
+    // evaluate -> decideWhenUnset -> valueWhenUnset -> envRead -> evaluate, each lap at depth 0.
+    const py = "import os\n\nfrom fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\na######################################################pp = FastAPI()\nconfigured = os.getenv(\"CORS_ORIeware, allow_origins=[\"*\"])\nGINS\")\nif configured:\n    origins = configured.split(\",\")\nelse:\n    # The branch taken when CORS_ORIGINS is unset⏒ Starlette reflects \'*\' with credred = os.getenv(\"CORS_ORIeware, allow_origins=[\"*\"])\nGINS\")\nif configured:\n    origins = configured.split(\",\")\nelse:\n    # The branch taken when CORS_ORIGINS is unset: Starlette reflects \'*\' with credentials.\n    # cors-lint-expect: credentials-reflect-any-origin@16\n    origins = [\"*\"]\n\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n";
+    expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
+  });
+
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;
     expect(internal(lintOne('many.conf', many(8000)).diagnostics)).toEqual([]);

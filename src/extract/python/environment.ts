@@ -33,6 +33,20 @@ export interface EnvRead {
 
 /** `os.getenv("X"[, d])`, `os.environ.get("X"[, d])`, `os.environ["X"]` (also through `from os import getenv, environ`), `config("X", default=…)`, `env.list("X", default=…)`. */
 export function envRead(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings): EnvRead | undefined {
+  // envRead evaluates the variable's name, which may read the environment again (evaluate ->
+  // decideWhenUnset -> valueWhenUnset -> envRead restarts at depth 0): bounded like assignedWhenUnset.
+  if (envReadNesting >= MAX_DEPTH) return undefined;
+  envReadNesting++;
+  try {
+    return envReadOnce(parsed, node, bindings);
+  } finally {
+    envReadNesting--;
+  }
+}
+
+let envReadNesting = 0;
+
+function envReadOnce(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings): EnvRead | undefined {
   if (!node) return undefined;
   if (node.name === 'CallExpression') {
     const callee = resolveName(parsed, node.firstChild, bindings);
