@@ -254,6 +254,11 @@ describe('Python nesting beyond what CPython accepts', () => {
     expect(findings(fuzzed)).toEqual(['205:27 parse-error']);
   });
 
+  it("a tree lezer's error recovery cannot walk (1,332 broken string lines after an open call) is one parse-error, not an internal error", () => {
+    const broken = `from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, origins=["https://*.example.com"]\n${'/*.example.com"]\n'.repeat(1332)}`;
+    expect(findings(broken)).toEqual(['1:1 parse-error']);
+  });
+
   it('200 levels (what CPython accepts), brackets in strings and comments: read as usual', () => {
     const ok = `x = ${'('.repeat(200)}1${')'.repeat(200)}\ny = "${'('.repeat(300)}"  # ${'['.repeat(300)}\n`;
     expect(findings(APP + ok)).toEqual(['4:51 credentials-reflect-any-origin']);

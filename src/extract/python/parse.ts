@@ -74,16 +74,17 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
   const lineStarts = lineStartsOf(text);
-  const tooDeep = nestingBeyondLimit(text);
-  if (tooDeep !== undefined) {
-    // CPython refuses the file ("too many nested parentheses"), and lezer's trees break past a
-    // thousand levels: the file is read as empty, with one error at the bracket that goes too deep.
+  /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
+  const notAnalysed = (message: string, offset: number) => {
     const tree = parseTree(file.path, '');
     const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
     owners.set(tree, parsed);
-    const message = `Python syntax error: brackets nested more than ${MAX_BRACKET_DEPTH} deep (Python refuses the file: too many nested parentheses); the file is not analysed`;
-    return { parsed, errors: [{ message, loc: rangeLoc(parsed, tooDeep, tooDeep + 1) }] };
-  }
+    const at = Math.min(offset, Math.max(0, text.length - 1));
+    return { parsed, errors: [{ message, loc: rangeLoc(parsed, at, Math.min(text.length, at + 1)) }] };
+  };
+  const tooDeep = nestingBeyondLimit(text);
+  // CPython refuses the file ("too many nested parentheses"), and lezer's trees break past a thousand levels.
+  if (tooDeep !== undefined) return notAnalysed(`Python syntax error: brackets nested more than ${MAX_BRACKET_DEPTH} deep (Python refuses the file: too many nested parentheses); the file is not analysed`, tooDeep);
   const tree = parseTree(file.path, input);
   const parsed: ParsedPython = { file: file.path, text, tree, root: tree.topNode, lineStarts, index: { calls: [], decorators: [], imports: [], assignments: [] } };
   owners.set(tree, parsed);
@@ -91,18 +92,25 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   let firstError: number | undefined;
   let errorCount = 0;
   let python2 = false;
-  tree.iterate({
-    enter(node) {
-      checkBudget();
-      const indexed = INDEXED[node.name];
-      if (indexed) parsed.index[indexed].push(node.node);
-      else if (node.type.isError) {
-        errorCount++;
-        // An empty error node sits at the next token; the mistake is at the end of the previous one.
-        firstError ??= node.to > node.from ? node.from : lastTokenBefore(text, node.from);
-      } else if (node.name === 'PrintStatement') python2 = true;
-    },
-  });
+  try {
+    tree.iterate({
+      enter(node) {
+        checkBudget();
+        const indexed = INDEXED[node.name];
+        if (indexed) parsed.index[indexed].push(node.node);
+        else if (node.type.isError) {
+          errorCount++;
+          // An empty error node sits at the next token; the mistake is at the end of the previous one.
+          firstError ??= node.to > node.from ? node.from : lastTokenBefore(text, node.from);
+        } else if (node.name === 'PrintStatement') python2 = true;
+      },
+    });
+  } catch (error) {
+    // lezer's error recovery can build a tree it cannot walk (a TypeError on a node type it lacks)
+    // from a file of many broken lines; CPython stops at the first error, so that is what is reported.
+    if (!(error instanceof TypeError)) throw error;
+    return notAnalysed(`Python syntax error${python2 ? '; this looks like Python 2, and cors-lint reads Python 3' : ''}; too many errors to read the rest of the file: not analysed`, firstError ?? 0);
+  }
   const errors: PythonSyntaxError[] = [];
   if (firstError !== undefined) {
     firstError = Math.min(firstError, text.length);
