@@ -58,8 +58,15 @@ export interface ExtractContext {
   modules?: ModuleSource;
 }
 
-const JS_COMMENTS = { line: ['//'], block: [['/*', '*/']] } as const;
 const MAX_JS_BYTES = 2 * 1024 * 1024;
+
+/** What JavaScript and TypeScript share: one prefilter, comment syntax, extractor (Babel reads both) and size cap. */
+const JS_FAMILY: Pick<FormatSpec, 'prefilter' | 'comments' | 'extract' | 'maxBytes'> = {
+  prefilter: /\bcors\b|access-control-allow|enableCors/i,
+  comments: { line: ['//'], block: [['/*', '*/']] },
+  extract: (file, context) => extractJsPolicies(file, context.jsProject),
+  maxBytes: MAX_JS_BYTES,
+};
 
 export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   nginx: {
@@ -82,23 +89,17 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     id: 'js',
     displayName: 'JavaScript',
     extensions: ['.js', '.mjs', '.cjs', '.jsx'],
-    prefilter: /\bcors\b|access-control-allow|enableCors/i,
-    comments: JS_COMMENTS,
-    extract: (file, context) => extractJsPolicies(file, context.jsProject),
+    ...JS_FAMILY,
     languageIds: ['javascript', 'javascriptreact'],
     fence: 'js',
-    maxBytes: MAX_JS_BYTES,
   },
   ts: {
     id: 'ts',
     displayName: 'TypeScript',
     extensions: ['.ts', '.mts', '.cts', '.tsx'],
-    prefilter: /\bcors\b|access-control-allow|enableCors/i,
-    comments: JS_COMMENTS,
-    extract: (file, context) => extractJsPolicies(file, context.jsProject),
+    ...JS_FAMILY,
     languageIds: ['typescript', 'typescriptreact'],
     fence: 'ts',
-    maxBytes: MAX_JS_BYTES,
   },
   python: {
     id: 'python',
