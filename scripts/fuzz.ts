@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXTENSIONS, fuzzFormat, type FuzzFinding, type FuzzFormat } from '../src/engine/fuzz.js';
+import { fixtureSeeds } from './fuzz-seeds.js';
 
 /**
  * `npm run fuzz -- [--count N] [--seed S] [--format nginx,js,ts,python,yaml] [--determinism-every K] [--out DIR]`
@@ -22,15 +23,7 @@ const { values } = parseArgs({
 });
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [], headers: [] };
-const walk = (dir: string) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else for (const [format, ext] of Object.entries(EXTENSIONS) as Array<[FuzzFormat, string]>) if (name.endsWith(ext) || (format === 'yaml' && name.endsWith('.yml'))) seeds[format].push(readFileSync(path, 'utf8'));
-  }
-};
-walk(join(ROOT, 'fixtures'));
+const seeds = fixtureSeeds(join(ROOT, 'fixtures'));
 
 const count = Number(values.count);
 const seed = Number(values.seed);

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXTENSIONS, fuzzFormat, type FuzzFormat } from '../src/engine/fuzz.js';
+import { fuzzFormat, type FuzzFormat } from '../src/engine/fuzz.js';
+import { fixtureSeeds } from '../scripts/fuzz-seeds.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 /**
@@ -10,15 +9,7 @@ import { FIXTURES } from './helpers/fixtures.js';
  * different answer twice or produce invalid SARIF. Time-budget hits are allowed (they are the
  * guard working) but counted.
  */
-const seeds: Record<FuzzFormat, string[]> = { nginx: [], js: [], ts: [], python: [], yaml: [], json: [], toml: [], headers: [] };
-const walk = (dir: string) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else for (const [format, ext] of Object.entries(EXTENSIONS) as Array<[FuzzFormat, string]>) if (name.endsWith(ext) || (format === 'yaml' && name.endsWith('.yml'))) seeds[format].push(readFileSync(path, 'utf8'));
-  }
-};
-walk(FIXTURES);
+const seeds = fixtureSeeds(FIXTURES);
 
 const COUNT = Number(process.env.FUZZ_SAMPLE ?? 2000);
 
