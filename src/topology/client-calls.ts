@@ -5,7 +5,7 @@ import type { Loc, SourceFile } from '../model/types.js';
 import { axiosCalls } from './client-axios.js';
 import { graphqlCalls } from './client-graphql.js';
 import { kyCalls, ofetchCalls } from './client-libraries.js';
-import { resolveUrl, literalHeaders, wireMethod, type ClientRequest, type EnvLine, type JoinBase } from './client-values.js';
+import { readFetchOption, resolveUrl, wireMethod, type ClientRequest, type EnvLine, type FetchOptionState, type JoinBase } from './client-values.js';
 import { eventSourceCalls, xhrCalls } from './client-xhr.js';
 import type { FrontendProject } from './frontend.js';
 
@@ -107,29 +107,20 @@ function fetchCalls(parsed: ParsedJs): CallSpec[] {
  */
 export function fetchInit(init: ObjectExpression | undefined, start: ClientRequest, options: { methodFrom?: (written: string) => string | undefined } = {}): ClientRequest | undefined {
   let method = start.method;
-  let credentials = start.credentials ?? false;
-  const headers = [...(start.headers ?? [])];
+  const state: FetchOptionState = { credentials: start.credentials ?? false, headers: [...(start.headers ?? [])], contentTypeSet: false };
   for (const property of init?.properties ?? []) {
     if (property.type !== 'ObjectProperty' || property.computed) return undefined;
     const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
     if (key === undefined) return undefined;
-    const value = property.value;
-    if (key === 'method') {
+    const value = property.value as Node;
+    const read = readFetchOption(key, value, state);
+    if (read === 'unreadable') return undefined;
+    if (read === 'other' && key === 'method') {
       if (value.type !== 'StringLiteral') return undefined;
       const wire = (options.methodFrom ?? wireMethod)(value.value);
       if (wire === undefined) return undefined;
       method = wire;
-    } else if (key === 'credentials') {
-      if (value.type !== 'StringLiteral') return undefined;
-      credentials = value.value === 'include';
-    } else if (key === 'headers') {
-      const written = literalHeaders(value);
-      if (!written) return undefined;
-      headers.push(...written.names);
-    } else if (key === 'mode') {
-      // `no-cors` and `same-origin` requests are not CORS requests the server's policy decides.
-      if (value.type !== 'StringLiteral' || value.value !== 'cors') return undefined;
     }
   }
-  return { method, headers: [...new Set(headers)], credentials };
+  return { method, headers: [...new Set(state.headers)], credentials: state.credentials };
 }

@@ -1,7 +1,7 @@
 import type { Node, ObjectExpression } from '@babel/types';
 import type { ParsedJs } from '../extract/js/extract.js';
 import type { CallSpec } from './client-calls.js';
-import { literalHeaders, propertyName, type ClientRequest } from './client-values.js';
+import { propertyName, readFetchOption, type ClientRequest, type FetchOptionState } from './client-values.js';
 
 /**
  * GraphQL clients: each operation is a POST with `Content-Type: application/json` (so always a
@@ -54,23 +54,17 @@ function jsonPost(headers: string[], credentials: boolean): ClientRequest {
 /** Reads `credentials` and `headers`; undefined when another option could change the request. */
 function readOptions(options: ObjectExpression, keys: { url: string; ignore: string[] }): { url?: Node; credentials: boolean; headers: string[] } | undefined {
   let url: Node | undefined;
-  let credentials = false;
-  const headers: string[] = [];
+  const state: FetchOptionState = { credentials: false, headers: [], contentTypeSet: false };
   for (const property of options.properties) {
     const key = property.type === 'ObjectProperty' && !property.computed ? propertyName(property.key) : undefined;
     if (key === undefined || property.type !== 'ObjectProperty') return undefined;
     const value = property.value as Node;
     if (key === keys.url) url = value;
-    else if (key === 'credentials') {
-      if (value.type !== 'StringLiteral') return undefined;
-      credentials = value.value === 'include';
-    } else if (key === 'headers') {
-      const written = literalHeaders(value);
-      if (!written) return undefined;
-      headers.push(...written.names);
+    else if (key === 'credentials' || key === 'headers') {
+      if (readFetchOption(key, value, state) === 'unreadable') return undefined;
     } else if (!keys.ignore.includes(key)) return undefined;
   }
-  return { url, credentials, headers };
+  return { url, credentials: state.credentials, headers: state.headers };
 }
 
 /** `new HttpLink({ uri, credentials, headers })`, `createHttpLink(…)`, `new ApolloClient({ uri, credentials, headers, cache })` (without a `link`). */

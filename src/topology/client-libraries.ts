@@ -2,7 +2,7 @@ import type { Node, ObjectExpression } from '@babel/types';
 import type { ParsedJs } from '../extract/js/extract.js';
 import { isFormBody } from './client-axios.js';
 import type { CallSpec } from './client-calls.js';
-import { joinUrl, literalHeaders, propertyName, wireMethod, type ClientRequest, type JoinBase } from './client-values.js';
+import { joinUrl, propertyName, readFetchOption, wireMethod, type ClientRequest, type FetchOptionState, type JoinBase } from './client-values.js';
 
 /**
  * The fetch wrappers: ky and ofetch (`$fetch` in Nuxt). Both keep fetch's default credentials
@@ -143,26 +143,23 @@ function withOptions(start: Defaults, options: Node, library: Library): Defaults
     const key = property.type === 'ObjectProperty' && !property.computed ? propertyName(property.key) : undefined;
     if (key === undefined || property.type !== 'ObjectProperty' || !library.known.has(key) || key === 'method' || key === 'json' || key === 'body') return { ...out, unreadable: true };
     const value = property.value as Node;
-    if (key === library.baseKey) out.base = value;
-    else if (key === 'credentials') {
-      if (value.type !== 'StringLiteral') return { ...out, unreadable: true };
-      out.credentials = value.value === 'include';
-    } else if (key === 'headers') {
-      const headers = literalHeaders(value);
-      if (!headers) return { ...out, unreadable: true };
-      out.headers.push(...headers.names);
-      out.contentTypeSet ||= headers.setsContentType;
-    } else if (key === 'mode' && (value.type !== 'StringLiteral' || value.value !== 'cors')) return { ...out, unreadable: true };
+    if (key === library.baseKey) {
+      out.base = value;
+      continue;
+    }
+    // Headers are pushed onto out's own copy; credentials stay unset unless written (a later layer's default then applies).
+    const state: FetchOptionState = { credentials: false, headers: out.headers, contentTypeSet: out.contentTypeSet };
+    if (readFetchOption(key, value, state) === 'unreadable') return { ...out, unreadable: true };
+    if (key === 'credentials') out.credentials = state.credentials;
+    out.contentTypeSet = state.contentTypeSet;
   }
   return out;
 }
 
 function libraryRequest(defaults: Defaults, options: ObjectExpression, library: Library, shortcut: string | undefined): { requests: ClientRequest[]; base?: Node } | undefined {
   let method = shortcut ? shortcut.toUpperCase() : 'GET';
-  let credentials = defaults.credentials ?? false;
   let base = defaults.base;
-  const headers = [...defaults.headers];
-  let contentTypeSet = defaults.contentTypeSet;
+  const state: FetchOptionState = { credentials: defaults.credentials ?? false, headers: [...defaults.headers], contentTypeSet: defaults.contentTypeSet };
   for (const property of options.properties) {
     const key = property.type === 'ObjectProperty' && !property.computed ? propertyName(property.key) : undefined;
     if (key === undefined || property.type !== 'ObjectProperty' || !library.known.has(key)) return undefined;
@@ -173,17 +170,10 @@ function libraryRequest(defaults: Defaults, options: ObjectExpression, library: 
       const wire = library.method(value.value);
       if (wire === undefined) return undefined;
       method = wire;
-    } else if (key === 'credentials') {
-      if (value.type !== 'StringLiteral') return undefined;
-      credentials = value.value === 'include';
-    } else if (key === 'headers') {
-      const written = literalHeaders(value);
-      if (!written) return undefined;
-      headers.push(...written.names);
-      contentTypeSet ||= written.setsContentType;
     } else if (key === library.baseKey) base = value;
-    else if (key === 'mode' && (value.type !== 'StringLiteral' || value.value !== 'cors')) return undefined;
+    else if (readFetchOption(key, value, state) === 'unreadable') return undefined;
   }
+  const { credentials, headers, contentTypeSet } = state;
   const json = library.jsonBody(options, method);
   // fetch refuses a body on GET and HEAD: no request is sent.
   if (json === true && (method === 'GET' || method === 'HEAD')) return undefined;

@@ -50,6 +50,36 @@ export function literalHeaders(node: Node): { names: string[]; setsContentType: 
   return { names, setsContentType };
 }
 
+/** What the fetch-style options seen so far make of a request: credentials mode and the non-safelisted headers. */
+export interface FetchOptionState {
+  credentials: boolean;
+  headers: string[];
+  contentTypeSet: boolean;
+}
+
+/**
+ * The options every fetch-style API shares, read into `state`: `credentials` ('include' sends
+ * cookies), a literal `headers` object, and `mode` (only 'cors' is a CORS request the server's policy
+ * decides). 'read' when `key` was one of them, 'unreadable' when its value cannot be known
+ * statically, 'other' for any other key (the caller decides what that key means).
+ */
+export function readFetchOption(key: string, value: Node, state: FetchOptionState): 'read' | 'unreadable' | 'other' {
+  if (key === 'credentials') {
+    if (value.type !== 'StringLiteral') return 'unreadable';
+    state.credentials = value.value === 'include';
+    return 'read';
+  }
+  if (key === 'headers') {
+    const written = literalHeaders(value);
+    if (!written) return 'unreadable';
+    state.headers.push(...written.names);
+    state.contentTypeSet ||= written.setsContentType;
+    return 'read';
+  }
+  if (key === 'mode') return value.type === 'StringLiteral' && value.value === 'cors' ? 'read' : 'unreadable';
+  return 'other';
+}
+
 /**
  * One header the code sets: its lower-case name when it needs a preflight (none for a safelisted
  * one), undefined when a Content-Type value cannot be read.
