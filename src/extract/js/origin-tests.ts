@@ -39,6 +39,22 @@ const FALSE: Cond = { op: 'const', value: false };
 const MAX_DEPTH = 8;
 const MAX_ITEMS = 64;
 
+/**
+ * Conditions nest at most this deep; a deeper one is unknown (its callback stays undecided). Real
+ * origin checks nest a few levels; a generated chain of thousands of branches would otherwise
+ * overflow the stack in every walk over it.
+ */
+const MAX_NESTING = 64;
+const nesting = new WeakMap<Cond, number>();
+
+function nested<T extends Extract<Cond, { op: 'and' | 'or' | 'not' }>>(cond: T, children: Cond[]): T | Extract<Cond, { op: 'unknown' }> {
+  let deepest = 0;
+  for (const child of children) deepest = Math.max(deepest, nesting.get(child) ?? 0);
+  if (deepest + 1 > MAX_NESTING) return { op: 'unknown', why: 'conditions nested too deeply' };
+  nesting.set(cond, deepest + 1);
+  return cond;
+}
+
 export function and(...args: Cond[]): Cond {
   const flat: Cond[] = [];
   for (const arg of args) {
@@ -49,7 +65,7 @@ export function and(...args: Cond[]): Cond {
     if (arg.op === 'and') flat.push(...arg.args);
     else flat.push(arg);
   }
-  return flat.length === 0 ? TRUE : flat.length === 1 ? flat[0] : { op: 'and', args: flat };
+  return flat.length === 0 ? TRUE : flat.length === 1 ? flat[0] : nested({ op: 'and', args: flat }, flat);
 }
 
 export function or(...args: Cond[]): Cond {
@@ -62,14 +78,14 @@ export function or(...args: Cond[]): Cond {
     if (arg.op === 'or') flat.push(...arg.args);
     else flat.push(arg);
   }
-  return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : { op: 'or', args: flat };
+  return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : nested({ op: 'or', args: flat }, flat);
 }
 
 export function not(arg: Cond): Cond {
   if (arg.op === 'const') return { op: 'const', value: !arg.value };
   if (arg.op === 'not') return arg.arg;
   if (arg.op === 'unknown') return arg;
-  return { op: 'not', arg };
+  return nested({ op: 'not', arg }, [arg]);
 }
 
 function escapeRegex(text: string): string {
@@ -453,20 +469,65 @@ function hasUnknown(cond: Cond, seen = new Set<Cond>()): boolean {
   return false;
 }
 
-/** The same condition for a request that carries an Origin (the only requests that get Allow-Origin). */
-function withOrigin(cond: Cond): Cond {
+/**
+ * The same condition for a request that carries an Origin (the only requests that get Allow-Origin).
+ * Remembered per node: conditions share subtrees, and a tree walk doubled per `if` of a chain
+ * (fuzzer, js seed 6004: 33 repeated `if (!origin)` never finished).
+ */
+function withOrigin(cond: Cond, memo = new Map<Cond, Cond>()): Cond {
+  let answer = memo.get(cond);
+  if (answer === undefined) {
+    answer = withOriginOnce(cond, memo);
+    memo.set(cond, answer);
+  }
+  return answer;
+}
+
+function withOriginOnce(cond: Cond, memo: Map<Cond, Cond>): Cond {
   switch (cond.op) {
     case 'has-origin':
       return TRUE;
     case 'not':
-      return not(withOrigin(cond.arg));
+      return not(withOrigin(cond.arg, memo));
     case 'and':
-      return and(...cond.args.map(withOrigin));
+      return and(...cond.args.map((arg) => withOrigin(arg, memo)));
     case 'or':
-      return or(...cond.args.map(withOrigin));
+      return or(...cond.args.map((arg) => withOrigin(arg, memo)));
     default:
       return cond;
   }
+}
+
+/**
+ * A structural key per condition (equal keys, equal conditions), computed once per node from its
+ * children's keys: serialising a condition as a tree (JSON.stringify) is exponential when subtrees are shared.
+ */
+function structuralKeys(): (cond: Cond) => string {
+  const keys = new Map<Cond, string>();
+  const interned = new Map<string, string>();
+  const intern = (text: string): string => {
+    let id = interned.get(text);
+    if (id === undefined) interned.set(text, (id = `#${interned.size}`));
+    return id;
+  };
+  const key = (cond: Cond): string => {
+    let known = keys.get(cond);
+    if (known !== undefined) return known;
+    switch (cond.op) {
+      case 'not':
+        known = intern(`not(${key(cond.arg)})`);
+        break;
+      case 'and':
+      case 'or':
+        known = intern(`${cond.op}(${cond.args.map(key).join(',')})`);
+        break;
+      default:
+        known = intern(JSON.stringify(cond));
+    }
+    keys.set(cond, known);
+    return known;
+  };
+  return key;
 }
 
 /**
@@ -494,7 +555,7 @@ export function conditionMatchers(cond: Cond, loc: Loc): OriginMatcher[] | undef
  * they negate is itself one of the terms.
  */
 function absorb(input: Cond[]): Cond[] {
-  const key = (cond: Cond) => JSON.stringify(cond);
+  const key = structuralKeys();
   let terms = input;
   for (let round = 0; round < 4; round++) {
     const known = new Set(terms.map(key));
@@ -663,8 +724,13 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
         return statements(statement.body, reach);
       case 'IfStatement': {
         const test = compileCondition(statement.test, inner);
-        const afterYes = single(statement.consequent, and(reach, test));
-        const afterNo = statement.alternate ? single(statement.alternate, and(reach, not(test))) : and(reach, not(test));
+        const yes = and(reach, test);
+        const no = and(reach, not(test));
+        const afterYes = single(statement.consequent, yes);
+        const afterNo = statement.alternate ? single(statement.alternate, no) : no;
+        // An `if` whose branches neither answer nor exit leaves the reach as it was (r∧t ∨ r∧¬t is r):
+        // keeping it unchanged stops a chain of such `if`s from nesting the reach one level per link.
+        if (afterYes === yes && afterNo === no) return reach;
         // Keep conditions small: a branch that always exits leaves only the other path.
         if (exits(statement.consequent) && !statement.alternate) return and(reach, not(test));
         return or(afterYes, afterNo);
