@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { sourceFilesUnder } from './helpers/fixtures.js';
 import { POOL_CANDIDATES_PER_SHARD, POOL_MIN_BYTES, POOL_MIN_CANDIDATES, poolWorkers, workerPool } from '../src/cli/pool.js';
 import type { LintOptions, LintResult } from '../src/engine/lint.js';
 import type { SourceFile } from '../src/model/types.js';
@@ -41,14 +42,6 @@ describe('--jobs: when a run uses worker threads', () => {
   });
 });
 
-function filesUnder(dir: string): SourceFile[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort()
-    .map((path) => ({ path: path.slice(dir.length + 1).split('\\').join('/'), text: readFileSync(path, 'utf8') }));
-}
-
 /**
  * The worker script only exists as JavaScript, so these run the built program (dist/, built by the
  * global setup): lint() with the shards started directly (no size threshold), and the bundle's own
@@ -62,7 +55,7 @@ describe('--jobs: the output does not depend on the threads', { retry: 2 }, () =
   it('every fixture (and the case pack, where present) in one run: the same JSON and the same skip notes in the same order with 2 shards', async () => {
     const { lint } = (await import(join(ROOT, 'dist', 'src', 'engine', 'lint.js'))) as { lint: (files: SourceFile[], options?: LintOptions) => LintResult };
     const { workerShards } = (await import(join(ROOT, 'dist', 'src', 'cli', 'pool.js'))) as typeof import('../src/cli/pool.js');
-    const files = [...filesUnder(join(ROOT, 'fixtures')).map((f) => ({ ...f, path: `fixtures/${f.path}` })), ...(shared ? filesUnder(join(shared, 'cases')).map((f) => ({ ...f, path: `cases/${f.path}` })) : [])];
+    const files = [...sourceFilesUnder(join(ROOT, 'fixtures')).map((f) => ({ ...f, path: `fixtures/${f.path}` })), ...(shared ? sourceFilesUnder(join(shared, 'cases')).map((f) => ({ ...f, path: `cases/${f.path}` })) : [])];
     const single = lint(files);
     let started = 0;
     for (const count of [2]) {

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFilesUnder } from './helpers/fixtures.js';
 import { holdsPolicyConstruct } from '../src/engine/prefilter.js';
 import { formatDiagnostics } from '../src/format/index.js';
 import { lint, type LintOptions, type LintResult } from '../src/engine/lint.js';
@@ -12,14 +13,6 @@ const deferredOf = (files: SourceFile[], options: LintOptions = {}) => lint(file
 const report = (result: LintResult) => formatDiagnostics('json', result.diagnostics, { color: false, version: 'test' });
 const json = (files: SourceFile[], secondStage: boolean) => report(lint(files, { secondStage }));
 const findings = (files: SourceFile[], secondStage = true) => lint(files, { secondStage }).diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.ruleId}`);
-
-function filesUnder(dir: string): SourceFile[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort()
-    .map((path) => ({ path: path.slice(dir.length + 1).split('\\').join('/'), text: readFileSync(path, 'utf8') }));
-}
 
 describe('second prefilter stage: what it lets through', () => {
   it('JS/TS: a CORS package import or require, enableCors, NestFactory, CorsOptions or a CORS header name; not the word alone', () => {
@@ -135,7 +128,7 @@ describe('second prefilter stage: same findings with and without it', { retry: 1
   }, 600_000);
 
   it("the repository's test inputs (test/truth) and test sources", () => {
-    const files = filesUnder(join(ROOT, 'test'));
+    const files = sourceFilesUnder(join(ROOT, 'test'));
     const on = lint(files);
     expect(on.skipped.filter((s) => s.reason === DEFERRED).length).toBeGreaterThan(3);
     expect(report(on)).toBe(json(files, false));
@@ -146,7 +139,7 @@ describe('second prefilter stage: same findings with and without it', { retry: 1
     const dir = [join(ROOT, '..', 'shared', name), join(ROOT, '..', '..', 'shared', name)].find((candidate) => existsSync(candidate));
     it.skipIf(!dir)(`shared/${name}`, () => {
       if (!dir) return;
-      const files = filesUnder(dir);
+      const files = sourceFilesUnder(dir);
       expect(json(files, true)).toBe(json(files, false));
     }, 600_000);
   }

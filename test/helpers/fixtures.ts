@@ -17,6 +17,11 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
+/** Every file under `dir` as lint() input, with forward-slash paths relative to `dir`, sorted. */
+export function sourceFilesUnder(dir: string): Array<{ path: string; text: string }> {
+  return filesUnder(dir).map((path) => ({ path: path.slice(dir.length + 1).split('\\').join('/'), text: readFileSync(path, 'utf8') }));
+}
+
 /** One unit per loose file in a rule folder, and one per sub-folder (files linted together, e.g. an include or a cross-file check). */
 export function fixtureUnits(): FixtureUnit[] {
   const units: FixtureUnit[] = [];

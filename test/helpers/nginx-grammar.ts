@@ -7,6 +7,8 @@
  * One seed gives one server block; the differential test serves many at once on one nginx.
  */
 
+import { prng } from '../../src/engine/fuzz.js';
+
 export interface GeneratedConfig {
   seed: number;
   /** `http`-level text: maps and one server block, with __PORT__, __UPSTREAM__ and __ROOT__ placeholders. */
@@ -17,17 +19,6 @@ export interface GeneratedConfig {
   handler: 'proxy' | 'static' | 'return';
   /** Short description of the idioms drawn, for reports. */
   idioms: string[];
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const POOL = ['https://app.example.com', 'https://admin.example.org', 'http://localhost:3000', 'https://shop.example.net'];
@@ -53,7 +44,7 @@ function regexFor(origin: string, pick: <T>(items: T[]) => T): string {
 }
 
 export function generateConfig(seed: number): GeneratedConfig {
-  const random = mulberry32(seed);
+  const random = prng(seed);
   const chance = (p: number) => random() < p;
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   const id = `g${seed}`;
