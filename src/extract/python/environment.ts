@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
+import { binaryParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, type ModuleBindings, type PyValue, type ScopeBindings } from './values.js';
 
 /**
@@ -172,12 +172,7 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
     return inner && { value: !inner.value, variables: inner.variables };
   }
   if (node.name === 'BinaryExpression') {
-    const op = parts
-      .slice(1, -1)
-      .map((part) => textOf(parsed, part))
-      .join(' ');
-    const left = parts[0];
-    const right = parts[parts.length - 1];
+    const { op, left, right } = binaryParts(parsed, parts);
     if (op === 'and' || op === 'or') {
       const a = decideWhenUnset(parsed, left, bindings, depth + 1);
       const b = decideWhenUnset(parsed, right, bindings, depth + 1);

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { pythonHandSetProfile } from '../../model/profiles.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import { formatTemplate } from './options.js';
-import { callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
+import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, stringItems, type ModuleBindings } from './values.js';
 
 /**
@@ -187,12 +187,7 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
   }
   if (node.name === 'ParenthesizedExpression' && parts.length === 3) return readTest(parsed, parts[1], bindings);
   if (node.name !== 'BinaryExpression') return unknown;
-  const op = parts
-    .slice(1, -1)
-    .map((part) => textOf(parsed, part))
-    .join(' ');
-  const left = parts[0];
-  const right = parts[parts.length - 1];
+  const { op, left, right } = binaryParts(parsed, parts);
   if (op === 'and' || op === 'or') {
     const a = readTest(parsed, left, bindings);
     const b = readTest(parsed, right, bindings);

@@ -213,6 +213,15 @@ export function childrenOf(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
+/** A `BinaryExpression`'s operands and operator text, multi-word operators (`not in`, `is not`) joined by one space. */
+export function binaryParts(parsed: ParsedPython, parts: SyntaxNode[]): { op: string; left: SyntaxNode; right: SyntaxNode } {
+  const op = parts
+    .slice(1, -1)
+    .map((part) => textOf(parsed, part))
+    .join(' ');
+  return { op, left: parts[0], right: parts[parts.length - 1] };
+}
+
 /** Dotted name of a `VariableName` / `MemberExpression` chain (`fastapi.middleware.cors.CORSMiddleware`), or undefined. */
 export function dottedName(parsed: ParsedPython, node: SyntaxNode | null | undefined): string | undefined {
   if (!node) return undefined;
