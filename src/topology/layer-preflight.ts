@@ -1,7 +1,6 @@
 import { browserVerdict } from '../model/browser.js';
 import { exactOrigins } from '../model/queries.js';
 import { respond } from '../model/respond.js';
-import { respondThroughLayer } from '../model/stack.js';
 import type { CorsPolicy, CorsRequest, Loc } from '../model/types.js';
 
 const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
@@ -32,9 +31,9 @@ function check(outer: CorsPolicy, layer: NonNullable<CorsPolicy['upstreamLayers'
   const alone = respond(layer.policy, request);
   if (alone.uncertain || !browserVerdict(request, alone).allowed) return undefined;
   // Only a proxy that answers OPTIONS by itself (an nginx `return 204`) decides for the app; a doubled header is duplicate-allow-origin's.
-  if (!respond(outer, request).shortCircuit) return undefined;
-  const chained = respondThroughLayer(outer, layer, request);
-  if (chained.uncertain) return undefined;
+  // A proxy that answers by itself is the whole response through the stack (respondThroughLayer returns it as is).
+  const chained = respond(outer, request);
+  if (!chained.shortCircuit || chained.uncertain) return undefined;
   const verdict = browserVerdict(request, chained);
   if (verdict.allowed) return undefined;
   const loc = verdict.culprit?.writtenAt ?? verdict.culprit?.loc ?? outer.source.loc;
