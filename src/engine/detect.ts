@@ -33,44 +33,62 @@ function inFolderOf(spec: FormatSpec, path: string): boolean {
  * does not depend on the working directory.
  */
 export function detectByName(path: string, folderPath: string = path): NameKind {
-  const normalized = path.replace(/\\/g, '/');
-  const folders = folderPath.replace(/\\/g, '/');
-  const base = posix.basename(normalized);
+  // Called for every file of a walk (20,000 in a large repository, before a one-file run's includer
+  // search too), mostly in a cold process: each step avoids allocating where the answer is plain.
+  const normalized = path.includes('\\') ? path.replace(/\\/g, '/') : path;
+  const base = normalized.slice(normalized.lastIndexOf('/') + 1);
   if (LOCKFILES.has(base)) return { skip: 'lockfile' };
-  if (SKIPPED_DIRS.test(`/${normalized}`)) return { skip: 'vendored or generated folder' };
+  if (SKIPPED_DIRS.test(normalized)) return { skip: 'vendored or generated folder' };
   if (GENERATED_NAMES.test(base) || /^yarn-[\d.]+\.c?js$/.test(base)) return { skip: 'generated or bundled file' };
   const lower = base.toLowerCase();
+  const dot = lower.lastIndexOf('.');
+  const ext = dot <= 0 ? '' : lower.slice(dot);
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
   if (nginx.fileNames!.some((name) => lower === name || lower.startsWith(`${name}.`))) return { format: 'nginx' };
   // site.conf.j2, api.conf.template, cors.nginx.tpl: templates of nginx files, detected as the file they render to.
-  for (const suffix of nginx.templateSuffixes ?? []) {
-    if (!lower.endsWith(suffix) || lower.length === suffix.length) continue;
-    const rendered = lower.slice(0, -suffix.length);
-    const ext = posix.extname(rendered);
-    if (nginx.extensions.includes(ext)) return { format: 'nginx' };
-    if (ext !== '' && nginx.ambiguousExtensions?.includes(ext)) return { maybe: 'nginx' };
+  if (dot > 0 && lower.indexOf('.') < dot) {
+    for (const suffix of nginx.templateSuffixes ?? []) {
+      if (!lower.endsWith(suffix) || lower.length === suffix.length) continue;
+      const rendered = lower.slice(0, -suffix.length);
+      const renderedExt = posix.extname(rendered);
+      if (nginx.extensions.includes(renderedExt)) return { format: 'nginx' };
+      if (renderedExt !== '' && nginx.ambiguousExtensions?.includes(renderedExt)) return { maybe: 'nginx' };
+    }
   }
   // vercel.json, netlify.toml: a platform's config file, by its exact name (the platform reads no other).
-  for (const spec of FORMAT_LIST) if (spec.id !== 'nginx' && spec.fileNames?.includes(base)) return { format: spec.id };
-  const ext = posix.extname(lower);
+  const byFileName = FILE_NAME_FORMATS.get(base);
+  if (byFileName) return { format: byFileName };
   // Helm renders no template whose name starts with "_": those files hold named templates (`define`) only.
   if (base.startsWith('_') && (ext === '.tpl' || (FORMAT_SPECS.yaml.extensions.includes(ext) && /(^|\/)templates\//.test(normalized)))) {
     return { skip: 'Helm partial (Helm renders no template whose name starts with "_")' };
   }
-  for (const spec of FORMAT_LIST) if (spec.extensions.includes(ext)) return { format: spec.id };
-  for (const spec of FORMAT_LIST) {
-    if (ext !== '' && spec.ambiguousExtensions?.includes(ext)) return { maybe: spec.id };
+  const byExtension = EXTENSION_FORMATS.get(ext);
+  if (byExtension) return { format: byExtension };
+  if (ext !== '') {
+    const ambiguous = AMBIGUOUS_EXTENSION_FORMATS.get(ext);
+    if (ambiguous) return { maybe: ambiguous };
   }
   // Extensionless files and site files named for their host (`api.example.com`) in sites-available/,
   // conf.d/ ...: nginx only by folder and content.
   if (!base.startsWith('.') && (ext === '' || SITE_NAME.test(lower)) && !NOT_CONFIG.test(ext)) {
+    const folders = folderPath.includes('\\') ? folderPath.replace(/\\/g, '/') : folderPath;
     for (const spec of FORMAT_LIST) {
       if (spec.ambiguousExtensions?.includes('') && (inFolderOf(spec, folders) || inFolderOf(spec, normalized))) return { maybe: spec.id };
     }
   }
   return { skip: 'not a supported file type' };
 }
+
+/** The registry's name tables as maps, first format wins (the order of FORMAT_LIST, as the loops they replace). */
+function firstByKey(keysOf: (spec: FormatSpec) => readonly string[] | undefined): Map<string, Format> {
+  const map = new Map<string, Format>();
+  for (const spec of FORMAT_LIST) for (const key of keysOf(spec) ?? []) if (!map.has(key)) map.set(key, spec.id);
+  return map;
+}
+const FILE_NAME_FORMATS = firstByKey((spec) => (spec.id === 'nginx' ? [] : spec.fileNames));
+const EXTENSION_FORMATS = firstByKey((spec) => spec.extensions);
+const AMBIGUOUS_EXTENSION_FORMATS = firstByKey((spec) => spec.ambiguousExtensions?.filter((ext) => ext !== ''));
 
 /** Whether a file found while walking is worth reading (the content settles the `maybe`s). */
 export function mayBeSupported(path: string, folderPath?: string): boolean {
