@@ -6,6 +6,7 @@ import { respondThroughLayer } from '../src/model/stack.js';
 import type { CorsRequest } from '../src/model/types.js';
 import { narrowerProxyPreflights } from '../src/topology/layer-preflight.js';
 import { originsOf, shadowedApps } from '../src/topology/shadowed-apps.js';
+import { unsure, verdictReads } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -49,7 +50,7 @@ export default defineRule({
         for (const request of requests) {
           const alone = respond(policy, request);
           const chained = respondThroughLayer(outer, layer, request);
-          if (alone.uncertain || chained.uncertain) continue;
+          if (unsure(alone, verdictReads(request)) || unsure(chained, verdictReads(request))) continue;
           const here = browserVerdict(request, alone).allowed;
           if (here === browserVerdict(request, chained).allowed) continue;
           const what = `${request.preflight ? `the preflight for ${request.method}` : `a ${request.method}`}${request.credentials ? ' with credentials' : ''} from ${origin}`;

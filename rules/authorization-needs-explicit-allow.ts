@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { granted, requestMatrix } from '../src/model/matrix.js';
 import { headersNamed, headerValue } from '../src/model/queries.js';
+import { ALLOW_HEADERS, ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -27,7 +28,7 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
       const cell = matrix.cell(origin, 'preflight-put');
-      if (cell.response.uncertain || !granted(cell)) continue;
+      if (unsure(cell.response, [ALLOW_ORIGIN, ALLOW_HEADERS]) || !granted(cell)) continue;
       const allowHeaders = headerValue(cell.response, 'Access-Control-Allow-Headers');
       if (allowHeaders === undefined) return;
       const tokens = allowHeaders.split(',').map((token) => token.trim().toLowerCase());

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 import { originNote } from '../src/model/queries.js';
+import { GRANT_READS } from '../src/model/uncertainty.js';
 
 /** Requests in credentials mode: actual ones carrying the user's cookies, and their preflights. */
 const CREDENTIALED_ROWS = ['get-credentials', 'post-credentials', 'put-credentials', 'intended', 'get-404', 'get-500', 'preflight-put-credentials', 'preflight-intended-credentials'] as const;
@@ -50,7 +51,7 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
     const reported = new Set<string>();
-    for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS] })) {
+    for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS], reads: GRANT_READS })) {
       if (!grantsCredentials(cell)) continue;
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, cellText, requestMatrix } from '../src/model/matrix.js';
 import { headerValue, originNote } from '../src/model/queries.js';
+import { GRANT_READS } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -45,7 +46,7 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     const reported = new Set<string>();
     // Every answer to a credentialed request, preflights and single branches included: only those fail on the pair (Starlette answers them with the origin instead of `*`).
-    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'] })) {
+    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'], reads: GRANT_READS })) {
       if (!cell.request.credentials || allowOrigin(cell) !== '*' || headerValue(cell.response, 'Access-Control-Allow-Credentials') !== 'true') continue;
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;

@@ -5,6 +5,7 @@ import { respondThroughLayer } from '../src/model/stack.js';
 import { browserVerdict, type BrowserVerdict } from '../src/model/browser.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader, UpstreamLayer } from '../src/model/types.js';
 import type { RuleContext } from '../src/engine/rule.js';
+import { ALLOW_ORIGIN, GRANT_READS, unsure, verdictReads } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -30,7 +31,7 @@ export default defineRule({
   check(policy, context) {
     for (const layer of policy.upstreamLayers ?? []) if (checkLayers(policy, layer, context)) return;
     const matrix = requestMatrix(policy);
-    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'] })) {
+    for (const cell of matrix.certain({ roles: ['allowed', 'attacker'], reads: [ALLOW_ORIGIN] })) {
       const allowOrigin = headersNamed(cell.response, 'Access-Control-Allow-Origin');
       if (allowOrigin.length < 2) continue;
       const second = allowOrigin[1];
@@ -41,7 +42,7 @@ export default defineRule({
       return;
     }
     // Access-Control-Allow-Credentials twice: 'true, true' is not 'true', so every credentialed request the origin is otherwise granted fails.
-    for (const cell of matrix.certain({ roles: ['allowed'] })) {
+    for (const cell of matrix.certain({ roles: ['allowed'], reads: GRANT_READS })) {
       const credentials = doubledCredentials(cell.request, cell.response, cell.verdict);
       if (!credentials) continue;
       const second = credentials[1];
@@ -56,7 +57,7 @@ export default defineRule({
 
 /** The Allow-Credentials headers when there are several and they alone make the browser refuse a credentialed request. */
 function doubledCredentials(request: CorsRequest, response: CorsResponse, verdict: BrowserVerdict): ResponseHeader[] | undefined {
-  if (!request.credentials || response.uncertain || verdict.allowed) return undefined;
+  if (!request.credentials || unsure(response, verdictReads(request)) || verdict.allowed) return undefined;
   const credentials = headersNamed(response, 'Access-Control-Allow-Credentials');
   if (credentials.length < 2 || !credentials.every((header) => header.value.trim() === 'true')) return undefined;
   return verdict.reason?.includes("'Access-Control-Allow-Credentials'") ? credentials : undefined;
@@ -69,7 +70,7 @@ function checkLayers(outer: CorsPolicy, layer: UpstreamLayer, context: RuleConte
     for (const request of probeRequests(origin)) {
       const response = respondThroughLayer(outer, layer, request);
       const allowOrigin = headersNamed(response, 'Access-Control-Allow-Origin');
-      if (response.uncertain || allowOrigin.length < 2) continue;
+      if (unsure(response, [ALLOW_ORIGIN]) || allowOrigin.length < 2) continue;
       const own = allowOrigin.find((header) => header.loc?.file === outer.source.file || header.writtenAt?.file === outer.source.file) ?? allowOrigin[0];
       const chain = layer.via.map((step) => `${step.what} at ${step.loc.file}:${step.loc.line}`).join(' → ');
       context.report({

@@ -5,6 +5,7 @@ import { findBypasses } from '../src/model/bypass.js';
 import { matchOrigin } from '../src/model/pattern-match.js';
 import { patternExamples } from '../src/model/regex-analysis.js';
 import { respond } from '../src/model/respond.js';
+import { GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -33,7 +34,7 @@ export default defineRule({
       const host = originHost(matcher.value);
       if (!host || isLoopbackHost(host)) continue;
       const response = respond(policy, { origin: matcher.value, method: 'GET', credentials: true });
-      if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== matcher.value || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      if (unsure(response, GRANT_READS) || headerValue(response, 'Access-Control-Allow-Origin') !== matcher.value || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
       const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
       context.report({ loc: culprit.loc ?? matcher.loc, message: `'${matcher.value}' is plain HTTP and is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; use https://` });
     }
@@ -53,7 +54,7 @@ export default defineRule({
         const host = originHost(origin);
         if (!origin.startsWith('http://') || !host || isLoopbackHost(host)) continue;
         const response = respond(policy, { origin, method: 'GET', credentials: true });
-        if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+        if (unsure(response, GRANT_READS) || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
         const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
         // A string test from code (`origin.endsWith('.example.org')`) is named as written.
         context.report({ loc: matcher.loc, message: `${matcher.code ? `the check ${matcher.code}` : `origin pattern '${source}'`} admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });

@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { requestMatrix } from '../src/model/matrix.js';
 import { headersNamed } from '../src/model/queries.js';
 import type { Loc } from '../src/model/types.js';
+import { MAX_AGE } from '../src/model/uncertainty.js';
 
 /** Chromium's `kMaxTimeout` (services/network/cors/preflight_result.cc); Firefox allows 86400, Safari 600. */
 const CHROMIUM_LIMIT = 7200;
@@ -49,7 +50,7 @@ export default defineRule({
     }
     // Values computed on the way (a map, a variable) as preflight answers carry them.
     const matrix = requestMatrix(policy);
-    for (const cell of matrix.certain({ roles: ['allowed'], rows: ['preflight-intended', 'preflight-intended-credentials', 'preflight-minimal'] })) {
+    for (const cell of matrix.certain({ roles: ['allowed'], rows: ['preflight-intended', 'preflight-intended-credentials', 'preflight-minimal'], reads: [MAX_AGE] })) {
       for (const header of headersNamed(cell.response, 'Access-Control-Max-Age')) {
         const loc = header.writtenAt ?? header.loc;
         if (loc && /^\d+$/.test(header.value.trim())) report(loc, Number(header.value.trim()));

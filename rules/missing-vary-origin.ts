@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, cellText, requestMatrix, type MatrixCell } from '../src/model/matrix.js';
 import { headerValue } from '../src/model/queries.js';
 import type { CorsPolicy } from '../src/model/types.js';
+import { ALLOW_ORIGIN, VARY } from '../src/model/uncertainty.js';
 
 /** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
 function frameworkNote(policy: CorsPolicy): string {
@@ -62,7 +63,7 @@ export default defineRule({
     // Every actual request (caches never store preflights): its answers from all origins, compared.
     for (const row of matrix.rows) {
       if (row.request.preflight) continue;
-      const answers = matrix.certain({ rows: [row.id] });
+      const answers = matrix.certain({ rows: [row.id], reads: [ALLOW_ORIGIN, VARY] });
       const values = new Set(answers.map((cell) => allowOrigin(cell) ?? ''));
       if (values.size < 2) continue;
       // Each answer that carries an Allow-Origin a cache could hand to another origin.

@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { ALLOW_CREDENTIALS, ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -33,13 +34,14 @@ export default defineRule({
     const actualRows = ['get-credentials', 'get', 'post-credentials', 'head'] as const;
     // Everyone allowed is the reflect rules' finding.
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
-    if (matrix.certain({ origins: probes, rows: [...actualRows] }).some((cell) => allowOrigin(cell) === cell.origin.origin)) return;
+    if (matrix.certain({ origins: probes, rows: [...actualRows], reads: [ALLOW_ORIGIN] }).some((cell) => allowOrigin(cell) === cell.origin.origin)) return;
     const nullOrigin = matrix.origins.filter((origin) => origin.origin === 'null');
-    for (const cell of matrix.certain({ origins: nullOrigin, rows: [...actualRows] })) {
+    for (const cell of matrix.certain({ origins: nullOrigin, rows: [...actualRows], reads: [ALLOW_ORIGIN] })) {
       if (allowOrigin(cell) !== 'null') continue;
       // Only certain when the probes were certain too.
-      if (matrix.certain({ origins: probes, rows: [cell.row.id] }).length < probes.length) return;
-      const withCredentials = grantsCredentials(cell);
+      if (matrix.certain({ origins: probes, rows: [cell.row.id], reads: [ALLOW_ORIGIN] }).length < probes.length) return;
+      // An unknown Allow-Credentials leaves only the message's "with credentials" out.
+      const withCredentials = !unsure(cell.response, [ALLOW_CREDENTIALS]) && grantsCredentials(cell);
       context.report({
         loc: allowOriginHeader(cell)!.loc ?? policy.source.loc,
         message: `the 'null' origin is allowed${withCredentials ? ' with credentials' : ''} (${cell.row.label} from null is granted): sandboxed iframes and data: pages send it, so any website can make these requests${withCredentials ? " with the user's cookies" : ''}`,

@@ -3,6 +3,7 @@ import { credentialsExpected, granted, requestMatrix, type MatrixCell, type RowI
 import { headersNamed } from '../src/model/queries.js';
 import type { Loc } from '../src/model/types.js';
 import { narrowerProxyPreflights } from '../src/topology/layer-preflight.js';
+import { ALLOW_ORIGIN, unsure, verdictReads } from '../src/model/uncertainty.js';
 
 /** The header that is wrong; for a missing one, the block that answered (nginx says which), else the policy. */
 function placeToChange(cell: MatrixCell, fallback: Loc): Loc {
@@ -45,7 +46,7 @@ export default defineRule({
     for (const origin of origins) {
       // Only origins the actual answers let in: refusing a preflight from anyone else is the point.
       const actualRows: RowId[] = matrix.intended ? ['get', 'get-credentials', 'intended'] : ['get', 'get-credentials'];
-      if (!actualRows.some((row) => granted(matrix.cell(origin, row)) && !matrix.cell(origin, row).response.uncertain)) continue;
+      if (!actualRows.some((row) => granted(matrix.cell(origin, row)) && !unsure(matrix.cell(origin, row).response, [ALLOW_ORIGIN]))) continue;
       const withCredentials = credentialsExpected(matrix, origin);
       // The preflight the policy's own lists ask for counts for every reason; without one, a bare preflight counts for a missing Allow-Origin or Allow-Credentials.
       const rows: Array<{ row: RowId; anyReason: boolean }> = matrix.intended
@@ -54,7 +55,7 @@ export default defineRule({
       for (const { row, anyReason } of rows) {
         const cell = matrix.cell(origin, row);
         const { response, verdict } = cell;
-        if (response.uncertain || verdict.allowed) continue;
+        if (unsure(response, verdictReads(cell.request)) || verdict.allowed) continue;
         // Preflights nobody answers here are preflight-unhandled's finding.
         if (!response.shortCircuit && policy.preflight.kind !== 'handled') continue;
         if (!anyReason && !/Access-Control-Allow-(Origin|Credentials)/.test(verdict.reason ?? '')) continue;

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { credentialsExpected, requestMatrix } from '../src/model/matrix.js';
 import { headerValue } from '../src/model/queries.js';
+import { ALLOW_ORIGIN, unsure, verdictReads } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -39,10 +40,10 @@ export default defineRule({
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
       const actual = matrix.answer({ origin: origin.origin, method: expected.method });
       const allowOrigin = headerValue(actual, 'Access-Control-Allow-Origin');
-      if (actual.uncertain || (allowOrigin !== origin.origin && allowOrigin !== '*')) continue;
+      if (unsure(actual, [ALLOW_ORIGIN]) || (allowOrigin !== origin.origin && allowOrigin !== '*')) continue;
       const cell = matrix.cell(origin, credentialsExpected(matrix, origin) ? 'preflight-intended-credentials' : 'preflight-intended');
       const { response, verdict } = cell;
-      if (response.uncertain || response.shortCircuit) return;
+      if (unsure(response, verdictReads(cell.request)) || response.shortCircuit) return;
       if (verdict.allowed) return;
       const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
       context.report({

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 import { originNote } from '../src/model/queries.js';
+import { ALLOW_ORIGIN, GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
   meta: {
@@ -45,9 +46,9 @@ export default defineRule({
   check(policy, context) {
     const matrix = requestMatrix(policy);
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
-    const cells = matrix.certain({ origins: probes });
+    const cells = matrix.certain({ origins: probes, reads: [ALLOW_ORIGIN] });
     // With credentials it is credentials-reflect-any-origin's finding.
-    if (cells.some((cell) => cell.request.credentials && grantsCredentials(cell))) return;
+    if (cells.some((cell) => cell.request.credentials && !unsure(cell.response, GRANT_READS) && grantsCredentials(cell))) return;
     const reported = new Set<string>();
     for (const cell of cells) {
       // A cookie-carrying request answered with its origin but no Allow-Credentials (Starlette with `*`) is refused by the browser.

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 import { headersNamed, headerValue } from '../src/model/queries.js';
+import { GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
 const LISTS = ['Access-Control-Allow-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Expose-Headers'];
 
@@ -29,11 +30,11 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     const reported = new Set<string>();
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
-      for (const cell of matrix.certain({ origins: [origin], rows: ['preflight-put-credentials', 'preflight-intended-credentials', 'get-credentials'] })) {
+      for (const cell of matrix.certain({ origins: [origin], rows: ['preflight-put-credentials', 'preflight-intended-credentials', 'get-credentials'], reads: GRANT_READS })) {
         if (!grantsCredentials(cell)) continue;
         for (const name of LISTS) {
           const value = headerValue(cell.response, name);
-          if (value === undefined || !value.split(',').some((token) => token.trim() === '*') || reported.has(name)) continue;
+          if (value === undefined || unsure(cell.response, [name]) || !value.split(',').some((token) => token.trim() === '*') || reported.has(name)) continue;
           reported.add(name);
           const culprit = headersNamed(cell.response, name)[0];
           context.report({ loc: culprit.loc ?? policy.source.loc, message: `${name} contains '*' on a credentialed response (${cellText(cell)}), where browsers read it as a literal name, not as everything: list the ${name.endsWith('Methods') ? 'methods' : 'headers'} explicitly` });

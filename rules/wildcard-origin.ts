@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, cellText, requestMatrix } from '../src/model/matrix.js';
 import { headerValue, originNote } from '../src/model/queries.js';
 import type { Loc } from '../src/model/types.js';
+import { ALLOW_ORIGIN, GRANT_READS } from '../src/model/uncertainty.js';
 
 const key = (loc: Loc) => `${loc.file}:${loc.line}:${loc.column}`;
 
@@ -35,14 +36,14 @@ export default defineRule({
   check(policy, context) {
     const matrix = requestMatrix(policy);
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
-    const cells = matrix.certain({ roles: ['allowed', 'attacker'] });
+    const cells = matrix.certain({ roles: ['allowed', 'attacker'], reads: GRANT_READS });
     // An Allow-Origin that also goes out with credentials (as `*`, or reflected for cookie-carrying requests) is the credentials rules' finding; credentials elsewhere (only on the preflight, on another branch) do not hide this one.
     const withCredentials = new Set(
       cells
         .filter((cell) => allowOrigin(cell) !== undefined && headerValue(cell.response, 'Access-Control-Allow-Credentials') === 'true')
         .map((cell) => key(allowOriginHeader(cell)!.loc ?? policy.source.loc)),
     );
-    for (const cell of matrix.certain({ origins: probes, rows: ['get', 'head'] })) {
+    for (const cell of matrix.certain({ origins: probes, rows: ['get', 'head'], reads: [ALLOW_ORIGIN] })) {
       if (allowOrigin(cell) !== '*') continue;
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;

@@ -5,6 +5,7 @@ import { lint } from '../src/index.js';
 import { credentialsExpected, granted, intendedPreflight, requestMatrix } from '../src/model/matrix.js';
 import { simulateFetch } from '../src/model/respond.js';
 import type { CorsPolicy, CorsRequest, SourceFile } from '../src/model/types.js';
+import { ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
 import { fixtureUnits, ROOT } from './helpers/fixtures.js';
 
 /**
@@ -69,7 +70,7 @@ function simulated(policy: CorsPolicy): Shown {
     if (!intended) continue;
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed')) {
       // Let in on some actual request (a route's own method when it is registered for one); behind a proxy, the app lets it in.
-      if (!upstream && !(['get', 'get-credentials', 'intended'] as const).some((row) => !matrix.cell(origin, row).response.uncertain && granted(matrix.cell(origin, row)))) continue;
+      if (!upstream && !(['get', 'get-credentials', 'intended'] as const).some((row) => !unsure(matrix.cell(origin, row).response, [ALLOW_ORIGIN]) && granted(matrix.cell(origin, row)))) continue;
       const credentials = credentialsExpected(matrix, origin);
       const request: CorsRequest = { origin: origin.origin, method: intended.method, headers: intended.headers, credentials, ...(credentials ? { extraHeaders: { Cookie: 'session=1' } } : {}) };
       const outcome = simulateFetch(policy, request);

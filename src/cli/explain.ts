@@ -94,16 +94,32 @@ export interface SimulatedPolicy {
   framework: string;
   scope: string;
   allowed: boolean | 'unknown';
-  preflight?: { status?: number; headers: Array<{ name: string; value: string; at: string }> };
-  actual?: { status?: number; headers: Array<{ name: string; value: string; at: string }> };
+  preflight?: { status?: number; headers: SimulatedHeader[] };
+  actual?: { status?: number; headers: SimulatedHeader[] };
   /** The message Chromium prints when the request is blocked. */
   message?: string;
   /** The line to change. */
   change?: string;
 }
 
-function headerRows(response: CorsResponse): Array<{ name: string; value: string; at: string }> {
-  return response.headers.map((h) => ({ name: h.name, value: h.value, at: at(h.writtenAt ?? h.loc) }));
+export interface SimulatedHeader {
+  name: string;
+  value: string;
+  at: string;
+  /** The value (or whether the header is sent at all) depends on something cors-lint cannot see. */
+  unknown?: true;
+}
+
+/** `access-control-max-age` as it is usually written. */
+function headerName(lower: string): string {
+  return lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+}
+
+/** The headers as the model answers them, and the ones it cannot know (the rules judge without them). */
+function headerRows(response: CorsResponse): SimulatedHeader[] {
+  const rows: SimulatedHeader[] = response.headers.map((h) => ({ name: h.name, value: h.value, at: at(h.writtenAt ?? h.loc) }));
+  for (const name of response.unknownHeaders ?? []) rows.push({ name: headerName(name), value: '(unknown)', at: '', unknown: true });
+  return rows;
 }
 
 /** Policies whose scope covers `path` (all of them when no path is given). */

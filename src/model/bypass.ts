@@ -4,6 +4,7 @@ import { exactOrigins, headersNamed, headerValue } from './queries.js';
 import { patternExamples, type PatternExample } from './regex-analysis.js';
 import { respond } from './respond.js';
 import type { CorsPolicy, Loc, OriginMatcher } from './types.js';
+import { ALLOW_ORIGIN, unsure } from './uncertainty.js';
 
 /**
  * The origins attackers try against an allowlist, made from the origins it is meant to allow
@@ -143,7 +144,7 @@ function computeBypasses(policy: CorsPolicy): Bypass[] {
       if (allowed.has(candidate.origin) || seen.has(key)) continue;
       for (const credentials of [true, false]) {
         const response = respond(policy, { origin: candidate.origin, method: 'GET', credentials });
-        if (response.uncertain || headerValue(response, 'Access-Control-Allow-Origin') !== candidate.origin) continue;
+        if (unsure(response, [ALLOW_ORIGIN]) || headerValue(response, 'Access-Control-Allow-Origin') !== candidate.origin) continue;
         const header = headersNamed(response, 'Access-Control-Allow-Origin')[0];
         // The pattern the example came from, when it is the one that accepts the variant; else the matcher the header's position names
         // (nginx reports the map value or the `if` instead), else any pattern that accepts it.

@@ -3,6 +3,7 @@ import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.j
 import { analyzeOrigin } from './origin.js';
 import { headersNamed, headerValue, PROBE_ORIGIN, sampleOrigins, SECOND_PROBE_ORIGIN } from './queries.js';
 import { respond } from './respond.js';
+import { unsure } from './uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -78,8 +79,12 @@ export interface RequestMatrix {
   /** The preflight the policy's own lists ask for (its methods and request headers), when they ask for one. */
   intended?: { method: string; headers: string[] };
   cell(origin: MatrixOrigin, row: MatrixRow | RowId): MatrixCell;
-  /** Cells whose answer is certain, for the given origins (default all) and rows (default all). */
-  certain(filter?: { roles?: OriginRole[]; rows?: RowId[]; origins?: MatrixOrigin[] }): MatrixCell[];
+  /**
+   * Cells whose answer is certain, for the given origins (default all) and rows (default all).
+   * `reads`: the headers (lower case) the question reads; a cell whose unknowns are all elsewhere
+   * (an unknown Expose-Headers for a question about Allow-Origin) still counts. Without it any unknown excludes the cell.
+   */
+  certain(filter?: { roles?: OriginRole[]; rows?: RowId[]; origins?: MatrixOrigin[]; reads?: readonly string[] }): MatrixCell[];
   /** `respond()` for any request, memoised with the matrix (rules asking something else share it too). */
   answer(request: CorsRequest): CorsResponse;
   /** True once MAX_ANSWERS runs of respond() were spent: later cells are uncertain. */
@@ -252,7 +257,7 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
       for (const row of chosenRows) {
         for (const origin of chosen) {
           const found = cell(origin, row);
-          if (!found.response.uncertain) out.push(found);
+          if (!unsure(found.response, filter.reads)) out.push(found);
         }
       }
       return out;

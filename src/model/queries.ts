@@ -1,5 +1,6 @@
 import { isSubstringPattern, patternExamples } from './regex-analysis.js';
 import { respond } from './respond.js';
+import { ALLOW_ORIGIN, unsure } from './uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, Loc, OriginMatcher, ResponseHeader } from './types.js';
 
 /**
@@ -57,7 +58,7 @@ export function exactOrigins(policy: CorsPolicy): Array<Extract<OriginMatcher, {
 /** Does this layer grant `origin` (Allow-Origin equal to it, or `*`) on a plain GET? `unknown` when the model cannot tell. */
 export function grants(policy: CorsPolicy, origin: string, credentials = false): boolean | 'unknown' {
   const response = respond(policy, { origin, method: 'GET', credentials });
-  if (response.uncertain) return 'unknown';
+  if (unsure(response, [ALLOW_ORIGIN])) return 'unknown';
   const value = headerValue(response, 'Access-Control-Allow-Origin');
   return value === origin || (!credentials && value === '*');
 }

@@ -1,6 +1,7 @@
 import { browserVerdict, needsPreflight, type BrowserVerdict } from './browser.js';
 import { compileLinear, compilePrepared, matchOrigin, preparePattern, type LinearRegex } from './pattern-match.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, ResponseHeader } from './types.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, unsure, verdictReads } from './uncertainty.js';
 
 /**
  * The executable model: what one layer sends for one request. Header-emitting layers (nginx,
@@ -139,48 +140,52 @@ function respondAsMiddleware(policy: CorsPolicy, request: CorsRequest): CorsResp
     return { status: policy.preflight.status, headers, uncertain: false, shortCircuit: false };
   }
   const handlesPreflight = isOptions;
-  let uncertain = (policy.preflight.kind === 'unknown' || policy.preflight.kind === 'passthrough') && isOptions;
+  // Who answers a passed-on preflight, and the origin decision, shape the whole answer; an unknown
+  // list or number only its own header (the middleware answers the same either way).
+  const unknowns = new Unknowns().all((policy.preflight.kind === 'unknown' || policy.preflight.kind === 'passthrough') && isOptions);
 
   const decision = decideAllowOrigin(policy, request);
-  uncertain ||= decision.uncertain;
+  unknowns.all(decision.uncertain);
   if (decision.value !== undefined && decision.value !== '') {
     headers.push({ name: 'Access-Control-Allow-Origin', value: decision.value, loc: decision.loc });
   }
   if (varyAddsOrigin(policy)) headers.push({ name: 'Vary', value: 'Origin' });
-  // Unknown credentials only leave credentialed requests undecided: the browser ignores Allow-Credentials otherwise.
-  if (policy.credentials?.value === 'unknown' && request.credentials) uncertain = true;
+  // Unknown credentials leave Allow-Credentials open (the browser reads it on credentialed requests only);
+  // where they also decide Allow-Origin (`*` answered with the origin) the decision above is unknown.
+  unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
   if (policy.credentials?.value === true) {
     headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
   }
   if (isOptions && handlesPreflight) {
     const methods = listHeaderValue(policy.allowMethods, profile.defaults.methods, request);
-    uncertain ||= methods.uncertain;
+    unknowns.header(ALLOW_METHODS, methods.uncertain);
     if (methods.value) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.value, loc: methods.loc });
     const allowHeadersSetting: ListSetting =
       policy.allowHeaders.kind === 'default' && profile.preflight.allowHeadersDefault === 'reflect-request' ? { kind: 'reflect-request' } : policy.allowHeaders;
     const allowHeaders = listHeaderValue(allowHeadersSetting, undefined, request);
-    uncertain ||= allowHeaders.uncertain;
+    unknowns.header(ALLOW_HEADERS, allowHeaders.uncertain);
     if (allowHeaders.reflected) headers.push({ name: 'Vary', value: 'Access-Control-Request-Headers' });
     if (allowHeaders.value) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.value, loc: allowHeaders.loc });
     if (policy.maxAge) {
-      if (policy.maxAge.value === 'unknown') uncertain = true;
+      if (policy.maxAge.value === 'unknown') unknowns.header(MAX_AGE);
       else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
     }
   }
   const expose = listHeaderValue(policy.exposeHeaders, undefined, request);
-  uncertain ||= expose.uncertain;
+  unknowns.header(EXPOSE_HEADERS, expose.uncertain);
   if (expose.value) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.value, loc: expose.loc });
 
   if (isOptions && policy.preflight.kind === 'handled') {
-    return { status: policy.preflight.status, headers, uncertain, shortCircuit: true };
+    return { status: policy.preflight.status, headers, ...unknowns.fields(), shortCircuit: true };
   }
-  return { status: request.appStatus ?? (isOptions ? undefined : 200), headers, uncertain, shortCircuit: false };
+  return { status: request.appStatus ?? (isOptions ? undefined : 200), headers, ...unknowns.fields(), shortCircuit: false };
 }
 
 export interface FetchOutcome {
   preflight?: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict };
   actual?: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict };
   allowed: boolean;
+  /** The browser's verdict depends on something unknown (an unknown header the verdict does not read leaves it decided). */
   uncertain: boolean;
 }
 
@@ -191,14 +196,14 @@ export function simulateFetch(policy: CorsPolicy, request: CorsRequest, url?: st
   if (needsPreflight(request)) {
     const preflightRequest = { ...request, preflight: true };
     const response = answer(preflightRequest);
-    uncertain ||= response.uncertain;
+    uncertain ||= unsure(response, verdictReads(preflightRequest));
     const verdict = browserVerdict(preflightRequest, response, url);
     preflight = { request: preflightRequest, response, verdict };
     if (!verdict.allowed) return { preflight, allowed: false, uncertain };
   }
   const actualRequest = { ...request, preflight: false };
   const response = answer(actualRequest);
-  uncertain ||= response.uncertain;
+  uncertain ||= unsure(response, verdictReads(actualRequest));
   const verdict = browserVerdict(actualRequest, response, url);
   return { preflight, actual: { request: actualRequest, response, verdict }, allowed: verdict.allowed, uncertain };
 }

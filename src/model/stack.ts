@@ -1,4 +1,5 @@
 import { respond } from './respond.js';
+import { mergeUncertainty } from './uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, UpstreamLayer } from './types.js';
 
 /**
@@ -26,7 +27,7 @@ export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, req
   return {
     status: front.status ?? status,
     headers: [...back.headers.filter((header) => !removed(header.name)), ...front.headers],
-    uncertain: front.uncertain || back.uncertain,
+    ...mergeUncertainty(front, back),
     shortCircuit: back.shortCircuit,
   };
 }

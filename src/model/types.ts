@@ -232,6 +232,13 @@ export interface CorsResponse {
   headers: ResponseHeader[];
   /** True when some step depended on something we cannot know; rules must not report from it. */
   uncertain: boolean;
+  /**
+   * Set with `uncertain` when only these headers (lower-case names) are unknown, in value or in
+   * presence (`exposedHeaders: process.env.X`, `add_header Access-Control-Max-Age $var`): the
+   * status and every other header are known, so a question that reads none of them still has an
+   * answer (model/uncertainty.ts `unsure`). Unset with `uncertain`: nothing can be read.
+   */
+  unknownHeaders?: string[];
   /** True when this layer answered the preflight itself. */
   shortCircuit: boolean;
   /** Headers this layer would have sent but dropped because of the response status (nginx `add_header` without `always`): their value tokens. */

@@ -2,6 +2,7 @@ import { browserVerdict } from '../model/browser.js';
 import { exactOrigins } from '../model/queries.js';
 import { respond } from '../model/respond.js';
 import type { CorsPolicy, CorsRequest, Loc } from '../model/types.js';
+import { unsure, verdictReads } from '../model/uncertainty.js';
 
 const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
@@ -29,11 +30,11 @@ export function narrowerProxyPreflights(outer: CorsPolicy): Array<{ loc: Loc; me
 
 function check(outer: CorsPolicy, layer: NonNullable<CorsPolicy['upstreamLayers']>[number], request: CorsRequest): { loc: Loc; message: string } | undefined {
   const alone = respond(layer.policy, request);
-  if (alone.uncertain || !browserVerdict(request, alone).allowed) return undefined;
+  if (unsure(alone, verdictReads(request)) || !browserVerdict(request, alone).allowed) return undefined;
   // Only a proxy that answers OPTIONS by itself (an nginx `return 204`) decides for the app; a doubled header is duplicate-allow-origin's.
   // A proxy that answers by itself is the whole response through the stack (respondThroughLayer returns it as is).
   const chained = respond(outer, request);
-  if (!chained.shortCircuit || chained.uncertain) return undefined;
+  if (!chained.shortCircuit || unsure(chained, verdictReads(request))) return undefined;
   const verdict = browserVerdict(request, chained);
   if (verdict.allowed) return undefined;
   const loc = verdict.culprit?.writtenAt ?? verdict.culprit?.loc ?? outer.source.loc;

@@ -1,5 +1,6 @@
 import type { CallExpression, Node, Statement } from '@babel/types';
 import { handSetHeadersProfile } from '../../model/profiles.js';
+import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
@@ -172,7 +173,10 @@ function isRequestMethod(node: Node): boolean {
 
 interface RunState {
   headers: ResponseHeader[];
+  /** Something the whole answer depends on is unknown (a branch we cannot decide, a write we cannot follow). */
   uncertain: boolean;
+  /** Headers written with a value we cannot know: only they are open. */
+  unknown: Unknowns;
   status?: number;
   ended: boolean;
   passedOn: boolean;
@@ -188,7 +192,7 @@ class HandSetProgram implements HeaderProgram {
   ) {}
 
   run(request: CorsRequest): CorsResponse {
-    const state: RunState = { headers: [], uncertain: false, ended: false, passedOn: false };
+    const state: RunState = { headers: [], uncertain: false, unknown: new Unknowns(), ended: false, passedOn: false };
     // Decorator-set headers (NestJS @Header) apply before the handler's own code runs.
     for (const [call, writes] of this.writes) if (this.parsed.parents.get(call)?.type === 'Decorator') for (const write of writes) this.write(write, request, state);
     this.block(this.body, request, state);
@@ -202,7 +206,7 @@ class HandSetProgram implements HeaderProgram {
         status = request.appStatus ?? 200;
       }
     }
-    return { status, headers: state.headers, uncertain: state.uncertain, shortCircuit: state.ended && request.preflight === true };
+    return { status, headers: state.headers, ...state.unknown.all(state.uncertain).fields(), shortCircuit: state.ended && request.preflight === true };
   }
 
   private block(statements: Statement[], request: CorsRequest, state: RunState): void {
@@ -297,6 +301,7 @@ class HandSetProgram implements HeaderProgram {
 
   private write(write: HeaderWrite, request: CorsRequest, state: RunState): void {
     let value: string | undefined;
+    let opaque = false;
     // A client-chosen value: the attacker names their own origin.
     const input = isRequestOrigin(write.valueNode, this.originNames) ? undefined : this.attackerInput(write.valueNode);
     if (input || isRequestOrigin(write.valueNode, this.originNames)) value = request.origin;
@@ -307,14 +312,19 @@ class HandSetProgram implements HeaderProgram {
       else {
         const list = stringList(evaluated);
         if (list) value = list.join(', ');
-        else state.uncertain = true;
+        else opaque = true;
       }
     }
-    if (value === undefined) return;
+    if (value === undefined && !opaque) return;
     const setter = write.call.type === 'CallExpression' && write.call.callee.type === 'MemberExpression' && write.call.callee.property.type === 'Identifier' ? write.call.callee.property.name : '';
-    if (setter !== 'append' && setter !== 'appendHeader' && setter !== 'vary') {
+    const appends = setter === 'append' || setter === 'appendHeader' || setter === 'vary';
+    if (!appends) {
       state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
+      state.unknown.known(write.name);
     }
+    // A value we cannot know (an env var, an import): this header is open, the rest of the answer is not.
+    if (opaque) state.unknown.header(write.name);
+    if (value === undefined) return;
     state.headers.push({ name: write.name, value, loc: locOf(write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) });
   }
 

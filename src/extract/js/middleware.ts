@@ -160,7 +160,8 @@ function callbackProgram(policy: CorsPolicy, condition: Cond): HeaderProgram {
       const admitted = decide(condition, request.origin);
       if (admitted === true) return respond(plain, request);
       if (admitted === false) return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers: [], uncertain: false, shortCircuit: false };
-      return { ...respond(plain, request), uncertain: true };
+      // The callback's decision is unknown: the whole answer is.
+      return { ...respond(plain, request), uncertain: true, unknownHeaders: undefined };
     },
   };
 }

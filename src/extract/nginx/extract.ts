@@ -6,6 +6,7 @@ import type { NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
 import type { NginxWorkspace } from './workspace.js';
+import { unsure } from '../../model/uncertainty.js';
 
 /**
  * One policy per place a request ends up: each location (after inheritance), each server with no
@@ -265,7 +266,8 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
   const directive = target.directive;
   const loc: Loc = directive ? spanOf(directive) : allowOrigin[0]?.loc ?? emitted[0].loc;
   const preflightResponse = program.run({ origin: 'https://cors-lint.invalid', method: 'PUT', preflight: true });
-  const preflight: CorsPolicy['preflight'] = preflightResponse.uncertain
+  // Who answers OPTIONS is a question about the status alone: an unknown header value leaves it decided.
+  const preflight: CorsPolicy['preflight'] = unsure(preflightResponse, [])
     ? { kind: 'unknown' }
     : preflightResponse.shortCircuit && preflightResponse.status! >= 200 && preflightResponse.status! < 300
       ? { kind: 'handled', status: preflightResponse.status! }

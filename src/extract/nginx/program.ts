@@ -1,4 +1,5 @@
 import type { CorsRequest, CorsResponse, HeaderProgram, Loc, ResponseHeader } from '../../model/types.js';
+import { Unknowns } from '../../model/uncertainty.js';
 import { ancestors, type NginxContext } from './contexts.js';
 import type { NginxArg, NginxDirective } from './parse.js';
 import { captureToken, choiceKey, compiledPattern, decide, DecisionTree, hasToken, mapChoice, ORIGIN_TOKEN, resolve, TOKEN_MARK, type Bindings, type Decision, type MapChoice } from './parametric.js';
@@ -298,11 +299,14 @@ export class NginxProgram implements HeaderProgram {
       JSON.stringify([outcome.status, outcome.shortCircuit, outcome.headers.map((h) => `${h.name.toLowerCase()}:${h.unknown ? '\u0000' : h.value}`).sort()]);
     const firstSignature = outcomes.length > 1 ? signature(first) : '';
     const agree = outcomes.length === 1 || outcomes.every((outcome) => signature(outcome) === firstSignature);
-    const uncertain = overflow || !agree || outcomes.some((outcome) => outcome.uncertain || outcome.headers.some((h) => h.unknown));
+    // A header whose value is an unknown variable leaves only that header open; paths that end
+    // differently, or a status we cannot know, leave the whole answer open.
+    const unknowns = new Unknowns().all(overflow || !agree || outcomes.some((outcome) => outcome.uncertain));
+    for (const outcome of outcomes) for (const header of outcome.headers) if (header.unknown) unknowns.header(header.name);
     return {
       status: agree ? first.status : undefined,
       headers: strip(first.headers.filter((h) => !h.unknown)),
-      uncertain,
+      ...unknowns.fields(),
       shortCircuit: first.shortCircuit,
       droppedForStatus: dropped,
       ...(agree && first.answeredAt ? { answeredAt: first.answeredAt } : {}),

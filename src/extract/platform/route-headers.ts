@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, FrameworkProfile, Format, ListSetting, Loc, OriginMatcher, Tri } from '../../model/types.js';
+import { Unknowns } from '../../model/uncertainty.js';
 
 /**
  * One header a platform config adds to the responses of a path, as written: Vercel's
@@ -79,7 +80,11 @@ function fixedHeaders(emitted: EmittedHeader[], request: CorsRequest): CorsRespo
     // The preflight is answered by what serves the path: its status (and anything it adds) is not in this file.
     status: request.preflight ? undefined : (request.appStatus ?? 200),
     headers,
-    uncertain: request.preflight === true || emitted.some((header) => header.value === null && /^(access-control-|vary$)/i.test(header.name)),
+    // Who answers a preflight is not in this file; a header with an unknown value leaves only itself open.
+    ...emitted
+      .filter((header) => header.value === null && /^(access-control-|vary$)/i.test(header.name))
+      .reduce((unknowns, header) => unknowns.header(header.name), new Unknowns().all(request.preflight === true))
+      .fields(),
     shortCircuit: false,
   };
 }

@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { pythonHandSetProfile } from '../../model/profiles.js';
+import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import { formatTemplate } from './options.js';
 import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
@@ -285,30 +286,29 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
 function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => Loc): CorsResponse {
   const headers: ResponseHeader[] = [];
   // Who answers a preflight (the framework's automatic OPTIONS, a route, a 405) is not visible here.
-  let uncertain = request.preflight === true;
+  const unknowns = new Unknowns().all(request.preflight === true);
   for (const write of writes) {
-    if (write.opaque) {
-      uncertain = true;
-      continue;
-    }
     const decisions = write.conditions.map((test) => test(request));
     if (decisions.includes(false)) continue;
-    if (decisions.includes('unknown')) {
-      uncertain = true;
+    // A write under a condition we cannot decide (or in a loop, a `try`, a conditional expression) may
+    // or may not happen: its header is open, nothing else (writes only ever add or set headers).
+    if (write.opaque || decisions.includes('unknown')) {
+      unknowns.header(write.name);
       continue;
     }
     let value: string | undefined;
     if (write.value.kind === 'literal') value = write.value.value;
     else if (write.value.kind === 'origin') {
       value = request.origin ?? (write.value.whenAbsent === 'unknown' ? undefined : write.value.whenAbsent);
-      if (value === undefined) uncertain = true;
+      if (value === undefined) unknowns.header(write.name);
     }
-    else uncertain = true;
+    else unknowns.header(write.name);
     if (value === undefined) continue;
     if (write.mode === 'set') {
       for (let i = headers.length - 1; i >= 0; i--) if (headers[i].name.toLowerCase() === write.name.toLowerCase()) headers.splice(i, 1);
+      unknowns.known(write.name);
     }
     headers.push({ name: write.name, value, loc: loc(write.valueNode), writtenAt: loc(write.statement) });
   }
-  return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, uncertain, shortCircuit: false };
+  return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, ...unknowns.fields(), shortCircuit: false };
 }

@@ -1,6 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import { ingressNginxProfile, ingressNginxProgram, type IngressCorsValues } from '../../model/frameworks/ingress-nginx.js';
 import { respond } from '../../model/respond.js';
+import { mergeUncertainty } from '../../model/uncertainty.js';
 import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { extractNginxPolicies } from '../nginx/extract.js';
 import { NginxWorkspace } from '../nginx/workspace.js';
@@ -39,6 +40,15 @@ const HEADERS = /^[A-Za-z0-9_-]+(?:(?:,[\t\n\f\r ]?|[\t\n\f\r ])[A-Za-z0-9_-]+)*
 const EXPOSE = /^[A-Za-z0-9_*-]+(?:(?:,[\t\n\f\r ]?|[\t\n\f\r ])[A-Za-z0-9_*-]+)*(?:,[\t\n\f\r ]?|[\t\n\f\r ])?$/;
 /** The validators, for the test that compares them with ingress-nginx's own. */
 export const INGRESS_VALIDATORS = { ORIGIN_ANNOTATION, ORIGIN_ENTRY, METHODS, HEADERS, EXPOSE };
+
+/** The annotation that sets each CORS header (what a template value there leaves unknown). */
+const ANNOTATED_HEADERS: Record<string, string> = {
+  'cors-allow-credentials': 'access-control-allow-credentials',
+  'cors-allow-methods': 'access-control-allow-methods',
+  'cors-allow-headers': 'access-control-allow-headers',
+  'cors-expose-headers': 'access-control-expose-headers',
+  'cors-max-age': 'access-control-max-age',
+};
 
 /** `regexp.QuoteMeta`, then the first `*` becomes one DNS label (template.go `buildOriginRegex`). */
 function originRegex(origin: string): string {
@@ -137,7 +147,11 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
     maxAge: maxAgeValue.kind === 'number' ? maxAgeValue.value : maxAgeValue.kind === 'string' && /^\d+$/.test(maxAgeValue.value) ? Number(maxAgeValue.value) : DEFAULTS.maxAge,
     writtenAt: originEntry ? nodeLoc(parsed, originEntry.keyNode) : enableLoc,
   };
-  const unknownText = ['cors-allow-methods', 'cors-allow-headers', 'cors-expose-headers'].some((key) => valueOf(annotation(key)?.value).kind === 'unknown');
+  const unknownAnnotation = (key: string) => valueOf(annotation(key)?.value).kind === 'unknown';
+  // A templated annotation leaves its own header unknown, and nothing else.
+  values.unknownHeaders = Object.entries(ANNOTATED_HEADERS)
+    .filter(([key]) => (key === 'cors-allow-credentials' ? credentials?.value === 'unknown' : unknownAnnotation(key)))
+    .map(([, header]) => header);
   const located = (key: string) => {
     const entry = annotation(key);
     return entry?.value ? nodeLoc(parsed, entry.value) : undefined;
@@ -153,9 +167,9 @@ export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtr
       sourceLoc: enableLoc,
       origins,
       credentials: credentials?.value === 'unknown' ? credentials : { value: values.credentials, loc: credentials?.loc ?? enableLoc },
-      allowMethods: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-methods', values.methods),
-      allowHeaders: unknownText ? { kind: 'unknown', loc: enableLoc } : listOf('cors-allow-headers', values.headers),
-      exposeHeaders: values.expose ? listOf('cors-expose-headers', values.expose) : { kind: 'default' },
+      allowMethods: unknownAnnotation('cors-allow-methods') ? { kind: 'unknown', loc: located('cors-allow-methods')! } : listOf('cors-allow-methods', values.methods),
+      allowHeaders: unknownAnnotation('cors-allow-headers') ? { kind: 'unknown', loc: located('cors-allow-headers')! } : listOf('cors-allow-headers', values.headers),
+      exposeHeaders: unknownAnnotation('cors-expose-headers') ? { kind: 'unknown', loc: located('cors-expose-headers')! } : values.expose ? listOf('cors-expose-headers', values.expose) : { kind: 'default' },
       // The 20-day default is not reported: only a value someone wrote.
       maxAge: located('cors-max-age') ? { value: maxAgeValue.kind === 'unknown' ? 'unknown' : values.maxAge, loc: located('cors-max-age')! } : undefined,
       preflight: { kind: 'handled', status: 204, loc: enableLoc },
@@ -225,7 +239,9 @@ function withSnippet(program: HeaderProgram, snippet: SnippetEffect | undefined,
       const unchanged = extra.headers.filter((added) => replaced.has(added.name.toLowerCase()) && response.headers.some((header) => same(header, added) && header.value === added.value));
       const added = extra.headers.filter((header) => !unchanged.includes(header));
       const headers = response.headers.filter((header) => !(replaced.has(header.name.toLowerCase()) && added.some((other) => same(other, header))));
-      return { ...response, headers: [...headers, ...added], uncertain: response.uncertain || (extra.uncertain && extra.headers.length > 0) };
+      // The snippet's unknown headers join the answer's; an unknown snippet answer only matters when it adds something.
+      const merged = mergeUncertainty(response, extra.unknownHeaders || extra.headers.length > 0 ? extra : { uncertain: false });
+      return { ...response, headers: [...headers, ...added], uncertain: merged.uncertain, unknownHeaders: merged.unknownHeaders };
     },
   };
 }

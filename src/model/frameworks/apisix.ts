@@ -1,3 +1,4 @@
+import { ALLOW_CREDENTIALS, Unknowns } from '../uncertainty.js';
 import { listAllowOrigin } from './common.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
 
@@ -36,8 +37,10 @@ function respondApisix(policy: CorsPolicy, values: ApisixValues, request: CorsRe
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
   const { header: allowOrigin, uncertain: originUncertain } = listAllowOrigin(policy.origins, origin);
-  const uncertain = originUncertain || policy.credentials?.value === 'unknown';
-  if (!allowOrigin) return { status, headers, uncertain, shortCircuit: request.preflight === true };
+  // `*` is sent literally whatever the credentials: unknown credentials leave only Allow-Credentials open.
+  const unknowns = new Unknowns().all(originUncertain);
+  if (!allowOrigin) return { status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true };
+  unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
   headers.push(allowOrigin);
   if (allowOrigin.value !== '*') headers.push({ name: 'Vary', value: 'Origin' });
   headers.push({ name: 'Access-Control-Allow-Methods', value: values.methods === '**' ? 'GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE' : values.methods });
@@ -46,5 +49,5 @@ function respondApisix(policy: CorsPolicy, values: ApisixValues, request: CorsRe
   const allowHeaders = values.headers === '**' ? (request.headers ?? []).join(',') : values.headers;
   if (allowHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders });
   if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
-  return { status, headers, uncertain, shortCircuit: request.preflight === true };
+  return { status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true };
 }

@@ -1,5 +1,6 @@
 import { matcherAccepts } from '../respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
@@ -48,29 +49,31 @@ export function mockPreflightProgram(policy: CorsPolicy): HeaderProgram {
     run(request: CorsRequest): CorsResponse {
       if (!request.preflight) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
       const headers: ResponseHeader[] = [];
-      let uncertain = false;
+      const unknowns = new Unknowns();
       const only = policy.origins.length === 1 ? policy.origins[0] : undefined;
       if (only?.kind === 'any') headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: only.loc });
       else if (only?.kind === 'exact' && policy.originMode === 'fixed') headers.push({ name: 'Access-Control-Allow-Origin', value: only.value, loc: only.loc });
       else if (request.origin) {
         // Serverless's VTL template echoes an origin that matches one of the configured patterns, else sends the first.
         const match = policy.origins.find((matcher) => matcherAccepts(matcher, request.origin!) === true);
-        if (policy.origins.some((matcher) => matcher.kind === 'unknown')) uncertain = true;
+        unknowns.all(policy.origins.some((matcher) => matcher.kind === 'unknown'));
         const first = policy.origins[0];
         if (match) headers.push({ name: 'Access-Control-Allow-Origin', value: request.origin, loc: match.loc });
         else if (first?.kind === 'exact') headers.push({ name: 'Access-Control-Allow-Origin', value: first.value, loc: first.loc });
       }
       if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
-      if (policy.credentials?.value === 'unknown') uncertain = true;
+      // The mock sends `*` literally whatever the credentials: unknown options leave only their own header open.
+      unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
+      unknowns.header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown').header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown');
       const methods = listItems(policy.allowMethods, []) ?? [];
       if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.join(','), loc: listLoc(policy.allowMethods) });
       const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
       if (allowHeaders.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(','), loc: listLoc(policy.allowHeaders) });
       if (policy.maxAge) {
-        if (policy.maxAge.value === 'unknown') uncertain = true;
+        if (policy.maxAge.value === 'unknown') unknowns.header(MAX_AGE);
         else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
       }
-      return { status: 200, headers, uncertain: uncertain || policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown', shortCircuit: true };
+      return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
     },
   };
 }
@@ -83,15 +86,18 @@ export function httpApiProgram(policy: CorsPolicy): HeaderProgram {
       const origin = request.origin;
       const status = request.preflight ? 204 : (request.appStatus ?? 200);
       if (!origin) return { status: request.preflight ? undefined : status, headers, uncertain: request.preflight === true, shortCircuit: false };
-      let uncertain = policy.credentials?.value === 'unknown';
+      const unknowns = new Unknowns();
       const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
       const found = wildcard ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
       const match = found.matcher;
-      uncertain ||= found.uncertain;
+      unknowns.all(found.uncertain);
       if (match) {
+        // `*` is sent literally whatever the credentials: an unknown option leaves only its own header open.
+        unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
         headers.push({ name: 'Access-Control-Allow-Origin', value: wildcard ? '*' : origin, loc: match.loc });
         if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
         if (request.preflight) {
+          unknowns.header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown').header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown').header(MAX_AGE, policy.maxAge?.value === 'unknown');
           const methods = listItems(policy.allowMethods, []) ?? [];
           if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.includes('*') ? request.method : methods.join(','), loc: listLoc(policy.allowMethods) });
           const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
@@ -99,12 +105,12 @@ export function httpApiProgram(policy: CorsPolicy): HeaderProgram {
           if (allowed.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowed.join(','), loc: listLoc(policy.allowHeaders) });
           if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
         } else {
+          unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
           const expose = listItems(policy.exposeHeaders, []) ?? [];
           if (expose.length) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(','), loc: listLoc(policy.exposeHeaders) });
         }
       }
-      if (policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown' || policy.maxAge?.value === 'unknown') uncertain ||= request.preflight === true;
-      return { status, headers, uncertain, shortCircuit: request.preflight === true };
+      return { status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true };
     },
   };
 }

@@ -49,14 +49,3 @@ export function listItems(setting: ListSetting, fallback: string[]): string[] | 
 export function listLoc(setting: ListSetting): Loc | undefined {
   return 'loc' in setting ? setting.loc : undefined;
 }
-
-/** True when something the answer depends on is unknown. */
-export function policyUnknowns(policy: CorsPolicy): boolean {
-  return (
-    policy.credentials?.value === 'unknown' ||
-    policy.allowMethods.kind === 'unknown' ||
-    policy.allowHeaders.kind === 'unknown' ||
-    policy.exposeHeaders.kind === 'unknown' ||
-    policy.maxAge?.value === 'unknown'
-  );
-}

@@ -1,5 +1,6 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { firstMatch, listItems, listLoc, policyUnknowns } from './common.js';
+import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
+import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
  * django-cors-headers' `CorsMiddleware`, after `corsheaders/middleware.py` (semantics §5).
@@ -31,23 +32,28 @@ function respondDjango(policy: CorsPolicy, request: CorsRequest): CorsResponse {
   // Any OPTIONS with Access-Control-Request-Method gets an empty 200 before the view runs, allowed origin or not.
   const status = request.preflight ? 200 : (request.appStatus ?? 200);
   const shortCircuit = request.preflight === true;
-  let uncertain = policyUnknowns(policy);
+  // Credentials decide between `*` and the origin; the lists and Max-Age only their own header (the preflight is a 200 either way).
+  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
   const origin = request.origin;
-  if (!origin) return { status, headers, uncertain, shortCircuit };
+  if (!origin) return { status, headers, ...unknowns.fields(), shortCircuit };
   const credentials = policy.credentials?.value === true;
   if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
   const allowAll = policy.origins.find((matcher) => matcher.kind === 'any');
   const match = allowAll ? { matcher: allowAll, uncertain: false } : firstMatch(policy.origins, origin);
-  uncertain ||= match.uncertain;
-  if (!match.matcher) return { status, headers, uncertain, shortCircuit };
+  unknowns.all(match.uncertain);
+  if (!match.matcher) return { status, headers, ...unknowns.fields(), shortCircuit };
   headers.push({ name: 'Access-Control-Allow-Origin', value: allowAll && !credentials ? '*' : origin, loc: match.matcher.loc });
+  unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
   const expose = listItems(policy.exposeHeaders, []) ?? [];
   if (expose.length > 0) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(', '), loc: listLoc(policy.exposeHeaders) });
   if (request.preflight) {
-    headers.push({ name: 'Access-Control-Allow-Headers', value: (listItems(policy.allowHeaders, DJANGO_DEFAULT_HEADERS) ?? []).join(', '), loc: listLoc(policy.allowHeaders) });
-    headers.push({ name: 'Access-Control-Allow-Methods', value: (listItems(policy.allowMethods, djangoCorsProfile.defaults.methods!) ?? []).join(', '), loc: listLoc(policy.allowMethods) });
+    unknowns.header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown').header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown').header(MAX_AGE, policy.maxAge?.value === 'unknown');
+    const allowHeaders = listItems(policy.allowHeaders, DJANGO_DEFAULT_HEADERS);
+    if (allowHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(', '), loc: listLoc(policy.allowHeaders) });
+    const methods = listItems(policy.allowMethods, djangoCorsProfile.defaults.methods!);
+    if (methods) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.join(', '), loc: listLoc(policy.allowMethods) });
     const maxAge = policy.maxAge === undefined ? DJANGO_DEFAULT_MAX_AGE : policy.maxAge.value;
     if (typeof maxAge === 'number' && maxAge !== 0) headers.push({ name: 'Access-Control-Max-Age', value: String(maxAge), loc: policy.maxAge?.loc });
   }
-  return { status, headers, uncertain, shortCircuit };
+  return { status, headers, ...unknowns.fields(), shortCircuit };
 }

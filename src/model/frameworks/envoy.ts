@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader } from '../types.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
@@ -47,12 +48,15 @@ function respondEnvoy(policy: CorsPolicy, { forwardRefusedPreflights, separator,
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
   const { matcher: match, uncertain: originUncertain } = origin === '' ? { matcher: undefined, uncertain: false } : firstMatch(policy.origins, origin);
-  let uncertain = originUncertain || policy.credentials?.value === 'unknown';
+  // Envoy always echoes the origin: unknown credentials leave only Allow-Credentials open.
+  const unknowns = new Unknowns().all(originUncertain);
   const credentials = policy.credentials?.value === true;
   if (request.preflight && origin !== '') {
     if (!match && forwardRefusedPreflights) return { status: undefined, headers, uncertain: true, shortCircuit: false };
     if (match) headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc });
     if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
+    unknowns.header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown').header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown');
     const methods = listItems(policy.allowMethods, []) ?? [];
     if (methods.length) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.includes('*') ? request.method : methods.join(separator), loc: listLoc(policy.allowMethods) });
     const allowHeaders = listItems(policy.allowHeaders, []) ?? [];
@@ -60,17 +64,18 @@ function respondEnvoy(policy: CorsPolicy, { forwardRefusedPreflights, separator,
       if (request.headers?.length) headers.push({ name: 'Access-Control-Allow-Headers', value: request.headers.join(','), loc: listLoc(policy.allowHeaders) });
     } else if (allowHeaders.length) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.join(separator), loc: listLoc(policy.allowHeaders) });
     if (policy.maxAge) {
-      if (policy.maxAge.value === 'unknown') uncertain = true;
+      if (policy.maxAge.value === 'unknown') unknowns.header(MAX_AGE);
       else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
     }
-    return { status: 200, headers, uncertain: uncertain || policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown', shortCircuit: true };
+    return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
   }
   if (vary) headers.push({ name: 'Vary', value: vary });
   if (match) {
     headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.loc, writtenAt });
     if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown').header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
     const expose = listItems(policy.exposeHeaders, []) ?? [];
     if (expose.length) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(separator), loc: listLoc(policy.exposeHeaders) });
   }
-  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+  return { status: request.appStatus ?? 200, headers, ...unknowns.fields(), shortCircuit: false };
 }

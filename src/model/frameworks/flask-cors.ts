@@ -1,5 +1,6 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
-import { firstMatch, listLoc, policyUnknowns } from './common.js';
+import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, VARY } from '../uncertainty.js';
+import { firstMatch, listLoc } from './common.js';
 import { translatePythonRegex } from '../python-regex.js';
 import { compilePattern } from '../respond.js';
 
@@ -62,7 +63,8 @@ function headerAllowed(name: string, patterns: string[]): boolean {
 function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const status = request.appStatus ?? 200;
-  let uncertain = policyUnknowns(policy) || extras.sendWildcard.value === 'unknown' || extras.varyHeader.value === 'unknown' || extras.allowHeaders === undefined;
+  // Credentials and `send_wildcard` shape Allow-Origin itself; the other options only their own header.
+  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown' || extras.sendWildcard.value === 'unknown');
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const origin = request.origin;
   let allowOrigin: ResponseHeader | undefined;
@@ -71,33 +73,38 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
     if (wildcard && extras.sendWildcard.value === true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: extras.sendWildcard.loc ?? wildcard.loc };
     else {
       const match = firstMatch(policy.origins, origin);
-      uncertain ||= match.uncertain;
+      unknowns.all(match.uncertain);
       if (match.matcher) allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher.loc };
     }
   } else if (extras.alwaysSend.value === 'unknown') {
-    uncertain = true;
+    unknowns.all();
   } else if (extras.alwaysSend.value && wildcard) {
     // Without an Origin header (same-origin or non-browser requests), `always_send` still answers.
     if (policy.credentials?.value !== true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
   } else if (extras.alwaysSend.value) {
     // Every literal origin is added, but the MultiDict that carries them keeps only the first.
     const literals = policy.origins.filter((matcher): matcher is Extract<typeof matcher, { kind: 'exact' }> => matcher.kind === 'exact').sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-    if (policy.origins.some((matcher) => matcher.kind === 'unknown')) uncertain = true;
+    if (policy.origins.some((matcher) => matcher.kind === 'unknown')) unknowns.all();
     else if (literals.length > 0) allowOrigin = { name: 'Access-Control-Allow-Origin', value: literals[0].value, loc: literals[0].loc };
     literalCount = literals.length;
   }
-  if (!allowOrigin) return { status, headers, uncertain, shortCircuit: false };
+  if (!allowOrigin) return { status, headers, ...unknowns.fields(), shortCircuit: false };
   headers.push(allowOrigin);
+  unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
   if (extras.exposeHeaders) headers.push({ name: 'Access-Control-Expose-Headers', value: extras.exposeHeaders, loc: listLoc(policy.exposeHeaders) });
   if (policy.credentials?.value === true) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials.loc });
+  // Unknown methods leave open whether the preflight headers are added at all.
+  if (request.preflight && extras.methods === undefined) unknowns.header(ALLOW_METHODS).header(ALLOW_HEADERS).header(MAX_AGE);
   if (request.preflight && extras.methods !== undefined && extras.methods.includes(request.method.toUpperCase())) {
+    unknowns.header(ALLOW_HEADERS, extras.allowHeaders === undefined).header(MAX_AGE, policy.maxAge?.value === 'unknown');
     const allowHeaders = (request.headers ?? []).map((name) => name.trim().toLowerCase()).filter((name) => headerAllowed(name, extras.allowHeaders ?? []));
     if (allowHeaders.length > 0) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.sort().join(', '), loc: listLoc(policy.allowHeaders) });
     if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
     headers.push({ name: 'Access-Control-Allow-Methods', value: extras.methods, loc: listLoc(policy.allowMethods) });
   }
+  unknowns.header(VARY, extras.varyHeader.value === 'unknown');
   const regexLooking = policy.origins.some((matcher) => matcher.kind === 'any' || matcher.kind === 'pattern');
   if (extras.varyHeader.value === true && allowOrigin.value !== '*' && (policy.origins.length > 1 || literalCount > 1 || regexLooking)) headers.push({ name: 'Vary', value: 'Origin' });
   else if (extras.varyHeader.value === false && extras.varyHeader.loc) allowOrigin.writtenAt = extras.varyHeader.loc;
-  return { status, headers, uncertain, shortCircuit: false };
+  return { status, headers, ...unknowns.fields(), shortCircuit: false };
 }

@@ -1,4 +1,5 @@
 import { matcherAccepts } from '../respond.js';
+import { Unknowns } from '../uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
 
 /**
@@ -31,6 +32,8 @@ export interface IngressCorsValues {
   maxAge: number;
   /** The annotation that writes Allow-Origin (where a missing Vary is reported). */
   writtenAt?: import('../types.js').Loc;
+  /** Headers (lower case) whose annotation is a template value: what they send is unknown, the rest of the answer is not. */
+  unknownHeaders?: string[];
 }
 
 export function ingressNginxProgram(policy: CorsPolicy, values: IngressCorsValues): HeaderProgram {
@@ -43,7 +46,9 @@ function respondIngress(policy: CorsPolicy, values: IngressCorsValues, request: 
   const match = wildcard ?? policy.origins.find((matcher) => origin !== '' && matcherAccepts(matcher, origin) === true);
   if (!match) {
     // Not allowed: nothing is added, and OPTIONS goes on to the backend, whose answer we cannot see.
-    return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers: [], uncertain: request.preflight === true, shortCircuit: false };
+    // An origin annotation we cannot read (a template) leaves the decision itself open.
+    const undecided = origin !== '' && policy.origins.some((matcher) => matcherAccepts(matcher, origin) === 'unknown');
+    return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers: [], uncertain: request.preflight === true || undecided, shortCircuit: false };
   }
   const headers: ResponseHeader[] = [{ name: 'Access-Control-Allow-Origin', value: wildcard ? '*' : origin, loc: match.loc, writtenAt: values.writtenAt }];
   if (values.credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials?.loc ?? policy.source.loc });
@@ -51,6 +56,10 @@ function respondIngress(policy: CorsPolicy, values: IngressCorsValues, request: 
   headers.push({ name: 'Access-Control-Allow-Headers', value: values.headers, loc: 'loc' in policy.allowHeaders ? policy.allowHeaders.loc : undefined });
   if (values.expose) headers.push({ name: 'Access-Control-Expose-Headers', value: values.expose });
   headers.push({ name: 'Access-Control-Max-Age', value: String(values.maxAge), loc: policy.maxAge?.loc });
-  if (request.preflight) return { status: 204, headers, uncertain: false, shortCircuit: true };
-  return { status: request.appStatus ?? 200, headers, uncertain: false, shortCircuit: false };
+  // `*` goes out literally and preflights get a 204 whatever the other annotations say: a templated one leaves only its header open.
+  const unknowns = new Unknowns();
+  for (const name of values.unknownHeaders ?? []) unknowns.header(name);
+  const known = headers.filter((header) => !values.unknownHeaders?.includes(header.name.toLowerCase()));
+  if (request.preflight) return { status: 204, headers: known, ...unknowns.fields(), shortCircuit: true };
+  return { status: request.appStatus ?? 200, headers: known, ...unknowns.fields(), shortCircuit: false };
 }

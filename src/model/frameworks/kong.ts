@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
@@ -30,7 +31,8 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
   const credentials = policy.credentials?.value === true;
-  let uncertain = policy.credentials?.value === 'unknown';
+  // With credentials a `*` is answered with the origin: unknown credentials leave Allow-Origin open too.
+  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
   const preflight = request.preflight === true && origin !== undefined && origin !== '';
   if (preflight && preflightContinue) return { status: undefined, headers, uncertain: true, shortCircuit: false };
 
@@ -52,7 +54,7 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
     } else if (origin) {
       const listed = listAllowOrigin(origins, origin);
       allowOrigin = listed.header;
-      uncertain ||= listed.uncertain;
+      unknowns.all(listed.uncertain);
     }
   }
   if (credentials && allowAll && origin) {
@@ -62,13 +64,16 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
   if (allowOrigin) headers.push(allowOrigin);
   if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
   if (preflight) {
+    unknowns.header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown').header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown').header(MAX_AGE, policy.maxAge?.value === 'unknown');
     const allowHeaders = policy.allowHeaders.kind === 'default' ? (request.headers ?? []).join(',') : (listItems(policy.allowHeaders, []) ?? []).join(',');
     if (allowHeaders) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders, loc: listLoc(policy.allowHeaders) });
-    headers.push({ name: 'Access-Control-Allow-Methods', value: (listItems(policy.allowMethods, kongProfile.defaults.methods!) ?? []).join(','), loc: listLoc(policy.allowMethods) });
+    const methods = listItems(policy.allowMethods, kongProfile.defaults.methods!);
+    if (methods) headers.push({ name: 'Access-Control-Allow-Methods', value: methods.join(','), loc: listLoc(policy.allowMethods) });
     if (typeof policy.maxAge?.value === 'number') headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
-    return { status: 200, headers, uncertain: uncertain || policy.allowHeaders.kind === 'unknown' || policy.allowMethods.kind === 'unknown', shortCircuit: true };
+    return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
   }
+  unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
   const expose = (listItems(policy.exposeHeaders, []) ?? []).join(',');
   if (expose) headers.push({ name: 'Access-Control-Expose-Headers', value: expose, loc: listLoc(policy.exposeHeaders) });
-  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+  return { status: request.appStatus ?? 200, headers, ...unknowns.fields(), shortCircuit: false };
 }

@@ -1,5 +1,6 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { firstMatch, hasCookie, listItems, listLoc, policyUnknowns } from './common.js';
+import { EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
+import { firstMatch, hasCookie, listItems, listLoc } from './common.js';
 
 /**
  * Starlette's `CORSMiddleware` (FastAPI re-exports it), after `starlette/middleware/cors.py`
@@ -31,16 +32,18 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
   if (origin === undefined) return { status: request.appStatus ?? (request.preflight ? undefined : 200), headers, uncertain: false, shortCircuit: false };
-  let uncertain = policyUnknowns(policy);
+  // Credentials decide whether `*` or the origin goes out; an unknown method or header list decides a preflight's status (400).
+  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const allowAll = wildcard !== undefined;
   const credentials = policy.credentials?.value === true;
   const credentialsLoc = policy.credentials?.loc;
   const match = allowAll ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
-  uncertain ||= match.uncertain;
+  unknowns.all(match.uncertain);
   const allowed = match.matcher !== undefined;
 
   if (request.preflight) {
+    unknowns.all(policy.allowMethods.kind === 'unknown' || policy.allowHeaders.kind === 'unknown');
     const explicit = !allowAll || credentials;
     if (explicit) headers.push({ name: 'Vary', value: 'Origin' });
     else headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard?.loc });
@@ -48,7 +51,8 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
     const effectiveMethods = methods.includes('*') ? ALL_METHODS : methods;
     headers.push({ name: 'Access-Control-Allow-Methods', value: effectiveMethods.join(', '), loc: listLoc(policy.allowMethods) });
     const maxAge = policy.maxAge?.value;
-    headers.push({ name: 'Access-Control-Max-Age', value: String(typeof maxAge === 'number' ? maxAge : 600), loc: policy.maxAge?.loc });
+    if (maxAge === 'unknown') unknowns.header(MAX_AGE);
+    else headers.push({ name: 'Access-Control-Max-Age', value: String(maxAge ?? 600), loc: policy.maxAge?.loc });
     const configuredHeaders = listItems(policy.allowHeaders, []) ?? [];
     const allowAllHeaders = configuredHeaders.includes('*');
     const allowHeaders = [...new Set([...SAFELISTED_HEADERS, ...configuredHeaders])].sort();
@@ -67,11 +71,12 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
       const lowered = new Set(allowHeaders.map((name) => name.toLowerCase()));
       if (requested.some((name) => !lowered.has(name.trim().toLowerCase()))) failed = true;
     }
-    return { status: failed ? 400 : 200, headers, uncertain, shortCircuit: true };
+    return { status: failed ? 400 : 200, headers, ...unknowns.fields(), shortCircuit: true };
   }
 
   if (allowAll) headers.push({ name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc });
   if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: credentialsLoc });
+  unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown');
   const expose = listItems(policy.exposeHeaders, []) ?? [];
   if (expose.length > 0) headers.push({ name: 'Access-Control-Expose-Headers', value: expose.join(', '), loc: listLoc(policy.exposeHeaders) });
   if ((allowAll && hasCookie(request)) || (!allowAll && allowed)) {
@@ -79,5 +84,5 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
     if (index !== -1) headers.splice(index, 1);
     headers.push({ name: 'Access-Control-Allow-Origin', value: origin, loc: match.matcher!.loc }, { name: 'Vary', value: 'Origin' });
   }
-  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+  return { status: request.appStatus ?? 200, headers, ...unknowns.fields(), shortCircuit: false };
 }

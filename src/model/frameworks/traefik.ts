@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, VARY } from '../uncertainty.js';
 import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
@@ -30,21 +31,25 @@ function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, reques
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
   const { header: allowOrigin, uncertain: originUncertain } = listAllowOrigin(policy.origins, origin, writtenAt);
-  const uncertain = originUncertain || policy.credentials?.value === 'unknown' || addVary === 'unknown';
+  // `*` is sent literally whatever the credentials: an unknown option leaves only its own header open.
+  const unknowns = new Unknowns().all(originUncertain).header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
   const credentials = policy.credentials?.value === true;
   const join = (setting: CorsPolicy['allowMethods']) => (listItems(setting, []) ?? []).join(',');
   if (request.preflight && origin !== '') {
+    unknowns.header(ALLOW_HEADERS, policy.allowHeaders.kind === 'unknown').header(ALLOW_METHODS, policy.allowMethods.kind === 'unknown');
     if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
     if (join(policy.allowHeaders)) headers.push({ name: 'Access-Control-Allow-Headers', value: join(policy.allowHeaders), loc: listLoc(policy.allowHeaders) });
     if (join(policy.allowMethods)) headers.push({ name: 'Access-Control-Allow-Methods', value: join(policy.allowMethods), loc: listLoc(policy.allowMethods) });
     if (allowOrigin) headers.push(allowOrigin);
     const maxAge = policy.maxAge?.value;
-    headers.push({ name: 'Access-Control-Max-Age', value: String(typeof maxAge === 'number' ? maxAge : 0), loc: policy.maxAge?.loc });
-    return { status: 200, headers, uncertain: uncertain || maxAge === 'unknown', shortCircuit: true };
+    if (maxAge === 'unknown') unknowns.header(MAX_AGE);
+    else headers.push({ name: 'Access-Control-Max-Age', value: String(maxAge ?? 0), loc: policy.maxAge?.loc });
+    return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
   }
   if (allowOrigin) headers.push(allowOrigin);
   if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
   if (join(policy.exposeHeaders)) headers.push({ name: 'Access-Control-Expose-Headers', value: join(policy.exposeHeaders), loc: listLoc(policy.exposeHeaders) });
   if (addVary === true) headers.push({ name: 'Vary', value: 'Origin' });
-  return { status: request.appStatus ?? 200, headers, uncertain, shortCircuit: false };
+  unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown').header(VARY, addVary === 'unknown');
+  return { status: request.appStatus ?? 200, headers, ...unknowns.fields(), shortCircuit: false };
 }
