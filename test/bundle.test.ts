@@ -28,6 +28,13 @@ describe('the bundled CLI', () => {
     expect(bundled.stdout).toBe(source.stdout);
   }, 120_000);
 
+  it('ends with its exit code and no stack trace when the reader of its output goes away (`cors-lint . | head -c 1`)', () => {
+    // head exits after the first byte; the rest of the report then fails with EPIPE.
+    const run = spawnSync('bash', ['-c', `"${process.execPath}" "${BUNDLE}" --format json fixtures | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+  }, 120_000);
+
   it('answers --version without loading the linter', () => {
     // A copy of the bundle without the linter (run.cjs) and its loader still answers.
     const copy = mkdtempSync(join(tmpdir(), 'cors-lint-bundle-'));

@@ -9,6 +9,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
 } else if (args[0] === 'lsp' && !args.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
   void import('../lsp/server.js').then(({ launchServer }) => launchServer());
 } else {
+  // `cors-lint . | head`: once the reader is gone, the rest of the report has nowhere to go. It is
+  // dropped and the run ends with its own exit code, not with an unhandled 'error' event and a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   void import('./run.js').then(async ({ runCli }) => {
     process.exitCode = await runCli({ argv: args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
   });
