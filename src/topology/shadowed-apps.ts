@@ -3,6 +3,7 @@ import { respond } from '../model/respond.js';
 import { respondThroughLayer } from '../model/stack.js';
 import type { CorsPolicy, CorsRequest, UpstreamLayer } from '../model/types.js';
 import type { ProxyLink } from './link.js';
+import { unsure } from '../model/uncertainty.js';
 
 /** A proxy layer in front of an app, answering every CORS question for it. */
 export interface ShadowingFront {
@@ -59,7 +60,8 @@ function shadows(outer: CorsPolicy, layer: UpstreamLayer): boolean {
     const requests: CorsRequest[] = [...probeRequests(origin), { origin, method: 'DELETE', credentials: true, preflight: true }];
     for (const request of requests) {
       const front = respond(outer, request);
-      if (front.uncertain) return false;
+      // A preflight asks only whether the proxy answers it itself; other answers count every CORS header, so any unknown one counts.
+      if (unsure(front, request.preflight ? [] : undefined)) return false;
       if (request.preflight) {
         if (!front.shortCircuit) return false;
         continue;

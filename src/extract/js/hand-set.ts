@@ -234,7 +234,18 @@ class HandSetProgram implements HeaderProgram {
       case 'IfStatement': {
         const outcome = this.condition(statement.test, request);
         if (outcome === 'unknown') {
-          state.uncertain = true;
+          // Branches that only set headers (`if (process.env.CACHE) res.setHeader('Access-Control-Max-Age', …)`)
+          // leave just those headers open; a branch that may answer, return or pass on leaves everything open.
+          const consequent = this.onlyWrites(statement.consequent);
+          const alternate = this.onlyWrites(statement.alternate);
+          if (!consequent || !alternate) {
+            state.uncertain = true;
+            return;
+          }
+          for (const write of [...consequent, ...alternate]) {
+            state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
+            state.unknown.header(write.name);
+          }
           return;
         }
         const branch = outcome ? statement.consequent : statement.alternate;
@@ -286,6 +297,33 @@ class HandSetProgram implements HeaderProgram {
       return;
     }
     if (this.containsWrite(node)) state.uncertain = true;
+  }
+
+  /** The header writes of a statement made of nothing else (no return, status, answer or `next()`), or undefined. */
+  private onlyWrites(statement: Statement | null | undefined): HeaderWrite[] | undefined {
+    if (!statement || statement.type === 'EmptyStatement') return [];
+    if (statement.type === 'BlockStatement') {
+      const out: HeaderWrite[] = [];
+      for (const inner of statement.body) {
+        const writes = this.onlyWrites(inner);
+        if (!writes) return undefined;
+        out.push(...writes);
+      }
+      return out;
+    }
+    if (statement.type === 'IfStatement') {
+      const consequent = this.onlyWrites(statement.consequent);
+      const alternate = this.onlyWrites(statement.alternate);
+      return consequent && alternate ? [...consequent, ...alternate] : undefined;
+    }
+    if (statement.type !== 'ExpressionStatement') return undefined;
+    const expression = statement.expression.type === 'AwaitExpression' ? statement.expression.argument : statement.expression;
+    if (expression.type === 'CallExpression' && expression.callee.type === 'MemberExpression') {
+      const { object, property } = expression.callee;
+      // writeHead also sets the status; a chain (`res.header(…).status(204)`) may do more than write.
+      if ((property.type === 'Identifier' && property.name === 'writeHead') || object.type === 'CallExpression') return undefined;
+    }
+    return this.writes.get(expression);
   }
 
   /** A header record's builder: its return hands the record to the caller, which sends it. */

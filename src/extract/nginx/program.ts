@@ -299,17 +299,22 @@ export class NginxProgram implements HeaderProgram {
       JSON.stringify([outcome.status, outcome.shortCircuit, outcome.headers.map((h) => `${h.name.toLowerCase()}:${h.unknown ? '\u0000' : h.value}`).sort()]);
     const firstSignature = outcomes.length > 1 ? signature(first) : '';
     const agree = outcomes.length === 1 || outcomes.every((outcome) => signature(outcome) === firstSignature);
+    // Paths that end the same way (one status, answered at the same place) and differ only in some
+    // headers (an `if` on a variable we cannot know that adds a Max-Age) leave only those headers open.
+    const sameEnd = agree || outcomes.every((outcome) => outcome.status === first.status && outcome.shortCircuit === first.shortCircuit && sameLoc(outcome.answeredAt, first.answeredAt));
     // A header whose value is an unknown variable leaves only that header open; paths that end
     // differently, or a status we cannot know, leave the whole answer open.
-    const unknowns = new Unknowns().all(overflow || !agree || outcomes.some((outcome) => outcome.uncertain));
+    const unknowns = new Unknowns().all(overflow || !sameEnd || outcomes.some((outcome) => outcome.uncertain));
     for (const outcome of outcomes) for (const header of outcome.headers) if (header.unknown) unknowns.header(header.name);
+    if (!agree) for (const name of differingHeaders(outcomes)) unknowns.header(name);
+    const open = new Set(unknowns.fields().unknownHeaders ?? []);
     return {
-      status: agree ? first.status : undefined,
-      headers: strip(first.headers.filter((h) => !h.unknown)),
+      status: sameEnd ? first.status : undefined,
+      headers: strip(first.headers.filter((h) => !h.unknown && !open.has(h.name.toLowerCase()))),
       ...unknowns.fields(),
       shortCircuit: first.shortCircuit,
       droppedForStatus: dropped,
-      ...(agree && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
+      ...(sameEnd && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
     };
   }
 
@@ -1009,4 +1014,24 @@ export function moreSetHeadersSpecs(directive: NginxDirective): MoreSetHeadersSp
     specs.push({ name: arg.value.slice(0, colon).trim(), value: arg.value.slice(colon + 1).trim(), statuses, loc: arg.loc });
   }
   return specs;
+}
+
+function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.file === b.file && a.line === b.line && a.column === b.column);
+}
+
+/** Header names (lower case) whose values, or presence, are not the same on every path. */
+function differingHeaders(outcomes: NginxOutcome[]): string[] {
+  const valuesOf = (outcome: NginxOutcome) => {
+    const byName = new Map<string, string[]>();
+    for (const header of outcome.headers) {
+      const name = header.name.toLowerCase();
+      byName.set(name, [...(byName.get(name) ?? []), header.unknown ? '\u0000' : header.value]);
+    }
+    return byName;
+  };
+  const all = outcomes.map(valuesOf);
+  const names = new Set(all.flatMap((byName) => [...byName.keys()]));
+  const key = (values: string[] | undefined) => JSON.stringify(values ?? []);
+  return [...names].filter((name) => all.some((byName) => key(byName.get(name)) !== key(all[0].get(name))));
 }
