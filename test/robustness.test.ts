@@ -4,6 +4,11 @@ import type { Diagnostic } from '../src/index.js';
 import { parseYamlDocument } from '../src/extract/yaml/parse.js';
 import { composeServices } from '../src/topology/compose.js';
 import { kubernetesFacts } from '../src/topology/kubernetes.js';
+import { linearStrings, linearStringsActive, withDocument } from '../src/extract/python/linear-strings.js';
+import { loadLibrary } from '../src/util/load-library.js';
+import { fixtureUnits } from './helpers/fixtures.js';
+
+const pythonLibrary = loadLibrary('@lezer/python');
 
 /**
  * Inputs that crashed, hung or took super-linear time (issue 10). Each must lint without an
@@ -199,6 +204,49 @@ describe('crash classes from the issue', () => {
     const py = "import os\n\nfrom fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\n\na######################################################pp = FastAPI()\nconfigured = os.getenv(\"CORS_ORIeware, allow_origins=[\"*\"])\nGINS\")\nif configured:\n    origins = configured.split(\",\")\nelse:\n    # The branch taken when CORS_ORIGINS is unset⏒ Starlette reflects \'*\' with credred = os.getenv(\"CORS_ORIeware, allow_origins=[\"*\"])\nGINS\")\nif configured:\n    origins = configured.split(\",\")\nelse:\n    # The branch taken when CORS_ORIGINS is unset: Starlette reflects \'*\' with credentials.\n    # cors-lint-expect: credentials-reflect-any-origin@16\n    origins = [\"*\"]\n\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n";
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
   });
+
+  it('Python: a line of thousands of unbalanced quotes (fuzzer, python seed 6003 #510) is linear', () => {
+    // lezer re-read the rest of the line in every "inside a string" state its error recovery tried: 19 KB took 1.5 s,
+    // 48 KB 14 s. The repro's shape, `"print "x"` repeated inside a list of middleware:
+    const settings = (n: number) => `MIDDLEWARE = [\n    "${'print "x"'.repeat(n)}django.middleware.security.SecurityMiddleware",\n    "corsheaders.middleware.CorsMiddleware",\n]\nCORS_ALLOWED_ORIGINS = ["https://app.example.com"]\n`;
+    const { diagnostics } = lintOne('settings.py', settings(2125));
+    expect(internal(diagnostics)).toEqual([]);
+    expect(parseErrors(diagnostics)).toHaveLength(1);
+    expect(linearStringsActive()).toBe(true);
+    expectLinear('settings.py', settings, 2000);
+  }, 120_000);
+
+  it('Python: the linear string tokenizer gives the trees lezer gives, on every fixture and broken variants of it', () => {
+    const original = pythonLibrary.parser;
+    const linear = linearStrings(original);
+    const shape = (parse: () => { iterate(spec: { enter(node: { name: string; from: number; to: number }): void }): void }) => {
+      const out: string[] = [];
+      try {
+        parse().iterate({ enter: (node) => void out.push(`${node.name}:${node.from}-${node.to}`) });
+      } catch (error) {
+        out.push(`throws ${String(error)}`);
+      }
+      return out.join(' ');
+    };
+    const texts = fixtureUnits()
+      .flatMap((unit) => unit.files)
+      .filter((file) => file.path.endsWith('.py'))
+      .map((file) => file.text);
+    expect(texts.length).toBeGreaterThan(20);
+    let seed = 6003;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['"', "'", '"""', "f'", 'rb"', '{', '{{', '\\', '\n', '"x"print "'];
+    for (const text of texts) {
+      for (let variant = 0; variant < 4; variant++) {
+        let input = text;
+        for (let edit = 0; variant > 0 && edit < 6; edit++) {
+          const at = Math.floor(random() * input.length);
+          input = input.slice(0, at) + pieces[Math.floor(random() * pieces.length)] + input.slice(at + (random() < 0.3 ? 1 : 0));
+        }
+        expect(withDocument(input, () => shape(() => linear.parse(input)))).toBe(shape(() => original.parse(input)));
+      }
+    }
+  }, 120_000);
 
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;

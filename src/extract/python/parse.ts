@@ -4,6 +4,7 @@ import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { loadLibrary } from '../../util/load-library.js';
+import { linearStrings, withDocument } from './linear-strings.js';
 
 /**
  * Python parsing with @lezer/python. Chosen over web-tree-sitter (measured in the issue-3 note):
@@ -17,9 +18,12 @@ type LezerCommon = typeof import('@lezer/common');
 let lezerCommon: LezerCommon | undefined;
 
 /** Loaded on first use, so a run without Python files never loads the parser. */
+let parser: LezerPython['parser'] | undefined;
 function pythonParser(): LezerPython['parser'] {
   lezer ??= loadLibrary('@lezer/python');
-  return lezer.parser;
+  // Same trees, with a string scan that stays linear on lines of broken strings (see linear-strings.ts).
+  parser ??= linearStrings(lezer.parser);
+  return parser;
 }
 
 export interface ParsedPython {
@@ -145,8 +149,11 @@ function parseTree(path: string, input: string): Tree {
   }
   // Parsed in steps so the time budget is checked while lezer works.
   const parse = pythonParser().startParse(input, fragments);
-  let tree: Tree | null = null;
-  while (!(tree = parse.advance())) checkBudget();
+  const tree = withDocument(input, () => {
+    let done: Tree | null;
+    while (!(done = parse.advance())) checkBudget();
+    return done;
+  });
   cache?.set<PythonTreeEntry>('python', path, { input, tree });
   return tree;
 }
