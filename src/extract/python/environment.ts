@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { binaryParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
+import { assignmentParts, binaryParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, type ModuleBindings, type PyValue, type ScopeBindings } from './values.js';
 
 /**
@@ -256,7 +256,7 @@ function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name:
       if (failed || statement.from >= use.from) return;
       switch (statement.name) {
         case 'AssignStatement': {
-          const parts = childrenOf(statement);
+          const parts = assignmentParts(statement);
           const ops = parts.flatMap((part, index) => (part.name === 'AssignOp' ? [index] : []));
           const targets = ops.map((index) => parts[index - 1]);
           if (!targets.some((target) => target?.name === 'VariableName' && textOf(parsed, target) === name)) continue;

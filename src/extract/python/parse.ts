@@ -220,6 +220,14 @@ export function childrenOf(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
+/**
+ * An assignment's parts without its annotation: `origins: list[str] = ["*"]` (PEP 526) binds like
+ * `origins = ["*"]`, but lezer puts a `TypeDef` between the target and the `=`.
+ */
+export function assignmentParts(statement: SyntaxNode): SyntaxNode[] {
+  return childrenOf(statement).filter((child) => child.name !== 'TypeDef');
+}
+
 /** A `BinaryExpression`'s operands and operator text, multi-word operators (`not in`, `is not`) joined by one space. */
 export function binaryParts(parsed: ParsedPython, parts: SyntaxNode[]): { op: string; left: SyntaxNode; right: SyntaxNode } {
   const op = parts

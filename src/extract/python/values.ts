@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { assignedWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
-import { callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
+import { assignmentParts, callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
 
 /**
  * Static values of Python expressions, as far as one module shows them. Environment variables,
@@ -73,7 +73,7 @@ function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBin
     for (const statement of list) {
       switch (statement.name) {
         case 'AssignStatement': {
-          const parts = childrenOf(statement);
+          const parts = assignmentParts(statement);
           const opIndexes = parts.flatMap((part, index) => (part.name === 'AssignOp' ? [index] : []));
           const targets = opIndexes.map((index) => parts[index - 1]).filter((target) => target?.name === 'VariableName');
           const lastOp = opIndexes[opIndexes.length - 1];
