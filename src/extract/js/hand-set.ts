@@ -142,6 +142,13 @@ function isNestHeaderDecorator(call: CallExpression, parsed: ParsedJs): boolean 
   return imported?.module === '@nestjs/common' && imported.imported === 'Header';
 }
 
+/** `return;`, `return false;`, `return 'ok';`, `return null;`, `return undefined;`: a value that is no response and no promise of one. */
+function returnsPlainValue(argument: Node | null | undefined): boolean {
+  if (!argument) return true;
+  if (argument.type === 'Identifier') return argument.name === 'undefined';
+  return argument.type === 'BooleanLiteral' || argument.type === 'NumericLiteral' || argument.type === 'StringLiteral' || argument.type === 'NullLiteral';
+}
+
 function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
   for (let current = parsed.parents.get(node); current; current = parsed.parents.get(current)) {
     if (FUNCTION_TYPES.has(current.type)) return current;
@@ -180,6 +187,8 @@ interface RunState {
   status?: number;
   ended: boolean;
   passedOn: boolean;
+  /** A `return` of a plain value (`return false;` in a `cors(req, res): boolean` helper): the caller goes on as if the function had ended. */
+  returned?: boolean;
 }
 
 class HandSetProgram implements HeaderProgram {
@@ -211,7 +220,7 @@ class HandSetProgram implements HeaderProgram {
 
   private block(statements: Statement[], request: CorsRequest, state: RunState): void {
     for (const statement of statements) {
-      if (state.ended) return;
+      if (state.ended || state.returned) return;
       this.statement(statement, request, state);
     }
   }
@@ -225,7 +234,11 @@ class HandSetProgram implements HeaderProgram {
         if (statement.argument) this.expression(statement.argument, request, state);
         // A NestJS handler's return value is the response body (200 unless decorated otherwise).
         if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder())) state.status ??= request.appStatus ?? 200;
-        else if (!state.ended && !state.passedOn) state.uncertain = true;
+        else if (!state.ended && !state.passedOn && returnsPlainValue(statement.argument)) {
+          // Nothing is handed back that could carry or change headers: the same as running off the end.
+          state.returned = true;
+          return;
+        } else if (!state.ended && !state.passedOn) state.uncertain = true;
         state.ended = true;
         return;
       case 'BlockStatement':
