@@ -410,8 +410,8 @@ class HandSetProgram implements HeaderProgram {
             if (isRequestOrigin(other, this.originNames)) return (request.origin === literal.value) === positive;
           }
         }
-        // list.indexOf(origin) !== -1, > -1, >= 0
-        if (test.left.type === 'CallExpression') {
+        // list.indexOf(origin) !== -1, > -1, >= 0 (`includes(origin) !== -1` is a boolean against a number: origin-tests decides it)
+        if (test.left.type === 'CallExpression' && test.left.callee.type === 'MemberExpression' && test.left.callee.property.type === 'Identifier' && test.left.callee.property.name === 'indexOf') {
           const found = this.listContains(test.left, request);
           const right = evaluate(test.right as Node, this.parsed.bindings);
           const rightNumber = right.kind === 'number' ? right.value : test.right.type === 'UnaryExpression' && test.right.operator === '-' && test.right.argument.type === 'NumericLiteral' ? -test.right.argument.value : undefined;

@@ -269,10 +269,23 @@ function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, sco
       }
     }
   }
-  // `x.indexOf(y) !== -1`, `> -1`, `>= 0`, `=== -1`, `< 0`, `=== 0` (a prefix test).
+  // `list.includes(origin) !== -1`: the indexOf habit applied to a method that returns a boolean.
   const call = unwrap(left);
+  const number = numericLiteral(right);
+  if ((call.type === 'CallExpression' || call.type === 'OptionalCallExpression') && BOOLEAN_METHODS.has(propertyName(call.callee as Node) ?? '') && number !== undefined) {
+    // `list?.includes(origin)` may be undefined, which compares loosely with no number: only === and !== are decided then.
+    const holds = (bool: number) => (call.type === 'OptionalCallExpression' ? undefined : compareNumbers(operator, bool, number));
+    // A boolean is never strictly equal to a number; loosely (and in <, >) it is 0 or 1.
+    const whenTrue = operator === '===' ? false : operator === '!==' ? true : holds(1);
+    const whenFalse = operator === '===' ? false : operator === '!==' ? true : holds(0);
+    if (whenTrue !== undefined && whenFalse !== undefined) {
+      if (whenTrue === whenFalse) return whenTrue ? TRUE : FALSE;
+      const test = compileCondition(call, scope);
+      return whenTrue ? test : not(test);
+    }
+  }
+  // `x.indexOf(y) !== -1`, `> -1`, `>= 0`, `=== -1`, `< 0`, `=== 0` (a prefix test).
   if ((call.type === 'CallExpression' || call.type === 'OptionalCallExpression') && propertyName(call.callee as Node) === 'indexOf') {
-    const number = right.type === 'NumericLiteral' ? right.value : right.type === 'UnaryExpression' && right.operator === '-' && right.argument.type === 'NumericLiteral' ? -right.argument.value : undefined;
     if (number === undefined) return { op: 'unknown', why: 'indexOf comparison' };
     const found = (): Cond => contains(call as Extract<Node, { type: 'CallExpression' }>, 'indexOf', loc, scope);
     if (number === 0 && (operator === '===' || operator === '==')) {
@@ -291,6 +304,35 @@ function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, sco
     if (right.type === 'UnaryExpression' && right.operator === '-' && (operator === '===' || operator === '==')) return not(test);
   }
   return { op: 'unknown', why: `comparison ${operator}` };
+}
+
+/** Methods whose result is a boolean (or undefined through `?.`), never a position. */
+const BOOLEAN_METHODS = new Set(['includes', 'has', 'startsWith', 'endsWith', 'test', 'some', 'every']);
+
+function numericLiteral(node: Node): number | undefined {
+  if (node.type === 'NumericLiteral') return node.value;
+  if (node.type === 'UnaryExpression' && node.operator === '-' && node.argument.type === 'NumericLiteral') return -node.argument.value;
+  return undefined;
+}
+
+/** `a <op> b` for two numbers, under JavaScript's loose and relational operators; undefined for other operators. */
+function compareNumbers(operator: string, a: number, b: number): boolean | undefined {
+  switch (operator) {
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    default:
+      return undefined;
+  }
 }
 
 function testOf(matcher: OriginMatcher | undefined): Cond {
