@@ -578,17 +578,28 @@ function structuralKeys(): (cond: Cond) => string {
  * cannot decide, or a shape matchers cannot express; `reflect` when it admits every origin.
  */
 export function conditionMatchers(cond: Cond, loc: Loc): OriginMatcher[] | undefined {
-  if (hasUnknown(cond)) return undefined;
   const simplified = withOrigin(cond);
   if (simplified.op === 'const') return simplified.value ? [{ kind: 'reflect', loc }] : [];
+  if (hasUnknown(simplified) && simplified.op !== 'or') return undefined;
   const terms = absorb(simplified.op === 'or' ? simplified.args : [simplified]);
   const out: OriginMatcher[] = [];
+  // `!origin || origin === 'null' || allowed.includes(origin)` with `allowed` imported: the unknown
+  // disjunct cannot take back what the known ones admit, so those stay matchers (listed first), and
+  // the unknown one becomes an unknown matcher that leaves every other origin undecided.
+  let unknown: string | undefined;
   for (const term of terms) {
+    if (hasUnknown(term)) {
+      if (term.op !== 'unknown') return undefined;
+      unknown ??= term.why;
+      continue;
+    }
     const matcher = termMatcher(term);
     if (!matcher) return undefined;
     if (matcher !== 'never') out.push(matcher);
   }
-  return out;
+  if (unknown === undefined) return out;
+  if (out.length === 0) return undefined;
+  return [...out, { kind: 'unknown', reason: `the callback also admits origins through ${unknown}`, loc }];
 }
 
 /**
