@@ -50,6 +50,25 @@ function registrableOf(host: string): string {
 }
 
 /**
+ * A host whose last label is a number (decimal or 0x-hex) is an IPv4 address to the URL parser:
+ * `127.0x0.1` is 127.0.0.1 again, and `127x0.0.1` or `attacker127.0.0.1` fail to parse, so no page
+ * has such an origin (checked with Node's WHATWG URL).
+ */
+function endsInNumber(host: string): boolean {
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  return /^(\d+|0x[0-9a-f]*)$/i.test(last);
+}
+
+/**
+ * Can a dot of `host`, turned into a letter, be an attacker's origin? Not in an IPv4 literal: every
+ * variant either parses back to an IP address or ends in a label such as `1x10`, which is no
+ * top-level domain anyone can register under (`192.168.1x10`).
+ */
+function dotVariantPossible(host: string, changed: string): boolean {
+  return !/^\d{1,3}(\.\d{1,3}){3}$/.test(host) && !endsInNumber(changed);
+}
+
+/**
  * The attacker's variants of one allowed origin. `example` carries the positions of characters a
  * lone unescaped `.` of the pattern produced: each becomes a letter (only when that moves the
  * origin to another registrable domain; `axb.example.com` is still the author's own domain).
@@ -62,7 +81,7 @@ export function attackerVariants(legit: string, example?: Pick<PatternExample, '
   // Only hosts outside the allowed registrable domain: `attackerapp.example.com` is a subdomain the author may well mean to allow.
   const out: AttackerOrigin[] = [
     { kind: 'suffix', origin: `${scheme}://${host}.attacker.invalid${port}` },
-    { kind: 'prefix', origin: `${scheme}://attacker${registrable}${port}` },
+    ...(endsInNumber(host) ? [] : [{ kind: 'prefix' as const, origin: `${scheme}://attacker${registrable}${port}` }]),
   ];
   const hostStart = scheme.length + 3;
   if (example && example.dots.length > 0) {
@@ -70,12 +89,12 @@ export function attackerVariants(legit: string, example?: Pick<PatternExample, '
       const i = at - hostStart;
       if (i < 0 || i >= host.length || host[i] !== '.') return;
       const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
-      if (registrableOf(changed) !== registrable) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}`, unescapedDot: example.dotSources[index] });
+      if (registrableOf(changed) !== registrable && dotVariantPossible(host, changed)) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}`, unescapedDot: example.dotSources[index] });
     });
   } else if (!example) {
     for (let i = 0; i < host.length; i++) {
       const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
-      if (host[i] === '.' && registrableOf(changed) !== registrable) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
+      if (host[i] === '.' && registrableOf(changed) !== registrable && dotVariantPossible(host, changed)) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
     }
   }
   out.push({ kind: 'port', origin: `${scheme}://${host}${port === ':8443' ? ':9443' : ':8443'}` });
