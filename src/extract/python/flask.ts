@@ -207,7 +207,7 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   const allowHeadersValue = option('allow_headers');
   const exposeValue = option('expose_headers');
   const extras: FlaskCorsExtras = {
-    sendWildcard: sendWildcardValue ? { value: triOf(sendWildcardValue), loc: locOf(parsed, sendWildcardValue.node) } : { value: hidden ? 'unknown' : false },
+    sendWildcard: sendWildcardValue ? { value: triOf(sendWildcardValue), loc: locOf(parsed, sendWildcardValue.node) } : { value: hidden && !sendWildcardMoot(credentials, origins) ? 'unknown' : false },
     varyHeader: varyValue ? { value: triOf(varyValue), loc: locOf(parsed, varyValue.node) } : { value: hidden ? 'unknown' : true },
     alwaysSend: alwaysSendValue ? { value: triOf(alwaysSendValue), loc: locOf(parsed, alwaysSendValue.node) } : { value: hidden ? 'unknown' : true },
     methods: methodsValue ? serialized(methodsValue, true) : hidden ? undefined : DEFAULT_METHODS,
@@ -234,6 +234,17 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   };
   policy.headerProgram = flaskCorsProgram(policy, extras);
   return policy;
+}
+
+/**
+ * A `send_wildcard` hidden in the app's config cannot change what a running app answers when
+ * credentials are on: with `'*'` among the origins Flask-CORS refuses the pair at start-up
+ * (serialize_options raises ValueError, checked with Debian's 3.0.10), and without `'*'` the option
+ * is never read. Nor without any `'*'` at all.
+ */
+function sendWildcardMoot(credentials: CorsPolicy['credentials'], origins: OriginMatcher[]): boolean {
+  if (credentials?.value === true) return true;
+  return origins.every((matcher) => matcher.kind !== 'any' && matcher.kind !== 'unknown');
 }
 
 /** `'*'` and `'.*'` allow everything; strings with regex characters are regexes run with `re.match` (start-anchored, case-insensitive); others compare case-insensitively. */
