@@ -10,7 +10,7 @@ export default defineRule({
     description: '`https://*.example.com` in a list the implementation compares literally: it matches no browser origin.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
-      whatItDoes: "Reports an allowlist entry containing `*` (other than `*` alone) where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. (ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
+      whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list. (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
       why: 'Browsers send the concrete origin (`https://app.example.com`); a literal comparison with `https://*.example.com` never succeeds, so every subdomain the author meant to allow is refused. Use the implementation\'s pattern option (a regex anchored at both ends with escaped dots), or list the subdomains.',
       examples: [
         {
@@ -31,7 +31,12 @@ export default defineRule({
   },
   check(policy, context) {
     for (const matcher of exactOrigins(policy)) {
-      if (!matcher.value.includes('*') || matcher.value.trim() === '*') continue;
+      if (!matcher.value.includes('*')) continue;
+      // Only implementations that compare entries literally produce an exact '*': where '*' means every origin it is an `any` matcher.
+      if (matcher.value.trim() === '*') {
+        context.report({ loc: matcher.loc, message: `'*' in this list is compared literally by ${policy.profile.name}: no browser sends the Origin '*', so the entry matches nothing and every origin it was meant to allow is refused; list the origins (or give '*' on its own, without credentials, if every site may read the responses)` });
+        continue;
+      }
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
     }
     // Flask-CORS reads a string with `*` as a regex: `https://*.example.com` repeats the '/' and lets '.' match anything.
