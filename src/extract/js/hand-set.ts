@@ -233,6 +233,11 @@ class HandSetProgram implements HeaderProgram {
       case 'ReturnStatement':
         if (statement.argument) this.expression(statement.argument, request, state);
         // A NestJS handler's return value is the response body (200 unless decorated otherwise).
+        // `return next()` / `return await next()`: the next middleware answers, as after `next(); return;`.
+        if (!state.ended && state.passedOn) {
+          state.returned = true;
+          return;
+        }
         if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder())) state.status ??= request.appStatus ?? 200;
         else if (!state.ended && !state.passedOn && returnsPlainValue(statement.argument)) {
           // Nothing is handed back that could carry or change headers: the same as running off the end.
