@@ -4,6 +4,9 @@ import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { get, isMap, isSeq, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
 
+/** Keys of the Kong cors plugin's config that other tools' `cors` plugins do not share. */
+const KONG_CORS_KEYS = ['origins', 'exposed_headers', 'preflight_continue', 'private_network'];
+
 /** Kong treats an origin with any character outside this set as a regex (handler.lua). */
 const LITERAL_ORIGIN = /^[A-Za-z0-9.:/-]+$/;
 
@@ -19,7 +22,10 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     const name = valueOf(get(root, 'metadata', 'name'));
     return [policyFor(parsed, get(root, 'config'), get(root, 'plugin')!, `${kind.value} ${name.kind === 'string' ? name.value : '(unnamed)'}`)];
   }
-  if (get(root, '_format_version') === undefined) return [];
+  // decK state files carry `_format_version`; partial files and the gateway CLIs built on decK
+  // (services with their plugins, no version line) do not, so there the plugin's config must hold
+  // one of the cors plugin's own keys.
+  const versioned = get(root, '_format_version') !== undefined;
   const out: CorsPolicy[] = [];
   const visitPlugins = (owner: YamlNode | null | undefined, label: string) => {
     const plugins = get(owner, 'plugins');
@@ -28,6 +34,7 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
       const name = valueOf(get(plugin, 'name'));
       const enabled = valueOf(get(plugin, 'enabled'));
       if (name.kind !== 'string' || name.value !== 'cors' || (enabled.kind === 'bool' && !enabled.value)) continue;
+      if (!versioned && !KONG_CORS_KEYS.some((key) => get(plugin, 'config', key) !== undefined)) continue;
       out.push(policyFor(parsed, get(plugin, 'config'), get(plugin, 'name')!, label));
     }
   };
