@@ -248,6 +248,14 @@ describe('crash classes from the issue', () => {
     }
   }, 120_000);
 
+  it('nginx: an allowed origin whose host has thousands of labels (fuzzer, nginx seed 9001 #4749: 37 KB, 3.7 s) is linear', () => {
+    // The attacker variants changed each dot and recomputed the registrable domain of the whole host: quadratic.
+    const conf = (n: number) =>
+      `map $http_origin $cors_origin {\n    default "";\n    "https://app.example.com" $http_origin;\n    "https://admin.example.co${'in.example.co'.repeat(n)}m" $http_origin;\n}\nserver {\n    location /api/ {\n        add_header Access-Control-Allow-Origin $cors_origin always;\n        add_header Access-Control-Allow-Credentials true always;\n        add_header Vary Origin always;\n    }\n}\n`;
+    expect(internal(lintOne('labels.conf', conf(3000)).diagnostics)).toEqual([]);
+    expectLinear('labels.conf', conf, 1000);
+  }, 120_000);
+
   it('nginx: 8,000 add_header in one block', () => {
     const many = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin *;\n'.repeat(n)}}\n`;
     expect(internal(lintOne('many.conf', many(8000)).diagnostics)).toEqual([]);

@@ -84,17 +84,26 @@ export function attackerVariants(legit: string, example?: Pick<PatternExample, '
     ...(endsInNumber(host) ? [] : [{ kind: 'prefix' as const, origin: `${scheme}://attacker${registrable}${port}` }]),
   ];
   const hostStart = scheme.length + 3;
+  // Only the last two dots can move the host to another registrable domain (a dot before them leaves the last two
+  // labels as they are): looking at just those keeps this linear in a host of thousands of labels (fuzzer, nginx seed 9001).
+  const lastDot = host.lastIndexOf('.');
+  const firstThatCounts = lastDot > 0 ? host.lastIndexOf('.', lastDot - 1) : lastDot;
+  const dotVariant = (i: number): string | undefined => {
+    if (i < firstThatCounts || host[i] !== '.') return undefined;
+    const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
+    return registrableOf(changed) !== registrable && dotVariantPossible(host, changed) ? changed : undefined;
+  };
   if (example && example.dots.length > 0) {
     example.dots.forEach((at, index) => {
       const i = at - hostStart;
-      if (i < 0 || i >= host.length || host[i] !== '.') return;
-      const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
-      if (registrableOf(changed) !== registrable && dotVariantPossible(host, changed)) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}`, unescapedDot: example.dotSources[index] });
+      if (i < 0 || i >= host.length) return;
+      const changed = dotVariant(i);
+      if (changed !== undefined) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}`, unescapedDot: example.dotSources[index] });
     });
   } else if (!example) {
-    for (let i = 0; i < host.length; i++) {
-      const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
-      if (host[i] === '.' && registrableOf(changed) !== registrable && dotVariantPossible(host, changed)) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
+    for (let i = Math.max(0, firstThatCounts); i < host.length; i++) {
+      const changed = dotVariant(i);
+      if (changed !== undefined) out.push({ kind: 'dot', origin: `${scheme}://${changed}${port}` });
     }
   }
   out.push({ kind: 'port', origin: `${scheme}://${host}${port === ':8443' ? ':9443' : ':8443'}` });
