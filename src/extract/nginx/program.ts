@@ -652,8 +652,11 @@ export class NginxProgram implements HeaderProgram {
     const extend = (name: string, template: string, valueLoc: Loc, replace: boolean) => {
       const next: typeof partials = [];
       for (const partial of pending) {
-        for (const alt of this.evaluate(template, request, path)) {
-          const headers = replace ? partial.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase()) : [...partial.headers];
+        const alts = this.evaluate(template, request, path);
+        for (const [index, alt] of alts.entries()) {
+          // `pending` is replaced below, so the last alternative may take the partial's own list: copying it for every
+          // add_header made a block of thousands of them quadratic (fuzzer, nginx seed 9008 #4280).
+          const headers = replace ? partial.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase()) : index === alts.length - 1 ? partial.headers : [...partial.headers];
           if (alt.value === null) headers.push({ name, value: '', valueLoc, loc: valueLoc, writtenAt: valueLoc, unknown: true });
           else if (this.tokened(alt.value) ? this.ask({ kind: 'empty', value: alt.value }) === 'f' : alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc });
           next.push({ headers, guards: alt.guards.length ? [...partial.guards, ...alt.guards] : partial.guards });
