@@ -1,5 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, listItems, listLoc } from './common.js';
 
 /**
@@ -32,8 +32,10 @@ function respondDjango(policy: CorsPolicy, request: CorsRequest): CorsResponse {
   // Any OPTIONS with Access-Control-Request-Method gets an empty 200 before the view runs, allowed origin or not.
   const status = request.preflight ? 200 : (request.appStatus ?? 200);
   const shortCircuit = request.preflight === true;
-  // Credentials decide between `*` and the origin; the lists and Max-Age only their own header (the preflight is a 200 either way).
-  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
+  // Credentials decide between `*` and the origin when every origin is allowed, else only their own
+  // header; the lists and Max-Age only their own header (the preflight is a 200 either way).
+  const credentialsUnknown = policy.credentials?.value === 'unknown';
+  const unknowns = new Unknowns().header(ALLOW_CREDENTIALS, credentialsUnknown).all(credentialsUnknown && policy.origins.some((matcher) => matcher.kind === 'any'));
   const origin = request.origin;
   if (!origin) return { status, headers, ...unknowns.fields(), shortCircuit };
   const credentials = policy.credentials?.value === true;

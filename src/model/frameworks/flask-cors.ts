@@ -1,5 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
-import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, VARY } from '../uncertainty.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, VARY } from '../uncertainty.js';
 import { firstMatch, listLoc } from './common.js';
 import { translatePythonRegex } from '../python-regex.js';
 import { compilePattern } from '../respond.js';
@@ -63,8 +63,10 @@ function headerAllowed(name: string, patterns: string[]): boolean {
 function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: CorsRequest): CorsResponse {
   const headers: ResponseHeader[] = [];
   const status = request.appStatus ?? 200;
-  // Credentials and `send_wildcard` shape Allow-Origin itself; the other options only their own header.
-  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown' || extras.sendWildcard.value === 'unknown');
+  // `send_wildcard` shapes Allow-Origin itself; credentials only add their header (but see `always_send`
+  // below); the other options only their own header.
+  const credentialsUnknown = policy.credentials?.value === 'unknown';
+  const unknowns = new Unknowns().all(extras.sendWildcard.value === 'unknown').header(ALLOW_CREDENTIALS, credentialsUnknown);
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const origin = request.origin;
   let allowOrigin: ResponseHeader | undefined;
@@ -80,6 +82,7 @@ function respondFlaskCors(policy: CorsPolicy, extras: FlaskCorsExtras, request: 
     unknowns.all();
   } else if (extras.alwaysSend.value && wildcard) {
     // Without an Origin header (same-origin or non-browser requests), `always_send` still answers.
+    unknowns.all(credentialsUnknown);
     if (policy.credentials?.value !== true) allowOrigin = { name: 'Access-Control-Allow-Origin', value: '*', loc: wildcard.loc };
   } else if (extras.alwaysSend.value) {
     // Every literal origin is added, but the MultiDict that carries them keeps only the first.

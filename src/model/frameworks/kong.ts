@@ -1,5 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
+import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { listAllowOrigin, listItems, listLoc } from './common.js';
 
 /**
@@ -31,8 +31,8 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
   const credentials = policy.credentials?.value === true;
-  // With credentials a `*` is answered with the origin: unknown credentials leave Allow-Origin open too.
-  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
+  const credentialsUnknown = policy.credentials?.value === 'unknown';
+  const unknowns = new Unknowns().header(ALLOW_CREDENTIALS, credentialsUnknown);
   const preflight = request.preflight === true && origin !== undefined && origin !== '';
   if (preflight && preflightContinue) return { status: undefined, headers, uncertain: true, shortCircuit: false };
 
@@ -57,6 +57,8 @@ function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: Co
       unknowns.all(listed.uncertain);
     }
   }
+  // With credentials a `*` is answered with the origin: unknown credentials leave Allow-Origin open too.
+  unknowns.all(credentialsUnknown && allowAll && Boolean(origin));
   if (credentials && allowAll && origin) {
     allowOrigin = { name: 'Access-Control-Allow-Origin', value: origin, loc: allowOrigin?.loc };
     headers.push({ name: 'Vary', value: 'Origin' });

@@ -1,5 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
-import { EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
+import { ALLOW_CREDENTIALS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, hasCookie, listItems, listLoc } from './common.js';
 
 /**
@@ -32,10 +32,13 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
   const headers: ResponseHeader[] = [];
   const origin = request.origin;
   if (origin === undefined) return { status: request.appStatus ?? (request.preflight ? undefined : 200), headers, uncertain: false, shortCircuit: false };
-  // Credentials decide whether `*` or the origin goes out; an unknown method or header list decides a preflight's status (400).
-  const unknowns = new Unknowns().all(policy.credentials?.value === 'unknown');
   const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
   const allowAll = wildcard !== undefined;
+  // Unknown credentials leave Allow-Credentials open, and with `*` also whether a preflight gets `*`
+  // or the origin (cookie-carrying requests get the origin either way); an unknown method or header
+  // list decides a preflight's status (400).
+  const credentialsUnknown = policy.credentials?.value === 'unknown';
+  const unknowns = new Unknowns().header(ALLOW_CREDENTIALS, credentialsUnknown).all(credentialsUnknown && allowAll && request.preflight === true);
   const credentials = policy.credentials?.value === true;
   const credentialsLoc = policy.credentials?.loc;
   const match = allowAll ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
