@@ -11,6 +11,7 @@ import { lineStartsOf, positionAt } from '../offsets.js';
 import { BudgetExceeded, checkBudget } from '../../util/budget.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { loadLibrary } from '../../util/load-library.js';
+import { BabelStream, MAX_INCREMENTAL_BOUND, type StreamOutcome } from './incremental.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -49,12 +50,11 @@ export interface ParsedJs {
   text: string;
 }
 
-type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
+export type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
 
 /** Babel with error recovery, read as a script when it has no import/export (see below); `.mjs`/`.mts` are modules. */
-function babelParse(file: SourceFile, plugins: BabelPlugin[]): File {
-  const module = /\.m[jt]s$/.test(file.path);
-  const options = (sourceType: 'unambiguous' | 'script' | 'module') => ({
+function babelOptions(path: string, plugins: readonly BabelPlugin[], sourceType: 'unambiguous' | 'script' | 'module') {
+  return {
     sourceType,
     plugins,
     errorRecovery: true,
@@ -63,14 +63,98 @@ function babelParse(file: SourceFile, plugins: BabelPlugin[]): File {
     allowAwaitOutsideFunction: true,
     allowUndeclaredExports: true,
     // Every node's loc names its file (see fileOfNode): values read from another module keep their positions.
-    sourceFilename: file.path,
-  });
+    sourceFilename: path,
+  };
+}
+
+function babelParse(file: SourceFile, plugins: BabelPlugin[]): File {
+  const module = /\.m[jt]s$/.test(file.path);
+  const options = (sourceType: 'unambiguous' | 'script' | 'module') => babelOptions(file.path, plugins, sourceType);
   const ast = boundedParse(file.text, options(module ? 'module' : 'unambiguous'));
   // 'unambiguous' reads the file as a module first and keeps the strict-mode errors of that reading even when
   // it turns out to be a script (no import/export): a CommonJS file with '\033' is valid sloppy-mode JavaScript.
   if (module || ast.program.sourceType !== 'script' || recoveredErrors(ast).length === 0) return ast;
   const script = boundedParse(file.text, options('script'));
   return recoveredErrors(script).length < recoveredErrors(ast).length ? script : ast;
+}
+
+/** Thrown inside streamParse when a stream cannot answer exactly: the caller parses in full. */
+const FALLBACK = Symbol('parse in full');
+
+/**
+ * The language server's parses of one file: one BabelStream per way babelParse and parseOnce
+ * parse (sourceType × plugins), each reparsing only the statements an edit touched (see
+ * incremental.ts). `parse` answers exactly what parseOnce answers, or undefined when it cannot.
+ */
+export class JsParseStreams {
+  private readonly streams = new Map<string, BabelStream>();
+
+  constructor(private readonly path: string) {}
+
+  private run(text: string, sourceType: 'module' | 'script', plugins: BabelPlugin[]): StreamOutcome {
+    const key = `${sourceType}:${plugins.join(',')}`;
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = new BabelStream(() => babelOptions(this.path, plugins, sourceType), (input, options, counter) => boundedParse(input, options, counter), plugins);
+      // A stream first needed in the middle of an edit starts from the text another stream last parsed whole.
+      const seed = [...this.streams.values()].map((other) => other.baseText).find((candidate) => candidate !== undefined && candidate !== text);
+      this.streams.set(key, stream);
+      if (seed !== undefined) stream.seed(seed);
+    }
+    const outcome = stream.run(text);
+    if (outcome.bound > MAX_INCREMENTAL_BOUND) throw FALLBACK;
+    return outcome;
+  }
+
+  /** babelParse, through the streams. */
+  private babelParse(text: string, plugins: BabelPlugin[]): File {
+    if (/\.m[jt]s$/.test(this.path)) {
+      const outcome = this.run(text, 'module', plugins);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.ast;
+    }
+    // Babel's 'unambiguous': the module reading unless it throws (then the script reading, if that does not).
+    let ast: File;
+    const module = this.run(text, 'module', plugins);
+    if ('ast' in module) {
+      ast = module.ast;
+      ast.program.sourceType = module.esm ? 'module' : 'script';
+    } else {
+      const script = this.run(text, 'script', plugins);
+      if (!('ast' in script)) throw module.error;
+      ast = script.ast;
+    }
+    if (ast.program.sourceType !== 'script' || recoveredErrors(ast).length === 0) return ast;
+    const script = this.run(text, 'script', plugins);
+    if ('error' in script) throw script.error;
+    return recoveredErrors(script.ast).length < recoveredErrors(ast).length ? script.ast : ast;
+  }
+
+  /** parseOnce, through the streams; undefined when a stream cannot answer exactly. */
+  parse(text: string, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } | undefined {
+    let ast: File | undefined;
+    let failure: unknown;
+    try {
+      ast = this.babelParse(text, plugins);
+    } catch (error) {
+      if (error === FALLBACK) return undefined;
+      if (error instanceof BudgetExceeded) throw error;
+      failure = error;
+    }
+    if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0)) {
+      try {
+        const flow = this.babelParse(text, ['flow', 'jsx']);
+        if (recoveredErrors(flow).length === 0) {
+          ast = flow;
+          failure = undefined;
+        }
+      } catch (error) {
+        if (error === FALLBACK) return undefined;
+        if (error instanceof BudgetExceeded) throw error;
+      }
+    }
+    return { ast, failure };
+  }
 }
 
 type BabelError = { message: string; pos?: number; loc?: { line: number; column: number; index?: number } };
@@ -83,10 +167,12 @@ interface JsParseEntry {
   text: string;
   ast?: File;
   failure?: unknown;
+  /** The language server's incremental parses of this file. */
+  streams?: JsParseStreams;
 }
 
 /** Babel's tree of a file, or why there is none. */
-function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } {
+export function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } {
   let ast: File | undefined;
   let failure: unknown;
   try {
@@ -111,19 +197,27 @@ function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[]): { a
   return { ast, failure };
 }
 
-export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
-  const isTs = /\.(c|m)?tsx?$/.test(file.path);
+/** Whether a path is TypeScript, and the Babel plugins its first parse uses. */
+export function jsParseSetup(path: string): { isTs: boolean; plugins: BabelPlugin[] } {
+  const isTs = /\.(c|m)?tsx?$/.test(path);
   const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
-  if (/\.tsx$/.test(file.path)) plugins.push('jsx');
+  if (/\.tsx$/.test(path)) plugins.push('jsx');
+  return { isTs, plugins };
+}
+
+export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
+  const { isTs, plugins } = jsParseSetup(file.path);
   const lineStarts = lineStartsOf(file.text);
   // The language server lints a file again when another one changes: an unchanged text's parse is reused (see ParseCache).
   const cache = activeParseCache();
   const previous = cache?.get<JsParseEntry>('js', file.path);
   const reuse = previous?.text === file.text && (!previous.ast || cache!.claim(previous.ast));
-  const { ast, failure } = reuse ? previous! : parseOnce(file, isTs, plugins);
+  // An edited file is parsed incrementally (streams); the same text read twice in one run is parsed anew (see claim).
+  const streams = cache && !reuse && previous?.text !== file.text ? (previous?.streams ?? new JsParseStreams(file.path)) : undefined;
+  const { ast, failure } = reuse ? previous! : (streams?.parse(file.text, isTs, plugins) ?? parseOnce(file, isTs, plugins));
   if (cache && !reuse) {
     if (ast) cache.claim(ast);
-    cache.set<JsParseEntry>('js', file.path, { text: file.text, ast, failure });
+    cache.set<JsParseEntry>('js', file.path, { text: file.text, ast, failure, streams: streams ?? previous?.streams });
   }
   if (!ast || failure) return { errors: [parseFailure(file, lineStarts, failure)] };
   const errors: JsExtraction['errors'] = [];
@@ -445,14 +539,13 @@ function isBabelError(error: unknown): error is BabelError {
  * subclass that counts errors, checks the time budget and aborts past MAX_RECOVERED_ERRORS; stack
  * traces are off meanwhile (capturing one per recovered error was most of the cost).
  */
-function boundedParse(text: string, options: object): File {
+function boundedParse(text: string, options: object, counter = { count: 0 }): File {
   const original = globalThis.SyntaxError;
   const stackLimit = Error.stackTraceLimit;
-  let count = 0;
   const Counted = class SyntaxError extends original {
     constructor(message?: string) {
       super(message);
-      if (++count > MAX_RECOVERED_ERRORS) throw new TooManySyntaxErrors();
+      if (++counter.count > MAX_RECOVERED_ERRORS) throw new TooManySyntaxErrors();
       checkBudget();
     }
   };
