@@ -12,6 +12,9 @@ import { BudgetExceeded, checkBudget } from '../../util/budget.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { loadLibrary } from '../../util/load-library.js';
 import { BabelStream, MAX_INCREMENTAL_BOUND, type StreamOutcome } from './incremental.js';
+import { ParentIndex } from './statement-walk.js';
+
+export { ParentIndex };
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -228,40 +231,19 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   }
   // Babel counts U+2028/U+2029 as line breaks (JavaScript does); editors and every other position here do not.
   const relocate = /[\u2028\u2029]/.test(file.text);
-  const parents = new ParentIndex();
   const calls: CallExpression[] = [];
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
-  walk(ast.program, parents, (node) => {
-    if (relocate) relocateNode(node, lineStarts);
-    // Error recovery leaves a hole for a missing argument (`f(, {…})`, reported above); valid code never has one.
-    if ((node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') && node.arguments.includes(null as never)) {
-      node.arguments = node.arguments.filter((arg) => arg !== null);
+  const parents = ParentIndex.of(ast, (top, walk) => {
+    if (relocate) for (const node of walk.visited) relocateNode(node, lineStarts);
+    // Replayed in the walk's order: the maps keep the insertion order of a walk over the whole file.
+    for (const fact of statementFacts(top, walk.visited)) {
+      if (fact.kind === 'call') calls.push(fact.node);
+      else if (fact.kind === 'import') imports.set(fact.name, fact.value);
+      else if (fact.kind === 'declare') declared.set(fact.name, [...(declared.get(fact.name) ?? []), fact.node]);
+      else reassigned.add(fact.name);
     }
-    if (node.type === 'CallExpression') calls.push(node);
-    if (node.type === 'ImportDeclaration') {
-      for (const specifier of node.specifiers) {
-        const imported =
-          specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : specifier.type === 'ImportNamespaceSpecifier' ? '*' : 'default';
-        imports.set(specifier.local.name, { module: node.source.value, imported });
-      }
-    }
-    if (node.type === 'VariableDeclarator') {
-      const required = requiredModule(node.init);
-      if (required && node.id.type === 'Identifier') imports.set(node.id.name, { module: required.module, imported: required.property ?? 'default' });
-      else if (required && node.id.type === 'ObjectPattern') {
-        for (const property of node.id.properties) {
-          if (property.type === 'ObjectProperty' && property.key.type === 'Identifier' && property.value.type === 'Identifier') {
-            imports.set(property.value.name, { module: required.module, imported: property.key.name });
-          }
-        }
-      } else if (node.id.type === 'Identifier' && node.init) {
-        declared.set(node.id.name, [...(declared.get(node.id.name) ?? []), node.init]);
-      }
-    }
-    if (node.type === 'FunctionDeclaration' && node.id) declared.set(node.id.name, [...(declared.get(node.id.name) ?? []), node]);
-    if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') reassigned.add(node.left.name);
   });
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
@@ -269,6 +251,55 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const parsed: ParsedJs = { ast, parents, calls, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
   project?.remember(parsed);
   return { parsed, errors };
+}
+
+type Fact =
+  | { kind: 'call'; node: CallExpression }
+  | { kind: 'import'; name: string; value: { module: string; imported: string } }
+  | { kind: 'declare'; name: string; node: Node }
+  | { kind: 'reassign'; name: string };
+
+const factsByStatement = new WeakMap<Node, Fact[]>();
+
+/**
+ * What parseJs collects from one top-level statement (calls, imports and requires, declarations,
+ * reassignments), in the walk's order; kept with the statement, which an incremental parse reuses.
+ */
+function statementFacts(top: Node, visited: Node[]): Fact[] {
+  const known = factsByStatement.get(top);
+  if (known) return known;
+  const facts: Fact[] = [];
+  for (const node of visited) {
+    // Error recovery leaves a hole for a missing argument (`f(, {…})`, reported above); valid code never has one.
+    if ((node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') && node.arguments.includes(null as never)) {
+      node.arguments = node.arguments.filter((arg) => arg !== null);
+    }
+    if (node.type === 'CallExpression') facts.push({ kind: 'call', node });
+    if (node.type === 'ImportDeclaration') {
+      for (const specifier of node.specifiers) {
+        const imported =
+          specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : specifier.type === 'ImportNamespaceSpecifier' ? '*' : 'default';
+        facts.push({ kind: 'import', name: specifier.local.name, value: { module: node.source.value, imported } });
+      }
+    }
+    if (node.type === 'VariableDeclarator') {
+      const required = requiredModule(node.init);
+      if (required && node.id.type === 'Identifier') facts.push({ kind: 'import', name: node.id.name, value: { module: required.module, imported: required.property ?? 'default' } });
+      else if (required && node.id.type === 'ObjectPattern') {
+        for (const property of node.id.properties) {
+          if (property.type === 'ObjectProperty' && property.key.type === 'Identifier' && property.value.type === 'Identifier') {
+            facts.push({ kind: 'import', name: property.value.name, value: { module: required.module, imported: property.key.name } });
+          }
+        }
+      } else if (node.id.type === 'Identifier' && node.init) {
+        facts.push({ kind: 'declare', name: node.id.name, node: node.init });
+      }
+    }
+    if (node.type === 'FunctionDeclaration' && node.id) facts.push({ kind: 'declare', name: node.id.name, node });
+    if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') facts.push({ kind: 'reassign', name: node.left.name });
+  }
+  factsByStatement.set(top, facts);
+  return facts;
 }
 
 /** The JS side of one lint run: modules parsed once, imports resolved through the repository's files. */
@@ -447,77 +478,6 @@ function requiredModule(node: Node | null | undefined): { module: string; proper
 function isRequireOf(node: Node, modules: string[]): boolean {
   const required = requiredModule(node);
   return required !== undefined && modules.includes(required.module);
-}
-
-const SKIPPED_KEYS = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'range', 'comments', 'tokens', 'errors']);
-
-const PARENT = Symbol('parent');
-const INDEX = Symbol('parent index');
-type Indexed = Node & { [PARENT]?: Node; [INDEX]?: ParentIndex };
-
-/**
- * Each node's parent, as the walk met them: a Map's `get`, and its iteration (insertion order,
- * which some lookups rely on: "the first use of this variable"). The parent is kept on the node
- * under a symbol, which no one else sees: a 150,000-entry Map per parse cost a language-server
- * edit a fifth of the walk, and its GC.
- */
-export class ParentIndex {
-  private readonly order: Node[] = [];
-
-  set(child: Node, parent: Node): void {
-    const node = child as Indexed;
-    if (node[INDEX] !== this) {
-      node[INDEX] = this;
-      this.order.push(child);
-    }
-    node[PARENT] = parent;
-  }
-
-  /** The parent, for a node of this tree (a node of another module's tree has none here). */
-  get(child: Node): Node | undefined {
-    const node = child as Indexed;
-    return node[INDEX] === this ? node[PARENT] : undefined;
-  }
-
-  /** Whether `node` is a node of this tree below its root (as Map#has). */
-  has(child: Node): boolean {
-    return (child as Indexed)[INDEX] === this;
-  }
-
-  /** The nodes in the order the walk met them (as Map#keys). */
-  keys(): IterableIterator<Node> {
-    return this.order.values();
-  }
-
-  *[Symbol.iterator](): IterableIterator<[Node, Node]> {
-    for (const node of this.order) yield [node, (node as Indexed)[PARENT]!];
-  }
-}
-
-/** Iterative walk (no recursion: deeply nested input must not overflow the stack), recording parents. */
-function walk(root: Node, parents: ParentIndex, visit: (node: Node) => void): void {
-  const stack: Node[] = [root];
-  while (stack.length > 0) {
-    checkBudget();
-    const node = stack.pop()!;
-    visit(node);
-    for (const key of Object.keys(node)) {
-      if (SKIPPED_KEYS.has(key)) continue;
-      const value = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) {
-        for (let i = value.length - 1; i >= 0; i--) {
-          const child = value[i] as Node | null;
-          if (child && typeof child.type === 'string') {
-            parents.set(child, node);
-            stack.push(child);
-          }
-        }
-      } else if (value && typeof (value as Node).type === 'string') {
-        parents.set(value as Node, node);
-        stack.push(value as Node);
-      }
-    }
-  }
 }
 
 function cleanBabelMessage(message: string): string {

@@ -1,6 +1,7 @@
 import type { File, Node } from '@babel/types';
 import { changedRange } from '../../engine/parse-cache.js';
 import { BudgetExceeded } from '../../util/budget.js';
+import { walkStatement } from './statement-walk.js';
 
 /**
  * Incremental Babel parsing for the language server: after an edit, only the top-level statements
@@ -34,7 +35,7 @@ type Counter = { count: number };
 /** Babel's parse with the engine's bounds (see boundedParse); `counter` counts constructed errors. */
 export type BoundedParse = (text: string, options: object, counter: Counter) => File;
 
-export type StreamOutcome = { ast: File; esm: boolean; bound: number } | { error: unknown; bound: number };
+export type StreamOutcome = { ast: File; esm: boolean; bound: number; names?: NameCounts } | { error: unknown; bound: number };
 
 interface Base {
   text: string;
@@ -42,6 +43,24 @@ interface Base {
   esm: boolean;
   /** An upper bound of the errors a full parse of `text` constructs. */
   bound: number;
+  /** How many top-level statements declare each name, and how many are of a kind not known (see topLevelNames); counted when first needed. */
+  names?: NameCounts;
+}
+
+interface NameCounts {
+  counts: Map<string, number>;
+  unknown: number;
+}
+
+function countNames(statements: Node[]): NameCounts {
+  const counts = new Map<string, number>();
+  let unknown = 0;
+  for (const statement of statements) {
+    const names = topLevelNames(statement);
+    if (!names) unknown++;
+    else for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return { counts, unknown };
 }
 
 /** Past this bound the stream parses in full: the 1,000-error cut of a whole-file parse (and of unambiguous's second try) stays exact. */
@@ -89,16 +108,21 @@ export class BabelStream {
   seed(seed: string): void {
     if (this.base) return;
     const outcome = this.full(seed);
-    if ('ast' in outcome) this.base = { text: seed, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound };
+    if ('ast' in outcome) {
+      this.base = { text: seed, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound };
+      this.blankValid = 0;
+    }
   }
 
   run(text: string): StreamOutcome {
     const base = this.base;
-    if (base && base.text === text) return { ast: base.ast, esm: base.esm, bound: base.bound };
+    if (base && base.text === text) return { ast: base.ast, esm: base.esm, bound: base.bound, names: base.names };
+    this.blankIfKept = this.blankValid;
     const incremental = base && this.incremental(base, text);
     const outcome = incremental || this.full(text);
     if (incremental) incrementalStats.incremental++;
-    if ('ast' in outcome) this.base = { text, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound };
+    if ('ast' in outcome) this.base = { text, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound, names: outcome.names };
+    this.blankValid = !('ast' in outcome) ? this.blankIfKept : incremental ? this.blankIfMoved : 0;
     return outcome;
   }
 
@@ -129,7 +153,7 @@ export class BabelStream {
     const startA = left >= 0 ? body[left].end! : 0;
     // The window is parsed after the text before it blanked (spaces, line breaks kept): every position
     // Babel computes is the file's (its startIndex option misses some tokenizer errors' offsets).
-    const blank = base.text.slice(0, startA).replace(/[^\r\n]/g, ' ');
+    const blank = this.blanked(text, startA, fromA);
     // ... and ends with a closed statement that starts after it (its text unchanged).
     let right = lowerBoundStart(body, toA);
     void toB;
@@ -151,8 +175,10 @@ export class BabelStream {
       const aligned = last && last.start === body[right].start! + delta && last.end === endA + delta && closedStatement(last, text);
       if (aligned && parsed.program.directives.length === 0 && !parsed.program.interpreter) {
         incrementalStats.statementsParsed += parsed.program.body.length;
-        if (!this.namesApart(body, left, right + 1, parsed.program.body as Node[])) return undefined;
-        return { ast: splice(base, text, parsed, left, right, delta), esm: base.esm, bound: base.bound + counter.count };
+        const names = this.namesAfter(base, body.slice(left + 1, right + 1), parsed.program.body as Node[]);
+        if (!names) return undefined;
+        dropBlankComment(parsed, startA);
+        return { ast: splice(base, text, parsed, left, right, delta), esm: base.esm, bound: base.bound + counter.count, names };
       }
       right += 2 ** (attempt + 1);
     }
@@ -165,37 +191,79 @@ export class BabelStream {
       parsed = this.parse(blank + window, this.options(), counter);
     } catch (error) {
       if (error instanceof BudgetExceeded) throw error;
-      // The statements before the window parsed without throwing; the full parse throws this error.
-      if (!this.namesApart(body, left, body.length, [])) return undefined;
+      // The statements before the window parsed without throwing, the same way (names in scope change
+      // only which errors are recovered): the full parse throws this error.
       return { error, bound: base.bound + counter.count };
     }
     if (parsed.program.directives.length > 0 || parsed.program.interpreter) return undefined;
-    if (!this.namesApart(body, left, body.length, parsed.program.body as Node[])) return undefined;
-    return { ast: spliceToEnd(base, parsed, left), esm: base.esm, bound: base.bound + counter.count };
+    incrementalStats.statementsParsed += parsed.program.body.length;
+    const names = this.namesAfter(base, body.slice(left + 1), parsed.program.body as Node[]);
+    if (!names) return undefined;
+    dropBlankComment(parsed, startA);
+    return { ast: spliceToEnd(base, parsed, left), esm: base.esm, bound: base.bound + counter.count, names };
   }
 
   /**
-   * Whether the names declared at top level by the window's statements (old: body[left+1..end),
-   * new: `added`) are declared by no statement outside the window (a redeclaration error depends
-   * on both). Unknown statement kinds count as declaring anything.
+   * The name counts of the spliced tree, or undefined when the names declared at top level by the
+   * window's statements (the old ones, `removed`, and the new ones, `added`) are also declared
+   * outside the window (a redeclaration error depends on both). A statement of a kind not known
+   * counts as declaring any name.
    */
-  private namesApart(body: Node[], left: number, end: number, added: Node[]): boolean {
-    const inside = new Set<string>();
-    for (const statement of [...body.slice(left + 1, end), ...added]) {
-      const names = topLevelNames(statement);
-      if (!names) return false;
-      for (const name of names) inside.add(name);
-    }
-    if (inside.size === 0) return true;
-    for (let i = 0; i < body.length; i++) {
-      if (i === left + 1) i = end;
-      if (i >= body.length) break;
-      const names = topLevelNames(body[i]);
-      if (!names) return false;
-      for (const name of names) if (inside.has(name)) return false;
-    }
-    return true;
+  private namesAfter(base: Base, removed: Node[], added: Node[]): NameCounts | undefined {
+    base.names ??= countNames(base.ast.program.body as Node[]);
+    const old = countNames(removed);
+    const now = countNames(added);
+    if (now.unknown > 0) return undefined;
+    const inside = new Set([...old.counts.keys(), ...now.counts.keys()]);
+    if (inside.size > 0 && base.names.unknown - old.unknown > 0) return undefined;
+    for (const name of inside) if ((base.names.counts.get(name) ?? 0) - (old.counts.get(name) ?? 0) > 0) return undefined;
+    // The counts move to the new tree (the base is not used again).
+    const { counts } = base.names;
+    for (const [name, count] of old.counts) counts.set(name, counts.get(name)! - count);
+    for (const [name, count] of now.counts) counts.set(name, (counts.get(name) ?? 0) + count);
+    return { counts, unknown: base.names.unknown - old.unknown };
   }
+
+  /**
+   * The text before offset `length` of `text` (the statements before a window) blanked: one block
+   * comment of the same length with the same line breaks, so that every position Babel computes
+   * in the window is the file's (its startIndex option misses some tokenizer errors' offsets), for
+   * the price of one `indexOf`. The comment is filled with `x`, not spaces: Flow's pragma regex
+   * (`\*?\s*@(no)?flow`) is quadratic in a long run of white space. Kept from one edit to the
+   * next: the text before an edit is unchanged.
+   */
+  private blanked(text: string, length: number, common: number): string {
+    // `blank` is the base's blanked up to blankValid; the text shares the base's first `common` characters.
+    this.blankIfMoved = Math.min(this.blankValid, common);
+    if (length === 0) return '';
+    if (length > this.blankIfMoved) {
+      this.blank = text.replace(/[^\r\n]/g, 'x');
+      this.blankIfMoved = text.length;
+      this.blankIfKept = common;
+    }
+    const blank = this.blank.slice(0, length);
+    const isBreak = (index: number) => blank.charCodeAt(index) === 10 || blank.charCodeAt(index) === 13;
+    let open = 0;
+    while (open < length && isBreak(open)) open++;
+    if (open + 4 <= length && !isBreak(open + 1) && !isBreak(length - 2) && !isBreak(length - 1)) return `${blank.slice(0, open)}/*${blank.slice(open + 2, length - 2)}*/`;
+    // No room for the comment's ends: spaces (slower to skip, rare).
+    return text.slice(0, length).replace(/[^\r\n]/g, ' ');
+  }
+
+  /** The blanked text (see blanked), valid for the base's first blankValid characters. */
+  private blank = '';
+  private blankValid = 0;
+  /** blankValid after this run, if the base moves to the new text, or stays. */
+  private blankIfMoved = 0;
+  private blankIfKept = 0;
+}
+
+/** The window's first statement (or the program) carries the blank comment: dropped, it would keep the whole input alive. */
+function dropBlankComment(window: File, start: number): void {
+  const first = window.program.body[0] as Node | undefined;
+  if (first?.leadingComments?.[0] && first.leadingComments[0].start! < start) first.leadingComments = first.leadingComments.slice(1);
+  if (window.program.innerComments?.[0] && window.program.innerComments[0].start! < start) window.program.innerComments = window.program.innerComments.slice(1);
+  window.comments = [];
 }
 
 /** The first index whose statement ends after `offset` (statements are sorted). */
@@ -266,27 +334,20 @@ const SKIPPED = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComm
 
 /** Moves every node of `roots` (and the positions Babel keeps in `extra`) by `shift`. */
 function shiftNodes(roots: Node[], shift: Shift): void {
-  const stack: Node[] = [...roots];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    node.start! += shift.delta;
-    node.end! += shift.delta;
-    if (node.loc) {
-      shiftInPlace(node.loc.start as Position, shift);
-      shiftInPlace(node.loc.end as Position, shift);
-    }
-    const extra = node.extra as Record<string, unknown> | undefined;
-    if (extra) {
-      if (typeof extra.parenStart === 'number') extra.parenStart += shift.delta;
-      if (typeof extra.trailingComma === 'number') extra.trailingComma += shift.delta;
-      if (extra.trailingCommaLoc) shiftInPlace(extra.trailingCommaLoc as Position, shift);
-    }
-    for (const key in node) {
-      if (SKIPPED.has(key)) continue;
-      const value = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) {
-        for (const child of value) if (child && typeof (child as Node).type === 'string') stack.push(child as Node);
-      } else if (value && typeof (value as Node).type === 'string') stack.push(value as Node);
+  for (const root of roots) {
+    for (const node of walkStatement(root).visited) {
+      node.start! += shift.delta;
+      node.end! += shift.delta;
+      if (node.loc) {
+        shiftInPlace(node.loc.start as Position, shift);
+        shiftInPlace(node.loc.end as Position, shift);
+      }
+      const extra = node.extra as Record<string, unknown> | undefined;
+      if (extra) {
+        if (typeof extra.parenStart === 'number') extra.parenStart += shift.delta;
+        if (typeof extra.trailingComma === 'number') extra.trailingComma += shift.delta;
+        if (extra.trailingCommaLoc) shiftInPlace(extra.trailingCommaLoc as Position, shift);
+      }
     }
   }
 }
