@@ -11,7 +11,8 @@ import { attachFixes, fixFromLoc } from './fix.js';
 import { detectFile, looksBinary, looksGenerated, mayContainPolicy } from './detect.js';
 import { FORMAT_SPECS } from './formats.js';
 import { holdsPolicyConstruct } from './prefilter.js';
-import type { ProjectFacts, Rule } from './rule.js';
+import type { ProjectFacts, Rule, RuleContext } from './rule.js';
+import { memoRule, replayRules, withPolicyMemo } from './policy-memo.js';
 import { applySuppressions } from './suppressions.js';
 import { linkClientCalls } from '../topology/client-links.js';
 import { linkLayers } from '../topology/link.js';
@@ -37,6 +38,8 @@ export interface LintOptions {
   skipped?: SkippedFile[];
   /** Link proxies to the apps behind them and frontend calls to the servers they reach (default true; the benchmark turns it off to measure its cost). */
   topology?: boolean;
+  /** Work on a policy remembered by its content (policy-memo.ts; default true): false computes every policy afresh, as a reference for tests. */
+  policyMemo?: boolean;
   /** The second prefilter stage (prefilter.ts; default true): false parses every file the first stage passes, as a reference for tests and the benchmark. */
   secondStage?: boolean;
   /**
@@ -97,6 +100,10 @@ export function lintShard(files: SourceFile[], options: LintOptions, shard: Shar
 }
 
 function run(files: SourceFile[], options: LintOptions, shard?: Shard): LintResult | FileRuleResults[] {
+  return withPolicyMemo(options.policyMemo !== false, () => runWithMemo(files, options, shard));
+}
+
+function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): LintResult | FileRuleResults[] {
   const config = options.config ?? emptyConfig;
   const diagnostics: Diagnostic[] = [];
   const skipped: SkippedFile[] = [];
@@ -204,6 +211,7 @@ function run(files: SourceFile[], options: LintOptions, shard?: Shard): LintResu
   }
   const project = projectFacts(policies, nginxFiles, config, yamlHosts, boundary);
   const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
+  const activeIds = active.map((rule) => rule.meta.id);
   // Rules run per file behind the boundary: one file's time budget covers all its policies.
   const policiesByFile = new Map<string, CorsPolicy[]>();
   for (const policy of policies) {
@@ -215,6 +223,9 @@ function run(files: SourceFile[], options: LintOptions, shard?: Shard): LintResu
     const marks = [diagnostics.length, boundary.diagnostics.length, boundary.skipped.length] as const;
     boundary.run(file, 'running the rules on this file', () => {
       for (const policy of policiesByFile.get(file)!) {
+        checkBudgetNow();
+        // A policy where it was in the last run (policy-memo.ts): every rule's findings at once.
+        if (replayRules(policy, activeIds, project, (index, finding) => ruleReporter(active[index], policy, lineLengths, diagnostics, texts, boundary)(finding))) continue;
         for (const rule of active) {
           checkBudgetNow();
           runRule(rule, policy, project, lineLengths, diagnostics, texts, boundary);
@@ -282,6 +293,22 @@ function withFixes(diagnostics: Diagnostic[], texts: Map<string, string>, polici
 
 function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>, boundary: Boundary): void {
   const stage = `running rule ${rule.meta.id}`;
+  // Findings of a policy seen before (policy-memo.ts) are replayed through the same report.
+  memoRule(policy, rule.meta.id, project, ruleReporter(rule, policy, lineLengths, out, texts, boundary), (watched, recorded) => {
+    try {
+      rule.check!(policy, { project: watched, report: recorded });
+      return true;
+    } catch (error) {
+      if (error instanceof BudgetExceeded) throw error;
+      boundary.fail(policy.source.file, stage, error, policy.source.loc);
+      return false;
+    }
+  });
+}
+
+/** What a rule's report does with a finding: checked against its file, made a diagnostic (with its fix). */
+function ruleReporter(rule: Rule, policy: CorsPolicy, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>, boundary: Boundary): RuleContext['report'] {
+  const stage = `running rule ${rule.meta.id}`;
   // A report outside its file is a bug in a rule or extractor: that finding becomes an internal-error, the rest stands.
   const outside = (loc: Loc) => {
     const lines = lineLengths(loc.file);
@@ -289,21 +316,13 @@ function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLeng
     boundary.report(policy.source.file, stage, `it reported the span ${loc.line}:${loc.column}-${loc.endLine}:${loc.endColumn}, outside ${loc.file === policy.source.file ? 'the file' : 'its file'}`, policy.source.loc);
     return true;
   };
-  try {
-    rule.check!(policy, {
-      project,
-      report({ message, loc, fix }) {
-        if (outside(loc)) return;
-        const diagnostic = at(rule.meta.id, loc, message, rule.meta.severity);
-        const text = texts.get(fix?.loc.file ?? '');
-        if (fix && fix.loc.file === loc.file && text !== undefined && !outside(fix.loc)) diagnostic.fix = fixFromLoc(text, fix);
-        out.push(diagnostic);
-      },
-    });
-  } catch (error) {
-    if (error instanceof BudgetExceeded) throw error;
-    boundary.fail(policy.source.file, stage, error, policy.source.loc);
-  }
+  return ({ message, loc, fix }) => {
+    if (outside(loc)) return;
+    const diagnostic = at(rule.meta.id, loc, message, rule.meta.severity);
+    const text = texts.get(fix?.loc.file ?? '');
+    if (fix && fix.loc.file === loc.file && text !== undefined && !outside(fix.loc)) diagnostic.fix = fixFromLoc(text, fix);
+    out.push(diagnostic);
+  };
 }
 
 function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, config: Config, yamlHosts: YamlExtraction['hosts'], boundary: Boundary): ProjectFacts {

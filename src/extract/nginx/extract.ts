@@ -5,6 +5,8 @@ import { allContexts, ancestors, buildContexts, type NginxContext } from './cont
 import type { NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
+import { nginxPolicyKey } from './policy-key.js';
+import { activePolicyMemo, memoPolicy } from '../../engine/policy-memo.js';
 import type { NginxWorkspace } from './workspace.js';
 import { unsure } from '../../model/uncertainty.js';
 
@@ -26,18 +28,41 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
     return context.kind === 'fragment' && !hasChildren;
   });
   const policies: CorsPolicy[] = [];
+  const memo = activePolicyMemo();
   for (const target of targets) {
-    const emitted = visibleCorsHeaders(target);
-    const losses = inheritanceLosses(target);
-    const inherited = losses.length > 0 ? { inheritanceLoss: losses[0], inheritanceLosses: losses } : {};
-    if (!emitted.some((header) => /^access-control-/i.test(header.name))) {
-      if (losses.length > 0) policies.push({ ...emptyPolicy(rootFile, target), ...inherited });
-      continue;
-    }
-    policies.push({ ...buildPolicy(rootFile, target, emitted, maps), ...inherited });
+    // A place whose block and surroundings were seen before (an identical location elsewhere, or the
+    // same one before an edit in the editor) is moved from the memo, not worked out again.
+    const key = memo ? nginxPolicyKey(rootFile, root, target, maps) : undefined;
+    const policy = memoPolicy(
+      key,
+      () => targetPolicy(rootFile, target, maps),
+      (moved) => {
+        if ('headerProgram' in moved) moved.headerProgram = new NginxProgram(target, maps);
+        moved.scope = scopeOf(target, rootFile);
+        moved.id = policyId(rootFile, moved.scope.label, moved.source.loc);
+        return moved;
+      },
+    );
+    if (policy) policies.push(policy);
   }
   policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
+}
+
+/** The policy of one place, or none when no CORS header reaches it. */
+function targetPolicy(rootFile: string, target: NginxContext, maps: Map<string, NginxMap>): CorsPolicy | undefined {
+  const emitted = visibleCorsHeaders(target);
+  const losses = inheritanceLosses(target);
+  const inherited = losses.length > 0 ? { inheritanceLoss: losses[0], inheritanceLosses: losses } : {};
+  if (!emitted.some((header) => /^access-control-/i.test(header.name))) {
+    return losses.length > 0 ? { ...emptyPolicy(rootFile, target), ...inherited } : undefined;
+  }
+  return { ...buildPolicy(rootFile, target, emitted, maps), ...inherited };
+}
+
+/** Stable within one run: the root file, the scope, and where the place starts. */
+function policyId(rootFile: string, label: string, loc: Loc): string {
+  return `${rootFile}#${label}@${loc.file}:${loc.line}:${loc.column}`;
 }
 
 /**
@@ -158,7 +183,7 @@ function emptyPolicy(rootFile: string, target: NginxContext): CorsPolicy {
 /** The fields every nginx policy starts from: no origins, defaults everywhere, nothing emitted. */
 function blankPolicy(rootFile: string, loc: Loc, scope: CorsPolicy['scope']): CorsPolicy {
   return {
-    id: `${rootFile}#${scope.label}@${loc.file}:${loc.line}:${loc.column}`,
+    id: policyId(rootFile, scope.label, loc),
     source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
     scope,
     origins: [],
@@ -274,7 +299,7 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
       : { kind: 'unhandled', status: preflightResponse.status };
   const scope = scopeOf(target, rootFile);
   return {
-    id: `${rootFile}#${scope.label}@${loc.file}:${loc.line}:${loc.column}`,
+    id: policyId(rootFile, scope.label, loc),
     source: { file: loc.file, format: 'nginx', framework: 'nginx', loc },
     scope,
     origins,

@@ -211,7 +211,7 @@ function digest(context: NginxContext): ContextDigest {
   return found;
 }
 
-interface FileFacts {
+export interface FileFacts {
   /** Names given a value by some `set` in the file: until a `set` runs they are empty ("uninitialized variable"). */
   declared: Set<string>;
   /** Some directive holds a U+0004: runs are not shared between origins (it delimits parametric.ts tokens). */
@@ -221,7 +221,7 @@ interface FileFacts {
 const fileFactsCache = new WeakMap<NginxContext, FileFacts>();
 
 /** Walked once per file tree, not once per program (one program per location made it quadratic); no spread, so a level with 100k children is fine. */
-function fileFacts(root: NginxContext): FileFacts {
+export function fileFacts(root: NginxContext): FileFacts {
   const cached = fileFactsCache.get(root);
   if (cached) return cached;
   const facts: FileFacts = { declared: new Set(), nul: false };

@@ -1,0 +1,601 @@
+import type { CorsPolicy, Loc } from '../model/types.js';
+import type { ProjectFacts } from './rule.js';
+import { activeParseCache } from './parse-cache.js';
+
+/**
+ * Work on a policy remembered by what the policy is made of, not where it is written: an extractor
+ * that can name everything a policy is computed from (nginx: the location's block, the levels
+ * around it, the file's maps) gives it a key and the positions of the tokens read, in a fixed order.
+ * Two policies with the same key differ only in where their tokens are (a location copied to
+ * another place in the file; every location below a line typed in the editor), so the policy and
+ * each rule's findings are computed once and moved: every position in them is mapped from the
+ * tokens of the first to the same tokens of the second.
+ *
+ * A move that cannot be proven exact is not made, and the work is done again:
+ * - a position that is not a token's start or end (or is not among the key's tokens);
+ * - a string (a message, a fix, a field of the policy) holding a number that is a line or column
+ *   of a token that moved (a message naming "line 12");
+ * - a rule that read the project facts (other files and policies): reused only when every token is
+ *   where it was and the facts are the same, i.e. across edits elsewhere in an editor;
+ * - a policy that topology linked to other layers (`upstreamLayers`, `clientCalls`,
+ *   `sameOriginProxies`): never reused.
+ *
+ * The CLI gets a memo per run (identical locations in one file are computed once); the language
+ * server keeps one in its parse cache across edits, bounded (least recently used first out).
+ */
+
+/** Part of a key: an opaque string of content and the positions of its tokens (start and end of each, in order). */
+export interface KeySegment {
+  key: string;
+  /** Per token: line, column, endLine, endColumn. */
+  points: number[];
+  /** The file of each token (one per four numbers of `points`). */
+  files: string[];
+}
+
+export interface PolicyKey {
+  key: string;
+  segments: KeySegment[];
+}
+
+interface Finding {
+  message: string;
+  loc: Loc;
+  fix?: { loc: Loc; text: string; title?: string };
+}
+
+interface RuleRecord {
+  findings: Finding[];
+  /** Set when the rule read the project facts: the facts it saw. */
+  project?: string;
+  /** Set when the rule read the scope's label or path: the scope it saw. */
+  scope?: string;
+}
+
+/** One version of a memo entry: the policy (no policy: the place sends no CORS header) and its rules' findings, at `segments`' positions. */
+interface Version {
+  segments: KeySegment[];
+  policy: CorsPolicy | undefined;
+  /** The scope's label and path (not in the key: the extractor rebuilds them for each place). */
+  scope: string;
+  rules: Map<string, RuleRecord>;
+}
+
+/** How a policy of this run came about: built here, or moved from a version with the same key. */
+interface Handle {
+  key: string;
+  from: Version;
+  map: Relocation;
+  segments: KeySegment[];
+  policy: CorsPolicy;
+  /** This policy's scope label and path. */
+  scope: string;
+  /**
+   * The version this run leaves behind at its own positions, made when a rule's record is new. Where
+   * nothing moved, `from` itself is that version and takes the new records.
+   */
+  next?: Version;
+}
+
+const TOPOLOGY_FIELDS = new Set(['upstreamLayers', 'clientCalls', 'sameOriginProxies']);
+const MAX_VERSIONS = 20_000;
+const MAX_PLACES = 8_192;
+
+export class PolicyMemo {
+  /** Per key, its versions by where the place was (an identical location at 500 places is 500 versions of one key). */
+  private readonly entries = new Map<string, Map<string, Version>>();
+  private versions = 0;
+  /** Counters for tests and the benchmark: policies moved and built, rule runs replayed and made. */
+  readonly stats = { moved: 0, built: 0, replayed: 0, ran: 0 };
+
+  /** The version of `key` at the same place if there is one, else the most recent one. */
+  get(key: PolicyKey): Version | undefined {
+    const byPlace = this.entries.get(key.key);
+    if (!byPlace) return undefined;
+    // Most recently used last: the first keys are the first out.
+    this.entries.delete(key.key);
+    this.entries.set(key.key, byPlace);
+    return byPlace.get(placeOf(key.segments)) ?? [...byPlace.values()].at(-1);
+  }
+
+  set(key: string, version: Version): void {
+    let byPlace = this.entries.get(key);
+    if (byPlace) this.entries.delete(key);
+    else byPlace = new Map();
+    this.entries.set(key, byPlace);
+    const place = placeOf(version.segments);
+    if (byPlace.delete(place)) this.versions--;
+    byPlace.set(place, version);
+    this.versions++;
+    while (byPlace.size > MAX_PLACES) {
+      byPlace.delete(byPlace.keys().next().value!);
+      this.versions--;
+    }
+    while (this.versions > MAX_VERSIONS) {
+      const [oldest, versions] = this.entries.entries().next().value!;
+      this.entries.delete(oldest);
+      this.versions -= versions.size;
+    }
+  }
+
+  get size(): number {
+    return this.versions;
+  }
+}
+
+/** Where the place itself starts (its first token): a hint for the version to move from; positions are compared when moving. */
+function placeOf(segments: KeySegment[]): string {
+  const own = segments[segments.length - 1];
+  return `${own.files[0] ?? ''}\u0000${own.points[0]}:${own.points[1]}`;
+}
+
+let active: PolicyMemo | undefined;
+const handles = new WeakMap<CorsPolicy, Handle>();
+
+/** Runs a lint run with a memo: the parse cache's (kept across runs) when one is active, else one for this run. */
+export function withPolicyMemo<T>(enabled: boolean, work: () => T): T {
+  if (!enabled) {
+    const saved = active;
+    active = undefined;
+    try {
+      return work();
+    } finally {
+      active = saved;
+    }
+  }
+  const cache = activeParseCache();
+  let memo = cache?.get<PolicyMemo>('policy-memo', '');
+  if (!memo) {
+    memo = new PolicyMemo();
+    cache?.set('policy-memo', '', memo);
+  }
+  const saved = active;
+  active = memo;
+  try {
+    return work();
+  } finally {
+    active = saved;
+  }
+}
+
+export function activePolicyMemo(): PolicyMemo | undefined {
+  return active;
+}
+
+/**
+ * The policy at `key` (undefined: this place has none), from the memo when a version can be moved
+ * here exactly, else from `build` (remembered for the next time).
+ */
+export function memoPolicy(key: PolicyKey | undefined, build: () => CorsPolicy | undefined, finish: (moved: CorsPolicy) => CorsPolicy): CorsPolicy | undefined {
+  const memo = active;
+  if (!memo || !key) return build();
+  const found = memo.get(key);
+  if (found) {
+    const map = relocation(found.segments, key.segments);
+    const moved = found.policy === undefined || !map ? undefined : map.identity ? shallow(found.policy) : (move(found.policy, map) as CorsPolicy | undefined);
+    if (map && (found.policy === undefined || moved)) {
+      memo.stats.moved++;
+      if (!moved) return undefined;
+      const policy = watchScope(finish(moved));
+      handles.set(policy, { key: key.key, from: found, map, segments: key.segments, policy, scope: scopeText(policy) });
+      return policy;
+    }
+  }
+  memo.stats.built++;
+  const built = build();
+  const policy = built && watchScope(built);
+  // The version keeps a copy: topology links are added to the policy itself later.
+  const kept = policy && (move(policy, IDENTITY) as CorsPolicy | undefined);
+  const scope = policy ? scopeText(policy) : '';
+  const version: Version = { segments: key.segments, policy: kept, scope, rules: new Map() };
+  if (!policy || kept) memo.set(key.key, version);
+  if (policy && kept) handles.set(policy, { key: key.key, from: version, map: IDENTITY, segments: key.segments, policy, scope });
+  return policy;
+}
+
+function linked(policy: CorsPolicy): boolean {
+  return (policy.upstreamLayers?.length ?? 0) > 0 || (policy.clientCalls?.length ?? 0) > 0 || (policy.sameOriginProxies?.length ?? 0) > 0;
+}
+
+/** A record can be replayed for this policy: the facts and the scope it read are the same here. */
+function usable(record: RuleRecord | undefined, handle: Handle, project: ProjectFacts): record is RuleRecord {
+  return !!record && (record.project === undefined || (handle.map.identity && record.project === projectDigest(project))) && (record.scope === undefined || record.scope === handle.scope);
+}
+
+/**
+ * Every rule's findings for a policy that is where it was, replayed at once when each rule has a
+ * record that holds here (the common case in an editor: every place but the one being typed in).
+ * False when any rule must run (then each goes through memoRule).
+ */
+export function replayRules(policy: CorsPolicy, ruleIds: string[], project: ProjectFacts, report: (index: number, finding: Finding) => void): boolean {
+  const memo = active;
+  const handle = memo && handles.get(policy);
+  if (!memo || !handle || !handle.map.identity || linked(policy)) return false;
+  const rules = handle.from.rules;
+  for (const id of ruleIds) if (!usable(rules.get(id), handle, project)) return false;
+  ruleIds.forEach((id, index) => {
+    for (const finding of rules.get(id)!.findings) report(index, finding);
+  });
+  memo.stats.replayed += ruleIds.length;
+  return true;
+}
+
+/**
+ * Runs one rule on a policy, or replays its findings from the memo when they can be moved here.
+ * `run` gets the project facts to hand the rule (a view that notes whether the rule read them) and
+ * returns false when the rule did not finish cleanly (its findings are then not remembered).
+ */
+export function memoRule(policy: CorsPolicy, ruleId: string, project: ProjectFacts, report: (finding: Finding) => void, run: (project: ProjectFacts, report: (finding: Finding) => void) => boolean): void {
+  const memo = active;
+  const handle = memo && handles.get(policy);
+  // One view per project: rules cache what they derive from the facts by the object they get.
+  const view = memo ? projectView(project) : project;
+  if (!memo || !handle || linked(policy)) {
+    run(view, report);
+    return;
+  }
+  const record = handle.from.rules.get(ruleId);
+  if (usable(record, handle, project)) {
+    // Records are never changed once made: where nothing moved, the version keeps them.
+    const moved = handle.map.identity ? record.findings : moveFindings(record.findings, handle.map);
+    if (moved) {
+      memo.stats.replayed++;
+      for (const finding of moved) report(finding);
+      if (!handle.map.identity) keep(memo, handle, ruleId, { ...record, findings: moved });
+      return;
+    }
+  }
+  memo.stats.ran++;
+  const readScope = scopeReads;
+  const readProjectBefore = projectReads;
+  scopeReads = false;
+  projectReads = false;
+  const findings: Finding[] = [];
+  let clean: boolean;
+  let scopeRead: boolean;
+  let readProject: boolean;
+  try {
+    clean = run(view, (finding) => {
+      findings.push(finding);
+      report(finding);
+    });
+  } finally {
+    scopeRead = scopeReads;
+    readProject = projectReads;
+    scopeReads = readScope;
+    projectReads = readProjectBefore;
+  }
+  if (!clean) return;
+  // A copy: the findings' positions must not change with anything the caller does to them.
+  const kept = moveFindings(findings, IDENTITY);
+  if (!kept) return;
+  keep(memo, handle, ruleId, { findings: kept, ...(readProject ? { project: projectDigest(project) } : {}), ...(scopeRead ? { scope: handle.scope } : {}) });
+}
+
+/** Stores a rule's record in the version this run leaves (made and put in the memo on the first record). */
+function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleRecord): void {
+  if (handle.map.identity) {
+    // Same positions: the version found is this run's too (a record made here is true there).
+    handle.from.rules.set(ruleId, record);
+    return;
+  }
+  if (!handle.next) {
+    handle.next = { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules: new Map() };
+    memo.set(handle.key, handle.next);
+  }
+  handle.next.rules.set(ruleId, record);
+}
+
+const digests = new WeakMap<ProjectFacts, string>();
+
+function projectDigest(project: ProjectFacts): string {
+  let found = digests.get(project);
+  if (found === undefined) {
+    found = JSON.stringify([[...project.servedHosts], project.writtenOrigins]);
+    digests.set(project, found);
+  }
+  return found;
+}
+
+/** Set when a rule read the project facts through its view since the last reset. */
+let projectReads = false;
+const projectViews = new WeakMap<ProjectFacts, ProjectFacts>();
+
+function projectView(project: ProjectFacts): ProjectFacts {
+  let view = projectViews.get(project);
+  if (!view) {
+    view = {
+      get servedHosts() {
+        projectReads = true;
+        return project.servedHosts;
+      },
+      get writtenOrigins() {
+        projectReads = true;
+        return project.writtenOrigins;
+      },
+    };
+    projectViews.set(project, view);
+  }
+  return view;
+}
+
+/** Set when something read a watched scope's label or path since the last reset (memoRule resets it per rule run). */
+let scopeReads = false;
+
+/** The policy with its scope's label and path read through getters that note the read. */
+function watchScope(policy: CorsPolicy): CorsPolicy {
+  const scope = policy.scope;
+  const { kind, label, path } = scope;
+  const keys = Object.keys(scope).join();
+  // Literals keep the field order (and a fast object shape); other shapes are watched field by field.
+  if (keys === 'kind,label,path') {
+    policy.scope = {
+      kind,
+      get label() {
+        scopeReads = true;
+        return label;
+      },
+      get path() {
+        scopeReads = true;
+        return path;
+      },
+    };
+    return policy;
+  }
+  if (keys === 'kind,label') {
+    policy.scope = {
+      kind,
+      get label() {
+        scopeReads = true;
+        return label;
+      },
+    };
+    return policy;
+  }
+  const watched = {} as CorsPolicy['scope'];
+  for (const field of Object.keys(scope) as Array<keyof CorsPolicy['scope']>) {
+    const value = scope[field];
+    if (field === 'label' || field === 'path') {
+      Object.defineProperty(watched, field, {
+        enumerable: true,
+        get() {
+          scopeReads = true;
+          return value;
+        },
+      });
+    } else (watched as unknown as Record<string, unknown>)[field] = value;
+  }
+  policy.scope = watched;
+  return policy;
+}
+
+function scopeText(policy: CorsPolicy): string {
+  const saved = scopeReads;
+  const text = JSON.stringify([policy.scope.label, policy.scope.path ?? null]);
+  scopeReads = saved;
+  return text;
+}
+
+
+
+// ---------------------------------------------------------------------------------------------
+// Moving positions
+
+interface Relocation {
+  identity: boolean;
+  /** `file\0line:column` of a token boundary in the old version -> the same boundary now; null when two tokens shared it before and do not now. */
+  point(file: string, line: number, column: number): [number, number] | undefined;
+  /** A line or column number some token had before and no longer has: a string holding it may name a position. */
+  unstable(value: number): boolean;
+}
+
+const IDENTITY: Relocation = { identity: true, point: (_file, line, column) => [line, column], unstable: () => false };
+
+const pairs = new WeakMap<KeySegment, WeakMap<KeySegment, SegmentRelocation | null>>();
+const SAME_SEGMENT: SegmentRelocation = { identity: true, points: new Map(), unstable: new Set() };
+
+interface SegmentRelocation {
+  identity: boolean;
+  points: Map<string, [number, number] | null>;
+  unstable: Set<number>;
+}
+
+/** Token i of `before` is token i of `after` (same key, so the same tokens in the same order). */
+function segmentRelocation(before: KeySegment, after: KeySegment): SegmentRelocation | null {
+  let byAfter = pairs.get(before);
+  if (!byAfter) pairs.set(before, (byAfter = new WeakMap()));
+  const cached = byAfter.get(after);
+  if (cached !== undefined) return cached;
+  let made: SegmentRelocation | null;
+  if (before === after) made = SAME_SEGMENT;
+  else if (before.points.length !== after.points.length || before.files.length !== after.files.length) made = null;
+  else {
+    let identity = true;
+    for (let i = 0; i < before.points.length && identity; i++) identity = before.points[i] === after.points[i];
+    for (let i = 0; i < before.files.length && identity; i++) identity = before.files[i] === after.files[i];
+    const points = new Map<string, [number, number] | null>();
+    const unstable = new Set<number>();
+    if (!identity) {
+      for (let token = 0; token < before.files.length; token++) {
+        const file = before.files[token];
+        if (file !== after.files[token]) {
+          made = null;
+          byAfter.set(after, null);
+          return null;
+        }
+        for (const at of [0, 2]) {
+          const i = token * 4 + at;
+          const key = `${file}\u0000${before.points[i]}:${before.points[i + 1]}`;
+          const now: [number, number] = [after.points[i], after.points[i + 1]];
+          const known = points.get(key);
+          if (known === undefined) points.set(key, now);
+          else if (known !== null && (known[0] !== now[0] || known[1] !== now[1])) points.set(key, null);
+          if (before.points[i] !== now[0]) unstable.add(before.points[i]);
+          if (before.points[i + 1] !== now[1]) unstable.add(before.points[i + 1]);
+        }
+      }
+    }
+    made = identity ? SAME_SEGMENT : { identity, points, unstable };
+  }
+  byAfter.set(after, made);
+  return made;
+}
+
+function relocation(before: KeySegment[], after: KeySegment[]): Relocation | undefined {
+  if (before.length !== after.length) return undefined;
+  const parts: SegmentRelocation[] = [];
+  for (let i = 0; i < before.length; i++) {
+    const part = segmentRelocation(before[i], after[i]);
+    if (!part) return undefined;
+    if (!part.identity) parts.push(part);
+  }
+  if (parts.length === 0) return IDENTITY;
+  // Identical segments keep their tokens where they were: a boundary found there maps to itself.
+  const still = before.filter((_, i) => segmentRelocation(before[i], after[i])!.identity).map(boundaries);
+  return {
+    identity: false,
+    point(file, line, column) {
+      const key = `${file}\u0000${line}:${column}`;
+      let found: [number, number] | undefined = still.some((set) => set.has(key)) ? [line, column] : undefined;
+      for (const part of parts) {
+        const now = part.points.get(key);
+        if (now === undefined) continue;
+        if (now === null) return undefined;
+        if (found && (found[0] !== now[0] || found[1] !== now[1])) return undefined;
+        found = now;
+      }
+      return found;
+    },
+    unstable: (value) => parts.some((part) => part.unstable.has(value)),
+  };
+}
+
+const boundarySets = new WeakMap<KeySegment, Set<string>>();
+
+/** `file\0line:column` of every token start and end of a segment (once per segment). */
+function boundaries(segment: KeySegment): Set<string> {
+  let found = boundarySets.get(segment);
+  if (!found) {
+    found = new Set();
+    for (let token = 0; token < segment.files.length; token++) {
+      found.add(`${segment.files[token]}\u0000${segment.points[token * 4]}:${segment.points[token * 4 + 1]}`);
+      found.add(`${segment.files[token]}\u0000${segment.points[token * 4 + 2]}:${segment.points[token * 4 + 3]}`);
+    }
+    boundarySets.set(segment, found);
+  }
+  return found;
+}
+
+const NUMBER = /\d+/g;
+
+function stableString(text: string, map: Relocation): boolean {
+  if (map.identity) return true;
+  for (const match of text.matchAll(NUMBER)) if (map.unstable(Number(match[0]))) return false;
+  return true;
+}
+
+function isLoc(value: Record<string, unknown>): value is Record<string, unknown> & Loc {
+  return typeof value.file === 'string' && typeof value.line === 'number' && typeof value.column === 'number' && typeof value.endLine === 'number' && typeof value.endColumn === 'number';
+}
+
+function moveLoc(loc: Loc, map: Relocation): Loc | undefined {
+  if (map.identity) return { ...loc };
+  const start = map.point(loc.file, loc.line, loc.column);
+  const end = start && map.point(loc.file, loc.endLine, loc.endColumn);
+  if (!start || !end) return undefined;
+  const keys = Object.keys(loc);
+  if (keys.length !== 5) return undefined;
+  return { file: loc.file, line: start[0], column: start[1], endLine: end[0], endColumn: end[1] };
+}
+
+class Unmovable extends Error {}
+
+/**
+ * A deep copy of plain data with every position moved. Shared objects stay shared (a loc used by
+ * two fields is one object, as in a fresh policy). A class instance other than the policy's header
+ * program (rebuilt by the extractor), or a topology link, is not copied.
+ */
+function move(value: unknown, map: Relocation): unknown {
+  const seen = new Map<object, unknown>();
+  const visit = (item: unknown): unknown => {
+    if (typeof item === 'string') {
+      if (!stableString(item, map)) throw new Unmovable();
+      return item;
+    }
+    if (item === null || typeof item !== 'object') {
+      if (typeof item === 'function') throw new Unmovable();
+      return item;
+    }
+    const done = seen.get(item);
+    if (done !== undefined) return done;
+    if (Array.isArray(item)) {
+      const out: unknown[] = [];
+      seen.set(item, out);
+      for (const element of item) out.push(visit(element));
+      return out;
+    }
+    if (Object.getPrototypeOf(item) !== Object.prototype) throw new Unmovable();
+    const record = item as Record<string, unknown>;
+    if (isLoc(record)) {
+      const moved = moveLoc(record, map);
+      if (!moved) throw new Unmovable();
+      seen.set(item, moved);
+      return moved;
+    }
+    const out: Record<string, unknown> = {};
+    seen.set(item, out);
+    const top = item === value;
+    for (const key of Object.keys(record)) {
+      // The extractor rebuilds the id and the scope for the new place (they name it); kept in place.
+      if (top && (key === 'id' || key === 'scope')) {
+        out[key] = undefined;
+        continue;
+      }
+      if (TOPOLOGY_FIELDS.has(key)) continue;
+      // Rebuilt by the extractor for the new place; the key keeps its place in the object.
+      if (key === 'headerProgram') {
+        out[key] = undefined;
+        continue;
+      }
+      // `profile` is shared configuration data (the nginx profile), never positions.
+      out[key] = key === 'profile' ? record[key] : visit(record[key]);
+    }
+    return out;
+  };
+  try {
+    return visit(value);
+  } catch (error) {
+    if (error instanceof Unmovable) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Where nothing moved, a new top-level object over the same data (extractors and rules never change
+ * a policy's parts once it is made; only topology adds links, at the top level, which are left out).
+ */
+function shallow(policy: CorsPolicy): CorsPolicy {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(policy)) {
+    if (TOPOLOGY_FIELDS.has(key)) continue;
+    out[key] = key === 'id' || key === 'scope' || key === 'headerProgram' ? undefined : (policy as unknown as Record<string, unknown>)[key];
+  }
+  return out as unknown as CorsPolicy;
+}
+
+function moveFindings(findings: Finding[], map: Relocation): Finding[] | undefined {
+  const out: Finding[] = [];
+  for (const finding of findings) {
+    if (!stableString(finding.message, map)) return undefined;
+    const loc = moveLoc(finding.loc, map);
+    if (!loc) return undefined;
+    let fix: Finding['fix'];
+    if (finding.fix) {
+      const fixLoc = moveLoc(finding.fix.loc, map);
+      if (!fixLoc || !stableString(finding.fix.text, map) || (finding.fix.title !== undefined && !stableString(finding.fix.title, map))) return undefined;
+      fix = { loc: fixLoc, text: finding.fix.text, ...(finding.fix.title !== undefined ? { title: finding.fix.title } : {}) };
+    }
+    out.push({ message: finding.message, loc, ...(fix ? { fix } : {}) });
+  }
+  return out;
+}
