@@ -56,9 +56,9 @@ function casesOf(framework: string): Array<{ name: string; path: string; policy:
 /** The variable the env_fallback cases read: unset for the shared servers, set for the second run. */
 const ENV_VARIABLE = 'CORS_LINT_TRUTH_ORIGINS';
 
-async function start(args: string[], variable?: string): Promise<{ port: number; child: ChildProcess }> {
+async function start(args: string[], variable?: string, extraEnv: Record<string, string> = {}): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   delete env[ENV_VARIABLE];
   if (variable !== undefined) env[ENV_VARIABLE] = variable;
   const child = spawn(PYTHON, [args[0], String(port), ...args.slice(1)], { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -149,6 +149,51 @@ describe.skipIf(!available)('Python framework profiles match the real libraries'
         });
         compareAll(framework, () => '/env_fallback/r', () => server!.port, [{ name: 'env_fallback (variable set)', path, policy }]);
       });
+    }
+  });
+
+  // Values read from the environment are unknown to the model, but only the headers they set: for
+  // every setting of the variables, the status and every header the model does claim must be what
+  // the library sends. Unknowns that decide the status (Starlette's header check) stay global.
+  describe('values from the environment leave only their own headers unknown', () => {
+    const settings: Array<Record<string, string>> = [
+      { CORS_LINT_TRUTH_EXPOSE: 'X-Total', CORS_LINT_TRUTH_MAX_AGE: '300', CORS_LINT_TRUTH_HEADERS: 'X-Token' },
+      { CORS_LINT_TRUTH_EXPOSE: 'X-A,X-B', CORS_LINT_TRUTH_MAX_AGE: '86400', CORS_LINT_TRUTH_HEADERS: 'X-Other,Content-Type' },
+    ];
+    const files = readdirSync(join(CASES, 'unknown')).filter((file) => file.endsWith('.py')).sort();
+    for (const [index, env] of settings.entries()) {
+      for (const file of files) {
+        const path = `test/truth/python/unknown/${file}`;
+        const name = file.replace(/\.py$/, '');
+        const framework = name.split('_')[0];
+        const policy = lint([{ path, text: readFileSync(join(ROOT, path), 'utf8') }]).policies[0];
+        describe(`${name} (setting ${index + 1})`, () => {
+          let server: { port: number; child: ChildProcess } | undefined;
+          beforeAll(async () => {
+            const serve = { starlette: 'serve_asgi.py', flask: 'serve_flask.py', django: 'serve_django.py' }[framework]!;
+            server = await start([join(CASES, serve), join(ROOT, path)], undefined, env);
+          }, 30_000);
+          afterAll(() => stop(server?.child));
+          const urlPath = framework === 'django' ? '/r' : `/${name}/r`;
+          for (const origin of ORIGINS.filter((o) => o !== undefined)) {
+            for (const request of REQUESTS(origin)) {
+              const label = `${request.preflight ? 'preflight ' : ''}${request.method}${request.credentials ? ' with cookies' : ''}${request.headers ? ` + ${request.headers.join(',')}` : ''}`;
+              it(`${label} from ${origin}`, async () => {
+                expect(policy, `cors-lint finds the policy in ${name}`).toBeDefined();
+                const predicted = respond(policy, request);
+                // An actual request never depends on these options: its whole answer is known.
+                if (!request.preflight) expect(predicted.uncertain && predicted.unknownHeaders === undefined).toBe(false);
+                if (predicted.uncertain && predicted.unknownHeaders === undefined) return;
+                const open = predicted.unknownHeaders ?? [];
+                const actual = await sendAsBrowser(server!.port, urlPath, request);
+                expect(predicted.status).toBe(actual.status);
+                const known = (name: string) => !open.includes(name.toLowerCase());
+                expect(corsHeaderSet(predicted.headers.filter((header) => known(header.name)))).toEqual(corsHeaderSet(actual.headers.filter(([header]) => known(header))));
+              });
+            }
+          }
+        });
+      }
     }
   });
 
