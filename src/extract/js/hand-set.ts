@@ -156,6 +156,14 @@ function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
   return undefined;
 }
 
+/**
+ * In a set of origin names, `headers:<name>` marks a variable that holds the request's header
+ * object (`const { headers } = req`), so `<name>.origin` is the Origin (no identifier has a ':').
+ */
+const HEADERS_MARK = 'headers:';
+/** Likewise `method:<name>`: a variable holding the request's method (`const { method } = req`). */
+const METHOD_MARK = 'method:';
+
 /** `req.headers.origin`, `req.headers['origin']`, `req.get('origin')`, `req.header('Origin')`, `ctx.get('Origin')`, `c.req.header('origin')`. */
 export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
   if (node.type === 'Identifier') return originNames.has(node.name);
@@ -165,6 +173,7 @@ export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
     const property = node.property.type === 'Identifier' && !node.computed ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
     if (property?.toLowerCase() !== 'origin') return false;
     const object = node.object;
+    if (object.type === 'Identifier') return originNames.has(`${HEADERS_MARK}${object.name}`);
     return object.type === 'MemberExpression' && object.property.type === 'Identifier' && /^headers?$/.test(object.property.name);
   }
   if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
@@ -411,7 +420,7 @@ class HandSetProgram implements HeaderProgram {
           const literal = sides.map((side) => evaluate(side, this.parsed.bindings)).find((value) => value.kind === 'string');
           const other = sides.find((side) => side !== literal?.node);
           if (literal?.kind === 'string' && other) {
-            if (isRequestMethod(other)) return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
+            if (isRequestMethod(other) || (other.type === 'Identifier' && this.originNames.has(`${METHOD_MARK}${other.name}`))) return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
             if (isRequestOrigin(other, this.originNames)) return (request.origin === literal.value) === positive;
           }
         }
@@ -490,11 +499,18 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
   if (firstParam?.type === 'Identifier') requestNames.add(firstParam.name);
   // Variables holding a value the client chose, with what it is (`const requested = req.query.allow`).
   const tainted = new Map<string, string>();
+  if (firstParam?.type === 'ObjectPattern') destructureRequest(firstParam, 'request', originNames, requestNames);
   for (const statement of body) {
     if (statement.type !== 'VariableDeclaration') continue;
     for (const declarator of statement.declarations) {
+      if (declarator.id.type === 'ObjectPattern' && declarator.init) {
+        const source = requestObjectKind(declarator.init, originNames, requestNames);
+        if (source) destructureRequest(declarator.id, source, originNames, requestNames);
+        continue;
+      }
       if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
       if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+      else if (isRequestMethod(declarator.init)) originNames.add(`${METHOD_MARK}${declarator.id.name}`);
       else {
         const input = requestInput(declarator.init, tainted, requestNames);
         if (input) tainted.set(declarator.id.name, input);
@@ -573,6 +589,30 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     profile: handSetHeadersProfile,
     headerProgram: program,
   };
+}
+
+/** Is `node` the request (`req`, Koa's `ctx.req` / `ctx.request`) or its header object (`req.headers`, `ctx.request.header`, a `headers` taken from the request)? */
+function requestObjectKind(node: Node, originNames: Set<string>, requestNames: Set<string>): 'request' | 'headers' | undefined {
+  if (node.type === 'Identifier') return requestNames.has(node.name) ? 'request' : originNames.has(`${HEADERS_MARK}${node.name}`) ? 'headers' : undefined;
+  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier') return undefined;
+  if (/^headers?$/.test(node.property.name)) return 'headers';
+  return node.property.name === 'req' || node.property.name === 'request' ? 'request' : undefined;
+}
+
+/** `const { origin } = req.headers`, `const { headers } = req`, `const { headers: { origin: o } } = ctx.request`, `({ headers }, res) => …`. */
+function destructureRequest(pattern: Extract<Node, { type: 'ObjectPattern' }>, kind: 'request' | 'headers', originNames: Set<string>, requestNames: Set<string>): void {
+  for (const property of pattern.properties) {
+    if (property.type !== 'ObjectProperty' || property.computed) continue;
+    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+    const target = property.value.type === 'AssignmentPattern' ? property.value.left : property.value;
+    if (kind === 'headers' && key?.toLowerCase() === 'origin' && target.type === 'Identifier') originNames.add(target.name);
+    if (kind === 'request' && (key === 'headers' || key === 'header')) {
+      if (target.type === 'Identifier') originNames.add(`${HEADERS_MARK}${target.name}`);
+      else if (target.type === 'ObjectPattern') destructureRequest(target, 'headers', originNames, requestNames);
+    }
+    if (kind === 'request' && (key === 'req' || key === 'request') && target.type === 'ObjectPattern') destructureRequest(target, 'request', originNames, requestNames);
+    if (kind === 'request' && key === 'method' && target.type === 'Identifier') originNames.add(`${METHOD_MARK}${target.name}`);
+  }
 }
 
 function originScope(originNames: Set<string>, parsed: ParsedJs): OriginScope {
