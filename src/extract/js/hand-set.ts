@@ -36,7 +36,7 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
   for (const [owner, writes] of groups) {
     if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
-    policies.push(buildPolicy(owner, writes, parsed));
+    policies.push(buildPolicy(owner, writes, parsed, callSiteOriginParams(owner, parsed)));
   }
   for (const record of headerRecords(parsed)) policies.push(buildPolicy(record.owner, record.writes, parsed, record.originParams));
   return policies;
@@ -86,6 +86,26 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
     });
     out.push({ owner: fn, writes, originParams });
   }
+  return out;
+}
+
+/**
+ * `setCorsHeaders(res, origin)` called as `setCorsHeaders(res, req.headers.origin)`: the parameters
+ * that receive the request's Origin at every call in this file are the Origin inside the helper.
+ * A helper never called here keeps its parameters unknown.
+ */
+function callSiteOriginParams(fn: Node, parsed: ParsedJs): Set<string> {
+  const out = new Set<string>();
+  if (fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') return out;
+  const parent = parsed.parents.get(fn);
+  const name = fn.type === 'FunctionDeclaration' ? fn.id?.name : parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier' ? parent.id.name : undefined;
+  if (!name) return out;
+  const calls = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name);
+  if (calls.length === 0) return out;
+  fn.params.forEach((param, index) => {
+    const target = param.type === 'AssignmentPattern' ? param.left : param;
+    if (target.type === 'Identifier' && calls.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) out.add(target.name);
+  });
   return out;
 }
 
@@ -142,6 +162,18 @@ function isNestHeaderDecorator(call: CallExpression, parsed: ParsedJs): boolean 
   return imported?.module === '@nestjs/common' && imported.imported === 'Header';
 }
 
+type ConditionalNode = Extract<Node, { type: 'ConditionalExpression' }>;
+
+/** `const allowedOrigin = test ? origin : '*'`, declared once at the top of a handler's body. */
+function localConditional(body: Statement[], name: string): ConditionalNode | undefined {
+  const found: Node[] = [];
+  for (const statement of body) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) found.push(declarator.init);
+  }
+  return found.length === 1 && found[0].type === 'ConditionalExpression' ? found[0] : undefined;
+}
+
 /** `return;`, `return false;`, `return 'ok';`, `return null;`, `return undefined;`: a value that is no response and no promise of one. */
 function returnsPlainValue(argument: Node | null | undefined): boolean {
   if (!argument) return true;
@@ -168,7 +200,7 @@ const METHOD_MARK = 'method:';
 export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
   if (node.type === 'Identifier') return originNames.has(node.name);
   if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression') return isRequestOrigin(node.expression, originNames);
-  if (node.type === 'LogicalExpression' && node.operator === '||') return isRequestOrigin(node.left, originNames);
+  if (node.type === 'LogicalExpression' && (node.operator === '||' || node.operator === '??')) return isRequestOrigin(node.left, originNames);
   if (node.type === 'MemberExpression') {
     const property = node.property.type === 'Identifier' && !node.computed ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
     if (property?.toLowerCase() !== 'origin') return false;
@@ -367,12 +399,15 @@ class HandSetProgram implements HeaderProgram {
   private write(write: HeaderWrite, request: CorsRequest, state: RunState): void {
     let value: string | undefined;
     let opaque = false;
+    // `allowed.includes(origin) ? origin : '*'`: the branch this request takes is the value.
+    const valueNode = this.chosenBranch(write.valueNode, request);
     // A client-chosen value: the attacker names their own origin.
-    const input = isRequestOrigin(write.valueNode, this.originNames) ? undefined : this.attackerInput(write.valueNode);
-    if (input || isRequestOrigin(write.valueNode, this.originNames)) value = request.origin;
-    else if (write.valueNode.type === 'NullLiteral') value = 'null';
+    const input = !valueNode || isRequestOrigin(valueNode, this.originNames) ? undefined : this.attackerInput(valueNode);
+    if (!valueNode) opaque = true;
+    else if (input || isRequestOrigin(valueNode, this.originNames)) value = request.origin;
+    else if (valueNode.type === 'NullLiteral') value = 'null';
     else {
-      const evaluated = evaluate(write.valueNode, this.parsed.bindings);
+      const evaluated = evaluate(valueNode, this.parsed.bindings);
       if (evaluated.kind === 'string' || evaluated.kind === 'number' || evaluated.kind === 'boolean') value = String(evaluated.value);
       else {
         const list = stringList(evaluated);
@@ -390,7 +425,30 @@ class HandSetProgram implements HeaderProgram {
     // A value we cannot know (an env var, an import): this header is open, the rest of the answer is not.
     if (opaque) state.unknown.header(write.name);
     if (value === undefined) return;
-    state.headers.push({ name: write.name, value, loc: locOf(write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) });
+    state.headers.push({ name: write.name, value, loc: locOf(valueNode ?? write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) });
+  }
+
+  /**
+   * The branch of a conditional value (written in place, or in a `const` of the handler's body) that
+   * this request takes; undefined when its test cannot be decided.
+   */
+  private chosenBranch(node: Node, request: CorsRequest): Node | undefined {
+    let current = node;
+    for (let depth = 0; depth < 8; depth++) {
+      if (current.type === 'Identifier' && !this.originNames.has(current.name)) {
+        const init = this.localConditional(current.name);
+        if (init) current = init;
+      }
+      if (current.type !== 'ConditionalExpression') return current;
+      const outcome = this.condition(current.test, request);
+      if (outcome === 'unknown') return undefined;
+      current = outcome ? current.consequent : current.alternate;
+    }
+    return undefined;
+  }
+
+  private localConditional(name: string): ConditionalNode | undefined {
+    return localConditional(this.body, name);
   }
 
   private condition(test: Node, request: CorsRequest): boolean | 'unknown' {
@@ -532,8 +590,24 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     };
   });
   const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
+  const literalMatcher = (node: Node): OriginMatcher => {
+    const loc = locOf(node, file);
+    if (node.type === 'NullLiteral') return { kind: 'exact', value: 'null', loc };
+    const value = evaluate(node, parsed.bindings);
+    if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc, ...(value.why ? { why: value.why } : {}) } : { kind: 'exact', value: value.value, loc };
+    return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
+  };
   const origins: OriginMatcher[] = named('Access-Control-Allow-Origin').flatMap((write): OriginMatcher | OriginMatcher[] => {
     const loc = locOf(write.valueNode, file);
+    // `allowed.includes(origin) ? origin : '*'`: the origin branch admits what its test admits, the other sends its literal.
+    const conditional = write.valueNode.type === 'ConditionalExpression' ? write.valueNode : write.valueNode.type === 'Identifier' && !originNames.has(write.valueNode.name) ? localConditional(body, write.valueNode.name) : undefined;
+    if (conditional) {
+      const test = compileCondition(conditional.test, originScope(originNames, parsed));
+      return ([[conditional.consequent, test], [conditional.alternate, not(test)]] as const).flatMap(([branch, when]): OriginMatcher[] => {
+        if (!isRequestOrigin(branch, originNames)) return [literalMatcher(branch)];
+        return conditionMatchers(when, locOf(branch, file)) ?? [{ kind: 'predicate', checks: [], loc: locOf(branch, file) }];
+      });
+    }
     // A value the caller picks (`?allow=`, a body field, a cookie) grants whatever origin they name, as echoing Origin does.
     const input = attackerInput(write.valueNode);
     if (isRequestOrigin(write.valueNode, originNames) || input) {
@@ -545,10 +619,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
       return (input ? undefined : guardAllowlist(write.call, originNames, parsed)) ?? { kind: 'predicate', checks: [], loc };
     }
     // Node, Express, Koa and Hono all send `null` as the text 'null'.
-    if (write.valueNode.type === 'NullLiteral') return { kind: 'exact', value: 'null', loc };
-    const value = evaluate(write.valueNode, parsed.bindings);
-    if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc, ...(value.why ? { why: value.why } : {}) } : { kind: 'exact', value: value.value, loc };
-    return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
+    return literalMatcher(write.valueNode);
   });
   const credentialWrite = named('Access-Control-Allow-Credentials')[0];
   const credentialValue = credentialWrite ? evaluate(credentialWrite.valueNode, parsed.bindings) : undefined;
