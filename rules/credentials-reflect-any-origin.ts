@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 import { originNote } from '../src/model/queries.js';
 import { GRANT_READS } from '../src/model/uncertainty.js';
 
@@ -52,7 +52,8 @@ export default defineRule({
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
     const reported = new Set<string>();
     for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS], reads: GRANT_READS })) {
-      if (!grantsCredentials(cell)) continue;
+      // A deny-guard's own error page (nginx 'return 403') carries the grant but no user data.
+      if (!grantsCredentials(cell) || answeredWithOwnError(cell)) continue;
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;
       const key = `${loc.file}:${loc.line}:${loc.column}`;

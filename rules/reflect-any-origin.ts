@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { allowOrigin, allowOriginHeader, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { allowOrigin, allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
 import { originNote } from '../src/model/queries.js';
 import { ALLOW_ORIGIN, GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
@@ -46,7 +46,8 @@ export default defineRule({
   check(policy, context) {
     const matrix = requestMatrix(policy);
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
-    const cells = matrix.certain({ origins: probes, reads: [ALLOW_ORIGIN] });
+    // A deny-guard's own error page (nginx 'return 403') carries the grant but no user data.
+    const cells = matrix.certain({ origins: probes, reads: [ALLOW_ORIGIN] }).filter((cell) => !answeredWithOwnError(cell));
     // With credentials it is credentials-reflect-any-origin's finding.
     if (cells.some((cell) => cell.request.credentials && !unsure(cell.response, GRANT_READS) && grantsCredentials(cell))) return;
     const reported = new Set<string>();

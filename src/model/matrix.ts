@@ -402,6 +402,17 @@ export function granted(cell: MatrixCell): boolean {
   return value === cell.origin.origin || (value === '*' && !cell.request.credentials);
 }
 
+/**
+ * An error answered by the layer itself, not by the application behind it: nginx's `return 403`
+ * for an unlisted origin, a handler's `res.status(403).end()`. Its body is the server's own error
+ * page, so an Allow-Origin on it exposes no user data (checked on nginx 1.22.1: a deny-guard's 403
+ * carries the location's always-headers, the proxied 200 goes only to listed origins).
+ */
+export function answeredWithOwnError(cell: MatrixCell): boolean {
+  const status = cell.response.status;
+  return status !== undefined && status >= 400 && status !== cell.request.appStatus;
+}
+
 /** Allow-Origin is the origin itself and Allow-Credentials is `true`: pages there read the user's authenticated answers. */
 export function grantsCredentials(cell: MatrixCell): boolean {
   return allowOrigin(cell) === cell.origin.origin && headerValue(cell.response, 'Access-Control-Allow-Credentials') === 'true';
