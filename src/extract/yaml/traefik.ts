@@ -1,6 +1,8 @@
 import type { Node as YamlNode } from 'yaml';
 import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
-import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
+import { handSetHeadersProfile } from '../../model/profiles.js';
+import type { CorsPolicy, FrameworkProfile, ListSetting, OriginMatcher } from '../../model/types.js';
+import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
 import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption, partLoc, placeholderTemplate } from './policy.js';
 
@@ -23,9 +25,41 @@ export function traefikPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
   });
 }
 
+/**
+ * `customResponseHeaders` set fixed headers on every proxied response, whatever the Origin, like a
+ * platform's header rules; OPTIONS goes to the backend. Read only when the middleware has none of
+ * the accessControl* options (whose own answer would then be mixed in).
+ */
+const traefikCustomHeadersProfile: FrameworkProfile = {
+  ...handSetHeadersProfile,
+  id: 'traefik-custom-headers',
+  name: 'Traefik customResponseHeaders',
+  docs: 'https://doc.traefik.io/traefik/middlewares/http/headers/#customresponseheaders',
+};
+
+function customHeaderPolicy(parsed: ParsedYaml, headers: RouteHeader[], sourceLoc: CorsPolicy['source']['loc'], label: string): CorsPolicy[] {
+  const policy = routeHeaderPolicy({ file: parsed.file, format: 'yaml', profile: traefikCustomHeadersProfile, path: undefined, sourceLoc, headers });
+  if (!policy) return [];
+  policy.scope = { kind: 'router', label };
+  return [policy];
+}
+
+function customResponseHeaders(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPolicy[] {
+  const custom = get(headers, 'customResponseHeaders');
+  const out: RouteHeader[] = [];
+  for (const { key, keyNode, value } of entries(custom)) {
+    const scalar = valueOf(value);
+    const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
+    const valueLoc = nodeLoc(parsed, value ?? keyNode);
+    out.push({ name: key, value: text !== null && /\$\{|\{\{/.test(text) ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc });
+  }
+  const first = entries(custom)[0];
+  return first ? customHeaderPolicy(parsed, out, nodeLoc(parsed, first.keyNode), `${label} customResponseHeaders`) : [];
+}
+
 function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPolicy[] {
   const present = CORS_KEYS.filter((key) => pairOf(headers, key));
-  if (present.length === 0) return [];
+  if (present.length === 0) return customResponseHeaders(parsed, headers, label);
   const sourceLoc = nodeLoc(parsed, pairOf(headers, present[0])!.key as YamlNode);
   const origins: OriginMatcher[] = [];
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
@@ -65,6 +99,7 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
 }
 
 const LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.([A-Za-z]+)$/i;
+const CUSTOM_LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.customresponseheaders\.([A-Za-z0-9-]+)$/i;
 
 interface LabelValue {
   text: string;
@@ -80,6 +115,7 @@ interface LabelValue {
  */
 export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   const byMiddleware = new Map<string, Map<string, LabelValue>>();
+  const customByMiddleware = new Map<string, RouteHeader[]>();
   for (const { value: service } of entries(get(root, 'services'))) {
     for (const labels of [get(service, 'labels'), get(service, 'deploy', 'labels')]) {
       const pairs: Array<{ key: string; value: LabelValue }> = [];
@@ -98,6 +134,15 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
         }
       }
       for (const { key, value } of pairs) {
+        const custom = CUSTOM_LABEL.exec(key);
+        if (custom) {
+          const list = customByMiddleware.get(custom[1]) ?? [];
+          const text = value.text.trim();
+          const valueLoc = partLoc(parsed, value.scalar, text, value.offset);
+          list.push({ name: custom[2], value: /\$\{|\{\{/.test(text) ? null : text, rawValue: text, loc: nodeLoc(parsed, value.scalar.node), valueLoc });
+          customByMiddleware.set(custom[1], list);
+          continue;
+        }
         const match = LABEL.exec(key);
         if (!match) continue;
         const options = byMiddleware.get(match[1]) ?? new Map<string, LabelValue>();
@@ -107,6 +152,11 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
     }
   }
   const policies: CorsPolicy[] = [];
+  for (const [name, headers] of customByMiddleware) {
+    const options = byMiddleware.get(name);
+    if (options && CORS_KEYS.some((key) => options.has(key.toLowerCase()))) continue;
+    policies.push(...customHeaderPolicy(parsed, headers, headers[0].loc, `middleware ${name} (labels) customResponseHeaders`));
+  }
   for (const [name, options] of byMiddleware) {
     const first = [...options.values()][0];
     if (!CORS_KEYS.some((key) => options.has(key.toLowerCase()))) continue;
