@@ -123,3 +123,59 @@ describe('findings on the new Express shapes agree with what the real apps send'
     expect(policy.credentials?.value).toBe(true);
   });
 });
+
+// Options read from the environment are unknown to the model, but only the headers they set: for
+// every setting of the variables, the status and every header the model does claim must be what
+// the real cors package sends.
+describe('options from the environment leave only their own headers unknown', () => {
+  const ENV_FILE = join(ROOT, 'test', 'truth', 'express', 'env-apps.cjs');
+  const envPolicies = lint([{ path: 'test/truth/express/env-apps.cjs', text: readFileSync(ENV_FILE, 'utf8') }]).policies;
+  const { makeApps } = createRequire(import.meta.url)(ENV_FILE) as { makeApps: () => Record<string, { listen: (port: number, host: string, cb: () => void) => Server }> };
+  const settings: Array<Record<string, string>> = [
+    { CORS_LINT_TRUTH_EXPOSE: 'X-Total', CORS_LINT_TRUTH_MAX_AGE: '300', CORS_LINT_TRUTH_METHODS: 'GET,PUT', CORS_LINT_TRUTH_HEADERS: 'Content-Type', CORS_LINT_TRUTH_CREDENTIALS: '1' },
+    { CORS_LINT_TRUTH_EXPOSE: 'X-A,X-B', CORS_LINT_TRUTH_MAX_AGE: '86400', CORS_LINT_TRUTH_METHODS: 'GET', CORS_LINT_TRUTH_HEADERS: 'X-Other', CORS_LINT_TRUTH_CREDENTIALS: '0' },
+  ];
+  for (const [index, env] of settings.entries()) {
+    describe(`setting ${index + 1}`, () => {
+      const servers = new Map<string, { server: Server; port: number }>();
+      beforeAll(async () => {
+        const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+        Object.assign(process.env, env);
+        const apps = makeApps();
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+        for (const [name, app] of Object.entries(apps)) {
+          await new Promise<void>((resolve) => {
+            const server = app.listen(0, '127.0.0.1', () => {
+              servers.set(name, { server, port: (server.address() as { port: number }).port });
+              resolve();
+            });
+          });
+        }
+      });
+      afterAll(async () => {
+        for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
+      });
+      for (const name of ['wildcardExpose', 'allowlistMethods', 'reflectCredentials']) {
+        for (const origin of ORIGINS.filter((o) => o !== undefined)) {
+          for (const request of [...REQUESTS(origin), { origin, method: 'GET', credentials: true }]) {
+            it(`${name}: ${request.preflight ? 'preflight PUT' : 'GET'}${request.credentials ? ' with credentials' : ''} from ${origin}`, async () => {
+              const policy = envPolicies.find((p) => p.scope.label === name);
+              expect(policy, `a policy for ${name}`).toBeDefined();
+              const predicted = respond(policy!, request);
+              // Only headers are left open here: the status and the origin decision never depend on these options.
+              expect(predicted.uncertain && predicted.unknownHeaders === undefined).toBe(false);
+              const open = predicted.unknownHeaders ?? [];
+              const actual = await sendAsBrowser(servers.get(name)!.port, '/x', request);
+              if (request.preflight) expect(predicted.status).toBe(actual.status);
+              const known = (header: string) => !open.includes(header.toLowerCase());
+              expect(corsHeaderSet(predicted.headers.filter((header) => known(header.name)))).toEqual(corsHeaderSet(actual.headers.filter(([header]) => known(header))));
+            });
+          }
+        }
+      }
+    });
+  }
+});
