@@ -110,33 +110,76 @@ const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'al
 /** `express.json()`, `bodyParser.urlencoded()`, `json()` from body-parser: they reject malformed bodies with 400 themselves. */
 const BODY_PARSER = /^(express|bodyParser|bodyparser)\.(json|urlencoded|text|raw)$|^(json|urlencoded)$/;
 
+/**
+ * Body parsers mounted with `x.use(…)` and routes (`x.get('/path', handler)` …) of one object in one function,
+ * in source order.
+ */
+interface MemberCalls {
+  parsers: Array<{ start: number; label: string; loc: Loc }>;
+  routes: Array<{ start: number; label: string; path: string; loc: Loc }>;
+}
+
+/**
+ * The file's parsers and routes grouped by object name and enclosing function, worked out once per file: each
+ * `app.use(cors())` looked at every call of the file and walked up from each to its function, quadratic in a
+ * file of thousands of them (fuzzer, js seed 9002 #3190: 58 KB, 7.9 s CPU).
+ */
+const memberCallGroups = new WeakMap<ParsedJs, Map<string, Map<Node | undefined, MemberCalls>>>();
+
+function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
+  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
+  return undefined;
+}
+
+function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined): MemberCalls {
+  let groups = memberCallGroups.get(parsed);
+  if (!groups) {
+    groups = new Map();
+    const calls = parsed.calls.filter((call) => typeof call.start === 'number').sort((a, b) => a.start! - b.start!);
+    for (const call of calls) {
+      if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
+      const verb = call.callee.property.name;
+      const start = call.start!;
+      let parser: MemberCalls['parsers'][number] | undefined;
+      let route: MemberCalls['routes'][number] | undefined;
+      if (verb === 'use') {
+        const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
+        if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
+      } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
+        // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
+        route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
+      }
+      if (!parser && !route) continue;
+      const name = nameOf(call.callee.object);
+      const byScope = groups.get(name) ?? new Map<Node | undefined, MemberCalls>();
+      groups.set(name, byScope);
+      const at = scopeOf(call, parsed);
+      const group = byScope.get(at) ?? { parsers: [], routes: [] };
+      byScope.set(at, group);
+      if (parser) group.parsers.push(parser);
+      if (route) group.routes.push(route);
+    }
+    memberCallGroups.set(parsed, groups);
+  }
+  return groups.get(label)?.get(scope) ?? { parsers: [], routes: [] };
+}
+
 /** Express-style routes on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs') || use.start === null || use.start === undefined) return undefined;
-  const scopeOf = (node: Node) => {
-    for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
-    return undefined;
-  };
-  const useScope = scopeOf(use);
+  const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed));
   const items: Array<{ label: string; loc: Loc }> = [];
+  for (const route of group.routes) {
+    if (route.start >= use.start) break;
+    if (!site.mount.path || route.path.startsWith(site.mount.path)) items.push({ label: route.label, loc: route.loc });
+  }
   const parsers: Array<{ label: string; loc: Loc }> = [];
-  for (const call of parsed.calls) {
-    if (call.start === null || call.start === undefined || call.start >= use.start) continue;
-    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
-    if (nameOf(call.callee.object) !== site.mount.label || scopeOf(call) !== useScope) continue;
-    const verb = call.callee.property.name;
-    if (verb === 'use' && !site.mount.path) {
-      const parser = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
-      if (parser?.type === 'CallExpression') parsers.push({ label: `${nameOf(parser.callee)}()`, loc: locOf(parser, parsed.file) });
-      continue;
+  if (!site.mount.path) {
+    for (const parser of group.parsers) {
+      if (parser.start >= use.start) break;
+      parsers.push({ label: parser.label, loc: parser.loc });
     }
-    // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
-    if (!ROUTE_VERBS.has(verb) || call.arguments.length < 2) continue;
-    const path = call.arguments[0];
-    if (path?.type !== 'StringLiteral') continue;
-    if (site.mount.path && !path.value.startsWith(site.mount.path)) continue;
-    items.push({ label: `${verb.toUpperCase()} ${path.value}`, loc: locOf(call.callee, parsed.file) });
   }
   if (items.length > 0) return { what: 'routes', items, at: locOf(use, parsed.file) };
   // A body parser above cors() answers a malformed body with its own 400, before cors() adds anything.
