@@ -75,7 +75,7 @@ const JSX = [
 const PIECES = [
   '\n', ' ', ';', '{', '}', '(', ')', '[', ']', "'", '"', '`', '${', '/', '//', '/*', '*/', ',', '=>', '<', '>', '<div>', '</div>', 'x', ':', '?', '.', '\\',
   'const y = 1;', 'let app = 2;', 'var x;', 'function f() {}', 'class A {}', 'if (a) b', 'else', 'await x;', 'import x from "y";', 'export const z = 1;',
-  "'use strict';", '#!/usr/bin/env node\n', 'import.meta', 'type T = {a: 1}', 'interface I {}', 'f<T>(x)', '@flow', '\u2028', '010', 'with (a) {}',
+  "'use strict';", '#!/usr/bin/env node\n', 'import.meta', 'import.m(', 'type T = {a: 1}', 'interface I {}', 'f<T>(x)', '@flow', '\u2028', '010', 'with (a) {}',
   "app.post('/items', (req, res) => res.status(201).json(req.body));", "origin: '*'", 'credentials: true', 'cors()', 'app.use(', 'return',
 ];
 
@@ -145,6 +145,15 @@ describe('incremental JS/TS parsing equals a full parse', () => {
       { numRuns: 40, seed: 7 },
     );
   }, 120_000);
+
+  it('fuzz finds kept as cases: `import.m` is no import.meta (the module label stays script)', () => {
+    const at = EXPRESS.indexOf("require('cors')") + 'require'.length;
+    const inserted = `${EXPRESS.slice(0, at)}import x from "y";import.m${EXPRESS.slice(at)}`;
+    const { isTs, plugins } = jsParseSetup('server.js');
+    const streams = new JsParseStreams('server.js');
+    streams.parse(EXPRESS, isTs, plugins);
+    expect(snapshot(streams.parse(inserted, isTs, plugins)!)).toBe(snapshot(parseOnce({ path: 'server.js', text: inserted }, isTs, plugins)));
+  });
 
   it('an edit in a large file is parsed incrementally (a window of statements, not the file)', () => {
     const big = Array.from({ length: 2000 }, (_, i) => `app.get('/r${i}', (req, res) => res.json({ id: ${i} }));`).join('\n');

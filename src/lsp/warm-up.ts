@@ -1,4 +1,5 @@
 import { lint } from '../engine/lint.js';
+import { ParseCache, withParseCache } from '../engine/parse-cache.js';
 import type { Format } from '../model/types.js';
 
 /**
@@ -82,6 +83,26 @@ export const WARM_UP_SAMPLES: Partial<Record<Format, { path: string; text: strin
   },
 };
 
+/**
+ * JS/TS samples are also edited the way the incremental parse (src/extract/js/incremental.ts) sees
+ * it: grown past the size where it starts, a route line typed into the middle keystroke by
+ * keystroke (the half-typed states are syntax errors), so that its paths are compiled and its
+ * other streams (script, Flow) exist before the first real edit.
+ */
+const TYPED_LINE = "app.post('/warm-up', (req, res) => res.status(201).json(req.body));";
+
+function typeInto(sample: { path: string; text: string }): void {
+  if (!/\.[cm]?[jt]sx?$/.test(sample.path)) return;
+  const cache = new ParseCache();
+  const routes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `app.get('/w${from + i}', (req, res) => res.json({ id: ${from + i} }));\n`).join('');
+  const before = `${sample.text}${routes(0, 30)}`;
+  const after = routes(30, 60);
+  for (let typed = 0; typed <= TYPED_LINE.length; typed += 2) {
+    const text = `${before}${TYPED_LINE.slice(0, typed)}\n${after}`;
+    withParseCache(cache, () => lint([{ path: sample.path, text }], { host: {} }));
+  }
+}
+
 /** Lints each sample a few times, one format per turn of the event loop so messages that arrive meanwhile are not held up long. */
 export function warmUp(done?: () => void): void {
   const queue = Object.values(WARM_UP_SAMPLES).filter((sample) => sample !== undefined);
@@ -93,6 +114,7 @@ export function warmUp(done?: () => void): void {
     }
     try {
       for (let i = 0; i < 3; i++) lint([sample], { host: {} });
+      typeInto(sample);
     } catch {
       // A failure here shows again, and is reported, when a real document hits it.
     }

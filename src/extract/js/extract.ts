@@ -98,7 +98,7 @@ export class JsParseStreams {
     const key = `${sourceType}:${plugins.join(',')}`;
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = new BabelStream(() => babelOptions(this.path, plugins, sourceType), (input, options, counter) => boundedParse(input, options, counter), plugins);
+      stream = new BabelStream(() => babelOptions(this.path, plugins, sourceType), sourceType, (input, options, counter) => boundedParse(input, options, counter), plugins);
       // A stream first needed in the middle of an edit starts from the text another stream last parsed whole.
       const seed = [...this.streams.values()].map((other) => other.baseText).find((candidate) => candidate !== undefined && candidate !== text);
       this.streams.set(key, stream);

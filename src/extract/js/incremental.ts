@@ -82,12 +82,18 @@ function closedStatement(statement: Node, text: string, offset = 0): boolean {
 const MODULE_SYNTAX = /import|export/;
 
 /**
- * Whether a window (its old or its new text) can be parsed apart: no `import`/`export` (Babel's
- * sawUnambiguousESM is the file's), and no HTML-like comment (`-->` opens one at the start of a
- * line or of the input, so a window's first token would read differently).
+ * Whether a window (its old or its new text) can be parsed apart: no `import`/`export` unless one
+ * comes before it (Babel's sawUnambiguousESM is the file's), and no HTML-like comment (`-->` opens
+ * one at the start of a line or of the input, so a window's first token would read differently).
  */
-function spliceable(window: string): boolean {
-  return !MODULE_SYNTAX.test(window) && !window.includes('-->') && !window.includes('<!--');
+function spliceable(window: string, esmBefore: boolean): boolean {
+  return (esmBefore || !MODULE_SYNTAX.test(window)) && !window.includes('-->') && !window.includes('<!--');
+}
+
+/** Whether one of the statements up to `last` is an import or export declaration. */
+function hasModuleStatement(body: Node[], last: number): boolean {
+  for (let i = 0; i <= last; i++) if (MODULE_DECLARATIONS.has(body[i].type)) return true;
+  return false;
 }
 
 export class BabelStream {
@@ -95,6 +101,7 @@ export class BabelStream {
 
   constructor(
     private readonly options: () => object,
+    private readonly sourceType: 'module' | 'script',
     private readonly parse: BoundedParse,
     private readonly plugins: readonly string[],
   ) {}
@@ -110,20 +117,29 @@ export class BabelStream {
     const outcome = this.full(seed);
     if ('ast' in outcome) {
       this.base = { text: seed, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound };
-      this.blankValid = 0;
+      this.prepare(this.base);
     }
   }
 
   run(text: string): StreamOutcome {
     const base = this.base;
     if (base && base.text === text) return { ast: base.ast, esm: base.esm, bound: base.bound, names: base.names };
-    this.blankIfKept = this.blankValid;
     const incremental = base && this.incremental(base, text);
     const outcome = incremental || this.full(text);
     if (incremental) incrementalStats.incremental++;
     if ('ast' in outcome) this.base = { text, ast: outcome.ast, esm: outcome.esm, bound: outcome.bound, names: outcome.names };
-    this.blankValid = !('ast' in outcome) ? this.blankIfKept : incremental ? this.blankIfMoved : 0;
+    if (!incremental && 'ast' in outcome) this.prepare(this.base!);
     return outcome;
+  }
+
+  /**
+   * After a full parse (a document opened), what the first edit would otherwise compute: the
+   * statements' walks and shift plans, the names they declare.
+   */
+  private prepare(base: Base): void {
+    if (base.text.length < INCREMENTAL.minText) return;
+    base.names ??= countNames(base.ast.program.body as Node[]);
+    for (const statement of base.ast.program.body) planOf(statement);
   }
 
   private full(text: string): StreamOutcome {
@@ -151,9 +167,14 @@ export class BabelStream {
     let left = upperBound(body, fromA) - 1;
     while (left >= 0 && !closedStatement(body[left], base.text)) left--;
     const startA = left >= 0 ? body[left].end! : 0;
-    // The window is parsed after the text before it blanked (spaces, line breaks kept): every position
-    // Babel computes is the file's (its startIndex option misses some tokenizer errors' offsets).
-    const blank = this.blanked(text, startA, fromA);
+    // The window is parsed after a block comment as long as the text before it, on one line, with that
+    // line numbered and its start placed where the window's first line starts: every offset, line and
+    // column Babel computes is the file's (its startIndex option misses some tokenizer errors' offsets).
+    const blank = startA >= 4 ? `/*${'x'.repeat(startA - 4)}*/` : ' '.repeat(startA);
+    const start = left >= 0 ? { startLine: body[left].loc!.end.line, startColumn: body[left].loc!.end.column - startA, startIndex: 0 } : {};
+    const options = { ...this.options(), ...start };
+    // Babel's sawUnambiguousESM (the module reading's label) is the file's: unchanged when an import or export comes before the window.
+    const esmBefore = this.sourceType === 'script' || hasModuleStatement(body, left);
     // ... and ends with a closed statement that starts after it (its text unchanged).
     let right = lowerBoundStart(body, toA);
     void toB;
@@ -162,11 +183,11 @@ export class BabelStream {
       if (right >= body.length) break;
       const endA = body[right].end!;
       const window = text.slice(startA, endA + delta);
-      if (!spliceable(window) || !spliceable(base.text.slice(startA, endA))) return undefined;
+      if (!spliceable(window, esmBefore) || !spliceable(base.text.slice(startA, endA), esmBefore)) return undefined;
       const counter = { count: 0 };
       let parsed: File;
       try {
-        parsed = this.parse(blank + window, this.options(), counter);
+        parsed = this.parse(blank + window, options, counter);
       } catch (error) {
         if (error instanceof BudgetExceeded) throw error;
         break; // to the end of the file
@@ -184,11 +205,11 @@ export class BabelStream {
     }
     // The window runs to the end of the file.
     const window = text.slice(startA);
-    if (!spliceable(window) || !spliceable(base.text.slice(startA))) return undefined;
+    if (!spliceable(window, esmBefore) || !spliceable(base.text.slice(startA), esmBefore)) return undefined;
     const counter = { count: 0 };
     let parsed: File;
     try {
-      parsed = this.parse(blank + window, this.options(), counter);
+      parsed = this.parse(blank + window, options, counter);
     } catch (error) {
       if (error instanceof BudgetExceeded) throw error;
       // The statements before the window parsed without throwing, the same way (names in scope change
@@ -224,38 +245,6 @@ export class BabelStream {
     return { counts, unknown: base.names.unknown - old.unknown };
   }
 
-  /**
-   * The text before offset `length` of `text` (the statements before a window) blanked: one block
-   * comment of the same length with the same line breaks, so that every position Babel computes
-   * in the window is the file's (its startIndex option misses some tokenizer errors' offsets), for
-   * the price of one `indexOf`. The comment is filled with `x`, not spaces: Flow's pragma regex
-   * (`\*?\s*@(no)?flow`) is quadratic in a long run of white space. Kept from one edit to the
-   * next: the text before an edit is unchanged.
-   */
-  private blanked(text: string, length: number, common: number): string {
-    // `blank` is the base's blanked up to blankValid; the text shares the base's first `common` characters.
-    this.blankIfMoved = Math.min(this.blankValid, common);
-    if (length === 0) return '';
-    if (length > this.blankIfMoved) {
-      this.blank = text.replace(/[^\r\n]/g, 'x');
-      this.blankIfMoved = text.length;
-      this.blankIfKept = common;
-    }
-    const blank = this.blank.slice(0, length);
-    const isBreak = (index: number) => blank.charCodeAt(index) === 10 || blank.charCodeAt(index) === 13;
-    let open = 0;
-    while (open < length && isBreak(open)) open++;
-    if (open + 4 <= length && !isBreak(open + 1) && !isBreak(length - 2) && !isBreak(length - 1)) return `${blank.slice(0, open)}/*${blank.slice(open + 2, length - 2)}*/`;
-    // No room for the comment's ends: spaces (slower to skip, rare).
-    return text.slice(0, length).replace(/[^\r\n]/g, ' ');
-  }
-
-  /** The blanked text (see blanked), valid for the base's first blankValid characters. */
-  private blank = '';
-  private blankValid = 0;
-  /** blankValid after this run, if the base moves to the new text, or stays. */
-  private blankIfMoved = 0;
-  private blankIfKept = 0;
 }
 
 /** The window's first statement (or the program) carries the blank comment: dropped, it would keep the whole input alive. */
@@ -322,32 +311,62 @@ function shiftedCopy(position: Position, shift: Shift): Position {
 
 const STAMP = Symbol('shifted');
 
-function shiftInPlace(position: Position & { [STAMP]?: symbol }, shift: Shift): void {
-  if (position[STAMP] === shift.stamp) return;
-  position[STAMP] = shift.stamp;
-  if (position.line === shift.line) position.column += shift.columns;
-  position.line += shift.lines;
-  position.index += shift.delta;
-}
 
 const SKIPPED = new Set(['loc', 'start', 'end', 'leadingComments', 'trailingComments', 'innerComments', 'extra', 'range', 'comments', 'tokens', 'errors']);
 
-/** Moves every node of `roots` (and the positions Babel keeps in `extra`) by `shift`. */
-function shiftNodes(roots: Node[], shift: Shift): void {
-  for (const root of roots) {
-    for (const node of walkStatement(root).visited) {
-      node.start! += shift.delta;
-      node.end! += shift.delta;
+/** What a shift of one top-level statement touches: its nodes, its position objects (Babel shares them between nodes), the nodes whose `extra` keeps positions. */
+interface ShiftPlan {
+  nodes: Node[];
+  positions: Position[];
+  extras: Node[];
+}
+
+const plans = new WeakMap<Node, ShiftPlan>();
+
+function planOf(statement: Node): ShiftPlan {
+  let plan = plans.get(statement);
+  if (!plan) {
+    const nodes = walkStatement(statement).visited;
+    const positions = new Set<Position>();
+    const extras: Node[] = [];
+    for (const node of nodes) {
       if (node.loc) {
-        shiftInPlace(node.loc.start as Position, shift);
-        shiftInPlace(node.loc.end as Position, shift);
+        positions.add(node.loc.start as Position);
+        positions.add(node.loc.end as Position);
       }
       const extra = node.extra as Record<string, unknown> | undefined;
-      if (extra) {
-        if (typeof extra.parenStart === 'number') extra.parenStart += shift.delta;
-        if (typeof extra.trailingComma === 'number') extra.trailingComma += shift.delta;
-        if (extra.trailingCommaLoc) shiftInPlace(extra.trailingCommaLoc as Position, shift);
+      if (extra && (extra.parenStart !== undefined || extra.trailingComma !== undefined || extra.trailingCommaLoc !== undefined)) {
+        extras.push(node);
+        if (extra.trailingCommaLoc) positions.add(extra.trailingCommaLoc as Position);
       }
+    }
+    plan = { nodes, positions: [...positions], extras };
+    plans.set(statement, plan);
+  }
+  return plan;
+}
+
+/** Moves every node of `roots` (and the positions Babel keeps in `extra`) by `shift`. */
+function shiftNodes(roots: Node[], shift: Shift): void {
+  const { delta, line, columns, lines, stamp } = shift;
+  for (const root of roots) {
+    const plan = planOf(root);
+    for (const node of plan.nodes) {
+      node.start! += delta;
+      node.end! += delta;
+    }
+    for (const position of plan.positions as Array<Position & { [STAMP]?: symbol }>) {
+      // A position object shared with another statement moves once.
+      if (position[STAMP] === stamp) continue;
+      position[STAMP] = stamp;
+      if (position.line === line) position.column += columns;
+      position.line += lines;
+      position.index += delta;
+    }
+    for (const node of plan.extras) {
+      const extra = node.extra as Record<string, unknown>;
+      if (typeof extra.parenStart === 'number') extra.parenStart += delta;
+      if (typeof extra.trailingComma === 'number') extra.trailingComma += delta;
     }
   }
 }
@@ -376,17 +395,20 @@ function splice(base: Base, text: string, window: File, left: number, right: num
     if (errorPos(error) < endA) continue;
     errors.push(error.loc && error.clone ? error.clone({ loc: shiftedCopy(error.loc, shift) }) : error);
   }
+  // The program's and the file's ends may be a statement's position object, about to move.
+  const programEnd = shiftedCopy(base.ast.program.loc!.end as Position, shift);
+  const fileEnd = shiftedCopy(base.ast.loc!.end as Position, shift);
   const suffix = body.slice(right + 1);
   if (delta !== 0 || shift.lines !== 0 || shift.columns !== 0) shiftNodes(suffix, shift);
   const file = cloneShallow(base.ast);
   const program = cloneShallow(base.ast.program);
   program.body = [...body.slice(0, left + 1), ...window.program.body, ...suffix] as typeof program.body;
   program.end = base.ast.program.end! + delta;
-  program.loc = { ...base.ast.program.loc!, end: shiftedCopy(base.ast.program.loc!.end as Position, shift) } as typeof program.loc;
-  if (base.ast.program.extra) program.extra = { ...base.ast.program.extra, ...(window.program.extra?.topLevelAwait ? { topLevelAwait: true } : {}) };
+  program.loc = { ...base.ast.program.loc!, end: programEnd } as typeof program.loc;
+  if (base.ast.program.extra) program.extra = { ...base.ast.program.extra, topLevelAwait: topLevelAwait(base, window, [...body.slice(0, left + 1), ...suffix], startA, endA) };
   file.program = program;
   file.end = base.ast.end! + delta;
-  file.loc = { ...base.ast.loc!, end: shiftedCopy(base.ast.loc!.end as Position, shift) } as typeof file.loc;
+  file.loc = { ...base.ast.loc!, end: fileEnd } as typeof file.loc;
   file.comments = [];
   withErrors(file, errors);
   void text;
@@ -403,13 +425,54 @@ function spliceToEnd(base: Base, window: File, left: number): File {
   program.body = [...body.slice(0, left + 1), ...window.program.body] as typeof program.body;
   program.end = window.program.end;
   program.loc = { ...base.ast.program.loc!, end: window.program.loc!.end } as typeof program.loc;
-  if (base.ast.program.extra) program.extra = { ...base.ast.program.extra, ...(window.program.extra?.topLevelAwait ? { topLevelAwait: true } : {}) };
+  if (base.ast.program.extra) program.extra = { ...base.ast.program.extra, topLevelAwait: topLevelAwait(base, window, body.slice(0, left + 1), startA, base.text.length) };
   file.program = program;
   file.end = window.end;
   file.loc = { ...base.ast.loc!, end: window.loc!.end } as typeof file.loc;
   file.comments = [];
   withErrors(file, errors);
   return file;
+}
+
+/**
+ * Babel's `program.extra.topLevelAwait` (module readings) of the spliced tree: the window's, or
+ * the statements' outside it: the base's when the old window has no `await`, else theirs, one by one.
+ */
+function topLevelAwait(base: Base, window: File, outside: Node[], startA: number, endA: number): boolean {
+  if (window.program.extra?.topLevelAwait) return true;
+  if (!base.ast.program.extra?.topLevelAwait) return false;
+  if (!base.text.slice(startA, endA).includes('await')) return true;
+  return outside.some(awaitsAtTopLevel);
+}
+
+const FUNCTION_LIKE = /Function|Method|StaticBlock|ClassProperty|ClassPrivateProperty|ClassAccessorProperty/;
+const topLevelAwaits = new WeakMap<Node, boolean>();
+
+/** Whether a statement has an `await` (or `for await`, `await using`) outside any function: what sets Babel's hasTopLevelAwait. */
+function awaitsAtTopLevel(statement: Node): boolean {
+  let known = topLevelAwaits.get(statement);
+  if (known === undefined) {
+    known = false;
+    const { visited } = walkStatement(statement);
+    const parents = new Map<Node, Node>();
+    for (const node of visited) for (const key in node) {
+      const value = (node as unknown as Record<string, unknown>)[key];
+      if (key === 'loc' || key === 'extra' || !value || typeof value !== 'object') continue;
+      for (const child of Array.isArray(value) ? value : [value]) if (child && typeof (child as Node).type === 'string') parents.set(child as Node, node);
+    }
+    for (const node of visited) {
+      const awaits = node.type === 'AwaitExpression' || (node.type === 'ForOfStatement' && node.await) || (node.type === 'VariableDeclaration' && (node.kind as string) === 'await using');
+      if (!awaits) continue;
+      let inFunction = false;
+      for (let up = parents.get(node); up && !inFunction; up = parents.get(up)) inFunction = FUNCTION_LIKE.test(up.type);
+      if (!inFunction) {
+        known = true;
+        break;
+      }
+    }
+    topLevelAwaits.set(statement, known);
+  }
+  return known;
 }
 
 const MODULE_DECLARATIONS = new Set(['ImportDeclaration', 'ExportNamedDeclaration', 'ExportDefaultDeclaration', 'ExportAllDeclaration']);
@@ -420,7 +483,7 @@ function hasModuleSyntax(ast: File): boolean {
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (MODULE_DECLARATIONS.has(node.type)) return true;
-    if (node.type === 'MetaProperty' && node.meta.name === 'import') return true;
+    if (node.type === 'MetaProperty' && node.meta.name === 'import' && node.property.name === 'meta') return true;
     for (const key in node) {
       if (SKIPPED.has(key)) continue;
       const value = (node as unknown as Record<string, unknown>)[key];
