@@ -78,7 +78,7 @@ describe('the policy memo gives what computing afresh gives', () => {
       const doubled = unit.files.map((file) => (/\.conf$|nginx/.test(file.path) ? { ...file, text: `${file.text}\n${file.text}` } : file));
       expect(lint(doubled).diagnostics, unit.name).toEqual(fresh(doubled));
     }
-  });
+  }, 300_000);
 
   for (const [edit, apply] of edits) {
     it(`across runs in an editor: ${edit}`, () => {
@@ -90,7 +90,7 @@ describe('the policy memo gives what computing afresh gives', () => {
         // And back (the memo holds both versions).
         if (edit === edits[0][0]) expect(session.lint(unit.files), `${unit.name}, ${edit} undone`).toEqual(fresh(unit.files));
       }
-    });
+    }, 300_000);
   }
 });
 
@@ -117,8 +117,8 @@ describe('the policy memo in the language server', () => {
     // The four unchanged locations came from the memo, their rules replayed, not run.
     const memo = session.memo().stats;
     expect(memo.moved - stats.moved).toBeGreaterThanOrEqual(4);
-    // Built afresh: the edited location, and the server (a place of its own: no `location /`), whose block holds it.
-    expect(memo.built - stats.built).toBe(2);
+    // Built afresh: the edited location only (the server sends no CORS header of its own, so has no policy to key).
+    expect(memo.built - stats.built).toBe(1);
     expect(memo.replayed - stats.replayed).toBeGreaterThan(memo.ran - stats.ran);
   });
 

@@ -351,12 +351,16 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
     });
   }
   for (const { host, how, loc } of yamlHosts) if (!servedHosts.has(host)) servedHosts.set(host, { how, loc });
+  // One analysis per distinct origin (a file repeats the same few many times).
+  const analyzed = new Map<string, ReturnType<typeof analyzeOrigin>>();
   for (const policy of policies) {
     boundary.run(policy.source.file, 'reading the allowed origins of this file', () => {
       for (const matcher of policy.origins) {
         if (matcher.kind !== 'exact') continue;
         writtenOrigins.push({ value: matcher.value, loc: matcher.loc });
-        const { serialized, problems } = analyzeOrigin(matcher.value);
+        let analysis = analyzed.get(matcher.value);
+        if (!analysis) analyzed.set(matcher.value, (analysis = analyzeOrigin(matcher.value)));
+        const { serialized, problems } = analysis;
         const host = serialized && problems.length === 0 ? originHost(serialized) : undefined;
         if (host && !servedHosts.has(host)) servedHosts.set(host, { how: 'allowed by another policy', loc: matcher.loc });
       }

@@ -31,11 +31,25 @@ export interface KeySegment {
   points: number[];
   /** The file of each token (one per four numbers of `points`). */
   files: string[];
+  /** The last segment this one was compared with and whether they were the same (a level is compared once per run, not once per place in it). */
+  compared?: { with: KeySegment; same: boolean };
 }
 
 export interface PolicyKey {
   key: string;
   segments: KeySegment[];
+}
+
+/** How an extractor names a place: the segments around it, its own (built on demand), and optionally its exact source. */
+export interface PlaceKey {
+  /** The levels around the place (shared by the places inside them, so made once per run). */
+  around: KeySegment[];
+  own(): KeySegment;
+  /**
+   * The place's exact source text with where it starts, when that alone decides its own segment:
+   * an unchanged place is found by it, with the segment it had, without reading its tokens.
+   */
+  exact?: string;
 }
 
 interface Finding {
@@ -70,6 +84,7 @@ interface Handle {
   policy: CorsPolicy;
   /** This policy's scope label and path. */
   scope: string;
+  exact?: string;
   /**
    * The version this run leaves behind at its own positions, made when a rule's record is new. Where
    * nothing moved, `from` itself is that version and takes the new records.
@@ -84,6 +99,8 @@ const MAX_PLACES = 8_192;
 export class PolicyMemo {
   /** Per key, its versions by where the place was (an identical location at 500 places is 500 versions of one key). */
   private readonly entries = new Map<string, Map<string, Version>>();
+  /** Exact sources of places (PlaceKey.exact) -> their key and version. */
+  private readonly exact = new Map<string, { key: string; version: Version }>();
   private versions = 0;
   /** Counters for tests and the benchmark: policies moved and built, rule runs replayed and made. */
   readonly stats = { moved: 0, built: 0, replayed: 0, ran: 0 };
@@ -120,6 +137,16 @@ export class PolicyMemo {
 
   get size(): number {
     return this.versions;
+  }
+
+  getExact(exact: string): { key: string; version: Version } | undefined {
+    return this.exact.get(exact);
+  }
+
+  setExact(exact: string, key: string, version: Version): void {
+    this.exact.delete(exact);
+    this.exact.set(exact, { key, version });
+    while (this.exact.size > MAX_VERSIONS) this.exact.delete(this.exact.keys().next().value!);
   }
 }
 
@@ -166,10 +193,21 @@ export function activePolicyMemo(): PolicyMemo | undefined {
  * The policy at `key` (undefined: this place has none), from the memo when a version can be moved
  * here exactly, else from `build` (remembered for the next time).
  */
-export function memoPolicy(key: PolicyKey | undefined, build: () => CorsPolicy | undefined, finish: (moved: CorsPolicy) => CorsPolicy): CorsPolicy | undefined {
+export function memoPolicy(place: PlaceKey | undefined, build: () => CorsPolicy | undefined, finish: (moved: CorsPolicy) => CorsPolicy): CorsPolicy | undefined {
   const memo = active;
-  if (!memo || !key) return build();
-  const found = memo.get(key);
+  if (!memo || !place) return build();
+  let key: PolicyKey | undefined;
+  let found: Version | undefined;
+  const exact = place.exact !== undefined ? memo.getExact(place.exact) : undefined;
+  if (exact && exact.version.segments.length === place.around.length + 1 && place.around.every((segment, i) => same(exact.version.segments[i], segment))) {
+    // The same text at the same place, in the same surroundings: the same tokens where they were.
+    found = exact.version;
+    key = { key: exact.key, segments: [...place.around, found.segments[found.segments.length - 1]] };
+  } else {
+    const segments = [...place.around, place.own()];
+    key = { key: segments.map((segment) => segment.key).join('\u0000'), segments };
+    found = memo.get(key);
+  }
   if (found) {
     const map = relocation(found.segments, key.segments);
     const moved = found.policy === undefined || !map ? undefined : map.identity ? shallow(found.policy) : (move(found.policy, map) as CorsPolicy | undefined);
@@ -177,7 +215,8 @@ export function memoPolicy(key: PolicyKey | undefined, build: () => CorsPolicy |
       memo.stats.moved++;
       if (!moved) return undefined;
       const policy = watchScope(finish(moved));
-      handles.set(policy, { key: key.key, from: found, map, segments: key.segments, policy, scope: scopeText(policy) });
+      handles.set(policy, { key: key.key, from: found, map, segments: key.segments, policy, scope: scopeText(policy), ...(place.exact !== undefined ? { exact: place.exact } : {}) });
+      if (place.exact !== undefined && map.identity) memo.setExact(place.exact, key.key, found);
       return policy;
     }
   }
@@ -188,7 +227,10 @@ export function memoPolicy(key: PolicyKey | undefined, build: () => CorsPolicy |
   const kept = policy && (move(policy, IDENTITY) as CorsPolicy | undefined);
   const scope = policy ? scopeText(policy) : '';
   const version: Version = { segments: key.segments, policy: kept, scope, rules: new Map() };
-  if (!policy || kept) memo.set(key.key, version);
+  if (!policy || kept) {
+    memo.set(key.key, version);
+    if (place.exact !== undefined) memo.setExact(place.exact, key.key, version);
+  }
   if (policy && kept) handles.set(policy, { key: key.key, from: version, map: IDENTITY, segments: key.segments, policy, scope });
   return policy;
 }
@@ -282,20 +324,30 @@ function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleReco
   if (!handle.next) {
     handle.next = { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules: new Map() };
     memo.set(handle.key, handle.next);
+    if (handle.exact !== undefined) memo.setExact(handle.exact, handle.key, handle.next);
   }
   handle.next.rules.set(ruleId, record);
 }
 
 const digests = new WeakMap<ProjectFacts, string>();
+/** Digests seen, by a short name: records compare names, not the facts' text (tens of KB, once per policy and rule). */
+const digestNames = new Map<string, string>();
 
 function projectDigest(project: ProjectFacts): string {
   let found = digests.get(project);
   if (found === undefined) {
-    found = JSON.stringify([[...project.servedHosts], project.writtenOrigins]);
+    const text = JSON.stringify([[...project.servedHosts], project.writtenOrigins]);
+    found = digestNames.get(text);
+    if (found === undefined) {
+      if (digestNames.size >= 256) digestNames.delete(digestNames.keys().next().value!);
+      found = `p${nextDigest++}`;
+      digestNames.set(text, found);
+    }
     digests.set(project, found);
   }
   return found;
 }
+let nextDigest = 0;
 
 /** Set when a rule read the project facts through its view since the last reset. */
 let projectReads = false;
@@ -402,6 +454,8 @@ interface SegmentRelocation {
 
 /** Token i of `before` is token i of `after` (same key, so the same tokens in the same order). */
 function segmentRelocation(before: KeySegment, after: KeySegment): SegmentRelocation | null {
+  // Unmoved segments (the common case) are found without a table of pairs.
+  if (same(before, after)) return SAME_SEGMENT;
   let byAfter = pairs.get(before);
   if (!byAfter) pairs.set(before, (byAfter = new WeakMap()));
   const cached = byAfter.get(after);
@@ -439,6 +493,17 @@ function segmentRelocation(before: KeySegment, after: KeySegment): SegmentReloca
   }
   byAfter.set(after, made);
   return made;
+}
+
+/** Two segments with the same content and every token where it was (cached on the newer one for the last older one asked). */
+function same(before: KeySegment, after: KeySegment): boolean {
+  if (before === after) return true;
+  if (after.compared?.with === before) return after.compared.same;
+  let equal = before.key === after.key && before.points.length === after.points.length && before.files.length === after.files.length;
+  for (let i = 0; equal && i < before.points.length; i++) equal = before.points[i] === after.points[i];
+  for (let i = 0; equal && i < before.files.length; i++) equal = before.files[i] === after.files[i];
+  after.compared = { with: before, same: equal };
+  return equal;
 }
 
 function relocation(before: KeySegment[], after: KeySegment[]): Relocation | undefined {

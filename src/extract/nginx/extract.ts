@@ -5,8 +5,9 @@ import { allContexts, ancestors, buildContexts, type NginxContext } from './cont
 import type { NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
-import { nginxPolicyKey } from './policy-key.js';
-import { activePolicyMemo, memoPolicy } from '../../engine/policy-memo.js';
+import { aroundSegments, exactSource, ownSegment } from './policy-key.js';
+import { activePolicyMemo, memoPolicy, type PlaceKey } from '../../engine/policy-memo.js';
+import { lineStartsOf } from '../offsets.js';
 import type { NginxWorkspace } from './workspace.js';
 import { unsure } from '../../model/uncertainty.js';
 
@@ -29,12 +30,23 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   });
   const policies: CorsPolicy[] = [];
   const memo = activePolicyMemo();
+  const sources = new Map<string, { text: string; lineStarts: number[] } | undefined>();
+  const source = (file: string) => {
+    if (!sources.has(file)) {
+      const text = workspace.parsedText(file);
+      sources.set(file, text === undefined ? undefined : { text, lineStarts: lineStartsOf(text) });
+    }
+    return sources.get(file);
+  };
   for (const target of targets) {
+    // A server or snippet holds every location in it: its key would be read on every edit, for a
+    // place that most often sends no CORS header of its own (then it has no policy at all).
+    if (target.kind !== 'location' && !sendsCors(target)) continue;
     // A place whose block and surroundings were seen before (an identical location elsewhere, or the
     // same one before an edit in the editor) is moved from the memo, not worked out again.
-    const key = memo ? nginxPolicyKey(rootFile, root, target, maps) : undefined;
+    const place: PlaceKey | undefined = memo ? { around: aroundSegments(rootFile, root, target, maps), own: () => ownSegment(target), exact: exactSource(target, source) } : undefined;
     const policy = memoPolicy(
-      key,
+      place,
       () => targetPolicy(rootFile, target, maps),
       (moved) => {
         if ('headerProgram' in moved) moved.headerProgram = new NginxProgram(target, maps);
@@ -47,6 +59,11 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   }
   policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
+}
+
+/** Whether a place has a policy (targetPolicy gives one). */
+function sendsCors(target: NginxContext): boolean {
+  return visibleCorsHeaders(target).some((header) => /^access-control-/i.test(header.name)) || inheritanceLosses(target).length > 0;
 }
 
 /** The policy of one place, or none when no CORS header reaches it. */
@@ -72,6 +89,8 @@ function policyId(rootFile: string, label: string, loc: Loc): string {
  * besides (Vary, credentials) is unknown, so no rule relies on it.
  */
 function unconsumedOriginMaps(rootFile: string, contexts: NginxContext[], maps: Map<string, NginxMap>): CorsPolicy[] {
+  // Most files have no origin map: then no directive needs reading (this ran on every keystroke).
+  if (![...maps.values()].some((map) => map.kind === 'map' && /^\$(\{http_origin\}|http_origin)$/.test(map.source) && map.directive.file === rootFile)) return [];
   const used = new Set<string>();
   for (const context of contexts) {
     for (const directive of context.body) {

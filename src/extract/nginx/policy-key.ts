@@ -138,15 +138,44 @@ function fileSegment(root: NginxContext, maps: Map<string, NginxMap>, rootFile: 
   return found;
 }
 
-export function nginxPolicyKey(rootFile: string, root: NginxContext, target: NginxContext, maps: Map<string, NginxMap>): PolicyKey {
+/** The segments of the levels around a place (the file, then each level from the outermost): shared by every place inside them. */
+export function aroundSegments(rootFile: string, root: NginxContext, target: NginxContext, maps: Map<string, NginxMap>): KeySegment[] {
   const segments: KeySegment[] = [fileSegment(root, maps, rootFile)];
   const levels: NginxContext[] = [];
   for (let level = target.parent; level; level = level.parent) levels.push(level);
   for (let i = levels.length - 1; i >= 0; i--) segments.push(levelSegment(levels[i]));
+  return segments;
+}
+
+/** The place's own segment: its directive and its whole block. */
+export function ownSegment(target: NginxContext): KeySegment {
   const writer = new Writer();
   writer.mark('T');
   if (target.directive) writer.head(target.directive);
   writer.level(target);
-  segments.push(writer.segment());
+  return writer.segment();
+}
+
+export function nginxPolicyKey(rootFile: string, root: NginxContext, target: NginxContext, maps: Map<string, NginxMap>): PolicyKey {
+  const segments = [...aroundSegments(rootFile, root, target, maps), ownSegment(target)];
   return { key: segments.map((segment) => segment.key).join('\u0000'), segments };
+}
+
+/**
+ * A location's exact source (from its name to its closing brace) and where it starts, when that
+ * text alone decides its own segment: no `include` in it (an included file can change while this
+ * text does not). An editor's unchanged location is found by it without reading its tokens.
+ */
+export function exactSource(target: NginxContext, text: (file: string) => { text: string; lineStarts: number[] } | undefined): string | undefined {
+  const directive = target.directive;
+  if (!directive || target.kind !== 'location' || directive.loc.file !== directive.file) return undefined;
+  const source = text(directive.file);
+  if (!source) return undefined;
+  const { loc } = directive;
+  const start = source.lineStarts[loc.line - 1];
+  const end = source.lineStarts[loc.endLine - 1];
+  if (start === undefined || end === undefined) return undefined;
+  const slice = source.text.slice(start + loc.column - 1, end + loc.endColumn - 1);
+  if (slice.includes('include')) return undefined;
+  return `${directive.file}\u0000${loc.line}:${loc.column}\u0000${slice}`;
 }

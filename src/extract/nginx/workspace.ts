@@ -28,6 +28,7 @@ export interface IncludeRefusal {
 
 export class NginxWorkspace {
   private readonly parsed = new Map<string, NginxParseResult>();
+  private readonly parsedTexts = new Map<string, string>();
   private readonly texts: Map<string, string>;
   private readonly allPaths: string[];
   private readonly refusalKeys = new Set<string>();
@@ -44,9 +45,16 @@ export class NginxWorkspace {
     if (cached) return cached;
     const text = this.texts.get(path) ?? this.read(path);
     if (typeof text !== 'string') return undefined;
-    const result = parseNginx(neutralizeTemplates(text), path);
+    const neutral = neutralizeTemplates(text);
+    const result = parseNginx(neutral, path);
     this.parsed.set(path, result);
+    this.parsedTexts.set(path, neutral);
     return result;
+  }
+
+  /** The text a file's parse read (templates neutralized), once it is parsed. */
+  parsedText(path: string): string | undefined {
+    return this.parsedTexts.get(path);
   }
 
   /** Files an `include` argument refers to, sorted (nginx sorts glob matches); undefined when it cannot be resolved. */
