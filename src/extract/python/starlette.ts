@@ -7,6 +7,8 @@ import { evaluate, resolveName, type ModuleBindings, type PyValue } from './valu
 
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
 const MIDDLEWARE_WRAPPERS = new Set(['starlette.middleware.Middleware', 'fastapi.middleware.Middleware']);
+/** CORSMiddleware.__init__'s keywords (Starlette 0.47; allow_private_network since 0.45): any other one is a TypeError when the middleware stack is built. */
+const KNOWN_OPTIONS = new Set(['app', 'allow_origins', 'allow_methods', 'allow_headers', 'allow_credentials', 'allow_origin_regex', 'allow_private_network', 'expose_headers', 'max_age']);
 
 /** `app.add_middleware(CORSMiddleware, …)`, `Middleware(CORSMiddleware, …)` in `Starlette(middleware=[…])` / `FastAPI(middleware=[…])`, and `CORSMiddleware(app, …)`. */
 export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
@@ -90,6 +92,28 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
     emitted: [],
     profile: starletteProfile,
   };
+  // `allow_credential=True`, `allow_origin=[...]`: Starlette raises TypeError for an unknown keyword, so the app never answers.
+  const unknownOptions = [...args.keywords].filter(([name]) => !KNOWN_OPTIONS.has(name) && name !== 'middleware_class' && name !== 'cls');
+  if (unknownOptions.length > 0) {
+    policy.rejected = unknownOptions.map(([name, { name: node }]) => {
+      const near = [...KNOWN_OPTIONS].find((known) => known !== 'app' && closeSpelling(name, known));
+      return { loc: locOf(parsed, node), message: `CORSMiddleware has no option '${name}'${near ? ` (did you mean '${near}'?)` : ''}: Starlette raises TypeError when it builds the middleware stack, so the app fails to start` };
+    });
+    policy.origins = [];
+  }
   policy.headerProgram = starletteProgram(policy);
   return policy;
+}
+
+/** One edit apart (a letter missing, added, changed or two swapped), or the same once an 's' is dropped. */
+function closeSpelling(a: string, b: string): boolean {
+  if (a === b) return false;
+  if (a.replace(/s\b/g, '') === b.replace(/s\b/g, '')) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  let j = 0;
+  while (j < a.length - i && j < b.length - i && a[a.length - 1 - j] === b[b.length - 1 - j]) j++;
+  if (a.length - i - j <= 1 && b.length - i - j <= 1) return true;
+  return a.length === b.length && a.length - i - j === 2 && a[i] === b[i + 1] && a[i + 1] === b[i];
 }
