@@ -19,6 +19,20 @@ interface Layer {
   policy: CorsPolicy;
   start: number;
   scope: Node | undefined;
+  call: Node;
+}
+
+/**
+ * Registered in the two branches of one `if` (`if (dev) app.use(cors(a)) else app.use(cors(b))`):
+ * only one of them is ever in the stack, so neither answers the other's requests.
+ */
+function exclusive(a: Node, b: Node, parsed: ParsedJs): boolean {
+  const within = (node: Node, outer: Node | null | undefined) => !!outer && (node.start ?? 0) >= (outer.start ?? 0) && (node.end ?? 0) <= (outer.end ?? 0);
+  for (let parent = parsed.parents.get(a); parent; parent = parsed.parents.get(parent)) {
+    if (parent.type !== 'IfStatement' && parent.type !== 'ConditionalExpression') continue;
+    if ((within(a, parent.consequent) && within(b, parent.alternate)) || (within(a, parent.alternate) && within(b, parent.consequent))) return true;
+  }
+  return false;
 }
 
 function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
@@ -54,7 +68,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const policy = policies.get(site);
     const call = site.mount.useCall ?? site.mount.routeCall;
     if (!policy || site.framework !== 'express-cors' || !call || call.start === null || call.start === undefined) continue;
-    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed) });
+    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call });
   }
   layers.sort((a, b) => a.start - b.start);
   const dead = new Set<CorsPolicy>();
@@ -66,6 +80,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     // (this layer itself when it is app-level middleware or an OPTIONS route; a route-level cors() never sees OPTIONS).
     const answerer = layers.find((other) => {
       if (other.scope !== layer.scope || other.site.mount.label !== site.mount.label || other.policy.preflight.kind !== 'handled') return false;
+      if (other !== layer && exclusive(other.call, layer.call, parsed)) return false;
       if (other.site.mount.kind !== 'route') return useCovers(other.site.mount.path, path);
       if (other.site.mount.method !== 'OPTIONS') return false;
       return other === layer || optionsCovers(other.site.mount.path, site.mount.kind === 'route' && !WILDCARD_PATHS.has(path ?? '') ? path : undefined);
