@@ -115,6 +115,15 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
   return false;
 }
 
+/** `request.headers`, `request.META`, or their `.keys()`. */
+function isHeaderMapping(parsed: ParsedPython, node: SyntaxNode): boolean {
+  if (node.name === 'CallExpression') {
+    if (callArguments(parsed, node.getChild('ArgList')).positional.length > 0) return false;
+    return /(^|\.)(headers|META)\.keys$/.test(dottedName(parsed, node.firstChild) ?? '');
+  }
+  return /(^|\.)(headers|META)$/.test(dottedName(parsed, node) ?? '');
+}
+
 function whenAbsent(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): string | 'unknown' {
   if (depth > 4) return 'unknown';
   if (node.name === 'VariableName') {
@@ -201,6 +210,10 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
       },
       allowlist: op === 'and' ? (a.allowlist ?? b.allowlist) : undefined,
     };
+  }
+  // `'origin' in request.headers` / `.keys()`, `'HTTP_ORIGIN' in request.META`: whether the request carries an Origin.
+  if ((op === 'in' || op === 'not in') && isOriginKey(parsed, left, bindings) && isHeaderMapping(parsed, right)) {
+    return { decide: (request) => Boolean(request.origin) === (op === 'in') };
   }
   if (isRequestOrigin(parsed, left, bindings) && (op === 'in' || op === 'not in' || op === '==' || op === '!=')) {
     const value = evaluate(parsed, right, bindings);
