@@ -55,8 +55,11 @@ export async function nginxCost(text: string): Promise<{ cpuMs: number; findings
   return { cpuMs: (used.user + used.system) / 1000, findings: result.diagnostics.length, kb: text.length / 1024 };
 }
 
-/** The bench lines: a 2,000-location file and a 1 MB file. */
+/** The bench lines: CPU per location count (linear growth is the point), a 2,000-location file and a 1 MB file. */
 export async function nginxBench(): Promise<void> {
+  const growth: string[] = [];
+  for (const locations of [500, 1000, 2000, 4000]) growth.push(`${locations}: ${(await nginxCost(nginxLocations(locations))).cpuMs.toFixed(0)} ms`);
+  console.log(`nginx CPU by location count: ${growth.join(', ')}`);
   const started = performance.now();
   const many = await nginxCost(nginxLocations(2000));
   console.log(`nginx 2,000 locations: ${many.cpuMs.toFixed(0)} ms CPU (${many.kb.toFixed(0)} KB, ${many.findings} findings)`);

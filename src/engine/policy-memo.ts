@@ -93,7 +93,8 @@ interface Handle {
 }
 
 const TOPOLOGY_FIELDS = new Set(['upstreamLayers', 'clientCalls', 'sameOriginProxies']);
-const MAX_VERSIONS = 20_000;
+/** About two versions per location of a 1 MB config; each holds a policy and its findings (a few KB). */
+const MAX_VERSIONS = 10_000;
 const MAX_PLACES = 8_192;
 
 export class PolicyMemo {
