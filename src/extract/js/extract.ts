@@ -1,7 +1,7 @@
 import type { CallExpression, File, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
-import { findHandSetHeaderPolicies } from './hand-set.js';
+import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
 import { orderExpressLayers } from './express-layers.js';
@@ -48,6 +48,9 @@ export interface ParsedJs {
   ast: File;
   parents: ParentIndex;
   calls: CallExpression[];
+  /** The calls that can write a header (see mayWriteHeader) and that can be a CORS middleware site: subsets of `calls`, in order. */
+  headerCalls: CallExpression[];
+  siteCalls: CallExpression[];
   bindings: Bindings;
   file: string;
   text: string;
@@ -232,6 +235,8 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   // Babel counts U+2028/U+2029 as line breaks (JavaScript does); editors and every other position here do not.
   const relocate = /[\u2028\u2029]/.test(file.text);
   const calls: CallExpression[] = [];
+  const headerCalls: CallExpression[] = [];
+  const siteCalls: CallExpression[] = [];
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
@@ -239,7 +244,11 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
     if (relocate) for (const node of walk.visited) relocateNode(node, lineStarts);
     // Replayed in the walk's order: the maps keep the insertion order of a walk over the whole file.
     for (const fact of statementFacts(top, walk.visited)) {
-      if (fact.kind === 'call') calls.push(fact.node);
+      if (fact.kind === 'call') {
+        calls.push(fact.node);
+        if (fact.header) headerCalls.push(fact.node);
+        if (fact.site) siteCalls.push(fact.node);
+      }
       else if (fact.kind === 'import') imports.set(fact.name, fact.value);
       else if (fact.kind === 'declare') declared.set(fact.name, [...(declared.get(fact.name) ?? []), fact.node]);
       else reassigned.add(fact.name);
@@ -248,13 +257,13 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
-  const parsed: ParsedJs = { ast, parents, calls, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
+  const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
   project?.remember(parsed);
   return { parsed, errors };
 }
 
 type Fact =
-  | { kind: 'call'; node: CallExpression }
+  | { kind: 'call'; node: CallExpression; header: boolean; site: boolean }
   | { kind: 'import'; name: string; value: { module: string; imported: string } }
   | { kind: 'declare'; name: string; node: Node }
   | { kind: 'reassign'; name: string };
@@ -274,7 +283,7 @@ function statementFacts(top: Node, visited: Node[]): Fact[] {
     if ((node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'OptionalCallExpression') && node.arguments.includes(null as never)) {
       node.arguments = node.arguments.filter((arg) => arg !== null);
     }
-    if (node.type === 'CallExpression') facts.push({ kind: 'call', node });
+    if (node.type === 'CallExpression') facts.push({ kind: 'call', node, header: mayWriteHeader(node), site: mayBeSite(node) });
     if (node.type === 'ImportDeclaration') {
       for (const specifier of node.specifiers) {
         const imported =
@@ -371,6 +380,14 @@ function exportedOptionSites(parsed: ParsedJs, sites: MiddlewareSite[]): Middlew
   return out;
 }
 
+const SITE_METHODS = new Set(['register', 'enableCors', 'create']);
+
+/** A call findMiddlewareSites can take: `cors(…)` (any plain call) or `x.register(…)`, `x.enableCors(…)`, `NestFactory.create(…)`. */
+function mayBeSite(call: CallExpression): boolean {
+  const callee = call.callee;
+  return callee.type === 'Identifier' || (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name));
+}
+
 function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
   const { bindings, parents } = parsed;
   const factoryOf = (callee: Node): MiddlewareSite['framework'] | undefined => {
@@ -384,7 +401,7 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
   };
   const sites: MiddlewareSite[] = [];
   const fastifyAdapter = /\bFastifyAdapter\b/.test(parsed.text);
-  for (const call of parsed.calls) {
+  for (const call of parsed.siteCalls) {
     const callee = call.callee;
     // cors(options) / cors() — Express cors, Koa, Hono
     const framework = factoryOf(callee);

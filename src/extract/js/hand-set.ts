@@ -25,9 +25,18 @@ interface HeaderWrite {
   valueNode: Node;
 }
 
+/** Methods headerWrites reads: the setters, `writeHead(status, {…})`, `vary(…)`. */
+const HEADER_METHODS = new Set([...SETTERS, 'writeHead', 'vary']);
+
+/** A call headerWrites can take (it answers [] for any other): a plain call (a NestJS `@Header` decorator) or a header method. */
+export function mayWriteHeader(call: CallExpression): boolean {
+  const callee = call.callee;
+  return callee.type === 'Identifier' || (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && HEADER_METHODS.has(callee.property.name));
+}
+
 export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
   const groups = new Map<Node, HeaderWrite[]>();
-  for (const call of parsed.calls) {
+  for (const call of parsed.headerCalls) {
     for (const write of headerWrites(call, parsed)) {
       const owner = enclosingFunction(call, parsed) ?? parsed.ast.program;
       groups.set(owner, [...(groups.get(owner) ?? []), write]);

@@ -69,8 +69,12 @@ export function walkStatement(top: Node): StatementWalk {
  * this tree when its program-level node does (a node of another module's tree has no parent here).
  */
 export class ParentIndex {
+  /** The walk's order, built when first asked for (most lint runs only ask for parents). */
+  private order?: Node[];
+
   private constructor(
-    private readonly order: Node[],
+    private readonly pushed: Node[],
+    private readonly walks: StatementWalk[],
     private readonly tops: Set<Node>,
   ) {}
 
@@ -80,15 +84,24 @@ export class ParentIndex {
     // The program's children in the order the walk pushes them; it pops them in reverse.
     const pushed: Node[] = [];
     eachChild(program, (child) => pushed.push(child));
-    const order: Node[] = [...pushed];
+    const walks: StatementWalk[] = [];
     for (let i = pushed.length - 1; i >= 0; i--) {
       const top = pushed[i] as Indexed;
       top[PARENT] = program;
       const walk = walkStatement(top);
       visit(top, walk);
-      for (const node of walk.discovered) order.push(node);
+      walks.push(walk);
     }
-    return new ParentIndex(order, new Set(pushed));
+    return new ParentIndex(pushed, walks, new Set(pushed));
+  }
+
+  private ordered(): Node[] {
+    if (!this.order) {
+      const order = [...this.pushed];
+      for (const walk of this.walks) for (const node of walk.discovered) order.push(node);
+      this.order = order;
+    }
+    return this.order;
   }
 
   /** The parent, for a node of this tree (a node of another module's tree has none here). */
@@ -105,10 +118,10 @@ export class ParentIndex {
 
   /** The nodes in the order the walk met them (as Map#keys). */
   keys(): IterableIterator<Node> {
-    return this.order.values();
+    return this.ordered().values();
   }
 
   *[Symbol.iterator](): IterableIterator<[Node, Node]> {
-    for (const node of this.order) yield [node, (node as Indexed)[PARENT]!];
+    for (const node of this.ordered()) yield [node, (node as Indexed)[PARENT]!];
   }
 }
