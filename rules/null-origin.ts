@@ -38,8 +38,9 @@ export default defineRule({
     const nullOrigin = matrix.origins.filter((origin) => origin.origin === 'null');
     for (const cell of matrix.certain({ origins: nullOrigin, rows: [...actualRows], reads: [ALLOW_ORIGIN] })) {
       if (allowOrigin(cell) !== 'null') continue;
-      // Only certain when the probes were certain too.
-      if (matrix.certain({ origins: probes, rows: [cell.row.id], reads: [ALLOW_ORIGIN] }).length < probes.length) return;
+      // Probes the model cannot answer (an imported allowlist beside the 'null' test) change nothing:
+      // 'null' is granted either way; only a certain grant to any origin (above) makes this finding a
+      // repeat of the reflect rules'.
       // An unknown Allow-Credentials leaves only the message's "with credentials" out.
       const withCredentials = !unsure(cell.response, [ALLOW_CREDENTIALS]) && grantsCredentials(cell);
       context.report({
