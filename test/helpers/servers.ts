@@ -84,8 +84,10 @@ export async function startNginx(httpBody: (port: number) => string, options: { 
   };
 }
 
-export async function waitForPort(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+export async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
+  // Generous: a Python server (Django imports its whole stack) can take several seconds to listen on a loaded CI runner.
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     try {
       await send(port, '/', 'HEAD', {});
       return;
