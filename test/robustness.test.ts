@@ -168,6 +168,14 @@ describe('crash classes from the issue', () => {
     expect(lintOne('typo.conf', typo).diagnostics.some((d) => d.ruleId === 'origin-typo')).toBe(true);
   });
 
+  it('JS: a file with a syntax error and a long blank run in its leading comment is linear (Flow pragma regex; 40,000 blank lines took 25 s)', () => {
+    const file = (n: number) => `/*${' \n'.repeat(n)}*/\nconst cors = require('cors');\napp.use(cors({ origin: '*', credentials: true }));\nlet x = ;\n`;
+    expectLinear('blank.js', file, 5_000);
+    // A Flow file with an ordinary header is still retried as Flow and read (no parse-error).
+    const flow = "// @flow\nconst cors = require('cors');\nconst allowed: Array<string> = ['https://app.example.com'];\napp.use(cors({ origin: '*', credentials: true }));\n";
+    expect(ids(lintOne('flow.js', flow).diagnostics)).toContain('4 credentials-wildcard-origin');
+  });
+
   it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
     const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);

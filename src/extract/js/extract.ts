@@ -147,7 +147,7 @@ export class JsParseStreams {
       if (error instanceof BudgetExceeded) throw error;
       failure = error;
     }
-    if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0)) {
+    if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0) && flowRetryIsSafe(text)) {
       try {
         const flow = this.babelParse(text, ['flow', 'jsx']);
         if (recoveredErrors(flow).length === 0) {
@@ -169,6 +169,46 @@ function recoveredErrors(ast: File): BabelError[] {
   return (ast as unknown as { errors?: BabelError[] }).errors ?? [];
 }
 
+/**
+ * Babel's flow plugin tests each comment before the first token for an `@flow` pragma with a regex
+ * that starts with `\s*`: quadratic in a run of white space inside such a comment (a 40,000-line
+ * blank block comment took 25 s). The regex's work is about the sum, over those comments' blank runs,
+ * of each run's length squared over two; past this bound (far beyond any real file header) the file
+ * is not retried as Flow. Reads only the leading comments.
+ */
+const MAX_FLOW_PRAGMA_STEPS = 4_000_000;
+function flowRetryIsSafe(text: string): boolean {
+  let run = 0;
+  let steps = 0;
+  let i = 0;
+  const blank = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0xfeff || code === 0x2028 || code === 0x2029 || (code >= 0x2000 && code <= 0x200a) || code === 0x1680 || code === 0x202f || code === 0x205f || code === 0x3000;
+  const scan = (end: number) => {
+    for (; i < end; i++) {
+      if (blank(text.charCodeAt(i))) {
+        steps += ++run;
+        if (steps > MAX_FLOW_PRAGMA_STEPS) return false;
+      } else run = 0;
+    }
+    return true;
+  };
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (blank(code)) {
+      i++;
+      run = 0;
+    } else if (text.startsWith('//', i)) {
+      run = 0;
+      const end = text.indexOf('\n', i);
+      if (!scan(end === -1 ? text.length : end)) return false;
+    } else if (text.startsWith('/*', i)) {
+      run = 0;
+      const end = text.indexOf('*/', i + 2);
+      if (!scan(end === -1 ? text.length : end + 2)) return false;
+    } else return true;
+  }
+  return true;
+}
+
 interface JsParseEntry {
   text: string;
   ast?: File;
@@ -188,7 +228,7 @@ export function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[
   }
   // Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
   // parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
-  if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0)) {
+  if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0) && flowRetryIsSafe(file.text)) {
     try {
       const flow = babelParse(file, ['flow', 'jsx']);
       if (recoveredErrors(flow).length === 0) {
