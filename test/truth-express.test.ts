@@ -27,21 +27,30 @@ const REQUESTS = (origin: string | undefined): CorsRequest[] => [
   { origin, method: 'PUT', headers: ['content-type'], preflight: true },
 ];
 
+type Listening = Map<string, { server: Server; port: number }>;
+
+/** Starts each app on 127.0.0.1 with a port the OS picks. */
+async function listenAll(apps: Record<string, { listen: (port: number, host: string, ready: () => void) => Server }>, servers: Listening): Promise<void> {
+  for (const [name, app] of Object.entries(apps)) {
+    await new Promise<void>((resolve) => {
+      const server = app.listen(0, '127.0.0.1', () => {
+        servers.set(name, { server, port: (server.address() as { port: number }).port });
+        resolve();
+      });
+    });
+  }
+}
+
+async function closeAll(servers: Listening): Promise<void> {
+  for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
+}
+
 describe('Express cors profile matches the real cors package', () => {
   const servers = new Map<string, { server: Server; port: number }>();
   beforeAll(async () => {
-    for (const [name, app] of Object.entries(apps)) {
-      await new Promise<void>((resolve) => {
-        const server = app.listen(0, '127.0.0.1', () => {
-          servers.set(name, { server, port: (server.address() as { port: number }).port });
-          resolve();
-        });
-      });
-    }
+    await listenAll(apps, servers);
   });
-  afterAll(async () => {
-    for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => closeAll(servers));
 
   for (const name of Object.keys(apps)) {
     for (const origin of ORIGINS) {
@@ -146,18 +155,9 @@ describe('options from the environment leave only their own headers unknown', ()
           if (value === undefined) delete process.env[key];
           else process.env[key] = value;
         }
-        for (const [name, app] of Object.entries(apps)) {
-          await new Promise<void>((resolve) => {
-            const server = app.listen(0, '127.0.0.1', () => {
-              servers.set(name, { server, port: (server.address() as { port: number }).port });
-              resolve();
-            });
-          });
-        }
+        await listenAll(apps, servers);
       });
-      afterAll(async () => {
-        for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
-      });
+      afterAll(() => closeAll(servers));
       for (const name of ['wildcardExpose', 'allowlistMethods', 'reflectCredentials']) {
         for (const origin of ORIGINS.filter((o) => o !== undefined)) {
           for (const request of [...REQUESTS(origin), { origin, method: 'GET', credentials: true }]) {
