@@ -176,6 +176,12 @@ describe('crash classes from the issue', () => {
     expect(ids(lintOne('flow.js', flow).diagnostics)).toContain('4 credentials-wildcard-origin');
   });
 
+  it("TS: a TypeError inside Babel's error recovery (`async (a,, b) => 1`, fuzz ts seed 9029 #2521) is one parse-error at the first syntax error", () => {
+    const diagnostics = lintOne('app.ts', "import cors from 'cors';\nconst f = async (a,, b) => 1;\n").diagnostics;
+    expect(internal(diagnostics)).toEqual([]);
+    expect(ids(diagnostics)).toEqual(['2 parse-error']);
+  });
+
   it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
     const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);

@@ -578,14 +578,26 @@ function boundedParse(text: string, options: object, counter = { count: 0 }): Fi
 
 /** A parse that produced no tree, as one parse-error; anything but a syntax error is a bug, left to the engine's boundary. */
 function parseFailure(file: SourceFile, lineStarts: number[], failure: unknown): { message: string; loc: Loc } {
-  if (failure instanceof TooManySyntaxErrors) {
-    // Report the first error (a parse without recovery stops there) and leave the file unanalysed.
+  // Report the first error (a parse without recovery stops there) and leave the file unanalysed.
+  const firstError = (): BabelError | undefined => {
     try {
       parser().parse(file.text, { sourceType: 'unambiguous', plugins: /\.(c|m)?tsx?$/.test(file.path) ? ['typescript'] : ['jsx'] });
     } catch (first) {
-      if (isBabelError(first)) return { message: `${cleanBabelMessage(first.message)} (and more than ${MAX_RECOVERED_ERRORS} further syntax errors; the file is not analysed)`, loc: pointLoc(file, lineStarts, first) };
+      if (isBabelError(first)) return first;
     }
+    return undefined;
+  };
+  if (failure instanceof TooManySyntaxErrors) {
+    const first = firstError();
+    if (first) return { message: `${cleanBabelMessage(first.message)} (and more than ${MAX_RECOVERED_ERRORS} further syntax errors; the file is not analysed)`, loc: pointLoc(file, lineStarts, first) };
     return { message: `more than ${MAX_RECOVERED_ERRORS} syntax errors; the file is not analysed`, loc: pointLoc(file, lineStarts, { message: '' }) };
+  }
+  // @babel/parser's error recovery can itself fail on malformed input (a TypeError in the TypeScript
+  // plugin on `async (a,, b) => 1`, fuzz ts seed 9029): the file's first syntax error is the finding.
+  if (failure instanceof TypeError) {
+    const first = firstError();
+    if (first) return { message: `${cleanBabelMessage(first.message)} (the parser's error recovery failed after it; the file is not analysed)`, loc: pointLoc(file, lineStarts, first) };
+    return { message: "the JavaScript parser failed on this file's syntax; the file is not analysed", loc: pointLoc(file, lineStarts, { message: '' }) };
   }
   // Babel's recursion overflows the stack on deeply nested input.
   if (failure instanceof RangeError) return { message: 'nesting too deep to parse; the file is not analysed', loc: pointLoc(file, lineStarts, { message: '' }) };
