@@ -182,6 +182,13 @@ describe('crash classes from the issue', () => {
     expect(ids(diagnostics)).toEqual(['2 parse-error']);
   });
 
+  it('Python: notebook magics in a file with lone-CR line breaks are blanked line by line (fuzz python seed 9031 #69: a span outside the file)', () => {
+    const py = '# In[1]:\r!pip install flask-cors\r%matplotlib inline\rfrom fastapi.middleware.cors import CORSMiddleware\rapp = FastAPI()\rapp.add_middleware(CORSMiddleware, allow_origins=["https://*.example.com"])\r';
+    const diagnostics = lintOne('notebook.py', py).diagnostics;
+    expect(internal(diagnostics)).toEqual([]);
+    expect(ids(diagnostics)).toContain('6 origin-wildcard-literal');
+  });
+
   it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
     const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);

@@ -57,7 +57,8 @@ export interface PythonSyntaxError {
  */
 function blankNotebookMagics(text: string): string {
   if (!/^# (In\[[\d ]*\]:|%%)|get_ipython\(\)/m.test(text)) return text;
-  return text.replace(/^[ \t]*[!%][^\n]*/gm, (line) => ' '.repeat(line.length));
+  // A magic ends at any line break Python knows (a lone CR too): blanking past it would join lines and shift every later position.
+  return text.replace(/^[ \t]*[!%][^\r\n]*/gm, (line) => ' '.repeat(line.length));
 }
 
 /**
