@@ -146,3 +146,42 @@ describe('gateway semantics', () => {
     expect(policiesOf('kind: ConfigMap\ndata:\n  cors: "true"\n')).toEqual([]);
   });
 });
+
+describe('API Gateway REST integration-response mappings', () => {
+  const method = (httpMethod: string, responses: string, type = 'MOCK') =>
+    `Resources:\n  M:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      HttpMethod: ${httpMethod}\n      Integration:\n        Type: ${type}\n        IntegrationResponses:\n${responses}`;
+  const response = (status: number, parameters: Record<string, string>, pattern?: string) =>
+    `          - StatusCode: ${status}\n${pattern ? `            SelectionPattern: '${pattern}'\n` : ''}            ResponseParameters:\n${Object.entries(parameters)
+      .map(([name, value]) => `              method.response.header.${name}: "${value}"\n`)
+      .join('')}`;
+  const run = (policy: CorsPolicy, request: Parameters<NonNullable<CorsPolicy['headerProgram']>['run']>[0]) => policy.headerProgram!.run(request);
+
+  it('a mock OPTIONS method answers preflights with its status and static values, and nothing else', () => {
+    const [policy] = policiesOf(method('OPTIONS', response(200, { 'Access-Control-Allow-Origin': "'*'", 'Access-Control-Allow-Methods': "'GET,OPTIONS'" })), 'template.yaml');
+    expect(policy.preflight).toMatchObject({ kind: 'handled', status: 200 });
+    const preflight = run(policy, { origin: 'https://a.example', method: 'GET', preflight: true });
+    expect(preflight).toMatchObject({ status: 200, uncertain: false });
+    expect(preflight.headers.map((h) => `${h.name}: ${h.value}`)).toEqual(['Access-Control-Allow-Origin: *', 'Access-Control-Allow-Methods: GET,OPTIONS']);
+    // The GET itself is another method's answer.
+    expect(run(policy, { origin: 'https://a.example', method: 'GET' }).uncertain).toBe(true);
+  });
+
+  it('a selection-pattern response answers only the backend status it maps; the default one the successful answers', () => {
+    const text = method('GET', response(200, { 'Access-Control-Allow-Origin': "'https://a.example.com'" }) + response(400, { 'Access-Control-Allow-Origin': "'*'" }, '.*Bad.*'), 'AWS');
+    const [ok, bad] = policiesOf(text, 'template.yaml');
+    expect(run(ok, { origin: 'https://x.example', method: 'GET' }).status).toBe(200);
+    expect(run(ok, { origin: 'https://x.example', method: 'GET', appStatus: 400 }).uncertain).toBe(true);
+    expect(run(bad, { origin: 'https://x.example', method: 'GET', appStatus: 400 }).headers[0].value).toBe('*');
+    expect(run(bad, { origin: 'https://x.example', method: 'GET' }).uncertain).toBe(true);
+  });
+
+  it('proxy integrations and gateway responses are not read; run-time sources are unknown, unquoted static values rejected', () => {
+    expect(policiesOf(method('GET', response(200, { 'Access-Control-Allow-Origin': "'*'" }), 'AWS_PROXY'), 'template.yaml')).toEqual([]);
+    const gateway = `Resources:\n  G:\n    Type: AWS::ApiGateway::GatewayResponse\n    Properties:\n      ResponseType: DEFAULT_4XX\n      ResponseParameters:\n        gatewayresponse.header.Access-Control-Allow-Origin: "method.request.header.origin"\n        gatewayresponse.header.Access-Control-Allow-Credentials: "'true'"\n`;
+    expect(policiesOf(gateway, 'template.yaml')).toEqual([]);
+    const [runtime] = policiesOf(method('OPTIONS', response(200, { 'Access-Control-Allow-Origin': 'stageVariables.origin' })), 'template.yaml');
+    expect(runtime.origins).toMatchObject([{ kind: 'unknown' }]);
+    expect(runtime.rejected).toBeUndefined();
+    expect(findings(method('OPTIONS', response(200, { 'Access-Control-Allow-Origin': '*' })), 'template.yaml')).toEqual(['11:67 rejected-setting']);
+  });
+});

@@ -13,7 +13,12 @@ export interface RouteHeader {
   /** The whole entry. */
   loc: Loc;
   valueLoc: Loc;
+  /** Set when the value is a copy of the request's Origin (API Gateway's `method.request.header.origin`); `value` is then null. */
+  echoes?: 'origin';
 }
+
+/** Who answers a request, for rules whose headers go on only some answers: the status, or undefined when another part of the configuration answers. */
+export type RouteAnswer = (request: CorsRequest) => { status: number } | undefined;
 
 export interface RouteHeaderRule {
   file: string;
@@ -24,6 +29,12 @@ export interface RouteHeaderRule {
   /** The rule's source / for entry: the policy's own position. */
   sourceLoc: Loc;
   headers: RouteHeader[];
+  /** Which requests get these headers, and with what status. Unset: every response of the path, with a preflight answered by whatever serves the path. */
+  answers?: RouteAnswer;
+  /** How OPTIONS is answered, when `answers` says (an API Gateway mock OPTIONS method). */
+  preflight?: CorsPolicy['preflight'];
+  scope?: CorsPolicy['scope'];
+  errorResponses?: Tri;
 }
 
 /**
@@ -37,6 +48,7 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
   if (cors.length === 0) return undefined;
   const named = (name: string) => rule.headers.filter((header) => header.name.toLowerCase() === name);
   const origins: OriginMatcher[] = named('access-control-allow-origin').map((header) => {
+    if (header.echoes === 'origin') return { kind: 'reflect', loc: header.valueLoc };
     if (header.value === null) return { kind: 'unknown', reason: 'computed value', loc: header.valueLoc };
     return header.value.trim() === '*' ? { kind: 'any', loc: header.valueLoc } : { kind: 'exact', value: header.value.trim(), loc: header.valueLoc };
   });
@@ -53,11 +65,11 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
   const maxAge = maxAgeHeader ? { value: maxAgeHeader.value !== null && /^\s*-?\d+\s*$/.test(maxAgeHeader.value) ? Number(maxAgeHeader.value) : ('unknown' as const), loc: maxAgeHeader.valueLoc } : undefined;
   const varyHeader = named('vary').find((header) => header.value === null || /(^|,)\s*(origin|\*)\s*(,|$)/i.test(header.value));
   const emitted: EmittedHeader[] = rule.headers.map((header) => ({ name: header.name, value: header.value, rawValue: header.rawValue, loc: header.loc, valueLoc: header.valueLoc, allStatuses: true, mode: 'set' }));
-  const label = rule.path !== undefined ? `headers for ${rule.path}` : 'headers';
+  const label = rule.scope?.label ?? (rule.path !== undefined ? `headers for ${rule.path}` : 'headers');
   return {
     id: `${rule.file}#${label}@${rule.sourceLoc.line}:${rule.sourceLoc.column}`,
     source: { file: rule.file, format: rule.format, framework: rule.profile.id, loc: rule.sourceLoc },
-    scope: { kind: 'route', label, path: rule.path },
+    scope: rule.scope ?? { kind: 'route', label, path: rule.path },
     origins,
     originMode: origins.length === 1 && origins[0].kind === 'exact' ? 'fixed' : 'compare',
     credentials,
@@ -65,12 +77,12 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
     allowHeaders: list('access-control-allow-headers'),
     exposeHeaders: list('access-control-expose-headers'),
     maxAge,
-    preflight: { kind: 'unknown' },
+    preflight: rule.preflight ?? { kind: 'unknown' },
     vary: varyHeader ? { origin: varyHeader.value === null ? 'unknown' : true, loc: varyHeader.valueLoc } : { origin: false },
-    errorResponses: 'unknown',
+    errorResponses: rule.errorResponses ?? 'unknown',
     emitted,
     profile: rule.profile,
-    headerProgram: { run: (request) => fixedHeaders(emitted, request) },
+    headerProgram: { run: (request) => (rule.answers ? answeredHeaders(rule.headers, rule.answers, request) : fixedHeaders(emitted, request)) },
   };
 }
 
@@ -87,4 +99,19 @@ function fixedHeaders(emitted: EmittedHeader[], request: CorsRequest): CorsRespo
       .fields(),
     shortCircuit: false,
   };
+}
+
+/** The headers of a rule that answers only some requests itself (`answers`); the others are answered elsewhere, so nothing is known of them. */
+function answeredHeaders(written: RouteHeader[], answers: RouteAnswer, request: CorsRequest): CorsResponse {
+  const answer = answers(request);
+  if (!answer) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+  const headers: CorsResponse['headers'] = [];
+  const unknowns = new Unknowns();
+  for (const header of written) {
+    const value = header.echoes === 'origin' ? request.origin : (header.value ?? undefined);
+    if (header.value === null && header.echoes === undefined) unknowns.header(header.name);
+    // A mapping of an absent request header sends no header at all.
+    if (value !== undefined) headers.push({ name: header.name, value, loc: header.valueLoc, writtenAt: header.loc });
+  }
+  return { status: answer.status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true };
 }

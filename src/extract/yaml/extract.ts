@@ -2,6 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { apisixPolicies } from './apisix.js';
 import { awsPolicies } from './aws.js';
+import { apiGatewayMappingPolicies } from './aws-mappings.js';
 import { envoyPolicies, istioPolicies } from './envoy.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
@@ -30,7 +31,7 @@ export function extractYamlPolicies(file: SourceFile): YamlExtraction {
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apisixPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...awsPolicies(parsed, root), ...apiGatewayMappingPolicies(parsed, root), ...apisixPolicies(parsed, root));
   }
   return out;
 }
