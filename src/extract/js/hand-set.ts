@@ -248,6 +248,8 @@ class HandSetProgram implements HeaderProgram {
     private readonly originNames: Set<string>,
     private readonly parsed: ParsedJs,
     private readonly attackerInput: (node: Node) => string | undefined = () => undefined,
+    /** The handler's own parameters and locals (undefined at module level): a test reading none of them reads configuration. */
+    private readonly bound?: Set<string>,
   ) {}
 
   run(request: CorsRequest): CorsResponse {
@@ -301,6 +303,13 @@ class HandSetProgram implements HeaderProgram {
         return;
       case 'IfStatement': {
         const outcome = this.condition(statement.test, request);
+        if (outcome === 'unknown' && !statement.alternate && this.bound && this.holdsEveryWrite(statement.consequent) && readsOnlyConfiguration(statement.test, this.bound)) {
+          // `if (config.cors) { res.setHeader(…) }` around every CORS write: the only configuration in
+          // which the handler sends any, judged as a middleware under the same test is. A flag around
+          // only some writes (credentials on or off) leaves two configurations, which stay open.
+          this.statement(statement.consequent, request, state);
+          return;
+        }
         if (outcome === 'unknown') {
           // Branches that only set headers (`if (process.env.CACHE) res.setHeader('Access-Control-Max-Age', …)`)
           // leave just those headers open; a branch that may answer, return or pass on leaves everything open.
@@ -522,12 +531,73 @@ class HandSetProgram implements HeaderProgram {
     return request.origin !== undefined && list.includes(request.origin);
   }
 
+  private holdsEveryWrite(node: Node): boolean {
+    for (const call of this.writes.keys()) if (call.start! < node.start! || call.end! > node.end!) return false;
+    return this.writes.size > 0;
+  }
+
   private containsWrite(node: Node): boolean {
     for (const call of this.writes.keys()) {
       if (call.start! >= node.start! && call.end! <= node.end!) return true;
     }
     return false;
   }
+}
+
+/** Names through which a request usually reaches code, whatever the handler calls its parameters. */
+const REQUEST_WORDS = new Set(['req', 'request', 'res', 'response', 'ctx', 'context', 'c', 'event', 'origin', 'headers', 'reply', 'method']);
+
+/** Every name a function binds itself: its parameters and the variables and functions declared in it. */
+function boundNames(owner: Node): Set<string> {
+  const names = new Set<string>();
+  const bindAll = (pattern: Node | null | undefined) => visit(pattern, (node) => (node.type === 'Identifier' ? names.add(node.name) : undefined));
+  if ('params' in owner && Array.isArray(owner.params)) for (const param of owner.params) bindAll(param as Node);
+  visit('body' in owner ? (owner.body as Node) : undefined, (node) => {
+    if (node.type === 'VariableDeclarator') bindAll(node.id);
+    else if ((node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') && node.id) names.add(node.id.name);
+    else if (node.type === 'CatchClause') bindAll(node.param);
+  });
+  return names;
+}
+
+/** Calls `fn` on `node` and every node under it. A plain key walk: these are small subtrees, and it keeps @babel/types' runtime out of the load. */
+function visit(node: Node | null | undefined, fn: (node: Node) => void): void {
+  if (!node || typeof node.type !== 'string') return;
+  fn(node);
+  for (const key of Object.keys(node)) {
+    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments' || key === 'extra') continue;
+    const value = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value)) for (const item of value) visit(item as Node, fn);
+    else if (value && typeof value === 'object') visit(value as Node, fn);
+  }
+}
+
+const CONFIGURATION_NODES = new Set(['Identifier', 'MemberExpression', 'OptionalMemberExpression', 'LogicalExpression', 'BinaryExpression', 'UnaryExpression', 'StringLiteral', 'NumericLiteral', 'BooleanLiteral', 'NullLiteral', 'ParenthesizedExpression']);
+
+/**
+ * A test that reads only configuration (`config.cors`, `process.env.CORS === 'on'`, `!DISABLE_CORS`):
+ * no call, and no name the handler binds or a request usually goes by.
+ */
+function readsOnlyConfiguration(test: Node, bound: Set<string>): boolean {
+  let only = true;
+  visit(test, (node) => {
+    if (!CONFIGURATION_NODES.has(node.type)) only = false;
+    else if ((node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') && node.computed) only = false;
+  });
+  if (!only) return false;
+  // The names read: each member chain's root (a property name is not a variable).
+  const roots: string[] = [];
+  const rootsOf = (node: Node): void => {
+    if (node.type === 'Identifier') roots.push(node.name);
+    else if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') rootsOf(node.object);
+    else if (node.type === 'LogicalExpression' || node.type === 'BinaryExpression') {
+      rootsOf(node.left as Node);
+      rootsOf(node.right);
+    } else if (node.type === 'UnaryExpression') rootsOf(node.argument);
+    else if (node.type === 'ParenthesizedExpression') rootsOf(node.expression);
+  };
+  rootsOf(test);
+  return roots.length > 0 && roots.every((name) => !bound.has(name) && !REQUEST_WORDS.has(name));
 }
 
 function negate(value: boolean | 'unknown'): boolean | 'unknown' {
@@ -585,7 +655,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     }
   }
   const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
-  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput);
+  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner));
   const emitted: EmittedHeader[] = writes.map((write) => {
     const value = evaluate(write.valueNode, parsed.bindings);
     return {

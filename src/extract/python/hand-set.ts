@@ -11,8 +11,9 @@ import { evaluate, stringItems, type ModuleBindings } from './values.js';
  * `resp.headers.add(…)`, Django's `response['…'] = …`, Tornado's `set_header`, and `headers={…}`
  * dicts. Each function becomes one policy whose program applies the writes in effect for a
  * request: unconditional ones, and those under `if` tests it can decide (`origin in ALLOWED`,
- * `origin == "…"`, `request.method == "OPTIONS"`, `if origin:`). Any other test makes the answer
- * unknown, so nothing is reported from it.
+ * `origin == "…"`, `request.method == "OPTIONS"`, `if origin:`), and a lone configuration flag
+ * around every write (settleConfiguration). Any other test makes the answer unknown, so nothing is
+ * reported from it.
  */
 
 /** `whenAbsent`: what a request without Origin writes (`.get("Origin")` gives None, which Werkzeug and Django send as "None"; `["Origin"]` raises). */
@@ -31,6 +32,8 @@ interface Write {
   allowlist?: Array<{ value: string; loc: Loc }>;
   /** True when some guard could not be read. */
   opaque: boolean;
+  /** A lone `if` reading only configuration that guards this write: where it starts, and its entry in `conditions`. */
+  configuration?: { at: number; test: Test };
 }
 
 const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
@@ -79,6 +82,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
   const policies: CorsPolicy[] = [];
   for (const { fn, list } of writes.values()) {
     const sorted = list.sort((a, b) => a.statement.from - b.statement.from);
+    settleConfiguration(sorted);
     if (sorted.some((write) => write.name.toLowerCase() === 'access-control-allow-origin')) policies.push(buildPolicy(parsed, fn, sorted));
   }
   return policies;
@@ -162,8 +166,9 @@ function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBinding
 }
 
 /** The `if` tests a statement sits under (inside its function), as decisions over the request. */
-function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | null, bindings: ModuleBindings): Pick<Write, 'conditions' | 'allowlist' | 'opaque'> {
+function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | null, bindings: ModuleBindings): Pick<Write, 'conditions' | 'allowlist' | 'opaque' | 'configuration'> {
   const conditions: Test[] = [];
+  let configuration: Write['configuration'];
   let allowlist: Write['allowlist'];
   let opaque = false;
   let child = statement;
@@ -172,6 +177,12 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
     if (parent.name !== 'IfStatement') continue;
     const parts = childrenOf(parent);
     const bodyIndex = parts.findIndex((part) => part.from === child.from && part.to === child.to);
+    const lone = parts.filter((part) => part.name === 'if' || part.name === 'elif' || part.name === 'else').length === 1;
+    if (lone && bodyIndex === 2 && fn && !configuration && readsOnlyConfiguration(parsed, parts[1], fn)) {
+      configuration = { at: parent.from, test: () => 'unknown' };
+      conditions.push(configuration.test);
+      continue;
+    }
     for (let i = 0; i < bodyIndex; i++) {
       if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
       const test = readTest(parsed, parts[i + 1], bindings);
@@ -180,11 +191,60 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
       else conditions.push((request) => negate(test.decide(request)));
     }
   }
-  return { conditions, allowlist, opaque };
+  return { conditions, allowlist, opaque, configuration };
+}
+
+/**
+ * `if settings.CORS_ENABLED:` around every CORS write of a function: the only configuration in
+ * which it sends anything, so it is judged as sent, as a middleware under the same test is. A
+ * flag around only some writes (credentials on or off) leaves two configurations: those stay open.
+ */
+function settleConfiguration(writes: Write[]): void {
+  const at = writes[0]?.configuration?.at;
+  if (at === undefined || !writes.every((write) => write.configuration?.at === at)) return;
+  for (const write of writes) write.conditions = write.conditions.filter((test) => test !== write.configuration!.test);
 }
 
 function negate(decision: Decision): Decision {
   return decision === 'unknown' ? 'unknown' : !decision;
+}
+
+/** Names through which a request usually reaches code (Flask's `request` and `g` are module globals). */
+const REQUEST_WORDS = new Set(['request', 'req', 'environ', 'headers', 'origin', 'response', 'resp', 'g', 'session', 'self', 'cls', 'scope', 'method']);
+/** Calls that only look at what they are given. */
+const PLAIN_CALLS = /^(hasattr|getattr|isinstance|bool|len|os\.getenv|os\.environ\.get|[\w.]*settings\.get|[\w.]*config\.get)$/;
+
+/**
+ * A test that reads only configuration (`settings.CORS_ENABLED`, `os.getenv("CORS") == "1"`,
+ * `hasattr(frappe.local, "response")`): no name the function binds or a request usually goes by,
+ * and no call but plain lookups.
+ */
+function readsOnlyConfiguration(parsed: ParsedPython, test: SyntaxNode, fn: SyntaxNode): boolean {
+  const bound = boundNames(parsed, fn);
+  let only = true;
+  test.cursor().iterate((node) => {
+    if (node.name === 'VariableName' && (bound.has(textOf(parsed, node.node)) || REQUEST_WORDS.has(textOf(parsed, node.node)))) only = false;
+    if (node.name === 'CallExpression' && !PLAIN_CALLS.test(dottedName(parsed, node.node.firstChild) ?? '')) only = false;
+    if (node.name === 'LambdaExpression' || node.name === 'AwaitExpression' || node.name === 'AssignmentExpression') only = false;
+  });
+  return only;
+}
+
+/** Names a function binds (parameters, assignment and loop targets), computed once per function: every guarded write asks. */
+const boundByFunction = new WeakMap<ParsedPython, Map<number, Set<string>>>();
+function boundNames(parsed: ParsedPython, fn: SyntaxNode): Set<string> {
+  const byStart = boundByFunction.get(parsed) ?? new Map<number, Set<string>>();
+  boundByFunction.set(parsed, byStart);
+  let bound = byStart.get(fn.from);
+  if (bound) return bound;
+  bound = new Set<string>();
+  fn.cursor().iterate((node) => {
+    if (node.name === 'ParamList' || node.name === 'AssignStatement' || node.name === 'ForStatement') {
+      for (const child of childrenOf(node.node)) if (child.name === 'VariableName') bound!.add(textOf(parsed, child));
+    }
+  });
+  byStart.set(fn.from, bound);
+  return bound;
 }
 
 function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): { decide: Test; allowlist?: Write['allowlist'] } {
