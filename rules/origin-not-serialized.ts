@@ -10,17 +10,23 @@ const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
 const DJANGO_CHECKED = new Set<SerializationProblem>(['trailing-slash', 'path', 'query', 'fragment']);
 const NORMALIZED_AWAY = new Set<SerializationProblem>(['trailing-slash', 'path', 'default-port', 'uppercase']);
 
+/** Two or more origins in one value (`https://a.example.com, https://b.example.com`), split rather than matched so that no run of blanks is tried two ways. */
+function severalOrigins(value: string): boolean {
+  const parts = value.split(/[\s,]+/).filter(Boolean);
+  return parts.length > 1 && parts.every((part) => /^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(part));
+}
+
 export default defineRule({
   meta: {
     id: 'origin-not-serialized',
     severity: 'error',
     category: 'broken',
-    description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace.",
+    description: "An allowed origin that can never equal a browser's `Origin` header: trailing slash, path, query, upper case, default port, missing scheme, whitespace, several origins in one value.",
     formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     fixable: true,
     docs: {
       whatItDoes:
-        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys, Flask-CORS). django-cors-headers compares only scheme and host, so there a path or trailing slash still matches, but its system check (corsheaders.E014) refuses the setting and `manage.py check`, `runserver` and `migrate` stop; the message says so. An origin regex whose every branch, read from its syntax tree, requires a path after the host (`^https://app\\.example\\.com/`) is reported too: it matches no origin.",
+        "Checks every origin written as a literal (an allowlist entry, a fixed Allow-Origin value, an nginx `map` key) against the form browsers send: `scheme://host[:port]`, lower case, no default port, no path, no trailing slash. Upper case is not flagged where the implementation compares case-insensitively (nginx `map` keys, Flask-CORS). django-cors-headers compares only scheme and host, so there a path or trailing slash still matches, but its system check (corsheaders.E014) refuses the setting and `manage.py check`, `runserver` and `migrate` stop; the message says so. A value holding several origins (`https://a.example.com, https://b.example.com`), as an allowlist entry or as the Allow-Origin value sent, is reported as such: browsers accept exactly one origin. An origin regex whose every branch, read from its syntax tree, requires a path after the host (`^https://app\\.example\\.com/`) is reported too: it matches no origin.",
       why: "Browsers compare Allow-Origin with their serialized origin byte for byte, and most implementations compare allowlist entries the same way. `https://app.example.com/` never equals `https://app.example.com`, so the origin the author meant to allow is refused and the page gets \"has a value '…' that is not equal to the supplied origin\".",
       examples: [
         {
@@ -77,6 +83,17 @@ export default defineRule({
       if (matcher.comparedBy === 'scheme-and-netloc' && relevant.every((problem) => DJANGO_CHECKED.has(problem))) {
         // django-cors-headers ignores the path when matching but its system check refuses the setting.
         context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}: django-cors-headers' system check rejects it (corsheaders.E014), so manage.py check, runserver and migrate refuse to start${target ? `; write '${serialized}'` : ''}` });
+        continue;
+      }
+      if (severalOrigins(matcher.value)) {
+        const text = matcher.value.length > 200 ? `${matcher.value.slice(0, 197)}…` : matcher.value;
+        context.report({
+          loc: matcher.loc,
+          message:
+            policy.originMode === 'fixed'
+              ? `Access-Control-Allow-Origin is sent as '${text}', a list of origins: browsers accept exactly one origin (or '*'), so every cross-origin request is refused; send the request's own origin when it is on your list (and Vary: Origin)`
+              : `origin '${text}' holds several origins in one string, so it can never match a browser's Origin header; list them as separate entries`,
+        });
         continue;
       }
       context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}` });

@@ -1,7 +1,9 @@
 import type { Node as YamlNode } from 'yaml';
 import { envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
 import { matcherAccepts } from '../../model/respond.js';
-import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
+import { handSetHeadersProfile } from '../../model/profiles.js';
+import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
+import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
 
@@ -130,10 +132,14 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
   const out: CorsPolicy[] = [];
   routes.items.forEach((route, index) => {
     const pair = pairOf(route, 'corsPolicy');
-    if (!pair || !isMap(pair.value)) return;
-    const cors = pair.value;
     const routeName = valueOf(get(route, 'name'));
     const label = `virtualservice ${name.kind === 'string' ? name.value : '(unnamed)'} http[${routeName.kind === 'string' ? routeName.value : index}]`;
+    if (!pair) {
+      out.push(...istioHeaderPolicy(parsed, route, label));
+      return;
+    }
+    if (!isMap(pair.value)) return;
+    const cors = pair.value;
     const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
     const listId = `${sourceLoc.line}:${sourceLoc.column}`;
     const origins: OriginMatcher[] = [];
@@ -181,6 +187,33 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
     );
   });
   return out;
+}
+
+const istioHeadersProfile: FrameworkProfile = {
+  ...handSetHeadersProfile,
+  id: 'istio-response-headers',
+  name: 'Istio headers.response',
+  docs: 'https://istio.io/latest/docs/reference/config/networking/virtual-service/#Headers',
+};
+
+/**
+ * A route without corsPolicy that writes CORS headers itself (`headers.response.set` / `add`):
+ * fixed values on every answer of the route, whatever the Origin; OPTIONS goes to the backend.
+ */
+function istioHeaderPolicy(parsed: ParsedYaml, route: YamlNode | null, label: string): CorsPolicy[] {
+  const headers: RouteHeader[] = [];
+  for (const map of [get(route, 'headers', 'response', 'set'), get(route, 'headers', 'response', 'add')]) {
+    for (const { key, keyNode, value } of entries(map)) {
+      const scalar = valueOf(value);
+      const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
+      // Envoy expands %REQ(…)% and other command operators in header values: those are known only per request.
+      const computed = text === null || /%[A-Z_]+(\(|%)|\$\{|§/.test(text);
+      headers.push({ name: key, value: computed ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc: nodeLoc(parsed, value ?? keyNode) });
+    }
+  }
+  if (headers.length === 0) return [];
+  const policy = routeHeaderPolicy({ file: parsed.file, format: 'yaml', profile: istioHeadersProfile, path: undefined, sourceLoc: headers[0].loc, headers, scope: { kind: 'route', label: `${label} headers.response` } });
+  return policy ? [policy] : [];
 }
 
 /** Istio writes max age as a protobuf Duration (`24h`, `3600s`, `1.5h`). */
