@@ -60,6 +60,11 @@ const edits: Array<[string, (text: string) => string]> = [
     lines.splice(Math.floor(lines.length / 2), 0, '');
     return lines.join('\n');
   }],
+  ['a line break inside a directive in the middle', (text) => {
+    // Tokens of one directive end up on different lines (a rule grouping by line must not be fooled).
+    const at = text.indexOf(' ', text.indexOf(';', Math.floor(text.length / 2)) + 4);
+    return at < 0 ? `\n${text}` : `${text.slice(0, at)}\n${text.slice(at)}`;
+  }],
   ['a character typed in the middle', (text) => {
     const at = text.indexOf(';', Math.floor(text.length / 2));
     return at < 0 ? `${text} ` : `${text.slice(0, at + 1)} ${text.slice(at + 1)}`;
@@ -165,5 +170,45 @@ describe('the policy memo in the language server', () => {
     const bad = session.lint([{ path: 'nginx.conf', text: text('http://app.example.com') }]);
     expect(bad).toEqual(fresh([{ path: 'nginx.conf', text: text('http://app.example.com') }]));
     expect(bad).not.toEqual(good);
+  });
+
+  it('a line typed above every location moves the findings of the rules that read the project facts, without running them again', () => {
+    // origin-typo and origin-www-mismatch read the project facts (every origin written, every host
+    // served), which hold positions: a line typed above moves them all, but neither rule reads them.
+    const session = editor();
+    const locs = [1, 2, 3, 4, 5, 6].map((i) => location(`/r${i}/`, i % 2 ? 'https://app.exmaple.com' : 'https://app.example.com')).join('');
+    const text = `server {\n  server_name example.com;\n${locs}}\n`;
+    const first = session.lint([{ path: 'api.conf', text }]);
+    expect(first.filter((d) => d.ruleId === 'origin-typo')).toHaveLength(3);
+    const moved = text.replace('server_name example.com;\n', 'server_name example.com;\n\n  # typed\n');
+    const stats = { ...session.memo().stats };
+    const second = session.lint([{ path: 'api.conf', text: moved }]);
+    expect(second).toEqual(fresh([{ path: 'api.conf', text: moved }]));
+    expect(second.map((d) => `${d.line - 2} ${d.ruleId}`)).toEqual(first.map((d) => `${d.line} ${d.ruleId}`));
+    expect(session.memo().stats.ran - stats.ran).toBe(0);
+  });
+
+  it('a finding that names where a project fact is written is made again when that fact moves', () => {
+    // origin-www-mismatch names the line of the server_name that serves the twin host.
+    const session = editor();
+    const locs = [1, 2].map((i) => location(`/r${i}/`, 'https://example.com')).join('');
+    const text = (extra: string) => `server {\n${locs}}\n${extra}server {\n  server_name www.example.com;\n}\n`;
+    const first = session.lint([{ path: 'api.conf', text: text('') }]);
+    expect(first.filter((d) => d.ruleId === 'origin-www-mismatch').map((d) => /api.conf:(\d+)/.exec(d.message)?.[1])).toEqual(['14', '14']);
+    // The locations stay where they are; the server_name moves down two lines.
+    const second = session.lint([{ path: 'api.conf', text: text('# a\n# b\n') }]);
+    expect(second).toEqual(fresh([{ path: 'api.conf', text: text('# a\n# b\n') }]));
+    expect(second.filter((d) => d.ruleId === 'origin-www-mismatch').map((d) => /api.conf:(\d+)/.exec(d.message)?.[1])).toEqual(['16', '16']);
+  });
+
+  it('a rule that keeps what it derived from the facts (origin-typo) still sees a change of them elsewhere', () => {
+    // origin-typo indexes the known domains once per run, by the facts it gets: a location replayed
+    // in the next run must not keep a finding (or its absence) that the other location's change decides.
+    const session = editor();
+    const text = (a: string) => server(location('/a/', a) + location('/b/', 'https://app.exmaple.com'));
+    session.lint([{ path: 'api.conf', text: text('https://app.foo.com') }]);
+    const after = session.lint([{ path: 'api.conf', text: text('https://app.example.com') }]);
+    expect(after).toEqual(fresh([{ path: 'api.conf', text: text('https://app.example.com') }]));
+    expect(after.some((d) => d.ruleId === 'origin-typo' && /exmaple/.test(d.message))).toBe(true);
   });
 });

@@ -15,8 +15,10 @@ import { activeParseCache } from './parse-cache.js';
  * - a position that is not a token's start or end (or is not among the key's tokens);
  * - a string (a message, a fix, a field of the policy) holding a number that is a line or column
  *   of a token that moved (a message naming "line 12");
- * - a rule that read the project facts (other files and policies): reused only when every token is
- *   where it was and the facts are the same, i.e. across edits elsewhere in an editor;
+ * - a rule that read the project facts (other files and policies): reused only when the facts are the
+ *   same but for where they are written, and, when it read where one is (a `loc` of the facts: a
+ *   message naming the line of a `server_name`), only when every token is where it was and the facts
+ *   are the same to the position (a line typed above every location moves every fact below it);
  * - a policy that topology linked to other layers (`upstreamLayers`, `clientCalls`,
  *   `sameOriginProxies`): never reused.
  *
@@ -60,8 +62,10 @@ interface Finding {
 
 interface RuleRecord {
   findings: Finding[];
-  /** Set when the rule read the project facts: the facts it saw. */
+  /** Set when the rule read the project facts: the facts it saw, without their positions. */
   project?: string;
+  /** Set when the rule read a position in the project facts: the facts it saw, positions included. */
+  projectAt?: string;
   /** Set when the rule read the scope's label or path: the scope it saw. */
   scope?: string;
 }
@@ -242,7 +246,12 @@ function linked(policy: CorsPolicy): boolean {
 
 /** A record can be replayed for this policy: the facts and the scope it read are the same here. */
 function usable(record: RuleRecord | undefined, handle: Handle, project: ProjectFacts): record is RuleRecord {
-  return !!record && (record.project === undefined || (handle.map.identity && record.project === projectDigest(project))) && (record.scope === undefined || record.scope === handle.scope);
+  if (!record) return false;
+  if (record.project !== undefined) {
+    if (record.project !== projectShape(project)) return false;
+    if (record.projectAt !== undefined && !(handle.map.identity && record.projectAt === projectDigest(project))) return false;
+  }
+  return record.scope === undefined || record.scope === handle.scope;
 }
 
 /**
@@ -291,12 +300,15 @@ export function memoRule(policy: CorsPolicy, ruleId: string, project: ProjectFac
   memo.stats.ran++;
   const readScope = scopeReads;
   const readProjectBefore = projectReads;
+  const readPositionsBefore = projectPositionReads;
   scopeReads = false;
   projectReads = false;
+  projectPositionReads = false;
   const findings: Finding[] = [];
   let clean: boolean;
   let scopeRead: boolean;
   let readProject: boolean;
+  let readPositions: boolean;
   try {
     clean = run(view, (finding) => {
       findings.push(finding);
@@ -305,14 +317,26 @@ export function memoRule(policy: CorsPolicy, ruleId: string, project: ProjectFac
   } finally {
     scopeRead = scopeReads;
     readProject = projectReads;
+    readPositions = projectPositionReads;
     scopeReads = readScope;
     projectReads = readProjectBefore;
+    projectPositionReads = readPositionsBefore;
+  }
+  // A rule may keep what it derived from the facts by the view it got (origin-typo's index of
+  // known domains): its later runs with that view read the facts without touching them. What a rule
+  // read through a view once counts for each of its runs with that view.
+  const readers = viewReaders.get(view);
+  if (readers) {
+    const before = readers.get(ruleId);
+    readProject ||= before?.project ?? false;
+    readPositions ||= before?.positions ?? false;
+    if (readProject && (!before || before.positions !== readPositions || !before.project)) readers.set(ruleId, { project: readProject, positions: readPositions });
   }
   if (!clean) return;
   // A copy: the findings' positions must not change with anything the caller does to them.
   const kept = moveFindings(findings, IDENTITY);
   if (!kept) return;
-  keep(memo, handle, ruleId, { findings: kept, ...(readProject ? { project: projectDigest(project) } : {}), ...(scopeRead ? { scope: handle.scope } : {}) });
+  keep(memo, handle, ruleId, { findings: kept, ...(readProject ? { project: projectShape(project) } : {}), ...(readPositions ? { projectAt: projectDigest(project) } : {}), ...(scopeRead ? { scope: handle.scope } : {}) });
 }
 
 /** Stores a rule's record in the version this run leaves (made and put in the memo on the first record). */
@@ -331,20 +355,42 @@ function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleReco
 }
 
 const digests = new WeakMap<ProjectFacts, string>();
+const shapes = new WeakMap<ProjectFacts, string>();
 /** Digests seen, by a short name: records compare names, not the facts' text (tens of KB, once per policy and rule). */
 const digestNames = new Map<string, string>();
 
+function digestName(text: string): string {
+  let found = digestNames.get(text);
+  if (found === undefined) {
+    if (digestNames.size >= 256) digestNames.delete(digestNames.keys().next().value!);
+    found = `p${nextDigest++}`;
+    digestNames.set(text, found);
+  }
+  return found;
+}
+
+/** The project facts to the position. */
 function projectDigest(project: ProjectFacts): string {
   let found = digests.get(project);
   if (found === undefined) {
-    const text = JSON.stringify([[...project.servedHosts], project.writtenOrigins]);
-    found = digestNames.get(text);
-    if (found === undefined) {
-      if (digestNames.size >= 256) digestNames.delete(digestNames.keys().next().value!);
-      found = `p${nextDigest++}`;
-      digestNames.set(text, found);
-    }
+    found = digestName(JSON.stringify([[...project.servedHosts], project.writtenOrigins]));
     digests.set(project, found);
+  }
+  return found;
+}
+
+/**
+ * The project facts without their positions: all a rule sees through its view (projectView) unless
+ * it reads a `loc`. Whether an entry has a position, and its file, are kept: only lines and columns
+ * are left out, so a line typed above a fact leaves this the same.
+ */
+function projectShape(project: ProjectFacts): string {
+  let found = shapes.get(project);
+  if (found === undefined) {
+    const served = [...project.servedHosts].map(([host, { how, loc }]) => [host, how, loc === undefined ? null : loc.file]);
+    const written = project.writtenOrigins.map(({ value, loc }) => [value, loc.file]);
+    found = digestName(`shape\u0000${JSON.stringify([served, written])}`);
+    shapes.set(project, found);
   }
   return found;
 }
@@ -352,24 +398,52 @@ let nextDigest = 0;
 
 /** Set when a rule read the project facts through its view since the last reset. */
 let projectReads = false;
+/** Set when a rule read a position (a `loc`) of the project facts through its view since the last reset. */
+let projectPositionReads = false;
 const projectViews = new WeakMap<ProjectFacts, ProjectFacts>();
+/** Per view, per rule: whether the rule has read the facts, and a position in them, through it. */
+const viewReaders = new WeakMap<ProjectFacts, Map<string, { project: boolean; positions: boolean }>>();
 
+/**
+ * The facts as rules see them: reading either notes a read of the facts, and reading the `loc` of
+ * an entry notes a read of a position (each entry is a copy whose `loc` is a getter, made on first
+ * use, once per run).
+ */
 function projectView(project: ProjectFacts): ProjectFacts {
   let view = projectViews.get(project);
   if (!view) {
+    let served: ProjectFacts['servedHosts'] | undefined;
+    let written: ProjectFacts['writtenOrigins'] | undefined;
     view = {
       get servedHosts() {
         projectReads = true;
-        return project.servedHosts;
+        served ??= new Map([...project.servedHosts].map(([host, entry]) => [host, watchLoc(entry)]));
+        return served;
       },
       get writtenOrigins() {
         projectReads = true;
-        return project.writtenOrigins;
+        written ??= project.writtenOrigins.map(watchLoc);
+        return written;
       },
     };
     projectViews.set(project, view);
+    viewReaders.set(view, new Map());
   }
   return view;
+}
+
+function watchLoc<T extends { loc?: Loc }>(entry: T): T {
+  if (entry.loc === undefined) return entry;
+  const loc = entry.loc;
+  const copy = { ...entry };
+  Object.defineProperty(copy, 'loc', {
+    enumerable: true,
+    get() {
+      projectPositionReads = true;
+      return loc;
+    },
+  });
+  return copy;
 }
 
 /** Set when something read a watched scope's label or path since the last reset (memoRule resets it per rule run). */
