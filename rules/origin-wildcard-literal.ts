@@ -34,7 +34,7 @@ export default defineRule({
       if (!matcher.value.includes('*')) continue;
       // Only implementations that compare entries literally produce an exact '*': where '*' means every origin it is an `any` matcher.
       if (matcher.value.trim() === '*') {
-        context.report({ loc: matcher.loc, message: `'*' in this list is compared literally by ${policy.profile.name}: no browser sends the Origin '*', so the entry matches nothing and every origin it was meant to allow is refused; list the origins (or give '*' on its own, without credentials, if every site may read the responses)` });
+        context.report({ loc: matcher.loc, message: `'*' in this list${matcher.why ? ` (${matcher.why})` : ''} is compared literally by ${policy.profile.name}: no browser sends the Origin '*', so the entry matches nothing and every origin it was meant to allow is refused; list the origins (or give '*' on its own, without credentials, if every site may read the responses)` });
         continue;
       }
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });

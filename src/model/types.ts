@@ -49,6 +49,8 @@ export type OriginMatcher =
       listId?: string;
       /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check); Kong normalises both sides (path and default port dropped). */
       comparedBy?: 'scheme-and-netloc' | 'normalized-url';
+      /** How it came about when it applies only in some deployments (a literal fallback of an unset variable). */
+      why?: string;
     }
   | {
       kind: 'pattern';

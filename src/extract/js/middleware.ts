@@ -233,7 +233,8 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
       const listId = `${file}:${value.node.start}`;
       for (const item of value.items) {
         const itemLoc = locOf(item.node, file);
-        if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc } : { kind: 'exact', value: item.value, loc: itemLoc, listId });
+        const why = item.kind === 'string' && item.why ? { why: item.why } : {};
+        if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc, ...why } : { kind: 'exact', value: item.value, loc: itemLoc, listId, ...why });
         else if (item.kind === 'regex' && framework !== 'hono-cors') matchers.push({ kind: 'pattern', source: item.pattern, flags: item.flags, dialect: 'js-search', loc: itemLoc });
         else matchers.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'unsupported entry', loc: itemLoc });
       }

@@ -65,6 +65,10 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
         const [source, flags] = node.arguments.map((arg) => evaluate(arg as Node, bindings, depth + 1));
         if (source?.kind === 'string' && (!flags || flags.kind === 'string')) return { kind: 'regex', pattern: source.value, flags: flags?.kind === 'string' ? flags.value : '', node };
       }
+      if (node.type === 'CallExpression') {
+        const method = stringMethod(node, bindings, depth);
+        if (method) return method;
+      }
       // `corsConfig()`: a small function of this file (or an imported one) that returns a literal.
       if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
         const fn = evaluate(node.callee, bindings, depth + 1);
@@ -155,6 +159,70 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
     default:
       return { kind: 'unknown', reason: `${node.type} is computed at run time`, node };
   }
+}
+
+/**
+ * The string and list methods an origin setting is written with: `'a,b'.split(',')`, `.trim()`,
+ * `.toLowerCase()`, `.map((o) => o.trim())`, `.filter(Boolean)` — so that
+ * `(process.env.ORIGINS || '*').split(',')` keeps its literal fallback. Items keep the literal's node.
+ */
+function stringMethod(node: Extract<Node, { type: 'CallExpression' }>, bindings: Bindings, depth: number): JsValue | undefined {
+  const callee = node.callee;
+  if ((callee.type !== 'MemberExpression' && callee.type !== 'OptionalMemberExpression') || callee.computed || callee.property.type !== 'Identifier') return undefined;
+  const name = callee.property.name;
+  if (!['split', 'trim', 'toLowerCase', 'map', 'filter'].includes(name)) return undefined;
+  const target = evaluate(callee.object as Node, bindings, depth + 1);
+  const [first] = node.arguments as Node[];
+  if (target.kind === 'string') {
+    if (name === 'trim') return { ...target, value: target.value.trim() };
+    if (name === 'toLowerCase') return { ...target, value: target.value.toLowerCase() };
+    if (name !== 'split' || node.arguments.length !== 1) return undefined;
+    const separator = evaluate(first, bindings, depth + 1);
+    if (separator.kind !== 'string' || separator.value === '') return undefined;
+    let offset = 0;
+    return {
+      kind: 'array',
+      items: target.value.split(separator.value).map((value) => {
+        const item = { ...target, value, node: pieceNode(target.node, target.value, offset, value.length) };
+        offset += value.length + separator.value.length;
+        return item;
+      }),
+      node,
+    };
+  }
+  if (target.kind !== 'array' || !target.items.every((item) => item.kind === 'string')) return undefined;
+  const items = target.items as Array<Extract<JsValue, { kind: 'string' }>>;
+  // Only the callbacks that cannot change an origin's meaning: trimming, lower-casing, dropping empties.
+  if (name === 'map' && node.arguments.length === 1 && callbackCalls(first, ['trim'])) return { kind: 'array', items: items.map((item) => ({ ...item, value: item.value.trim() })), node };
+  if (name === 'filter' && node.arguments.length === 1 && ((first.type === 'Identifier' && first.name === 'Boolean') || callbackCalls(first, []))) return { kind: 'array', items: items.filter((item) => item.value !== ''), node };
+  return undefined;
+}
+
+/**
+ * A node spanning `length` characters at `offset` of a one-line string literal written without
+ * escapes, so a finding on one entry of `'a,b'.split(',')` lands on that entry; otherwise the literal.
+ */
+function pieceNode(literal: Node, value: string, offset: number, length: number): Node {
+  const raw = (literal as { extra?: { raw?: unknown } }).extra?.raw;
+  const loc = literal.loc;
+  if (literal.type !== 'StringLiteral' || typeof raw !== 'string' || raw.length !== value.length + 2 || !loc || loc.start.line !== loc.end.line) return literal;
+  // Blanks around an entry (`'a, b'`) are not part of it.
+  const piece = value.slice(offset, offset + length);
+  const from = offset + (piece.length - piece.trimStart().length);
+  const to = offset + piece.trimEnd().length;
+  if (to <= from) return literal;
+  // Babel columns are 0-based and the literal starts at its quote.
+  const at = (i: number) => ({ line: loc.start.line, column: loc.start.column + 1 + i, index: literal.start! + 1 + i });
+  return { ...literal, start: literal.start! + 1 + from, end: literal.start! + 1 + to, loc: { ...loc, start: at(from), end: at(to) } } as Node;
+}
+
+/** `(o) => o.trim()` / `(o) => o` (with `methods` empty): a one-parameter arrow returning its parameter, through those methods only. */
+function callbackCalls(fn: Node | undefined, methods: string[]): boolean {
+  if (!fn || fn.type !== 'ArrowFunctionExpression' || fn.params.length !== 1 || fn.params[0].type !== 'Identifier') return false;
+  const param = fn.params[0].name;
+  let body = returnedExpression(fn);
+  while (body && body.type === 'CallExpression' && body.arguments.length === 0 && body.callee.type === 'MemberExpression' && body.callee.property.type === 'Identifier' && methods.includes(body.callee.property.name)) body = body.callee.object;
+  return body?.type === 'Identifier' && body.name === param;
 }
 
 /** The environment variable an expression reads (`process.env.X`, `process.env['X']`, `process.env.X?.trim()`), if any. */
