@@ -4,7 +4,7 @@ import { composeServices } from './compose.js';
 import { endpointFor, type EndpointIndex } from './endpoints.js';
 import { frontendProjectOf, type FrontendProject } from './frontend.js';
 import type { ProxyLink, TopologyFiles } from './link.js';
-import { nginxLocations } from './nginx-proxies.js';
+import { nginxLocations, type NginxLocation } from './nginx-proxies.js';
 import { linkSameOriginProxies } from './proxy-links.js';
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
@@ -35,7 +35,14 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
     apps.set(policy.source.file, [...(apps.get(policy.source.file) ?? []), policy]);
   }
   let index: EndpointIndex | undefined;
-  const indexOf = () => (index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locations: nginxLocations(files.nginx), nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks });
+  // Locations are read per host a call names: only the nginx files that may name it are parsed.
+  const locations = new Map<string, NginxLocation[]>();
+  const locationsFor = (host: string) => {
+    let found = locations.get(host);
+    if (!found) locations.set(host, (found = nginxLocations(files.nginx, host)));
+    return found;
+  };
+  const indexOf = () => (index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locationsFor, nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks });
   linkSameOriginProxies(files, read, indexOf, projects);
   const frontendFiles = [...files.texts].filter(([path, text]) => mayBeFrontendCall(path, text));
   if (frontendFiles.length === 0) return;

@@ -40,7 +40,7 @@ export function endpointFor(url: string, index: EndpointIndex, fromFile: string)
     return unique(found);
   }
   const path = parsed.pathname;
-  const candidates = index.locations.filter((location) => location.serverNames.includes(host) && (location.listenPorts.length === 0 || location.listenPorts.includes(port) || location.listenPorts.includes(parsed.protocol === 'https:' ? 443 : 80)));
+  const candidates = index.locationsFor(host).filter((location) => location.serverNames.includes(host) && (location.listenPorts.length === 0 || location.listenPorts.includes(port) || location.listenPorts.includes(parsed.protocol === 'https:' ? 443 : 80)));
   if (candidates.length === 0) return undefined;
   // A regex location could take the request instead of the longest prefix: not decided here.
   if (candidates.some((location) => location.regex)) return undefined;
@@ -67,7 +67,8 @@ export interface EndpointIndex {
   apps: Map<string, CorsPolicy[]>;
   texts: Map<string, string>;
   services: ComposeService[];
-  locations: NginxLocation[];
+  /** The nginx locations of the files that may name `host` (nginx-proxies.ts `nginxLocations`), a superset of those that do. */
+  locationsFor(host: string): NginxLocation[];
   nginxPolicies: CorsPolicy[];
   proxyLinks: ProxyLink[];
 }
