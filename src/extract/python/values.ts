@@ -255,6 +255,8 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     }
     case 'CallExpression':
       return callValue(parsed, node, bindings, depth);
+    case 'ArrayComprehensionExpression':
+      return comprehensionValue(parsed, node, bindings, depth) ?? { kind: 'unknown', reason: 'computed at run time', node };
     default:
       return { kind: 'unknown', reason: 'computed at run time', node };
   }
@@ -388,6 +390,40 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
 }
 
 const STRING_METHODS = new Set(['split', 'strip', 'lower']);
+
+/**
+ * `[o.strip() for o in origins]`, `[o for o in X.split(",") if o]`: the cleaning comprehensions an
+ * origin list is written with, over a known list of strings. Only the loop variable, through
+ * strip()/lower(), may be produced and tested; anything else is computed at run time.
+ */
+function comprehensionValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue | undefined {
+  const parts = childrenOf(node).filter((part) => part.name !== '[' && part.name !== ']');
+  if (parts.length !== 5 && parts.length !== 7) return undefined;
+  const [element, forKeyword, variable, inKeyword, iterable, ifKeyword, test] = parts;
+  if (forKeyword.name !== 'for' || variable.name !== 'VariableName' || inKeyword.name !== 'in' || (ifKeyword && ifKeyword.name !== 'if')) return undefined;
+  const name = textOf(parsed, variable);
+  const cleaning = (expression: SyntaxNode): Array<'strip' | 'lower'> | undefined => {
+    const methods: Array<'strip' | 'lower'> = [];
+    let current = expression;
+    while (current.name === 'CallExpression') {
+      const [callee, args] = childrenOf(current);
+      const member = callee?.name === 'MemberExpression' ? childrenOf(callee) : [];
+      const method = member[2] ? textOf(parsed, member[2]) : '';
+      if (!args || childrenOf(args).length !== 2 || (method !== 'strip' && method !== 'lower')) return undefined;
+      methods.unshift(method);
+      current = member[0];
+    }
+    return current.name === 'VariableName' && textOf(parsed, current) === name ? methods : undefined;
+  };
+  const produce = cleaning(element);
+  const filter = test ? cleaning(test) : [];
+  if (!produce || !filter) return undefined;
+  const source = evaluate(parsed, iterable, bindings, depth + 1);
+  if (source.kind !== 'list' || !source.items.every((item) => item.kind === 'string')) return undefined;
+  const apply = (value: string, methods: Array<'strip' | 'lower'>) => methods.reduce((text, method) => (method === 'strip' ? text.trim() : text.toLowerCase()), value);
+  const items = (source.items as Array<Extract<PyValue, { kind: 'string' }>>).filter((item) => !test || apply(item.value, filter) !== '').map((item) => ({ ...item, value: apply(item.value, produce) }));
+  return { kind: 'list', items, node, incomplete: source.incomplete, fallback: source.fallback };
+}
 
 /** `str.split([sep])`, `str.strip()`, `str.lower()` on a known string; the pieces keep the literal's position. */
 function stringMethod(parsed: ParsedPython, target: Extract<PyValue, { kind: 'string' }>, method: string, args: ReturnType<typeof callArguments>, bindings: ModuleBindings): PyValue | undefined {
