@@ -122,44 +122,54 @@ interface MemberCalls {
 /**
  * The file's parsers and routes grouped by object name and enclosing function, worked out once per file: each
  * `app.use(cors())` looked at every call of the file and walked up from each to its function, quadratic in a
- * file of thousands of them (fuzzer, js seed 9002 #3190: 58 KB, 7.9 s CPU).
+ * file of thousands of them (fuzzer, js seed 9002 #3190: 58 KB, 7.9 s CPU). Calls are grouped in source
+ * order only as far as a `use` asks (the routes registered before it): `app.use(cors())` near the top of a
+ * 2,000-route file reads a few calls, not all of them, on every keystroke in the language server.
  */
-const memberCallGroups = new WeakMap<ParsedJs, Map<string, Map<Node | undefined, MemberCalls>>>();
+interface MemberCallIndex {
+  calls: CallExpression[];
+  /** The calls before this index are in `groups`. */
+  next: number;
+  groups: Map<string, Map<Node | undefined, MemberCalls>>;
+}
+const memberCallIndexes = new WeakMap<ParsedJs, MemberCallIndex>();
 
 function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
   for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
   return undefined;
 }
 
-function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined): MemberCalls {
-  let groups = memberCallGroups.get(parsed);
-  if (!groups) {
-    groups = new Map();
-    const calls = parsed.calls.filter((call) => typeof call.start === 'number').sort((a, b) => a.start! - b.start!);
-    for (const call of calls) {
-      if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
-      const verb = call.callee.property.name;
-      const start = call.start!;
-      let parser: MemberCalls['parsers'][number] | undefined;
-      let route: MemberCalls['routes'][number] | undefined;
-      if (verb === 'use') {
-        const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
-        if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
-      } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
-        // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
-        route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
-      }
-      if (!parser && !route) continue;
-      const name = nameOf(call.callee.object);
-      const byScope = groups.get(name) ?? new Map<Node | undefined, MemberCalls>();
-      groups.set(name, byScope);
-      const at = scopeOf(call, parsed);
-      const group = byScope.get(at) ?? { parsers: [], routes: [] };
-      byScope.set(at, group);
-      if (parser) group.parsers.push(parser);
-      if (route) group.routes.push(route);
+/** The parsers and routes of `label` in `scope` among the calls that start before `before` (and maybe some after it). */
+function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, before: number): MemberCalls {
+  let index = memberCallIndexes.get(parsed);
+  if (!index) {
+    index = { calls: parsed.calls.filter((call) => typeof call.start === 'number').sort((a, b) => a.start! - b.start!), next: 0, groups: new Map() };
+    memberCallIndexes.set(parsed, index);
+  }
+  const { calls, groups } = index;
+  for (; index.next < calls.length && calls[index.next].start! < before; index.next++) {
+    const call = calls[index.next];
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
+    const verb = call.callee.property.name;
+    const start = call.start!;
+    let parser: MemberCalls['parsers'][number] | undefined;
+    let route: MemberCalls['routes'][number] | undefined;
+    if (verb === 'use') {
+      const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
+      if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
+    } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
+      // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
+      route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
     }
-    memberCallGroups.set(parsed, groups);
+    if (!parser && !route) continue;
+    const name = nameOf(call.callee.object);
+    const byScope = groups.get(name) ?? new Map<Node | undefined, MemberCalls>();
+    groups.set(name, byScope);
+    const at = scopeOf(call, parsed);
+    const group = byScope.get(at) ?? { parsers: [], routes: [] };
+    byScope.set(at, group);
+    if (parser) group.parsers.push(parser);
+    if (route) group.routes.push(route);
   }
   return groups.get(label)?.get(scope) ?? { parsers: [], routes: [] };
 }
@@ -168,7 +178,7 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined): 
 function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs') || use.start === null || use.start === undefined) return undefined;
-  const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed));
+  const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
   const items: Array<{ label: string; loc: Loc }> = [];
   for (const route of group.routes) {
     if (route.start >= use.start) break;
