@@ -104,6 +104,78 @@ const NGINX: Project = {
   pieces: ['\n', '  ', ';', '{', '}', '"', '#', 'x', 'location /x/ {', 'add_header Access-Control-Allow-Origin', ' https://app.example.com', ' https://www.example.com', ' https://app.exmaple.com', ' $http_origin', ' $cors', ' always', 'add_header Access-Control-Allow-Credentials true', 'server_name example.com', 'server_name www.app.example.com', 'include snippets/cors.conf', 'if ($request_method = OPTIONS) { return 204; }', 'server {', 'proxy_pass http://app', 'map $http_origin $c { default ""; }'],
 };
 
+/** Policies whose rules' findings are replayed by content (engine/content-key.ts), below and above the edits: moved, unmoved, changed. */
+const YAML: Project = {
+  main: 'deploy/gateway.yaml',
+  module: 'deploy/unused.yaml',
+  texts: {
+    'deploy/gateway.yaml': [
+      'apiVersion: traefik.io/v1alpha1',
+      'kind: Middleware',
+      'metadata:',
+      '  name: cors-a',
+      'spec:',
+      '  headers:',
+      '    accessControlAllowOriginList: ["https://a.example.com", "http://b.example.com"]',
+      '    accessControlAllowCredentials: true',
+      '    addVaryHeader: true',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: s1',
+      'spec:',
+      '  ports:',
+      '    - port: 80',
+      '---',
+      'apiVersion: configuration.konghq.com/v1',
+      'kind: KongPlugin',
+      'metadata:',
+      '  name: cors',
+      'plugin: cors',
+      'config:',
+      '  origins: ["*"]',
+      '  credentials: true',
+      '  preflight_continue: false',
+      '---',
+      'apiVersion: traefik.io/v1alpha1',
+      'kind: Middleware',
+      'metadata:',
+      '  name: cors-b',
+      'spec:',
+      '  headers:',
+      '    accessControlAllowOriginList: ["https://exampel.com", "https://example.com"]',
+      '    accessControlMaxAge: 100',
+      '',
+    ].join('\n'),
+    'deploy/unused.yaml': 'x: 1\n',
+  },
+  pieces: ['\n', ' ', '  ', '- ', ':', '"', '[', ']', ',', '#', '---\n', 'true', 'false', '"*"', 'addVaryHeader: false', 'accessControlAllowCredentials: true', 'x', '1', 'https://', 'example.com'],
+};
+
+const STARLETTE: Project = {
+  main: 'app/api.py',
+  module: 'app/other.py',
+  texts: {
+    'app/api.py': [
+      'from fastapi import FastAPI',
+      'from fastapi.middleware.cors import CORSMiddleware',
+      '',
+      'app = FastAPI()',
+      'app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True, allow_methods=["GET"])',
+      '',
+      'def helper():',
+      '    return 1',
+      '',
+      'other = FastAPI()',
+      'other.add_middleware(CORSMiddleware, allow_origins=["http://a.example.com", "https://b.example.com"], max_age=10)',
+      '',
+    ].join('\n'),
+    'app/other.py': 'X = 1\n',
+  },
+  pieces: ['\n', '    ', ' ', '(', ')', '[', ']', '"', ',', '=', '#', 'x', 'True', '"*"', 'allow_credentials=True, ', 'max_age=5, ', 'pass', 'def f():\n    return 2\n'],
+};
+
 const edit = fc.record({
   inModule: fc.boolean(),
   at: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -145,6 +217,8 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
   it('Python: incremental reparses after random edits to the document and an imported module', () => checkProject(PYTHON, 14), 120_000);
   it('JavaScript: reused parses after random edits to the document and an imported module', () => checkProject(JS, 6), 120_000);
   it('nginx: memoized policies and findings (moved, replayed) after random edits to the file and an included snippet', () => checkProject(NGINX, 21), 120_000);
+  it('YAML: rule findings replayed by policy content after random edits above, between and below the policies', () => checkProject(YAML, 21), 120_000);
+  it('Python (Starlette): rule findings replayed by policy content after random edits', () => checkProject(STARLETTE, 22), 120_000);
 
   it('Python: the parse cache is really used (an unchanged text keeps its tree, an edit reparses from it)', () => {
     const cache = new ParseCache();

@@ -12,7 +12,9 @@ import { detectFile, looksBinary, looksGenerated, mayContainPolicy } from './det
 import { FORMAT_SPECS } from './formats.js';
 import { holdsPolicyConstruct } from './prefilter.js';
 import type { ProjectFacts, Rule, RuleContext } from './rule.js';
-import { memoRule, replayRules, withPolicyMemo } from './policy-memo.js';
+import { memoRule, rememberByContent, replayRules, withPolicyMemo } from './policy-memo.js';
+import { contentSegment } from './content-key.js';
+import { activeParseCache } from './parse-cache.js';
 import { applySuppressions } from './suppressions.js';
 import { linkClientCalls } from '../topology/client-links.js';
 import { linkLayers } from '../topology/link.js';
@@ -211,6 +213,8 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
   }
   const project = projectFacts(policies, nginxFiles, config, yamlHosts, boundary);
   const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
+  // The language server: a policy an edit left as it was (content and, moved or not, tokens) replays its rules' findings (content-key.ts).
+  if (activeParseCache()) for (const policy of policies) rememberByContent(policy, contentSegment(policy));
   const activeIds = active.map((rule) => rule.meta.id);
   // Rules run per file behind the boundary: one file's time budget covers all its policies.
   const policiesByFile = new Map<string, CorsPolicy[]>();

@@ -240,6 +240,28 @@ export function memoPolicy(place: PlaceKey | undefined, build: () => CorsPolicy 
   return policy;
 }
 
+/**
+ * A policy built without a key ahead (JS/TS, Python, YAML; see content-key.ts): keyed by its own
+ * content, so that memoRule and replayRules can replay its rules' findings from a policy with the
+ * same content built before (in the language server, the last keystroke's). The policy itself is
+ * the one just built; only the rules' records are shared.
+ */
+export function rememberByContent(policy: CorsPolicy, segment: KeySegment | undefined): void {
+  const memo = active;
+  if (!memo || handles.has(policy) || !segment) return;
+  const key: PolicyKey = { key: segment.key, segments: [segment] };
+  const scope = scopeText(policy);
+  const found = memo.get(key);
+  const map = found && relocation(found.segments, key.segments);
+  if (found && map && found.scope === scope) {
+    handles.set(policy, { key: key.key, from: found, map, segments: key.segments, policy, scope });
+    return;
+  }
+  const version: Version = { segments: key.segments, policy: undefined, scope, rules: new Map() };
+  memo.set(key.key, version);
+  handles.set(policy, { key: key.key, from: version, map: IDENTITY, segments: key.segments, policy, scope });
+}
+
 function linked(policy: CorsPolicy): boolean {
   return (policy.upstreamLayers?.length ?? 0) > 0 || (policy.clientCalls?.length ?? 0) > 0 || (policy.sameOriginProxies?.length ?? 0) > 0;
 }

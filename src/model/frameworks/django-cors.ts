@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { contentProgram } from '../content-program.js';
 import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, listItems, listLoc } from './common.js';
 
@@ -24,7 +25,7 @@ export const DJANGO_DEFAULT_HEADERS = ['accept', 'accept-encoding', 'authorizati
 export const DJANGO_DEFAULT_MAX_AGE = 86400;
 
 export function djangoCorsProgram(policy: CorsPolicy): HeaderProgram {
-  return { run: (request) => respondDjango(policy, request) };
+  return contentProgram({ run: (request: CorsRequest) => respondDjango(policy, request) });
 }
 
 function respondDjango(policy: CorsPolicy, request: CorsRequest): CorsResponse {

@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { contentProgram } from '../content-program.js';
 import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { listAllowOrigin, listItems, listLoc } from './common.js';
 
@@ -24,7 +25,7 @@ export const kongProfile: FrameworkProfile = {
 };
 
 export function kongProgram(policy: CorsPolicy, preflightContinue: boolean): HeaderProgram {
-  return { run: (request) => respondKong(policy, preflightContinue, request) };
+  return contentProgram({ run: (request: CorsRequest) => respondKong(policy, preflightContinue, request) }, preflightContinue);
 }
 
 function respondKong(policy: CorsPolicy, preflightContinue: boolean, request: CorsRequest): CorsResponse {

@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, ResponseHeader } from '../types.js';
+import { contentProgram } from '../content-program.js';
 import { ALLOW_CREDENTIALS, EXPOSE_HEADERS, MAX_AGE, Unknowns } from '../uncertainty.js';
 import { firstMatch, hasCookie, listItems, listLoc } from './common.js';
 
@@ -25,7 +26,7 @@ const ALL_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']
 const SAFELISTED_HEADERS = ['Accept', 'Accept-Language', 'Content-Language', 'Content-Type'];
 
 export function starletteProgram(policy: CorsPolicy): HeaderProgram {
-  return { run: (request) => respondStarlette(policy, request) };
+  return contentProgram({ run: (request: CorsRequest) => respondStarlette(policy, request) });
 }
 
 function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsResponse {

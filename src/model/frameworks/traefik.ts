@@ -1,4 +1,5 @@
 import type { CorsPolicy, CorsRequest, CorsResponse, FrameworkProfile, HeaderProgram, Loc, ResponseHeader, Tri } from '../types.js';
+import { contentProgram } from '../content-program.js';
 import { ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, Unknowns, VARY } from '../uncertainty.js';
 import { listAllowOrigin, listItems, listLoc } from './common.js';
 
@@ -24,7 +25,7 @@ export const traefikProfile: FrameworkProfile = {
 
 /** `addVary`: the `addVaryHeader` option, unknown when templated. `writtenAt`: the origin list's key, where a missing Vary is reported. */
 export function traefikProgram(policy: CorsPolicy, addVary: Tri, writtenAt: Loc): HeaderProgram {
-  return { run: (request) => respondTraefik(policy, addVary, writtenAt, request) };
+  return contentProgram({ run: (request: CorsRequest) => respondTraefik(policy, addVary, writtenAt, request) }, [addVary, writtenAt]);
 }
 
 function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, request: CorsRequest): CorsResponse {
