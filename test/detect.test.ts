@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectFile, isTemplateLibrary } from '../src/engine/detect.js';
+import { readdirSync, statSync } from 'node:fs';
+import fc from 'fast-check';
+import { detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
+import { FORMAT_LIST } from '../src/engine/formats.js';
 import { looksLikeNginx } from '../src/engine/formats.js';
 import { lint } from '../src/index.js';
 import { cli, project } from './helpers/cli.js';
@@ -99,3 +102,47 @@ describe('format detection', () => {
   });
 });
 
+describe('the nginx name hint (a walk skips the names it does not match)', () => {
+  const hint = nginxNameHint();
+  const isNginx = (path: string) => {
+    const kind = detectFormat(path);
+    return 'format' in kind && kind.format === 'nginx';
+  };
+
+  it('matches every path detection can call nginx, however its parts are cased and combined', () => {
+    // Parts from the whole registry: every folder, file name, extension and template suffix of every format.
+    const folders = [...new Set(FORMAT_LIST.flatMap((spec) => [...(spec.folders ?? []), 'src', 'etc', 'a.b', 'conf', 'nginxish']))];
+    const extensions = [...new Set(FORMAT_LIST.flatMap((spec) => [...spec.extensions, ...(spec.ambiguousExtensions ?? []), ...(spec.templateSuffixes ?? [])]))];
+    const names = [...new Set(FORMAT_LIST.flatMap((spec) => [...(spec.fileNames ?? []), 'api.example.com', 'default', 'site', 'x.vhost', '_helpers', 'README']))];
+    const cased = (part: string) => fc.constantFrom(part, part.toUpperCase(), part[0] ? part[0].toUpperCase() + part.slice(1) : part);
+    const path = fc.tuple(
+      fc.array(fc.constantFrom(...folders).chain(cased), { maxLength: 3 }),
+      fc.constantFrom(...names).chain(cased),
+      fc.array(fc.constantFrom(...extensions).chain(cased), { maxLength: 3 }),
+      fc.constantFrom('/', '\\'),
+    ).map(([dirs, name, exts, separator]) => [...dirs, `${name}${exts.join('')}`].join(separator));
+    fc.assert(fc.property(path, (candidate) => !isNginx(candidate) || hint.test(candidate)), { numRuns: 20_000, seed: 14 });
+  });
+
+  it('matches every nginx file of the fixtures, the case pack and the corpus', () => {
+    const root = join(import.meta.dirname, '..');
+    const paths: string[] = [];
+    const walk = (dir: string, rel: string) => {
+      for (const name of readdirSync(dir)) {
+        const sub = rel ? `${rel}/${name}` : name;
+        if (statSync(join(dir, name)).isDirectory()) walk(join(dir, name), sub);
+        else paths.push(sub);
+      }
+    };
+    for (const dir of ['fixtures', '../../shared/cases', '../../shared/corpus', '../shared/cases', '../shared/corpus']) {
+      try {
+        walk(join(root, dir), dir.replace(/^(\.\.\/)+/, ''));
+      } catch {
+        // The shared folders are where the worktree is, or one level up.
+      }
+    }
+    const nginx = paths.filter(isNginx);
+    expect(nginx.length).toBeGreaterThan(50);
+    expect(nginx.filter((path) => !hint.test(path))).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discover, gitEntries, gitListing, type Discovery } from '../src/cli/discover.js';
-import { mayBeSupported } from '../src/engine/detect.js';
+import { detectFormat, mayBeSupported, nginxNameHint } from '../src/engine/detect.js';
 
 /**
  * Discovery lists a git work tree with `git ls-files` and anything else with the walker; both must
@@ -139,6 +139,31 @@ describe.skipIf(!hasGit)('git listing and the walker find the same files', () =>
   });
 });
 
+describe.skipIf(!hasGit)('a name hint leaves out only names accept would refuse', () => {
+  it('the nginx files of a repository (symlinks, a nested repository, names in nginx folders, any case) and of the fixtures', () => {
+    const { base, root } = repository();
+    try {
+      write(root, { 'CONF.D/Site.CONF': NGINX, 'etc/sites-enabled/api.example.com': NGINX, 'etc/snippets/cors': NGINX, 'naïve/nginx.conf': NGINX, 'nested/inner/conf.d/x.conf': NGINX });
+      tracked(root);
+      git(join(root, 'nested'), 'init', '-q', '.');
+      const isNginx = (path: string) => {
+        const kind = detectFormat(path);
+        return 'format' in kind && kind.format === 'nginx';
+      };
+      // The same files with the same texts (notes about symlinked folders are made only for names looked at).
+      const files = (found: Discovery) => summary(found).files;
+      const plain = files(discover(['.'], root, [], isNginx));
+      expect(plain.map((file) => file.path)).toEqual(expect.arrayContaining(['CONF.D/Site.CONF', 'etc/sites-enabled/api.example.com', 'etc/snippets/cors', 'naïve/nginx.conf', 'nested/inner/conf.d/x.conf', 'nginx/conf.d/zz-link.conf']));
+      expect(files(discover(['.'], root, [], isNginx, { nameHint: nginxNameHint() }))).toEqual(plain);
+      // The fixtures, inside this repository's work tree (listed by git).
+      const repo = join(import.meta.dirname, '..');
+      expect(files(discover(['fixtures'], repo, [], isNginx, { nameHint: nginxNameHint() }))).toEqual(files(discover(['fixtures'], repo, [], isNginx)));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the walker is the fallback', () => {
   it('outside a git work tree, git lists nothing and the walker reads the folder', () => {
     const { base, root } = repository();
@@ -244,10 +269,14 @@ describe('git listing records', () => {
       { path: 'nested-repo/' },
     ];
     expect([...gitEntries([output])]).toEqual(expected);
+    // With a name hint: the records it matches, and the folders, submodules and non-ASCII paths.
+    const hinted = expected.filter((entry) => entry.path !== 'link' && entry.path !== 'conflict.js');
+    expect([...gitEntries([output], /site\.conf/i)]).toEqual(hinted);
     for (const size of [1, 2, 3, 7, 50, 64]) {
       const chunks: Buffer[] = [];
       for (let at = 0; at < output.length; at += size) chunks.push(output.subarray(at, at + size));
       expect([...gitEntries(chunks)]).toEqual(expected);
+      expect([...gitEntries(chunks, /site\.conf/i)], `chunks of ${size}`).toEqual(hinted);
     }
   });
 });

@@ -57,6 +57,16 @@ export interface DiscoverOptions {
   /** false: always walk (the tests compare the two). */
   git?: boolean;
   sieve?: Sieve;
+  /**
+   * A pattern every path `accept` takes matches (ASCII, case-insensitive; a superset of the names is
+   * enough): git's list is searched for it natively and only the records that match (and folders,
+   * submodules and non-ASCII paths, which are always looked at) are parsed and handed to `accept`.
+   * A one-file run's includer search wants the nginx files of a 20,000-file repository: 2,877 of
+   * its records. Applied to the paths below a scanned folder whose own display prefix it does not
+   * match (a folder named `conf.d` makes every name in it a candidate). The files found are the
+   * same; notes (a symlinked folder not followed) are made only for the records looked at.
+   */
+  nameHint?: RegExp;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -183,8 +193,9 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
 
   /** A folder: git's list when it is in a work tree and git answers, else the walker. */
   const scanFolder = (absolute: string, realRoot: string, rootName: string, relBase: string) => {
-    const listed = useGit ? gitListing(absolute) : undefined;
     const shownBase = prefixOf(absolute);
+    const hint = options.nameHint && !options.nameHint.test(shownBase) ? options.nameHint : undefined;
+    const listed = useGit ? gitListing(absolute, hint) : undefined;
     if (!listed) {
       walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
       return;
@@ -291,7 +302,7 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  * listing of a 100,000-file repository is never in memory whole (a pipe would have to be, with a
  * synchronous spawn); where no temporary file can be made, a pipe it is.
  */
-export function gitListing(dir: string): Iterable<GitEntry> | undefined {
+export function gitListing(dir: string, hint?: RegExp): Iterable<GitEntry> | undefined {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of GIT_LOCATION_VARS) delete env[name];
   const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'];
@@ -310,12 +321,12 @@ export function gitListing(dir: string): Iterable<GitEntry> | undefined {
   try {
     const result = childProcess().spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
     if (result.error || result.status !== 0) return closeAnd(fd, cleanup);
-    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? gitEntries([result.stdout]) : undefined;
+    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? gitEntries([result.stdout], hint) : undefined;
     const size = fstatSync(fd).size;
     if (size === 0) return closeAnd(fd, cleanup);
     // Unlinked now (POSIX): nothing is left behind whatever happens to the iteration.
     if (process.platform !== 'win32') cleanup();
-    return gitEntries(fileChunks(fd, cleanup));
+    return gitEntries(fileChunks(fd, cleanup), hint);
   } catch {
     return closeAnd(fd, cleanup);
   }
@@ -346,8 +357,14 @@ function* fileChunks(fd: number, cleanup: () => void): Generator<Buffer> {
 
 const STAGED = /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/;
 
-/** NUL-separated records from chunks of git's output (a record may span two chunks). */
-export function* gitEntries(chunks: Iterable<Buffer>): Generator<GitEntry> {
+/**
+ * NUL-separated records from chunks of git's output (a record may span two chunks). With a `hint`
+ * (DiscoverOptions.nameHint), only the records that match it are parsed, and those that must be
+ * looked at whatever their name: a folder (`dir/`, an untracked nested repository), a submodule
+ * (mode 160000), and any record with a byte outside ASCII (whose lower case the hint does not judge).
+ */
+export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp): Generator<GitEntry> {
+  const wanted = hint && new RegExp(`${hint.source}|/\\0|(?:^|\\0)160000 |[\\x80-\\xff]`, 'gi');
   const unmerged = new Set<string>();
   let carry: Buffer | undefined;
   for (const chunk of chunks) {
@@ -359,23 +376,47 @@ export function* gitEntries(chunks: Iterable<Buffer>): Generator<GitEntry> {
         carry = Buffer.concat([carry, chunk]);
         continue;
       }
-      const entry = parseRecord(Buffer.concat([carry, chunk.subarray(0, first)]).toString('utf8'), unmerged);
+      const record = Buffer.concat([carry, chunk.subarray(0, first)]);
       carry = undefined;
       start = first + 1;
+      const entry = !wanted || wantedRecord(wanted, record) ? parseRecord(record.toString('utf8'), unmerged) : undefined;
       if (entry) yield entry;
     }
-    for (let end = chunk.indexOf(0, start); end !== -1; end = chunk.indexOf(0, start)) {
-      const entry = parseRecord(chunk.toString('utf8', start, end), unmerged);
-      start = end + 1;
-      if (entry) yield entry;
+    if (wanted) {
+      // One latin1 string per chunk: its indexes are byte offsets, so a match's record is sliced from the chunk as UTF-8.
+      const last = chunk.lastIndexOf(0);
+      if (last >= start) {
+        const text = chunk.toString('latin1', 0, last + 1);
+        wanted.lastIndex = start;
+        for (let match = wanted.exec(text); match; match = wanted.exec(text)) {
+          const from = Math.max(start, text.lastIndexOf('\0', match[0].startsWith('\0') ? match.index : match.index - 1) + 1);
+          const end = text.indexOf('\0', match.index + (match[0].startsWith('\0') ? 1 : 0));
+          const entry = parseRecord(chunk.toString('utf8', from, end), unmerged);
+          if (entry) yield entry;
+          wanted.lastIndex = end + 1;
+        }
+        start = last + 1;
+      }
+    } else {
+      for (let end = chunk.indexOf(0, start); end !== -1; end = chunk.indexOf(0, start)) {
+        const entry = parseRecord(chunk.toString('utf8', start, end), unmerged);
+        start = end + 1;
+        if (entry) yield entry;
+      }
     }
     // The chunk buffer is reused by the reader: keep a copy of the unfinished record.
     if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
   }
-  if (carry && carry.length > 0) {
+  if (carry && carry.length > 0 && (!wanted || wantedRecord(wanted, carry))) {
     const entry = parseRecord(carry.toString('utf8'), unmerged);
     if (entry) yield entry;
   }
+}
+
+/** One record (without its NUL) is among those `wanted` finds in a chunk. */
+function wantedRecord(wanted: RegExp, record: Buffer): boolean {
+  wanted.lastIndex = 0;
+  return wanted.test(`${record.toString('latin1')}\0`);
 }
 
 function parseRecord(record: string, unmerged: Set<string>): GitEntry | undefined {

@@ -2,7 +2,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Config, RuleLevel } from '../engine/config.js';
-import { detectByName, detectFormat, mayBeSupported, type NameKind } from '../engine/detect.js';
+import { detectByName, detectFormat, mayBeSupported, nginxNameHint, type NameKind } from '../engine/detect.js';
 import { lint as lintFiles, ruleIds, type LintOptions, type LintResult, type SkippedFile } from '../engine/lint.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import type { ModuleHost } from '../engine/modules.js';
@@ -138,7 +138,8 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
 
 /** nginx files under cwd that include one of `targets` (paths relative to cwd), directly or through other files. */
 export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
-  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore });
+  // git's list is searched for nginx names natively: the repository's other files are never parsed or judged.
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: nginxNameHint() });
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
   const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile([options.cwd], options.cwd, path) });
   const includedBy = new Map<string, string[]>();

@@ -80,6 +80,22 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   return { skip: 'not a supported file type' };
 }
 
+/**
+ * A pattern that every path detectByName (or detectFormat) can call nginx matches, built from the
+ * same registry entries: its file names and extensions (a template's name holds the extension of
+ * what it renders to) and `folder/` for the files judged by their folder. A superset, ASCII and
+ * case-insensitive: it lets a walk skip the other names of a large repository without judging
+ * each (DiscoverOptions.nameHint); test/detect.test.ts checks it against detectByName.
+ */
+export function nginxNameHint(): RegExp {
+  const nginx = FORMAT_SPECS.nginx;
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  const names = [...nginx.fileNames!, ...nginx.extensions, ...(nginx.ambiguousExtensions ?? []).filter((ext) => ext !== '')].map(escape);
+  // detectByName reads folders after turning `\` into `/`.
+  const folders = (nginx.folders ?? []).map((folder) => `${escape(folder)}[/\\\\]`);
+  return new RegExp(`(?:${[...names, ...folders].join('|')})`, 'i');
+}
+
 /** The registry's name tables as maps, first format wins (the order of FORMAT_LIST, as the loops they replace). */
 function firstByKey(keysOf: (spec: FormatSpec) => readonly string[] | undefined): Map<string, Format> {
   const map = new Map<string, Format>();
