@@ -2,7 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, cellText, requestMatrix, type MatrixCell } from '../src/model/matrix.js';
 import { headerValue } from '../src/model/queries.js';
 import type { CorsPolicy } from '../src/model/types.js';
-import { ALLOW_ORIGIN, VARY } from '../src/model/uncertainty.js';
+import { ALLOW_ORIGIN, unsure, VARY } from '../src/model/uncertainty.js';
 
 /** Middleware that decides Vary itself: say so, since the fix is then outside its options. */
 function frameworkNote(policy: CorsPolicy): string {
@@ -25,7 +25,7 @@ export default defineRule({
     fixable: true,
     docs: {
       whatItDoes:
-        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports.",
+        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports. Hand-set code that copies the Origin only when a check it cannot see passes (`if (allowedOrigins.includes(origin))` with a list from the environment or another package) is reported too: whatever the list holds, the answer is the request's Origin or nothing.",
       why: "A CDN or browser cache that stores the response for `https://a.example.com` will hand it — Allow-Origin and all — to `https://b.example.com`, whose request then fails; or it hands an allowed origin's grant to a page that should not have it. The Fetch standard says to send `Vary: Origin` whenever Allow-Origin is anything but `*` or one fixed origin.",
       examples: [
         {
@@ -81,6 +81,24 @@ export default defineRule({
         context.report({
           loc,
           message: `Access-Control-Allow-Origin depends on the request's Origin (${cellText(cell)} gets '${allowOrigin(cell)}'${otherText}) but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another${frameworkNote(policy)}`,
+        });
+      }
+    }
+    // The request's Origin or nothing, as a check we cannot decide chooses (a list read from the
+    // environment or another module): whichever origins it lets through, the answer depends on the Origin.
+    for (const row of matrix.rows) {
+      if (row.request.preflight) continue;
+      for (const origin of matrix.origins) {
+        const cell = matrix.cell(origin, row);
+        const echoed = cell.response.maybeHeaders?.find((header) => header.name.toLowerCase() === ALLOW_ORIGIN && header.value === cell.request.origin);
+        if (!echoed || unsure(cell.response, [VARY]) || variesByOrigin(cell) || echoed.fromInput) continue;
+        const loc = echoed.writtenAt ?? echoed.loc ?? policy.source.loc;
+        const key = `${loc.file}:${loc.line}:${loc.column}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        context.report({
+          loc,
+          message: `Access-Control-Allow-Origin is the request's Origin for the origins a check here lets through and absent for the others (${cellText(cell)} gets '${echoed.value}' or nothing), but 'Vary: Origin' is not sent: a shared cache can serve one origin's answer to another${frameworkNote(policy)}`,
         });
       }
     }

@@ -241,6 +241,12 @@ export interface CorsResponse {
    * answer (model/uncertainty.ts `unsure`). Unset with `uncertain`: nothing can be read.
    */
   unknownHeaders?: string[];
+  /**
+   * Headers among `unknownHeaders` that go out with exactly this value or not at all, as a test that
+   * cannot be decided chooses (`if (allowed.includes(origin)) res.setHeader('Access-Control-Allow-Origin', origin)`
+   * with an imported list): a question about the value when present (is it the request's Origin?) can read them.
+   */
+  maybeHeaders?: ResponseHeader[];
   /** True when this layer answered the preflight itself. */
   shortCircuit: boolean;
   /** Headers this layer would have sent but dropped because of the response status (nginx `add_header` without `always`): their value tokens. */

@@ -237,6 +237,8 @@ interface RunState {
   status?: number;
   ended: boolean;
   passedOn: boolean;
+  /** Headers an undecided test sends with this value or not at all (CorsResponse.maybeHeaders). */
+  maybe?: ResponseHeader[];
   /** A `return` of a plain value (`return false;` in a `cors(req, res): boolean` helper): the caller goes on as if the function had ended. */
   returned?: boolean;
 }
@@ -267,7 +269,10 @@ class HandSetProgram implements HeaderProgram {
         status = request.appStatus ?? 200;
       }
     }
-    return { status, headers: state.headers, ...state.unknown.all(state.uncertain).fields(), shortCircuit: state.ended && request.preflight === true };
+    const fields = state.unknown.all(state.uncertain).fields();
+    // Only what is still open at the end: a later plain write decided the header after all.
+    const maybe = state.maybe?.filter((header) => fields.unknownHeaders?.includes(header.name.toLowerCase()));
+    return { status, headers: state.headers, ...fields, ...(maybe?.length ? { maybeHeaders: maybe } : {}), shortCircuit: state.ended && request.preflight === true };
   }
 
   private block(statements: Statement[], request: CorsRequest, state: RunState): void {
@@ -319,9 +324,21 @@ class HandSetProgram implements HeaderProgram {
             state.uncertain = true;
             return;
           }
+          // A header not yet set, written once on one side, with a value this request decides: that value or nothing.
+          const open = state.unknown.fields();
+          const settled = !state.uncertain && !(open.uncertain && !open.unknownHeaders);
+          const unset = new Set(
+            [...consequent, ...alternate].map((write) => write.name.toLowerCase()).filter((name) => settled && !state.headers.some((header) => header.name.toLowerCase() === name) && !open.unknownHeaders?.includes(name)),
+          );
           for (const write of [...consequent, ...alternate]) {
             state.headers = state.headers.filter((header) => header.name.toLowerCase() !== write.name.toLowerCase());
             state.unknown.header(write.name);
+          }
+          for (const write of [...consequent, ...alternate]) {
+            if (!unset.has(write.name.toLowerCase()) || [...consequent, ...alternate].filter((other) => other.name.toLowerCase() === write.name.toLowerCase()).length !== 1) continue;
+            const trial: RunState = { headers: [], uncertain: false, unknown: new Unknowns(), ended: false, passedOn: false };
+            this.write(write, request, trial);
+            if (trial.headers.length === 1 && !trial.unknown.any) (state.maybe ??= []).push(trial.headers[0]);
           }
           return;
         }

@@ -360,6 +360,8 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
   const headers: ResponseHeader[] = [];
   // Who answers a preflight (the framework's automatic OPTIONS, a route, a 405) is not visible here.
   const unknowns = new Unknowns().all(request.preflight === true);
+  const maybe: ResponseHeader[] = [];
+  const writtenOnce = (name: string) => writes.filter((other) => other.name.toLowerCase() === name.toLowerCase()).length === 1;
   for (const write of writes) {
     const decisions = write.conditions.map((test) => test(request));
     if (decisions.includes(false)) continue;
@@ -367,6 +369,8 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
     // or may not happen: its header is open, nothing else (writes only ever add or set headers).
     if (write.opaque || decisions.includes('unknown')) {
       unknowns.header(write.name);
+      // The header's only write, under an `if` alone, echoing the Origin: the request's Origin or nothing.
+      if (!write.opaque && write.value.kind === 'origin' && request.origin && writtenOnce(write.name)) maybe.push({ name: write.name, value: request.origin, loc: loc(write.valueNode), writtenAt: loc(write.statement) });
       continue;
     }
     let value: string | undefined;
@@ -383,5 +387,5 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
     }
     headers.push({ name: write.name, value, loc: loc(write.valueNode), writtenAt: loc(write.statement) });
   }
-  return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, ...unknowns.fields(), shortCircuit: false };
+  return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, ...unknowns.fields(), ...(maybe.length ? { maybeHeaders: maybe } : {}), shortCircuit: false };
 }
