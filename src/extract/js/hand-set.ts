@@ -367,6 +367,16 @@ class HandSetProgram implements HeaderProgram {
       for (const write of this.writes.get(node)!) this.write(write, request, state);
       return;
     }
+    if (node.type === 'SequenceExpression') {
+      for (const expression of node.expressions) this.expression(expression, request, state);
+      return;
+    }
+    // `allowed && res.setHeader(…)`, `ok ? res.setHeader(…) : res.setHeader(…)` as statements: the `if` they stand for.
+    const branch = expressionBranch(node);
+    if (branch && this.containsWrite(node) && !this.containsWrite(branch.test)) {
+      this.statement(branch.statement, request, state);
+      return;
+    }
     if (node.type !== 'CallExpression') {
       if (this.containsWrite(node)) state.uncertain = true;
       return;
@@ -559,6 +569,25 @@ class HandSetProgram implements HeaderProgram {
     }
     return false;
   }
+}
+
+/** The `if` statement a short-circuit or conditional expression statement stands for; positions are the expression's own. */
+function expressionBranch(node: Node): { test: Node; statement: Statement } | undefined {
+  const at = (inner: Node) => ({ start: inner.start, end: inner.end, loc: inner.loc });
+  const wrap = (inner: Node | null): Statement | null => (inner && inner.type !== 'NullLiteral' && !(inner.type === 'Identifier' && inner.name === 'undefined') ? ({ type: 'ExpressionStatement', expression: inner, ...at(inner) } as Statement) : null);
+  let test: Node;
+  let consequent: Statement | null;
+  let alternate: Statement | null = null;
+  if (node.type === 'LogicalExpression' && (node.operator === '&&' || node.operator === '||')) {
+    test = node.operator === '&&' ? node.left : ({ type: 'UnaryExpression', operator: '!', prefix: true, argument: node.left, ...at(node.left) } as Node);
+    consequent = wrap(node.right);
+  } else if (node.type === 'ConditionalExpression') {
+    test = node.test;
+    consequent = wrap(node.consequent);
+    alternate = wrap(node.alternate);
+  } else return undefined;
+  const statement = { type: 'IfStatement', test, consequent: consequent ?? ({ type: 'EmptyStatement', ...at(node) } as Statement), alternate, ...at(node) } as Statement;
+  return { test: node.type === 'LogicalExpression' ? node.left : test, statement };
 }
 
 /** Names through which a request usually reaches code, whatever the handler calls its parameters. */
