@@ -367,7 +367,7 @@ class HandSetProgram implements HeaderProgram {
       for (const write of this.writes.get(node)!) this.write(write, request, state);
       return;
     }
-    if (node.type === 'SequenceExpression') {
+    if (node.type === 'SequenceExpression' && this.containsWrite(node)) {
       for (const expression of node.expressions) this.expression(expression, request, state);
       return;
     }
