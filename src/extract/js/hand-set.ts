@@ -42,6 +42,7 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
       groups.set(owner, [...(groups.get(owner) ?? []), write]);
     }
   }
+  for (const { owner, writes } of proxyResponses(parsed)) groups.set(owner, [...(groups.get(owner) ?? []), ...writes]);
   const policies: CorsPolicy[] = [];
   for (const [owner, writes] of groups) {
     if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
@@ -115,6 +116,77 @@ function callSiteOriginParams(fn: Node, parsed: ParsedJs): Set<string> {
     const target = param.type === 'AssignmentPattern' ? param.left : param;
     if (target.type === 'Identifier' && calls.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) out.add(target.name);
   });
+  return out;
+}
+
+/** `statusCode` among an object literal's own keys: the shape of a proxy-integration response. */
+function hasStatusCode(node: Node): boolean {
+  return node.type === 'ObjectExpression' && node.properties.some((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode');
+}
+
+function propertyKey(key: Node): string | undefined {
+  return key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : undefined;
+}
+
+/**
+ * The object literal a name is bound to: a `const` at the top of the enclosing function's body,
+ * else a declaration of the module. Undefined for anything else (a parameter, an import, a call).
+ */
+function objectLiteralOf(name: string, at: Node, parsed: ParsedJs): Node | undefined {
+  const fn = enclosingFunction(at, parsed);
+  const body = fn && 'body' in fn && (fn.body as Node).type === 'BlockStatement' ? (fn.body as { body: Statement[] }).body : [];
+  const local: Node[] = [];
+  for (const statement of body) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) local.push(declarator.init);
+  }
+  const init = local.length === 1 ? local[0] : local.length === 0 ? parsed.bindings.values.get(name) : undefined;
+  return init?.type === 'ObjectExpression' ? init : undefined;
+}
+
+/**
+ * The CORS entries of a proxy response's `headers` (an object literal, a name bound to one, and
+ * what they spread in), each written when the response is returned. Undefined when some entry
+ * cannot be seen (a spread of something else): the record is then not read at all.
+ */
+function recordEntries(node: Node, response: Node, parsed: ParsedJs, depth = 0): HeaderWrite[] | undefined {
+  const literal = node.type === 'ObjectExpression' ? node : node.type === 'Identifier' && depth < 4 ? objectLiteralOf(node.name, response, parsed) : undefined;
+  if (literal?.type !== 'ObjectExpression') return undefined;
+  const writes: HeaderWrite[] = [];
+  for (const property of literal.properties) {
+    if (property.type === 'SpreadElement') {
+      const spread = recordEntries(property.argument, response, parsed, depth + 1);
+      if (!spread) return undefined;
+      writes.push(...spread);
+      continue;
+    }
+    if (property.type !== 'ObjectProperty' || property.computed) continue;
+    const key = propertyKey(property.key);
+    if (key && CORS_HEADER.test(key)) writes.push({ call: response, name: key, nameNode: property.key, valueNode: property.value as Node });
+  }
+  return writes;
+}
+
+/**
+ * Proxy-integration responses, which the platform sends as written (AWS Lambda behind API Gateway,
+ * Netlify and Vercel functions): `return { statusCode: 200, headers: { 'Access-Control-Allow-Origin': '*' }, body }`,
+ * `callback(null, { statusCode, headers })`, `(body) => ({ statusCode: 200, headers, body })`. Each
+ * one is a write of its CORS headers when the function hands it back.
+ */
+function proxyResponses(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWrite[] }> {
+  if (!/statusCode/.test(parsed.text) || !/access-control-allow-origin/i.test(parsed.text)) return [];
+  const out: Array<{ owner: Node; writes: HeaderWrite[] }> = [];
+  for (const [node, parent] of parsed.parents) {
+    if (node.type !== 'ObjectExpression' || !hasStatusCode(node)) continue;
+    const handedBack = parent?.type === 'ReturnStatement' || (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) || (parent?.type === 'ArrowFunctionExpression' && parent.body === node);
+    if (!handedBack) continue;
+    const headers = node.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers');
+    if (headers?.type !== 'ObjectProperty') continue;
+    const writes = recordEntries(headers.value as Node, node, parsed);
+    const owner = enclosingFunction(node, parsed);
+    if (!owner || !writes || !writes.some((write) => /^access-control-/i.test(write.name))) continue;
+    out.push({ owner, writes });
+  }
   return out;
 }
 
@@ -224,8 +296,9 @@ export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
   return false;
 }
 
+/** `req.method`, and API Gateway's `event.httpMethod` (REST APIs; HTTP APIs say `event.requestContext.http.method`). */
 function isRequestMethod(node: Node): boolean {
-  return node.type === 'MemberExpression' && node.property.type === 'Identifier' && node.property.name === 'method';
+  return node.type === 'MemberExpression' && node.property.type === 'Identifier' && (node.property.name === 'method' || node.property.name === 'httpMethod');
 }
 
 interface RunState {
@@ -244,6 +317,9 @@ interface RunState {
 }
 
 class HandSetProgram implements HeaderProgram {
+  /** This run took a branch on the request's method (`if (event.httpMethod === 'OPTIONS')`). */
+  private methodDecided = false;
+
   constructor(
     private readonly body: Statement[],
     private readonly writes: Map<Node, HeaderWrite[]>,
@@ -256,6 +332,7 @@ class HandSetProgram implements HeaderProgram {
 
   run(request: CorsRequest): CorsResponse {
     const state: RunState = { headers: [], uncertain: false, unknown: new Unknowns(), ended: false, passedOn: false };
+    this.methodDecided = false;
     // Decorator-set headers (NestJS @Header) apply before the handler's own code runs.
     for (const [call, writes] of this.writes) if (this.parsed.parents.get(call)?.type === 'Decorator') for (const write of writes) this.write(write, request, state);
     this.block(this.body, request, state);
@@ -346,6 +423,12 @@ class HandSetProgram implements HeaderProgram {
         if (branch) this.statement(branch, request, state);
         return;
       }
+      case 'TryStatement':
+        // The path without an exception: a `catch` answers errors (often with the same headers), which
+        // the requests asked about here do not raise.
+        this.block(statement.block.body, request, state);
+        if (statement.finalizer && !state.ended && !state.returned) this.block(statement.finalizer.body, request, state);
+        return;
       case 'VariableDeclaration':
         // A header record's initial entries.
         for (const write of this.writes.get(statement) ?? []) this.write(write, request, state);
@@ -357,6 +440,12 @@ class HandSetProgram implements HeaderProgram {
 
   private expression(node: Node, request: CorsRequest, state: RunState): void {
     if (node.type === 'AwaitExpression') return this.expression(node.argument, request, state);
+    if (node.type === 'ObjectExpression' && hasStatusCode(node) && this.answersWithRecords()) return this.respond(node, request, state);
+    if (node.type === 'CallExpression' && this.answersWithRecords()) {
+      // `callback(null, { statusCode, headers, body })`: the Lambda callback hands the response back.
+      const record = node.arguments.find((arg) => hasStatusCode(arg as Node));
+      if (record) return this.respond(record as Node, request, state);
+    }
     if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && node.left.property.type === 'Identifier' && node.left.property.name === 'status') {
       const value = evaluate(node.right, this.parsed.bindings);
       if (value.kind === 'number') state.status = value.value;
@@ -401,6 +490,24 @@ class HandSetProgram implements HeaderProgram {
       return;
     }
     if (this.containsWrite(node)) state.uncertain = true;
+  }
+
+  /** A proxy response handed back: its headers and status go out as written, and the function is done. */
+  private respond(record: Node, request: CorsRequest, state: RunState): void {
+    for (const write of this.writes.get(record) ?? []) this.write(write, request, state);
+    const status = record.type === 'ObjectExpression' ? record.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode') : undefined;
+    const value = status?.type === 'ObjectProperty' ? evaluate(status.value as Node, this.parsed.bindings) : undefined;
+    state.status = value?.kind === 'number' ? value.value : (request.appStatus ?? 200);
+    state.ended = true;
+    // Whether a preflight reaches the function at all is the gateway's routing, not shown here,
+    // unless the function itself tells OPTIONS apart.
+    if (request.preflight && !this.methodDecided) state.uncertain = true;
+  }
+
+  /** The function answers with proxy responses (`return { statusCode, headers }`). */
+  private answersWithRecords(): boolean {
+    for (const node of this.writes.keys()) if (hasStatusCode(node)) return true;
+    return false;
   }
 
   /** The header writes of a statement made of nothing else (no return, status, answer or `next()`), or undefined. */
@@ -523,7 +630,10 @@ class HandSetProgram implements HeaderProgram {
           const literal = sides.map((side) => evaluate(side, this.parsed.bindings)).find((value) => value.kind === 'string');
           const other = sides.find((side) => side !== literal?.node);
           if (literal?.kind === 'string' && other) {
-            if (isRequestMethod(other) || (other.type === 'Identifier' && this.originNames.has(`${METHOD_MARK}${other.name}`))) return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
+            if (isRequestMethod(other) || (other.type === 'Identifier' && this.originNames.has(`${METHOD_MARK}${other.name}`))) {
+              this.methodDecided = true;
+              return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
+            }
             if (isRequestOrigin(other, this.originNames)) return (request.origin === literal.value) === positive;
           }
         }
@@ -675,7 +785,14 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
   const byCall = new Map<Node, HeaderWrite[]>();
   for (const write of writes) byCall.set(write.call, [...(byCall.get(write.call) ?? []), write]);
   const body: Statement[] =
-    owner.type === 'Program' ? owner.body : 'body' in owner && owner.body && (owner.body as Node).type === 'BlockStatement' ? (owner.body as { body: Statement[] }).body : [];
+    owner.type === 'Program'
+      ? owner.body
+      : 'body' in owner && owner.body && (owner.body as Node).type === 'BlockStatement'
+        ? (owner.body as { body: Statement[] }).body
+        : owner.type === 'ArrowFunctionExpression' && owner.body.type !== 'BlockStatement'
+          ? // `(body) => ({ statusCode: 200, headers, body })`: the expression is what the function returns.
+            [{ type: 'ReturnStatement', argument: owner.body, start: owner.body.start, end: owner.body.end, loc: owner.body.loc } as Statement]
+          : [];
   const originNames = new Set<string>(originParams);
   const requestNames = new Set<string>();
   const firstParam = 'params' in owner && Array.isArray(owner.params) ? (owner.params[0] as Node | undefined) : undefined;
@@ -702,7 +819,9 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
   }
   const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
   const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner));
-  const emitted: EmittedHeader[] = writes.map((write) => {
+  // A header record shared by several proxy responses is one setting, not one per response.
+  const distinct = writes.filter((write, index) => writes.findIndex((other) => other.valueNode === write.valueNode && other.name === write.name) === index);
+  const emitted: EmittedHeader[] = distinct.map((write) => {
     const value = evaluate(write.valueNode, parsed.bindings);
     return {
       name: write.name,
@@ -714,7 +833,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
       mode: 'set',
     };
   });
-  const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
+  const named = (name: string) => distinct.filter((write) => write.name.toLowerCase() === name.toLowerCase());
   const literalMatcher = (node: Node): OriginMatcher => {
     const loc = locOf(node, file);
     if (node.type === 'NullLiteral') return { kind: 'exact', value: 'null', loc };
