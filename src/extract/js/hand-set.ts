@@ -529,6 +529,8 @@ class HandSetProgram implements HeaderProgram {
     }
     if (statement.type !== 'ExpressionStatement') return undefined;
     const expression = statement.expression.type === 'AwaitExpression' ? statement.expression.argument : statement.expression;
+    // `if (origin) console.log('CORS from', origin)`: logging neither writes, answers nor passes on.
+    if (onlyLogs(expression)) return [];
     if (expression.type === 'CallExpression' && expression.callee.type === 'MemberExpression') {
       const { object, property } = expression.callee;
       // writeHead also sets the status; a chain (`res.header(…).status(204)`) may do more than write.
@@ -754,6 +756,17 @@ function readsOnlyConfiguration(test: Node, bound: Set<string>): boolean {
   };
   rootsOf(test);
   return roots.length > 0 && roots.every((name) => !bound.has(name) && !REQUEST_WORDS.has(name));
+}
+
+/** `console.log(…)`, `logger.debug(…)`: a call on a logger whose arguments run no code of their own. */
+function onlyLogs(expression: Node): boolean {
+  if (expression.type !== 'CallExpression' || expression.callee.type !== 'MemberExpression' || expression.callee.object.type !== 'Identifier') return false;
+  if (!/^(console|logger|log)$/.test(expression.callee.object.name)) return false;
+  let runsCode = false;
+  for (const arg of expression.arguments) visit(arg as Node, (node) => {
+    if (node.type === 'CallExpression' || node.type === 'AssignmentExpression' || FUNCTION_TYPES.has(node.type)) runsCode = true;
+  });
+  return !runsCode;
 }
 
 function negate(value: boolean | 'unknown'): boolean | 'unknown' {
