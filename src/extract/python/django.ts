@@ -49,9 +49,13 @@ function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
 export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
-  const middleware = bindings.values.get('MIDDLEWARE') ?? bindings.values.get('MIDDLEWARE_CLASSES');
+  const middlewareName = bindings.values.has('MIDDLEWARE') ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
+  const middleware = bindings.values.get(middlewareName);
   let registeredAfter: CorsPolicy['registeredAfter'];
-  if (middleware) {
+  // `MIDDLEWARE += [...]`, `MIDDLEWARE.insert(0, ...)`: the list as first written is not the list Django
+  // reads; CorsMiddleware named anywhere in the file may be what is added.
+  const addedLater = bindings.extended.has(middlewareName) && parsed.text.includes(MIDDLEWARE_CLASS);
+  if (middleware && !addedLater) {
     const entries = stringItems(evaluate(parsed, middleware, bindings));
     // The settings are inert when this file's MIDDLEWARE list is known and lacks CorsMiddleware.
     if (entries && !entries.some((entry) => entry.value === MIDDLEWARE_CLASS)) return [];
