@@ -28,6 +28,8 @@ const sharedIds = new WeakMap<object, number>();
 let nextShared = 0;
 
 class NoKey extends Error {}
+/** Thrown as one instance: an Error made per policy without a key cost its stack trace each time. */
+const NO_KEY = new NoKey();
 
 export function contentSegment(policy: CorsPolicy): KeySegment | undefined {
   // Topology's side table: an app behind a proxy that answers for it (rules read the proxy's policy there).
@@ -54,7 +56,7 @@ export function contentSegment(policy: CorsPolicy): KeySegment | undefined {
       case 'object':
         break;
       default:
-        throw new NoKey();
+        throw NO_KEY;
     }
     if (value === null) {
       parts.push('N');
@@ -74,12 +76,12 @@ export function contentSegment(policy: CorsPolicy): KeySegment | undefined {
       return;
     }
     const prototype = Object.getPrototypeOf(value) as object | null;
-    if (prototype !== Object.prototype && prototype !== null) throw new NoKey();
+    if (prototype !== Object.prototype && prototype !== null) throw NO_KEY;
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);
     // Accessors and hidden fields could hold what the key does not show.
-    if (Object.getOwnPropertyNames(record).length !== keys.length || Object.getOwnPropertySymbols(record).length > 0) throw new NoKey();
-    for (const key of keys) if (Object.getOwnPropertyDescriptor(record, key)!.get) throw new NoKey();
+    if (Object.getOwnPropertyNames(record).length !== keys.length || Object.getOwnPropertySymbols(record).length > 0) throw NO_KEY;
+    for (const key of keys) if (Object.getOwnPropertyDescriptor(record, key)!.get) throw NO_KEY;
     if (keys.join() === LOC_KEYS && typeof record.file === 'string' && typeof record.line === 'number' && typeof record.column === 'number' && typeof record.endLine === 'number' && typeof record.endColumn === 'number') {
       parts.push('@');
       points.push(record.line, record.column, record.endLine, record.endColumn);
@@ -97,7 +99,7 @@ export function contentSegment(policy: CorsPolicy): KeySegment | undefined {
         parts.push(`#${id}`);
       } else if (value === policy && key === 'headerProgram' && field !== undefined) {
         const vouched = field !== null && typeof field === 'object' ? contentProgramData(field) : undefined;
-        if (!vouched) throw new NoKey();
+        if (!vouched) throw NO_KEY;
         parts.push('#program');
         visit(vouched.data);
       } else if (key === 'listId' && typeof field === 'string') {

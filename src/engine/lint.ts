@@ -214,7 +214,7 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
   const project = projectFacts(policies, nginxFiles, config, yamlHosts, boundary);
   const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
   // The language server: a policy an edit left as it was (content and, moved or not, tokens) replays its rules' findings (content-key.ts).
-  if (activeParseCache()) for (const policy of policies) rememberByContent(policy, contentSegment(policy));
+  if (activeParseCache()) for (const policy of policies) rememberByContent(policy, contentSegment);
   const activeIds = active.map((rule) => rule.meta.id);
   // Rules run per file behind the boundary: one file's time budget covers all its policies.
   const policiesByFile = new Map<string, CorsPolicy[]>();

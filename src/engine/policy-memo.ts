@@ -246,9 +246,13 @@ export function memoPolicy(place: PlaceKey | undefined, build: () => CorsPolicy 
  * same content built before (in the language server, the last keystroke's). The policy itself is
  * the one just built; only the rules' records are shared.
  */
-export function rememberByContent(policy: CorsPolicy, segment: KeySegment | undefined): void {
+export function rememberByContent(policy: CorsPolicy, segmentOf: (policy: CorsPolicy) => KeySegment | undefined): void {
   const memo = active;
-  if (!memo || handles.has(policy) || !segment) return;
+  // An nginx policy has its handle from memoPolicy: its content is never walked (a 2,000-line file
+  // has 499 of them, and walking each was a third of an nginx keystroke).
+  if (!memo || handles.has(policy)) return;
+  const segment = segmentOf(policy);
+  if (!segment) return;
   const key: PolicyKey = { key: segment.key, segments: [segment] };
   const scope = scopeText(policy);
   const found = memo.get(key);
