@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lint, type LintOptions } from '../src/engine/lint.js';
 import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
-import { WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
+import { typeIntoNginx, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
 
 /**
  * The language server lints with a parse cache: Python is reparsed incrementally from the last
@@ -232,6 +232,12 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
 });
 
 describe('language-server warm-up samples', () => {
+  it('the nginx warm-up moves locations and replays their findings, as the first Enter of a session does', () => {
+    const stats = typeIntoNginx(WARM_UP_SAMPLES.nginx!)!;
+    expect(stats.moved).toBeGreaterThan(24 * 5);
+    expect(stats.replayed).toBeGreaterThan(stats.ran);
+  });
+
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {
     for (const [format, sample] of Object.entries(WARM_UP_SAMPLES)) {
       const { diagnostics } = lint([sample!], { host: {} });
