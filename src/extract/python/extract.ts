@@ -1,4 +1,5 @@
 import type { CorsPolicy, SourceFile } from '../../model/types.js';
+import { aiohttpCorsPolicies } from './aiohttp-cors.js';
 import { djangoPolicies } from './django.js';
 import { flaskPolicies } from './flask.js';
 import { handSetPolicies } from './hand-set.js';
@@ -12,7 +13,7 @@ export interface PythonExtraction {
   errors: PythonSyntaxError[];
 }
 
-/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings. */
+/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings, aiohttp-cors. */
 /** `modules` lets values imported from other modules of the repository be read (`from .settings import ORIGINS`). */
 export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader): PythonExtraction {
   const { parsed, errors } = parsePython(file);
@@ -24,6 +25,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : []),
     ...(text.includes('flask_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
+    ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
   ];
   return { policies, errors };
