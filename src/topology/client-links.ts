@@ -42,7 +42,7 @@ export function linkClientCalls(policies: CorsPolicy[], files: TopologyFiles, pr
     if (!found) locations.set(host, (found = nginxLocations(files.nginx, host)));
     return found;
   };
-  const indexOf = () => (index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locationsFor, nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks });
+  const indexOf = () => (index ??= { apps, texts: files.texts, services: composeServices(files.yaml), locationsFor, nginxPolicies: servers.filter((policy) => policy.source.format === 'nginx'), proxyLinks, listening: new Map() });
   linkSameOriginProxies(files, read, indexOf, projects);
   const frontendFiles = [...files.texts].filter(([path, text]) => mayBeFrontendCall(path, text));
   if (frontendFiles.length === 0) return;

@@ -25,8 +25,17 @@ export function isComposeFile(path: string): boolean {
   return COMPOSE_NAME.test(path.replace(/\\/g, '/'));
 }
 
+/** Per lint run (keyed by the run's YAML map): three topology readers ask, each parsed every Compose file again. */
+const servicesOfRun = new WeakMap<Map<string, string>, readonly ComposeService[]>();
+
 /** Services with a `build` context, from every Compose file in the run. Loaded lazily: most runs never ask. */
-export function composeServices(yamlFiles: Map<string, string>): ComposeService[] {
+export function composeServices(yamlFiles: Map<string, string>): readonly ComposeService[] {
+  let services = servicesOfRun.get(yamlFiles);
+  if (!services) servicesOfRun.set(yamlFiles, (services = readComposeServices(yamlFiles)));
+  return services;
+}
+
+function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
   const out: ComposeService[] = [];
   for (const [file, text] of yamlFiles) {
     if (!isComposeFile(file) || !/^services:/m.test(text) || !/^\s+build:/m.test(text)) continue;

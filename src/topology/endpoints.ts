@@ -28,7 +28,7 @@ export function endpointFor(url: string, index: EndpointIndex, fromFile: string)
   const host = parsed.hostname.toLowerCase();
   if (LOOPBACK.has(host)) {
     const found: Endpoint[] = [];
-    const files = [...index.apps.keys()].filter((file) => listenPorts(index.texts.get(file) ?? '').includes(port));
+    const files = [...index.apps.keys()].filter((file) => portsOf(index, file).includes(port));
     for (const file of files) found.push(...appEndpoints(index.apps.get(file)!, `an app listening on ${port} (${file})`));
     // Only the Compose project the frontend belongs to publishes ports on its developer's machine.
     for (const service of index.services.filter((candidate) => composeProjectHolds(candidate.composeFile, fromFile))) {
@@ -62,14 +62,25 @@ export function endpointFor(url: string, index: EndpointIndex, fromFile: string)
   return { policy, layer: layers[0], via };
 }
 
+/** The literal ports an app file listens on, read once per run (every localhost call asked each app's text again). */
+function portsOf(index: EndpointIndex, file: string): number[] {
+  const known = index.listening.get(file);
+  if (known) return known;
+  const ports = listenPorts(index.texts.get(file) ?? '');
+  index.listening.set(file, ports);
+  return ports;
+}
+
 export interface EndpointIndex {
   /** Every policy of each JS/TS/Python file. */
   apps: Map<string, CorsPolicy[]>;
   texts: Map<string, string>;
-  services: ComposeService[];
+  services: readonly ComposeService[];
   /** The nginx locations of the files that may name `host` (nginx-proxies.ts `nginxLocations`), a superset of those that do. */
   locationsFor(host: string): NginxLocation[];
   nginxPolicies: CorsPolicy[];
+  /** listenPorts of app files, filled as calls ask (see portsOf). */
+  listening: Map<string, number[]>;
   proxyLinks: ProxyLink[];
 }
 

@@ -78,7 +78,7 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
   }
 }
 
-function composeBuild(services: ComposeService[], image: string): { dir: string; loc: Loc } | undefined {
+function composeBuild(services: readonly ComposeService[], image: string): { dir: string; loc: Loc } | undefined {
   const found = services.filter((service) => service.image !== undefined && (service.image === image || imageName(service.image) === imageName(image)));
   return found.length === 1 ? { dir: found[0].buildDir, loc: found[0].loc } : undefined;
 }
@@ -113,7 +113,7 @@ function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
  * The service of that name in the nearest Compose file whose folder holds the nginx config (the
  * project it belongs to); a Compose file elsewhere in the tree describes another project.
  */
-function serviceFor(host: string, nginxFile: string, services: ComposeService[]): ComposeService | undefined {
+function serviceFor(host: string, nginxFile: string, services: readonly ComposeService[]): ComposeService | undefined {
   const candidates = services
     .filter((service) => service.name === host && composeProjectHolds(service.composeFile, nginxFile))
     .map((service) => ({ service, dir: posix.dirname(service.composeFile.replace(/\\/g, '/')) }))

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { composeServices } from '../src/topology/compose.js';
 import { nginxLocations } from '../src/topology/nginx-proxies.js';
 
 /**
- * Topology reads nginx locations per host a frontend call names, parsing only the files that may
+ * Topology indexes. Nginx locations are read per host a frontend call names, parsing only the files that may
  * name it. Whatever a file looks like, the locations serving a host must be the same as when
  * every file is read.
  */
@@ -32,5 +33,17 @@ describe('nginx locations by host', () => {
 
   it('files that cannot name the host are not read', () => {
     expect(new Set(nginxLocations(files, 'static.example.com').map((location) => location.file))).toEqual(new Set(['static.conf', 'escaped.conf']));
+  });
+});
+
+describe('Compose services', () => {
+  it('are read once per run (per YAML map), however many topology readers ask', () => {
+    const yaml = new Map([['docker-compose.yml', 'services:\n  api:\n    build: ./api\n    ports:\n      - "3000:3000"\n']]);
+    const first = composeServices(yaml);
+    expect(first.map((service) => service.name)).toEqual(['api']);
+    expect(composeServices(yaml)).toBe(first);
+    // Another run's map is read afresh.
+    expect(composeServices(new Map(yaml))).not.toBe(first);
+    expect(composeServices(new Map(yaml))).toEqual(first);
   });
 });
