@@ -16,6 +16,19 @@ function severalOrigins(value: string): boolean {
   return parts.length > 1 && parts.every((part) => /^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(part));
 }
 
+/** Code that writes Allow-Origin itself: its literal values are what it sends, not entries of an allowlist. */
+const HAND_SET = new Set(['node-headers', 'python-headers']);
+
+/**
+ * A value handed code sends to refuse an origin (`ok ? origin : ''`, `ctx.set(…, 'nothing')` before
+ * a loop that copies a listed origin): empty, or one bare word that names no host. No origin was
+ * meant there, and any such value makes the browser refuse, as intended.
+ */
+function refusalValue(value: string): boolean {
+  const text = value.trim();
+  return text === '' || (/^[a-z]+$/i.test(text) && text.toLowerCase() !== 'localhost' && text !== 'null');
+}
+
 export default defineRule({
   meta: {
     id: 'origin-not-serialized',
@@ -59,7 +72,9 @@ export default defineRule({
   },
   check(policy, context) {
     const caseInsensitive = policy.profile.exactComparison === 'case-insensitive';
+    const handSet = HAND_SET.has(policy.profile.id);
     for (const matcher of exactOrigins(policy)) {
+      if (handSet && refusalValue(matcher.value)) continue;
       const { serialized, problems } = analyzeOrigin(matcher.value);
       const relevant = problems.filter(
         (problem) =>
