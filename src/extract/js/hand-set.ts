@@ -178,7 +178,12 @@ function proxyResponses(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWr
   const out: Array<{ owner: Node; writes: HeaderWrite[] }> = [];
   for (const [node, parent] of parsed.parents) {
     if (node.type !== 'ObjectExpression' || !hasStatusCode(node)) continue;
-    const handedBack = parent?.type === 'ReturnStatement' || (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) || (parent?.type === 'ArrowFunctionExpression' && parent.body === node);
+    const handedBack =
+      parent?.type === 'ReturnStatement' ||
+      (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) ||
+      (parent?.type === 'ArrowFunctionExpression' && parent.body === node) ||
+      // `const response = { statusCode, headers }; … return response;`
+      (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier');
     if (!handedBack) continue;
     const headers = node.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers');
     if (headers?.type !== 'ObjectProperty') continue;
@@ -440,11 +445,14 @@ class HandSetProgram implements HeaderProgram {
 
   private expression(node: Node, request: CorsRequest, state: RunState): void {
     if (node.type === 'AwaitExpression') return this.expression(node.argument, request, state);
-    if (node.type === 'ObjectExpression' && hasStatusCode(node) && this.answersWithRecords()) return this.respond(node, request, state);
-    if (node.type === 'CallExpression' && this.answersWithRecords()) {
-      // `callback(null, { statusCode, headers, body })`: the Lambda callback hands the response back.
-      const record = node.arguments.find((arg) => hasStatusCode(arg as Node));
-      if (record) return this.respond(record as Node, request, state);
+    if (this.answersWithRecords()) {
+      const record = this.responseRecord(node);
+      if (record) return this.respond(record, request, state);
+      if (node.type === 'CallExpression') {
+        // `callback(null, { statusCode, headers, body })`: the Lambda callback hands the response back.
+        const argument = node.arguments.map((arg) => this.responseRecord(arg as Node)).find(Boolean);
+        if (argument) return this.respond(argument, request, state);
+      }
     }
     if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && node.left.property.type === 'Identifier' && node.left.property.name === 'status') {
       const value = evaluate(node.right, this.parsed.bindings);
@@ -502,6 +510,18 @@ class HandSetProgram implements HeaderProgram {
     // Whether a preflight reaches the function at all is the gateway's routing, not shown here,
     // unless the function itself tells OPTIONS apart.
     if (request.preflight && !this.methodDecided) state.uncertain = true;
+  }
+
+  /** A proxy response written here, or the name of one declared once in this function's body. */
+  private responseRecord(node: Node): Node | undefined {
+    if (hasStatusCode(node)) return node;
+    if (node.type !== 'Identifier') return undefined;
+    const found: Node[] = [];
+    for (const statement of this.body) {
+      if (statement.type !== 'VariableDeclaration') continue;
+      for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === node.name && declarator.init) found.push(declarator.init);
+    }
+    return found.length === 1 && hasStatusCode(found[0]) ? found[0] : undefined;
   }
 
   /** The function answers with proxy responses (`return { statusCode, headers }`). */
