@@ -79,6 +79,28 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
       }
     }
   }
+  // Proxy-integration responses (AWS Lambda behind API Gateway): `return {"statusCode": 200, "headers": {...}}`.
+  if (/statusCode/.test(parsed.text)) {
+    parsed.tree.iterate({
+      enter: (ref) => {
+        if (ref.name !== 'DictionaryExpression') return;
+        const response = ref.node;
+        const entries = dictEntries(response);
+        if (!entries.some(([key]) => stringOf(parsed, key, bindings) === 'statusCode')) return;
+        const written = entries.find(([key]) => stringOf(parsed, key, bindings) === 'headers')?.[1];
+        // The headers inline, or a dict bound to a name of the module (`"headers": CORS_HEADERS`).
+        const headers = written?.name === 'VariableName' ? bindings.values.get(textOf(parsed, written)) : written;
+        if (headers?.name !== 'DictionaryExpression' || !enclosingFunction(response)) return;
+        for (const [key, valueNode] of dictEntries(headers)) {
+          const name = headerName(parsed, key, bindings);
+          if (!name) continue;
+          // The runtime serialises the dict as JSON, so True goes out as `true` (Werkzeug would send 'True').
+          const value = evaluate(parsed, valueNode, bindings);
+          record({ name, valueNode, value: value.kind === 'bool' ? { kind: 'literal', value: String(value.value) } : valueOf(parsed, valueNode, bindings), statement: response, mode: 'set' });
+        }
+      },
+    });
+  }
   const policies: CorsPolicy[] = [];
   for (const { fn, list } of writes.values()) {
     const sorted = list.sort((a, b) => a.statement.from - b.statement.from);
@@ -86,6 +108,22 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     if (sorted.some((write) => write.name.toLowerCase() === 'access-control-allow-origin')) policies.push(buildPolicy(parsed, fn, sorted));
   }
   return policies;
+}
+
+/** The `key: value` pairs of a dict display (a `**spread` is skipped). */
+function dictEntries(dict: SyntaxNode): Array<[SyntaxNode, SyntaxNode]> {
+  const parts = childrenOf(dict).filter((child) => !['{', '}', ','].includes(child.name));
+  const out: Array<[SyntaxNode, SyntaxNode]> = [];
+  for (let i = 0; i + 2 < parts.length; i += 3) {
+    if (parts[i + 1].name !== ':') break;
+    out.push([parts[i], parts[i + 2]]);
+  }
+  return out;
+}
+
+function stringOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): string | undefined {
+  const value = evaluate(parsed, node, bindings);
+  return value.kind === 'string' ? value.value : undefined;
 }
 
 function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
@@ -106,17 +144,33 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
   if (node.name === 'CallExpression') {
     const callee = dottedName(parsed, node.firstChild) ?? '';
     const key = callArguments(parsed, node.getChild('ArgList')).positional[0];
-    return /(^|\.)(headers|META|environ)\.get$/.test(callee) && key !== undefined && isOriginKey(parsed, key, bindings);
+    if (key === undefined || !isOriginKey(parsed, key, bindings)) return false;
+    if (/(^|\.)(headers|META|environ)\.get$/.test(callee)) return true;
+    // `event["headers"].get("origin")`
+    const target = node.firstChild;
+    const parts = target?.name === 'MemberExpression' ? childrenOf(target) : [];
+    return parts.length === 3 && parts[1].name === '.' && textOf(parsed, parts[2]) === 'get' && isEventHeaders(parsed, parts[0], bindings);
   }
   if (node.name === 'MemberExpression') {
     const parts = childrenOf(node);
-    return parts[1]?.name === '[' && /(^|\.)(headers|META|environ)$/.test(dottedName(parsed, parts[0]) ?? '') && isOriginKey(parsed, parts[2], bindings);
+    return parts[1]?.name === '[' && (/(^|\.)(headers|META|environ)$/.test(dottedName(parsed, parts[0]) ?? '') || isEventHeaders(parsed, parts[0], bindings)) && isOriginKey(parsed, parts[2], bindings);
   }
   if (node.name === 'VariableName') {
     const assigned = boundValue(parsed, node, bindings);
     return assigned !== undefined && isRequestOrigin(parsed, assigned, bindings, depth + 1);
   }
   return false;
+}
+
+/** A Lambda event's header dict: `event["headers"]`, `event.get("headers")`, `event.get("headers", {})`. */
+function isEventHeaders(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): boolean {
+  if (node.name === 'MemberExpression') {
+    const parts = childrenOf(node);
+    return parts[1]?.name === '[' && stringOf(parsed, parts[2], bindings) === 'headers';
+  }
+  if (node.name !== 'CallExpression') return false;
+  const key = callArguments(parsed, node.getChild('ArgList')).positional[0];
+  return /\.get$/.test(dottedName(parsed, node.firstChild) ?? '') && key !== undefined && stringOf(parsed, key, bindings) === 'headers';
 }
 
 /** `request.headers`, `request.META`, or their `.keys()`. */
