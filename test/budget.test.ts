@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BudgetExceeded, checkBudgetNow, withBudget } from '../src/util/budget.js';
+import { existsSync } from 'node:fs';
+import { BudgetExceeded, budgetClock, checkBudgetNow, withBudget } from '../src/util/budget.js';
 
 /**
  * The per-file CPU budget reads the process's CPU clock (getrusage, slow on a loaded machine) only
@@ -10,14 +11,21 @@ describe('time budget', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('checks within a generous budget do not read the CPU clock', () => {
-    const reads = vi.spyOn(process, 'cpuUsage');
+    const before = budgetClock().reads;
     withBudget(10_000, () => {
       for (let i = 0; i < 100_000; i++) checkBudgetNow();
       // Nested stages right after a reading start from it.
       for (let i = 0; i < 1_000; i++) withBudget(10_000, () => checkBudgetNow());
     });
     // The first budget reads the clock at most once; a nested one only if the reading got 100 ms old.
-    expect(reads.mock.calls.length).toBeLessThanOrEqual(3);
+    expect(budgetClock().reads - before).toBeLessThanOrEqual(3);
+  });
+
+  it.runIf(existsSync('/proc/thread-self/schedstat'))('on Linux it reads the thread\'s CPU time, not getrusage', () => {
+    const getrusage = vi.spyOn(process, 'cpuUsage');
+    withBudget(1, () => undefined);
+    expect(budgetClock().source).toBe('thread');
+    expect(getrusage).not.toHaveBeenCalled();
   });
 
   it('a busy stage is stopped, and never before it used its budget of CPU time', () => {
