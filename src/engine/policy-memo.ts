@@ -281,19 +281,37 @@ function usable(record: RuleRecord | undefined, handle: Handle, project: Project
 }
 
 /**
- * Every rule's findings for a policy that is where it was, replayed at once when each rule has a
- * record that holds here (the common case in an editor: every place but the one being typed in).
- * False when any rule must run (then each goes through memoRule).
+ * Every rule's findings for a policy that is where it was, or was moved here, replayed at once when
+ * each rule has a record that holds here (the common case in an editor: every place but the one
+ * being typed in). False when any rule must run (then each goes through memoRule).
  */
 export function replayRules(policy: CorsPolicy, ruleIds: string[], project: ProjectFacts, report: (index: number, finding: Finding) => void): boolean {
   const memo = active;
   const handle = memo && handles.get(policy);
-  if (!memo || !handle || !handle.map.identity || linked(policy)) return false;
+  if (!memo || !handle || linked(policy)) return false;
   const rules = handle.from.rules;
   for (const id of ruleIds) if (!usable(rules.get(id), handle, project)) return false;
-  ruleIds.forEach((id, index) => {
-    for (const finding of rules.get(id)!.findings) report(index, finding);
-  });
+  if (handle.map.identity) {
+    ruleIds.forEach((id, index) => {
+      for (const finding of rules.get(id)!.findings) report(index, finding);
+    });
+  } else {
+    // Moved (every location below a line typed): all findings are moved first; if one cannot be,
+    // the rules go one by one through memoRule (which runs those it cannot move). A record without
+    // findings is the same record here (records are never changed once made).
+    const moved: Finding[][] = [];
+    for (const id of ruleIds) {
+      const findings = rules.get(id)!.findings;
+      const here = findings.length === 0 ? findings : moveFindings(findings, handle.map);
+      if (!here) return false;
+      moved.push(here);
+    }
+    ruleIds.forEach((id, index) => {
+      const record = rules.get(id)!;
+      for (const finding of moved[index]) report(index, finding);
+      keep(memo, handle, id, moved[index] === record.findings ? record : { ...record, findings: moved[index] });
+    });
+  }
   memo.stats.replayed += ruleIds.length;
   return true;
 }
@@ -654,8 +672,10 @@ function boundaries(segment: KeySegment): Set<string> {
 
 const NUMBER = /\d+/g;
 
+const DIGIT = /\d/;
+
 function stableString(text: string, map: Relocation): boolean {
-  if (map.identity) return true;
+  if (map.identity || !DIGIT.test(text)) return true;
   for (const match of text.matchAll(NUMBER)) if (map.unstable(Number(match[0]))) return false;
   return true;
 }
