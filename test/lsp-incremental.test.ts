@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lint, type LintOptions } from '../src/engine/lint.js';
 import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
-import { typeIntoNginx, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
+import { typedTexts, typeIntoNginx, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
 
 /**
  * The language server lints with a parse cache: Python is reparsed incrementally from the last
@@ -236,6 +236,18 @@ describe('language-server warm-up samples', () => {
     const stats = typeIntoNginx(WARM_UP_SAMPLES.nginx!)!;
     expect(stats.moved).toBeGreaterThan(24 * 5);
     expect(stats.replayed).toBeGreaterThan(stats.ran);
+  });
+
+  it('JS, TS and Python samples are typed into past a syntax error, incrementally (the recovery paths are compiled before the first edit)', () => {
+    for (const format of ['js', 'ts', 'python'] as const) {
+      const sample = WARM_UP_SAMPLES[format]!;
+      const texts = typedTexts(sample);
+      const cache = new ParseCache();
+      const errors = texts.map((text) => withParseCache(cache, () => lint([{ path: sample.path, text }], { host: {} })).diagnostics.some((d) => d.ruleId === 'parse-error'));
+      expect(errors.some(Boolean), format).toBe(true);
+      expect(errors[0], format).toBe(false);
+      expect(texts[0].length, format).toBeGreaterThan(2000);
+    }
   });
 
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {

@@ -85,23 +85,43 @@ export const WARM_UP_SAMPLES: Partial<Record<Format, { path: string; text: strin
 };
 
 /**
- * JS/TS samples are also edited the way the incremental parse (src/extract/js/incremental.ts) sees
- * it: grown past the size where it starts, a route line typed into the middle keystroke by
- * keystroke (the half-typed states are syntax errors), so that its paths are compiled and its
- * other streams (script, Flow) exist before the first real edit.
+ * Samples are also edited the way the language server sees it: grown past the size where the
+ * incremental parses start (JS/TS: src/extract/js/incremental.ts; Python: Lezer reuses whole
+ * subtrees of a large tree only), a line typed into the middle keystroke by keystroke (the
+ * half-typed states are syntax errors: an unclosed bracket makes Lezer recover over the rest of the
+ * file), so that those paths are compiled, and JS's other streams (script, Flow) exist, before the
+ * first real edit. Python's first typed line ran at about twice its later cost per keystroke.
  */
-const TYPED_LINE = "app.post('/warm-up', (req, res) => res.status(201).json(req.body));";
+const TYPING: Array<{ test: RegExp; filler: (i: number) => string; line: string; step: number }> = [
+  {
+    test: /\.[cm]?[jt]sx?$/,
+    filler: (i) => `app.get('/w${i}', (req, res) => res.json({ id: ${i} }));\n`,
+    line: "app.post('/warm-up', (req, res) => res.status(201).json(req.body));",
+    step: 2,
+  },
+  {
+    test: /\.py$/,
+    filler: (i) => `@app.get("/w${i}")\ndef w${i}(q: str = None):\n    return {"id": ${i}, "q": q}\n\n`,
+    line: 'PAGE_SIZE = int(settings.get("page_size", 50))',
+    step: 1,
+  },
+];
+
+/** The texts of a sample being typed into, one per keystroke (none for a format without typing). */
+export function typedTexts(sample: { path: string; text: string }): string[] {
+  const typing = TYPING.find((candidate) => candidate.test.test(sample.path));
+  if (!typing) return [];
+  const fill = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => typing.filler(from + i)).join('');
+  const before = `${sample.text}${fill(0, 30)}`;
+  const after = fill(30, 60);
+  const texts: string[] = [];
+  for (let typed = 0; typed <= typing.line.length; typed += typing.step) texts.push(`${before}${typing.line.slice(0, typed)}\n${after}`);
+  return texts;
+}
 
 function typeInto(sample: { path: string; text: string }): void {
-  if (!/\.[cm]?[jt]sx?$/.test(sample.path)) return;
   const cache = new ParseCache();
-  const routes = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `app.get('/w${from + i}', (req, res) => res.json({ id: ${from + i} }));\n`).join('');
-  const before = `${sample.text}${routes(0, 30)}`;
-  const after = routes(30, 60);
-  for (let typed = 0; typed <= TYPED_LINE.length; typed += 2) {
-    const text = `${before}${TYPED_LINE.slice(0, typed)}\n${after}`;
-    withParseCache(cache, () => lint([{ path: sample.path, text }], { host: {} }));
-  }
+  for (const text of typedTexts(sample)) withParseCache(cache, () => lint([{ path: sample.path, text }], { host: {} }));
 }
 
 /**
