@@ -46,7 +46,20 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const fn = enclosingFunction(write.statement);
     const guards = guardsOf(parsed, write.statement, fn, bindings);
     const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
-    group.list.push({ ...write, ...guards });
+    // `origin if origin in ALLOWED else ALLOWED[0]`: each branch is a write under its side of the test.
+    const branches = conditionalBranches(parsed, write.valueNode, bindings);
+    if (branches) {
+      for (const branch of branches) {
+        group.list.push({
+          ...write,
+          valueNode: branch.node,
+          value: valueOf(parsed, branch.node, bindings),
+          ...guards,
+          conditions: [...guards.conditions, branch.decide],
+          allowlist: branch.allowlist ?? guards.allowlist,
+        });
+      }
+    } else group.list.push({ ...write, ...guards });
     writes.set(fn?.from ?? -1, group);
   };
   for (const assignment of parsed.index.assignments) {
@@ -299,6 +312,18 @@ function boundNames(parsed: ParsedPython, fn: SyntaxNode): Set<string> {
   });
   byStart.set(fn.from, bound);
   return bound;
+}
+
+/** The two branches of a conditional expression (`a if test else b`), each with the decision that picks it; undefined for any other value. */
+function conditionalBranches(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Array<{ node: SyntaxNode; decide: Test; allowlist?: Write['allowlist'] }> | undefined {
+  if (node.name !== 'ConditionalExpression') return undefined;
+  const parts = childrenOf(node);
+  if (parts.length !== 5 || parts[1].name !== 'if' || parts[3].name !== 'else') return undefined;
+  const test = readTest(parsed, parts[2], bindings);
+  return [
+    { node: parts[0], decide: test.decide, allowlist: test.allowlist },
+    { node: parts[4], decide: (request) => negate(test.decide(request)) },
+  ];
 }
 
 function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): { decide: Test; allowlist?: Write['allowlist'] } {
