@@ -255,6 +255,18 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     }
     case 'CallExpression':
       return callValue(parsed, node, bindings, depth);
+    case 'MemberExpression': {
+      // `ALLOWED[0]`, `ALLOWED[-1]`, `SETTINGS["origin"]`: an entry of a list or dict written in full.
+      const [object, open, index, close] = childrenOf(node);
+      if (open?.name !== '[' || close?.name !== ']') return { kind: 'unknown', reason: 'computed at run time', node };
+      const container = evaluate(parsed, object, bindings, depth + 1);
+      const key = evaluate(parsed, index, bindings, depth + 1);
+      let entry: PyValue | undefined;
+      if (container.kind === 'list' && !container.incomplete && key.kind === 'number' && Number.isInteger(key.value)) entry = container.items.at(key.value);
+      else if (container.kind === 'dict' && !container.incomplete && key.kind === 'string') entry = container.entries.get(key.value)?.value;
+      if (!entry) return { kind: 'unknown', reason: 'computed at run time', node };
+      return container.fallback && !entry.fallback ? { ...entry, fallback: container.fallback } : entry;
+    }
     case 'ArrayComprehensionExpression':
       return comprehensionValue(parsed, node, bindings, depth) ?? { kind: 'unknown', reason: 'computed at run time', node };
     default:
