@@ -360,6 +360,14 @@ function contains(node: Extract<Node, { type: 'CallExpression' }>, method: strin
     }
     return list.items.length > MAX_ITEMS ? { op: 'unknown', why: 'long list' } : or(...tests);
   }
+  // `allowed.includes('*')`: a question about the list itself, answered by the list written here. A
+  // list from a fallback (`(process.env.X || '*').split(',')`) holds it only in some deployments: open.
+  const literal = arg && (method === 'includes' || method === 'indexOf') ? stringArg(arg, scope) : undefined;
+  if (literal) {
+    const list = valueOf(object, scope);
+    if (list.kind === 'array' && list.items.every((item) => item.kind === 'string' && !item.why)) return list.items.some((item) => item.kind === 'string' && item.value === literal.value) ? TRUE : FALSE;
+    if (list.kind === 'array' || list.kind === 'string') return { op: 'unknown', why: 'a list that holds the value only in some deployments' };
+  }
   if (scope.isOrigin(object) || urlPart(object, scope)) {
     const target = scope.isOrigin(object) ? 'origin' : urlPart(object, scope);
     if (target !== 'origin' && target !== 'hostname' && target !== 'host') return { op: 'unknown', why: 'URL part' };
