@@ -225,6 +225,12 @@ function boundValue(parsed: ParsedPython, variable: SyntaxNode, bindings: Module
 
 function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Value {
   if (isRequestOrigin(parsed, node, bindings)) return { kind: 'origin', whenAbsent: whenAbsent(parsed, node, bindings) };
+  // `request.headers.get("Origin") or "*"`: the Origin when the request has one, the literal otherwise.
+  if (node.name === 'BinaryExpression') {
+    const { op, left, right } = binaryParts(parsed, childrenOf(node));
+    const otherwise = op === 'or' && isRequestOrigin(parsed, left, bindings) ? evaluate(parsed, right, bindings) : undefined;
+    if (otherwise?.kind === 'string') return { kind: 'origin', whenAbsent: otherwise.value };
+  }
   const value = evaluate(parsed, node, bindings);
   if (value.kind === 'string') return { kind: 'literal', value: value.value };
   if (value.kind === 'bool') return { kind: 'literal', value: value.value ? 'True' : 'False' };
