@@ -1018,6 +1018,13 @@ function guardAllowlist(call: Node, originNames: Set<string>, parsed: ParsedJs):
     }
   }
   if (!guard) return undefined;
+  // `allowed.includes('*') || allowed.includes(origin)`: a '*' in the list lets every origin through,
+  // so the list's entries are not the allowlist (and its '*' is no entry compared literally).
+  let asksForLiteral = false;
+  visit(guard, (node) => {
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier' && ['includes', 'indexOf'].includes(node.callee.property.name) && node.arguments[0]?.type === 'StringLiteral') asksForLiteral = true;
+  });
+  if (asksForLiteral) return undefined;
   const stack: Node[] = [guard];
   while (stack.length > 0) {
     const node = stack.pop()!;

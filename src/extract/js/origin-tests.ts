@@ -366,7 +366,9 @@ function contains(node: Extract<Node, { type: 'CallExpression' }>, method: strin
   if (literal) {
     const list = valueOf(object, scope);
     if (list.kind === 'array' && list.items.every((item) => item.kind === 'string' && !item.why)) return list.items.some((item) => item.kind === 'string' && item.value === literal.value) ? TRUE : FALSE;
-    if (list.kind === 'array' || list.kind === 'string') return { op: 'unknown', why: 'a list that holds the value only in some deployments' };
+    // Not a bare unknown: conditionMatchers would judge the other disjuncts (`|| list.includes(origin)`)
+    // on their own and read this list's '*' as an entry compared literally, when it is what this test asks.
+    if (list.kind === 'array' || list.kind === 'string') return { op: 'and', args: [{ op: 'unknown', why: 'a list that holds the value only in some deployments' }, { op: 'unknown', why: 'which deployment runs' }] };
   }
   if (scope.isOrigin(object) || urlPart(object, scope)) {
     const target = scope.isOrigin(object) ? 'origin' : urlPart(object, scope);
