@@ -25,7 +25,9 @@ function generate(): number {
     writeFileSync(join(REPO, path), text);
     bytes += Buffer.byteLength(text);
   };
-  const filler = (i: number) => `export function handler${i}(input) {\n${'  const value = input.map((x) => x * 2).filter(Boolean);\n'.repeat(40)}  return value;\n}\n`;
+  // Valid code, as a real repository's is: a redeclared name is a syntax error, which would send every
+  // file through Babel's error recovery and the Flow retry.
+  const filler = (i: number) => `export function handler${i}(input) {\n${Array.from({ length: 40 }, (_, k) => `  const value${k} = input.map((x) => x * 2).filter(Boolean);\n`).join('')}  return value39;\n}\n`;
   for (let i = 0; i < FILES; i++) {
     const dir = `pkg${i % 200}/src`;
     // One file in a hundred of each kind configures CORS.
@@ -120,7 +122,7 @@ async function crossModuleCost(): Promise<{ importedMs: number; inlineMs: number
   const options = "{ origin: ['https://app.example.com', 'https://admin.example.com'], credentials: true, maxAge: 600 }";
   const imported: Array<{ path: string; text: string }> = [];
   const inline: Array<{ path: string; text: string }> = [];
-  const filler = `${'export function helper(n) { return n * 2; }\n'.repeat(40)}`;
+  const filler = `export function helper(n) { return n * 2; }\n${Array.from({ length: 39 }, (_, k) => `export function helper${k}(n) { return n * 2; }\n`).join('')}`;
   for (let i = 0; i < 200; i++) {
     const head = "const express = require('express');\nconst cors = require('cors');\nconst { helper } = require('./util');\nconst app = express();\n";
     imported.push({ path: `app${i}/server.js`, text: `${head}const { corsOptions } = require('./config/cors');\napp.use(cors(corsOptions));\n` });
@@ -258,7 +260,7 @@ async function main() {
  * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
- * cold start per format and for --version against `node -e 0`. Flags: --runs=3 (floor/CLI pairs),
+ * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --runs=3 (floor/CLI pairs),
  * --cold-runs=5, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
@@ -322,6 +324,13 @@ async function matrixCost(): Promise<{ median: number; worst: number; policies: 
   return { median: times[Math.floor(times.length / 2)] ?? 0, worst: times.at(-1) ?? 0, policies: policies.length, cells };
 }
 
+if (process.argv.includes('--tree-only')) {
+  // Just the synthetic repository, for profiling a CLI run over it by hand.
+  generate();
+  gitAddAll(REPO);
+  console.log(`synthetic tree: ${REPO}`);
+  process.exit(0);
+}
 await main();
 const matrix = await matrixCost();
 console.log(`request matrix:     ${matrix.median.toFixed(2)} ms median, ${matrix.worst.toFixed(2)} ms worst per policy (${matrix.policies} policies, ${(matrix.cells / Math.max(1, matrix.policies)).toFixed(0)} certain cells each on average; every cell of a fresh matrix)`);
