@@ -103,7 +103,7 @@ const TYPING: Array<{ test: RegExp; filler: (i: number) => string; line: string;
     test: /\.py$/,
     filler: (i) => `@app.get("/w${i}")\ndef w${i}(q: str = None):\n    return {"id": ${i}, "q": q}\n\n`,
     line: 'PAGE_SIZE = int(settings.get("page_size", 50))',
-    step: 1,
+    step: 2,
   },
 ];
 
