@@ -65,6 +65,20 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
     if (fn.type !== 'FunctionDeclaration' && fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') continue;
     if (fn.body.type !== 'BlockStatement') continue;
     const last = fn.body.body[fn.body.body.length - 1];
+    if (last?.type === 'ReturnStatement' && last.argument?.type === 'ObjectExpression' && !hasStatusCode(last.argument)) {
+      // `return { 'Access-Control-Allow-Origin': event.headers.origin, … }`: the record written in place.
+      const literal = last.argument;
+      const writes = recordEntries(literal, literal, parsed) ?? [];
+      if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) continue;
+      const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
+      if (applied.length === 0) continue;
+      const originParams = new Set<string>();
+      fn.params.forEach((param, index) => {
+        if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
+      });
+      out.push({ owner: fn, writes, originParams });
+      continue;
+    }
     if (last?.type !== 'ReturnStatement' || last.argument?.type !== 'Identifier') continue;
     const record = last.argument.name;
     const writes: HeaderWrite[] = [];
@@ -459,6 +473,11 @@ class HandSetProgram implements HeaderProgram {
       if (value.kind === 'number') state.status = value.value;
       return;
     }
+    if (node.type === 'ObjectExpression' && this.writes.has(node)) {
+      // A header record returned in place (`return { 'Access-Control-Allow-Origin': … }`).
+      for (const write of this.writes.get(node)!) this.write(write, request, state);
+      return;
+    }
     if (node.type === 'AssignmentExpression' && this.writes.has(node)) {
       // `headers['Access-Control-Allow-Origin'] = origin` in a header record.
       for (const write of this.writes.get(node)!) this.write(write, request, state);
@@ -561,7 +580,7 @@ class HandSetProgram implements HeaderProgram {
 
   /** A header record's builder: its return hands the record to the caller, which sends it. */
   private isRecordBuilder(): boolean {
-    for (const node of this.writes.keys()) if (node.type === 'AssignmentExpression' || node.type === 'VariableDeclaration') return true;
+    for (const node of this.writes.keys()) if (node.type === 'AssignmentExpression' || node.type === 'VariableDeclaration' || (node.type === 'ObjectExpression' && !hasStatusCode(node))) return true;
     return false;
   }
 
