@@ -7,7 +7,7 @@ import { ROOT } from './helpers/fixtures.js';
 import { corsHeaderSet, freePort, sendAsBrowser, waitForPort } from './helpers/servers.js';
 
 /**
- * The Starlette/FastAPI, Flask-CORS and django-cors-headers profiles against the real libraries
+ * The Starlette/FastAPI, Flask-CORS, django-cors-headers and aiohttp-cors profiles against the real libraries
  * from Debian (run with /usr/bin/python3, which sees them): each case under test/truth/python is
  * linted, served by the real framework on 127.0.0.1, and respond()'s prediction for the
  * extracted policy must equal what the server sends, header for header, for allowed, foreign,
@@ -15,7 +15,7 @@ import { corsHeaderSet, freePort, sendAsBrowser, waitForPort } from './helpers/s
  */
 const PYTHON = '/usr/bin/python3';
 const CASES = join(ROOT, 'test', 'truth', 'python');
-const MODULES = ['starlette', 'uvicorn', 'fastapi', 'flask', 'flask_cors', 'django', 'corsheaders'];
+const MODULES = ['starlette', 'uvicorn', 'fastapi', 'flask', 'flask_cors', 'django', 'corsheaders', 'aiohttp_cors'];
 const available = spawnSync(PYTHON, ['-c', `import ${MODULES.join(', ')}`]).status === 0;
 if (!available && process.env.CI === 'true') throw new Error(`CI=true but ${PYTHON} cannot import ${MODULES.join(', ')} (npm test installs them from Debian)`);
 
@@ -195,6 +195,19 @@ describe.skipIf(!available)('Python framework profiles match the real libraries'
         });
       }
     }
+  });
+
+  describe('aiohttp-cors', () => {
+    const servers = new Map<string, { port: number; child: ChildProcess }>();
+    beforeAll(async () => {
+      await Promise.all(
+        casesOf('aiohttp').map(async (c) => {
+          servers.set(c.name, await start([join(CASES, 'serve_aiohttp.py'), join(ROOT, c.path)]));
+        }),
+      );
+    }, 30_000);
+    afterAll(() => Promise.all([...servers.values()].map((server) => stop(server.child))));
+    compareAll('aiohttp', () => '/r', (name) => servers.get(name)!.port);
   });
 
   describe('django-cors-headers', () => {
