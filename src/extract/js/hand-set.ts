@@ -68,15 +68,8 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
     if (last?.type === 'ReturnStatement' && last.argument?.type === 'ObjectExpression' && !hasStatusCode(last.argument)) {
       // `return { 'Access-Control-Allow-Origin': event.headers.origin, … }`: the record written in place.
       const literal = last.argument;
-      const writes = recordEntries(literal, literal, parsed) ?? [];
-      if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) continue;
-      const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
-      if (applied.length === 0) continue;
-      const originParams = new Set<string>();
-      fn.params.forEach((param, index) => {
-        if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
-      });
-      out.push({ owner: fn, writes, originParams });
+      const record = appliedRecord(name, fn, recordEntries(literal, literal, parsed) ?? [], parsed);
+      if (record) out.push(record);
       continue;
     }
     if (last?.type !== 'ReturnStatement' || last.argument?.type !== 'Identifier') continue;
@@ -101,16 +94,25 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
       const key = target.property.type === 'StringLiteral' ? target.property.value : !target.computed && target.property.type === 'Identifier' ? target.property.name : undefined;
       if (key && CORS_HEADER.test(key)) writes.push({ call: node, name: key, nameNode: target.property, valueNode: node.right });
     }
-    if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) continue;
-    const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
-    if (applied.length === 0) continue;
-    const originParams = new Set<string>();
-    fn.params.forEach((param, index) => {
-      if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
-    });
-    out.push({ owner: fn, writes, originParams });
+    const applied = appliedRecord(name, fn, writes, parsed);
+    if (applied) out.push(applied);
   }
   return out;
+}
+
+/**
+ * A header record builder's policy input, when its record sets Allow-Origin and some call applies
+ * it as response headers; its parameters that every such call passes the request's Origin are the origin.
+ */
+function appliedRecord(name: string, fn: Extract<Node, { params: unknown }>, writes: HeaderWrite[], parsed: ParsedJs): { owner: Node; writes: HeaderWrite[]; originParams: Set<string> } | undefined {
+  if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) return undefined;
+  const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
+  if (applied.length === 0) return undefined;
+  const originParams = new Set<string>();
+  fn.params.forEach((param, index) => {
+    if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
+  });
+  return { owner: fn, writes, originParams };
 }
 
 /**
