@@ -267,3 +267,13 @@ describe('Python nesting beyond what CPython accepts', () => {
     expect(findings(APP + ok)).toEqual(['4:51 credentials-reflect-any-origin']);
   });
 });
+
+describe('positions at the end of the file', () => {
+  it('a statement left open at a last line of blanks (parsed with a newline added) ends where the file ends, not one past it (fuzz python seed 32001 #1558)', () => {
+    const text = 'def handler(event, context):\n    origin = event["headers"].get("origin")\n    return {\n        "statusCode": 200,\n        "headers": {\n            "Access-Control-Allow-Origin": origin,\n      ';
+    const { diagnostics } = lint([{ path: 'handler.py', text }]);
+    expect(diagnostics.map((d) => d.ruleId)).not.toContain('internal-error');
+    const vary = diagnostics.find((d) => d.ruleId === 'missing-vary-origin')!;
+    expect([vary.line, vary.column, vary.endLine, vary.endColumn]).toEqual([3, 12, 7, 7]);
+  });
+});

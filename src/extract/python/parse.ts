@@ -203,7 +203,10 @@ function lineEndAfter(text: string, offset: number): number {
 }
 
 export function rangeLoc(parsed: ParsedPython, from: number, to: number): Loc {
-  return offsetsToLoc(parsed.file, parsed.lineStarts, from, to);
+  // A file ending in a line of blanks is parsed with a newline added (parsePython): a node that runs
+  // to the end of the input ends one past the file's text, which is where positions stop.
+  const end = parsed.text.length;
+  return offsetsToLoc(parsed.file, parsed.lineStarts, Math.min(from, end), Math.min(to, end));
 }
 
 export function locOf(parsed: ParsedPython, node: SyntaxNode): Loc {
