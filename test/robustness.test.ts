@@ -182,6 +182,13 @@ describe('crash classes from the issue', () => {
     expect(ids(diagnostics)).toEqual(['2 parse-error']);
   });
 
+  it('TS: a non-null assertion on the method of an origin test (`allowed.includes!(origin)`, `re.test!(origin)`; fuzz ts seed 32002 #2989) is read through, not a TypeError', () => {
+    const ts = "const allowed = ['https://app.example.com'];\nexport function cors(req: any, res: any, next: any) {\n  const origin = req.headers.origin;\n  if (allowed.includes!(origin)) res.setHeader('Access-Control-Allow-Origin', origin);\n  if (/^https:\\/\\/.*\\.example\\.com/.test!(origin)) res.setHeader('Access-Control-Allow-Credentials', 'true');\n  next();\n}\n";
+    const diagnostics = lintOne('cors.ts', ts).diagnostics;
+    expect(internal(diagnostics)).toEqual([]);
+    expect(ids(diagnostics)).toEqual(['4 missing-vary-origin']);
+  });
+
   it('Python: notebook magics in a file with lone-CR line breaks are blanked line by line (fuzz python seed 9031 #69: a span outside the file)', () => {
     const py = '# In[1]:\r!pip install flask-cors\r%matplotlib inline\rfrom fastapi.middleware.cors import CORSMiddleware\rapp = FastAPI()\rapp.add_middleware(CORSMiddleware, allow_origins=["https://*.example.com"])\r';
     const diagnostics = lintOne('notebook.py', py).diagnostics;

@@ -341,7 +341,7 @@ function testOf(matcher: OriginMatcher | undefined): Cond {
 
 /** `list.includes(origin)`, `list.indexOf(origin)`, `set.has(origin)`, or `origin.includes('x')` / `origin.indexOf('x')`. */
 function contains(node: Extract<Node, { type: 'CallExpression' }>, method: string, loc: Loc, scope: OriginScope): Cond {
-  const object = (node.callee as { object: Node }).object;
+  const object = (unwrap(node.callee as Node) as { object: Node }).object;
   const arg = node.arguments[0] as Node | undefined;
   if (arg && scope.isOrigin(arg)) {
     const list = valueOf(object, scope);
@@ -382,8 +382,8 @@ function contains(node: Extract<Node, { type: 'CallExpression' }>, method: strin
 
 /** A regex test: `re.test(origin)`, `origin.match(re)`, `origin.search(re)`. */
 function call_(node: Extract<Node, { type: 'CallExpression' }>, loc: Loc, scope: OriginScope): Cond {
-  const method = propertyName(node.callee as Node)!;
-  const object = (node.callee as { object: Node }).object;
+  const method = propertyName(unwrap(node.callee as Node))!;
+  const object = (unwrap(node.callee as Node) as { object: Node }).object;
   const regexNode = method === 'test' ? object : (node.arguments[0] as Node | undefined);
   const value = regexNode ? valueOf(regexNode, scope) : undefined;
   if (value?.kind === 'regex') return { op: 'test', matcher: { kind: 'pattern', source: value.pattern, flags: value.flags, dialect: 'js-search', loc: locOf(value.node, scope.file) } };
