@@ -5,7 +5,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
 import { requestInput } from './request-input.js';
-import { evaluate, locOf, stringList } from './values.js';
+import { evaluate, locOf, propertyKey, stringList } from './values.js';
 
 /**
  * CORS headers written by hand in a Node handler: `res.setHeader('Access-Control-Allow-Origin', …)`,
@@ -81,7 +81,7 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
           if (declarator.id.type !== 'Identifier' || declarator.id.name !== record || declarator.init?.type !== 'ObjectExpression') continue;
           for (const property of declarator.init.properties) {
             if (property.type !== 'ObjectProperty' || property.computed) continue;
-            const key = property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'Identifier' ? property.key.name : undefined;
+            const key = propertyKey(property.key);
             if (key && CORS_HEADER.test(key)) writes.push({ call: statement, name: key, nameNode: property.key, valueNode: property.value as Node });
           }
         }
@@ -140,9 +140,6 @@ function hasStatusCode(node: Node): boolean {
   return node.type === 'ObjectExpression' && node.properties.some((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode');
 }
 
-function propertyKey(key: Node): string | undefined {
-  return key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : undefined;
-}
 
 /**
  * The object literal a name is bound to: a `const` at the top of the enclosing function's body,
@@ -151,11 +148,7 @@ function propertyKey(key: Node): string | undefined {
 function objectLiteralOf(name: string, at: Node, parsed: ParsedJs): Node | undefined {
   const fn = enclosingFunction(at, parsed);
   const body = fn && 'body' in fn && (fn.body as Node).type === 'BlockStatement' ? (fn.body as { body: Statement[] }).body : [];
-  const local: Node[] = [];
-  for (const statement of body) {
-    if (statement.type !== 'VariableDeclaration') continue;
-    for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) local.push(declarator.init);
-  }
+  const local = localInits(body, name);
   const init = local.length === 1 ? local[0] : local.length === 0 ? parsed.bindings.values.get(name) : undefined;
   return init?.type === 'ObjectExpression' ? init : undefined;
 }
@@ -251,7 +244,7 @@ function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
   const writes: HeaderWrite[] = [];
   for (const property of objectArg.properties) {
     if (property.type !== 'ObjectProperty' || property.computed) continue;
-    const key = property.key.type === 'StringLiteral' ? property.key.value : property.key.type === 'Identifier' ? property.key.name : undefined;
+    const key = propertyKey(property.key);
     if (key && CORS_HEADER.test(key)) writes.push({ call, name: key, nameNode: property.key, valueNode: property.value as Node });
   }
   return writes;
@@ -268,12 +261,18 @@ type ConditionalNode = Extract<Node, { type: 'ConditionalExpression' }>;
 
 /** `const allowedOrigin = test ? origin : '*'`, declared once at the top of a handler's body. */
 function localConditional(body: Statement[], name: string): ConditionalNode | undefined {
+  const found = localInits(body, name);
+  return found.length === 1 && found[0].type === 'ConditionalExpression' ? found[0] : undefined;
+}
+
+/** What `name` is initialised to by the declarations at the top level of a body (`const name = …`), in order. */
+function localInits(body: Statement[], name: string): Node[] {
   const found: Node[] = [];
   for (const statement of body) {
     if (statement.type !== 'VariableDeclaration') continue;
     for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) found.push(declarator.init);
   }
-  return found.length === 1 && found[0].type === 'ConditionalExpression' ? found[0] : undefined;
+  return found;
 }
 
 /** `return;`, `return false;`, `return 'ok';`, `return null;`, `return undefined;`: a value that is no response and no promise of one. */
@@ -537,11 +536,7 @@ class HandSetProgram implements HeaderProgram {
   private responseRecord(node: Node): Node | undefined {
     if (hasStatusCode(node)) return node;
     if (node.type !== 'Identifier') return undefined;
-    const found: Node[] = [];
-    for (const statement of this.body) {
-      if (statement.type !== 'VariableDeclaration') continue;
-      for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === node.name && declarator.init) found.push(declarator.init);
-    }
+    const found = localInits(this.body, node.name);
     return found.length === 1 && hasStatusCode(found[0]) ? found[0] : undefined;
   }
 
@@ -972,7 +967,7 @@ function requestObjectKind(node: Node, originNames: Set<string>, requestNames: S
 function destructureRequest(pattern: Extract<Node, { type: 'ObjectPattern' }>, kind: 'request' | 'headers', originNames: Set<string>, requestNames: Set<string>): void {
   for (const property of pattern.properties) {
     if (property.type !== 'ObjectProperty' || property.computed) continue;
-    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+    const key = propertyKey(property.key);
     const target = property.value.type === 'AssignmentPattern' ? property.value.left : property.value;
     if (kind === 'headers' && key?.toLowerCase() === 'origin' && target.type === 'Identifier') originNames.add(target.name);
     if (kind === 'request' && (key === 'headers' || key === 'header')) {

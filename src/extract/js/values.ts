@@ -105,7 +105,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
           continue;
         }
         if (property.computed) continue;
-        const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+        const key = propertyKey(property.key);
         if (key === undefined) continue;
         if (property.type === 'ObjectMethod') properties.set(key, { kind: 'function', node: property });
         else properties.set(key, evaluate(property.value as Node, bindings, depth + 1));
@@ -250,6 +250,11 @@ function isProcessEnv(node: Node): boolean {
     node.object.property.type === 'Identifier' &&
     node.object.property.name === 'env'
   );
+}
+
+/** An object property's key as written (`a:` or `'a':`); undefined for a computed or numeric one. */
+export function propertyKey(key: Node): string | undefined {
+  return key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : undefined;
 }
 
 export function stringList(value: JsValue): string[] | undefined {
