@@ -3,9 +3,9 @@ import { envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks
 import { matcherAccepts } from '../../model/respond.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
-import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
+import { routeHeaderPolicy } from '../platform/route-headers.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+import { gatewayPolicy, listOption, locatedBool, mappedHeaders, numberOption } from './policy.js';
 
 /** Envoy accepts proto field names in snake_case and in lowerCamelCase (proto3 JSON). */
 function field(map: unknown, snake: string): YamlNode | null | undefined {
@@ -201,16 +201,9 @@ const istioHeadersProfile: FrameworkProfile = {
  * fixed values on every answer of the route, whatever the Origin; OPTIONS goes to the backend.
  */
 function istioHeaderPolicy(parsed: ParsedYaml, route: YamlNode | null, label: string): CorsPolicy[] {
-  const headers: RouteHeader[] = [];
-  for (const map of [get(route, 'headers', 'response', 'set'), get(route, 'headers', 'response', 'add')]) {
-    for (const { key, keyNode, value } of entries(map)) {
-      const scalar = valueOf(value);
-      const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
-      // Envoy expands %REQ(…)% and other command operators in header values: those are known only per request.
-      const computed = text === null || /%[A-Z_]+(\(|%)|\$\{|§/.test(text);
-      headers.push({ name: key, value: computed ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc: nodeLoc(parsed, value ?? keyNode) });
-    }
-  }
+  // Envoy expands %REQ(…)% and other command operators in header values: those are known only per request.
+  const computed = /%[A-Z_]+(\(|%)|\$\{|§/;
+  const headers = [get(route, 'headers', 'response', 'set'), get(route, 'headers', 'response', 'add')].flatMap((map) => mappedHeaders(parsed, map, computed));
   if (headers.length === 0) return [];
   const policy = routeHeaderPolicy({ file: parsed.file, format: 'yaml', profile: istioHeadersProfile, path: undefined, sourceLoc: headers[0].loc, headers, scope: { kind: 'route', label: `${label} headers.response` } });
   return policy ? [policy] : [];

@@ -1,6 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
-import { asBool, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+import type { RouteHeader } from '../platform/route-headers.js';
+import { asBool, entries, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 
 /** Shared pieces of the gateway extractors: turning YAML values into model fields, positions kept. */
 
@@ -122,4 +123,17 @@ export function commaEntries(parsed: ParsedYaml, value: YamlValue): Array<{ valu
     if (trimmed) out.push({ value: trimmed, loc: partLoc(parsed, value, trimmed, at) });
   }
   return out;
+}
+
+/**
+ * Response headers written as a mapping of name to value (Traefik `customResponseHeaders`, Istio
+ * `headers.response.set`): each scalar's text, or null where it is no scalar or `computed` says the
+ * gateway fills it in per request (a placeholder, a command operator).
+ */
+export function mappedHeaders(parsed: ParsedYaml, map: YamlNode | null | undefined, computed: RegExp): RouteHeader[] {
+  return entries(map).map(({ key, keyNode, value }) => {
+    const scalar = valueOf(value);
+    const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
+    return { name: key, value: text !== null && computed.test(text) ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc: nodeLoc(parsed, value ?? keyNode) };
+  });
 }

@@ -4,7 +4,7 @@ import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, OriginMatcher } from '../../model/types.js';
 import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
 import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
-import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption, partLoc, placeholderTemplate } from './policy.js';
+import { gatewayPolicy, listEntries, listOption, locatedBool, mappedHeaders, numberOption, partLoc, placeholderTemplate } from './policy.js';
 
 const CRD_GROUPS = /^traefik\.(io|containo\.us)\//;
 const CORS_KEYS = ['accessControlAllowOriginList', 'accessControlAllowOriginListRegex', 'accessControlAllowOrigin', 'accessControlAllowCredentials', 'accessControlAllowMethods', 'accessControlAllowHeaders', 'accessControlExposeHeaders', 'accessControlMaxAge'];
@@ -46,13 +46,7 @@ function customHeaderPolicy(parsed: ParsedYaml, headers: RouteHeader[], sourceLo
 
 function customResponseHeaders(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPolicy[] {
   const custom = get(headers, 'customResponseHeaders');
-  const out: RouteHeader[] = [];
-  for (const { key, keyNode, value } of entries(custom)) {
-    const scalar = valueOf(value);
-    const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
-    const valueLoc = nodeLoc(parsed, value ?? keyNode);
-    out.push({ name: key, value: text !== null && /\$\{|\{\{/.test(text) ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc });
-  }
+  const out = mappedHeaders(parsed, custom, /\$\{|\{\{/);
   const first = entries(custom)[0];
   return first ? customHeaderPolicy(parsed, out, nodeLoc(parsed, first.keyNode), `${label} customResponseHeaders`) : [];
 }
