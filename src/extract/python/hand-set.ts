@@ -85,10 +85,9 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const dicts = [callArguments(parsed, call.getChild('ArgList')).keywords.get('headers')?.value, ...(/\.headers\.(update|extend)$/.test(dottedName(parsed, call.firstChild) ?? '') ? callArguments(parsed, call.getChild('ArgList')).positional : [])];
     for (const dict of dicts) {
       if (dict?.name !== 'DictionaryExpression') continue;
-      const parts = childrenOf(dict).filter((child) => !['{', '}', ','].includes(child.name));
-      for (let i = 0; i + 2 < parts.length; i += 3) {
-        const name = headerName(parsed, parts[i], bindings);
-        if (name) record({ name, valueNode: parts[i + 2], value: valueOf(parsed, parts[i + 2], bindings), statement: call, mode: 'set' });
+      for (const [key, valueNode] of dictEntries(dict)) {
+        const name = headerName(parsed, key, bindings);
+        if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: call, mode: 'set' });
       }
     }
   }
@@ -123,7 +122,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
   return policies;
 }
 
-/** The `key: value` pairs of a dict display (a `**spread` is skipped). */
+/** The `key: value` pairs of a dict display, up to its first `**spread` (after one, the pairs cannot be told apart). */
 function dictEntries(dict: SyntaxNode): Array<[SyntaxNode, SyntaxNode]> {
   const parts = childrenOf(dict).filter((child) => !['{', '}', ','].includes(child.name));
   const out: Array<[SyntaxNode, SyntaxNode]> = [];
