@@ -164,7 +164,8 @@ function respondAsMiddleware(policy: CorsPolicy, request: CorsRequest): CorsResp
       policy.allowHeaders.kind === 'default' && profile.preflight.allowHeadersDefault === 'reflect-request' ? { kind: 'reflect-request' } : policy.allowHeaders;
     const allowHeaders = listHeaderValue(allowHeadersSetting, undefined, request);
     unknowns.header(ALLOW_HEADERS, allowHeaders.uncertain);
-    if (allowHeaders.reflected) headers.push({ name: 'Vary', value: 'Access-Control-Request-Headers' });
+    const varies = profile.preflight.varyRequestHeaders === 'with-allow-headers' ? !!allowHeaders.value : allowHeaders.reflected;
+    if (varies) headers.push({ name: 'Vary', value: 'Access-Control-Request-Headers' });
     if (allowHeaders.value) headers.push({ name: 'Access-Control-Allow-Headers', value: allowHeaders.value, loc: allowHeaders.loc });
     if (policy.maxAge) {
       if (policy.maxAge.value === 'unknown') unknowns.header(MAX_AGE);

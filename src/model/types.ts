@@ -280,6 +280,11 @@ export interface FrameworkProfile {
     shortCircuit: boolean;
     /** What Allow-Headers is when none is configured. */
     allowHeadersDefault: 'reflect-request' | 'none';
+    /**
+     * When a preflight answer carries `Vary: Access-Control-Request-Headers`: while reflecting the
+     * request's list, even an empty one (the default; Express cors), or whenever Allow-Headers is sent (Hono).
+     */
+    varyRequestHeaders?: 'while-reflecting' | 'with-allow-headers';
   };
   defaults: {
     origin: '*' | 'reflect' | 'none';

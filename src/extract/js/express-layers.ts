@@ -11,6 +11,7 @@ import type { MiddlewareSite } from './middleware.js';
  * `app.put('/cart', cors(a), h)` never sees OPTIONS, which `app.options('*', cors(b))` answers with
  * b's headers. `app.options(path, cors())` answers only OPTIONS: GET /path gets nothing from it.
  * This pass wires each policy's preflight to the handler that really answers it (semantics §1).
+ * Hono's cors() does the same (it returns its 204 before `next()`), so its layers are wired too.
  */
 const WILDCARD_PATHS = new Set(['*', '/*', '/*splat', '/{*splat}', '{*splat}', '(.*)', '/(.*)', '/:path*', '/{*path}']);
 
@@ -49,9 +50,18 @@ function optionsCovers(optionsPath: string | undefined, path: string | undefined
 
 /** Does middleware mounted at `mountPath` run for requests to `path` (undefined: every path)? */
 function useCovers(mountPath: string | undefined, path: string | undefined): boolean {
-  if (mountPath === undefined || mountPath === '/') return true;
-  return path !== undefined && (path === mountPath || path.startsWith(mountPath.endsWith('/') ? mountPath : `${mountPath}/`));
+  if (mountPath === undefined || mountPath === '/' || WILDCARD_PATHS.has(mountPath)) return true;
+  // Hono mounts a subtree as `/api/*` (which also matches `/api`); Express as `/api`.
+  const base = mountPath.endsWith('/*') ? mountPath.slice(0, -2) : mountPath;
+  return path !== undefined && (path === base || path.startsWith(base.endsWith('/') ? base : `${base}/`));
 }
+
+/**
+ * Frameworks whose cors() layers run in registration order and whose middleware answers OPTIONS
+ * itself (Express cors with its default preflightContinue, Hono's cors, which returns its 204 before
+ * `next()`): the first layer that covers a path answers every preflight to it.
+ */
+const ORDERED_LAYERS = new Set<MiddlewareSite['framework']>(['express-cors', 'hono-cors']);
 
 /** How the policy answers on its own, before this pass wires anything (an origin callback's program, or the middleware model). */
 function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
@@ -67,7 +77,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
   for (const site of sites) {
     const policy = policies.get(site);
     const call = site.mount.useCall ?? site.mount.routeCall;
-    if (!policy || site.framework !== 'express-cors' || !call || call.start === null || call.start === undefined) continue;
+    if (!policy || !ORDERED_LAYERS.has(site.framework) || !call || call.start === null || call.start === undefined) continue;
     layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call });
   }
   layers.sort((a, b) => a.start - b.start);
@@ -79,7 +89,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     // Who answers OPTIONS for this layer's paths: the first handler in registration order that covers them
     // (this layer itself when it is app-level middleware or an OPTIONS route; a route-level cors() never sees OPTIONS).
     const answerer = layers.find((other) => {
-      if (other.scope !== layer.scope || other.site.mount.label !== site.mount.label || other.policy.preflight.kind !== 'handled') return false;
+      if (other.site.framework !== site.framework || other.scope !== layer.scope || other.site.mount.label !== site.mount.label || other.policy.preflight.kind !== 'handled') return false;
       if (other !== layer && exclusive(other.call, layer.call, parsed)) return false;
       if (other.site.mount.kind !== 'route') return useCovers(other.site.mount.path, path);
       if (other.site.mount.method !== 'OPTIONS') return false;
