@@ -393,6 +393,13 @@ class HandSetProgram implements HeaderProgram {
           return;
         }
         if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder())) state.status ??= request.appStatus ?? 200;
+        else if (!state.ended && !state.passedOn && this.returnsWrittenResponse(statement.argument)) {
+          // `res.headers.set(…); return res;` (Fetch API: Next.js route handlers and middleware, Workers,
+          // Deno): the response handed back is the one these writes went to. Its status is the route's;
+          // an OPTIONS request reaches this code only when the handler says so (a method test).
+          if (request.preflight && !this.methodDecided) state.uncertain = true;
+          state.status ??= request.appStatus ?? (request.preflight ? undefined : 200);
+        }
         else if (!state.ended && !state.passedOn && returnsPlainValue(statement.argument)) {
           // Nothing is handed back that could carry or change headers: the same as running off the end.
           state.returned = true;
@@ -578,6 +585,18 @@ class HandSetProgram implements HeaderProgram {
   /** A header record's builder: its return hands the record to the caller, which sends it. */
   private isRecordBuilder(): boolean {
     for (const node of this.writes.keys()) if (node.type === 'AssignmentExpression' || node.type === 'VariableDeclaration' || (node.type === 'ObjectExpression' && !hasStatusCode(node))) return true;
+    return false;
+  }
+
+  /** `return res` where the writes of this function are `res.headers.set(…)` / `res.headers.append(…)`: a Fetch API Response built here. */
+  private returnsWrittenResponse(argument: Node | null | undefined): boolean {
+    if (argument?.type !== 'Identifier') return false;
+    const name = argument.name;
+    for (const call of this.writes.keys()) {
+      if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression') continue;
+      const target = call.callee.object;
+      if (target.type === 'MemberExpression' && !target.computed && target.property.type === 'Identifier' && target.property.name === 'headers' && target.object.type === 'Identifier' && target.object.name === name) return true;
+    }
     return false;
   }
 
@@ -813,6 +832,8 @@ function negate(value: boolean | 'unknown'): boolean | 'unknown' {
 function endingStatus(call: CallExpression, parsed: ParsedJs): number | 'keep' | undefined {
   if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') return undefined;
   const method = call.callee.property.name;
+  // `NextResponse.json(…)`, `Response.json(…)`: a new Fetch API Response, not the one the headers were written to.
+  if (call.callee.object.type === 'Identifier' && (call.callee.object.name === 'NextResponse' || call.callee.object.name === 'Response')) return undefined;
   const number = (node: Node | undefined) => {
     const value = node ? evaluate(node, parsed.bindings) : undefined;
     return value?.kind === 'number' ? value.value : undefined;
