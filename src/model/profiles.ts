@@ -72,6 +72,26 @@ export const koaCorsProfile: FrameworkProfile = {
   docs: 'https://github.com/koajs/cors#corsoptions',
 };
 
+/**
+ * koa2-cors 2.0.6 (read in the npm tarball's dist/index.js): the `origin` option, or what its function
+ * returns, is sent as written; without the option the request's own Origin is sent (`options.origin ||
+ * ctx.get('Origin') || '*'`). Unlike @koa/cors it never turns `*` into the request's origin: with
+ * credentials the preflight carries `*` and Allow-Credentials, the actual response `*` alone (it removes
+ * Allow-Credentials there), so credentialed requests fail. Vary: Origin on every response.
+ */
+export const koa2CorsProfile: FrameworkProfile = {
+  id: 'koa2-cors',
+  name: 'koa2-cors',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'always',
+  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: 'reflect', methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://github.com/zadzbw/koa2-cors#options',
+};
+
 /** hono/cors 4.13: a string origin is compared, not sent verbatim (semantics §2d). */
 export const honoCorsProfile: FrameworkProfile = {
   id: 'hono-cors',
@@ -113,6 +133,7 @@ export const profiles: readonly FrameworkProfile[] = [
   fastifyCorsProfile,
   handSetHeadersProfile,
   honoCorsProfile,
+  koa2CorsProfile,
   koaCorsProfile,
   nestCorsProfile,
   nginxProfile,

@@ -31,10 +31,10 @@ export interface JsExtraction {
 }
 
 /** Modules whose default (or named `cors`) export builds a CORS middleware, and how it behaves. */
-const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; named?: string }> = {
+const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; named?: string; variant?: MiddlewareSite['variant'] }> = {
   cors: { framework: 'express-cors' },
   '@koa/cors': { framework: 'koa-cors' },
-  'koa2-cors': { framework: 'koa-cors' },
+  'koa2-cors': { framework: 'koa-cors', variant: 'koa2-cors' },
   'hono/cors': { framework: 'hono-cors', named: 'cors' },
   '@fastify/cors': { framework: 'fastify-cors' },
   'fastify-cors': { framework: 'fastify-cors' },
@@ -446,7 +446,8 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
     // cors(options) / cors() — Express cors, Koa, Hono
     const framework = factoryOf(callee);
     if (framework && framework !== 'fastify-cors') {
-      sites.push({ framework, factoryCall: call, options: call.arguments[0] as Node | undefined, mount: mountOf(call, parents, bindings) });
+      const variant = callee.type === 'Identifier' ? FACTORY_MODULES[bindings.imports.get(callee.name)!.module].variant : undefined;
+      sites.push({ framework, ...(variant ? { variant } : {}), factoryCall: call, options: call.arguments[0] as Node | undefined, mount: mountOf(call, parents, bindings) });
       continue;
     }
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') continue;

@@ -1,5 +1,5 @@
 import type { CallExpression, Node } from '@babel/types';
-import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
+import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
 import { isRequestOrigin } from './hand-set.js';
@@ -9,6 +9,8 @@ import { evaluate, locOf, stringList, type Bindings, type JsValue } from './valu
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs';
+  /** koa2-cors: the Koa option names and origin function, with its own defaults and `*` handling (koa2CorsProfile). */
+  variant?: 'koa2-cors';
   /** The `cors(…)` call, or the declaration of an options object nobody in the file consumes. */
   factoryCall: Node;
   options?: Node;
@@ -36,7 +38,7 @@ const OPTION_NAMES: Record<MiddlewareSite['framework'], { methods: string; heade
 
 export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy[] {
   const file = parsed.file;
-  const profile = PROFILES[site.framework];
+  const profile = site.variant === 'koa2-cors' ? koa2CorsProfile : PROFILES[site.framework];
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
   const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
@@ -55,7 +57,8 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   } else {
     const origin = option('origin');
     if (origin?.kind === 'boolean' && !origin.value) return [];
-    const built = originMatchers(origin, site.framework, anchorLoc, parsed);
+    // koa2-cors without an origin option sends the request's own Origin back.
+    const built = !origin && profile.defaults.origin === 'reflect' ? { matchers: [{ kind: 'reflect', loc: anchorLoc } as OriginMatcher], mode: 'compare' as const } : originMatchers(origin, site.framework, anchorLoc, parsed);
     origins = built.matchers;
     originMode = built.mode;
   }
@@ -270,6 +273,10 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
   const param = fn.params[0]?.type === 'Identifier' ? fn.params[0].name : undefined;
   const callbackName = fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
   const body = fn.body;
+  if (framework === 'koa-cors' && param) {
+    const routed = routeChosenOrigins(body, param, parsed);
+    if (routed) return routed;
+  }
   // The whole callback read as a condition on the origin: decided per origin, and as matchers when it is an OR of tests.
   const style: CallbackStyle | undefined =
     framework === 'express-cors' || framework === 'nestjs' || (framework === 'fastify-cors' && callbackName)
@@ -324,6 +331,63 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
   if (alwaysAllows) return [{ kind: 'reflect', loc }];
   if (understood && allowlists.length > 0 && checks.every((check) => check.method === 'includes' || check.method === 'indexOf')) return allowlists;
   return [{ kind: 'predicate', checks, loc }];
+}
+
+/** `ctx.url`, `ctx.path`, `ctx.originalUrl`, `ctx.request.url`, `ctx.request.path`: where the request goes, not who sends it. */
+function isRoutePart(node: Node, ctx: string): boolean {
+  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier' || !['url', 'path', 'originalUrl'].includes(node.property.name)) return false;
+  const owner = node.object;
+  if (owner.type === 'Identifier') return owner.name === ctx;
+  return owner.type === 'MemberExpression' && !owner.computed && owner.object.type === 'Identifier' && owner.object.name === ctx && owner.property.type === 'Identifier' && owner.property.name === 'request';
+}
+
+/** A test on the request's path only: `ctx.url === '/test'`, `ctx.path.startsWith('/app/')`, `/^\/api/.test(ctx.path)`, and `!`, `&&`, `||` of them. */
+function routeOnlyTest(test: Node, ctx: string): boolean {
+  if (test.type === 'UnaryExpression' && test.operator === '!') return routeOnlyTest(test.argument, ctx);
+  if (test.type === 'LogicalExpression') return routeOnlyTest(test.left, ctx) && routeOnlyTest(test.right, ctx);
+  const constant = (node: Node) => node.type === 'StringLiteral' || node.type === 'RegExpLiteral';
+  if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
+    return (isRoutePart(test.left as Node, ctx) && constant(test.right)) || (isRoutePart(test.right, ctx) && constant(test.left as Node));
+  }
+  if (test.type === 'CallExpression' && test.callee.type === 'MemberExpression' && test.callee.property.type === 'Identifier') {
+    const args = test.arguments as Node[];
+    if (['startsWith', 'endsWith', 'includes', 'match'].includes(test.callee.property.name)) return isRoutePart(test.callee.object, ctx) && args.length === 1 && constant(args[0]);
+    if (test.callee.property.name === 'test') return test.callee.object.type === 'RegExpLiteral' && args.length === 1 && isRoutePart(args[0], ctx);
+  }
+  return false;
+}
+
+/**
+ * A Koa origin function that picks its answer by route only, as koa2-cors's README shows
+ * (`if (ctx.url === '/test') return false; return '*';`): every string it returns is the
+ * Allow-Origin of some route, whoever asks. When one of them is `*`, the routes that get it are
+ * judged (any origin, and what the profile makes of `*` with credentials). Undefined when the
+ * function reads anything else (the Origin, configuration, a call), returns anything but a
+ * literal, or never returns `*`.
+ */
+function routeChosenOrigins(body: Node, ctx: string, parsed: ParsedJs): OriginMatcher[] | undefined {
+  const answers: OriginMatcher[] = [];
+  const statement = (node: Node): boolean => {
+    if (node.type === 'BlockStatement') return node.body.every((child) => statement(child));
+    if (node.type === 'IfStatement') return routeOnlyTest(node.test, ctx) && statement(node.consequent) && (!node.alternate || statement(node.alternate));
+    if (node.type === 'ExpressionStatement') {
+      // Logging only (`console.info(ctx.url)`).
+      const call = node.expression;
+      return call.type === 'CallExpression' && call.callee.type === 'MemberExpression' && call.callee.object.type === 'Identifier' && call.callee.object.name === 'console';
+    }
+    if (node.type !== 'ReturnStatement') return false;
+    const value = node.argument;
+    if (!value || value.type === 'NullLiteral' || (value.type === 'BooleanLiteral' && !value.value) || (value.type === 'Identifier' && value.name === 'undefined')) return true;
+    if (value.type !== 'StringLiteral') return false;
+    if (value.value === '') return true;
+    const loc = locOf(value, parsed.file);
+    answers.push(value.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: value.value, loc });
+    return true;
+  };
+  const complete = body.type === 'BlockStatement' ? statement(body) : statement({ type: 'ReturnStatement', argument: body } as Node);
+  // The routes answered `*` are the question (an entry list would read `*` as one more allowed origin).
+  const wildcard = answers.find((answer) => answer.kind === 'any');
+  return complete && wildcard ? [wildcard] : undefined;
 }
 
 /** `(origin, cb) => cb(null, true)`, `(o, cb) => cb(null, o)`, `(origin) => origin` (Hono), `ctx => ctx.get('Origin')` (Koa). */
