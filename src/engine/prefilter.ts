@@ -9,7 +9,8 @@ import type { Format } from '../model/types.js';
  *
  * - JS/TS: an import or require of a CORS middleware package (the extractor recognises a factory
  *   only through such an import, never through a local wrapper), `enableCors`, `NestFactory`
- *   (`{ cors: … }`), the `CorsOptions` type of an exported options object, or a CORS header name
+ *   (`{ cors: … }`), the `CorsOptions` type of an exported options object, `socket.io` or
+ *   `WebSocketGateway` (a Socket.IO server's `cors` option), or a CORS header name
  *   (hand-set headers, header records, NestJS `@Header`). A header name can also come from a
  *   constant in another module (`res.setHeader(ACAO, origin)`): a file whose relative imports
  *   reach a module with a header name (within the extractor's own hop limit) passes too.
@@ -33,6 +34,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`['"\x60](?:@koa\/cors|koa2-cors|hono\/cors|@fastify\/cors|fastify-cors)['"\x60]`,
     String.raw`(?:\bfrom|\brequire\s*\(|\bimport\s*\(?)\s*['"]cors['"]`,
     String.raw`\benableCors\b|\bNestFactory\b|\bCorsOptions\b`,
+    // Socket.IO servers (and NestJS gateways, which make one) take a `cors` option.
+    String.raw`['"\x60]socket\.io['"\x60]|\bWebSocketGateway\b`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

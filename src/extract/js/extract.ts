@@ -1,4 +1,4 @@
-import type { CallExpression, File, Node } from '@babel/types';
+import type { CallExpression, File, NewExpression, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
@@ -50,7 +50,8 @@ export interface ParsedJs {
   calls: CallExpression[];
   /** The calls that can write a header (see mayWriteHeader) and that can be a CORS middleware site: subsets of `calls`, in order. */
   headerCalls: CallExpression[];
-  siteCalls: CallExpression[];
+  /** Calls and constructions that can be a CORS site (see mayBeSite), in order. */
+  siteCalls: Array<CallExpression | NewExpression>;
   bindings: Bindings;
   file: string;
   text: string;
@@ -276,7 +277,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const relocate = /[\u2028\u2029]/.test(file.text);
   const calls: CallExpression[] = [];
   const headerCalls: CallExpression[] = [];
-  const siteCalls: CallExpression[] = [];
+  const siteCalls: Array<CallExpression | NewExpression> = [];
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
@@ -289,6 +290,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
         if (fact.header) headerCalls.push(fact.node);
         if (fact.site) siteCalls.push(fact.node);
       }
+      else if (fact.kind === 'new') siteCalls.push(fact.node);
       else if (fact.kind === 'import') imports.set(fact.name, fact.value);
       else if (fact.kind === 'declare') declared.set(fact.name, [...(declared.get(fact.name) ?? []), fact.node]);
       else reassigned.add(fact.name);
@@ -304,6 +306,8 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
 
 type Fact =
   | { kind: 'call'; node: CallExpression; header: boolean; site: boolean }
+  /** `new Server(httpServer, { cors })`: a construction that may be a CORS site. */
+  | { kind: 'new'; node: NewExpression }
   | { kind: 'import'; name: string; value: { module: string; imported: string } }
   | { kind: 'declare'; name: string; node: Node }
   | { kind: 'reassign'; name: string };
@@ -324,6 +328,7 @@ function statementFacts(top: Node, visited: Node[]): Fact[] {
       node.arguments = node.arguments.filter((arg) => arg !== null);
     }
     if (node.type === 'CallExpression') facts.push({ kind: 'call', node, header: mayWriteHeader(node), site: mayBeSite(node) });
+    if (node.type === 'NewExpression' && node.arguments.length > 0) facts.push({ kind: 'new', node });
     if (node.type === 'ImportDeclaration') {
       for (const specifier of node.specifiers) {
         const imported =
@@ -422,10 +427,49 @@ function exportedOptionSites(parsed: ParsedJs, sites: MiddlewareSite[]): Middlew
 
 const SITE_METHODS = new Set(['register', 'enableCors', 'create']);
 
-/** A call findMiddlewareSites can take: `cors(…)` (any plain call) or `x.register(…)`, `x.enableCors(…)`, `NestFactory.create(…)`. */
+/**
+ * A call findMiddlewareSites can take: `cors(…)` (any plain call), `x.register(…)`, `x.enableCors(…)`,
+ * `NestFactory.create(…)`, or `require('socket.io')(server, {…})`.
+ */
 function mayBeSite(call: CallExpression): boolean {
   const callee = call.callee;
-  return callee.type === 'Identifier' || (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name));
+  return (
+    callee.type === 'Identifier' ||
+    (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && SITE_METHODS.has(callee.property.name)) ||
+    (callee.type === 'CallExpression' && isRequireOf(callee, ['socket.io']))
+  );
+}
+
+/**
+ * Socket.IO (v3 and later) hands its `cors` option to the Express `cors` package (engine.io's
+ * `this.use(require("cors")(opts.cors))`), which answers its long-polling requests and their
+ * preflights; NestJS's `@WebSocketGateway({ cors })` passes it on to Socket.IO. Returns the `cors`
+ * value of such a server's options, or undefined when this is not one.
+ */
+function socketIoCors(call: CallExpression | NewExpression, bindings: Bindings): { value: Node; label: string; path: string } | undefined {
+  const callee = call.callee;
+  const imported = (name: string) => bindings.imports.get(name);
+  let label: string | undefined;
+  if (callee.type === 'Identifier') {
+    const source = imported(callee.name);
+    if (source?.module === 'socket.io' && (source.imported === 'Server' || source.imported === 'default')) label = 'Socket.IO server';
+    else if (source?.module === '@nestjs/websockets' && source.imported === 'WebSocketGateway' && call.type === 'CallExpression') label = '@WebSocketGateway';
+  } else if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'Server') {
+    const owner = callee.object;
+    if ((owner.type === 'Identifier' && imported(owner.name)?.module === 'socket.io') || isRequireOf(owner, ['socket.io'])) label = 'Socket.IO server';
+  } else if (callee.type === 'CallExpression' && isRequireOf(callee, ['socket.io'])) {
+    label = 'Socket.IO server';
+  }
+  if (!label) return undefined;
+  for (const argument of call.arguments) {
+    const options = evaluate(argument as Node, bindings);
+    const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
+    if (!cors || options.kind !== 'object') continue;
+    // The server answers only under its path (`/socket.io/` unless `path` says otherwise), not the whole app.
+    const path = options.properties.get('path');
+    return { value: cors.node, label, path: path?.kind === 'string' ? path.value : '/socket.io/' };
+  }
+  return undefined;
 }
 
 function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
@@ -442,6 +486,16 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
   const sites: MiddlewareSite[] = [];
   const fastifyAdapter = /\bFastifyAdapter\b/.test(parsed.text);
   for (const call of parsed.siteCalls) {
+    const socketCors = socketIoCors(call, bindings);
+    if (socketCors) {
+      const value = socketCors.value;
+      // `cors: false` (Socket.IO's default) sends nothing; `cors: true` is the package's defaults.
+      if (value.type === 'BooleanLiteral' && !value.value) continue;
+      const options = value.type === 'BooleanLiteral' ? undefined : value;
+      sites.push({ framework: 'express-cors', factoryCall: call, options, anchor: value, mount: { kind: 'router', label: socketCors.label, path: socketCors.path } });
+      continue;
+    }
+    if (call.type === 'NewExpression') continue;
     const callee = call.callee;
     // cors(options) / cors() — Express cors, Koa, Hono
     const framework = factoryOf(callee);
