@@ -25,8 +25,17 @@ export function awsPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     } else if (type.value === 'AWS::Serverless::HttpApi' || type.value === 'AWS::ApiGatewayV2::Api') {
       const cors = pairOf(get(value, 'Properties'), 'CorsConfiguration');
       if (cors) out.push(...httpApiPolicy(parsed, cors.key as YamlNode, cors.value as YamlNode | null, `http api ${key}`, type.value === 'AWS::Serverless::HttpApi' ? 'sam' : 'cloudformation'));
+      else {
+        // The inline OpenAPI definition's CORS, which CorsConfiguration overrides when both are given.
+        const body = get(value, 'Properties', type.value === 'AWS::Serverless::HttpApi' ? 'DefinitionBody' : 'Body');
+        const extension = isMap(body) ? pairOf(body, 'x-amazon-apigateway-cors') : undefined;
+        if (extension) out.push(...httpApiPolicy(parsed, extension.key as YamlNode, extension.value as YamlNode | null, `http api ${key}`, 'openapi'));
+      }
     }
   }
+  // An HTTP API's OpenAPI definition on its own (imported, or read from S3 by a template).
+  const openApiCors = get(root, 'openapi') !== undefined || get(root, 'swagger') !== undefined ? pairOf(root, 'x-amazon-apigateway-cors') : undefined;
+  if (openApiCors) out.push(...httpApiPolicy(parsed, openApiCors.key as YamlNode, openApiCors.value as YamlNode | null, 'http api definition', 'openapi'));
   if (get(root, 'service') !== undefined && get(root, 'provider') !== undefined) out.push(...serverlessPolicies(parsed, root));
   return out;
 }
@@ -104,16 +113,21 @@ function httpApiOrigins(parsed: ParsedYaml, node: YamlNode | null | undefined): 
   });
 }
 
-function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string, flavour: 'sam' | 'cloudformation' | 'serverless'): CorsPolicy[] {
+/** The option names of each way to write an HTTP API's CORS configuration (the same settings). */
+const HTTP_API_NAMES = {
+  sam: { origins: 'AllowOrigins', credentials: 'AllowCredentials', methods: 'AllowMethods', headers: 'AllowHeaders', expose: 'ExposeHeaders', maxAge: 'MaxAge' },
+  serverless: { origins: 'allowedOrigins', credentials: 'allowCredentials', methods: 'allowedMethods', headers: 'allowedHeaders', expose: 'exposedResponseHeaders', maxAge: 'maxAge' },
+  // OpenAPI's x-amazon-apigateway-cors.
+  openapi: { origins: 'allowOrigins', credentials: 'allowCredentials', methods: 'allowMethods', headers: 'allowHeaders', expose: 'exposeHeaders', maxAge: 'maxAge' },
+} as const;
+
+function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string, flavour: 'sam' | 'cloudformation' | 'serverless' | 'openapi'): CorsPolicy[] {
   const sourceLoc = nodeLoc(parsed, keyNode);
   const rejected: NonNullable<CorsPolicy['rejected']> = [];
   const enabled = valueOf(cors);
   // `CorsConfiguration: true` (SAM) and `cors: true` (Serverless) allow every origin with the default headers.
   if (enabled.kind === 'bool' && !enabled.value) return [];
-  const names =
-    flavour === 'serverless'
-      ? { origins: 'allowedOrigins', credentials: 'allowCredentials', methods: 'allowedMethods', headers: 'allowedHeaders', expose: 'exposedResponseHeaders', maxAge: 'maxAge' }
-      : { origins: 'AllowOrigins', credentials: 'AllowCredentials', methods: 'AllowMethods', headers: 'AllowHeaders', expose: 'ExposeHeaders', maxAge: 'MaxAge' };
+  const names = HTTP_API_NAMES[flavour === 'cloudformation' ? 'sam' : flavour];
   let origins: OriginMatcher[];
   if (enabled.kind === 'bool') origins = [{ kind: 'any', loc: nodeLoc(parsed, cors), why: "CORS is switched on without origins, which means '*'" }];
   else if (!isMap(cors)) origins = [{ kind: 'unknown', reason: 'resolved at deploy time', loc: nodeLoc(parsed, cors) }];
