@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
 import { FORMAT_LIST } from '../src/engine/formats.js';
 import { looksLikeNginx } from '../src/engine/formats.js';
+import { looksLikeJsonConfig } from '../src/extract/yaml/json.js';
 import { lint } from '../src/index.js';
 import { cli, project } from './helpers/cli.js';
 
@@ -144,5 +145,39 @@ describe('the nginx name hint (a walk skips the names it does not match)', () =>
     const nginx = paths.filter(isNginx);
     expect(nginx.length).toBeGreaterThan(50);
     expect(nginx.filter((path) => !hint.test(path))).toEqual([]);
+  });
+});
+
+describe('JSON files are read only when their content is a gateway config', () => {
+  const sam = '{\n  "Resources": {\n    "Api": {\n      "Type": "AWS::Serverless::Api",\n      "Properties": { "StageName": "prod", "Cors": { "AllowOrigin": "\'*\'", "AllowCredentials": true } }\n    }\n  }\n}\n';
+  it('templates, OpenAPI documents with API Gateway extensions and Serverless configs are candidates; other JSON is skipped unparsed', () => {
+    expect(detectFile({ path: 'infra/template.json', text: sam })).toMatchObject({ format: 'json' });
+    expect(detectFile({ path: 'infra/stack.template', text: sam })).toMatchObject({ format: 'json' });
+    expect(detectFile({ path: 'api/openapi.json', text: '{"openapi":"3.0.1","x-amazon-apigateway-cors":{"allowOrigins":["*"]},"paths":{}}' })).toMatchObject({ format: 'json' });
+    expect(detectFile({ path: 'serverless.json', text: '{"service":"orders","provider":{"name":"aws"},"functions":{}}' })).toMatchObject({ format: 'json' });
+    expect(detectFile({ path: 'vercel.json', text: '{}' })).toEqual({ format: 'json' });
+    for (const [path, text] of [
+      ['package.json', '{"name":"api","dependencies":{"cors":"^2.8.5"}}'],
+      ['api/openapi.json', '{"openapi":"3.0.1","info":{"description":"CORS: Access-Control-Allow-Origin *"},"paths":{}}'],
+      ['data/responses.json', '[{"headers":{"Access-Control-Allow-Origin":"*"}}]'],
+      ['fixtures/sam.json', `// a comment\n${sam}`],
+      ['deploy/nginx.template', 'add_header Access-Control-Allow-Origin "*";\n'],
+    ]) expect(detectFile({ path, text }), path).toHaveProperty('skip');
+    // Generated copies of the templates: cdk synth, sam build, serverless package.
+    for (const path of ['cdk.out/OrdersStack.template.json', 'app/.aws-sam/build/template.json', '.serverless/cloudformation-template-update-stack.json']) expect(detectFile({ path, text: sam }), path).toHaveProperty('skip');
+  });
+
+  it('a template that is not valid JSON is one parse-error; duplicate keys are JSON (the last one counts), not an error', () => {
+    const broken = lint([{ path: 'template.json', text: sam.replace('"prod",', '"prod"') }]).diagnostics;
+    expect(broken.map((d) => d.ruleId)).toEqual(['parse-error']);
+    const duplicate = sam.replace('"AllowOrigin": "\'*\'"', '"AllowOrigin": "\'https://app.example.com\'", "AllowOrigin": "\'*\'"');
+    expect(lint([{ path: 'template.json', text: duplicate }]).diagnostics.map((d) => `${d.ruleId} ${d.line}:${d.column}`)).toEqual(['rejected-setting 5:140']);
+  });
+
+  it('the content test is linear on hostile input', () => {
+    const start = process.cpuUsage();
+    for (const text of ['{' + ' '.repeat(2_000_000), '{' + '"service":'.repeat(200_000), ' '.repeat(2_000_000) + '{"AWS::']) looksLikeJsonConfig(text);
+    const { user, system } = process.cpuUsage(start);
+    expect((user + system) / 1000).toBeLessThan(5000);
   });
 });

@@ -24,8 +24,8 @@ describe('pre-commit hook', () => {
     const [hook] = hooks;
     expect(hook).toMatchObject({ id: 'cors-lint', language: 'node', require_serial: false });
     const pattern = new RegExp(hook.files);
-    for (const path of ['nginx.conf', 'deploy/nginx/sites-enabled/api', 'src/server.ts', 'app/main.py', 'k8s/ingress.yaml', 'chart/templates/ingress.tpl', 'serverless.yml']) expect(pattern.test(path), path).toBe(true);
-    for (const path of ['README.md', 'package.json', 'image.png', 'Dockerfile']) expect(pattern.test(path), path).toBe(false);
+    for (const path of ['nginx.conf', 'deploy/nginx/sites-enabled/api', 'src/server.ts', 'app/main.py', 'k8s/ingress.yaml', 'chart/templates/ingress.tpl', 'serverless.yml', 'infra/template.json', 'api/openapi.json', 'stack.template']) expect(pattern.test(path), path).toBe(true);
+    for (const path of ['README.md', 'Cargo.lock', 'tsconfig.jsonc', 'image.png', 'Dockerfile']) expect(pattern.test(path), path).toBe(false);
   });
 
   it('is generated from the format registry (run `npm run docs` after changing src/engine/formats.ts)', () => {

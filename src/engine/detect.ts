@@ -8,7 +8,8 @@ import { FORMAT_LIST, FORMAT_SPECS, type FormatSpec } from './formats.js';
  * Lockfiles, bundles, minified and vendored code configure nothing (design.md: 98% of parse time
  * on a real tree went to two such files).
  */
-const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.git|\.yarn|\.pnpm-store|dist|build|coverage|\.next|\.nuxt|out|site-packages|__pycache__|\.venv|venv|\.tox|\.mypy_cache)\//;
+// cdk.out, .aws-sam and .serverless hold templates the CDK, `sam build` and `serverless package` generate from the sources read here.
+const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.git|\.yarn|\.pnpm-store|dist|build|coverage|\.next|\.nuxt|out|cdk\.out|\.aws-sam|\.serverless|site-packages|__pycache__|\.venv|venv|\.tox|\.mypy_cache)\//;
 const GENERATED_NAMES = /(\.min\.(js|mjs|cjs)|\.bundle\.js|-bundle\.js|\.d\.ts|\.d\.mts|\.d\.cts|\.map|_pb2(_grpc)?\.py|\.pyi)$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'npm-shrinkwrap.json', 'bun.lockb']);
 

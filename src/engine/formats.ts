@@ -6,6 +6,7 @@ import { extractYamlPolicies } from '../extract/yaml/extract.js';
 import { readHeadersFile } from '../extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../extract/platform/netlify.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
+import { extractJsonTemplatePolicies, looksLikeJsonConfig } from '../extract/yaml/json.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
 
 /**
@@ -127,17 +128,22 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   },
   json: {
     id: 'json',
-    displayName: 'vercel.json',
-    // Only Vercel's project config: other JSON files configure no CORS layer.
+    displayName: 'JSON config',
+    // vercel.json by its name; any other JSON file only when its content is a CloudFormation/SAM
+    // template, an OpenAPI document with API Gateway extensions or a Serverless Framework config
+    // (looksLikeJsonConfig). package.json, tsconfig.json, data and fixtures are skipped unparsed.
     extensions: [],
+    ambiguousExtensions: ['.json', '.template'],
     fileNames: ['vercel.json'],
-    prefilter: /access-control-/i,
+    looksLike: looksLikeJsonConfig,
+    prefilter: /cors|access-?control/i,
     comments: { line: [] },
-    extract: (file) => readVercelConfig(file),
-    // The editor's `json` id names every JSON file; the file name decides.
+    extract: (file) => (isVercelConfig(file.path) ? readVercelConfig(file) : extractJsonTemplatePolicies(file)),
+    // The editor's `json` id names every JSON file; the file name and content decide.
     languageIds: [],
     fence: 'json',
-    maxBytes: MAX_JS_BYTES,
+    // CloudFormation takes templates up to 1 MB, API Gateway imports definitions up to 6 MB.
+    maxBytes: 6 * 1024 * 1024,
   },
   toml: {
     id: 'toml',
@@ -165,6 +171,11 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     maxBytes: MAX_JS_BYTES,
   },
 };
+
+/** vercel.json is read by its own reader; the platform reads no other name. */
+function isVercelConfig(path: string): boolean {
+  return /(^|[\\/])vercel\.json$/.test(path);
+}
 
 export const FORMAT_LIST: readonly FormatSpec[] = Object.values(FORMAT_SPECS);
 

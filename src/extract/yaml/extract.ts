@@ -19,7 +19,12 @@ export interface YamlExtraction {
 /** Each document is recognised by its content (`kind`, known top-level keys), never by file name. */
 export function extractYamlPolicies(file: SourceFile): YamlExtraction {
   const parsed = parseYaml(file);
-  const out: YamlExtraction = { policies: [], errors: [...parsed.errors], hosts: [] };
+  return policiesOfDocuments(parsed, parsed.errors);
+}
+
+/** The policies of every parsed document; `errors` are the reading's own (a JSON file passes the JSON parser's). */
+export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['errors']): YamlExtraction {
+  const out: YamlExtraction = { policies: [], errors: [...errors], hosts: [] };
   for (const { doc } of parsed.documents) {
     const root = doc.contents as YamlNode | null;
     if (!root) continue;
