@@ -25,7 +25,7 @@ export default defineRule({
     fixable: true,
     docs: {
       whatItDoes:
-        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports. Hand-set code that copies the Origin only when a check it cannot see passes (`if (allowedOrigins.includes(origin))` with a list from the environment or another package) is reported too: whatever the list holds, the answer is the request's Origin or nothing.",
+        "Asks the model for the answer to the same request from several origins. When `Access-Control-Allow-Origin` echoes the request's origin (or differs between origins) and the response has no `Vary: Origin`, it reports the header. Frameworks that add `Vary` themselves (Express `cors`, Fastify, Koa, Hono, Starlette, django-cors-headers, Kong, APISIX) never trigger it; ingress-nginx and Envoy/Istio never add it, and Traefik only with `addVaryHeader: true`, so the message says how to add it there. Flask-CORS adds it only for several origins or a regex, and not at all with `vary_header=False`; for one literal origin it answers foreign origins without Allow-Origin and without Vary, which the rule reports. python-socketio servers never send it either, but they are not reported: Engine.IO clients put a fresh `t=` parameter in every polling URL, so no cache reuses an answer. Hand-set code that copies the Origin only when a check it cannot see passes (`if (allowedOrigins.includes(origin))` with a list from the environment or another package) is reported too: whatever the list holds, the answer is the request's Origin or nothing.",
       why: "A CDN or browser cache that stores the response for `https://a.example.com` will hand it — Allow-Origin and all — to `https://b.example.com`, whose request then fails; or it hands an allowed origin's grant to a page that should not have it. The Fetch standard says to send `Vary: Origin` whenever Allow-Origin is anything but `*` or one fixed origin.",
       examples: [
         {
@@ -57,7 +57,7 @@ export default defineRule({
     },
   },
   check(policy, context) {
-    if (policy.profile.varyOrigin === 'undocumented') return;
+    if (policy.profile.varyOrigin === 'undocumented' || policy.profile.uncacheable) return;
     const matrix = requestMatrix(policy);
     const reported = new Set<string>();
     // Every actual request (caches never store preflights): its answers from all origins, compared.

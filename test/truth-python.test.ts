@@ -7,7 +7,7 @@ import { ROOT } from './helpers/fixtures.js';
 import { corsHeaderSet, freePort, sendAsBrowser, waitForPort } from './helpers/servers.js';
 
 /**
- * The Starlette/FastAPI, Flask-CORS, django-cors-headers and aiohttp-cors profiles against the real libraries
+ * The Starlette/FastAPI, Flask-CORS, django-cors-headers, aiohttp-cors and python-socketio profiles against the real libraries
  * from Debian (run with /usr/bin/python3, which sees them): each case under test/truth/python is
  * linted, served by the real framework on 127.0.0.1, and respond()'s prediction for the
  * extracted policy must equal what the server sends, header for header, for allowed, foreign,
@@ -15,7 +15,7 @@ import { corsHeaderSet, freePort, sendAsBrowser, waitForPort } from './helpers/s
  */
 const PYTHON = '/usr/bin/python3';
 const CASES = join(ROOT, 'test', 'truth', 'python');
-const MODULES = ['starlette', 'uvicorn', 'fastapi', 'flask', 'flask_cors', 'django', 'corsheaders', 'aiohttp_cors'];
+const MODULES = ['starlette', 'uvicorn', 'fastapi', 'flask', 'flask_cors', 'django', 'corsheaders', 'aiohttp_cors', 'socketio'];
 const available = spawnSync(PYTHON, ['-c', `import ${MODULES.join(', ')}`]).status === 0;
 if (!available && process.env.CI === 'true') throw new Error(`CI=true but ${PYTHON} cannot import ${MODULES.join(', ')} (npm test installs them from Debian)`);
 
@@ -208,6 +208,35 @@ describe.skipIf(!available)('Python framework profiles match the real libraries'
     }, 30_000);
     afterAll(() => Promise.all([...servers.values()].map((server) => stop(server.child))));
     compareAll('aiohttp', () => '/r', (name) => servers.get(name)!.port);
+  });
+
+  // python-socketio answers only its own path; a POST there needs a session, so the browser-shaped
+  // requests are the long-polling handshake (GET) and preflights.
+  describe('python-socketio (engine.io)', () => {
+    const servers = new Map<string, { port: number; child: ChildProcess }>();
+    const cases = casesOf('engineio');
+    beforeAll(async () => {
+      await Promise.all(
+        cases.map(async (c) => {
+          servers.set(c.name, await start([join(CASES, 'serve_engineio.py'), join(ROOT, c.path)]));
+        }),
+      );
+    }, 30_000);
+    afterAll(() => Promise.all([...servers.values()].map((server) => stop(server.child))));
+    for (const { name, policy } of cases) {
+      for (const origin of ORIGINS) {
+        for (const request of REQUESTS(origin).filter((r) => r.preflight || r.method === 'GET')) {
+          it(`engineio/${name}: ${request.preflight ? 'preflight ' : ''}${request.method}${request.credentials ? ' with cookies' : ''} from ${origin ?? '(no Origin)'}`, async () => {
+            expect(policy, `cors-lint finds the policy in ${name}`).toBeDefined();
+            const predicted = respond(policy!, request);
+            const actual = await sendAsBrowser(servers.get(name)!.port, '/socket.io/?EIO=4&transport=polling', request);
+            expect(predicted.uncertain).toBe(false);
+            expect(predicted.status).toBe(actual.status);
+            expect(corsHeaderSet(predicted.headers)).toEqual(corsHeaderSet(actual.headers));
+          });
+        }
+      }
+    }
   });
 
   describe('django-cors-headers', () => {

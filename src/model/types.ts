@@ -295,6 +295,11 @@ export interface FrameworkProfile {
   routeLevelHandlesOptions: boolean;
   /** How to get `Vary: Origin` out of this implementation, for messages. */
   varyHint?: string;
+  /**
+   * Why no cache ever reuses these responses, so Vary cannot matter (Engine.IO clients put a fresh
+   * `t` parameter in every polling URL).
+   */
+  uncacheable?: string;
   /** A proxying layer whose CORS headers replace the upstream's same-named ones (headers-more's `more_set_headers`, as ingress-nginx's template writes them) instead of adding to them. */
   corsHeadersReplaceUpstream?: boolean;
   docs: string;

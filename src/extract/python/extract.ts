@@ -1,6 +1,7 @@
 import type { CorsPolicy, SourceFile } from '../../model/types.js';
 import { aiohttpCorsPolicies } from './aiohttp-cors.js';
 import { djangoPolicies } from './django.js';
+import { engineioPolicies } from './engineio.js';
 import { flaskPolicies } from './flask.js';
 import { handSetPolicies } from './hand-set.js';
 import { PythonModules, type ModuleReader } from './modules.js';
@@ -13,7 +14,7 @@ export interface PythonExtraction {
   errors: PythonSyntaxError[];
 }
 
-/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings, aiohttp-cors. */
+/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings, aiohttp-cors, python-socketio servers. */
 /** `modules` lets values imported from other modules of the repository be read (`from .settings import ORIGINS`). */
 export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader): PythonExtraction {
   const { parsed, errors } = parsePython(file);
@@ -26,6 +27,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('flask_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
+    ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),
     ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
   ];
   return { policies, errors };

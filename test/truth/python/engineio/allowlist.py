@@ -1,0 +1,3 @@
+import socketio
+
+sio = socketio.Server(cors_allowed_origins=["https://app.example.com", "https://admin.example.com"])
