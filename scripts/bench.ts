@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -260,8 +260,8 @@ async function main() {
  * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
- * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --runs=3 (floor/CLI pairs),
- * --cold-runs=5, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
+ * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --cold-only (cold start alone, on that tree), --runs=3 (floor/CLI pairs),
+ * --cold-runs=7, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
   const runs = Number(flag('runs', '3'));
@@ -285,17 +285,25 @@ async function wholeRunFigures(): Promise<void> {
     rss.push(`${size}: ${peakRssMiB(grown).toFixed(0)} MiB`);
   }
   if (rss.length > 0) console.log(`peak RSS by size:   ${rss.join(', ')} (one CLI process per size, real-shaped tree, same 8 CORS files)`);
+  coldStartFigures();
+}
+
+/** One-file cold start per format and `--version` against `node -e 0` (also alone: --cold-only, on the tree --tree-only writes). */
+function coldStartFigures(): void {
+  const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+  const coldRuns = flag('cold-runs', '7');
   const cold = coldStarts(
+    REPO,
     {
-      'js': join(REPO, 'pkg0', 'src', 'server0.js'),
-      'ts': join(REPO, 'pkg1', 'src', 'module1.ts'),
-      'nginx': join(REPO, 'nginx', 'conf.d', 'site2.conf'),
-      'python': join(REPO, 'app3', 'service3.py'),
-      'yaml': join(REPO, 'deploy', 'k8s', 'app5.yaml'),
+      'js': 'pkg0/src/server0.js',
+      'ts': 'pkg1/src/module1.ts',
+      'nginx': 'nginx/conf.d/site2.conf',
+      'python': 'app3/service3.py',
+      'yaml': 'deploy/k8s/app5.yaml',
     },
-    Number(flag('cold-runs', '5')),
+    Number(coldRuns),
   );
-  console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, interleaved, median of ${flag('cold-runs', '5')})`);
+  console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, named from the synthetic repository's root as a pre-commit hook does, ${cold.measure === 'cpu' ? 'user+sys CPU' : 'wall time'}, interleaved, median of ${coldRuns}, load ${load()})`);
 }
 
 /**
@@ -329,6 +337,14 @@ if (process.argv.includes('--tree-only')) {
   generate();
   gitAddAll(REPO);
   console.log(`synthetic tree: ${REPO}`);
+  process.exit(0);
+}
+if (process.argv.includes('--cold-only')) {
+  if (!existsSync(join(REPO, '.git'))) {
+    generate();
+    gitAddAll(REPO);
+  }
+  coldStartFigures();
   process.exit(0);
 }
 await main();
