@@ -64,6 +64,20 @@ describe('the code cache of the bundled CLI', () => {
     expect(statSync(join(cache, file)).uid).toBe(0);
   });
 
+  it('each set of V8 flags keeps a cache of its own (a lint run and the language server differ), both read again', () => {
+    rmSync(cache, { recursive: true, force: true });
+    // --no-opt stands for the other mode's flags: V8 rejects a cache written under other flags.
+    const other = (env: Record<string, string> = {}) => spawnSync(process.execPath, ['--no-opt', join(bundle, 'bin.js'), '--format', 'json', 'fixtures/credentials-reflect-any-origin'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: cache, ...env } });
+    for (const run of [lint(), other()]) expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    const files = runCache();
+    expect(files).toHaveLength(2);
+    const written = files.map((file) => statSync(join(cache, file)).mtimeMs);
+    for (const run of [lint(), other()]) expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
+    // Each accepted by its own mode: neither removed nor written again.
+    expect(runCache()).toEqual(files);
+    expect(files.map((file) => statSync(join(cache, file)).mtimeMs)).toEqual(written);
+  });
+
   it('CORS_LINT_NO_CODE_CACHE=1 writes nothing', () => {
     rmSync(cache, { recursive: true, force: true });
     lint({ CORS_LINT_NO_CODE_CACHE: '1' });

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
@@ -12,9 +13,11 @@ import { Script } from 'node:vm';
  *
  * V8 checks a cache against its own version and flags and the source's length, not its content,
  * so the cache file's name carries the content hash computed when the file was built, and its size
- * and modification time (a file edited in place is compiled afresh). A cache that is missing,
- * rejected or unreadable costs one normal compile; writing one is atomic (rename) and every failure
- * is ignored: a read-only install runs uncached.
+ * and modification time (a file edited in place is compiled afresh), and V8's tag for its version
+ * and flags: a lint run sets a flag the language server does not (src/cli/bin.ts), and each keeps
+ * a cache the other would reject. A cache that is missing, rejected or unreadable costs one normal
+ * compile; writing one is atomic (rename) and every failure is ignored: a read-only install runs
+ * uncached.
  */
 
 export interface CacheTarget {
@@ -28,6 +31,8 @@ interface Pending {
   script: Script;
   path: string;
   prefix: string;
+  /** V8's version, flags tag and the architecture, as they end the cache file's name. */
+  v8: string;
 }
 
 const pending: Pending[] = [];
@@ -36,13 +41,14 @@ let exitHook = false;
 /** Runs a CommonJS file the way Node's loader does (its own `require`, `module`, `__filename`), compiled with the cache when there is one. */
 export function loadCached(file: string, target: CacheTarget): unknown {
   const source = readFileSync(file, 'utf8');
-  let cache: { path: string; prefix: string } | undefined;
+  let cache: { path: string; prefix: string; v8: string } | undefined;
   let cachedData: Buffer | undefined;
   if (target.dir !== undefined) {
     try {
       const stat = statSync(file);
       const prefix = `${safeName(file)}-`;
-      cache = { prefix, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.versions.v8}-${process.arch}.bin`) };
+      const v8 = `${process.versions.v8}-${cachedDataVersionTag()}-${process.arch}`;
+      cache = { prefix, v8, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${v8}.bin`) };
       cachedData = readOwnFile(cache.path);
     } catch {
       // no cache yet (or no stat): compile normally
@@ -85,15 +91,19 @@ function safeName(file: string): string {
 }
 
 function writePending(): void {
-  for (const { script, path, prefix } of pending.splice(0)) {
+  for (const { script, path, prefix, v8 } of pending.splice(0)) {
     try {
       const dir = dirname(path);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData());
       renameSync(temporary, path);
-      // Caches of older builds of the same file are never read again (nor are temporary files a killed run left).
-      for (const name of readdirSync(dir)) if (name.startsWith(prefix) && join(dir, name) !== path) unlinkSync(join(dir, name));
+      // Caches of older builds of the same file with the same flags, or of another V8, are never read
+      // again (nor are temporary files a killed run left); one with other flags is the other mode's.
+      const version = `-${process.versions.v8}-`;
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith(prefix) && join(dir, name) !== path && (name.endsWith(`-${v8}.bin`) || !name.includes(version) || name.endsWith('.tmp'))) unlinkSync(join(dir, name));
+      }
     } catch {
       // a cache is an optimisation: a full disk or a read-only folder only costs speed
     }
