@@ -65,13 +65,21 @@ describe('second prefilter stage: what it lets through', () => {
 describe('second prefilter stage: a deferred file is read when a linted file needs it', () => {
   it('options in a module that only mentions CORS are read through the import, findings land there, the run is unchanged', () => {
     const files = [
-      { path: 'src/server.js', text: "const cors = require('cors');\nconst options = require('./cors-options');\nrequire('express')().use(cors(options));\n" },
-      { path: 'src/cors-options.js', text: "// CORS settings\nmodule.exports = {\n  origin: 'shop.example.net',\n};\n" },
+      { path: 'src/server.js', text: "const cors = require('cors');\nconst options = require('./settings');\nrequire('express')().use(cors(options));\n" },
+      { path: 'src/settings.js', text: "// CORS settings\nmodule.exports = {\n  origin: 'shop.example.net',\n};\n" },
     ];
-    expect(deferredOf(files)).toEqual(['src/cors-options.js']);
-    expect(findings(files)).toEqual(['src/cors-options.js:3:11 origin-not-serialized']);
+    expect(deferredOf(files)).toEqual(['src/settings.js']);
+    expect(findings(files)).toEqual(['src/settings.js:3:11 origin-not-serialized']);
     expect(json(files, true)).toBe(json(files, false));
     expect(lint(files).dependencies).toEqual(lint(files, { secondStage: false }).dependencies);
+  });
+
+  it('a module named for CORS that exports `{ origin: … }` is a candidate itself: its options are judged with no importer, once with one', () => {
+    const options = { path: 'src/cors-options.js', text: "// CORS settings\nmodule.exports = {\n  origin: 'shop.example.net',\n};\n" };
+    expect(deferredOf([options])).toEqual([]);
+    expect(findings([options])).toEqual(['src/cors-options.js:3:11 origin-not-serialized']);
+    const server = { path: 'src/server.js', text: "const cors = require('cors');\nconst options = require('./cors-options');\nrequire('express')().use(cors(options));\n" };
+    expect(findings([server, options])).toEqual(['src/cors-options.js:3:11 origin-not-serialized']);
   });
 
   it('a Python settings module that only mentions CORS is read through the import', () => {

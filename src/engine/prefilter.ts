@@ -10,7 +10,8 @@ import type { Format } from '../model/types.js';
  * - JS/TS: an import or require of a CORS middleware package (the extractor recognises a factory
  *   only through such an import, never through a local wrapper), `enableCors`, `NestFactory`
  *   (`{ cors: … }`), the `CorsOptions` type of an exported options object, `socket.io` or
- *   `WebSocketGateway` (a Socket.IO server's `cors` option), or a CORS header name
+ *   `WebSocketGateway` (a Socket.IO server's `cors` option), a module named for CORS with an
+ *   `origin:` key (untyped options of the `cors` package), or a CORS header name
  *   (hand-set headers, header records, NestJS `@Header`). A header name can also come from a
  *   constant in another module (`res.setHeader(ACAO, origin)`): a file whose relative imports
  *   reach a module with a header name (within the extractor's own hop limit) passes too.
@@ -60,9 +61,14 @@ export type PeekModule = (path: string) => string | undefined;
  */
 export function holdsPolicyConstruct(format: Format, path: string, text: string, peek?: PeekModule): boolean {
   if (format === 'python') return PYTHON_FRAMEWORKS.test(text) || PYTHON_HEADER.test(text);
-  if (format === 'js' || format === 'ts') return JS_CONSTRUCTS.test(text) || (peek !== undefined && importsHeaderName(path, text, peek));
+  if (format === 'js' || format === 'ts') return JS_CONSTRUCTS.test(text) || isCorsOptionsModule(path, text) || (peek !== undefined && importsHeaderName(path, text, peek));
   // nginx (includes, one workspace) and YAML (only CORS documents are parsed) are already narrow.
   return true;
+}
+
+/** `cors.js`, `corsConfig.ts` holding `export default { origin: … }` / `module.exports = { origin: … }`: options of the `cors` package (extract.ts). */
+function isCorsOptionsModule(path: string, text: string): boolean {
+  return /cors[^/\\]*$/i.test(path) && /\borigin\s*:/.test(text);
 }
 
 /** Does a module reachable through relative imports (as the extractor follows them) write a CORS header name? */

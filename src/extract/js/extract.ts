@@ -407,6 +407,7 @@ function exportedOptionSites(parsed: ParsedJs, sites: MiddlewareSite[]): Middlew
     const known = imported ? OPTION_TYPES[imported.module] : undefined;
     return known && known.names.includes(imported!.imported) ? known.framework : undefined;
   };
+  const base = parsed.file.slice(parsed.file.lastIndexOf('/') + 1);
   for (const statement of parsed.ast.program.body) {
     const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
     if (declaration?.type !== 'VariableDeclaration') continue;
@@ -415,14 +416,55 @@ function exportedOptionSites(parsed: ParsedJs, sites: MiddlewareSite[]): Middlew
       const init = declarator.init;
       const framework =
         typeFramework(declarator.id.typeAnnotation as Node | null) ??
-        (init.type === 'TSAsExpression' || init.type === 'TSSatisfiesExpression' ? typeFramework(init.typeAnnotation) : undefined);
+        (init.type === 'TSAsExpression' || init.type === 'TSSatisfiesExpression' ? typeFramework(init.typeAnnotation) : undefined) ??
+        (CORS_NAME.test(declarator.id.name) || CORS_NAME.test(base) ? untypedCorsOptions(init) : undefined);
       if (!framework) continue;
       const value = evaluate(init, parsed.bindings);
       if (value.kind !== 'object' || used.has(value.node)) continue;
       out.push({ framework, factoryCall: declarator.id, options: init, mount: { kind: 'app', label: `exported ${declarator.id.name}` } });
     }
   }
+  // `export default {…}`, `module.exports = {…}`, `exports.corsOptions = {…}`: the object is the export.
+  for (const statement of parsed.ast.program.body) {
+    let name: string | undefined;
+    let object: Node | undefined;
+    let at: Node | undefined;
+    if (statement.type === 'ExportDefaultDeclaration' && statement.declaration.type === 'ObjectExpression') {
+      [name, object, at] = ['default export', statement.declaration, statement.declaration];
+    } else if (statement.type === 'ExpressionStatement' && statement.expression.type === 'AssignmentExpression' && statement.expression.right.type === 'ObjectExpression') {
+      const target = statement.expression.left;
+      const path = target.type === 'MemberExpression' ? nameOf(target) : '';
+      if (path === 'module.exports') [name, object, at] = ['module.exports', statement.expression.right, target];
+      else if (/^(module\.)?exports\.[A-Za-z_$][\w$]*$/.test(path) && target.type === 'MemberExpression' && target.property.type === 'Identifier') [name, object, at] = [target.property.name, statement.expression.right, target.property];
+    }
+    if (!name || !object || !at || used.has(object)) continue;
+    if (!(CORS_NAME.test(name) || CORS_NAME.test(base))) continue;
+    const framework = untypedCorsOptions(object);
+    if (framework) out.push({ framework, factoryCall: at, options: object, mount: { kind: 'app', label: `exported ${name}` } });
+  }
   return out;
+}
+
+/** `corsOptions`, `corsConfig`, `cors.js`, `cors-options.ts`: a name that says CORS. */
+const CORS_NAME = /cors/i;
+/** The options of the npm `cors` package (Express, NestJS, socket.io and Apollo hand them to it). */
+const EXPRESS_CORS_KEYS = new Set(['origin', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge', 'optionsSuccessStatus', 'preflightContinue']);
+
+/**
+ * An untyped object literal written as the options of the npm `cors` package: an `origin` key and
+ * no key that package does not read (Koa's and Hono's `allowMethods`, a spread, a computed key
+ * leave it alone: whose options they are is not known).
+ */
+function untypedCorsOptions(init: Node): MiddlewareSite['framework'] | undefined {
+  if (init.type !== 'ObjectExpression') return undefined;
+  let origin = false;
+  for (const property of init.properties) {
+    if ((property.type !== 'ObjectProperty' && property.type !== 'ObjectMethod') || property.computed) return undefined;
+    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+    if (!key || !EXPRESS_CORS_KEYS.has(key)) return undefined;
+    if (key === 'origin') origin = true;
+  }
+  return origin ? 'express-cors' : undefined;
 }
 
 const SITE_METHODS = new Set(['register', 'enableCors', 'create']);
