@@ -9,8 +9,8 @@ import type { Format } from '../model/types.js';
  *
  * - JS/TS: an import or require of a CORS middleware package (the extractor recognises a factory
  *   only through such an import, never through a local wrapper), `enableCors`, `NestFactory`
- *   (`{ cors: … }`), the `CorsOptions` type of an exported options object, `socket.io` or
- *   `WebSocketGateway` (a Socket.IO server's `cors` option), a module named for CORS with an
+ *   (`{ cors: … }`), the `CorsOptions` type of an exported options object, `socket.io`,
+ *   `WebSocketGateway` or `apollo-server` (their `cors` option), a module named for CORS with an
  *   `origin:` key (untyped options of the `cors` package), or a CORS header name
  *   (hand-set headers, header records, NestJS `@Header`). A header name can also come from a
  *   constant in another module (`res.setHeader(ACAO, origin)`): a file whose relative imports
@@ -35,8 +35,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`['"\x60](?:@koa\/cors|koa2-cors|hono\/cors|@fastify\/cors|fastify-cors)['"\x60]`,
     String.raw`(?:\bfrom|\brequire\s*\(|\bimport\s*\(?)\s*['"]cors['"]`,
     String.raw`\benableCors\b|\bNestFactory\b|\bCorsOptions\b`,
-    // Socket.IO servers (and NestJS gateways, which make one) take a `cors` option.
-    String.raw`['"\x60]socket\.io['"\x60]|\bWebSocketGateway\b`,
+    // Socket.IO servers (and NestJS gateways, which make one) and Apollo Server 2/3 take a `cors` option.
+    String.raw`['"\x60](?:socket\.io|apollo-server(?:-express)?)['"\x60]|\bWebSocketGateway\b`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

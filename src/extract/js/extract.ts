@@ -467,7 +467,7 @@ function untypedCorsOptions(init: Node): MiddlewareSite['framework'] | undefined
   return origin ? 'express-cors' : undefined;
 }
 
-const SITE_METHODS = new Set(['register', 'enableCors', 'create']);
+const SITE_METHODS = new Set(['register', 'enableCors', 'create', 'applyMiddleware', 'getMiddleware']);
 
 /**
  * A call findMiddlewareSites can take: `cors(…)` (any plain call), `x.register(…)`, `x.enableCors(…)`,
@@ -502,7 +502,7 @@ function socketIoCors(call: CallExpression | NewExpression, bindings: Bindings):
   } else if (callee.type === 'CallExpression' && isRequireOf(callee, ['socket.io'])) {
     label = 'Socket.IO server';
   }
-  if (!label) return undefined;
+  if (!label) return apolloCors(call, bindings);
   for (const argument of call.arguments) {
     const options = evaluate(argument as Node, bindings);
     const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
@@ -512,6 +512,30 @@ function socketIoCors(call: CallExpression | NewExpression, bindings: Bindings):
     return { value: cors.node, label, path: path?.kind === 'string' ? path.value : '/socket.io/' };
   }
   return undefined;
+}
+
+/**
+ * Apollo Server 2 and 3 hand an explicit `cors` option to the Express `cors` package: in
+ * `server.applyMiddleware({ app, cors })` / `getMiddleware({ cors })` of apollo-server-express,
+ * and in the constructor of the standalone apollo-server. Only written options are read: what an
+ * absent one means changed between versions, and Apollo Server 4 ignores the option.
+ */
+function apolloCors(call: CallExpression | NewExpression, bindings: Bindings): { value: Node; label: string; path: string } | undefined {
+  const callee = call.callee;
+  const fromModule = (name: string, module: string) => bindings.imports.get(name)?.module === module && bindings.imports.get(name)?.imported === 'ApolloServer';
+  let label: string | undefined;
+  if (call.type === 'NewExpression' && callee.type === 'Identifier' && fromModule(callee.name, 'apollo-server')) label = 'ApolloServer';
+  else if (call.type === 'CallExpression' && callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && (callee.property.name === 'applyMiddleware' || callee.property.name === 'getMiddleware')) {
+    if ([...bindings.imports.values()].some((source) => source.module === 'apollo-server-express' && source.imported === 'ApolloServer')) label = `${nameOf(callee.object)}.${callee.property.name}()`;
+  }
+  const options = label ? call.arguments[0] : undefined;
+  if (!label || options?.type !== 'ObjectExpression') return undefined;
+  const value = evaluate(options, bindings);
+  const cors = value.kind === 'object' ? value.properties.get('cors') : undefined;
+  const path = value.kind === 'object' ? value.properties.get('path') : undefined;
+  // The standalone server mounts its middleware at `/`; applyMiddleware at `/graphql` unless told.
+  const defaultPath = call.type === 'NewExpression' ? '/' : '/graphql';
+  return cors ? { value: cors.node, label, path: path?.kind === 'string' ? path.value : defaultPath } : undefined;
 }
 
 function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
