@@ -1,10 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { KeySegment, PolicyKey } from '../../engine/policy-memo.js';
 import type { Loc } from '../../model/types.js';
 import type { NginxContext } from './contexts.js';
 import type { NginxMap } from './program.js';
 import { fileFacts } from './program.js';
 import type { NginxDirective } from './parse.js';
+
+/**
+ * node:crypto is loaded on the first long key, not with the program: it costs a one-file run of a
+ * JS, Python or YAML file (which never makes one) several milliseconds of a ~130 ms start.
+ */
+let crypto: typeof import('node:crypto') | undefined;
+const createHash = (algorithm: string) => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 
 /**
  * The memo key of one place's policy (engine/policy-memo.ts): everything its extraction and the
