@@ -15,7 +15,9 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
@@ -51,13 +53,24 @@ async function run(options) {
   return result;
 }
 
-// Seams swapped in the bundles: libraries come from their lib-*.cjs, the version is inlined.
+// linearStrings' self-check (src/extract/python/linear-strings.ts) on the Lezer that lib-lezer_python
+// bundles, run here once (tsc has built dist/src): the bundles carry its verdict instead of
+// running it in every process. A Lezer whose internals it does not know gives false, and the
+// bundles run the check themselves as before (and keep the original parser).
+const { linearStrings, linearStringsActive } = await import(pathToFileURL(join(root, 'dist', 'src', 'extract', 'python', 'linear-strings.js')).href);
+linearStrings(createRequire(join(root, 'package.json'))('@lezer/python').parser, false);
+const linearStringsChecked = linearStringsActive();
+
+// Seams swapped in the bundles: libraries come from their lib-*.cjs, the version is inlined, the
+// self-check's verdict is the one above.
 const seams = {
   name: 'cors-lint-seams',
   setup(b) {
     const ours = (args) => args.importer.startsWith(join(root, 'src') + sep);
     b.onResolve({ filter: /(^|\/)load-library\.js$/ }, (args) => (ours(args) ? { path: 'load-library', namespace: 'seam' } : undefined));
     b.onResolve({ filter: /^\.\/version\.js$/ }, (args) => (ours(args) ? { path: 'version', namespace: 'seam' } : undefined));
+    b.onResolve({ filter: /^\.\/linear-strings-checked\.js$/ }, (args) => (ours(args) ? { path: 'linear-strings-checked', namespace: 'seam' } : undefined));
+    b.onLoad({ filter: /^linear-strings-checked$/, namespace: 'seam' }, () => ({ contents: `export const CHECKED_AT_BUILD = ${linearStringsChecked};`, loader: 'js' }));
     b.onResolve({ filter: /^\.\/loader\.cjs$/ }, () => ({ path: './loader.cjs', external: true }));
     b.onLoad({ filter: /^load-library$/, namespace: 'seam' }, () => ({
       contents: `import { load } from './loader.cjs';
