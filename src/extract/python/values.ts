@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
+import { settingsFieldValue } from './settings-class.js';
 import { assignedWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
 import { assignmentParts, callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
@@ -258,6 +259,8 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     case 'MemberExpression': {
       // `ALLOWED[0]`, `ALLOWED[-1]`, `SETTINGS["origin"]`: an entry of a list or dict written in full.
       const [object, open, index, close] = childrenOf(node);
+      // `settings.CORS_ORIGINS` of a pydantic settings object: its written default, when the variable is unset.
+      if (open?.name === '.' && index?.name === 'PropertyName') return settingsFieldValue(parsed, object, textOf(parsed, index), bindings, depth) ?? { kind: 'unknown', reason: 'computed at run time', node };
       if (open?.name !== '[' || close?.name !== ']') return { kind: 'unknown', reason: 'computed at run time', node };
       const container = evaluate(parsed, object, bindings, depth + 1);
       const key = evaluate(parsed, index, bindings, depth + 1);
@@ -419,6 +422,13 @@ function comprehensionValue(parsed: ParsedPython, node: SyntaxNode, bindings: Mo
     let current = expression;
     while (current.name === 'CallExpression') {
       const [callee, args] = childrenOf(current);
+      // `str(origin)` of a string is the string itself.
+      if (callee?.name === 'VariableName' && textOf(parsed, callee) === 'str') {
+        const inner = callArguments(parsed, args);
+        if (inner.positional.length !== 1 || inner.keywords.size > 0 || inner.spread) return undefined;
+        current = inner.positional[0];
+        break;
+      }
       const member = callee?.name === 'MemberExpression' ? childrenOf(callee) : [];
       const method = member[2] ? textOf(parsed, member[2]) : '';
       if (!args || childrenOf(args).length !== 2 || (method !== 'strip' && method !== 'lower')) return undefined;

@@ -1,0 +1,131 @@
+import type { SyntaxNode } from '@lezer/common';
+import { assignmentParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
+import { MAX_HOPS } from './modules.js';
+import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
+
+/**
+ * `settings.CORS_ORIGINS` where `settings = Settings()` and `class Settings(BaseSettings)` declares
+ * `CORS_ORIGINS: list[str] = ["*"]`: pydantic reads the field from the environment variable of the
+ * same name (with the class's `env_prefix`, in any case unless `case_sensitive`), and only when that
+ * is unset does the written default apply. So the default is a fallback, as `os.getenv("X", "*")` is,
+ * and is reported only with that condition (see `PyValue.fallback`). Validators do not run on a
+ * default unless `validate_default=True` asks them to, which leaves the value unknown.
+ */
+const SETTINGS_BASES = new Set(['pydantic.BaseSettings', 'pydantic_settings.BaseSettings', 'pydantic.v1.BaseSettings', 'pydantic.env_settings.BaseSettings']);
+const FIELD = new Set(['pydantic.Field', 'pydantic.fields.Field', 'pydantic.v1.Field']);
+
+interface Located {
+  parsed: ParsedPython;
+  bindings: ModuleBindings;
+  node: SyntaxNode;
+}
+
+export function settingsFieldValue(parsed: ParsedPython, object: SyntaxNode, field: string, bindings: ModuleBindings, depth: number): PyValue | undefined {
+  if (object.name !== 'VariableName') return undefined;
+  let instance = boundValue(parsed, bindings, textOf(parsed, object), bindings.hops);
+  // `settings = get_settings()` with `def get_settings(): return Settings()` (often under @lru_cache).
+  if (instance?.node.name === 'CallExpression') instance = factoryReturn(instance) ?? instance;
+  if (!instance || instance.node.name !== 'CallExpression' || instance.node.firstChild?.name !== 'VariableName') return undefined;
+  const args = callArguments(instance.parsed, instance.node.getChild('ArgList'));
+  // A field given to the constructor is not the default.
+  if (args.spread || args.positional.length > 0 || args.keywords.has(field)) return undefined;
+  const cls = classNamed(instance.parsed, instance.bindings, textOf(instance.parsed, instance.node.firstChild), instance.bindings.hops);
+  if (!cls) return undefined;
+  const bases = callArguments(cls.parsed, cls.node.getChild('ArgList')).positional;
+  if (!bases.some((base) => SETTINGS_BASES.has(resolveName(cls.parsed, base, cls.bindings) ?? ''))) return undefined;
+  const declared = fieldDefault(cls, field);
+  if (!declared) return undefined;
+  const value = evaluate(cls.parsed, declared.node, cls.bindings, depth + 1);
+  if (value.kind === 'unknown') return value;
+  const className = textOf(cls.parsed, cls.node.getChild('VariableName')!);
+  return { ...value, fallback: value.fallback ?? `the default of ${className}.${field}, used when the environment variable ${declared.env} is unset` };
+}
+
+/** The default written for `field` in the class body, and the environment variable that overrides it. */
+function fieldDefault(cls: Located, field: string): { node: SyntaxNode; env: string } | undefined {
+  const { parsed } = cls;
+  const body = cls.node.getChild('Body');
+  if (!body) return undefined;
+  let written: SyntaxNode | undefined;
+  let prefix = '';
+  for (const statement of childrenOf(body)) {
+    if (statement.name === 'AssignStatement') {
+      const parts = assignmentParts(statement);
+      if (parts.length !== 3 || parts[0].name !== 'VariableName') continue;
+      const target = textOf(parsed, parts[0]);
+      if (target === field) written = parts[2];
+      // model_config = SettingsConfigDict(env_prefix="APP_") (pydantic 2)
+      if (target === 'model_config' && parts[2].name === 'CallExpression') prefix = stringKeyword(cls, parts[2], 'env_prefix') ?? prefix;
+    } else if (statement.name === 'ClassDefinition' && textOf(parsed, statement.getChild('VariableName')!) === 'Config') {
+      // class Config: env_prefix = "APP_" (pydantic 1)
+      for (const inner of childrenOf(statement.getChild('Body') ?? statement)) {
+        const parts = inner.name === 'AssignStatement' ? assignmentParts(inner) : [];
+        if (parts.length === 3 && textOf(parsed, parts[0]) === 'env_prefix' && parts[2].name === 'String') prefix = textOf(parsed, parts[2]).slice(1, -1);
+      }
+    }
+  }
+  if (!written) return undefined;
+  const caseSensitive = /case_sensitive\s*[=:]\s*True/.test(textOf(parsed, body));
+  const variable = (name: string) => (caseSensitive ? name : name.toUpperCase());
+  if (written.name === 'CallExpression' && FIELD.has(resolveName(parsed, written.firstChild, cls.bindings) ?? '')) {
+    const args = callArguments(parsed, written.getChild('ArgList'));
+    if (args.keywords.has('validate_default') || args.keywords.has('default_factory')) return undefined;
+    const node = args.keywords.get('default')?.value ?? args.positional[0];
+    // `...` marks a required field: there is no default.
+    if (!node || textOf(parsed, node) === '...') return undefined;
+    const alias = stringKeyword(cls, written, 'validation_alias') ?? stringKeyword(cls, written, 'alias') ?? stringKeyword(cls, written, 'env');
+    return { node, env: alias !== undefined ? variable(alias) : variable(`${prefix}${field}`) };
+  }
+  return { node: written, env: variable(`${prefix}${field}`) };
+}
+
+function stringKeyword(cls: Located, call: SyntaxNode, name: string): string | undefined {
+  const value = callArguments(cls.parsed, call.getChild('ArgList')).keywords.get(name)?.value;
+  if (!value) return undefined;
+  const evaluated = evaluate(cls.parsed, value, cls.bindings);
+  return evaluated.kind === 'string' ? evaluated.value : undefined;
+}
+
+/** The expression a module-level name is bound to, here or in the repository module it is imported from. */
+function boundValue(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
+  if (bindings.ambiguous.has(name)) return undefined;
+  const bound = bindings.values.get(name);
+  if (bound) return { parsed, bindings, node: bound };
+  const target = importedModule(parsed, bindings, name, hops);
+  return target && boundValue(target.parsed, target.bindings, target.name, hops + 1);
+}
+
+/** A class defined at the top of this module, or of the repository module it is imported from. */
+function classNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
+  for (const statement of bindings.statements) {
+    if (statement.name === 'ClassDefinition' && textOf(parsed, statement.getChild('VariableName')!) === name) return { parsed, bindings, node: statement };
+  }
+  const target = importedModule(parsed, bindings, name, hops);
+  return target && classNamed(target.parsed, target.bindings, target.name, hops + 1);
+}
+
+/** `get_settings()` where this module defines `def get_settings(): return Settings()`: that call. */
+function factoryReturn(call: Located): Located | undefined {
+  const { parsed, bindings } = call;
+  const callee = call.node.firstChild;
+  if (callee?.name !== 'VariableName' || childrenOf(call.node.getChild('ArgList')!).length > 2) return undefined;
+  const name = textOf(parsed, callee);
+  for (const statement of bindings.statements) {
+    const definition = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement.name === 'FunctionDefinition' ? statement : null;
+    if (!definition || textOf(parsed, definition.getChild('VariableName')!) !== name) continue;
+    const body = childrenOf(definition.getChild('Body')!).filter((node) => node.name !== ':');
+    const only = body.length === 1 && body[0].name === 'ReturnStatement' ? body[0].lastChild : null;
+    return only?.name === 'CallExpression' ? { parsed, bindings, node: only } : undefined;
+  }
+  return undefined;
+}
+
+function importedModule(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): { parsed: ParsedPython; bindings: ModuleBindings; name: string } | undefined {
+  const imported = bindings.fromImports.get(name);
+  if (!imported || !bindings.modules || hops >= MAX_HOPS) return undefined;
+  const target = bindings.modules.load(parsed.file, imported.module);
+  if (!target) return undefined;
+  parsed.readsModules = true;
+  bindings.parsed.readsModules = true;
+  return { parsed: target, bindings: bindings.modules.bindingsOf(target, hops + 1), name: imported.name };
+}
