@@ -4,6 +4,7 @@ import type { CorsPolicy, ListSetting, Loc, OriginMatcher, PolicyScope } from '.
 import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
+import { classNamed, upperCaseAttributes } from './settings-class.js';
 
 const CORS_NAMES = new Set(['flask_cors.CORS', 'flask_cors.extension.CORS']);
 const DECORATOR_NAMES = new Set(['flask_cors.cross_origin', 'flask_cors.decorator.cross_origin']);
@@ -12,7 +13,8 @@ const DEFAULT_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
 /**
  * Flask-CORS options come in layers, later ones winning: defaults, `app.config['CORS_*']`, the
  * `CORS(...)` arguments, `init_app(...)` arguments, then a resource's own dict. A layer we cannot
- * see (`**kwargs`, `app.config.from_object(...)`) makes every option it could set unknown.
+ * see (`**kwargs`, `app.config.from_pyfile(...)`, `from_object` of something other than a class found
+ * in the repository) makes every option it could set unknown.
  */
 interface OptionLayer {
   values: Map<string, PyValue>;
@@ -30,7 +32,7 @@ function keywordLayer(parsed: ParsedPython, args: ReturnType<typeof callArgument
   return { values, hiddenAt: args.spread ? locOf(parsed, args.spread) : undefined };
 }
 
-/** `app.config['CORS_…'] = …`, `app.config.update(CORS_…=…)`; `from_object`/`from_pyfile`/… hide everything. A config whose app is not created in this file is unknown. */
+/** `app.config['CORS_…'] = …`, `app.config.update(CORS_…=…)`, `from_object(SomeClass)`; other `from_*` hide everything. A config whose app is not created in this file is unknown. */
 function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): OptionLayer {
   const layer: OptionLayer = { values: new Map() };
   let createsApp = false;
@@ -48,6 +50,8 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
         else for (const [name, { value }] of dict.entries) if (name.startsWith('CORS_')) layer.values.set(name.slice(5).toLowerCase(), value);
       }
       if (args.spread) layer.hiddenAt ??= locOf(parsed, args.spread);
+    } else if (configCall[1] === 'from_object' && fromClass(parsed, call, bindings, layer)) {
+      // A class of this repository: its upper-case attributes are the config it copies.
     } else if (configCall[1].startsWith('from_') || configCall[1] === 'setdefault') {
       layer.hiddenAt ??= locOf(parsed, call);
     }
@@ -62,6 +66,17 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
     if (key.kind === 'string' && key.value.startsWith('CORS_') && value) layer.values.set(key.value.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
   }
   return createsApp ? layer : { values: layer.values, hiddenAt: layer.hiddenAt ?? { file: parsed.file, line: 1, column: 1, endLine: 1, endColumn: 1 } };
+}
+
+/** `app.config.from_object(Config)` with a class found here or in an imported module: its CORS_* attributes join the layer. */
+function fromClass(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindings, layer: OptionLayer): boolean {
+  const args = callArguments(parsed, call.getChild('ArgList'));
+  const named = args.positional.length === 1 && !args.spread && args.positional[0].name === 'VariableName' ? args.positional[0] : undefined;
+  const cls = named && classNamed(parsed, bindings, textOf(parsed, named), bindings.hops);
+  const attributes = cls && upperCaseAttributes(cls);
+  if (!attributes) return false;
+  for (const [name, where] of attributes) if (name.startsWith('CORS_')) layer.values.set(name.slice(5).toLowerCase(), evaluate(where.parsed, where.node, where.bindings));
+  return true;
 }
 
 interface FlaskSite {

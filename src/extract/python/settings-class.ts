@@ -14,7 +14,7 @@ import { evaluate, resolveName, type ModuleBindings, type PyValue } from './valu
 const SETTINGS_BASES = new Set(['pydantic.BaseSettings', 'pydantic_settings.BaseSettings', 'pydantic.v1.BaseSettings', 'pydantic.env_settings.BaseSettings']);
 const FIELD = new Set(['pydantic.Field', 'pydantic.fields.Field', 'pydantic.v1.Field']);
 
-interface Located {
+export interface Located {
   parsed: ParsedPython;
   bindings: ModuleBindings;
   node: SyntaxNode;
@@ -96,7 +96,7 @@ function boundValue(parsed: ParsedPython, bindings: ModuleBindings, name: string
 }
 
 /** A class defined at the top of this module, or of the repository module it is imported from. */
-function classNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
+export function classNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
   for (const statement of bindings.statements) {
     if (statement.name === 'ClassDefinition' && textOf(parsed, statement.getChild('VariableName')!) === name) return { parsed, bindings, node: statement };
   }
@@ -128,4 +128,27 @@ function importedModule(parsed: ParsedPython, bindings: ModuleBindings, name: st
   parsed.readsModules = true;
   bindings.parsed.readsModules = true;
   return { parsed: target, bindings: bindings.modules.bindingsOf(target, hops + 1), name: imported.name };
+}
+
+/**
+ * The upper-case attributes a class and its bases set (`app.config.from_object(Config)` copies
+ * exactly those), later classes in the chain winning; undefined when a base cannot be read.
+ */
+export function upperCaseAttributes(cls: Located, depth = 0): Map<string, { parsed: ParsedPython; bindings: ModuleBindings; node: SyntaxNode }> | undefined {
+  if (depth > MAX_HOPS) return undefined;
+  const attributes = new Map<string, { parsed: ParsedPython; bindings: ModuleBindings; node: SyntaxNode }>();
+  for (const base of callArguments(cls.parsed, cls.node.getChild('ArgList')).positional) {
+    if (base.name === 'VariableName' && textOf(cls.parsed, base) === 'object') continue;
+    const parent = base.name === 'VariableName' ? classNamed(cls.parsed, cls.bindings, textOf(cls.parsed, base), cls.bindings.hops) : undefined;
+    const inherited = parent && upperCaseAttributes(parent, depth + 1);
+    if (!inherited) return undefined;
+    for (const [name, value] of inherited) attributes.set(name, value);
+  }
+  for (const statement of childrenOf(cls.node.getChild('Body') ?? cls.node)) {
+    const parts = statement.name === 'AssignStatement' ? assignmentParts(statement) : [];
+    if (parts.length !== 3 || parts[0].name !== 'VariableName') continue;
+    const name = textOf(cls.parsed, parts[0]);
+    if (name === name.toUpperCase()) attributes.set(name, { parsed: cls.parsed, bindings: cls.bindings, node: parts[2] });
+  }
+  return attributes;
 }
