@@ -6,7 +6,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: 'A CORS setting the implementation refuses (the deploy or start-up fails) or silently replaces with something else.',
-    formats: ['yaml', 'python', 'json'],
+    formats: ['yaml', 'python', 'json', 'js', 'ts'],
     docs: {
       whatItDoes:
         "Reports settings that never take effect as written. ingress-nginx validates `cors-allow-origin` and, when the annotation fails, logs a warning and uses `*` instead; an entry without a scheme is skipped. AWS SAM inserts `Cors` values into API Gateway mappings, so each must be a quoted literal (`\"'https://app.example.com'\"`); an unquoted one fails the deploy with \"Invalid mapping expression specified\", and `AllowCredentials: true` with origin `'*'` fails the transform. APISIX's schema refuses `allow_credential: true` with a `*` origin. Starlette's `CORSMiddleware` takes only its own keyword options: a misspelt one (`allow_credential=True`, `allow_origin=[...]`) is a TypeError when the middleware stack is built, so the app answers nothing.",

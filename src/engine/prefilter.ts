@@ -37,6 +37,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`\benableCors\b|\bNestFactory\b|\bCorsOptions\b`,
     // Socket.IO servers (and NestJS gateways, which make one) and Apollo Server 2/3 take a `cors` option.
     String.raw`['"\x60](?:socket\.io|apollo-server(?:-express)?)['"\x60]|\bWebSocketGateway\b`,
+    // The AWS CDK's API Gateway CORS options (extract/js/aws-cdk.ts).
+    String.raw`corsPreflight`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

@@ -1,6 +1,7 @@
 import type { CallExpression, File, NewExpression, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
+import { cdkPolicies } from './aws-cdk.js';
 import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
@@ -374,6 +375,7 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   // of the run unless another file's cors() call took it (then that call's policy reports on it).
   for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));
   policies.push(...findHandSetHeaderPolicies(parsed));
+  policies.push(...cdkPolicies(parsed));
   if (NEXT_CONFIG.test(file.path)) policies.push(...nextConfigHeaderPolicies(parsed));
   return { policies, errors };
 }

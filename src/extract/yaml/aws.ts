@@ -1,5 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
-import { httpApiProfile, httpApiProgram, mockPreflightProgram, samRestProfile, serverlessHttpProfile } from '../../model/frameworks/aws.js';
+import { mockPreflightProgram, samRestProfile, serverlessHttpProfile } from '../../model/frameworks/aws.js';
+import { httpApiCorsPolicy, httpApiOrigin } from '../aws-cors.js';
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher } from '../../model/types.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption, partLoc } from './policy.js';
@@ -99,18 +100,12 @@ function samRestPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | n
   });
 }
 
-/** HTTP API origins: `*`, exact origins, and `https://*` / `http://*` for every origin of that scheme. */
+/** HTTP API origins as written in a template: a list of strings, else unknown. */
 function httpApiOrigins(parsed: ParsedYaml, node: YamlNode | null | undefined): OriginMatcher[] {
   if (node === undefined || node === null) return [];
   const items = stringList(valueOf(node));
   if (!items) return [{ kind: 'unknown', reason: 'resolved at deploy time', loc: nodeLoc(parsed, node) }];
-  return items.map((item): OriginMatcher => {
-    const loc = nodeLoc(parsed, item.node);
-    if (item.value === '*') return { kind: 'any', loc };
-    const scheme = /^(https?):\/\/\*$/.exec(item.value);
-    if (scheme) return { kind: 'pattern', source: `^${scheme[1]}://`, flags: '', dialect: 'js-search', loc };
-    return { kind: 'exact', value: item.value, loc };
-  });
+  return items.map((item) => httpApiOrigin(item.value, nodeLoc(parsed, item.node)));
 }
 
 /** The option names of each way to write an HTTP API's CORS configuration (the same settings). */
@@ -123,7 +118,6 @@ const HTTP_API_NAMES = {
 
 function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string, flavour: 'sam' | 'cloudformation' | 'serverless' | 'openapi'): CorsPolicy[] {
   const sourceLoc = nodeLoc(parsed, keyNode);
-  const rejected: NonNullable<CorsPolicy['rejected']> = [];
   const enabled = valueOf(cors);
   // `CorsConfiguration: true` (SAM) and `cors: true` (Serverless) allow every origin with the default headers.
   if (enabled.kind === 'bool' && !enabled.value) return [];
@@ -133,28 +127,21 @@ function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | n
   else if (!isMap(cors)) origins = [{ kind: 'unknown', reason: 'resolved at deploy time', loc: nodeLoc(parsed, cors) }];
   else origins = httpApiOrigins(parsed, get(cors, names.origins));
   if (flavour === 'serverless' && enabled.kind === 'map' && get(cors, names.origins) === undefined) origins = [{ kind: 'any', loc: sourceLoc, why: "allowedOrigins is not set, and the Serverless Framework defaults it to '*'" }];
-  const credentials = isMap(cors) ? locatedBool(parsed, get(cors, names.credentials)) : undefined;
-  if (credentials?.value === true && origins.some((matcher) => matcher.kind === 'any')) {
-    rejected.push({ loc: credentials.loc, message: `API Gateway refuses allow-credentials with allow-origin '*' ("allow-credentials is not supported if 'allow-origin' is *"): the deploy fails` });
-    origins = [];
-  }
   return [
-    gatewayPolicy(parsed, {
-      profile: httpApiProfile,
-      scope: { kind: 'app', label },
-      sourceLoc,
-      origins,
-      credentials,
-      allowMethods: isMap(cors) ? listOption(parsed, get(cors, names.methods)) : { kind: 'default' },
-      allowHeaders: isMap(cors) ? listOption(parsed, get(cors, names.headers)) : { kind: 'default' },
-      exposeHeaders: isMap(cors) ? listOption(parsed, get(cors, names.expose)) : { kind: 'default' },
-      maxAge: isMap(cors) ? numberOption(parsed, get(cors, names.maxAge)) : undefined,
-      preflight: { kind: 'handled', status: 204, loc: sourceLoc },
-      vary: 'unknown',
-      errorResponses: true,
-      rejected,
-      program: httpApiProgram,
-    }),
+    httpApiCorsPolicy(
+      { file: parsed.file, format: 'yaml' },
+      {
+        label,
+        sourceLoc,
+        origins,
+        credentials: isMap(cors) ? locatedBool(parsed, get(cors, names.credentials)) : undefined,
+        allowMethods: isMap(cors) ? listOption(parsed, get(cors, names.methods)) : { kind: 'default' },
+        allowHeaders: isMap(cors) ? listOption(parsed, get(cors, names.headers)) : { kind: 'default' },
+        exposeHeaders: isMap(cors) ? listOption(parsed, get(cors, names.expose)) : { kind: 'default' },
+        maxAge: isMap(cors) ? numberOption(parsed, get(cors, names.maxAge)) : undefined,
+        refusal: `API Gateway refuses allow-credentials with allow-origin '*' ("allow-credentials is not supported if 'allow-origin' is *"): the deploy fails`,
+      },
+    ),
   ];
 }
 

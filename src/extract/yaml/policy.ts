@@ -1,5 +1,5 @@
 import type { Node as YamlNode } from 'yaml';
-import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
+import type { CorsPolicy, Format, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
 import type { RouteHeader } from '../platform/route-headers.js';
 import { asBool, entries, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 
@@ -23,10 +23,11 @@ export interface PolicyParts {
   program: (policy: CorsPolicy) => HeaderProgram;
 }
 
-export function gatewayPolicy(parsed: ParsedYaml, parts: PolicyParts): CorsPolicy {
+/** A gateway policy of a YAML document (or of a JSON one, read the same way), or of code that configures a gateway (`format`). */
+export function gatewayPolicy(parsed: Pick<ParsedYaml, 'file'> & { format?: Format }, parts: PolicyParts): CorsPolicy {
   const policy: CorsPolicy = {
     id: `${parsed.file}#${parts.scope.label}@${parts.sourceLoc.line}:${parts.sourceLoc.column}`,
-    source: { file: parsed.file, format: 'yaml', framework: parts.profile.id, loc: parts.sourceLoc },
+    source: { file: parsed.file, format: parsed.format ?? 'yaml', framework: parts.profile.id, loc: parts.sourceLoc },
     scope: parts.scope,
     origins: parts.origins,
     originMode: parts.originMode ?? 'compare',

@@ -73,10 +73,29 @@ export function mockPreflightProgram(policy: CorsPolicy): HeaderProgram {
         if (policy.maxAge.value === 'unknown') unknowns.header(MAX_AGE);
         else headers.push({ name: 'Access-Control-Max-Age', value: String(policy.maxAge.value), loc: policy.maxAge.loc });
       }
-      return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
+      // The CDK's mock adds Vary: Origin whenever its first origin is not '*' (SAM's and Serverless's never do).
+      if (policy.vary.origin === true) headers.push({ name: 'Vary', value: 'Origin', loc: policy.source.loc });
+      return { status: policy.preflight.kind === 'handled' ? policy.preflight.status : 200, headers, ...unknowns.fields(), shortCircuit: true };
     },
   };
 }
+
+/**
+ * The CDK's `CorsOptions` (`defaultCorsPreflightOptions`, `addCorsPreflight`) on a REST API: a mock
+ * OPTIONS method (aws-apigateway `Resource.addCorsPreflight`) whose Allow-Origin is the first
+ * origin, replaced by the request's Origin when it equals one of the others; `Vary: Origin` unless
+ * the first origin is '*'; 204 unless `statusCode` says otherwise. Nothing guards '*' with
+ * credentials: both headers are sent.
+ */
+export const cdkRestProfile: FrameworkProfile = {
+  ...samRestProfile,
+  id: 'aws-cdk-rest',
+  name: 'API Gateway REST API (CDK CorsOptions)',
+  varyOrigin: 'unless-wildcard',
+  singleStringOrigin: 'fixed',
+  preflight: { ...samRestProfile.preflight, status: 204 },
+  docs: 'https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_apigateway.CorsOptions.html',
+};
 
 /** An HTTP API: `*`, exact origins, and `https://*` / `http://*` for any origin of that scheme. */
 export function httpApiProgram(policy: CorsPolicy): HeaderProgram {

@@ -1,0 +1,55 @@
+import { httpApiProfile, httpApiProgram } from '../model/frameworks/aws.js';
+import type { CorsPolicy, Format, ListSetting, Loc, Located, OriginMatcher, Tri } from '../model/types.js';
+import { gatewayPolicy } from './yaml/policy.js';
+
+/**
+ * API Gateway HTTP API CORS, however it is written: a template's `CorsConfiguration` (YAML or
+ * JSON), OpenAPI's `x-amazon-apigateway-cors`, Serverless `provider.httpApi.cors`, the CDK's
+ * `HttpApi` `corsPreflight`. Each reader turns its own syntax into these settings; what API Gateway
+ * does with them (semantics §11b) is decided here once.
+ */
+export interface HttpApiCorsSettings {
+  label: string;
+  sourceLoc: Loc;
+  origins: OriginMatcher[];
+  credentials?: Located<Tri>;
+  allowMethods: ListSetting;
+  allowHeaders: ListSetting;
+  exposeHeaders: ListSetting;
+  maxAge?: Located<number | 'unknown'>;
+  /** What refuses credentials with a `*` origin, and how it says so (API Gateway at deploy, the CDK at synth). */
+  refusal: string;
+}
+
+/** An HTTP API origin: `*`, `https://*` / `http://*` for every origin of that scheme, or an exact origin. */
+export function httpApiOrigin(value: string, loc: Loc): OriginMatcher {
+  if (value === '*') return { kind: 'any', loc };
+  const scheme = /^(https?):\/\/\*$/.exec(value);
+  if (scheme) return { kind: 'pattern', source: `^${scheme[1]}://`, flags: '', dialect: 'js-search', loc };
+  return { kind: 'exact', value, loc };
+}
+
+export function httpApiCorsPolicy(source: { file: string; format: Format }, settings: HttpApiCorsSettings): CorsPolicy {
+  const rejected: NonNullable<CorsPolicy['rejected']> = [];
+  let origins = settings.origins;
+  if (settings.credentials?.value === true && origins.some((matcher) => matcher.kind === 'any')) {
+    rejected.push({ loc: settings.credentials.loc, message: settings.refusal });
+    origins = [];
+  }
+  return gatewayPolicy(source, {
+    profile: httpApiProfile,
+    scope: { kind: 'app', label: settings.label },
+    sourceLoc: settings.sourceLoc,
+    origins,
+    credentials: settings.credentials,
+    allowMethods: settings.allowMethods,
+    allowHeaders: settings.allowHeaders,
+    exposeHeaders: settings.exposeHeaders,
+    maxAge: settings.maxAge,
+    preflight: { kind: 'handled', status: 204, loc: settings.sourceLoc },
+    vary: 'unknown',
+    errorResponses: true,
+    rejected,
+    program: httpApiProgram,
+  });
+}
