@@ -1,6 +1,7 @@
 import type { CorsPolicy, Loc } from '../model/types.js';
 import type { ProjectFacts } from './rule.js';
 import { activeParseCache } from './parse-cache.js';
+import { shadowedApps } from '../topology/shadowed-apps.js';
 
 /**
  * Work on a policy remembered by what the policy is made of, not where it is written: an extractor
@@ -107,8 +108,8 @@ export class PolicyMemo {
   /** Exact sources of places (PlaceKey.exact) -> their key and version. */
   private readonly exact = new Map<string, { key: string; version: Version }>();
   private versions = 0;
-  /** Counters for tests and the benchmark: policies moved and built, rule runs replayed and made. */
-  readonly stats = { moved: 0, built: 0, replayed: 0, ran: 0 };
+  /** Counters for tests and the benchmark: policies moved, built and kept (reusePolicy), rule runs replayed and made. */
+  readonly stats = { moved: 0, built: 0, kept: 0, replayed: 0, ran: 0 };
 
   /** The version of `key` at the same place if there is one, else the most recent one. */
   get(key: PolicyKey): Version | undefined {
@@ -238,6 +239,32 @@ export function memoPolicy(place: PlaceKey | undefined, build: () => CorsPolicy 
   }
   if (policy && kept) handles.set(policy, { key: key.key, from: version, map: IDENTITY, segments: key.segments, policy, scope });
   return policy;
+}
+
+/**
+ * The language server hands out again a policy object of an earlier run, where the extractor knows
+ * nothing it was made from has changed (the same parsed block in the same surroundings: nginx
+ * extract.ts): true when it may, and then its handle says it is where its version is, so that its
+ * rules' records are replayed as they are. Not for a policy topology linked to others.
+ */
+export function reusePolicy(policy: CorsPolicy): boolean {
+  const memo = active;
+  const handle = memo && handles.get(policy);
+  if (!handle || linked(policy) || shadowedApps.has(policy)) return false;
+  if (handle.map.identity) {
+    memo.stats.kept++;
+    return true;
+  }
+  // Moved here by the run that made it: the version that run left at these positions holds the records.
+  if (!handle.next) return false;
+  memo.stats.kept++;
+  handles.set(policy, { key: handle.key, from: handle.next, map: IDENTITY, segments: handle.segments, policy, scope: handle.scope, ...(handle.exact !== undefined ? { exact: handle.exact } : {}) });
+  return true;
+}
+
+/** Segments with the same content and every token where it was (each pair compared once per run). */
+export function sameSegments(before: KeySegment[], after: KeySegment[]): boolean {
+  return before.length === after.length && before.every((segment, i) => same(segment, after[i]));
 }
 
 /**

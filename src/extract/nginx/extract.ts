@@ -6,7 +6,8 @@ import type { NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
 import { aroundSegments, exactSource, ownSegment } from './policy-key.js';
-import { activePolicyMemo, memoPolicy, type PlaceKey } from '../../engine/policy-memo.js';
+import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, type KeySegment, type PlaceKey } from '../../engine/policy-memo.js';
+import { activeParseCache } from '../../engine/parse-cache.js';
 import { lineStartsOf } from '../offsets.js';
 import type { NginxWorkspace } from './workspace.js';
 import { unsure } from '../../model/uncertainty.js';
@@ -30,6 +31,8 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   });
   const policies: CorsPolicy[] = [];
   const memo = activePolicyMemo();
+  // The language server keeps each location's last policy (keptPlace); the CLI lints each file once.
+  const keep = memo !== undefined && activeParseCache() !== undefined;
   const sources = new Map<string, { text: string; lineStarts: number[] } | undefined>();
   const source = (file: string) => {
     if (!sources.has(file)) {
@@ -44,7 +47,13 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
     if (target.kind !== 'location' && !sendsCors(target)) continue;
     // A place whose block and surroundings were seen before (an identical location elsewhere, or the
     // same one before an edit in the editor) is moved from the memo, not worked out again.
-    const place: PlaceKey | undefined = memo ? { around: aroundSegments(rootFile, root, target, maps), own: () => ownSegment(target), exact: exactSource(target, source) } : undefined;
+    const around = memo ? aroundSegments(rootFile, root, target, maps) : undefined;
+    const kept = around && keep ? keptPlace(rootFile, target, around) : undefined;
+    if (kept) {
+      if (kept.policy) policies.push(kept.policy);
+      continue;
+    }
+    const place: PlaceKey | undefined = around ? { around, own: () => ownSegment(target), exact: exactSource(target, source) } : undefined;
     const policy = memoPolicy(
       place,
       () => targetPolicy(rootFile, target, maps),
@@ -56,9 +65,58 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
       },
     );
     if (policy) policies.push(policy);
+    if (around && keep && target.kind === 'location' && target.directive!.file === rootFile) lastPlaces.set(target.directive!, { rootFile, around, serverName: serverNameOf(target), policy });
   }
   policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
+}
+
+/**
+ * The language server's last policy of each location, by its parsed directive: an edit inside one
+ * block leaves every other block's directive the same object (parse.ts reparseNginx), and such a
+ * location in the same surroundings (the levels around it and the file's maps and variables, to
+ * the position: the memo key's segments) has the same policy. It is handed out again as it is, with
+ * no key, policy or program made for it (a 2,000-line file has 499 of them on every keystroke).
+ */
+interface LastPlace {
+  rootFile: string;
+  around: KeySegment[];
+  /** The first `server_name` of its server, which the scope's label names (the segments leave its value out). */
+  serverName: string | undefined;
+  policy: CorsPolicy | undefined;
+}
+const lastPlaces = new WeakMap<NginxDirective, LastPlace>();
+
+function keptPlace(rootFile: string, target: NginxContext, around: KeySegment[]): LastPlace | undefined {
+  const directive = target.directive;
+  if (target.kind !== 'location' || !directive) return undefined;
+  const last = lastPlaces.get(directive);
+  if (!last || last.rootFile !== rootFile || directive.file !== rootFile || includesAny(directive)) return undefined;
+  if (!sameSegments(last.around, around) || last.serverName !== serverNameOf(target)) return undefined;
+  return last.policy === undefined || reusePolicy(last.policy) ? last : undefined;
+}
+
+const includeCache = new WeakMap<NginxDirective, boolean>();
+
+/** Whether a block holds an `include` (what it adds can change while the block does not). */
+function includesAny(directive: NginxDirective): boolean {
+  let found = includeCache.get(directive);
+  if (found === undefined) {
+    found = directive.name === 'include' || (directive.block?.some(includesAny) ?? false);
+    includeCache.set(directive, found);
+  }
+  return found;
+}
+
+const serverNames = new WeakMap<NginxContext, string | undefined>();
+
+/** The first name of the server around a place (found once per server: a server can hold thousands of locations). */
+function serverNameOf(target: NginxContext): string | undefined {
+  let server: NginxContext | undefined = target;
+  while (server && server.kind !== 'server') server = server.parent;
+  if (!server) return undefined;
+  if (!serverNames.has(server)) serverNames.set(server, server.body.find((d) => d.name === 'server_name')?.args[0]?.value);
+  return serverNames.get(server);
 }
 
 /** Whether a place has a policy (targetPolicy gives one). */
@@ -222,7 +280,7 @@ function blankPolicy(rootFile: string, loc: Loc, scope: CorsPolicy['scope']): Co
 
 function scopeOf(target: NginxContext, rootFile: string): CorsPolicy['scope'] {
   const server = ancestors(target).find((level) => level.kind === 'server');
-  const serverName = server?.body.find((d) => d.name === 'server_name')?.args[0]?.value;
+  const serverName = serverNameOf(target);
   const serverLabel = server ? `server ${serverName ?? '(no server_name)'}` : '';
   if (target.kind === 'location') {
     const path = target.directive!.args.map((arg) => arg.value).join(' ');

@@ -1,6 +1,7 @@
 import type { Loc } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
-import { lineStartsOf, positionAt } from '../offsets.js';
+import { changedRange } from '../../engine/parse-cache.js';
+import { lineIndexAt, lineStartsOf, positionAt } from '../offsets.js';
 
 /**
  * An nginx config reader that keeps the exact position of every directive and argument.
@@ -86,9 +87,124 @@ function unescape(raw: string): string {
 }
 
 export function parseNginx(text: string, file: string): NginxParseResult {
+  const { directives, errors, comments } = readDirectives(text, file, lineStartsOf(text));
+  return { directives, errors: onlyFirst(errors), comments };
+}
+
+/** A parse with what reparseNginx needs of it: the text it read, its line table, and every parse error (before onlyFirst). */
+export interface NginxParseState {
+  text: string;
+  lineStarts: number[];
+  result: NginxParseResult;
+  errors: NginxParseError[];
+}
+
+export function parseNginxState(text: string, file: string): NginxParseState {
   const lineStarts = lineStartsOf(text);
+  const { directives, errors, comments } = readDirectives(text, file, lineStarts);
+  return { text, lineStarts, result: { directives, errors: onlyFirst(errors), comments }, errors };
+}
+
+/**
+ * The language server's parse after an edit (the same result as parseNginx(text, file)): when the
+ * edit lies inside one block (between its name and its closing brace) that began a statement and
+ * is followed by nothing else on its last line, that block alone is read again. Nothing before it
+ * changes; what comes after it is the same but for its lines (an edit that adds or removes lines
+ * moves them, and those directives are copied with their lines moved; else they are reused as they
+ * are). When the block read again is not one block ending where the edit puts the old end (a brace
+ * or quote typed or removed), the file is parsed from scratch.
+ */
+export function reparseNginx(previous: NginxParseState, text: string, file: string): NginxParseState {
+  if (text === previous.text) return previous;
+  return reparseInside(previous, text, file) ?? parseNginxState(text, file);
+}
+
+function reparseInside(previous: NginxParseState, text: string, file: string): NginxParseState | undefined {
+  const { fromA, toA } = changedRange(previous.text, text);
+  const delta = text.length - previous.text.length;
+  const oldStarts = previous.lineStarts;
+  const offsetOf = (line: number, column: number) => oldStarts[line - 1] + column - 1;
+  // The innermost statement block that holds the edit strictly inside it, and the blocks around it.
+  const spine: NginxDirective[] = [];
+  let block: NginxDirective | undefined;
+  for (let list = previous.result.directives; ; ) {
+    const inside = list.find((directive) => {
+      if (!directive.block || directive.opaqueBlock || directive.file !== file) return false;
+      const start = offsetOf(directive.nameLoc.line, directive.nameLoc.column);
+      const end = offsetOf(directive.loc.endLine, directive.loc.endColumn);
+      return start < fromA && toA < end - 1 && previous.text.charCodeAt(end - 1) === 125;
+    });
+    if (!inside) break;
+    spine.push(inside);
+    if (statementBlocks.has(inside)) block = inside;
+    list = inside.block!;
+  }
+  if (!block) return undefined;
+  spine.length = spine.indexOf(block) + 1;
+  const start = offsetOf(block.nameLoc.line, block.nameLoc.column);
+  const end = offsetOf(block.loc.endLine, block.loc.endColumn) + delta;
+  // Nothing but blanks after its closing brace on that line: what follows keeps its columns.
+  for (let i = end; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10 || code === 13) break;
+    if (code !== 32 && code !== 9) return undefined;
+  }
+  const lineStarts = lineStartsOf(text);
+  const reading = readDirectives(text, file, lineStarts, start, { depth: spine.length - 1 });
+  const [read] = reading.directives;
+  if (!reading.closed || reading.end !== end || reading.directives.length !== 1 || !read.block || read.opaqueBlock || read.name !== block.name) return undefined;
+  const lines = lineStarts.length - oldStarts.length;
+  // Positions: before the block's name, inside its old span, after its end.
+  const oldStart = block.nameLoc;
+  const oldEnd = { line: block.loc.endLine, column: block.loc.endColumn };
+  const before = (loc: Loc) => loc.line < oldStart.line || (loc.line === oldStart.line && loc.column < oldStart.column);
+  const after = (loc: Loc) => loc.line > oldEnd.line || (loc.line === oldEnd.line && loc.column >= oldEnd.column);
+  const moved = (loc: Loc): Loc => (lines === 0 ? loc : { ...loc, line: loc.line + lines, endLine: loc.endLine + lines });
+  const moveDirective = (directive: NginxDirective): NginxDirective => {
+    if (lines === 0) return directive;
+    const copy: NginxDirective = { ...directive, nameLoc: moved(directive.nameLoc), args: directive.args.map((arg) => ({ ...arg, loc: moved(arg.loc) })), loc: moved(directive.loc) };
+    if (directive.block) copy.block = directive.block.map(moveDirective);
+    if (statementBlocks.has(directive)) statementBlocks.add(copy);
+    return copy;
+  };
+  // The blocks around it are new objects (their ends moved, their lists hold the new block); the rest is shared.
+  const rebuild = (list: NginxDirective[], level: number): NginxDirective[] => {
+    const index = list.indexOf(spine[level]);
+    const replaced = level === spine.length - 1 ? read : { ...spine[level], block: rebuild(spine[level].block!, level + 1), loc: { ...spine[level].loc, endLine: spine[level].loc.endLine + lines } };
+    if (level < spine.length - 1 && statementBlocks.has(spine[level])) statementBlocks.add(replaced);
+    return [...list.slice(0, index), replaced, ...list.slice(index + 1).map(moveDirective)];
+  };
+  const directives = rebuild(previous.result.directives, 0);
+  const errors = [...previous.errors.filter((error) => before(error.loc)), ...reading.errors, ...previous.errors.filter((error) => after(error.loc)).map((error) => ({ ...error, loc: moved(error.loc) }))];
+  const comments = [...previous.result.comments.filter((comment) => before(comment.loc)), ...reading.comments, ...previous.result.comments.filter((comment) => after(comment.loc)).map((comment) => ({ ...comment, loc: moved(comment.loc) }))];
+  return { text, lineStarts, result: { directives, errors: onlyFirst(errors), comments }, errors };
+}
+
+/** What one reading of the tokens gives: every parse error (before onlyFirst), and where it stopped. */
+interface Reading {
+  directives: NginxDirective[];
+  errors: NginxParseError[];
+  comments: NginxParseResult['comments'];
+  /** The offset after the last token read. */
+  end: number;
+  /** `single` only: the block was read to its closing brace with nothing left pending. */
+  closed: boolean;
+}
+
+/**
+ * Block directives whose name began a statement (nothing pending before it, no stray line split off
+ * in front of it): the parse from its name on does not depend on what comes before it, so the
+ * language server can read such a block again on its own (reparseNginx).
+ */
+const statementBlocks = new WeakSet<NginxDirective>();
+
+/**
+ * Reads directives from `from`. With `single`, reads one directive that starts a statement there,
+ * at nesting depth `depth` (0: top level), and stops after its block closes.
+ */
+function readDirectives(text: string, file: string, lineStarts: number[], from = 0, single?: { depth: number }): Reading {
   // Tokens come in file order, so a forward cursor finds most lines in O(1); a backward jump falls back to a binary search.
-  let cursor = 0;
+  let cursor = from > 0 ? lineIndexAt(lineStarts, from) : 0;
   const lineIndexOf = (offset: number): number => {
     if (offset < lineStarts[cursor]) return positionAt(lineStarts, offset).line - 1;
     while (cursor + 1 < lineStarts.length && lineStarts[cursor + 1] <= offset) cursor++;
@@ -109,7 +225,9 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     return true;
   };
   const comments: NginxParseResult['comments'] = [];
-  let pos = 0;
+  let pos = from;
+  /** Start of the word that began the pending statement when nothing was pending before it. */
+  let statementStart = -1;
 
   function nextToken(): Token | undefined {
     for (;;) {
@@ -266,11 +384,17 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     return out;
   };
 
-  for (let token = nextToken(); token; token = nextToken()) {
+  const depthOffset = single?.depth ?? 0;
+  // One block read: done as soon as a statement is complete at the level it started (the caller checks it is one closed block).
+  const done = () => single !== undefined && stack.length === 1 && (root.directives.length > 0 || !pending);
+  for (let token = nextToken(); token; token = done() ? undefined : nextToken()) {
     const frame = stack[stack.length - 1];
     if (token.kind === 'word') {
       if (pending) pending.args.push(token);
-      else pending = { name: token, args: [] };
+      else {
+        pending = { name: token, args: [] };
+        statementStart = token.start;
+      }
       continue;
     }
     if (token.kind === ';') {
@@ -328,7 +452,8 @@ export function parseNginx(text: string, file: string): NginxParseResult {
         continue;
       }
       directive.block = [];
-      if (skippedDepth > 0 || stack.length > MAX_NESTING) {
+      if (nameStart === statementStart) statementBlocks.add(directive);
+      if (skippedDepth > 0 || stack.length + depthOffset > MAX_NESTING) {
         if (skippedDepth === 0) {
           errors.push({ message: `blocks nested deeper than ${MAX_NESTING} levels are not analysed`, loc: directive.nameLoc });
         }
@@ -357,6 +482,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     const closed = stack.pop()!;
     if (closed.owner) closed.owner.loc = toLoc(closed.ownerStart ?? token.start, token.end);
   }
+  if (single) return { directives: root.directives, errors, comments, end: pos, closed: stack.length === 1 && !pending && skippedDepth === 0 };
   if (pending) {
     const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
     errors.push({ message: `unexpected end of file, expecting ";" after "${shown(directive.name)}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
@@ -367,7 +493,7 @@ export function parseNginx(text: string, file: string): NginxParseResult {
     errors.push({ message: `unexpected end of file, expecting "}" to close "${shown(open.owner?.name ?? '')}"`, loc: open.openLoc ?? open.owner!.nameLoc });
   }
 
-  return { directives: root.directives, errors: onlyFirst(errors), comments };
+  return { directives: root.directives, errors, comments, end: pos, closed: true };
 }
 
 /**

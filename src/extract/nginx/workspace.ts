@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
-import { parseNginx, type NginxDirective, type NginxParseResult } from './parse.js';
+import { activeParseCache } from '../../engine/parse-cache.js';
+import { parseNginxState, reparseNginx, type NginxDirective, type NginxParseResult, type NginxParseState } from './parse.js';
 
 /**
  * The nginx files of one lint run, parsed once, with `include` resolution. nginx resolves a
@@ -46,7 +47,7 @@ export class NginxWorkspace {
     const text = this.texts.get(path) ?? this.read(path);
     if (typeof text !== 'string') return undefined;
     const neutral = neutralizeTemplates(text);
-    const result = parseNginx(neutral, path);
+    const result = parseWithCache(neutral, path);
     this.parsed.set(path, result);
     this.parsedTexts.set(path, neutral);
     return result;
@@ -154,6 +155,19 @@ export class NginxWorkspace {
     }
     return included;
   }
+}
+
+/**
+ * In the language server (a parse cache is active), a file is parsed from its last parse: an
+ * unchanged file (an included snippet) keeps it, an edit inside one block reads that block again.
+ */
+function parseWithCache(text: string, path: string): NginxParseResult {
+  const cache = activeParseCache();
+  if (!cache) return parseNginxState(text, path).result;
+  const previous = cache.get<NginxParseState>('nginx', path);
+  const state = previous ? reparseNginx(previous, text, path) : parseNginxState(text, path);
+  cache.set('nginx', path, state);
+  return state.result;
 }
 
 /**
