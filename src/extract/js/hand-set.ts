@@ -43,6 +43,7 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
     }
   }
   for (const { owner, writes } of proxyResponses(parsed)) groups.set(owner, [...(groups.get(owner) ?? []), ...writes]);
+  for (const { owner, writes } of appliedRecordLoops(parsed)) groups.set(owner, [...(groups.get(owner) ?? []), ...writes]);
   const policies: CorsPolicy[] = [];
   for (const [owner, writes] of groups) {
     if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
@@ -50,6 +51,51 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
   }
   for (const record of headerRecords(parsed)) policies.push(buildPolicy(record.owner, record.writes, parsed, record.originParams));
   return policies;
+}
+
+/**
+ * A header record written as an object literal and applied entry by entry: `Object.entries(corsHeaders)
+ * .forEach(([key, value]) => response.headers.set(key, value))` or `for (const [k, v] of
+ * Object.entries(corsHeaders)) res.setHeader(k, v)` (Next.js's CORS middleware example). Each entry is a
+ * write of the loop statement, so the handler's run sends them where the loop stands.
+ */
+function appliedRecordLoops(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWrite[] }> {
+  const out: Array<{ owner: Node; writes: HeaderWrite[] }> = [];
+  const entriesOf = (node: Node | undefined): Node | undefined => {
+    if (node?.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.object.type !== 'Identifier' || node.callee.object.name !== 'Object') return undefined;
+    if (node.callee.property.type !== 'Identifier' || node.callee.property.name !== 'entries') return undefined;
+    return node.arguments[0] as Node | undefined;
+  };
+  const setsHeaders = (body: Node) => /\.(set|append|header|setHeader)\s*\(/.test(parsed.text.slice(body.start ?? 0, body.end ?? 0));
+  const add = (loop: Node, recordNode: Node | undefined) => {
+    const owner = enclosingFunction(loop, parsed);
+    if (!owner || !recordNode) return;
+    let record: Node | undefined = recordNode;
+    if (record.type === 'Identifier') {
+      const name = record.name;
+      const body = 'body' in owner && (owner.body as Node)?.type === 'BlockStatement' ? (owner.body as { body: Statement[] }).body : [];
+      const local = localInits(body, name);
+      record = local.length === 1 ? local[0] : local.length === 0 ? parsed.bindings.values.get(name) : undefined;
+    }
+    if (record?.type !== 'ObjectExpression') return;
+    const writes: HeaderWrite[] = [];
+    for (const property of record.properties) {
+      if (property.type !== 'ObjectProperty' || property.computed) continue;
+      const key = propertyKey(property.key);
+      if (key && CORS_HEADER.test(key)) writes.push({ call: loop, name: key, nameNode: property.key, valueNode: property.value as Node });
+    }
+    if (writes.length > 0) out.push({ owner, writes });
+  };
+  for (const call of parsed.calls) {
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'forEach') continue;
+    const callback = call.arguments[0] as Node | undefined;
+    const record = entriesOf(call.callee.object);
+    if (record && callback && (callback.type === 'ArrowFunctionExpression' || callback.type === 'FunctionExpression') && setsHeaders(callback.body)) add(call, record);
+  }
+  for (const [node] of parsed.parents) {
+    if (node.type === 'ForOfStatement' && setsHeaders(node.body)) add(node, entriesOf(node.right));
+  }
+  return out;
 }
 
 /**
@@ -460,6 +506,14 @@ class HandSetProgram implements HeaderProgram {
         // A header record's initial entries.
         for (const write of this.writes.get(statement) ?? []) this.write(write, request, state);
         return;
+      case 'ForOfStatement':
+        // `for (const [k, v] of Object.entries(corsHeaders)) res.setHeader(k, v)`: the record's entries.
+        if (this.writes.has(statement)) {
+          for (const write of this.writes.get(statement)!) this.write(write, request, state);
+          return;
+        }
+        if (this.containsWrite(statement)) state.uncertain = true;
+        return;
       default:
         if (this.containsWrite(statement)) state.uncertain = true;
     }
@@ -593,6 +647,9 @@ class HandSetProgram implements HeaderProgram {
     if (argument?.type !== 'Identifier') return false;
     const name = argument.name;
     for (const call of this.writes.keys()) {
+      // A record applied in a loop (appliedRecordLoops) whose body writes to `name.headers`.
+      const isLoop = call.type === 'ForOfStatement' || (call.type === 'CallExpression' && call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'forEach');
+      if (isLoop && new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\.headers\\.(set|append)\\s*\\(`).test(this.parsed.text.slice(call.start ?? 0, call.end ?? 0))) return true;
       if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression') continue;
       const target = call.callee.object;
       if (target.type === 'MemberExpression' && !target.computed && target.property.type === 'Identifier' && target.property.name === 'headers' && target.object.type === 'Identifier' && target.object.name === name) return true;
@@ -710,8 +767,39 @@ class HandSetProgram implements HeaderProgram {
         return this.listContains(test, request);
       default:
         if (isRequestOrigin(test, this.originNames)) return Boolean(request.origin);
+        if (test.type === 'Identifier') {
+          // `const isPreflight = request.method === 'OPTIONS'; if (isPreflight) …` (Next.js's own CORS example):
+          // a test named once at the top of the body is that test.
+          const init = this.constTest(test.name);
+          if (init) {
+            this.naming.add(test.name);
+            try {
+              return this.condition(init, request);
+            } finally {
+              this.naming.delete(test.name);
+            }
+          }
+        }
         return 'unknown';
     }
+  }
+
+  /** Names whose test is being read (a `const a = a …` cannot loop). */
+  private readonly naming = new Set<string>();
+
+  /** The initialiser of `const name = …` declared once at the top level of this body and never assigned. */
+  private constTest(name: string): Node | undefined {
+    if (this.naming.has(name)) return undefined;
+    let found: Node | undefined;
+    for (const statement of this.body) {
+      if (statement.type !== 'VariableDeclaration') continue;
+      for (const declarator of statement.declarations) {
+        if (declarator.id.type !== 'Identifier' || declarator.id.name !== name) continue;
+        if (statement.kind !== 'const' || found || !declarator.init) return undefined;
+        found = declarator.init;
+      }
+    }
+    return found;
   }
 
   /** `allowed.includes(origin)` / `allowed.indexOf(origin)` against a list written in this file. */
@@ -926,7 +1014,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     const input = attackerInput(write.valueNode);
     if (isRequestOrigin(write.valueNode, originNames) || input) {
       // The conditions on the way to the write (enclosing ifs, early returns), read as origin tests.
-      const path = input ? undefined : pathCondition(write.call, owner, originScope(originNames, parsed), parsed);
+      const path = input ? undefined : pathCondition(write.call, owner, originScope(originNames, parsed, body), parsed, body);
       const matchers = path ? conditionMatchers(path, loc) : undefined;
       if (matchers) return matchers;
       if (!guarded(write.call, parsed) && !path) return { kind: 'reflect', loc };
@@ -1000,8 +1088,39 @@ function destructureRequest(pattern: Extract<Node, { type: 'ObjectPattern' }>, k
   }
 }
 
-function originScope(originNames: Set<string>, parsed: ParsedJs): OriginScope {
-  return { isOrigin: (node) => isRequestOrigin(node, originNames), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
+function originScope(originNames: Set<string>, parsed: ParsedJs, body?: Statement[]): OriginScope {
+  const scope: OriginScope = { isOrigin: (node) => isRequestOrigin(node, originNames), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
+  return body ? { ...scope, locals: namedTests(body, scope) } : scope;
+}
+
+/**
+ * `const isAllowedOrigin = allowedOrigins.includes(origin)` at the top of a handler (Next.js's own
+ * CORS middleware example): the name stands for its test where an `if` reads it. Only tests (a
+ * comparison, `!`, `&&` / `||`, a call such as includes / some / test), each declared once with
+ * `const`: a value like `const origin = req.headers.origin ?? ''` stays a value.
+ */
+function namedTests(body: Statement[], scope: OriginScope): Map<string, Cond> {
+  const locals = new Map<string, Cond>();
+  const seen = new Set<string>();
+  for (const statement of body) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) {
+      if (declarator.id.type !== 'Identifier') continue;
+      const name = declarator.id.name;
+      const init = declarator.init;
+      const isTest =
+        statement.kind === 'const' &&
+        !!init &&
+        ((init.type === 'BinaryExpression' && ['===', '==', '!==', '!=', '>', '>=', '<', '<='].includes(init.operator)) ||
+          (init.type === 'UnaryExpression' && init.operator === '!') ||
+          (init.type === 'LogicalExpression' && init.operator !== '??') ||
+          (init.type === 'CallExpression' && init.callee.type === 'MemberExpression' && init.callee.property.type === 'Identifier' && ['includes', 'some', 'test', 'startsWith', 'endsWith', 'has'].includes(init.callee.property.name)));
+      if (seen.has(name)) locals.delete(name);
+      else if (isTest) locals.set(name, compileCondition(init!, { ...scope, locals }));
+      seen.add(name);
+    }
+  }
+  return locals;
 }
 
 const exits = (node: Node): boolean =>
@@ -1012,12 +1131,17 @@ const exits = (node: Node): boolean =>
  * `?:` / `&&`, and the negation of every earlier `if (…) return` in the blocks on the way.
  * Undefined when nothing guards it.
  */
-function pathCondition(node: Node, owner: Node, scope: OriginScope, parsed: ParsedJs): Cond | undefined {
+function pathCondition(node: Node, owner: Node, scope: OriginScope, parsed: ParsedJs, body: Statement[] = []): Cond | undefined {
   const parts: Cond[] = [];
   let child = node;
   for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(child)) {
     if (parent === owner) break;
     if (parent.type === 'IfStatement' && child !== parent.test) {
+      // A test of the request's method picks which requests run the write, not which origins it admits.
+      if (readsMethodOnly(parent.test, body)) {
+        child = parent;
+        continue;
+      }
       const test = compileCondition(parent.test, scope);
       parts.push(child === parent.consequent ? test : not(test));
     } else if (parent.type === 'ConditionalExpression' && child !== parent.test) {
@@ -1029,13 +1153,29 @@ function pathCondition(node: Node, owner: Node, scope: OriginScope, parsed: Pars
     } else if (parent.type === 'BlockStatement' || parent.type === 'Program') {
       for (const sibling of parent.body) {
         if (sibling === child) break;
-        if (sibling.type === 'IfStatement' && !sibling.alternate && exits(sibling.consequent)) parts.push(not(compileCondition(sibling.test, scope)));
+        if (sibling.type === 'IfStatement' && !sibling.alternate && exits(sibling.consequent) && !readsMethodOnly(sibling.test, body)) parts.push(not(compileCondition(sibling.test, scope)));
       }
     }
     if (FUNCTION_TYPES.has(parent.type)) break;
     child = parent;
   }
   return parts.length > 0 ? and(...parts) : undefined;
+}
+
+/** `req.method === 'OPTIONS'`, its negation, or a `const isPreflight = …` of the handler's body naming such a test. */
+function readsMethodOnly(test: Node, body: Statement[], depth = 0): boolean {
+  if (depth > 4) return false;
+  if (test.type === 'UnaryExpression' && test.operator === '!') return readsMethodOnly(test.argument, body, depth + 1);
+  if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
+    const [left, right] = [test.left as Node, test.right];
+    return (isRequestMethod(left) && right.type === 'StringLiteral') || (isRequestMethod(right) && left.type === 'StringLiteral');
+  }
+  if (test.type === 'Identifier') {
+    const inits = localInits(body, test.name);
+    const declaredConst = body.some((statement) => statement.type === 'VariableDeclaration' && statement.kind === 'const' && statement.declarations.some((d) => d.id.type === 'Identifier' && d.id.name === test.name));
+    return inits.length === 1 && declaredConst && readsMethodOnly(inits[0], body, depth + 1);
+  }
+  return false;
 }
 
 function guarded(call: Node, parsed: ParsedJs): boolean {
