@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,11 +66,16 @@ describe('the code cache of the bundled CLI', () => {
 
   it('each set of V8 flags keeps a cache of its own (a lint run and the language server differ), both read again', () => {
     rmSync(cache, { recursive: true, force: true });
+    // A cache named as before the flags tag (an older cors-lint) is never read again: removed by the first write.
+    mkdirSync(cache, { recursive: true });
+    const untagged = `run-0123456789abcdef-1-2-${process.versions.v8}-${process.arch}.bin`;
+    writeFileSync(join(cache, untagged), 'old');
     // --no-opt stands for the other mode's flags: V8 rejects a cache written under other flags.
     const other = (env: Record<string, string> = {}) => spawnSync(process.execPath, ['--no-opt', join(bundle, 'bin.js'), '--format', 'json', 'fixtures/credentials-reflect-any-origin'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: cache, ...env } });
     for (const run of [lint(), other()]) expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
     const files = runCache();
     expect(files).toHaveLength(2);
+    expect(files).not.toContain(untagged);
     const written = files.map((file) => statSync(join(cache, file)).mtimeMs);
     for (const run of [lint(), other()]) expect([run.stdout, run.stderr, run.status]).toEqual([expected.stdout, expected.stderr, expected.status]);
     // Each accepted by its own mode: neither removed nor written again.

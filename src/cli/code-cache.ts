@@ -98,11 +98,12 @@ function writePending(): void {
       const temporary = `${path}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData());
       renameSync(temporary, path);
-      // Caches of older builds of the same file with the same flags, or of another V8, are never read
-      // again (nor are temporary files a killed run left); one with other flags is the other mode's.
-      const version = `-${process.versions.v8}-`;
+      // Caches of older builds of the same file with the same flags, of another V8 or named before
+      // the flags tag, are never read again (nor are temporary files a killed run left); one with
+      // other flags is the other mode's.
+      const ours = new RegExp(`-${process.versions.v8.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+-${process.arch}\\.bin$`);
       for (const name of readdirSync(dir)) {
-        if (name.startsWith(prefix) && join(dir, name) !== path && (name.endsWith(`-${v8}.bin`) || !name.includes(version) || name.endsWith('.tmp'))) unlinkSync(join(dir, name));
+        if (name.startsWith(prefix) && join(dir, name) !== path && (name.endsWith(`-${v8}.bin`) || !ours.test(name))) unlinkSync(join(dir, name));
       }
     } catch {
       // a cache is an optimisation: a full disk or a read-only folder only costs speed
