@@ -15,6 +15,12 @@ map $http_origin $cors_origin {
     "https://app.example.com" $http_origin;
     "~^https://[a-z]+\\.example\\.org$" $http_origin;
 }
+map $http_origin $cors_host_origin {
+    hostnames;
+    default "";
+    .example.org $http_origin;
+    *.example.net.evil "";
+}
 server {
     listen 127.0.0.1:__PORT__;
     root ${root};
@@ -63,13 +69,17 @@ server {
         add_header Access-Control-Allow-Origin $cors_value always;
         add_header Access-Control-Expose-Headers 'X-Request-Id' always;
     }
+    location /hostnames/ {
+        add_header Access-Control-Allow-Origin $cors_host_origin always;
+        add_header Vary Origin always;
+    }
     location /more/ {
         more_set_headers 'Access-Control-Allow-Origin: https://app.example.com';
         more_set_headers -s 404 'Access-Control-Allow-Credentials: true';
     }
 }`;
 
-const ORIGINS = [undefined, 'https://app.example.com', 'https://App.example.com', 'https://foo.example.org', 'https://evil.example.net', 'null'];
+const ORIGINS = [undefined, 'https://app.example.com', 'https://App.example.com', 'https://foo.example.org', 'http://a.B.example.org', 'https://evil.example.net', 'null'];
 
 function requestsFor(origin: string | undefined): Array<{ request: CorsRequest; file: string }> {
   return [
@@ -85,7 +95,7 @@ if (!available && process.env.CI === 'true') throw new Error('CI=true: nginx mus
 describe.skipIf(!available)('nginx profile matches a real nginx', () => {
   let server: Awaited<ReturnType<typeof startNginx>>;
   let policies: CorsPolicy[];
-  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/more/'];
+  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/'];
 
   beforeAll(async () => {
     server = await startNginx((port) => CONFIG('__ROOT__').replace('__PORT__', String(port)), { headersMore: true });

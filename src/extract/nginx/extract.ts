@@ -3,7 +3,7 @@ import { compilePattern } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import type { NginxDirective } from './parse.js';
-import { collectMaps, conditionArgs, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
+import { collectMaps, conditionArgs, maskFields, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
 import { aroundSegments, exactSource, ownSegment } from './policy-key.js';
 import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, type KeySegment, type PlaceKey } from '../../engine/policy-memo.js';
@@ -171,7 +171,7 @@ function unconsumedOriginMaps(rootFile: string, contexts: NginxContext[], maps: 
     }
     for (const entry of map.regex) {
       if (!grants(entry.value)) continue;
-      origins.push(reflects(entry.value) ? { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc } : entry.value.value === '*' ? { kind: 'any', loc: entry.value.loc } : { kind: 'exact', value: entry.value.value, loc: entry.value.loc });
+      origins.push(reflects(entry.value) ? { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc, ...maskFields(entry.mask) } : entry.value.value === '*' ? { kind: 'any', loc: entry.value.loc } : { kind: 'exact', value: entry.value.value, loc: entry.value.loc });
     }
     if (map.fallback && grants(map.fallback)) origins.push(reflects(map.fallback) ? { kind: 'reflect', loc: map.fallback.loc } : map.fallback.value === '*' ? { kind: 'any', loc: map.fallback.loc } : { kind: 'exact', value: map.fallback.value, loc: map.fallback.loc });
     if (origins.length === 0) continue;
@@ -417,7 +417,7 @@ type OriginTest = Extract<OriginGuard, { kind: 'pattern' | 'exact' }>;
 
 function testMatcher(test: OriginTest): OriginMatcher {
   return test.kind === 'pattern'
-    ? { kind: 'pattern', source: test.source, flags: test.flags, dialect: 'pcre-search', loc: test.loc }
+    ? { kind: 'pattern', source: test.source, flags: test.flags, dialect: 'pcre-search', loc: test.loc, ...maskFields(test.mask) }
     : { kind: 'exact', value: test.value, loc: test.loc, ...(test.caseInsensitive ? { caseInsensitive: true } : {}), ...(test.listId ? { listId: test.listId } : {}) };
 }
 

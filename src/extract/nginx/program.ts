@@ -39,14 +39,15 @@ export interface NginxMap {
   source: string;
   target: string;
   exact: NginxMapEntry[];
-  regex: Array<{ pattern: string; caseInsensitive: boolean; value: NginxArg; keyLoc: Loc }>;
+  /** `mask`: the key as written when it is a `hostnames` wildcard (`.example.com`), which `pattern` stands for. */
+  regex: Array<{ pattern: string; caseInsensitive: boolean; value: NginxArg; keyLoc: Loc; mask?: string }>;
   fallback?: NginxArg;
   directive: NginxDirective;
 }
 
 /** A test on the request's Origin that held on the way to an answer (only in `anyOrigin` runs). */
 export type OriginGuard =
-  | { kind: 'pattern'; source: string; flags: string; loc: Loc }
+  | { kind: 'pattern'; source: string; flags: string; loc: Loc; mask?: string }
   | { kind: 'exact'; value: string; loc: Loc; caseInsensitive?: boolean; listId?: string }
   /** The Origin is one of a map's keys (any of these). */
   | { kind: 'one-of'; tests: Array<Extract<OriginGuard, { kind: 'pattern' | 'exact' }>> }
@@ -138,14 +139,41 @@ function bindOutcomes(explored: Explored, bindings: Bindings): Explored {
   return { outcomes, overflow: explored.overflow };
 }
 
+/**
+ * Under `hostnames`, a key `.example.com` or `*.example.com` matches every value ending in
+ * `.example.com` (whatever precedes it, a scheme included: `http://a.b.example.com` matches) and
+ * `www.example.*` every value starting with `www.example.`, case-insensitively (checked with
+ * nginx 1.22): the same as these anchored regexes. Undefined for an ordinary key.
+ */
+/** A `hostnames` wildcard key is a string test on the Origin's end, which says nothing about its scheme. */
+export function maskFields(mask: string | undefined): { written?: 'suffix'; code?: string } {
+  return mask ? { written: 'suffix', code: `'${mask}' in a hostnames map` } : {};
+}
+
+function hostnameMask(key: string): string | undefined {
+  const escape = (text: string) => text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
+  const head = /^\*?\.(.+)$/.exec(key);
+  if (head && !head[1].includes('*')) return `^.*\\.${escape(head[1])}$`;
+  const tail = /^(.+)\.\*$/.exec(key);
+  if (tail && !tail[1].includes('*') && !key.startsWith('~')) return `^${escape(tail[1])}\\..*$`;
+  return undefined;
+}
+
 export function collectMaps(root: NginxContext): Map<string, NginxMap> {
   const maps = new Map<string, NginxMap>();
   const visit = (context: NginxContext) => {
     for (const directive of context.body) {
       if (directive.name === 'map' && directive.block && directive.args.length === 2) {
         const map: NginxMap = { kind: 'map', source: directive.args[0].value, target: directive.args[1].value.replace(/^\$/, ''), exact: [], regex: [], directive };
+        const hostnames = directive.block.some((entry) => entry.name === 'hostnames' && entry.args.length === 0);
+        const wildcards: NginxMap['regex'] = [];
         for (const entry of directive.block) {
           if (entry.args.length !== 1) continue;
+          const mask = hostnames ? hostnameMask(entry.name) : undefined;
+          if (mask) {
+            wildcards.push({ pattern: mask, caseInsensitive: true, value: entry.args[0], keyLoc: entry.nameLoc, mask: entry.name });
+            continue;
+          }
           const value = entry.args[0];
           if (entry.name === 'default') map.fallback = value;
           else if (entry.name === 'hostnames' || entry.name === 'volatile' || entry.name === 'include') continue;
@@ -153,6 +181,8 @@ export function collectMaps(root: NginxContext): Map<string, NginxMap> {
           else if (entry.name.startsWith('~')) map.regex.push({ pattern: entry.name.slice(1), caseInsensitive: false, value, keyLoc: entry.nameLoc });
           else map.exact.push({ key: entry.name.replace(/^\\/, ''), value, keyLoc: entry.nameLoc });
         }
+        // nginx tries wildcard masks after the exact keys and before the regexes.
+        map.regex.unshift(...wildcards);
         maps.set(map.target, map);
       } else if (directive.name === 'geo' && directive.block && (directive.args.length === 1 || directive.args.length === 2)) {
         // geo keys are client addresses we never know: only the set of values matters.
@@ -880,7 +910,7 @@ export class NginxProgram implements HeaderProgram {
     };
     const listId = `${map.directive.file}:${map.directive.nameLoc.line}`;
     for (const entry of map.exact) add(entry.value, { kind: 'exact', value: entry.key, loc: entry.keyLoc, caseInsensitive: true, listId });
-    for (const entry of map.regex) add(entry.value, { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', loc: entry.keyLoc });
+    for (const entry of map.regex) add(entry.value, { kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', loc: entry.keyLoc, ...(entry.mask ? { mask: entry.mask } : {}) });
     add(map.fallback ?? { value: '', quoted: false, loc: map.directive.nameLoc }, undefined);
     const out: Alt[] = [];
     for (const group of groups.values()) {

@@ -1,6 +1,6 @@
 import type { OriginMatcher } from '../../model/types.js';
 import { ancestors, type NginxContext } from './contexts.js';
-import { conditionArgs, type NginxMap } from './program.js';
+import { conditionArgs, maskFields, type NginxMap } from './program.js';
 
 /**
  * The origins a location compares `$http_origin` with, wherever the comparison sits: an `if`
@@ -56,7 +56,7 @@ export function testedOrigins(target: NginxContext, maps: Map<string, NginxMap>)
     for (const match of map.source.matchAll(/\$\{?(\w+)/g)) queue.push(match[1]);
     if (map.source !== '$http_origin') continue;
     for (const entry of map.exact) out.push({ kind: 'exact', value: entry.key, loc: entry.value.loc, caseInsensitive: true });
-    for (const entry of map.regex) out.push({ kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc });
+    for (const entry of map.regex) out.push({ kind: 'pattern', source: entry.pattern, flags: entry.caseInsensitive ? 'i' : '', dialect: 'pcre-search', loc: entry.keyLoc, ...maskFields(entry.mask) });
   }
   return out;
 }
