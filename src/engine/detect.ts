@@ -124,8 +124,17 @@ export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'
     return verdict.yes ? { format: kind.maybe, why: verdict.why } : { skip: `not ${spec.displayName} by its content: ${verdict.why}` };
   }
   if (kind.format === 'yaml' && isTemplateLibrary(file.text)) return { skip: 'Helm named-template library ({{ define }} blocks only)' };
+  // `server.app.tpl`, `site.tpl`: a template of an nginx file whose name keeps no `.conf` (a `.conf.tpl` is
+  // nginx by name). Helm's .tpl manifests always have a key at the start of a line; an nginx file never does.
+  if (kind.format === 'yaml' && /\.tpl$/i.test(file.path) && !YAML_KEY_LINE.test(file.text)) {
+    const nginx = FORMAT_SPECS.nginx.looksLike!(file.text);
+    if (nginx.yes) return { format: 'nginx', why: `a .tpl with ${nginx.why} and no YAML key` };
+  }
   return kind;
 }
+
+/** `key:` at the start of a line (Helm templates start their lines with `{{`, `-`, spaces or keys). */
+const YAML_KEY_LINE = /^[A-Za-z_][\w.-]*:(?:[ \t]|$)/m;
 
 /** Back-compatible name-only answer (no content). */
 export function detectFormat(path: string, text?: string): FileKind {
