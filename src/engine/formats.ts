@@ -214,14 +214,17 @@ const NGINX_DIRECTIVES = new Set(
     'content_by_lua_block access_by_lua_block header_filter_by_lua_block rewrite_by_lua_block lua_package_path js_import js_content'
   ).split(' '),
 );
-const NGINX_BLOCK_OPENER = /^(http|server|location|upstream|events|map|geo|if|types|stream|limit_except|split_clients|\w+_by_lua_block)\b[^;{}]*\{/;
-/** Signs of a different format: XML/Apache sections, INI sections, `key = value` / `key: value` assignments, Apache's `Header set`. */
+// nginx's `if` always takes a parenthesised condition; Logstash's `if [field] {` does not.
+const NGINX_BLOCK_OPENER = /^(?:(?:http|server|location|upstream|events|map|geo|types|stream|limit_except|split_clients|\w+_by_lua_block)\b|if\s*\()[^;{}]*\{/;
+/** Signs of a different format: XML/Apache sections, INI sections, `key = value` / `key: value` / `key => value` assignments, Apache's `Header set`. */
 const FOREIGN_LINES = [
   /^<\/?[A-Za-z][\w:.-]*(\s|>|$)/,
   /^\[[^\]\n]+\]$/,
   /^[A-Za-z_][\w.-]*\s*(=|:|\+=)\s*[^;]*$/,
   /^Header\s+(always\s+)?(set|add|append|merge|unset|echo|edit)\b/i,
   /^(ServerName|DocumentRoot|RewriteEngine|RewriteRule|LoadModule|Listen|Options|AllowOverride|Require)\s/,
+  // Logstash and Puppet settings: `port => 5044`, `hosts => [...]`.
+  /^[\w"'[\]-]+\s*=>/,
 ];
 /** Only the head of a huge file is sniffed: the answer is settled long before, and the cost stays bounded. */
 const SNIFF_BYTES = 256 * 1024;
@@ -238,6 +241,7 @@ export function looksLikeNginx(text: string): { yes: boolean; why: string } {
     const name = /^[A-Za-z_][\w]*/.exec(line)?.[0];
     if (name && NGINX_DIRECTIVES.has(name.toLowerCase()) && name === name.toLowerCase()) {
       const rest = stripComment(line.slice(name.length));
+      if (name === 'if' && !/^\s*\(/.test(rest)) continue;
       if (/^\s[^;{}]*(;|\{)/.test(rest) || /^\s*\{/.test(rest) || NGINX_BLOCK_OPENER.test(line)) {
         evidence++;
         continue;
