@@ -28,6 +28,7 @@ const CASES: Array<[rule: string, input: string]> = [
   ['missing-vary-origin', 'test/fix-inputs/missing-vary-origin/flask-hand-set.py'],
   ['origin-not-serialized', 'fixtures/origin-not-serialized/nginx-trailing-slash.conf'],
   ['origin-not-serialized', 'fixtures/origin-not-serialized/express-list.js'],
+  ['origin-not-serialized', 'fixtures/origin-not-serialized/cfn-http-api-json/template.json'],
   ['origin-regex-unanchored', 'fixtures/origin-regex-unanchored/express-no-anchors.js'],
   ['origin-regex-unanchored', 'fixtures/origin-regex-unanchored/nginx-map-regex.conf'],
   ['origin-regex-unanchored', 'fixtures/origin-regex-unanchored/django-re-match.py'],
@@ -72,6 +73,8 @@ describe('fixes', () => {
       expect(after.flatMap((file) => file.messages).filter((m) => m.ruleId === rule).length).toBe(findings.filter((m) => !m.fix).length);
       // What --fix reported is the lint of the fixed file.
       expect(JSON.parse(fixed.stdout)).toEqual(after);
+      // JSON has no comments and strict quoting: the fixed template must still be JSON.
+      if (input.endsWith('.json')) expect(() => JSON.parse(text)).not.toThrow();
       if (input.endsWith('.conf') && nginx) {
         const check = nginxAccepts(text);
         expect(check.ok, check.stderr).toBe(true);

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Format, SourceFile } from '../model/types.js';
 import { FORMAT_LIST, FORMAT_SPECS, type FormatSpec } from './formats.js';
+import { SERVERLESS_CONFIG } from '../extract/js/serverless-config.js';
 
 /**
  * What a file *is*: from its name where the name is unambiguous, from its content where it is not
@@ -171,7 +172,10 @@ export function isTemplateLibrary(text: string): boolean {
 }
 
 /** Stage two: the tokens that can start a policy in each format. A file without one cannot matter. */
-export function mayContainPolicy(format: Format, text: string): boolean {
+export function mayContainPolicy(format: Format, text: string, path?: string): boolean {
+  // A Serverless Framework service written in code may hold no CORS word itself: its functions, with their
+  // `cors`, are often imported from other modules.
+  if (path !== undefined && (format === 'js' || format === 'ts') && SERVERLESS_CONFIG.test(path)) return true;
   return FORMAT_SPECS[format]?.prefilter.test(text) ?? false;
 }
 

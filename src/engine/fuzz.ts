@@ -14,9 +14,13 @@ import { lint } from './lint.js';
 export type FuzzFormat = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 'toml' | 'headers';
 
 export const EXTENSIONS: Record<FuzzFormat, string> = { nginx: '.conf', js: '.js', ts: '.ts', python: '.py', yaml: '.yaml', json: '.json', toml: '.toml', headers: '_headers' };
-/** TOML is read only under the platform's own file name (netlify.toml); JSON as vercel.json and, every other input, as a template (read by content). */
+/**
+ * TOML is read only under the platform's own file name (netlify.toml); JSON as vercel.json and, every
+ * other input, as a template (read by content); every fourth JS/TS input as a Serverless service file.
+ */
 const FILE_NAMES: Partial<Record<FuzzFormat, string>> = { json: 'vercel.json', toml: 'netlify.toml', headers: '_headers' };
-const fileNameOf = (format: FuzzFormat, iteration: number) => (format === 'json' && iteration % 2 === 1 ? 'template.json' : FILE_NAMES[format]);
+const fileNameOf = (format: FuzzFormat, iteration: number) =>
+  format === 'json' && iteration % 2 === 1 ? 'template.json' : (format === 'js' || format === 'ts') && iteration % 4 === 3 ? `serverless${EXTENSIONS[format]}` : FILE_NAMES[format];
 
 const COMMON = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\t', ' ', '"', "'", '\\', '#', '{', '}', '[', ']', '(', ')', ',', ':', ';', '*', '\u0000', '\uFEFF', '😀', 'cors', 'Access-Control-Allow-Origin', 'https://a.example.com', '$http_origin', '{{ .Values.x }}', 'cors-lint-disable-next-line', 'null'];
 

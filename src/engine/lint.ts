@@ -133,7 +133,7 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
     }
     if (kind.format === 'nginx') nginxFiles.set(file.path, file.text);
     if (kind.format === 'yaml') yamlFiles.set(file.path, file.text);
-    if (!mayContainPolicy(kind.format, file.text)) {
+    if (!mayContainPolicy(kind.format, file.text, file.path)) {
       skipped.push({ path: file.path, reason: 'no CORS token' });
       continue;
     }

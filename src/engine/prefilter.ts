@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { Format } from '../model/types.js';
+import { SERVERLESS_CONFIG } from '../extract/js/serverless-config.js';
 
 /**
  * Stage two of the content prefilter, run before a file is parsed. Stage one (`FormatSpec.prefilter`)
@@ -63,7 +64,7 @@ export type PeekModule = (path: string) => string | undefined;
  */
 export function holdsPolicyConstruct(format: Format, path: string, text: string, peek?: PeekModule): boolean {
   if (format === 'python') return PYTHON_FRAMEWORKS.test(text) || PYTHON_HEADER.test(text);
-  if (format === 'js' || format === 'ts') return JS_CONSTRUCTS.test(text) || isCorsOptionsModule(path, text) || (peek !== undefined && importsHeaderName(path, text, peek));
+  if (format === 'js' || format === 'ts') return JS_CONSTRUCTS.test(text) || isCorsOptionsModule(path, text) || SERVERLESS_CONFIG.test(path) || (peek !== undefined && importsHeaderName(path, text, peek));
   // nginx (includes, one workspace) and YAML (only CORS documents are parsed) are already narrow.
   return true;
 }

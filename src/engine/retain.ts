@@ -25,7 +25,7 @@ export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>
   const kind = detectFile(file, byName);
   if ('skip' in kind) return { keep: false, reason: kind.skip };
   if (looksBinary(file.text)) return kind.format === 'nginx' ? KEEP : { keep: false, reason: 'binary content' };
-  if (mayContainPolicy(kind.format, file.text)) return KEEP;
+  if (mayContainPolicy(kind.format, file.text, file.path)) return KEEP;
   // nginx, and the one-per-project platform files (vercel.json, netlify.toml) whatever they hold:
   // only the formats a repository has thousands of files in are worth sieving.
   if (!SIEVED.has(kind.format)) return KEEP;

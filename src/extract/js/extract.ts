@@ -2,6 +2,7 @@ import type { CallExpression, File, NewExpression, Node } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { cdkPolicies } from './aws-cdk.js';
+import { serverlessConfigPolicies } from './serverless-config.js';
 import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
@@ -376,6 +377,7 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));
   policies.push(...findHandSetHeaderPolicies(parsed));
   policies.push(...cdkPolicies(parsed));
+  policies.push(...serverlessConfigPolicies(parsed));
   if (NEXT_CONFIG.test(file.path)) policies.push(...nextConfigHeaderPolicies(parsed));
   return { policies, errors };
 }

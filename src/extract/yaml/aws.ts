@@ -129,7 +129,7 @@ function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | n
   if (flavour === 'serverless' && enabled.kind === 'map' && get(cors, names.origins) === undefined) origins = [{ kind: 'any', loc: sourceLoc, why: "allowedOrigins is not set, and the Serverless Framework defaults it to '*'" }];
   return [
     httpApiCorsPolicy(
-      { file: parsed.file, format: 'yaml' },
+      { file: parsed.file, format: parsed.format ?? 'yaml' },
       {
         label,
         sourceLoc,

@@ -1,5 +1,5 @@
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import type { Loc, SourceFile } from '../../model/types.js';
+import type { Format, Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { loadLibrary } from '../../util/load-library.js';
@@ -35,6 +35,8 @@ export interface YamlDocument {
 
 export interface ParsedYaml {
   file: string;
+  /** The format of the file, when it is not YAML (a JSON template reads as YAML; a `serverless.ts` object is read into nodes): the policies' format. */
+  format?: Format;
   /** The file text with template actions neutralised (same length as the original). */
   text: string;
   /** The file text as written. */
@@ -417,7 +419,15 @@ export function rangeLoc(parsed: ParsedYaml, from: number, to: number): Loc {
 }
 
 /** The node's own text span (a scalar without its trailing newline, a key, a collection). */
+/**
+ * A node built from another source rather than parsed from this text (js/serverless-config.ts reads a
+ * `serverless.ts` object into nodes) carries the position of what it was built from here.
+ */
+export const WRITTEN_AT = Symbol('written at');
+
 export function nodeLoc(parsed: ParsedYaml, node: YamlNode | Pair | null | undefined, fallback?: Loc): Loc {
+  const written = node ? (node as { [WRITTEN_AT]?: Loc })[WRITTEN_AT] : undefined;
+  if (written) return written;
   const range = node && 'range' in node ? node.range : undefined;
   if (!range) return fallback ?? rangeLoc(parsed, 0, 0);
   return rangeLoc(parsed, range[0], range[1]);
