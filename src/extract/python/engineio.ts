@@ -3,7 +3,7 @@ import { engineioProfile, engineioProgram } from '../../model/frameworks/enginei
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackOrigin, locatedTri, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
-import { evaluate, resolveName, type ModuleBindings } from './values.js';
+import { evaluate, knownSpread, resolveName, type ModuleBindings } from './values.js';
 
 /** Constructors that hand `cors_allowed_origins` / `cors_credentials` to python-engineio's server. */
 const SERVERS = new Set([
@@ -33,7 +33,7 @@ export function engineioPolicies(parsed: ParsedPython, calls: SyntaxNode[], bind
     }
     const initApp = call.firstChild?.name === 'MemberExpression' && parsed.text.slice(call.firstChild.from, call.firstChild.to).match(/^(\w+)\.init_app$/);
     if (!(callee && SERVERS.has(callee)) && !(initApp && flaskSocketIo.has(initApp[1]))) continue;
-    const args = callArguments(parsed, call.getChild('ArgList'));
+    const args = knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings);
     const written = args.keywords.get('cors_allowed_origins');
     if (!written && !args.spread) continue;
     const sourceLoc = locOf(parsed, call.firstChild!);

@@ -3,7 +3,7 @@ import { flaskCorsProfile, flaskCorsProgram, probablyRegex, type FlaskCorsExtras
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
 import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
-import { evaluate, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 import { classNamed, upperCaseAttributes } from './settings-class.js';
 
 const CORS_NAMES = new Set(['flask_cors.CORS', 'flask_cors.extension.CORS']);
@@ -93,7 +93,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
   const initCalls = calls.filter((call) => /\.init_app$/.test(dottedName(parsed, call.firstChild) ?? ''));
   for (const call of calls) {
     if (!CORS_NAMES.has(resolveName(parsed, call.firstChild, bindings) ?? '')) continue;
-    const args = callArguments(parsed, call.getChild('ArgList'));
+    const args = knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings);
     const ctor = keywordLayer(parsed, args, bindings);
     ctor.values.delete('app');
     const app = args.positional[0] ?? args.keywords.get('app')?.value;
@@ -107,7 +107,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const boundTo = assignedName(parsed, call);
     const inits = boundTo ? initCalls.filter((init) => dottedName(parsed, init.firstChild) === `${boundTo}.init_app`) : [];
     for (const init of inits) {
-      const initArgs = callArguments(parsed, init.getChild('ArgList'));
+      const initArgs = knownSpread(parsed, callArguments(parsed, init.getChild('ArgList')), bindings);
       const initLayer = keywordLayer(parsed, initArgs, bindings);
       const initApp = initArgs.positional[0] ?? initArgs.keywords.get('app')?.value;
       initLayer.values.delete('app');
@@ -122,7 +122,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     if (!DECORATOR_NAMES.has([bindings.imports.get(head) ?? head, ...rest].join('.'))) continue;
     const nameParts = childrenOf(decorator).filter((node) => node.name === 'VariableName');
     const anchor = rangeLoc(parsed, nameParts[0].from, nameParts[nameParts.length - 1].to);
-    const args = callArguments(parsed, decorator.getChild('ArgList'));
+    const args = knownSpread(parsed, callArguments(parsed, decorator.getChild('ArgList')), bindings);
     sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true });
   }
   return sites.flatMap((site) => policiesFor(parsed, site));

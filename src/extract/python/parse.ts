@@ -67,6 +67,11 @@ function blankNotebookMagics(text: string): string {
  */
 const owners = new WeakMap<Tree, ParsedPython>();
 
+/** Whether `node` is part of this module's own tree (not of a module a value was imported from). */
+export function inModule(parsed: ParsedPython, node: SyntaxNode): boolean {
+  return ownerOf(parsed, node) === parsed;
+}
+
 function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
   if (!parsed.readsModules) return parsed;
   let root = node;
@@ -260,6 +265,8 @@ export interface CallArguments {
   keywords: Map<string, { name: SyntaxNode; value: SyntaxNode }>;
   /** `*args` or `**kwargs`: options we cannot see. */
   spread?: SyntaxNode;
+  /** Every `**mapping` argument's expression, in order (see `knownSpread` in values.ts). */
+  mappings?: SyntaxNode[];
 }
 
 /** Splits a flat `ArgList` into positional and keyword arguments. */
@@ -274,6 +281,8 @@ export function callArguments(parsed: ParsedPython, argList: SyntaxNode | null |
       result.keywords.set(textOf(parsed, group[0]), { name: group[0], value: group[2] });
     } else if (group[0].name === '*' || group[0].name === '**') {
       result.spread ??= group[0];
+      if (group[0].name === '**' && group[1]) (result.mappings ??= []).push(group[1]);
+      else result.mappings = undefined;
     } else result.positional.push(group[0]);
     group = [];
   };

@@ -3,7 +3,7 @@ import { starletteProfile, starletteProgram } from '../../model/frameworks/starl
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
-import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
 const MIDDLEWARE_WRAPPERS = new Set(['starlette.middleware.Middleware', 'fastapi.middleware.Middleware']);
@@ -16,7 +16,7 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings);
     if (!callee) continue;
-    const args = callArguments(parsed, call.getChild('ArgList'));
+    const args = knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings);
     if (CORS_CLASSES.has(callee)) {
       // `app = CORSMiddleware(app, allow_origins=[...])` wraps an ASGI app directly.
       policies.push(policyFrom(parsed, call.firstChild!, args, bindings, undefined));

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { settingsFieldValue } from './settings-class.js';
 import { assignedWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
-import { assignmentParts, callArguments, childrenOf, dottedName, textOf, type ParsedPython } from './parse.js';
+import { assignmentParts, callArguments, childrenOf, dottedName, inModule, textOf, type CallArguments, type ParsedPython } from './parse.js';
 
 /**
  * Static values of Python expressions, as far as one module shows them. Environment variables,
@@ -502,4 +502,26 @@ export function stringItems(value: PyValue): Array<{ value: string; node: Syntax
     out.push({ value: item.value, node: item.node });
   }
   return out;
+}
+
+/**
+ * A call's `**mapping` arguments expanded when each is a dict written in full with string keys
+ * (`add_middleware(CORSMiddleware, **CORS_CONFIG)` with `CORS_CONFIG = {"allow_origins": [...]}`):
+ * the same call with those keywords, their values where the dict writes them. Otherwise (a `*args`,
+ * a mapping computed at run time) the arguments as they are, the spread still hiding what it sets.
+ */
+export function knownSpread(parsed: ParsedPython, args: CallArguments, bindings: ModuleBindings): CallArguments {
+  if (!args.spread || !args.mappings) return args;
+  const keywords = new Map(args.keywords);
+  for (const mapping of args.mappings) {
+    const value = evaluate(parsed, mapping, bindings);
+    // Its values are read again where the call is, with this module's names: only a dict written here.
+    if (value.kind !== 'dict' || value.incomplete || value.spread || value.computed?.length || value.fallback || !inModule(parsed, value.node)) return args;
+    for (const [name, entry] of value.entries) {
+      // A key given twice is a TypeError at the call: leave such a call alone.
+      if (keywords.has(name)) return args;
+      keywords.set(name, { name: entry.key, value: entry.value.node });
+    }
+  }
+  return { positional: args.positional, keywords };
 }
