@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lint, type LintOptions } from '../src/engine/lint.js';
 import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
 import { typedTexts, typeIntoNginx, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
-import type { PolicyMemo } from '../src/engine/policy-memo.js';
+import { stableProjectFacts, withPolicyMemo, type PolicyMemo } from '../src/engine/policy-memo.js';
 
 /**
  * The language server lints with a parse cache: Python is reparsed incrementally from the last
@@ -273,6 +273,23 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
     texts[NGINX_KEPT.main] = texts[NGINX_KEPT.main].replace('location /k3/ {', 'location /k3/ { add_header X-A 1;');
     expect(result(NGINX_KEPT, texts, cache)).toBe(result(NGINX_KEPT, texts));
     expect(cache.get<PolicyMemo>('policy-memo', '')!.stats.kept).toBeGreaterThan(10);
+  });
+  it('the project facts object of the last run is kept only while the facts are the same to the position', () => {
+    const cache = new ParseCache();
+    const loc = (line: number) => ({ file: 'a.conf', line, column: 3, endLine: line, endColumn: 9 });
+    const facts = (line: number, host = 'api.example.com') => ({ servedHosts: new Map([[host, { how: 'nginx server_name', loc: loc(line) }]]), writtenOrigins: [{ value: 'https://app.example.com', loc: loc(line + 1) }] });
+    withParseCache(cache, () =>
+      withPolicyMemo(true, () => {
+        const first = stableProjectFacts(facts(2));
+        expect(stableProjectFacts(facts(2))).toBe(first);
+        const moved = facts(3);
+        expect(stableProjectFacts(moved)).toBe(moved);
+        expect(stableProjectFacts(facts(3, 'www.example.com'))).not.toBe(moved);
+      }),
+    );
+    // Outside the language server (no parse cache), every run has its own facts.
+    const outside = facts(2);
+    expect(withPolicyMemo(true, () => stableProjectFacts(outside))).toBe(outside);
   });
   it('YAML: rule findings replayed by policy content after random edits above, between and below the policies', () => checkProject(YAML, 21), 120_000);
   it('Python (Starlette): rule findings replayed by policy content after random edits', () => checkProject(STARLETTE, 22), 120_000);

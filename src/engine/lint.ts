@@ -12,7 +12,7 @@ import { detectFile, looksBinary, looksGenerated, mayContainPolicy } from './det
 import { FORMAT_SPECS } from './formats.js';
 import { holdsPolicyConstruct } from './prefilter.js';
 import type { ProjectFacts, Rule, RuleContext } from './rule.js';
-import { memoRule, rememberByContent, replayRules, withPolicyMemo } from './policy-memo.js';
+import { memoRule, rememberByContent, replayRules, stableProjectFacts, withPolicyMemo } from './policy-memo.js';
 import { contentSegment } from './content-key.js';
 import { activeParseCache } from './parse-cache.js';
 import { applySuppressions } from './suppressions.js';
@@ -211,7 +211,8 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
       linkClientCalls(policies, topologyFiles, proxyLinks);
     });
   }
-  const project = projectFacts(policies, nginxFiles, config, yamlHosts, boundary);
+  // The language server: the last run's facts object when nothing in them changed (what rules derived from them carries over).
+  const project = stableProjectFacts(projectFacts(policies, nginxFiles, config, yamlHosts, boundary));
   const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
   // The language server: a policy an edit left as it was (content and, moved or not, tokens) replays its rules' findings (content-key.ts).
   if (activeParseCache()) for (const policy of policies) rememberByContent(policy, contentSegment);

@@ -78,6 +78,11 @@ interface Version {
   /** The scope's label and path (not in the key: the extractor rebuilds them for each place). */
   scope: string;
   rules: Map<string, RuleRecord>;
+  /**
+   * The last replay of every rule at once at these positions: for these rules, facts object and
+   * scope, each record held, and these were the findings (by rule index). Dropped when a record changes.
+   */
+  replayed?: { ruleIds: string[]; project: ProjectFacts; scope: string; findings: Array<[number, Finding]> };
 }
 
 /** How a policy of this run came about: built here, or moved from a version with the same key. */
@@ -108,6 +113,8 @@ export class PolicyMemo {
   /** Exact sources of places (PlaceKey.exact) -> their key and version. */
   private readonly exact = new Map<string, { key: string; version: Version }>();
   private versions = 0;
+  /** The project facts of the last run (stableProjectFacts). */
+  lastProject: ProjectFacts | undefined;
   /** Counters for tests and the benchmark: policies moved, built and kept (reusePolicy), rule runs replayed and made. */
   readonly stats = { moved: 0, built: 0, kept: 0, replayed: 0, ran: 0 };
 
@@ -317,11 +324,23 @@ export function replayRules(policy: CorsPolicy, ruleIds: string[], project: Proj
   const handle = memo && handles.get(policy);
   if (!memo || !handle || linked(policy)) return false;
   const rules = handle.from.rules;
+  const last = handle.from.replayed;
+  // The same rules, facts object and scope as the last replay here (an editor's keystroke elsewhere): its findings again.
+  if (handle.map.identity && last && last.project === project && last.scope === handle.scope && sameIds(last.ruleIds, ruleIds)) {
+    for (const [index, finding] of last.findings) report(index, finding);
+    memo.stats.replayed += ruleIds.length;
+    return true;
+  }
   for (const id of ruleIds) if (!usable(rules.get(id), handle, project)) return false;
   if (handle.map.identity) {
+    const findings: Array<[number, Finding]> = [];
     ruleIds.forEach((id, index) => {
-      for (const finding of rules.get(id)!.findings) report(index, finding);
+      for (const finding of rules.get(id)!.findings) {
+        findings.push([index, finding]);
+        report(index, finding);
+      }
     });
+    handle.from.replayed = { ruleIds, project, scope: handle.scope, findings };
   } else {
     // Moved (every location below a line typed): all findings are moved first; if one cannot be,
     // the rules go one by one through memoRule (which runs those it cannot move). A record without
@@ -410,11 +429,19 @@ export function memoRule(policy: CorsPolicy, ruleId: string, project: ProjectFac
   keep(memo, handle, ruleId, { findings: kept, ...(readProject ? { project: projectShape(project) } : {}), ...(readPositions ? { projectAt: projectDigest(project) } : {}), ...(scopeRead ? { scope: handle.scope } : {}) });
 }
 
+function sameIds(a: string[], b: string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Stores a rule's record in the version this run leaves (made and put in the memo on the first record). */
 function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleRecord): void {
   if (handle.map.identity) {
     // Same positions: the version found is this run's too (a record made here is true there).
     handle.from.rules.set(ruleId, record);
+    handle.from.replayed = undefined;
     return;
   }
   if (!handle.next) {
@@ -423,6 +450,41 @@ function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleReco
     if (handle.exact !== undefined) memo.setExact(handle.exact, handle.key, handle.next);
   }
   handle.next.rules.set(ruleId, record);
+}
+
+/**
+ * The project facts of this run, or the last run's object when they are the same to the position
+ * (the language server: a keystroke rarely changes them). Rules keep what they derive from the
+ * facts by the object (origin-typo's index of known domains, the memo's view and digests): the same
+ * object lets all of that carry over instead of being made again on every keystroke.
+ */
+export function stableProjectFacts(project: ProjectFacts): ProjectFacts {
+  const memo = active;
+  if (!memo || !activeParseCache()) return project;
+  const last = memo.lastProject;
+  if (last && sameFacts(last, project)) return last;
+  memo.lastProject = project;
+  return project;
+}
+
+function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.file === b.file && a.line === b.line && a.column === b.column && a.endLine === b.endLine && a.endColumn === b.endColumn;
+}
+
+function sameFacts(a: ProjectFacts, b: ProjectFacts): boolean {
+  if (a.servedHosts.size !== b.servedHosts.size || a.writtenOrigins.length !== b.writtenOrigins.length) return false;
+  const other = b.servedHosts.entries();
+  for (const [host, entry] of a.servedHosts) {
+    const [otherHost, otherEntry] = other.next().value!;
+    if (host !== otherHost || entry.how !== otherEntry.how || !sameLoc(entry.loc, otherEntry.loc) || Object.keys(entry).length !== Object.keys(otherEntry).length) return false;
+  }
+  for (let i = 0; i < a.writtenOrigins.length; i++) {
+    const x = a.writtenOrigins[i];
+    const y = b.writtenOrigins[i];
+    if (x.value !== y.value || !sameLoc(x.loc, y.loc) || Object.keys(x).length !== Object.keys(y).length) return false;
+  }
+  return true;
 }
 
 const digests = new WeakMap<ProjectFacts, string>();
