@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,15 @@ describe('the bundled CLI', () => {
   it('is what package.json publishes as the cors-lint command', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(join(ROOT, pkg.bin['cors-lint'])).toBe(BUNDLE);
+  });
+
+  it("carries the build's verdict of the Python string tokenizer's self-check: a Python run does not parse its samples again", async () => {
+    // The self-check passes on the Lezer installed here (test/robustness.test.ts), so the bundles say so.
+    const { linearStrings, linearStringsActive } = await import('../src/extract/python/linear-strings.js');
+    const { parser } = createRequire(import.meta.url)('@lezer/python') as typeof import('@lezer/python');
+    linearStrings(parser, false);
+    expect(linearStringsActive()).toBe(true);
+    for (const bundle of ['run', 'lsp', 'worker']) expect(readFileSync(join(ROOT, 'dist', 'cli', `${bundle}.cjs`), 'utf8')).toContain('CHECKED_AT_BUILD = true;');
   });
 
   it('prints byte-identical JSON to the unbundled CLI on every fixture, with the same exit code', async () => {
