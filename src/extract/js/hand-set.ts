@@ -5,7 +5,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
 import { requestInput } from './request-input.js';
-import { evaluate, locOf, propertyKey, stringList } from './values.js';
+import { evaluate, locOf, propertyKey, stringList, type JsValue } from './values.js';
 
 /**
  * CORS headers written by hand in a Node handler: `res.setHeader('Access-Control-Allow-Origin', …)`,
@@ -319,6 +319,31 @@ function localInits(body: Statement[], name: string): Node[] {
     for (const declarator of statement.declarations) if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) found.push(declarator.init);
   }
   return found;
+}
+
+/**
+ * A value as the handler's body sees it: `allowedOrigins[0]` or `fallback` where the list or string is a
+ * `const` declared once at the top of the body (Next.js middleware keeps its allowlist there); anything
+ * else as the module sees it.
+ */
+function evaluateInBody(node: Node, body: Statement[], parsed: ParsedJs): JsValue {
+  const constInit = (name: string): Node | undefined => {
+    const inits = localInits(body, name);
+    const isConst = body.some((statement) => statement.type === 'VariableDeclaration' && statement.kind === 'const' && statement.declarations.some((d) => d.id.type === 'Identifier' && d.id.name === name));
+    return inits.length === 1 && isConst ? inits[0] : undefined;
+  };
+  if (node.type === 'MemberExpression' && node.computed && node.object.type === 'Identifier' && node.property.type === 'NumericLiteral') {
+    const list = constInit(node.object.name);
+    if (list?.type === 'ArrayExpression') {
+      const item = list.elements[node.property.value];
+      if (item && item.type !== 'SpreadElement' && list.elements.every((element) => element?.type !== 'SpreadElement')) return evaluate(item, parsed.bindings);
+    }
+  }
+  if (node.type === 'Identifier') {
+    const init = constInit(node.name);
+    if (init?.type === 'StringLiteral' || init?.type === 'TemplateLiteral') return evaluate(init, parsed.bindings);
+  }
+  return evaluate(node, parsed.bindings);
 }
 
 /** `return;`, `return false;`, `return 'ok';`, `return null;`, `return undefined;`: a value that is no response and no promise of one. */
@@ -673,7 +698,7 @@ class HandSetProgram implements HeaderProgram {
     else if (input || isRequestOrigin(valueNode, this.originNames)) value = request.origin;
     else if (valueNode.type === 'NullLiteral') value = 'null';
     else {
-      const evaluated = evaluate(valueNode, this.parsed.bindings);
+      const evaluated = evaluateInBody(valueNode, this.body, this.parsed);
       if (evaluated.kind === 'string' || evaluated.kind === 'number' || evaluated.kind === 'boolean') value = String(evaluated.value);
       else {
         const list = stringList(evaluated);
@@ -995,7 +1020,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
   const literalMatcher = (node: Node): OriginMatcher => {
     const loc = locOf(node, file);
     if (node.type === 'NullLiteral') return { kind: 'exact', value: 'null', loc };
-    const value = evaluate(node, parsed.bindings);
+    const value = evaluateInBody(node, body, parsed);
     if (value.kind === 'string') return value.value.trim() === '*' ? { kind: 'any', loc, ...(value.why ? { why: value.why } : {}) } : { kind: 'exact', value: value.value, loc };
     return { kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'computed', loc };
   };
@@ -1004,7 +1029,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     // `allowed.includes(origin) ? origin : '*'`: the origin branch admits what its test admits, the other sends its literal.
     const conditional = write.valueNode.type === 'ConditionalExpression' ? write.valueNode : write.valueNode.type === 'Identifier' && !originNames.has(write.valueNode.name) ? localConditional(body, write.valueNode.name) : undefined;
     if (conditional) {
-      const test = compileCondition(conditional.test, originScope(originNames, parsed));
+      const test = compileCondition(conditional.test, originScope(originNames, parsed, body));
       return ([[conditional.consequent, test], [conditional.alternate, not(test)]] as const).flatMap(([branch, when]): OriginMatcher[] => {
         if (!isRequestOrigin(branch, originNames)) return [literalMatcher(branch)];
         return conditionMatchers(when, locOf(branch, file)) ?? [{ kind: 'predicate', checks: [], loc: locOf(branch, file) }];
