@@ -1,4 +1,4 @@
-import type { Node } from '@babel/types';
+import type { CallExpression, Node } from '@babel/types';
 import type { Loc } from '../../model/types.js';
 
 /**
@@ -66,7 +66,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
         if (source?.kind === 'string' && (!flags || flags.kind === 'string')) return { kind: 'regex', pattern: source.value, flags: flags?.kind === 'string' ? flags.value : '', node };
       }
       if (node.type === 'CallExpression') {
-        const method = stringMethod(node, bindings, depth);
+        const method = stringMethod(node, bindings, depth) ?? configServiceDefault(node, bindings, depth);
         if (method) return method;
       }
       // `corsConfig()`: a small function of this file (or an imported one) that returns a literal.
@@ -223,6 +223,22 @@ function callbackCalls(fn: Node | undefined, methods: string[]): boolean {
   let body = returnedExpression(fn);
   while (body && body.type === 'CallExpression' && body.arguments.length === 0 && body.callee.type === 'MemberExpression' && body.callee.property.type === 'Identifier' && methods.includes(body.callee.property.name)) body = body.callee.object;
   return body?.type === 'Identifier' && body.name === param;
+}
+
+/**
+ * NestJS `configService.get('CORS_ORIGIN', '*')` in a file that uses @nestjs/config: the variable's
+ * value, or the literal default while it is unset, reported only with that condition (as
+ * `process.env.CORS_ORIGIN || '*'` is). Only upper-case keys, which name environment variables;
+ * a namespaced key (`cors.origin`) comes from a config factory and stays unknown.
+ */
+function configServiceDefault(node: CallExpression, bindings: Bindings, depth: number): JsValue | undefined {
+  const callee = node.callee;
+  if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier' || callee.property.name !== 'get' || node.arguments.length !== 2) return undefined;
+  const [key, fallback] = node.arguments;
+  if (key.type !== 'StringLiteral' || !/^[A-Z][A-Z0-9_]*$/.test(key.value)) return undefined;
+  if (![...bindings.imports.values()].some((source) => source.module === '@nestjs/config')) return undefined;
+  const value = evaluate(fallback as Node, bindings, depth + 1);
+  return value.kind === 'string' ? { ...value, why: `the default when ${key.value} is unset` } : undefined;
 }
 
 /** The environment variable an expression reads (`process.env.X`, `process.env['X']`, `process.env.X?.trim()`), if any. */
