@@ -64,8 +64,8 @@ const MAX_JS_BYTES = 2 * 1024 * 1024;
 /** What JavaScript and TypeScript share: one prefilter, comment syntax, extractor (Babel reads both) and size cap. */
 const JS_FAMILY: Pick<FormatSpec, 'prefilter' | 'comments' | 'extract' | 'maxBytes'> = {
   // `corsOptions` / `corsConfig` alone: an options module whose only CORS word is its name.
-  // corsPreflight: the CDK's defaultCorsPreflightOptions, addCorsPreflight and HttpApi corsPreflight.
-  prefilter: /\bcors\b|access-control-allow|enableCors|\bcors(?:options|config)\b|corsPreflight/i,
+  // corsPreflight, corsConfiguration: the CDK's defaultCorsPreflightOptions, addCorsPreflight, HttpApi corsPreflight and CfnApi corsConfiguration.
+  prefilter: /\bcors\b|access-control-allow|enableCors|\bcors(?:options|config)\b|corsPreflight|corsConfiguration/i,
   comments: { line: ['//'], block: [['/*', '*/']] },
   extract: (file, context) => extractJsPolicies(file, context.jsProject),
   maxBytes: MAX_JS_BYTES,

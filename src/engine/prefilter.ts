@@ -38,8 +38,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`\benableCors\b|\bNestFactory\b|\bCorsOptions\b`,
     // Socket.IO servers (and NestJS gateways, which make one) and Apollo Server 2/3 take a `cors` option.
     String.raw`['"\x60](?:socket\.io|apollo-server(?:-express)?)['"\x60]|\bWebSocketGateway\b`,
-    // The AWS CDK's API Gateway CORS options (extract/js/aws-cdk.ts).
-    String.raw`corsPreflight`,
+    // The AWS CDK's constructs (extract/js/aws-cdk.ts reads them only through an import of a CDK module).
+    String.raw`['"\x60](?:aws-cdk-lib|@aws-cdk\/)`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

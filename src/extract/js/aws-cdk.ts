@@ -14,7 +14,8 @@ import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
  *   semantics in cdkRestProfile); the API's other answers come from its integrations (a Lambda
  *   proxy sets its own headers), which the model cannot see.
  * - HTTP APIs (`aws-apigatewayv2`): `HttpApi`'s `corsPreflight`, which the CDK writes into the API's
- *   CorsConfiguration: the same settings a template writes (aws-cors.ts).
+ *   CorsConfiguration, and `CfnApi`'s `corsConfiguration` (that resource written directly): the same
+ *   settings a template writes (aws-cors.ts).
  *
  * Only constructs whose class comes from a CDK module (by import or require, `aws-cdk-lib` or v1's
  * `@aws-cdk/…`) are read. The CDK's constants (`Cors.ALL_ORIGINS`, `CorsHttpMethod.GET`,
@@ -228,8 +229,11 @@ function mockPolicy(reader: Reader, parts: MockParts): CorsPolicy {
   );
 }
 
-/** An HTTP API's `corsPreflight`: the API's CorsConfiguration, which API Gateway applies to every route. */
-function httpApiPolicy(reader: Reader, options: JsValue, anchor: Node, label: string): CorsPolicy | undefined {
+/** An HTTP API's `corsPreflight` (or a CfnApi's `corsConfiguration`): the API's CorsConfiguration, which API Gateway applies to every route. */
+const CDK_REFUSAL = `The CDK refuses allowCredentials with allowOrigins '*' ("CORS preflight - allowCredentials is not supported when allowOrigin is '*'"): synth fails`;
+const API_GATEWAY_REFUSAL = `API Gateway refuses allow-credentials with allow-origin '*' ("allow-credentials is not supported if 'allow-origin' is *"): the deploy fails`;
+
+function httpApiPolicy(reader: Reader, options: JsValue, anchor: Node, label: string, refusal: string): CorsPolicy | undefined {
   if (options.kind !== 'object') return undefined;
   const sourceLoc = locOf(anchor, reader.file);
   const originsValue = option(reader, options, 'allowOrigins');
@@ -245,7 +249,7 @@ function httpApiPolicy(reader: Reader, options: JsValue, anchor: Node, label: st
     allowHeaders: listSetting(reader, option(reader, options, 'allowHeaders'), { kind: 'default' }),
     exposeHeaders: listSetting(reader, option(reader, options, 'exposeHeaders'), { kind: 'default' }),
     maxAge: seconds(reader, option(reader, options, 'maxAge')),
-    refusal: `The CDK refuses allowCredentials with allowOrigins '*' ("CORS preflight - allowCredentials is not supported when allowOrigin is '*'"): synth fails`,
+    refusal,
   });
 }
 
@@ -273,9 +277,11 @@ export function cdkPolicies(parsed: { file: string; bindings: Bindings; calls: C
       const cors = options.kind === 'object' ? options.properties.get('defaultCorsPreflightOptions') : undefined;
       const policy = cors && restPreflightPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, constructLabel(call, named.name), named.name === 'Resource' ? 'route' : 'app');
       if (policy) out.push(policy);
-    } else if (named.service === 'apigatewayv2' && named.name === 'HttpApi') {
-      const cors = options.kind === 'object' ? options.properties.get('corsPreflight') : undefined;
-      const policy = cors && httpApiPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, constructLabel(call, named.name));
+    } else if (named.service === 'apigatewayv2' && (named.name === 'HttpApi' || named.name === 'CfnApi')) {
+      // CfnApi is the CloudFormation resource itself: its corsConfiguration goes to API Gateway unchecked by the CDK.
+      const cfn = named.name === 'CfnApi';
+      const cors = options.kind === 'object' ? options.properties.get(cfn ? 'corsConfiguration' : 'corsPreflight') : undefined;
+      const policy = cors && httpApiPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, constructLabel(call, named.name), cfn ? API_GATEWAY_REFUSAL : CDK_REFUSAL);
       if (policy) out.push(policy);
     }
   }
