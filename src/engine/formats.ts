@@ -5,6 +5,7 @@ import { extractPythonPolicies } from '../extract/python/extract.js';
 import { extractYamlPolicies } from '../extract/yaml/extract.js';
 import { readHeadersFile } from '../extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../extract/platform/netlify.js';
+import { readFirebaseConfig } from '../extract/platform/firebase.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
 import { extractJsonTemplatePolicies, looksLikeJsonConfig } from '../extract/yaml/json.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
@@ -131,16 +132,16 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   json: {
     id: 'json',
     displayName: 'JSON config',
-    // vercel.json by its name; any other JSON file only when its content is a CloudFormation/SAM
+    // vercel.json and firebase.json by their names; any other JSON file only when its content is a CloudFormation/SAM
     // template, an OpenAPI document with API Gateway extensions or a Serverless Framework config
     // (looksLikeJsonConfig). package.json, tsconfig.json, data and fixtures are skipped unparsed.
     extensions: [],
     ambiguousExtensions: ['.json', '.template'],
-    fileNames: ['vercel.json'],
+    fileNames: ['vercel.json', 'firebase.json'],
     looksLike: looksLikeJsonConfig,
     prefilter: /cors|access-?control/i,
     comments: { line: [] },
-    extract: (file) => (isVercelConfig(file.path) ? readVercelConfig(file) : extractJsonTemplatePolicies(file)),
+    extract: (file) => (isVercelConfig(file.path) ? readVercelConfig(file) : isFirebaseConfig(file.path) ? readFirebaseConfig(file) : extractJsonTemplatePolicies(file)),
     // The editor's `json` id names every JSON file; the file name and content decide.
     languageIds: [],
     fence: 'json',
@@ -177,6 +178,11 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
 /** vercel.json is read by its own reader; the platform reads no other name. */
 function isVercelConfig(path: string): boolean {
   return /(^|[\\/])vercel\.json$/.test(path);
+}
+
+/** firebase.json (Firebase Hosting's headers) likewise. */
+function isFirebaseConfig(path: string): boolean {
+  return /(^|[\\/])firebase\.json$/.test(path);
 }
 
 export const FORMAT_LIST: readonly FormatSpec[] = Object.values(FORMAT_SPECS);

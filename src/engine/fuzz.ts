@@ -15,12 +15,14 @@ export type FuzzFormat = 'nginx' | 'js' | 'ts' | 'python' | 'yaml' | 'json' | 't
 
 export const EXTENSIONS: Record<FuzzFormat, string> = { nginx: '.conf', js: '.js', ts: '.ts', python: '.py', yaml: '.yaml', json: '.json', toml: '.toml', headers: '_headers' };
 /**
- * TOML is read only under the platform's own file name (netlify.toml); JSON as vercel.json and, every
- * other input, as a template (read by content); every fourth JS/TS input as a Serverless service file.
+ * TOML is read only under the platform's own file name (netlify.toml); JSON in turn as vercel.json, a
+ * template (read by content), firebase.json and a template again; every fourth JS/TS input as a
+ * Serverless service file.
  */
 const FILE_NAMES: Partial<Record<FuzzFormat, string>> = { json: 'vercel.json', toml: 'netlify.toml', headers: '_headers' };
+const JSON_NAMES = ['vercel.json', 'template.json', 'firebase.json', 'template.json'];
 const fileNameOf = (format: FuzzFormat, iteration: number) =>
-  format === 'json' && iteration % 2 === 1 ? 'template.json' : (format === 'js' || format === 'ts') && iteration % 4 === 3 ? `serverless${EXTENSIONS[format]}` : FILE_NAMES[format];
+  format === 'json' ? JSON_NAMES[iteration % 4] : (format === 'js' || format === 'ts') && iteration % 4 === 3 ? `serverless${EXTENSIONS[format]}` : FILE_NAMES[format];
 
 const COMMON = ['\n', '\r\n', '\r', '\u2028', '\u2029', '\t', ' ', '"', "'", '\\', '#', '{', '}', '[', ']', '(', ')', ',', ':', ';', '*', '\u0000', '\uFEFF', '😀', 'cors', 'Access-Control-Allow-Origin', 'https://a.example.com', '$http_origin', '{{ .Values.x }}', 'cors-lint-disable-next-line', 'null'];
 
@@ -29,7 +31,7 @@ const TOKENS: Record<FuzzFormat, string[]> = {
   js: ["require('cors')", 'app.use(cors({ origin: ', 'credentials: true', '/https:\\/\\/.*\\.example\\.com/', '=> ', 'function (origin, cb) { cb(null, true) }', 'res.setHeader("Access-Control-Allow-Origin", req.headers.origin);', '`${x}`', '/*', '*/', '//', 'a: ', '(, ', 'NestFactory.create(', 'enableCors(', '\\033', 'import cors from "cors";', '@flow'],
   ts: ["import cors from 'cors';", 'app.use(cors({ origin: ', 'credentials: true', ': string', 'as any', '<T>', 'enum E {', '@Decorator()', 'NestFactory.create(', 'interface I {', '?.', '!'],
   python: ['from flask_cors import CORS', 'CORS(app, origins="*", supports_credentials=True)', 'app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)', 'CORS_ALLOWED_ORIGINS = [', 'def f(x):', '    ', 'lambda: ', '"""', "r'^https://.*$'", 'os.environ.get("ORIGIN", "*")', 'print "x"', '@cross_origin(', '%matplotlib'],
-  json: ['{', '}', '[', ']', '"headers": [', '{ "key": "Access-Control-Allow-Origin", "value": "*" }', '{ "key": "Access-Control-Allow-Credentials", "value": "true" }', '"source": "/(.*)"', '"routes": [{ "src": "/(.*)", "headers": {', '"has": [', '"rewrites": [', '"destination": "https://a.example.com/$1"', '\\u0000', '1e999', '[[[[[[[[', '"Type": "AWS::Serverless::Api"', '"Cors": {', '"AllowOrigin": "\'*\'"', '"AllowCredentials": true', '"CorsConfiguration": {', '"AllowOrigins": ["*"]', '"x-amazon-apigateway-cors": {', '"openapi": "3.0.1"', '"service": "s", "provider": {', '"cors": true', '"{{resolve:ssm:x}}"'],
+  json: ['{', '}', '[', ']', '"headers": [', '{ "key": "Access-Control-Allow-Origin", "value": "*" }', '{ "key": "Access-Control-Allow-Credentials", "value": "true" }', '"source": "/(.*)"', '"routes": [{ "src": "/(.*)", "headers": {', '"has": [', '"rewrites": [', '"destination": "https://a.example.com/$1"', '\\u0000', '1e999', '[[[[[[[[', '"Type": "AWS::Serverless::Api"', '"Cors": {', '"AllowOrigin": "\'*\'"', '"AllowCredentials": true', '"CorsConfiguration": {', '"AllowOrigins": ["*"]', '"x-amazon-apigateway-cors": {', '"openapi": "3.0.1"', '"service": "s", "provider": {', '"cors": true', '"{{resolve:ssm:x}}"', '"hosting": [{', '"glob": "**"', '"regex": "^/api/.*$"'],
   toml: ['[[headers]]\n', '[headers.values]\n', 'for = "/*"\n', 'Access-Control-Allow-Origin = "*"\n', 'values = { Access-Control-Allow-Origin = "*" }\n', '[[redirects]]\n', 'status = 200\n', 'to = "https://a.example.com/:splat"\n', '"""', "'''", '= [', '[[[[[[[[', 'a.b.c = 1\n', '1979-05-27T07:32:00Z'],
   headers: ['/*\n', '/api/*\n', '  Access-Control-Allow-Origin: *\n', '  Access-Control-Allow-Credentials: true\n', '  ! Access-Control-Allow-Origin\n', 'https://:project.pages.dev/*\n', '  Vary: Origin\n', '#', '  X: a:b:c\n'],
   yaml: ['---\n', '...\n', '- ', '? ', ': ', '{', '[', '&a ', '*a ', '!Ref ', '|\n', '>-\n', 'nginx.ingress.kubernetes.io/cors-allow-origin: "*"', 'kind: Ingress\n', 'accessControlAllowOriginList:', 'cors:', 'AllowOrigin: "\'*\'"', '<<: *a'],

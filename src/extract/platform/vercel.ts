@@ -87,11 +87,11 @@ export function readVercelConfig(file: SourceFile): VercelConfig {
   return out;
 }
 
-function items(node: unknown): YamlNode[] {
+export function items(node: unknown): YamlNode[] {
   return isSeq(node) ? (node.items.filter((item) => item !== null) as YamlNode[]) : [];
 }
 
-function routeHeader(name: string, valueNode: Scalar, entryLoc: Loc, valueLoc: Loc, text: string): RouteHeader {
+export function routeHeader(name: string, valueNode: Scalar, entryLoc: Loc, valueLoc: Loc, text: string): RouteHeader {
   const value = typeof valueNode.value === 'string' ? valueNode.value : typeof valueNode.value === 'number' || typeof valueNode.value === 'boolean' ? String(valueNode.value) : null;
   const range = valueNode.range!;
   return { name, value, rawValue: text.slice(range[0], Math.min(range[1], range[0] + 200)), loc: entryLoc, valueLoc };

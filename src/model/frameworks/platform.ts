@@ -10,5 +10,6 @@ import type { FrameworkProfile } from '../types.js';
 const platform = (id: string, name: string, docs: string): FrameworkProfile => ({ ...handSetHeadersProfile, id, name, varyOrigin: 'by-config', docs });
 
 export const vercelHeadersProfile = platform('vercel-headers', 'Vercel headers (vercel.json)', 'https://vercel.com/docs/project-configuration#headers');
+export const firebaseHeadersProfile = platform('firebase-headers', 'Firebase Hosting headers (firebase.json)', 'https://firebase.google.com/docs/hosting/full-config#headers');
 export const netlifyHeadersProfile = platform('netlify-headers', 'Netlify headers (netlify.toml)', 'https://docs.netlify.com/routing/headers/');
 export const nextHeadersProfile = platform('nextjs-headers', 'Next.js headers() (next.config)', 'https://nextjs.org/docs/app/api-reference/config/next-config-js/headers');
