@@ -147,12 +147,18 @@ function fileSegment(root: NginxContext, maps: Map<string, NginxMap>, rootFile: 
 
 /** The segments of the levels around a place (the file, then each level from the outermost): shared by every place inside them. */
 export function aroundSegments(rootFile: string, root: NginxContext, target: NginxContext, maps: Map<string, NginxMap>): KeySegment[] {
+  // One list per level: the places in it share it (callers never change it).
+  const shared = target.parent && aroundLists.get(target.parent);
+  if (shared) return shared;
   const segments: KeySegment[] = [fileSegment(root, maps, rootFile)];
   const levels: NginxContext[] = [];
   for (let level = target.parent; level; level = level.parent) levels.push(level);
   for (let i = levels.length - 1; i >= 0; i--) segments.push(levelSegment(levels[i]));
+  if (target.parent) aroundLists.set(target.parent, segments);
   return segments;
 }
+
+const aroundLists = new WeakMap<NginxContext, KeySegment[]>();
 
 /** The place's own segment: its directive and its whole block. */
 export function ownSegment(target: NginxContext): KeySegment {
