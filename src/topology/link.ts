@@ -16,6 +16,13 @@ import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps } from './shadowed-apps.js';
 
+/** API Gateway's own CORS, written in code (AWS CDK, serverless.ts) as in YAML: a gateway in front, never the app behind a proxy. */
+const GATEWAY_PROFILES = new Set(['aws-sam-rest', 'serverless-http', 'aws-http-api', 'aws-cdk-rest']);
+
+/** A policy of an application's own code, which a proxy or an ingress can forward to. */
+function isAppServer(policy: CorsPolicy): boolean {
+  return policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app' && !GATEWAY_PROFILES.has(policy.profile.id);
+}
 /**
  * Links each proxying layer to the application layers behind it, from what the repository states:
  * nginx `proxy_pass http://api:8080` → the Compose service `api` → its build folder → the app
@@ -55,7 +62,7 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
 function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
   // The ingress's own answer, or (without enable-cors) the nginx its configuration-snippet adds to the location.
   const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
-  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
+  const appPolicies = policies.filter(isAppServer);
   if (ingressPolicies.length === 0 || appPolicies.length === 0) return;
   const facts = kubernetesFacts(files.yaml, new Set(ingressPolicies.map((policy) => policy.source.file)));
   if (!facts) return;
@@ -91,7 +98,7 @@ export interface ProxyLink {
 }
 
 function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
-  const appPolicies = policies.filter((policy) => policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app');
+  const appPolicies = policies.filter(isAppServer);
   if (appPolicies.length === 0 || files.nginx.size === 0) return [];
   const proxies = proxiedLocations(files.nginx);
   if (proxies.length === 0) return [];
