@@ -62,6 +62,11 @@ export interface ModuleBindings extends ScopeBindings {
   /** Bindings of each function body, read when a name is used inside it (`def create_app(): origins = [...]`). */
   functionScopes: Map<number, ScopeBindings>;
   parsed: ParsedPython;
+  /**
+   * Values already read in the module that holds them, by node: the entries of a dict imported from
+   * another module and spread into a call here (`**cors_options`), whose names only that module binds.
+   */
+  foreignValues?: Map<SyntaxNode, PyValue>;
 }
 
 const MUTATORS = new Set(['append', 'extend', 'insert', 'update', 'add']);
@@ -187,6 +192,8 @@ const MAX_DEPTH = 16;
 export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth = 0): PyValue {
   if (!node) return { kind: 'unknown', reason: 'missing value', node: parsed.root };
   if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
+  const foreign = bindings.foreignValues?.get(node);
+  if (foreign) return foreign;
   switch (node.name) {
     case 'String':
     case 'FormatString':
@@ -506,21 +513,25 @@ export function stringItems(value: PyValue): Array<{ value: string; node: Syntax
 
 /**
  * A call's `**mapping` arguments expanded when each is a dict written in full with string keys
- * (`add_middleware(CORSMiddleware, **CORS_CONFIG)` with `CORS_CONFIG = {"allow_origins": [...]}`):
- * the same call with those keywords, their values where the dict writes them. Otherwise (a `*args`,
- * a mapping computed at run time) the arguments as they are, the spread still hiding what it sets.
+ * (`add_middleware(CORSMiddleware, **CORS_CONFIG)` with `CORS_CONFIG = {"allow_origins": [...]}`,
+ * here or imported from a module of the repository): the same call with those keywords, their
+ * values where the dict writes them. Otherwise (a `*args`, a mapping computed at run time) the
+ * arguments as they are, the spread still hiding what it sets.
  */
 export function knownSpread(parsed: ParsedPython, args: CallArguments, bindings: ModuleBindings): CallArguments {
   if (!args.spread || !args.mappings) return args;
   const keywords = new Map(args.keywords);
   for (const mapping of args.mappings) {
     const value = evaluate(parsed, mapping, bindings);
-    // Its values are read again where the call is, with this module's names: only a dict written here.
-    if (value.kind !== 'dict' || value.incomplete || value.spread || value.computed?.length || value.fallback || !inModule(parsed, value.node)) return args;
+    if (value.kind !== 'dict' || value.incomplete || value.spread || value.computed?.length || value.fallback) return args;
+    // The call's readers evaluate each keyword again, with this module's names: an imported dict's
+    // entries keep the values its own module gave them.
+    const imported = !inModule(parsed, value.node);
     for (const [name, entry] of value.entries) {
       // A key given twice is a TypeError at the call: leave such a call alone.
       if (keywords.has(name)) return args;
       keywords.set(name, { name: entry.key, value: entry.value.node });
+      if (imported) (bindings.foreignValues ??= new Map()).set(entry.value.node, entry.value);
     }
   }
   return { positional: args.positional, keywords };
