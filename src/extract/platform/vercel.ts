@@ -29,24 +29,12 @@ export interface VercelConfig {
  */
 export function readVercelConfig(file: SourceFile): VercelConfig {
   const out: VercelConfig = { policies: [], rewrites: [], errors: [] };
-  const text = file.text.replace(/^\uFEFF/, ' ');
-  const lineStarts = lineStartsOf(text);
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    const at = Number(/position (\d+)/.exec(String((error as Error).message))?.[1] ?? 0);
-    out.errors.push({ message: `vercel.json is not valid JSON (${String((error as Error).message).slice(0, 120)}); Vercel refuses to deploy it`, loc: offsetsToLoc(file.path, lineStarts, Math.min(at, text.length), Math.min(at + 1, text.length)) });
+  const json = readPlatformJson(file, 'vercel.json', 'Vercel refuses to deploy it');
+  if ('error' in json) {
+    if (json.error) out.errors.push(json.error);
     return out;
   }
-  if (tooDeep(text, MAX_YAML_DEPTH) !== undefined) return out;
-  const doc = yaml().parseDocument(text, { strict: false, logLevel: 'silent', uniqueKeys: false, prettyErrors: false });
-  if (doc.errors.length > 0) return out;
-  const loc = (node: unknown): Loc => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? offsetsToLoc(file.path, lineStarts, range[0], range[1]) : offsetsToLoc(file.path, lineStarts, 0, 0);
-  };
-  const str = (node: unknown): string | undefined => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined);
-  const root = doc.contents;
+  const { root, loc, str, text } = json;
   for (const entry of items(pairOf(root, 'headers')?.value)) {
     if (!isMap(entry) || pairOf(entry, 'has') || pairOf(entry, 'missing')) continue;
     const sourceNode = pairOf(entry, 'source')?.value;
@@ -85,6 +73,35 @@ export function readVercelConfig(file: SourceFile): VercelConfig {
     if (source !== undefined && destination !== undefined) out.rewrites.push({ file: file.path, source, destination, loc: loc(destinationNode) });
   }
   return out;
+}
+
+/** A platform's JSON config with a position for every value, or why it is not read (`error` undefined: too deep or not YAML-readable, nothing to say). */
+export type PlatformJson =
+  | { root: unknown; text: string; loc: (node: unknown) => Loc; str: (node: unknown) => string | undefined }
+  | { error: { message: string; loc: Loc } | undefined };
+
+/**
+ * `JSON.parse` decides whether the file is JSON (the platform refuses anything else: one
+ * parse-error, at the position the parser names); the YAML reader then gives every value its range.
+ */
+export function readPlatformJson(file: SourceFile, name: string, refusal: string): PlatformJson {
+  const text = file.text.replace(/^\uFEFF/, ' ');
+  const lineStarts = lineStartsOf(text);
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const at = Number(/position (\d+)/.exec(String((error as Error).message))?.[1] ?? 0);
+    return { error: { message: `${name} is not valid JSON (${String((error as Error).message).slice(0, 120)}); ${refusal}`, loc: offsetsToLoc(file.path, lineStarts, Math.min(at, text.length), Math.min(at + 1, text.length)) } };
+  }
+  if (tooDeep(text, MAX_YAML_DEPTH) !== undefined) return { error: undefined };
+  const doc = yaml().parseDocument(text, { strict: false, logLevel: 'silent', uniqueKeys: false, prettyErrors: false });
+  if (doc.errors.length > 0) return { error: undefined };
+  const loc = (node: unknown): Loc => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? offsetsToLoc(file.path, lineStarts, range[0], range[1]) : offsetsToLoc(file.path, lineStarts, 0, 0);
+  };
+  const str = (node: unknown): string | undefined => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined);
+  return { root: doc.contents, text, loc, str };
 }
 
 export function items(node: unknown): YamlNode[] {
