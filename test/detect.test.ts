@@ -174,6 +174,14 @@ describe('JSON files are read only when their content is a gateway config', () =
     expect(lint([{ path: 'template.json', text: duplicate }]).diagnostics.map((d) => `${d.ruleId} ${d.line}:${d.column}`)).toEqual(['rejected-setting 5:140']);
   });
 
+  it("a trailing comma, which V8's message gives no position for, is reported at the comma", () => {
+    const text = '{\n  "headers": [\n    { "source": "/(.*)", "headers": [{ "key": "Access-Control-Allow-Origin", "value": "*" },] }\n  ]\n}\n';
+    for (const path of ['vercel.json', 'firebase.json']) {
+      const found = lint([{ path, text }]).diagnostics.map((d) => `${d.ruleId} ${d.line}:${d.column}`);
+      expect(found, path).toEqual([`parse-error 3:${text.split('\n')[2].indexOf(',]') + 1}`]);
+    }
+  });
+
   it('the content test is linear on hostile input', () => {
     const start = process.cpuUsage();
     for (const text of ['{' + ' '.repeat(2_000_000), '{' + '"service":'.repeat(200_000), ' '.repeat(2_000_000) + '{"AWS::']) looksLikeJsonConfig(text);

@@ -3,6 +3,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import ignore from 'ignore';
 import picomatch from 'picomatch';
 import { readRegularFile } from './safe-read.js';
+import { jsonErrorOffset } from '../extract/offsets.js';
 import { yaml } from '../extract/yaml/parse.js';
 import { ConfigError, parseLevel, validateConfig, type Config, type RuleLevel } from '../engine/config.js';
 
@@ -57,8 +58,8 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new Error(`not valid JSON${position ? ` (at character ${position})` : ''}`);
+    const position = jsonErrorOffset(text, (error as Error).message);
+    throw new Error(`not valid JSON (at character ${position})`);
   }
 }
 

@@ -128,3 +128,19 @@ export function offsetsToLoc(file: string, lineStarts: number[], from: number, t
   const end = positionAt(lineStarts, to);
   return { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
+
+/**
+ * Where JSON.parse stopped in `text`: the position its message names. V8 leaves it out of some
+ * messages ("Unexpected token ']', …" for a trailing comma, "Unexpected end of JSON input"): then the
+ * first comma before a closing bracket, or the end of the text, and the start when nothing fits.
+ */
+export function jsonErrorOffset(text: string, message: string): number {
+  const named = /position (\d+)/.exec(message)?.[1];
+  if (named !== undefined) return Math.min(Number(named), text.length);
+  if (/end of JSON input/i.test(message)) return Math.max(0, text.length - 1);
+  if (/Unexpected token/.test(message)) {
+    const comma = /,\s*[\]}]/.exec(text);
+    if (comma) return comma.index;
+  }
+  return 0;
+}

@@ -12,7 +12,7 @@ import { items, readPlatformJson, routeHeader } from './vercel.js';
  */
 export function readFirebaseConfig(file: SourceFile): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } {
   const out: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } = { policies: [], errors: [] };
-  const json = readPlatformJson(file, 'firebase.json', 'the Firebase CLI refuses to deploy it');
+  const json = readPlatformJson(file, 'the Firebase CLI refuses to deploy it');
   if ('error' in json) {
     if (json.error) out.errors.push(json.error);
     return out;

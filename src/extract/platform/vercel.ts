@@ -2,6 +2,7 @@ import type { Node as YamlNode, Scalar } from 'yaml';
 import { vercelHeadersProfile } from '../../model/frameworks/platform.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
+import { jsonSyntaxError } from '../yaml/json.js';
 import { isMap, isScalar, isSeq, MAX_YAML_DEPTH, pairOf, tooDeep, yaml } from '../yaml/parse.js';
 import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
 
@@ -29,7 +30,7 @@ export interface VercelConfig {
  */
 export function readVercelConfig(file: SourceFile): VercelConfig {
   const out: VercelConfig = { policies: [], rewrites: [], errors: [] };
-  const json = readPlatformJson(file, 'vercel.json', 'Vercel refuses to deploy it');
+  const json = readPlatformJson(file, 'Vercel refuses to deploy it');
   if ('error' in json) {
     if (json.error) out.errors.push(json.error);
     return out;
@@ -84,15 +85,11 @@ export type PlatformJson =
  * `JSON.parse` decides whether the file is JSON (the platform refuses anything else: one
  * parse-error, at the position the parser names); the YAML reader then gives every value its range.
  */
-export function readPlatformJson(file: SourceFile, name: string, refusal: string): PlatformJson {
+export function readPlatformJson(file: SourceFile, refusal: string): PlatformJson {
+  const invalid = jsonSyntaxError(file, refusal);
+  if (invalid) return { error: invalid };
   const text = file.text.replace(/^\uFEFF/, ' ');
   const lineStarts = lineStartsOf(text);
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    const at = Number(/position (\d+)/.exec(String((error as Error).message))?.[1] ?? 0);
-    return { error: { message: `${name} is not valid JSON (${String((error as Error).message).slice(0, 120)}); ${refusal}`, loc: offsetsToLoc(file.path, lineStarts, Math.min(at, text.length), Math.min(at + 1, text.length)) } };
-  }
   if (tooDeep(text, MAX_YAML_DEPTH) !== undefined) return { error: undefined };
   const doc = yaml().parseDocument(text, { strict: false, logLevel: 'silent', uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) return { error: undefined };

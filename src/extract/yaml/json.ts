@@ -1,5 +1,5 @@
 import type { Loc, SourceFile } from '../../model/types.js';
-import { lineStartsOf, offsetsToLoc } from '../offsets.js';
+import { jsonErrorOffset, lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { policiesOfDocuments, type YamlExtraction } from './extract.js';
 import { parseYaml } from './parse.js';
 
@@ -49,7 +49,7 @@ export function jsonSyntaxError(file: SourceFile, consequence: string): { messag
     return undefined;
   } catch (error) {
     const message = String((error as Error).message);
-    const at = Math.min(Number(/position (\d+)/.exec(message)?.[1] ?? 0), text.length);
+    const at = jsonErrorOffset(text, message);
     const lineStarts = lineStartsOf(text);
     return { message: `not valid JSON (${message.slice(0, 120)}); ${consequence}`, loc: offsetsToLoc(file.path, lineStarts, at, Math.min(at + 1, text.length)) };
   }
