@@ -52,6 +52,8 @@ describe('second prefilter stage: what it lets through', () => {
     expect(py('from flask_cors import CORS')).toBe(true);
     expect(py('CORS_ALLOWED_ORIGINS = []')).toBe(true);
     expect(py("response.headers['access-control-allow-origin'] = '*'")).toBe(true);
+    expect(py('from aws_cdk import aws_apigateway as apigw\n# CORS: apigw.Cors.ALL_ORIGINS')).toBe(true);
+    expect(py('import aws_cdk.aws_apigatewayv2 as apigwv2  # CORS preflight')).toBe(true);
     expect(py('# CORS is configured in nginx\nimport os')).toBe(false);
     expect(py("requests.get(url, headers={'mode': 'cors'})")).toBe(false);
   });

@@ -277,3 +277,38 @@ describe('positions at the end of the file', () => {
     expect([vary.line, vary.column, vary.endLine, vary.endColumn]).toEqual([3, 12, 7, 7]);
   });
 });
+
+describe('AWS CDK (Python)', () => {
+  const preflight = (policy: CorsPolicy) => policy.headerProgram!.run({ method: 'OPTIONS', preflight: true, origin: 'https://x.example', requestMethod: 'PUT', headers: [] } as never);
+  it('reads CorsOptions through every import form of the CDK module, with its constants and durations', () => {
+    const forms = [
+      'import aws_cdk.aws_apigateway as apigw\nfrom aws_cdk import Duration\n',
+      'from aws_cdk import aws_apigateway as apigw, Duration\n',
+      'import aws_cdk as cdk\napigw = None\nDuration = cdk.Duration\n',
+    ];
+    const call = 'apigw.RestApi(self, "Api", default_cors_preflight_options=apigw.CorsOptions(allow_origins=apigw.Cors.ALL_ORIGINS, allow_methods=["GET"], max_age=Duration.hours(2)))\n';
+    const [v1, v2] = forms.slice(0, 2).map((head) => policiesOf(head + call));
+    for (const policies of [v1, v2]) {
+      expect(policies).toHaveLength(1);
+      expect(policies[0].origins.map((m) => m.kind)).toEqual(['any']);
+      expect(policies[0].maxAge?.value).toBe(7200);
+      expect(policies[0].allowHeaders.kind === 'list' && policies[0].allowHeaders.items).toContain('X-Api-Key');
+      expect(preflight(policies[0]).status).toBe(204);
+    }
+    // `apigw` rebound to something that is not the CDK: nothing is read.
+    expect(policiesOf(forms[2] + call)).toEqual([]);
+  });
+
+  it('the v2 alpha module, dict options and CfnApi.CorsProperty; classes of other modules are not the CDK', () => {
+    const alpha = policiesOf('from aws_cdk.aws_apigatewayv2_alpha import HttpApi, CorsHttpMethod\nHttpApi(self, "Api", cors_preflight={"allow_origins": ["https://a.example"], "allow_methods": [CorsHttpMethod.ANY]})\n');
+    expect(alpha.map((p) => [p.scope.label, p.origins.map((m) => (m.kind === 'exact' ? m.value : m.kind)), p.allowMethods.kind])).toEqual([['HttpApi Api', ['https://a.example'], 'wildcard']]);
+    expect(policiesOf('from mylib.aws_apigateway import RestApi\nRestApi(self, "Api", default_cors_preflight_options={"allow_origins": ["*"], "allow_credentials": True})\n')).toEqual([]);
+    expect(policiesOf('from aws_cdk import aws_apigateway as apigw\napigw.RestApi(self, "Api", default_cors_preflight_options=props.cors)\n')).toEqual([]);
+  });
+
+  it('unknown options silence only their own headers: unknown credentials with a listed origin, origins from props', () => {
+    expect(findings('import os\nfrom aws_cdk import aws_apigateway as apigw\napigw.RestApi(self, "Api", default_cors_preflight_options=apigw.CorsOptions(allow_origins=["*"], allow_credentials=os.environ.get("C") == "1"))\n')).toEqual([]);
+    expect(findings('from aws_cdk import aws_apigateway as apigw\napigw.RestApi(self, "Api", default_cors_preflight_options=apigw.CorsOptions(allow_origins=props.origins, allow_credentials=True, max_age=Duration.days(2)))\n')).toEqual([]);
+    expect(findings('from aws_cdk import aws_apigateway as apigw, Duration\napigw.RestApi(self, "Api", default_cors_preflight_options=apigw.CorsOptions(allow_origins=props.origins, max_age=Duration.days(2)))\n')).toEqual(['2:114 max-age-over-browser-limit']);
+  });
+});

@@ -1,8 +1,6 @@
 import type { CallExpression, NewExpression, Node } from '@babel/types';
-import { cdkRestProfile, mockPreflightProgram } from '../../model/frameworks/aws.js';
-import type { CorsPolicy, Format, ListSetting, Loc, Located, OriginMatcher, Tri } from '../../model/types.js';
-import { httpApiCorsPolicy, httpApiOrigin } from '../aws-cors.js';
-import { gatewayPolicy } from '../yaml/policy.js';
+import type { CorsPolicy, Format } from '../../model/types.js';
+import { API_GATEWAY_REFUSAL, CDK_REFUSAL, cdkHttpApiPolicy, cdkRestPreflightPolicy, DURATION_SECONDS, HTTP_CONSTANTS, REST_CONSTANTS, type CdkOptions, type CdkValue } from '../cdk-cors.js';
 import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
 
 /**
@@ -67,17 +65,11 @@ function cdkName(node: Node, bindings: Bindings, depth = 0): CdkName | 'lib' | u
   return undefined;
 }
 
-const ALL_METHODS = ['OPTIONS', 'GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD'];
-const DEFAULT_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent'];
 /** The CDK's constants, by service and name (aws-apigateway `Cors`, aws-apigatewayv2 `CorsHttpMethod`). */
 const CONSTANTS: Record<string, string | string[]> = {
-  'apigateway:Cors.ALL_ORIGINS': ['*'],
-  'apigateway:Cors.ALL_METHODS': ALL_METHODS,
-  'apigateway:Cors.DEFAULT_HEADERS': DEFAULT_HEADERS,
-  'apigatewayv2:CorsHttpMethod.ANY': '*',
-  ...Object.fromEntries(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((method) => [`apigatewayv2:CorsHttpMethod.${method}`, method])),
+  ...Object.fromEntries(Object.entries(REST_CONSTANTS).map(([name, value]) => [`apigateway:${name}`, value])),
+  ...Object.fromEntries(Object.entries(HTTP_CONSTANTS).map(([name, value]) => [`apigatewayv2:${name}`, value])),
 };
-const DURATION_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
 /**
  * `evaluate`, and what it leaves unknown that the CDK defines: its constants, `Duration.x(n)`, and
@@ -117,140 +109,43 @@ interface Reader {
   bindings: Bindings;
 }
 
-function option(reader: Reader, options: JsValue, key: string): JsValue | undefined {
-  if (options.kind !== 'object') return undefined;
-  const value = options.properties.get(key) ?? options.properties.get('*unknown-spread*');
-  return value && cdkValue(value, reader.bindings);
-}
-
-function locatedBool(reader: Reader, value: JsValue | undefined): Located<Tri> | undefined {
-  if (!value) return undefined;
-  return { value: value.kind === 'boolean' ? value.value : 'unknown', loc: locOf(value.node, reader.file) };
-}
-
-function listSetting(reader: Reader, value: JsValue | undefined, fallback: ListSetting): ListSetting {
-  if (!value) return fallback;
-  const loc = locOf(value.node, reader.file);
-  if (value.kind !== 'array' || !value.items.every((item) => item.kind === 'string')) return { kind: 'unknown', loc };
-  const items = value.items.map((item) => (item as { value: string }).value.trim());
-  return items.includes('*') ? { kind: 'wildcard', loc } : { kind: 'list', items, loc };
-}
-
-function seconds(reader: Reader, value: JsValue | undefined): Located<number | 'unknown'> | undefined {
-  if (!value) return undefined;
-  return { value: value.kind === 'number' && Number.isInteger(value.value) ? value.value : 'unknown', loc: locOf(value.node, reader.file) };
-}
-
-/** The origins as written: each string with its own position, anything computed unknown. */
-function originItems(reader: Reader, value: JsValue): Array<{ value: string; loc: Loc } | { unknown: string; loc: Loc }> {
-  const items = value.kind === 'array' ? value.items : [value];
-  return items.map((item) => (item.kind === 'string' ? { value: item.value, loc: locOf(item.node, reader.file) } : { unknown: item.kind === 'unknown' ? item.reason : 'not a string', loc: locOf(item.node ?? value.node, reader.file) }));
-}
-
-/** A REST API's CorsOptions: the mock OPTIONS method `Resource.addCorsPreflight` builds from them. */
-function restPreflightPolicy(reader: Reader, options: JsValue, anchor: Node, label: string, kind: 'app' | 'route'): CorsPolicy | undefined {
-  const sourceLoc = locOf(anchor, reader.file);
-  // Options from props or another package: nothing here is known, and no rule could say anything.
-  if (options.kind !== 'object') return undefined;
-  const rejected: NonNullable<CorsPolicy['rejected']> = [];
-  const originsValue = option(reader, options, 'allowOrigins');
-  // allowOrigins is required: without it the options do not compile, and plain JavaScript fails at synth.
-  if (!originsValue) return undefined;
-  let origins: OriginMatcher[];
-  if (originsValue.kind !== 'array') origins = [{ kind: 'unknown', reason: originsValue.kind === 'unknown' ? originsValue.reason : 'not a list', loc: locOf(originsValue.node, reader.file) }];
-  else {
-    const items = originItems(reader, originsValue);
-    origins = items.map((item): OriginMatcher => ('unknown' in item ? { kind: 'unknown', reason: item.unknown, loc: item.loc } : item.value === '*' ? { kind: 'any', loc: item.loc } : { kind: 'exact', value: item.value, loc: item.loc }));
-    const star = items.find((item) => 'value' in item && item.value === '*');
-    if (items.length === 0) rejected.push({ loc: locOf(originsValue.node, reader.file), message: 'The CDK refuses an empty allowOrigins ("allowOrigins must contain at least one origin"): synth fails' });
-    else if (star && items.length > 1) rejected.push({ loc: star.loc, message: `The CDK refuses '*' next to other origins ("Invalid "allowOrigins" - cannot mix "*" with specific origins"): synth fails` });
-    if (rejected.length > 0) origins = [];
+/** A value in the shared shape (cdk-cors.ts), the CDK's constants resolved; `parent` places items that have no node of their own. */
+function toCdk(reader: Reader, value: JsValue, parent?: Node): CdkValue {
+  const loc = locOf(value.node ?? parent, reader.file);
+  switch (value.kind) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return { kind: value.kind, value: value.value, loc } as CdkValue;
+    case 'array':
+      return { kind: 'list', items: value.items.map((item) => toCdk(reader, item, value.node)), loc };
+    case 'unknown':
+      return { kind: 'unknown', reason: value.reason, loc };
+    default:
+      return { kind: 'other', loc };
   }
-  const methodsValue = option(reader, options, 'allowMethods');
-  let allowMethods = listSetting(reader, methodsValue, { kind: 'list', items: ALL_METHODS, loc: sourceLoc });
-  // `ANY` alone stands for every method.
-  if (allowMethods.kind === 'list' && allowMethods.items.length === 1 && allowMethods.items[0].toUpperCase() === 'ANY') allowMethods = { kind: 'list', items: ALL_METHODS, loc: allowMethods.loc };
-  const disableCache = option(reader, options, 'disableCache');
-  const maxAge = disableCache?.kind === 'boolean' && disableCache.value ? { value: -1, loc: locOf(disableCache.node, reader.file) } : seconds(reader, option(reader, options, 'maxAge'));
-  const status = option(reader, options, 'statusCode');
-  const first = origins[0];
-  return mockPolicy(reader, {
-    label,
-    kind,
-    sourceLoc,
-    origins,
-    credentials: locatedBool(reader, option(reader, options, 'allowCredentials')),
-    allowMethods,
-    allowHeaders: listSetting(reader, option(reader, options, 'allowHeaders'), { kind: 'list', items: DEFAULT_HEADERS, loc: sourceLoc }),
-    exposeHeaders: listSetting(reader, option(reader, options, 'exposeHeaders'), { kind: 'default' }),
-    maxAge,
-    status: status === undefined ? 204 : status.kind === 'number' ? status.value : undefined,
-    vary: first === undefined ? false : first.kind === 'unknown' ? 'unknown' : first.kind !== 'any',
-    rejected,
-  });
 }
 
-interface MockParts {
-  label: string;
-  kind: 'app' | 'route';
-  sourceLoc: Loc;
-  origins: OriginMatcher[];
-  credentials?: Located<Tri>;
-  allowMethods?: ListSetting;
-  allowHeaders?: ListSetting;
-  exposeHeaders?: ListSetting;
-  maxAge?: Located<number | 'unknown'>;
-  /** The preflight's status; undefined when computed. */
-  status?: number;
-  vary: Tri;
-  rejected?: CorsPolicy['rejected'];
-}
-
-function mockPolicy(reader: Reader, parts: MockParts): CorsPolicy {
-  return gatewayPolicy(
-    { file: reader.file, format: reader.format },
-    {
-      profile: cdkRestProfile,
-      scope: { kind: parts.kind, label: parts.label },
-      sourceLoc: parts.sourceLoc,
-      origins: parts.origins,
-      // One origin is sent as it is; with more, the request's Origin replaces it when it equals one of them.
-      originMode: parts.origins.length === 1 && parts.origins[0].kind === 'exact' ? 'fixed' : 'compare',
-      credentials: parts.credentials,
-      allowMethods: parts.allowMethods,
-      allowHeaders: parts.allowHeaders,
-      exposeHeaders: parts.exposeHeaders,
-      maxAge: parts.maxAge,
-      preflight: parts.status === undefined ? { kind: 'unknown' } : { kind: 'handled', status: parts.status, loc: parts.sourceLoc },
-      vary: parts.vary,
-      rejected: parts.rejected,
-      program: mockPreflightProgram,
+/** An object literal's options (a spread of something unseen may set any of them); undefined when the options are not an object here. */
+function cdkOptions(reader: Reader, options: JsValue): CdkOptions | undefined {
+  if (options.kind !== 'object') return undefined;
+  return {
+    get(key) {
+      const value = options.properties.get(key) ?? options.properties.get('*unknown-spread*');
+      return value && toCdk(reader, cdkValue(value, reader.bindings));
     },
-  );
+  };
 }
 
-/** An HTTP API's `corsPreflight` (or a CfnApi's `corsConfiguration`): the API's CorsConfiguration, which API Gateway applies to every route. */
-const CDK_REFUSAL = `The CDK refuses allowCredentials with allowOrigins '*' ("CORS preflight - allowCredentials is not supported when allowOrigin is '*'"): synth fails`;
-const API_GATEWAY_REFUSAL = `API Gateway refuses allow-credentials with allow-origin '*' ("allow-credentials is not supported if 'allow-origin' is *"): the deploy fails`;
+/** A REST API's CorsOptions; options from props or another package are not known, and no rule could say anything. */
+function restPreflightPolicy(reader: Reader, options: JsValue, anchor: Node, label: string, kind: 'app' | 'route'): CorsPolicy | undefined {
+  const known = cdkOptions(reader, options);
+  return known && cdkRestPreflightPolicy(reader, known, locOf(anchor, reader.file), label, kind);
+}
 
 function httpApiPolicy(reader: Reader, options: JsValue, anchor: Node, label: string, refusal: string): CorsPolicy | undefined {
-  if (options.kind !== 'object') return undefined;
-  const sourceLoc = locOf(anchor, reader.file);
-  const originsValue = option(reader, options, 'allowOrigins');
-  let origins: OriginMatcher[] = [];
-  if (originsValue?.kind === 'array') origins = originItems(reader, originsValue).map((item) => ('unknown' in item ? { kind: 'unknown', reason: item.unknown, loc: item.loc } : httpApiOrigin(item.value, item.loc)));
-  else if (originsValue) origins = [{ kind: 'unknown', reason: originsValue.kind === 'unknown' ? originsValue.reason : 'not a list', loc: locOf(originsValue.node, reader.file) }];
-  return httpApiCorsPolicy(reader, {
-    label,
-    sourceLoc,
-    origins,
-    credentials: locatedBool(reader, option(reader, options, 'allowCredentials')),
-    allowMethods: listSetting(reader, option(reader, options, 'allowMethods'), { kind: 'default' }),
-    allowHeaders: listSetting(reader, option(reader, options, 'allowHeaders'), { kind: 'default' }),
-    exposeHeaders: listSetting(reader, option(reader, options, 'exposeHeaders'), { kind: 'default' }),
-    maxAge: seconds(reader, option(reader, options, 'maxAge')),
-    refusal,
-  });
+  const known = cdkOptions(reader, options);
+  return known && cdkHttpApiPolicy(reader, known, locOf(anchor, reader.file), label, refusal);
 }
 
 const REST_CONSTRUCTS = new Set(['RestApi', 'LambdaRestApi', 'StepFunctionsRestApi', 'Resource']);
