@@ -88,18 +88,13 @@ function keywordOptions(reader: Reader, args: CallArguments): CdkOptions {
 
 /** The options an expression holds: a dict literal or a call of one of `classes` (by CDK name); undefined when not known here. */
 function optionsOf(reader: Reader, node: SyntaxNode, classes: string[]): CdkOptions | undefined {
-  let target = node;
-  // `cors = apigw.CorsOptions(…)` assigned once at module level.
-  if (node.name === 'VariableName') {
-    const name = textOf(reader.parsed, node);
-    const assigned = reader.bindings.ambiguous.has(name) || reader.bindings.extended.has(name) ? undefined : reader.bindings.values.get(name);
-    if (assigned) target = assigned;
-  }
-  if (target.name === 'CallExpression') {
-    const named = cdkName(resolveName(reader.parsed, target.firstChild, reader.bindings));
-    return named && classes.includes(named.name) ? keywordOptions(reader, callArguments(reader.parsed, target.getChild('ArgList'))) : undefined;
-  }
+  // `cors = apigw.CorsOptions(…)` assigned once, in the module or the function that uses it: the call is what the name holds.
   const value = evaluate(reader.parsed, node, reader.bindings);
+  const call = node.name === 'CallExpression' ? node : value.kind === 'unknown' && value.node.name === 'CallExpression' ? value.node : undefined;
+  if (call) {
+    const named = cdkName(resolveName(reader.parsed, call.firstChild, reader.bindings));
+    return named && classes.includes(named.name) ? keywordOptions(reader, callArguments(reader.parsed, call.getChild('ArgList'))) : undefined;
+  }
   if (value.kind !== 'dict' || hasFallback(value)) return undefined;
   const unseen = value.incomplete ? locOf(reader.parsed, value.node) : undefined;
   return {
