@@ -1,8 +1,8 @@
 import { firebaseHeadersProfile } from '../../model/frameworks/platform.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
-import { isMap, isScalar, pairOf } from '../yaml/parse.js';
-import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
-import { items, readPlatformJson, routeHeader } from './vercel.js';
+import { isMap, pairOf } from '../yaml/parse.js';
+import { routeHeaderPolicy } from './route-headers.js';
+import { items, keyValueHeaders, readPlatformJson } from './vercel.js';
 
 /**
  * `firebase.json`: each Hosting site's `headers` (`{ source | glob | regex, headers: [{ key, value }] }`)
@@ -17,20 +17,14 @@ export function readFirebaseConfig(file: SourceFile): { policies: CorsPolicy[]; 
     if (json.error) out.errors.push(json.error);
     return out;
   }
-  const { root, loc, str, text } = json;
+  const { root, loc, str } = json;
   const hosting = pairOf(root, 'hosting')?.value;
   const sites = isMap(hosting) ? [hosting] : items(hosting);
   for (const site of sites) {
     for (const entry of items(pairOf(site, 'headers')?.value)) {
       if (!isMap(entry)) continue;
       const sourceNode = pairOf(entry, 'source')?.value ?? pairOf(entry, 'glob')?.value ?? pairOf(entry, 'regex')?.value;
-      const headers: RouteHeader[] = [];
-      for (const header of items(pairOf(entry, 'headers')?.value)) {
-        const name = str(pairOf(header, 'key')?.value);
-        const valueNode = pairOf(header, 'value')?.value;
-        if (name === undefined || !isScalar(valueNode)) continue;
-        headers.push(routeHeader(name, valueNode, loc(header), loc(valueNode), text));
-      }
+      const headers = keyValueHeaders(entry, json);
       const policy = routeHeaderPolicy({ file: file.path, format: 'json', profile: firebaseHeadersProfile, path: str(sourceNode), sourceLoc: loc(sourceNode ?? entry), headers });
       if (policy) out.policies.push(policy);
     }

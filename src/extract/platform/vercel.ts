@@ -39,13 +39,7 @@ export function readVercelConfig(file: SourceFile): VercelConfig {
   for (const entry of items(pairOf(root, 'headers')?.value)) {
     if (!isMap(entry) || pairOf(entry, 'has') || pairOf(entry, 'missing')) continue;
     const sourceNode = pairOf(entry, 'source')?.value;
-    const headers: RouteHeader[] = [];
-    for (const header of items(pairOf(entry, 'headers')?.value)) {
-      const name = str(pairOf(header, 'key')?.value);
-      const valueNode = pairOf(header, 'value')?.value;
-      if (name === undefined || !isScalar(valueNode)) continue;
-      headers.push(routeHeader(name, valueNode, loc(header), loc(valueNode), text));
-    }
+    const headers = keyValueHeaders(entry, json);
     const policy = routeHeaderPolicy({ file: file.path, format: 'json', profile: vercelHeadersProfile, path: str(sourceNode), sourceLoc: loc(sourceNode ?? entry), headers });
     if (policy) out.policies.push(policy);
   }
@@ -99,6 +93,18 @@ export function readPlatformJson(file: SourceFile, refusal: string): PlatformJso
   };
   const str = (node: unknown): string | undefined => (isScalar(node) && typeof node.value === 'string' ? node.value : undefined);
   return { root: doc.contents, text, loc, str };
+}
+
+/** An entry's `headers: [{ "key": …, "value": … }]` list, as vercel.json and firebase.json write it. */
+export function keyValueHeaders(entry: unknown, json: Extract<PlatformJson, { root: unknown }>): RouteHeader[] {
+  const headers: RouteHeader[] = [];
+  for (const header of items(pairOf(entry, 'headers')?.value)) {
+    const name = json.str(pairOf(header, 'key')?.value);
+    const valueNode = pairOf(header, 'value')?.value;
+    if (name === undefined || !isScalar(valueNode)) continue;
+    headers.push(routeHeader(name, valueNode, json.loc(header), json.loc(valueNode), json.text));
+  }
+  return headers;
 }
 
 export function items(node: unknown): YamlNode[] {
