@@ -28,9 +28,11 @@ export interface CliIo {
   readStdin?: () => Promise<string>;
 }
 
-const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hand-set headers);
-Python apps (FastAPI/Starlette, Flask-CORS, django-cors-headers, hand-set headers); and gateway YAML
-(ingress-nginx, Traefik, Kong, Envoy, Istio, AWS SAM/CloudFormation, Serverless, APISIX)`;
+const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, Socket.IO, Apollo,
+hand-set headers); Python apps (FastAPI/Starlette, Flask-CORS, django-cors-headers, aiohttp-cors,
+python-socketio, hand-set headers); gateway YAML and JSON (ingress-nginx, Traefik, Kong, Envoy, Istio,
+AWS SAM/CloudFormation/OpenAPI, Serverless, APISIX); AWS CDK (TS, JS, Python); vercel.json,
+firebase.json, netlify.toml and _headers`;
 
 const HELP = `Usage: cors-lint [options] [paths or globs...]
        cors-lint explain [options] [paths...]     the CORS policies found, value by value
