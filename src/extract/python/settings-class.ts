@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { assignmentParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
 import { MAX_HOPS } from './modules.js';
-import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, importedModule, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
 /**
  * `settings.CORS_ORIGINS` where `settings = Settings()` and `class Settings(BaseSettings)` declares
@@ -118,16 +118,6 @@ function factoryReturn(call: Located): Located | undefined {
     return only?.name === 'CallExpression' ? { parsed, bindings, node: only } : undefined;
   }
   return undefined;
-}
-
-function importedModule(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): { parsed: ParsedPython; bindings: ModuleBindings; name: string } | undefined {
-  const imported = bindings.fromImports.get(name);
-  if (!imported || !bindings.modules || hops >= MAX_HOPS) return undefined;
-  const target = bindings.modules.load(parsed.file, imported.module);
-  if (!target) return undefined;
-  parsed.readsModules = true;
-  bindings.parsed.readsModules = true;
-  return { parsed: target, bindings: bindings.modules.bindingsOf(target, hops + 1), name: imported.name };
 }
 
 /**

@@ -285,19 +285,31 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
 }
 
 /**
+ * The repository module `name` is imported from (`from .settings import ORIGINS`), loaded, with its
+ * bindings and the name it has there; undefined for a name not imported that way, past MAX_HOPS
+ * imports (`hops`, this module's own count unless a caller counts its own), or outside the repository.
+ * Reading it marks both modules as reading others (the language server then relints on their edits).
+ */
+export function importedModule(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops = bindings.hops): { parsed: ParsedPython; bindings: ModuleBindings; name: string } | undefined {
+  const imported = bindings.fromImports.get(name);
+  if (!imported || !bindings.modules || hops >= MAX_HOPS) return undefined;
+  const target = bindings.modules.load(bindings.parsed.file, imported.module);
+  if (!target) return undefined;
+  parsed.readsModules = true;
+  bindings.parsed.readsModules = true;
+  return { parsed: target, bindings: bindings.modules.bindingsOf(target, hops + 1), name: imported.name };
+}
+
+/**
  * A name imported from another module of the repository (`from .settings import ORIGINS`): its
  * module-level value there, its nodes (and so its positions) in that module. Imports of imports are
  * followed up to MAX_HOPS; a module outside the repository or a name it does not bind plainly stays unknown.
  */
 function importedValue(parsed: ParsedPython, name: string, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
-  const { module, name: exported } = bindings.fromImports.get(name)!;
-  const unknown: PyValue = { kind: 'unknown', reason: `'${name}' is imported from ${module}`, node };
-  if (!bindings.modules || bindings.hops >= MAX_HOPS) return unknown;
-  const target = bindings.modules.load(bindings.parsed.file, module);
-  if (!target) return unknown;
-  parsed.readsModules = true;
-  bindings.parsed.readsModules = true;
-  const theirs = bindings.modules.bindingsOf(target, bindings.hops + 1);
+  const unknown: PyValue = { kind: 'unknown', reason: `'${name}' is imported from ${bindings.fromImports.get(name)!.module}`, node };
+  const source = importedModule(parsed, bindings, name);
+  if (!source) return unknown;
+  const { parsed: target, bindings: theirs, name: exported } = source;
   if (theirs.ambiguous.has(exported)) {
     // Their `if os.getenv(…)` fallback is read as it is in the module itself.
     const at = { from: target.text.length } as SyntaxNode;
