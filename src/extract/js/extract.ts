@@ -506,7 +506,7 @@ function socketIoCors(call: CallExpression | NewExpression, bindings: Bindings):
   } else if (callee.type === 'CallExpression' && isRequireOf(callee, ['socket.io'])) {
     label = 'Socket.IO server';
   }
-  if (!label) return apolloCors(call, bindings);
+  if (!label) return undefined;
   for (const argument of call.arguments) {
     const options = evaluate(argument as Node, bindings);
     const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
@@ -556,13 +556,14 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
   const sites: MiddlewareSite[] = [];
   const fastifyAdapter = /\bFastifyAdapter\b/.test(parsed.text);
   for (const call of parsed.siteCalls) {
-    const socketCors = socketIoCors(call, bindings);
-    if (socketCors) {
-      const value = socketCors.value;
-      // `cors: false` (Socket.IO's default) sends nothing; `cors: true` is the package's defaults.
+    // A server that hands its `cors` option to the Express cors package (Socket.IO, Apollo Server 2/3).
+    const serverCors = socketIoCors(call, bindings) ?? apolloCors(call, bindings);
+    if (serverCors) {
+      const value = serverCors.value;
+      // `cors: false` (Socket.IO's default, Apollo's opt-out) sends nothing; `cors: true` is the package's defaults.
       if (value.type === 'BooleanLiteral' && !value.value) continue;
       const options = value.type === 'BooleanLiteral' ? undefined : value;
-      sites.push({ framework: 'express-cors', factoryCall: call, options, anchor: value, mount: { kind: 'router', label: socketCors.label, path: socketCors.path } });
+      sites.push({ framework: 'express-cors', factoryCall: call, options, anchor: value, mount: { kind: 'router', label: serverCors.label, path: serverCors.path } });
       continue;
     }
     if (call.type === 'NewExpression') continue;
