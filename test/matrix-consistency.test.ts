@@ -16,7 +16,9 @@ import { fixtureUnits, ROOT } from './helpers/fixtures.js';
  *   saying so, and such a rule must not fire when simulate shows no such grant;
  * - a request the policy itself asks for (its methods and headers, with credentials when its
  *   answers grant them) that simulate shows blocked at the preflight, for an origin the policy
- *   lets in, must be reported, and preflight-incomplete must not fire without one.
+ *   lets in, must be reported, and preflight-incomplete must not fire without one; for a policy
+ *   whose lists ask for nothing, a PUT preflight (credentialed with Authorization and Content-Type
+ *   when its answers grant credentials) refused for a missing Allow-Origin or Allow-Credentials counts.
  */
 
 const ATTACKER_RULES = new Set(['credentials-reflect-any-origin', 'null-origin', 'origin-regex-unanchored', 'origin-regex-unescaped-dot', 'origin-substring-match']);
@@ -77,6 +79,16 @@ function simulated(policy: CorsPolicy): Shown {
       const request: CorsRequest = { origin: origin.origin, method: intended.method, headers: intended.headers, credentials, ...(credentials ? { extraHeaders: { Cookie: 'session=1' } } : {}) };
       const outcome = simulateFetch(policy, request);
       if (!outcome.uncertain && outcome.preflight && !outcome.preflight.verdict.allowed && (outcome.preflight.response.shortCircuit || policy.preflight.kind === 'handled')) shown.allowedBlockedAtPreflight = true;
+    }
+  }
+  if (!matrix.intended) {
+    const named = matrix.origins.filter((o) => o.role === 'allowed');
+    for (const origin of named.length > 0 ? named : matrix.origins.filter((o) => o.how === 'probe')) {
+      if (!(['get', 'get-credentials'] as const).some((row) => !unsure(matrix.cell(origin, row).response, [ALLOW_ORIGIN]) && granted(matrix.cell(origin, row)))) continue;
+      const credentials = credentialsExpected(matrix, origin);
+      const request: CorsRequest = credentials ? { origin: origin.origin, method: 'PUT', headers: ['Authorization', 'Content-Type'], credentials, extraHeaders: { Cookie: 'session=1' } } : { origin: origin.origin, method: 'PUT', headers: [], credentials: false };
+      const outcome = simulateFetch(policy, request);
+      if (!outcome.uncertain && outcome.preflight && !outcome.preflight.verdict.allowed && /Access-Control-Allow-(Origin|Credentials)/.test(outcome.preflight.verdict.reason ?? '') && (outcome.preflight.response.shortCircuit || policy.preflight.kind === 'handled')) shown.allowedBlockedAtPreflight = true;
     }
   }
   return shown;
