@@ -1,5 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
+import { browserVerdict, type BrowserVerdict } from '../src/model/browser.js';
 import { credentialsExpected, requestMatrix } from '../src/model/matrix.js';
+import type { CorsPolicy, CorsRequest, CorsResponse } from '../src/model/types.js';
 import { headerValue } from '../src/model/queries.js';
 import { ALLOW_ORIGIN, unsure, verdictReads } from '../src/model/uncertainty.js';
 
@@ -12,14 +14,14 @@ export default defineRule({
     formats: ['nginx', 'js', 'ts'],
     docs: {
       whatItDoes:
-        'For a policy that allows a method or header needing a preflight (Allow-Methods with PUT/PATCH/DELETE, Allow-Headers with a non-safelisted header, or a route-level CORS middleware on such a method), it asks the model what the preflight `OPTIONS` gets. It reports when the layer never intercepts OPTIONS and the request falls through to something that answers without CORS headers or with a non-2xx status (nginx static files answer 405; an Express route-level `cors()` never runs for OPTIONS). OPTIONS that reaches a proxied application is not judged: the application may answer it.',
+        'For a policy that allows a method or header needing a preflight (Allow-Methods with PUT/PATCH/DELETE, Allow-Headers with a non-safelisted header, or a route-level CORS middleware on such a method), it asks the model what the preflight `OPTIONS` gets. It reports when the layer never intercepts OPTIONS and the request falls through to something that answers without CORS headers or with a non-2xx status (nginx static files answer 405; an Express route-level `cors()` never runs for OPTIONS). OPTIONS that reaches a proxied application (including a PHP front controller behind `try_files … /index.php`) is not judged: the application may answer it. When the layer refuses the method itself (405 from the static module for PUT, 403 from `deny all`), the actual request fails too, so it asks instead about a GET carrying the listed request headers; an exact-match location for one file that only inherits the headers of an outer level is not judged.',
       why: 'The browser sends the preflight first and only sends the real request if the preflight passes, so the headers on normal responses never matter: the request fails with "Response to preflight request doesn\'t pass access control check".',
       examples: [
         {
           format: 'nginx',
           filename: 'files.conf',
-          bad: "location /files/ {\n    root /srv;\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Methods 'GET, PUT' always;\n}\n",
-          good: "location /files/ {\n    root /srv;\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://app.example.com always;\n        add_header Access-Control-Allow-Methods 'GET, PUT' always;\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Methods 'GET, PUT' always;\n}\n",
+          bad: "location /files/ {\n    root /srv;\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Headers 'Authorization' always;\n}\n",
+          good: "location /files/ {\n    root /srv;\n    if ($request_method = OPTIONS) {\n        add_header Access-Control-Allow-Origin https://app.example.com always;\n        add_header Access-Control-Allow-Headers 'Authorization' always;\n        return 204;\n    }\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    add_header Access-Control-Allow-Headers 'Authorization' always;\n}\n",
         },
         {
           format: 'js',
@@ -34,6 +36,7 @@ export default defineRule({
   check(policy, context) {
     // A layer that answers OPTIONS itself is judged by preflight-incomplete.
     if (policy.preflight.kind === 'handled') return;
+    if (inheritedByExactFile(policy)) return;
     const matrix = requestMatrix(policy);
     const expected = matrix.intended;
     if (!expected) return;
@@ -41,16 +44,48 @@ export default defineRule({
       const actual = matrix.answer({ origin: origin.origin, method: expected.method });
       const allowOrigin = headerValue(actual, 'Access-Control-Allow-Origin');
       if (unsure(actual, [ALLOW_ORIGIN]) || (allowOrigin !== origin.origin && allowOrigin !== '*')) continue;
-      const cell = matrix.cell(origin, credentialsExpected(matrix, origin) ? 'preflight-intended-credentials' : 'preflight-intended');
+      const credentials = credentialsExpected(matrix, origin);
+      let cell: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict; label: string };
+      if (refusedHere(actual)) {
+        // The layer itself refuses the method (the static module's 405 for PUT, `deny all`'s 403): the
+        // request would fail after any preflight, so only a method it serves, sent with the listed
+        // request headers, asks a preflight that matters.
+        if (expected.method === 'GET' || expected.headers.length === 0) return;
+        const served = matrix.answer({ origin: origin.origin, method: 'GET' });
+        if (served.status === undefined || refusedHere(served)) return;
+        const request: CorsRequest = { origin: origin.origin, method: 'GET', headers: expected.headers, preflight: true, ...(credentials ? { credentials: true } : {}) };
+        const response = matrix.answer(request);
+        cell = { request, response, verdict: browserVerdict(request, response), label: `the preflight for ${credentials ? 'a credentialed ' : ''}GET with ${expected.headers.join(', ')}` };
+      } else {
+        const found = matrix.cell(origin, credentials ? 'preflight-intended-credentials' : 'preflight-intended');
+        cell = { request: found.request, response: found.response, verdict: found.verdict, label: found.row.label };
+      }
       const { response, verdict } = cell;
       if (unsure(response, verdictReads(cell.request)) || response.shortCircuit) return;
       if (verdict.allowed) return;
       const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
       context.report({
         loc: policy.source.loc,
-        message: `${cell.row.label} from ${origin.origin} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
+        message: `${cell.label} from ${origin.origin} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
       });
       return;
     }
   },
 });
+
+/** A 4xx the layer gives itself (not the application's answer): the method or the path is refused here. */
+function refusedHere(response: CorsResponse): boolean {
+  return response.status !== undefined && response.status >= 400 && response.status < 500;
+}
+
+/**
+ * An nginx exact-match location for one file (`location = /favicon.ico`) that only inherits the
+ * CORS headers of an outer level: those headers are written for the API the server proxies, and
+ * the server's other locations are judged for them; a preflight to the single static file is not
+ * a request anyone sends.
+ */
+function inheritedByExactFile(policy: CorsPolicy): boolean {
+  if (policy.source.format !== 'nginx' || policy.scope.kind !== 'location' || !/^=\s*\/\S*\.[A-Za-z0-9]+$/.test(policy.scope.path ?? '')) return false;
+  const at = policy.source.loc;
+  return policy.emitted.every((header) => header.loc.file !== at.file || header.loc.line < at.line);
+}

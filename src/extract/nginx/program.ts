@@ -221,8 +221,19 @@ const CORS_RELEVANT = /^(access-control-|vary$)/i;
 interface ContextDigest {
   rewrite: NginxDirective[];
   handler?: NginxDirective;
+  /** `deny all;` with no `allow`: every request is refused with 403. */
+  denied: boolean;
   moreSetHeaders: NginxDirective[];
   id: number;
+}
+
+/**
+ * A `try_files` fallback URI that names a PHP front controller (`/index.php?$query_string`):
+ * nginx redirects internally to it and the FastCGI location behind it answers, not the static module.
+ */
+function frontController(uri: string | undefined): boolean {
+  if (!uri || uri.startsWith('=') || uri.startsWith('@')) return false;
+  return /\.php$/i.test(uri.split(/[?$]/)[0]);
 }
 const digests = new WeakMap<NginxContext, ContextDigest>();
 let nextContextId = 1;
@@ -232,7 +243,9 @@ function digest(context: NginxContext): ContextDigest {
   if (!found) {
     found = {
       rewrite: context.body.filter((d) => REWRITE_DIRECTIVES.has(d.name)),
-      handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name) || /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
+      // A proxy/FastCGI pass is the content handler even after a `try_files $uri =404;` check that only tests the file.
+      handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name)) ?? context.body.find((d) => /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
+      denied: context.body.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !context.body.some((d) => d.name === 'allow'),
       moreSetHeaders: context.body.filter((d) => d.name === 'more_set_headers'),
       id: nextContextId++,
     };
@@ -737,6 +750,8 @@ export class NginxProgram implements HeaderProgram {
     if (path.returned) return path.returned.status;
     const method = () => this.method(request);
     for (let level: NginxContext | undefined = path.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
+      // `deny all` (with no `allow` beside it) refuses every request in the access phase, before any content handler.
+      if (digest(level).denied) return 403;
       const directive = digest(level).handler;
       if (directive) {
         if (UPSTREAM_HANDLERS.has(directive.name)) {
@@ -747,7 +762,7 @@ export class NginxProgram implements HeaderProgram {
           }
           return 200;
         }
-        if (!(directive.name === 'try_files' && !directive.args.at(-1)?.value.startsWith('@'))) {
+        if (!(directive.name === 'try_files' && !directive.args.at(-1)?.value.startsWith('@') && !frontController(directive.args.at(-1)?.value))) {
           state.uncertain = true;
           return request.appStatus;
         }
