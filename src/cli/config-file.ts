@@ -105,20 +105,28 @@ export class ConfigResolver {
   /** The configs that apply to files in `dir`, farthest first. */
   chain(dir: string): LoadedConfig[] {
     if (this.explicit) return [this.explicit];
-    const out: LoadedConfig[] = [];
-    for (let current = resolve(this.options.cwd, dir); ; current = dirname(current)) {
-      const found = this.inDir(current);
-      if (found) {
-        out.unshift(found);
-        if (found.config.root) break;
-      }
-      if (dirname(current) === current) break;
+    return [...this.chainOf(resolve(this.options.cwd, dir))];
+  }
+
+  /** Chains by resolved folder: a folder's chain is its parent's plus its own config, so each folder of a repository is looked at once, not once per folder below it. */
+  private readonly chains = new Map<string, readonly LoadedConfig[]>();
+
+  private chainOf(dir: string): readonly LoadedConfig[] {
+    let chain = this.chains.get(dir);
+    if (chain) return chain;
+    const found = this.inDir(dir);
+    if (found?.config.root) chain = [found];
+    else {
+      const parent = dirname(dir);
+      const above = parent === dir ? [] : this.chainOf(parent);
+      chain = found ? [...above, found] : above;
     }
-    return out;
+    this.chains.set(dir, chain);
+    return chain;
   }
 
   /** Per folder: its chain, and the effective config when no config in it has ignores or overrides (then every file there shares it). */
-  private readonly byFolder = new Map<string, { chain: LoadedConfig[]; shared?: EffectiveConfig }>();
+  private readonly byFolder = new Map<string, { chain: readonly LoadedConfig[]; shared?: EffectiveConfig }>();
 
   /** The config for one file (a path relative to cwd, or absolute). Asked for every file a run reads: cached per folder where it can be. */
   forFile(path: string): EffectiveConfig {
@@ -131,7 +139,7 @@ export class ConfigResolver {
     const folder = dirname(absolute);
     let cached = this.byFolder.get(folder);
     if (!cached) {
-      const chain = this.chain(folder);
+      const chain = this.explicit ? [this.explicit] : this.chainOf(folder);
       // Folders under the same configs share one record (a repository has thousands of folders and few configs).
       const key = chain.map((loaded) => loaded.path).join('\0');
       cached = this.byChain.get(key);
@@ -147,7 +155,7 @@ export class ConfigResolver {
   }
 
   private readonly sharedByWrittenFolder = new Map<string, EffectiveConfig>();
-  private readonly byChain = new Map<string, { chain: LoadedConfig[]; shared?: EffectiveConfig }>();
+  private readonly byChain = new Map<string, { chain: readonly LoadedConfig[]; shared?: EffectiveConfig }>();
 
   private readonly ignoreMatchers = new WeakMap<LoadedConfig, ReturnType<typeof ignore>>();
 
@@ -158,7 +166,7 @@ export class ConfigResolver {
     return matcher;
   }
 
-  private effective(absolute: string, chain: LoadedConfig[]): EffectiveConfig {
+  private effective(absolute: string, chain: readonly LoadedConfig[]): EffectiveConfig {
     const config: Config = { rules: {}, ignores: [], knownOrigins: [] };
     let ignored = false;
     for (const loaded of chain) {
@@ -180,8 +188,10 @@ export class ConfigResolver {
   private inDir(dir: string): LoadedConfig | null {
     if (!this.byDir.has(dir)) {
       let found: LoadedConfig | null = null;
+      // `dir` is resolved: the names are appended, not joined (path.join normalises, per name per folder).
+      const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
       for (const place of SEARCH_PLACES) {
-        const path = join(dir, place);
+        const path = `${prefix}${place}`;
         // Asked once per folder of the repository for each name: a missing file (nearly all of them)
         // costs one access() call, no exception and no Stats object.
         if (!existsSync(path)) continue;

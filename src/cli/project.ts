@@ -169,6 +169,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   // Streaming: each file read is kept only when the run needs its text (engine/retain.ts); a file
   // left out still counts with its config (knownOrigins, rule levels), as it did when every text was kept.
   const extraConfigs = new Map<string, Config>();
+  const keyed = new WeakSet<Config>();
   // The name is judged once per file: what `reads` found is handed to the sieve, which is called
   // right after for the same file.
   let named: { path: string; folderPath: string; kind: NameKind } | undefined;
@@ -182,8 +183,12 @@ export function lintProject(options: ProjectOptions): ProjectResult {
     if (!options.noIgnore && effective.ignored) return { ignored: true };
     const verdict = retention(file, named?.path === file.path && named.folderPath === file.detectPath ? named.kind : undefined);
     if (verdict.keep) return true;
-    const key = configKey(effective.config);
-    if (!extraConfigs.has(key)) extraConfigs.set(key, effective.config);
+    // A folder's files share one config object: its key is made once, not once per file left out.
+    if (!keyed.has(effective.config)) {
+      keyed.add(effective.config);
+      const key = configKey(effective.config);
+      if (!extraConfigs.has(key)) extraConfigs.set(key, effective.config);
+    }
     return options.listSkipped ? { skipped: verdict.reason } : { count: true };
   };
   if (options.stdin) {
