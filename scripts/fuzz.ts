@@ -12,15 +12,27 @@ import { fixtureSeeds } from './fuzz-seeds.js';
  * the full input of every finding, and of the slowest input, to DIR (to reproduce and minimise it). Run it in chunks of seeds
  * on a shared machine; the summary gives wall and CPU time.
  */
-const { values } = parseArgs({
-  options: {
-    count: { type: 'string', default: '100000' },
-    seed: { type: 'string', default: '1' },
-    format: { type: 'string', default: 'nginx,js,ts,python,yaml,json,toml,headers' },
-    'determinism-every': { type: 'string', default: '10' },
-    out: { type: 'string' },
-  },
-});
+const USAGE = 'usage: npm run fuzz -- [--count N] [--seed S] [--format nginx,js,ts,python,yaml,json,toml,headers] [--determinism-every K] [--out DIR]';
+let values: { count?: string; seed?: string; format?: string; 'determinism-every'?: string; out?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '100000' },
+      seed: { type: 'string', default: '1' },
+      format: { type: 'string', default: 'nginx,js,ts,python,yaml,json,toml,headers' },
+      'determinism-every': { type: 'string', default: '10' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (error) {
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const seeds = fixtureSeeds(join(ROOT, 'fixtures'));
