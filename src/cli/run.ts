@@ -28,7 +28,7 @@ export interface CliIo {
   readStdin?: () => Promise<string>;
 }
 
-const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, Socket.IO, Apollo,
+const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hapi, Socket.IO, Apollo,
 hand-set headers); Python apps (FastAPI/Starlette, Flask-CORS, django-cors-headers, aiohttp-cors,
 python-socketio, hand-set headers); gateway YAML and JSON (ingress-nginx, Traefik, Kong, Envoy, Istio,
 AWS SAM/CloudFormation/OpenAPI, Serverless, APISIX); AWS CDK (TS, JS, Python); vercel.json,

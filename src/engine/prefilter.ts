@@ -41,6 +41,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`['"\x60](?:socket\.io|apollo-server(?:-express)?)['"\x60]|\bWebSocketGateway\b`,
     // The AWS CDK's constructs (extract/js/aws-cdk.ts reads them only through an import of a CDK module).
     String.raw`['"\x60](?:aws-cdk-lib|@aws-cdk\/)`,
+    // hapi's own CORS settings: a server's `routes: { cors }`, a route module's `options: { cors }`.
+    String.raw`['"\x60](?:@hapi\/hapi|hapi)['"\x60]|\bcors\s*:\s*(?:true\b|\{|\[)`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

@@ -1,14 +1,15 @@
-import type { CallExpression, File, NewExpression, Node } from '@babel/types';
+import type { CallExpression, File, NewExpression, Node, ObjectProperty } from '@babel/types';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { cdkPolicies } from './aws-cdk.js';
+import { hapiPolicies } from './hapi.js';
 import { serverlessConfigPolicies } from './serverless-config.js';
 import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
 import { orderExpressLayers } from './express-layers.js';
 import { JsProject } from './modules.js';
-import { evaluate, locOf, type Bindings } from './values.js';
+import { evaluate, locOf, propertyKey, type Bindings } from './values.js';
 import { lineStartsOf, positionAt } from '../offsets.js';
 import { BudgetExceeded, checkBudget } from '../../util/budget.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
@@ -54,6 +55,8 @@ export interface ParsedJs {
   headerCalls: CallExpression[];
   /** Calls and constructions that can be a CORS site (see mayBeSite), in order. */
   siteCalls: Array<CallExpression | NewExpression>;
+  /** `cors: …` properties of object literals (hapi route options), in order. */
+  corsKeys: ObjectProperty[];
   bindings: Bindings;
   file: string;
   text: string;
@@ -280,6 +283,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const calls: CallExpression[] = [];
   const headerCalls: CallExpression[] = [];
   const siteCalls: Array<CallExpression | NewExpression> = [];
+  const corsKeys: ObjectProperty[] = [];
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
@@ -293,6 +297,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
         if (fact.site) siteCalls.push(fact.node);
       }
       else if (fact.kind === 'new') siteCalls.push(fact.node);
+      else if (fact.kind === 'cors-key') corsKeys.push(fact.node);
       else if (fact.kind === 'import') imports.set(fact.name, fact.value);
       else if (fact.kind === 'declare') declared.set(fact.name, [...(declared.get(fact.name) ?? []), fact.node]);
       else reassigned.add(fact.name);
@@ -301,7 +306,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
-  const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
+  const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, corsKeys, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
   project?.remember(parsed);
   return { parsed, errors };
 }
@@ -310,6 +315,7 @@ type Fact =
   | { kind: 'call'; node: CallExpression; header: boolean; site: boolean }
   /** `new Server(httpServer, { cors })`: a construction that may be a CORS site. */
   | { kind: 'new'; node: NewExpression }
+  | { kind: 'cors-key'; node: ObjectProperty }
   | { kind: 'import'; name: string; value: { module: string; imported: string } }
   | { kind: 'declare'; name: string; node: Node }
   | { kind: 'reassign'; name: string };
@@ -331,6 +337,7 @@ function statementFacts(top: Node, visited: Node[]): Fact[] {
     }
     if (node.type === 'CallExpression') facts.push({ kind: 'call', node, header: mayWriteHeader(node), site: mayBeSite(node) });
     if (node.type === 'NewExpression' && node.arguments.length > 0) facts.push({ kind: 'new', node });
+    if (node.type === 'ObjectProperty' && !node.computed && propertyKey(node.key) === 'cors') facts.push({ kind: 'cors-key', node });
     if (node.type === 'ImportDeclaration') {
       for (const specifier of node.specifiers) {
         const imported =
@@ -377,6 +384,7 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));
   policies.push(...findHandSetHeaderPolicies(parsed));
   policies.push(...cdkPolicies(parsed));
+  policies.push(...hapiPolicies(parsed));
   policies.push(...serverlessConfigPolicies(parsed));
   if (NEXT_CONFIG.test(file.path)) policies.push(...nextConfigHeaderPolicies(parsed));
   return { policies, errors };
@@ -658,7 +666,7 @@ function requiredModule(node: Node | null | undefined): { module: string; proper
   return undefined;
 }
 
-function isRequireOf(node: Node, modules: string[]): boolean {
+export function isRequireOf(node: Node, modules: string[]): boolean {
   const required = requiredModule(node);
   return required !== undefined && modules.includes(required.module);
 }

@@ -1,0 +1,10 @@
+'use strict';
+// `cors: true`: hapi's defaults (origin ['*'], which sends the request's own Origin back).
+const Hapi = require('@hapi/hapi');
+
+module.exports = () => {
+  const server = Hapi.server({ host: '127.0.0.1', port: 0, routes: { cors: true } });
+  server.route({ method: ['GET', 'PUT'], path: '/x', handler: () => 'ok' });
+  server.route({ method: 'GET', path: '/fail', handler: () => { throw new Error('failed'); } });
+  return server;
+};
