@@ -73,10 +73,11 @@ const seams = {
     b.onLoad({ filter: /^linear-strings-checked$/, namespace: 'seam' }, () => ({ contents: `export const CHECKED_AT_BUILD = ${linearStringsChecked};`, loader: 'js' }));
     b.onResolve({ filter: /^\.\/loader\.cjs$/ }, () => ({ path: './loader.cjs', external: true }));
     b.onLoad({ filter: /^load-library$/, namespace: 'seam' }, () => ({
-      contents: `import { load } from './loader.cjs';
+      contents: `import { load, coverCodePath } from './loader.cjs';
 const files = ${JSON.stringify(Object.fromEntries(LIBRARIES.map((library) => [library, fileOf(library)])))};
 export const LIBRARY_NAMES = Object.keys(files);
-export function loadLibrary(name) { return load(files[name])[name]; }`,
+export function loadLibrary(name) { return load(files[name])[name]; }
+export function noteCodePath(tag) { coverCodePath(tag); }`,
       loader: 'js',
       resolveDir: outdir,
     }));
@@ -106,7 +107,7 @@ for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
   hashes[file.slice(0, -'.cjs'.length)] = createHash('sha256').update(readFileSync(join(outdir, file))).digest('hex').slice(0, 16);
 }
 await run({
-  stdin: { contents: `import { bundleLoader } from './src/cli/code-cache.ts';\nexport const load = bundleLoader(__dirname, ${JSON.stringify(hashes)});\n`, resolveDir: root, loader: 'ts', sourcefile: 'loader.ts' },
+  stdin: { contents: `import { bundleLoader } from './src/cli/code-cache.ts';\nexport { coverCodePath } from './src/cli/code-cache.ts';\nexport const load = bundleLoader(__dirname, ${JSON.stringify(hashes)});\n`, resolveDir: root, loader: 'ts', sourcefile: 'loader.ts' },
   outfile: join(outdir, 'loader.cjs'),
 });
 

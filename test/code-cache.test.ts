@@ -83,6 +83,27 @@ describe('the code cache of the bundled CLI', () => {
     expect(files.map((file) => statSync(join(cache, file)).mtimeMs)).toEqual(written);
   });
 
+  it('a run of a format the cache has not compiled writes it again, once, with both formats', () => {
+    rmSync(cache, { recursive: true, force: true });
+    const one = (file: string) => spawnSync(process.execPath, [join(bundle, 'bin.js'), '--format', 'json', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: cache } });
+    const header = () => readFileSync(join(cache, runCache()[0])).subarray(0, 64).toString('latin1').split('\n')[0];
+    const js = 'fixtures/credentials-reflect-any-origin/express-origin-true.js';
+    const python = 'fixtures/credentials-reflect-any-origin/django-allow-all-credentials.py';
+    const expectedJs = spawnSync(process.execPath, [join(bundle, 'bin.js'), '--format', 'json', js], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORS_LINT_NO_CODE_CACHE: '1' } });
+    expect(JSON.parse(expectedJs.stdout).length).toBeGreaterThan(0);
+    expect(one(js).stdout).toBe(expectedJs.stdout);
+    expect(header()).toMatch(/^cors-lint-code-cache-1 js *$/);
+    // V8 accepted the JS cache, but the Python extractor was compiled by this run: written again.
+    one(python);
+    expect(header()).toMatch(/^cors-lint-code-cache-1 js,python *$/);
+    const written = statSync(join(cache, runCache()[0])).mtimeMs;
+    for (const file of [js, python]) one(file);
+    expect(statSync(join(cache, runCache()[0])).mtimeMs).toBe(written);
+    // Read back: the same output as without a cache.
+    expect(one(js).stdout).toBe(expectedJs.stdout);
+    expect(runCache()).toHaveLength(1);
+  });
+
   it('CORS_LINT_NO_CODE_CACHE=1 writes nothing', () => {
     rmSync(cache, { recursive: true, force: true });
     lint({ CORS_LINT_NO_CODE_CACHE: '1' });

@@ -18,6 +18,13 @@ import { Script } from 'node:vm';
  * a cache the other would reject. A cache that is missing, rejected or unreadable costs one normal
  * compile; writing one is atomic (rename) and every failure is ignored: a read-only install runs
  * uncached.
+ *
+ * A cache holds what the run that wrote it compiled, and run.cjs holds every format's extractor: a
+ * cache written by a JS run left a Python run compiling its extractor, values and rules lazily on
+ * every run. So a cache file starts with the code paths it covers (the formats linted, noted by
+ * coverCodePath), and a run that took one it lacks writes it again at exit: V8's data then holds
+ * the functions the cache gave this run and those it compiled, so it grows to what the runs on this
+ * machine use (a new path costs one rewrite, never a cycle).
  */
 
 export interface CacheTarget {
@@ -27,29 +34,61 @@ export interface CacheTarget {
   hash: string;
 }
 
-interface Pending {
+interface Loaded {
   script: Script;
   path: string;
   prefix: string;
   /** V8's version, flags tag and the architecture, as they end the cache file's name. */
   v8: string;
+  /** The code paths the cache read covered; undefined when there was none, or V8 rejected it. */
+  covered: Set<string> | undefined;
 }
 
-const pending: Pending[] = [];
+const loadedScripts: Loaded[] = [];
 let exitHook = false;
+/** What this run's code did (coverCodePath). */
+const coverage = new Set<string>();
+
+/**
+ * The first line of a cache file: this magic, the code paths it covers (comma-separated), spaces
+ * to a multiple of 8 bytes and a newline; V8's data follows, aligned as V8 wants it (it copies
+ * data that is not).
+ */
+const MAGIC = 'cors-lint-code-cache-1 ';
+
+/**
+ * Names a code path this run took (the formats it linted): a cache that does not cover it is
+ * written again at exit, with the functions this run compiled added. Tags are short words.
+ */
+export function coverCodePath(tag: string): void {
+  if (/^[\w-]{1,40}$/.test(tag)) coverage.add(tag);
+}
+
+/** V8's data and the code paths of a cache file; undefined when the header is not ours (a damaged file). */
+function parseCacheFile(data: Buffer): { cachedData: Buffer; covered: Set<string> } | undefined {
+  const end = data.indexOf(10, 0);
+  if (end === -1 || end > 4096 || data.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+  const tags = data.toString('latin1', MAGIC.length, end).trimEnd();
+  if (!/^[\w,-]*$/.test(tags)) return undefined;
+  return { cachedData: data.subarray(end + 1), covered: new Set(tags.split(',').filter(Boolean)) };
+}
 
 /** Runs a CommonJS file the way Node's loader does (its own `require`, `module`, `__filename`), compiled with the cache when there is one. */
 export function loadCached(file: string, target: CacheTarget): unknown {
   const source = readFileSync(file, 'utf8');
   let cache: { path: string; prefix: string; v8: string } | undefined;
   let cachedData: Buffer | undefined;
+  let covered: Set<string> | undefined;
   if (target.dir !== undefined) {
     try {
       const stat = statSync(file);
       const prefix = `${safeName(file)}-`;
       const v8 = `${process.versions.v8}-${cachedDataVersionTag()}-${process.arch}`;
       cache = { prefix, v8, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${v8}.bin`) };
-      cachedData = readOwnFile(cache.path);
+      const data = readOwnFile(cache.path);
+      const parsed = data && parseCacheFile(data);
+      cachedData = parsed?.cachedData;
+      covered = parsed?.covered;
     } catch {
       // no cache yet (or no stat): compile normally
     }
@@ -59,8 +98,8 @@ export function loadCached(file: string, target: CacheTarget): unknown {
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (exports: unknown, require: NodeRequire, module: { exports: unknown }, filename: string, dirname: string) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  if (cache && target.dir !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    pending.push({ script, ...cache });
+  if (cache && target.dir !== undefined) {
+    loadedScripts.push({ script, ...cache, covered: cachedData === undefined || script.cachedDataRejected === true ? undefined : covered });
     if (!exitHook) {
       exitHook = true;
       // At exit the cache also holds the functions this run compiled lazily, not only the top level.
@@ -91,12 +130,16 @@ function safeName(file: string): string {
 }
 
 function writePending(): void {
-  for (const { script, path, prefix, v8 } of pending.splice(0)) {
+  for (const { script, path, prefix, v8, covered } of loadedScripts.splice(0)) {
+    // A cache V8 accepted is written again only for a code path it lacks.
+    if (covered !== undefined && [...coverage].every((tag) => covered.has(tag))) continue;
     try {
       const dir = dirname(path);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, script.createCachedData());
+      const tags = [...new Set([...(covered ?? []), ...coverage])].sort().join(',');
+      const header = `${MAGIC}${tags}`;
+      writeFileSync(temporary, Buffer.concat([Buffer.from(`${header.padEnd(Math.ceil((header.length + 1) / 8) * 8 - 1)}\n`, 'latin1'), script.createCachedData()]));
       renameSync(temporary, path);
       // Caches of older builds of the same file with the same flags, of another V8 or named before
       // the flags tag, are never read again (nor are temporary files a killed run left); one with

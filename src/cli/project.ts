@@ -12,6 +12,7 @@ import { discover, type DiscoveredFile, type Discovery, type Sieve } from './dis
 import { retention } from '../engine/retain.js';
 import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
+import { noteCodePath } from '../util/load-library.js';
 
 export interface ProjectOptions {
   cwd: string;
@@ -231,6 +232,13 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const skipped = discovery.files.flatMap((file) => (file.skipped === undefined ? [] : [{ path: file.path, reason: file.skipped }]));
   const pool = options.jobs !== undefined && options.jobs !== 1 ? { jobs: options.jobs, host: { roots, cwd: options.cwd } } : undefined;
   const result = lintWithConfigs(readable, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()], pool });
+  // The bundled CLI's code cache is written again for a format its runs had not compiled (code-cache.ts).
+  const formats = new Set(result.policies.map((policy) => policy.source.format));
+  for (const file of readable) {
+    const kind = detectFormat(file.path);
+    if ('format' in kind) formats.add(kind.format);
+  }
+  for (const format of formats) noteCodePath(format);
   return { result, discovery, config: first.config, unmatched, files: readable, extraConfigs: [...extraConfigs.values()], resolver, host };
 }
 

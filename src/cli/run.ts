@@ -15,6 +15,7 @@ import { fixAll } from '../engine/fix-loop.js';
 import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
 import { version } from './version.js';
+import { noteCodePath } from '../util/load-library.js';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject, lintWithConfigs, type ProjectResult } from './project.js';
 
@@ -162,7 +163,10 @@ async function run(io: CliIo): Promise<number> {
     io.stdout.write(SUBCOMMAND_HELP[command]);
     return 0;
   }
-  if (command === 'explain' || command === 'simulate') return runExplain(io, command, io.argv.slice(1));
+  if (command === 'explain' || command === 'simulate') {
+    noteCodePath(command);
+    return runExplain(io, command, io.argv.slice(1));
+  }
   if (command === 'lsp') throw new UsageError('the language server runs from the cors-lint binary: cors-lint lsp');
   const { argv, changed } = splitChanged(io.argv, io.cwd);
   let parsed;
