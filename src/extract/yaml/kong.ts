@@ -27,10 +27,11 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   // one of the cors plugin's own keys.
   const versioned = get(root, '_format_version') !== undefined;
   const out: CorsPolicy[] = [];
-  const visitPlugins = (owner: YamlNode | null | undefined, label: string) => {
+  const visitPlugins = (owner: YamlNode | null | undefined, label: string, keep?: (plugin: unknown) => boolean) => {
     const plugins = get(owner, 'plugins');
     if (!isSeq(plugins)) return;
     for (const plugin of plugins.items) {
+      if (keep && !keep(plugin)) continue;
       const name = valueOf(get(plugin, 'name'));
       const enabled = valueOf(get(plugin, 'enabled'));
       if (name.kind !== 'string' || name.value !== 'cors' || (enabled.kind === 'bool' && !enabled.value)) continue;
@@ -42,7 +43,12 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     const name = valueOf(get(node, 'name'));
     return `${what} ${name.kind === 'string' ? name.value : '(unnamed)'}`;
   };
-  visitPlugins(root, 'global');
+  // A plugin configured on a service or route replaces the global one of the same name there
+  // (Kong's plugin precedence): when every service and route of the file has its own cors
+  // plugin, the global one answers no proxied request. Root entries bound to a service, route
+  // or consumer (decK's `service:` key) are not global and stay.
+  const shadowed = globalCorsShadowed(root);
+  visitPlugins(root, 'global', shadowed ? (plugin) => BINDING_KEYS.some((key) => get(plugin, key) !== undefined) : undefined);
   for (const collection of ['services', 'routes', 'consumers']) {
     const items = get(root, collection);
     if (!isSeq(items)) continue;
@@ -54,6 +60,63 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     }
   }
   return out;
+}
+
+const BINDING_KEYS = ['service', 'route', 'consumer'];
+
+function isCorsPlugin(plugin: unknown): boolean {
+  const name = valueOf(get(plugin, 'name'));
+  const enabled = valueOf(get(plugin, 'enabled'));
+  return name.kind === 'string' && name.value === 'cors' && !(enabled.kind === 'bool' && !enabled.value);
+}
+
+function hasOwnCors(owner: unknown): boolean {
+  const plugins = get(owner, 'plugins');
+  return isSeq(plugins) && plugins.items.some(isCorsPlugin);
+}
+
+/** The name a decK reference (`service: api` or `service: { name: api }`) gives. */
+function referenced(node: unknown): string | undefined {
+  const direct = valueOf(node as YamlNode | null | undefined);
+  if (direct.kind === 'string') return direct.value;
+  const name = valueOf(get(node, 'name'));
+  return name.kind === 'string' ? name.value : undefined;
+}
+
+/**
+ * True when the file's services and routes all carry a cors plugin of their own (on the service,
+ * on each of its routes, or bound to them from the root `plugins:` list), so that a global cors
+ * plugin is overridden everywhere the file routes requests to.
+ */
+function globalCorsShadowed(root: YamlNode): boolean {
+  const plugins = get(root, 'plugins');
+  const rootCors = isSeq(plugins) ? plugins.items.filter(isCorsPlugin) : [];
+  if (!rootCors.some((plugin) => !BINDING_KEYS.some((key) => get(plugin, key) !== undefined))) return false;
+  const boundServices = new Set(rootCors.map((plugin) => referenced(get(plugin, 'service'))).filter((name): name is string => name !== undefined));
+  const boundRoutes = new Set(rootCors.map((plugin) => referenced(get(plugin, 'route'))).filter((name): name is string => name !== undefined));
+  const nameOf = (node: unknown) => referenced(get(node, 'name'));
+  const coveredServices = new Set<string>();
+  let targets = 0;
+  const services = get(root, 'services');
+  if (isSeq(services)) {
+    for (const service of services.items) {
+      targets++;
+      const routes = get(service, 'routes');
+      const name = nameOf(service);
+      const covered = hasOwnCors(service) || (name !== undefined && boundServices.has(name)) || (isSeq(routes) && routes.items.length > 0 && routes.items.every((route) => hasOwnCors(route) || boundRoutes.has(nameOf(route) ?? '')));
+      if (!covered) return false;
+      if (name !== undefined) coveredServices.add(name);
+    }
+  }
+  const routes = get(root, 'routes');
+  if (isSeq(routes)) {
+    for (const route of routes.items) {
+      targets++;
+      const service = referenced(get(route, 'service'));
+      if (!(hasOwnCors(route) || boundRoutes.has(nameOf(route) ?? '') || (service !== undefined && (coveredServices.has(service) || boundServices.has(service))))) return false;
+    }
+  }
+  return targets > 0;
 }
 
 function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, nameNode: YamlNode, label: string): CorsPolicy {
