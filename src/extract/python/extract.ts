@@ -25,7 +25,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
   const text = parsed.text;
   const policies = [
     ...(text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : []),
-    ...(text.includes('flask_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
+    ...(text.includes('flask_cors') || text.includes('sanic_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),

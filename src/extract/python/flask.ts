@@ -1,13 +1,24 @@
 import type { SyntaxNode } from '@lezer/common';
-import { flaskCorsProfile, flaskCorsProgram, probablyRegex, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
-import type { CorsPolicy, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
+import { flaskCorsProfile, flaskCorsProgram, probablyRegex, sanicCorsProfile, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
+import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
 import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 import { classNamed, upperCaseAttributes } from './settings-class.js';
 
-const CORS_NAMES = new Set(['flask_cors.CORS', 'flask_cors.extension.CORS']);
-const DECORATOR_NAMES = new Set(['flask_cors.cross_origin', 'flask_cors.decorator.cross_origin']);
+/** Sanic-CORS is Flask-CORS's core ported to Sanic (same options, same answers): one reader, each with its own profile. */
+const CORS_NAMES = new Map<string, FrameworkProfile>([
+  ['flask_cors.CORS', flaskCorsProfile],
+  ['flask_cors.extension.CORS', flaskCorsProfile],
+  ['sanic_cors.CORS', sanicCorsProfile],
+  ['sanic_cors.extension.CORS', sanicCorsProfile],
+]);
+const DECORATOR_NAMES = new Map<string, FrameworkProfile>([
+  ['flask_cors.cross_origin', flaskCorsProfile],
+  ['flask_cors.decorator.cross_origin', flaskCorsProfile],
+  ['sanic_cors.cross_origin', sanicCorsProfile],
+  ['sanic_cors.decorator.cross_origin', sanicCorsProfile],
+]);
 const DEFAULT_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
 
 /**
@@ -38,7 +49,7 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
   let createsApp = false;
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings) ?? '';
-    if (callee === 'flask.Flask' || callee === 'Flask') createsApp = true;
+    if (callee === 'flask.Flask' || callee === 'Flask' || callee === 'sanic.Sanic' || callee === 'Sanic') createsApp = true;
     const configCall = /\.config\.(\w+)$/.exec(callee);
     if (!configCall) continue;
     if (configCall[1] === 'update') {
@@ -84,6 +95,7 @@ interface FlaskSite {
   layers: OptionLayer[];
   scope: PolicyScope;
   decorator: boolean;
+  profile: FrameworkProfile;
 }
 
 export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorators: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
@@ -92,7 +104,8 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
   const appConfig = () => (config ??= configLayer(parsed, calls, bindings));
   const initCalls = calls.filter((call) => /\.init_app$/.test(dottedName(parsed, call.firstChild) ?? ''));
   for (const call of calls) {
-    if (!CORS_NAMES.has(resolveName(parsed, call.firstChild, bindings) ?? '')) continue;
+    const profile = CORS_NAMES.get(resolveName(parsed, call.firstChild, bindings) ?? '');
+    if (!profile) continue;
     const args = knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings);
     const ctor = keywordLayer(parsed, args, bindings);
     ctor.values.delete('app');
@@ -101,7 +114,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     if (app) {
       // A blueprint has no config, so Flask-CORS reads none for it.
       const config = isBlueprint(parsed, app, bindings) ? { values: new Map() } : appConfig();
-      sites.push({ anchor, layers: [config, ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false });
+      sites.push({ anchor, layers: [config, ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false, profile });
       continue;
     }
     const boundTo = assignedName(parsed, call);
@@ -111,19 +124,20 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
       const initLayer = keywordLayer(parsed, initArgs, bindings);
       const initApp = initArgs.positional[0] ?? initArgs.keywords.get('app')?.value;
       initLayer.values.delete('app');
-      sites.push({ anchor, layers: [appConfig(), ctor, initLayer], scope: { kind: 'app', label: initApp ? textOf(parsed, initApp) : 'app' }, decorator: false });
+      sites.push({ anchor, layers: [appConfig(), ctor, initLayer], scope: { kind: 'app', label: initApp ? textOf(parsed, initApp) : 'app' }, decorator: false, profile });
     }
-    if (inits.length === 0) sites.push({ anchor, layers: [appConfig(), ctor], scope: { kind: 'app', label: 'app' }, decorator: false });
+    if (inits.length === 0) sites.push({ anchor, layers: [appConfig(), ctor], scope: { kind: 'app', label: 'app' }, decorator: false, profile });
   }
   for (const decorator of decorators) {
     const name = decoratorName(parsed, decorator);
     if (!name) continue;
     const [head, ...rest] = name.split('.');
-    if (!DECORATOR_NAMES.has([bindings.imports.get(head) ?? head, ...rest].join('.'))) continue;
+    const profile = DECORATOR_NAMES.get([bindings.imports.get(head) ?? head, ...rest].join('.'));
+    if (!profile) continue;
     const nameParts = childrenOf(decorator).filter((node) => node.name === 'VariableName');
     const anchor = rangeLoc(parsed, nameParts[0].from, nameParts[nameParts.length - 1].to);
     const args = knownSpread(parsed, callArguments(parsed, decorator.getChild('ArgList')), bindings);
-    sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true });
+    sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true, profile });
   }
   return sites.flatMap((site) => policiesFor(parsed, site));
 }
@@ -232,7 +246,7 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   const maxAgeValue = option('max_age');
   const policy: CorsPolicy = {
     id: `${parsed.file}#${scope.label}@${anchorLoc.line}:${anchorLoc.column}`,
-    source: { file: parsed.file, format: 'python', framework: flaskCorsProfile.id, loc: anchorLoc },
+    source: { file: parsed.file, format: 'python', framework: site.profile.id, loc: anchorLoc },
     scope,
     origins,
     originMode: 'compare',
@@ -245,7 +259,7 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
     vary: { origin: extras.varyHeader.value === true ? 'unknown' : extras.varyHeader.value },
     errorResponses: true,
     emitted: [],
-    profile: flaskCorsProfile,
+    profile: site.profile,
   };
   policy.headerProgram = flaskCorsProgram(policy, extras);
   return policy;

@@ -23,6 +23,18 @@ export const flaskCorsProfile: FrameworkProfile = {
   docs: 'https://flask-cors.readthedocs.io/en/latest/api.html',
 };
 
+/**
+ * Sanic-CORS 2.2 (`sanic_cors.CORS`, `@cross_origin`): Flask-CORS 3.0's core ported to Sanic, read in
+ * its `sanic_cors/core.py` (same options, defaults, origin matching, echo of the origin for `'*'` and
+ * Vary rule). Not modelled: its `probably_regex` looks only for `*`, `\`, `]` and `?`.
+ */
+export const sanicCorsProfile: FrameworkProfile = {
+  ...flaskCorsProfile,
+  id: 'sanic-cors',
+  name: 'Sanic-CORS',
+  docs: 'https://sanic-cors.readthedocs.io/en/latest/',
+};
+
 /** Options that shape the answer but have no place in the common model. */
 export interface FlaskCorsExtras {
   sendWildcard: Located<Tri>;
