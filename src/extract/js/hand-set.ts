@@ -192,6 +192,66 @@ function hasStatusCode(node: Node): boolean {
   return node.type === 'ObjectExpression' && node.properties.some((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode');
 }
 
+/** The Fetch API Response classes: the global `Response` and Next.js's `NextResponse` (from next/server). */
+function isFetchResponseClass(node: Node, parsed: ParsedJs): boolean {
+  if (node.type !== 'Identifier') return false;
+  const imported = parsed.bindings.imports.get(node.name);
+  if (node.name === 'NextResponse') return imported?.module === 'next/server';
+  // A `Response` imported or declared here is another class (Express's type, a local wrapper).
+  return node.name === 'Response' && !imported && !parsed.bindings.values.has(node.name);
+}
+
+/**
+ * The init object of a Fetch API Response built with its headers written in place: `new Response(body,
+ * { status, headers: {…} })`, `new NextResponse(…)`, `Response.json(data, { headers })`,
+ * `NextResponse.json(…)` (Workers, Next.js route handlers and middleware, Deno, Bun). Undefined for
+ * anything else, and for an init without a `headers` entry.
+ */
+function fetchResponseInit(node: Node, parsed: ParsedJs): Extract<Node, { type: 'ObjectExpression' }> | undefined {
+  let init: Node | undefined;
+  if (node.type === 'NewExpression' && isFetchResponseClass(node.callee as Node, parsed)) init = node.arguments[1] as Node | undefined;
+  else if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed && node.callee.property.type === 'Identifier' && node.callee.property.name === 'json' && isFetchResponseClass(node.callee.object, parsed)) {
+    init = node.arguments[1] as Node | undefined;
+  }
+  if (init?.type !== 'ObjectExpression') return undefined;
+  return init.properties.some((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers') ? init : undefined;
+}
+
+/** A response the function hands back as written: a proxy-integration record or a Fetch API Response built with its headers. */
+function isResponseConstruct(node: Node, parsed: ParsedJs): boolean {
+  return hasStatusCode(node) || fetchResponseInit(node, parsed) !== undefined;
+}
+
+/** Is this response (a record or a construction) handed back by its function: returned, passed on, or named and returned later? */
+function handedBack(node: Node, parsed: ParsedJs): boolean {
+  const parent = parsed.parents.get(node);
+  return (
+    parent?.type === 'ReturnStatement' ||
+    // `callback(null, { statusCode, headers })`, `event.respondWith(new Response(…))`
+    (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) ||
+    (parent?.type === 'ArrowFunctionExpression' && parent.body === node) ||
+    // `const response = { statusCode, headers }; … return response;`
+    (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier')
+  );
+}
+
+/** HTTP methods a route module exports handlers under (Next.js app router, SvelteKit, Astro). */
+const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * The method a function answers when it is exported under an HTTP method's name (`export async function
+ * OPTIONS()`, `export const GET = async () => …`): the framework routes only that method to it.
+ */
+function exportedRouteMethod(owner: Node, parsed: ParsedJs): string | undefined {
+  const parent = parsed.parents.get(owner);
+  if (owner.type === 'FunctionDeclaration') return owner.id && ROUTE_METHODS.has(owner.id.name) && parent?.type === 'ExportNamedDeclaration' ? owner.id.name : undefined;
+  if ((owner.type === 'ArrowFunctionExpression' || owner.type === 'FunctionExpression') && parent?.type === 'VariableDeclarator' && parent.init === owner && parent.id.type === 'Identifier' && ROUTE_METHODS.has(parent.id.name)) {
+    const declaration = parsed.parents.get(parent);
+    return declaration && parsed.parents.get(declaration)?.type === 'ExportNamedDeclaration' ? parent.id.name : undefined;
+  }
+  return undefined;
+}
+
 
 /**
  * The object literal a name is bound to: a `const` at the top of the enclosing function's body,
@@ -235,23 +295,30 @@ function recordEntries(node: Node, response: Node, parsed: ParsedJs, depth = 0):
  * one is a write of its CORS headers when the function hands it back.
  */
 function proxyResponses(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWrite[] }> {
-  if (!/statusCode/.test(parsed.text) || !/access-control-allow-origin/i.test(parsed.text)) return [];
+  if (!/access-control-allow-origin/i.test(parsed.text)) return [];
   const out: Array<{ owner: Node; writes: HeaderWrite[] }> = [];
-  for (const [node, parent] of parsed.parents) {
-    if (node.type !== 'ObjectExpression' || !hasStatusCode(node)) continue;
-    const handedBack =
-      parent?.type === 'ReturnStatement' ||
-      (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) ||
-      (parent?.type === 'ArrowFunctionExpression' && parent.body === node) ||
-      // `const response = { statusCode, headers }; … return response;`
-      (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier');
-    if (!handedBack) continue;
-    const headers = node.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers');
-    if (headers?.type !== 'ObjectProperty') continue;
+  const take = (node: Node, init: Extract<Node, { type: 'ObjectExpression' }>) => {
+    if (!handedBack(node, parsed)) return;
+    const headers = init.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers');
+    if (headers?.type !== 'ObjectProperty') return;
     const writes = recordEntries(headers.value as Node, node, parsed);
     const owner = enclosingFunction(node, parsed);
-    if (!owner || !writes || !writes.some((write) => /^access-control-/i.test(write.name))) continue;
+    if (!owner || !writes || !writes.some((write) => /^access-control-/i.test(write.name))) return;
     out.push({ owner, writes });
+  };
+  if (/statusCode/.test(parsed.text)) {
+    for (const [node] of parsed.parents) if (node.type === 'ObjectExpression' && hasStatusCode(node)) take(node, node);
+  }
+  // Fetch API Responses, found from the file's calls and constructions (no walk over every node).
+  if (/Response/.test(parsed.text)) {
+    for (const node of parsed.siteCalls) {
+      const init = node.type === 'NewExpression' ? fetchResponseInit(node, parsed) : undefined;
+      if (init) take(node, init);
+    }
+    for (const node of parsed.calls) {
+      const init = fetchResponseInit(node, parsed);
+      if (init) take(node, init);
+    }
   }
   return out;
 }
@@ -425,11 +492,19 @@ class HandSetProgram implements HeaderProgram {
     private readonly attackerInput: (node: Node) => string | undefined = () => undefined,
     /** The handler's own parameters and locals (undefined at module level): a test reading none of them reads configuration. */
     private readonly bound?: Set<string>,
+    /** The one method the framework routes to this function (exported as `GET`, `OPTIONS`…), if it is a route module's handler. */
+    private readonly routeMethod?: string,
   ) {}
 
   run(request: CorsRequest): CorsResponse {
     const state: RunState = { headers: [], uncertain: false, unknown: new Unknowns(), ended: false, passedOn: false };
-    this.methodDecided = false;
+    this.methodDecided = this.routeMethod !== undefined;
+    if (this.routeMethod) {
+      // Another method never reaches this function: what answers it (another export, the framework's own
+      // OPTIONS or 405) is not this policy's to say.
+      const method = request.preflight ? 'OPTIONS' : request.method.toUpperCase();
+      if (method !== this.routeMethod && !(this.routeMethod === 'GET' && method === 'HEAD')) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
+    }
     // Decorator-set headers (NestJS @Header) apply before the handler's own code runs.
     for (const [call, writes] of this.writes) if (this.parsed.parents.get(call)?.type === 'Decorator') for (const write of writes) this.write(write, request, state);
     this.block(this.body, request, state);
@@ -554,11 +629,13 @@ class HandSetProgram implements HeaderProgram {
     if (node.type === 'AwaitExpression') return this.expression(node.argument, request, state);
     if (this.answersWithRecords()) {
       const record = this.responseRecord(node);
-      if (record) return this.respond(record, request, state);
+      if (record) return this.respond(record, request, state, record !== node);
       if (node.type === 'CallExpression') {
         // `callback(null, { statusCode, headers, body })`: the Lambda callback hands the response back.
-        const argument = node.arguments.map((arg) => this.responseRecord(arg as Node)).find(Boolean);
-        if (argument) return this.respond(argument, request, state);
+        for (const arg of node.arguments) {
+          const argument = this.responseRecord(arg as Node);
+          if (argument) return this.respond(argument, request, state, argument !== arg);
+        }
       }
     }
     if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && node.left.property.type === 'Identifier' && node.left.property.name === 'status') {
@@ -612,10 +689,23 @@ class HandSetProgram implements HeaderProgram {
     if (this.containsWrite(node)) state.uncertain = true;
   }
 
-  /** A proxy response handed back: its headers and status go out as written, and the function is done. */
-  private respond(record: Node, request: CorsRequest, state: RunState): void {
-    for (const write of this.writes.get(record) ?? []) this.write(write, request, state);
-    const status = record.type === 'ObjectExpression' ? record.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode') : undefined;
+  /** A proxy response or Fetch API Response handed back: its headers and status go out as written, and the function is done. */
+  private respond(record: Node, request: CorsRequest, state: RunState, named = false): void {
+    const init = fetchResponseInit(record, this.parsed);
+    const writes = this.writes.get(record) ?? [];
+    if (init && !named) {
+      // A Response built in the return carries its init's headers, not what was written to another one before.
+      state.headers = [];
+    }
+    for (const write of writes) {
+      // A named Response (`const res = new Response(…, { headers }); res.headers.set(…); return res`) starts with its
+      // init's headers: a later set of the same header on it wins.
+      if (init && named && state.headers.some((header) => header.name.toLowerCase() === write.name.toLowerCase())) continue;
+      this.write(write, request, state);
+    }
+    const statusKey = init ? 'status' : 'statusCode';
+    const holder = init ?? record;
+    const status = holder.type === 'ObjectExpression' ? holder.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === statusKey) : undefined;
     const value = status?.type === 'ObjectProperty' ? evaluate(status.value as Node, this.parsed.bindings) : undefined;
     state.status = value?.kind === 'number' ? value.value : (request.appStatus ?? 200);
     state.ended = true;
@@ -624,17 +714,17 @@ class HandSetProgram implements HeaderProgram {
     if (request.preflight && !this.methodDecided) state.uncertain = true;
   }
 
-  /** A proxy response written here, or the name of one declared once in this function's body. */
+  /** A proxy response or Fetch API Response written here, or the name of one declared once in this function's body. */
   private responseRecord(node: Node): Node | undefined {
-    if (hasStatusCode(node)) return node;
+    if (isResponseConstruct(node, this.parsed)) return node;
     if (node.type !== 'Identifier') return undefined;
     const found = localInits(this.body, node.name);
-    return found.length === 1 && hasStatusCode(found[0]) ? found[0] : undefined;
+    return found.length === 1 && isResponseConstruct(found[0], this.parsed) ? found[0] : undefined;
   }
 
-  /** The function answers with proxy responses (`return { statusCode, headers }`). */
+  /** The function answers with proxy responses (`return { statusCode, headers }`) or Fetch API Responses built with their headers. */
   private answersWithRecords(): boolean {
-    for (const node of this.writes.keys()) if (hasStatusCode(node)) return true;
+    for (const node of this.writes.keys()) if (isResponseConstruct(node, this.parsed)) return true;
     return false;
   }
 
@@ -1007,7 +1097,7 @@ function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, origi
     }
   }
   const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
-  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner));
+  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed));
   // A header record shared by several proxy responses is one setting, not one per response.
   const distinct = writes.filter((write, index) => writes.findIndex((other) => other.valueNode === write.valueNode && other.name === write.name) === index);
   const emitted: EmittedHeader[] = distinct.map((write) => {
