@@ -319,6 +319,12 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
         understood = false;
       }
     }
+    // `list.indexOf(origin) !== 1`: a position other than -1 (absent) or 0 is no membership test.
+    if (node.type === 'BinaryExpression' && node.left.type === 'CallExpression' && node.left.callee.type === 'MemberExpression' && node.left.callee.property.type === 'Identifier' && node.left.callee.property.name === 'indexOf') {
+      const right = node.right;
+      const number = right.type === 'NumericLiteral' ? right.value : right.type === 'UnaryExpression' && right.operator === '-' && right.argument.type === 'NumericLiteral' ? -right.argument.value : undefined;
+      if (number !== -1 && number !== 0) understood = false;
+    }
     if (node.type === 'BinaryExpression' && (node.operator === '===' || node.operator === '==')) {
       if ((node.left.type === 'Identifier' && node.left.name === param) || (node.right.type === 'Identifier' && node.right.name === param)) {
         checks.push({ method: 'equals', loc: locOf(node, parsed.file) });

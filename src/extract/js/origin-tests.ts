@@ -14,7 +14,8 @@ import { evaluate, locOf, returnedExpression, type Bindings, type JsValue } from
  */
 export type Cond =
   | { op: 'const'; value: boolean }
-  | { op: 'unknown'; why: string }
+  /** `negates`: this is the negation of that unknown condition (kept to simplify `A ∨ (¬A ∧ B)` as `A ∨ B`). */
+  | { op: 'unknown'; why: string; negates?: Cond }
   /** The request has an Origin header (`origin`, `!!origin`). */
   | { op: 'has-origin' }
   | { op: 'test'; matcher: OriginMatcher }
@@ -84,7 +85,7 @@ export function or(...args: Cond[]): Cond {
 export function not(arg: Cond): Cond {
   if (arg.op === 'const') return { op: 'const', value: !arg.value };
   if (arg.op === 'not') return arg.arg;
-  if (arg.op === 'unknown') return arg;
+  if (arg.op === 'unknown') return arg.negates ?? { op: 'unknown', why: arg.why, negates: arg };
   return nested({ op: 'not', arg }, [arg]);
 }
 
@@ -288,6 +289,13 @@ function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, sco
   if ((call.type === 'CallExpression' || call.type === 'OptionalCallExpression') && propertyName(call.callee as Node) === 'indexOf') {
     if (number === undefined) return { op: 'unknown', why: 'indexOf comparison' };
     const found = (): Cond => contains(call as Extract<Node, { type: 'CallExpression' }>, 'indexOf', loc, scope);
+    // `list.indexOf(origin) !== 1` (the -1 mistyped): true for every origin but the one at that position.
+    const position = listPosition(call as Extract<Node, { type: 'CallExpression' }>, number, scope);
+    if (position && (operator === '===' || operator === '==')) return position.at ?? { op: 'unknown', why: 'indexOf position in a list not known' };
+    if (position && (operator === '!==' || operator === '!=')) {
+      const everyOrigin: Cond = { op: 'test', matcher: { kind: 'reflect', loc } };
+      return position.at ? and(everyOrigin, not(position.at)) : everyOrigin;
+    }
     if (number === 0 && (operator === '===' || operator === '==')) {
       const object = (call.callee as { object: Node }).object;
       const argument = stringArg(call.arguments[0] as Node, scope);
@@ -304,6 +312,24 @@ function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, sco
     if (right.type === 'UnaryExpression' && right.operator === '-' && (operator === '===' || operator === '==')) return not(test);
   }
   return { op: 'unknown', why: `comparison ${operator}` };
+}
+
+/**
+ * `list.indexOf(origin)` compared with a position `n >= 0`: `at` is the test "the origin is the list's
+ * entry n" (its first occurrence), FALSE when no entry can be there, undefined when the list is not
+ * known. Undefined altogether when this is not a list searched for the origin at such a position.
+ */
+function listPosition(call: Extract<Node, { type: 'CallExpression' }>, position: number, scope: OriginScope): { at?: Cond } | undefined {
+  const arg = call.arguments[0] as Node | undefined;
+  if (!arg || !scope.isOrigin(arg) || !Number.isInteger(position) || position < 0) return undefined;
+  const object = (unwrap(call.callee as Node) as { object: Node }).object;
+  if (scope.isOrigin(object)) return undefined;
+  const list = valueOf(object, scope);
+  if (list.kind !== 'array' || list.items.length > MAX_ITEMS || !list.items.every((item) => item.kind === 'string' || item.kind === 'regex')) return {};
+  const item = list.items[position];
+  // A RegExp entry never equals a string; an entry written earlier too is found there first.
+  if (item?.kind !== 'string' || list.items.slice(0, position).some((other) => other.kind === 'string' && other.value === item.value)) return { at: FALSE };
+  return { at: { op: 'test', matcher: { kind: 'exact', value: item.value, loc: locOf(item.node, scope.file), listId: `${scope.file}:${list.node.start}` } } };
 }
 
 /** Methods whose result is a boolean (or undefined through `?.`), never a position. */
@@ -498,7 +524,13 @@ function decideOnce(cond: Cond, origin: string | undefined, memo: Map<Cond, bool
     case 'or': {
       let unknown = false;
       for (const arg of cond.args) {
-        const value = decide(arg, origin, memo);
+        let value = decide(arg, origin, memo);
+        if (value === 'unknown' && arg.op === 'and') {
+          // `A ∨ (¬A ∧ B)` is `A ∨ B` (`if (isDev()) allow; else if (check) allow`): the negated earlier
+          // disjunct decides nothing, even when A itself cannot be decided.
+          const rest = arg.args.filter((part) => !((part.op === 'not' && cond.args.includes(part.arg)) || (part.op === 'unknown' && part.negates && cond.args.includes(part.negates))));
+          if (rest.length < arg.args.length) value = decide(and(...rest), origin, memo);
+        }
         if (value === true) return true;
         if (value === 'unknown') unknown = true;
       }
@@ -624,7 +656,7 @@ function absorb(input: Cond[]): Cond[] {
     const known = new Set(terms.map(key));
     const covered = (cond: Cond): boolean => (cond.op === 'or' ? cond.args.every(covered) : known.has(key(cond)));
     const next = terms
-      .map((term) => (term.op === 'and' ? and(...term.args.filter((part) => !(part.op === 'not' && covered(part.arg)))) : term))
+      .map((term) => (term.op === 'and' ? and(...term.args.filter((part) => !((part.op === 'not' && covered(part.arg)) || (part.op === 'unknown' && part.negates && covered(part.negates))))) : term))
       .flatMap((term) => (term.op === 'or' ? term.args : [term]));
     if (next.map(key).join('\n') === terms.map(key).join('\n')) break;
     terms = next;
@@ -649,6 +681,9 @@ function termMatcher(term: Cond): OriginMatcher | 'never' | undefined {
     if (others.includes('unknown')) return undefined;
     return others.every(Boolean) ? exact : 'never';
   }
+  // Every origin but a few named ones (`list.indexOf(origin) !== 1`): as open as a reflection.
+  const open = positives.find((m) => m.kind === 'reflect');
+  if (open && positives.length === 1 && negatives.every((m) => m.kind === 'exact')) return open;
   // `origin.startsWith(a) && origin.endsWith(b)`: one pattern `^a[\s\S]*b$` when a and b cannot overlap. Scanned
   // patterns run on a linear engine without lookaround, so other conjunctions stay undecided.
   if (negatives.length > 0) return undefined;
