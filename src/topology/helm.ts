@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Node as YamlNode } from 'yaml';
-import { ingressPolicies } from '../extract/yaml/ingress.js';
+import { ingressPolicies, valuesIngressPolicies } from '../extract/yaml/ingress.js';
 import { entries, get, parseYaml, valueOf, yaml } from '../extract/yaml/parse.js';
 import type { CorsPolicy } from '../model/types.js';
 import type { TopologyFiles } from './link.js';
@@ -31,7 +31,15 @@ export function helmValuesPolicies(files: TopologyFiles): CorsPolicy[] {
   for (const [chart, list] of byChart) {
     const prefix = chart === '.' ? '' : `${chart}/`;
     // A chart: Chart.yaml beside the values. The templates are read from the run, or from the repository.
-    if (read(`${prefix}Chart.yaml`) === undefined) continue;
+    // Values without their chart are read where `helm create`'s Ingress template takes its annotations.
+    if (read(`${prefix}Chart.yaml`) === undefined) {
+      for (const file of list) {
+        const parsed = parseYaml({ path: file, text: files.yaml.get(file)! });
+        const root = parsed.documents[0]?.doc.contents as YamlNode | null | undefined;
+        if (root && parsed.documents.length === 1) out.push(...valuesIngressPolicies(parsed, root).policies);
+      }
+      continue;
+    }
     const templates = [...files.texts.keys()].filter((path) => path.startsWith(`${prefix}templates/`) && /\.(ya?ml|tpl)$/.test(path));
     for (const name of ['templates/ingress.yaml', 'templates/ingress.yml']) if (!templates.includes(prefix + name) && read(prefix + name) !== undefined) templates.push(prefix + name);
     // Each values path one Ingress template renders (a chart may have several Ingresses); a path two templates share with different switches is not read.

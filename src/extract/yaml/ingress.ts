@@ -5,7 +5,7 @@ import { mergeUncertainty } from '../../model/uncertainty.js';
 import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { extractNginxPolicies } from '../nginx/extract.js';
 import { NginxWorkspace } from '../nginx/workspace.js';
-import { entries, get, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
+import { entries, get, isMap, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
 import { commaEntries, gatewayPolicy, locatedBool } from './policy.js';
 
 const PREFIX = 'nginx.ingress.kubernetes.io/';
@@ -62,10 +62,43 @@ export interface IngressExtraction {
 }
 
 export function ingressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtraction {
-  const out: IngressExtraction = { policies: [], errors: [] };
-  const annotations = get(root, 'metadata', 'annotations');
   const name = valueOf(get(root, 'metadata', 'name'));
-  const label = `ingress ${name.kind === 'string' ? name.value : '(unnamed)'}`;
+  return annotationPolicies(parsed, get(root, 'metadata', 'annotations'), `ingress ${name.kind === 'string' ? name.value : '(unnamed)'}`);
+}
+
+const ENABLE_KEY = `${PREFIX}enable-cors`;
+/** Mappings nested deeper than this in a values file are not searched (values files are shallow). */
+const MAX_VALUES_DEPTH = 8;
+
+/**
+ * ingress-nginx CORS annotations in a Helm values file read without its chart (a deployment
+ * repository's values-prod.yaml for a chart kept elsewhere): an `annotations` mapping under an
+ * ingress key (`ingress.annotations`, `api.ingress.management.annotations`) that holds the
+ * `enable-cors` key, which the chart's Ingress template copies into `metadata.annotations` (the
+ * layout `helm create` writes). One switched off (an `enabled: false` on the way down) is never rendered.
+ */
+export function valuesIngressPolicies(parsed: ParsedYaml, root: YamlNode): IngressExtraction {
+  const out: IngressExtraction = { policies: [], errors: [] };
+  const visit = (node: unknown, path: string[], depth: number) => {
+    if (!isMap(node) || depth > MAX_VALUES_DEPTH) return;
+    if (locatedBool(parsed, get(node, 'enabled'))?.value === false) return;
+    // Only an ingress's annotations (`ingress.annotations`, `api.ingress.annotations`) reach an Ingress; `podAnnotations` never do.
+    if (/annotations$/i.test(path.at(-1) ?? '') && path.some((key) => /ingress/i.test(key)) && entries(node).some((entry) => entry.key === ENABLE_KEY)) {
+      const found = annotationPolicies(parsed, node, `ingress annotations ${path.join('.') || '(top level)'}`);
+      out.policies.push(...found.policies);
+      out.errors.push(...found.errors);
+      return;
+    }
+    // The annotations of a Kubernetes object other than an Ingress configure nothing in ingress-nginx.
+    const object = get(node, 'kind') !== undefined;
+    for (const entry of entries(node)) if (!(object && entry.key === 'metadata')) visit(entry.value, [...path, entry.key], depth + 1);
+  };
+  visit(root, [], 0);
+  return out;
+}
+
+function annotationPolicies(parsed: ParsedYaml, annotations: YamlNode | null | undefined, label: string): IngressExtraction {
+  const out: IngressExtraction = { policies: [], errors: [] };
   const annotation = (key: string) => entries(annotations).find((entry) => entry.key === PREFIX + key);
 
   // The location's configuration-snippet runs after the CORS block: its headers join the CORS answer.
