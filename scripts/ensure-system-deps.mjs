@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs the programs the real-server and real-client tests start (Debian's nginx with the headers-more
-// module; Starlette, FastAPI, uvicorn, Flask-CORS, django-cors-headers, aiohttp-cors and python-socketio for /usr/bin/python3; pre-commit;
+// module; Starlette, FastAPI, uvicorn, Flask-CORS, django-cors-headers, aiohttp-cors, python-socketio and Falcon for /usr/bin/python3; pre-commit;
 // Neovim; Chromium) when they are missing. Runs before `vitest run` in `npm test`; a no-op when everything is there.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +16,7 @@ const PACKAGES = [
   { name: 'python3-django-cors-headers', present: () => pythonImports('corsheaders') },
   { name: 'python3-aiohttp-cors', present: () => pythonImports('aiohttp_cors') },
   { name: 'python3-socketio', present: () => pythonImports('socketio') },
+  { name: 'python3-falcon', present: () => pythonImports('falcon') },
   // The real clients of the pre-commit hook and the LSP server.
   { name: 'pre-commit', present: () => commandExists('pre-commit') },
   { name: 'neovim', present: () => commandExists('nvim') },
