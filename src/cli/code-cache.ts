@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
+import { cacheDirectory } from './cache-dir.js';
 
 /**
  * Loads the bundled CLI's CommonJS files (scripts/bundle.mjs) through V8's code cache: the first
@@ -160,7 +161,7 @@ function writePending(): void {
  * the install); CORS_LINT_CACHE_DIR moves it (a read-only install), CORS_LINT_NO_CODE_CACHE=1 turns it off.
  */
 export function bundleLoader(bundleDir: string, hashes: Readonly<Record<string, string>>, env: Record<string, string | undefined> = process.env): (name: string) => unknown {
-  const dir = env.CORS_LINT_NO_CODE_CACHE === '1' ? undefined : env.CORS_LINT_CACHE_DIR || join(bundleDir, '..', '..', 'node_modules', '.cache', 'cors-lint');
+  const dir = cacheDirectory(join(bundleDir, '..', '..'), env);
   const loaded = new Map<string, unknown>();
   return (name) => {
     if (!loaded.has(name)) loaded.set(name, loadCached(join(bundleDir, `${name}.cjs`), { dir: hashes[name] === undefined ? undefined : dir, hash: hashes[name] ?? '' }));

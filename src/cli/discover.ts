@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
-import { isInside, readRegularFile } from './safe-read.js';
+import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -67,6 +67,8 @@ export interface DiscoverOptions {
    * same; notes (a symlinked folder not followed) are made only for the records looked at.
    */
   nameHint?: RegExp;
+  /** Reads a file found (readRegularFile unless given; the includer search's remembers what it can skip, include-facts.ts). */
+  readFile?: (absolute: string, options: { noFollow: boolean }) => ReadResult;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -97,7 +99,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
 
   /** `path` is the display path, `open` what is read (a symlink's resolved target, or the file itself). */
   const readOne = (path: string, open: string, detectPath: string, explicit: boolean, noFollow: boolean): 'ok' | 'missing' | 'symlink' | 'folder' => {
-    const read = readRegularFile(open, { noFollow });
+    const read = (options.readFile ?? readRegularFile)(open, { noFollow });
     if ('text' in read) {
       const verdict = options.sieve ? options.sieve({ path, detectPath, text: read.text }) : true;
       if (verdict === true) files.push({ path, detectPath, text: read.text });

@@ -9,6 +9,7 @@ import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
 import { discover, type DiscoveredFile, type Discovery, type Sieve } from './discover.js';
+import { IncludeFacts } from './include-facts.js';
 import { retention } from '../engine/retain.js';
 import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
@@ -38,6 +39,8 @@ export interface ProjectOptions {
   stream?: boolean;
   /** `--jobs`: threads for the rules of a large run (pool.ts); 1 (the default) keeps one, 0 means one per core. */
   jobs?: number;
+  /** The cache folder (cache-dir.ts): the includer search keeps there which nginx files have no `include` (include-facts.ts). */
+  cacheDir?: string;
 }
 
 export interface ProjectResult {
@@ -140,7 +143,10 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
 /** nginx files under cwd that include one of `targets` (paths relative to cwd), directly or through other files. */
 export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
   // git's list is searched for nginx names natively: the repository's other files are never parsed or judged.
-  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: nginxNameHint() });
+  // A file remembered without `include` is not read: its text (empty here) never matters to the search.
+  const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, resolve(options.cwd));
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: nginxNameHint(), readFile: facts?.read });
+  facts?.save();
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
   const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile([options.cwd], options.cwd, path) });
   const includedBy = new Map<string, string[]>();

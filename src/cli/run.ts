@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import picomatch from 'picomatch';
 import { rules as allRules } from '../../rules/index.js';
@@ -16,6 +16,8 @@ import { unifiedDiff } from '../engine/fix-diff.js';
 import { ConfigResolver } from './config-file.js';
 import { version } from './version.js';
 import { noteCodePath } from '../util/load-library.js';
+import { cacheDirectory } from './cache-dir.js';
+import { fileURLToPath } from 'node:url';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject, lintWithConfigs, type ProjectResult } from './project.js';
 
@@ -277,7 +279,7 @@ async function run(io: CliIo): Promise<number> {
     }
   }
 
-  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs });
+  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs, cacheDir: cacheDirectory(packageRoot(), io.env) });
   const { result, discovery } = project;
   for (const path of project.unmatched) {
     const what = picomatch.scan(path).isGlob ? `no files matching the pattern '${path}' were found` : `'${path}' does not exist`;
@@ -477,4 +479,10 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
 /** A host read as plain text (a refused or missing file has none). */
 function textOnly(read: string | undefined | { refused: string }): string | undefined {
   return typeof read === 'string' ? read : undefined;
+}
+
+/** The package's folder seen from this module: dist/cli (the bundle), dist/src/cli (tsc) or src/cli (tests). */
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return existsSync(join(here, '..', '..', 'package.json')) ? join(here, '..', '..') : join(here, '..', '..', '..');
 }
