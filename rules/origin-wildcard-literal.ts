@@ -10,7 +10,7 @@ export default defineRule({
     description: '`https://*.example.com` in a list the implementation compares literally: it matches no browser origin.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
-      whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list. (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
+      whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. Also a `*` inside a plain string test (Envoy/Istio `prefix`, `suffix` or `contains`, such as `prefix: https://*.example.com`), which takes it as a character. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list. (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
       why: 'Browsers send the concrete origin (`https://app.example.com`); a literal comparison with `https://*.example.com` never succeeds, so every subdomain the author meant to allow is refused. Use the implementation\'s pattern option (a regex anchored at both ends with escaped dots), or list the subdomains.',
       examples: [
         {
@@ -38,6 +38,16 @@ export default defineRule({
         continue;
       }
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
+    }
+    // A plain string test (Envoy/Istio `prefix`/`suffix`/`contains`, `origin.endsWith('*.example.com')`)
+    // takes '*' as a character, and no serialized origin contains one: the entry admits nothing.
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'pattern' || !matcher.written || !matcher.source.includes('\\*')) continue;
+      const literal = matcher.source.replace(/^\^/, '').replace(/\$$/, '').replace(/\\(.)/g, '$1');
+      context.report({
+        loc: matcher.loc,
+        message: `${matcher.code ?? `the ${matcher.written} '${literal}'`} is a plain string test for ${policy.profile.name}, so its '*' matches only a literal '*', which no browser origin contains: the entry admits nothing; write a regex (anchored, dots escaped) for the subdomains or list them`,
+      });
     }
     // Flask-CORS reads a string with `*` as a regex: `https://*.example.com` repeats the '/' and lets '.' match anything.
     for (const matcher of policy.origins) {
