@@ -42,6 +42,9 @@ export interface CallSpec {
  */
 export function mayHoldClientCalls(text: string): boolean {
   return (
+    // Asked of every script a whole-repository run reads: two substring searches that the first
+    // pattern needs ('://' or '.env') turn most files away at a fraction of the regex's cost.
+    (text.includes('://') || text.includes('.env')) &&
     /https?:\/\/|import\.meta\.env|process\.env\.(NEXT_PUBLIC_|REACT_APP_|VUE_APP_|VITE_)/.test(text) &&
     /\bfetch\s*\(|\baxios\b|\bky\b|\bofetch\b|\$fetch\b|\bXMLHttpRequest\b|\bEventSource\b|\bApolloClient\b|HttpLink\b|\bGraphQLClient\b|graphql-request|@?urql\b/.test(text)
   );
