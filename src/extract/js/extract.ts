@@ -144,28 +144,12 @@ export class JsParseStreams {
 
   /** parseOnce, through the streams; undefined when a stream cannot answer exactly. */
   parse(text: string, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } | undefined {
-    let ast: File | undefined;
-    let failure: unknown;
     try {
-      ast = this.babelParse(text, plugins);
+      return withFlowRetry(text, isTs, plugins, (using) => this.babelParse(text, using), (error) => error === FALLBACK || error instanceof BudgetExceeded);
     } catch (error) {
       if (error === FALLBACK) return undefined;
-      if (error instanceof BudgetExceeded) throw error;
-      failure = error;
+      throw error;
     }
-    if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0) && flowRetryIsSafe(text)) {
-      try {
-        const flow = this.babelParse(text, ['flow', 'jsx']);
-        if (recoveredErrors(flow).length === 0) {
-          ast = flow;
-          failure = undefined;
-        }
-      } catch (error) {
-        if (error === FALLBACK) return undefined;
-        if (error instanceof BudgetExceeded) throw error;
-      }
-    }
-    return { ast, failure };
   }
 }
 
@@ -225,25 +209,33 @@ interface JsParseEntry {
 
 /** Babel's tree of a file, or why there is none. */
 export function parseOnce(file: SourceFile, isTs: boolean, plugins: BabelPlugin[]): { ast?: File; failure?: unknown } {
+  return withFlowRetry(file.text, isTs, plugins, (using) => babelParse(file, using), () => false);
+}
+
+/**
+ * Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
+ * parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
+ * A failed first parse is the result's `failure` unless `passOn` says to throw it; a failed retry
+ * keeps the first parse's result, but a time budget (and whatever `passOn` names) still stops the file.
+ */
+function withFlowRetry(text: string, isTs: boolean, plugins: BabelPlugin[], parse: (plugins: BabelPlugin[]) => File, passOn: (error: unknown) => boolean): { ast?: File; failure?: unknown } {
   let ast: File | undefined;
   let failure: unknown;
   try {
-    ast = babelParse(file, plugins);
+    ast = parse(plugins);
   } catch (error) {
+    if (passOn(error)) throw error;
     failure = error;
   }
-  // Flow-typed JavaScript (`// @flow`, `x: string`) is ordinary in JS code bases: when the plain
-  // parse fails, Babel's flow plugin gets a second try, and its tree is kept if it parses cleanly.
-  if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0) && flowRetryIsSafe(file.text)) {
+  if (!isTs && !(failure instanceof TooManySyntaxErrors) && (failure || recoveredErrors(ast!).length > 0) && flowRetryIsSafe(text)) {
     try {
-      const flow = babelParse(file, ['flow', 'jsx']);
+      const flow = parse(['flow', 'jsx']);
       if (recoveredErrors(flow).length === 0) {
         ast = flow;
         failure = undefined;
       }
     } catch (error) {
-      // keep the first parse's result and error (a time budget still stops the file)
-      if (error instanceof BudgetExceeded) throw error;
+      if (passOn(error) || error instanceof BudgetExceeded) throw error;
     }
   }
   return { ast, failure };
