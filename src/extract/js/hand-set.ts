@@ -160,11 +160,7 @@ function appliedRecord(name: string, fn: Extract<Node, { params: unknown }>, wri
   if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) return undefined;
   const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
   if (applied.length === 0) return undefined;
-  const originParams = new Set<string>();
-  fn.params.forEach((param, index) => {
-    if (param.type === 'Identifier' && applied.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) originParams.add(param.name);
-  });
-  return { owner: fn, writes, originParams };
+  return { owner: fn, writes, originParams: paramsGivenOrigin(fn, applied) };
 }
 
 /**
@@ -179,7 +175,12 @@ function callSiteOriginParams(fn: Node, parsed: ParsedJs): Set<string> {
   const name = fn.type === 'FunctionDeclaration' ? fn.id?.name : parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier' ? parent.id.name : undefined;
   if (!name) return out;
   const calls = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name);
-  if (calls.length === 0) return out;
+  return calls.length === 0 ? out : paramsGivenOrigin(fn, calls);
+}
+
+/** The parameters of `fn` (a default value's too) that every one of `calls` passes the request's Origin. */
+function paramsGivenOrigin(fn: Extract<Node, { params: unknown }>, calls: CallExpression[]): Set<string> {
+  const out = new Set<string>();
   fn.params.forEach((param, index) => {
     const target = param.type === 'AssignmentPattern' ? param.left : param;
     if (target.type === 'Identifier' && calls.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) out.add(target.name);
