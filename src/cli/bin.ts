@@ -16,11 +16,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // loops (Lezer above all) were optimized within the first file and compiled for longer than they
   // then ran. Four times the budget (267 KB of bytecode instead of 66) cut the CPU of a one-file
   // Python run by about a fifth (364 -> 296 ms, 13 runs side by side at load ~10) and of a
-  // 20,000-file run by 5-13% (two measurements); one-file JS, TS, YAML and nginx runs are
-  // unchanged. The code is the same, only when it is optimized changes. Set before the program is
-  // loaded, so every function starts with it. Only on the V8 it was measured on (Node 20's 11.x):
-  // V8 prints an error for a flag it does not know, and another V8 tiers up differently.
-  if (process.versions.v8.startsWith('11.')) setFlagsFromString('--interrupt-budget=270336');
+  // 20,000-file run by 5-13% (two measurements). Sixteen times (1,056 KB) cut the one-file Python
+  // run again, 303 -> 278 ms median CPU (25 runs side by side at load ~11; 64 times: 279 ms of
+  // 315 in another 21), with one-file JS, TS, YAML and nginx runs and the 20,000-file run the same
+  // within noise (4.25 s / 4.21 s, 4.06 / 4.13). The code is the same, only when it is optimized
+  // changes. Set before the program is loaded, so every function starts with it. Only on the V8 it
+  // was measured on (Node 20's 11.x): V8 prints an error for a flag it does not know, and another
+  // V8 tiers up differently.
+  if (process.versions.v8.startsWith('11.')) setFlagsFromString('--interrupt-budget=1081344');
   // `cors-lint . | head`: once the reader is gone, the rest of the report has nowhere to go. It is
   // dropped and the run ends with its own exit code, not with an unhandled 'error' event and a stack trace.
   for (const stream of [process.stdout, process.stderr]) {
