@@ -7,6 +7,8 @@
 //   lsp.cjs         the language server;
 //   worker.cjs      one shard of a `--jobs` run (src/cli/pool-worker.ts), started through the
 //                   pool-worker.js next to bin.js that src/cli/pool.ts looks for;
+//   reader.cjs      the reading thread of a large run (src/cli/read-worker.ts), started through
+//                   read-worker.js next to it (src/cli/read-threads.ts);
 //   lib-*.cjs       each library that only some inputs need (a parser per format, the regex engines),
 //                   loaded on first use through src/util/load-library.ts;
 //   loader.cjs      loads those files through the V8 code cache (src/cli/code-cache.ts).
@@ -92,7 +94,7 @@ for (const [file, libraries] of Object.entries(LIBRARY_FILES)) {
 }
 
 // 2. The CLI and the language server, their small dependencies inlined.
-for (const [name, entry] of [['run', 'src/cli/run.ts'], ['lsp', 'src/lsp/server.ts'], ['worker', 'src/cli/pool-worker.ts']]) {
+for (const [name, entry] of [['run', 'src/cli/run.ts'], ['lsp', 'src/lsp/server.ts'], ['worker', 'src/cli/pool-worker.ts'], ['reader', 'src/cli/read-worker.ts']]) {
   const result = await run({ entryPoints: [join(root, entry)], outfile: join(outdir, `${name}.cjs`), plugins: [seams], ...importMeta });
   const inlined = Object.keys(result.metafile.inputs).filter((input) => LIBRARIES.some((library) => input.includes(`node_modules/${library}/`) || input.includes('node_modules/@lezer/')));
   if (inlined.length > 0) throw new Error(`bundle.mjs: ${name}.cjs inlines a library that must stay lazy: ${inlined.slice(0, 3).join(', ')}`);
@@ -129,6 +131,7 @@ writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs'
 // The language server's thread (launchServer in src/lsp/server.ts), next to the bundle it loads.
 writeFileSync(join(outdir, 'lsp-worker.js'), "// The language server's worker thread (src/lsp/server.ts): the server, through the code cache.\nrequire('./loader.cjs').load('lsp').startServer();\n");
 writeFileSync(join(outdir, 'pool-worker.js'), "// A worker thread of `--jobs` (src/cli/pool.ts): the shard's code, through the code cache.\nrequire('./loader.cjs').load('worker');\n");
+writeFileSync(join(outdir, 'read-worker.js'), "// The reading thread of a large run (src/cli/read-threads.ts): its code, through the code cache.\nrequire('./loader.cjs').load('reader');\n");
 chmodSync(join(outdir, 'bin.js'), 0o755);
 
 // 5. The licences of the packages now inside dist/cli.

@@ -4,6 +4,9 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
+import type { Retention } from '../engine/retain.js';
+import type { ReadJob, ReadOutcome } from './read-job.js';
+import { LISTING_BYTES, readThreads, type ReadThreads } from './read-threads.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -69,6 +72,17 @@ export interface DiscoverOptions {
   nameHint?: RegExp;
   /** Reads a file found (readRegularFile unless given; the includer search's remembers what it can skip, include-facts.ts). */
   readFile?: (absolute: string, options: { noFollow: boolean }) => ReadResult;
+  /**
+   * Read a large repository's listed files on two threads (read-threads.ts). Only for a run whose
+   * `accept` is the name test of detectByName and whose `sieve` is `judge` applied to retention()'s
+   * verdict, reading with readRegularFile (not `readFile`): the worker runs those itself and
+   * `judge` (the rest: the config's say) runs here.
+   */
+  threads?: {
+    judge: (file: { path: string; detectPath: string }, retained: Retention) => SieveVerdict;
+    /** Listings smaller than this are read on one thread (default LISTING_BYTES; tests set it lower). */
+    minBytes?: number;
+  };
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -101,21 +115,26 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
   const readOne = (path: string, open: string, detectPath: string, explicit: boolean, noFollow: boolean): 'ok' | 'missing' | 'symlink' | 'folder' => {
     const read = (options.readFile ?? readRegularFile)(open, { noFollow });
     if ('text' in read) {
-      const verdict = options.sieve ? options.sieve({ path, detectPath, text: read.text }) : true;
-      if (verdict === true) files.push({ path, detectPath, text: read.text });
-      else if ('skipped' in verdict) files.push({ path, detectPath, skipped: verdict.skipped });
-      else if ('count' in verdict) dropped++;
+      keep(path, detectPath, read.text, options.sieve ? options.sieve({ path, detectPath, text: read.text }) : true);
       return 'ok';
     }
+    return readFailed(path, detectPath, read.error, explicit, noFollow);
+  };
+  const keep = (path: string, detectPath: string, text: string | undefined, verdict: SieveVerdict) => {
+    if (verdict === true) files.push({ path, detectPath, text });
+    else if ('skipped' in verdict) files.push({ path, detectPath, skipped: verdict.skipped });
+    else if ('count' in verdict) dropped++;
+  };
+  const readFailed = (path: string, detectPath: string, error: string, explicit: boolean, noFollow: boolean): 'ok' | 'missing' | 'symlink' | 'folder' => {
     if (!explicit && noFollow) {
       // Listed by git: a file deleted since it was added is not there; one that became a symlink
       // or a folder in the work tree is handled as such by the caller.
-      if (read.error === 'ENOENT' || read.error === 'ENOTDIR') return 'missing';
-      if (read.error === 'symlink (not followed)') return 'symlink';
-      if (read.error === 'a folder') return 'folder';
+      if (error === 'ENOENT' || error === 'ENOTDIR') return 'missing';
+      if (error === 'symlink (not followed)') return 'symlink';
+      if (error === 'a folder') return 'folder';
     }
-    if (/not a regular file|larger than|symlink|a folder/.test(read.error)) notes.push({ path, reason: read.error });
-    else files.push({ path, detectPath, error: read.error });
+    if (/not a regular file|larger than|symlink|a folder/.test(error)) notes.push({ path, reason: error });
+    else files.push({ path, detectPath, error });
     return 'ok';
   };
 
@@ -194,7 +213,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
   };
 
   /** A folder: git's list when it is in a work tree and git answers, else the walker. */
-  const scanFolder = (absolute: string, realRoot: string, rootName: string, relBase: string) => {
+  const scanFolder = (absolute: string, realRoot: string, rootName: string, relBase: string, threaded = false) => {
     const shownBase = prefixOf(absolute);
     const hint = options.nameHint && !options.nameHint.test(shownBase) ? options.nameHint : undefined;
     const listed = useGit ? gitListing(absolute, hint) : undefined;
@@ -202,6 +221,31 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
       walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
       return;
     }
+    // A listed file read on either thread is finished here, in the listing's order, as the loop below would.
+    const finish = (job: ReadJob, outcome: ReadOutcome) => {
+      if ('skip' in outcome) return;
+      if ('error' in outcome) {
+        const failed = readFailed(job.shown, job.detectPath, outcome.error, false, true);
+        if (failed === 'symlink') followLink(job.absolute, job.shown, job.detectPath, realRoot, (isDir) => configIgnored(job.shown, isDir), undefined);
+        else if (failed === 'folder') scanFolder(job.absolute, realRoot, rootName, job.fullRel);
+        return;
+      }
+      const retained: Retention = outcome.keep ? { keep: true } : { keep: false, reason: outcome.reason };
+      keep(job.shown, job.detectPath, outcome.keep ? outcome.text : undefined, options.threads!.judge({ path: job.shown, detectPath: job.detectPath }, retained));
+    };
+    // Nested scans (submodules, a listed file that became a folder) stay on this thread: one pipeline at a time.
+    const pipeline: ReadThreads | undefined = threaded && options.threads && !options.readFile && (listed.bytes ?? 0) >= (options.threads.minBytes ?? LISTING_BYTES) ? readThreads(finish) : undefined;
+    try {
+      scanListed(listed, absolute, realRoot, rootName, relBase, shownBase, pipeline);
+      pipeline?.close();
+    } catch (error) {
+      // A config error met while finishing a file ends the run as it would on one thread: nothing more is finished.
+      pipeline?.abandon();
+      throw error;
+    }
+  };
+
+  const scanListed = (listed: Iterable<GitEntry>, absolute: string, realRoot: string, rootName: string, relBase: string, shownBase: string, pipeline: ReadThreads | undefined) => {
     for (const { path: rel, mode } of listed) {
       if (ALWAYS_SKIPPED_SEGMENT.test(rel)) continue;
       const isFolderEntry = mode === '160000' || rel.endsWith('/');
@@ -213,6 +257,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
       const detectPath = `${rootName}/${fullRel}`;
       if (isFolderEntry) {
         // A submodule or a nested repository: scanned on its own (git lists it as one entry).
+        pipeline?.flush();
         if (!configIgnored(shown, true)) scanFolder(absoluteEntry, realRoot, rootName, fullRel);
         continue;
       }
@@ -223,6 +268,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
           const stats = lstatSync(absoluteEntry);
           symlink = stats.isSymbolicLink();
           if (stats.isDirectory()) {
+            pipeline?.flush();
             if (!configIgnored(shown, true)) scanFolder(absoluteEntry, realRoot, rootName, fullRel);
             continue;
           }
@@ -231,7 +277,12 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
         }
       }
       if (symlink) {
+        pipeline?.flush();
         followLink(absoluteEntry, shown, detectPath, realRoot, (isDir) => configIgnored(shown, isDir), undefined);
+        continue;
+      }
+      if (pipeline) {
+        if (!configIgnored(shown, false)) pipeline.add({ absolute: absoluteEntry, shown, detectPath, fullRel });
         continue;
       }
       if (configIgnored(shown, false) || !accept(shown, detectPath)) continue;
@@ -259,7 +310,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
         notes.push({ path: given, reason: `cannot resolve: ${(error as NodeJS.ErrnoException).code}` });
         continue;
       }
-      scanFolder(absolute, realRoot, basename(absolute), '');
+      scanFolder(absolute, realRoot, basename(absolute), '', true);
     } else {
       // A file the user named: read even if its name says nothing (detection then goes by content),
       // with its folders taken from its absolute path.
@@ -304,7 +355,7 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  * listing of a 100,000-file repository is never in memory whole (a pipe would have to be, with a
  * synchronous spawn); where no temporary file can be made, a pipe it is.
  */
-export function gitListing(dir: string, hint?: RegExp): Iterable<GitEntry> | undefined {
+export function gitListing(dir: string, hint?: RegExp): (Iterable<GitEntry> & { bytes?: number }) | undefined {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of GIT_LOCATION_VARS) delete env[name];
   const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'];
@@ -323,12 +374,12 @@ export function gitListing(dir: string, hint?: RegExp): Iterable<GitEntry> | und
   try {
     const result = childProcess().spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
     if (result.error || result.status !== 0) return closeAnd(fd, cleanup);
-    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? gitEntries([result.stdout], hint) : undefined;
+    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? Object.assign(gitEntries([result.stdout], hint), { bytes: result.stdout.length }) : undefined;
     const size = fstatSync(fd).size;
     if (size === 0) return closeAnd(fd, cleanup);
     // Unlinked now (POSIX): nothing is left behind whatever happens to the iteration.
     if (process.platform !== 'win32') cleanup();
-    return gitEntries(fileChunks(fd, cleanup), hint);
+    return Object.assign(gitEntries(fileChunks(fd, cleanup), hint), { bytes: size });
   } catch {
     return closeAnd(fd, cleanup);
   }

@@ -8,9 +8,9 @@ import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/worksp
 import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
-import { discover, type DiscoveredFile, type Discovery, type Sieve } from './discover.js';
+import { discover, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
 import { IncludeFacts } from './include-facts.js';
-import { retention } from '../engine/retain.js';
+import { retention, type Retention } from '../engine/retain.js';
 import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
 import { noteCodePath } from '../util/load-library.js';
@@ -37,7 +37,7 @@ export interface ProjectOptions {
   listSkipped?: boolean;
   /** false: keep every text read, as before streaming (tests and the bench compare the two). */
   stream?: boolean;
-  /** `--jobs`: threads for the rules of a large run (pool.ts); 1 (the default) keeps one, 0 means one per core. */
+  /** `--jobs`: threads for the rules of a large run (pool.ts); 1 (the default) keeps one, 0 means one per core. Given as 1, a large repository is also read on one thread (read-threads.ts). */
   jobs?: number;
   /** The cache folder (cache-dir.ts): the includer search keeps there which nginx files have no `include` (include-facts.ts). */
   cacheDir?: string;
@@ -105,7 +105,7 @@ function exists(path: string): boolean {
  * and unreadable-folder handling are discover's) and its files are kept when they match; a path
  * that exists is never read as a glob, so `app[1].conf` still names one file.
  */
-function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, reads: (path: string, folderPath: string) => boolean = mayBeSupported): { discovery: Discovery; unmatched: string[] } {
+function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, reads: (path: string, folderPath: string) => boolean = mayBeSupported, threads?: DiscoverOptions['threads']): { discovery: Discovery; unmatched: string[] } {
   const { cwd } = options;
   const walkOptions = { gitignore: !options.noIgnore, sieve };
   const files = new Map<string, DiscoveredFile>();
@@ -136,7 +136,8 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
     const found = exists(base) ? take(discover([base], cwd, ignores, (path, folderPath) => reads(path, folderPath) && matches(path), walkOptions)) : 0;
     if (found === 0) unmatched.push(given);
   }
-  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, walkOptions));
+  // Plain paths only: a glob's `accept` is more than the name test a reading thread makes.
+  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, { ...walkOptions, threads }));
   return { discovery: { files: [...files.values()], notes, dropped }, unmatched };
 }
 
@@ -185,10 +186,10 @@ export function lintProject(options: ProjectOptions): ProjectResult {
     named = { path, folderPath, kind };
     return !('skip' in kind);
   };
-  const sieve: Sieve = (file) => {
+  // The sieve is retention()'s verdict (pure: a reading thread can make it, discover.ts) and then the config's say.
+  const judge = (file: { path: string }, verdict: Retention): SieveVerdict => {
     const effective = resolver.forFile(file.path);
     if (!options.noIgnore && effective.ignored) return { ignored: true };
-    const verdict = retention(file, named?.path === file.path && named.folderPath === file.detectPath ? named.kind : undefined);
     if (verdict.keep) return true;
     // A folder's files share one config object: its key is made once, not once per file left out.
     if (!keyed.has(effective.config)) {
@@ -198,6 +199,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
     }
     return options.listSkipped ? { skipped: verdict.reason } : { count: true };
   };
+  const sieve: Sieve = (file) => judge(file, retention(file, named?.path === file.path && named.folderPath === file.detectPath ? named.kind : undefined));
   if (options.stdin) {
     discovery = { files: [{ path: toPosix(options.stdin.path), text: options.stdin.text }], notes: [] };
   } else {
@@ -219,7 +221,9 @@ export function lintProject(options: ProjectOptions): ProjectResult {
         options = { ...options, paths: [...options.paths, ...extra] };
       }
     }
-    const walked = walkAll(options, ignores, options.stream === false ? undefined : sieve, reads);
+    // `--jobs 1` keeps the whole run on one thread; otherwise a large repository is read on two (discover.ts).
+    const threads = options.stream === false || options.jobs === 1 ? undefined : { judge };
+    const walked = walkAll(options, ignores, options.stream === false ? undefined : sieve, reads, threads);
     discovery = walked.discovery;
     unmatched = walked.unmatched;
     if (!options.noIgnore) {

@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { readJob, type ReadJob, type ReadOutcome } from './read-job.js';
+
+// Loaded only for a large run: node:worker_threads and node:os are a cold-start cost a one-file run does not pay.
+const load = createRequire(import.meta.url);
+const threadsModule = () => load('node:worker_threads') as typeof import('node:worker_threads');
+
+/**
+ * A whole-repository run reads its files on two threads: this one and a worker (read-worker.ts),
+ * each taking batches of the listing in turn, so the opens, reads and content tests of one thread
+ * overlap the other's. The outcomes are finished here strictly in the listing's order (`finish`:
+ * the config's verdict, the files, notes and counts), so the run is the same as a single-threaded
+ * one. This thread never sits idle while work is left: it sends the worker at most two batches at
+ * a time and reads the others itself, and a batch the worker is late with (or never answers, if it
+ * failed to start) is read here again. A small repository is read on one thread (a worker's
+ * start-up costs some 30 ms of CPU); see LISTING_BYTES.
+ */
+export interface ReadThreads {
+  add(job: ReadJob): void;
+  /** Finishes every job added so far (before anything else is added to the run's output). */
+  flush(): void;
+  /** Flushes and lets the worker go. */
+  close(): void;
+  /** Lets the worker go without finishing anything more (the run is ending with an error). */
+  abandon(): void;
+}
+
+/** Batches read by the worker and by this thread since the process started (tests and the bench look). */
+export const readThreadCounts = { worker: 0, here: 0 };
+
+/** git's listing of a repository of about 2,000 files (`--stage` records are some 80 bytes): below that, reading takes some 100 ms on one thread and the worker's start would eat most of what it saves. */
+export const LISTING_BYTES = 160 * 1024;
+const BATCH = 128;
+const MAX_OUTSTANDING = 2;
+
+/** The worker script next to this module (tsc's dist/src/cli/, or the bundle's dist/cli/); undefined from the TypeScript sources. */
+function workerScript(): URL | undefined {
+  const url = new URL('./read-worker.js', import.meta.url);
+  return url.protocol === 'file:' && existsSync(url) ? url : undefined;
+}
+
+/**
+ * A worker pays only when it gets a core of its own: its start (a Node environment, the reading
+ * code) costs about 100 ms of CPU on a loaded 2-core machine, which a second core pays back on a
+ * large repository; when the last minute's load already fills the cores, the worker only competes
+ * with this thread (measured: 12,000 files at load 11 on 2 cores, 30% more CPU and no faster).
+ * CORS_LINT_READ_THREADS=1 or 0 decides instead (the tests and the benchmark compare both).
+ */
+function coreToSpare(): boolean {
+  const forced = process.env.CORS_LINT_READ_THREADS;
+  if (forced === '0' || forced === '1') return forced === '1';
+  const os = load('node:os') as typeof import('node:os');
+  const cores = os.availableParallelism();
+  return cores >= 2 && os.loadavg()[0] <= cores - 1;
+}
+
+/** Two reading threads, or undefined (one core, no worker script, a worker that cannot start): then the caller reads on its own. */
+export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void): ReadThreads | undefined {
+  const script = workerScript();
+  if (!script) return undefined;
+  const { MessageChannel, Worker, receiveMessageOnPort } = threadsModule();
+  if (!coreToSpare()) return undefined;
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  let worker: import('node:worker_threads').Worker;
+  try {
+    worker = new Worker(script, { workerData: { port: port2, signal }, transferList: [port2] });
+  } catch {
+    return undefined;
+  }
+  // The process never waits for the worker: everything it is asked is collected synchronously.
+  worker.unref();
+
+  interface Batch {
+    id: number;
+    jobs: ReadJob[];
+    outcomes?: ReadOutcome[];
+  }
+  const queue: Batch[] = [];
+  const answers = new Map<number, ReadOutcome[] | undefined>();
+  const given = new Set<number>();
+  let current: ReadJob[] = [];
+  let nextId = 0;
+  let outstanding = 0;
+  let localMs = 0;
+  let localBatches = 0;
+
+  const readHere = (jobs: ReadJob[]) => {
+    const start = performance.now();
+    const outcomes = jobs.map(readJob);
+    localMs += performance.now() - start;
+    localBatches++;
+    readThreadCounts.here++;
+    return outcomes;
+  };
+  const receive = () => {
+    for (let message = receiveMessageOnPort(port1); message; message = receiveMessageOnPort(port1)) {
+      const { id, outcomes } = message.message as { id: number; outcomes: ReadOutcome[] | { error: string } };
+      outstanding--;
+      // An answer to a batch read here meanwhile is dropped; a worker's error is read here.
+      if (given.delete(id)) answers.set(id, Array.isArray(outcomes) ? outcomes : undefined);
+    }
+  };
+  /** Finishes the batches at the head of the queue whose outcomes are in; with `wait`, all of them. */
+  const drain = (wait: boolean) => {
+    receive();
+    while (queue.length > 0) {
+      const head = queue[0];
+      if (!head.outcomes && answers.has(head.id)) {
+        const answer = answers.get(head.id);
+        if (answer) readThreadCounts.worker++;
+        head.outcomes = answer ?? readHere(head.jobs);
+        answers.delete(head.id);
+      }
+      if (!head.outcomes) {
+        if (!wait) return;
+        // About twice what a batch takes here: a worker that is later than that (loaded machine,
+        // failed start) is not waited for, its batch is read here instead.
+        const until = performance.now() + Math.max(25, (2 * localMs) / Math.max(1, localBatches));
+        while (!answers.has(head.id) && performance.now() < until) {
+          const seen = Atomics.load(signal, 0);
+          receive();
+          if (!answers.has(head.id)) Atomics.wait(signal, 0, seen, Math.max(1, until - performance.now()));
+          receive();
+        }
+        if (answers.has(head.id)) continue;
+        given.delete(head.id);
+        head.outcomes = readHere(head.jobs);
+      }
+      queue.shift();
+      for (let i = 0; i < head.jobs.length; i++) finish(head.jobs[i], head.outcomes[i]);
+    }
+  };
+  const dispatch = () => {
+    if (current.length === 0) return;
+    const batch: Batch = { id: nextId++, jobs: current };
+    current = [];
+    if (outstanding < MAX_OUTSTANDING) {
+      port1.postMessage({ id: batch.id, jobs: batch.jobs });
+      outstanding++;
+      given.add(batch.id);
+    } else batch.outcomes = readHere(batch.jobs);
+    queue.push(batch);
+    drain(false);
+  };
+  return {
+    add(job) {
+      current.push(job);
+      if (current.length >= BATCH) dispatch();
+    },
+    flush() {
+      // The last jobs are read here: the worker's answer would come after this thread could have read them.
+      if (current.length > 0) {
+        queue.push({ id: nextId++, jobs: current, outcomes: readHere(current) });
+        current = [];
+      }
+      drain(true);
+    },
+    close() {
+      this.flush();
+      port1.postMessage(null);
+    },
+    abandon() {
+      queue.length = 0;
+      current = [];
+      port1.postMessage(null);
+    },
+  };
+}
