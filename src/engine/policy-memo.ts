@@ -115,8 +115,8 @@ export class PolicyMemo {
   private versions = 0;
   /** The project facts of the last run (stableProjectFacts). */
   lastProject: ProjectFacts | undefined;
-  /** Counters for tests and the benchmark: policies moved, built and kept (reusePolicy), rule runs replayed and made. */
-  readonly stats = { moved: 0, built: 0, kept: 0, replayed: 0, ran: 0 };
+  /** Counters for tests and the benchmark: policies moved, built, kept (reusePolicy) and shifted (shiftPolicy), rule runs replayed and made. */
+  readonly stats = { moved: 0, built: 0, kept: 0, replayed: 0, ran: 0, shifted: 0 };
 
   /** The version of `key` at the same place if there is one, else the most recent one. */
   get(key: PolicyKey): Version | undefined {
@@ -267,6 +267,198 @@ export function reusePolicy(policy: CorsPolicy): boolean {
   memo.stats.kept++;
   handles.set(policy, { key: handle.key, from: handle.next, map: IDENTITY, segments: handle.segments, policy, scope: handle.scope, ...(handle.exact !== undefined ? { exact: handle.exact } : {}) });
   return true;
+}
+
+/**
+ * An edit that moved the lines after it and nothing else (the language server's nginx reparse:
+ * an Enter or Backspace inside one block): in `file`, a position before `line`:`column` (where the
+ * edit starts) is where it was, one on a line after `endLine` (where the edited block ended) is
+ * `lines` lines further with the same column, and one in between is unknown.
+ */
+export interface LineShift {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  lines: number;
+}
+
+/** Where `shift` puts a position of `file` (undefined: inside the edited span, not known). */
+function shifted(shift: LineShift, file: string, line: number, column: number): number | undefined {
+  if (file !== shift.file || line < shift.line || (line === shift.line && column < shift.column)) return line;
+  return line > shift.endLine ? line + shift.lines : undefined;
+}
+
+/** Per newer segment: the older one it was last compared with under a shift, the shift, and the answer. */
+const shiftCompared = new WeakMap<KeySegment, { with: KeySegment; shift: LineShift; same: boolean }>();
+
+/** Segments with the same content whose every token is where `shift` puts it (each pair compared once per run). */
+export function shiftedSegments(before: KeySegment[], after: KeySegment[], shift: LineShift): boolean {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) if (!shiftedSegment(before[i], after[i], shift)) return false;
+  return true;
+}
+
+function shiftedSegment(before: KeySegment, after: KeySegment, shift: LineShift): boolean {
+  const known = shiftCompared.get(after);
+  if (known && known.with === before && known.shift === shift) return known.same;
+  let equal = before.key === after.key && before.points.length === after.points.length && before.files.length === after.files.length;
+  for (let token = 0; equal && token < before.files.length; token++) {
+    const file = before.files[token];
+    equal = file === after.files[token];
+    for (let i = token * 4; equal && i < token * 4 + 4; i += 2) {
+      equal = shifted(shift, file, before.points[i], before.points[i + 1]) === after.points[i] && before.points[i + 1] === after.points[i + 1];
+    }
+  }
+  shiftCompared.set(after, { with: before, shift, same: equal });
+  return equal;
+}
+
+/** Old line numbers of the tokens a shift moves, per segment (a number naming one in a string blocks a shift). */
+const movedLinesOf = new WeakMap<KeySegment, { shift: LineShift; lines: Set<number> }>();
+
+function movedLines(segment: KeySegment, shift: LineShift): Set<number> {
+  const known = movedLinesOf.get(segment);
+  if (known?.shift === shift) return known.lines;
+  const lines = new Set<number>();
+  for (let token = 0; token < segment.files.length; token++) {
+    for (let i = token * 4; i < token * 4 + 4; i += 2) {
+      const line = segment.points[i];
+      if (shifted(shift, segment.files[token], line, segment.points[i + 1]) !== line) lines.add(line);
+    }
+  }
+  movedLinesOf.set(segment, { shift, lines });
+  return lines;
+}
+
+/**
+ * The language server after an edit that only moved lines (an Enter typed inside one block): the
+ * policy a place had in the last run, at the positions `shift` gives, when its key is the same but
+ * for those positions. `policy` is the place's last policy; `around` its surroundings' segments now;
+ * `span` where the place's own source was (its block, from the name to the closing brace: a
+ * position inside it moves with it, whatever token it is). Every other position of the policy and
+ * its findings must be a token of the surroundings' key, as for a move. The rules' findings are
+ * replayed from the last run's records (moved by the shift) where they hold. Undefined: build it.
+ */
+export function shiftPolicy(policy: CorsPolicy, shift: LineShift, around: KeySegment[], span: Loc, finish: (moved: CorsPolicy) => CorsPolicy): CorsPolicy | undefined {
+  const memo = active;
+  const handle = memo && handles.get(policy);
+  if (!memo || !handle || linked(policy) || shadowedApps.has(policy)) return undefined;
+  // The records of the policy's own positions (handle.segments): its version, or the one its run left there.
+  const from = handle.map.identity ? handle.from : handle.next;
+  const before = handle.segments;
+  if (!from || before.length !== around.length + 1) return undefined;
+  for (let i = 0; i < around.length; i++) if (!shiftedSegment(before[i], around[i], shift)) return undefined;
+  // The place's own segment, moved (its tokens lie in its span).
+  const own = before[before.length - 1];
+  const points: number[] = new Array(own.points.length);
+  for (let token = 0; token < own.files.length; token++) {
+    for (let i = token * 4; i < token * 4 + 4; i += 2) {
+      const line = shifted(shift, own.files[token], own.points[i], own.points[i + 1]);
+      if (line === undefined) return undefined;
+      points[i] = line;
+      points[i + 1] = own.points[i + 1];
+    }
+  }
+  const spanStart = shifted(shift, span.file, span.line, span.column);
+  const spanMoved = spanStart !== span.line;
+  const map: Relocation = {
+    identity: false,
+    point(file, line, column) {
+      const inside = file === span.file && (line > span.line || (line === span.line && column >= span.column)) && (line < span.endLine || (line === span.endLine && column <= span.endColumn));
+      if (!inside && !aroundBoundary(before, file, line, column)) return undefined;
+      const now = shifted(shift, file, line, column);
+      return now === undefined ? undefined : [now, column];
+    },
+    unstable: (value) => (spanMoved && value >= span.line && value <= span.endLine) || before.some((segment, i) => i < around.length && movedLines(segment, shift).has(value)),
+  };
+  if (spanStart === undefined || shifted(shift, span.file, span.endLine, span.endColumn) === undefined) return undefined;
+  const moved = shiftCopy(policy, map, (file, line, column) => {
+    const inside = file === span.file && (line > span.line || (line === span.line && column >= span.column)) && (line < span.endLine || (line === span.endLine && column <= span.endColumn));
+    return inside || aroundBoundary(before, file, line, column) ? shifted(shift, file, line, column) : undefined;
+  });
+  if (!moved) return undefined;
+  memo.stats.shifted++;
+  const segments = [...around, { key: own.key, points, files: own.files }];
+  const out = watchScope(finish(moved));
+  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: scopeText(out) });
+  return out;
+}
+
+const IN_PROGRESS = Symbol('in progress');
+
+/**
+ * move() for a line shift: `lineOf` gives a position's new line (its column stays), undefined when
+ * it cannot be moved. Parts with no position that moved are shared with `policy`, not copied (a
+ * policy's parts are never changed once it is made: only topology adds links, at the top level); a
+ * part that changes is cloned with its shape (a spread) and its changed fields set.
+ */
+function shiftCopy(policy: CorsPolicy, map: Relocation, lineOf: (file: string, line: number, column: number) => number | undefined): CorsPolicy | undefined {
+  const seen = new Map<object, unknown>();
+  const visit = (item: unknown): unknown => {
+    if (typeof item === 'string') {
+      if (!stableString(item, map)) throw new Unmovable();
+      return item;
+    }
+    if (item === null || typeof item !== 'object') {
+      if (typeof item === 'function') throw new Unmovable();
+      return item;
+    }
+    const done = seen.get(item);
+    if (done === IN_PROGRESS) throw new Unmovable();
+    if (done !== undefined) return done;
+    seen.set(item, IN_PROGRESS);
+    let out: unknown = item;
+    if (Array.isArray(item)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < item.length; i++) {
+        const now = visit(item[i]);
+        if (now !== item[i]) (copy ??= item.slice())[i] = now;
+      }
+      out = copy ?? item;
+    } else {
+      if (Object.getPrototypeOf(item) !== Object.prototype) throw new Unmovable();
+      const record = item as Record<string, unknown>;
+      if (isLoc(record)) {
+        if (Object.keys(record).length !== 5) throw new Unmovable();
+        const line = lineOf(record.file, record.line, record.column);
+        const endLine = line === undefined ? undefined : lineOf(record.file, record.endLine, record.endColumn);
+        if (line === undefined || endLine === undefined) throw new Unmovable();
+        if (line !== record.line || endLine !== record.endLine) out = { file: record.file, line, column: record.column, endLine, endColumn: record.endColumn };
+      } else {
+        let copy: Record<string, unknown> | undefined;
+        for (const key of Object.keys(record)) {
+          const value = record[key];
+          const now = visit(value);
+          if (now !== value) (copy ??= { ...record })[key] = now;
+        }
+        out = copy ?? item;
+      }
+    }
+    seen.set(item, out);
+    return out;
+  };
+  try {
+    const out = { ...policy } as unknown as Record<string, unknown>;
+    for (const key of Object.keys(out)) {
+      // The extractor rebuilds the id, the scope and the header program for the new place.
+      if (key === 'id' || key === 'scope' || key === 'headerProgram') out[key] = undefined;
+      else if (TOPOLOGY_FIELDS.has(key)) delete out[key];
+      // `profile` is shared configuration data (the nginx profile), never positions.
+      else if (key !== 'profile') out[key] = visit(out[key]);
+    }
+    return out as unknown as CorsPolicy;
+  } catch (error) {
+    if (error instanceof Unmovable) return undefined;
+    throw error;
+  }
+}
+
+/** A token boundary of the surroundings (all segments but the place's own). */
+function aroundBoundary(segments: KeySegment[], file: string, line: number, column: number): boolean {
+  const key = `${file}\u0000${line}:${column}`;
+  for (let i = 0; i < segments.length - 1; i++) if (boundaries(segments[i]).has(key)) return true;
+  return false;
 }
 
 /** Segments with the same content and every token where it was (each pair compared once per run). */

@@ -126,9 +126,9 @@ function typeInto(sample: { path: string; text: string }): void {
 
 /**
  * nginx is edited the way the policy memo (engine/policy-memo.ts) sees a line typed above a run of
- * locations: each is moved, its findings with it, and the typed line's location rebuilt. Without
- * this the first Enter of a session compiled those paths: 300-470 ms on the 2,000-line bench
- * document, where later ones take a fifth of that. The characters typed after it read only the
+ * locations: each is moved by the line shift (shiftPolicy), its findings with it, and the typed
+ * line's location rebuilt. Without this the first Enter of a session compiled those paths: 300-470
+ * ms on the 2,000-line bench document, where later ones take a fifth of that. The characters typed after it read only the
  * edited block again and keep the other locations' policies (nginx parse.ts, extract.ts).
  */
 export function typeIntoNginx(sample: { path: string; text: string }): PolicyMemo['stats'] | undefined {

@@ -2,11 +2,11 @@ import { nginxProfile } from '../../model/profiles.js';
 import { compilePattern } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
-import type { NginxDirective } from './parse.js';
+import { copiedFrom, type NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, maskFields, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
 import { testedOrigins } from './tested-origins.js';
 import { aroundSegments, exactSource, ownSegment } from './policy-key.js';
-import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, type KeySegment, type PlaceKey } from '../../engine/policy-memo.js';
+import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, shiftedSegments, shiftPolicy, type KeySegment, type LineShift, type PlaceKey } from '../../engine/policy-memo.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { lineStartsOf } from '../offsets.js';
 import type { NginxWorkspace } from './workspace.js';
@@ -53,17 +53,21 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
       if (kept.policy) policies.push(kept.policy);
       continue;
     }
+    const finish = (moved: CorsPolicy) => {
+      if ('headerProgram' in moved) moved.headerProgram = new NginxProgram(target, maps);
+      moved.scope = scopeOf(target, rootFile);
+      moved.id = policyId(rootFile, moved.scope.label, moved.source.loc);
+      return moved;
+    };
+    // An Enter or Backspace inside one block moved the lines below it: last run's policy, moved with them.
+    const shifted = around && keep ? shiftedPlace(rootFile, target, around, workspace.lineShift(rootFile), finish) : undefined;
+    if (shifted) {
+      if (shifted.policy) policies.push(shifted.policy);
+      lastPlaces.set(target.directive!, { rootFile, around: around!, serverName: serverNameOf(target), policy: shifted.policy });
+      continue;
+    }
     const place: PlaceKey | undefined = around ? { around, own: () => ownSegment(target), exact: exactSource(target, source) } : undefined;
-    const policy = memoPolicy(
-      place,
-      () => targetPolicy(rootFile, target, maps),
-      (moved) => {
-        if ('headerProgram' in moved) moved.headerProgram = new NginxProgram(target, maps);
-        moved.scope = scopeOf(target, rootFile);
-        moved.id = policyId(rootFile, moved.scope.label, moved.source.loc);
-        return moved;
-      },
-    );
+    const policy = memoPolicy(place, () => targetPolicy(rootFile, target, maps), finish);
     if (policy) policies.push(policy);
     if (around && keep && target.kind === 'location' && target.directive!.file === rootFile) lastPlaces.set(target.directive!, { rootFile, around, serverName: serverNameOf(target), policy });
   }
@@ -94,6 +98,27 @@ function keptPlace(rootFile: string, target: NginxContext, around: KeySegment[])
   if (!last || last.rootFile !== rootFile || directive.file !== rootFile || includesAny(directive)) return undefined;
   if (!sameSegments(last.around, around) || last.serverName !== serverNameOf(target)) return undefined;
   return last.policy === undefined || reusePolicy(last.policy) ? last : undefined;
+}
+
+/**
+ * A location an edit that only moved lines left as it was (parse.ts copiedFrom: copied below the
+ * edited block, or the same object above it), in surroundings that are the last run's but for
+ * those lines: its last policy moved by the shift (engine/policy-memo.ts shiftPolicy), or again no
+ * policy. Undefined when anything else changed.
+ */
+function shiftedPlace(rootFile: string, target: NginxContext, around: KeySegment[], shift: LineShift | undefined, finish: (moved: CorsPolicy) => CorsPolicy): { policy: CorsPolicy | undefined } | undefined {
+  const directive = target.directive;
+  if (!shift || target.kind !== 'location' || !directive || directive.file !== rootFile) return undefined;
+  const copied = copiedFrom.get(directive);
+  const original = copied?.shift === shift ? copied.original : directive;
+  // A copy holds what its original holds (known from the last run).
+  if (includesAny(original)) return undefined;
+  if (original !== directive) includeCache.set(directive, false);
+  const last = lastPlaces.get(original);
+  if (!last || last.rootFile !== rootFile || last.serverName !== serverNameOf(target)) return undefined;
+  if (last.policy === undefined) return shiftedSegments(last.around, around, shift) ? { policy: undefined } : undefined;
+  const policy = shiftPolicy(last.policy, shift, around, original.loc, finish);
+  return policy ? { policy } : undefined;
 }
 
 const includeCache = new WeakMap<NginxDirective, boolean>();

@@ -1,6 +1,7 @@
 import type { Loc } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { changedRange } from '../../engine/parse-cache.js';
+import type { LineShift } from '../../engine/policy-memo.js';
 import { lineIndexAt, lineStartsOf, positionAt } from '../offsets.js';
 
 /**
@@ -97,7 +98,16 @@ export interface NginxParseState {
   lineStarts: number[];
   result: NginxParseResult;
   errors: NginxParseError[];
+  /** Set when this parse was made from the last one by an edit that only moved lines (see copiedFrom). */
+  shift?: LineShift;
 }
+
+/**
+ * Block directives reparseNginx copied with their lines moved, to the directive of the last parse
+ * each was copied from and the shift that moved it: the language server's extractor hands out the last
+ * policy of such a location, moved by the shift (extract.ts), instead of working it out again.
+ */
+export const copiedFrom = new WeakMap<NginxDirective, { original: NginxDirective; shift: LineShift }>();
 
 export function parseNginxState(text: string, file: string): NginxParseState {
   const lineStarts = lineStartsOf(text);
@@ -124,7 +134,7 @@ function reparseInside(previous: NginxParseState, text: string, file: string): N
   const delta = text.length - previous.text.length;
   const oldStarts = previous.lineStarts;
   const offsetOf = (line: number, column: number) => oldStarts[line - 1] + column - 1;
-  // The innermost statement block that holds the edit strictly inside it, and the blocks around it.
+  // The innermost statement block that holds the edit inside it (after its name, before its closing brace), and the blocks around it.
   const spine: NginxDirective[] = [];
   let block: NginxDirective | undefined;
   for (let list = previous.result.directives; ; ) {
@@ -132,7 +142,8 @@ function reparseInside(previous: NginxParseState, text: string, file: string): N
       if (!directive.block || directive.opaqueBlock || directive.file !== file) return false;
       const start = offsetOf(directive.nameLoc.line, directive.nameLoc.column);
       const end = offsetOf(directive.loc.endLine, directive.loc.endColumn);
-      return start < fromA && toA < end - 1 && previous.text.charCodeAt(end - 1) === 125;
+      // Its closing brace is not part of the edit (an edit right before it is inside: the block read again must close at that brace).
+      return start < fromA && toA <= end - 1 && previous.text.charCodeAt(end - 1) === 125;
     });
     if (!inside) break;
     spine.push(inside);
@@ -159,12 +170,21 @@ function reparseInside(previous: NginxParseState, text: string, file: string): N
   const oldEnd = { line: block.loc.endLine, column: block.loc.endColumn };
   const before = (loc: Loc) => loc.line < oldStart.line || (loc.line === oldStart.line && loc.column < oldStart.column);
   const after = (loc: Loc) => loc.line > oldEnd.line || (loc.line === oldEnd.line && loc.column >= oldEnd.column);
-  const moved = (loc: Loc): Loc => (lines === 0 ? loc : { ...loc, line: loc.line + lines, endLine: loc.endLine + lines });
+  // What follows the block is on later lines (nothing but blanks after its brace): only their numbers change.
+  const moved = (loc: Loc): Loc => (lines === 0 ? loc : { file: loc.file, line: loc.line + lines, column: loc.column, endLine: loc.endLine + lines, endColumn: loc.endColumn });
+  let shift: LineShift | undefined;
+  if (lines !== 0) {
+    const at = positionAt(oldStarts, fromA);
+    shift = { file, line: at.line, column: at.column, endLine: oldEnd.line, lines };
+  }
   const moveDirective = (directive: NginxDirective): NginxDirective => {
-    if (lines === 0) return directive;
-    const copy: NginxDirective = { ...directive, nameLoc: moved(directive.nameLoc), args: directive.args.map((arg) => ({ ...arg, loc: moved(arg.loc) })), loc: moved(directive.loc) };
-    if (directive.block) copy.block = directive.block.map(moveDirective);
-    if (statementBlocks.has(directive)) statementBlocks.add(copy);
+    if (!shift) return directive;
+    const copy: NginxDirective = { ...directive, nameLoc: moved(directive.nameLoc), args: directive.args.map((arg) => ({ value: arg.value, quoted: arg.quoted, loc: moved(arg.loc) })), loc: moved(directive.loc) };
+    if (directive.block) {
+      copy.block = directive.block.map(moveDirective);
+      if (statementBlocks.has(directive)) statementBlocks.add(copy);
+      copiedFrom.set(copy, { original: directive, shift });
+    }
     return copy;
   };
   // The blocks around it are new objects (their ends moved, their lists hold the new block); the rest is shared.
@@ -177,7 +197,7 @@ function reparseInside(previous: NginxParseState, text: string, file: string): N
   const directives = rebuild(previous.result.directives, 0);
   const errors = [...previous.errors.filter((error) => before(error.loc)), ...reading.errors, ...previous.errors.filter((error) => after(error.loc)).map((error) => ({ ...error, loc: moved(error.loc) }))];
   const comments = [...previous.result.comments.filter((comment) => before(comment.loc)), ...reading.comments, ...previous.result.comments.filter((comment) => after(comment.loc)).map((comment) => ({ ...comment, loc: moved(comment.loc) }))];
-  return { text, lineStarts, result: { directives, errors: onlyFirst(errors), comments }, errors };
+  return { text, lineStarts, result: { directives, errors: onlyFirst(errors), comments }, errors, ...(shift ? { shift } : {}) };
 }
 
 /** What one reading of the tokens gives: every parse error (before onlyFirst), and where it stopped. */

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
+import type { LineShift } from '../../engine/policy-memo.js';
 import { parseNginxState, reparseNginx, type NginxDirective, type NginxParseResult, type NginxParseState } from './parse.js';
 
 /**
@@ -30,6 +31,7 @@ export interface IncludeRefusal {
 export class NginxWorkspace {
   private readonly parsed = new Map<string, NginxParseResult>();
   private readonly parsedTexts = new Map<string, string>();
+  private readonly shifts = new Map<string, LineShift>();
   private readonly texts: Map<string, string>;
   private readonly allPaths: string[];
   private readonly refusalKeys = new Set<string>();
@@ -47,10 +49,16 @@ export class NginxWorkspace {
     const text = this.texts.get(path) ?? this.read(path);
     if (typeof text !== 'string') return undefined;
     const neutral = neutralizeTemplates(text);
-    const result = parseWithCache(neutral, path);
+    const { result, shift } = parseWithCache(neutral, path);
     this.parsed.set(path, result);
     this.parsedTexts.set(path, neutral);
+    if (shift) this.shifts.set(path, shift);
     return result;
+  }
+
+  /** The language server: when this run's parse of a file was made from the last one by an edit that only moved lines, that shift (parse.ts copiedFrom). */
+  lineShift(path: string): LineShift | undefined {
+    return this.shifts.get(path);
   }
 
   /** The text a file's parse read (templates neutralized), once it is parsed. */
@@ -161,13 +169,14 @@ export class NginxWorkspace {
  * In the language server (a parse cache is active), a file is parsed from its last parse: an
  * unchanged file (an included snippet) keeps it, an edit inside one block reads that block again.
  */
-function parseWithCache(text: string, path: string): NginxParseResult {
+function parseWithCache(text: string, path: string): { result: NginxParseResult; shift?: LineShift } {
   const cache = activeParseCache();
-  if (!cache) return parseNginxState(text, path).result;
+  if (!cache) return { result: parseNginxState(text, path).result };
   const previous = cache.get<NginxParseState>('nginx', path);
   const state = previous ? reparseNginx(previous, text, path) : parseNginxState(text, path);
   cache.set('nginx', path, state);
-  return state.result;
+  // An unchanged text keeps the last parse, and the shift that made it is not this run's.
+  return { result: state.result, ...(state !== previous && state.shift ? { shift: state.shift } : {}) };
 }
 
 /**

@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lint } from '../src/engine/lint.js';
+import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
+import type { PolicyMemo } from '../src/engine/policy-memo.js';
+
+/**
+ * An Enter or a Backspace typed inside one block of an nginx file moves the lines below it and
+ * nothing else: the language server hands out each other location's last policy moved by that
+ * shift, with its rules' findings (engine/policy-memo.ts shiftPolicy, extract.ts shiftedPlace),
+ * instead of working them out again. After any sequence of such edits (and others: inside, before,
+ * between and after blocks, with LF and CRLF line ends) the findings and policies must be those of a
+ * lint from scratch, and a shift that put one position on a wrong line would fail here.
+ */
+
+const MAIN = 'nginx/site.conf';
+const SNIPPET = 'nginx/snippets/cors.conf';
+
+/** Locations with findings (reflected Origin, credentials, typos, an inheritance loss naming a server line), includes, if blocks. */
+function site(count: number): string {
+  const locations = Array.from({ length: count }, (_, i) =>
+    [
+      `  location /r${i}/ {`,
+      // A location with a header of its own but no CORS header loses the server's (a finding naming the server's line).
+      i % 4 === 1 ? '    add_header X-Frame-Options DENY;' : `    add_header Access-Control-Allow-Origin ${['$http_origin', 'https://app.example.com', '$cors', 'https://app.exmaple.com', '*'][i % 5]} always;`,
+      ...(i % 3 === 0 ? ['    add_header Access-Control-Allow-Credentials true always;'] : []),
+      ...(i % 7 === 2 ? ['    include snippets/cors.conf;'] : []),
+      ...(i % 6 === 4 ? ['    if ($request_method = OPTIONS) { add_header Access-Control-Max-Age 600; return 204; }'] : []),
+      '    proxy_pass http://app;',
+      '  }',
+    ].join('\n'),
+  );
+  return [
+    'map $http_origin $cors {',
+    '  default "";',
+    '  "https://app.example.com" $http_origin;',
+    '}',
+    'server {',
+    '  server_name api.example.com;',
+    '  add_header X-Content-Type-Options nosniff;',
+    ...locations.slice(0, count / 2),
+    '  if ($http_x_debug) { set $cors ""; }',
+    ...locations.slice(count / 2),
+    // A server-level CORS header below the locations: a shift moves the line their inheritance findings name.
+    '  add_header Access-Control-Expose-Headers X-Total always;',
+    '}',
+    'server {',
+    '  server_name www.example.com;',
+    '  location / { add_header Access-Control-Allow-Origin $http_origin; add_header Access-Control-Allow-Credentials true; }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+const SNIPPET_TEXT = 'add_header Vary Origin always;\nadd_header Access-Control-Allow-Methods "GET, POST" always;\n';
+
+function result(text: string, cache?: ParseCache): string {
+  const read = (path: string) => (path === SNIPPET ? SNIPPET_TEXT : undefined);
+  const run = () => lint([{ path: MAIN, text }], { host: { readFile: read }, ...(cache ? {} : { policyMemo: false }) });
+  const { diagnostics, policies, skipped } = cache ? withParseCache(cache, run) : run();
+  // A header program holds the parse and its own caches: compared by what it answers, through the rules.
+  return JSON.stringify({ diagnostics, policies: policies.map(({ headerProgram: _program, ...policy }) => policy), skipped });
+}
+
+/** Line-moving edits mostly (Enter, Backspace at a line start, a pasted or deleted line), at a line of the file, with some typing. */
+const step = fc.record({
+  kind: fc.constantFrom('enter', 'enter', 'enter-indented', 'join', 'join', 'blank-lines', 'delete-line', 'type', 'brace'),
+  // Fractions of the file and of the line, spread evenly (fc.double favours values near 0: the first line).
+  line: fc.nat({ max: 9999 }).map((n) => n / 10000),
+  column: fc.nat({ max: 9999 }).map((n) => n / 10000),
+});
+
+function apply(text: string, { kind, line, column }: { kind: string; line: number; column: number }, eol: string): string {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  const index = Math.min(starts.length - 1, Math.floor(line * starts.length));
+  const start = starts[index];
+  const end = index + 1 < starts.length ? starts[index + 1] - eol.length : text.length;
+  const at = start + Math.floor(column * (end - start + 1));
+  switch (kind) {
+    case 'enter':
+      return `${text.slice(0, at)}${eol}${text.slice(at)}`;
+    case 'enter-indented':
+      return `${text.slice(0, at)}${eol}    ${text.slice(at)}`;
+    case 'join':
+      // Backspace at the start of the line: it joins the line above.
+      return start >= eol.length ? `${text.slice(0, start - eol.length)}${text.slice(start)}` : text;
+    case 'blank-lines':
+      return `${text.slice(0, start)}${eol}${eol}${text.slice(start)}`;
+    case 'delete-line':
+      return `${text.slice(0, start)}${text.slice(index + 1 < starts.length ? starts[index + 1] : text.length)}`;
+    case 'brace':
+      return `${text.slice(0, at)}}${text.slice(at)}`;
+    default:
+      return `${text.slice(0, at)}x${text.slice(at)}`;
+  }
+}
+
+describe('nginx: policies moved by an Enter or Backspace (language server)', () => {
+  for (const eol of ['\n', '\r\n']) {
+    it(`equal a lint from scratch after random line-moving edits (${eol === '\n' ? 'LF' : 'CRLF'})`, () => {
+      const base = site(16).replace(/\n/g, eol);
+      let shifted = 0;
+      let steps = 0;
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 1, maxLength: 6 }), (edits) => {
+          const cache = new ParseCache();
+          let text = base;
+          result(text, cache);
+          for (const edit of edits) {
+            text = apply(text, edit, eol);
+            expect(result(text, cache)).toBe(result(text));
+            steps++;
+          }
+          shifted += cache.get<PolicyMemo>('policy-memo', '')!.stats.shifted;
+        }),
+        { numRuns: 16, seed: eol === '\n' ? 1401 : 1402 },
+      );
+      // Not vacuous: most edits are Enters or joins inside a block, each moving the 13 other locations without an include.
+      expect(shifted).toBeGreaterThan(steps * 3);
+    }, 300_000);
+  }
+
+  it('an Enter typed in one location of many moves every other location by the shift, findings included', () => {
+    const cache = new ParseCache();
+    let text = site(40);
+    result(text, cache);
+    const memo = () => cache.get<PolicyMemo>('policy-memo', '')!.stats;
+    const anchor = text.indexOf('proxy_pass http://app;', text.indexOf('location /r28/')) + 'proxy_pass http://app;'.length;
+    const typed = '\n    add_header Access-Control-Max-Age 600 always;\n';
+    for (let i = 1; i <= typed.length; i++) {
+      const before = { ...memo() };
+      text = text.slice(0, anchor) + typed.slice(0, i) + text.slice(anchor + i - 1);
+      const enter = typed[i - 1] === '\n';
+      // Every Enter and some of the characters typed between them (a lint from scratch of this file takes a while).
+      if (enter || i % 8 === 0) expect(result(text, cache), `after ${JSON.stringify(typed.slice(0, i))}`).toBe(result(text));
+      else result(text, cache);
+      if (!enter) continue;
+      // The other locations without an include (33 in the first server, the second server's) moved by the shift, the edited one built again.
+      expect(memo().shifted - before.shifted).toBeGreaterThanOrEqual(34);
+      expect(memo().built - before.built).toBeLessThanOrEqual(1);
+    }
+  }, 120_000);
+});
