@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -31,9 +32,9 @@ export function gitAddAll(dir: string): void {
 }
 
 /** Wall time of one fresh process, in ms. */
-function timed(args: string[], cwd: string): number {
+function timed(args: string[], cwd: string, env?: NodeJS.ProcessEnv): number {
   const start = performance.now();
-  spawnSync(process.execPath, args, { cwd, stdio: 'ignore', maxBuffer: 1024 * 1024 * 1024 });
+  spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore', maxBuffer: 1024 * 1024 * 1024 });
   return performance.now() - start;
 }
 
@@ -77,8 +78,8 @@ export function peakRssMiB(dir: string): number {
  * machine. Read from bash's `times` (microsecond rusage of its children, bash itself excluded);
  * undefined where there is no bash.
  */
-function cpuTimed(args: string[], cwd: string): number | undefined {
-  const result = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bash', process.execPath, ...args], { cwd, encoding: 'utf8' });
+function cpuTimed(args: string[], cwd: string, env?: NodeJS.ProcessEnv): number | undefined {
+  const result = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bash', process.execPath, ...args], { cwd, env, encoding: 'utf8' });
   const children = result.stdout?.trim().split('\n').at(-1)?.match(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/);
   if (result.error || !children) return undefined;
   return (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
@@ -87,16 +88,29 @@ function cpuTimed(args: string[], cwd: string): number | undefined {
 /**
  * Cold start of one-file runs and `--version` against `node -e 0`, as a pre-commit hook runs them:
  * from the repository's root, each file named by its path in it. User + sys CPU (wall time where
- * bash is missing), interleaved, median of `runs`.
+ * bash is missing), interleaved, median of `runs`. With `against` (another build's bin.js, e.g. a
+ * copy of main's), its runs are interleaved with this build's, each build with a cache folder of
+ * its own (two builds sharing node_modules would each remove the other's code cache), so the two
+ * are measured side by side at the same load; its rows are named `name (against)`.
  */
-export function coldStarts(repo: string, files: Record<string, string>, runs: number): { baseMs: number; rows: Array<{ name: string; ms: number; ratio: number }>; measure: 'cpu' | 'wall' } {
-  const commands: Array<[string, string[]]> = [['node -e 0', ['-e', '0']], ['--version', [BIN, '--version']], ...Object.entries(files).map(([name, file]): [string, string[]] => [name, [BIN, '--format', 'json', file]])];
+export function coldStarts(repo: string, files: Record<string, string>, runs: number, against?: string): { baseMs: number; rows: Array<{ name: string; ms: number; ratio: number }>; measure: 'cpu' | 'wall' } {
+  const builds: Array<[string, string]> = against ? [['', BIN], [' (against)', against]] : [['', BIN]];
+  const caches = against ? mkdtempSync(join(tmpdir(), 'cors-lint-bench-cache-')) : undefined;
+  const env = (index: number): NodeJS.ProcessEnv | undefined => (caches ? { ...process.env, CORS_LINT_CACHE_DIR: join(caches, String(index)) } : undefined);
+  const commands: Array<[string, string[], NodeJS.ProcessEnv | undefined]> = [['node -e 0', ['-e', '0'], undefined]];
+  for (const [name, args] of [['--version', ['--version']], ...Object.entries(files).map(([format, file]): [string, string[]] => [format, ['--format', 'json', file]])] as Array<[string, string[]]>) {
+    builds.forEach(([suffix, bin], index) => commands.push([`${name}${suffix}`, [bin, ...args], env(index)]));
+  }
   const times = new Map<string, number[]>(commands.map(([name]) => [name, []]));
   const cpu = cpuTimed(['-e', '0'], repo) !== undefined;
-  const time = (args: string[]) => (cpu ? cpuTimed(args, repo) ?? Number.NaN : timed(args, repo));
-  // One untimed run of each first: the code cache is then written and the page cache warm.
-  for (const [, args] of commands) time(args);
-  for (let i = 0; i < runs; i++) for (const [name, args] of commands) times.get(name)!.push(time(args));
+  const time = (args: string[], runEnv: NodeJS.ProcessEnv | undefined) => (cpu ? cpuTimed(args, repo, runEnv) ?? Number.NaN : timed(args, repo, runEnv));
+  try {
+    // One untimed run of each first: the code cache is then written and the page cache warm.
+    for (const [, args, runEnv] of commands) time(args, runEnv);
+    for (let i = 0; i < runs; i++) for (const [name, args, runEnv] of commands) times.get(name)!.push(time(args, runEnv));
+  } finally {
+    if (caches) rmSync(caches, { recursive: true, force: true });
+  }
   const baseMs = median(times.get('node -e 0')!);
   return { baseMs, measure: cpu ? 'cpu' : 'wall', rows: commands.slice(1).map(([name]) => ({ name, ms: median(times.get(name)!), ratio: median(times.get(name)!) / baseMs })) };
 }

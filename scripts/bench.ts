@@ -260,7 +260,7 @@ async function main() {
  * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
- * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --cold-only (cold start alone, on that tree), --runs=3 (floor/CLI pairs),
+ * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=3 (floor/CLI pairs),
  * --cold-runs=7, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
@@ -302,6 +302,7 @@ function coldStartFigures(): void {
       'yaml': 'deploy/k8s/app5.yaml',
     },
     Number(coldRuns),
+    flag('against', '') || undefined,
   );
   console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, named from the synthetic repository's root as a pre-commit hook does, ${cold.measure === 'cpu' ? 'user+sys CPU' : 'wall time'}, interleaved, median of ${coldRuns}, load ${load()})`);
 }
