@@ -6,7 +6,7 @@ import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
 import type { ReadJob, ReadOutcome } from './read-job.js';
-import { LISTING_BYTES, readThreads, type ReadThreads } from './read-threads.js';
+import { LISTING_BYTES, readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -216,8 +216,13 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
   const scanFolder = (absolute: string, realRoot: string, rootName: string, relBase: string, threaded = false) => {
     const shownBase = prefixOf(absolute);
     const hint = options.nameHint && !options.nameHint.test(shownBase) ? options.nameHint : undefined;
+    const wantsThreads = threaded && options.threads !== undefined && !options.readFile;
+    const minBytes = options.threads?.minBytes ?? LISTING_BYTES;
+    // The reading worker's start (a Node environment) overlaps git's run when the index already says the repository is large.
+    const early = wantsThreads && useGit && largeIndex(absolute, minBytes) ? startReader() : undefined;
     const listed = useGit ? gitListing(absolute, hint) : undefined;
     if (!listed) {
+      if (early) stopReader(early);
       walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
       return;
     }
@@ -234,7 +239,8 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
       keep(job.shown, job.detectPath, outcome.keep ? outcome.text : undefined, options.threads!.judge({ path: job.shown, detectPath: job.detectPath }, retained));
     };
     // Nested scans (submodules, a listed file that became a folder) stay on this thread: one pipeline at a time.
-    const pipeline: ReadThreads | undefined = threaded && options.threads && !options.readFile && (listed.bytes ?? 0) >= (options.threads.minBytes ?? LISTING_BYTES) ? readThreads(finish) : undefined;
+    const pipeline: ReadThreads | undefined = wantsThreads && (listed.bytes ?? 0) >= minBytes ? readThreads(finish, early) : undefined;
+    if (early && !pipeline) stopReader(early);
     try {
       scanListed(listed, absolute, realRoot, rootName, relBase, shownBase, pipeline);
       pipeline?.close();
@@ -318,6 +324,20 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     }
   }
   return { files, notes, dropped };
+}
+
+/**
+ * Whether the git index at the root of `dir` (a repository's own folder) is at least `bytes`
+ * long: an index entry (some 100 bytes) is larger than its `ls-files --stage` record, so this
+ * is known large before git lists it. False for a sub-folder, a linked work tree or no index.
+ */
+function largeIndex(dir: string, bytes: number): boolean {
+  try {
+    const size = statSync(`${dir}${dir.endsWith(sep) ? '' : sep}.git${sep}index`, { throwIfNoEntry: false })?.size ?? 0;
+    return size > 0 && size >= bytes;
+  } catch {
+    return false;
+  }
 }
 
 function realpathOr(path: string): string {

@@ -34,6 +34,7 @@ export const readThreadCounts = { worker: 0, here: 0 };
 export const LISTING_BYTES = 160 * 1024;
 const BATCH = 128;
 const MAX_OUTSTANDING = 2;
+const MAX_QUEUED = 6;
 
 /** The worker script next to this module (tsc's dist/src/cli/, or the bundle's dist/cli/); undefined from the TypeScript sources. */
 function workerScript(): URL | undefined {
@@ -56,22 +57,44 @@ function coreToSpare(): boolean {
   return cores >= 2 && os.loadavg()[0] <= cores - 1;
 }
 
-/** Two reading threads, or undefined (one core, no worker script, a worker that cannot start): then the caller reads on its own. */
-export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void): ReadThreads | undefined {
+/** A started reading worker, not yet given work (see startReader). */
+export interface Reader {
+  port: import('node:worker_threads').MessagePort;
+  signal: Int32Array;
+}
+
+/**
+ * Starts the worker, when it may pay (a core to spare, the worker script present): discover.ts
+ * starts it before asking git for the listing when the repository's index is large, so the
+ * worker's start overlaps git's run; `stopReader` lets it go when the listing turns out small.
+ */
+export function startReader(): Reader | undefined {
   const script = workerScript();
-  if (!script) return undefined;
-  const { MessageChannel, Worker, receiveMessageOnPort } = threadsModule();
-  if (!coreToSpare()) return undefined;
+  if (!script || !coreToSpare()) return undefined;
+  const { MessageChannel, Worker } = threadsModule();
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  let worker: import('node:worker_threads').Worker;
   try {
-    worker = new Worker(script, { workerData: { port: port2, signal }, transferList: [port2] });
+    // The process never waits for the worker: everything it is asked is collected synchronously.
+    // A small young generation: the worker's garbage (each file's text) dies young, and its heap
+    // then stays the same size however many files it reads (peak RSS flat as the repository grows).
+    new Worker(script, { workerData: { port: port2, signal }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } }).unref();
   } catch {
     return undefined;
   }
-  // The process never waits for the worker: everything it is asked is collected synchronously.
-  worker.unref();
+  return { port: port1, signal };
+}
+
+export function stopReader(reader: Reader): void {
+  reader.port.postMessage(null);
+}
+
+/** Two reading threads, or undefined (one core, no worker script, a worker that cannot start): then the caller reads on its own. */
+export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void, started?: Reader): ReadThreads | undefined {
+  const reader = started ?? startReader();
+  if (!reader) return undefined;
+  const { receiveMessageOnPort } = threadsModule();
+  const { port: port1, signal } = reader;
 
   interface Batch {
     id: number;
@@ -143,7 +166,9 @@ export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void
       given.add(batch.id);
     } else batch.outcomes = readHere(batch.jobs);
     queue.push(batch);
-    drain(false);
+    // Batches read here wait behind the worker's in the queue: past a few, the worker's is waited
+    // for (or read here), so what is held does not grow with the repository when the worker is slow.
+    drain(queue.length > MAX_QUEUED);
   };
   return {
     add(job) {
