@@ -307,9 +307,18 @@ function choices(node: AST.Node, ignoreCase: boolean, repeated: boolean): Piece[
 
 const SERIALIZED_ORIGIN = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?$/;
 
+/**
+ * Origins of app shells whose web views send their own scheme (Electron standard schemes such as
+ * Obsidian's app://obsidian.md, Capacitor's capacitor://localhost, Ionic's ionic://localhost,
+ * Tauri's tauri://localhost, browser extensions). The URL parser gives them an opaque origin, yet
+ * these engines send `scheme://host` as the Origin header, and allowlists name them.
+ */
+const APP_SHELL_ORIGIN = /^(app|capacitor|ionic|tauri|chrome-extension|moz-extension|safari-web-extension):\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*$/;
+
 /** True for a string a browser could send as its Origin header (lower case, no default port, no path). */
 export function isBrowserOrigin(origin: string): boolean {
   if (origin === 'null') return true;
+  if (APP_SHELL_ORIGIN.test(origin)) return true;
   const match = SERIALIZED_ORIGIN.exec(origin);
   if (!match) return false;
   try {
