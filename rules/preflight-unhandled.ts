@@ -85,7 +85,10 @@ function refusedHere(response: CorsResponse): boolean {
  * a request anyone sends.
  */
 function inheritedByExactFile(policy: CorsPolicy): boolean {
-  if (policy.source.format !== 'nginx' || policy.scope.kind !== 'location' || !/^=\s*\/\S*\.[A-Za-z0-9]+$/.test(policy.scope.path ?? '')) return false;
+  if (policy.source.format !== 'nginx' || policy.scope.kind !== 'location') return false;
   const at = policy.source.loc;
-  return policy.emitted.every((header) => header.loc.file !== at.file || header.loc.line < at.line);
+  if (!policy.emitted.every((header) => header.loc.file !== at.file || header.loc.line < at.line)) return false;
+  // The path last: reading it ties the rule's findings to this location's path in the language
+  // server's memo, which otherwise hands them to every location with the same content.
+  return /^=\s*\/\S*\.[A-Za-z0-9]+$/.test(policy.scope.path ?? '');
 }
