@@ -57,6 +57,9 @@ describe('real Python code', () => {
     // … and through lint(), where nothing may be reported but syntax errors in Python 2 test data.
     const { diagnostics, policies } = lint(sources);
     expect(policies.map((policy) => policy.source.file).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/starlette\/middleware\/cors\.py$/)]));
-    expect(diagnostics.filter((d) => d.ruleId !== 'parse-error')).toEqual([]);
+    // Falcon's own CORSMiddleware (installed for the truth test) writes Max-Age 86400 as a literal on
+    // every preflight it answers: a true max-age-over-browser-limit, the one finding library code gives.
+    const falconMaxAge = (d: { ruleId: string; file: string }) => d.ruleId === 'max-age-over-browser-limit' && /\/falcon\/middleware\.py$/.test(d.file);
+    expect(diagnostics.filter((d) => d.ruleId !== 'parse-error' && !falconMaxAge(d))).toEqual([]);
   }, 120_000);
 });

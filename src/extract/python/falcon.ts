@@ -9,16 +9,20 @@ const MIDDLEWARE = new Set(['falcon.CORSMiddleware', 'falcon.middleware.CORSMidd
 const APPS = new Set(['falcon.App', 'falcon.app.App', 'falcon.asgi.App', 'falcon.asgi.app.App']);
 
 /**
- * Falcon 3: `falcon.CORSMiddleware(allow_origins=…, allow_credentials=…, expose_headers=…)` wherever
- * it is made (it only acts as an app's middleware), and `falcon.App(cors_enable=True)`, which adds
- * one with the defaults (every origin, no credentials).
+ * Falcon 3: `falcon.CORSMiddleware(allow_origins=…, allow_credentials=…, expose_headers=…)` handed to
+ * an app (in `falcon.App(middleware=…)` or `app.add_middleware(…)`, directly, in a list, or through a
+ * name assigned here), and `falcon.App(cors_enable=True)`, which adds one with the defaults (every
+ * origin, no credentials). A middleware made anywhere else (Falcon's own `if cors_enable:` wiring, a
+ * factory) is not known to answer anything.
  */
 export function falconPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
+  const handed = middlewareArguments(parsed, calls, bindings);
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings) ?? '';
     const args = MIDDLEWARE.has(callee) || APPS.has(callee) ? knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings) : undefined;
     if (!args) continue;
+    if (MIDDLEWARE.has(callee) && !handedToApp(parsed, call, handed)) continue;
     const anchor = locOf(parsed, call.firstChild!);
     if (APPS.has(callee)) {
       const enable = args.keywords.get('cors_enable');
@@ -46,6 +50,35 @@ export function falconPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindin
     policies.push(policy(parsed, anchor, origins, settings, credentials));
   }
   return policies;
+}
+
+/** The argument lists that give an app its middleware, and the names used in them. */
+function middlewareArguments(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): { ranges: Array<[number, number]>; names: Set<string> } {
+  const ranges: Array<[number, number]> = [];
+  const names = new Set<string>();
+  for (const call of calls) {
+    const args = call.getChild('ArgList');
+    if (!args) continue;
+    const callee = call.firstChild;
+    const addMiddleware = callee?.name === 'MemberExpression' && /\.add_middleware$/.test(parsed.text.slice(callee.from, callee.to));
+    if (!addMiddleware && !APPS.has(resolveName(parsed, callee, bindings) ?? '')) continue;
+    ranges.push([args.from, args.to]);
+    const cursor = args.cursor();
+    do if (cursor.name === 'VariableName') names.add(parsed.text.slice(cursor.from, cursor.to));
+    while (cursor.next() && cursor.from < args.to);
+  }
+  return { ranges, names };
+}
+
+/** The middleware call sits in such an argument list, or in the value assigned to a name used there. */
+function handedToApp(parsed: ParsedPython, call: SyntaxNode, handed: { ranges: Array<[number, number]>; names: Set<string> }): boolean {
+  if (handed.ranges.some(([from, to]) => call.from >= from && call.to <= to)) return true;
+  for (let node = call.parent; node; node = node.parent) {
+    if (node.name !== 'AssignStatement') continue;
+    const target = node.firstChild;
+    return target?.name === 'VariableName' && target.to <= call.from && handed.names.has(parsed.text.slice(target.from, target.to));
+  }
+  return false;
 }
 
 /** `'*'` (the default) admits every origin; any other string is one origin; an iterable lists them, compared as written. */
