@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { assignmentParts, binaryParts, callArguments, childrenOf, textOf, type ParsedPython } from './parse.js';
-import { evaluate, resolveName, type ModuleBindings, type PyValue, type ScopeBindings } from './values.js';
+import { evaluate, resolveName, scopeFor, type ModuleBindings, type PyValue, type ScopeBindings } from './values.js';
 
 /**
  * Environment variables and the fallbacks written for them. Settings often read
@@ -135,12 +135,14 @@ export function truthy(value: PyValue): boolean | undefined {
 export interface UnsetDecision {
   value: boolean;
   variables: string[];
+  /** When no variable is named but the value came from a fallback evaluated elsewhere (a list built from `os.getenv("X", "")`): its message. */
+  fallback?: string;
 }
 
 const MAX_DEPTH = 8;
 
 /** The value of an expression when every environment variable it reads is unset: undefined when that is not knowable (or the read raises). */
-function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, variables: string[], depth: number): PyValue | undefined {
+function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, variables: string[], depth: number, notes: string[] = []): PyValue | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const read = envRead(parsed, node, bindings);
   if (read) {
@@ -150,15 +152,24 @@ function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: Module
     return fallbackValue(parsed, read, bindings);
   }
   if (node.name === 'VariableName') {
-    const bound = bindings.values.get(textOf(parsed, node));
-    if (!bound || bindings.ambiguous.has(textOf(parsed, node)) || bound.from >= node.from) return undefined;
-    return valueWhenUnset(parsed, bound, bindings, variables, depth + 1);
+    // A local of the enclosing function (`configured = os.getenv("X")` inside `def setup_cors(app)`) or a module name.
+    const name = textOf(parsed, node);
+    const scope = scopeFor(node, name, bindings);
+    if (scope.ambiguous.has(name)) {
+      // `origins = [...]` then `if not origins: origins = "*"`: the value the test sees is the one assigned before it.
+      const before = assignedWhenUnset(parsed, scope, name, node, bindings, true);
+      return before ? valueWhenUnset(parsed, before.node, bindings, variables, depth + 1, notes) : undefined;
+    }
+    const bound = scope.values.get(name);
+    if (!bound || bound.from >= node.from) return undefined;
+    return valueWhenUnset(parsed, bound, bindings, variables, depth + 1, notes);
   }
   if (node.name === 'ParenthesizedExpression') {
     const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
-    return inner.length === 1 ? valueWhenUnset(parsed, inner[0], bindings, variables, depth + 1) : undefined;
+    return inner.length === 1 ? valueWhenUnset(parsed, inner[0], bindings, variables, depth + 1, notes) : undefined;
   }
   const value = evaluate(parsed, node, bindings);
+  if (value.fallback) notes.push(value.fallback);
   return value.kind === 'unknown' ? undefined : value;
 }
 
@@ -169,7 +180,7 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
   if (node.name === 'ParenthesizedExpression' && parts.length === 3) return decideWhenUnset(parsed, parts[1], bindings, depth + 1);
   if (node.name === 'UnaryExpression' && parts[0]?.name === 'not') {
     const inner = decideWhenUnset(parsed, parts[1], bindings, depth + 1);
-    return inner && { value: !inner.value, variables: inner.variables };
+    return inner && { ...inner, value: !inner.value };
   }
   if (node.name === 'BinaryExpression') {
     const { op, left, right } = binaryParts(parsed, parts);
@@ -178,7 +189,7 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
       const b = decideWhenUnset(parsed, right, bindings, depth + 1);
       // Short-circuit: `False and x` / `True or x` need no second answer.
       if (a && a.value === (op === 'or')) return a;
-      if (a && b) return { value: b.value, variables: [...a.variables, ...b.variables] };
+      if (a && b) return { value: b.value, variables: [...a.variables, ...b.variables], fallback: a.fallback ?? b.fallback };
       return undefined;
     }
     if ((op === 'in' || op === 'not in') && MAPPINGS.has(resolveName(parsed, right, bindings) ?? '')) {
@@ -187,18 +198,21 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
     }
     if (op === '==' || op === '!=') {
       const variables: string[] = [];
-      const a = valueWhenUnset(parsed, left, bindings, variables, depth + 1);
-      const b = valueWhenUnset(parsed, right, bindings, variables, depth + 1);
-      if (!a || !b || variables.length === 0) return undefined;
+      const notes: string[] = [];
+      const a = valueWhenUnset(parsed, left, bindings, variables, depth + 1, notes);
+      const b = valueWhenUnset(parsed, right, bindings, variables, depth + 1, notes);
+      if (!a || !b || (variables.length === 0 && notes.length === 0)) return undefined;
       const same = scalarEquals(a, b);
-      return same === undefined ? undefined : { value: same === (op === '=='), variables };
+      return same === undefined ? undefined : { value: same === (op === '=='), variables, ...(variables.length === 0 ? { fallback: notes[0] } : {}) };
     }
     return undefined;
   }
   const variables: string[] = [];
-  const value = valueWhenUnset(parsed, node, bindings, variables, depth + 1);
+  const notes: string[] = [];
+  const value = valueWhenUnset(parsed, node, bindings, variables, depth + 1, notes);
   const truth = value && truthy(value);
-  return truth === undefined || variables.length === 0 ? undefined : { value: truth, variables };
+  if (truth === undefined || (variables.length === 0 && notes.length === 0)) return undefined;
+  return { value: truth, variables, ...(variables.length === 0 ? { fallback: notes[0] } : {}) };
 }
 
 function scalarEquals(a: PyValue, b: PyValue): boolean | undefined {
@@ -224,13 +238,13 @@ export function whenUnset(variables: string[]): string {
  * shape leaves it unknown. Undefined also when no environment test was involved: a plain
  * re-assignment stays ambiguous, as before.
  */
-export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings): { node: SyntaxNode; fallback: string } | undefined {
+export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings, plain = false): { node: SyntaxNode; fallback: string } | undefined {
   // evaluate → here → decideWhenUnset → envRead → evaluate starts each lap at depth 0: a chain of
   // names whose `if` tests read each other would recurse until the stack overflows (found by the fuzzer).
   if (unsetNesting >= MAX_DEPTH) return undefined;
   unsetNesting++;
   try {
-    return assignedWhenUnsetOnce(parsed, scope, name, use, bindings);
+    return assignedWhenUnsetOnce(parsed, scope, name, use, bindings, plain);
   } finally {
     unsetNesting--;
   }
@@ -239,8 +253,9 @@ export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, na
 /** How many assignedWhenUnset calls are on the stack (it is reached again through evaluate). */
 let unsetNesting = 0;
 
-function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings): { node: SyntaxNode; fallback: string } | undefined {
+function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings, plain: boolean): { node: SyntaxNode; fallback: string } | undefined {
   const variables: string[] = [];
+  const notes: string[] = [];
   let current: SyntaxNode | undefined;
   let failed = false;
   const assigns = (statement: SyntaxNode): boolean => {
@@ -254,6 +269,8 @@ function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name:
   const walk = (statements: SyntaxNode[]) => {
     for (const statement of statements) {
       if (failed || statement.from >= use.from) return;
+      // The use is in this `if`'s own test (`if not origins:`): its value is the one before the statement.
+      if (statement.name === 'IfStatement' && use.to <= (statement.getChild('Body')?.from ?? statement.to)) return;
       switch (statement.name) {
         case 'AssignStatement': {
           const parts = assignmentParts(statement);
@@ -278,6 +295,7 @@ function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name:
               return;
             }
             variables.push(...decision.variables);
+            if (decision.fallback) notes.push(decision.fallback);
             if (decision.value) taken = parts[i + 2];
           }
           if (taken?.name === 'Body') walk(childrenOf(taken));
@@ -296,6 +314,8 @@ function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name:
     }
   };
   walk(scope.statements);
-  if (failed || !current || variables.length === 0) return undefined;
-  return { node: current, fallback: whenUnset(variables) };
+  // Without `plain`, a name re-assigned with no environment test on the way stays ambiguous (evaluate's rule);
+  // valueWhenUnset asks with `plain`, already reading the run where the variables are unset.
+  if (failed || !current || (variables.length === 0 && notes.length === 0 && !plain)) return undefined;
+  return { node: current, fallback: variables.length > 0 ? whenUnset(variables) : (notes[0] ?? '') };
 }

@@ -131,7 +131,7 @@ export function moduleBindings(parsed: ParsedPython, modules?: PythonModules, ho
 }
 
 /** The scope a name used at `node` is looked up in: its function's, when the function assigns it; else the module's. */
-function scopeFor(node: SyntaxNode, name: string, bindings: ModuleBindings): ScopeBindings {
+export function scopeFor(node: SyntaxNode, name: string, bindings: ModuleBindings): ScopeBindings {
   for (let parent = node.parent; parent; parent = parent.parent) {
     if (parent.name !== 'FunctionDefinition') continue;
     const body = parent.getChild('Body');
@@ -259,7 +259,7 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
       const decision = decideWhenUnset(parsed, test, bindings);
       if (!decision) return { kind: 'unknown', reason: 'chosen at run time', node };
       const value = evaluate(parsed, decision.value ? whenTrue : whenFalse, bindings, depth + 1);
-      return value.kind === 'unknown' ? value : { ...value, fallback: value.fallback ?? whenUnset(decision.variables) };
+      return value.kind === 'unknown' ? value : { ...value, fallback: value.fallback ?? decision.fallback ?? whenUnset(decision.variables) };
     }
     case 'CallExpression':
       return callValue(parsed, node, bindings, depth);
