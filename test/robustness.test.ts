@@ -116,6 +116,47 @@ describe('crash classes from the issue', () => {
     expect(ids(parseErrors(diagnostics))).toEqual(['3 parse-error']);
   });
 
+  it('JS: a finding on a hand-set handler\'s first line in a CRLF file ends before the \\r (fuzzer, ts seed 55005 #422: a span past the line)', () => {
+    const text = [
+      "import { NextRequest, NextResponse } from 'next/server';",
+      "",
+      "const allowedOrigins = ['https://app.example.com', 'https://admin.example.org'];",
+      "",
+      "const sharedHeaders = {",
+      "  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',",
+      "  'Access-Control-Allow-Headers': 'Content-Type, Authorization',",
+      "  Vary: 'Origin',",
+      "};",
+      "",
+      "export function middleware(request: NextRequest) {",
+      "  const origin = request.headers.get('origin') ?? '';",
+      "  const isAllowedOrigin = allowedOrigins.includes(origin);",
+      "  const isPreflight = request.method === 'OPTIONS';",
+      "",
+      "  if (isPreflight) {",
+      "    const preflightHeaders = { ...(isAllowedOrigin && { 'Access-Control-Allow-Origin': origin }), ...sharedHeaders };173', 'https://example.com:8443'] }));\n",
+      "    return NextResponse.json({}, { headers: preflightHeaders });",
+      "  }",
+      "",
+      "  const response = NextResponse.next();",
+      "  if (isAllowedOrigin) {",
+      "    response.headers.set('Access-Control-Allow-Origin', origin);",
+      "  }",
+      "  Object.entries(sharedHeaders).forEach(([key, value]) => {",
+      "    response.headers.set(key, value);",
+      "  });",
+      "  return response;",
+      "}",
+      "",
+      "export const config = { matcher: '/api/:path*' };",
+      "",
+    ].join('\r\n');
+    const { diagnostics } = lintOne('middleware.ts', text);
+    expect(internal(diagnostics)).toEqual([]);
+    const lengths = text.split(/\r\n|\r|\n/).map((line) => line.length);
+    for (const d of diagnostics) expect(d.endColumn, `${d.ruleId} ${d.line}:${d.column}`).toBeLessThanOrEqual(lengths[d.endLine - 1] + 1);
+  });
+
   it('JS: deeply nested labels, arrays and calls (many lines, so not taken for minified code)', () => {
     const cors = "const cors = require('cors');\n";
     for (const text of [cors + 'a:\n'.repeat(20_000) + ';\n', `${cors}x = ${'[\n'.repeat(20_000)}`, `${cors}x = ${'f(\n'.repeat(20_000)}`]) {

@@ -2,6 +2,7 @@ import type { CallExpression, Node, Statement } from '@babel/types';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import { lineLengthsOf } from '../offsets.js';
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
 import { requestInput } from './request-input.js';
@@ -1350,5 +1351,6 @@ function functionName(owner: Node, parsed: ParsedJs): string | undefined {
 }
 
 function lineEnd(text: string, line: number): number {
-  return (text.split('\n', line)[line - 1] ?? '').length + 1;
+  // The shared line table: a CRLF file's '\r' is part of the break, not of the line (a span past it is outside the file).
+  return (lineLengthsOf(text)[line - 1] ?? 0) + 1;
 }
