@@ -66,8 +66,8 @@ export function grants(policy: CorsPolicy, origin: string, credentials = false):
 /** Why an Allow-Origin came about when the author did not write it (a default, a fallback), to add to a message. */
 export function originNote(policy: CorsPolicy, loc: Loc | undefined): string {
   if (!loc) return '';
-  const matcher = policy.origins.find((m) => m.kind === 'any' && m.why && m.loc.line === loc.line && m.loc.column === loc.column && m.loc.file === loc.file);
-  return matcher?.kind === 'any' && matcher.why ? ` (${matcher.why})` : '';
+  const matcher = policy.origins.find((m) => (m.kind === 'any' || m.kind === 'reflect') && m.why && m.loc.line === loc.line && m.loc.column === loc.column && m.loc.file === loc.file);
+  return (matcher?.kind === 'any' || matcher?.kind === 'reflect') && matcher.why ? ` (${matcher.why})` : '';
 }
 
 /** Examples per pattern handed to the rules that ask about allowed origins. */

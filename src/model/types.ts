@@ -37,8 +37,8 @@ export type PatternDialect =
 export type OriginMatcher =
   /** A literal `*`; `why` says how it came about when the author did not write it (a default, a fallback). */
   | { kind: 'any'; loc: Loc; why?: string }
-  /** The request's Origin echoed back with no validation. */
-  | { kind: 'reflect'; loc: Loc }
+  /** The request's Origin echoed back with no validation; `why` as for `any` (a fallback that applies only in some deployments). */
+  | { kind: 'reflect'; loc: Loc; why?: string }
   /** One string compared for equality (as written, typos and all). */
   | {
       kind: 'exact';

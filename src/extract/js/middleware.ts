@@ -236,7 +236,7 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
       if (value.value === '*') return { matchers: [{ kind: 'any', loc, ...(value.why ? { why: value.why } : {}) }], mode: 'compare' };
       return { matchers: [{ kind: 'exact', value: value.value, loc }], mode: fixedString ? 'fixed' : 'compare' };
     case 'boolean':
-      return { matchers: [{ kind: 'reflect', loc }], mode: 'compare' };
+      return { matchers: [{ kind: 'reflect', loc, ...(value.why ? { why: value.why } : {}) }], mode: 'compare' };
     case 'regex':
       if (framework === 'koa-cors' || framework === 'hono-cors') return { matchers: [{ kind: 'unknown', reason: 'unsupported origin type', loc }], mode: 'compare' };
       return { matchers: [{ kind: 'pattern', source: value.pattern, flags: value.flags, dialect: 'js-search', loc }], mode: 'compare' };

@@ -8,10 +8,10 @@ import type { Loc } from '../../model/types.js';
 export type JsValue =
   /** `why`: set when the value is a literal fallback (`process.env.X || '*'`) that applies only in some deployments. */
   | { kind: 'string'; value: string; node: Node; why?: string }
-  | { kind: 'boolean'; value: boolean; node: Node }
+  | { kind: 'boolean'; value: boolean; node: Node; why?: string }
   | { kind: 'number'; value: number; node: Node }
   | { kind: 'regex'; pattern: string; flags: string; node: Node }
-  | { kind: 'array'; items: JsValue[]; node: Node }
+  | { kind: 'array'; items: JsValue[]; node: Node; why?: string }
   | { kind: 'object'; properties: Map<string, JsValue>; node: Node }
   | { kind: 'function'; node: Node }
   | { kind: 'unknown'; reason: string; node: Node };
@@ -145,6 +145,13 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       if (variable && right.kind === 'string') return { ...right, why: `the fallback when ${variable} is unset` };
       return { kind: 'unknown', reason: left.reason, node };
     }
+    case 'ConditionalExpression': {
+      // `process.env.ORIGINS ? process.env.ORIGINS.split(',') : true`, `origins.length ? origins : '*'` with
+      // `origins` built from `(process.env.ORIGINS || '')`: the branch taken while the variable is unset.
+      const test = unsetTest(node.test, bindings, depth + 1);
+      if (!test) return { kind: 'unknown', reason: 'chosen at run time', node };
+      return withWhy(evaluate(test.value ? node.consequent : node.alternate, bindings, depth + 1), test.why);
+    }
     case 'MemberExpression': {
       if (isProcessEnv(node)) return { kind: 'unknown', reason: 'environment variable', node };
       // `config.cors`, `settings.corsOptions`: a property of an object written in the repository.
@@ -188,14 +195,57 @@ function stringMethod(node: Extract<Node, { type: 'CallExpression' }>, bindings:
         return item;
       }),
       node,
+      ...(target.why ? { why: target.why } : {}),
     };
   }
   if (target.kind !== 'array' || !target.items.every((item) => item.kind === 'string')) return undefined;
   const items = target.items as Array<Extract<JsValue, { kind: 'string' }>>;
   // Only the callbacks that cannot change an origin's meaning: trimming, lower-casing, dropping empties.
-  if (name === 'map' && node.arguments.length === 1 && callbackCalls(first, ['trim'])) return { kind: 'array', items: items.map((item) => ({ ...item, value: item.value.trim() })), node };
-  if (name === 'filter' && node.arguments.length === 1 && ((first.type === 'Identifier' && first.name === 'Boolean') || callbackCalls(first, []))) return { kind: 'array', items: items.filter((item) => item.value !== ''), node };
+  // A list split from a fallback stays one when it is trimmed or emptied.
+  const why = target.why ? { why: target.why } : {};
+  if (name === 'map' && node.arguments.length === 1 && callbackCalls(first, ['trim'])) return { kind: 'array', items: items.map((item) => ({ ...item, value: item.value.trim() })), node, ...why };
+  if (name === 'filter' && node.arguments.length === 1 && ((first.type === 'Identifier' && first.name === 'Boolean') || callbackCalls(first, []))) return { kind: 'array', items: items.filter((item) => item.value !== ''), node, ...why };
   return undefined;
+}
+
+/**
+ * How a test decides while the environment variables it reads are unset, with the note for messages:
+ * `process.env.X` (undefined, falsy), its negation, and the length of a string or list built from a
+ * literal fallback (`(process.env.X || '').split(',').filter(Boolean)` is empty). Undefined for any
+ * other test, and for one that reads no environment variable.
+ */
+function unsetTest(test: Node, bindings: Bindings, depth: number): { value: boolean; why: string } | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  if (test.type === 'ParenthesizedExpression' || test.type === 'TSNonNullExpression' || test.type === 'TSAsExpression') return unsetTest(test.expression, bindings, depth + 1);
+  if (test.type === 'UnaryExpression' && test.operator === '!') {
+    const inner = unsetTest(test.argument, bindings, depth + 1);
+    return inner && { ...inner, value: !inner.value };
+  }
+  if ((test.type === 'MemberExpression' || test.type === 'OptionalMemberExpression') && isProcessEnv(test as Node)) return { value: false, why: `the fallback when ${envVariable(test as Node)} is unset` };
+  const length = (node: Node): { value: number; why: string } | undefined => {
+    if ((node.type !== 'MemberExpression' && node.type !== 'OptionalMemberExpression') || node.computed || node.property.type !== 'Identifier' || node.property.name !== 'length') return undefined;
+    const target = evaluate(node.object as Node, bindings, depth + 1);
+    if (target.kind === 'array' && target.why && target.items.every((item) => item.kind === 'string')) return { value: target.items.length, why: target.why };
+    if (target.kind === 'string' && target.why) return { value: target.value.length, why: target.why };
+    return undefined;
+  };
+  const whole = length(test);
+  if (whole) return { value: whole.value > 0, why: whole.why };
+  if (test.type === 'BinaryExpression' && test.right.type === 'NumericLiteral') {
+    const left = length(test.left as Node);
+    const n = test.right.value;
+    if (!left) return undefined;
+    const holds = { '>': left.value > n, '>=': left.value >= n, '<': left.value < n, '<=': left.value <= n, '===': left.value === n, '==': left.value === n, '!==': left.value !== n, '!=': left.value !== n }[test.operator as string];
+    return holds === undefined ? undefined : { value: holds, why: left.why };
+  }
+  return undefined;
+}
+
+/** A value chosen by an environment test keeps the note of when it applies (its own, if it has one). */
+function withWhy(value: JsValue, why: string): JsValue {
+  if (value.kind === 'string' || value.kind === 'boolean') return { ...value, why: value.why ?? why };
+  if (value.kind === 'array') return { ...value, why: value.why ?? why, items: value.items.map((item) => (item.kind === 'string' ? { ...item, why: item.why ?? why } : item)) };
+  return value;
 }
 
 /**
