@@ -36,7 +36,6 @@ export default defineRule({
   check(policy, context) {
     // A layer that answers OPTIONS itself is judged by preflight-incomplete.
     if (policy.preflight.kind === 'handled') return;
-    if (inheritedByExactFile(policy)) return;
     const matrix = requestMatrix(policy);
     const expected = matrix.intended;
     if (!expected) return;
@@ -63,6 +62,9 @@ export default defineRule({
       const { response, verdict } = cell;
       if (unsure(response, verdictReads(cell.request)) || response.shortCircuit) return;
       if (verdict.allowed) return;
+      // Asked only where a finding is made: it reads the scope's path, and the policy memo replays a
+      // rule that read it only at a place with the same path (every other nginx location ran it again).
+      if (inheritedByExactFile(policy)) return;
       const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
       context.report({
         loc: policy.source.loc,
