@@ -44,17 +44,19 @@ function workerScript(): URL | undefined {
 
 /**
  * A worker pays only when it gets a core of its own: its start (a Node environment, the reading
- * code) costs about 100 ms of CPU on a loaded 2-core machine, which a second core pays back on a
- * large repository; when the last minute's load already fills the cores, the worker only competes
- * with this thread (measured: 12,000 files at load 11 on 2 cores, 30% more CPU and no faster).
- * CORS_LINT_READ_THREADS=1 or 0 decides instead (the tests and the benchmark compare both).
+ * code) costs about 100 ms of CPU on a loaded machine. Measured on 2 cores (real-shaped bench
+ * tree, 12,000 files, side by side with one thread): 950 -> 710 ms at a load of 1.9, 820 -> 680
+ * at 2.6, 800-880 -> 630-710 with both cores free (real-time priority, three runs); but 1,760 -> 1,910 at 6 and
+ * slower still at 11, with 20-30% more CPU. So the worker is started while the last minute's
+ * load stays below the cores plus one. CORS_LINT_READ_THREADS=1 or 0 decides instead (the tests
+ * and the benchmark compare both).
  */
 function coreToSpare(): boolean {
   const forced = process.env.CORS_LINT_READ_THREADS;
   if (forced === '0' || forced === '1') return forced === '1';
   const os = load('node:os') as typeof import('node:os');
   const cores = os.availableParallelism();
-  return cores >= 2 && os.loadavg()[0] <= cores - 1;
+  return cores >= 2 && os.loadavg()[0] < cores + 1;
 }
 
 /** A started reading worker, not yet given work (see startReader). */
