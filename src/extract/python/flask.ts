@@ -5,6 +5,7 @@ import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, str
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 import { classNamed, upperCaseAttributes } from './settings-class.js';
+import { ALLOW_CREDENTIALS, ALLOW_ORIGIN, Unknowns } from '../../model/uncertainty.js';
 
 /** Sanic-CORS is Flask-CORS's core ported to Sanic (same options, same answers): one reader, each with its own profile. */
 const CORS_NAMES = new Map<string, FrameworkProfile>([
@@ -139,7 +140,32 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const args = knownSpread(parsed, callArguments(parsed, decorator.getChild('ArgList')), bindings);
     sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true, profile });
   }
-  return sites.flatMap((site) => policiesFor(parsed, site));
+  const policies = sites.flatMap((site) => policiesFor(parsed, site));
+  if (decorators.some((decorator) => writesAllowOriginAfterRequest(parsed, decorator))) for (const policy of policies) handOverAllowOrigin(policy);
+  return policies;
+}
+
+/** `@app.after_request` on a function of this module that writes Access-Control-Allow-Origin. */
+function writesAllowOriginAfterRequest(parsed: ParsedPython, decorator: SyntaxNode): boolean {
+  if (!/\.after_request$/.test(decoratorName(parsed, decorator) ?? '')) return false;
+  const decorated = decorator.parent;
+  return decorated !== null && /access-control-allow-origin/i.test(parsed.text.slice(decorated.from, decorated.to));
+}
+
+/**
+ * An after_request hook that writes Access-Control-Allow-Origin runs on the same responses as
+ * Flask-CORS: Flask-CORS leaves a response alone once it carries that header (a hook registered after
+ * it runs first), and a hook that runs later replaces it. Which origin and credentials go out is then
+ * the hook's doing, judged as its own hand-set policy; Flask-CORS's other headers stay as modelled.
+ */
+function handOverAllowOrigin(policy: CorsPolicy): void {
+  const own = policy.headerProgram!;
+  policy.headerProgram = {
+    run: (request) => {
+      const answer = own.run(request);
+      return { ...answer, ...new Unknowns().add(answer).header(ALLOW_ORIGIN).header(ALLOW_CREDENTIALS).fields() };
+    },
+  };
 }
 
 /** The dotted name after `@` (lezer keeps decorator names as flat `VariableName . VariableName` siblings). */
