@@ -332,6 +332,39 @@ function listPosition(call: Extract<Node, { type: 'CallExpression' }>, position:
   return { at: { op: 'test', matcher: { kind: 'exact', value: item.value, loc: locOf(item.node, scope.file), listId: `${scope.file}:${list.node.start}` } } };
 }
 
+/**
+ * `if (list.indexOf(origin))`: a position used as a condition is true unless it is 0, so every origin
+ * passes but the list's first entry (an absent one gives -1); `origin.indexOf('x')` alone is true
+ * unless the origin starts with 'x'; `list.indexOf(a !== b || c)` looks a boolean up in a list of
+ * strings, finds nothing, and -1 is always true.
+ */
+function indexOfAsCondition(call: Extract<Node, { type: 'CallExpression' }>, loc: Loc, scope: OriginScope): Cond {
+  const position = listPosition(call, 0, scope);
+  if (position) {
+    const everyOrigin: Cond = { op: 'test', matcher: { kind: 'reflect', loc } };
+    return position.at ? and(everyOrigin, not(position.at)) : everyOrigin;
+  }
+  const object = (unwrap(call.callee as Node) as { object: Node }).object;
+  const arg = call.arguments[0] as Node | undefined;
+  const argument = stringArg(arg, scope);
+  if (scope.isOrigin(object) && argument) return not(testOf(stringTest('startsWith', argument.value, 'origin', loc, codeOf(call, scope))));
+  if (arg && isBooleanValued(arg) && !scope.isOrigin(object)) {
+    const list = valueOf(object, scope);
+    // Every origin passes, and the finding belongs at this test.
+    if (list.kind === 'array' && list.items.every((item) => item.kind === 'string' || item.kind === 'regex')) return { op: 'test', matcher: { kind: 'reflect', loc } };
+  }
+  return { op: 'unknown', why: 'indexOf used as a condition' };
+}
+
+/** An expression whose value is always a boolean: a comparison, a negation, or `||`/`&&` of such. */
+function isBooleanValued(node: Node): boolean {
+  const inner = unwrap(node);
+  if (inner.type === 'UnaryExpression') return inner.operator === '!';
+  if (inner.type === 'BinaryExpression') return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'in', 'instanceof'].includes(inner.operator);
+  if (inner.type === 'LogicalExpression') return inner.operator !== '??' && isBooleanValued(inner.left) && isBooleanValued(inner.right);
+  return false;
+}
+
 /** Methods whose result is a boolean (or undefined through `?.`), never a position. */
 const BOOLEAN_METHODS = new Set(['includes', 'has', 'startsWith', 'endsWith', 'test', 'some', 'every']);
 
@@ -427,8 +460,9 @@ function call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpres
   switch (method) {
     case 'includes':
     case 'has':
-    case 'indexOf':
       return contains(node as Extract<Node, { type: 'CallExpression' }>, method, loc, scope);
+    case 'indexOf':
+      return indexOfAsCondition(node as Extract<Node, { type: 'CallExpression' }>, loc, scope);
     case 'endsWith':
     case 'startsWith': {
       const target = scope.isOrigin(object) ? 'origin' : urlPart(object, scope);
