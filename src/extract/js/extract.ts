@@ -464,7 +464,7 @@ function untypedCorsOptions(init: Node): MiddlewareSite['framework'] | undefined
   let origin = false;
   for (const property of init.properties) {
     if ((property.type !== 'ObjectProperty' && property.type !== 'ObjectMethod') || property.computed) return undefined;
-    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'StringLiteral' ? property.key.value : undefined;
+    const key = propertyKey(property.key);
     if (!key || !EXPRESS_CORS_KEYS.has(key)) return undefined;
     if (key === 'origin') origin = true;
   }

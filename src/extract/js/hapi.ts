@@ -2,7 +2,7 @@ import type { CallExpression, NewExpression, Node, ObjectProperty } from '@babel
 import { HAPI_DEFAULT_EXPOSED, HAPI_DEFAULT_HEADERS, HAPI_DEFAULT_MAX_AGE, hapiProfile, hapiProgram, type HapiSettings } from '../../model/frameworks/hapi.js';
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher, Tri } from '../../model/types.js';
 import { isRequireOf, type ParsedJs } from './extract.js';
-import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
+import { evaluate, locOf, propertyKey, type Bindings, type JsValue } from './values.js';
 
 const HAPI_MODULES = ['@hapi/hapi', 'hapi'];
 const SPREAD = '*unknown-spread*';
@@ -83,12 +83,12 @@ function routeOf(property: ObjectProperty, parsed: ParsedJs): Scope | undefined 
   const options = parsed.parents.get(property);
   const holder = options && parsed.parents.get(options);
   if (holder?.type !== 'ObjectProperty' || holder.computed || holder.value !== options) return undefined;
-  const key = holder.key.type === 'Identifier' ? holder.key.name : holder.key.type === 'StringLiteral' ? holder.key.value : undefined;
+  const key = propertyKey(holder.key);
   if (key !== 'options' && key !== 'config') return undefined;
   const route = parsed.parents.get(holder);
   if (route?.type !== 'ObjectExpression') return undefined;
   const field = (name: string) => {
-    const found = route.properties.find((p) => p.type === 'ObjectProperty' && !p.computed && (p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : undefined) === name);
+    const found = route.properties.find((p) => p.type === 'ObjectProperty' && !p.computed && propertyKey(p.key) === name);
     return found?.type === 'ObjectProperty' ? evaluate(found.value as Node, parsed.bindings) : undefined;
   };
   const path = field('path');

@@ -292,10 +292,7 @@ function binary(node: Extract<Node, { type: 'BinaryExpression' }>, loc: Loc, sco
     // `list.indexOf(origin) !== 1` (the -1 mistyped): true for every origin but the one at that position.
     const position = listPosition(call as Extract<Node, { type: 'CallExpression' }>, number, scope);
     if (position && (operator === '===' || operator === '==')) return position.at ?? { op: 'unknown', why: 'indexOf position in a list not known' };
-    if (position && (operator === '!==' || operator === '!=')) {
-      const everyOrigin: Cond = { op: 'test', matcher: { kind: 'reflect', loc } };
-      return position.at ? and(everyOrigin, not(position.at)) : everyOrigin;
-    }
+    if (position && (operator === '!==' || operator === '!=')) return everyOriginBut(position, loc);
     if (number === 0 && (operator === '===' || operator === '==')) {
       const object = (call.callee as { object: Node }).object;
       const argument = stringArg(call.arguments[0] as Node, scope);
@@ -340,10 +337,7 @@ function listPosition(call: Extract<Node, { type: 'CallExpression' }>, position:
  */
 function indexOfAsCondition(call: Extract<Node, { type: 'CallExpression' }>, loc: Loc, scope: OriginScope): Cond {
   const position = listPosition(call, 0, scope);
-  if (position) {
-    const everyOrigin: Cond = { op: 'test', matcher: { kind: 'reflect', loc } };
-    return position.at ? and(everyOrigin, not(position.at)) : everyOrigin;
-  }
+  if (position) return everyOriginBut(position, loc);
   const object = (unwrap(call.callee as Node) as { object: Node }).object;
   const arg = call.arguments[0] as Node | undefined;
   const argument = stringArg(arg, scope);
@@ -363,6 +357,12 @@ function isBooleanValued(node: Node): boolean {
   if (inner.type === 'BinaryExpression') return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'in', 'instanceof'].includes(inner.operator);
   if (inner.type === 'LogicalExpression') return inner.operator !== '??' && isBooleanValued(inner.left) && isBooleanValued(inner.right);
   return false;
+}
+
+/** Every origin but the list entry at a position (listPosition), tested where `loc` says. */
+function everyOriginBut(position: { at?: Cond }, loc: Loc): Cond {
+  const everyOrigin: Cond = { op: 'test', matcher: { kind: 'reflect', loc } };
+  return position.at ? and(everyOrigin, not(position.at)) : everyOrigin;
 }
 
 /** Methods whose result is a boolean (or undefined through `?.`), never a position. */
