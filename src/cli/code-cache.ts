@@ -1,9 +1,9 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
-import { cacheDirectory } from './cache-dir.js';
+import { cacheDirectory, readOwnCacheFile } from './cache-dir.js';
 
 /**
  * Loads the bundled CLI's CommonJS files (scripts/bundle.mjs) through V8's code cache: the first
@@ -86,7 +86,7 @@ export function loadCached(file: string, target: CacheTarget): unknown {
       const prefix = `${safeName(file)}-`;
       const v8 = `${process.versions.v8}-${cachedDataVersionTag()}-${process.arch}`;
       cache = { prefix, v8, path: join(target.dir, `${prefix}${target.hash}-${stat.size}-${Math.trunc(stat.mtimeMs)}-${v8}.bin`) };
-      const data = readOwnFile(cache.path);
+      const data = readOwnCacheFile(cache.path);
       const parsed = data && parseCacheFile(data);
       cachedData = parsed?.cachedData;
       covered = parsed?.covered;
@@ -114,17 +114,6 @@ export function loadCached(file: string, target: CacheTarget): unknown {
  * V8 runs what a cache holds, so only a file this user (or root) wrote is read: a cache folder
  * others can write to (CORS_LINT_CACHE_DIR in a shared place) cannot hand this process code.
  */
-function readOwnFile(path: string): Buffer | undefined {
-  const fd = openSync(path, 'r');
-  try {
-    const owner = fstatSync(fd).uid;
-    if (process.getuid && owner !== process.getuid() && owner !== 0) return undefined;
-    return readFileSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function safeName(file: string): string {
   // No '-' in it: the cache files of one bundled file are the names that start with it and a '-'.
   return (file.split(/[\\/]/).pop() ?? 'file').replace(/\.c?js$/, '').replace(/[^\w.]/g, '_');

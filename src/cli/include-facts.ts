@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { readRegularFile, type ReadResult } from './safe-read.js';
+import { readOwnCacheFile } from './cache-dir.js';
 
 /**
  * What the includer search of a one-file nginx run (project.ts nginxIncluders) remembers between
@@ -47,7 +48,8 @@ export class IncludeFacts {
   constructor(private readonly dir: string, private readonly root: string) {
     this.file = join(dir, `nginx-facts-${hashName(root)}.txt`);
     this.prefix = root.endsWith(sep) ? root : `${root}${sep}`;
-    const text = readOwnText(this.file);
+    // A file another user could write in a shared cache folder would make the search skip reading an includer.
+    const text = readOwnCacheFile(this.file)?.toString('utf8');
     if (text === undefined) return;
     const lines = text.split('\n');
     // The folder is written in full on the first line: a name that hashes the same is not ours.
@@ -112,24 +114,6 @@ export class IncludeFacts {
         // nothing was written
       }
     }
-  }
-}
-
-/**
- * The cache file, when this user (or root) owns it: a file another user could write in a shared
- * CORS_LINT_CACHE_DIR would make the search skip reading an includer.
- */
-function readOwnText(path: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const owner = fstatSync(fd).uid;
-    if (process.getuid && owner !== process.getuid() && owner !== 0) return undefined;
-    return readFileSync(fd, 'utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
