@@ -51,6 +51,27 @@ describe('paths and globs', () => {
     expect(filesIn((await cli(['--format', 'json', '--no-ignore', '--ignore-pattern', 'gen'], dir)).stdout)).toEqual(['a/api.conf', 'b/api.conf', 'c/api.conf']);
     expect((await cli(['--ignore-pattern', ''], dir)).code).toBe(2);
   });
+  it('a folder named from outside the working directory (its paths start with ../) gives the findings it gives from inside', async () => {
+    // Compose build contexts, JS imports and Python modules under '../' were taken for paths leaving the scanned folder.
+    const dir = project({
+      'proj/docker-compose.yml': 'services:\n  api:\n    build: ./api\n  proxy:\n    image: nginx\n',
+      'proj/nginx/site.conf': 'server {\n  listen 80;\n  location / {\n    add_header Access-Control-Allow-Origin "https://shop.example.net" always;\n    proxy_pass http://api:8080;\n  }\n}\n',
+      'proj/api/server.js': "const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors({ origin: 'https://shop.example.net' }));\napp.listen(8080);\n",
+      'proj/web/cors-options.js': 'module.exports = { origin: true, credentials: true };\n',
+      'proj/web/server.js': "const cors = require('cors');\nconst options = require('./cors-options');\napp.use(cors(options));\n",
+      'proj/py/settings.py': 'ORIGINS = ["*"]\n',
+      'proj/py/main.py': 'from fastapi.middleware.cors import CORSMiddleware\nfrom .settings import ORIGINS\napp.add_middleware(CORSMiddleware, allow_origins=ORIGINS, allow_credentials=True)\n',
+      'elsewhere/README.md': '# x\n',
+    });
+    const findings = (stdout: string, prefix: string) =>
+      (JSON.parse(stdout) as Array<{ filePath: string; messages: Array<{ line: number; column: number; ruleId: string }> }>)
+        .flatMap((file) => file.messages.map((m) => `${file.filePath.slice(prefix.length)} ${m.line}:${m.column} ${m.ruleId}`))
+        .sort();
+    const inside = findings((await cli(['--format', 'json', '.'], join(dir, 'proj'))).stdout, '');
+    const outside = findings((await cli(['--format', 'json', '../proj'], join(dir, 'elsewhere'))).stdout, '../proj/');
+    expect(inside).toEqual(['nginx/site.conf 4:44 duplicate-allow-origin', 'py/settings.py 1:12 credentials-reflect-any-origin', 'web/cors-options.js 1:28 credentials-reflect-any-origin']);
+    expect(outside).toEqual(inside);
+  });
 });
 
 describe('explain and simulate', () => {

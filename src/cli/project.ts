@@ -79,7 +79,8 @@ const MAX_MODULE_BYTES = 2 * 1024 * 1024;
  * files only, and only files cors-lint reads.
  */
 export function readModuleInsideRoot(roots: readonly string[], cwd: string, path: string): string | undefined {
-  if (isAbsolute(path) || path.split(/[\\/]/).includes('..') || !mayBeSupported(path)) return undefined;
+  // `../` is not refused here: a folder scanned outside the working directory starts with it, and readConfined keeps every read inside the roots.
+  if (isAbsolute(path) || !mayBeSupported(path)) return undefined;
   const read = readConfined(roots, cwd, path, MAX_MODULE_BYTES);
   return 'text' in read ? read.text : undefined;
 }

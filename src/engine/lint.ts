@@ -402,7 +402,7 @@ function secondStage<T extends { file: SourceFile; format: Format }>(candidates:
   if (!on) return { parsed: candidates, deferred: [] };
   const parsed: T[] = [];
   const deferred: T[] = [];
-  const peek = (path: string) => modules.peek(path);
+  const peek = (path: string, importer: string) => modules.peek(path, importer);
   for (const candidate of candidates) {
     (holdsPolicyConstruct(candidate.format, candidate.file.path, candidate.file.text, peek) ? parsed : deferred).push(candidate);
   }

@@ -26,7 +26,7 @@ export class ModuleSource {
 
   /** The text of `path` (a normalised path relative to the root), read on behalf of `importer`. */
   read(importer: string, path: string): string | undefined {
-    const normalized = normalizeModulePath(path);
+    const normalized = normalizeModulePath(path, leadingParents(importer));
     if (normalized === undefined || normalized === importer) return undefined;
     let text = this.inputs.get(normalized) ?? this.extraTexts.get(normalized);
     if (text === undefined && !this.misses.has(normalized)) {
@@ -45,8 +45,8 @@ export class ModuleSource {
    * The text of `path` for a look that is not a read (the second prefilter stage): no dependency is
    * recorded and a host file does not join the run's texts; a later `read` reuses what was fetched.
    */
-  peek(path: string): string | undefined {
-    const normalized = normalizeModulePath(path);
+  peek(path: string, importer: string): string | undefined {
+    const normalized = normalizeModulePath(path, leadingParents(importer));
     if (normalized === undefined) return undefined;
     const known = this.inputs.get(normalized) ?? this.extraTexts.get(normalized) ?? this.peeked.get(normalized);
     if (known !== undefined || this.misses.has(normalized)) return known;
@@ -71,9 +71,20 @@ export class ModuleSource {
   }
 }
 
-/** `a/./b/../c.js` -> `a/c.js`; undefined for paths that leave the root or are absolute. */
-export function normalizeModulePath(path: string): string | undefined {
+/**
+ * `a/./b/../c.js` -> `a/c.js`; undefined for absolute paths and paths that leave the root. Paths
+ * are relative to the working directory, so a folder scanned outside it starts with `../`: a path
+ * may climb as many folders as its importer's own path does (`maxParents`), no further.
+ */
+export function normalizeModulePath(path: string, maxParents = 0): string | undefined {
   const normalized = posix.normalize(path.replace(/\\/g, '/'));
-  if (posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) return undefined;
+  if (posix.isAbsolute(normalized) || leadingParents(normalized) > maxParents) return undefined;
   return normalized.replace(/^\.\//, '');
+}
+
+/** How many `../` a normalised relative path starts with. */
+export function leadingParents(path: string): number {
+  let count = 0;
+  while (path.startsWith('../', count * 3) || path.length === count * 3 + 2 && path.endsWith('..')) count++;
+  return count;
 }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Format } from '../model/types.js';
 import { SERVERLESS_CONFIG } from '../extract/js/serverless-config.js';
+import { leadingParents } from './modules.js';
 
 /**
  * Stage two of the content prefilter, run before a file is parsed. Stage one (`FormatSpec.prefilter`)
@@ -59,7 +60,7 @@ const JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.c
 const RELATIVE_SPECIFIER = /(?:\bfrom|\brequire\s*\(|\bimport\s*\(?)\s*['"](\.\.?(?:\/[^'"\n]{0,300})?)['"]/g;
 
 /** Reads a repository module's text without recording it as anyone's dependency. */
-export type PeekModule = (path: string) => string | undefined;
+export type PeekModule = (path: string, importer: string) => string | undefined;
 
 /**
  * Whether a file that passed stage one is worth parsing for its own policies. `peek` reads the
@@ -88,7 +89,7 @@ function importsHeaderName(path: string, text: string, peek: PeekModule): boolea
         for (const candidate of moduleCandidates(module.path, match[1])) {
           if (seen.has(candidate)) continue;
           seen.add(candidate);
-          const imported = peek(candidate);
+          const imported = peek(candidate, module.path);
           if (imported === undefined) continue;
           if (HEADER_NAME.test(imported)) return true;
           next.push({ path: candidate, text: imported });
@@ -103,7 +104,7 @@ function importsHeaderName(path: string, text: string, peek: PeekModule): boolea
 /** The files a relative specifier may name, as JsProject.resolvePath tries them (every one, not only the first that exists). */
 function moduleCandidates(importer: string, specifier: string): string[] {
   const base = posix.normalize(posix.join(posix.dirname(importer), specifier));
-  if (base.startsWith('../') || base === '..') return [];
+  if (leadingParents(base) > leadingParents(importer)) return [];
   const stem = base.replace(/\.(c|m)?js$/, '');
   return [base, ...JS_EXTENSIONS.map((ext) => `${stem}${ext}`), ...JS_EXTENSIONS.map((ext) => `${base}/index${ext}`)].filter((candidate) => /\.(c|m)?[jt]sx?$/.test(candidate));
 }

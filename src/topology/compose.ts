@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Loc } from '../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
+import { leadingParents } from '../engine/modules.js';
 import { parseYamlDocument, yaml } from '../extract/yaml/parse.js';
 
 /** A Compose service whose image is built from a folder of the repository. */
@@ -57,7 +58,9 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
       // A remote context (git URL) or an interpolated one is not a folder of this repository.
       if (/^[a-z]+:\/\/|^git@|\$/i.test(dir)) continue;
       const buildDir = posix.normalize(posix.join(posix.dirname(file.replace(/\\/g, '/')), dir)).replace(/\/$/, '');
-      if (buildDir.startsWith('..')) continue;
+      // Paths are relative to the working directory, so a scanned folder outside it starts with '../':
+      // only a context that climbs above the compose file's own prefix leaves what was scanned.
+      if (leadingParents(buildDir) > leadingParents(file.replace(/\\/g, '/'))) continue;
       const command: unknown = pair.value.get('command', true);
       const commandText = isScalar(command) ? String(command.value) : isSeq(command) ? command.items.map((item: unknown) => (isScalar(item) ? String(item.value) : '')).join(' ') : '';
       const commandPorts = [...commandText.matchAll(/(?:--port|-p)[\s=]+(\d+)/g)].map((m) => Number(m[1]));
@@ -80,3 +83,4 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
   }
   return out;
 }
+
