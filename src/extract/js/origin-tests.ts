@@ -79,7 +79,19 @@ export function or(...args: Cond[]): Cond {
     if (arg.op === 'or') flat.push(...arg.args);
     else flat.push(arg);
   }
+  if (hasComplement(flat)) return TRUE;
   return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : nested({ op: 'or', args: flat }, flat);
+}
+
+/**
+ * `A ∨ ¬A` holds whatever A is, an unknown test included: `if (list.some(…)) return cb(null, true);
+ * return cb(null, true)` admits every origin even when the list is imported. Found by identity: an
+ * `if` compiles its test once and its else-path carries that very node's negation.
+ */
+function hasComplement(args: Cond[]): boolean {
+  if (args.length < 2) return false;
+  const present = new Set(args);
+  return args.some((arg) => (arg.op === 'not' && present.has(arg.arg)) || (arg.op === 'unknown' && arg.negates !== undefined && present.has(arg.negates)));
 }
 
 export function not(arg: Cond): Cond {
@@ -523,33 +535,73 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
  * chain carries the ones before it), so answers are remembered per node for this origin: a tree walk
  * was exponential in the chain's length (found by the fuzzer: 33 repeated `if (!origin)` never finished).
  */
-export function decide(cond: Cond, origin: string | undefined, memo = new Map<Cond, boolean | 'unknown'>()): boolean | 'unknown' {
+export function decide(cond: Cond, origin: string | undefined): boolean | 'unknown' {
+  const answer = decideWith(cond, origin, new Map(), undefined);
+  if (answer !== 'unknown') return answer;
+  // Each unknown test is one value, whatever it is: `if (check(origin)) return cb(null, true); return
+  // cb(null, true)` admits every origin though check() is imported. Split on the few unknown tests
+  // (an unknown and its negation are one test): the same answer under every assignment is the answer.
+  const atoms = unknownAtoms(cond);
+  if (atoms === undefined || atoms.length === 0) return answer;
+  let common: boolean | undefined;
+  for (let mask = 0; mask < 1 << atoms.length; mask++) {
+    const assigned = new Map(atoms.map((atom, i) => [atom, (mask & (1 << i)) !== 0]));
+    const value = decideWith(cond, origin, new Map(), assigned);
+    if (value === 'unknown' || (common !== undefined && value !== common)) return 'unknown';
+    common = value;
+  }
+  return common ?? answer;
+}
+
+const MAX_SPLIT_ATOMS = 3;
+
+/** The distinct unknown tests of a condition (an unknown's negation counts as that unknown); undefined past MAX_SPLIT_ATOMS. */
+function unknownAtoms(cond: Cond): Cond[] | undefined {
+  const atoms = new Set<Cond>();
+  const seen = new Set<Cond>();
+  const visit = (node: Cond): boolean => {
+    if (seen.has(node)) return true;
+    seen.add(node);
+    if (node.op === 'unknown') {
+      atoms.add(node.negates ?? node);
+      return atoms.size <= MAX_SPLIT_ATOMS;
+    }
+    if (node.op === 'not') return visit(node.arg);
+    if (node.op === 'and' || node.op === 'or') return node.args.every(visit);
+    return true;
+  };
+  return visit(cond) ? [...atoms] : undefined;
+}
+
+function decideWith(cond: Cond, origin: string | undefined, memo: Map<Cond, boolean | 'unknown'>, assigned: Map<Cond, boolean> | undefined): boolean | 'unknown' {
   let answer = memo.get(cond);
   if (answer === undefined) {
-    answer = decideOnce(cond, origin, memo);
+    answer = decideOnce(cond, origin, memo, assigned);
     memo.set(cond, answer);
   }
   return answer;
 }
 
-function decideOnce(cond: Cond, origin: string | undefined, memo: Map<Cond, boolean | 'unknown'>): boolean | 'unknown' {
+function decideOnce(cond: Cond, origin: string | undefined, memo: Map<Cond, boolean | 'unknown'>, assigned: Map<Cond, boolean> | undefined): boolean | 'unknown' {
   switch (cond.op) {
     case 'const':
       return cond.value;
-    case 'unknown':
-      return 'unknown';
+    case 'unknown': {
+      const value = assigned?.get(cond.negates ?? cond);
+      return value === undefined ? 'unknown' : cond.negates ? !value : value;
+    }
     case 'has-origin':
       return origin !== undefined && origin !== '';
     case 'test':
       return origin === undefined ? false : matcherAccepts(cond.matcher, origin);
     case 'not': {
-      const value = decide(cond.arg, origin, memo);
+      const value = decideWith(cond.arg, origin, memo, assigned);
       return value === 'unknown' ? value : !value;
     }
     case 'and': {
       let unknown = false;
       for (const arg of cond.args) {
-        const value = decide(arg, origin, memo);
+        const value = decideWith(arg, origin, memo, assigned);
         if (value === false) return false;
         if (value === 'unknown') unknown = true;
       }
@@ -558,12 +610,12 @@ function decideOnce(cond: Cond, origin: string | undefined, memo: Map<Cond, bool
     case 'or': {
       let unknown = false;
       for (const arg of cond.args) {
-        let value = decide(arg, origin, memo);
+        let value = decideWith(arg, origin, memo, assigned);
         if (value === 'unknown' && arg.op === 'and') {
           // `A ∨ (¬A ∧ B)` is `A ∨ B` (`if (isDev()) allow; else if (check) allow`): the negated earlier
           // disjunct decides nothing, even when A itself cannot be decided.
           const rest = arg.args.filter((part) => !((part.op === 'not' && cond.args.includes(part.arg)) || (part.op === 'unknown' && part.negates && cond.args.includes(part.negates))));
-          if (rest.length < arg.args.length) value = decide(and(...rest), origin, memo);
+          if (rest.length < arg.args.length) value = decideWith(and(...rest), origin, memo, assigned);
         }
         if (value === true) return true;
         if (value === 'unknown') unknown = true;
@@ -658,6 +710,7 @@ export function conditionMatchers(cond: Cond, loc: Loc): OriginMatcher[] | undef
   if (simplified.op === 'const') return simplified.value ? [{ kind: 'reflect', loc }] : [];
   if (hasUnknown(simplified) && simplified.op !== 'or') return undefined;
   const terms = absorb(simplified.op === 'or' ? simplified.args : [simplified]);
+  if (terms.some((term) => term.op === 'const' && term.value)) return [{ kind: 'reflect', loc }];
   const out: OriginMatcher[] = [];
   // `!origin || origin === 'null' || allowed.includes(origin)` with `allowed` imported: the unknown
   // disjunct cannot take back what the known ones admit, so those stay matchers (listed first), and
@@ -695,6 +748,9 @@ function absorb(input: Cond[]): Cond[] {
     if (next.map(key).join('\n') === terms.map(key).join('\n')) break;
     terms = next;
   }
+  // Absorbing a negated part can leave a term and its complement side by side: together they admit every origin.
+  const keys = new Set(terms.map(key));
+  if (terms.some((term) => (term.op === 'not' && keys.has(key(term.arg))) || (term.op === 'unknown' && term.negates && keys.has(key(term.negates))))) return [TRUE];
   return terms;
 }
 
