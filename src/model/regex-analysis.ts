@@ -305,7 +305,7 @@ function choices(node: AST.Node, ignoreCase: boolean, repeated: boolean): Piece[
   }
 }
 
-const SERIALIZED_ORIGIN = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?$/;
+const SERIALIZED_ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(?::(\d{1,5}))?$/;
 
 /**
  * Origins of app shells whose web views send their own scheme (Electron standard schemes such as
