@@ -305,6 +305,8 @@ function choices(node: AST.Node, ignoreCase: boolean, repeated: boolean): Piece[
   }
 }
 
+// '_' is in: the URL parser keeps it in a host (https://a_b.example), and install-time placeholders
+// (YOUR_DOMAIN) are written with it.
 const SERIALIZED_ORIGIN = /^(https?):\/\/([a-z0-9_-]+(?:\.[a-z0-9_-]+)*)(?::(\d{1,5}))?$/;
 
 /**
