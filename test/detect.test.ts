@@ -48,6 +48,22 @@ describe('format detection', () => {
     expect(result.policies).toHaveLength(1);
   });
 
+  it('templates stacked two deep, of extensionless or host-named site files, and of YAML files are detected as what they render to', () => {
+    for (const name of ['templates/default.conf.template.j2', 'roles/web/templates/vhost.j2', 'templates/example.com.erb', 'sites-enabled/example.org']) {
+      expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ format: 'nginx' });
+    }
+    // Content decides for the extensionless ones: a Makefile or a pip-tools input stays out, silently.
+    expect(detectFile({ path: 'Makefile.in', text: 'include config.mk\nall:\n\tcc -o app app.c\n' })).toMatchObject({ skip: expect.stringContaining('not nginx by its content') });
+    expect(detectFile({ path: 'requirements.in', text: 'django>=4.2\n' })).toMatchObject({ skip: expect.any(String) });
+    // A template of another format's file is not nginx, whatever its content.
+    for (const name of ['settings.py.j2', 'package.json.j2', 'README.md.tmpl']) expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ skip: expect.any(String) });
+    for (const name of ['k8s/ingress.yaml.j2', 'template.yml.tmpl', 'values.yaml.template']) expect(detectFile({ path: name, text: 'a: 1\n' }), name).toMatchObject({ format: 'yaml' });
+    // Jinja statements on their own lines are neither YAML errors nor hide the keys around them.
+    const result = lint([{ path: 'ingress.yaml.j2', text: 'kind: Ingress\nmetadata:\n  annotations:\n{% if cors %}\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "{{ origin }}"\n{% endif %}\n{# a comment #}\nspec: {}\n' }]);
+    expect(result.diagnostics.filter((d) => d.ruleId === 'parse-error')).toEqual([]);
+    expect(result.policies).toHaveLength(1);
+  });
+
   it('Go-template statements on their own lines do not swallow the block they wrap', () => {
     const text = 'server {\n    listen 80;\n{{ if .Env.ENABLE_ASSETS }}\n    location /assets/ {\n        add_header Access-Control-Allow-Origin *;\n    }\n{{ end }}\n}\n';
     const result = lint([{ path: 'site.conf', text }]);

@@ -14,12 +14,26 @@ const SKIPPED_DIRS = /(^|\/)(node_modules|bower_components|vendor|third_party|\.
 const GENERATED_NAMES = /(\.min\.(js|mjs|cjs)|\.bundle\.js|-bundle\.js|\.d\.ts|\.d\.mts|\.d\.cts|\.map|_pb2(_grpc)?\.py|\.pyi)$/;
 const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'npm-shrinkwrap.json', 'bun.lockb']);
 
-/** `api.example.com`, `default.vhost`: how site files are named in nginx folders. */
-const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+){2,}$|\.(vhost|site|inc|locations?|snippet)$/;
+/** `example.com`, `api.example.com`, `default.vhost`: how site files are named in nginx folders. */
+const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$|\.(vhost|site|inc|locations?|snippet)$/;
 /** Extensions that are never an nginx site file, even in an nginx folder (READMEs with nginx examples, backups, keys). */
 const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml)$/;
 
 export type FileKind = { format: Format; why?: string } | { skip: string };
+
+/**
+ * The name a template renders to (`site.conf.j2` -> `site.conf`, `default.conf.template.j2` ->
+ * `default.conf`), or undefined when the name ends in no template suffix. At most two suffixes come off.
+ */
+function renderedName(lower: string): string | undefined {
+  let name = lower;
+  for (let round = 0; round < 2; round++) {
+    const suffix = FORMAT_SPECS.nginx.templateSuffixes!.find((candidate) => name.endsWith(candidate) && name.length > candidate.length);
+    if (suffix === undefined) break;
+    name = name.slice(0, -suffix.length);
+  }
+  return name === lower ? undefined : name;
+}
 
 /** What the name alone says: a format, a format to confirm from the content, or a skip. */
 export type NameKind = { format: Format } | { maybe: Format } | { skip: string };
@@ -48,15 +62,13 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
   if (nginx.fileNames!.some((name) => lower === name || lower.startsWith(`${name}.`))) return { format: 'nginx' };
-  // site.conf.j2, api.conf.template, cors.nginx.tpl: templates of nginx files, detected as the file they render to.
-  if (dot > 0 && lower.indexOf('.') < dot) {
-    for (const suffix of nginx.templateSuffixes ?? []) {
-      if (!lower.endsWith(suffix) || lower.length === suffix.length) continue;
-      const rendered = lower.slice(0, -suffix.length);
-      const renderedExt = posix.extname(rendered);
-      if (nginx.extensions.includes(renderedExt)) return { format: 'nginx' };
-      if (renderedExt !== '' && nginx.ambiguousExtensions?.includes(renderedExt)) return { maybe: 'nginx' };
-    }
+  // site.conf.j2, api.conf.template, cors.nginx.tpl, default.conf.template.j2, ingress.yaml.j2: templates, detected as the file they render to.
+  const rendered = dot > 0 ? renderedName(lower) : undefined;
+  if (rendered !== undefined) {
+    const renderedExt = posix.extname(rendered);
+    if (nginx.extensions.includes(renderedExt)) return { format: 'nginx' };
+    if (renderedExt !== '' && nginx.ambiguousExtensions?.includes(renderedExt)) return { maybe: 'nginx' };
+    if (FORMAT_SPECS.yaml.extensions.includes(renderedExt) && renderedExt !== '.tpl') return { format: 'yaml' };
   }
   // vercel.json, netlify.toml: a platform's config file, by its exact name (the platform reads no other).
   const byFileName = FILE_NAME_FORMATS.get(base);
@@ -70,6 +82,12 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   if (ext !== '') {
     const ambiguous = AMBIGUOUS_EXTENSION_FORMATS.get(ext);
     if (ambiguous) return { maybe: ambiguous };
+  }
+  // An Ansible or Chef template of a file named without an extension or for its host (`templates/vhost.j2`,
+  // `nginx-site.erb`, `example.com.j2`): nginx only if the content says so.
+  if (rendered !== undefined && !rendered.startsWith('.')) {
+    const renderedExt = posix.extname(rendered);
+    if (renderedExt === '' || (SITE_NAME.test(rendered) && !EXTENSION_FORMATS.has(renderedExt) && !NOT_CONFIG.test(renderedExt))) return { maybe: 'nginx' };
   }
   // Extensionless files and site files named for their host (`api.example.com`) in sites-available/,
   // conf.d/ ...: nginx only by folder and content.
@@ -93,9 +111,11 @@ export function nginxNameHint(): RegExp {
   const nginx = FORMAT_SPECS.nginx;
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
   const names = [...nginx.fileNames!, ...nginx.extensions, ...(nginx.ambiguousExtensions ?? []).filter((ext) => ext !== '')].map(escape);
+  // A template of a file named without an extension or for its host (`vhost.j2`) is nginx by content.
+  const templates = (nginx.templateSuffixes ?? []).map((suffix) => `${escape(suffix)}$`);
   // detectByName reads folders after turning `\` into `/`.
   const folders = (nginx.folders ?? []).map((folder) => `${escape(folder)}[/\\\\]`);
-  return new RegExp(`(?:${[...names, ...folders].join('|')})`, 'i');
+  return new RegExp(`(?:${[...names, ...folders, ...templates].join('|')})`, 'i');
 }
 
 /** The registry's name tables as maps, first format wins (the order of FORMAT_LIST, as the loops they replace). */

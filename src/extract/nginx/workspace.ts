@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { replaceDelimited } from '../../util/delimited.js';
 import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
@@ -201,35 +202,3 @@ export function neutralizeTemplates(text: string): string {
   return replaceDelimited(out, '<%', '%>', blank);
 }
 
-/**
- * What `text.replace(/OPEN[\s\S]*?CLOSE/g, fn)` does (or `OPEN[^\n]*?CLOSE` with `oneLine`), in
- * linear time: the regex retries its lazy scan from every OPEN, so a file of 100,000 unclosed `{{`
- * took minutes. Here the next CLOSE and the next line break are found once and reused while the
- * scan moves forward.
- */
-function replaceDelimited(text: string, open: string, close: string, fn: (match: string) => string, oneLine = false): string {
-  let out = '';
-  let last = 0;
-  let nextClose = -1;
-  let nextNewline = -1;
-  for (let start = text.indexOf(open); start !== -1; ) {
-    const from = start + open.length;
-    if (nextClose < from) nextClose = text.indexOf(close, from);
-    if (nextClose === -1) break;
-    if (oneLine) {
-      if (nextNewline < from) {
-        nextNewline = text.indexOf('\n', from);
-        if (nextNewline === -1) nextNewline = text.length;
-      }
-      if (nextNewline < nextClose) {
-        start = text.indexOf(open, start + 1);
-        continue;
-      }
-    }
-    const stop = nextClose + close.length;
-    out += text.slice(last, start) + fn(text.slice(start, stop));
-    last = stop;
-    start = text.indexOf(open, stop);
-  }
-  return out + text.slice(last);
-}

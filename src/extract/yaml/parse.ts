@@ -1,4 +1,5 @@
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { replaceDelimited } from '../../util/delimited.js';
 import type { Format, Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
@@ -10,7 +11,7 @@ import { loadLibrary } from '../../util/load-library.js';
  * (an alias is an unknown value), so an alias bomb costs nothing.
  *
  * Two things happen before parsing, both keeping every offset: Helm/Go template actions
- * (`{{ … }}`) are replaced by `§` characters (a whole-line action by spaces), so a templated value
+ * (`{{ … }}`, and Jinja's `{% … %}`) are replaced by `§` characters (a whole-line action by spaces), so a templated value
  * is a plain string we can recognise as unknown; and a multi-document file is split at its `---`
  * markers, and only documents with a CORS token are parsed at all (a 50 MB manifest bundle with one
  * Ingress costs one small parse).
@@ -49,6 +50,17 @@ export interface ParsedYaml {
 const CORS_TOKEN = /cors|access-?control/i;
 
 export function neutralizeTemplates(text: string): string {
+  const goNeutral = neutralizeGoActions(text);
+  if (!goNeutral.includes('{%') && !goNeutral.includes('{#')) return goNeutral;
+  // Jinja (Ansible `*.yaml.j2`, cookiecutter, Salt): a statement alone on its line (`{% if tls %}`) disappears,
+  // an inline one becomes an opaque value; a `{# comment #}` is blank.
+  const statements = replaceDelimited(goNeutral, '{%', '%}', (match, start) =>
+    match.replace(/[^\r\n]/g, blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
+  );
+  return replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true);
+}
+
+function neutralizeGoActions(text: string): string {
   if (!text.includes('{{')) return text;
   // A scan with indexOf (an unclosed `{{` costs one pass, not one per `{{`), and whitespace checks that stop
   // at the first non-blank, so a long line of actions stays linear.
