@@ -198,13 +198,15 @@ function stringMethod(node: Extract<Node, { type: 'CallExpression' }>, bindings:
       ...(target.why ? { why: target.why } : {}),
     };
   }
-  if (target.kind !== 'array' || !target.items.every((item) => item.kind === 'string')) return undefined;
-  const items = target.items as Array<Extract<JsValue, { kind: 'string' }>>;
+  // Entries read at run time (`[process.env.FRONTEND_URL, 'https://app.example.com'].filter(Boolean)`) stay unknown
+  // entries: trimming or dropping them if empty leaves an entry that may or may not be there, as before.
+  if (target.kind !== 'array' || !target.items.every((item) => item.kind === 'string' || item.kind === 'unknown')) return undefined;
+  const items = target.items as Array<Extract<JsValue, { kind: 'string' | 'unknown' }>>;
   // Only the callbacks that cannot change an origin's meaning: trimming, lower-casing, dropping empties.
   // A list split from a fallback stays one when it is trimmed or emptied.
   const why = target.why ? { why: target.why } : {};
-  if (name === 'map' && node.arguments.length === 1 && callbackCalls(first, ['trim'])) return { kind: 'array', items: items.map((item) => ({ ...item, value: item.value.trim() })), node, ...why };
-  if (name === 'filter' && node.arguments.length === 1 && ((first.type === 'Identifier' && first.name === 'Boolean') || callbackCalls(first, []))) return { kind: 'array', items: items.filter((item) => item.value !== ''), node, ...why };
+  if (name === 'map' && node.arguments.length === 1 && callbackCalls(first, ['trim'])) return { kind: 'array', items: items.map((item) => (item.kind === 'string' ? { ...item, value: item.value.trim() } : item)), node, ...why };
+  if (name === 'filter' && node.arguments.length === 1 && ((first.type === 'Identifier' && first.name === 'Boolean') || callbackCalls(first, []))) return { kind: 'array', items: items.filter((item) => item.kind !== 'string' || item.value !== ''), node, ...why };
   return undefined;
 }
 
@@ -271,7 +273,8 @@ function callbackCalls(fn: Node | undefined, methods: string[]): boolean {
   if (!fn || fn.type !== 'ArrowFunctionExpression' || fn.params.length !== 1 || fn.params[0].type !== 'Identifier') return false;
   const param = fn.params[0].name;
   let body = returnedExpression(fn);
-  while (body && body.type === 'CallExpression' && body.arguments.length === 0 && body.callee.type === 'MemberExpression' && body.callee.property.type === 'Identifier' && methods.includes(body.callee.property.name)) body = body.callee.object;
+  // `o.trim()`, and `o?.trim()` for lists whose entries may be undefined (an unset variable).
+  while (body && (body.type === 'CallExpression' || body.type === 'OptionalCallExpression') && body.arguments.length === 0 && (body.callee.type === 'MemberExpression' || body.callee.type === 'OptionalMemberExpression') && !body.callee.computed && body.callee.property.type === 'Identifier' && methods.includes(body.callee.property.name)) body = body.callee.object;
   return body?.type === 'Identifier' && body.name === param;
 }
 

@@ -460,9 +460,13 @@ function comprehensionValue(parsed: ParsedPython, node: SyntaxNode, bindings: Mo
   const filter = test ? cleaning(test) : [];
   if (!produce || !filter) return undefined;
   const source = evaluate(parsed, iterable, bindings, depth + 1);
-  if (source.kind !== 'list' || !source.items.every((item) => item.kind === 'string')) return undefined;
+  // Entries read at run time (`[os.getenv("FRONTEND_URL"), "https://app.example.com"]`) stay unknown entries:
+  // cleaning or dropping them leaves an entry that may or may not be there, as before.
+  if (source.kind !== 'list' || !source.items.every((item) => item.kind === 'string' || item.kind === 'unknown')) return undefined;
   const apply = (value: string, methods: Array<'strip' | 'lower'>) => methods.reduce((text, method) => (method === 'strip' ? text.trim() : text.toLowerCase()), value);
-  const items = (source.items as Array<Extract<PyValue, { kind: 'string' }>>).filter((item) => !test || apply(item.value, filter) !== '').map((item) => ({ ...item, value: apply(item.value, produce) }));
+  const items = (source.items as Array<Extract<PyValue, { kind: 'string' | 'unknown' }>>)
+    .filter((item) => item.kind !== 'string' || !test || apply(item.value, filter) !== '')
+    .map((item) => (item.kind === 'string' ? { ...item, value: apply(item.value, produce) } : item));
   return { kind: 'list', items, node, incomplete: source.incomplete, fallback: source.fallback };
 }
 
