@@ -49,7 +49,7 @@ describe('format detection', () => {
   });
 
   it('templates stacked two deep, of extensionless or host-named site files, and of YAML files are detected as what they render to', () => {
-    for (const name of ['templates/default.conf.template.j2', 'roles/web/templates/vhost.j2', 'templates/example.com.erb', 'sites-enabled/example.org']) {
+    for (const name of ['templates/default.conf.template.j2', 'roles/web/templates/vhost.j2', 'templates/example.com.erb', 'sites-enabled/shop-fixture.test']) {
       expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ format: 'nginx' });
     }
     // Content decides for the extensionless ones: a Makefile or a pip-tools input stays out, silently.

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { neutralizeTemplates } from '../src/extract/nginx/workspace.js';
+import { neutralizeTemplates as neutralizeYamlTemplates, TEMPLATE_CHAR } from '../src/extract/yaml/parse.js';
+import { blankTemplateStatementLines } from '../src/util/delimited.js';
 
 /**
  * neutralizeTemplates scans with indexOf instead of lazy regexes, which retried from every opening
@@ -39,5 +41,28 @@ describe('nginx template neutralization', () => {
       neutralizeTemplates(`${unit} }}\n`.repeat(50_000) + unit.repeat(100_000));
       expect(Date.now() - started, unit).toBeLessThan(2_000);
     }
+  });
+});
+
+describe('Jinja statement lines in code and YAML', () => {
+  it('blank whole statement and comment lines only, keeping every offset', () => {
+    const text = 'a = 1\n{%- if x %}\n  {# note #}  \nb = "{% raw %}"\n{% if a %}{% endif %}\r\n{% unclosed\n';
+    const out = blankTemplateStatementLines(text);
+    expect(out).toHaveLength(text.length);
+    expect(out.split('\n').map((line) => line.trim())).toEqual(['a = 1', '', '', 'b = "{% raw %}"', '', '{% unclosed', '']);
+    const yaml = neutralizeYamlTemplates('k: v\n{% if tls %}\n  x: "{% y %}"\n{# c #}\n');
+    expect(yaml).toHaveLength('k: v\n{% if tls %}\n  x: "{% y %}"\n{# c #}\n'.length);
+    expect(yaml).toBe(`k: v\n${' '.repeat(12)}\n  x: "${TEMPLATE_CHAR.repeat(7)}"\n${' '.repeat(7)}\n`);
+  });
+
+  it('stay linear on hostile lines', () => {
+    const started = process.cpuUsage();
+    for (const unit of ['{%', '{#', '%}', '{% %}x', '{%%}']) {
+      blankTemplateStatementLines(unit.repeat(200_000));
+      blankTemplateStatementLines(`${unit}\n`.repeat(100_000));
+      neutralizeYamlTemplates(unit.repeat(200_000));
+    }
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(5_000);
   });
 });

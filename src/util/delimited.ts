@@ -32,3 +32,17 @@ export function replaceDelimited(text: string, open: string, close: string, fn: 
   }
   return out + text.slice(last);
 }
+
+/** A line holding only Jinja statements or a Jinja comment: `{% if x %}`, `{%- endif -%}`, `{# note #}`. */
+const TEMPLATE_STATEMENT_LINE = /^[ \t]*\{([%#])[^\r\n]*\1\}[ \t]*$/gm;
+
+/**
+ * Code templates (cookiecutter projects, Ansible `*.py.j2`) wrap code in Jinja statements on lines
+ * of their own, which no JavaScript or Python parser accepts. Those lines become blanks (offsets
+ * kept), so the code reads as both branches, as the nginx and YAML readers read their templates.
+ * The pattern is anchored at a line start and scans that line once: linear.
+ */
+export function blankTemplateStatementLines(text: string): string {
+  if (!text.includes('{%') && !text.includes('{#')) return text;
+  return text.replace(TEMPLATE_STATEMENT_LINE, (line) => ' '.repeat(line.length));
+}

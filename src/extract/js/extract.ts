@@ -1,4 +1,5 @@
 import type { CallExpression, File, NewExpression, Node, ObjectProperty } from '@babel/types';
+import { blankTemplateStatementLines } from '../../util/delimited.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { cdkPolicies } from './aws-cdk.js';
@@ -258,12 +259,15 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const reuse = previous?.text === file.text && (!previous.ast || cache!.claim(previous.ast));
   // An edited file is parsed incrementally (streams); the same text read twice in one run is parsed anew (see claim).
   const streams = cache && !reuse && previous?.text !== file.text ? (previous?.streams ?? new JsParseStreams(file.path)) : undefined;
-  const { ast, failure } = reuse ? previous! : (streams?.parse(file.text, isTs, plugins) ?? parseOnce(file, isTs, plugins));
+  // Jinja statement lines (a cookiecutter template) are blanked for the parser; every offset stays the file's own.
+  const source = blankTemplateStatementLines(file.text);
+  const parseInput = source === file.text ? file : { ...file, text: source };
+  const { ast, failure } = reuse ? previous! : (streams?.parse(source, isTs, plugins) ?? parseOnce(parseInput, isTs, plugins));
   if (cache && !reuse) {
     if (ast) cache.claim(ast);
     cache.set<JsParseEntry>('js', file.path, { text: file.text, ast, failure, streams: streams ?? previous?.streams });
   }
-  if (!ast || failure) return { errors: [parseFailure(file, lineStarts, failure)] };
+  if (!ast || failure) return { errors: [parseFailure(parseInput, lineStarts, failure)] };
   const errors: JsExtraction['errors'] = [];
   const recovered = recoveredErrors(ast);
   if (recovered.length > 0) {

@@ -1,4 +1,5 @@
 import type { SyntaxNode, Tree, TreeFragment } from '@lezer/common';
+import { blankTemplateStatementLines } from '../../util/delimited.js';
 import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
@@ -80,7 +81,7 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 }
 
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
-  const text = blankNotebookMagics(file.text);
+  const text = blankTemplateStatementLines(blankNotebookMagics(file.text));
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
   const lineStarts = lineStartsOf(text);
