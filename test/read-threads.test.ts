@@ -127,19 +127,27 @@ describe.skipIf(!hasGit)('reading on two threads', () => {
   }, 120_000);
 
   it('the bundle ships the reading worker next to bin.js, and it answers a batch as this thread would', async () => {
-    const { readJob } = await built<ReadJobModule>('cli/read-job.js');
+    const { readJob, readJobOf, readBatch, batchOutcome } = await built<ReadJobModule>('cli/read-job.js');
     const { base, root } = repository(30);
     try {
-      const jobs = ['a/src/part0.ts', 'd/docs/page3.md', 'h/link.conf', 'm/unreadable.py', 'p/huge.conf', 'nope.js', 'k/became-folder.yaml'].map((path) => ({ absolute: join(root, path), shown: path, detectPath: `repo/${path}`, fullRel: path }));
+      const paths = ['a/src/part0.ts', 'd/docs/page3.md', 'h/link.conf', 'm/unreadable.py', 'p/huge.conf', 'nope.js', 'k/became-folder.yaml', 'b/app/task1.py', 'c/deploy/app2.yaml'];
+      const where = { absolute: root, shownBase: '', rootName: 'repo', relBase: '' };
+      const jobs = paths.map((path) => readJobOf(where, path));
+      expect(jobs[0]).toEqual({ absolute: join(root, 'a/src/part0.ts'), shown: 'a/src/part0.ts', detectPath: 'repo/a/src/part0.ts', fullRel: 'a/src/part0.ts' });
+      expect(readJobOf({ absolute: join(root, 't'), shownBase: 'repo/t/', rootName: 'repo', relBase: 't' }, 'nested/server.js')).toEqual({ absolute: join(root, 't', 'nested/server.js'), shown: 'repo/t/nested/server.js', detectPath: 'repo/t/nested/server.js', fullRel: 't/nested/server.js' });
+      // The compact form decodes to what readJob says of each file, every kind of outcome among them.
+      const local = readBatch(where, paths.join('\0'));
+      expect(paths.map((_, i) => batchOutcome(local, i))).toEqual(jobs.map(readJob));
+      expect(new Set(jobs.map(readJob).map((outcome) => Object.keys(outcome).sort().join()))).toEqual(new Set(['skip', 'error', 'keep,text', 'keep,reason']));
       for (const script of [join(ROOT, 'dist', 'cli', 'read-worker.js'), join(ROOT, 'dist', 'src', 'cli', 'read-worker.js')]) {
         const { port1, port2 } = new MessageChannel();
         const signal = new Int32Array(new SharedArrayBuffer(4));
         const worker = new Worker(script, { workerData: { port: port2, signal }, transferList: [port2] });
         try {
-          port1.postMessage({ id: 7, jobs });
+          port1.postMessage({ id: 7, base: where, paths: paths.join('\0') });
           expect(Atomics.wait(signal, 0, 0, 60_000)).not.toBe('timed-out');
-          const answer = receiveMessageOnPort(port1)?.message as { id: number; outcomes: unknown };
-          expect(answer).toEqual({ id: 7, outcomes: jobs.map(readJob) });
+          const answer = receiveMessageOnPort(port1)?.message as { id: number; batch: unknown };
+          expect(answer).toEqual({ id: 7, batch: local });
         } finally {
           port1.close();
           await worker.terminate();

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
-import type { ReadJob, ReadOutcome } from './read-job.js';
+import type { ReadBase, ReadJob, ReadOutcome } from './read-job.js';
 import { LISTING_BYTES, readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
@@ -239,7 +239,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
       keep(job.shown, job.detectPath, outcome.keep ? outcome.text : undefined, options.threads!.judge({ path: job.shown, detectPath: job.detectPath }, retained));
     };
     // Nested scans (submodules, a listed file that became a folder) stay on this thread: one pipeline at a time.
-    const pipeline: ReadThreads | undefined = wantsThreads && (listed.bytes ?? 0) >= minBytes ? readThreads(finish, early) : undefined;
+    const pipeline: ReadThreads | undefined = wantsThreads && (listed.bytes ?? 0) >= minBytes ? readThreads({ absolute, shownBase, rootName, relBase } satisfies ReadBase, finish, early) : undefined;
     if (early && !pipeline) stopReader(early);
     try {
       scanListed(listed, absolute, realRoot, rootName, relBase, shownBase, pipeline);
@@ -255,6 +255,11 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     for (const { path: rel, mode } of listed) {
       if (ALWAYS_SKIPPED_SEGMENT.test(rel)) continue;
       const isFolderEntry = mode === '160000' || rel.endsWith('/');
+      // A tracked file, the bulk of a listing, goes to the reading threads as its path alone (read-job.ts's readJobOf spells the rest the same way).
+      if (pipeline && !isFolderEntry && mode !== undefined && mode !== '120000') {
+        if (configIgnore === undefined || !configIgnored(`${shownBase}${rel}`, false)) pipeline.add(rel);
+        continue;
+      }
       const clean = rel.endsWith('/') ? rel.slice(0, -1) : rel;
       const fullRel = relBase ? `${relBase}/${clean}` : clean;
       const shown = `${shownBase}${clean}`;
@@ -288,7 +293,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
         continue;
       }
       if (pipeline) {
-        if (!configIgnored(shown, false)) pipeline.add({ absolute: absoluteEntry, shown, detectPath, fullRel });
+        if (!configIgnored(shown, false)) pipeline.add(clean);
         continue;
       }
       if (configIgnored(shown, false) || !accept(shown, detectPath)) continue;

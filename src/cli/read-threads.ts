@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { readJob, type ReadJob, type ReadOutcome } from './read-job.js';
+import { batchOutcome, readBatch, readJobOf, type ReadBase, type ReadBatch, type ReadJob, type ReadOutcome } from './read-job.js';
 
 // Loaded only for a large run: node:worker_threads and node:os are a cold-start cost a one-file run does not pay.
 const load = createRequire(import.meta.url);
@@ -18,7 +18,8 @@ const threadsModule = () => load('node:worker_threads') as typeof import('node:w
  * start-up costs some 30 ms of CPU); see LISTING_BYTES.
  */
 export interface ReadThreads {
-  add(job: ReadJob): void;
+  /** A listed path below the base (no trailing slash). */
+  add(path: string): void;
   /** Finishes every job added so far (before anything else is added to the run's output). */
   flush(): void;
   /** Flushes and lets the worker go. */
@@ -91,8 +92,13 @@ export function stopReader(reader: Reader): void {
   reader.port.postMessage(null);
 }
 
-/** Two reading threads, or undefined (one core, no worker script, a worker that cannot start): then the caller reads on its own. */
-export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void, started?: Reader): ReadThreads | undefined {
+/**
+ * Two reading threads, or undefined (one core, no worker script, a worker that cannot start): then
+ * the caller reads on its own. A batch waits for its turn as its listed paths and its outcomes as
+ * read-job.ts's ReadBatch (a small integer for nearly every file): the jobs are spelled out only
+ * when finished, and only for the files the name test does not skip.
+ */
+export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: ReadOutcome) => void, started?: Reader): ReadThreads | undefined {
   const reader = started ?? startReader();
   if (!reader) return undefined;
   const { receiveMessageOnPort } = threadsModule();
@@ -100,21 +106,29 @@ export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void
 
   interface Batch {
     id: number;
-    jobs: ReadJob[];
-    outcomes?: ReadOutcome[];
+    /**
+     * The listed paths, NUL-separated UTF-8, outside the JS heap: what waits here survives the
+     * young-generation collections, and V8 grows its young generation (+8 MB of RSS) once enough
+     * has survived, which the paths of every batch in flight, as strings, made happen at some
+     * 60,000 files. A path is made a string again only when its file is finished, and then as a
+     * string of its own: a slice of one joined string, kept by the run (a config cache's folder key,
+     * a kept file's path), would keep the whole batch's string alive (1.5 MB at 60,000 files).
+     */
+    paths: Buffer;
+    outcomes?: ReadBatch;
   }
   const queue: Batch[] = [];
-  const answers = new Map<number, ReadOutcome[] | undefined>();
+  const answers = new Map<number, ReadBatch | undefined>();
   const given = new Set<number>();
-  let current: ReadJob[] = [];
+  let current: string[] = [];
   let nextId = 0;
   let outstanding = 0;
   let localMs = 0;
   let localBatches = 0;
 
-  const readHere = (jobs: ReadJob[]) => {
+  const readHere = (paths: string[] | string) => {
     const start = performance.now();
-    const outcomes = jobs.map(readJob);
+    const outcomes = readBatch(base, paths);
     localMs += performance.now() - start;
     localBatches++;
     readThreadCounts.here++;
@@ -122,10 +136,10 @@ export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void
   };
   const receive = () => {
     for (let message = receiveMessageOnPort(port1); message; message = receiveMessageOnPort(port1)) {
-      const { id, outcomes } = message.message as { id: number; outcomes: ReadOutcome[] | { error: string } };
+      const { id, batch } = message.message as { id: number; batch: ReadBatch | { error: string } };
       outstanding--;
       // An answer to a batch read here meanwhile is dropped; a worker's error is read here.
-      if (given.delete(id)) answers.set(id, Array.isArray(outcomes) ? outcomes : undefined);
+      if (given.delete(id)) answers.set(id, 'outcomes' in batch ? batch : undefined);
     }
   };
   /** Finishes the batches at the head of the queue whose outcomes are in; with `wait`, all of them. */
@@ -136,7 +150,7 @@ export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void
       if (!head.outcomes && answers.has(head.id)) {
         const answer = answers.get(head.id);
         if (answer) readThreadCounts.worker++;
-        head.outcomes = answer ?? readHere(head.jobs);
+        head.outcomes = answer ?? readHere(head.paths.toString('utf8'));
         answers.delete(head.id);
       }
       if (!head.outcomes) {
@@ -152,35 +166,46 @@ export function readThreads(finish: (job: ReadJob, outcome: ReadOutcome) => void
         }
         if (answers.has(head.id)) continue;
         given.delete(head.id);
-        head.outcomes = readHere(head.jobs);
+        head.outcomes = readHere(head.paths.toString('utf8'));
       }
       queue.shift();
-      for (let i = 0; i < head.jobs.length; i++) finish(head.jobs[i], head.outcomes[i]);
+      const { paths } = head;
+      for (let i = 0, start = 0; start < paths.length; i++) {
+        const nul = paths.indexOf(0, start);
+        const end = nul === -1 ? paths.length : nul;
+        const outcome = batchOutcome(head.outcomes, i);
+        // A file the name test skips has nothing to finish: its job is not even spelled out.
+        if (!('skip' in outcome)) finish(readJobOf(base, paths.toString('utf8', start, end)), outcome);
+        start = end + 1;
+      }
     }
   };
   const dispatch = () => {
     if (current.length === 0) return;
-    const batch: Batch = { id: nextId++, jobs: current };
+    const list = current;
     current = [];
+    const joined = list.join('\0');
+    const batch: Batch = { id: nextId++, paths: Buffer.from(joined, 'utf8') };
     if (outstanding < MAX_OUTSTANDING) {
-      port1.postMessage({ id: batch.id, jobs: batch.jobs });
+      // One string crosses (one copy, not 128), split again in the worker.
+      port1.postMessage({ id: batch.id, base, paths: joined });
       outstanding++;
       given.add(batch.id);
-    } else batch.outcomes = readHere(batch.jobs);
+    } else batch.outcomes = readHere(list);
     queue.push(batch);
     // Batches read here wait behind the worker's in the queue: past a few, the worker's is waited
     // for (or read here), so what is held does not grow with the repository when the worker is slow.
     drain(queue.length > MAX_QUEUED);
   };
   return {
-    add(job) {
-      current.push(job);
+    add(path) {
+      current.push(path);
       if (current.length >= BATCH) dispatch();
     },
     flush() {
       // The last jobs are read here: the worker's answer would come after this thread could have read them.
       if (current.length > 0) {
-        queue.push({ id: nextId++, jobs: current, outcomes: readHere(current) });
+        queue.push({ id: nextId++, paths: Buffer.from(current.join('\0'), 'utf8'), outcomes: readHere(current) });
         current = [];
       }
       drain(true);

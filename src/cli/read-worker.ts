@@ -1,23 +1,24 @@
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { readJob, type ReadJob } from './read-job.js';
+import { readBatch, type ReadBase } from './read-job.js';
 
-// A reading thread of a whole-repository run (discover.ts): batches of listed files in, their
-// outcomes out, until the main thread sends null. `signal` counts the answers posted, so the main
-// thread can sleep on it (Atomics.wait) instead of spinning while it waits for one.
+// A reading thread of a whole-repository run (discover.ts): batches of listed files in (their paths
+// joined with NUL, and where they are), their outcomes out (read-job.ts's ReadBatch), until the main
+// thread sends null. `signal` counts the answers posted, so the main thread can sleep on it
+// (Atomics.wait) instead of spinning while it waits for one.
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
-port.on('message', (message: { id: number; jobs: ReadJob[] } | null) => {
+port.on('message', (message: { id: number; base: ReadBase; paths: string } | null) => {
   if (message === null) {
     port.close();
     return;
   }
-  let outcomes;
+  let batch;
   try {
-    outcomes = message.jobs.map(readJob);
+    batch = readBatch(message.base, message.paths);
   } catch (error) {
-    outcomes = { error: error instanceof Error ? error.message : String(error) };
+    batch = { error: error instanceof Error ? error.message : String(error) };
   }
-  port.postMessage({ id: message.id, outcomes });
+  port.postMessage({ id: message.id, batch });
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 });
