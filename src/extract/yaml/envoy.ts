@@ -122,11 +122,22 @@ function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, labe
   });
 }
 
-/** Istio `VirtualService` `spec.http[].corsPolicy`, which Istio programs into Envoy's CORS filter. */
+/**
+ * Istio `VirtualService` `spec.http[].corsPolicy`, which Istio programs into Envoy's CORS filter,
+ * and Flagger's `Canary` `spec.service.corsPolicy`, which Flagger copies into the VirtualService it
+ * generates for the canary (with `spec.service.headers` as the route's headers).
+ */
 export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   const kind = valueOf(get(root, 'kind'));
-  if (kind.kind !== 'string' || kind.value !== 'VirtualService') return [];
+  if (kind.kind !== 'string') return [];
   const name = valueOf(get(root, 'metadata', 'name'));
+  if (kind.value === 'Canary') {
+    const service = get(root, 'spec', 'service');
+    const pair = pairOf(service, 'corsPolicy');
+    if (!pair || !isMap(pair.value)) return [];
+    return [istioCorsPolicy(parsed, service, pair, `canary ${name.kind === 'string' ? name.value : '(unnamed)'} service`)];
+  }
+  if (kind.value !== 'VirtualService') return [];
   const routes = get(root, 'spec', 'http');
   if (!isSeq(routes)) return [];
   const out: CorsPolicy[] = [];
@@ -139,7 +150,14 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
       return;
     }
     if (!isMap(pair.value)) return;
-    const cors = pair.value;
+    out.push(istioCorsPolicy(parsed, route, pair, label));
+  });
+  return out;
+}
+
+/** One Istio `corsPolicy` (`pair`) of a route (`route` holds its `headers`). */
+function istioCorsPolicy(parsed: ParsedYaml, route: YamlNode | null | undefined, pair: NonNullable<ReturnType<typeof pairOf>>, label: string): CorsPolicy {
+    const cors = pair.value as YamlNode;
     const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
     const listId = `${sourceLoc.line}:${sourceLoc.column}`;
     const origins: OriginMatcher[] = [];
@@ -163,7 +181,7 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
     const responseHeaders = [get(route, 'headers', 'response', 'set'), get(route, 'headers', 'response', 'add')];
     const vary = responseHeaders.flatMap((map) => entries(map)).find((entry) => entry.key.toLowerCase() === 'vary');
     const varyValue = valueOf(vary?.value);
-    out.push(
+    return (
       gatewayPolicy(parsed, {
         profile: istioProfile,
         scope: { kind: 'route', label },
@@ -183,10 +201,8 @@ export function istioPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
             vary: varyValue.kind === 'string' ? varyValue.value : undefined,
             writtenAt: sourceLoc,
           }),
-      }),
+      })
     );
-  });
-  return out;
 }
 
 const istioHeadersProfile: FrameworkProfile = {

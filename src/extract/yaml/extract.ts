@@ -41,7 +41,7 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
   return out;
 }
 
-/** Hosts a Kubernetes Ingress or Istio VirtualService serves. */
+/** Hosts a Kubernetes Ingress, Istio VirtualService or Flagger Canary serves. */
 function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
   const nodes: Array<YamlNode | null> = [];
   if (kind === 'Ingress') {
@@ -51,8 +51,11 @@ function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtr
     if (isSeq(tls)) for (const entry of tls.items) for (const host of stringList(valueOf(get(entry, 'hosts'))) ?? []) nodes.push(host.node);
   } else if (kind === 'VirtualService') {
     for (const host of stringList(valueOf(get(root, 'spec', 'hosts'))) ?? []) nodes.push(host.node);
+  } else if (kind === 'Canary') {
+    // Flagger's VirtualService for the canary serves spec.service.hosts.
+    for (const host of stringList(valueOf(get(root, 'spec', 'service', 'hosts'))) ?? []) nodes.push(host.node);
   } else return [];
-  const how = kind === 'Ingress' ? 'Ingress host' : 'VirtualService host';
+  const how = kind === 'Ingress' ? 'Ingress host' : kind === 'Canary' ? 'Flagger Canary host' : 'VirtualService host';
   return nodes.flatMap((node) => {
     const value = valueOf(node);
     return value.kind === 'string' && /^[a-z0-9.-]+$/i.test(value.value) ? [{ host: value.value.toLowerCase(), how, loc: nodeLoc(parsed, node) }] : [];
