@@ -116,7 +116,14 @@ function headerRecords(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWri
   const out: Array<{ owner: Node; writes: HeaderWrite[]; originParams: Set<string> }> = [];
   for (const [name, fn] of parsed.bindings.values) {
     if (fn.type !== 'FunctionDeclaration' && fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') continue;
-    if (fn.body.type !== 'BlockStatement') continue;
+    if (fn.body.type !== 'BlockStatement') {
+      // `const corsHeaders = (origin) => ({ 'Access-Control-Allow-Origin': origin, … })`: the record is the body.
+      if (fn.type === 'ArrowFunctionExpression' && fn.body.type === 'ObjectExpression' && !hasStatusCode(fn.body)) {
+        const record = appliedRecord(name, fn, recordEntries(fn.body, fn.body, parsed) ?? [], parsed);
+        if (record) out.push(record);
+      }
+      continue;
+    }
     const last = fn.body.body[fn.body.body.length - 1];
     if (last?.type === 'ReturnStatement' && last.argument?.type === 'ObjectExpression' && !hasStatusCode(last.argument)) {
       // `return { 'Access-Control-Allow-Origin': event.headers.origin, … }`: the record written in place.
@@ -161,7 +168,7 @@ function appliedRecord(name: string, fn: Extract<Node, { params: unknown }>, wri
   if (!writes.some((write) => /^access-control-allow-origin$/i.test(write.name))) return undefined;
   const applied = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name && appliesRecord(call, parsed));
   if (applied.length === 0) return undefined;
-  return { owner: fn, writes, originParams: paramsGivenOrigin(fn, applied) };
+  return { owner: fn, writes, originParams: paramsGivenOrigin(fn, applied, parsed) };
 }
 
 /**
@@ -180,13 +187,26 @@ function callSiteOriginParams(fn: Node, parsed: ParsedJs): Set<string> {
 }
 
 /** The parameters of `fn` (a default value's too) that every one of `calls` passes the request's Origin. */
-function paramsGivenOrigin(fn: Extract<Node, { params: unknown }>, calls: CallExpression[]): Set<string> {
+function paramsGivenOrigin(fn: Extract<Node, { params: unknown }>, calls: CallExpression[], parsed?: ParsedJs): Set<string> {
   const out = new Set<string>();
   fn.params.forEach((param, index) => {
     const target = param.type === 'AssignmentPattern' ? param.left : param;
-    if (target.type === 'Identifier' && calls.every((call) => call.arguments[index] && isRequestOrigin(call.arguments[index] as Node, new Set()))) out.add(target.name);
+    if (target.type === 'Identifier' && calls.every((call) => call.arguments[index] && passesOrigin(call.arguments[index] as Node, call, parsed))) out.add(target.name);
   });
   return out;
+}
+
+/**
+ * The request's Origin as a call's argument: written in place, or a name the calling function
+ * declares once from it (`const origin = req.headers.get('origin') || '*'; corsHeaders(origin)`).
+ */
+function passesOrigin(arg: Node, call: CallExpression, parsed: ParsedJs | undefined): boolean {
+  if (isRequestOrigin(arg, new Set())) return true;
+  if (!parsed || arg.type !== 'Identifier') return false;
+  const caller = enclosingFunction(call, parsed);
+  const body = caller && 'body' in caller && (caller.body as Node).type === 'BlockStatement' ? (caller.body as { body: Statement[] }).body : [];
+  const inits = localInits(body, arg.name);
+  return inits.length === 1 && isRequestOrigin(inits[0], new Set());
 }
 
 /** `statusCode` among an object literal's own keys: the shape of a proxy-integration response. */
@@ -337,6 +357,21 @@ function appliesRecord(call: CallExpression, parsed: ParsedJs): boolean {
   }
   // { headers: record } (new Response, fetch init), res.set(record), res.header(record), res.writeHead(status, record)
   if (parent.type === 'ObjectProperty' && parent.key.type === 'Identifier' && parent.key.name === 'headers') return true;
+  // `const headers = corsHeaders(origin); return new NextResponse(null, { headers })`: the name is applied in the same function.
+  if (parent.type === 'VariableDeclarator' && parent.init === call && parent.id.type === 'Identifier') {
+    const local = parent.id.name;
+    const caller = enclosingFunction(call, parsed);
+    if (!caller) return false;
+    for (const [node, above] of parsed.parents) {
+      if (node.type !== 'Identifier' || node.name !== local || enclosingFunction(node, parsed) !== caller) continue;
+      if (above.type === 'ObjectProperty' && above.value === node && above.key.type === 'Identifier' && above.key.name === 'headers') return true;
+      if (above.type === 'CallExpression' && above.callee.type === 'MemberExpression' && above.callee.property.type === 'Identifier') {
+        const method = above.callee.property.name;
+        if (((method === 'set' || method === 'header') && above.arguments[0] === node) || (method === 'writeHead' && above.arguments[1] === node)) return true;
+      }
+    }
+    return false;
+  }
   if (parent.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && parent.callee.property.type === 'Identifier') {
     const method = parent.callee.property.name;
     return ((method === 'set' || method === 'header') && parent.arguments[0] === call) || (method === 'writeHead' && parent.arguments[1] === call);
