@@ -13,18 +13,25 @@ const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|br
 function reference(text: string): string {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
-  const unknown = (match: string) => (match.includes('\n') ? blank(match) : `$${'x'.repeat(match.length - 1)}`);
+  // An expression alone on its line (blanks around it, or a # comment after) is an inserted block: `include $x…;`.
+  const alone = (whole: string, offset: number, length: number) => {
+    const lineStart = whole.lastIndexOf('\n', offset - 1) + 1;
+    const rest = whole.slice(offset + length).split(/[\r\n]/, 1)[0];
+    return /^[ \t]*$/.test(whole.slice(lineStart, offset)) && /^[ \t]*(#.*)?$/.test(rest);
+  };
+  const unknown = (match: string, offset: number, whole: string) =>
+    match.includes('\n') ? blank(match) : alone(whole, offset, match.length) && match.length >= 11 ? `include $${'x'.repeat(match.length - 10)};` : `$${'x'.repeat(match.length - 1)}`;
   return text
-    .replace(/\{\{[\s\S]*?\}\}/g, (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)))
+    .replace(/\{\{[\s\S]*?\}\}/g, (match, offset: number, whole: string) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match, offset, whole)))
     .replace(/\{%[\s\S]*?%\}/g, blank)
     .replace(/\{#[^\n]*?#\}/g, blank)
-    .replace(/<%=[\s\S]*?%>/g, unknown)
+    .replace(/<%=[\s\S]*?%>/g, (match, offset: number, whole: string) => unknown(match, offset, whole))
     .replace(/<%[\s\S]*?%>/g, blank);
 }
 
 describe('nginx template neutralization', () => {
   it('gives exactly what the regex form gives', () => {
-    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;');
+    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;', '\r', '\t', ' include "cors" . ', ' proxy ');
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
         const text = pieces.join('');

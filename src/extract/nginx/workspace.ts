@@ -194,11 +194,31 @@ const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|br
 export function neutralizeTemplates(text: string): string {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
-  const unknown = (match: string) => (match.includes('\n') ? blank(match) : `$${'x'.repeat(match.length - 1)}`);
-  let out = replaceDelimited(text, '{{', '}}', (match) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match)));
+  const unknown = (match: string, start: number, source: string) => {
+    if (match.includes('\n')) return blank(match);
+    // An expression standing alone on its line is a statement, not a value: the template inserts
+    // a block of directives there (Jinja `{{ proxy }}`, Helm `{{ include "cors" . | nindent 4 }}`).
+    // It is read as an include nobody can resolve, which is what it is to nginx's reader.
+    if (aloneOnLine(source, start, start + match.length) && match.length >= INCLUDE_UNKNOWN_MIN) return `include $${'x'.repeat(match.length - INCLUDE_UNKNOWN_MIN + 1)};`;
+    return `$${'x'.repeat(match.length - 1)}`;
+  };
+  let out = replaceDelimited(text, '{{', '}}', (match, start) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match, start, text)));
   out = replaceDelimited(out, '{%', '%}', blank);
   out = replaceDelimited(out, '{#', '#}', blank, true);
-  out = replaceDelimited(out, '<%=', '%>', unknown);
+  const before = out;
+  out = replaceDelimited(out, '<%=', '%>', (match, start) => unknown(match, start, before));
   return replaceDelimited(out, '<%', '%>', blank);
 }
 
+/** `include $x;`: the shortest statement an alone-on-its-line expression can become in place. */
+const INCLUDE_UNKNOWN_MIN = 'include $x;'.length;
+
+/** Only blanks between the line's start and `start`, and between `stop` and the line's end (or a `#` comment). */
+function aloneOnLine(text: string, start: number, stop: number): boolean {
+  for (let i = start - 1; i >= 0 && text[i] !== '\n'; i--) if (text[i] !== ' ' && text[i] !== '\t') return false;
+  for (let i = stop; i < text.length && text[i] !== '\n' && text[i] !== '\r'; i++) {
+    if (text[i] === '#') return true;
+    if (text[i] !== ' ' && text[i] !== '\t') return false;
+  }
+  return true;
+}
