@@ -3,8 +3,7 @@ import { ingressNginxProfile, ingressNginxProgram, type IngressCorsValues } from
 import { respond } from '../../model/respond.js';
 import { mergeUncertainty } from '../../model/uncertainty.js';
 import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher, ResponseHeader } from '../../model/types.js';
-import { extractNginxPolicies } from '../nginx/extract.js';
-import { NginxWorkspace } from '../nginx/workspace.js';
+import { nginxInScalar } from './embedded-nginx.js';
 import { entries, get, isMap, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
 import { commaEntries, gatewayPolicy, locatedBool } from './policy.js';
 
@@ -216,11 +215,6 @@ function annotationPolicies(parsed: ParsedYaml, annotations: YamlNode | null | u
   return out;
 }
 
-/**
- * `configuration-snippet` / `server-snippet` hold raw nginx. The YAML file's text with everything
- * but the snippet blanked is handed to the nginx extractor, so its findings land at their place in
- * the YAML file.
- */
 /** What a location snippet adds to the ingress's own CORS answer: its CORS policy, or only a Vary header. */
 interface SnippetEffect {
   /** The snippet's own policies, reported alone only when the ingress has no CORS block of its own. */
@@ -229,22 +223,10 @@ interface SnippetEffect {
 }
 
 function snippetPolicies(parsed: ParsedYaml, node: YamlNode, out: IngressExtraction): SnippetEffect | undefined {
-  const range = node.range;
-  if (!range || typeof (node as { value?: unknown }).value !== 'string') return undefined;
-  const type = (node as { type?: string }).type;
-  let from = range[0];
-  let to = range[1];
-  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.text.indexOf('\n', from) + 1;
-  else if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') {
-    from += 1;
-    to -= 1;
-  }
-  if (from <= 0 || to <= from) return undefined;
-  // From the text as written: the nginx reader turns `{{ … }}` into unknown variables itself.
-  const virtual = parsed.source.slice(0, from).replace(/[^\r\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\r\n]/g, ' ');
-  const workspace = new NginxWorkspace(new Map([[parsed.file, virtual]]));
-  const policies = extractNginxPolicies(parsed.file, workspace);
-  for (const error of workspace.parse(parsed.file)?.errors ?? []) out.errors.push({ message: `in the nginx snippet: ${error.message}`, loc: error.loc });
+  const read = nginxInScalar(parsed, node);
+  if (!read) return undefined;
+  const { policies, errors, from, to } = read;
+  for (const error of errors) out.errors.push({ message: `in the nginx snippet: ${error.message}`, loc: error.loc });
   if (policies[0]) return { policies };
   // A snippet without CORS headers gives no policy of its own, but a Vary it sets still joins the answer.
   const vary = /^\s*(?:more_set_headers\s+["']?Vary:\s*([^"';]+)|add_header\s+Vary\s+["']?([^"';\s]+))/im.exec(parsed.text.slice(from, to));

@@ -1,0 +1,59 @@
+import type { Node as YamlNode } from 'yaml';
+import type { CorsPolicy, Loc } from '../../model/types.js';
+import { looksLikeNginx } from '../../engine/formats.js';
+import { extractNginxPolicies } from '../nginx/extract.js';
+import { NginxWorkspace } from '../nginx/workspace.js';
+import { yaml, type ParsedYaml } from './parse.js';
+
+/**
+ * nginx written inside a YAML string: the YAML file's text with everything but the string blanked
+ * is handed to the nginx extractor, so its findings land at their place in the YAML file (an
+ * ingress `configuration-snippet`, a ConfigMap's `nginx.conf`). Undefined for a string that is not
+ * a block or quoted scalar.
+ */
+export function nginxInScalar(parsed: ParsedYaml, node: YamlNode): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }>; from: number; to: number } | undefined {
+  const range = node.range;
+  if (!range || typeof (node as { value?: unknown }).value !== 'string') return undefined;
+  const type = (node as { type?: string }).type;
+  let from = range[0];
+  let to = range[1];
+  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.text.indexOf('\n', from) + 1;
+  else if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') {
+    from += 1;
+    to -= 1;
+  }
+  if (from <= 0 || to <= from) return undefined;
+  // From the text as written: the nginx reader turns `{{ … }}` into unknown variables itself.
+  const virtual = parsed.source.slice(0, from).replace(/[^\r\n]/g, ' ') + parsed.source.slice(from, to) + parsed.source.slice(to).replace(/[^\r\n]/g, ' ');
+  const workspace = new NginxWorkspace(new Map([[parsed.file, virtual]]));
+  const policies = extractNginxPolicies(parsed.file, workspace);
+  return { policies, errors: workspace.parse(parsed.file)?.errors ?? [], from, to };
+}
+
+/** Deeper than this, a document is data, not a deployment's config. */
+const MAX_DEPTH = 64;
+
+/**
+ * nginx configs kept in YAML block strings — a Kubernetes ConfigMap's `default.conf: |`, a Helm
+ * chart's `serverBlock: |`, Ansible `content: |`, a Compose `configs` entry: every literal block
+ * whose text writes a CORS header and reads as nginx (looksLikeNginx), parsed without a single
+ * nginx syntax error (a shell script with a heredoc, or prose with an example, is not a config
+ * nginx would load: it stays out, silently). Ingress annotations are read by ingress.ts instead.
+ */
+export function embeddedNginxPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const { isMap, isSeq, isScalar, isPair } = yaml();
+  const out: CorsPolicy[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > MAX_DEPTH || node === null || node === undefined) return;
+    if (isMap(node) || isSeq(node)) {
+      for (const item of node.items) visit(isPair(item) ? item.value : item, depth + 1);
+      return;
+    }
+    if (!isScalar(node) || node.type !== 'BLOCK_LITERAL' || typeof node.value !== 'string') return;
+    if (!/access-control-/i.test(node.value) || !looksLikeNginx(node.value).yes) return;
+    const read = nginxInScalar(parsed, node as YamlNode);
+    if (read && read.errors.length === 0) out.push(...read.policies);
+  };
+  visit(root, 0);
+  return out;
+}
