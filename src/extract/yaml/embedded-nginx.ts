@@ -38,15 +38,26 @@ const MAX_DEPTH = 64;
  * chart's `serverBlock: |`, Ansible `content: |`, a Compose `configs` entry: every literal block
  * whose text writes a CORS header and reads as nginx (looksLikeNginx), parsed without a single
  * nginx syntax error (a shell script with a heredoc, or prose with an example, is not a config
- * nginx would load: it stays out, silently). Ingress annotations are read by ingress.ts instead.
+ * nginx would load: it stays out, silently). ingress-nginx annotations are read by ingress.ts instead,
+ * and a part switched off with `enabled: false` is skipped.
  */
 export function embeddedNginxPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
-  const { isMap, isSeq, isScalar, isPair } = yaml();
+  const { isMap, isSeq, isScalar } = yaml();
   const out: CorsPolicy[] = [];
   const visit = (node: unknown, depth: number): void => {
     if (depth > MAX_DEPTH || node === null || node === undefined) return;
-    if (isMap(node) || isSeq(node)) {
-      for (const item of node.items) visit(isPair(item) ? item.value : item, depth + 1);
+    if (isSeq(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+      return;
+    }
+    if (isMap(node)) {
+      // A part switched off (`enabled: false`, as Helm values write it) is never rendered.
+      if (node.items.some((pair) => isScalar(pair.key) && pair.key.value === 'enabled' && isScalar(pair.value) && pair.value.value === false)) return;
+      for (const pair of node.items) {
+        // ingress-nginx annotations are read with the rest of their Ingress (ingress.ts, topology/helm.ts).
+        if (isScalar(pair.key) && typeof pair.key.value === 'string' && pair.key.value.startsWith('nginx.ingress.kubernetes.io/')) continue;
+        visit(pair.value, depth + 1);
+      }
       return;
     }
     if (!isScalar(node) || node.type !== 'BLOCK_LITERAL' || typeof node.value !== 'string') return;
