@@ -79,6 +79,11 @@ interface Version {
   scope: string;
   rules: Map<string, RuleRecord>;
   /**
+   * Set when `rules` is one Map with another version's (a shift that moved no finding leaves every
+   * record as it was): the first record stored copies it (setRecord).
+   */
+  sharedRules?: boolean;
+  /**
    * The last replay of every rule at once at these positions: for these rules, facts object and
    * scope, each record held, and these were the findings (by rule index). Dropped when a record changes.
    */
@@ -100,6 +105,8 @@ interface Handle {
    * nothing moved, `from` itself is that version and takes the new records.
    */
   next?: Version;
+  /** Made by shiftPolicy: the place moved with its lines, so `from`'s place no longer holds it (its version leaves the memo for `next`). */
+  shifted?: boolean;
 }
 
 const TOPOLOGY_FIELDS = new Set(['upstreamLayers', 'clientCalls', 'sameOriginProxies']);
@@ -150,6 +157,16 @@ export class PolicyMemo {
 
   get size(): number {
     return this.versions;
+  }
+
+  /** Forgets `version` of `key` if it is still the one at its place. */
+  drop(key: string, version: Version): void {
+    const byPlace = this.entries.get(key);
+    const place = placeOf(version.segments);
+    if (byPlace?.get(place) === version) {
+      byPlace.delete(place);
+      this.versions--;
+    }
   }
 
   getExact(exact: string): { key: string; version: Version } | undefined {
@@ -361,41 +378,66 @@ export function shiftPolicy(policy: CorsPolicy, shift: LineShift, around: KeySeg
     }
   }
   const spanStart = shifted(shift, span.file, span.line, span.column);
-  const spanMoved = spanStart !== span.line;
-  const map: Relocation = {
-    identity: false,
-    point(file, line, column) {
-      const inside = file === span.file && (line > span.line || (line === span.line && column >= span.column)) && (line < span.endLine || (line === span.endLine && column <= span.endColumn));
-      if (!inside && !aroundBoundary(before, file, line, column)) return undefined;
-      const now = shifted(shift, file, line, column);
-      return now === undefined ? undefined : [now, column];
-    },
-    unstable: (value) => (spanMoved && value >= span.line && value <= span.endLine) || before.some((segment, i) => i < around.length && movedLines(segment, shift).has(value)),
-  };
   if (spanStart === undefined || shifted(shift, span.file, span.endLine, span.endColumn) === undefined) return undefined;
-  const moved = shiftCopy(policy, map, (file, line, column) => {
-    const inside = file === span.file && (line > span.line || (line === span.line && column >= span.column)) && (line < span.endLine || (line === span.endLine && column <= span.endColumn));
-    return inside || aroundBoundary(before, file, line, column) ? shifted(shift, file, line, column) : undefined;
-  });
+  const map = new ShiftRelocation(shift, span, before, spanStart !== span.line);
+  const moved = shiftCopy(policy, map);
   if (!moved) return undefined;
   memo.stats.shifted++;
   const segments = [...around, { key: own.key, points, files: own.files }];
   const out = watchScope(finish(moved));
-  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: scopeText(out) });
+  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: scopeText(out), shifted: true });
   return out;
 }
 
-const IN_PROGRESS = Symbol('in progress');
+/**
+ * Where a line shift puts the positions of one place's policy and findings: a position inside the
+ * place's own source (`span`) moves with it, whatever token it is; any other must be a token
+ * boundary of the surroundings' segments (`before` but its last, the place's own). One object per
+ * place (an Enter shifts every location below it).
+ */
+class ShiftRelocation implements Relocation {
+  readonly identity = false;
+  constructor(
+    private readonly shift: LineShift,
+    private readonly span: Loc,
+    private readonly before: KeySegment[],
+    private readonly spanMoved: boolean,
+  ) {}
+
+  /** The new line of a position (its column stays), or undefined when it cannot be moved. */
+  line(file: string, line: number, column: number): number | undefined {
+    const span = this.span;
+    const inside = file === span.file && (line > span.line || (line === span.line && column >= span.column)) && (line < span.endLine || (line === span.endLine && column <= span.endColumn));
+    return inside || aroundBoundary(this.before, file, line, column) ? shifted(this.shift, file, line, column) : undefined;
+  }
+
+  point(file: string, line: number, column: number): [number, number] | undefined {
+    const now = this.line(file, line, column);
+    return now === undefined ? undefined : [now, column];
+  }
+
+  unstable(value: number): boolean {
+    const { span, before, shift } = this;
+    if (this.spanMoved && value >= span.line && value <= span.endLine) return true;
+    for (let i = 0; i < before.length - 1; i++) if (movedLines(before[i], shift).has(value)) return true;
+    return false;
+  }
+}
+
+/** Deeper than any policy: a cycle (never in a policy) is not walked forever. */
+const MAX_DEPTH = 64;
 
 /**
- * move() for a line shift: `lineOf` gives a position's new line (its column stays), undefined when
+ * move() for a line shift: `map.line` gives a position's new line (its column stays), undefined when
  * it cannot be moved. Parts with no position that moved are shared with `policy`, not copied (a
  * policy's parts are never changed once it is made: only topology adds links, at the top level); a
- * part that changes is cloned with its shape (a spread) and its changed fields set.
+ * part that changes is cloned with its shape (a spread) and its changed fields set. Only the parts
+ * copied are remembered (a part reached twice gets the same copy, as in a fresh policy); an
+ * unchanged part reached twice is walked twice and is itself both times.
  */
-function shiftCopy(policy: CorsPolicy, map: Relocation, lineOf: (file: string, line: number, column: number) => number | undefined): CorsPolicy | undefined {
-  const seen = new Map<object, unknown>();
-  const visit = (item: unknown): unknown => {
+function shiftCopy(policy: CorsPolicy, map: ShiftRelocation): CorsPolicy | undefined {
+  let copies: Map<object, unknown> | undefined;
+  const visit = (item: unknown, depth: number): unknown => {
     if (typeof item === 'string') {
       if (!stableString(item, map)) throw new Unmovable();
       return item;
@@ -404,15 +446,14 @@ function shiftCopy(policy: CorsPolicy, map: Relocation, lineOf: (file: string, l
       if (typeof item === 'function') throw new Unmovable();
       return item;
     }
-    const done = seen.get(item);
-    if (done === IN_PROGRESS) throw new Unmovable();
+    if (depth > MAX_DEPTH) throw new Unmovable();
+    const done = copies?.get(item);
     if (done !== undefined) return done;
-    seen.set(item, IN_PROGRESS);
     let out: unknown = item;
     if (Array.isArray(item)) {
       let copy: unknown[] | undefined;
       for (let i = 0; i < item.length; i++) {
-        const now = visit(item[i]);
+        const now = visit(item[i], depth + 1);
         if (now !== item[i]) (copy ??= item.slice())[i] = now;
       }
       out = copy ?? item;
@@ -420,22 +461,25 @@ function shiftCopy(policy: CorsPolicy, map: Relocation, lineOf: (file: string, l
       if (Object.getPrototypeOf(item) !== Object.prototype) throw new Unmovable();
       const record = item as Record<string, unknown>;
       if (isLoc(record)) {
-        if (Object.keys(record).length !== 5) throw new Unmovable();
-        const line = lineOf(record.file, record.line, record.column);
-        const endLine = line === undefined ? undefined : lineOf(record.file, record.endLine, record.endColumn);
+        let fields = 0;
+        // Own enumerable keys (the prototype is Object.prototype, which has none): no array made per object.
+        for (const _ in record) fields++;
+        if (fields !== 5) throw new Unmovable();
+        const line = map.line(record.file, record.line, record.column);
+        const endLine = line === undefined ? undefined : map.line(record.file, record.endLine, record.endColumn);
         if (line === undefined || endLine === undefined) throw new Unmovable();
         if (line !== record.line || endLine !== record.endLine) out = { file: record.file, line, column: record.column, endLine, endColumn: record.endColumn };
       } else {
         let copy: Record<string, unknown> | undefined;
-        for (const key of Object.keys(record)) {
+        for (const key in record) {
           const value = record[key];
-          const now = visit(value);
+          const now = visit(value, depth + 1);
           if (now !== value) (copy ??= { ...record })[key] = now;
         }
         out = copy ?? item;
       }
     }
-    seen.set(item, out);
+    if (out !== item) (copies ??= new Map()).set(item, out);
     return out;
   };
   try {
@@ -445,7 +489,7 @@ function shiftCopy(policy: CorsPolicy, map: Relocation, lineOf: (file: string, l
       if (key === 'id' || key === 'scope' || key === 'headerProgram') out[key] = undefined;
       else if (TOPOLOGY_FIELDS.has(key)) delete out[key];
       // `profile` is shared configuration data (the nginx profile), never positions.
-      else if (key !== 'profile') out[key] = visit(out[key]);
+      else if (key !== 'profile') out[key] = visit(out[key], 0);
     }
     return out as unknown as CorsPolicy;
   } catch (error) {
@@ -538,11 +582,21 @@ export function replayRules(policy: CorsPolicy, ruleIds: string[], project: Proj
     // the rules go one by one through memoRule (which runs those it cannot move). A record without
     // findings is the same record here (records are never changed once made).
     const moved: Finding[][] = [];
+    let unchanged = rules.size === ruleIds.length;
     for (const id of ruleIds) {
       const findings = rules.get(id)!.findings;
       const here = findings.length === 0 ? findings : moveFindings(findings, handle.map);
       if (!here) return false;
       moved.push(here);
+      if (here.length > 0) unchanged = false;
+    }
+    // No finding to move and no record of another rule (whose findings would be at the old positions):
+    // the records here are those records, so the version left here shares their Map.
+    if (unchanged && !handle.next) {
+      handle.from.sharedRules = true;
+      leave(memo, handle, { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules, sharedRules: true });
+      memo.stats.replayed += ruleIds.length;
+      return true;
     }
     ruleIds.forEach((id, index) => {
       const record = rules.get(id)!;
@@ -632,16 +686,30 @@ function sameIds(a: string[], b: string[]): boolean {
 function keep(memo: PolicyMemo, handle: Handle, ruleId: string, record: RuleRecord): void {
   if (handle.map.identity) {
     // Same positions: the version found is this run's too (a record made here is true there).
-    handle.from.rules.set(ruleId, record);
+    setRecord(handle.from, ruleId, record);
     handle.from.replayed = undefined;
     return;
   }
-  if (!handle.next) {
-    handle.next = { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules: new Map() };
-    memo.set(handle.key, handle.next);
-    if (handle.exact !== undefined) memo.setExact(handle.exact, handle.key, handle.next);
+  if (!handle.next) leave(memo, handle, { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules: new Map() });
+  setRecord(handle.next!, ruleId, record);
+}
+
+/** Makes `version` the one this run leaves at the handle's positions, in the memo. */
+function leave(memo: PolicyMemo, handle: Handle, version: Version): void {
+  handle.next = version;
+  memo.set(handle.key, version);
+  if (handle.exact !== undefined) memo.setExact(handle.exact, handle.key, version);
+  // A shifted place is no longer where its last version was (its lines moved): that version would
+  // stay in the memo for a place that is gone, a few KB per location on every Enter.
+  if (handle.shifted && handle.from !== version) memo.drop(handle.key, handle.from);
+}
+
+function setRecord(version: Version, ruleId: string, record: RuleRecord): void {
+  if (version.sharedRules) {
+    version.rules = new Map(version.rules);
+    version.sharedRules = false;
   }
-  handle.next.rules.set(ruleId, record);
+  version.rules.set(ruleId, record);
 }
 
 /**

@@ -293,14 +293,15 @@ export class NginxProgram implements HeaderProgram {
   private readonly declared: Set<string>;
   /** Runs for concrete origins are shared between origins (parametric.ts) unless the file holds a U+0004. */
   private readonly sharing: boolean;
-  private readonly shared = new Map<string, SharedRuns>();
+  /** Made on first use, as openRuns: the language server makes a program per location on every Enter, most never run. */
+  private shared: Map<string, SharedRuns> | undefined;
   private recording: Recording | undefined;
   /** Rewrite-phase runs made (one per explore), for tests that keep the count per location bounded. */
   runs = 0;
   /** Whether the current run read `request.method` (a preflight's own method is always OPTIONS). */
   private methodRead = false;
   /** Runs from an Origin left open, by request, and by request but its method when the run never read it. */
-  private readonly openRuns = new Map<string, Explored>();
+  private openRuns: Map<string, Explored> | undefined;
 
   constructor(
     private readonly target: NginxContext,
@@ -370,6 +371,7 @@ export class NginxProgram implements HeaderProgram {
     if (!this.sharing || request.anyOrigin || this.tooLarge.concrete) return this.explore(request);
     const shape = shapeKey(request);
     if (shape === undefined) return this.explore(request);
+    this.shared ??= new Map();
     let shared = this.shared.get(shape);
     if (!shared) {
       shared = { tree: new DecisionTree(), abandoned: 0, off: false };
@@ -438,6 +440,7 @@ export class NginxProgram implements HeaderProgram {
     const key = shapeKey(request);
     if (key === undefined) return this.exploreOnce(request);
     const anyMethod = `*${key.slice(key.indexOf('\u0001'))}`;
+    this.openRuns ??= new Map();
     const kept = this.openRuns.get(key) ?? this.openRuns.get(anyMethod);
     if (kept) return kept;
     const explored = this.exploreOnce(request);
