@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -28,4 +28,34 @@ export function readOwnCacheFile(path: string): Buffer | undefined {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
+
+/** `prefix` and a hash of the folder a cache file is about (one file per repository folder). */
+export function cacheFileName(prefix: string, root: string): string {
+  return `${prefix}${hashName(root)}.txt`;
+}
+
+/**
+ * Removes the cache files named `prefix`… that no run has written for a month (temporary folders,
+ * deleted checkouts) and temporary files a killed run left, except `keep` (the one just written).
+ */
+export function removeStaleCaches(dir: string, prefix: string, keep: string, now: number): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || join(dir, name) === keep) continue;
+    const stats = lstatSync(join(dir, name), { throwIfNoEntry: false });
+    if (stats?.isFile() && stats.mtimeMs < now - STALE_CACHE_MS) unlinkSync(join(dir, name));
+  }
+}
+
+/** FNV-1a over the folder's UTF-16 code units, two lanes: a file name, not a secret (node:crypto costs a cold start 6-15 ms). */
+function hashName(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    b = Math.imul(b ^ text.charCodeAt(text.length - 1 - i), 0x01000193) >>> 0;
+  }
+  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
 }

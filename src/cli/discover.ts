@@ -7,6 +7,7 @@ import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
 import type { ReadBase, ReadJob, ReadOutcome } from './read-job.js';
 import { LISTING_BYTES, readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
+import type { GitRunner, ListingCache } from './listing-cache.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -70,6 +71,11 @@ export interface DiscoverOptions {
    * same; notes (a symlinked folder not followed) are made only for the records looked at.
    */
   nameHint?: RegExp;
+  /**
+   * With `nameHint`: git's listing of the folder it was made for (its `root`) is taken from this
+   * cache while nothing it depends on changed, and kept there after git is asked (listing-cache.ts).
+   */
+  listingCache?: ListingCache;
   /** Reads a file found (readRegularFile unless given; the includer search's remembers what it can skip, include-facts.ts). */
   readFile?: (absolute: string, options: { noFollow: boolean }) => ReadResult;
   /**
@@ -220,7 +226,8 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     const minBytes = options.threads?.minBytes ?? LISTING_BYTES;
     // The reading worker's start (a Node environment) overlaps git's run when the index already says the repository is large.
     const early = wantsThreads && useGit && largeIndex(absolute, minBytes) ? startReader() : undefined;
-    const listed = useGit ? gitListing(absolute, hint) : undefined;
+    const cache = hint && relBase === '' && absolute === options.listingCache?.root ? options.listingCache : undefined;
+    const listed = !useGit ? undefined : cache ? cachedListing(cache, absolute, hint!) : gitListing(absolute, hint);
     if (!listed) {
       if (early) stopReader(early);
       walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
@@ -345,6 +352,21 @@ function largeIndex(dir: string, bytes: number): boolean {
   }
 }
 
+/** The cache's listing when it is still right, else git's, recorded for the next run. */
+function cachedListing(cache: ListingCache, dir: string, hint: RegExp): (Iterable<GitEntry> & { bytes?: number }) | undefined {
+  const remembered = cache.lookup();
+  if (remembered && 'entries' in remembered) return remembered.entries;
+  if (remembered) {
+    // Only the index changed (a commit, a `git add`): git reads it alone, the untracked files are the cache's.
+    const tracked = gitListing(dir, hint, undefined, false);
+    const entries = tracked && remembered.withIndex([...tracked]);
+    if (entries) return entries;
+  }
+  const folders = new Set<string>();
+  const listed = gitListing(dir, hint, folders);
+  return listed && cache.recording(listed, folders);
+}
+
 function realpathOr(path: string): string {
   try {
     return realpathSync.native(path);
@@ -380,10 +402,10 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  * listing of a 100,000-file repository is never in memory whole (a pipe would have to be, with a
  * synchronous spawn); where no temporary file can be made, a pipe it is.
  */
-export function gitListing(dir: string, hint?: RegExp): (Iterable<GitEntry> & { bytes?: number }) | undefined {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of GIT_LOCATION_VARS) delete env[name];
-  const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--stage'];
+export function gitListing(dir: string, hint?: RegExp, folders?: Set<string>, untracked = true): (Iterable<GitEntry> & { bytes?: number }) | undefined {
+  const env = gitEnv();
+  // Without `untracked`, only the index is read (the listing cache knows the untracked files).
+  const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', ...(untracked ? ['--others', '--exclude-standard'] : []), '--stage'];
   let fd: number | undefined;
   let tmp: string | undefined;
   try {
@@ -399,15 +421,33 @@ export function gitListing(dir: string, hint?: RegExp): (Iterable<GitEntry> & { 
   try {
     const result = childProcess().spawnSync('git', args, { cwd: dir, env, stdio: ['ignore', fd ?? 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024, windowsHide: true });
     if (result.error || result.status !== 0) return closeAnd(fd, cleanup);
-    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? Object.assign(gitEntries([result.stdout], hint), { bytes: result.stdout.length }) : undefined;
+    if (fd === undefined) return result.stdout && result.stdout.length > 0 ? Object.assign(gitEntries([result.stdout], hint, folders), { bytes: result.stdout.length }) : undefined;
     const size = fstatSync(fd).size;
     if (size === 0) return closeAnd(fd, cleanup);
     // Unlinked now (POSIX): nothing is left behind whatever happens to the iteration.
     if (process.platform !== 'win32') cleanup();
-    return Object.assign(gitEntries(fileChunks(fd, cleanup), hint), { bytes: size });
+    return Object.assign(gitEntries(fileChunks(fd, cleanup), hint, folders), { bytes: size });
   } catch {
     return closeAnd(fd, cleanup);
   }
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of GIT_LOCATION_VARS) delete env[name];
+  return env;
+}
+
+/** Runs other git commands in `dir` as gitListing runs ls-files (for the listing cache). */
+export function gitRunner(dir: string): GitRunner {
+  return (args, input, okStatus) => {
+    try {
+      const result = childProcess().spawnSync('git', ['-c', 'core.fsmonitor=false', ...args], { cwd: dir, env: gitEnv(), input, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, windowsHide: true });
+      return result.error || (result.status !== 0 && result.status !== okStatus) ? undefined : result.stdout;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 function closeAnd(fd: number | undefined, cleanup: () => void): undefined {
@@ -440,8 +480,12 @@ const STAGED = /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/;
  * (DiscoverOptions.nameHint), only the records that match it are parsed, and those that must be
  * looked at whatever their name: a folder (`dir/`, an untracked nested repository), a submodule
  * (mode 160000), and any record with a byte outside ASCII (whose lower case the hint does not judge).
+ *
+ * `folders` (with a hint only) receives the folder of every record, parsed or not ('' for the
+ * top), for the listing cache (listing-cache.ts); UNSAFE_LISTING when a path holds a tab or a
+ * line break, which that cache cannot keep.
  */
-export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp): Generator<GitEntry> {
+export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp, folders?: Set<string>): Generator<GitEntry> {
   const wanted = hint && new RegExp(`${hint.source}|/\\0|(?:^|\\0)160000 |[\\x80-\\xff]`, 'gi');
   const unmerged = new Set<string>();
   let carry: Buffer | undefined;
@@ -457,6 +501,7 @@ export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp): Generator<
       const record = Buffer.concat([carry, chunk.subarray(0, first)]);
       carry = undefined;
       start = first + 1;
+      if (folders) addFolders(record.toString('latin1') + '\0', 0, folders);
       const entry = !wanted || wantedRecord(wanted, record) ? parseRecord(record.toString('utf8'), unmerged) : undefined;
       if (entry) yield entry;
     }
@@ -465,6 +510,7 @@ export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp): Generator<
       const last = chunk.lastIndexOf(0);
       if (last >= start) {
         const text = chunk.toString('latin1', 0, last + 1);
+        if (folders) addFolders(text, start, folders);
         wanted.lastIndex = start;
         for (let match = wanted.exec(text); match; match = wanted.exec(text)) {
           const from = Math.max(start, text.lastIndexOf('\0', match[0].startsWith('\0') ? match.index : match.index - 1) + 1);
@@ -485,9 +531,41 @@ export function* gitEntries(chunks: Iterable<Buffer>, hint?: RegExp): Generator<
     // The chunk buffer is reused by the reader: keep a copy of the unfinished record.
     if (start < chunk.length) carry = Buffer.from(chunk.subarray(start));
   }
+  if (carry && carry.length > 0 && folders) addFolders(`${carry.toString('latin1')}\0`, 0, folders);
   if (carry && carry.length > 0 && (!wanted || wantedRecord(wanted, carry))) {
     const entry = parseRecord(carry.toString('utf8'), unmerged);
     if (entry) yield entry;
+  }
+}
+
+/** What gitEntries puts in `folders` when a path cannot be kept by the listing cache. */
+export const UNSAFE_LISTING = '\0unsafe';
+
+/**
+ * The folders of the NUL-ended records of `text` (latin1: one char per byte) from `start`. git
+ * lists a folder's files together, so a folder is sliced and added only when it differs from the
+ * previous record's.
+ */
+function addFolders(text: string, start: number, folders: Set<string>): void {
+  let previous = '\0';
+  let tab = -1;
+  if (text.includes('\n') || text.includes('\r')) folders.add(UNSAFE_LISTING);
+  for (let end = text.indexOf('\0', start); end !== -1; start = end + 1, end = text.indexOf('\0', start)) {
+    if (tab < start) tab = text.indexOf('\t', start);
+    let from = start;
+    if (tab !== -1 && tab < end) {
+      // "<mode> <object> <stage>\t<path>"; a tab anywhere else is in a path.
+      if (text.charCodeAt(start + 6) !== 32 || !STAGED.test(text.slice(start, tab))) folders.add(UNSAFE_LISTING);
+      from = tab + 1;
+      tab = text.indexOf('\t', from);
+      if (tab !== -1 && tab < end) folders.add(UNSAFE_LISTING);
+    }
+    const slash = text.lastIndexOf('/', end - 1);
+    // A record ending in `/` (a nested repository) is a folder the cache refuses anyway.
+    const length = slash < from ? 0 : slash - from;
+    if (length === previous.length && text.startsWith(previous, from)) continue;
+    previous = text.slice(from, from + length);
+    folders.add(/[\x80-\xff]/.test(previous) ? Buffer.from(previous, 'latin1').toString('utf8') : previous);
   }
 }
 

@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { readRegularFile, type ReadResult } from './safe-read.js';
-import { readOwnCacheFile } from './cache-dir.js';
+import { cacheFileName, readOwnCacheFile, removeStaleCaches } from './cache-dir.js';
 
 /**
  * What the includer search of a one-file nginx run (project.ts nginxIncluders) remembers between
@@ -25,7 +25,6 @@ import { readOwnCacheFile } from './cache-dir.js';
  */
 const MAGIC = 'cors-lint-nginx-facts-1';
 const RACY_MS = 2000;
-const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
 
 interface Entry {
   dev: number;
@@ -46,7 +45,7 @@ export class IncludeFacts {
 
   /** `root`: the absolute folder searched (one cache per folder); `dir`: the cache folder. */
   constructor(private readonly dir: string, private readonly root: string) {
-    this.file = join(dir, `nginx-facts-${hashName(root)}.txt`);
+    this.file = join(dir, cacheFileName('nginx-facts-', root));
     this.prefix = root.endsWith(sep) ? root : `${root}${sep}`;
     // A file another user could write in a shared cache folder would make the search skip reading an includer.
     const text = readOwnCacheFile(this.file)?.toString('utf8');
@@ -100,13 +99,7 @@ export class IncludeFacts {
       for (const [key, facts] of this.seen) text += `${key}\t${facts}\n`;
       writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, this.file);
-      // The caches of folders no run has searched for a month (temporary folders, deleted
-      // checkouts), and temporary files a killed run left, are removed.
-      for (const name of readdirSync(this.dir)) {
-        if (!name.startsWith('nginx-facts-') || join(this.dir, name) === this.file) continue;
-        const stats = lstatSync(join(this.dir, name), { throwIfNoEntry: false });
-        if (stats?.isFile() && stats.mtimeMs < this.started - STALE_CACHE_MS) unlinkSync(join(this.dir, name));
-      }
+      removeStaleCaches(this.dir, 'nginx-facts-', this.file, this.started);
     } catch {
       try {
         unlinkSync(temporary);
@@ -119,15 +112,4 @@ export class IncludeFacts {
 
 function factsOf(stats: Entry): string {
   return `${stats.dev}\t${stats.ino}\t${stats.size}\t${stats.mtimeMs}\t${stats.ctimeMs}`;
-}
-
-/** FNV-1a over the folder's UTF-16 code units, two lanes: a file name, not a secret (node:crypto costs a cold start 6-15 ms). */
-function hashName(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    b = Math.imul(b ^ text.charCodeAt(text.length - 1 - i), 0x01000193) >>> 0;
-  }
-  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
 }

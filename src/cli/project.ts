@@ -8,8 +8,9 @@ import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/worksp
 import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
-import { discover, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
+import { discover, gitRunner, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
 import { IncludeFacts } from './include-facts.js';
+import { ListingCache } from './listing-cache.js';
 import { retention, type Retention } from '../engine/retain.js';
 import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
@@ -146,8 +147,12 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
 export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
   // git's list is searched for nginx names natively: the repository's other files are never parsed or judged.
   // A file remembered without `include` is not read: its text (empty here) never matters to the search.
-  const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, resolve(options.cwd));
-  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: nginxNameHint(), readFile: facts?.read });
+  // git's listing of the nginx names is remembered too, while the index, ignore rules and folders stay as they were.
+  const root = resolve(options.cwd);
+  const hint = nginxNameHint();
+  const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, root);
+  const listingCache = options.cacheDir === undefined ? undefined : new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root));
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: hint, readFile: facts?.read, listingCache });
   facts?.save();
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
   const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile([options.cwd], options.cwd, path) });

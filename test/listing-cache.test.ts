@@ -1,0 +1,160 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { gitEntries, gitRunner } from '../src/cli/discover.js';
+import { ListingCache } from '../src/cli/listing-cache.js';
+import { nginxIncluders } from '../src/cli/project.js';
+import { nginxNameHint } from '../src/engine/detect.js';
+
+/**
+ * The includer search of a one-file nginx run takes git's listing from a cache while nothing it
+ * depends on changed (src/cli/listing-cache.ts). Each test first proves the cache is in use (its
+ * lookup answers), then changes one thing the listing depends on, and the includers found must be
+ * those a fresh git listing gives: without the check for that change, the test fails.
+ */
+const hasGit = spawnSync('git', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cors-lint-listing-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const SNIPPET = 'add_header Access-Control-Allow-Origin https://b.example.com always;\n';
+  const INCLUDER = 'server {\n    location /api/ {\n        include snippets/cors.conf;\n    }\n}\n';
+  let repo = '';
+  let cache = '';
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo, stdio: 'ignore' });
+  const write = (path: string, text: string) => {
+    mkdirSync(join(repo, path, '..'), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  };
+  const search = () => nginxIncluders({ cwd: repo, paths: ['nginx/snippets/cors.conf'], cacheDir: cache }, [], ['nginx/snippets/cors.conf']);
+  const uncached = () => nginxIncluders({ cwd: repo, paths: ['nginx/snippets/cors.conf'] }, [], ['nginx/snippets/cors.conf']);
+  const lookup = () => new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo)).lookup();
+  // Nothing changed less than 100 ms (2 s on a file system with whole-second times) before a run is kept.
+  const settle = () => new Promise((done) => setTimeout(done, 250));
+  /** Searches until the cache holds the listing and is used as it is. */
+  const cached = async (expected: string[]) => {
+    await settle();
+    expect(search()).toEqual(expected);
+    const found = lookup();
+    expect(found && 'entries' in found).toBe(true);
+    expect(search()).toEqual(expected);
+  };
+
+  beforeEach(() => {
+    repo = mkdtempSync(join(work, 'repo-'));
+    cache = join(repo, '..', `${repo.split('/').at(-1)}-cache`);
+    write('.gitignore', 'ignored/\n*.local.conf\n');
+    write('nginx/snippets/cors.conf', SNIPPET);
+    write('nginx/site.conf', 'server {\n    location / {\n        return 204;\n    }\n}\n');
+    write('app/main.js', 'console.log(1);\n');
+    mkdirSync(join(repo, 'empty', 'deeper'), { recursive: true });
+    write('logs/debug.local.conf', INCLUDER);
+    write('ignored/x.conf', INCLUDER);
+    git('init', '-q', '.');
+    git('add', '.gitignore', 'nginx', 'app');
+  });
+
+  it('gives what git gives, and is used while nothing changes', async () => {
+    await cached([]);
+    const file = readdirSync(cache).find((name) => name.startsWith('git-listing-'))!;
+    const text = readFileSync(join(cache, file), 'utf8');
+    // Folders without a listed file that git does not ignore are watched; an ignored one is not.
+    expect(text).toMatch(/\nD\t[^\t]+\tempty\/deeper\n/);
+    expect(text).toMatch(/\nD\t[^\t]+\tlogs\n/);
+    expect(text).not.toMatch(/\nD\t[^\t]+\tignored\n/);
+    expect(uncached()).toEqual([]);
+  });
+
+  it('an untracked includer written into a listed folder is found', async () => {
+    await cached([]);
+    write('nginx/new.conf', INCLUDER);
+    expect(search()).toEqual(['nginx/new.conf']);
+  });
+
+  it('an untracked includer written into an empty folder, or one with only ignored files, is found', async () => {
+    await cached([]);
+    write('empty/deeper/new.conf', INCLUDER.replace('snippets/', 'nginx/snippets/'));
+    expect(search()).toEqual(['empty/deeper/new.conf']);
+    await cached(['empty/deeper/new.conf']);
+    write('logs/new.conf', INCLUDER.replace('snippets/', 'nginx/snippets/'));
+    expect(search()).toEqual(['empty/deeper/new.conf', 'logs/new.conf']);
+  });
+
+  it('a .gitignore or info/exclude edited in place is seen', async () => {
+    await cached([]);
+    writeFileSync(join(repo, '.gitignore'), 'ignored/\n');
+    expect(search()).toEqual(['logs/debug.local.conf']);
+    await cached(['logs/debug.local.conf']);
+    appendFileSync(join(repo, '.git', 'info', 'exclude'), 'logs/\n');
+    expect(search()).toEqual([]);
+  });
+
+  it('a new global excludes file in the config is seen', async () => {
+    await cached([]);
+    writeFileSync(join(repo, '.gitignore'), 'ignored/\n');
+    await cached(['logs/debug.local.conf']);
+    const excludes = join(repo, '..', `${repo.split('/').at(-1)}-excludes`);
+    writeFileSync(excludes, 'logs/\n');
+    git('config', 'core.excludesFile', excludes);
+    expect(search()).toEqual([]);
+    await cached([]);
+    writeFileSync(excludes, 'nothing\n');
+    expect(search()).toEqual(['logs/debug.local.conf']);
+  });
+
+  it('an ignored includer added to the index is found, and is gone when taken out again', async () => {
+    await cached([]);
+    git('add', '-f', 'ignored/x.conf');
+    // Only the index changed: the index alone is listed, the untracked files come from the cache.
+    const found = lookup();
+    expect(found && 'withIndex' in found).toBe(true);
+    expect(search()).toEqual(['ignored/x.conf']);
+    await cached(['ignored/x.conf']);
+    git('rm', '-q', '--cached', 'ignored/x.conf');
+    expect(search()).toEqual([]);
+  });
+
+  it('an includer taken out of the index but kept on disk is found as an untracked file', async () => {
+    write('nginx/tracked.conf', INCLUDER);
+    git('add', 'nginx/tracked.conf');
+    await cached(['nginx/tracked.conf']);
+    git('rm', '-q', '--cached', 'nginx/tracked.conf');
+    expect(search()).toEqual(['nginx/tracked.conf']);
+  });
+
+  it('a damaged cache file is ignored and replaced', async () => {
+    await cached([]);
+    const file = join(cache, readdirSync(cache).find((name) => name.startsWith('git-listing-'))!);
+    for (const damaged of ['garbage', readFileSync(file, 'utf8').slice(0, -5), readFileSync(file, 'utf8').replace(/\nD\t/, '\nX\t')]) {
+      writeFileSync(file, damaged);
+      expect(lookup()).toBeUndefined();
+      write('nginx/new.conf', INCLUDER);
+      expect(search()).toEqual(['nginx/new.conf']);
+      rmSync(join(repo, 'nginx/new.conf'));
+    }
+  });
+});
+
+describe('the folders of a git listing', () => {
+  it('are every listed path\'s folder, also for records that the name hint skips and records split between chunks', () => {
+    const records = ['100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\tnginx/conf.d/a.conf', 'src/deep/er/x.js', '100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\ttop.txt', 'src/deep/er/y.js', 'caf\u00e9/menu.py'];
+    const bytes = Buffer.from(records.map((record) => `${record}\0`).join(''));
+    for (const cut of [0, 10, 60, 75, bytes.length - 3]) {
+      const folders = new Set<string>();
+      const chunks = cut === 0 ? [bytes] : [bytes.subarray(0, cut), bytes.subarray(cut)];
+      // A path outside ASCII is always parsed (the hint does not judge its case).
+      expect([...gitEntries(chunks, nginxNameHint(), folders)].map((entry) => entry.path)).toEqual(['nginx/conf.d/a.conf', 'caf\u00e9/menu.py']);
+      expect([...folders].sort()).toEqual(['', 'caf\u00e9', 'nginx/conf.d', 'src/deep/er']);
+    }
+  });
+
+  it('a path with a tab or a line break makes the listing one the cache does not keep', () => {
+    for (const record of ['a\tb/c.conf', 'a\nb/c.conf', '100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\ta\tb.conf']) {
+      const folders = new Set<string>();
+      [...gitEntries([Buffer.from(`${record}\0`)], nginxNameHint(), folders)];
+      expect(folders.has('\0unsafe')).toBe(true);
+    }
+  });
+});
