@@ -112,7 +112,8 @@ export function nginxNameHint(): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
   const names = [...nginx.fileNames!, ...nginx.extensions, ...(nginx.ambiguousExtensions ?? []).filter((ext) => ext !== '')].map(escape);
   // A template of a file named without an extension or for its host (`vhost.j2`) is nginx by content.
-  const templates = (nginx.templateSuffixes ?? []).map((suffix) => `${escape(suffix)}$`);
+  // The name's end: the end of the path, or of its record in git's NUL-separated listing (gitEntries matches it there).
+  const templates = (nginx.templateSuffixes ?? []).map((suffix) => `${escape(suffix)}(?=$|\\0)`);
   // detectByName reads folders after turning `\` into `/`.
   const folders = (nginx.folders ?? []).map((folder) => `${escape(folder)}[/\\\\]`);
   return new RegExp(`(?:${[...names, ...folders, ...templates].join('|')})`, 'i');
