@@ -9,6 +9,7 @@ import { readFirebaseConfig } from '../extract/platform/firebase.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
 import { extractJsonTemplatePolicies, looksLikeJsonConfig } from '../extract/yaml/json.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
+import { placeholderOriginsUnknown } from '../model/template-placeholders.js';
 
 /**
  * The format registry: one typed entry per format that says everything the rest of the program
@@ -63,12 +64,18 @@ export interface ExtractContext {
 const MAX_JS_BYTES = 2 * 1024 * 1024;
 
 /** What JavaScript and TypeScript share: one prefilter, comment syntax, extractor (Babel reads both) and size cap. */
+/** Origins written as template placeholders in code (a cookiecutter app) are unknown: see placeholderOriginsUnknown. */
+function withPlaceholdersUnknown<T extends { policies: CorsPolicy[] }>(result: T): T {
+  placeholderOriginsUnknown(result.policies);
+  return result;
+}
+
 const JS_FAMILY: Pick<FormatSpec, 'prefilter' | 'comments' | 'extract' | 'maxBytes'> = {
   // `corsOptions` / `corsConfig` alone: an options module whose only CORS word is its name.
   // corsPreflight, corsConfiguration: the CDK's defaultCorsPreflightOptions, addCorsPreflight, HttpApi corsPreflight and CfnApi corsConfiguration.
   prefilter: /\bcors\b|access-control-allow|enableCors|\bcors(?:options|config)\b|corsPreflight|corsConfiguration/i,
   comments: { line: ['//'], block: [['/*', '*/']] },
-  extract: (file, context) => extractJsPolicies(file, context.jsProject),
+  extract: (file, context) => withPlaceholdersUnknown(extractJsPolicies(file, context.jsProject)),
   maxBytes: MAX_JS_BYTES,
 };
 
@@ -112,7 +119,7 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     // CORSMiddleware, CORS(app), @cross_origin, CORS_* settings, corsheaders, hand-set headers.
     prefilter: /cors|cross_origin|access-control-allow/i,
     comments: { line: ['#'] },
-    extract: (file, context) => extractPythonPolicies(file, context.modules),
+    extract: (file, context) => withPlaceholdersUnknown(extractPythonPolicies(file, context.modules)),
     languageIds: ['python'],
     fence: 'python',
     maxBytes: MAX_JS_BYTES,
