@@ -89,7 +89,9 @@ export function attackerVariants(legit: string, example?: Pick<PatternExample, '
   const lastDot = host.lastIndexOf('.');
   const firstThatCounts = lastDot > 0 ? host.lastIndexOf('.', lastDot - 1) : lastDot;
   const dotVariant = (i: number): string | undefined => {
-    if (i < firstThatCounts || host[i] !== '.') return undefined;
+    // The dot before the top-level label (`muenchen.de` -> `muenchenxde`) leaves a one-label host
+    // nobody can register; only the dot before it moves the origin to another registrable domain.
+    if (i < firstThatCounts || i === lastDot || host[i] !== '.') return undefined;
     const changed = `${host.slice(0, i)}x${host.slice(i + 1)}`;
     return registrableOf(changed) !== registrable && dotVariantPossible(host, changed) ? changed : undefined;
   };
