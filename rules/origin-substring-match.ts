@@ -26,10 +26,10 @@ export default defineRule({
     severity: 'error',
     category: 'security',
     description: 'The origin is checked with includes/indexOf/startsWith/endsWith, an Envoy prefix/suffix/contains, or an nginx `~` match with no anchors: a lookalike domain passes.',
-    formats: ['nginx', 'js', 'ts', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
     docs: {
       whatItDoes:
-        "Reports string tests used as an origin allowlist that accept an attacker's domain: an origin callback whose only origin check is `origin.endsWith('example.com')`, `includes(…)`, `indexOf(…)` or `startsWith(…)` without a boundary; an nginx `if ($http_origin ~ example.com)` with neither `^` nor `$`; an Envoy or Istio `suffix`/`prefix`/`contains` matcher. Pattern matchers are put to the model with the attacker origins built from the allowed ones; the finding names the one that gets in.",
+        "Reports string tests used as an origin allowlist that accept an attacker's domain: an origin callback whose only origin check is `origin.endsWith('example.com')`, `includes(…)`, `indexOf(…)` or `startsWith(…)` without a boundary, and the same tests in Python hand-set code (`origin.endswith('example.com')`, `'example.com' in origin`); an nginx `if ($http_origin ~ example.com)` with neither `^` nor `$`; an Envoy or Istio `suffix`/`prefix`/`contains` matcher. Pattern matchers are put to the model with the attacker origins built from the allowed ones; the finding names the one that gets in.",
       why: "`endsWith('example.com')` accepts `attackerexample.com`; `includes('example.com')` and `startsWith('https://example.com')` accept `https://example.com.attacker.invalid`. Both are domains anyone can register. Compare the whole origin with a list, or test the host with a leading dot and the end of the string.",
       examples: [
         {

@@ -150,7 +150,7 @@ function urlPart(node: Node, scope: OriginScope): 'hostname' | 'host' | 'origin'
 }
 
 /** What a string test on the origin (or on its URL host) accepts, as a pattern on the whole origin. */
-function stringTest(method: string, argument: string, target: 'origin' | 'hostname' | 'host', loc: Loc, code: string): OriginMatcher | undefined {
+export function stringTest(method: string, argument: string, target: 'origin' | 'hostname' | 'host', loc: Loc, code: string): OriginMatcher | undefined {
   const escaped = escapeRegex(argument);
   let source: string;
   let written: 'prefix' | 'suffix' | 'contains';

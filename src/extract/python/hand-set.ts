@@ -1,5 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { pythonHandSetProfile } from '../../model/profiles.js';
+import { matcherAccepts } from '../../model/respond.js';
+import { stringTest } from '../js/origin-tests.js';
 import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import { formatTemplate } from './options.js';
@@ -30,6 +32,8 @@ interface Write {
   conditions: Test[];
   /** Allowlist entries from an `origin in [...]` / `origin == "..."` test guarding the write. */
   allowlist?: Array<{ value: string; loc: Loc }>;
+  /** What string tests guarding the write admit (`origin.endswith("example.com")`, `"example.com" in origin`), as patterns on the origin. */
+  matchers?: OriginMatcher[];
   /** True when some guard could not be read. */
   opaque: boolean;
   /** A lone `if` reading only configuration that guards this write: where it starts, and its entry in `conditions`. */
@@ -42,7 +46,7 @@ const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_h
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
   const writes = new Map<number, { fn: SyntaxNode | null; list: Write[] }>();
-  const record = (write: Omit<Write, 'conditions' | 'opaque' | 'allowlist'>) => {
+  const record = (write: Omit<Write, 'conditions' | 'opaque' | 'allowlist' | 'matchers'>) => {
     const fn = enclosingFunction(write.statement);
     const guards = guardsOf(parsed, write.statement, fn, bindings);
     const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
@@ -57,6 +61,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
           ...guards,
           conditions: [...guards.conditions, branch.decide],
           allowlist: branch.allowlist ?? guards.allowlist,
+          matchers: branch.matchers ?? guards.matchers,
         });
       }
     } else group.list.push({ ...write, ...guards });
@@ -238,10 +243,11 @@ function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBinding
 }
 
 /** The `if` tests a statement sits under (inside its function), as decisions over the request. */
-function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | null, bindings: ModuleBindings): Pick<Write, 'conditions' | 'allowlist' | 'opaque' | 'configuration'> {
+function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | null, bindings: ModuleBindings): Pick<Write, 'conditions' | 'allowlist' | 'matchers' | 'opaque' | 'configuration'> {
   const conditions: Test[] = [];
   let configuration: Write['configuration'];
   let allowlist: Write['allowlist'];
+  let matchers: Write['matchers'];
   let opaque = false;
   let child = statement;
   for (let parent = statement.parent; parent && parent.from !== fn?.from; child = parent, parent = parent.parent) {
@@ -259,11 +265,12 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
       if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
       const test = readTest(parsed, parts[i + 1], bindings);
       if (test.allowlist && i + 2 === bodyIndex) allowlist = test.allowlist;
+      if (test.matchers && i + 2 === bodyIndex) matchers = test.matchers;
       if (i + 2 === bodyIndex) conditions.push(test.decide);
       else conditions.push((request) => negate(test.decide(request)));
     }
   }
-  return { conditions, allowlist, opaque, configuration };
+  return { conditions, allowlist, matchers, opaque, configuration };
 }
 
 /**
@@ -320,31 +327,53 @@ function boundNames(parsed: ParsedPython, fn: SyntaxNode): Set<string> {
 }
 
 /** The two branches of a conditional expression (`a if test else b`), each with the decision that picks it; undefined for any other value. */
-function conditionalBranches(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Array<{ node: SyntaxNode; decide: Test; allowlist?: Write['allowlist'] }> | undefined {
+function conditionalBranches(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Array<{ node: SyntaxNode; decide: Test; allowlist?: Write['allowlist']; matchers?: Write['matchers'] }> | undefined {
   if (node.name !== 'ConditionalExpression') return undefined;
   const parts = childrenOf(node);
   if (parts.length !== 5 || parts[1].name !== 'if' || parts[3].name !== 'else') return undefined;
   const test = readTest(parsed, parts[2], bindings);
   return [
-    { node: parts[0], decide: test.decide, allowlist: test.allowlist },
+    { node: parts[0], decide: test.decide, allowlist: test.allowlist, matchers: test.matchers },
     { node: parts[4], decide: (request) => negate(test.decide(request)) },
   ];
 }
 
-function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): { decide: Test; allowlist?: Write['allowlist'] } {
+interface ReadTest {
+  decide: Test;
+  allowlist?: Write['allowlist'];
+  matchers?: Write['matchers'];
+  /** The test is only whether the request has an Origin (`if origin:`): ANDed with a string test, that test's patterns stand. */
+  presence?: boolean;
+}
+
+function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): ReadTest {
   const unknown = { decide: () => 'unknown' as const };
-  if (isRequestOrigin(parsed, node, bindings)) return { decide: (request) => Boolean(request.origin) };
+  if (isRequestOrigin(parsed, node, bindings)) return { decide: (request) => Boolean(request.origin), presence: true };
   const parts = childrenOf(node);
   if (node.name === 'UnaryExpression' && parts[0]?.name === 'not') {
     const inner = readTest(parsed, parts[1], bindings);
     return { decide: (request) => negate(inner.decide(request)) };
   }
   if (node.name === 'ParenthesizedExpression' && parts.length === 3) return readTest(parsed, parts[1], bindings);
+  if (node.name === 'CallExpression') return stringMethodTest(parsed, node, bindings) ?? unknown;
   if (node.name !== 'BinaryExpression') return unknown;
   const { op, left, right } = binaryParts(parsed, parts);
   if (op === 'and' || op === 'or') {
     const a = readTest(parsed, left, bindings);
     const b = readTest(parsed, right, bindings);
+    // Patterns stand for the test when it is one string test, alone, ORed with others, or ANDed with `origin` being present.
+    // An exact allowlist ORed with string tests joins them as exact matchers (`origin == "https://example.com" or origin.endswith(".example.com")`).
+    const asMatchers = (t: ReadTest): OriginMatcher[] | undefined => t.matchers ?? t.allowlist?.map((entry): OriginMatcher => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
+    const matchers =
+      op === 'or'
+        ? (a.matchers || b.matchers) && asMatchers(a) && asMatchers(b)
+          ? [...asMatchers(a)!, ...asMatchers(b)!]
+          : undefined
+        : a.matchers && b.presence
+          ? a.matchers
+          : b.matchers && a.presence
+            ? b.matchers
+            : undefined;
     return {
       decide: (request) => {
         const x = a.decide(request);
@@ -353,7 +382,16 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
         return x === true || y === true ? true : x === 'unknown' || y === 'unknown' ? 'unknown' : false;
       },
       allowlist: op === 'and' ? (a.allowlist ?? b.allowlist) : undefined,
+      matchers,
     };
+  }
+  // `"example.com" in origin`: a substring test on the origin.
+  if ((op === 'in' || op === 'not in') && isRequestOrigin(parsed, right, bindings)) {
+    const needle = evaluate(parsed, left, bindings);
+    if (needle.kind !== 'string') return unknown;
+    const matcher = stringTest('includes', needle.value, 'origin', locOf(parsed, node), quote(textOf(parsed, node)));
+    if (!matcher) return unknown;
+    return patternTest([matcher], op === 'in');
   }
   // `'origin' in request.headers` / `.keys()`, `'HTTP_ORIGIN' in request.META`: whether the request carries an Origin.
   if ((op === 'in' || op === 'not in') && isOriginKey(parsed, left, bindings) && isHeaderMapping(parsed, right)) {
@@ -375,6 +413,42 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
   return unknown;
 }
 
+/** A test passing when one of the patterns accepts the origin (or, negated, when none does); only a positive test stands for the patterns. */
+function patternTest(matchers: OriginMatcher[], positive: boolean): ReadTest {
+  return {
+    decide: (request) => {
+      if (request.origin === undefined || request.origin === '') return !positive;
+      const answers = matchers.map((matcher) => matcherAccepts(matcher, request.origin!));
+      const any = answers.includes(true) ? true : answers.includes('unknown') ? 'unknown' : false;
+      return positive ? any : negate(any);
+    },
+    matchers: positive ? matchers : undefined,
+  };
+}
+
+/** `origin.endswith("example.com")`, `origin.startswith(("https://a", "https://b"))`: string tests on the origin. */
+function stringMethodTest(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindings): ReadTest | undefined {
+  const [callee, args] = childrenOf(call);
+  if (callee?.name !== 'MemberExpression') return undefined;
+  const member = childrenOf(callee);
+  const method = member[2] ? textOf(parsed, member[2]) : '';
+  const jsMethod = method === 'endswith' ? 'endsWith' : method === 'startswith' ? 'startsWith' : undefined;
+  if (!jsMethod || !isRequestOrigin(parsed, member[0], bindings)) return undefined;
+  const argument = callArguments(parsed, args);
+  if (argument.positional.length !== 1 || argument.keywords.size > 0 || argument.spread) return undefined;
+  const value = evaluate(parsed, argument.positional[0], bindings);
+  const needles = value.kind === 'string' ? [value.value] : value.kind === 'list' && !value.incomplete && value.items.every((item) => item.kind === 'string') ? value.items.map((item) => (item as { value: string }).value) : undefined;
+  if (!needles || needles.length === 0 || needles.length > 64) return undefined;
+  const code = quote(textOf(parsed, call));
+  const matchers = needles.map((needle) => stringTest(jsMethod, needle, 'origin', locOf(parsed, call), code));
+  if (matchers.some((matcher) => !matcher)) return undefined;
+  return patternTest(matchers as OriginMatcher[], true);
+}
+
+function quote(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[]): CorsPolicy {
   const named = (name: string) => writes.filter((write) => write.name.toLowerCase() === name.toLowerCase());
   const loc = (node: SyntaxNode) => locOf(parsed, node);
@@ -384,6 +458,7 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
     // The value is sent as it is: the text around an f-string's fields can still never equal an Origin.
     if (write.value.kind === 'unknown') return [{ kind: 'unknown', reason: 'computed at run time', loc: valueLoc, template: formatTemplate(parsed, write.valueNode) }];
     if (write.allowlist) return write.allowlist.map((entry) => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
+    if (write.matchers) return write.matchers;
     if (write.opaque || write.conditions.length > 0) return [{ kind: 'predicate', checks: [], loc: valueLoc }];
     return [{ kind: 'reflect', loc: valueLoc }];
   });
