@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discover, gitEntries, gitListing, type Discovery } from '../src/cli/discover.js';
+import { prefetchGitListing, worthPrefetching } from '../src/cli/git-prefetch.js';
 import { detectFormat, mayBeSupported, nginxNameHint } from '../src/engine/detect.js';
 
 /**
@@ -277,6 +278,60 @@ describe('git listing records', () => {
       for (let at = 0; at < output.length; at += size) chunks.push(output.subarray(at, at + size));
       expect([...gitEntries(chunks)]).toEqual(expected);
       expect([...gitEntries(chunks, /site\.conf/i)], `chunks of ${size}`).toEqual(hinted);
+    }
+  });
+});
+
+describe.skipIf(!hasGit)('git asked early (bin.ts, git-prefetch.ts)', () => {
+  const early = (dir: string) => prefetchGitListing(dir, { spawn, tmpdir })!;
+  const entries = (listed: ReturnType<typeof gitListing>) => (listed ? { bytes: listed.bytes, entries: [...listed] } : undefined);
+
+  it('its listing is the one discovery would ask for, taken once and only for its own folder', async () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      const prefetch = early(root);
+      expect(await prefetch.wait()).toBe(true);
+      // Another folder asks git itself and leaves the early listing where it is.
+      expect(entries(gitListing(join(root, 'services'), undefined, undefined, true, prefetch))).toEqual(entries(gitListing(join(root, 'services'))));
+      const taken = entries(gitListing(root, undefined, undefined, true, prefetch));
+      expect(taken).toEqual(entries(gitListing(root)));
+      expect(taken!.entries.map((entry) => entry.path)).toContain('untracked/new.yaml');
+      expect(prefetch.take()).toBeUndefined();
+      prefetch.release();
+      const again = early(root);
+      await again.wait();
+      expect(summary(discover(['.'], root, [], mayBeSupported, { gitPrefetch: again }))).toEqual(summary(discover(['.'], root, [], mayBeSupported)));
+      expect(again.take()).toBeUndefined();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('where git lists nothing (not a work tree), discovery walks the folder as it would have', async () => {
+    const { base, root } = repository();
+    try {
+      const prefetch = early(root);
+      expect(await prefetch.wait()).toBe(false);
+      expect(prefetch.take()).toBeUndefined();
+      expect(gitListing(root, undefined, undefined, true, prefetch)).toBeUndefined();
+      expect(summary(discover(['.'], root, [], mayBeSupported, { gitPrefetch: prefetch }))).toEqual(summary(discover(['.'], root, [], mayBeSupported)));
+      prefetch.release();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('only a large index is worth it', () => {
+    const { base, root } = repository();
+    try {
+      expect(worthPrefetching(root, 1)).toBe(false);
+      tracked(root);
+      expect(worthPrefetching(root, 1)).toBe(process.platform !== 'win32');
+      expect(worthPrefetching(root)).toBe(false);
+      expect(worthPrefetching(join(root, 'services'), 1)).toBe(false);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });

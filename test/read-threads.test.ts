@@ -168,6 +168,10 @@ describe.skipIf(!hasGit)('reading on two threads', () => {
       expect(threaded.status).toBe(single.status);
       expect(threaded.stdout).toBe(single.stdout);
       expect(threaded.stderr).toBe(single.stderr);
+      // bin.ts asks git for this repository's files before the program loads (git-prefetch.ts): the same report as when discovery asks.
+      const late = spawnSync(process.execPath, [bin, '--format', 'json', '--debug', '.'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, CORS_LINT_READ_THREADS: '1', CORS_LINT_GIT_PREFETCH: '0' } });
+      expect(late.stdout).toBe(threaded.stdout);
+      expect(late.stderr).toBe(threaded.stderr);
       expect(JSON.parse(threaded.stdout).length).toBeGreaterThan(10);
     } finally {
       rmSync(base, { recursive: true, force: true });

@@ -3,7 +3,9 @@
 // only `cors-lint lsp` the language server. No top-level await: the bundle (scripts/bundle.mjs)
 // makes this file CommonJS, which Node 20 starts faster than an ES module.
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { prefetchGitListing, worthPrefetching } from './git-prefetch.js';
 
 const args = process.argv.slice(2);
 
@@ -42,14 +44,18 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
       if (error.code !== 'EPIPE') throw error;
     });
   }
+  // A run over one large repository asks git for its files now: git walks the work tree while the program loads.
+  // node:child_process is loaded only then, through getBuiltinModule (Node 20.16 on; an import() here
+  // would load Node's ESM loader): on an older Node the run asks git itself, as it always did.
+  const folder = listedFolder(args);
+  const builtin = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule : undefined;
+  const gitPrefetch = folder === undefined || !builtin ? undefined : prefetchGitListing(folder, { spawn: builtin('node:child_process').spawn, tmpdir: builtin('node:os').tmpdir });
   void import('./run.js').then(async ({ runCli }) => {
-    process.exitCode = await runCli({ argv: args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+    process.exitCode = await runCli({ argv: args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, gitPrefetch });
   });
 }
 
-/** Whether a lint run is given files only (a pre-commit hook, --changed, --stdin), not a folder or a glob to list. */
-function namesFilesOnly(args: string[]): boolean {
-  if (args.some((arg) => arg === '--stdin' || arg === '--changed' || arg.startsWith('--changed='))) return true;
+function positionalsOf(args: string[]): string[] {
   const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -60,6 +66,36 @@ function namesFilesOnly(args: string[]): boolean {
     if (VALUED_OPTIONS.has(arg)) i++;
     else if (!arg.startsWith('-')) positionals.push(arg);
   }
+  return positionals;
+}
+
+/**
+ * The one folder a lint run lists (the folder named, or cwd), when its repository is large enough
+ * for git to be asked early (git-prefetch.ts); undefined for anything else, where the run asks
+ * git itself if it needs to. A guess that turns out wrong (a folder the run does not list through
+ * git) costs one git run, never the output: discovery takes the listing only for the folder it
+ * lists, made with the same request it would make.
+ */
+function listedFolder(args: string[]): string | undefined {
+  // CORS_LINT_GIT_PREFETCH=0: the run asks git when it lists (the tests and the benchmark compare both).
+  if (process.env.CORS_LINT_GIT_PREFETCH === '0') return undefined;
+  const notListing = ['--stdin', '--no-ignore', '--changed', '--help', '-h', '--list-rules', '--print-config', '--version', '-v'];
+  if (args.some((arg) => notListing.includes(arg) || arg.startsWith('--changed='))) return undefined;
+  const positionals = positionalsOf(args);
+  if (positionals.length > 1 || positionals[0] === 'explain' || positionals[0] === 'simulate') return undefined;
+  const folder = resolve(positionals[0] ?? '.');
+  try {
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return worthPrefetching(folder) ? folder : undefined;
+}
+
+/** Whether a lint run is given files only (a pre-commit hook, --changed, --stdin), not a folder or a glob to list. */
+function namesFilesOnly(args: string[]): boolean {
+  if (args.some((arg) => arg === '--stdin' || arg === '--changed' || arg.startsWith('--changed='))) return true;
+  const positionals = positionalsOf(args);
   return (
     positionals.length > 0 &&
     positionals.every((path) => {

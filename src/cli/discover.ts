@@ -6,8 +6,9 @@ import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
 import type { ReadBase, ReadJob, ReadOutcome } from './read-job.js';
-import { LISTING_BYTES, readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
+import { readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
 import type { GitRunner, ListingCache } from './listing-cache.js';
+import { gitListingArgs, gitListingEnv, largeIndex, LISTING_BYTES, type GitPrefetch } from './git-prefetch.js';
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
@@ -89,6 +90,8 @@ export interface DiscoverOptions {
     /** Listings smaller than this are read on one thread (default LISTING_BYTES; tests set it lower). */
     minBytes?: number;
   };
+  /** git's listing of one of the folders to scan, asked for early (git-prefetch.ts, waited for already): used instead of asking git again. */
+  gitPrefetch?: GitPrefetch;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -227,7 +230,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     // The reading worker's start (a Node environment) overlaps git's run when the index already says the repository is large.
     const early = wantsThreads && useGit && largeIndex(absolute, minBytes) ? startReader() : undefined;
     const cache = hint && relBase === '' && absolute === options.listingCache?.root ? options.listingCache : undefined;
-    const listed = !useGit ? undefined : cache ? cachedListing(cache, absolute, hint!) : gitListing(absolute, hint);
+    const listed = !useGit ? undefined : cache ? cachedListing(cache, absolute, hint!) : gitListing(absolute, hint, undefined, true, options.gitPrefetch);
     if (!listed) {
       if (early) stopReader(early);
       walk(absolute, relBase === '' ? realRoot : realpathOr(absolute), relBase, shownBase, rootName, realRoot, []);
@@ -338,20 +341,6 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
   return { files, notes, dropped };
 }
 
-/**
- * Whether the git index at the root of `dir` (a repository's own folder) is at least `bytes`
- * long: an index entry (some 100 bytes) is larger than its `ls-files --stage` record, so this
- * is known large before git lists it. False for a sub-folder, a linked work tree or no index.
- */
-function largeIndex(dir: string, bytes: number): boolean {
-  try {
-    const size = statSync(`${dir}${dir.endsWith(sep) ? '' : sep}.git${sep}index`, { throwIfNoEntry: false })?.size ?? 0;
-    return size > 0 && size >= bytes;
-  } catch {
-    return false;
-  }
-}
-
 /** The cache's listing when it is still right, else git's, recorded for the next run. */
 function cachedListing(cache: ListingCache, dir: string, hint: RegExp): (Iterable<GitEntry> & { bytes?: number }) | undefined {
   const remembered = cache.lookup();
@@ -389,9 +378,6 @@ interface GitEntry {
   mode?: string;
 }
 
-/** Variables that would point git at another repository or index than the folder's own. */
-const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_OBJECT_DIRECTORY', 'GIT_NAMESPACE'];
-
 /**
  * The files of `dir` as git sees them: tracked (with their index mode, so symlinks and submodules
  * need no lstat) and untracked but not ignored, paths relative to `dir`. Undefined when `dir` is not
@@ -400,12 +386,24 @@ const GIT_LOCATION_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_CO
  *
  * git writes its list to an unlinked temporary file that is read back a chunk at a time, so the
  * listing of a 100,000-file repository is never in memory whole (a pipe would have to be, with a
- * synchronous spawn); where no temporary file can be made, a pipe it is.
+ * synchronous spawn); where no temporary file can be made, a pipe it is. With `prefetched` (the same
+ * request, started early for this folder and waited for), its file is read instead.
  */
-export function gitListing(dir: string, hint?: RegExp, folders?: Set<string>, untracked = true): (Iterable<GitEntry> & { bytes?: number }) | undefined {
-  const env = gitEnv();
+export function gitListing(dir: string, hint?: RegExp, folders?: Set<string>, untracked = true, prefetched?: GitPrefetch): (Iterable<GitEntry> & { bytes?: number }) | undefined {
+  const early = untracked && prefetched?.dir === dir ? prefetched.take() : undefined;
+  if (early !== undefined) {
+    try {
+      const size = fstatSync(early).size;
+      if (size > 0) return Object.assign(gitEntries(fileChunks(early, () => undefined), hint, folders), { bytes: size });
+    } catch {
+      // Read as an empty listing: the folder is walked.
+    }
+    closeSync(early);
+    return undefined;
+  }
+  const env = gitListingEnv();
   // Without `untracked`, only the index is read (the listing cache knows the untracked files).
-  const args = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', ...(untracked ? ['--others', '--exclude-standard'] : []), '--stage'];
+  const args = gitListingArgs(untracked);
   let fd: number | undefined;
   let tmp: string | undefined;
   try {
@@ -432,17 +430,11 @@ export function gitListing(dir: string, hint?: RegExp, folders?: Set<string>, un
   }
 }
 
-function gitEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of GIT_LOCATION_VARS) delete env[name];
-  return env;
-}
-
 /** Runs other git commands in `dir` as gitListing runs ls-files (for the listing cache). */
 export function gitRunner(dir: string): GitRunner {
   return (args, input, okStatus) => {
     try {
-      const result = childProcess().spawnSync('git', ['-c', 'core.fsmonitor=false', ...args], { cwd: dir, env: gitEnv(), input, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, windowsHide: true });
+      const result = childProcess().spawnSync('git', ['-c', 'core.fsmonitor=false', ...args], { cwd: dir, env: gitListingEnv(), input, stdio: ['pipe', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, windowsHide: true });
       return result.error || (result.status !== 0 && result.status !== okStatus) ? undefined : result.stdout;
     } catch {
       return undefined;

@@ -1,3 +1,4 @@
+import type { GitPrefetch } from './git-prefetch.js';
 import { lstatSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -40,6 +41,8 @@ export interface ProjectOptions {
   stream?: boolean;
   /** `--jobs`: threads for the rules of a large run (pool.ts); 1 (the default) keeps one, 0 means one per core. Given as 1, a large repository is also read on one thread (read-threads.ts). */
   jobs?: number;
+  /** git's listing of the folder to lint, asked for before the program loaded (bin.ts, git-prefetch.ts) and waited for. */
+  gitPrefetch?: GitPrefetch;
   /** The cache folder (cache-dir.ts): the includer search keeps there which nginx files have no `include` (include-facts.ts). */
   cacheDir?: string;
 }
@@ -139,7 +142,7 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
     if (found === 0) unmatched.push(given);
   }
   // Plain paths only: a glob's `accept` is more than the name test a reading thread makes.
-  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, { ...walkOptions, threads }));
+  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, { ...walkOptions, threads, gitPrefetch: options.gitPrefetch }));
   return { discovery: { files: [...files.values()], notes, dropped }, unmatched };
 }
 

@@ -31,8 +31,8 @@ export interface ReadThreads {
 /** Batches read by the worker and by this thread since the process started (tests and the bench look). */
 export const readThreadCounts = { worker: 0, here: 0 };
 
-/** git's listing of a repository of about 2,000 files (`--stage` records are some 80 bytes): below that, reading takes some 100 ms on one thread and the worker's start would eat most of what it saves. */
-export const LISTING_BYTES = 160 * 1024;
+/** Below LISTING_BYTES of git's listing (about 2,000 files), reading takes some 100 ms on one thread and the worker's start would eat most of what it saves. */
+export { LISTING_BYTES } from './git-prefetch.js';
 const BATCH = 128;
 const MAX_OUTSTANDING = 2;
 const MAX_QUEUED = 6;

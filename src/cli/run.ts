@@ -1,3 +1,4 @@
+import type { GitPrefetch } from './git-prefetch.js';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   /** Standard input for `--stdin` (process.stdin when absent). */
   readStdin?: () => Promise<string>;
+  /** git's listing of the folder named (or cwd), started by bin.ts before the program loaded; used if the run lists that folder. */
+  gitPrefetch?: GitPrefetch;
 }
 
 const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hapi, Socket.IO, Apollo,
@@ -281,7 +284,14 @@ async function run(io: CliIo): Promise<number> {
     }
   }
 
-  const project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs, cacheDir: cacheDirectory(packageRoot(), io.env) });
+  // git has listed the folder meanwhile (or is about to): discovery reads its list instead of asking again.
+  const gitPrefetch = io.gitPrefetch && !stdin && (await io.gitPrefetch.wait()) ? io.gitPrefetch : undefined;
+  let project: ProjectResult;
+  try {
+    project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs, cacheDir: cacheDirectory(packageRoot(), io.env), gitPrefetch });
+  } finally {
+    io.gitPrefetch?.release();
+  }
   const { result, discovery } = project;
   for (const path of project.unmatched) {
     const what = picomatch.scan(path).isGlob ? `no files matching the pattern '${path}' were found` : `'${path}' does not exist`;
