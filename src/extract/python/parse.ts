@@ -63,6 +63,16 @@ function blankNotebookMagics(text: string): string {
 }
 
 /**
+ * A bare `yield` (FastAPI's `async def lifespan(app): …; yield`, `x = yield`, `(yield)`) is Python,
+ * but lezer's grammar wants a value after the keyword and reports a syntax error. The parser is given
+ * `None ` in its place, the same length, so every position stays exact; the text is left as written.
+ */
+function bareYieldsAsValues(input: string): string {
+  if (!input.includes('yield')) return input;
+  return input.replace(/(^|[^\w.])yield(?=[ \t]*(?:#|;|\)|\r|\n|$))/g, (_, before: string) => `${before}None `);
+}
+
+/**
  * Which module a syntax tree belongs to. A value read from an imported module keeps its nodes, so
  * positions and text are taken from the module that holds them, whichever file asks.
  */
@@ -83,7 +93,7 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const text = blankTemplateStatementLines(blankNotebookMagics(file.text));
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = /(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text;
+  const input = bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text);
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
