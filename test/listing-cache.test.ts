@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { gitEntries, gitRunner } from '../src/cli/discover.js';
 import { ListingCache } from '../src/cli/listing-cache.js';
+import { IncluderCache } from '../src/cli/includer-cache.js';
+import { readTextFile } from '../src/cli/project.js';
 import { nginxIncluders } from '../src/cli/project.js';
 import { nginxNameHint } from '../src/engine/detect.js';
 
@@ -134,6 +136,71 @@ describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
       expect(search()).toEqual(['nginx/new.conf']);
       rmSync(join(repo, 'nginx/new.conf'));
     }
+  });
+});
+
+describe.skipIf(!hasGit)('the includer search answer cache', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cors-lint-answers-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const repo = join(work, 'repo');
+  const cache = join(work, 'cache');
+  const write = (path: string, text: string) => {
+    mkdirSync(join(repo, path, '..'), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  };
+  const target = 'nginx/gen/cors';
+  const search = () => nginxIncluders({ cwd: repo, paths: [target], cacheDir: cache }, [], [target]);
+  /** The answer cache's own lookup, over the listing the listing cache holds now. */
+  const answered = () => {
+    const listing = new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo));
+    const found = listing.lookup();
+    if (!found || !('entries' in found) || listing.generation === undefined) return undefined;
+    return new IncluderCache(cache, repo, []).lookup(listing.generation, (path) => readTextFile([repo], repo, path));
+  };
+  const settle = () => new Promise((done) => setTimeout(done, 250));
+
+  it('is used while nothing changes; a file edited in place since is read again', async () => {
+    write('.gitignore', 'deploy/gen/\n');
+    write(target, 'add_header Access-Control-Allow-Origin https://b.example.com always;\n');
+    // No deploy/gen/cors: `include gen/cors` is resolved by its tail, to nginx/gen/cors.
+    write('deploy/site.conf', 'server {\n    include gen/cors;\n}\n');
+    write('deploy/other.conf', 'server {\n    return 204;;;;;;;;;;;;;;;;;;;;;;;;\n}\n');
+    mkdirSync(join(repo, 'deploy', 'gen'));
+    execFileSync('git', ['init', '-q', '.'], { cwd: repo });
+    await settle();
+    expect(search()).toEqual(['deploy/site.conf']);
+    await settle();
+    expect(search()).toEqual(['deploy/site.conf']);
+    expect(answered()?.get(target)).toEqual(['deploy/site.conf']);
+    // Same size; no folder changes (written in place).
+    writeFileSync(join(repo, 'deploy/other.conf'), 'server {\n    include gen/cors;\n    return 204;\n}\n'.padEnd(readFileSync(join(repo, 'deploy/other.conf'), 'utf8').length, ' '));
+    expect(search()).toEqual(['deploy/other.conf', 'deploy/site.conf']);
+  });
+
+  it('an answer is only taken for the listing it was found in', async () => {
+    await settle();
+    search();
+    await settle();
+    const before = search();
+    expect(answered()).toBeDefined();
+    // A new file, then edited again: its folder is old enough for the new listing to be kept, the file is too recent for the answer.
+    write('deploy/new.conf', 'server {\n    include gen/cors;\n}\n');
+    await settle();
+    writeFileSync(join(repo, 'deploy/new.conf'), 'server {\n    include gen/cors; \n}\n');
+    expect(search()).toEqual([...before, 'deploy/new.conf'].sort());
+    expect(search()).toEqual([...before, 'deploy/new.conf'].sort());
+    rmSync(join(repo, 'deploy/new.conf'));
+  });
+
+  it('a file read from disk outside the listing that now resolves an include is seen', async () => {
+    await settle();
+    expect(search()).toEqual(['deploy/other.conf', 'deploy/site.conf']);
+    await settle();
+    expect(search()).toEqual(['deploy/other.conf', 'deploy/site.conf']);
+    expect(answered()).toBeDefined();
+    // In a folder git ignores (watched by nobody): `include gen/cors` from deploy/ now means this file.
+    write('deploy/gen/cors', 'add_header X-Other 1;\n');
+    expect(search()).toEqual([]);
   });
 });
 

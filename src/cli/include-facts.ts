@@ -40,6 +40,10 @@ export class IncludeFacts {
   private readonly seen = new Map<string, string>();
   private changed = false;
   private readonly started = Date.now();
+  /** Every file read through `read`, with the lstat taken before it was read (includer-cache.ts keeps them). */
+  readonly statsRead = new Map<string, Stats>();
+  /** A file was read without an lstat (outside the folder, or a name the line format cannot hold). */
+  unrecorded = false;
   /** `root` and a separator: what starts the paths of its files. */
   private readonly prefix: string;
 
@@ -67,13 +71,18 @@ export class IncludeFacts {
   readonly read = (absolute: string, options: { noFollow: boolean }): ReadResult => {
     const key = options.noFollow && absolute.startsWith(this.prefix) ? absolute.slice(this.prefix.length) : undefined;
     // A name with a tab or a newline would break the line format: read every time.
-    if (key === undefined || /[\t\n\r]/.test(key)) return readRegularFile(absolute, options);
+    if (key === undefined || /[\t\n\r]/.test(key)) {
+      this.unrecorded = true;
+      return readRegularFile(absolute, options);
+    }
     let stats: Stats | undefined;
     try {
       stats = lstatSync(absolute, { throwIfNoEntry: false });
     } catch {
       stats = undefined;
     }
+    if (stats?.isFile()) this.statsRead.set(key, stats);
+    else this.unrecorded = true;
     const facts = stats?.isFile() ? factsOf(stats) : undefined;
     if (facts !== undefined && this.known.get(key) === facts) {
       this.seen.set(key, facts);

@@ -44,6 +44,8 @@ const MAX_FOLDER_READS = 64;
 /** Skipped by discovery whatever git says: nothing appearing in them is ever looked at. */
 const SKIPPED_NAMES = new Set(['.git', 'node_modules', '.hg', '.svn']);
 
+type Lookup = { entries: ListedEntry[] } | { withIndex: (tracked: ListedEntry[]) => ListedEntry[] | undefined } | undefined;
+
 export interface ListedEntry {
   path: string;
   mode?: string;
@@ -54,6 +56,16 @@ export type GitRunner = (args: string[], input?: string, okStatus?: number) => B
 
 function factsOf(stats: Stats | undefined): string {
   return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : 'none';
+}
+
+/** Whether a stat is too recent to be trusted later: a change in the same clock tick could leave it as it is (see above). */
+export function tooRecent(stats: Stats, started: number): boolean {
+  const coarse = stats.mtimeMs % 1000 === 0 || stats.ctimeMs % 1000 === 0;
+  return Math.max(stats.mtimeMs, stats.ctimeMs) >= started - (coarse ? RACY_COARSE_MS : RACY_FINE_MS);
+}
+
+export function factsOfStats(stats: Stats | undefined): string {
+  return factsOf(stats);
 }
 
 function statOf(path: string, follow: boolean): Stats | undefined {
@@ -87,15 +99,29 @@ export class ListingCache {
    * has, `withIndex` takes the index's own listing (`ls-files --cached`, no untracked file) and
    * gives the whole listing, or undefined when git must list it all.
    */
-  lookup(): { entries: ListedEntry[] } | { withIndex: (tracked: ListedEntry[]) => ListedEntry[] | undefined } | undefined {
+  lookup(): Lookup {
+    if (this.looked === undefined) this.looked = { answer: this.check() };
+    return this.looked.answer;
+  }
+
+  private looked: { answer: Lookup } | undefined;
+  /**
+   * The generation of the cache file whose listing this run used (a random name on its second
+   * line, new with each write), when the listing came from it or was written to it: what the
+   * includer search's own cache (includer-cache.ts) was computed from.
+   */
+  generation: string | undefined;
+
+  private check(): Lookup {
     const text = readOwnCacheFile(this.file)?.toString('utf8');
     if (text === undefined) return undefined;
     const lines = text.split('\n');
-    if (lines[0] !== this.header() || lines.at(-1) !== '') return undefined;
+    if (lines[0] !== this.header() || lines.at(-1) !== '' || !lines[1]?.startsWith('G\t')) return undefined;
+    const generation = lines[1].slice(2);
     const entries: ListedEntry[] = [];
     const index = join(this.root, '.git', 'index');
     let indexChanged = false;
-    for (let i = 1; i < lines.length - 1; i++) {
+    for (let i = 2; i < lines.length - 1; i++) {
       const line = lines[i];
       const tab = line.indexOf('\t', 2);
       if (line[1] !== '\t' || tab === -1) return undefined;
@@ -110,7 +136,10 @@ export class ListingCache {
         if (factsOf(statOf(path === '' ? this.root : join(this.root, path), false)) !== value) return undefined;
       } else return undefined;
     }
-    if (!indexChanged) return { entries };
+    if (!indexChanged) {
+      this.generation = generation;
+      return { entries };
+    }
     return {
       withIndex: (tracked) => {
         // The same files are in the same folders under the same rules: what is untracked now is what was, less what was added.
@@ -135,7 +164,7 @@ export class ListingCache {
     const stats = statOf(index, true);
     if (!stats || this.recent(stats)) return;
     let text = `${lines[0]}\n`;
-    for (const line of lines.slice(1, -1)) {
+    for (const line of lines.slice(2, -1)) {
       if (line.startsWith('E\t')) continue;
       text += line.startsWith('K\t') && line.endsWith(`\t${index}`) ? `K\t${factsOf(stats)}\t${index}\n` : `${line}\n`;
     }
@@ -177,12 +206,16 @@ export class ListingCache {
   }
 
   private write(text: string, entries: ListedEntry[]): void {
+    const newline = text.indexOf('\n') + 1;
+    const generation = `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`;
+    text = `${text.slice(0, newline)}G\t${generation}\n${text.slice(newline)}`;
     for (const { path, mode } of entries) text += `E\t${mode ?? '-'}\t${path}\n`;
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, this.file);
+      this.generation = generation;
       removeStaleCaches(this.dir, 'git-listing-', this.file, this.started);
     } catch {
       try {
@@ -194,8 +227,7 @@ export class ListingCache {
   }
 
   private recent(stats: Stats): boolean {
-    const coarse = stats.mtimeMs % 1000 === 0 || stats.ctimeMs % 1000 === 0;
-    return Math.max(stats.mtimeMs, stats.ctimeMs) >= this.started - (coarse ? RACY_COARSE_MS : RACY_FINE_MS);
+    return tooRecent(stats, this.started);
   }
 
   /** The files outside the work tree whose stats decide the listing (absolute paths), or undefined when they cannot be known. */

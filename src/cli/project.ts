@@ -12,6 +12,7 @@ import { ConfigResolver } from './config-file.js';
 import { discover, gitRunner, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
 import { IncludeFacts } from './include-facts.js';
 import { ListingCache } from './listing-cache.js';
+import { IncluderCache } from './includer-cache.js';
 import { retention, type Retention } from '../engine/retain.js';
 import { workerPool, type HostSpec } from './pool.js';
 import { readConfined, scanRoots } from './safe-read.js';
@@ -150,23 +151,47 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
 export function nginxIncluders(options: ProjectOptions, ignores: string[], targets: string[]): string[] {
   // git's list is searched for nginx names natively: the repository's other files are never parsed or judged.
   // A file remembered without `include` is not read: its text (empty here) never matters to the search.
-  // git's listing of the nginx names is remembered too, while the index, ignore rules and folders stay as they were.
+  // git's listing of the nginx names is remembered too, while the index, ignore rules and folders stay as they were,
+  // and so is the answer, while every nginx file keeps its lstat (includer-cache.ts).
   const root = resolve(options.cwd);
   const hint = nginxNameHint();
-  const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, root);
-  const listingCache = options.cacheDir === undefined ? undefined : new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root));
-  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: hint, readFile: facts?.read, listingCache });
-  facts?.save();
+  const readOutside = (path: string) => readTextFile([options.cwd], options.cwd, path);
+  const caches =
+    options.cacheDir === undefined
+      ? undefined
+      : { facts: new IncludeFacts(options.cacheDir, root), listing: new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root)), answers: new IncluderCache(options.cacheDir, root, ignores) };
+  if (caches && !options.noIgnore) {
+    const listed = caches.listing.lookup();
+    const known = listed && 'entries' in listed && caches.listing.generation !== undefined ? caches.answers.lookup(caches.listing.generation, readOutside) : undefined;
+    if (known) return includersOf(known, options.cwd, targets);
+  }
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: hint, readFile: caches?.facts.read, listingCache: caches?.listing });
+  caches?.facts.save();
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
-  const workspace = new NginxWorkspace(texts, { readFile: (path) => readTextFile([options.cwd], options.cwd, path) });
+  const reads = new Map<string, ReturnType<typeof readOutside>>();
+  const workspace = new NginxWorkspace(texts, {
+    readFile: (path) => {
+      const read = readOutside(path);
+      reads.set(path, read);
+      return read;
+    },
+  });
   const includedBy = new Map<string, string[]>();
   // Only a file with an `include` can be an includer: the others are never parsed here (lint() parses what it needs once).
   for (const [path, text] of texts) {
     if (!/\binclude\b/.test(text)) continue;
     for (const target of workspace.includedFiles([path])) includedBy.set(target, [...(includedBy.get(target) ?? []), path]);
   }
+  if (caches && !options.noIgnore && !caches.facts.unrecorded && caches.listing.generation !== undefined) {
+    caches.answers.save(caches.listing.generation, caches.facts.statsRead, reads, includedBy);
+  }
+  return includersOf(includedBy, options.cwd, targets);
+}
+
+/** The files that include one of `targets`, directly or through others, sorted. */
+function includersOf(includedBy: Map<string, string[]>, cwd: string, targets: string[]): string[] {
   const out = new Set<string>();
-  const queue = targets.map((target) => toPosix(relative(options.cwd, resolve(options.cwd, target))));
+  const queue = targets.map((target) => toPosix(relative(cwd, resolve(cwd, target))));
   while (queue.length > 0) {
     for (const includer of includedBy.get(queue.pop()!) ?? []) {
       if (out.has(includer)) continue;
