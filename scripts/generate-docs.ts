@@ -75,10 +75,10 @@ export function preCommitFilesPattern(): string {
   const extensions = [...new Set(FORMAT_LIST.flatMap((spec) => [...spec.extensions, ...(spec.ambiguousExtensions ?? [])]).filter((ext) => ext !== ''))];
   const alternatives = [`\\.(${extensions.map((ext) => escapeRegex(ext.slice(1))).join('|')})$`];
   for (const spec of FORMAT_LIST) {
-    const renderedExts = [...spec.extensions, ...(spec.ambiguousExtensions ?? [])].filter((ext) => ext !== '');
     // nginx.conf.default and friends are nginx too; vercel.json and netlify.toml are read under their exact name only.
     if (spec.fileNames?.length) alternatives.push(`(^|/)(${spec.fileNames.map(escapeRegex).join('|')})${spec.templateSuffixes?.length ? '(\\.[^/]*)?' : ''}$`);
-    if (spec.templateSuffixes?.length && renderedExts.length) alternatives.push(`\\.(${renderedExts.map((ext) => escapeRegex(ext.slice(1))).join('|')})\\.(${spec.templateSuffixes.map((suffix) => escapeRegex(suffix.slice(1))).join('|')})$`);
+    // Templates: `site.conf.j2`, `default.conf.template.j2`, `vhost.j2`, `ingress.yaml.j2` (the CLI judges what they render to, and the content).
+    if (spec.templateSuffixes?.length) alternatives.push(`\\.(${spec.templateSuffixes.map((suffix) => escapeRegex(suffix.slice(1))).join('|')})$`);
     if (spec.folders?.length) alternatives.push(`(^|/)(${spec.folders.map(escapeRegex).join('|')})/`);
   }
   return `(${alternatives.join('|')})`;

@@ -38,6 +38,7 @@ describe('pre-commit hook', () => {
       'site.conf', 'conf/app.nginx', 'nginx.conf', 'etc/nginx.conf.default', 'deploy/site.conf.j2', 'deploy/site.conf.tpl', 'deploy/site.conf.template', 'deploy/site.conf.erb',
       'nginx/cors', 'etc/sites-enabled/api.example.com', 'conf.d/default', 'src/app.ts', 'src/app.tsx', 'lib/x.mjs', 'app/main.py', 'k8s/a.yml', 'chart/templates/ingress.tpl',
       'README.md', 'Dockerfile', 'scripts/deploy', 'docs/site.md', 'image.png', 'settings.toml', 'a.json', 'vercel.json', 'web/netlify.toml', 'public/_headers', 'public/_headers.txt', 'vercel.json.bak', 'config/vercel.json5', 'package.json',
+      'templates/default.conf.template.j2', 'roles/web/templates/vhost.j2', 'k8s/ingress.yaml.j2', 'infra/template.yml.tmpl', 'Makefile.in', 'now.json', 'web/staticwebapp.config.json', 'etc/sites-enabled/example.org',
     ];
     for (const path of paths) expect(pattern.test(path), path).toBe(mayBeSupported(path));
   });

@@ -7,6 +7,7 @@ import { readHeadersFile } from '../extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../extract/platform/netlify.js';
 import { readFirebaseConfig } from '../extract/platform/firebase.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
+import { readStaticWebAppsConfig } from '../extract/platform/azure-static-web-apps.js';
 import { extractJsonTemplatePolicies, looksLikeJsonConfig } from '../extract/yaml/json.js';
 import type { CorsPolicy, Format, Loc, SourceFile } from '../model/types.js';
 import { placeholderOriginsUnknown } from '../model/template-placeholders.js';
@@ -139,16 +140,17 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   json: {
     id: 'json',
     displayName: 'JSON config',
-    // vercel.json and firebase.json by their names; any other JSON file only when its content is a CloudFormation/SAM
+    // vercel.json (now.json), firebase.json and staticwebapp.config.json by their names; any other JSON file only when its content is a CloudFormation/SAM
     // template, an OpenAPI document with API Gateway extensions or a Serverless Framework config
     // (looksLikeJsonConfig). package.json, tsconfig.json, data and fixtures are skipped unparsed.
     extensions: [],
     ambiguousExtensions: ['.json', '.template'],
-    fileNames: ['vercel.json', 'firebase.json'],
+    fileNames: ['vercel.json', 'now.json', 'firebase.json', 'staticwebapp.config.json'],
     looksLike: looksLikeJsonConfig,
     prefilter: /cors|access-?control/i,
     comments: { line: [] },
-    extract: (file) => (isVercelConfig(file.path) ? readVercelConfig(file) : isFirebaseConfig(file.path) ? readFirebaseConfig(file) : extractJsonTemplatePolicies(file)),
+    extract: (file) =>
+      isVercelConfig(file.path) ? readVercelConfig(file) : isFirebaseConfig(file.path) ? readFirebaseConfig(file) : isStaticWebAppsConfig(file.path) ? readStaticWebAppsConfig(file) : extractJsonTemplatePolicies(file),
     // The editor's `json` id names every JSON file; the file name and content decide.
     languageIds: [],
     fence: 'json',
@@ -182,9 +184,14 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   },
 };
 
-/** vercel.json is read by its own reader; the platform reads no other name. */
+/** vercel.json (and now.json, its name before 2020) is read by its own reader; the platform reads no other name. */
 function isVercelConfig(path: string): boolean {
-  return /(^|[\\/])vercel\.json$/.test(path);
+  return /(^|[\\/])(vercel|now)\.json$/.test(path);
+}
+
+/** staticwebapp.config.json (Azure Static Web Apps' headers) likewise. */
+function isStaticWebAppsConfig(path: string): boolean {
+  return /(^|[\\/])staticwebapp\.config\.json$/.test(path);
 }
 
 /** firebase.json (Firebase Hosting's headers) likewise. */
