@@ -13,7 +13,7 @@ export default defineRule({
     description: '`*` in Allow-Headers, Allow-Methods or Expose-Headers on a credentialed response is taken literally by browsers, not as "everything".',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     docs: {
-      whatItDoes: 'Asks the model for a credentialed preflight and a credentialed request from an allowed origin. If a response carries `Access-Control-Allow-Credentials: true` together with `*` in one of the list headers, it reports that header.',
+      whatItDoes: 'Asks the model for a credentialed preflight and a credentialed request from an allowed origin. If a response carries `Access-Control-Allow-Credentials: true` together with `*` in a list header browsers read on it (Allow-Headers and Allow-Methods on the preflight, Expose-Headers on the actual response; all three on the actual response when no preflight answer is known), it reports that header.',
       why: 'For credentialed requests the Fetch standard treats `*` in these headers as a header or method literally named `*`. A PUT with credentials then fails with "Method PUT is not allowed by Access-Control-Allow-Methods", and exposed headers stay hidden from the page. List the names.',
       examples: [
         {
@@ -30,9 +30,14 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     const reported = new Set<string>();
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
+      const preflightKnown = matrix.certain({ origins: [origin], rows: ['preflight-put-credentials', 'preflight-intended-credentials'], reads: GRANT_READS }).length > 0;
       for (const cell of matrix.certain({ origins: [origin], rows: ['preflight-put-credentials', 'preflight-intended-credentials', 'get-credentials'], reads: GRANT_READS })) {
         if (!grantsCredentials(cell)) continue;
-        for (const name of LISTS) {
+        // Browsers read Allow-Headers/-Methods only on a preflight and Expose-Headers only on the
+        // actual response: a `*` where it is not read changes nothing. When no preflight answer is
+        // known (a platform's static headers), the actual response's lists stand for what was configured.
+        const read = cell.row.id !== 'get-credentials' ? ['Access-Control-Allow-Headers', 'Access-Control-Allow-Methods'] : preflightKnown ? ['Access-Control-Expose-Headers'] : LISTS;
+        for (const name of LISTS.filter((list) => read.includes(list))) {
           const value = headerValue(cell.response, name);
           if (value === undefined || unsure(cell.response, [name]) || !value.split(',').some((token) => token.trim() === '*') || reported.has(name)) continue;
           reported.add(name);
