@@ -9,7 +9,7 @@ export default defineRule({
     formats: ['js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        "Express-style: reports `app.use(cors())` (or `router.use(...)`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
+        "Express-style: reports `app.use(cors())` (or `router.use(...)`, Koa's `app.use(cors())`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or a router was mounted before it (`app.use('/api', api)` with `api = express.Router()` in the file, Koa's `app.use(router.routes())`), or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
       why: "Middleware runs in registration order. A route registered before `app.use(cors())` answers the request itself, so the CORS middleware never adds its headers and the browser reports \"No 'Access-Control-Allow-Origin' header is present\" for exactly those routes. In Django, `CommonMiddleware`'s APPEND_SLASH redirect (and WhiteNoise's static files) are answered above CorsMiddleware the same way.",
       examples: [
         {

@@ -160,6 +160,7 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, b
     if (verb === 'use') {
       const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
       if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
+      else route = mountedRouter(call, parsed);
     } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
       // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
       route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
@@ -177,10 +178,28 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, b
   return groups.get(label)?.get(scope) ?? { parsers: [], routes: [] };
 }
 
-/** Express-style routes on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
+/**
+ * A router mounted with `use` (its routes answer there): Koa's `app.use(router.routes())` (koa-router's
+ * older `router.middleware()`), and Express's `app.use('/api', api)` where `api` is bound in this file
+ * to `express.Router()` / `Router()`. Other mounted functions are middleware that may pass the request on.
+ */
+function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['routes'][number] | undefined {
+  const args = call.arguments;
+  const path = args[0]?.type === 'StringLiteral' ? args[0].value : '';
+  const mounted = args[args.length - 1];
+  if (mounted?.type === 'CallExpression' && mounted.arguments.length === 0 && mounted.callee.type === 'MemberExpression' && mounted.callee.property.type === 'Identifier' && /^(routes|middleware)$/.test(mounted.callee.property.name)) {
+    return { start: call.start!, label: `${nameOf(mounted.callee)}()`, path, loc: locOf(mounted, parsed.file) };
+  }
+  if (mounted?.type !== 'Identifier') return undefined;
+  const bound = parsed.bindings.values.get(mounted.name);
+  if (bound?.type !== 'CallExpression' || !/^(express\.)?Router$/.test(nameOf(bound.callee))) return undefined;
+  return { start: call.start!, label: path ? `router ${mounted.name} at '${path}'` : `router ${mounted.name}`, path, loc: locOf(mounted, parsed.file) };
+}
+
+/** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
   const use = site.mount.useCall;
-  if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs') || use.start === null || use.start === undefined) return undefined;
+  if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
   const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
   const items: Array<{ label: string; loc: Loc }> = [];
   for (const route of group.routes) {
