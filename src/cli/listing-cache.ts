@@ -118,17 +118,22 @@ export class ListingCache {
     const lines = text.split('\n');
     if (lines[0] !== this.header() || lines.at(-1) !== '' || !lines[1]?.startsWith('G\t')) return undefined;
     const generation = lines[1].slice(2);
-    const entries: ListedEntry[] = [];
     const index = join(this.root, '.git', 'index');
     let indexChanged = false;
+    // The entries come last; they are parsed only when asked for (the includer search's answer may be all a run needs).
+    let firstEntry = lines.length - 1;
     for (let i = 2; i < lines.length - 1; i++) {
       const line = lines[i];
       const tab = line.indexOf('\t', 2);
       if (line[1] !== '\t' || tab === -1) return undefined;
+      if (line[0] === 'E') {
+        firstEntry = Math.min(firstEntry, i);
+        continue;
+      }
+      if (firstEntry < i) return undefined;
       const value = line.slice(2, tab);
       const path = line.slice(tab + 1);
-      if (line[0] === 'E') entries.push(value === '-' ? { path } : { path, mode: value });
-      else if (line[0] === 'K') {
+      if (line[0] === 'K') {
         if (factsOf(statOf(path, true)) === value) continue;
         if (path !== index) return undefined;
         indexChanged = true;
@@ -136,15 +141,33 @@ export class ListingCache {
         if (factsOf(statOf(path === '' ? this.root : join(this.root, path), false)) !== value) return undefined;
       } else return undefined;
     }
+    let parsed: ListedEntry[] | undefined;
+    const list = (): ListedEntry[] => {
+      if (parsed) return parsed;
+      parsed = [];
+      for (let i = firstEntry; i < lines.length - 1; i++) {
+        const line = lines[i];
+        const tab = line.indexOf('\t', 2);
+        const value = line.slice(2, tab);
+        const path = line.slice(tab + 1);
+        parsed.push(value === '-' ? { path } : { path, mode: value });
+      }
+      return parsed;
+    };
     if (!indexChanged) {
       this.generation = generation;
-      return { entries };
+      return {
+        get entries() {
+          return list();
+        },
+      };
     }
     return {
       withIndex: (tracked) => {
         // The same files are in the same folders under the same rules: what is untracked now is what was, less what was added.
         // A file taken out of the index could now be untracked or ignored: git must say.
         const now = new Set(tracked.map((entry) => entry.path));
+        const entries = list();
         if (entries.some((entry) => entry.mode !== undefined && !now.has(entry.path))) return undefined;
         if (tracked.some((entry) => entry.mode === undefined || entry.path.endsWith('/') || entry.mode === '160000' || /[\t\n\r]/.test(entry.path))) return undefined;
         // git lists untracked files first, then the index.

@@ -159,14 +159,16 @@ export function nginxIncluders(options: ProjectOptions, ignores: string[], targe
   const caches =
     options.cacheDir === undefined
       ? undefined
-      : { facts: new IncludeFacts(options.cacheDir, root), listing: new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root)), answers: new IncluderCache(options.cacheDir, root, ignores) };
+      : { listing: new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root)), answers: new IncluderCache(options.cacheDir, root, ignores) };
   if (caches && !options.noIgnore) {
     const listed = caches.listing.lookup();
     const known = listed && 'entries' in listed && caches.listing.generation !== undefined ? caches.answers.lookup(caches.listing.generation, readOutside) : undefined;
     if (known) return includersOf(known, options.cwd, targets);
   }
-  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: hint, readFile: caches?.facts.read, listingCache: caches?.listing });
-  caches?.facts.save();
+  // Read only when the answer is not known: its file is as large as the listing's.
+  const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, root);
+  const walked = discover(['.'], options.cwd, ignores, isNginxPath, { gitignore: !options.noIgnore, nameHint: hint, readFile: facts?.read, listingCache: caches?.listing });
+  facts?.save();
   const texts = new Map(walked.files.filter((file) => file.text !== undefined).map((file) => [file.path, file.text!]));
   const reads = new Map<string, ReturnType<typeof readOutside>>();
   const workspace = new NginxWorkspace(texts, {
@@ -182,8 +184,8 @@ export function nginxIncluders(options: ProjectOptions, ignores: string[], targe
     if (!/\binclude\b/.test(text)) continue;
     for (const target of workspace.includedFiles([path])) includedBy.set(target, [...(includedBy.get(target) ?? []), path]);
   }
-  if (caches && !options.noIgnore && !caches.facts.unrecorded && caches.listing.generation !== undefined) {
-    caches.answers.save(caches.listing.generation, caches.facts.statsRead, reads, includedBy);
+  if (caches && facts && !options.noIgnore && !facts.unrecorded && caches.listing.generation !== undefined) {
+    caches.answers.save(caches.listing.generation, facts.statsRead, reads, includedBy);
   }
   return includersOf(includedBy, options.cwd, targets);
 }
