@@ -214,10 +214,11 @@ export class ListingCache {
   private save(entries: ListedEntry[], folders: Set<string>): void {
     if (folders.has('\0unsafe') || !statOf(join(this.root, '.git'), false)?.isDirectory()) return;
     for (const { path, mode } of entries) if (/[\t\n\r]/.test(path) || path.endsWith('/') || mode === '160000') return;
-    const keys = this.keyFiles();
-    if (!keys) return;
+    // Folders first: one changed just now (the usual reason for a miss) ends this before git is asked for its config.
     const watched = this.folders(folders);
     if (!watched) return;
+    const keys = this.keyFiles();
+    if (!keys) return;
     let text = `${this.header()}\n`;
     for (const path of [...watched.gitignores, ...keys]) {
       const stats = statOf(path, true);
