@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,5 +129,39 @@ describe('file reads stay inside the scanned root', () => {
     writeFileSync(join(root, 'big.conf'), 'x'.repeat(2048));
     expect(readRegularFile(join(root, 'big.conf'), { maxBytes: 1024 })).toEqual({ error: expect.stringContaining('larger than') });
     expect(readRegularFile('/dev/zero')).toEqual({ error: expect.stringContaining('not a regular file') });
+  });
+
+  it('readRegularFile reads exactly the file at every size around its scratch buffer (1 MB) and its caps', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cors-lint-read-'));
+    const file = (name: string, text: string | Buffer) => {
+      writeFileSync(join(root, name), text);
+      return join(root, name);
+    };
+    for (const size of [0, 1, 1023, 1024, 1025, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 7]) {
+      const text = Array.from({ length: size }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+      expect(readRegularFile(file(`f${size}.txt`, text))).toEqual({ text });
+    }
+    expect(readRegularFile(file('cap.txt', 'x'.repeat(1024)), { maxBytes: 1024 })).toEqual({ text: 'x'.repeat(1024) });
+    expect(readRegularFile(file('over.txt', 'x'.repeat(1025)), { maxBytes: 1024 })).toEqual({ error: expect.stringContaining('larger than') });
+    // UTF-8 split nowhere: the text is decoded once, from the whole file.
+    expect(readRegularFile(file('utf8.txt', 'é€😀'.repeat(1000)))).toEqual({ text: 'é€😀'.repeat(1000) });
+    expect(readRegularFile(root)).toEqual({ error: 'a folder' });
+    expect(readRegularFile('/dev/null')).toEqual({ error: expect.stringContaining('not a regular file') });
+  });
+
+  it.skipIf(!canFifo)('readRegularFile never reads a FIFO, not even one whose writer has data waiting (it stays in the FIFO)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cors-lint-fifo-'));
+    const fifo = join(root, 'site.conf');
+    execFileSync('mkfifo', [fifo]);
+    // Opened for reading and writing, a FIFO on Linux never blocks: this is the writer, with data in the pipe.
+    const writer = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      writeSync(writer, 'server { add_header Access-Control-Allow-Origin *; }\n');
+      expect(readRegularFile(fifo, { noFollow: true })).toEqual({ error: expect.stringContaining('not a regular file') });
+      const left = Buffer.alloc(100);
+      expect(left.toString('utf8', 0, readSync(writer, left))).toContain('Access-Control-Allow-Origin');
+    } finally {
+      closeSync(writer);
+    }
   });
 });
