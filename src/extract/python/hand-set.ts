@@ -105,8 +105,9 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
         const entries = dictEntries(response);
         if (!entries.some(([key]) => stringOf(parsed, key, bindings) === 'statusCode')) return;
         const written = entries.find(([key]) => stringOf(parsed, key, bindings) === 'headers')?.[1];
-        // The headers inline, or a dict bound to a name of the module (`"headers": CORS_HEADERS`).
-        const headers = written?.name === 'VariableName' ? bindings.values.get(textOf(parsed, written)) : written;
+        // The headers inline, or a dict bound to a name: once in the handler (`response_headers = {…}` above
+        // every return), else at module level (`"headers": CORS_HEADERS`).
+        const headers = written?.name === 'VariableName' ? (boundValue(parsed, written, bindings) ?? (assignedIn(parsed, written) ? undefined : bindings.values.get(textOf(parsed, written)))) : written;
         if (headers?.name !== 'DictionaryExpression' || !enclosingFunction(response)) return;
         for (const [key, valueNode] of dictEntries(headers)) {
           const name = headerName(parsed, key, bindings);
@@ -217,6 +218,13 @@ function isOriginKey(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBin
   return key.kind === 'string' && ORIGIN_KEYS.has(key.value.toLowerCase());
 }
 
+/** Whether the function around `variable` assigns that name itself (then the module's binding is not what it reads). */
+function assignedIn(parsed: ParsedPython, variable: SyntaxNode): boolean {
+  const fn = enclosingFunction(variable);
+  const name = textOf(parsed, variable);
+  return fn !== null && parsed.index.assignments.some((assignment) => assignment.from > fn.from && assignment.to <= fn.to && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name);
+}
+
 /** The value a name is bound to: its one assignment in the enclosing function, or at module level. */
 function boundValue(parsed: ParsedPython, variable: SyntaxNode, bindings: ModuleBindings): SyntaxNode | undefined {
   const fn = enclosingFunction(variable);
@@ -251,7 +259,9 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
   let opaque = false;
   let child = statement;
   for (let parent = statement.parent; parent && parent.from !== fn?.from; child = parent, parent = parent.parent) {
-    if (parent.name === 'ConditionalExpression' || parent.name === 'ForStatement' || parent.name === 'WhileStatement' || parent.name === 'TryStatement') opaque = true;
+    // A `try:` body runs as written (as in JS); its `except`/`else`/`finally` clauses run only on some paths.
+    const inTryBody = parent.name === 'TryStatement' && childrenOf(parent).find((part) => part.name === 'Body')?.from === child.from;
+    if (parent.name === 'ConditionalExpression' || parent.name === 'ForStatement' || parent.name === 'WhileStatement' || (parent.name === 'TryStatement' && !inTryBody)) opaque = true;
     if (parent.name !== 'IfStatement') continue;
     const parts = childrenOf(parent);
     const bodyIndex = parts.findIndex((part) => part.from === child.from && part.to === child.to);
