@@ -159,6 +159,8 @@ function hostnameMask(key: string): string | undefined {
   return undefined;
 }
 
+const ENVSUBST_PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
+
 export function collectMaps(root: NginxContext): Map<string, NginxMap> {
   const maps = new Map<string, NginxMap>();
   const visit = (context: NginxContext) => {
@@ -175,6 +177,9 @@ export function collectMaps(root: NginxContext): Map<string, NginxMap> {
             continue;
           }
           const value = entry.args[0];
+          // A map key is never interpolated by nginx, so `${NAME}` there is an envsubst placeholder
+          // (the docker image's templates/*.template): the key is only known once rendered.
+          if (ENVSUBST_PLACEHOLDER.test(entry.name)) continue;
           if (entry.name === 'default') map.fallback = value;
           else if (entry.name === 'hostnames' || entry.name === 'volatile' || entry.name === 'include') continue;
           else if (entry.name.startsWith('~*')) map.regex.push({ pattern: entry.name.slice(2), caseInsensitive: true, value, keyLoc: entry.nameLoc });
