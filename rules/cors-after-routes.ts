@@ -9,7 +9,7 @@ export default defineRule({
     formats: ['js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        "Express-style: reports `app.use(cors())` (or `router.use(...)`, Koa's `app.use(cors())`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or a router was mounted before it (`app.use('/api', api)` with `api = express.Router()` in the file, Koa's `app.use(router.routes())`), or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
+        "Express-style: reports `app.use(cors())` (or `router.use(...)`, Koa's `app.use(cors())`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or a router was mounted before it (`app.use('/api', api)` with `api = express.Router()` in the file, Koa's `app.use(router.routes())`); NestJS: `app.enableCors()` after `app.listen()` or `app.init()`, which register every controller route first; or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
       why: "Middleware runs in registration order. A route registered before `app.use(cors())` answers the request itself, so the CORS middleware never adds its headers and the browser reports \"No 'Access-Control-Allow-Origin' header is present\" for exactly those routes. In Django, `CommonMiddleware`'s APPEND_SLASH redirect (and WhiteNoise's static files) are answered above CorsMiddleware the same way.",
       examples: [
         {
@@ -34,7 +34,9 @@ export default defineRule({
     const first = after.items[0];
     const more = after.items.length > 1 ? ` and ${after.items.length - 1} more` : '';
     const message =
-      after.what === 'routes'
+      after.what === 'started'
+        ? `${first.label} (line ${first.loc.line}) has already registered every controller route and Nest's 404 handler, so this enableCors() puts the cors middleware behind them and no response carries CORS headers: call enableCors() before ${first.label}, or pass { cors } to NestFactory.create()`
+        : after.what === 'routes'
         ? `${first.label} (line ${first.loc.line})${more} is registered before this CORS middleware and answers first, without CORS headers: move the middleware above the routes`
         : policy.source.format !== 'python'
           ? `${first.label} (line ${first.loc.line})${more} runs before this CORS middleware: a malformed request body gets its 400 without CORS headers, which the browser reports as a CORS error instead of the 400; register the CORS middleware first`

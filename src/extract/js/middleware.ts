@@ -198,6 +198,7 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
 
 /** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+  if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed);
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
   const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
@@ -216,6 +217,30 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
   if (items.length > 0) return { what: 'routes', items, at: locOf(use, parsed.file) };
   // A body parser above cors() answers a malformed body with its own 400, before cors() adds anything.
   return parsers.length > 0 ? { what: 'middleware', items: parsers, at: locOf(use, parsed.file) } : undefined;
+}
+
+/**
+ * NestJS registers every controller route on the HTTP adapter in `app.init()` (which `app.listen()`
+ * runs): `app.enableCors()` after either one adds the cors middleware behind the routes (and behind
+ * Nest's 404 handler), so no response carries its headers.
+ */
+function enabledAfterStart(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+  const call = site.factoryCall;
+  if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'enableCors' || typeof call.start !== 'number') return undefined;
+  const scope = scopeOf(call, parsed);
+  const label = site.mount.label;
+  const started = parsed.calls.find(
+    (other) =>
+      typeof other.start === 'number' &&
+      other.start < call.start! &&
+      other.callee.type === 'MemberExpression' &&
+      other.callee.property.type === 'Identifier' &&
+      (other.callee.property.name === 'listen' || other.callee.property.name === 'init') &&
+      nameOf(other.callee.object) === label &&
+      scopeOf(other, parsed) === scope,
+  );
+  if (!started || started.callee.type !== 'MemberExpression' || started.callee.property.type !== 'Identifier') return undefined;
+  return { what: 'started', items: [{ label: `${label}.${started.callee.property.name}()`, loc: locOf(started, parsed.file) }], at: locOf(call, parsed.file) };
 }
 
 /** The condition an origin callback's matchers came from (to decide requests the matchers alone cannot: no Origin). */
