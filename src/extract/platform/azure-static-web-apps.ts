@@ -1,9 +1,9 @@
 import type { Scalar } from 'yaml';
 import { azureStaticWebAppsHeadersProfile } from '../../model/frameworks/platform.js';
-import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import type { Loc, SourceFile } from '../../model/types.js';
 import { isMap, isScalar, pairOf } from '../yaml/parse.js';
 import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
-import { items, readPlatformJson, routeHeader, type PlatformJson } from './vercel.js';
+import { items, openPlatformJson, routeHeader, type PlatformJson, type PlatformPolicies } from './vercel.js';
 
 /**
  * `staticwebapp.config.json` (Azure Static Web Apps): `globalHeaders` go on every response, and a
@@ -11,13 +11,11 @@ import { items, readPlatformJson, routeHeader, type PlatformJson } from './verce
  * merges the two, the route's value winning). Read like vercel.json: `JSON.parse` first (the
  * platform refuses anything else), then the YAML reader for a position on every value.
  */
-export function readStaticWebAppsConfig(file: SourceFile): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } {
-  const out: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } = { policies: [], errors: [] };
-  const json = readPlatformJson(file, 'Azure Static Web Apps refuses to deploy it');
-  if ('error' in json) {
-    if (json.error) out.errors.push(json.error);
-    return out;
-  }
+export function readStaticWebAppsConfig(file: SourceFile): PlatformPolicies {
+  const opened = openPlatformJson(file, 'Azure Static Web Apps refuses to deploy it');
+  if ('done' in opened) return opened.done;
+  const out: PlatformPolicies = { policies: [], errors: [] };
+  const { json } = opened;
   const { root, loc, str } = json;
   const globalPair = pairOf(root, 'globalHeaders');
   const global = headerMap(globalPair?.value, json);

@@ -1,8 +1,8 @@
 import { firebaseHeadersProfile } from '../../model/frameworks/platform.js';
-import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
+import type { SourceFile } from '../../model/types.js';
 import { isMap, pairOf } from '../yaml/parse.js';
 import { routeHeaderPolicy } from './route-headers.js';
-import { items, keyValueHeaders, readPlatformJson } from './vercel.js';
+import { items, keyValueHeaders, openPlatformJson, type PlatformPolicies } from './vercel.js';
 
 /**
  * `firebase.json`: each Hosting site's `headers` (`{ source | glob | regex, headers: [{ key, value }] }`)
@@ -10,13 +10,11 @@ import { items, keyValueHeaders, readPlatformJson } from './vercel.js';
  * Hosting, one site or a list of them). Read like vercel.json: `JSON.parse` first (Firebase refuses
  * anything else), then the YAML reader for a position on every value.
  */
-export function readFirebaseConfig(file: SourceFile): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } {
-  const out: { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } = { policies: [], errors: [] };
-  const json = readPlatformJson(file, 'the Firebase CLI refuses to deploy it');
-  if ('error' in json) {
-    if (json.error) out.errors.push(json.error);
-    return out;
-  }
+export function readFirebaseConfig(file: SourceFile): PlatformPolicies {
+  const opened = openPlatformJson(file, 'the Firebase CLI refuses to deploy it');
+  if ('done' in opened) return opened.done;
+  const out: PlatformPolicies = { policies: [], errors: [] };
+  const { json } = opened;
   const { root, loc, str } = json;
   const hosting = pairOf(root, 'hosting')?.value;
   const sites = isMap(hosting) ? [hosting] : items(hosting);

@@ -70,6 +70,22 @@ export function readVercelConfig(file: SourceFile): VercelConfig {
   return out;
 }
 
+/** What a platform config reader gives: its policies and the file's one parse-error, if any. */
+export interface PlatformPolicies {
+  policies: CorsPolicy[];
+  errors: Array<{ message: string; loc: Loc }>;
+}
+
+/**
+ * readPlatformJson for a reader that only gives policies: the parsed file, or the result to return
+ * at once (with the parse-error, when the platform would refuse the file).
+ */
+export function openPlatformJson(file: SourceFile, refusal: string): { json: Extract<PlatformJson, { root: unknown }> } | { done: PlatformPolicies } {
+  const json = readPlatformJson(file, refusal);
+  if ('error' in json) return { done: { policies: [], errors: json.error ? [json.error] : [] } };
+  return { json };
+}
+
 /** A platform's JSON config with a position for every value, or why it is not read (`error` undefined: too deep or not YAML-readable, nothing to say). */
 export type PlatformJson =
   | { root: unknown; text: string; loc: (node: unknown) => Loc; str: (node: unknown) => string | undefined }
