@@ -141,4 +141,37 @@ describe('nginx: policies moved by an Enter or Backspace (language server)', () 
       expect(memo().built - before.built).toBeLessThanOrEqual(1);
     }
   }, 120_000);
+
+  it('a location shifted with no finding, then a change of the project facts, then a full parse with it back at its old place: as a lint from scratch', () => {
+    // The Enter above /shop/ (no finding) leaves a version sharing its records' Map with the one at its
+    // old place (policy-memo.ts replayRules). The server_name edit makes the rules that read the project
+    // facts run again there (the shared Map is copied on that first record), and the full parse finds
+    // /shop/ at its old place by its exact source, with the old version's records. (The records
+    // rewritten here hold no finding, so leaving out the copy is not seen by this test.)
+    const text = (names: string, enter: boolean, status: number) =>
+      [
+        'server {',
+        '  server_name api.example.com;',
+        '  location /top/ {',
+        `    proxy_pass http://app;${enter ? '\n' : ''}`,
+        '  }',
+        '  location /shop/ {',
+        '    add_header Access-Control-Allow-Origin https://shop.example.com always;',
+        '    proxy_pass http://app;',
+        '  }',
+        '}',
+        'server {',
+        `  server_name ${names};`,
+        `  location / { return ${status}; }`,
+        '}',
+        '',
+      ].join('\n');
+    const cache = new ParseCache();
+    const twin = 'www.example.com www.shop.example.com';
+    // Open; Enter in /top/ (a shift); the twin served (only server 2 read again); the Enter undone with an edit further down (a full parse).
+    const steps = [text('www.example.com', false, 200), text('www.example.com', true, 200), text(twin, true, 200), text(twin, false, 201)];
+    for (const [i, step] of steps.entries()) expect(result(step, cache), `step ${i}`).toBe(result(step));
+    expect(cache.get<PolicyMemo>('policy-memo', '')!.stats.shifted).toBeGreaterThan(0);
+    expect(result(steps[3])).toContain('origin-www-mismatch');
+  }, 60_000);
 });
