@@ -111,7 +111,10 @@ export default defineRule({
         });
         continue;
       }
-      context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}` });
+      // `'${FRONTEND_URL}'` in code: a plain string, sent as written (only a JS template literal or a Python f-string substitutes).
+      const unsubstituted = (policy.source.format === 'js' || policy.source.format === 'ts' || policy.source.format === 'python') && /\$\{[A-Za-z_][\w.]*\}/.test(matcher.value);
+      const hint = unsubstituted ? (policy.source.format === 'python' ? "; '${…}' is plain text in a Python string (an f-string writes {name})" : "; '${…}' is plain text in a quoted string: only a backtick template literal substitutes it") : '';
+      context.report({ loc: matcher.loc, message: `origin '${matcher.value}' ${what}, so it can never match a browser's Origin header${target}${hint}` });
     }
     // An origin written around placeholders: only what is wrong whatever they hold.
     for (const matcher of policy.origins) {
