@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { gitEntries, gitRunner } from '../src/cli/discover.js';
+import { gitEntries, gitListing, gitRunner } from '../src/cli/discover.js';
 import { ListingCache } from '../src/cli/listing-cache.js';
 import { IncluderCache } from '../src/cli/includer-cache.js';
 import { readTextFile } from '../src/cli/project.js';
@@ -32,7 +32,7 @@ describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
   };
   const search = () => nginxIncluders({ cwd: repo, paths: ['nginx/snippets/cors.conf'], cacheDir: cache }, [], ['nginx/snippets/cors.conf']);
   const uncached = () => nginxIncluders({ cwd: repo, paths: ['nginx/snippets/cors.conf'] }, [], ['nginx/snippets/cors.conf']);
-  const lookup = () => new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo)).lookup();
+  const lookup = () => new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo), () => gitListing(repo, nginxNameHint(), undefined, false)).lookup();
   // Nothing changed less than 100 ms (2 s on a file system with whole-second times) before a run is kept.
   const settle = () => new Promise((done) => setTimeout(done, 250));
   /** Searches until the cache holds the listing and is used as it is. */
@@ -40,7 +40,7 @@ describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
     await settle();
     expect(search()).toEqual(expected);
     const found = lookup();
-    expect(found && 'entries' in found).toBe(true);
+    expect(found?.entries).toBeDefined();
     expect(search()).toEqual(expected);
   };
 
@@ -110,8 +110,7 @@ describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
     await cached([]);
     git('add', '-f', 'ignored/x.conf');
     // Only the index changed: the index alone is listed, the untracked files come from the cache.
-    const found = lookup();
-    expect(found && 'withIndex' in found).toBe(true);
+    expect(lookup()?.entries.map((entry) => entry.path)).toContain('ignored/x.conf');
     expect(search()).toEqual(['ignored/x.conf']);
     await cached(['ignored/x.conf']);
     git('rm', '-q', '--cached', 'ignored/x.conf');
@@ -152,9 +151,9 @@ describe.skipIf(!hasGit)('the includer search answer cache', () => {
   const search = () => nginxIncluders({ cwd: repo, paths: [target], cacheDir: cache }, [], [target]);
   /** The answer cache's own lookup, over the listing the listing cache holds now. */
   const answered = () => {
-    const listing = new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo));
+    const listing = new ListingCache(cache, repo, nginxNameHint(), process.env, gitRunner(repo), () => gitListing(repo, nginxNameHint(), undefined, false));
     const found = listing.lookup();
-    if (!found || !('entries' in found) || listing.generation === undefined) return undefined;
+    if (!found || listing.generation === undefined) return undefined;
     return new IncluderCache(cache, repo, []).lookup(listing.generation, (path) => readTextFile([repo], repo, path));
   };
   const settle = () => new Promise((done) => setTimeout(done, 250));
@@ -190,6 +189,32 @@ describe.skipIf(!hasGit)('the includer search answer cache', () => {
     expect(search()).toEqual([...before, 'deploy/new.conf'].sort());
     expect(search()).toEqual([...before, 'deploy/new.conf'].sort());
     rmSync(join(repo, 'deploy/new.conf'));
+  });
+
+  it('an index written again with the same files keeps the answer', async () => {
+    await settle();
+    search();
+    await settle();
+    const before = search();
+    expect(answered()).toBeDefined();
+    execFileSync('git', ['add', '.gitignore'], { cwd: repo });
+    expect(answered()).toBeDefined();
+    expect(search()).toEqual(before);
+  });
+
+  it('an index that adds a file to the listing does not keep the answer', async () => {
+    await settle();
+    search();
+    await settle();
+    const before = search();
+    expect(answered()).toBeDefined();
+    // Ignored, so untracked it was never listed: added, it is, and it includes the target.
+    write('deploy/gen/new.conf', 'server {\n    include /etc/nginx/gen/cors;\n}\n');
+    await settle();
+    execFileSync('git', ['add', '-f', 'deploy/gen/new.conf'], { cwd: repo });
+    expect(search()).toEqual([...before, 'deploy/gen/new.conf'].sort());
+    execFileSync('git', ['rm', '-q', '--cached', 'deploy/gen/new.conf'], { cwd: repo });
+    rmSync(join(repo, 'deploy/gen/new.conf'));
   });
 
   it('a file read from disk outside the listing that now resolves an include is seen', async () => {

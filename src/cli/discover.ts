@@ -344,13 +344,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
 /** The cache's listing when it is still right, else git's, recorded for the next run. */
 function cachedListing(cache: ListingCache, dir: string, hint: RegExp): (Iterable<GitEntry> & { bytes?: number }) | undefined {
   const remembered = cache.lookup();
-  if (remembered && 'entries' in remembered) return remembered.entries;
-  if (remembered) {
-    // Only the index changed (a commit, a `git add`): git reads it alone, the untracked files are the cache's.
-    const tracked = gitListing(dir, hint, undefined, false);
-    const entries = tracked && remembered.withIndex([...tracked]);
-    if (entries) return entries;
-  }
+  if (remembered) return remembered.entries;
   const folders = new Set<string>();
   const listed = gitListing(dir, hint, folders);
   return listed && cache.recording(listed, folders);

@@ -44,7 +44,7 @@ const MAX_FOLDER_READS = 64;
 /** Skipped by discovery whatever git says: nothing appearing in them is ever looked at. */
 const SKIPPED_NAMES = new Set(['.git', 'node_modules', '.hg', '.svn']);
 
-type Lookup = { entries: ListedEntry[] } | { withIndex: (tracked: ListedEntry[]) => ListedEntry[] | undefined } | undefined;
+type Lookup = { entries: ListedEntry[] } | undefined;
 
 export interface ListedEntry {
   path: string;
@@ -82,7 +82,8 @@ export class ListingCache {
   private readonly started = Date.now();
 
   /** `root`: the repository's top folder (absolute); `dir`: the cache folder; `hint`: the name hint the listing was filtered with. */
-  constructor(private readonly dir: string, readonly root: string, private readonly hint: RegExp, private readonly env: Record<string, string | undefined>, private readonly git: GitRunner) {
+  /** `listIndex`: git's listing of the index alone (`ls-files --cached`, filtered by the same hint), for when only the index changed. */
+  constructor(private readonly dir: string, readonly root: string, private readonly hint: RegExp, private readonly env: Record<string, string | undefined>, private readonly git: GitRunner, private readonly listIndex: () => Iterable<ListedEntry> | undefined) {
     this.file = join(dir, cacheFileName('git-listing-', root));
   }
 
@@ -95,9 +96,9 @@ export class ListingCache {
   }
 
   /**
-   * The listed entries remembered, when nothing they depend on has changed; when only the index
-   * has, `withIndex` takes the index's own listing (`ls-files --cached`, no untracked file) and
-   * gives the whole listing, or undefined when git must list it all.
+   * The listed entries remembered, when nothing they depend on has changed. When only the index
+   * has (a commit, a `git add`), git lists the index alone and the untracked files are the
+   * cache's; undefined when git must list it all.
    */
   lookup(): Lookup {
     if (this.looked === undefined) this.looked = { answer: this.check() };
@@ -162,28 +163,30 @@ export class ListingCache {
         },
       };
     }
-    return {
-      withIndex: (tracked) => {
-        // The same files are in the same folders under the same rules: what is untracked now is what was, less what was added.
-        // A file taken out of the index could now be untracked or ignored: git must say.
-        const now = new Set(tracked.map((entry) => entry.path));
-        const entries = list();
-        if (entries.some((entry) => entry.mode !== undefined && !now.has(entry.path))) return undefined;
-        if (tracked.some((entry) => entry.mode === undefined || entry.path.endsWith('/') || entry.mode === '160000' || /[\t\n\r]/.test(entry.path))) return undefined;
-        // git lists untracked files first, then the index.
-        const listing = [...entries.filter((entry) => entry.mode === undefined && !now.has(entry.path)), ...tracked];
-        try {
-          this.rewrite(lines, index, listing);
-        } catch {
-          // A cache that cannot be written only costs speed.
-        }
-        return listing;
-      },
-    };
+    const tracked = this.listIndex();
+    if (!tracked) return undefined;
+    const now = [...tracked];
+    const paths = new Set(now.map((entry) => entry.path));
+    const entries = list();
+    // The same files are in the same folders under the same rules: what is untracked now is what was, less what was added.
+    // A file taken out of the index could now be untracked or ignored: git must say.
+    if (entries.some((entry) => entry.mode !== undefined && !paths.has(entry.path))) return undefined;
+    if (now.some((entry) => entry.mode === undefined || entry.path.endsWith('/') || entry.mode === '160000' || /[\t\n\r]/.test(entry.path))) return undefined;
+    // git lists untracked files first, then the index.
+    const listing = [...entries.filter((entry) => entry.mode === undefined && !paths.has(entry.path)), ...now];
+    // The same listing keeps its generation (and the includer search's answer for it), however often the index is written.
+    const same = listing.length === entries.length && listing.every((entry, i) => entry.path === entries[i].path && entry.mode === entries[i].mode);
+    if (same) this.generation = generation;
+    try {
+      this.rewrite(lines, index, listing, same ? generation : undefined);
+    } catch {
+      // A cache that cannot be written only costs speed.
+    }
+    return { entries: listing };
   }
 
   /** The cache as read, with the index's new stat and `listing`: kept only when the index is not too recent. */
-  private rewrite(lines: string[], index: string, listing: ListedEntry[]): void {
+  private rewrite(lines: string[], index: string, listing: ListedEntry[], generation: string | undefined): void {
     const stats = statOf(index, true);
     if (!stats || this.recent(stats)) return;
     let text = `${lines[0]}\n`;
@@ -191,7 +194,7 @@ export class ListingCache {
       if (line.startsWith('E\t')) continue;
       text += line.startsWith('K\t') && line.endsWith(`\t${index}`) ? `K\t${factsOf(stats)}\t${index}\n` : `${line}\n`;
     }
-    this.write(text, listing);
+    this.write(text, listing, generation);
   }
 
   /**
@@ -229,9 +232,9 @@ export class ListingCache {
     this.write(text, entries);
   }
 
-  private write(text: string, entries: ListedEntry[]): void {
+  private write(text: string, entries: ListedEntry[], same?: string): void {
     const newline = text.indexOf('\n') + 1;
-    const generation = `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`;
+    const generation = same ?? `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`;
     text = `${text.slice(0, newline)}G\t${generation}\n${text.slice(newline)}`;
     for (const { path, mode } of entries) text += `E\t${mode ?? '-'}\t${path}\n`;
     const temporary = `${this.file}.${process.pid}.tmp`;

@@ -9,7 +9,7 @@ import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/worksp
 import type { ModuleHost } from '../engine/modules.js';
 import type { Diagnostic, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
-import { discover, gitRunner, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
+import { discover, gitListing, gitRunner, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
 import { IncludeFacts } from './include-facts.js';
 import { ListingCache } from './listing-cache.js';
 import { IncluderCache } from './includer-cache.js';
@@ -159,10 +159,10 @@ export function nginxIncluders(options: ProjectOptions, ignores: string[], targe
   const caches =
     options.cacheDir === undefined
       ? undefined
-      : { listing: new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root)), answers: new IncluderCache(options.cacheDir, root, ignores) };
+      : { listing: new ListingCache(options.cacheDir, root, hint, process.env, gitRunner(root), () => gitListing(root, hint, undefined, false)), answers: new IncluderCache(options.cacheDir, root, ignores) };
   if (caches && !options.noIgnore) {
     const listed = caches.listing.lookup();
-    const known = listed && 'entries' in listed && caches.listing.generation !== undefined ? caches.answers.lookup(caches.listing.generation, readOutside) : undefined;
+    const known = listed && caches.listing.generation !== undefined ? caches.answers.lookup(caches.listing.generation, readOutside) : undefined;
     if (known) return includersOf(known, options.cwd, targets);
   }
   // Read only when the answer is not known: its file is as large as the listing's.
