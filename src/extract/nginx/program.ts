@@ -208,6 +208,28 @@ export function collectMaps(root: NginxContext): Map<string, NginxMap> {
   return maps;
 }
 
+/**
+ * Does a start-anchored regex (one branch)'s literal lead (`^OPTIONS-` in `^OPTIONS-https?://…`) disagree with a
+ * known prefix of the tested value? Only plain characters are compared: a class, a group or an
+ * escape ends the lead, and a character followed by a quantifier is dropped from it.
+ */
+export function literalLeadConflicts(source: string, prefix: string, caseInsensitive: boolean): boolean {
+  // Any `|` may start another branch with another lead (`^GET|OPTIONS`): then nothing is decided.
+  if (!source.startsWith('^') || source.includes('|') || prefix === '' || /[\u0000-\u001f]/.test(prefix)) return false;
+  let lead = '';
+  for (const char of source.slice(1)) {
+    if ('?*+{'.includes(char)) {
+      lead = lead.slice(0, -1);
+      break;
+    }
+    if ('\\.^$|()[]'.includes(char)) break;
+    lead += char;
+  }
+  const n = Math.min(lead.length, prefix.length);
+  const fold = (text: string) => (caseInsensitive ? text.toLowerCase() : text);
+  return n > 0 && fold(lead.slice(0, n)) !== fold(prefix.slice(0, n));
+}
+
 /** The `if (…)` arguments without nginx's surrounding parentheses. */
 export function conditionArgs(directive: NginxDirective): NginxArg[] {
   const args = directive.args.map((arg) => ({ ...arg }));
@@ -654,6 +676,12 @@ export class NginxProgram implements HeaderProgram {
         for (let i = 1; i <= 9; i++) captures.set(String(i), null);
         out.push({ outcome: !negate, path: { ...forked, captures: negate ? forked.captures : captures } });
         out.push({ outcome: negate, path: { ...forked, captures: negate ? captures : forked.captures } });
+        continue;
+      }
+      if (left.value.includes(ORIGIN_SYMBOL) && left.value !== ORIGIN_SYMBOL && literalLeadConflicts(source, left.value.slice(0, left.value.indexOf(ORIGIN_SYMBOL)), caseInsensitive)) {
+        // `set $m $request_method$http_origin; if ($m ~ '^OPTIONS-…')` on a GET: the written text
+        // before the Origin already differs from what the regex must start with, whatever the Origin is.
+        out.push({ outcome: negate, path: forked });
         continue;
       }
       if (left.value.includes(ORIGIN_SYMBOL)) {
