@@ -817,6 +817,11 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
   };
   const allows: Cond[] = [];
   let failed = false;
+  /**
+   * `let result = fallback; if (test) result = origin; return result;`: what a reassigned local holds, as
+   * values each under the condition it holds it (they partition the paths that reach the return).
+   */
+  const held = new Map<string, Array<{ when: Cond; value: Node }>>();
   const isCallbackCall = (node: Node): node is Extract<Node, { type: 'CallExpression' }> =>
     style.kind === 'node-callback' && node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === style.callback;
   const mentionsCallback = (node: Node): boolean => {
@@ -829,6 +834,11 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
   const admitted = (value: Node | undefined, reach: Cond): void => {
     if (!value) return;
     const node = unwrap(value);
+    const values = node.type === 'Identifier' ? held.get(node.name) : undefined;
+    if (values) {
+      for (const { when, value: one } of values) admitted(one, and(reach, when));
+      return;
+    }
     if (node.type === 'ConditionalExpression') {
       const test = compileCondition(node.test, inner);
       admitted(node.consequent, and(reach, test));
@@ -856,6 +866,17 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
   /** An expression statement or returned expression: callback calls in it, and the reach after it. */
   const expression = (value: Node, reach: Cond): Cond => {
     const node = unwrap(value.type === 'AwaitExpression' ? value.argument : value);
+    if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'Identifier' && held.has(node.left.name)) {
+      // On the paths that reach here the local now holds the new value; elsewhere what it held before.
+      const name = node.left.name;
+      const before = held.get(name)!;
+      // Reassigned: no longer the origin itself, nor the condition it was first set to.
+      originNames.delete(name);
+      locals.delete(name);
+      if (before.length >= MAX_ITEMS) failed = true;
+      held.set(name, [...before.map(({ when, value: old }) => ({ when: and(when, not(reach)), value: old })), { when: reach, value: node.right as Node }]);
+      return reach;
+    }
     if (isCallbackCall(node)) {
       const error = node.arguments[0] as Node | undefined;
       const errorIsNull = !error || error.type === 'NullLiteral' || (error.type === 'Identifier' && error.name === 'undefined');
@@ -894,8 +915,10 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
       case 'VariableDeclaration':
         for (const declarator of statement.declarations) {
           if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+          // A `let` may be reassigned below: its values are followed (held); until it is, it also reads as before.
           if (inner.isOrigin(declarator.init)) originNames.add(declarator.id.name);
           else if (!urlPart(declarator.init, inner)) locals.set(declarator.id.name, compileCondition(declarator.init, inner));
+          if (statement.kind !== 'const') held.set(declarator.id.name, [{ when: TRUE, value: declarator.init }]);
         }
         return reach;
       case 'ExpressionStatement':
