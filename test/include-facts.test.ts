@@ -84,6 +84,8 @@ describe('the includer search facts cache', () => {
     // The last: a whole file, but of another folder (whose name would hash the same).
     for (const damaged of ['\u0000garbage\n', cacheText().slice(0, -20), forged(`${repo}/elsewhere`)]) {
       writeFileSync(join(cache, cacheFiles()[0]), damaged);
+      // The search's kept answer (includer-cache.ts) would be taken without reading these facts, and the damaged file would stay.
+      readdirSync(cache).filter((name) => name.startsWith('nginx-includers-')).forEach((name) => rmSync(join(cache, name)));
       expect(search()).toEqual(['nginx/site.conf']);
     }
     expect(cacheText().startsWith(`cors-lint-nginx-facts-1\t${repo}\n`)).toBe(true);

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -35,6 +35,34 @@ const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
 /** `prefix` and a hash of the folder a cache file is about (one file per repository folder). */
 export function cacheFileName(prefix: string, root: string): string {
   return `${prefix}${hashName(root)}.txt`;
+}
+
+/**
+ * Writes a cache file whole or not at all: into a temporary file of this process, renamed over
+ * `file` (readers never see half a file, concurrent runs the last complete one), then removes the
+ * stale caches named `prefix`…. A read-only or missing folder costs only the cache. True when
+ * `file` now holds `text`.
+ */
+export function writeCacheFile(dir: string, file: string, text: string, prefix: string, now: number): boolean {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, text, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // nothing was written
+    }
+    return false;
+  }
+  try {
+    removeStaleCaches(dir, prefix, file, now);
+  } catch {
+    // another run removed them first, or the folder is not ours to clean
+  }
+  return true;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { readRegularFile, type ReadResult } from './safe-read.js';
-import { cacheFileName, readOwnCacheFile, removeStaleCaches } from './cache-dir.js';
+import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 
 /**
  * What the includer search of a one-file nginx run (project.ts nginxIncluders) remembers between
@@ -101,21 +101,9 @@ export class IncludeFacts {
   /** Writes what this search found, when it differs from what was read (files seen by it only: a deleted file is forgotten). */
   save(): void {
     if (!this.changed && this.seen.size === this.known.size) return;
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      let text = `${MAGIC}\t${this.root}\n`;
-      for (const [key, facts] of this.seen) text += `${key}\t${facts}\n`;
-      writeFileSync(temporary, text, { mode: 0o600 });
-      renameSync(temporary, this.file);
-      removeStaleCaches(this.dir, 'nginx-facts-', this.file, this.started);
-    } catch {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // nothing was written
-      }
-    }
+    let text = `${MAGIC}\t${this.root}\n`;
+    for (const [key, facts] of this.seen) text += `${key}\t${facts}\n`;
+    writeCacheFile(this.dir, this.file, text, 'nginx-facts-', this.started);
   }
 }
 

@@ -1,6 +1,6 @@
-import { lstatSync, mkdirSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
-import { cacheFileName, readOwnCacheFile, removeStaleCaches } from './cache-dir.js';
+import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 import { factsOfStats, tooRecent } from './listing-cache.js';
 
 /**
@@ -82,18 +82,6 @@ export class IncluderCache {
     }
     for (const [path, answer] of reads) text += `R\t${JSON.stringify([path, answer ?? null])}\n`;
     for (const [target, includers] of includedBy) text += `I\t${JSON.stringify([target, includers])}\n`;
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, text, { mode: 0o600 });
-      renameSync(temporary, this.file);
-      removeStaleCaches(this.dir, 'nginx-includers-', this.file, this.started);
-    } catch {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // nothing was written
-      }
-    }
+    writeCacheFile(this.dir, this.file, text, 'nginx-includers-', this.started);
   }
 }

@@ -1,6 +1,6 @@
-import { lstatSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { cacheFileName, readOwnCacheFile, removeStaleCaches } from './cache-dir.js';
+import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 
 /**
  * What `git ls-files -co --exclude-standard` said about a repository's nginx-named files, kept
@@ -237,20 +237,7 @@ export class ListingCache {
     const generation = same ?? `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`;
     text = `${text.slice(0, newline)}G\t${generation}\n${text.slice(newline)}`;
     for (const { path, mode } of entries) text += `E\t${mode ?? '-'}\t${path}\n`;
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, text, { mode: 0o600 });
-      renameSync(temporary, this.file);
-      this.generation = generation;
-      removeStaleCaches(this.dir, 'git-listing-', this.file, this.started);
-    } catch {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // nothing was written
-      }
-    }
+    if (writeCacheFile(this.dir, this.file, text, 'git-listing-', this.started)) this.generation = generation;
   }
 
   private recent(stats: Stats): boolean {
