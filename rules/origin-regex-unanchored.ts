@@ -1,7 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
 import { preparePattern } from '../src/model/pattern-match.js';
-import { isSubstringPattern, patternAnchors, wildcardBeforeHost } from '../src/model/regex-analysis.js';
+import { isSubstringPattern, patternAnchors, wildcardAfterHost, wildcardBeforeHost } from '../src/model/regex-analysis.js';
 import type { OriginMatcher } from '../src/model/types.js';
 
 const HOW: Record<string, string> = {
@@ -21,7 +21,7 @@ export default defineRule({
     fixable: true,
     docs: {
       whatItDoes:
-        "Builds the origins an attacker would register from each origin the regex is meant to allow — `https://app.example.com.attacker.invalid` after it, `https://attackerexample.com` before it — and asks the model, running the pattern the way the implementation does (JS `test` and nginx `~` search, Python `re.match` anchors only the start, Traefik and APISIX search unanchored), whether each gets Access-Control-Allow-Origin. A finding names the origin that gets in.",
+        "Builds the origins an attacker would register from each origin the regex is meant to allow — `https://app.example.com.attacker.invalid` after it, `https://attackerexample.com` before it — and asks the model, running the pattern the way the implementation does (JS `test` and nginx `~` search, Python `re.match` anchors only the start, Traefik and APISIX search unanchored), whether each gets Access-Control-Allow-Origin. A pattern anchored at both ends whose host ends in a wildcard (`^https://example\\..*$`, Litestar's `https://example.*`) is open at the end all the same. A finding names the origin that gets in.",
       why: "A regex is only an allowlist if it matches the whole origin. `example\\.com$` also matches `attackerexample.com`; `^https://.*\\.example\\.com` also matches `https://a.example.com.attacker.invalid`, a domain anyone can register. With credentials, that domain reads your users' data.",
       examples: [
         {
@@ -53,6 +53,14 @@ export default defineRule({
       const how = HOW[matcher.dialect] ? `; ${HOW[matcher.dialect]}` : '';
       if (patternAnchors(prepared)[side]) {
         // Anchored, but a wildcard runs straight into the domain (`^https://.*example\.net$`): the host has no label boundary.
+        if (side === 'end' && wildcardAfterHost(prepared)) {
+          reported.add(matcher);
+          context.report({
+            loc: bypass.loc,
+            message: `origin pattern '${shown(matcher.source)}' ends the host with a wildcard, so it is open at the end although anchored: '${bypass.origin}' gets in${bypass.credentials ? ' with credentials' : ''}; spell out the domain's last labels (e.g. '\\.com$') instead of the wildcard`,
+          });
+          continue;
+        }
         if (side !== 'start' || prepared.anchoring === 'full' || !wildcardBeforeHost(prepared)) continue;
         reported.add(matcher);
         context.report({

@@ -143,6 +143,39 @@ export function wildcardBeforeHost(prepared: PreparedPattern): boolean {
 }
 
 /**
+ * A repeated wildcard right after a host literal (`^https://example\..*$`, `^http://localhost.*$`):
+ * anchored at the end, yet the host's end is open, so `example.attacker.invalid` matches. A
+ * wildcard after `:` (a port) or `/` is not one: browsers send only digits there, or no host part.
+ */
+export function wildcardAfterHost(prepared: PreparedPattern): boolean {
+  const ignoreCase = prepared.flags.includes('i');
+  let found = false;
+  const visit = (node: AST.Node) => {
+    if (found) return;
+    if (node.type === 'Alternative') {
+      node.elements.forEach((element, index) => {
+        const previous = node.elements[index - 1];
+        if (
+          element.type === 'Quantifier' &&
+          element.max === Infinity &&
+          (element.element.type === 'CharacterSet' || element.element.type === 'CharacterClass') &&
+          classHas(element.element, 'a', ignoreCase) &&
+          classHas(element.element, '.', ignoreCase) &&
+          previous?.type === 'Character' &&
+          /[a-z0-9.-]/i.test(String.fromCodePoint(previous.value))
+        )
+          found = true;
+        visit(element);
+      });
+    }
+    if ('alternatives' in node) for (const alternative of node.alternatives) visit(alternative);
+    if (node.type === 'Quantifier') visit(node.element);
+  };
+  visit(prepared.ast);
+  return found;
+}
+
+/**
  * A pattern that stands for a plain string test: an Envoy/Istio prefix/suffix/contains, or an
  * nginx (PCRE) `~` with no anchor at all, read from the tree.
  */

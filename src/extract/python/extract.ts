@@ -6,6 +6,7 @@ import { engineioPolicies } from './engineio.js';
 import { falconPolicies } from './falcon.js';
 import { flaskPolicies } from './flask.js';
 import { handSetPolicies } from './hand-set.js';
+import { litestarPolicies } from './litestar.js';
 import { PythonModules, type ModuleReader } from './modules.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
 import { starlettePolicies } from './starlette.js';
@@ -16,7 +17,7 @@ export interface PythonExtraction {
   errors: PythonSyntaxError[];
 }
 
-/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings, aiohttp-cors, python-socketio servers, Falcon's CORSMiddleware, AWS CDK API Gateway CORS. */
+/** The CORS policies of one Python module: Starlette/FastAPI middleware, Flask-CORS, django-cors-headers settings, aiohttp-cors, python-socketio servers, Falcon's CORSMiddleware, Litestar's CORSConfig, AWS CDK API Gateway CORS. */
 /** `modules` lets values imported from other modules of the repository be read (`from .settings import ORIGINS`). */
 export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader): PythonExtraction {
   const { parsed, errors } = parsePython(file);
@@ -31,6 +32,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),
     ...(text.includes('falcon') && (text.includes('CORSMiddleware') || text.includes('cors_enable')) ? falconPolicies(parsed, calls, bindings) : []),
+    ...(text.includes('CORSConfig') ? litestarPolicies(parsed, calls, bindings) : []),
     ...(text.includes('aws_apigateway') ? cdkPythonPolicies(parsed, calls, bindings) : []),
     ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
   ];
