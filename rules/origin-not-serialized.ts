@@ -20,9 +20,10 @@ function severalOrigins(value: string): boolean {
 const HAND_SET = new Set(['node-headers', 'python-headers']);
 
 /**
- * A value handed code sends to refuse an origin (`ok ? origin : ''`, `ctx.set(…, 'nothing')` before
- * a loop that copies a listed origin): empty, or one bare word that names no host. No origin was
- * meant there, and any such value makes the browser refuse, as intended.
+ * A value code or an nginx map sends to refuse an origin (`ok ? origin : ''`, `ctx.set(…, 'nothing')`
+ * before a loop that copies a listed origin, `map $http_origin $allow { default deny; … }`): empty, or
+ * one bare word that names no host. No origin was meant there, and any such value makes the browser
+ * refuse, as intended.
  */
 function refusalValue(value: string): boolean {
   const text = value.trim();
@@ -74,7 +75,7 @@ export default defineRule({
     const caseInsensitive = policy.profile.exactComparison === 'case-insensitive';
     const handSet = HAND_SET.has(policy.profile.id);
     for (const matcher of exactOrigins(policy)) {
-      if (handSet && refusalValue(matcher.value)) continue;
+      if ((handSet || matcher.sent) && refusalValue(matcher.value)) continue;
       const { serialized, problems } = analyzeOrigin(matcher.value);
       const relevant = problems.filter(
         (problem) =>

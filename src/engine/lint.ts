@@ -432,11 +432,20 @@ function clip(value: string): string {
   return value.length > 200 ? `${value.slice(0, 200)}…` : value;
 }
 
+/** The same rule on the same span of the same file. */
+function sameToken(a: Diagnostic, b: Diagnostic): boolean {
+  return a.file === b.file && a.ruleId === b.ruleId && a.line === b.line && a.column === b.column && a.endLine === b.endLine && a.endColumn === b.endColumn;
+}
+
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sorted by file, line, column, rule id, message; exact duplicates (one directive seen through several locations) dropped. */
+/**
+ * Sorted by file, line, column, rule id, message; duplicates dropped: one directive seen through several
+ * locations gives the same finding, or the same rule on the same token with another first failing request
+ * (a map entry that grants the GET in one location and the preflight in another). One is kept, the first.
+ */
 export function sortAndDedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   const sorted = [...diagnostics].sort(
     (a, b) =>
@@ -450,6 +459,6 @@ export function sortAndDedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   );
   return sorted.filter((d, i) => {
     const previous = sorted[i - 1];
-    return !previous || JSON.stringify(previous) !== JSON.stringify(d);
+    return !previous || !sameToken(previous, d);
   });
 }

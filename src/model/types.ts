@@ -51,6 +51,8 @@ export type OriginMatcher =
       comparedBy?: 'scheme-and-netloc' | 'normalized-url';
       /** How it came about when it applies only in some deployments (a literal fallback of an unset variable). */
       why?: string;
+      /** The value the layer itself sends as Allow-Origin (an nginx `add_header` value, a map's output), not one compared with the request's Origin. */
+      sent?: boolean;
     }
   | {
       kind: 'pattern';

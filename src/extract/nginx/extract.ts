@@ -501,7 +501,7 @@ export function exploreOrigins(program: NginxProgram, emitted: EmittedHeader[]):
         } else {
           constants++;
           if (outcome.guards.length > 0) guardedOrReflected++;
-          add({ kind: 'exact', value: header.value, loc: header.loc ?? header.valueLoc });
+          add({ kind: 'exact', value: header.value, loc: header.loc ?? header.valueLoc, sent: true });
         }
       }
       if (request.preflight || allow.length === 0) continue;
