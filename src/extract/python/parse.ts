@@ -73,6 +73,18 @@ function bareYieldsAsValues(input: string): string {
 }
 
 /**
+ * A line continuation before a blank or comment-only line (`config.add_route(…)\` then an empty
+ * line, left over from a deleted call chain) ends the logical line there in CPython, but lezer
+ * skips the blank line as well and runs the statement into the next one: a false syntax error.
+ * The backslash is handed to lezer as a space (same length, positions exact; the text stays as written).
+ * Each backslash looks at the one line after it, so the scan stays linear.
+ */
+function continuationsBeforeBlankLines(input: string): string {
+  if (!input.includes('\\\n') && !input.includes('\\\r')) return input;
+  return input.replace(/\\(?=\r?\n[ \t\f]*(?:#[^\r\n]*)?(?:\r?\n|$))/g, ' ');
+}
+
+/**
  * Which module a syntax tree belongs to. A value read from an imported module keeps its nodes, so
  * positions and text are taken from the module that holds them, whichever file asks.
  */
@@ -93,7 +105,7 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const text = blankTemplateStatementLines(blankNotebookMagics(file.text));
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text);
+  const input = continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text));
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
