@@ -331,7 +331,15 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
         ? { kind: 'return-boolean' }
         : { kind: 'return-origin', firstParamIsOrigin: framework !== 'koa-cors' };
   if (style) {
-    const scope: OriginScope = { isOrigin: (node) => isRequestOrigin(node, new Set()), bindings: parsed.bindings, file: parsed.file, text: parsed.text };
+    // Hono hands the context second: a test on `c.req.path` is one the requester answers by the URL it asks for.
+    const context = framework === 'hono-cors' && fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
+    const scope: OriginScope = {
+      isOrigin: (node) => isRequestOrigin(node, new Set()),
+      bindings: parsed.bindings,
+      file: parsed.file,
+      text: parsed.text,
+      ...(context ? { requestChosen: (node: Node) => routeOnlyTest(node, (part) => isHonoRoutePart(part, context)) } : {}),
+    };
     const condition = callbackCondition(fn, style, scope);
     const matchers = condition ? conditionMatchers(condition, loc) : undefined;
     if (matchers) {
@@ -391,18 +399,29 @@ function isRoutePart(node: Node, ctx: string): boolean {
   return owner.type === 'MemberExpression' && !owner.computed && owner.object.type === 'Identifier' && owner.object.name === ctx && owner.property.type === 'Identifier' && owner.property.name === 'request';
 }
 
-/** A test on the request's path only: `ctx.url === '/test'`, `ctx.path.startsWith('/app/')`, `/^\/api/.test(ctx.path)`, and `!`, `&&`, `||` of them. */
-function routeOnlyTest(test: Node, ctx: string): boolean {
-  if (test.type === 'UnaryExpression' && test.operator === '!') return routeOnlyTest(test.argument, ctx);
-  if (test.type === 'LogicalExpression') return routeOnlyTest(test.left, ctx) && routeOnlyTest(test.right, ctx);
+/** Hono's `c.req.path`, `c.req.url`, `c.req.routePath`: where the request goes, not who sends it. */
+function isHonoRoutePart(node: Node, c: string): boolean {
+  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier' || !['path', 'url', 'routePath'].includes(node.property.name)) return false;
+  const req = node.object;
+  return req.type === 'MemberExpression' && !req.computed && req.object.type === 'Identifier' && req.object.name === c && req.property.type === 'Identifier' && req.property.name === 'req';
+}
+
+/**
+ * A test on the request's path only: `ctx.url === '/test'`, `ctx.path.startsWith('/app/')`, `/^\/api/.test(ctx.path)`,
+ * and `!`, `&&`, `||` of them. `ctx` names Koa's context, or `isPart` says what a path is.
+ */
+function routeOnlyTest(test: Node, ctx: string | ((node: Node) => boolean)): boolean {
+  const isPart = typeof ctx === 'string' ? (node: Node) => isRoutePart(node, ctx) : ctx;
+  if (test.type === 'UnaryExpression' && test.operator === '!') return routeOnlyTest(test.argument, isPart);
+  if (test.type === 'LogicalExpression') return routeOnlyTest(test.left, isPart) && routeOnlyTest(test.right, isPart);
   const constant = (node: Node) => node.type === 'StringLiteral' || node.type === 'RegExpLiteral';
   if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
-    return (isRoutePart(test.left as Node, ctx) && constant(test.right)) || (isRoutePart(test.right, ctx) && constant(test.left as Node));
+    return (isPart(test.left as Node) && constant(test.right)) || (isPart(test.right) && constant(test.left as Node));
   }
   if (test.type === 'CallExpression' && test.callee.type === 'MemberExpression' && test.callee.property.type === 'Identifier') {
     const args = test.arguments as Node[];
-    if (['startsWith', 'endsWith', 'includes', 'match'].includes(test.callee.property.name)) return isRoutePart(test.callee.object, ctx) && args.length === 1 && constant(args[0]);
-    if (test.callee.property.name === 'test') return test.callee.object.type === 'RegExpLiteral' && args.length === 1 && isRoutePart(args[0], ctx);
+    if (['startsWith', 'endsWith', 'includes', 'match'].includes(test.callee.property.name)) return isPart(test.callee.object) && args.length === 1 && constant(args[0]);
+    if (test.callee.property.name === 'test') return test.callee.object.type === 'RegExpLiteral' && args.length === 1 && isPart(args[0]);
   }
   return false;
 }

@@ -14,8 +14,11 @@ import { evaluate, locOf, returnedExpression, type Bindings, type JsValue } from
  */
 export type Cond =
   | { op: 'const'; value: boolean }
-  /** `negates`: this is the negation of that unknown condition (kept to simplify `A ∨ (¬A ∧ B)` as `A ∨ B`). */
-  | { op: 'unknown'; why: string; negates?: Cond }
+  /**
+   * `negates`: this is the negation of that unknown condition (kept to simplify `A ∨ (¬A ∧ B)` as `A ∨ B`).
+   * `chosen`: a test on what the requester picks (the path it asks for), so a cross-site page can make it hold or fail.
+   */
+  | { op: 'unknown'; why: string; negates?: Cond; chosen?: true }
   /** The request has an Origin header (`origin`, `!!origin`). */
   | { op: 'has-origin' }
   | { op: 'test'; matcher: OriginMatcher }
@@ -32,6 +35,8 @@ export interface OriginScope {
   env?: Map<string, JsValue>;
   /** Local names holding a condition (`const ok = list.includes(origin)`). */
   locals?: Map<string, Cond>;
+  /** Is this a test on what the requester chooses (the request's path, `c.req.path.startsWith('/api/public/')`)? */
+  requestChosen?(node: Node): boolean;
   depth?: number;
 }
 
@@ -204,6 +209,7 @@ export function compileCondition(node: Node, scope: OriginScope): Cond {
   const inner = unwrap(node);
   const loc = locOf(inner, scope.file);
   if (scope.isOrigin(inner)) return { op: 'has-origin' };
+  if (scope.requestChosen?.(inner)) return { op: 'unknown', why: 'the request path', chosen: true };
   switch (inner.type) {
     case 'BooleanLiteral':
       return inner.value ? TRUE : FALSE;
@@ -966,5 +972,62 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
   else if (style.kind === 'node-callback') expression(body, TRUE);
   else admitted(body, TRUE);
   if (failed) return undefined;
-  return or(...allows);
+  return onSomeRequest(or(...allows));
+}
+
+/**
+ * The origins admitted on some request: a test on what the requester chooses (its path) holds for
+ * the requests an attacker's page makes to that path and fails for the others, so the callback admits
+ * what it admits under either answer (`if (c.req.path.startsWith('/api/public/')) return origin;
+ * return allowed.includes(origin) ? origin : null` reflects every origin, on those routes).
+ * Conditions on configuration stay unknown: nobody outside picks them.
+ */
+function onSomeRequest(cond: Cond): Cond {
+  const atoms = new Set<Cond>();
+  const seen = new Set<Cond>();
+  const visit = (node: Cond): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    if (node.op === 'unknown') {
+      const atom = node.negates ?? node;
+      if (atom.op === 'unknown' && atom.chosen) atoms.add(atom);
+    } else if (node.op === 'not') visit(node.arg);
+    else if (node.op === 'and' || node.op === 'or') node.args.forEach(visit);
+  };
+  visit(cond);
+  if (atoms.size === 0 || atoms.size > MAX_SPLIT_ATOMS) return cond;
+  const list = [...atoms];
+  const answers: Cond[] = [];
+  for (let mask = 0; mask < 1 << list.length; mask++) {
+    const assigned = new Map(list.map((atom, i) => [atom, (mask & (1 << i)) !== 0]));
+    answers.push(substitute(cond, assigned, new Map()));
+  }
+  return or(...answers);
+}
+
+/** The condition with each assigned unknown (and its negation) replaced by its value; shared subtrees are rebuilt once. */
+function substitute(cond: Cond, assigned: Map<Cond, boolean>, memo: Map<Cond, Cond>): Cond {
+  const done = memo.get(cond);
+  if (done) return done;
+  let answer: Cond;
+  switch (cond.op) {
+    case 'unknown': {
+      const value = assigned.get(cond.negates ?? cond);
+      answer = value === undefined ? cond : { op: 'const', value: cond.negates ? !value : value };
+      break;
+    }
+    case 'not':
+      answer = not(substitute(cond.arg, assigned, memo));
+      break;
+    case 'and':
+      answer = and(...cond.args.map((arg) => substitute(arg, assigned, memo)));
+      break;
+    case 'or':
+      answer = or(...cond.args.map((arg) => substitute(arg, assigned, memo)));
+      break;
+    default:
+      answer = cond;
+  }
+  memo.set(cond, answer);
+  return answer;
 }
