@@ -85,6 +85,17 @@ describe('format detection', () => {
     expect(detectFile({ path: 'chart/templates/ingress.yaml', text: 'kind: Ingress\n' })).toEqual({ format: 'yaml' });
   });
 
+  it('an HTML view named .tpl is markup, not a YAML document; a Helm .tpl is still YAML', () => {
+    const view = '<!-- IMPORT partials/header.tpl -->\n<div class="row">\n\t<label for="acao">Access-Control-Allow-Origin</label>\n\t<input id="acao" type="text" />\n</div>\n';
+    for (const text of [view, `{{- if .admin }}\n${view}{{- end }}\n`, `\n# settings page\n${view}`]) {
+      const kind = detectFile({ path: 'src/views/admin/advanced.tpl', text });
+      expect('skip' in kind && kind.skip, text).toMatch(/HTML template/);
+    }
+    // Helm's .tpl manifests and include partials (no key in column 0) stay YAML.
+    expect(detectFile({ path: 'chart/templates/cors.tpl', text: '{{- if .Values.cors }}\n  - name: cors\n    enabled: true\n{{- end }}\n' })).toEqual({ format: 'yaml' });
+    expect(detectFile({ path: 'chart/templates/ingress.tpl', text: 'kind: Ingress\nmetadata:\n  name: <name>\n' })).toEqual({ format: 'yaml' });
+  });
+
   it('an extensionless file in an nginx folder is read by folder and content, wherever the run starts', async () => {
     const dir = project({ 'deploy/nginx/cors': NGINX_SNIPPET, 'deploy/nginx/Dockerfile': 'FROM nginx:1.27\nCOPY cors /etc/nginx/snippets/cors\n', 'deploy/nginx/README.md': '# cors\n\n```nginx\nadd_header Access-Control-Allow-Origin * always\n```\n' });
     for (const [cwd, args] of [

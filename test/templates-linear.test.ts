@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { neutralizeTemplates } from '../src/extract/nginx/workspace.js';
+import { collapseInlineConditionals, neutralizeTemplates } from '../src/extract/nginx/workspace.js';
 import { neutralizeTemplates as neutralizeYamlTemplates, TEMPLATE_CHAR } from '../src/extract/yaml/parse.js';
 import { blankTemplateStatementLines } from '../src/util/delimited.js';
 
@@ -68,6 +68,33 @@ describe('Jinja statement lines in code and YAML', () => {
       blankTemplateStatementLines(unit.repeat(200_000));
       blankTemplateStatementLines(`${unit}\n`.repeat(100_000));
       neutralizeYamlTemplates(unit.repeat(200_000));
+    }
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(5_000);
+  });
+});
+
+describe('inline conditionals in nginx templates', () => {
+  it('become one unknown value inside a directive, and stay blocks elsewhere', () => {
+    const x = (span: string) => `$${'x'.repeat(span.length - 1)}`;
+    const cases: Array<[string, string]> = [
+      ['set $k {{ if ne .K "off" }}true{{ else }}false{{ end }};', `set $k ${x('{{ if ne .K "off" }}true{{ else }}false{{ end }}')};`],
+      ['pass http://{% if tls %}a{% else %}b{% endif %}:80;', `pass http://${x('{% if tls %}a{% else %}b{% endif %}')}:80;`],
+      ['set $a {{ if x }}{{ if y }}b{{ end }}{{ end }};', `set $a ${x('{{ if x }}{{ if y }}b{{ end }}{{ end }}')};`],
+      ['add_header X {{ .H }}{{ if .x }}a{{ end }};', `add_header X {{ .H }}${x('{{ if .x }}a{{ end }}')};`],
+    ];
+    for (const [text, expected] of cases) expect(collapseInlineConditionals(text), text).toBe(expected);
+    for (const text of ['{{ if .x }}add_header A b;{{ end }}', '  add_header A b; {{ if .x }}return 204;{{ end }}', 'location / { {{ if .x }}return 204;{{ end }} }', 'set $a {{ if x }}a\n{{ end }};', 'set $a {{ if x }}a;']) {
+      expect(collapseInlineConditionals(text), text).toBe(text);
+    }
+  });
+
+  it('keeps every offset and stays linear on hostile lines', () => {
+    const started = process.cpuUsage();
+    for (const unit of ['{{', '{{ if x }}', 'a {{ if x }}', 'a {% if x %}', '{{ end }}', 'a {{ if }}{{ end }}']) {
+      const text = unit.repeat(100_000);
+      expect(collapseInlineConditionals(text)).toHaveLength(text.length);
+      collapseInlineConditionals(`${unit}\n`.repeat(100_000));
     }
     const used = process.cpuUsage(started);
     expect((used.user + used.system) / 1000).toBeLessThan(5_000);

@@ -151,8 +151,27 @@ export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'
   if (kind.format === 'yaml' && /\.tpl$/i.test(file.path) && !YAML_KEY_LINE.test(file.text)) {
     const nginx = FORMAT_SPECS.nginx.looksLike!(file.text);
     if (nginx.yes) return { format: 'nginx', why: `a .tpl with ${nginx.why} and no YAML key` };
+    // NodeBB, Smarty, PHP and Go web apps keep their HTML views in .tpl files: markup, never a manifest.
+    if (startsWithMarkup(file.text)) return { skip: 'an HTML template (.tpl starting with a tag), not YAML' };
   }
   return kind;
+}
+
+/**
+ * The first line holding more than template actions and comments opens a tag (`<div>`, `<!-- -->`,
+ * `<!DOCTYPE>`). A YAML document cannot usefully start so; only the first 64 lines are looked at.
+ */
+function startsWithMarkup(text: string): boolean {
+  let start = 0;
+  for (let n = 0; n < 64 && start < text.length; n++) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end === -1 ? text.length : end).trim();
+    start = end === -1 ? text.length : end + 1;
+    const action = line.startsWith('{{') && line.endsWith('}}') && line.indexOf('{{', 2) === -1;
+    if (line === '' || line.startsWith('#') || action) continue;
+    return /^<[A-Za-z!/]/.test(line);
+  }
+  return false;
 }
 
 /** `key:` at the start of a line (Helm templates start their lines with `{{`, `-`, spaces or keys). */

@@ -174,6 +174,9 @@ function policyId(rootFile: string, label: string, loc: Loc): string {
 function unconsumedOriginMaps(rootFile: string, contexts: NginxContext[], maps: Map<string, NginxMap>): CorsPolicy[] {
   // Most files have no origin map: then no directive needs reading (this ran on every keystroke).
   if (![...maps.values()].some((map) => map.kind === 'map' && /^\$(\{http_origin\}|http_origin)$/.test(map.source) && map.directive.file === rootFile)) return [];
+  // A whole configuration (this file holds `http` or `events`) whose every include was read has no
+  // place left for a consumer: a map nothing sends (its add_header commented out) sends nothing.
+  if (contexts[0]?.kind === 'main' && !contexts.some((context) => context.hasUnresolvedInclude)) return [];
   const used = new Set<string>();
   for (const context of contexts) {
     for (const directive of context.body) {

@@ -49,7 +49,7 @@ export class NginxWorkspace {
     if (cached) return cached;
     const text = this.texts.get(path) ?? this.read(path);
     if (typeof text !== 'string') return undefined;
-    const neutral = neutralizeTemplates(text);
+    const neutral = neutralizeTemplates(collapseInlineConditionals(text));
     const { result, shift } = parseWithCache(neutral, path);
     this.parsed.set(path, result);
     this.parsedTexts.set(path, neutral);
@@ -208,6 +208,68 @@ export function neutralizeTemplates(text: string): string {
   const before = out;
   out = replaceDelimited(out, '<%=', '%>', (match, start) => unknown(match, start, before));
   return replaceDelimited(out, '<%', '%>', blank);
+}
+
+/**
+ * A conditional written inside one directive's arguments (`set $keepalive {{ if .On }}true{{ else }}false{{ end }};`,
+ * `proxy_pass http://{% if tls %}a{% else %}b{% endif %};`) renders ONE value: blanking its markers, as
+ * neutralizeTemplates does for blocks, would leave both branches side by side as two arguments. Such a
+ * span, opened after a directive has started on its line and closed on the same line, becomes one
+ * unknown variable of its length. A conditional that starts a line or follows a `;`, `{` or `}`
+ * wraps whole directives and is left to neutralizeTemplates. Each line is scanned once with indexOf.
+ */
+export function collapseInlineConditionals(text: string): string {
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  let out = '';
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    let line = text.slice(lineStart, lineEnd);
+    if (line.includes('{{')) line = collapseLine(line, '{{', '}}', GO_OPENS, GO_CLOSES);
+    if (line.includes('{%')) line = collapseLine(line, '{%', '%}', JINJA_OPENS, JINJA_CLOSES);
+    out += line + (newline === -1 ? '' : '\n');
+    if (newline === -1) break;
+    lineStart = newline + 1;
+  }
+  return out;
+}
+
+const GO_OPENS = new Set(['if', 'with', 'range']);
+const GO_CLOSES = new Set(['end']);
+const JINJA_OPENS = new Set(['if', 'for', 'with']);
+const JINJA_CLOSES = new Set(['endif', 'endfor', 'endwith']);
+
+/** Text before a marker on its line: a directive has started and not ended (`}}`/`%}` close template actions, not blocks). */
+function insideDirective(before: string): boolean {
+  if (before.trim() === '' || before.endsWith(';') || before.endsWith('{')) return false;
+  return !before.endsWith('}') || before.endsWith('}}') || before.endsWith('%}');
+}
+
+function collapseLine(line: string, open: string, close: string, opens: Set<string>, closes: Set<string>): string {
+  let out = '';
+  let last = 0;
+  let depth = 0;
+  let spanStart = -1;
+  for (let start = line.indexOf(open); start !== -1; ) {
+    const stop = line.indexOf(close, start + open.length);
+    if (stop === -1) break;
+    const word = /^[-+]?\s*(\w+)/.exec(line.slice(start + open.length, Math.min(stop, start + open.length + 24)))?.[1] ?? '';
+    const end = stop + close.length;
+    if (opens.has(word)) {
+      if (depth === 0) spanStart = insideDirective(line.slice(0, start).trimEnd()) ? start : -1;
+      depth++;
+    } else if (closes.has(word) && depth > 0) {
+      depth--;
+      if (depth === 0 && spanStart !== -1) {
+        out += line.slice(last, spanStart) + `$${'x'.repeat(end - spanStart - 1)}`;
+        last = end;
+        spanStart = -1;
+      }
+    }
+    start = line.indexOf(open, end);
+  }
+  return out + line.slice(last);
 }
 
 /** `include $x;`: the shortest statement an alone-on-its-line expression can become in place. */
