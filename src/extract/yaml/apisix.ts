@@ -27,18 +27,21 @@ export function apisixPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[]
     }
     return out;
   }
-  for (const collection of ['routes', 'services', 'global_rules', 'plugin_configs']) {
-    const items = get(root, collection);
-    if (!isSeq(items)) continue;
+  const read = (items: YamlNode | null | undefined, collection: string) => {
+    if (!isSeq(items)) return;
     items.items.forEach((item, index) => {
+      // ADC (the APISIX declarative CLI) nests a service's routes under it: `services: [{ routes: [...] }]`.
+      if (collection === 'services') read(get(item as YamlNode, 'routes'), 'routes');
       const cors = pairOf(get(item, 'plugins'), 'cors');
       if (!cors || !isMap(cors.value)) return;
       const id = valueOf(get(item, 'id'));
       const uri = valueOf(get(item, 'uri'));
-      const label = `${collection.replace(/s$/, '')} ${id.kind === 'string' || id.kind === 'number' ? id.value : uri.kind === 'string' ? uri.value : index}`;
+      const name = valueOf(get(item, 'name'));
+      const label = `${collection.replace(/s$/, '')} ${id.kind === 'string' || id.kind === 'number' ? id.value : uri.kind === 'string' ? uri.value : name.kind === 'string' ? name.value : index}`;
       out.push(policyFor(parsed, cors.value as YamlNode, cors.key as YamlNode, label));
     });
-  }
+  };
+  for (const collection of ['routes', 'services', 'global_rules', 'plugin_configs']) read(get(root, collection), collection);
   return out;
 }
 
@@ -50,7 +53,9 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
   const originsNode = get(config, 'allow_origins');
   const originsValue = valueOf(originsNode);
   if (originsNode === undefined || originsValue.kind === 'null') origins.push({ kind: 'any', loc: sourceLoc, why: "allow_origins is not set, and APISIX defaults it to '*'" });
-  else if (originsValue.kind !== 'string') origins.push({ kind: 'unknown', reason: 'not a literal string', loc: nodeLoc(parsed, originsNode) });
+  else if (originsValue.kind === 'list' || originsValue.kind === 'map' || originsValue.kind === 'bool' || originsValue.kind === 'number') {
+    rejected.push({ loc: nodeLoc(parsed, originsNode), message: `APISIX's schema wants allow_origins as one string of comma-separated origins, not a ${originsValue.kind === 'list' ? 'list' : originsValue.kind === 'map' ? 'mapping' : originsValue.kind === 'bool' ? 'boolean' : 'number'}: the plugin configuration is rejected` });
+  } else if (originsValue.kind !== 'string') origins.push({ kind: 'unknown', reason: 'not a literal string', loc: nodeLoc(parsed, originsNode) });
   else {
     // cors.lua splits on commas and does not trim: "a, b" leaves " b", which never matches.
     let cursor = 0;
@@ -62,7 +67,13 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
       else if (entry) origins.push({ kind: 'exact', value: entry, loc, listId });
     }
   }
-  const regexes = stringList(valueOf(get(config, 'allow_origins_by_regex')));
+  const regexNode = get(config, 'allow_origins_by_regex');
+  const regexValue = valueOf(regexNode);
+  // The schema wants an array of regexes: one string (`allow_origins_by_regex: ^https://…$`) fails validation.
+  if (regexValue.kind === 'string' || regexValue.kind === 'map' || regexValue.kind === 'bool' || regexValue.kind === 'number') {
+    rejected.push({ loc: nodeLoc(parsed, regexNode!), message: `APISIX's schema wants allow_origins_by_regex as a list of regular expressions, not one ${regexValue.kind === 'string' ? 'string' : regexValue.kind === 'map' ? 'mapping' : regexValue.kind === 'bool' ? 'boolean' : 'number'}: the plugin configuration is rejected; write it as a YAML list (- '^https://…$')` });
+  }
+  const regexes = regexValue.kind === 'list' ? stringList(regexValue) : undefined;
   for (const item of regexes ?? []) origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 'pcre-search', loc: nodeLoc(parsed, item.node) });
 
   const text = (key: string, fallback: string | undefined) => {
