@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
+import { matcherAccepts } from '../../model/respond.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
@@ -32,14 +33,29 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
   return policies;
 }
 
+/** Origins no allowlist names: a pattern accepting all of them admits any site. */
+const STRANGERS = ['https://attacker.invalid', 'http://attacker.invalid', 'https://a.b.attacker.invalid:8443'];
+
+/**
+ * A pattern written as the fallback for an unset variable (`os.getenv("ORIGIN_REGEX") or r"^https?://.+$"`,
+ * or a helper returning it): one that admits any site is reported as a reflection, with why it applies;
+ * any other stays unknown (its findings could not say they only hold when the variable is unset).
+ */
+function fallbackPattern(parsed: ParsedPython, value: PyValue, why: string): OriginMatcher {
+  const loc = locOf(parsed, value.node);
+  if (value.kind !== 'string') return unknownOrigin(parsed, value, why);
+  const pattern: OriginMatcher = { kind: 'pattern', source: value.value, flags: '', dialect: 'python-fullmatch', loc };
+  return STRANGERS.every((origin) => matcherAccepts(pattern, origin) === true) ? { kind: 'reflect', loc, why } : { kind: 'unknown', reason: why, loc };
+}
+
 function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<typeof callArguments>, bindings: ModuleBindings, receiver: string | undefined): CorsPolicy {
   const sourceLoc = locOf(parsed, cls);
   const hidden = args.spread ? locOf(parsed, args.spread) : undefined;
   const option = (name: string): PyValue | undefined => {
     const written = args.keywords.get(name);
     const value = written ? evaluate(parsed, written.value, bindings) : undefined;
-    // Only the origin list is read from a fallback (see `strict`).
-    return name === 'allow_origins' ? value : strict(value);
+    // Only the origins are read from a fallback (see `strict`).
+    return name === 'allow_origins' || name === 'allow_origin_regex' ? value : strict(value);
   };
   const list = (name: string): ListSetting => {
     const value = option(name);
@@ -67,7 +83,8 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
     } else if (allowOrigins.kind !== 'none') origins.push(unknownOrigin(parsed, allowOrigins));
   }
   const regex = option('allow_origin_regex');
-  if (regex && regex.kind === 'string') origins.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 'python-fullmatch', loc: locOf(parsed, regex.node) });
+  if (regex?.fallback) origins.push(fallbackPattern(parsed, regex, regex.fallback));
+  else if (regex && regex.kind === 'string') origins.push({ kind: 'pattern', source: regex.value, flags: '', dialect: 'python-fullmatch', loc: locOf(parsed, regex.node) });
   else if (regex && regex.kind !== 'none') origins.push(unknownOrigin(parsed, regex));
   if (hidden && (!allowOrigins || !regex)) origins.push({ kind: 'unknown', reason: 'options passed with ** are not visible', loc: hidden });
 

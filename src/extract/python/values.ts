@@ -420,7 +420,87 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     for (const [name, { name: key, value }] of args.keywords) entries.set(name, { key, value: evaluate(parsed, value, bindings, depth + 1) });
     return { kind: 'dict', entries, node };
   }
+  const returned = node.firstChild?.name === 'VariableName' && args.positional.length === 0 && args.keywords.size === 0 && !args.spread ? localFunctionReturn(parsed, textOf(parsed, node.firstChild), bindings, depth) : undefined;
+  if (returned) return returned;
   return { kind: 'unknown', reason: callee ? `${callee}() is computed at run time` : 'computed at run time', node };
+}
+
+/**
+ * What a module-level function of this file without parameters returns (`allow_origin_regex=_cors_origin_regex()`):
+ * its body read in order, each `if` decided as it runs when the environment variables it reads are
+ * unset (`configured = os.getenv("X", "").strip(); if configured: return configured; return r"^https?://.+$"`),
+ * the first `return` reached giving the value (a fallback, when a test read the environment on the way).
+ * Undefined when a test cannot be decided and its branch may return, when a loop, `try` or `with` holds
+ * a return, or when the name is bound more than once.
+ */
+function localFunctionReturn(parsed: ParsedPython, name: string, bindings: ModuleBindings, depth: number): PyValue | undefined {
+  if (depth > MAX_DEPTH || bindings.values.has(name) || bindings.ambiguous.has(name) || bindings.fromImports.has(name) || bindings.imports.has(name)) return undefined;
+  const definitions = childrenOf(parsed.root).filter((statement) => statement.name === 'FunctionDefinition' && textOf(parsed, statement.getChild('VariableName') ?? statement) === name);
+  if (definitions.length !== 1) return undefined;
+  const definition = definitions[0];
+  const params = definition.getChild('ParamList');
+  const body = definition.getChild('Body');
+  if (!params || !body || childrenOf(params).some((part) => part.name !== '(' && part.name !== ')')) return undefined;
+  const variables: string[] = [];
+  const notes: string[] = [];
+  const hasReturn = (statement: SyntaxNode): boolean => {
+    const cursor = statement.cursor();
+    do {
+      if (cursor.name === 'ReturnStatement') return true;
+    } while (cursor.next() && cursor.from < statement.to);
+    return false;
+  };
+  /** The value of the first return reached; 'falls-through' when none is; undefined when that cannot be known. */
+  const walk = (statements: SyntaxNode[]): PyValue | 'falls-through' | undefined => {
+    for (const statement of statements) {
+      switch (statement.name) {
+        case 'ReturnStatement': {
+          const value = evaluate(parsed, childrenOf(statement)[1], bindings, depth + 1);
+          if (value.kind === 'unknown' || value.kind === 'none') return undefined;
+          const fallback = value.fallback ?? (variables.length > 0 ? whenUnset(variables) : notes[0]);
+          return fallback ? { ...value, fallback } : value;
+        }
+        case 'IfStatement': {
+          const parts = childrenOf(statement);
+          let taken: SyntaxNode | undefined;
+          for (let i = 0; i < parts.length && !taken; i++) {
+            if (parts[i].name === 'else') taken = parts[i + 1];
+            if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
+            const decision = decideWhenUnset(parsed, parts[i + 1], bindings);
+            if (!decision) {
+              // An undecided test is harmless only when none of its branches returns.
+              if (hasReturn(statement)) return undefined;
+              break;
+            }
+            variables.push(...decision.variables);
+            if (decision.fallback) notes.push(decision.fallback);
+            if (decision.value) taken = parts[i + 2];
+          }
+          if (taken?.name === 'Body') {
+            const inner = walk(childrenOf(taken));
+            if (inner !== 'falls-through') return inner;
+          }
+          break;
+        }
+        case 'StatementGroup': {
+          const inner = walk(childrenOf(statement));
+          if (inner !== 'falls-through') return inner;
+          break;
+        }
+        case 'AssignStatement':
+        case 'ExpressionStatement':
+        case 'PassStatement':
+        case 'FunctionDefinition':
+        case 'ClassDefinition':
+          break;
+        default:
+          if (hasReturn(statement) || statement.name === 'RaiseStatement') return undefined;
+      }
+    }
+    return 'falls-through';
+  };
+  const value = walk(childrenOf(body).filter((part) => part.name !== ':'));
+  return value === 'falls-through' ? undefined : value;
 }
 
 const STRING_METHODS = new Set(['split', 'strip', 'lower']);

@@ -43,7 +43,11 @@ function respondStarlette(policy: CorsPolicy, request: CorsRequest): CorsRespons
   const credentials = policy.credentials?.value === true;
   const credentialsLoc = policy.credentials?.loc;
   const match = allowAll ? { matcher: wildcard, uncertain: false } : firstMatch(policy.origins, origin);
-  unknowns.all(match.uncertain);
+  // An unknown entry (`allow_origins=os.environ["X"].split(",")`) beside one that accepts this origin
+  // can only change the answer by being '*': with credentials on, a preflight and a cookie-carrying
+  // request get the origin echoed either way, so only the other requests stay open.
+  const settled = match.matcher !== undefined && credentials && (request.preflight === true || hasCookie(request));
+  unknowns.all(match.uncertain && !settled);
   const allowed = match.matcher !== undefined;
 
   if (request.preflight) {
