@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import fc from 'fast-check';
-import { detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
+import { detectByName, detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
 import { FORMAT_LIST } from '../src/engine/formats.js';
 import { looksLikeNginx } from '../src/engine/formats.js';
 import { looksLikeJsonConfig } from '../src/extract/yaml/json.js';
@@ -83,6 +83,14 @@ describe('format detection', () => {
     }
     // A rendered template in the same chart is still read.
     expect(detectFile({ path: 'chart/templates/ingress.yaml', text: 'kind: Ingress\n' })).toEqual({ format: 'yaml' });
+  });
+
+  it('patches, C sources and systemd units in an nginx build folder are not site files', () => {
+    for (const path of ['images/nginx/rootfs/patches/00_drop-alias-root.patch', 'nginx/patches/fix-cve.diff', 'nginx/modules/ngx_http_x.c', 'deploy/nginx/nginx-reload.service']) {
+      expect(detectByName(path), path).toEqual({ skip: 'not a supported file type' });
+    }
+    expect(detectByName('deploy/nginx/sites-available/api.example.com')).toEqual({ maybe: 'nginx' });
+    expect(detectByName('deploy/nginx/default.vhost')).toEqual({ maybe: 'nginx' });
   });
 
   it('an HTML view named .tpl is markup, not a YAML document; a Helm .tpl is still YAML', () => {

@@ -16,8 +16,11 @@ const LOCKFILES = new Set(['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', '
 
 /** `example.com`, `api.example.com`, `default.vhost`: how site files are named in nginx folders. */
 const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$|\.(vhost|site|inc|locations?|snippet)$/;
-/** Extensions that are never an nginx site file, even in an nginx folder (READMEs with nginx examples, backups, keys). */
-const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml)$/;
+/**
+ * Extensions that are never an nginx site file, even in an nginx folder (READMEs with nginx examples,
+ * backups, keys; the patches and C sources an nginx build folder carries, its systemd units).
+ */
+const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml|patch|diff|c|h|cc|cpp|hpp|rs|java|mk|cmake|service|socket|timer)$/;
 
 export type FileKind = { format: Format; why?: string } | { skip: string };
 

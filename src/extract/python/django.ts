@@ -2,6 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { djangoCorsProfile, djangoCorsProgram } from '../../model/frameworks/django-cors.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
+import { assignedWhenUnset } from './environment.js';
 import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
@@ -22,6 +23,9 @@ const DJANGO_ONLY = ['CORS_ALLOWED_ORIGINS', 'CORS_ORIGIN_WHITELIST', 'CORS_ALLO
 const MIDDLEWARE_CLASS = 'corsheaders.middleware.CorsMiddleware';
 /** Middleware django-cors-headers' README says must come after CorsMiddleware, because it can answer on its own. */
 const RESPONDING_MIDDLEWARE = new Set(['django.middleware.common.CommonMiddleware', 'whitenoise.middleware.WhiteNoiseMiddleware']);
+
+/** A position after every statement of the module: where Django reads the settings it ends with. */
+const MODULE_END = (parsed: ParsedPython) => ({ from: parsed.text.length, to: parsed.text.length });
 
 interface Setting {
   name: string;
@@ -70,7 +74,14 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
       const targets = assigned.get(name);
       if (!targets) continue;
       const value = bindings.values.get(name);
-      if (!value || bindings.ambiguous.has(name)) return { name, target: targets[0], value: { kind: 'unknown', reason: `${name} is assigned in more than one place`, node: targets[0] } };
+      if (!value || bindings.ambiguous.has(name)) {
+        // `if os.environ.get("CORS_ALLOWED_ORIGINS"): … else: CORS_ALLOW_ALL_ORIGINS = True`: Django reads the
+        // settings once the module has run, so the value is the one the module ends with when the variables are unset.
+        const unset = assignedWhenUnset(parsed, bindings, name, MODULE_END(parsed), bindings);
+        const evaluated = unset && evaluate(parsed, unset.node, bindings);
+        if (evaluated && evaluated.kind !== 'unknown') return { name, target: targets[0], value: { ...evaluated, fallback: evaluated.fallback ?? unset!.fallback } };
+        return { name, target: targets[0], value: { kind: 'unknown', reason: `${name} is assigned in more than one place`, node: targets[0] } };
+      }
       const evaluated = evaluate(parsed, value, bindings);
       return { name, target: targets[0], value: bindings.extended.has(name) && evaluated.kind === 'list' ? { ...evaluated, incomplete: true } : evaluated };
     }

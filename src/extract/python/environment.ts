@@ -238,7 +238,7 @@ export function whenUnset(variables: string[]): string {
  * shape leaves it unknown. Undefined also when no environment test was involved: a plain
  * re-assignment stays ambiguous, as before.
  */
-export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings, plain = false): { node: SyntaxNode; fallback: string } | undefined {
+export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, name: string, use: Pick<SyntaxNode, 'from' | 'to'>, bindings: ModuleBindings, plain = false): { node: SyntaxNode; fallback: string } | undefined {
   // evaluate → here → decideWhenUnset → envRead → evaluate starts each lap at depth 0: a chain of
   // names whose `if` tests read each other would recurse until the stack overflows (found by the fuzzer).
   if (unsetNesting >= MAX_DEPTH) return undefined;
@@ -253,7 +253,7 @@ export function assignedWhenUnset(parsed: ParsedPython, scope: ScopeBindings, na
 /** How many assignedWhenUnset calls are on the stack (it is reached again through evaluate). */
 let unsetNesting = 0;
 
-function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name: string, use: SyntaxNode, bindings: ModuleBindings, plain: boolean): { node: SyntaxNode; fallback: string } | undefined {
+function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name: string, use: Pick<SyntaxNode, 'from' | 'to'>, bindings: ModuleBindings, plain: boolean): { node: SyntaxNode; fallback: string } | undefined {
   const variables: string[] = [];
   const notes: string[] = [];
   let current: SyntaxNode | undefined;
