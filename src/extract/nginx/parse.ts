@@ -161,7 +161,7 @@ function reparseInside(previous: NginxParseState, text: string, file: string): N
     if (code !== 32 && code !== 9) return undefined;
   }
   const lineStarts = lineStartsOf(text);
-  const reading = readDirectives(text, file, lineStarts, start, { depth: spine.length - 1 });
+  const reading = readDirectives(text, file, lineStarts, start, { depth: spine.length - 1, outer: spine.slice(0, -1).map((directive) => directive.name) });
   const [read] = reading.directives;
   if (!reading.closed || reading.end !== end || reading.directives.length !== 1 || !read.block || read.opaqueBlock || read.name !== block.name) return undefined;
   const lines = lineStarts.length - oldStarts.length;
@@ -222,7 +222,32 @@ const statementBlocks = new WeakSet<NginxDirective>();
  * Reads directives from `from`. With `single`, reads one directive that starts a statement there,
  * at nesting depth `depth` (0: top level), and stops after its block closes.
  */
-function readDirectives(text: string, file: string, lineStarts: number[], from = 0, single?: { depth: number }): Reading {
+/**
+ * Directives nginx refuses inside an `if` block (checked with nginx 1.22 `nginx -t`). Any `if`:
+ * blocks that are never allowed there. Inside an `if` at server level nginx takes only the rewrite
+ * module's directives; inside one in a location, most output directives but not these. Lists of
+ * what is refused, not allowed, so a third-party directive nginx may accept is never reported.
+ */
+const NOT_IN_ANY_IF = new Set(['if', 'location', 'limit_except', 'server', 'http', 'upstream', 'map']);
+const NOT_IN_LOCATION_IF = new Set(['proxy_set_header', 'proxy_hide_header', 'proxy_pass_header', 'try_files', 'default_type', 'deny', 'allow']);
+const NOT_IN_SERVER_IF = new Set([
+  ...NOT_IN_LOCATION_IF,
+  'add_header',
+  'add_trailer',
+  'more_set_headers',
+  'more_clear_headers',
+  'proxy_pass',
+  'fastcgi_pass',
+  'uwsgi_pass',
+  'grpc_pass',
+  'expires',
+  'root',
+  'alias',
+  'error_page',
+  'access_log',
+]);
+
+function readDirectives(text: string, file: string, lineStarts: number[], from = 0, single?: { depth: number; outer: string[] }): Reading {
   // Tokens come in file order, so a forward cursor finds most lines in O(1); a backward jump falls back to a binary search.
   let cursor = from > 0 ? lineIndexAt(lineStarts, from) : 0;
   const lineIndexOf = (offset: number): number => {
@@ -380,6 +405,17 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
 
   const lineOf = (token: Token) => lineIndexOf(token.start) + 1;
 
+  /** nginx refuses the whole configuration (`nginx -t`: "… directive is not allowed here") for a directive its `if` block does not take. */
+  const checkPlace = (directive: NginxDirective) => {
+    const enclosing = [...(single?.outer ?? []), ...stack.slice(1).map((frame) => frame.owner!.name)];
+    if (enclosing.at(-1) !== 'if') return;
+    const around = enclosing.at(-2);
+    const refused = NOT_IN_ANY_IF.has(directive.name) || (around === 'server' && NOT_IN_SERVER_IF.has(directive.name)) || (around === 'location' && NOT_IN_LOCATION_IF.has(directive.name));
+    if (!refused) return;
+    const why = around === 'server' && !NOT_IN_ANY_IF.has(directive.name) ? " (an 'if' at server level takes only set, rewrite, return and break; move it into a location)" : '';
+    errors.push({ message: `"${shown(directive.name)}" directive is not allowed here${why}: nginx refuses the whole configuration`, loc: directive.nameLoc });
+  };
+
   /**
    * A missing `;` makes nginx read the next line as more arguments. For a directive whose arity is
    * known, an argument list that overflows it and spans lines is split at each line break (one
@@ -426,7 +462,10 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
         // The line that lacks its `;` is reported and not analysed (nginx refuses it); the lines after it still are.
         if (i < parts.length - 1) directive.malformed = true;
         else checkArity(directive, false);
-        if (skippedDepth === 0) frame.directives.push(directive);
+        if (skippedDepth === 0) {
+          checkPlace(directive);
+          frame.directives.push(directive);
+        }
       }
       pending = undefined;
       continue;
@@ -480,6 +519,7 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
         skippedDepth++;
         continue;
       }
+      checkPlace(directive);
       frame.directives.push(directive);
       stack.push({ directives: directive.block, owner: directive, ownerStart: nameStart, openLoc: toLoc(token.start, token.end) });
       continue;
