@@ -356,17 +356,18 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
     });
   }
   for (const { host, how, loc } of yamlHosts) if (!servedHosts.has(host)) servedHosts.set(host, { how, loc });
-  // One analysis per distinct origin (a file repeats the same few many times).
-  const analyzed = new Map<string, ReturnType<typeof analyzeOrigin>>();
+  // One analysis per distinct origin (a file repeats the same few many times): the host it serves.
+  const analyzed = new Map<string, string | undefined>();
   for (const policy of policies) {
     boundary.run(policy.source.file, 'reading the allowed origins of this file', () => {
       for (const matcher of policy.origins) {
         if (matcher.kind !== 'exact') continue;
         writtenOrigins.push({ value: matcher.value, loc: matcher.loc });
-        let analysis = analyzed.get(matcher.value);
-        if (!analysis) analyzed.set(matcher.value, (analysis = analyzeOrigin(matcher.value)));
-        const { serialized, problems } = analysis;
-        const host = serialized && problems.length === 0 ? originHost(serialized) : undefined;
+        let host = analyzed.get(matcher.value);
+        if (host === undefined && !analyzed.has(matcher.value)) {
+          const { serialized, problems } = analyzeOrigin(matcher.value);
+          analyzed.set(matcher.value, (host = serialized && problems.length === 0 ? originHost(serialized) : undefined));
+        }
         if (host && !servedHosts.has(host)) servedHosts.set(host, { how: 'allowed by another policy', loc: matcher.loc });
       }
     }, policy.source.loc);

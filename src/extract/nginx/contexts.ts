@@ -19,6 +19,11 @@ export interface NginxContext {
 const BLOCK_KINDS: Record<string, NginxContext['kind']> = { http: 'http', server: 'server', location: 'location', if: 'if' };
 const MAX_INCLUDE_DEPTH = 16;
 
+/** The kind of context a block directive of this name opens (none: its block is read with it, as a map's). */
+export function contextKind(name: string): NginxContext['kind'] | undefined {
+  return BLOCK_KINDS[name];
+}
+
 export function buildContexts(rootFile: string, workspace: NginxWorkspace): NginxContext | undefined {
   const parsed = workspace.parse(rootFile);
   if (!parsed) return undefined;
@@ -57,7 +62,7 @@ function build(
         continue;
       }
       context.body.push(child);
-      const childKind = BLOCK_KINDS[child.name];
+      const childKind = contextKind(child.name);
       if (child.block && childKind) {
         context.children.set(child, build(childKind, child, child.block, context, workspace, stack));
       }

@@ -1,7 +1,8 @@
 import type { CorsRequest, CorsResponse, HeaderProgram, Loc, ResponseHeader } from '../../model/types.js';
 import { Unknowns } from '../../model/uncertainty.js';
-import { ancestors, type NginxContext } from './contexts.js';
-import type { NginxArg, NginxDirective } from './parse.js';
+import { activeParseCache } from '../../engine/parse-cache.js';
+import { ancestors, contextKind, type NginxContext } from './contexts.js';
+import { copiedFrom, type NginxArg, type NginxDirective } from './parse.js';
 import { captureToken, choiceKey, compiledPattern, decide, DecisionTree, hasToken, mapChoice, ORIGIN_TOKEN, resolve, TOKEN_MARK, type Bindings, type Decision, type MapChoice } from './parametric.js';
 
 /**
@@ -290,25 +291,96 @@ export interface FileFacts {
 
 const fileFactsCache = new WeakMap<NginxContext, FileFacts>();
 
-/** Walked once per file tree, not once per program (one program per location made it quadratic); no spread, so a level with 100k children is fine. */
+const declaredName = (directive: NginxDirective) => directive.args[0].value.replace(/^\$\{?|\}$/g, '');
+const marked = (directive: NginxDirective) => directive.name.includes(TOKEN_MARK) || directive.args.some((arg) => arg.value.includes(TOKEN_MARK));
+/** Blocks that are not contexts of their own (map, geo, types…) are read with their directive. */
+const markedBlock = (directive: NginxDirective): boolean => marked(directive) || (!!directive.block && directive.block.some(markedBlock));
+
+/**
+ * Walked once per file tree, not once per program (one program per location made it quadratic); no
+ * spread, so a level with 100k children is fine. A level whose block holds no `include` adds the
+ * facts of its block, kept by directive (blockFacts): the language server's parse after an edit
+ * reuses every other block's directive (parse.ts reparseNginx), so a keystroke reads one block
+ * again, not the 2,000 directives of the file.
+ */
 export function fileFacts(root: NginxContext): FileFacts {
   const cached = fileFactsCache.get(root);
   if (cached) return cached;
   const facts: FileFacts = { declared: new Set(), nul: false };
   fileFactsCache.set(root, facts);
   const stack = [root];
-  const marked = (directive: NginxDirective) => directive.name.includes(TOKEN_MARK) || directive.args.some((arg) => arg.value.includes(TOKEN_MARK));
-  // Blocks that are not contexts of their own (map, geo, types…) are read with their directive.
-  const markedBlock = (directive: NginxDirective): boolean => marked(directive) || (!!directive.block && directive.block.some(markedBlock));
   while (stack.length > 0) {
     const context = stack.pop()!;
     for (const directive of context.body) {
-      if (directive.name === 'set' && directive.args.length === 2) facts.declared.add(directive.args[0].value.replace(/^\$\{?|\}$/g, ''));
-      if (!facts.nul && (context.children.has(directive) ? marked(directive) : markedBlock(directive))) facts.nul = true;
+      if (directive.name === 'set' && directive.args.length === 2) facts.declared.add(declaredName(directive));
+      const child = context.children.get(directive);
+      // The language server's runs only (a lint from scratch walks every level: tests compare the two).
+      const kept = child && activeParseCache() ? blockFacts(directive) : undefined;
+      if (!kept && !facts.nul && (child ? marked(directive) : markedBlock(directive))) facts.nul = true;
+      if (!child) continue;
+      if (!kept) {
+        stack.push(child);
+        continue;
+      }
+      for (const name of kept.declared) facts.declared.add(name);
+      if (kept.nul) facts.nul = true;
     }
-    for (const child of context.children.values()) stack.push(child);
   }
   return facts;
+}
+
+/** The file facts of one block directive and the context it opens, as fileFacts' walk finds them. */
+interface BlockFacts {
+  declared: string[];
+  nul: boolean;
+}
+
+/** By block directive; null: an `include` in it (its context's directives are not its block's). */
+const blockFactsCache = new WeakMap<NginxDirective, BlockFacts | null>();
+/** Blocks read by blockFacts (tests count them: an edit reads the edited block and the ones around it). */
+export const blockFactsReads = { count: 0 };
+
+/**
+ * What fileFacts finds in the context a block directive makes (contexts.ts build), read from the
+ * block itself: without an `include` in it, that context's directives are its block's but the
+ * malformed ones, and its child contexts are its blocks that open one. Facts depend on the block's
+ * names and values only, so one directive object always has the same.
+ */
+function blockFacts(directive: NginxDirective): BlockFacts | undefined {
+  const cached = blockFactsCache.get(directive);
+  if (cached !== undefined) return cached ?? undefined;
+  // A block copied with its lines moved (an Enter above it) holds its original's names and values.
+  const original = copiedFrom.get(directive)?.original;
+  if (original) {
+    const facts = blockFacts(original);
+    blockFactsCache.set(directive, facts ?? null);
+    return facts;
+  }
+  blockFactsReads.count++;
+  // The directive's own name and values count here (the walk reads them in the level above).
+  let found: BlockFacts | null = { declared: [], nul: marked(directive) };
+  for (const child of directive.block ?? []) {
+    if (child.name === 'include') {
+      found = null;
+      break;
+    }
+    if (child.malformed) continue;
+    if (child.name === 'set' && child.args.length === 2) found.declared.push(declaredName(child));
+    const opens = child.block !== undefined && contextKind(child.name) !== undefined;
+    if (!opens) {
+      if (!found.nul && markedBlock(child)) found.nul = true;
+      continue;
+    }
+    const inner = blockFacts(child);
+    if (!inner) {
+      found = null;
+      break;
+    }
+    for (const name of inner.declared) found.declared.push(name);
+    if (inner.nul) found.nul = true;
+  }
+  blockFactsCache.set(directive, found);
+  return found ?? undefined;
 }
 
 const VARIABLE = /\$(?:\{(\w+)\}|(\w+))/g;

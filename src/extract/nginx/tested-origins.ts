@@ -1,5 +1,6 @@
 import type { OriginMatcher } from '../../model/types.js';
 import { ancestors, type NginxContext } from './contexts.js';
+import { copiedFrom, type NginxDirective } from './parse.js';
 import { conditionArgs, maskFields, type NginxMap } from './program.js';
 
 /**
@@ -10,13 +11,24 @@ import { conditionArgs, maskFields, type NginxMap } from './program.js';
  */
 /** Variables a level's own directives read, worked out once per level (a server holds every location's directive). */
 const usedCache = new WeakMap<NginxContext, Set<string>>();
+/** And once per directive: the language server builds the levels anew on each keystroke, but keeps the directives of blocks an edit left alone. */
+const directiveVariables = new WeakMap<NginxDirective, string[]>();
 
 function variablesUsed(context: NginxContext): Set<string> {
   let used = usedCache.get(context);
   if (!used) {
     used = new Set();
     for (const directive of context.body) {
-      for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) used.add(match[1]);
+      let names = directiveVariables.get(directive);
+      // A block copied with its lines moved (parse.ts) reads what its original reads.
+      const original = names ? undefined : copiedFrom.get(directive)?.original;
+      if (original) names = directiveVariables.get(original);
+      if (!names) {
+        names = [];
+        for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) names.push(match[1]);
+        directiveVariables.set(directive, names);
+      }
+      for (const name of names) used.add(name);
     }
     usedCache.set(context, used);
   }
