@@ -22,6 +22,9 @@ import { detectByName, detectFormat } from '../engine/detect.js';
 import { FORMAT_LIST, formatOfLanguageId, primaryExtension } from '../engine/formats.js';
 import { lint, ruleIds } from '../engine/lint.js';
 import { ParseCache, withParseCache } from '../engine/parse-cache.js';
+import { DEFAULT_TIME_BUDGET_MS } from '../engine/isolate.js';
+import { prewarmJsParses } from '../extract/js/extract.js';
+import { withBudget } from '../util/budget.js';
 import { DOCS_BASE } from '../format/sarif.js';
 import { clip } from '../format/sanitize.js';
 import type { CorsPolicy, Diagnostic } from '../model/types.js';
@@ -156,6 +159,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   };
 
+  /**
+   * Once an opened document's diagnostics are out, the parses its first syntax error would need
+   * (JavaScript/TypeScript: extract/js/extract.ts prewarmJsParses), unless it changed meanwhile.
+   */
+  const prewarm = (uri: string, version: number) => {
+    setImmediate(() => {
+      const document = documents.get(uri);
+      if (!document || document.version !== version) return;
+      try {
+        withParseCache(parseCache, () => withBudget(DEFAULT_TIME_BUDGET_MS, () => prewarmJsParses({ path: pathOf(document), text: document.getText() })));
+      } catch {
+        // Out of budget or a parser failure: the edit that needs these parses makes them (and reports what fails).
+      }
+    });
+  };
+
   const schedule = (document: TextDocument, delay: number) => {
     clearTimeout(timers.get(document.uri));
     if (delay <= 0) {
@@ -220,6 +239,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidOpen((event) => {
     justOpened.add(event.document.uri);
     schedule(event.document, 0);
+    prewarm(event.document.uri, event.document.version);
   });
   documents.onDidChangeContent((event) => {
     if (justOpened.delete(event.document.uri)) return;
