@@ -2,8 +2,8 @@ import { defineRule } from '../src/engine/rule.js';
 import { isLoopbackHost, originHost } from '../src/model/origin.js';
 import { exactOrigins, headersNamed, headerValue } from '../src/model/queries.js';
 import { findBypasses } from '../src/model/bypass.js';
-import { matchOrigin } from '../src/model/pattern-match.js';
-import { patternExamples } from '../src/model/regex-analysis.js';
+import { matchOrigin, preparePattern } from '../src/model/pattern-match.js';
+import { opensWithWildcard, patternExamples } from '../src/model/regex-analysis.js';
 import { respond } from '../src/model/respond.js';
 import { GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
@@ -47,8 +47,13 @@ export default defineRule({
       // the http twin of each example is tried too, and counts only if the test really accepts it.
       // A string test that already lets an attacker's domain in is origin-substring-match's finding, whose fix (an exact list) covers this too.
       const stringTest = (matcher.written !== undefined || matcher.code !== undefined) && !bypassed.has(matcher);
+      // A pattern that opens with a wildcard at its anchored start (`^.*\.example\.com$`, Istio's
+      // `regex: .*\.example\.com`) spells `http://` with it as well; one that admits any origin is
+      // the reflect rules' finding.
+      const prepared = preparePattern(matcher);
+      const wildcardScheme = !stringTest && !bypassed.has(matcher) && prepared !== null && opensWithWildcard(prepared) && matchOrigin(matcher, 'https://attacker.invalid') !== true;
       const candidates = patternExamples(matcher).flatMap(({ origin }) =>
-        stringTest && origin.startsWith('https://') && matchOrigin(matcher, `http://${origin.slice(8)}`) === true ? [origin, `http://${origin.slice(8)}`] : [origin],
+        (stringTest || wildcardScheme) && origin.startsWith('https://') && matchOrigin(matcher, `http://${origin.slice(8)}`) === true ? [origin, `http://${origin.slice(8)}`] : [origin],
       );
       for (const origin of candidates) {
         const host = originHost(origin);

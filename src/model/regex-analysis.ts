@@ -110,6 +110,22 @@ export function patternAnchors(prepared: PreparedPattern): PatternAnchors {
 }
 
 /**
+ * Every branch opens, at its anchored start, with an unbounded wildcard (`^.*\.example\.com$`,
+ * Envoy's and Istio's full-match `.*\.example\.com`): that wildcard spells the scheme too, `http://`
+ * as well as `https://`. An unanchored search does not count: its leading text is the search's.
+ */
+export function opensWithWildcard(prepared: PreparedPattern): boolean {
+  return prepared.ast.alternatives.every((alternative) => {
+    let index = 0;
+    const first = alternative.elements[0];
+    if (first?.type === 'Assertion' && first.kind === 'start') index = 1;
+    else if (prepared.anchoring === 'search') return false;
+    const element = alternative.elements[index];
+    return element?.type === 'Quantifier' && element.max === Infinity && element.element.type === 'CharacterSet' && element.element.kind === 'any';
+  });
+}
+
+/**
  * A repeated wildcard right before a host literal (`^https://.*example\.net$`): the host is not
  * anchored at a label boundary, so `attackerexample.net` matches. A lone `.` in between
  * (`.*.example`) is an unescaped dot instead, origin-regex-unescaped-dot's finding.
@@ -370,11 +386,16 @@ export function isBrowserOrigin(origin: string): boolean {
  */
 function asOrigins(text: string, searched: boolean): Array<{ origin: string; shift: number }> {
   const out: Array<{ origin: string; shift: number }> = [{ origin: text, shift: 0 }];
-  if (searched && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return out;
+  if (searched) {
     if (text.startsWith('.')) out.push({ origin: `https://x${text}`, shift: 9 });
     else if (text.startsWith('//')) out.push({ origin: `https:${text}`, shift: 6 });
     else if (text.startsWith('://')) out.push({ origin: `https${text}`, shift: 5 });
     else out.push({ origin: `https://${text}`, shift: 8 });
+  } else if (!text.startsWith('/') && !text.startsWith(':')) {
+    // A pattern that opens with a wildcard (`.*\.example\.com`, Envoy's and Istio's full-match regexes)
+    // produced the host alone: the wildcard also spells the scheme. The matcher keeps only what it accepts.
+    out.push({ origin: `https://${text}`, shift: 8 });
   }
   return out;
 }
