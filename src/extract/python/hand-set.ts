@@ -4,7 +4,7 @@ import { matcherAccepts } from '../../model/respond.js';
 import { stringTest } from '../js/origin-tests.js';
 import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
-import { formatTemplate } from './options.js';
+import { formatTemplate, hasFallback } from './options.js';
 import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, stringItems, type ModuleBindings } from './values.js';
 
@@ -159,11 +159,17 @@ function headerName(parsed: ParsedPython, node: SyntaxNode | undefined, bindings
 /** `request.headers.get("Origin")`, `request.headers["Origin"]`, `request.META.get("HTTP_ORIGIN")`, `environ["HTTP_ORIGIN"]`, or a local bound to one. */
 function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): boolean {
   if (!node || depth > 4) return false;
+  // `(request.headers['Origin'])`, a value wrapped to fit the line.
+  if (node.name === 'ParenthesizedExpression') {
+    const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+    return inner.length === 1 && isRequestOrigin(parsed, inner[0], bindings, depth + 1);
+  }
   if (node.name === 'CallExpression') {
     const callee = dottedName(parsed, node.firstChild) ?? '';
     const key = callArguments(parsed, node.getChild('ArgList')).positional[0];
     if (key === undefined || !isOriginKey(parsed, key, bindings)) return false;
-    if (/(^|\.)(headers|META|environ)\.get$/.test(callee)) return true;
+    // Falcon's `req.get_header('Origin')` reads the request header too (None when absent).
+    if (/(^|\.)(headers|META|environ)\.get$/.test(callee) || /(^|\.)req(uest)?\.get_header$/.test(callee)) return true;
     // `event["headers"].get("origin")`
     const target = node.firstChild;
     const parts = target?.name === 'MemberExpression' ? childrenOf(target) : [];
@@ -202,6 +208,10 @@ function isHeaderMapping(parsed: ParsedPython, node: SyntaxNode): boolean {
 
 function whenAbsent(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): string | 'unknown' {
   if (depth > 4) return 'unknown';
+  if (node.name === 'ParenthesizedExpression') {
+    const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+    return inner.length === 1 ? whenAbsent(parsed, inner[0], bindings, depth + 1) : 'unknown';
+  }
   if (node.name === 'VariableName') {
     const assigned = boundValue(parsed, node, bindings);
     return assigned ? whenAbsent(parsed, assigned, bindings, depth + 1) : 'unknown';
@@ -414,6 +424,15 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
     const allowed = entries.map((entry) => ({ value: entry.value, loc: locOf(parsed, entry.node) }));
     const positive = op === 'in' || op === '==';
     return { decide: (request) => (request.origin !== undefined && allowed.some((entry) => entry.value === request.origin)) === positive, allowlist: positive ? allowed : undefined };
+  }
+  // `'*' in ALLOWED_ORIGINS` with both written in this file: settled before any request comes.
+  if (op === 'in' || op === 'not in') {
+    const needle = evaluate(parsed, left, bindings);
+    const haystack = evaluate(parsed, right, bindings);
+    if (needle.kind === 'string' && !needle.fallback && haystack.kind === 'list' && !haystack.incomplete && !hasFallback(haystack) && haystack.items.every((item) => item.kind === 'string')) {
+      const found = haystack.items.some((item) => item.kind === 'string' && item.value === needle.value);
+      return { decide: () => found === (op === 'in') };
+    }
   }
   if (/(^|\.)method$/.test(dottedName(parsed, left) ?? '') && (op === '==' || op === '!=')) {
     const value = evaluate(parsed, right, bindings);
