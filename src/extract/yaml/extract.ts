@@ -44,7 +44,7 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
   return out;
 }
 
-/** Hosts a Kubernetes Ingress, Istio VirtualService or Flagger Canary serves. */
+/** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary or Gateway API HTTPRoute serves. */
 function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
   const nodes: Array<YamlNode | null> = [];
   if (kind === 'Ingress') {
@@ -57,8 +57,11 @@ function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtr
   } else if (kind === 'Canary') {
     // Flagger's VirtualService for the canary serves spec.service.hosts.
     for (const host of stringList(valueOf(get(root, 'spec', 'service', 'hosts'))) ?? []) nodes.push(host.node);
+  } else if (kind === 'HTTPRoute') {
+    // Gateway API: the hostnames the route matches (a `*.` wildcard is not one host, and is skipped below).
+    for (const host of stringList(valueOf(get(root, 'spec', 'hostnames'))) ?? []) nodes.push(host.node);
   } else return [];
-  const how = kind === 'Ingress' ? 'Ingress host' : kind === 'Canary' ? 'Flagger Canary host' : 'VirtualService host';
+  const how = kind === 'Ingress' ? 'Ingress host' : kind === 'Canary' ? 'Flagger Canary host' : kind === 'HTTPRoute' ? 'HTTPRoute hostname' : 'VirtualService host';
   return nodes.flatMap((node) => {
     const value = valueOf(node);
     return value.kind === 'string' && /^[a-z0-9.-]+$/i.test(value.value) ? [{ host: value.value.toLowerCase(), how, loc: nodeLoc(parsed, node) }] : [];
