@@ -35,8 +35,10 @@ export interface JsExtraction {
 }
 
 /** Modules whose default (or named `cors`) export builds a CORS middleware, and how it behaves. */
-const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; named?: string; variant?: MiddlewareSite['variant'] }> = {
+const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; named?: string; variant?: MiddlewareSite['variant']; optionsAt?: number }> = {
   cors: { framework: 'express-cors' },
+  // nextjs-cors runs the cors package on a Next.js API route's req/res: `await NextCors(req, res, options)`.
+  'nextjs-cors': { framework: 'express-cors', optionsAt: 2 },
   '@koa/cors': { framework: 'koa-cors' },
   'koa2-cors': { framework: 'koa-cors', variant: 'koa2-cors' },
   'hono/cors': { framework: 'hono-cors', named: 'cors' },
@@ -620,8 +622,12 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
     // cors(options) / cors() — Express cors, Koa, Hono
     const framework = factoryOf(callee);
     if (framework && framework !== 'fastify-cors') {
-      const variant = callee.type === 'Identifier' ? FACTORY_MODULES[bindings.imports.get(callee.name)!.module].variant : undefined;
-      sites.push({ framework, ...(variant ? { variant } : {}), factoryCall: call, options: call.arguments[0] as Node | undefined, mount: mountOf(call, parents, bindings) });
+      const known = callee.type === 'Identifier' ? FACTORY_MODULES[bindings.imports.get(callee.name)!.module] : undefined;
+      const variant = known?.variant;
+      const optionsAt = known?.optionsAt ?? 0;
+      // A handler that calls it answers every method of its route file itself, preflights included.
+      const mount: MiddlewareSite['mount'] = optionsAt > 0 ? { kind: 'app', label: 'NextCors' } : mountOf(call, parents, bindings);
+      sites.push({ framework, ...(variant ? { variant } : {}), factoryCall: call, options: call.arguments[optionsAt] as Node | undefined, mount });
       continue;
     }
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') continue;
