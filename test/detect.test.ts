@@ -64,6 +64,11 @@ describe('format detection', () => {
     expect(result.policies).toHaveLength(1);
   });
 
+  it('Elastic Beanstalk .config files are YAML only inside .ebextensions/', () => {
+    for (const name of ['.ebextensions/nginx-cors.config', 'api/.ebextensions/01-cors.config']) expect(detectFile({ path: name, text: 'files:\n  /etc/nginx/conf.d/cors.conf:\n    content: |\n      add_header Access-Control-Allow-Origin *;\n' }), name).toMatchObject({ format: 'yaml' });
+    for (const name of ['web.config', 'config/app.config', '.ebextensions/nested/x.config']) expect(detectFile({ path: name, text: 'files: {}\n' }), name).not.toMatchObject({ format: 'yaml' });
+  });
+
   it('Go-template statements on their own lines do not swallow the block they wrap', () => {
     const text = 'server {\n    listen 80;\n{{ if .Env.ENABLE_ASSETS }}\n    location /assets/ {\n        add_header Access-Control-Allow-Origin *;\n    }\n{{ end }}\n}\n';
     const result = lint([{ path: 'site.conf', text }]);

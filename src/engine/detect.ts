@@ -80,6 +80,9 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   if (base.startsWith('_') && (ext === '.tpl' || (FORMAT_SPECS.yaml.extensions.includes(ext) && /(^|\/)templates\//.test(normalized)))) {
     return { skip: 'Helm partial (Helm renders no template whose name starts with "_")' };
   }
+  // Elastic Beanstalk reads every `.config` file of `.ebextensions/` as YAML (JSON is YAML too): its `files:`
+  // entries write nginx configs (`/etc/nginx/conf.d/cors.conf: { content: | … }`).
+  if (ext === '.config' && /(^|\/)\.ebextensions\/[^/]+$/.test(normalized)) return { format: 'yaml' };
   const byExtension = EXTENSION_FORMATS.get(ext);
   if (byExtension) return { format: byExtension };
   if (ext !== '') {
