@@ -14,6 +14,7 @@
 //   loader.cjs      loads those files through the V8 code cache (src/cli/code-cache.ts).
 // A library is never inlined into run.cjs or lsp.cjs (the build fails if one is): a run over nginx
 // files alone loads neither Babel, nor yaml, nor Lezer.
+import { parse as parseJs } from '@babel/parser';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,33 @@ for (const [name, entry] of [['run', 'src/cli/run.ts'], ['lsp', 'src/lsp/server.
   if (required.length > 0) throw new Error(`bundle.mjs: ${name}.cjs requires ${required.join(', ')} at run time; load it through src/util/load-library.ts`);
 }
 
+for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) asciiOnly(join(outdir, file));
+
+// V8 keeps a source with a single non-ASCII character as a two-byte string: run.cjs was then read
+// through the UTF-8 decoder into 2.4 MB instead of a one-byte copy of its 1.2 MB, and every lazy
+// compile scanned that. esbuild escapes strings and names but leaves comments and regex literals
+// as written (a '…' in a comment, /§+/): those are escaped here (\uXXXX means the same in a
+// comment, a regex literal and a string), and any other non-ASCII character fails the build. The
+// loader (src/cli/code-cache.ts) then reads each file as latin1, a plain copy.
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  if (!/[^\0-\x7f]/.test(text)) return;
+  const ast = parseJs(text, { sourceType: 'script', tokens: true, allowReturnOutsideFunction: true });
+  const ranges = [...ast.comments, ...ast.tokens.filter((token) => token.type?.label === 'regexp' || token.type?.label === 'string')].map((node) => [node.start, node.end]).sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let last = 0;
+  let range = 0;
+  for (const match of text.matchAll(/[^\0-\x7f]/g)) {
+    while (range < ranges.length && ranges[range][1] <= match.index) range++;
+    if (range === ranges.length || ranges[range][0] > match.index) throw new Error(`bundle.mjs: ${file} has a non-ASCII character outside a comment, string or regex literal at offset ${match.index}`);
+    out += text.slice(last, match.index) + `\\u${match[0].charCodeAt(0).toString(16).padStart(4, '0')}`;
+    last = match.index + 1;
+  }
+  out += text.slice(last);
+  parseJs(out, { sourceType: 'script', allowReturnOutsideFunction: true });
+  writeFileSync(file, out);
+}
+
 // 3. The loader knows each file's content hash: a cache is used only for the build it was made from.
 const hashes = {};
 for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
@@ -132,6 +160,8 @@ writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs'
 writeFileSync(join(outdir, 'lsp-worker.js'), "// The language server's worker thread (src/lsp/server.ts): the server, through the code cache.\nrequire('./loader.cjs').load('lsp').startServer();\n");
 writeFileSync(join(outdir, 'pool-worker.js'), "// A worker thread of `--jobs` (src/cli/pool.ts): the shard's code, through the code cache.\nrequire('./loader.cjs').load('worker');\n");
 writeFileSync(join(outdir, 'read-worker.js'), "// The reading thread of a large run (src/cli/read-threads.ts): its code, through the code cache.\nrequire('./loader.cjs').load('reader');\n");
+asciiOnly(join(outdir, 'bin.js'));
+asciiOnly(join(outdir, 'loader.cjs'));
 chmodSync(join(outdir, 'bin.js'), 0o755);
 
 // 5. The licences of the packages now inside dist/cli.

@@ -59,6 +59,40 @@ describe('the bundled CLI', () => {
     rmSync(copy, { recursive: true, force: true });
   });
 
+  it('is ASCII in every file: V8 keeps it as a one-byte string, and the loader reads it as latin1', () => {
+    const files = readdirSync(join(ROOT, 'dist', 'cli')).filter((name) => /\.c?js$/.test(name));
+    expect(files).toContain('run.cjs');
+    for (const name of files) expect({ name, ascii: /^[\0-\x7f]*$/.test(readFileSync(join(ROOT, 'dist', 'cli', name), 'utf8')) }).toEqual({ name, ascii: true });
+  });
+
+  it('a one-file run loads no Node built-in after it raises the interrupt budget (Node caches built-ins under the default flags only)', () => {
+    // A preload wraps v8.setFlagsFromString and records the built-ins loaded after it: each was compiled from its source.
+    const dir = mkdtempSync(join(tmpdir(), 'cors-lint-bundle-'));
+    const preload = join(dir, 'record.cjs');
+    writeFileSync(
+      preload,
+      `const v8 = require('node:v8'); const set = v8.setFlagsFromString; let from;
+v8.setFlagsFromString = (flags) => { from ??= process.moduleLoadList.length; return set(flags); };
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'after.json'))}, JSON.stringify(from === undefined ? null : process.moduleLoadList.slice(from).filter((m) => m.startsWith('NativeModule ')))));\n`,
+    );
+    // Outside a repository: a one-file nginx run in one asks git for its includers (child_process) until its listing is cached.
+    const project = join(dir, 'project');
+    cpSync(join(ROOT, 'fixtures', 'nginx-missing-always', 'proxied-location.conf'), join(project, 'site.conf'));
+    cpSync(join(ROOT, 'fixtures', 'reflect-any-origin', 'express-body-and-header-origin.js'), join(project, 'server.js'));
+    for (const file of ['site.conf', 'server.js']) {
+      const run = spawnSync(process.execPath, ['--require', preload, BUNDLE, '--format', 'json', file], { cwd: project, encoding: 'utf8', env: { ...process.env, CORS_LINT_CACHE_DIR: join(dir, 'cache') } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toHaveLength(1);
+      const after = JSON.parse(readFileSync(join(dir, 'after.json'), 'utf8')) as string[] | null;
+      if (!process.versions.v8.startsWith('11.')) continue;
+      // The bin sets the flag on Node 20's V8 only. Outside a repository the nginx run's includer
+      // search asks git whether this is one: git's modules load when git is asked, not in every run.
+      const git = /^NativeModule (os|child_process|dgram|internal\/(child_process|dgram|socket_list|fs\/rimraf))$/;
+      expect(after?.filter((name) => !(file === 'site.conf' && git.test(name)))).toEqual([]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reads nothing from node_modules: every dependency it runs is inside dist/cli', () => {
     // A preload records every module Node's own loader loads; the bundle's files go through the code cache loader, dependencies would show here.
     const dir = mkdtempSync(join(tmpdir(), 'cors-lint-bundle-'));

@@ -18,6 +18,29 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
 } else if (args[0] === 'lsp' && !args.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
   void import('../lsp/server.js').then(({ launchServer }) => launchServer());
 } else {
+  // `cors-lint . | head`: once the reader is gone, the rest of the report has nowhere to go. It is
+  // dropped and the run ends with its own exit code, not with an unhandled 'error' event and a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  // A run over one large repository asks git for its files now: git walks the work tree while the program loads.
+  // node:child_process is loaded only then, through getBuiltinModule (Node 20.16 on; an import() here
+  // would load Node's ESM loader): on an older Node the run asks git itself, as it always did.
+  const folder = listedFolder(args);
+  const builtin = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule : undefined;
+  const gitPrefetch = folder === undefined || !builtin ? undefined : prefetchGitListing(folder, { spawn: builtin('node:child_process').spawn, tmpdir: builtin('node:os').tmpdir });
+  // Node's own modules come with V8 code caches made under V8's default flags, and V8 rejects a
+  // cache made under other flags: each built-in module loaded after the flag below is compiled from
+  // its source (2-3 times the CPU). The output streams (above), git's child_process (a prefetch),
+  // node:vm and node:module (the bundle's loader, code-cache.ts) and util.parseArgs (run.ts) are
+  // loaded before it.
+  if (builtin) {
+    builtin('node:vm');
+    builtin('node:module');
+    void builtin('node:util').parseArgs;
+  }
   // V8 optimizes a function once it has run a little (its interrupt budget), on a background
   // thread whose CPU the run pays too. A lint run is short and mostly cold: the parsers' table
   // loops (Lezer above all) were optimized within the first file and compiled for longer than they
@@ -37,19 +60,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // runs of 3; 2,480 / 2,620 in a fourth) for about the same CPU: with the lower budget more of
   // the compiling happens on V8's background thread. The real-shaped tree: the same (950 / 950).
   if (process.versions.v8.startsWith('11.')) setFlagsFromString(`--interrupt-budget=${namesFilesOnly(args) ? 1081344 : 270336}`);
-  // `cors-lint . | head`: once the reader is gone, the rest of the report has nowhere to go. It is
-  // dropped and the run ends with its own exit code, not with an unhandled 'error' event and a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-    });
-  }
-  // A run over one large repository asks git for its files now: git walks the work tree while the program loads.
-  // node:child_process is loaded only then, through getBuiltinModule (Node 20.16 on; an import() here
-  // would load Node's ESM loader): on an older Node the run asks git itself, as it always did.
-  const folder = listedFolder(args);
-  const builtin = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule : undefined;
-  const gitPrefetch = folder === undefined || !builtin ? undefined : prefetchGitListing(folder, { spawn: builtin('node:child_process').spawn, tmpdir: builtin('node:os').tmpdir });
   void import('./run.js').then(async ({ runCli }) => {
     process.exitCode = await runCli({ argv: args, cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr, gitPrefetch });
   });

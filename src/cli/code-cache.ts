@@ -76,7 +76,9 @@ function parseCacheFile(data: Buffer): { cachedData: Buffer; covered: Set<string
 
 /** Runs a CommonJS file the way Node's loader does (its own `require`, `module`, `__filename`), compiled with the cache when there is one. */
 export function loadCached(file: string, target: CacheTarget): unknown {
-  const source = readFileSync(file, 'utf8');
+  // latin1: the build leaves every bundle file ASCII (scripts/bundle.mjs), so this is the same text,
+  // copied as one-byte characters instead of decoded as UTF-8.
+  const source = readFileSync(file, 'latin1');
   let cache: { path: string; prefix: string; v8: string } | undefined;
   let cachedData: Buffer | undefined;
   let covered: Set<string> | undefined;

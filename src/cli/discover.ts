@@ -1,5 +1,4 @@
 import { closeSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
@@ -12,6 +11,8 @@ import { gitListingArgs, gitListingEnv, largeIndex, LISTING_BYTES, type GitPrefe
 
 /** node:child_process (with net, dgram and streams behind it) is loaded when git is asked, not by every run (a cold start of one JS file). */
 const childProcess = () => createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+/** node:os likewise, for the temporary file of git's listing only. */
+const tmpdir = () => (createRequire(import.meta.url)('node:os') as typeof import('node:os')).tmpdir();
 
 /**
  * Finds and reads the files of the given paths. Inside a git work tree the file list comes from

@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
 import { batchOutcome, readBatch, readJobOf, type ReadBase, type ReadBatch, type ReadJob, type ReadOutcome } from './read-job.js';
+
+/** Monotonic wall-clock ms. Not `performance.now()` from node:perf_hooks: importing it loads eight modules in every run, this file being part of the bundled CLI. */
+function nowMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1000 + nanoseconds / 1e6;
+}
 
 // Loaded only for a large run: node:worker_threads and node:os are a cold-start cost a one-file run does not pay.
 const load = createRequire(import.meta.url);
@@ -127,9 +132,9 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
   let localBatches = 0;
 
   const readHere = (paths: string[] | string) => {
-    const start = performance.now();
+    const start = nowMs();
     const outcomes = readBatch(base, paths);
-    localMs += performance.now() - start;
+    localMs += nowMs() - start;
     localBatches++;
     readThreadCounts.here++;
     return outcomes;
@@ -157,11 +162,11 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
         if (!wait) return;
         // About twice what a batch takes here: a worker that is later than that (loaded machine,
         // failed start) is not waited for, its batch is read here instead.
-        const until = performance.now() + Math.max(25, (2 * localMs) / Math.max(1, localBatches));
-        while (!answers.has(head.id) && performance.now() < until) {
+        const until = nowMs() + Math.max(25, (2 * localMs) / Math.max(1, localBatches));
+        while (!answers.has(head.id) && nowMs() < until) {
           const seen = Atomics.load(signal, 0);
           receive();
-          if (!answers.has(head.id)) Atomics.wait(signal, 0, seen, Math.max(1, until - performance.now()));
+          if (!answers.has(head.id)) Atomics.wait(signal, 0, seen, Math.max(1, until - nowMs()));
           receive();
         }
         if (answers.has(head.id)) continue;
