@@ -42,6 +42,7 @@ const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; 
   '@koa/cors': { framework: 'koa-cors' },
   'koa2-cors': { framework: 'koa-cors', variant: 'koa2-cors' },
   'hono/cors': { framework: 'hono-cors', named: 'cors' },
+  '@elysiajs/cors': { framework: 'elysia-cors' },
   '@fastify/cors': { framework: 'fastify-cors' },
   'fastify-cors': { framework: 'fastify-cors' },
 };

@@ -1,4 +1,5 @@
 import type { CallExpression, Node } from '@babel/types';
+import { elysiaCorsProfile, elysiaCorsProgram } from '../../model/frameworks/elysia.js';
 import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
@@ -8,7 +9,7 @@ import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type 
 import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
 
 export interface MiddlewareSite {
-  framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs';
+  framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
   /** koa2-cors: the Koa option names and origin function, with its own defaults and `*` handling (koa2CorsProfile). */
   variant?: 'koa2-cors';
   /** The `cors(…)` call, or the declaration of an options object nobody in the file consumes. */
@@ -25,6 +26,7 @@ const PROFILES: Record<MiddlewareSite['framework'], FrameworkProfile> = {
   'fastify-cors': fastifyCorsProfile,
   'koa-cors': koaCorsProfile,
   'hono-cors': honoCorsProfile,
+  'elysia-cors': elysiaCorsProfile,
 };
 
 /** Option names differ between packages; the model does not. */
@@ -34,6 +36,7 @@ const OPTION_NAMES: Record<MiddlewareSite['framework'], { methods: string; heade
   'fastify-cors': { methods: 'methods', headers: 'allowedHeaders', expose: 'exposedHeaders' },
   'koa-cors': { methods: 'allowMethods', headers: 'allowHeaders', expose: 'exposeHeaders' },
   'hono-cors': { methods: 'allowMethods', headers: 'allowHeaders', expose: 'exposeHeaders' },
+  'elysia-cors': { methods: 'methods', headers: 'allowedHeaders', expose: 'exposeHeaders' },
 };
 
 export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy[] {
@@ -58,17 +61,21 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
     const origin = option('origin');
     if (origin?.kind === 'boolean' && !origin.value) return [];
     // koa2-cors without an origin option sends the request's own Origin back.
-    const built = !origin && profile.defaults.origin === 'reflect' ? { matchers: [{ kind: 'reflect', loc: anchorLoc } as OriginMatcher], mode: 'compare' as const } : originMatchers(origin, site.framework, anchorLoc, parsed);
+    const why = site.framework === 'elysia-cors' ? { why: "@elysiajs/cors defaults to origin: true and credentials: true" } : {};
+    const built = !origin && profile.defaults.origin === 'reflect' ? { matchers: [{ kind: 'reflect', loc: anchorLoc, ...why } as OriginMatcher], mode: 'compare' as const } : originMatchers(origin, site.framework, anchorLoc, parsed);
     origins = built.matchers;
     originMode = built.mode;
   }
 
   const credentialsValue = unknownOptions ? ({ kind: 'unknown', reason: 'options', node: options.node } as JsValue) : option('credentials');
-  const credentials = credentialsValue ? { value: triOf(credentialsValue), loc: locOf(credentialsValue.node, file) } : undefined;
+  // @elysiajs/cors sends Allow-Credentials unless told not to.
+  const credentials = credentialsValue ? { value: triOf(credentialsValue), loc: locOf(credentialsValue.node, file) } : profile.defaults.credentials ? { value: true as const, loc: anchorLoc } : undefined;
   const list = (name: string): ListSetting => {
     if (unknownOptions) return { kind: 'unknown', loc: anchorLoc };
     const value = option(name);
     if (!value) return { kind: 'default' };
+    // @elysiajs/cors: `true` (its default) sends the requested method or headers back.
+    if (site.framework === 'elysia-cors' && value.kind === 'boolean' && value.value) return { kind: 'default' };
     const loc = locOf(value.node, file);
     if (value.kind === 'string' && value.value.trim() === '*') return { kind: 'wildcard', loc };
     const items = stringList(value);
@@ -104,6 +111,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       profile,
       registeredAfter: routesBefore(site, parsed),
   };
+  if (site.framework === 'elysia-cors') policy.headerProgram = elysiaCorsProgram(policy);
   const condition = callbackConditions.get(origins);
   if (condition && CALLBACK_REFUSAL_SENDS_NOTHING.has(site.framework)) policy.headerProgram = callbackProgram(policy, condition);
   return [policy];
@@ -275,6 +283,7 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
   if (!value) return { matchers: [{ kind: 'any', loc: anchorLoc }], mode: 'compare' };
   const loc = locOf(value.node, file);
   const fixedString = framework !== 'hono-cors';
+  if (framework === 'elysia-cors') return { matchers: elysiaOrigins(value, file), mode: 'compare' };
   switch (value.kind) {
     case 'string':
       if (value.value === '*') return { matchers: [{ kind: 'any', loc, ...(value.why ? { why: value.why } : {}) }], mode: 'compare' };
@@ -303,6 +312,25 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
     default:
       return { matchers: [{ kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'unsupported origin value', loc }], mode: 'compare' };
   }
+}
+
+/** @elysiajs/cors origins: `true` reflects, `'*'` allows all, a full origin is compared, a bare host matches it under any scheme, a RegExp is tested against the Origin. */
+function elysiaOrigins(value: JsValue, file: string): OriginMatcher[] {
+  const items = value.kind === 'array' ? value.items : [value];
+  const listId = `${file}:${value.node.start}`;
+  if (items.some((item) => item.kind === 'string' && item.value === '*')) {
+    const star = items.find((item) => item.kind === 'string' && item.value === '*')!;
+    return [{ kind: 'any', loc: locOf(star.node, file) }];
+  }
+  return items.map((item): OriginMatcher => {
+    const loc = locOf(item.node, file);
+    if (item.kind === 'boolean' && item.value && value.kind !== 'array') return { kind: 'reflect', loc };
+    if (item.kind === 'regex') return { kind: 'pattern', source: item.pattern, flags: item.flags, dialect: 'js-search', loc };
+    if (item.kind !== 'string') return { kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'decided at run time', loc };
+    if (item.value.includes('://')) return { kind: 'exact', value: item.value, loc, listId };
+    // Compared with the request's Origin after its '://': any scheme gets in.
+    return { kind: 'pattern', source: `^[a-z][a-z0-9+.-]*://${item.value.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')}$`, flags: '', dialect: 'js-search', loc, code: `'${item.value.slice(0, 80)}'`, samples: [`https://${item.value}`] };
+  });
 }
 
 /**
