@@ -502,6 +502,9 @@ function isRequestMethod(node: Node): boolean {
   return node.type === 'MemberExpression' && node.property.type === 'Identifier' && (node.property.name === 'method' || node.property.name === 'httpMethod');
 }
 
+/** The response headers a CORS judgement reads, which a proxy's copied upstream headers may hold. */
+const COPIED_CORS_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Vary'];
+
 interface RunState {
   headers: ResponseHeader[];
   /** Something the whole answer depends on is unknown (a branch we cannot decide, a write we cannot follow). */
@@ -520,6 +523,8 @@ interface RunState {
 class HandSetProgram implements HeaderProgram {
   /** This run took a branch on the request's method (`if (event.httpMethod === 'OPTIONS')`). */
   private methodDecided = false;
+  /** The `Headers` object each header was written to (`const h = new Headers(); h.set(…)`), by the header entry. */
+  private readonly headerTargets = new WeakMap<ResponseHeader, string>();
 
   constructor(
     private readonly body: Statement[],
@@ -664,7 +669,7 @@ class HandSetProgram implements HeaderProgram {
 
   private expression(node: Node, request: CorsRequest, state: RunState): void {
     if (node.type === 'AwaitExpression') return this.expression(node.argument, request, state);
-    if (this.answersWithRecords()) {
+    if (this.answersWithRecords() || this.carriesWrittenHeaders(node)) {
       const record = this.responseRecord(node);
       if (record) return this.respond(record, request, state, record !== node);
       if (node.type === 'CallExpression') {
@@ -731,8 +736,11 @@ class HandSetProgram implements HeaderProgram {
     const init = fetchResponseInit(record, this.parsed);
     const writes = this.writes.get(record) ?? [];
     if (init && !named) {
-      // A Response built in the return carries its init's headers, not what was written to another one before.
-      state.headers = [];
+      // A Response built in the return carries its init's headers, not what was written to another one before;
+      // `{ headers: h }` with `const h = new Headers()` carries what was set on h.
+      const carried = this.headersObjectIn(init);
+      state.headers = carried ? state.headers.filter((header) => this.headerTargets.get(header) === carried) : [];
+      if (carried) this.copiedInto(carried, state);
     }
     for (const write of writes) {
       // A named Response (`const res = new Response(…, { headers }); res.headers.set(…); return res`) starts with its
@@ -849,7 +857,88 @@ class HandSetProgram implements HeaderProgram {
     // A value we cannot know (an env var, an import): this header is open, the rest of the answer is not.
     if (opaque) state.unknown.header(write.name);
     if (value === undefined) return;
-    state.headers.push({ name: write.name, value, loc: locOf(valueNode ?? write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) });
+    const header: ResponseHeader = { name: write.name, value, loc: locOf(valueNode ?? write.valueNode, this.parsed.file), ...(input ? { fromInput: input } : {}) };
+    const target = write.call.type === 'CallExpression' && write.call.callee.type === 'MemberExpression' && write.call.callee.object.type === 'Identifier' ? write.call.callee.object.name : undefined;
+    if (target) this.headerTargets.set(header, target);
+    state.headers.push(header);
+  }
+
+  /**
+   * `for (const [k, v] of upstream.headers) h.set(k, v)`: a proxy copies headers nobody can see into h. A CORS
+   * header it does not set by name afterwards may come from there (open); a copy after the named sets leaves all open.
+   */
+  private copiedInto(name: string, state: RunState): void {
+    let copiedAt: number | undefined;
+    const named = new Map<string, number>();
+    const stack: Node[] = [...this.body];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.object.type === 'Identifier' && node.callee.object.name === name && node.callee.property.type === 'Identifier' && (node.callee.property.name === 'set' || node.callee.property.name === 'append')) {
+        const key = node.arguments[0];
+        if (key?.type === 'StringLiteral') named.set(key.value.toLowerCase(), Math.max(named.get(key.value.toLowerCase()) ?? 0, node.start ?? 0));
+        else copiedAt = Math.max(copiedAt ?? 0, node.start ?? 0);
+      }
+      for (const key of Object.keys(node) as Array<keyof Node>) {
+        if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
+        const child = node[key] as unknown;
+        const items: unknown[] = Array.isArray(child) ? child : [child];
+        for (const item of items) {
+          if (item && typeof item === 'object' && typeof (item as { type?: unknown }).type === 'string') stack.push(item as Node);
+        }
+      }
+    }
+    if (copiedAt === undefined) return;
+    for (const header of COPIED_CORS_HEADERS) {
+      const setAt = named.get(header.toLowerCase());
+      if (setAt === undefined || setAt < copiedAt) {
+        state.headers = state.headers.filter((entry) => entry.name.toLowerCase() !== header.toLowerCase());
+        state.unknown.header(header);
+      }
+    }
+  }
+
+  /** `new Response(body, { headers: h })` where this function set headers on h, a `new Headers()` of its own. */
+  private carriesWrittenHeaders(node: Node): boolean {
+    const record = this.responseRecord(node);
+    const init = record && fetchResponseInit(record, this.parsed);
+    const name = init && this.headersObjectIn(init);
+    if (!name) return false;
+    for (const writes of this.writes.values()) {
+      for (const write of writes) {
+        const call = write.call;
+        if (call.type === 'CallExpression' && call.callee.type === 'MemberExpression' && call.callee.object.type === 'Identifier' && call.callee.object.name === name) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The name in `{ headers: h }` when h is declared once in this function as an empty `new Headers()`
+   * (Workers and route handlers fill one with `h.set(…)` and hand it to `new Response`); undefined otherwise.
+   */
+  private headersObjectIn(init: Extract<Node, { type: 'ObjectExpression' }>): string | undefined {
+    const property = init.properties.find((p) => p.type === 'ObjectProperty' && !p.computed && propertyKey(p.key) === 'headers');
+    const value = property?.type === 'ObjectProperty' ? property.value : undefined;
+    if (value?.type !== 'Identifier') return undefined;
+    const name = value.name;
+    const declared: Node[] = [];
+    const stack: Node[] = [...this.body];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.id.name === name) declared.push(node.init ?? node);
+      if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') continue;
+      for (const key of Object.keys(node) as Array<keyof Node>) {
+        if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
+        const child = node[key] as unknown;
+        const items: unknown[] = Array.isArray(child) ? child : [child];
+        for (const item of items) {
+          if (item && typeof item === 'object' && typeof (item as { type?: unknown }).type === 'string') stack.push(item as Node);
+        }
+      }
+    }
+    if (declared.length !== 1) return undefined;
+    const made = declared[0];
+    return made.type === 'NewExpression' && made.callee.type === 'Identifier' && made.callee.name === 'Headers' && made.arguments.length === 0 ? name : undefined;
   }
 
   /**
