@@ -10,7 +10,8 @@ import { blockFactsReads } from '../src/extract/nginx/program.js';
  * the language server reads the edited block again, not the whole file. A `set` typed or deleted in
  * one location changes what an undeclared variable sent by another location is (empty once some
  * `set` declares it), so a stale fact would show here as a finding that a lint from scratch does not
- * give, or the other way round.
+ * give, or the other way round. The includes of each block are kept by block directive too
+ * (workspace.ts includesBelow): an include typed or deleted must be seen.
  */
 
 const MAIN = 'nginx/site.conf';
@@ -41,9 +42,9 @@ function result(text: string, cache?: ParseCache): string {
   return JSON.stringify({ diagnostics, policies: policies.map(({ headerProgram: _program, ...policy }) => policy), skipped });
 }
 
-/** Edits at the start of a line inside a location: a `set` typed or a line deleted, a U+0004 typed, Enters. */
+/** Edits at the start of a line inside a location: a `set` or an `include` typed or a line deleted, a U+0004 typed, Enters. */
 const step = fc.record({
-  kind: fc.constantFrom('set-origin', 'set-creds', 'delete-line', 'mark', 'enter', 'type'),
+  kind: fc.constantFrom('set-origin', 'set-creds', 'include', 'delete-line', 'mark', 'enter', 'type'),
   line: fc.nat({ max: 9999 }).map((n) => n / 10000),
 });
 
@@ -61,6 +62,8 @@ function apply(text: string, { kind, line }: { kind: string; line: number }): st
       return `${text.slice(0, at)}    set $cors_creds true;\n${text.slice(at)}`;
     case 'delete-line':
       return `${text.slice(0, at)}${text.slice(next)}`;
+    case 'include':
+      return `${text.slice(0, at)}    include snippets/vars.conf;\n${text.slice(at)}`;
     case 'mark':
       return `${text.slice(0, at)}    add_header X-Mark "a\u0004b";\n${text.slice(at)}`;
     case 'enter':

@@ -21,13 +21,16 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   if (!root) return [];
   const maps = collectMaps(root);
   const contexts = allContexts(root);
+  // No array per context: a server holds every location (this ran on every keystroke).
   const targets = contexts.filter((context) => {
     if (context.kind === 'location') return true;
-    const hasChildren = [...context.children.values()].some((child) => child.kind === 'location' || child.kind === 'server' || child.kind === 'http');
     if (context.kind === 'server') {
-      return ![...context.children.values()].some((child) => child.kind === 'location' && child.directive?.args.map((a) => a.value).join(' ') === '/');
+      for (const child of context.children.values()) if (child.kind === 'location' && isRootLocation(child.directive)) return false;
+      return true;
     }
-    return context.kind === 'fragment' && !hasChildren;
+    if (context.kind !== 'fragment') return false;
+    for (const child of context.children.values()) if (child.kind === 'location' || child.kind === 'server' || child.kind === 'http') return false;
+    return true;
   });
   const policies: CorsPolicy[] = [];
   const memo = activePolicyMemo();
@@ -73,6 +76,11 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   }
   policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
+}
+
+/** `location /` (its arguments joined are `/`: one argument, since an empty one still adds a space). */
+function isRootLocation(directive: NginxDirective | undefined): boolean {
+  return directive !== undefined && directive.args.length === 1 && directive.args[0].value === '/';
 }
 
 /**

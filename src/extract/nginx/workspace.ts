@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import type { LineShift } from '../../engine/policy-memo.js';
-import { parseNginxState, reparseNginx, type NginxDirective, type NginxParseResult, type NginxParseState } from './parse.js';
+import { copiedFrom, parseNginxState, reparseNginx, type NginxDirective, type NginxParseResult, type NginxParseState } from './parse.js';
 
 /**
  * The nginx files of one lint run, parsed once, with `include` resolution. nginx resolves a
@@ -153,17 +153,47 @@ export class NginxWorkspace {
     for (const path of paths) {
       const result = this.parse(path);
       if (!result) continue;
-      const stack: NginxDirective[] = [...result.directives];
-      while (stack.length > 0) {
-        const directive = stack.pop()!;
-        if (directive.name === 'include' && directive.args.length === 1) {
-          for (const target of this.resolveInclude(path, directive.args[0].value) ?? []) if (target !== path) included.add(target);
+      // Last directive first, depth first (the order includes are resolved in, and refusals listed).
+      for (let i = result.directives.length - 1; i >= 0; i--) {
+        const directive = result.directives[i];
+        for (const include of [directive, ...includesBelow(directive)]) {
+          if (include.name !== 'include' || include.args.length !== 1) continue;
+          for (const target of this.resolveInclude(path, include.args[0].value) ?? []) if (target !== path) included.add(target);
         }
-        if (directive.block) for (const child of directive.block) stack.push(child);
       }
     }
     return included;
   }
+}
+
+/**
+ * The `include`s in a directive's block, at any depth, last first and depth first. Kept by
+ * directive: the language server's parse after an edit reuses every block the edit left alone
+ * (parse.ts reparseNginx), so a keystroke reads one block again, not every directive of the file.
+ */
+const includeLists = new WeakMap<NginxDirective, NginxDirective[]>();
+const NO_INCLUDES: NginxDirective[] = [];
+
+function includesBelow(directive: NginxDirective): NginxDirective[] {
+  if (!directive.block) return NO_INCLUDES;
+  let found = includeLists.get(directive);
+  if (found) return found;
+  // A block copied with its lines moved (an Enter above it) holds its original's includes (only their values are read).
+  const original = copiedFrom.get(directive)?.original;
+  if (original) {
+    found = includesBelow(original);
+    includeLists.set(directive, found);
+    return found;
+  }
+  found = [];
+  for (let i = directive.block.length - 1; i >= 0; i--) {
+    const child = directive.block[i];
+    if (child.name === 'include') found.push(child);
+    for (const below of includesBelow(child)) found.push(below);
+  }
+  if (found.length === 0) found = NO_INCLUDES;
+  includeLists.set(directive, found);
+  return found;
 }
 
 /**
