@@ -183,6 +183,21 @@ describe('crash classes from the issue', () => {
     expectLinear('a.conf', braces, 10_000);
   });
 
+  it('nginx: a syntax error is reported where CORS is in the file or across its includes, and left out where none is', () => {
+    const site = (include: string) => `server {\n    include ${include};\n    set $proto <http or https>;\n}\n`;
+    const errorsIn = (files: Array<{ path: string; text: string }>) => lint(files).diagnostics.filter((d) => d.ruleId === 'parse-error').map((d) => `${d.file}:${d.line}`);
+    const cors = { path: 'snippets/headers.conf', text: 'add_header Access-Control-Allow-Origin https://app.example.com always;\n' };
+    const plain = { path: 'snippets/headers.conf', text: 'add_header X-Frame-Options DENY always;\n' };
+    expect(errorsIn([{ path: 'site.conf', text: site('snippets/headers.conf') }, cors])).toEqual(['site.conf:3']);
+    expect(errorsIn([{ path: 'site.conf', text: site('snippets/headers.conf') }, plain])).toEqual([]);
+    // An include nobody can read whose name says CORS keeps the error; one that names something else does not.
+    expect(errorsIn([{ path: 'site.conf', text: site('/etc/nginx/snippets/cors.conf') }])).toEqual(['site.conf:3']);
+    expect(errorsIn([{ path: 'site.conf', text: site('/etc/nginx/proxy.conf') }])).toEqual([]);
+    // A broken snippet with no CORS word, included by a file that sends CORS headers, is reported.
+    const server = { path: 'site.conf', text: 'server {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    include snippets/proxy.conf;\n}\n' };
+    expect(errorsIn([server, { path: 'snippets/proxy.conf', text: 'proxy_pass http://app\nproxy_set_header Host $host;\n' }])).toEqual(['snippets/proxy.conf:1']);
+  });
+
   it('nginx: an unterminated directive followed by 32k lines, and unclosed template braces', () => {
     const unterminated = `location / {\nadd_header Access-Control-Allow-Origin *\n${'x y\n'.repeat(32_000)}}\n`;
     expect(parseErrors(lintOne('u.conf', unterminated).diagnostics)).toHaveLength(1);

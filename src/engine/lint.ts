@@ -4,6 +4,7 @@ import { ModuleSource, type ModuleHost } from './modules.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import type { YamlExtraction } from '../extract/yaml/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
+import { nginxCorsRelevance } from '../extract/nginx/relevance.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
 import { emptyConfig, type Config } from './config.js';
@@ -173,8 +174,17 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
       if (included.has(path)) continue;
       append(policies, boundary.run(path, 'extracting the CORS policies of this nginx file', () => extractNginxPolicies(path, workspace)) ?? []);
     }
+    const relevant = nginxCorsRelevance(parsed, (path) => nginxFiles.get(path) ?? workspace.parsedText(path), (path) => workspace.includedFiles([path]));
     for (const path of [...new Set([...parsed, ...included])].sort(compareStrings)) {
-      for (const error of boundary.run(path, 'parsing this nginx file', () => workspace.parse(path))?.errors ?? []) parseError(error);
+      const errors = boundary.run(path, 'parsing this nginx file', () => workspace.parse(path))?.errors ?? [];
+      // A file read only for its include lines, with no CORS header in it or in the files it includes
+      // or that include it (nginx-proxy's nginx.tmpl, a sample with <placeholder> values): its syntax
+      // error hides nothing cors-lint judges and is not this tool's to report.
+      if (errors.length > 0 && !relevant(path)) {
+        skipped.push({ path, reason: `nginx syntax error at line ${errors[0].loc.line} not reported: no CORS header in this file or in the files it includes or that include it` });
+        continue;
+      }
+      for (const error of errors) parseError(error);
     }
     for (const { loc, pattern, reason } of workspace.refusals) skipped.push({ path: `${loc.file}:${loc.line}:${loc.column}`, reason: `include ${JSON.stringify(clip(pattern))} not read: ${reason.replace(/; not (read|followed)$/, '')}` });
   }
