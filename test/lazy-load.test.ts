@@ -54,6 +54,7 @@ describe('the bundled CLI loads per format only what the input needs', () => {
     'py/util.py': 'def add(a, b):\n    return a + b\n',
     'kong.yml': '_format_version: "3.0"\nplugins:\n  - name: cors\n    config:\n      origins: ["*"]\n      credentials: true\n',
     'k8s/service.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n',
+    'k8s/ingress.yaml': 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "https://app.example.com, https://admin.example.com"\nspec:\n  rules:\n    - host: api.example.com\n',
     'docker-compose.yml': 'services:\n  api:\n    build: ./api\n',
     'site/netlify.toml': '[[headers]]\n  for = "/*"\n  [headers.values]\n    Access-Control-Allow-Origin = "*"\n',
   };
@@ -86,6 +87,8 @@ describe('the bundled CLI loads per format only what the input needs', () => {
     expect(loadedBy('-f', 'json', 'web/app.ts')).toEqual(['lib_babel_parser', 'run']);
     expect(loadedBy('-f', 'json', 'py/app.py')).toEqual(['lib_lezer_python', 'run']);
     expect(loadedBy('-f', 'json', 'kong.yml')).toEqual(['lib_yaml', 'run']);
+    // Its allowed origins are regexes that are literals: tested without re2js (pattern-match.ts).
+    expect(loadedBy('-f', 'json', 'k8s/ingress.yaml')).toEqual(['lib_eslint_community_regexpp', 'lib_yaml', 'run']);
     expect(loadedBy('-f', 'json', 'site/netlify.toml')).toEqual(['lib_toml_eslint_parser', 'run']);
   });
 

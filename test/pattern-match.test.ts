@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileLinear, matchOrigin, MAX_PATTERN_LENGTH } from '../src/model/pattern-match.js';
+import { compileEngine, compileLinear, compilePrepared, matchOrigin, MAX_PATTERN_LENGTH, prepare } from '../src/model/pattern-match.js';
+import type { PatternDialect } from '../src/model/types.js';
 import type { OriginMatcher } from '../src/model/types.js';
 import { project } from './helpers/cli.js';
 
@@ -105,5 +106,30 @@ describe('scanned patterns never run on a backtracking engine', () => {
         }
       }
     }
+  });
+});
+
+describe('a pattern that is one ASCII literal is tested without the regex engine, with the same answers', () => {
+  it('agrees with re2js in every dialect, with and without i, on ASCII and folded non-ASCII inputs', () => {
+    const patterns = ['^(https://app\\.example\\.com)$', 'https://kiwi\\.example\\.com', '^https://kiwi\\.', '\\.example\\.com$', '(?:https)(://)Kiwi', '^$', '', '^(?:a(b))c$'];
+    const inputs = ['https://app.example.com', 'HTTPS://APP.EXAMPLE.COM', 'https://app.example.com\n', 'xhttps://app.example.com', 'https://app.example.com.evil', 'https://kiwi.example.com', 'https://\u212Aiwi.example.com', 'http\u017F://kiwi.example.com', 'https://KIWI.example.com:8443', '', 'abc', 'ABC', 'xabcx'];
+    const dialects: PatternDialect[] = ['js-search', 'pcre-search', 're2-search', 'python-match', 'python-fullmatch', 're2-full'];
+    let compared = 0;
+    for (const source of patterns) {
+      for (const flags of ['', 'i']) {
+        for (const dialect of dialects) {
+          const prepared = prepare(source, flags, dialect);
+          expect(prepared, `${source} ${dialect}`).not.toBeNull();
+          const shortcut = compilePrepared(prepared!)!;
+          const engine = compileEngine(prepared!)!;
+          for (const input of inputs) {
+            expect({ source, flags, dialect, input, test: shortcut.test(input) }).toEqual({ source, flags, dialect, input, test: engine.test(input) });
+            expect(JSON.stringify(shortcut.exec(input))).toBe(JSON.stringify(engine.exec(input)));
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(patterns.length * 2 * dialects.length * inputs.length);
   });
 });

@@ -206,26 +206,82 @@ function toRe2(node: AST.Node, dotAll: boolean): string {
 
 const compiledCache = new Map<string, LinearRegex | null>();
 
+/**
+ * The text of a pattern that is one ASCII literal, and where it must match: `^(https://a\.example)$`,
+ * the way ingress-nginx writes each allowed origin, and most allowlist entries. Groups are allowed
+ * (they only capture), `^` and `$` only at the ends and only without the `m` flag (where they are
+ * the ends of the input, in RE2 as in the translation); undefined for anything else.
+ */
+function asciiLiteral(prepared: PreparedPattern): { text: string; start: boolean; end: boolean } | undefined {
+  if (prepared.flags.includes('m') || prepared.ast.alternatives.length !== 1) return undefined;
+  const elements = [...prepared.ast.alternatives[0].elements];
+  const start = elements[0]?.type === 'Assertion' && elements[0].kind === 'start';
+  if (start) elements.shift();
+  const end = elements.at(-1)?.type === 'Assertion' && (elements.at(-1) as AST.Assertion).kind === 'end';
+  if (end) elements.pop();
+  let text = '';
+  const add = (element: AST.Element): boolean => {
+    if (element.type === 'Character') {
+      if (element.value >= 0x80) return false;
+      text += String.fromCharCode(element.value);
+      return true;
+    }
+    if ((element.type === 'CapturingGroup' || (element.type === 'Group' && !element.modifiers)) && element.alternatives.length === 1) return element.alternatives[0].elements.every(add);
+    return false;
+  };
+  if (!elements.every(add)) return undefined;
+  return { text, start: start || prepared.anchoring !== 'search', end: end || prepared.anchoring === 'full' };
+}
+
+/**
+ * An ASCII literal tested on an ASCII input without the regex engine: a one-file run whose
+ * patterns are all literals (an Ingress's allowed origins) then never loads re2js (300 KB, run
+ * cold). The answer is the engine's: RE2 compares ASCII letters case-insensitively under `i`;
+ * an input with another character (RE2 folds the Kelvin sign to `k`) and every `exec` go to the engine.
+ */
+function literalRegex(literal: { text: string; start: boolean; end: boolean }, ignoreCase: boolean, engine: () => LinearRegex | null): LinearRegex {
+  const text = ignoreCase ? literal.text.toLowerCase() : literal.text;
+  return {
+    test: (input) => {
+      if (!/^[\0-\x7f]*$/.test(input)) return engine()?.test(input) ?? false;
+      const subject = ignoreCase ? input.toLowerCase() : input;
+      if (literal.start && literal.end) return subject === text;
+      if (literal.start) return subject.startsWith(text);
+      if (literal.end) return subject.endsWith(text);
+      return subject.includes(text);
+    },
+    exec: (input) => engine()?.exec(input) ?? null,
+  };
+}
+
 /** The prepared pattern compiled for the linear-time engine, or null when RE2 cannot express it. */
 export function compilePrepared(prepared: PreparedPattern): LinearRegex | null {
   const key = `${prepared.anchoring}\0${prepared.flags}\0${prepared.source}`;
   let compiled = compiledCache.get(key);
   if (compiled === undefined) {
-    compiled = null;
-    try {
-      const body = toRe2(prepared.ast, prepared.flags.includes('s'));
-      const anchored = prepared.anchoring === 'full' ? `\\A(?:${body})\\z` : prepared.anchoring === 'start' ? `\\A(?:${body})` : body;
-      re2 ??= loadLibrary('re2js');
-      const { RE2JS } = re2;
-      const bits = (prepared.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (prepared.flags.includes('m') ? RE2JS.MULTILINE : 0);
-      const engine = RE2JS.compile(anchored, bits);
-      compiled = { test: (input: string) => engine.test(input), exec: (input: string) => engine.exec(input) as RegExpExecArray | null };
-    } catch {
-      compiled = null;
-    }
+    const literal = asciiLiteral(prepared);
+    if (literal) {
+      let engine: LinearRegex | null | undefined;
+      compiled = literalRegex(literal, prepared.flags.includes('i'), () => (engine === undefined ? (engine = compileEngine(prepared)) : engine));
+    } else compiled = compileEngine(prepared);
     compiledCache.set(key, compiled);
   }
   return compiled;
+}
+
+/** The prepared pattern compiled by re2js, or null when RE2 cannot express it (tests compare the literal shortcut with it). */
+export function compileEngine(prepared: PreparedPattern): LinearRegex | null {
+  try {
+    const body = toRe2(prepared.ast, prepared.flags.includes('s'));
+    const anchored = prepared.anchoring === 'full' ? `\\A(?:${body})\\z` : prepared.anchoring === 'start' ? `\\A(?:${body})` : body;
+    re2 ??= loadLibrary('re2js');
+    const { RE2JS } = re2;
+    const bits = (prepared.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (prepared.flags.includes('m') ? RE2JS.MULTILINE : 0);
+    const engine = RE2JS.compile(anchored, bits);
+    return { test: (input: string) => engine.test(input), exec: (input: string) => engine.exec(input) as RegExpExecArray | null };
+  } catch {
+    return null;
+  }
 }
 
 /** A pattern in the given dialect compiled for the linear-time engine (a search unless the dialect anchors it), or null. */
