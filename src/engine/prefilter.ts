@@ -50,7 +50,7 @@ const JS_CONSTRUCTS = new RegExp(
 );
 
 /** extractPythonPolicies looks for each framework only when its name is in the text; nothing else yields a policy. */
-const PYTHON_FRAMEWORKS = /CORSMiddleware|flask_cors|sanic_cors|CORS_|aiohttp_cors|cors_allowed_origins|cors_enable|CORSConfig|cors_origins|aws_apigateway/;
+const PYTHON_FRAMEWORKS = /CORSMiddleware|flask_cors|sanic_cors|CORS_|aiohttp_cors|cors_allowed_origins|cors_enable|CORSConfig|cors_origins|quart_cors|aws_apigateway/;
 const PYTHON_HEADER = /access-control-allow-origin/i;
 
 /** Same as js/modules.ts: the extractor follows relative imports through at most this many modules. */

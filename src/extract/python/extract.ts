@@ -7,6 +7,7 @@ import { falconPolicies } from './falcon.js';
 import { flaskPolicies } from './flask.js';
 import { handSetPolicies } from './hand-set.js';
 import { litestarPolicies } from './litestar.js';
+import { quartCorsPolicies } from './quart-cors.js';
 import { sanicExtPolicies } from './sanic-ext.js';
 import { PythonModules, type ModuleReader } from './modules.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
@@ -33,6 +34,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),
     ...(text.includes('falcon') && (text.includes('CORSMiddleware') || text.includes('cors_enable')) ? falconPolicies(parsed, calls, bindings) : []),
+    ...(text.includes('quart_cors') ? quartCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('CORSConfig') ? litestarPolicies(parsed, calls, bindings) : []),
     ...(/CORS_ORIGINS|cors_origins/.test(text) && /sanic/i.test(text) && !text.includes('sanic_cors') ? sanicExtPolicies(parsed, calls, bindings) : []),
     ...(text.includes('aws_apigateway') ? cdkPythonPolicies(parsed, calls, bindings) : []),
