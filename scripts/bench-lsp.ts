@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +15,10 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
  * LSP_BENCH_FORMATS=js,python limits the formats; LSP_BENCH_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=prof`) is passed to the server's node, to profile the server itself;
  * LSP_BENCH_BIN runs another build's bin.js (a before/after comparison in one run).
+ *
+ * On Linux each keystroke's CPU time of the server process (all its threads, GC helpers included)
+ * is printed too: wall time on a shared machine grows with the load, CPU time much less, so it is
+ * the steadier figure for a before/after comparison.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const LINES = 2000;
@@ -100,6 +105,24 @@ export function keystrokes(document: BenchDocument, count: number): Change[] {
   return changes;
 }
 
+/** CPU time of every thread of a process so far, in ms (Linux's per-thread schedstat, in ns); undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== 'linux') return undefined;
+  let ns = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // A thread that ended meanwhile.
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return ns / 1e6;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
 }
@@ -130,19 +153,25 @@ export async function lspLatency(): Promise<void> {
     await opened;
     const openTime = performance.now() - openStart;
     const times: number[] = [];
+    const cpu: number[] = [];
     let version = 1;
     for (const change of keystrokes(document, EDITS)) {
       version += 1;
       const done = published(uri, version);
+      const cpuStart = processCpuMs(child.pid);
       const start = performance.now();
       await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
       await done;
       times.push(performance.now() - start);
+      const cpuEnd = processCpuMs(child.pid);
+      if (cpuStart !== undefined && cpuEnd !== undefined) cpu.push(cpuEnd - cpuStart);
     }
     await connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     const lines = document.text.split('\n').length;
-    console.log(`LSP didChange→diagnostics, ${format.padEnd(6)} ${document.name.padEnd(11)} (${lines} lines, ${EDITS} keystrokes): p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; open ${openTime.toFixed(1)} ms`);
+    const cpuText = cpu.length === times.length ? `; server CPU p50 ${percentile(cpu, 0.5).toFixed(1)} ms, p95 ${percentile(cpu, 0.95).toFixed(1)} ms` : '';
+    console.log(`LSP didChange→diagnostics, ${format.padEnd(6)} ${document.name.padEnd(11)} (${lines} lines, ${EDITS} keystrokes): p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms; open ${openTime.toFixed(1)} ms${cpuText}`);
   }
   await connection.sendRequest('shutdown');
   await connection.sendNotification('exit');
