@@ -386,7 +386,15 @@ export function isBrowserOrigin(origin: string): boolean {
  */
 function asOrigins(text: string, searched: boolean): Array<{ origin: string; shift: number }> {
   const out: Array<{ origin: string; shift: number }> = [{ origin: text, shift: 0 }];
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return out;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    // A search may stop mid-host (`^https?://(192\.168\.|10\.)` with no `$`): the Origin goes on after it.
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/:]*)$/i.exec(text)?.[1];
+    if (searched && host !== undefined && host.endsWith('.')) {
+      const parts = host.split('.').length - 1;
+      out.push({ origin: `${text}${/^[\d.]+$/.test(host) && parts < 4 ? `${'0.'.repeat(3 - parts)}1` : 'x'}`, shift: 0 });
+    }
+    return out;
+  }
   if (searched) {
     if (text.startsWith('.')) out.push({ origin: `https://x${text}`, shift: 9 });
     else if (text.startsWith('//')) out.push({ origin: `https:${text}`, shift: 6 });
