@@ -131,31 +131,7 @@ export function opensWithWildcard(prepared: PreparedPattern): boolean {
  * (`.*.example`) is an unescaped dot instead, origin-regex-unescaped-dot's finding.
  */
 export function wildcardBeforeHost(prepared: PreparedPattern): boolean {
-  const ignoreCase = prepared.flags.includes('i');
-  let found = false;
-  const visit = (node: AST.Node) => {
-    if (found) return;
-    if (node.type === 'Alternative') {
-      node.elements.forEach((element, index) => {
-        const next = node.elements[index + 1];
-        if (
-          element.type === 'Quantifier' &&
-          element.max === Infinity &&
-          (element.element.type === 'CharacterSet' || element.element.type === 'CharacterClass') &&
-          classHas(element.element, 'a', ignoreCase) &&
-          classHas(element.element, '.', ignoreCase) &&
-          next?.type === 'Character' &&
-          /[a-z0-9]/i.test(String.fromCodePoint(next.value))
-        )
-          found = true;
-        visit(element);
-      });
-    }
-    if ('alternatives' in node) for (const alternative of node.alternatives) visit(alternative);
-    if (node.type === 'Quantifier') visit(node.element);
-  };
-  visit(prepared.ast);
-  return found;
+  return wildcardBesideHost(prepared, 1, /[a-z0-9]/i);
 }
 
 /**
@@ -164,21 +140,26 @@ export function wildcardBeforeHost(prepared: PreparedPattern): boolean {
  * wildcard after `:` (a port) or `/` is not one: browsers send only digits there, or no host part.
  */
 export function wildcardAfterHost(prepared: PreparedPattern): boolean {
+  return wildcardBesideHost(prepared, -1, /[a-z0-9.-]/i);
+}
+
+/** An unbounded class that takes letters and dots, with a host character (`host`) on the given side (1: after it, -1: before it). */
+function wildcardBesideHost(prepared: PreparedPattern, side: 1 | -1, host: RegExp): boolean {
   const ignoreCase = prepared.flags.includes('i');
   let found = false;
   const visit = (node: AST.Node) => {
     if (found) return;
     if (node.type === 'Alternative') {
       node.elements.forEach((element, index) => {
-        const previous = node.elements[index - 1];
+        const neighbour = node.elements[index + side];
         if (
           element.type === 'Quantifier' &&
           element.max === Infinity &&
           (element.element.type === 'CharacterSet' || element.element.type === 'CharacterClass') &&
           classHas(element.element, 'a', ignoreCase) &&
           classHas(element.element, '.', ignoreCase) &&
-          previous?.type === 'Character' &&
-          /[a-z0-9.-]/i.test(String.fromCodePoint(previous.value))
+          neighbour?.type === 'Character' &&
+          host.test(String.fromCodePoint(neighbour.value))
         )
           found = true;
         visit(element);
