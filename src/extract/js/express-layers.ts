@@ -1,6 +1,6 @@
 import type { Node } from '@babel/types';
 import { respond } from '../../model/respond.js';
-import type { CorsPolicy, CorsRequest, CorsResponse } from '../../model/types.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader } from '../../model/types.js';
 import type { ParsedJs } from './extract.js';
 import type { MiddlewareSite } from './middleware.js';
 
@@ -114,4 +114,46 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     }
   }
   return [...policies.values()].filter((policy) => !dead.has(policy));
+}
+
+/**
+ * A middleware of its own that writes CORS headers (`app.use((req, res, next) => { res.header(…); next(); })`)
+ * registered after `app.use(cors(…))` on the same app runs after it on every request the cors layer passes on:
+ * headers it does not write stay as cors() set them. The `Vary: Origin` cors() added is kept (the middleware
+ * rewrites Allow-Origin, not Vary; checked with Express 5 and cors 2.8.6). Its preflights stay judged as before.
+ */
+export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Node }>, sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): void {
+  for (const { policy, owner } of handSet) {
+    const call = parsed.parents.get(owner);
+    if (call?.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'use') continue;
+    const args = call.arguments as Node[];
+    if (args[args.length - 1] !== owner || args.length > 2 || call.start === null || call.start === undefined) continue;
+    const path = args.length === 2 ? (args[0].type === 'StringLiteral' ? args[0].value : undefined) : '/';
+    if (path === undefined) continue;
+    const label = call.callee.object.type === 'Identifier' ? call.callee.object.name : undefined;
+    const scope = scopeOf(call, parsed);
+    const earlier = sites
+      .filter((site) => site.framework === 'express-cors' && site.mount.kind !== 'route' && site.mount.label === label && site.mount.useCall && (site.mount.useCall.start ?? Infinity) < call.start!)
+      .filter((site) => scopeOf(site.mount.useCall!, parsed) === scope && !exclusive(site.mount.useCall!, call, parsed) && useCovers(site.mount.path, path === '/' ? undefined : path))
+      .map((site) => policies.get(site))
+      .filter((layer): layer is CorsPolicy => layer !== undefined);
+    if (earlier.length === 0) continue;
+    const self = answerOf(policy);
+    const before = earlier.map(answerOf);
+    policy.headerProgram = {
+      run: (request) => {
+        const own = self(request);
+        if (request.preflight || own.headers.some((header) => header.name.toLowerCase() === 'vary')) return own;
+        const vary: ResponseHeader[] = [];
+        let open = false;
+        for (const answer of before) {
+          const response = answer(request);
+          if (response.uncertain && (!response.unknownHeaders || response.unknownHeaders.includes('vary'))) open = true;
+          vary.push(...response.headers.filter((header) => header.name.toLowerCase() === 'vary'));
+        }
+        if (open) return own.uncertain && !own.unknownHeaders ? own : { ...own, uncertain: true, unknownHeaders: [...(own.unknownHeaders ?? []), 'vary'] };
+        return vary.length > 0 ? { ...own, headers: [...own.headers, ...vary] } : own;
+      },
+    };
+  }
 }

@@ -5,10 +5,10 @@ import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.j
 import { cdkPolicies } from './aws-cdk.js';
 import { hapiPolicies } from './hapi.js';
 import { serverlessConfigPolicies } from './serverless-config.js';
-import { findHandSetHeaderPolicies, mayWriteHeader } from './hand-set.js';
+import { findHandSetHeaderPolicies, handSetOwners, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
-import { orderExpressLayers } from './express-layers.js';
+import { followCorsLayers, orderExpressLayers } from './express-layers.js';
 import { JsProject } from './modules.js';
 import { evaluate, locOf, propertyKey, type Bindings } from './values.js';
 import { lineStartsOf, positionAt } from '../offsets.js';
@@ -426,7 +426,10 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   // An exported, typed options object with no consumer in this file is still a policy; it is built at the end
   // of the run unless another file's cors() call took it (then that call's policy reports on it).
   for (const site of exportedOptionSites(parsed, sites)) project?.offerOptions(evaluate(site.options!, parsed.bindings).node, () => middlewarePolicy(site, [site], parsed));
-  policies.push(...findHandSetHeaderPolicies(parsed));
+  const handSet = findHandSetHeaderPolicies(parsed);
+  // A hand-set middleware after app.use(cors(…)) keeps what cors() set and does not rewrite (its Vary, its preflight).
+  followCorsLayers(handSet.flatMap((policy) => (handSetOwners.has(policy) ? [{ policy, owner: handSetOwners.get(policy)! }] : [])), sites, bySite, parsed);
+  policies.push(...handSet);
   policies.push(...cdkPolicies(parsed));
   policies.push(...hapiPolicies(parsed));
   policies.push(...serverlessConfigPolicies(parsed));

@@ -1185,7 +1185,16 @@ function endingStatus(call: CallExpression, parsed: ParsedJs): number | 'keep' |
   return undefined;
 }
 
+/** The function (or program) each hand-set policy was read from, for the pass that places it among cors() layers. */
+export const handSetOwners = new WeakMap<CorsPolicy, Node>();
+
 function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string> = new Set()): CorsPolicy {
+  const policy = buildPolicyOnce(owner, writes, parsed, originParams);
+  handSetOwners.set(policy, owner);
+  return policy;
+}
+
+function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string>): CorsPolicy {
   const file = parsed.file;
   const byCall = new Map<Node, HeaderWrite[]>();
   for (const write of writes) byCall.set(write.call, [...(byCall.get(write.call) ?? []), write]);
