@@ -226,14 +226,22 @@ function isFetchResponseClass(node: Node, parsed: ParsedJs): boolean {
 /**
  * The init object of a Fetch API Response built with its headers written in place: `new Response(body,
  * { status, headers: {…} })`, `new NextResponse(…)`, `Response.json(data, { headers })`,
- * `NextResponse.json(…)` (Workers, Next.js route handlers and middleware, Deno, Bun). Undefined for
+ * `NextResponse.json(…)`, `NextResponse.next({ headers })`, `NextResponse.rewrite(url, { headers })` (Workers,
+ * Next.js route handlers and middleware, Deno, Bun). Undefined for
  * anything else, and for an init without a `headers` entry.
  */
 function fetchResponseInit(node: Node, parsed: ParsedJs): Extract<Node, { type: 'ObjectExpression' }> | undefined {
   let init: Node | undefined;
   if (node.type === 'NewExpression' && isFetchResponseClass(node.callee as Node, parsed)) init = node.arguments[1] as Node | undefined;
-  else if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed && node.callee.property.type === 'Identifier' && node.callee.property.name === 'json' && isFetchResponseClass(node.callee.object, parsed)) {
-    init = node.arguments[1] as Node | undefined;
+  else if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed && node.callee.property.type === 'Identifier' && isFetchResponseClass(node.callee.object, parsed)) {
+    const method = node.callee.property.name;
+    const next = node.callee.object.type === 'Identifier' && node.callee.object.name === 'NextResponse';
+    // Next.js middleware: `NextResponse.next({ headers })` and `NextResponse.rewrite(url, { headers })` build the
+    // middleware's response from the init, and its headers go out on the final response (next/server's
+    // NextResponse.next/rewrite). `{ request: { headers } }` changes the request instead and is no `headers` entry.
+    if (method === 'json') init = node.arguments[1] as Node | undefined;
+    else if (next && method === 'next') init = node.arguments[0] as Node | undefined;
+    else if (next && method === 'rewrite') init = node.arguments[1] as Node | undefined;
   }
   if (init?.type !== 'ObjectExpression') return undefined;
   return init.properties.some((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers') ? init : undefined;
