@@ -46,3 +46,57 @@ export function blankTemplateStatementLines(text: string): string {
   if (!text.includes('{%') && !text.includes('{#')) return text;
   return text.replace(TEMPLATE_STATEMENT_LINE, (line) => ' '.repeat(line.length));
 }
+
+/**
+ * A code template's `{{ … }}` expressions written as code (`const PORT = {{ cookiecutter.port }};`)
+ * become identifiers of the same length (`_____…`), so a JavaScript parser reads the file with every
+ * offset unchanged. Those inside a string, a template literal or a comment stay as written: an
+ * origin written `'https://{{ domain }}'` is read as a placeholder there. One pass over the text.
+ */
+export function placeholderTemplateExpressions(text: string): string {
+  if (!text.includes('{{')) return text;
+  let out = '';
+  let last = 0;
+  let quote = '';
+  let comment: '' | 'line' | 'block' = '';
+  let nextClose = 0;
+  let nextNewline = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (comment === 'line') {
+      if (ch === '\n') comment = '';
+      continue;
+    }
+    if (comment === 'block') {
+      if (ch === '*' && text[i + 1] === '/') {
+        comment = '';
+        i++;
+      }
+      continue;
+    }
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote || (ch === '\n' && quote !== '`')) quote = '';
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (ch === '/' && text[i + 1] === '/') comment = 'line';
+    else if (ch === '/' && text[i + 1] === '*') comment = 'block';
+    else if (ch === '{' && text[i + 1] === '{') {
+      // The next `}}` and line break are found once and reused while the scan moves on (linear).
+      if (nextClose !== -1 && nextClose < i + 2) nextClose = text.indexOf('}}', i + 2);
+      if (nextNewline !== -1 && nextNewline < i + 2) nextNewline = text.indexOf('\n', i + 2);
+      const close = nextClose;
+      if (close === -1 || (nextNewline !== -1 && nextNewline < close)) continue;
+      out += text.slice(last, i) + '_'.repeat(close + 2 - i);
+      last = close + 2;
+      i = close + 1;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** A file written as a code template: under a cookiecutter folder, or holding Jinja tags. */
+export function isCodeTemplate(path: string, text: string): boolean {
+  return path.includes('{{') || /\{\{\s*cookiecutter\./.test(text) || /\{%-?\s*(?:if|for|set|raw|include)\b/.test(text);
+}

@@ -1,5 +1,5 @@
 import type { CallExpression, File, NewExpression, Node, ObjectProperty } from '@babel/types';
-import { blankTemplateStatementLines } from '../../util/delimited.js';
+import { blankTemplateStatementLines, isCodeTemplate, placeholderTemplateExpressions } from '../../util/delimited.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { cdkPolicies } from './aws-cdk.js';
@@ -253,7 +253,13 @@ export function prewarmJsParses(file: SourceFile): number {
   if (!entry || entry.text !== file.text) return 0;
   const { isTs, plugins } = jsParseSetup(file.path);
   entry.streams ??= new JsParseStreams(file.path);
-  return entry.streams.prewarm(blankTemplateStatementLines(file.text), isTs, plugins);
+  return entry.streams.prewarm(templateFreeSource(file), isTs, plugins);
+}
+
+/** The text Babel reads: a code template's Jinja statement lines blanked and its `{{ … }}` code expressions made identifiers, offsets kept. */
+function templateFreeSource(file: SourceFile): string {
+  const blanked = blankTemplateStatementLines(file.text);
+  return isCodeTemplate(file.path, file.text) ? placeholderTemplateExpressions(blanked) : blanked;
 }
 
 /** Babel's tree of a file, or why there is none. */
@@ -308,7 +314,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   // An edited file is parsed incrementally (streams); the same text read twice in one run is parsed anew (see claim).
   const streams = cache && !reuse && previous?.text !== file.text ? (previous?.streams ?? new JsParseStreams(file.path)) : undefined;
   // Jinja statement lines (a cookiecutter template) are blanked for the parser; every offset stays the file's own.
-  const source = blankTemplateStatementLines(file.text);
+  const source = templateFreeSource(file);
   const parseInput = source === file.text ? file : { ...file, text: source };
   const { ast, failure } = reuse ? previous! : (streams?.parse(source, isTs, plugins) ?? parseOnce(parseInput, isTs, plugins));
   if (cache && !reuse) {
