@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 
 /**
@@ -120,6 +120,8 @@ export class ListingCache {
     if (lines[0] !== this.header() || lines.at(-1) !== '' || !lines[1]?.startsWith('G\t')) return undefined;
     const generation = lines[1].slice(2);
     const index = join(this.root, '.git', 'index');
+    // The folders are git's paths (no `.` or `..`), joined by hand: path.join normalizes each, on every run.
+    const folderPrefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
     let indexChanged = false;
     // The entries come last; they are parsed only when asked for (the includer search's answer may be all a run needs).
     let firstEntry = lines.length - 1;
@@ -139,7 +141,7 @@ export class ListingCache {
         if (path !== index) return undefined;
         indexChanged = true;
       } else if (line[0] === 'D') {
-        if (factsOf(statOf(path === '' ? this.root : join(this.root, path), false)) !== value) return undefined;
+        if (factsOf(statOf(path === '' ? this.root : folderPrefix + path, false)) !== value) return undefined;
       } else return undefined;
     }
     let parsed: ListedEntry[] | undefined;
