@@ -510,6 +510,15 @@ function isRequestMethod(node: Node): boolean {
   return node.type === 'MemberExpression' && node.property.type === 'Identifier' && (node.property.name === 'method' || node.property.name === 'httpMethod');
 }
 
+/** The request's method as a test reads it: `req.method`, or `req.method.toLowerCase()` / `.toUpperCase()` (restify examples test 'options'). */
+function methodAsRead(node: Node): ((method: string) => string) | undefined {
+  if (isRequestMethod(node)) return (method) => method;
+  if (node.type !== 'CallExpression' || node.arguments.length > 0 || node.callee.type !== 'MemberExpression' || node.callee.property.type !== 'Identifier' || !isRequestMethod(node.callee.object)) return undefined;
+  if (node.callee.property.name === 'toLowerCase') return (method) => method.toLowerCase();
+  if (node.callee.property.name === 'toUpperCase') return (method) => method.toUpperCase();
+  return undefined;
+}
+
 /** The response headers a CORS judgement reads, which a proxy's copied upstream headers may hold. */
 const COPIED_CORS_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Vary'];
 
@@ -802,6 +811,8 @@ class HandSetProgram implements HeaderProgram {
     const expression = statement.expression.type === 'AwaitExpression' ? statement.expression.argument : statement.expression;
     // `if (origin) console.log('CORS from', origin)`: logging neither writes, answers nor passes on.
     if (onlyLogs(expression)) return [];
+    // `if (res.methods.indexOf('OPTIONS') === -1) res.methods.push('OPTIONS')` (restify): adding to a list answers nothing.
+    if (expression.type === 'CallExpression' && expression.callee.type === 'MemberExpression' && expression.callee.property.type === 'Identifier' && ['push', 'unshift'].includes(expression.callee.property.name) && !this.containsWrite(expression)) return [];
     if (expression.type === 'CallExpression' && expression.callee.type === 'MemberExpression') {
       const { object, property } = expression.callee;
       // writeHead also sets the status; a chain (`res.header(…).status(204)`) may do more than write.
@@ -999,9 +1010,10 @@ class HandSetProgram implements HeaderProgram {
           const literal = sides.map((side) => evaluate(side, this.parsed.bindings)).find((value) => value.kind === 'string');
           const other = sides.find((side) => side !== literal?.node);
           if (literal?.kind === 'string' && other) {
-            if (isRequestMethod(other) || (other.type === 'Identifier' && this.originNames.has(`${METHOD_MARK}${other.name}`))) {
+            const asRead = other.type === 'Identifier' && this.originNames.has(`${METHOD_MARK}${other.name}`) ? (method: string) => method : methodAsRead(other);
+            if (asRead) {
               this.methodDecided = true;
-              return ((request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
+              return (asRead(request.preflight ? 'OPTIONS' : request.method) === literal.value) === positive;
             }
             if (isRequestOrigin(other, this.originNames)) return (request.origin === literal.value) === positive;
           }
@@ -1432,7 +1444,7 @@ function readsMethodOnly(test: Node, body: Statement[], depth = 0): boolean {
   if (test.type === 'UnaryExpression' && test.operator === '!') return readsMethodOnly(test.argument, body, depth + 1);
   if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
     const [left, right] = [test.left as Node, test.right];
-    return (isRequestMethod(left) && right.type === 'StringLiteral') || (isRequestMethod(right) && left.type === 'StringLiteral');
+    return (methodAsRead(left) !== undefined && right.type === 'StringLiteral') || (methodAsRead(right) !== undefined && left.type === 'StringLiteral');
   }
   if (test.type === 'Identifier') {
     const inits = localInits(body, test.name);
