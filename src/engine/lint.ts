@@ -167,14 +167,17 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
     // Each file is parsed behind its own boundary first; a file that fails is left out of the rest.
     const parsed = nginxCandidates.filter((path) => boundary.run(path, 'parsing this nginx file', () => workspace.parse(path)) !== undefined);
     const included = new Set<string>();
+    const includesOf = new Map<string, Set<string>>();
     for (const path of parsed) {
-      for (const target of boundary.run(path, 'resolving the includes of this nginx file', () => workspace.includedFiles([path])) ?? []) included.add(target);
+      const targets = boundary.run(path, 'resolving the includes of this nginx file', () => workspace.includedFiles([path])) ?? new Set<string>();
+      includesOf.set(path, targets);
+      for (const target of targets) included.add(target);
     }
     for (const path of parsed) {
       if (included.has(path)) continue;
       append(policies, boundary.run(path, 'extracting the CORS policies of this nginx file', () => extractNginxPolicies(path, workspace)) ?? []);
     }
-    const relevant = nginxCorsRelevance(parsed, (path) => nginxFiles.get(path) ?? workspace.parsedText(path), (path) => workspace.includedFiles([path]));
+    const relevant = nginxCorsRelevance(parsed, (path) => nginxFiles.get(path) ?? workspace.parsedText(path), (path) => includesOf.get(path) ?? []);
     for (const path of [...new Set([...parsed, ...included])].sort(compareStrings)) {
       const errors = boundary.run(path, 'parsing this nginx file', () => workspace.parse(path))?.errors ?? [];
       // A file read only for its include lines, with no CORS header in it or in the files it includes

@@ -15,20 +15,26 @@ export function nginxCorsRelevance(
   textOf: (path: string) => string | undefined,
   includes: (path: string) => Iterable<string>,
 ): (path: string) => boolean {
-  const edges = new Map<string, Set<string>>();
-  const link = (a: string, b: string) => {
-    let set = edges.get(a);
-    if (!set) edges.set(a, (set = new Set()));
-    set.add(b);
-  };
-  for (const path of paths) {
-    for (const target of includes(path)) {
-      link(path, target);
-      link(target, path);
+  // Built on the first question: most runs have no syntax error to ask about.
+  let edges: Map<string, Set<string>> | undefined;
+  const build = () => {
+    const built = new Map<string, Set<string>>();
+    const link = (a: string, b: string) => {
+      let set = built.get(a);
+      if (!set) built.set(a, (set = new Set()));
+      set.add(b);
+    };
+    for (const path of paths) {
+      for (const target of includes(path)) {
+        link(path, target);
+        link(target, path);
+      }
     }
-  }
+    return built;
+  };
   const answers = new Map<string, boolean>();
   return (start) => {
+    edges ??= build();
     const known = answers.get(start);
     if (known !== undefined) return known;
     // The connected files, walked once; every one of them gets the same answer.
