@@ -72,7 +72,8 @@ export function templateProblems(literals: string[]): SerializationProblem[] {
   if (/\s/.test(all)) problems.push('whitespace');
   const slashes = all.split('/').length - 1;
   const last = literals[literals.length - 1] ?? '';
-  if (slashes === 3 && last.endsWith('/') && !last.endsWith('//')) problems.push('trailing-slash');
+  // An origin never ends in '/', whatever comes before it (`${FRONTEND_URL}/`).
+  if ((slashes === 3 || (literals.length > 1 && slashes < 3)) && last.endsWith('/') && !last.endsWith('//')) problems.push('trailing-slash');
   else if (slashes > 2) problems.push('path');
   if (all.includes('?')) problems.push('query');
   if (all.includes('#')) problems.push('fragment');

@@ -302,7 +302,7 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
         const why = item.kind === 'string' && item.why ? { why: item.why } : {};
         if (item.kind === 'string') matchers.push(item.value === '*' && framework === 'fastify-cors' ? { kind: 'any', loc: itemLoc, ...why } : { kind: 'exact', value: item.value, loc: itemLoc, listId, ...why });
         else if (item.kind === 'regex' && framework !== 'hono-cors') matchers.push({ kind: 'pattern', source: item.pattern, flags: item.flags, dialect: 'js-search', loc: itemLoc });
-        else matchers.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'unsupported entry', loc: itemLoc });
+        else matchers.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'unsupported entry', loc: itemLoc, ...(item.kind === 'unknown' && item.template ? { template: item.template } : {}) });
       }
       if (framework === 'fastify-cors' && matchers.some((m) => m.kind === 'any')) return { matchers: matchers.filter((m) => m.kind === 'any').slice(0, 1), mode: 'compare' };
       return { matchers, mode: 'compare' };
@@ -310,7 +310,7 @@ function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['f
     case 'function':
       return { matchers: callbackMatchers(value.node, framework, loc, parsed), mode: 'compare' };
     default:
-      return { matchers: [{ kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'unsupported origin value', loc }], mode: 'compare' };
+      return { matchers: [{ kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'unsupported origin value', loc, ...(value.kind === 'unknown' && value.template ? { template: value.template } : {}) }], mode: 'compare' };
   }
 }
 

@@ -14,7 +14,8 @@ export type JsValue =
   | { kind: 'array'; items: JsValue[]; node: Node; why?: string }
   | { kind: 'object'; properties: Map<string, JsValue>; node: Node }
   | { kind: 'function'; node: Node }
-  | { kind: 'unknown'; reason: string; node: Node };
+  /** `template`: a template literal's text and its literal parts around the `${…}` (an origin written `https://${DOMAIN}/`). */
+  | { kind: 'unknown'; reason: string; node: Node; template?: { text: string; literals: string[] } };
 
 export interface Bindings {
   /** Single, never-reassigned declarations by name. */
@@ -44,6 +45,12 @@ export function locOf(node: Node, file: string): Loc {
 
 const MAX_DEPTH = 12;
 
+/** A template literal's literal parts, and its text with each substitution shown as `${…}` (at most 200 characters). */
+function templateParts(literals: string[]): { text: string; literals: string[] } {
+  const text = literals.join('${…}');
+  return { text: text.length > 200 ? `${text.slice(0, 197)}…` : text, literals };
+}
+
 export function evaluate(node: Node | null | undefined, bindings: Bindings, depth = 0): JsValue {
   if (!node) return { kind: 'unknown', reason: 'missing', node: node as unknown as Node };
   if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
@@ -52,7 +59,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       return { kind: 'string', value: node.value, node };
     case 'TemplateLiteral':
       if (node.expressions.length === 0) return { kind: 'string', value: node.quasis.map((q) => q.value.cooked ?? q.value.raw).join(''), node };
-      return { kind: 'unknown', reason: 'template with expressions', node };
+      return { kind: 'unknown', reason: 'template with expressions', node, template: templateParts(node.quasis.map((q) => q.value.cooked ?? q.value.raw)) };
     case 'BooleanLiteral':
       return { kind: 'boolean', value: node.value, node };
     case 'NumericLiteral':
