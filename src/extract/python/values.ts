@@ -233,6 +233,12 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
         const unset = assignedWhenUnset(parsed, scope, name, node, bindings);
         const value = unset && evaluate(parsed, unset.node, bindings, depth + 1);
         if (value && value.kind !== 'unknown') return { ...value, fallback: value.fallback ?? unset!.fallback };
+        // `if DEBUG: allowed = [...]; if origin in allowed: …`: assigned just before, in the block that uses it.
+        const local = assignedInBlock(parsed, name, node);
+        if (local) {
+          const held = evaluate(parsed, local, bindings, depth + 1);
+          if (held.kind !== 'unknown') return scope.extended.has(name) && (held.kind === 'list' || held.kind === 'dict') ? { ...held, incomplete: true } : held;
+        }
         return { kind: 'unknown', reason: `'${name}' is assigned in more than one place`, node };
       }
       const bound = scope.values.get(name);
@@ -423,6 +429,37 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
   const returned = node.firstChild?.name === 'VariableName' && args.positional.length === 0 && args.keywords.size === 0 && !args.spread ? localFunctionReturn(parsed, textOf(parsed, node.firstChild), bindings, depth) : undefined;
   if (returned) return returned;
   return { kind: 'unknown', reason: callee ? `${callee}() is computed at run time` : 'computed at run time', node };
+}
+
+/**
+ * The value of `name` at `use` when a block that holds the use assigns it plainly (`name = value`) earlier,
+ * as one of its own statements, and nothing between that assignment and the use binds the name again:
+ * whichever way the enclosing tests went, the use sees that value. Undefined otherwise (a loop target,
+ * `+=`, a second assignment on the way, a function boundary crossed).
+ */
+function assignedInBlock(parsed: ParsedPython, name: string, use: SyntaxNode): SyntaxNode | undefined {
+  for (let block = use.parent; block && block.name !== 'FunctionDefinition' && block.name !== 'ClassDefinition'; block = block.parent) {
+    if (block.name !== 'Body' && block.name !== 'Script') continue;
+    const statements = childrenOf(block);
+    let found: SyntaxNode | undefined;
+    for (const statement of statements) {
+      if (statement.from >= use.from) break;
+      const parts = statement.name === 'AssignStatement' ? assignmentParts(statement) : [];
+      if (parts.length === 3 && parts[0].name === 'VariableName' && textOf(parsed, parts[0]) === name && parts[1].name === 'AssignOp' && textOf(parsed, parts[1]) === '=') found = statement;
+    }
+    if (!found) continue;
+    // Nothing between the assignment and the use may bind the name again.
+    const cursor = parsed.tree.cursorAt(found.to, 1);
+    let clean = true;
+    do {
+      if (cursor.from >= use.from) break;
+      if (cursor.from < found.to) continue;
+      if ((cursor.name === 'AssignStatement' || cursor.name === 'UpdateStatement' || cursor.name === 'ForStatement' || cursor.name === 'WithStatement') && new RegExp(`(^|[^\\w.])${name}\\b`).test(textOf(parsed, cursor.node).split(/=|\bin\b|\bas\b/)[0] ?? '')) clean = false;
+    } while (clean && cursor.next());
+    if (!clean) return undefined;
+    return assignmentParts(found)[2];
+  }
+  return undefined;
 }
 
 /**
