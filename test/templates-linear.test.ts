@@ -22,7 +22,7 @@ function reference(text: string): string {
   const unknown = (match: string, offset: number, whole: string) =>
     match.includes('\n') ? blank(match) : alone(whole, offset, match.length) && match.length >= 11 ? `include $${'x'.repeat(match.length - 10)};` : `$${'x'.repeat(match.length - 1)}`;
   return text
-    .replace(/\{\{[\s\S]*?\}\}/g, (match, offset: number, whole: string) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match, offset, whole)))
+    .replace(/\{\{[\s\S]*?\}\}/g, (match, offset: number, whole: string) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || /^\{\{-?\s*\$\w*\s*:?=[^=]/.test(match) ? blank(match) : unknown(match, offset, whole)))
     .replace(/\{%[\s\S]*?%\}/g, blank)
     .replace(/\{#[^\n]*?#\}/g, blank)
     .replace(/<%=[\s\S]*?%>/g, (match, offset: number, whole: string) => unknown(match, offset, whole))
@@ -31,7 +31,7 @@ function reference(text: string): string {
 
 describe('nginx template neutralization', () => {
   it('gives exactly what the regex form gives', () => {
-    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;', '\r', '\t', ' include "cors" . ', ' proxy ');
+    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;', '\r', '\t', ' include "cors" . ', ' proxy ', '$o', ' := ', '$_ = ', '==');
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
         const text = pieces.join('');

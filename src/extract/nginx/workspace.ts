@@ -221,6 +221,13 @@ function parseWithCache(text: string, path: string): { result: NginxParseResult;
  */
 const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|\/\*)\b/;
 
+/**
+ * `{{ $origin := .Env.ORIGIN | default "*" }}`, `{{- $_ := set $cfg "k" "v" }}`: a template variable is declared or
+ * set, and nothing is rendered. Read as an inserted block it became an include nobody can resolve at the top of the
+ * file, which left every place in it uncertain (docker-jitsi-meet's meet.conf, nginx-proxy's nginx.tmpl).
+ */
+const GO_ASSIGNMENT = /^\{\{-?\s*\$\w*\s*:?=[^=]/;
+
 export function neutralizeTemplates(text: string): string {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
@@ -232,7 +239,7 @@ export function neutralizeTemplates(text: string): string {
     if (aloneOnLine(source, start, start + match.length) && match.length >= INCLUDE_UNKNOWN_MIN) return `include $${'x'.repeat(match.length - INCLUDE_UNKNOWN_MIN + 1)};`;
     return `$${'x'.repeat(match.length - 1)}`;
   };
-  let out = replaceDelimited(text, '{{', '}}', (match, start) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) ? blank(match) : unknown(match, start, text)));
+  let out = replaceDelimited(text, '{{', '}}', (match, start) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || GO_ASSIGNMENT.test(match) ? blank(match) : unknown(match, start, text)));
   out = replaceDelimited(out, '{%', '%}', blank);
   out = replaceDelimited(out, '{#', '#}', blank, true);
   const before = out;
