@@ -897,14 +897,7 @@ class HandSetProgram implements HeaderProgram {
         if (key?.type === 'StringLiteral') named.set(key.value.toLowerCase(), Math.max(named.get(key.value.toLowerCase()) ?? 0, node.start ?? 0));
         else copiedAt = Math.max(copiedAt ?? 0, node.start ?? 0);
       }
-      for (const key of Object.keys(node) as Array<keyof Node>) {
-        if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
-        const child = node[key] as unknown;
-        const items: unknown[] = Array.isArray(child) ? child : [child];
-        for (const item of items) {
-          if (item && typeof item === 'object' && typeof (item as { type?: unknown }).type === 'string') stack.push(item as Node);
-        }
-      }
+      pushChildNodes(node, stack);
     }
     if (copiedAt === undefined) return;
     for (const header of COPIED_CORS_HEADERS) {
@@ -946,14 +939,7 @@ class HandSetProgram implements HeaderProgram {
       const node = stack.pop()!;
       if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.id.name === name) declared.push(node.init ?? node);
       if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') continue;
-      for (const key of Object.keys(node) as Array<keyof Node>) {
-        if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
-        const child = node[key] as unknown;
-        const items: unknown[] = Array.isArray(child) ? child : [child];
-        for (const item of items) {
-          if (item && typeof item === 'object' && typeof (item as { type?: unknown }).type === 'string') stack.push(item as Node);
-        }
-      }
+      pushChildNodes(node, stack);
     }
     if (declared.length !== 1) return undefined;
     const made = declared[0];
@@ -1506,4 +1492,16 @@ function functionName(owner: Node, parsed: ParsedJs): string | undefined {
 function lineEnd(text: string, line: number): number {
   // The shared line table: a CRLF file's '\r' is part of the break, not of the line (a span past it is outside the file).
   return (lineLengthsOf(text)[line - 1] ?? 0) + 1;
+}
+
+/** Every child node of `node` (comments and positions aside), pushed for a depth-first walk. */
+function pushChildNodes(node: Node, stack: Node[]): void {
+  for (const key of Object.keys(node) as Array<keyof Node>) {
+    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
+    const child = node[key] as unknown;
+    const items: unknown[] = Array.isArray(child) ? child : [child];
+    for (const item of items) {
+      if (item && typeof item === 'object' && typeof (item as { type?: unknown }).type === 'string') stack.push(item as Node);
+    }
+  }
 }
