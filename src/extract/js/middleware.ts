@@ -7,6 +7,7 @@ import { isRequestOrigin } from './hand-set.js';
 import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
 import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
+import { escapeRegex } from '../../util/regex-escape.js';
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
@@ -329,7 +330,7 @@ function elysiaOrigins(value: JsValue, file: string): OriginMatcher[] {
     if (item.kind !== 'string') return { kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'decided at run time', loc };
     if (item.value.includes('://')) return { kind: 'exact', value: item.value, loc, listId };
     // Compared with the request's Origin after its '://': any scheme gets in.
-    return { kind: 'pattern', source: `^[a-z][a-z0-9+.-]*://${item.value.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')}$`, flags: '', dialect: 'js-search', loc, code: `'${item.value.slice(0, 80)}'`, samples: [`https://${item.value}`] };
+    return { kind: 'pattern', source: `^[a-z][a-z0-9+.-]*://${escapeRegex(item.value)}$`, flags: '', dialect: 'js-search', loc, code: `'${item.value.slice(0, 80)}'`, samples: [`https://${item.value}`] };
   });
 }
 

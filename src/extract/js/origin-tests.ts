@@ -2,6 +2,7 @@ import type { Node } from '@babel/types';
 import { matcherAccepts } from '../../model/respond.js';
 import type { Loc, OriginMatcher } from '../../model/types.js';
 import { evaluate, locOf, returnedExpression, type Bindings, type JsValue } from './values.js';
+import { escapeRegex } from '../../util/regex-escape.js';
 
 /**
  * Origin checks as people write them, turned into a condition over the request's Origin:
@@ -104,10 +105,6 @@ export function not(arg: Cond): Cond {
   if (arg.op === 'not') return arg.arg;
   if (arg.op === 'unknown') return arg.negates ?? { op: 'unknown', why: arg.why, negates: arg };
   return nested({ op: 'not', arg }, [arg]);
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 function quote(text: string): string {

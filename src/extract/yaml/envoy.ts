@@ -6,6 +6,7 @@ import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../mod
 import { routeHeaderPolicy } from '../platform/route-headers.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, mappedHeaders, numberOption } from './policy.js';
+import { escapeRegex } from '../../util/regex-escape.js';
 
 /** Envoy accepts proto field names in snake_case and in lowerCamelCase (proto3 JSON). */
 function field(map: unknown, snake: string): YamlNode | null | undefined {
@@ -16,10 +17,6 @@ function field(map: unknown, snake: string): YamlNode | null | undefined {
 
 const ORIGIN_FIELDS = ['allow_origin_string_match', 'allow_origin', 'allow_origin_regex'];
 const MAX_DEPTH = 64;
-
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-}
 
 /**
  * Route and virtual-host `cors` policies and `typed_per_filter_config` entries of

@@ -3,6 +3,7 @@ import { gatewayApiProfile, gatewayApiProgram } from '../../model/frameworks/gat
 import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
 import { get, isMap, isSeq, nodeLoc, pairOf, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+import { escapeRegex } from '../../util/regex-escape.js';
 
 /** What the HTTPRoute CRD accepts as a CORSOrigin: `*`, or `http(s)://` a host (a leading `*.` label, or `*` alone) and a port. */
 function validOrigin(value: string): boolean {
@@ -13,10 +14,6 @@ function validOrigin(value: string): boolean {
   if (host === '*') return true;
   const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
   return labels.every((label) => /^[a-zA-Z0-9-]+$/.test(label));
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 /** A `*` in the host stands for any number of labels to its left (`https://*.example.com`), or any host alone (`https://*`). */
