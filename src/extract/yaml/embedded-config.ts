@@ -3,11 +3,10 @@ import type { CorsPolicy } from '../../model/types.js';
 import { apisixPolicies } from './apisix.js';
 import { envoyPolicies } from './envoy.js';
 import { kongPolicies } from './kong.js';
-import { parseYaml, yaml, type ParsedYaml } from './parse.js';
+import { eachBlockScalar, parseYaml, yaml, type ParsedYaml } from './parse.js';
 import { traefikPolicies } from './traefik.js';
 
 /** Deeper than this, a document is data, not a deployment's config. */
-const MAX_DEPTH = 64;
 
 /** A gateway's own config file: Envoy's bootstrap or route config, Kong's declarative file, Traefik's dynamic file, APISIX's apisix.yaml. */
 const GATEWAY_CONFIG = /\b(static_resources|virtual_hosts|_format_version|http|routes|services|plugins)\s*:/;
@@ -23,19 +22,9 @@ const CORS_TEXT = /cors|access-?control/i;
  * with any YAML error is left out, silently, as embedded nginx is.
  */
 export function embeddedConfigPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
-  const { isMap, isSeq, isScalar } = yaml();
+  const { isMap } = yaml();
   const out: CorsPolicy[] = [];
-  const visit = (node: unknown, depth: number): void => {
-    if (depth > MAX_DEPTH || node === null || node === undefined) return;
-    if (isSeq(node)) {
-      for (const item of node.items) visit(item, depth + 1);
-      return;
-    }
-    if (isMap(node)) {
-      for (const pair of node.items) visit(pair.value, depth + 1);
-      return;
-    }
-    if (!isScalar(node) || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') || typeof node.value !== 'string') return;
+  const visit = (node: YamlNode & { value: string; type: string }): void => {
     if (!CORS_TEXT.test(node.value) || !GATEWAY_CONFIG.test(node.value) || !node.range) return;
     const from = parsed.source.indexOf('\n', node.range[0]) + 1;
     const to = node.range[1];
@@ -51,7 +40,7 @@ export function embeddedConfigPolicies(parsed: ParsedYaml, root: YamlNode): Cors
       out.push(...envoyPolicies(inner, innerRoot), ...kongPolicies(inner, innerRoot), ...traefikPolicies(inner, innerRoot), ...apisixPolicies(inner, innerRoot));
     }
   };
-  visit(root, 0);
+  eachBlockScalar(root, visit, { folded: true });
   return out;
 }
 

@@ -3,7 +3,7 @@ import type { CorsPolicy, Loc } from '../../model/types.js';
 import { looksLikeNginx } from '../../engine/formats.js';
 import { extractNginxPolicies } from '../nginx/extract.js';
 import { NginxWorkspace } from '../nginx/workspace.js';
-import { yaml, type ParsedYaml } from './parse.js';
+import { eachBlockScalar, yaml, type ParsedYaml } from './parse.js';
 
 /**
  * nginx written inside a YAML string: the YAML file's text with everything but the string blanked
@@ -30,9 +30,6 @@ export function nginxInScalar(parsed: ParsedYaml, node: YamlNode): { policies: C
   return { policies, errors: workspace.parse(parsed.file)?.errors ?? [], from, to };
 }
 
-/** Deeper than this, a document is data, not a deployment's config. */
-const MAX_DEPTH = 64;
-
 /**
  * nginx configs kept in YAML block strings — a Kubernetes ConfigMap's `default.conf: |`, a Helm
  * chart's `serverBlock: |`, Ansible `content: |`, a Compose `configs` entry: every literal block
@@ -42,29 +39,21 @@ const MAX_DEPTH = 64;
  * and a part switched off with `enabled: false` is skipped.
  */
 export function embeddedNginxPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
-  const { isMap, isSeq, isScalar } = yaml();
+  const { isScalar } = yaml();
   const out: CorsPolicy[] = [];
-  const visit = (node: unknown, depth: number): void => {
-    if (depth > MAX_DEPTH || node === null || node === undefined) return;
-    if (isSeq(node)) {
-      for (const item of node.items) visit(item, depth + 1);
-      return;
-    }
-    if (isMap(node)) {
+  eachBlockScalar(
+    root,
+    (node) => {
+      if (!/access-control-/i.test(node.value) || !looksLikeNginx(node.value).yes) return;
+      const read = nginxInScalar(parsed, node);
+      if (read && read.errors.length === 0) out.push(...read.policies);
+    },
+    {
       // A part switched off (`enabled: false`, as Helm values write it) is never rendered.
-      if (node.items.some((pair) => isScalar(pair.key) && pair.key.value === 'enabled' && isScalar(pair.value) && pair.value.value === false)) return;
-      for (const pair of node.items) {
-        // ingress-nginx annotations are read with the rest of their Ingress (ingress.ts, topology/helm.ts).
-        if (isScalar(pair.key) && typeof pair.key.value === 'string' && pair.key.value.startsWith('nginx.ingress.kubernetes.io/')) continue;
-        visit(pair.value, depth + 1);
-      }
-      return;
-    }
-    if (!isScalar(node) || node.type !== 'BLOCK_LITERAL' || typeof node.value !== 'string') return;
-    if (!/access-control-/i.test(node.value) || !looksLikeNginx(node.value).yes) return;
-    const read = nginxInScalar(parsed, node as YamlNode);
-    if (read && read.errors.length === 0) out.push(...read.policies);
-  };
-  visit(root, 0);
+      skipMap: (map) => map.items.some((pair) => isScalar(pair.key) && pair.key.value === 'enabled' && isScalar(pair.value) && pair.value.value === false),
+      // ingress-nginx annotations are read with the rest of their Ingress (ingress.ts, topology/helm.ts).
+      skipPair: (key) => isScalar(key) && typeof key.value === 'string' && key.value.startsWith('nginx.ingress.kubernetes.io/'),
+    },
+  );
   return out;
 }

@@ -25,6 +25,37 @@ export function yaml(): YamlModule {
   return yamlModule;
 }
 
+/** Deeper than this, a document is data, not a deployment's config. */
+const BLOCK_SCALAR_DEPTH = 64;
+
+/**
+ * Every block scalar (`|`, and `>` when `folded`) under `root`, in document order, to at most 64
+ * levels: where configs of other formats are kept in YAML (ConfigMaps, Helm values). `skipPair`
+ * leaves a mapping entry out, `skipMap` a whole mapping.
+ */
+export function eachBlockScalar(
+  root: unknown,
+  visit: (scalar: YamlNode & { value: string; type: string }) => void,
+  options: { folded?: boolean; skipMap?: (map: YAMLMap<unknown, unknown>) => boolean; skipPair?: (key: unknown) => boolean } = {},
+): void {
+  const { isMap, isSeq, isScalar } = yaml();
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > BLOCK_SCALAR_DEPTH || node === null || node === undefined) return;
+    if (isSeq(node)) {
+      for (const item of node.items) walk(item, depth + 1);
+      return;
+    }
+    if (isMap(node)) {
+      if (options.skipMap?.(node)) return;
+      for (const pair of node.items) if (!options.skipPair?.(pair.key)) walk(pair.value, depth + 1);
+      return;
+    }
+    if (!isScalar(node) || typeof node.value !== 'string') return;
+    if (node.type === 'BLOCK_LITERAL' || (options.folded && node.type === 'BLOCK_FOLDED')) visit(node as YamlNode & { value: string; type: string });
+  };
+  walk(root, 0);
+}
+
 /** Marks a character that came from a template action. */
 export const TEMPLATE_CHAR = '§';
 
