@@ -407,9 +407,11 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
 
   /** nginx refuses the whole configuration (`nginx -t`: "… directive is not allowed here") for a directive its `if` block does not take. */
   const checkPlace = (directive: NginxDirective) => {
-    const enclosing = [...(single?.outer ?? []), ...stack.slice(1).map((frame) => frame.owner!.name)];
-    if (enclosing.at(-1) !== 'if') return;
-    const around = enclosing.at(-2);
+    // The names of the enclosing blocks, innermost first: this file's open blocks, then (a block read again on its own) those around it.
+    const outer = single?.outer ?? [];
+    const enclosing = (up: number): string | undefined => (up < stack.length - 1 ? stack[stack.length - 1 - up].owner!.name : outer[outer.length - 1 - (up - (stack.length - 1))]);
+    if (enclosing(0) !== 'if') return;
+    const around = enclosing(1);
     const refused = NOT_IN_ANY_IF.has(directive.name) || (around === 'server' && NOT_IN_SERVER_IF.has(directive.name)) || (around === 'location' && NOT_IN_LOCATION_IF.has(directive.name));
     if (!refused) return;
     const why = around === 'server' && !NOT_IN_ANY_IF.has(directive.name) ? " (an 'if' at server level takes only set, rewrite, return and break; move it into a location)" : '';
