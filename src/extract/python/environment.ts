@@ -173,6 +173,25 @@ function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: Module
   return value.kind === 'unknown' ? undefined : value;
 }
 
+/**
+ * The branch of an `if`/`elif`/`else` that runs when the environment variables its tests read are
+ * unset (undefined when none does), each decided test's variables and notes added to `variables`
+ * and `notes`; 'undecided' at the first test that cannot be decided so.
+ */
+export function branchWhenUnset(parsed: ParsedPython, statement: SyntaxNode, bindings: ModuleBindings, variables: string[], notes: string[]): SyntaxNode | undefined | 'undecided' {
+  const parts = childrenOf(statement);
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].name === 'else') return parts[i + 1];
+    if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
+    const decision = decideWhenUnset(parsed, parts[i + 1], bindings);
+    if (!decision) return 'undecided';
+    variables.push(...decision.variables);
+    if (decision.fallback) notes.push(decision.fallback);
+    if (decision.value) return parts[i + 2];
+  }
+  return undefined;
+}
+
 /** How an `if` test decides when the environment variables it reads are unset. Only tests that read one are decided. */
 export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): UnsetDecision | undefined {
   if (!node || depth > MAX_DEPTH) return undefined;
@@ -284,19 +303,10 @@ function assignedWhenUnsetOnce(parsed: ParsedPython, scope: ScopeBindings, name:
         }
         case 'IfStatement': {
           if (!assigns(statement)) continue;
-          const parts = childrenOf(statement);
-          let taken: SyntaxNode | undefined;
-          for (let i = 0; i < parts.length && !taken; i++) {
-            if (parts[i].name === 'else') taken = parts[i + 1];
-            if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
-            const decision = decideWhenUnset(parsed, parts[i + 1], bindings);
-            if (!decision) {
-              failed = true;
-              return;
-            }
-            variables.push(...decision.variables);
-            if (decision.fallback) notes.push(decision.fallback);
-            if (decision.value) taken = parts[i + 2];
+          const taken = branchWhenUnset(parsed, statement, bindings, variables, notes);
+          if (taken === 'undecided') {
+            failed = true;
+            return;
           }
           if (taken?.name === 'Body') walk(childrenOf(taken));
           break;

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { settingsFieldValue } from './settings-class.js';
-import { assignedWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
+import { assignedWhenUnset, branchWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
 import { assignmentParts, callArguments, childrenOf, dottedName, inModule, textOf, type CallArguments, type ParsedPython } from './parse.js';
 
@@ -498,22 +498,10 @@ function localFunctionReturn(parsed: ParsedPython, name: string, bindings: Modul
           return fallback ? { ...value, fallback } : value;
         }
         case 'IfStatement': {
-          const parts = childrenOf(statement);
-          let taken: SyntaxNode | undefined;
-          for (let i = 0; i < parts.length && !taken; i++) {
-            if (parts[i].name === 'else') taken = parts[i + 1];
-            if (parts[i].name !== 'if' && parts[i].name !== 'elif') continue;
-            const decision = decideWhenUnset(parsed, parts[i + 1], bindings);
-            if (!decision) {
-              // An undecided test is harmless only when none of its branches returns.
-              if (hasReturn(statement)) return undefined;
-              break;
-            }
-            variables.push(...decision.variables);
-            if (decision.fallback) notes.push(decision.fallback);
-            if (decision.value) taken = parts[i + 2];
-          }
-          if (taken?.name === 'Body') {
+          const taken = branchWhenUnset(parsed, statement, bindings, variables, notes);
+          // An undecided test is harmless only when none of its branches returns.
+          if (taken === 'undecided' && hasReturn(statement)) return undefined;
+          if (taken !== 'undecided' && taken?.name === 'Body') {
             const inner = walk(childrenOf(taken));
             if (inner !== 'falls-through') return inner;
           }
