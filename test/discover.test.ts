@@ -138,6 +138,22 @@ describe.skipIf(!hasGit)('git listing and the walker find the same files', () =>
       rmSync(base, { recursive: true, force: true });
     }
   });
+  it('a submodule that was never initialised (an empty folder) is nothing to read, scanned from above or named', () => {
+    const { base, root } = repository();
+    try {
+      tracked(root);
+      // What a clone without --recursive holds: the gitlink in the index, an empty folder on disk.
+      mkdirSync(join(root, 'vendor', 'sub'), { recursive: true });
+      git(root, 'update-index', '--add', '--cacheinfo', '160000,2e65efe2a145dda7ee51d1741299f848e5bf752e,vendor/sub');
+      for (const paths of [['.'], ['vendor/sub'], ['vendor']]) {
+        const viaGit = summary(discover(paths, root, [], mayBeSupported));
+        expect(viaGit).toEqual(summary(discover(paths, root, [], mayBeSupported, { git: false })));
+      }
+      expect(summary(discover(['vendor/sub'], root, [], mayBeSupported))).toEqual({ files: [], notes: [] });
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(!hasGit)('a name hint leaves out only names accept would refuse', () => {

@@ -272,6 +272,10 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
         continue;
       }
       const clean = rel.endsWith('/') ? rel.slice(0, -1) : rel;
+      // git run inside a submodule that was never initialised (an empty folder; a clone without
+      // --recursive) lists the parent's gitlink for that folder itself, as './': nothing to read
+      // there, and scanning it again would never end.
+      if (isFolderEntry && (clean === '.' || clean === '')) continue;
       const fullRel = relBase ? `${relBase}/${clean}` : clean;
       const shown = `${shownBase}${clean}`;
       // git's paths are normalised and relative: joined by hand, not through path.join per entry.
