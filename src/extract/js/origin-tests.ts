@@ -34,6 +34,8 @@ export interface OriginScope {
   text: string;
   /** Names bound by an enclosing `some()` callback or a helper's parameters. */
   env?: Map<string, JsValue>;
+  /** Local names holding a correct part of the origin's URL (`const { hostname } = new URL(origin)`). */
+  urlNames?: Map<string, UrlPart>;
   /** Local names holding a condition (`const ok = list.includes(origin)`). */
   locals?: Map<string, Cond>;
   /** Is this a test on what the requester chooses (the request's path, `c.req.path.startsWith('/api/public/')`)? */
@@ -138,8 +140,27 @@ function propertyName(node: Node): string | undefined {
 }
 
 /** `new URL(origin).hostname` / `.host` / `.origin` / `.protocol`, directly or through a local `const url = new URL(origin)`. */
-function urlPart(node: Node, scope: OriginScope): 'hostname' | 'host' | 'origin' | 'protocol' | undefined {
+type UrlPart = 'hostname' | 'host' | 'origin' | 'protocol';
+
+function isUrlPart(name: string | undefined): name is UrlPart {
+  return name === 'hostname' || name === 'host' || name === 'origin' || name === 'protocol';
+}
+
+/** `new URL(origin)`: the request's origin parsed. */
+function isOriginUrl(node: Node, scope: OriginScope): boolean {
+  const object = unwrap(node);
+  return object.type === 'NewExpression' && object.callee.type === 'Identifier' && object.callee.name === 'URL' && !!object.arguments[0] && scope.isOrigin(object.arguments[0] as Node);
+}
+
+function urlPart(node: Node, scope: OriginScope, depth = 0): UrlPart | undefined {
   const inner = unwrap(node);
+  if (inner.type === 'Identifier') {
+    // A local that holds a part: `const hostname = new URL(origin).hostname`, `const { host } = new URL(origin)`.
+    const named = scope.urlNames?.get(inner.name);
+    if (named) return named;
+    const bound = scope.bindings.values.get(inner.name);
+    return bound && depth === 0 && !scope.env?.has(inner.name) ? urlPart(bound, scope, depth + 1) : undefined;
+  }
   const part = propertyName(inner);
   if (part !== 'hostname' && part !== 'host' && part !== 'origin' && part !== 'protocol') return undefined;
   let object = unwrap((inner as { object: Node }).object);
@@ -147,8 +168,7 @@ function urlPart(node: Node, scope: OriginScope): 'hostname' | 'host' | 'origin'
     const bound = scope.bindings.values.get(object.name);
     if (bound) object = unwrap(bound);
   }
-  if (object.type === 'NewExpression' && object.callee.type === 'Identifier' && object.callee.name === 'URL' && object.arguments[0] && scope.isOrigin(object.arguments[0] as Node)) return part;
-  return undefined;
+  return isOriginUrl(object, scope) ? part : undefined;
 }
 
 /** What a string test on the origin (or on its URL host) accepts, as a pattern on the whole origin. */
@@ -501,12 +521,17 @@ function call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpres
       if (list.kind !== 'array' || !fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return { op: 'unknown', why: `${method} over an unknown list` };
       const param = fn.params[0];
       const body = returnedExpression(fn);
-      if (param?.type !== 'Identifier' || !body || list.items.length > MAX_ITEMS) return { op: 'unknown', why: method };
+      if (param?.type !== 'Identifier' || list.items.length > MAX_ITEMS) return { op: 'unknown', why: method };
+      if (!body && fn.body.type !== 'BlockStatement') return { op: 'unknown', why: method };
       const terms: Cond[] = [];
       for (const item of list.items) {
         const env = new Map(scope.env ?? []);
         env.set(param.name, item);
-        terms.push(compileCondition(body, { ...scope, env }));
+        // A body with statements (`if (o instanceof RegExp) { const ok = o.test(origin); log(…); return ok; }
+        // return o === origin;`) is read as a function answering with its returned value, the element bound.
+        const term = body ? compileCondition(body, { ...scope, env }) : callbackCondition(fn, { kind: 'return-boolean', firstParamIsOrigin: false }, { ...scope, env });
+        if (!term) return { op: 'unknown', why: method };
+        terms.push(term);
       }
       return or(...terms);
     }
@@ -523,14 +548,18 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
   const index = node.arguments.findIndex((arg) => arg !== null && scope.isOrigin(arg as Node));
   const param = index === -1 ? undefined : fn.params[index];
   const body = returnedExpression(fn);
-  if (param?.type !== 'Identifier' || !body) return { op: 'unknown', why: `call of ${name}` };
+  if (param?.type !== 'Identifier' || (!body && fn.body.type !== 'BlockStatement')) return { op: 'unknown', why: `call of ${name}` };
   const outer = scope.isOrigin;
   const paramName = param.name;
-  return compileCondition(body, {
+  const inner: OriginScope = {
     ...scope,
     env: new Map([...(scope.env ?? [])].filter(([key]) => key !== paramName)),
     isOrigin: (candidate) => (unwrap(candidate).type === 'Identifier' && (unwrap(candidate) as { name: string }).name === paramName) || outer(candidate),
-  });
+  };
+  if (body) return compileCondition(body, inner);
+  // A helper with statements (`if (!origin) return false; if (list.includes(origin)) return true; return …`)
+  // answers with what it returns, read as an origin callback's returns are.
+  return callbackCondition(fn, { kind: 'return-boolean', firstParamIsOrigin: false }, inner) ?? { op: 'unknown', why: `call of ${name}` };
 }
 
 /**
@@ -810,9 +839,11 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
   const originNames = new Set<string>();
   const outerIsOrigin = scope.isOrigin;
   const locals = new Map(scope.locals ?? []);
+  const urlNames = new Map(scope.urlNames ?? []);
   const inner: OriginScope = {
     ...scope,
     locals,
+    urlNames,
     isOrigin: (node) => {
       const unwrapped = unwrap(node);
       return (unwrapped.type === 'Identifier' && originNames.has(unwrapped.name)) || outerIsOrigin(node);
@@ -917,10 +948,20 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
     switch (statement.type) {
       case 'VariableDeclaration':
         for (const declarator of statement.declarations) {
+          if (declarator.id.type === 'ObjectPattern' && declarator.init && isOriginUrl(declarator.init, inner)) {
+            for (const property of declarator.id.properties) {
+              const key = property.type === 'ObjectProperty' && property.key.type === 'Identifier' && !property.computed ? property.key.name : undefined;
+              if (isUrlPart(key) && property.type === 'ObjectProperty' && property.value.type === 'Identifier') urlNames.set(property.value.name, key);
+            }
+            continue;
+          }
           if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+          const part = urlPart(declarator.init, inner);
+          if (part) urlNames.set(declarator.id.name, part);
+          else urlNames.delete(declarator.id.name);
           // A `let` may be reassigned below: its values are followed (held); until it is, it also reads as before.
           if (inner.isOrigin(declarator.init)) originNames.add(declarator.id.name);
-          else if (!urlPart(declarator.init, inner)) locals.set(declarator.id.name, compileCondition(declarator.init, inner));
+          else if (!part) locals.set(declarator.id.name, compileCondition(declarator.init, inner));
           if (statement.kind !== 'const') held.set(declarator.id.name, [{ when: TRUE, value: declarator.init }]);
         }
         return reach;
