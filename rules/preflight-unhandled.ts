@@ -14,7 +14,7 @@ export default defineRule({
     formats: ['nginx', 'js', 'ts'],
     docs: {
       whatItDoes:
-        'For a policy that allows a method or header needing a preflight (Allow-Methods with PUT/PATCH/DELETE, Allow-Headers with a non-safelisted header, or a route-level CORS middleware on such a method), it asks the model what the preflight `OPTIONS` gets. It reports when the layer never intercepts OPTIONS and the request falls through to something that answers without CORS headers or with a non-2xx status (nginx static files answer 405; an Express route-level `cors()` never runs for OPTIONS). OPTIONS that reaches a proxied application (including a PHP front controller behind `try_files … /index.php`) is not judged: the application may answer it. When the layer refuses the method itself (405 from the static module for PUT, 403 from `deny all`), the actual request fails too, so it asks instead about a GET carrying the listed request headers; an exact-match location for one file that only inherits the headers of an outer level is not judged.',
+        'For a policy that allows a method or header needing a preflight (Allow-Methods with PUT/PATCH/DELETE, Allow-Headers with a non-safelisted header, or a route-level CORS middleware on such a method), it asks the model what the preflight `OPTIONS` gets. It reports when the layer never intercepts OPTIONS and the request falls through to something that answers without CORS headers or with a non-2xx status (nginx static files answer 405; an Express route-level `cors()` never runs for OPTIONS). OPTIONS that reaches a proxied application (including a PHP front controller behind `try_files … /index.php`) is not judged: the application may answer it. An nginx access check in force for OPTIONS (`auth_basic`, which a preflight, sent without credentials, always fails with 401; `limit_except` not listing OPTIONS) refuses the preflight before any handler, unless a rewrite-phase `if ($request_method = OPTIONS) { … return 204; }` answers first; the finding points at that directive. When the layer refuses the method itself (405 from the static module for PUT, 403 from `deny all`), the actual request fails too, so it asks instead about a GET carrying the listed request headers; an exact-match location for one file that only inherits the headers of an outer level is not judged.',
       why: 'The browser sends the preflight first and only sends the real request if the preflight passes, so the headers on normal responses never matter: the request fails with "Response to preflight request doesn\'t pass access control check".',
       examples: [
         {
@@ -40,17 +40,18 @@ export default defineRule({
     const expected = matrix.intended;
     if (!expected) return;
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
-      const actual = matrix.answer({ origin: origin.origin, method: expected.method });
+      const credentials = credentialsExpected(matrix, origin);
+      // Asked as the page would send it: with credentials, a request may pass an access check (nginx auth_basic) its preflight fails.
+      const actual = matrix.answer({ origin: origin.origin, method: expected.method, ...(credentials ? { credentials: true } : {}) });
       const allowOrigin = headerValue(actual, 'Access-Control-Allow-Origin');
       if (unsure(actual, [ALLOW_ORIGIN]) || (allowOrigin !== origin.origin && allowOrigin !== '*')) continue;
-      const credentials = credentialsExpected(matrix, origin);
       let cell: { request: CorsRequest; response: CorsResponse; verdict: BrowserVerdict; label: string };
       if (refusedHere(actual)) {
         // The layer itself refuses the method (the static module's 405 for PUT, `deny all`'s 403): the
         // request would fail after any preflight, so only a method it serves, sent with the listed
         // request headers, asks a preflight that matters.
         if (expected.method === 'GET' || expected.headers.length === 0) return;
-        const served = matrix.answer({ origin: origin.origin, method: 'GET' });
+        const served = matrix.answer({ origin: origin.origin, method: 'GET', ...(credentials ? { credentials: true } : {}) });
         if (served.status === undefined || refusedHere(served)) return;
         const request: CorsRequest = { origin: origin.origin, method: 'GET', headers: expected.headers, preflight: true, ...(credentials ? { credentials: true } : {}) };
         const response = matrix.answer(request);
@@ -66,9 +67,11 @@ export default defineRule({
       // rule that read it only at a place with the same path (every other nginx location ran it again).
       if (inheritedByExactFile(policy)) return;
       const status = response.status === undefined ? 'an unknown status' : `status ${response.status}`;
+      // Refused in the access phase (nginx auth_basic, limit_except): that directive is what to change.
+      const refusal = response.refusedBy ? ` from ${response.refusedBy.directive} (${response.refusedBy.directive === 'limit_except' ? 'OPTIONS is not among the methods it lists' : 'a preflight never carries credentials'}; answer OPTIONS before the access check, in an \`if ($request_method = OPTIONS)\` block that adds the CORS headers and returns 204)` : '';
       context.report({
-        loc: policy.source.loc,
-        message: `${cell.label} from ${origin.origin} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}: browsers block the request (${verdict.reason})`,
+        loc: response.refusedBy?.loc ?? policy.source.loc,
+        message: `${cell.label} from ${origin.origin} is not handled here and gets ${status}${response.headers.some((h) => /^access-control-/i.test(h.name)) ? '' : ' without CORS headers'}${refusal}: browsers block the request (${verdict.reason})`,
       });
       return;
     }

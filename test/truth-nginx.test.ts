@@ -77,6 +77,27 @@ server {
         more_set_headers 'Access-Control-Allow-Origin: https://app.example.com';
         more_set_headers -s 404 'Access-Control-Allow-Credentials: true';
     }
+    location /basic/ {
+        auth_basic "cors-lint";
+        auth_basic_user_file htpasswd;
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+    }
+    location /basic-options/ {
+        if ($request_method = OPTIONS) {
+            add_header Access-Control-Allow-Origin https://app.example.com always;
+            add_header Access-Control-Allow-Methods PUT always;
+            return 204;
+        }
+        auth_basic "cors-lint";
+        auth_basic_user_file htpasswd;
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+    }
+    location /limited/ {
+        limit_except GET {
+            deny all;
+        }
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+    }
 }`;
 
 const ORIGINS = [undefined, 'https://app.example.com', 'https://App.example.com', 'https://foo.example.org', 'http://a.B.example.org', 'https://evil.example.net', 'null'];
@@ -95,7 +116,7 @@ if (!available && process.env.CI === 'true') throw new Error('CI=true: nginx mus
 describe.skipIf(!available)('nginx profile matches a real nginx', () => {
   let server: Awaited<ReturnType<typeof startNginx>>;
   let policies: CorsPolicy[];
-  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/'];
+  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/', '/basic/', '/basic-options/', '/limited/'];
 
   beforeAll(async () => {
     server = await startNginx((port) => CONFIG('__ROOT__').replace('__PORT__', String(port)), { headersMore: true });

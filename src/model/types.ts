@@ -255,6 +255,8 @@ export interface CorsResponse {
   droppedForStatus?: Loc[];
   /** Where this layer answered the request itself (nginx: the `if` holding the `return`, or the `return`): the place to add a missing header. */
   answeredAt?: Loc;
+  /** Where this layer refused the request before any handler ran (nginx `auth_basic`, `limit_except`): a preflight carries no credentials. */
+  refusedBy?: { loc: Loc; directive: string };
 }
 
 /** An evaluator produced by a header-emitting extractor (nginx's rewrite/header phases). */

@@ -72,6 +72,8 @@ export interface NginxOutcome {
   guards: OriginGuard[];
   /** The block holding the `return` (or the `return` itself): where a header missing from this answer belongs. */
   answeredAt?: Loc;
+  /** The access-phase directive that refused the request (`auth_basic`, `limit_except`). */
+  refusedBy?: { loc: Loc; directive: string };
 }
 
 interface Alt {
@@ -251,6 +253,12 @@ interface ContextDigest {
   handler?: NginxDirective;
   /** `deny all;` with no `allow`: every request is refused with 403. */
   denied: boolean;
+  /** This level's own `auth_basic` (the nearest one up the levels is in force). */
+  authBasic?: NginxDirective;
+  /** This level's own `satisfy`. */
+  satisfy?: NginxDirective;
+  /** This location's `limit_except` block. */
+  limitExcept?: NginxDirective;
   moreSetHeaders: NginxDirective[];
   id: number;
 }
@@ -274,12 +282,56 @@ function digest(context: NginxContext): ContextDigest {
       // A proxy/FastCGI pass is the content handler even after a `try_files $uri =404;` check that only tests the file.
       handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name)) ?? context.body.find((d) => /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
       denied: context.body.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !context.body.some((d) => d.name === 'allow'),
+      authBasic: context.body.find((d) => d.name === 'auth_basic'),
+      satisfy: context.body.find((d) => d.name === 'satisfy'),
+      limitExcept: context.kind === 'location' ? context.body.find((d) => d.name === 'limit_except' && d.block !== undefined) : undefined,
       moreSetHeaders: context.body.filter((d) => d.name === 'more_set_headers'),
       id: nextContextId++,
     };
     digests.set(context, found);
   }
   return found;
+}
+
+/**
+ * The access phase, which runs after the rewrite phase (an `if ($request_method = OPTIONS) { return 204; }`
+ * answers first) and before any content handler. A preflight never carries credentials (Fetch, CORS-preflight
+ * fetch), so `auth_basic` in force answers it 401, as it does an actual request sent without credentials,
+ * and `limit_except` refuses a method it does not list (GET implies HEAD) with what its block says. Both
+ * checked with nginx 1.22: the 401/403 carries only the `always` headers, and the browser fails the
+ * preflight on its status.
+ */
+function accessRefusal(config: NginxContext, request: CorsRequest, method: () => string): { status: number; by: NginxDirective } | 'unknown' | undefined {
+  let location: NginxContext | undefined;
+  let authBasic: NginxDirective | undefined;
+  let satisfy: NginxDirective | undefined;
+  for (let level: NginxContext | undefined = config; level; level = level.parent) {
+    const facts = digest(level);
+    if (!location && level.kind === 'location') location = level;
+    authBasic ??= facts.authBasic;
+    satisfy ??= facts.satisfy;
+  }
+  const limitExcept = location && digest(location).limitExcept;
+  if (limitExcept) {
+    const listed = new Set(limitExcept.args.map((arg) => arg.value.toUpperCase()));
+    if (listed.has('GET')) listed.add('HEAD');
+    const requested = method();
+    if (!listed.has(requested)) {
+      const block = limitExcept.block ?? [];
+      if (block.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !block.some((d) => d.name === 'allow' || d.name === 'auth_basic' || d.name === 'satisfy' || d.name === 'include')) return { status: 403, by: limitExcept };
+      if (request.preflight && block.some((d) => d.name === 'auth_basic' && d.args[0]?.value !== 'off') && !block.some((d) => d.name === 'allow' || d.name === 'satisfy' || d.name === 'include')) return { status: 401, by: limitExcept };
+      if (block.some((d) => /^(deny|allow|auth_basic|auth_request|satisfy|include)$/.test(d.name))) return 'unknown';
+    }
+  }
+  if (!authBasic) return undefined;
+  const realm = authBasic.args[0]?.value;
+  if (realm === undefined || realm === 'off') return undefined;
+  // An actual request passes when it may carry credentials: the page's own Authorization, or the
+  // Basic credentials the browser keeps for the site, sent with a credentialed request.
+  if (!request.preflight && (request.credentials || (request.headers ?? []).some((name) => name.toLowerCase() === 'authorization') || Object.keys(request.extraHeaders ?? {}).some((name) => name.toLowerCase() === 'authorization'))) return undefined;
+  // A realm in a variable may be "off"; `satisfy any` lets an allowed address through without credentials.
+  if (realm.includes('$') || satisfy?.args[0]?.value === 'any') return 'unknown';
+  return { status: 401, by: authBasic };
 }
 
 export interface FileFacts {
@@ -458,6 +510,7 @@ export class NginxProgram implements HeaderProgram {
       shortCircuit: first.shortCircuit,
       droppedForStatus: dropped,
       ...(sameEnd && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
+      ...(sameEnd && first.refusedBy && outcomes.every((outcome) => sameLoc(outcome.refusedBy?.loc, first.refusedBy?.loc)) ? { refusedBy: first.refusedBy } : {}),
     };
   }
 
@@ -794,7 +847,7 @@ export class NginxProgram implements HeaderProgram {
   }
 
   private finish(path: Path, request: CorsRequest, outcomes: NginxOutcome[], overflow: { value: boolean }): void {
-    const state = { uncertain: path.uncertain || unresolvedIncludeMatters(path.config) };
+    const state: { uncertain: boolean; refusedBy?: { loc: Loc; directive: string } } = { uncertain: path.uncertain || unresolvedIncludeMatters(path.config) };
     const status = this.status(request, path, state);
     const dropped: Loc[] = [];
     const partials: Array<{ headers: OutcomeHeader[]; guards: OriginGuard[] }> = [{ headers: [], guards: path.guards }];
@@ -850,13 +903,22 @@ export class NginxProgram implements HeaderProgram {
     const returned = path.returned;
     const answeredAt = returned ? (path.config.kind === 'if' && path.config.directive && path.config.body.includes(returned.directive) ? path.config.directive : returned.directive).nameLoc : undefined;
     for (const partial of pending) {
-      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: returned !== undefined, droppedForStatus: dropped, guards: partial.guards, ...(answeredAt ? { answeredAt } : {}) });
+      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: returned !== undefined, droppedForStatus: dropped, guards: partial.guards, ...(answeredAt ? { answeredAt } : {}), ...(state.refusedBy ? { refusedBy: state.refusedBy } : {}) });
     }
   }
 
-  private status(request: CorsRequest, path: Path, state: { uncertain: boolean }): number | undefined {
+  private status(request: CorsRequest, path: Path, state: { uncertain: boolean; refusedBy?: { loc: Loc; directive: string } }): number | undefined {
     if (path.returned) return path.returned.status;
     const method = () => this.method(request);
+    const refused = accessRefusal(path.config, request, method);
+    if (refused === 'unknown') {
+      state.uncertain = true;
+      return undefined;
+    }
+    if (refused) {
+      state.refusedBy = { loc: refused.by.nameLoc, directive: refused.by.name };
+      return refused.status;
+    }
     for (let level: NginxContext | undefined = path.config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
       // `deny all` (with no `allow` beside it) refuses every request in the access phase, before any content handler.
       if (digest(level).denied) return 403;
