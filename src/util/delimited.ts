@@ -33,6 +33,20 @@ export function replaceDelimited(text: string, open: string, close: string, fn: 
   return out + text.slice(last);
 }
 
+/**
+ * Terraform `templatefile` directives: `%{ for o in origins ~}`, `%{~ endfor ~}`, `%{ if x }`, `%{ else }`,
+ * `%{ endif }` (terraform.io "Strings and Templates"). Template control, never a value: a YAML or nginx
+ * template read with them in place ends in a parse error ("Plain value cannot start with directive indicator
+ * character %"). Only those keywords count, so any other `%{` (a log format, a Lua pattern) stays as written;
+ * open and close on one line, one forward scan.
+ */
+const TERRAFORM_DIRECTIVE = /^%\{~?[ \t]*(?:for|endfor|if|else|endif)\b/;
+
+export function replaceTerraformDirectives(text: string, fn: (match: string, start: number) => string): string {
+  if (!text.includes('%{')) return text;
+  return replaceDelimited(text, '%{', '}', (match, start) => (TERRAFORM_DIRECTIVE.test(match) ? fn(match, start) : match), true);
+}
+
 /** A line holding only Jinja statements or a Jinja comment: `{% if x %}`, `{%- endif -%}`, `{# note #}`. */
 const TEMPLATE_STATEMENT_LINE = /^[ \t]*\{([%#])[^\r\n]*\1\}[ \t]*$/gm;
 

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { replaceDelimited } from '../../util/delimited.js';
+import { replaceDelimited, replaceTerraformDirectives } from '../../util/delimited.js';
 import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
@@ -229,8 +229,10 @@ const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|br
 const GO_ASSIGNMENT = /^\{\{-?\s*\$\w*\s*:?=[^=]/;
 
 export function neutralizeTemplates(text: string): string {
-  if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
+  if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%') && !text.includes('%{')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
+  // Terraform `templatefile` directives (`%{ if cors ~}` … `%{ endif ~}`) are control, like Jinja's `{% %}`.
+  text = replaceTerraformDirectives(text, blank);
   const unknown = (match: string, start: number, source: string) => {
     if (match.includes('\n')) return blank(match);
     // An expression standing alone on its line is a statement, not a value: the template inserts

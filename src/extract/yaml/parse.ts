@@ -1,5 +1,5 @@
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { replaceDelimited } from '../../util/delimited.js';
+import { replaceDelimited, replaceTerraformDirectives } from '../../util/delimited.js';
 import type { Format, Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
@@ -81,7 +81,7 @@ export interface ParsedYaml {
 const CORS_TOKEN = /cors|access-?control/i;
 
 export function neutralizeTemplates(text: string): string {
-  const goNeutral = neutralizeGoActions(text);
+  const goNeutral = neutralizeTerraformDirectives(neutralizeGoActions(text));
   if (!goNeutral.includes('{%') && !goNeutral.includes('{#')) return goNeutral;
   // Jinja (Ansible `*.yaml.j2`, cookiecutter, Salt): a statement alone on its line (`{% if tls %}`) disappears,
   // an inline one becomes an opaque value; a `{# comment #}` is blank.
@@ -89,6 +89,13 @@ export function neutralizeTemplates(text: string): string {
     match.replace(/[^\r\n]/g, blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
   );
   return replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true);
+}
+
+/** Terraform template directives (`%{ for o in origins ~}` … `%{ endfor ~}`), as Jinja statements: a line of its own disappears, an inline one is opaque. */
+function neutralizeTerraformDirectives(text: string): string {
+  return replaceTerraformDirectives(text, (match, start) =>
+    match.replace(/[^\r\n]/g, blankTo(text, start - 1, -1) && blankTo(text, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
+  );
 }
 
 function neutralizeGoActions(text: string): string {
