@@ -6,7 +6,7 @@ import { nameOf, type ParsedJs } from './extract.js';
 import { isRequestOrigin } from './hand-set.js';
 import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
-import { evaluate, locOf, stringList, type Bindings, type JsValue } from './values.js';
+import { evaluate, fileOfNode, locOf, stringList, type Bindings, type JsValue } from './values.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 
 export interface MiddlewareSite {
@@ -346,6 +346,11 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
   const param = fn.params[0]?.type === 'Identifier' ? fn.params[0].name : undefined;
   const callbackName = fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
   const body = fn.body;
+  // A callback written in an options module the app imports reads that module's names (its own allowlist), not the app's.
+  const home = fileOfNode(fn);
+  const homeBindings = home && home !== parsed.file ? parsed.bindings.bindingsOf?.(home) : undefined;
+  const homeText = home && homeBindings ? parsed.bindings.textOf?.(home) : undefined;
+  const own = homeBindings && homeText !== undefined ? { bindings: homeBindings, file: home!, text: homeText } : { bindings: parsed.bindings, file: parsed.file, text: parsed.text };
   if (framework === 'koa-cors' && param) {
     const routed = routeChosenOrigins(body, param, parsed);
     if (routed) return routed;
@@ -364,9 +369,9 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
     const context = framework === 'hono-cors' && fn.params[1]?.type === 'Identifier' ? fn.params[1].name : undefined;
     const scope: OriginScope = {
       isOrigin: (node) => isRequestOrigin(node, new Set()),
-      bindings: parsed.bindings,
-      file: parsed.file,
-      text: parsed.text,
+      bindings: own.bindings,
+      file: own.file,
+      text: own.text,
       ...(context ? { requestChosen: (node: Node) => routeOnlyTest(node, (part) => isHonoRoutePart(part, context)) } : {}),
     };
     const condition = callbackCondition(fn, style, scope);
@@ -387,7 +392,7 @@ function callbackMatchers(fn: Node, framework: MiddlewareSite['framework'], loc:
       const objectIsOrigin = node.callee.object.type === 'Identifier' && node.callee.object.name === param;
       if ((method === 'includes' || method === 'indexOf') && argIsOrigin) {
         checks.push({ method, loc: locOf(node, parsed.file) });
-        const list = evaluate(node.callee.object as Node, parsed.bindings);
+        const list = evaluate(node.callee.object as Node, own.bindings);
         if (list.kind === 'array' && list.items.every((item) => item.kind === 'string')) {
           for (const item of list.items) allowlists.push({ kind: 'exact', value: (item as { value: string }).value, loc: locOf(item.node, parsed.file), listId: `${parsed.file}:${list.node.start}` });
         } else understood = false;

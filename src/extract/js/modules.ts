@@ -115,10 +115,11 @@ export class JsProject {
   }
 
   /** Hooks for values.ts: imports of this file resolved through the project. */
-  bindingsHooks(file: string): Pick<Bindings, 'resolveImport' | 'bindingsOf'> {
+  bindingsHooks(file: string): Pick<Bindings, 'resolveImport' | 'bindingsOf' | 'textOf'> {
     return {
       resolveImport: (specifier, imported) => this.importValue(file, specifier, imported),
       bindingsOf: (other) => this.parsedOf(other)?.bindings,
+      textOf: (other) => this.parsedOf(other)?.text,
     };
   }
 }

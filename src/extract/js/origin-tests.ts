@@ -1,7 +1,7 @@
 import type { Node } from '@babel/types';
 import { matcherAccepts } from '../../model/respond.js';
 import type { Loc, OriginMatcher } from '../../model/types.js';
-import { evaluate, locOf, returnedExpression, type Bindings, type JsValue } from './values.js';
+import { evaluate, fileOfNode, locOf, returnedExpression, type Bindings, type JsValue } from './values.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 
 /**
@@ -543,7 +543,21 @@ function call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpres
 /** `isAllowed(origin)` where `isAllowed` is a small function of this file: its returned condition with the origin passed in. */
 function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' }>, name: string, scope: OriginScope): Cond {
   const bound = scope.bindings.values.get(name);
-  const fn = bound ? unwrap(bound) : undefined;
+  let fn = bound ? unwrap(bound) : undefined;
+  // A helper imported from a module of the repository (`import { isAllowedOrigin } from './allowedOrigins.js'`)
+  // runs there: its names are that module's.
+  let home: Pick<OriginScope, 'bindings' | 'file' | 'text' | 'env' | 'locals' | 'urlNames'> | undefined;
+  const imported = bound ? undefined : scope.bindings.imports.get(name);
+  if (imported) {
+    const value = scope.bindings.resolveImport?.(imported.module, imported.imported);
+    const file = value?.kind === 'function' ? fileOfNode(value.node) : undefined;
+    const bindings = file ? scope.bindings.bindingsOf?.(file) : undefined;
+    const text = file && bindings ? scope.bindings.textOf?.(file) : undefined;
+    if (value && file && bindings && text !== undefined) {
+      fn = unwrap(value.node);
+      home = { bindings, file, text, env: new Map(), locals: new Map(), urlNames: new Map() };
+    }
+  }
   if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration')) return { op: 'unknown', why: `call of ${name}` };
   const index = node.arguments.findIndex((arg) => arg !== null && scope.isOrigin(arg as Node));
   const param = index === -1 ? undefined : fn.params[index];
@@ -553,7 +567,8 @@ function helperCall(node: Extract<Node, { type: 'CallExpression' | 'OptionalCall
   const paramName = param.name;
   const inner: OriginScope = {
     ...scope,
-    env: new Map([...(scope.env ?? [])].filter(([key]) => key !== paramName)),
+    ...home,
+    env: new Map([...(home?.env ?? scope.env ?? [])].filter(([key]) => key !== paramName)),
     isOrigin: (candidate) => (unwrap(candidate).type === 'Identifier' && (unwrap(candidate) as { name: string }).name === paramName) || outer(candidate),
   };
   if (body) return compileCondition(body, inner);

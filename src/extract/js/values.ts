@@ -26,6 +26,8 @@ export interface Bindings {
   resolveImport?(module: string, imported: string): JsValue | undefined;
   /** The bindings of another parsed file (a function imported from it is evaluated there). */
   bindingsOf?(file: string): Bindings | undefined;
+  /** The text of another parsed file (positions of its nodes are offsets into it). */
+  textOf?(file: string): string | undefined;
 }
 
 /**
