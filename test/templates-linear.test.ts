@@ -74,6 +74,32 @@ describe('Jinja statement lines in code and YAML', () => {
   });
 });
 
+describe('Helm idioms in YAML templates', () => {
+  it("a key's `{{- include … | nindent n }}` before deeper lines and a block string's opening template line read as YAML", () => {
+    const text = 'metadata:\n  labels: {{- include "l" . | nindent 4 }}\n    a: b\n  name: {{ .N }}\n  x: {{ .X }}\n  y: 1\ndata:\n  c: |-\n  {{- if .A }}\r\n\n    {{- end }}\n    server {}\n';
+    const out = neutralizeYamlTemplates(text);
+    expect(out).toHaveLength(text.length);
+    // Every character that is not a blank or a line break keeps its offset (the breaks of the lines a template blanked may move up).
+    for (let i = 0; i < text.length; i++) if (!/\s/.test(out[i]) && out[i] !== TEMPLATE_CHAR) expect(out[i], `offset ${i}`).toBe(text[i]);
+    const lines = out.split('\n').map((line) => line.trimEnd());
+    expect(lines).toEqual(['metadata:', '  labels:', '    a: b', `  name: ${TEMPLATE_CHAR.repeat(8)}`, `  x: ${TEMPLATE_CHAR.repeat(8)}`, '  y: 1', 'data:', '  c: |-', '', '', '', '    server {}', '']);
+    // A plain blank line after a header is left alone, as is a header with an explicit indentation indicator.
+    for (const kept of ['c: |\n      \n  x\n', 'c: |2\n  {{- if .A }}\n  x\n']) expect(neutralizeYamlTemplates(kept).split('\n')[0], kept).toBe(kept.split('\n')[0]);
+  });
+
+  it('stay linear on hostile lines', () => {
+    const started = process.cpuUsage();
+    for (const unit of ['k: {{ x }}\n', 'k: {{ x }}\n\n\n', 'k: |\n', 'k: |\n{{ x }}\n', '  k: |\n{{ x }}\n      \n', 'k: {{ x }}\n    a: b\n']) {
+      const text = unit.repeat(50_000);
+      expect(neutralizeYamlTemplates(text)).toHaveLength(text.length);
+    }
+    neutralizeYamlTemplates(`k: {{ x }}${'\n'.repeat(200_000)}  y`);
+    neutralizeYamlTemplates(`k: |${' '.repeat(200_000)}x\n{{ x }}\n`);
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(5_000);
+  });
+});
+
 describe('inline conditionals in nginx templates', () => {
   it('become one unknown value inside a directive, and stay blocks elsewhere', () => {
     const x = (span: string) => `$${'x'.repeat(span.length - 1)}`;

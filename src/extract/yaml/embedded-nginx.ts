@@ -17,7 +17,8 @@ export function nginxInScalar(parsed: ParsedYaml, node: YamlNode): { policies: C
   const type = (node as { type?: string }).type;
   let from = range[0];
   let to = range[1];
-  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.text.indexOf('\n', from) + 1;
+  // The header's line end as written (neutralizing may have moved template blanks onto the header line).
+  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.source.indexOf('\n', from) + 1;
   else if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') {
     from += 1;
     to -= 1;

@@ -82,13 +82,66 @@ const CORS_TOKEN = /cors|access-?control/i;
 
 export function neutralizeTemplates(text: string): string {
   const goNeutral = neutralizeTerraformDirectives(neutralizeGoActions(text));
-  if (!goNeutral.includes('{%') && !goNeutral.includes('{#')) return goNeutral;
+  if (!goNeutral.includes('{%') && !goNeutral.includes('{#')) return goNeutral === text ? text : tidyBlockScalarStarts(goNeutral, text);
   // Jinja (Ansible `*.yaml.j2`, cookiecutter, Salt): a statement alone on its line (`{% if tls %}`) disappears,
   // an inline one becomes an opaque value; a `{# comment #}` is blank.
   const statements = replaceDelimited(goNeutral, '{%', '%}', (match, start) =>
     match.replace(/[^\r\n]/g, blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
   );
-  return replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true);
+  return tidyBlockScalarStarts(replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true), text);
+}
+
+/** `key: |`, `- >-`, `key: | # note`: a block scalar header without an explicit indentation indicator. */
+function isBlockScalarHeader(line: string): boolean {
+  const header = /(?:^|[ \t])[|>][-+]?$/;
+  const trimmed = line.trimEnd();
+  if (header.test(trimmed)) return true;
+  const comment = trimmed.indexOf(' #');
+  return comment !== -1 && header.test(trimmed.slice(0, comment).trimEnd());
+}
+
+/**
+ * A template line blanked right after a block scalar header (`config: |` then `{{- if .Values.tls }}`)
+ * leaves a leading line of spaces deeper than the content, which YAML refuses (a block's indentation
+ * comes from its first line; Helm's `{{-` removes the whole line). The spaces of such leading blank
+ * lines move to the end of the header line, where they are trailing blanks: same length, and every
+ * character that is not a blank keeps its offset. Only where a template line was blanked (`source`).
+ */
+function tidyBlockScalarStarts(neutral: string, source: string): string {
+  // Lone CRs (read as line breaks later) are left as they are.
+  if (/\r(?!\n)/.test(neutral)) return neutral;
+  const lines: Array<{ start: number; end: number; next: number }> = [];
+  for (let start = 0; start < neutral.length; ) {
+    const lf = neutral.indexOf('\n', start);
+    const next = lf === -1 ? neutral.length : lf + 1;
+    const end = lf > start && neutral.charCodeAt(lf - 1) === 13 ? lf - 1 : lf === -1 ? neutral.length : lf;
+    lines.push({ start, end, next });
+    start = next;
+  }
+  const isBlank = (line: { start: number }) => blankTo(neutral, line.start, 1);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const header = lines[i];
+    if (isBlank(header) || !isBlockScalarHeader(neutral.slice(header.start, header.end))) continue;
+    let j = i + 1;
+    let spaces = 0;
+    let templated = false;
+    for (; j < lines.length && isBlank(lines[j]); j++) {
+      spaces += lines[j].end - lines[j].start;
+      templated ||= !blankTo(source, lines[j].start, 1);
+    }
+    if (!templated || spaces === 0) {
+      i = j - 1;
+      continue;
+    }
+    let breaks = '';
+    for (let k = i + 1; k < j; k++) breaks += neutral.slice(lines[k].end, lines[k].next);
+    out += neutral.slice(from, header.end) + ' '.repeat(spaces) + neutral.slice(header.end, header.next) + breaks;
+    from = lines[j - 1].next;
+    i = j - 1;
+  }
+  return from === 0 ? neutral : out + neutral.slice(from);
 }
 
 /** Terraform template directives (`%{ for o in origins ~}` … `%{ endfor ~}`), as Jinja statements: a line of its own disappears, an inline one is opaque. */
@@ -108,12 +161,40 @@ function neutralizeGoActions(text: string): string {
     const close = text.indexOf('}}', start + 2);
     if (close === -1) break;
     const end = close + 2;
-    // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears; an inline action becomes an opaque value.
-    const alone = blankTo(text, start - 1, -1) && blankTo(text, end, 1);
+    // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears, as does an action that
+    // renders a key's nested block (`labels: {{- include "x.labels" . | nindent 4 }}` before more-indented
+    // entries); any other inline action becomes an opaque value.
+    const alone = (blankTo(text, start - 1, -1) && blankTo(text, end, 1)) || opensNestedBlock(text, start, end);
     out += text.slice(from, start) + text.slice(start, end).replace(/[^\r\n]/g, alone ? ' ' : TEMPLATE_CHAR);
     from = end;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * Whether the action at `start`..`end` is the whole value of a `key:` that ends its line, and the next
+ * non-blank line is indented deeper than the key: the action then renders the start of the key's
+ * nested block (Helm's `| nindent n`), not a scalar. Each scan stops at the line's start or at the
+ * next non-blank line, and only the action that ends a line scans ahead: linear in the file.
+ */
+function opensNestedBlock(text: string, start: number, end: number): boolean {
+  if (!blankTo(text, end, 1)) return false;
+  let colon = start - 1;
+  while (colon >= 0 && (text.charCodeAt(colon) === 32 || text.charCodeAt(colon) === 9)) colon--;
+  if (colon < 0 || text[colon] !== ':') return false;
+  const keyIndent = indentAt(text, text.lastIndexOf('\n', colon) + 1);
+  for (let lf = text.indexOf('\n', end); lf !== -1; lf = text.indexOf('\n', lf + 1)) {
+    if (blankTo(text, lf + 1, 1)) continue;
+    return indentAt(text, lf + 1) > keyIndent;
+  }
+  return false;
+}
+
+/** The number of spaces that start the line beginning at `lineStart`. */
+function indentAt(text: string, lineStart: number): number {
+  let i = lineStart;
+  while (text.charCodeAt(i) === 32) i++;
+  return i - lineStart;
 }
 
 /** Whether only spaces/tabs lie between `index` and the line break (or the end of the text) in direction `step`. */
@@ -147,7 +228,8 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   // YAML breaks lines at a lone CR too; the library and the extractors look for LF. Same length, same line table.
   const neutral = neutralizeTemplates(source);
   const text = neutral.includes('\r') ? neutral.replace(/\r(?!\n)/g, '\n') : neutral;
-  const lineStarts = lineStartsOf(text);
+  // Lines as written: neutralizing may move the blanks of template lines to the line above (tidyBlockScalarStarts).
+  const lineStarts = neutral === source ? lineStartsOf(text) : lineStartsOf(source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source);
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
   const problems: Array<{ message: string; from: number; to: number }> = [];
   let problemCount = 0;
