@@ -73,7 +73,7 @@ export default defineRule({
         // Copied from the query or body, not from Origin: the URL (or an uncached POST) already tells the answers apart.
         if (culprit.fromInput) continue;
         const loc = culprit.writtenAt ?? culprit.loc ?? policy.source.loc;
-        const key = `${loc.file}:${loc.line}:${loc.column}`;
+        const key = lineKey(loc);
         if (reported.has(key)) continue;
         reported.add(key);
         const other = answers.find((answer) => (allowOrigin(answer) ?? '') !== allowOrigin(cell));
@@ -93,7 +93,7 @@ export default defineRule({
         const echoed = cell.response.maybeHeaders?.find((header) => header.name.toLowerCase() === ALLOW_ORIGIN && header.value === cell.request.origin);
         if (!echoed || unsure(cell.response, [VARY]) || variesByOrigin(cell) || echoed.fromInput) continue;
         const loc = echoed.writtenAt ?? echoed.loc ?? policy.source.loc;
-        const key = `${loc.file}:${loc.line}:${loc.column}`;
+        const key = lineKey(loc);
         if (reported.has(key)) continue;
         reported.add(key);
         context.report({
@@ -104,3 +104,11 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * One finding per line: the branches of one value (`allowed.has(origin) ? origin : ''`,
+ * `origin if origin in allowed else ''`) are one header missing its Vary, not one defect per branch.
+ */
+function lineKey(loc: { file: string; line: number }): string {
+  return `${loc.file}:${loc.line}`;
+}

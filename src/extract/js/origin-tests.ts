@@ -125,10 +125,20 @@ function valueOf(node: Node, scope: OriginScope): JsValue {
   const inner = unwrap(node);
   if (inner.type === 'Identifier' && scope.env?.has(inner.name)) return scope.env.get(inner.name)!;
   // `new Set([...])` and `new Set(list)` hold the same strings as the list.
-  if (inner.type === 'NewExpression' && inner.callee.type === 'Identifier' && inner.callee.name === 'Set' && inner.arguments[0]) return valueOf(inner.arguments[0] as Node, scope);
+  if (inner.type === 'NewExpression' && inner.callee.type === 'Identifier' && inner.callee.name === 'Set') {
+    if (inner.arguments[0]) return valueOf(inner.arguments[0] as Node, scope);
+    if (inner.arguments.length === 0) return { kind: 'array', items: [], node: inner };
+  }
+  // `new Set().add('https://a.example.com').add(…)`: each add() returns the set with one more entry.
+  if (inner.type === 'CallExpression' && propertyName(inner.callee as Node) === 'add' && inner.arguments.length === 1 && inner.arguments[0].type !== 'SpreadElement') {
+    const set = valueOf((inner.callee as { object: Node }).object, scope);
+    const added = set.kind === 'array' && set.items.length < MAX_ITEMS ? valueOf(inner.arguments[0] as Node, scope) : undefined;
+    if (set.kind === 'array' && added) return { kind: 'array', items: [...set.items, added], node: inner, ...(set.why ? { why: set.why } : {}) };
+  }
   if (inner.type === 'Identifier' && !scope.env?.has(inner.name)) {
     const bound = scope.bindings.values.get(inner.name);
-    if (bound && unwrap(bound).type === 'NewExpression') return valueOf(bound, scope);
+    const shape = bound ? unwrap(bound) : undefined;
+    if (shape && (shape.type === 'NewExpression' || (shape.type === 'CallExpression' && propertyName(shape.callee as Node) === 'add'))) return valueOf(bound!, scope);
   }
   return evaluate(inner, scope.bindings);
 }
