@@ -6,6 +6,7 @@ import type { OriginMatcher } from '../src/model/types.js';
 
 const HOW: Record<string, string> = {
   'python-match': 're.match anchors only the start',
+  'python-search': 're.search searches anywhere in the Origin',
   'pcre-search': 'nginx searches anywhere in the Origin',
   're2-search': 'the pattern is searched anywhere in the Origin',
   'js-search': 'RegExp.test searches anywhere in the Origin',

@@ -49,6 +49,16 @@ export default defineRule({
         message: `${matcher.code ?? `the ${matcher.written} '${literal}'`} is a plain string test for ${policy.profile.name}, so its '*' matches only a literal '*', which no browser origin contains: the entry admits nothing; write a regex (anchored, dots escaped) for the subdomains or list them`,
       });
     }
+    // A glob (`*.example.com`) where Flask-CORS reads a regex: a leading '*' repeats nothing, `re.match`
+    // raises, and their try_match_pattern takes the error for no match (flask_cors/core.py, checked with Flask-CORS 3.0.10).
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'pattern' || !matcher.source.startsWith('*') || policy.profile.id !== 'flask-cors') continue;
+      const host = matcher.source.replace(/^\*\.?/, '');
+      context.report({
+        loc: matcher.loc,
+        message: `${policy.profile.name} reads '${matcher.source}' as a regular expression, and its leading '*' repeats nothing: re.match raises an error, which ${policy.profile.name} takes for no match, so no origin ever matches it; write a regex like '^https://[a-z0-9-]+\\.${host.replace(/\./g, '\\.')}$' or list the subdomains`,
+      });
+    }
     // Flask-CORS reads a string with `*` as a regex: `https://*.example.com` repeats the '/' and lets '.' match anything.
     for (const matcher of policy.origins) {
       if (matcher.kind !== 'pattern' || !/^[a-z]+:\/\/\*\./i.test(matcher.source)) continue;

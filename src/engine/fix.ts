@@ -123,7 +123,7 @@ function serializeOrigin(input: FixInput): Fix | undefined {
   return { range: [start, start + match[2].length], text: analysis.serialized, title: `Use '${analysis.serialized}'` };
 }
 
-const SEARCH_DIALECTS = new Set<PatternDialect>(['js-search', 'pcre-search', 're2-search', 'python-match']);
+const SEARCH_DIALECTS = new Set<PatternDialect>(['js-search', 'pcre-search', 're2-search', 'python-match', 'python-search']);
 
 /** Whether `source` has a `|` outside any group, or undefined when it cannot be read (unbalanced). */
 function hasTopLevelAlternation(source: string): boolean | undefined {

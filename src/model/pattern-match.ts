@@ -53,6 +53,7 @@ const ANCHORING: Record<PatternDialect, Anchoring> = {
   'pcre-search': 'search',
   're2-search': 'search',
   'python-match': 'start',
+  'python-search': 'search',
   'python-fullmatch': 'full',
   're2-full': 'full',
 };

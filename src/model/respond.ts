@@ -26,6 +26,9 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
       if (matcher.comparedBy === 'normalized-url') return normalizeUrl(matcher.value) === normalizeUrl(origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
     case 'pattern':
+      // Python's re refuses a pattern that opens with a repeat ('nothing to repeat'): it matches nothing,
+      // whether the implementation then raises or, as Flask-CORS does, takes the error for no match.
+      if (matcher.dialect.startsWith('python') && /^[*+?]/.test(matcher.source)) return false;
       return matchOrigin(matcher, origin);
     case 'predicate':
     case 'unknown':

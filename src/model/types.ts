@@ -27,6 +27,8 @@ export type PatternDialect =
   | 'pcre-search'
   /** Python `re.match`: anchored at the start only, so `^https://a\.example\.com` also accepts `https://a.example.com.attacker.invalid`. */
   | 'python-match'
+  /** Python `re.search`: anchored only where the author anchored it. */
+  | 'python-search'
   /** Python `re.fullmatch` (Starlette's `allow_origin_regex`): anchored at both ends. */
   | 'python-fullmatch'
   /** Go/RE2 search (Traefik's regex list, APISIX's `ngx.re.find`): anchored only where the author anchored it. */

@@ -3,10 +3,10 @@ import { pythonHandSetProfile } from '../../model/profiles.js';
 import { matcherAccepts } from '../../model/respond.js';
 import { stringTest } from '../js/origin-tests.js';
 import { Unknowns } from '../../model/uncertainty.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, PatternDialect, ResponseHeader, Tri } from '../../model/types.js';
 import { formatTemplate, hasFallback } from './options.js';
 import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
-import { evaluate, stringItems, type ModuleBindings } from './values.js';
+import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
 /**
  * CORS headers written by hand in Python views and hooks: `response.headers['Access-Control-…'] = …`,
@@ -375,7 +375,7 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
     return { decide: (request) => negate(inner.decide(request)) };
   }
   if (node.name === 'ParenthesizedExpression' && parts.length === 3) return readTest(parsed, parts[1], bindings);
-  if (node.name === 'CallExpression') return stringMethodTest(parsed, node, bindings) ?? unknown;
+  if (node.name === 'CallExpression') return stringMethodTest(parsed, node, bindings) ?? regexTest(parsed, node, bindings) ?? anyOverListTest(parsed, node, bindings) ?? unknown;
   if (node.name !== 'BinaryExpression') return unknown;
   const { op, left, right } = binaryParts(parsed, parts);
   if (op === 'and' || op === 'or') {
@@ -472,6 +472,99 @@ function stringMethodTest(parsed: ParsedPython, call: SyntaxNode, bindings: Modu
   const matchers = needles.map((needle) => stringTest(jsMethod, needle, 'origin', locOf(parsed, call), code));
   if (matchers.some((matcher) => !matcher)) return undefined;
   return patternTest(matchers as OriginMatcher[], true);
+}
+
+const RE_METHODS: Record<string, PatternDialect> = { match: 'python-match', search: 'python-search', fullmatch: 'python-fullmatch' };
+
+/** What a pattern value (a string, `re.compile(…)`, or a list of them) stands for under `re.<method>`; undefined when any is unknown. */
+function patternMatchers(value: PyValue, method: string, ignoreCase: boolean, loc: Loc, code: string): OriginMatcher[] | undefined {
+  const dialect = RE_METHODS[method];
+  if (!dialect) return undefined;
+  const items = value.kind === 'list' && !value.incomplete && !hasFallback(value) ? value.items : [value];
+  if (items.length === 0 || items.length > 64) return undefined;
+  const out: OriginMatcher[] = [];
+  for (const item of items) {
+    if (item.kind === 'string' && !item.fallback) out.push({ kind: 'pattern', source: item.value, flags: ignoreCase ? 'i' : '', dialect, loc, code });
+    else if (item.kind === 'regex') out.push({ kind: 'pattern', source: item.pattern, flags: item.ignoreCase || ignoreCase ? 'i' : '', dialect, loc, code });
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * `re.match(PATTERN, origin)` (also `search`, `fullmatch`, with `re.I`), and `COMPILED.match(origin)`:
+ * the origin test is that regex as Python applies it (`match` anchors only the start, `search` nowhere).
+ */
+function regexTest(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindings, loopVariable?: { name: string; value: PyValue }): ReadTest | undefined {
+  const [callee, args] = childrenOf(call);
+  if (callee?.name !== 'MemberExpression' || !args) return undefined;
+  const member = childrenOf(callee);
+  const method = member[2] ? textOf(parsed, member[2]) : '';
+  if (!RE_METHODS[method]) return undefined;
+  const argument = callArguments(parsed, args);
+  if (argument.spread) return undefined;
+  const valueOf = (node: SyntaxNode) => (loopVariable && node.name === 'VariableName' && textOf(parsed, node) === loopVariable.name ? loopVariable.value : evaluate(parsed, node, bindings));
+  const code = quote(textOf(parsed, call));
+  const loc = locOf(parsed, call);
+  let matchers: OriginMatcher[] | undefined;
+  if (dottedName(parsed, member[0]) === 're' || bindings.imports.get(textOf(parsed, member[0])) === 're') {
+    const [pattern, target, flags] = argument.positional;
+    if (!pattern || !target || argument.keywords.size > 0 || argument.positional.length > 3 || !isRequestOrigin(parsed, target, bindings)) return undefined;
+    const flagText = flags ? textOf(parsed, flags).replace(/\s/g, '') : '';
+    if (!/^((re\.)?(I|IGNORECASE)\|?)*$/.test(flagText)) return undefined;
+    matchers = patternMatchers(valueOf(pattern), method, flagText !== '', loc, code);
+  } else {
+    const [target] = argument.positional;
+    if (!target || argument.positional.length !== 1 || argument.keywords.size > 0 || !isRequestOrigin(parsed, target, bindings)) return undefined;
+    const compiled = valueOf(member[0]);
+    if (compiled.kind !== 'regex' && !(compiled.kind === 'list' && compiled.items.every((item) => item.kind === 'regex'))) return undefined;
+    matchers = patternMatchers(compiled, method, false, loc, code);
+  }
+  return matchers ? patternTest(matchers, true) : undefined;
+}
+
+/**
+ * `any(origin.endswith(d) for d in ALLOWED)`, `any(d in origin for d in …)`, `any(re.match(p, origin) for p in …)`,
+ * `any(p.match(origin) for p in COMPILED)`: the test passes when the origin passes it for one entry of the list.
+ */
+function anyOverListTest(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindings): ReadTest | undefined {
+  const [callee, args] = childrenOf(call);
+  if (callee?.name !== 'VariableName' || textOf(parsed, callee) !== 'any' || !args) return undefined;
+  const parts = childrenOf(args);
+  // ( expr for VAR in ITERABLE )
+  if (parts.length !== 7 || parts[2].name !== 'for' || parts[3].name !== 'VariableName' || parts[4].name !== 'in') return undefined;
+  const [, expression, , variable, , iterable] = parts;
+  const name = textOf(parsed, variable);
+  const value = evaluate(parsed, iterable, bindings);
+  if (value.kind !== 'list' || value.incomplete || hasFallback(value) || value.items.length === 0 || value.items.length > 64) return undefined;
+  const isVariable = (node: SyntaxNode | undefined) => node?.name === 'VariableName' && textOf(parsed, node) === name;
+  const code = quote(textOf(parsed, call));
+  const loc = locOf(parsed, call);
+  const strings = value.items.every((item) => item.kind === 'string' && !item.fallback) ? value.items.map((item) => (item as { value: string }).value) : undefined;
+  const fromStrings = (method: string) => {
+    if (!strings) return undefined;
+    const matchers = strings.map((needle) => stringTest(method, needle, 'origin', loc, code));
+    return matchers.every(Boolean) ? patternTest(matchers as OriginMatcher[], true) : undefined;
+  };
+  const exprParts = childrenOf(expression);
+  if (expression.name === 'CallExpression' && exprParts[0]?.name === 'MemberExpression') {
+    const member = childrenOf(exprParts[0]);
+    const method = member[2] ? textOf(parsed, member[2]) : '';
+    const argument = exprParts[1] ? callArguments(parsed, exprParts[1]) : undefined;
+    if ((method === 'endswith' || method === 'startswith') && isRequestOrigin(parsed, member[0], bindings) && argument?.positional.length === 1 && argument.keywords.size === 0 && isVariable(argument.positional[0])) {
+      return fromStrings(method === 'endswith' ? 'endsWith' : 'startsWith');
+    }
+    return regexTest(parsed, expression, bindings, { name, value });
+  }
+  if (expression.name === 'BinaryExpression') {
+    const { op, left, right } = binaryParts(parsed, exprParts);
+    if (op === 'in' && isVariable(left) && isRequestOrigin(parsed, right, bindings)) return fromStrings('includes');
+    if (op === '==' && strings && ((isVariable(left) && isRequestOrigin(parsed, right, bindings)) || (isVariable(right) && isRequestOrigin(parsed, left, bindings)))) {
+      const allowed = value.items.map((item) => ({ value: (item as { value: string }).value, loc: locOf(parsed, item.node) }));
+      return { decide: (request) => request.origin !== undefined && allowed.some((entry) => entry.value === request.origin), allowlist: allowed };
+    }
+  }
+  return undefined;
 }
 
 function quote(text: string): string {
