@@ -39,6 +39,10 @@ export default defineRule({
       if (!served) continue;
       const twinOrigin = `${url.protocol}//${twin}${url.port ? `:${url.port}` : ''}`;
       if (grants(policy, twinOrigin) !== false) continue;
+      // The twin is allowed under the other scheme (`https://www.example.com` beside `http://example.com`): the
+      // list knows both hosts, and the missing one is a plain-HTTP leftover, not a www/apex slip.
+      const otherScheme = `${url.protocol === 'https:' ? 'http:' : 'https:'}//${twin}${url.port ? `:${url.port}` : ''}`;
+      if (grants(policy, otherScheme) === true) continue;
       const where = served.loc ? ` (${served.how} at ${served.loc.file}:${served.loc.line})` : ` (${served.how})`;
       context.report({ loc: matcher.loc, message: `'${serialized}' is allowed but '${twinOrigin}' is not, while ${twin} is served${where}` });
     }
