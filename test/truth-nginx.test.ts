@@ -98,6 +98,20 @@ server {
         }
         add_header Access-Control-Allow-Origin https://app.example.com always;
     }
+    location /named/ {
+        error_page 418 = @named_preflight;
+        if ($request_method = OPTIONS) {
+            return 418;
+        }
+        add_header Access-Control-Allow-Origin $cors_origin always;
+        add_header Vary Origin always;
+    }
+    location @named_preflight {
+        add_header Access-Control-Allow-Origin $cors_origin always;
+        add_header Access-Control-Allow-Methods 'GET, PUT' always;
+        add_header Vary Origin always;
+        return 204;
+    }
 }`;
 
 const ORIGINS = [undefined, 'https://app.example.com', 'https://App.example.com', 'https://foo.example.org', 'http://a.B.example.org', 'https://evil.example.net', 'null'];
@@ -116,7 +130,7 @@ if (!available && process.env.CI === 'true') throw new Error('CI=true: nginx mus
 describe.skipIf(!available)('nginx profile matches a real nginx', () => {
   let server: Awaited<ReturnType<typeof startNginx>>;
   let policies: CorsPolicy[];
-  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/', '/basic/', '/basic-options/', '/limited/'];
+  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/', '/basic/', '/basic-options/', '/limited/', '/named/'];
 
   beforeAll(async () => {
     server = await startNginx((port) => CONFIG('__ROOT__').replace('__PORT__', String(port)), { headersMore: true });

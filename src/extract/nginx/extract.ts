@@ -21,9 +21,10 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   if (!root) return [];
   const maps = collectMaps(root);
   const contexts = allContexts(root);
+  const pagesOnly = errorPageOnlyLocations(contexts);
   // No array per context: a server holds every location (this ran on every keystroke).
   const targets = contexts.filter((context) => {
-    if (context.kind === 'location') return true;
+    if (context.kind === 'location') return !pagesOnly.has(context.directive!.args[0]?.value ?? '');
     if (context.kind === 'server') {
       for (const child of context.children.values()) if (child.kind === 'location' && isRootLocation(child.directive)) return false;
       return true;
@@ -76,6 +77,25 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   }
   policies.push(...unconsumedOriginMaps(rootFile, contexts, maps));
   return policies;
+}
+
+/**
+ * Named locations (`location @cors_preflight`) that only an `error_page` leads to: no request is routed
+ * there by its URI, so they are no place of their own; what they answer is judged where the `error_page`
+ * sends it (program.ts namedErrorPage). One reached from anything else (`try_files … @app`, a directive of
+ * a module, an upstream's X-Accel-Redirect we cannot see because nothing names it) stays a place.
+ */
+function errorPageOnlyLocations(contexts: NginxContext[]): Set<string> {
+  const pages = new Set<string>();
+  const other = new Set<string>();
+  for (const context of contexts) {
+    for (const directive of context.body) {
+      if (directive.name === 'location') continue;
+      for (const arg of directive.args) if (arg.value.startsWith('@')) (directive.name === 'error_page' ? pages : other).add(arg.value);
+    }
+  }
+  for (const name of other) pages.delete(name);
+  return pages;
 }
 
 /** `location /` (its arguments joined are `/`: one argument, since an empty one still adds a space). */

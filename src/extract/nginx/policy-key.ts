@@ -19,8 +19,9 @@ const createHash = (algorithm: string) => (crypto ??= createRequire(import.meta.
  * location's policy is computed from (extract.ts, program.ts, tested-origins.ts):
  * - the place itself: its directive and its whole block, includes expanded, nested blocks and all;
  * - each level around it (server, http, main): its directive and its own directives, with the `if`
- *   blocks in full (a server's `if`s reach every location) and other plain blocks in full, but not
- *   the server and location blocks beside it, which nothing of this place reads;
+ *   blocks in full (a server's `if`s reach every location) and other plain blocks in full, and its
+ *   named locations in full (an `error_page … @name` answers from one), but not the server and
+ *   other location blocks beside it, which nothing of this place reads;
  * - the file: its maps and geos, the variables some `set` declares anywhere, and whether a
  *   directive holds the token mark (program.ts `fileFacts`), and the root file's name.
  * Not in the key: positions (moved), and the values of `server_name` and of a prefix or exact
@@ -114,7 +115,7 @@ function levelSegment(context: NginxContext): KeySegment {
   for (const directive of context.body) {
     const child = context.children.get(directive);
     if (!child) writer.raw(directive);
-    else if (child.kind === 'if') {
+    else if (child.kind === 'if' || (child.kind === 'location' && directive.args[0]?.value.startsWith('@'))) {
       writer.head(directive);
       writer.level(child);
     }
