@@ -535,6 +535,9 @@ interface RunState {
   maybe?: ResponseHeader[];
   /** A `return` of a plain value (`return false;` in a `cors(req, res): boolean` helper): the caller goes on as if the function had ended. */
   returned?: boolean;
+  /** How many `try` blocks with a `catch` this run is inside, and whether a `throw` in one is on its way to the catch. */
+  catching?: number;
+  thrown?: boolean;
 }
 
 class HandSetProgram implements HeaderProgram {
@@ -585,7 +588,7 @@ class HandSetProgram implements HeaderProgram {
 
   private block(statements: Statement[], request: CorsRequest, state: RunState): void {
     for (const statement of statements) {
-      if (state.ended || state.returned) return;
+      if (state.ended || state.returned || state.thrown) return;
       this.statement(statement, request, state);
     }
   }
@@ -630,6 +633,19 @@ class HandSetProgram implements HeaderProgram {
           this.statement(statement.consequent, request, state);
           return;
         }
+        if (outcome === 'unknown' && !request.preflight && request.appStatus === undefined && !this.readsOrigin(statement.test)) {
+          // A branch that only fails (`if (!process.env.BUCKET) throw new Error(…)`, `if (!file) return { statusCode: 400, body }`)
+          // under a test the Origin plays no part in is the failure path, which the successful requests asked about
+          // here do not take (as a try's catch): the run goes on past it. Preflights and error statuses still see it open.
+          if (this.failsOnly(statement.consequent)) {
+            if (statement.alternate) this.statement(statement.alternate, request, state);
+            return;
+          }
+          if (statement.alternate && this.failsOnly(statement.alternate)) {
+            this.statement(statement.consequent, request, state);
+            return;
+          }
+        }
         if (outcome === 'unknown') {
           // Branches that only set headers (`if (process.env.CACHE) res.setHeader('Access-Control-Max-Age', …)`)
           // leave just those headers open; a branch that may answer, return or pass on leaves everything open.
@@ -661,11 +677,29 @@ class HandSetProgram implements HeaderProgram {
         if (branch) this.statement(branch, request, state);
         return;
       }
+      case 'ThrowStatement':
+        if (this.containsWrite(statement)) state.uncertain = true;
+        // Inside a `try` with a `catch`: the catch goes on from here.
+        if (state.catching) {
+          state.thrown = true;
+          return;
+        }
+        // Otherwise the error ends the run: Lambda and the Fetch platforms answer it themselves (API Gateway's
+        // 502, no CORS headers: a proxy response only takes effect when returned); Express's error handler keeps what was set.
+        state.status = 500;
+        state.ended = true;
+        return;
       case 'TryStatement':
         // The path without an exception: a `catch` answers errors (often with the same headers), which
-        // the requests asked about here do not raise.
+        // the requests asked about here do not raise, but a `throw` this run reaches in the block.
+        if (statement.handler) state.catching = (state.catching ?? 0) + 1;
         this.block(statement.block.body, request, state);
-        if (statement.finalizer && !state.ended && !state.returned) this.block(statement.finalizer.body, request, state);
+        if (statement.handler) state.catching! -= 1;
+        if (state.thrown && statement.handler) {
+          state.thrown = false;
+          this.block(statement.handler.body.body, request, state);
+        }
+        if (statement.finalizer && !state.ended && !state.returned && !state.thrown) this.block(statement.finalizer.body, request, state);
         return;
       case 'VariableDeclaration':
         // A header record's initial entries.
@@ -1069,6 +1103,35 @@ class HandSetProgram implements HeaderProgram {
   private holdsEveryWrite(node: Node): boolean {
     for (const call of this.writes.keys()) if (call.start! < node.start! || call.end! > node.end!) return false;
     return this.writes.size > 0;
+  }
+
+  /**
+   * A branch that ends in a failure and writes no header of this policy: a `throw`, or a proxy response
+   * with a literal 4xx/5xx `statusCode`, after nothing but declarations and logging.
+   */
+  private failsOnly(statement: Statement): boolean {
+    if (this.containsWrite(statement)) return false;
+    if (statement.type === 'ThrowStatement') return true;
+    if (statement.type === 'ReturnStatement') {
+      const record = statement.argument?.type === 'ObjectExpression' ? statement.argument : undefined;
+      const status = record?.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'statusCode');
+      return status?.type === 'ObjectProperty' && status.value.type === 'NumericLiteral' && status.value.value >= 400 && status.value.value <= 599;
+    }
+    if (statement.type !== 'BlockStatement' || statement.body.length === 0) return false;
+    const before = statement.body.slice(0, -1);
+    return before.every((inner) => inner.type === 'VariableDeclaration' || (inner.type === 'ExpressionStatement' && onlyLogs(inner.expression))) && this.failsOnly(statement.body[statement.body.length - 1]);
+  }
+
+  /** Whether the Origin may play a part in `test`: it names the Origin, or a local whose value may (followed four deep). */
+  private readsOrigin(test: Node, depth = 0): boolean {
+    if (depth > 4 || /origin/i.test(this.parsed.text.slice(test.start!, test.end!))) return true;
+    let reads = false;
+    visit(test, (node) => {
+      if (reads || node.type !== 'Identifier') return;
+      if (this.originNames.has(node.name) || isRequestOrigin(node, this.originNames)) reads = true;
+      else for (const init of localInits(this.body, node.name)) if (this.readsOrigin(init, depth + 1)) reads = true;
+    });
+    return reads;
   }
 
   private containsWrite(node: Node): boolean {
