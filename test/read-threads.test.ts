@@ -153,6 +153,26 @@ describe.skipIf(!hasGit)('reading on two threads', () => {
           await worker.terminate();
         }
       }
+      // With claim slots (read-threads.ts): a batch whose slot this thread claimed first is answered as taken, not read;
+      // one whose slot is free is claimed by the worker (1) and read.
+      for (const script of [join(ROOT, 'dist', 'cli', 'read-worker.js'), join(ROOT, 'dist', 'src', 'cli', 'read-worker.js')]) {
+        const { port1, port2 } = new MessageChannel();
+        const signal = new Int32Array(new SharedArrayBuffer(4));
+        const claims = new Int32Array(new SharedArrayBuffer(4 * 4));
+        claims[1] = 2;
+        const worker = new Worker(script, { workerData: { port: port2, signal, claims }, transferList: [port2] });
+        try {
+          port1.postMessage({ id: 1, base: where, paths: paths.join('\0'), slot: 1 });
+          port1.postMessage({ id: 2, base: where, paths: paths.join('\0'), slot: 2 });
+          for (let seen = 0; seen < 2; seen = Atomics.load(signal, 0)) expect(Atomics.wait(signal, 0, seen, 60_000)).not.toBe('timed-out');
+          expect(receiveMessageOnPort(port1)?.message).toEqual({ id: 1, batch: { taken: true } });
+          expect(receiveMessageOnPort(port1)?.message).toEqual({ id: 2, batch: local });
+          expect([...claims]).toEqual([0, 2, 1, 0]);
+        } finally {
+          port1.close();
+          await worker.terminate();
+        }
+      }
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

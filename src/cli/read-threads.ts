@@ -17,10 +17,11 @@ const threadsModule = () => load('node:worker_threads') as typeof import('node:w
  * each taking batches of the listing in turn, so the opens, reads and content tests of one thread
  * overlap the other's. The outcomes are finished here strictly in the listing's order (`finish`:
  * the config's verdict, the files, notes and counts), so the run is the same as a single-threaded
- * one. This thread never sits idle while work is left: it sends the worker at most two batches at
- * a time and reads the others itself, and a batch the worker is late with (or never answers, if it
- * failed to start) is read here again. A small repository is read on one thread (a worker's
- * start-up costs some 30 ms of CPU); see LISTING_BYTES.
+ * one. This thread never sits idle while work is left: it gives the worker up to MAX_OUTSTANDING
+ * batches and reads the others itself, finishing in between; rather than wait for the worker, it
+ * takes back and reads the batches the worker has not started (claims, so each is read once), and
+ * one the worker is late with (or never answers) is read here again. A small repository is read on
+ * one thread (a worker's start-up costs some 30 ms of CPU); see LISTING_BYTES.
  */
 export interface ReadThreads {
   /** A listed path below the base (no trailing slash). */
@@ -39,8 +40,28 @@ export const readThreadCounts = { worker: 0, here: 0 };
 /** Below LISTING_BYTES of git's listing (about 2,000 files), reading takes some 100 ms on one thread and the worker's start would eat most of what it saves. */
 export { LISTING_BYTES } from './git-prefetch.js';
 const BATCH = 128;
-const MAX_OUTSTANDING = 2;
-const MAX_QUEUED = 6;
+/**
+ * Batches given to the worker and not yet answered. This thread also finishes every file (the
+ * config's verdict, in the listing's order), so the worker should read most batches: with two given
+ * at a time and this thread waiting for a late one, the worker read about a third of the
+ * real-shaped bench tree's batches (41-48 of 95) and this thread waited for it 45-60 ms. A batch
+ * given and not yet started is taken back (claims below) when this thread would otherwise wait, so
+ * giving more costs no waiting.
+ */
+const MAX_OUTSTANDING = 16;
+/** Finishing stops between files to give the worker more when it holds fewer than this. */
+const LOW_OUTSTANDING = 8;
+/** Batches waiting here, given or read, before finishing must catch up (what is held stays bounded). */
+const MAX_QUEUED = 32;
+/** Past this many waiting, finishing no longer stops to feed the worker. */
+const HARD_QUEUED = 2 * MAX_QUEUED;
+/**
+ * Claim slots shared with the worker (batch id modulo SLOTS): whichever thread turns a batch's slot
+ * from 0 first reads it (1 the worker, 2 this thread), so a batch is read once however late the
+ * worker is. Larger than MAX_OUTSTANDING: a slot is reused only long after its batch was answered.
+ */
+const SLOTS = 64;
+const CLAIMED_HERE = 2;
 
 /** The worker script next to this module (tsc's dist/src/cli/, or the bundle's dist/cli/); undefined from the TypeScript sources. */
 function workerScript(): URL | undefined {
@@ -69,6 +90,8 @@ function coreToSpare(): boolean {
 export interface Reader {
   port: import('node:worker_threads').MessagePort;
   signal: Int32Array;
+  /** SLOTS claim slots (see SLOTS). */
+  claims: Int32Array;
 }
 
 /**
@@ -82,15 +105,16 @@ export function startReader(): Reader | undefined {
   const { MessageChannel, Worker } = threadsModule();
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
+  const claims = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
   try {
     // The process never waits for the worker: everything it is asked is collected synchronously.
     // A small young generation: the worker's garbage (each file's text) dies young, and its heap
     // then stays the same size however many files it reads (peak RSS flat as the repository grows).
-    new Worker(script, { workerData: { port: port2, signal }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } }).unref();
+    new Worker(script, { workerData: { port: port2, signal, claims }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } }).unref();
   } catch {
     return undefined;
   }
-  return { port: port1, signal };
+  return { port: port1, signal, claims };
 }
 
 export function stopReader(reader: Reader): void {
@@ -107,7 +131,7 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
   const reader = started ?? startReader();
   if (!reader) return undefined;
   const { receiveMessageOnPort } = threadsModule();
-  const { port: port1, signal } = reader;
+  const { port: port1, signal, claims } = reader;
 
   interface Batch {
     id: number;
@@ -121,6 +145,9 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
      */
     paths: Buffer;
     outcomes?: ReadBatch;
+    /** Finishing resumes here (an index into the batch, and its byte offset in `paths`). */
+    next: number;
+    offset: number;
   }
   const queue: Batch[] = [];
   const answers = new Map<number, ReadBatch | undefined>();
@@ -130,6 +157,8 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
   let outstanding = 0;
   let localMs = 0;
   let localBatches = 0;
+  /** False while flushing: finishing then never stops to feed the worker. */
+  let feeding = true;
 
   const readHere = (paths: string[] | string) => {
     const start = nowMs();
@@ -141,16 +170,40 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
   };
   const receive = () => {
     for (let message = receiveMessageOnPort(port1); message; message = receiveMessageOnPort(port1)) {
-      const { id, batch } = message.message as { id: number; batch: ReadBatch | { error: string } };
+      const { id, batch } = message.message as { id: number; batch: ReadBatch | { error: string } | { taken: true } };
       outstanding--;
       // An answer to a batch read here meanwhile is dropped; a worker's error is read here.
       if (given.delete(id)) answers.set(id, 'outcomes' in batch ? batch : undefined);
     }
   };
-  /** Finishes the batches at the head of the queue whose outcomes are in; with `wait`, all of them. */
-  const drain = (wait: boolean) => {
+  /**
+   * Takes back the latest batch given to the worker that it has not started (its claim slot still
+   * 0) and reads it here; false when there is none (the worker holds every batch it was given).
+   * The latest first: the worker takes its batches in order, so the one it reaches last.
+   */
+  const takeBack = (): boolean => {
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const batch = queue[i];
+      if (batch.outcomes || !given.has(batch.id)) continue;
+      if (Atomics.compareExchange(claims, batch.id % SLOTS, 0, CLAIMED_HERE) !== 0) return false;
+      // The worker answers it as taken back (outstanding is counted down then); that answer is dropped.
+      given.delete(batch.id);
+      batch.outcomes = readHere(batch.paths.toString('utf8'));
+      return true;
+    }
+    return false;
+  };
+  /**
+   * Finishes the batches at the head of the queue whose outcomes are in, and more (reading here
+   * what the worker has not started, or waiting for it) until at most `keep` batches wait.
+   * Finishing (a file's verdict, a candidate's parse) stops between files when the worker runs short
+   * of batches, so that the listing goes on feeding it (up to HARD_QUEUED waiting); it resumes there.
+   * The last drain (`keep` 0, the listing done) finishes everything.
+   */
+  const drain = (keep: number) => {
     receive();
     while (queue.length > 0) {
+      const wait = queue.length > keep;
       const head = queue[0];
       if (!head.outcomes && answers.has(head.id)) {
         const answer = answers.get(head.id);
@@ -160,8 +213,10 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
       }
       if (!head.outcomes) {
         if (!wait) return;
-        // About twice what a batch takes here: a worker that is later than that (loaded machine,
-        // failed start) is not waited for, its batch is read here instead.
+        // Rather than wait, this thread reads the batches the worker has not started, the head's included.
+        if (takeBack()) continue;
+        // The worker is reading the head. About twice what a batch takes here: a worker that is later
+        // than that (loaded machine, a worker gone) is not waited for, its batch is read here instead.
         const until = nowMs() + Math.max(25, (2 * localMs) / Math.max(1, localBatches));
         while (!answers.has(head.id) && nowMs() < until) {
           const seen = Atomics.load(signal, 0);
@@ -173,16 +228,22 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
         given.delete(head.id);
         head.outcomes = readHere(head.paths.toString('utf8'));
       }
-      queue.shift();
-      const { paths } = head;
-      for (let i = 0, start = 0; start < paths.length; i++) {
+      const { paths, outcomes } = head;
+      while (head.offset < paths.length) {
+        if (feeding && outstanding < LOW_OUTSTANDING && queue.length < HARD_QUEUED) {
+          receive();
+          if (outstanding < LOW_OUTSTANDING) return;
+        }
+        const start = head.offset;
         const nul = paths.indexOf(0, start);
         const end = nul === -1 ? paths.length : nul;
-        const outcome = batchOutcome(head.outcomes, i);
+        const outcome = batchOutcome(outcomes, head.next);
+        head.next++;
+        head.offset = end + 1;
         // A file the name test skips has nothing to finish: its job is not even spelled out.
         if (!('skip' in outcome)) finish(readJobOf(base, paths.toString('utf8', start, end)), outcome);
-        start = end + 1;
       }
+      queue.shift();
     }
   };
   const dispatch = () => {
@@ -190,17 +251,21 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
     const list = current;
     current = [];
     const joined = list.join('\0');
-    const batch: Batch = { id: nextId++, paths: Buffer.from(joined, 'utf8') };
+    const batch: Batch = { id: nextId++, paths: Buffer.from(joined, 'utf8'), next: 0, offset: 0 };
+    // The worker's answers since the last look: what it holds now.
+    receive();
     if (outstanding < MAX_OUTSTANDING) {
+      Atomics.store(claims, batch.id % SLOTS, 0);
       // One string crosses (one copy, not 128), split again in the worker.
-      port1.postMessage({ id: batch.id, base, paths: joined });
+      port1.postMessage({ id: batch.id, base, paths: joined, slot: batch.id % SLOTS });
       outstanding++;
       given.add(batch.id);
     } else batch.outcomes = readHere(list);
     queue.push(batch);
-    // Batches read here wait behind the worker's in the queue: past a few, the worker's is waited
-    // for (or read here), so what is held does not grow with the repository when the worker is slow.
-    drain(queue.length > MAX_QUEUED);
+    // Batches read here wait behind the worker's in the queue: past MAX_QUEUED, finishing catches up
+    // to half of that (reading here what the worker has not started, or waiting for it), so what is
+    // held does not grow with the repository when the worker is slow, nor does the worker go unfed long.
+    drain(queue.length > MAX_QUEUED ? MAX_QUEUED / 2 : MAX_QUEUED);
   };
   return {
     add(path) {
@@ -210,10 +275,16 @@ export function readThreads(base: ReadBase, finish: (job: ReadJob, outcome: Read
     flush() {
       // The last jobs are read here: the worker's answer would come after this thread could have read them.
       if (current.length > 0) {
-        queue.push({ id: nextId++, paths: Buffer.from(current.join('\0'), 'utf8'), outcomes: readHere(current) });
+        queue.push({ id: nextId++, paths: Buffer.from(current.join('\0'), 'utf8'), outcomes: readHere(current), next: 0, offset: 0 });
         current = [];
       }
-      drain(true);
+      // Everything is finished now, the worker fed or not (what comes next may depend on it).
+      feeding = false;
+      try {
+        drain(0);
+      } finally {
+        feeding = true;
+      }
     },
     close() {
       this.flush();
