@@ -625,7 +625,8 @@ class HandSetProgram implements HeaderProgram {
         this.block(statement.body, request, state);
         return;
       case 'IfStatement': {
-        const outcome = this.condition(statement.test, request);
+        let outcome = this.condition(statement.test, request);
+        if (outcome === 'unknown' && request.path === undefined) outcome = this.pathChosen(statement, request);
         if (outcome === 'unknown' && !statement.alternate && this.bound && this.holdsEveryWrite(statement.consequent) && readsOnlyConfiguration(statement.test, this.bound)) {
           // `if (config.cors) { res.setHeader(…) }` around every CORS write: the only configuration in
           // which the handler sends any, judged as a middleware under the same test is. A flag around
@@ -1010,7 +1011,61 @@ class HandSetProgram implements HeaderProgram {
     return decide(compileCondition(test, originScope(this.originNames, this.parsed)), request.origin);
   }
 
+  /**
+   * A test on the path the request asks for (`request.nextUrl.pathname.startsWith('/api')`, `url.pathname === '/'`,
+   * `publicRoutes.includes(url.pathname)`) is one the requester answers by the URL it picks, as for Hono's origin
+   * functions: a cross-site page requests the paths where the CORS headers go out. The `if` is decided for the
+   * branch that writes CORS headers (or, when neither does, the one that does not answer before the writes that
+   * follow), when one value of its single path test gives that branch whatever else the test reads.
+   */
+  private pathChosen(statement: Extract<Statement, { type: 'IfStatement' }>, request: CorsRequest): boolean | 'unknown' {
+    const atoms: Node[] = [];
+    collectPathAtoms(statement.test, (node) => isRequestPath(node, (name) => this.pathBinding(name)), atoms);
+    if (atoms.length !== 1) return 'unknown';
+    const writesYes = this.containsWrite(statement.consequent);
+    const writesNo = statement.alternate ? this.containsWrite(statement.alternate) : false;
+    let wanted: boolean | undefined;
+    if (writesYes !== writesNo) wanted = writesYes;
+    else if (!writesYes) {
+      const exitsYes = exitsBlock(statement.consequent);
+      const exitsNo = statement.alternate ? exitsBlock(statement.alternate) : false;
+      if (exitsYes !== exitsNo) wanted = !exitsYes;
+    }
+    if (wanted === undefined) return 'unknown';
+    for (const value of [true, false]) {
+      this.pathAtom = { node: atoms[0], value };
+      try {
+        if (this.condition(statement.test, request) === wanted) return wanted;
+      } finally {
+        this.pathAtom = undefined;
+      }
+    }
+    return 'unknown';
+  }
+
+  private pathAtom: { node: Node; value: boolean } | undefined;
+
+  /**
+   * What a name of this handler holds, for path reads: a single declaration of the file, or a name destructured
+   * at the top of the handler (`const { pathname } = request.nextUrl` holds `request.nextUrl.pathname`).
+   */
+  private pathBinding(name: string): Node | undefined {
+    for (const statement of this.body) {
+      if (statement.type !== 'VariableDeclaration') continue;
+      for (const declarator of statement.declarations) {
+        if (declarator.id.type !== 'ObjectPattern' || !declarator.init) continue;
+        for (const property of declarator.id.properties) {
+          if (property.type === 'ObjectProperty' && !property.computed && property.key.type === 'Identifier' && property.value.type === 'Identifier' && property.value.name === name) {
+            return { type: 'MemberExpression', object: declarator.init, property: property.key, computed: false } as Node;
+          }
+        }
+      }
+    }
+    return this.parsed.bindings.values.get(name);
+  }
+
   private ownCondition(test: Node, request: CorsRequest): boolean | 'unknown' {
+    if (this.pathAtom?.node === test) return this.pathAtom.value;
     switch (test.type) {
       case 'UnaryExpression':
         if (test.operator !== '!') return 'unknown';
@@ -1140,6 +1195,59 @@ class HandSetProgram implements HeaderProgram {
     }
     return false;
   }
+}
+
+/** The request's path as code reads it: `request.nextUrl.pathname`, `new URL(req.url).pathname`, `url.pathname` of such a URL, `req.path`, `ctx.path`. */
+function isRequestPath(node: Node, bound: (name: string) => Node | undefined, depth = 0): boolean {
+  if (node.type === 'TSNonNullExpression' || node.type === 'TSAsExpression') return isRequestPath(node.expression, bound, depth);
+  if (node.type === 'Identifier') {
+    // `const pathname = request.nextUrl.pathname` (or destructured, see the program's pathNames).
+    const init = depth === 0 ? bound(node.name) : undefined;
+    return !!init && isRequestPath(init, bound, depth + 1);
+  }
+  if (node.type !== 'MemberExpression' || node.computed || node.property.type !== 'Identifier') return false;
+  const property = node.property.name;
+  let object: Node = node.object;
+  if (object.type === 'Identifier' && property === 'pathname' && depth === 0) object = bound(object.name) ?? object;
+  if (property === 'pathname') {
+    if (object.type === 'MemberExpression' && !object.computed && object.property.type === 'Identifier' && object.property.name === 'nextUrl') return true;
+    if (object.type === 'NewExpression' && object.callee.type === 'Identifier' && object.callee.name === 'URL') return isRequestUrl(object.arguments[0] as Node | undefined);
+    return false;
+  }
+  return (property === 'path' || property === 'originalUrl') && object.type === 'Identifier' && /^(req|request|ctx)$/.test(object.name);
+}
+
+/** `req.url` / `request.url`: the URL a `new URL(…)` is built from to read its path. */
+function isRequestUrl(node: Node | undefined): boolean {
+  return node?.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier' && node.property.name === 'url' && node.object.type === 'Identifier' && /^(req|request)$/.test(node.object.name);
+}
+
+/** The tests on the request's path inside a condition (`path === '/x'`, `path.startsWith('/api')`, `/re/.test(path)`, `list.includes(path)`). */
+function collectPathAtoms(test: Node, path: (node: Node) => boolean, out: Node[]): void {
+  if (test.type === 'UnaryExpression' && test.operator === '!') return collectPathAtoms(test.argument, path, out);
+  if (test.type === 'LogicalExpression') {
+    collectPathAtoms(test.left, path, out);
+    collectPathAtoms(test.right, path, out);
+    return;
+  }
+  const constant = (node: Node) => node.type === 'StringLiteral' || node.type === 'RegExpLiteral';
+  if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
+    if ((path(test.left as Node) && constant(test.right)) || (path(test.right) && constant(test.left as Node))) out.push(test);
+    return;
+  }
+  if (test.type === 'CallExpression' && test.callee.type === 'MemberExpression' && test.callee.property.type === 'Identifier' && !test.callee.computed) {
+    const args = test.arguments as Node[];
+    const method = test.callee.property.name;
+    if (['startsWith', 'endsWith', 'includes', 'match'].includes(method) && path(test.callee.object) && args.length === 1 && constant(args[0])) out.push(test);
+    else if (method === 'test' && test.callee.object.type === 'RegExpLiteral' && args.length === 1 && path(args[0])) out.push(test);
+    else if ((method === 'includes' || method === 'some') && args.length === 1 && path(args[0]) && test.callee.object.type !== 'MemberExpression') out.push(test);
+  }
+}
+
+/** Does this statement always answer or leave (return/throw as its last word)? */
+function exitsBlock(statement: Statement): boolean {
+  if (statement.type === 'ReturnStatement' || statement.type === 'ThrowStatement') return true;
+  return statement.type === 'BlockStatement' && statement.body.length > 0 && exitsBlock(statement.body[statement.body.length - 1]);
 }
 
 /** The `if` statement a short-circuit or conditional expression statement stands for; positions are the expression's own. */
