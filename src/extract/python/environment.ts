@@ -215,6 +215,17 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
       const key = evaluate(parsed, left, bindings);
       return key.kind === 'string' ? { value: op === 'not in', variables: [key.value] } : undefined;
     }
+    // `os.getenv("DEBUG", "false").lower() in ("1", "true")`: the fallback looked up in a written list.
+    if (op === 'in' || op === 'not in') {
+      const variables: string[] = [];
+      const notes: string[] = [];
+      const needle = valueWhenUnset(parsed, left, bindings, variables, depth + 1, notes);
+      const haystack = evaluate(parsed, right, bindings);
+      if (!needle || (variables.length === 0 && notes.length === 0) || haystack.kind !== 'list' || haystack.incomplete || haystack.fallback) return undefined;
+      const answers = haystack.items.map((item) => scalarEquals(needle, item));
+      if (answers.includes(undefined)) return undefined;
+      return { value: answers.includes(true) === (op === 'in'), variables, ...(variables.length === 0 ? { fallback: notes[0] } : {}) };
+    }
     if (op === '==' || op === '!=') {
       const variables: string[] = [];
       const notes: string[] = [];

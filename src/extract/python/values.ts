@@ -251,6 +251,11 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     case 'BinaryExpression': {
       const [left, op, right] = childrenOf(node);
       if (op && textOf(parsed, op) === 'or') return orValue(parsed, left, right, node, bindings, depth);
+      // `os.getenv("CORS_ALLOW_ALL", "True") == "True"`: a flag whose value, when the variable is unset, the fallback decides.
+      if (op && /^(==|!=|in|not\s+in)$/.test(textOf(parsed, op))) {
+        const decision = decideWhenUnset(parsed, node, bindings, depth + 1);
+        return decision ? { kind: 'bool', value: decision.value, node, fallback: decision.fallback ?? whenUnset(decision.variables) } : { kind: 'unknown', reason: 'expression', node };
+      }
       if (!op || textOf(parsed, op) !== '+') return { kind: 'unknown', reason: 'expression', node };
       const a = evaluate(parsed, left, bindings, depth + 1);
       const b = evaluate(parsed, right, bindings, depth + 1);
