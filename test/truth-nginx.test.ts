@@ -106,6 +106,11 @@ server {
         add_header Access-Control-Allow-Origin $cors_origin always;
         add_header Vary Origin always;
     }
+    location /rewrite/ {
+        add_header Access-Control-Allow-Origin $cors_origin always;
+        add_header Vary Origin always;
+        rewrite ^/rewrite/(.*)$ /rewrite/$1 break;
+    }
     location @named_preflight {
         add_header Access-Control-Allow-Origin $cors_origin always;
         add_header Access-Control-Allow-Methods 'GET, PUT' always;
@@ -130,7 +135,7 @@ if (!available && process.env.CI === 'true') throw new Error('CI=true: nginx mus
 describe.skipIf(!available)('nginx profile matches a real nginx', () => {
   let server: Awaited<ReturnType<typeof startNginx>>;
   let policies: CorsPolicy[];
-  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/', '/basic/', '/basic-options/', '/limited/', '/named/'];
+  const locations = ['/inherits/', '/plain/', '/always/', '/map/', '/preflight/', '/if-inherits/', '/guarded/', '/set/', '/hostnames/', '/more/', '/basic/', '/basic-options/', '/limited/', '/named/', '/rewrite/'];
 
   beforeAll(async () => {
     server = await startNginx((port) => CONFIG('__ROOT__').replace('__PORT__', String(port)), { headersMore: true });

@@ -709,7 +709,16 @@ export class NginxProgram implements HeaderProgram {
         case 'rewrite': {
           // The URI is not known, so whether the regex matches is not either; only `redirect`/`permanent` end the request here.
           const flag = directive.args[2]?.value;
+          // `rewrite ^/api/(.*)$ /$1 break;` in a location (the usual prefix strip before proxy_pass): a match
+          // stops this location's rewrite directives and the request stays here, with its headers (nginx 1.22:
+          // a `return` after it did not run, the location's add_header went out). Both ways are known. `last`,
+          // no flag, or a break at server level end in a new location search; a URL replacement is a redirect.
+          const breakHere = flag === 'break' && switches && !/^(https?:\/\/|\$scheme)/.test(directive.args[1]?.value ?? '');
           for (const path of live) {
+            if (breakHere) {
+              next.push(path, { ...path, stopped: true });
+              continue;
+            }
             next.push({ ...path, uncertain: path.uncertain || flag === 'last' || flag === 'break' || flag === undefined });
             if (flag === 'redirect' || flag === 'permanent') next.push({ ...path, returned: { status: flag === 'permanent' ? 301 : 302, directive } });
           }
