@@ -258,11 +258,30 @@ function handedBack(node: Node, parsed: ParsedJs): boolean {
   return (
     parent?.type === 'ReturnStatement' ||
     // `callback(null, { statusCode, headers })`, `event.respondWith(new Response(…))`
-    (parent?.type === 'CallExpression' && parent.arguments.includes(node as never)) ||
+    (parent?.type === 'CallExpression' && parent.arguments.includes(node as never) && (node.type !== 'ObjectExpression' || handsBackRecord(parent, node, parsed))) ||
     (parent?.type === 'ArrowFunctionExpression' && parent.body === node) ||
     // `const response = { statusCode, headers }; … return response;`
     (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier')
   );
+}
+
+/**
+ * A call that hands a plain `{ statusCode, headers }` record back to the platform: as the last argument of a
+ * function the handler was given (`callback(null, response)`, a Promise's `resolve(response)`) or of
+ * `context.succeed` / `context.done`. A record handed to any other function is that function's input (a route
+ * or mock-integration description in a deploy tool: `mockRoute({ statusCode: 200, headers: {…} })`), not a response.
+ */
+function handsBackRecord(call: CallExpression, record: Node, parsed: ParsedJs): boolean {
+  if (call.arguments[call.arguments.length - 1] !== record) return false;
+  const callee = call.callee;
+  const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.property.type === 'Identifier' && ['succeed', 'done'].includes(callee.property.name) ? callee.object.name : undefined;
+  if (name === undefined) return false;
+  for (let fn = enclosingFunction(call, parsed); fn; fn = enclosingFunction(fn, parsed)) {
+    const params = (fn as { params?: Node[] }).params ?? [];
+    const named = (param: Node): boolean => (param.type === 'Identifier' && param.name === name) || (param.type === 'AssignmentPattern' && named(param.left));
+    if (params.some(named)) return true;
+  }
+  return false;
 }
 
 /** HTTP methods a route module exports handlers under (Next.js app router, SvelteKit, Astro). */
