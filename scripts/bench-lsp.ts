@@ -14,7 +14,9 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
  *
  * LSP_BENCH_FORMATS=js,python limits the formats; LSP_BENCH_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=prof`) is passed to the server's node, to profile the server itself;
- * LSP_BENCH_BIN runs another build's bin.js (a before/after comparison in one run).
+ * LSP_BENCH_BIN runs another build's bin.js (a before/after comparison in one run);
+ * LSP_BENCH_VERBOSE=1 prints each keystroke's times (and the CPU of the server's busiest thread, the one
+ * that lints, apart from the others: GC helpers and compilers).
  *
  * On Linux each keystroke's CPU time of the server process (all its threads, GC helpers included)
  * is printed too: wall time on a shared machine grows with the load, CPU time much less, so it is
@@ -107,12 +109,21 @@ export function keystrokes(document: BenchDocument, count: number): Change[] {
 
 /** CPU time of every thread of a process so far, in ms (Linux's per-thread schedstat, in ns); undefined elsewhere. */
 function processCpuMs(pid: number | undefined): number | undefined {
+  const threads = threadCpuMs(pid);
+  if (!threads) return undefined;
+  let ms = 0;
+  for (const value of threads.values()) ms += value;
+  return ms;
+}
+
+/** CPU time of each thread of a process so far, in ms, by thread id (Linux); undefined elsewhere. */
+function threadCpuMs(pid: number | undefined): Map<string, number> | undefined {
   if (pid === undefined || process.platform !== 'linux') return undefined;
-  let ns = 0;
+  const out = new Map<string, number>();
   try {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        out.set(task, Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
       } catch {
         // A thread that ended meanwhile.
       }
@@ -120,7 +131,22 @@ function processCpuMs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-  return ns / 1e6;
+  return out;
+}
+
+/** The thread that used the most CPU between two readings, and what all the others used (GC helpers, compilers). */
+function busiestThread(before: Map<string, number> | undefined, after: Map<string, number> | undefined): string {
+  if (!before || !after) return '';
+  let top = 0;
+  let rest = 0;
+  for (const [task, ms] of after) {
+    const used = ms - (before.get(task) ?? 0);
+    if (used > top) {
+      rest += top;
+      top = used;
+    } else rest += used;
+  }
+  return ` (busiest thread ${top.toFixed(1)}, others ${rest.toFixed(1)})`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -130,6 +156,7 @@ function percentile(sorted: number[], p: number): number {
 export async function lspLatency(): Promise<void> {
   const nodeArgs = (process.env.LSP_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const only = process.env.LSP_BENCH_FORMATS?.split(',');
+  const verbose = process.env.LSP_BENCH_VERBOSE === '1';
   const bin = process.env.LSP_BENCH_BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
   const child = spawn(process.execPath, [...nodeArgs, bin, 'lsp'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
@@ -154,10 +181,13 @@ export async function lspLatency(): Promise<void> {
     const openTime = performance.now() - openStart;
     const times: number[] = [];
     const cpu: number[] = [];
+    /** Per server thread: CPU used during the keystrokes (verbose). */
+    const perThread = new Map<string, number>();
     let version = 1;
     for (const change of keystrokes(document, EDITS)) {
       version += 1;
       const done = published(uri, version);
+      const threadsStart = verbose ? threadCpuMs(child.pid) : undefined;
       const cpuStart = processCpuMs(child.pid);
       const start = performance.now();
       await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
@@ -165,7 +195,13 @@ export async function lspLatency(): Promise<void> {
       times.push(performance.now() - start);
       const cpuEnd = processCpuMs(child.pid);
       if (cpuStart !== undefined && cpuEnd !== undefined) cpu.push(cpuEnd - cpuStart);
+      if (verbose) {
+        const threadsEnd = threadCpuMs(child.pid);
+        for (const [task, ms] of threadsEnd ?? []) perThread.set(task, (perThread.get(task) ?? 0) + ms - (threadsStart?.get(task) ?? ms));
+        console.log(`  ${format} #${version - 1} ${JSON.stringify(change.text)}: ${times[times.length - 1].toFixed(1)} ms wall, ${cpuStart !== undefined && cpuEnd !== undefined ? (cpuEnd - cpuStart).toFixed(1) : '?'} ms CPU${busiestThread(threadsStart, threadsEnd)}`);
+      }
     }
+    if (verbose) console.log(`  ${format} CPU per server thread over the keystrokes (ms, by thread id: the first is the process's main thread): ${[...perThread].map(([task, ms]) => `${task}: ${ms.toFixed(0)}`).join(', ')}`);
     await connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     times.sort((a, b) => a - b);
     cpu.sort((a, b) => a - b);
