@@ -51,7 +51,9 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const guards = guardsOf(parsed, write.statement, fn, bindings);
     const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
     // `origin if origin in ALLOWED else ALLOWED[0]`: each branch is a write under its side of the test.
-    const branches = conditionalBranches(parsed, write.valueNode, bindings);
+    // A local bound once in the view to such a choice (`origin = request.origin if request.origin in allowed else ''`) is that choice.
+    const local = write.valueNode.name === 'VariableName' && enclosingFunction(write.valueNode) ? boundValue(parsed, write.valueNode, bindings) : undefined;
+    const branches = conditionalBranches(parsed, local?.name === 'ConditionalExpression' ? local : write.valueNode, bindings);
     if (branches) {
       for (const branch of branches) {
         group.list.push({
@@ -119,6 +121,27 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
       },
     });
   }
+  // Flask and Quart views may return `(body, status, headers)` or `(body, headers)`: the dict (inline, or bound
+  // once in the view) is the response's headers.
+  if (/^\s*(from|import)\s+(flask|quart)\b/m.test(parsed.text)) {
+    parsed.tree.iterate({
+      enter: (ref) => {
+        if (ref.name !== 'ReturnStatement') return;
+        const statement = ref.node;
+        let items = childrenOf(statement).filter((child) => child.name !== 'return' && child.name !== ',');
+        if (items.length === 1 && items[0].name === 'TupleExpression') items = childrenOf(items[0]).filter((child) => !['(', ')', ','].includes(child.name));
+        if (items.length !== 2 && items.length !== 3) return;
+        const last = items[items.length - 1];
+        const headers = last.name === 'VariableName' ? boundValue(parsed, last, bindings) : last;
+        if (headers?.name !== 'DictionaryExpression' || !enclosingFunction(statement)) return;
+        for (const [key, valueNode] of dictEntries(headers)) {
+          const name = headerName(parsed, key, bindings);
+          // Where the headers are written: the dict (bound above the return, or inline in it).
+          if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: headers, mode: 'set' });
+        }
+      },
+    });
+  }
   const policies: CorsPolicy[] = [];
   for (const { fn, list } of writes.values()) {
     const sorted = list.sort((a, b) => a.statement.from - b.statement.from);
@@ -177,6 +200,8 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
   }
   if (node.name === 'MemberExpression') {
     const parts = childrenOf(node);
+    // Werkzeug's `request.origin` (Flask, Quart): the Origin header, None when absent.
+    if (parts[1]?.name === '.' && parts.length === 3 && dottedName(parsed, node) === 'request.origin') return true;
     return parts[1]?.name === '[' && (/(^|\.)(headers|META|environ)$/.test(dottedName(parsed, parts[0]) ?? '') || isEventHeaders(parsed, parts[0], bindings)) && isOriginKey(parsed, parts[2], bindings);
   }
   if (node.name === 'VariableName') {
