@@ -6,6 +6,7 @@ import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
 import type { ReadBase, ReadJob, ReadOutcome } from './read-job.js';
 import { readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
+import type { EarlyReader } from './reader-start.js';
 import type { GitRunner, ListingCache } from './listing-cache.js';
 import { gitListingArgs, gitListingEnv, largeIndex, LISTING_BYTES, type GitPrefetch } from './git-prefetch.js';
 
@@ -93,6 +94,8 @@ export interface DiscoverOptions {
   };
   /** git's listing of one of the folders to scan, asked for early (git-prefetch.ts, waited for already): used instead of asking git again. */
   gitPrefetch?: GitPrefetch;
+  /** The reading worker, started early (bin.ts, reader-start.ts): the first folder read on two threads takes it instead of starting one. */
+  earlyReader?: EarlyReader;
 }
 
 const ALWAYS_SKIPPED = new Set(['.git', 'node_modules', '.hg', '.svn']);
@@ -229,7 +232,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
     const wantsThreads = threaded && options.threads !== undefined && !options.readFile;
     const minBytes = options.threads?.minBytes ?? LISTING_BYTES;
     // The reading worker's start (a Node environment) overlaps git's run when the index already says the repository is large.
-    const early = wantsThreads && useGit && largeIndex(absolute, minBytes) ? startReader() : undefined;
+    const early = wantsThreads && useGit && largeIndex(absolute, minBytes) ? (options.earlyReader?.take() ?? startReader()) : undefined;
     const cache = hint && relBase === '' && absolute === options.listingCache?.root ? options.listingCache : undefined;
     const listed = !useGit ? undefined : cache ? cachedListing(cache, absolute, hint!) : gitListing(absolute, hint, undefined, true, options.gitPrefetch);
     if (!listed) {

@@ -1,4 +1,5 @@
 import type { GitPrefetch } from './git-prefetch.js';
+import type { EarlyReader } from './reader-start.js';
 import { lstatSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -44,6 +45,8 @@ export interface ProjectOptions {
   jobs?: number;
   /** git's listing of the folder to lint, asked for before the program loaded (bin.ts, git-prefetch.ts) and waited for. */
   gitPrefetch?: GitPrefetch;
+  /** The reading worker, started before the program loaded (bin.ts, reader-start.ts). */
+  earlyReader?: EarlyReader;
   /** The cache folder (cache-dir.ts): the includer search keeps there which nginx files have no `include` (include-facts.ts). */
   cacheDir?: string;
 }
@@ -143,7 +146,7 @@ function walkAll(options: ProjectOptions, ignores: string[], sieve?: Sieve, read
     if (found === 0) unmatched.push(given);
   }
   // Plain paths only: a glob's `accept` is more than the name test a reading thread makes.
-  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, { ...walkOptions, threads, gitPrefetch: options.gitPrefetch }));
+  if (plain.length > 0) take(discover(plain, cwd, ignores, reads, { ...walkOptions, threads, gitPrefetch: options.gitPrefetch, earlyReader: options.earlyReader }));
   return { discovery: { files: [...files.values()], notes, dropped }, unmatched };
 }
 

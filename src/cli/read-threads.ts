@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { batchOutcome, readBatch, readJobOf, type ReadBase, type ReadBatch, type ReadJob, type ReadOutcome } from './read-job.js';
+import { CLAIM_SLOTS, coreToSpare, launchReader, type Reader } from './reader-start.js';
+
+export type { Reader } from './reader-start.js';
 
 /** Monotonic wall-clock ms. Not `performance.now()` from node:perf_hooks: importing it loads eight modules in every run, this file being part of the bundled CLI. */
 function nowMs(): number {
@@ -60,7 +63,7 @@ const HARD_QUEUED = 2 * MAX_QUEUED;
  * from 0 first reads it (1 the worker, 2 this thread), so a batch is read once however late the
  * worker is. Larger than MAX_OUTSTANDING: a slot is reused only long after its batch was answered.
  */
-const SLOTS = 64;
+const SLOTS = CLAIM_SLOTS;
 const CLAIMED_HERE = 2;
 
 /** The worker script next to this module (tsc's dist/src/cli/, or the bundle's dist/cli/); undefined from the TypeScript sources. */
@@ -70,51 +73,15 @@ function workerScript(): URL | undefined {
 }
 
 /**
- * A worker pays only when it gets a core of its own: its start (a Node environment, the reading
- * code) costs about 100 ms of CPU on a loaded machine. Measured on 2 cores (real-shaped bench
- * tree, 12,000 files, side by side with one thread): 950 -> 710 ms at a load of 1.9, 820 -> 680
- * at 2.6, 800-880 -> 630-710 with both cores free (real-time priority, three runs); but 1,760 -> 1,910 at 6 and
- * slower still at 11, with 20-30% more CPU. So the worker is started while the last minute's
- * load stays below the cores plus one. CORS_LINT_READ_THREADS=1 or 0 decides instead (the tests
- * and the benchmark compare both).
- */
-function coreToSpare(): boolean {
-  const forced = process.env.CORS_LINT_READ_THREADS;
-  if (forced === '0' || forced === '1') return forced === '1';
-  const os = load('node:os') as typeof import('node:os');
-  const cores = os.availableParallelism();
-  return cores >= 2 && os.loadavg()[0] < cores + 1;
-}
-
-/** A started reading worker, not yet given work (see startReader). */
-export interface Reader {
-  port: import('node:worker_threads').MessagePort;
-  signal: Int32Array;
-  /** SLOTS claim slots (see SLOTS). */
-  claims: Int32Array;
-}
-
-/**
- * Starts the worker, when it may pay (a core to spare, the worker script present): discover.ts
- * starts it before asking git for the listing when the repository's index is large, so the
- * worker's start overlaps git's run; `stopReader` lets it go when the listing turns out small.
+ * Starts the worker, when it may pay (a core to spare, reader-start.ts; the worker script
+ * present): discover.ts starts it before asking git for the listing when the repository's index
+ * is large, so the worker's start overlaps git's run (unless bin.ts started it earlier still);
+ * `stopReader` lets it go when the listing turns out small.
  */
 export function startReader(): Reader | undefined {
   const script = workerScript();
-  if (!script || !coreToSpare()) return undefined;
-  const { MessageChannel, Worker } = threadsModule();
-  const { port1, port2 } = new MessageChannel();
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const claims = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
-  try {
-    // The process never waits for the worker: everything it is asked is collected synchronously.
-    // A small young generation: the worker's garbage (each file's text) dies young, and its heap
-    // then stays the same size however many files it reads (peak RSS flat as the repository grows).
-    new Worker(script, { workerData: { port: port2, signal, claims }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 4 } }).unref();
-  } catch {
-    return undefined;
-  }
-  return { port: port1, signal, claims };
+  if (!script || !coreToSpare(process.env, load('node:os') as typeof import('node:os'))) return undefined;
+  return launchReader(script, threadsModule());
 }
 
 export function stopReader(reader: Reader): void {

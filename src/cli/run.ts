@@ -1,4 +1,5 @@
 import type { GitPrefetch } from './git-prefetch.js';
+import type { EarlyReader } from './reader-start.js';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +33,8 @@ export interface CliIo {
   readStdin?: () => Promise<string>;
   /** git's listing of the folder named (or cwd), started by bin.ts before the program loaded; used if the run lists that folder. */
   gitPrefetch?: GitPrefetch;
+  /** The reading worker of a large run, started by bin.ts before the program loaded; used if the run reads on two threads. */
+  earlyReader?: EarlyReader;
 }
 
 const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hapi, Socket.IO, Apollo,
@@ -288,9 +291,10 @@ async function run(io: CliIo): Promise<number> {
   const gitPrefetch = io.gitPrefetch && !stdin && (await io.gitPrefetch.wait()) ? io.gitPrefetch : undefined;
   let project: ProjectResult;
   try {
-    project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs, cacheDir: cacheDirectory(packageRoot(), io.env), gitPrefetch });
+    project = lintProject({ cwd: io.cwd, paths, configPath: values.config, rules, ignorePatterns: values['ignore-pattern'], noIgnore: values['no-ignore'], stdin, withIncluders: true, listSkipped: values.debug === true, jobs, cacheDir: cacheDirectory(packageRoot(), io.env), gitPrefetch, earlyReader: stdin ? undefined : io.earlyReader });
   } finally {
     io.gitPrefetch?.release();
+    io.earlyReader?.release();
   }
   const { result, discovery } = project;
   for (const path of project.unmatched) {
