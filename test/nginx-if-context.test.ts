@@ -77,3 +77,41 @@ describe.skipIf(!nginx)('directives nginx refuses inside if', () => {
     expect(fresh.result.errors.map((error) => error.message.slice(0, 40))).toEqual(['"add_header" directive is not allowed he']);
   });
 });
+
+// Directives whose only context is http, written inside a server or a location block: nginx -t refuses them
+// there (and accepts them at http level), and cors-lint reports the first one where nginx does.
+const HTTP_ONLY_LINES: Record<string, string> = {
+  map: 'map $http_origin $cors_origin { default ""; }',
+  geo: 'geo $trusted { default 0; }',
+  upstream: 'upstream app { server 127.0.0.1:9; }',
+  limit_req_zone: 'limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;',
+  limit_conn_zone: 'limit_conn_zone $binary_remote_addr zone=addr:10m;',
+  log_format: "log_format cors '$http_origin';",
+  proxy_cache_path: 'proxy_cache_path /tmp/cors-lint-cache keys_zone=c:1m;',
+  map_hash_bucket_size: 'map_hash_bucket_size 128;',
+};
+
+describe.skipIf(!nginx)('http-only directives inside server or location', () => {
+  const cors = 'add_header Access-Control-Allow-Origin https://app.example.com always;';
+  for (const [name, line] of Object.entries(HTTP_ONLY_LINES)) {
+    for (const where of ['http', 'server', 'location'] as const) {
+      it(`${name} in ${where}: cors-lint agrees with nginx -t`, () => {
+        const text =
+          where === 'http'
+            ? `${line}\nserver {\n  listen 127.0.0.1:8080;\n  location / { ${cors} }\n}\n`
+            : where === 'server'
+              ? `server {\n  listen 127.0.0.1:8080;\n  ${line}\n  location / { ${cors} }\n}\n`
+              : `server {\n  listen 127.0.0.1:8080;\n  location / {\n    ${cors}\n    ${line}\n  }\n}\n`;
+        const accepted = nginxAccepts(text);
+        const errors = lint([{ path: 'site.conf', text }]).diagnostics.filter((d) => d.ruleId === 'parse-error');
+        expect(accepted).toBe(where === 'http');
+        if (accepted) expect(errors).toEqual([]);
+        else {
+          const row = text.split('\n').findIndex((r) => r.trim() === line);
+          expect(errors.map((d) => `${d.line}:${d.column}`)).toEqual([`${row + 1}:${text.split('\n')[row].indexOf(name) + 1}`]);
+          expect(errors[0]!.message).toContain(`"${name}" directive is not allowed here`);
+        }
+      });
+    }
+  }
+});

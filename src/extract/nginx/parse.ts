@@ -247,6 +247,32 @@ const NOT_IN_SERVER_IF = new Set([
   'access_log',
 ]);
 
+/**
+ * Directives whose only context is `http` (nginx.org's "Context: http"): inside a `server` or `location`
+ * block nginx refuses the whole configuration ("… directive is not allowed here", checked with nginx
+ * 1.22 `nginx -t`). `limit_req_zone` or `map` written in a server block is a common slip, and the first
+ * error nginx names. Only blocks written as such count: a snippet's own context is not known.
+ */
+const HTTP_ONLY = new Set([
+  'map',
+  'geo',
+  'upstream',
+  'split_clients',
+  'limit_req_zone',
+  'limit_conn_zone',
+  'proxy_cache_path',
+  'fastcgi_cache_path',
+  'uwsgi_cache_path',
+  'scgi_cache_path',
+  'log_format',
+  'map_hash_bucket_size',
+  'map_hash_max_size',
+  'server_names_hash_bucket_size',
+  'server_names_hash_max_size',
+  'variables_hash_bucket_size',
+  'variables_hash_max_size',
+]);
+
 function readDirectives(text: string, file: string, lineStarts: number[], from = 0, single?: { depth: number; outer: string[] }): Reading {
   // Tokens come in file order, so a forward cursor finds most lines in O(1); a backward jump falls back to a binary search.
   let cursor = from > 0 ? lineIndexAt(lineStarts, from) : 0;
@@ -410,7 +436,12 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
     // The names of the enclosing blocks, innermost first: this file's open blocks, then (a block read again on its own) those around it.
     const outer = single?.outer ?? [];
     const enclosing = (up: number): string | undefined => (up < stack.length - 1 ? stack[stack.length - 1 - up].owner!.name : outer[outer.length - 1 - (up - (stack.length - 1))]);
-    if (enclosing(0) !== 'if') return;
+    const inside = enclosing(0);
+    if ((inside === 'server' || inside === 'location') && HTTP_ONLY.has(directive.name)) {
+      errors.push({ message: `"${shown(directive.name)}" directive is not allowed here (it belongs in the http block, outside any ${inside}): nginx refuses the whole configuration`, loc: directive.nameLoc });
+      return;
+    }
+    if (inside !== 'if') return;
     const around = enclosing(1);
     const refused = NOT_IN_ANY_IF.has(directive.name) || (around === 'server' && NOT_IN_SERVER_IF.has(directive.name)) || (around === 'location' && NOT_IN_LOCATION_IF.has(directive.name));
     if (!refused) return;
