@@ -78,11 +78,10 @@ describe('environment fallbacks', () => {
     expect(messages(text)).toEqual([expect.stringMatching(/^6:\d+ credentials-reflect-any-origin .*the fallback used when settings\.cors_origins is empty or unset/)]);
   });
 
-  it('near misses: no literal fallback, a required variable, a non-environment test, a fallback that is not "*", or a fallback only for credentials stay silent', () => {
+  it('near misses: no literal fallback, a required variable, a non-environment test, an empty fallback, or a fallback only for credentials stay silent', () => {
     const silent = [
       `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.environ["ORIGINS"].split(","), allow_credentials=True)\n`,
       `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "").split(","), allow_credentials=True)\n`,
-      `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "https://app.example.com/").split(","), allow_credentials=True)\n`,
       `${FASTAPI}if DEBUG:\n    origins = ["*"]\nelse:\n    origins = ["https://app.example.com"]\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n`,
       `${FASTAPI}if os.getenv("ORIGINS"):\n    origins = ["*"]\nelse:\n    origins = ["https://app.example.com"]\napp.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=True)\n`,
       // Two origins, so Flask-CORS sends Vary: with one, missing-vary-origin fires whatever the credentials are.
@@ -110,6 +109,11 @@ describe('environment fallbacks', () => {
       `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=settings.list("ORIGINS", default=["*"]), allow_credentials=True)\n`,
     ];
     for (const text of silent) expect(messages(text), text).toEqual([]);
+  });
+
+  it('a written fallback origin is judged as written, as in JS (its trailing slash never matches)', () => {
+    const text = `${FASTAPI}app.add_middleware(CORSMiddleware, allow_origins=os.getenv("ORIGINS", "https://app.example.com/").split(","), allow_credentials=True)\n`;
+    expect(messages(text)).toEqual([expect.stringMatching(/^5:\d+ origin-not-serialized origin 'https:\/\/app\.example\.com\/' has a trailing slash/)]);
   });
 
   it('a django-cors-headers bool fallback allows every origin when the variable is unset', () => {

@@ -111,7 +111,7 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
       origins.push(
         ...eachOriginEntry(parsed, allowed, (entry, loc) => {
           // django-cors-headers has no '*' entry: a fallback list is never reported from.
-          if (entry.fallback ?? allowed.fallback) return unknownOrigin(parsed, entry, 'a fallback for an unset environment variable');
+          if ((entry.fallback ?? allowed.fallback) && entry.kind !== 'string') return unknownOrigin(parsed, entry, 'a fallback for an unset environment variable');
           return entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy: 'scheme-and-netloc' } : unknownOrigin(parsed, entry);
         }),
       );

@@ -69,13 +69,16 @@ export function strict(value: PyValue | undefined): PyValue | undefined {
 }
 
 /**
- * An origin entry taken from a fallback: `*` is reported, with why it applies; any other
- * fallback entry stays unknown (only `*` makes a finding whose message can carry the condition).
+ * An origin entry taken from a fallback: `*` is reported with why it applies; another written
+ * origin is left to the caller, to be judged as written (undefined), as the JS reader does; a
+ * fallback entry that is not a string stays unknown.
  */
 export function fallbackOrigin(parsed: ParsedPython, list: PyValue, entry: PyValue, loc: Loc): OriginMatcher | undefined {
   const why = entry.fallback ?? list.fallback;
   if (!why) return undefined;
   if (entry.kind === 'string' && entry.value.trim() === '*') return { kind: 'any', loc, why };
+  // An empty fallback (`os.getenv("ORIGINS", "").split(",")`) means no origin at all: nothing to judge.
+  if (entry.kind === 'string' && entry.value.trim() !== '') return undefined;
   return { kind: 'unknown', reason: why, loc };
 }
 
