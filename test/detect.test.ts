@@ -56,7 +56,10 @@ describe('format detection', () => {
     expect(detectFile({ path: 'Makefile.in', text: 'include config.mk\nall:\n\tcc -o app app.c\n' })).toMatchObject({ skip: expect.stringContaining('not nginx by its content') });
     expect(detectFile({ path: 'requirements.in', text: 'django>=4.2\n' })).toMatchObject({ skip: expect.any(String) });
     // A template of another format's file is not nginx, whatever its content.
-    for (const name of ['settings.py.j2', 'package.json.j2', 'README.md.tmpl']) expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ skip: expect.any(String) });
+    for (const name of ['package.json.j2', 'README.md.tmpl']) expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ skip: expect.any(String) });
+    // A Python template (Ansible's settings.py.j2, copier's *.py.jinja) is Python; a copy kept as an example is not read.
+    for (const name of ['roles/app/templates/settings.py.j2', 'template/config.py.jinja', 'local_settings.py.tmpl']) expect(detectFile({ path: name, text: 'CORS_ALLOW_ALL_ORIGINS = True\n' }), name).toMatchObject({ format: 'python' });
+    for (const name of ['local_settings.py.example', 'settings.py.sample', 'settings.py.orig']) expect(detectFile({ path: name, text: 'CORS_ALLOW_ALL_ORIGINS = True\n' }), name).toMatchObject({ skip: expect.any(String) });
     for (const name of ['k8s/ingress.yaml.j2', 'template.yml.tmpl', 'values.yaml.template']) expect(detectFile({ path: name, text: 'a: 1\n' }), name).toMatchObject({ format: 'yaml' });
     // Jinja statements on their own lines are neither YAML errors nor hide the keys around them.
     const result = lint([{ path: 'ingress.yaml.j2', text: 'kind: Ingress\nmetadata:\n  annotations:\n{% if cors %}\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "{{ origin }}"\n{% endif %}\n{# a comment #}\nspec: {}\n' }]);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collapseInlineConditionals, neutralizeTemplates } from '../src/extract/nginx/workspace.js';
 import { neutralizeTemplates as neutralizeYamlTemplates, TEMPLATE_CHAR } from '../src/extract/yaml/parse.js';
-import { blankTemplateStatementLines } from '../src/util/delimited.js';
+import { blankTemplateStatementLines, collapseInlineJinjaConditionals } from '../src/util/delimited.js';
 
 /**
  * neutralizeTemplates scans with indexOf instead of lazy regexes, which retried from every opening
@@ -62,8 +62,32 @@ describe('Jinja statement lines in code and YAML', () => {
     expect(yaml).toBe(`k: v\n${' '.repeat(12)}\n  x: "${TEMPLATE_CHAR.repeat(7)}"\n${' '.repeat(7)}\n`);
   });
 
+  it('an inline conditional in Python code is one unknown name, or only its tags go when it opens its line without else', () => {
+    const name = (span: string) => '_'.repeat(span.length);
+    const blank = (span: string) => ' '.repeat(span.length);
+    const cases: Array<[string, string]> = [
+      ['X = {% if a %}False{% else %}True{% endif %}', `X = ${name('{% if a %}False{% else %}True{% endif %}')}`],
+      ['    "u": {% if u %}"{{ u }}"{% else %}None{% endif %},', `    "u": ${name('{% if u %}"{{ u }}"{% else %}None{% endif %}')},`],
+      ['    {% if m %}"k": "{{ m }}",{% endif %}', `    ${blank('{% if m %}')}"k": "{{ m }}",${blank('{% endif %}')}`],
+      ['X = {% if a %}{% if b %}1{% endif %}{% else %}2{% endif %} + 1', `X = ${name('{% if a %}{% if b %}1{% endif %}{% else %}2{% endif %}')} + 1`],
+    ];
+    for (const [text, expected] of cases) expect(collapseInlineJinjaConditionals(text), text).toBe(expected);
+    // Inside a string it stays a placeholder; with else, opening its line, and unclosed, it stays as written.
+    for (const text of ['O = ["{% if tls %}https{% else %}http{% endif %}://{{ h }}"]', '{% if a %}A = 1{% else %}A = 2{% endif %}', 'X = {% if a %}1', "# {% if a %}'{% endif %}\nY = {% if b %}1{% else %}2{% endif %}"]) {
+      const out = collapseInlineJinjaConditionals(text);
+      expect(out).toHaveLength(text.length);
+      if (!text.startsWith('#')) expect(out, text).toBe(text);
+      else expect(out.split('\n')[1]).toBe(`Y = ${name('{% if b %}1{% else %}2{% endif %}')}`);
+    }
+  });
+
   it('stay linear on hostile lines', () => {
     const started = process.cpuUsage();
+    for (const unit of ['{% if a %}"{% endif %}', 'x = {% if a %}1{% endif %}', '{% if %}{% else %}', '"{%', '{%%}']) {
+      const text = unit.repeat(100_000);
+      expect(collapseInlineJinjaConditionals(text)).toHaveLength(text.length);
+      collapseInlineJinjaConditionals(`${unit}\n`.repeat(100_000));
+    }
     for (const unit of ['{%', '{#', '%}', '{% %}x', '{%%}']) {
       blankTemplateStatementLines(unit.repeat(200_000));
       blankTemplateStatementLines(`${unit}\n`.repeat(100_000));

@@ -22,6 +22,8 @@ const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$|\.(vhost|site|inc|locations?|sn
  */
 const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml|patch|diff|c|h|cc|cpp|hpp|rs|java|mk|cmake|service|socket|timer)$/;
 
+const PYTHON_TEMPLATE = /\.py\.(?:j2|jinja2?|tmpl|template)$/;
+
 export type FileKind = { format: Format; why?: string } | { skip: string };
 
 /**
@@ -72,6 +74,9 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
     if (nginx.extensions.includes(renderedExt)) return { format: 'nginx' };
     if (renderedExt !== '' && nginx.ambiguousExtensions?.includes(renderedExt)) return { maybe: 'nginx' };
     if (FORMAT_SPECS.yaml.extensions.includes(renderedExt) && renderedExt !== '.tpl') return { format: 'yaml' };
+    // settings.py.j2 (Ansible, Salt), config.py.jinja (copier): Python rendered from a template, read as Python
+    // with its template lines blanked (python/parse.ts). Not `.example` / `.sample` copies, which nothing runs as they are.
+    if (renderedExt === '.py' && PYTHON_TEMPLATE.test(lower)) return { format: 'python' };
   }
   // vercel.json, netlify.toml: a platform's config file, by its exact name (the platform reads no other).
   const byFileName = FILE_NAME_FORMATS.get(base);

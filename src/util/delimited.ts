@@ -114,3 +114,89 @@ export function placeholderTemplateExpressions(text: string): string {
 export function isCodeTemplate(path: string, text: string): boolean {
   return path.includes('{{') || /\{\{\s*cookiecutter\./.test(text) || /\{%-?\s*(?:if|for|set|raw|include)\b/.test(text);
 }
+
+/**
+ * A Jinja conditional written inside one line of a code template renders one value
+ * (`CORS_ALLOW_INSECURE = {% if HTTPS %}False{% else %}True{% endif %}`, `"user": {% if U %}"{{ U }}"{% else %}None{% endif %},`):
+ * it becomes an identifier of its length, a name whose value the reader does not know, where the two
+ * branches side by side would be a syntax error. A conditional without `else` that opens its line
+ * (`{% if M %}"authMechanism": "{{ M }}",{% endif %}`) wraps code that may be there: only its tags are
+ * blanked. Offsets are kept; each line is scanned once with indexOf.
+ */
+export function collapseInlineJinjaConditionals(text: string): string {
+  if (!text.includes('{%')) return text;
+  let out = '';
+  let lineStart = 0;
+  for (;;) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const line = text.slice(lineStart, lineEnd);
+    out += line.includes('{%') ? collapseJinjaLine(line) : line;
+    if (newline === -1) return out;
+    out += '\n';
+    lineStart = newline + 1;
+  }
+}
+
+function collapseJinjaLine(line: string): string {
+  let out = '';
+  let last = 0;
+  let depth = 0;
+  let spanStart = -1;
+  let branches = false;
+  let tags: Array<[number, number]> = [];
+  const insideQuotes = quoteTracker(line);
+  for (let start = line.indexOf('{%'); start !== -1; ) {
+    const stop = line.indexOf('%}', start + 2);
+    if (stop === -1) break;
+    const end = stop + 2;
+    const word = /^[-+]?\s*(\w+)/.exec(line.slice(start + 2, Math.min(stop, start + 26)))?.[1] ?? '';
+    if (word === 'if') {
+      if (depth === 0) {
+        spanStart = start;
+        branches = false;
+        tags = [];
+      }
+      depth++;
+    } else if ((word === 'else' || word === 'elif') && depth === 1) branches = true;
+    if (depth > 0) tags.push([start, end]);
+    if (word === 'endif' && depth > 0 && --depth === 0) {
+      const opensLine = line.slice(0, spanStart).trim() === '';
+      // Inside a string (`"{% if tls %}https{% else %}http{% endif %}://{{ HOST }}"`) it stays a placeholder of that string.
+      if (insideQuotes(spanStart)) {
+        // left as written
+      } else if (!opensLine) {
+        out += line.slice(last, spanStart) + '_'.repeat(end - spanStart);
+        last = end;
+      } else if (!branches) {
+        for (const [from, to] of tags) {
+          out += line.slice(last, from) + ' '.repeat(to - from);
+          last = to;
+        }
+      }
+    }
+    start = line.indexOf('{%', end);
+  }
+  return out + line.slice(last);
+}
+
+/**
+ * Whether a position of `line` lies inside a '…' or "…" string opened earlier on the line (a backslash
+ * escapes one character; after a `#` comment, never): asked for positions in increasing order, it reads
+ * each character once.
+ */
+function quoteTracker(line: string): (at: number) => boolean {
+  let quote = '';
+  let comment = false;
+  let i = 0;
+  return (at) => {
+    for (; i < at && !comment; i++) {
+      const ch = line[i];
+      if (quote && ch === '\\') i++;
+      else if (quote && ch === quote) quote = '';
+      else if (!quote && (ch === '"' || ch === "'")) quote = ch;
+      else if (!quote && ch === '#') comment = true;
+    }
+    return quote !== '' && !comment;
+  };
+}

@@ -1,5 +1,5 @@
 import type { SyntaxNode, Tree, TreeFragment } from '@lezer/common';
-import { blankTemplateStatementLines } from '../../util/delimited.js';
+import { blankTemplateStatementLines, collapseInlineJinjaConditionals, isCodeTemplate } from '../../util/delimited.js';
 import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
@@ -103,7 +103,9 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 }
 
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
-  const text = blankTemplateStatementLines(blankNotebookMagics(file.text));
+  const statementsBlanked = blankTemplateStatementLines(blankNotebookMagics(file.text));
+  // A code template (Ansible `settings.py.j2`, cookiecutter, Open edX tutor's settings partials): its inline conditionals become unknown names.
+  const text = isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked;
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text));
   const lineStarts = lineStartsOf(text);
