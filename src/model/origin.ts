@@ -14,7 +14,8 @@ export type SerializationProblem =
   | 'fragment'
   | 'uppercase'
   | 'default-port'
-  | 'wildcard';
+  | 'wildcard'
+  | 'ipv6-unbracketed';
 
 export interface OriginAnalysis {
   /** What a browser would send for the origin the author meant, when that can be worked out. */
@@ -41,15 +42,18 @@ export function analyzeOrigin(raw: string): OriginAnalysis {
     problems.push('wildcard');
     return { serialized: undefined, problems };
   }
+  const afterScheme = text.slice(text.indexOf('://') + 3);
+  const authorityEnd = afterScheme.search(/[/?#]/);
+  const authority = authorityEnd === -1 ? afterScheme : afterScheme.slice(0, authorityEnd);
   let url: URL;
   try {
     url = new URL(text.replace(/\s+/g, ''));
   } catch {
+    // `http://::1:3000`: an IPv6 address is written in brackets in a URL (and so in the Origin a browser sends,
+    // `http://[::1]:3000`); without them the text is no URL at all. Where the port starts cannot be told.
+    if (/^[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/.test(authority.replace(/^[^@]*@/, ''))) problems.push('ipv6-unbracketed');
     return { serialized: undefined, problems };
   }
-  const afterScheme = text.slice(text.indexOf('://') + 3);
-  const authorityEnd = afterScheme.search(/[/?#]/);
-  const authority = authorityEnd === -1 ? afterScheme : afterScheme.slice(0, authorityEnd);
   const rest = authorityEnd === -1 ? '' : afterScheme.slice(authorityEnd);
   if (rest === '/') problems.push('trailing-slash');
   else if (rest.startsWith('/')) problems.push('path');
@@ -85,7 +89,8 @@ export function templateProblems(literals: string[]): SerializationProblem[] {
 
 /** The host of an origin-like string, lower-cased, or undefined when it has none. */
 export function originHost(raw: string): string | undefined {
-  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#:\s]+)/.exec(raw.trim());
+  // An IPv6 host keeps its brackets (`http://[::1]:3000` has the host `[::1]`).
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(\[[0-9A-Fa-f:.]*\]|[^/?#:\s[]+)/.exec(raw.trim());
   return match ? match[1].toLowerCase() : undefined;
 }
 
@@ -103,6 +108,7 @@ export const PROBLEM_TEXT: Record<SerializationProblem, string> = {
   uppercase: 'has upper-case letters (browsers send scheme and host in lower case)',
   'default-port': 'names the default port (browsers omit it)',
   wildcard: 'contains `*`, which is compared literally',
+  'ipv6-unbracketed': 'has an IPv6 address without brackets (browsers send it as `[…]`, e.g. `http://[::1]:3000`)',
 };
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*)(:?)(\/*)/;
