@@ -233,6 +233,21 @@ function unsetTest(test: Node, bindings: Bindings, depth: number): { value: bool
     return inner && { ...inner, value: !inner.value };
   }
   if ((test.type === 'MemberExpression' || test.type === 'OptionalMemberExpression') && isProcessEnv(test as Node)) return { value: false, why: `the fallback when ${envVariable(test as Node)} is unset` };
+  // `const isDev = process.env.NODE_ENV !== 'production'`, then `isDev ? '*' : [...]`.
+  if (test.type === 'Identifier' && !bindings.imports.has(test.name)) {
+    const bound = bindings.values.get(test.name);
+    return bound ? unsetTest(bound, bindings, depth + 1) : undefined;
+  }
+  // `process.env.NODE_ENV === 'production'` (unset: undefined, so false), `(process.env.X || 'true') === 'true'`.
+  if (test.type === 'BinaryExpression' && ['===', '==', '!==', '!='].includes(test.operator)) {
+    const [literal, other] = test.right.type === 'StringLiteral' ? [test.right, test.left as Node] : test.left.type === 'StringLiteral' ? [test.left, test.right] : [undefined, undefined];
+    if (!literal || !other || literal.type !== 'StringLiteral') return undefined;
+    const negated = test.operator === '!==' || test.operator === '!=';
+    if ((other.type === 'MemberExpression' || other.type === 'OptionalMemberExpression') && isProcessEnv(other)) return { value: negated, why: `the fallback when ${envVariable(other)} is unset` };
+    const value = evaluate(other, bindings, depth + 1);
+    if (value.kind !== 'string' || !value.why) return undefined;
+    return { value: (value.value === literal.value) !== negated, why: value.why };
+  }
   const length = (node: Node): { value: number; why: string } | undefined => {
     if ((node.type !== 'MemberExpression' && node.type !== 'OptionalMemberExpression') || node.computed || node.property.type !== 'Identifier' || node.property.name !== 'length') return undefined;
     const target = evaluate(node.object as Node, bindings, depth + 1);
