@@ -297,6 +297,18 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
     // A `try:` body runs as written (as in JS); its `except`/`else`/`finally` clauses run only on some paths.
     const inTryBody = parent.name === 'TryStatement' && childrenOf(parent).find((part) => part.name === 'Body')?.from === child.from;
     if (parent.name === 'ConditionalExpression' || parent.name === 'ForStatement' || parent.name === 'WhileStatement' || (parent.name === 'TryStatement' && !inTryBody)) opaque = true;
+    if (parent.name === 'Body') {
+      // `if origin not in ALLOWED: return response` (or `raise …`, `abort(403)`) earlier in the block: the write
+      // runs only when that origin test fails. Only origin tests (an allowlist or patterns) count here.
+      for (let sibling = child.prevSibling; sibling; sibling = sibling.prevSibling) {
+        const exit = earlyExitTest(parsed, sibling, bindings);
+        if (!exit) continue;
+        conditions.push((request) => negate(exit.decide(request)));
+        allowlist ??= exit.whenFalse?.allowlist;
+        matchers ??= exit.whenFalse?.matchers;
+      }
+      continue;
+    }
     if (parent.name !== 'IfStatement') continue;
     const parts = childrenOf(parent);
     const bodyIndex = parts.findIndex((part) => part.from === child.from && part.to === child.to);
@@ -383,10 +395,31 @@ function conditionalBranches(parsed: ParsedPython, node: SyntaxNode, bindings: M
   ];
 }
 
+/**
+ * The test of `if <origin test>: return/raise/abort(…)` with no elif or else, read when it is a test of
+ * the origin against an allowlist or patterns (`whenFalse` says what admits the origin past it).
+ */
+function earlyExitTest(parsed: ParsedPython, statement: SyntaxNode, bindings: ModuleBindings): ReadTest | undefined {
+  if (statement.name !== 'IfStatement') return undefined;
+  const parts = childrenOf(statement);
+  if (parts.length !== 3 || parts[0].name !== 'if' || parts[2].name !== 'Body') return undefined;
+  const body = childrenOf(parts[2]).filter((part) => part.name !== ':');
+  const last = body[body.length - 1];
+  const exits =
+    last?.name === 'ReturnStatement' ||
+    last?.name === 'RaiseStatement' ||
+    (last?.name === 'ExpressionStatement' && last.firstChild?.name === 'CallExpression' && /^(flask\.)?abort$/.test(dottedName(parsed, last.firstChild.firstChild) ?? ''));
+  if (!exits) return undefined;
+  const test = readTest(parsed, parts[1], bindings);
+  return test.whenFalse?.allowlist || test.whenFalse?.matchers ? test : undefined;
+}
+
 interface ReadTest {
   decide: Test;
   allowlist?: Write['allowlist'];
   matchers?: Write['matchers'];
+  /** What admits the origin when the test fails (`origin not in ALLOWED`: the list; a negated pattern test: its patterns). */
+  whenFalse?: { allowlist?: Write['allowlist']; matchers?: Write['matchers'] };
   /** The test is only whether the request has an Origin (`if origin:`): ANDed with a string test, that test's patterns stand. */
   presence?: boolean;
 }
@@ -397,7 +430,7 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
   const parts = childrenOf(node);
   if (node.name === 'UnaryExpression' && parts[0]?.name === 'not') {
     const inner = readTest(parsed, parts[1], bindings);
-    return { decide: (request) => negate(inner.decide(request)) };
+    return { decide: (request) => negate(inner.decide(request)), whenFalse: inner.allowlist || inner.matchers ? { allowlist: inner.allowlist, matchers: inner.matchers } : undefined };
   }
   if (node.name === 'ParenthesizedExpression' && parts.length === 3) return readTest(parsed, parts[1], bindings);
   if (node.name === 'CallExpression') return stringMethodTest(parsed, node, bindings) ?? regexTest(parsed, node, bindings) ?? anyOverListTest(parsed, node, bindings) ?? unknown;
@@ -448,7 +481,7 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
     if (!entries) return unknown;
     const allowed = entries.map((entry) => ({ value: entry.value, loc: locOf(parsed, entry.node) }));
     const positive = op === 'in' || op === '==';
-    return { decide: (request) => (request.origin !== undefined && allowed.some((entry) => entry.value === request.origin)) === positive, allowlist: positive ? allowed : undefined };
+    return { decide: (request) => (request.origin !== undefined && allowed.some((entry) => entry.value === request.origin)) === positive, allowlist: positive ? allowed : undefined, whenFalse: positive ? undefined : { allowlist: allowed } };
   }
   // `'*' in ALLOWED_ORIGINS` with both written in this file: settled before any request comes.
   if (op === 'in' || op === 'not in') {
@@ -477,6 +510,7 @@ function patternTest(matchers: OriginMatcher[], positive: boolean): ReadTest {
       return positive ? any : negate(any);
     },
     matchers: positive ? matchers : undefined,
+    whenFalse: positive ? undefined : { matchers },
   };
 }
 
