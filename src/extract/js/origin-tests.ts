@@ -152,6 +152,19 @@ function propertyName(node: Node): string | undefined {
 /** `new URL(origin).hostname` / `.host` / `.origin` / `.protocol`, directly or through a local `const url = new URL(origin)`. */
 type UrlPart = 'hostname' | 'host' | 'origin' | 'protocol';
 
+/**
+ * `origin.trim()`, `origin.toLowerCase()`, `origin.replace(/\/$/, '')`: what a browser sends (lower-case scheme
+ * and host, no trailing slash, no spaces) comes out unchanged, so the result is the origin. Returns the value normalized.
+ */
+function normalizedOrigin(node: Node): Node | undefined {
+  if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.computed || node.callee.property.type !== 'Identifier') return undefined;
+  const method = node.callee.property.name;
+  const args = node.arguments;
+  if ((method === 'trim' || method === 'toLowerCase') && args.length === 0) return node.callee.object as Node;
+  if (method === 'replace' && args.length === 2 && args[0].type === 'RegExpLiteral' && /^\\\/[+*]?\$$/.test(args[0].pattern) && args[1].type === 'StringLiteral' && args[1].value === '') return node.callee.object as Node;
+  return undefined;
+}
+
 function isUrlPart(name: string | undefined): name is UrlPart {
   return name === 'hostname' || name === 'host' || name === 'origin' || name === 'protocol';
 }
@@ -871,7 +884,10 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
     urlNames,
     isOrigin: (node) => {
       const unwrapped = unwrap(node);
-      return (unwrapped.type === 'Identifier' && originNames.has(unwrapped.name)) || outerIsOrigin(node);
+      if (unwrapped.type === 'Identifier' && originNames.has(unwrapped.name)) return true;
+      if (outerIsOrigin(node)) return true;
+      const normalized = normalizedOrigin(unwrapped);
+      return normalized !== undefined && inner.isOrigin(normalized);
     },
   };
   const allows: Cond[] = [];
