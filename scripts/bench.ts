@@ -305,6 +305,7 @@ function coldStartFigures(): void {
     flag('against', '') || undefined,
   );
   console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, named from the synthetic repository's root as a pre-commit hook does, ${cold.measure === 'cpu' ? 'user+sys CPU' : 'wall time'}, interleaved, median of ${coldRuns}, load ${load()})`);
+  if (cold.withoutExtraCaMs !== undefined) console.log(`                    NODE_EXTRA_CA_CERTS is set: node -e 0 spends ${(cold.baseMs - cold.withoutExtraCaMs).toFixed(0)} of its ${cold.baseMs.toFixed(0)} ms loading it (${cold.withoutExtraCaMs.toFixed(0)} ms without), and every run above pays the same; without it the ratios are about (ms - ${(cold.baseMs - cold.withoutExtraCaMs).toFixed(0)}) / ${cold.withoutExtraCaMs.toFixed(0)}: ${cold.rows.map((row) => `${row.name} ${((row.ms - (cold.baseMs - cold.withoutExtraCaMs!)) / cold.withoutExtraCaMs!).toFixed(2)}x`).join(', ')}`);
 }
 
 /**
