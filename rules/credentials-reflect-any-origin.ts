@@ -51,7 +51,9 @@ export default defineRule({
     const matrix = requestMatrix(policy);
     const probes = matrix.origins.filter((origin) => origin.how === 'probe');
     const reported = new Set<string>();
-    for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS], reads: GRANT_READS })) {
+    // And a credentialed request with each method the layer answers in a branch of its own (nginx `if ($request_method = DELETE)`).
+    const tested = matrix.rows.filter((row) => row.id.startsWith('tested-')).map((row) => row.id);
+    for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS, ...tested], reads: GRANT_READS })) {
       // A deny-guard's own error page (nginx 'return 403') carries the grant but no user data.
       if (!grantsCredentials(cell) || answeredWithOwnError(cell)) continue;
       const culprit = allowOriginHeader(cell)!;

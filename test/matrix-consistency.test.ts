@@ -63,10 +63,13 @@ function simulated(policy: CorsPolicy): Shown {
   const matrix = requestMatrix(policy);
   const shown: Shown = { attackerCredentialed: false, allowedBlockedAtPreflight: false };
   for (const origin of matrix.origins.filter((o) => o.how === 'probe')) {
-    const outcome = simulateFetch(policy, { origin: origin.origin, method: 'GET', credentials: true, extraHeaders: { Cookie: 'session=1' } });
-    // Reading the layer's own error page (a deny-guard's 'return 403') is no read of user data: the reflect rules skip it too.
-    const ownError = (outcome.actual?.response.status ?? 200) >= 400;
-    if (!outcome.uncertain && outcome.allowed && !ownError) shown.attackerCredentialed = true;
+    // A GET, and each method the layer answers in a branch of its own (the matrix asks those too).
+    for (const method of ['GET', ...(policy.testedMethods ?? [])]) {
+      const outcome = simulateFetch(policy, { origin: origin.origin, method, credentials: true, extraHeaders: { Cookie: 'session=1' } });
+      // Reading the layer's own error page (a deny-guard's 'return 403') is no read of user data: the reflect rules skip it too.
+      const ownError = (outcome.actual?.response.status ?? 200) >= 400;
+      if (!outcome.uncertain && outcome.allowed && !ownError) shown.attackerCredentialed = true;
+    }
   }
   // What the policy asks for, and what the apps behind a proxy ask for (a proxy answering OPTIONS must allow those too).
   const asked = [{ intended: matrix.intended, upstream: false }, ...(policy.upstreamLayers ?? []).map((layer) => ({ intended: intendedPreflight(layer.policy), upstream: true }))];

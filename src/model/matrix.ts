@@ -53,7 +53,9 @@ export type RowId =
   | 'get-500'
   | 'intended'
   | 'preflight-intended'
-  | 'preflight-intended-credentials';
+  | 'preflight-intended-credentials'
+  /** A credentialed actual request with a method the layer branches on (policy.testedMethods). */
+  | `tested-${string}`;
 
 export interface MatrixRow {
   id: RowId;
@@ -178,6 +180,10 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
       { id: 'preflight-intended', label: `the preflight for ${what}`, request: { method: intended.method, headers: intended.headers, preflight: true } },
       { id: 'preflight-intended-credentials', label: `the preflight for a credentialed ${what}`, request: { method: intended.method, headers: intended.headers, credentials: true, preflight: true } },
     );
+  }
+  for (const method of policy.testedMethods ?? []) {
+    if (rows.some((row) => row.request.method === method && row.request.credentials && !row.request.preflight)) continue;
+    rows.push({ id: `tested-${method.toLowerCase()}`, label: `a credentialed ${method}`, request: { method, credentials: true, extraHeaders: COOKIE } });
   }
   const rowIndex = new Map(rows.map((row, index) => [row.id, index]));
   const shapes = rows.map((row) => shapeKey(row.request));

@@ -168,6 +168,8 @@ export interface CorsPolicy {
   clientCalls?: LinkedClientCall[];
   /** Origins the layer compares the request's Origin with that `origins` does not list (nginx `if ($http_origin …)` guards that set a flag, `map $http_origin` keys): the request matrix asks about them too. */
   testedOrigins?: OriginMatcher[];
+  /** Non-simple methods the layer answers in a branch of their own (nginx `if ($request_method = DELETE)`): the request matrix asks a credentialed actual request with each. */
+  testedMethods?: string[];
 }
 
 /** A frontend call linked to the server policy that answers it. */

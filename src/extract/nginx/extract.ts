@@ -4,7 +4,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import { allContexts, ancestors, buildContexts, type NginxContext } from './contexts.js';
 import { copiedFrom, type NginxDirective } from './parse.js';
 import { collectMaps, conditionArgs, maskFields, own as levelAddHeaders, effectiveAddHeaders, moreSetHeadersSpecs, NginxProgram, ownMoreSetHeaders, ORIGIN_SYMBOL, type NginxMap, type OriginGuard } from './program.js';
-import { testedOrigins } from './tested-origins.js';
+import { testedMethods, testedOrigins } from './tested-origins.js';
 import { aroundSegments, exactSource, ownSegment } from './policy-key.js';
 import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, shiftedSegments, shiftPolicy, type KeySegment, type LineShift, type PlaceKey } from '../../engine/policy-memo.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
@@ -449,6 +449,7 @@ function buildPolicy(rootFile: string, target: NginxContext, emitted: EmittedHea
     profile: nginxProfile,
     headerProgram: program,
     testedOrigins: testedOrigins(target, maps),
+    ...withTestedMethods(target),
   };
 }
 
@@ -562,4 +563,10 @@ function staticCredentials(emitted: EmittedHeader[]): CorsPolicy['credentials'] 
   const header = headersNamed(emitted, 'Access-Control-Allow-Credentials')[0];
   if (!header) return undefined;
   return { value: header.value === null ? 'unknown' : header.value.trim() === 'true', loc: header.valueLoc };
+}
+
+/** `testedMethods` when the location branches on any (most do not: the field stays out of their policy). */
+function withTestedMethods(target: NginxContext): { testedMethods?: string[] } {
+  const methods = testedMethods(target);
+  return methods.length > 0 ? { testedMethods: methods } : {};
 }

@@ -72,3 +72,33 @@ export function testedOrigins(target: NginxContext, maps: Map<string, NginxMap>)
   }
   return out;
 }
+
+/**
+ * The non-simple methods a location's `if`s (its own and its server's) compare `$request_method` with:
+ * `if ($request_method = DELETE) { add_header … }`, `if ($request_method ~ (GET|PUT|DELETE)) { … }`.
+ * Configs often answer each method in a branch of its own, and the request matrix asks only GET, POST,
+ * HEAD and PUT with credentials: a DELETE branch that echoes any origin with credentials went unasked.
+ * PUT is asked already; at most three others are added.
+ */
+const SIMPLE_OR_ASKED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT']);
+
+export function testedMethods(target: NginxContext): string[] {
+  const out = new Set<string>();
+  const server = ancestors(target).find((level) => level.kind === 'server');
+  for (const level of [target, ...(server && server !== target ? [server] : [])]) {
+    const stack = [level];
+    while (stack.length > 0) {
+      const context = stack.pop()!;
+      for (const child of context.children.values()) if (child.kind === 'if') stack.push(child);
+      const guard = context.kind === 'if' && context.directive ? conditionArgs(context.directive) : [];
+      if (guard.length !== 3 || !/^\$(request_method|\{request_method\})$/.test(guard[0].value)) continue;
+      const [, operator, operand] = guard;
+      const words = operator.value === '=' || operator.value === '!=' ? [operand.value] : /^!?~\*?$/.test(operator.value) ? (operand.value.match(/[A-Za-z]+/g) ?? []) : [];
+      for (const word of words) {
+        const method = word.toUpperCase();
+        if (/^[A-Z]{3,7}$/.test(method) && !SIMPLE_OR_ASKED.has(method) && ['DELETE', 'PATCH', 'PROPFIND', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'].includes(method)) out.add(method);
+      }
+    }
+  }
+  return [...out].sort().slice(0, 3);
+}
