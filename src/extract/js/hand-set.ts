@@ -706,6 +706,9 @@ class HandSetProgram implements HeaderProgram {
         }
         // Otherwise the error ends the run: Lambda and the Fetch platforms answer it themselves (API Gateway's
         // 502, no CORS headers: a proxy response only takes effect when returned); Express's error handler keeps what was set.
+        // A proxy handler that throws for OPTIONS (`if (event.httpMethod !== 'GET') throw …`) is one the gateway
+        // in front sends only its own routes: whether a preflight reaches it at all is the gateway's to say.
+        if (request.preflight && this.answersWithRecords()) state.uncertain = true;
         state.status = 500;
         state.ended = true;
         return;
