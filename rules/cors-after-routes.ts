@@ -9,7 +9,7 @@ export default defineRule({
     formats: ['js', 'ts', 'python'],
     docs: {
       whatItDoes:
-        "Express-style: reports `app.use(cors())` (or `router.use(...)`, Koa's `app.use(cors())`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or a router was mounted before it (`app.use('/api', api)` with `api = express.Router()` in the file, Koa's `app.use(router.routes())`); NestJS: `app.enableCors()` after `app.listen()` or `app.init()`, which register every controller route first; or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
+        "Express-style: reports `app.use(cors())` (or `router.use(...)`, Koa's `app.use(cors())`) when routes on the same app or router were registered before it in the same function (`app.get('env')` with one argument reads a setting and is not a route), or a router was mounted before it (`app.use('/api', api)` with `api = express.Router()` in the file, Koa's `app.use(router.routes())`); NestJS: `app.enableCors()` after `app.listen()` or `app.init()`, which register every controller route first; an auth check registered before it that answers a request without credentials with its own 4xx (`if (!req.headers.authorization) return res.status(401)…`, a missing cookie or session user, `passport.authenticate('jwt')`), which every preflight is, unless it lets OPTIONS through first; or, failing that, a body parser (`express.json()`, `bodyParser.urlencoded()`) that answers malformed bodies with its own 400. django-cors-headers: reports `CorsMiddleware` listed after `CommonMiddleware` or WhiteNoise's middleware in `MIDDLEWARE`.",
       why: "Middleware runs in registration order. A route registered before `app.use(cors())` answers the request itself, so the CORS middleware never adds its headers and the browser reports \"No 'Access-Control-Allow-Origin' header is present\" for exactly those routes. In Django, `CommonMiddleware`'s APPEND_SLASH redirect (and WhiteNoise's static files) are answered above CorsMiddleware the same way.",
       examples: [
         {
@@ -36,6 +36,8 @@ export default defineRule({
     const message =
       after.what === 'started'
         ? `${first.label} (line ${first.loc.line}) has already registered every controller route and Nest's 404 handler, so this enableCors() puts the cors middleware behind them and no response carries CORS headers: call enableCors() before ${first.label}, or pass { cors } to NestFactory.create()`
+        : after.what === 'auth'
+        ? `${first.label} (line ${first.loc.line}) runs before this CORS middleware and answers a request without credentials with ${first.status ?? 'an error'} and no CORS headers; a preflight never carries Authorization or cookies, so every request that needs one is blocked (and the page cannot read the ${first.status ?? 'error'} either): register the CORS middleware first`
         : after.what === 'routes'
         ? `${first.label} (line ${first.loc.line})${more} is registered before this CORS middleware and answers first, without CORS headers: move the middleware above the routes`
         : policy.source.format !== 'python'

@@ -3,6 +3,7 @@ import { elysiaCorsProfile, elysiaCorsProgram } from '../../model/frameworks/ely
 import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
+import { authGate } from './auth-gate.js';
 import { isRequestOrigin } from './hand-set.js';
 import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
@@ -129,6 +130,8 @@ const BODY_PARSER = /^(express|bodyParser|bodyparser)\.(json|urlencoded|text|raw
 interface MemberCalls {
   parsers: Array<{ start: number; label: string; loc: Loc }>;
   routes: Array<{ start: number; label: string; path: string; loc: Loc }>;
+  /** Middleware that answers a request without credentials (a preflight) itself: see auth-gate.ts. */
+  gates: Array<{ start: number; label: string; path: string; loc: Loc; status: number }>;
 }
 
 /**
@@ -166,25 +169,32 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, b
     const start = call.start!;
     let parser: MemberCalls['parsers'][number] | undefined;
     let route: MemberCalls['routes'][number] | undefined;
+    let gate: MemberCalls['gates'][number] | undefined;
     if (verb === 'use') {
       const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
       if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
       else route = mountedRouter(call, parsed);
+      if (!parser && !route) {
+        const path = call.arguments[0]?.type === 'StringLiteral' ? call.arguments[0].value : '';
+        const found = authGate(call.arguments[call.arguments.length - 1], parsed);
+        if (found) gate = { start, path, ...found };
+      }
     } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
       // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
       route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
     }
-    if (!parser && !route) continue;
+    if (!parser && !route && !gate) continue;
     const name = nameOf(call.callee.object);
     const byScope = groups.get(name) ?? new Map<Node | undefined, MemberCalls>();
     groups.set(name, byScope);
     const at = scopeOf(call, parsed);
-    const group = byScope.get(at) ?? { parsers: [], routes: [] };
+    const group = byScope.get(at) ?? { parsers: [], routes: [], gates: [] };
     byScope.set(at, group);
     if (parser) group.parsers.push(parser);
     if (route) group.routes.push(route);
+    if (gate) group.gates.push(gate);
   }
-  return groups.get(label)?.get(scope) ?? { parsers: [], routes: [] };
+  return groups.get(label)?.get(scope) ?? { parsers: [], routes: [], gates: [] };
 }
 
 /**
@@ -224,6 +234,9 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
     }
   }
   if (items.length > 0) return { what: 'routes', items, at: locOf(use, parsed.file) };
+  // An auth check above cors() answers every preflight (it carries no credentials) with its own 4xx.
+  const gates = group.gates.filter((gate) => gate.start < use.start! && (!gate.path || gate.path === '/' || (site.mount.path ?? '').startsWith(gate.path)));
+  if (gates.length > 0) return { what: 'auth', items: gates.map((gate) => ({ label: gate.label, loc: gate.loc, status: gate.status })), at: locOf(use, parsed.file) };
   // A body parser above cors() answers a malformed body with its own 400, before cors() adds anything.
   return parsers.length > 0 ? { what: 'middleware', items: parsers, at: locOf(use, parsed.file) } : undefined;
 }
