@@ -39,6 +39,16 @@ export default defineRule({
       }
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
     }
+    // `https://*.${DOMAIN}` in a list compared as written: whatever the placeholder holds, the '*' stays a
+    // character no browser origin has (smarter-sh's Traefik middleware template, sweep10 yaml/110).
+    for (const matcher of policy.origins) {
+      if (matcher.kind !== 'unknown' || !matcher.template?.literal || !matcher.template.literals.some((part) => part.includes('*'))) continue;
+      const text = matcher.template.text.length > 200 ? `${matcher.template.text.slice(0, 197)}…` : matcher.template.text;
+      context.report({
+        loc: matcher.loc,
+        message: `'${text}' is compared literally by ${policy.profile.name}: whatever its placeholders hold, the '*' stays a character no browser origin contains, so the entry matches nothing; use a regex list (accessControlAllowOriginListRegex, anchored, dots escaped) or list the subdomains`,
+      });
+    }
     // A plain string test (Envoy/Istio `prefix`/`suffix`/`contains`, `origin.endsWith('*.example.com')`)
     // takes '*' as a character, and no serialized origin contains one: the entry admits nothing.
     for (const matcher of policy.origins) {

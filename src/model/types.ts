@@ -77,7 +77,12 @@ export type OriginMatcher =
       reason: string;
       loc: Loc;
       /** An origin written around placeholders (`https://${DOMAIN}/`): the text as written and the literal parts between the placeholders, in order, which can still be judged. */
-      template?: { text: string; literals: string[] };
+      template?: {
+        text: string;
+        literals: string[];
+        /** The implementation compares the entry as written (Traefik's accessControlAllowOriginList): a `*` in its text matches only a `*`. */
+        literal?: boolean;
+      };
     };
 
 export interface PredicateCheck {

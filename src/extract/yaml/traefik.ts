@@ -61,7 +61,10 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
     for (const item of listEntries(get(headers, key))) {
       const loc = nodeLoc(parsed, item.node);
       // Traefik compares the list literally: the text around a placeholder can still never match.
-      if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc, template: placeholderTemplate(item.node) });
+      if ('unknown' in item) {
+        const template = placeholderTemplate(item.node);
+        origins.push({ kind: 'unknown', reason: item.unknown, loc, ...(template ? { template: { ...template, literal: true } } : {}) });
+      }
       else origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
     }
   }
