@@ -25,6 +25,23 @@ describe('YAML reading', () => {
     expect(findings(`Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Cors: {\n      AllowOrigin: "'https://a.example.com'",\n`, 'template.yaml')).toEqual(['7:1 parse-error']);
   });
 
+  it('a quoted value continued at its key\'s column (generated CRDs) is read as PyYAML and go-yaml read it, positions kept', () => {
+    const route = (annotation: string) =>
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: api\n  annotations:\n${annotation}spec:\n  rules:\n    - filters:\n        - type: CORS\n          cors:\n            allowOrigins: ["*"]\n            allowCredentials: true\n`;
+    // Single and double quotes, '' escapes, a continuation at the key's column or left of it.
+    for (const annotation of ["    a: 'x == ''y''\n  && z'\n", '    a: "x \\" y\n    z"\n', "    a: 'x\n   y'\n    b: '(?:[a-z]'\n"]) {
+      expect(findings(route(annotation)), annotation).toEqual([`${annotation.split('\n').length + 10}:28 credentials-reflect-any-origin`]);
+    }
+    // A quote in a plain value is no quoted value, nor is `(?:[` a flow collection; an unclosed quote is still an error.
+    expect(findings(route("    a: ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@])+$\n"))).toEqual(['12:28 credentials-reflect-any-origin']);
+    expect(findings(route("    a: 'x\n"))).toEqual([expect.stringMatching(/ parse-error$/)]);
+    // Linear on hostile input: many unclosed and continued quotes.
+    const started = process.cpuUsage();
+    for (const unit of ["a: 'x\n", "- 'x\n''\n", "  k: 'x\nb\n", 'a: [\n']) findings(unit.repeat(20_000) + 'cors: x\n');
+    const used = process.cpuUsage(started);
+    expect((used.user + used.system) / 1000).toBeLessThan(8_000);
+  });
+
   it('an origin written around placeholders is judged on the text around them, only for what holds whatever they contain', () => {
     const list = (items: string[]) => TRAEFIK(`    accessControlAllowOriginList:\n${items.map((item) => `      - "${item}"\n`).join('')}`);
     expect(findings(list(['https://{{ .Values.host }}/', 'https://API.${DOMAIN}', 'https://${HOST}:443', 'https://${A}?x']))).toEqual([

@@ -251,9 +251,9 @@ export function parseYaml(file: SourceFile): ParsedYaml {
     let doc = first.doc;
     let toFile = (offset: number) => offset + chunk.start;
     let relaxedUsed = false;
-    // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection whose lines are not
-    // indented past its key; the yaml library does not. Read it as they do, positions kept.
-    if (doc.errors.some((error) => error.code === 'BAD_INDENT' && /^Flow (map|sequence)/.test(error.message))) {
+    // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection or a quoted value whose lines
+    // are not indented past its key; the yaml library does not. Read it as they do, positions kept.
+    if (doc.errors.length > 0) {
       const relaxed = relaxFlowIndentation(source);
       const parsedAgain = relaxed && parseYamlDocument(relaxed.text, options);
       // Relaxing only moves lines right, so it cannot nest deeper than the text that parsed; a bound hit here keeps the first reading.
@@ -283,11 +283,14 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   return parsed;
 }
 
-/** Whether a `{`/`[` at `at` follows `key:` or `- ` (only blanks between): a backward scan over the blanks, not a regex over the line. */
+/**
+ * Whether a `{`/`[` (or a quote) at `at` follows `key: ` or `- ` (blanks between, at least one: `(?:[` in a
+ * plain regex value is no collection): a backward scan over the blanks, not a regex over the line.
+ */
 function opensFlow(text: string, lineStart: number, at: number): boolean {
   let i = at - 1;
   while (i >= lineStart && (text[i] === ' ' || text[i] === '\t')) i--;
-  if (i < lineStart) return false;
+  if (i < lineStart || i === at - 1) return false;
   if (text[i] === ':') return true;
   if (text[i] !== '-') return false;
   for (let j = i - 1; j >= lineStart; j--) if (text[j] !== ' ' && text[j] !== '\t') return false;
@@ -295,7 +298,8 @@ function opensFlow(text: string, lineStart: number, at: number): boolean {
 }
 
 /**
- * The text with the continuation lines of each multi-line flow collection (`Cors: {` … `}`)
+ * The text with the continuation lines of each multi-line flow collection (`Cors: {` … `}`) and
+ * quoted value (`rule: 'self.all(…` continued at the key's column, as Kubernetes CRDs are generated)
  * indented past the line that opens it, and a map from offsets in that text back to the original.
  * Undefined when nothing needed moving.
  */
@@ -304,19 +308,28 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
   let depth = 0;
   let openerIndent = 0;
   let quote: string | undefined;
+  // A quoted value in block context (`rule: 'self.all(…` over several lines, as controller-gen writes CRDs): its key's column.
+  let blockQuoteIndent = -1;
   let lineStart = 0;
   for (let i = 0; i < text.length; i++) {
     const char = text[i];
     if (char === '\n') {
       lineStart = i + 1;
-      if (depth > 0) {
-        const indent = /^[ ]*/.exec(text.slice(lineStart, lineStart + 200))![0].length;
-        if (indent <= openerIndent && lineStart + indent < text.length && text[lineStart + indent] !== '\n') inserts.push({ at: lineStart, count: openerIndent + 1 - indent });
+      const opener = depth > 0 ? openerIndent : quote && blockQuoteIndent >= 0 ? blockQuoteIndent : -1;
+      if (opener >= 0) {
+        let indent = 0;
+        while (text[lineStart + indent] === ' ') indent++;
+        if (indent <= opener && lineStart + indent < text.length && text[lineStart + indent] !== '\n' && text[lineStart + indent] !== '\r') inserts.push({ at: lineStart, count: opener + 1 - indent });
       }
       continue;
     }
     if (quote) {
-      if (char === quote && !(quote === '"' && text[i - 1] === '\\')) quote = undefined;
+      // `''` inside a single-quoted scalar is one quote, not its end.
+      if (quote === "'" && char === "'" && text[i + 1] === "'") i++;
+      else if (char === quote && !(quote === '"' && text[i - 1] === '\\')) {
+        quote = undefined;
+        blockQuoteIndent = -1;
+      }
       continue;
     }
     if (char === '#' && (i === lineStart || /\s/.test(text[i - 1]))) {
@@ -324,7 +337,14 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
       i = (end === -1 ? text.length : end) - 1;
       continue;
     }
-    if ((char === '"' || char === "'") && depth > 0) quote = char;
+    if ((char === '"' || char === "'") && depth === 0 && opensFlow(text, lineStart, i)) {
+      // PyYAML and go-yaml read its continuation lines at any indentation; the yaml library wants them past the key.
+      quote = char;
+      let key = lineStart;
+      while (text[key] === ' ') key++;
+      while (text[key] === '-' && text[key + 1] === ' ') for (key += 1; text[key] === ' '; ) key++;
+      blockQuoteIndent = key - lineStart;
+    } else if ((char === '"' || char === "'") && depth > 0) quote = char;
     else if (char === '{' || char === '[') {
       // Only a collection opened after `key:` or `- ` starts flow context here (not `{{` templates, which are neutralised).
       if (depth === 0) {
