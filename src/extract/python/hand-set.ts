@@ -41,6 +41,8 @@ interface Write {
 }
 
 const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
+/** Calls whose `headers=` are a request's (requests, httpx, aiohttp client sessions, urllib): never a response. */
+const CLIENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request', 'stream', 'urlopen', 'fetch', 'ws_connect']);
 const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_header', '__setitem__']);
 
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
@@ -88,9 +90,15 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     }
   }
   for (const call of calls) {
-    // `Response(..., headers={...})`, `resp.headers.update({...})`
-    const dicts = [callArguments(parsed, call.getChild('ArgList')).keywords.get('headers')?.value, ...(/\.headers\.(update|extend)$/.test(dottedName(parsed, call.firstChild) ?? '') ? callArguments(parsed, call.getChild('ArgList')).positional : [])];
-    for (const dict of dicts) {
+    // `Response(..., headers={...})`, `resp.headers.update({...})`; not an HTTP client's request (`requests.get(url,
+    // headers=…)`, `httpx.post`, `session.request`, `urllib.request.Request`): those headers go to another server.
+    const callee = dottedName(parsed, call.firstChild) ?? '';
+    const clientCall = CLIENT_METHODS.has(callee.slice(callee.lastIndexOf('.') + 1)) || /(^|\.)Request$/.test(callee);
+    const dicts = [clientCall ? undefined : callArguments(parsed, call.getChild('ArgList')).keywords.get('headers')?.value, ...(/\.headers\.(update|extend)$/.test(callee) ? callArguments(parsed, call.getChild('ArgList')).positional : [])];
+    for (const written of dicts) {
+      // A name bound to the dict: once in the function (`headers = {…}` above the call), else at module level
+      // (`headers=CORS_HEADERS`, `response.headers.update(CORS_HEADERS)`), as for proxy-integration records.
+      const dict = written?.name === 'VariableName' && enclosingFunction(written) ? (boundValue(parsed, written, bindings) ?? (assignedIn(parsed, written) ? undefined : bindings.values.get(textOf(parsed, written)))) : written;
       if (dict?.name !== 'DictionaryExpression') continue;
       for (const [key, valueNode] of dictEntries(dict)) {
         const name = headerName(parsed, key, bindings);
