@@ -157,7 +157,9 @@ export class NginxWorkspace {
       for (let i = result.directives.length - 1; i >= 0; i--) {
         const directive = result.directives[i];
         for (const include of [directive, ...includesBelow(directive)]) {
-          if (include.name !== 'include' || include.args.length !== 1) continue;
+          // An include nginx refuses (its line lacks the `;`, so the next line became its arguments) includes nothing:
+          // the snippet it names is judged on its own, as when nothing names it.
+          if (include.name !== 'include' || include.args.length !== 1 || include.malformed) continue;
           for (const target of this.resolveInclude(path, include.args[0].value) ?? []) if (target !== path) included.add(target);
         }
       }
