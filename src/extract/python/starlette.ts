@@ -1,3 +1,4 @@
+import { authGateAfter } from './auth-gate.js';
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
 import { matcherAccepts } from '../../model/respond.js';
@@ -28,7 +29,11 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     const cls = args.positional[0] ?? args.keywords.get(isAdd ? 'middleware_class' : 'cls')?.value;
     if (!cls || !CORS_CLASSES.has(resolveName(parsed, cls, bindings) ?? '')) continue;
     const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
-    policies.push(policyFrom(parsed, cls, args, bindings, receiver));
+    const policy = policyFrom(parsed, cls, args, bindings, receiver);
+    // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
+    const gate = isAdd && receiver && /^\w+$/.test(receiver) ? authGateAfter(parsed, receiver, call.to) : undefined;
+    if (gate) policy.registeredAfter = { what: 'auth', items: [gate], at: locOf(parsed, call) };
+    policies.push(policy);
   }
   return policies;
 }

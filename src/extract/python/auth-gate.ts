@@ -1,0 +1,143 @@
+import type { SyntaxNode } from '@lezer/common';
+import type { Loc } from '../../model/types.js';
+import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
+import { stringValue } from './values.js';
+
+/**
+ * Starlette runs the middleware added last first (`add_middleware` inserts at the front of the stack;
+ * `@app.middleware("http")` is an `add_middleware(BaseHTTPMiddleware, dispatch=…)`). A middleware
+ * added after CORSMiddleware whose dispatch answers a request without credentials itself
+ * (`if "authorization" not in request.headers: return JSONResponse(…, status_code=401)`) so answers
+ * every preflight, which carries no credentials (Fetch, CORS-preflight fetch), before CORSMiddleware
+ * runs: with its 4xx and no CORS headers. Read only where certain: assignments, then the `if`, a
+ * response with a literal 4xx `status_code`; an earlier `if request.method == "OPTIONS"` lets
+ * preflights through.
+ */
+export interface PythonAuthGate {
+  label: string;
+  loc: Loc;
+  status: number;
+}
+
+const RESPONSES = /(^|\.)(JSONResponse|Response|PlainTextResponse|HTMLResponse|ORJSONResponse|UJSONResponse)$/;
+
+export function authGateAfter(parsed: ParsedPython, receiver: string, after: number): PythonAuthGate | undefined {
+  const classes = new Map<string, SyntaxNode>();
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name === 'ClassDefinition') {
+      const name = statement.getChild('VariableName');
+      if (name) classes.set(textOf(parsed, name), statement);
+    }
+  }
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.from < after) continue;
+    if (statement.name === 'DecoratedStatement') {
+      const decorator = statement.getChild('Decorator');
+      const fn = statement.getChild('FunctionDefinition');
+      if (!decorator || !fn) continue;
+      const text = textOf(parsed, decorator).replace(/\s+/g, '');
+      if (text !== `@${receiver}.middleware("http")` && text !== `@${receiver}.middleware('http')`) continue;
+      const gate = gateOf(parsed, fn, 0);
+      if (gate) return gate;
+    } else if (statement.name === 'ExpressionStatement') {
+      // `app.add_middleware(AuthMiddleware)` with the class written in this module.
+      const call = statement.firstChild;
+      if (call?.name !== 'CallExpression' || dottedName(parsed, call.firstChild) !== `${receiver}.add_middleware`) continue;
+      const [cls] = callArguments(parsed, call.getChild('ArgList')).positional;
+      const definition = cls && cls.name === 'VariableName' ? classes.get(textOf(parsed, cls)) : undefined;
+      const dispatch = definition && methodOf(parsed, definition, 'dispatch');
+      const gate = dispatch && gateOf(parsed, dispatch, 1);
+      if (gate) return { ...gate, loc: locOf(parsed, cls!), label: textOf(parsed, cls!) };
+    }
+  }
+  return undefined;
+}
+
+function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNode | undefined {
+  const body = cls.getChild('Body');
+  for (let statement = body?.firstChild; statement; statement = statement.nextSibling) {
+    const fn = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement;
+    if (fn?.name === 'FunctionDefinition' && textOf(parsed, fn.getChild('VariableName')!) === name) return fn;
+  }
+  return undefined;
+}
+
+/** The function's request parameter is at `index` (0 for a dispatch function, 1 for a method after self). */
+function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number): PythonAuthGate | undefined {
+  const params = childrenOf(fn.getChild('ParamList')!).filter((node) => node.name === 'VariableName');
+  const request = params[index] ? textOf(parsed, params[index]) : undefined;
+  const name = fn.getChild('VariableName');
+  if (!request || !name) return undefined;
+  const absent = new Set<string>();
+  for (const statement of childrenOf(fn.getChild('Body')!).filter((node) => node.name !== ':')) {
+    if (statement.name === 'AssignStatement') {
+      const parts = childrenOf(statement);
+      if (parts.length === 3 && parts[0].name === 'VariableName' && absentOnPreflight(parsed, parts[2], request, absent)) absent.add(textOf(parsed, parts[0]));
+      continue;
+    }
+    if (statement.name !== 'IfStatement') return undefined;
+    const [, test, body] = childrenOf(statement);
+    if (!test || !body || body.name !== 'Body' || /OPTIONS/i.test(textOf(parsed, test))) return undefined;
+    // An `elif`/`else` after it could answer preflights otherwise.
+    if (childrenOf(statement).length !== 3 || !holdsOnPreflight(parsed, test, request, absent)) return undefined;
+    const status = answeredStatus(parsed, body);
+    return status === undefined ? undefined : { label: textOf(parsed, name), loc: locOf(parsed, name), status };
+  }
+  return undefined;
+}
+
+function headerAbsent(header: string): boolean {
+  const lower = header.toLowerCase();
+  return lower === 'authorization' || lower === 'cookie' || lower.startsWith('x-');
+}
+
+/** `request.headers.get("Authorization")`, `request.headers["authorization"]`, `request.cookies.get("session")`, a name bound to one. */
+function absentOnPreflight(parsed: ParsedPython, node: SyntaxNode, request: string, absent: Set<string>): boolean {
+  if (node.name === 'VariableName') return absent.has(textOf(parsed, node));
+  if (node.name === 'CallExpression') {
+    const callee = dottedName(parsed, node.firstChild);
+    const [key] = callArguments(parsed, node.getChild('ArgList')).positional;
+    const value = key && (key.name === 'String' ? stringValue(parsed, key) : undefined);
+    if (callee === `${request}.headers.get` && value !== undefined) return headerAbsent(value);
+    if (callee === `${request}.cookies.get` && value !== undefined) return true;
+    return false;
+  }
+  if (node.name === 'MemberExpression') {
+    const parts = childrenOf(node);
+    if (parts[1]?.name !== '[' || !parts[2] || parts[2].name !== 'String') return false;
+    const owner = dottedName(parsed, parts[0]);
+    const value = stringValue(parsed, parts[2]);
+    if (value === undefined) return false;
+    return (owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies`;
+  }
+  return false;
+}
+
+function holdsOnPreflight(parsed: ParsedPython, test: SyntaxNode, request: string, absent: Set<string>): boolean {
+  const parts = childrenOf(test);
+  if (test.name === 'ParenthesizedExpression' && parts.length === 3) return holdsOnPreflight(parsed, parts[1], request, absent);
+  if (test.name === 'UnaryExpression' && parts[0]?.name === 'not') return absentOnPreflight(parsed, parts[1], request, absent);
+  if (test.name !== 'BinaryExpression') return false;
+  const { op, left, right } = binaryParts(parsed, parts);
+  if (op === 'or') return holdsOnPreflight(parsed, left, request, absent) || holdsOnPreflight(parsed, right, request, absent);
+  if (op === 'and') return holdsOnPreflight(parsed, left, request, absent) && holdsOnPreflight(parsed, right, request, absent);
+  if (op === 'is' && right.name === 'None') return absentOnPreflight(parsed, left, request, absent);
+  if (op === '==' && right.name === 'None') return absentOnPreflight(parsed, left, request, absent);
+  if (op === 'not in' && left.name === 'String') {
+    const value = stringValue(parsed, left);
+    const owner = dottedName(parsed, right);
+    return value !== undefined && ((owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies`);
+  }
+  return false;
+}
+
+/** `return JSONResponse(…, status_code=401)`, `return Response(status_code=403)`: the literal 4xx, or undefined. */
+function answeredStatus(parsed: ParsedPython, body: SyntaxNode): number | undefined {
+  const statements = childrenOf(body).filter((node) => node.name !== ':');
+  if (statements.length !== 1 || statements[0].name !== 'ReturnStatement') return undefined;
+  const call = childrenOf(statements[0])[1];
+  if (call?.name !== 'CallExpression' || !RESPONSES.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
+  const status = callArguments(parsed, call.getChild('ArgList')).keywords.get('status_code')?.value;
+  const code = status?.name === 'Number' ? Number(textOf(parsed, status)) : undefined;
+  return code !== undefined && code >= 400 && code < 600 ? code : undefined;
+}
