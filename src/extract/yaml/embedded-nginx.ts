@@ -18,7 +18,7 @@ export function nginxInScalar(parsed: ParsedYaml, node: YamlNode): { policies: C
   let from = range[0];
   let to = range[1];
   // The header's line end as written (neutralizing may have moved template blanks onto the header line).
-  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = parsed.source.indexOf('\n', from) + 1;
+  if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') from = lineBreakAt(parsed.source, from) + 1;
   else if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') {
     from += 1;
     to -= 1;
@@ -57,4 +57,13 @@ export function embeddedNginxPolicies(parsed: ParsedYaml, root: YamlNode): CorsP
     },
   );
   return out;
+}
+
+/** The first line break at or after `from` as YAML reads them (LF, or a CR not followed by LF), or -1. */
+function lineBreakAt(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10 || (code === 13 && text.charCodeAt(i + 1) !== 10)) return i;
+  }
+  return -1;
 }
