@@ -1,7 +1,7 @@
 import type { CallExpression, Expression, Node, Statement } from '@babel/types';
 import type { Loc } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
-import { locOf } from './values.js';
+import { evaluate, locOf, type JsValue } from './values.js';
 
 /**
  * An Express-style middleware that answers a request without credentials itself
@@ -10,7 +10,8 @@ import { locOf } from './values.js';
  * headers (Fetch, CORS-preflight fetch), and the browser needs a 2xx. Registered before cors(), it
  * answers OPTIONS first, without CORS headers. Read only where the answer is certain: the test must
  * hold for any request that carries no credentials, the answer be a literal 4xx, and nothing but
- * declarations come before it; an `if (req.method === 'OPTIONS') return next()` first lets
+ * declarations come before it (in this file, or in the repository module it is imported from); an
+ * `if (req.method === 'OPTIONS') return next()` first lets
  * preflights through. `passport.authenticate('jwt' | 'bearer' | 'basic', …)` without a callback
  * answers 401 the same way.
  */
@@ -30,8 +31,9 @@ export function authGate(mounted: Node | undefined | null, parsed: ParsedJs): Au
   let fn: Node | undefined = mounted;
   let label = 'the middleware';
   if (mounted.type === 'Identifier') {
-    const bound = parsed.bindings.values.get(mounted.name);
-    if (!bound || parsed.bindings.imports.has(mounted.name)) return undefined;
+    // A function of this file, or one a module of the repository exports (`const { requireAuth } = require('./auth')`).
+    const bound = parsed.bindings.imports.has(mounted.name) ? functionNode(evaluate(mounted, parsed.bindings)) : parsed.bindings.values.get(mounted.name);
+    if (!bound) return undefined;
     fn = bound;
     label = mounted.name;
   }
@@ -89,20 +91,12 @@ function absentOnPreflight(node: Node, req: string, absent: Set<string>): boolea
     case 'TSAsExpression':
     case 'ParenthesizedExpression':
       return absentOnPreflight(node.expression, req, absent);
-    case 'OptionalMemberExpression':
     case 'OptionalCallExpression':
       return absentChain(node, req, absent);
-    case 'MemberExpression': {
-      const object = node.object;
-      const key = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
-      if (key === undefined) return false;
-      const owner = nameOf(object);
-      if (owner === `${req}.headers`) return headerAbsent(key);
-      if (owner === `${req}.cookies` || owner === `${req}.signedCookies`) return true;
-      if (owner === `${req}.session`) return true;
-      if (owner === req && key === 'user') return true;
-      return false;
-    }
+    case 'OptionalMemberExpression':
+      return absentChain(node, req, absent) || memberAbsent(node, req);
+    case 'MemberExpression':
+      return memberAbsent(node, req);
     case 'CallExpression': {
       // `req.get('Authorization')`, `req.header('authorization')`.
       const callee = nameOf(node.callee);
@@ -116,6 +110,16 @@ function absentOnPreflight(node: Node, req: string, absent: Set<string>): boolea
     default:
       return false;
   }
+}
+
+/** `req.headers.authorization`, `req.headers['x-api-key']`, `req.cookies.token`, `req.cookies?.token`, `req.session.user`, `req.user`. */
+function memberAbsent(node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>, req: string): boolean {
+  const key = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
+  if (key === undefined) return false;
+  const owner = nameOf(node.object);
+  if (owner === `${req}.headers`) return headerAbsent(key);
+  if (owner === `${req}.cookies` || owner === `${req}.signedCookies` || owner === `${req}.session`) return true;
+  return owner === req && key === 'user';
 }
 
 function headerAbsent(name: string): boolean {
@@ -187,4 +191,8 @@ function answeredStatus(consequent: Statement, res: string): number | undefined 
     call = callee.object;
   }
   return status !== undefined && status >= 400 && status < 600 ? status : undefined;
+}
+
+function functionNode(value: JsValue): Node | undefined {
+  return value.kind === 'function' ? value.node : undefined;
 }
