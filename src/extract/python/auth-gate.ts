@@ -62,10 +62,28 @@ function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNo
   return undefined;
 }
 
-/** The function's request parameter is at `index` (0 for a dispatch function, 1 for a method after self). */
-function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number): PythonAuthGate | undefined {
+/**
+ * Flask runs every `@app.before_request` hook before the view, OPTIONS included, and Flask-CORS adds its
+ * headers to whatever comes back: a hook answering a request without credentials (`abort(401)`,
+ * `return jsonify(…), 401`) answers every preflight with that status, which the browser refuses
+ * whatever headers it carries (checked with Flask 2.2 + Flask-CORS 3.0.10: 401 with Allow-Origin).
+ */
+export function flaskAuthGate(parsed: ParsedPython, receiver: string): PythonAuthGate | undefined {
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name !== 'DecoratedStatement') continue;
+    const decorator = statement.getChild('Decorator');
+    const fn = statement.getChild('FunctionDefinition');
+    if (!decorator || !fn || textOf(parsed, decorator).trim() !== `@${receiver}.before_request`) continue;
+    const gate = gateOf(parsed, fn, 'request');
+    if (gate) return gate;
+  }
+  return undefined;
+}
+
+/** The function's request is its parameter at `index` (0 for a dispatch function, 1 for a method after self), or Flask's global `request`. */
+function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number | 'request'): PythonAuthGate | undefined {
   const params = childrenOf(fn.getChild('ParamList')!).filter((node) => node.name === 'VariableName');
-  const request = params[index] ? textOf(parsed, params[index]) : undefined;
+  const request = index === 'request' ? 'request' : params[index] ? textOf(parsed, params[index]) : undefined;
   const name = fn.getChild('VariableName');
   if (!request || !name) return undefined;
   const absent = new Set<string>();
@@ -131,11 +149,32 @@ function holdsOnPreflight(parsed: ParsedPython, test: SyntaxNode, request: strin
   return false;
 }
 
-/** `return JSONResponse(…, status_code=401)`, `return Response(status_code=403)`: the literal 4xx, or undefined. */
+/**
+ * `return JSONResponse(…, status_code=401)`, `return Response(status_code=403)`; Flask's `abort(401)`,
+ * `return jsonify(…), 401`, `return "…", 403`: the literal 4xx, or undefined.
+ */
 function answeredStatus(parsed: ParsedPython, body: SyntaxNode): number | undefined {
   const statements = childrenOf(body).filter((node) => node.name !== ':');
-  if (statements.length !== 1 || statements[0].name !== 'ReturnStatement') return undefined;
-  const call = childrenOf(statements[0])[1];
+  if (statements.length !== 1) return undefined;
+  const literal = (node: SyntaxNode | undefined) => {
+    const code = node?.name === 'Number' ? Number(textOf(parsed, node)) : undefined;
+    return code !== undefined && code >= 400 && code < 600 ? code : undefined;
+  };
+  if (statements[0].name === 'ExpressionStatement') {
+    const call = statements[0].firstChild;
+    if (call?.name !== 'CallExpression' || !/^(flask\.)?abort$/.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
+    return literal(callArguments(parsed, call.getChild('ArgList')).positional[0]);
+  }
+  if (statements[0].name !== 'ReturnStatement') return undefined;
+  // `return body, 401` (lezer lists the tuple's items in the statement), `return (body, 401)`.
+  const items = childrenOf(statements[0]).filter((node) => node.name !== 'return' && node.name !== ',');
+  if (items.length >= 2) return literal(items[1]);
+  const returned = items[0];
+  if (returned?.name === 'TupleExpression') {
+    const inner = childrenOf(returned).filter((node) => node.name !== ',' && node.name !== '(' && node.name !== ')');
+    return inner.length >= 2 ? literal(inner[1]) : undefined;
+  }
+  const call = returned;
   if (call?.name !== 'CallExpression' || !RESPONSES.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
   const status = callArguments(parsed, call.getChild('ArgList')).keywords.get('status_code')?.value;
   const code = status?.name === 'Number' ? Number(textOf(parsed, status)) : undefined;

@@ -1,3 +1,4 @@
+import { flaskAuthGate } from './auth-gate.js';
 import type { SyntaxNode } from '@lezer/common';
 import { flaskCorsProfile, flaskCorsProgram, probablyRegex, sanicCorsProfile, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
@@ -141,6 +142,13 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true, profile });
   }
   const policies = sites.flatMap((site) => policiesFor(parsed, site));
+  // A before_request hook that answers requests without credentials answers every preflight too (auth-gate.ts).
+  for (const site of sites) {
+    if (site.scope.kind !== 'app' || !/^\w+$/.test(site.scope.label) || site.profile !== flaskCorsProfile) continue;
+    const gate = flaskAuthGate(parsed, site.scope.label);
+    if (!gate) continue;
+    for (const policy of policies) if (policy.source.loc === site.anchor || sameAnchor(policy.source.loc, site.anchor)) policy.registeredAfter = { what: 'auth', items: [gate], at: site.anchor };
+  }
   if (decorators.some((decorator) => writesAllowOriginAfterRequest(parsed, decorator))) for (const policy of policies) handOverAllowOrigin(policy);
   return policies;
 }
@@ -331,4 +339,8 @@ function serialized(value: PyValue, upper: boolean): string | undefined {
   if (!items) return undefined;
   const text = value.kind === 'string' ? value.value : items.map((item) => item.value).sort().join(', ');
   return upper ? text.toUpperCase() : text;
+}
+
+function sameAnchor(a: Loc, b: Loc): boolean {
+  return a.file === b.file && a.line === b.line && a.column === b.column;
 }
