@@ -57,7 +57,8 @@ function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNo
   const body = cls.getChild('Body');
   for (let statement = body?.firstChild; statement; statement = statement.nextSibling) {
     const fn = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement;
-    if (fn?.name === 'FunctionDefinition' && textOf(parsed, fn.getChild('VariableName')!) === name) return fn;
+    const fnName = fn?.name === 'FunctionDefinition' ? fn.getChild('VariableName') : null;
+    if (fn && fnName && textOf(parsed, fnName) === name) return fn;
   }
   return undefined;
 }
@@ -82,12 +83,16 @@ export function flaskAuthGate(parsed: ParsedPython, receiver: string): PythonAut
 
 /** The function's request is its parameter at `index` (0 for a dispatch function, 1 for a method after self), or Flask's global `request`. */
 function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number | 'request'): PythonAuthGate | undefined {
-  const params = childrenOf(fn.getChild('ParamList')!).filter((node) => node.name === 'VariableName');
+  // Half-typed code (the fuzzer's, an editor's) may lack the parameter list or the body.
+  const paramList = fn.getChild('ParamList');
+  const body = fn.getChild('Body');
+  if (!paramList || !body) return undefined;
+  const params = childrenOf(paramList).filter((node) => node.name === 'VariableName');
   const request = index === 'request' ? 'request' : params[index] ? textOf(parsed, params[index]) : undefined;
   const name = fn.getChild('VariableName');
   if (!request || !name) return undefined;
   const absent = new Set<string>();
-  for (const statement of childrenOf(fn.getChild('Body')!).filter((node) => node.name !== ':')) {
+  for (const statement of childrenOf(body).filter((node) => node.name !== ':')) {
     if (statement.name === 'AssignStatement') {
       const parts = childrenOf(statement);
       if (parts.length === 3 && parts[0].name === 'VariableName' && absentOnPreflight(parsed, parts[2], request, absent)) absent.add(textOf(parsed, parts[0]));
