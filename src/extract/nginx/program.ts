@@ -273,6 +273,11 @@ function frontController(uri: string | undefined): boolean {
   if (!uri || uri.startsWith('=') || uri.startsWith('@')) return false;
   return /\.php$/i.test(uri.split(/[?$]/)[0]);
 }
+/** `deny all;` with no `allow` beside it: every request is refused with 403. */
+function deniesAll(body: NginxDirective[]): boolean {
+  return body.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !body.some((d) => d.name === 'allow');
+}
+
 const digests = new WeakMap<NginxContext, ContextDigest>();
 let nextContextId = 1;
 
@@ -283,7 +288,7 @@ function digest(context: NginxContext): ContextDigest {
       rewrite: context.body.filter((d) => REWRITE_DIRECTIVES.has(d.name)),
       // A proxy/FastCGI pass is the content handler even after a `try_files $uri =404;` check that only tests the file.
       handler: context.body.find((d) => UPSTREAM_HANDLERS.has(d.name)) ?? context.body.find((d) => /_by_lua|^(echo|try_files|perl|js_content|empty_gif|stub_status|dav_methods)$/.test(d.name)),
-      denied: context.body.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !context.body.some((d) => d.name === 'allow'),
+      denied: deniesAll(context.body),
       authBasic: context.body.find((d) => d.name === 'auth_basic'),
       satisfy: context.body.find((d) => d.name === 'satisfy'),
       limitExcept: context.kind === 'location' ? context.body.find((d) => d.name === 'limit_except' && d.block !== undefined) : undefined,
@@ -320,7 +325,7 @@ function accessRefusal(config: NginxContext, request: CorsRequest, method: () =>
     const requested = method();
     if (!listed.has(requested)) {
       const block = limitExcept.block ?? [];
-      if (block.some((d) => d.name === 'deny' && d.args[0]?.value === 'all') && !block.some((d) => d.name === 'allow' || d.name === 'auth_basic' || d.name === 'satisfy' || d.name === 'include')) return { status: 403, by: limitExcept };
+      if (deniesAll(block) && !block.some((d) => d.name === 'auth_basic' || d.name === 'satisfy' || d.name === 'include')) return { status: 403, by: limitExcept };
       if (request.preflight && block.some((d) => d.name === 'auth_basic' && d.args[0]?.value !== 'off') && !block.some((d) => d.name === 'allow' || d.name === 'satisfy' || d.name === 'include')) return { status: 401, by: limitExcept };
       if (block.some((d) => /^(deny|allow|auth_basic|auth_request|satisfy|include)$/.test(d.name))) return 'unknown';
     }

@@ -141,14 +141,13 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const args = knownSpread(parsed, callArguments(parsed, decorator.getChild('ArgList')), bindings);
     sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true, profile });
   }
-  const policies = sites.flatMap((site) => policiesFor(parsed, site));
-  // A before_request hook that answers requests without credentials answers every preflight too (auth-gate.ts).
-  for (const site of sites) {
-    if (site.scope.kind !== 'app' || !/^\w+$/.test(site.scope.label) || site.profile !== flaskCorsProfile) continue;
-    const gate = flaskAuthGate(parsed, site.scope.label);
-    if (!gate) continue;
-    for (const policy of policies) if (policy.source.loc === site.anchor || sameAnchor(policy.source.loc, site.anchor)) policy.registeredAfter = { what: 'auth', items: [gate], at: site.anchor };
-  }
+  const policies = sites.flatMap((site) => {
+    const own = policiesFor(parsed, site);
+    // A before_request hook that answers requests without credentials answers every preflight too (auth-gate.ts).
+    const gate = site.scope.kind === 'app' && /^\w+$/.test(site.scope.label) && site.profile === flaskCorsProfile ? flaskAuthGate(parsed, site.scope.label) : undefined;
+    if (gate) for (const policy of own) policy.registeredAfter = { what: 'auth', items: [gate], at: site.anchor };
+    return own;
+  });
   if (decorators.some((decorator) => writesAllowOriginAfterRequest(parsed, decorator))) for (const policy of policies) handOverAllowOrigin(policy);
   return policies;
 }
@@ -339,8 +338,4 @@ function serialized(value: PyValue, upper: boolean): string | undefined {
   if (!items) return undefined;
   const text = value.kind === 'string' ? value.value : items.map((item) => item.value).sort().join(', ');
   return upper ? text.toUpperCase() : text;
-}
-
-function sameAnchor(a: Loc, b: Loc): boolean {
-  return a.file === b.file && a.line === b.line && a.column === b.column;
 }

@@ -535,10 +535,13 @@ function stringMethodTest(parsed: ParsedPython, call: SyntaxNode, bindings: Modu
   const value = evaluate(parsed, argument.positional[0], bindings);
   const needles = value.kind === 'string' ? [value.value] : value.kind === 'list' && !value.incomplete && value.items.every((item) => item.kind === 'string') ? value.items.map((item) => (item as { value: string }).value) : undefined;
   if (!needles || needles.length === 0 || needles.length > 64) return undefined;
-  const code = quote(textOf(parsed, call));
-  const matchers = needles.map((needle) => stringTest(jsMethod, needle, 'origin', locOf(parsed, call), code));
-  if (matchers.some((matcher) => !matcher)) return undefined;
-  return patternTest(matchers as OriginMatcher[], true);
+  return stringTests(jsMethod, needles, locOf(parsed, call), quote(textOf(parsed, call)));
+}
+
+/** One string test on the origin per needle (`endsWith`, `startsWith`, `includes`), passing when one does; undefined when one cannot be read. */
+function stringTests(method: string, needles: string[], loc: Loc, code: string): ReadTest | undefined {
+  const matchers = needles.map((needle) => stringTest(method, needle, 'origin', loc, code));
+  return matchers.every(Boolean) ? patternTest(matchers as OriginMatcher[], true) : undefined;
 }
 
 const RE_METHODS: Record<string, PatternDialect> = { match: 'python-match', search: 'python-search', fullmatch: 'python-fullmatch' };
@@ -608,11 +611,7 @@ function anyOverListTest(parsed: ParsedPython, call: SyntaxNode, bindings: Modul
   const code = quote(textOf(parsed, call));
   const loc = locOf(parsed, call);
   const strings = value.items.every((item) => item.kind === 'string' && !item.fallback) ? value.items.map((item) => (item as { value: string }).value) : undefined;
-  const fromStrings = (method: string) => {
-    if (!strings) return undefined;
-    const matchers = strings.map((needle) => stringTest(method, needle, 'origin', loc, code));
-    return matchers.every(Boolean) ? patternTest(matchers as OriginMatcher[], true) : undefined;
-  };
+  const fromStrings = (method: string) => (strings ? stringTests(method, strings, loc, code) : undefined);
   const exprParts = childrenOf(expression);
   if (expression.name === 'CallExpression' && exprParts[0]?.name === 'MemberExpression') {
     const member = childrenOf(exprParts[0]);
