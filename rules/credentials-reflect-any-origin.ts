@@ -62,9 +62,14 @@ export default defineRule({
       if (reported.has(key)) continue;
       reported.add(key);
       const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
+      // Only the preflight reflects (nginx's `if ($request_method = OPTIONS)` block of its own): pages
+      // cannot read the answers, but the browser sends the credentialed request the preflight clears.
+      const impact = cell.row.request.preflight
+        ? `any website can make a logged-in user's browser send credentialed ${cell.request.method} requests here (the preflight is granted to every origin; answer preflights from the same allowlist as the actual responses)`
+        : "any website can read users' authenticated responses";
       context.report({
         loc,
-        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${cellText(cell)} gets a credentialed grant): any website can read users' authenticated responses${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
+        message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${cellText(cell)} gets a credentialed grant): ${impact}${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
       });
     }
   },
