@@ -508,16 +508,17 @@ const METHOD_MARK = 'method:';
 /** `req.headers.origin`, `req.headers['origin']`, `req.get('origin')`, `req.header('Origin')`, `ctx.get('Origin')`, `c.req.header('origin')`. */
 export function isRequestOrigin(node: Node, originNames: Set<string>): boolean {
   if (node.type === 'Identifier') return originNames.has(node.name);
-  if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression') return isRequestOrigin(node.expression, originNames);
+  if (node.type === 'TSAsExpression' || node.type === 'TSNonNullExpression' || node.type === 'ParenthesizedExpression') return isRequestOrigin(node.expression, originNames);
   if (node.type === 'LogicalExpression' && (node.operator === '||' || node.operator === '??')) return isRequestOrigin(node.left, originNames);
-  if (node.type === 'MemberExpression') {
+  // `event.headers?.origin` and `req.headers?.['origin']` read the same header as the plain member.
+  if (node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') {
     const property = node.property.type === 'Identifier' && !node.computed ? node.property.name : node.property.type === 'StringLiteral' ? node.property.value : undefined;
     if (property?.toLowerCase() !== 'origin') return false;
     const object = node.object;
     if (object.type === 'Identifier') return originNames.has(`${HEADERS_MARK}${object.name}`);
-    return object.type === 'MemberExpression' && object.property.type === 'Identifier' && /^headers?$/.test(object.property.name);
+    return (object.type === 'MemberExpression' || object.type === 'OptionalMemberExpression') && object.property.type === 'Identifier' && !object.computed && /^headers?$/.test(object.property.name);
   }
-  if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+  if ((node.type === 'CallExpression' || node.type === 'OptionalCallExpression') && (node.callee.type === 'MemberExpression' || node.callee.type === 'OptionalMemberExpression') && node.callee.property.type === 'Identifier') {
     const arg = node.arguments[0];
     return ['get', 'header', 'getHeader'].includes(node.callee.property.name) && arg?.type === 'StringLiteral' && arg.value.toLowerCase() === 'origin';
   }
