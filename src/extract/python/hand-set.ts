@@ -6,7 +6,7 @@ import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, ListSetting, Loc, OriginMatcher, PatternDialect, ResponseHeader, Tri } from '../../model/types.js';
 import { formatTemplate, hasFallback } from './options.js';
 import { binaryParts, callArguments, childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
-import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, regexFlags, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
 /**
  * CORS headers written by hand in Python views and hooks: `response.headers['Access-Control-…'] = …`,
@@ -580,9 +580,9 @@ function regexTest(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindi
   if (dottedName(parsed, member[0]) === 're' || bindings.imports.get(textOf(parsed, member[0])) === 're') {
     const [pattern, target, flags] = argument.positional;
     if (!pattern || !target || argument.keywords.size > 0 || argument.positional.length > 3 || !isRequestOrigin(parsed, target, bindings)) return undefined;
-    const flagText = flags ? textOf(parsed, flags).replace(/\s/g, '') : '';
-    if (!/^((re\.)?(I|IGNORECASE)\|?)*$/.test(flagText)) return undefined;
-    matchers = patternMatchers(valueOf(pattern), method, flagText !== '', loc, code);
+    const flagsRead = regexFlags(flags ? textOf(parsed, flags) : '');
+    if (!flagsRead) return undefined;
+    matchers = patternMatchers(valueOf(pattern), method, flagsRead.ignoreCase, loc, code);
   } else {
     const [target] = argument.positional;
     if (!target || argument.positional.length !== 1 || argument.keywords.size > 0 || !isRequestOrigin(parsed, target, bindings)) return undefined;

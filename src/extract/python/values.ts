@@ -417,10 +417,9 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
   if (callee === 're.compile') {
     const pattern = evaluate(parsed, args.positional[0] ?? args.keywords.get('pattern')?.value, bindings, depth + 1);
     const flagsNode = args.positional[1] ?? args.keywords.get('flags')?.value;
-    const flags = flagsNode ? textOf(parsed, flagsNode) : '';
-    const knownFlags = /^((re\.)?(I|IGNORECASE)\s*\|?\s*)*$/.test(flags.replace(/\s/g, ''));
-    if (pattern.kind !== 'string' || !knownFlags) return { kind: 'unknown', reason: 'regex computed at run time', node };
-    return { kind: 'regex', pattern: pattern.value, ignoreCase: /\b(I|IGNORECASE)\b/.test(flags), node };
+    const flags = regexFlags(flagsNode ? textOf(parsed, flagsNode) : '');
+    if (pattern.kind !== 'string' || !flags) return { kind: 'unknown', reason: 'regex computed at run time', node };
+    return { kind: 'regex', pattern: pattern.value, ignoreCase: flags.ignoreCase, node };
   }
   if ((callee === 'list' || callee === 'tuple' || callee === 'set' || callee === 'frozenset') && args.positional.length === 1 && args.keywords.size === 0) {
     const inner = evaluate(parsed, args.positional[0], bindings, depth + 1);
@@ -661,4 +660,15 @@ export function knownSpread(parsed: ParsedPython, args: CallArguments, bindings:
     }
   }
   return { positional: args.positional, keywords };
+}
+
+/**
+ * The flags argument of `re.compile`/`re.match`/…, as written: nothing, or `re.I`/`re.IGNORECASE`
+ * (`|`-joined). Any other flag (VERBOSE, MULTILINE, a variable) changes what the pattern means:
+ * undefined, and the caller treats the pattern as unknown.
+ */
+export function regexFlags(text: string): { ignoreCase: boolean } | undefined {
+  const compact = text.replace(/\s/g, '');
+  if (!/^((re\.)?(I|IGNORECASE)\|?)*$/.test(compact)) return undefined;
+  return { ignoreCase: compact !== '' };
 }
