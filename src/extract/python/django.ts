@@ -4,6 +4,7 @@ import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { assignedWhenUnset } from './environment.js';
 import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
+import { MAX_HOPS } from './modules.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
 /** django-cors-headers settings; the first name of each pair wins when both are set (conf.py). */
@@ -50,17 +51,98 @@ function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
   return found;
 }
 
+/**
+ * What a star import of the repository (`from .base import *`, the split-settings layout of
+ * cookiecutter-django and most Django projects) binds `name` to: the value the imported module
+ * ends with, read there (its own `+=` and star imports included). 'unknown' when a star-imported
+ * module is not in the repository or the chain is too long; undefined when none of them sets it.
+ */
+function inheritedSetting(parsed: ParsedPython, bindings: ModuleBindings, name: string): PyValue | 'unknown' | undefined {
+  // The last star import that sets the name wins, as in Python.
+  for (const module of [...bindings.starModules].reverse()) {
+    if (!bindings.modules || bindings.hops >= MAX_HOPS) return 'unknown';
+    const target = bindings.modules.load(bindings.parsed.file, module);
+    if (!target) return 'unknown';
+    parsed.readsModules = true;
+    bindings.parsed.readsModules = true;
+    const theirs = bindings.modules.bindingsOf(target, bindings.hops + 1);
+    const found = moduleSetting(target, theirs, name);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * `NAME += [...]`, `NAME.append(x)` and `NAME.extend([...])` written at module level, in order, as
+ * lists; undefined when one of them is inside a block or adds what cannot be read.
+ */
+function moduleAdditions(parsed: ParsedPython, bindings: ModuleBindings, name: string): PyValue[][] | undefined {
+  const added: PyValue[][] = [];
+  const visit = (statements: SyntaxNode[], nested: boolean): boolean => {
+    for (const statement of statements) {
+      if (statement.name === 'UpdateStatement' && statement.firstChild?.name === 'VariableName' && textOf(parsed, statement.firstChild) === name) {
+        const [, op, value] = childrenOf(statement);
+        const items = evaluate(parsed, value, bindings);
+        if (nested || textOf(parsed, op) !== '+=' || items.kind !== 'list' || items.incomplete) return false;
+        added.push(items.items);
+      } else if (statement.name === 'ExpressionStatement' && statement.firstChild?.name === 'CallExpression') {
+        const call = statement.firstChild;
+        const callee = call.firstChild;
+        const [object, dot, method] = callee?.name === 'MemberExpression' ? childrenOf(callee) : [];
+        if (object?.name !== 'VariableName' || dot?.name !== '.' || textOf(parsed, object) !== name) continue;
+        const args = childrenOf(call.getChild('ArgList') ?? call).filter((child) => !['(', ')', ','].includes(child.name));
+        const argument = args.length === 1 ? evaluate(parsed, args[0], bindings) : undefined;
+        const verb = method ? textOf(parsed, method) : '';
+        if (nested || !argument || argument.kind === 'unknown') return false;
+        if (verb === 'append') added.push([argument]);
+        else if (verb === 'extend' && argument.kind === 'list' && !argument.incomplete) added.push(argument.items);
+        else return false;
+      } else if (['IfStatement', 'TryStatement', 'WithStatement', 'ForStatement', 'WhileStatement'].includes(statement.name)) {
+        for (const body of childrenOf(statement).filter((child) => child.name === 'Body')) if (!visit(childrenOf(body), true)) return false;
+      } else if (statement.name === 'StatementGroup' && !visit(childrenOf(statement), nested)) return false;
+    }
+    return true;
+  };
+  return visit(childrenOf(parsed.root), false) ? added : undefined;
+}
+
+/**
+ * The value a settings module ends with for `name`: its own single assignment, or what it
+ * star-imports, followed by the lists it adds at module level. undefined when nothing sets it.
+ */
+function moduleSetting(parsed: ParsedPython, bindings: ModuleBindings, name: string): PyValue | 'unknown' | undefined {
+  if (bindings.ambiguous.has(name)) {
+    const unset = assignedWhenUnset(parsed, bindings, name, MODULE_END(parsed), bindings);
+    const evaluated = unset && evaluate(parsed, unset.node, bindings);
+    return evaluated && evaluated.kind !== 'unknown' && !bindings.extended.has(name) ? { ...evaluated, fallback: evaluated.fallback ?? unset!.fallback } : 'unknown';
+  }
+  const bound = bindings.values.get(name);
+  const base = bound ? evaluate(parsed, bound, bindings) : bindings.extended.has(name) ? inheritedSetting(parsed, bindings, name) : bindings.starImport ? inheritedSetting(parsed, bindings, name) : undefined;
+  if (!bindings.extended.has(name) || base === undefined || base === 'unknown') return base;
+  const added = base.kind === 'list' && !base.incomplete ? moduleAdditions(parsed, bindings, name) : undefined;
+  if (!added || base.kind !== 'list') return base.kind === 'list' ? { ...base, incomplete: true } : 'unknown';
+  return { ...base, items: [...base.items, ...added.flat()], fallback: base.fallback };
+}
+
 export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
-  const middlewareName = bindings.values.has('MIDDLEWARE') ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
+  const ownName = (name: string) => bindings.values.has(name) || bindings.ambiguous.has(name) || bindings.extended.has(name);
+  // Neither written here: the list a star import brings is MIDDLEWARE (MIDDLEWARE_CLASSES is Django < 1.10's name).
+  const middlewareName = bindings.values.has('MIDDLEWARE') || (!ownName('MIDDLEWARE_CLASSES') && bindings.starImport) ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
   const middleware = bindings.values.get(middlewareName);
   let registeredAfter: CorsPolicy['registeredAfter'];
   // `MIDDLEWARE += [...]`, `MIDDLEWARE.insert(0, ...)`: the list as first written is not the list Django
   // reads; CorsMiddleware named anywhere in the file may be what is added.
   const addedLater = bindings.extended.has(middlewareName) && parsed.text.includes(MIDDLEWARE_CLASS);
-  if (middleware && !addedLater) {
-    const entries = stringItems(evaluate(parsed, middleware, bindings));
+  let middlewareValue = middleware && !addedLater ? evaluate(parsed, middleware, bindings) : undefined;
+  if (!middleware && !bindings.ambiguous.has(middlewareName) && !bindings.extended.has(middlewareName) && bindings.starImport) {
+    // The list `from .base import *` brings, when this module leaves it alone.
+    const inherited = moduleSetting(parsed, bindings, middlewareName);
+    if (inherited && inherited !== 'unknown' && !(inherited.kind === 'list' && inherited.incomplete)) middlewareValue = inherited;
+  }
+  if (middlewareValue) {
+    const entries = stringItems(middlewareValue);
     // The settings are inert when this file's MIDDLEWARE list is known and lacks CorsMiddleware.
     if (entries && !entries.some((entry) => entry.value === MIDDLEWARE_CLASS)) return [];
     // Middleware above CorsMiddleware that answers by itself (APPEND_SLASH redirects, static files) answers without CORS headers.
@@ -72,7 +154,17 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
   const setting = (key: keyof typeof ALIASES): Setting | undefined | 'unknown' => {
     for (const name of ALIASES[key]) {
       const targets = assigned.get(name);
-      if (!targets) continue;
+      if (!targets || (bindings.extended.has(name) && !bindings.values.has(name) && !bindings.ambiguous.has(name))) {
+        // Not set here, or only added to (`CORS_ALLOWED_ORIGINS += [...]`): what `from .base import *` brings, and the additions.
+        if (!bindings.starImport) {
+          if (targets) return { name, target: targets[0], value: { kind: 'unknown', reason: `${name} is only extended here`, node: targets[0] } };
+          continue;
+        }
+        const inherited = moduleSetting(parsed, bindings, name);
+        if (inherited === 'unknown') return 'unknown';
+        if (inherited) return { name, target: targets?.[0] ?? inherited.node, value: inherited };
+        continue;
+      }
       const value = bindings.values.get(name);
       if (!value || bindings.ambiguous.has(name)) {
         // `if os.environ.get("CORS_ALLOWED_ORIGINS"): … else: CORS_ALLOW_ALL_ORIGINS = True`: Django reads the
@@ -82,11 +174,15 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
         if (evaluated && evaluated.kind !== 'unknown') return { name, target: targets[0], value: { ...evaluated, fallback: evaluated.fallback ?? unset!.fallback } };
         return { name, target: targets[0], value: { kind: 'unknown', reason: `${name} is assigned in more than one place`, node: targets[0] } };
       }
+      if (bindings.extended.has(name)) {
+        // `CORS_ALLOWED_ORIGINS = [...]` then `CORS_ALLOWED_ORIGINS += [...]` at module level: both lists.
+        const merged = moduleSetting(parsed, bindings, name);
+        if (merged && merged !== 'unknown') return { name, target: targets[0], value: merged };
+      }
       const evaluated = evaluate(parsed, value, bindings);
       return { name, target: targets[0], value: bindings.extended.has(name) && evaluated.kind === 'list' ? { ...evaluated, incomplete: true } : evaluated };
     }
-    // `from .base import *` may define it.
-    return bindings.starImport ? 'unknown' : undefined;
+    return undefined;
   };
   const written = DJANGO_ONLY.flatMap((name) => assigned.get(name) ?? []).sort((a, b) => a.from - b.from);
   const sourceLoc = locOf(parsed, written[0]);

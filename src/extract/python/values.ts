@@ -54,6 +54,8 @@ export interface ModuleBindings extends ScopeBindings {
   imports: Map<string, string>;
   /** True when the module has `from x import *`: any name may come from there. */
   starImport: boolean;
+  /** The modules of those star imports, in the order written (`from .base import *` → `.base`). */
+  starModules: string[];
   /** `alias -> { module, name }` from `from module import name as alias`; `module` keeps its leading dots. */
   fromImports: Map<string, { module: string; name: string }>;
   /** Other modules of the repository, when the engine offers them, and how many imports were followed to reach this one. */
@@ -125,7 +127,7 @@ function scopeBindings(parsed: ParsedPython, statements: SyntaxNode[]): ScopeBin
 }
 
 export function moduleBindings(parsed: ParsedPython, modules?: PythonModules, hops = 0): ModuleBindings {
-  const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), fromImports: new Map(), starImport: false, functionScopes: new Map(), parsed, modules, hops };
+  const bindings: ModuleBindings = { ...scopeBindings(parsed, childrenOf(parsed.root)), imports: new Map(), fromImports: new Map(), starImport: false, starModules: [], functionScopes: new Map(), parsed, modules, hops };
   for (const statement of parsed.index.imports) readImport(parsed, statement, bindings);
   return bindings;
 }
@@ -152,7 +154,10 @@ function readImport(parsed: ParsedPython, statement: SyntaxNode, bindings: Modul
   if (words[0] === 'from') {
     const importAt = words.indexOf('import');
     const module = words.slice(1, importAt).join('');
-    if (parts.slice(importAt + 1).some((part) => part.name === '*')) bindings.starImport = true;
+    if (parts.slice(importAt + 1).some((part) => part.name === '*')) {
+      bindings.starImport = true;
+      bindings.starModules.push(module);
+    }
     for (let i = importAt + 1; i < parts.length; i++) {
       if (parts[i].name !== 'VariableName') continue;
       const imported = textOf(parsed, parts[i]);
