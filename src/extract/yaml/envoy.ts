@@ -1,5 +1,5 @@
 import type { Node as YamlNode } from 'yaml';
-import { envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
+import { envoyGatewayProfile, envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
 import { matcherAccepts } from '../../model/respond.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
@@ -117,6 +117,78 @@ function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, labe
     vary: false,
     program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: forward?.value !== false, separator: ',', vary, writtenAt: sourceLoc }),
   });
+}
+
+/** What the SecurityPolicy CRD accepts as an Origin (its kubebuilder pattern, checked label by label): `*`, or http(s):// a host (`*`, or an optional leading `*.` label) and an optional port or `:*`. */
+function envoyGatewayOriginValid(value: string): boolean {
+  if (value === '*') return true;
+  const match = /^https?:\/\/([^/:?#]*)(?::(\*|\d{1,5}))?$/.exec(value);
+  if (!match) return false;
+  const host = match[1];
+  if (host === '*') return true;
+  const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
+  return labels.every((label) => /^[\w-]+$/.test(label));
+}
+
+/**
+ * Envoy Gateway's `SecurityPolicy` (gateway.envoyproxy.io) `spec.cors`, attached to a Gateway,
+ * HTTPRoute or GRPCRoute. The gateway programs it into Envoy's CORS filter on each route it
+ * covers: an origin holding `*` becomes a safe_regex with its dots escaped and each `*` as `.*`
+ * (so `*` alone is `.*`, which Envoy reads as allowing every origin), any other an exact matcher
+ * (internal/gatewayapi/securitypolicy.go buildCORS).
+ */
+export function envoyGatewayPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const kind = valueOf(get(root, 'kind'));
+  const apiVersion = valueOf(get(root, 'apiVersion'));
+  if (kind.kind !== 'string' || kind.value !== 'SecurityPolicy' || apiVersion.kind !== 'string' || !apiVersion.value.startsWith('gateway.envoyproxy.io/')) return [];
+  const pair = pairOf(get(root, 'spec'), 'cors');
+  if (!pair || !isMap(pair.value)) return [];
+  const cors = pair.value as YamlNode;
+  const name = valueOf(get(root, 'metadata', 'name'));
+  const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
+  const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+  const origins: OriginMatcher[] = [];
+  const rejected: NonNullable<CorsPolicy['rejected']> = [];
+  const allowOrigins = get(cors, 'allowOrigins');
+  const list = valueOf(allowOrigins);
+  if (list.kind === 'list') {
+    for (const item of list.items) {
+      const loc = nodeLoc(parsed, item.node);
+      if (item.kind !== 'string') {
+        origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
+        continue;
+      }
+      if (!envoyGatewayOriginValid(item.value)) {
+        const shown = item.value.length > 80 ? `${item.value.slice(0, 80)}…` : item.value;
+        rejected.push({ loc, message: `'${shown}' is not an Origin the SecurityPolicy CRD accepts (http or https, a host whose only wildcard is a leading '*.' label, an optional port, and nothing after it): the API server refuses the whole SecurityPolicy, so none of its settings apply` });
+        continue;
+      }
+      if (!item.value.includes('*')) {
+        origins.push({ kind: 'exact', value: item.value, loc, listId });
+        continue;
+      }
+      const source = item.value.split('*').map(escapeRegex).join('.*');
+      const sample = item.value.replace(/:\/\/\*/, '://app').replace('*.', 'app.').replace(/:\*$/, ':8443');
+      origins.push({ kind: 'pattern', source, flags: '', dialect: 're2-full', loc, samples: sample.includes('*') ? undefined : [sample] });
+    }
+  } else if (allowOrigins !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, allowOrigins) });
+  return [
+    gatewayPolicy(parsed, {
+      profile: envoyGatewayProfile,
+      scope: { kind: 'route', label: `securitypolicy ${name.kind === 'string' ? name.value : '(unnamed)'}` },
+      sourceLoc,
+      origins: rejected.length > 0 ? [] : collapseAllowAll(origins, 'Envoy'),
+      rejected: rejected.length > 0 ? rejected : undefined,
+      credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
+      allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
+      allowHeaders: listOption(parsed, get(cors, 'allowHeaders'), false),
+      exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders'), false),
+      maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
+      preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+      vary: false,
+      program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator: ', ', writtenAt: sourceLoc }),
+    }),
+  ];
 }
 
 /**

@@ -30,6 +30,19 @@ export const istioProfile: FrameworkProfile = {
   varyHint: "Istio's corsPolicy (Envoy's CORS filter) never sends Vary: Origin; add it with headers.response.add",
 };
 
+/**
+ * Envoy Gateway's `SecurityPolicy` `spec.cors` (gateway.envoyproxy.io/v1alpha1), which the
+ * gateway programs into Envoy's CORS filter per route (internal/xds/translator/cors.go): an origin
+ * with a `*` becomes a safe_regex (dots escaped, `*` → `.*`), any other an exact matcher.
+ */
+export const envoyGatewayProfile: FrameworkProfile = {
+  ...envoyProfile,
+  id: 'envoy-gateway',
+  name: 'Envoy Gateway SecurityPolicy cors',
+  docs: 'https://gateway.envoyproxy.io/docs/tasks/security/cors/',
+  varyHint: "Envoy Gateway's SecurityPolicy cors (Envoy's CORS filter) never sends Vary: Origin; add it with a ResponseHeaderModifier filter on the route",
+};
+
 export interface EnvoyRoute {
   /** Refused preflights go on upstream (Envoy's default) instead of a local 200. */
   forwardRefusedPreflights: boolean;
