@@ -43,7 +43,8 @@ interface Write {
 const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
 /** Calls whose `headers=` are a request's (requests, httpx, aiohttp client sessions, urllib): never a response. */
 const CLIENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request', 'stream', 'urlopen', 'fetch', 'ws_connect']);
-const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_header', '__setitem__']);
+// `send_header`: http.server's BaseHTTPRequestHandler (the SimpleHTTPRequestHandler-with-CORS script), which writes each call as one header line.
+const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_header', 'send_header', '__setitem__']);
 
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
@@ -86,7 +87,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const args = callArguments(parsed, call.getChild('ArgList'));
     if (HEADER_METHODS.has(method) && args.positional.length === 2) {
       const name = headerName(parsed, args.positional[0], bindings);
-      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'add_header' ? 'add' : 'set' });
+      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'add_header' || method === 'send_header' ? 'add' : 'set' });
     }
   }
   for (const call of calls) {
