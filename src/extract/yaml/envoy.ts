@@ -19,6 +19,18 @@ const ORIGIN_FIELDS = ['allow_origin_string_match', 'allow_origin', 'allow_origi
 const MAX_DEPTH = 64;
 
 /**
+ * An origin field as Envoy can hold it: each is a repeated field (`allow_origin_string_match: [{ exact: … }]`,
+ * v2's `allow_origin: [ … ]`), so a single string there is no Envoy config (Envoy refuses it), but an
+ * application's own `cors: { allowOrigin: "*" }` (a Helm chart's values, a service's config.yaml). A value
+ * cors-lint cannot read (a template placeholder, an alias) may still be a list.
+ */
+function originListField(node: YamlNode | null | undefined): boolean {
+  if (node === undefined) return false;
+  const value = valueOf(node);
+  return value.kind !== 'string' && value.kind !== 'number' && value.kind !== 'bool';
+}
+
+/**
  * Route and virtual-host `cors` policies and `typed_per_filter_config` entries of
  * `envoy.filters.http.cors`, found wherever they sit in a bootstrap or xDS file.
  */
@@ -38,7 +50,7 @@ export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
     for (const { key, keyNode, value } of entries(node)) {
       const typed = valueOf(get(value, '@type'));
       const isPerFilter = typed.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(typed.value);
-      if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => field(value, f) !== undefined)) {
+      if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => originListField(field(value, f)))) {
         out.push(envoyPolicy(parsed, value, keyNode, here, varyHere));
         continue;
       }
