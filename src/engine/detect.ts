@@ -159,10 +159,13 @@ export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'
   if (kind.format === 'yaml' && isTemplateLibrary(file.text)) return { skip: 'Helm named-template library ({{ define }} blocks only)' };
   // `server.app.tpl`, `site.tpl`: a template of an nginx file whose name keeps no `.conf` (a `.conf.tpl` is
   // nginx by name). Helm's .tpl manifests always have a key at the start of a line; an nginx file never does.
-  if (kind.format === 'yaml' && /\.tpl$/i.test(file.path) && !YAML_KEY_LINE.test(file.text)) {
-    const nginx = FORMAT_SPECS.nginx.looksLike!(file.text);
-    if (nginx.yes) return { format: 'nginx', why: `a .tpl with ${nginx.why} and no YAML key` };
-    // NodeBB, Smarty, PHP and Go web apps keep their HTML views in .tpl files: markup, never a manifest.
+  if (kind.format === 'yaml' && /\.tpl$/i.test(file.path)) {
+    if (!YAML_KEY_LINE.test(file.text)) {
+      const nginx = FORMAT_SPECS.nginx.looksLike!(file.text);
+      if (nginx.yes) return { format: 'nginx', why: `a .tpl with ${nginx.why} and no YAML key` };
+    }
+    // NodeBB, Smarty, PHP and Go web apps keep their HTML views in .tpl files, and Go tools their Markdown
+    // ones (a CHANGELOG.tpl opening with `<!-- -->`): markup, never a manifest, even with a `Note:` line further down.
     if (startsWithMarkup(file.text)) return { skip: 'an HTML template (.tpl starting with a tag), not YAML' };
   }
   return kind;
