@@ -253,16 +253,47 @@ function isResponseConstruct(node: Node, parsed: ParsedJs): boolean {
 }
 
 /** Is this response (a record or a construction) handed back by its function: returned, passed on, or named and returned later? */
-function handedBack(node: Node, parsed: ParsedJs): boolean {
+function handedBack(node: Node, parsed: ParsedJs, uses: (name: string) => Node[]): boolean {
   const parent = parsed.parents.get(node);
+  if (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier') {
+    // `const response = { statusCode, headers }; … return response;` (or `callback(null, response)` in a promise's
+    // then). A record only named (a test's `const expectedResult = { statusCode, headers }` compared with
+    // `expect(result).toEqual(expectedResult)`) is never sent.
+    const fn = enclosingFunction(node, parsed);
+    const name = parent.id.name;
+    return uses(name).some((use) => use !== parent.id && withinFunction(use, fn, parsed) && namedRecordHandedBack(use, parsed));
+  }
   return (
     parent?.type === 'ReturnStatement' ||
     // `callback(null, { statusCode, headers })`, `event.respondWith(new Response(…))`
     (parent?.type === 'CallExpression' && parent.arguments.includes(node as never) && (node.type !== 'ObjectExpression' || handsBackRecord(parent, node, parsed))) ||
-    (parent?.type === 'ArrowFunctionExpression' && parent.body === node) ||
-    // `const response = { statusCode, headers }; … return response;`
-    (parent?.type === 'VariableDeclarator' && parent.init === node && parent.id.type === 'Identifier')
+    (parent?.type === 'ArrowFunctionExpression' && parent.body === node)
   );
+}
+
+/** Is `node` inside `fn` (nested functions included), or anywhere in the module when `fn` is undefined? */
+function withinFunction(node: Node, fn: Node | undefined, parsed: ParsedJs): boolean {
+  if (!fn) return true;
+  for (let at: Node | undefined = node; at; at = parsed.parents.get(at)) if (at === fn) return true;
+  return false;
+}
+
+/**
+ * A use of a record's name that sends it: returned (`return response`, `return Promise.resolve(response)`), an
+ * arrow's body, the last argument of the platform's callback (`callback(null, response)`, `resolve(response)`,
+ * `context.succeed(response)`), or handed to a Fetch event (`event.respondWith(response)`).
+ */
+function namedRecordHandedBack(use: Node, parsed: ParsedJs): boolean {
+  const parent = parsed.parents.get(use);
+  if (parent?.type === 'ReturnStatement' || (parent?.type === 'ArrowFunctionExpression' && parent.body === use)) return true;
+  if (parent?.type === 'AwaitExpression') return namedRecordHandedBack(parent, parsed);
+  if (parent?.type !== 'CallExpression' || !parent.arguments.includes(use as never)) return false;
+  const callee = parent.callee;
+  if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
+    if (callee.object.type === 'Identifier' && callee.object.name === 'Promise' && callee.property.name === 'resolve') return namedRecordHandedBack(parent, parsed);
+    if (callee.property.name === 'respondWith') return true;
+  }
+  return handsBackRecord(parent, use, parsed);
 }
 
 /**
@@ -346,8 +377,22 @@ function recordEntries(node: Node, response: Node, parsed: ParsedJs, depth = 0):
 function proxyResponses(parsed: ParsedJs): Array<{ owner: Node; writes: HeaderWrite[] }> {
   if (!/access-control-allow-origin/i.test(parsed.text)) return [];
   const out: Array<{ owner: Node; writes: HeaderWrite[] }> = [];
+  // The identifiers of the file by name, gathered once when a named record asks.
+  let byName: Map<string, Node[]> | undefined;
+  const uses = (name: string): Node[] => {
+    if (!byName) {
+      byName = new Map();
+      for (const [node] of parsed.parents) {
+        if (node.type !== 'Identifier') continue;
+        const list = byName.get(node.name);
+        if (list) list.push(node);
+        else byName.set(node.name, [node]);
+      }
+    }
+    return byName.get(name) ?? [];
+  };
   const take = (node: Node, init: Extract<Node, { type: 'ObjectExpression' }>) => {
-    if (!handedBack(node, parsed)) return;
+    if (!handedBack(node, parsed, uses)) return;
     const headers = init.properties.find((property) => property.type === 'ObjectProperty' && !property.computed && propertyKey(property.key) === 'headers');
     if (headers?.type !== 'ObjectProperty') return;
     const writes = recordEntries(headers.value as Node, node, parsed);
