@@ -112,14 +112,15 @@ export function patternAnchors(prepared: PreparedPattern): PatternAnchors {
 /**
  * Every branch opens, at its anchored start, with an unbounded wildcard (`^.*\.example\.com$`,
  * Envoy's and Istio's full-match `.*\.example\.com`): that wildcard spells the scheme too, `http://`
- * as well as `https://`. An unanchored search does not count: its leading text is the search's.
+ * as well as `https://`. A search's branch without `^` opens with one too, the search's own
+ * (`\.example\.com$` and `.*\.example\.com$` match what `^.*\.example\.com$` matches).
  */
 export function opensWithWildcard(prepared: PreparedPattern): boolean {
   return prepared.ast.alternatives.every((alternative) => {
     let index = 0;
     const first = alternative.elements[0];
     if (first?.type === 'Assertion' && first.kind === 'start') index = 1;
-    else if (prepared.anchoring === 'search') return false;
+    else if (prepared.anchoring === 'search') return true;
     const element = alternative.elements[index];
     return element?.type === 'Quantifier' && element.max === Infinity && element.element.type === 'CharacterSet' && element.element.kind === 'any';
   });
