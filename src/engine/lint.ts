@@ -5,6 +5,7 @@ import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import type { YamlExtraction } from '../extract/yaml/extract.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { nginxCorsRelevance } from '../extract/nginx/relevance.js';
+import { redirectOnlyServerNames } from '../extract/nginx/redirect-servers.js';
 import { analyzeOrigin, originHost } from '../model/origin.js';
 import type { CorsPolicy, Diagnostic, Format, Loc, SourceFile } from '../model/types.js';
 import { emptyConfig, type Config } from './config.js';
@@ -355,6 +356,8 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
     boundary.run(path, 'reading the server names of this nginx file', () => {
       // One line table per file and names on the directive's own line: linear in the file size.
       const lineStarts = lineStartsOf(text);
+      // A server that only redirects (www → apex) serves no page under its names.
+      const redirecting = redirectOnlyServerNames(text, path);
       const pattern = /^[ \t]*server_name[ \t]+([^;{}\r\n]{1,4000});/gm;
       for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
         checkBudget();
@@ -363,7 +366,9 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
           const host = name[0].replace(/^["']|["']$/g, '').toLowerCase();
           if (!host || host === '_' || host.includes('*') || host.startsWith('~') || host.includes('$') || servedHosts.has(host)) continue;
           const from = namesStart + name.index;
-          servedHosts.set(host, { how: 'nginx server_name', loc: offsetsToLoc(path, lineStarts, from, from + name[0].length) });
+          const loc = offsetsToLoc(path, lineStarts, from, from + name[0].length);
+          if (redirecting.has(`${loc.line}:${host}`)) continue;
+          servedHosts.set(host, { how: 'nginx server_name', loc });
         }
       }
     });
