@@ -621,6 +621,8 @@ class HandSetProgram implements HeaderProgram {
     private readonly bound?: Set<string>,
     /** The one method the framework routes to this function (exported as `GET`, `OPTIONS`…), if it is a route module's handler. */
     private readonly routeMethod?: string,
+    /** Calls that hand the request on as `next()` does: the wrapped handler of `(fn) => async (req, res) => { …; return fn(req, res) }`. */
+    private readonly wrappedHandler?: (call: Node) => boolean,
   ) {}
 
   run(request: CorsRequest): CorsResponse {
@@ -838,7 +840,7 @@ class HandSetProgram implements HeaderProgram {
       }
       return;
     }
-    if (node.callee.type === 'Identifier' && node.callee.name === 'next') {
+    if (node.callee.type === 'Identifier' && (node.callee.name === 'next' || this.wrappedHandler?.(node))) {
       state.passedOn = true;
       return;
     }
@@ -1341,6 +1343,29 @@ function expressionBranch(node: Node): { test: Node; statement: Statement } | un
 const REQUEST_WORDS = new Set(['req', 'request', 'res', 'response', 'ctx', 'context', 'c', 'event', 'origin', 'headers', 'reply', 'method']);
 
 /** Every name a function binds itself: its parameters and the variables and functions declared in it. */
+/**
+ * The handler-wrapper idiom (Vercel's `allowCors`, `withCors(handler)`): `const allowCors = (fn) => async (req, res) => { res.setHeader(…); …; return await fn(req, res) }`.
+ * A call of a parameter of an enclosing function with this function's own request and response
+ * hands the request to the wrapped handler, which answers after the headers written here, as
+ * Express's `next()` does.
+ */
+function wrappedHandlerCall(owner: Node, parsed: ParsedJs): ((call: Node) => boolean) | undefined {
+  if (!('params' in owner) || !Array.isArray(owner.params) || owner.params.length < 2 || !owner.params.every((param) => (param as Node).type === 'Identifier')) return undefined;
+  const own = (owner.params as Node[]).map((param) => (param as { name: string }).name);
+  const wrapped = new Set<string>();
+  for (let parent = parsed.parents.get(owner); parent; parent = parsed.parents.get(parent)) {
+    if (!FUNCTION_TYPES.has(parent.type) || !('params' in parent) || !Array.isArray(parent.params)) continue;
+    for (const param of parent.params as Node[]) if (param.type === 'Identifier' && !own.includes(param.name)) wrapped.add(param.name);
+  }
+  if (wrapped.size === 0) return undefined;
+  return (call) =>
+    call.type === 'CallExpression' &&
+    call.callee.type === 'Identifier' &&
+    wrapped.has(call.callee.name) &&
+    call.arguments.length === own.length &&
+    call.arguments.every((arg, index) => arg.type === 'Identifier' && arg.name === own[index]);
+}
+
 function boundNames(owner: Node): Set<string> {
   const names = new Set<string>();
   const bindAll = (pattern: Node | null | undefined) => visit(pattern, (node) => (node.type === 'Identifier' ? names.add(node.name) : undefined));
@@ -1477,7 +1502,7 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
     }
   }
   const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
-  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed));
+  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed), wrappedHandlerCall(owner, parsed));
   // A header record shared by several proxy responses is one setting, not one per response.
   const distinct = writes.filter((write, index) => writes.findIndex((other) => other.valueNode === write.valueNode && other.name === write.name) === index);
   const emitted: EmittedHeader[] = distinct.map((write) => {
