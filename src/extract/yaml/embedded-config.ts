@@ -1,6 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy } from '../../model/types.js';
 import { apisixPolicies } from './apisix.js';
+import { emissaryPolicies } from './emissary.js';
 import { envoyPolicies } from './envoy.js';
 import { kongPolicies } from './kong.js';
 import { eachBlockScalar, parseYaml, yaml, type ParsedYaml } from './parse.js';
@@ -8,9 +9,11 @@ import { traefikPolicies } from './traefik.js';
 
 /** Deeper than this, a document is data, not a deployment's config. */
 
-/** A gateway's own config file: Envoy's bootstrap or route config, Kong's declarative file, Traefik's dynamic file, APISIX's apisix.yaml. */
-const GATEWAY_CONFIG = /\b(static_resources|virtual_hosts|_format_version|http|routes|services|plugins)\s*:/;
+/** A gateway's own config file: Envoy's bootstrap or route config, Kong's declarative file, Traefik's dynamic file, APISIX's apisix.yaml, Ambassador's `getambassador.io/config` annotation. */
+const GATEWAY_CONFIG = /\b(static_resources|virtual_hosts|_format_version|http|routes|services|plugins)\s*:|apiVersion\s*:\s*['"]?ambassador\//;
 const CORS_TEXT = /cors|access-?control/i;
+/** Text parsed for the documents of one block string (an annotation holds a few Mappings in a small file). */
+const MAX_PARSED_BYTES = 1024 * 1024;
 
 /**
  * Gateway configs kept in YAML block strings: a Kubernetes ConfigMap's `envoy.yaml: |` (the usual way
@@ -31,17 +34,42 @@ export function embeddedConfigPolicies(parsed: ParsedYaml, root: YamlNode): Cors
     if (from <= 0 || to <= from) return;
     const body = parsed.source.slice(from, to);
     if (node.type === 'BLOCK_FOLDED' && foldingJoinsLines(body)) return;
-    const virtual = parsed.source.slice(0, from).replace(/[^\r\n]/g, ' ') + body + parsed.source.slice(to).replace(/[^\r\n]/g, ' ');
-    const inner = parseYaml({ path: parsed.file, text: virtual });
-    if (inner.errors.length > 0) return;
-    for (const { doc } of inner.documents) {
-      const innerRoot = doc.contents as YamlNode | null;
-      if (!innerRoot || !isMap(innerRoot)) continue;
-      out.push(...envoyPolicies(inner, innerRoot), ...kongPolicies(inner, innerRoot), ...traefikPolicies(inner, innerRoot), ...apisixPolicies(inner, innerRoot));
+    // An indented `---` is no document marker to YAML, yet Ambassador's annotation splits its
+    // documents there: each part between such lines is read on its own.
+    // Each part is parsed with the whole file's text around it blanked: a bounded amount of text in all.
+    const parts = documentParts(body);
+    for (const [start, end] of parts.slice(0, Math.max(1, Math.floor(MAX_PARSED_BYTES / Math.max(1, parsed.source.length))))) {
+      const virtual = parsed.source.slice(0, from + start).replace(/[^\r\n]/g, ' ') + body.slice(start, end) + parsed.source.slice(from + end).replace(/[^\r\n]/g, ' ');
+      const inner = parseYaml({ path: parsed.file, text: virtual });
+      if (inner.errors.length > 0) continue;
+      for (const { doc } of inner.documents) {
+        const innerRoot = doc.contents as YamlNode | null;
+        if (!innerRoot || !isMap(innerRoot)) continue;
+        out.push(...envoyPolicies(inner, innerRoot), ...kongPolicies(inner, innerRoot), ...traefikPolicies(inner, innerRoot), ...apisixPolicies(inner, innerRoot), ...emissaryPolicies(inner, innerRoot));
+      }
     }
   };
   eachBlockScalar(root, visit, { folded: true });
   return out;
+}
+
+/** The spans of `body` between lines holding only `---` (the whole body when it has none). */
+function documentParts(body: string): Array<[number, number]> {
+  const parts: Array<[number, number]> = [];
+  let start = 0;
+  let lineStart = 0;
+  while (lineStart <= body.length) {
+    const newline = body.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? body.length : newline;
+    if (body.slice(lineStart, lineEnd).trim() === '---') {
+      if (lineStart > start) parts.push([start, lineStart]);
+      start = lineEnd;
+    }
+    if (newline === -1) break;
+    lineStart = newline + 1;
+  }
+  if (body.length > start) parts.push([start, body.length]);
+  return parts;
 }
 
 /** True when a folded block has two non-blank lines in a row at its own indentation: folding joins them into one line. */

@@ -43,6 +43,18 @@ export const envoyGatewayProfile: FrameworkProfile = {
   varyHint: "Envoy Gateway's SecurityPolicy cors (Envoy's CORS filter) never sends Vary: Origin; add it with a ResponseHeaderModifier filter on the route",
 };
 
+/**
+ * Emissary-ingress (Ambassador) `Mapping` / `Module` `cors`, which Emissary programs into Envoy's
+ * CORS filter, each origin as an exact matcher (python/ambassador/ir/ircors.py).
+ */
+export const emissaryProfile: FrameworkProfile = {
+  ...envoyProfile,
+  id: 'emissary',
+  name: 'Emissary-ingress cors',
+  docs: 'https://www.getambassador.io/docs/emissary/latest/topics/using/cors',
+  varyHint: "Emissary's cors (Envoy's CORS filter) never sends Vary: Origin; add it with the Mapping's add_response_headers",
+};
+
 export interface EnvoyRoute {
   /** Refused preflights go on upstream (Envoy's default) instead of a local 200. */
   forwardRefusedPreflights: boolean;
