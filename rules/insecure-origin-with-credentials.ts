@@ -40,6 +40,16 @@ export default defineRule({
     }
     // A pattern or string test whose own text admits `http://` (`^https?://`, `(http|https)`): the
     // examples generated from its tree include the plain-HTTP origin, which the model must grant.
+    // A host-only entry (django-cors-headers before 3.0 compares the Origin's host alone) admits the host under http:// too.
+    for (const matcher of exactOrigins(policy)) {
+      if (matcher.comparedBy !== 'netloc') continue;
+      const origin = `http://${matcher.value}`;
+      const host = originHost(origin);
+      if (!host || isLoopbackHost(host)) continue;
+      const response = respond(policy, { origin, method: 'GET', credentials: true });
+      if (unsure(response, GRANT_READS) || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
+      context.report({ loc: matcher.loc, message: `host-only entry '${matcher.value}' admits plain-HTTP '${origin}' (django-cors-headers before 3.0 compares the host alone, any scheme), which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; write 'https://${matcher.value}' and upgrade django-cors-headers` });
+    }
     const bypassed = new Set(findBypasses(policy).map((bypass) => bypass.matcher));
     for (const matcher of policy.origins) {
       if (matcher.kind !== 'pattern') continue;

@@ -76,6 +76,8 @@ export default defineRule({
     const handSet = HAND_SET.has(policy.profile.id);
     for (const matcher of exactOrigins(policy)) {
       if ((handSet || matcher.sent) && refusalValue(matcher.value)) continue;
+      // A host-only entry of django-cors-headers before 3.0 is compared with the Origin's host: the form that version wants.
+      if (matcher.comparedBy === 'netloc') continue;
       const { serialized, problems } = analyzeOrigin(matcher.value);
       const relevant = problems.filter(
         (problem) =>

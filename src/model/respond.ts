@@ -23,6 +23,7 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
       return true;
     case 'exact':
       if (matcher.comparedBy === 'scheme-and-netloc') return sameSchemeAndNetloc(matcher.value, origin);
+      if (matcher.comparedBy === 'netloc') return sameNetloc(matcher.value, origin);
       if (matcher.comparedBy === 'normalized-url') return normalizeUrl(matcher.value) === normalizeUrl(origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
     case 'pattern':
@@ -54,6 +55,17 @@ export function normalizeUrl(url: string): string {
 }
 
 /** Python's `urlsplit(a)` and `urlsplit(b)` agree on scheme (lower-cased) and netloc (as written), as django-cors-headers compares them. */
+/**
+ * django-cors-headers before 3.0 (and its fork django-cors-middleware): `urlparse(origin).netloc in
+ * CORS_ORIGIN_WHITELIST`, or the origin `null` when the list holds 'null' (corsheaders/middleware.py,
+ * origin_found_in_white_lists, 2.5.3). The scheme is not compared.
+ */
+function sameNetloc(configured: string, origin: string): boolean {
+  if (origin === 'null') return configured === 'null';
+  const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(origin);
+  return match !== null && match[1] === configured;
+}
+
 function sameSchemeAndNetloc(configured: string, origin: string): boolean {
   const split = (url: string) => {
     const match = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/([^/?#]*))?/.exec(url);

@@ -49,8 +49,12 @@ export type OriginMatcher =
       caseInsensitive?: boolean;
       /** Entries written in one list share this (duplicates only count within a list). */
       listId?: string;
-      /** django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check); Kong normalises both sides (path and default port dropped). */
-      comparedBy?: 'scheme-and-netloc' | 'normalized-url';
+      /**
+       * django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check);
+       * before 3.0 it compared the netloc alone with host-only entries (`'example.com:8000'`), any scheme passing (`netloc`);
+       * Kong normalises both sides (path and default port dropped).
+       */
+      comparedBy?: 'scheme-and-netloc' | 'netloc' | 'normalized-url';
       /** How it came about when it applies only in some deployments (a literal fallback of an unset variable). */
       why?: string;
       /** The value the layer itself sends as Allow-Origin (an nginx `add_header` value, a map's output), not one compared with the request's Origin. */

@@ -124,6 +124,21 @@ function moduleSetting(parsed: ParsedPython, bindings: ModuleBindings, name: str
   return { ...base, items: [...base.items, ...added.flat()], fallback: base.fallback };
 }
 
+/**
+ * A CORS_ORIGIN_WHITELIST written for django-cors-headers before 3.0: every entry a host without a scheme
+ * (`'localhost:3000'`, `'example.com'`), as that version's README showed. It compared `urlparse(origin).netloc`
+ * with the entries, any scheme passing; 3.0 (2019) made entries need a scheme, and its system check
+ * (corsheaders.E013) stops manage.py runserver and migrate on a host-only entry, so a list made only of them
+ * is one a project runs on the old version (or on the django-cors-middleware fork, which kept that comparison).
+ * The setting's new name (CORS_ALLOWED_ORIGINS, 3.1) is never host-only.
+ */
+function hostOnlyWhitelist(found: Setting | undefined | 'unknown', allowed: PyValue): boolean {
+  if (found === undefined || found === 'unknown' || found.name !== 'CORS_ORIGIN_WHITELIST') return false;
+  const entries = stringItems(allowed);
+  if (!entries || entries.length === 0) return false;
+  return entries.every((entry) => entry.value !== 'null' && !entry.value.includes('://') && /^[A-Za-z0-9.-]+(?::\d+)?$/.test(entry.value)) && entries.some((entry) => /[A-Za-z]/.test(entry.value) || entry.value.includes('.'));
+}
+
 export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
@@ -204,11 +219,12 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     const allowed = valueOf('allowedOrigins');
     const listId = `${sourceLoc.line}:${sourceLoc.column}`;
     if (allowed) {
+      const comparedBy = hostOnlyWhitelist(setting('allowedOrigins'), allowed) ? 'netloc' : 'scheme-and-netloc';
       origins.push(
         ...eachOriginEntry(parsed, allowed, (entry, loc) => {
           // django-cors-headers has no '*' entry: a fallback list is never reported from.
           if ((entry.fallback ?? allowed.fallback) && entry.kind !== 'string') return unknownOrigin(parsed, entry, 'a fallback for an unset environment variable');
-          return entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy: 'scheme-and-netloc' } : unknownOrigin(parsed, entry);
+          return entry.kind === 'string' ? { kind: 'exact', value: entry.value, loc, listId, comparedBy } : unknownOrigin(parsed, entry);
         }),
       );
     }
