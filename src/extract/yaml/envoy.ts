@@ -1,5 +1,5 @@
 import type { Node as YamlNode } from 'yaml';
-import { envoyGatewayProfile, envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
+import { contourProfile, envoyGatewayProfile, envoyProfile, envoyProgram, istioProfile } from '../../model/frameworks/envoy.js';
 import { matcherAccepts } from '../../model/respond.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
@@ -199,6 +199,53 @@ export function envoyGatewayPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
       preflight: { kind: 'handled', status: 200, loc: sourceLoc },
       vary: false,
       program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator: ', ', writtenAt: sourceLoc }),
+    }),
+  ];
+}
+
+/**
+ * Contour's `HTTPProxy` (projectcontour.io) `spec.virtualhost.corsPolicy`, for every route of the
+ * virtual host. Contour makes `*`, and an origin that url.Parse gives back as exactly
+ * `scheme://host[:port]`, a case-insensitive exact matcher (`*` is Envoy's allow-all, echoing every
+ * origin); anything else (a path, a trailing slash, a pattern) a safe_regex, which Envoy matches in full.
+ */
+export function contourPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
+  const kind = valueOf(get(root, 'kind'));
+  const apiVersion = valueOf(get(root, 'apiVersion'));
+  if (kind.kind !== 'string' || kind.value !== 'HTTPProxy' || apiVersion.kind !== 'string' || !apiVersion.value.startsWith('projectcontour.io/')) return [];
+  const pair = pairOf(get(root, 'spec', 'virtualhost'), 'corsPolicy');
+  if (!pair || !isMap(pair.value)) return [];
+  const cors = pair.value as YamlNode;
+  const name = valueOf(get(root, 'metadata', 'name'));
+  const fqdn = valueOf(get(root, 'spec', 'virtualhost', 'fqdn'));
+  const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
+  const listId = `${sourceLoc.line}:${sourceLoc.column}`;
+  const origins: OriginMatcher[] = [];
+  const allowOrigin = get(cors, 'allowOrigin');
+  const list = valueOf(allowOrigin);
+  if (list.kind === 'list') {
+    for (const item of list.items) {
+      const loc = nodeLoc(parsed, item.node);
+      if (item.kind !== 'string') origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
+      else if (item.value === '*' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\\%\s]+$/.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, caseInsensitive: true, listId });
+      else origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 're2-full', loc });
+    }
+  } else if (allowOrigin !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, allowOrigin) });
+  const label = `httpproxy ${name.kind === 'string' ? name.value : '(unnamed)'}${fqdn.kind === 'string' ? ` (${fqdn.value})` : ''}`;
+  return [
+    gatewayPolicy(parsed, {
+      profile: contourProfile,
+      scope: { kind: 'route', label },
+      sourceLoc,
+      origins: collapseAllowAll(origins, 'Contour'),
+      credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
+      allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
+      allowHeaders: listOption(parsed, get(cors, 'allowHeaders'), false),
+      exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders'), false),
+      maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
+      preflight: { kind: 'handled', status: 200, loc: sourceLoc },
+      vary: false,
+      program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator: ',', writtenAt: sourceLoc }),
     }),
   ];
 }

@@ -3,7 +3,7 @@ import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { apisixPolicies } from './apisix.js';
 import { awsPolicies } from './aws.js';
 import { apiGatewayMappingPolicies } from './aws-mappings.js';
-import { envoyGatewayPolicies, envoyPolicies, istioPolicies } from './envoy.js';
+import { contourPolicies, envoyGatewayPolicies, envoyPolicies, istioPolicies } from './envoy.js';
 import { appEnginePolicies } from './app-engine.js';
 import { embeddedConfigPolicies } from './embedded-config.js';
 import { emissaryPolicies } from './emissary.js';
@@ -41,7 +41,7 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
       out.errors.push(...result.errors);
       continue;
     }
-    out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...envoyGatewayPolicies(parsed, root), ...emissaryPolicies(parsed, root), ...awsPolicies(parsed, root), ...apiGatewayMappingPolicies(parsed, root), ...apisixPolicies(parsed, root), ...appEnginePolicies(parsed, root), ...gatewayApiPolicies(parsed, root), ...embeddedNginxPolicies(parsed, root), ...embeddedConfigPolicies(parsed, root));
+    out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...envoyGatewayPolicies(parsed, root), ...contourPolicies(parsed, root), ...emissaryPolicies(parsed, root), ...awsPolicies(parsed, root), ...apiGatewayMappingPolicies(parsed, root), ...apisixPolicies(parsed, root), ...appEnginePolicies(parsed, root), ...gatewayApiPolicies(parsed, root), ...embeddedNginxPolicies(parsed, root), ...embeddedConfigPolicies(parsed, root));
   }
   return out;
 }

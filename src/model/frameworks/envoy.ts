@@ -55,6 +55,19 @@ export const emissaryProfile: FrameworkProfile = {
   varyHint: "Emissary's cors (Envoy's CORS filter) never sends Vary: Origin; add it with the Mapping's add_response_headers",
 };
 
+/**
+ * Contour's HTTPProxy `spec.virtualhost.corsPolicy`, which Contour programs into Envoy's CORS filter
+ * for every route of the virtual host (internal/dag: an origin that is exactly `scheme://host[:port]`
+ * or `*` becomes a case-insensitive exact matcher, anything else a safe_regex).
+ */
+export const contourProfile: FrameworkProfile = {
+  ...envoyProfile,
+  id: 'contour',
+  name: 'Contour HTTPProxy corsPolicy',
+  docs: 'https://projectcontour.io/docs/main/config/cors/',
+  varyHint: "Contour's corsPolicy (Envoy's CORS filter) never sends Vary: Origin; add it with the route's responseHeadersPolicy",
+};
+
 export interface EnvoyRoute {
   /** Refused preflights go on upstream (Envoy's default) instead of a local 200. */
   forwardRefusedPreflights: boolean;
