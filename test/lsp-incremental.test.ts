@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lint, type LintOptions } from '../src/engine/lint.js';
 import { ParseCache, withParseCache } from '../src/engine/parse-cache.js';
-import { typedTexts, typeIntoNginx, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
+import { typedTexts, typeIntoNginx, WarmUpQueue, WARM_UP_SAMPLES } from '../src/lsp/warm-up.js';
 import { stableProjectFacts, withPolicyMemo, type PolicyMemo } from '../src/engine/policy-memo.js';
 
 /**
@@ -324,6 +324,18 @@ describe('language-server warm-up samples', () => {
       expect(errors[0], format).toBe(false);
       expect(texts[0].length, format).toBeGreaterThan(2000);
     }
+  });
+
+  it('the warm-up queue runs one lint per step, and all that is left when a document is about to be linted', () => {
+    const queue = new WarmUpQueue({ yaml: WARM_UP_SAMPLES.yaml, nginx: WARM_UP_SAMPLES.nginx });
+    expect(queue.done).toBe(false);
+    expect(queue.step()).toBe(true);
+    queue.finish('nginx');
+    expect(queue.done).toBe(true);
+    expect(queue.step()).toBe(false);
+    // A format with no sample, or nothing left: nothing to do.
+    queue.finish('json');
+    expect(new WarmUpQueue({}).done).toBe(true);
   });
 
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {

@@ -27,10 +27,10 @@ import { prewarmJsParses } from '../extract/js/extract.js';
 import { withBudget } from '../util/budget.js';
 import { DOCS_BASE } from '../format/sarif.js';
 import { clip } from '../format/sanitize.js';
-import type { CorsPolicy, Diagnostic } from '../model/types.js';
+import type { CorsPolicy, Diagnostic, Format } from '../model/types.js';
 import { codeActions } from './fixes.js';
 import { describePolicy, policyAt } from './hover.js';
-import { warmUp } from './warm-up.js';
+import { WarmUpQueue } from './warm-up.js';
 
 /**
  * `cors-lint lsp`: diagnostics on open, change (debounced) and save, quick fixes, and hover,
@@ -43,6 +43,18 @@ const CONFIG_FILES = /(^|[\\/])(cors-lint\.config\.(json|ya?ml)|\.cors-lintrc\.j
 const LANGUAGE_EXTENSIONS: Record<string, string> = Object.fromEntries(
   FORMAT_LIST.flatMap((spec) => spec.languageIds.map((id) => [id, id === 'javascriptreact' ? '.jsx' : id === 'typescriptreact' ? '.tsx' : primaryExtension(spec)])),
 );
+/**
+ * The warm-up waits until no document was opened, changed or linted for this long: keystrokes come
+ * closer together, so it does not run between two of them.
+ */
+const WARM_UP_IDLE_MS = 300;
+
+/** The format of a document for the warm-up: by its name, else by the editor's language id. */
+function formatFor(path: string, languageId: string): Format | undefined {
+  const kind = detectFormat(path);
+  return 'format' in kind ? kind.format : formatOfLanguageId(languageId)?.id;
+}
+
 const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information };
 
 export interface ServerOptions {
@@ -66,6 +78,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const dependenciesByUri = new Map<string, string[]>();
   /** Last parses of the files linted (documents and the modules they read): each edit reparses incrementally where the parser can. */
   const parseCache = new ParseCache();
+  /** What is left of the warm-up (warm-up.ts): run a lint at a time while no document is being edited. */
+  let warmUpQueue: WarmUpQueue | undefined;
+  /** When a document was last opened, changed or linted (performance.now()). */
+  let lastEdit = -Infinity;
+  const warmUpWhenIdle = () => {
+    if (!warmUpQueue || warmUpQueue.done) return;
+    const wait = lastEdit + WARM_UP_IDLE_MS - performance.now();
+    if (wait > 0) {
+      setTimeout(warmUpWhenIdle, wait);
+      return;
+    }
+    warmUpQueue.step();
+    setImmediate(warmUpWhenIdle);
+  };
 
   const reportFailure = (what: string, error: unknown) => {
     const message = `cors-lint: ${what}: ${(error as Error).message}`;
@@ -119,6 +145,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const validate = (document: TextDocument) => {
     try {
       const path = pathOf(document);
+      // The warm-up left, at once, this document's format last (warm-up.ts WarmUpQueue).
+      lastEdit = performance.now();
+      warmUpQueue?.finish(formatFor(path, document.languageId));
       // nginx includes and imported JS/Python modules: an open document's text first, the disk second.
       const openText = (file: string) => documents.all().find((candidate) => pathOf(candidate) === file)?.getText();
       const host = {
@@ -154,6 +183,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           message: clip(d.message),
         }));
       void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+      lastEdit = performance.now();
     } catch (error) {
       reportFailure(`could not lint ${document.uri}`, error);
     }
@@ -211,7 +241,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onInitialized(() => {
     // Parsers loaded and code compiled before the first edit, between messages (see warm-up.ts).
-    if (warmUpEnabled) warmUp();
+    if (warmUpEnabled) {
+      warmUpQueue = new WarmUpQueue();
+      setImmediate(warmUpWhenIdle);
+    }
     // Reload the config when it changes on disk, where the client can watch files.
     void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{cors-lint.config.json,cors-lint.config.yaml,cors-lint.config.yml,.cors-lintrc.json,package.json}' }, { globPattern: '**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts,py}' }] }).catch(() => undefined);
   });
@@ -242,6 +275,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     prewarm(event.document.uri, event.document.version);
   });
   documents.onDidChangeContent((event) => {
+    lastEdit = performance.now();
     if (justOpened.delete(event.document.uri)) return;
     schedule(event.document, debounceMs);
     relintImporters(pathOf(event.document), event.document.uri);
