@@ -166,7 +166,13 @@ export function nginxIncluders(options: ProjectOptions, ignores: string[], targe
   if (caches && !options.noIgnore) {
     const listed = caches.listing.lookup();
     const known = listed && caches.listing.generation !== undefined ? caches.answers.lookup(caches.listing.generation, readOutside) : undefined;
-    if (known) return includersOf(known, options.cwd, targets);
+    if (known) {
+      // A code path of its own for the bundle's code cache (code-cache.ts): the run that wrote the
+      // cache searched (its first), and without this tag the lookup's functions were compiled
+      // afresh on every later run (24 functions, V8's --log-function-events).
+      noteCodePath('nginx-includers-known');
+      return includersOf(known, options.cwd, targets);
+    }
   }
   // Read only when the answer is not known: its file is as large as the listing's.
   const facts = options.cacheDir === undefined ? undefined : new IncludeFacts(options.cacheDir, root);
