@@ -5,7 +5,8 @@ import type { FileRuleResults, LintOptions, RuleShards } from '../engine/lint.js
 import type { SourceFile } from '../model/types.js';
 
 // Loaded when a run asks for threads: node:worker_threads and node:os are a cold-start cost every run paid.
-const load = createRequire(import.meta.url);
+/** Built-ins on first use; the require itself too (in the bundle, import.meta.url is made only when asked for: scripts/bundle.mjs). */
+const load = (id: string): unknown => createRequire(import.meta.url)(id);
 const threadsModule = () => load('node:worker_threads') as typeof import('node:worker_threads');
 const availableParallelism = () => (load('node:os') as typeof import('node:os')).availableParallelism();
 

@@ -12,7 +12,8 @@ function nowMs(): number {
 }
 
 // Loaded only for a large run: node:worker_threads and node:os are a cold-start cost a one-file run does not pay.
-const load = createRequire(import.meta.url);
+/** Built-ins on first use; the require itself too (in the bundle, import.meta.url is made only when asked for: scripts/bundle.mjs). */
+const load = (id: string): unknown => createRequire(import.meta.url)(id);
 const threadsModule = () => load('node:worker_threads') as typeof import('node:worker_threads');
 
 /**

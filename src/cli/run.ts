@@ -499,6 +499,7 @@ function textOnly(read: string | undefined | { refused: string }): string | unde
 
 /** The package's folder seen from this module: dist/cli (the bundle), dist/src/cli (tsc) or src/cli (tests). */
 function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
+  // import.meta.dirname: __dirname in the bundle (scripts/bundle.mjs), and Node 20.11 on for tsc's output.
+  const here = import.meta.dirname ?? dirname(fileURLToPath(import.meta.url));
   return existsSync(join(here, '..', '..', 'package.json')) ? join(here, '..', '..') : join(here, '..', '..', '..');
 }
