@@ -66,9 +66,12 @@ async function run(options) {
 // bundles, run here once (tsc has built dist/src): the bundles carry its verdict instead of
 // running it in every process. A Lezer whose internals it does not know gives false, and the
 // bundles run the check themselves as before (and keep the original parser).
-const { linearStrings, linearStringsActive } = await import(pathToFileURL(join(root, 'dist', 'src', 'extract', 'python', 'linear-strings.js')).href);
-linearStrings(createRequire(join(root, 'package.json'))('@lezer/python').parser, false);
+const { linearStrings, linearStringsActive, stringsTokenizerOf } = await import(pathToFileURL(join(root, 'dist', 'src', 'extract', 'python', 'linear-strings.js')).href);
+const buildParser = createRequire(join(root, 'package.json'))('@lezer/python').parser;
+linearStrings(buildParser, false);
 const linearStringsChecked = linearStringsActive();
+// And where the strings tokenizer is, so the bundles do not find it by a watched parse on every run.
+const stringsAtBuild = linearStringsChecked ? stringsTokenizerOf(buildParser) : undefined;
 
 // Seams swapped in the bundles: libraries come from their lib-*.cjs, the version is inlined, the
 // self-check's verdict is the one above.
@@ -79,7 +82,7 @@ const seams = {
     b.onResolve({ filter: /(^|\/)load-library\.js$/ }, (args) => (ours(args) ? { path: 'load-library', namespace: 'seam' } : undefined));
     b.onResolve({ filter: /^\.\/version\.js$/ }, (args) => (ours(args) ? { path: 'version', namespace: 'seam' } : undefined));
     b.onResolve({ filter: /^\.\/linear-strings-checked\.js$/ }, (args) => (ours(args) ? { path: 'linear-strings-checked', namespace: 'seam' } : undefined));
-    b.onLoad({ filter: /^linear-strings-checked$/, namespace: 'seam' }, () => ({ contents: `export const CHECKED_AT_BUILD = ${linearStringsChecked};`, loader: 'js' }));
+    b.onLoad({ filter: /^linear-strings-checked$/, namespace: 'seam' }, () => ({ contents: `export const CHECKED_AT_BUILD = ${linearStringsChecked};\nexport const STRINGS_AT_BUILD = ${JSON.stringify(stringsAtBuild)};`, loader: 'js' }));
     b.onResolve({ filter: /^\.\/loader\.cjs$/ }, () => ({ path: './loader.cjs', external: true }));
     b.onLoad({ filter: /^load-library$/, namespace: 'seam' }, () => ({
       contents: `import { load, coverCodePath } from './loader.cjs';

@@ -1,6 +1,6 @@
 import type { Tree } from '@lezer/common';
 import type { ExternalTokenizer, InputStream, LRParser, Stack } from '@lezer/lr';
-import { CHECKED_AT_BUILD } from './linear-strings-checked.js';
+import { CHECKED_AT_BUILD, STRINGS_AT_BUILD } from './linear-strings-checked.js';
 
 /**
  * @lezer/python reads the text of a string with an external tokenizer that runs from the current
@@ -150,6 +150,22 @@ function findStrings(parser: LRParser): { from: ExternalTokenizer; token: TokenF
   return found;
 }
 
+/** Where findStrings finds the strings tokenizer of `parser`: its index in the tokenizer list and the content token (the bundle records it at build time). */
+export function stringsTokenizerOf(parser: LRParser): { index: number; content: number } | undefined {
+  const strings = findStrings(parser);
+  const tokenizers = (parser as unknown as Internals).tokenizers;
+  const index = strings && Array.isArray(tokenizers) ? tokenizers.indexOf(strings.from) : -1;
+  return strings && index !== -1 ? { index, content: strings.content } : undefined;
+}
+
+/** The strings tokenizer at the index recorded at build time (stringsTokenizerOf), when it is still an external tokenizer there. */
+function knownStrings(parser: LRParser, known: { index: number; content: number }): { from: ExternalTokenizer; token: TokenFunction; content: number } | undefined {
+  const tokenizers = (parser as unknown as Internals).tokenizers;
+  const from = Array.isArray(tokenizers) ? (tokenizers[known.index] as (ExternalTokenizer & TokenizerInternals) | undefined) : undefined;
+  if (typeof from !== 'object' || from === null || !Object.hasOwn(from, 'token') || typeof from.token !== 'function') return undefined;
+  return { from, token: from.token as TokenFunction, content: known.content };
+}
+
 /**
  * Strings of every kind, closed and broken, that the linear parser must read exactly as the original. Kept small:
  * lezer's error recovery is slow and this runs once per process (a line of broken strings cost 10-40 ms); the tests
@@ -173,9 +189,9 @@ function shape(tree: Tree): string {
  * expected. `checked`: the samples already gave the same trees with this Lezer (the bundle's
  * build ran the check, linear-strings-checked.ts), so they are not parsed again.
  */
-export function linearStrings(parser: LRParser, checked: boolean = CHECKED_AT_BUILD): LRParser {
+export function linearStrings(parser: LRParser, checked: boolean = CHECKED_AT_BUILD, known: { index: number; content: number } | undefined = STRINGS_AT_BUILD): LRParser {
   try {
-    const strings = findStrings(parser);
+    const strings = (checked && known && knownStrings(parser, known)) || findStrings(parser);
     if (!strings) return parser;
     const Tokenizer = strings.from.constructor as new (token: TokenFunction, options: object) => ExternalTokenizer;
     const { contextual, fallback, extend } = strings.from as TokenizerInternals;
