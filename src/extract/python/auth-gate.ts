@@ -81,6 +81,28 @@ export function flaskAuthGate(parsed: ParsedPython, receiver: string): PythonAut
   return undefined;
 }
 
+/**
+ * Django runs MIDDLEWARE top-down and a middleware that returns a response stops the request there:
+ * the ones below it, CorsMiddleware among them, never see it and add nothing. A repository class
+ * listed above CorsMiddleware whose `process_request` (or `__call__`) answers a request without
+ * credentials (`if not request.headers.get("Authorization"): return JsonResponse(…, status=401)`)
+ * answers every preflight with that status and no CORS headers.
+ */
+export function djangoAuthGate(module: ParsedPython, className: string): PythonAuthGate | undefined {
+  for (let statement = module.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name !== 'ClassDefinition') continue;
+    const name = statement.getChild('VariableName');
+    if (!name || textOf(module, name) !== className) continue;
+    for (const method of ['process_request', '__call__']) {
+      const fn = methodOf(module, statement, method);
+      const gate = fn && gateOf(module, fn, 1);
+      if (gate) return gate;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
 /** The function's request is its parameter at `index` (0 for a dispatch function, 1 for a method after self), or Flask's global `request`. */
 function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number | 'request'): PythonAuthGate | undefined {
   // Half-typed code (the fuzzer's, an editor's) may lack the parameter list or the body.
@@ -102,11 +124,40 @@ function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number | 'request')
     const [, test, body] = childrenOf(statement);
     if (!test || !body || body.name !== 'Body' || /OPTIONS/i.test(textOf(parsed, test))) return undefined;
     // An `elif`/`else` after it could answer preflights otherwise.
-    if (childrenOf(statement).length !== 3 || !holdsOnPreflight(parsed, test, request, absent)) return undefined;
+    if (childrenOf(statement).length !== 3) return undefined;
+    // `if request.path.startswith("/api/"):` around the check: preflights to those paths meet it as requests do.
+    if (readsOnlyPath(parsed, test, request)) return gateIn(parsed, body, request, absent, name);
+    if (!holdsOnPreflight(parsed, test, request, absent)) return undefined;
     const status = answeredStatus(parsed, body);
     return status === undefined ? undefined : { label: textOf(parsed, name), loc: locOf(parsed, name), status };
   }
   return undefined;
+}
+
+/** The same reading inside a path test's block: assignments, then the `if` that answers. */
+function gateIn(parsed: ParsedPython, block: SyntaxNode, request: string, outer: Set<string>, name: SyntaxNode): PythonAuthGate | undefined {
+  const absent = new Set(outer);
+  for (const statement of childrenOf(block).filter((node) => node.name !== ':')) {
+    if (statement.name === 'AssignStatement') {
+      const parts = childrenOf(statement);
+      if (parts.length === 3 && parts[0].name === 'VariableName' && absentOnPreflight(parsed, parts[2], request, absent)) absent.add(textOf(parsed, parts[0]));
+      continue;
+    }
+    if (statement.name !== 'IfStatement') return undefined;
+    const [, test, body] = childrenOf(statement);
+    if (!test || !body || body.name !== 'Body' || childrenOf(statement).length !== 3 || /OPTIONS/i.test(textOf(parsed, test)) || !holdsOnPreflight(parsed, test, request, absent)) return undefined;
+    const status = answeredStatus(parsed, body);
+    return status === undefined ? undefined : { label: textOf(parsed, name), loc: locOf(parsed, name), status };
+  }
+  return undefined;
+}
+
+/** `request.path.startswith("/api/")` (or `path_info`): a test of the path alone. */
+function readsOnlyPath(parsed: ParsedPython, test: SyntaxNode, request: string): boolean {
+  if (test.name !== 'CallExpression') return false;
+  const callee = dottedName(parsed, test.firstChild) ?? '';
+  const args = callArguments(parsed, test.getChild('ArgList')).positional;
+  return (callee === `${request}.path.startswith` || callee === `${request}.path_info.startswith`) && args.length === 1 && args[0].name === 'String';
 }
 
 function headerAbsent(header: string): boolean {
@@ -122,6 +173,9 @@ function absentOnPreflight(parsed: ParsedPython, node: SyntaxNode, request: stri
     const [key] = callArguments(parsed, node.getChild('ArgList')).positional;
     const value = key && (key.name === 'String' ? stringValue(parsed, key) : undefined);
     if (callee === `${request}.headers.get` && value !== undefined) return headerAbsent(value);
+    // Django's WSGI environ and cookies: `request.META.get("HTTP_AUTHORIZATION")`, `request.COOKIES.get("sessionid")`.
+    if (callee === `${request}.META.get` && value !== undefined) return metaAbsent(value);
+    if (callee === `${request}.COOKIES.get` && value !== undefined) return true;
     if (callee === `${request}.cookies.get` && value !== undefined) return true;
     return false;
   }
@@ -131,9 +185,14 @@ function absentOnPreflight(parsed: ParsedPython, node: SyntaxNode, request: stri
     const owner = dottedName(parsed, parts[0]);
     const value = stringValue(parsed, parts[2]);
     if (value === undefined) return false;
-    return (owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies`;
+    return (owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies` || owner === `${request}.COOKIES` || (owner === `${request}.META` && metaAbsent(value));
   }
   return false;
+}
+
+/** `HTTP_AUTHORIZATION`, `HTTP_X_API_KEY`: a request header in WSGI's environ. */
+function metaAbsent(key: string): boolean {
+  return key.startsWith('HTTP_') && headerAbsent(key.slice(5).replace(/_/g, '-'));
 }
 
 function holdsOnPreflight(parsed: ParsedPython, test: SyntaxNode, request: string, absent: Set<string>): boolean {
@@ -149,7 +208,7 @@ function holdsOnPreflight(parsed: ParsedPython, test: SyntaxNode, request: strin
   if (op === 'not in' && left.name === 'String') {
     const value = stringValue(parsed, left);
     const owner = dottedName(parsed, right);
-    return value !== undefined && ((owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies`);
+    return value !== undefined && ((owner === `${request}.headers` && headerAbsent(value)) || owner === `${request}.cookies` || owner === `${request}.COOKIES` || (owner === `${request}.META` && metaAbsent(value)));
   }
   return false;
 }
@@ -180,8 +239,14 @@ function answeredStatus(parsed: ParsedPython, body: SyntaxNode): number | undefi
     return inner.length >= 2 ? literal(inner[1]) : undefined;
   }
   const call = returned;
-  if (call?.name !== 'CallExpression' || !RESPONSES.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
-  const status = callArguments(parsed, call.getChild('ArgList')).keywords.get('status_code')?.value;
+  if (call?.name !== 'CallExpression') return undefined;
+  const callee = dottedName(parsed, call.firstChild) ?? '';
+  const keywords = callArguments(parsed, call.getChild('ArgList')).keywords;
+  // Django: `HttpResponseForbidden(…)`, `JsonResponse(…, status=401)`, `HttpResponse(status=401)`.
+  if (/(^|\.)HttpResponseForbidden$/.test(callee)) return 403;
+  if (/(^|\.)(HttpResponse|JsonResponse)$/.test(callee)) return literal(keywords.get('status')?.value);
+  if (!RESPONSES.test(callee)) return undefined;
+  const status = keywords.get('status_code')?.value;
   const code = status?.name === 'Number' ? Number(textOf(parsed, status)) : undefined;
   return code !== undefined && code >= 400 && code < 600 ? code : undefined;
 }

@@ -5,6 +5,7 @@ import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrig
 import { assignedWhenUnset } from './environment.js';
 import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
 import { MAX_HOPS } from './modules.js';
+import { djangoAuthGate } from './auth-gate.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
 /** django-cors-headers settings; the first name of each pair wins when both are set (conf.py). */
@@ -164,6 +165,19 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     const at = entries?.findIndex((entry) => entry.value === MIDDLEWARE_CLASS) ?? -1;
     const before = (entries ?? []).slice(0, Math.max(at, 0)).filter((entry) => RESPONDING_MIDDLEWARE.has(entry.value));
     if (before.length > 0) registeredAfter = { what: 'middleware', items: before.map((entry) => ({ label: entry.value, loc: locOf(parsed, entry.node) })), at: locOf(parsed, entries![at].node) };
+    // A middleware class of the repository above CorsMiddleware that answers requests without credentials answers preflights too (auth-gate.ts).
+    for (const entry of (entries ?? []).slice(0, Math.max(at, 0))) {
+      const dot = entry.value.lastIndexOf('.');
+      if (dot <= 0 || !bindings.modules || /^(django|corsheaders|whitenoise)\./.test(entry.value)) continue;
+      const module = bindings.modules.load(parsed.file, entry.value.slice(0, dot));
+      if (!module) continue;
+      parsed.readsModules = true;
+      const gate = djangoAuthGate(module, entry.value.slice(dot + 1));
+      if (gate) {
+        registeredAfter = { what: 'auth', items: [{ label: entry.value, loc: locOf(parsed, entry.node), status: gate.status }], at: locOf(parsed, entries![at].node) };
+        break;
+      }
+    }
   }
 
   const setting = (key: keyof typeof ALIASES): Setting | undefined | 'unknown' => {
