@@ -603,6 +603,24 @@ function apolloCors(call: CallExpression | NewExpression, bindings: Bindings): {
   return cors ? { value: cors.node, label, path: path?.kind === 'string' ? path.value : defaultPath } : undefined;
 }
 
+/**
+ * routing-controllers' `createExpressServer({ cors })` and `useExpressServer(app, { cors })`: its Express driver
+ * registers `cors()` (for `cors: true`) or `cors(options)` on the app before any route or middleware
+ * (ExpressDriver.initialize). Returns the `cors` value, or undefined when this is not such a call or has none.
+ */
+function routingControllersCors(call: CallExpression, bindings: Bindings): { value: Node; label: string } | undefined {
+  const callee = call.callee;
+  if (callee.type !== 'Identifier') return undefined;
+  const source = bindings.imports.get(callee.name);
+  if (source?.module !== 'routing-controllers') return undefined;
+  const at = source.imported === 'createExpressServer' ? 0 : source.imported === 'useExpressServer' ? 1 : -1;
+  const argument = at >= 0 ? (call.arguments[at] as Node | undefined) : undefined;
+  if (!argument) return undefined;
+  const options = evaluate(argument, bindings);
+  const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
+  return cors ? { value: cors.node, label: `${source.imported}()` } : undefined;
+}
+
 function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
   const { bindings, parents } = parsed;
   const factoryOf = (callee: Node): MiddlewareSite['framework'] | undefined => {
@@ -628,6 +646,13 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
       continue;
     }
     if (call.type === 'NewExpression') continue;
+    const controllersCors = routingControllersCors(call, bindings);
+    if (controllersCors) {
+      const value = controllersCors.value;
+      if (value.type === 'BooleanLiteral' && !value.value) continue;
+      sites.push({ framework: 'express-cors', factoryCall: call, options: value.type === 'BooleanLiteral' ? undefined : value, anchor: value, mount: { kind: 'app', label: controllersCors.label } });
+      continue;
+    }
     const callee = call.callee;
     // cors(options) / cors() — Express cors, Koa, Hono
     const framework = factoryOf(callee);
