@@ -30,6 +30,8 @@ const KNOWN_SCHEMES = new Set(['http', 'https']);
 export function analyzeOrigin(raw: string): OriginAnalysis {
   const problems: SerializationProblem[] = [];
   if (raw === 'null' || raw === '*') return { serialized: raw, problems };
+  // An empty entry names no origin (`(process.env.ALLOWED_ORIGINS || '').split(',')` gives ['']): it matches nothing, and nothing was meant.
+  if (raw.trim() === '') return { serialized: undefined, problems };
   const text = raw.trim();
   if (text !== raw || /\s/.test(text)) problems.push('whitespace');
   if (!SCHEME_PREFIX.test(text)) {
