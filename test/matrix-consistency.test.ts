@@ -55,14 +55,18 @@ function caseUnits(): Array<{ name: string; files: SourceFile[] }> {
 
 interface Shown {
   attackerCredentialed: boolean;
+  /** An arbitrary site's credentialed PUT clears the preflight: the browser sends it with the user's cookies. */
+  attackerPreflightCredentialed: boolean;
   allowedBlockedAtPreflight: boolean;
 }
 
 /** What simulate shows for one policy. */
 function simulated(policy: CorsPolicy): Shown {
   const matrix = requestMatrix(policy);
-  const shown: Shown = { attackerCredentialed: false, allowedBlockedAtPreflight: false };
+  const shown: Shown = { attackerCredentialed: false, attackerPreflightCredentialed: false, allowedBlockedAtPreflight: false };
   for (const origin of matrix.origins.filter((o) => o.how === 'probe')) {
+    const put = simulateFetch(policy, { origin: origin.origin, method: 'PUT', headers: ['Authorization', 'Content-Type'], credentials: true, extraHeaders: { Cookie: 'session=1' } });
+    if (!put.uncertain && put.preflight?.verdict.allowed && (put.preflight.response.status ?? 200) < 400) shown.attackerPreflightCredentialed = true;
     // A GET, and each method the layer answers in a branch of its own (the matrix asks those too).
     for (const method of ['GET', ...(policy.testedMethods ?? [])]) {
       const outcome = simulateFetch(policy, { origin: origin.origin, method, credentials: true, extraHeaders: { Cookie: 'session=1' } });
@@ -102,15 +106,18 @@ function simulated(policy: CorsPolicy): Shown {
 function check(files: SourceFile[]): string[] {
   const { diagnostics, policies } = lint(files);
   const problems: string[] = [];
-  const shown: Shown = { attackerCredentialed: false, allowedBlockedAtPreflight: false };
+  const shown: Shown = { attackerCredentialed: false, attackerPreflightCredentialed: false, allowedBlockedAtPreflight: false };
   for (const policy of policies) {
     const one = simulated(policy);
     shown.attackerCredentialed ||= one.attackerCredentialed;
+    shown.attackerPreflightCredentialed ||= one.attackerPreflightCredentialed;
     shown.allowedBlockedAtPreflight ||= one.allowedBlockedAtPreflight;
     if (one.attackerCredentialed && !diagnostics.some((d) => ATTACKER_RULES.has(d.ruleId))) problems.push(`${policy.id}: simulate grants an arbitrary origin a credentialed read, no rule reports it`);
+    if (one.attackerPreflightCredentialed && !diagnostics.some((d) => ATTACKER_RULES.has(d.ruleId))) problems.push(`${policy.id}: simulate lets an arbitrary origin's credentialed PUT through the preflight, no rule reports it`);
     if (one.allowedBlockedAtPreflight && !diagnostics.some((d) => BLOCKED_RULES.has(d.ruleId))) problems.push(`${policy.id}: simulate blocks an allowed origin's own request at the preflight, no rule reports it`);
   }
-  if (diagnostics.some((d) => d.ruleId === 'credentials-reflect-any-origin') && !shown.attackerCredentialed) problems.push('credentials-reflect-any-origin, but simulate shows no arbitrary origin reading a credentialed answer');
+  // Reported too when only the preflight reflects: the page cannot read, but the browser sends the credentialed PUT.
+  if (diagnostics.some((d) => d.ruleId === 'credentials-reflect-any-origin') && !shown.attackerCredentialed && !shown.attackerPreflightCredentialed) problems.push('credentials-reflect-any-origin, but simulate shows no arbitrary origin reading a credentialed answer or clearing a credentialed preflight');
   if (diagnostics.some((d) => d.ruleId === 'preflight-incomplete') && !shown.allowedBlockedAtPreflight) problems.push("preflight-incomplete, but simulate shows no allowed origin's request blocked at a preflight this layer answers");
   return problems;
 }
