@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // Tests that start the CLI, a server or a browser take seconds; under load (a CI runner shared with other jobs)
+    // several times more. A hang still fails, later.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
   },
 });
