@@ -1,6 +1,6 @@
 import type { Loc } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
-import { changedRange } from '../../engine/parse-cache.js';
+import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { LineShift } from '../../engine/policy-memo.js';
 import { lineIndexAt, lineStartsOf, positionAt } from '../offsets.js';
 
@@ -80,6 +80,17 @@ interface Token {
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/**
+ * A copy of `value` that holds no reference to the text it was sliced from. V8 keeps a slice of 13
+ * characters or more as a view of the whole string, so in the language server every token read again
+ * after a keystroke kept that keystroke's document alive for as long as the policy memo held a policy
+ * built from it (up to 10,000 versions; policy-key.ts exactSource held one more per keystroke). A
+ * concatenation made flat and sliced again holds only its own characters.
+ */
+function detach(value: string): string {
+  return value.length < 13 ? value : ` ${value}`.slice(1);
 }
 
 function unescape(raw: string): string {
@@ -296,6 +307,8 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
     return true;
   };
   const comments: NginxParseResult['comments'] = [];
+  // The language server keeps parses from one keystroke to the next: their strings are copies (detach).
+  const word = activeParseCache() === undefined ? unescape : (raw: string) => detach(unescape(raw));
   let pos = from;
   /** Start of the word that began the pending statement when nothing was pending before it. */
   let statementStart = -1;
@@ -309,7 +322,7 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
       if (ch === '#') {
         const start = pos;
         while (pos < text.length && text[pos] !== '\n') pos++;
-        comments.push({ text: text.slice(start, pos), loc: toLoc(start, pos) });
+        comments.push({ text: activeParseCache() === undefined ? text.slice(start, pos) : detach(text.slice(start, pos)), loc: toLoc(start, pos) });
         continue;
       }
       if (ch === ';' || ch === '{' || ch === '}') {
@@ -322,14 +335,14 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
         while (pos < text.length && text[pos] !== ch) pos += text[pos] === '\\' ? 2 : 1;
         if (pos >= text.length) {
           errors.push({ message: `unterminated ${ch === '"' ? 'double' : 'single'}-quoted string`, loc: toLoc(start, start + 1) });
-          return { value: unescape(text.slice(start + 1)), quoted: true, start, end: text.length, kind: 'word' };
+          return { value: word(text.slice(start + 1)), quoted: true, start, end: text.length, kind: 'word' };
         }
         pos++;
         const next = text[pos];
         if (next !== undefined && !isSpace(text.charCodeAt(pos)) && next !== ';' && next !== '{' && next !== ')' && next !== '}') {
           errors.push({ message: `unexpected "${next}" after quoted string`, loc: toLoc(pos, pos + 1) });
         }
-        return { value: unescape(text.slice(start + 1, pos - 1)), quoted: true, start, end: pos, kind: 'word' };
+        return { value: word(text.slice(start + 1, pos - 1)), quoted: true, start, end: pos, kind: 'word' };
       }
       // An unquoted word: ends at whitespace, `;`, `{` or `}`; `${name}` is a variable, not a block.
       while (pos < text.length) {
@@ -349,7 +362,7 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
         }
         pos++;
       }
-      return { value: unescape(text.slice(start, Math.min(pos, text.length))), quoted: false, start, end: Math.min(pos, text.length), kind: 'word' };
+      return { value: word(text.slice(start, Math.min(pos, text.length))), quoted: false, start, end: Math.min(pos, text.length), kind: 'word' };
     }
   }
 

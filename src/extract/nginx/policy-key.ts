@@ -191,5 +191,11 @@ export function exactSource(target: NginxContext, text: (file: string) => { text
   if (start === undefined || end === undefined) return undefined;
   const slice = source.text.slice(start + loc.column - 1, end + loc.endColumn - 1);
   if (slice.includes('include')) return undefined;
-  return `${directive.file}\u0000${loc.line}:${loc.column}\u0000${slice}`;
+  // A copy made flat (the memo keeps it): the slice alone is a view of the whole document, which it kept alive.
+  return flat(`${directive.file}\u0000${loc.line}:${loc.column}\u0000${slice}`);
+}
+
+/** `value` as one string of its own characters, holding no reference to the strings it was made from. */
+function flat(value: string): string {
+  return ` ${value}`.slice(1);
 }
