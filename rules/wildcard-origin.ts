@@ -43,7 +43,7 @@ export default defineRule({
         .filter((cell) => allowOrigin(cell) !== undefined && headerValue(cell.response, 'Access-Control-Allow-Credentials') === 'true')
         .map((cell) => key(allowOriginHeader(cell)!.loc ?? policy.source.loc)),
     );
-    for (const cell of matrix.certain({ origins: probes, rows: ['get', 'head'], reads: [ALLOW_ORIGIN] })) {
+    for (const cell of matrix.certain({ origins: probes, rows: ['get', 'head', 'post'], reads: [ALLOW_ORIGIN] })) {
       if (allowOrigin(cell) !== '*') continue;
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;
