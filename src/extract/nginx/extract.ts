@@ -10,6 +10,7 @@ import { activePolicyMemo, memoPolicy, reusePolicy, sameSegments, shiftedSegment
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { lineStartsOf } from '../offsets.js';
 import type { NginxWorkspace } from './workspace.js';
+import { luaHeaderFilterPolicy } from './lua-headers.js';
 import { unsure } from '../../model/uncertainty.js';
 
 /**
@@ -46,6 +47,15 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
     return sources.get(file);
   };
   for (const target of targets) {
+    // A place whose CORS headers come only from an OpenResty header filter (Lua) is read there, when certain.
+    if (target.body.some((directive) => directive.name.startsWith('header_filter_by_lua')) && !sendsCors(target)) {
+      const scope = scopeOf(target, rootFile);
+      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined);
+      if (lua) {
+        policies.push(lua);
+        continue;
+      }
+    }
     // A server or snippet holds every location in it: its key would be read on every edit, for a
     // place that most often sends no CORS header of its own (then it has no policy at all).
     if (target.kind !== 'location' && !sendsCors(target)) continue;
