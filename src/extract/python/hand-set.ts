@@ -89,6 +89,14 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
       const name = headerName(parsed, args.positional[0], bindings);
       if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'add_header' || method === 'send_header' ? 'add' : 'set' });
     }
+    // WSGI and ASGI header lists of (name, value) pairs: `headers.append(("Access-Control-Allow-Origin", origin))`,
+    // `headers.extend([...])`, `start_response("200 OK", [(…), …])`. Each pair is one more header line.
+    const pairs = method === 'append' && args.positional.length === 1 ? [args.positional[0]] : (method === 'extend' && args.positional.length === 1) || (callee === 'start_response' && args.positional.length >= 2) ? listItemsOf(args.positional[method === 'extend' ? 0 : 1]) : [];
+    for (const pair of pairs) {
+      const [key, value] = pair.name === 'TupleExpression' ? childrenOf(pair).filter((child) => !['(', ')', ','].includes(child.name)) : [];
+      const name = key && value && childrenOf(pair).filter((child) => !['(', ')', ','].includes(child.name)).length === 2 ? headerName(parsed, key, bindings) : undefined;
+      if (name) record({ name, valueNode: value, value: valueOf(parsed, value, bindings), statement: call, mode: 'add' });
+    }
   }
   for (const call of calls) {
     // `Response(..., headers={...})`, `resp.headers.update({...})`; not an HTTP client's request (`requests.get(url,
@@ -106,6 +114,21 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
         if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: call, mode: 'set' });
       }
     }
+  }
+  // A WSGI/ASGI header list written out in a function (`headers = [("Vary", "Origin"), …]`, later handed to
+  // start_response or appended to): its pairs are headers like the appended ones.
+  if (/start_response|http\.response\.start/.test(parsed.text)) {
+    parsed.tree.iterate({
+      enter: (ref) => {
+        if (ref.name !== 'ArrayExpression' || ref.node.parent?.name !== 'AssignStatement' || !enclosingFunction(ref.node)) return;
+        const statement = ref.node.parent;
+        for (const pair of listItemsOf(ref.node)) {
+          const parts = pair.name === 'TupleExpression' ? childrenOf(pair).filter((child) => !['(', ')', ','].includes(child.name)) : [];
+          const name = parts.length === 2 ? headerName(parsed, parts[0], bindings) : undefined;
+          if (name) record({ name, valueNode: parts[1], value: valueOf(parsed, parts[1], bindings), statement, mode: 'add' });
+        }
+      },
+    });
   }
   // Proxy-integration responses (AWS Lambda behind API Gateway): `return {"statusCode": 200, "headers": {...}}`.
   if (/statusCode/.test(parsed.text)) {
@@ -158,6 +181,12 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     if (sorted.some((write) => write.name.toLowerCase() === 'access-control-allow-origin')) policies.push(buildPolicy(parsed, fn, sorted));
   }
   return policies;
+}
+
+/** The items of a list or tuple display. */
+function listItemsOf(node: SyntaxNode | undefined): SyntaxNode[] {
+  if (!node || (node.name !== 'ArrayExpression' && node.name !== 'TupleExpression')) return [];
+  return childrenOf(node).filter((child) => !['[', ']', '(', ')', ','].includes(child.name));
 }
 
 /** The `key: value` pairs of a dict display, up to its first `**spread` (after one, the pairs cannot be told apart). */
