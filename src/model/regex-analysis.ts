@@ -430,13 +430,16 @@ export function patternExamples(matcher: PatternMatcher): PatternExample[] {
 
 /**
  * True when no Origin a browser sends can match: every branch is anchored at the start and
- * requires a `/`, `?` or `#` after `scheme://host` (a path), which serialized origins never have.
+ * requires a `/`, `?` or `#` after `scheme://host` (a path), which serialized origins never have,
+ * or is anchored at the end right after a required `/` (`https://app.example.com/` matched in full,
+ * `…\.com/$`): an origin never ends with one.
  */
 export function neverMatchesOrigin(matcher: PatternMatcher): boolean {
   const prepared = preparePattern(matcher);
   if (!prepared) return false;
   const ignoreCase = prepared.flags.includes('i');
   return prepared.ast.alternatives.every((alternative) => {
+    if (endsWithSlash(alternative.elements, prepared.anchoring === 'full')) return true;
     let text = '';
     let index = 0;
     if (prepared.anchoring === 'search') {
@@ -462,4 +465,15 @@ export function neverMatchesOrigin(matcher: PatternMatcher): boolean {
     }
     return false;
   });
+}
+
+/** The branch ends (at `$`, or at the end of a full match) with a `/` it requires. */
+function endsWithSlash(elements: AST.Alternative['elements'], fullMatch: boolean): boolean {
+  let last = elements.length - 1;
+  const end = elements[last];
+  if (end?.type === 'Assertion' && end.kind === 'end') last--;
+  else if (!fullMatch) return false;
+  const element = elements[last];
+  if (element?.type === 'Character') return element.value === 0x2f;
+  return element?.type === 'Quantifier' && element.min >= 1 && element.element.type === 'Character' && element.element.value === 0x2f;
 }
