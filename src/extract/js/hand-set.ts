@@ -850,7 +850,42 @@ class HandSetProgram implements HeaderProgram {
       state.ended = true;
       return;
     }
+    // `messenger.send(event).then(() => callback(null, response)).catch(…)`: a record of this function handed back from
+    // a callback it passes on is the answer, once that callback runs.
+    const deferred = this.deferredHandBacks().filter((handBack) => handBack.start >= node.start! && handBack.end <= node.end!);
+    if (deferred.length > 0) {
+      if (deferred.every((handBack) => handBack.record === deferred[0].record)) return this.respond(deferred[0].record, request, state, true);
+      state.uncertain = true;
+      return;
+    }
     if (this.containsWrite(node)) state.uncertain = true;
+  }
+
+  private deferred?: Array<{ start: number; end: number; record: Node }>;
+
+  /** Where a record named in this function's body is handed back inside a function nested in it (a promise's then/catch). */
+  private deferredHandBacks(): Array<{ start: number; end: number; record: Node }> {
+    if (this.deferred) return this.deferred;
+    const named = new Map<string, Node>();
+    for (const node of this.writes.keys()) {
+      const parent = this.parsed.parents.get(node);
+      if (!hasStatusCode(node) || parent?.type !== 'VariableDeclarator' || parent.id.type !== 'Identifier') continue;
+      const inits = localInits(this.body, parent.id.name);
+      if (inits.length === 1 && inits[0] === node) named.set(parent.id.name, node);
+    }
+    const out: Array<{ start: number; end: number; record: Node }> = [];
+    if (named.size > 0 && this.body.length > 0) {
+      const from = this.body[0].start!;
+      const to = this.body[this.body.length - 1].end!;
+      for (const [node] of this.parsed.parents) {
+        if (node.type !== 'Identifier' || !named.has(node.name) || node.start! < from || node.end! > to) continue;
+        const fn = enclosingFunction(node, this.parsed);
+        // Only inside a nested function: a hand-back in the body itself is read where it stands.
+        if (!fn || fn.start! < from || !namedRecordHandedBack(node, this.parsed)) continue;
+        out.push({ start: node.start!, end: node.end!, record: named.get(node.name)! });
+      }
+    }
+    return (this.deferred = out);
   }
 
   /** A proxy response or Fetch API Response handed back: its headers and status go out as written, and the function is done. */
