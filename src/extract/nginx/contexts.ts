@@ -124,8 +124,11 @@ export function allContexts(root: NginxContext): NginxContext[] {
   while (stack.length > 0) {
     const context = stack.pop()!;
     out.push(context);
-    const children = [...context.children.values()];
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    if (context.children.size === 0) continue;
+    // Children pushed, then reversed in place: the first is popped first (no array per level).
+    const first = stack.length;
+    for (const child of context.children.values()) stack.push(child);
+    for (let i = first, j = stack.length - 1; i < j; i++, j--) [stack[i], stack[j]] = [stack[j], stack[i]];
   }
   return out;
 }

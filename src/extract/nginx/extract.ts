@@ -99,14 +99,38 @@ function errorPageOnlyLocations(contexts: NginxContext[]): Set<string> {
   const pages = new Set<string>();
   const other = new Set<string>();
   for (const context of contexts) {
-    for (const directive of context.body) {
-      if (directive.name === 'location') continue;
-      for (const arg of directive.args) if (arg.value.startsWith('@')) (directive.name === 'error_page' ? pages : other).add(arg.value);
-    }
+    const named = namedTargets(context.body);
+    for (const name of named.pages) pages.add(name);
+    for (const name of named.other) other.add(name);
   }
   for (const name of other) pages.delete(name);
   return pages;
 }
+
+/**
+ * The `@name` arguments of a level's own directives (not its locations'), from `error_page` and from
+ * anything else, kept by body list: a level with no include has its parsed block as its body
+ * (contexts.ts), and the language server's parse keeps every block an edit did not touch, so a
+ * keystroke reads one level's arguments, not every argument of the file.
+ */
+function namedTargets(body: NginxDirective[]): { pages: string[]; other: string[] } {
+  let found = namedCache.get(body);
+  if (found) return found;
+  found = NO_NAMES;
+  for (const directive of body) {
+    if (directive.name === 'location') continue;
+    for (const arg of directive.args) {
+      if (!arg.value.startsWith('@')) continue;
+      if (found === NO_NAMES) found = { pages: [], other: [] };
+      (directive.name === 'error_page' ? found.pages : found.other).push(arg.value);
+    }
+  }
+  namedCache.set(body, found);
+  return found;
+}
+
+const NO_NAMES: { pages: string[]; other: string[] } = { pages: [], other: [] };
+const namedCache = new WeakMap<NginxDirective[], { pages: string[]; other: string[] }>();
 
 /** `location /` (its arguments joined are `/`: one argument, since an empty one still adds a space). */
 function isRootLocation(directive: NginxDirective | undefined): boolean {
