@@ -300,12 +300,25 @@ function assignedIn(parsed: ParsedPython, variable: SyntaxNode): boolean {
 
 /** The value a name is bound to: its one assignment in the enclosing function, or at module level. */
 function boundValue(parsed: ParsedPython, variable: SyntaxNode, bindings: ModuleBindings): SyntaxNode | undefined {
-  const fn = enclosingFunction(variable);
+  let fn = enclosingFunction(variable);
   const name = textOf(parsed, variable);
   if (!fn) return bindings.values.get(name);
-  const found = parsed.index.assignments.filter((assignment) => assignment.from > fn.from && assignment.to <= fn.to && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name);
-  if (found.length !== 1) return undefined;
-  return childrenOf(found[0]).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+  for (;;) {
+    const scope: SyntaxNode = fn;
+    const found: SyntaxNode[] = parsed.index.assignments.filter((assignment) => assignment.from > scope.from && assignment.to <= scope.to && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name);
+    if (found.length === 1) return childrenOf(found[0]).find((child, index, all) => all[index - 1]?.name === 'AssignOp');
+    // A closure's free name (`def cors_start_response(…)` inside a WSGI middleware's `__call__` reading its `origin`)
+    // is the enclosing function's; a name that function does not bind either stays unread.
+    const outer: SyntaxNode | null = found.length === 0 && !parameterOf(parsed, scope, name) ? enclosingFunction(scope) : null;
+    if (!outer) return undefined;
+    fn = outer;
+  }
+}
+
+/** True when `name` is one of the function's parameters. */
+function parameterOf(parsed: ParsedPython, fn: SyntaxNode, name: string): boolean {
+  const params = fn.getChild('ParamList');
+  return params !== null && childrenOf(params).some((param) => param.name === 'VariableName' && textOf(parsed, param) === name);
 }
 
 function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Value {
