@@ -21,6 +21,15 @@ describe('explain', () => {
     expect(table.stdout).toContain('nginx/api.conf:3  nginx — server api.example.com location /api/');
     expect(table.stdout).toMatch(/ {2}methods +GET, PUT +nginx\/api\.conf:7:\d+/);
   });
+
+  it("says whether Vary: Origin goes out as the answer to a GET shows it, not from the setting alone", async () => {
+    const app = (options: string) => `const express = require('express');\nconst cors = require('cors');\nconst app = express();\napp.use(cors(${options}));\n`;
+    const dir = project({ 'star.js': app(''), 'list.js': app("{ origin: ['https://a.example.com', 'https://b.example.com'] }") });
+    const policies = JSON.parse((await cli(['explain', '--format', 'json'], dir)).stdout) as Array<{ file: string; rows: Array<{ what: string; value: string }> }>;
+    const vary = Object.fromEntries(policies.map((p) => [p.file, p.rows.find((r) => r.what === 'Vary: Origin')?.value]));
+    // The cors package sends '*' and no Vary by default; with a list it answers per origin and varies.
+    expect(vary).toEqual({ 'list.js': 'sent', 'star.js': 'not sent' });
+  });
 });
 
 describe('simulate', () => {

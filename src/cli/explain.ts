@@ -1,6 +1,8 @@
 import { needsPreflight } from '../model/browser.js';
 import { simulateFetch, type FetchOutcome } from '../model/respond.js';
+import { requestMatrix } from '../model/matrix.js';
 import { respondThroughLayer } from '../model/stack.js';
+import { unsure } from '../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ListSetting, Loc, OriginMatcher, UpstreamLayer } from '../model/types.js';
 
 /**
@@ -71,8 +73,24 @@ export function explainPolicy(policy: CorsPolicy): ExplainedPolicy {
   row('max age', policy.maxAge ? String(policy.maxAge.value) : '(not sent)', policy.maxAge?.loc);
   const preflight = policy.preflight;
   row('preflight', preflight.kind === 'handled' ? `answered here${preflight.status ? ` (${preflight.status})` : ''}` : preflight.kind === 'passthrough' ? 'passed on' : preflight.kind === 'unhandled' ? `not answered here${preflight.status ? ` (${preflight.status})` : ''}` : 'decided elsewhere', 'loc' in preflight ? preflight.loc : undefined);
-  row('Vary: Origin', policy.vary.origin === 'unknown' ? 'depends on the request' : policy.vary.origin ? 'sent' : 'not sent', policy.vary.loc);
+  row('Vary: Origin', varyText(policy), policy.vary.loc);
   return { file: policy.source.file, line: policy.source.loc.line, framework: policy.profile.name, scope: policy.scope.label, rows };
+}
+
+/**
+ * Whether a GET from an origin the policy lets in (else from any origin) is answered with Vary:
+ * Origin, as respond() answers it: the setting alone is not the answer (the cors package sends no
+ * Vary with its default '*', Flask-CORS none for one literal origin).
+ */
+function varyText(policy: CorsPolicy): string {
+  const setting = policy.vary.origin === 'unknown' ? 'depends on the request' : policy.vary.origin ? 'sent' : 'not sent';
+  const matrix = requestMatrix(policy);
+  const origin = (matrix.origins.find((o) => o.role === 'allowed') ?? matrix.origins.find((o) => o.how === 'probe'))?.origin;
+  if (!origin) return setting;
+  const response = matrix.answer({ origin, method: 'GET' });
+  // An answer the model cannot give (origins from the environment) leaves the setting as written.
+  if (unsure(response, ['vary'])) return setting;
+  return response.headers.some((header) => header.name.toLowerCase() === 'vary' && /(^|,)\s*(origin|\*)\s*(,|$)/i.test(header.value)) ? 'sent' : 'not sent';
 }
 
 export function renderExplained(policies: ExplainedPolicy[]): string {
