@@ -252,6 +252,21 @@ describe('crash classes from the issue', () => {
     expect(ids(diagnostics)).toContain('6 origin-wildcard-literal');
   });
 
+  it('Python: star-import and import cycles away from the linted file end (fuzz3 hostile inputs: stack overflow), and repeated star imports are linear', () => {
+    const lintMany = (files: Record<string, string>) => lint(Object.entries(files).map(([path, text]) => ({ path, text })), { timeBudgetMs: 120_000 });
+    // settings/top.py → b → c → b: the hop count restarted at b (its bindings were cached at one hop), so the walk never ended.
+    const settings = { 'settings/__init__.py': '', 'settings/top.py': 'from .b import *\nCORS_ALLOW_ALL_ORIGINS = True\nMIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\n', 'settings/b.py': 'from .c import *\nX = 1\n', 'settings/c.py': 'from .b import *\nY = 1\n' };
+    expect(internal(lintMany(settings).diagnostics)).toEqual([]);
+    const named = { 'app/__init__.py': '', 'app/top.py': 'from flask import Flask\nfrom flask_cors import CORS\nfrom .b import ORIGINS\napp = Flask(__name__)\nCORS(app, origins=ORIGINS, supports_credentials=True)\n', 'app/b.py': 'from .c import ORIGINS\n', 'app/c.py': 'from .b import ORIGINS\n' };
+    expect(internal(lintMany(named).diagnostics)).toEqual([]);
+    // A module star-imported n times, which star-imports another n times: n² reads of the last module (1,000 lines: 18 s).
+    const fan = (n: number) => ({ 'settings/__init__.py': '', 'settings/prod.py': `${'from .mid import *\n'.repeat(n)}CORS_ALLOW_CREDENTIALS = True\nCORS_ALLOWED_ORIGINS += ["http://a.example.com"]\n`, 'settings/mid.py': `${'from .leaf import *\n'.repeat(n)}X = 1\n`, 'settings/leaf.py': 'Y = 1\n' });
+    lintMany(fan(250));
+    const small = timed(() => lintMany(fan(250))).ms;
+    const large = timed(() => lintMany(fan(1000))).ms;
+    expect(large, `250 → 1000: ${Math.round(small)} ms → ${Math.round(large)} ms`).toBeLessThan(8 * small + 300);
+  }, 120_000);
+
   it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
     const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);

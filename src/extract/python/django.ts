@@ -59,18 +59,27 @@ function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
  * module is not in the repository or the chain is too long; undefined when none of them sets it.
  */
 function inheritedSetting(parsed: ParsedPython, bindings: ModuleBindings, name: string): PyValue | 'unknown' | undefined {
-  // The last star import that sets the name wins, as in Python.
-  for (const module of [...bindings.starModules].reverse()) {
+  // The last star import that sets the name wins, as in Python; a module star-imported twice counts once, at its last import.
+  for (const module of [...new Set([...bindings.starModules].reverse())]) {
     if (!bindings.modules || bindings.hops >= MAX_HOPS) return 'unknown';
     const target = bindings.modules.load(bindings.parsed.file, module);
     if (!target) return 'unknown';
     parsed.readsModules = true;
     bindings.parsed.readsModules = true;
     const theirs = bindings.modules.bindingsOf(target, bindings.hops + 1);
-    const found = moduleSetting(target, theirs, name);
+    const found = settingOf(target, theirs, name);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** moduleSetting of a star-imported module, once per module, hop count and name: settings modules that star-import several others that star-import others again are read in time linear in their size. */
+const settingsRead = new WeakMap<ModuleBindings, Map<string, PyValue | 'unknown' | undefined>>();
+function settingOf(parsed: ParsedPython, bindings: ModuleBindings, name: string): PyValue | 'unknown' | undefined {
+  let byName = settingsRead.get(bindings);
+  if (!byName) settingsRead.set(bindings, (byName = new Map()));
+  if (!byName.has(name)) byName.set(name, moduleSetting(parsed, bindings, name));
+  return byName.get(name);
 }
 
 /**

@@ -19,7 +19,8 @@ const MAX_ROOTS = 4;
 
 export class PythonModules {
   private readonly parsed = new Map<string, ParsedPython | null>();
-  private readonly bindings = new Map<ParsedPython, ModuleBindings>();
+  /** By module, then by hop count: bindings made at fewer hops follow imports further, so handing them out deeper would restart the count (a star-import or import cycle away from the linted file then recursed without end). */
+  private readonly bindings = new Map<ParsedPython, ModuleBindings[]>();
 
   /** `root` is the linted file: every module read, however many imports away, is recorded as its dependency. */
   constructor(
@@ -44,9 +45,9 @@ export class PythonModules {
 
   /** A loaded module's bindings, able to follow its own imports. */
   bindingsOf(parsed: ParsedPython, hops: number): ModuleBindings {
-    let found = this.bindings.get(parsed);
-    if (!found || found.hops > hops) this.bindings.set(parsed, (found = moduleBindings(parsed, this, hops)));
-    return found;
+    let byHops = this.bindings.get(parsed);
+    if (!byHops) this.bindings.set(parsed, (byHops = []));
+    return (byHops[hops] ??= moduleBindings(parsed, this, hops));
   }
 }
 
