@@ -79,7 +79,9 @@ function simulated(policy: CorsPolicy): Shown {
   const asked = [{ intended: matrix.intended, upstream: false }, ...(policy.upstreamLayers ?? []).map((layer) => ({ intended: intendedPreflight(layer.policy), upstream: true }))];
   for (const { intended, upstream } of asked) {
     if (!intended) continue;
-    for (const origin of matrix.origins.filter((o) => o.role === 'allowed')) {
+    // A policy that names no origin ('*', reflected) lets the probe in as it would any other.
+    const named = matrix.origins.filter((o) => o.role === 'allowed');
+    for (const origin of named.length > 0 ? named : matrix.origins.filter((o) => o.how === 'probe')) {
       // Let in on some actual request (a route's own method when it is registered for one); behind a proxy, the app lets it in.
       if (!upstream && !(['get', 'get-credentials', 'intended'] as const).some((row) => !unsure(matrix.cell(origin, row).response, [ALLOW_ORIGIN]) && granted(matrix.cell(origin, row)))) continue;
       const credentials = credentialsExpected(matrix, origin);
