@@ -267,6 +267,15 @@ describe('crash classes from the issue', () => {
     expect(large, `250 → 1000: ${Math.round(small)} ms → ${Math.round(large)} ms`).toBeLessThan(8 * small + 300);
   }, 120_000);
 
+  it('YAML: many embedded gateway configs (getambassador.io/config blocks) in one file are linear (fuzz3, yaml seed 83502 #317: 113 KB past the 5 s budget)', () => {
+    const block = 'getambassador.io/config: |\n  ---\n  apiVersion: ambassador/v1\n  kind: Mapping\n  cors:\n    origins: "*"\n';
+    const annotations = (n: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n${block.repeat(n).replace(/^/gm, '    ')}`;
+    const result = lintOne('service.yaml', annotations(20));
+    expect(internal(result.diagnostics)).toEqual([]);
+    expect(ids(result.diagnostics)).toContain('10 reflect-any-origin');
+    expectLinear('service.yaml', annotations, 100);
+  }, 120_000);
+
   it('Python: a name whose `if os.getenv(NAME)` test reads the name itself (fuzzer, python seed 6001: stack overflow)', () => {
     const py = 'import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\nNAME = "CORS_ORIGINS"\nif os.getenv(NAME):\n    NAME = "ORIGINS"\nCORS(app, origins=NAME, supports_credentials=True)\n';
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
