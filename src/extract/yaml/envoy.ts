@@ -5,7 +5,7 @@ import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
 import { routeHeaderPolicy } from '../platform/route-headers.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listOption, locatedBool, mappedHeaders, numberOption } from './policy.js';
+import { gatewayPolicy, listOption, locatedBool, mappedHeaders, numberOption, originList, shownOrigin } from './policy.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 
 /** Envoy accepts proto field names in snake_case and in lowerCamelCase (proto3 JSON). */
@@ -159,31 +159,13 @@ export function envoyGatewayPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
   const name = valueOf(get(root, 'metadata', 'name'));
   const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
-  const origins: OriginMatcher[] = [];
-  const rejected: NonNullable<CorsPolicy['rejected']> = [];
-  const allowOrigins = get(cors, 'allowOrigins');
-  const list = valueOf(allowOrigins);
-  if (list.kind === 'list') {
-    for (const item of list.items) {
-      const loc = nodeLoc(parsed, item.node);
-      if (item.kind !== 'string') {
-        origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
-        continue;
-      }
-      if (!envoyGatewayOriginValid(item.value)) {
-        const shown = item.value.length > 80 ? `${item.value.slice(0, 80)}…` : item.value;
-        rejected.push({ loc, message: `'${shown}' is not an Origin the SecurityPolicy CRD accepts (http or https, a host whose only wildcard is a leading '*.' label, an optional port, and nothing after it): the API server refuses the whole SecurityPolicy, so none of its settings apply` });
-        continue;
-      }
-      if (!item.value.includes('*')) {
-        origins.push({ kind: 'exact', value: item.value, loc, listId });
-        continue;
-      }
-      const source = item.value.split('*').map(escapeRegex).join('.*');
-      const sample = item.value.replace(/:\/\/\*/, '://app').replace('*.', 'app.').replace(/:\*$/, ':8443');
-      origins.push({ kind: 'pattern', source, flags: '', dialect: 're2-full', loc, samples: sample.includes('*') ? undefined : [sample] });
-    }
-  } else if (allowOrigins !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, allowOrigins) });
+  const { origins, rejected } = originList(parsed, get(cors, 'allowOrigins'), (value, loc) => {
+    if (!envoyGatewayOriginValid(value)) return { refused: `'${shownOrigin(value)}' is not an Origin the SecurityPolicy CRD accepts (http or https, a host whose only wildcard is a leading '*.' label, an optional port, and nothing after it): the API server refuses the whole SecurityPolicy, so none of its settings apply` };
+    if (!value.includes('*')) return { kind: 'exact', value, loc, listId };
+    const source = value.split('*').map(escapeRegex).join('.*');
+    const sample = value.replace(/:\/\/\*/, '://app').replace('*.', 'app.').replace(/:\*$/, ':8443');
+    return { kind: 'pattern', source, flags: '', dialect: 're2-full', loc, samples: sample.includes('*') ? undefined : [sample] };
+  });
   return [
     gatewayPolicy(parsed, {
       profile: envoyGatewayProfile,
@@ -220,17 +202,9 @@ export function contourPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
   const fqdn = valueOf(get(root, 'spec', 'virtualhost', 'fqdn'));
   const sourceLoc = nodeLoc(parsed, pair.key as YamlNode);
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
-  const origins: OriginMatcher[] = [];
-  const allowOrigin = get(cors, 'allowOrigin');
-  const list = valueOf(allowOrigin);
-  if (list.kind === 'list') {
-    for (const item of list.items) {
-      const loc = nodeLoc(parsed, item.node);
-      if (item.kind !== 'string') origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
-      else if (item.value === '*' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\\%\s]+$/.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, caseInsensitive: true, listId });
-      else origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 're2-full', loc });
-    }
-  } else if (allowOrigin !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, allowOrigin) });
+  const { origins } = originList(parsed, get(cors, 'allowOrigin'), (value, loc) =>
+    value === '*' || /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\\%\s]+$/.test(value) ? { kind: 'exact', value, loc, caseInsensitive: true, listId } : { kind: 'pattern', source: value, flags: '', dialect: 're2-full', loc },
+  );
   const label = `httpproxy ${name.kind === 'string' ? name.value : '(unnamed)'}${fqdn.kind === 'string' ? ` (${fqdn.value})` : ''}`;
   return [
     gatewayPolicy(parsed, {

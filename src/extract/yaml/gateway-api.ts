@@ -2,7 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import { gatewayApiProfile, gatewayApiProgram } from '../../model/frameworks/gateway-api.js';
 import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
 import { get, isMap, isSeq, nodeLoc, pairOf, valueOf, type ParsedYaml } from './parse.js';
-import { gatewayPolicy, listOption, locatedBool, numberOption } from './policy.js';
+import { gatewayPolicy, listOption, locatedBool, numberOption, originList, shownOrigin } from './policy.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 
 /** What the HTTPRoute CRD accepts as a CORSOrigin: `*`, or `http(s)://` a host (a leading `*.` label, or `*` alone) and a port. */
@@ -57,24 +57,9 @@ export function gatewayApiPolicies(parsed: ParsedYaml, root: YamlNode): CorsPoli
 function corsFilterPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode, label: string): CorsPolicy {
   const sourceLoc = nodeLoc(parsed, keyNode);
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
-  const origins: OriginMatcher[] = [];
-  const rejected: NonNullable<CorsPolicy['rejected']> = [];
-  const allowOrigins = get(cors, 'allowOrigins');
-  const list = valueOf(allowOrigins);
-  if (list.kind === 'list') {
-    for (const item of list.items) {
-      const loc = nodeLoc(parsed, item.node);
-      if (item.kind !== 'string') {
-        origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
-        continue;
-      }
-      if (!validOrigin(item.value)) {
-        rejected.push({ loc, message: `'${item.value.length > 80 ? `${item.value.slice(0, 80)}…` : item.value}' is not a CORSOrigin the HTTPRoute CRD accepts (http or https, a host whose only wildcard is a leading '*.' label, an optional port, and nothing after it): the API server refuses the whole HTTPRoute, so none of its rules are served` });
-        continue;
-      }
-      origins.push(originMatcher(item.value, loc, listId));
-    }
-  } else if (allowOrigins !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, allowOrigins) });
+  const { origins, rejected } = originList(parsed, get(cors, 'allowOrigins'), (value, loc) =>
+    validOrigin(value) ? originMatcher(value, loc, listId) : { refused: `'${shownOrigin(value)}' is not a CORSOrigin the HTTPRoute CRD accepts (http or https, a host whose only wildcard is a leading '*.' label, an optional port, and nothing after it): the API server refuses the whole HTTPRoute, so none of its rules are served` },
+  );
   return gatewayPolicy(parsed, {
     profile: gatewayApiProfile,
     scope: { kind: 'route', label },

@@ -1,5 +1,5 @@
 import type { Node as YamlNode } from 'yaml';
-import type { CorsPolicy, Format, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, PolicyScope, Tri } from '../../model/types.js';
+import type { CorsPolicy, Format, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, OriginMatcher, PolicyScope, Tri } from '../../model/types.js';
 import type { RouteHeader } from '../platform/route-headers.js';
 import { asBool, entries, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 
@@ -137,4 +137,33 @@ export function mappedHeaders(parsed: ParsedYaml, map: YamlNode | null | undefin
     const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : null;
     return { name: key, value: text !== null && computed.test(text) ? null : text, rawValue: text ?? '', loc: nodeLoc(parsed, keyNode), valueLoc: nodeLoc(parsed, value ?? keyNode) };
   });
+}
+
+/**
+ * A CRD's list of origins (Gateway API's and Envoy Gateway's `allowOrigins`, Contour's
+ * `allowOrigin`): each string item as `read` makes it a matcher, or a reason the API server
+ * refuses the resource; an item or a list that is no string (a template, a map) is unknown where it stands.
+ */
+export function originList(parsed: ParsedYaml, node: YamlNode | null | undefined, read: (value: string, loc: Loc) => OriginMatcher | { refused: string }): { origins: OriginMatcher[]; rejected: NonNullable<CorsPolicy['rejected']> } {
+  const origins: OriginMatcher[] = [];
+  const rejected: NonNullable<CorsPolicy['rejected']> = [];
+  const list = valueOf(node);
+  if (list.kind === 'list') {
+    for (const item of list.items) {
+      const loc = nodeLoc(parsed, item.node);
+      if (item.kind !== 'string') {
+        origins.push({ kind: 'unknown', reason: item.kind === 'unknown' ? item.reason : 'not a string', loc });
+        continue;
+      }
+      const read_ = read(item.value, loc);
+      if ('refused' in read_) rejected.push({ loc, message: read_.refused });
+      else origins.push(read_);
+    }
+  } else if (node !== undefined && list.kind !== 'null') origins.push({ kind: 'unknown', reason: list.kind === 'unknown' ? list.reason : 'not a list', loc: nodeLoc(parsed, node) });
+  return { origins, rejected };
+}
+
+/** An origin as messages quote it: the first 80 characters. */
+export function shownOrigin(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
 }
