@@ -113,29 +113,14 @@ function gateOf(parsed: ParsedPython, fn: SyntaxNode, index: number | 'request')
   const request = index === 'request' ? 'request' : params[index] ? textOf(parsed, params[index]) : undefined;
   const name = fn.getChild('VariableName');
   if (!request || !name) return undefined;
-  const absent = new Set<string>();
-  for (const statement of childrenOf(body).filter((node) => node.name !== ':')) {
-    if (statement.name === 'AssignStatement') {
-      const parts = childrenOf(statement);
-      if (parts.length === 3 && parts[0].name === 'VariableName' && absentOnPreflight(parsed, parts[2], request, absent)) absent.add(textOf(parsed, parts[0]));
-      continue;
-    }
-    if (statement.name !== 'IfStatement') return undefined;
-    const [, test, body] = childrenOf(statement);
-    if (!test || !body || body.name !== 'Body' || /OPTIONS/i.test(textOf(parsed, test))) return undefined;
-    // An `elif`/`else` after it could answer preflights otherwise.
-    if (childrenOf(statement).length !== 3) return undefined;
-    // `if request.path.startswith("/api/"):` around the check: preflights to those paths meet it as requests do.
-    if (readsOnlyPath(parsed, test, request)) return gateIn(parsed, body, request, absent, name);
-    if (!holdsOnPreflight(parsed, test, request, absent)) return undefined;
-    const status = answeredStatus(parsed, body);
-    return status === undefined ? undefined : { label: textOf(parsed, name), loc: locOf(parsed, name), status };
-  }
-  return undefined;
+  return gateIn(parsed, body, request, new Set(), name, true);
 }
 
-/** The same reading inside a path test's block: assignments, then the `if` that answers. */
-function gateIn(parsed: ParsedPython, block: SyntaxNode, request: string, outer: Set<string>, name: SyntaxNode): PythonAuthGate | undefined {
+/**
+ * The hook's body: assignments, then the `if` that answers. Once, an `if` that only reads the path
+ * (`if request.path.startswith("/api/"):`) may wrap the check: preflights to those paths meet it as requests do.
+ */
+function gateIn(parsed: ParsedPython, block: SyntaxNode, request: string, outer: Set<string>, name: SyntaxNode, pathTest: boolean): PythonAuthGate | undefined {
   const absent = new Set(outer);
   for (const statement of childrenOf(block).filter((node) => node.name !== ':')) {
     if (statement.name === 'AssignStatement') {
@@ -145,7 +130,10 @@ function gateIn(parsed: ParsedPython, block: SyntaxNode, request: string, outer:
     }
     if (statement.name !== 'IfStatement') return undefined;
     const [, test, body] = childrenOf(statement);
-    if (!test || !body || body.name !== 'Body' || childrenOf(statement).length !== 3 || /OPTIONS/i.test(textOf(parsed, test)) || !holdsOnPreflight(parsed, test, request, absent)) return undefined;
+    // An `elif`/`else` after it could answer preflights otherwise.
+    if (!test || !body || body.name !== 'Body' || childrenOf(statement).length !== 3 || /OPTIONS/i.test(textOf(parsed, test))) return undefined;
+    if (pathTest && readsOnlyPath(parsed, test, request)) return gateIn(parsed, body, request, absent, name, false);
+    if (!holdsOnPreflight(parsed, test, request, absent)) return undefined;
     const status = answeredStatus(parsed, body);
     return status === undefined ? undefined : { label: textOf(parsed, name), loc: locOf(parsed, name), status };
   }
