@@ -60,6 +60,11 @@ describe('real Python code', () => {
     // Falcon's own CORSMiddleware (installed for the truth test) writes Max-Age 86400 as a literal on
     // every preflight it answers: a true max-age-over-browser-limit, the one finding library code gives.
     const falconMaxAge = (d: { ruleId: string; file: string }) => d.ruleId === 'max-age-over-browser-limit' && /\/falcon\/middleware\.py$/.test(d.file);
-    expect(diagnostics.filter((d) => d.ruleId !== 'parse-error' && !falconMaxAge(d))).toEqual([]);
+    // Engine.IO's own server builds its CORS headers by hand as WSGI (name, value) pairs (6f47cf5 reads
+    // those) and echoes an allowed Origin without Vary, as written. Apps using it are judged through
+    // the python-socketio reader, which does not report that Vary (clients bust caches with t=); read
+    // as plain code, the library's source is reported like any hand-set WSGI app.
+    const engineIoVary = (d: { ruleId: string; file: string }) => d.ruleId === 'missing-vary-origin' && /\/engineio\/(async_)?server\.py$/.test(d.file);
+    expect(diagnostics.filter((d) => d.ruleId !== 'parse-error' && !falconMaxAge(d) && !engineIoVary(d))).toEqual([]);
   }, 120_000);
 });
