@@ -173,16 +173,27 @@ export function envoyGatewayPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
       sourceLoc,
       origins: rejected.length > 0 ? [] : collapseAllowAll(origins, 'Envoy'),
       rejected: rejected.length > 0 ? rejected : undefined,
-      credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
-      allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
-      allowHeaders: listOption(parsed, get(cors, 'allowHeaders'), false),
-      exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders'), false),
-      maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
-      preflight: { kind: 'handled', status: 200, loc: sourceLoc },
-      vary: false,
-      program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator: ', ', writtenAt: sourceLoc }),
+      ...camelCaseCorsSettings(parsed, cors, sourceLoc, ', '),
     }),
   ];
+}
+
+/**
+ * The settings Envoy Gateway's SecurityPolicy and Contour's HTTPProxy write alike (camelCase lists,
+ * a duration for maxAge), which each programs into Envoy's CORS filter; `separator` joins list
+ * headers as that gateway writes them.
+ */
+function camelCaseCorsSettings(parsed: ParsedYaml, cors: YamlNode, sourceLoc: Loc, separator: string) {
+  return {
+    credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
+    allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
+    allowHeaders: listOption(parsed, get(cors, 'allowHeaders'), false),
+    exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders'), false),
+    maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
+    preflight: { kind: 'handled' as const, status: 200, loc: sourceLoc },
+    vary: false as const,
+    program: (policy: CorsPolicy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator, writtenAt: sourceLoc }),
+  };
 }
 
 /**
@@ -212,14 +223,7 @@ export function contourPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
       scope: { kind: 'route', label },
       sourceLoc,
       origins: collapseAllowAll(origins, 'Contour'),
-      credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
-      allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
-      allowHeaders: listOption(parsed, get(cors, 'allowHeaders'), false),
-      exposeHeaders: listOption(parsed, get(cors, 'exposeHeaders'), false),
-      maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
-      preflight: { kind: 'handled', status: 200, loc: sourceLoc },
-      vary: false,
-      program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator: ',', writtenAt: sourceLoc }),
+      ...camelCaseCorsSettings(parsed, cors, sourceLoc, ','),
     }),
   ];
 }
