@@ -1,6 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import { emissaryProfile, envoyProgram } from '../../model/frameworks/envoy.js';
-import { matcherAccepts } from '../../model/respond.js';
+import { collapseAllowAll } from './envoy.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { get, isMap, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption, partLoc } from './policy.js';
@@ -46,13 +46,12 @@ export function emissaryPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy
     for (const item of stringList(value) ?? []) add(item.value, nodeLoc(parsed, item.node));
     if (!stringList(value)) origins.push({ kind: 'unknown', reason: 'not a list of strings', loc: nodeLoc(parsed, originsNode!) });
   } else if (originsNode !== undefined && value.kind !== 'null') origins.push({ kind: 'unknown', reason: value.kind === 'unknown' ? value.reason : 'not a string or list', loc: nodeLoc(parsed, originsNode) });
-  const all = origins.find((matcher) => matcher.kind === 'exact' && matcherAccepts(matcher, '*') === true);
   return [
     gatewayPolicy(parsed, {
       profile: emissaryProfile,
       scope: { kind: 'route', label: `${kind.value.toLowerCase()} ${named}` },
       sourceLoc,
-      origins: all ? [{ kind: 'any', loc: all.loc, why: "Emissary passes '*' to Envoy as an exact matcher, which Envoy treats as allowing every origin" }] : origins,
+      origins: collapseAllowAll(origins, 'Envoy', "Emissary passes '*' to Envoy as an exact matcher, which Envoy treats as allowing every origin"),
       credentials: locatedBool(parsed, get(cors, 'credentials')),
       allowMethods: listOption(parsed, get(cors, 'methods')),
       allowHeaders: listOption(parsed, get(cors, 'headers')),

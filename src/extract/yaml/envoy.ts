@@ -85,10 +85,10 @@ function stringMatchers(parsed: ParsedYaml, list: YamlNode | null | undefined, l
 }
 
 /** Envoy allows everything when any matcher accepts the literal string `*` (`isOriginAllowed`). */
-function collapseAllowAll(origins: OriginMatcher[], product: string): OriginMatcher[] {
+export function collapseAllowAll(origins: OriginMatcher[], product: string, why = `this matcher also matches the string '*', which ${product} treats as allowing every origin`): OriginMatcher[] {
   const all = origins.find((matcher) => matcher.kind !== 'any' && matcherAccepts(matcher, '*') === true);
   if (!all) return origins;
-  return [{ kind: 'any', loc: all.loc, why: `this matcher also matches the string '*', which ${product} treats as allowing every origin` }];
+  return [{ kind: 'any', loc: all.loc, why }];
 }
 
 /** `response_headers_to_add: [{ header: { key: Vary, value: Origin } }]`. */
