@@ -31,11 +31,9 @@ export function emissaryPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy
   const origins: OriginMatcher[] = [];
   const originsNode = get(cors, 'origins');
   const value = valueOf(originsNode);
-  const add = (text: string, loc: OriginMatcher['loc']) => {
-    // A comma list is split as written; whether Emissary trims what surrounds an entry is not known here.
-    if (text !== text.trim()) origins.push({ kind: 'unknown', reason: 'an origin with blanks around it', loc });
-    else origins.push({ kind: 'exact', value: text, loc, listId });
-  };
+  // A comma list is split on ',' and nothing is trimmed (v2's OriginList in Go, `origins.split(',')` in
+  // 1.x's Python), so a blank after a comma stays in the exact matcher Envoy compares with the Origin.
+  const add = (text: string, loc: OriginMatcher['loc']) => origins.push({ kind: 'exact', value: text, loc, listId });
   if (value.kind === 'string') {
     let from = 0;
     for (const part of value.value.split(',')) {
