@@ -44,7 +44,8 @@ const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
 /** Calls whose `headers=` are a request's (requests, httpx, aiohttp client sessions, urllib): never a response. */
 const CLIENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request', 'stream', 'urlopen', 'fetch', 'ws_connect']);
 // `send_header`: http.server's BaseHTTPRequestHandler (the SimpleHTTPRequestHandler-with-CORS script), which writes each call as one header line.
-const HEADER_METHODS = new Set(['add', 'set', 'setdefault', 'add_header', 'set_header', 'send_header', '__setitem__']);
+// `append` with a name and a value: Starlette's and Litestar's MutableHeaders (a list's append takes one item).
+const HEADER_METHODS = new Set(['add', 'append', 'set', 'setdefault', 'add_header', 'set_header', 'send_header', '__setitem__']);
 
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
@@ -87,7 +88,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const args = callArguments(parsed, call.getChild('ArgList'));
     if (HEADER_METHODS.has(method) && args.positional.length === 2) {
       const name = headerName(parsed, args.positional[0], bindings);
-      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'add_header' || method === 'send_header' ? 'add' : 'set' });
+      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'append' || method === 'add_header' || method === 'send_header' ? 'add' : 'set' });
     }
     // WSGI and ASGI header lists of (name, value) pairs: `headers.append(("Access-Control-Allow-Origin", origin))`,
     // `headers.extend([...])`, `start_response("200 OK", [(…), …])`. Each pair is one more header line.
@@ -231,6 +232,9 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
     if (key === undefined || !isOriginKey(parsed, key, bindings)) return false;
     // Falcon's `req.get_header('Origin')` reads the request header too (None when absent).
     if (/(^|\.)(headers|META|environ)\.get$/.test(callee) || /(^|\.)req(uest)?\.get_header$/.test(callee)) return true;
+    // An ASGI middleware's view of the request headers: `Headers(scope=scope).get("origin")`, or a local bound to it.
+    const object = node.firstChild?.name === 'MemberExpression' ? childrenOf(node.firstChild) : [];
+    if (object.length === 3 && textOf(parsed, object[2]) === 'get' && isScopeHeaders(parsed, object[0], bindings)) return true;
     // `event["headers"].get("origin")`
     const target = node.firstChild;
     const parts = target?.name === 'MemberExpression' ? childrenOf(target) : [];
@@ -247,6 +251,25 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
     return assigned !== undefined && isRequestOrigin(parsed, assigned, bindings, depth + 1);
   }
   return false;
+}
+
+/** Starlette's or Litestar's `Headers(scope=scope)` / `Headers.from_scope(scope)`, or `dict(scope["headers"])`: the request's headers, read in an ASGI middleware. */
+function isScopeHeaders(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): boolean {
+  if (depth > 4) return false;
+  if (node.name === 'VariableName') {
+    const assigned = boundValue(parsed, node, bindings);
+    return assigned !== undefined && isScopeHeaders(parsed, assigned, bindings, depth + 1);
+  }
+  if (node.name !== 'CallExpression') return false;
+  const callee = dottedName(parsed, node.firstChild) ?? '';
+  const args = callArguments(parsed, node.getChild('ArgList'));
+  // `dict(scope["headers"])`: the raw (name, value) pairs of the request, lower-case byte names.
+  if (callee === 'dict' && args.positional.length === 1) {
+    const parts = childrenOf(args.positional[0]);
+    return args.positional[0].name === 'MemberExpression' && parts[1]?.name === '[' && textOf(parsed, parts[0]) === 'scope' && stringOf(parsed, parts[2], bindings) === 'headers';
+  }
+  const scope = /(^|\.)Headers\.from_scope$/.test(callee) ? (args.keywords.get('scope')?.value ?? args.positional[0]) : /(^|\.)Headers$/.test(callee) ? args.keywords.get('scope')?.value : undefined;
+  return scope?.name === 'VariableName' && textOf(parsed, scope) === 'scope';
 }
 
 /** A Lambda event's header dict: `event["headers"]`, `event.get("headers")`, `event.get("headers", {})`. */
@@ -543,12 +566,29 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
       return { decide: () => found === (op === 'in') };
     }
   }
+  const asgiType = (op === '==' || op === '!=') && isAsgiTypeRead(parsed, left) ? evaluate(parsed, right, bindings) : undefined;
+  if (asgiType?.kind === 'string' && ASGI_TYPES.has(asgiType.value)) {
+    // A raw ASGI middleware's send wrapper (`if message["type"] == "http.response.start":`) or its
+    // `scope["type"] == "http"` test: the headers of an HTTP response are written at its start message.
+    const holds = asgiType.value === 'http' || asgiType.value === 'http.response.start';
+    return { decide: () => holds === (op === '==') };
+  }
   if (/(^|\.)method$/.test(dottedName(parsed, left) ?? '') && (op === '==' || op === '!=')) {
     const value = evaluate(parsed, right, bindings);
     if (value.kind !== 'string') return unknown;
     return { decide: (request) => ((request.preflight ? 'OPTIONS' : request.method) === value.value.toUpperCase()) === (op === '==') };
   }
   return unknown;
+}
+
+/** The ASGI message and scope types (the ASGI spec's HTTP and lifespan/websocket names) a `["type"]` test compares with. */
+const ASGI_TYPES = new Set(['http', 'websocket', 'lifespan', 'http.request', 'http.response.start', 'http.response.body', 'http.disconnect', 'http.response.trailers']);
+
+/** `message["type"]` or `message.get("type")`: the type of an ASGI message or scope. */
+function isAsgiTypeRead(parsed: ParsedPython, node: SyntaxNode): boolean {
+  const parts = childrenOf(node);
+  const key = node.name === 'MemberExpression' && parts[1]?.name === '[' ? parts[2] : node.name === 'CallExpression' && /\.get$/.test(dottedName(parsed, parts[0]) ?? '') ? childrenOf(parts[1])[1] : undefined;
+  return key?.name === 'String' && /^["']type["']$/.test(textOf(parsed, key));
 }
 
 /** A test passing when one of the patterns accepts the origin (or, negated, when none does); only a positive test stands for the patterns. */
