@@ -1,7 +1,7 @@
 import type { CorsPolicy, Loc } from '../model/types.js';
 import type { ProjectFacts } from './rule.js';
 import { activeParseCache } from './parse-cache.js';
-import { shadowedApps } from '../topology/shadowed-apps.js';
+import { deadAllowOrigin, shadowedApps } from '../topology/shadowed-apps.js';
 
 /**
  * Work on a policy remembered by what the policy is made of, not where it is written: an extractor
@@ -537,6 +537,8 @@ export function rememberByContent(policy: CorsPolicy, segmentOf: (policy: CorsPo
 }
 
 function linked(policy: CorsPolicy): boolean {
+  // An app behind a proxy that hides its Allow-Origin: which rules run depends on the topology (lint.ts).
+  if (deadAllowOrigin.has(policy)) return true;
   return (policy.upstreamLayers?.length ?? 0) > 0 || (policy.clientCalls?.length ?? 0) > 0 || (policy.sameOriginProxies?.length ?? 0) > 0;
 }
 

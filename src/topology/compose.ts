@@ -16,6 +16,8 @@ export interface ComposeService {
   commandPorts: number[];
   /** `ports:` entries: the host port a browser reaches and the container port behind it. */
   published: Array<{ host: number; container: number }>;
+  /** Any `ports:` entry (short, long or bare container-port syntax): a browser can reach the service without the proxy. */
+  publishesPorts: boolean;
   /** The image name the build is tagged with (`image:` next to `build:`), which Kubernetes manifests may run. */
   image?: string;
 }
@@ -77,6 +79,7 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
         composeFile: file,
         commandPorts,
         published,
+        publishesPorts: isSeq(ports) && ports.items.length > 0,
         image: isScalar(image) && typeof image.value === 'string' ? image.value : undefined,
       });
     }

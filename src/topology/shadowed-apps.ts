@@ -18,6 +18,41 @@ export interface ShadowingFront {
 export const shadowedApps = new WeakMap<CorsPolicy, ShadowingFront[]>();
 
 /**
+ * App policies whose Access-Control-Allow-Origin never reaches a browser: every route the
+ * repository shows to the app goes through nginx locations that hide it (`proxy_hide_header`,
+ * `more_clear_headers`), replace it (`more_set_headers`) or answer the request themselves. What
+ * the app alone would grant an origin is then no finding (the proxy's policy is judged instead).
+ */
+export const deadAllowOrigin = new WeakMap<CorsPolicy, ShadowingFront[]>();
+
+/**
+ * The rules that judge an app's Allow-Origin grant or its origin list: moot for an app in
+ * `deadAllowOrigin` (no browser sees that header). Rules about the preflight's other headers, the
+ * middleware order and the stack itself still run.
+ */
+export const ALLOW_ORIGIN_RULES = new Set([
+  'credentials-reflect-any-origin',
+  'credentials-wildcard-origin',
+  'insecure-origin-with-credentials',
+  'missing-vary-origin',
+  'null-origin',
+  'origin-not-serialized',
+  'origin-regex-unanchored',
+  'origin-regex-unescaped-dot',
+  'origin-substring-match',
+  'origin-typo',
+  'origin-wildcard-literal',
+  'origin-www-mismatch',
+  'reflect-any-origin',
+  'wildcard-origin',
+]);
+
+/** Whether a rule's findings on this policy are moot: its Allow-Origin never reaches a browser (and no frontend of the repository calls it directly). */
+export function allowOriginMoot(policy: CorsPolicy, ruleId: string): boolean {
+  return ALLOW_ORIGIN_RULES.has(ruleId) && deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0);
+}
+
+/**
  * Marks an app policy as shadowed when every route the repository shows to it goes through an
  * nginx location that answers every preflight itself and hides or replaces every
  * `Access-Control-*` header the app sends on the other responses. Any other way in leaves the app
@@ -31,7 +66,7 @@ export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], ngi
     for (const app of link.apps) {
       const layer = outer?.upstreamLayers?.find((candidate) => candidate.policy === app);
       const list = routes.get(app) ?? [];
-      list.push(outer && layer && link.service.published.length === 0 ? { outer, layer } : undefined);
+      list.push(outer && layer && !link.service.publishesPorts ? { outer, layer } : undefined);
       routes.set(app, list);
     }
   }
@@ -42,6 +77,7 @@ export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], ngi
     if (policies.some((policy) => !fronts.has(policy) && policy.upstreamLayers?.some((layer) => layer.policy === app))) continue;
     const found = list as ShadowingFront[];
     if (found.every(({ outer, layer }) => shadows(outer, layer))) shadowedApps.set(app, found);
+    if (found.every(({ outer, layer }) => hidesAllowOrigin(outer, layer))) deadAllowOrigin.set(app, found);
   }
 }
 
@@ -50,8 +86,30 @@ export function originsOf(outer: CorsPolicy, inner: CorsPolicy): string[] {
   return [...new Set([...exactOrigins(outer).map((m) => m.value), ...exactOrigins(inner).map((m) => m.value), ...sampleOrigins(outer), ...sampleOrigins(inner), PROBE_ORIGIN])];
 }
 
-function corsHeaderCount(headers: Array<{ name: string }>): number {
-  return headers.filter((header) => /^access-control-/i.test(header.name)).length;
+function corsHeaderCount(headers: Array<{ name: string }>, only?: RegExp): number {
+  return headers.filter((header) => (only ?? /^access-control-/i).test(header.name)).length;
+}
+
+/** No answer through the proxy carries the app's Access-Control-Allow-Origin: the proxy answers itself, or hides or replaces the header. */
+function hidesAllowOrigin(outer: CorsPolicy, layer: UpstreamLayer): boolean {
+  // `proxy_hide_header` (or `more_clear_headers`) drops the header from every upstream answer, whatever its method or status.
+  if (layer.hidden.some((name) => name === 'access-control-allow-origin' || (name.endsWith('*') && 'access-control-allow-origin'.startsWith(name.slice(0, -1))))) return true;
+  const allowOrigin = /^access-control-allow-origin$/i;
+  for (const origin of originsOf(outer, layer.policy)) {
+    const requests: CorsRequest[] = [...probeRequests(origin), { origin, method: 'DELETE', credentials: true, preflight: true }];
+    for (const request of requests) {
+      const front = respond(outer, request);
+      if (unsure(front, [])) return false;
+      if (front.shortCircuit) continue;
+      const back = respond(layer.policy, request);
+      const chained = respondThroughLayer(outer, layer, request);
+      if (back.uncertain || chained.uncertain) return false;
+      if (corsHeaderCount(back.headers, allowOrigin) === 0) continue;
+      const own = respond(outer, { ...request, appStatus: back.status ?? request.appStatus ?? 200 });
+      if (own.uncertain || corsHeaderCount(chained.headers, allowOrigin) !== corsHeaderCount(own.headers, allowOrigin)) return false;
+    }
+  }
+  return true;
 }
 
 /** Every preflight is answered by the proxy itself, and no Access-Control-* header of the app survives on the other answers. */
