@@ -9,7 +9,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: '`Access-Control-Allow-Headers: *` does not cover `Authorization` under the Fetch standard; Chrome and Firefox still allow it with a deprecation warning.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes: 'Asks the model for the preflight of a request carrying `Authorization` from an allowed origin. If the answer allows headers only through `*` and does not name `Authorization`, it reports the Allow-Headers setting.',
       why: 'The Fetch standard makes `Authorization` a non-wildcard request header: `*` in Allow-Headers covers every other header but never this one. Chrome and Firefox have not enforced it yet (a real Chromium 156 lets the request through with a deprecation warning that Authorization "will not be covered by the wildcard symbol (*)"), but both announced they will, and browsers that follow the standard refuse the preflight. Listing Authorization costs nothing and keeps working when enforcement lands.',

@@ -12,7 +12,7 @@ export default defineRule({
     severity: 'error',
     category: 'security',
     description: 'Any origin is reflected in Allow-Origin while credentials are allowed: any website can read users’ authenticated data.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
         'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, django-cors-headers with `CORS_ALLOW_ALL_ORIGINS`, Kong). Starlette echoes the origin to requests that carry cookies and to every preflight, which is exactly the credentialed case.',

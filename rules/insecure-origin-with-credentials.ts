@@ -13,7 +13,7 @@ export default defineRule({
     severity: 'warning',
     category: 'security',
     description: 'A plain-`http://` origin that is not loopback is trusted with credentials: anyone on the network path can inject script into it and read users\' data.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'json', 'toml'],
     docs: {
       whatItDoes: 'For each literal `http://` origin (other than `localhost`, `127.0.0.1` and `[::1]`), and each origin pattern whose own text admits `http://` (`^https?://…`, `(http|https)://…`, judged from examples generated from its syntax tree), and each string test that says nothing about the scheme (`origin.endsWith(\'.example.org\')`, an Envoy `suffix`) unless it already lets an attacker domain in, asks the model whether that plain-HTTP origin gets a credentialed grant, and reports the entry if it does.',
       why: 'A page served over plain HTTP can be rewritten by anyone between the user and that server (public Wi-Fi, a compromised router). Script injected there runs with that origin, so trusting it with credentials lets a network attacker read authenticated responses from your HTTPS API.',

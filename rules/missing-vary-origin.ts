@@ -21,7 +21,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: 'Allow-Origin depends on the request Origin but `Vary: Origin` is not sent: shared caches serve one origin’s grant to another.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     fixable: true,
     docs: {
       whatItDoes:

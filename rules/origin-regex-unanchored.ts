@@ -18,7 +18,7 @@ export default defineRule({
     severity: 'error',
     category: 'security',
     description: 'An origin regex not anchored at the start and end (or a Python `re.match` prefix check) lets `example.com.attacker.invalid` or `attackerexample.com` in.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     fixable: true,
     docs: {
       whatItDoes:

@@ -9,7 +9,7 @@ export default defineRule({
     severity: 'error',
     category: 'security',
     description: 'A `.` in the host part of an origin regex matches any character: `wwwXexample.com` gets in.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     fixable: true,
     docs: {
       whatItDoes: "Parses the origin regex (with @eslint-community/regexpp) for unescaped `.` between host characters, replaces such a dot in an allowed origin by a letter (`https://appxexample.com`), and asks the model whether that origin is granted. A finding names the origin and the dot.",

@@ -152,7 +152,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: 'A malformed scheme (`htps://`, `https:/`), a host one typo away from another known host, or a duplicate entry.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
         "Looks at each literal origin for a scheme that was meant to be `http(s)://` but is not (`htps://`, `https:/`, `http//`), for a host whose main label is one transposed, missing or doubled letter away from another host the repository knows (`exmaple.com` next to `example.com`), and for entries listed twice.",

@@ -8,7 +8,7 @@ export default defineRule({
     severity: 'error',
     category: 'broken',
     description: '`https://*.example.com` in a list the implementation compares literally: it matches no browser origin.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. Also a `*` inside a plain string test (Envoy/Istio `prefix`, `suffix` or `contains`, such as `prefix: https://*.example.com`), which takes it as a character. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list. (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
       why: 'Browsers send the concrete origin (`https://app.example.com`); a literal comparison with `https://*.example.com` never succeeds, so every subdomain the author meant to allow is refused. Use the implementation\'s pattern option (a regex anchored at both ends with escaped dots), or list the subdomains.',

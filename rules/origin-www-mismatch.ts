@@ -12,7 +12,7 @@ export default defineRule({
     severity: 'warning',
     category: 'broken',
     description: 'Only one of `www.` / apex is allowed while the other is known to be served.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
         "For each allowed origin, looks at its `www.`/apex twin (`https://example.com` ↔ `https://www.example.com`). If the repository shows the twin is served too — an nginx `server_name`, another allowlist, or `knownOrigins` in the config — and this policy does not allow it, it reports the entry.",

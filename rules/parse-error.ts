@@ -7,7 +7,7 @@ export default defineRule({
     severity: 'error',
     category: 'input',
     description: 'The file could not be parsed (or could not be read); reported at the error’s position.',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
         'Reports a syntax error (a missing `;` or `}` in nginx, a JS/TS syntax error), a file that cannot be read, a binary or oversized file that looks like a config, or nesting too deep to analyse — once per problem, at its position. Nothing in the rest of the run is affected.',

@@ -9,7 +9,7 @@ export default defineRule({
     severity: 'warning',
     category: 'security',
     description: 'Any origin is reflected in Allow-Origin (without credentials).',
-    formats: ['nginx', 'js', 'ts', 'python', 'yaml'],
+    formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
         'Flags a layer that echoes any request `Origin` back in `Access-Control-Allow-Origin` without credentials. (With credentials the finding is `credentials-reflect-any-origin`.) Flask-CORS does this by default: its default origin `*` is the regex `.*`, and the matching origin is echoed unless `send_wildcard=True`.',

@@ -31,7 +31,7 @@ describe('every rule has fixtures', () => {
     });
     for (const format of rule.meta.formats.filter((f) => f !== 'ts')) {
       it(`${rule.meta.id} fires on a ${format} fixture`, () => {
-        const extensions = { nginx: /\.conf$/, python: /\.py$/, yaml: /\.ya?ml$/, js: /\.(c|m)?[jt]sx?$/, ts: /\.(c|m)?[jt]sx?$/, json: /\.json$/, toml: /(^|\/)netlify\.toml$/, headers: /(^|\/)_headers$/ }[format];
+        const extensions = { nginx: /\.conf$/, python: /\.py$/, yaml: /\.ya?ml$/, js: /\.(c|m)?[jt]sx?$/, ts: /\.(c|m)?[jt]sx?$/, json: /\.json$/, toml: /\.toml$/, headers: /(^|\/)_headers$/ }[format];
         const fired = units.some((unit) =>
           unit.files.some((file) => extensions.test(file.path) && expectations(file).some((e) => e.ruleId === rule.meta.id)),
         );

@@ -40,7 +40,7 @@ export interface CliIo {
 const INPUTS = `nginx configs; JS/TS apps (Express cors, NestJS, Fastify, Koa, Hono, hapi, Socket.IO, Apollo,
 hand-set headers); Python apps (FastAPI/Starlette, Flask-CORS, Sanic-CORS, django-cors-headers, aiohttp-cors,
 Falcon, python-socketio, hand-set headers); gateway YAML and JSON (ingress-nginx, Traefik, Kong, Envoy, Istio,
-AWS SAM/CloudFormation/OpenAPI, Serverless, APISIX); AWS CDK (TS, JS, Python); vercel.json,
+AWS SAM/CloudFormation/OpenAPI, Serverless, APISIX); Traefik dynamic configuration in TOML; AWS CDK (TS, JS, Python); vercel.json,
 firebase.json, netlify.toml and _headers`;
 
 const HELP = `Usage: cors-lint [options] [paths or globs...]

@@ -180,7 +180,8 @@ function fixPattern(input: FixInput): Fix | undefined {
   const verbatimAfter = (prefix: string): boolean | undefined => {
     const last = prefix.slice(-1);
     if (input.format === 'nginx') return true;
-    if (input.format === 'yaml') return last !== '"';
+    // TOML likewise: a '…' literal string is verbatim, a "…" basic string escapes backslashes.
+    if (input.format === 'yaml' || input.format === 'toml') return last !== '"';
     if (input.format === 'js' || input.format === 'ts') return last === '/' ? true : /['"`]/.test(last) ? false : undefined;
     if (input.format === 'python') return /(^|[^A-Za-z])[rR][bB]?['"]{1,3}$|[bB][rR]['"]{1,3}$/.test(prefix) ? true : /['"]$/.test(prefix) ? false : undefined;
     return undefined;

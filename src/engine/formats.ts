@@ -5,6 +5,7 @@ import { extractPythonPolicies } from '../extract/python/extract.js';
 import { extractYamlPolicies } from '../extract/yaml/extract.js';
 import { readHeadersFile } from '../extract/platform/headers-file.js';
 import { readNetlifyConfig } from '../extract/platform/netlify.js';
+import { traefikTomlPolicies } from '../extract/yaml/traefik.js';
 import { readFirebaseConfig } from '../extract/platform/firebase.js';
 import { readVercelConfig } from '../extract/platform/vercel.js';
 import { readStaticWebAppsConfig } from '../extract/platform/azure-static-web-apps.js';
@@ -159,12 +160,16 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
   },
   toml: {
     id: 'toml',
-    displayName: 'netlify.toml',
+    displayName: 'TOML (netlify.toml, Traefik)',
     extensions: [],
+    // netlify.toml by its name; any other .toml file only when it is a Traefik dynamic configuration (looksLikeTraefikToml).
+    ambiguousExtensions: ['.toml'],
     fileNames: ['netlify.toml'],
-    prefilter: /access-control-/i,
+    looksLike: looksLikeTraefikToml,
+    // Netlify's header names; Traefik's accessControl* options (and its customResponseHeaders' Access-Control-* names).
+    prefilter: /access-?control/i,
     comments: { line: ['#'] },
-    extract: (file) => readNetlifyConfig(file),
+    extract: (file) => (isNetlifyConfig(file.path) ? readNetlifyConfig(file) : traefikTomlPolicies(file)),
     languageIds: [],
     fence: 'toml',
     maxBytes: MAX_JS_BYTES,
@@ -183,6 +188,22 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     maxBytes: MAX_JS_BYTES,
   },
 };
+
+/** netlify.toml is read by Netlify's reader; any other TOML file that gets here is a Traefik dynamic configuration. */
+function isNetlifyConfig(path: string): boolean {
+  return /(^|[\\/])netlify\.toml$/.test(path);
+}
+
+/**
+ * Traefik's dynamic configuration (file provider) in TOML: an `[http.…]` table (`[http.middlewares.cors.headers]`,
+ * `[http.routers]`) or `http.` dotted keys at the start of a line. pyproject.toml, Cargo.toml, a Traefik static
+ * configuration (`[entryPoints]`, `[providers.file]`) and every other TOML file are skipped unparsed.
+ */
+export function looksLikeTraefikToml(text: string): { yes: boolean; why: string } {
+  return /^[ \t]*\[\[?[ \t]*(?:"http"|http)[ \t]*[.\]]|^[ \t]*http[ \t]*\.[ \t]*middlewares[ \t]*\./m.test(text)
+    ? { yes: true, why: 'a Traefik dynamic configuration (an [http.…] table)' }
+    : { yes: false, why: 'not a Traefik dynamic configuration (no [http.…] table)' };
+}
 
 /** vercel.json (and now.json, its name before 2020) is read by its own reader; the platform reads no other name. */
 function isVercelConfig(path: string): boolean {

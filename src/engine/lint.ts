@@ -26,7 +26,7 @@ import { append } from '../util/arrays.js';
 import { BudgetExceeded, checkBudget, checkBudgetNow } from '../util/budget.js';
 import { Boundary, clampLoc, DEFAULT_TIME_BUDGET_MS, insideFile } from './isolate.js';
 
-const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML', json: 'JSON', toml: 'netlify.toml', headers: '_headers' };
+const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML', json: 'JSON', toml: 'TOML', headers: '_headers' };
 
 export interface LintOptions {
   config?: Config;

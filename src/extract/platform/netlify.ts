@@ -3,40 +3,7 @@ import type { Loc, SourceFile } from '../../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
 import type { PlatformRewrite, VercelConfig } from './vercel.js';
-import { loadLibrary } from '../../util/load-library.js';
-
-/** The few node shapes of toml-eslint-parser's AST read here (its own typings pull in eslint's). */
-interface TomlNode {
-  type: string;
-  range: [number, number];
-}
-interface TomlKeyPart extends TomlNode {
-  name?: string;
-  value?: string;
-}
-interface TomlKeyValue extends TomlNode {
-  key: { keys: TomlKeyPart[] };
-  value: TomlContent;
-}
-type TomlContent = TomlNode & { kind?: string; value?: unknown; body?: TomlKeyValue[]; elements?: TomlContent[] };
-interface TomlTable extends TomlNode {
-  kind: 'standard' | 'array';
-  resolvedKey: Array<string | number>;
-  body: TomlKeyValue[];
-}
-interface TomlModule {
-  parseTOML(code: string, options?: { tomlVersion?: string }): { body: Array<{ body: Array<TomlKeyValue | TomlTable> }> };
-}
-
-let tomlModule: TomlModule | undefined;
-/** toml-eslint-parser: a position on every key and value; loaded on the first TOML file of a run. */
-function toml(): TomlModule {
-  tomlModule ??= loadLibrary('toml-eslint-parser') as TomlModule;
-  return tomlModule;
-}
-
-/** Nesting past this is no Netlify config: the parser recurses per level. */
-const MAX_TOML_DEPTH = 64;
+import { bracketDepth, MAX_TOML_DEPTH, toml, type TomlContent, type TomlKeyValue, type TomlModule, type TomlTable } from '../toml.js';
 
 /**
  * `netlify.toml`: each `[[headers]]` (`for` + `[headers.values]`) is a CORS layer of the deployment
@@ -109,26 +76,4 @@ export function readNetlifyConfig(file: SourceFile): VercelConfig {
     }
   }
   return out;
-}
-
-/** The deepest `[`/`{` nesting outside strings and comments, counted in one pass. */
-function bracketDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote || c === '\n') quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '#') {
-      const end = text.indexOf('\n', i);
-      i = end === -1 ? text.length : end;
-    } else if (c === '[' || c === '{') max = Math.max(max, ++depth);
-    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
-  }
-  return max;
 }

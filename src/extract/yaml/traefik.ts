@@ -1,7 +1,8 @@
 import type { Node as YamlNode } from 'yaml';
 import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
-import type { CorsPolicy, FrameworkProfile, ListSetting, OriginMatcher } from '../../model/types.js';
+import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, SourceFile } from '../../model/types.js';
+import { parseTomlAsYaml } from '../toml.js';
 import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
 import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 import { gatewayPolicy, listEntries, listOption, locatedBool, mappedHeaders, numberOption, partLoc, placeholderTemplate } from './policy.js';
@@ -23,6 +24,23 @@ export function traefikPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
     const headers = get(value, 'headers');
     return headers ? policyFor(parsed, headers, `middleware ${key}`) : [];
   });
+}
+
+/**
+ * Traefik's file provider reads its dynamic configuration from TOML as from YAML
+ * (`[http.middlewares.cors.headers]` with `accessControlAllowOriginList = [...]`): the same
+ * options, read by the same code, from nodes positioned in the TOML. A file Traefik cannot parse is
+ * not loaded (the provider logs the error and keeps its last configuration).
+ */
+export function traefikTomlPolicies(file: SourceFile): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } {
+  const read = parseTomlAsYaml(file, 'toml');
+  if (!read) return { policies: [], errors: [] };
+  if ('error' in read) {
+    // A Helm or Go template of the file is TOML only once rendered.
+    if (/\{\{|\$\{/.test(file.text)) return { policies: [], errors: [] };
+    return { policies: [], errors: [{ message: `not valid TOML (${read.error.message}); Traefik's file provider refuses to load it`, loc: read.error.loc }] };
+  }
+  return { policies: traefikPolicies(read.parsed, read.root), errors: [] };
 }
 
 /**
