@@ -53,13 +53,16 @@ export function endpointFor(url: string, index: EndpointIndex, fromFile: string)
   if (!policy) {
     // A location that adds no CORS header and proxies to one app: the app's own headers reach the browser.
     const links = index.proxyLinks.filter((link) => link.proxy.file === location.file && link.proxy.locationLoc.line === location.locationLoc.line && link.proxy.locationLoc.column === location.locationLoc.column);
-    if (links.length !== 1 || links[0].apps.length !== 1 || links[0].proxy.hidden.some((name) => name.startsWith('access-control-'))) return undefined;
+    const apps = links.length === 1 ? links[0].apps.filter((app) => app.scope.kind === 'app' && app.scope.path === undefined) : [];
+    if (links.length !== 1 || apps.length !== 1 || links[0].apps.length !== 1 || links[0].proxy.hidden.some((name) => name.startsWith('access-control-'))) return undefined;
     const [link] = links;
     return { policy: link.apps[0], via: `${via} → proxy_pass ${link.proxy.proxyPass.url} → Compose service '${link.service.name}' (${link.service.composeFile}:${link.service.loc.line}) → ${link.apps[0].source.file}` };
   }
+  // One app behind the location; its router- and route-level policies (also linked, for the proxy's own rules) need the call's route.
   const layers = policy.upstreamLayers ?? [];
-  if (layers.length > 1) return undefined;
-  return { policy, layer: layers[0], via };
+  const apps = layers.filter((layer) => layer.policy.scope.kind === 'app');
+  if (layers.length > 1 && !(apps.length === 1 && apps[0].policy.scope.path === undefined)) return undefined;
+  return { policy, layer: layers.length > 1 ? apps[0] : layers[0], via };
 }
 
 /** The literal ports an app file listens on, read once per run (every localhost call asked each app's text again). */

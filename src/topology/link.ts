@@ -21,7 +21,51 @@ const GATEWAY_PROFILES = new Set(['aws-sam-rest', 'serverless-http', 'aws-http-a
 
 /** A policy of an application's own code, which a proxy or an ingress can forward to. */
 function isAppServer(policy: CorsPolicy): boolean {
-  return policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && policy.scope.kind === 'app' && !GATEWAY_PROFILES.has(policy.profile.id);
+  return isAppCode(policy) && policy.scope.kind === 'app';
+}
+
+/** A router- or route-level policy of an application's own code (Flask-CORS `resources`, `app.get('/x', cors(), …)`). */
+function isAppPart(policy: CorsPolicy): boolean {
+  return isAppCode(policy) && (policy.scope.kind === 'router' || policy.scope.kind === 'route');
+}
+
+function isAppCode(policy: CorsPolicy): boolean {
+  return policy.source.format !== 'nginx' && policy.source.format !== 'yaml' && !GATEWAY_PROFILES.has(policy.profile.id);
+}
+
+/**
+ * The app policies behind a proxy target: the app-level ones `appsServing` finds, with the
+ * router- and route-level policies of the same server (its files, or the whole build folder when
+ * one file there holds app-level CORS), or the router/route-level ones alone when the folder has no
+ * app-level policy. Each only when the paths the proxy forwards can reach it (`prefix`: the path
+ * every forwarded request starts with; undefined when not known, which reaches only app-wide policies).
+ */
+function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+  const folder = service.buildDir ? `${service.buildDir}/` : '';
+  const inside = (policy: CorsPolicy) => policy.source.file.replace(/\\/g, '/').startsWith(folder);
+  const found = appsServing(service, port, apps, texts);
+  let serving: CorsPolicy[];
+  if (found.length > 0) {
+    const files = new Set(found.map((policy) => policy.source.file));
+    const oneServer = new Set(apps.filter(inside).map((policy) => policy.source.file)).size === 1;
+    serving = [...found, ...parts.filter((policy) => inside(policy) && (oneServer || files.has(policy.source.file)))];
+  } else {
+    serving = apps.some(inside) ? [] : appsServing(service, port, parts, texts);
+  }
+  return serving.filter((policy) => reaches(prefix, policy));
+}
+
+/** Whether requests forwarded under `prefix` can reach the paths a policy covers. */
+function reaches(prefix: string | undefined, policy: CorsPolicy): boolean {
+  const path = policy.scope.path;
+  if (path === undefined && policy.scope.kind === 'app') return true;
+  if (prefix === undefined) return false;
+  if (prefix === '/') return true;
+  if (path === undefined || !path.startsWith('/')) return false;
+  // The literal start of a route path or resource pattern (`/api/:id`, `/api/*`, `r"/api/.*"`); a quantifier takes its character back.
+  const cut = /[*?+{(\[\\^$|:.]/.exec(path);
+  const literal = cut ? path.slice(0, /[*?+{]/.test(cut[0]) ? Math.max(cut.index - 1, 0) : cut.index) : path;
+  return literal.startsWith(prefix) || prefix.startsWith(literal);
 }
 /**
  * Links each proxying layer to the application layers behind it, from what the repository states:
@@ -63,7 +107,8 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
   // The ingress's own answer, or (without enable-cors) the nginx its configuration-snippet adds to the location.
   const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
   const appPolicies = policies.filter(isAppServer);
-  if (ingressPolicies.length === 0 || appPolicies.length === 0) return;
+  const partPolicies = policies.filter(isAppPart);
+  if (ingressPolicies.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return;
   const facts = kubernetesFacts(files.yaml, new Set(ingressPolicies.map((policy) => policy.source.file)));
   if (!facts) return;
   const compose = composeServices(files.yaml);
@@ -73,7 +118,8 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
     for (const target of facts.resolve(route)) {
       const build = facts.builds.get(target.image) ?? facts.builds.get(imageName(target.image)) ?? composeBuild(compose, target.image);
       if (!build) continue;
-      for (const policy of appsServing({ buildDir: build.dir, commandPorts: [] }, target.containerPort, appPolicies, files.texts)) {
+      const prefix = /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
+      for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts)) {
         if (outer.upstreamLayers?.some((layer) => layer.policy === policy)) continue;
         (outer.upstreamLayers ??= []).push({
           policy,
@@ -99,7 +145,8 @@ export interface ProxyLink {
 
 function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
   const appPolicies = policies.filter(isAppServer);
-  if (appPolicies.length === 0 || files.nginx.size === 0) return [];
+  const partPolicies = policies.filter(isAppPart);
+  if ((appPolicies.length === 0 && partPolicies.length === 0) || files.nginx.size === 0) return [];
   const proxies = proxiedLocations(files.nginx);
   if (proxies.length === 0) return [];
   const services = composeServices(files.yaml);
@@ -109,7 +156,7 @@ function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
     for (const target of proxy.targets) {
       const service = serviceFor(target.host, proxy.file, services);
       if (!service) continue;
-      const apps = appsServing(service, target.port, appPolicies, files.texts);
+      const apps = layerApps(service, target.port, proxy.upstreamPrefix, appPolicies, partPolicies, files.texts);
       if (apps.length > 0) links.push({ proxy, service, apps });
     }
   }

@@ -21,6 +21,12 @@ export interface ProxiedLocation {
   targets: Array<{ host: string; port: number | undefined }>;
   /** Header names nginx removes from the upstream's answer (`proxy_hide_header`, `more_clear_headers`), lower case. */
   hidden: string[];
+  /**
+   * The path every request through this location starts with at the upstream: the URI of
+   * `proxy_pass` when it has one (nginx replaces the location's prefix with it), else a prefix
+   * location's own path; undefined for a regex location or a computed URI.
+   */
+  upstreamPrefix: string | undefined;
 }
 
 /**
@@ -50,10 +56,18 @@ export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocati
       const target = hostPort(match[1]);
       if (!target) return;
       const own = hiddenHere(directive.block);
-      found.push({ file, locationLoc: directive.loc, proxyPass: { url, loc: proxy.loc }, hidden: own.length > 0 ? own : hiddenAbove, ...target });
+      found.push({ file, locationLoc: directive.loc, proxyPass: { url, loc: proxy.loc }, hidden: own.length > 0 ? own : hiddenAbove, upstreamPrefix: upstreamPrefix(directive, url), ...target });
     });
   }
   return found.map(({ host, port, ...rest }) => ({ ...rest, targets: port === undefined && upstreams.has(host) ? upstreams.get(host)! : [{ host, port }] }));
+}
+
+function upstreamPrefix(location: NginxDirective, url: string): string | undefined {
+  const uri = /^https?:\/\/[^/]*(\/.*)?$/i.exec(url)?.[1];
+  if (uri !== undefined) return uri.includes('$') ? undefined : uri;
+  const args = location.args.map((arg) => arg.value);
+  const modifier = args.length > 1 ? args[0] : '';
+  return modifier === '' || modifier === '^~' || modifier === '=' ? args.at(-1) : undefined;
 }
 
 /** `proxy_hide_header` is inherited like `add_header`: only by a level that has none of its own. */
