@@ -397,20 +397,25 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
 }
 
 /**
- * Hosts of Ingress manifests without a CORS token, which the prefilter never parses: a line scan,
+ * Hosts of Ingress (and Contour HTTPProxy) manifests without a CORS token, which the prefilter never parses: a line scan,
  * like nginx's server_name (files with CORS tokens report theirs from the parsed YAML).
  */
 function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
   const out: YamlExtraction['hosts'] = [];
   for (const [path, text] of yamlFiles) {
-    if (!/^kind:[ \t]*Ingress[ \t]*\r?$/m.test(text) || mayContainPolicy('yaml', text)) continue;
+    if (mayContainPolicy('yaml', text)) continue;
+    // An Ingress's `host:` lines, a Contour HTTPProxy's `fqdn:`.
+    const ingress = /^kind:[ \t]*Ingress[ \t]*\r?$/m.test(text);
+    const httpProxy = /^kind:[ \t]*HTTPProxy[ \t]*\r?$/m.test(text);
+    if (!ingress && !httpProxy) continue;
     const lines = splitLines(text);
     lines.forEach((line, index) => {
       // Unambiguous character classes: no backtracking on a long line of blanks.
-      const match = /^([ \t]*(?:-[ \t]*)?host:[ \t]*["']?)([a-z0-9.-]+)["']?[ \t]*$/i.exec(line);
-      if (!match) return;
+      const match = /^([ \t]*(?:-[ \t]*)?(host|fqdn):[ \t]*["']?)([a-z0-9.-]+)["']?[ \t]*$/i.exec(line);
+      const key = match?.[2].toLowerCase();
+      if (!match || (key === 'host' ? !ingress : !httpProxy)) return;
       const column = match[1].length + 1;
-      out.push({ host: match[2].toLowerCase(), how: 'Ingress host', loc: { file: path, line: index + 1, column, endLine: index + 1, endColumn: column + match[2].length } });
+      out.push({ host: match[3].toLowerCase(), how: key === 'host' ? 'Ingress host' : 'HTTPProxy fqdn', loc: { file: path, line: index + 1, column, endLine: index + 1, endColumn: column + match[3].length } });
     });
   }
   return out;

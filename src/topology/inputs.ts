@@ -13,8 +13,8 @@ import { isProxyConfig } from './proxy-configs.js';
 export function topologyReadsYaml(path: string, text: string): boolean {
   return (
     isComposeFile(path) ||
-    // Ingress hosts (project facts), and the Services and workloads an Ingress leads to (kubernetes.ts).
-    /kind:\s*["']?(Ingress|Service|Deployment|StatefulSet|DaemonSet)\b/.test(text) ||
+    // Ingress and Contour HTTPProxy hosts (project facts), and the Services and workloads an Ingress leads to (kubernetes.ts).
+    /kind:\s*["']?(Ingress|Service|Deployment|StatefulSet|DaemonSet|HTTPProxy)\b/.test(text) ||
     /^apiVersion:\s*skaffold\//m.test(text)
   );
 }

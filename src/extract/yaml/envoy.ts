@@ -183,7 +183,7 @@ export function envoyGatewayPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
  * a duration for maxAge), which each programs into Envoy's CORS filter; `separator` joins list
  * headers as that gateway writes them.
  */
-function camelCaseCorsSettings(parsed: ParsedYaml, cors: YamlNode, sourceLoc: Loc, separator: string) {
+function camelCaseCorsSettings(parsed: ParsedYaml, cors: YamlNode, sourceLoc: Loc, separator: string, vary?: string) {
   return {
     credentials: locatedBool(parsed, get(cors, 'allowCredentials')),
     allowMethods: listOption(parsed, get(cors, 'allowMethods'), false),
@@ -192,8 +192,31 @@ function camelCaseCorsSettings(parsed: ParsedYaml, cors: YamlNode, sourceLoc: Lo
     maxAge: durationSeconds(parsed, get(cors, 'maxAge')),
     preflight: { kind: 'handled' as const, status: 200, loc: sourceLoc },
     vary: false as const,
-    program: (policy: CorsPolicy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator, writtenAt: sourceLoc }),
+    program: (policy: CorsPolicy) => envoyProgram(policy, { forwardRefusedPreflights: true, separator, vary, writtenAt: sourceLoc }),
   };
+}
+
+/**
+ * The Vary header every route of a Contour HTTPProxy sets with `responseHeadersPolicy.set` (Contour
+ * programs it as the route's response_headers_to_add), or undefined when a route sets none, they
+ * differ, or routes come from an included proxy this file does not show.
+ */
+function contourRoutesVary(root: YamlNode): string | undefined {
+  const routes = get(root, 'spec', 'routes');
+  if (!isSeq(routes) || routes.items.length === 0 || get(root, 'spec', 'includes') !== undefined) return undefined;
+  let found: string | undefined;
+  for (const route of routes.items) {
+    const set = get(route, 'responseHeadersPolicy', 'set');
+    const named = (item: unknown) => {
+      const name = valueOf(get(item, 'name'));
+      return name.kind === 'string' && name.value.toLowerCase() === 'vary';
+    };
+    const entry = isSeq(set) ? set.items.find(named) : undefined;
+    const value = valueOf(get(entry, 'value'));
+    if (value.kind !== 'string' || (found !== undefined && found !== value.value)) return undefined;
+    found = value.value;
+  }
+  return found;
 }
 
 /**
@@ -223,7 +246,7 @@ export function contourPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
       scope: { kind: 'route', label },
       sourceLoc,
       origins: collapseAllowAll(origins, 'Contour'),
-      ...camelCaseCorsSettings(parsed, cors, sourceLoc, ','),
+      ...camelCaseCorsSettings(parsed, cors, sourceLoc, ',', contourRoutesVary(root)),
     }),
   ];
 }

@@ -46,7 +46,7 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
   return out;
 }
 
-/** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary or Gateway API HTTPRoute serves. */
+/** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary, Gateway API HTTPRoute or Contour HTTPProxy serves. */
 function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
   const nodes: Array<YamlNode | null> = [];
   if (kind === 'Ingress') {
@@ -62,8 +62,11 @@ function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtr
   } else if (kind === 'HTTPRoute') {
     // Gateway API: the hostnames the route matches (a `*.` wildcard is not one host, and is skipped below).
     for (const host of stringList(valueOf(get(root, 'spec', 'hostnames'))) ?? []) nodes.push(host.node);
+  } else if (kind === 'HTTPProxy') {
+    // Contour: the root proxy's virtual host (a wildcard fqdn `*.example.com` is not one host, and is skipped below).
+    nodes.push(get(root, 'spec', 'virtualhost', 'fqdn') ?? null);
   } else return [];
-  const how = kind === 'Ingress' ? 'Ingress host' : kind === 'Canary' ? 'Flagger Canary host' : kind === 'HTTPRoute' ? 'HTTPRoute hostname' : 'VirtualService host';
+  const how = kind === 'Ingress' ? 'Ingress host' : kind === 'Canary' ? 'Flagger Canary host' : kind === 'HTTPRoute' ? 'HTTPRoute hostname' : kind === 'HTTPProxy' ? 'HTTPProxy fqdn' : 'VirtualService host';
   return nodes.flatMap((node) => {
     const value = valueOf(node);
     return value.kind === 'string' && /^[a-z0-9.-]+$/i.test(value.value) ? [{ host: value.value.toLowerCase(), how, loc: nodeLoc(parsed, node) }] : [];
