@@ -1,6 +1,7 @@
 import type { CorsPolicy } from '../model/types.js';
 import { contentProgramData } from '../model/content-program.js';
 import { deadAllowOrigin, shadowedApps } from '../topology/shadowed-apps.js';
+import { ignoredByHttpApi } from '../topology/aws-functions.js';
 import type { KeySegment } from './policy-memo.js';
 
 /**
@@ -33,7 +34,7 @@ const NO_KEY = new NoKey();
 
 export function contentSegment(policy: CorsPolicy): KeySegment | undefined {
   // Topology's side table: an app behind a proxy that answers for it (rules read the proxy's policy there).
-  if (shadowedApps.has(policy) || deadAllowOrigin.has(policy)) return undefined;
+  if (shadowedApps.has(policy) || deadAllowOrigin.has(policy) || ignoredByHttpApi.has(policy)) return undefined;
   const parts: string[] = ['content'];
   const points: number[] = [];
   const files: string[] = [];

@@ -2,6 +2,7 @@ import type { CorsPolicy, Loc } from '../model/types.js';
 import type { ProjectFacts } from './rule.js';
 import { activeParseCache } from './parse-cache.js';
 import { deadAllowOrigin, shadowedApps } from '../topology/shadowed-apps.js';
+import { ignoredByHttpApi } from '../topology/aws-functions.js';
 
 /**
  * Work on a policy remembered by what the policy is made of, not where it is written: an extractor
@@ -538,7 +539,7 @@ export function rememberByContent(policy: CorsPolicy, segmentOf: (policy: CorsPo
 
 function linked(policy: CorsPolicy): boolean {
   // An app behind a proxy that hides its Allow-Origin: which rules run depends on the topology (lint.ts).
-  if (deadAllowOrigin.has(policy)) return true;
+  if (deadAllowOrigin.has(policy) || ignoredByHttpApi.has(policy)) return true;
   return (policy.upstreamLayers?.length ?? 0) > 0 || (policy.clientCalls?.length ?? 0) > 0 || (policy.sameOriginProxies?.length ?? 0) > 0;
 }
 

@@ -15,6 +15,7 @@ import { helmValuesPolicies } from './helm.js';
 import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps } from './shadowed-apps.js';
+import { markHttpApiHandlers } from './aws-functions.js';
 
 /** API Gateway's own CORS, written in code (AWS CDK, serverless.ts) as in YAML: a gateway in front, never the app behind a proxy. */
 const GATEWAY_PROFILES = new Set(['aws-sam-rest', 'serverless-http', 'aws-http-api', 'aws-cdk-rest']);
@@ -95,6 +96,7 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
   }
   linkIngresses(policies, files);
   markShadowedApps(policies, links, nginxPolicies);
+  markHttpApiHandlers(policies, files.yaml);
   return links;
 }
 

@@ -3,6 +3,7 @@ import { respond } from '../model/respond.js';
 import { respondThroughLayer } from '../model/stack.js';
 import type { CorsPolicy, CorsRequest, UpstreamLayer } from '../model/types.js';
 import type { ProxyLink } from './link.js';
+import { ignoredByHttpApi } from './aws-functions.js';
 import { unsure } from '../model/uncertainty.js';
 
 /** A proxy layer in front of an app, answering every CORS question for it. */
@@ -47,8 +48,13 @@ export const ALLOW_ORIGIN_RULES = new Set([
   'wildcard-origin',
 ]);
 
-/** Whether a rule's findings on this policy are moot: its Allow-Origin never reaches a browser (and no frontend of the repository calls it directly). */
+/**
+ * Whether a rule's findings on this policy are moot: its Allow-Origin never reaches a browser (and
+ * no frontend of the repository calls it directly), or it is a Lambda handler's whose every
+ * headers API Gateway replaces (aws-functions.ts).
+ */
 export function allowOriginMoot(policy: CorsPolicy, ruleId: string): boolean {
+  if (ignoredByHttpApi.has(policy)) return true;
   return ALLOW_ORIGIN_RULES.has(ruleId) && deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0);
 }
 
