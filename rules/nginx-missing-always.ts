@@ -18,12 +18,12 @@ export default defineRule({
     id: 'nginx-missing-always',
     severity: 'warning',
     category: 'broken',
-    description: '`add_header Access-Control-*` without `always`: 4xx/5xx responses lose their CORS headers and the browser reports a CORS error instead of the real one.',
+    description: '`add_header Access-Control-*` without `always` (or `more_set_headers -s` with a status list): 4xx/5xx responses lose their CORS headers and the browser reports a CORS error instead of the real one.',
     formats: ['nginx', 'yaml'],
     fixable: true,
     docs: {
       whatItDoes:
-        "Flags an `add_header Access-Control-Allow-Origin`, `-Allow-Credentials` or `-Expose-Headers` directive without the `always` parameter in a place where responses can carry an error status (a proxied or static location, including inside an `if` whose condition depends on the Origin or cannot be decided). Directives inside a block that always `return`s a 2xx/3xx (the usual `if ($request_method = OPTIONS) { … return 204; }`) are not flagged: `always` changes nothing there. `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age` are never flagged: browsers read them only on a preflight, and a preflight answered with 4xx/5xx fails whatever headers it carries.",
+        "Flags an `add_header Access-Control-Allow-Origin`, `-Allow-Credentials` or `-Expose-Headers` directive without the `always` parameter in a place where responses can carry an error status (a proxied or static location, including inside an `if` whose condition depends on the Origin or cannot be decided). Directives inside a block that always `return`s a 2xx/3xx (the usual `if ($request_method = OPTIONS) { … return 204; }`) are not flagged: `always` changes nothing there. The same goes for headers-more's `more_set_headers -s '200 204' 'Access-Control-Allow-Origin: …'`, which sets the header only on the statuses listed. `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age` are never flagged: browsers read them only on a preflight, and a preflight answered with 4xx/5xx fails whatever headers it carries.",
       why: 'Without `always`, nginx adds the header only for 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308. A 401, 404, 422 or 500 from the application goes out without `Access-Control-Allow-Origin`, so the browser hides the real status and body behind "No \'Access-Control-Allow-Origin\' header is present" — the most common CORS debugging dead end.',
       examples: [
         {
@@ -33,12 +33,13 @@ export default defineRule({
           good: "location /api/ {\n    add_header Access-Control-Allow-Origin https://app.example.com always;\n    proxy_pass http://app;\n}\n",
         },
       ],
-      references: ['https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header'],
+      references: ['https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header', 'https://github.com/openresty/headers-more-nginx-module#more_set_headers'],
     },
   },
   check(policy, context) {
     if (policy.source.format !== 'nginx') return;
-    const candidates = policy.emitted.filter((header) => header.mode === 'add' && !header.allStatuses && BROWSER_READS_ON_ERRORS.test(header.name));
+    // add_header without `always`, and headers-more's `more_set_headers -s <statuses>` (mode 'set'), which likewise sets nothing on other statuses.
+    const candidates = policy.emitted.filter((header) => !header.allStatuses && BROWSER_READS_ON_ERRORS.test(header.name));
     if (candidates.length === 0) return;
     const reported = new Set<EmittedHeader>();
     for (const request of REQUESTS) {
@@ -49,10 +50,14 @@ export default defineRule({
         const header = candidates.find((candidate) => sameStart(candidate.valueLoc, dropped));
         if (!header || reported.has(header)) continue;
         reported.add(header);
-        context.report({
-          loc: header.loc,
-          message: `add_header ${header.name} has no 'always': responses with status 4xx/5xx go out without it, and the browser reports a CORS error instead of the real status`,
-        });
+        context.report(
+          header.mode === 'add'
+            ? { loc: header.loc, message: `add_header ${header.name} has no 'always': responses with status 4xx/5xx go out without it, and the browser reports a CORS error instead of the real status` }
+            : {
+                loc: header.valueLoc,
+                message: `more_set_headers -s sets ${header.name} only on the statuses it lists: responses with any other status (4xx/5xx) go out without it, and the browser reports a CORS error instead of the real status; drop the -s list`,
+              },
+        );
       }
     }
   },

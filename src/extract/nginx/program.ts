@@ -915,7 +915,11 @@ export class NginxProgram implements HeaderProgram {
             state.uncertain = true;
             continue;
           }
-          if (spec.statuses && !spec.statuses.includes(status!)) continue;
+          // `-s '200 204'`: headers-more leaves the header off every other status, as add_header without `always` does.
+          if (spec.statuses && !spec.statuses.includes(status!)) {
+            dropped.push(spec.loc);
+            continue;
+          }
           extend(spec.name, spec.value, spec.loc, true);
         }
       }
