@@ -175,3 +175,67 @@ describe('nginx: policies moved by an Enter or Backspace (language server)', () 
     expect(result(steps[3])).toContain('origin-www-mismatch');
   }, 60_000);
 });
+
+describe('nginx: a scripted editing session (language server) equals a lint from scratch at every keystroke', () => {
+  it('typing with Enters, Backspaces, edits inside and between servers, and edits of an included snippet', () => {
+    // Keystrokes as an editor sends them: each one a small change of the last text, linted with the
+    // session's parse cache (as the language server does), compared with a lint from scratch of that
+    // text (no cache, no memo) with the snippet as it is at that keystroke.
+    let snippet = SNIPPET_TEXT;
+    const read = (path: string) => (path === SNIPPET ? snippet : undefined);
+    const lintOf = (text: string, cache?: ParseCache) => {
+      const run = () => lint([{ path: MAIN, text }], { host: { readFile: read }, ...(cache ? {} : { policyMemo: false }) });
+      const { diagnostics, policies, skipped } = cache ? withParseCache(cache, run) : run();
+      return JSON.stringify({ diagnostics, policies: policies.map(({ headerProgram: _program, ...policy }) => policy), skipped });
+    };
+    const cache = new ParseCache();
+    let text = site(16);
+    lintOf(text, cache);
+    let checked = 0;
+    const check = (what: string) => {
+      expect(lintOf(text, cache), what).toBe(lintOf(text));
+      checked++;
+    };
+    /** Types `typed` at `at` one character at a time (an Enter for each newline), checking each keystroke. */
+    const type = (at: number, typed: string, what: string) => {
+      for (let i = 0; i < typed.length; i++) {
+        text = text.slice(0, at + i) + typed[i] + text.slice(at + i);
+        check(`${what}: after ${JSON.stringify(typed.slice(0, i + 1))}`);
+      }
+    };
+    /** Backspaces `count` characters before `at`, checking each keystroke. */
+    const erase = (at: number, count: number, what: string) => {
+      for (let i = 0; i < count; i++) {
+        text = text.slice(0, at - i - 1) + text.slice(at - i);
+        check(`${what}: backspace ${i + 1}`);
+      }
+    };
+    const after = (needle: string, from = 0) => {
+      const found = text.indexOf(needle, from);
+      expect(found, needle).toBeGreaterThanOrEqual(0);
+      return found + needle.length;
+    };
+    // A line typed into a location in the first half (Enter, a header, Enter), then erased again.
+    const inside = after('proxy_pass http://app;', text.indexOf('location /r6/'));
+    type(inside, '\n    add_header Access-Control-Max-Age 600 always;\n', 'inside /r6/');
+    erase(inside + '\n    add_header Access-Control-Max-Age 600 always;\n'.length, 12, 'erasing in /r6/');
+    // Enters and Backspaces between two locations (a blank line at server level), and below the if block.
+    const between = after('  }\n', text.indexOf('location /r9/'));
+    type(between, '\n\n', 'between /r9/ and /r10/');
+    erase(between + 2, 2, 'between /r9/ and /r10/');
+    type(after('set $cors ""; }'), '\n', 'after the server-level if');
+    // An Enter in the second server's location (the first server moves nothing), and between the servers.
+    type(after('location / {', text.indexOf('server_name www.example.com')), '\n    ', 'inside the second server');
+    type(text.indexOf('server {', text.indexOf('add_header Access-Control-Expose-Headers')), '\n', 'between the servers');
+    // An edit of a location that includes the snippet, then of the snippet itself (no keystroke in this file).
+    type(after('include snippets/cors.conf;'), '\n    add_header Access-Control-Allow-Headers X-Token always;', 'beside the include');
+    snippet = 'add_header Vary Origin always;\nadd_header Access-Control-Allow-Credentials true always;\n';
+    check('the snippet edited');
+    type(after('proxy_pass http://app;', text.indexOf('location /r14/')), '\n', 'below, after the snippet changed');
+    // A line of the server erased across two locations (a join), then the server_name edited (the project facts).
+    erase(text.indexOf('  location /r3/'), 1, 'joining a location line');
+    type(after('server_name api'), '2', 'the server name');
+    expect(checked).toBeGreaterThan(90);
+    expect(cache.get<PolicyMemo>('policy-memo', '')!.stats.shifted).toBeGreaterThan(0);
+  }, 300_000);
+});

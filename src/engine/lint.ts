@@ -231,7 +231,7 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
   const active = rules.filter((rule) => (config.rules[rule.meta.id] ?? rule.meta.severity) !== 'off' && rule.check);
   // The language server: a policy an edit left as it was (content and, moved or not, tokens) replays its rules' findings (content-key.ts).
   if (activeParseCache()) for (const policy of policies) rememberByContent(policy, contentSegment);
-  const activeIds = active.map((rule) => rule.meta.id);
+  const activeIds = stableIds(active.map((rule) => rule.meta.id));
   // Rules run per file behind the boundary: one file's time budget covers all its policies.
   const policiesByFile = new Map<string, CorsPolicy[]>();
   for (const policy of policies) {
@@ -311,6 +311,17 @@ function withFixes(diagnostics: Diagnostic[], texts: Map<string, string>, polici
   } catch {
     return diagnostics;
   }
+}
+
+/**
+ * The last run's list of active rule ids when it is the same: the memo compares a policy's records
+ * with the ids of the run (policy-memo.ts replayRules), once per policy and keystroke in the
+ * language server, and the same array is compared at once.
+ */
+let lastIds: string[] = [];
+function stableIds(ids: string[]): string[] {
+  if (ids.length !== lastIds.length || ids.some((id, i) => id !== lastIds[i])) lastIds = ids;
+  return lastIds;
 }
 
 function runRule(rule: Rule, policy: CorsPolicy, project: ProjectFacts, lineLengths: (file: string) => number[] | undefined, out: Diagnostic[], texts: Map<string, string>, boundary: Boundary): void {

@@ -37,6 +37,8 @@ export interface KeySegment {
   files: string[];
   /** The last segment this one was compared with and whether they were the same (a level is compared once per run, not once per place in it). */
   compared?: { with: KeySegment; same: boolean };
+  /** Where its first token is (placeOf), once made. */
+  place?: string;
 }
 
 export interface PolicyKey {
@@ -89,6 +91,14 @@ interface Version {
    * scope, each record held, and these were the findings (by rule index). Dropped when a record changes.
    */
   replayed?: { ruleIds: string[]; project: ProjectFacts; scope: string; findings: Array<[number, Finding]> };
+  /**
+   * Set when `rules` holds a record of each of these rules and of no other, none with a finding or a
+   * position of the project facts read, each made under these project facts (without their
+   * positions: projectShape) and this scope where it read them: every record holds at any positions
+   * (a line shift moves nothing), so a shifted policy replays them without reading each. Dropped
+   * when a record changes (setRecord).
+   */
+  empty?: { ruleIds: string[]; shape: string; scope: string };
 }
 
 /** How a policy of this run came about: built here, or moved from a version with the same key. */
@@ -184,7 +194,8 @@ export class PolicyMemo {
 /** Where the place itself starts (its first token): a hint for the version to move from; positions are compared when moving. */
 function placeOf(segments: KeySegment[]): string {
   const own = segments[segments.length - 1];
-  return `${own.files[0] ?? ''}\u0000${own.points[0]}:${own.points[1]}`;
+  // Made once per segment (a version is stored, looked up and dropped by it).
+  return (own.place ??= `${own.files[0] ?? ''}\u0000${own.points[0]}:${own.points[1]}`);
 }
 
 let active: PolicyMemo | undefined;
@@ -356,7 +367,9 @@ function movedLines(segment: KeySegment, shift: LineShift): Set<number> {
  * `span` where the place's own source was (its block, from the name to the closing brace: a
  * position inside it moves with it, whatever token it is). Every other position of the policy and
  * its findings must be a token of the surroundings' key, as for a move. The rules' findings are
- * replayed from the last run's records (moved by the shift) where they hold. Undefined: build it.
+ * replayed from the last run's records (moved by the shift) where they hold. `finish` gets the
+ * moved policy with the last policy's scope (a line shift leaves the place's scope as it was) and
+ * sets what names the new place (its id, its header program). Undefined: build it.
  */
 export function shiftPolicy(policy: CorsPolicy, shift: LineShift, around: KeySegment[], span: Loc, finish: (moved: CorsPolicy) => CorsPolicy): CorsPolicy | undefined {
   const memo = active;
@@ -385,8 +398,12 @@ export function shiftPolicy(policy: CorsPolicy, shift: LineShift, around: KeySeg
   if (!moved) return undefined;
   memo.stats.shifted++;
   const segments = [...around, { key: own.key, points, files: own.files }];
-  const out = watchScope(finish(moved));
-  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: scopeText(out), shifted: true });
+  // The place's scope is the last run's: the same level kinds (the segments), server name (the
+  // caller checks it) and location arguments (its block is a copy). Its watched object is shared
+  // (it holds no position), with the text it was read as.
+  moved.scope = policy.scope;
+  const out = finish(moved);
+  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: handle.scope, shifted: true });
   return out;
 }
 
@@ -570,16 +587,29 @@ export function replayRules(policy: CorsPolicy, ruleIds: string[], project: Proj
     memo.stats.replayed += ruleIds.length;
     return true;
   }
+  // Moved by a line shift, with no record that a position decides (the last shift's summary): the
+  // records here are those records, so the version left here shares their Map (as below).
+  const empty = handle.from.empty;
+  if (!handle.map.identity && !handle.next && empty && empty.scope === handle.scope && sameIds(empty.ruleIds, ruleIds) && empty.shape === projectShape(project)) {
+    handle.from.sharedRules = true;
+    leave(memo, handle, { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules, sharedRules: true, empty });
+    memo.stats.replayed += ruleIds.length;
+    return true;
+  }
   for (const id of ruleIds) if (!usable(rules.get(id), handle, project)) return false;
   if (handle.map.identity) {
     const findings: Array<[number, Finding]> = [];
+    let positionFree = rules.size === ruleIds.length;
     ruleIds.forEach((id, index) => {
-      for (const finding of rules.get(id)!.findings) {
+      const record = rules.get(id)!;
+      if (record.projectAt !== undefined) positionFree = false;
+      for (const finding of record.findings) {
         findings.push([index, finding]);
         report(index, finding);
       }
     });
     handle.from.replayed = { ruleIds, project, scope: handle.scope, findings };
+    if (positionFree && findings.length === 0) handle.from.empty = { ruleIds, shape: projectShape(project), scope: handle.scope };
   } else {
     // Moved (every location below a line typed): all findings are moved first; if one cannot be,
     // the rules go one by one through memoRule (which runs those it cannot move). A record without
@@ -597,7 +627,9 @@ export function replayRules(policy: CorsPolicy, ruleIds: string[], project: Proj
     // the records here are those records, so the version left here shares their Map.
     if (unchanged && !handle.next) {
       handle.from.sharedRules = true;
-      leave(memo, handle, { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules, sharedRules: true });
+      // usable() took no record with a position of the facts (the map is not the identity): a summary for the next shift.
+      const summary = { ruleIds, shape: projectShape(project), scope: handle.scope };
+      leave(memo, handle, { segments: handle.segments, policy: handle.policy, scope: handle.scope, rules, sharedRules: true, empty: summary });
       memo.stats.replayed += ruleIds.length;
       return true;
     }
@@ -708,6 +740,7 @@ function leave(memo: PolicyMemo, handle: Handle, version: Version): void {
 }
 
 function setRecord(version: Version, ruleId: string, record: RuleRecord): void {
+  version.empty = undefined;
   if (version.sharedRules) {
     version.rules = new Map(version.rules);
     version.sharedRules = false;

@@ -73,8 +73,13 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
       moved.id = policyId(rootFile, moved.scope.label, moved.source.loc);
       return moved;
     };
-    // An Enter or Backspace inside one block moved the lines below it: last run's policy, moved with them.
-    const shifted = around && keep ? shiftedPlace(rootFile, target, around, workspace.lineShift(rootFile), finish) : undefined;
+    // An Enter or Backspace inside one block moved the lines below it: last run's policy, moved with them (its scope kept).
+    const finishShifted = (moved: CorsPolicy) => {
+      if ('headerProgram' in moved) moved.headerProgram = new NginxProgram(target, maps);
+      moved.id = policyId(rootFile, moved.scope.label, moved.source.loc);
+      return moved;
+    };
+    const shifted = around && keep ? shiftedPlace(rootFile, target, around, workspace.lineShift(rootFile), finishShifted) : undefined;
     if (shifted) {
       if (shifted.policy) policies.push(shifted.policy);
       lastPlaces.set(target.directive!, { rootFile, around: around!, serverName: serverNameOf(target), policy: shifted.policy });
