@@ -118,6 +118,8 @@ interface Handle {
   next?: Version;
   /** Made by shiftPolicy: the place moved with its lines, so `from`'s place no longer holds it (its version leaves the memo for `next`). */
   shifted?: boolean;
+  /** Made by shiftPolicy: the exact source the place had where it was (its entry leaves the memo with `from`). */
+  exactBefore?: string;
 }
 
 const TOPOLOGY_FIELDS = new Set(['upstreamLayers', 'clientCalls', 'sameOriginProxies']);
@@ -178,6 +180,11 @@ export class PolicyMemo {
       byPlace.delete(place);
       this.versions--;
     }
+  }
+
+  /** Forgets the entry of `exact` if it still leads to `version`. */
+  dropExact(exact: string, version: Version): void {
+    if (this.exact.get(exact)?.version === version) this.exact.delete(exact);
   }
 
   getExact(exact: string): { key: string; version: Version } | undefined {
@@ -403,7 +410,7 @@ export function shiftPolicy(policy: CorsPolicy, shift: LineShift, around: KeySeg
   // (it holds no position), with the text it was read as.
   moved.scope = policy.scope;
   const out = finish(moved);
-  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: handle.scope, shifted: true });
+  handles.set(out, { key: handle.key, from, map, segments, policy: out, scope: handle.scope, shifted: true, ...(handle.exact !== undefined ? { exactBefore: handle.exact } : {}) });
   return out;
 }
 
@@ -736,7 +743,12 @@ function leave(memo: PolicyMemo, handle: Handle, version: Version): void {
   if (handle.exact !== undefined) memo.setExact(handle.exact, handle.key, version);
   // A shifted place is no longer where its last version was (its lines moved): that version would
   // stay in the memo for a place that is gone, a few KB per location on every Enter.
-  if (handle.shifted && handle.from !== version) memo.drop(handle.key, handle.from);
+  // Its exact source at the old place led there too, and kept it (with its policy and records) until
+  // 10,000 newer sources had pushed it out.
+  if (handle.shifted && handle.from !== version) {
+    memo.drop(handle.key, handle.from);
+    if (handle.exactBefore !== undefined) memo.dropExact(handle.exactBefore, handle.from);
+  }
 }
 
 function setRecord(version: Version, ruleId: string, record: RuleRecord): void {

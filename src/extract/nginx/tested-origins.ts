@@ -22,7 +22,11 @@ function variablesUsed(context: NginxContext): Set<string> {
       let names = directiveVariables.get(directive);
       // A block copied with its lines moved (parse.ts) reads what its original reads.
       const original = names ? undefined : copiedFrom.get(directive)?.original;
-      if (original) names = directiveVariables.get(original);
+      if (original) {
+        names = directiveVariables.get(original);
+        // Kept by the copy too: the entry that leads to its original lasts only until the next parse.
+        if (names) directiveVariables.set(directive, names);
+      }
       if (!names) {
         names = [];
         for (const arg of directive.args) for (const match of arg.value.matchAll(/\$\{?(\w+)/g)) names.push(match[1]);
