@@ -85,6 +85,63 @@ function continuationsBeforeBlankLines(input: string): string {
 }
 
 /**
+ * Parenthesized context managers (`with (open(a) as f, open(b) as g):`, Python 3.10, and the usual
+ * way to write a long `with` in tests) are Python, but lezer reads the parentheses as an expression
+ * and stops at the first `as`: a false syntax error, and the rest of the statement misread. Each
+ * `as` directly inside such parentheses is handed to lezer as `or` (same length, so positions stay
+ * exact; the text stays as written), which reads as one expression per item. One linear pass that
+ * skips strings and comments; `as` is a keyword, so outside them it is only ever this `as`.
+ */
+function parenthesizedWithItems(input: string): string {
+  if (!/\bwith[ \t]*\(/.test(input)) return input;
+  let chars: string[] | undefined;
+  let depth = 0;
+  /** Bracket depth just inside an open `with (`; -1 when none is open. */
+  let withDepth = -1;
+  let afterWith = false;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '#') {
+      const end = input.indexOf('\n', i);
+      if (end === -1) break;
+      i = end;
+    } else if (c === '"' || c === "'") {
+      const triple = input.startsWith(c.repeat(3), i);
+      const quote = triple ? c.repeat(3) : c;
+      let j = i + quote.length;
+      while (j < input.length && !input.startsWith(quote, j)) {
+        if (input[j] === '\\') j++;
+        else if (!triple && input[j] === '\n') break;
+        j++;
+      }
+      i = j + (input.startsWith(quote, j) ? quote.length - 1 : 0);
+      afterWith = false;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < input.length && /\w/.test(input[j])) j++;
+      const word = input.slice(i, j);
+      const wordStart = i === 0 || !/[\w.]/.test(input[i - 1]);
+      if (word === 'as' && wordStart && depth === withDepth) {
+        chars ??= input.split('');
+        chars[i] = 'o';
+        chars[i + 1] = 'r';
+      }
+      afterWith = word === 'with' && wordStart && withDepth === -1;
+      i = j - 1;
+    } else if (c === '(' || c === '[' || c === '{') {
+      depth++;
+      if (afterWith && c === '(') withDepth = depth;
+      afterWith = false;
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (depth === withDepth) withDepth = -1;
+      if (depth > 0) depth--;
+      afterWith = false;
+    } else if (c !== ' ' && c !== '\t') afterWith = false;
+  }
+  return chars ? chars.join('') : input;
+}
+
+/**
  * Which module a syntax tree belongs to. A value read from an imported module keeps its nodes, so
  * positions and text are taken from the module that holds them, whichever file asks.
  */
@@ -107,7 +164,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // A code template (Ansible `settings.py.j2`, cookiecutter, Open edX tutor's settings partials): its inline conditionals become unknown names.
   const text = isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked;
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text));
+  const input = parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text)));
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
