@@ -38,20 +38,60 @@ function timed(args: string[], cwd: string, env?: NodeJS.ProcessEnv): number {
   return performance.now() - start;
 }
 
-/** The CLI on a whole tree against the floor (bench-floor.ts), alternating, median of `runs` each. */
-export function againstFloor(dir: string, runs: number): { cliMs: number; floorMs: number; ratio: number } {
-  const cli: number[] = [];
-  const floor: number[] = [];
+/** Lowest and middle value of a series of runs. */
+export interface Spread {
+  min: number;
+  median: number;
+}
+
+const spread = (values: number[]): Spread => ({ min: Math.min(...values), median: median(values) });
+
+/** One side-by-side comparison: the CLI's runs against the floor's, wall time and CPU, each as min and median. */
+export interface FloorComparison {
+  runs: number;
+  wall: { cli: Spread; floor: Spread; ratio: Spread };
+  /** user + sys of the process and what it waited for (git, worker threads included); undefined where there is no bash. */
+  cpu?: { cli: Spread; floor: Spread; ratio: Spread };
+}
+
+/**
+ * The CLI on a whole tree against the floor (bench-floor.ts), `runs` repetitions. Every repetition
+ * runs both, alternating which goes first (floor, CLI, then CLI, floor), once for wall time and once
+ * for CPU time, so a load change on the shared machine touches both sides alike. The ratio is given
+ * for the minima (the runs least disturbed by other load) and for the medians: one noisy sample
+ * cannot decide it.
+ */
+export function againstFloor(dir: string, runs: number): FloorComparison {
+  const floorArgs = [FLOOR, dir];
+  const cliArgs = [BIN, '--format', 'json', '.'];
+  const wall = { cli: [] as number[], floor: [] as number[] };
+  const cpu = { cli: [] as number[], floor: [] as number[] };
   // One untimed run of each first: the page cache then holds the tree for both.
-  timed([FLOOR, dir], dir);
-  timed([BIN, '--format', 'json', '.'], dir);
+  timed(floorArgs, dir);
+  timed(cliArgs, dir);
+  let cpuKnown = true;
   for (let i = 0; i < runs; i++) {
-    floor.push(timed([FLOOR, dir], dir));
-    cli.push(timed([BIN, '--format', 'json', '.'], dir));
+    const order: Array<'floor' | 'cli'> = i % 2 === 0 ? ['floor', 'cli'] : ['cli', 'floor'];
+    for (const side of order) wall[side].push(timed(side === 'floor' ? floorArgs : cliArgs, dir));
+    for (const side of order) {
+      const ms = cpuTimed(side === 'floor' ? floorArgs : cliArgs, dir);
+      if (ms === undefined) cpuKnown = false;
+      else cpu[side].push(ms);
+    }
   }
-  const cliMs = median(cli);
-  const floorMs = median(floor);
-  return { cliMs, floorMs, ratio: cliMs / floorMs };
+  const compare = (series: { cli: number[]; floor: number[] }) => {
+    const cli = spread(series.cli);
+    const floor = spread(series.floor);
+    return { cli, floor, ratio: { min: cli.min / floor.min, median: cli.median / floor.median } };
+  };
+  return { runs, wall: compare(wall), ...(cpuKnown ? { cpu: compare(cpu) } : {}) };
+}
+
+/** `1.52x (min) / 1.61x (median) ...` for the bench's output. */
+export function describeComparison(comparison: FloorComparison): string {
+  const side = (label: string, c: { cli: Spread; floor: Spread; ratio: Spread }) =>
+    `${label} ${c.ratio.min.toFixed(2)}x at the minima, ${c.ratio.median.toFixed(2)}x at the medians (CLI ${c.cli.min.toFixed(0)}/${c.cli.median.toFixed(0)} ms, floor ${c.floor.min.toFixed(0)}/${c.floor.median.toFixed(0)} ms, min/median)`;
+  return [side('wall', comparison.wall), ...(comparison.cpu ? [side('CPU', comparison.cpu)] : [])].join('; ');
 }
 
 /** Peak RSS of one CLI run over `dir`, in MiB (GNU time's %M, else the process's own maxRSS through a preload). */

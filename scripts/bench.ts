@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCli } from '../src/cli/run.js';
 import { lspLatency } from './bench-lsp.js';
-import { againstFloor, coldStarts, flag, gitAddAll, peakRssMiB, realShapedTree } from './bench-discovery.js';
+import { againstFloor, coldStarts, describeComparison, flag, gitAddAll, peakRssMiB, realShapedTree } from './bench-discovery.js';
 import { nginxBench } from './bench-nginx.js';
 
 /**
@@ -260,20 +260,11 @@ async function main() {
  * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
- * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=3 (floor/CLI pairs),
+ * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --floor-only (the two comparisons with the floor alone), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=5 (interleaved floor/CLI repetitions, each timed for wall and for CPU; min and median reported),
  * --cold-runs=7, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
-  const runs = Number(flag('runs', '3'));
-  const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
-  const synthetic = againstFloor(REPO, runs);
-  console.log(`vs floor, synthetic: ${synthetic.ratio.toFixed(2)}x the bytes-read floor (CLI ${synthetic.cliMs.toFixed(0)} ms, floor ${synthetic.floorMs.toFixed(0)} ms, ${FILES} files, median of ${runs}, load ${load()})`);
-  const realFiles = Number(flag('real-files', '12000'));
-  const real = join(ROOT, '.bench', 'real');
-  realShapedTree(real, realFiles);
-  gitAddAll(real);
-  const shaped = againstFloor(real, runs);
-  console.log(`vs floor, real-shaped: ${shaped.ratio.toFixed(2)}x the bytes-read floor (CLI ${shaped.cliMs.toFixed(0)} ms, floor ${shaped.floorMs.toFixed(0)} ms, ${realFiles} listed files, 8 with CORS, median of ${runs}, load ${load()})`);
+  floorFigures();
   const sizes = flag('rss-sizes', '20000,60000,120000').split(',').filter(Boolean).map(Number);
   const rss: string[] = [];
   const grown = join(ROOT, '.bench', 'rss');
@@ -286,6 +277,20 @@ async function wholeRunFigures(): Promise<void> {
   }
   if (rss.length > 0) console.log(`peak RSS by size:   ${rss.join(', ')} (one CLI process per size, real-shaped tree, same 8 CORS files)`);
   coldStartFigures();
+}
+
+/** The CLI against the bytes-read floor on the synthetic tree (written already) and on the real-shaped one (also alone: --floor-only). */
+function floorFigures(): void {
+  const runs = Number(flag('runs', '5'));
+  const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+  const synthetic = againstFloor(REPO, runs);
+  console.log(`vs floor, synthetic: ${describeComparison(synthetic)}; ${FILES} files, ${runs} interleaved runs each, load ${load()}`);
+  const realFiles = Number(flag('real-files', '12000'));
+  const real = join(ROOT, '.bench', 'real');
+  realShapedTree(real, realFiles);
+  gitAddAll(real);
+  const shaped = againstFloor(real, runs);
+  console.log(`vs floor, real-shaped: ${describeComparison(shaped)}; ${realFiles} listed files, 8 with CORS, ${runs} interleaved runs each, load ${load()}`);
 }
 
 /** One-file cold start per format and `--version` against `node -e 0` (also alone: --cold-only, on the tree --tree-only writes). */
@@ -339,6 +344,15 @@ if (process.argv.includes('--tree-only')) {
   generate();
   gitAddAll(REPO);
   console.log(`synthetic tree: ${REPO}`);
+  process.exit(0);
+}
+if (process.argv.includes('--floor-only')) {
+  // The two whole-run comparisons alone (the synthetic tree is written when missing).
+  if (!existsSync(join(REPO, '.git'))) {
+    generate();
+    gitAddAll(REPO);
+  }
+  floorFigures();
   process.exit(0);
 }
 if (process.argv.includes('--cold-only')) {
