@@ -40,12 +40,33 @@ function renderedName(lower: string): string | undefined {
   return name === lower ? undefined : name;
 }
 
+/**
+ * The template suffixes as a set, when each is one extension (`.j2`, no other dot): a name then ends
+ * in one exactly when its extension (from its last dot, past the first character) is in the set, so
+ * detectByName asks renderedName only for those names. Undefined (renderedName asked for every
+ * name) if a suffix of two parts is ever registered.
+ */
+const TEMPLATE_EXTENSIONS = FORMAT_SPECS.nginx.templateSuffixes!.every((suffix) => /^\.[^.]+$/.test(suffix)) ? new Set(FORMAT_SPECS.nginx.templateSuffixes!) : undefined;
+
+/** nginx's file names and the same followed by a dot (`nginx.conf.default`), made once. */
+const NGINX_FILE_NAMES = FORMAT_SPECS.nginx.fileNames!.map((name) => [name, `${name}.`] as const);
+
 /** What the name alone says: a format, a format to confirm from the content, or a skip. */
 export type NameKind = { format: Format } | { maybe: Format } | { skip: string };
 
+/** A folder of `path` (a segment before its last) is one of `spec.folders` (names without a slash). */
 function inFolderOf(spec: FormatSpec, path: string): boolean {
-  const segments = path.split('/').slice(0, -1);
-  return spec.folders?.some((folder) => segments.includes(folder)) ?? false;
+  const folders = spec.folders;
+  if (!folders) return false;
+  const cut = path.lastIndexOf('/');
+  if (cut === -1) return false;
+  for (const folder of folders) {
+    // As a whole segment: at the start or after a slash, and followed by a slash (the last one at `cut` at the latest).
+    for (let at = path.indexOf(folder); at !== -1 && at + folder.length <= cut; at = path.indexOf(folder, at + 1)) {
+      if ((at === 0 || path.charCodeAt(at - 1) === 47) && path.charCodeAt(at + folder.length) === 47) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -66,9 +87,9 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   const ext = dot <= 0 ? '' : lower.slice(dot);
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
-  if (nginx.fileNames!.some((name) => lower === name || lower.startsWith(`${name}.`))) return { format: 'nginx' };
+  for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || lower.startsWith(dotted)) return { format: 'nginx' };
   // site.conf.j2, api.conf.template, cors.nginx.tpl, default.conf.template.j2, ingress.yaml.j2: templates, detected as the file they render to.
-  const rendered = dot > 0 ? renderedName(lower) : undefined;
+  const rendered = dot > 0 && (TEMPLATE_EXTENSIONS === undefined || TEMPLATE_EXTENSIONS.has(ext)) ? renderedName(lower) : undefined;
   if (rendered !== undefined) {
     const renderedExt = posix.extname(rendered);
     if (nginx.extensions.includes(renderedExt)) return { format: 'nginx' };
