@@ -2,7 +2,7 @@ import { flaskAuthGate } from './auth-gate.js';
 import type { SyntaxNode } from '@lezer/common';
 import { flaskCorsProfile, flaskCorsProgram, probablyRegex, sanicCorsProfile, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
-import { eachOriginEntry, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackCredentials, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 import { classNamed, upperCaseAttributes } from './settings-class.js';
@@ -260,8 +260,8 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
   if (!originsValue) origins = hidden ? [{ kind: 'unknown', reason: 'origins may be set where cors-lint cannot see', loc: hidden }] : [{ kind: 'any', loc: anchorLoc }];
   else origins = flaskOrigins(parsed, originsValue, anchorLoc);
 
-  const credentialsValue = option('supports_credentials');
-  const credentials = credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
+  const credentialsValue = options.values.get('supports_credentials');
+  const credentials = credentialsValue ? fallbackCredentials(parsed, credentialsValue, origins) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
   const sendWildcardValue = option('send_wildcard');
   const varyValue = option('vary_header');
   const alwaysSendValue = option('always_send');

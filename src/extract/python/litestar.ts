@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { litestarProfile, litestarProgram } from '../../model/frameworks/litestar.js';
 import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackCredentials, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, inModule, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
@@ -111,7 +111,8 @@ function policyFrom(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBind
   else if (regex && regex.kind !== 'none') origins.push(unknownOrigin(parsed, regex));
   if (hidden && (!allowOrigins || !regex)) origins.push({ kind: 'unknown', reason: 'options passed with ** are not visible', loc: hidden });
 
-  const credentialsValue = option('allow_credentials');
+  const credentialsWritten = args.keywords.get('allow_credentials')?.value ?? args.positional[FIELDS.indexOf('allow_credentials')];
+  const credentialsValue = credentialsWritten ? evaluate(parsed, credentialsWritten, bindings) : undefined;
   const maxAgeValue = option('max_age');
   const policy: CorsPolicy = {
     id: `${parsed.file}#litestar@${anchor.line}:${anchor.column}`,
@@ -119,7 +120,7 @@ function policyFrom(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBind
     scope: { kind: 'app', label: 'Litestar app' },
     origins,
     originMode: 'compare',
-    credentials: credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown', loc: hidden } : undefined,
+    credentials: credentialsValue ? fallbackCredentials(parsed, credentialsValue, origins) : hidden ? { value: 'unknown', loc: hidden } : undefined,
     allowMethods: list('allow_methods'),
     allowHeaders: list('allow_headers'),
     exposeHeaders: list('expose_headers'),

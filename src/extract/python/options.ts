@@ -69,6 +69,24 @@ export function strict(value: PyValue | undefined): PyValue | undefined {
 }
 
 /**
+ * A credentials flag whose value is a fallback (a settings class's default, `os.getenv("CORS_CREDENTIALS", "true")`).
+ * A fallback `true` is judged only when every origin is `*` or a reflection: then each finding it takes part in is
+ * about those origins, whose note (`why`) gains the condition under which the credentials hold, so the
+ * message says it applies while the variable is unset. Otherwise it stays unknown, as `strict` leaves it.
+ */
+export function fallbackCredentials(parsed: ParsedPython, value: PyValue | undefined, origins: OriginMatcher[]): Located<Tri> | undefined {
+  if (!value || !hasFallback(value)) return value ? locatedTri(parsed, value) : undefined;
+  const tri = triOf(value);
+  const why = value.fallback;
+  if (tri !== true || !why || origins.length === 0 || !origins.every((matcher) => matcher.kind === 'any' || matcher.kind === 'reflect')) return locatedTri(parsed, strict(value));
+  for (let i = 0; i < origins.length; i++) {
+    const matcher = origins[i] as Extract<OriginMatcher, { kind: 'any' | 'reflect' }>;
+    origins[i] = { ...matcher, why: matcher.why ? `${matcher.why}; credentials: ${why}` : `credentials: ${why}` };
+  }
+  return locatedTri(parsed, value);
+}
+
+/**
  * An origin entry taken from a fallback: `*` is reported with why it applies; another written
  * origin is left to the caller, to be judged as written (undefined), as the JS reader does; a
  * fallback entry that is not a string stays unknown.

@@ -104,12 +104,18 @@ export function classNamed(parsed: ParsedPython, bindings: ModuleBindings, name:
   return target && classNamed(target.parsed, target.bindings, target.name, hops + 1);
 }
 
-/** `get_settings()` where this module defines `def get_settings(): return Settings()`: that call. */
+/** `get_settings()` where this module (or the repository module it imports it from) defines `def get_settings(): return Settings()`: that call. */
 function factoryReturn(call: Located): Located | undefined {
-  const { parsed, bindings } = call;
   const callee = call.node.firstChild;
   if (callee?.name !== 'VariableName' || childrenOf(call.node.getChild('ArgList')!).length > 2) return undefined;
-  const name = textOf(parsed, callee);
+  return factoryNamed(call.parsed, call.bindings, textOf(call.parsed, callee), call.bindings.hops);
+}
+
+function factoryNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
+  if (!bindings.values.has(name) && bindings.fromImports.has(name)) {
+    const target = importedModule(parsed, bindings, name, hops);
+    return target && factoryNamed(target.parsed, target.bindings, target.name, hops + 1);
+  }
   for (const statement of bindings.statements) {
     const definition = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement.name === 'FunctionDefinition' ? statement : null;
     if (!definition || textOf(parsed, definition.getChild('VariableName')!) !== name) continue;

@@ -3,7 +3,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
 import { matcherAccepts } from '../../model/respond.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, fallbackOrigin, formatTemplate, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackCredentials, fallbackOrigin, formatTemplate, listSetting, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, locOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
@@ -93,8 +93,9 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
   else if (regex && regex.kind !== 'none') origins.push(unknownOrigin(parsed, regex));
   if (hidden && (!allowOrigins || !regex)) origins.push({ kind: 'unknown', reason: 'options passed with ** are not visible', loc: hidden });
 
-  const credentialsValue = option('allow_credentials');
-  const credentials = credentialsValue ? locatedTri(parsed, credentialsValue) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
+  const credentialsWritten = args.keywords.get('allow_credentials');
+  const credentialsValue = credentialsWritten ? evaluate(parsed, credentialsWritten.value, bindings) : undefined;
+  const credentials = credentialsValue ? fallbackCredentials(parsed, credentialsValue, origins) : hidden ? { value: 'unknown' as const, loc: hidden } : undefined;
   const maxAgeValue = option('max_age');
   const label = receiver ?? 'app';
   const policy: CorsPolicy = {
