@@ -270,6 +270,11 @@ describe('Python nesting beyond what CPython accepts', () => {
     const ok = `x = ${'('.repeat(200)}1${')'.repeat(200)}\ny = "${'('.repeat(300)}"  # ${'['.repeat(300)}\n`;
     expect(findings(APP + ok)).toEqual(['4:51 credentials-reflect-any-origin']);
   });
+
+  it('a name whose value tests itself (`origins = [...] if origins == "x" else ["*"]`) is unknown, not a stack overflow (fuzz python seed 84102 #181)', () => {
+    const text = 'from flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\norigins = ["https://a.example.com"] if origins == "x" else ["*"]\nCORS(app, origins=origins, supports_credentials=True)\n';
+    expect(findings(text)).toEqual([]);
+  });
 });
 
 describe('positions at the end of the file', () => {

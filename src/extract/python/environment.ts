@@ -149,7 +149,7 @@ function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: Module
     if (read.required) return undefined;
     variables.push(read.name);
     if (!read.fallback) return read.cast === undefined ? { kind: 'none', node } : undefined;
-    return fallbackValue(parsed, read, bindings);
+    return fallbackValue(parsed, read, bindings, depth + 1);
   }
   if (node.name === 'VariableName') {
     // A local of the enclosing function (`configured = os.getenv("X")` inside `def setup_cors(app)`) or a module name.
@@ -168,7 +168,7 @@ function valueWhenUnset(parsed: ParsedPython, node: SyntaxNode, bindings: Module
     const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
     return inner.length === 1 ? valueWhenUnset(parsed, inner[0], bindings, variables, depth + 1, notes) : undefined;
   }
-  const value = evaluate(parsed, node, bindings);
+  const value = evaluate(parsed, node, bindings, depth + 1);
   if (value.fallback) notes.push(value.fallback);
   return value.kind === 'unknown' ? undefined : value;
 }
@@ -212,7 +212,7 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
       return undefined;
     }
     if ((op === 'in' || op === 'not in') && MAPPINGS.has(resolveName(parsed, right, bindings) ?? '')) {
-      const key = evaluate(parsed, left, bindings);
+      const key = evaluate(parsed, left, bindings, depth + 1);
       return key.kind === 'string' ? { value: op === 'not in', variables: [key.value] } : undefined;
     }
     // `os.getenv("DEBUG", "false").lower() in ("1", "true")`: the fallback looked up in a written list.
@@ -220,7 +220,7 @@ export function decideWhenUnset(parsed: ParsedPython, node: SyntaxNode | undefin
       const variables: string[] = [];
       const notes: string[] = [];
       const needle = valueWhenUnset(parsed, left, bindings, variables, depth + 1, notes);
-      const haystack = evaluate(parsed, right, bindings);
+      const haystack = evaluate(parsed, right, bindings, depth + 1);
       if (!needle || (variables.length === 0 && notes.length === 0) || haystack.kind !== 'list' || haystack.incomplete || haystack.fallback) return undefined;
       const answers = haystack.items.map((item) => scalarEquals(needle, item));
       if (answers.includes(undefined)) return undefined;

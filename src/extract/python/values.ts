@@ -272,7 +272,7 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
     case 'ConditionalExpression': {
       // `x if os.getenv("X") else ["*"]`: the branch taken when the variable is unset.
       const [whenTrue, , test, , whenFalse] = childrenOf(node);
-      const decision = decideWhenUnset(parsed, test, bindings);
+      const decision = decideWhenUnset(parsed, test, bindings, depth + 1);
       if (!decision) return { kind: 'unknown', reason: 'chosen at run time', node };
       const value = evaluate(parsed, decision.value ? whenTrue : whenFalse, bindings, depth + 1);
       return value.kind === 'unknown' ? value : { ...value, fallback: value.fallback ?? decision.fallback ?? whenUnset(decision.variables) };
