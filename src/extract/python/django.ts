@@ -3,7 +3,7 @@ import { djangoCorsProfile, djangoCorsProgram } from '../../model/frameworks/dja
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { assignedWhenUnset } from './environment.js';
-import { childrenOf, locOf, textOf, type ParsedPython } from './parse.js';
+import { childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { MAX_HOPS } from './modules.js';
 import { djangoAuthGate } from './auth-gate.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
@@ -149,9 +149,56 @@ function hostOnlyWhitelist(found: Setting | undefined | 'unknown', allowed: PyVa
   return entries.every((entry) => entry.value !== 'null' && !entry.value.includes('://') && /^[A-Za-z0-9.-]+(?::\d+)?$/.test(entry.value)) && entries.some((entry) => /[A-Za-z]/.test(entry.value) || entry.value.includes('.'));
 }
 
+/** Mutations of a settings list written in a settings module (`CORS_ALLOWED_ORIGINS.append(…)`). */
+const LIST_MUTATORS = new Set(['append', 'extend', 'insert', 'remove']);
+const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Whether the module reads one of the django-cors-headers names it assigns as its own constant:
+ * in a function or class body (a hand-written CORS middleware that keeps `CORS_ALLOWED_ORIGINS = "*"`
+ * next to the code that sends it), or at module level in a call or an assignment to a name that is no
+ * setting (`app.add_middleware(CORSMiddleware, allow_origins=CORS_ALLOWED_ORIGINS)`). Django reads
+ * settings through `django.conf.settings` from other modules; a settings module uses its names only
+ * to build other settings (`CSRF_TRUSTED_ORIGINS = CORS_ALLOWED_ORIGINS`), to test them at module
+ * level, or to add to its lists. One pass over the tree.
+ */
+function readsOwnConstants(parsed: ParsedPython, names: Set<string>): boolean {
+  let found = false;
+  parsed.root.cursor().iterate((ref) => {
+    if (found) return false;
+    if (ref.name !== 'VariableName' || !names.has(textOf(parsed, ref.node))) return undefined;
+    let node = ref.node;
+    for (let parent = node.parent; parent; node = parent, parent = parent.parent) {
+      if (parent.name === 'FunctionDefinition' || parent.name === 'ClassDefinition' || parent.name === 'LambdaExpression') {
+        found = true;
+        return false;
+      }
+      if (parent.name === 'AssignStatement' || parent.name === 'UpdateStatement') {
+        const target = parent.firstChild;
+        if (parent.name === 'AssignStatement' && !(target?.name === 'VariableName' && SETTING_NAME.test(textOf(parsed, target)))) found = true;
+        return false;
+      }
+      if (parent.name === 'ExpressionStatement') {
+        const call = parent.firstChild;
+        const callee = call?.name === 'CallExpression' ? call.firstChild : undefined;
+        const calleeName = callee ? dottedName(parsed, callee) : undefined;
+        // `NAME.append(…)`: the name is the object of the callee; `print(NAME)` only shows it.
+        const ownList = calleeName !== undefined && ref.from === callee!.from && calleeName === `${textOf(parsed, ref.node)}.${calleeName.slice(calleeName.lastIndexOf('.') + 1)}` && LIST_MUTATORS.has(calleeName.slice(calleeName.lastIndexOf('.') + 1));
+        if (!ownList && calleeName !== 'print') found = true;
+        return false;
+      }
+      if (parent.name === 'Body' || parent.name === 'Script') return false;
+    }
+    return false;
+  });
+  return found;
+}
+
 export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
+  // The names are this module's own constants (a hand-made middleware, another framework's options), not Django settings.
+  if (readsOwnConstants(parsed, new Set(DJANGO_ONLY.filter((name) => assigned.has(name))))) return [];
   const ownName = (name: string) => bindings.values.has(name) || bindings.ambiguous.has(name) || bindings.extended.has(name);
   // Neither written here: the list a star import brings is MIDDLEWARE (MIDDLEWARE_CLASSES is Django < 1.10's name).
   const middlewareName = bindings.values.has('MIDDLEWARE') || (!ownName('MIDDLEWARE_CLASSES') && bindings.starImport) ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
