@@ -53,6 +53,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
   const record = (write: Omit<Write, 'conditions' | 'opaque' | 'allowlist' | 'matchers'>) => {
     const fn = enclosingFunction(write.statement);
     const guards = guardsOf(parsed, write.statement, fn, bindings);
+    if (fn && answersOptionsOnly(parsed, fn)) guards.conditions.unshift(OPTIONS_ONLY);
     const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
     // `origin if origin in ALLOWED else ALLOWED[0]`: each branch is a write under its side of the test.
     // A local bound once in the view to such a choice (`origin = request.origin if request.origin in allowed else ''`) is that choice.
@@ -204,6 +205,21 @@ function dictEntries(dict: SyntaxNode): Array<[SyntaxNode, SyntaxNode]> {
 function stringOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): string | undefined {
   const value = evaluate(parsed, node, bindings);
   return value.kind === 'string' ? value.value : undefined;
+}
+
+/**
+ * A handler class's OPTIONS method: Tornado's RequestHandler.options, Django's View.options, Flask's MethodView,
+ * aiohttp's web.View and Starlette's HTTPEndpoint dispatch only OPTIONS requests to a method named `options`,
+ * Falcon to `on_options`. What it writes goes on preflight answers, never on the GET or POST that follows.
+ */
+const OPTIONS_METHODS = new Set(['options', 'on_options']);
+const OPTIONS_ONLY: Test = (request) => request.preflight === true || request.method.toUpperCase() === 'OPTIONS';
+
+function answersOptionsOnly(parsed: ParsedPython, fn: SyntaxNode): boolean {
+  const name = fn.getChild('VariableName');
+  if (!name || !OPTIONS_METHODS.has(textOf(parsed, name))) return false;
+  const holder = fn.parent?.name === 'DecoratedStatement' ? fn.parent.parent : fn.parent;
+  return holder?.name === 'Body' && holder.parent?.name === 'ClassDefinition';
 }
 
 function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
