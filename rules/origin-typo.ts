@@ -193,7 +193,9 @@ export default defineRule({
       }
       const seenKey = `${matcher.listId ?? matcher.loc.line}\u0000${matcher.value}`;
       const first = seen.get(seenKey);
-      if (first && matcher.listId !== undefined) {
+      // A literal fallback of an unset variable (`process.env.CLIENT_URL ?? 'http://localhost:3000'`) equal to a written
+      // entry lists it twice only where the variable is unset, which is what the fallback is for.
+      if (first && matcher.listId !== undefined && !first.why && !matcher.why) {
         context.report({ loc: matcher.loc, message: `origin '${matcher.value}' is listed twice (first at line ${first.loc.line})` });
         continue;
       }
