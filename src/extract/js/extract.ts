@@ -679,7 +679,8 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
     }
     // NestFactory.create(AppModule, { cors: true | options })
     if (method === 'create' && callee.object.type === 'Identifier' && callee.object.name === 'NestFactory') {
-      const optionsArg = call.arguments.find((arg) => arg?.type === 'ObjectExpression');
+      // The options inline, or in a variable of this file (`const appOptions = { cors: true }; NestFactory.create(AppModule, appOptions)`).
+      const optionsArg = call.arguments.find((arg) => arg?.type === 'ObjectExpression') ?? call.arguments.slice(1).map((arg) => evaluate(arg as Node, bindings)).find((value) => value.kind === 'object' && value.node.type === 'ObjectExpression' && parents.has(value.node))?.node;
       const corsProperty = optionsArg?.type === 'ObjectExpression' ? optionsArg.properties.find((p) => p.type === 'ObjectProperty' && p.key.type === 'Identifier' && p.key.name === 'cors') : undefined;
       if (corsProperty?.type === 'ObjectProperty') {
         const value = corsProperty.value as Node;
