@@ -1,6 +1,4 @@
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { relative, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -51,29 +49,6 @@ const LANGUAGE_EXTENSIONS: Record<string, string> = Object.fromEntries(
  */
 const WARM_UP_IDLE_MS = 300;
 
-/**
- * A full garbage collection of the server's thread, once a document opened is linted and before its
- * diagnostics go out (so that it counts in the open, not in the first keystrokes). The open's live
- * data (the parse, the policy memo's versions of every place, the context tree) is young, and every
- * scavenge copies what is young and live until it has survived two: on the 2,000-line nginx bench
- * document the first scavenges after the open, at the first keystrokes, copied it (wall pauses of
- * 180-260 ms at load 18). A full collection moves it to the old generation at once. `gc` is made
- * available by the V8 flag for contexts created after it is set; undefined where it cannot be.
- */
-let fullGc: (() => void) | null | undefined;
-function collectGarbage(): void {
-  if (fullGc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      const gc = runInNewContext('gc') as unknown;
-      fullGc = typeof gc === 'function' ? (gc as () => void) : null;
-    } catch {
-      fullGc = null;
-    }
-  }
-  fullGc?.();
-}
-
 /** The format of a document for the warm-up: by its name, else by the editor's language id. */
 function formatFor(path: string, languageId: string): Format | undefined {
   const kind = detectFormat(path);
@@ -99,8 +74,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const policiesByUri = new Map<string, CorsPolicy[]>();
   /** The findings (with their fixes) of the last lint of each document, and the version they belong to. */
   const findingsByUri = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
-  /** Documents just opened: after their first lint, a full collection (collectGarbage). */
-  const settle = new Set<string>();
   /** uri -> the repository files its last lint read (imported modules). */
   const dependenciesByUri = new Map<string, string[]>();
   /** Last parses of the files linted (documents and the modules they read): each edit reparses incrementally where the parser can. */
@@ -170,8 +143,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   const validate = (document: TextDocument) => {
-    // The first lint of a document just opened (whichever way it ends, the next one is a keystroke's).
-    const opened = settle.delete(document.uri);
     try {
       const path = pathOf(document);
       // The warm-up left, at once, this document's format last (warm-up.ts WarmUpQueue).
@@ -211,7 +182,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
           source: 'cors-lint',
           message: clip(d.message),
         }));
-      if (opened) collectGarbage();
       void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
       lastEdit = performance.now();
     } catch (error) {
@@ -301,7 +271,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const justOpened = new Set<string>();
   documents.onDidOpen((event) => {
     justOpened.add(event.document.uri);
-    settle.add(event.document.uri);
     schedule(event.document, 0);
     prewarm(event.document.uri, event.document.version);
   });
@@ -317,7 +286,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   documents.onDidClose((event) => {
     clearTimeout(timers.get(event.document.uri));
-    settle.delete(event.document.uri);
     parseCache.forget(pathOf(event.document));
     dependenciesByUri.delete(event.document.uri);
     policiesByUri.delete(event.document.uri);
