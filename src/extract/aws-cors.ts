@@ -1,4 +1,5 @@
-import { httpApiProfile, httpApiProgram } from '../model/frameworks/aws.js';
+import { httpApiProfile, httpApiProgram, lambdaUrlProfile } from '../model/frameworks/aws.js';
+import { analyzeOrigin } from '../model/origin.js';
 import type { CorsPolicy, Format, ListSetting, Loc, Located, OriginMatcher, Tri } from '../model/types.js';
 import { gatewayPolicy } from './yaml/policy.js';
 
@@ -50,6 +51,36 @@ export function httpApiCorsPolicy(source: { file: string; format: Format }, sett
     vary: 'unknown',
     errorResponses: true,
     rejected,
+    program: httpApiProgram,
+  });
+}
+
+/**
+ * A Lambda function URL's CORS settings (lambdaUrlProfile): answered like an HTTP API's (preflight
+ * and every response), except that `*` with credentials echoes every origin instead of failing the
+ * deploy. How Lambda compares an entry that is not a serialized origin (a trailing slash, a path,
+ * upper case) is not documented: such an entry is unknown rather than judged.
+ */
+export function lambdaUrlCorsPolicy(source: { file: string; format: Format }, settings: Omit<HttpApiCorsSettings, 'refusal'>): CorsPolicy {
+  const reflects = settings.credentials?.value === true;
+  const origins = settings.origins.map((matcher): OriginMatcher => {
+    if (matcher.kind === 'any' && reflects) return { kind: 'reflect', loc: matcher.loc, why: "Lambda echoes every Origin when AllowOrigins is '*' and AllowCredentials is true" };
+    if (matcher.kind === 'exact' && analyzeOrigin(matcher.value).problems.length > 0) return { kind: 'unknown', reason: 'how Lambda compares an origin that is not serialized is not documented', loc: matcher.loc };
+    return matcher;
+  });
+  return gatewayPolicy(source, {
+    profile: lambdaUrlProfile,
+    scope: { kind: 'app', label: settings.label },
+    sourceLoc: settings.sourceLoc,
+    origins,
+    credentials: settings.credentials,
+    allowMethods: settings.allowMethods,
+    allowHeaders: settings.allowHeaders,
+    exposeHeaders: settings.exposeHeaders,
+    maxAge: settings.maxAge,
+    preflight: { kind: 'handled', status: 200, loc: settings.sourceLoc },
+    vary: 'unknown',
+    errorResponses: true,
     program: httpApiProgram,
   });
 }

@@ -1,6 +1,6 @@
 import type { Node as YamlNode } from 'yaml';
 import { mockPreflightProgram, samRestProfile, serverlessHttpProfile } from '../../model/frameworks/aws.js';
-import { httpApiCorsPolicy, httpApiOrigin } from '../aws-cors.js';
+import { httpApiCorsPolicy, httpApiOrigin, lambdaUrlCorsPolicy } from '../aws-cors.js';
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher } from '../../model/types.js';
 import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption, partLoc } from './policy.js';
@@ -17,10 +17,15 @@ export function awsPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   if (globalsApi) out.push(samRestPolicy(parsed, globalsApi.key as YamlNode, globalsApi.value as YamlNode | null, 'Globals.Api'));
   const globalsHttp = pairOf(get(root, 'Globals', 'HttpApi'), 'CorsConfiguration');
   if (globalsHttp) out.push(...httpApiPolicy(parsed, globalsHttp.key as YamlNode, globalsHttp.value as YamlNode | null, 'Globals.HttpApi', 'sam'));
+  const globalsUrl = pairOf(get(root, 'Globals', 'Function', 'FunctionUrlConfig'), 'Cors');
+  if (globalsUrl) out.push(...lambdaUrlPolicy(parsed, globalsUrl.key as YamlNode, globalsUrl.value as YamlNode | null, 'Globals.Function function URL'));
   for (const { key, value } of entries(get(root, 'Resources'))) {
     const type = valueOf(get(value, 'Type'));
     if (type.kind !== 'string') continue;
-    if (type.value === 'AWS::Serverless::Api') {
+    if (type.value === 'AWS::Lambda::Url' || type.value === 'AWS::Serverless::Function') {
+      const cors = pairOf(type.value === 'AWS::Lambda::Url' ? get(value, 'Properties') : get(value, 'Properties', 'FunctionUrlConfig'), 'Cors');
+      if (cors) out.push(...lambdaUrlPolicy(parsed, cors.key as YamlNode, cors.value as YamlNode | null, `function url ${key}`));
+    } else if (type.value === 'AWS::Serverless::Api') {
       const cors = pairOf(get(value, 'Properties'), 'Cors');
       if (cors) out.push(samRestPolicy(parsed, cors.key as YamlNode, cors.value as YamlNode | null, `api ${key}`));
     } else if (type.value === 'AWS::Serverless::HttpApi' || type.value === 'AWS::ApiGatewayV2::Api') {
@@ -140,6 +145,27 @@ function httpApiPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | n
         exposeHeaders: isMap(cors) ? listOption(parsed, get(cors, names.expose)) : { kind: 'default' },
         maxAge: isMap(cors) ? numberOption(parsed, get(cors, names.maxAge)) : undefined,
         refusal: `API Gateway refuses allow-credentials with allow-origin '*' ("allow-credentials is not supported if 'allow-origin' is *"): the deploy fails`,
+      },
+    ),
+  ];
+}
+
+/** A Lambda function URL's `Cors` (CloudFormation `AWS::Lambda::Url`, SAM `FunctionUrlConfig`): the HTTP API's option names. */
+function lambdaUrlPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string): CorsPolicy[] {
+  if (!isMap(cors)) return [];
+  const names = HTTP_API_NAMES.sam;
+  return [
+    lambdaUrlCorsPolicy(
+      { file: parsed.file, format: parsed.format ?? 'yaml' },
+      {
+        label,
+        sourceLoc: nodeLoc(parsed, keyNode),
+        origins: httpApiOrigins(parsed, get(cors, names.origins)),
+        credentials: locatedBool(parsed, get(cors, names.credentials)),
+        allowMethods: listOption(parsed, get(cors, names.methods)),
+        allowHeaders: listOption(parsed, get(cors, names.headers)),
+        exposeHeaders: listOption(parsed, get(cors, names.expose)),
+        maxAge: numberOption(parsed, get(cors, names.maxAge)),
       },
     ),
   ];

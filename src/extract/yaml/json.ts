@@ -15,12 +15,13 @@ import { parseYaml } from './parse.js';
 
 /**
  * Signs that a JSON file configures a gateway this program reads, found without parsing: a
- * CloudFormation resource type of SAM or API Gateway, an API Gateway OpenAPI extension, or a
+ * CloudFormation resource type of SAM or API Gateway, a Lambda function URL, an API Gateway OpenAPI extension, or a
  * Serverless Framework service. Every other JSON file (package.json, tsconfig.json, lockfiles, data,
  * test fixtures) is skipped here, unparsed.
  */
 const SIGNATURES: ReadonlyArray<{ test: RegExp; why: string }> = [
   { test: /"AWS::(Serverless::(Api|HttpApi)|ApiGateway::(Method|RestApi)|ApiGatewayV2::Api)"/, why: 'a CloudFormation/SAM template with an API Gateway resource' },
+  { test: /"AWS::Lambda::Url"|"FunctionUrlConfig"/, why: 'a CloudFormation/SAM template with a Lambda function URL' },
   { test: /"x-amazon-apigateway-(cors|integration)"/, why: 'an OpenAPI document with API Gateway extensions' },
 ];
 const SERVERLESS = { service: /"service"\s*:/, provider: /"provider"\s*:\s*\{/ };

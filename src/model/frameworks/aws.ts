@@ -43,6 +43,24 @@ export const httpApiProfile: FrameworkProfile = {
   docs: 'https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html',
 };
 
+/**
+ * A Lambda function URL's `Cors` (CloudFormation `AWS::Lambda::Url`, SAM `FunctionUrlConfig`,
+ * Serverless `url.cors`): Lambda answers the preflight and "automatically adds the CORS headers to
+ * all responses through the function URL", the configured ones taking precedence over the
+ * function's (Lambda developer guide, urls-configuration "Cross-origin resource sharing"). With
+ * `AllowOrigins: ['*']` and `AllowCredentials: true` the deploy succeeds and the URL echoes any
+ * Origin with `Access-Control-Allow-Credentials: true` (probed on a live URL: LeanerCloud/CUDly
+ * issue #390, fixed in PR #519). Whether it adds `Vary: Origin` is not documented.
+ */
+export const lambdaUrlProfile: FrameworkProfile = {
+  ...httpApiProfile,
+  id: 'aws-lambda-url',
+  name: 'Lambda function URL',
+  wildcardWithCredentials: 'reflect',
+  preflight: { ...httpApiProfile.preflight, status: 200 },
+  docs: 'https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html#urls-cors',
+};
+
 /** A REST API's mock OPTIONS answer: fixed values; any other method is the function's business. */
 export function mockPreflightProgram(policy: CorsPolicy): HeaderProgram {
   return {
@@ -103,7 +121,7 @@ export function httpApiProgram(policy: CorsPolicy): HeaderProgram {
     run(request: CorsRequest): CorsResponse {
       const headers: ResponseHeader[] = [];
       const origin = request.origin;
-      const status = request.preflight ? 204 : (request.appStatus ?? 200);
+      const status = request.preflight ? (policy.preflight.kind === 'handled' ? policy.preflight.status : 204) : (request.appStatus ?? 200);
       if (!origin) return { status: request.preflight ? undefined : status, headers, uncertain: request.preflight === true, shortCircuit: false };
       const unknowns = new Unknowns();
       const wildcard = policy.origins.find((matcher) => matcher.kind === 'any');
