@@ -94,6 +94,8 @@ function fromClass(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindi
 
 interface FlaskSite {
   anchor: Loc;
+  /** The `CORS(app, …)` call, where the site is one. */
+  call?: SyntaxNode;
   layers: OptionLayer[];
   scope: PolicyScope;
   decorator: boolean;
@@ -116,7 +118,7 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     if (app) {
       // A blueprint has no config, so Flask-CORS reads none for it.
       const config = isBlueprint(parsed, app, bindings) ? { values: new Map() } : appConfig();
-      sites.push({ anchor, layers: [config, ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false, profile });
+      sites.push({ anchor, call, layers: [config, ctor], scope: { kind: 'app', label: textOf(parsed, app) }, decorator: false, profile });
       continue;
     }
     const boundTo = assignedName(parsed, call);
@@ -141,15 +143,58 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     const args = knownSpread(parsed, callArguments(parsed, decorator.getChild('ArgList')), bindings);
     sites.push({ anchor, layers: [appConfig(), keywordLayer(parsed, args, bindings)], scope: routeScope(parsed, decorator, bindings), decorator: true, profile });
   }
-  const policies = sites.flatMap((site) => {
+  const hooks = decorators.filter((decorator) => writesAllowOriginAfterRequest(parsed, decorator));
+  return sites.flatMap((site) => {
     const own = policiesFor(parsed, site);
     // A before_request hook that answers requests without credentials answers every preflight too (auth-gate.ts).
     const gate = site.scope.kind === 'app' && /^\w+$/.test(site.scope.label) && site.profile === flaskCorsProfile ? flaskAuthGate(parsed, site.scope.label) : undefined;
     if (gate) for (const policy of own) policy.registeredAfter = { what: 'auth', items: [gate], at: site.anchor };
+    if (hooks.length > 0) {
+      const appended = hooks.length === 1 && site.call ? appendedAfterCors(parsed, hooks[0], site.call) : undefined;
+      for (const policy of own) {
+        if (appended) appendAllowOrigin(policy, appended);
+        else handOverAllowOrigin(policy);
+      }
+    }
     return own;
   });
-  if (decorators.some((decorator) => writesAllowOriginAfterRequest(parsed, decorator))) for (const policy of policies) handOverAllowOrigin(policy);
-  return policies;
+}
+
+/**
+ * The literal Allow-Origin an after_request hook appends (`response.headers.add(…)`, Werkzeug's
+ * add keeps the header already there) on every response, when Flask runs it after Flask-CORS: hooks
+ * run in reverse order of registration, so a hook registered before `CORS(app)` in the same block
+ * runs after it. Checked with Flask 2.2 + Flask-CORS 3.0.10: GET and OPTIONS then carry both
+ * headers (a hook registered after `CORS(app)` runs first, and Flask-CORS then adds nothing).
+ */
+function appendedAfterCors(parsed: ParsedPython, hook: SyntaxNode, call: SyntaxNode): { value: string; loc: Loc } | undefined {
+  const decorated = hook.parent;
+  let statement: SyntaxNode | null = call;
+  while (statement && statement.parent && statement.parent !== decorated?.parent) statement = statement.parent;
+  if (!decorated || !statement || statement.parent !== decorated.parent || decorated.to > statement.from) return undefined;
+  const body = decorated.getChild('FunctionDefinition')?.getChild('Body');
+  for (const line of body ? childrenOf(body) : []) {
+    if (line.name !== 'ExpressionStatement' || line.to - line.from > 300) continue;
+    const text = textOf(parsed, line);
+    const match = /^\w+\.headers\.add(?:_header)?\(\s*(['"])access-control-allow-origin\1\s*,\s*(['"])([^'"\\\n]*)\2\s*,?\s*\)$/i.exec(text);
+    if (!match) continue;
+    const quoted = `${match[2]}${match[3]}${match[2]}`;
+    const at = line.from + text.lastIndexOf(quoted);
+    return { value: match[3], loc: rangeLoc(parsed, at, at + quoted.length) };
+  }
+  return undefined;
+}
+
+/** Flask-CORS's answer followed by the hook's appended Allow-Origin (when Flask-CORS sent one; alone, the hook is its own hand-set policy). */
+function appendAllowOrigin(policy: CorsPolicy, appended: { value: string; loc: Loc }): void {
+  const own = policy.headerProgram!;
+  policy.headerProgram = {
+    run: (request) => {
+      const answer = own.run(request);
+      if (!answer.headers.some((header) => header.name.toLowerCase() === ALLOW_ORIGIN)) return { ...answer, ...new Unknowns().add(answer).header(ALLOW_CREDENTIALS).fields() };
+      return { ...answer, headers: [...answer.headers, { name: 'Access-Control-Allow-Origin', value: appended.value, loc: appended.loc }], ...new Unknowns().add(answer).header(ALLOW_CREDENTIALS).fields() };
+    },
+  };
 }
 
 /** `@app.after_request` on a function of this module that writes Access-Control-Allow-Origin. */
