@@ -4,6 +4,8 @@ import type { Diagnostic } from '../src/index.js';
 import { parseYamlDocument } from '../src/extract/yaml/parse.js';
 import { composeServices } from '../src/topology/compose.js';
 import { kubernetesFacts } from '../src/topology/kubernetes.js';
+import { reached, reaches, reachIndex } from '../src/topology/link.js';
+import type { CorsPolicy } from '../src/model/types.js';
 import { linearStrings, linearStringsActive, withDocument } from '../src/extract/python/linear-strings.js';
 import { loadLibrary } from '../src/util/load-library.js';
 import { fixtureUnits } from './helpers/fixtures.js';
@@ -264,6 +266,7 @@ describe('crash classes from the issue', () => {
     lintMany(fan(250));
     const small = timed(() => lintMany(fan(250))).ms;
     const large = timed(() => lintMany(fan(1000))).ms;
+    console.log(`TOPO ${small} ${large}`);
     expect(large, `250 → 1000: ${Math.round(small)} ms → ${Math.round(large)} ms`).toBeLessThan(8 * small + 300);
   }, 120_000);
 
@@ -386,6 +389,40 @@ describe('crash classes from the issue', () => {
     const line = (n: number) => `location / {\n${'add_header Access-Control-Allow-Origin $http_origin always;'.repeat(n)}\n}\n`;
     expectLinear('line.conf', line, 4000);
   }, 120_000);
+
+  it('topology: many nginx locations in front of an app with many route-level policies link in linear time (fuzz4: 2,000 × 2,000 Flask-CORS resources took 18 s CPU, 4.5 s after)', () => {
+    // Each location asked every app policy again (and copied a file's list once per policy: locations × resources²), and
+    // the shadowed-app check scanned every layer of every policy per app.
+    const repo = (n: number, header: boolean) => {
+      let resources = '';
+      for (let i = 0; i < n; i++) resources += `    r"/r${i}/*": {"origins": ["https://a${i}.example.com"]},\n`;
+      let conf = 'server {\n  listen 80;\n';
+      for (let i = 0; i < n; i++) conf += `  location /r${i}/ {\n${header ? `    add_header Access-Control-Allow-Origin https://n${i}.example.com always;\n` : ''}    proxy_pass http://web:5000;\n  }\n`;
+      return [
+        { path: 'docker-compose.yml', text: "services:\n  web:\n    build: ./web\n  nginx:\n    image: nginx\n    ports:\n      - '80:80'\n" },
+        { path: 'web/app.py', text: `from flask import Flask\nfrom flask_cors import CORS\n\napp = Flask(__name__)\nCORS(app, resources={\n${resources}})\n` },
+        { path: 'nginx/default.conf', text: `${conf}}\n` },
+      ];
+    };
+    const lintRepo = (n: number, header = false) => lint(repo(n, header), { timeBudgetMs: 120_000 });
+    const result = lintRepo(20, true);
+    expect(internal(result.diagnostics)).toEqual([]);
+    // Each location reaches its own resource: one duplicate Allow-Origin per location.
+    expect(result.diagnostics.filter((d) => d.ruleId === 'duplicate-allow-origin' && d.file === 'nginx/default.conf')).toHaveLength(20);
+    lintRepo(500);
+    const small = timed(() => lintRepo(500)).ms;
+    const large = timed(() => lintRepo(2000)).ms;
+    expect(large, `500 → 2000: ${Math.round(small)} ms → ${Math.round(large)} ms`).toBeLessThan(8 * small + 300);
+  }, 300_000);
+
+  it('topology: the prefix index of linked policies keeps what the path rule keeps', () => {
+    const paths = [undefined, '/', '/*', '/api', '/api/', '/api/*', '/api/:id', '/ap', '/apix', '/b/c', '/b', 'x', '/api/v1/users', '/🙂/a'];
+    const policies = paths.flatMap((path) => (['app', 'route'] as const).map((kind) => ({ scope: { kind, path } }) as unknown as CorsPolicy));
+    const index = reachIndex(policies);
+    for (const prefix of [undefined, '/', '/api', '/api/', '/api/v1/', '/a', '/b/c/d', '/zzz', '/🙂/', '']) {
+      expect(reached(index, prefix), String(prefix)).toEqual(policies.filter((policy) => reaches(prefix, policy)));
+    }
+  });
 
   it('YAML: an Ingress without a CORS token but a long line of blanks (the host scan backtracked)', () => {
     expectLinear('ing.yaml', (n) => `kind: Ingress\nspec:\n  rules:\n${' '.repeat(n * 50)}x\n    - host: a.example.com\n`, 2000);

@@ -41,32 +41,99 @@ function isAppCode(policy: CorsPolicy): boolean {
  * app-level policy. Each only when the paths the proxy forwards can reach it (`prefix`: the path
  * every forwarded request starts with; undefined when not known, which reaches only app-wide policies).
  */
-function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>, memo?: Map<string, ReachIndex>): CorsPolicy[] {
+  // The policies serving a target depend on the service and the port only: asked once per target, not once per location
+  // (each ask walks every app policy, so many locations in front of many routes cost their product).
+  const key = `${service.buildDir}\0${service.commandPorts.join(',')}\0${port ?? ''}`;
+  let index = memo?.get(key);
+  if (!index) {
+    index = reachIndex(servingApps(service, port, apps, parts, texts));
+    memo?.set(key, index);
+  }
+  return reached(index, prefix);
+}
+
+/** Policies by the literal start of their path, in a trie: a prefix finds the ones it reaches without asking each. */
+interface ReachNode {
+  here: number[];
+  next: Map<string, ReachNode>;
+}
+export interface ReachIndex {
+  all: CorsPolicy[];
+  /** App-wide policies (every path): reached from any prefix. */
+  wide: number[];
+  root: ReachNode;
+}
+
+export function reachIndex(all: CorsPolicy[]): ReachIndex {
+  const index: ReachIndex = { all, wide: [], root: { here: [], next: new Map() } };
+  all.forEach((policy, i) => {
+    const path = policy.scope.path;
+    if (path === undefined && policy.scope.kind === 'app') index.wide.push(i);
+    else if (path !== undefined && path.startsWith('/')) {
+      let node = index.root;
+      for (const c of literalStart(path)) {
+        let child = node.next.get(c);
+        if (!child) node.next.set(c, (child = { here: [], next: new Map() }));
+        node = child;
+      }
+      node.here.push(i);
+    }
+  });
+  return index;
+}
+
+/** What `reaches` keeps of the indexed policies, in their order. */
+export function reached(index: ReachIndex, prefix: string | undefined): CorsPolicy[] {
+  if (prefix === undefined) return index.wide.map((i) => index.all[i]);
+  if (prefix === '/') return [...index.all];
+  const hits = [...index.wide];
+  // A literal the prefix starts with: on the way down. A literal starting with the prefix: under where the way ends.
+  let node: ReachNode | undefined = index.root;
+  for (const c of prefix) {
+    for (const i of node.here) hits.push(i);
+    node = node.next.get(c);
+    if (!node) break;
+  }
+  const stack = node ? [node] : [];
+  while (stack.length > 0) {
+    const below = stack.pop()!;
+    for (const i of below.here) hits.push(i);
+    for (const child of below.next.values()) stack.push(child);
+  }
+  return [...new Set(hits)].sort((a, b) => a - b).map((i) => index.all[i]);
+}
+
+function servingApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
   const folder = service.buildDir ? `${service.buildDir}/` : '';
   const inside = (policy: CorsPolicy) => policy.source.file.replace(/\\/g, '/').startsWith(folder);
   const found = appsServing(service, port, apps, texts);
-  let serving: CorsPolicy[];
   if (found.length > 0) {
     const files = new Set(found.map((policy) => policy.source.file));
     const oneServer = new Set(apps.filter(inside).map((policy) => policy.source.file)).size === 1;
-    serving = [...found, ...parts.filter((policy) => inside(policy) && (oneServer || files.has(policy.source.file)))];
-  } else {
-    serving = apps.some(inside) ? [] : appsServing(service, port, parts, texts);
+    return [...found, ...parts.filter((policy) => inside(policy) && (oneServer || files.has(policy.source.file)))];
   }
-  return serving.filter((policy) => reaches(prefix, policy));
+  return apps.some(inside) ? [] : appsServing(service, port, parts, texts);
 }
 
-/** Whether requests forwarded under `prefix` can reach the paths a policy covers. */
-function reaches(prefix: string | undefined, policy: CorsPolicy): boolean {
+/**
+ * Whether requests forwarded under `prefix` can reach the paths a policy covers (as `reached` finds
+ * them through its index; kept as the plain statement of the rule).
+ */
+export function reaches(prefix: string | undefined, policy: CorsPolicy): boolean {
   const path = policy.scope.path;
   if (path === undefined && policy.scope.kind === 'app') return true;
   if (prefix === undefined) return false;
   if (prefix === '/') return true;
   if (path === undefined || !path.startsWith('/')) return false;
-  // The literal start of a route path or resource pattern (`/api/:id`, `/api/*`, `r"/api/.*"`); a quantifier takes its character back.
-  const cut = /[*?+{(\[\\^$|:.]/.exec(path);
-  const literal = cut ? path.slice(0, /[*?+{]/.test(cut[0]) ? Math.max(cut.index - 1, 0) : cut.index) : path;
+  const literal = literalStart(path);
   return literal.startsWith(prefix) || prefix.startsWith(literal);
+}
+
+/** The literal start of a route path or resource pattern (`/api/:id`, `/api/*`, `r"/api/.*"`); a quantifier takes its character back. */
+function literalStart(path: string): string {
+  const cut = /[*?+{(\[\\^$|:.]/.exec(path);
+  return cut ? path.slice(0, /[*?+{]/.test(cut[0]) ? Math.max(cut.index - 1, 0) : cut.index) : path;
 }
 /**
  * Links each proxying layer to the application layers behind it, from what the repository states:
@@ -79,8 +146,14 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
   policies.push(...helmValuesPolicies(files));
   const links = proxyLinks(policies, files);
   const nginxPolicies = policies.filter((policy) => policy.source.format === 'nginx' && policy.scope.kind === 'location');
+  const outerAt = new Map<string, CorsPolicy>();
+  for (const policy of nginxPolicies) {
+    const loc = policy.source.loc;
+    if (loc && !outerAt.has(`${loc.file}\0${loc.line}\0${loc.column}`)) outerAt.set(`${loc.file}\0${loc.line}\0${loc.column}`, policy);
+  }
   for (const link of links) {
-    const outer = nginxPolicies.find((policy) => sameStart(policy.source.loc, link.proxy.locationLoc));
+    const at = link.proxy.locationLoc;
+    const outer = outerAt.get(`${at.file}\0${at.line}\0${at.column}`);
     if (!outer) continue;
     for (const policy of link.apps) {
       (outer.upstreamLayers ??= []).push({
@@ -114,6 +187,8 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
   const facts = kubernetesFacts(files.yaml, new Set(ingressPolicies.map((policy) => policy.source.file)));
   if (!facts) return;
   const compose = composeServices(files.yaml);
+  const memo = new Map<string, ReachIndex>();
+  const linked = new Map<CorsPolicy, Set<CorsPolicy>>();
   for (const route of facts.routes) {
     const outer = ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
     if (!outer) continue;
@@ -121,8 +196,11 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
       const build = facts.builds.get(target.image) ?? facts.builds.get(imageName(target.image)) ?? composeBuild(compose, target.image);
       if (!build) continue;
       const prefix = /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
-      for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts)) {
-        if (outer.upstreamLayers?.some((layer) => layer.policy === policy)) continue;
+      for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts, memo)) {
+        let seen = linked.get(outer);
+        if (!seen) linked.set(outer, (seen = new Set((outer.upstreamLayers ?? []).map((layer) => layer.policy))));
+        if (seen.has(policy)) continue;
+        seen.add(policy);
         (outer.upstreamLayers ??= []).push({
           policy,
           hidden: [],
@@ -154,11 +232,12 @@ function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
   const services = composeServices(files.yaml);
   if (services.length === 0) return [];
   const links: ProxyLink[] = [];
+  const memo = new Map<string, ReachIndex>();
   for (const proxy of proxies) {
     for (const target of proxy.targets) {
       const service = serviceFor(target.host, proxy.file, services);
       if (!service) continue;
-      const apps = layerApps(service, target.port, proxy.upstreamPrefix, appPolicies, partPolicies, files.texts);
+      const apps = layerApps(service, target.port, proxy.upstreamPrefix, appPolicies, partPolicies, files.texts, memo);
       if (apps.length > 0) links.push({ proxy, service, apps });
     }
   }
@@ -186,10 +265,6 @@ export function composeProjectHolds(composeFile: string, file: string): boolean 
   return dir === '.' || file.replace(/\\/g, '/').startsWith(`${dir}/`);
 }
 
-function sameStart(a: Loc | undefined, b: Loc): boolean {
-  return !!a && a.file === b.file && a.line === b.line && a.column === b.column;
-}
-
 /**
  * App policies inside the build folder. With one app file there it is the one; with several, only
  * the file whose code (or the service's command) listens on the proxied port.
@@ -198,7 +273,11 @@ export function appsServing(service: Pick<ComposeService, 'buildDir' | 'commandP
   const prefix = service.buildDir ? `${service.buildDir}/` : '';
   const inside = apps.filter((policy) => policy.source.file.replace(/\\/g, '/').startsWith(prefix));
   const byFile = new Map<string, CorsPolicy[]>();
-  for (const policy of inside) byFile.set(policy.source.file, [...(byFile.get(policy.source.file) ?? []), policy]);
+  for (const policy of inside) {
+    const list = byFile.get(policy.source.file);
+    if (list) list.push(policy);
+    else byFile.set(policy.source.file, [policy]);
+  }
   const listening = (file: string) => listenPorts(texts.get(file) ?? '');
   const portFits = (file: string) => {
     if (port === undefined) return true;

@@ -67,20 +67,35 @@ export function allowOriginMoot(policy: CorsPolicy, ruleId: string): boolean {
  */
 export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], nginxPolicies: CorsPolicy[]): void {
   const routes = new Map<CorsPolicy, Array<ShadowingFront | undefined>>();
+  // Indexed once: many locations in front of many routes made each lookup below a scan of them all.
+  const startKey = (loc: { file: string; line: number; column: number }) => `${loc.file}\0${loc.line}\0${loc.column}`;
+  const outerAt = new Map<string, CorsPolicy>();
+  for (const policy of nginxPolicies) if (policy.source.loc && !outerAt.has(startKey(policy.source.loc))) outerAt.set(startKey(policy.source.loc), policy);
+  const layersOf = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
+  const layerOf = (outer: CorsPolicy, app: CorsPolicy) => {
+    let byPolicy = layersOf.get(outer);
+    if (!byPolicy) {
+      layersOf.set(outer, (byPolicy = new Map()));
+      for (const layer of outer.upstreamLayers ?? []) if (!byPolicy.has(layer.policy)) byPolicy.set(layer.policy, layer);
+    }
+    return byPolicy.get(app);
+  };
   for (const link of links) {
-    const outer = nginxPolicies.find((policy) => policy.source.loc && policy.source.loc.file === link.proxy.locationLoc.file && policy.source.loc.line === link.proxy.locationLoc.line && policy.source.loc.column === link.proxy.locationLoc.column);
+    const outer = outerAt.get(startKey(link.proxy.locationLoc));
     for (const app of link.apps) {
-      const layer = outer?.upstreamLayers?.find((candidate) => candidate.policy === app);
+      const layer = outer && layerOf(outer, app);
       const list = routes.get(app) ?? [];
       list.push(outer && layer && !link.service.publishesPorts ? { outer, layer } : undefined);
       routes.set(app, list);
     }
   }
   const fronts = new Set(nginxPolicies);
+  // An Ingress (or another layer we did not list) in front of the same app is another way in.
+  const behindOthers = new Set<CorsPolicy>();
+  for (const policy of policies) if (!fronts.has(policy)) for (const layer of policy.upstreamLayers ?? []) behindOthers.add(layer.policy);
   for (const [app, list] of routes) {
     if (list.some((route) => route === undefined)) continue;
-    // An Ingress (or another layer we did not list) in front of the same app is another way in.
-    if (policies.some((policy) => !fronts.has(policy) && policy.upstreamLayers?.some((layer) => layer.policy === app))) continue;
+    if (behindOthers.has(app)) continue;
     const found = list as ShadowingFront[];
     if (found.every(({ outer, layer }) => shadows(outer, layer))) shadowedApps.set(app, found);
     if (found.every(({ outer, layer }) => hidesAllowOrigin(outer, layer))) deadAllowOrigin.set(app, found);
