@@ -342,7 +342,13 @@ function objectLiteralOf(name: string, at: Node, parsed: ParsedJs): Node | undef
   const body = fn && 'body' in fn && (fn.body as Node).type === 'BlockStatement' ? (fn.body as { body: Statement[] }).body : [];
   const local = localInits(body, name);
   const init = local.length === 1 ? local[0] : local.length === 0 ? parsed.bindings.values.get(name) : undefined;
-  return init?.type === 'ObjectExpression' ? init : undefined;
+  return init?.type === 'ObjectExpression' ? init : init && headersInit(init);
+}
+
+/** `new Headers({ … })` (Deno, Bun, Workers): the object literal it starts from. */
+function headersInit(node: Node): Node | undefined {
+  if (node.type !== 'NewExpression' || node.callee.type !== 'Identifier' || node.callee.name !== 'Headers' || node.arguments.length !== 1) return undefined;
+  return node.arguments[0].type === 'ObjectExpression' ? node.arguments[0] : undefined;
 }
 
 /**
@@ -351,7 +357,7 @@ function objectLiteralOf(name: string, at: Node, parsed: ParsedJs): Node | undef
  * cannot be seen (a spread of something else): the record is then not read at all.
  */
 function recordEntries(node: Node, response: Node, parsed: ParsedJs, depth = 0): HeaderWrite[] | undefined {
-  const literal = node.type === 'ObjectExpression' ? node : node.type === 'Identifier' && depth < 4 ? objectLiteralOf(node.name, response, parsed) : undefined;
+  const literal = node.type === 'ObjectExpression' ? node : node.type === 'Identifier' && depth < 4 ? objectLiteralOf(node.name, response, parsed) : headersInit(node);
   if (literal?.type !== 'ObjectExpression') return undefined;
   const writes: HeaderWrite[] = [];
   for (const property of literal.properties) {
@@ -892,17 +898,18 @@ class HandSetProgram implements HeaderProgram {
   private respond(record: Node, request: CorsRequest, state: RunState, named = false): void {
     const init = fetchResponseInit(record, this.parsed);
     const writes = this.writes.get(record) ?? [];
+    const carried = init && !named ? this.headersObjectIn(init) : undefined;
     if (init && !named) {
       // A Response built in the return carries its init's headers, not what was written to another one before;
       // `{ headers: h }` with `const h = new Headers()` carries what was set on h.
-      const carried = this.headersObjectIn(init);
       state.headers = carried ? state.headers.filter((header) => this.headerTargets.get(header) === carried) : [];
       if (carried) this.copiedInto(carried, state);
     }
     for (const write of writes) {
       // A named Response (`const res = new Response(…, { headers }); res.headers.set(…); return res`) starts with its
       // init's headers: a later set of the same header on it wins.
-      if (init && named && state.headers.some((header) => header.name.toLowerCase() === write.name.toLowerCase())) continue;
+      // Likewise a `new Headers({ … })` handed in: what was set on it afterwards wins over its starting entries.
+      if (init && (named || carried) && state.headers.some((header) => header.name.toLowerCase() === write.name.toLowerCase())) continue;
       this.write(write, request, state);
     }
     const statusKey = init ? 'status' : 'statusCode';
@@ -1083,7 +1090,8 @@ class HandSetProgram implements HeaderProgram {
     }
     if (declared.length !== 1) return undefined;
     const made = declared[0];
-    return made.type === 'NewExpression' && made.callee.type === 'Identifier' && made.callee.name === 'Headers' && made.arguments.length === 0 ? name : undefined;
+    // `new Headers({ … })` too: its entries are read as the response's record, the later `h.set(…)` calls on top.
+    return made.type === 'NewExpression' && made.callee.type === 'Identifier' && made.callee.name === 'Headers' && (made.arguments.length === 0 || headersInit(made)) ? name : undefined;
   }
 
   /**
