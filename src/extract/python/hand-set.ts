@@ -403,6 +403,13 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
     const parts = childrenOf(parent);
     const bodyIndex = parts.findIndex((part) => part.from === child.from && part.to === child.to);
     const lone = parts.filter((part) => part.name === 'if' || part.name === 'elif' || part.name === 'else').length === 1;
+    // `if CORS_ALLOW_CREDENTIALS:` where the module binds that name once to True or False: settled before any request comes.
+    const constant = bodyIndex === 2 && fn && parts[1]?.name === 'VariableName' && !boundNames(parsed, fn).has(textOf(parsed, parts[1])) ? evaluate(parsed, parts[1], bindings) : undefined;
+    if (constant?.kind === 'bool' && !constant.fallback && bindings.values.has(textOf(parsed, parts[1])) && !bindings.ambiguous.has(textOf(parsed, parts[1])) && !bindings.extended.has(textOf(parsed, parts[1]))) {
+      const holds = constant.value;
+      conditions.push(() => holds);
+      continue;
+    }
     if (lone && bodyIndex === 2 && fn && !configuration && readsOnlyConfiguration(parsed, parts[1], fn)) {
       configuration = { at: parent.from, test: () => 'unknown' };
       conditions.push(configuration.test);
