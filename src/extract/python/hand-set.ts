@@ -45,7 +45,8 @@ const ORIGIN_KEYS = new Set(['origin', 'http_origin']);
 const CLIENT_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request', 'stream', 'urlopen', 'fetch', 'ws_connect']);
 // `send_header`: http.server's BaseHTTPRequestHandler (the SimpleHTTPRequestHandler-with-CORS script), which writes each call as one header line.
 // `append` with a name and a value: Starlette's and Litestar's MutableHeaders (a list's append takes one item).
-const HEADER_METHODS = new Set(['add', 'append', 'set', 'setdefault', 'add_header', 'set_header', 'send_header', '__setitem__']);
+// `setHeader` and `responseHeaders.addRawHeader`: Twisted's request and Headers (Synapse's set_cors_headers), with bytes names and values.
+const HEADER_METHODS = new Set(['add', 'append', 'set', 'setdefault', 'add_header', 'set_header', 'send_header', '__setitem__', 'setHeader', 'addRawHeader']);
 
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
@@ -89,7 +90,7 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     const args = callArguments(parsed, call.getChild('ArgList'));
     if (HEADER_METHODS.has(method) && args.positional.length === 2) {
       const name = headerName(parsed, args.positional[0], bindings);
-      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'append' || method === 'add_header' || method === 'send_header' ? 'add' : 'set' });
+      if (name) record({ name, valueNode: args.positional[1], value: valueOf(parsed, args.positional[1], bindings), statement: call, mode: method === 'add' || method === 'append' || method === 'add_header' || method === 'send_header' || method === 'addRawHeader' ? 'add' : 'set' });
     }
     // WSGI and ASGI header lists of (name, value) pairs: `headers.append(("Access-Control-Allow-Origin", origin))`,
     // `headers.extend([...])`, `start_response("200 OK", [(…), …])`. Each pair is one more header line.
