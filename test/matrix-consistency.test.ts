@@ -6,7 +6,7 @@ import { credentialsExpected, granted, intendedPreflight, requestMatrix } from '
 import { simulateFetch } from '../src/model/respond.js';
 import type { CorsPolicy, CorsRequest, SourceFile } from '../src/model/types.js';
 import { ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
-import { allowOriginMoot } from '../src/topology/shadowed-apps.js';
+import { allowOriginUnseen } from '../src/topology/shadowed-apps.js';
 import { fixtureUnits, ROOT } from './helpers/fixtures.js';
 
 /**
@@ -111,8 +111,8 @@ function check(files: SourceFile[]): string[] {
   const problems: string[] = [];
   const shown: Shown = { attackerCredentialed: false, attackerPreflightCredentialed: false, allowedBlockedAtPreflight: false };
   for (const policy of policies) {
-    // Topology found that no browser sees this policy's Allow-Origin (a proxy hides it on every route, API Gateway replaces a handler's): what it grants alone is no finding.
-    if (allowOriginMoot(policy, 'credentials-reflect-any-origin')) continue;
+    // An app whose Allow-Origin no browser sees (a proxy hides it on every route, API Gateway replaces it): simulate shows the layer in front instead.
+    if (allowOriginUnseen(policy)) continue;
     const one = simulated(policy);
     shown.attackerCredentialed ||= one.attackerCredentialed;
     shown.attackerPreflightCredentialed ||= one.attackerPreflightCredentialed;

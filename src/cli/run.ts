@@ -19,6 +19,7 @@ import { ConfigResolver } from './config-file.js';
 import { version } from './version.js';
 import { noteCodePath } from '../util/load-library.js';
 import { cacheDirectory } from './cache-dir.js';
+import { allowOriginUnseen } from '../topology/shadowed-apps.js';
 import { fileURLToPath } from 'node:url';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject, lintWithConfigs, type ProjectResult } from './project.js';
@@ -485,7 +486,8 @@ function runExplain(io: CliIo, command: 'explain' | 'simulate', argv: string[]):
   };
   const url = `https://your-api${values.path ?? '/'}`;
   // A proxy with a linked app answers through the chain: the browser sees the two layers' headers together.
-  const results = policiesForPath(policies, values.path, request).flatMap((policy) =>
+  // An app whose Allow-Origin never reaches a browser is seen only through that chain (the rules judge it so too).
+  const results = policiesForPath(policies, values.path, request).filter((policy) => !allowOriginUnseen(policy)).flatMap((policy) =>
     policy.upstreamLayers?.length ? policy.upstreamLayers.map((layer) => simulatePolicy(policy, request, url, layer)) : [simulatePolicy(policy, request, url)],
   );
   io.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : safeMultiline(renderSimulated(results, request)));

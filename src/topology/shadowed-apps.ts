@@ -55,7 +55,16 @@ export const ALLOW_ORIGIN_RULES = new Set([
  */
 export function allowOriginMoot(policy: CorsPolicy, ruleId: string): boolean {
   if (ignoredByHttpApi.has(policy)) return true;
-  return ALLOW_ORIGIN_RULES.has(ruleId) && deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0);
+  return ALLOW_ORIGIN_RULES.has(ruleId) && allowOriginUnseen(policy);
+}
+
+/**
+ * No browser ever sees this policy's Access-Control-Allow-Origin: API Gateway replaces the
+ * handler's headers, or every route to the app hides or replaces it (and no frontend of the
+ * repository calls the app directly). `simulate` shows the layer in front instead.
+ */
+export function allowOriginUnseen(policy: CorsPolicy): boolean {
+  return ignoredByHttpApi.has(policy) || (deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0));
 }
 
 /**
