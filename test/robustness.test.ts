@@ -65,6 +65,18 @@ describe('crash classes from the issue', () => {
     }
   });
 
+  it('TOML nesting past the limit (Traefik dynamic config, netlify.toml) is one parse-error at the bracket that passes it, not a silent skip (fuzz4)', () => {
+    const traefik = `[http.middlewares.cors.headers]\naccessControlAllowOriginList = ["*"]\nx = ${'['.repeat(65)}${']'.repeat(65)}\n`;
+    const netlify = `[[headers]]\nfor = "/*"\n[headers.values]\nAccess-Control-Allow-Origin = "*"\nx = ${'['.repeat(65)}${']'.repeat(65)}\n`;
+    for (const [path, text, line] of [['dynamic.toml', traefik, 3], ['netlify.toml', netlify, 5]] as const) {
+      const { diagnostics } = lintOne(path, text);
+      expect(internal(diagnostics)).toEqual([]);
+      expect(parseErrors(diagnostics).map((d) => [d.line, d.column, d.message])).toEqual([[line, 69, 'TOML nested deeper than 64 levels; this file is not analysed']]);
+    }
+    // 64 levels are still read.
+    expect(parseErrors(lintOne('netlify.toml', netlify.replace('['.repeat(65), '['.repeat(64)).replace(']'.repeat(65), ']'.repeat(64))).diagnostics)).toEqual([]);
+  });
+
   it('YAML: compact mappings on one line (`a: b: c: …`, found by the fuzzer) are bounded too', () => {
     const { diagnostics } = lintOne('m.yaml', `kind: Middleware\nmetadata:\n  name: ${'corsame: '.repeat(3000)}\n`);
     expect(internal(diagnostics)).toEqual([]);

@@ -39,10 +39,12 @@ export function toml(): TomlModule {
 /** Nesting past this is no config: the parser recurses per level. */
 export const MAX_TOML_DEPTH = 64;
 
-/** The deepest `[`/`{` nesting outside strings and comments, counted in one pass. */
-export function bracketDepth(text: string): number {
+/**
+ * Where `[`/`{` nesting outside strings and comments first passes MAX_TOML_DEPTH, counted in one
+ * pass; undefined when it never does.
+ */
+export function tooDeepAt(text: string): number | undefined {
   let depth = 0;
-  let max = 0;
   let quote = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -55,10 +57,16 @@ export function bracketDepth(text: string): number {
     else if (c === '#') {
       const end = text.indexOf('\n', i);
       i = end === -1 ? text.length : end;
-    } else if (c === '[' || c === '{') max = Math.max(max, ++depth);
-    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_TOML_DEPTH) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
   }
-  return max;
+  return undefined;
+}
+
+/** What a reader says of a TOML file nested past the bound (valid TOML, but no configuration nests so deep), like YAML's bound. */
+export function tooDeepMessage(): string {
+  return `TOML nested deeper than ${MAX_TOML_DEPTH} levels; this file is not analysed`;
 }
 
 /**
@@ -68,10 +76,11 @@ export function bracketDepth(text: string): number {
  * tables and arrays of tables nest as TOML defines; a date or time is an unknown (tagged) scalar, and
  * a Go template action inside a string is template text, as the YAML reader marks it.
  */
-export function parseTomlAsYaml(file: SourceFile, format: ParsedYaml['format']): { parsed: ParsedYaml; root: YamlNode } | { error: { message: string; loc: Loc } } | undefined {
+export function parseTomlAsYaml(file: SourceFile, format: ParsedYaml['format']): { parsed: ParsedYaml; root: YamlNode } | { error: { message: string; loc: Loc }; tooDeep?: true } {
   const text = file.text;
-  if (bracketDepth(text) > MAX_TOML_DEPTH) return undefined;
   const lineStarts = lineStartsOf(text);
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) return { error: { message: tooDeepMessage(), loc: offsetsToLoc(file.path, lineStarts, deep, deep + 1) }, tooDeep: true };
   let program: ReturnType<TomlModule['parseTOML']>;
   try {
     program = toml().parseTOML(text.replace(/^\uFEFF/, ' '));

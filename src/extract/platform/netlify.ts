@@ -3,7 +3,7 @@ import type { Loc, SourceFile } from '../../model/types.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { routeHeaderPolicy, type RouteHeader } from './route-headers.js';
 import type { PlatformRewrite, VercelConfig } from './vercel.js';
-import { bracketDepth, MAX_TOML_DEPTH, toml, type TomlContent, type TomlKeyValue, type TomlModule, type TomlTable } from '../toml.js';
+import { toml, tooDeepAt, tooDeepMessage, type TomlContent, type TomlKeyValue, type TomlModule, type TomlTable } from '../toml.js';
 
 /**
  * `netlify.toml`: each `[[headers]]` (`for` + `[headers.values]`) is a CORS layer of the deployment
@@ -15,7 +15,11 @@ export function readNetlifyConfig(file: SourceFile): VercelConfig {
   const text = file.text;
   const lineStarts = lineStartsOf(text);
   const loc = (node: { range: [number, number] }): Loc => offsetsToLoc(file.path, lineStarts, node.range[0], node.range[1]);
-  if (bracketDepth(text) > MAX_TOML_DEPTH) return out;
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    out.errors.push({ message: tooDeepMessage(), loc: offsetsToLoc(file.path, lineStarts, deep, deep + 1) });
+    return out;
+  }
   let program: ReturnType<TomlModule['parseTOML']>;
   try {
     program = toml().parseTOML(text.replace(/^\uFEFF/, ' '));

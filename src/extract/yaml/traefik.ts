@@ -34,8 +34,8 @@ export function traefikPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
  */
 export function traefikTomlPolicies(file: SourceFile): { policies: CorsPolicy[]; errors: Array<{ message: string; loc: Loc }> } {
   const read = parseTomlAsYaml(file, 'toml');
-  if (!read) return { policies: [], errors: [] };
   if ('error' in read) {
+    if (read.tooDeep) return { policies: [], errors: [read.error] };
     // A Helm or Go template of the file is TOML only once rendered.
     if (/\{\{|\$\{/.test(file.text)) return { policies: [], errors: [] };
     return { policies: [], errors: [{ message: `not valid TOML (${read.error.message}); Traefik's file provider refuses to load it`, loc: read.error.loc }] };
