@@ -37,20 +37,29 @@ export function httpApiCorsPolicy(source: { file: string; format: Format }, sett
     rejected.push({ loc: settings.credentials.loc, message: settings.refusal });
     origins = [];
   }
+  return answeredLikeHttpApi(source, settings, { profile: httpApiProfile, origins, preflightStatus: 204, rejected });
+}
+
+/** A policy API Gateway's HTTP API program answers (an HTTP API's or a function URL's settings): every response, and the preflight with `preflightStatus`. */
+function answeredLikeHttpApi(
+  source: { file: string; format: Format },
+  settings: Omit<HttpApiCorsSettings, 'refusal'>,
+  how: { profile: CorsPolicy['profile']; origins: OriginMatcher[]; preflightStatus: number; rejected?: NonNullable<CorsPolicy['rejected']> },
+): CorsPolicy {
   return gatewayPolicy(source, {
-    profile: httpApiProfile,
+    profile: how.profile,
     scope: { kind: 'app', label: settings.label },
     sourceLoc: settings.sourceLoc,
-    origins,
+    origins: how.origins,
     credentials: settings.credentials,
     allowMethods: settings.allowMethods,
     allowHeaders: settings.allowHeaders,
     exposeHeaders: settings.exposeHeaders,
     maxAge: settings.maxAge,
-    preflight: { kind: 'handled', status: 204, loc: settings.sourceLoc },
+    preflight: { kind: 'handled', status: how.preflightStatus, loc: settings.sourceLoc },
     vary: 'unknown',
     errorResponses: true,
-    rejected,
+    ...(how.rejected ? { rejected: how.rejected } : {}),
     program: httpApiProgram,
   });
 }
@@ -68,19 +77,5 @@ export function lambdaUrlCorsPolicy(source: { file: string; format: Format }, se
     if (matcher.kind === 'exact' && analyzeOrigin(matcher.value).problems.length > 0) return { kind: 'unknown', reason: 'how Lambda compares an origin that is not serialized is not documented', loc: matcher.loc };
     return matcher;
   });
-  return gatewayPolicy(source, {
-    profile: lambdaUrlProfile,
-    scope: { kind: 'app', label: settings.label },
-    sourceLoc: settings.sourceLoc,
-    origins,
-    credentials: settings.credentials,
-    allowMethods: settings.allowMethods,
-    allowHeaders: settings.allowHeaders,
-    exposeHeaders: settings.exposeHeaders,
-    maxAge: settings.maxAge,
-    preflight: { kind: 'handled', status: 200, loc: settings.sourceLoc },
-    vary: 'unknown',
-    errorResponses: true,
-    program: httpApiProgram,
-  });
+  return answeredLikeHttpApi(source, settings, { profile: lambdaUrlProfile, origins, preflightStatus: 200 });
 }
