@@ -106,15 +106,7 @@ function parenthesizedWithItems(input: string): string {
       if (end === -1) break;
       i = end;
     } else if (c === '"' || c === "'") {
-      const triple = input.startsWith(c.repeat(3), i);
-      const quote = triple ? c.repeat(3) : c;
-      let j = i + quote.length;
-      while (j < input.length && !input.startsWith(quote, j)) {
-        if (input[j] === '\\') j++;
-        else if (!triple && input[j] === '\n') break;
-        j++;
-      }
-      i = j + (input.startsWith(quote, j) ? quote.length - 1 : 0);
+      i = stringLiteralLast(input, i);
       afterWith = false;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
@@ -262,15 +254,7 @@ function nestingBeyondLimit(text: string): number | undefined {
       if (end === -1) return undefined;
       i = end;
     } else if (c === '"' || c === "'") {
-      const triple = text.startsWith(c.repeat(3), i);
-      const quote = triple ? c.repeat(3) : c;
-      let j = i + quote.length;
-      while (j < text.length && !text.startsWith(quote, j)) {
-        if (text[j] === '\\') j++;
-        else if (!triple && text[j] === '\n') break;
-        j++;
-      }
-      i = j + (text.startsWith(quote, j) ? quote.length - 1 : 0);
+      i = stringLiteralLast(text, i);
     } else if (c === '(' || c === '[' || c === '{') {
       if (++depth > MAX_BRACKET_DEPTH) return i;
     } else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
@@ -374,4 +358,22 @@ export function callArguments(parsed: ParsedPython, argList: SyntaxNode | null |
   }
   flush();
   return result;
+}
+
+/**
+ * The index of the last character of the string literal whose quote is at `start` (its closing
+ * quote; for an unclosed one-line string the character before the line break, or the text's end),
+ * for the scanners above that step over strings character by character.
+ */
+function stringLiteralLast(text: string, start: number): number {
+  const c = text[start];
+  const triple = text.startsWith(c.repeat(3), start);
+  const quote = triple ? c.repeat(3) : c;
+  let j = start + quote.length;
+  while (j < text.length && !text.startsWith(quote, j)) {
+    if (text[j] === '\\') j++;
+    else if (!triple && text[j] === '\n') break;
+    j++;
+  }
+  return j + (text.startsWith(quote, j) ? quote.length - 1 : 0);
 }
