@@ -20,6 +20,8 @@ const NOT_NGINX: Record<string, string> = {
   sysctl: 'net.core.somaxconn = 1024\nvm.swappiness = 10\n',
   logrotate: '/var/log/nginx/*.log {\n    daily\n    rotate 14\n    compress\n}\ninclude /etc/logrotate.d\n',
   ldso: 'include /etc/ld.so.conf.d/*.conf\n',
+  // Varnish VCL shares `set`, `if (...) {`, `return` and `include` with nginx, and ends them in `;` and `{`.
+  varnish: 'vcl 4.1;\ninclude "backends.vcl";\nsub vcl_deliver {\n    if (req.http.Origin) {\n        set resp.http.Access-Control-Allow-Origin = req.http.Origin;\n        set resp.http.Access-Control-Allow-Credentials = "true";\n    }\n    return (deliver);\n}\n',
 };
 
 describe('format detection', () => {
@@ -32,7 +34,7 @@ describe('format detection', () => {
       expect(result.diagnostics, name).toEqual([]);
       expect(result.skipped[0].reason, name).toMatch(/^not nginx/);
     }
-    for (const text of [NGINX_SNIPPET, 'server {\n  listen 80;\n}\n', 'location /api/ {\n  proxy_pass http://app;\n}\n', 'map $http_origin $cors {\n  default "";\n}\n', 'include snippets/cors.conf;\n']) {
+    for (const text of [NGINX_SNIPPET, 'server {\n  listen 80;\n}\n', 'location /api/ {\n  proxy_pass http://app;\n}\n', 'map $http_origin $cors {\n  default "";\n}\n', 'include snippets/cors.conf;\n', 'if ($request_method = OPTIONS) {\n  return 204;\n}\n', 'set $cors "";\n', 'if (!-f $request_filename) {\n  rewrite ^ /index.php last;\n}\n']) {
       expect(detectFile({ path: 'site.conf', text }), text).toMatchObject({ format: 'nginx' });
     }
   });

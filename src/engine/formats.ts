@@ -266,7 +266,20 @@ const FOREIGN_LINES = [
   /^(ServerName|DocumentRoot|RewriteEngine|RewriteRule|LoadModule|Listen|Options|AllowOverride|Require)\s/,
   // Logstash and Puppet settings: `port => 5044`, `hosts => [...]`.
   /^[\w"'[\]-]+\s*=>/,
+  // Varnish VCL: the version line, subroutines, backends and vmod imports.
+  /^(?:vcl\s+\d|(?:sub|backend|probe|acl)\s+\w+\s*\{|import\s+\w+\s*(?:from\s+"[^"]*"\s*)?;)/,
 ];
+/**
+ * Directives whose first argument has a shape only nginx gives it. Varnish VCL (`set resp.http.X = "*";`,
+ * `if (req.http.Origin) {`, `return (synth(204));`) and other C-like configs share these words and
+ * the `;` / `{` endings, so the word alone is no evidence: nginx's `set` names a `$variable`, its `if`
+ * tests a `$variable` or a file (`-f`, `!-e`), and its `return` takes a code, a URL or a `$variable`.
+ */
+const NGINX_ARGUMENT_SHAPE = new Map<string, RegExp>([
+  ['set', /^\s+\$/],
+  ['if', /^\s*\(\s*(?:\$|!?\s*-[fdex]\s)/],
+  ['return', /^\s+[^\s(]/],
+]);
 /** Only the head of a huge file is sniffed: the answer is settled long before, and the cost stays bounded. */
 const SNIFF_BYTES = 256 * 1024;
 
@@ -282,7 +295,8 @@ export function looksLikeNginx(text: string): { yes: boolean; why: string } {
     const name = /^[A-Za-z_][\w]*/.exec(line)?.[0];
     if (name && NGINX_DIRECTIVES.has(name.toLowerCase()) && name === name.toLowerCase()) {
       const rest = stripComment(line.slice(name.length));
-      if (name === 'if' && !/^\s*\(/.test(rest)) continue;
+      const shape = NGINX_ARGUMENT_SHAPE.get(name);
+      if (shape && !shape.test(rest)) continue;
       if (/^\s[^;{}]*(;|\{)/.test(rest) || /^\s*\{/.test(rest) || NGINX_BLOCK_OPENER.test(line)) {
         evidence++;
         continue;
