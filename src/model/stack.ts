@@ -6,7 +6,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, UpstreamLayer } from './typ
  * What the browser receives from a proxy in front of an app: the proxy answers by itself when it
  * short-circuits (an nginx `return 204` for OPTIONS); otherwise the app's headers pass through,
  * minus those the proxy hides (`proxy_hide_header`, `more_clear_headers`) or replaces
- * (`more_set_headers`), and the proxy's `add_header` fields are added next to them.
+ * (`more_set_headers`, Kong's `set_header` and `clear_header`), and the proxy's `add_header` fields are added next to them.
  */
 export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, request: CorsRequest): CorsResponse {
   const alone = respond(outer, request);
@@ -20,6 +20,7 @@ export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, req
     const added = new Set(outer.emitted.filter((header) => header.mode === 'add').map((header) => header.name.toLowerCase()));
     for (const header of front.headers) if (/^access-control-/i.test(header.name) && !added.has(header.name.toLowerCase())) replaced.add(header.name.toLowerCase());
   }
+  if (outer.profile.decidesAllowOrigin && request.origin) replaced.add('access-control-allow-origin');
   const removed = (name: string) => {
     const lower = name.toLowerCase();
     return replaced.has(lower) || layer.hidden.some((hidden) => hidden === lower || (hidden.endsWith('*') && lower.startsWith(hidden.slice(0, -1))));

@@ -319,6 +319,11 @@ export interface FrameworkProfile {
   uncacheable?: string;
   /** A proxying layer whose CORS headers replace the upstream's same-named ones (headers-more's `more_set_headers`, as ingress-nginx's template writes them) instead of adding to them. */
   corsHeadersReplaceUpstream?: boolean;
+  /**
+   * A proxying layer that decides Access-Control-Allow-Origin on every answer it passes on to a request with an Origin: it sets its own or
+   * removes the upstream's (Kong's cors plugin: `set_header`, else `clear_header`).
+   */
+  decidesAllowOrigin?: boolean;
   docs: string;
 }
 

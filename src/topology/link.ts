@@ -14,7 +14,8 @@ import { composeServices, type ComposeService } from './compose.js';
 import { helmValuesPolicies } from './helm.js';
 import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
-import { markShadowedApps } from './shadowed-apps.js';
+import { markShadowedApps, type FrontRoute } from './shadowed-apps.js';
+import { kongRoutes } from './kong-links.js';
 import { markHttpApiHandlers } from './aws-functions.js';
 
 /** API Gateway's own CORS, written in code (AWS CDK, serverless.ts) as in YAML: a gateway in front, never the app behind a proxy. */
@@ -168,7 +169,9 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
     }
   }
   linkIngresses(policies, files);
-  markShadowedApps(policies, links, nginxPolicies);
+  const routes: FrontRoute[] = links.flatMap((link) => link.apps.map((app) => ({ outer: outerAt.get(`${link.proxy.locationLoc.file}\0${link.proxy.locationLoc.line}\0${link.proxy.locationLoc.column}`), app, open: link.service.publishesPorts })));
+  const kong = linkKong(policies, files);
+  markShadowedApps(policies, [...routes, ...kong.routes], [...nginxPolicies, ...kong.fronts]);
   markHttpApiHandlers(policies, files.yaml);
   return links;
 }
@@ -209,6 +212,49 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
       }
     }
   }
+}
+
+/**
+ * Kong (declarative `kong.yml`) → its service's `url`/`host` → the Compose service of that name →
+ * the app built from its folder. The cors plugin in effect on each route is linked to the apps the
+ * route reaches; Kong sets or clears Allow-Origin on every answer to a request with an Origin and
+ * answers preflights itself unless `preflight_continue` is set (handler.lua, semantics §9).
+ */
+function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
+  const fronts = policies.filter((policy) => policy.profile.id === 'kong' && policy.source.format === 'yaml');
+  const appPolicies = policies.filter(isAppServer);
+  const partPolicies = policies.filter(isAppPart);
+  if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
+  const services = composeServices(files.yaml);
+  if (services.length === 0) return { routes: [], fronts };
+  const memo = new Map<string, ReachIndex>();
+  const routes: FrontRoute[] = [];
+  const linked = new Map<CorsPolicy, Set<CorsPolicy>>();
+  for (const route of kongRoutes(files.yaml, fronts)) {
+    for (const target of route.targets) {
+      const service = serviceFor(target.host, route.file, services);
+      if (!service) continue;
+      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+        routes.push({ outer: route.plugin, app, open: service.publishesPorts });
+        const outer = route.plugin;
+        if (!outer) continue;
+        let seen = linked.get(outer);
+        if (!seen) linked.set(outer, (seen = new Set((outer.upstreamLayers ?? []).map((layer) => layer.policy))));
+        if (seen.has(app)) continue;
+        seen.add(app);
+        (outer.upstreamLayers ??= []).push({
+          policy: app,
+          hidden: [],
+          via: [
+            { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
+            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+            { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+          ],
+        });
+      }
+    }
+  }
+  return { routes, fronts };
 }
 
 function composeBuild(services: readonly ComposeService[], image: string): { dir: string; loc: Loc } | undefined {

@@ -2,7 +2,6 @@ import { exactOrigins, probeRequests, PROBE_ORIGIN, sampleOrigins } from '../mod
 import { respond } from '../model/respond.js';
 import { respondThroughLayer } from '../model/stack.js';
 import type { CorsPolicy, CorsRequest, UpstreamLayer } from '../model/types.js';
-import type { ProxyLink } from './link.js';
 import { ignoredByHttpApi } from './aws-functions.js';
 import { unsure } from '../model/uncertainty.js';
 
@@ -67,19 +66,22 @@ export function allowOriginUnseen(policy: CorsPolicy): boolean {
   return ignoredByHttpApi.has(policy) || (deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0));
 }
 
+/** One way the repository shows to an app: through a proxy layer's policy (undefined: one without CORS, or not known), or open (the app publishes a port). */
+export interface FrontRoute {
+  outer: CorsPolicy | undefined;
+  app: CorsPolicy;
+  open: boolean;
+}
+
 /**
- * Marks an app policy as shadowed when every route the repository shows to it goes through an
- * nginx location that answers every preflight itself and hides or replaces every
+ * Marks an app policy as shadowed when every route the repository shows to it goes through a
+ * proxy (an nginx location, a Kong route) that answers every preflight itself and hides or replaces every
  * `Access-Control-*` header the app sends on the other responses. Any other way in leaves the app
  * live: a location without a CORS policy of its own, a Compose `ports:` entry publishing the app
  * (a browser can call it directly), an Ingress in front of it.
  */
-export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], nginxPolicies: CorsPolicy[]): void {
+export function markShadowedApps(policies: CorsPolicy[], frontRoutes: FrontRoute[], frontPolicies: CorsPolicy[]): void {
   const routes = new Map<CorsPolicy, Array<ShadowingFront | undefined>>();
-  // Indexed once: many locations in front of many routes made each lookup below a scan of them all.
-  const startKey = (loc: { file: string; line: number; column: number }) => `${loc.file}\0${loc.line}\0${loc.column}`;
-  const outerAt = new Map<string, CorsPolicy>();
-  for (const policy of nginxPolicies) if (policy.source.loc && !outerAt.has(startKey(policy.source.loc))) outerAt.set(startKey(policy.source.loc), policy);
   const layersOf = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
   const layerOf = (outer: CorsPolicy, app: CorsPolicy) => {
     let byPolicy = layersOf.get(outer);
@@ -89,16 +91,13 @@ export function markShadowedApps(policies: CorsPolicy[], links: ProxyLink[], ngi
     }
     return byPolicy.get(app);
   };
-  for (const link of links) {
-    const outer = outerAt.get(startKey(link.proxy.locationLoc));
-    for (const app of link.apps) {
-      const layer = outer && layerOf(outer, app);
-      const list = routes.get(app) ?? [];
-      list.push(outer && layer && !link.service.publishesPorts ? { outer, layer } : undefined);
-      routes.set(app, list);
-    }
+  for (const { outer, app, open } of frontRoutes) {
+    const layer = outer && layerOf(outer, app);
+    const list = routes.get(app) ?? [];
+    list.push(outer && layer && !open ? { outer, layer } : undefined);
+    routes.set(app, list);
   }
-  const fronts = new Set(nginxPolicies);
+  const fronts = new Set(frontPolicies);
   // An Ingress (or another layer we did not list) in front of the same app is another way in.
   const behindOthers = new Set<CorsPolicy>();
   for (const policy of policies) if (!fronts.has(policy)) for (const layer of policy.upstreamLayers ?? []) behindOthers.add(layer.policy);

@@ -21,6 +21,9 @@ export const kongProfile: FrameworkProfile = {
   preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
   defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'], credentials: false },
   routeLevelHandlesOptions: true,
+  // In front of an app (topology/kong-links.ts): `set_header` replaces the upstream's headers, and an origin it does not allow gets the upstream's Allow-Origin cleared.
+  corsHeadersReplaceUpstream: true,
+  decidesAllowOrigin: true,
   docs: 'https://developer.konghq.com/plugins/cors/',
 };
 

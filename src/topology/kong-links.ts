@@ -1,0 +1,137 @@
+import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
+import { get, isMap, isSeq, parseYamlDocument, valueOf } from '../extract/yaml/parse.js';
+import type { CorsPolicy, Loc } from '../model/types.js';
+
+/** One Kong route to a Compose service: the cors plugin that answers on it (undefined: none, or not known), and where its requests go. */
+export interface KongRoute {
+  file: string;
+  /** The cors plugin in effect on the route, found among the extracted policies by its `name:` position. */
+  plugin: CorsPolicy | undefined;
+  /** `host:port` pairs Kong sends the route's requests to (the service's, or its upstream's targets). */
+  targets: Array<{ host: string; port: number | undefined }>;
+  /** The path every request through the route starts with at the upstream; undefined when not known. */
+  prefix: string | undefined;
+  service: { name: string; loc: Loc };
+  route: { name: string; loc: Loc };
+}
+
+type Node = unknown;
+
+const text = (node: Node): string | undefined => {
+  const value = valueOf(node as Parameters<typeof valueOf>[0]);
+  return value.kind === 'string' ? value.value : undefined;
+};
+const number = (node: Node): number | undefined => {
+  const value = valueOf(node as Parameters<typeof valueOf>[0]);
+  return value.kind === 'number' ? value.value : value.kind === 'string' && /^\d{1,5}$/.test(value.value) ? Number(value.value) : undefined;
+};
+const items = (node: Node): Node[] => (isSeq(node) ? node.items : []);
+const isCors = (plugin: Node) => text(get(plugin, 'name')) === 'cors';
+const enabled = (plugin: Node) => {
+  const value = valueOf(get(plugin, 'enabled'));
+  return !(value.kind === 'bool' && !value.value);
+};
+/** `service: api` or `service: { name: api }` (decK's references). */
+const reference = (node: Node): string | undefined => text(node) ?? text(get(node, 'name'));
+
+/**
+ * The routes of Kong declarative files (decK / DB-less `kong.yml`) that carry the extracted Kong
+ * cors policies, each with the plugin Kong runs on it: the route's own, else its service's, else the
+ * global one (Kong's precedence for plugins not bound to a consumer). A route whose nearest cors
+ * entry is disabled, or that a consumer-bound cors plugin may answer, has no plugin here: not known.
+ */
+export function kongRoutes(yamlFiles: Map<string, string>, kongPolicies: CorsPolicy[]): KongRoute[] {
+  const files = new Set(kongPolicies.map((policy) => policy.source.file));
+  const out: KongRoute[] = [];
+  for (const file of [...files].sort()) {
+    const source = yamlFiles.get(file);
+    if (source === undefined || !/^services:/m.test(source)) continue;
+    const parsed = parseYamlDocument(source, { strict: false, logLevel: 'silent', uniqueKeys: false });
+    if (!('doc' in parsed) || parsed.doc.errors.length > 0) continue;
+    const root = parsed.doc.contents;
+    if (!isMap(root)) continue;
+    const lineStarts = lineStartsOf(source);
+    const locOf = (node: Node): Loc => {
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      return range ? offsetsToLoc(file, lineStarts, range[0], range[1]) : offsetsToLoc(file, lineStarts, 0, 0);
+    };
+    const byLoc = new Map(kongPolicies.filter((policy) => policy.source.file === file).map((policy) => [`${policy.source.loc.line}:${policy.source.loc.column}`, policy]));
+    /** The cors entry of a plugin list: the policy, 'disabled' (Kong runs none here, and what it falls back to is not read), or undefined. */
+    const corsOf = (plugins: Node[]): CorsPolicy | 'unknown' | undefined => {
+      const cors = plugins.filter(isCors);
+      if (cors.length === 0) return undefined;
+      if (cors.length > 1 || !enabled(cors[0])) return 'unknown';
+      return byLoc.get(`${locOf(get(cors[0], 'name')).line}:${locOf(get(cors[0], 'name')).column}`) ?? 'unknown';
+    };
+    const rootPlugins = items(get(root, 'plugins')).filter(isCors);
+    // A consumer-bound cors plugin answers that consumer's requests instead: not modelled, so no route is decided.
+    if (rootPlugins.some((plugin) => get(plugin, 'consumer') !== undefined) || items(get(root, 'consumers')).some((consumer) => items(get(consumer, 'plugins')).some(isCors))) continue;
+    const global = corsOf(rootPlugins.filter((plugin) => get(plugin, 'service') === undefined && get(plugin, 'route') === undefined));
+    const boundTo = (key: 'service' | 'route', name: string | undefined) => (name === undefined ? [] : rootPlugins.filter((plugin) => reference(get(plugin, key)) === name && get(plugin, key === 'service' ? 'route' : 'service') === undefined));
+    const upstreams = new Map<string, Array<{ host: string; port: number | undefined }>>();
+    for (const upstream of items(get(root, 'upstreams'))) {
+      const name = text(get(upstream, 'name'));
+      if (name === undefined) continue;
+      // A target without a port is Kong's default 8000.
+      const targets = items(get(upstream, 'targets')).map((target) => hostPort(text(get(target, 'target')) ?? '', 8000));
+      if (targets.every((target) => target !== undefined)) upstreams.set(name.toLowerCase(), targets as Array<{ host: string; port: number | undefined }>);
+    }
+    const services = items(get(root, 'services'));
+    const rootRoutes = items(get(root, 'routes'));
+    for (const service of services) {
+      const name = text(get(service, 'name'));
+      const target = serviceTarget(service);
+      if (!target) continue;
+      const targets = upstreams.get(target.host) ?? [{ host: target.host, port: target.port }];
+      const own = corsOf([...items(get(service, 'plugins')), ...boundTo('service', name)]);
+      const routes = [...items(get(service, 'routes')), ...(name === undefined ? [] : rootRoutes.filter((route) => reference(get(route, 'service')) === name))];
+      for (const route of routes) {
+        const routeName = text(get(route, 'name'));
+        const nearest = corsOf([...items(get(route, 'plugins')), ...boundTo('route', routeName)]) ?? own ?? global;
+        const paths = items(get(route, 'paths'));
+        const strip = valueOf(get(route, 'strip_path'));
+        const prefixes = paths.length === 0 || !(strip.kind === 'bool' && !strip.value) ? [target.path ?? '/'] : paths.map((path) => joined(target.path, text(path)));
+        for (const prefix of new Set(prefixes)) {
+          out.push({
+            file,
+            plugin: nearest === 'unknown' ? undefined : nearest,
+            targets,
+            prefix,
+            service: { name: name ?? '(unnamed)', loc: locOf(get(service, 'url') ?? get(service, 'host') ?? get(service, 'name')) },
+            route: { name: routeName ?? '(unnamed)', loc: locOf(get(route, 'name') ?? route) },
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Where a Kong service sends requests: `url`, or `host` with `port` (default 80) and `path`. */
+function serviceTarget(service: Node): { host: string; port: number | undefined; path: string | undefined } | undefined {
+  const url = text(get(service, 'url'));
+  if (url !== undefined) {
+    const match = /^(https?):\/\/([A-Za-z0-9_.-]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(url.trim());
+    if (!match) return undefined;
+    return { host: match[2].toLowerCase(), port: match[3] ? Number(match[3]) : match[1].toLowerCase() === 'https' ? 443 : 80, path: match[4] };
+  }
+  const host = text(get(service, 'host'));
+  if (host === undefined || !/^[A-Za-z0-9_.-]+$/.test(host)) return undefined;
+  const portNode = get(service, 'port');
+  const port = portNode === undefined ? 80 : number(portNode);
+  if (port === undefined) return undefined;
+  const path = get(service, 'path') === undefined ? undefined : text(get(service, 'path'));
+  if (get(service, 'path') !== undefined && path === undefined) return undefined;
+  return { host: host.toLowerCase(), port, path };
+}
+
+/** `strip_path: false`: the route's path follows the service's; a regex route path (`~…`) or a service path of its own is not joined here. */
+function joined(servicePath: string | undefined, routePath: string | undefined): string | undefined {
+  if (routePath === undefined || !/^\/[\w./-]*$/.test(routePath)) return undefined;
+  return servicePath === undefined || servicePath === '/' ? routePath : undefined;
+}
+
+function hostPort(value: string, defaultPort: number): { host: string; port: number } | undefined {
+  const match = /^([A-Za-z0-9_.-]+)(?::(\d{1,5}))?$/.exec(value.trim());
+  return match ? { host: match[1].toLowerCase(), port: match[2] ? Number(match[2]) : defaultPort } : undefined;
+}
