@@ -95,6 +95,24 @@ interface Path {
   guards: OriginGuard[];
 }
 
+/**
+ * The origin tests that let a request through one of two paths that end alike: what both paths
+ * tested, and then one of what each tested on its own. Two `if ($http_origin ~ …) { set $cors 1; }`
+ * end in the same state for an origin that matches either test, so the answer is guarded by
+ * "the first or the second", not by nothing (which would read as a reflected Origin). A path that
+ * tested nothing of its own lets any origin through, so the shared tests are all that is left.
+ */
+function eitherGuards(left: OriginGuard[], right: OriginGuard[]): OriginGuard[] {
+  const shared = left.filter((guard) => right.includes(guard));
+  const leftOwn = left.filter((guard) => !shared.includes(guard));
+  const rightOwn = right.filter((guard) => !shared.includes(guard));
+  if (leftOwn.length === 0 || rightOwn.length === 0) return shared;
+  const own = [...leftOwn, ...rightOwn];
+  const tests = own.flatMap((guard) => (guard.kind === 'one-of' ? guard.tests : guard.kind === 'opaque' ? [] : [guard]));
+  const opaque = own.find((guard) => guard.kind === 'opaque');
+  return [...shared, ...(tests.length > 0 ? [{ kind: 'one-of' as const, tests: [...new Set(tests)] }] : []), ...(opaque ? [opaque] : [])];
+}
+
 class BudgetExceeded extends Error {}
 /** A run shared between origins met something it cannot share (parametric.ts): the request is run on its own. */
 class NotShared extends Error {}
@@ -745,7 +763,7 @@ export class NginxProgram implements HeaderProgram {
       const key = `${JSON.stringify([digest(path.config).id, path.returned?.status, path.returned ? `${path.returned.directive.loc.line}:${path.returned.directive.loc.column}` : '', path.stopped, path.uncertain])}\u0002${JSON.stringify([[...path.vars], [...path.captures]])}`;
       const seen = byKey.get(key);
       if (!seen) byKey.set(key, path);
-      else byKey.set(key, { ...seen, guards: seen.guards.filter((guard) => path.guards.includes(guard)) });
+      else if (seen.guards !== path.guards) byKey.set(key, { ...seen, guards: eitherGuards(seen.guards, path.guards) });
     }
     const merged = [...byKey.values()];
     // In a recorded run, request states that differ by a token must differ for its Origin too.
