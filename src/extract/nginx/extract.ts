@@ -13,6 +13,8 @@ import type { NginxWorkspace } from './workspace.js';
 import { luaHeaderFilterPolicy } from './lua-headers.js';
 import { unsure } from '../../model/uncertainty.js';
 
+const LUA_PHASE = /^(header_filter|access|content)_by_lua(_block)?$/;
+
 /**
  * One policy per place a request ends up: each location (after inheritance), each server with no
  * catch-all location, and a snippet's top level when it is not included by a file we can see.
@@ -47,10 +49,11 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
     return sources.get(file);
   };
   for (const target of targets) {
-    // A place whose CORS headers come only from an OpenResty header filter (Lua) is read there, when certain.
-    if (target.body.some((directive) => directive.name.startsWith('header_filter_by_lua')) && !sendsCors(target)) {
+    // A place whose CORS headers come only from OpenResty Lua (header filter, access or content phase) is read there, when certain.
+    if (target.body.some((directive) => LUA_PHASE.test(directive.name)) && !sendsCors(target)) {
       const scope = scopeOf(target, rootFile);
-      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined);
+      const outer = ancestors(target).slice(1).map((level) => level.body);
+      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined, outer);
       if (lua) {
         policies.push(lua);
         continue;

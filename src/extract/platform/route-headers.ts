@@ -18,7 +18,7 @@ export interface RouteHeader {
 }
 
 /** Who answers a request, for rules whose headers go on only some answers: the status, or undefined when another part of the configuration answers. */
-export type RouteAnswer = (request: CorsRequest) => { status: number } | undefined;
+export type RouteAnswer = (request: CorsRequest) => { status: number; /** The code that answers (for a header it lacks). */ at?: Loc } | undefined;
 
 export interface RouteHeaderRule {
   file: string;
@@ -29,6 +29,12 @@ export interface RouteHeaderRule {
   /** The rule's source / for entry: the policy's own position. */
   sourceLoc: Loc;
   headers: RouteHeader[];
+  /**
+   * The headers of the answer to a preflight, when they differ from `headers` (OpenResty Lua that
+   * writes Allow-Methods only in its `OPTIONS` branch). A name only here still sets the policy's
+   * value (Allow-Methods, Max-Age), since only a preflight reads it.
+   */
+  preflightHeaders?: RouteHeader[];
   /** Which requests get these headers, and with what status. Unset: every response of the path, with a preflight answered by whatever serves the path. */
   answers?: RouteAnswer;
   /** How OPTIONS is answered, when `answers` says (an API Gateway mock OPTIONS method). */
@@ -44,9 +50,10 @@ export interface RouteHeaderRule {
  * any headers that code adds are unknown here.
  */
 export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined {
-  const cors = rule.headers.filter((header) => /^access-control-/i.test(header.name));
-  if (cors.length === 0) return undefined;
-  const named = (name: string) => rule.headers.filter((header) => header.name.toLowerCase() === name);
+  const preflightOnly = (rule.preflightHeaders ?? []).filter((header) => !rule.headers.some((other) => other.name.toLowerCase() === header.name.toLowerCase()));
+  const all = [...rule.headers, ...preflightOnly];
+  if (!all.some((header) => /^access-control-/i.test(header.name))) return undefined;
+  const named = (name: string) => all.filter((header) => header.name.toLowerCase() === name);
   const origins: OriginMatcher[] = named('access-control-allow-origin').map((header) => {
     if (header.echoes === 'origin') return { kind: 'reflect', loc: header.valueLoc };
     if (header.value === null) return { kind: 'unknown', reason: 'computed value', loc: header.valueLoc };
@@ -64,7 +71,7 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
   const maxAgeHeader = named('access-control-max-age')[0];
   const maxAge = maxAgeHeader ? { value: maxAgeHeader.value !== null && /^\s*-?\d+\s*$/.test(maxAgeHeader.value) ? Number(maxAgeHeader.value) : ('unknown' as const), loc: maxAgeHeader.valueLoc } : undefined;
   const varyHeader = named('vary').find((header) => header.value === null || /(^|,)\s*(origin|\*)\s*(,|$)/i.test(header.value));
-  const emitted: EmittedHeader[] = rule.headers.map((header) => ({ name: header.name, value: header.value, rawValue: header.rawValue, loc: header.loc, valueLoc: header.valueLoc, allStatuses: true, mode: 'set' }));
+  const emitted: EmittedHeader[] = all.map((header) => ({ name: header.name, value: header.value, rawValue: header.rawValue, loc: header.loc, valueLoc: header.valueLoc, allStatuses: true, mode: 'set' }));
   const label = rule.scope?.label ?? (rule.path !== undefined ? `headers for ${rule.path}` : 'headers');
   return {
     id: `${rule.file}#${label}@${rule.sourceLoc.line}:${rule.sourceLoc.column}`,
@@ -82,7 +89,10 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
     errorResponses: rule.errorResponses ?? 'unknown',
     emitted,
     profile: rule.profile,
-    headerProgram: { run: (request) => (rule.answers ? answeredHeaders(rule.headers, rule.answers, request) : fixedHeaders(emitted, request)) },
+    headerProgram: {
+      run: (request) =>
+        rule.answers ? answeredHeaders(request.preflight && rule.preflightHeaders ? rule.preflightHeaders : rule.headers, rule.answers, request) : fixedHeaders(emitted, request),
+    },
   };
 }
 
@@ -113,5 +123,5 @@ function answeredHeaders(written: RouteHeader[], answers: RouteAnswer, request: 
     // A mapping of an absent request header sends no header at all.
     if (value !== undefined) headers.push({ name: header.name, value, loc: header.valueLoc, writtenAt: header.loc });
   }
-  return { status: answer.status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true };
+  return { status: answer.status, headers, ...unknowns.fields(), shortCircuit: request.preflight === true, ...(answer.at ? { answeredAt: answer.at } : {}) };
 }
