@@ -296,6 +296,13 @@ describe('crash classes from the issue', () => {
     expect(internal(lintOne('app.py', py).diagnostics)).toEqual([]);
   });
 
+  it('Python: a class or function header that lost its name to a template marker (`class{{ x }} Dev(Config):`; fuzz python seed 85900 #508: TypeError) is read past', () => {
+    const settings = 'from flask import Flask\nfrom flask_cors import CORS\nclass Config:\n    CORS_ORIGINS = "*"\nclass{{ .Values.x }} Dev(Config):\n    CORS_SUPPORTS_CREDENTIALS = True\ndef{{ x }} get_settings():\n    return Dev()\napp = Flask(__name__)\napp.config.from_object(Dev)\nCORS(app)\n';
+    expect(internal(lintOne('app.py', settings).diagnostics)).toEqual([]);
+    const fastapi = 'from fastapi import FastAPI\nfrom fastapi.middleware.cors import CORSMiddleware\nfrom pydantic_settings import BaseSettings\nclass{{ x }} Settings(BaseSettings):\n    origins: list = ["*"]\ndef{{ x }} get_settings():\n    return Settings()\napp = FastAPI()\napp.add_middleware(CORSMiddleware, allow_origins=get_settings().origins, allow_credentials=True)\n';
+    expect(internal(lintOne('main.py', fastapi).diagnostics)).toEqual([]);
+  });
+
   it('JS: a chain of repeated `if (!origin)` tests in an origin callback (fuzzer, js seed 6004) is linear', () => {
     // Conditions share subtrees; walking them as trees doubled the work per `if` (18 links: seconds; 33 never
     // finished; 1,000 overflowed the stack).

@@ -145,7 +145,7 @@ export function cdkPythonPolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     } else if (restModule && !named) {
       const method = methodName(reader, call);
       if (method === 'add_cors_preflight' && args.positional.length === 0 && (args.keywords.size > 0 || args.spread)) {
-        const policy = cdkRestPreflightPolicy(reader.source, keywordOptions(reader, args), locOf(parsed, call.getChild('ArgList')!), 'add_cors_preflight', 'route');
+        const policy = cdkRestPreflightPolicy(reader.source, keywordOptions(reader, args), locOf(parsed, call.getChild('ArgList') ?? call), 'add_cors_preflight', 'route');
         if (policy) out.push(policy);
       } else if (method === 'add_resource') {
         const written = args.keywords.get('default_cors_preflight_options');

@@ -37,7 +37,7 @@ export function settingsFieldValue(parsed: ParsedPython, object: SyntaxNode, fie
   if (!declared) return undefined;
   const value = evaluate(cls.parsed, declared.node, cls.bindings, depth + 1);
   if (value.kind === 'unknown') return value;
-  const className = textOf(cls.parsed, cls.node.getChild('VariableName')!);
+  const className = definedName(cls.parsed, cls.node);
   return { ...value, fallback: value.fallback ?? `the default of ${className}.${field}, used when the environment variable ${declared.env} is unset` };
 }
 
@@ -56,7 +56,7 @@ function fieldDefault(cls: Located, field: string): { node: SyntaxNode; env: str
       if (target === field) written = parts[2];
       // model_config = SettingsConfigDict(env_prefix="APP_") (pydantic 2)
       if (target === 'model_config' && parts[2].name === 'CallExpression') prefix = stringKeyword(cls, parts[2], 'env_prefix') ?? prefix;
-    } else if (statement.name === 'ClassDefinition' && textOf(parsed, statement.getChild('VariableName')!) === 'Config') {
+    } else if (statement.name === 'ClassDefinition' && definedName(parsed, statement) === 'Config') {
       // class Config: env_prefix = "APP_" (pydantic 1)
       for (const inner of childrenOf(statement.getChild('Body') ?? statement)) {
         const parts = inner.name === 'AssignStatement' ? assignmentParts(inner) : [];
@@ -98,16 +98,23 @@ function boundValue(parsed: ParsedPython, bindings: ModuleBindings, name: string
 /** A class defined at the top of this module, or of the repository module it is imported from. */
 export function classNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
   for (const statement of bindings.statements) {
-    if (statement.name === 'ClassDefinition' && textOf(parsed, statement.getChild('VariableName')!) === name) return { parsed, bindings, node: statement };
+    if (statement.name === 'ClassDefinition' && definedName(parsed, statement) === name) return { parsed, bindings, node: statement };
   }
   const target = importedModule(parsed, bindings, name, hops);
   return target && classNamed(target.parsed, target.bindings, target.name, hops + 1);
 }
 
+/** The name a class or function definition gives; undefined where error recovery left it out (`class{{ x }} Name:` in a template). */
+function definedName(parsed: ParsedPython, definition: SyntaxNode): string | undefined {
+  const name = definition.getChild('VariableName');
+  return name ? textOf(parsed, name) : undefined;
+}
+
 /** `get_settings()` where this module (or the repository module it imports it from) defines `def get_settings(): return Settings()`: that call. */
 function factoryReturn(call: Located): Located | undefined {
   const callee = call.node.firstChild;
-  if (callee?.name !== 'VariableName' || childrenOf(call.node.getChild('ArgList')!).length > 2) return undefined;
+  const argList = call.node.getChild('ArgList');
+  if (callee?.name !== 'VariableName' || !argList || childrenOf(argList).length > 2) return undefined;
   return factoryNamed(call.parsed, call.bindings, textOf(call.parsed, callee), call.bindings.hops);
 }
 
@@ -118,8 +125,9 @@ function factoryNamed(parsed: ParsedPython, bindings: ModuleBindings, name: stri
   }
   for (const statement of bindings.statements) {
     const definition = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement.name === 'FunctionDefinition' ? statement : null;
-    if (!definition || textOf(parsed, definition.getChild('VariableName')!) !== name) continue;
-    const body = childrenOf(definition.getChild('Body')!).filter((node) => node.name !== ':');
+    const bodyNode = definition?.getChild('Body');
+    if (!definition || !bodyNode || definedName(parsed, definition) !== name) continue;
+    const body = childrenOf(bodyNode).filter((node) => node.name !== ':');
     const only = body.length === 1 && body[0].name === 'ReturnStatement' ? body[0].lastChild : null;
     return only?.name === 'CallExpression' ? { parsed, bindings, node: only } : undefined;
   }
