@@ -176,7 +176,8 @@ const SERVERLESS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Ap
 function serverlessPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   const out: CorsPolicy[] = [];
   const httpApi = pairOf(get(root, 'provider', 'httpApi'), 'cors');
-  if (httpApi) out.push(...httpApiPolicy(parsed, httpApi.key as YamlNode, httpApi.value as YamlNode | null, 'provider.httpApi', 'serverless'));
+  // Serverless compiles the HTTP API (and its CorsConfiguration) only when some function has an httpApi event (http-api.js returns without routes).
+  if (httpApi && !noHttpApiEvents(get(root, 'functions'))) out.push(...httpApiPolicy(parsed, httpApi.key as YamlNode, httpApi.value as YamlNode | null, 'provider.httpApi', 'serverless'));
   for (const { key: fn, value } of entries(get(root, 'functions'))) {
     const events = get(value, 'events');
     if (!isSeq(events)) continue;
@@ -192,6 +193,22 @@ function serverlessPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     }
   }
   return out;
+}
+
+/** Every function is written here and none has an `httpApi` event: an event list or function the file does not spell out is not known. */
+function noHttpApiEvents(functions: YamlNode | null | undefined): boolean {
+  if (!isMap(functions)) return false;
+  for (const { value } of entries(functions)) {
+    if (!isMap(value)) return false;
+    const events = get(value, 'events');
+    if (events === undefined || events === null) continue;
+    if (!isSeq(events)) return false;
+    for (const event of events.items) {
+      const keys = entries(event);
+      if (!isMap(event) || event.items.length !== 1 || keys.length !== 1 || keys[0].key === 'httpApi') return false;
+    }
+  }
+  return true;
 }
 
 /** `cors: true` or `{ origin | origins, headers, allowCredentials, maxAge }` on an `http` event: a mock OPTIONS method. */
