@@ -72,6 +72,38 @@ function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
 
 const NO_ANSWER = (request: CorsRequest): CorsResponse => ({ status: request.appStatus ?? 200, headers: [], uncertain: false, shortCircuit: false });
 
+/** How many "does this handler answer that layer's OPTIONS" tests ran (a regression test bounds it: once per pair of layers made 3,200 routes take seconds). */
+export const layerCoverChecks = { count: 0 };
+
+interface AnswererGroup {
+  uses: Layer[];
+  wildcardOptions: Layer[];
+  optionsByPath: Map<string, Layer[]>;
+}
+
+/** The layers that may answer OPTIONS (app-level uses, OPTIONS routes), by scope, framework and app label, each list in registration order. */
+function answererIndex(layers: Layer[]): Map<Node | undefined, Map<string, AnswererGroup>> {
+  const index = new Map<Node | undefined, Map<string, AnswererGroup>>();
+  for (const layer of layers) {
+    const mount = layer.site.mount;
+    const isOptionsRoute = mount.kind === 'route' && mount.method === 'OPTIONS';
+    if (mount.kind === 'route' && !isOptionsRoute) continue;
+    let byLabel = index.get(layer.scope);
+    if (!byLabel) index.set(layer.scope, (byLabel = new Map()));
+    const key = `${layer.site.framework}\0${mount.label}`;
+    let group = byLabel.get(key);
+    if (!group) byLabel.set(key, (group = { uses: [], wildcardOptions: [], optionsByPath: new Map() }));
+    if (!isOptionsRoute) group.uses.push(layer);
+    else if (mount.path !== undefined && WILDCARD_PATHS.has(mount.path)) group.wildcardOptions.push(layer);
+    else if (mount.path !== undefined) {
+      const list = group.optionsByPath.get(mount.path);
+      if (list) list.push(layer);
+      else group.optionsByPath.set(mount.path, [layer]);
+    }
+  }
+  return index;
+}
+
 export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): CorsPolicy[] {
   const layers: Layer[] = [];
   for (const site of sites) {
@@ -81,6 +113,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call });
   }
   layers.sort((a, b) => a.start - b.start);
+  const candidates = answererIndex(layers);
   const dead = new Set<CorsPolicy>();
   for (const layer of layers) {
     const { site } = layer;
@@ -88,13 +121,19 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const isOptionsRoute = site.mount.kind === 'route' && site.mount.method === 'OPTIONS';
     // Who answers OPTIONS for this layer's paths: the first handler in registration order that covers them
     // (this layer itself when it is app-level middleware or an OPTIONS route; a route-level cors() never sees OPTIONS).
-    const answerer = layers.find((other) => {
-      if (other.site.framework !== site.framework || other.scope !== layer.scope || other.site.mount.label !== site.mount.label || other.policy.preflight.kind !== 'handled') return false;
+    const answers = (other: Layer): boolean => {
+      layerCoverChecks.count++;
+      if (other.policy.preflight.kind !== 'handled') return false;
       if (other !== layer && exclusive(other.call, layer.call, parsed)) return false;
       if (other.site.mount.kind !== 'route') return useCovers(other.site.mount.path, path);
-      if (other.site.mount.method !== 'OPTIONS') return false;
-      return other === layer || optionsCovers(other.site.mount.path, site.mount.kind === 'route' && !WILDCARD_PATHS.has(path ?? '') ? path : undefined);
-    });
+      return other === layer || optionsCovers(other.site.mount.path, optionsPath);
+    };
+    const optionsPath = site.mount.kind === 'route' && !WILDCARD_PATHS.has(path ?? '') ? path : undefined;
+    const group = candidates.get(layer.scope)?.get(`${site.framework}\0${site.mount.label}`);
+    // Only app-level uses and OPTIONS routes ever answer; each list is in registration order, so the first answerer is the earliest of their firsts.
+    const firsts = group ? [group.uses.find(answers), group.wildcardOptions.find(answers), optionsPath !== undefined ? group.optionsByPath.get(optionsPath)?.find(answers) : undefined] : [];
+    if (isOptionsRoute && !firsts.includes(layer) && answers(layer)) firsts.push(layer);
+    const answerer = firsts.reduce<Layer | undefined>((first, other) => (other && (!first || other.start < first.start) ? other : first), undefined);
     if (isOptionsRoute) {
       // Answered earlier by another handler: nothing this route's cors() sends ever reaches a browser.
       if (answerer && answerer !== layer) {

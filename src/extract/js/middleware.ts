@@ -557,22 +557,67 @@ function preflightHandling(site: MiddlewareSite, allSites: MiddlewareSite[], par
   if (site.mount.kind !== 'route' || profile.routeLevelHandlesOptions || site.mount.method === 'OPTIONS') return { kind: 'handled', status };
   // Express: a route-level cors() never sees OPTIONS; something else must answer it (semantics §1).
   const path = site.mount.path;
-  const covered = allSites.some((other) => {
-    if (other === site || other.framework !== site.framework || other.mount.label !== site.mount.label) return false;
-    if (other.mount.kind !== 'route') return !other.mount.path || (path !== undefined && path.startsWith(other.mount.path));
-    return other.mount.method === 'OPTIONS' && (other.mount.path === path || ['*', '/*', '/*splat', '/{*splat}', '(.*)', '/(.*)'].includes(other.mount.path ?? ''));
-  });
+  const index = optionsAnswerers(allSites, parsed);
+  const group = index.groups.get(groupKey(site));
+  const covered =
+    !!group &&
+    (group.uses.some((other) => {
+      layerCoverChecks.count++;
+      return other !== site && (!other.mount.path || (path !== undefined && path.startsWith(other.mount.path)));
+    }) ||
+      group.wildcardOptions.some((other) => other !== site) ||
+      (group.optionsByPath.get(path) ?? []).some((other) => other !== site));
   if (covered) return { kind: 'handled', status };
-  const otherOptionsHandler = parsed.calls.some(
-    (call) =>
-      call.callee.type === 'MemberExpression' &&
-      call.callee.property.type === 'Identifier' &&
-      call.callee.property.name === 'options' &&
-      !allSites.some((other) => other.mount.routeCall === call),
-  );
+  const otherOptionsHandler = index.otherOptionsHandler;
   if (otherOptionsHandler || path === undefined || path === '(computed path)') return { kind: 'unknown' };
   // Express's router answers OPTIONS itself with 200 and an Allow header, without CORS headers.
   return { kind: 'unhandled', status: 200 };
+}
+
+/** How many "does this handler answer that route's OPTIONS" tests ran (a regression test bounds it: once per pair of sites made 3,200 routes take seconds). */
+export const layerCoverChecks = { count: 0 };
+
+const WILDCARD_OPTIONS_PATHS = new Set(['*', '/*', '/*splat', '/{*splat}', '(.*)', '/(.*)']);
+
+interface OptionsAnswerers {
+  /** By framework and app/router label: the app-level uses, OPTIONS routes on every path, and OPTIONS routes by path, in source order. */
+  groups: Map<string, { uses: MiddlewareSite[]; wildcardOptions: MiddlewareSite[]; optionsByPath: Map<string | undefined, MiddlewareSite[]> }>;
+  /** An `x.options(…)` call that is no CORS site of this file (a hand-written OPTIONS handler may answer). */
+  otherOptionsHandler: boolean;
+}
+
+const answerersOf = new WeakMap<MiddlewareSite[], OptionsAnswerers>();
+
+function groupKey(site: MiddlewareSite): string {
+  return `${site.framework}\0${site.mount.label}`;
+}
+
+/** Built once per list of sites, so each route-level site looks up its answerers instead of testing every other site. */
+function optionsAnswerers(allSites: MiddlewareSite[], parsed: ParsedJs): OptionsAnswerers {
+  const known = answerersOf.get(allSites);
+  if (known) return known;
+  const groups: OptionsAnswerers['groups'] = new Map();
+  for (const site of allSites) {
+    const isOptionsRoute = site.mount.kind === 'route' && site.mount.method === 'OPTIONS';
+    if (site.mount.kind === 'route' && !isOptionsRoute) continue;
+    const key = groupKey(site);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { uses: [], wildcardOptions: [], optionsByPath: new Map() }));
+    if (!isOptionsRoute) group.uses.push(site);
+    else if (WILDCARD_OPTIONS_PATHS.has(site.mount.path ?? '')) group.wildcardOptions.push(site);
+    else {
+      const list = group.optionsByPath.get(site.mount.path);
+      if (list) list.push(site);
+      else group.optionsByPath.set(site.mount.path, [site]);
+    }
+  }
+  const routeCalls = new Set(allSites.map((site) => site.mount.routeCall).filter((call) => call !== undefined));
+  const otherOptionsHandler = parsed.calls.some(
+    (call) => call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'options' && !routeCalls.has(call),
+  );
+  const built = { groups, otherOptionsHandler };
+  answerersOf.set(allSites, built);
+  return built;
 }
 
 export type { Bindings };
