@@ -73,7 +73,10 @@ function answeredLikeHttpApi(
 export function lambdaUrlCorsPolicy(source: { file: string; format: Format }, settings: Omit<HttpApiCorsSettings, 'refusal'>): CorsPolicy {
   const reflects = settings.credentials?.value === true;
   const origins = settings.origins.map((matcher): OriginMatcher => {
-    if (matcher.kind === 'any' && reflects) return { kind: 'reflect', loc: matcher.loc, why: "Lambda echoes every Origin when AllowOrigins is '*' and AllowCredentials is true" };
+    if (matcher.kind === 'any' && reflects) {
+      const echo = "Lambda echoes every Origin when AllowOrigins is '*' and AllowCredentials is true";
+      return { kind: 'reflect', loc: matcher.loc, why: matcher.why ? `${matcher.why}; ${echo}` : echo };
+    }
     if (matcher.kind === 'exact' && analyzeOrigin(matcher.value).problems.length > 0) return { kind: 'unknown', reason: 'how Lambda compares an origin that is not serialized is not documented', loc: matcher.loc };
     return matcher;
   });

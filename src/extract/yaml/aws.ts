@@ -8,7 +8,7 @@ import { gatewayPolicy, listOption, locatedBool, numberOption, partLoc } from '.
 /**
  * AWS SAM and CloudFormation (`AWS::Serverless::Api` `Cors`, `AWS::Serverless::HttpApi` and
  * `AWS::ApiGatewayV2::Api` `CorsConfiguration`, their `Globals`) and the Serverless Framework
- * (`http` events' `cors`, `provider.httpApi.cors`). Intrinsic functions (`!Ref`, `!Sub`,
+ * (`http` events' `cors`, `provider.httpApi.cors`, a function URL's `url.cors`). Intrinsic functions (`!Ref`, `!Sub`,
  * `Fn::Join`) and `${…}` variables are resolved at deploy time: unknown.
  */
 export function awsPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
@@ -179,6 +179,8 @@ function serverlessPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   // Serverless compiles the HTTP API (and its CorsConfiguration) only when some function has an httpApi event (http-api.js returns without routes).
   if (httpApi && !noHttpApiEvents(get(root, 'functions'))) out.push(...httpApiPolicy(parsed, httpApi.key as YamlNode, httpApi.value as YamlNode | null, 'provider.httpApi', 'serverless'));
   for (const { key: fn, value } of entries(get(root, 'functions'))) {
+    const urlCors = pairOf(get(value, 'url'), 'cors');
+    if (urlCors) out.push(...serverlessUrlPolicy(parsed, urlCors.key as YamlNode, urlCors.value as YamlNode | null, `function ${fn} url`));
     const events = get(value, 'events');
     if (!isSeq(events)) continue;
     for (const event of events.items) {
@@ -209,6 +211,46 @@ function noHttpApiEvents(functions: YamlNode | null | undefined): boolean {
     }
   }
   return true;
+}
+
+/** What the Serverless Framework writes into a function URL's `Cors` when `url.cors` leaves a setting out (`defaultCors` in compile/functions.js, v3 and v4). */
+const SERVERLESS_URL_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amzn-Trace-Id'];
+
+/**
+ * `functions.<name>.url.cors`: the Serverless Framework compiles it into the `AWS::Lambda::Url`'s
+ * `Cors`. `cors: true` and every setting left out take its defaults (origins `['*']`, methods
+ * `['*']`, a fixed header list); a setting written as `null` is left out of the resource; only
+ * `allowCredentials: true` sets credentials, and nothing refuses it next to `'*'`, which Lambda then
+ * answers by echoing every origin. `url: true` with no `cors` configures no CORS at all.
+ */
+function serverlessUrlPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string): CorsPolicy[] {
+  const enabled = valueOf(cors);
+  if (enabled.kind !== 'map' && !(enabled.kind === 'bool' && enabled.value)) return [];
+  const sourceLoc = nodeLoc(parsed, keyNode);
+  const option = (name: string) => (isMap(cors) ? get(cors, name) : undefined);
+  const originsNode = option('allowedOrigins');
+  const origins: OriginMatcher[] =
+    originsNode === undefined
+      ? [{ kind: 'any', loc: enabled.kind === 'bool' ? nodeLoc(parsed, cors) : sourceLoc, why: "allowedOrigins is not set, and the Serverless Framework defaults it to '*'" }]
+      : httpApiOrigins(parsed, originsNode);
+  const headersNode = option('allowedHeaders');
+  const methodsNode = option('allowedMethods');
+  const credentials = locatedBool(parsed, option('allowCredentials'));
+  return [
+    lambdaUrlCorsPolicy(
+      { file: parsed.file, format: parsed.format ?? 'yaml' },
+      {
+        label,
+        sourceLoc,
+        origins,
+        credentials: credentials?.value === false ? undefined : credentials,
+        allowMethods: methodsNode === undefined ? { kind: 'wildcard', loc: sourceLoc } : listOption(parsed, methodsNode),
+        allowHeaders: headersNode === undefined ? { kind: 'list', items: SERVERLESS_URL_HEADERS, loc: sourceLoc } : listOption(parsed, headersNode),
+        exposeHeaders: listOption(parsed, option('exposedResponseHeaders')),
+        maxAge: numberOption(parsed, option('maxAge')),
+      },
+    ),
+  ];
 }
 
 /** `cors: true` or `{ origin | origins, headers, allowCredentials, maxAge }` on an `http` event: a mock OPTIONS method. */
