@@ -97,10 +97,103 @@ export function noteCodePath(tag) { coverCodePath(tag); }`,
   },
 };
 
+// Lezer's Python parser, made at build time what every run made of it at load. A one-file Python
+// run built it from its generated source on every start: four tables (31,000 characters in Lezer's
+// text encoding) decoded one character at a time in cold, interpreted JavaScript, and the editor
+// highlighting props (@lezer/highlight's tags and a styleTags spec parsed into every node type),
+// which nothing here reads (--cpu-prof: 10 of the 22 profiled ms of loading lib-lezer_python).
+// The tables are taken decoded from the parser Lezer itself built here, shipped as one base64
+// block (native decoding) and handed to LRParser.deserialize as the typed arrays it decodes them
+// into (it takes an array as it is); the highlighting is left out. The trees are the same, node
+// for node (checked below, after the bundle is written, on every Python file of the fixtures).
+const lezerPythonPrebuilt = {
+  name: 'cors-lint-lezer-python-prebuilt',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@lezer[\\/]python[\\/]dist[\\/]index\.cjs$/ }, (args) => ({ contents: prebuiltLezerPython(readFileSync(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
+function prebuiltLezerPython(source) {
+  const tokenGroups = buildParser.tokenizers.filter((tokenizer) => tokenizer?.data instanceof Uint16Array);
+  if (tokenGroups.length === 0 || tokenGroups.some((group) => group.data !== tokenGroups[0].data)) throw new Error('bundle.mjs: @lezer/python: its token groups do not share one table');
+  const tables = [
+    ['states', buildParser.states, Uint32Array],
+    ['stateData', buildParser.data, Uint16Array],
+    ['goto', buildParser.goto, Uint16Array],
+    ['tokenData', tokenGroups[0].data, Uint16Array],
+  ];
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const parts = [];
+  let offset = 0;
+  let out = source;
+  const replaceOnce = (from, to) => {
+    const at = out.indexOf(from);
+    if (at === -1 || out.indexOf(from, at + 1) !== -1) throw new Error(`bundle.mjs: @lezer/python: expected one ${JSON.stringify(from.slice(0, 40))}`);
+    out = out.slice(0, at) + to + out.slice(at + from.length);
+  };
+  const swaps = [];
+  for (const [key, table, Type] of tables) {
+    if (!(table instanceof Type)) throw new Error(`bundle.mjs: @lezer/python: ${key} is not a ${Type.name}`);
+    const match = new RegExp(`\\n  ${key}: ("(?:[^"\\\\\\n]|\\\\.)*"),\\n`).exec(out);
+    if (!match) throw new Error(`bundle.mjs: @lezer/python: no ${key} string`);
+    const bytes = Buffer.from(new Uint8Array(table.buffer, table.byteOffset, table.byteLength));
+    if (!littleEndian) (Type === Uint32Array ? bytes.swap32() : bytes.swap16());
+    const padding = (4 - (offset % 4)) % 4;
+    parts.push(Buffer.alloc(padding), bytes);
+    offset += padding;
+    replaceOnce(match[0], `\n  ${key}: new ${Type.name}(prebuiltTables, ${offset}, ${table.length}),\n`);
+    swaps.push(`${Type === Uint32Array ? 'swap32' : 'swap16'}(${offset}, ${table.byteLength})`);
+    offset += bytes.length;
+  }
+  const highlighting = /\nconst pythonHighlighting = highlight\.styleTags\(\{\n[^]*?\n\}\);\n/.exec(out);
+  if (!highlighting) throw new Error('bundle.mjs: @lezer/python: no pythonHighlighting');
+  replaceOnce(highlighting[0], '\n');
+  replaceOnce("\nvar highlight = require('@lezer/highlight');\n", '\n');
+  replaceOnce('\n  propSources: [pythonHighlighting],\n', '\n');
+  if (/\bhighlight\b|pythonHighlighting/.test(out)) throw new Error('bundle.mjs: @lezer/python: highlighting left after it was taken out');
+  const block = Buffer.concat(parts).toString('base64');
+  // Little-endian in the file; a big-endian machine swaps each table in place.
+  const prelude = `const prebuiltTables = (() => {
+  const bytes = Buffer.from(${JSON.stringify(block)}, "base64");
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    const swap16 = (at, length) => Buffer.from(buffer, at, length).swap16();
+    const swap32 = (at, length) => Buffer.from(buffer, at, length).swap32();
+    ${swaps.join(';\n    ')};
+  }
+  return buffer;
+})();
+`;
+  return prelude + out;
+}
+
 // 1. The libraries, each file on its own.
 for (const [file, libraries] of Object.entries(LIBRARY_FILES)) {
   const contents = libraries.map((library) => `exports[${JSON.stringify(library)}] = require(${JSON.stringify(library)});`).join('\n');
-  await run({ stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${file}.js` }, outfile: join(outdir, `${file}.cjs`) });
+  await run({ stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${file}.js` }, outfile: join(outdir, `${file}.cjs`), plugins: file === 'lib-lezer_python' ? [lezerPythonPrebuilt] : [] });
+}
+sameLezerPythonTrees(join(outdir, 'lib-lezer_python.cjs'));
+
+/** The prebuilt parser gives the trees Lezer's own gives: every node's type and span, on the fixtures' Python files and a few edge cases. */
+function sameLezerPythonTrees(file) {
+  const prebuilt = createRequire(file)(file)['@lezer/python'].parser;
+  const texts = ['', 'x = 1\n', "def f(:\n  return '\n", 'if x:\n\tpass\n  else\n', 'print "a"\n'];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.name.endsWith('.py')) texts.push(readFileSync(join(dir, entry.name), 'utf8'));
+    }
+  };
+  walk(join(root, 'fixtures'));
+  const shape = (tree) => {
+    const out = [];
+    tree.iterate({ enter: (node) => void out.push(`${node.type.id}:${node.type.name}:${node.from}-${node.to}`) });
+    return out.join(' ');
+  };
+  for (const text of texts) {
+    if (shape(prebuilt.parse(text)) !== shape(buildParser.parse(text))) throw new Error(`bundle.mjs: the prebuilt @lezer/python parser gives another tree than Lezer's for ${JSON.stringify(text.slice(0, 60))}`);
+  }
 }
 
 // 2. The CLI and the language server, their small dependencies inlined.
