@@ -11,6 +11,13 @@ import type { CorsPolicy, CorsRequest, CorsResponse, UpstreamLayer } from './typ
 export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, request: CorsRequest): CorsResponse {
   const alone = respond(outer, request);
   if (alone.shortCircuit) return alone;
+  if (layer.onlyThrough) {
+    const via = alone.proxiedBy;
+    // Which of the location's proxy_pass lines serves the request is not known: neither is what comes back.
+    if (!via) return { ...alone, uncertain: true, unknownHeaders: undefined, maybeHeaders: undefined };
+    // Another proxy_pass serves it: this app is not reached, and the answer is the front's alone.
+    if (via.file !== layer.onlyThrough.file || via.line !== layer.onlyThrough.line || via.column !== layer.onlyThrough.column) return alone;
+  }
   const back = respond(layer.policy, request);
   // The app's status decides which of the proxy's `add_header` lines apply (those without `always` need a 2xx/3xx).
   const status = back.status ?? request.appStatus ?? 200;

@@ -209,6 +209,11 @@ export interface UpstreamLayer {
   hidden: string[];
   /** Each step of the link with the line that states it (proxy_pass, Compose service, app). */
   via: Array<{ what: string; loc: Loc }>;
+  /**
+   * The app is reached only on requests this `proxy_pass` serves: one of several in its location (one inside an `if`). The
+   * front's answer says which serves a request (`proxiedBy`); when it cannot, the chain is not known.
+   */
+  onlyThrough?: Loc;
 }
 
 /** A request as a browser sends it. */
@@ -270,6 +275,8 @@ export interface CorsResponse {
   answeredAt?: Loc;
   /** Where this layer refused the request before any handler ran (nginx `auth_basic`, `limit_except`): a preflight carries no credentials. */
   refusedBy?: { loc: Loc; directive: string };
+  /** nginx: the `proxy_pass` (or other upstream handler) that serves the request, when every way it can end agrees on one. */
+  proxiedBy?: Loc;
 }
 
 /** An evaluator produced by a header-emitting extractor (nginx's rewrite/header phases). */

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { CorsPolicy, Loc } from '../model/types.js';
+import type { CorsPolicy, Loc, UpstreamLayer } from '../model/types.js';
 
 export interface TopologyFiles {
   nginx: Map<string, string>;
@@ -152,12 +152,16 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
     const loc = policy.source.loc;
     if (loc && !outerAt.has(`${loc.file}\0${loc.line}\0${loc.column}`)) outerAt.set(`${loc.file}\0${loc.line}\0${loc.column}`, policy);
   }
+  const routes: FrontRoute[] = [];
   for (const link of links) {
     const at = link.proxy.locationLoc;
     const outer = outerAt.get(`${at.file}\0${at.line}\0${at.column}`);
-    if (!outer) continue;
     for (const policy of link.apps) {
-      (outer.upstreamLayers ??= []).push({
+      if (!outer) {
+        routes.push({ outer: undefined, app: policy, open: link.service.publishesPorts });
+        continue;
+      }
+      const layer: UpstreamLayer = {
         policy,
         hidden: link.proxy.hidden,
         via: [
@@ -165,11 +169,13 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
           { what: `Compose service '${link.service.name}' (build)`, loc: link.service.loc },
           { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
         ],
-      });
+        ...(link.proxy.conditional ? { onlyThrough: link.proxy.proxyPass.loc } : {}),
+      };
+      (outer.upstreamLayers ??= []).push(layer);
+      routes.push({ outer, layer, app: policy, open: link.service.publishesPorts });
     }
   }
   linkIngresses(policies, files);
-  const routes: FrontRoute[] = links.flatMap((link) => link.apps.map((app) => ({ outer: outerAt.get(`${link.proxy.locationLoc.file}\0${link.proxy.locationLoc.line}\0${link.proxy.locationLoc.column}`), app, open: link.service.publishesPorts })));
   const kong = linkKong(policies, files);
   markShadowedApps(policies, [...routes, ...kong.routes], [...nginxPolicies, ...kong.fronts]);
   markHttpApiHandlers(policies, files.yaml);
@@ -229,28 +235,34 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
   if (services.length === 0) return { routes: [], fronts };
   const memo = new Map<string, ReachIndex>();
   const routes: FrontRoute[] = [];
-  const linked = new Map<CorsPolicy, Set<CorsPolicy>>();
+  const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
   for (const route of kongRoutes(files.yaml, fronts)) {
     for (const target of route.targets) {
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
       for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
-        routes.push({ outer: route.plugin, app, open: service.publishesPorts });
         const outer = route.plugin;
-        if (!outer) continue;
-        let seen = linked.get(outer);
-        if (!seen) linked.set(outer, (seen = new Set((outer.upstreamLayers ?? []).map((layer) => layer.policy))));
-        if (seen.has(app)) continue;
-        seen.add(app);
-        (outer.upstreamLayers ??= []).push({
-          policy: app,
-          hidden: [],
-          via: [
-            { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
-            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-            { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-          ],
-        });
+        if (!outer) {
+          routes.push({ outer: undefined, app, open: service.publishesPorts });
+          continue;
+        }
+        let layers = linked.get(outer);
+        if (!layers) linked.set(outer, (layers = new Map()));
+        let layer = layers.get(app);
+        if (!layer) {
+          layer = {
+            policy: app,
+            hidden: [],
+            via: [
+              { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
+              { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+              { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+            ],
+          };
+          layers.set(app, layer);
+          (outer.upstreamLayers ??= []).push(layer);
+        }
+        routes.push({ outer, layer, app, open: service.publishesPorts });
       }
     }
   }

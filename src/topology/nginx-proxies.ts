@@ -27,6 +27,8 @@ export interface ProxiedLocation {
    * location's own path; undefined for a regex location or a computed URI.
    */
   upstreamPrefix: string | undefined;
+  /** One of several `proxy_pass` lines of the location (one inside an `if`): which one serves a request is asked of the location's policy. */
+  conditional: boolean;
 }
 
 /**
@@ -48,15 +50,20 @@ export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocati
         return;
       }
       if (directive.name !== 'location' || !directive.block) return;
-      const proxy = directive.block.find((d) => d.name === 'proxy_pass' && d.args.length === 1);
-      if (!proxy) return;
-      const url = proxy.args[0].value;
-      const match = /^https?:\/\/([^/$]+)/i.exec(url);
-      if (!match) return;
-      const target = hostPort(match[1]);
-      if (!target) return;
       const own = hiddenHere(directive.block);
-      found.push({ file, locationLoc: directive.loc, proxyPass: { url, loc: proxy.loc }, hidden: own.length > 0 ? own : hiddenAbove, upstreamPrefix: upstreamPrefix(directive, url), ...target });
+      const hidden = own.length > 0 ? own : hiddenAbove;
+      // `if (…) { proxy_pass …; }`: the request goes there when the condition holds (nginx allows no URI part in it).
+      const passes = [{ block: directive.block, hidden }, ...directive.block.filter((d) => d.name === 'if' && d.block).map((d) => ({ block: d.block!, hidden: hiddenHere(d.block!).length > 0 ? hiddenHere(d.block!) : hidden }))]
+        .map(({ block, hidden }) => ({ proxy: block.find((d) => d.name === 'proxy_pass' && d.args.length === 1), hidden }))
+        .filter((pass): pass is { proxy: NginxDirective; hidden: string[] } => pass.proxy !== undefined);
+      for (const { proxy, hidden } of passes) {
+        const url = proxy.args[0].value;
+        const match = /^https?:\/\/([^/$]+)/i.exec(url);
+        if (!match) continue;
+        const target = hostPort(match[1]);
+        if (!target) continue;
+        found.push({ file, locationLoc: directive.loc, proxyPass: { url, loc: proxy.loc }, hidden, upstreamPrefix: upstreamPrefix(directive, url), conditional: passes.length > 1 || passes[0].proxy !== directive.block.find((d) => d.name === 'proxy_pass' && d.args.length === 1), ...target });
+      }
     });
   }
   return found.map(({ host, port, ...rest }) => ({ ...rest, targets: port === undefined && upstreams.has(host) ? upstreams.get(host)! : [{ host, port }] }));

@@ -66,9 +66,10 @@ export function allowOriginUnseen(policy: CorsPolicy): boolean {
   return ignoredByHttpApi.has(policy) || (deadAllowOrigin.has(policy) && !(policy.clientCalls?.length ?? 0));
 }
 
-/** One way the repository shows to an app: through a proxy layer's policy (undefined: one without CORS, or not known), or open (the app publishes a port). */
+/** One way the repository shows to an app: through a proxy layer's policy and its link (outer undefined: a proxy without CORS, or not known), or open (the app publishes a port). */
 export interface FrontRoute {
   outer: CorsPolicy | undefined;
+  layer?: UpstreamLayer;
   app: CorsPolicy;
   open: boolean;
 }
@@ -82,17 +83,7 @@ export interface FrontRoute {
  */
 export function markShadowedApps(policies: CorsPolicy[], frontRoutes: FrontRoute[], frontPolicies: CorsPolicy[]): void {
   const routes = new Map<CorsPolicy, Array<ShadowingFront | undefined>>();
-  const layersOf = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
-  const layerOf = (outer: CorsPolicy, app: CorsPolicy) => {
-    let byPolicy = layersOf.get(outer);
-    if (!byPolicy) {
-      layersOf.set(outer, (byPolicy = new Map()));
-      for (const layer of outer.upstreamLayers ?? []) if (!byPolicy.has(layer.policy)) byPolicy.set(layer.policy, layer);
-    }
-    return byPolicy.get(app);
-  };
-  for (const { outer, app, open } of frontRoutes) {
-    const layer = outer && layerOf(outer, app);
+  for (const { outer, layer, app, open } of frontRoutes) {
     const list = routes.get(app) ?? [];
     list.push(outer && layer && !open ? { outer, layer } : undefined);
     routes.set(app, list);

@@ -74,6 +74,8 @@ export interface NginxOutcome {
   answeredAt?: Loc;
   /** The access-phase directive that refused the request (`auth_basic`, `limit_except`). */
   refusedBy?: { loc: Loc; directive: string };
+  /** The `proxy_pass` (or other upstream handler) that serves the request. */
+  proxiedBy?: Loc;
 }
 
 interface Alt {
@@ -536,6 +538,7 @@ export class NginxProgram implements HeaderProgram {
       droppedForStatus: dropped,
       ...(sameEnd && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
       ...(sameEnd && first.refusedBy && outcomes.every((outcome) => sameLoc(outcome.refusedBy?.loc, first.refusedBy?.loc)) ? { refusedBy: first.refusedBy } : {}),
+      ...(first.proxiedBy && outcomes.every((outcome) => sameLoc(outcome.proxiedBy, first.proxiedBy)) ? { proxiedBy: first.proxiedBy } : {}),
     };
   }
 
@@ -959,8 +962,9 @@ export class NginxProgram implements HeaderProgram {
     }
     const returned = path.returned;
     const answeredAt = returned ? (path.config.kind === 'if' && path.config.directive && path.config.body.includes(returned.directive) ? path.config.directive : returned.directive).nameLoc : undefined;
+    const proxiedBy = returned || path.errorPage || state.refusedBy ? undefined : upstreamHandler(path.config)?.loc;
     for (const partial of pending) {
-      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: returned !== undefined, droppedForStatus: dropped, guards: partial.guards, ...(answeredAt ? { answeredAt } : {}), ...(state.refusedBy ? { refusedBy: state.refusedBy } : {}) });
+      outcomes.push({ status, headers: partial.headers, uncertain: state.uncertain, shortCircuit: returned !== undefined, droppedForStatus: dropped, guards: partial.guards, ...(answeredAt ? { answeredAt } : {}), ...(state.refusedBy ? { refusedBy: state.refusedBy } : {}), ...(proxiedBy ? { proxiedBy } : {}) });
     }
   }
 
@@ -1295,6 +1299,16 @@ export function moreSetHeadersSpecs(directive: NginxDirective): MoreSetHeadersSp
     specs.push({ name: arg.value.slice(0, colon).trim(), value: arg.value.slice(colon + 1).trim(), statuses, loc: arg.loc });
   }
   return specs;
+}
+
+/** The upstream handler (`proxy_pass`, `fastcgi_pass`, …) of the innermost level up to the location that has a content handler, if that one is an upstream. */
+function upstreamHandler(config: NginxContext): NginxDirective | undefined {
+  for (let level: NginxContext | undefined = config; level && level.kind !== 'server' && level.kind !== 'http'; level = level.parent) {
+    const directive = digest(level).handler;
+    if (directive) return UPSTREAM_HANDLERS.has(directive.name) ? directive : undefined;
+    if (level.kind === 'location') break;
+  }
+  return undefined;
 }
 
 function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
