@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, sep } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import {
@@ -330,6 +331,25 @@ export function startServer(connection: Connection = createConnection(ProposedFe
  */
 const YOUNG_GENERATION_MB = 96;
 
+/**
+ * When V8 optimizes a function (TurboFan, on a background thread): later than by default, and with
+ * less inlined into each. An edit runs a wide spread of lukewarm code (the nginx memo's shift and
+ * replay paths, extraction, topology, rules), and by default V8 kept compiling it for the whole of
+ * the LSP bench's 60 nginx keystrokes: V8's other threads used about twice the server thread's CPU,
+ * nearly all of it compiling (with `--no-concurrent-recompilation` it moved onto the server thread),
+ * and on a busy machine that CPU is the keystrokes' wall time. Optimizing after 8 ticks plus one per
+ * 50 bytes of bytecode (3 and 150 by default) and inlining up to 460 bytes of bytecode per function
+ * (920) leaves that code to the baseline compiler for longer; tight loops (Babel's, Lezer's) still
+ * tier up during the warm-up and the open. CPU of all the server's threads over the 60 keystrokes of
+ * each bench document (/tmp harness, server started as in production, 5 interleaved pairs at load
+ * 12-15): nginx 1,127 / 1,063 / 1,722 / 1,263 / 1,405 ms -> 816 / 720 / 859 / 790 / 972, its 90th
+ * percentile keystroke 31-44 -> 20-25 ms; JS 286-412 -> 257-379, TS 202-308 -> 199-221, Python
+ * 449-563 -> 428-522, YAML 126-275 -> 167-204. Only on the V8 it was measured on (Node 20's 11.x),
+ * as in bin.ts. The code is the same; only when it is optimized changes. Set before the server's
+ * thread starts (the flags are the process's; its main thread only relays stdin).
+ */
+const TIER_UP_FLAGS = ['--ticks-before-optimization=8', '--bytecode-size-allowance-per-tick=50', '--max-inlined-bytecode-size-cumulative=460'];
+
 /** The worker script next to this module: tsc's dist/src/lsp/, or dist/cli/ next to the bundle. */
 function workerScript(): URL | undefined {
   const url = new URL('./lsp-worker.js', import.meta.url);
@@ -347,6 +367,7 @@ export function launchServer(): void {
     startServer();
     return;
   }
+  if (process.versions.v8.startsWith('11.')) for (const flag of TIER_UP_FLAGS) setFlagsFromString(flag);
   const worker = new Worker(script, { stdin: true, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
   process.stdin.pipe(worker.stdin!);
   worker.on('error', (error) => {
