@@ -1552,7 +1552,8 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
     const value = evaluate(write.valueNode, parsed.bindings);
     return {
       name: write.name,
-      value: value.kind === 'string' ? value.value : null,
+      // Node, Express and fetch's Headers all send a number or a boolean as its text (`86400`, `true`).
+      value: value.kind === 'string' ? value.value : value.kind === 'number' || value.kind === 'boolean' ? String(value.value) : null,
       rawValue: parsed.text.slice(write.valueNode.start!, write.valueNode.end!),
       loc: locOf(write.call, file),
       valueLoc: locOf(write.valueNode, file),

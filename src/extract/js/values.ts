@@ -59,9 +59,20 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
   switch (node.type) {
     case 'StringLiteral':
       return { kind: 'string', value: node.value, node };
-    case 'TemplateLiteral':
-      if (node.expressions.length === 0) return { kind: 'string', value: node.quasis.map((q) => q.value.cooked ?? q.value.raw).join(''), node };
-      return { kind: 'unknown', reason: 'template with expressions', node, template: templateParts(node.quasis.map((q) => q.value.cooked ?? q.value.raw)) };
+    case 'TemplateLiteral': {
+      const literals = node.quasis.map((q) => q.value.cooked ?? q.value.raw);
+      if (node.expressions.length === 0) return { kind: 'string', value: literals.join(''), node };
+      // `https://${DOMAIN}` with `const DOMAIN = 'app.example.org'`: every substitution known, so the text is.
+      const parts = node.expressions.map((expression) => evaluate(expression as Node, bindings, depth + 1));
+      if (parts.every((part) => part.kind === 'string' || part.kind === 'number')) {
+        const why = parts.flatMap((part) => (part.kind === 'string' && part.why ? [part.why] : []))[0];
+        const value = literals.map((literal, index) => literal + (index < parts.length ? String((parts[index] as { value: string | number }).value) : '')).join('');
+        return { kind: 'string', value, node, ...(why ? { why } : {}) };
+      }
+      return { kind: 'unknown', reason: 'template with expressions', node, template: templateParts(literals) };
+    }
+    case 'BinaryExpression':
+      return binaryValue(node, bindings, depth);
     case 'BooleanLiteral':
       return { kind: 'boolean', value: node.value, node };
     case 'NumericLiteral':
@@ -175,6 +186,28 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
     default:
       return { kind: 'unknown', reason: `${node.type} is computed at run time`, node };
   }
+}
+
+/**
+ * `60 * 60 * 24` (a max age), `'https://' + DOMAIN`, `'http://localhost:' + PORT`: arithmetic on
+ * known numbers and concatenation of known strings and numbers, as JavaScript computes them. A
+ * division that leaves a fraction stays unknown (the header would carry the fraction's text).
+ */
+function binaryValue(node: Extract<Node, { type: 'BinaryExpression' }>, bindings: Bindings, depth: number): JsValue {
+  const unknown: JsValue = { kind: 'unknown', reason: 'computed at run time', node };
+  if (!['+', '-', '*', '/'].includes(node.operator) || node.left.type === 'PrivateName') return unknown;
+  const left = evaluate(node.left, bindings, depth + 1);
+  const right = evaluate(node.right, bindings, depth + 1);
+  if (left.kind === 'number' && right.kind === 'number') {
+    const value = node.operator === '+' ? left.value + right.value : node.operator === '-' ? left.value - right.value : node.operator === '*' ? left.value * right.value : left.value / right.value;
+    return Number.isFinite(value) && (node.operator !== '/' || Number.isInteger(value)) ? { kind: 'number', value, node } : unknown;
+  }
+  if (node.operator !== '+') return unknown;
+  if ((left.kind === 'string' && (right.kind === 'string' || right.kind === 'number')) || (left.kind === 'number' && right.kind === 'string')) {
+    const why = (left.kind === 'string' && left.why) || (right.kind === 'string' && right.why) || undefined;
+    return { kind: 'string', value: String(left.value) + String(right.value), node, ...(why ? { why } : {}) };
+  }
+  return unknown;
 }
 
 /**

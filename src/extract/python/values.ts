@@ -194,6 +194,14 @@ export function resolveName(parsed: ParsedPython, node: SyntaxNode | null | unde
 
 const MAX_DEPTH = 16;
 
+function numberArithmetic(parsed: ParsedPython, operator: string, left: SyntaxNode, right: SyntaxNode, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  const a = evaluate(parsed, left, bindings, depth + 1);
+  const b = evaluate(parsed, right, bindings, depth + 1);
+  if (a.kind !== 'number' || b.kind !== 'number' || (operator === '//' && b.value === 0)) return { kind: 'unknown', reason: 'expression', node };
+  const value = operator === '-' ? a.value - b.value : operator === '*' ? a.value * b.value : Math.floor(a.value / b.value);
+  return Number.isFinite(value) ? { kind: 'number', value, node } : { kind: 'unknown', reason: 'expression', node };
+}
+
 export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth = 0): PyValue {
   if (!node) return { kind: 'unknown', reason: 'missing value', node: parsed.root };
   if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
@@ -261,10 +269,14 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
         const decision = decideWhenUnset(parsed, node, bindings, depth + 1);
         return decision ? { kind: 'bool', value: decision.value, node, fallback: decision.fallback ?? whenUnset(decision.variables) } : { kind: 'unknown', reason: 'expression', node };
       }
-      if (!op || textOf(parsed, op) !== '+') return { kind: 'unknown', reason: 'expression', node };
+      const operator = op ? textOf(parsed, op) : '';
+      // `max_age=60 * 60 * 24`: integer arithmetic on known numbers, as Python computes it.
+      if (['-', '*', '//'].includes(operator)) return numberArithmetic(parsed, operator, left, right, node, bindings, depth);
+      if (operator !== '+') return { kind: 'unknown', reason: 'expression', node };
       const a = evaluate(parsed, left, bindings, depth + 1);
       const b = evaluate(parsed, right, bindings, depth + 1);
       const fallback = a.fallback ?? b.fallback;
+      if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', value: a.value + b.value, node };
       if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete, fallback };
       if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node, fallback };
       return { kind: 'unknown', reason: 'computed at run time', node };
