@@ -179,9 +179,12 @@ export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Nod
     if (earlier.length === 0) continue;
     const self = answerOf(policy);
     const before = earlier.map(answerOf);
+    const appends = appendsAllowOrigin(owner);
     policy.headerProgram = {
       run: (request) => {
-        const own = self(request);
+        const written = self(request);
+        // `res.append('Access-Control-Allow-Origin', v)` keeps the one cors() set: Express sends both (checked with Express 5.3 + cors 2.8.6).
+        const own = appends && !request.preflight ? withEarlierAllowOrigin(written, before.map((answer) => answer(request))) : written;
         if (request.preflight || own.headers.some((header) => header.name.toLowerCase() === 'vary')) return own;
         const vary: ResponseHeader[] = [];
         let open = false;
@@ -195,4 +198,45 @@ export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Nod
       },
     };
   }
+}
+
+const ALLOW_ORIGIN_NAME = 'access-control-allow-origin';
+
+/**
+ * The middleware writes Allow-Origin only with `res.append(…)` / `res.appendHeader(…)`, which add to the
+ * header already there (`res.header`, `res.set`, `res.setHeader` and `writeHead` replace it).
+ */
+function appendsAllowOrigin(owner: Node): boolean {
+  let appended = false;
+  const stack: Node[] = [owner];
+  for (let seen = 0; stack.length > 0 && seen < 20_000; seen++) {
+    const node = stack.pop()!;
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+      const name = node.arguments[0];
+      const method = node.callee.property.name;
+      if (name?.type === 'StringLiteral' && name.value.toLowerCase() === ALLOW_ORIGIN_NAME) {
+        if (method !== 'append' && method !== 'appendHeader') return false;
+        appended = true;
+      } else if (method === 'writeHead' || method === 'set' || method === 'header' || method === 'setHeader') {
+        // An object of headers or a computed name may replace it too.
+        if (name && name.type !== 'StringLiteral') return false;
+      }
+    }
+    for (const key of Object.keys(node) as Array<keyof Node>) {
+      if (key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments' || key === 'loc') continue;
+      const value = node[key] as unknown;
+      if (Array.isArray(value)) for (const item of value) if (item && typeof item === 'object' && typeof (item as Node).type === 'string') stack.push(item as Node);
+      if (value && typeof value === 'object' && typeof (value as Node).type === 'string') stack.push(value as Node);
+    }
+  }
+  return appended && stack.length === 0;
+}
+
+/** The earlier layers' Allow-Origin in front of the one this middleware appended (open when an earlier one is). */
+function withEarlierAllowOrigin(own: CorsResponse, earlier: CorsResponse[]): CorsResponse {
+  if (!own.headers.some((header) => header.name.toLowerCase() === ALLOW_ORIGIN_NAME)) return own;
+  const open = earlier.some((response) => response.uncertain && (!response.unknownHeaders || response.unknownHeaders.includes(ALLOW_ORIGIN_NAME)));
+  if (open) return { ...own, uncertain: true, unknownHeaders: own.uncertain && !own.unknownHeaders ? undefined : [...(own.unknownHeaders ?? []), ALLOW_ORIGIN_NAME] };
+  const first = earlier.flatMap((response) => response.headers.filter((header) => header.name.toLowerCase() === ALLOW_ORIGIN_NAME));
+  return first.length > 0 ? { ...own, headers: [...first, ...own.headers] } : own;
 }
