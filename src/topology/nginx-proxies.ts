@@ -41,6 +41,7 @@ export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocati
   for (const [file, text] of nginxFiles) {
     if (!text.includes('proxy_pass')) continue;
     const directives = parsed(nginxFiles, file, text);
+    const literals = literalUrlVariables(directives);
     walk(directives, [], (directive, hiddenAbove) => {
       if (directive.name === 'upstream' && directive.block) {
         const name = directive.args[0]?.value;
@@ -57,7 +58,8 @@ export function proxiedLocations(nginxFiles: Map<string, string>): ProxiedLocati
         .map(({ block, hidden }) => ({ proxy: block.find((d) => d.name === 'proxy_pass' && d.args.length === 1), hidden }))
         .filter((pass): pass is { proxy: NginxDirective; hidden: string[] } => pass.proxy !== undefined);
       for (const { proxy, hidden } of passes) {
-        const url = proxy.args[0].value;
+        // `set $upstream http://api:3000; proxy_pass $upstream;` (re-resolving Docker DNS): the one literal URL the variable holds.
+        const url = literals.get(/^\$(\w+)$/.exec(proxy.args[0].value)?.[1] ?? '') ?? proxy.args[0].value;
         const match = /^https?:\/\/([^/$]+)/i.exec(url);
         if (!match) continue;
         const target = hostPort(match[1]);
@@ -74,7 +76,38 @@ function upstreamPrefix(location: NginxDirective, url: string): string | undefin
   if (uri !== undefined) return uri.includes('$') ? undefined : uri;
   const args = location.args.map((arg) => arg.value);
   const modifier = args.length > 1 ? args[0] : '';
-  return modifier === '' || modifier === '^~' || modifier === '=' ? args.at(-1) : undefined;
+  if (modifier === '' || modifier === '^~' || modifier === '=') return args.at(-1);
+  // A case-sensitive regex anchored at the start: every path it matches begins with its literal lead (`~ ^/api/` → '/api/').
+  if (modifier === '~') return /^\^(\/[A-Za-z0-9_/-]*)/.exec(args.at(-1) ?? '')?.[1];
+  return undefined;
+}
+
+/**
+ * Variables the file sets exactly once, outside any `if`, to a literal `http(s)://host[:port]` URL
+ * (no URI part: nginx then passes the request's URI as it does for a literal URL without one), and
+ * that no `map`, `set` in an `if`, or regex capture can change.
+ */
+function literalUrlVariables(directives: NginxDirective[]): Map<string, string> {
+  const sets = new Map<string, { value: string; inIf: boolean }[]>();
+  const mapped = new Set<string>();
+  const stack: Array<{ list: NginxDirective[]; inIf: boolean }> = [{ list: directives, inIf: false }];
+  while (stack.length > 0) {
+    const { list, inIf } = stack.pop()!;
+    for (const directive of list) {
+      if (directive.name === 'set' && directive.args.length === 2) {
+        const name = /^\$(\w+)$/.exec(directive.args[0].value)?.[1];
+        if (name) sets.set(name, [...(sets.get(name) ?? []), { value: directive.args[1].value, inIf }]);
+      }
+      if ((directive.name === 'map' || directive.name === 'geo' || directive.name === 'split_clients') && directive.args.length >= 2) mapped.add(directive.args.at(-1)!.value.replace(/^\$/, ''));
+      if (directive.block && directive.name !== 'upstream') stack.push({ list: directive.block, inIf: inIf || directive.name === 'if' });
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [name, values] of sets) {
+    if (values.length !== 1 || values[0].inIf || mapped.has(name) || /^\d+$/.test(name)) continue;
+    if (/^https?:\/\/[A-Za-z0-9_.-]+(?::\d+)?$/i.test(values[0].value)) out.set(name, values[0].value);
+  }
+  return out;
 }
 
 /** `proxy_hide_header` is inherited like `add_header`: only by a level that has none of its own. */
