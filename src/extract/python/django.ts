@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { djangoCorsProfile, djangoCorsProgram } from '../../model/frameworks/django-cors.js';
 import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
-import { eachOriginEntry, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
+import { eachOriginEntry, fallbackCredentials, listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { assignedWhenUnset } from './environment.js';
 import { childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { MAX_HOPS } from './modules.js';
@@ -274,8 +274,8 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
   const valueOf = (key: keyof typeof ALIASES): PyValue | undefined => {
     const found = setting(key);
     if (found === 'unknown') return { kind: 'unknown', reason: 'may be set by a star import', node: written[0] };
-    // Only the origin settings are read from a fallback (see `strict`).
-    return key === 'allowedOrigins' || key === 'allowAll' ? found?.value : strict(found?.value);
+    // Only the origin settings and the credentials switch are read from a fallback (see `strict`, `fallbackCredentials`).
+    return key === 'allowedOrigins' || key === 'allowAll' || key === 'credentials' ? found?.value : strict(found?.value);
   };
 
   const origins: OriginMatcher[] = [];
@@ -310,7 +310,9 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     }
   }
 
-  const credentialsValue = valueOf('credentials');
+  // As for the switch above, a fallback counts only as a real bool (the system check refuses anything else).
+  const credentialsWritten = valueOf('credentials');
+  const credentialsValue = credentialsWritten?.fallback && credentialsWritten.kind !== 'bool' ? strict(credentialsWritten) : credentialsWritten;
   const urls = valueOf('urls');
   const maxAgeValue = valueOf('maxAge');
   const list = (key: keyof typeof ALIASES) => {
@@ -323,7 +325,7 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     scope: { kind: 'app', label: 'settings', path: urls?.kind === 'string' ? urls.value : undefined },
     origins,
     originMode: 'compare',
-    credentials: credentialsValue ? locatedTri(parsed, credentialsValue) : undefined,
+    credentials: credentialsValue ? fallbackCredentials(parsed, credentialsValue, origins) : undefined,
     allowMethods: list('methods'),
     allowHeaders: list('headers'),
     exposeHeaders: list('expose'),

@@ -67,8 +67,12 @@ function envReadOnce(parsed: ParsedPython, node: SyntaxNode | null | undefined, 
     if (!isEnvInstance(parsed, receiver, bindings)) return undefined;
     const reader = method ? method[2] : '';
     if (method && !ENV_METHODS.has(reader)) return undefined;
-    const type = reader === 'list' || reader === 'tuple' ? 'list' : reader === 'bool' ? 'bool' : reader === 'json' ? undefined : 'string';
-    return { name: key.value, fallback: type ? args.keywords.get('default')?.value : undefined, cast: type && { type } };
+    // django-environ's scheme: `environ.Env(CORS_ALLOW_ALL=(bool, True))` gives `env("CORS_ALLOW_ALL")` its cast and default.
+    const scheme = schemeEntry(parsed, receiver, key.value, bindings);
+    if (!method && args.keywords.has('cast')) return { name: key.value };
+    const type = !method ? scheme?.type : reader === 'list' || reader === 'tuple' ? 'list' : reader === 'bool' ? 'bool' : reader === 'json' ? undefined : 'string';
+    const fallback = args.keywords.get('default')?.value ?? (scheme && (!method || scheme.type === type) ? scheme.fallback : undefined);
+    return { name: key.value, fallback: type ? fallback : undefined, cast: type && { type } };
   }
   if (node.name === 'MemberExpression') {
     const parts = childrenOf(node);
@@ -84,6 +88,20 @@ function isEnvInstance(parsed: ParsedPython, name: string, bindings: ModuleBindi
   if (name.includes('.')) return false;
   const bound = bindings.values.get(name);
   return bound?.name === 'CallExpression' && ENV_CLASSES.has(resolveName(parsed, bound.firstChild, bindings) ?? '');
+}
+
+const SCHEME_TYPES = new Map<string, 'list' | 'bool' | 'string'>([['bool', 'bool'], ['list', 'list'], ['tuple', 'list'], ['str', 'string']]);
+
+/** `environ.Env(NAME=(bool, True))`: the cast and default django-environ's scheme gives a variable, when written as a (type, default) pair. */
+function schemeEntry(parsed: ParsedPython, name: string, variable: string, bindings: ModuleBindings): { type?: 'list' | 'bool' | 'string'; fallback?: SyntaxNode } | undefined {
+  const bound = bindings.values.get(name);
+  if (bound?.name !== 'CallExpression' || resolveName(parsed, bound.firstChild, bindings) !== 'environ.Env') return undefined;
+  const entry = callArguments(parsed, bound.getChild('ArgList')).keywords.get(variable)?.value;
+  if (entry?.name !== 'TupleExpression' && entry?.name !== 'ParenthesizedExpression') return undefined;
+  const items = childrenOf(entry).filter((child) => !['(', ')', ','].includes(child.name));
+  if (items.length !== 2) return undefined;
+  const type = SCHEME_TYPES.get(textOf(parsed, items[0]));
+  return { type, fallback: items[1] };
 }
 
 /** The default of an environment read as the program gets it when the variable is unset, or undefined when that is not knowable. */
