@@ -18,7 +18,8 @@ import { leadingParents } from './modules.js';
  *   constant in another module (`res.setHeader(ACAO, origin)`): a file whose relative imports
  *   reach a module with a header name (within the extractor's own hop limit) passes too.
  * - Python: exactly the gates of extractPythonPolicies (`CORSMiddleware`, `flask_cors`, `sanic_cors`, `CORS_`,
- *   `aiohttp_cors`, `cors_allowed_origins`, Falcon's `cors_enable`, Litestar's `CORSConfig`, `aws_apigateway` of an AWS CDK app, the
+ *   `aiohttp_cors`, `cors_allowed_origins`, Falcon's `cors_enable`, Litestar's `CORSConfig`, `aws_apigateway` of an AWS CDK app or its
+ *   Lambda function URLs (`add_function_url`, `FunctionUrl`, `CfnUrl`), the
  *   Access-Control-Allow-Origin header).
  *
  * A file that fails stage two is not lost: imports are read through the module source, so a file
@@ -50,7 +51,7 @@ const JS_CONSTRUCTS = new RegExp(
 );
 
 /** extractPythonPolicies looks for each framework only when its name is in the text; nothing else yields a policy. */
-const PYTHON_FRAMEWORKS = /CORSMiddleware|flask_cors|sanic_cors|CORS_|aiohttp_cors|cors_allowed_origins|cors_enable|CORSConfig|cors_origins|quart_cors|aws_apigateway/;
+const PYTHON_FRAMEWORKS = /CORSMiddleware|flask_cors|sanic_cors|CORS_|aiohttp_cors|cors_allowed_origins|cors_enable|CORSConfig|cors_origins|quart_cors|aws_apigateway|add_function_url|FunctionUrl|CfnUrl/;
 const PYTHON_HEADER = /access-control-allow-origin/i;
 
 /** Same as js/modules.ts: the extractor follows relative imports through at most this many modules. */

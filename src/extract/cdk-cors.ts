@@ -1,6 +1,6 @@
 import { cdkRestProfile, mockPreflightProgram } from '../model/frameworks/aws.js';
 import type { CorsPolicy, Format, ListSetting, Loc, Located, OriginMatcher, Tri } from '../model/types.js';
-import { httpApiCorsPolicy, httpApiOrigin } from './aws-cors.js';
+import { httpApiCorsPolicy, httpApiOrigin, lambdaUrlCorsPolicy } from './aws-cors.js';
 import { gatewayPolicy } from './yaml/policy.js';
 
 /**
@@ -39,6 +39,11 @@ export const REST_CONSTANTS: Record<string, string[]> = {
 export const HTTP_CONSTANTS: Record<string, string> = {
   'CorsHttpMethod.ANY': '*',
   ...Object.fromEntries(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((method) => [`CorsHttpMethod.${method}`, method])),
+};
+/** aws-lambda `HttpMethod`, the methods of a function URL's CORS (`ALL` is `*`). */
+export const LAMBDA_CONSTANTS: Record<string, string> = {
+  'HttpMethod.ALL': '*',
+  ...Object.fromEntries(['GET', 'PUT', 'HEAD', 'POST', 'DELETE', 'PATCH', 'OPTIONS'].map((method) => [`HttpMethod.${method}`, method])),
 };
 /** `Duration.<unit>(n)` in seconds. */
 export const DURATION_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
@@ -129,4 +134,38 @@ export function cdkHttpApiPolicy(source: CdkSource, options: CdkOptions, sourceL
     maxAge: seconds(options.get('maxAge')),
     refusal,
   });
+}
+
+/**
+ * A Lambda function URL's CORS from the CDK: `FunctionUrlCorsOptions` of `addFunctionUrl` /
+ * `new FunctionUrl` (`allowedOrigins`, `allowedMethods`, …), which the CDK renders into the URL's
+ * `Cors` with `allowMethods` defaulting to `['*']` and nothing else filled in; or `CfnUrl`'s own
+ * `cors` (`allowOrigins`, …), the CloudFormation resource written directly. Neither checks
+ * credentials beside `'*'` (aws-lambda/lib/function-url.ts `renderCors`); the CDK refuses a
+ * `maxAge` above a day at synth. Lambda answers it all (aws-cors.ts lambdaUrlCorsPolicy).
+ */
+export function cdkFunctionUrlPolicy(source: CdkSource, options: CdkOptions, sourceLoc: Loc, label: string, written: 'construct' | 'cfn'): CorsPolicy {
+  const cfn = written === 'cfn';
+  const originsValue = options.get(cfn ? 'allowOrigins' : 'allowedOrigins');
+  let origins: OriginMatcher[] = [];
+  if (originsValue?.kind === 'list') origins = originsValue.items.map((item) => (item.kind === 'string' ? httpApiOrigin(item.value, item.loc) : unknownOrigin(item)));
+  else if (originsValue) origins = [unknownOrigin(originsValue)];
+  const maxAge = seconds(options.get('maxAge'));
+  const tooLong = !cfn && maxAge !== undefined && maxAge.value !== 'unknown' && maxAge.value > 86400;
+  // Synth fails: nothing is deployed, so nothing answers.
+  if (tooLong) origins = [];
+  const policy = lambdaUrlCorsPolicy(source, {
+    label,
+    sourceLoc,
+    origins,
+    credentials: locatedBool(options.get('allowCredentials')),
+    allowMethods: listSetting(options.get(cfn ? 'allowMethods' : 'allowedMethods'), cfn ? { kind: 'default' } : { kind: 'wildcard', loc: sourceLoc }),
+    allowHeaders: listSetting(options.get(cfn ? 'allowHeaders' : 'allowedHeaders'), { kind: 'default' }),
+    exposeHeaders: listSetting(options.get(cfn ? 'exposeHeaders' : 'exposedHeaders'), { kind: 'default' }),
+    maxAge: tooLong ? undefined : maxAge,
+  });
+  if (tooLong) {
+    policy.rejected = [...(policy.rejected ?? []), { loc: maxAge.loc, message: `The CDK refuses a function URL maxAge above 86400 seconds ("FunctionUrl CORS maxAge should be less than or equal to 86400 secs (got ${maxAge!.value})"): synth fails` }];
+  }
+  return policy;
 }

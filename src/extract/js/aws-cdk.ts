@@ -1,6 +1,6 @@
 import type { CallExpression, NewExpression, Node } from '@babel/types';
 import type { CorsPolicy, Format } from '../../model/types.js';
-import { API_GATEWAY_REFUSAL, CDK_REFUSAL, cdkHttpApiPolicy, cdkRestPreflightPolicy, DURATION_SECONDS, HTTP_CONSTANTS, REST_CONSTANTS, type CdkOptions, type CdkValue } from '../cdk-cors.js';
+import { API_GATEWAY_REFUSAL, CDK_REFUSAL, cdkFunctionUrlPolicy, cdkHttpApiPolicy, cdkRestPreflightPolicy, DURATION_SECONDS, HTTP_CONSTANTS, LAMBDA_CONSTANTS, REST_CONSTANTS, type CdkOptions, type CdkValue } from '../cdk-cors.js';
 import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
 
 /**
@@ -15,12 +15,15 @@ import { evaluate, locOf, type Bindings, type JsValue } from './values.js';
  *   CorsConfiguration, and `CfnApi`'s `corsConfiguration` (that resource written directly): the same
  *   settings a template writes (aws-cors.ts).
  *
+ * - Lambda function URLs (`aws-lambda`): the `cors` of `addFunctionUrl({ … })` (on any receiver, in a
+ *   file that imports the Lambda module), `new FunctionUrl(…)` and `new CfnUrl(…)`, answered by Lambda.
+ *
  * Only constructs whose class comes from a CDK module (by import or require, `aws-cdk-lib` or v1's
  * `@aws-cdk/…`) are read. The CDK's constants (`Cors.ALL_ORIGINS`, `CorsHttpMethod.GET`,
  * `Duration.days(1)`) are known here; props, context values and imports from elsewhere stay unknown.
  */
 
-type Service = 'apigateway' | 'apigatewayv2' | 'core';
+type Service = 'apigateway' | 'apigatewayv2' | 'lambda' | 'core';
 interface CdkName {
   service: Service;
   /** The exported name, with the members read off it (`Cors.ALL_ORIGINS`); undefined for the module itself. */
@@ -33,10 +36,12 @@ const SERVICE_MODULES: Record<string, Service> = {
   'aws-cdk-lib/aws-apigatewayv2': 'apigatewayv2',
   '@aws-cdk/aws-apigatewayv2': 'apigatewayv2',
   '@aws-cdk/aws-apigatewayv2-alpha': 'apigatewayv2',
+  'aws-cdk-lib/aws-lambda': 'lambda',
+  '@aws-cdk/aws-lambda': 'lambda',
   '@aws-cdk/core': 'core',
 };
 /** `import { aws_apigateway as apigw } from 'aws-cdk-lib'` and `cdk.aws_apigateway`. */
-const LIB_NAMESPACES: Record<string, Service> = { aws_apigateway: 'apigateway', aws_apigatewayv2: 'apigatewayv2' };
+const LIB_NAMESPACES: Record<string, Service> = { aws_apigateway: 'apigateway', aws_apigatewayv2: 'apigatewayv2', aws_lambda: 'lambda' };
 
 /** What a name or member chain refers to in the CDK, if anything. */
 function cdkName(node: Node, bindings: Bindings, depth = 0): CdkName | 'lib' | undefined {
@@ -69,6 +74,7 @@ function cdkName(node: Node, bindings: Bindings, depth = 0): CdkName | 'lib' | u
 const CONSTANTS: Record<string, string | string[]> = {
   ...Object.fromEntries(Object.entries(REST_CONSTANTS).map(([name, value]) => [`apigateway:${name}`, value])),
   ...Object.fromEntries(Object.entries(HTTP_CONSTANTS).map(([name, value]) => [`apigatewayv2:${name}`, value])),
+  ...Object.fromEntries(Object.entries(LAMBDA_CONSTANTS).map(([name, value]) => [`lambda:${name}`, value])),
 };
 
 /**
@@ -148,6 +154,11 @@ function httpApiPolicy(reader: Reader, options: JsValue, anchor: Node, label: st
   return known && cdkHttpApiPolicy(reader, known, locOf(anchor, reader.file), label, refusal);
 }
 
+function functionUrlPolicy(reader: Reader, options: JsValue, anchor: Node, label: string, written: 'construct' | 'cfn'): CorsPolicy | undefined {
+  const known = cdkOptions(reader, options);
+  return known && cdkFunctionUrlPolicy(reader, known, locOf(anchor, reader.file), label, written);
+}
+
 const REST_CONSTRUCTS = new Set(['RestApi', 'LambdaRestApi', 'StepFunctionsRestApi', 'Resource']);
 
 /** The position and name of the construct's id argument (`new RestApi(this, 'OrdersApi', …)`), for labels. */
@@ -178,11 +189,28 @@ export function cdkPolicies(parsed: { file: string; bindings: Bindings; calls: C
       const cors = options.kind === 'object' ? options.properties.get(cfn ? 'corsConfiguration' : 'corsPreflight') : undefined;
       const policy = cors && httpApiPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, constructLabel(call, named.name), cfn ? API_GATEWAY_REFUSAL : CDK_REFUSAL);
       if (policy) out.push(policy);
+    } else if (named.service === 'lambda' && (named.name === 'FunctionUrl' || named.name === 'CfnUrl')) {
+      const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
+      const policy = cors && functionUrlPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, constructLabel(call, named.name), named.name === 'CfnUrl' ? 'cfn' : 'construct');
+      if (policy) out.push(policy);
+    }
+  }
+  // `fn.addFunctionUrl({ cors })`: any receiver (a Function, an Alias, a construct's property), in a file that imports the Lambda module.
+  const imports = [...parsed.bindings.imports.values()];
+  if (imports.some((imported) => SERVICE_MODULES[imported.module] === 'lambda' || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === 'aws_lambda')))) {
+    for (const call of parsed.calls) {
+      const callee = call.callee;
+      if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier' || callee.property.name !== 'addFunctionUrl') continue;
+      if (call.arguments.length !== 1 || call.arguments[0].type === 'SpreadElement') continue;
+      const options = evaluate(call.arguments[0] as Node, parsed.bindings);
+      const cors = options.kind === 'object' ? options.properties.get('cors') : undefined;
+      const policy = cors && functionUrlPolicy(reader, cdkValue(cors, parsed.bindings), cors.node, 'addFunctionUrl', 'construct');
+      if (policy) out.push(policy);
     }
   }
   // `resource.addCorsPreflight({ … })` and `resource.addResource('orders', { defaultCorsPreflightOptions })`: any
   // receiver, in a file that imports the REST API module (the method names are the CDK's own).
-  if (![...parsed.bindings.imports.values()].some((imported) => SERVICE_MODULES[imported.module] === 'apigateway' || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === 'aws_apigateway')))) return out;
+  if (!imports.some((imported) => SERVICE_MODULES[imported.module] === 'apigateway' || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === 'aws_apigateway')))) return out;
   for (const call of parsed.calls) {
     const callee = call.callee;
     if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') continue;

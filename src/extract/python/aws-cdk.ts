@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import type { CorsPolicy } from '../../model/types.js';
-import { API_GATEWAY_REFUSAL, CDK_REFUSAL, cdkHttpApiPolicy, cdkRestPreflightPolicy, DURATION_SECONDS, HTTP_CONSTANTS, REST_CONSTANTS, type CdkOptions, type CdkSource, type CdkValue } from '../cdk-cors.js';
+import { API_GATEWAY_REFUSAL, CDK_REFUSAL, cdkFunctionUrlPolicy, cdkHttpApiPolicy, cdkRestPreflightPolicy, DURATION_SECONDS, HTTP_CONSTANTS, LAMBDA_CONSTANTS, REST_CONSTANTS, type CdkOptions, type CdkSource, type CdkValue } from '../cdk-cors.js';
 import { hasFallback } from './options.js';
 import { callArguments, childrenOf, locOf, textOf, type CallArguments, type ParsedPython } from './parse.js';
 import { evaluate, resolveName, type ModuleBindings, type PyValue } from './values.js';
@@ -11,15 +11,19 @@ import { evaluate, resolveName, type ModuleBindings, type PyValue } from './valu
  * `StepFunctionsRestApi`, `Resource` and `add_resource(path, …)`, `add_cors_preflight(…)`;
  * `HttpApi`'s `cors_preflight`, `CfnApi`'s `cors_configuration`), with the options written as a
  * `CorsOptions(…)` / `CorsPreflightOptions(…)` / `CfnApi.CorsProperty(…)` call or a dict literal.
- * What the CDK makes of them is cdk-cors.ts. Only classes whose dotted name resolves into a CDK
+ * Lambda function URLs: `cors=` of `add_function_url(…)` (any receiver, in a module that imports the
+ * Lambda module), `FunctionUrl(…)` and `CfnUrl(…)`, as `FunctionUrlCorsOptions(…)` /
+ * `CfnUrl.CorsProperty(…)` or a dict. What the CDK makes of them is cdk-cors.ts. Only classes whose dotted name resolves into a CDK
  * module (`aws_cdk.aws_apigateway`, `aws_cdk.aws_apigatewayv2`, the v2 alpha module) count;
  * `Cors.*`, `CorsHttpMethod.*` and `Duration.<unit>(n)` are known, anything else stays unknown.
  */
 
-type Service = 'apigateway' | 'apigatewayv2';
+type Service = 'apigateway' | 'apigatewayv2' | 'lambda';
 
 /** The CDK service and the name inside it (`Cors.ALL_ORIGINS`) a dotted path refers to. */
 function cdkName(dotted: string | undefined): { service: Service; name: string } | undefined {
+  const lambda = dotted && /^aws_cdk\.aws_lambda\.(.+)$/.exec(dotted);
+  if (lambda) return { service: 'lambda', name: lambda[1] };
   const match = dotted && /^aws_cdk\.aws_apigateway(v2(?:_alpha)?)?\.(.+)$/.exec(dotted);
   return match ? { service: match[1] ? 'apigatewayv2' : 'apigateway', name: match[2] } : undefined;
 }
@@ -58,7 +62,7 @@ function toCdk(reader: Reader, value: PyValue): CdkValue | undefined {
       return { kind: 'list', items: value.items.map((item) => toCdk(reader, item) ?? { kind: 'other', loc: locOf(reader.parsed, item.node) }), loc };
     case 'unknown': {
       const named = cdkName(resolveName(reader.parsed, value.node, reader.bindings));
-      const constant = named && (named.service === 'apigateway' ? REST_CONSTANTS[named.name] : HTTP_CONSTANTS[named.name]);
+      const constant = named && (named.service === 'apigateway' ? REST_CONSTANTS[named.name] : named.service === 'lambda' ? LAMBDA_CONSTANTS[named.name] : HTTP_CONSTANTS[named.name]);
       if (typeof constant === 'string') return { kind: 'string', value: constant, loc };
       if (constant) return { kind: 'list', items: constant.map((item) => ({ kind: 'string', value: item, loc })), loc };
       const seconds = value.node.name === 'CallExpression' ? duration(reader, value.node) : undefined;
@@ -128,6 +132,7 @@ export function cdkPythonPolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
   const out: CorsPolicy[] = [];
   // `add_resource`/`add_cors_preflight` are the CDK's own names, read on any receiver in a module that imports the REST API module.
   const restModule = [...bindings.imports.values()].some((module) => module === 'aws_cdk' || /^aws_cdk\.aws_apigateway(\.|$)/.test(module));
+  const lambdaModule = [...bindings.imports.values()].some((module) => module === 'aws_cdk' || /^aws_cdk\.aws_lambda(\.|$)/.test(module));
   for (const call of calls) {
     const named = cdkName(resolveName(parsed, call.firstChild, bindings));
     const args = callArguments(parsed, call.getChild('ArgList'));
@@ -142,6 +147,15 @@ export function cdkPythonPolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
       const written = args.keywords.get(cfn ? 'cors_configuration' : 'cors_preflight');
       const options = written && optionsOf(reader, written.value, cfn ? ['CfnApi.CorsProperty'] : ['CorsPreflightOptions']);
       if (options) out.push(cdkHttpApiPolicy(reader.source, options, locOf(parsed, written.value), label(reader, args, named.name), cfn ? API_GATEWAY_REFUSAL : CDK_REFUSAL));
+    } else if (named?.service === 'lambda' && (named.name === 'FunctionUrl' || named.name === 'CfnUrl')) {
+      const cfn = named.name === 'CfnUrl';
+      const written = args.keywords.get('cors');
+      const options = written && optionsOf(reader, written.value, cfn ? ['CfnUrl.CorsProperty'] : ['FunctionUrlCorsOptions']);
+      if (options) out.push(cdkFunctionUrlPolicy(reader.source, options, locOf(parsed, written.value), label(reader, args, named.name), cfn ? 'cfn' : 'construct'));
+    } else if (lambdaModule && !named && methodName(reader, call) === 'add_function_url') {
+      const written = args.keywords.get('cors');
+      const options = written && optionsOf(reader, written.value, ['FunctionUrlCorsOptions']);
+      if (options) out.push(cdkFunctionUrlPolicy(reader.source, options, locOf(parsed, written.value), 'add_function_url', 'construct'));
     } else if (restModule && !named) {
       const method = methodName(reader, call);
       if (method === 'add_cors_preflight' && args.positional.length === 0 && (args.keywords.size > 0 || args.spread)) {

@@ -37,7 +37,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('quart_cors') ? quartCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('CORSConfig') ? litestarPolicies(parsed, calls, bindings) : []),
     ...(/CORS_ORIGINS|cors_origins/.test(text) && /sanic/i.test(text) && !text.includes('sanic_cors') ? sanicExtPolicies(parsed, calls, bindings) : []),
-    ...(text.includes('aws_apigateway') ? cdkPythonPolicies(parsed, calls, bindings) : []),
+    ...(/aws_apigateway|add_function_url|FunctionUrl|CfnUrl/.test(text) ? cdkPythonPolicies(parsed, calls, bindings) : []),
     ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
   ];
   return { policies, errors };
