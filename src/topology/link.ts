@@ -48,7 +48,7 @@ function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, p
   const key = `${service.buildDir}\0${service.commandPorts.join(',')}\0${port ?? ''}`;
   let index = memo?.get(key);
   if (!index) {
-    index = reachIndex(servingApps(service, port, apps, parts, texts));
+    index = reachIndex(servingApps(service, port, apps, parts, texts), (policy) => mountedPath(policy, texts));
     memo?.set(key, index);
   }
   return reached(index, prefix);
@@ -66,10 +66,10 @@ export interface ReachIndex {
   root: ReachNode;
 }
 
-export function reachIndex(all: CorsPolicy[]): ReachIndex {
+export function reachIndex(all: CorsPolicy[], pathOf: (policy: CorsPolicy) => string | undefined = (policy) => policy.scope.path): ReachIndex {
   const index: ReachIndex = { all, wide: [], root: { here: [], next: new Map() } };
   all.forEach((policy, i) => {
-    const path = policy.scope.path;
+    const path = pathOf(policy);
     if (path === undefined && policy.scope.kind === 'app') index.wide.push(i);
     else if (path !== undefined && path.startsWith('/')) {
       let node = index.root;
@@ -115,6 +115,28 @@ function servingApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>,
     return [...found, ...parts.filter((policy) => inside(policy) && (oneServer || files.has(policy.source.file)))];
   }
   return apps.some(inside) ? [] : appsServing(service, port, parts, texts);
+}
+
+/**
+ * The path a router-level policy covers on the server: its router's one mount in the same file with
+ * a literal path (`app.use('/public', publicRouter)`) joined with the router's own `use` path. A
+ * router mounted elsewhere, twice, or under a computed path keeps the path the extractor gave it.
+ */
+export function mountedPath(policy: CorsPolicy, texts: Map<string, string>): string | undefined {
+  const path = policy.scope.path;
+  if (policy.scope.kind !== 'router' || (path !== undefined && !path.startsWith('/'))) return path;
+  const router = /^[A-Za-z_$][\w$]*$/.exec(policy.scope.label.split(' ')[0])?.[0];
+  const text = router ? texts.get(policy.source.file) : undefined;
+  if (!router || !text || !text.includes(router)) return path;
+  const mounts: string[] = [];
+  // One `.use(` at a time, each looked at in a bounded window: linear in the file.
+  for (let at = text.indexOf('.use('); at !== -1 && mounts.length < 2; at = text.indexOf('.use(', at + 5)) {
+    const call = /^\.use\(\s*(['"`])(\/[\w./-]*)\1\s*,\s*([A-Za-z_$][\w$]*)\s*\)/.exec(text.slice(at, at + 300));
+    if (call && call[3] === router) mounts.push(call[2]);
+  }
+  if (mounts.length !== 1) return path;
+  const mount = mounts[0].replace(/\/+$/, '');
+  return `${mount}${path ?? ''}` || '/';
 }
 
 /**
