@@ -32,6 +32,26 @@ describe('nested configs', () => {
     expect(levels((await cli(['-f', 'json', '-c', 'e/.cors-lintrc.json'], dir)).stdout)['b/api.conf']).toEqual(['warning']);
   });
 
+  it('a package.json that is not JSON and never names "cors-lint" is no config: the run goes on; one that names it is still an error', async () => {
+    const dir = project({
+      'cors-lint.config.json': '{"rules": {"nginx-missing-always": "error"}}',
+      // serverless-samples' owasp demo: a '// package.json' comment line above the object.
+      'rewards/package.json': '// package.json\n{\n  "name": "rewards-service"\n}\n',
+      'rewards/api.conf': WARN_NGINX,
+      'tpl/package.json': '{ "name": "<%= name %>" <% if (x) { %>, "private": true <% } %> }\n',
+      'tpl/api.conf': WARN_NGINX,
+    });
+    const run = await cli(['-f', 'json'], dir);
+    expect(run.code).toBe(1);
+    expect(levels(run.stdout)).toEqual({ 'rewards/api.conf': ['error'], 'tpl/api.conf': ['error'] });
+    const named = project({ 'svc/package.json': '{ "cors-lint": { "rules": {} }, }\n', 'svc/api.conf': WARN_NGINX });
+    const broken = await cli([], named);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('cannot read config svc/package.json: not valid JSON');
+    const explicit = project({ 'package.json': '// x\n{}\n', 'api.conf': WARN_NGINX });
+    expect((await cli(['-c', 'package.json'], explicit)).code).toBe(2);
+  });
+
   it('a nested config can turn a rule off for its folder only; ignores are relative to their config', async () => {
     const dir = project({
       'a/api.conf': WARN_NGINX,

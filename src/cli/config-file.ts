@@ -217,9 +217,15 @@ export class ConfigResolver {
   private load(path: string, explicit: boolean, seen: string[] = []): LoadedConfig | undefined {
     const shown = posix(relative(this.options.cwd, path)) || path;
     let raw: unknown;
+    let text: string | undefined;
     try {
-      raw = parseConfigText(path, readConfigFile(path));
+      text = readConfigFile(path);
+      raw = parseConfigText(path, text);
     } catch (error) {
+      // A package.json is read for its "cors-lint" key only. One that is not JSON (a comment line in an
+      // example, a template with {{ }} or <% %>) and never names that key holds no config: it is not one
+      // of ours, and one such file must not stop the run. Named with --config, or naming the key, it is.
+      if (!explicit && text !== undefined && basename(path) === 'package.json' && !text.includes('"cors-lint"')) return undefined;
       const code = (error as NodeJS.ErrnoException).code;
       const what = code === 'ENOENT' ? 'not found' : (error as Error).message.split('\n')[0];
       throw new ConfigError(`cannot read config ${shown}: ${what}`, '');
