@@ -22,7 +22,8 @@ function reference(text: string): string {
   const unknown = (match: string, offset: number, whole: string) =>
     match.includes('\n') ? blank(match) : alone(whole, offset, match.length) && match.length >= 11 ? `include $${'x'.repeat(match.length - 10)};` : `$${'x'.repeat(match.length - 1)}`;
   return text
-    .replace(/\{\{[\s\S]*?\}\}/g, (match, offset: number, whole: string) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || /^\{\{-?\s*\$\w*\s*:?=[^=]/.test(match) ? blank(match) : unknown(match, offset, whole)))
+    // A Go comment runs to its first star-slash when the delimiter follows it; any other action (or a comment whose star-slash lacks it) to the next `}}`.
+    .replace(/\{\{(?:-[ \t\r\n])?\/\*(?:(?!\*\/)[\s\S])*\*\/(?:\}\}|[ \t\r\n]-\}\})|\{\{[\s\S]*?\}\}/g, (match, offset: number, whole: string) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || /^\{\{-?\s*\$\w*\s*:?=[^=]/.test(match) ? blank(match) : unknown(match, offset, whole)))
     .replace(/\{%[\s\S]*?%\}/g, blank)
     .replace(/\{#[^\n]*?#\}/g, blank)
     .replace(/<%=[\s\S]*?%>/g, (match, offset: number, whole: string) => unknown(match, offset, whole))
@@ -31,7 +32,7 @@ function reference(text: string): string {
 
 describe('nginx template neutralization', () => {
   it('gives exactly what the regex form gives', () => {
-    const piece = fc.constantFrom('{{', '}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;', '\r', '\t', ' include "cors" . ', ' proxy ', '$o', ' := ', '$_ = ', '==');
+    const piece = fc.constantFrom('{{', '}}', '{{/*', '*/}}', '*/', '{{- /*', ' -}}', '{%', '%}', '{#', '#}', '<%', '<%=', '%>', '{', '}', '#', '%', '=', '<', '\n', ' ', 'if ', 'end', '- ', '/* ', ' */', 'x', '.Values.o', 'add_header A *;', '\r', '\t', ' include "cors" . ', ' proxy ', '$o', ' := ', '$_ = ', '==');
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
         const text = pieces.join('');
@@ -42,7 +43,7 @@ describe('nginx template neutralization', () => {
   });
 
   it('is linear on unclosed delimiters', () => {
-    for (const unit of ['{{', '<%=', '{#', '{%', '<%']) {
+    for (const unit of ['{{', '<%=', '{#', '{%', '<%', '{{/*', '{{/* }}', '{{/* */']) {
       const started = Date.now();
       neutralizeTemplates(unit.repeat(200_000));
       neutralizeTemplates(`${unit} }}\n`.repeat(50_000) + unit.repeat(100_000));
@@ -118,6 +119,8 @@ describe('Helm idioms in YAML templates', () => {
       expect(neutralizeYamlTemplates(text)).toHaveLength(text.length);
     }
     neutralizeYamlTemplates(`k: {{ x }}${'\n'.repeat(200_000)}  y`);
+    // Comments never closed, closed without the delimiter, or holding many actions.
+    for (const unit of ['{{/* ', '{{/* */ x }}', '{{- /* {{ x }} ', '{{/* {{ x }} */}}\n']) neutralizeYamlTemplates(unit.repeat(100_000));
     neutralizeYamlTemplates(`k: |${' '.repeat(200_000)}x\n{{ x }}\n`);
     const used = process.cpuUsage(started);
     expect((used.user + used.system) / 1000).toBeLessThan(5_000);

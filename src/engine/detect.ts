@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Format, SourceFile } from '../model/types.js';
 import { FORMAT_LIST, FORMAT_SPECS, type FormatSpec } from './formats.js';
 import { SERVERLESS_CONFIG } from '../extract/js/serverless-config.js';
+import { goActionEnd } from '../util/delimited.js';
 
 /**
  * What a file *is*: from its name where the name is unambiguous, from its content where it is not
@@ -230,11 +231,13 @@ export function isTemplateLibrary(text: string): boolean {
   let depth = 0;
   let outside = '';
   let last = 0;
+  const scan = { close: -1, commentEnd: -1 };
   for (let open = text.indexOf('{{'); open !== -1; open = text.indexOf('{{', last)) {
-    const close = text.indexOf('}}', open + 2);
-    if (close === -1) return false;
+    const end = goActionEnd(text, open, scan);
+    if (end === -1) return false;
+    const close = end - 2;
     if (depth === 0) outside += text.slice(last, open);
-    last = close + 2;
+    last = end;
     const action = text.slice(open + 2, Math.min(close, open + 64)).replace(/^-?\s*/, '');
     if (action.startsWith('/*')) continue;
     const word = /^\w+/.exec(action)?.[0];

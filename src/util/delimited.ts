@@ -34,6 +34,48 @@ export function replaceDelimited(text: string, open: string, close: string, fn: 
 }
 
 /**
+ * Where the Go template action (`{{ … }}`) opened at `start` ends (one past its `}}`), or -1 when it is
+ * never closed. A comment (`{{/*` or `{{- /*`, up to the closing star-slash and the delimiter after it)
+ * is one action even when it holds other actions: text/template's lexer ends a comment at the first
+ * star-slash, which must be followed by `}}` or ` -}}` (a Helm chart keeps a block of templating switched
+ * off that way). Any other action ends at the next `}}`; so does a comment whose star-slash is not followed
+ * by the delimiter (Go refuses that template). `scan` carries the next `}}` and star-slash found between
+ * calls made in order, so a scan of a whole text stays linear.
+ */
+export function goActionEnd(text: string, start: number, scan: { close: number; commentEnd: number } = { close: -1, commentEnd: -1 }): number {
+  const from = start + 2;
+  const trimmed = text[from] === '-' && /[ \t\r\n]/.test(text[from + 1] ?? '');
+  const body = trimmed ? from + 2 : from;
+  if (text.startsWith('/*', body)) {
+    if (scan.commentEnd !== -2 && scan.commentEnd < body + 2) scan.commentEnd = text.indexOf('*/', body + 2);
+    if (scan.commentEnd === -1) scan.commentEnd = -2;
+    if (scan.commentEnd >= 0) {
+      const after = scan.commentEnd + 2;
+      if (text.startsWith('}}', after)) return after + 2;
+      if (/[ \t\r\n]/.test(text[after] ?? '') && text.startsWith('-}}', after + 1)) return after + 4;
+    }
+  }
+  if (scan.close !== -2 && scan.close < from) scan.close = text.indexOf('}}', from);
+  if (scan.close === -1) scan.close = -2;
+  return scan.close < 0 ? -1 : scan.close + 2;
+}
+
+/** `replaceDelimited(text, '{{', '}}', fn)` with Go's comments read whole (goActionEnd). */
+export function replaceGoActions(text: string, fn: (match: string, start: number) => string): string {
+  let out = '';
+  let last = 0;
+  const scan = { close: -1, commentEnd: -1 };
+  for (let start = text.indexOf('{{'); start !== -1; ) {
+    const stop = goActionEnd(text, start, scan);
+    if (stop === -1) break;
+    out += text.slice(last, start) + fn(text.slice(start, stop), start);
+    last = stop;
+    start = text.indexOf('{{', stop);
+  }
+  return out + text.slice(last);
+}
+
+/**
  * Terraform `templatefile` directives: `%{ for o in origins ~}`, `%{~ endfor ~}`, `%{ if x }`, `%{ else }`,
  * `%{ endif }` (terraform.io "Strings and Templates"). Template control, never a value: a YAML or nginx
  * template read with them in place ends in a parse error ("Plain value cannot start with directive indicator

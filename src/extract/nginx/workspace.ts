@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { replaceDelimited, replaceTerraformDirectives } from '../../util/delimited.js';
+import { replaceDelimited, replaceGoActions, replaceTerraformDirectives } from '../../util/delimited.js';
 import picomatch from 'picomatch';
 import type { Loc } from '../../model/types.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
@@ -243,7 +243,7 @@ export function neutralizeTemplates(text: string): string {
     if (aloneOnLine(source, start, start + match.length) && match.length >= INCLUDE_UNKNOWN_MIN) return `include $${'x'.repeat(match.length - INCLUDE_UNKNOWN_MIN + 1)};`;
     return `$${'x'.repeat(match.length - 1)}`;
   };
-  let out = replaceDelimited(text, '{{', '}}', (match, start) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || GO_ASSIGNMENT.test(match) ? blank(match) : unknown(match, start, text)));
+  let out = replaceGoActions(text, (match, start) => (GO_CONTROL.test(match) || /^\{\{-?\s*\/\*/.test(match) || GO_ASSIGNMENT.test(match) ? blank(match) : unknown(match, start, text)));
   out = replaceDelimited(out, '{%', '%}', blank);
   out = replaceDelimited(out, '{#', '#}', blank, true);
   const before = out;

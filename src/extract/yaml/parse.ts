@@ -1,5 +1,5 @@
 import type { Alias, Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { replaceDelimited, replaceTerraformDirectives } from '../../util/delimited.js';
+import { goActionEnd, replaceDelimited, replaceTerraformDirectives } from '../../util/delimited.js';
 import type { Format, Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
@@ -157,10 +157,11 @@ function neutralizeGoActions(text: string): string {
   // at the first non-blank, so a long line of actions stays linear.
   let out = '';
   let from = 0;
+  const scan = { close: -1, commentEnd: -1 };
   for (let start = text.indexOf('{{'); start !== -1; start = text.indexOf('{{', from)) {
-    const close = text.indexOf('}}', start + 2);
-    if (close === -1) break;
-    const end = close + 2;
+    // A comment holding other actions (`{{/*` … `{{- if … }}` … `*/}}`) is one action (goActionEnd).
+    const end = goActionEnd(text, start, scan);
+    if (end === -1) break;
     // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears, as does an action that
     // renders a key's nested block (`labels: {{- include "x.labels" . | nindent 4 }}` before more-indented
     // entries); any other inline action becomes an opaque value.
