@@ -3,6 +3,7 @@ import { createJsProject } from '../extract/js/extract.js';
 import { ModuleSource, type ModuleHost } from './modules.js';
 import { extractNginxPolicies } from '../extract/nginx/extract.js';
 import type { YamlExtraction } from '../extract/yaml/extract.js';
+import { scannedHosts } from '../extract/yaml/scanned-hosts.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import { nginxCorsRelevance } from '../extract/nginx/relevance.js';
 import { redirectOnlyServerNames } from '../extract/nginx/redirect-servers.js';
@@ -415,19 +416,7 @@ function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
   const out: YamlExtraction['hosts'] = [];
   for (const [path, text] of yamlFiles) {
     if (mayContainPolicy('yaml', text)) continue;
-    // An Ingress's `host:` lines, a Contour HTTPProxy's `fqdn:`.
-    const ingress = /^kind:[ \t]*Ingress[ \t]*\r?$/m.test(text);
-    const httpProxy = /^kind:[ \t]*HTTPProxy[ \t]*\r?$/m.test(text);
-    if (!ingress && !httpProxy) continue;
-    const lines = splitLines(text);
-    lines.forEach((line, index) => {
-      // Unambiguous character classes: no backtracking on a long line of blanks.
-      const match = /^([ \t]*(?:-[ \t]*)?(host|fqdn):[ \t]*["']?)([a-z0-9.-]+)["']?[ \t]*$/i.exec(line);
-      const key = match?.[2].toLowerCase();
-      if (!match || (key === 'host' ? !ingress : !httpProxy)) return;
-      const column = match[1].length + 1;
-      out.push({ host: match[3].toLowerCase(), how: key === 'host' ? 'Ingress host' : 'HTTPProxy fqdn', loc: { file: path, line: index + 1, column, endLine: index + 1, endColumn: column + match[3].length } });
-    });
+    out.push(...scannedHosts(path, text));
   }
   return out;
 }

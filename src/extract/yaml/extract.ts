@@ -12,6 +12,7 @@ import { gatewayApiPolicies } from './gateway-api.js';
 import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
 import { traefikLabelPolicies, traefikPolicies } from './traefik.js';
+import { scannedHosts } from './scanned-hosts.js';
 import { get, isSeq, nodeLoc, parseYaml, stringList, valueOf, type ParsedYaml } from './parse.js';
 
 export interface YamlExtraction {
@@ -43,7 +44,23 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
     }
     out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...envoyGatewayPolicies(parsed, root), ...contourPolicies(parsed, root), ...emissaryPolicies(parsed, root), ...awsPolicies(parsed, root), ...apiGatewayMappingPolicies(parsed, root), ...apisixPolicies(parsed, root), ...appEnginePolicies(parsed, root), ...gatewayApiPolicies(parsed, root), ...embeddedNginxPolicies(parsed, root), ...embeddedConfigPolicies(parsed, root));
   }
+  // An Ingress (or HTTPProxy) in a document of its own with no CORS token, beside the CORS document: its hosts are served too.
+  if (parsed.documents.length > 0) {
+    for (const chunk of parsed.unparsed ?? []) out.hosts.push(...scannedHosts(parsed.file, parsed.text.slice(chunk.start, chunk.end), lineOf(parsed.lineStarts, chunk.start)));
+  }
   return out;
+}
+
+/** The 1-based line of an offset. */
+function lineOf(lineStarts: number[], offset: number): number {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low + 1;
 }
 
 /** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary, Gateway API HTTPRoute or Contour HTTPProxy serves. */

@@ -74,6 +74,8 @@ export interface ParsedYaml {
   /** The file text as written. */
   source: string;
   documents: YamlDocument[];
+  /** The documents of a multi-document file that hold no CORS token and were not parsed (offsets into `text`). */
+  unparsed?: Array<{ start: number; end: number }>;
   lineStarts: number[];
   errors: Array<{ message: string; loc: Loc }>;
 }
@@ -237,7 +239,10 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   for (const chunk of splitDocuments(text)) {
     checkBudget();
     const source = text.slice(chunk.start, chunk.end);
-    if (!CORS_TOKEN.test(source)) continue;
+    if (!CORS_TOKEN.test(source)) {
+      (parsed.unparsed ??= []).push(chunk);
+      continue;
+    }
     const tooDeepAt = (deep: number) => {
       problems.push({ message: `YAML nested deeper than ${MAX_YAML_DEPTH} levels; this document is not analysed`, from: deep + chunk.start, to: deep + chunk.start + 1 });
       problemCount++;
