@@ -164,22 +164,36 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
 export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Node }>, sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): void {
   for (const { policy, owner } of handSet) {
     const call = parsed.parents.get(owner);
-    if (call?.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'use') continue;
+    if (call?.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier') continue;
     const args = call.arguments as Node[];
-    if (args[args.length - 1] !== owner || args.length > 2 || call.start === null || call.start === undefined) continue;
-    const path = args.length === 2 ? (args[0].type === 'StringLiteral' ? args[0].value : undefined) : '/';
-    if (path === undefined) continue;
+    if (call.start === null || call.start === undefined) continue;
     const label = call.callee.object.type === 'Identifier' ? call.callee.object.name : undefined;
     const scope = scopeOf(call, parsed);
-    const earlier = sites
-      .filter((site) => site.framework === 'express-cors' && site.mount.kind !== 'route' && site.mount.label === label && site.mount.useCall && (site.mount.useCall.start ?? Infinity) < call.start!)
-      .filter((site) => scopeOf(site.mount.useCall!, parsed) === scope && !exclusive(site.mount.useCall!, call, parsed) && useCovers(site.mount.path, path === '/' ? undefined : path))
-      .map((site) => policies.get(site))
-      .filter((layer): layer is CorsPolicy => layer !== undefined);
+    let earlier: CorsPolicy[];
+    if (call.callee.property.name === 'addHook') {
+      // Fastify: `fastify.addHook('onRequest' | 'preHandler' | 'onSend', fn)` after `fastify.register(cors, …)` runs after
+      // @fastify/cors's own onRequest hook (Fastify 5.12 + @fastify/cors 11.4: in source order), so its writes replace
+      // and the Vary: Origin cors added stays.
+      const hook = args[0];
+      if (args[1] !== owner || hook?.type !== 'StringLiteral' || !['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization', 'onSend'].includes(hook.value)) continue;
+      earlier = sites
+        .filter((site) => site.framework === 'fastify-cors' && site.mount.label === label && (site.factoryCall.start ?? Infinity) < call.start! && scopeOf(site.factoryCall, parsed) === scope && !exclusive(site.factoryCall, call, parsed))
+        .map((site) => policies.get(site))
+        .filter((layer): layer is CorsPolicy => layer !== undefined);
+    } else {
+      if (call.callee.property.name !== 'use' || args[args.length - 1] !== owner || args.length > 2) continue;
+      const path = args.length === 2 ? (args[0].type === 'StringLiteral' ? args[0].value : undefined) : '/';
+      if (path === undefined) continue;
+      earlier = sites
+        .filter((site) => site.framework === 'express-cors' && site.mount.kind !== 'route' && site.mount.label === label && site.mount.useCall && (site.mount.useCall.start ?? Infinity) < call.start!)
+        .filter((site) => scopeOf(site.mount.useCall!, parsed) === scope && !exclusive(site.mount.useCall!, call, parsed) && useCovers(site.mount.path, path === '/' ? undefined : path))
+        .map((site) => policies.get(site))
+        .filter((layer): layer is CorsPolicy => layer !== undefined);
+    }
     if (earlier.length === 0) continue;
     const self = answerOf(policy);
     const before = earlier.map(answerOf);
-    const appends = appendsAllowOrigin(owner);
+    const appends = call.callee.property.name === 'use' && appendsAllowOrigin(owner);
     policy.headerProgram = {
       run: (request) => {
         const written = self(request);

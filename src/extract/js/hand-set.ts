@@ -541,6 +541,22 @@ function returnsPlainValue(argument: Node | null | undefined): boolean {
   return argument.type === 'BooleanLiteral' || argument.type === 'NumericLiteral' || argument.type === 'StringLiteral' || argument.type === 'NullLiteral';
 }
 
+/**
+ * `return payload` at the end of a Fastify `onSend` / `preSerialization` hook (`(request, reply, payload) => …`):
+ * the body goes on unchanged and the headers the hook set stay on the reply (checked with Fastify 5.12).
+ */
+function returnsHookPayload(statement: Node, parsed: ParsedJs): boolean {
+  if (statement.type !== 'ReturnStatement' || statement.argument?.type !== 'Identifier') return false;
+  const hook = enclosingFunction(statement, parsed);
+  if (!hook || !('params' in hook)) return false;
+  const payload = hook.params[2];
+  if (payload?.type !== 'Identifier' || payload.name !== statement.argument.name) return false;
+  const call = parsed.parents.get(hook);
+  if (call?.type !== 'CallExpression' || call.arguments[1] !== hook || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'addHook') return false;
+  const name = call.arguments[0];
+  return name?.type === 'StringLiteral' && (name.value === 'onSend' || name.value === 'preSerialization');
+}
+
 function enclosingFunction(node: Node, parsed: ParsedJs): Node | undefined {
   for (let current = parsed.parents.get(node); current; current = parsed.parents.get(current)) {
     if (FUNCTION_TYPES.has(current.type)) return current;
@@ -687,7 +703,7 @@ class HandSetProgram implements HeaderProgram {
           if (request.preflight && !this.methodDecided) state.uncertain = true;
           state.status ??= request.appStatus ?? (request.preflight ? undefined : 200);
         }
-        else if (!state.ended && !state.passedOn && returnsPlainValue(statement.argument)) {
+        else if (!state.ended && !state.passedOn && (returnsPlainValue(statement.argument) || returnsHookPayload(statement, this.parsed))) {
           // Nothing is handed back that could carry or change headers: the same as running off the end.
           state.returned = true;
           return;
