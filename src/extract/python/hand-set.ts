@@ -218,6 +218,10 @@ const OPTIONS_ONLY: Test = (request) => request.preflight === true || request.me
 
 function answersOptionsOnly(parsed: ParsedPython, fn: SyntaxNode): boolean {
   const name = fn.getChild('VariableName');
+  // A helper that builds its answer with Flask's `make_default_options_response()` (the automatic OPTIONS
+  // response, with its Allow header) answers preflights: OctoPrint's `optionsAllowOrigin(request)`.
+  const body = fn.getChild('Body');
+  if (body && body.to - body.from < 20_000 && /\.make_default_options_response\s*\(/.test(textOf(parsed, body))) return true;
   if (!name || !OPTIONS_METHODS.has(textOf(parsed, name))) return false;
   const holder = fn.parent?.name === 'DecoratedStatement' ? fn.parent.parent : fn.parent;
   return holder?.name === 'Body' && holder.parent?.name === 'ClassDefinition';
