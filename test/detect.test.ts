@@ -112,6 +112,10 @@ describe('format detection', () => {
     // Helm's .tpl manifests and include partials (no key in column 0) stay YAML.
     expect(detectFile({ path: 'chart/templates/cors.tpl', text: '{{- if .Values.cors }}\n  - name: cors\n    enabled: true\n{{- end }}\n' })).toEqual({ format: 'yaml' });
     expect(detectFile({ path: 'chart/templates/ingress.tpl', text: 'kind: Ingress\nmetadata:\n  name: <name>\n' })).toEqual({ format: 'yaml' });
+    // An INI template (Kinto's kinto.tpl) is skipped; a .tpl opening with a flow sequence and YAML after it is not INI.
+    const ini = detectFile({ path: 'kinto/config/kinto.tpl', text: '# Created at {ts}\n\n[server:main]\nuse = egg:waitress#main\n\n[app:main]\nkinto.cors_origins = *\n' });
+    expect('skip' in ini && ini.skip).toMatch(/INI template/);
+    expect(detectFile({ path: 'chart/templates/list.tpl', text: '[cors]\nkey: value\n' })).toEqual({ format: 'yaml' });
   });
 
   it('an extensionless file in an nginx folder is read by folder and content, wherever the run starts', async () => {

@@ -189,6 +189,7 @@ export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'
     // NodeBB, Smarty, PHP and Go web apps keep their HTML views in .tpl files, and Go tools their Markdown
     // ones (a CHANGELOG.tpl opening with `<!-- -->`): markup, never a manifest, even with a `Note:` line further down.
     if (startsWithMarkup(file.text)) return { skip: 'an HTML template (.tpl starting with a tag), not YAML' };
+    if (startsWithIniSection(file.text)) return { skip: 'an INI template (.tpl opening with a [section] and key = value lines), not YAML' };
   }
   return kind;
 }
@@ -206,6 +207,30 @@ function startsWithMarkup(text: string): boolean {
     const action = line.startsWith('{{') && line.endsWith('}}') && line.indexOf('{{', 2) === -1;
     if (line === '' || line.startsWith('#') || action) continue;
     return /^<[A-Za-z!/]/.test(line);
+  }
+  return false;
+}
+
+/**
+ * The first line that is not blank or a comment is an INI section header (`[app:main]`) and the next one a
+ * `key = value` assignment: a PasteDeploy or tox-style INI template (Kinto's kinto/config/kinto.tpl).
+ * YAML would read the header as a flow sequence and refuse the assignment after it, so such a file is
+ * never a manifest. Only the first 64 lines are looked at.
+ */
+function startsWithIniSection(text: string): boolean {
+  let start = 0;
+  let section = false;
+  for (let n = 0; n < 64 && start < text.length; n++) {
+    const end = text.indexOf('\n', start);
+    const line = text.slice(start, end === -1 ? text.length : end).trim();
+    start = end === -1 ? text.length : end + 1;
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (!section) {
+      if (!/^\[[\w.:-]+(?: [\w.:-]+)*\]$/.test(line)) return false;
+      section = true;
+      continue;
+    }
+    return /^[A-Za-z_][\w.:-]*[ \t]*=/.test(line);
   }
   return false;
 }
