@@ -303,6 +303,26 @@ describe('crash classes from the issue', () => {
     expect(internal(lintOne('main.py', fastapi).diagnostics)).toEqual([]);
   });
 
+  it('JS: constants built from k references to the previous one (`${A}${A}…`, `A + A + …`, `[A, A, …]`) are evaluated once each (fuzz5: k=32 templates ran for minutes, arrays took 3.6 GB)', () => {
+    // Each name was evaluated afresh at every reference: k^levels evaluations up to the depth bound.
+    const file = (k: number, part: (name: string) => string) => {
+      const lines = ["const cors = require('cors');", "const app = require('express')();", "const C0 = 'https://a.example.com';"];
+      for (let i = 1; i < 8; i++) lines.push(`const C${i} = ${part(`C${i - 1}`).repeat(k)};`);
+      return `${[...lines, 'app.use(cors({ origin: C7 }));'].join('\n')}\n`;
+    };
+    const template = (k: number) => file(k, (name) => `\${${name}}`).replace(/= (\$\{[^;]*);/g, '= `$1`;');
+    const array = (k: number) => file(k, (name) => `${name}, `).replace(/= ([^;]*), ;/g, '= [$1];');
+    for (const make of [template, array]) {
+      expectLinear('server.js', make, 3);
+      const { result, ms } = timed(() => lintOne('server.js', make(32)));
+      expect(internal(result.diagnostics)).toEqual([]);
+      expect(ms).toBeLessThan(20_000);
+    }
+    // Still evaluated where small: a trailing slash written through a template of a template.
+    const slash = "const cors = require('cors');\nconst app = require('express')();\nconst HOST = 'a.example.com';\nconst BASE = `https://${HOST}`;\nconst ORIGIN = `${BASE}/`;\napp.use(cors({ origin: [ORIGIN, ORIGIN] }));\n";
+    expect(ids(lintOne('server.js', slash).diagnostics)).toContain('5 origin-not-serialized');
+  });
+
   it('JS: a chain of repeated `if (!origin)` tests in an origin callback (fuzzer, js seed 6004) is linear', () => {
     // Conditions share subtrees; walking them as trees doubled the work per `if` (18 links: seconds; 33 never
     // finished; 1,000 overflowed the stack).

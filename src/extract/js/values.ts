@@ -53,7 +53,40 @@ function templateParts(literals: string[]): { text: string; literals: string[] }
   return { text: text.length > 200 ? `${text.slice(0, 197)}…` : text, literals };
 }
 
+/**
+ * The values of named declarations already evaluated in this evaluation, by bindings, declaration
+ * and depth (the depth bound makes the value depend on it). `const B = `${A}${A}…`` repeated, or
+ * `[A, A, …]`, refers to each name many times: evaluated afresh each time, k references per level
+ * cost k^levels (32 per level: minutes for a 10-line file).
+ */
+let boundValues: WeakMap<Bindings, Map<Node, Map<number, JsValue>>> | undefined;
+
+/** Longer computed strings are unknown (no header value is this long; doubling concatenations would exhaust memory). */
+const MAX_COMPUTED_STRING = 65_536;
+
 export function evaluate(node: Node | null | undefined, bindings: Bindings, depth = 0): JsValue {
+  if (boundValues) return evaluateNode(node, bindings, depth);
+  boundValues = new WeakMap();
+  try {
+    return evaluateNode(node, bindings, depth);
+  } finally {
+    boundValues = undefined;
+  }
+}
+
+function evaluateBound(bound: Node, bindings: Bindings, depth: number): JsValue {
+  let byNode = boundValues!.get(bindings);
+  if (!byNode) boundValues!.set(bindings, (byNode = new Map()));
+  let byDepth = byNode.get(bound);
+  if (!byDepth) byNode.set(bound, (byDepth = new Map()));
+  const known = byDepth.get(depth);
+  if (known) return known;
+  const value = evaluateNode(bound, bindings, depth);
+  byDepth.set(depth, value);
+  return value;
+}
+
+function evaluateNode(node: Node | null | undefined, bindings: Bindings, depth: number): JsValue {
   if (!node) return { kind: 'unknown', reason: 'missing', node: node as unknown as Node };
   if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
   switch (node.type) {
@@ -67,6 +100,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       if (parts.every((part) => part.kind === 'string' || part.kind === 'number')) {
         const why = parts.flatMap((part) => (part.kind === 'string' && part.why ? [part.why] : []))[0];
         const value = literals.map((literal, index) => literal + (index < parts.length ? String((parts[index] as { value: string | number }).value) : '')).join('');
+        if (value.length > MAX_COMPUTED_STRING) return { kind: 'unknown', reason: 'too long', node };
         return { kind: 'string', value, node, ...(why ? { why } : {}) };
       }
       return { kind: 'unknown', reason: 'template with expressions', node, template: templateParts(literals) };
@@ -142,7 +176,7 @@ export function evaluate(node: Node | null | undefined, bindings: Bindings, dept
       if (imported) return bindings.resolveImport?.(imported.module, imported.imported) ?? { kind: 'unknown', reason: `imported from '${imported.module}'`, node };
       const bound = bindings.values.get(node.name);
       if (!bound) return { kind: 'unknown', reason: `'${node.name}' is not defined in this file`, node };
-      const value = evaluate(bound, bindings, depth + 1);
+      const value = evaluateBound(bound, bindings, depth + 1);
       // Keep the position of the literal itself, so a finding lands on the value, not on its use.
       return value;
     }
@@ -205,6 +239,7 @@ function binaryValue(node: Extract<Node, { type: 'BinaryExpression' }>, bindings
   if (node.operator !== '+') return unknown;
   if ((left.kind === 'string' && (right.kind === 'string' || right.kind === 'number')) || (left.kind === 'number' && right.kind === 'string')) {
     const why = (left.kind === 'string' && left.why) || (right.kind === 'string' && right.why) || undefined;
+    if (String(left.value).length + String(right.value).length > MAX_COMPUTED_STRING) return { kind: 'unknown', reason: 'too long', node };
     return { kind: 'string', value: String(left.value) + String(right.value), node, ...(why ? { why } : {}) };
   }
   return unknown;
