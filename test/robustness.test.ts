@@ -323,6 +323,19 @@ describe('crash classes from the issue', () => {
     expect(ids(lintOne('server.js', slash).diagnostics)).toContain('5 origin-not-serialized');
   });
 
+  it('Python: lists built from k references to the previous one (`B = [A, A, …]`) are evaluated and searched once each (fuzz5: k=32 took >100 s and 3.9 GB)', () => {
+    // Each name was evaluated afresh at every reference, and hasFallback walked the shared lists as a tree: k^levels.
+    const lists = (k: number) => {
+      const lines = ['from flask import Flask', 'from flask_cors import CORS', 'app = Flask(__name__)', "C0 = 'https://a.example.com'"];
+      for (let i = 1; i < 7; i++) lines.push(`C${i} = [${Array(k).fill(`C${i - 1}`).join(', ')}]`);
+      return `${[...lines, 'CORS(app, origins=C6, max_age=C6)'].join('\n')}\n`;
+    };
+    expectLinear('app.py', lists, 3);
+    const { result, ms } = timed(() => lintOne('app.py', lists(32)));
+    expect(internal(result.diagnostics)).toEqual([]);
+    expect(ms).toBeLessThan(20_000);
+  });
+
   it('JS: a chain of repeated `if (!origin)` tests in an origin callback (fuzzer, js seed 6004) is linear', () => {
     // Conditions share subtrees; walking them as trees doubled the work per `if` (18 links: seconds; 33 never
     // finished; 1,000 overflowed the stack).

@@ -52,10 +52,13 @@ export function eachOriginEntry(parsed: ParsedPython, value: PyValue, visit: (en
 }
 
 /** True when the value, or an entry of it, is a fallback written for an unset input. */
-export function hasFallback(value: PyValue): boolean {
+export function hasFallback(value: PyValue, seen = new Set<PyValue>()): boolean {
+  // A value may hold one list many times (`B = [A, A, …]`, shared since evaluation reuses a name's value): each is looked at once.
+  if (seen.has(value)) return false;
+  seen.add(value);
   if (value.fallback) return true;
-  if (value.kind === 'list') return value.items.some(hasFallback);
-  if (value.kind === 'dict') return [...value.entries.values()].some((entry) => hasFallback(entry.value));
+  if (value.kind === 'list') return value.items.some((item) => hasFallback(item, seen));
+  if (value.kind === 'dict') return [...value.entries.values()].some((entry) => hasFallback(entry.value, seen));
   return false;
 }
 

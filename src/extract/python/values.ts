@@ -202,7 +202,40 @@ function numberArithmetic(parsed: ParsedPython, operator: string, left: SyntaxNo
   return Number.isFinite(value) ? { kind: 'number', value, node } : { kind: 'unknown', reason: 'expression', node };
 }
 
+/**
+ * The values of assignments already evaluated in this evaluation, by bindings, assigned node and
+ * depth (the depth bound makes the value depend on it). `B = [A, A, …]` or `f"{A}{A}…"` repeated
+ * refers to each name many times: evaluated afresh each time, k references per level cost
+ * k^levels (32 per level: minutes and gigabytes for a 10-line file).
+ */
+let boundValues: WeakMap<ModuleBindings, Map<SyntaxNode, Map<number, PyValue>>> | undefined;
+
+/** Longer concatenated strings and lists are unknown (doubling concatenations would exhaust memory). */
+const MAX_COMPUTED_LENGTH = 65_536;
+
 export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth = 0): PyValue {
+  if (boundValues) return evaluateNode(parsed, node, bindings, depth);
+  boundValues = new WeakMap();
+  try {
+    return evaluateNode(parsed, node, bindings, depth);
+  } finally {
+    boundValues = undefined;
+  }
+}
+
+function evaluateBound(parsed: ParsedPython, bound: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
+  let byNode = boundValues!.get(bindings);
+  if (!byNode) boundValues!.set(bindings, (byNode = new Map()));
+  let byDepth = byNode.get(bound);
+  if (!byDepth) byNode.set(bound, (byDepth = new Map()));
+  const known = byDepth.get(depth);
+  if (known) return known;
+  const value = evaluateNode(parsed, bound, bindings, depth);
+  byDepth.set(depth, value);
+  return value;
+}
+
+function evaluateNode(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth: number): PyValue {
   if (!node) return { kind: 'unknown', reason: 'missing value', node: parsed.root };
   if (depth > MAX_DEPTH) return { kind: 'unknown', reason: 'too deep', node };
   const foreign = bindings.foreignValues?.get(node);
@@ -257,7 +290,7 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
       const bound = scope.values.get(name);
       if (!bound && scope === bindings && bindings.fromImports.has(name)) return importedValue(parsed, name, node, bindings, depth);
       if (!bound || bound.from >= node.from) return { kind: 'unknown', reason: `'${name}' is not defined in this file`, node };
-      const value = evaluate(parsed, bound, bindings, depth + 1);
+      const value = evaluateBound(parsed, bound, bindings, depth + 1);
       if (scope.extended.has(name) && (value.kind === 'list' || value.kind === 'dict')) return { ...value, incomplete: true };
       return value;
     }
@@ -277,6 +310,7 @@ export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefin
       const b = evaluate(parsed, right, bindings, depth + 1);
       const fallback = a.fallback ?? b.fallback;
       if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', value: a.value + b.value, node };
+      if ((a.kind === 'list' && b.kind === 'list' && a.items.length + b.items.length > MAX_COMPUTED_LENGTH) || (a.kind === 'string' && b.kind === 'string' && a.value.length + b.value.length > MAX_COMPUTED_LENGTH)) return { kind: 'unknown', reason: 'too long', node };
       if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete, fallback };
       if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node, fallback };
       return { kind: 'unknown', reason: 'computed at run time', node };
@@ -377,6 +411,7 @@ function listValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     if (part.name === '*') {
       const spread = evaluate(parsed, parts[++i], bindings, depth + 1);
       if (spread.kind === 'list') {
+        if (items.length + spread.items.length > MAX_COMPUTED_LENGTH) return { kind: 'unknown', reason: 'too long', node };
         items.push(...spread.items);
         incomplete ||= Boolean(spread.incomplete);
       } else items.push(spread);
