@@ -13,6 +13,7 @@ import { ingressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
 import { traefikLabelPolicies, traefikPolicies } from './traefik.js';
 import { scannedHosts } from './scanned-hosts.js';
+import { lineIndexAt } from '../offsets.js';
 import { get, isSeq, nodeLoc, parseYaml, stringList, valueOf, type ParsedYaml } from './parse.js';
 
 export interface YamlExtraction {
@@ -46,22 +47,11 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
   }
   // An Ingress (or HTTPProxy) in a document of its own with no CORS token, beside the CORS document: its hosts are served too.
   if (parsed.documents.length > 0) {
-    for (const chunk of parsed.unparsed ?? []) out.hosts.push(...scannedHosts(parsed.file, parsed.text.slice(chunk.start, chunk.end), lineOf(parsed.lineStarts, chunk.start)));
+    for (const chunk of parsed.unparsed ?? []) out.hosts.push(...scannedHosts(parsed.file, parsed.text.slice(chunk.start, chunk.end), lineIndexAt(parsed.lineStarts, chunk.start) + 1));
   }
   return out;
 }
 
-/** The 1-based line of an offset. */
-function lineOf(lineStarts: number[], offset: number): number {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (lineStarts[middle] <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low + 1;
-}
 
 /** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary, Gateway API HTTPRoute or Contour HTTPProxy serves. */
 function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
