@@ -104,6 +104,36 @@ function answererIndex(layers: Layer[]): Map<Node | undefined, Map<string, Answe
   return index;
 }
 
+/** `express.Router()` / `Router()`: what a name bound in this file to one of those calls is. */
+function isExpressRouter(name: string, parsed: ParsedJs): boolean {
+  const bound = parsed.bindings.values.get(name);
+  if (bound?.type !== 'CallExpression') return false;
+  const callee = bound.callee;
+  if (callee.type === 'Identifier') return callee.name === 'Router';
+  return callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier' && callee.property.name === 'Router' && callee.object.type === 'Identifier' && callee.object.name === 'express';
+}
+
+interface RouterMount {
+  app: string;
+  path: string;
+  call: Node;
+}
+
+/** Each router's mounts with a literal path (`app.use('/api', api)`), read once from the file's calls. */
+function routerMounts(parsed: ParsedJs): Map<string, RouterMount[]> {
+  const mounts = new Map<string, RouterMount[]>();
+  for (const call of parsed.calls) {
+    const callee = call.callee;
+    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier' || callee.property.name !== 'use' || callee.object.type !== 'Identifier') continue;
+    const [path, router] = call.arguments;
+    if (call.arguments.length !== 2 || path?.type !== 'StringLiteral' || router?.type !== 'Identifier') continue;
+    const list = mounts.get(router.name) ?? [];
+    list.push({ app: callee.object.name, path: path.value, call });
+    mounts.set(router.name, list);
+  }
+  return mounts;
+}
+
 export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): CorsPolicy[] {
   const layers: Layer[] = [];
   for (const site of sites) {
@@ -115,6 +145,23 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
   layers.sort((a, b) => a.start - b.start);
   const candidates = answererIndex(layers);
   const dead = new Set<CorsPolicy>();
+  let mounts: Map<string, RouterMount[]> | undefined;
+  const answererBeforeMount = (layer: Layer, path: string | undefined): Layer | undefined => {
+    const router = layer.site.mount.label;
+    if (!isExpressRouter(router, parsed)) return undefined;
+    mounts ??= routerMounts(parsed);
+    const found = mounts.get(router);
+    if (found?.length !== 1) return undefined;
+    const mount = found[0];
+    const mountStart = mount.call.start ?? 0;
+    const base = mount.path.replace(/\/+$/, '');
+    const full = path === undefined || path === '/' ? base || '/' : `${base}${path.startsWith('/') ? '' : '/'}${path}`;
+    const group = candidates.get(scopeOf(mount.call, parsed))?.get(`${layer.site.framework}\0${mount.app}`);
+    return group?.uses.find((other) => {
+      layerCoverChecks.count++;
+      return other.start < mountStart && other.policy.preflight.kind === 'handled' && !exclusive(other.call, mount.call, parsed) && useCovers(other.site.mount.path, full);
+    });
+  };
   for (const layer of layers) {
     const { site } = layer;
     const path = site.mount.path;
@@ -133,7 +180,11 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     // Only app-level uses and OPTIONS routes ever answer; each list is in registration order, so the first answerer is the earliest of their firsts.
     const firsts = group ? [group.uses.find(answers), group.wildcardOptions.find(answers), optionsPath !== undefined ? group.optionsByPath.get(optionsPath)?.find(answers) : undefined] : [];
     if (isOptionsRoute && !firsts.includes(layer) && answers(layer)) firsts.push(layer);
-    const answerer = firsts.reduce<Layer | undefined>((first, other) => (other && (!first || other.start < first.start) ? other : first), undefined);
+    let answerer = firsts.reduce<Layer | undefined>((first, other) => (other && (!first || other.start < first.start) ? other : first), undefined);
+    // A router mounted once (`app.use('/api', api)`) after the app's own cors(): that cors answers every OPTIONS
+    // under the mount before the router runs, so the router's cors() never sees a preflight (semantics §1).
+    const mountAnswerer = site.framework === 'express-cors' ? answererBeforeMount(layer, path) : undefined;
+    if (mountAnswerer) answerer = mountAnswerer;
     if (isOptionsRoute) {
       // Answered earlier by another handler: nothing this route's cors() sends ever reaches a browser.
       if (answerer && answerer !== layer) {

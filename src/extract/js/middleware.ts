@@ -111,7 +111,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       errorResponses: site.framework === 'koa-cors' ? true : 'unknown',
       emitted: [],
       profile,
-      registeredAfter: routesBefore(site, parsed),
+      registeredAfter: routesBefore(site, allSites, parsed),
   };
   if (site.framework === 'elysia-cors') policy.headerProgram = elysiaCorsProgram(policy);
   const condition = callbackConditions.get(origins);
@@ -129,7 +129,8 @@ const BODY_PARSER = /^(express|bodyParser|bodyparser)\.(json|urlencoded|text|raw
  */
 interface MemberCalls {
   parsers: Array<{ start: number; label: string; loc: Loc }>;
-  routes: Array<{ start: number; label: string; path: string; loc: Loc }>;
+  /** `router`: the name of an Express router mounted with `use`. */
+  routes: Array<{ start: number; label: string; path: string; loc: Loc; router?: string }>;
   /** Middleware that answers a request without credentials (a preflight) itself: see auth-gate.ts. */
   gates: Array<{ start: number; label: string; path: string; loc: Loc; status: number }>;
 }
@@ -212,11 +213,11 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
   if (mounted?.type !== 'Identifier') return undefined;
   const bound = parsed.bindings.values.get(mounted.name);
   if (bound?.type !== 'CallExpression' || !/^(express\.)?Router$/.test(nameOf(bound.callee))) return undefined;
-  return { start: call.start!, label: path ? `router ${mounted.name} at '${path}'` : `router ${mounted.name}`, path, loc: locOf(mounted, parsed.file) };
+  return { start: call.start!, label: path ? `router ${mounted.name} at '${path}'` : `router ${mounted.name}`, path, loc: locOf(mounted, parsed.file), router: mounted.name };
 }
 
 /** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
-function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy['registeredAfter'] {
   if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed);
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
@@ -224,6 +225,8 @@ function routesBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['regis
   const items: Array<{ label: string; loc: Loc }> = [];
   for (const route of group.routes) {
     if (route.start >= use.start) break;
+    // A router with a cors() of its own (`api.use(cors(…))`) answers with that one's headers, not without any.
+    if (route.router !== undefined && allSites.some((other) => other.framework === site.framework && other.mount.useCall !== undefined && other.mount.label === route.router)) continue;
     if (!site.mount.path || route.path.startsWith(site.mount.path)) items.push({ label: route.label, loc: route.loc });
   }
   const parsers: Array<{ label: string; loc: Loc }> = [];
