@@ -1,4 +1,5 @@
 import type { CallExpression, Node } from '@babel/types';
+import { EvaluationMemo } from '../../util/evaluation-memo.js';
 import type { Loc } from '../../model/types.js';
 
 /**
@@ -59,31 +60,17 @@ function templateParts(literals: string[]): { text: string; literals: string[] }
  * `[A, A, …]`, refers to each name many times: evaluated afresh each time, k references per level
  * cost k^levels (32 per level: minutes for a 10-line file).
  */
-let boundValues: WeakMap<Bindings, Map<Node, Map<number, JsValue>>> | undefined;
+const boundValues = new EvaluationMemo<Bindings, Node, JsValue>();
 
 /** Longer computed strings are unknown (no header value is this long; doubling concatenations would exhaust memory). */
 const MAX_COMPUTED_STRING = 65_536;
 
 export function evaluate(node: Node | null | undefined, bindings: Bindings, depth = 0): JsValue {
-  if (boundValues) return evaluateNode(node, bindings, depth);
-  boundValues = new WeakMap();
-  try {
-    return evaluateNode(node, bindings, depth);
-  } finally {
-    boundValues = undefined;
-  }
+  return boundValues.run(() => evaluateNode(node, bindings, depth));
 }
 
 function evaluateBound(bound: Node, bindings: Bindings, depth: number): JsValue {
-  let byNode = boundValues!.get(bindings);
-  if (!byNode) boundValues!.set(bindings, (byNode = new Map()));
-  let byDepth = byNode.get(bound);
-  if (!byDepth) byNode.set(bound, (byDepth = new Map()));
-  const known = byDepth.get(depth);
-  if (known) return known;
-  const value = evaluateNode(bound, bindings, depth);
-  byDepth.set(depth, value);
-  return value;
+  return boundValues.value(bindings, bound, depth, () => evaluateNode(bound, bindings, depth));
 }
 
 function evaluateNode(node: Node | null | undefined, bindings: Bindings, depth: number): JsValue {

@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
+import { EvaluationMemo } from '../../util/evaluation-memo.js';
 import { settingsFieldValue } from './settings-class.js';
 import { assignedWhenUnset, branchWhenUnset, decideWhenUnset, envRead, fallbackValue, truthy, whenUnset } from './environment.js';
 import { MAX_HOPS, type PythonModules } from './modules.js';
@@ -208,31 +209,17 @@ function numberArithmetic(parsed: ParsedPython, operator: string, left: SyntaxNo
  * refers to each name many times: evaluated afresh each time, k references per level cost
  * k^levels (32 per level: minutes and gigabytes for a 10-line file).
  */
-let boundValues: WeakMap<ModuleBindings, Map<SyntaxNode, Map<number, PyValue>>> | undefined;
+const boundValues = new EvaluationMemo<ModuleBindings, SyntaxNode, PyValue>();
 
 /** Longer concatenated strings and lists are unknown (doubling concatenations would exhaust memory). */
 const MAX_COMPUTED_LENGTH = 65_536;
 
 export function evaluate(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth = 0): PyValue {
-  if (boundValues) return evaluateNode(parsed, node, bindings, depth);
-  boundValues = new WeakMap();
-  try {
-    return evaluateNode(parsed, node, bindings, depth);
-  } finally {
-    boundValues = undefined;
-  }
+  return boundValues.run(() => evaluateNode(parsed, node, bindings, depth));
 }
 
 function evaluateBound(parsed: ParsedPython, bound: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
-  let byNode = boundValues!.get(bindings);
-  if (!byNode) boundValues!.set(bindings, (byNode = new Map()));
-  let byDepth = byNode.get(bound);
-  if (!byDepth) byNode.set(bound, (byDepth = new Map()));
-  const known = byDepth.get(depth);
-  if (known) return known;
-  const value = evaluateNode(parsed, bound, bindings, depth);
-  byDepth.set(depth, value);
-  return value;
+  return boundValues.value(bindings, bound, depth, () => evaluateNode(parsed, bound, bindings, depth));
 }
 
 function evaluateNode(parsed: ParsedPython, node: SyntaxNode | null | undefined, bindings: ModuleBindings, depth: number): PyValue {
