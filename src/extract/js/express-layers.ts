@@ -75,42 +75,57 @@ const NO_ANSWER = (request: CorsRequest): CorsResponse => ({ status: request.app
 /** How many "does this handler answer that layer's OPTIONS" tests ran (a regression test bounds it: once per pair of layers made 3,200 routes take seconds). */
 export const layerCoverChecks = { count: 0 };
 
-interface AnswererGroup {
-  uses: Layer[];
-  wildcardOptions: Layer[];
-  optionsByPath: Map<string, Layer[]>;
+/** The handlers of one app or router that may answer OPTIONS: its app-level uses, its OPTIONS routes on every path, and its OPTIONS routes by path, each in the order filed. */
+export interface AnswererGroup<T> {
+  uses: T[];
+  wildcardOptions: T[];
+  optionsByPath: Map<string | undefined, T[]>;
+}
+
+/**
+ * Files a handler under its group when it may answer OPTIONS (an app-level use or an OPTIONS route; a
+ * route of another method never does). `group` is asked only then, so a group exists only for answerers.
+ */
+export function fileAnswerer<T>(group: () => AnswererGroup<T>, item: T, mount: MiddlewareSite['mount'], wildcardPaths: ReadonlySet<string>): void {
+  if (mount.kind === 'route' && mount.method !== 'OPTIONS') return;
+  const into = group();
+  if (mount.kind !== 'route') into.uses.push(item);
+  else if (mount.path !== undefined && wildcardPaths.has(mount.path)) into.wildcardOptions.push(item);
+  else {
+    const list = into.optionsByPath.get(mount.path);
+    if (list) list.push(item);
+    else into.optionsByPath.set(mount.path, [item]);
+  }
+}
+
+export function newAnswererGroup<T>(): AnswererGroup<T> {
+  return { uses: [], wildcardOptions: [], optionsByPath: new Map() };
 }
 
 /** The layers that may answer OPTIONS (app-level uses, OPTIONS routes), by scope, framework and app label, each list in registration order. */
-function answererIndex(layers: Layer[]): Map<Node | undefined, Map<string, AnswererGroup>> {
-  const index = new Map<Node | undefined, Map<string, AnswererGroup>>();
+function answererIndex(layers: Layer[]): Map<Node | undefined, Map<string, AnswererGroup<Layer>>> {
+  const index = new Map<Node | undefined, Map<string, AnswererGroup<Layer>>>();
   for (const layer of layers) {
-    const mount = layer.site.mount;
-    const isOptionsRoute = mount.kind === 'route' && mount.method === 'OPTIONS';
-    if (mount.kind === 'route' && !isOptionsRoute) continue;
-    let byLabel = index.get(layer.scope);
-    if (!byLabel) index.set(layer.scope, (byLabel = new Map()));
-    const key = `${layer.site.framework}\0${mount.label}`;
-    let group = byLabel.get(key);
-    if (!group) byLabel.set(key, (group = { uses: [], wildcardOptions: [], optionsByPath: new Map() }));
-    if (!isOptionsRoute) group.uses.push(layer);
-    else if (mount.path !== undefined && WILDCARD_PATHS.has(mount.path)) group.wildcardOptions.push(layer);
-    else if (mount.path !== undefined) {
-      const list = group.optionsByPath.get(mount.path);
-      if (list) list.push(layer);
-      else group.optionsByPath.set(mount.path, [layer]);
-    }
+    const group = () => {
+      let byLabel = index.get(layer.scope);
+      if (!byLabel) index.set(layer.scope, (byLabel = new Map()));
+      const key = `${layer.site.framework}\0${layer.site.mount.label}`;
+      let found = byLabel.get(key);
+      if (!found) byLabel.set(key, (found = newAnswererGroup()));
+      return found;
+    };
+    fileAnswerer(group, layer, layer.site.mount, WILDCARD_PATHS);
   }
   return index;
 }
 
-/** `express.Router()` / `Router()`: what a name bound in this file to one of those calls is. */
-function isExpressRouter(name: string, parsed: ParsedJs): boolean {
+/** Whether `name` is bound in this file to `express.Router()` / `Router()`: an Express router. */
+export function isExpressRouter(name: string, parsed: ParsedJs): boolean {
   const bound = parsed.bindings.values.get(name);
   if (bound?.type !== 'CallExpression') return false;
   const callee = bound.callee;
   if (callee.type === 'Identifier') return callee.name === 'Router';
-  return callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier' && callee.property.name === 'Router' && callee.object.type === 'Identifier' && callee.object.name === 'express';
+  return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'Router' && callee.object.type === 'Identifier' && callee.object.name === 'express';
 }
 
 interface RouterMount {

@@ -9,6 +9,7 @@ import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
 import { evaluate, fileOfNode, locOf, stringList, type Bindings, type JsValue } from './values.js';
 import { escapeRegex } from '../../util/regex-escape.js';
+import { fileAnswerer, isExpressRouter, newAnswererGroup, type AnswererGroup } from './express-layers.js';
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
@@ -211,8 +212,7 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
     return { start: call.start!, label: `${nameOf(mounted.callee)}()`, path, loc: locOf(mounted, parsed.file) };
   }
   if (mounted?.type !== 'Identifier') return undefined;
-  const bound = parsed.bindings.values.get(mounted.name);
-  if (bound?.type !== 'CallExpression' || !/^(express\.)?Router$/.test(nameOf(bound.callee))) return undefined;
+  if (!isExpressRouter(mounted.name, parsed)) return undefined;
   return { start: call.start!, label: path ? `router ${mounted.name} at '${path}'` : `router ${mounted.name}`, path, loc: locOf(mounted, parsed.file), router: mounted.name };
 }
 
@@ -584,7 +584,7 @@ const WILDCARD_OPTIONS_PATHS = new Set(['*', '/*', '/*splat', '/{*splat}', '(.*)
 
 interface OptionsAnswerers {
   /** By framework and app/router label: the app-level uses, OPTIONS routes on every path, and OPTIONS routes by path, in source order. */
-  groups: Map<string, { uses: MiddlewareSite[]; wildcardOptions: MiddlewareSite[]; optionsByPath: Map<string | undefined, MiddlewareSite[]> }>;
+  groups: Map<string, AnswererGroup<MiddlewareSite>>;
   /** An `x.options(…)` call that is no CORS site of this file (a hand-written OPTIONS handler may answer). */
   otherOptionsHandler: boolean;
 }
@@ -601,18 +601,12 @@ function optionsAnswerers(allSites: MiddlewareSite[], parsed: ParsedJs): Options
   if (known) return known;
   const groups: OptionsAnswerers['groups'] = new Map();
   for (const site of allSites) {
-    const isOptionsRoute = site.mount.kind === 'route' && site.mount.method === 'OPTIONS';
-    if (site.mount.kind === 'route' && !isOptionsRoute) continue;
-    const key = groupKey(site);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { uses: [], wildcardOptions: [], optionsByPath: new Map() }));
-    if (!isOptionsRoute) group.uses.push(site);
-    else if (WILDCARD_OPTIONS_PATHS.has(site.mount.path ?? '')) group.wildcardOptions.push(site);
-    else {
-      const list = group.optionsByPath.get(site.mount.path);
-      if (list) list.push(site);
-      else group.optionsByPath.set(site.mount.path, [site]);
-    }
+    const group = () => {
+      let found = groups.get(groupKey(site));
+      if (!found) groups.set(groupKey(site), (found = newAnswererGroup()));
+      return found;
+    };
+    fileAnswerer(group, site, site.mount, WILDCARD_OPTIONS_PATHS);
   }
   const routeCalls = new Set(allSites.map((site) => site.mount.routeCall).filter((call) => call !== undefined));
   const otherOptionsHandler = parsed.calls.some(
