@@ -195,11 +195,10 @@ export function resolveName(parsed: ParsedPython, node: SyntaxNode | null | unde
 
 const MAX_DEPTH = 16;
 
-function numberArithmetic(parsed: ParsedPython, operator: string, left: SyntaxNode, right: SyntaxNode, node: SyntaxNode, bindings: ModuleBindings, depth: number): PyValue {
-  const a = evaluate(parsed, left, bindings, depth + 1);
-  const b = evaluate(parsed, right, bindings, depth + 1);
-  if (a.kind !== 'number' || b.kind !== 'number' || (operator === '//' && b.value === 0)) return { kind: 'unknown', reason: 'expression', node };
-  const value = operator === '-' ? a.value - b.value : operator === '*' ? a.value * b.value : Math.floor(a.value / b.value);
+/** `a - b`, `a * b`, `a // b`, `a + b` on two numbers, as Python computes them; unknown for `//` by zero or a non-finite result. */
+function numberArithmetic(operator: string, a: number, b: number, node: SyntaxNode): PyValue {
+  if (operator === '//' && b === 0) return { kind: 'unknown', reason: 'expression', node };
+  const value = operator === '+' ? a + b : operator === '-' ? a - b : operator === '*' ? a * b : Math.floor(a / b);
   return Number.isFinite(value) ? { kind: 'number', value, node } : { kind: 'unknown', reason: 'expression', node };
 }
 
@@ -290,13 +289,13 @@ function evaluateNode(parsed: ParsedPython, node: SyntaxNode | null | undefined,
         return decision ? { kind: 'bool', value: decision.value, node, fallback: decision.fallback ?? whenUnset(decision.variables) } : { kind: 'unknown', reason: 'expression', node };
       }
       const operator = op ? textOf(parsed, op) : '';
-      // `max_age=60 * 60 * 24`: integer arithmetic on known numbers, as Python computes it.
-      if (['-', '*', '//'].includes(operator)) return numberArithmetic(parsed, operator, left, right, node, bindings, depth);
-      if (operator !== '+') return { kind: 'unknown', reason: 'expression', node };
+      if (!['+', '-', '*', '//'].includes(operator)) return { kind: 'unknown', reason: 'expression', node };
       const a = evaluate(parsed, left, bindings, depth + 1);
       const b = evaluate(parsed, right, bindings, depth + 1);
+      // `max_age=60 * 60 * 24`: integer arithmetic on known numbers, as Python computes it.
+      if (a.kind === 'number' && b.kind === 'number') return numberArithmetic(operator, a.value, b.value, node);
+      if (operator !== '+') return { kind: 'unknown', reason: 'expression', node };
       const fallback = a.fallback ?? b.fallback;
-      if (a.kind === 'number' && b.kind === 'number') return { kind: 'number', value: a.value + b.value, node };
       if ((a.kind === 'list' && b.kind === 'list' && a.items.length + b.items.length > MAX_COMPUTED_LENGTH) || (a.kind === 'string' && b.kind === 'string' && a.value.length + b.value.length > MAX_COMPUTED_LENGTH)) return { kind: 'unknown', reason: 'too long', node };
       if (a.kind === 'list' && b.kind === 'list') return { kind: 'list', items: [...a.items, ...b.items], node, incomplete: a.incomplete || b.incomplete, fallback };
       if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, node, fallback };
