@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { sameStart } from '../src/model/loc.js';
 import { respond } from '../src/model/respond.js';
 import { exactOrigins } from '../src/model/queries.js';
 import type { CorsRequest, EmittedHeader, Loc } from '../src/model/types.js';
@@ -75,7 +76,3 @@ export default defineRule({
     }
   },
 });
-
-function sameStart(a: Loc, b: Loc): boolean {
-  return a.file === b.file && a.line === b.line && a.column === b.column;
-}

@@ -1,4 +1,5 @@
 import { respond } from './respond.js';
+import { sameStart } from './loc.js';
 import { mergeUncertainty } from './uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, UpstreamLayer } from './types.js';
 
@@ -16,7 +17,7 @@ export function respondThroughLayer(outer: CorsPolicy, layer: UpstreamLayer, req
     // Which of the location's proxy_pass lines serves the request is not known: neither is what comes back.
     if (!via) return { ...alone, uncertain: true, unknownHeaders: undefined, maybeHeaders: undefined };
     // Another proxy_pass serves it: this app is not reached, and the answer is the front's alone.
-    if (via.file !== layer.onlyThrough.file || via.line !== layer.onlyThrough.line || via.column !== layer.onlyThrough.column) return alone;
+    if (!sameStart(via, layer.onlyThrough)) return alone;
   }
   const back = respond(layer.policy, request);
   // The app's status decides which of the proxy's `add_header` lines apply (those without `always` need a 2xx/3xx).

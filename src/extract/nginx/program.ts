@@ -1,4 +1,5 @@
 import type { CorsRequest, CorsResponse, HeaderProgram, Loc, ResponseHeader } from '../../model/types.js';
+import { sameStart } from '../../model/loc.js';
 import { Unknowns } from '../../model/uncertainty.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { ancestors, contextKind, type NginxContext } from './contexts.js';
@@ -523,7 +524,7 @@ export class NginxProgram implements HeaderProgram {
     const agree = outcomes.length === 1 || outcomes.every((outcome) => signature(outcome) === firstSignature);
     // Paths that end the same way (one status, answered at the same place) and differ only in some
     // headers (an `if` on a variable we cannot know that adds a Max-Age) leave only those headers open.
-    const sameEnd = agree || outcomes.every((outcome) => outcome.status === first.status && outcome.shortCircuit === first.shortCircuit && sameLoc(outcome.answeredAt, first.answeredAt));
+    const sameEnd = agree || outcomes.every((outcome) => outcome.status === first.status && outcome.shortCircuit === first.shortCircuit && sameStart(outcome.answeredAt, first.answeredAt));
     // A header whose value is an unknown variable leaves only that header open; paths that end
     // differently, or a status we cannot know, leave the whole answer open.
     const unknowns = new Unknowns().all(overflow || !sameEnd || outcomes.some((outcome) => outcome.uncertain));
@@ -537,8 +538,8 @@ export class NginxProgram implements HeaderProgram {
       shortCircuit: first.shortCircuit,
       droppedForStatus: dropped,
       ...(sameEnd && first.answeredAt ? { answeredAt: first.answeredAt } : {}),
-      ...(sameEnd && first.refusedBy && outcomes.every((outcome) => sameLoc(outcome.refusedBy?.loc, first.refusedBy?.loc)) ? { refusedBy: first.refusedBy } : {}),
-      ...(first.proxiedBy && outcomes.every((outcome) => sameLoc(outcome.proxiedBy, first.proxiedBy)) ? { proxiedBy: first.proxiedBy } : {}),
+      ...(sameEnd && first.refusedBy && outcomes.every((outcome) => sameStart(outcome.refusedBy?.loc, first.refusedBy?.loc)) ? { refusedBy: first.refusedBy } : {}),
+      ...(first.proxiedBy && outcomes.every((outcome) => sameStart(outcome.proxiedBy, first.proxiedBy)) ? { proxiedBy: first.proxiedBy } : {}),
     };
   }
 
@@ -1309,10 +1310,6 @@ function upstreamHandler(config: NginxContext): NginxDirective | undefined {
     if (level.kind === 'location') break;
   }
   return undefined;
-}
-
-function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.file === b.file && a.line === b.line && a.column === b.column);
 }
 
 /** Header names (lower case) whose values, or presence, are not the same on every path. */
