@@ -197,7 +197,10 @@ export function cdkPolicies(parsed: { file: string; bindings: Bindings; calls: C
   }
   // `fn.addFunctionUrl({ cors })`: any receiver (a Function, an Alias, a construct's property), in a file that imports the Lambda module.
   const imports = [...parsed.bindings.imports.values()];
-  if (imports.some((imported) => SERVICE_MODULES[imported.module] === 'lambda' || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === 'aws_lambda')))) {
+  // The service's own module, or aws-cdk-lib whole or through the service's namespace.
+  const importsService = (service: Service, namespace: string) =>
+    imports.some((imported) => SERVICE_MODULES[imported.module] === service || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === namespace)));
+  if (importsService('lambda', 'aws_lambda')) {
     for (const call of parsed.calls) {
       const callee = call.callee;
       if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier' || callee.property.name !== 'addFunctionUrl') continue;
@@ -210,7 +213,7 @@ export function cdkPolicies(parsed: { file: string; bindings: Bindings; calls: C
   }
   // `resource.addCorsPreflight({ … })` and `resource.addResource('orders', { defaultCorsPreflightOptions })`: any
   // receiver, in a file that imports the REST API module (the method names are the CDK's own).
-  if (!imports.some((imported) => SERVICE_MODULES[imported.module] === 'apigateway' || (imported.module === 'aws-cdk-lib' && (imported.imported === '*' || imported.imported === 'default' || imported.imported === 'aws_apigateway')))) return out;
+  if (!importsService('apigateway', 'aws_apigateway')) return out;
   for (const call of parsed.calls) {
     const callee = call.callee;
     if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') continue;
