@@ -191,8 +191,9 @@ function appendAllowOrigin(policy: CorsPolicy, appended: { value: string; loc: L
   policy.headerProgram = {
     run: (request) => {
       const answer = own.run(request);
-      if (!answer.headers.some((header) => header.name.toLowerCase() === ALLOW_ORIGIN)) return { ...answer, ...new Unknowns().add(answer).header(ALLOW_CREDENTIALS).fields() };
-      return { ...answer, headers: [...answer.headers, { name: 'Access-Control-Allow-Origin', value: appended.value, loc: appended.loc }], ...new Unknowns().add(answer).header(ALLOW_CREDENTIALS).fields() };
+      const unknowns = new Unknowns().add(answer).header(ALLOW_CREDENTIALS).fields();
+      if (!answer.headers.some((header) => header.name.toLowerCase() === ALLOW_ORIGIN)) return { ...answer, ...unknowns };
+      return { ...answer, headers: [...answer.headers, { name: 'Access-Control-Allow-Origin', value: appended.value, loc: appended.loc }], ...unknowns };
     },
   };
 }

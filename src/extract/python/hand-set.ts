@@ -51,10 +51,17 @@ const HEADER_METHODS = new Set(['add', 'append', 'set', 'setdefault', 'add_heade
 export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   // lezer hands out a new node object on each visit: nodes are keyed and compared by position.
   const writes = new Map<number, { fn: SyntaxNode | null; list: Write[] }>();
+  // Once per function, not per write: the test may read the function's whole body.
+  const optionsOnlyByFunction = new Map<number, boolean>();
+  const optionsOnly = (fn: SyntaxNode) => {
+    let known = optionsOnlyByFunction.get(fn.from);
+    if (known === undefined) optionsOnlyByFunction.set(fn.from, (known = answersOptionsOnly(parsed, fn)));
+    return known;
+  };
   const record = (write: Omit<Write, 'conditions' | 'opaque' | 'allowlist' | 'matchers'>) => {
     const fn = enclosingFunction(write.statement);
     const guards = guardsOf(parsed, write.statement, fn, bindings);
-    if (fn && answersOptionsOnly(parsed, fn)) guards.conditions.unshift(OPTIONS_ONLY);
+    if (fn && optionsOnly(fn)) guards.conditions.unshift(OPTIONS_ONLY);
     const group = writes.get(fn?.from ?? -1) ?? { fn, list: [] };
     // `origin if origin in ALLOWED else ALLOWED[0]`: each branch is a write under its side of the test.
     // A local bound once in the view to such a choice (`origin = request.origin if request.origin in allowed else ''`) is that choice.

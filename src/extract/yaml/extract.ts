@@ -52,7 +52,6 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
   return out;
 }
 
-
 /** Hosts a Kubernetes Ingress, Istio VirtualService, Flagger Canary, Gateway API HTTPRoute or Contour HTTPProxy serves. */
 function servedHosts(parsed: ParsedYaml, root: YamlNode, kind: string): YamlExtraction['hosts'] {
   const nodes: Array<YamlNode | null> = [];
