@@ -248,12 +248,12 @@ function sequenceAt(tokens: Token[], i: number, want: string[]): number {
 }
 
 /** Status codes of `ngx.HTTP_*` constants a preflight branch exits with. */
-const HTTP_CONSTANTS: Record<string, number> = { HTTP_OK: 200, HTTP_CREATED: 201, HTTP_ACCEPTED: 202, HTTP_NO_CONTENT: 204, HTTP_FORBIDDEN: 403, HTTP_NOT_FOUND: 404, HTTP_NOT_ALLOWED: 405 };
+const HTTP_CONSTANTS = new Map<string, number>([['HTTP_OK', 200], ['HTTP_CREATED', 201], ['HTTP_ACCEPTED', 202], ['HTTP_NO_CONTENT', 204], ['HTTP_FORBIDDEN', 403], ['HTTP_NOT_FOUND', 404], ['HTTP_NOT_ALLOWED', 405]]);
 
 /** A status argument at tokens[i] followed by `)`: a number literal or an `ngx.HTTP_*` constant; ngx.OK (0) is not a status. */
 function statusAt(tokens: Token[], i: number): number | undefined {
   if (tokens[i]?.kind === 'number' && /^\d{3}$/.test(tokens[i].text) && tokens[i + 1]?.text === ')') return Number(tokens[i].text);
-  if (tokens[i]?.text === 'ngx' && tokens[i + 1]?.text === '.' && tokens[i + 3]?.text === ')') return HTTP_CONSTANTS[tokens[i + 2]?.text ?? ''];
+  if (tokens[i]?.text === 'ngx' && tokens[i + 1]?.text === '.' && tokens[i + 3]?.text === ')') return HTTP_CONSTANTS.get(tokens[i + 2]?.text ?? '');
   return undefined;
 }
 
