@@ -62,7 +62,7 @@ export default defineRule({
           });
           continue;
         }
-        if (side !== 'start' || prepared.anchoring === 'full' || !wildcardBeforeHost(prepared)) continue;
+        if (side !== 'start' || !wildcardBeforeHost(prepared)) continue;
         reported.add(matcher);
         context.report({
           loc: bypass.loc,
