@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lint, respond, type CorsPolicy } from '../src/index.js';
+import { NginxProgram } from '../src/extract/nginx/program.js';
 
 /**
  * The nginx rewrite-phase evaluator (issue 11): origin tests that guard a grant become matchers,
@@ -131,5 +132,22 @@ describe('hostile input stays bounded', () => {
     expect(deepResult.diagnostics.filter((d) => d.ruleId === 'parse-error').length).toBeGreaterThan(0);
     const malformed = 'location /api/ {\n    if ($http_origin ~ ) {\n        add_header Access-Control-Allow-Origin $http_origin always;\n    }\n    if (($http_origin = "x") {\n        return 204;\n    }\n    if () {\n    }\n    proxy_pass http://app;\n}\n';
     expect(() => lint([{ path: 'bad.conf', text: malformed }])).not.toThrow();
+  });
+});
+
+describe('a chain of flag-setting origin tests', () => {
+  it('guards the grant by each test once, however many paths ran it', () => {
+    const count = 60;
+    const tests = Array.from({ length: count }, (_, i) => `    if ($http_origin ~* "^https://app${i}\\.example\\.com$") {\n        set $cors 1;\n    }\n`).join('');
+    const text = `location /api/ {\n${tests}    if ($cors) {\n        add_header Access-Control-Allow-Origin $http_origin always;\n    }\n    proxy_pass http://app;\n}\n`;
+    const program = locationPolicy(text).headerProgram as NginxProgram;
+    const explored = program.explore({ origin: 'https://attacker.invalid', anyOrigin: true, method: 'GET', appStatus: 200 });
+    const granted = explored!.outcomes.filter((outcome) => outcome.headers.length > 0);
+    expect(granted.length).toBeGreaterThan(0);
+    for (const outcome of granted) {
+      const written = outcome.guards.flatMap((guard) => (guard.kind === 'one-of' ? guard.tests : [guard]));
+      // Each `if` once: paths that ran the same test share its guard (a copy per path grew as n²/2).
+      expect(written.length).toBe(count);
+    }
   });
 });

@@ -106,9 +106,11 @@ interface Path {
  * tested nothing of its own lets any origin through, so the shared tests are all that is left.
  */
 function eitherGuards(left: OriginGuard[], right: OriginGuard[]): OriginGuard[] {
-  const shared = left.filter((guard) => right.includes(guard));
-  const leftOwn = left.filter((guard) => !shared.includes(guard));
-  const rightOwn = right.filter((guard) => !shared.includes(guard));
+  const inRight = new Set(right);
+  const shared = left.filter((guard) => inRight.has(guard));
+  const inShared = new Set(shared);
+  const leftOwn = left.filter((guard) => !inShared.has(guard));
+  const rightOwn = right.filter((guard) => !inShared.has(guard));
   if (leftOwn.length === 0 || rightOwn.length === 0) return shared;
   const own = [...leftOwn, ...rightOwn];
   const tests = own.flatMap((guard) => (guard.kind === 'one-of' ? guard.tests : guard.kind === 'opaque' ? [] : [guard]));
@@ -481,6 +483,12 @@ export class NginxProgram implements HeaderProgram {
   private methodRead = false;
   /** Runs from an Origin left open, by request, and by request but its method when the run never read it. */
   private openRuns: Map<string, Explored> | undefined;
+  /**
+   * One guard per test written in the config (by its token and what it compares with): paths that ran
+   * the same `if` share the object, so merging them (eitherGuards, by identity) keeps one copy. A new
+   * object per path made a chain of n flag-setting tests carry n²/2 copies.
+   */
+  private readonly writtenTests = new WeakMap<Loc, Map<string, OriginGuard>>();
 
   constructor(
     private readonly target: NginxContext,
@@ -780,6 +788,14 @@ export class NginxProgram implements HeaderProgram {
     return merged;
   }
 
+  private writtenTest(loc: Loc, key: string, make: () => OriginGuard): OriginGuard {
+    let tests = this.writtenTests.get(loc);
+    if (!tests) this.writtenTests.set(loc, (tests = new Map()));
+    let test = tests.get(key);
+    if (!test) tests.set(key, (test = make()));
+    return test;
+  }
+
   private condition(args: NginxArg[], request: CorsRequest, path: Path): Array<{ outcome: boolean; path: Path }> {
     const out: Array<{ outcome: boolean; path: Path }> = [];
     const both = (forked: Path, guardTrue: OriginGuard[] = [], guardFalse: OriginGuard[] = []) => {
@@ -830,7 +846,8 @@ export class NginxProgram implements HeaderProgram {
               out.push({ outcome: negate, path: forked });
               continue;
             }
-            const test: OriginGuard = { kind: 'exact', value: other, loc: args[left.value === ORIGIN_SYMBOL ? 2 : 0].loc };
+            const loc = args[left.value === ORIGIN_SYMBOL ? 2 : 0].loc;
+            const test = this.writtenTest(loc, `=${other}`, () => ({ kind: 'exact', value: other, loc }));
             both(forked, negate ? [] : [test], negate ? [test] : []);
           } else if (left.value === right.value) {
             out.push({ outcome: !negate, path: forked });
@@ -869,7 +886,10 @@ export class NginxProgram implements HeaderProgram {
       if (left.value.includes(ORIGIN_SYMBOL)) {
         const captures = new Map<string, string | null>();
         for (let i = 1; i <= 9; i++) captures.set(String(i), null);
-        const test: OriginGuard = left.value === ORIGIN_SYMBOL ? { kind: 'pattern', source, flags: caseInsensitive ? 'i' : '', loc: args[2].loc } : { kind: 'opaque', loc: args[0].loc };
+        const test =
+          left.value === ORIGIN_SYMBOL
+            ? this.writtenTest(args[2].loc, `~${caseInsensitive ? 'i' : ''}${source}`, () => ({ kind: 'pattern', source, flags: caseInsensitive ? 'i' : '', loc: args[2].loc }))
+            : this.writtenTest(args[0].loc, 'opaque', () => ({ kind: 'opaque', loc: args[0].loc }));
         out.push({ outcome: !negate, path: { ...forked, guards: [...forked.guards, test], captures: negate ? forked.captures : captures } });
         out.push({ outcome: negate, path: test.kind === 'opaque' ? { ...forked, guards: [...forked.guards, test] } : forked });
         continue;
