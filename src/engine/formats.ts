@@ -91,9 +91,9 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.in', '.default', '.example', '.sample', '.dist'],
     folders: ['nginx', 'sites-available', 'sites-enabled', 'conf.d', 'snippets', 'openresty', 'vhosts.d', 'http.d', 'stream.d', 'default.d'],
     looksLike: looksLikeNginx,
-    // `include` lets a file without a CORS header pull one in from a snippet; a `map $http_origin`
-    // in a file of its own is an allowlist too.
-    prefilter: /access-control-|\binclude\b|\$\{?http_origin\b/i,
+    // `include` lets a file without a CORS header pull one in from a snippet, and `*_by_lua_file`
+    // from a Lua file; a `map $http_origin` in a file of its own is an allowlist too.
+    prefilter: /access-control-|\binclude\b|\$\{?http_origin\b|_by_lua_file\b/i,
     comments: { line: ['#'] },
     languageIds: ['nginx'],
     fence: 'nginx',

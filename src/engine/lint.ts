@@ -166,7 +166,7 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
 
   const nginxCandidates = candidates.filter((c) => c.format === 'nginx').map((c) => c.file.path);
   if (nginxCandidates.length > 0) {
-    const workspace = new NginxWorkspace(nginxFiles, options.host);
+    const workspace = new NginxWorkspace(nginxFiles, options.host, texts);
     // Each file is parsed behind its own boundary first; a file that fails is left out of the rest.
     const parsed = nginxCandidates.filter((path) => boundary.run(path, 'parsing this nginx file', () => workspace.parse(path)) !== undefined);
     const included = new Set<string>();

@@ -11,9 +11,9 @@ import { activeParseCache } from '../../engine/parse-cache.js';
 import { lineStartsOf } from '../offsets.js';
 import type { NginxWorkspace } from './workspace.js';
 import { luaHeaderFilterPolicy } from './lua-headers.js';
-import { unsure } from '../../model/uncertainty.js';
+import { mergeUncertainty, unsure } from '../../model/uncertainty.js';
 
-const LUA_PHASE = /^(header_filter|access|content)_by_lua(_block)?$/;
+const LUA_PHASE = /^(header_filter|rewrite|access|content)_by_lua(_block|_file)?$/;
 
 /**
  * One policy per place a request ends up: each location (after inheritance), each server with no
@@ -50,12 +50,26 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
   };
   for (const target of targets) {
     // A place whose CORS headers come only from OpenResty Lua (header filter, access or content phase) is read there, when certain.
-    if (target.body.some((directive) => LUA_PHASE.test(directive.name)) && !sendsCors(target)) {
+    // Lua of an outer level (a server's access_by_lua) runs for every location without its own.
+    const outer = ancestors(target).slice(1).map((level) => level.body);
+    const hasLua = [target.body, ...outer].some((level) => level.some((directive) => LUA_PHASE.test(directive.name)));
+    if (hasLua && !sendsCors(target)) {
       const scope = scopeOf(target, rootFile);
-      const outer = ancestors(target).slice(1).map((level) => level.body);
-      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined, outer);
+      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined, outer, (from, path) => workspace.readLuaFile(from, path));
       if (lua) {
         policies.push(lua);
+        continue;
+      }
+    } else if (hasLua && sendsCors(target)) {
+      // Lua's headers and the location's add_header both go out: a policy of the two, when the Lua is read.
+      const scope = scopeOf(target, rootFile);
+      const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined, outer, (from, path) => workspace.readLuaFile(from, path));
+      const own = lua && !replacesLuaHeaders(target, lua) ? targetPolicy(rootFile, target, maps) : undefined;
+      if (lua && own?.headerProgram) {
+        own.headerProgram = luaThenNginx(lua.headerProgram!, own.headerProgram);
+        own.scope = scope;
+        own.id = policyId(rootFile, scope.label, own.source.loc);
+        policies.push(own);
         continue;
       }
     }
@@ -217,6 +231,36 @@ function serverNameOf(target: NginxContext): string | undefined {
 /** Whether a place has a policy (targetPolicy gives one). */
 function sendsCors(target: NginxContext): boolean {
   return visibleCorsHeaders(target).some((header) => /^access-control-/i.test(header.name)) || inheritanceLosses(target).length > 0;
+}
+
+/**
+ * A place where Lua writes headers (`ngx.header[…]`, in any phase) and the place's own `add_header`
+ * adds CORS headers: both go out, Lua's first, so one Allow-Origin from each is two on the wire
+ * (nginx 1.22.1 with lua-nginx-module 0.10.23, also on Lua's own `ngx.exit(204)`; `proxy_hide_header`
+ * does not remove Lua's). The add_header lines apply by the status of the answer, Lua's when it
+ * answers the preflight itself.
+ */
+function luaThenNginx(lua: HeaderProgram, nginx: HeaderProgram): HeaderProgram {
+  return {
+    run(request) {
+      const back = lua.run(request);
+      const front = nginx.run(back.shortCircuit ? { ...request, appStatus: back.status } : request);
+      return {
+        ...front,
+        status: back.shortCircuit ? back.status : front.status,
+        headers: [...back.headers, ...front.headers],
+        ...mergeUncertainty(front, back),
+        shortCircuit: back.shortCircuit || front.shortCircuit,
+      };
+    },
+  };
+}
+
+/** `more_set_headers` replaces a header Lua wrote, and `more_clear_headers` removes it: no sum of the two then. */
+function replacesLuaHeaders(target: NginxContext, lua: CorsPolicy): boolean {
+  const written = new Set(lua.emitted.map((header) => header.name.toLowerCase()));
+  if (visibleCorsHeaders(target).some((header) => header.mode === 'set' && written.has(header.name.toLowerCase()))) return true;
+  return ancestors(target).some((level) => level.body.some((directive) => directive.name === 'more_clear_headers'));
 }
 
 /** The policy of one place, or none when no CORS header reaches it. */

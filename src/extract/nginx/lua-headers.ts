@@ -32,28 +32,47 @@ export const luaHeaderFilterProfile: FrameworkProfile = {
   docs: 'https://github.com/openresty/lua-nginx-module#header_filter_by_lua_block',
 };
 const luaAccessProfile: FrameworkProfile = { ...luaHeaderFilterProfile, id: 'openresty-access', name: 'OpenResty access_by_lua', docs: 'https://github.com/openresty/lua-nginx-module#access_by_lua_block' };
+const luaRewriteProfile: FrameworkProfile = { ...luaHeaderFilterProfile, id: 'openresty-rewrite', name: 'OpenResty rewrite_by_lua', docs: 'https://github.com/openresty/lua-nginx-module#rewrite_by_lua_block' };
 const luaContentProfile: FrameworkProfile = { ...luaHeaderFilterProfile, id: 'openresty-content', name: 'OpenResty content_by_lua', docs: 'https://github.com/openresty/lua-nginx-module#content_by_lua_block' };
 
-type Phase = 'header_filter' | 'access' | 'content';
-const PHASES: Record<string, Phase> = {
-  header_filter_by_lua_block: 'header_filter',
-  header_filter_by_lua: 'header_filter',
-  access_by_lua_block: 'access',
-  access_by_lua: 'access',
-  content_by_lua_block: 'content',
-  content_by_lua: 'content',
-};
-const PROFILES: Record<Phase, FrameworkProfile> = { header_filter: luaHeaderFilterProfile, access: luaAccessProfile, content: luaContentProfile };
-/** Every directive through which Lua may write this location's response headers (a `_file` one is not read). */
-const HEADER_WRITERS = /^(header_filter|access|content|rewrite)_by_lua(_block|_file)?$/;
+type Phase = 'header_filter' | 'rewrite' | 'access' | 'content';
+const PROFILES: Record<Phase, FrameworkProfile> = { header_filter: luaHeaderFilterProfile, rewrite: luaRewriteProfile, access: luaAccessProfile, content: luaContentProfile };
+/** Every directive through which Lua may write this location's response headers, with its phase. */
+const HEADER_WRITERS = /^(header_filter|rewrite|access|content)_by_lua(_block|_file)?$/;
 /**
- * Directives that answer before the access phase (`return`, `rewrite`, an `if` that may hold one) or
- * refuse in it ahead of Lua (`deny`, `auth_basic`, `auth_request`, `limit_except`): the Lua of the
- * access and content phases then does not run on every request, and which ones is not read here.
+ * Directives that answer before the rewrite and access phases' Lua (`return`, `rewrite`, an `if` that
+ * may hold one) or refuse in the access phase ahead of Lua (`deny`, `auth_basic`, `auth_request`,
+ * `limit_except`): the Lua of the rewrite, access and content phases then does not run on every
+ * request, and which ones is not read here.
  */
 const BEFORE_LUA = new Set(['return', 'rewrite', 'if', 'deny', 'auth_basic', 'auth_request', 'auth_jwt', 'limit_except']);
 /** Past this, a chunk is not read (the scan is linear, but a policy from a huge chunk would be a guess anyway). */
 const MAX_CHUNK = 64 * 1024;
+
+/**
+ * The Lua directives that run for a place, one per phase at most: each phase's directive is
+ * inherited from the innermost level (the location, then the server, then http) that has one, and a
+ * level's own replaces an outer one (checked on nginx 1.22.1 with lua-nginx-module 0.10.23: a server's
+ * `access_by_lua_block` runs for a location without one, not for a location with its own).
+ */
+export function effectiveLuaWriters(body: NginxDirective[], outer: NginxDirective[][]): NginxDirective[] {
+  const found = new Map<string, NginxDirective[]>();
+  for (const level of [body, ...outer]) {
+    const here = new Map<string, NginxDirective[]>();
+    for (const directive of level) {
+      const phase = HEADER_WRITERS.exec(directive.name)?.[1];
+      if (phase === undefined || found.has(phase)) continue;
+      const list = here.get(phase);
+      if (list) list.push(directive);
+      else here.set(phase, [directive]);
+    }
+    for (const [phase, list] of here) found.set(phase, list);
+  }
+  return [...found.values()].flat();
+}
+
+/** Reads a `*_by_lua_file` path (as nginx resolves it against its prefix) among the scanned files: its name and text, or undefined. */
+export type LuaFileReader = (fromFile: string, path: string) => { file: string; text: string } | undefined;
 
 interface Token {
   kind: 'name' | 'string' | 'symbol' | 'number';
@@ -67,24 +86,23 @@ interface Token {
  * when there is none or it is not certain. `outer` holds the bodies of the enclosing levels (server,
  * http), whose Lua and rewrite-phase directives reach this location too.
  */
-export function luaHeaderFilterPolicy(body: NginxDirective[], textOf: (file: string) => string | undefined, label: string, path: string | undefined, outer: NginxDirective[][] = []): CorsPolicy | undefined {
-  const writers = body.filter((directive) => HEADER_WRITERS.test(directive.name));
+export function luaHeaderFilterPolicy(body: NginxDirective[], textOf: (file: string) => string | undefined, label: string, path: string | undefined, outer: NginxDirective[][] = [], readLuaFile?: LuaFileReader): CorsPolicy | undefined {
+  const writers = effectiveLuaWriters(body, outer);
   if (writers.length !== 1) return undefined;
   const directive = writers[0];
-  const phase = PHASES[directive.name];
+  const phase = HEADER_WRITERS.exec(directive.name)?.[1] as Phase | undefined;
   if (!phase) return undefined;
-  if (outer.some((level) => level.some((other) => HEADER_WRITERS.test(other.name)))) return undefined;
   if (phase !== 'header_filter' && [body, ...outer].some((level) => level.some((other) => BEFORE_LUA.has(other.name) && !(other.args.length === 1 && other.args[0].value === 'off')))) return undefined;
-  const text = textOf(directive.file);
-  if (text === undefined) return undefined;
+  const source = chunkSource(directive, textOf, readLuaFile);
+  if (!source) return undefined;
+  const { file, text, chunk } = source;
   const lineStarts = lineStartsOf(text);
-  const chunk = chunkOf(directive, text, lineStarts);
-  if (!chunk || chunk.end - chunk.start > MAX_CHUNK) return undefined;
+  if (chunk.end - chunk.start > MAX_CHUNK) return undefined;
   const read = readWrites(tokenize(text, chunk.start, chunk.end), phase);
   if (!read) return undefined;
   const cors = read.writes.filter((write) => /^(access-control-|vary$)/i.test(write.name));
   if (!cors.some((write) => /^access-control-/i.test(write.name)) || cors.some((write) => write.conditional)) return undefined;
-  const loc = (from: number, to: number): Loc => offsetsToLoc(directive.file, lineStarts, from, to);
+  const loc = (from: number, to: number): Loc => offsetsToLoc(file, lineStarts, from, to);
   // ngx.header sets (replaces) a header: the last write of each name is what goes out.
   const sent = (branches: Branch[]): RouteHeader[] => {
     const last = new Map<string, Write>();
@@ -119,6 +137,21 @@ export function luaHeaderFilterPolicy(body: NginxDirective[], textOf: (file: str
     errorResponses: true,
     scope: { kind: 'route', label: `${label} ${directive.name.replace(/_block$/, '')}`, path },
   });
+}
+
+/** Where the directive's Lua is: the config file and the chunk in it, or the Lua file a `*_by_lua_file` names (all of it). */
+function chunkSource(directive: NginxDirective, textOf: (file: string) => string | undefined, readLuaFile: LuaFileReader | undefined): { file: string; text: string; chunk: { start: number; end: number } } | undefined {
+  if (directive.name.endsWith('_file')) {
+    const [arg] = directive.args;
+    // A path built from variables names a file per request: not read.
+    if (!readLuaFile || !arg || directive.args.length !== 1 || arg.value.includes('$')) return undefined;
+    const read = readLuaFile(directive.file, arg.value);
+    return read && { file: read.file, text: read.text, chunk: { start: 0, end: read.text.length } };
+  }
+  const text = textOf(directive.file);
+  if (text === undefined) return undefined;
+  const chunk = chunkOf(directive, text, lineStartsOf(text));
+  return chunk && { file: directive.file, text, chunk };
 }
 
 /** The Lua text of the directive: the block's body, or the one quoted argument when it holds no escapes. */

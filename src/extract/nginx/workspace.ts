@@ -39,7 +39,8 @@ export class NginxWorkspace {
   /** Includes that could not be resolved because the shell refused to read the target (reported once each). */
   readonly refusals: IncludeRefusal[] = [];
 
-  constructor(files: Map<string, string>, private readonly host: NginxWorkspaceHost = {}) {
+  /** `otherFiles`: the run's files of other kinds (a `*_by_lua_file` target among them is read from here first). */
+  constructor(files: Map<string, string>, private readonly host: NginxWorkspaceHost = {}, private readonly otherFiles?: Map<string, string>) {
     this.texts = files;
     this.allPaths = [...files.keys()].sort();
   }
@@ -102,6 +103,24 @@ export class NginxWorkspace {
     const byTail = this.resolveByTail(pattern, isGlob);
     if (byTail === undefined && refused !== undefined) this.noteRefusal(fromFile, pattern, refused);
     return byTail;
+  }
+
+  /**
+   * The Lua file a `*_by_lua_file` directive names. nginx resolves a relative path against its
+   * prefix, which the repository does not record: as for `include`, the path is tried against the
+   * config file's folder and each folder above it, and the first readable file is it. An absolute
+   * path names the server's disk and is not read.
+   */
+  readLuaFile(fromFile: string, path: string): { file: string; text: string } | undefined {
+    if (posix.isAbsolute(path) || path.includes('\0')) return undefined;
+    for (let dir = posix.dirname(fromFile); ; dir = posix.dirname(dir)) {
+      const candidate = posix.join(dir, path);
+      // The host refuses a file outside the scanned folders (a `../../` that climbs out of them).
+      const text = this.texts.get(candidate) ?? this.otherFiles?.get(candidate) ?? this.read(candidate);
+      if (typeof text === 'string') return { file: candidate, text };
+      if (dir === posix.dirname(dir) || dir === '.') break;
+    }
+    return undefined;
   }
 
   private readonly reads = new Map<string, string | undefined | { refused: string }>();
