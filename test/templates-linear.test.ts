@@ -9,7 +9,7 @@ import { blankTemplateStatementLines, collapseInlineJinjaConditionals } from '..
  * delimiter and took minutes on a file of unclosed `{{`. The regex form is kept here as the
  * reference: both must give the same text on any input, and the scan must stay linear.
  */
-const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|\/\*)\b/;
+const GO_CONTROL = /^\{\{[-~]?\s*(?:[#/^!]|(?:if|else|end|range|with|define|block|template|break|continue)\b)/;
 function reference(text: string): string {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');

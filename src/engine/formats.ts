@@ -88,7 +88,7 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     extensions: ['.nginx'],
     ambiguousExtensions: ['.conf', ''],
     fileNames: ['nginx.conf'],
-    templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.in', '.default', '.example', '.sample', '.dist'],
+    templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.epp', '.tftpl', '.gotmpl', '.hbs', '.handlebars', '.mustache', '.njk', '.liquid', '.twig', '.in', '.default', '.example', '.sample', '.dist'],
     folders: ['nginx', 'sites-available', 'sites-enabled', 'conf.d', 'snippets', 'openresty', 'vhosts.d', 'http.d', 'stream.d', 'default.d'],
     looksLike: looksLikeNginx,
     // `include` lets a file without a CORS header pull one in from a snippet, and `*_by_lua_file`

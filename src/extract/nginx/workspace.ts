@@ -232,15 +232,16 @@ function parseWithCache(text: string, path: string): { result: NginxParseResult;
 }
 
 /**
- * Templates of nginx files: Go/Helm (`{{ .Values.origin }}`), Jinja (`{{ origin }}`, `{% if %}`,
- * `{# … #}`), ERB (`<%= @origin %>`, `<% if %>`). An expression becomes an unknown variable of the
+ * Templates of nginx files: Go/Helm (`{{ .Values.origin }}`), Jinja/Nunjucks/Twig/Liquid (`{{ origin }}`,
+ * `{% if %}`, `{# … #}`), Handlebars/Mustache (`{{origin}}`, `{{#if}}`), ERB and Puppet EPP (`<%= @origin %>`, `<% if %>`). An expression becomes an unknown variable of the
  * same length (`$xxxx…`), so positions stay exact and a templated value is never judged; a control
- * statement (`{{ if }}`, `{{ end }}`, `{{ range }}`, Go template comments, `{% … %}`, `<% … %>`)
+ * statement (`{{ if }}`, `{{ end }}`, `{{ range }}`, Go template comments, Handlebars/Mustache sections and
+ * comments `{{#if x}}` `{{^x}}` `{{/if}}` `{{! … }}`, `{% … %}`, `<% … %>`)
  * becomes blanks, so the nginx blocks it wraps are read as written (both branches, as when the
  * template renders them). envsubst's `${VAR}` needs nothing: nginx reads it as a variable, which
  * is unknown unless the file sets it.
  */
-const GO_CONTROL = /^\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|\/\*)\b/;
+const GO_CONTROL = /^\{\{[-~]?\s*(?:[#/^!]|(?:if|else|end|range|with|define|block|template|break|continue)\b)/;
 
 /**
  * `{{ $origin := .Env.ORIGIN | default "*" }}`, `{{- $_ := set $cfg "k" "v" }}`: a template variable is declared or
