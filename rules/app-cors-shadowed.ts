@@ -8,6 +8,9 @@ import { narrowerProxyPreflights } from '../src/topology/layer-preflight.js';
 import { originsOf, shadowedApps } from '../src/topology/shadowed-apps.js';
 import { unsure, verdictReads } from '../src/model/uncertainty.js';
 
+/** How a message names the proxy in front, by its profile. */
+const FRONT_NAMES: Record<string, string> = { kong: 'Kong', traefik: 'Traefik', 'traefik-custom-headers': 'Traefik', 'ingress-nginx': 'ingress-nginx' };
+
 export default defineRule({
   meta: {
     id: 'app-cors-shadowed',
@@ -35,7 +38,7 @@ export default defineRule({
         },
       ],
       limitations:
-        'Only nginx locations and Kong declarative routes (`kong.yml` services whose `url` or `host` names a Compose service) linked to the app through Compose are followed. The app counts as reachable another way, and is never reported, when its Compose service publishes a port, when a location proxying to it has no CORS policy of its own, or when an Ingress is in front of it too. When the proxy refuses a preflight the app would allow, `preflight-incomplete` reports that on the proxy instead. Two policies that agree on every origin, method and credentials mode are not reported.',
+        'Only nginx locations, Kong declarative routes (`kong.yml` services whose `url` or `host` names a Compose service) and Traefik routers (labels on the app\'s own Compose service, or a file provider\'s `loadBalancer` URL naming it) linked to the app through Compose are followed; a Traefik router whose middlewares are not all defined in the same Compose file (or dynamic configuration file) leaves the app judged on its own. The app counts as reachable another way, and is never reported, when its Compose service publishes a port, when a location proxying to it has no CORS policy of its own, or when an Ingress is in front of it too. When the proxy refuses a preflight the app would allow, `preflight-incomplete` reports that on the proxy instead. Two policies that agree on every origin, method and credentials mode are not reported.',
       references: ['https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_hide_header', 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS'],
     },
   },
@@ -55,7 +58,7 @@ export default defineRule({
           if (here === browserVerdict(request, chained).allowed) continue;
           const what = `${request.preflight ? `the preflight for ${request.method}` : `a ${request.method}`}${request.credentials ? ' with credentials' : ''} from ${origin}`;
           const proxy = layer.via[0];
-          const front = outer.profile.id === 'kong' ? 'Kong' : 'nginx';
+          const front = FRONT_NAMES[outer.profile.id] ?? 'nginx';
           context.report({
             loc: policy.source.loc,
             message: `this CORS configuration never reaches a browser: ${front} (${outer.source.file}:${outer.source.loc.line}, ${proxy.what} at line ${proxy.loc.line}) answers every preflight itself and hides or replaces the app's Access-Control-* headers, so browsers get ${front}'s policy, which differs: ${what} is ${here ? `allowed here but refused through ${front}` : `refused here but allowed through ${front}`}. Change the policy in ${front}, or let ${front} pass CORS through and keep one policy`,

@@ -16,6 +16,7 @@ import { imageName, kubernetesFacts } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps, type FrontRoute } from './shadowed-apps.js';
 import { kongRoutes } from './kong-links.js';
+import { traefikRoutes } from './traefik-links.js';
 import { markHttpApiHandlers } from './aws-functions.js';
 
 /** API Gateway's own CORS, written in code (AWS CDK, serverless.ts) as in YAML: a gateway in front, never the app behind a proxy. */
@@ -199,7 +200,8 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
   }
   linkIngresses(policies, files);
   const kong = linkKong(policies, files);
-  markShadowedApps(policies, [...routes, ...kong.routes], [...nginxPolicies, ...kong.fronts]);
+  const traefik = linkTraefik(policies, files);
+  markShadowedApps(policies, [...routes, ...kong.routes, ...traefik.routes], [...nginxPolicies, ...kong.fronts, ...traefik.fronts]);
   markHttpApiHandlers(policies, files.yaml);
   return links;
 }
@@ -286,6 +288,54 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
         }
         routes.push({ outer, layer, app, open: service.publishesPorts });
       }
+    }
+  }
+  return { routes, fronts };
+}
+
+/**
+ * Traefik → the app: a router on a Compose service's own labels reaches that service's container;
+ * a file provider router reaches the Compose service its `loadBalancer` URL names. The CORS headers
+ * middleware the router runs answers preflights itself and replaces the Access-Control-* headers it
+ * sends (header.go: `Header.Set`), so the app's pass only where Traefik sends none (an origin it
+ * does not allow). A router without a CORS middleware, or with middlewares not read, leaves the app live.
+ */
+function linkTraefik(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
+  const fronts = policies.filter((policy) => policy.profile.id === 'traefik' || policy.profile.id === 'traefik-custom-headers');
+  const appPolicies = policies.filter(isAppServer);
+  const partPolicies = policies.filter(isAppPart);
+  if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
+  const services = composeServices(files.yaml);
+  if (services.length === 0) return { routes: [], fronts };
+  const memo = new Map<string, ReachIndex>();
+  const routes: FrontRoute[] = [];
+  const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
+  for (const route of traefikRoutes(files.texts, services, fronts)) {
+    const service = 'service' in route.target ? route.target.service : serviceFor(route.target.host, route.file, services);
+    if (!service) continue;
+    for (const app of layerApps(service, route.target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+      const outer = route.middleware;
+      if (outer === undefined || outer === 'unknown') {
+        routes.push({ outer: undefined, app, open: service.publishesPorts });
+        continue;
+      }
+      let layers = linked.get(outer);
+      if (!layers) linked.set(outer, (layers = new Map()));
+      let layer = layers.get(app);
+      if (!layer) {
+        layer = {
+          policy: app,
+          hidden: [],
+          via: [
+            { what: `Traefik router '${route.router.name}'`, loc: route.router.loc },
+            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+            { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+          ],
+        };
+        layers.set(app, layer);
+        (outer.upstreamLayers ??= []).push(layer);
+      }
+      routes.push({ outer, layer, app, open: service.publishesPorts });
     }
   }
   return { routes, fronts };

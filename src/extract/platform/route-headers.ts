@@ -99,13 +99,14 @@ export function routeHeaderPolicy(rule: RouteHeaderRule): CorsPolicy | undefined
 function fixedHeaders(emitted: EmittedHeader[], request: CorsRequest): CorsResponse {
   const headers = emitted.filter((header) => header.value !== null).map((header) => ({ name: header.name, value: header.value!, loc: header.valueLoc, writtenAt: header.loc }));
   return {
-    // The preflight is answered by what serves the path: its status (and anything it adds) is not in this file.
-    status: request.preflight ? undefined : (request.appStatus ?? 200),
+    // The preflight is answered by what serves the path: its status (and anything it adds) is not in this file,
+    // unless the app behind it answered already (a proxy layer asked with the app's status, topology/traefik-links.ts).
+    status: request.preflight && request.appStatus === undefined ? undefined : (request.appStatus ?? 200),
     headers,
     // Who answers a preflight is not in this file; a header with an unknown value leaves only itself open.
     ...emitted
       .filter((header) => header.value === null && /^(access-control-|vary$)/i.test(header.name))
-      .reduce((unknowns, header) => unknowns.header(header.name), new Unknowns().all(request.preflight === true))
+      .reduce((unknowns, header) => unknowns.header(header.name), new Unknowns().all(request.preflight === true && request.appStatus === undefined))
       .fields(),
     shortCircuit: false,
   };

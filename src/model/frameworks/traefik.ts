@@ -19,6 +19,8 @@ export const traefikProfile: FrameworkProfile = {
   preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
   defaults: { origin: 'none', methods: undefined, credentials: false },
   routeLevelHandlesOptions: true,
+  // In front of an app (topology/traefik-links.ts): every Access-Control-* header Traefik sends replaces the app's (`Header.Set`); an origin it does not allow gets the app's Allow-Origin.
+  corsHeadersReplaceUpstream: true,
   docs: 'https://doc.traefik.io/traefik/middlewares/http/headers/#cors-headers',
   varyHint: 'Traefik adds Vary: Origin only with addVaryHeader: true',
 };
