@@ -390,6 +390,19 @@ describe('crash classes from the issue', () => {
     expectLinear('settings.py', settings, 2000);
   }, 120_000);
 
+  it("Python: lezer's guard against deep left-associative trees still acts on a 40,000-term sum, and no longer on comment lines", () => {
+    // The guard force-reduces after 300 same-start reductions of 2,000+ characters; grammar-only terms (one per
+    // module-level comment line) were counted too. The sum is still cut (a parse-error, no crash, no deep tree);
+    // 320 comment lines after 2,000 characters of code are not.
+    const sum = `MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nx = (a${' +\n    a'.repeat(40_000)})\nCORS_ALLOWED_ORIGINS = ["https://app.example.com/"]\n`;
+    const summed = lintOne('settings.py', sum).diagnostics;
+    expect(internal(summed)).toEqual([]);
+    expect(parseErrors(summed)).toHaveLength(1);
+    expect(ids(summed)).toContain('40003 origin-not-serialized');
+    const comments = `MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\nX = '${'a'.repeat(2100)}'\n${"# 'https://old.example.com',\n".repeat(320)}CORS_ALLOWED_ORIGINS = ["https://app.example.com/"]\n`;
+    expect(ids(lintOne('settings.py', comments).diagnostics)).toEqual(['323 origin-not-serialized']);
+  }, 120_000);
+
   it('Python: the linear string tokenizer gives the trees lezer gives, on every fixture and broken variants of it', () => {
     const original = pythonLibrary.parser;
     const linear = linearStrings(original);

@@ -23,8 +23,33 @@ let parser: LezerPython['parser'] | undefined;
 function pythonParser(): LezerPython['parser'] {
   lezer ??= loadLibrary('@lezer/python');
   // Same trees, with a string scan that stays linear on lines of broken strings (see linear-strings.ts).
-  parser ??= linearStrings(lezer.parser);
+  parser ??= withGrammarOnlyTermsAnonymous(linearStrings(lezer.parser));
   return parser;
+}
+
+/**
+ * @lezer/lr guards against overly deep left-associative trees (`a + a + … + a`, which do not deepen
+ * its stack) by counting reductions of 2,000+ characters that start where the last one started; past
+ * 300 it force-reduces the parse stack, which leaves an error node wherever the parse happens to be.
+ * The count skips anonymous node types, but a grammar-only term (one that makes no tree node, such as
+ * the one @lezer/python reduces for each comment line between module-level statements) has no node
+ * type at all and is counted: a module with more than 300 comment lines after its first 2,000
+ * characters (a commented Django settings file) got a false syntax error there, and the statement
+ * being read (`CORS_ALLOWED_ORIGINS = [`) was misread. Those terms build no tree, so they cannot make
+ * one deep: here they get anonymous node types (ids past the grammar's last node, which no tree
+ * holds), and only named nodes are counted, as the guard intends. Left as it is when the parser does
+ * not look as expected.
+ */
+function withGrammarOnlyTermsAnonymous(original: LezerPython['parser']): LezerPython['parser'] {
+  const maxTerm = (original as unknown as { maxTerm?: unknown }).maxTerm;
+  const types = original.nodeSet.types;
+  if (typeof maxTerm !== 'number' || maxTerm < types.length || maxTerm > 10_000 || types.some((type, id) => type.id !== id)) return original;
+  lezerCommon ??= loadLibrary('@lezer/common');
+  const { NodeSet, NodeType } = lezerCommon;
+  const grammarOnly = Array.from({ length: maxTerm + 1 - types.length }, (_, i) => NodeType.define({ id: types.length + i }));
+  const configured = original.configure({});
+  (configured as { nodeSet: InstanceType<typeof NodeSet> }).nodeSet = new NodeSet([...types, ...grammarOnly]);
+  return configured;
 }
 
 export interface ParsedPython {
