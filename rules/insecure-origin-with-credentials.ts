@@ -3,7 +3,7 @@ import { isLoopbackHost, originHost } from '../src/model/origin.js';
 import { exactOrigins, headersNamed, headerValue } from '../src/model/queries.js';
 import { findBypasses } from '../src/model/bypass.js';
 import { matchOrigin, preparePattern } from '../src/model/pattern-match.js';
-import { opensWithWildcard, patternExamples } from '../src/model/regex-analysis.js';
+import { patternExamples } from '../src/model/regex-analysis.js';
 import { respond } from '../src/model/respond.js';
 import { GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
@@ -57,11 +57,12 @@ export default defineRule({
       // the http twin of each example is tried too, and counts only if the test really accepts it.
       // A string test that already lets an attacker's domain in is origin-substring-match's finding, whose fix (an exact list) covers this too.
       const stringTest = (matcher.written !== undefined || matcher.code !== undefined) && !bypassed.has(matcher);
-      // A pattern that opens with a wildcard at its anchored start (`^.*\.example\.com$`, Istio's
-      // `regex: .*\.example\.com`) spells `http://` with it as well; one that admits any origin is
-      // the reflect rules' finding.
+      // A pattern whose scheme is open (`^.*\.example\.com$`, Istio's `regex: .*\.example\.com`, a
+      // `[a-z]+://` class, Kong's regex without ':' that is matched against the host alone) spells
+      // `http://` as well as the `https://` of its examples; one that admits any origin is the
+      // reflect rules' finding.
       const prepared = preparePattern(matcher);
-      const wildcardScheme = !stringTest && !bypassed.has(matcher) && prepared !== null && opensWithWildcard(prepared) && matchOrigin(matcher, 'https://attacker.invalid') !== true;
+      const wildcardScheme = !stringTest && !bypassed.has(matcher) && prepared !== null && matchOrigin(matcher, 'https://attacker.invalid') !== true;
       const candidates = patternExamples(matcher).flatMap(({ origin }) =>
         (stringTest || wildcardScheme) && origin.startsWith('https://') && matchOrigin(matcher, `http://${origin.slice(8)}`) === true ? [origin, `http://${origin.slice(8)}`] : [origin],
       );
@@ -72,7 +73,7 @@ export default defineRule({
         if (unsure(response, GRANT_READS) || headerValue(response, 'Access-Control-Allow-Origin') !== origin || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
         const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
         // A string test from code (`origin.endsWith('.example.org')`) is named as written.
-        context.report({ loc: matcher.loc, message: `${matcher.code ? `the check ${matcher.code}` : `origin pattern '${source}'`} admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });
+        context.report({ loc: matcher.loc, message: `${matcher.code ? `the check ${matcher.code}` : matcher.hostOnly ? `origin entry '${matcher.hostOnly}' (matched against the host alone, under any scheme)` : `origin pattern '${source}'`} admits plain-HTTP '${origin}', which is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; require https://` });
         break;
       }
     }

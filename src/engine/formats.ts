@@ -89,7 +89,8 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     ambiguousExtensions: ['.conf', ''],
     fileNames: ['nginx.conf'],
     templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.epp', '.tftpl', '.gotmpl', '.hbs', '.handlebars', '.mustache', '.njk', '.liquid', '.twig', '.in', '.default', '.example', '.sample', '.dist'],
-    folders: ['nginx', 'sites-available', 'sites-enabled', 'conf.d', 'snippets', 'openresty', 'vhosts.d', 'http.d', 'stream.d', 'default.d'],
+    // vhost.d: nginx-proxy includes vhost.d/<VIRTUAL_HOST> in the host's server block and <host>_location in its `location /`.
+    folders: ['nginx', 'sites-available', 'sites-enabled', 'conf.d', 'snippets', 'openresty', 'vhosts.d', 'vhost.d', 'http.d', 'stream.d', 'default.d'],
     looksLike: looksLikeNginx,
     // `include` lets a file without a CORS header pull one in from a snippet, and `*_by_lua_file`
     // from a Lua file; a `map $http_origin` in a file of its own is an allowlist too.

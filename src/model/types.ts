@@ -70,6 +70,8 @@ export type OriginMatcher =
       written?: 'prefix' | 'suffix' | 'contains';
       /** The check as written in code (`origin.endsWith('example.com')`), for messages. */
       code?: string;
+      /** The entry as written when the implementation matches it against the Origin's host alone, under any scheme and port (Kong's regex without ':'), for messages. */
+      hostOnly?: string;
       /** Origins the check is evidently meant to admit (from its literal), to build attacker origins from. */
       samples?: string[];
     }

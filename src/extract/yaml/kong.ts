@@ -132,7 +132,10 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
       if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc });
       else if (item.value === '*') origins.push({ kind: 'any', loc });
       else if (LITERAL_ORIGIN.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, listId, comparedBy: 'normalized-url' });
-      else origins.push({ kind: 'pattern', source: kongRegex(item.value), flags: '', dialect: 're2-full', loc });
+      else {
+        const byHost = !item.value.includes(':');
+        origins.push({ kind: 'pattern', source: kongRegex(item.value), flags: '', dialect: 're2-full', loc, ...(byHost ? { hostOnly: item.value } : {}) });
+      }
     }
     fixed = items.length === 1 && origins[0]?.kind === 'exact';
   }
@@ -154,8 +157,12 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
   });
 }
 
-/** Kong drops a leading `^`, anchors the end, and matches a regex without `:` against the host alone. */
+/**
+ * Kong drops a leading `^`, anchors the end, and matches a regex without `:` against the host alone
+ * (handler.lua `by_host`), so any scheme and port pass. The scheme is spelled `https` or any other,
+ * the same language, so that the origins generated from the pattern start with `https://`.
+ */
 function kongRegex(source: string): string {
   const body = source.replace(/^\^/, '').replace(/\$$/, '');
-  return body.includes(':') ? body : `[A-Za-z][A-Za-z0-9+.-]*://(?:${body})(?::\\d+)?`;
+  return body.includes(':') ? body : `(?:https|[A-Za-z][A-Za-z0-9+.-]*)://(?:${body})(?::\\d+)?`;
 }
