@@ -27,10 +27,12 @@ export function listSetting(parsed: ParsedPython, value: PyValue | undefined): L
   return { kind: 'list', items: items.map((item) => item.value), loc };
 }
 
-export function maxAgeOf(parsed: ParsedPython, value: PyValue | undefined): Located<number | 'unknown'> | undefined {
+export function maxAgeOf(parsed: ParsedPython, value: PyValue | undefined, takes: { timedelta?: boolean } = {}): Located<number | 'unknown'> | undefined {
   if (!value || value.kind === 'none') return undefined;
   const loc = locOf(parsed, value.node);
   if (value.kind === 'number' && Number.isInteger(value.value)) return { value: value.value, loc };
+  // Flask-CORS (and Sanic-CORS) send str(int(td.total_seconds())), Quart-CORS int(td.total_seconds()).
+  if (takes.timedelta && value.kind === 'unknown' && value.seconds !== undefined) return { value: Math.trunc(value.seconds), loc };
   if (value.kind === 'string' && /^\d+$/.test(value.value.trim())) return { value: Number(value.value.trim()), loc };
   return { value: 'unknown', loc };
 }

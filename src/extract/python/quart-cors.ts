@@ -55,7 +55,7 @@ function policyFrom(parsed: ParsedPython, call: SyntaxNode, args: ReturnType<typ
     allowMethods: list('allow_methods'),
     allowHeaders: list('allow_headers'),
     exposeHeaders: list('expose_headers'),
-    maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue) : hidden ? { value: 'unknown', loc: hidden } : undefined,
+    maxAge: maxAgeValue ? maxAgeOf(parsed, maxAgeValue, { timedelta: true }) : hidden ? { value: 'unknown', loc: hidden } : undefined,
     preflight: { kind: 'handled', status: 200, loc: anchor },
     vary: { origin: true },
     errorResponses: true,

@@ -29,7 +29,15 @@ export type PyValue = (
     }
   /** `re.compile(pattern[, flags])`. */
   | { kind: 'regex'; pattern: string; ignoreCase: boolean; node: SyntaxNode }
-  | { kind: 'unknown'; reason: string; node: SyntaxNode; /** Set when the value is read from this environment variable. */ env?: string }
+  | {
+      kind: 'unknown';
+      reason: string;
+      node: SyntaxNode;
+      /** Set when the value is read from this environment variable. */
+      env?: string;
+      /** Set for a `datetime.timedelta(…)` of known arguments: its total_seconds(), for the libraries that take one as a max age. */
+      seconds?: number;
+    }
 ) & {
   /**
    * Set when the value is a fallback the author wrote for an unset or empty input
@@ -468,9 +476,42 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     for (const [name, { name: key, value }] of args.keywords) entries.set(name, { key, value: evaluate(parsed, value, bindings, depth + 1) });
     return { kind: 'dict', entries, node };
   }
+  if (callee === 'datetime.timedelta') {
+    const seconds = timedeltaSeconds(parsed, args, bindings, depth);
+    if (seconds !== undefined) return { kind: 'unknown', reason: 'a datetime.timedelta', node, seconds };
+  }
   const returned = node.firstChild?.name === 'VariableName' && args.positional.length === 0 && args.keywords.size === 0 && !args.spread ? localFunctionReturn(parsed, textOf(parsed, node.firstChild), bindings, depth) : undefined;
   if (returned) return returned;
   return { kind: 'unknown', reason: callee ? `${callee}() is computed at run time` : 'computed at run time', node };
+}
+
+/** `datetime.timedelta`'s parameters in their positional order, with the seconds each unit is. */
+const TIMEDELTA_UNITS: ReadonlyArray<[string, number]> = [
+  ['days', 86_400],
+  ['seconds', 1],
+  ['microseconds', 1e-6],
+  ['milliseconds', 1e-3],
+  ['minutes', 60],
+  ['hours', 3_600],
+  ['weeks', 604_800],
+];
+
+/** total_seconds() of `timedelta(…)` when every argument is a known number; undefined otherwise. */
+function timedeltaSeconds(parsed: ParsedPython, args: ReturnType<typeof callArguments>, bindings: ModuleBindings, depth: number): number | undefined {
+  if (args.spread || args.positional.length > TIMEDELTA_UNITS.length) return undefined;
+  let total = 0;
+  const add = (node: SyntaxNode, unit: number): boolean => {
+    const value = evaluate(parsed, node, bindings, depth + 1);
+    if (value.kind !== 'number') return false;
+    total += value.value * unit;
+    return true;
+  };
+  for (const [index, node] of args.positional.entries()) if (!add(node, TIMEDELTA_UNITS[index][1])) return undefined;
+  for (const [name, { value }] of args.keywords) {
+    const at = TIMEDELTA_UNITS.findIndex(([unit]) => unit === name);
+    if (at === -1 || at < args.positional.length || !add(value, TIMEDELTA_UNITS[at][1])) return undefined;
+  }
+  return Number.isFinite(total) ? total : undefined;
 }
 
 /**
