@@ -41,6 +41,9 @@ const TOKENS: Record<FuzzFormat, string[]> = {
 /** Go template comments that hold other actions (Helm charts, nginx .tmpl): one action up to the star-slash and delimiter. */
 for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/}}', '{{- /* {{ .Values.x }} */ -}}');
 
+/** Python floats with a trailing dot (lezer wants a digit after it; parse.ts hands it a same-length Number). */
+TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
+
 /** A small seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

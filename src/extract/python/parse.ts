@@ -159,6 +159,59 @@ function parenthesizedWithItems(input: string): string {
 }
 
 /**
+ * A number written with a trailing dot (`300.`, `10.,`, `1.e-3`, `2.j`) is a float in Python, but lezer's
+ * Number token wants a digit after the dot, so it reads `300` then a member access with no name: a false
+ * syntax error. The parser is given the digits shifted one place right behind a `0` (`0300`, `01e-3`,
+ * `02j`): a Number of the same length, so positions stay exact; values are read from the text as
+ * written. One linear pass that skips strings, comments and names (`x1.` is a member access).
+ */
+function trailingDotNumbers(input: string): string {
+  if (!/\d\.(?![\d_])/.test(input)) return input;
+  let chars: string[] | undefined;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '#') {
+      const end = input.indexOf('\n', i);
+      if (end === -1) break;
+      i = end;
+    } else if (c === '"' || c === "'") {
+      i = stringLiteralLast(input, i);
+    } else if (/[A-Za-z_]/.test(c)) {
+      while (i + 1 < input.length && /\w/.test(input[i + 1])) i++;
+    } else if (c >= '0' && c <= '9') {
+      let j = i;
+      while (j + 1 < input.length && /[\d_]/.test(input[j + 1])) j++;
+      // A fraction (`.5`) or a plain integer is lezer's own; `0x…`, `1e5` and the like are skipped as a name-like run.
+      const dot = j + 1;
+      const startsNumber = i === 0 || !/[\w.]/.test(input[i - 1]);
+      if (startsNumber && input[dot] === '.' && input[i] !== '_' && floatTail(input, dot + 1)) {
+        chars ??= input.split('');
+        for (let k = dot; k > i; k--) chars[k] = input[k - 1];
+        chars[i] = '0';
+      }
+      i = dot;
+      while (i < input.length && /\w/.test(input[i])) i++;
+      i--;
+    }
+  }
+  return chars ? chars.join('') : input;
+}
+
+/** Whether what follows a number's dot ends a float there: no digit, and no name except an exponent (`e5`, `E-3`) or `j`. */
+function floatTail(input: string, at: number): boolean {
+  const c = input[at];
+  if (c === undefined) return true;
+  if (/[\d_]/.test(c)) return false;
+  if (c === 'j' || c === 'J') return !/\w/.test(input[at + 1] ?? '');
+  if (c === 'e' || c === 'E') {
+    let k = at + 1;
+    if (input[k] === '+' || input[k] === '-') k++;
+    return /\d/.test(input[k] ?? '');
+  }
+  return !/\w/.test(c) && c !== '.';
+}
+
+/**
  * Which module a syntax tree belongs to. A value read from an imported module keeps its nodes, so
  * positions and text are taken from the module that holds them, whichever file asks.
  */
@@ -181,7 +234,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // A code template (Ansible `settings.py.j2`, cookiecutter, Open edX tutor's settings partials): its inline conditionals become unknown names.
   const text = isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked;
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text)));
+  const input = trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text))));
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
