@@ -116,7 +116,10 @@ function policyFrom(parsed: ParsedPython, cls: SyntaxNode, args: ReturnType<type
     profile: starletteProfile,
   };
   // `allow_credential=True`, `allow_origin=[...]`: Starlette raises TypeError for an unknown keyword, so the app never answers.
-  const unknownOptions = [...args.keywords].filter(([name]) => !KNOWN_OPTIONS.has(name) && name !== 'middleware_class' && name !== 'cls');
+  // Connexion 3's `app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, …)` (its documented
+  // CORS recipe) takes `position` itself and passes only the rest to the middleware.
+  const connexionPosition = receiver !== undefined && /^[ \t]*(?:from|import)[ \t]+connexion\b/m.test(parsed.text);
+  const unknownOptions = [...args.keywords].filter(([name]) => !KNOWN_OPTIONS.has(name) && name !== 'middleware_class' && name !== 'cls' && !(connexionPosition && name === 'position'));
   if (unknownOptions.length > 0) {
     policy.rejected = unknownOptions.map(([name, { name: node }]) => {
       const near = [...KNOWN_OPTIONS].find((known) => known !== 'app' && closeSpelling(name, known));
