@@ -68,11 +68,18 @@ export interface ParsedJs {
 
 export type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
 
+/**
+ * Syntax that ships in real code bases whatever the file's dialect: decorator auto-accessors
+ * (`accessor x = 1`, TypeScript 4.9+) and import assertions written with `assert` (Node 16–20
+ * era, `import data from './a.json' assert { type: 'json' }`). Neither is ambiguous with other syntax.
+ */
+const SYNTAX_PLUGINS = ['decoratorAutoAccessors', ['importAttributes', { deprecatedAssertSyntax: true }]] as const;
+
 /** Babel with error recovery, read as a script when it has no import/export (see below); `.mjs`/`.mts` are modules. */
 function babelOptions(path: string, plugins: readonly BabelPlugin[], sourceType: 'unambiguous' | 'script' | 'module') {
   return {
     sourceType,
-    plugins,
+    plugins: [...plugins, ...SYNTAX_PLUGINS],
     errorRecovery: true,
     allowReturnOutsideFunction: true,
     allowImportExportEverywhere: sourceType !== 'script',
@@ -299,7 +306,9 @@ function withFlowRetry(text: string, isTs: boolean, plugins: BabelPlugin[], pars
 /** Whether a path is TypeScript, and the Babel plugins its first parse uses. */
 export function jsParseSetup(path: string): { isTs: boolean; plugins: BabelPlugin[] } {
   const isTs = /\.(c|m)?tsx?$/.test(path);
-  const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx'];
+  // Decorators in JavaScript too (MobX, Ember, Lit with Babel): `@` starts nothing else. The legacy
+  // proposal is TypeScript's `experimentalDecorators`, which Nest's parameter decorators need.
+  const plugins: BabelPlugin[] = isTs ? ['typescript', 'decorators-legacy'] : ['jsx', 'decorators-legacy'];
   if (/\.tsx$/.test(path)) plugins.push('jsx');
   return { isTs, plugins };
 }
