@@ -19,14 +19,17 @@ export interface IngressRoute {
   service: string;
   port: number | string | undefined;
   loc: Loc;
+  /** The Ingress's annotations (string values only) and its class (`ingressClassName`, or the `kubernetes.io/ingress.class` annotation). */
+  annotations: Record<string, string>;
+  className: string | undefined;
 }
 
 export interface KubernetesFacts {
   routes: IngressRoute[];
   /** Where each Service sends a port: the workloads it selects and the container port. */
-  resolve(route: IngressRoute): Array<{ image: string; containerPort: number | undefined; via: Array<{ what: string; loc: Loc }> }>;
-  /** Build folders of images, from skaffold.yaml. */
-  builds: Map<string, { dir: string; loc: Loc }>;
+  resolve(route: IngressRoute): Array<{ image: string; containerPort: number | undefined; via: Array<{ what: string; loc: Loc }>; service: { annotations: Record<string, string>; type: string | undefined }; file: string }>;
+  /** The build folder of an image run from a manifest in `near` (skaffold.yaml's artifacts; the config nearest that manifest). */
+  buildOf(image: string, near: string): { dir: string; loc: Loc } | undefined;
 }
 
 
@@ -36,9 +39,13 @@ interface Service {
   selector: Record<string, string>;
   ports: Array<{ port: number; targetPort: number | string | undefined; name?: string }>;
   loc: Loc;
+  annotations: Record<string, string>;
+  type: string | undefined;
+  file: string;
 }
 
 interface Workload {
+  file: string;
   namespace: string;
   labels: Record<string, string>;
   containers: Array<{ image: string; ports: Array<{ containerPort: number; name?: string }>; loc: Loc }>;
@@ -54,7 +61,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   const routes: IngressRoute[] = [];
   const services: Service[] = [];
   const workloads: Workload[] = [];
-  const builds = new Map<string, { dir: string; loc: Loc }>();
+  const builds = new Map<string, Array<{ dir: string; loc: Loc; file: string }>>();
   const visit = (file: string, wanted: (chunk: string) => boolean, read: (value: Record<string, unknown>, doc: import('yaml').Document.Parsed, locOf: (range: [number, number, number] | null | undefined) => Loc) => void) => {
     const source = yamlFiles.get(file);
     if (source === undefined) return;
@@ -82,9 +89,11 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   };
   for (const file of ingressFiles) {
     visit(file, (chunk) => /^kind:\s*["']?Ingress\b/m.test(chunk), (value, doc, locOf) => {
-      const meta = (value.metadata ?? {}) as { namespace?: string };
+      const meta = (value.metadata ?? {}) as { namespace?: string; annotations?: unknown };
       const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
       const spec = (value.spec ?? {}) as Record<string, unknown>;
+      const annotations = stringValues(meta.annotations);
+      const className = typeof spec.ingressClassName === 'string' ? spec.ingressClassName : annotations['kubernetes.io/ingress.class'];
       const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
       const lines: [number, number] = range ? [locOf(range).line, locOf([range[1], range[1], range[1]]).line] : [1, 1];
       const rules = (spec.rules ?? []) as Array<{ host?: string; http?: { paths?: Array<{ path?: string; backend?: { service?: { name?: string; port?: { number?: number; name?: string } }; serviceName?: string; servicePort?: number | string } }> } }>;
@@ -94,7 +103,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
           const service = backend.service?.name ?? backend.serviceName;
           if (typeof service !== 'string' || service.includes('§')) return;
           const node = doc.getIn(['spec', 'rules', r, 'http', 'paths', p, 'backend'], true) as { range?: [number, number, number] } | undefined;
-          routes.push({ file, lines, namespace, host: rule.host, path: entry.path ?? '/', service, port: backend.service?.port?.number ?? backend.service?.port?.name ?? backend.servicePort, loc: locOf(node?.range) });
+          routes.push({ file, lines, namespace, host: rule.host, path: entry.path ?? '/', service, port: backend.service?.port?.number ?? backend.service?.port?.name ?? backend.servicePort, loc: locOf(node?.range), annotations, className });
         });
       });
     });
@@ -105,12 +114,12 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   for (const [file, text] of yamlFiles) {
     if (!text.includes('Service') || !serviceNames.some((name) => text.includes(name))) continue;
     visit(file, namesService, (value, doc, locOf) => {
-      const meta = (value.metadata ?? {}) as { name?: string; namespace?: string };
+      const meta = (value.metadata ?? {}) as { name?: string; namespace?: string; annotations?: unknown };
       if (typeof meta.name !== 'string') return;
       const spec = (value.spec ?? {}) as Record<string, unknown>;
       const ports = ((spec.ports ?? []) as Array<{ port?: number; targetPort?: number | string; name?: string }>).filter((port) => typeof port.port === 'number').map((port) => ({ port: port.port!, targetPort: port.targetPort ?? port.port, name: port.name }));
       const node = doc.getIn(['metadata', 'name'], true) as { range?: [number, number, number] } | undefined;
-      services.push({ name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', selector: (spec.selector ?? {}) as Record<string, string>, ports, loc: locOf(node?.range) });
+      services.push({ name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', selector: (spec.selector ?? {}) as Record<string, string>, ports, loc: locOf(node?.range), annotations: stringValues(meta.annotations), type: typeof spec.type === 'string' ? spec.type : undefined, file });
     });
   }
   const labelValues = [...new Set(services.flatMap((service) => Object.values(service.selector).map(String)))];
@@ -125,7 +134,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
           const node = doc.getIn(['spec', 'template', 'spec', 'containers', c, 'image'], true) as { range?: [number, number, number] } | undefined;
           return { image: typeof container.image === 'string' ? container.image : '', ports: (container.ports ?? []).filter((port) => typeof port.containerPort === 'number') as Array<{ containerPort: number; name?: string }>, loc: locOf(node?.range) };
         });
-        workloads.push({ namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', labels: template.metadata?.labels ?? {}, containers: containers.filter((container) => container.image && !container.image.includes('§')) });
+        workloads.push({ file, namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', labels: template.metadata?.labels ?? {}, containers: containers.filter((container) => container.image && !container.image.includes('§')) });
       });
     }
     if (/^apiVersion:\s*skaffold\//m.test(text)) {
@@ -135,7 +144,9 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
           if (typeof artifact.image !== 'string') return;
           const dir = posix.normalize(posix.join(posix.dirname(file), artifact.context ?? '.')).replace(/\/$/, '');
           const node = doc.getIn(['build', 'artifacts', index, 'image'], true) as { range?: [number, number, number] } | undefined;
-          builds.set(artifact.image, { dir: dir === '.' ? '' : dir, loc: locOf(node?.range) });
+          const list = builds.get(artifact.image) ?? [];
+          list.push({ dir: dir === '.' ? '' : dir, loc: locOf(node?.range), file });
+          builds.set(artifact.image, list);
         });
       });
     }
@@ -143,13 +154,20 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   if (routes.length === 0) return undefined;
   return {
     routes,
-    builds,
+    buildOf(image, near) {
+      // The skaffold config nearest the manifest; two of them building the image from different folders: not decided.
+      const found = nearest(builds.get(image) ?? builds.get(imageName(image)) ?? [], near);
+      return found.length > 0 && found.every((build) => build.dir === found[0].dir) ? { dir: found[0].dir, loc: found[0].loc } : undefined;
+    },
     resolve(route) {
-      const service = services.find((candidate) => candidate.name === route.service && candidate.namespace === route.namespace);
-      if (!service || Object.keys(service.selector).length === 0) return [];
+      // The Service of that name nearest the Ingress (a tree may hold several projects' manifests); two equally near: not decided.
+      const named = nearest(services.filter((candidate) => candidate.name === route.service && candidate.namespace === route.namespace), route.file);
+      if (named.length !== 1) return [];
+      const service = named[0];
+      if (Object.keys(service.selector).length === 0) return [];
       const servicePort = service.ports.length === 1 && route.port === undefined ? service.ports[0] : service.ports.find((port) => port.port === route.port || (port.name !== undefined && port.name === route.port));
       if (!servicePort) return [];
-      const selected = workloads.filter((workload) => workload.namespace === route.namespace && Object.entries(service.selector).every(([key, value]) => workload.labels[key] === value));
+      const selected = nearest(workloads.filter((workload) => workload.namespace === route.namespace && Object.entries(service.selector).every(([key, value]) => workload.labels[key] === value)), service.file);
       return selected.flatMap((workload) =>
         workload.containers.flatMap((container) => {
           const target = servicePort.targetPort;
@@ -157,11 +175,32 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
           // A named port no container declares, or several containers without a matching port: not decided here.
           if (typeof target === 'string' && containerPort === undefined) return [];
           if (workload.containers.length > 1 && !container.ports.some((port) => port.containerPort === containerPort)) return [];
-          return [{ image: container.image, containerPort, via: [{ what: `Service '${service.name}'`, loc: service.loc }, { what: `image ${container.image}`, loc: container.loc }] }];
+          return [{ image: container.image, containerPort, via: [{ what: `Service '${service.name}'`, loc: service.loc }, { what: `image ${container.image}`, loc: container.loc }], service: { annotations: service.annotations, type: service.type }, file: workload.file }];
         }),
       );
     },
   };
+}
+
+/** The candidates whose files share the longest folder prefix with `file`. */
+function nearest<T extends { file: string }>(candidates: T[], file: string): T[] {
+  const depth = (other: string) => {
+    const a = posix.dirname(file.replace(/\\/g, '/')).split('/');
+    const b = posix.dirname(other.replace(/\\/g, '/')).split('/');
+    let common = 0;
+    while (common < a.length && common < b.length && a[common] === b[common]) common++;
+    return common;
+  };
+  const depths = candidates.map((candidate) => depth(candidate.file));
+  const best = Math.max(-1, ...depths);
+  return candidates.filter((_, i) => depths[i] === best);
+}
+
+/** The string-valued entries of a metadata map (annotations, labels). */
+function stringValues(map: unknown): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  if (map && typeof map === 'object' && !Array.isArray(map)) for (const [key, value] of Object.entries(map)) if (typeof value === 'string') out[key] = value;
+  return out;
 }
 
 /** `registry.example.com/team/api:1.2` and `team/api` name the same build when the repository tags it without registry or tag. */

@@ -198,10 +198,10 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
       routes.push({ outer, layer, app: policy, open: link.service.publishesPorts });
     }
   }
-  linkIngresses(policies, files);
+  const ingress = linkIngresses(policies, files);
   const kong = linkKong(policies, files);
   const traefik = linkTraefik(policies, files);
-  markShadowedApps(policies, [...routes, ...kong.routes, ...traefik.routes], [...nginxPolicies, ...kong.fronts, ...traefik.fronts]);
+  markShadowedApps(policies, [...routes, ...ingress.routes, ...kong.routes, ...traefik.routes], [...nginxPolicies, ...ingress.fronts, ...kong.fronts, ...traefik.fronts]);
   markHttpApiHandlers(policies, files.yaml);
   return links;
 }
@@ -209,39 +209,86 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
 /**
  * Ingress → Service → workload → image → the folder the image is built from (skaffold, or a
  * Compose service that tags its build) → the app there. The ingress's answer then merges with the
- * app's as ingress-nginx's template does (its CORS headers replace the app's).
+ * app's as ingress-nginx's template does (its CORS headers replace the app's). An Ingress of class
+ * `kong` runs the `KongPlugin` cors named by its `konghq.com/plugins` annotation (else its
+ * Service's): Kong sets or clears Allow-Origin on every answer, as in front of a Compose app.
+ * Every Ingress of the run to the app is a way in: one without a CORS policy, a Service of type
+ * NodePort or LoadBalancer, or a Compose build that publishes a port leaves the app live.
  */
-function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): void {
+function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
   // The ingress's own answer, or (without enable-cors) the nginx its configuration-snippet adds to the location.
   const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
+  const kongPlugins = policies.filter((policy) => policy.profile.id === 'kong' && /^KongPlugin \S+$/.test(policy.scope.label));
+  const fronts = [...ingressPolicies, ...kongPlugins];
   const appPolicies = policies.filter(isAppServer);
   const partPolicies = policies.filter(isAppPart);
-  if (ingressPolicies.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return;
-  const facts = kubernetesFacts(files.yaml, new Set(ingressPolicies.map((policy) => policy.source.file)));
-  if (!facts) return;
+  if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
+  // Every Ingress document of the run: one without CORS to the same app is another way in.
+  const ingressFiles = new Set([...ingressPolicies.map((policy) => policy.source.file), ...[...files.yaml].filter(([, text]) => /^kind:\s*["']?Ingress\b/m.test(text)).map(([file]) => file)]);
+  const facts = kubernetesFacts(files.yaml, ingressFiles);
+  if (!facts) return { routes: [], fronts };
+  const kong = kongPluginsByName(kongPlugins, files.yaml);
   const compose = composeServices(files.yaml);
   const memo = new Map<string, ReachIndex>();
-  const linked = new Map<CorsPolicy, Set<CorsPolicy>>();
+  const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
+  const routes: FrontRoute[] = [];
   for (const route of facts.routes) {
-    const outer = ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
-    if (!outer) continue;
+    const isKong = route.className === 'kong';
+    const nginxOuter = isKong ? undefined : ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
     for (const target of facts.resolve(route)) {
-      const build = facts.builds.get(target.image) ?? facts.builds.get(imageName(target.image)) ?? composeBuild(compose, target.image);
+      const build = facts.buildOf(target.image, target.file) ?? composeBuild(compose, target.image);
       if (!build) continue;
-      const prefix = /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
+      // Kong: the route's plugin, else the Service's (KongPlugin precedence); 'unknown' when a consumer or cluster-wide plugin may answer instead.
+      const outer = isKong ? (kong.unknown ? 'unknown' : (kong.named(route.annotations['konghq.com/plugins']) ?? kong.named(target.service.annotations['konghq.com/plugins']))) : nginxOuter;
+      const open = composeBuild(compose, target.image)?.publishesPorts === true || target.service.type === 'NodePort' || target.service.type === 'LoadBalancer';
+      // Kong's strip-path hands the app every path below the Ingress's.
+      const stripped = isKong && route.annotations['konghq.com/strip-path'] === 'true';
+      const prefix = stripped ? '/' : /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
       for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts, memo)) {
-        let seen = linked.get(outer);
-        if (!seen) linked.set(outer, (seen = new Set((outer.upstreamLayers ?? []).map((layer) => layer.policy))));
-        if (seen.has(policy)) continue;
-        seen.add(policy);
-        (outer.upstreamLayers ??= []).push({
-          policy,
-          hidden: [],
-          via: [{ what: `Ingress backend '${route.service}'`, loc: route.loc }, ...target.via, { what: `image built from ${build.dir || '.'}/`, loc: build.loc }, { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc }],
-        });
+        if (outer === undefined || outer === 'unknown') {
+          routes.push({ outer: undefined, app: policy, open });
+          continue;
+        }
+        let layers = linked.get(outer);
+        if (!layers) linked.set(outer, (layers = new Map((outer.upstreamLayers ?? []).map((layer) => [layer.policy, layer]))));
+        let layer = layers.get(policy);
+        if (!layer) {
+          layer = {
+            policy,
+            hidden: [],
+            via: [{ what: `Ingress backend '${route.service}'`, loc: route.loc }, ...target.via, { what: `image built from ${build.dir || '.'}/`, loc: build.loc }, { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc }],
+          };
+          layers.set(policy, layer);
+          (outer.upstreamLayers ??= []).push(layer);
+        }
+        routes.push({ outer, layer, app: policy, open });
       }
     }
   }
+  return { routes, fronts };
+}
+
+/**
+ * The `KongPlugin` cors policies by name, for `konghq.com/plugins` annotations (a comma-separated
+ * list). A name held by two KongPlugins, a KongClusterPlugin cors (global or bound elsewhere) or a
+ * KongConsumer with plugins leaves which plugin answers open: `unknown`.
+ */
+function kongPluginsByName(plugins: CorsPolicy[], yamlFiles: Map<string, string>): { unknown: boolean; named: (annotation: string | undefined) => CorsPolicy | 'unknown' | undefined } {
+  const byName = new Map<string, CorsPolicy | 'unknown'>();
+  for (const plugin of plugins) {
+    const name = plugin.scope.label.slice('KongPlugin '.length);
+    byName.set(name, byName.has(name) ? 'unknown' : plugin);
+  }
+  let unknown = false;
+  for (const text of yamlFiles.values()) if (/^kind:\s*["']?(KongClusterPlugin|KongConsumer)\b/m.test(text) && /\bcors\b|konghq\.com\/plugins/.test(text)) unknown = true;
+  return {
+    unknown,
+    named(annotation) {
+      if (annotation === undefined) return undefined;
+      const found = [...new Set(annotation.split(',').map((name) => byName.get(name.trim())).filter((policy) => policy !== undefined))];
+      return found.length === 0 ? undefined : found.length === 1 ? found[0] : 'unknown';
+    },
+  };
 }
 
 /**
@@ -341,9 +388,9 @@ function linkTraefik(policies: CorsPolicy[], files: TopologyFiles): { routes: Fr
   return { routes, fronts };
 }
 
-function composeBuild(services: readonly ComposeService[], image: string): { dir: string; loc: Loc } | undefined {
+function composeBuild(services: readonly ComposeService[], image: string): { dir: string; loc: Loc; publishesPorts: boolean } | undefined {
   const found = services.filter((service) => service.image !== undefined && (service.image === image || imageName(service.image) === imageName(image)));
-  return found.length === 1 ? { dir: found[0].buildDir, loc: found[0].loc } : undefined;
+  return found.length === 1 ? { dir: found[0].buildDir, loc: found[0].loc, publishesPorts: found[0].publishesPorts } : undefined;
 }
 
 /** One nginx location proxying to the app policies built from a Compose service's folder. */

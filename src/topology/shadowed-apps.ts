@@ -79,7 +79,7 @@ export interface FrontRoute {
  * proxy (an nginx location, a Kong route) that answers every preflight itself and hides or replaces every
  * `Access-Control-*` header the app sends on the other responses. Any other way in leaves the app
  * live: a location without a CORS policy of its own, a Compose `ports:` entry publishing the app
- * (a browser can call it directly), an Ingress in front of it.
+ * (a browser can call it directly), another layer in front of it that is not listed among the fronts.
  */
 export function markShadowedApps(policies: CorsPolicy[], frontRoutes: FrontRoute[], frontPolicies: CorsPolicy[]): void {
   const routes = new Map<CorsPolicy, Array<ShadowingFront | undefined>>();
