@@ -166,7 +166,14 @@ export interface CorsPolicy {
   /** Settings the implementation refuses (deploy or start-up fails) or silently replaces. */
   rejected?: Array<{ loc: Loc; message: string }>;
   /** Handlers that answer before this middleware runs: routes registered before `app.use(cors())`, Django middleware listed above CorsMiddleware. */
-  registeredAfter?: { what: 'routes' | 'middleware' | 'started' | 'auth'; items: Array<{ label: string; loc: Loc; /** `auth`: the status it answers a request without credentials with. */ status?: number }>; /** What to move. */ at: Loc };
+  registeredAfter?: {
+    what: 'routes' | 'middleware' | 'started' | 'auth';
+    items: Array<{ label: string; loc: Loc; /** `auth`: the status it answers a request without credentials with. */ status?: number }>;
+    /** What to move. */
+    at: Loc;
+    /** Set when the CORS middleware is registered later than it is written: NestFactory.create()'s `cors` option, applied in app.init(). */
+    deferredTo?: string;
+  };
   /** nginx: this scope's own `add_header` stops CORS headers of an outer level from being inherited. */
   inheritanceLoss?: { loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string };
   /** nginx: every block (the location, an `if` in it) whose own `add_header` drops an outer level's CORS headers; `block` names it when it is not the scope itself. */

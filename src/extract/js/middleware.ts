@@ -218,7 +218,7 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
 
 /** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy['registeredAfter'] {
-  if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed);
+  if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed) ?? nestAuthBefore(site, parsed);
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
   const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
@@ -266,6 +266,53 @@ function enabledAfterStart(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['
   );
   if (!started || started.callee.type !== 'MemberExpression' || started.callee.property.type !== 'Identifier') return undefined;
   return { what: 'started', items: [{ label: `${label}.${started.callee.property.name}()`, loc: locOf(started, parsed.file) }], at: locOf(call, parsed.file) };
+}
+
+/**
+ * An auth check the Nest app runs before its cors middleware (Express adapter): `app.use(check)` before
+ * `app.enableCors()` (both register on the Express app when called), or anywhere before `app.listen()` /
+ * `app.init()` with NestFactory.create()'s `cors` option, which Nest applies only in init() (NestApplication.init
+ * → applyOptions, since Nest 6; nestjs/nest packages/core/nest-application.ts). The check answers every
+ * preflight (it carries no credentials) with its own 4xx.
+ */
+function nestAuthBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+  const call = site.factoryCall;
+  if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || typeof call.start !== 'number') return undefined;
+  const scope = scopeOf(call, parsed);
+  let label: string;
+  let before: number;
+  let deferredTo: string | undefined;
+  if (call.callee.property.name === 'enableCors') {
+    label = site.mount.label;
+    before = call.start;
+  } else {
+    // `const app = await NestFactory.create(AppModule, { cors })`: the app's name, and where init() runs.
+    let holder = parsed.parents.get(call);
+    while (holder && (holder.type === 'AwaitExpression' || holder.type === 'TSAsExpression' || holder.type === 'ParenthesizedExpression')) holder = parsed.parents.get(holder);
+    if (holder?.type !== 'VariableDeclarator' || holder.id.type !== 'Identifier') return undefined;
+    const app = holder.id.name;
+    label = app;
+    const started = parsed.calls.find(
+      (other) =>
+        typeof other.start === 'number' &&
+        other.start > call.start! &&
+        other.callee.type === 'MemberExpression' &&
+        other.callee.property.type === 'Identifier' &&
+        (other.callee.property.name === 'listen' || other.callee.property.name === 'init') &&
+        nameOf(other.callee.object) === app &&
+        scopeOf(other, parsed) === scope,
+    );
+    if (!started?.start) return undefined;
+    before = started.start;
+    deferredTo = `${app}.${(started.callee as { property: { name: string } }).property.name}()`;
+  }
+  const group = memberCalls(parsed, label, scope, before);
+  // With create(), only what is registered on the app it returns (after the call) and before init().
+  const after = deferredTo ? call.start : -1;
+  const gates = group.gates.filter((gate) => gate.start < before && gate.start > after && (!gate.path || gate.path === '/'));
+  if (gates.length === 0) return undefined;
+  const at = site.anchor ? locOf(site.anchor, parsed.file) : locOf(call, parsed.file);
+  return { what: 'auth', items: gates.map((gate) => ({ label: gate.label, loc: gate.loc, status: gate.status })), at, ...(deferredTo ? { deferredTo } : {}) };
 }
 
 /** The condition an origin callback's matchers came from (to decide requests the matchers alone cannot: no Origin). */
