@@ -1,4 +1,4 @@
-import type { Node } from '@babel/types';
+import type { CallExpression, Identifier, MemberExpression, Node } from '@babel/types';
 import { respond } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader } from '../../model/types.js';
 import type { ParsedJs } from './extract.js';
@@ -21,6 +21,8 @@ interface Layer {
   start: number;
   scope: Node | undefined;
   call: Node;
+  /** The layers of one app or router, whatever registered them: `${framework}\0${app}` (Nest's cors is Express cors on its Express app). */
+  key: string;
 }
 
 /**
@@ -61,7 +63,74 @@ function useCovers(mountPath: string | undefined, path: string | undefined): boo
  * itself (Express cors with its default preflightContinue, Hono's cors, which returns its 204 before
  * `next()`): the first layer that covers a path answers every preflight to it.
  */
-const ORDERED_LAYERS = new Set<MiddlewareSite['framework']>(['express-cors', 'hono-cors']);
+const ORDERED_LAYERS = new Set<MiddlewareSite['framework']>(['express-cors', 'hono-cors', 'nestjs']);
+
+/** NestJS (Express adapter) registers `cors(options)` on its Express app: its layers are that app's Express layers. */
+function layerKey(framework: MiddlewareSite['framework'], app: string): string {
+  return `${framework === 'nestjs' ? 'express-cors' : framework}\0${app}`;
+}
+
+function isMethodCall(node: Node | null | undefined, method: string): node is CallExpression & { callee: MemberExpression & { property: Identifier } } {
+  return node?.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier' && node.callee.property.name === method;
+}
+
+/**
+ * Where a Nest app's cors middleware joins its Express app, and under which name: `app.enableCors()` where it
+ * is called; NestFactory.create()'s `cors` option in `app.init()` (which `app.listen()` runs), behind every
+ * `app.use()` before that (NestApplication.init → applyOptions; checked with @nestjs/core 12.5). Undefined when
+ * the app's name or its start is not in the same function.
+ */
+function nestRegistration(site: MiddlewareSite, parsed: ParsedJs): { call: Node; app: string } | undefined {
+  const call = site.factoryCall;
+  if (isMethodCall(call, 'enableCors')) return { call, app: site.mount.label };
+  if (!isMethodCall(call, 'create') || typeof call.start !== 'number') return undefined;
+  let holder = parsed.parents.get(call);
+  while (holder && (holder.type === 'AwaitExpression' || holder.type === 'TSAsExpression' || holder.type === 'ParenthesizedExpression')) holder = parsed.parents.get(holder);
+  if (holder?.type !== 'VariableDeclarator' || holder.id.type !== 'Identifier') return undefined;
+  const app = holder.id.name;
+  const scope = scopeOf(call, parsed);
+  const started = parsed.calls.find(
+    (other) =>
+      typeof other.start === 'number' &&
+      other.start > call.start! &&
+      (isMethodCall(other, 'listen') || isMethodCall(other, 'init')) &&
+      other.callee.type === 'MemberExpression' &&
+      other.callee.object.type === 'Identifier' &&
+      other.callee.object.name === app &&
+      scopeOf(other, parsed) === scope,
+  );
+  return started ? { call: started, app } : undefined;
+}
+
+const VARY = 'vary';
+
+/**
+ * What an actual (non-preflight) request gets from cors layers run one after the other on one response:
+ * each sets its headers with `res.setHeader` (replacing a header of that name an earlier one set) and adds
+ * to Vary (cors 2.8 `vary()`); checked with Express 5.3 + cors 2.8.6: `cors({origin: a, credentials: true})`
+ * then `cors({origin: '*'})` sends `*`, Allow-Credentials: true and `Vary: Origin`. A header an earlier
+ * layer may send unknowingly stays unknown unless a later one sets it.
+ */
+function overlay(responses: CorsResponse[]): CorsResponse {
+  const own = responses[responses.length - 1];
+  if (own.uncertain && !own.unknownHeaders) return own;
+  const headers: ResponseHeader[] = [];
+  const unknown = new Set<string>();
+  for (const response of responses) {
+    const names = new Set(response.headers.map((header) => header.name.toLowerCase()));
+    for (const name of names) if (name !== VARY) unknown.delete(name);
+    for (let i = headers.length - 1; i >= 0; i--) {
+      const name = headers[i].name.toLowerCase();
+      if (name !== VARY && names.has(name)) headers.splice(i, 1);
+    }
+    headers.push(...response.headers);
+    if (response.uncertain) for (const name of response.unknownHeaders ?? CORS_RESPONSE_HEADERS) unknown.add(name);
+  }
+  return { ...own, headers, uncertain: unknown.size > 0, ...(unknown.size > 0 ? { unknownHeaders: [...unknown] } : { unknownHeaders: undefined }) };
+}
+
+/** The headers a cors layer may write on an actual response (what an earlier layer that is wholly unknown may have left). */
+const CORS_RESPONSE_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', VARY];
 
 /** How the policy answers on its own, before this pass wires anything (an origin callback's program, or the middleware model). */
 function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
@@ -109,9 +178,8 @@ function answererIndex(layers: Layer[]): Map<Node | undefined, Map<string, Answe
     const group = () => {
       let byLabel = index.get(layer.scope);
       if (!byLabel) index.set(layer.scope, (byLabel = new Map()));
-      const key = `${layer.site.framework}\0${layer.site.mount.label}`;
-      let found = byLabel.get(key);
-      if (!found) byLabel.set(key, (found = newAnswererGroup()));
+      let found = byLabel.get(layer.key);
+      if (!found) byLabel.set(layer.key, (found = newAnswererGroup()));
       return found;
     };
     fileAnswerer(group, layer, layer.site.mount, WILDCARD_PATHS);
@@ -153,12 +221,16 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
   const layers: Layer[] = [];
   for (const site of sites) {
     const policy = policies.get(site);
-    const call = site.mount.useCall ?? site.mount.routeCall;
-    if (!policy || !ORDERED_LAYERS.has(site.framework) || !call || call.start === null || call.start === undefined) continue;
-    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call });
+    if (!policy || !ORDERED_LAYERS.has(site.framework)) continue;
+    const nest = site.framework === 'nestjs' && !site.mount.useCall ? nestRegistration(site, parsed) : undefined;
+    const call = nest?.call ?? site.mount.useCall ?? site.mount.routeCall;
+    if (!call || call.start === null || call.start === undefined) continue;
+    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call, key: layerKey(site.framework, nest?.app ?? site.mount.label) });
   }
   layers.sort((a, b) => a.start - b.start);
   const candidates = answererIndex(layers);
+  // Each layer's answer on its own, before this pass wires one to another.
+  const original = new Map(layers.map((layer) => [layer, answerOf(layer.policy)] as const));
   const dead = new Set<CorsPolicy>();
   let mounts: Map<string, RouterMount[]> | undefined;
   const answererBeforeMount = (layer: Layer, path: string | undefined): Layer | undefined => {
@@ -171,7 +243,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const mountStart = mount.call.start ?? 0;
     const base = mount.path.replace(/\/+$/, '');
     const full = path === undefined || path === '/' ? base || '/' : `${base}${path.startsWith('/') ? '' : '/'}${path}`;
-    const group = candidates.get(scopeOf(mount.call, parsed))?.get(`${layer.site.framework}\0${mount.app}`);
+    const group = candidates.get(scopeOf(mount.call, parsed))?.get(layerKey(layer.site.framework, mount.app));
     return group?.uses.find((other) => {
       layerCoverChecks.count++;
       return other.start < mountStart && other.policy.preflight.kind === 'handled' && !exclusive(other.call, mount.call, parsed) && useCovers(other.site.mount.path, full);
@@ -191,7 +263,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
       return other === layer || optionsCovers(other.site.mount.path, optionsPath);
     };
     const optionsPath = site.mount.kind === 'route' && !WILDCARD_PATHS.has(path ?? '') ? path : undefined;
-    const group = candidates.get(layer.scope)?.get(`${site.framework}\0${site.mount.label}`);
+    const group = candidates.get(layer.scope)?.get(layer.key);
     // Only app-level uses and OPTIONS routes ever answer; each list is in registration order, so the first answerer is the earliest of their firsts.
     const firsts = group ? [group.uses.find(answers), group.wildcardOptions.find(answers), optionsPath !== undefined ? group.optionsByPath.get(optionsPath)?.find(answers) : undefined] : [];
     if (isOptionsRoute && !firsts.includes(layer) && answers(layer)) firsts.push(layer);
@@ -211,11 +283,16 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
       policy.headerProgram = { run: (request) => (request.preflight ? self(request) : NO_ANSWER(request)) };
       continue;
     }
+    // App-level cors layers registered earlier run first on every actual request too: this layer's headers go on top of theirs.
+    const earlier = site.framework === 'hono-cors' ? [] : (group?.uses ?? []).filter((other) => other !== layer && other.start < layer.start && !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path));
+    const own = answerOf(layer.policy);
+    const actual = earlier.length > 0 ? (request: CorsRequest) => overlay([...earlier.map((other) => original.get(other)!(request)), own(request)]) : own;
     if (answerer && answerer !== layer) {
       const other = answerOf(answerer.policy);
-      const self = answerOf(layer.policy);
       layer.policy.preflight = answerer.policy.preflight;
-      layer.policy.headerProgram = { run: (request) => (request.preflight ? other(request) : self(request)) };
+      layer.policy.headerProgram = { run: (request) => (request.preflight ? other(request) : actual(request)) };
+    } else if (earlier.length > 0) {
+      layer.policy.headerProgram = { run: (request) => (request.preflight ? own(request) : actual(request)) };
     }
   }
   return [...policies.values()].filter((policy) => !dead.has(policy));
