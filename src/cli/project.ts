@@ -314,7 +314,8 @@ export function lintWithConfigs(
     if (!configs.has(path)) configs.set(path, resolver.forFile(path).config);
     return configs.get(path)!;
   };
-  const all = [...[...files.map((file) => file.path), ...extra.readErrors.map((file) => file.path)].map(configOf), ...extraConfigs];
+  // Files of one folder share one config object: each distinct config is looked at once, in the order of first use.
+  const all = [...new Set([...[...files.map((file) => file.path), ...extra.readErrors.map((file) => file.path)].map(configOf), ...extraConfigs])];
   const knownOrigins = [...new Set(all.flatMap((config) => config.knownOrigins))];
   const levels = all.map((config) => JSON.stringify(Object.entries(config.rules).sort()));
   if (all.length === 0 || levels.every((level) => level === levels[0])) {
