@@ -1,3 +1,4 @@
+import { askedName, isHeaderNamed } from './header-names.js';
 import type { CorsRequest, CorsResponse, ResponseHeader } from './types.js';
 
 /**
@@ -33,8 +34,8 @@ export function needsPreflight(request: CorsRequest): boolean {
 }
 
 function headerValues(response: CorsResponse, name: string): ResponseHeader[] {
-  const lower = name.toLowerCase();
-  return response.headers.filter((header) => header.name.toLowerCase() === lower);
+  const wanted = askedName(name);
+  return response.headers.filter((header) => isHeaderNamed(header, name, wanted));
 }
 
 function listTokens(value: string): string[] {

@@ -189,7 +189,8 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
   const shapes = rows.map((row) => shapeKey(row.request));
   let runs = 0;
   let over = false;
-  const answers = new Map<string, CorsResponse>();
+  /** Answers that read Origin, by request shape and then by origin: no key string is built per question. */
+  const answers = new Map<string, Map<string, CorsResponse>>();
   /** Request shapes whose answer did not read Origin: the same for every origin. */
   const originFree = new Map<string, CorsResponse>();
   /** One array per row, indexed like `origins`. */
@@ -198,8 +199,9 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
   const answerShaped = (request: CorsRequest, shape: string): CorsResponse => {
     const free = originFree.get(shape);
     if (free) return free;
-    const key = `${shape}|${request.origin ?? ''}`;
-    let response = answers.get(key);
+    const origin = request.origin ?? '';
+    let byOrigin = answers.get(shape);
+    let response = byOrigin?.get(origin);
     if (response) return response;
     if (!over && runs >= MAX_ANSWERS) over = true;
     if (over) return { status: undefined, headers: [], uncertain: true, shortCircuit: false };
@@ -214,8 +216,11 @@ function buildMatrix(policy: CorsPolicy): RequestMatrix {
       },
     };
     response = respond(policy, watched);
-    if (read) answers.set(key, response);
-    else originFree.set(shape, response);
+    if (!read) originFree.set(shape, response);
+    else {
+      if (!byOrigin) answers.set(shape, (byOrigin = new Map()));
+      byOrigin.set(origin, response);
+    }
     return response;
   };
   const answer = (request: CorsRequest): CorsResponse => answerShaped(request, shapeKey(request));

@@ -2,6 +2,7 @@ import { isSubstringPattern, patternExamples } from './regex-analysis.js';
 import { respond } from './respond.js';
 import { ALLOW_ORIGIN, unsure } from './uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, Loc, OriginMatcher, ResponseHeader } from './types.js';
+import { askedName, isHeaderNamed } from './header-names.js';
 
 /**
  * Questions rules ask the executable model. An origin no allowlist contains: if it is granted,
@@ -11,13 +12,23 @@ export const PROBE_ORIGIN = 'https://attacker.invalid';
 export const SECOND_PROBE_ORIGIN = 'https://other-site.invalid';
 
 export function headersNamed(response: CorsResponse, name: string): ResponseHeader[] {
-  const lower = name.toLowerCase();
-  return response.headers.filter((header) => header.name.toLowerCase() === lower);
+  const wanted = askedName(name);
+  return response.headers.filter((header) => isHeaderNamed(header, name, wanted));
 }
 
 export function headerValue(response: CorsResponse, name: string): string | undefined {
-  const values = headersNamed(response, name);
-  return values.length === 0 ? undefined : values.map((header) => header.value).join(', ');
+  const wanted = askedName(name);
+  let first: ResponseHeader | undefined;
+  let more: ResponseHeader[] | undefined;
+  for (const header of response.headers) {
+    if (!isHeaderNamed(header, name, wanted)) continue;
+    if (first === undefined) first = header;
+    else (more ??= [first]).push(header);
+  }
+  if (first === undefined) return undefined;
+  // One header: its value itself, which is what join gives for a string.
+  if (more === undefined && typeof first.value === 'string') return first.value;
+  return (more ?? [first]).map((header) => header.value).join(', ');
 }
 
 /** The request shapes a policy is asked about: plain reads and writes, and a preflight, each with and without credentials. */
