@@ -96,8 +96,13 @@ export function originHost(raw: string): string | undefined {
   return match ? match[1].toLowerCase() : undefined;
 }
 
+/**
+ * A host whose traffic never leaves the machine: loopback, and the unspecified addresses `0.0.0.0`
+ * and `[::]` (a dev server bound to all interfaces prints `http://0.0.0.0:8000`; a browser that
+ * opens it connects to this machine), so no network attacker can inject script into a page there.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]' || host === '0.0.0.0' || host === '[::]';
 }
 
 export const PROBLEM_TEXT: Record<SerializationProblem, string> = {
