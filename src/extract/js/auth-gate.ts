@@ -25,9 +25,9 @@ const PASSPORT_STRATEGIES = new Set(['jwt', 'bearer', 'basic', 'headerapikey', '
 /** Request headers a browser may put on a preflight itself (Fetch: the request's own headers are not sent). */
 const PREFLIGHT_HEADERS = new Set(['origin', 'access-control-request-method', 'access-control-request-headers', 'user-agent', 'accept', 'accept-language', 'accept-encoding', 'referer', 'host', 'connection', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-dest', 'x-forwarded-for', 'x-forwarded-proto', 'x-real-ip', 'content-length']);
 
-export function authGate(mounted: Node | undefined | null, parsed: ParsedJs): AuthGate | undefined {
+export function authGate(mounted: Node | undefined | null, parsed: ParsedJs, kind: 'middleware' | 'fastify-hook' = 'middleware'): AuthGate | undefined {
   if (!mounted) return undefined;
-  if (mounted.type === 'CallExpression') return passportGate(mounted, parsed);
+  if (mounted.type === 'CallExpression') return kind === 'middleware' ? passportGate(mounted, parsed) : undefined;
   let fn: Node | undefined = mounted;
   let label = 'the middleware';
   if (mounted.type === 'Identifier') {
@@ -39,7 +39,8 @@ export function authGate(mounted: Node | undefined | null, parsed: ParsedJs): Au
   }
   if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') return undefined;
   const [req, res] = fn.params.map((param) => (param.type === 'Identifier' ? param.name : undefined));
-  if (!req || !res || fn.params.length < 3 || fn.body.type !== 'BlockStatement') return undefined;
+  // Express middleware takes (req, res, next); a Fastify hook (request, reply) and maybe done.
+  if (!req || !res || fn.params.length < (kind === 'middleware' ? 3 : 2) || fn.body.type !== 'BlockStatement') return undefined;
   const absent = new Set<string>();
   for (const statement of fn.body.body) {
     if (statement.type === 'VariableDeclaration') {
@@ -52,7 +53,7 @@ export function authGate(mounted: Node | undefined | null, parsed: ParsedJs): Au
     // `if (req.method === 'OPTIONS') return next();`: preflights pass.
     if (mentionsOptions(statement.test)) return undefined;
     if (!holdsOnPreflight(statement.test, req, absent)) return undefined;
-    const status = answeredStatus(statement.consequent, res);
+    const status = answeredStatus(statement.consequent, res, kind);
     if (status === undefined) return undefined;
     return { label, loc: locOf(mounted, parsed.file), status };
   }
@@ -167,14 +168,18 @@ function holdsOnPreflight(test: Expression, req: string, absent: Set<string>): b
   }
 }
 
-/** `return res.status(401).json(…)`, `return res.sendStatus(403)`, `{ res.status(401).send(); return; }`: the literal 4xx status, or undefined. */
-function answeredStatus(consequent: Statement, res: string): number | undefined {
+/**
+ * `return res.status(401).json(…)`, `return res.sendStatus(403)`, `{ res.status(401).send(); return; }`; a Fastify
+ * hook's `return reply.code(401).send(…)` or `{ reply.code(401).send(…); return reply; }`: the literal 4xx status, or undefined.
+ */
+function answeredStatus(consequent: Statement, res: string, kind: 'middleware' | 'fastify-hook'): number | undefined {
   const statements = consequent.type === 'BlockStatement' ? consequent.body : [consequent];
   if (statements.length === 0 || statements.length > 2) return undefined;
   const [first, second] = statements;
   let answer: Node | null | undefined;
+  const returnsNothing = (statement: Statement) => statement.type === 'ReturnStatement' && (!statement.argument || (kind === 'fastify-hook' && statement.argument.type === 'Identifier' && statement.argument.name === res));
   if (statements.length === 1 && first.type === 'ReturnStatement') answer = first.argument;
-  else if (statements.length === 2 && first.type === 'ExpressionStatement' && second.type === 'ReturnStatement' && !second.argument) answer = first.expression;
+  else if (statements.length === 2 && first.type === 'ExpressionStatement' && returnsNothing(second)) answer = first.expression;
   if (!answer || answer.type !== 'CallExpression') return undefined;
   let status: number | undefined;
   // Walk the chain: res.status(401).json(x), res.sendStatus(401), res.status(401).end().
@@ -182,7 +187,7 @@ function answeredStatus(consequent: Statement, res: string): number | undefined 
     const callee: Node = call.callee;
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') return undefined;
     const method = callee.property.name;
-    if ((method === 'status' || method === 'sendStatus') && callee.object.type === 'Identifier' && callee.object.name === res) {
+    if ((method === 'status' || method === 'sendStatus' || (kind === 'fastify-hook' && method === 'code')) && callee.object.type === 'Identifier' && callee.object.name === res) {
       const [code] = call.arguments;
       if (code?.type === 'NumericLiteral') status = code.value;
       break;

@@ -219,6 +219,7 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
 /** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
 function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy['registeredAfter'] {
   if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed) ?? nestAuthBefore(site, parsed);
+  if (site.framework === 'fastify-cors') return fastifyAuthHookBefore(site, parsed);
   const use = site.mount.useCall;
   if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
   const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
@@ -313,6 +314,33 @@ function nestAuthBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['reg
   if (gates.length === 0) return undefined;
   const at = site.anchor ? locOf(site.anchor, parsed.file) : locOf(call, parsed.file);
   return { what: 'auth', items: gates.map((gate) => ({ label: gate.label, loc: gate.loc, status: gate.status })), at, ...(deferredTo ? { deferredTo } : {}) };
+}
+
+/**
+ * Fastify runs onRequest hooks in the order they were added, and @fastify/cors answers preflights in its own
+ * onRequest hook (its default `hook`): an auth hook added before `register(cors)` on the same instance runs
+ * first and answers every preflight (no credentials) with its own 4xx and no CORS headers. Checked with
+ * Fastify 5.12.8 + @fastify/cors 11.4.3 (inject): OPTIONS 401, awaited or not; the same hook added after
+ * register, or as a preHandler, lets cors answer 204.
+ */
+function fastifyAuthHookBefore(site: MiddlewareSite, parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+  const register = site.factoryCall;
+  if (register.type !== 'CallExpression' || typeof register.start !== 'number' || register.callee.type !== 'MemberExpression') return undefined;
+  // `hook: 'preHandler'` (or any other) moves cors later; only the default is read.
+  const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
+  if (options && (options.kind !== 'object' || options.properties.has('hook'))) return undefined;
+  const label = site.mount.label;
+  const scope = scopeOf(register, parsed);
+  const gates: Array<{ label: string; loc: Loc; status: number }> = [];
+  for (const call of parsed.calls) {
+    if (typeof call.start !== 'number' || call.start >= register.start) continue;
+    if (call.callee.type !== 'MemberExpression' || call.callee.property.type !== 'Identifier' || call.callee.property.name !== 'addHook' || nameOf(call.callee.object) !== label) continue;
+    const [hook, handler] = call.arguments;
+    if (hook?.type !== 'StringLiteral' || hook.value !== 'onRequest' || call.arguments.length !== 2 || scopeOf(call, parsed) !== scope) continue;
+    const gate = authGate(handler as Node, parsed, 'fastify-hook');
+    if (gate) gates.push(gate.label === 'the middleware' ? { ...gate, label: 'the onRequest hook' } : gate);
+  }
+  return gates.length > 0 ? { what: 'auth', items: gates, at: locOf(register, parsed.file) } : undefined;
 }
 
 /** The condition an origin callback's matchers came from (to decide requests the matchers alone cannot: no Origin). */
