@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -125,19 +125,48 @@ function cpuTimed(args: string[], cwd: string, env?: NodeJS.ProcessEnv): number 
   return (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
 }
 
+/** One row of the cold-start figures: a command's median, and its ratio to `node -e 0` read two ways. */
+export interface ColdRow {
+  name: string;
+  /** Median of the command's runs. */
+  ms: number;
+  /** Median of the per-pair ratios (each run divided by the `node -e 0` run next to it). */
+  ratio: number;
+  /** The command's fastest run over the fastest of the `node -e 0` runs paired with it: the runs least disturbed by other load. */
+  minRatio: number;
+}
+
 /**
  * Cold start of one-file runs and `--version` against `node -e 0`, as a pre-commit hook runs them:
  * from the repository's root, each file named by its path in it. User + sys CPU (wall time where
- * bash is missing), interleaved, median of `runs`. With `against` (another build's bin.js, e.g. a
- * copy of main's), its runs are interleaved with this build's, each build with a cache folder of
- * its own (two builds sharing node_modules would each remove the other's code cache), so the two
- * are measured side by side at the same load; its rows are named `name (against)`.
+ * bash is missing).
+ *
+ * Every timed run of a command is paired with a run of `node -e 0` right next to it (which goes
+ * first alternates), and the ratio reported is the median of the `runs` per-pair ratios: the load
+ * of the shared machine drifts within seconds, and a base measured once per round (as before)
+ * moved every ratio of that round with it (the same build gave python 1.94x and 1.47x in two runs).
+ * The ratio of the minima is given beside it. Both sides run with the same environment (the same
+ * NODE_EXTRA_CA_CERTS).
+ *
+ * Before timing, untimed rounds of every command run until one leaves the cache folders as they
+ * were (at most five): a run that takes a code path its code cache lacks rewrites the cache at exit
+ * (code-cache.ts), and the nginx includer search keeps its answer only once its files are old
+ * enough (include-facts.ts), so the first runs after a build or a new tree are not the runs a hook
+ * pays every time after; one such run used to land among the timed ones.
+ *
+ * With `against` (another build's bin.js, e.g. a copy of main's), its runs are interleaved with
+ * this build's, each build with a cache folder of its own (two builds sharing node_modules would
+ * each remove the other's code cache), so the two are measured side by side at the same load; its
+ * rows are named `name (against)`.
  */
-export function coldStarts(repo: string, files: Record<string, string>, runs: number, against?: string): { baseMs: number; rows: Array<{ name: string; ms: number; ratio: number }>; measure: 'cpu' | 'wall'; withoutExtraCaMs?: number } {
+export function coldStarts(repo: string, files: Record<string, string>, runs: number, against?: string): { baseMs: number; rows: ColdRow[]; measure: 'cpu' | 'wall'; withoutExtraCaMs?: number; warmRounds: number; settled: boolean } {
   const builds: Array<[string, string]> = against ? [['', BIN], [' (against)', against]] : [['', BIN]];
   const caches = against ? mkdtempSync(join(tmpdir(), 'cors-lint-bench-cache-')) : undefined;
   const env = (index: number): NodeJS.ProcessEnv | undefined => (caches ? { ...process.env, CORS_LINT_CACHE_DIR: join(caches, String(index)) } : undefined);
-  const commands: Array<[string, string[], NodeJS.ProcessEnv | undefined]> = [['node -e 0', ['-e', '0'], undefined]];
+  // The folders the builds keep their caches in (cache-dir.ts): the warm-up watches them.
+  const cacheDirs = caches ? [caches] : [process.env.CORS_LINT_CACHE_DIR || join(ROOT, 'node_modules', '.cache', 'cors-lint')];
+  const base: [string, string[], NodeJS.ProcessEnv | undefined] = ['node -e 0', ['-e', '0'], undefined];
+  const commands: Array<[string, string[], NodeJS.ProcessEnv | undefined]> = [];
   // NODE_EXTRA_CA_CERTS makes every node process parse that file at start: with Debian's whole
   // bundle, about 400M of the ~500M instructions of `node -e 0` (callgrind), which inflates the
   // base of every ratio below. Measured too, so the ratios can be read without it.
@@ -147,18 +176,76 @@ export function coldStarts(repo: string, files: Record<string, string>, runs: nu
     builds.forEach(([suffix, bin], index) => commands.push([`${name}${suffix}`, [bin, ...args], env(index)]));
   }
   const times = new Map<string, number[]>(commands.map(([name]) => [name, []]));
+  const ratios = new Map<string, number[]>(commands.map(([name]) => [name, []]));
+  const pairedBase = new Map<string, number[]>(commands.map(([name]) => [name, []]));
   const cpu = cpuTimed(['-e', '0'], repo) !== undefined;
   const time = (args: string[], runEnv: NodeJS.ProcessEnv | undefined) => (cpu ? cpuTimed(args, repo, runEnv) ?? Number.NaN : timed(args, repo, runEnv));
+  let warmRounds = 0;
+  let settled = false;
   try {
-    // One untimed run of each first: the code cache is then written and the page cache warm.
-    for (const [, args, runEnv] of commands) time(args, runEnv);
-    for (let i = 0; i < runs; i++) for (const [name, args, runEnv] of commands) times.get(name)!.push(time(args, runEnv));
+    // Untimed rounds until the caches stay as they are: the page cache is warm too.
+    for (let before = cacheState(cacheDirs); warmRounds < 5; ) {
+      for (const [, args, runEnv] of [base, ...commands]) time(args, runEnv);
+      warmRounds++;
+      const after = cacheState(cacheDirs);
+      if (after === before) {
+        settled = true;
+        break;
+      }
+      before = after;
+    }
+    for (let i = 0; i < runs; i++) {
+      for (const [name, args, runEnv] of commands) {
+        let own: number;
+        let next: number;
+        if (i % 2 === 0) {
+          next = time(base[1], base[2]);
+          own = time(args, runEnv);
+        } else {
+          own = time(args, runEnv);
+          next = time(base[1], base[2]);
+        }
+        pairedBase.get(name)!.push(next);
+        times.get(name)!.push(own);
+        ratios.get(name)!.push(own / next);
+      }
+    }
   } finally {
     if (caches) rmSync(caches, { recursive: true, force: true });
   }
-  const baseMs = median(times.get('node -e 0')!);
-  const rows = commands.slice(1).filter(([name]) => name !== extraCa);
-  return { baseMs, measure: cpu ? 'cpu' : 'wall', rows: rows.map(([name]) => ({ name, ms: median(times.get(name)!), ratio: median(times.get(name)!) / baseMs })), withoutExtraCaMs: extraCa ? median(times.get(extraCa)!) : undefined };
+  const baseMs = median([...pairedBase.values()].flat());
+  const rows = commands.filter(([name]) => name !== extraCa);
+  return {
+    baseMs,
+    measure: cpu ? 'cpu' : 'wall',
+    warmRounds,
+    settled,
+    rows: rows.map(([name]) => ({ name, ms: median(times.get(name)!), ratio: median(ratios.get(name)!), minRatio: Math.min(...times.get(name)!) / Math.min(...pairedBase.get(name)!) })),
+    withoutExtraCaMs: extraCa ? median(times.get(extraCa)!) : undefined,
+  };
+}
+
+/** The names, sizes and modification times of the files in `dirs`, as one string (a missing folder is empty). */
+function cacheState(dirs: string[]): string {
+  const entries: string[] = [];
+  for (const dir of dirs) {
+    const walk = (folder: string) => {
+      let names: string[];
+      try {
+        names = readdirSync(folder);
+      } catch {
+        return;
+      }
+      for (const name of names.sort()) {
+        const path = join(folder, name);
+        const stats = statSync(path, { throwIfNoEntry: false });
+        if (stats?.isDirectory()) walk(path);
+        else if (stats) entries.push(`${path}\t${stats.size}\t${stats.mtimeMs}`);
+      }
+    };
+    walk(dir);
+  }
+  return entries.join('\n');
 }
 
 /**

@@ -261,7 +261,7 @@ async function main() {
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
  * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --floor-only (the two comparisons with the floor alone), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=5 (interleaved floor/CLI repetitions, each timed for wall and for CPU; min and median reported),
- * --cold-runs=7, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
+ * --cold-runs=11, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
   floorFigures();
@@ -296,7 +296,7 @@ function floorFigures(): void {
 /** One-file cold start per format and `--version` against `node -e 0` (also alone: --cold-only, on the tree --tree-only writes). */
 function coldStartFigures(): void {
   const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
-  const coldRuns = flag('cold-runs', '7');
+  const coldRuns = flag('cold-runs', '11');
   const cold = coldStarts(
     REPO,
     {
@@ -309,7 +309,7 @@ function coldStartFigures(): void {
     Number(coldRuns),
     flag('against', '') || undefined,
   );
-  console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x)`).join(', ')} (one file each, named from the synthetic repository's root as a pre-commit hook does, ${cold.measure === 'cpu' ? 'user+sys CPU' : 'wall time'}, interleaved, median of ${coldRuns}, load ${load()})`);
+  console.log(`cold start:         node -e 0 ${cold.baseMs.toFixed(0)} ms; ${cold.rows.map((row) => `${row.name} ${row.ms.toFixed(0)} ms (${row.ratio.toFixed(2)}x; ${row.minRatio.toFixed(2)}x at the minima)`).join(', ')} (one file each, named from the synthetic repository's root as a pre-commit hook does, ${cold.measure === 'cpu' ? 'user+sys CPU' : 'wall time'}; each run paired with a node -e 0 run next to it, median of ${coldRuns} per-pair ratios; after ${cold.warmRounds} untimed rounds${cold.settled ? ', the last of which changed no cache' : ' (the caches still changed)'}; load ${load()})`);
   if (cold.withoutExtraCaMs !== undefined) console.log(`                    NODE_EXTRA_CA_CERTS is set: node -e 0 spends ${(cold.baseMs - cold.withoutExtraCaMs).toFixed(0)} of its ${cold.baseMs.toFixed(0)} ms loading it (${cold.withoutExtraCaMs.toFixed(0)} ms without), and every run above pays the same; without it the ratios are about (ms - ${(cold.baseMs - cold.withoutExtraCaMs).toFixed(0)}) / ${cold.withoutExtraCaMs.toFixed(0)}: ${cold.rows.map((row) => `${row.name} ${((row.ms - (cold.baseMs - cold.withoutExtraCaMs!)) / cold.withoutExtraCaMs!).toFixed(2)}x`).join(', ')}`);
 }
 
