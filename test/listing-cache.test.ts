@@ -217,6 +217,31 @@ describe.skipIf(!hasGit)('the includer search answer cache', () => {
     rmSync(join(repo, 'deploy/gen/new.conf'));
   });
 
+  it('a damaged answer file is ignored and replaced', async () => {
+    await settle();
+    const before = search();
+    await settle();
+    expect(search()).toEqual(before);
+    expect(answered()).toBeDefined();
+    const file = join(cache, readdirSync(cache).find((name) => name.startsWith('nginx-includers-'))!);
+    const kept = readFileSync(file);
+    const headEnd = kept.indexOf(10) + 1;
+    const flipped = (at: number) => {
+      const copy = Buffer.from(kept);
+      copy[at] ^= 1;
+      return copy;
+    };
+    // Garbage; cut inside the facts; a fact of the first file changed (its inode, then its change time); the byte order mark changed; the count of files changed.
+    for (const damaged of [Buffer.from('garbage\n'), kept.subarray(0, headEnd + 20), flipped(headEnd + 8 * 2), flipped(headEnd + 8 * 5), flipped(headEnd), Buffer.from(kept.toString('latin1').replace(/\t(\d+)( *)\n/, (_, count: string, pad: string) => `\t${Number(count) + 1}${pad}\n`), 'latin1')]) {
+      writeFileSync(file, damaged);
+      expect(answered()).toBeUndefined();
+      expect(search()).toEqual(before);
+    }
+    await settle();
+    expect(search()).toEqual(before);
+    expect(answered()).toBeDefined();
+  });
+
   it('a file read from disk outside the listing that now resolves an include is seen', async () => {
     await settle();
     expect(search()).toEqual(['deploy/other.conf', 'deploy/site.conf']);

@@ -43,7 +43,7 @@ export function cacheFileName(prefix: string, root: string): string {
  * stale caches named `prefix`…. A read-only or missing folder costs only the cache. True when
  * `file` now holds `text`.
  */
-export function writeCacheFile(dir: string, file: string, text: string, prefix: string, now: number): boolean {
+export function writeCacheFile(dir: string, file: string, text: string | Uint8Array, prefix: string, now: number): boolean {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

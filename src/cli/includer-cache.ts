@@ -1,7 +1,7 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
-import { factsOfStats, tooRecent } from './listing-cache.js';
+import { tooRecent } from './listing-cache.js';
 
 /**
  * The answer of the includer search of a one-file nginx run (project.ts nginxIncluders): which
@@ -18,7 +18,14 @@ import { factsOfStats, tooRecent } from './listing-cache.js';
  * or unreadable file, or a file read another way means nothing is kept. Written whole and
  * renamed, one file per repository folder; a damaged or foreign file is ignored and replaced.
  */
-const MAGIC = 'cors-lint-nginx-includers-1';
+const MAGIC = 'cors-lint-nginx-includers-2';
+/**
+ * The first number of the facts: read back as itself only where the file was written with the
+ * same byte order (a cache folder shared across machines).
+ */
+const BYTE_ORDER_MARK = 1.2345678901234567;
+/** The five facts of a file, in this order, as lstat gives them. */
+const FACTS = 5;
 
 export type OutsideRead = string | undefined | { refused: string };
 
@@ -35,28 +42,49 @@ export class IncluderCache {
     return `${MAGIC}\t${this.root}\t${generation}\t${JSON.stringify(this.ignores)}`;
   }
 
-  /** The includers of each included file, when the search over the listing of `generation` would find the same. */
+  /**
+   * The includers of each included file, when the search over the listing of `generation` would find the same.
+   *
+   * The file: the header line, ending in the number of files and padded with spaces to a multiple
+   * of 8 bytes; the files' facts as doubles (device, inode, size, modification and change times,
+   * after BYTE_ORDER_MARK); then one line per file, its path, in the same order; then the
+   * outside reads (`R`) and the answer (`I`), one JSON line each. The facts are compared as the
+   * numbers lstat gives, not as text: formatting five numbers per file and comparing the strings
+   * was about a quarter of what checking a file cost (callgrind, a one-file run of the bench tree's
+   * 2,877 nginx files: about 298 M instructions with text facts, 274 M with these).
+   */
   lookup(generation: string, readOutside: (path: string) => OutsideRead): Map<string, string[]> | undefined {
-    const text = readOwnCacheFile(this.file)?.toString('utf8');
-    if (text === undefined) return undefined;
-    const lines = text.split('\n');
-    if (lines[0] !== this.header(generation) || lines.at(-1) !== '') return undefined;
+    const data = readOwnCacheFile(this.file);
+    if (data === undefined) return undefined;
+    const newline = data.indexOf(10);
+    if (newline === -1 || (newline + 1) % 8 !== 0) return undefined;
+    const head = data.toString('utf8', 0, newline).trimEnd();
+    const tab = head.lastIndexOf('\t');
+    if (tab === -1 || head.slice(0, tab) !== this.header(generation) || !/^\d+$/.test(head.slice(tab + 1))) return undefined;
+    const count = Number(head.slice(tab + 1));
+    const factsEnd = newline + 1 + 8 * (1 + FACTS * count);
+    if (factsEnd > data.length) return undefined;
+    // A Buffer of this size has a memory of its own (not the pool), so the facts are aligned where the header left them.
+    const offset = data.byteOffset + newline + 1;
+    const facts = offset % 8 === 0 ? new Float64Array(data.buffer, offset, 1 + FACTS * count) : new Float64Array(data.buffer.slice(offset, offset + 8 * (1 + FACTS * count)));
+    if (facts[0] !== BYTE_ORDER_MARK) return undefined;
+    const lines = data.toString('utf8', factsEnd).split('\n');
+    if (lines.length < count + 1 || lines.at(-1) !== '') return undefined;
     const prefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
+    for (let i = 0, at = 1; i < count; i++, at += FACTS) {
+      let stats: Stats | undefined;
+      try {
+        stats = lstatSync(prefix + lines[i], { throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+      if (!stats?.isFile() || stats.dev !== facts[at] || stats.ino !== facts[at + 1] || stats.size !== facts[at + 2] || stats.mtimeMs !== facts[at + 3] || stats.ctimeMs !== facts[at + 4]) return undefined;
+    }
     const includedBy = new Map<string, string[]>();
     try {
-      for (let i = 1; i < lines.length - 1; i++) {
+      for (let i = count; i < lines.length - 1; i++) {
         const line = lines[i];
-        if (line.startsWith('F\t')) {
-          const tab = line.indexOf('\t', 2);
-          if (tab === -1) return undefined;
-          let stats: Stats | undefined;
-          try {
-            stats = lstatSync(prefix + line.slice(tab + 1), { throwIfNoEntry: false });
-          } catch {
-            return undefined;
-          }
-          if (!stats?.isFile() || factsOfStats(stats) !== line.slice(2, tab)) return undefined;
-        } else if (line.startsWith('R\t')) {
+        if (line.startsWith('R\t')) {
           const [path, answer] = JSON.parse(line.slice(2)) as [string, OutsideRead | null];
           if (JSON.stringify(readOutside(path) ?? null) !== JSON.stringify(answer)) return undefined;
         } else if (line.startsWith('I\t')) {
@@ -75,13 +103,22 @@ export class IncluderCache {
    * read; `reads`, what the workspace read outside the listing.
    */
   save(generation: string, stats: Map<string, Stats>, reads: Map<string, OutsideRead>, includedBy: Map<string, string[]>): void {
-    let text = `${this.header(generation)}\n`;
+    const facts = new Float64Array(1 + FACTS * stats.size);
+    facts[0] = BYTE_ORDER_MARK;
+    let text = '';
+    let at = 1;
     for (const [path, stat] of stats) {
       if (tooRecent(stat, this.started)) return;
-      text += `F\t${factsOfStats(stat)}\t${path}\n`;
+      facts.set([stat.dev, stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs], at);
+      at += FACTS;
+      text += `${path}\n`;
     }
     for (const [path, answer] of reads) text += `R\t${JSON.stringify([path, answer ?? null])}\n`;
     for (const [target, includers] of includedBy) text += `I\t${JSON.stringify([target, includers])}\n`;
-    writeCacheFile(this.dir, this.file, text, 'nginx-includers-', this.started);
+    const head = Buffer.from(`${this.header(generation)}\t${stats.size}`);
+    const padded = Buffer.alloc(Math.ceil((head.length + 1) / 8) * 8, ' ');
+    head.copy(padded);
+    padded[padded.length - 1] = 10;
+    writeCacheFile(this.dir, this.file, Buffer.concat([padded, new Uint8Array(facts.buffer), Buffer.from(text)]), 'nginx-includers-', this.started);
   }
 }

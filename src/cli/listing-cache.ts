@@ -64,10 +64,6 @@ export function tooRecent(stats: Stats, started: number): boolean {
   return Math.max(stats.mtimeMs, stats.ctimeMs) >= started - (coarse ? RACY_COARSE_MS : RACY_FINE_MS);
 }
 
-export function factsOfStats(stats: Stats | undefined): string {
-  return factsOf(stats);
-}
-
 function statOf(path: string, follow: boolean): Stats | undefined {
   try {
     return (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
