@@ -750,6 +750,8 @@ function requiredModule(node: Node | null | undefined): { module: string; proper
   if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'StringLiteral') {
     return { module: node.arguments[0].value };
   }
+  // `fastify.register(import('@fastify/cors'), …)`: Fastify takes the module's promise (its documented form).
+  if (node.type === 'CallExpression' && node.callee.type === 'Import' && node.arguments[0]?.type === 'StringLiteral') return { module: node.arguments[0].value };
   if (node.type === 'MemberExpression' && node.property.type === 'Identifier') {
     const inner = requiredModule(node.object);
     if (inner) return { module: inner.module, property: node.property.name };

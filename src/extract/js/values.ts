@@ -142,7 +142,11 @@ function evaluateNode(node: Node | null | undefined, bindings: Bindings, depth: 
         if (property.type === 'SpreadElement') {
           const spread = evaluate(property.argument, bindings, depth + 1);
           if (spread.kind === 'object') for (const [key, value] of spread.properties) properties.set(key, value);
-          else properties.set('*unknown-spread*', { kind: 'unknown', reason: 'spread of an unknown object', node: property });
+          else {
+            // `{ origin: true, ...options }`: the unknown object may replace every key written before it.
+            for (const key of properties.keys()) properties.set(key, { kind: 'unknown', reason: 'may be replaced by a spread of an unknown object', node: property });
+            properties.set('*unknown-spread*', { kind: 'unknown', reason: 'spread of an unknown object', node: property });
+          }
           continue;
         }
         if (property.computed) continue;
