@@ -14,12 +14,28 @@ export interface ComposeService {
   composeFile: string;
   /** Container ports the service's command line names (`--port 8000`, `-p 8000`), when stated. */
   commandPorts: number[];
+  /** Python files the service's command runs (`gunicorn app.wsgi:application` → `app/wsgi.py`, `python server.py`), relative to the build folder. */
+  commandModules?: string[];
   /** `ports:` entries: the host port a browser reaches and the container port behind it. */
   published: Array<{ host: number; container: number }>;
   /** Any `ports:` entry (short, long or bare container-port syntax): a browser can reach the service without the proxy. */
   publishesPorts: boolean;
   /** The image name the build is tagged with (`image:` next to `build:`), which Kubernetes manifests may run. */
   image?: string;
+}
+
+/**
+ * The Python files a command line runs: an ASGI/WSGI server's `module.path:app` argument, or
+ * `python path/to/file.py`. Anything else (a shell script, `flask run`) names none.
+ */
+function commandModules(command: string): string[] {
+  const out: string[] = [];
+  if (command.length > 2000) return out;
+  if (/\b(gunicorn|uvicorn|hypercorn|daphne|granian)\b/.test(command)) {
+    for (const match of command.matchAll(/(?:^|\s)([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*):[A-Za-z_]\w*(?:\(\))?(?=\s|$)/g)) out.push(`${match[1].replace(/\./g, '/')}.py`);
+  }
+  for (const match of command.matchAll(/\bpython[\d.]*\s+(?:-u\s+)?((?:[\w-]+\/)*[\w-]+\.py)\b/g)) out.push(match[1].replace(/^\.\//, ''));
+  return [...new Set(out)];
 }
 
 const COMPOSE_NAME = /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/;
@@ -66,6 +82,8 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
       const command: unknown = pair.value.get('command', true);
       const commandText = isScalar(command) ? String(command.value) : isSeq(command) ? command.items.map((item: unknown) => (isScalar(item) ? String(item.value) : '')).join(' ') : '';
       const commandPorts = [...commandText.matchAll(/(?:--port|-p)[\s=]+(\d+)/g)].map((m) => Number(m[1]));
+      // gunicorn's `--bind`/`-b` and Django's `runserver` take host:port.
+      for (const match of commandText.matchAll(/(?:--bind|-b)[\s=]+[\w.[\]:-]*?:(\d{2,5})\b|\brunserver\s+(?:[\w.]+:)?(\d{2,5})\b/g)) commandPorts.push(Number(match[1] ?? match[2]));
       const ports: unknown = pair.value.get('ports', true);
       const published = (isSeq(ports) ? ports.items : [])
         .map((item: unknown) => (isScalar(item) ? /^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/.exec(String(item.value)) : null))
@@ -78,6 +96,7 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
         loc: offsetsToLoc(file, lineStarts, context.range[0], context.range[1]),
         composeFile: file,
         commandPorts,
+        commandModules: commandModules(commandText),
         published,
         publishesPorts: isSeq(ports) && ports.items.length > 0,
         image: isScalar(image) && typeof image.value === 'string' ? image.value : undefined,

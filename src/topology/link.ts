@@ -43,10 +43,10 @@ function isAppCode(policy: CorsPolicy): boolean {
  * app-level policy. Each only when the paths the proxy forwards can reach it (`prefix`: the path
  * every forwarded request starts with; undefined when not known, which reaches only app-wide policies).
  */
-function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>, memo?: Map<string, ReachIndex>): CorsPolicy[] {
+function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts' | 'commandModules'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>, memo?: Map<string, ReachIndex>): CorsPolicy[] {
   // The policies serving a target depend on the service and the port only: asked once per target, not once per location
   // (each ask walks every app policy, so many locations in front of many routes cost their product).
-  const key = `${service.buildDir}\0${service.commandPorts.join(',')}\0${port ?? ''}`;
+  const key = `${service.buildDir}\0${service.commandPorts.join(',')}\0${(service.commandModules ?? []).join(',')}\0${port ?? ''}`;
   let index = memo?.get(key);
   if (!index) {
     index = reachIndex(servingApps(service, port, apps, parts, texts), (policy) => mountedPath(policy, texts));
@@ -106,7 +106,7 @@ export function reached(index: ReachIndex, prefix: string | undefined): CorsPoli
   return [...new Set(hits)].sort((a, b) => a - b).map((i) => index.all[i]);
 }
 
-function servingApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+function servingApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts' | 'commandModules'>, port: number | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
   const folder = service.buildDir ? `${service.buildDir}/` : '';
   const inside = (policy: CorsPolicy) => policy.source.file.replace(/\\/g, '/').startsWith(folder);
   const found = appsServing(service, port, apps, texts);
@@ -446,7 +446,7 @@ export function composeProjectHolds(composeFile: string, file: string): boolean 
  * App policies inside the build folder. With one app file there it is the one; with several, only
  * the file whose code (or the service's command) listens on the proxied port.
  */
-export function appsServing(service: Pick<ComposeService, 'buildDir' | 'commandPorts'>, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
+export function appsServing(service: Pick<ComposeService, 'buildDir' | 'commandPorts' | 'commandModules'>, port: number | undefined, apps: CorsPolicy[], texts: Map<string, string>): CorsPolicy[] {
   const prefix = service.buildDir ? `${service.buildDir}/` : '';
   const inside = apps.filter((policy) => policy.source.file.replace(/\\/g, '/').startsWith(prefix));
   const byFile = new Map<string, CorsPolicy[]>();
@@ -465,6 +465,13 @@ export function appsServing(service: Pick<ComposeService, 'buildDir' | 'commandP
     const [[file, list]] = [...byFile];
     return portFits(file) ? list : [];
   }
+  // The file the service's command runs (`gunicorn wsgi:app`), when exactly one app file is it.
+  const modules = service.commandModules ?? [];
+  const run = [...byFile].filter(([file]) => {
+    const relative = file.replace(/\\/g, '/').slice(prefix.length);
+    return modules.some((module) => relative === module || relative.endsWith(`/${module}`));
+  });
+  if (run.length === 1) return portFits(run[0][0]) ? run[0][1] : [];
   if (port === undefined) return [];
   const matching = [...byFile].filter(([file]) => listening(file).includes(port));
   return matching.length === 1 ? matching[0][1] : [];
