@@ -44,6 +44,9 @@ for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/
 /** Python floats with a trailing dot (lezer wants a digit after it; parse.ts hands it a same-length Number). */
 TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
 
+/** envsubst placeholders alone on a line (read as an unresolvable include) and inside arguments. */
+TOKENS.nginx.push('\n${HLSVARIANTS}\n', '\n  ${A}\n', '${EXTRA_CONFIG} # x\r\n', ' ${ORIGIN};');
+
 /** A small seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

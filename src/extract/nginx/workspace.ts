@@ -251,6 +251,7 @@ const GO_CONTROL = /^\{\{[-~]?\s*(?:[#/^!]|(?:if|else|end|range|with|define|bloc
 const GO_ASSIGNMENT = /^\{\{-?\s*\$\w*\s*:?=[^=]/;
 
 export function neutralizeTemplates(text: string): string {
+  text = envsubstStatementLines(text);
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#') && !text.includes('<%') && !text.includes('%{')) return text;
   const blank = (match: string) => match.replace(/[^\n]/g, ' ');
   // Terraform `templatefile` directives (`%{ if cors ~}` … `%{ endif ~}`) are control, like Jinja's `{% %}`.
@@ -269,6 +270,22 @@ export function neutralizeTemplates(text: string): string {
   const before = out;
   out = replaceDelimited(out, '<%=', '%>', (match, start) => unknown(match, start, before));
   return replaceDelimited(out, '<%', '%>', blank);
+}
+
+/**
+ * An envsubst placeholder standing alone on its line (`${HLSVARIANTS}`, `${EXTRA_CONFIG}`: the Docker image's
+ * entrypoint renders the file with envsubst, and the variable holds whole directives). nginx itself would take
+ * it for a directive name and want a `;`: the file is a template, and the line inserts directives nobody can
+ * see. It is read as an include nobody can resolve (same length; a short placeholder also takes the blanks
+ * before it), as a Go or Jinja expression alone on its line is. In arguments, `${name}` is nginx's own
+ * variable syntax and is left alone. Anchored at line starts: linear.
+ */
+function envsubstStatementLines(text: string): string {
+  if (!text.includes('${')) return text;
+  return text.replace(/^([ \t]*)(\$\{[A-Za-z_][A-Za-z0-9_]*\})(?=[ \t]*(?:#[^\r\n]*)?\r?$)/gm, (line: string, indent: string, placeholder: string) => {
+    if (placeholder.length >= INCLUDE_UNKNOWN_MIN) return `${indent}include $${'x'.repeat(placeholder.length - INCLUDE_UNKNOWN_MIN + 1)};`;
+    return line.length >= INCLUDE_UNKNOWN_MIN ? `include $${'x'.repeat(line.length - INCLUDE_UNKNOWN_MIN + 1)};` : line;
+  });
 }
 
 /**
