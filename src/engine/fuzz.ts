@@ -44,6 +44,9 @@ for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/
 /** Python floats with a trailing dot (lezer wants a digit after it; parse.ts hands it a same-length Number). */
 TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
 
+/** EJS scriptlet lines of Yeoman templates (blanked) and output tags (left as written). */
+for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>');
+
 /** envsubst placeholders alone on a line (read as an unresolvable include) and inside arguments. */
 TOKENS.nginx.push('\n${HLSVARIANTS}\n', '\n  ${A}\n', '${EXTRA_CONFIG} # x\r\n', ' ${ORIGIN};');
 

@@ -93,15 +93,22 @@ export function replaceTerraformDirectives(text: string, fn: (match: string, sta
 const TEMPLATE_STATEMENT_LINE = /^[ \t]*\{([%#])[^\r\n]*\1\}[ \t]*$/gm;
 
 /**
- * Code templates (cookiecutter projects, Ansible `*.py.j2`) wrap code in Jinja statements on lines
+ * Code templates (cookiecutter projects, Ansible `*.py.j2`, Yeoman generators) wrap code in Jinja or EJS statements on lines
  * of their own, which no JavaScript or Python parser accepts. Those lines become blanks (offsets
  * kept), so the code reads as both branches, as the nginx and YAML readers read their templates.
  * The pattern is anchored at a line start and scans that line once: linear.
  */
 export function blankTemplateStatementLines(text: string): string {
-  if (!text.includes('{%') && !text.includes('{#')) return text;
-  return text.replace(TEMPLATE_STATEMENT_LINE, (line) => ' '.repeat(line.length));
+  const jinja = text.includes('{%') || text.includes('{#') ? text.replace(TEMPLATE_STATEMENT_LINE, (line) => ' '.repeat(line.length)) : text;
+  return jinja.includes('<%') ? jinja.replace(EJS_SCRIPTLET_LINE, (line) => ' '.repeat(line.length)) : jinja;
 }
+
+/**
+ * A line holding one EJS scriptlet or comment (Yeoman generators' `<%_ if (https) { _%>`, `<% } %>`,
+ * `<%# note %>`), not an output tag (`<%=`, `<%-` print a value). Anchored at a line start; the body
+ * cannot hold `%>`, so each line is scanned once.
+ */
+const EJS_SCRIPTLET_LINE = /^[ \t]*<%[_#]?(?![=-])(?:[^%\r\n]|%(?!>))*[-_]?%>[ \t]*$/gm;
 
 /**
  * A code template's `{{ … }}` expressions written as code (`const PORT = {{ cookiecutter.port }};`)
