@@ -806,12 +806,15 @@ function boundedParse(text: string, options: object, counter = { count: 0 }): Fi
 
 /** A parse that produced no tree, as one parse-error; anything but a syntax error is a bug, left to the engine's boundary. */
 function parseFailure(file: SourceFile, lineStarts: number[], failure: unknown): { message: string; loc: Loc } {
-  // Report the first error (a parse without recovery stops there) and leave the file unanalysed.
+  // Report the first error (a parse without recovery stops there) and leave the file unanalysed. Bounded as the
+  // recovering parse is: TypeScript's speculative parses of `f<T>(` make errors without end on unclosed calls
+  // (`a.get<string>('A', a.get<string>('B', …` 30 deep: 2^n of them, minutes of CPU), none of them the first error.
   const firstError = (): BabelError | undefined => {
     try {
-      parser().parse(file.text, { sourceType: 'unambiguous', plugins: /\.(c|m)?tsx?$/.test(file.path) ? ['typescript'] : ['jsx'] });
+      boundedParse(file.text, { sourceType: 'unambiguous', plugins: /\.(c|m)?tsx?$/.test(file.path) ? ['typescript'] : ['jsx'] });
     } catch (first) {
       if (isBabelError(first)) return first;
+      if (first instanceof BudgetExceeded) throw first;
     }
     return undefined;
   };
