@@ -236,6 +236,7 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   const parsed: ParsedYaml = { file: file.path, text, source, documents: [], lineStarts, errors: [] };
   const problems: Array<{ message: string; from: number; to: number }> = [];
   let problemCount = 0;
+  let markers: number[] | undefined;
   for (const chunk of splitDocuments(text)) {
     checkBudget();
     const source = text.slice(chunk.start, chunk.end);
@@ -271,7 +272,7 @@ export function parseYaml(file: SourceFile): ParsedYaml {
       }
     }
     // Ranges become file offsets; duplicate keys are found in the same pass.
-    const duplicate = walkNodes(doc, toFile, chunk.start === 0 && !relaxedUsed);
+    const duplicate = walkNodes(doc, toFile, chunk.start === 0 && !relaxedUsed, (markers ??= templateBranchMarkers(file.text)));
     const errors = doc.errors.map((error) => ({ message: firstLine(error.message), from: toFile(error.pos[0]), to: toFile(error.pos[1]) }));
     if (duplicate) errors.push({ message: 'Map keys must be unique', from: duplicate[0], to: duplicate[1] });
     problemCount += errors.length;
@@ -459,7 +460,31 @@ export function parseYamlDocument(source: string, options: YamlOptions): { doc: 
  * wide maps must cost nothing either): maps every range to file offsets and returns the range of
  * the first duplicate key of a mapping, as a lenient loader would warn.
  */
-function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, identity: boolean): [number, number] | undefined {
+/** Where the written text branches (`{{ if }}`, `{{ else }}`, `{% … %}`, `%{ … }`, `<% … %>`), in order: one linear scan. */
+function templateBranchMarkers(source: string): number[] {
+  const markers: number[] = [];
+  if (!source.includes('{{') && !source.includes('{%') && !source.includes('%{') && !source.includes('<%')) return markers;
+  for (const match of source.matchAll(/\{\{-?\s*(?:if|else|end|range|with)\b|\{%|%\{|<%(?!=)/g)) markers.push(match.index);
+  return markers;
+}
+
+/** Some marker lies strictly between the two offsets (binary search over the sorted markers). */
+function branchBetween(markers: number[], from: number, to: number): boolean {
+  let low = 0;
+  let high = markers.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (markers[mid] <= from) low = mid + 1;
+    else high = mid;
+  }
+  return low < markers.length && markers[low] < to;
+}
+
+/**
+ * A key written twice with a template branch between the two (`{{- if .Values.a }}` … `{{- else }}`
+ * … the same key) is one key in every rendering: not a duplicate.
+ */
+function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, identity: boolean, markers: number[]): [number, number] | undefined {
   let duplicate: [number, number] | undefined;
   const shift = (node: { range?: [number, number, number] | null }) => {
     if (!identity && node.range) node.range = [toFile(node.range[0]), toFile(node.range[1]), toFile(node.range[2])];
@@ -473,15 +498,17 @@ function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, ide
     if (!node || typeof node !== 'object') continue;
     shift(node as { range?: [number, number, number] });
     if (isMap(node)) {
-      const seen = new Set<string>();
+      const seen = new Map<string, number>();
       for (const pair of node.items) {
         if (!pair) continue;
         const key = pair.key as unknown;
         if (isScalar(key) && (typeof key.value === 'string' || typeof key.value === 'number' || typeof key.value === 'boolean' || key.value === null)) {
           const name = `${typeof key.value}:${String(key.value)}`;
           // The key is shifted when it is popped, after this: its range is still the parser's.
-          if (seen.has(name) && !duplicate && key.range) duplicate = [toFile(key.range[0]), toFile(key.range[1])];
-          seen.add(name);
+          const at = key.range ? toFile(key.range[0]) : -1;
+          const before = seen.get(name);
+          if (before !== undefined && !duplicate && key.range && !branchBetween(markers, before, at)) duplicate = [at, toFile(key.range[1])];
+          seen.set(name, at);
         }
         stack.push(pair.value, key);
       }
