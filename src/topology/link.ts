@@ -249,18 +249,12 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: 
           routes.push({ outer: undefined, app: policy, open });
           continue;
         }
-        let layers = linked.get(outer);
-        if (!layers) linked.set(outer, (layers = new Map((outer.upstreamLayers ?? []).map((layer) => [layer.policy, layer]))));
-        let layer = layers.get(policy);
-        if (!layer) {
-          layer = {
-            policy,
-            hidden: [],
-            via: [{ what: `Ingress backend '${route.service}'`, loc: route.loc }, ...target.via, { what: `image built from ${build.dir || '.'}/`, loc: build.loc }, { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc }],
-          };
-          layers.set(policy, layer);
-          (outer.upstreamLayers ??= []).push(layer);
-        }
+        const layer = layerFor(linked, outer, policy, () => [
+          { what: `Ingress backend '${route.service}'`, loc: route.loc },
+          ...target.via,
+          { what: `image built from ${build.dir || '.'}/`, loc: build.loc },
+          { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
+        ]);
         routes.push({ outer, layer, app: policy, open });
       }
     }
@@ -317,22 +311,11 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
           routes.push({ outer: undefined, app, open: service.publishesPorts });
           continue;
         }
-        let layers = linked.get(outer);
-        if (!layers) linked.set(outer, (layers = new Map()));
-        let layer = layers.get(app);
-        if (!layer) {
-          layer = {
-            policy: app,
-            hidden: [],
-            via: [
-              { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
-              { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-              { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-            ],
-          };
-          layers.set(app, layer);
-          (outer.upstreamLayers ??= []).push(layer);
-        }
+        const layer = layerFor(linked, outer, app, () => [
+          { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
+          { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+          { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+        ]);
         routes.push({ outer, layer, app, open: service.publishesPorts });
       }
     }
@@ -366,26 +349,32 @@ function linkTraefik(policies: CorsPolicy[], files: TopologyFiles): { routes: Fr
         routes.push({ outer: undefined, app, open: service.publishesPorts });
         continue;
       }
-      let layers = linked.get(outer);
-      if (!layers) linked.set(outer, (layers = new Map()));
-      let layer = layers.get(app);
-      if (!layer) {
-        layer = {
-          policy: app,
-          hidden: [],
-          via: [
-            { what: `Traefik router '${route.router.name}'`, loc: route.router.loc },
-            { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-            { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-          ],
-        };
-        layers.set(app, layer);
-        (outer.upstreamLayers ??= []).push(layer);
-      }
+      const layer = layerFor(linked, outer, app, () => [
+        { what: `Traefik router '${route.router.name}'`, loc: route.router.loc },
+        { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+        { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+      ]);
       routes.push({ outer, layer, app, open: service.publishesPorts });
     }
   }
   return { routes, fronts };
+}
+
+/**
+ * The one layer a front keeps for an app, made (with the path `via` names) the first time a route
+ * leads there: several routes through one front to one app are one layer, and a layer another
+ * linker already made for the pair is reused.
+ */
+function layerFor(linked: Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>, outer: CorsPolicy, app: CorsPolicy, via: () => UpstreamLayer['via']): UpstreamLayer {
+  let layers = linked.get(outer);
+  if (!layers) linked.set(outer, (layers = new Map((outer.upstreamLayers ?? []).map((layer) => [layer.policy, layer]))));
+  let layer = layers.get(app);
+  if (!layer) {
+    layer = { policy: app, hidden: [], via: via() };
+    layers.set(app, layer);
+    (outer.upstreamLayers ??= []).push(layer);
+  }
+  return layer;
 }
 
 function composeBuild(services: readonly ComposeService[], image: string): { dir: string; loc: Loc; publishesPorts: boolean } | undefined {
