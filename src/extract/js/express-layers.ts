@@ -129,6 +129,25 @@ function overlay(responses: CorsResponse[]): CorsResponse {
   return { ...own, headers, uncertain: unknown.size > 0, ...(unknown.size > 0 ? { unknownHeaders: [...unknown] } : { unknownHeaders: undefined }) };
 }
 
+/**
+ * More app-level cors layers than this on one response is not an app anyone reviews by hand: its
+ * actual answers are a bounded unknown (each request would run every earlier layer, so n layers
+ * cost n² per request shape; fuzzer, js seed 9002 #3190: 2,000 of them).
+ */
+const MAX_OVERLAID = 8;
+
+/** The app-level layers registered before `layer` that also run on its responses, in registration order (at most MAX_OVERLAID). */
+function earlierUses(uses: readonly Layer[], layer: Layer, runsToo: (other: Layer) => boolean): { layers: Layer[]; tooMany: boolean } {
+  const layers: Layer[] = [];
+  for (let i = uses.length - 1; i >= 0; i--) {
+    const other = uses[i];
+    if (other === layer || other.start >= layer.start || !runsToo(other)) continue;
+    if (layers.length === MAX_OVERLAID) return { layers: [], tooMany: true };
+    layers.push(other);
+  }
+  return { layers: layers.reverse(), tooMany: false };
+}
+
 /** The headers a cors layer may write on an actual response (what an earlier layer that is wholly unknown may have left). */
 const CORS_RESPONSE_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', VARY];
 
@@ -284,14 +303,18 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
       continue;
     }
     // App-level cors layers registered earlier run first on every actual request too: this layer's headers go on top of theirs.
-    const earlier = site.framework === 'hono-cors' ? [] : (group?.uses ?? []).filter((other) => other !== layer && other.start < layer.start && !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path));
+    const earlier = site.framework === 'hono-cors' ? { layers: [], tooMany: false } : earlierUses(group?.uses ?? [], layer, (other) => !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path));
     const own = answerOf(layer.policy);
-    const actual = earlier.length > 0 ? (request: CorsRequest) => overlay([...earlier.map((other) => original.get(other)!(request)), own(request)]) : own;
+    const actual = earlier.tooMany
+      ? (request: CorsRequest): CorsResponse => ({ ...own(request), uncertain: true, unknownHeaders: undefined })
+      : earlier.layers.length > 0
+        ? (request: CorsRequest) => overlay([...earlier.layers.map((other) => original.get(other)!(request)), own(request)])
+        : own;
     if (answerer && answerer !== layer) {
       const other = answerOf(answerer.policy);
       layer.policy.preflight = answerer.policy.preflight;
       layer.policy.headerProgram = { run: (request) => (request.preflight ? other(request) : actual(request)) };
-    } else if (earlier.length > 0) {
+    } else if (earlier.layers.length > 0 || earlier.tooMany) {
       layer.policy.headerProgram = { run: (request) => (request.preflight ? own(request) : actual(request)) };
     }
   }
