@@ -14,6 +14,13 @@ import { luaHeaderFilterPolicy } from './lua-headers.js';
 import { mergeUncertainty, unsure } from '../../model/uncertainty.js';
 
 const LUA_PHASE = /^(header_filter|rewrite|access|content)_by_lua(_block|_file)?$/;
+/** Whether a level's own directives hold Lua, asked once per level: every location asks about its server's (and http's) body. */
+const levelLua = new WeakMap<NginxDirective[], boolean>();
+function hasOwnLua(body: NginxDirective[]): boolean {
+  let found = levelLua.get(body);
+  if (found === undefined) levelLua.set(body, (found = body.some((directive) => LUA_PHASE.test(directive.name))));
+  return found;
+}
 
 /**
  * One policy per place a request ends up: each location (after inheritance), each server with no
@@ -52,7 +59,7 @@ export function extractNginxPolicies(rootFile: string, workspace: NginxWorkspace
     // A place whose CORS headers come only from OpenResty Lua (header filter, access or content phase) is read there, when certain.
     // Lua of an outer level (a server's access_by_lua) runs for every location without its own.
     const outer = ancestors(target).slice(1).map((level) => level.body);
-    const hasLua = [target.body, ...outer].some((level) => level.some((directive) => LUA_PHASE.test(directive.name)));
+    const hasLua = hasOwnLua(target.body) || outer.some(hasOwnLua);
     if (hasLua && !sendsCors(target)) {
       const scope = scopeOf(target, rootFile);
       const lua = luaHeaderFilterPolicy(target.body, (file) => workspace.parsedText(file), scope.label, target.kind === 'location' ? target.directive?.args.at(-1)?.value : undefined, outer, (from, path) => workspace.readLuaFile(from, path));
