@@ -391,7 +391,13 @@ export function intendedPreflight(policy: CorsPolicy): { method: string; headers
         .map((h) => [h.toLowerCase(), h]),
     ).values(),
   ].slice(0, 4);
-  if (!method && wanted.length === 0) return undefined;
+  if (!method && wanted.length === 0) {
+    // Content-Type is safelisted only for form and text bodies; a policy that lists it and nothing else
+    // that needs a preflight expects JSON POSTs, whose preflight carries it.
+    const routeMethods = (policy.scope.methods ?? []).map((m) => m.toUpperCase());
+    const postsJson = headers.some((h) => h.toLowerCase() === 'content-type') && (routeMethods.length === 0 || routeMethods.includes('POST'));
+    return postsJson ? { method: 'POST', headers: ['Content-Type'] } : undefined;
+  }
   const routeMethod = (policy.scope.methods ?? []).map((m) => m.toUpperCase()).find((m) => m !== 'OPTIONS');
   return { method: method ?? routeMethod ?? 'GET', headers: wanted };
 }
