@@ -426,7 +426,18 @@ function dictValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     const part = parts[i];
     if (part.name === 'for' || part.name === 'async') return { kind: 'unknown', reason: 'comprehension', node };
     if (part.name === '**') {
-      i++;
+      // Later entries replace earlier ones: a mapping written in full here (`{**BASE, "allow_credentials": True}`)
+      // sets its keys in order; any other may replace every key written before it, which is then unknown.
+      const mapping = parts[++i];
+      const inner = mapping ? evaluate(parsed, mapping, bindings, depth + 1) : undefined;
+      if (inner?.kind === 'dict' && !inner.incomplete && !inner.spread && !inner.computed?.length && !inner.fallback && inModule(parsed, inner.node)) {
+        for (const [key, entry] of inner.entries) {
+          entries.delete(key);
+          entries.set(key, entry);
+        }
+        continue;
+      }
+      entries.clear();
       incomplete = true;
       spread = true;
       continue;
