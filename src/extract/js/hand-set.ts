@@ -4,7 +4,7 @@ import { Unknowns } from '../../model/uncertainty.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import { lineLengthsOf } from '../offsets.js';
 import type { ParsedJs } from './extract.js';
-import { and, compileCondition, conditionMatchers, decide, not, type Cond, type OriginScope } from './origin-tests.js';
+import { and, compileCondition, conditionMatchers, decide, not, or, type Cond, type OriginScope } from './origin-tests.js';
 import { requestInput } from './request-input.js';
 import { evaluate, locOf, propertyKey, stringList, type JsValue } from './values.js';
 
@@ -48,7 +48,8 @@ export function findHandSetHeaderPolicies(parsed: ParsedJs): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
   for (const [owner, writes] of groups) {
     if (!writes.some((write) => /^access-control-/i.test(write.name))) continue;
-    policies.push(buildPolicy(owner, writes, parsed, callSiteOriginParams(owner, parsed)));
+    const sites = callSites(owner, parsed);
+    policies.push(buildPolicy(owner, writes, parsed, sites.originParams, sites.gate));
   }
   for (const record of headerRecords(parsed)) policies.push(buildPolicy(record.owner, record.writes, parsed, record.originParams));
   return policies;
@@ -172,18 +173,55 @@ function appliedRecord(name: string, fn: Extract<Node, { params: unknown }>, wri
 }
 
 /**
- * `setCorsHeaders(res, origin)` called as `setCorsHeaders(res, req.headers.origin)`: the parameters
- * that receive the request's Origin at every call in this file are the Origin inside the helper.
- * A helper never called here keeps its parameters unknown.
+ * `setCorsHeaders(res, origin)` called as `setCorsHeaders(res, req.headers.origin)` (or with a local the
+ * caller declares from it): the parameters that receive the request's Origin at every call in this file
+ * are the Origin inside the helper. A helper never called here keeps its parameters unknown.
+ *
+ * `gate`: when every such call sits under a test in its caller (`if (allowedOrigins.includes(origin))
+ * setCorsHeaders(res, origin)`), the helper runs only for the requests one of those tests lets through.
+ * Undefined when some call is unguarded, or the name is used otherwise than called (exported, handed on).
  */
-function callSiteOriginParams(fn: Node, parsed: ParsedJs): Set<string> {
+function callSites(fn: Node, parsed: ParsedJs): { originParams: Set<string>; gate?: Cond } {
   const out = new Set<string>();
-  if (fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') return out;
+  if (fn.type !== 'FunctionDeclaration' && fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') return { originParams: out };
   const parent = parsed.parents.get(fn);
   const name = fn.type === 'FunctionDeclaration' ? fn.id?.name : parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier' ? parent.id.name : undefined;
-  if (!name) return out;
+  if (!name) return { originParams: out };
   const calls = parsed.calls.filter((call) => call.callee.type === 'Identifier' && call.callee.name === name);
-  return calls.length === 0 ? out : paramsGivenOrigin(fn, calls);
+  if (calls.length === 0) return { originParams: out };
+  return { originParams: paramsGivenOrigin(fn, calls, parsed), gate: callSiteGate(fn, name, calls, parsed) };
+}
+
+/** How often each name is written in the file (not as a property after `.`), counted once per file; comments and strings count too. */
+const nameCountsByFile = new WeakMap<ParsedJs, Map<string, number>>();
+function nameCounts(parsed: ParsedJs): Map<string, number> {
+  let counts = nameCountsByFile.get(parsed);
+  if (counts) return counts;
+  counts = new Map();
+  for (const [word] of parsed.text.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  nameCountsByFile.set(parsed, counts);
+  return counts;
+}
+
+/** The OR of the tests each call of the helper `fn` (named `name`) sits under in its caller; see callSites. */
+function callSiteGate(fn: Node, name: string, calls: CallExpression[], parsed: ParsedJs): Cond | undefined {
+  // Every use of the name must be one of these calls: an export or a reference handed on may be called unguarded elsewhere.
+  const declaration = fn.type === 'FunctionDeclaration' ? fn : parsed.parents.get(parsed.parents.get(fn) ?? fn);
+  if (declaration && parsed.parents.get(declaration)?.type.startsWith('Export')) return undefined;
+  if (nameCounts(parsed).get(name) !== calls.length + 1) return undefined;
+  const sites: Cond[] = [];
+  for (const call of calls) {
+    const caller = enclosingFunction(call, parsed);
+    // A call inside the helper itself (recursion) says nothing of how it is first reached.
+    if (!caller || caller === fn || ((call.start ?? 0) >= (fn.start ?? 0) && (call.end ?? 0) <= (fn.end ?? 0))) return undefined;
+    const body = 'body' in caller && (caller.body as Node)?.type === 'BlockStatement' ? (caller.body as { body: Statement[] }).body : [];
+    const path = pathCondition(call, caller, originScope(requestNamesOf(caller, body).originNames, parsed, body), parsed, body);
+    if (!path) {
+      if (!guarded(call, parsed)) return undefined;
+      sites.push({ op: 'unknown', why: `a test around the call of ${name}` });
+    } else sites.push(path);
+  }
+  return or(...sites);
 }
 
 /** The parameters of `fn` (a default value's too) that every one of `calls` passes the request's Origin. */
@@ -645,10 +683,17 @@ class HandSetProgram implements HeaderProgram {
     private readonly routeMethod?: string,
     /** Calls that hand the request on as `next()` does: the wrapped handler of `(fn) => async (req, res) => { …; return fn(req, res) }`. */
     private readonly wrappedHandler?: (call: Node) => boolean,
+    /** A helper's call sites' tests (callSites): the requests none of them lets through never run it. */
+    private readonly gate?: Cond,
   ) {}
 
   run(request: CorsRequest): CorsResponse {
     const state: RunState = { headers: [], uncertain: false, unknown: new Unknowns(), ended: false, passedOn: false };
+    if (this.gate) {
+      // Not called for this request: it writes nothing, and what its caller sends is not its to say. Maybe called: open.
+      const called = decide(this.gate, request.origin);
+      if (called !== true) return { status: called === false && !request.preflight ? (request.appStatus ?? 200) : undefined, headers: [], uncertain: called !== false || request.preflight === true, shortCircuit: false };
+    }
     this.methodDecided = this.routeMethod !== undefined;
     if (this.routeMethod) {
       // Another method never reaches this function: what answers it (another export, the framework's own
@@ -1517,13 +1562,13 @@ function endingStatus(call: CallExpression, parsed: ParsedJs): number | 'keep' |
 /** The function (or program) each hand-set policy was read from, for the pass that places it among cors() layers. */
 export const handSetOwners = new WeakMap<CorsPolicy, Node>();
 
-function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string> = new Set()): CorsPolicy {
-  const policy = buildPolicyOnce(owner, writes, parsed, originParams);
+function buildPolicy(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string> = new Set(), gate?: Cond): CorsPolicy {
+  const policy = buildPolicyOnce(owner, writes, parsed, originParams, gate);
   handSetOwners.set(policy, owner);
   return policy;
 }
 
-function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string>): CorsPolicy {
+function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, originParams: Set<string>, callGate?: Cond): CorsPolicy {
   const file = parsed.file;
   const byCall = new Map<Node, HeaderWrite[]>();
   for (const write of writes) byCall.set(write.call, [...(byCall.get(write.call) ?? []), write]);
@@ -1536,32 +1581,11 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
           ? // `(body) => ({ statusCode: 200, headers, body })`: the expression is what the function returns.
             [{ type: 'ReturnStatement', argument: owner.body, start: owner.body.start, end: owner.body.end, loc: owner.body.loc } as Statement]
           : [];
-  const originNames = new Set<string>(originParams);
-  const requestNames = new Set<string>();
-  const firstParam = 'params' in owner && Array.isArray(owner.params) ? (owner.params[0] as Node | undefined) : undefined;
-  if (firstParam?.type === 'Identifier') requestNames.add(firstParam.name);
-  // Variables holding a value the client chose, with what it is (`const requested = req.query.allow`).
-  const tainted = new Map<string, string>();
-  if (firstParam?.type === 'ObjectPattern') destructureRequest(firstParam, 'request', originNames, requestNames);
-  for (const statement of body) {
-    if (statement.type !== 'VariableDeclaration') continue;
-    for (const declarator of statement.declarations) {
-      if (declarator.id.type === 'ObjectPattern' && declarator.init) {
-        const source = requestObjectKind(declarator.init, originNames, requestNames);
-        if (source) destructureRequest(declarator.id, source, originNames, requestNames);
-        continue;
-      }
-      if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
-      if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
-      else if (isRequestMethod(declarator.init)) originNames.add(`${METHOD_MARK}${declarator.id.name}`);
-      else {
-        const input = requestInput(declarator.init, tainted, requestNames);
-        if (input) tainted.set(declarator.id.name, input);
-      }
-    }
-  }
+  const { originNames, requestNames, tainted } = requestNamesOf(owner, body, originParams);
   const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
-  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed), wrappedHandlerCall(owner, parsed));
+  // The call sites' tests bound a helper that echoes the Origin: elsewhere they would only narrow what it sends.
+  const gate = callGate && writes.some((write) => write.name.toLowerCase() === 'access-control-allow-origin' && isRequestOrigin(write.valueNode, originNames)) ? callGate : undefined;
+  const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed), wrappedHandlerCall(owner, parsed), gate);
   // A header record shared by several proxy responses is one setting, not one per response.
   const distinct = writes.filter((write, index) => writes.findIndex((other) => other.valueNode === write.valueNode && other.name === write.name) === index);
   const emitted: EmittedHeader[] = distinct.map((write) => {
@@ -1600,7 +1624,8 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
     const input = attackerInput(write.valueNode);
     if (isRequestOrigin(write.valueNode, originNames) || input) {
       // The conditions on the way to the write (enclosing ifs, early returns), read as origin tests.
-      const path = input ? undefined : pathCondition(write.call, owner, originScope(originNames, parsed, body), parsed, body);
+      const inside = input ? undefined : pathCondition(write.call, owner, originScope(originNames, parsed, body), parsed, body);
+      const path = gate && !input ? (inside ? and(gate, inside) : gate) : inside;
       const matchers = path ? conditionMatchers(path, loc) : undefined;
       if (matchers) return matchers;
       if (!guarded(write.call, parsed) && !path) return { kind: 'reflect', loc };
@@ -1648,6 +1673,38 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
     profile: handSetHeadersProfile,
     headerProgram: program,
   };
+}
+
+/**
+ * The names a handler's code reaches the request through: locals and parameters holding its Origin
+ * (`const origin = req.headers.origin`, `const { origin } = req.headers`), its method, the request
+ * itself, and values the client chose (`const requested = req.query.allow`), with what they are.
+ */
+function requestNamesOf(owner: Node, body: Statement[], originParams: Set<string> = new Set()): { originNames: Set<string>; requestNames: Set<string>; tainted: Map<string, string> } {
+  const originNames = new Set<string>(originParams);
+  const requestNames = new Set<string>();
+  const firstParam = 'params' in owner && Array.isArray(owner.params) ? (owner.params[0] as Node | undefined) : undefined;
+  if (firstParam?.type === 'Identifier') requestNames.add(firstParam.name);
+  const tainted = new Map<string, string>();
+  if (firstParam?.type === 'ObjectPattern') destructureRequest(firstParam, 'request', originNames, requestNames);
+  for (const statement of body) {
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) {
+      if (declarator.id.type === 'ObjectPattern' && declarator.init) {
+        const source = requestObjectKind(declarator.init, originNames, requestNames);
+        if (source) destructureRequest(declarator.id, source, originNames, requestNames);
+        continue;
+      }
+      if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+      if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+      else if (isRequestMethod(declarator.init)) originNames.add(`${METHOD_MARK}${declarator.id.name}`);
+      else {
+        const input = requestInput(declarator.init, tainted, requestNames);
+        if (input) tainted.set(declarator.id.name, input);
+      }
+    }
+  }
+  return { originNames, requestNames, tainted };
 }
 
 /** Is `node` the request (`req`, Koa's `ctx.req` / `ctx.request`) or its header object (`req.headers`, `ctx.request.header`, a `headers` taken from the request)? */

@@ -185,12 +185,81 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     });
   }
   const policies: CorsPolicy[] = [];
+  const references = referencesByName(parsed);
   for (const { fn, list } of writes.values()) {
     const sorted = list.sort((a, b) => a.statement.from - b.statement.from);
     settleConfiguration(sorted);
+    if (fn) guardAtCallSites(parsed, fn, sorted, references, bindings);
     if (sorted.some((write) => write.name.toLowerCase() === 'access-control-allow-origin')) policies.push(buildPolicy(parsed, fn, sorted));
   }
   return policies;
+}
+
+/** Every name use of the module, by name: built once, on the first helper that asks. */
+function referencesByName(parsed: ParsedPython): () => Map<string, SyntaxNode[]> {
+  let byName: Map<string, SyntaxNode[]> | undefined;
+  return () => {
+    if (byName) return byName;
+    byName = new Map();
+    parsed.tree.iterate({
+      enter: (ref) => {
+        if (ref.name !== 'VariableName') return;
+        const name = textOf(parsed, ref.node);
+        const list = byName!.get(name);
+        if (list) list.push(ref.node);
+        else byName!.set(name, [ref.node]);
+      },
+    });
+    return byName;
+  };
+}
+
+/**
+ * A module-level helper that echoes the Origin (`def _set_cors_headers(handler)`), called in this module
+ * only, each call under a test (`if await check_cors(origin): _set_cors_headers(self)`): its writes happen
+ * only when one of those tests holds, as if written under them. Unchanged when some call is unguarded,
+ * when the name is used otherwise than called (handed to a framework, exported by reference), or when
+ * nothing here calls it. A test reading only configuration (`if settings.CORS_ENABLED:`) is no guard.
+ */
+function guardAtCallSites(parsed: ParsedPython, fn: SyntaxNode, writes: Write[], references: () => Map<string, SyntaxNode[]>, bindings: ModuleBindings): void {
+  if (fn.parent?.name !== 'Script') return;
+  const echoes = writes.some((write) => write.name.toLowerCase() === 'access-control-allow-origin' && write.value.kind === 'origin' && !write.allowlist && !write.matchers);
+  const nameNode = fn.getChild('VariableName');
+  if (!echoes || !nameNode) return;
+  const uses = (references().get(textOf(parsed, nameNode)) ?? []).filter((use) => use.from !== nameNode.from);
+  const sites: Array<ReturnType<typeof guardsOf>> = [];
+  for (const use of uses) {
+    const call = use.parent;
+    if (call?.name !== 'CallExpression' || call.firstChild?.from !== use.from || call.firstChild.to !== use.to) return;
+    // A call inside the helper itself (recursion) says nothing of how it is first reached.
+    if (call.from >= fn.from && call.to <= fn.to) return;
+    const guards = guardsOf(parsed, call, enclosingFunction(call), bindings);
+    guards.conditions = guards.conditions.filter((test) => test !== guards.configuration?.test);
+    if (guards.conditions.length === 0 && !guards.opaque) return;
+    sites.push(guards);
+  }
+  if (sites.length === 0) return;
+  const reached: Test = (request) => {
+    let result: Decision = false;
+    for (const site of sites) {
+      const decisions = site.conditions.map((test) => test(request));
+      const holds: Decision = decisions.includes(false) ? false : site.opaque || decisions.includes('unknown') ? 'unknown' : true;
+      if (holds === true) return true;
+      if (holds === 'unknown') result = 'unknown';
+    }
+    return result;
+  };
+  const allowlist = sites.every((site) => site.allowlist && !site.opaque) ? sites.flatMap((site) => site.allowlist!) : undefined;
+  // Some sites test patterns, others a list: the list's entries join the patterns as exact matchers.
+  const asMatchers = (site: ReturnType<typeof guardsOf>): OriginMatcher[] | undefined => site.matchers ?? site.allowlist?.map((entry): OriginMatcher => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
+  const matchers = !allowlist && sites.every((site) => asMatchers(site) && !site.opaque) ? sites.flatMap((site) => asMatchers(site)!) : undefined;
+  for (const write of writes) {
+    write.conditions = [...write.conditions, reached];
+    if (write.value.kind === 'origin' && !write.allowlist && !write.matchers) {
+      write.allowlist = allowlist;
+      write.matchers = matchers;
+    }
+  }
 }
 
 /** The items of a list or tuple display. */
