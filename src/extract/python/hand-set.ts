@@ -350,6 +350,46 @@ function isRequestOrigin(parsed: ParsedPython, node: SyntaxNode | undefined, bin
   return false;
 }
 
+/**
+ * `urlparse(origin).hostname` / `.netloc` (also `urlsplit`), directly or through a local
+ * (`host = urlparse(origin).hostname or ""`): the part of the Origin a string test reads. `netloc`
+ * keeps the port; a browser's Origin has no userinfo or path, so it is the host.
+ */
+function originUrlPart(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): 'hostname' | 'host' | undefined {
+  if (!node || depth > 4) return undefined;
+  if (node.name === 'ParenthesizedExpression') {
+    const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+    return inner.length === 1 ? originUrlPart(parsed, inner[0], bindings, depth + 1) : undefined;
+  }
+  if (node.name === 'VariableName') {
+    const assigned = boundValue(parsed, node, bindings);
+    return assigned ? originUrlPart(parsed, assigned, bindings, depth + 1) : undefined;
+  }
+  if (node.name === 'BinaryExpression') {
+    // `urlparse(origin).hostname or ""`: the fallback for a missing Origin matches no host test.
+    const { op, left, right } = binaryParts(parsed, childrenOf(node));
+    return op === 'or' && right?.name === 'String' && /^(['"])\1$/.test(textOf(parsed, right)) ? originUrlPart(parsed, left, bindings, depth + 1) : undefined;
+  }
+  if (node.name !== 'MemberExpression') return undefined;
+  const parts = childrenOf(node);
+  if (parts.length !== 3 || parts[1].name !== '.') return undefined;
+  const property = textOf(parsed, parts[2]);
+  const part = property === 'hostname' ? 'hostname' : property === 'netloc' ? 'host' : undefined;
+  return part && isParsedOrigin(parsed, parts[0], bindings, depth + 1) ? part : undefined;
+}
+
+/** `urlparse(origin)` / `urllib.parse.urlsplit(origin)`, or a local bound to it. */
+function isParsedOrigin(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth: number): boolean {
+  if (depth > 4) return false;
+  if (node.name === 'VariableName') {
+    const assigned = boundValue(parsed, node, bindings);
+    return assigned !== undefined && isParsedOrigin(parsed, assigned, bindings, depth + 1);
+  }
+  if (node.name !== 'CallExpression' || !/(^|\.)(urlparse|urlsplit)$/.test(dottedName(parsed, node.firstChild) ?? '')) return false;
+  const argument = callArguments(parsed, node.getChild('ArgList'));
+  return argument.positional.length === 1 && !argument.spread && isRequestOrigin(parsed, argument.positional[0], bindings);
+}
+
 /** Starlette's or Litestar's `Headers(scope=scope)` / `Headers.from_scope(scope)`, or `dict(scope["headers"])`: the request's headers, read in an ASGI middleware. */
 function isScopeHeaders(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings, depth = 0): boolean {
   if (depth > 4) return false;
@@ -649,6 +689,21 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
     if (!matcher) return unknown;
     return patternTest([matcher], op === 'in');
   }
+  // `"example.com" in urlparse(origin).netloc`, `host == "example.com"`, `host in ALLOWED_HOSTS`: tests on the Origin's host.
+  const partIn = op === 'in' || op === 'not in' ? originUrlPart(parsed, right, bindings) : undefined;
+  if (partIn) {
+    const needle = evaluate(parsed, left, bindings);
+    const matcher = needle.kind === 'string' && !needle.fallback ? stringTest('includes', needle.value, partIn, locOf(parsed, node), quote(textOf(parsed, node))) : undefined;
+    return matcher ? patternTest([matcher], op === 'in') : unknown;
+  }
+  const partTested = op === 'in' || op === 'not in' || op === '==' || op === '!=' ? originUrlPart(parsed, left, bindings) : undefined;
+  if (partTested) {
+    const value = evaluate(parsed, right, bindings);
+    const entries = op === 'in' || op === 'not in' ? (value.kind === 'string' ? undefined : stringItems(value)) : value.kind === 'string' && !value.fallback ? [{ value: value.value, node: value.node }] : undefined;
+    if (!entries || entries.length === 0 || entries.length > 64) return unknown;
+    const matchers = entries.map((entry) => stringTest('equals', entry.value, partTested, locOf(parsed, entry.node), quote(textOf(parsed, node))));
+    return matchers.every(Boolean) ? patternTest(matchers as OriginMatcher[], op === 'in' || op === '==') : unknown;
+  }
   // `'origin' in request.headers` / `.keys()`, `'HTTP_ORIGIN' in request.META`: whether the request carries an Origin.
   if ((op === 'in' || op === 'not in') && isOriginKey(parsed, left, bindings) && isHeaderMapping(parsed, right)) {
     return { decide: (request) => Boolean(request.origin) === (op === 'in') };
@@ -716,18 +771,20 @@ function stringMethodTest(parsed: ParsedPython, call: SyntaxNode, bindings: Modu
   const member = childrenOf(callee);
   const method = member[2] ? textOf(parsed, member[2]) : '';
   const jsMethod = method === 'endswith' ? 'endsWith' : method === 'startswith' ? 'startsWith' : undefined;
-  if (!jsMethod || !isRequestOrigin(parsed, member[0], bindings)) return undefined;
+  if (!jsMethod) return undefined;
+  const target = isRequestOrigin(parsed, member[0], bindings) ? 'origin' : originUrlPart(parsed, member[0], bindings);
+  if (!target) return undefined;
   const argument = callArguments(parsed, args);
   if (argument.positional.length !== 1 || argument.keywords.size > 0 || argument.spread) return undefined;
   const value = evaluate(parsed, argument.positional[0], bindings);
   const needles = value.kind === 'string' ? [value.value] : value.kind === 'list' && !value.incomplete && value.items.every((item) => item.kind === 'string') ? value.items.map((item) => (item as { value: string }).value) : undefined;
   if (!needles || needles.length === 0 || needles.length > 64) return undefined;
-  return stringTests(jsMethod, needles, locOf(parsed, call), quote(textOf(parsed, call)));
+  return stringTests(jsMethod, needles, locOf(parsed, call), quote(textOf(parsed, call)), target);
 }
 
 /** One string test on the origin per needle (`endsWith`, `startsWith`, `includes`), passing when one does; undefined when one cannot be read. */
-function stringTests(method: string, needles: string[], loc: Loc, code: string): ReadTest | undefined {
-  const matchers = needles.map((needle) => stringTest(method, needle, 'origin', loc, code));
+function stringTests(method: string, needles: string[], loc: Loc, code: string, target: 'origin' | 'hostname' | 'host' = 'origin'): ReadTest | undefined {
+  const matchers = needles.map((needle) => stringTest(method, needle, target, loc, code));
   return matchers.every(Boolean) ? patternTest(matchers as OriginMatcher[], true) : undefined;
 }
 
@@ -804,8 +861,9 @@ function anyOverListTest(parsed: ParsedPython, call: SyntaxNode, bindings: Modul
     const member = childrenOf(exprParts[0]);
     const method = member[2] ? textOf(parsed, member[2]) : '';
     const argument = exprParts[1] ? callArguments(parsed, exprParts[1]) : undefined;
-    if ((method === 'endswith' || method === 'startswith') && isRequestOrigin(parsed, member[0], bindings) && argument?.positional.length === 1 && argument.keywords.size === 0 && isVariable(argument.positional[0])) {
-      return fromStrings(method === 'endswith' ? 'endsWith' : 'startsWith');
+    const target = method === 'endswith' || method === 'startswith' ? (isRequestOrigin(parsed, member[0], bindings) ? 'origin' : originUrlPart(parsed, member[0], bindings)) : undefined;
+    if (target && argument?.positional.length === 1 && argument.keywords.size === 0 && isVariable(argument.positional[0])) {
+      return strings ? stringTests(method === 'endswith' ? 'endsWith' : 'startsWith', strings, loc, code, target) : undefined;
     }
     return regexTest(parsed, expression, bindings, { name, value });
   }
