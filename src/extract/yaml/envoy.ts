@@ -19,10 +19,12 @@ const ORIGIN_FIELDS = ['allow_origin_string_match', 'allow_origin', 'allow_origi
 const MAX_DEPTH = 64;
 
 /**
- * An origin field as Envoy can hold it: each is a repeated field (`allow_origin_string_match: [{ exact: … }]`,
- * v2's `allow_origin: [ … ]`), so a single string there is no Envoy config (Envoy refuses it), but an
- * application's own `cors: { allowOrigin: "*" }` (a Helm chart's values, a service's config.yaml). A value
- * cors-lint cannot read (a template placeholder, an alias) may still be a list.
+ * An origin field as Envoy config writes it: each is a repeated field (`allow_origin_string_match: [{ exact: … }]`,
+ * v2's `allow_origin: [ … ]`), or one matcher mapping in place of the list (see stringMatchers). Envoy
+ * would also take a lone string as a one-item list, but a `cors` map whose only origin is a string is
+ * far more often an application's own setting (`cors: { allowOrigin: "*" }` in a Helm chart's values
+ * or a service's config.yaml), so that is not read as Envoy. A value cors-lint cannot read (a template
+ * placeholder, an alias) may still be a list.
  */
 function originListField(node: YamlNode | null | undefined): boolean {
   if (node === undefined) return false;
@@ -61,10 +63,17 @@ export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
   return out;
 }
 
+/**
+ * `allow_origin_string_match` entries. Envoy reads its YAML as proto3 JSON, and protobuf's JSON parser
+ * takes a single value in place of a repeated field's list (the legacy converter never checked; the
+ * rewritten parser keeps it under `allow_legacy_syntax`, which `JsonStringToMessage` always sets), so
+ * one mapping there is a one-matcher list.
+ */
 function stringMatchers(parsed: ParsedYaml, list: YamlNode | null | undefined, listId: string): OriginMatcher[] {
-  if (!isSeq(list)) return list ? [{ kind: 'unknown', reason: 'not a list', loc: nodeLoc(parsed, list) }] : [];
+  const items = isSeq(list) ? list.items : isMap(list) ? [list] : undefined;
+  if (!items) return list ? [{ kind: 'unknown', reason: 'not a list', loc: nodeLoc(parsed, list) }] : [];
   const out: OriginMatcher[] = [];
-  for (const item of list.items) {
+  for (const item of items) {
     const ignoreCase = locatedBool(parsed, field(item, 'ignore_case'))?.value === true;
     const flags = ignoreCase ? 'i' : '';
     const one = (key: string) => field(item, key);
