@@ -4,7 +4,11 @@ import { exactOrigins } from '../src/model/queries.js';
 import { neverMatchesOrigin } from '../src/model/regex-analysis.js';
 import { matcherAccepts } from '../src/model/respond.js';
 
-/** `*` inside an exact entry is `origin-wildcard-literal`'s finding; a broken scheme is `origin-typo`'s. */
+/**
+ * `*` inside an exact entry is `origin-wildcard-literal`'s finding, and so is the whole entry: its other
+ * problems (`*.example.com` has no scheme, SAM's `"'*''"` leaves `*'`) would be a second finding on
+ * the same token saying again that it matches nothing. A broken scheme is `origin-typo`'s.
+ */
 const NOT_HERE = new Set<SerializationProblem>(['wildcard']);
 /** What django-cors-headers' system check E014 refuses (its matching compares scheme and host only). */
 const DJANGO_CHECKED = new Set<SerializationProblem>(['trailing-slash', 'path', 'query', 'fragment']);
@@ -79,6 +83,7 @@ export default defineRule({
       // A host-only entry of django-cors-headers before 3.0 is compared with the Origin's host: the form that version wants.
       if (matcher.comparedBy === 'netloc') continue;
       const { serialized, problems } = analyzeOrigin(matcher.value);
+      if (matcher.value.includes('*')) continue;
       const relevant = problems.filter(
         (problem) =>
           !NOT_HERE.has(problem) &&

@@ -37,6 +37,11 @@ export default defineRule({
         context.report({ loc: matcher.loc, message: `'*' in this list${matcher.why ? ` (${matcher.why})` : ''} is compared literally by ${policy.profile.name}: no browser sends the Origin '*', so the entry matches nothing and every origin it was meant to allow is refused; list the origins (or give '*' on its own, without credentials, if every site may read the responses)` });
         continue;
       }
+      // `*` with stray quotes around it (SAM's `AllowOrigin: "'*''"`, `"'*'"` where no quotes are read): a '*' meant on its own.
+      if (/^['"`\s]*\*['"`\s]*$/.test(matcher.value)) {
+        context.report({ loc: matcher.loc, message: `'${matcher.value}' is '*' with stray quote characters: it is not the wildcard, and ${policy.profile.name} compares it literally, so it matches no browser origin; remove the extra quotes if '*' (every origin) was meant, or list the origins` });
+        continue;
+      }
       context.report({ loc: matcher.loc, message: `'${matcher.value}' is compared literally by ${policy.profile.name}, so it matches no browser origin: write a pattern (anchored, dots escaped) or list the subdomains` });
     }
     // `https://*.${DOMAIN}` in a list compared as written: whatever the placeholder holds, the '*' stays a
