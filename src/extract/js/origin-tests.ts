@@ -175,6 +175,14 @@ function isOriginUrl(node: Node, scope: OriginScope): boolean {
   return object.type === 'NewExpression' && object.callee.type === 'Identifier' && object.callee.name === 'URL' && !!object.arguments[0] && scope.isOrigin(object.arguments[0] as Node);
 }
 
+/** Node's legacy `url.parse(origin)` and `URL.parse(origin)`: the same host parts, though the legacy object has no `.origin`. */
+function isParsedOriginCall(node: Node, scope: OriginScope): boolean {
+  const object = unwrap(node);
+  if (object.type !== 'CallExpression' || object.callee.type !== 'MemberExpression' || propertyName(object.callee) !== 'parse') return false;
+  const receiver = object.callee.object;
+  return receiver.type === 'Identifier' && (receiver.name === 'url' || receiver.name === 'URL') && !!object.arguments[0] && scope.isOrigin(object.arguments[0] as Node);
+}
+
 function urlPart(node: Node, scope: OriginScope, depth = 0): UrlPart | undefined {
   const inner = unwrap(node);
   if (inner.type === 'Identifier') {
@@ -191,7 +199,7 @@ function urlPart(node: Node, scope: OriginScope, depth = 0): UrlPart | undefined
     const bound = scope.bindings.values.get(object.name);
     if (bound) object = unwrap(bound);
   }
-  return isOriginUrl(object, scope) ? part : undefined;
+  return isOriginUrl(object, scope) || (part !== 'origin' && isParsedOriginCall(object, scope)) ? part : undefined;
 }
 
 /** What a string test on the origin (or on its URL host) accepts, as a pattern on the whole origin. */
@@ -989,10 +997,10 @@ export function callbackCondition(fn: Node, style: CallbackStyle, scope: OriginS
     switch (statement.type) {
       case 'VariableDeclaration':
         for (const declarator of statement.declarations) {
-          if (declarator.id.type === 'ObjectPattern' && declarator.init && isOriginUrl(declarator.init, inner)) {
+          if (declarator.id.type === 'ObjectPattern' && declarator.init && (isOriginUrl(declarator.init, inner) || isParsedOriginCall(declarator.init, inner))) {
             for (const property of declarator.id.properties) {
               const key = property.type === 'ObjectProperty' && property.key.type === 'Identifier' && !property.computed ? property.key.name : undefined;
-              if (isUrlPart(key) && property.type === 'ObjectProperty' && property.value.type === 'Identifier') urlNames.set(property.value.name, key);
+              if (isUrlPart(key) && (key !== 'origin' || isOriginUrl(declarator.init, inner)) && property.type === 'ObjectProperty' && property.value.type === 'Identifier') urlNames.set(property.value.name, key);
             }
             continue;
           }
