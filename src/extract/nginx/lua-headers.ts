@@ -304,8 +304,15 @@ function readWrites(tokens: Token[] | undefined, phase: Phase): { writes: Write[
   }
   const aliases = new Set<string>();
   const methodAliases = new Set<string>();
+  // A local bound once to a string literal alone (`local allow_origin = "*"`) stands for that string.
+  const literals = new Map<string, string>();
   for (let i = 0; i + 3 < tokens.length; i++) {
     if (tokens[i].text !== 'local' || tokens[i + 1].kind !== 'name' || tokens[i + 2].text !== '=' || assignments.get(tokens[i + 1].text) !== 1) continue;
+    if (tokens[i + 3].kind === 'string') {
+      const next = tokens[i + 4];
+      if (!next || !['..', 'or', 'and', '(', '[', ':', '.', ','].includes(next.text)) literals.set(tokens[i + 1].text, tokens[i + 3].text);
+      continue;
+    }
     const origin = originVarAt(tokens, i + 3);
     const method = methodAt(tokens, i + 3);
     const after = origin !== -1 ? origin : method;
@@ -347,11 +354,14 @@ function readWrites(tokens: Token[] | undefined, phase: Phase): { writes: Write[
   // An exit under a condition other than the OPTIONS branch makes every later write conditional; one that always runs, unreachable.
   let exitedConditionally = false;
   let exitedAlways = false;
+  let unread = false;
   const inFunction = () => stack.some((frame) => frame.function);
   const exit = (start: number, end: number, status: number | undefined) => {
     if (inFunction()) return;
     const top = stack.at(-1);
     if (top?.options && stack.length === 1) {
+      // The header filter runs after the answer is chosen: an exit there is beyond this reader.
+      if (phase === 'header_filter') unread = true;
       top.options.exit = { status: top.options.status ?? status, start, end };
       return;
     }
@@ -367,7 +377,9 @@ function readWrites(tokens: Token[] | undefined, phase: Phase): { writes: Write[
           stack.push({ conditional: false });
           continue;
         }
-        const then = phase === 'header_filter' || stack.length > 0 ? -1 : optionsTest(i + 1);
+        // In the header filter the branch only picks which answers get its writes (the preflight's,
+        // whoever gives it); in the access and content phases it may answer the preflight itself.
+        const then = stack.length > 0 ? -1 : optionsTest(i + 1);
         if (then !== -1 && tokens[then]?.text === 'then') {
           if (sawOptions) return undefined;
           sawOptions = true;
@@ -448,7 +460,9 @@ function readWrites(tokens: Token[] | undefined, phase: Phase): { writes: Write[
     let value: WrittenValue = { kind: 'unknown' };
     let valueEnd = valueToken.end;
     const originEnd = isOrigin(eq + 1);
+    const bound = valueToken.kind === 'name' && !['..', 'or', 'and', '(', '[', ':', '.'].includes(tokens[eq + 2]?.text ?? '') ? literals.get(valueToken.text) : undefined;
     if (valueToken.kind === 'string' && tokens[eq + 2]?.text !== '..') value = { kind: 'literal', text: valueToken.text };
+    else if (bound !== undefined) value = { kind: 'literal', text: bound };
     else if (originEnd !== -1) {
       valueEnd = tokens[originEnd - 1].end;
       const next = tokens[originEnd];
@@ -463,6 +477,6 @@ function readWrites(tokens: Token[] | undefined, phase: Phase): { writes: Write[
     writes.push({ name, value, start: token.start, valueStart: valueToken.start, valueEnd, conditional: exitedConditionally || stack.some((frame) => frame.conditional), branch });
     i = eq;
   }
-  if (stack.length !== 0) return undefined;
+  if (stack.length !== 0 || unread) return undefined;
   return { writes, ...(options ? { options } : {}) };
 }
