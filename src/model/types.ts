@@ -255,6 +255,8 @@ export interface ResponseHeader {
   writtenAt?: Loc;
   /** Set when the value is copied from a client-chosen request field (`the query string`), not from Origin: it names that field. */
   fromInput?: string;
+  /** Set when an earlier layer of the same app wrote it and this layer left it in place (a cors() header under a later middleware's): findings about where it is written are that layer's. */
+  fromEarlierLayer?: boolean;
 }
 
 export interface CorsResponse {
