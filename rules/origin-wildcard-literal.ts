@@ -10,7 +10,7 @@ export default defineRule({
     description: '`https://*.example.com` in a list the implementation compares literally: it matches no browser origin.',
     formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
-      whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. Also a `*` inside a plain string test (Envoy/Istio `prefix`, `suffix` or `contains`, such as `prefix: https://*.example.com`), which takes it as a character. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list. (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
+      whatItDoes: "Reports an allowlist entry containing `*` where the implementation compares entries as plain strings: Express `cors`, Starlette's `allow_origins`, django-cors-headers' `CORS_ALLOWED_ORIGINS`, Traefik's `accessControlAllowOriginList`, Istio `exact`, nginx `map` keys and fixed values. Also a `*` inside a plain string test (Envoy/Istio `prefix`, `suffix` or `contains`, such as `prefix: https://*.example.com`), which takes it as a character. That includes `*` alone inside an Express `cors` or Hono array (`origin: ['*']`), which is compared like any other entry, and a `*` in django-cors-headers' list (which its system check rejects as corsheaders.E013, and which matches the `null` origin where checks do not run). (Where `*` in a list means every origin, as in Starlette, Traefik, Kong, `@fastify/cors` or an Istio `exact: '*'`, it is not reported here; ingress-nginx and the HTTP API do support one wildcard label, and are not reported.)",
       why: 'Browsers send the concrete origin (`https://app.example.com`); a literal comparison with `https://*.example.com` never succeeds, so every subdomain the author meant to allow is refused. Use the implementation\'s pattern option (a regex anchored at both ends with escaped dots), or list the subdomains.',
       examples: [
         {
@@ -33,6 +33,15 @@ export default defineRule({
     for (const matcher of exactOrigins(policy)) {
       if (!matcher.value.includes('*')) continue;
       // Only implementations that compare entries literally produce an exact '*': where '*' means every origin it is an `any` matcher.
+      if (matcher.value.trim() === '*' && matcher.comparedBy === 'scheme-and-netloc') {
+        // django-cors-headers: urlsplit('*') has no scheme and no host, which its check refuses and which is what `null` gives too
+        // (corsheaders/checks.py E013 and middleware._url_in_whitelist, checked with django-cors-headers 3.14).
+        context.report({
+          loc: matcher.loc,
+          message: `'*' in this list is no wildcard for django-cors-headers: its system check rejects it (corsheaders.E013, missing scheme or netloc), so manage.py check, runserver and migrate refuse to start; where checks do not run (gunicorn, uwsgi) it matches no browser origin but the 'null' one; set CORS_ALLOW_ALL_ORIGINS = True (without credentials) if every site may read the responses, or list the origins`,
+        });
+        continue;
+      }
       if (matcher.value.trim() === '*') {
         context.report({ loc: matcher.loc, message: `'*' in this list${matcher.why ? ` (${matcher.why})` : ''} is compared literally by ${policy.profile.name}: no browser sends the Origin '*', so the entry matches nothing and every origin it was meant to allow is refused; list the origins (or give '*' on its own, without credentials, if every site may read the responses)` });
         continue;
