@@ -27,21 +27,27 @@ export function apisixPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[]
     }
     return out;
   }
+  const readOne = (item: unknown, index: number, collection: string) => {
+    // ADC (the APISIX declarative CLI) nests a service's routes under it: `services: [{ routes: [...] }]`.
+    if (collection === 'services') read(get(item as YamlNode, 'routes'), 'routes');
+    const cors = pairOf(get(item, 'plugins'), 'cors');
+    if (!cors || !isMap(cors.value)) return;
+    const id = valueOf(get(item, 'id'));
+    const uri = valueOf(get(item, 'uri'));
+    const name = valueOf(get(item, 'name'));
+    const label = `${collection.replace(/s$/, '')} ${id.kind === 'string' || id.kind === 'number' ? id.value : uri.kind === 'string' ? uri.value : name.kind === 'string' ? name.value : index}`;
+    out.push(policyFor(parsed, cors.value as YamlNode, cors.key as YamlNode, label));
+  };
   const read = (items: YamlNode | null | undefined, collection: string) => {
     if (!isSeq(items)) return;
-    items.items.forEach((item, index) => {
-      // ADC (the APISIX declarative CLI) nests a service's routes under it: `services: [{ routes: [...] }]`.
-      if (collection === 'services') read(get(item as YamlNode, 'routes'), 'routes');
-      const cors = pairOf(get(item, 'plugins'), 'cors');
-      if (!cors || !isMap(cors.value)) return;
-      const id = valueOf(get(item, 'id'));
-      const uri = valueOf(get(item, 'uri'));
-      const name = valueOf(get(item, 'name'));
-      const label = `${collection.replace(/s$/, '')} ${id.kind === 'string' || id.kind === 'number' ? id.value : uri.kind === 'string' ? uri.value : name.kind === 'string' ? name.value : index}`;
-      out.push(policyFor(parsed, cors.value as YamlNode, cors.key as YamlNode, label));
-    });
+    items.items.forEach((item, index) => readOne(item, index, collection));
   };
   for (const collection of ['routes', 'services', 'global_rules', 'plugin_configs']) read(get(root, collection), collection);
+  // One Admin API body (`PUT /apisix/admin/routes/1 -d @route.json`): a route or service object on its own, known by
+  // the keys only those have next to its plugins.
+  if (out.length === 0 && isMap(get(root, 'plugins')) && ['uri', 'uris', 'upstream', 'upstream_id', 'service_id'].some((key) => get(root, key) !== undefined)) {
+    readOne(root, 0, get(root, 'uri') !== undefined || get(root, 'uris') !== undefined ? 'routes' : 'services');
+  }
   return out;
 }
 

@@ -25,6 +25,17 @@ const SIGNATURES: ReadonlyArray<{ test: RegExp; why: string }> = [
   { test: /"x-amazon-apigateway-(cors|integration)"/, why: 'an OpenAPI document with API Gateway extensions' },
 ];
 const SERVERLESS = { service: /"service"\s*:/, provider: /"provider"\s*:\s*\{/ };
+/**
+ * Gateways that take the same configuration as JSON: Envoy (its YAML is read as proto3 JSON, so a
+ * `.json` bootstrap holds the same fields), Kong's declarative file (`kong.json`, with its
+ * `_format_version`) and APISIX (an Admin API route or service body, a standalone `apisix.json`).
+ * Each needs its CORS settings' own names, so a JSON file of any other kind stays unparsed.
+ */
+const GATEWAYS: ReadonlyArray<{ tests: RegExp[]; why: string }> = [
+  { tests: [/"(allow_origin_string_match|allowOriginStringMatch)"\s*:/], why: 'an Envoy configuration with a CORS policy' },
+  { tests: [/"_format_version"\s*:/, /"cors"/], why: 'a Kong declarative configuration with the cors plugin' },
+  { tests: [/"plugins"\s*:/, /"cors"\s*:/, /"(allow_origins|allow_origins_by_regex|allow_credential)"\s*:/], why: 'an APISIX configuration with the cors plugin' },
+];
 
 export function looksLikeJsonConfig(text: string): { yes: boolean; why: string } {
   // A JSON template is an object: skip the BOM and blanks, cheaply, before any search of the text.
@@ -33,7 +44,8 @@ export function looksLikeJsonConfig(text: string): { yes: boolean; why: string }
   if (text[i] !== '{') return { yes: false, why: 'not a JSON object' };
   for (const { test, why } of SIGNATURES) if (test.test(text)) return { yes: true, why };
   if (SERVERLESS.service.test(text) && SERVERLESS.provider.test(text)) return { yes: true, why: 'a Serverless Framework config' };
-  return { yes: false, why: 'neither a CloudFormation/SAM template with API Gateway resources, an OpenAPI document with API Gateway extensions nor a Serverless Framework config' };
+  for (const { tests, why } of GATEWAYS) if (tests.every((test) => test.test(text))) return { yes: true, why };
+  return { yes: false, why: 'neither a CloudFormation/SAM template with API Gateway resources, an OpenAPI document with API Gateway extensions, a Serverless Framework config nor an Envoy, Kong or APISIX configuration with CORS' };
 }
 
 export function extractJsonTemplatePolicies(file: SourceFile): YamlExtraction {
