@@ -40,9 +40,11 @@ describe('format detection', () => {
   });
 
   it('nginx templates are routed to nginx whatever the template engine', () => {
-    for (const name of ['site.conf.tpl', 'site.conf.template', 'site.conf.j2', 'site.conf.erb', 'nginx.conf.default', 'nginx.conf.j2', 'api.nginx.tmpl']) {
+    for (const name of ['site.conf.tpl', 'site.conf.template', 'site.conf.j2', 'site.conf.erb', 'nginx.conf.default', 'nginx.conf.j2', 'api.nginx.tmpl', 'default.conf.ctmpl', 'api.vhost']) {
       expect(detectFile({ path: `deploy/${name}`, text: NGINX_SNIPPET }), name).toMatchObject({ format: 'nginx' });
     }
+    // An Apache virtual host is a `.vhost` too: content decides.
+    expect(detectFile({ path: 'deploy/api.vhost', text: '<VirtualHost *:80>\n  Header always set Access-Control-Allow-Origin "*"\n</VirtualHost>\n' })).toMatchObject({ skip: expect.any(String) });
     // A supervisord template is a `.conf.j2` too: content decides.
     expect(detectFile({ path: 'roles/api/templates/supervisord.conf.j2', text: NOT_NGINX.supervisord })).toMatchObject({ skip: expect.any(String) });
     const result = lint([{ path: 'site.conf.erb', text: 'server {\n<% if @cors %>\n  location / {\n    add_header Access-Control-Allow-Origin <%= @origin %>;\n  }\n<% end %>\n}\n' }]);

@@ -86,9 +86,10 @@ export const FORMAT_SPECS: Readonly<Record<Format, FormatSpec>> = {
     id: 'nginx',
     displayName: 'nginx',
     extensions: ['.nginx'],
-    ambiguousExtensions: ['.conf', ''],
+    // `.vhost`: a virtual host file of either server (`api.vhost`); Apache's `<VirtualHost>` is told apart by content.
+    ambiguousExtensions: ['.conf', '.vhost', ''],
     fileNames: ['nginx.conf'],
-    templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.epp', '.tftpl', '.gotmpl', '.hbs', '.handlebars', '.mustache', '.njk', '.liquid', '.twig', '.in', '.default', '.example', '.sample', '.dist'],
+    templateSuffixes: ['.tpl', '.template', '.tmpl', '.j2', '.jinja', '.jinja2', '.erb', '.epp', '.tftpl', '.gotmpl', '.ctmpl', '.hbs', '.handlebars', '.mustache', '.njk', '.liquid', '.twig', '.in', '.default', '.example', '.sample', '.dist'],
     // vhost.d: nginx-proxy includes vhost.d/<VIRTUAL_HOST> in the host's server block and <host>_location in its `location /`.
     folders: ['nginx', 'sites-available', 'sites-enabled', 'conf.d', 'snippets', 'openresty', 'vhosts.d', 'vhost.d', 'http.d', 'stream.d', 'default.d'],
     looksLike: looksLikeNginx,
