@@ -115,14 +115,23 @@ const EJS_SCRIPTLET_LINE = /^[ \t]*<%[_#]?(?![=-])(?:[^%\r\n]|%(?!>))*[-_]?%>[ \
  * become identifiers of the same length (`_____…`), so a JavaScript parser reads the file with every
  * offset unchanged. Those inside a string, a template literal or a comment stay as written: an
  * origin written `'https://{{ domain }}'` is read as a placeholder there. One pass over the text.
+ *
+ * EJS and ERB output tags written as code (`origin: <%= origin %>`, `<%- JSON.stringify(hosts) %>`,
+ * a Yeoman generator's or a Rails app's `server.js`) become identifiers the same way, whatever the
+ * file: `<%` can never start code in JavaScript (nor in Python, whose templates this serves too: its `#`
+ * comments and triple-quoted strings are not told apart, which only changes text nobody reads as code).
+ * `braces: false` leaves `{{ … }}` alone (a file that is no Jinja template may hold JSX's `style={{ … }}`).
  */
-export function placeholderTemplateExpressions(text: string): string {
-  if (!text.includes('{{')) return text;
+export function placeholderTemplateExpressions(text: string, braces = true): string {
+  const ejs = text.includes('<%=') || text.includes('<%-');
+  if (!(braces && text.includes('{{')) && !ejs) return text;
   let out = '';
   let last = 0;
   let quote = '';
   let comment: '' | 'line' | 'block' = '';
-  let nextClose = 0;
+  // The next closing delimiter and line break are found once and reused while the scan moves on (linear).
+  let nextBraceClose = 0;
+  let nextTagClose = 0;
   let nextNewline = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
@@ -145,11 +154,16 @@ export function placeholderTemplateExpressions(text: string): string {
     if (ch === '"' || ch === "'" || ch === '`') quote = ch;
     else if (ch === '/' && text[i + 1] === '/') comment = 'line';
     else if (ch === '/' && text[i + 1] === '*') comment = 'block';
-    else if (ch === '{' && text[i + 1] === '{') {
-      // The next `}}` and line break are found once and reused while the scan moves on (linear).
-      if (nextClose !== -1 && nextClose < i + 2) nextClose = text.indexOf('}}', i + 2);
+    else if ((braces && ch === '{' && text[i + 1] === '{') || (ejs && ch === '<' && text[i + 1] === '%' && (text[i + 2] === '=' || text[i + 2] === '-'))) {
       if (nextNewline !== -1 && nextNewline < i + 2) nextNewline = text.indexOf('\n', i + 2);
-      const close = nextClose;
+      let close: number;
+      if (ch === '{') {
+        if (nextBraceClose !== -1 && nextBraceClose < i + 2) nextBraceClose = text.indexOf('}}', i + 2);
+        close = nextBraceClose;
+      } else {
+        if (nextTagClose !== -1 && nextTagClose < i + 3) nextTagClose = text.indexOf('%>', i + 3);
+        close = nextTagClose;
+      }
       if (close === -1 || (nextNewline !== -1 && nextNewline < close)) continue;
       out += text.slice(last, i) + '_'.repeat(close + 2 - i);
       last = close + 2;

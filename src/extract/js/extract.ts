@@ -263,10 +263,13 @@ export function prewarmJsParses(file: SourceFile): number {
   return entry.streams.prewarm(templateFreeSource(file), isTs, plugins);
 }
 
-/** The text Babel reads: a code template's Jinja statement lines blanked and its `{{ … }}` code expressions made identifiers, offsets kept. */
+/**
+ * The text Babel reads: a code template's Jinja statement lines blanked, its `{{ … }}` code expressions
+ * and any EJS/ERB output tag written as code made identifiers, offsets kept.
+ */
 function templateFreeSource(file: SourceFile): string {
   const blanked = blankTemplateStatementLines(file.text);
-  return isCodeTemplate(file.path, file.text) ? placeholderTemplateExpressions(blanked) : blanked;
+  return placeholderTemplateExpressions(blanked, isCodeTemplate(file.path, file.text));
 }
 
 /** Babel's tree of a file, or why there is none. */

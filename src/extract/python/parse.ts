@@ -1,5 +1,5 @@
 import type { SyntaxNode, Tree, TreeFragment } from '@lezer/common';
-import { blankTemplateStatementLines, collapseInlineJinjaConditionals, isCodeTemplate } from '../../util/delimited.js';
+import { blankTemplateStatementLines, collapseInlineJinjaConditionals, isCodeTemplate, placeholderTemplateExpressions } from '../../util/delimited.js';
 import { activeParseCache, changedRange } from '../../engine/parse-cache.js';
 import type { Loc, SourceFile } from '../../model/types.js';
 import { checkBudget } from '../../util/budget.js';
@@ -232,7 +232,9 @@ function ownerOf(parsed: ParsedPython, node: SyntaxNode): ParsedPython {
 export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: PythonSyntaxError[] } {
   const statementsBlanked = blankTemplateStatementLines(blankNotebookMagics(file.text));
   // A code template (Ansible `settings.py.j2`, cookiecutter, Open edX tutor's settings partials): its inline conditionals become unknown names.
-  const text = isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked;
+  // EJS/ERB output tags written as code (a Chef or Rails template's `allow_origins=<%= @origins.to_json %>`) become
+  // unknown names: `<%` never starts Python code either.
+  const text = placeholderTemplateExpressions(isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked, false);
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
   const input = trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text))));
   const lineStarts = lineStartsOf(text);
