@@ -45,7 +45,9 @@ for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/
 TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
 
 /** EJS scriptlet lines of Yeoman templates (blanked) and output tags (left as written). */
-for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>');
+for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>', '<%- JSON.stringify(hosts) -%>', '<%= a');
+// Dict displays with **mappings before and after keys (override order), and helpers called under a test.
+TOKENS.python.push('{**BASE, "allow_origins": ["*"], **opts}', '**', 'def _cors(h):\n    h.set_header("Access-Control-Allow-Origin", h.request.headers.get("Origin"))\n', '\nif ok:\n    _cors(self)\n');
 
 /** envsubst placeholders alone on a line (read as an unresolvable include) and inside arguments. */
 TOKENS.nginx.push('\n${HLSVARIANTS}\n', '\n  ${A}\n', '${EXTRA_CONFIG} # x\r\n', ' ${ORIGIN};');
