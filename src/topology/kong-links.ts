@@ -37,8 +37,8 @@ const reference = (node: Node): string | undefined => text(node) ?? text(get(nod
 /**
  * The routes of Kong declarative files (decK / DB-less `kong.yml`) that carry the extracted Kong
  * cors policies, each with the plugin Kong runs on it: the route's own, else its service's, else the
- * global one (Kong's precedence for plugins not bound to a consumer). A route whose nearest cors
- * entry is disabled, or that a consumer-bound cors plugin may answer, has no plugin here: not known.
+ * global one (Kong's precedence; the cors plugin cannot be bound to a consumer). A route whose
+ * nearest cors entry is disabled has no plugin here: not known.
  */
 export function kongRoutes(yamlFiles: Map<string, string>, kongPolicies: CorsPolicy[]): KongRoute[] {
   const files = new Set(kongPolicies.map((policy) => policy.source.file));
@@ -63,9 +63,9 @@ export function kongRoutes(yamlFiles: Map<string, string>, kongPolicies: CorsPol
       if (cors.length > 1 || !enabled(cors[0])) return 'unknown';
       return byLoc.get(`${locOf(get(cors[0], 'name')).line}:${locOf(get(cors[0], 'name')).column}`) ?? 'unknown';
     };
-    const rootPlugins = items(get(root, 'plugins')).filter(isCors);
-    // A consumer-bound cors plugin answers that consumer's requests instead: not modelled, so no route is decided.
-    if (rootPlugins.some((plugin) => get(plugin, 'consumer') !== undefined) || items(get(root, 'consumers')).some((consumer) => items(get(consumer, 'plugins')).some(isCors))) continue;
+    // A cors plugin bound to a consumer (a root entry with `consumer:`, or under `consumers:`) is refused by Kong's schema
+    // (`no_consumer`; the extractor reports it): it never answers, so routes are decided without it.
+    const rootPlugins = items(get(root, 'plugins')).filter((plugin) => isCors(plugin) && valueOf(get(plugin, 'consumer')).kind === 'null');
     const global = corsOf(rootPlugins.filter((plugin) => get(plugin, 'service') === undefined && get(plugin, 'route') === undefined));
     const boundTo = (key: 'service' | 'route', name: string | undefined) => (name === undefined ? [] : rootPlugins.filter((plugin) => reference(get(plugin, key)) === name && get(plugin, key === 'service' ? 'route' : 'service') === undefined));
     const upstreams = new Map<string, Array<{ host: string; port: number | undefined }>>();

@@ -1,7 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import { kongProfile, kongProgram } from '../../model/frameworks/kong.js';
-import type { CorsPolicy, OriginMatcher } from '../../model/types.js';
-import { get, isMap, isSeq, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
+import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
+import { get, isMap, isSeq, nodeLoc, pairOf, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
 
 /** Keys of the Kong cors plugin's config that other tools' `cors` plugins do not share. */
@@ -27,7 +27,7 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   // one of the cors plugin's own keys.
   const versioned = get(root, '_format_version') !== undefined;
   const out: CorsPolicy[] = [];
-  const visitPlugins = (owner: YamlNode | null | undefined, label: string, keep?: (plugin: unknown) => boolean) => {
+  const visitPlugins = (owner: YamlNode | null | undefined, label: string, keep?: (plugin: unknown) => boolean, consumer?: boolean) => {
     const plugins = get(owner, 'plugins');
     if (!isSeq(plugins)) return;
     for (const plugin of plugins.items) {
@@ -36,7 +36,10 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
       const enabled = valueOf(get(plugin, 'enabled'));
       if (name.kind !== 'string' || name.value !== 'cors' || (enabled.kind === 'bool' && !enabled.value)) continue;
       if (!versioned && !KONG_CORS_KEYS.some((key) => get(plugin, 'config', key) !== undefined)) continue;
-      out.push(policyFor(parsed, get(plugin, 'config'), get(plugin, 'name')!, label));
+      // The cors plugin's schema holds `consumer = typedefs.no_consumer` (since 2015): Kong refuses one bound to a consumer.
+      const boundKey = consumer ? undefined : pairOf(plugin as YamlNode, 'consumer');
+      const bound = consumer || (boundKey !== undefined && boundKey.value !== null && valueOf(boundKey.value as YamlNode).kind !== 'null');
+      out.push(policyFor(parsed, get(plugin, 'config'), get(plugin, 'name')!, label, bound ? nodeLoc(parsed, (boundKey?.key as YamlNode | undefined) ?? get(plugin, 'name')!) : undefined));
     }
   };
   const named = (node: unknown, what: string) => {
@@ -54,7 +57,7 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     if (!isSeq(items)) continue;
     for (const item of items.items) {
       const label = named(item, collection.slice(0, -1));
-      visitPlugins(item, label);
+      visitPlugins(item, label, undefined, collection === 'consumers');
       const routes = get(item, 'routes');
       if (isSeq(routes)) for (const route of routes.items) visitPlugins(route, `${label} ${named(route, 'route')}`);
     }
@@ -119,7 +122,11 @@ function globalCorsShadowed(root: YamlNode): boolean {
   return targets > 0;
 }
 
-function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, nameNode: YamlNode, label: string): CorsPolicy {
+/**
+ * `consumerBound`: where the plugin is bound to a consumer. Kong refuses that ("consumer: value must
+ * be null"): the declarative configuration does not load, so the plugin answers nothing.
+ */
+function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, nameNode: YamlNode, label: string, consumerBound?: Loc): CorsPolicy {
   const sourceLoc = nodeLoc(parsed, nameNode);
   const origins: OriginMatcher[] = [];
   const originsNode = get(config, 'origins');
@@ -144,7 +151,10 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
     profile: kongProfile,
     scope: { kind: 'router', label },
     sourceLoc,
-    origins: isMap(config) || config === undefined || config === null ? origins : [{ kind: 'unknown', reason: 'config is not a mapping', loc: nodeLoc(parsed, config) }],
+    origins: consumerBound ? [{ kind: 'unknown', reason: 'a cors plugin bound to a consumer, which Kong refuses', loc: consumerBound }] : isMap(config) || config === undefined || config === null ? origins : [{ kind: 'unknown', reason: 'config is not a mapping', loc: nodeLoc(parsed, config) }],
+    ...(consumerBound
+      ? { rejected: [{ loc: consumerBound, message: "Kong's cors plugin cannot be bound to a consumer (its schema requires 'consumer' to be null): Kong refuses the configuration with \"consumer: value must be null\". CORS runs before authentication identifies a consumer; bind the plugin to the service or route instead" }] }
+      : {}),
     originMode: fixed ? 'fixed' : 'compare',
     credentials: locatedBool(parsed, get(config, 'credentials')),
     allowMethods: listOption(parsed, get(config, 'methods'), false),
