@@ -22,10 +22,25 @@ export interface IngressRoute {
   /** The Ingress's annotations (string values only) and its class (`ingressClassName`, or the `kubernetes.io/ingress.class` annotation). */
   annotations: Record<string, string>;
   className: string | undefined;
+  /** A Traefik `IngressRoute` route (CRD): the middlewares it runs (in order) and its `match` rule. */
+  traefik?: { middlewares: Array<{ name: string; namespace: string | undefined }>; match: string | undefined };
 }
+
+/** A Traefik `Middleware` CRD: its name, namespace, the kinds its spec holds (`headers`, `stripPrefix`, …) and its lines. */
+export interface TraefikMiddlewareDoc {
+  file: string;
+  name: string;
+  namespace: string;
+  kinds: string[];
+  lines: [number, number];
+}
+
+const TRAEFIK_CRD = /^traefik\.(io|containo\.us)\//;
 
 export interface KubernetesFacts {
   routes: IngressRoute[];
+  /** Traefik `Middleware` CRDs of the run (read only when an IngressRoute is). */
+  middlewares: TraefikMiddlewareDoc[];
   /** Where each Service sends a port: the workloads it selects and the container port. */
   resolve(route: IngressRoute): Array<{ image: string; containerPort: number | undefined; via: Array<{ what: string; loc: Loc }>; service: { annotations: Record<string, string>; type: string | undefined }; file: string }>;
   /** The build folder of an image run from a manifest in `near` (skaffold.yaml's artifacts; the config nearest that manifest). */
@@ -108,7 +123,66 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
       });
     });
   }
+  for (const file of ingressFiles) {
+    visit(file, (chunk) => /^kind:\s*["']?IngressRoute\b/m.test(chunk), (value, doc, locOf) => {
+      if (value.kind !== 'IngressRoute' || typeof value.apiVersion !== 'string' || !TRAEFIK_CRD.test(value.apiVersion)) return;
+      const meta = (value.metadata ?? {}) as { namespace?: string };
+      const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
+      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+      const lines: [number, number] = range ? [locOf(range).line, locOf([range[1], range[1], range[1]]).line] : [1, 1];
+      const spec = (value.spec ?? {}) as { routes?: unknown };
+      if (!Array.isArray(spec.routes)) return;
+      spec.routes.forEach((route: unknown, r) => {
+        if (!route || typeof route !== 'object') return;
+        const { match, middlewares, services: targets } = route as { match?: unknown; middlewares?: unknown; services?: unknown };
+        if (!Array.isArray(targets)) return;
+        // A middleware list that cannot be read (a template, a non-list) stands as one unknown middleware.
+        const refs = Array.isArray(middlewares)
+          ? middlewares.map((ref: unknown) => {
+              const { name, namespace: ns } = (ref ?? {}) as { name?: unknown; namespace?: unknown };
+              return { name: typeof name === 'string' ? name : '@', namespace: typeof ns === 'string' ? ns : undefined };
+            })
+          : middlewares === undefined || middlewares === null
+            ? []
+            : [{ name: '@', namespace: undefined }];
+        targets.forEach((target: unknown, t) => {
+          const { name, port, namespace: ns, kind } = (target ?? {}) as { name?: unknown; port?: unknown; namespace?: unknown; kind?: unknown };
+          // A TraefikService (weighted, mirroring) is not followed.
+          if (typeof name !== 'string' || name.includes('§') || (kind !== undefined && kind !== 'Service')) return;
+          const node = doc.getIn(['spec', 'routes', r, 'services', t], true) as { range?: [number, number, number] } | undefined;
+          routes.push({
+            file,
+            lines,
+            namespace: typeof ns === 'string' ? ns : namespace,
+            host: undefined,
+            path: '/',
+            service: name,
+            port: typeof port === 'number' || typeof port === 'string' ? port : undefined,
+            loc: locOf(node?.range),
+            annotations: Object.create(null) as Record<string, string>,
+            className: 'traefik',
+            traefik: { middlewares: refs.map((ref) => ({ name: ref.name, namespace: ref.namespace ?? namespace })), match: typeof match === 'string' ? match : undefined },
+          });
+        });
+      });
+    });
+  }
   if (routes.length === 0) return undefined;
+  const middlewareDocs: TraefikMiddlewareDoc[] = [];
+  if (routes.some((route) => route.traefik)) {
+    for (const [file, text] of yamlFiles) {
+      if (!/^kind:\s*["']?Middleware\b/m.test(text)) continue;
+      visit(file, (chunk) => /^kind:\s*["']?Middleware\b/m.test(chunk), (value, doc, locOf) => {
+        if (value.kind !== 'Middleware' || typeof value.apiVersion !== 'string' || !TRAEFIK_CRD.test(value.apiVersion)) return;
+        const meta = (value.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+        if (typeof meta.name !== 'string') return;
+        const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+        const lines: [number, number] = range ? [locOf(range).line, locOf([range[1], range[1], range[1]]).line] : [1, 1];
+        const spec = value.spec && typeof value.spec === 'object' && !Array.isArray(value.spec) ? Object.keys(value.spec) : [];
+        middlewareDocs.push({ file, name: meta.name, namespace: typeof meta.namespace === 'string' ? meta.namespace : 'default', kinds: spec.map((key) => key.toLowerCase()), lines });
+      });
+    }
+  }
   const serviceNames = [...new Set(routes.map((route) => route.service))];
   const namesService = (chunk: string) => /^kind:\s*["']?Service\b/m.test(chunk) && serviceNames.some((name) => chunk.includes(name));
   for (const [file, text] of yamlFiles) {
@@ -154,6 +228,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
   if (routes.length === 0) return undefined;
   return {
     routes,
+    middlewares: middlewareDocs,
     buildOf(image, near) {
       // The skaffold config nearest the manifest; two of them building the image from different folders: not decided.
       const found = nearest(builds.get(image) ?? builds.get(imageName(image)) ?? [], near);
@@ -183,7 +258,7 @@ export function kubernetesFacts(yamlFiles: Map<string, string>, ingressFiles: Se
 }
 
 /** The candidates whose files share the longest folder prefix with `file`. */
-function nearest<T extends { file: string }>(candidates: T[], file: string): T[] {
+export function nearest<T extends { file: string }>(candidates: T[], file: string): T[] {
   const depth = (other: string) => {
     const a = posix.dirname(file.replace(/\\/g, '/')).split('/');
     const b = posix.dirname(other.replace(/\\/g, '/')).split('/');

@@ -12,11 +12,11 @@ export interface TopologyFiles {
 }
 import { composeServices, type ComposeService } from './compose.js';
 import { helmValuesPolicies } from './helm.js';
-import { imageName, kubernetesFacts } from './kubernetes.js';
+import { imageName, kubernetesFacts, nearest, type IngressRoute, type TraefikMiddlewareDoc } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps, type FrontRoute } from './shadowed-apps.js';
 import { kongRoutes } from './kong-links.js';
-import { traefikRoutes } from './traefik-links.js';
+import { rulePrefix as traefikRulePrefix, traefikRoutes, PATH_MIDDLEWARES as TRAEFIK_PATH_MIDDLEWARES } from './traefik-links.js';
 import { markHttpApiHandlers } from './aws-functions.js';
 
 /** API Gateway's own CORS, written in code (AWS CDK, serverless.ts) as in YAML: a gateway in front, never the app behind a proxy. */
@@ -219,12 +219,14 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: 
   // The ingress's own answer, or (without enable-cors) the nginx its configuration-snippet adds to the location.
   const ingressPolicies = policies.filter((policy) => /\.(ya?ml|tpl)$/i.test(policy.source.file) && (policy.profile.id === 'ingress-nginx' || policy.profile.id === 'nginx'));
   const kongPlugins = policies.filter((policy) => policy.profile.id === 'kong' && /^KongPlugin \S+$/.test(policy.scope.label));
-  const fronts = [...ingressPolicies, ...kongPlugins];
+  // Traefik's Middleware CRDs, for IngressRoutes.
+  const traefikMiddlewares = policies.filter((policy) => (policy.profile.id === 'traefik' || policy.profile.id === 'traefik-custom-headers') && /^middleware \S+$/.test(policy.scope.label) && /\.ya?ml$/i.test(policy.source.file));
+  const fronts = [...ingressPolicies, ...kongPlugins, ...traefikMiddlewares];
   const appPolicies = policies.filter(isAppServer);
   const partPolicies = policies.filter(isAppPart);
   if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
   // Every Ingress document of the run: one without CORS to the same app is another way in.
-  const ingressFiles = new Set([...ingressPolicies.map((policy) => policy.source.file), ...[...files.yaml].filter(([, text]) => /^kind:\s*["']?Ingress\b/m.test(text)).map(([file]) => file)]);
+  const ingressFiles = new Set([...ingressPolicies.map((policy) => policy.source.file), ...[...files.yaml].filter(([, text]) => /^kind:\s*["']?Ingress(Route)?\b/m.test(text)).map(([file]) => file)]);
   const facts = kubernetesFacts(files.yaml, ingressFiles);
   if (!facts) return { routes: [], fronts };
   const kong = kongPluginsByName(kongPlugins, files.yaml);
@@ -234,23 +236,24 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: 
   const routes: FrontRoute[] = [];
   for (const route of facts.routes) {
     const isKong = route.className === 'kong';
-    const nginxOuter = isKong ? undefined : ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
+    const traefik = route.traefik ? ingressRouteMiddleware(route, facts.middlewares, traefikMiddlewares) : undefined;
+    const nginxOuter = isKong || traefik ? undefined : ingressPolicies.find((policy) => policy.source.file === route.file && policy.source.loc.line >= route.lines[0] && policy.source.loc.line <= route.lines[1]);
     for (const target of facts.resolve(route)) {
       const build = facts.buildOf(target.image, target.file) ?? composeBuild(compose, target.image);
       if (!build) continue;
       // Kong: the route's plugin, else the Service's (KongPlugin precedence); 'unknown' when a consumer or cluster-wide plugin may answer instead.
-      const outer = isKong ? (kong.unknown ? 'unknown' : (kong.named(route.annotations['konghq.com/plugins']) ?? kong.named(target.service.annotations['konghq.com/plugins']))) : nginxOuter;
+      const outer = traefik ? traefik.middleware : isKong ? (kong.unknown ? 'unknown' : (kong.named(route.annotations['konghq.com/plugins']) ?? kong.named(target.service.annotations['konghq.com/plugins']))) : nginxOuter;
       const open = composeBuild(compose, target.image)?.publishesPorts === true || target.service.type === 'NodePort' || target.service.type === 'LoadBalancer';
       // Kong's strip-path hands the app every path below the Ingress's.
       const stripped = isKong && route.annotations['konghq.com/strip-path'] === 'true';
-      const prefix = stripped ? '/' : /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
+      const prefix = traefik ? traefik.prefix : stripped ? '/' : /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
       for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts, memo)) {
         if (outer === undefined || outer === 'unknown') {
           routes.push({ outer: undefined, app: policy, open });
           continue;
         }
         const layer = layerFor(linked, outer, policy, () => [
-          { what: `Ingress backend '${route.service}'`, loc: route.loc },
+          { what: route.traefik ? `IngressRoute service '${route.service}'` : `Ingress backend '${route.service}'`, loc: route.loc },
           ...target.via,
           { what: `image built from ${build.dir || '.'}/`, loc: build.loc },
           { what: `${policy.source.framework} ${policy.scope.label}`, loc: policy.source.loc },
@@ -260,6 +263,30 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: 
     }
   }
   return { routes, fronts };
+}
+
+/**
+ * The CORS headers middleware a Traefik IngressRoute route runs, as the kubernetescrd provider
+ * resolves its `middlewares` (the route's namespace unless one is given): the one Middleware CRD of
+ * that name and namespace with a CORS policy. A reference to another provider (`name@provider`), a
+ * name defined nowhere in the run (or twice, equally near), a chain, or two CORS middlewares leave
+ * it 'unknown'; a stripPrefix, replacePath or addPrefix leaves the path unknown.
+ */
+function ingressRouteMiddleware(route: IngressRoute, docs: TraefikMiddlewareDoc[], policies: CorsPolicy[]): { middleware: CorsPolicy | undefined | 'unknown'; prefix: string | undefined } {
+  let found: CorsPolicy | undefined;
+  let rewritesPath = false;
+  for (const ref of route.traefik?.middlewares ?? []) {
+    if (ref.name.includes('@')) return { middleware: 'unknown', prefix: undefined };
+    const defined = nearest(docs.filter((doc) => doc.name === ref.name && doc.namespace === ref.namespace), route.file);
+    if (defined.length !== 1) return { middleware: 'unknown', prefix: undefined };
+    const [doc] = defined;
+    if (doc.kinds.includes('chain')) return { middleware: 'unknown', prefix: undefined };
+    if (doc.kinds.some((kind) => TRAEFIK_PATH_MIDDLEWARES.test(kind))) rewritesPath = true;
+    const own = policies.filter((policy) => policy.source.file === doc.file && policy.source.loc.line >= doc.lines[0] && policy.source.loc.line <= doc.lines[1]);
+    if (own.length > 1 || (own.length === 1 && found && found !== own[0])) return { middleware: 'unknown', prefix: undefined };
+    if (own.length === 1) found = own[0];
+  }
+  return { middleware: found, prefix: rewritesPath ? undefined : traefikRulePrefix(route.traefik?.match) };
 }
 
 /**

@@ -21,7 +21,7 @@ export interface TraefikRoute {
   prefix: string | undefined;
 }
 
-const PATH_MIDDLEWARES = /^(stripprefix|stripprefixregex|replacepath|replacepathregex|addprefix)$/i;
+export const PATH_MIDDLEWARES = /^(stripprefix|stripprefixregex|replacepath|replacepathregex|addprefix)$/i;
 const TRAEFIK_PROFILES = new Set(['traefik', 'traefik-custom-headers']);
 
 /** The middleware name a Traefik policy was read from (`middleware cors (labels) customResponseHeaders` → `cors`). */
@@ -42,7 +42,7 @@ function localName(name: string, provider: string): string | undefined {
  * path; no path matcher (`Host(...)` alone) → every path; anything else (regexes, `||`, several
  * matchers) → not known.
  */
-function rulePrefix(rule: string | undefined): string | undefined {
+export function rulePrefix(rule: string | undefined): string | undefined {
   if (rule === undefined) return undefined;
   const paths = [...rule.matchAll(/\b(Path|PathPrefix|PathRegexp|PathPrefixRegexp)\s*\(/g)];
   if (paths.length === 0) return /\|\||!/.test(rule) ? undefined : '/';
