@@ -16,6 +16,7 @@ import { imageName, kubernetesFacts, nearest, type IngressRoute, type TraefikMid
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps, type FrontRoute } from './shadowed-apps.js';
 import { kongRoutes } from './kong-links.js';
+import { apisixRoutes } from './apisix-links.js';
 import { rulePrefix as traefikRulePrefix, traefikRoutes, PATH_MIDDLEWARES as TRAEFIK_PATH_MIDDLEWARES } from './traefik-links.js';
 import { markHttpApiHandlers } from './aws-functions.js';
 
@@ -201,7 +202,8 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
   const ingress = linkIngresses(policies, files);
   const kong = linkKong(policies, files);
   const traefik = linkTraefik(policies, files);
-  markShadowedApps(policies, [...routes, ...ingress.routes, ...kong.routes, ...traefik.routes], [...nginxPolicies, ...ingress.fronts, ...kong.fronts, ...traefik.fronts]);
+  const apisix = linkApisix(policies, files);
+  markShadowedApps(policies, [...routes, ...ingress.routes, ...kong.routes, ...traefik.routes, ...apisix.routes], [...nginxPolicies, ...ingress.fronts, ...kong.fronts, ...traefik.fronts, ...apisix.fronts]);
   markHttpApiHandlers(policies, files.yaml);
   return links;
 }
@@ -340,6 +342,44 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
         }
         const layer = layerFor(linked, outer, app, () => [
           { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
+          { what: `Compose service '${service.name}' (build)`, loc: service.loc },
+          { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
+        ]);
+        routes.push({ outer, layer, app, open: service.publishesPorts });
+      }
+    }
+  }
+  return { routes, fronts };
+}
+
+/**
+ * APISIX standalone (`apisix.yaml`) → a route's upstream nodes (`"api:3000": 1`) → the Compose
+ * service of that name → the app built from its folder. The cors plugin answers every OPTIONS
+ * itself (rewrite phase, status 200) and `set_header`s its headers on the answers to an origin it
+ * allows; for another origin the app's headers pass unchanged (apisix/plugins/cors.lua).
+ */
+function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
+  const fronts = policies.filter((policy) => policy.profile.id === 'apisix' && policy.source.format === 'yaml' && !/^apisix /.test(policy.scope.label));
+  const appPolicies = policies.filter(isAppServer);
+  const partPolicies = policies.filter(isAppPart);
+  if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
+  const services = composeServices(files.yaml);
+  if (services.length === 0) return { routes: [], fronts };
+  const memo = new Map<string, ReachIndex>();
+  const routes: FrontRoute[] = [];
+  const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
+  for (const route of apisixRoutes(files.yaml, fronts)) {
+    for (const target of route.targets) {
+      const service = serviceFor(target.host, route.file, services);
+      if (!service) continue;
+      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+        const outer = route.plugin;
+        if (outer === undefined || outer === 'unknown') {
+          routes.push({ outer: undefined, app, open: service.publishesPorts });
+          continue;
+        }
+        const layer = layerFor(linked, outer, app, () => [
+          { what: `APISIX route '${route.route.name}'`, loc: route.route.loc },
           { what: `Compose service '${service.name}' (build)`, loc: service.loc },
           { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
         ]);

@@ -18,6 +18,8 @@ export const apisixProfile: FrameworkProfile = {
   preflight: { trigger: 'any-options', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
   defaults: { origin: '*', methods: ['*'], credentials: false },
   routeLevelHandlesOptions: true,
+  // header_filter `set_header`s every header it sends (an allowed origin's answer): the app's of the same name are replaced.
+  corsHeadersReplaceUpstream: true,
   docs: 'https://apisix.apache.org/docs/apisix/plugins/cors/',
 };
 
@@ -43,7 +45,8 @@ function respondApisix(policy: CorsPolicy, values: ApisixValues, request: CorsRe
   unknowns.header(ALLOW_CREDENTIALS, policy.credentials?.value === 'unknown');
   headers.push(allowOrigin);
   if (allowOrigin.value !== '*') headers.push({ name: 'Vary', value: 'Origin' });
-  headers.push({ name: 'Access-Control-Allow-Methods', value: values.methods === '**' ? 'GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE' : values.methods });
+  const settingLoc = (setting: CorsPolicy['allowMethods']) => (setting.kind === 'list' || setting.kind === 'wildcard' || setting.kind === 'unknown' ? setting.loc : undefined);
+  headers.push({ name: 'Access-Control-Allow-Methods', value: values.methods === '**' ? 'GET,POST,PUT,DELETE,PATCH,HEAD,OPTIONS,CONNECT,TRACE' : values.methods, loc: settingLoc(policy.allowMethods) });
   headers.push({ name: 'Access-Control-Max-Age', value: String(values.maxAge), loc: policy.maxAge?.loc });
   if (values.expose) headers.push({ name: 'Access-Control-Expose-Headers', value: values.expose });
   const allowHeaders = values.headers === '**' ? (request.headers ?? []).join(',') : values.headers;
