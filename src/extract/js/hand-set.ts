@@ -179,7 +179,7 @@ function appliedRecord(name: string, fn: Extract<Node, { params: unknown }>, wri
  *
  * `gate`: when every such call sits under a test in its caller (`if (allowedOrigins.includes(origin))
  * setCorsHeaders(res, origin)`), the helper runs only for the requests one of those tests lets through.
- * Undefined when some call is unguarded, or the name is used otherwise than called (exported, handed on).
+ * Undefined when some call is unguarded; a name also used otherwise (exported, handed on) adds an unknown way in.
  */
 function callSites(fn: Node, parsed: ParsedJs): { originParams: Set<string>; gate?: Cond } {
   const out = new Set<string>();
@@ -205,11 +205,10 @@ function nameCounts(parsed: ParsedJs): Map<string, number> {
 
 /** The OR of the tests each call of the helper `fn` (named `name`) sits under in its caller; see callSites. */
 function callSiteGate(fn: Node, name: string, calls: CallExpression[], parsed: ParsedJs): Cond | undefined {
-  // Every use of the name must be one of these calls: an export or a reference handed on may be called unguarded elsewhere.
+  // An export or a reference handed on may be called elsewhere, with tests not seen here: one more, unknown, way in.
   const declaration = fn.type === 'FunctionDeclaration' ? fn : parsed.parents.get(parsed.parents.get(fn) ?? fn);
-  if (declaration && parsed.parents.get(declaration)?.type.startsWith('Export')) return undefined;
-  if (nameCounts(parsed).get(name) !== calls.length + 1) return undefined;
-  const sites: Cond[] = [];
+  const usedElsewhere = (declaration && parsed.parents.get(declaration)?.type.startsWith('Export')) || nameCounts(parsed).get(name) !== calls.length + 1;
+  const sites: Cond[] = usedElsewhere ? [{ op: 'unknown', why: `calls of ${name} elsewhere` }] : [];
   for (const call of calls) {
     const caller = enclosingFunction(call, parsed);
     // A call inside the helper itself (recursion) says nothing of how it is first reached.
