@@ -126,6 +126,16 @@ describe('file reads stay inside the scanned root', () => {
     expect(readConfined([root], root, 'nginx/linked.conf')).toEqual({ error: expect.stringContaining('symlink leads out') });
     expect(readConfined([root], root, 'nginx/up/outside.conf')).toEqual({ error: expect.stringContaining('symlink leads out') });
     expect(readConfined([root], root, 'nginx/site.conf')).toMatchObject({ text: expect.stringContaining('server {') });
+    // A missing file, and a path through a file: the codes the hosts read as "not there" (the first without an exception).
+    expect(readConfined([root], root, 'nginx/missing.conf')).toEqual({ error: 'ENOENT' });
+    expect(readConfined([root], root, 'nginx/site.conf/below.conf')).toEqual({ error: 'ENOTDIR' });
+    // One list of roots asked again (its resolved roots are kept): the same answers.
+    const roots = [root];
+    for (let round = 0; round < 2; round++) {
+      expect(readConfined(roots, root, 'nginx/linked.conf')).toEqual({ error: expect.stringContaining('symlink leads out') });
+      expect(readConfined(roots, root, '../outside.conf')).toEqual({ error: expect.stringContaining('leaves the scanned folder') });
+      expect(readConfined(roots, root, 'nginx/site.conf')).toMatchObject({ text: expect.stringContaining('server {') });
+    }
     writeFileSync(join(root, 'big.conf'), 'x'.repeat(2048));
     expect(readRegularFile(join(root, 'big.conf'), { maxBytes: 1024 })).toEqual({ error: expect.stringContaining('larger than') });
     expect(readRegularFile('/dev/zero')).toEqual({ error: expect.stringContaining('not a regular file') });

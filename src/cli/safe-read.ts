@@ -35,18 +35,19 @@ export function readRegularFile(absolute: string, options: { maxBytes?: number; 
     // reads tens of thousands of files, and a fresh buffer each would pile up outside the heap until
     // the next GC.
     const want = Math.min(stats.size, maxBytes) + 1;
-    const buffer = want <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)).subarray(0, want) : Buffer.allocUnsafe(want);
+    // The first `want` bytes of the buffer are used, by offsets: no view of it is made per file.
+    const buffer = want <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(want);
     let length = 0;
     // Done once the size fstat gave is read: asking again for the byte past it cost every file a
     // second read() that only says end of file (2,877 of them in a one-file nginx run's includer
     // search). A file that reports no size (procfs and the like) is still read until read() ends.
-    while (length < buffer.length && (length === 0 || length !== stats.size)) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+    while (length < want && (length === 0 || length !== stats.size)) {
+      const n = readSync(fd, buffer, length, want - length, null);
       if (n === 0) break;
       length += n;
     }
     if (length > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
-    return { text: buffer.subarray(0, length).toString('utf8') };
+    return { text: buffer.toString('utf8', 0, length) };
   } catch (error) {
     return { error: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
   } finally {
@@ -61,6 +62,28 @@ export function isInside(outer: string, inner: string): boolean {
 }
 
 /**
+ * The scanned roots with their symlinks resolved, once per list of roots: a run's host asks with
+ * the same list for every file (hundreds of reads, most of a missing file), and JS realpathSync
+ * costs an lstat per path segment. A root that cannot be resolved is left out, as before.
+ */
+const realRootsOf = new WeakMap<readonly string[], string[]>();
+
+function resolvedRoots(roots: readonly string[]): string[] {
+  let real = realRootsOf.get(roots);
+  if (!real) {
+    real = roots.flatMap((root) => {
+      try {
+        return [realpathSync(root)];
+      } catch {
+        return [];
+      }
+    });
+    realRootsOf.set(roots, real);
+  }
+  return real;
+}
+
+/**
  * A file an nginx `include` names, confined to the scanned roots: an absolute path is refused (the
  * workspace matches it by its tail among the repository's files instead), and so is a path that
  * climbs out of every root with `../` or whose symlinks lead out. `path` is relative to `cwd`, as
@@ -69,18 +92,14 @@ export function isInside(outer: string, inner: string): boolean {
 export function readConfined(roots: readonly string[], cwd: string, path: string, maxBytes = MAX_FILE_BYTES): ReadResult {
   if (isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) return { error: 'absolute path outside the scanned folder; not read' };
   const absolute = resolve(cwd, path);
-  const realRoots = roots.flatMap((root) => {
-    try {
-      return [realpathSync(root)];
-    } catch {
-      return [];
-    }
-  });
+  const realRoots = resolvedRoots(roots);
   // The lexical path first: `../../etc/passwd` is refused without touching it.
-  const lexicalRoots = roots.map((root) => resolve(cwd, root));
-  if (![...lexicalRoots, ...realRoots].some((root) => isInside(root, absolute))) return { error: 'path leaves the scanned folder; not read' };
+  if (!roots.some((root) => isInside(resolve(cwd, root), absolute)) && !realRoots.some((root) => isInside(root, absolute))) return { error: 'path leaves the scanned folder; not read' };
+  // Most files asked for are not there (the topology looks for .env files, dev-server configs and
+  // package.json files of every frontend): a missing one costs no exception, and is told apart only
+  // as ENOENT (ENOTDIR, a file where a folder is named, is read the same way by every caller).
   try {
-    lstatSync(absolute);
+    if (lstatSync(absolute, { throwIfNoEntry: false }) === undefined) return { error: 'ENOENT' };
   } catch (error) {
     return { error: (error as NodeJS.ErrnoException).code ?? 'missing' };
   }
