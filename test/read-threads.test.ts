@@ -138,7 +138,7 @@ describe.skipIf(!hasGit)('reading on two threads', () => {
       // The compact form decodes to what readJob says of each file, every kind of outcome among them.
       const local = readBatch(where, paths.join('\0'));
       expect(paths.map((_, i) => batchOutcome(local, i))).toEqual(jobs.map(readJob));
-      expect(new Set(jobs.map(readJob).map((outcome) => Object.keys(outcome).sort().join()))).toEqual(new Set(['skip', 'error', 'keep,text', 'keep,reason']));
+      expect(new Set(jobs.map(readJob).map((outcome) => Object.keys(outcome).sort().join()))).toEqual(new Set(['skip', 'error', 'format,keep,text', 'keep,reason']));
       for (const script of [join(ROOT, 'dist', 'cli', 'read-worker.js'), join(ROOT, 'dist', 'src', 'cli', 'read-worker.js')]) {
         const { port1, port2 } = new MessageChannel();
         const signal = new Int32Array(new SharedArrayBuffer(4));

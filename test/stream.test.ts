@@ -21,6 +21,8 @@ function compare(cwd: string) {
   expect(streamed.result.skipped).toEqual(kept.result.skipped);
   expect(streamed.result.policies.length).toBe(kept.result.policies.length);
   expect(streamed.discovery.notes).toEqual(kept.discovery.notes);
+  // Every text the streamed run kept went to lint() with the format the sieve detected (not detected twice): the same report as above.
+  expect(streamed.discovery.files.filter((file) => file.text !== undefined && file.format === undefined)).toEqual([]);
   return { streamed, kept };
 }
 
@@ -61,14 +63,14 @@ describe('a streamed run finds what a run keeping every text finds', () => {
 describe('retention', () => {
   it('drops with the reason lint() gives, keeps what other files read', () => {
     expect(retention({ path: 'src/util.js', text: 'export const a = 1;\n' })).toEqual({ keep: false, reason: 'no CORS token' });
-    expect(retention({ path: 'src/app.js', text: "app.use(cors());\n" })).toEqual({ keep: true });
-    expect(retention({ path: 'nginx/static.conf', text: 'server { listen 80; root /srv; }\n' })).toEqual({ keep: true });
-    expect(retention({ path: 'k8s/deploy.yaml', text: 'kind: Deployment\n' })).toEqual({ keep: true });
-    expect(retention({ path: 'docker-compose.yml', text: 'services:\n  api:\n    build: ./api\n' })).toEqual({ keep: true });
+    expect(retention({ path: 'src/app.js', text: "app.use(cors());\n" })).toEqual({ keep: true, format: 'js' });
+    expect(retention({ path: 'nginx/static.conf', text: 'server { listen 80; root /srv; }\n' })).toEqual({ keep: true, format: 'nginx' });
+    expect(retention({ path: 'k8s/deploy.yaml', text: 'kind: Deployment\n' })).toEqual({ keep: true, format: 'yaml' });
+    expect(retention({ path: 'docker-compose.yml', text: 'services:\n  api:\n    build: ./api\n' })).toEqual({ keep: true, format: 'yaml' });
     expect(retention({ path: 'ci/workflow.yaml', text: 'on: push\n' })).toEqual({ keep: false, reason: 'no CORS token' });
-    expect(retention({ path: 'web/src/api.ts', text: "fetch('https://api.example.com/x');\n" })).toEqual({ keep: true });
+    expect(retention({ path: 'web/src/api.ts', text: "fetch('https://api.example.com/x');\n" })).toEqual({ keep: true, format: 'ts' });
     expect(retention({ path: 'web/src/api.test.ts', text: "fetch('https://api.example.com/x');\n" })).toEqual({ keep: false, reason: 'no CORS token' });
-    expect(retention({ path: 'src/big.js', text: `// ${'x'.repeat(3 * 1024 * 1024)}\n` })).toEqual({ keep: true });
+    expect(retention({ path: 'src/big.js', text: `// ${'x'.repeat(3 * 1024 * 1024)}\n` })).toEqual({ keep: true, format: 'js' });
     expect(retention({ path: 'src/blob.js', text: 'a\u0000b' })).toEqual({ keep: false, reason: 'binary content' });
   });
 });

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import ignore, { type Ignore } from 'ignore';
 import { isInside, readRegularFile, type ReadResult } from './safe-read.js';
 import type { Retention } from '../engine/retain.js';
+import type { Format } from '../model/types.js';
 import type { ReadBase, ReadJob, ReadOutcome } from './read-job.js';
 import { readThreads, startReader, stopReader, type ReadThreads } from './read-threads.js';
 import type { EarlyReader } from './reader-start.js';
@@ -41,6 +42,8 @@ export interface DiscoveredFile {
   error?: string;
   /** Read and left out by the sieve, with its reason (only when the sieve asks to list it). */
   skipped?: string;
+  /** The format the sieve detected from the name and the text (`{ keep: format }`), when it did. */
+  format?: Format;
 }
 
 export interface Discovery {
@@ -51,11 +54,12 @@ export interface Discovery {
 }
 
 /**
- * What to keep of a file once read: `true` keeps it with its text; otherwise the text is dropped,
+ * What to keep of a file once read: `true` keeps it with its text, `{ keep: format }` also with the
+ * format the sieve detected it as (lint() then does not detect it again); otherwise the text is dropped,
  * and the file is either listed with `skipped` as the reason, counted only (`{ count: true }`), or
  * forgotten (`{ ignored: true }`: a file the run must not see at all).
  */
-export type SieveVerdict = true | { skipped: string } | { count: true } | { ignored: true };
+export type SieveVerdict = true | { keep: Format } | { skipped: string } | { count: true } | { ignored: true };
 export type Sieve = (file: { path: string; detectPath: string; text: string }) => SieveVerdict;
 
 export interface DiscoverOptions {
@@ -135,6 +139,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
   };
   const keep = (path: string, detectPath: string, text: string | undefined, verdict: SieveVerdict) => {
     if (verdict === true) files.push({ path, detectPath, text });
+    else if ('keep' in verdict) files.push({ path, detectPath, text, format: verdict.keep });
     else if ('skipped' in verdict) files.push({ path, detectPath, skipped: verdict.skipped });
     else if ('count' in verdict) dropped++;
   };
@@ -249,7 +254,7 @@ export function discover(paths: string[], cwd: string, ignores: string[], accept
         else if (failed === 'folder') scanFolder(job.absolute, realRoot, rootName, job.fullRel);
         return;
       }
-      const retained: Retention = outcome.keep ? { keep: true } : { keep: false, reason: outcome.reason };
+      const retained: Retention = outcome.keep ? { keep: true, format: outcome.format } : { keep: false, reason: outcome.reason };
       keep(job.shown, job.detectPath, outcome.keep ? outcome.text : undefined, options.threads!.judge({ path: job.shown, detectPath: job.detectPath }, retained));
     };
     // Nested scans (submodules, a listed file that became a folder) stay on this thread: one pipeline at a time.

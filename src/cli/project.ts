@@ -235,7 +235,8 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const judge = (file: { path: string }, verdict: Retention): SieveVerdict => {
     const effective = resolver.forFile(file.path);
     if (!options.noIgnore && effective.ignored) return { ignored: true };
-    if (verdict.keep) return true;
+    // The format detection found goes with the text: lint() does not detect the file again (looksLikeNginx on every .conf).
+    if (verdict.keep) return { keep: verdict.format };
     // A folder's files share one config object: its key is made once, not once per file left out.
     if (!keyed.has(effective.config)) {
       keyed.add(effective.config);
@@ -278,6 +279,8 @@ export function lintProject(options: ProjectOptions): ProjectResult {
     }
   }
   const readable = discovery.files.flatMap((file) => (file.text === undefined ? [] : [{ path: file.path, text: file.text, detectPath: file.detectPath }]));
+  // What lint() is handed also says the format the sieve detected (not what the run returns: a fix changes texts, and the next round detects them afresh).
+  const linted = discovery.files.flatMap((file) => (file.text === undefined ? [] : [file.format ? { path: file.path, text: file.text, detectPath: file.detectPath, format: file.format } : { path: file.path, text: file.text, detectPath: file.detectPath }]));
   const readErrors = discovery.files.filter((file) => file.error !== undefined).map((file) => ({ path: file.path, message: `cannot read file (${file.error})` }));
   // Includes and imported modules are read only inside what was scanned: each folder named (a glob's
   // static base), or the repository of a file named on its own.
@@ -286,7 +289,7 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const host = { readFile: (path: string) => readTextFile(roots, options.cwd, path), readModule: (path: string) => readModuleInsideRoot(roots, options.cwd, path) };
   const skipped = discovery.files.flatMap((file) => (file.skipped === undefined ? [] : [{ path: file.path, reason: file.skipped }]));
   const pool = options.jobs !== undefined && options.jobs !== 1 ? { jobs: options.jobs, host: { roots, cwd: options.cwd } } : undefined;
-  const result = lintWithConfigs(readable, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()], pool });
+  const result = lintWithConfigs(linted, resolver, { host, readErrors, skipped, extraConfigs: [...extraConfigs.values()], pool });
   // The bundled CLI's code cache is written again for a format its runs had not compiled (code-cache.ts).
   const formats = new Set(result.policies.map((policy) => policy.source.format));
   for (const file of readable) {

@@ -2,6 +2,7 @@ import { sep } from 'node:path';
 import { detectByName } from '../engine/detect.js';
 import { retention } from '../engine/retain.js';
 import { readRegularFile } from './safe-read.js';
+import type { Format } from '../model/types.js';
 
 /**
  * One listed file of a whole-repository run, as a reading thread handles it (discover.ts): the name
@@ -40,7 +41,8 @@ export type ReadOutcome =
   /** The name says the run does not read it. */
   | { skip: true }
   | { error: string }
-  | { text: string; keep: true }
+  /** Kept, with the format its content was detected as (lint() does not detect it again). */
+  | { text: string; keep: true; format: Format }
   | { keep: false; reason: string };
 
 export function readJob(job: ReadJob): ReadOutcome {
@@ -49,7 +51,7 @@ export function readJob(job: ReadJob): ReadOutcome {
   const read = readRegularFile(job.absolute, { noFollow: true });
   if ('error' in read) return { error: read.error };
   const verdict = retention({ path: job.shown, detectPath: job.detectPath, text: read.text }, kind);
-  return verdict.keep ? { text: read.text, keep: true } : { keep: false, reason: verdict.reason };
+  return verdict.keep ? { text: read.text, keep: true, format: verdict.format } : { keep: false, reason: verdict.reason };
 }
 
 /**
@@ -61,7 +63,7 @@ export function readJob(job: ReadJob): ReadOutcome {
  * made V8 grow its young generation as the repository grew: +10-20 MB of peak RSS at 120,000 files).
  */
 export interface ReadBatch {
-  outcomes: Array<number | { text: string } | { error: string }>;
+  outcomes: Array<number | { text: string; format: Format } | { error: string }>;
   reasons: string[];
 }
 
@@ -73,7 +75,7 @@ export function readBatch(base: ReadBase, paths: string[] | string): ReadBatch {
     const outcome = readJob(readJobOf(base, clean));
     if ('skip' in outcome) outcomes.push(0);
     else if ('error' in outcome) outcomes.push({ error: outcome.error });
-    else if (outcome.keep) outcomes.push({ text: outcome.text });
+    else if (outcome.keep) outcomes.push({ text: outcome.text, format: outcome.format });
     else {
       let index = reasons.indexOf(outcome.reason);
       if (index === -1) index = reasons.push(outcome.reason) - 1;
@@ -88,5 +90,5 @@ export function batchOutcome(batch: ReadBatch, index: number): ReadOutcome {
   const outcome = batch.outcomes[index];
   if (outcome === 0) return { skip: true };
   if (typeof outcome === 'number') return { keep: false, reason: batch.reasons[outcome - 1] };
-  return 'text' in outcome ? { text: outcome.text, keep: true } : { error: outcome.error };
+  return 'text' in outcome ? { text: outcome.text, keep: true, format: outcome.format } : { error: outcome.error };
 }

@@ -13,23 +13,30 @@ import { topologyReadsScript, topologyReadsYaml } from '../topology/inputs.js';
  * modules larger than the host's module cap (inputs are read before the host, whatever their size).
  * A dropped JS/TS/Python module that a CORS file imports is read again through the host.
  */
-export type Retention = { keep: true } | { keep: false; reason: string };
+/** A file kept says the format its content was detected as: lint() is handed it and does not detect the file again. */
+export type Retention = { keep: true; format: Format } | { keep: false; reason: string };
 
 /** The host reads modules up to this size (cli/project.ts); larger inputs are kept, as lint() would read them. */
 export const HOST_MODULE_BYTES = 2 * 1024 * 1024;
 
-const KEEP: Retention = { keep: true };
+/** One verdict object per format, not one per file kept. */
+const KEPT = new Map<Format, Retention>();
+const kept = (format: Format): Retention => {
+  let verdict = KEPT.get(format);
+  if (!verdict) KEPT.set(format, (verdict = { keep: true, format }));
+  return verdict;
+};
 const SIEVED = new Set<Format>(['js', 'ts', 'python', 'yaml']);
 
 export function retention(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'>, byName?: NameKind): Retention {
   const kind = detectFile(file, byName);
   if ('skip' in kind) return { keep: false, reason: kind.skip };
-  if (looksBinary(file.text)) return kind.format === 'nginx' ? KEEP : { keep: false, reason: 'binary content' };
-  if (mayContainPolicy(kind.format, file.text, file.path)) return KEEP;
+  if (looksBinary(file.text)) return kind.format === 'nginx' ? kept(kind.format) : { keep: false, reason: 'binary content' };
+  if (mayContainPolicy(kind.format, file.text, file.path)) return kept(kind.format);
   // nginx, and the one-per-project platform files (vercel.json, netlify.toml) whatever they hold:
   // only the formats a repository has thousands of files in are worth sieving.
-  if (!SIEVED.has(kind.format)) return KEEP;
-  if (kind.format === 'yaml') return topologyReadsYaml(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
-  if (file.text.length > HOST_MODULE_BYTES / 4 && Buffer.byteLength(file.text) > HOST_MODULE_BYTES) return KEEP;
-  return topologyReadsScript(file.path, file.text) ? KEEP : { keep: false, reason: 'no CORS token' };
+  if (!SIEVED.has(kind.format)) return kept(kind.format);
+  if (kind.format === 'yaml') return topologyReadsYaml(file.path, file.text) ? kept(kind.format) : { keep: false, reason: 'no CORS token' };
+  if (file.text.length > HOST_MODULE_BYTES / 4 && Buffer.byteLength(file.text) > HOST_MODULE_BYTES) return kept(kind.format);
+  return topologyReadsScript(file.path, file.text) ? kept(kind.format) : { keep: false, reason: 'no CORS token' };
 }
