@@ -1,6 +1,7 @@
 import type { CallExpression, Identifier, MemberExpression, Node } from '@babel/types';
 import { respond } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader } from '../../model/types.js';
+import { overLayers } from '../../model/layer-overlay.js';
 import type { ParsedJs } from './extract.js';
 import type { MiddlewareSite } from './middleware.js';
 
@@ -366,47 +367,10 @@ export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Nod
         const written = self(request);
         // `res.append('Access-Control-Allow-Origin', v)` keeps the one cors() set: Express sends both (checked with Express 5.3 + cors 2.8.6).
         const own = appends && !request.preflight ? withEarlierAllowOrigin(written, before.map((answer) => answer(request))) : written;
-        return request.preflight ? own : keepEarlierHeaders(own, before.map((answer) => answer(request)));
+        return request.preflight ? own : overLayers(own, before.map((answer) => answer(request)));
       },
     };
   }
-}
-
-/** The CORS headers (and Vary) an earlier cors() layer may have set, for an answer that cannot say which it set. */
-const LAYER_HEADER_NAMES = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'access-control-max-age', 'vary'];
-
-/**
- * The response after a middleware that runs once the earlier cors() layers have set their headers:
- * each header it writes (`res.header`, `res.set`, `res.setHeader`) replaces theirs, and every other one
- * goes out as they set it, so an `Access-Control-Allow-Credentials: true` from cors() stays next to a
- * middleware's `Access-Control-Allow-Origin: *` (Express 5 + cors 2.8.6). An earlier header the
- * middleware may or may not write stays unknown with it.
- */
-function keepEarlierHeaders(own: CorsResponse, earlier: CorsResponse[]): CorsResponse {
-  if (own.uncertain && !own.unknownHeaders) return own;
-  const written = new Set([...own.headers.map((header) => header.name.toLowerCase()), ...(own.unknownHeaders ?? [])]);
-  const kept = new Map<string, ResponseHeader[]>();
-  const open = new Set<string>();
-  for (const response of earlier) {
-    const unknown = response.uncertain ? (response.unknownHeaders ?? LAYER_HEADER_NAMES) : [];
-    for (const name of unknown) if (!written.has(name)) open.add(name);
-    const byName = new Map<string, ResponseHeader[]>();
-    for (const header of response.headers) {
-      const name = header.name.toLowerCase();
-      if (written.has(name)) continue;
-      byName.set(name, [...(byName.get(name) ?? []), { ...header, fromEarlierLayer: true }]);
-    }
-    // A later layer's header replaces an earlier one's of the same name.
-    for (const [name, headers] of byName) {
-      kept.set(name, headers);
-      open.delete(name);
-    }
-    for (const name of unknown) if (!written.has(name)) kept.delete(name);
-  }
-  if (kept.size === 0 && open.size === 0) return own;
-  const headers = [...own.headers, ...[...kept.values()].flat()];
-  if (open.size === 0) return { ...own, headers };
-  return { ...own, headers, uncertain: true, unknownHeaders: [...(own.unknownHeaders ?? []), ...open] };
 }
 
 const ALLOW_ORIGIN_NAME = 'access-control-allow-origin';

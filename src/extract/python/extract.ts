@@ -12,6 +12,7 @@ import { sanicExtPolicies } from './sanic-ext.js';
 import { PythonModules, type ModuleReader } from './modules.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
 import { starlettePolicies } from './starlette.js';
+import { linkStarletteLayers } from './starlette-layers.js';
 import { moduleBindings } from './values.js';
 
 export interface PythonExtraction {
@@ -27,8 +28,11 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
   const bindings = moduleBindings(parsed, modules && new PythonModules(modules, file.path));
   // Each framework is only looked for when its name is in the text.
   const text = parsed.text;
+  const starlette = text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : [];
+  const handSet = /access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : [];
+  linkStarletteLayers(parsed, handSet, starlette);
   const policies = [
-    ...(text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : []),
+    ...starlette,
     ...(text.includes('flask_cors') || text.includes('sanic_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
@@ -38,7 +42,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('CORSConfig') ? litestarPolicies(parsed, calls, bindings) : []),
     ...(/CORS_ORIGINS|cors_origins/.test(text) && /sanic/i.test(text) && !text.includes('sanic_cors') ? sanicExtPolicies(parsed, calls, bindings) : []),
     ...(/aws_apigateway|add_function_url|FunctionUrl|CfnUrl/.test(text) ? cdkPythonPolicies(parsed, calls, bindings) : []),
-    ...(/access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : []),
+    ...handSet,
   ];
   return { policies, errors };
 }

@@ -1,0 +1,71 @@
+import type { SyntaxNode } from '@lezer/common';
+import { overLayers } from '../../model/layer-overlay.js';
+import { respond } from '../../model/respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, Loc } from '../../model/types.js';
+import { callArguments, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
+
+/**
+ * Starlette (FastAPI too) puts each middleware added later outside the ones added before it:
+ * `add_middleware` inserts at the front of `user_middleware`, and `@app.middleware("http")` adds a
+ * BaseHTTPMiddleware the same way. So a hand-written `@app.middleware("http")` that sets CORS headers
+ * on `call_next`'s response, written after `app.add_middleware(CORSMiddleware, …)`, rewrites what
+ * CORSMiddleware sent, preflights included (checked with Starlette 0.26.1 + FastAPI: a `*` set outside
+ * keeps CORSMiddleware's `Access-Control-Allow-Credentials: true`, on the preflight too).
+ * Only module-level registrations on one app name are linked.
+ */
+export function linkStarletteLayers(parsed: ParsedPython, handSet: CorsPolicy[], starlette: CorsPolicy[]): void {
+  if (handSet.length === 0 || starlette.length === 0) return;
+  const middlewares = new Map<string, { receiver: string; at: number }>();
+  const corsLayers = new Map<string, { receiver: string; at: number }>();
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name === 'DecoratedStatement') {
+      const decorator = statement.getChild('Decorator');
+      const name = statement.getChild('FunctionDefinition')?.getChild('VariableName');
+      const receiver = decorator && /^@(\w+)\.middleware\((["'])http\2\)$/.exec(textOf(parsed, decorator).replace(/\s+/g, ''))?.[1];
+      if (receiver && name) middlewares.set(key(locOf(parsed, name)), { receiver, at: statement.from });
+    } else if (statement.name === 'ExpressionStatement') {
+      const call = statement.firstChild;
+      const callee = call?.name === 'CallExpression' ? (dottedName(parsed, call.firstChild) ?? '') : '';
+      const receiver = /^(\w+)\.add_middleware$/.exec(callee)?.[1];
+      const cls: SyntaxNode | undefined = receiver ? callArguments(parsed, call!.getChild('ArgList')).positional[0] : undefined;
+      if (receiver && cls) corsLayers.set(key(locOf(parsed, cls)), { receiver, at: statement.from });
+    }
+  }
+  const layers = starlette.flatMap((policy) => {
+    const found = corsLayers.get(key(policy.source.loc));
+    return found ? [{ policy, ...found, answer: answerOf(policy) }] : [];
+  });
+  for (const policy of handSet) {
+    const middleware = middlewares.get(key(policy.source.loc));
+    if (!middleware) continue;
+    const cors = layers.filter((layer) => layer.receiver === middleware.receiver);
+    // One CORSMiddleware per app is what anyone writes; with more, which answers is left as it was.
+    if (cors.length !== 1) continue;
+    const [layer] = cors;
+    // Inside CORSMiddleware the function's writes reach only the origins it refuses (it writes over them for the
+    // others and answers every preflight itself): judged alone, as before.
+    if (middleware.at < layer.at) continue;
+    const own = answerOf(policy);
+    policy.preflight = layer.policy.preflight;
+    // Outside: CORSMiddleware's answer (its preflight status too), with the function's writes over it.
+    policy.headerProgram = {
+      run: (request) => {
+        const inner = layer.answer(request);
+        // The function runs on CORSMiddleware's preflight answer like on any response to an OPTIONS request.
+        const mine = request.preflight ? own({ ...request, preflight: false, method: 'OPTIONS' }) : own(request);
+        const written = overLayers(mine, [inner]);
+        return request.preflight ? { ...written, status: inner.status, shortCircuit: inner.shortCircuit } : written;
+      },
+    };
+  }
+}
+
+function key(loc: Loc): string {
+  return `${loc.line}:${loc.column}`;
+}
+
+function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
+  const program = policy.headerProgram;
+  const plain = { ...policy, headerProgram: undefined };
+  return program ? (request) => program.run(request) : (request) => respond(plain, request);
+}
