@@ -203,7 +203,7 @@ function referencesByName(parsed: ParsedPython): () => Map<string, SyntaxNode[]>
     byName = new Map();
     parsed.tree.iterate({
       enter: (ref) => {
-        if (ref.name !== 'VariableName') return;
+        if (ref.name !== 'VariableName' && ref.name !== 'PropertyName') return;
         const name = textOf(parsed, ref.node);
         const list = byName!.get(name);
         if (list) list.push(ref.node);
@@ -217,20 +217,28 @@ function referencesByName(parsed: ParsedPython): () => Map<string, SyntaxNode[]>
 /**
  * A module-level helper that echoes the Origin (`def _set_cors_headers(handler)`), called in this module
  * only, each call under a test (`if await check_cors(origin): _set_cors_headers(self)`): its writes happen
- * only when one of those tests holds, as if written under them. Unchanged when some call is unguarded,
+ * only when one of those tests holds, as if written under them. The same for a private method
+ * (`def _set_cors(self)`, not a dunder) called as `self._set_cors()`. Unchanged when some call is unguarded,
  * when the name is used otherwise than called (handed to a framework, exported by reference), or when
  * nothing here calls it. A test reading only configuration (`if settings.CORS_ENABLED:`) is no guard.
  */
 function guardAtCallSites(parsed: ParsedPython, fn: SyntaxNode, writes: Write[], references: () => Map<string, SyntaxNode[]>, bindings: ModuleBindings): void {
-  if (fn.parent?.name !== 'Script') return;
-  const echoes = writes.some((write) => write.name.toLowerCase() === 'access-control-allow-origin' && write.value.kind === 'origin' && !write.allowlist && !write.matchers);
   const nameNode = fn.getChild('VariableName');
+  const name = nameNode ? textOf(parsed, nameNode) : '';
+  const method = fn.parent?.name === 'Body' && fn.parent.parent?.name === 'ClassDefinition' && /^_(?!_)/.test(name);
+  if (fn.parent?.name !== 'Script' && !method) return;
+  const echoes = writes.some((write) => write.name.toLowerCase() === 'access-control-allow-origin' && write.value.kind === 'origin' && !write.allowlist && !write.matchers);
   if (!echoes || !nameNode) return;
-  const uses = (references().get(textOf(parsed, nameNode)) ?? []).filter((use) => use.from !== nameNode.from);
+  const uses = (references().get(name) ?? []).filter((use) => use.from !== nameNode.from);
   const sites: Array<ReturnType<typeof guardsOf>> = [];
   for (const use of uses) {
-    const call = use.parent;
-    if (call?.name !== 'CallExpression' || call.firstChild?.from !== use.from || call.firstChild.to !== use.to) return;
+    // A method is reached as `self._name(…)` / `cls._name(…)`; a function by its name.
+    const member = method ? use.parent : undefined;
+    if (method && (use.name !== 'PropertyName' || member?.name !== 'MemberExpression' || !/^(self|cls)$/.test(textOf(parsed, member.firstChild!)))) return;
+    if (!method && use.name !== 'VariableName') continue;
+    const callee = member ?? use;
+    const call = callee.parent;
+    if (call?.name !== 'CallExpression' || call.firstChild?.from !== callee.from || call.firstChild.to !== callee.to) return;
     // A call inside the helper itself (recursion) says nothing of how it is first reached.
     if (call.from >= fn.from && call.to <= fn.to) return;
     const guards = guardsOf(parsed, call, enclosingFunction(call), bindings);
