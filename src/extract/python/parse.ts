@@ -159,6 +159,83 @@ function parenthesizedWithItems(input: string): string {
 }
 
 /**
+ * Python 3.14 (PEP 758) lets `except` and `except*` name several exception types without parentheses
+ * when there is no `as` (`except KeyError, ValueError:`, the grammar's `'except' expressions ':'`);
+ * lezer's grammar takes one expression there and reports a syntax error at the comma. Each comma at
+ * the clause's own bracket depth is handed to lezer as `|` (a trailing one as a space): one expression
+ * of the same length, so positions stay exact; the text stays as written. A clause with `as` (still an
+ * error in CPython), or one that ends before its colon, is left alone. One linear pass that skips
+ * strings and comments; `except` is a keyword, so outside them it only ever starts a clause.
+ */
+function unparenthesizedExceptTypes(input: string): string {
+  if (!input.includes('except')) return input;
+  let chars: string[] | undefined;
+  let depth = 0;
+  /** Bracket depth of an open except clause's header; -1 when none is open. */
+  let clauseDepth = -1;
+  let commas: number[] = [];
+  let withAs = false;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '#') {
+      const end = input.indexOf('\n', i);
+      if (end === -1) break;
+      // The line break is read next: it ends an open header.
+      i = end - 1;
+    } else if (c === '"' || c === "'") {
+      i = stringLiteralLast(input, i);
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < input.length && /\w/.test(input[j])) j++;
+      const word = input.slice(i, j);
+      const wordStart = i === 0 || !/[\w.]/.test(input[i - 1]);
+      if (wordStart && word === 'except') {
+        clauseDepth = depth;
+        commas = [];
+        withAs = false;
+      } else if (wordStart && depth === clauseDepth && word === 'as') withAs = true;
+      // A lambda's colon is not the clause's.
+      else if (wordStart && depth === clauseDepth && word === 'lambda') clauseDepth = -1;
+      i = j - 1;
+    } else if (c === '(' || c === '[' || c === '{') {
+      depth++;
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (depth > 0) depth--;
+      if (depth < clauseDepth) clauseDepth = -1;
+    } else if (c === '\\' && (input[i + 1] === '\n' || input[i + 1] === '\r')) {
+      // A line continuation: the header goes on.
+      i += input[i + 1] === '\r' && input[i + 2] === '\n' ? 2 : 1;
+    } else if (clauseDepth === -1 || depth !== clauseDepth) {
+      continue;
+    } else if (c === ',') {
+      commas.push(i);
+    } else if (c === ':' && input[i + 1] !== '=') {
+      if (commas.length > 0 && !withAs) {
+        chars ??= input.split('');
+        const last = commas[commas.length - 1];
+        for (const comma of commas) chars[comma] = comma === last && /^[ \t]*(?:\\\r?\n[ \t]*)*$/.test(input.slice(last + 1, i)) ? ' ' : '|';
+      }
+      clauseDepth = -1;
+    } else if (c === '\n' || c === '\r' || c === ';') {
+      clauseDepth = -1;
+    }
+  }
+  return chars ? chars.join('') : input;
+}
+
+/**
+ * Python 3.14 template strings (PEP 750: `t"…"`, `T'…'`, raw `rt"…"`/`tR'…'`) have the syntax of f-strings,
+ * but lezer knows only the f prefix and reads a name followed by a string: a false syntax error. The
+ * parser is given `f` for the `t` (same length, positions exact); values are read from the text as
+ * written, where a t prefix is no string the extractors decode (a Template is not a str). A `t` right
+ * before a quote inside a string or comment is harmless to change: it stays text of the same kind.
+ */
+function templateStringPrefixes(input: string): string {
+  if (!/[tT][rR]?['"]/.test(input)) return input;
+  return input.replace(/(?<!\w)(?:[rR][tT]|[tT][rR]?)(?=['"])/g, (prefix) => prefix.replace('t', 'f').replace('T', 'F'));
+}
+
+/**
  * A number written with a trailing dot (`300.`, `10.,`, `1.e-3`, `2.j`) is a float in Python, but lezer's
  * Number token wants a digit after the dot, so it reads `300` then a member access with no name: a false
  * syntax error. The parser is given the digits shifted one place right behind a `0` (`0300`, `01e-3`,
@@ -236,7 +313,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // unknown names: `<%` never starts Python code either.
   const text = placeholderTemplateExpressions(isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked, false);
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text))));
+  const input = templateStringPrefixes(unparenthesizedExceptTypes(trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text))))));
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
