@@ -16,6 +16,8 @@ export interface ComposeService {
   commandPorts: number[];
   /** Python files the service's command runs (`gunicorn app.wsgi:application` → `app/wsgi.py`, `python server.py`), relative to the build folder. */
   commandModules?: string[];
+  /** The Dockerfile the image is built from (`build.dockerfile`, else `Dockerfile` in the build folder); undefined when the service sets `command` or `entrypoint` itself, or names it by a variable. */
+  dockerfile?: string;
   /** `ports:` entries: the host port a browser reaches and the container port behind it. */
   published: Array<{ host: number; container: number }>;
   /** Any `ports:` entry (short, long or bare container-port syntax): a browser can reach the service without the proxy. */
@@ -28,7 +30,7 @@ export interface ComposeService {
  * The Python files a command line runs: an ASGI/WSGI server's `module.path:app` argument, or
  * `python path/to/file.py`. Anything else (a shell script, `flask run`) names none.
  */
-function commandModules(command: string): string[] {
+export function commandModules(command: string): string[] {
   const out: string[] = [];
   if (command.length > 2000) return out;
   if (/\b(gunicorn|uvicorn|hypercorn|daphne|granian)\b/.test(command)) {
@@ -36,6 +38,38 @@ function commandModules(command: string): string[] {
   }
   for (const match of command.matchAll(/\bpython[\d.]*\s+(?:-u\s+)?((?:[\w-]+\/)*[\w-]+\.py)\b/g)) out.push(match[1].replace(/^\.\//, ''));
   return [...new Set(out)];
+}
+
+/**
+ * The command line a Dockerfile's image runs: the last stage's last ENTRYPOINT and last CMD joined
+ * (the exec form's JSON items by spaces, the shell form as written). Line continuations are joined first.
+ */
+export function dockerfileCommand(text: string): string {
+  if (text.length > 200_000) return '';
+  let entrypoint = '';
+  let cmd = '';
+  for (const line of text.replace(/\\\r?\n/g, ' ').split('\n')) {
+    // A new stage starts without the earlier stage's command (one built FROM it inherits it: not followed, so none).
+    if (/^\s*FROM\s/i.test(line)) {
+      entrypoint = '';
+      cmd = '';
+      continue;
+    }
+    const match = /^\s*(ENTRYPOINT|CMD)\s+(.*)$/i.exec(line);
+    if (!match) continue;
+    let value = match[2].trim();
+    if (value.startsWith('[')) {
+      try {
+        const items: unknown = JSON.parse(value);
+        value = Array.isArray(items) ? items.map((item) => (typeof item === 'string' ? item : '')).join(' ') : '';
+      } catch {
+        value = '';
+      }
+    }
+    if (match[1].toUpperCase() === 'CMD') cmd = value;
+    else entrypoint = value;
+  }
+  return `${entrypoint} ${cmd}`.trim();
 }
 
 const COMPOSE_NAME = /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/;
@@ -90,6 +124,10 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
         .filter((match): match is RegExpExecArray => match !== null)
         .map((match) => ({ host: Number(match[1]), container: Number(match[2]) }));
       const image: unknown = pair.value.get('image', true);
+      const dockerfileNode: unknown = isMap(build) ? build.get('dockerfile', true) : undefined;
+      const dockerfileName = dockerfileNode === undefined ? 'Dockerfile' : isScalar(dockerfileNode) && typeof dockerfileNode.value === 'string' && !/\$|^\//.test(dockerfileNode.value) ? dockerfileNode.value : undefined;
+      const ownCommand = pair.value.has('command') || pair.value.has('entrypoint');
+      const dockerfile = ownCommand || dockerfileName === undefined ? undefined : posix.normalize(posix.join(buildDir, dockerfileName));
       out.push({
         name: name.toLowerCase(),
         buildDir: buildDir === '.' ? '' : buildDir,
@@ -97,6 +135,7 @@ function readComposeServices(yamlFiles: Map<string, string>): ComposeService[] {
         composeFile: file,
         commandPorts,
         commandModules: commandModules(commandText),
+        ...(dockerfile !== undefined && !dockerfile.startsWith('..') ? { dockerfile } : {}),
         published,
         publishesPorts: isSeq(ports) && ports.items.length > 0,
         image: isScalar(image) && typeof image.value === 'string' ? image.value : undefined,

@@ -10,7 +10,7 @@ export interface TopologyFiles {
   read?: (path: string) => string | undefined;
   knownOrigins?: string[];
 }
-import { composeServices, type ComposeService } from './compose.js';
+import { commandModules, composeServices, dockerfileCommand, type ComposeService } from './compose.js';
 import { helmValuesPolicies } from './helm.js';
 import { imageName, kubernetesFacts, nearest, type IngressRoute, type TraefikMiddlewareDoc } from './kubernetes.js';
 import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
@@ -44,7 +44,9 @@ function isAppCode(policy: CorsPolicy): boolean {
  * app-level policy. Each only when the paths the proxy forwards can reach it (`prefix`: the path
  * every forwarded request starts with; undefined when not known, which reaches only app-wide policies).
  */
-function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts' | 'commandModules'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>, memo?: Map<string, ReachIndex>): CorsPolicy[] {
+function layerApps(given: Pick<ComposeService, 'buildDir' | 'commandPorts' | 'commandModules' | 'dockerfile'>, port: number | undefined, prefix: string | undefined, apps: CorsPolicy[], parts: CorsPolicy[], texts: Map<string, string>, memo?: Map<string, ReachIndex>, read?: (path: string) => string | undefined): CorsPolicy[] {
+  // Without a Compose command, the build folder's Dockerfile CMD/ENTRYPOINT names the file the container runs.
+  const service = (given.commandModules ?? []).length === 0 && given.dockerfile !== undefined ? { ...given, commandModules: dockerfileModules(given.dockerfile, texts, read) } : given;
   // The policies serving a target depend on the service and the port only: asked once per target, not once per location
   // (each ask walks every app policy, so many locations in front of many routes cost their product).
   const key = `${service.buildDir}\0${service.commandPorts.join(',')}\0${(service.commandModules ?? []).join(',')}\0${port ?? ''}`;
@@ -55,6 +57,21 @@ function layerApps(service: Pick<ComposeService, 'buildDir' | 'commandPorts' | '
   }
   return reached(index, prefix);
 }
+
+/** The Python files a service's Dockerfile runs (`CMD ["gunicorn", "api.wsgi:app"]`); none when it is not in the repository. */
+function dockerfileModules(path: string, texts: Map<string, string>, read: ((path: string) => string | undefined) | undefined): string[] {
+  // Read once per run and path, not once per proxy location.
+  let seen = dockerfilesRead.get(texts);
+  if (!seen) dockerfilesRead.set(texts, (seen = new Map()));
+  let modules = seen.get(path);
+  if (!modules) {
+    const text = texts.get(path) ?? read?.(path);
+    modules = text === undefined ? [] : commandModules(dockerfileCommand(text));
+    seen.set(path, modules);
+  }
+  return modules;
+}
+const dockerfilesRead = new WeakMap<Map<string, string>, Map<string, string[]>>();
 
 /** Policies by the literal start of their path, in a trie: a prefix finds the ones it reaches without asking each. */
 interface ReachNode {
@@ -249,7 +266,7 @@ function linkIngresses(policies: CorsPolicy[], files: TopologyFiles): { routes: 
       // Kong's strip-path hands the app every path below the Ingress's.
       const stripped = isKong && route.annotations['konghq.com/strip-path'] === 'true';
       const prefix = traefik ? traefik.prefix : stripped ? '/' : /^\/[\w./-]*$/.test(route.path) ? route.path : undefined;
-      for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts, memo)) {
+      for (const policy of layerApps({ buildDir: build.dir, commandPorts: [] }, target.containerPort, prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
         if (outer === undefined || outer === 'unknown') {
           routes.push({ outer: undefined, app: policy, open });
           continue;
@@ -334,7 +351,7 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
     for (const target of route.targets) {
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
-      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
         const outer = route.plugin;
         if (!outer) {
           routes.push({ outer: undefined, app, open: service.publishesPorts });
@@ -372,7 +389,7 @@ function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: Fro
     for (const target of route.targets) {
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
-      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
         const outer = route.plugin;
         if (outer === undefined || outer === 'unknown') {
           routes.push({ outer: undefined, app, open: service.publishesPorts });
@@ -410,7 +427,7 @@ function linkTraefik(policies: CorsPolicy[], files: TopologyFiles): { routes: Fr
   for (const route of traefikRoutes(files.texts, services, fronts)) {
     const service = 'service' in route.target ? route.target.service : serviceFor(route.target.host, route.file, services);
     if (!service) continue;
-    for (const app of layerApps(service, route.target.port, route.prefix, appPolicies, partPolicies, files.texts, memo)) {
+    for (const app of layerApps(service, route.target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
       const outer = route.middleware;
       if (outer === undefined || outer === 'unknown') {
         routes.push({ outer: undefined, app, open: service.publishesPorts });
@@ -470,7 +487,7 @@ function proxyLinks(policies: CorsPolicy[], files: TopologyFiles): ProxyLink[] {
     for (const target of proxy.targets) {
       const service = serviceFor(target.host, proxy.file, services);
       if (!service) continue;
-      const apps = layerApps(service, target.port, proxy.upstreamPrefix, appPolicies, partPolicies, files.texts, memo);
+      const apps = layerApps(service, target.port, proxy.upstreamPrefix, appPolicies, partPolicies, files.texts, memo, files.read);
       if (apps.length > 0) links.push({ proxy, service, apps });
     }
   }
