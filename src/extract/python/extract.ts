@@ -12,7 +12,7 @@ import { sanicExtPolicies } from './sanic-ext.js';
 import { PythonModules, type ModuleReader } from './modules.js';
 import { parsePython, type PythonSyntaxError } from './parse.js';
 import { starlettePolicies } from './starlette.js';
-import { linkStarletteLayers } from './starlette-layers.js';
+import { linkFlaskLayers, linkStarletteLayers } from './app-layers.js';
 import { moduleBindings } from './values.js';
 
 export interface PythonExtraction {
@@ -31,9 +31,11 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
   const starlette = text.includes('CORSMiddleware') ? starlettePolicies(parsed, calls, bindings) : [];
   const handSet = /access-control-allow-origin/i.test(text) ? handSetPolicies(parsed, calls, bindings) : [];
   linkStarletteLayers(parsed, handSet, starlette);
+  const flask = text.includes('flask_cors') || text.includes('sanic_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : [];
+  linkFlaskLayers(parsed, handSet, flask);
   const policies = [
     ...starlette,
-    ...(text.includes('flask_cors') || text.includes('sanic_cors') ? flaskPolicies(parsed, calls, decorators, bindings) : []),
+    ...flask,
     ...(text.includes('CORS_') ? djangoPolicies(parsed, bindings) : []),
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),

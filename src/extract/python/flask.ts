@@ -211,8 +211,12 @@ function writesAllowOriginAfterRequest(parsed: ParsedPython, decorator: SyntaxNo
  * it runs first), and a hook that runs later replaces it. Which origin and credentials go out is then
  * the hook's doing, judged as its own hand-set policy; Flask-CORS's other headers stay as modelled.
  */
+/** Flask-CORS's own answer before an after_request hook took Allow-Origin over (app-layers.ts links a hook that runs after it). */
+export const flaskCorsOwnAnswer = new WeakMap<CorsPolicy, NonNullable<CorsPolicy['headerProgram']>>();
+
 function handOverAllowOrigin(policy: CorsPolicy): void {
   const own = policy.headerProgram!;
+  flaskCorsOwnAnswer.set(policy, own);
   policy.headerProgram = {
     run: (request) => {
       const answer = own.run(request);

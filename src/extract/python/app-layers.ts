@@ -2,6 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { overLayers } from '../../model/layer-overlay.js';
 import { respond } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, Loc } from '../../model/types.js';
+import { flaskCorsOwnAnswer } from './flask.js';
 import { callArguments, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 
 /**
@@ -45,19 +46,62 @@ export function linkStarletteLayers(parsed: ParsedPython, handSet: CorsPolicy[],
     // Inside CORSMiddleware the function's writes reach only the origins it refuses (it writes over them for the
     // others and answers every preflight itself): judged alone, as before.
     if (middleware.at < layer.at) continue;
-    const own = answerOf(policy);
-    policy.preflight = layer.policy.preflight;
     // Outside: CORSMiddleware's answer (its preflight status too), with the function's writes over it.
-    policy.headerProgram = {
-      run: (request) => {
-        const inner = layer.answer(request);
-        // The function runs on CORSMiddleware's preflight answer like on any response to an OPTIONS request.
-        const mine = request.preflight ? own({ ...request, preflight: false, method: 'OPTIONS' }) : own(request);
-        const written = overLayers(mine, [inner]);
-        return request.preflight ? { ...written, status: inner.status, shortCircuit: inner.shortCircuit } : written;
-      },
-    };
+    writeOver(policy, layer.policy, layer.answer);
   }
+}
+
+/**
+ * Flask runs `after_request` hooks in reverse order of registration, so a hook registered before
+ * `CORS(app)` in the same block runs after Flask-CORS on every response, its preflight answers
+ * included: a header the hook sets replaces Flask-CORS's, the others stay (checked with Flask 2.2 +
+ * Flask-CORS 3.0.10: a hook setting `*` before `CORS(app, supports_credentials=True)` sends `*` with
+ * `Access-Control-Allow-Credentials: true` on GET and OPTIONS). A hook registered after it runs
+ * first, and Flask-CORS then adds nothing: that hook is judged alone.
+ */
+export function linkFlaskLayers(parsed: ParsedPython, handSet: CorsPolicy[], flask: CorsPolicy[]): void {
+  if (handSet.length === 0 || flask.length === 0) return;
+  const hooks = new Map<string, { receiver: string; statement: SyntaxNode }>();
+  for (const decorator of parsed.index.decorators) {
+    const statement = decorator.parent;
+    const name = statement?.getChild('FunctionDefinition')?.getChild('VariableName');
+    const receiver = /^@(\w+)\.after_request$/.exec(textOf(parsed, decorator).replace(/\s+/g, ''))?.[1];
+    if (statement?.name === 'DecoratedStatement' && name && receiver) hooks.set(key(locOf(parsed, name)), { receiver, statement });
+  }
+  if (hooks.size === 0) return;
+  const corsCalls = new Map<string, SyntaxNode>();
+  for (const call of parsed.index.calls) if (call.firstChild) corsCalls.set(key(locOf(parsed, call.firstChild)), call);
+  for (const policy of handSet) {
+    const hook = hooks.get(key(policy.source.loc));
+    if (!hook) continue;
+    const layers = flask.filter((layer) => {
+      const call = layer.scope.kind === 'app' && layer.scope.label === hook.receiver ? corsCalls.get(key(layer.source.loc)) : undefined;
+      let statement: SyntaxNode | null | undefined = call;
+      while (statement && statement.parent && statement.parent.from !== hook.statement.parent?.from) statement = statement.parent;
+      return !!statement && statement.parent?.from === hook.statement.parent?.from && statement.parent?.name === hook.statement.parent?.name && hook.statement.to <= statement.from;
+    });
+    if (layers.length !== 1) continue;
+    const [layer] = layers;
+    const program = flaskCorsOwnAnswer.get(layer) ?? layer.headerProgram;
+    writeOver(policy, layer, program ? (request) => program.run(request) : answerOf(layer));
+  }
+}
+
+/** `policy`'s writes over the answer of `inner`, which answers its preflights (status included). */
+function writeOver(policy: CorsPolicy, innerPolicy: CorsPolicy, inner: (request: CorsRequest) => CorsResponse): void {
+  const own = answerOf(policy);
+  policy.preflight = innerPolicy.preflight;
+  // The origins the inner layer lets in are the ones whose answers carry its headers: ask them too.
+  policy.testedOrigins = [...(policy.testedOrigins ?? []), ...innerPolicy.origins];
+  policy.headerProgram = {
+    run: (request) => {
+      const answer = inner(request);
+      // The outer code runs on the inner layer's preflight answer like on any response to an OPTIONS request.
+      const mine = request.preflight ? own({ ...request, preflight: false, method: 'OPTIONS' }) : own(request);
+      const written = overLayers(mine, [answer]);
+      return request.preflight ? { ...written, status: answer.status, shortCircuit: answer.shortCircuit } : written;
+    },
+  };
 }
 
 function key(loc: Loc): string {
