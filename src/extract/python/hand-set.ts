@@ -518,7 +518,7 @@ function guardsOf(parsed: ParsedPython, statement: SyntaxNode, fn: SyntaxNode | 
     if (parent.name === 'ConditionalExpression' || parent.name === 'ForStatement' || parent.name === 'WhileStatement' || (parent.name === 'TryStatement' && !inTryBody)) opaque = true;
     if (parent.name === 'Body') {
       // `if origin not in ALLOWED: return response` (or `raise …`, `abort(403)`) earlier in the block: the write
-      // runs only when that origin test fails. Only origin tests (an allowlist or patterns) count here.
+      // runs only when that origin test fails. Only origin tests (an allowlist or patterns) and method tests count here.
       for (let sibling = child.prevSibling; sibling; sibling = sibling.prevSibling) {
         const exit = earlyExitTest(parsed, sibling, bindings);
         if (!exit) continue;
@@ -623,7 +623,8 @@ function conditionalBranches(parsed: ParsedPython, node: SyntaxNode, bindings: M
 
 /**
  * The test of `if <origin test>: return/raise/abort(…)` with no elif or else, read when it is a test of
- * the origin against an allowlist or patterns (`whenFalse` says what admits the origin past it).
+ * the origin against an allowlist or patterns (`whenFalse` says what admits the origin past it), or of the
+ * request method against a literal.
  */
 function earlyExitTest(parsed: ParsedPython, statement: SyntaxNode, bindings: ModuleBindings): ReadTest | undefined {
   if (statement.name !== 'IfStatement') return undefined;
@@ -637,7 +638,8 @@ function earlyExitTest(parsed: ParsedPython, statement: SyntaxNode, bindings: Mo
     (last?.name === 'ExpressionStatement' && last.firstChild?.name === 'CallExpression' && /^(flask\.)?abort$/.test(dottedName(parsed, last.firstChild.firstChild) ?? ''));
   if (!exits) return undefined;
   const test = readTest(parsed, parts[1], bindings);
-  return test.whenFalse?.allowlist || test.whenFalse?.matchers ? test : undefined;
+  // A method test (`if request.method != "OPTIONS": …; return response`) decides every request, so the writes after it are the preflight's alone.
+  return test.whenFalse?.allowlist || test.whenFalse?.matchers || test.method ? test : undefined;
 }
 
 interface ReadTest {
@@ -648,6 +650,8 @@ interface ReadTest {
   whenFalse?: { allowlist?: Write['allowlist']; matchers?: Write['matchers'] };
   /** The test is only whether the request has an Origin (`if origin:`): ANDed with a string test, that test's patterns stand. */
   presence?: boolean;
+  /** The test compares the request method with a literal (`request.method != "OPTIONS"`): decided for every request. */
+  method?: boolean;
 }
 
 function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): ReadTest {
@@ -743,7 +747,7 @@ function readTest(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindin
   if (/(^|\.)method$/.test(dottedName(parsed, left) ?? '') && (op === '==' || op === '!=')) {
     const value = evaluate(parsed, right, bindings);
     if (value.kind !== 'string') return unknown;
-    return { decide: (request) => ((request.preflight ? 'OPTIONS' : request.method) === value.value.toUpperCase()) === (op === '==') };
+    return { decide: (request) => ((request.preflight ? 'OPTIONS' : request.method) === value.value.toUpperCase()) === (op === '=='), method: true };
   }
   return unknown;
 }
