@@ -72,6 +72,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     const filesOnly = namesFilesOnly(args);
     setFlagsFromString(`--interrupt-budget=${filesOnly ? 1081344 : 270336}`);
     if (!filesOnly) setFlagsFromString('--max-inlined-bytecode-size-cumulative=460');
+    // A regexp runs first in V8's regexp interpreter and is compiled to machine code when it runs
+    // again; V8 also rewrites the interpreter's bytecode (peephole) for speed, work that a run of a
+    // few files, where most of its ~150 regexps run once, does not get back. Without it, callgrind
+    // (one-file runs of the bench tree, V8's random hash-seed search subtracted, interleaved):
+    // nginx 261.2 -> 258.1 M instructions (mean of 7 and 5 runs), JS 247.2 -> 244.2 M (2 each); a
+    // 13,700-line nginx file 6.11 -> 6.02 G. The matches are the same; only how fast the
+    // interpreter runs one changes.
+    if (filesOnly) setFlagsFromString('--no-regexp-peephole-optimization');
   }
   const earlyReader = threads && builtin ? startEarlyReader(threads, builtin('node:os')) : undefined;
   void import('./run.js').then(async ({ runCli }) => {
