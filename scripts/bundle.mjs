@@ -21,6 +21,7 @@ import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { WRAPPER_END, WRAPPER_START } from '../dist/src/cli/code-cache.js';
 
 const root = join(import.meta.dirname, '..');
 const outdir = join(root, 'dist', 'cli');
@@ -232,6 +233,10 @@ function asciiOnly(file) {
   parseJs(out, { sourceType: 'script', allowReturnOutsideFunction: true });
   writeFileSync(file, out);
 }
+
+// Each file the loader runs is written inside the function it is compiled as (code-cache.ts): the
+// loader compiles the text it reads, instead of a second copy with the wrapper added.
+for (const file of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) writeFileSync(join(outdir, file), `${WRAPPER_START}${readFileSync(join(outdir, file), 'latin1')}${WRAPPER_END}`, 'latin1');
 
 // 3. The loader knows each file's content hash: a cache is used only for the build it was made from.
 const hashes = {};
