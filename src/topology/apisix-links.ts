@@ -1,6 +1,6 @@
-import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
-import { entries, get, isMap, isSeq, pairOf, parseYamlDocument, valueOf } from '../extract/yaml/parse.js';
+import { entries, get, isMap, isSeq, pairOf, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy, Loc } from '../model/types.js';
+import { gatewayFiles } from './gateway-files.js';
 
 /**
  * One route of APISIX's standalone configuration (`apisix.yaml`) to hosts of the Compose project:
@@ -81,21 +81,8 @@ function uriPrefix(route: Node): string | undefined {
  * precedence). A cors plugin in `global_rules` runs as well: the route is then not decided here.
  */
 export function apisixRoutes(yamlFiles: Map<string, string>, apisixPolicies: CorsPolicy[]): ApisixRoute[] {
-  const files = new Set(apisixPolicies.map((policy) => policy.source.file));
   const out: ApisixRoute[] = [];
-  for (const file of [...files].sort()) {
-    const source = yamlFiles.get(file);
-    if (source === undefined || !/^routes:/m.test(source)) continue;
-    const parsed = parseYamlDocument(source, { strict: false, logLevel: 'silent', uniqueKeys: false });
-    if (!('doc' in parsed) || parsed.doc.errors.length > 0) continue;
-    const root = parsed.doc.contents;
-    if (!isMap(root)) continue;
-    const lineStarts = lineStartsOf(source);
-    const locOf = (node: Node): Loc => {
-      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      return range ? offsetsToLoc(file, lineStarts, range[0], range[1]) : offsetsToLoc(file, lineStarts, 0, 0);
-    };
-    const byLoc = new Map(apisixPolicies.filter((policy) => policy.source.file === file).map((policy) => [`${policy.source.loc.line}:${policy.source.loc.column}`, policy]));
+  for (const { file, root, locOf, byLoc } of gatewayFiles(yamlFiles, apisixPolicies, 'routes')) {
     /** The cors entry of an owner's `plugins`: the policy, 'unknown' (present but not extracted, or disabled), or undefined. */
     const corsOf = (owner: Node): CorsPolicy | 'unknown' | undefined => {
       const cors = pairOf(get(owner, 'plugins'), 'cors');

@@ -1,6 +1,6 @@
-import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
-import { get, isMap, isSeq, parseYamlDocument, valueOf } from '../extract/yaml/parse.js';
+import { get, isSeq, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy, Loc } from '../model/types.js';
+import { gatewayFiles } from './gateway-files.js';
 
 /** One Kong route to a Compose service: the cors plugin that answers on it (undefined: none, or not known), and where its requests go. */
 export interface KongRoute {
@@ -41,21 +41,8 @@ const reference = (node: Node): string | undefined => text(node) ?? text(get(nod
  * nearest cors entry is disabled has no plugin here: not known.
  */
 export function kongRoutes(yamlFiles: Map<string, string>, kongPolicies: CorsPolicy[]): KongRoute[] {
-  const files = new Set(kongPolicies.map((policy) => policy.source.file));
   const out: KongRoute[] = [];
-  for (const file of [...files].sort()) {
-    const source = yamlFiles.get(file);
-    if (source === undefined || !/^services:/m.test(source)) continue;
-    const parsed = parseYamlDocument(source, { strict: false, logLevel: 'silent', uniqueKeys: false });
-    if (!('doc' in parsed) || parsed.doc.errors.length > 0) continue;
-    const root = parsed.doc.contents;
-    if (!isMap(root)) continue;
-    const lineStarts = lineStartsOf(source);
-    const locOf = (node: Node): Loc => {
-      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-      return range ? offsetsToLoc(file, lineStarts, range[0], range[1]) : offsetsToLoc(file, lineStarts, 0, 0);
-    };
-    const byLoc = new Map(kongPolicies.filter((policy) => policy.source.file === file).map((policy) => [`${policy.source.loc.line}:${policy.source.loc.column}`, policy]));
+  for (const { file, root, locOf, byLoc } of gatewayFiles(yamlFiles, kongPolicies, 'services')) {
     /** The cors entry of a plugin list: the policy, 'disabled' (Kong runs none here, and what it falls back to is not read), or undefined. */
     const corsOf = (plugins: Node[]): CorsPolicy | 'unknown' | undefined => {
       const cors = plugins.filter(isCors);

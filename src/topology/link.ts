@@ -352,17 +352,7 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
       for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
-        const outer = route.plugin;
-        if (!outer) {
-          routes.push({ outer: undefined, app, open: service.publishesPorts });
-          continue;
-        }
-        const layer = layerFor(linked, outer, app, () => [
-          { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc },
-          { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-          { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-        ]);
-        routes.push({ outer, layer, app, open: service.publishesPorts });
+        routeThrough(routes, linked, route.plugin, app, service, { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc });
       }
     }
   }
@@ -390,17 +380,7 @@ function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: Fro
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
       for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
-        const outer = route.plugin;
-        if (outer === undefined || outer === 'unknown') {
-          routes.push({ outer: undefined, app, open: service.publishesPorts });
-          continue;
-        }
-        const layer = layerFor(linked, outer, app, () => [
-          { what: `APISIX route '${route.route.name}'`, loc: route.route.loc },
-          { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-          { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-        ]);
-        routes.push({ outer, layer, app, open: service.publishesPorts });
+        routeThrough(routes, linked, route.plugin, app, service, { what: `APISIX route '${route.route.name}'`, loc: route.route.loc });
       }
     }
   }
@@ -428,20 +408,24 @@ function linkTraefik(policies: CorsPolicy[], files: TopologyFiles): { routes: Fr
     const service = 'service' in route.target ? route.target.service : serviceFor(route.target.host, route.file, services);
     if (!service) continue;
     for (const app of layerApps(service, route.target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
-      const outer = route.middleware;
-      if (outer === undefined || outer === 'unknown') {
-        routes.push({ outer: undefined, app, open: service.publishesPorts });
-        continue;
-      }
-      const layer = layerFor(linked, outer, app, () => [
-        { what: `Traefik router '${route.router.name}'`, loc: route.router.loc },
-        { what: `Compose service '${service.name}' (build)`, loc: service.loc },
-        { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc },
-      ]);
-      routes.push({ outer, layer, app, open: service.publishesPorts });
+      routeThrough(routes, linked, route.middleware, app, service, { what: `Traefik router '${route.router.name}'`, loc: route.router.loc });
     }
   }
   return { routes, fronts };
+}
+
+/**
+ * One route through a front to an app of a Compose service: through the front's cors layer when it is
+ * known (the layer the pair keeps, via the front's route, the service and the app), else straight to
+ * the app, which then stays judged alone.
+ */
+function routeThrough(routes: FrontRoute[], linked: Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>, outer: CorsPolicy | 'unknown' | undefined, app: CorsPolicy, service: ComposeService, front: { what: string; loc: Loc }): void {
+  if (outer === undefined || outer === 'unknown') {
+    routes.push({ outer: undefined, app, open: service.publishesPorts });
+    return;
+  }
+  const layer = layerFor(linked, outer, app, () => [front, { what: `Compose service '${service.name}' (build)`, loc: service.loc }, { what: `${app.source.framework} ${app.scope.label}`, loc: app.source.loc }]);
+  routes.push({ outer, layer, app, open: service.publishesPorts });
 }
 
 /**
