@@ -327,6 +327,8 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
  * registered after `app.use(cors(…))` on the same app runs after it on every request the cors layer passes on:
  * headers it does not write stay as cors() set them: the `Vary: Origin` cors() added, and its
  * `Access-Control-Allow-Credentials: true` next to a middleware's `*` (checked with Express 5 and cors 2.8.6).
+ * Koa's `@koa/cors` does the same: it sets its headers with `ctx.set` and then awaits `next()` on every
+ * request but OPTIONS, so a later `ctx.set` replaces them one by one.
  * Its preflights stay judged as before.
  */
 export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Node }>, sites: MiddlewareSite[], policies: Map<MiddlewareSite, CorsPolicy>, parsed: ParsedJs): void {
@@ -353,7 +355,7 @@ export function followCorsLayers(handSet: Array<{ policy: CorsPolicy; owner: Nod
       const path = args.length === 2 ? (args[0].type === 'StringLiteral' ? args[0].value : undefined) : '/';
       if (path === undefined) continue;
       earlier = sites
-        .filter((site) => site.framework === 'express-cors' && site.mount.kind !== 'route' && site.mount.label === label && site.mount.useCall && (site.mount.useCall.start ?? Infinity) < call.start!)
+        .filter((site) => (site.framework === 'express-cors' || site.framework === 'koa-cors') && site.mount.kind !== 'route' && site.mount.label === label && site.mount.useCall && (site.mount.useCall.start ?? Infinity) < call.start!)
         .filter((site) => scopeOf(site.mount.useCall!, parsed) === scope && !exclusive(site.mount.useCall!, call, parsed) && useCovers(site.mount.path, path === '/' ? undefined : path))
         .map((site) => policies.get(site))
         .filter((layer): layer is CorsPolicy => layer !== undefined);
