@@ -491,12 +491,18 @@ function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, ide
   };
   shift(doc as { range?: [number, number, number] });
   const stack: unknown[] = [doc.contents];
+  const anchors = new Map<string, unknown>();
+  const aliases: Alias[] = [];
   while (stack.length > 0) {
     checkBudget();
     const node = stack.pop();
     // A key or value left empty (`? key`, a half-written line) is null.
     if (!node || typeof node !== 'object') continue;
     shift(node as { range?: [number, number, number] });
+    const anchor = (node as { anchor?: string }).anchor;
+    // An anchor defined twice names different nodes before and after: its aliases stay unresolved.
+    if (anchor) anchors.set(anchor, anchors.has(anchor) ? undefined : node);
+    if (isAlias(node)) aliases.push(node);
     if (isMap(node)) {
       const seen = new Map<string, number>();
       for (const pair of node.items) {
@@ -515,6 +521,10 @@ function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, ide
     } else if (isSeq(node)) {
       for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
     }
+  }
+  for (const alias of aliases) {
+    const target = anchors.get(alias.source);
+    if (target) aliasTargets.set(alias, target);
   }
   return duplicate;
 }
@@ -645,11 +655,31 @@ export function isAlias(node: unknown): node is Alias {
 }
 
 /** A pair of a mapping by key (string keys only); with a duplicate key (reported as a parse error), the last one, as lenient loaders keep. */
-export function pairOf(map: unknown, key: string): Pair<YamlNode, YamlNode | null> | undefined {
+export function pairOf(map: unknown, key: string, depth = 0, budget = { merged: MAX_MERGED }): Pair<YamlNode, YamlNode | null> | undefined {
   if (!isMap(map)) return undefined;
   const matches = map.items.filter((pair) => isScalar(pair.key) && String(pair.key.value) === key);
-  return matches[matches.length - 1] as Pair<YamlNode, YamlNode | null> | undefined;
+  if (matches.length > 0) return matches[matches.length - 1] as Pair<YamlNode, YamlNode | null>;
+  // YAML 1.1 merge keys (`<<: *defaults`, `<<: [*a, *b]`), which Compose files, Traefik and Kong configs use
+  // to share settings: a key not written here comes from the first merged mapping that has it.
+  if (depth >= MAX_MERGE_DEPTH || key === '<<') return undefined;
+  for (const pair of map.items) {
+    if (!isScalar(pair.key) || pair.key.value !== '<<') continue;
+    for (const merged of mergeSources(pair.value)) {
+      // A lookup visits at most MAX_MERGED merged mappings: aliases of aliases cannot fan out (alias bombs).
+      if (--budget.merged < 0) return undefined;
+      const found = pairOf(merged, key, depth + 1, budget);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
+
+/** Merge keys followed through at most this many mappings (a chain of `<<` in anchored mappings). */
+const MAX_MERGE_DEPTH = 8;
+/** Merged mappings one lookup or listing visits at most. */
+const MAX_MERGED = 64;
+/** The node each alias of a parsed document names (anchors defined once only), for merge keys. */
+const aliasTargets = new WeakMap<Alias, unknown>();
 
 export function get(map: unknown, ...path: string[]): YamlNode | null | undefined {
   let node: unknown = map;
@@ -662,9 +692,34 @@ export function get(map: unknown, ...path: string[]): YamlNode | null | undefine
 }
 
 /** Entries of a mapping with string keys. */
-export function entries(map: unknown): Array<{ key: string; keyNode: YamlNode; value: YamlNode | null }> {
+export function entries(map: unknown, depth = 0, budget = { merged: MAX_MERGED }): Array<{ key: string; keyNode: YamlNode; value: YamlNode | null }> {
   if (!isMap(map)) return [];
-  return map.items.filter((pair) => isScalar(pair.key)).map((pair) => ({ key: String((pair.key as Scalar).value), keyNode: pair.key as YamlNode, value: pair.value as YamlNode | null }));
+  const own = map.items.filter((pair) => isScalar(pair.key) && !(pair.key.value === '<<' && depth < MAX_MERGE_DEPTH && mergeSources(pair.value).length > 0));
+  const out = own.map((pair) => ({ key: String((pair.key as Scalar).value), keyNode: pair.key as YamlNode, value: pair.value as YamlNode | null }));
+  if (own.length === map.items.length || depth >= MAX_MERGE_DEPTH) return out;
+  // Merged keys (`<<: *defaults`) the mapping does not write itself, the first merged mapping winning.
+  const written = new Set(out.map((entry) => entry.key));
+  for (const pair of map.items) {
+    if (!isScalar(pair.key) || pair.key.value !== '<<') continue;
+    for (const merged of mergeSources(pair.value)) {
+      if (--budget.merged < 0) return out;
+      for (const entry of entries(merged, depth + 1, budget)) {
+        if (written.has(entry.key)) continue;
+        written.add(entry.key);
+        out.push(entry);
+      }
+    }
+  }
+  return out;
+}
+
+/** The mappings a merge key's value names through resolved aliases (`*a`, `[*a, *b]`). */
+function mergeSources(value: unknown): unknown[] {
+  const sources = isSeq(value) ? value.items : [value];
+  return sources.flatMap((source) => {
+    const target = isAlias(source) ? aliasTargets.get(source) : undefined;
+    return isMap(target) ? [target] : [];
+  });
 }
 
 export type YamlValue =
