@@ -1,4 +1,5 @@
-import type { CorsResponse, ResponseHeader } from './types.js';
+import { respond } from './respond.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader } from './types.js';
 
 /** The CORS headers (and Vary) an earlier layer may have set, for an answer that cannot say which it set. */
 const LAYER_HEADER_NAMES = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'access-control-max-age', 'vary'];
@@ -40,4 +41,13 @@ export function overLayers(own: CorsResponse, earlier: CorsResponse[]): CorsResp
   const headers = [...own.headers, ...carried];
   if (open.size === 0) return { ...own, headers };
   return { ...own, headers, uncertain: true, unknownHeaders: [...(own.unknownHeaders ?? []), ...open] };
+}
+
+/**
+ * How the policy answers as it stands now (its program, or its framework's model), kept apart from
+ * what a pass linking layers later writes over its program and settings.
+ */
+export function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
+  const now = { ...policy };
+  return (request) => respond(now, request);
 }

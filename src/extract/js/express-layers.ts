@@ -1,7 +1,6 @@
 import type { CallExpression, Identifier, MemberExpression, Node } from '@babel/types';
-import { respond } from '../../model/respond.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, ResponseHeader } from '../../model/types.js';
-import { overLayers } from '../../model/layer-overlay.js';
+import { answerOf, overLayers } from '../../model/layer-overlay.js';
 import type { ParsedJs } from './extract.js';
 import type { MiddlewareSite } from './middleware.js';
 
@@ -152,12 +151,6 @@ function earlierUses(uses: readonly Layer[], layer: Layer, runsToo: (other: Laye
 /** The headers a cors layer may write on an actual response (what an earlier layer that is wholly unknown may have left). */
 const CORS_RESPONSE_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', VARY];
 
-/** How the policy answers on its own, before this pass wires anything (an origin callback's program, or the middleware model). */
-function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
-  const program = policy.headerProgram;
-  const plain = { ...policy, headerProgram: undefined };
-  return program ? (request) => program.run(request) : (request) => respond(plain, request);
-}
 
 const NO_ANSWER = (request: CorsRequest): CorsResponse => ({ status: request.appStatus ?? 200, headers: [], uncertain: false, shortCircuit: false });
 

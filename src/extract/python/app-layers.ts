@@ -1,6 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { overLayers } from '../../model/layer-overlay.js';
-import { respond } from '../../model/respond.js';
+import { answerOf, overLayers } from '../../model/layer-overlay.js';
 import type { CorsPolicy, CorsRequest, CorsResponse, Loc } from '../../model/types.js';
 import { flaskCorsOwnAnswer } from './flask.js';
 import { callArguments, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
@@ -82,8 +81,9 @@ export function linkFlaskLayers(parsed: ParsedPython, handSet: CorsPolicy[], fla
     });
     if (layers.length !== 1) continue;
     const [layer] = layers;
-    const program = flaskCorsOwnAnswer.get(layer) ?? layer.headerProgram;
-    writeOver(policy, layer, program ? (request) => program.run(request) : answerOf(layer));
+    // Flask-CORS's answer before the hook took Allow-Origin over: the hook's writes go over that.
+    const own = flaskCorsOwnAnswer.get(layer);
+    writeOver(policy, layer, own ? (request) => own.run(request) : answerOf(layer));
   }
 }
 
@@ -106,10 +106,4 @@ function writeOver(policy: CorsPolicy, innerPolicy: CorsPolicy, inner: (request:
 
 function key(loc: Loc): string {
   return `${loc.line}:${loc.column}`;
-}
-
-function answerOf(policy: CorsPolicy): (request: CorsRequest) => CorsResponse {
-  const program = policy.headerProgram;
-  const plain = { ...policy, headerProgram: undefined };
-  return program ? (request) => program.run(request) : (request) => respond(plain, request);
 }
