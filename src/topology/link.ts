@@ -339,24 +339,7 @@ function kongPluginsByName(plugins: CorsPolicy[], yamlFiles: Map<string, string>
  */
 function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
   const fronts = policies.filter((policy) => policy.profile.id === 'kong' && policy.source.format === 'yaml');
-  const appPolicies = policies.filter(isAppServer);
-  const partPolicies = policies.filter(isAppPart);
-  if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
-  const services = composeServices(files.yaml);
-  if (services.length === 0) return { routes: [], fronts };
-  const memo = new Map<string, ReachIndex>();
-  const routes: FrontRoute[] = [];
-  const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
-  for (const route of kongRoutes(files.yaml, fronts)) {
-    for (const target of route.targets) {
-      const service = serviceFor(target.host, route.file, services);
-      if (!service) continue;
-      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
-        routeThrough(routes, linked, route.plugin, app, service, { what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc });
-      }
-    }
-  }
-  return { routes, fronts };
+  return linkGatewayRoutes(policies, files, fronts, () => kongRoutes(files.yaml, fronts), (route) => ({ what: `Kong service '${route.service.name}' route '${route.route.name}'`, loc: route.service.loc }));
 }
 
 /**
@@ -367,6 +350,17 @@ function linkKong(policies: CorsPolicy[], files: TopologyFiles): { routes: Front
  */
 function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
   const fronts = policies.filter((policy) => policy.profile.id === 'apisix' && policy.source.format === 'yaml' && !/^apisix /.test(policy.scope.label));
+  return linkGatewayRoutes(policies, files, fronts, () => apisixRoutes(files.yaml, fronts), (route) => ({ what: `APISIX route '${route.route.name}'`, loc: route.route.loc }));
+}
+
+/** A declarative gateway's routes (Kong, APISIX), each to the Compose services its targets name and the apps they run. */
+function linkGatewayRoutes<Route extends { file: string; plugin: CorsPolicy | 'unknown' | undefined; targets: Array<{ host: string; port: number | undefined }>; prefix: string | undefined }>(
+  policies: CorsPolicy[],
+  files: TopologyFiles,
+  fronts: CorsPolicy[],
+  gatewayRoutes: () => Route[],
+  front: (route: Route) => { what: string; loc: Loc },
+): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
   const appPolicies = policies.filter(isAppServer);
   const partPolicies = policies.filter(isAppPart);
   if (fronts.length === 0 || (appPolicies.length === 0 && partPolicies.length === 0)) return { routes: [], fronts };
@@ -375,13 +369,12 @@ function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: Fro
   const memo = new Map<string, ReachIndex>();
   const routes: FrontRoute[] = [];
   const linked = new Map<CorsPolicy, Map<CorsPolicy, UpstreamLayer>>();
-  for (const route of apisixRoutes(files.yaml, fronts)) {
+  // Read only once an app and a Compose service are there to link to.
+  for (const route of gatewayRoutes()) {
     for (const target of route.targets) {
       const service = serviceFor(target.host, route.file, services);
       if (!service) continue;
-      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) {
-        routeThrough(routes, linked, route.plugin, app, service, { what: `APISIX route '${route.route.name}'`, loc: route.route.loc });
-      }
+      for (const app of layerApps(service, target.port, route.prefix, appPolicies, partPolicies, files.texts, memo, files.read)) routeThrough(routes, linked, route.plugin, app, service, front(route));
     }
   }
   return { routes, fronts };
