@@ -1,7 +1,8 @@
-import { lstatSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 import { tooRecent } from './listing-cache.js';
+import { lstatFacts } from './lstat-facts.js';
 
 /**
  * The answer of the includer search of a one-file nginx run (project.ts nginxIncluders): which
@@ -72,13 +73,8 @@ export class IncluderCache {
     if (lines.length < count + 1 || lines.at(-1) !== '') return undefined;
     const prefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
     for (let i = 0, at = 1; i < count; i++, at += FACTS) {
-      let stats: Stats | undefined;
-      try {
-        stats = lstatSync(prefix + lines[i], { throwIfNoEntry: false });
-      } catch {
-        return undefined;
-      }
-      if (!stats?.isFile() || stats.dev !== facts[at] || stats.ino !== facts[at + 1] || stats.size !== facts[at + 2] || stats.mtimeMs !== facts[at + 3] || stats.ctimeMs !== facts[at + 4]) return undefined;
+      const stats = lstatFacts(prefix + lines[i]);
+      if (stats?.kind !== 'file' || stats.dev !== facts[at] || stats.ino !== facts[at + 1] || stats.size !== facts[at + 2] || stats.mtimeMs !== facts[at + 3] || stats.ctimeMs !== facts[at + 4]) return undefined;
     }
     const includedBy = new Map<string, string[]>();
     try {

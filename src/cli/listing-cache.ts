@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
+import { lstatFacts } from './lstat-facts.js';
 
 /**
  * What `git ls-files -co --exclude-standard` said about a repository's nginx-named files, kept
@@ -54,7 +55,7 @@ export interface ListedEntry {
 /** Runs git in the repository (with the location variables removed); stdout, or undefined when it fails. `okStatus` also counts as success. */
 export type GitRunner = (args: string[], input?: string, okStatus?: number) => Buffer | undefined;
 
-function factsOf(stats: Stats | undefined): string {
+function factsOf(stats: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'> | undefined): string {
   return stats ? `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : 'none';
 }
 
@@ -137,7 +138,7 @@ export class ListingCache {
         if (path !== index) return undefined;
         indexChanged = true;
       } else if (line[0] === 'D') {
-        if (factsOf(statOf(path === '' ? this.root : folderPrefix + path, false)) !== value) return undefined;
+        if (factsOf(lstatFacts(path === '' ? this.root : folderPrefix + path)) !== value) return undefined;
       } else return undefined;
     }
     let parsed: ListedEntry[] | undefined;

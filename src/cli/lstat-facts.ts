@@ -1,0 +1,134 @@
+import { lstatSync } from 'node:fs';
+
+/**
+ * The lstat facts the caches of a one-file nginx run compare (listing-cache.ts, includer-cache.ts):
+ * type, device, inode, size, modification and change times, as `fs.lstatSync` gives them.
+ *
+ * Why not `lstatSync` alone: those caches check one lstat per nginx file and folder of the
+ * repository on every run (3,584 in the bench tree, 2,857 of them in one folder), and Node 20's
+ * lstatSync builds a `Stats` with four `Date`s for each, in code that is still interpreted
+ * there: 36.6 ms of CPU for the bench tree's 2,857 files, against 10.7 ms for reading the same
+ * numbers from the array Node's fs binding returns and lstatSync builds its `Stats` from (median
+ * of 7 runs each; about a fifth of a one-file nginx run). Node 20 has no public call that gives a
+ * file's times without a `Stats`.
+ *
+ * That binding (`process.binding('fs')`) is internal: deprecated in the docs only (DEP0111, no
+ * warning unless --pending-deprecation, in which case it is not used). It is used only on Node 20,
+ * whose two signatures of `lstat(path, bigint, undefined, 4th)` (an error context object, later a
+ * throw-if-missing flag) both accept an object there, and only after it gave exactly what
+ * lstatSync gives for a real path; any other Node, the permission model, a throw or another
+ * layout falls back to lstatSync for the whole run.
+ */
+export interface LstatFacts {
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Link count: a folder's is 2 plus its subfolders on most file systems (listing-cache.ts). */
+  nlink: number;
+}
+
+type RawLstat = (path: string) => Float64Array | undefined;
+
+/** Positions in the binding's stat array (node's src/node_file.h FsStatsOffset). */
+const DEV = 0;
+const MODE = 1;
+const NLINK = 2;
+const INO = 7;
+const SIZE = 8;
+const MTIME_SEC = 12;
+const MTIME_NSEC = 13;
+const CTIME_SEC = 14;
+const CTIME_NSEC = 15;
+
+const S_IFMT = 0o170000;
+
+function kindOf(mode: number): LstatFacts['kind'] {
+  switch (mode & S_IFMT) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'directory';
+    case 0o120000:
+      return 'symlink';
+    default:
+      return 'other';
+  }
+}
+
+/** Milliseconds as Node computes a Stats' `mtimeMs` from seconds and nanoseconds. */
+function msOf(sec: number, nsec: number): number {
+  return sec * 1000 + nsec / 1_000_000;
+}
+
+let raw: RawLstat | null | undefined;
+
+function pendingDeprecation(): boolean {
+  return process.execArgv.includes('--pending-deprecation') || /--pending-deprecation\b/.test(process.env.NODE_OPTIONS ?? '') || process.env.NODE_PENDING_DEPRECATION === '1';
+}
+
+function fromStats(path: string): LstatFacts | undefined {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (!stats) return undefined;
+  const kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other';
+  return { kind, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, nlink: stats.nlink };
+}
+
+function fromArray(values: Float64Array): LstatFacts {
+  return {
+    kind: kindOf(values[MODE]),
+    dev: values[DEV],
+    ino: values[INO],
+    size: values[SIZE],
+    mtimeMs: msOf(values[MTIME_SEC], values[MTIME_NSEC]),
+    ctimeMs: msOf(values[CTIME_SEC], values[CTIME_NSEC]),
+    nlink: values[NLINK],
+  };
+}
+
+function same(a: LstatFacts | undefined, b: LstatFacts | undefined): boolean {
+  return a !== undefined && b !== undefined && a.kind === b.kind && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.nlink === b.nlink;
+}
+
+/** The binding's lstat once it answered for node's own executable as lstatSync does; null when it cannot be used. */
+function rawLstat(): RawLstat | null {
+  const bindingOf = (process as unknown as { binding?: (name: string) => unknown }).binding;
+  if (process.versions.node.split('.')[0] !== '20' || pendingDeprecation() || typeof bindingOf !== 'function') return null;
+  try {
+    const binding = bindingOf.call(process, 'fs') as { lstat?: (path: string, bigint: boolean, request: undefined, context: object) => unknown };
+    const lstat = binding.lstat;
+    if (typeof lstat !== 'function') return null;
+    const call: RawLstat = (path) => {
+      const values = lstat.call(binding, path, false, undefined, {});
+      return values instanceof Float64Array && values.length >= 18 ? values : undefined;
+    };
+    const probe = process.execPath;
+    const values = call(probe);
+    return values && same(fromArray(values), fromStats(probe)) ? call : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The lstat facts of `path` (absolute), or undefined when it does not exist or cannot be
+ * stat'ed (both mean "not as remembered" to the caches).
+ */
+export function lstatFacts(path: string): LstatFacts | undefined {
+  try {
+    if (raw === undefined) raw = rawLstat();
+    if (raw === null) return fromStats(path);
+    const values = raw(path);
+    return values ? fromArray(values) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For tests: whether this process reads the binding's numbers (false: lstatSync's). */
+export function usesBindingForTests(): boolean {
+  if (raw === undefined) raw = rawLstat();
+  return raw !== null;
+}

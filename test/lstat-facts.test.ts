@@ -1,0 +1,51 @@
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cors-lint-lstat-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function expected(path: string) {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (!stats) return undefined;
+  const kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other';
+  return { kind, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, nlink: stats.nlink };
+}
+
+describe('lstatFacts: what the one-file nginx caches compare', () => {
+  it('reads Node 20\'s fs binding (the numbers lstatSync builds its Stats from), not lstatSync, where it can', () => {
+    expect(usesBindingForTests()).toBe(process.versions.node.startsWith('20.'));
+  });
+
+  it('gives exactly what lstatSync gives for a file, a folder, a symlink (not followed), a FIFO, and nothing for a missing path', () => {
+    const file = join(dir, 'site.conf');
+    writeFileSync(file, 'server { listen 80; }\n');
+    const folder = join(dir, 'conf.d');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.conf'), 'x');
+    const link = join(dir, 'link.conf');
+    symlinkSync(file, link);
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [file, folder, link, fifo, dir]) expect(lstatFacts(path), path).toEqual(expected(path));
+    expect(lstatFacts(link)?.kind).toBe('symlink');
+    expect(lstatFacts(fifo)?.kind).toBe('other');
+    expect(lstatFacts(join(dir, 'missing.conf'))).toBeUndefined();
+    expect(lstatFacts(join(file, 'below-a-file'))).toBeUndefined();
+  });
+
+  it('sees a file written again: a new size and new times', async () => {
+    const file = join(dir, 'edited.conf');
+    writeFileSync(file, 'a');
+    const before = lstatFacts(file);
+    await new Promise((done) => setTimeout(done, 20));
+    writeFileSync(file, 'ab');
+    const after = lstatFacts(file);
+    expect(after).toEqual(expected(file));
+    expect(after?.size).toBe(2);
+    expect(after?.mtimeMs).not.toBe(before?.mtimeMs);
+  });
+});
