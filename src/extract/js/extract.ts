@@ -1,4 +1,4 @@
-import type { CallExpression, File, NewExpression, Node, ObjectProperty } from '@babel/types';
+import type { CallExpression, Expression, ExpressionStatement, File, NewExpression, Node, ObjectProperty, Program } from '@babel/types';
 import { blankTemplateStatementLines, isCodeTemplate, placeholderTemplateExpressions } from '../../util/delimited.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
@@ -64,6 +64,8 @@ export interface ParsedJs {
   bindings: Bindings;
   file: string;
   text: string;
+  /** A `.json` module: its one value (see parseJsonModule). */
+  json?: Expression;
 }
 
 export type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
@@ -429,8 +431,40 @@ function statementFacts(top: Node, visited: Node[]): Fact[] {
 
 /** The JS side of one lint run: modules parsed once, imports resolved through the repository's files. */
 export function createJsProject(modules: ModuleSource | undefined): JsProject {
-  const project: JsProject = new JsProject(modules, (path, text) => parseJs({ path, text }, project).parsed);
+  const project: JsProject = new JsProject(modules, (path, text) => (path.endsWith('.json') ? parseJsonModule(path, text) : parseJs({ path, text }, project).parsed));
   return project;
+}
+
+/** Larger than any options file: a JSON module this size is data, not CORS options (and is not parsed). */
+const MAX_JSON_MODULE = 256 * 1024;
+
+/**
+ * A `.json` module of the repository (`require('./cors-config.json')`, `import options from './cors.json'`):
+ * Node and bundlers load it as its one value, so it is read as one expression whose nodes keep the
+ * file's own positions, and it is the module's default export (and, through the CommonJS fallback,
+ * its top-level keys are its named ones). Strict JSON only: a value Babel reads but JSON.parse
+ * refuses (a comment, a trailing comma, a quote of the wrong kind) would make Node throw.
+ */
+function parseJsonModule(path: string, text: string): ParsedJs | undefined {
+  if (text.length > MAX_JSON_MODULE) return undefined;
+  const body = text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text;
+  try {
+    JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  let expression: Expression;
+  try {
+    expression = parser().parseExpression(body, { sourceFilename: path, sourceType: 'script' }) as Expression;
+  } catch {
+    return undefined;
+  }
+  const span = { start: expression.start, end: expression.end, loc: expression.loc };
+  const statement = { type: 'ExpressionStatement', expression, ...span } as ExpressionStatement;
+  const program = { type: 'Program', body: [statement], directives: [], sourceType: 'script', interpreter: null, ...span } as unknown as Program;
+  const ast = { type: 'File', program, comments: [], ...span } as unknown as File;
+  const parents = ParentIndex.of(ast, () => {});
+  return { ast, parents, calls: [], headerCalls: [], siteCalls: [], corsKeys: [], bindings: { values: new Map(), imports: new Map() }, file: path, text, json: expression };
 }
 
 export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtraction {

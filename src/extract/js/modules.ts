@@ -56,9 +56,10 @@ export class JsProject {
     if (!this.source || !/^\.\.?(\/|$)/.test(specifier)) return undefined;
     const base = posix.join(posix.dirname(importer), specifier);
     const stem = base.replace(/\.(c|m)?js$/, '');
-    const candidates = [base, ...EXTENSIONS.map((ext) => `${stem}${ext}`), ...EXTENSIONS.map((ext) => `${base}/index${ext}`)];
+    // Node's require() also tries `.json` after `.js` (`require('./cors-config')`); an import names it in full.
+    const candidates = [base, ...EXTENSIONS.map((ext) => `${stem}${ext}`), `${base}.json`, ...EXTENSIONS.map((ext) => `${base}/index${ext}`)];
     for (const candidate of candidates) {
-      if (!/\.(c|m)?[jt]sx?$/.test(candidate)) continue;
+      if (!/\.((c|m)?[jt]sx?|json)$/.test(candidate)) continue;
       if (this.moduleAt(importer, candidate)) return posix.normalize(candidate);
     }
     return undefined;
@@ -137,6 +138,7 @@ export function moduleExports(module: ParsedJs): ModuleExports {
   const cached = exportCache.get(module);
   if (cached) return cached;
   const out: ModuleExports = { named: new Map(), reexports: new Map() };
+  if (module.json) out.default = module.json;
   for (const statement of module.ast.program.body) {
     if (statement.type === 'ExportDefaultDeclaration') out.default = statement.declaration as Node;
     else if (statement.type === 'ExportNamedDeclaration') {
