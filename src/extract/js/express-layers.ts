@@ -23,6 +23,8 @@ interface Layer {
   call: Node;
   /** The layers of one app or router, whatever registered them: `${framework}\0${app}` (Nest's cors is Express cors on its Express app). */
   key: string;
+  /** The name of the app or router object it is registered on. */
+  app: string;
 }
 
 /**
@@ -148,6 +150,47 @@ function earlierUses(uses: readonly Layer[], layer: Layer, runsToo: (other: Laye
   return { layers: layers.reverse(), tooMany: false };
 }
 
+/**
+ * The app-level layers registered after `layer` that run on every actual request it passes on (cors() calls
+ * `next()` for every request but OPTIONS), in registration order: their headers go on top of its own. Nothing
+ * on the same app between them may answer first, or some paths would see `layer` alone: a route
+ * (`app.get('/x', h)`) or a mounted value that is not a call (a router, an auth middleware). Empty when more
+ * than MAX_OVERLAID layers would run.
+ */
+function laterUses(uses: readonly Layer[], layer: Layer, runsToo: (other: Layer) => boolean, answersBetween: (from: number, to: number) => boolean): Layer[] {
+  const layers: Layer[] = [];
+  let from = layer.start;
+  for (const other of uses) {
+    if (other === layer || other.start <= layer.start || !runsToo(other)) continue;
+    if (answersBetween(from, other.start)) break;
+    if (layers.length === MAX_OVERLAID) return [];
+    layers.push(other);
+    from = other.start;
+  }
+  return layers;
+}
+
+const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'options', 'head', 'route']);
+
+/**
+ * Whether a call on the app object `app` (in `scope`) that starts between `from` and `to` may answer a request
+ * itself: a route (two arguments or more, or `app.route(path)`), or a `use` of something other than a call
+ * (`app.use(express.json())` passes requests on; `app.use(apiRouter)` or `app.use(requireAuth)` may not).
+ */
+function answersBetween(parsed: ParsedJs, app: string, scope: Node | undefined, from: number, to: number): boolean {
+  for (const call of parsed.calls) {
+    const start = call.start ?? -1;
+    if (start <= from || start >= to) continue;
+    const callee = call.callee;
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== app || callee.property.type !== 'Identifier') continue;
+    const verb = callee.property.name;
+    if (scopeOf(call, parsed) !== scope) continue;
+    if (ROUTE_VERBS.has(verb) && (verb === 'route' || call.arguments.length >= 2)) return true;
+    if (verb === 'use' && call.arguments.some((arg, i) => !(i === 0 && arg.type === 'StringLiteral') && arg.type !== 'CallExpression')) return true;
+  }
+  return false;
+}
+
 /** The headers a cors layer may write on an actual response (what an earlier layer that is wholly unknown may have left). */
 const CORS_RESPONSE_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', VARY];
 
@@ -238,7 +281,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const nest = site.framework === 'nestjs' && !site.mount.useCall ? nestRegistration(site, parsed) : undefined;
     const call = nest?.call ?? site.mount.useCall ?? site.mount.routeCall;
     if (!call || call.start === null || call.start === undefined) continue;
-    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call, key: layerKey(site.framework, nest?.app ?? site.mount.label) });
+    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call, key: layerKey(site.framework, nest?.app ?? site.mount.label), app: nest?.app ?? site.mount.label });
   }
   layers.sort((a, b) => a.start - b.start);
   const candidates = answererIndex(layers);
@@ -298,17 +341,23 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     }
     // App-level cors layers registered earlier run first on every actual request too: this layer's headers go on top of theirs.
     const earlier = site.framework === 'hono-cors' ? { layers: [], tooMany: false } : earlierUses(group?.uses ?? [], layer, (other) => !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path));
+    // App-level cors layers registered later run after it on every actual request it passes on: theirs go on top (Nest's
+    // `NestFactory.create(…, { cors })` joins at listen(), after an `app.use(cors(…))` written below it).
+    const later =
+      site.framework === 'hono-cors' || site.mount.kind === 'route' || earlier.tooMany
+        ? []
+        : laterUses(group?.uses ?? [], layer, (other) => !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path), (from, to) => answersBetween(parsed, layer.app, layer.scope, from, to));
     const own = answerOf(layer.policy);
     const actual = earlier.tooMany
       ? (request: CorsRequest): CorsResponse => ({ ...own(request), uncertain: true, unknownHeaders: undefined })
-      : earlier.layers.length > 0
-        ? (request: CorsRequest) => overlay([...earlier.layers.map((other) => original.get(other)!(request)), own(request)])
+      : earlier.layers.length > 0 || later.length > 0
+        ? (request: CorsRequest) => overlay([...earlier.layers.map((other) => original.get(other)!(request)), own(request), ...later.map((other) => original.get(other)!(request))])
         : own;
     if (answerer && answerer !== layer) {
       const other = answerOf(answerer.policy);
       layer.policy.preflight = answerer.policy.preflight;
       layer.policy.headerProgram = { run: (request) => (request.preflight ? other(request) : actual(request)) };
-    } else if (earlier.layers.length > 0 || earlier.tooMany) {
+    } else if (earlier.layers.length > 0 || earlier.tooMany || later.length > 0) {
       layer.policy.headerProgram = { run: (request) => (request.preflight ? own(request) : actual(request)) };
     }
   }
