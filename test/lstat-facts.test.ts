@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
+import { isFileWith, lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cors-lint-lstat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,5 +47,25 @@ describe('lstatFacts: what the one-file nginx caches compare', () => {
     expect(after).toEqual(expected(file));
     expect(after?.size).toBe(2);
     expect(after?.mtimeMs).not.toBe(before?.mtimeMs);
+  });
+});
+
+describe('isFileWith: the includer cache\'s check of one file', () => {
+  it('is true only for a regular file with exactly those five facts', () => {
+    const file = join(dir, 'facts.conf');
+    writeFileSync(file, 'location / {}\n');
+    const stats = lstatSync(file);
+    const facts = new Float64Array([0, stats.dev, stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs]);
+    expect(isFileWith(file, facts, 1)).toBe(true);
+    for (let at = 1; at <= 5; at++) {
+      const changed = facts.slice();
+      changed[at] += 1;
+      expect(isFileWith(file, changed, 1), `fact ${at}`).toBe(false);
+    }
+    const folder = join(dir, 'facts.d');
+    mkdirSync(folder);
+    const folderStats = lstatSync(folder);
+    expect(isFileWith(folder, new Float64Array([folderStats.dev, folderStats.ino, folderStats.size, folderStats.mtimeMs, folderStats.ctimeMs]), 0)).toBe(false);
+    expect(isFileWith(join(dir, 'gone.conf'), facts, 1)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 import { tooRecent } from './listing-cache.js';
-import { lstatFacts } from './lstat-facts.js';
+import { isFileWith } from './lstat-facts.js';
 
 /**
  * The answer of the includer search of a one-file nginx run (project.ts nginxIncluders): which
@@ -73,8 +73,7 @@ export class IncluderCache {
     if (lines.length < count + 1 || lines.at(-1) !== '') return undefined;
     const prefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
     for (let i = 0, at = 1; i < count; i++, at += FACTS) {
-      const stats = lstatFacts(prefix + lines[i]);
-      if (stats?.kind !== 'file' || stats.dev !== facts[at] || stats.ino !== facts[at + 1] || stats.size !== facts[at + 2] || stats.mtimeMs !== facts[at + 3] || stats.ctimeMs !== facts[at + 4]) return undefined;
+      if (!isFileWith(prefix + lines[i], facts, at)) return undefined;
     }
     const includedBy = new Map<string, string[]>();
     try {

@@ -44,10 +44,11 @@ const CTIME_SEC = 14;
 const CTIME_NSEC = 15;
 
 const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 
 function kindOf(mode: number): LstatFacts['kind'] {
   switch (mode & S_IFMT) {
-    case 0o100000:
+    case S_IFREG:
       return 'file';
     case 0o040000:
       return 'directory';
@@ -100,8 +101,11 @@ function rawLstat(): RawLstat | null {
     const binding = bindingOf.call(process, 'fs') as { lstat?: (path: string, bigint: boolean, request: undefined, context: object) => unknown };
     const lstat = binding.lstat;
     if (typeof lstat !== 'function') return null;
+    // One context object for every call: the older signature writes an error's code into it, which nothing reads (a failed call returns no array).
+    const context = {};
+    const bound = lstat.bind(binding);
     const call: RawLstat = (path) => {
-      const values = lstat.call(binding, path, false, undefined, {});
+      const values = bound(path, false, undefined, context);
       return values instanceof Float64Array && values.length >= 18 ? values : undefined;
     };
     const probe = process.execPath;
@@ -124,6 +128,33 @@ export function lstatFacts(path: string): LstatFacts | undefined {
     return values ? fromArray(values) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether `path` is a regular file whose device, inode, size, modification and change times are
+ * `facts[at]` to `facts[at + 4]`: lstatFacts' answer compared without building it, for the one
+ * check per nginx file of includer-cache.ts (about a sixth of that loop's instructions).
+ */
+export function isFileWith(path: string, facts: Float64Array, at: number): boolean {
+  try {
+    if (raw === undefined) raw = rawLstat();
+    if (raw === null) {
+      const stats = fromStats(path);
+      return stats?.kind === 'file' && stats.dev === facts[at] && stats.ino === facts[at + 1] && stats.size === facts[at + 2] && stats.mtimeMs === facts[at + 3] && stats.ctimeMs === facts[at + 4];
+    }
+    const values = raw(path);
+    return (
+      values !== undefined &&
+      (values[MODE] & S_IFMT) === S_IFREG &&
+      values[DEV] === facts[at] &&
+      values[INO] === facts[at + 1] &&
+      values[SIZE] === facts[at + 2] &&
+      msOf(values[MTIME_SEC], values[MTIME_NSEC]) === facts[at + 3] &&
+      msOf(values[CTIME_SEC], values[CTIME_NSEC]) === facts[at + 4]
+    );
+  } catch {
+    return false;
   }
 }
 
