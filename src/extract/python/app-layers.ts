@@ -88,7 +88,7 @@ export function linkFlaskLayers(parsed: ParsedPython, handSet: CorsPolicy[], fla
 }
 
 /** `policy`'s writes over the answer of `inner`, which answers its preflights (status included). */
-function writeOver(policy: CorsPolicy, innerPolicy: CorsPolicy, inner: (request: CorsRequest) => CorsResponse): void {
+export function writeOver(policy: CorsPolicy, innerPolicy: CorsPolicy, inner: (request: CorsRequest) => CorsResponse): void {
   const own = answerOf(policy);
   policy.preflight = innerPolicy.preflight;
   // The origins the inner layer lets in are the ones whose answers carry its headers: ask them too.

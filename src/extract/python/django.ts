@@ -6,6 +6,9 @@ import { assignedWhenUnset } from './environment.js';
 import { childrenOf, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { MAX_HOPS } from './modules.js';
 import { djangoAuthGate } from './auth-gate.js';
+import { handSetPolicies } from './hand-set.js';
+import { writeOver } from './app-layers.js';
+import { answerOf } from '../../model/layer-overlay.js';
 import { evaluate, stringItems, type ModuleBindings, type PyValue } from './values.js';
 
 /** django-cors-headers settings; the first name of each pair wins when both are set (conf.py). */
@@ -204,6 +207,8 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
   const middlewareName = bindings.values.has('MIDDLEWARE') || (!ownName('MIDDLEWARE_CLASSES') && bindings.starImport) ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
   const middleware = bindings.values.get(middlewareName);
   let registeredAfter: CorsPolicy['registeredAfter'];
+  /** The repository middleware classes listed above CorsMiddleware (outermost first): their response code runs after it. */
+  let outerEntries: Array<{ value: string; node: SyntaxNode }> = [];
   // `MIDDLEWARE += [...]`, `MIDDLEWARE.insert(0, ...)`: the list as first written is not the list Django
   // reads; CorsMiddleware named anywhere in the file may be what is added.
   const addedLater = bindings.extended.has(middlewareName) && parsed.text.includes(MIDDLEWARE_CLASS);
@@ -219,6 +224,8 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     if (entries && !entries.some((entry) => entry.value === MIDDLEWARE_CLASS)) return [];
     // Middleware above CorsMiddleware that answers by itself (APPEND_SLASH redirects, static files) answers without CORS headers.
     const at = entries?.findIndex((entry) => entry.value === MIDDLEWARE_CLASS) ?? -1;
+    // Only a list read in full says which classes run outside CorsMiddleware.
+    if (entries && at > 0 && !(middlewareValue.kind === 'list' && middlewareValue.incomplete)) outerEntries = entries.slice(0, at);
     const before = (entries ?? []).slice(0, Math.max(at, 0)).filter((entry) => RESPONDING_MIDDLEWARE.has(entry.value));
     if (before.length > 0) registeredAfter = { what: 'middleware', items: before.map((entry) => ({ label: entry.value, loc: locOf(parsed, entry.node) })), at: locOf(parsed, entries![at].node) };
     // A middleware class of the repository above CorsMiddleware that answers requests without credentials answers preflights too (auth-gate.ts).
@@ -338,5 +345,53 @@ export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): 
     registeredAfter,
   };
   policy.headerProgram = djangoCorsProgram(policy);
-  return policy.origins.length === 0 ? [] : [policy];
+  if (policy.origins.length === 0) return [];
+  if (outerEntries.length > 0 && bindings.modules) linkOuterMiddleware(parsed, bindings, outerEntries, policy);
+  return [policy];
+}
+
+/**
+ * Django runs MIDDLEWARE top to bottom on the request and bottom to top on the response, so a class listed
+ * above CorsMiddleware handles every response after it, the empty 200 CorsMiddleware answers a preflight with
+ * included: a header it sets with `response[name] = value` replaces CorsMiddleware's, the others stay
+ * (checked with Django 3.2 + django-cors-headers: a `*` set there goes out with CorsMiddleware's
+ * `Access-Control-Allow-Credentials: true`, on GET and on the preflight). The settings' policy answers as
+ * that stack does: each repository class above it whose `__call__` or `process_response` writes CORS
+ * headers, from the nearest to the outermost, writes over it.
+ */
+function linkOuterMiddleware(parsed: ParsedPython, bindings: ModuleBindings, entries: Array<{ value: string; node: SyntaxNode }>, policy: CorsPolicy): void {
+  const layers: CorsPolicy[] = [];
+  for (const entry of [...entries].reverse()) {
+    const dot = entry.value.lastIndexOf('.');
+    if (dot <= 0 || /^(django|corsheaders|whitenoise)\./.test(entry.value)) continue;
+    const module = bindings.modules!.load(parsed.file, entry.value.slice(0, dot));
+    if (!module || !/access-control-/i.test(module.text)) continue;
+    const cls = classNamed(module, entry.value.slice(dot + 1));
+    if (!cls) continue;
+    parsed.readsModules = true;
+    const first = locOf(module, cls).line;
+    const last = module.text.slice(0, cls.to).split('\n').length;
+    const written = handSetPolicies(module, module.index.calls, bindings.modules!.bindingsOf(module, bindings.hops + 1)).filter((layer) => {
+      const line = layer.source.loc.line;
+      return line >= first && line <= last && /^function (__call__|process_response)$/.test(layer.scope.label);
+    });
+    // One response method writes them; two would each be half of what the class does.
+    if (written.length !== 1) continue;
+    layers.push(written[0]);
+  }
+  for (const layer of layers) {
+    writeOver(layer, policy, answerOf(policy));
+    policy.headerProgram = layer.headerProgram;
+    policy.testedOrigins = [...(policy.testedOrigins ?? []), ...layer.origins];
+  }
+}
+
+function classNamed(module: ParsedPython, name: string): SyntaxNode | undefined {
+  for (let statement = module.root.firstChild; statement; statement = statement.nextSibling) {
+    const cls = statement.name === 'DecoratedStatement' ? statement.getChild('ClassDefinition') : statement;
+    if (cls?.name !== 'ClassDefinition') continue;
+    const id = cls.getChild('VariableName');
+    if (id && textOf(module, id) === name) return cls;
+  }
+  return undefined;
 }
