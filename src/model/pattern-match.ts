@@ -242,16 +242,19 @@ function asciiLiteral(prepared: PreparedPattern): { text: string; start: boolean
  */
 function literalRegex(literal: { text: string; start: boolean; end: boolean }, ignoreCase: boolean, engine: () => LinearRegex | null): LinearRegex {
   const text = ignoreCase ? literal.text.toLowerCase() : literal.text;
+  /** The answer for an ASCII input, undefined for another. */
+  const matches = (input: string): boolean | undefined => {
+    if (!/^[\0-\x7f]*$/.test(input)) return undefined;
+    const subject = ignoreCase ? input.toLowerCase() : input;
+    if (literal.start && literal.end) return subject === text;
+    if (literal.start) return subject.startsWith(text);
+    if (literal.end) return subject.endsWith(text);
+    return subject.includes(text);
+  };
   return {
-    test: (input) => {
-      if (!/^[\0-\x7f]*$/.test(input)) return engine()?.test(input) ?? false;
-      const subject = ignoreCase ? input.toLowerCase() : input;
-      if (literal.start && literal.end) return subject === text;
-      if (literal.start) return subject.startsWith(text);
-      if (literal.end) return subject.endsWith(text);
-      return subject.includes(text);
-    },
-    exec: (input) => engine()?.exec(input) ?? null,
+    test: (input) => matches(input) ?? engine()?.test(input) ?? false,
+    // No match has no captures: only a match goes to the engine (a chain of origin `if`s tests each origin against every literal).
+    exec: (input) => (matches(input) === false ? null : (engine()?.exec(input) ?? null)),
   };
 }
 

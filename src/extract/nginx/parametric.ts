@@ -201,6 +201,11 @@ export class DecisionTree<T> {
   private readonly root: TreeNode<T> = { branches: new Map() };
   private leaves = 0;
 
+  /** The recorded runs kept. */
+  get leafCount(): number {
+    return this.leaves;
+  }
+
   /** The recorded outcomes the bound Origin leads to, with its captures bound; undefined at an unseen branch. */
   find(bindings: Bindings): T | undefined {
     let node = this.root;
