@@ -45,6 +45,8 @@ for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/
 TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
 /** Python 3.14: except types without parentheses (PEP 758) and template strings (PEP 750); parse.ts hands lezer same-length forms it knows. */
 TOKENS.python.push('except KeyError, ValueError:', 'except* A, B,:', 'except A, B as e:', ', \\\n', 't"{x!r:>3}"', "rt'", 'Tr"""', 'bt"x"');
+/** Python 3.10 match patterns with empty brackets (`case P():`, `case []:`); parse.ts hands lezer `_` and blanks. */
+TOKENS.python.push('match x:\n    case P() | [] | ():\n        pass', 'case ', 'case P(', 'case []:', 'case {} if x:');
 
 /** EJS scriptlet lines of Yeoman templates (blanked) and output tags (left as written). */
 for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>', '<%- JSON.stringify(hosts) -%>', '<%= a');

@@ -236,6 +236,81 @@ function templateStringPrefixes(input: string): string {
 }
 
 /**
+ * Empty brackets in a `match` statement's pattern (`case Point():`, an isinstance test; `case []:`, `case ():`,
+ * `case {}:`) are Python 3.10, but lezer's pattern grammar wants something between them and reports a syntax
+ * error. Each empty pair is handed to lezer as `_` and blanks (`case Point_ :`, `case _ :`): a pattern of the
+ * same length, so positions stay exact; the text stays as written (no CORS value is read from a pattern).
+ * Only a clause that starts its line with `case` and reaches its `:` at bracket depth 0 is touched, so a
+ * call `case()` is left alone. One linear pass that skips strings and comments.
+ */
+function emptyMatchPatterns(input: string): string {
+  if (!/^[ \t]*case\b/m.test(input)) return input;
+  let chars: string[] | undefined;
+  let depth = 0;
+  let lineStart = true;
+  let inClause = false;
+  /** Open brackets of the clause: offset and whether only blanks followed so far. */
+  const open: Array<{ at: number; empty: boolean }> = [];
+  let pairs: number[] = [];
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '\n' || c === '\r') {
+      if (depth === 0) {
+        inClause = false;
+        lineStart = true;
+      }
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\f') continue;
+    if (c === '#') {
+      const end = input.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+      continue;
+    }
+    if (c === '\\' && (input[i + 1] === '\n' || input[i + 1] === '\r')) {
+      // A line continuation: the clause goes on.
+      i += input[i + 1] === '\r' && input[i + 2] === '\n' ? 2 : 1;
+      continue;
+    }
+    if (open.length > 0 && c !== ')' && c !== ']' && c !== '}') open[open.length - 1].empty = false;
+    const first = lineStart;
+    lineStart = false;
+    if (c === '"' || c === "'") {
+      i = stringLiteralLast(input, i);
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < input.length && /\w/.test(input[j])) j++;
+      if (first && depth === 0 && input.slice(i, j) === 'case') {
+        inClause = true;
+        pairs = [];
+        open.length = 0;
+      }
+      i = j - 1;
+    } else if (c === '(' || c === '[' || c === '{') {
+      depth++;
+      if (inClause) open.push({ at: i, empty: true });
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (depth > 0) depth--;
+      const opened = inClause ? open.pop() : undefined;
+      if (opened?.empty) pairs.push(opened.at, i);
+    } else if (c === ';') {
+      if (depth === 0) inClause = false;
+    } else if (c === ':' && inClause && depth === 0 && input[i + 1] !== '=') {
+      if (pairs.length > 0) {
+        chars ??= input.split('');
+        for (let k = 0; k < pairs.length; k += 2) {
+          chars[pairs[k]] = '_';
+          chars[pairs[k + 1]] = ' ';
+        }
+      }
+      inClause = false;
+    }
+  }
+  return chars ? chars.join('') : input;
+}
+
+/**
  * A number written with a trailing dot (`300.`, `10.,`, `1.e-3`, `2.j`) is a float in Python, but lezer's
  * Number token wants a digit after the dot, so it reads `300` then a member access with no name: a false
  * syntax error. The parser is given the digits shifted one place right behind a `0` (`0300`, `01e-3`,
@@ -313,7 +388,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // unknown names: `<%` never starts Python code either.
   const text = placeholderTemplateExpressions(isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked, false);
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = templateStringPrefixes(unparenthesizedExceptTypes(trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text))))));
+  const input = emptyMatchPatterns(templateStringPrefixes(unparenthesizedExceptTypes(trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text)))))));
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {

@@ -88,7 +88,7 @@ export function neutralizeTemplates(text: string): string {
   // Jinja (Ansible `*.yaml.j2`, cookiecutter, Salt): a statement alone on its line (`{% if tls %}`) disappears,
   // an inline one becomes an opaque value; a `{# comment #}` is blank.
   const statements = replaceDelimited(goNeutral, '{%', '%}', (match, start) =>
-    match.replace(/[^\r\n]/g, blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
+    blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? match.replace(/[^\r\n]/g, ' ') : opaqueValue(match),
   );
   return tidyBlockScalarStarts(replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true), text);
 }
@@ -149,7 +149,7 @@ function tidyBlockScalarStarts(neutral: string, source: string): string {
 /** Terraform template directives (`%{ for o in origins ~}` … `%{ endfor ~}`), as Jinja statements: a line of its own disappears, an inline one is opaque. */
 function neutralizeTerraformDirectives(text: string): string {
   return replaceTerraformDirectives(text, (match, start) =>
-    match.replace(/[^\r\n]/g, blankTo(text, start - 1, -1) && blankTo(text, start + match.length, 1) ? ' ' : TEMPLATE_CHAR),
+    blankTo(text, start - 1, -1) && blankTo(text, start + match.length, 1) ? match.replace(/[^\r\n]/g, ' ') : opaqueValue(match),
   );
 }
 
@@ -168,7 +168,8 @@ function neutralizeGoActions(text: string): string {
     // renders a key's nested block (`labels: {{- include "x.labels" . | nindent 4 }}` before more-indented
     // entries); any other inline action becomes an opaque value.
     const alone = (blankTo(text, start - 1, -1) && blankTo(text, end, 1)) || opensNestedBlock(text, start, end);
-    out += text.slice(from, start) + text.slice(start, end).replace(/[^\r\n]/g, alone ? ' ' : TEMPLATE_CHAR);
+    const action = text.slice(start, end);
+    out += text.slice(from, start) + (alone ? action.replace(/[^\r\n]/g, ' ') : opaqueValue(action));
     from = end;
   }
   return from === 0 ? text : out + text.slice(from);
@@ -191,6 +192,23 @@ function opensNestedBlock(text: string, start: number, end: number): boolean {
     return indentAt(text, lf + 1) > keyIndent;
   }
   return false;
+}
+
+/**
+ * An inline template action as an opaque value of the same length. An action that runs over several lines
+ * (`"{{ lookup('env', 'X') |` then `default('true') }}"` in an Ansible playbook) keeps the indentation of
+ * its later lines: they continue the value (a quoted or plain scalar's next line), and YAML reads them as
+ * such only when they are indented as written; at column 0 they ended the scalar, a false parse error.
+ */
+function opaqueValue(action: string): string {
+  let out = '';
+  let indent = false;
+  for (const c of action) {
+    if (c === '\n' || c === '\r') indent = true;
+    else if (!(indent && (c === ' ' || c === '\t'))) indent = false;
+    out += indent ? c : TEMPLATE_CHAR.repeat(c.length);
+  }
+  return out;
 }
 
 /** The number of spaces that start the line beginning at `lineStart`. */
