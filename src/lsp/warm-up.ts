@@ -1,3 +1,4 @@
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { lint } from '../engine/lint.js';
 import { ParseCache, withParseCache } from '../engine/parse-cache.js';
 import type { PolicyMemo } from '../engine/policy-memo.js';
@@ -168,15 +169,51 @@ const NGINX_ORIGINS = ['https://app.example.com', 'https://app.exmaple.com', '$h
 
 /**
  * The warm-up's lints of one sample, each one step: the sample linted three times, then typed into
- * (JS/TS/Python: typedTexts; nginx: typedNginxTexts) with its own parse cache.
+ * (JS/TS/Python: typedTexts; nginx: typedNginxTexts) with its own parse cache, each text handed to
+ * lint() the way the server hands it a document's (serverPath, edited).
  */
 function warmUpSteps(sample: { path: string; text: string }): Array<() => void> {
   const steps: Array<() => void> = [];
-  for (let i = 0; i < 3; i++) steps.push(() => void lint([sample], { host: {} }));
+  const path = serverPath(sample.path);
+  for (let i = 0; i < 3; i++) steps.push(() => void lint([{ path, text: sample.text }], { host: {} }));
   const typed = sample.path.endsWith('.conf') ? typedNginxTexts() : typedTexts(sample);
   const cache = new ParseCache();
-  for (const text of typed) steps.push(() => void withParseCache(cache, () => lint([{ path: sample.path, text }], { host: {} })));
+  let document: TextDocument | undefined;
+  for (const text of typed) {
+    steps.push(() => {
+      document = document ? edited(document, text) : TextDocument.create(`file:///${path}`, '', 1, text);
+      const current = document;
+      withParseCache(cache, () => lint([{ path, text: current.getText() }], { host: {} }));
+    });
+  }
   return steps;
+}
+
+/**
+ * A path as the server makes a document's (server.ts pathOf: split and joined again), a new string
+ * each time. A literal is an internalized string, and V8's optimized code compares paths as such
+ * (Loc.file against a line shift's file, a memo place's file): with the literal, the first Enter of
+ * a session deoptimized shiftPolicy, shifted, sameLoc and the functions around them on a "wrong
+ * instance type" (--trace-deopt) and compiled them again while the user typed.
+ */
+function serverPath(path: string): string {
+  return path.split('/').join('/');
+}
+
+/**
+ * `document` changed to `text` the way an editor's keystroke changes the server's copy: one
+ * incremental change (the differing middle), applied by TextDocument, whose text is then slices of
+ * the last one around the new characters, as the server's is.
+ */
+function edited(document: TextDocument, text: string): TextDocument {
+  const before = document.getText();
+  let start = 0;
+  const shorter = Math.min(before.length, text.length);
+  while (start < shorter && before.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < shorter - start && before.charCodeAt(before.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+  const range = { start: document.positionAt(start), end: document.positionAt(before.length - end) };
+  return TextDocument.update(document, [{ range, text: text.slice(start, text.length - end) }], document.version + 1);
 }
 
 /**
