@@ -36,7 +36,7 @@ const JS_CONSTRUCTS = new RegExp(
   [
     // The factories and option types extract.ts knows, by module name. A bare 'cors' string is also
     // fetch's mode, so that one must follow `from`, `require(` or `import`.
-    String.raw`['"\x60](?:@koa\/cors|koa2-cors|hono\/cors|@fastify\/cors|fastify-cors|nextjs-cors|@elysiajs\/cors)['"\x60]`,
+    String.raw`['"\x60](?:@koa\/cors|koa2-cors|kcors|hono\/cors|@fastify\/cors|fastify-cors|nextjs-cors|@elysiajs\/cors)['"\x60]`,
     String.raw`(?:\bfrom|\brequire\s*\(|\bimport\s*\(?)\s*['"]cors['"]`,
     String.raw`\benableCors\b|\bNestFactory\b|\bCorsOptions\b`,
     // Socket.IO servers (and NestJS gateways, which make one) and Apollo Server 2/3 take a `cors` option.

@@ -92,6 +92,26 @@ export const koa2CorsProfile: FrameworkProfile = {
   docs: 'https://github.com/zadzbw/koa2-cors#options',
 };
 
+/**
+ * kcors 2.2.2 (@koa/cors under its old name, last published 2018; read in the npm tarball's index.js):
+ * without an origin option it sends the request's own Origin back, to every origin (`options.origin ||
+ * requestOrigin`); an origin option or what its function returns is sent as written, so `*` stays `*`
+ * next to Allow-Credentials (it has none of @koa/cors 5's reflection). Vary: Origin on every response;
+ * a preflight is an OPTIONS with Access-Control-Request-Method, answered 204.
+ */
+export const kcorsProfile: FrameworkProfile = {
+  id: 'kcors',
+  name: 'kcors',
+  wildcardWithCredentials: 'literal',
+  singleStringOrigin: 'fixed',
+  exactComparison: 'bytes',
+  varyOrigin: 'always',
+  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
+  defaults: { origin: 'reflect', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
+  routeLevelHandlesOptions: true,
+  docs: 'https://github.com/koajs/cors/tree/2.2.2#options',
+};
+
 /** hono/cors 4.13: a string origin is compared, not sent verbatim (semantics §2d). */
 export const honoCorsProfile: FrameworkProfile = {
   id: 'hono-cors',
@@ -133,6 +153,7 @@ export const profiles: readonly FrameworkProfile[] = [
   fastifyCorsProfile,
   handSetHeadersProfile,
   honoCorsProfile,
+  kcorsProfile,
   koa2CorsProfile,
   koaCorsProfile,
   nestCorsProfile,

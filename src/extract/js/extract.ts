@@ -41,6 +41,8 @@ const FACTORY_MODULES: Record<string, { framework: MiddlewareSite['framework']; 
   'nextjs-cors': { framework: 'express-cors', optionsAt: 2 },
   '@koa/cors': { framework: 'koa-cors' },
   'koa2-cors': { framework: 'koa-cors', variant: 'koa2-cors' },
+  // @koa/cors before it was renamed (2.x): it sends the request's Origin back by default.
+  kcors: { framework: 'koa-cors', variant: 'kcors' },
   'hono/cors': { framework: 'hono-cors', named: 'cors' },
   '@elysiajs/cors': { framework: 'elysia-cors' },
   '@fastify/cors': { framework: 'fastify-cors' },

@@ -1,6 +1,6 @@
 import type { CallExpression, Node } from '@babel/types';
 import { elysiaCorsProfile, elysiaCorsProgram } from '../../model/frameworks/elysia.js';
-import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
+import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, kcorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
 import { authGate } from './auth-gate.js';
@@ -13,8 +13,8 @@ import { fileAnswerer, isExpressRouter, newAnswererGroup, type AnswererGroup } f
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
-  /** koa2-cors: the Koa option names and origin function, with its own defaults and `*` handling (koa2CorsProfile). */
-  variant?: 'koa2-cors';
+  /** koa2-cors, kcors: the Koa option names and origin function, with their own defaults and `*` handling (koa2CorsProfile, kcorsProfile). */
+  variant?: 'koa2-cors' | 'kcors';
   /** The `cors(…)` call, or the declaration of an options object nobody in the file consumes. */
   factoryCall: Node;
   options?: Node;
@@ -44,7 +44,7 @@ const OPTION_NAMES: Record<MiddlewareSite['framework'], { methods: string; heade
 
 export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy[] {
   const file = parsed.file;
-  const profile = site.variant === 'koa2-cors' ? koa2CorsProfile : PROFILES[site.framework];
+  const profile = site.variant === 'koa2-cors' ? koa2CorsProfile : site.variant === 'kcors' ? kcorsProfile : PROFILES[site.framework];
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
   const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
@@ -63,7 +63,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   } else {
     const origin = option('origin');
     if (origin?.kind === 'boolean' && !origin.value) return [];
-    // koa2-cors without an origin option sends the request's own Origin back.
+    // koa2-cors and kcors without an origin option send the request's own Origin back.
     const why = site.framework === 'elysia-cors' ? { why: "@elysiajs/cors defaults to origin: true and credentials: true" } : {};
     const built = !origin && profile.defaults.origin === 'reflect' ? { matchers: [{ kind: 'reflect', loc: anchorLoc, ...why } as OriginMatcher], mode: 'compare' as const } : originMatchers(origin, site.framework, anchorLoc, parsed);
     origins = built.matchers;
