@@ -40,7 +40,7 @@ export function extractPythonPolicies(file: SourceFile, modules?: ModuleReader):
     ...(text.includes('aiohttp_cors') ? aiohttpCorsPolicies(parsed, calls, bindings) : []),
     ...(text.includes('cors_allowed_origins') ? engineioPolicies(parsed, calls, bindings) : []),
     ...(text.includes('falcon') && (text.includes('CORSMiddleware') || text.includes('cors_enable')) ? falconPolicies(parsed, calls, bindings) : []),
-    ...(text.includes('quart_cors') ? quartCorsPolicies(parsed, calls, bindings) : []),
+    ...(text.includes('quart_cors') ? quartCorsPolicies(parsed, calls, decorators, bindings) : []),
     ...(text.includes('CORSConfig') ? litestarPolicies(parsed, calls, bindings) : []),
     ...(/CORS_ORIGINS|cors_origins/.test(text) && /sanic/i.test(text) && !text.includes('sanic_cors') ? sanicExtPolicies(parsed, calls, bindings) : []),
     ...(/aws_apigateway|add_function_url|FunctionUrl|CfnUrl/.test(text) ? cdkPythonPolicies(parsed, calls, bindings) : []),

@@ -2,27 +2,36 @@ import type { SyntaxNode } from '@lezer/common';
 import { quartCorsProfile, quartCorsProgram } from '../../model/frameworks/quart-cors.js';
 import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
 import { listSetting, locatedTri, maxAgeOf, strict, unknownOrigin } from './options.js';
-import { callArguments, locOf, type ParsedPython } from './parse.js';
+import { callArguments, childrenOf, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
 const APP_WIDE = 'quart_cors.cors';
 const ROUTE = 'quart_cors.route_cors';
 
 /** `cors(app_or_blueprint, …)` and `@route_cors(…)` of Quart-CORS, with the options written in the call. */
-export function quartCorsPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
+export function quartCorsPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorators: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings);
     if (callee !== APP_WIDE && callee !== ROUTE) continue;
     const args = knownSpread(parsed, callArguments(parsed, call.getChild('ArgList')), bindings);
     if (callee === APP_WIDE && !args.positional[0] && !args.keywords.get('app_or_blueprint')) continue;
-    policies.push(policyFrom(parsed, call, args, bindings, callee === ROUTE));
+    policies.push(policyFrom(parsed, locOf(parsed, call.firstChild!), args, bindings, callee === ROUTE));
+  }
+  // `@route_cors(…)` on a view: lezer writes a decorator's call as the name's parts and an ArgList, not a CallExpression.
+  for (const decorator of decorators) {
+    const parts = childrenOf(decorator).filter((node) => node.name === 'VariableName' || node.name === '.');
+    const argList = decorator.getChild('ArgList');
+    if (parts.length === 0 || !argList) continue;
+    const [head, ...rest] = parts.map((node) => textOf(parsed, node)).join('').split('.');
+    if ([bindings.imports.get(head) ?? head, ...rest].join('.') !== ROUTE) continue;
+    const args = knownSpread(parsed, callArguments(parsed, argList), bindings);
+    policies.push(policyFrom(parsed, rangeLoc(parsed, parts[0].from, parts[parts.length - 1].to), args, bindings, true));
   }
   return policies;
 }
 
-function policyFrom(parsed: ParsedPython, call: SyntaxNode, args: ReturnType<typeof callArguments>, bindings: ModuleBindings, route: boolean): CorsPolicy {
-  const anchor = locOf(parsed, call.firstChild!);
+function policyFrom(parsed: ParsedPython, anchor: Loc, args: ReturnType<typeof callArguments>, bindings: ModuleBindings, route: boolean): CorsPolicy {
   const hidden = args.spread ? locOf(parsed, args.spread) : undefined;
   const option = (name: string): PyValue | undefined => {
     const written = args.keywords.get(name)?.value;
