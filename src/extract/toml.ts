@@ -122,7 +122,10 @@ export function parseTomlAsYaml(file: SourceFile, format: ParsedYaml['format']):
     if (node.type === 'TOMLValue' && (node.kind === 'string' || node.kind === 'boolean' || node.kind === 'integer' || node.kind === 'float')) {
       // Traefik renders its dynamic configuration files as Go templates first (`{{ env "ORIGIN" }}`): such text is unknown, as in YAML.
       const value = typeof node.value === 'string' && node.value.includes('{{') ? replaceDelimited(node.value, '{{', '}}', (match) => TEMPLATE_CHAR.repeat(match.length)) : node.value;
-      return at(new Scalar(typeof value === 'bigint' ? Number(value) : value), loc(node));
+      const scalar = at(new Scalar(typeof value === 'bigint' ? Number(value) : value), loc(node));
+      // The string's place in the TOML text, so an entry of a comma-separated string gets its own position (partLoc).
+      if (typeof value === 'string') scalar.range = [node.range[0], node.range[1], node.range[1]];
+      return scalar;
     }
     return unknownScalar(node);
   };

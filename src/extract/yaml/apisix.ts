@@ -63,13 +63,16 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
     rejected.push({ loc: nodeLoc(parsed, originsNode), message: `APISIX's schema wants allow_origins as one string of comma-separated origins, not a ${originsValue.kind === 'list' ? 'list' : originsValue.kind === 'map' ? 'mapping' : originsValue.kind === 'bool' ? 'boolean' : 'number'}: the plugin configuration is rejected` });
   } else if (originsValue.kind !== 'string') origins.push({ kind: 'unknown', reason: 'not a literal string', loc: nodeLoc(parsed, originsNode) });
   else {
-    // cors.lua splits on commas and does not trim: "a, b" leaves " b", which never matches.
+    // cors.lua splits on commas and does not trim: "a, b" leaves " b", which never matches. Only the
+    // whole value is compared with '*' and '**' (process_with_allow_origins, check_schema): in
+    // "https://a.example.com,*" the '*' is one more entry, equal to no browser's Origin.
     let cursor = 0;
-    for (const entry of originsValue.value.split(',')) {
+    const whole = originsValue.value;
+    for (const entry of whole === '*' || whole === '**' ? [whole] : whole.split(',')) {
       const loc = partLoc(parsed, originsValue, entry, cursor);
       cursor += entry.length + 1;
-      if (entry === '*') origins.push({ kind: 'any', loc });
-      else if (entry === '**') origins.push({ kind: 'reflect', loc });
+      if (entry === whole && entry === '*') origins.push({ kind: 'any', loc });
+      else if (entry === whole && entry === '**') origins.push({ kind: 'reflect', loc });
       else if (entry) origins.push({ kind: 'exact', value: entry, loc, listId });
     }
   }

@@ -5,7 +5,7 @@ import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, Sou
 import { parseTomlAsYaml } from '../toml.js';
 import { routeHeaderPolicy, type RouteHeader } from '../platform/route-headers.js';
 import { entries, get, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
-import { gatewayPolicy, listEntries, listOption, locatedBool, mappedHeaders, numberOption, partLoc, placeholderTemplate } from './policy.js';
+import { commaEntries, gatewayPolicy, listEntries, listOption, locatedBool, mappedHeaders, numberOption, partLoc, placeholderTemplate } from './policy.js';
 
 const CRD_GROUPS = /^traefik\.(io|containo\.us)\//;
 const CORS_KEYS = ['accessControlAllowOriginList', 'accessControlAllowOriginListRegex', 'accessControlAllowOrigin', 'accessControlAllowCredentials', 'accessControlAllowMethods', 'accessControlAllowHeaders', 'accessControlExposeHeaders', 'accessControlMaxAge'];
@@ -17,12 +17,12 @@ export function traefikPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[
   if (apiVersion.kind === 'string' && CRD_GROUPS.test(apiVersion.value) && kind.kind === 'string' && kind.value === 'Middleware') {
     const name = valueOf(get(root, 'metadata', 'name'));
     const headers = get(root, 'spec', 'headers');
-    return headers ? policyFor(parsed, headers, `middleware ${name.kind === 'string' ? name.value : '(unnamed)'}`) : [];
+    return headers ? policyFor(parsed, headers, `middleware ${name.kind === 'string' ? name.value : '(unnamed)'}`, false) : [];
   }
   const middlewares = get(root, 'http', 'middlewares');
   return entries(middlewares).flatMap(({ key, value }) => {
     const headers = get(value, 'headers');
-    return headers ? policyFor(parsed, headers, `middleware ${key}`) : [];
+    return headers ? policyFor(parsed, headers, `middleware ${key}`, true) : [];
   });
 }
 
@@ -69,13 +69,32 @@ function customResponseHeaders(parsed: ParsedYaml, headers: YamlNode, label: str
   return first ? customHeaderPolicy(parsed, out, nodeLoc(parsed, first.keyNode), `${label} customResponseHeaders`) : [];
 }
 
-function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPolicy[] {
+/**
+ * The file provider (YAML or TOML, decoded by traefik/paerser's file.DecodeContent) fills a list option
+ * written as one string by splitting it on commas and trimming each entry, as the Docker labels are
+ * (paerser parser/element_fill.go setSlice and makeSlice, read at 368ce2e):
+ * `accessControlAllowOriginList: "https://a.example.com,https://b.example.com"` allows both. A
+ * Middleware CRD's list is typed by Kubernetes, which refuses a string there.
+ */
+function fileProviderEntries(parsed: ParsedYaml, node: YamlNode | null | undefined, fileProvider: boolean): Array<{ value: string; loc: Loc }> | undefined {
+  const value = valueOf(node);
+  if (!fileProvider || value.kind !== 'string') return undefined;
+  return commaEntries(parsed, value);
+}
+
+function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string, fileProvider: boolean): CorsPolicy[] {
   const present = CORS_KEYS.filter((key) => pairOf(headers, key));
   if (present.length === 0) return customResponseHeaders(parsed, headers, label);
   const sourceLoc = nodeLoc(parsed, pairOf(headers, present[0])!.key as YamlNode);
   const origins: OriginMatcher[] = [];
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
   for (const key of ['accessControlAllowOriginList', 'accessControlAllowOrigin']) {
+    // accessControlAllowOrigin (Traefik v2, deprecated) is one string, not a list.
+    const split = key === 'accessControlAllowOriginList' ? fileProviderEntries(parsed, get(headers, key), fileProvider) : undefined;
+    if (split) {
+      for (const entry of split) origins.push(entry.value === '*' ? { kind: 'any', loc: entry.loc } : { kind: 'exact', value: entry.value, loc: entry.loc, listId });
+      continue;
+    }
     for (const item of listEntries(get(headers, key))) {
       const loc = nodeLoc(parsed, item.node);
       // Traefik compares the list literally: the text around a placeholder can still never match.
@@ -87,7 +106,10 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string): CorsPo
     }
   }
   const regexes = get(headers, 'accessControlAllowOriginListRegex');
-  if (regexes !== undefined && regexes !== null) {
+  const splitRegexes = fileProviderEntries(parsed, regexes, fileProvider);
+  if (splitRegexes) {
+    for (const entry of splitRegexes) origins.push({ kind: 'pattern', source: entry.value, flags: '', dialect: 're2-search', loc: entry.loc });
+  } else if (regexes !== undefined && regexes !== null) {
     const items = stringList(valueOf(regexes));
     if (!items) origins.push({ kind: 'unknown', reason: 'computed value', loc: nodeLoc(parsed, regexes) });
     // Go's MatchString searches: the regex matches anywhere in the Origin unless anchored.
