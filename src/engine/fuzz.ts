@@ -45,6 +45,10 @@ for (const format of ['nginx', 'yaml'] as const) TOKENS[format].push('{{/*', '*/
 TOKENS.python.push('300.', '10.,', '1.e-3', '2.j', 'x1.', '1._5');
 /** Python 3.14: except types without parentheses (PEP 758) and template strings (PEP 750); parse.ts hands lezer same-length forms it knows. */
 TOKENS.python.push('except KeyError, ValueError:', 'except* A, B,:', 'except A, B as e:', ', \\\n', 't"{x!r:>3}"', "rt'", 'Tr"""', 'bt"x"');
+/** A Flux HelmRelease's spec.values (read like a values file) and multi-line template actions inside YAML values. */
+TOKENS.yaml.push('kind: HelmRelease\nspec:\n  values:\n    ingress:\n      annotations:\n        nginx.ingress.kubernetes.io/enable-cors: "true"\n', '  valuesFrom:\n', '"{{ lookup(\'env\', \'X\') |\n    default(\'y\') }}"', '{{ .Values.x |\n  quote }}');
+/** next.config's headers() assigned after the object was written. */
+TOKENS.js.push('nextConfig.headers = async () => [{ source: "/api/:path*", headers: [{ key: "Access-Control-Allow-Origin", value: "*" }] }];', 'nextConfig["headers"] = ');
 /** Python 3.10 match patterns with empty brackets (`case P():`, `case []:`); parse.ts hands lezer `_` and blanks. */
 TOKENS.python.push('match x:\n    case P() | [] | ():\n        pass', 'case ', 'case P(', 'case []:', 'case {} if x:');
 

@@ -65,14 +65,26 @@ export function nextConfigRewrites(parsed: ParsedJs): PlatformRewrite[] {
   return out;
 }
 
-/** Functions bound to a `headers` / `rewrites` key of an object (`async headers() {…}`, `headers: async () => […]`). */
+/**
+ * Functions bound to a `headers` / `rewrites` key of an object (`async headers() {…}`, `headers: async () => […]`),
+ * or assigned to one after the object was written (`nextConfig.headers = async () => […]`, often under
+ * `if (mode !== "export")`: a static export serves no headers at all, so the server build is the one they describe).
+ */
 function configFunctions(parsed: ParsedJs, name: string): Node[] {
   const out: Node[] = [];
   for (const node of parsed.parents.keys()) {
     if (node.type === 'ObjectMethod' && !node.computed && keyName(node.key) === name) out.push(node);
-    else if (node.type === 'ObjectProperty' && !node.computed && keyName(node.key) === name && (node.value.type === 'ArrowFunctionExpression' || node.value.type === 'FunctionExpression')) out.push(node.value);
+    else if (node.type === 'ObjectProperty' && !node.computed && keyName(node.key) === name && isFunction(node.value)) out.push(node.value);
+    else if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'MemberExpression' && isFunction(node.right)) {
+      const property = node.left.property;
+      if (node.left.computed ? property.type === 'StringLiteral' && property.value === name : keyName(property) === name) out.push(node.right);
+    }
   }
   return out;
+}
+
+function isFunction(node: Node): boolean {
+  return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
 }
 
 function keyName(key: Node): string | undefined {

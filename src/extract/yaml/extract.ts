@@ -9,7 +9,7 @@ import { embeddedConfigPolicies } from './embedded-config.js';
 import { emissaryPolicies } from './emissary.js';
 import { embeddedNginxPolicies } from './embedded-nginx.js';
 import { gatewayApiPolicies } from './gateway-api.js';
-import { ingressPolicies } from './ingress.js';
+import { ingressPolicies, valuesIngressPolicies } from './ingress.js';
 import { kongPolicies } from './kong.js';
 import { traefikLabelPolicies, traefikPolicies } from './traefik.js';
 import { scannedHosts } from './scanned-hosts.js';
@@ -41,6 +41,17 @@ export function policiesOfDocuments(parsed: ParsedYaml, errors: YamlExtraction['
       const result = ingressPolicies(parsed, root);
       out.policies.push(...result.policies);
       out.errors.push(...result.errors);
+      continue;
+    }
+    // A Flux HelmRelease holds a values file of its own (`spec.values`), read like one kept beside its chart's
+    // deployment; values merged in from ConfigMaps or Secrets (`valuesFrom`) win over it and are not visible here.
+    if (kind.kind === 'string' && kind.value === 'HelmRelease' && get(root, 'spec', 'valuesFrom') === undefined) {
+      const values = get(root, 'spec', 'values');
+      if (values) {
+        const result = valuesIngressPolicies(parsed, values as YamlNode);
+        out.policies.push(...result.policies);
+        out.errors.push(...result.errors);
+      }
       continue;
     }
     out.policies.push(...traefikPolicies(parsed, root), ...traefikLabelPolicies(parsed, root), ...kongPolicies(parsed, root), ...istioPolicies(parsed, root), ...envoyPolicies(parsed, root), ...envoyGatewayPolicies(parsed, root), ...contourPolicies(parsed, root), ...emissaryPolicies(parsed, root), ...awsPolicies(parsed, root), ...apiGatewayMappingPolicies(parsed, root), ...apisixPolicies(parsed, root), ...appEnginePolicies(parsed, root), ...gatewayApiPolicies(parsed, root), ...embeddedNginxPolicies(parsed, root), ...embeddedConfigPolicies(parsed, root));
