@@ -308,7 +308,7 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
 describe('language-server warm-up samples', () => {
   it('the nginx warm-up moves locations and replays their findings, as the first Enter of a session does, and keeps them while a line is typed', () => {
     const stats = typeIntoNginx(WARM_UP_SAMPLES.nginx!)!;
-    // Two Enters and the line's removal move the 240 locations below (by the line shift); the characters typed keep them as they were.
+    // The Enters and the line's removal move the 240 locations below (by the line shift); the characters typed keep them as they were.
     expect(stats.shifted).toBeGreaterThanOrEqual(240 * 3);
     expect(stats.kept).toBeGreaterThan(480 * 3);
     expect(stats.replayed).toBeGreaterThan(stats.ran);
