@@ -323,6 +323,30 @@ function opensFlow(text: string, lineStart: number, at: number): boolean {
 }
 
 /**
+ * The column of the key whose value starts on the line at `lineStart` (at column `column`): the closest
+ * line above that holds more than blanks or a comment must be `key:` (or `- key:`) with nothing after
+ * the colon, at a column left of the value. Undefined otherwise (a block scalar's text, a list item).
+ */
+function valueOnNextLine(text: string, lineStart: number, column: number): number | undefined {
+  let end = lineStart - 1;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end).replace(/\r$/, '');
+    const content = line.trim();
+    if (content === '' || content.startsWith('#')) {
+      end = start - 1;
+      continue;
+    }
+    if (!content.endsWith(':')) return undefined;
+    let key = 0;
+    while (line[key] === ' ') key++;
+    while (line[key] === '-' && line[key + 1] === ' ') for (key += 1; line[key] === ' '; ) key++;
+    return key < column ? key : undefined;
+  }
+  return undefined;
+}
+
+/**
  * The text with the continuation lines of each multi-line flow collection (`Cors: {` … `}`) and
  * quoted value (`rule: 'self.all(…` continued at the key's column, as Kubernetes CRDs are generated)
  * indented past the line that opens it, and a map from offsets in that text back to the original.
@@ -369,6 +393,11 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
       while (text[key] === ' ') key++;
       while (text[key] === '-' && text[key + 1] === ' ') for (key += 1; text[key] === ' '; ) key++;
       blockQuoteIndent = key - lineStart;
+    } else if ((char === '"' || char === "'") && depth === 0 && (i === lineStart + indentAt(text, lineStart)) && valueOnNextLine(text, lineStart, i - lineStart) !== undefined) {
+      // The same for a quoted value on the line under its key (`Fn::Sub:` then `"\n#set(…` continued at the
+      // key's column, as API Gateway exports write request templates: aws-samples/serverless-coffee).
+      quote = char;
+      blockQuoteIndent = valueOnNextLine(text, lineStart, i - lineStart)!;
     } else if ((char === '"' || char === "'") && depth > 0) quote = char;
     else if (char === '{' || char === '[') {
       // Only a collection opened after `key:` or `- ` starts flow context here (not `{{` templates, which are neutralised).
