@@ -383,7 +383,9 @@ export function intendedPreflight(policy: CorsPolicy): { method: string; headers
     if (name === 'access-control-allow-methods') methods.push(...listItems(header.value));
     if (name === 'access-control-allow-headers') headers.push(...listItems(header.value));
   }
-  const method = methods.map((m) => m.toUpperCase()).find((m) => /^[A-Z]+$/.test(m) && !SIMPLE_METHODS.has(m) && m !== 'OPTIONS');
+  const needsPreflight = (m: string) => /^[A-Z]+$/.test(m) && !SIMPLE_METHODS.has(m) && m !== 'OPTIONS';
+  // The app's own routes count only when nothing the policy writes names a method.
+  const method = methods.map((m) => m.toUpperCase()).find(needsPreflight) ?? policy.servedMethods?.map((m) => m.toUpperCase()).find(needsPreflight);
   const wanted = [
     ...new Map(
       headers

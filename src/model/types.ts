@@ -146,6 +146,11 @@ export interface CorsPolicy {
   id: string;
   source: { file: string; format: Format; framework: string; loc: Loc };
   scope: PolicyScope;
+  /**
+   * An app-level policy left at its framework's default methods: the methods that need a preflight of the
+   * routes the same app registers in the same file (`@app.put(…)`), which a page calling the API would send.
+   */
+  servedMethods?: string[];
   /** Empty when this layer sends no Allow-Origin at all. */
   origins: OriginMatcher[];
   /** How `exact` entries are used: compared with the request Origin, or (a single fixed string) sent verbatim. */

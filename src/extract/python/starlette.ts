@@ -4,7 +4,7 @@ import { starletteProfile, starletteProgram } from '../../model/frameworks/starl
 import { matcherAccepts } from '../../model/respond.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackCredentials, fallbackOrigin, formatTemplate, listSetting, maxAgeOf, strict, unknownOrigin } from './options.js';
-import { callArguments, locOf, type ParsedPython } from './parse.js';
+import { callArguments, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
@@ -30,6 +30,10 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     if (!cls || !CORS_CLASSES.has(resolveName(parsed, cls, bindings) ?? '')) continue;
     const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
     const policy = policyFrom(parsed, cls, args, bindings, receiver);
+    if (receiver && /^\w+$/.test(receiver) && policy.allowMethods.kind === 'default') {
+      const served = routeMethods(parsed, receiver);
+      if (served.length > 0) policy.servedMethods = served;
+    }
     // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
     const gate = isAdd && receiver && /^\w+$/.test(receiver) ? authGateAfter(parsed, receiver, call.to) : undefined;
     if (gate) policy.registeredAfter = { what: 'auth', items: [gate], at: locOf(parsed, call) };
@@ -142,4 +146,19 @@ function closeSpelling(a: string, b: string): boolean {
   while (j < a.length - i && j < b.length - i && a[a.length - 1 - j] === b[b.length - 1 - j]) j++;
   if (a.length - i - j <= 1 && b.length - i - j <= 1) return true;
   return a.length === b.length && a.length - i - j === 2 && a[i] === b[i + 1] && a[i + 1] === b[i];
+}
+
+/**
+ * The methods of the routes FastAPI registers on `app` in this module (`@app.put("/items/{id}")`), other than
+ * GET, HEAD and POST: a page calls them with a preflight, which Starlette answers 400 ("Disallowed CORS method")
+ * unless allow_methods lists them; its default is `("GET",)`. POST is left out (a form body needs no preflight).
+ */
+function routeMethods(parsed: ParsedPython, app: string): string[] {
+  const out = new Set<string>();
+  for (const decorator of parsed.index.decorators) {
+    const text = textOf(parsed, decorator);
+    const match = /^@\s*(\w+)\s*\.\s*(put|patch|delete)\s*\(/.exec(text);
+    if (match && match[1] === app) out.add(match[2].toUpperCase());
+  }
+  return [...out].sort();
 }
