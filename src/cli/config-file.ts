@@ -132,9 +132,16 @@ export class ConfigResolver {
   forFile(path: string): EffectiveConfig {
     // The folder as written ('a/b' of 'a/b/c.js') finds a shared answer without resolving the path.
     const cut = sep === '/' ? path.lastIndexOf('/') : -2;
+    // A walk hands over a folder's files one after the other: the folder of the last shared answer is
+    // compared in place, with no slice of the path and no lookup (which hashes the new slice).
+    const last = this.lastWritten;
+    if (last !== undefined && cut > 0 && cut === last.folder.length && path.startsWith(last.folder)) return last.shared;
     const written = cut > 0 ? path.slice(0, cut) : cut === 0 ? '/' : cut === -1 ? '' : undefined;
     const hit = written === undefined ? undefined : this.sharedByWrittenFolder.get(written);
-    if (hit) return hit;
+    if (hit) {
+      if (cut > 0) this.lastWritten = { folder: written!, shared: hit };
+      return hit;
+    }
     const absolute = resolve(this.options.cwd, path);
     const folder = dirname(absolute);
     let cached = this.byFolder.get(folder);
@@ -150,11 +157,16 @@ export class ConfigResolver {
       }
       this.byFolder.set(folder, cached);
     }
-    if (cached.shared && written !== undefined) this.sharedByWrittenFolder.set(written, cached.shared);
+    if (cached.shared && written !== undefined) {
+      this.sharedByWrittenFolder.set(written, cached.shared);
+      if (cut > 0) this.lastWritten = { folder: written, shared: cached.shared };
+    }
     return cached.shared ?? this.effective(absolute, cached.chain);
   }
 
   private readonly sharedByWrittenFolder = new Map<string, EffectiveConfig>();
+  /** The last entry of sharedByWrittenFolder forFile found or made for a folder written with a slash (the answers never change). */
+  private lastWritten: { folder: string; shared: EffectiveConfig } | undefined;
   private readonly byChain = new Map<string, { chain: readonly LoadedConfig[]; shared?: EffectiveConfig }>();
 
   private readonly ignoreMatchers = new WeakMap<LoadedConfig, ReturnType<typeof ignore>>();

@@ -473,6 +473,12 @@ function* fileChunks(fd: number, cleanup: () => void): Generator<Buffer> {
 }
 
 const STAGED = /^[0-7]{6} [0-9a-f]{40,64} [0-3]$/;
+const REGULAR_MODE = '100644';
+/**
+ * STAGED followed by the record's tab, tested on the whole record: none of its characters is a tab, so
+ * it matches exactly when the part before the first tab is STAGED, with no slice of every record made.
+ */
+const STAGED_RECORD = /^[0-7]{6} [0-9a-f]{40,64} [0-3]\t/;
 
 /**
  * NUL-separated records from chunks of git's output (a record may span two chunks). With a `hint`
@@ -578,14 +584,15 @@ function parseRecord(record: string, unmerged: Set<string>): GitEntry | undefine
   if (!record) return undefined;
   // `--stage` prints tracked entries as "<mode> <object> <stage>\t<path>", untracked ones as the bare path.
   const tab = record.indexOf('\t');
-  if (tab > 0 && STAGED.test(record.slice(0, tab))) {
+  if (tab > 0 && STAGED_RECORD.test(record)) {
     const path = record.slice(tab + 1);
     // An unmerged file has one entry per stage (1-3).
     if (record[tab - 1] !== '0') {
       if (unmerged.has(path)) return undefined;
       unmerged.add(path);
     }
-    return { path, mode: record.slice(0, 6) };
+    // Nearly every record is a plain file's: its mode is the one string, not a slice of each record.
+    return { path, mode: record.startsWith(REGULAR_MODE) ? REGULAR_MODE : record.slice(0, 6) };
   }
   return { path: record };
 }

@@ -8,7 +8,7 @@ import { detectByName, detectFormat, mayBeSupported, nginxNameHint, type NameKin
 import { lint as lintFiles, ruleIds, type LintOptions, type LintResult, type SkippedFile } from '../engine/lint.js';
 import { NginxWorkspace, type NginxWorkspaceHost } from '../extract/nginx/workspace.js';
 import type { ModuleHost } from '../engine/modules.js';
-import type { Diagnostic, SourceFile } from '../model/types.js';
+import type { Diagnostic, Format, SourceFile } from '../model/types.js';
 import { ConfigResolver } from './config-file.js';
 import { discover, gitListing, gitRunner, type DiscoveredFile, type DiscoverOptions, type Discovery, type Sieve, type SieveVerdict } from './discover.js';
 import { IncludeFacts } from './include-facts.js';
@@ -213,6 +213,16 @@ function includersOf(includedBy: Map<string, string[]>, cwd: string, targets: st
   return [...out].sort();
 }
 
+/** The sieve's verdicts that say no more than their kind, made once: discover.ts only reads them, and a run judges every file it reads. */
+const COUNTED: SieveVerdict = Object.freeze({ count: true as const });
+const IGNORED: SieveVerdict = Object.freeze({ ignored: true as const });
+const KEPT_AS = new Map<Format, SieveVerdict>();
+function keptAs(format: Format): SieveVerdict {
+  let verdict = KEPT_AS.get(format);
+  if (!verdict) KEPT_AS.set(format, (verdict = Object.freeze({ keep: format })));
+  return verdict;
+}
+
 /** The shell around `lint()` shared by the CLI, the GitHub Action and the pre-commit hook: config, discovery, reading files. */
 export function lintProject(options: ProjectOptions): ProjectResult {
   const resolver = new ConfigResolver({ cwd: options.cwd, explicit: options.configPath, ruleIds, rules: options.rules });
@@ -225,27 +235,32 @@ export function lintProject(options: ProjectOptions): ProjectResult {
   const keyed = new WeakSet<Config>();
   // The name is judged once per file: what `reads` found is handed to the sieve, which is called
   // right after for the same file.
-  let named: { path: string; folderPath: string; kind: NameKind } | undefined;
+  // Three variables, not an object per file: a whole-repository run names tens of thousands.
+  let namedPath: string | undefined;
+  let namedFolderPath: string | undefined;
+  let namedKind: NameKind | undefined;
   const reads = (path: string, folderPath: string) => {
     const kind = detectByName(path, folderPath);
-    named = { path, folderPath, kind };
+    namedPath = path;
+    namedFolderPath = folderPath;
+    namedKind = kind;
     return !('skip' in kind);
   };
   // The sieve is retention()'s verdict (pure: a reading thread can make it, discover.ts) and then the config's say.
   const judge = (file: { path: string }, verdict: Retention): SieveVerdict => {
     const effective = resolver.forFile(file.path);
-    if (!options.noIgnore && effective.ignored) return { ignored: true };
+    if (!options.noIgnore && effective.ignored) return IGNORED;
     // The format detection found goes with the text: lint() does not detect the file again (looksLikeNginx on every .conf).
-    if (verdict.keep) return { keep: verdict.format };
+    if (verdict.keep) return keptAs(verdict.format);
     // A folder's files share one config object: its key is made once, not once per file left out.
     if (!keyed.has(effective.config)) {
       keyed.add(effective.config);
       const key = configKey(effective.config);
       if (!extraConfigs.has(key)) extraConfigs.set(key, effective.config);
     }
-    return options.listSkipped ? { skipped: verdict.reason } : { count: true };
+    return options.listSkipped ? { skipped: verdict.reason } : COUNTED;
   };
-  const sieve: Sieve = (file) => judge(file, retention(file, named?.path === file.path && named.folderPath === file.detectPath ? named.kind : undefined));
+  const sieve: Sieve = (file) => judge(file, retention(file, namedPath === file.path && namedFolderPath === file.detectPath ? namedKind : undefined));
   if (options.stdin) {
     discovery = { files: [{ path: toPosix(options.stdin.path), text: options.stdin.text }], notes: [] };
   } else {

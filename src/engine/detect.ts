@@ -55,6 +55,17 @@ const NGINX_FILE_NAMES = FORMAT_SPECS.nginx.fileNames!.map((name) => [name, `${n
 /** What the name alone says: a format, a format to confirm from the content, or a skip. */
 export type NameKind = { format: Format } | { maybe: Format } | { skip: string };
 
+/**
+ * The answers detectByName gives most, made once: it is asked for every file of a walk, and its
+ * callers only read what it returns (frozen, so none can change one for all).
+ */
+const LOCKFILE: NameKind = Object.freeze({ skip: 'lockfile' });
+const VENDORED: NameKind = Object.freeze({ skip: 'vendored or generated folder' });
+const GENERATED: NameKind = Object.freeze({ skip: 'generated or bundled file' });
+const UNSUPPORTED: NameKind = Object.freeze({ skip: 'not a supported file type' });
+const NAMED = Object.fromEntries(FORMAT_LIST.map((spec) => [spec.id, Object.freeze({ format: spec.id })])) as Record<Format, NameKind>;
+const MAYBE = Object.fromEntries(FORMAT_LIST.map((spec) => [spec.id, Object.freeze({ maybe: spec.id })])) as Record<Format, NameKind>;
+
 /** A folder of `path` (a segment before its last) is one of `spec.folders` (names without a slash). */
 function inFolderOf(spec: FormatSpec, path: string): boolean {
   const folders = spec.folders;
@@ -80,15 +91,15 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   // search too), mostly in a cold process: each step avoids allocating where the answer is plain.
   const normalized = path.includes('\\') ? path.replace(/\\/g, '/') : path;
   const base = normalized.slice(normalized.lastIndexOf('/') + 1);
-  if (LOCKFILES.has(base)) return { skip: 'lockfile' };
-  if (SKIPPED_DIRS.test(normalized)) return { skip: 'vendored or generated folder' };
-  if (GENERATED_NAMES.test(base) || /^yarn-[\d.]+\.c?js$/.test(base)) return { skip: 'generated or bundled file' };
+  if (LOCKFILES.has(base)) return LOCKFILE;
+  if (SKIPPED_DIRS.test(normalized)) return VENDORED;
+  if (GENERATED_NAMES.test(base) || /^yarn-[\d.]+\.c?js$/.test(base)) return GENERATED;
   const lower = base.toLowerCase();
   const dot = lower.lastIndexOf('.');
   const ext = dot <= 0 ? '' : lower.slice(dot);
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
-  for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || lower.startsWith(dotted)) return { format: 'nginx' };
+  for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || lower.startsWith(dotted)) return NAMED.nginx;
   // site.conf.j2, api.conf.template, cors.nginx.tpl, default.conf.template.j2, ingress.yaml.j2: templates, detected as the file they render to.
   const rendered = dot > 0 && (TEMPLATE_EXTENSIONS === undefined || TEMPLATE_EXTENSIONS.has(ext)) ? renderedName(lower) : undefined;
   if (rendered !== undefined) {
@@ -102,7 +113,7 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   }
   // vercel.json, netlify.toml: a platform's config file, by its exact name (the platform reads no other).
   const byFileName = FILE_NAME_FORMATS.get(base);
-  if (byFileName) return { format: byFileName };
+  if (byFileName) return NAMED[byFileName];
   // Helm renders no template whose name starts with "_": those files hold named templates (`define`) only.
   if (base.startsWith('_') && (ext === '.tpl' || (FORMAT_SPECS.yaml.extensions.includes(ext) && /(^|\/)templates\//.test(normalized)))) {
     return { skip: 'Helm partial (Helm renders no template whose name starts with "_")' };
@@ -111,10 +122,10 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   // entries write nginx configs (`/etc/nginx/conf.d/cors.conf: { content: | … }`).
   if (ext === '.config' && /(^|\/)\.ebextensions\/[^/]+$/.test(normalized)) return { format: 'yaml' };
   const byExtension = EXTENSION_FORMATS.get(ext);
-  if (byExtension) return { format: byExtension };
+  if (byExtension) return NAMED[byExtension];
   if (ext !== '') {
     const ambiguous = AMBIGUOUS_EXTENSION_FORMATS.get(ext);
-    if (ambiguous) return { maybe: ambiguous };
+    if (ambiguous) return MAYBE[ambiguous];
   }
   // An Ansible or Chef template of a file named without an extension or for its host (`templates/vhost.j2`,
   // `nginx-site.erb`, `example.com.j2`): nginx only if the content says so.
@@ -130,7 +141,7 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
       if (spec.ambiguousExtensions?.includes('') && (inFolderOf(spec, folders) || inFolderOf(spec, normalized))) return { maybe: spec.id };
     }
   }
-  return { skip: 'not a supported file type' };
+  return UNSUPPORTED;
 }
 
 /**

@@ -6,5 +6,6 @@ export const NEXT_CONFIGS = ['next.config.js', 'next.config.mjs', 'next.config.t
 const PROXY_CONFIG = new RegExp(`(^|/)(${[...VITE_CONFIGS, ...WEBPACK_CONFIGS, ...NEXT_CONFIGS, 'vercel.json', 'netlify.toml'].map((name) => name.replace(/\./g, '\\.')).join('|')})$`);
 
 export function isProxyConfig(path: string): boolean {
-  return PROXY_CONFIG.test(path.replace(/\\/g, '/'));
+  // Asked of every script a whole-repository run reads: a path without a backslash is not copied.
+  return PROXY_CONFIG.test(path.includes('\\') ? path.replace(/\\/g, '/') : path);
 }
