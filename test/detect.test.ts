@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import fc from 'fast-check';
 import { detectByName, detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
 import { FORMAT_LIST } from '../src/engine/formats.js';
-import { looksLikeNginx } from '../src/engine/formats.js';
+import { FOREIGN_LINES, looksLikeNginx, mayBeForeign } from '../src/engine/formats.js';
 import { looksLikeJsonConfig } from '../src/extract/yaml/json.js';
 import { lint } from '../src/index.js';
 import { cli, project } from './helpers/cli.js';
@@ -144,6 +144,28 @@ describe('format detection', () => {
     const { stderr } = await cli(['--debug'], dir);
     expect(stderr).toContain('skipped app.conf: not nginx by its content');
     expect(stderr).toContain('skipped redis.conf: not nginx by its content');
+  });
+
+  it('a line the foreign-format gate turns away matches no foreign pattern (every first character, then fuzzed lines)', () => {
+    // The gate only saves work: any line a FOREIGN_LINES pattern matches must pass it.
+    const tails = ['', ' ', 'x', 'Header set X y', ' = 1', ': 1', ' => 1', 'a]', '/x>', 'ServerName a', 'vcl 4', 'sub x {', 'import a;', '\t', '1'];
+    for (let c = 0; c < 0x3000; c++) {
+      for (const tail of tails) {
+        const line = String.fromCharCode(c) + tail;
+        if (FOREIGN_LINES.some((pattern) => pattern.test(line))) expect(mayBeForeign(line), JSON.stringify(line)).toBe(true);
+      }
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }), (line) => !FOREIGN_LINES.some((pattern) => pattern.test(line)) || mayBeForeign(line)),
+      { numRuns: 20000, seed: 88101 },
+    );
+  });
+
+  it('lines split on \\r\\n, \\r or \\n judge a file as lines split on \\n alone when it has no \\r', () => {
+    for (const text of [NGINX_SNIPPET, ...Object.values(NOT_NGINX)]) {
+      expect(looksLikeNginx(text.replace(/\n/g, '\r\n'))).toEqual(looksLikeNginx(text));
+      expect(looksLikeNginx(text.replace(/\n/g, '\r'))).toEqual(looksLikeNginx(text));
+    }
   });
 
   it('sniffing is linear on hostile input', () => {

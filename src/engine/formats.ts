@@ -260,7 +260,7 @@ const NGINX_DIRECTIVES = new Set(
 // nginx's `if` always takes a parenthesised condition; Logstash's `if [field] {` does not.
 const NGINX_BLOCK_OPENER = /^(?:(?:http|server|location|upstream|events|map|geo|types|stream|limit_except|split_clients|\w+_by_lua_block)\b|if\s*\()[^;{}]*\{/;
 /** Signs of a different format: XML/Apache sections, INI sections, `key = value` / `key: value` / `key => value` assignments, Apache's `Header set`. */
-const FOREIGN_LINES = [
+export const FOREIGN_LINES = [
   /^<\/?[A-Za-z][\w:.-]*(\s|>|$)/,
   /^\[[^\]\n]+\]$/,
   /^[A-Za-z_][\w.-]*\s*(=|:|\+=)\s*[^;]*$/,
@@ -271,6 +271,15 @@ const FOREIGN_LINES = [
   // Varnish VCL: the version line, subroutines, backends and vmod imports.
   /^(?:vcl\s+\d|(?:sub|backend|probe|acl)\s+\w+\s*\{|import\s+\w+\s*(?:from\s+"[^"]*"\s*)?;)/,
 ];
+/**
+ * Whether a line (trimmed, not empty) opens as a FOREIGN_LINES pattern can: each starts with a word
+ * character, a quote, a bracket, `<` or `-`. A line that opens otherwise (`}`, `$`, `;`: most lines of
+ * an nginx file that are not directives) is tested against none of them.
+ */
+export function mayBeForeign(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 93) || (c >= 48 && c <= 57) || c === 95 || c === 34 || c === 39 || c === 60 || c === 45;
+}
 /**
  * Directives whose first argument has a shape only nginx gives it. Varnish VCL (`set resp.http.X = "*";`,
  * `if (req.http.Origin) {`, `return (synth(204));`) and other C-like configs share these words and
@@ -290,9 +299,10 @@ export function looksLikeNginx(text: string): { yes: boolean; why: string } {
   let foreign = 0;
   let firstForeign = 0;
   const head = text.length > SNIFF_BYTES ? text.slice(0, SNIFF_BYTES) : text;
-  const lines = head.split(/\r\n|\r|\n/);
-  for (const [index, raw] of lines.entries()) {
-    const line = raw.trim();
+  // Asked of every `.conf` of a repository (thousands in some): a text without \r is split on \n alone (the same lines, no regexp).
+  const lines = head.includes('\r') ? head.split(/\r\n|\r|\n/) : head.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
     if (line === '' || line.startsWith('#') || line.startsWith('//') || line.startsWith('{{') || line.startsWith('{%') || line.startsWith('<%')) continue;
     const name = /^[A-Za-z_][\w]*/.exec(line)?.[0];
     if (name && NGINX_DIRECTIVES.has(name.toLowerCase()) && name === name.toLowerCase()) {
@@ -304,7 +314,7 @@ export function looksLikeNginx(text: string): { yes: boolean; why: string } {
         continue;
       }
     }
-    if (FOREIGN_LINES.some((pattern) => pattern.test(line))) {
+    if (mayBeForeign(line) && FOREIGN_LINES.some((pattern) => pattern.test(line))) {
       foreign++;
       firstForeign ||= index + 1;
     }

@@ -117,6 +117,8 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
   const texts = new Map<string, string>();
   const nginxFiles = new Map<string, string>();
   const yamlFiles = new Map<string, string>();
+  /** Whether each YAML file holds a CORS token (asked once, here: ingressHosts reads the files without one). */
+  const yamlTokens = new Map<string, boolean>();
   const candidates: Array<{ file: SourceFile; format: Format }> = [];
   for (const { path, message } of options.readErrors ?? []) diagnostics.push(fileLevel('parse-error', path, message));
 
@@ -136,8 +138,12 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
       continue;
     }
     if (kind.format === 'nginx') nginxFiles.set(file.path, file.text);
-    if (kind.format === 'yaml') yamlFiles.set(file.path, file.text);
-    if (!mayContainPolicy(kind.format, file.text, file.path)) {
+    const token = mayContainPolicy(kind.format, file.text, file.path);
+    if (kind.format === 'yaml') {
+      yamlFiles.set(file.path, file.text);
+      yamlTokens.set(file.path, token);
+    }
+    if (!token) {
       skipped.push({ path: file.path, reason: 'no CORS token' });
       continue;
     }
@@ -194,7 +200,7 @@ function runWithMemo(files: SourceFile[], options: LintOptions, shard?: Shard): 
     }
     for (const { loc, pattern, reason } of workspace.refusals) skipped.push({ path: `${loc.file}:${loc.line}:${loc.column}`, reason: `include ${JSON.stringify(clip(pattern))} not read: ${reason.replace(/; not (read|followed)$/, '')}` });
   }
-  const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles);
+  const yamlHosts: YamlExtraction['hosts'] = ingressHosts(yamlFiles, yamlTokens);
   const modules = new ModuleSource(texts, options.host);
   const jsProject = createJsProject(modules);
   const { parsed: toExtract, deferred } = secondStage(candidates, modules, options.secondStage !== false);
@@ -412,10 +418,10 @@ function projectFacts(policies: CorsPolicy[], nginxFiles: Map<string, string>, c
  * Hosts of Ingress (and Contour HTTPProxy) manifests without a CORS token, which the prefilter never parses: a line scan,
  * like nginx's server_name (files with CORS tokens report theirs from the parsed YAML).
  */
-function ingressHosts(yamlFiles: Map<string, string>): YamlExtraction['hosts'] {
+function ingressHosts(yamlFiles: Map<string, string>, tokens: Map<string, boolean>): YamlExtraction['hosts'] {
   const out: YamlExtraction['hosts'] = [];
   for (const [path, text] of yamlFiles) {
-    if (mayContainPolicy('yaml', text)) continue;
+    if (tokens.get(path)) continue;
     out.push(...scannedHosts(path, text));
   }
   return out;
