@@ -321,3 +321,44 @@ describe('AWS CDK (Python)', () => {
     expect(findings('from aws_cdk import aws_apigateway as apigw, Duration\napigw.RestApi(self, "Api", default_cors_preflight_options=apigw.CorsOptions(allow_origins=props.origins, max_age=Duration.days(2)))\n')).toEqual(['2:114 max-age-over-browser-limit']);
   });
 });
+
+describe('django settings: the names read only where assigned skip the tree walk', () => {
+  // onlyAtTargets is a shortcut for readsOwnConstants: whenever it says "only assigned", the walk finds no read.
+  const pieces = [
+    'CORS_ALLOWED_ORIGINS = ["https://a.example.com"]\n',
+    'CORS_ALLOW_CREDENTIALS = True\n',
+    'CORS_ALLOWED_ORIGINS += ["https://b.example.com"]\n',
+    'if DEBUG:\n    CORS_ALLOW_ALL_ORIGINS = True\n',
+    'CSRF_TRUSTED_ORIGINS = CORS_ALLOWED_ORIGINS\n',
+    'def origins():\n    return CORS_ALLOWED_ORIGINS\n',
+    'print(CORS_ALLOW_CREDENTIALS)\n',
+    'CORS_ALLOWED_ORIGINS.append("https://c.example.com")\n',
+    'app.add_middleware(CORSMiddleware, allow_origins=CORS_ALLOWED_ORIGINS)\n',
+    '# CORS_ALLOWED_ORIGINS is set below\n',
+    'NOTE = "CORS_ALLOW_CREDENTIALS"\n',
+    'CORS_ALLOWED_ORIGINS_EXTRA = []\n',
+    'A = CORS_ALLOW_ALL_ORIGINS = False\n',
+    'class Config:\n    CORS_ALLOW_CREDENTIALS = True\n',
+    'MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"]\n',
+  ];
+  it('agrees with the walk on generated settings modules', async () => {
+    const fc = (await import('fast-check')).default;
+    const { parsePython } = await import('../src/extract/python/parse.js');
+    const { assignments, onlyAtTargets, readsOwnConstants } = await import('../src/extract/python/django.js');
+    const names = ['CORS_ALLOWED_ORIGINS', 'CORS_ALLOW_CREDENTIALS', 'CORS_ALLOW_ALL_ORIGINS'];
+    let shortcuts = 0;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 6 }), (chosen) => {
+        const { parsed } = parsePython({ path: 'settings.py', text: chosen.join('') });
+        const assigned = assignments(parsed);
+        const present = names.filter((name) => assigned.has(name));
+        if (!onlyAtTargets(parsed, present, assigned)) return true;
+        shortcuts++;
+        return !readsOwnConstants(parsed, new Set(present));
+      }),
+      { numRuns: 1500, seed: 88102 },
+    );
+    // The property is not vacuous: the shortcut is taken for many of the modules.
+    expect(shortcuts).toBeGreaterThan(100);
+  });
+});

@@ -39,7 +39,7 @@ interface Setting {
 }
 
 /** Every module-level assignment by name, including those inside `if DEBUG:` blocks. */
-function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
+export function assignments(parsed: ParsedPython): Map<string, SyntaxNode[]> {
   const found = new Map<string, SyntaxNode[]>();
   const visit = (statements: SyntaxNode[]) => {
     for (const statement of statements) {
@@ -165,7 +165,7 @@ const SETTING_NAME = /^[A-Z][A-Z0-9_]*$/;
  * to build other settings (`CSRF_TRUSTED_ORIGINS = CORS_ALLOWED_ORIGINS`), to test them at module
  * level, or to add to its lists. One pass over the tree.
  */
-function readsOwnConstants(parsed: ParsedPython, names: Set<string>): boolean {
+export function readsOwnConstants(parsed: ParsedPython, names: Set<string>): boolean {
   let found = false;
   parsed.root.cursor().iterate((ref) => {
     if (found) return false;
@@ -197,11 +197,28 @@ function readsOwnConstants(parsed: ParsedPython, names: Set<string>): boolean {
   return found;
 }
 
+/**
+ * Each name occurs in the text only where `assigned` records it as a target: then no other node
+ * reads it, and readsOwnConstants, which walks the whole tree (the cost of a settings module, cold,
+ * some 4-13 ms each), would find nothing. Every recorded target is an occurrence at its own
+ * position, so a name with no more occurrences than targets has none elsewhere (in code, strings or
+ * comments). indexOf stops at the first occurrence past the targets: linear in the text per name.
+ */
+export function onlyAtTargets(parsed: ParsedPython, names: string[], assigned: Map<string, SyntaxNode[]>): boolean {
+  for (const name of names) {
+    const targets = assigned.get(name)?.length ?? 0;
+    let seen = 0;
+    for (let at = parsed.text.indexOf(name); at !== -1; at = parsed.text.indexOf(name, at + 1)) if (++seen > targets) return false;
+  }
+  return true;
+}
+
 export function djangoPolicies(parsed: ParsedPython, bindings: ModuleBindings): CorsPolicy[] {
   const assigned = assignments(parsed);
   if (!DJANGO_ONLY.some((name) => assigned.has(name))) return [];
   // The names are this module's own constants (a hand-made middleware, another framework's options), not Django settings.
-  if (readsOwnConstants(parsed, new Set(DJANGO_ONLY.filter((name) => assigned.has(name))))) return [];
+  const names = DJANGO_ONLY.filter((name) => assigned.has(name));
+  if (!onlyAtTargets(parsed, names, assigned) && readsOwnConstants(parsed, new Set(names))) return [];
   const ownName = (name: string) => bindings.values.has(name) || bindings.ambiguous.has(name) || bindings.extended.has(name);
   // Neither written here: the list a star import brings is MIDDLEWARE (MIDDLEWARE_CLASSES is Django < 1.10's name).
   const middlewareName = bindings.values.has('MIDDLEWARE') || (!ownName('MIDDLEWARE_CLASSES') && bindings.starImport) ? 'MIDDLEWARE' : 'MIDDLEWARE_CLASSES';
