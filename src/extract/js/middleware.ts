@@ -221,17 +221,22 @@ function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: 
   if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed) ?? nestAuthBefore(site, parsed);
   if (site.framework === 'fastify-cors') return fastifyAuthHookBefore(site, parsed);
   const use = site.mount.useCall;
-  if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors') || use.start === null || use.start === undefined) return undefined;
+  if (!use || (site.framework !== 'express-cors' && site.framework !== 'nestjs' && site.framework !== 'koa-cors' && site.framework !== 'hono-cors') || use.start === null || use.start === undefined) return undefined;
+  // Hono runs the handlers matching a request in registration order too, and a route handler that returns
+  // ends it (hono 4.13, checked: GET answered without CORS headers); it mounts a subtree as `/api/*`.
+  const hono = site.framework === 'hono-cors';
+  const honoBase = hono && site.mount.path ? site.mount.path.replace(/\/?\*$/, '') : undefined;
+  const covers = (path: string) => !site.mount.path || (honoBase !== undefined ? honoBase === '' || path === honoBase || path.startsWith(`${honoBase}/`) : path.startsWith(site.mount.path));
   const group = memberCalls(parsed, site.mount.label, scopeOf(use, parsed), use.start);
   const items: Array<{ label: string; loc: Loc }> = [];
   for (const route of group.routes) {
     if (route.start >= use.start) break;
     // A router with a cors() of its own (`api.use(cors(…))`) answers with that one's headers, not without any.
     if (route.router !== undefined && allSites.some((other) => other.framework === site.framework && other.mount.useCall !== undefined && other.mount.label === route.router)) continue;
-    if (!site.mount.path || route.path.startsWith(site.mount.path)) items.push({ label: route.label, loc: route.loc });
+    if (covers(route.path)) items.push({ label: route.label, loc: route.loc });
   }
   const parsers: Array<{ label: string; loc: Loc }> = [];
-  if (!site.mount.path) {
+  if (!site.mount.path && !hono) {
     for (const parser of group.parsers) {
       if (parser.start >= use.start) break;
       parsers.push({ label: parser.label, loc: parser.loc });
