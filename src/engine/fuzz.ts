@@ -57,6 +57,15 @@ for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_
 // Dict displays with **mappings before and after keys (override order), and helpers called under a test.
 TOKENS.python.push('{**BASE, "allow_origins": ["*"], **opts}', '**', 'def _cors(h):\n    h.set_header("Access-Control-Allow-Origin", h.request.headers.get("Origin"))\n', '\nif ok:\n    _cors(self)\n');
 
+/**
+ * sweep22: a Traefik file-provider list written as one comma string (YAML and TOML), '*' inside an APISIX
+ * comma list, a quoted value on the line under its key continued at the key's column, and a chain of
+ * origin ifs with the flag they set.
+ */
+TOKENS.yaml.push('accessControlAllowOriginList: "https://a.example.com, http://b.example.com,*"\n', 'allow_origins: "https://a.example.com,*,**"\n', '  Fn::Sub:\n    "\\n#set($x = 1)\\\n  \\ = 2"\n', 'key:\n  # c\n\n    \'a\n  b\'\n');
+TOKENS.toml.push('accessControlAllowOriginList = "https://a.example.com, http://b.example.com/"\n', 'accessControlAllowOriginListRegex = "^https://a\\\\.example\\\\.com$,x{1,2}"\n');
+TOKENS.nginx.push('\nif ($http_origin ~* "^https://a[0-9]\\.example\\.com$") { set $cors $http_origin; }\n', '\nif ($http_origin = "https://b.example.com") { set $cors $http_origin; }\n');
+
 /** envsubst placeholders alone on a line (read as an unresolvable include) and inside arguments. */
 TOKENS.nginx.push('\n${HLSVARIANTS}\n', '\n  ${A}\n', '${EXTRA_CONFIG} # x\r\n', ' ${ORIGIN};');
 
