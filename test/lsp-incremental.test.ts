@@ -336,6 +336,13 @@ describe('language-server warm-up samples', () => {
     // A format with no sample, or nothing left: nothing to do.
     queue.finish('json');
     expect(new WarmUpQueue({}).done).toBe(true);
+    // Another format's first document leaves the large nginx lints (the 2,000-line file) to idle turns or nginx's own open.
+    const mixed = new WarmUpQueue({ yaml: WARM_UP_SAMPLES.yaml, nginx: WARM_UP_SAMPLES.nginx });
+    mixed.finish('yaml');
+    expect(mixed.done).toBe(false);
+    expect(mixed.step()).toBe(true);
+    mixed.finish('nginx');
+    expect(mixed.done).toBe(true);
   });
 
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {

@@ -203,6 +203,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       } catch {
         // Out of budget or a parser failure: the edit that needs these parses makes them (and reports what fails).
       }
+      // Work on the document like a lint: the idle warm-up waits from here, not from the open. An edit
+      // that arrived meanwhile is handled first, not after a warm-up step whose turn came while this ran.
+      lastEdit = performance.now();
     });
   };
 
