@@ -4,7 +4,7 @@ import { flaskCorsProfile, flaskCorsProgram, probablyRegex, sanicCorsProfile, ty
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
 import { eachOriginEntry, fallbackCredentials, fallbackOrigin, listSetting, locatedTri, maxAgeOf, strict, triOf, unknownOrigin } from './options.js';
 import { callArguments, childrenOf, dottedName, locOf, rangeLoc, textOf, type ParsedPython } from './parse.js';
-import { evaluate, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, importedModule, knownSpread, resolveName, stringItems, type ModuleBindings, type PyValue } from './values.js';
 import { classNamed, upperCaseAttributes } from './settings-class.js';
 import { ALLOW_CREDENTIALS, ALLOW_ORIGIN, Unknowns } from '../../model/uncertainty.js';
 
@@ -69,6 +69,13 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
       layer.hiddenAt ??= locOf(parsed, call);
     }
   }
+  // A helper of the repository handed the app that fills its config (alerta's `config.init_app(app)`, whose
+  // method runs `app.config.update(user_config)`): what it sets is not visible here.
+  const checked = new Map<string, boolean>();
+  if (!layer.hiddenAt) for (const call of calls) if (fillsConfigElsewhere(parsed, call, bindings, checked)) {
+    layer.hiddenAt = locOf(parsed, call);
+    break;
+  }
   for (const assignment of parsed.index.assignments) {
     const target = assignment.firstChild;
     if (target?.name !== 'MemberExpression') continue;
@@ -79,6 +86,60 @@ function configLayer(parsed: ParsedPython, calls: SyntaxNode[], bindings: Module
     if (key.kind === 'string' && key.value.startsWith('CORS_') && value) layer.values.set(key.value.slice(5).toLowerCase(), evaluate(parsed, value, bindings));
   }
   return createsApp ? layer : { values: layer.values, hiddenAt: layer.hiddenAt ?? { file: parsed.file, line: 1, column: 1, endLine: 1, endColumn: 1 } };
+}
+
+/** A write to a config inside a function body: `x.config.update(…)`, `x.config.from_pyfile(…)`, `x.config["K"] = …`. */
+const CONFIG_WRITE = /\.config\.(?:update|setdefault|from_[a-z_]+)[ \t]*\(|\.config\[[^\]\r\n]{0,200}\][ \t]*=(?!=)/;
+
+/**
+ * Whether `call` hands a name (the app) to a function or method defined in the repository whose body writes
+ * to a config: `configure(app)`, or `config.init_app(app)` with `config = Config()` of a repository class.
+ */
+function fillsConfigElsewhere(parsed: ParsedPython, call: SyntaxNode, bindings: ModuleBindings, checked: Map<string, boolean>): boolean {
+  const argList = call.getChild('ArgList');
+  if (!argList || !childrenOf(argList).some((child) => child.name === 'VariableName')) return false;
+  const callee = call.firstChild;
+  let definition: Located | undefined;
+  if (callee?.name === 'VariableName') definition = repositoryDefinition(parsed, bindings, textOf(parsed, callee), 'FunctionDefinition', bindings.hops);
+  else if (callee?.name === 'MemberExpression') {
+    const parts = childrenOf(callee);
+    const receiver = parts[0];
+    const method = parts.at(-1);
+    if (receiver?.name !== 'VariableName' || method?.name !== 'PropertyName') return false;
+    const cls = instanceClass(parsed, bindings, textOf(parsed, receiver), bindings.hops);
+    const body = cls && childrenOf(cls.node.getChild('Body') ?? cls.node);
+    const name = textOf(parsed, method);
+    const found = body?.map((statement) => (statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement)).find((statement) => statement?.name === 'FunctionDefinition' && statement.getChild('VariableName') && textOf(cls!.parsed, statement.getChild('VariableName')!) === name);
+    if (cls && found) definition = { parsed: cls.parsed, bindings: cls.bindings, node: found };
+  }
+  if (!definition) return false;
+  // Each definition's text is searched once, however many calls hand it a name.
+  const key = `${definition.parsed.file}:${definition.node.from}`;
+  let writes = checked.get(key);
+  if (writes === undefined) checked.set(key, (writes = CONFIG_WRITE.test(textOf(definition.parsed, definition.node))));
+  return writes;
+}
+
+type Located = { parsed: ParsedPython; bindings: ModuleBindings; node: SyntaxNode };
+
+/** A module-level function or class `name` defined here or in the repository module it is imported from. */
+function repositoryDefinition(parsed: ParsedPython, bindings: ModuleBindings, name: string, kind: 'FunctionDefinition' | 'ClassDefinition', hops: number): Located | undefined {
+  for (const statement of bindings.statements) {
+    const definition = statement.name === 'DecoratedStatement' ? statement.getChild(kind) : statement;
+    const id = definition?.name === kind ? definition.getChild('VariableName') : null;
+    if (id && textOf(parsed, id) === name) return { parsed, bindings, node: definition! };
+  }
+  const target = importedModule(parsed, bindings, name, hops);
+  return target && repositoryDefinition(target.parsed, target.bindings, target.name, kind, hops + 1);
+}
+
+/** The repository class of a module-level `name = Cls(…)`, here or in the module `name` is imported from. */
+function instanceClass(parsed: ParsedPython, bindings: ModuleBindings, name: string, hops: number): Located | undefined {
+  const value = bindings.ambiguous.has(name) ? undefined : bindings.values.get(name);
+  if (value?.name === 'CallExpression' && value.firstChild?.name === 'VariableName') return repositoryDefinition(parsed, bindings, textOf(parsed, value.firstChild), 'ClassDefinition', hops);
+  if (value) return undefined;
+  const target = importedModule(parsed, bindings, name, hops);
+  return target && instanceClass(target.parsed, target.bindings, target.name, hops + 1);
 }
 
 /** `app.config.from_object(Config)` with a class found here or in an imported module: its CORS_* attributes join the layer. */
