@@ -40,6 +40,18 @@ function exclusive(a: Node, b: Node, parsed: ParsedJs): boolean {
   return false;
 }
 
+/**
+ * `later` is registered under a condition (`if (prod) app.use(cors(b))`, `flag && app.use(…)`) that `earlier` is not
+ * under: on the runs where it does not hold, `earlier` answers alone.
+ */
+function conditionalApart(later: Node, earlier: Node, parsed: ParsedJs): boolean {
+  const within = (node: Node, outer: Node) => (node.start ?? 0) >= (outer.start ?? 0) && (node.end ?? 0) <= (outer.end ?? 0);
+  for (let parent = parsed.parents.get(later); parent && !/Function|Program/.test(parent.type); parent = parsed.parents.get(parent)) {
+    if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'LogicalExpression' || parent.type === 'SwitchCase' || parent.type === 'TryStatement') && !within(earlier, parent)) return true;
+  }
+  return false;
+}
+
 function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
   for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
   return undefined;
@@ -346,7 +358,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const later =
       site.framework === 'hono-cors' || site.mount.kind === 'route' || earlier.tooMany
         ? []
-        : laterUses(group?.uses ?? [], layer, (other) => !exclusive(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path), (from, to) => answersBetween(parsed, layer.app, layer.scope, from, to));
+        : laterUses(group?.uses ?? [], layer, (other) => !exclusive(other.call, layer.call, parsed) && !conditionalApart(other.call, layer.call, parsed) && useCovers(other.site.mount.path, path), (from, to) => answersBetween(parsed, layer.app, layer.scope, from, to));
     const own = answerOf(layer.policy);
     const actual = earlier.tooMany
       ? (request: CorsRequest): CorsResponse => ({ ...own(request), uncertain: true, unknownHeaders: undefined })
