@@ -102,7 +102,12 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string, filePro
         const template = placeholderTemplate(item.node);
         origins.push({ kind: 'unknown', reason: item.unknown, loc, ...(template ? { template: { ...template, literal: true } } : {}) });
       }
-      else origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
+      else {
+        // The file provider trims each entry of a list too (makeSlice's TrimSpace): ' https://a.example.com' matches.
+        const value = fileProvider && key === 'accessControlAllowOriginList' ? item.value.trim() : item.value;
+        const at = value === item.value ? loc : partLoc(parsed, valueOf(item.node), value);
+        if (value) origins.push(value === '*' ? { kind: 'any', loc: at } : { kind: 'exact', value, loc: at, listId });
+      }
     }
   }
   const regexes = get(headers, 'accessControlAllowOriginListRegex');
@@ -113,7 +118,10 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string, filePro
     const items = stringList(valueOf(regexes));
     if (!items) origins.push({ kind: 'unknown', reason: 'computed value', loc: nodeLoc(parsed, regexes) });
     // Go's MatchString searches: the regex matches anywhere in the Origin unless anchored.
-    for (const item of items ?? []) origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 're2-search', loc: nodeLoc(parsed, item.node) });
+    for (const item of items ?? []) {
+      const source = fileProvider ? item.value.trim() : item.value;
+      if (source) origins.push({ kind: 'pattern', source, flags: '', dialect: 're2-search', loc: source === item.value ? nodeLoc(parsed, item.node) : partLoc(parsed, valueOf(item.node), source) });
+    }
   }
   const addVary = locatedBool(parsed, get(headers, 'addVaryHeader'));
   return [
