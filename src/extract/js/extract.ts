@@ -483,6 +483,10 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   const handSet = findHandSetHeaderPolicies(parsed);
   // A hand-set middleware after app.use(cors(…)) keeps what cors() set and does not rewrite (its Vary, its preflight).
   followCorsLayers(handSet.flatMap((policy) => (handSetOwners.has(policy) ? [{ policy, owner: handSetOwners.get(policy)! }] : [])), sites, bySite, parsed);
+  for (const policy of handSet) {
+    const owner = handSetOwners.get(policy);
+    if (owner) servedMethodsOfMiddleware(policy, owner, parsed);
+  }
   policies.push(...handSet);
   policies.push(...cdkPolicies(parsed));
   policies.push(...hapiPolicies(parsed));
@@ -893,3 +897,35 @@ function relocateNode(node: Node, lineStarts: number[]): void {
 }
 
 export { locOf };
+
+const PREFLIGHTED_VERBS: Record<string, string> = { put: 'PUT', patch: 'PATCH', delete: 'DELETE', del: 'DELETE' };
+
+/**
+ * A hand-written middleware mounted on a whole app (`app.use((req, res, next) => …)`) that writes no
+ * Access-Control-Allow-Methods: the PUT, PATCH and DELETE routes the same app registers in the same function
+ * are what a page calls, and their preflights fail without that header (Fetch: a method that is not
+ * CORS-safelisted must be listed), whoever answers the OPTIONS.
+ */
+function servedMethodsOfMiddleware(policy: CorsPolicy, owner: Node, parsed: ParsedJs): void {
+  if (policy.emitted.some((header) => /^access-control-allow-methods$/i.test(header.name))) return;
+  const use = parsed.parents.get(owner);
+  if (use?.type !== 'CallExpression' || use.callee.type !== 'MemberExpression' || use.callee.object.type !== 'Identifier' || use.callee.property.type !== 'Identifier' || use.callee.property.name !== 'use') return;
+  const args = use.arguments;
+  if (args[args.length - 1] !== owner || (args.length === 2 && !(args[0].type === 'StringLiteral' && (args[0].value === '/' || args[0].value === '*'))) || args.length > 2) return;
+  const app = use.callee.object.name;
+  const scope = enclosingScope(use, parsed);
+  const served = new Set<string>();
+  for (const call of parsed.calls) {
+    const callee = call.callee;
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== app || callee.property.type !== 'Identifier') continue;
+    const method = PREFLIGHTED_VERBS[callee.property.name];
+    if (!method || call.arguments.length < 2 || call.arguments[0]?.type !== 'StringLiteral' || enclosingScope(call, parsed) !== scope) continue;
+    served.add(method);
+  }
+  if (served.size > 0) policy.servedMethods = [...served].sort();
+}
+
+function enclosingScope(node: Node, parsed: ParsedJs): Node | undefined {
+  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
+  return undefined;
+}
