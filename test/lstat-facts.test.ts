@@ -1,9 +1,9 @@
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isFileWith, lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
+import { fstatKindAndSize, isFileWith, lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cors-lint-lstat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,5 +67,34 @@ describe('isFileWith: the includer cache\'s check of one file', () => {
     const folderStats = lstatSync(folder);
     expect(isFileWith(folder, new Float64Array([folderStats.dev, folderStats.ino, folderStats.size, folderStats.mtimeMs, folderStats.ctimeMs]), 0)).toBe(false);
     expect(isFileWith(join(dir, 'gone.conf'), facts, 1)).toBe(false);
+  });
+});
+
+describe('fstatKindAndSize: the safe read\'s check of an open file', () => {
+  it('gives the kind and size fstatSync gives, and fstatSync\'s error for a closed descriptor', () => {
+    const file = join(dir, 'read.conf');
+    writeFileSync(file, 'x'.repeat(1234));
+    const folder = join(dir, 'read.d');
+    mkdirSync(folder);
+    const fifo = join(dir, 'read.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const cases: [string, string, number | undefined][] = [
+      [file, 'file', 1234],
+      [folder, 'directory', undefined],
+      [fifo, 'other', undefined],
+    ];
+    for (const [path, kind, size] of cases) {
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        const got = fstatKindAndSize(fd);
+        expect(got.kind, path).toBe(kind);
+        if (size !== undefined) expect(got.size).toBe(size);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const fd = openSync(file, 'r');
+    closeSync(fd);
+    expect(() => fstatKindAndSize(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
   });
 });

@@ -1,5 +1,6 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fstatKindAndSize } from './lstat-facts.js';
 
 /**
  * The one way the shells (CLI, LSP, Action) read a scanned file. Scanned trees are hostile: an
@@ -27,8 +28,8 @@ export function readRegularFile(absolute: string, options: { maxBytes?: number; 
     return { error: code === 'ELOOP' ? 'symlink (not followed)' : (code ?? 'cannot open') };
   }
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return { error: stats.isDirectory() ? 'a folder' : 'not a regular file (device, FIFO or socket); not read' };
+    const stats = fstatKindAndSize(fd);
+    if (stats.kind !== 'file') return { error: stats.kind === 'directory' ? 'a folder' : 'not a regular file (device, FIFO or socket); not read' };
     if (stats.size > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
     // The size can grow between fstat and read (a log being written): never read past the cap.
     // Files up to 1 MB are read into one reused buffer (the text is copied out by toString): a run
