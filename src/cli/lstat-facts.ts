@@ -106,22 +106,31 @@ function fsBinding(): { lstat?: StatCall; fstat?: StatCall } | null {
   }
 }
 
+/**
+ * One of the binding's stat calls (`lstat` by path, `fstat` by descriptor), returning its numbers or
+ * undefined; null when the binding cannot be used. One context object serves every call: the
+ * older signature writes a failure's code into it, which nothing reads (a failed call returns no
+ * array).
+ */
+function boundStat<T extends string | number>(name: 'lstat' | 'fstat'): ((target: T) => Float64Array | undefined) | null {
+  const binding = fsBinding();
+  const stat = binding?.[name];
+  if (typeof stat !== 'function') return null;
+  const context = {};
+  const bound = stat.bind(binding);
+  return (target) => {
+    const values = bound(target, false, undefined, context);
+    return values instanceof Float64Array && values.length >= 18 ? values : undefined;
+  };
+}
+
 /** The binding's lstat once it answered for node's own executable as lstatSync does; null when it cannot be used. */
 function rawLstat(): RawLstat | null {
   try {
-    const binding = fsBinding();
-    const lstat = binding?.lstat;
-    if (typeof lstat !== 'function') return null;
-    // One context object for every call: the older signature writes an error's code into it, which nothing reads (a failed call returns no array).
-    const context = {};
-    const bound = lstat.bind(binding);
-    const call: RawLstat = (path) => {
-      const values = bound(path, false, undefined, context);
-      return values instanceof Float64Array && values.length >= 18 ? values : undefined;
-    };
+    const call = boundStat<string>('lstat');
     const probe = process.execPath;
-    const values = call(probe);
-    return values && same(fromArray(values), fromStats(probe)) ? call : null;
+    const values = call?.(probe);
+    return call && values && same(fromArray(values), fromStats(probe)) ? call : null;
   } catch {
     return null;
   }
@@ -176,15 +185,8 @@ let rawF: RawFstat | null | undefined;
 function rawFstat(): RawFstat | null {
   let fd: number | undefined;
   try {
-    const binding = fsBinding();
-    const fstat = binding?.fstat;
-    if (typeof fstat !== 'function') return null;
-    const context = {};
-    const bound = fstat.bind(binding);
-    const call: RawFstat = (descriptor) => {
-      const values = bound(descriptor, false, undefined, context);
-      return values instanceof Float64Array && values.length >= 18 ? values : undefined;
-    };
+    const call = boundStat<number>('fstat');
+    if (!call) return null;
     fd = openSync(process.execPath, 'r');
     const values = call(fd);
     const stats = fstatSync(fd);
@@ -197,7 +199,7 @@ function rawFstat(): RawFstat | null {
 }
 
 /**
- * The kind and size of an open file, as fstatSync gives them, read from the binding where lstatIs
+ * The kind and size of an open file, as fstatSync gives them, read from the binding where isFileWith
  * reads it (a run's safe read asks once per file it reads: 12,000 files in the bench's real-shaped
  * tree, where fstatSync's Stats objects were about a tenth of discovery's CPU). An fstat that fails
  * throws fstatSync's own error.
