@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 
 /**
  * The lstat facts the caches of a one-file nginx run compare (listing-cache.ts, includer-cache.ts):
@@ -70,11 +70,14 @@ function pendingDeprecation(): boolean {
   return process.execArgv.includes('--pending-deprecation') || /--pending-deprecation\b/.test(process.env.NODE_OPTIONS ?? '') || process.env.NODE_PENDING_DEPRECATION === '1';
 }
 
+/** A Stats' facts; its kind from its mode, as Stats' own isFile() and the others read it. */
+function factsOf(stats: Stats): LstatFacts {
+  return { kind: kindOf(stats.mode), dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, nlink: stats.nlink };
+}
+
 function fromStats(path: string): LstatFacts | undefined {
   const stats = lstatSync(path, { throwIfNoEntry: false });
-  if (!stats) return undefined;
-  const kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other';
-  return { kind, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, nlink: stats.nlink };
+  return stats && factsOf(stats);
 }
 
 function fromArray(values: Float64Array): LstatFacts {
@@ -189,8 +192,7 @@ function rawFstat(): RawFstat | null {
     if (!call) return null;
     fd = openSync(process.execPath, 'r');
     const values = call(fd);
-    const stats = fstatSync(fd);
-    return values && values[INO] === stats.ino && values[DEV] === stats.dev && values[SIZE] === stats.size && (values[MODE] & S_IFMT) === S_IFREG && stats.isFile() ? call : null;
+    return values && same(fromArray(values), factsOf(fstatSync(fd))) ? call : null;
   } catch {
     return null;
   } finally {
@@ -216,7 +218,7 @@ export function fstatKindAndSize(fd: number): { kind: LstatFacts['kind']; size: 
   }
   if (values) return { kind: kindOf(values[MODE]), size: values[SIZE] };
   const stats = fstatSync(fd);
-  return { kind: stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'other', size: stats.size };
+  return { kind: kindOf(stats.mode), size: stats.size };
 }
 
 /** For tests: whether this process reads the binding's numbers (false: lstatSync's). */
