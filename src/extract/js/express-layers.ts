@@ -52,7 +52,8 @@ function conditionalApart(later: Node, earlier: Node, parsed: ParsedJs): boolean
   return false;
 }
 
-function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
+/** The function (or the program) a node is written in. */
+export function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
   for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
   return undefined;
 }

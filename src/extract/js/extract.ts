@@ -8,7 +8,7 @@ import { serverlessConfigPolicies } from './serverless-config.js';
 import { findHandSetHeaderPolicies, handSetOwners, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
 import type { ModuleSource } from '../../engine/modules.js';
-import { followCorsLayers, orderExpressLayers } from './express-layers.js';
+import { followCorsLayers, orderExpressLayers, scopeOf } from './express-layers.js';
 import { JsProject } from './modules.js';
 import { evaluate, locOf, propertyKey, type Bindings } from './values.js';
 import { lineStartsOf, positionAt } from '../offsets.js';
@@ -913,19 +913,14 @@ function servedMethodsOfMiddleware(policy: CorsPolicy, owner: Node, parsed: Pars
   const args = use.arguments;
   if (args[args.length - 1] !== owner || (args.length === 2 && !(args[0].type === 'StringLiteral' && (args[0].value === '/' || args[0].value === '*'))) || args.length > 2) return;
   const app = use.callee.object.name;
-  const scope = enclosingScope(use, parsed);
+  const scope = scopeOf(use, parsed);
   const served = new Set<string>();
   for (const call of parsed.calls) {
     const callee = call.callee;
     if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== app || callee.property.type !== 'Identifier') continue;
     const method = PREFLIGHTED_VERBS[callee.property.name];
-    if (!method || call.arguments.length < 2 || call.arguments[0]?.type !== 'StringLiteral' || enclosingScope(call, parsed) !== scope) continue;
+    if (!method || call.arguments.length < 2 || call.arguments[0]?.type !== 'StringLiteral' || scopeOf(call, parsed) !== scope) continue;
     served.add(method);
   }
   if (served.size > 0) policy.servedMethods = [...served].sort();
-}
-
-function enclosingScope(node: Node, parsed: ParsedJs): Node | undefined {
-  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
-  return undefined;
 }

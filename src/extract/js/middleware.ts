@@ -9,7 +9,7 @@ import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
 import { evaluate, fileOfNode, locOf, stringList, type Bindings, type JsValue } from './values.js';
 import { escapeRegex } from '../../util/regex-escape.js';
-import { fileAnswerer, isExpressRouter, newAnswererGroup, type AnswererGroup } from './express-layers.js';
+import { fileAnswerer, isExpressRouter, newAnswererGroup, scopeOf, type AnswererGroup } from './express-layers.js';
 
 export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
@@ -150,11 +150,6 @@ interface MemberCallIndex {
   groups: Map<string, Map<Node | undefined, MemberCalls>>;
 }
 const memberCallIndexes = new WeakMap<ParsedJs, MemberCallIndex>();
-
-function scopeOf(node: Node, parsed: ParsedJs): Node | undefined {
-  for (let parent = parsed.parents.get(node); parent; parent = parsed.parents.get(parent)) if (/Function|Program/.test(parent.type)) return parent;
-  return undefined;
-}
 
 /** The parsers and routes of `label` in `scope` among the calls that start before `before` (and maybe some after it). */
 function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, before: number): MemberCalls {
