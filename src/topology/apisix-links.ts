@@ -1,6 +1,6 @@
 import { entries, get, isMap, isSeq, pairOf, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy, Loc } from '../model/types.js';
-import { gatewayFiles } from './gateway-files.js';
+import { gatewayFiles, items, text } from './gateway-files.js';
 
 /**
  * One route of APISIX's standalone configuration (`apisix.yaml`) to hosts of the Compose project:
@@ -18,16 +18,11 @@ export interface ApisixRoute {
 
 type Node = unknown;
 
-const text = (node: Node): string | undefined => {
-  const value = valueOf(node as Parameters<typeof valueOf>[0]);
-  return value.kind === 'string' ? value.value : undefined;
-};
 /** An id is a string or a number in apisix.yaml. */
 const id = (node: Node): string | undefined => {
   const value = valueOf(node as Parameters<typeof valueOf>[0]);
   return value.kind === 'string' ? value.value : value.kind === 'number' ? String(value.value) : undefined;
 };
-const items = (node: Node): Node[] => (isSeq(node) ? node.items : []);
 
 /** Plugins that change the path the upstream sees. */
 const PATH_PLUGINS = new Set(['proxy-rewrite', 'uri-blocker']);

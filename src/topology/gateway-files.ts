@@ -1,6 +1,15 @@
 import { lineStartsOf, offsetsToLoc } from '../extract/offsets.js';
-import { isMap, parseYamlDocument } from '../extract/yaml/parse.js';
+import { isMap, isSeq, parseYamlDocument, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy, Loc } from '../model/types.js';
+
+/** A node's string value in a gateway file, undefined when it is not a string. */
+export const text = (node: unknown): string | undefined => {
+  const value = valueOf(node as Parameters<typeof valueOf>[0]);
+  return value.kind === 'string' ? value.value : undefined;
+};
+
+/** A sequence's items; none for anything else. */
+export const items = (node: unknown): unknown[] => (isSeq(node) ? node.items : []);
 
 /** A declarative gateway file (Kong decK, APISIX standalone) holding extracted cors policies, parsed for its routes. */
 export interface GatewayFile {

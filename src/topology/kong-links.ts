@@ -1,6 +1,6 @@
-import { get, isSeq, valueOf } from '../extract/yaml/parse.js';
+import { get, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy, Loc } from '../model/types.js';
-import { gatewayFiles } from './gateway-files.js';
+import { gatewayFiles, items, text } from './gateway-files.js';
 
 /** One Kong route to a Compose service: the cors plugin that answers on it (undefined: none, or not known), and where its requests go. */
 export interface KongRoute {
@@ -17,15 +17,10 @@ export interface KongRoute {
 
 type Node = unknown;
 
-const text = (node: Node): string | undefined => {
-  const value = valueOf(node as Parameters<typeof valueOf>[0]);
-  return value.kind === 'string' ? value.value : undefined;
-};
 const number = (node: Node): number | undefined => {
   const value = valueOf(node as Parameters<typeof valueOf>[0]);
   return value.kind === 'number' ? value.value : value.kind === 'string' && /^\d{1,5}$/.test(value.value) ? Number(value.value) : undefined;
 };
-const items = (node: Node): Node[] => (isSeq(node) ? node.items : []);
 const isCors = (plugin: Node) => text(get(plugin, 'name')) === 'cors';
 const enabled = (plugin: Node) => {
   const value = valueOf(get(plugin, 'enabled'));
