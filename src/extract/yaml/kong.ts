@@ -147,14 +147,22 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
     fixed = items.length === 1 && origins[0]?.kind === 'exact';
   }
   const preflightContinue = locatedBool(parsed, get(config, 'preflight_continue'));
+  const refused = consumerBound ? [] : stringForArray(parsed, config);
+  const unloaded = consumerBound ?? refused[0]?.loc;
   return gatewayPolicy(parsed, {
     profile: kongProfile,
     scope: { kind: 'router', label },
     sourceLoc,
-    origins: consumerBound ? [{ kind: 'unknown', reason: 'a cors plugin bound to a consumer, which Kong refuses', loc: consumerBound }] : isMap(config) || config === undefined || config === null ? origins : [{ kind: 'unknown', reason: 'config is not a mapping', loc: nodeLoc(parsed, config) }],
+    origins: unloaded
+      ? [{ kind: 'unknown', reason: consumerBound ? 'a cors plugin bound to a consumer, which Kong refuses' : 'a cors plugin whose configuration Kong refuses', loc: unloaded }]
+      : isMap(config) || config === undefined || config === null
+        ? origins
+        : [{ kind: 'unknown', reason: 'config is not a mapping', loc: nodeLoc(parsed, config) }],
     ...(consumerBound
       ? { rejected: [{ loc: consumerBound, message: "Kong's cors plugin cannot be bound to a consumer (its schema requires 'consumer' to be null): Kong refuses the configuration with \"consumer: value must be null\". CORS runs before authentication identifies a consumer; bind the plugin to the service or route instead" }] }
-      : {}),
+      : refused.length > 0
+        ? { rejected: refused }
+        : {}),
     originMode: fixed ? 'fixed' : 'compare',
     credentials: locatedBool(parsed, get(config, 'credentials')),
     allowMethods: listOption(parsed, get(config, 'methods'), false),
@@ -165,6 +173,32 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
     vary: true,
     program: (policy) => kongProgram(policy, preflightContinue?.value === true),
   });
+}
+
+/** The cors plugin's settings its schema types as arrays (kong/plugins/cors/schema.lua). */
+const KONG_ARRAY_KEYS = ['origins', 'methods', 'headers', 'exposed_headers'];
+
+/**
+ * Array settings written as one string (`origins: "https://app.example.com"`). Kong's schema checks an
+ * array with is_sequence and fails with "expected an array"; neither the declarative loader nor decK
+ * (go-kong passes a set non-map value through as written) nor the Admin API's JSON body turns a string
+ * into a list (only form-encoded arguments are inferred), so the configuration does not load.
+ */
+function stringForArray(parsed: ParsedYaml, config: YamlNode | null | undefined): NonNullable<CorsPolicy['rejected']> {
+  if (!isMap(config)) return [];
+  const out: NonNullable<CorsPolicy['rejected']> = [];
+  for (const key of KONG_ARRAY_KEYS) {
+    const value = valueOf(get(config, key));
+    if (value.kind !== 'string') continue;
+    const shown = (text: string) => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+    const entries = value.value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const list = entries.length > 0 && entries.length <= 4 ? `: ${key}: [${entries.map((entry) => JSON.stringify(shown(entry))).join(', ')}]` : '';
+    out.push({
+      loc: nodeLoc(parsed, value.node),
+      message: `Kong's cors '${key}' is an array, and a single string ('${shown(value.value)}') is refused with "${key}: expected an array": Kong does not load this configuration; write it as a list${list}`,
+    });
+  }
+  return out;
 }
 
 /**
