@@ -185,3 +185,11 @@ export function fuzzFormat(format: FuzzFormat, options: FuzzOptions): FuzzFindin
   }
   return findings;
 }
+// Envoy bootstrap routes → clusters (topology/envoy-links.ts) and Kong array settings written as one string.
+TOKENS.yaml.push(
+  'static_resources:\n  listeners:\n    - filter_chains:\n        - filters:\n            - typed_config:\n                route_config:\n                  virtual_hosts:\n                    - routes:\n                        - match: { prefix: "/api" }\n                          route: { cluster: api }\n                      cors:\n                        allow_origin_string_match:\n                          - exact: https://a.example.com\n                http_filters:\n                  - name: envoy.filters.http.cors\n',
+  '  clusters:\n    - name: api\n      load_assignment:\n        endpoints:\n          - lb_endpoints:\n              - endpoint:\n                  address:\n                    socket_address: { address: api, port_value: 3000 }\n',
+  'weighted_clusters:\n  clusters:\n    - name: api\n',
+  'typed_per_filter_config:\n  envoy.filters.http.cors:\n    "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy\n',
+  '        config:\n          origins: "https://a.example.com, https://b.example.com"\n          methods: "GET"\n',
+);

@@ -17,6 +17,7 @@ import { proxiedLocations, type ProxiedLocation } from './nginx-proxies.js';
 import { markShadowedApps, type FrontRoute } from './shadowed-apps.js';
 import { kongRoutes } from './kong-links.js';
 import { apisixRoutes } from './apisix-links.js';
+import { envoyRoutes } from './envoy-links.js';
 import { rulePrefix as traefikRulePrefix, traefikRoutes, PATH_MIDDLEWARES as TRAEFIK_PATH_MIDDLEWARES } from './traefik-links.js';
 import { markHttpApiHandlers } from './aws-functions.js';
 
@@ -220,7 +221,12 @@ export function linkLayers(policies: CorsPolicy[], files: TopologyFiles): ProxyL
   const kong = linkKong(policies, files);
   const traefik = linkTraefik(policies, files);
   const apisix = linkApisix(policies, files);
-  markShadowedApps(policies, [...routes, ...ingress.routes, ...kong.routes, ...traefik.routes, ...apisix.routes], [...nginxPolicies, ...ingress.fronts, ...kong.fronts, ...traefik.fronts, ...apisix.fronts]);
+  const envoy = linkEnvoy(policies, files);
+  markShadowedApps(
+    policies,
+    [...routes, ...ingress.routes, ...kong.routes, ...traefik.routes, ...apisix.routes, ...envoy.routes],
+    [...nginxPolicies, ...ingress.fronts, ...kong.fronts, ...traefik.fronts, ...apisix.fronts, ...envoy.fronts],
+  );
   markHttpApiHandlers(policies, files.yaml);
   return links;
 }
@@ -353,7 +359,20 @@ function linkApisix(policies: CorsPolicy[], files: TopologyFiles): { routes: Fro
   return linkGatewayRoutes(policies, files, fronts, () => apisixRoutes(files.yaml, fronts), (route) => ({ what: `APISIX route '${route.route.name}'`, loc: route.route.loc }));
 }
 
-/** A declarative gateway's routes (Kong, APISIX), each to the Compose services its targets name and the apps they run. */
+/**
+ * Envoy (a bootstrap's `static_resources`) → a route's cluster → its endpoints' `socket_address`
+ * (`api:3000`) → the Compose service of that name → the app built from its folder. For an origin it
+ * allows, Envoy's CORS filter answers the preflight itself (200) and sets Allow-Origin, Allow-Credentials
+ * (when configured) and Expose-Headers on the upstream's answer, replacing the app's; for another
+ * origin the preflight goes on to the app (unless `forward_not_matching_preflights: false`) and the
+ * app's headers pass unchanged (cors_filter.cc).
+ */
+function linkEnvoy(policies: CorsPolicy[], files: TopologyFiles): { routes: FrontRoute[]; fronts: CorsPolicy[] } {
+  const fronts = policies.filter((policy) => policy.profile.id === 'envoy' && policy.source.format === 'yaml' && /^envoy /.test(policy.scope.label));
+  return linkGatewayRoutes(policies, files, fronts, () => envoyRoutes(files.yaml, fronts), (route) => ({ what: `Envoy route '${route.route.name}'`, loc: route.route.loc }));
+}
+
+/** A declarative gateway's routes (Kong, APISIX, Envoy), each to the Compose services its targets name and the apps they run. */
 function linkGatewayRoutes<Route extends { file: string; plugin: CorsPolicy | 'unknown' | undefined; targets: Array<{ host: string; port: number | undefined }>; prefix: string | undefined }>(
   policies: CorsPolicy[],
   files: TopologyFiles,

@@ -18,6 +18,8 @@ export const envoyProfile: FrameworkProfile = {
   preflight: { trigger: 'options-with-acrm', status: 200, shortCircuit: true, allowHeadersDefault: 'none' },
   defaults: { origin: 'none', methods: undefined, credentials: false },
   routeLevelHandlesOptions: true,
+  // encodeHeaders `setInline`s Allow-Origin (and Allow-Credentials, Expose-Headers when configured) for an allowed origin: the upstream's of the same name are replaced.
+  corsHeadersReplaceUpstream: true,
   docs: 'https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/cors_filter',
   varyHint: "Envoy's CORS filter never sends Vary: Origin; add it with response_headers_to_add",
 };
