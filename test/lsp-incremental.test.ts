@@ -343,6 +343,16 @@ describe('language-server warm-up samples', () => {
     expect(mixed.step()).toBe(true);
     mixed.finish('nginx');
     expect(mixed.done).toBe(true);
+    // An nginx document opened (and linted first): the idle steps run YAML's small sample before nginx's steps, as finish('nginx') would.
+    const opened = new WarmUpQueue({ nginx: WARM_UP_SAMPLES.nginx, yaml: WARM_UP_SAMPLES.yaml });
+    opened.prefer('nginx');
+    for (let i = 0; i < 3; i++) opened.step();
+    expect(opened.has('yaml')).toBe(false);
+    expect(opened.has('nginx')).toBe(true);
+    // Without an open, format by format.
+    const unopened = new WarmUpQueue({ nginx: WARM_UP_SAMPLES.nginx, yaml: WARM_UP_SAMPLES.yaml });
+    for (let i = 0; i < 3; i++) unopened.step();
+    expect(unopened.has('yaml')).toBe(true);
   });
 
   it('each format has a sample with findings, so the warm-up runs the extractors, the rules and the fixes', () => {

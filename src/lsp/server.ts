@@ -143,12 +143,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return `untitled${LANGUAGE_EXTENSIONS[document.languageId] ?? ''}`;
   };
 
-  const validate = (document: TextDocument) => {
+  /**
+   * `opening`: the lint of a document just opened. Its diagnostics go out before the warm-up runs
+   * on: what is left of it waits for idle turns (this document's format after the others' small
+   * samples, WarmUpQueue.prefer) or the next edit. Running it before the open's lint, or right
+   * after sendDiagnostics (synchronously or in the next turn), held the diagnostics back all the
+   * same: the connection writes a message's header and then, once the main thread has taken it
+   * (a worker's stdout answers each write after a round trip), its body, so the body waited for the
+   * warm-up. An edit's lint runs what is left of the warm-up first (finish).
+   */
+  const validate = (document: TextDocument, opening = false) => {
     try {
       const path = pathOf(document);
-      // The warm-up left, at once, this document's format last (warm-up.ts WarmUpQueue).
       lastEdit = performance.now();
-      warmUpQueue?.finish(formatFor(path, document.languageId));
+      const ownFormat = formatFor(path, document.languageId);
+      if (opening) warmUpQueue?.prefer(ownFormat);
+      else warmUpQueue?.finish(ownFormat);
       // nginx includes and imported JS/Python modules: an open document's text first, the disk second.
       const openText = (file: string) => documents.all().find((candidate) => pathOf(candidate) === file)?.getText();
       const host = {
@@ -209,10 +219,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     });
   };
 
-  const schedule = (document: TextDocument, delay: number) => {
+  const schedule = (document: TextDocument, delay: number, opening = false) => {
     clearTimeout(timers.get(document.uri));
     if (delay <= 0) {
-      validate(document);
+      validate(document, opening);
       return;
     }
     timers.set(
@@ -275,7 +285,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const justOpened = new Set<string>();
   documents.onDidOpen((event) => {
     justOpened.add(event.document.uri);
-    schedule(event.document, 0);
+    schedule(event.document, 0, true);
     prewarm(event.document.uri, event.document.version);
   });
   documents.onDidChangeContent((event) => {

@@ -144,8 +144,8 @@ export function typeIntoNginx(sample: { path: string; text: string }): PolicyMem
  * 9.4-11.4, before -> after: nginx server CPU p95 44.5 / 55.3 / 58.9 -> 28.3 / 35.0 / 36.6 ms, CPU
  * of the threads other than the lint thread over the 60 keystrokes 525 / 660 / 714 -> 319 / 385 / 447
  * ms, of the lint thread 624 / 657 / 652 -> 439 / 478 / 606 ms; the other formats the same within
- * noise. The first open pays it (all of the warm-up runs before the first document is linted, unless
- * the server was idle before): 1.1-2.4 s more at that load.
+ * noise. It runs after the first open's diagnostics (server.ts validate): in idle turns, or at
+ * once before the first edit's lint if that comes first.
  */
 const NGINX_WARM_UP_LOCATIONS = 240;
 /** Characters typed per warm-up step (each step is a lint of the whole file). */
@@ -233,7 +233,7 @@ function edited(document: TextDocument, text: string): TextDocument {
 /**
  * What is left of the warm-up, format by format. The language server runs it one lint per step while
  * no document is being edited (server.ts), and all that is left of it at once, the document's own
- * format last, before it lints a document: a warm-up lint run between two keystrokes delayed the
+ * format last, before it lints an edit (an opened document is linted first): a warm-up lint run between two keystrokes delayed the
  * second, and another format's warm-up changed what V8 had learnt of the code they share (the memo,
  * the rules) while someone typed. Whole formats in turns from `initialized` on, as before, ran
  * into the first keystrokes whenever the first open was quick; one lint per turn with no wait ran
@@ -255,6 +255,8 @@ type WarmUpStep = (() => void) & { large?: boolean };
 
 export class WarmUpQueue {
   private readonly pending = new Map<Format, WarmUpStep[]>();
+  /** The format of the document opened last (prefer): step() runs its steps before other formats' large ones. */
+  private preferred: Format | undefined;
 
   constructor(samples: Partial<Record<Format, { path: string; text: string }>> = WARM_UP_SAMPLES) {
     for (const [format, sample] of Object.entries(samples) as Array<[Format, { path: string; text: string } | undefined]>) {
@@ -262,19 +264,46 @@ export class WarmUpQueue {
     }
   }
 
+  /** Whether steps of `format` are left. */
+  has(format: Format): boolean {
+    return this.pending.has(format);
+  }
+
   get done(): boolean {
     return this.pending.size === 0;
   }
 
-  /** Runs the next step of the first format left; false when nothing is left. */
+  /**
+   * Runs the next step; false when nothing is left. In the order finish() runs them once a document
+   * was opened (prefer): other formats' small steps, the document's format, other formats' large
+   * steps; before, format by format.
+   */
   step(): boolean {
-    for (const [format, steps] of this.pending) {
-      const step = steps.shift();
-      if (steps.length === 0) this.pending.delete(format);
-      if (step) run(step);
-      return true;
+    const format = this.nextFormat();
+    if (format === undefined) return false;
+    const steps = this.pending.get(format)!;
+    const step = steps.shift();
+    if (steps.length === 0) this.pending.delete(format);
+    if (step) run(step);
+    return true;
+  }
+
+  private nextFormat(): Format | undefined {
+    const preferred = this.preferred;
+    if (preferred !== undefined) {
+      for (const [format, steps] of this.pending) if (format !== preferred && !steps[0]?.large) return format;
+      if (this.pending.has(preferred)) return preferred;
     }
-    return false;
+    for (const format of this.pending.keys()) return format;
+    return undefined;
+  }
+
+  /**
+   * A document of `format` was opened and is linted before the warm-up goes on: step() runs the
+   * rest in the order finish(format) would.
+   */
+  prefer(format: Format | undefined): void {
+    this.preferred = format;
   }
 
   /**
