@@ -65,7 +65,9 @@ export default defineRule({
         const missingCredentials = /Allow-Credentials/.test(verdict.reason ?? '') ? ' (the actual responses to this origin send Access-Control-Allow-Credentials: true, so the page sends credentials)' : '';
         const missingList = /Allow-(Methods|Headers)/.test(verdict.reason ?? '') && !verdict.culprit ? ` (the answer has no ${/Allow-Methods/.test(verdict.reason ?? '') ? 'Access-Control-Allow-Methods' : 'Access-Control-Allow-Headers'})` : '';
         // The method came from the app's own routes (Starlette's default allow_methods is GET alone).
-        const servedMethod = !missingList && policy.servedMethods && policy.allowMethods.kind === 'default' && policy.servedMethods.includes(cell.request.method.toUpperCase()) ? ` (the app serves ${cell.request.method.toUpperCase()} routes, but the methods are left at the default, which does not list it)` : '';
+        const served = cell.request.method.toUpperCase();
+        const routes = served === 'POST' ? 'POST routes that take a JSON body, so the browser preflights them,' : `${served} routes,`;
+        const servedMethod = !missingList && policy.servedMethods && policy.allowMethods.kind === 'default' && policy.servedMethods.includes(served) ? ` (the app serves ${routes} but the methods are left at the default, which does not list ${served === 'POST' ? 'POST' : 'it'})` : '';
         context.report({
           loc: placeToChange(cell, policy.source.loc),
           message: `${cell.row.label} from ${origin.origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missingList}${missingCredentials}${servedMethod}: ${verdict.reason}`,

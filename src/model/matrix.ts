@@ -397,7 +397,8 @@ export function intendedPreflight(policy: CorsPolicy): { method: string; headers
     // Content-Type is safelisted only for form and text bodies; a policy that lists it and nothing else
     // that needs a preflight expects JSON POSTs, whose preflight carries it.
     const routeMethods = (policy.scope.methods ?? []).map((m) => m.toUpperCase());
-    const postsJson = headers.some((h) => h.toLowerCase() === 'content-type') && (routeMethods.length === 0 || routeMethods.includes('POST'));
+    // The app's own POST routes that take a JSON body (servedMethods lists POST only for those).
+    const postsJson = (headers.some((h) => h.toLowerCase() === 'content-type') && (routeMethods.length === 0 || routeMethods.includes('POST'))) || policy.servedMethods?.includes('POST') === true;
     return postsJson ? { method: 'POST', headers: ['Content-Type'] } : undefined;
   }
   const routeMethod = (policy.scope.methods ?? []).map((m) => m.toUpperCase()).find((m) => m !== 'OPTIONS');

@@ -58,6 +58,17 @@ export const fastifyCorsProfile: FrameworkProfile = {
   docs: 'https://github.com/fastify/fastify-cors#options',
 };
 
+/**
+ * @fastify/cors 10 and older (and the unscoped fastify-cors): the same but for the default methods, the
+ * Express list (10.1.0 with Fastify 5 on loopback: a DELETE preflight gets `GET,HEAD,PUT,PATCH,POST,DELETE`;
+ * 11.0.0 narrowed it to the CORS-safelisted methods).
+ */
+export const fastifyCors10Profile: FrameworkProfile = {
+  ...fastifyCorsProfile,
+  name: '@fastify/cors ≤10',
+  defaults: { ...fastifyCorsProfile.defaults, methods: EXPRESS_DEFAULT_METHODS },
+};
+
 /** @koa/cors 5: `*` with credentials reflects the request origin (semantics §2c). */
 export const koaCorsProfile: FrameworkProfile = {
   id: 'koa-cors',
@@ -70,6 +81,16 @@ export const koaCorsProfile: FrameworkProfile = {
   defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
   routeLevelHandlesOptions: true,
   docs: 'https://github.com/koajs/cors#corsoptions',
+};
+
+/**
+ * @koa/cors 3.x and 4.x: as 5, but without an origin option the request's own Origin is sent back
+ * (`options.origin || requestOrigin`, read in the 3.4.3 and 4.0.0 tarballs; 5.0.0 changed it to `*`).
+ */
+export const koaCors4Profile: FrameworkProfile = {
+  ...koaCorsProfile,
+  name: '@koa/cors ≤4',
+  defaults: { ...koaCorsProfile.defaults, origin: 'reflect' },
 };
 
 /**

@@ -149,6 +149,7 @@ export interface CorsPolicy {
   /**
    * An app-level policy left at its framework's default methods: the methods that need a preflight of the
    * routes the same app registers in the same file (`@app.put(…)`), which a page calling the API would send.
+   * POST is listed only for routes whose requests are preflighted (a FastAPI route taking a JSON body).
    */
   servedMethods?: string[];
   /** Empty when this layer sends no Allow-Origin at all. */

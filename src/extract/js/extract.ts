@@ -68,6 +68,8 @@ export interface ParsedJs {
   text: string;
   /** A `.json` module: its one value (see parseJsonModule). */
   json?: Expression;
+  /** The one major version of a package the repository's package.json allows this file (JsProject.packageMajor). */
+  packageMajor?: (name: string) => number | undefined;
 }
 
 export type BabelPlugin = 'typescript' | 'jsx' | 'decorators-legacy' | 'flow';
@@ -372,7 +374,7 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
-  const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, corsKeys, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined };
+  const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, corsKeys, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined, packageMajor: project ? (name) => project.packageMajor(file.path, name) : undefined };
   project?.remember(parsed);
   return { parsed, errors };
 }
@@ -714,14 +716,17 @@ function findMiddlewareSites(parsed: ParsedJs): MiddlewareSite[] {
       const optionsAt = known?.optionsAt ?? 0;
       // A handler that calls it answers every method of its route file itself, preflights included.
       const mount: MiddlewareSite['mount'] = optionsAt > 0 ? { kind: 'app', label: 'NextCors' } : mountOf(call, parents, bindings);
-      sites.push({ framework, ...(variant ? { variant } : {}), factoryCall: call, options: call.arguments[optionsAt] as Node | undefined, mount });
+      const packageName = callee.type === 'Identifier' ? bindings.imports.get(callee.name)!.module : undefined;
+      sites.push({ framework, ...(variant ? { variant } : {}), packageName, factoryCall: call, options: call.arguments[optionsAt] as Node | undefined, mount });
       continue;
     }
     if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier') continue;
     const method = callee.property.name;
     // fastify.register(fastifyCors, options)
     if (method === 'register' && call.arguments[0] && (factoryOf(call.arguments[0] as Node) === 'fastify-cors' || isRequireOf(call.arguments[0] as Node, ['@fastify/cors', 'fastify-cors']))) {
-      sites.push({ framework: 'fastify-cors', factoryCall: call, options: call.arguments[1] as Node | undefined, mount: { kind: 'app', label: nameOf(callee.object) } });
+      const plugin = call.arguments[0] as Node;
+      const packageName = plugin.type === 'Identifier' ? bindings.imports.get(plugin.name)?.module : requiredModule(plugin)?.module;
+      sites.push({ framework: 'fastify-cors', packageName, factoryCall: call, options: call.arguments[1] as Node | undefined, mount: { kind: 'app', label: nameOf(callee.object) } });
       continue;
     }
     // app.enableCors(options) — NestJS

@@ -1,6 +1,6 @@
 import type { CallExpression, Node } from '@babel/types';
 import { elysiaCorsProfile, elysiaCorsProgram } from '../../model/frameworks/elysia.js';
-import { expressCorsProfile, fastifyCorsProfile, honoCorsProfile, kcorsProfile, koa2CorsProfile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
+import { expressCorsProfile, fastifyCors10Profile, fastifyCorsProfile, honoCorsProfile, kcorsProfile, koa2CorsProfile, koaCors4Profile, koaCorsProfile, nestCorsProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, OriginMatcher, PredicateCheck, Tri } from '../../model/types.js';
 import { nameOf, type ParsedJs } from './extract.js';
 import { authGate } from './auth-gate.js';
@@ -15,6 +15,8 @@ export interface MiddlewareSite {
   framework: 'express-cors' | 'koa-cors' | 'hono-cors' | 'fastify-cors' | 'nestjs' | 'elysia-cors';
   /** koa2-cors, kcors: the Koa option names and origin function, with their own defaults and `*` handling (koa2CorsProfile, kcorsProfile). */
   variant?: 'koa2-cors' | 'kcors';
+  /** The package the middleware comes from (`@fastify/cors`, `@koa/cors`), when the file names it: its declared version can change the defaults. */
+  packageName?: string;
   /** The `cors(…)` call, or the declaration of an options object nobody in the file consumes. */
   factoryCall: Node;
   options?: Node;
@@ -44,7 +46,8 @@ const OPTION_NAMES: Record<MiddlewareSite['framework'], { methods: string; heade
 
 export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy[] {
   const file = parsed.file;
-  const profile = site.variant === 'koa2-cors' ? koa2CorsProfile : site.variant === 'kcors' ? kcorsProfile : PROFILES[site.framework];
+  const versioned = versionedProfile(site, parsed);
+  const profile = versioned?.profile ?? (site.variant === 'koa2-cors' ? koa2CorsProfile : site.variant === 'kcors' ? kcorsProfile : PROFILES[site.framework]);
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
   const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
@@ -64,7 +67,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
     const origin = option('origin');
     if (origin?.kind === 'boolean' && !origin.value) return [];
     // koa2-cors and kcors without an origin option send the request's own Origin back.
-    const why = site.framework === 'elysia-cors' ? { why: "@elysiajs/cors defaults to origin: true and credentials: true" } : {};
+    const why = site.framework === 'elysia-cors' ? { why: "@elysiajs/cors defaults to origin: true and credentials: true" } : versioned?.originWhy ? { why: versioned.originWhy } : {};
     const built = !origin && profile.defaults.origin === 'reflect' ? { matchers: [{ kind: 'reflect', loc: anchorLoc, ...why } as OriginMatcher], mode: 'compare' as const } : originMatchers(origin, site.framework, anchorLoc, parsed);
     origins = built.matchers;
     originMode = built.mode;
@@ -114,10 +117,82 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       profile,
       registeredAfter: routesBefore(site, allSites, parsed),
   };
+  if (versioned?.methodsKnown && policy.allowMethods.kind === 'default' && site.mount.kind === 'app') {
+    const served = fastifyServedMethods(site, parsed);
+    if (served.length > 0) policy.servedMethods = served;
+  }
   if (site.framework === 'elysia-cors') policy.headerProgram = elysiaCorsProgram(policy);
   const condition = callbackConditions.get(origins);
   if (condition && CALLBACK_REFUSAL_SENDS_NOTHING.has(site.framework)) policy.headerProgram = callbackProgram(policy, condition);
   return [policy];
+}
+
+/**
+ * Defaults that changed between majors, for the version the repository's package.json declares
+ * (package-versions.ts); undefined when it names none, and the profile of the newest major stands,
+ * with nothing that depends on the changed default reported (methodsKnown, originWhy).
+ * - @fastify/cors 11.0.0 narrowed the default methods to `GET,HEAD,POST` (10.1.0 sent
+ *   `GET,HEAD,PUT,PATCH,POST,DELETE`; both run with Fastify 5 on loopback). The unscoped `fastify-cors`
+ *   name ended at 6.x, before the change.
+ * - @koa/cors 5.0.0 made `*` the default origin; 3.x and 4.x send the request's Origin back (read in
+ *   3.4.3 and 4.0.0 index.js: `options.origin || requestOrigin`), and 2.x is kcors (kcorsProfile).
+ */
+function versionedProfile(site: MiddlewareSite, parsed: ParsedJs): { profile: FrameworkProfile; methodsKnown?: boolean; originWhy?: string } | undefined {
+  if (site.framework === 'fastify-cors' && site.packageName === 'fastify-cors') return { profile: fastifyCors10Profile, methodsKnown: true };
+  if (site.framework === 'fastify-cors' && site.packageName === '@fastify/cors') {
+    const major = parsed.packageMajor?.('@fastify/cors');
+    if (major === undefined) return undefined;
+    return { profile: major >= 11 ? fastifyCorsProfile : fastifyCors10Profile, methodsKnown: true };
+  }
+  if (site.framework === 'koa-cors' && !site.variant && site.packageName === '@koa/cors') {
+    const major = parsed.packageMajor?.('@koa/cors');
+    if (major === undefined || major >= 5) return undefined;
+    const why = `@koa/cors ${major}, the major package.json declares, sends the request's Origin back when no origin is given`;
+    return { profile: major <= 2 ? kcorsProfile : koaCors4Profile, originWhy: why };
+  }
+  return undefined;
+}
+
+const FASTIFY_PREFLIGHTED: Record<string, string> = { put: 'PUT', patch: 'PATCH', delete: 'DELETE' };
+
+/**
+ * The PUT, PATCH and DELETE routes a Fastify instance with @fastify/cors registers in the same function
+ * (`fastify.delete('/items/:id', …)`, `fastify.route({ method: 'DELETE', … })`), and in a plugin function
+ * it registers there (`fastify.register(async (api) => { api.put(…) })`: @fastify/cors applies to the
+ * plugins registered after it). A page calls them with a preflight.
+ */
+function fastifyServedMethods(site: MiddlewareSite, parsed: ParsedJs): string[] {
+  const call = site.factoryCall;
+  if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.object.type !== 'Identifier') return [];
+  const app = call.callee.object.name;
+  const scope = scopeOf(call, parsed);
+  const served = new Set<string>();
+  // The instance names routes are registered on, by the function they are written in.
+  const instances = new Map<Node | undefined, string>([[scope, app]]);
+  for (const other of parsed.calls) {
+    const callee = other.callee;
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.property.type !== 'Identifier') continue;
+    if (callee.property.name !== 'register' || callee.object.name !== app || scopeOf(other, parsed) !== scope || (other.start ?? 0) < (call.start ?? 0)) continue;
+    const plugin = other.arguments[0];
+    if ((plugin?.type === 'ArrowFunctionExpression' || plugin?.type === 'FunctionExpression') && plugin.params[0]?.type === 'Identifier') instances.set(plugin, plugin.params[0].name);
+  }
+  for (const route of parsed.calls) {
+    const callee = route.callee;
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.property.type !== 'Identifier') continue;
+    const owner = instances.get(scopeOf(route, parsed));
+    if (owner === undefined || callee.object.name !== owner) continue;
+    const verb = FASTIFY_PREFLIGHTED[callee.property.name];
+    const path = route.arguments[0];
+    if (verb && route.arguments.length >= 2 && (path?.type === 'StringLiteral' || path?.type === 'TemplateLiteral')) served.add(verb);
+    if (callee.property.name === 'route' && route.arguments[0]?.type === 'ObjectExpression') {
+      for (const property of route.arguments[0].properties) {
+        if (property.type !== 'ObjectProperty' || property.computed || property.key.type !== 'Identifier' || property.key.name !== 'method') continue;
+        const values = property.value.type === 'ArrayExpression' ? property.value.elements : [property.value];
+        for (const value of values) if (value?.type === 'StringLiteral' && FASTIFY_PREFLIGHTED[value.value.toLowerCase()]) served.add(value.value.toUpperCase());
+      }
+    }
+  }
+  return [...served].sort();
 }
 
 const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head']);

@@ -4,6 +4,7 @@ import type { ModuleSource } from '../../engine/modules.js';
 import type { ParsedJs } from './extract.js';
 import type { CorsPolicy } from '../../model/types.js';
 import { evaluate, fileOfNode, type Bindings, type JsValue } from './values.js';
+import { PackageVersions } from './package-versions.js';
 
 /**
  * Values imported from other modules of the repository: `require('./cors-options')`,
@@ -18,6 +19,12 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
 export class JsProject {
   private readonly parsed = new Map<string, ParsedJs | null>();
   private hops = 0;
+  private readonly versions = new PackageVersions((importer, path) => this.source?.read(importer, path));
+
+  /** The one major version of package `name` the nearest package.json above `file` allows (package-versions.ts). */
+  packageMajor(file: string, name: string): number | undefined {
+    return this.versions.majorFor(file, name);
+  }
 
   constructor(
     private readonly source: ModuleSource | undefined,

@@ -123,7 +123,7 @@ function fillsConfigElsewhere(parsed: ParsedPython, call: SyntaxNode, bindings: 
 type Located = { parsed: ParsedPython; bindings: ModuleBindings; node: SyntaxNode };
 
 /** A module-level function or class `name` defined here or in the repository module it is imported from. */
-function repositoryDefinition(parsed: ParsedPython, bindings: ModuleBindings, name: string, kind: 'FunctionDefinition' | 'ClassDefinition', hops: number): Located | undefined {
+export function repositoryDefinition(parsed: ParsedPython, bindings: ModuleBindings, name: string, kind: 'FunctionDefinition' | 'ClassDefinition', hops: number): Located | undefined {
   for (const statement of bindings.statements) {
     const definition = statement.name === 'DecoratedStatement' ? statement.getChild(kind) : statement;
     const id = definition?.name === kind ? definition.getChild('VariableName') : null;

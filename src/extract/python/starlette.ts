@@ -1,4 +1,5 @@
 import { authGateAfter } from './auth-gate.js';
+import { routeBody } from './json-body.js';
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
 import { matcherAccepts } from '../../model/respond.js';
@@ -31,7 +32,7 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
     const policy = policyFrom(parsed, cls, args, bindings, receiver);
     if (receiver && /^\w+$/.test(receiver) && policy.allowMethods.kind === 'default') {
-      const served = routeMethods(parsed, receiver);
+      const served = routeMethods(parsed, receiver, bindings);
       if (served.length > 0) policy.servedMethods = served;
     }
     // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
@@ -149,16 +150,22 @@ function closeSpelling(a: string, b: string): boolean {
 }
 
 /**
- * The methods of the routes FastAPI registers on `app` in this module (`@app.put("/items/{id}")`), other than
- * GET, HEAD and POST: a page calls them with a preflight, which Starlette answers 400 ("Disallowed CORS method")
- * unless allow_methods lists them; its default is `("GET",)`. POST is left out (a form body needs no preflight).
+ * The methods of the routes FastAPI registers on `app` in this module (`@app.put("/items/{id}")`) whose
+ * requests a page sends with a preflight: PUT, PATCH and DELETE, and POST when the route takes a JSON
+ * body (json-body.ts; a form POST needs no preflight). Starlette answers their preflights 400
+ * ("Disallowed CORS method") unless allow_methods lists them; its default is `("GET",)`.
  */
-function routeMethods(parsed: ParsedPython, app: string): string[] {
+function routeMethods(parsed: ParsedPython, app: string, bindings: ModuleBindings): string[] {
   const out = new Set<string>();
   for (const decorator of parsed.index.decorators) {
     const text = textOf(parsed, decorator);
-    const match = /^@\s*(\w+)\s*\.\s*(put|patch|delete)\s*\(/.exec(text);
-    if (match && match[1] === app) out.add(match[2].toUpperCase());
+    const match = /^@\s*(\w+)\s*\.\s*(put|patch|delete|post)\s*\(/.exec(text);
+    if (!match || match[1] !== app) continue;
+    if (match[2] !== 'post') out.add(match[2].toUpperCase());
+    else {
+      const fn = decorator.parent?.getChild('FunctionDefinition');
+      if (fn && routeBody(parsed, fn, bindings) === 'json') out.add('POST');
+    }
   }
   return [...out].sort();
 }
