@@ -52,6 +52,9 @@ TOKENS.js.push('nextConfig.headers = async () => [{ source: "/api/:path*", heade
 /** Python 3.10 match patterns with empty brackets (`case P():`, `case []:`); parse.ts hands lezer `_` and blanks. */
 TOKENS.python.push('match x:\n    case P() | [] | ():\n        pass', 'case ', 'case P(', 'case []:', 'case {} if x:');
 
+/** Line continuations before a blank or comment-only line, outside and inside strings (pre-parse.ts hands lezer a space only outside). */
+TOKENS.python.push('x = f(a)\\\n\n', "note = 'a\\\n# b'\n", '"""a\\\n\n"""', 'with (\\\n', '\\\r\n# c\r\n');
+
 /** EJS scriptlet lines of Yeoman templates (blanked) and output tags (left as written). */
 for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>', '<%- JSON.stringify(hosts) -%>', '<%= a');
 // Dict displays with **mappings before and after keys (override order), and helpers called under a test.

@@ -6,6 +6,7 @@ import { checkBudget } from '../../util/budget.js';
 import { lineStartsOf, offsetsToLoc } from '../offsets.js';
 import { loadLibrary } from '../../util/load-library.js';
 import { linearStrings, withDocument } from './linear-strings.js';
+import { MAX_BRACKET_DEPTH, preParse } from './pre-parse.js';
 
 /**
  * Python parsing with @lezer/python. Chosen over web-tree-sitter (measured in the issue-3 note):
@@ -98,132 +99,6 @@ function bareYieldsAsValues(input: string): string {
 }
 
 /**
- * A line continuation before a blank or comment-only line (`config.add_route(…)\` then an empty
- * line, left over from a deleted call chain) ends the logical line there in CPython, but lezer
- * skips the blank line as well and runs the statement into the next one: a false syntax error.
- * The backslash is handed to lezer as a space (same length, positions exact; the text stays as written).
- * Each backslash looks at the one line after it, so the scan stays linear.
- */
-function continuationsBeforeBlankLines(input: string): string {
-  if (!input.includes('\\\n') && !input.includes('\\\r')) return input;
-  return input.replace(/\\(?=\r?\n[ \t\f]*(?:#[^\r\n]*)?(?:\r?\n|$))/g, ' ');
-}
-
-/**
- * Parenthesized context managers (`with (open(a) as f, open(b) as g):`, Python 3.10, and the usual
- * way to write a long `with` in tests) are Python, but lezer reads the parentheses as an expression
- * and stops at the first `as`: a false syntax error, and the rest of the statement misread. Each
- * `as` directly inside such parentheses is handed to lezer as `or` (same length, so positions stay
- * exact; the text stays as written), which reads as one expression per item. One linear pass that
- * skips strings and comments; `as` is a keyword, so outside them it is only ever this `as`.
- */
-function parenthesizedWithItems(input: string): string {
-  if (!/\bwith[ \t]*\(/.test(input)) return input;
-  let chars: string[] | undefined;
-  let depth = 0;
-  /** Bracket depth just inside an open `with (`; -1 when none is open. */
-  let withDepth = -1;
-  let afterWith = false;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === '#') {
-      const end = input.indexOf('\n', i);
-      if (end === -1) break;
-      i = end;
-    } else if (c === '"' || c === "'") {
-      i = stringLiteralLast(input, i);
-      afterWith = false;
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < input.length && /\w/.test(input[j])) j++;
-      const word = input.slice(i, j);
-      const wordStart = i === 0 || !/[\w.]/.test(input[i - 1]);
-      if (word === 'as' && wordStart && depth === withDepth) {
-        chars ??= input.split('');
-        chars[i] = 'o';
-        chars[i + 1] = 'r';
-      }
-      afterWith = word === 'with' && wordStart && withDepth === -1;
-      i = j - 1;
-    } else if (c === '(' || c === '[' || c === '{') {
-      depth++;
-      if (afterWith && c === '(') withDepth = depth;
-      afterWith = false;
-    } else if (c === ')' || c === ']' || c === '}') {
-      if (depth === withDepth) withDepth = -1;
-      if (depth > 0) depth--;
-      afterWith = false;
-    } else if (c !== ' ' && c !== '\t') afterWith = false;
-  }
-  return chars ? chars.join('') : input;
-}
-
-/**
- * Python 3.14 (PEP 758) lets `except` and `except*` name several exception types without parentheses
- * when there is no `as` (`except KeyError, ValueError:`, the grammar's `'except' expressions ':'`);
- * lezer's grammar takes one expression there and reports a syntax error at the comma. Each comma at
- * the clause's own bracket depth is handed to lezer as `|` (a trailing one as a space): one expression
- * of the same length, so positions stay exact; the text stays as written. A clause with `as` (still an
- * error in CPython), or one that ends before its colon, is left alone. One linear pass that skips
- * strings and comments; `except` is a keyword, so outside them it only ever starts a clause.
- */
-function unparenthesizedExceptTypes(input: string): string {
-  if (!input.includes('except')) return input;
-  let chars: string[] | undefined;
-  let depth = 0;
-  /** Bracket depth of an open except clause's header; -1 when none is open. */
-  let clauseDepth = -1;
-  let commas: number[] = [];
-  let withAs = false;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === '#') {
-      const end = input.indexOf('\n', i);
-      if (end === -1) break;
-      // The line break is read next: it ends an open header.
-      i = end - 1;
-    } else if (c === '"' || c === "'") {
-      i = stringLiteralLast(input, i);
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < input.length && /\w/.test(input[j])) j++;
-      const word = input.slice(i, j);
-      const wordStart = i === 0 || !/[\w.]/.test(input[i - 1]);
-      if (wordStart && word === 'except') {
-        clauseDepth = depth;
-        commas = [];
-        withAs = false;
-      } else if (wordStart && depth === clauseDepth && word === 'as') withAs = true;
-      // A lambda's colon is not the clause's.
-      else if (wordStart && depth === clauseDepth && word === 'lambda') clauseDepth = -1;
-      i = j - 1;
-    } else if (c === '(' || c === '[' || c === '{') {
-      depth++;
-    } else if (c === ')' || c === ']' || c === '}') {
-      if (depth > 0) depth--;
-      if (depth < clauseDepth) clauseDepth = -1;
-    } else if (c === '\\' && (input[i + 1] === '\n' || input[i + 1] === '\r')) {
-      // A line continuation: the header goes on.
-      i += input[i + 1] === '\r' && input[i + 2] === '\n' ? 2 : 1;
-    } else if (clauseDepth === -1 || depth !== clauseDepth) {
-      continue;
-    } else if (c === ',') {
-      commas.push(i);
-    } else if (c === ':' && input[i + 1] !== '=') {
-      if (commas.length > 0 && !withAs) {
-        chars ??= input.split('');
-        const last = commas[commas.length - 1];
-        for (const comma of commas) chars[comma] = comma === last && /^[ \t]*(?:\\\r?\n[ \t]*)*$/.test(input.slice(last + 1, i)) ? ' ' : '|';
-      }
-      clauseDepth = -1;
-    } else if (c === '\n' || c === '\r' || c === ';') {
-      clauseDepth = -1;
-    }
-  }
-  return chars ? chars.join('') : input;
-}
-
-/**
  * Python 3.14 template strings (PEP 750: `t"…"`, `T'…'`, raw `rt"…"`/`tR'…'`) have the syntax of f-strings,
  * but lezer knows only the f prefix and reads a name followed by a string: a false syntax error. The
  * parser is given `f` for the `t` (same length, positions exact); values are read from the text as
@@ -236,131 +111,14 @@ function templateStringPrefixes(input: string): string {
 }
 
 /**
- * Empty brackets in a `match` statement's pattern (`case Point():`, an isinstance test; `case []:`, `case ():`,
- * `case {}:`) are Python 3.10, but lezer's pattern grammar wants something between them and reports a syntax
- * error. Each empty pair is handed to lezer as `_` and blanks (`case Point_ :`, `case _ :`): a pattern of the
- * same length, so positions stay exact; the text stays as written (no CORS value is read from a pattern).
- * Only a clause that starts its line with `case` and reaches its `:` at bracket depth 0 is touched, so a
- * call `case()` is left alone. One linear pass that skips strings and comments.
+ * The text lezer is given for a file's (template-blanked) text: same length, so every position is one
+ * in the text as written (see pre-parse.ts), and the offset of the first bracket nested deeper than
+ * CPython allows, if any.
  */
-function emptyMatchPatterns(input: string): string {
-  if (!/^[ \t]*case\b/m.test(input)) return input;
-  let chars: string[] | undefined;
-  let depth = 0;
-  let lineStart = true;
-  let inClause = false;
-  /** Open brackets of the clause: offset and whether only blanks followed so far. */
-  const open: Array<{ at: number; empty: boolean }> = [];
-  let pairs: number[] = [];
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === '\n' || c === '\r') {
-      if (depth === 0) {
-        inClause = false;
-        lineStart = true;
-      }
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\f') continue;
-    if (c === '#') {
-      const end = input.indexOf('\n', i);
-      if (end === -1) break;
-      i = end - 1;
-      continue;
-    }
-    if (c === '\\' && (input[i + 1] === '\n' || input[i + 1] === '\r')) {
-      // A line continuation: the clause goes on.
-      i += input[i + 1] === '\r' && input[i + 2] === '\n' ? 2 : 1;
-      continue;
-    }
-    if (open.length > 0 && c !== ')' && c !== ']' && c !== '}') open[open.length - 1].empty = false;
-    const first = lineStart;
-    lineStart = false;
-    if (c === '"' || c === "'") {
-      i = stringLiteralLast(input, i);
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i + 1;
-      while (j < input.length && /\w/.test(input[j])) j++;
-      if (first && depth === 0 && input.slice(i, j) === 'case') {
-        inClause = true;
-        pairs = [];
-        open.length = 0;
-      }
-      i = j - 1;
-    } else if (c === '(' || c === '[' || c === '{') {
-      depth++;
-      if (inClause) open.push({ at: i, empty: true });
-    } else if (c === ')' || c === ']' || c === '}') {
-      if (depth > 0) depth--;
-      const opened = inClause ? open.pop() : undefined;
-      if (opened?.empty) pairs.push(opened.at, i);
-    } else if (c === ';') {
-      if (depth === 0) inClause = false;
-    } else if (c === ':' && inClause && depth === 0 && input[i + 1] !== '=') {
-      if (pairs.length > 0) {
-        chars ??= input.split('');
-        for (let k = 0; k < pairs.length; k += 2) {
-          chars[pairs[k]] = '_';
-          chars[pairs[k + 1]] = ' ';
-        }
-      }
-      inClause = false;
-    }
-  }
-  return chars ? chars.join('') : input;
-}
-
-/**
- * A number written with a trailing dot (`300.`, `10.,`, `1.e-3`, `2.j`) is a float in Python, but lezer's
- * Number token wants a digit after the dot, so it reads `300` then a member access with no name: a false
- * syntax error. The parser is given the digits shifted one place right behind a `0` (`0300`, `01e-3`,
- * `02j`): a Number of the same length, so positions stay exact; values are read from the text as
- * written. One linear pass that skips strings, comments and names (`x1.` is a member access).
- */
-function trailingDotNumbers(input: string): string {
-  if (!/\d\.(?![\d_])/.test(input)) return input;
-  let chars: string[] | undefined;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c === '#') {
-      const end = input.indexOf('\n', i);
-      if (end === -1) break;
-      i = end;
-    } else if (c === '"' || c === "'") {
-      i = stringLiteralLast(input, i);
-    } else if (/[A-Za-z_]/.test(c)) {
-      while (i + 1 < input.length && /\w/.test(input[i + 1])) i++;
-    } else if (c >= '0' && c <= '9') {
-      let j = i;
-      while (j + 1 < input.length && /[\d_]/.test(input[j + 1])) j++;
-      // A fraction (`.5`) or a plain integer is lezer's own; `0x…`, `1e5` and the like are skipped as a name-like run.
-      const dot = j + 1;
-      const startsNumber = i === 0 || !/[\w.]/.test(input[i - 1]);
-      if (startsNumber && input[dot] === '.' && input[i] !== '_' && floatTail(input, dot + 1)) {
-        chars ??= input.split('');
-        for (let k = dot; k > i; k--) chars[k] = input[k - 1];
-        chars[i] = '0';
-      }
-      i = dot;
-      while (i < input.length && /\w/.test(input[i])) i++;
-      i--;
-    }
-  }
-  return chars ? chars.join('') : input;
-}
-
-/** Whether what follows a number's dot ends a float there: no digit, and no name except an exponent (`e5`, `E-3`) or `j`. */
-function floatTail(input: string, at: number): boolean {
-  const c = input[at];
-  if (c === undefined) return true;
-  if (/[\d_]/.test(c)) return false;
-  if (c === 'j' || c === 'J') return !/\w/.test(input[at + 1] ?? '');
-  if (c === 'e' || c === 'E') {
-    let k = at + 1;
-    if (input[k] === '+' || input[k] === '-') k++;
-    return /\d/.test(input[k] ?? '');
-  }
-  return !/\w/.test(c) && c !== '.';
+export function lezerInput(text: string): { input: string; tooDeep: number | undefined } {
+  // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
+  const { input, tooDeep } = preParse(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text));
+  return { input: templateStringPrefixes(input), tooDeep };
 }
 
 /**
@@ -387,8 +145,7 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
   // EJS/ERB output tags written as code (a Chef or Rails template's `allow_origins=<%= @origins.to_json %>`) become
   // unknown names: `<%` never starts Python code either.
   const text = placeholderTemplateExpressions(isCodeTemplate(file.path, file.text) ? collapseInlineJinjaConditionals(statementsBlanked) : statementsBlanked, false);
-  // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const input = emptyMatchPatterns(templateStringPrefixes(unparenthesizedExceptTypes(trailingDotNumbers(parenthesizedWithItems(continuationsBeforeBlankLines(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text)))))));
+  const { input, tooDeep } = lezerInput(text);
   const lineStarts = lineStartsOf(text);
   /** The file read as empty, with one error at `offset` (also replaces the parse cache's tree for this path). */
   const notAnalysed = (message: string, offset: number) => {
@@ -398,7 +155,6 @@ export function parsePython(file: SourceFile): { parsed: ParsedPython; errors: P
     const at = Math.min(offset, Math.max(0, text.length - 1));
     return { parsed, errors: [{ message, loc: rangeLoc(parsed, at, Math.min(text.length, at + 1)) }] };
   };
-  const tooDeep = nestingBeyondLimit(text);
   // CPython refuses the file ("too many nested parentheses"), and lezer's trees break past a thousand levels.
   if (tooDeep !== undefined) return notAnalysed(`Python syntax error: brackets nested more than ${MAX_BRACKET_DEPTH} deep (Python refuses the file: too many nested parentheses); the file is not analysed`, tooDeep);
   const tree = parseTree(file.path, input);
@@ -468,30 +224,6 @@ function parseTree(path: string, input: string): Tree {
   });
   cache?.set<PythonTreeEntry>('python', path, { input, tree });
   return tree;
-}
-
-/** CPython's tokenizer limit (MAXLEVEL): a bracket opened deeper than this is a syntax error. */
-const MAX_BRACKET_DEPTH = 200;
-
-/**
- * Offset of the first bracket opened deeper than MAX_BRACKET_DEPTH, outside strings and comments
- * (one linear pass; an f-string's braces count as its text, which can only under-count).
- */
-function nestingBeyondLimit(text: string): number | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '#') {
-      const end = text.indexOf('\n', i);
-      if (end === -1) return undefined;
-      i = end;
-    } else if (c === '"' || c === "'") {
-      i = stringLiteralLast(text, i);
-    } else if (c === '(' || c === '[' || c === '{') {
-      if (++depth > MAX_BRACKET_DEPTH) return i;
-    } else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
-  }
-  return undefined;
 }
 
 function lastTokenBefore(text: string, offset: number): number {
@@ -590,22 +322,4 @@ export function callArguments(parsed: ParsedPython, argList: SyntaxNode | null |
   }
   flush();
   return result;
-}
-
-/**
- * The index of the last character of the string literal whose quote is at `start` (its closing
- * quote; for an unclosed one-line string the character before the line break, or the text's end),
- * for the scanners above that step over strings character by character.
- */
-function stringLiteralLast(text: string, start: number): number {
-  const c = text[start];
-  const triple = text.startsWith(c.repeat(3), start);
-  const quote = triple ? c.repeat(3) : c;
-  let j = start + quote.length;
-  while (j < text.length && !text.startsWith(quote, j)) {
-    if (text[j] === '\\') j++;
-    else if (!triple && text[j] === '\n') break;
-    j++;
-  }
-  return j + (text.startsWith(quote, j) ? quote.length - 1 : 0);
 }
