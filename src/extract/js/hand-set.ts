@@ -511,6 +511,10 @@ function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
   }
   const objectArg = method === 'writeHead' ? (call.arguments[1] as Node | undefined) : method === 'set' || method === 'header' ? first : undefined;
   if (method === 'vary' && first) return [{ call, name: 'Vary', nameNode: first, valueNode: first }];
+  // `const headers = { 'Access-Control-Allow-Origin': '*' }; res.writeHead(200, headers)` (plain Node servers,
+  // joplin's clipper server): the record a name is bound to, read as a proxy response's `headers` is, so a
+  // spread of something unseen leaves the whole record unread.
+  if (objectArg?.type === 'Identifier') return recordEntries(objectArg, call, parsed) ?? [];
   if (objectArg?.type !== 'ObjectExpression') return [];
   const writes: HeaderWrite[] = [];
   for (const property of objectArg.properties) {
