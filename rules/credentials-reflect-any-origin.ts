@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
-import { originNote } from '../src/model/queries.js';
+import { originNote, PROBE_ORIGIN } from '../src/model/queries.js';
+import { chainedCredentialedReflections } from '../src/model/stack.js';
 import { GRANT_READS } from '../src/model/uncertainty.js';
 
 /** Requests in credentials mode: actual ones carrying the user's cookies, and their preflights. */
@@ -15,7 +16,7 @@ export default defineRule({
     formats: ['nginx', 'js', 'ts', 'python', 'yaml', 'toml'],
     docs: {
       whatItDoes:
-        'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, django-cors-headers with `CORS_ALLOW_ALL_ORIGINS`, Kong). Starlette echoes the origin to requests that carry cookies and to every preflight, which is exactly the credentialed case.',
+        'Asks the policy model what the layer answers to a credentialed request from an origin no allowlist contains (`https://attacker.invalid`). If that origin comes back in `Access-Control-Allow-Origin` together with `Access-Control-Allow-Credentials: true`, every origin does. This includes implementations that reflect the origin when configured with `*` plus credentials (@koa/cors, Starlette, Flask-CORS, django-cors-headers with `CORS_ALLOW_ALL_ORIGINS`, Kong). Starlette echoes the origin to requests that carry cookies and to every preflight, which is exactly the credentialed case. Across layers too: a proxy or gateway linked to the app behind it that echoes every origin without credentials of its own (nginx `add_header Access-Control-Allow-Origin $http_origin`, an Envoy or APISIX allow-all) while the app\'s `Access-Control-Allow-Credentials: true` passes through (Express `cors` and Starlette send it whatever the origin), or that adds Allow-Credentials to an app that echoes every origin. Reported on the proxy\'s header of the pair.',
       why: "With a reflected origin and credentials, any page a logged-in user visits can call your API with the user's cookies and read the answer: account data, CSRF tokens, API keys. It is the CORS misconfiguration behind most CORS bug-bounty reports.",
       examples: [
         {
@@ -70,6 +71,20 @@ export default defineRule({
       context.report({
         loc,
         message: `any origin is reflected in Access-Control-Allow-Origin with credentials allowed (${cellText(cell)} gets a credentialed grant): ${impact}${viaWildcard ? ` (${policy.profile.name} reflects the request origin when origin is '*' and credentials are on)` : ''}${originNote(policy, culprit.loc)}${culprit.fromInput ? ` (the value is copied from ${culprit.fromInput}, which the caller chooses)` : ''}`,
+      });
+    }
+    for (const { layer, request, culprit, frontSetsOrigin } of chainedCredentialedReflections(policy, PROBE_ORIGIN)) {
+      const loc = culprit.loc ?? culprit.writtenAt ?? policy.source.loc;
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const chain = layer.via.map((step) => `${step.what} at ${step.loc.file}:${step.loc.line}`).join(' → ');
+      const what = frontSetsOrigin
+        ? 'this proxy reflects any origin in Access-Control-Allow-Origin and the app behind it sends Access-Control-Allow-Credentials: true'
+        : 'the app behind this proxy reflects any origin in Access-Control-Allow-Origin and this proxy adds Access-Control-Allow-Credentials: true';
+      context.report({
+        loc,
+        message: `${what} (${chain}): a credentialed ${request.method} from ${request.origin} gets both, so any website can read users' authenticated responses; check the origin against an allowlist on the layer that sets Access-Control-Allow-Origin`,
       });
     }
   },

@@ -1,6 +1,7 @@
 import { defineRule } from '../src/engine/rule.js';
 import { allowOrigin, allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
-import { originNote } from '../src/model/queries.js';
+import { originNote, PROBE_ORIGIN } from '../src/model/queries.js';
+import { chainedCredentialedReflections } from '../src/model/stack.js';
 import { ALLOW_ORIGIN, GRANT_READS, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
@@ -50,6 +51,8 @@ export default defineRule({
     const cells = matrix.certain({ origins: probes, reads: [ALLOW_ORIGIN] }).filter((cell) => !answeredWithOwnError(cell));
     // With credentials it is credentials-reflect-any-origin's finding.
     if (cells.some((cell) => cell.request.credentials && !unsure(cell.response, GRANT_READS) && grantsCredentials(cell))) return;
+    // So is a credentialed grant the app behind this proxy completes.
+    if (chainedCredentialedReflections(policy, PROBE_ORIGIN).length > 0) return;
     const reported = new Set<string>();
     for (const cell of cells) {
       // A cookie-carrying request answered with its origin but no Allow-Credentials (Starlette with `*`) is refused by the browser.

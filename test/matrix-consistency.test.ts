@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lint } from '../src/index.js';
 import { credentialsExpected, granted, intendedPreflight, requestMatrix } from '../src/model/matrix.js';
 import { simulateFetch } from '../src/model/respond.js';
+import { respondThroughLayer } from '../src/model/stack.js';
 import type { CorsPolicy, CorsRequest, SourceFile } from '../src/model/types.js';
 import { ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
 import { allowOriginUnseen } from '../src/topology/shadowed-apps.js';
@@ -70,10 +71,14 @@ function simulated(policy: CorsPolicy): Shown {
     if (!put.uncertain && put.preflight?.verdict.allowed && (put.preflight.response.status ?? 200) < 400) shown.attackerPreflightCredentialed = true;
     // A GET, and each method the layer answers in a branch of its own (the matrix asks those too).
     for (const method of ['GET', ...(policy.testedMethods ?? [])]) {
-      const outcome = simulateFetch(policy, { origin: origin.origin, method, credentials: true, extraHeaders: { Cookie: 'session=1' } });
-      // Reading the layer's own error page (a deny-guard's 'return 403') is no read of user data: the reflect rules skip it too.
-      const ownError = (outcome.actual?.response.status ?? 200) >= 400;
-      if (!outcome.uncertain && outcome.allowed && !ownError) shown.attackerCredentialed = true;
+      // Alone, and through each app linked behind this proxy (simulate shows both).
+      for (const layer of [undefined, ...(policy.upstreamLayers ?? [])]) {
+        const request: CorsRequest = { origin: origin.origin, method, credentials: true, extraHeaders: { Cookie: 'session=1' } };
+        const outcome = layer ? simulateFetch(policy, request, undefined, (r) => respondThroughLayer(policy, layer, r)) : simulateFetch(policy, request);
+        // Reading the layer's own error page (a deny-guard's 'return 403') is no read of user data: the reflect rules skip it too.
+        const ownError = (outcome.actual?.response.status ?? 200) >= 400;
+        if (!outcome.uncertain && outcome.allowed && !ownError) shown.attackerCredentialed = true;
+      }
     }
   }
   // What the policy asks for, and what the apps behind a proxy ask for (a proxy answering OPTIONS must allow those too).
