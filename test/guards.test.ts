@@ -64,6 +64,31 @@ describe('prefilters: lockfiles, vendored and minified code configure nothing', 
   });
 });
 
+describe('a long data line does not make a hand-written module "minified"', () => {
+  // One 20,900-character line (an inline image) among a few ordinary lines: over 5% of the first 200 lines are long.
+  const DATA = `data:image/png;base64,${'iVBORw0KGgo'.repeat(1_900)}`;
+  const JS = `const express = require('express');\nconst cors = require('cors');\nconst FAVICON = '${DATA}';\nconst app = express();\napp.use(cors({ origin: '*', credentials: true }));\napp.get('/favicon.ico', (req, res) => res.send(FAVICON));\n`;
+  const PY = `from flask import Flask\nfrom flask_cors import CORS\nLOGO = "${DATA}"\napp = Flask(__name__)\nCORS(app, origins="*", supports_credentials=True)\n`;
+  it.each([
+    ['server.js', JS, 'credentials-wildcard-origin'],
+    ['app.py', PY, 'credentials-reflect-any-origin'],
+  ])('%s is linted: its CORS tokens are on ordinary lines', (path, text, rule) => {
+    expect(text.length).toBeGreaterThan(20_000);
+    const result = lint([{ path, text }]);
+    expect(result.skipped).toEqual([]);
+    expect(result.diagnostics.map((d) => `${d.line} ${d.ruleId}`)).toContain(`5 ${rule}`);
+  });
+  it.each([
+    ['server.js', JS],
+    ['app.py', PY],
+  ])('%s with its CORS setup joined onto the long line is still skipped as minified', (path, text) => {
+    const minified = `${text.trimEnd().split('\n').join(path.endsWith('.py') ? '; ' : ' ')}\n`;
+    const result = lint([{ path, text: minified }]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.skipped.map((s) => s.reason)).toEqual(['minified or bundled code']);
+  });
+});
+
 describe('stacked suppression comments', () => {
   it('two next-line suppressions stacked above one line both apply to it (and neither is unused)', () => {
     const js = "const cors = require('cors');\n// cors-lint-disable-next-line credentials-wildcard-origin\n// cors-lint-disable-next-line -- every rule\napp.use(cors({ origin: '*', credentials: true }));\n";

@@ -293,13 +293,35 @@ export function mayContainPolicy(format: Format, text: string, path?: string): b
   return FORMAT_SPECS[format]?.prefilter.test(text) ?? false;
 }
 
-/** Minified or bundled code that slipped past the name test: long lines, few of them. */
+/** A line longer than this is not one a person wrote as code (looksGenerated). */
+const LONG_LINE = 1000;
+
+/**
+ * Minified or bundled code that slipped past the name test: long lines, few of them. Not when a
+ * token that can start a policy sits on an ordinary line: a hand-written module with one long line
+ * of data (an inline image or certificate, a JSON blob, an HTML template) and its CORS setup on
+ * lines of its own was skipped whole as "minified" (a 20 KB server file with a 1 KB data line in
+ * its first 20 lines), while in minified code the tokens are on the long lines themselves.
+ */
 export function looksGenerated(format: Format, text: string): boolean {
   if (format !== 'js' && format !== 'ts' && format !== 'python') return false;
   if (text.length < 20_000) return false;
   const lines = text.split('\n', 200);
-  const longLines = lines.filter((line) => line.length > 1000).length;
-  return longLines > 0 && longLines / lines.length > 0.05;
+  const longLines = lines.filter((line) => line.length > LONG_LINE).length;
+  return longLines > 0 && longLines / lines.length > 0.05 && !tokenOnOrdinaryLine(FORMAT_SPECS[format].prefilter, text);
+}
+
+/** Whether `prefilter` matches on a line of at most LONG_LINE characters; each line is looked at once (the rest of a long line is skipped). */
+function tokenOnOrdinaryLine(prefilter: RegExp, text: string): boolean {
+  const search = new RegExp(prefilter.source, prefilter.flags.replace(/[gy]/g, '') + 'g');
+  for (let match = search.exec(text); match !== null; match = search.exec(text)) {
+    const start = text.lastIndexOf('\n', match.index) + 1;
+    const newline = text.indexOf('\n', match.index);
+    const end = newline === -1 ? text.length : newline;
+    if (end - start <= LONG_LINE) return true;
+    search.lastIndex = end;
+  }
+  return false;
 }
 
 export function looksBinary(text: string): boolean {
