@@ -53,6 +53,98 @@ export function authGateAfter(parsed: ParsedPython, receiver: string, after: num
   return undefined;
 }
 
+/**
+ * An origin check in front of the routes: an `@app.middleware("http")` that reads the request's Origin
+ * and, under a test of it, answers 4xx itself (`if origin not in ALLOWED: return JSONResponse(status_code=403)`,
+ * or only on some paths). Which origins reach the routes, and on which paths, is its code's to say, so
+ * CORSMiddleware's grants no longer say who reads the data. Added after CORSMiddleware it runs first
+ * (Starlette 0.26.1 over ASGI: 403 with no CORS header on the /api/ paths it guards, while
+ * CORSMiddleware still reflects elsewhere); added before, its 403 goes out with CORS headers but
+ * the routes still never answer those origins.
+ */
+export function originGate(parsed: ParsedPython, receiver: string, framework: 'starlette' | 'flask' = 'starlette'): PythonAuthGate | undefined {
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    if (statement.name !== 'DecoratedStatement') continue;
+    const decorator = statement.getChild('Decorator');
+    const fn = statement.getChild('FunctionDefinition');
+    if (!decorator || !fn) continue;
+    const text = textOf(parsed, decorator).replace(/\s+/g, '');
+    // Flask: a `before_request` hook runs before every view, and what it returns (or aborts with) is the answer.
+    const hook = framework === 'flask' ? text === `@${receiver}.before_request` : text === `@${receiver}.middleware("http")` || text === `@${receiver}.middleware('http')`;
+    if (!hook) continue;
+    const gate = originGateOf(parsed, fn, framework === 'flask' ? 'request' : undefined);
+    if (gate) return gate;
+  }
+  return undefined;
+}
+
+const MAX_GATE_NODES = 20_000;
+
+function originGateOf(parsed: ParsedPython, fn: SyntaxNode, global?: string): PythonAuthGate | undefined {
+  const paramList = fn.getChild('ParamList');
+  const body = fn.getChild('Body');
+  const name = fn.getChild('VariableName');
+  const first = paramList && childrenOf(paramList).find((node) => node.name === 'VariableName');
+  const request = global ?? (first ? textOf(parsed, first) : undefined);
+  if (!body || !name || !request) return undefined;
+  const reads = new Set([`${request}.headers.get("origin")`, `${request}.headers.get('origin')`, `${request}.headers["origin"]`, `${request}.headers['origin']`, `${request}.origin`].map((text) => text.toLowerCase()));
+  const readsOrigin = (node: SyntaxNode): boolean => {
+    if (node.name !== 'CallExpression' && node.name !== 'MemberExpression') return false;
+    if (node.to - node.from > 120) return false;
+    return reads.has(textOf(parsed, node).replace(/\s+/g, '').toLowerCase());
+  };
+  // Names bound to the Origin header, then the `if`s whose test reads it.
+  const names = new Set<string>();
+  const ifs: SyntaxNode[] = [];
+  let visited = 0;
+  const cursor = body.cursor();
+  do {
+    if (++visited > MAX_GATE_NODES) return undefined;
+    const node = cursor.node;
+    if (node.name === 'AssignStatement') {
+      const parts = childrenOf(node);
+      if (parts.length === 3 && parts[0].name === 'VariableName' && readsOrigin(parts[2])) names.add(textOf(parsed, parts[0]));
+    } else if (node.name === 'IfStatement') ifs.push(node);
+  } while (cursor.next() && cursor.from < body.to);
+  for (const statement of ifs) {
+    const test = childrenOf(statement)[1];
+    if (!test || !mentionsOrigin(parsed, test, names, readsOrigin)) continue;
+    const status = refusalIn(parsed, statement);
+    if (status !== undefined) return { label: textOf(parsed, name), loc: locOf(parsed, name), status };
+  }
+  return undefined;
+}
+
+function mentionsOrigin(parsed: ParsedPython, test: SyntaxNode, names: Set<string>, readsOrigin: (node: SyntaxNode) => boolean): boolean {
+  const cursor = test.cursor();
+  do {
+    const node = cursor.node;
+    if ((node.name === 'VariableName' && names.has(textOf(parsed, node))) || readsOrigin(node)) return true;
+  } while (cursor.next() && cursor.from < test.to);
+  return false;
+}
+
+/** A `return` of a literal 4xx response (or Flask's `abort(403)`) somewhere in the statement's branches. */
+function refusalIn(parsed: ParsedPython, statement: SyntaxNode): number | undefined {
+  const cursor = statement.cursor();
+  do {
+    if (cursor.name === 'ReturnStatement' || cursor.name === 'ExpressionStatement') {
+      const node = cursor.node;
+      const status = node.name === 'ReturnStatement' ? returnedStatus(parsed, node) : abortStatus(parsed, node);
+      if (status !== undefined) return status;
+    }
+  } while (cursor.next() && cursor.from < statement.to);
+  return undefined;
+}
+
+function abortStatus(parsed: ParsedPython, statement: SyntaxNode): number | undefined {
+  const call = statement.firstChild;
+  if (call?.name !== 'CallExpression' || !/^(flask\.)?abort$/.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
+  const code = callArguments(parsed, call.getChild('ArgList')).positional[0];
+  const value = code?.name === 'Number' ? Number(textOf(parsed, code)) : undefined;
+  return value !== undefined && value >= 400 && value < 600 ? value : undefined;
+}
+
 function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNode | undefined {
   const body = cls.getChild('Body');
   for (let statement = body?.firstChild; statement; statement = statement.nextSibling) {
@@ -217,9 +309,17 @@ function answeredStatus(parsed: ParsedPython, body: SyntaxNode): number | undefi
     if (call?.name !== 'CallExpression' || !/^(flask\.)?abort$/.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
     return literal(callArguments(parsed, call.getChild('ArgList')).positional[0]);
   }
-  if (statements[0].name !== 'ReturnStatement') return undefined;
+  return returnedStatus(parsed, statements[0]);
+}
+
+function returnedStatus(parsed: ParsedPython, statement: SyntaxNode): number | undefined {
+  const literal = (node: SyntaxNode | undefined) => {
+    const code = node?.name === 'Number' ? Number(textOf(parsed, node)) : undefined;
+    return code !== undefined && code >= 400 && code < 600 ? code : undefined;
+  };
+  if (statement.name !== 'ReturnStatement') return undefined;
   // `return body, 401` (lezer lists the tuple's items in the statement), `return (body, 401)`.
-  const items = childrenOf(statements[0]).filter((node) => node.name !== 'return' && node.name !== ',');
+  const items = childrenOf(statement).filter((node) => node.name !== 'return' && node.name !== ',');
   if (items.length >= 2) return literal(items[1]);
   const returned = items[0];
   if (returned?.name === 'TupleExpression') {

@@ -1,4 +1,4 @@
-import { flaskAuthGate } from './auth-gate.js';
+import { flaskAuthGate, originGate } from './auth-gate.js';
 import type { SyntaxNode } from '@lezer/common';
 import { flaskCorsProfile, flaskCorsProgram, probablyRegex, sanicCorsProfile, type FlaskCorsExtras } from '../../model/frameworks/flask-cors.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, PolicyScope } from '../../model/types.js';
@@ -210,6 +210,13 @@ export function flaskPolicies(parsed: ParsedPython, calls: SyntaxNode[], decorat
     // A before_request hook that answers requests without credentials answers every preflight too (auth-gate.ts).
     const gate = site.scope.kind === 'app' && /^\w+$/.test(site.scope.label) && site.profile === flaskCorsProfile ? flaskAuthGate(parsed, site.scope.label) : undefined;
     if (gate) for (const policy of own) policy.registeredAfter = { what: 'auth', items: [gate], at: site.anchor };
+    // A before_request hook that answers origins its own test refuses: which origins the views answer is its code's to say.
+    const originCheck = site.scope.kind === 'app' && /^\w+$/.test(site.scope.label) ? originGate(parsed, site.scope.label, 'flask') : undefined;
+    if (originCheck) {
+      for (const policy of own) {
+        if (policy.origins.length > 0) policy.origins = [{ kind: 'unknown', reason: `the before_request hook ${originCheck.label} answers ${originCheck.status} to the origins its own test refuses before the views run`, loc: originCheck.loc }];
+      }
+    }
     if (hooks.length > 0) {
       const appended = hooks.length === 1 && site.call ? appendedAfterCors(parsed, hooks[0], site.call) : undefined;
       for (const policy of own) {

@@ -1,4 +1,4 @@
-import { authGateAfter } from './auth-gate.js';
+import { authGateAfter, originGate } from './auth-gate.js';
 import { routeBody } from './json-body.js';
 import type { SyntaxNode } from '@lezer/common';
 import { starletteProfile, starletteProgram } from '../../model/frameworks/starlette.js';
@@ -38,6 +38,12 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
     const gate = isAdd && receiver && /^\w+$/.test(receiver) ? authGateAfter(parsed, receiver, call.to) : undefined;
     if (gate) policy.registeredAfter = { what: 'auth', items: [gate], at: locOf(parsed, call) };
+    // An origin check in front of the routes answers other origins itself: which ones the routes answer is that code's to say.
+    const gateOfOrigins = isAdd && receiver && /^\w+$/.test(receiver) && policy.origins.length > 0 ? originGate(parsed, receiver) : undefined;
+    if (gateOfOrigins) {
+      policy.origins = [{ kind: 'unknown', reason: `the middleware ${gateOfOrigins.label} answers ${gateOfOrigins.status} to the origins its own test refuses before the routes run`, loc: gateOfOrigins.loc }];
+      policy.headerProgram = starletteProgram(policy);
+    }
     policies.push(policy);
   }
   return policies;
