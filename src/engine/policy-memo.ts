@@ -499,7 +499,7 @@ function shiftCopy(policy: CorsPolicy, map: ShiftRelocation): CorsPolicy | undef
         for (const key in record) {
           const value = record[key];
           const now = visit(value, depth + 1);
-          if (now !== value) (copy ??= { ...record })[key] = now;
+          if (now !== value) (copy ??= copyRecord(record))[key] = now;
         }
         out = copy ?? item;
       }
@@ -508,19 +508,34 @@ function shiftCopy(policy: CorsPolicy, map: ShiftRelocation): CorsPolicy | undef
     return out;
   };
   try {
-    const out = { ...policy } as unknown as Record<string, unknown>;
-    for (const key of Object.keys(out)) {
+    const record = policy as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key in record) {
       // The extractor rebuilds the id, the scope and the header program for the new place.
       if (key === 'id' || key === 'scope' || key === 'headerProgram') out[key] = undefined;
-      else if (TOPOLOGY_FIELDS.has(key)) delete out[key];
       // `profile` is shared configuration data (the nginx profile), never positions.
-      else if (key !== 'profile') out[key] = visit(out[key], 0);
+      else if (key === 'profile') out[key] = record[key];
+      else if (!TOPOLOGY_FIELDS.has(key)) out[key] = visit(record[key], 0);
     }
     return out as unknown as CorsPolicy;
   } catch (error) {
     if (error instanceof Unmovable) return undefined;
     throw error;
   }
+}
+
+/**
+ * A copy of a part, its keys set one by one in their order on a new object (as shallow() and
+ * moveValue() make theirs). A spread copy takes the hidden class of what it copies, and a spread of
+ * such a copy a new one, so a policy shifted by each Enter had a new hidden class at each Enter from
+ * the second on (every top-level policy, and the parts copied with it), and the code that reads
+ * policies was deoptimized ("wrong map") and compiled again at each Enter. Objects built key by key
+ * in the same order share one hidden class, whichever Enter made them.
+ */
+function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in record) out[key] = record[key];
+  return out;
 }
 
 /** A token boundary of the surroundings (all segments but the place's own). */
