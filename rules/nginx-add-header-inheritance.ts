@@ -25,7 +25,7 @@ export default defineRule({
     const losses = policy.inheritanceLosses ?? (policy.inheritanceLoss ? [policy.inheritanceLoss] : []);
     for (const loss of losses) {
       const names = [...new Set(loss.lost.map((header) => header.name))].join(', ');
-      const where = 'block' in loss && loss.block ? `${loss.block} in ${policy.scope.label}` : policy.scope.label;
+      const where = 'place' in loss && loss.place ? loss.place : 'block' in loss && loss.block ? `${loss.block} in ${policy.scope.label}` : policy.scope.label;
       context.report({
         loc: loss.loc,
         message: `this add_header stops ${where} from inheriting the ${loss.level}-level CORS headers (${names}, line ${loss.lost[0].loc.line}): responses there get none of them; repeat them in this block or use 'add_header_inherit merge;' (nginx 1.29.3+)`,

@@ -182,8 +182,11 @@ export interface CorsPolicy {
   };
   /** nginx: this scope's own `add_header` stops CORS headers of an outer level from being inherited. */
   inheritanceLoss?: { loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string };
-  /** nginx: every block (the location, an `if` in it) whose own `add_header` drops an outer level's CORS headers; `block` names it when it is not the scope itself. */
-  inheritanceLosses?: Array<{ loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string; block?: string }>;
+  /**
+   * nginx: every block (the location, an `if` in it) whose own `add_header` drops an outer level's CORS headers; `block` names it when it is not the scope itself,
+   * `place` when the block is an outer one the scope inherits from (a server whose own add_header drops the http level's for its locations).
+   */
+  inheritanceLosses?: Array<{ loc: Loc; lost: Array<{ name: string; loc: Loc }>; level: string; block?: string; place?: string }>;
   /** Layers a request reaches after this one (a proxy's upstream apps), linked from what the repository states. */
   upstreamLayers?: UpstreamLayer[];
   /** Same-origin proxies in front of this layer (dev-server proxy, Next.js/Vercel/Netlify rewrites): requests through them are not cross-origin. Each step with its line. */

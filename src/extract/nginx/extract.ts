@@ -378,11 +378,37 @@ const ACCESS_CONTROL = /^access-control-/i;
 function inheritanceLosses(target: NginxContext): InheritanceLoss[] {
   const levels = target.kind === 'server' ? [] : [...(target.kind === 'location' ? [target] : []), ...[...target.children.values()].filter((child) => child.kind === 'if')];
   const out: InheritanceLoss[] = [];
+  // A server whose own add_header lines drop the http level's CORS headers does so for every place that inherits from it:
+  // reported once, on the server itself when it is a place, else on its first location that has no add_header of its own.
+  const from = target.kind === 'server' ? target : inheritsFrom(target);
+  if (from?.kind === 'server' && (from === target || firstHeir(from) === target)) {
+    const loss = levelLoss(from);
+    if (loss) out.push({ ...loss, place: `server ${serverNameOf(from) ?? '(no server_name)'}` });
+  }
   for (const level of levels) {
     const loss = levelLoss(level);
     if (loss) out.push({ ...loss, ...(level.kind === 'if' ? { block: `the if (${conditionArgs(level.directive!).map((a) => a.value).join(' ')}) block`.slice(0, 120) } : {}) });
   }
   return out;
+}
+
+/** The level whose add_header lines a location without any of its own inherits (undefined when it has its own). */
+function inheritsFrom(location: NginxContext): NginxContext | undefined {
+  if (levelAddHeaders(location).addHeaders.length > 0) return undefined;
+  for (let outer = location.parent; outer; outer = outer.parent) if (levelAddHeaders(outer).addHeaders.length > 0) return outer;
+  return undefined;
+}
+
+/** The first location (in file order, nested ones included) that inherits the server's add_header lines. */
+function firstHeir(server: NginxContext): NginxContext | undefined {
+  const stack = [...server.children.values()].reverse();
+  while (stack.length > 0) {
+    const context = stack.pop()!;
+    if (context.kind !== 'location') continue;
+    if (inheritsFrom(context) === server) return context;
+    if (levelAddHeaders(context).addHeaders.length === 0) stack.push(...[...context.children.values()].reverse());
+  }
+  return undefined;
 }
 
 function levelLoss(level: NginxContext): InheritanceLoss | undefined {
