@@ -276,6 +276,8 @@ export function parseYaml(file: SourceFile): ParsedYaml {
     let doc = first.doc;
     let toFile = (offset: number) => offset + chunk.start;
     let relaxedUsed = false;
+    // The text `doc` was read from (the relaxed one keeps the same offsets for every unmoved character).
+    let parsedText = source;
     // PyYAML (the SAM translator, Ansible) and go-yaml accept a flow collection or a quoted value whose lines
     // are not indented past its key; the yaml library does not. Read it as they do, positions kept.
     if (doc.errors.length > 0) {
@@ -286,11 +288,33 @@ export function parseYaml(file: SourceFile): ParsedYaml {
       if (relaxed && again && again.errors.length < doc.errors.length) {
         doc = again;
         relaxedUsed = true;
+        parsedText = relaxed.text;
         toFile = (offset: number) => relaxed.original(offset) + chunk.start;
       }
     }
+    // PyYAML (CloudFormation's loaders, SAM) and go-yaml read a `-` that runs straight into `,` `]` or `}`
+    // in a flow collection as the scalar `-` (`!Split [-, !Ref Name]`); the yaml library reads a block
+    // sequence there. Read it as they do: the dash becomes `_` for the parse, and its scalar is `-` again.
+    let dashes: Set<number> | undefined;
+    if (doc.errors.length > 0) {
+      const lone = loneFlowDashes(doc, parsedText);
+      if (lone.size > 0) {
+        let patched = '';
+        let from = 0;
+        for (const at of [...lone].sort((a, b) => a - b)) {
+          patched += parsedText.slice(from, at) + '_';
+          from = at + 1;
+        }
+        patched += parsedText.slice(from);
+        const parsedAgain = parseYamlDocument(patched, options);
+        if ('doc' in parsedAgain && parsedAgain.doc.errors.length < doc.errors.length) {
+          doc = parsedAgain.doc;
+          dashes = lone;
+        }
+      }
+    }
     // Ranges become file offsets; duplicate keys are found in the same pass.
-    const duplicate = walkNodes(doc, toFile, chunk.start === 0 && !relaxedUsed, (markers ??= templateBranchMarkers(file.text)));
+    const duplicate = walkNodes(doc, toFile, chunk.start === 0 && !relaxedUsed, (markers ??= templateBranchMarkers(file.text)), dashes);
     const errors = doc.errors.map((error) => ({ message: firstLine(error.message), from: toFile(error.pos[0]), to: toFile(error.pos[1]) }));
     if (duplicate) errors.push({ message: 'Map keys must be unique', from: duplicate[0], to: duplicate[1] });
     problemCount += errors.length;
@@ -531,7 +555,7 @@ function branchBetween(markers: number[], from: number, to: number): boolean {
  * A key written twice with a template branch between the two (`{{- if .Values.a }}` … `{{- else }}`
  * … the same key) is one key in every rendering: not a duplicate.
  */
-function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, identity: boolean, markers: number[]): [number, number] | undefined {
+function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, identity: boolean, markers: number[], dashes?: Set<number>): [number, number] | undefined {
   let duplicate: [number, number] | undefined;
   const shift = (node: { range?: [number, number, number] | null }) => {
     if (!identity && node.range) node.range = [toFile(node.range[0]), toFile(node.range[1]), toFile(node.range[2])];
@@ -545,6 +569,8 @@ function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, ide
     const node = stack.pop();
     // A key or value left empty (`? key`, a half-written line) is null.
     if (!node || typeof node !== 'object') continue;
+    // A lone flow `-` read as `_` (loneFlowDashes): its value as written, before its range moves.
+    if (dashes && isScalar(node) && node.range && dashes.has(node.range[0]) && node.value === '_') node.value = '-';
     shift(node as { range?: [number, number, number] });
     const anchor = (node as { anchor?: string }).anchor;
     // An anchor defined twice names different nodes before and after: its aliases stay unresolved.
@@ -574,6 +600,20 @@ function walkNodes(doc: Document.Parsed, toFile: (offset: number) => number, ide
     if (target) aliasTargets.set(alias, target);
   }
   return duplicate;
+}
+
+/**
+ * Where the library reported a block sequence inside a flow collection at a `-` followed at once by
+ * `,` `]` or `}`: a lone dash that PyYAML and go-yaml read as the plain scalar `-` (a `- ,` with a
+ * blank is an error for them too, and stays one here).
+ */
+function loneFlowDashes(doc: Document.Parsed, text: string): Set<number> {
+  const found = new Set<number>();
+  for (const error of doc.errors) {
+    const at = error.pos[0];
+    if (error.code === 'BLOCK_IN_FLOW' && text[at] === '-' && (text[at + 1] === ',' || text[at + 1] === ']' || text[at + 1] === '}')) found.add(at);
+  }
+  return found;
 }
 
 /**
