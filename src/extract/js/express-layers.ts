@@ -95,7 +95,7 @@ function isMethodCall(node: Node | null | undefined, method: string): node is Ca
  * `app.use()` before that (NestApplication.init → applyOptions; checked with @nestjs/core 12.5). Undefined when
  * the app's name or its start is not in the same function.
  */
-function nestRegistration(site: MiddlewareSite, parsed: ParsedJs): { call: Node; app: string } | undefined {
+function nestRegistration(site: MiddlewareSite, parsed: ParsedJs): { call: Node; app: string; start?: number } | undefined {
   const call = site.factoryCall;
   if (isMethodCall(call, 'enableCors')) return { call, app: site.mount.label };
   if (!isMethodCall(call, 'create') || typeof call.start !== 'number') return undefined;
@@ -114,7 +114,13 @@ function nestRegistration(site: MiddlewareSite, parsed: ParsedJs): { call: Node;
       other.callee.object.name === app &&
       scopeOf(other, parsed) === scope,
   );
-  return started ? { call: started, app } : undefined;
+  if (started) return { call: started, app };
+  // No listen()/init() here (a `createApp()` helper returns the app, its caller listens): init() runs after this
+  // function has returned, so after every use() it makes. Unless the app is handed to another function here,
+  // which may start it.
+  if (!scope || scope.type === 'Program' || typeof scope.end !== 'number') return undefined;
+  const handedOver = parsed.calls.some((other) => scopeOf(other, parsed) === scope && other.arguments.some((argument) => argument.type === 'Identifier' && argument.name === app));
+  return handedOver ? undefined : { call, app, start: scope.end };
 }
 
 const VARY = 'vary';
@@ -294,7 +300,7 @@ export function orderExpressLayers(sites: MiddlewareSite[], policies: Map<Middle
     const nest = site.framework === 'nestjs' && !site.mount.useCall ? nestRegistration(site, parsed) : undefined;
     const call = nest?.call ?? site.mount.useCall ?? site.mount.routeCall;
     if (!call || call.start === null || call.start === undefined) continue;
-    layers.push({ site, policy, start: call.start, scope: scopeOf(call, parsed), call, key: layerKey(site.framework, nest?.app ?? site.mount.label), app: nest?.app ?? site.mount.label });
+    layers.push({ site, policy, start: nest?.start ?? call.start, scope: scopeOf(call, parsed), call, key: layerKey(site.framework, nest?.app ?? site.mount.label), app: nest?.app ?? site.mount.label });
   }
   layers.sort((a, b) => a.start - b.start);
   const candidates = answererIndex(layers);
