@@ -305,6 +305,29 @@ describe('incremental lint (language server) equals a lint from scratch', () => 
   });
 });
 
+describe('policy memo across documents', () => {
+  it("a closed document's versions are forgotten (forgetFile), other files' are kept, and its next lint is the same", () => {
+    const location = (i: number) => `  location /r${i}/ {\n    add_header Access-Control-Allow-Origin ${i % 2 ? '$http_origin' : 'https://app.example.com'} always;\n    add_header Access-Control-Allow-Credentials true always;\n  }\n`;
+    const text = `server {\n  server_name api.example.com;\n${[0, 1, 2, 3].map(location).join('')}}\n`;
+    const cache = new ParseCache();
+    const first = withParseCache(cache, () => lint([{ path: 'a.conf', text }], { host: {} }));
+    withParseCache(cache, () => lint([{ path: 'b.conf', text }], { host: {} }));
+    const memo = cache.get<PolicyMemo>('policy-memo', '')!;
+    const both = memo.size;
+    memo.forgetFile('a.conf');
+    expect(memo.size).toBeGreaterThan(0);
+    expect(memo.size).toBeLessThan(both);
+    memo.forgetFile('a.conf');
+    const kept = memo.size;
+    memo.forgetFile('b.conf');
+    expect(memo.size).toBe(0);
+    expect(kept).toBeGreaterThan(0);
+    cache.forget('a.conf');
+    expect(withParseCache(cache, () => lint([{ path: 'a.conf', text }], { host: {} })).diagnostics).toEqual(first.diagnostics);
+    expect(first.diagnostics.length).toBeGreaterThan(0);
+  });
+});
+
 describe('language-server warm-up samples', () => {
   it('the nginx warm-up moves locations and replays their findings, as the first Enter of a session does, and keeps them while a line is typed', () => {
     const stats = typeIntoNginx(WARM_UP_SAMPLES.nginx!)!;

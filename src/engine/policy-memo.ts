@@ -187,6 +187,26 @@ export class PolicyMemo {
     if (this.exact.get(exact)?.version === version) this.exact.delete(exact);
   }
 
+  /**
+   * Forgets the versions of places in `file` (the language server: its document was closed). A
+   * version holds its policy and findings, and an nginx policy its program over the parsed file:
+   * the memo kept a closed document's parse alive until newer versions pushed it out (the LSP
+   * bench's 2,000-line nginx file: 545 versions, about 8 MB of heap after a full GC). Another file's
+   * place that matched one of them builds its own again.
+   */
+  forgetFile(file: string): void {
+    const prefix = `${file}\u0000`;
+    for (const [key, byPlace] of this.entries) {
+      for (const place of byPlace.keys()) {
+        if (!place.startsWith(prefix)) continue;
+        byPlace.delete(place);
+        this.versions--;
+      }
+      if (byPlace.size === 0) this.entries.delete(key);
+    }
+    for (const [exact, entry] of this.exact) if (placeOf(entry.version.segments).startsWith(prefix)) this.exact.delete(exact);
+  }
+
   getExact(exact: string): { key: string; version: Version } | undefined {
     return this.exact.get(exact);
   }

@@ -23,6 +23,7 @@ import { detectByName, detectFormat } from '../engine/detect.js';
 import { FORMAT_LIST, formatOfLanguageId, primaryExtension } from '../engine/formats.js';
 import { lint, ruleIds } from '../engine/lint.js';
 import { ParseCache, withParseCache } from '../engine/parse-cache.js';
+import type { PolicyMemo } from '../engine/policy-memo.js';
 import { DEFAULT_TIME_BUDGET_MS } from '../engine/isolate.js';
 import { prewarmJsParses } from '../extract/js/extract.js';
 import { withBudget } from '../util/budget.js';
@@ -301,6 +302,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidClose((event) => {
     clearTimeout(timers.get(event.document.uri));
     parseCache.forget(pathOf(event.document));
+    parseCache.get<PolicyMemo>('policy-memo', '')?.forgetFile(pathOf(event.document));
     dependenciesByUri.delete(event.document.uri);
     policiesByUri.delete(event.document.uri);
     findingsByUri.delete(event.document.uri);
