@@ -55,6 +55,9 @@ TOKENS.python.push('match x:\n    case P() | [] | ():\n        pass', 'case ', '
 /** Line continuations before a blank or comment-only line, outside and inside strings (pre-parse.ts hands lezer a space only outside). */
 TOKENS.python.push('x = f(a)\\\n\n', "note = 'a\\\n# b'\n", '"""a\\\n\n"""', 'with (\\\n', '\\\r\n# c\r\n');
 
+/** Keys with CORS only inside a longer word (an OpenAPI example's `disableCors`) and a manifest's kind: what decides whether a large YAML document is parsed (parse.ts, corsTokensMatter). */
+TOKENS.yaml.push('disableCors: true\n', '"allowCORS": false\n', 'kind: HTTPRoute\n', '? disableCors\n: 1\n', '&cors a: 1\n');
+
 /** EJS scriptlet lines of Yeoman templates (blanked) and output tags (left as written). */
 for (const format of ['js', 'ts', 'python'] as const) TOKENS[format].push('\n<%_ if (https) { _%>\n', '\n  <% } -%>\n', '\n<%# note %>\n', '<%= origin %>', '<% a %> %>', '<%- JSON.stringify(hosts) -%>', '<%= a');
 // Dict displays with **mappings before and after keys (override order), and helpers called under a test.

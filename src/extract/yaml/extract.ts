@@ -14,7 +14,7 @@ import { kongPolicies } from './kong.js';
 import { traefikLabelPolicies, traefikPolicies } from './traefik.js';
 import { scannedHosts } from './scanned-hosts.js';
 import { lineIndexAt } from '../offsets.js';
-import { get, isSeq, nodeLoc, parseYaml, stringList, valueOf, type ParsedYaml } from './parse.js';
+import { get, isSeq, nodeLoc, parseYaml, RELEVANCE_CHECK_FROM, stringList, valueOf, type ParsedYaml } from './parse.js';
 
 export interface YamlExtraction {
   policies: CorsPolicy[];
@@ -25,7 +25,12 @@ export interface YamlExtraction {
 
 /** Each document is recognised by its content (`kind`, known top-level keys), never by file name. */
 export function extractYamlPolicies(file: SourceFile): YamlExtraction {
-  const parsed = parseYaml(file);
+  return yamlPoliciesOf(file, RELEVANCE_CHECK_FROM);
+}
+
+/** The policies of a YAML file, documents of `relevanceFrom` characters or more parsed only when a CORS token in them can matter (see parseYaml). */
+export function yamlPoliciesOf(file: SourceFile, relevanceFrom: number): YamlExtraction {
+  const parsed = parseYaml(file, { relevanceFrom });
   return policiesOfDocuments(parsed, parsed.errors);
 }
 

@@ -14,7 +14,7 @@ import { loadLibrary } from '../../util/load-library.js';
  * (`{{ … }}`, and Jinja's `{% … %}`) are replaced by `§` characters (a whole-line action by spaces), so a templated value
  * is a plain string we can recognise as unknown; and a multi-document file is split at its `---`
  * markers, and only documents with a CORS token are parsed at all (a 50 MB manifest bundle with one
- * Ingress costs one small parse).
+ * Ingress costs one small parse); a large document only when one of its tokens can matter (corsTokensMatter).
  */
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
@@ -243,7 +243,83 @@ function splitDocuments(text: string): Array<{ start: number; end: number }> {
   return chunks.filter((chunk) => chunk.end > chunk.start);
 }
 
-export function parseYaml(file: SourceFile): ParsedYaml {
+/**
+ * Documents at least this long are lexed before they are parsed, and parsed only when one of their
+ * CORS tokens can matter (corsTokensMatter): the library reads about 1 MB/s, and a large document that
+ * mentions CORS only in example data (an OpenAPI spec's `disableCors: true` test options) cost seconds.
+ * Smaller documents are parsed whenever they hold a token: cheap, and their parse errors are reported.
+ */
+export const RELEVANCE_CHECK_FROM = 64 * 1024;
+
+const CORS_TOKENS = /cors|access-?control/gi;
+
+function corsTokenCount(text: string): number {
+  let count = 0;
+  CORS_TOKENS.lastIndex = 0;
+  while (CORS_TOKENS.exec(text)) count++;
+  return count;
+}
+
+/**
+ * Whether a key's CORS token can be one an extractor reads: every key they read names CORS as a word of
+ * its own (`cors`, `Cors`, `CorsConfiguration`, `corsPolicy`, `x-amazon-apigateway-cors`,
+ * `nginx.ingress.kubernetes.io/enable-cors`, `cors-allow-origin`) or an Access-Control header or
+ * option (`Access-Control-Allow-Origin`, `method.response.header.Access-Control-…`,
+ * `accessControlAllowOriginList`). A key with `cors` only as the end of a longer word (`disableCors`,
+ * `allowCORS`) is some program's own option, and no extractor reads one (test/yaml-relevance.test.ts
+ * runs every fixture with the check on).
+ */
+function keyMayMatter(key: string): boolean {
+  const lower = key.toLowerCase();
+  if (/access-?control/.test(lower)) return true;
+  for (let at = lower.indexOf('cors'); at !== -1; at = lower.indexOf('cors', at + 4)) {
+    if (at === 0 || !/[a-z0-9]/.test(lower[at - 1])) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether any CORS token of a document can matter, read from the library's lexer alone (a fraction of
+ * a parse): a token in a comment cannot (suppressions are read from the text), nor one in a mapping
+ * key that no extractor reads (keyMayMatter); a token anywhere else (a value, a list item, a block
+ * scalar, an anchor or tag, a key of another shape) can, and so can one the lexemes do not account for.
+ * A document with a `kind` key is read whole as well: a manifest's kind says whose hosts it serves
+ * (Ingress, HTTPRoute…) or that it holds a values file (HelmRelease), with or without CORS in its keys.
+ */
+export function corsTokensMatter(source: string): boolean {
+  const { Lexer } = yaml();
+  const total = corsTokenCount(source);
+  let seen = 0;
+  let afterScalarMark = false;
+  /** A scalar with a CORS token (or a `kind`), waiting for the next lexeme to say whether it is a key. */
+  let pending: string | undefined;
+  let lexemes = 0;
+  for (const lexeme of new Lexer().lex(source, false)) {
+    if (++lexemes % 4096 === 0) checkBudget();
+    if (pending !== undefined) {
+      if (/^[ \t]+$/.test(lexeme)) continue;
+      if (lexeme === ':' ? KIND_KEY.test(pending) || keyMayMatter(pending) : !KIND_KEY.test(pending)) return true;
+      pending = undefined;
+    }
+    const scalar = afterScalarMark || lexeme[0] === '"' || lexeme[0] === "'";
+    // The lexer marks a plain or block scalar's text with a control character before it.
+    afterScalarMark = lexeme === '\x1f';
+    if (scalar && lexeme.length <= 6 && KIND_KEY.test(lexeme)) {
+      pending = lexeme;
+      continue;
+    }
+    if (!CORS_TOKEN.test(lexeme)) continue;
+    seen += corsTokenCount(lexeme);
+    if (lexeme[0] === '#') continue;
+    if (!scalar) return true;
+    pending = lexeme;
+  }
+  return (pending !== undefined && !KIND_KEY.test(pending)) || seen !== total;
+}
+
+const KIND_KEY = /^(?:kind|"kind"|'kind')$/;
+
+export function parseYaml(file: SourceFile, reading: { relevanceFrom?: number } = {}): ParsedYaml {
   // A byte-order mark stays in place: the YAML reader skips it and every offset stays true.
   const source = file.text;
   // YAML breaks lines at a lone CR too; the library and the extractors look for LF. Same length, same line table.
@@ -258,7 +334,7 @@ export function parseYaml(file: SourceFile): ParsedYaml {
   for (const chunk of splitDocuments(text)) {
     checkBudget();
     const source = text.slice(chunk.start, chunk.end);
-    if (!CORS_TOKEN.test(source)) {
+    if (!CORS_TOKEN.test(source) || (reading.relevanceFrom !== undefined && source.length >= reading.relevanceFrom && !corsTokensMatter(source))) {
       (parsed.unparsed ??= []).push(chunk);
       continue;
     }
