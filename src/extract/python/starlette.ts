@@ -5,7 +5,7 @@ import { starletteProfile, starletteProgram } from '../../model/frameworks/starl
 import { matcherAccepts } from '../../model/respond.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackCredentials, fallbackOrigin, formatTemplate, listSetting, maxAgeOf, strict, unknownOrigin } from './options.js';
-import { callArguments, locOf, textOf, type ParsedPython } from './parse.js';
+import { callArguments, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
 import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
 
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
@@ -163,10 +163,17 @@ function closeSpelling(a: string, b: string): boolean {
  */
 function routeMethods(parsed: ParsedPython, app: string, bindings: ModuleBindings): string[] {
   const out = new Set<string>();
+  // `router = APIRouter()` … `app.include_router(router)` in this module: its routes are the app's too.
+  const owners = new Set([app]);
+  for (const call of parsed.index.calls) {
+    if (dottedName(parsed, call.firstChild) !== `${app}.include_router`) continue;
+    const [router] = callArguments(parsed, call.getChild('ArgList')).positional;
+    if (router?.name === 'VariableName') owners.add(textOf(parsed, router));
+  }
   for (const decorator of parsed.index.decorators) {
     const text = textOf(parsed, decorator);
     const match = /^@\s*(\w+)\s*\.\s*(put|patch|delete|post)\s*\(/.exec(text);
-    if (!match || match[1] !== app) continue;
+    if (!match || !owners.has(match[1])) continue;
     if (match[2] !== 'post') out.add(match[2].toUpperCase());
     else {
       const fn = decorator.parent?.getChild('FunctionDefinition');
