@@ -901,6 +901,30 @@ class HandSetProgram implements HeaderProgram {
       if (this.containsWrite(node)) state.uncertain = true;
       return;
     }
+    // `res.writeHead(200, headers).end()`, `res.header(…).status(204).send()`: a chain's calls run innermost first,
+    // so the writes it starts with go out with the answer its last call gives.
+    if (node.callee.type === 'MemberExpression' && node.callee.object.type === 'CallExpression' && this.containsWrite(node.callee.object)) {
+      this.expression(node.callee.object, request, state);
+      const chained = this.writes.get(node);
+      if (chained) {
+        for (const write of chained) this.write(write, request, state);
+        return;
+      }
+      const ending = endingStatus(node, this.parsed);
+      if (ending !== undefined) {
+        state.status = ending === 'keep' ? (state.status ?? 200) : ending;
+        state.ended = true;
+        return;
+      }
+      const method = node.callee.property.type === 'Identifier' ? node.callee.property.name : undefined;
+      if (method === 'status' || method === 'code') {
+        const status = evaluate(node.arguments[0] as Node, this.parsed.bindings);
+        state.status = status.kind === 'number' ? status.value : undefined;
+        return;
+      }
+      state.uncertain = true;
+      return;
+    }
     const writes = this.writes.get(node);
     if (writes) {
       for (const write of writes) this.write(write, request, state);
