@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readdirSync, statSync } from 'node:fs';
 import fc from 'fast-check';
-import { detectByName, detectFile, detectFormat, isTemplateLibrary, nginxNameHint } from '../src/engine/detect.js';
+import { detectByName, detectFile, detectFormat, isTemplateLibrary, looksBinary, nginxNameHint } from '../src/engine/detect.js';
 import { FORMAT_LIST } from '../src/engine/formats.js';
 import { FOREIGN_LINES, looksLikeNginx, mayBeForeign } from '../src/engine/formats.js';
 import { looksLikeJsonConfig } from '../src/extract/yaml/json.js';
@@ -260,5 +260,29 @@ describe('JSON files are read only when their content is a gateway config', () =
     for (const text of ['{' + ' '.repeat(2_000_000), '{' + '"service":'.repeat(200_000), ' '.repeat(2_000_000) + '{"AWS::']) looksLikeJsonConfig(text);
     const { user, system } = process.cpuUsage(start);
     expect((user + system) / 1000).toBeLessThan(5000);
+  });
+});
+
+describe('binary content against text in a legacy 8-bit encoding', () => {
+  // What the CLI hands lint(): the bytes decoded as UTF-8, each invalid byte a U+FFFD.
+  const decoded = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+  const latin1 = (text: string) => decoded(Buffer.from(text, 'latin1'));
+  const COMMENT = '# s\u00e9curit\u00e9, acc\u00e8s, r\u00e9glages g\u00e9n\u00e9raux (\u00e9t\u00e9, caf\u00e9, h\u00f4te, cl\u00e9, ent\u00eate)\n';
+
+  it('a Latin-1 comment is text in every format (nginx loads it; Node and Python read it)', () => {
+    const nginx = latin1(`${COMMENT}server {\n  location / {\n    add_header Access-Control-Allow-Origin *;\n  }\n}\n`);
+    expect((nginx.match(/\uFFFD/g) ?? []).length).toBeGreaterThan(8);
+    expect(looksBinary(nginx)).toBe(false);
+    expect(lint([{ path: 'site.conf', text: nginx }]).diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId}`)).toEqual(['4:5 nginx-missing-always', '4:44 wildcard-origin']);
+    const js = latin1(`// ${COMMENT}const cors = require('cors');\napp.use(cors({ origin: '*', credentials: true }));\n`);
+    expect(lint([{ path: 'server.js', text: js }]).diagnostics.map((d) => `${d.line} ${d.ruleId}`)).toEqual(['3 credentials-wildcard-origin']);
+  });
+
+  it('bytes without a NUL are still binary when most of them are not text', () => {
+    let seed = 7;
+    const random = new Uint8Array(8000).map(() => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 255) + 1);
+    expect(looksBinary(decoded(random))).toBe(true);
+    expect(looksBinary('add_header Access-Control-Allow-Origin \u0000 *;')).toBe(true);
+    expect(looksBinary('\u001b[31mred\u001b[0m\t\r\n\f\v plain text')).toBe(false);
   });
 });

@@ -324,7 +324,20 @@ function tokenOnOrdinaryLine(prefilter: RegExp, text: string): boolean {
   return false;
 }
 
+/** C0 controls other than tab, line feed, vertical tab, form feed, carriage return and escape; DEL; U+FFFD. */
+const ODD_CHARACTERS = /[\u0001-\u0008\u000e-\u001a\u001c-\u001f\u007f\ufffd]/g;
+
+/**
+ * Binary data, not text: a NUL in the first 8,000 characters, or replacement and control
+ * characters making up more than 40% of them (random bytes without a NUL, decoded as UTF-8, give about 55%). A text
+ * file in a legacy 8-bit encoding is text: nginx reads bytes, Node decodes a script's invalid UTF-8
+ * as U+FFFD, Python reads it under a PEP 263 coding line. Such a file (comments in Latin-1 or
+ * Windows-1252: "sécurité", "Größe") was taken for binary from its ninth accented letter: an nginx
+ * config got a parse-error and no finding, a JS, Python or YAML file was skipped unread.
+ */
 export function looksBinary(text: string): boolean {
   const sample = text.slice(0, 8000);
-  return sample.includes('\u0000') || (sample.match(/\uFFFD/g)?.length ?? 0) > 8;
+  if (sample.includes('\u0000')) return true;
+  const odd = sample.match(ODD_CHARACTERS)?.length ?? 0;
+  return odd > 8 && odd > sample.length * 0.4;
 }
