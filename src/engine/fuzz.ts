@@ -199,3 +199,5 @@ TOKENS.yaml.push(
   'typed_per_filter_config:\n  envoy.filters.http.cors:\n    "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy\n',
   '        config:\n          origins: "https://a.example.com, https://b.example.com"\n          methods: "GET"\n',
 );
+// An http-level CORS add_header and a server with add_header lines of its own (nginx-add-header-inheritance's server case).
+TOKENS.nginx.push('http {\n    add_header Access-Control-Allow-Origin https://a.example.com always;\n    server {\n        add_header X-Frame-Options DENY;\n        location / { proxy_pass http://b; }\n', '    server {\n        location /x {\n            location /x/y { return 200; }\n        }\n    }\n');

@@ -399,8 +399,15 @@ function inheritsFrom(location: NginxContext): NginxContext | undefined {
   return undefined;
 }
 
-/** The first location (in file order, nested ones included) that inherits the server's add_header lines. */
+const heirs = new WeakMap<NginxContext, NginxContext | null>();
+
+/** The first location (in file order, nested ones included) that inherits the server's add_header lines; found once per server (a server can hold thousands of locations). */
 function firstHeir(server: NginxContext): NginxContext | undefined {
+  if (!heirs.has(server)) heirs.set(server, findHeir(server) ?? null);
+  return heirs.get(server) ?? undefined;
+}
+
+function findHeir(server: NginxContext): NginxContext | undefined {
   const stack = [...server.children.values()].reverse();
   while (stack.length > 0) {
     const context = stack.pop()!;
