@@ -32,13 +32,38 @@ export function settingsFieldValue(parsed: ParsedPython, object: SyntaxNode, fie
   const cls = classNamed(instance.parsed, instance.bindings, textOf(instance.parsed, instance.node.firstChild), instance.bindings.hops);
   if (!cls) return undefined;
   const bases = callArguments(cls.parsed, cls.node.getChild('ArgList')).positional;
-  if (!bases.some((base) => SETTINGS_BASES.has(resolveName(cls.parsed, base, cls.bindings) ?? ''))) return undefined;
+  if (!bases.some((base) => SETTINGS_BASES.has(resolveName(cls.parsed, base, cls.bindings) ?? ''))) return plainAttribute(cls, bases, field, textOf(parsed, object), parsed, bindings, depth);
   const declared = fieldDefault(cls, field);
   if (!declared) return undefined;
   const value = evaluate(cls.parsed, declared.node, cls.bindings, depth + 1);
   if (value.kind === 'unknown') return value;
   const className = definedName(cls.parsed, cls.node);
   return { ...value, fallback: value.fallback ?? `the default of ${className}.${field}, used when the environment variable ${declared.env} is unset` };
+}
+
+/**
+ * `settings.cors_origins` where `settings = Settings()` and `class Settings:` (no base but object, no decorator)
+ * writes `cors_origins = [...]` once in its body: an instance of a plain class reads the class attribute. Not
+ * when the class defines any dunder method (`__init__` may set it, `__getattr__` may answer), when the module
+ * assigns the attribute on the instance (`settings.cors_origins = …`), or when the body writes it twice.
+ */
+function plainAttribute(cls: Located, bases: SyntaxNode[], field: string, instance: string, parsed: ParsedPython, bindings: ModuleBindings, depth: number): PyValue | undefined {
+  if (bases.some((base) => textOf(cls.parsed, base) !== 'object') || callArguments(cls.parsed, cls.node.getChild('ArgList')).keywords.size > 0) return undefined;
+  const body = cls.node.getChild('Body');
+  if (!body) return undefined;
+  const written: SyntaxNode[] = [];
+  for (const statement of childrenOf(body)) {
+    const definition = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement;
+    if (definition?.name === 'FunctionDefinition' && /^__\w+__$/.test(definedName(cls.parsed, definition) ?? '')) return undefined;
+    const parts = statement.name === 'AssignStatement' ? assignmentParts(statement) : [];
+    if (parts.length >= 3 && parts[0].name === 'VariableName' && textOf(cls.parsed, parts[0]) === field) written.push(parts[parts.length - 1]);
+  }
+  if (written.length !== 1) return undefined;
+  // `settings.cors_origins = …` (or `+=`) anywhere in the module that uses the instance.
+  const assigned = new RegExp(`\\b${instance}\\s*\\.\\s*${field}\\s*(?:[-+*|]?=)(?!=)`);
+  if (assigned.test(parsed.text) || (cls.parsed !== parsed && assigned.test(cls.parsed.text))) return undefined;
+  void bindings;
+  return evaluate(cls.parsed, written[0], cls.bindings, depth + 1);
 }
 
 /** The default written for `field` in the class body, and the environment variable that overrides it. */
