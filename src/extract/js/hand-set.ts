@@ -482,16 +482,21 @@ function appliesRecord(call: CallExpression, parsed: ParsedJs): boolean {
       if (above.type === 'ObjectProperty' && above.value === node && above.key.type === 'Identifier' && above.key.name === 'headers') return true;
       if (above.type === 'CallExpression' && above.callee.type === 'MemberExpression' && above.callee.property.type === 'Identifier') {
         const method = above.callee.property.name;
-        if (((method === 'set' || method === 'header') && above.arguments[0] === node) || (method === 'writeHead' && above.arguments[1] === node)) return true;
+        if (((method === 'set' || method === 'header') && above.arguments[0] === node) || (method === 'writeHead' && above.arguments[writeHeadHeadersAt(above)] === node)) return true;
       }
     }
     return false;
   }
   if (parent.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && parent.callee.property.type === 'Identifier') {
     const method = parent.callee.property.name;
-    return ((method === 'set' || method === 'header') && parent.arguments[0] === call) || (method === 'writeHead' && parent.arguments[1] === call);
+    return ((method === 'set' || method === 'header') && parent.arguments[0] === call) || (method === 'writeHead' && parent.arguments[writeHeadHeadersAt(parent)] === call);
   }
   return false;
+}
+
+/** Where writeHead takes its headers: `writeHead(status, headers)`, or third after a status message (`writeHead(404, 'Not Found', headers)`). */
+function writeHeadHeadersAt(call: CallExpression): number {
+  return call.arguments.length >= 3 ? 2 : 1;
 }
 
 function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
@@ -509,7 +514,7 @@ function headerWrites(call: CallExpression, parsed: ParsedJs): HeaderWrite[] {
     if (name.kind === 'string' && CORS_HEADER.test(name.value)) return [{ call, name: name.value, nameNode: first, valueNode: second }];
     return [];
   }
-  const objectArg = method === 'writeHead' ? (call.arguments[1] as Node | undefined) : method === 'set' || method === 'header' ? first : undefined;
+  const objectArg = method === 'writeHead' ? (call.arguments[writeHeadHeadersAt(call)] as Node | undefined) : method === 'set' || method === 'header' ? first : undefined;
   if (method === 'vary' && first) return [{ call, name: 'Vary', nameNode: first, valueNode: first }];
   // `const headers = { 'Access-Control-Allow-Origin': '*' }; res.writeHead(200, headers)` (plain Node servers,
   // joplin's clipper server): the record a name is bound to, read as a proxy response's `headers` is, so a
