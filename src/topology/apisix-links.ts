@@ -1,20 +1,6 @@
 import { entries, get, isMap, isSeq, pairOf, valueOf } from '../extract/yaml/parse.js';
-import type { CorsPolicy, Loc } from '../model/types.js';
-import { gatewayFiles, items, text } from './gateway-files.js';
-
-/**
- * One route of APISIX's standalone configuration (`apisix.yaml`) to hosts of the Compose project:
- * the cors plugin that answers on it (`undefined`: none; 'unknown': not decided here), where its
- * requests go and the path they keep.
- */
-export interface ApisixRoute {
-  file: string;
-  plugin: CorsPolicy | undefined | 'unknown';
-  targets: Array<{ host: string; port: number | undefined }>;
-  /** The path every request through the route starts with at the upstream; undefined when not known. */
-  prefix: string | undefined;
-  route: { name: string; loc: Loc };
-}
+import type { CorsPolicy } from '../model/types.js';
+import { gatewayFiles, items, text, type GatewayRoute } from './gateway-files.js';
 
 type Node = unknown;
 
@@ -75,8 +61,8 @@ function uriPrefix(route: Node): string | undefined {
  * route's own, else its plugin config's, else its service's (APISIX merges them in that order of
  * precedence). A cors plugin in `global_rules` runs as well: the route is then not decided here.
  */
-export function apisixRoutes(yamlFiles: Map<string, string>, apisixPolicies: CorsPolicy[]): ApisixRoute[] {
-  const out: ApisixRoute[] = [];
+export function apisixRoutes(yamlFiles: Map<string, string>, apisixPolicies: CorsPolicy[]): GatewayRoute[] {
+  const out: GatewayRoute[] = [];
   for (const { file, root, locOf, byLoc } of gatewayFiles(yamlFiles, apisixPolicies, 'routes')) {
     /** The cors entry of an owner's `plugins`: the policy, 'unknown' (present but not extracted, or disabled), or undefined. */
     const corsOf = (owner: Node): CorsPolicy | 'unknown' | undefined => {

@@ -1,20 +1,6 @@
 import { entries, get, isMap, pairOf, valueOf } from '../extract/yaml/parse.js';
-import type { CorsPolicy, Loc } from '../model/types.js';
-import { gatewayFiles, items, text } from './gateway-files.js';
-
-/**
- * One route of an Envoy bootstrap (`static_resources`) to hosts of the Compose project: the CORS
- * policy that answers on it (`undefined`: none; 'unknown': not decided here), where its requests go
- * and the path they keep.
- */
-export interface EnvoyRoute {
-  file: string;
-  plugin: CorsPolicy | undefined | 'unknown';
-  targets: Array<{ host: string; port: number | undefined }>;
-  /** The path every request through the route starts with at the upstream; undefined when not known. */
-  prefix: string | undefined;
-  route: { name: string; loc: Loc };
-}
+import type { CorsPolicy } from '../model/types.js';
+import { gatewayFiles, items, text, type GatewayRoute } from './gateway-files.js';
 
 type Node = unknown;
 
@@ -79,8 +65,8 @@ function routePrefix(route: Node): string | undefined {
  * a runtime fraction or in shadow mode. Without `envoy.filters.http.cors` in the connection
  * manager's `http_filters` no policy answers.
  */
-export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsPolicy[]): EnvoyRoute[] {
-  const out: EnvoyRoute[] = [];
+export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsPolicy[]): GatewayRoute[] {
+  const out: GatewayRoute[] = [];
   for (const { file, root, locOf, byLoc } of gatewayFiles(yamlFiles, envoyPolicies, 'static_resources')) {
     const resources = get(root, 'static_resources');
     const clusters = new Map<string, Array<{ host: string; port: number | undefined }> | undefined>();

@@ -21,6 +21,20 @@ export interface GatewayFile {
 }
 
 /**
+ * One route of a gateway's own file (APISIX standalone `apisix.yaml`, an Envoy bootstrap) to hosts of
+ * the Compose project: the CORS policy that answers on it (`undefined`: none; 'unknown': not decided
+ * here), where its requests go and the path they keep.
+ */
+export interface GatewayRoute {
+  file: string;
+  plugin: CorsPolicy | undefined | 'unknown';
+  targets: Array<{ host: string; port: number | undefined }>;
+  /** The path every request through the route starts with at the upstream; undefined when not known. */
+  prefix: string | undefined;
+  route: { name: string; loc: Loc };
+}
+
+/**
  * The files among `policies`' sources whose text has a top-level `key:` and parses without errors into a
  * mapping, in path order. Parsed again here (not kept from extraction): only files with a cors policy get
  * this far, and the linkers need the whole document, not the policies alone.
