@@ -915,16 +915,10 @@ class HandSetProgram implements HeaderProgram {
         for (const write of chained) this.write(write, request, state);
         return;
       }
-      const ending = endingStatus(node, this.parsed);
-      if (ending !== undefined) {
-        state.status = ending === 'keep' ? (state.status ?? 200) : ending;
-        state.ended = true;
-        return;
-      }
+      if (endsAnswer(node, this.parsed, state)) return;
       const method = node.callee.property.type === 'Identifier' ? node.callee.property.name : undefined;
       if (method === 'status' || method === 'code') {
-        const status = evaluate(node.arguments[0] as Node, this.parsed.bindings);
-        state.status = status.kind === 'number' ? status.value : undefined;
+        state.status = firstArgumentStatus(node, this.parsed);
         return;
       }
       state.uncertain = true;
@@ -934,8 +928,7 @@ class HandSetProgram implements HeaderProgram {
     if (writes) {
       for (const write of writes) this.write(write, request, state);
       if (node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier' && node.callee.property.name === 'writeHead') {
-        const status = evaluate(node.arguments[0] as Node, this.parsed.bindings);
-        state.status = status.kind === 'number' ? status.value : undefined;
+        state.status = firstArgumentStatus(node, this.parsed);
       }
       return;
     }
@@ -943,12 +936,7 @@ class HandSetProgram implements HeaderProgram {
       state.passedOn = true;
       return;
     }
-    const ending = endingStatus(node, this.parsed);
-    if (ending !== undefined) {
-      state.status = ending === 'keep' ? (state.status ?? 200) : ending;
-      state.ended = true;
-      return;
-    }
+    if (endsAnswer(node, this.parsed, state)) return;
     // `messenger.send(event).then(() => callback(null, response)).catch(…)`: a record of this function handed back from
     // a callback it passes on is the answer, once that callback runs.
     const deferred = this.deferredHandBacks().filter((handBack) => handBack.start >= node.start! && handBack.end <= node.end!);
@@ -1567,6 +1555,21 @@ function onlyLogs(expression: Node): boolean {
 
 function negate(value: boolean | 'unknown'): boolean | 'unknown' {
   return value === 'unknown' ? value : !value;
+}
+
+/** The status a call's first argument names (`res.status(204)`, `res.writeHead(200, …)`); undefined when it is not a known number. */
+function firstArgumentStatus(call: CallExpression, parsed: ParsedJs): number | undefined {
+  const status = evaluate(call.arguments[0] as Node, parsed.bindings);
+  return status.kind === 'number' ? status.value : undefined;
+}
+
+/** Whether `call` ends the answer (endingStatus); if so, the run's status becomes its status ('keep': the one set so far, else 200). */
+function endsAnswer(call: CallExpression, parsed: ParsedJs, state: RunState): boolean {
+  const ending = endingStatus(call, parsed);
+  if (ending === undefined) return false;
+  state.status = ending === 'keep' ? (state.status ?? 200) : ending;
+  state.ended = true;
+  return true;
 }
 
 /** `res.sendStatus(204)`, `res.status(204).end()`, `res.end()`, `res.send(…)`, `res.json(…)`, `reply.code(204).send()`, `c.body(null, 204)`. */
