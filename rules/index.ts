@@ -15,6 +15,7 @@ import nullOrigin from './null-origin.js';
 import originNotSerialized from './origin-not-serialized.js';
 import originRegexUnanchored from './origin-regex-unanchored.js';
 import originRegexUnescapedDot from './origin-regex-unescaped-dot.js';
+import originSharedHosting from './origin-shared-hosting.js';
 import originSubstringMatch from './origin-substring-match.js';
 import originTypo from './origin-typo.js';
 import originWildcardLiteral from './origin-wildcard-literal.js';
@@ -46,6 +47,7 @@ export const rules: readonly Rule[] = [
   originNotSerialized,
   originRegexUnanchored,
   originRegexUnescapedDot,
+  originSharedHosting,
   originSubstringMatch,
   originTypo,
   originWildcardLiteral,
