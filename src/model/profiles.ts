@@ -121,15 +121,11 @@ export const koa2CorsProfile: FrameworkProfile = {
  * a preflight is an OPTIONS with Access-Control-Request-Method, answered 204.
  */
 export const kcorsProfile: FrameworkProfile = {
+  ...koaCorsProfile,
   id: 'kcors',
   name: 'kcors',
   wildcardWithCredentials: 'literal',
-  singleStringOrigin: 'fixed',
-  exactComparison: 'bytes',
-  varyOrigin: 'always',
-  preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
-  defaults: { origin: 'reflect', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
-  routeLevelHandlesOptions: true,
+  defaults: { ...koaCorsProfile.defaults, origin: 'reflect' },
   docs: 'https://github.com/koajs/cors/tree/2.2.2#options',
 };
 
