@@ -1,4 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
+import { allowOrigin, requestMatrix } from '../src/model/matrix.js';
 import { matchOrigin } from '../src/model/pattern-match.js';
 import { headersNamed, headerValue } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
@@ -47,10 +48,13 @@ function namedHosts(policy: CorsPolicy): string[] {
   return SHARED_HOSTS.filter((host) => texts.some((text) => text.includes(host)));
 }
 
-/** Whether an arbitrary site gets this policy's Allow-Origin: then the reflect rules speak, not this one. */
+/**
+ * Whether an arbitrary site gets this policy's Allow-Origin on a GET: then the reflect rules speak,
+ * not this one. Read from the request matrix's probe cells, which those rules ask too.
+ */
 function anyOriginGranted(policy: CorsPolicy): boolean {
-  const origin = 'https://attacker.invalid';
-  return [true, false].some((credentials) => headerValue(respond(policy, { origin, method: 'GET', credentials }), 'Access-Control-Allow-Origin') === origin);
+  const matrix = requestMatrix(policy);
+  return matrix.origins.some((origin) => origin.how === 'probe' && (['get', 'get-credentials'] as const).some((row) => allowOrigin(matrix.cell(origin, row)) === origin.origin));
 }
 
 function probes(policy: CorsPolicy): Probe[] {
