@@ -31,15 +31,17 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     if (!cls || !CORS_CLASSES.has(resolveName(parsed, cls, bindings) ?? '')) continue;
     const receiver = isAdd ? parsed.text.slice(call.from, call.from + callee.length - '.add_middleware'.length).split('.').pop() : undefined;
     const policy = policyFrom(parsed, cls, args, bindings, receiver);
-    if (receiver && /^\w+$/.test(receiver) && policy.allowMethods.kind === 'default') {
-      const served = routeMethods(parsed, receiver, bindings);
+    // `app.add_middleware(…)` on a plain name: the app whose routes and other middleware this module shows.
+    const app = receiver !== undefined && /^\w+$/.test(receiver) ? receiver : undefined;
+    if (app && policy.allowMethods.kind === 'default') {
+      const served = routeMethods(parsed, app, bindings);
       if (served.length > 0) policy.servedMethods = served;
     }
     // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
-    const gate = isAdd && receiver && /^\w+$/.test(receiver) ? authGateAfter(parsed, receiver, call.to) : undefined;
+    const gate = app ? authGateAfter(parsed, app, call.to) : undefined;
     if (gate) policy.registeredAfter = { what: 'auth', items: [gate], at: locOf(parsed, call) };
     // An origin check in front of the routes answers other origins itself: which ones the routes answer is that code's to say.
-    const gateOfOrigins = isAdd && receiver && /^\w+$/.test(receiver) && policy.origins.length > 0 ? originGate(parsed, receiver) : undefined;
+    const gateOfOrigins = app && policy.origins.length > 0 ? originGate(parsed, app) : undefined;
     if (gateOfOrigins) {
       policy.origins = [{ kind: 'unknown', reason: `the middleware ${gateOfOrigins.label} answers ${gateOfOrigins.status} to the origins its own test refuses before the routes run`, loc: gateOfOrigins.loc }];
       policy.headerProgram = starletteProgram(policy);
