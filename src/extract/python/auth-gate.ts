@@ -137,12 +137,17 @@ function refusalIn(parsed: ParsedPython, statement: SyntaxNode): number | undefi
   return undefined;
 }
 
+/** Flask's `abort(403)` as a statement: its literal 4xx or 5xx status. */
 function abortStatus(parsed: ParsedPython, statement: SyntaxNode): number | undefined {
   const call = statement.firstChild;
   if (call?.name !== 'CallExpression' || !/^(flask\.)?abort$/.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
-  const code = callArguments(parsed, call.getChild('ArgList')).positional[0];
-  const value = code?.name === 'Number' ? Number(textOf(parsed, code)) : undefined;
-  return value !== undefined && value >= 400 && value < 600 ? value : undefined;
+  return errorStatus(parsed, callArguments(parsed, call.getChild('ArgList')).positional[0]);
+}
+
+/** A number literal that is a 4xx or 5xx status. */
+function errorStatus(parsed: ParsedPython, node: SyntaxNode | undefined): number | undefined {
+  const code = node?.name === 'Number' ? Number(textOf(parsed, node)) : undefined;
+  return code !== undefined && code >= 400 && code < 600 ? code : undefined;
 }
 
 function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNode | undefined {
@@ -300,31 +305,18 @@ function holdsOnPreflight(parsed: ParsedPython, test: SyntaxNode, request: strin
 function answeredStatus(parsed: ParsedPython, body: SyntaxNode): number | undefined {
   const statements = childrenOf(body).filter((node) => node.name !== ':');
   if (statements.length !== 1) return undefined;
-  const literal = (node: SyntaxNode | undefined) => {
-    const code = node?.name === 'Number' ? Number(textOf(parsed, node)) : undefined;
-    return code !== undefined && code >= 400 && code < 600 ? code : undefined;
-  };
-  if (statements[0].name === 'ExpressionStatement') {
-    const call = statements[0].firstChild;
-    if (call?.name !== 'CallExpression' || !/^(flask\.)?abort$/.test(dottedName(parsed, call.firstChild) ?? '')) return undefined;
-    return literal(callArguments(parsed, call.getChild('ArgList')).positional[0]);
-  }
-  return returnedStatus(parsed, statements[0]);
+  return statements[0].name === 'ExpressionStatement' ? abortStatus(parsed, statements[0]) : returnedStatus(parsed, statements[0]);
 }
 
 function returnedStatus(parsed: ParsedPython, statement: SyntaxNode): number | undefined {
-  const literal = (node: SyntaxNode | undefined) => {
-    const code = node?.name === 'Number' ? Number(textOf(parsed, node)) : undefined;
-    return code !== undefined && code >= 400 && code < 600 ? code : undefined;
-  };
   if (statement.name !== 'ReturnStatement') return undefined;
   // `return body, 401` (lezer lists the tuple's items in the statement), `return (body, 401)`.
   const items = childrenOf(statement).filter((node) => node.name !== 'return' && node.name !== ',');
-  if (items.length >= 2) return literal(items[1]);
+  if (items.length >= 2) return errorStatus(parsed, items[1]);
   const returned = items[0];
   if (returned?.name === 'TupleExpression') {
     const inner = childrenOf(returned).filter((node) => node.name !== ',' && node.name !== '(' && node.name !== ')');
-    return inner.length >= 2 ? literal(inner[1]) : undefined;
+    return inner.length >= 2 ? errorStatus(parsed, inner[1]) : undefined;
   }
   const call = returned;
   if (call?.name !== 'CallExpression') return undefined;
@@ -332,9 +324,7 @@ function returnedStatus(parsed: ParsedPython, statement: SyntaxNode): number | u
   const keywords = callArguments(parsed, call.getChild('ArgList')).keywords;
   // Django: `HttpResponseForbidden(…)`, `JsonResponse(…, status=401)`, `HttpResponse(status=401)`.
   if (/(^|\.)HttpResponseForbidden$/.test(callee)) return 403;
-  if (/(^|\.)(HttpResponse|JsonResponse)$/.test(callee)) return literal(keywords.get('status')?.value);
+  if (/(^|\.)(HttpResponse|JsonResponse)$/.test(callee)) return errorStatus(parsed, keywords.get('status')?.value);
   if (!RESPONSES.test(callee)) return undefined;
-  const status = keywords.get('status_code')?.value;
-  const code = status?.name === 'Number' ? Number(textOf(parsed, status)) : undefined;
-  return code !== undefined && code >= 400 && code < 600 ? code : undefined;
+  return errorStatus(parsed, keywords.get('status_code')?.value);
 }
