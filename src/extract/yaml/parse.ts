@@ -251,7 +251,8 @@ function splitDocuments(text: string): Array<{ start: number; end: number }> {
  */
 export const RELEVANCE_CHECK_FROM = 64 * 1024;
 
-const CORS_TOKENS = /cors|access-?control/gi;
+/** CORS_TOKEN, for counting its matches. */
+const CORS_TOKENS = new RegExp(CORS_TOKEN.source, 'gi');
 
 function corsTokenCount(text: string): number {
   let count = 0;
@@ -422,6 +423,14 @@ function opensFlow(text: string, lineStart: number, at: number): boolean {
   return true;
 }
 
+/** A line's key column: past its indentation and any `- ` list markers (`  - - key:` gives 6). */
+function keyColumn(text: string, lineStart: number): number {
+  let key = lineStart;
+  while (text[key] === ' ') key++;
+  while (text[key] === '-' && text[key + 1] === ' ') for (key += 1; text[key] === ' '; ) key++;
+  return key - lineStart;
+}
+
 /**
  * The column of the key whose value starts on the line at `lineStart` (at column `column`): the closest
  * line above that holds more than blanks or a comment must be `key:` (or `- key:`) with nothing after
@@ -438,9 +447,7 @@ function valueOnNextLine(text: string, lineStart: number, column: number): numbe
       continue;
     }
     if (!content.endsWith(':')) return undefined;
-    let key = 0;
-    while (line[key] === ' ') key++;
-    while (line[key] === '-' && line[key + 1] === ' ') for (key += 1; line[key] === ' '; ) key++;
+    const key = keyColumn(text, start);
     return key < column ? key : undefined;
   }
   return undefined;
@@ -489,22 +496,21 @@ export function relaxFlowIndentation(text: string): { text: string; original: (o
     if ((char === '"' || char === "'") && depth === 0 && opensFlow(text, lineStart, i)) {
       // PyYAML and go-yaml read its continuation lines at any indentation; the yaml library wants them past the key.
       quote = char;
-      let key = lineStart;
-      while (text[key] === ' ') key++;
-      while (text[key] === '-' && text[key + 1] === ' ') for (key += 1; text[key] === ' '; ) key++;
-      blockQuoteIndent = key - lineStart;
-    } else if ((char === '"' || char === "'") && depth === 0 && (i === lineStart + indentAt(text, lineStart)) && valueOnNextLine(text, lineStart, i - lineStart) !== undefined) {
+      blockQuoteIndent = keyColumn(text, lineStart);
+    } else if ((char === '"' || char === "'") && depth === 0 && i === lineStart + indentAt(text, lineStart)) {
       // The same for a quoted value on the line under its key (`Fn::Sub:` then `"\n#set(…` continued at the
       // key's column, as API Gateway exports write request templates: aws-samples/serverless-coffee).
-      quote = char;
-      blockQuoteIndent = valueOnNextLine(text, lineStart, i - lineStart)!;
+      const keyAt = valueOnNextLine(text, lineStart, i - lineStart);
+      if (keyAt !== undefined) {
+        quote = char;
+        blockQuoteIndent = keyAt;
+      }
     } else if ((char === '"' || char === "'") && depth > 0) quote = char;
     else if (char === '{' || char === '[') {
       // Only a collection opened after `key:` or `- ` starts flow context here (not `{{` templates, which are neutralised).
       if (depth === 0) {
         if (!opensFlow(text, lineStart, i)) continue;
-        openerIndent = 0;
-        while (text[lineStart + openerIndent] === ' ') openerIndent++;
+        openerIndent = indentAt(text, lineStart);
       }
       depth++;
     } else if ((char === '}' || char === ']') && depth > 0) depth--;
