@@ -442,10 +442,10 @@ export function neverMatchesOrigin(matcher: PatternMatcher): boolean {
     if (endsWithSlash(alternative.elements, prepared.anchoring === 'full')) return true;
     let text = '';
     let index = 0;
-    if (prepared.anchoring === 'search') {
-      if (alternative.elements[0]?.type !== 'Assertion' || alternative.elements[0].kind !== 'start') return false;
-      index = 1;
-    }
+    // A search needs `^` to tie the text to the origin's start; a prefix or full match is tied already, and may still spell `^`.
+    const first = alternative.elements[0];
+    if (first?.type === 'Assertion' && first.kind === 'start') index = 1;
+    else if (prepared.anchoring === 'search') return false;
     for (; index < alternative.elements.length; index++) {
       const element = alternative.elements[index];
       if (element.type === 'Character') text += String.fromCodePoint(element.value);
