@@ -748,7 +748,7 @@ class HandSetProgram implements HeaderProgram {
           state.returned = true;
           return;
         }
-        if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder())) state.status ??= request.appStatus ?? 200;
+        if (!state.ended && !state.passedOn && (this.isNestHandler() || this.isRecordBuilder() || this.returnsFastifyBody(statement))) state.status ??= request.appStatus ?? 200;
         else if (!state.ended && !state.passedOn && this.returnsWrittenResponse(statement.argument)) {
           // `res.headers.set(…); return res;` (Fetch API: Next.js route handlers and middleware, Workers,
           // Deno): the response handed back is the one these writes went to. Its status is the route's;
@@ -1066,6 +1066,29 @@ class HandSetProgram implements HeaderProgram {
       if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression') continue;
       const target = call.callee.object;
       if (target.type === 'MemberExpression' && !target.computed && target.property.type === 'Identifier' && target.property.name === 'headers' && target.object.type === 'Identifier' && target.object.name === name) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `return data` from an async Fastify route handler (`fastify.get(path, async (request, reply) => …)`) whose
+   * writes go to its `reply`: Fastify sends the value as the body, with the headers set on the reply, as
+   * `reply.send(data)` would (Fastify's Reply docs, "Async-Await and Promises").
+   */
+  private returnsFastifyBody(statement: Node): boolean {
+    if (statement.type !== 'ReturnStatement' || returnsPlainValue(statement.argument)) return false;
+    const handler = enclosingFunction(statement, this.parsed);
+    if (!handler || !('async' in handler) || !handler.async || !('params' in handler)) return false;
+    const reply = handler.params[1];
+    if (reply?.type !== 'Identifier') return false;
+    const route = this.parsed.parents.get(handler);
+    if (route?.type !== 'CallExpression' || route.arguments[route.arguments.length - 1] !== handler || route.callee.type !== 'MemberExpression' || route.callee.property.type !== 'Identifier') return false;
+    if (!['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'all'].includes(route.callee.property.name)) return false;
+    for (const call of this.writes.keys()) {
+      if (call.type !== 'CallExpression') continue;
+      let target: Node = call.callee;
+      while (target.type === 'MemberExpression' || target.type === 'CallExpression') target = target.type === 'CallExpression' ? target.callee : target.object;
+      if (target.type === 'Identifier' && target.name === reply.name) return true;
     }
     return false;
   }
