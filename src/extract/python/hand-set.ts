@@ -19,7 +19,8 @@ import { evaluate, regexFlags, stringItems, type ModuleBindings, type PyValue } 
  */
 
 /** `whenAbsent`: what a request without Origin writes (`.get("Origin")` gives None, which Werkzeug and Django send as "None"; `["Origin"]` raises). */
-type Value = { kind: 'literal'; value: string } | { kind: 'origin'; whenAbsent: string | 'unknown' } | { kind: 'unknown' };
+/** `input`: copied from a field the client chooses (the query string, the form body, a cookie), not from Origin: `field` names it. */
+type Value = { kind: 'literal'; value: string } | { kind: 'origin'; whenAbsent: string | 'unknown' } | { kind: 'input'; field: string } | { kind: 'unknown' };
 type Decision = boolean | 'unknown';
 type Test = (request: CorsRequest) => Decision;
 
@@ -489,8 +490,49 @@ function parameterOf(parsed: ParsedPython, fn: SyntaxNode, name: string): boolea
   return params !== null && childrenOf(params).some((param) => param.name === 'VariableName' && textOf(parsed, param) === name);
 }
 
+/** What the client chooses in a request: Flask/Werkzeug, Starlette and Django names of the query string, form body and cookies. */
+const INPUT_FIELDS: Record<string, string> = {
+  args: 'the query string',
+  query_params: 'the query string',
+  GET: 'the query string',
+  form: 'the request body',
+  POST: 'the request body',
+  values: 'the query string or body',
+  cookies: 'a cookie',
+  COOKIES: 'a cookie',
+};
+
+/**
+ * `request.args.get("allow")`, `request.query_params["allow"]`, `request.GET.get("origin")`, `request.form["site"]`,
+ * `request.cookies.get("origin")`, or a local bound to one: a value the caller picks (`?allow=https://attacker.invalid`).
+ */
+function requestInputOf(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): string | undefined {
+  if (!node || depth > 4) return undefined;
+  const field = (object: SyntaxNode | undefined) => {
+    const match = /^(?:self\.)?req(?:uest)?\.(\w+)$/.exec(object ? (dottedName(parsed, object) ?? '') : '');
+    return match && Object.hasOwn(INPUT_FIELDS, match[1]) ? INPUT_FIELDS[match[1]] : undefined;
+  };
+  if (node.name === 'CallExpression') {
+    const callee = node.firstChild;
+    const parts = callee?.name === 'MemberExpression' ? childrenOf(callee) : [];
+    if (parts.length !== 3 || parts[1].name !== '.' || textOf(parsed, parts[2]) !== 'get') return undefined;
+    return field(parts[0]);
+  }
+  if (node.name === 'MemberExpression') {
+    const parts = childrenOf(node);
+    return parts[1]?.name === '[' ? field(parts[0]) : undefined;
+  }
+  if (node.name === 'VariableName') {
+    const assigned = boundValue(parsed, node, bindings);
+    return assigned !== undefined ? requestInputOf(parsed, assigned, bindings, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
 function valueOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): Value {
   if (isRequestOrigin(parsed, node, bindings)) return { kind: 'origin', whenAbsent: whenAbsent(parsed, node, bindings) };
+  const input = requestInputOf(parsed, node, bindings);
+  if (input) return { kind: 'input', field: input };
   // `request.headers.get("Origin") or "*"`: the Origin when the request has one, the literal otherwise.
   if (node.name === 'BinaryExpression') {
     const { op, left, right } = binaryParts(parsed, childrenOf(node));
@@ -902,6 +944,7 @@ function buildPolicy(parsed: ParsedPython, fn: SyntaxNode | null, writes: Write[
     if (write.value.kind === 'literal') return [write.value.value.trim() === '*' ? { kind: 'any', loc: valueLoc } : { kind: 'exact', value: write.value.value, loc: valueLoc }];
     // The value is sent as it is: the text around an f-string's fields can still never equal an Origin.
     if (write.value.kind === 'unknown') return [{ kind: 'unknown', reason: 'computed at run time', loc: valueLoc, template: formatTemplate(parsed, write.valueNode) }];
+    if (write.value.kind === 'input') return [write.opaque || write.conditions.length > 0 ? { kind: 'predicate', checks: [], loc: valueLoc } : { kind: 'reflect', loc: valueLoc }];
     if (write.allowlist) return write.allowlist.map((entry) => ({ kind: 'exact', value: entry.value, loc: entry.loc }));
     if (write.matchers) return write.matchers;
     if (write.opaque || write.conditions.length > 0) return [{ kind: 'predicate', checks: [], loc: valueLoc }];
@@ -978,8 +1021,14 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
       continue;
     }
     let value: string | undefined;
+    let fromInput: string | undefined;
     if (write.value.kind === 'literal') value = write.value.value;
-    else if (write.value.kind === 'origin') {
+    // The caller names the origin it wants granted: an attacker names its own.
+    else if (write.value.kind === 'input') {
+      value = request.origin;
+      fromInput = write.value.field;
+      if (value === undefined) unknowns.header(write.name);
+    } else if (write.value.kind === 'origin') {
       value = request.origin ?? (write.value.whenAbsent === 'unknown' ? undefined : write.value.whenAbsent);
       if (value === undefined) unknowns.header(write.name);
     }
@@ -989,7 +1038,7 @@ function run(writes: Write[], request: CorsRequest, loc: (node: SyntaxNode) => L
       for (let i = headers.length - 1; i >= 0; i--) if (headers[i].name.toLowerCase() === write.name.toLowerCase()) headers.splice(i, 1);
       unknowns.known(write.name);
     }
-    headers.push({ name: write.name, value, loc: loc(write.valueNode), writtenAt: loc(write.statement) });
+    headers.push({ name: write.name, value, loc: loc(write.valueNode), writtenAt: loc(write.statement), ...(fromInput ? { fromInput } : {}) });
   }
   return { status: request.preflight ? undefined : (request.appStatus ?? 200), headers, ...unknowns.fields(), ...(maybe.length ? { maybeHeaders: maybe } : {}), shortCircuit: false };
 }
