@@ -45,6 +45,8 @@ const JS_CONSTRUCTS = new RegExp(
     String.raw`['"\x60](?:aws-cdk-lib|@aws-cdk\/)`,
     // hapi's own CORS settings: a server's `routes: { cors }`, a route module's `options: { cors }`.
     String.raw`['"\x60](?:@hapi\/hapi|hapi)['"\x60]|\bcors\s*:\s*(?:true\b|\{|\[)`,
+    // Payload CMS's `buildConfig({ cors })`.
+    String.raw`\bbuildConfig\b`,
     HEADER_NAME_SOURCE,
   ].join('|'),
   'i',

@@ -4,6 +4,7 @@ import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
 import { cdkPolicies } from './aws-cdk.js';
 import { hapiPolicies } from './hapi.js';
+import { payloadPolicies } from './payload.js';
 import { serverlessConfigPolicies } from './serverless-config.js';
 import { findHandSetHeaderPolicies, handSetOwners, mayWriteHeader } from './hand-set.js';
 import { middlewarePolicy, type MiddlewareSite } from './middleware.js';
@@ -492,6 +493,7 @@ export function extractJsPolicies(file: SourceFile, project?: JsProject): JsExtr
   policies.push(...handSet);
   policies.push(...cdkPolicies(parsed));
   policies.push(...hapiPolicies(parsed));
+  policies.push(...payloadPolicies(parsed));
   policies.push(...serverlessConfigPolicies(parsed));
   if (NEXT_CONFIG.test(file.path)) policies.push(...nextConfigHeaderPolicies(parsed));
   return { policies, errors };
