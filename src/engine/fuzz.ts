@@ -199,5 +199,13 @@ TOKENS.yaml.push(
   'typed_per_filter_config:\n  envoy.filters.http.cors:\n    "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy\n',
   '        config:\n          origins: "https://a.example.com, https://b.example.com"\n          methods: "GET"\n',
 );
+// Envoy route policies merged with the virtual host's (envoyCorsChain), redirects, and a filter chain without the CORS filter.
+TOKENS.yaml.push(
+  '                          route:\n                            cluster: api\n                            cors:\n                              allow_methods: GET\n                              allow_credentials: true\n',
+  '                        - match: { prefix: "/old" }\n                          redirect: { path_redirect: "/new" }\n',
+  '                http_filters:\n                  - name: envoy.filters.http.router\n',
+  '                  - name: envoy.filters.http.cors\n                    disabled: true\n',
+  '  max_age: ""\n  forward_not_matching_preflights: false\n',
+);
 // An http-level CORS add_header and a server with add_header lines of its own (nginx-add-header-inheritance's server case).
 TOKENS.nginx.push('http {\n    add_header Access-Control-Allow-Origin https://a.example.com always;\n    server {\n        add_header X-Frame-Options DENY;\n        location / { proxy_pass http://b; }\n', '    server {\n        location /x {\n            location /x/y { return 200; }\n        }\n    }\n');

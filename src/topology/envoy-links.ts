@@ -1,4 +1,5 @@
-import { entries, get, isMap, pairOf, valueOf } from '../extract/yaml/parse.js';
+import { envoyChainAllowsOrigins, envoyCorsChain, envoyCorsFilter } from '../extract/yaml/envoy.js';
+import { get, isMap, pairOf, valueOf } from '../extract/yaml/parse.js';
 import type { CorsPolicy } from '../model/types.js';
 import { gatewayFiles, items, text, type GatewayRoute } from './gateway-files.js';
 
@@ -36,15 +37,6 @@ function clusterTargets(cluster: Node): Array<{ host: string; port: number | und
   return out.length > 0 ? out : undefined;
 }
 
-/** `envoy.filters.http.cors` (by name or by its typed_config's `@type`) among an HTTP connection manager's filters. */
-function hasCorsFilter(manager: Node): boolean {
-  return items(field(manager, 'http_filters')).some((filter) => {
-    const name = text(get(filter, 'name'));
-    const type = text(get(field(filter, 'typed_config'), '@type'));
-    return name === 'envoy.filters.http.cors' || name === 'envoy.cors' || (type !== undefined && /\.cors\.v3\.Cors$/.test(type));
-  });
-}
-
 /**
  * The path a route hands the upstream: its `prefix` or `path` match when that is a plain path and the
  * route rewrites nothing; a regex match, a rewrite or a template leaves it unknown.
@@ -59,11 +51,11 @@ function routePrefix(route: Node): string | undefined {
 
 /**
  * The routes of Envoy bootstrap files (`static_resources` with listeners and clusters) whose virtual
- * hosts or routes carry the extracted Envoy CORS policies, each with the policy that answers on it.
- * Envoy's CORS filter reads the route's policy before the virtual host's, field by field
- * (cors_filter.cc): a route with both is not decided here, nor one under a policy that is enabled by
- * a runtime fraction or in shadow mode. Without `envoy.filters.http.cors` in the connection
- * manager's `http_filters` no policy answers.
+ * hosts or routes carry the extracted Envoy CORS policies, each with the policy that answers on it:
+ * the route's policies merged field by field as Envoy's CORS filter reads them (envoyCorsChain). A
+ * route under a policy enabled by a runtime fraction or in shadow mode is not decided here, nor one
+ * whose connection manager's filter chain cannot be read in full. Without `envoy.filters.http.cors`
+ * in the connection manager's `http_filters` no policy answers.
  */
 export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsPolicy[]): GatewayRoute[] {
   const out: GatewayRoute[] = [];
@@ -74,19 +66,13 @@ export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsP
       const name = text(get(cluster, 'name'));
       if (name !== undefined) clusters.set(name, clusters.has(name) ? undefined : clusterTargets(cluster));
     }
-    /** The CORS policy an owner (virtual host, route or its action) writes: as `cors`, or as the cors filter's typed_per_filter_config. */
-    const policyOf = (owner: Node): CorsPolicy | 'unknown' | undefined => {
-      const found: Array<{ key: Node; value: Node }> = [];
-      const cors = pairOf(owner, 'cors');
-      if (cors && isMap(cors.value)) found.push(cors);
-      for (const { keyNode, value } of entries(field(owner, 'typed_per_filter_config'))) {
-        const type = text(get(value, '@type'));
-        if (type !== undefined && /\.cors\.v3\.CorsPolicy$/.test(type)) found.push({ key: keyNode, value });
-      }
-      if (found.length === 0) return undefined;
-      if (found.length > 1) return 'unknown';
-      const [{ key, value }] = found;
-      // `filter_enabled` / `shadow_enabled`: a runtime fraction decides whether the policy answers.
+    /** The CORS policy Envoy's filter puts together for a route (envoyCorsChain), as the extractor built it (keyed by its first policy). */
+    const policyOf = (routeConfig: Node, host: Node, route: Node): CorsPolicy | 'unknown' | undefined => {
+      const chain = envoyCorsChain(routeConfig, host, route);
+      if (chain === 'unknown') return 'unknown';
+      if (chain.length === 0 || !envoyChainAllowsOrigins(chain)) return undefined;
+      const [{ key, value }] = chain;
+      // `filter_enabled` / `shadow_enabled` (read from the most specific policy): a runtime fraction decides whether the policy answers.
       if (field(value, 'filter_enabled') !== undefined || field(value, 'shadow_enabled') !== undefined) return 'unknown';
       return byLoc.get(`${locOf(key).line}:${locOf(key).column}`) ?? 'unknown';
     };
@@ -100,9 +86,9 @@ export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsP
       }
     }
     for (const manager of managers) {
-      const corsFilter = hasCorsFilter(manager);
-      for (const host of items(field(field(manager, 'route_config'), 'virtual_hosts'))) {
-        const hostPolicy = policyOf(host);
+      const corsFilter = envoyCorsFilter(manager);
+      const routeConfig = field(manager, 'route_config');
+      for (const host of items(field(routeConfig, 'virtual_hosts'))) {
         const hostName = text(get(host, 'name')) ?? '(unnamed)';
         for (const route of items(field(host, 'routes'))) {
           const action = field(route, 'route');
@@ -111,8 +97,7 @@ export function envoyRoutes(yamlFiles: Map<string, string>, envoyPolicies: CorsP
           const names = clusterNode !== undefined ? [text(clusterNode)] : items(field(field(action, 'weighted_clusters'), 'clusters')).map((cluster) => text(get(cluster, 'name')));
           if (names.length === 0 || names.some((name) => name === undefined || !clusters.get(name))) continue;
           const targets = names.flatMap((name) => clusters.get(name!)!);
-          const routePolicy = policyOf(route) ?? policyOf(action);
-          const plugin = !corsFilter ? undefined : routePolicy !== undefined && hostPolicy !== undefined ? 'unknown' : (routePolicy ?? hostPolicy);
+          const plugin = corsFilter === 'absent' ? undefined : corsFilter === 'unknown' ? 'unknown' : policyOf(routeConfig, host, route);
           const match = text(field(field(route, 'match'), 'prefix')) ?? text(field(field(route, 'match'), 'path'));
           out.push({ file, plugin, targets, prefix: routePrefix(route), route: { name: `${hostName} ${match ?? text(get(route, 'name')) ?? ''}`.trim(), loc: locOf(clusterNode ?? field(action, 'weighted_clusters') ?? route) } });
         }

@@ -4,7 +4,7 @@ import { matcherAccepts } from '../../model/respond.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, Loc, OriginMatcher } from '../../model/types.js';
 import { routeHeaderPolicy } from '../platform/route-headers.js';
-import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
+import { asBool, entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, mappedHeaders, numberOption, originList, shownOrigin } from './policy.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 
@@ -34,10 +34,15 @@ function originListField(node: YamlNode | null | undefined): boolean {
 
 /**
  * Route and virtual-host `cors` policies and `typed_per_filter_config` entries of
- * `envoy.filters.http.cors`, found wherever they sit in a bootstrap or xDS file.
+ * `envoy.filters.http.cors`, found wherever they sit in a bootstrap or xDS file. Inside a route
+ * configuration (`virtual_hosts`) each route gets the policy Envoy's CORS filter puts together for it
+ * (envoyCorsChain); a connection manager whose filter chain has no CORS filter makes every policy of
+ * its routes inert, and none is read there.
  */
 export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
   const out: CorsPolicy[] = [];
+  /** Policy mappings a route configuration's reading has already accounted for. */
+  const handled = new Set<unknown>();
   // `vary`: a Vary header a virtual host or route adds with response_headers_to_add, inherited downwards.
   const visit = (node: unknown, label: string, vary: string | undefined, depth: number) => {
     if (depth > MAX_DEPTH) return;
@@ -49,17 +54,147 @@ export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
     const name = valueOf(get(node, 'name'));
     const here = name.kind === 'string' ? name.value : label;
     const varyHere = addedVary(field(node, 'response_headers_to_add')) ?? vary;
+    // Without the CORS filter in the connection manager's chain Envoy ignores the cors policies of its routes (cors_filter.cc is what reads them).
+    const inert = field(node, 'route_config') !== undefined && envoyCorsFilter(node) === 'absent' ? field(node, 'route_config') : undefined;
+    if (isSeq(field(node, 'virtual_hosts'))) out.push(...routeConfigPolicies(parsed, node, here, varyHere, handled));
     for (const { key, keyNode, value } of entries(node)) {
+      if (inert !== undefined && value === inert) continue;
+      if (handled.has(value)) continue;
       const typed = valueOf(get(value, '@type'));
       const isPerFilter = typed.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(typed.value);
       if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => originListField(field(value, f)))) {
-        out.push(envoyPolicy(parsed, value, keyNode, here, varyHere));
+        out.push(envoyPolicy(parsed, [{ key: keyNode, value }], here, varyHere));
         continue;
       }
       visit(value, here, varyHere, depth + 1);
     }
   };
   visit(root, 'envoy', undefined, 0);
+  return out;
+}
+
+/** A CORS policy mapping as written: its key (`cors`, or the per-filter config's filter name) and its value. */
+export interface EnvoyCorsEntry {
+  key: YamlNode;
+  value: YamlNode;
+}
+
+/** `envoy.filters.http.cors` (by name or by its typed_config's `@type`) among an HTTP connection manager's filters. */
+function isCorsFilter(filter: unknown): boolean {
+  const name = valueOf(get(filter, 'name'));
+  const type = valueOf(get(field(filter, 'typed_config'), '@type'));
+  return (name.kind === 'string' && (name.value === 'envoy.filters.http.cors' || name.value === 'envoy.cors')) || (type.kind === 'string' && /\.cors\.v3\.Cors$/.test(type.value));
+}
+
+/**
+ * Whether an HTTP connection manager runs the CORS filter: 'absent' only when its `http_filters` list
+ * is read in full (every filter named) and none is the CORS filter. A missing list (a fragment), a
+ * filter that cannot be read (a template), or a CORS filter `disabled` by default (a route may enable
+ * it) leave it 'unknown'.
+ */
+export function envoyCorsFilter(manager: unknown): 'present' | 'absent' | 'unknown' {
+  const filters = field(manager, 'http_filters');
+  if (!isSeq(filters)) return 'unknown';
+  let readable = true;
+  for (const filter of filters.items) {
+    if (isCorsFilter(filter)) return asBool(valueOf(field(filter, 'disabled'))) === false || field(filter, 'disabled') === undefined ? 'present' : 'unknown';
+    if (valueOf(get(filter, 'name')).kind !== 'string') readable = false;
+  }
+  return readable ? 'absent' : 'unknown';
+}
+
+/** The CORS policies written in an owner's `typed_per_filter_config` (by the extension's `@type`). */
+function perFilterCors(owner: unknown): EnvoyCorsEntry[] {
+  const out: EnvoyCorsEntry[] = [];
+  for (const { keyNode, value } of entries(field(owner, 'typed_per_filter_config'))) {
+    const type = valueOf(get(value, '@type'));
+    if (type.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(type.value) && isMap(value)) out.push({ key: keyNode, value: value as YamlNode });
+  }
+  return out;
+}
+
+/** An owner's `cors` mapping (a virtual host's, a route action's). */
+function corsField(owner: unknown): EnvoyCorsEntry[] {
+  const pair = pairOf(owner, 'cors');
+  return pair && isMap(pair.value) ? [{ key: pair.key as YamlNode, value: pair.value as YamlNode }] : [];
+}
+
+/**
+ * The policies Envoy's CORS filter reads for a route, most specific first (`initializeCorsPolicies`
+ * in cors_filter.cc): the CORS filter's `typed_per_filter_config` of the route, its virtual host and the
+ * route configuration when any of them has one (the route-table `cors` fields are then ignored),
+ * else the route action's `cors` and the virtual host's. Each setting is read from the first policy
+ * that sets it. 'unknown' when a weighted cluster carries a policy of its own (it depends on the cluster picked).
+ */
+export function envoyCorsChain(routeConfig: unknown, host: unknown, route: unknown): EnvoyCorsEntry[] | 'unknown' {
+  const action = field(route, 'route');
+  const weighted = field(field(action, 'weighted_clusters'), 'clusters');
+  if (isSeq(weighted) && weighted.items.some((cluster) => perFilterCors(cluster).length > 0)) return 'unknown';
+  const perFilter = [...perFilterCors(route), ...perFilterCors(host), ...perFilterCors(routeConfig)];
+  if (perFilter.length > 0) return perFilter;
+  // A `cors` on the route itself is not a v3 field, but it is where older examples put it.
+  return [...corsField(action), ...corsField(route), ...corsField(host)];
+}
+
+/** Whether any policy of a chain lists origins (without one Envoy allows none, and adds nothing). */
+export function envoyChainAllowsOrigins(chain: EnvoyCorsEntry[]): boolean {
+  return chain.some((entry) => ORIGIN_FIELDS.some((name) => originListField(field(entry.value, name))));
+}
+
+/**
+ * The policies of one route configuration (a map with `virtual_hosts`), one per distinct set of
+ * policies its routes are answered by. A route that is a redirect or a direct response is not seen by
+ * the CORS filter (no route entry). A virtual host whose routes cannot be read is left to the
+ * generic reading (each policy on its own).
+ */
+function routeConfigPolicies(parsed: ParsedYaml, routeConfig: YamlNode, label: string, vary: string | undefined, handled: Set<unknown>): CorsPolicy[] {
+  const out: CorsPolicy[] = [];
+  const built = new Map<string, CorsPolicy>();
+  const configVary = addedVary(field(routeConfig, 'response_headers_to_add')) ?? vary;
+  const hosts = field(routeConfig, 'virtual_hosts');
+  for (const host of isSeq(hosts) ? hosts.items : []) {
+    const routes = field(host, 'routes');
+    if (!isMap(host) || !isSeq(routes)) continue;
+    const hostName = valueOf(get(host, 'name'));
+    const hostLabel = hostName.kind === 'string' ? hostName.value : label;
+    const hostVary = addedVary(field(host, 'response_headers_to_add')) ?? configVary;
+    const chains: Array<{ chain: EnvoyCorsEntry[]; label: string; vary: string | undefined }> = [];
+    let readable = true;
+    for (const route of routes.items) {
+      if (!isMap(route)) {
+        readable = false;
+        continue;
+      }
+      // Redirects and direct responses have no route entry: the CORS filter passes them by.
+      if (!isMap(field(route, 'route'))) {
+        if (field(route, 'redirect') === undefined && field(route, 'direct_response') === undefined) readable = false;
+        continue;
+      }
+      const chain = envoyCorsChain(routeConfig, host, route);
+      if (chain === 'unknown') {
+        readable = false;
+        continue;
+      }
+      if (chain.length === 0) continue;
+      const routeName = valueOf(get(route, 'name'));
+      const own = [...corsField(field(route, 'route')), ...corsField(route), ...perFilterCors(route)].some((entry) => entry.value === chain[0].value);
+      const routeVary = addedVary(field(route, 'response_headers_to_add'));
+      chains.push({ chain, label: own && routeName.kind === 'string' ? routeName.value : hostLabel, vary: own ? (routeVary ?? hostVary) : hostVary });
+    }
+    if (!readable) continue;
+    for (const entry of [...corsField(host), ...perFilterCors(host)]) handled.add(entry.value);
+    for (const route of routes.items) for (const entry of [...corsField(field(route, 'route')), ...corsField(route), ...perFilterCors(route)]) handled.add(entry.value);
+    for (const { chain, label: chainLabel, vary: chainVary } of chains) {
+      const id = chain.map((entry) => `${nodeLoc(parsed, entry.key).line}:${nodeLoc(parsed, entry.key).column}`).join(' ') + `\u0000${chainVary ?? ''}`;
+      if (built.has(id)) continue;
+      // A route whose policies set no origin allows none: Envoy adds nothing and passes its preflights on.
+      if (!envoyChainAllowsOrigins(chain)) continue;
+      const policy = envoyPolicy(parsed, chain, chainLabel, chainVary);
+      built.set(id, policy);
+      out.push(policy);
+    }
+  }
+  for (const entry of perFilterCors(routeConfig)) handled.add(entry.value);
   return out;
 }
 
@@ -111,29 +246,45 @@ function addedVary(list: unknown): string | undefined {
   return undefined;
 }
 
-function envoyPolicy(parsed: ParsedYaml, cors: YamlNode, keyNode: YamlNode, label: string, vary: string | undefined): CorsPolicy {
-  const sourceLoc = nodeLoc(parsed, keyNode);
+/** Whether a policy sets a scalar setting (Envoy reads an empty string as unset). */
+function setsValue(node: YamlNode | null | undefined): boolean {
+  if (node === undefined || node === null) return false;
+  const value = valueOf(node);
+  return !(value.kind === 'string' && value.value === '') && value.kind !== 'null';
+}
+
+/**
+ * The policy Envoy applies from `chain` (most specific first; one entry for a policy on its own): each
+ * setting from the first policy that sets it, origins from the first with a non-empty origin list
+ * (cors_filter.cc `allowOrigins`, `allowMethods`, … `allowCredentials`). It is reported at the first
+ * policy's key.
+ */
+function envoyPolicy(parsed: ParsedYaml, chain: EnvoyCorsEntry[], label: string, vary: string | undefined): CorsPolicy {
+  const sourceLoc = nodeLoc(parsed, chain[0].key);
   const listId = `${sourceLoc.line}:${sourceLoc.column}`;
-  const origins: OriginMatcher[] = [...stringMatchers(parsed, field(cors, 'allow_origin_string_match'), listId)];
-  const legacy = field(cors, 'allow_origin');
+  const first = (name: string, sets: (node: YamlNode | null | undefined) => boolean = setsValue) => chain.map((entry) => field(entry.value, name)).find(sets);
+  const originsFrom = chain.find((entry) => ORIGIN_FIELDS.some((name) => originListField(field(entry.value, name))))?.value;
+  const origins: OriginMatcher[] = originsFrom ? [...stringMatchers(parsed, field(originsFrom, 'allow_origin_string_match'), listId)] : [];
+  const legacy = originsFrom ? field(originsFrom, 'allow_origin') : undefined;
   for (const item of stringList(valueOf(legacy)) ?? []) {
     const loc = nodeLoc(parsed, item.node);
     origins.push(item.value === '*' ? { kind: 'any', loc } : { kind: 'exact', value: item.value, loc, listId });
   }
-  for (const item of stringList(valueOf(field(cors, 'allow_origin_regex'))) ?? []) {
+  for (const item of stringList(valueOf(originsFrom ? field(originsFrom, 'allow_origin_regex') : undefined)) ?? []) {
     origins.push({ kind: 'pattern', source: item.value, flags: '', dialect: 're2-full', loc: nodeLoc(parsed, item.node) });
   }
-  const forward = locatedBool(parsed, field(cors, 'forward_not_matching_preflights'));
+  const present = (node: YamlNode | null | undefined) => node !== undefined && node !== null;
+  const forward = locatedBool(parsed, first('forward_not_matching_preflights', present));
   return gatewayPolicy(parsed, {
     profile: envoyProfile,
     scope: { kind: 'route', label: `envoy ${label}` },
     sourceLoc,
     origins: collapseAllowAll(origins, 'Envoy'),
-    credentials: locatedBool(parsed, field(cors, 'allow_credentials')),
-    allowMethods: listOption(parsed, field(cors, 'allow_methods')),
-    allowHeaders: listOption(parsed, field(cors, 'allow_headers')),
-    exposeHeaders: listOption(parsed, field(cors, 'expose_headers')),
-    maxAge: numberOption(parsed, field(cors, 'max_age')),
+    credentials: locatedBool(parsed, first('allow_credentials', present)),
+    allowMethods: listOption(parsed, first('allow_methods')),
+    allowHeaders: listOption(parsed, first('allow_headers')),
+    exposeHeaders: listOption(parsed, first('expose_headers')),
+    maxAge: numberOption(parsed, first('max_age')),
     preflight: { kind: 'handled', status: 200, loc: sourceLoc },
     vary: false,
     program: (policy) => envoyProgram(policy, { forwardRefusedPreflights: forward?.value !== false, separator: ',', vary, writtenAt: sourceLoc }),
