@@ -285,4 +285,35 @@ describe('binary content against text in a legacy 8-bit encoding', () => {
     expect(looksBinary('add_header Access-Control-Allow-Origin \u0000 *;')).toBe(true);
     expect(looksBinary('\u001b[31mred\u001b[0m\t\r\n\f\v plain text')).toBe(false);
   });
+
+  it('the counted test gives what counting every odd character of the sample gives, at and around the 40% line', () => {
+    // The definition, spelled as a plain count over the first 8,000 characters.
+    const byCount = (text: string) => {
+      const sample = text.slice(0, 8000);
+      const odd = sample.match(/[\u0001-\u0008\u000e-\u001a\u001c-\u001f\u007f\ufffd]/g)?.length ?? 0;
+      return sample.includes('\u0000') || (odd > 8 && odd > sample.length * 0.4);
+    };
+    const pool = ['a', ' ', '\n', '\t', '\u001b', '\u0001', '\u0008', '\u000e', '\u001a', '\u001c', '\u001f', '\u007f', '\ufffd', '\u00e9', '\u20ac'];
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    let binary = 0;
+    for (let round = 0; round < 600; round++) {
+      const length = [1, 9, 10, 22, 23, 100, 7999, 8000, 8001, 9000][round % 10];
+      const oddShare = (next() % 1000) / 1000;
+      let text = '';
+      for (let i = 0; i < length; i++) text += next() % 1000 < oddShare * 1000 ? pool[4 + (next() % 9)] : pool[next() % 4];
+      expect(looksBinary(text), `round ${round}`).toBe(byCount(text));
+      if (byCount(text)) binary++;
+    }
+    expect(binary).toBeGreaterThan(100);
+    expect(binary).toBeLessThan(500);
+    // Every count of odd characters around the line, for lengths where 40% is and is not a whole number.
+    for (const length of [10, 20, 22, 23, 25, 8000, 8003]) {
+      for (let odd = 0; odd <= Math.min(length, 3300); odd += odd < 20 || Math.abs(odd - length * 0.4) < 3 ? 1 : 97) {
+        const text = '\u0001'.repeat(odd) + 'a'.repeat(length - odd);
+        expect(looksBinary(text), `${odd} of ${length}`).toBe(byCount(text));
+        expect(looksBinary([...text].reverse().join('')), `${odd} of ${length}, at the end`).toBe(byCount([...text].reverse().join('')));
+      }
+    }
+  });
 });

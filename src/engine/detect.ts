@@ -324,8 +324,10 @@ function tokenOnOrdinaryLine(prefilter: RegExp, text: string): boolean {
   return false;
 }
 
+/** How much of a file the binary test looks at. */
+const BINARY_SAMPLE = 8000;
 /** C0 controls other than tab, line feed, vertical tab, form feed, carriage return and escape; DEL; U+FFFD. */
-const ODD_CHARACTERS = /[\u0001-\u0008\u000e-\u001a\u001c-\u001f\u007f\ufffd]/g;
+const ODD_CHARACTER = /[\u0001-\u0008\u000e-\u001a\u001c-\u001f\u007f\ufffd]/;
 
 /**
  * Binary data, not text: a NUL in the first 8,000 characters, or replacement and control
@@ -336,8 +338,34 @@ const ODD_CHARACTERS = /[\u0001-\u0008\u000e-\u001a\u001c-\u001f\u007f\ufffd]/g;
  * config got a parse-error and no finding, a JS, Python or YAML file was skipped unread.
  */
 export function looksBinary(text: string): boolean {
-  const sample = text.slice(0, 8000);
-  if (sample.includes('\u0000')) return true;
-  const odd = sample.match(ODD_CHARACTERS)?.length ?? 0;
-  return odd > 8 && odd > sample.length * 0.4;
+  return hasNul(text) || mostlyOddCharacters(text);
+}
+
+/** The first half of looksBinary, and the cheap one (a byte search): what a whole-repository run asks of every file it reads (engine/retain.ts). */
+export function hasNul(text: string): boolean {
+  return (text.length > BINARY_SAMPLE ? text.slice(0, BINARY_SAMPLE) : text).includes('\u0000');
+}
+
+/**
+ * The second half of looksBinary: it scans the sample character by character, which cost a
+ * whole-repository run more than its prefilter did (12,000 files: 46 ms against 23), so a run asks
+ * it only of the files it keeps. Counted without building a list of matches (a binary file has
+ * thousands), and stopped as soon as the answer is known.
+ */
+export function mostlyOddCharacters(text: string): boolean {
+  const length = Math.min(text.length, BINARY_SAMPLE);
+  const first = (text.length > BINARY_SAMPLE ? text.slice(0, BINARY_SAMPLE) : text).search(ODD_CHARACTER);
+  if (first === -1) return false;
+  const needed = Math.max(9, Math.floor(length * 0.4) + 1);
+  let odd = 0;
+  for (let i = first; i < length; i++) {
+    if (isOdd(text.charCodeAt(i)) && ++odd >= needed) return true;
+    if (odd + (length - i - 1) < needed) return false;
+  }
+  return false;
+}
+
+function isOdd(code: number): boolean {
+  if (code < 0x20) return code !== 0 && (code < 0x09 || (code > 0x0d && code !== 0x1b));
+  return code === 0x7f || code === 0xfffd;
 }
