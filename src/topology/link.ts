@@ -316,8 +316,10 @@ function ingressRouteMiddleware(route: IngressRoute, docs: TraefikMiddlewareDoc[
 
 /**
  * The `KongPlugin` cors policies by name, for `konghq.com/plugins` annotations (a comma-separated
- * list). A name held by two KongPlugins, a KongClusterPlugin cors (global or bound elsewhere) or a
- * KongConsumer with plugins leaves which plugin answers open: `unknown`.
+ * list). A name held by two KongPlugins, or a KongClusterPlugin cors (global or bound elsewhere),
+ * leaves which plugin answers open: `unknown`. A KongConsumer's plugins never do: Kong's cors schema
+ * refuses a consumer (`consumer = typedefs.no_consumer`, kong/plugins/cors/schema.lua, since 2015),
+ * so a cors plugin bound to a consumer never answers, and other plugins do not set CORS headers.
  */
 function kongPluginsByName(plugins: CorsPolicy[], yamlFiles: Map<string, string>): { unknown: boolean; named: (annotation: string | undefined) => CorsPolicy | 'unknown' | undefined } {
   const byName = new Map<string, CorsPolicy | 'unknown'>();
@@ -326,7 +328,7 @@ function kongPluginsByName(plugins: CorsPolicy[], yamlFiles: Map<string, string>
     byName.set(name, byName.has(name) ? 'unknown' : plugin);
   }
   let unknown = false;
-  for (const text of yamlFiles.values()) if (/^kind:\s*["']?(KongClusterPlugin|KongConsumer)\b/m.test(text) && /\bcors\b|konghq\.com\/plugins/.test(text)) unknown = true;
+  for (const text of yamlFiles.values()) if (/^kind:\s*["']?KongClusterPlugin\b/m.test(text) && /\bcors\b|konghq\.com\/plugins/.test(text)) unknown = true;
   return {
     unknown,
     named(annotation) {
