@@ -6,7 +6,8 @@ import { matcherAccepts } from '../../model/respond.js';
 import type { CorsPolicy, ListSetting, OriginMatcher } from '../../model/types.js';
 import { eachOriginEntry, fallbackCredentials, fallbackOrigin, formatTemplate, listSetting, maxAgeOf, strict, unknownOrigin } from './options.js';
 import { callArguments, dottedName, locOf, textOf, type ParsedPython } from './parse.js';
-import { evaluate, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
+import { evaluate, importedModule, knownSpread, resolveName, type ModuleBindings, type PyValue } from './values.js';
+import { MAX_HOPS } from './modules.js';
 
 const CORS_CLASSES = new Set(['fastapi.middleware.cors.CORSMiddleware', 'starlette.middleware.cors.CORSMiddleware']);
 const MIDDLEWARE_WRAPPERS = new Set(['starlette.middleware.Middleware', 'fastapi.middleware.Middleware']);
@@ -158,29 +159,65 @@ function closeSpelling(a: string, b: string): boolean {
 }
 
 /**
- * The methods of the routes FastAPI registers on `app` in this module (`@app.put("/items/{id}")`) whose
- * requests a page sends with a preflight: PUT, PATCH and DELETE, and POST when the route takes a JSON
- * body (json-body.ts; a form POST needs no preflight). Starlette answers their preflights 400
- * ("Disallowed CORS method") unless allow_methods lists them; its default is `("GET",)`.
+ * The methods of the routes FastAPI registers on `app` (`@app.put("/items/{id}")`), and on the
+ * APIRouters included into it (`app.include_router(router)`, also a router of another module of the
+ * repository: `from app.api.main import api_router`, `api_router.include_router(items.router)` with
+ * `from app.api.routes import items`), whose requests a page sends with a preflight: PUT, PATCH and
+ * DELETE, and POST when the route takes a JSON body (json-body.ts; a form POST needs no preflight).
+ * Starlette answers their preflights 400 ("Disallowed CORS method") unless allow_methods lists them;
+ * its default is `("GET",)`.
  */
 function routeMethods(parsed: ParsedPython, app: string, bindings: ModuleBindings): string[] {
   const out = new Set<string>();
-  // `router = APIRouter()` … `app.include_router(router)` in this module: its routes are the app's too.
-  const owners = new Set([app]);
-  for (const call of parsed.index.calls) {
-    if (dottedName(parsed, call.firstChild) !== `${app}.include_router`) continue;
-    const [router] = callArguments(parsed, call.getChild('ArgList')).positional;
-    if (router?.name === 'VariableName') owners.add(textOf(parsed, router));
-  }
+  routerMethods(parsed, app, bindings, out, new Set());
+  return [...out].sort();
+}
+
+/** Routers read at most, across modules (a router tree of a large app). */
+const MAX_ROUTERS = 64;
+
+function routerMethods(parsed: ParsedPython, owner: string, bindings: ModuleBindings, out: Set<string>, seen: Set<string>): void {
+  const key = `${parsed.file}\0${owner}`;
+  if (seen.has(key) || seen.size >= MAX_ROUTERS) return;
+  seen.add(key);
   for (const decorator of parsed.index.decorators) {
     const text = textOf(parsed, decorator);
     const match = /^@\s*(\w+)\s*\.\s*(put|patch|delete|post)\s*\(/.exec(text);
-    if (!match || !owners.has(match[1])) continue;
+    if (!match || match[1] !== owner) continue;
     if (match[2] !== 'post') out.add(match[2].toUpperCase());
     else {
       const fn = decorator.parent?.getChild('FunctionDefinition');
       if (fn && routeBody(parsed, fn, bindings) === 'json') out.add('POST');
     }
   }
-  return [...out].sort();
+  for (const call of parsed.index.calls) {
+    if (dottedName(parsed, call.firstChild) !== `${owner}.include_router`) continue;
+    const [router] = callArguments(parsed, call.getChild('ArgList')).positional;
+    if (router?.name === 'VariableName') {
+      const name = textOf(parsed, router);
+      // `from .routers import items_router`: the router of another module, under its name there.
+      const imported = bindings.fromImports.has(name) ? importedModule(parsed, bindings, name) : undefined;
+      if (imported) routerMethods(imported.parsed, imported.name, imported.bindings, out, seen);
+      else if (!bindings.fromImports.has(name) && !bindings.imports.has(name)) routerMethods(parsed, name, bindings, out, seen);
+    } else if (router?.name === 'MemberExpression') {
+      // `items.router`, with `from app.api.routes import items` or `import app.api.routes.items as items`: a module's router.
+      const dotted = dottedName(parsed, router);
+      const dot = dotted?.lastIndexOf('.') ?? -1;
+      if (!dotted || dot <= 0 || dotted.indexOf('.') !== dot) continue;
+      const target = moduleNamed(parsed, bindings, dotted.slice(0, dot));
+      if (target) routerMethods(target.parsed, dotted.slice(dot + 1), target.bindings, out, seen);
+    }
+  }
+}
+
+/** The repository module a plain name of this module stands for: `from pkg import items`, `import pkg.items as items`. */
+function moduleNamed(parsed: ParsedPython, bindings: ModuleBindings, name: string): { parsed: ParsedPython; bindings: ModuleBindings } | undefined {
+  if (!bindings.modules || bindings.hops >= MAX_HOPS) return undefined;
+  const from = bindings.fromImports.get(name);
+  const module = from ? `${from.module}${from.module.endsWith('.') ? '' : '.'}${from.name}` : bindings.imports.get(name);
+  if (!module) return undefined;
+  const target = bindings.modules.load(parsed.file, module);
+  if (!target) return undefined;
+  parsed.readsModules = true;
+  return { parsed: target, bindings: bindings.modules.bindingsOf(target, bindings.hops + 1) };
 }
