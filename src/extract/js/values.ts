@@ -188,6 +188,12 @@ function evaluateNode(node: Node | null | undefined, bindings: Bindings, depth: 
       const variable = envVariable(left.node);
       const right = evaluate(node.right, bindings, depth + 1);
       if (variable && right.kind === 'string') return { ...right, why: `the fallback when ${variable} is unset` };
+      // `config.corsOrigin || '*'`, `settings.cors.origins ?? '*'`: a setting read from configuration the file cannot see,
+      // whose literal fallback applies wherever it is left empty or unset (as Python's `settings.x or ["*"]` is read).
+      const setting = configurationSetting(node.left);
+      if (setting && (right.kind === 'string' || (right.kind === 'array' && right.items.every((item) => item.kind === 'string')))) {
+        return withWhy(right, `the fallback when ${setting} is ${node.operator === '??' ? 'unset' : 'empty or unset'}`);
+      }
       return { kind: 'unknown', reason: left.reason, node };
     }
     case 'ConditionalExpression': {
@@ -327,6 +333,25 @@ function unsetTest(test: Node, bindings: Bindings, depth: number): { value: bool
 }
 
 /** A value chosen by an environment test keeps the note of when it applies (its own, if it has one). */
+/** Names that hold the request, the response or a handler's context: a property of one is run-time data, not configuration. */
+const RUN_TIME_ROOTS = /^(req|request|res|response|reply|ctx|context|c|event|origin|headers|args|params|body|query|window|document|this)$/;
+
+/**
+ * `config.corsOrigin`, `settings.cors.origins`, `env.CORS_ORIGIN`: a property path, written without calls or computed keys,
+ * of a name that is no request, response or handler context. Its text, for messages; undefined otherwise.
+ */
+function configurationSetting(node: Node): string | undefined {
+  const parts: string[] = [];
+  let current: Node = node;
+  while (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') {
+    if (current.computed || current.property.type !== 'Identifier') return undefined;
+    parts.unshift(current.property.name);
+    current = current.object;
+  }
+  if (parts.length === 0 || current.type !== 'Identifier' || RUN_TIME_ROOTS.test(current.name)) return undefined;
+  return [current.name, ...parts].join('.');
+}
+
 function withWhy(value: JsValue, why: string): JsValue {
   if (value.kind === 'string' || value.kind === 'boolean') return { ...value, why: value.why ?? why };
   if (value.kind === 'array') return { ...value, why: value.why ?? why, items: value.items.map((item) => (item.kind === 'string' ? { ...item, why: item.why ?? why } : item)) };
