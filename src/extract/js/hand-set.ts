@@ -1,7 +1,7 @@
 import type { CallExpression, Node, Statement } from '@babel/types';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import { Unknowns } from '../../model/uncertainty.js';
-import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
+import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgram, ListSetting, Loc, OriginMatcher, ResponseHeader, Tri } from '../../model/types.js';
 import { lineLengthsOf } from '../offsets.js';
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, or, type Cond, type OriginScope } from './origin-tests.js';
@@ -671,6 +671,8 @@ interface RunState {
   /** How many `try` blocks with a `catch` this run is inside, and whether a `throw` in one is on its way to the catch. */
   catching?: number;
   thrown?: boolean;
+  /** The call that ended the answer here (`res.end()`, `res.sendStatus(204)`), for CorsResponse.answeredAt. */
+  endedBy?: Node;
 }
 
 class HandSetProgram implements HeaderProgram {
@@ -725,7 +727,8 @@ class HandSetProgram implements HeaderProgram {
     const fields = state.unknown.all(state.uncertain).fields();
     // Only what is still open at the end: a later plain write decided the header after all.
     const maybe = state.maybe?.filter((header) => fields.unknownHeaders?.includes(header.name.toLowerCase()));
-    return { status, headers: state.headers, ...fields, ...(maybe?.length ? { maybeHeaders: maybe } : {}), shortCircuit: state.ended && request.preflight === true };
+    const answeredAt = state.ended && state.endedBy ? this.answerPlace(state.endedBy) : undefined;
+    return { status, headers: state.headers, ...fields, ...(maybe?.length ? { maybeHeaders: maybe } : {}), shortCircuit: state.ended && request.preflight === true, ...(answeredAt ? { answeredAt } : {}) };
   }
 
   private block(statements: Statement[], request: CorsRequest, state: RunState): void {
@@ -904,6 +907,11 @@ class HandSetProgram implements HeaderProgram {
     }
     if (node.type !== 'CallExpression') {
       if (this.containsWrite(node)) state.uncertain = true;
+      // Node's `res.statusCode = 204` on the response the headers go to: the status a later `res.end()` sends.
+      else if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'MemberExpression' && !node.left.computed && node.left.property.type === 'Identifier' && node.left.property.name === 'statusCode' && node.left.object.type === 'Identifier' && this.writesGoTo(node.left.object.name)) {
+        const status = evaluate(node.right, this.parsed.bindings);
+        state.status = status.kind === 'number' ? status.value : undefined;
+      }
       return;
     }
     // `res.writeHead(200, headers).end()`, `res.header(…).status(204).send()`: a chain's calls run innermost first,
@@ -915,7 +923,10 @@ class HandSetProgram implements HeaderProgram {
         for (const write of chained) this.write(write, request, state);
         return;
       }
-      if (endsAnswer(node, this.parsed, state)) return;
+      if (endsAnswer(node, this.parsed, state)) {
+        state.endedBy = node;
+        return;
+      }
       const method = node.callee.property.type === 'Identifier' ? node.callee.property.name : undefined;
       if (method === 'status' || method === 'code') {
         state.status = firstArgumentStatus(node, this.parsed);
@@ -936,7 +947,10 @@ class HandSetProgram implements HeaderProgram {
       state.passedOn = true;
       return;
     }
-    if (endsAnswer(node, this.parsed, state)) return;
+    if (endsAnswer(node, this.parsed, state)) {
+      state.endedBy = node;
+      return;
+    }
     // `messenger.send(event).then(() => callback(null, response)).catch(…)`: a record of this function handed back from
     // a callback it passes on is the answer, once that callback runs.
     const deferred = this.deferredHandBacks().filter((handBack) => handBack.start >= node.start! && handBack.end <= node.end!);
@@ -1084,13 +1098,30 @@ class HandSetProgram implements HeaderProgram {
     const route = this.parsed.parents.get(handler);
     if (route?.type !== 'CallExpression' || route.arguments[route.arguments.length - 1] !== handler || route.callee.type !== 'MemberExpression' || route.callee.property.type !== 'Identifier') return false;
     if (!['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'all'].includes(route.callee.property.name)) return false;
+    return this.writesGoTo(reply.name);
+  }
+
+  /** Some header write of this function is a call on `name` (`res.setHeader(…)`, `reply.code(200).header(…)`). */
+  private writesGoTo(name: string): boolean {
     for (const call of this.writes.keys()) {
       if (call.type !== 'CallExpression') continue;
       let target: Node = call.callee;
       while (target.type === 'MemberExpression' || target.type === 'CallExpression') target = target.type === 'CallExpression' ? target.callee : target.object;
-      if (target.type === 'Identifier' && target.name === reply.name) return true;
+      if (target.type === 'Identifier' && target.name === name) return true;
     }
     return false;
+  }
+
+  /** Where the answer was given: the innermost `if` of this function around the ending call (as nginx names the `if` holding its `return`), else the call. */
+  private answerPlace(call: Node): Loc {
+    for (let current = this.parsed.parents.get(call); current && !FUNCTION_TYPES.has(current.type); current = this.parsed.parents.get(current)) {
+      if (current.type === 'IfStatement') {
+        // `if (req.method === 'OPTIONS')`: from the keyword to the end of its test, not the whole block.
+        const test = locOf(current.test, this.parsed.file);
+        return { ...locOf(current, this.parsed.file), endLine: test.endLine, endColumn: test.endColumn };
+      }
+    }
+    return locOf(call, this.parsed.file);
   }
 
   private isNestHandler(): boolean {
