@@ -260,8 +260,8 @@ async function main() {
  * Issue 14's whole-run figures, each from fresh processes: the CLI against the bytes-read floor
  * (git ls-files + one read per file + one prefilter regex) on the synthetic tree and on a
  * real-shaped one; peak RSS as a real-shaped tree grows (same CORS files, more of everything else);
- * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --floor-only (the two comparisons with the floor alone), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=5 (interleaved floor/CLI repetitions, each timed for wall and for CPU; min and median reported),
- * --cold-runs=11, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
+ * cold start per format and for --version against `node -e 0`. Flags: --tree-only (write the synthetic tree and stop), --floor-only (the two comparisons with the floor alone), --cold-only (cold start alone, on that tree), --against=<another build's dist/cli/bin.js> (its cold starts interleaved with these), --runs=5 (interleaved floor/CLI repetitions on the synthetic tree, each timed for wall and for CPU; min and median reported),
+ * --real-runs=11 (the same on the real-shaped tree, whose runs are short enough for more), --cold-runs=21, --real-files=12000, --rss-sizes=20000,60000,120000 (empty: skip).
  */
 async function wholeRunFigures(): Promise<void> {
   floorFigures();
@@ -289,14 +289,18 @@ function floorFigures(): void {
   const real = join(ROOT, '.bench', 'real');
   realShapedTree(real, realFiles);
   gitAddAll(real);
-  const shaped = againstFloor(real, runs);
-  console.log(`vs floor, real-shaped: ${describeComparison(shaped)}; ${realFiles} listed files, 8 with CORS, ${runs} interleaved runs each, load ${load()}`);
+  // Its runs take a few hundred ms, so the floor's own noise (tens of ms between runs) moved the
+  // ratio by 0.2 from one bench to the next with 5 runs: more of them, for a steadier minimum and median.
+  const realRuns = Number(flag('real-runs', '11'));
+  const shaped = againstFloor(real, realRuns);
+  console.log(`vs floor, real-shaped: ${describeComparison(shaped)}; ${realFiles} listed files, 8 with CORS, ${realRuns} interleaved runs each, load ${load()}`);
 }
 
 /** One-file cold start per format and `--version` against `node -e 0` (also alone: --cold-only, on the tree --tree-only writes). */
 function coldStartFigures(): void {
   const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
-  const coldRuns = flag('cold-runs', '11');
+  // 21 pairs: with 11 the median ratio moved by 0.1-0.2 between benches on this machine.
+  const coldRuns = flag('cold-runs', '21');
   const cold = coldStarts(
     REPO,
     {
