@@ -202,7 +202,8 @@ function isNetlifyConfig(path: string): boolean {
  * configuration (`[entryPoints]`, `[providers.file]`) and every other TOML file are skipped unparsed.
  */
 export function looksLikeTraefikToml(text: string): { yes: boolean; why: string } {
-  return /^[ \t]*\[\[?[ \t]*(?:"http"|http)[ \t]*[.\]]|^[ \t]*http[ \t]*\.[ \t]*middlewares[ \t]*\./m.test(text)
+  // A UTF-8 byte-order mark may open the file: Traefik's TOML reader (BurntSushi/toml, parse.go) reads over it.
+  return /^\uFEFF?[ \t]*\[\[?[ \t]*(?:"http"|http)[ \t]*[.\]]|^\uFEFF?[ \t]*http[ \t]*\.[ \t]*middlewares[ \t]*\./m.test(text)
     ? { yes: true, why: 'a Traefik dynamic configuration (an [http.…] table)' }
     : { yes: false, why: 'not a Traefik dynamic configuration (no [http.…] table)' };
 }

@@ -52,8 +52,9 @@ const EXPECT = /cors-lint-expect:\s*([\w@,\s-]+)/;
 
 /** `cors-lint-expect: rule-id[@column][, …]` applies to the next line that is not itself an expectation. */
 export function expectations(file: { path: string; text: string }): Expectation[] {
-  // JSON has no comments (vercel.json): its expectations sit in `<file>.expect`, one `line[@column] rule-id` per line.
-  if (file.path.endsWith('.json') && existsSync(join(ROOT, `${file.path}.expect`))) {
+  // JSON has no comments (vercel.json), and nothing comes before a file's first line (a byte-order mark there): such a
+  // file's expectations sit in `<file>.expect`, one `line[@column] rule-id` per line.
+  if (existsSync(join(ROOT, `${file.path}.expect`))) {
     return readFileSync(join(ROOT, `${file.path}.expect`), 'utf8')
       .split('\n')
       .map((line) => /^\s*(\d+)(?:@(\d+))?\s+([\w-]+)\s*$/.exec(line))

@@ -76,6 +76,8 @@ interface Token {
   start: number;
   end: number;
   kind: 'word' | ';' | '{' | '}';
+  /** A quoted string with no closing quote: it runs to the end of the file. */
+  unterminated?: true;
 }
 
 function isSpace(code: number): boolean {
@@ -321,7 +323,7 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
     for (let i = offset - 1; i >= 0; i--) {
       const c = text.charCodeAt(i);
       if (c === 10) return true;
-      if (c !== 32 && c !== 9 && c !== 13) return false;
+      if (c !== 32 && c !== 9 && c !== 13 && !(i === 0 && c === 0xfeff)) return false;
     }
     return true;
   };
@@ -329,6 +331,15 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
   // The language server keeps parses from one keystroke to the next: their strings are copies (detach).
   const word = activeParseCache() === undefined ? unescape : (raw: string) => detach(unescape(raw));
   let pos = from;
+  /** Set once a quoted string runs to the end of the file. */
+  let runaway = false;
+  // A byte-order mark (a Windows editor's "UTF-8 with BOM") is no blank to nginx: it becomes part of the first
+  // directive's name, and `nginx -t` fails with 'unknown directive "\uFEFFserver"' (nginx 1.22). Reported, and
+  // the rest is read as nginx would read the file saved without it (as a stray first line is).
+  if (from === 0 && text.charCodeAt(0) === 0xfeff) {
+    errors.push({ message: 'the file starts with a byte-order mark (U+FEFF): nginx reads it as part of the first directive\'s name and refuses the configuration (unknown directive); save the file as UTF-8 without BOM', loc: toLoc(0, 1) });
+    pos = 1;
+  }
   /** Start of the word that began the pending statement when nothing was pending before it. */
   let statementStart = -1;
 
@@ -354,7 +365,8 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
         while (pos < text.length && text[pos] !== ch) pos += text[pos] === '\\' ? 2 : 1;
         if (pos >= text.length) {
           errors.push({ message: `unterminated ${ch === '"' ? 'double' : 'single'}-quoted string`, loc: toLoc(start, start + 1) });
-          return { value: word(text.slice(start + 1)), quoted: true, start, end: text.length, kind: 'word' };
+          runaway = true;
+          return { value: word(text.slice(start + 1)), quoted: true, start, end: text.length, kind: 'word', unterminated: true };
         }
         pos++;
         const next = text[pos];
@@ -453,13 +465,18 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
     }
   };
 
-  const makeDirective = (name: Token, args: Token[], end: number): NginxDirective => ({
-    name: name.value,
-    nameLoc: toLoc(name.start, name.end),
-    args: args.map((arg) => ({ value: arg.value, quoted: arg.quoted, loc: toLoc(arg.start, arg.end) })),
-    loc: toLoc(name.start, end),
-    file,
-  });
+  const makeDirective = (name: Token, args: Token[], end: number): NginxDirective => {
+    const directive: NginxDirective = {
+      name: name.value,
+      nameLoc: toLoc(name.start, name.end),
+      args: args.map((arg) => ({ value: arg.value, quoted: arg.quoted, loc: toLoc(arg.start, arg.end) })),
+      loc: toLoc(name.start, end),
+      file,
+    };
+    // A string left open swallows the rest of the file (nginx: 'unexpected end of file'): its directive is not analysed.
+    if (runaway && args.length > 0 && args[args.length - 1].unterminated) directive.malformed = true;
+    return directive;
+  };
 
   const lineOf = (token: Token) => lineIndexOf(token.start) + 1;
 
@@ -610,10 +627,11 @@ function readDirectives(text: string, file: string, lineStarts: number[], from =
   if (single) return { directives: root.directives, errors, comments, end: pos, closed: stack.length === 1 && !pending && skippedDepth === 0 };
   if (pending) {
     const directive = makeDirective(pending.name, pending.args, pending.args.at(-1)?.end ?? pending.name.end);
-    errors.push({ message: `unexpected end of file, expecting ";" after "${shown(directive.name)}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
+    // After a string left open, the end of the file comes inside it: the open quote (reported) is the one mistake.
+    if (!runaway) errors.push({ message: `unexpected end of file, expecting ";" after "${shown(directive.name)}"`, loc: directive.args.at(-1)?.loc ?? directive.nameLoc });
     stack[stack.length - 1].directives.push(directive);
   }
-  if (stack.length > 1) {
+  if (stack.length > 1 && !runaway) {
     const open = stack[stack.length - 1];
     errors.push({ message: `unexpected end of file, expecting "}" to close "${shown(open.owner?.name ?? '')}"`, loc: open.openLoc ?? open.owner!.nameLoc });
   }

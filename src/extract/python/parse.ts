@@ -116,8 +116,11 @@ function templateStringPrefixes(input: string): string {
  * CPython allows, if any.
  */
 export function lezerInput(text: string): { input: string; tooDeep: number | undefined } {
+  // A UTF-8 byte-order mark opening the file is read over by CPython (a Windows editor's "UTF-8 with BOM"); lezer took
+  // it for a stray character (a false parse-error at 1:1). A blank in its place keeps every offset.
+  const bare = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   // Python ends a file with an implicit newline; lezer wants it after a last line of blanks (offsets are unchanged).
-  const { input, tooDeep } = preParse(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text));
+  const { input, tooDeep } = preParse(bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(bare.slice(-200)) ? `${bare}\n` : bare));
   return { input: templateStringPrefixes(input), tooDeep };
 }
 
