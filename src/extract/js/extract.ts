@@ -323,6 +323,9 @@ export function jsParseSetup(path: string): { isTs: boolean; plugins: BabelPlugi
   return { isTs, plugins };
 }
 
+/** Syntax trees deeper than this are not read (see parseJs); Babel's own recursion gives out near 1,000 nested calls. */
+const MAX_TREE_DEPTH = 2500;
+
 export function parseJs(file: SourceFile, project?: JsProject): { parsed?: ParsedJs; errors: JsExtraction['errors'] } {
   const { isTs, plugins } = jsParseSetup(file.path);
   const lineStarts = lineStartsOf(file.text);
@@ -356,7 +359,9 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const declared = new Map<string, Node[]>();
   const reassigned = new Set<string>();
   const imports: Bindings['imports'] = new Map();
+  let tooDeep: Node | undefined;
   const parents = ParentIndex.of(ast, (top, walk) => {
+    if (walk.deepest.depth > MAX_TREE_DEPTH) tooDeep ??= walk.deepest.node;
     if (relocate) for (const node of walk.visited) relocateNode(node, lineStarts);
     // Replayed in the walk's order: the maps keep the insertion order of a walk over the whole file.
     for (const fact of statementFacts(top, walk.visited)) {
@@ -372,6 +377,10 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
       else reassigned.add(fact.name);
     }
   });
+  // Babel reads chains (`a.use(x).use(y)…`, `'a' + 'a' + …`) without recursion, but the readers below recurse
+  // down them: 8,000 chained `.use()` calls overflowed the stack (an internal error). Past a depth no code
+  // written by hand reaches, the file is reported where the nesting goes past it, as Babel's own overflow is.
+  if (tooDeep) return { errors: [{ message: `nesting too deep to analyse (more than ${MAX_TREE_DEPTH} levels); the file is not analysed`, loc: pointLoc(file, lineStarts, { message: '', pos: tooDeep.start ?? 0 }) }] };
   const values = new Map<string, Node>();
   for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };

@@ -20,6 +20,8 @@ export interface StatementWalk {
   visited: Node[];
   /** The nodes below the statement, in the order the walk meets them as children (see ParentIndex). */
   discovered: Node[];
+  /** The first node met at the walk's greatest depth, and that depth (the statement is at depth 0). */
+  deepest: { node: Node; depth: number };
 }
 
 const walks = new WeakMap<Node, StatementWalk>();
@@ -45,19 +47,25 @@ export function walkStatement(top: Node): StatementWalk {
   const visited: Node[] = [];
   const discovered: Node[] = [];
   const stack: Node[] = [top];
+  // Each stacked node's depth, beside it: the tree's depth decides whether the recursive readers may walk it (parseJs).
+  const depths: number[] = [0];
+  let deepest = { node: top, depth: 0 };
   (top as Indexed)[TOP] = top;
   while (stack.length > 0) {
     checkBudget();
     const node = stack.pop()!;
+    const depth = depths.pop()!;
+    if (depth > deepest.depth) deepest = { node, depth };
     visited.push(node);
     eachChild(node, (child) => {
       (child as Indexed)[PARENT] = node;
       (child as Indexed)[TOP] = top;
       discovered.push(child);
       stack.push(child);
+      depths.push(depth + 1);
     });
   }
-  const walk = { visited, discovered };
+  const walk = { visited, discovered, deepest };
   walks.set(top, walk);
   return walk;
 }

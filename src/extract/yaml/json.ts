@@ -51,7 +51,10 @@ export function looksLikeJsonConfig(text: string): { yes: boolean; why: string }
 export function extractJsonTemplatePolicies(file: SourceFile): YamlExtraction {
   const error = jsonSyntaxError(file, 'the service reading it refuses the file');
   if (error) return { policies: [], errors: [error], hosts: [] };
-  return policiesOfDocuments(parseYaml(file), []);
+  const parsed = parseYaml(file);
+  // JSON.parse has the last word on validity, but a document too deep for the reader is not analysed: that is said, not left silent.
+  const tooDeep = parsed.errors.filter((problem) => problem.message.startsWith('YAML nested deeper than')).map((problem) => ({ ...problem, message: problem.message.replace(/^YAML/, 'JSON') }));
+  return policiesOfDocuments(parsed, tooDeep);
 }
 
 /** A parse-error where `JSON.parse` stops, or undefined for valid JSON (a byte-order mark allowed). */
