@@ -56,8 +56,14 @@ describe('format detection', () => {
     for (const name of ['templates/default.conf.template.j2', 'roles/web/templates/vhost.j2', 'templates/example.com.erb', 'sites-enabled/shop-fixture.test']) {
       expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ format: 'nginx' });
     }
-    // Content decides for the extensionless ones: a Makefile or a pip-tools input stays out, silently.
-    expect(detectFile({ path: 'Makefile.in', text: 'include config.mk\nall:\n\tcc -o app app.c\n' })).toMatchObject({ skip: expect.stringContaining('not nginx by its content') });
+    // Content decides for the extensionless ones: a pip-tools input stays out, silently; a Makefile, README or Dockerfile
+    // (of any suffix) stays out by its name, whatever it holds (a README's example line, a Dockerfile's echo of a directive).
+    expect(detectFile({ path: 'Makefile.in', text: 'include config.mk\nall:\n\tcc -o app app.c\n' })).toMatchObject({ skip: expect.stringContaining('Makefile') });
+    for (const name of ['nginx/README', 'sites-available/Makefile', 'README.nginx', 'docker/Dockerfile.nginx', 'roles/web/templates/Dockerfile.j2', 'conf.d/LICENSE']) {
+      expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ skip: expect.any(String) });
+    }
+    // A site named like a word (sites-available/news) is still judged by its content.
+    expect(detectFile({ path: 'sites-available/news', text: NGINX_SNIPPET })).toMatchObject({ format: 'nginx' });
     expect(detectFile({ path: 'requirements.in', text: 'django>=4.2\n' })).toMatchObject({ skip: expect.any(String) });
     // A template of another format's file is not nginx, whatever its content.
     for (const name of ['package.json.j2', 'README.md.tmpl']) expect(detectFile({ path: name, text: NGINX_SNIPPET }), name).toMatchObject({ skip: expect.any(String) });

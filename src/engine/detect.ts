@@ -25,6 +25,16 @@ const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1
 
 const PYTHON_TEMPLATE = /\.py\.(?:j2|jinja2?|tmpl|template)$/;
 
+/**
+ * Names that are never a server config, though they are named without an extension (or with one an
+ * nginx file may have) and sit in nginx folders: a folder's README, LICENSE or Makefile, and Dockerfiles
+ * of any suffix (`Dockerfile.nginx`, `Dockerfile.j2`). A README's indented example (`add_header … *;`)
+ * read as nginx gave findings on prose; a `Dockerfile.nginx` that echoes a CORS header into the image gave a parse-error.
+ */
+const NEVER_CONFIG_STEM = /^(?:readme|licen[cs]e|copying|authors|contributors|changelog|codeowners|makefile|gnumakefile|jenkinsfile|vagrantfile|procfile|gemfile|rakefile|brewfile|pipfile|caddyfile|justfile|tiltfile|dockerfile|containerfile)$/;
+const DOCKERFILE = /^(?:docker|container)file(?:\.|$)/;
+const NOT_A_CONFIG: NameKind = Object.freeze({ skip: 'a README, LICENSE, Makefile or Dockerfile, not a server config' });
+
 export type FileKind = { format: Format; why?: string } | { skip: string };
 
 /**
@@ -100,6 +110,7 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
   for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || lower.startsWith(dotted)) return NAMED.nginx;
+  if (DOCKERFILE.test(lower)) return NOT_A_CONFIG;
   // site.conf.j2, api.conf.template, cors.nginx.tpl, default.conf.template.j2, ingress.yaml.j2: templates, detected as the file they render to.
   const rendered = dot > 0 && (TEMPLATE_EXTENSIONS === undefined || TEMPLATE_EXTENSIONS.has(ext)) ? renderedName(lower) : undefined;
   if (rendered !== undefined) {
@@ -122,6 +133,8 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   // entries write nginx configs (`/etc/nginx/conf.d/cors.conf: { content: | … }`).
   if (ext === '.config' && /(^|\/)\.ebextensions\/[^/]+$/.test(normalized)) return { format: 'yaml' };
   const byExtension = EXTENSION_FORMATS.get(ext);
+  // `README.nginx`: notes about nginx, not its config (a `.py` or `.yaml` of such a name is still read).
+  if (byExtension === 'nginx' && NEVER_CONFIG_STEM.test(lower.slice(0, dot))) return NOT_A_CONFIG;
   if (byExtension) return NAMED[byExtension];
   if (ext !== '') {
     const ambiguous = AMBIGUOUS_EXTENSION_FORMATS.get(ext);
@@ -131,11 +144,12 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   // `nginx-site.erb`, `example.com.j2`): nginx only if the content says so.
   if (rendered !== undefined && !rendered.startsWith('.')) {
     const renderedExt = posix.extname(rendered);
+    if (renderedExt === '' && NEVER_CONFIG_STEM.test(rendered)) return NOT_A_CONFIG;
     if (renderedExt === '' || (SITE_NAME.test(rendered) && !EXTENSION_FORMATS.has(renderedExt) && !NOT_CONFIG.test(renderedExt))) return { maybe: 'nginx' };
   }
   // Extensionless files and site files named for their host (`api.example.com`) in sites-available/,
   // conf.d/ ...: nginx only by folder and content.
-  if (!base.startsWith('.') && (ext === '' || SITE_NAME.test(lower)) && !NOT_CONFIG.test(ext)) {
+  if (!base.startsWith('.') && (ext === '' || SITE_NAME.test(lower)) && !NOT_CONFIG.test(ext) && !(ext === '' && NEVER_CONFIG_STEM.test(lower))) {
     const folders = folderPath.includes('\\') ? folderPath.replace(/\\/g, '/') : folderPath;
     for (const spec of FORMAT_LIST) {
       if (spec.ambiguousExtensions?.includes('') && (inFolderOf(spec, folders) || inFolderOf(spec, normalized))) return { maybe: spec.id };
@@ -186,6 +200,10 @@ export function detectFile(file: Pick<SourceFile, 'path' | 'text' | 'detectPath'
   if ('skip' in kind) return kind;
   if ('maybe' in kind) {
     const spec = FORMAT_SPECS[kind.maybe];
+    // CloudFormation takes a template in JSON or YAML under any name, and AWS's own samples name both `.template`.
+    if (kind.maybe === 'json' && /\.template$/i.test(file.path) && CLOUDFORMATION_YAML.test(file.text.slice(0, SNIFF_TEMPLATE)) && !/^\uFEFF?\s*\{/.test(file.text)) {
+      return { format: 'yaml', why: 'a CloudFormation template written in YAML' };
+    }
     const verdict = spec.looksLike?.(file.text) ?? { yes: true, why: '' };
     return verdict.yes ? { format: kind.maybe, why: verdict.why } : { skip: `not ${spec.displayName} by its content: ${verdict.why}` };
   }
@@ -245,6 +263,10 @@ function startsWithIniSection(text: string): boolean {
   }
   return false;
 }
+
+/** A CloudFormation template's top-level keys in YAML: its version line, or a `Resources:` section (looked for in the first 64 KB). */
+const CLOUDFORMATION_YAML = /^(?:AWSTemplateFormatVersion|Resources|Transform)[ \t]*:/m;
+const SNIFF_TEMPLATE = 64 * 1024;
 
 /** `key:` at the start of a line (Helm templates start their lines with `{{`, `-`, spaces or keys). */
 const YAML_KEY_LINE = /^[A-Za-z_][\w.-]*:(?:[ \t]|$)/m;
