@@ -22,6 +22,17 @@ export interface Located {
 
 export function settingsFieldValue(parsed: ParsedPython, object: SyntaxNode, field: string, bindings: ModuleBindings, depth: number): PyValue | undefined {
   if (object.name !== 'VariableName') return undefined;
+  // `Config.CORS_ORIGINS` on a plain class of the repository (a Flask config class), not on an instance.
+  if (!bindings.values.has(textOf(parsed, object)) && !bindings.ambiguous.has(textOf(parsed, object))) {
+    const cls = classNamed(parsed, bindings, textOf(parsed, object), bindings.hops);
+    if (cls) {
+      const written = classAttribute(cls, field, 0);
+      if (!written) return undefined;
+      const assigned = new RegExp(`\\b${textOf(parsed, object)}\\s*\\.\\s*${field}\\s*(?:[-+*|]?=)(?!=)`);
+      if (assigned.test(parsed.text) || (written.parsed !== parsed && assigned.test(written.parsed.text))) return undefined;
+      return evaluate(written.parsed, written.node, written.bindings, depth + 1);
+    }
+  }
   let instance = boundValue(parsed, bindings, textOf(parsed, object), bindings.hops);
   // `settings = get_settings()` with `def get_settings(): return Settings()` (often under @lru_cache).
   if (instance?.node.name === 'CallExpression') instance = factoryReturn(instance) ?? instance;
@@ -64,6 +75,48 @@ function plainAttribute(cls: Located, bases: SyntaxNode[], field: string, instan
   if (assigned.test(parsed.text) || (cls.parsed !== parsed && assigned.test(cls.parsed.text))) return undefined;
   void bindings;
   return evaluate(cls.parsed, written[0], cls.bindings, depth + 1);
+}
+
+/**
+ * The value a class attribute read on the class itself has (`Config.CORS_ORIGINS`): written once at the
+ * top of its body, else found the same way in its one base (a repository class too: `class
+ * ProductionConfig(Config)`). Undefined when the class takes keywords (a metaclass may answer), has a
+ * base that is not `object` or a plain repository class (a pydantic model has no class attribute of a
+ * field), more than one base, or writes the name more than once or inside a block of its body.
+ */
+function classAttribute(cls: Located, field: string, depth: number): Located | undefined {
+  if (depth > MAX_HOPS) return undefined;
+  const args = callArguments(cls.parsed, cls.node.getChild('ArgList'));
+  if (args.keywords.size > 0 || args.spread) return undefined;
+  const bases = args.positional.filter((base) => !(base.name === 'VariableName' && textOf(cls.parsed, base) === 'object'));
+  if (bases.length > 1) return undefined;
+  const body = cls.node.getChild('Body');
+  if (!body) return undefined;
+  const written: SyntaxNode[] = [];
+  for (const statement of childrenOf(body)) {
+    const parts = statement.name === 'AssignStatement' ? assignmentParts(statement) : [];
+    if (parts.length === 3 && parts[0].name === 'VariableName' && parts[1].name === 'AssignOp' && textOf(cls.parsed, parts[0]) === field) written.push(parts[2]);
+  }
+  const mentions = textOf(cls.parsed, body).match(new RegExp(`\\b${field}\\s*(?::[^=\\n]*)?(?:[-+*|]?=)(?!=)`, 'g'))?.length ?? 0;
+  if (written.length > 1 || mentions !== written.length) return undefined;
+  const base = bases[0];
+  const parent = base?.name === 'VariableName' ? classNamed(cls.parsed, cls.bindings, textOf(cls.parsed, base), cls.bindings.hops) : undefined;
+  // Every class of the chain must be a plain one of the repository, also above the one that writes the name.
+  if (base && (!parent || !plainChain(parent, depth + 1))) return undefined;
+  if (written.length === 1) return { parsed: cls.parsed, bindings: cls.bindings, node: written[0] };
+  return parent && classAttribute(parent, field, depth + 1);
+}
+
+/** A class whose bases, up to `object`, are each one plain class of the repository taking no keywords. */
+function plainChain(cls: Located, depth: number): boolean {
+  if (depth > MAX_HOPS) return false;
+  const args = callArguments(cls.parsed, cls.node.getChild('ArgList'));
+  if (args.keywords.size > 0 || args.spread) return false;
+  const bases = args.positional.filter((base) => !(base.name === 'VariableName' && textOf(cls.parsed, base) === 'object'));
+  if (bases.length === 0) return true;
+  if (bases.length > 1 || bases[0].name !== 'VariableName') return false;
+  const parent = classNamed(cls.parsed, cls.bindings, textOf(cls.parsed, bases[0]), cls.bindings.hops);
+  return parent !== undefined && plainChain(parent, depth + 1);
 }
 
 /** The default written for `field` in the class body, and the environment variable that overrides it. */
