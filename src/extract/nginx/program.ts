@@ -1393,9 +1393,13 @@ function dedupeLocs(locs: Loc[]): Loc[] {
 export function unresolvedIncludeMatters(config: NginxContext): boolean {
   const effective = addHeaderLevel(config);
   let belowEffective = true;
-  for (let level: NginxContext | undefined = config; level; level = level.parent) {
+  let below: NginxContext | undefined;
+  for (let level: NginxContext | undefined = config; level; below = level, level = level.parent) {
     if (level.hasUnresolvedInclude) {
-      if (level.kind === 'location' || level.kind === 'if' || level.kind === 'fragment') return true;
+      // A fragment holding this `location` is a server's body (an ingress server-snippet, a conf.d file
+      // included in a server): its include is judged as a server-level one is.
+      const serverBody = level.kind === 'fragment' && below?.kind === 'location';
+      if (level.kind === 'location' || level.kind === 'if' || (level.kind === 'fragment' && !serverBody)) return true;
       if (belowEffective) return true;
     }
     if (level === effective && own(level).inherit !== 'merge') belowEffective = false;
