@@ -1,6 +1,8 @@
 import { defineRule } from '../src/engine/rule.js';
 import { granted, requestMatrix } from '../src/model/matrix.js';
 import { headersNamed, headerValue } from '../src/model/queries.js';
+import { respond } from '../src/model/respond.js';
+import type { CorsPolicy, CorsResponse } from '../src/model/types.js';
 import { ALLOW_HEADERS, ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
 
 export default defineRule({
@@ -36,9 +38,26 @@ export default defineRule({
       const culprit = headersNamed(cell.response, 'Access-Control-Allow-Headers')[0];
       context.report({
         loc: culprit.loc ?? policy.source.loc,
-        message: `Access-Control-Allow-Headers '*' does not cover Authorization under the Fetch standard (${cell.row.label} from ${origin.origin}): Chrome and Firefox still allow it but warn that they will stop, and standard-following browsers refuse the preflight; list Authorization explicitly (e.g. 'Authorization, *')`,
+        message: `Access-Control-Allow-Headers '*' does not cover Authorization under the Fetch standard (${witness(policy, cell.row.label, cell.response, origin.origin)} from ${origin.origin}): Chrome and Firefox still allow it but warn that they will stop, and standard-following browsers refuse the preflight; list Authorization explicitly (e.g. 'Authorization, *')`,
       });
       return;
     }
   },
 });
+
+/**
+ * The request the message names: the matrix's preflight for PUT with Authorization, unless that
+ * answer's Allow-Methods leaves PUT out (homarr's `GET, OPTIONS`), where the example could not
+ * happen as written. Then the preflight for the first method it allows, with Authorization, when
+ * the model answers that one the same way (an allowed origin, '*' without Authorization).
+ */
+function witness(policy: CorsPolicy, label: string, response: CorsResponse, origin: string | undefined): string {
+  const methods = headerValue(response, 'Access-Control-Allow-Methods')?.split(',').map((token) => token.trim().toUpperCase()).filter(Boolean);
+  if (!methods || methods.includes('*') || methods.includes('PUT')) return label;
+  const method = methods.find((name) => /^[A-Z]+$/.test(name) && name !== 'OPTIONS');
+  if (!method) return label;
+  const other = respond(policy, { origin, method, headers: ['Authorization'], preflight: true });
+  const allowHeaders = headerValue(other, 'Access-Control-Allow-Headers')?.split(',').map((token) => token.trim().toLowerCase());
+  const sameAnswer = !other.uncertain && headerValue(other, 'Access-Control-Allow-Origin') !== undefined && allowHeaders?.includes('*') && !allowHeaders.includes('authorization');
+  return sameAnswer ? `the preflight for ${method} with Authorization` : label;
+}
