@@ -2,7 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import { mockPreflightProgram, samRestProfile, serverlessHttpProfile } from '../../model/frameworks/aws.js';
 import { httpApiCorsPolicy, httpApiOrigin, lambdaUrlCorsPolicy } from '../aws-cors.js';
 import type { CorsPolicy, ListSetting, Loc, OriginMatcher } from '../../model/types.js';
-import { entries, get, isMap, isSeq, nodeLoc, pairOf, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+import { entries, get, isMap, isSeq, nodeLoc, pairOf, rangeLoc, stringList, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
 import { gatewayPolicy, listOption, locatedBool, numberOption, partLoc } from './policy.js';
 
 /**
@@ -254,6 +254,24 @@ function serverlessUrlPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNo
 }
 
 /** `cors: true` or `{ origin | origins, headers, allowCredentials, maxAge }` on an `http` event: a mock OPTIONS method. */
+/**
+ * `${env:CORS_ORIGIN, '*'}`, a whole value: the Serverless Framework resolves it to the environment variable, or to
+ * the literal fallback while the variable is unset (as `process.env.CORS_ORIGIN || '*'` is read in JS). One origin only.
+ */
+function envFallback(parsed: ParsedYaml, node: YamlNode): { value: string; loc: Loc; why: string } | undefined {
+  const text = (node as { value?: unknown }).value;
+  const range = node.range;
+  if (typeof text !== 'string' || text.length > 300 || !range) return undefined;
+  const match = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\s*,\s*(?:'([^'$,{}]*)'|"([^"$,{}]*)")\s*\}$/.exec(text);
+  if (!match) return undefined;
+  const value = (match[2] ?? match[3]).trim();
+  if (!value) return undefined;
+  const raw = parsed.text.slice(range[0], range[1]);
+  const at = raw.indexOf(value, raw.indexOf(','));
+  const loc = at === -1 ? nodeLoc(parsed, node) : rangeLoc(parsed, range[0] + at, range[0] + at + value.length);
+  return { value, loc, why: `the fallback when the environment variable ${match[1]} is unset` };
+}
+
 function serverlessHttpPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlNode | null, label: string, method: YamlValue): CorsPolicy | undefined {
   const enabled = valueOf(cors);
   if (enabled.kind === 'bool' && !enabled.value) return undefined;
@@ -261,7 +279,9 @@ function serverlessHttpPolicy(parsed: ParsedYaml, keyNode: YamlNode, cors: YamlN
   let origins: OriginMatcher[] = [{ kind: 'any', loc: enabled.kind === 'bool' ? nodeLoc(parsed, cors) : sourceLoc, why: "the Serverless Framework's default origin is '*'" }];
   if (isMap(cors)) {
     const node = get(cors, 'origins') ?? get(cors, 'origin');
-    if (node !== undefined && node !== null) {
+    const fallback = node !== undefined && node !== null ? envFallback(parsed, node) : undefined;
+    if (fallback) origins = [fallback.value === '*' ? { kind: 'any', loc: fallback.loc, why: fallback.why } : { kind: 'exact', value: fallback.value, loc: fallback.loc, why: fallback.why }];
+    else if (node !== undefined && node !== null) {
       const items = stringList(valueOf(node))?.flatMap((item) => item.value.split(',').map((value) => ({ value: value.trim(), node: item.node })));
       if (!items) origins = [{ kind: 'unknown', reason: 'resolved at deploy time', loc: nodeLoc(parsed, node) }];
       else {
