@@ -1,5 +1,5 @@
 import { defineRule } from '../src/engine/rule.js';
-import { allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix } from '../src/model/matrix.js';
+import { allowOriginHeader, answeredWithOwnError, cellText, grantsCredentials, requestMatrix, type MatrixCell } from '../src/model/matrix.js';
 import { originNote, PROBE_ORIGIN } from '../src/model/queries.js';
 import { chainedCredentialedReflections } from '../src/model/stack.js';
 import { GRANT_READS } from '../src/model/uncertainty.js';
@@ -54,13 +54,21 @@ export default defineRule({
     const reported = new Set<string>();
     // And a credentialed request with each method the layer answers in a branch of its own (nginx `if ($request_method = DELETE)`).
     const tested = matrix.rows.filter((row) => row.id.startsWith('tested-')).map((row) => row.id);
+    // One finding per Allow-Origin header, told with the first request it grants; a preflight the
+    // browser then refuses (PUT where Allow-Methods says 'GET, POST') is the example only when no
+    // request the browser lets through reaches that header.
+    const witnesses = new Map<string, MatrixCell>();
     for (const cell of matrix.certain({ origins: probes, rows: [...CREDENTIALED_ROWS, ...tested], reads: GRANT_READS })) {
       // A deny-guard's own error page (nginx 'return 403') carries the grant but no user data.
       if (!grantsCredentials(cell) || answeredWithOwnError(cell)) continue;
+      const loc = allowOriginHeader(cell)!.loc ?? policy.source.loc;
+      const key = `${loc.file}:${loc.line}:${loc.column}`;
+      const chosen = witnesses.get(key);
+      if (!chosen || (chosen.row.request.preflight && !chosen.verdict.allowed && (!cell.row.request.preflight || cell.verdict.allowed))) witnesses.set(key, cell);
+    }
+    for (const [key, cell] of witnesses) {
       const culprit = allowOriginHeader(cell)!;
       const loc = culprit.loc ?? policy.source.loc;
-      const key = `${loc.file}:${loc.line}:${loc.column}`;
-      if (reported.has(key)) continue;
       reported.add(key);
       const viaWildcard = policy.profile.wildcardWithCredentials === 'reflect' && policy.origins.some((matcher) => matcher.kind === 'any');
       // Only the preflight reflects (nginx's `if ($request_method = OPTIONS)` block of its own): pages

@@ -57,7 +57,7 @@ function caseUnits(): Array<{ name: string; files: SourceFile[] }> {
 
 interface Shown {
   attackerCredentialed: boolean;
-  /** An arbitrary site's credentialed PUT clears the preflight: the browser sends it with the user's cookies. */
+  /** An arbitrary site's credentialed PUT (or the policy's own preflighted request) clears the preflight: the browser sends it with the user's cookies. */
   attackerPreflightCredentialed: boolean;
   allowedBlockedAtPreflight: boolean;
 }
@@ -67,8 +67,11 @@ function simulated(policy: CorsPolicy): Shown {
   const matrix = requestMatrix(policy);
   const shown: Shown = { attackerCredentialed: false, attackerPreflightCredentialed: false, allowedBlockedAtPreflight: false };
   for (const origin of matrix.origins.filter((o) => o.how === 'probe')) {
-    const put = simulateFetch(policy, { origin: origin.origin, method: 'PUT', headers: ['Authorization', 'Content-Type'], credentials: true, extraHeaders: { Cookie: 'session=1' } });
-    if (!put.uncertain && put.preflight?.verdict.allowed && (put.preflight.response.status ?? 200) < 400) shown.attackerPreflightCredentialed = true;
+    // The PUT the matrix asks, and the preflight the policy's own lists ask for (Allow-Methods may refuse PUT).
+    for (const asked of [{ method: 'PUT', headers: ['Authorization', 'Content-Type'] }, ...(matrix.intended ? [matrix.intended] : [])]) {
+      const put = simulateFetch(policy, { origin: origin.origin, method: asked.method, headers: asked.headers, credentials: true, extraHeaders: { Cookie: 'session=1' } });
+      if (!put.uncertain && put.preflight?.verdict.allowed && (put.preflight.response.status ?? 200) < 400) shown.attackerPreflightCredentialed = true;
+    }
     // A GET, and each method the layer answers in a branch of its own (the matrix asks those too).
     for (const method of ['GET', ...(policy.testedMethods ?? [])]) {
       // Alone, and through each app linked behind this proxy (simulate shows both).
