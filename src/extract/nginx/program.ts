@@ -331,7 +331,16 @@ export function conditionArgs(directive: NginxDirective): NginxArg[] {
   return args;
 }
 
+const conditionArgsOf = new WeakMap<NginxDirective, NginxArg[]>();
+/** An `if`'s condition arguments, worked out once per directive (every run of a long if chain asks each of them again). */
+function ifConditionArgs(directive: NginxDirective): NginxArg[] {
+  let args = conditionArgsOf.get(directive);
+  if (!args) conditionArgsOf.set(directive, (args = conditionArgs(directive)));
+  return args;
+}
+
 const REWRITE_DIRECTIVES = new Set(['set', 'if', 'return', 'rewrite', 'break']);
+const NO_PATHS: readonly Path[] = Object.freeze([]);
 const CORS_RELEVANT = /^(access-control-|vary$)/i;
 
 /** Per-context digests, so a run touches only the directives that matter (a block can hold millions of others). */
@@ -539,6 +548,25 @@ function blockFacts(directive: NginxDirective): BlockFacts | undefined {
 }
 
 const VARIABLE = /\$(?:\{(\w+)\}|(\w+))/g;
+/** `if` regex operators: [case-insensitive, negated]. */
+const REGEX_OPERATORS = new Map<string, [boolean, boolean]>([
+  ['~', [false, false]],
+  ['~*', [true, false]],
+  ['!~', [false, true]],
+  ['!~*', [true, true]],
+]);
+/** The variable a template is made of alone (`$http_origin`, `${cors}`), or '' when it is anything else; kept per template string. */
+const loneVariables = new Map<string, string>();
+function loneVariable(template: string): string {
+  let name = loneVariables.get(template);
+  if (name === undefined) {
+    name = /^\$(?:\{(\w+)\}|(\w+))$/.exec(template)?.slice(1).find((group) => group !== undefined) ?? '';
+    // Bounded: a hostile file's templates are forgotten rather than kept without end.
+    if (loneVariables.size >= 65_536) loneVariables.clear();
+    loneVariables.set(template, name);
+  }
+  return name;
+}
 
 export class NginxProgram implements HeaderProgram {
   private steps = 0;
@@ -840,9 +868,11 @@ export class NginxProgram implements HeaderProgram {
   private phase(context: NginxContext, paths: Path[], request: CorsRequest, switches: boolean, overflow: { value: boolean }): Path[] {
     for (const directive of digest(context).rewrite) {
       this.tick(paths.length);
-      const live = paths.filter((path) => !path.returned && !path.stopped);
+      // One live path (every run from a concrete Origin): no lists to split and join again for each directive.
+      const single = paths.length === 1 && !paths[0].returned && !paths[0].stopped;
+      const live = single ? paths : paths.filter((path) => !path.returned && !path.stopped);
       if (live.length === 0) return paths;
-      const done = paths.filter((path) => path.returned || path.stopped);
+      const done = single ? NO_PATHS : paths.filter((path) => path.returned || path.stopped);
       let next: Path[] = [];
       switch (directive.name) {
         case 'set': {
@@ -869,7 +899,7 @@ export class NginxProgram implements HeaderProgram {
           }
           const taken: Path[] = [];
           for (const path of live) {
-            for (const fork of this.condition(conditionArgs(directive), request, path)) {
+            for (const fork of this.condition(ifConditionArgs(directive), request, path)) {
               if (fork.outcome === false) next.push(fork.path);
               else taken.push(switches ? { ...fork.path, config: child } : fork.path);
             }
@@ -904,7 +934,7 @@ export class NginxProgram implements HeaderProgram {
           break;
         }
       }
-      paths = this.merge([...done, ...next], overflow);
+      paths = this.merge(done.length === 0 ? next : [...done, ...next], overflow);
     }
     return paths;
   }
@@ -1002,8 +1032,7 @@ export class NginxProgram implements HeaderProgram {
       }
       return out;
     }
-    const regexOperators: Record<string, [boolean, boolean]> = { '~': [false, false], '~*': [true, false], '!~': [false, true], '!~*': [true, true] };
-    const regexOperator = regexOperators[operator];
+    const regexOperator = REGEX_OPERATORS.get(operator);
     if (!regexOperator) {
       both(path);
       return out;
@@ -1191,6 +1220,12 @@ export class NginxProgram implements HeaderProgram {
   /** Interpolate `$var` / `${var}`: every value the string can take, each with the origin tests it needs. */
   evaluate(template: string, request: CorsRequest, path: Path | undefined, depth = 0): Alt[] {
     if (!template.includes('$')) return [{ value: template, guards: [] }];
+    // One variable alone (an `if ($http_origin …)`, `set $x $cors`): its values, as the general path below gives them.
+    const lone = loneVariable(template);
+    if (lone) {
+      const values = this.variable(lone, request, path, depth);
+      return this.dedupe(values.length > MAX_ALTERNATIVES ? [{ value: null, guards: [] }] : values.map((alt) => ({ value: alt.value, guards: alt.guards.length ? [...alt.guards] : [], from: alt.from })));
+    }
     let alts: Alt[] = [{ value: '', guards: [] }];
     let last = 0;
     const append = (more: Alt[]) => {
