@@ -145,6 +145,9 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
       }
     }
     fixed = items.length === 1 && origins[0]?.kind === 'exact';
+    // A single literal origin is sent as Allow-Origin as written, never normalised or compared
+    // (handler.lua configure_origin): a trailing slash or a default port in it reaches the browser.
+    if (fixed && origins[0].kind === 'exact') origins[0] = { kind: 'exact', value: origins[0].value, loc: origins[0].loc, listId: origins[0].listId, sent: true };
   }
   const preflightContinue = locatedBool(parsed, get(config, 'preflight_continue'));
   const refused = consumerBound ? [] : stringForArray(parsed, config);
