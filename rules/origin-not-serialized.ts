@@ -88,8 +88,9 @@ export default defineRule({
         (problem) =>
           !NOT_HERE.has(problem) &&
           !(problem === 'uppercase' && (caseInsensitive || matcher.caseInsensitive)) &&
-          // Kong normalises configured origins: path, trailing slash and default port are dropped before comparing.
-          !(matcher.comparedBy === 'normalized-url' && NORMALIZED_AWAY.has(problem)),
+          // Normalised before comparing: path, trailing slash and default port are dropped (Kong keeps the case, browsers send lower case).
+          !(matcher.comparedBy === 'normalized-url' && NORMALIZED_AWAY.has(problem)) &&
+          !(matcher.comparedBy === 'kong-url' && NORMALIZED_AWAY.has(problem) && problem !== 'uppercase'),
       );
       if (relevant.length === 0) continue;
       if (malformedScheme(matcher.value)) continue;

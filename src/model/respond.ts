@@ -25,6 +25,7 @@ export function matcherAccepts(matcher: OriginMatcher, origin: string, caseInsen
       if (matcher.comparedBy === 'scheme-and-netloc') return sameSchemeAndNetloc(matcher.value, origin);
       if (matcher.comparedBy === 'netloc') return sameNetloc(matcher.value, origin);
       if (matcher.comparedBy === 'normalized-url') return normalizeUrl(matcher.value) === normalizeUrl(origin);
+      if (matcher.comparedBy === 'kong-url') return kongOrigin(matcher.value) === kongOrigin(origin);
       return caseInsensitive || matcher.caseInsensitive ? matcher.value.toLowerCase() === origin.toLowerCase() : matcher.value === origin;
     case 'pattern':
       // Python's re refuses a pattern that opens with a repeat ('nothing to repeat'): it matches nothing,
@@ -52,6 +53,22 @@ export function normalizeUrl(url: string): string {
   const scheme = match[1].toLowerCase();
   const port = match[3] && match[3] !== DEFAULT_PORT[scheme] ? `:${match[3]}` : '';
   return `${scheme}://${match[2].toLowerCase()}${port}`;
+}
+
+/**
+ * Kong's `normalize_origin` (kong/plugins/cors/handler.lua): scheme://host[:port] from LuaSocket's
+ * `url.parse`, which keeps the case as written, with port 80 dropped for `http` and 443 for `https`
+ * (compared as written: `HTTPS` keeps its port); the path, query and user part are dropped.
+ */
+export function kongOrigin(url: string): string {
+  const match = /^([A-Za-z0-9][A-Za-z0-9+.-]*):\/\/(?:[^/?#@]*@)?([^/?#]*)/.exec(url);
+  if (!match) return url;
+  const [, scheme, authority] = match;
+  const portAt = authority.lastIndexOf(':');
+  const host = portAt >= 0 && !authority.slice(portAt).includes(']') ? authority.slice(0, portAt) : authority;
+  const port = portAt >= 0 && host !== authority ? authority.slice(portAt + 1) : undefined;
+  const dropped = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
+  return `${scheme}://${host}${port !== undefined && !dropped ? `:${port}` : ''}`;
 }
 
 /** Python's `urlsplit(a)` and `urlsplit(b)` agree on scheme (lower-cased) and netloc (as written), as django-cors-headers compares them. */

@@ -52,9 +52,10 @@ export type OriginMatcher =
       /**
        * django-cors-headers compares `urlsplit` scheme and netloc only, so a path or trailing slash is ignored at run time (but fails its system check);
        * before 3.0 it compared the netloc alone with host-only entries (`'example.com:8000'`), any scheme passing (`netloc`);
-       * Kong normalises both sides (path and default port dropped).
+       * `normalized-url`: both sides normalised (path and default port dropped, scheme and host lower-cased);
+       * `kong-url`: as Kong's normalize_origin, which drops path and default port but keeps the case.
        */
-      comparedBy?: 'scheme-and-netloc' | 'netloc' | 'normalized-url';
+      comparedBy?: 'scheme-and-netloc' | 'netloc' | 'normalized-url' | 'kong-url';
       /** How it came about when it applies only in some deployments (a literal fallback of an unset variable). */
       why?: string;
       /** The value the layer itself sends as Allow-Origin (an nginx `add_header` value, a map's output), not one compared with the request's Origin. */

@@ -138,7 +138,7 @@ function policyFor(parsed: ParsedYaml, config: YamlNode | null | undefined, name
       const loc = nodeLoc(parsed, item.node);
       if ('unknown' in item) origins.push({ kind: 'unknown', reason: item.unknown, loc });
       else if (item.value === '*') origins.push({ kind: 'any', loc });
-      else if (LITERAL_ORIGIN.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, listId, comparedBy: 'normalized-url' });
+      else if (LITERAL_ORIGIN.test(item.value)) origins.push({ kind: 'exact', value: item.value, loc, listId, comparedBy: 'kong-url' });
       else {
         const byHost = !item.value.includes(':');
         origins.push({ kind: 'pattern', source: kongRegex(item.value), flags: '', dialect: 're2-full', loc, ...(byHost ? { hostOnly: item.value } : {}) });
