@@ -191,7 +191,8 @@ function evaluateNode(node: Node | null | undefined, bindings: Bindings, depth: 
       // `config.corsOrigin || '*'`, `settings.cors.origins ?? '*'`: a setting read from configuration the file cannot see,
       // whose literal fallback applies wherever it is left empty or unset (as Python's `settings.x or ["*"]` is read).
       const setting = configurationSetting(node.left);
-      if (setting && (right.kind === 'string' || (right.kind === 'array' && right.items.every((item) => item.kind === 'string')))) {
+      // Not an empty list (`props.allowedOrigins ?? []`): that says "none given", and what the caller gives is not known.
+      if (setting && (right.kind === 'string' || (right.kind === 'array' && right.items.length > 0 && right.items.every((item) => item.kind === 'string')))) {
         return withWhy(right, `the fallback when ${setting} is ${node.operator === '??' ? 'unset' : 'empty or unset'}`);
       }
       return { kind: 'unknown', reason: left.reason, node };
