@@ -8,8 +8,8 @@ import type { VercelConfig } from './vercel.js';
 const headersFileProfile: FrameworkProfile = { ...netlifyHeadersProfile, id: 'headers-file', name: '_headers file (Netlify, Cloudflare Pages)', docs: 'https://docs.netlify.com/routing/headers/#syntax-for-the-headers-file' };
 
 /**
- * A `_headers` file (Netlify, Cloudflare Pages): an unindented path (or URL pattern) line, then
- * its headers indented as `Name: value`, `#` comment lines. Each path block that sets
+ * A `_headers` file (Netlify, Cloudflare Pages): a path (or URL pattern) line, then its headers
+ * as `Name: value` (usually indented), `#` comment lines. Each path block that sets
  * Access-Control-* headers is one policy. Cloudflare's `! Name` detaches a header other blocks
  * set: with a CORS header detached, which blocks answer a request is not read here, so the file
  * gives nothing.
@@ -27,8 +27,12 @@ export function readHeadersFile(file: SourceFile): VercelConfig {
     const line = text.slice(start, end).replace(/\r?\n$|\r$/, '');
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (!/^\s/.test(line)) {
-      current = { path: trimmed, loc: loc(start, start + line.length), headers: [] };
+    // Both platforms trim every line: a path is what starts with '/' (or, on Cloudflare, a URL
+    // pattern `https://…`), any other `Name: value` line is a header, indented or not
+    // (netlify/build headers-parser line_parser.ts isPathLine; penpot's plugin _headers are unindented).
+    if (/^(\/|[^\s:]+:\/\/)/.test(trimmed)) {
+      const lead = start + line.length - line.trimStart().length;
+      current = { path: trimmed, loc: loc(lead, lead + trimmed.length), headers: [] };
       blocks.push(current);
       continue;
     }
@@ -38,7 +42,7 @@ export function readHeadersFile(file: SourceFile): VercelConfig {
       if (/^access-control-/i.test(detach[1])) return out;
       continue;
     }
-    const match = /^(\s+)([A-Za-z0-9-]+)\s*:[ \t]*/.exec(line);
+    const match = /^(\s*)([A-Za-z0-9-]+)\s*:[ \t]*/.exec(line);
     if (!match) continue;
     const value = line.slice(match[0].length).trimEnd();
     const nameFrom = start + match[1].length;
