@@ -1135,9 +1135,17 @@ class HandSetProgram implements HeaderProgram {
     // `allowed.includes(origin) ? origin : '*'`: the branch this request takes is the value.
     const valueNode = this.chosenBranch(write.valueNode, request);
     // A client-chosen value: the attacker names their own origin.
-    const input = !valueNode || isRequestOrigin(valueNode, this.originNames) ? undefined : this.attackerInput(valueNode);
+    let input = !valueNode || isRequestOrigin(valueNode, this.originNames) ? undefined : this.attackerInput(valueNode);
+    // `https://${req.params.site}`: a scheme followed by nothing but a client-chosen value, which names the host.
+    const schemed = !input && valueNode?.type === 'TemplateLiteral' && valueNode.expressions.length === 1 && valueNode.quasis[1]?.value.raw === '' ? /^([a-z][a-z0-9+.-]*:\/\/)$/i.exec(valueNode.quasis[0].value.raw)?.[1] : undefined;
+    const hostInput = schemed ? this.attackerInput(valueNode!.type === 'TemplateLiteral' ? (valueNode!.expressions[0] as Node) : valueNode!) : undefined;
     if (!valueNode) opaque = true;
-    else if (input || isRequestOrigin(valueNode, this.originNames)) value = request.origin;
+    else if (schemed && hostInput) {
+      input = hostInput;
+      // The caller names its own host after the fixed scheme: its origin, when the schemes agree.
+      const origin = request.origin;
+      value = origin === undefined ? undefined : origin.toLowerCase().startsWith(schemed.toLowerCase()) ? origin : `${schemed}${origin.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')}`;
+    } else if (input || isRequestOrigin(valueNode, this.originNames)) value = request.origin;
     else if (valueNode.type === 'NullLiteral') value = 'null';
     else {
       const evaluated = evaluateInBody(valueNode, this.body, this.parsed);
