@@ -21,7 +21,7 @@ const SITE_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$|\.(vhost|site|inc|locations?|sn
  * Extensions that are never an nginx site file, even in an nginx folder (READMEs with nginx examples,
  * backups, keys; the patches and C sources an nginx build folder carries, its systemd units).
  */
-const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml|patch|diff|c|h|cc|cpp|hpp|rs|java|mk|cmake|service|socket|timer)$/;
+const NOT_CONFIG = /^\.(md|markdown|txt|rst|adoc|html?|json|toml|ini|sh|bash|ps1|bat|bak|orig|rej|swp|old|disabled|dpkg-old|dpkg-dist|rpmsave|rpmnew|log|pem|crt|key|csr|der|p12|png|jpe?g|gif|svg|ico|gz|tgz|zip|xz|lua|js|ts|py|rb|go|pl|php|sql|csv|xml|patch|diff|c|h|cc|cpp|hpp|rs|java|mk|cmake|service|socket|timer)$/;
 
 const PYTHON_TEMPLATE = /\.py\.(?:j2|jinja2?|tmpl|template)$/;
 
@@ -109,7 +109,8 @@ export function detectByName(path: string, folderPath: string = path): NameKind 
   const ext = dot <= 0 ? '' : lower.slice(dot);
   const nginx = FORMAT_SPECS.nginx;
   // nginx.conf, and nginx.conf.default / nginx.conf.j2 / nginx.conf.erb: the name says it.
-  for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || lower.startsWith(dotted)) return NAMED.nginx;
+  // Not a backup or a switched-off copy (`nginx.conf.bak`, `.orig`, `.disabled`, `.dpkg-old`), nor notes about it (`nginx.conf.md`).
+  for (const [name, dotted] of NGINX_FILE_NAMES) if (lower === name || (lower.startsWith(dotted) && !NOT_CONFIG.test(ext))) return NAMED.nginx;
   if (DOCKERFILE.test(lower)) return NOT_A_CONFIG;
   // site.conf.j2, api.conf.template, cors.nginx.tpl, default.conf.template.j2, ingress.yaml.j2: templates, detected as the file they render to.
   const rendered = dot > 0 && (TEMPLATE_EXTENSIONS === undefined || TEMPLATE_EXTENSIONS.has(ext)) ? renderedName(lower) : undefined;

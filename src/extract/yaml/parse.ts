@@ -87,10 +87,47 @@ export function neutralizeTemplates(text: string): string {
   if (!goNeutral.includes('{%') && !goNeutral.includes('{#')) return goNeutral === text ? text : tidyBlockScalarStarts(goNeutral, text);
   // Jinja (Ansible `*.yaml.j2`, cookiecutter, Salt): a statement alone on its line (`{% if tls %}`) disappears,
   // an inline one becomes an opaque value; a `{# comment #}` is blank.
-  const statements = replaceDelimited(goNeutral, '{%', '%}', (match, start) =>
-    blankTo(goNeutral, start - 1, -1) && blankTo(goNeutral, start + match.length, 1) ? match.replace(/[^\r\n]/g, ' ') : opaqueValue(match),
+  const lines = blankJinjaOnlyLines(goNeutral);
+  const statements = replaceDelimited(lines, '{%', '%}', (match, start) =>
+    blankTo(lines, start - 1, -1) && blankTo(lines, start + match.length, 1) ? match.replace(/[^\r\n]/g, ' ') : opaqueValue(match),
   );
   return tidyBlockScalarStarts(replaceDelimited(statements, '{#', '#}', (match) => match.replace(/[^\r\n]/g, ' '), true), text);
+}
+
+/**
+ * Lines made of Jinja statements and comments only (`{% set a = 1 %}{% set b = 2 %}`, `{% if cors %}{# on #}`):
+ * blank, as a line of one statement is. Each line is scanned within itself, once.
+ */
+function blankJinjaOnlyLines(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let start = 0; start < text.length; ) {
+    const lf = text.indexOf('\n', start);
+    const next = lf === -1 ? text.length : lf + 1;
+    const end = lf > start && text.charCodeAt(lf - 1) === 13 ? lf - 1 : lf === -1 ? text.length : lf;
+    const line = text.slice(start, end);
+    if (line.includes('{%') && jinjaOnly(line)) {
+      out += text.slice(from, start) + ' '.repeat(end - start);
+      from = end;
+    }
+    start = next;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Whether a line holds two or more `{% … %}` / `{# … #}` items and blanks, nothing else. */
+function jinjaOnly(line: string): boolean {
+  let items = 0;
+  for (let at = 0; ; ) {
+    while (at < line.length && (line.charCodeAt(at) === 32 || line.charCodeAt(at) === 9)) at++;
+    if (at >= line.length) return items > 1;
+    const close = line.startsWith('{%', at) ? '%}' : line.startsWith('{#', at) ? '#}' : undefined;
+    if (!close) return false;
+    const shut = line.indexOf(close, at + 2);
+    if (shut === -1) return false;
+    items++;
+    at = shut + 2;
+  }
 }
 
 /** `key: |`, `- >-`, `key: | # note`: a block scalar header without an explicit indentation indicator. */
@@ -164,6 +201,14 @@ function neutralizeGoActions(text: string): string {
     // A comment holding other actions (`{{/*` … `{{- if … }}` … `*/}}`) is one action (goActionEnd).
     const end = goActionEnd(text, start, scan);
     if (end === -1) break;
+    // A line of actions and nothing else (`{{- $fullName := include "x" . -}}{{- $port := .Values.port -}}`,
+    // `{{- if .Values.cors }}{{/* on */}}`) renders no text of its own either: all of it disappears.
+    const lineEnd = blankTo(text, start - 1, -1) ? actionLineEnd(text, end) : -1;
+    if (lineEnd !== -1) {
+      out += text.slice(from, start) + text.slice(start, lineEnd).replace(/[^\r\n]/g, ' ');
+      from = lineEnd;
+      continue;
+    }
     // A control line (`{{- if .Values.cors }}`, `{{ toYaml . | nindent 4 }}`) disappears, as does an action that
     // renders a key's nested block (`labels: {{- include "x.labels" . | nindent 4 }}` before more-indented
     // entries); any other inline action becomes an opaque value.
@@ -173,6 +218,26 @@ function neutralizeGoActions(text: string): string {
     from = end;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * When the action ending at `end` is followed on its line by more actions only (blanks between them), and
+ * then by the line's end: the offset after the last of them; -1 when there is no second action on the line
+ * or something else follows. A scan state of its own (the caller's must not move past the actions it has
+ * yet to read); asked once per line, at its first action, so each action is looked at at most twice.
+ */
+function actionLineEnd(text: string, end: number): number {
+  const scan = { close: -1, commentEnd: -1 };
+  let last = -1;
+  for (let at = end; ; ) {
+    while (at < text.length && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9)) at++;
+    if (at >= text.length || text.charCodeAt(at) === 10 || text.charCodeAt(at) === 13) return last;
+    if (!text.startsWith('{{', at)) return -1;
+    const next = goActionEnd(text, at, scan);
+    if (next === -1) return -1;
+    last = next;
+    at = next;
+  }
 }
 
 /**
