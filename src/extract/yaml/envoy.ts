@@ -63,7 +63,7 @@ export function envoyPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] 
       const typed = valueOf(get(value, '@type'));
       const isPerFilter = typed.kind === 'string' && /\.cors\.v3\.CorsPolicy$/.test(typed.value);
       if ((key === 'cors' || isPerFilter) && isMap(value) && ORIGIN_FIELDS.some((f) => originListField(field(value, f)))) {
-        out.push(envoyPolicy(parsed, [{ key: keyNode, value }], here, varyHere));
+        if (!switchedOff(value)) out.push(envoyPolicy(parsed, [{ key: keyNode, value }], here, varyHere));
         continue;
       }
       visit(value, here, varyHere, depth + 1);
@@ -136,6 +136,23 @@ export function envoyCorsChain(routeConfig: unknown, host: unknown, route: unkno
   return [...corsField(action), ...corsField(route), ...corsField(host)];
 }
 
+/**
+ * A policy whose `filter_enabled` runs the CORS filter for 0% of requests by default (a numerator of 0,
+ * or none: proto3's default): Envoy then adds nothing and answers no preflight for the routes it is
+ * the most specific policy of (envoyproxy/examples' `/cors/disabled`). A runtime key can still raise
+ * it at run time; the default is what a deployment without that runtime setting gets.
+ */
+function switchedOff(policy: unknown): boolean {
+  const enabled = field(policy, 'filter_enabled');
+  if (enabled === undefined) return false;
+  const fraction = field(enabled, 'default_value');
+  if (!isMap(fraction)) return false;
+  const numerator = field(fraction, 'numerator');
+  if (numerator === undefined) return true;
+  const value = valueOf(numerator);
+  return value.kind === 'number' ? value.value === 0 : value.kind === 'string' && value.value.trim() === '0';
+}
+
 /** Whether any policy of a chain lists origins (without one Envoy allows none, and adds nothing). */
 export function envoyChainAllowsOrigins(chain: EnvoyCorsEntry[]): boolean {
   return chain.some((entry) => ORIGIN_FIELDS.some((name) => originListField(field(entry.value, name))));
@@ -175,7 +192,8 @@ function routeConfigPolicies(parsed: ParsedYaml, routeConfig: YamlNode, label: s
         readable = false;
         continue;
       }
-      if (chain.length === 0) continue;
+      // Envoy asks the first policy alone whether the filter runs for this route (enabled() in cors_filter.cc).
+      if (chain.length === 0 || switchedOff(chain[0].value)) continue;
       const routeName = valueOf(get(route, 'name'));
       const own = [...corsField(field(route, 'route')), ...corsField(route), ...perFilterCors(route)].some((entry) => entry.value === chain[0].value);
       const routeVary = addedVary(field(route, 'response_headers_to_add'));
