@@ -33,12 +33,14 @@ function soup(random: () => number): string {
 /** Compares one text; returns whether the old chain as it was (regex continuations) gave the same lezer input. */
 function compare(text: string, label: string): boolean {
   const now = lezerInput(text);
-  const oracle = oldLezerInput(text, continuationsOutsideStrings);
+  // A byte-order mark opening the file is handed to lezer as a space (CPython reads over it, f3a33be); the old scans kept it.
+  const read = text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text;
+  const oracle = oldLezerInput(read, continuationsOutsideStrings);
   if (now.input !== oracle.input || now.tooDeep !== oracle.tooDeep) expect({ label, text, input: now.input, tooDeep: now.tooDeep }).toEqual({ label, text, input: oracle.input, tooDeep: oracle.tooDeep });
-  const asBefore = oldLezerInput(text);
+  const asBefore = oldLezerInput(read);
   if (asBefore.input === now.input) return true;
   // Only the continuation step may explain a difference from the old chain.
-  const start = bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(text.slice(-200)) ? `${text}\n` : text);
+  const start = bareYieldsAsValues(/(^|[\r\n])[ \t\f]+$/.test(read.slice(-200)) ? `${read}\n` : read);
   expect(continuationsBeforeBlankLines(start), label).not.toBe(continuationsOutsideStrings(start));
   return false;
 }
