@@ -1,5 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { granted, requestMatrix } from '../src/model/matrix.js';
+import { listTokens } from '../src/model/browser.js';
 import { headersNamed, headerValue } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
 import type { CorsPolicy, CorsResponse } from '../src/model/types.js';
@@ -31,10 +32,7 @@ export default defineRule({
     for (const origin of matrix.origins.filter((o) => o.role === 'allowed' || o.how === 'probe')) {
       const cell = matrix.cell(origin, 'preflight-put');
       if (unsure(cell.response, [ALLOW_ORIGIN, ALLOW_HEADERS]) || !granted(cell)) continue;
-      const allowHeaders = headerValue(cell.response, 'Access-Control-Allow-Headers');
-      if (allowHeaders === undefined) return;
-      const tokens = allowHeaders.split(',').map((token) => token.trim().toLowerCase());
-      if (!tokens.includes('*') || tokens.includes('authorization')) return;
+      if (!wildcardWithoutAuthorization(cell.response)) return;
       const culprit = headersNamed(cell.response, 'Access-Control-Allow-Headers')[0];
       context.report({
         loc: culprit.loc ?? policy.source.loc,
@@ -52,12 +50,19 @@ export default defineRule({
  * the model answers that one the same way (an allowed origin, '*' without Authorization).
  */
 function witness(policy: CorsPolicy, label: string, response: CorsResponse, origin: string | undefined): string {
-  const methods = headerValue(response, 'Access-Control-Allow-Methods')?.split(',').map((token) => token.trim().toUpperCase()).filter(Boolean);
-  if (!methods || methods.includes('*') || methods.includes('PUT')) return label;
+  const methods = listTokens(headerValue(response, 'Access-Control-Allow-Methods') ?? '').map((token) => token.toUpperCase());
+  if (methods.length === 0 || methods.includes('*') || methods.includes('PUT')) return label;
   const method = methods.find((name) => /^[A-Z]+$/.test(name) && name !== 'OPTIONS');
   if (!method) return label;
   const other = respond(policy, { origin, method, headers: ['Authorization'], preflight: true });
-  const allowHeaders = headerValue(other, 'Access-Control-Allow-Headers')?.split(',').map((token) => token.trim().toLowerCase());
-  const sameAnswer = !other.uncertain && headerValue(other, 'Access-Control-Allow-Origin') !== undefined && allowHeaders?.includes('*') && !allowHeaders.includes('authorization');
+  const sameAnswer = !other.uncertain && headerValue(other, 'Access-Control-Allow-Origin') !== undefined && wildcardWithoutAuthorization(other);
   return sameAnswer ? `the preflight for ${method} with Authorization` : label;
+}
+
+/** Allow-Headers allows headers through '*' and does not name Authorization. */
+function wildcardWithoutAuthorization(response: CorsResponse): boolean {
+  const allowHeaders = headerValue(response, 'Access-Control-Allow-Headers');
+  if (allowHeaders === undefined) return false;
+  const tokens = listTokens(allowHeaders).map((token) => token.toLowerCase());
+  return tokens.includes('*') && !tokens.includes('authorization');
 }

@@ -38,7 +38,8 @@ function headerValues(response: CorsResponse, name: string): ResponseHeader[] {
   return response.headers.filter((header) => isHeaderNamed(header, name, wanted));
 }
 
-function listTokens(value: string): string[] {
+/** The entries of a comma-separated header value (Allow-Methods, Allow-Headers), trimmed, empty ones dropped. */
+export function listTokens(value: string): string[] {
   return value
     .split(',')
     .map((token) => token.trim())
