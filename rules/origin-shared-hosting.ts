@@ -5,6 +5,7 @@ import { headersNamed, headerValue } from '../src/model/queries.js';
 import { respond } from '../src/model/respond.js';
 import type { CorsPolicy, OriginMatcher } from '../src/model/types.js';
 import { ALLOW_ORIGIN, unsure } from '../src/model/uncertainty.js';
+import { excerpt } from '../src/util/excerpt.js';
 
 /**
  * Domains where anyone can publish a site on a subdomain of their choosing (each is in the private
@@ -112,7 +113,7 @@ export default defineRule({
     for (const probe of probes(policy)) {
       if (reported.has(probe.matcher)) continue;
       reported.add(probe.matcher);
-      const written = probe.matcher.kind !== 'pattern' ? 'the origin check' : probe.matcher.code ? `the check ${shown(probe.matcher.code)}` : `origin pattern '${shown(probe.matcher.source)}'`;
+      const written = probe.matcher.kind !== 'pattern' ? 'the origin check' : probe.matcher.code ? `the check ${excerpt(probe.matcher.code, 120)}` : `origin pattern '${excerpt(probe.matcher.source, 120)}'`;
       context.report({
         loc: probe.matcher.loc,
         message: `${written} lets in every site on ${probe.host}, where anyone can publish one: '${probe.origin}' gets in${probe.credentials ? ' with credentials' : ''}; list your own deployments' origins, or match your project's and team's names in the pattern`,
@@ -121,7 +122,3 @@ export default defineRule({
   },
 });
 
-/** Scanned text is quoted, but never more than a short excerpt of it. */
-function shown(source: string): string {
-  return source.length > 120 ? `${source.slice(0, 120)}…` : source;
-}

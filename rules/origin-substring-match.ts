@@ -2,6 +2,7 @@ import { defineRule } from '../src/engine/rule.js';
 import { findBypasses } from '../src/model/bypass.js';
 import { isSubstringPattern } from '../src/model/regex-analysis.js';
 import type { OriginMatcher } from '../src/model/types.js';
+import { excerpt } from '../src/util/excerpt.js';
 
 /** `origin.endsWith('example.com')` and the like in a callback: what a single such test also accepts. */
 function predicateBypass(method: string, argument: string): string | undefined {
@@ -64,7 +65,7 @@ export default defineRule({
       if (matcher?.kind !== 'pattern' || reported.has(matcher) || reported.has(at) || !isSubstringPattern(matcher)) continue;
       reported.add(matcher);
       reported.add(at);
-      const source = matcher.source.length > 120 ? `${matcher.source.slice(0, 120)}…` : matcher.source;
+      const source = excerpt(matcher.source, 120);
       const what = matcher.code ? matcher.code : matcher.written ? `a ${matcher.written} match on '${source.replace(/\\(.)/g, '$1').replace(/^\^|\$$/g, '')}'` : `the unanchored match ~${matcher.flags.includes('i') ? '*' : ''} '${source}'`;
       context.report({ loc: bypass.loc, message: `${what} also accepts '${bypass.origin}'${bypass.credentials ? ' with credentials' : ''}: match the whole origin (^https://host\\.example\\.com$) or an exact list` });
     }

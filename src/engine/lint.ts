@@ -26,6 +26,7 @@ import { lineLengthsOf, lineStartsOf, offsetsToLoc, splitLines } from '../extrac
 import { append } from '../util/arrays.js';
 import { BudgetExceeded, checkBudget, checkBudgetNow } from '../util/budget.js';
 import { Boundary, clampLoc, DEFAULT_TIME_BUDGET_MS, insideFile } from './isolate.js';
+import { excerpt } from '../util/excerpt.js';
 
 const FORMAT_NAMES: Record<Format, string> = { nginx: 'nginx', js: 'JavaScript', ts: 'TypeScript', python: 'Python', yaml: 'YAML', json: 'JSON', toml: 'TOML', headers: '_headers' };
 
@@ -462,7 +463,7 @@ function readText(host: NginxWorkspaceHost | undefined): ((path: string) => stri
 
 /** A scanned value inside a message: at most 200 characters of it. */
 function clip(value: string): string {
-  return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  return excerpt(value, 200);
 }
 
 /** The same rule on the same span of the same file. */

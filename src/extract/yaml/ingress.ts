@@ -6,6 +6,7 @@ import type { CorsPolicy, HeaderProgram, Loc, OriginMatcher, ResponseHeader } fr
 import { nginxInScalar } from './embedded-nginx.js';
 import { entries, get, isMap, isScalar, nodeLoc, valueOf, type ParsedYaml } from './parse.js';
 import { commaEntries, gatewayPolicy, locatedBool } from './policy.js';
+import { excerpt } from '../../util/excerpt.js';
 
 const PREFIX = 'nginx.ingress.kubernetes.io/';
 const DEFAULTS: IngressCorsValues = {
@@ -154,7 +155,7 @@ function annotationPolicies(parsed: ParsedYaml, annotations: YamlNode | null | u
     if (value.kind === 'unknown') return undefined;
     // ingress-nginx replaces a value its validator refuses with the default, and says nothing.
     if (value.kind === 'string' && entry?.value) {
-      const shown = value.value.length > 120 ? `${value.value.slice(0, 120)}…` : value.value;
+      const shown = excerpt(value.value, 120);
       rejected.push({
         loc: nodeLoc(parsed, entry.value),
         message: `ingress-nginx refuses ${key} '${shown}' (it fails the annotation's validation) and silently uses its default${fallback ? ` '${fallback}'` : ' (none)'} instead`,

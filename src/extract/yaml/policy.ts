@@ -2,6 +2,7 @@ import type { Node as YamlNode } from 'yaml';
 import type { CorsPolicy, Format, FrameworkProfile, HeaderProgram, ListSetting, Loc, Located, OriginMatcher, PolicyScope, Tri } from '../../model/types.js';
 import type { RouteHeader } from '../platform/route-headers.js';
 import { asBool, entries, nodeLoc, rangeLoc, stringList, TEMPLATE_CHAR, valueOf, type ParsedYaml, type YamlValue } from './parse.js';
+import { excerpt } from '../../util/excerpt.js';
 
 /** Shared pieces of the gateway extractors: turning YAML values into model fields, positions kept. */
 
@@ -165,5 +166,5 @@ export function originList(parsed: ParsedYaml, node: YamlNode | null | undefined
 
 /** An origin as messages quote it: the first 80 characters. */
 export function shownOrigin(value: string): string {
-  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return excerpt(value, 80);
 }
