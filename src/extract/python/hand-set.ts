@@ -118,9 +118,8 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
     for (const written of dicts) {
       // A name bound to the dict: once in the function (`headers = {…}` above the call), else at module level
       // (`headers=CORS_HEADERS`, `response.headers.update(CORS_HEADERS)`), as for proxy-integration records.
-      const dict = written?.name === 'VariableName' && enclosingFunction(written) ? (boundValue(parsed, written, bindings) ?? (assignedIn(parsed, written) ? undefined : bindings.values.get(textOf(parsed, written)))) : written;
-      if (dict?.name !== 'DictionaryExpression') continue;
-      for (const [key, valueNode] of dictEntries(dict)) {
+      // A dict returned by a helper, a copy, a spread of one, a parameter's default: headerDictEntries.
+      for (const [key, valueNode] of headerDictEntries(parsed, written, bindings) ?? []) {
         const name = headerName(parsed, key, bindings);
         if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: call, mode: 'set' });
       }
@@ -152,9 +151,9 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
         const written = entries.find(([key]) => stringOf(parsed, key, bindings) === 'headers')?.[1];
         // The headers inline, or a dict bound to a name: once in the handler (`response_headers = {…}` above
         // every return), else at module level (`"headers": CORS_HEADERS`).
-        const headers = written?.name === 'VariableName' ? (boundValue(parsed, written, bindings) ?? (assignedIn(parsed, written) ? undefined : bindings.values.get(textOf(parsed, written)))) : written;
-        if (headers?.name !== 'DictionaryExpression' || !enclosingFunction(response)) return;
-        for (const [key, valueNode] of dictEntries(headers)) {
+        // every return), else at module level (`"headers": CORS_HEADERS`); a helper's, a copy, a spread, a default.
+        if (!enclosingFunction(response)) return;
+        for (const [key, valueNode] of headerDictEntries(parsed, written, bindings) ?? []) {
           const name = headerName(parsed, key, bindings);
           if (!name) continue;
           // The runtime serialises the dict as JSON, so True goes out as `true` (Werkzeug would send 'True').
@@ -175,12 +174,15 @@ export function handSetPolicies(parsed: ParsedPython, calls: SyntaxNode[], bindi
         if (items.length === 1 && items[0].name === 'TupleExpression') items = childrenOf(items[0]).filter((child) => !['(', ')', ','].includes(child.name));
         if (items.length !== 2 && items.length !== 3) return;
         const last = items[items.length - 1];
-        const headers = last.name === 'VariableName' ? boundValue(parsed, last, bindings) : last;
-        if (headers?.name !== 'DictionaryExpression' || !enclosingFunction(statement)) return;
-        for (const [key, valueNode] of dictEntries(headers)) {
+        const view = enclosingFunction(statement);
+        if (!view) return;
+        const bound = last.name === 'VariableName' ? boundValue(parsed, last, bindings) : last;
+        // Where the headers are written: the dict, when the view builds it (bound above the return, or inline in
+        // it); else the return (a module-level dict, a helper's).
+        const at = bound?.name === 'DictionaryExpression' && enclosingFunction(bound)?.from === view.from ? bound : statement;
+        for (const [key, valueNode] of headerDictEntries(parsed, last, bindings) ?? []) {
           const name = headerName(parsed, key, bindings);
-          // Where the headers are written: the dict (bound above the return, or inline in it).
-          if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: headers, mode: 'set' });
+          if (name) record({ name, valueNode, value: valueOf(parsed, valueNode, bindings), statement: at, mode: 'set' });
         }
       },
     });
@@ -286,6 +288,144 @@ function dictEntries(dict: SyntaxNode): Array<[SyntaxNode, SyntaxNode]> {
     out.push([parts[i], parts[i + 2]]);
   }
   return out;
+}
+
+/**
+ * The `key: value` pairs of the header dict an expression stands for, in the order a request's dict gets them
+ * (a later key replaces an earlier one when the dict is built): a dict display, with `**spread`s of dicts read
+ * here flattened in place; a name bound to one (once in the function, else at module level, when the function
+ * does not assign it); a parameter's default (`def response(body, headers=CORS_HEADERS)`) when some call here
+ * leaves it out, or nothing here calls the function; a copy (`dict(CORS)`, `CORS.copy()`, `copy.copy(CORS)`);
+ * and a call of a module-level helper whose one `return` gives such a dict (`def cors_headers(): return {…}`).
+ * A spread that reads nothing known ends the pairs, as in dictEntries. Undefined for anything else.
+ */
+function headerDictEntries(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth = 0): Array<[SyntaxNode, SyntaxNode]> | undefined {
+  if (!node || depth > 4) return undefined;
+  if (node.name === 'ParenthesizedExpression') {
+    const inner = childrenOf(node).filter((child) => child.name !== '(' && child.name !== ')');
+    return inner.length === 1 ? headerDictEntries(parsed, inner[0], bindings, depth + 1) : undefined;
+  }
+  if (node.name === 'DictionaryExpression') {
+    const parts = childrenOf(node).filter((child) => !['{', '}', ','].includes(child.name));
+    const out: Array<[SyntaxNode, SyntaxNode]> = [];
+    for (let i = 0; i < parts.length; ) {
+      if (parts[i].name === '**') {
+        const spread = headerDictEntries(parsed, parts[i + 1], bindings, depth + 1);
+        if (!spread) break;
+        out.push(...spread);
+        i += 2;
+      } else if (parts[i + 1]?.name === ':' && parts[i + 2]) {
+        out.push([parts[i], parts[i + 2]]);
+        i += 3;
+      } else break;
+    }
+    return out;
+  }
+  if (node.name === 'VariableName') {
+    const name = textOf(parsed, node);
+    // A parameter's default is read where the function is defined: for a module-level function, the module.
+    if (node.parent?.name === 'ParamList') {
+      const outer = node.parent.parent ? enclosingFunction(node.parent.parent) : null;
+      return outer ? undefined : headerDictEntries(parsed, bindings.values.get(name), bindings, depth + 1);
+    }
+    const fn = enclosingFunction(node);
+    if (fn && parameterOf(parsed, fn, name)) {
+      if (assignedIn(parsed, node)) return undefined;
+      const fallback = parameterDefault(parsed, fn, name);
+      return fallback && defaultReached(parsed, fn, name) ? headerDictEntries(parsed, fallback, bindings, depth + 1) : undefined;
+    }
+    const bound = fn ? (boundValue(parsed, node, bindings) ?? (assignedIn(parsed, node) ? undefined : bindings.values.get(name))) : bindings.values.get(name);
+    return bound ? headerDictEntries(parsed, bound, bindings, depth + 1) : undefined;
+  }
+  if (node.name !== 'CallExpression') return undefined;
+  const callee = dottedName(parsed, node.firstChild) ?? '';
+  const args = callArguments(parsed, node.getChild('ArgList'));
+  if (args.spread) return undefined;
+  // A copy of a dict: `dict(CORS_HEADERS)`, `CORS_HEADERS.copy()`, `copy.copy(…)` / `copy.deepcopy(…)`.
+  if ((callee === 'dict' || callee === 'copy.copy' || callee === 'copy.deepcopy') && args.positional.length === 1) return headerDictEntries(parsed, args.positional[0], bindings, depth + 1);
+  if (node.firstChild?.name === 'MemberExpression' && args.positional.length === 0 && args.keywords.size === 0) {
+    const parts = childrenOf(node.firstChild);
+    if (parts.length === 3 && parts[1].name === '.' && textOf(parsed, parts[2]) === 'copy') return headerDictEntries(parsed, parts[0], bindings, depth + 1);
+  }
+  if (node.firstChild?.name !== 'VariableName') return undefined;
+  const helper = moduleFunction(parsed, textOf(parsed, node.firstChild));
+  const returns = helper ? returnsOf(helper) : [];
+  if (returns.length !== 1) return undefined;
+  const returned = childrenOf(returns[0]).filter((child) => child.name !== 'return');
+  return returned.length === 1 ? headerDictEntries(parsed, returned[0], bindings, depth + 1) : undefined;
+}
+
+/** The module-level `def name(…)` (decorated or not), when the module defines that name once and only so. */
+function moduleFunction(parsed: ParsedPython, name: string): SyntaxNode | undefined {
+  const found: SyntaxNode[] = [];
+  for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
+    const definition = statement.name === 'DecoratedStatement' ? statement.getChild('FunctionDefinition') : statement;
+    const id = definition?.name === 'FunctionDefinition' ? definition.getChild('VariableName') : statement.name === 'ClassDefinition' ? statement.getChild('VariableName') : null;
+    if (id && textOf(parsed, id) === name) found.push(definition!);
+  }
+  if (found.length !== 1 || found[0].name !== 'FunctionDefinition') return undefined;
+  // Rebound elsewhere at module level (`cors_headers = other`): not this definition's value for sure.
+  if (parsed.index.assignments.some((assignment) => !enclosingFunction(assignment) && assignment.firstChild?.name === 'VariableName' && textOf(parsed, assignment.firstChild) === name)) return undefined;
+  return found[0];
+}
+
+/** The `return` statements of a function's own body (not of functions or classes nested in it). */
+function returnsOf(fn: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const walk = (node: SyntaxNode) => {
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.name === 'ReturnStatement') out.push(child);
+      else if (child.name !== 'FunctionDefinition' && child.name !== 'ClassDefinition' && child.name !== 'LambdaExpression') walk(child);
+    }
+  };
+  const body = fn.getChild('Body');
+  if (body) walk(body);
+  return out;
+}
+
+/** The default value written for parameter `name` (`headers=CORS_HEADERS`), if any. */
+function parameterDefault(parsed: ParsedPython, fn: SyntaxNode, name: string): SyntaxNode | undefined {
+  const params = childrenOf(fn.getChild('ParamList') ?? fn).filter((child) => child.name !== '(' && child.name !== ')');
+  const at = params.findIndex((param) => param.name === 'VariableName' && textOf(parsed, param) === name);
+  return at >= 0 && params[at + 1]?.name === 'AssignOp' ? params[at + 2] : undefined;
+}
+
+/**
+ * Whether a parameter's default is what some call passes: true when a call in this module leaves the parameter
+ * out (by position and by keyword), or when nothing here calls the function by name (it is called from other
+ * modules, or handed to a framework). False when every call here passes it, or passes `*args` / `**kwargs`.
+ */
+function defaultReached(parsed: ParsedPython, fn: SyntaxNode, name: string): boolean {
+  const id = fn.getChild('VariableName');
+  if (!id) return false;
+  const params = childrenOf(fn.getChild('ParamList') ?? fn).filter((child) => child.name !== '(' && child.name !== ')');
+  // The parameter's place among the positional ones; none after a bare `*` or `*args`.
+  let position: number | undefined = 0;
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i];
+    if (param.name === '*' || param.name === '**') {
+      position = undefined;
+      break;
+    }
+    if (param.name !== 'VariableName' || params[i - 1]?.name === 'AssignOp') continue;
+    if (textOf(parsed, param) === name) break;
+    position++;
+  }
+  // A method is called on its instance: `self` is not among the call's arguments.
+  const method = fn.parent?.name === 'Body' && fn.parent.parent?.name === 'ClassDefinition';
+  if (method && position !== undefined) position = position > 0 ? position - 1 : undefined;
+  const fnName = textOf(parsed, id);
+  let calls = 0;
+  for (const call of parsed.index.calls) {
+    const callee = call.firstChild;
+    const calleeName = callee?.name === 'VariableName' ? textOf(parsed, callee) : callee?.name === 'MemberExpression' && method ? textOf(parsed, callee.lastChild!) : undefined;
+    if (calleeName !== fnName) continue;
+    calls++;
+    const args = callArguments(parsed, call.getChild('ArgList'));
+    if (args.spread) continue;
+    if (!args.keywords.has(name) && (position === undefined || args.positional.length <= position)) return true;
+  }
+  return calls === 0;
 }
 
 function stringOf(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindings): string | undefined {
