@@ -1,7 +1,7 @@
 import type { Node as YamlNode } from 'yaml';
 import { kongProfile, kongProgram } from '../../model/frameworks/kong.js';
 import type { CorsPolicy, Loc, OriginMatcher } from '../../model/types.js';
-import { get, isMap, isSeq, nodeLoc, pairOf, valueOf, type ParsedYaml } from './parse.js';
+import { get, isMap, isSeq, nodeLoc, pairOf, rangeLoc, valueOf, type ParsedYaml } from './parse.js';
 import { gatewayPolicy, listEntries, listOption, locatedBool, numberOption } from './policy.js';
 
 /** Keys of the Kong cors plugin's config that other tools' `cors` plugins do not share. */
@@ -20,7 +20,9 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
     const plugin = valueOf(get(root, 'plugin'));
     if (plugin.kind !== 'string' || plugin.value !== 'cors' || locatedBool(parsed, get(root, 'disabled'))?.value === true) return [];
     const name = valueOf(get(root, 'metadata', 'name'));
-    return [policyFor(parsed, get(root, 'config'), get(root, 'plugin')!, `${kind.value} ${name.kind === 'string' ? name.value : '(unnamed)'}`)];
+    const namespace = valueOf(get(root, 'metadata', 'namespace'));
+    const bound = kind.value === 'KongPlugin' && name.kind === 'string' ? consumerBinding(parsed, name.value, namespace.kind === 'string' ? namespace.value : undefined) : undefined;
+    return [policyFor(parsed, get(root, 'config'), get(root, 'plugin')!, `${kind.value} ${name.kind === 'string' ? name.value : '(unnamed)'}`, bound)];
   }
   // decK state files carry `_format_version`; partial files and the gateway CLIs built on decK
   // (services with their plugins, no version line) do not, so there the plugin's config must hold
@@ -66,6 +68,58 @@ export function kongPolicies(parsed: ParsedYaml, root: YamlNode): CorsPolicy[] {
 }
 
 const BINDING_KEYS = ['service', 'route', 'consumer'];
+
+/** Lines of a manifest read for a KongConsumer binding (each line once, each pattern linear). */
+const KIND_LINE = /^kind:[ \t]*["']?([A-Za-z]+)["']?[ \t]*(?:#.*)?$/;
+const NAMESPACE_LINE = /^[ \t]+namespace:[ \t]*["']?([a-z0-9.-]+)["']?[ \t]*(?:#.*)?$/;
+const PLUGINS_LINE = /^([ \t]+["']?konghq\.com\/plugins["']?:[ \t]*)(["']?)([^"'#\r\n]*)\2[ \t]*(?:#.*)?$/;
+
+/**
+ * Where a `KongConsumer` of the same file (and namespace) names this `KongPlugin` in its `konghq.com/plugins`
+ * annotation: the controller binds the plugin to that consumer, and Kong's cors schema refuses a consumer
+ * (`consumer = typedefs.no_consumer`, kong/plugins/cors/schema.lua), so the configuration is not loaded.
+ * Read line by line from the file's text, so that a consumer document with no CORS token (kept unparsed) is seen too.
+ */
+function consumerBinding(parsed: ParsedYaml, name: string, namespace: string | undefined): Loc | undefined {
+  const text = parsed.text;
+  let kind: string | undefined;
+  let docNamespace: string | undefined;
+  let candidate: { from: number; to: number } | undefined;
+  const settle = (): Loc | undefined => {
+    if (kind === 'KongConsumer' && candidate && (docNamespace ?? 'default') === (namespace ?? 'default')) return rangeLoc(parsed, candidate.from, candidate.to);
+    return undefined;
+  };
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).replace(/\r$/, '');
+    if (/^---(?:[ \t]|$)/.test(line)) {
+      const found = settle();
+      if (found) return found;
+      kind = docNamespace = candidate = undefined;
+    } else {
+      const kindMatch = KIND_LINE.exec(line);
+      if (kindMatch) kind = kindMatch[1];
+      const namespaceMatch = NAMESPACE_LINE.exec(line);
+      if (namespaceMatch) docNamespace = namespaceMatch[1];
+      const plugins = PLUGINS_LINE.exec(line);
+      if (plugins) {
+        let at = plugins[1].length + plugins[2].length;
+        for (const part of plugins[3].split(',')) {
+          const lead = part.length - part.trimStart().length;
+          if (part.trim() === name) {
+            candidate = { from: start + at + lead, to: start + at + lead + name.length };
+            break;
+          }
+          at += part.length + 1;
+        }
+      }
+    }
+    start = end + 1;
+  }
+  return settle();
+}
 
 function isCorsPlugin(plugin: unknown): boolean {
   const name = valueOf(get(plugin, 'name'));
