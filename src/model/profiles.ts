@@ -32,6 +32,8 @@ export const expressCorsProfile: FrameworkProfile = {
   varyOrigin: 'unless-wildcard',
   preflight: { trigger: 'any-options', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
   defaults: { origin: '*', methods: EXPRESS_DEFAULT_METHODS, credentials: false },
+  // lib/index.js configureCredentials: `options.credentials === true`.
+  credentialsOption: 'strict',
   routeLevelHandlesOptions: false,
   docs: 'https://github.com/expressjs/cors#configuration-options',
 };
@@ -41,6 +43,8 @@ export const nestCorsProfile: FrameworkProfile = {
   ...expressCorsProfile,
   id: 'nestjs',
   name: 'NestJS enableCors',
+  // On the Fastify platform the same options go to @fastify/cors, which reads credentials as truthy.
+  credentialsOption: undefined,
   docs: 'https://docs.nestjs.com/security/cors',
 };
 
@@ -54,6 +58,8 @@ export const fastifyCorsProfile: FrameworkProfile = {
   varyOrigin: 'unless-string',
   preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
   defaults: { origin: '*', methods: ['GET', 'HEAD', 'POST'], credentials: false },
+  // index.js addCorsHeaders: `if (corsOptions.credentials)` (11.3.0).
+  credentialsOption: 'truthy',
   routeLevelHandlesOptions: true,
   docs: 'https://github.com/fastify/fastify-cors#options',
 };
@@ -79,6 +85,8 @@ export const koaCorsProfile: FrameworkProfile = {
   varyOrigin: 'always',
   preflight: { trigger: 'options-with-acrm', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request' },
   defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH'], credentials: false },
+  // index.js: `credentials = !!options.credentials`, then Allow-Credentials and the `*` reflection on that (5.0.0).
+  credentialsOption: 'truthy',
   routeLevelHandlesOptions: true,
   docs: 'https://github.com/koajs/cors#corsoptions',
 };
@@ -126,6 +134,7 @@ export const kcorsProfile: FrameworkProfile = {
   name: 'kcors',
   wildcardWithCredentials: 'literal',
   defaults: { ...koaCorsProfile.defaults, origin: 'reflect' },
+  credentialsOption: undefined,
   docs: 'https://github.com/koajs/cors/tree/2.2.2#options',
 };
 
@@ -140,6 +149,8 @@ export const honoCorsProfile: FrameworkProfile = {
   preflight: { trigger: 'any-options', status: 204, shortCircuit: true, allowHeadersDefault: 'reflect-request', varyRequestHeaders: 'with-allow-headers' },
   // Recent Hono 4 lists QUERY too (4.13 checked); test/truth-hono.test.ts checks these against the installed hono.
   defaults: { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'QUERY'], credentials: false },
+  // dist/middleware/cors: `if (opts.credentials) set('Access-Control-Allow-Credentials', 'true')` (4.13).
+  credentialsOption: 'truthy',
   routeLevelHandlesOptions: true,
   docs: 'https://hono.dev/docs/middleware/builtin/cors',
 };

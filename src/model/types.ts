@@ -336,6 +336,12 @@ export interface FrameworkProfile {
     methods: string[] | undefined;
     credentials: boolean;
   };
+  /**
+   * How the credentials option is read when it is not a boolean (a string such as `'true'` or `'false'`, an
+   * environment variable): `strict`, only `true` sends Allow-Credentials (Express cors: `=== true`); `truthy`, any
+   * truthy value does (@koa/cors `!!options.credentials`, @fastify/cors and Hono `if (credentials)`). Unset: unknown.
+   */
+  credentialsOption?: 'strict' | 'truthy';
   /** Whether a route-level middleware runs for OPTIONS on its path. */
   routeLevelHandlesOptions: boolean;
   /** How to get `Vary: Origin` out of this implementation, for messages. */

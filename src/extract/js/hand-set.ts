@@ -5,7 +5,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import { lineLengthsOf } from '../offsets.js';
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, or, type Cond, type OriginScope } from './origin-tests.js';
-import { requestInput } from './request-input.js';
+import { INPUT_OBJECT_MARK, requestInput, requestInputObject } from './request-input.js';
 import { evaluate, locOf, propertyKey, stringList, type JsValue } from './values.js';
 
 /**
@@ -1790,10 +1790,17 @@ function requestNamesOf(owner: Node, body: Statement[], originParams: Set<string
       if (declarator.id.type === 'ObjectPattern' && declarator.init) {
         const source = requestObjectKind(declarator.init, originNames, requestNames);
         if (source) destructureRequest(declarator.id, source, originNames, requestNames);
+        // `const { origin } = req.query`, `const { site } = await c.req.json()`: each name holds a value the client chose.
+        else {
+          const input = inputObjectOf(declarator.init, tainted, requestNames);
+          if (input) for (const name of patternNames(declarator.id)) tainted.set(name, input);
+        }
         continue;
       }
       if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
-      if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
+      const object = inputObjectOf(declarator.init, tainted, requestNames);
+      if (object) tainted.set(`${INPUT_OBJECT_MARK}${declarator.id.name}`, object);
+      else if (isRequestOrigin(declarator.init, originNames)) originNames.add(declarator.id.name);
       else if (isRequestMethod(declarator.init)) originNames.add(`${METHOD_MARK}${declarator.id.name}`);
       else {
         const input = requestInput(declarator.init, tainted, requestNames);
@@ -1802,6 +1809,21 @@ function requestNamesOf(owner: Node, body: Statement[], originParams: Set<string
     }
   }
   return { originNames, requestNames, tainted };
+}
+
+/** A whole client-chosen object (`req.query`, `await c.req.json()`) or a local already bound to one. */
+function inputObjectOf(node: Node, tainted: Map<string, string>, requestNames: Set<string>): string | undefined {
+  if (node.type === 'Identifier') return tainted.get(`${INPUT_OBJECT_MARK}${node.name}`);
+  return requestInputObject(node, requestNames);
+}
+
+/** The names a destructuring pattern binds at its top level (`{ origin, site: s = '' }` -> origin, s). */
+function patternNames(pattern: Extract<Node, { type: 'ObjectPattern' }>): string[] {
+  return pattern.properties.flatMap((property) => {
+    if (property.type === 'RestElement') return [];
+    const target = property.value.type === 'AssignmentPattern' ? property.value.left : property.value;
+    return target.type === 'Identifier' ? [target.name] : [];
+  });
 }
 
 /** Is `node` the request (`req`, Koa's `ctx.req` / `ctx.request`) or its header object (`req.headers`, `ctx.request.header`, a `headers` taken from the request)? */

@@ -75,7 +75,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
 
   const credentialsValue = unknownOptions ? ({ kind: 'unknown', reason: 'options', node: options.node } as JsValue) : option('credentials');
   // @elysiajs/cors sends Allow-Credentials unless told not to.
-  const credentials = credentialsValue ? { value: triOf(credentialsValue), loc: locOf(credentialsValue.node, file) } : profile.defaults.credentials ? { value: true as const, loc: anchorLoc } : undefined;
+  const credentials = credentialsValue ? { value: credentialsTri(credentialsValue, profile), loc: locOf(credentialsValue.node, file) } : profile.defaults.credentials ? { value: true as const, loc: anchorLoc } : undefined;
   const list = (name: string): ListSetting => {
     if (unknownOptions) return { kind: 'unknown', loc: anchorLoc };
     const value = option(name);
@@ -443,6 +443,18 @@ function callbackProgram(policy: CorsPolicy, condition: Cond): HeaderProgram {
 
 function triOf(value: JsValue): Tri {
   return value.kind === 'boolean' ? value.value : 'unknown';
+}
+
+/**
+ * The credentials option as the package reads it. A string (`'true'`, `'false'`, an environment variable's
+ * `|| 'false'` fallback) is never `=== true` in Express cors, but is truthy in @koa/cors, @fastify/cors and Hono
+ * unless empty; an environment variable alone is a string or undefined, never `true`.
+ */
+function credentialsTri(value: JsValue, profile: FrameworkProfile): Tri {
+  if (value.kind === 'boolean') return value.value;
+  if (profile.credentialsOption === 'strict' && (value.kind === 'string' || (value.kind === 'unknown' && value.reason === 'environment variable'))) return false;
+  if (profile.credentialsOption === 'truthy' && value.kind === 'string') return value.value !== '';
+  return 'unknown';
 }
 
 function originMatchers(value: JsValue | undefined, framework: MiddlewareSite['framework'], anchorLoc: Loc, parsed: ParsedJs): { matchers: OriginMatcher[]; mode: CorsPolicy['originMode'] } {

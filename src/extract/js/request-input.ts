@@ -18,13 +18,52 @@ function propertyName(node: Node): string | undefined {
   return undefined;
 }
 
+/** Prefix of a `tainted` key naming a local that holds a whole client-chosen object (`const body = await c.req.json()`). */
+export const INPUT_OBJECT_MARK = '\u0000input-object:';
+
+/** `node` without the type casts, parentheses and `await` around it (`(request.query as Query)`, `await c.req.json()`). */
+function unwrap(node: Node): Node {
+  let current = node;
+  while (current.type === 'TSAsExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSNonNullExpression' || current.type === 'TypeCastExpression' || current.type === 'ParenthesizedExpression' || current.type === 'AwaitExpression') {
+    current = current.type === 'AwaitExpression' ? current.argument : current.expression;
+  }
+  return current;
+}
+
+/** The object a member or call chain starts from (`req` in `(req.query as Q).origin`), casts looked through. */
+function chainRoot(node: Node): Node {
+  let current: Node = unwrap(node);
+  while (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression' || current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
+    current = unwrap(current.type === 'CallExpression' || current.type === 'OptionalCallExpression' ? current.callee : current.object);
+  }
+  return current;
+}
+
 /** True when `node` is rooted at a request object (`req`, `ctx.request`, `c.req`) or one of `requestNames`. */
 function rootedAtRequest(node: Node, requestNames: Set<string>): boolean {
-  let current: Node = node;
-  while (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression' || current.type === 'CallExpression' || current.type === 'OptionalCallExpression') {
-    current = current.type === 'CallExpression' || current.type === 'OptionalCallExpression' ? current.callee : current.object;
-  }
+  const current = chainRoot(node);
   return current.type === 'Identifier' && (REQUEST_NAMES.test(current.name) || requestNames.has(current.name));
+}
+
+/**
+ * A whole object the client fills in, as a destructuring or a local takes it: `req.query`, `ctx.request.body`,
+ * `request.query as Query`, Hono's `c.req.query()` (every parameter) and `await c.req.json()`, Fetch's
+ * `await request.json()` / `formData()`. What it is (`the query string`), or undefined.
+ */
+export function requestInputObject(node: Node, requestNames: Set<string> = new Set()): string | undefined {
+  const bare = unwrap(node);
+  if (bare.type === 'MemberExpression' || bare.type === 'OptionalMemberExpression') {
+    const name = propertyName(bare);
+    return name && INPUT_PROPERTIES.has(name) && rootedAtRequest(bare, requestNames) ? describe(name) : undefined;
+  }
+  if ((bare.type === 'CallExpression' || bare.type === 'OptionalCallExpression') && bare.arguments.length === 0) {
+    const callee = unwrap(bare.callee);
+    const method = propertyName(callee);
+    if (!method || !rootedAtRequest(callee, requestNames)) return undefined;
+    if (method === 'query' || method === 'queries') return 'the query string';
+    if (method === 'json' || method === 'parseBody' || method === 'formData') return 'the request body';
+  }
+  return undefined;
 }
 
 /** A short description of the client-chosen value (`the query string`, `the X-Site request header`), or undefined when `node` is not one. */
@@ -33,6 +72,7 @@ export function requestInput(node: Node, tainted: Map<string, string>, requestNa
     case 'Identifier':
       return tainted.get(node.name);
     case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
     case 'TSNonNullExpression':
     case 'TypeCastExpression':
     case 'ParenthesizedExpression':
@@ -47,8 +87,12 @@ export function requestInput(node: Node, tainted: Map<string, string>, requestNa
       while (current.type === 'MemberExpression' || current.type === 'OptionalMemberExpression') {
         const name = propertyName(current);
         chain.unshift(name ?? '[computed]');
-        current = current.object;
+        current = unwrap(current.object);
       }
+      // `body.origin` where `const body = await c.req.json()`; `(req.query as Query).origin`.
+      if (current.type === 'Identifier' && tainted.has(`${INPUT_OBJECT_MARK}${current.name}`)) return tainted.get(`${INPUT_OBJECT_MARK}${current.name}`);
+      const whole = current.type === 'CallExpression' || current.type === 'OptionalCallExpression' ? requestInputObject(current, requestNames) : undefined;
+      if (whole) return whole;
       if (!rootedAtRequest(node, requestNames)) return undefined;
       const at = chain.findIndex((name) => INPUT_PROPERTIES.has(name));
       if (at !== -1 && at < chain.length - 1) return describe(chain[at]);
