@@ -4,8 +4,12 @@ import { respond } from '../src/model/respond.js';
 import { exactOrigins } from '../src/model/queries.js';
 import type { CorsRequest, EmittedHeader, Loc } from '../src/model/types.js';
 
-/** Actual requests only: a preflight that fails with 4xx/5xx fails whatever headers it carries. */
-const REQUESTS: CorsRequest[] = [{ method: 'GET' }, { method: 'POST' }, { method: 'PUT', headers: ['Content-Type'] }];
+/**
+ * Actual requests only: a preflight that fails with 4xx/5xx fails whatever headers it carries. Every
+ * method a page's API calls use, since configs key `if` blocks on `$request_method` one by one and an
+ * error answer to a DELETE or PATCH loses the header as much as one to a POST.
+ */
+const REQUESTS: CorsRequest[] = [{ method: 'GET' }, { method: 'POST' }, { method: 'PUT', headers: ['Content-Type'] }, { method: 'PATCH', headers: ['Content-Type'] }, { method: 'DELETE' }];
 const PROBE_ORIGIN = 'https://app.example.com';
 /**
  * The error statuses asked about, 502 first. add_header without `always` drops its header on every
