@@ -1,9 +1,9 @@
 import { closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fstatKindAndSize, isFileWith, lstatFacts, usesBindingForTests } from '../src/cli/lstat-facts.js';
+import { fstatKindAndSize, isFileWith, lstatFacts, statPrefix, usesBindingForTests } from '../src/cli/lstat-facts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cors-lint-lstat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,5 +96,25 @@ describe('fstatKindAndSize: the safe read\'s check of an open file', () => {
     const fd = openSync(file, 'r');
     closeSync(fd);
     expect(() => fstatKindAndSize(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+});
+
+describe('statPrefix: paths below the working folder are stat\'ed relative to it', () => {
+  it('is empty for the working folder itself and the folder with a separator for any other', () => {
+    expect(statPrefix(process.cwd())).toBe('');
+    expect(statPrefix(dir)).toBe(`${dir}${sep}`);
+    expect(statPrefix(`${dir}${sep}`)).toBe(`${dir}${sep}`);
+  });
+
+  it('gives a relative path the same facts as the absolute one when the working folder is the root', () => {
+    const file = join(dir, 'relative.conf');
+    writeFileSync(file, 'server { listen 81; }\n');
+    const before = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(lstatFacts(`${statPrefix(dir)}relative.conf`)).toEqual(expected(file));
+    } finally {
+      process.chdir(before);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
 import { tooRecent } from './listing-cache.js';
-import { isFileWith } from './lstat-facts.js';
+import { isFileWith, statPrefix } from './lstat-facts.js';
 
 /**
  * The answer of the includer search of a one-file nginx run (project.ts nginxIncluders): which
@@ -71,7 +71,7 @@ export class IncluderCache {
     if (facts[0] !== BYTE_ORDER_MARK) return undefined;
     const lines = data.toString('utf8', factsEnd).split('\n');
     if (lines.length < count + 1 || lines.at(-1) !== '') return undefined;
-    const prefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
+    const prefix = statPrefix(this.root);
     for (let i = 0, at = 1; i < count; i++, at += FACTS) {
       if (!isFileWith(prefix + lines[i], facts, at)) return undefined;
     }

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { cacheFileName, readOwnCacheFile, writeCacheFile } from './cache-dir.js';
-import { lstatFacts } from './lstat-facts.js';
+import { lstatFacts, statPrefix } from './lstat-facts.js';
 
 /**
  * What `git ls-files -co --exclude-standard` said about a repository's nginx-named files, kept
@@ -118,7 +118,7 @@ export class ListingCache {
     const generation = lines[1].slice(2);
     const index = join(this.root, '.git', 'index');
     // The folders are git's paths (no `.` or `..`), joined by hand: path.join normalizes each, on every run.
-    const folderPrefix = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`;
+    const folderPrefix = statPrefix(this.root);
     let indexChanged = false;
     // The entries come last; they are parsed only when asked for (the includer search's answer may be all a run needs).
     let firstEntry = lines.length - 1;
@@ -138,7 +138,7 @@ export class ListingCache {
         if (path !== index) return undefined;
         indexChanged = true;
       } else if (line[0] === 'D') {
-        if (factsOf(lstatFacts(path === '' ? this.root : folderPrefix + path)) !== value) return undefined;
+        if (factsOf(lstatFacts(path === '' ? (folderPrefix === '' ? '.' : this.root) : folderPrefix + path)) !== value) return undefined;
       } else return undefined;
     }
     let parsed: ListedEntry[] | undefined;
