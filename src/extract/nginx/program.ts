@@ -84,6 +84,8 @@ interface Alt {
   guards: OriginGuard[];
   /** The token that decided the value (a map entry's value). */
   from?: Loc;
+  /** The value is the request's query parameter this names, which the caller picks (see queryCarriers). */
+  input?: string;
 }
 
 interface Path {
@@ -493,6 +495,77 @@ export function fileFacts(root: NginxContext): FileFacts {
   return facts;
 }
 
+/**
+ * The variables whose value is a query parameter the caller picks and that reach an
+ * Access-Control-Allow-Origin value (`add_header Access-Control-Allow-Origin $arg_origin`, or through
+ * `set $cors $arg_origin`), by name (`arg_origin`, `cors`) with the parameter each copies. nginx copies
+ * `$arg_NAME` from the request line as sent (not decoded, checked with nginx 1.22), so a page at
+ * https://attacker.invalid that asks for `?origin=https://attacker.invalid` gets its own origin back: the
+ * attacker names the origin it wants granted. Such a variable is evaluated as the request's Origin (its
+ * tests, `if ($arg_origin ~ …)`, are then tests on the origin granted), and the header says where the
+ * value came from, since the answer depends on the URL (which caches key on), not on the Origin header.
+ * Any other `$arg_NAME` stays unknown. A `set` variable counts only when every `set` of it copies one
+ * such variable (or a constant).
+ */
+export function queryCarriers(root: NginxContext): Map<string, string> {
+  const cached = carriersCache.get(root);
+  if (cached) return cached;
+  const sets = new Map<string, string[]>();
+  const allowOrigin = new Set<string>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const context = stack.pop()!;
+    for (const directive of context.body) {
+      if (directive.name === 'set' && directive.args.length === 2) {
+        const name = directive.args[0].value.replace(/^\$\{?|\}$/g, '');
+        const values = sets.get(name) ?? [];
+        values.push(directive.args[1].value);
+        sets.set(name, values);
+      } else if (directive.name === 'add_header' && directive.args.length >= 2 && directive.args[0].value.toLowerCase() === 'access-control-allow-origin') {
+        const lone = loneVariable(directive.args[1].value);
+        if (lone) allowOrigin.add(lone);
+      } else if (directive.name === 'more_set_headers') {
+        for (const spec of moreSetHeadersSpecs(directive)) {
+          const lone = spec.name.toLowerCase() === 'access-control-allow-origin' ? loneVariable(spec.value) : '';
+          if (lone) allowOrigin.add(lone);
+        }
+      }
+      const child = context.children.get(directive);
+      if (child) stack.push(child);
+    }
+  }
+  const carriers = new Map<string, string>();
+  // Names reaching an Allow-Origin value through `set`s of one variable each, most 8 steps away.
+  let reaching = new Set(allowOrigin);
+  for (let step = 0; step < 8 && reaching.size > 0; step++) {
+    const next = new Set<string>();
+    for (const name of reaching) for (const value of sets.get(name) ?? []) {
+      const lone = loneVariable(value);
+      if (lone && !allowOrigin.has(lone)) next.add(lone);
+    }
+    for (const name of next) allowOrigin.add(name);
+    reaching = next;
+  }
+  for (const name of allowOrigin) if (/^arg_\w+$/.test(name) && !sets.has(name)) carriers.set(name, name.slice(4));
+  // A set variable all of whose assignments copy a carrier or write a constant.
+  for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
+    changed = false;
+    for (const name of allowOrigin) {
+      if (carriers.has(name) || !sets.has(name)) continue;
+      const values = sets.get(name)!;
+      const copied = values.map((value) => carriers.get(loneVariable(value)));
+      if (copied.some((param) => param !== undefined) && values.every((value, i) => copied[i] !== undefined || !value.includes('$'))) {
+        carriers.set(name, copied.find((param) => param !== undefined)!);
+        changed = true;
+      }
+    }
+  }
+  carriersCache.set(root, carriers);
+  return carriers;
+}
+
+const carriersCache = new WeakMap<NginxContext, Map<string, string>>();
+
 /** The file facts of one block directive and the context it opens, as fileFacts' walk finds them. */
 interface BlockFacts {
   declared: string[];
@@ -573,6 +646,8 @@ export class NginxProgram implements HeaderProgram {
   /** Set once a run ran out of budget: every later run is the same bounded unknown, at no cost. */
   private readonly tooLarge = { concrete: false, anyOrigin: false };
   private readonly declared: Set<string>;
+  /** Variables holding a caller-picked query parameter that reaches Allow-Origin (queryCarriers). */
+  private readonly carriers: Map<string, string>;
   /** Runs for concrete origins are shared between origins (parametric.ts) unless the file holds a U+0004. */
   private readonly sharing: boolean;
   /** Made on first use, as openRuns: the language server makes a program per location on every Enter, most never run. */
@@ -610,6 +685,7 @@ export class NginxProgram implements HeaderProgram {
     while (root.parent) root = root.parent;
     const facts = fileFacts(root);
     this.declared = facts.declared;
+    this.carriers = queryCarriers(root);
     this.sharing = options.share !== false && !facts.nul;
   }
 
@@ -635,7 +711,7 @@ export class NginxProgram implements HeaderProgram {
     if (!explored) return { status: undefined, headers: [], uncertain: true, shortCircuit: false, droppedForStatus: [] };
     const { outcomes, overflow } = explored;
     const first = outcomes[0];
-    const strip = (headers: OutcomeHeader[]): ResponseHeader[] => headers.map(({ name, value, loc, writtenAt }) => ({ name, value, loc, writtenAt }));
+    const strip = (headers: OutcomeHeader[]): ResponseHeader[] => headers.map(({ name, value, loc, writtenAt, fromInput }) => ({ name, value, loc, writtenAt, ...(fromInput ? { fromInput } : {}) }));
     const dropped = outcomes.length === 1 ? dedupeLocs(first.droppedForStatus) : dedupeLocs(outcomes.flatMap((outcome) => outcome.droppedForStatus));
     const signature = (outcome: NginxOutcome) =>
       JSON.stringify([outcome.status, outcome.shortCircuit, outcome.headers.map((h) => `${h.name.toLowerCase()}:${h.unknown ? '\u0000' : h.value}`).sort()]);
@@ -1112,7 +1188,7 @@ export class NginxProgram implements HeaderProgram {
           // add_header made a block of thousands of them quadratic (fuzzer, nginx seed 9008 #4280).
           const headers = replace ? partial.headers.filter((h) => h.name.toLowerCase() !== name.toLowerCase()) : index === alts.length - 1 ? partial.headers : [...partial.headers];
           if (alt.value === null) headers.push({ name, value: '', valueLoc, loc: valueLoc, writtenAt: valueLoc, unknown: true });
-          else if (this.tokened(alt.value) ? this.ask({ kind: 'empty', value: alt.value }) === 'f' : alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc });
+          else if (this.tokened(alt.value) ? this.ask({ kind: 'empty', value: alt.value }) === 'f' : alt.value !== '') headers.push({ name, value: alt.value, valueLoc, loc: alt.from ?? valueLoc, writtenAt: valueLoc, ...(alt.input ? { fromInput: `the query parameter '${alt.input}'` } : {}) });
           next.push({ headers, guards: alt.guards.length ? [...partial.guards, ...alt.guards] : partial.guards });
         }
       }
@@ -1224,7 +1300,7 @@ export class NginxProgram implements HeaderProgram {
     const lone = loneVariable(template);
     if (lone) {
       const values = this.variable(lone, request, path, depth);
-      return this.dedupe(values.length > MAX_ALTERNATIVES ? [{ value: null, guards: [] }] : values.map((alt) => ({ value: alt.value, guards: alt.guards.length ? [...alt.guards] : [], from: alt.from })));
+      return this.dedupe(values.length > MAX_ALTERNATIVES ? [{ value: null, guards: [] }] : values.map((alt) => ({ value: alt.value, guards: alt.guards.length ? [...alt.guards] : [], from: alt.from, ...(alt.input ? { input: alt.input } : {}) })));
     }
     let alts: Alt[] = [{ value: '', guards: [] }];
     let last = 0;
@@ -1250,7 +1326,14 @@ export class NginxProgram implements HeaderProgram {
 
   private variable(name: string, request: CorsRequest, path: Path | undefined, depth: number): Alt[] {
     const one = (value: string | null): Alt[] => [{ value, guards: [] }];
-    if (path?.vars.has(name)) return one(path.vars.get(name)!);
+    const input = this.carriers.get(name);
+    if (path?.vars.has(name)) {
+      const value = path.vars.get(name)!;
+      // A carrier's copied parameter (not one of its constants) still names where it came from.
+      return input !== undefined && value !== null && (value === ORIGIN_SYMBOL || value === ORIGIN_TOKEN || (!request.anyOrigin && value === request.origin)) ? [{ value, guards: [], input }] : one(value);
+    }
+    // The caller's own origin, named in the query string (queryCarriers).
+    if (input !== undefined && name.startsWith('arg_')) return this.variable('http_origin', request, path, depth).map((alt) => ({ ...alt, input }));
     if (/^\d$/.test(name) || (path?.captures.has(name) ?? false)) return one(path?.captures.get(name) ?? (/^\d$/.test(name) ? '' : null));
     switch (name) {
       case 'http_origin':
