@@ -650,7 +650,7 @@ function requestInputOf(parsed: ParsedPython, node: SyntaxNode | undefined, bind
   if (!node || depth > 4) return undefined;
   const field = (object: SyntaxNode | undefined) => {
     const match = /^(?:self\.)?req(?:uest)?\.(\w+)$/.exec(object ? (dottedName(parsed, object) ?? '') : '');
-    return match && Object.hasOwn(INPUT_FIELDS, match[1]) ? INPUT_FIELDS[match[1]] : undefined;
+    return match && Object.hasOwn(INPUT_FIELDS, match[1]) ? INPUT_FIELDS[match[1]] : requestBodyOf(parsed, object, bindings, depth);
   };
   if (node.name === 'CallExpression') {
     const callee = node.firstChild;
@@ -665,6 +665,40 @@ function requestInputOf(parsed: ParsedPython, node: SyntaxNode | undefined, bind
   if (node.name === 'VariableName') {
     const assigned = boundValue(parsed, node, bindings);
     return assigned !== undefined ? requestInputOf(parsed, assigned, bindings, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A parsed request body whose fields the client fills in with a simple (unpreflighted) POST: Starlette's
+ * `await request.json()` (json.loads of the body whatever its Content-Type) and `await request.form()`, Django's
+ * `json.loads(request.body)`, Flask's `request.get_json(force=True)`, or a local bound to one
+ * (`body = await request.json()` … `body["origin"]`).
+ */
+function requestBodyOf(parsed: ParsedPython, node: SyntaxNode | undefined, bindings: ModuleBindings, depth: number): string | undefined {
+  if (!node || depth > 4) return undefined;
+  const isRequest = (name: string | undefined, members: RegExp) => name !== undefined && new RegExp(`^(?:self\\.)?req(?:uest)?\\.(?:${members.source})$`).test(name);
+  if (node.name === 'AwaitExpression') {
+    const call = node.lastChild;
+    if (call?.name !== 'CallExpression' || !call.firstChild) return undefined;
+    return isRequest(dottedName(parsed, call.firstChild), /json|form/) ? 'the request body' : undefined;
+  }
+  if (node.name === 'CallExpression') {
+    const callee = node.firstChild;
+    const name = callee ? dottedName(parsed, callee) : undefined;
+    // Flask parses a body as JSON only under a JSON Content-Type, which no simple request has (its preflight carries
+    // no body), unless told to with force=True: then a text/plain POST is read too (Werkzeug Request.get_json).
+    if (isRequest(name, /get_json/)) return /\bforce\s*=\s*True\b/.test(textOf(parsed, node.getChild('ArgList') ?? node)) ? 'the request body' : undefined;
+    // json.loads(request.body)
+    if (name === 'json.loads') {
+      const arg = childrenOf(node.getChild('ArgList') ?? node).find((part) => part.name === 'MemberExpression');
+      return arg && isRequest(dottedName(parsed, arg), /body|data/) ? 'the request body' : undefined;
+    }
+    return undefined;
+  }
+  if (node.name === 'VariableName') {
+    const assigned = boundValue(parsed, node, bindings);
+    return assigned !== undefined ? requestBodyOf(parsed, assigned, bindings, depth + 1) : undefined;
   }
   return undefined;
 }
