@@ -1,4 +1,4 @@
-import type { CallExpression, Expression, ExpressionStatement, File, NewExpression, Node, ObjectProperty, Program } from '@babel/types';
+import type { AssignmentExpression, CallExpression, ConditionalExpression, Expression, ExpressionStatement, File, IfStatement, NewExpression, Node, ObjectProperty, Program } from '@babel/types';
 import { blankTemplateStatementLines, isCodeTemplate, placeholderTemplateExpressions } from '../../util/delimited.js';
 import type { CorsPolicy, Loc, SourceFile } from '../../model/types.js';
 import { NEXT_CONFIG, nextConfigHeaderPolicies } from '../platform/next-config.js';
@@ -357,7 +357,8 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   const siteCalls: Array<CallExpression | NewExpression> = [];
   const corsKeys: ObjectProperty[] = [];
   const declared = new Map<string, Node[]>();
-  const reassigned = new Set<string>();
+  const reassignments = new Map<string, Node[]>();
+  const conditionals = new Map<string, Array<Extract<Fact, { kind: 'conditional-assign' }>>>();
   const imports: Bindings['imports'] = new Map();
   let tooDeep: Node | undefined;
   const parents = ParentIndex.of(ast, (top, walk) => {
@@ -374,7 +375,8 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
       else if (fact.kind === 'cors-key') corsKeys.push(fact.node);
       else if (fact.kind === 'import') imports.set(fact.name, fact.value);
       else if (fact.kind === 'declare') declared.set(fact.name, [...(declared.get(fact.name) ?? []), fact.node]);
-      else reassigned.add(fact.name);
+      else if (fact.kind === 'conditional-assign') conditionals.set(fact.name, [...(conditionals.get(fact.name) ?? []), fact]);
+      else reassignments.set(fact.name, [...(reassignments.get(fact.name) ?? []), fact.node]);
     }
   });
   // Babel reads chains (`a.use(x).use(y)…`, `'a' + 'a' + …`) without recursion, but the readers below recurse
@@ -382,7 +384,11 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
   // written by hand reaches, the file is reported where the nesting goes past it, as Babel's own overflow is.
   if (tooDeep) return { errors: [{ message: `nesting too deep to analyse (more than ${MAX_TREE_DEPTH} levels); the file is not analysed`, loc: pointLoc(file, lineStarts, { message: '', pos: tooDeep.start ?? 0 }) }] };
   const values = new Map<string, Node>();
-  for (const [name, nodes] of declared) if (nodes.length === 1 && !reassigned.has(name)) values.set(name, nodes[0]);
+  for (const [name, nodes] of declared) if (nodes.length === 1 && !reassignments.has(name)) values.set(name, nodes[0]);
+  for (const [name, [choice, ...others]] of conditionals) {
+    const value = others.length === 0 ? conditionalValue(choice, declared.get(name), reassignments.get(name) ?? []) : undefined;
+    if (value) values.set(name, value);
+  }
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
   const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, corsKeys, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined, packageMajor: project ? (name) => project.packageMajor(file.path, name) : undefined };
   project?.remember(parsed);
@@ -396,9 +402,62 @@ type Fact =
   | { kind: 'cors-key'; node: ObjectProperty }
   | { kind: 'import'; name: string; value: { module: string; imported: string } }
   | { kind: 'declare'; name: string; node: Node }
-  | { kind: 'reassign'; name: string };
+  | { kind: 'reassign'; name: string; node: Node }
+  /**
+   * `if (test) o = a; else o = b;` (also `else if` chains, and one arm only after `let o = b`): the name's value
+   * is a choice by the test, read as `test ? a : b` when these are its only assignments (see conditionalValue).
+   */
+  | { kind: 'conditional-assign'; name: string; statement: IfStatement; assignments: Node[] };
 
 const factsByStatement = new WeakMap<Node, Fact[]>();
+
+/** One statement of an `if` arm: the statement itself, or the only one of a block. */
+function soleStatement(node: Node | null | undefined): Node | undefined {
+  if (node?.type !== 'BlockStatement') return node ?? undefined;
+  return node.body.length === 1 ? node.body[0] : undefined;
+}
+
+/** `o = value;` as a statement: the name and the assignment. */
+function plainAssignment(node: Node | undefined): { name: string; assignment: Node } | undefined {
+  if (node?.type !== 'ExpressionStatement') return undefined;
+  const expression = node.expression;
+  return expression.type === 'AssignmentExpression' && expression.operator === '=' && expression.left.type === 'Identifier' ? { name: expression.left.name, assignment: expression } : undefined;
+}
+
+/** An `if` whose every arm is one assignment to the same name (an `else if` chain too; the last `else` may be missing). */
+function assignedBranches(statement: IfStatement, depth = 0): { name: string; assignments: Node[] } | undefined {
+  if (depth > 8) return undefined;
+  const consequent = plainAssignment(soleStatement(statement.consequent));
+  if (!consequent) return undefined;
+  if (!statement.alternate) return { name: consequent.name, assignments: [consequent.assignment] };
+  const alternate = soleStatement(statement.alternate);
+  const rest = alternate?.type === 'IfStatement' ? assignedBranches(alternate, depth + 1) : plainAssignment(alternate) && { name: plainAssignment(alternate)!.name, assignments: [plainAssignment(alternate)!.assignment] };
+  return rest && rest.name === consequent.name ? { name: consequent.name, assignments: [consequent.assignment, ...rest.assignments] } : undefined;
+}
+
+/**
+ * `let o; if (process.env.ORIGINS) o = process.env.ORIGINS.split(','); else o = '*';`, or `let o = '*'; if (…) o = […];`:
+ * the name holds `test ? a : b` (an `else if` chain nests), which the value reader decides as it does the
+ * written-out conditional (the branch taken with the variable unset). Only when these assignments are the name's
+ * only ones and it has at most one declaration, written before the `if`; an arm left out falls back to that
+ * declaration's initial value (none: no value).
+ */
+function conditionalValue(choice: Extract<Fact, { kind: 'conditional-assign' }>, declarations: Node[] | undefined, reassignments: Node[]): Node | undefined {
+  if (reassignments.some((node) => !choice.assignments.includes(node))) return undefined;
+  if (declarations && declarations.length > 1) return undefined;
+  const init = declarations?.[0];
+  const build = (statement: IfStatement): Node | undefined => {
+    const consequent = (soleStatement(statement.consequent) as ExpressionStatement).expression as AssignmentExpression;
+    const alternateStatement = soleStatement(statement.alternate);
+    const alternate = alternateStatement?.type === 'IfStatement' ? build(alternateStatement) : alternateStatement ? ((alternateStatement as ExpressionStatement).expression as AssignmentExpression).right : init;
+    if (!alternate) return undefined;
+    const span = { start: statement.start, end: statement.end, loc: statement.loc };
+    return { type: 'ConditionalExpression', test: statement.test, consequent: consequent.right, alternate, ...span } as ConditionalExpression;
+  };
+  // An initial value written after the `if` is not what the missing arm leaves (another scope's name, most likely).
+  if (init && (init.start ?? 0) > (choice.statement.start ?? 0)) return undefined;
+  return build(choice.statement);
+}
 
 /**
  * What parseJs collects from one top-level statement (calls, imports and requires, declarations,
@@ -437,7 +496,11 @@ function statementFacts(top: Node, visited: Node[]): Fact[] {
       }
     }
     if (node.type === 'FunctionDeclaration' && node.id) facts.push({ kind: 'declare', name: node.id.name, node });
-    if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') facts.push({ kind: 'reassign', name: node.left.name });
+    if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') facts.push({ kind: 'reassign', name: node.left.name, node });
+    if (node.type === 'IfStatement') {
+      const branches = assignedBranches(node);
+      if (branches) facts.push({ kind: 'conditional-assign', name: branches.name, statement: node, assignments: branches.assignments });
+    }
   }
   factsByStatement.set(top, facts);
   return facts;
