@@ -471,6 +471,18 @@ function callValue(parsed: ParsedPython, node: SyntaxNode, bindings: ModuleBindi
     const result = target.kind === 'string' ? stringMethod(parsed, target, textOf(parsed, method[2]), args, bindings) : undefined;
     if (result) return result;
   }
+  // `json.loads(os.getenv("ORIGINS", '["*"]'))`, `ast.literal_eval(os.environ.get("ORIGINS", "['*']"))`: the text's
+  // list of strings, string, bool or number, each item at the literal's position (as split pieces are).
+  if ((callee === 'json.loads' || callee === 'ast.literal_eval') && args.positional.length === 1 && args.keywords.size === 0 && !args.spread) {
+    const text = evaluate(parsed, args.positional[0], bindings, depth + 1);
+    const decoded = text.kind === 'string' ? (callee === 'json.loads' ? jsonLiteral(text.value) : pythonLiteral(text.value)) : undefined;
+    if (text.kind === 'string' && decoded !== undefined) {
+      const fallback = text.fallback;
+      const one = (value: string | boolean | number): PyValue =>
+        typeof value === 'string' ? { kind: 'string', value, node: text.node, fallback } : typeof value === 'boolean' ? { kind: 'bool', value, node: text.node, fallback } : { kind: 'number', value, node: text.node, fallback };
+      return Array.isArray(decoded) ? { kind: 'list', items: decoded.map(one), node: text.node, fallback } : one(decoded);
+    }
+  }
   if (callee === 're.compile') {
     const pattern = evaluate(parsed, args.positional[0] ?? args.keywords.get('pattern')?.value, bindings, depth + 1);
     const flagsNode = args.positional[1] ?? args.keywords.get('flags')?.value;
@@ -761,4 +773,67 @@ export function regexFlags(text: string): { ignoreCase: boolean } | undefined {
   const compact = text.replace(/\s/g, '');
   if (!/^((re\.)?(I|IGNORECASE)\|?)*$/.test(compact)) return undefined;
   return { ignoreCase: compact !== '' };
+}
+
+/** Longer texts are not decoded: no origin list or flag is this long. */
+const MAX_LITERAL_TEXT = 16_384;
+
+/** What `json.loads` gives for a JSON list of strings, a string, a bool or a number; undefined for anything else. */
+function jsonLiteral(text: string): Array<string> | string | boolean | number | undefined {
+  if (text.length > MAX_LITERAL_TEXT) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(value)) return value.every((item) => typeof item === 'string') ? (value as string[]) : undefined;
+  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? value : undefined;
+}
+
+/**
+ * What `ast.literal_eval` gives for a list or tuple of plain string literals (`"['*']"`, `'("https://a.example", )'`),
+ * one such string, `True` / `False`, or a decimal integer; undefined for anything else (escapes, prefixes, nesting).
+ * One left-to-right pass.
+ */
+function pythonLiteral(text: string): Array<string> | string | boolean | number | undefined {
+  if (text.length > MAX_LITERAL_TEXT) return undefined;
+  const source = text.trim();
+  if (source === 'True' || source === 'False') return source === 'True';
+  if (/^[0-9]{1,9}$/.test(source)) return Number(source);
+  let at = 0;
+  const space = () => {
+    while (at < source.length && /\s/.test(source[at])) at++;
+  };
+  const string = (): string | undefined => {
+    const quote = source[at];
+    if (quote !== "'" && quote !== '"') return undefined;
+    const end = source.indexOf(quote, at + 1);
+    if (end < 0) return undefined;
+    const value = source.slice(at + 1, end);
+    if (value.includes('\\') || value.includes('\n')) return undefined;
+    at = end + 1;
+    return value;
+  };
+  if (source[0] === "'" || source[0] === '"') {
+    const value = string();
+    return value !== undefined && at === source.length ? value : undefined;
+  }
+  const close = source[0] === '[' ? ']' : source[0] === '(' ? ')' : undefined;
+  if (!close) return undefined;
+  at = 1;
+  const items: string[] = [];
+  for (;;) {
+    space();
+    if (source[at] === close) break;
+    const item = string();
+    if (item === undefined) return undefined;
+    items.push(item);
+    space();
+    if (source[at] === ',') at++;
+    else if (source[at] !== close) return undefined;
+  }
+  // `("a")` is a string, not a tuple; `("a",)` and `()` are tuples.
+  if (close === ')' && items.length === 1 && !/,\s*\)$/.test(source)) return items[0];
+  return at === source.length - 1 ? items : undefined;
 }
