@@ -146,7 +146,22 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string, filePro
 const LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.([A-Za-z]+)$/i;
 const CUSTOM_LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.customresponseheaders\.([A-Za-z0-9-]+)$/i;
 
+/**
+ * A label value that is one Compose variable with a default, `${CORS_ORIGIN:-*}` or `${CORS_ORIGIN-*}`: Compose puts
+ * the default in while the variable is unset (`:-` also while it is empty), so that is the value a deployment
+ * without it runs with (as `process.env.X || '*'` is read in JS). Where the default starts in `raw`, or undefined.
+ */
+function composeDefault(raw: string, from: number): { text: string; at: number; why: string } | undefined {
+  const value = raw.slice(from);
+  const match = /^\s*\$\{([A-Za-z_][A-Za-z0-9_]*)(:?)-([^$}]*)\}\s*$/.exec(value);
+  if (!match || match[3].trim() === '') return undefined;
+  const start = from + value.indexOf('${');
+  return { text: match[3], at: start + 2 + match[1].length + match[2].length + 1, why: `the fallback when the environment variable ${match[1]} is ${match[2] ? 'unset or empty' : 'unset'}` };
+}
+
 interface LabelValue {
+  /** Set when the value is a Compose variable's default (composeDefault). */
+  why?: string;
   text: string;
   /** The scalar holding it, and where the value starts inside the scalar's value. */
   scalar: YamlValue;
@@ -166,7 +181,16 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
       const pairs: Array<{ key: string; value: LabelValue }> = [];
       if (isSeq(labels)) {
         for (const item of labels.items) {
-          const scalar = valueOf(item as YamlNode);
+          let scalar = valueOf(item as YamlNode);
+          const raw = (item as { value?: unknown }).value;
+          if (scalar.kind === 'unknown' && typeof raw === 'string' && raw.length <= 2000 && raw.includes('=') && !raw.slice(0, raw.indexOf('=')).includes('$')) {
+            const fallback = composeDefault(raw, raw.indexOf('=') + 1);
+            if (fallback) {
+              const key = raw.slice(0, raw.indexOf('='));
+              pairs.push({ key: key.trim(), value: { text: fallback.text, scalar: { kind: 'string', value: raw, node: item as YamlNode }, offset: fallback.at, why: fallback.why } });
+            }
+            continue;
+          }
           if (scalar.kind !== 'string' || !scalar.value.includes('=')) continue;
           const key = scalar.value.slice(0, scalar.value.indexOf('='));
           pairs.push({ key: key.trim(), value: { text: scalar.value.slice(key.length + 1), scalar, offset: key.length + 1 } });
@@ -174,6 +198,12 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
       } else {
         for (const entry of entries(labels)) {
           const scalar = valueOf(entry.value);
+          const raw = (entry.value as { value?: unknown } | null)?.value;
+          const fallback = scalar.kind === 'unknown' && typeof raw === 'string' && raw.length <= 2000 ? composeDefault(raw, 0) : undefined;
+          if (fallback) {
+            pairs.push({ key: entry.key, value: { text: fallback.text, scalar: { kind: 'string', value: raw as string, node: entry.value as YamlNode }, offset: fallback.at, why: fallback.why } });
+            continue;
+          }
           const text = scalar.kind === 'string' ? scalar.value : scalar.kind === 'bool' || scalar.kind === 'number' ? String(scalar.value) : undefined;
           if (text !== undefined) pairs.push({ key: entry.key, value: { text, scalar, offset: 0 } });
         }
@@ -215,11 +245,14 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
         const at = cursor + (piece.length - piece.trimStart().length);
         cursor += piece.length + 1;
         const trimmed = piece.trim();
-        return trimmed ? [{ value: trimmed, loc: partLoc(parsed, value.scalar, trimmed, at) }] : [];
+        return trimmed ? [{ value: trimmed, loc: partLoc(parsed, value.scalar, trimmed, at), ...(value.why ? { why: value.why } : {}) }] : [];
       });
     };
     const origins: OriginMatcher[] = [
-      ...[...parts('accesscontrolalloworiginlist'), ...parts('accesscontrolalloworigin')].map(({ value, loc }): OriginMatcher => (value === '*' ? { kind: 'any', loc } : { kind: 'exact', value, loc, listId })),
+      ...[...parts('accesscontrolalloworiginlist'), ...parts('accesscontrolalloworigin')].map(({ value, loc, why }): OriginMatcher => {
+        const because = why ? { why } : {};
+        return value === '*' ? { kind: 'any', loc, ...because } : { kind: 'exact', value, loc, listId, ...because };
+      }),
       ...parts('accesscontrolalloworiginlistregex').map(({ value, loc }): OriginMatcher => ({ kind: 'pattern', source: value, flags: '', dialect: 're2-search', loc })),
     ];
     const bool = (option: string) => {
