@@ -377,9 +377,49 @@ function exportedRouteMethod(owner: Node, parsed: ParsedJs): string | undefined 
 function objectLiteralOf(name: string, at: Node, parsed: ParsedJs): Node | undefined {
   const fn = enclosingFunction(at, parsed);
   const body = fn && 'body' in fn && (fn.body as Node).type === 'BlockStatement' ? (fn.body as { body: Statement[] }).body : [];
+  // A parameter: its default (`(body, status = 200, headers = CORS_HEADERS) => ({ statusCode: status, headers, body })`)
+  // when some call in this file leaves it out, or nothing here calls the function; a parameter without one is the caller's.
+  const param = fn ? parameterWithDefault(fn, name, parsed) : undefined;
+  if (param) {
+    if (!param.fallback || param.reassigned) return undefined;
+    const fallback = param.fallback.type === 'Identifier' ? parsed.bindings.values.get(param.fallback.name) : param.fallback;
+    return fallback?.type === 'ObjectExpression' ? fallback : fallback && headersInit(fallback);
+  }
   const local = localInits(body, name);
   const init = local.length === 1 ? local[0] : local.length === 0 ? parsed.bindings.values.get(name) : undefined;
   return init?.type === 'ObjectExpression' ? init : init && headersInit(init);
+}
+
+/**
+ * Whether `name` is a plain parameter of `fn`, and then its default when that default is what some call passes:
+ * a call in this file by the function's name that leaves the parameter out, or no call here by name at all. A
+ * parameter after a rest element or inside a pattern is not read (undefined: not a plain parameter); `reassigned`
+ * when the body assigns it.
+ */
+function parameterWithDefault(fn: Node, name: string, parsed: ParsedJs): { fallback?: Node; reassigned: boolean } | undefined {
+  if (!('params' in fn)) return undefined;
+  const params = fn.params as Node[];
+  const at = params.findIndex((param) => (param.type === 'Identifier' && param.name === name) || (param.type === 'AssignmentPattern' && param.left.type === 'Identifier' && param.left.name === name));
+  if (at < 0) return undefined;
+  const param = params[at];
+  const body = 'body' in fn ? (fn.body as Node) : undefined;
+  // `headers = { ...headers, … }` in the body: one pass over the body's text, not a walk of the tree per record.
+  const escaped = name.replace(/\$/g, '\\$');
+  const reassigned = body !== undefined && new RegExp(`(^|[^\\w$.])${escaped}\\s*(\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?|[-+*/%&|^])?=(?!=)`).test(parsed.text.slice(body.start!, body.end!));
+  if (param.type !== 'AssignmentPattern') return { reassigned };
+  // The function's name: `function respond(…)`, `const respond = (…) => …`.
+  const holder = parsed.parents.get(fn);
+  const fnName = fn.type === 'FunctionDeclaration' && fn.id ? fn.id.name : holder?.type === 'VariableDeclarator' && holder.id.type === 'Identifier' && holder.init === fn ? holder.id.name : undefined;
+  if (!fnName) return { reassigned };
+  let calls = 0;
+  let omitted = false;
+  for (const call of parsed.calls) {
+    if (call.callee.type !== 'Identifier' || call.callee.name !== fnName) continue;
+    calls++;
+    if (call.arguments.some((arg) => arg.type === 'SpreadElement')) continue;
+    if (call.arguments.length <= at) omitted = true;
+  }
+  return { fallback: omitted || calls === 0 ? param.right : undefined, reassigned };
 }
 
 /** `new Headers({ … })` (Deno, Bun, Workers): the object literal it starts from. */
