@@ -258,6 +258,53 @@ function literalRegex(literal: { text: string; start: boolean; end: boolean }, i
   };
 }
 
+/**
+ * The runs of ASCII characters every match of the pattern holds, each one after another: the
+ * top-level characters of a pattern of one alternative, read through groups that only group (no
+ * quantifier, one alternative), broken by anything else (a class, a quantifier, an assertion).
+ * `^https?://([a-z0-9-]+\.)*app\.example\.com(:\d+)?$` must hold `http`, `://` and `app.example.com`,
+ * `a17.example.com` (dots unescaped) `a17`, `example` and `com`. Runs of one character are left out.
+ */
+function requiredLiterals(prepared: PreparedPattern): string[] {
+  if (prepared.ast.alternatives.length !== 1) return [];
+  const runs: string[] = [];
+  let run = '';
+  const end = () => {
+    if (run.length >= 2) runs.push(run);
+    run = '';
+  };
+  const visit = (element: AST.Element): void => {
+    if (element.type === 'Character' && element.value < 0x80) run += String.fromCharCode(element.value);
+    else if ((element.type === 'CapturingGroup' || (element.type === 'Group' && !element.modifiers)) && element.alternatives.length === 1) element.alternatives[0].elements.forEach(visit);
+    else end();
+  };
+  prepared.ast.alternatives[0].elements.forEach(visit);
+  end();
+  // The longest first: the one most likely to be missing.
+  return runs.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * The engine behind a test for the pattern's required literals: an ASCII input missing one of them
+ * cannot match, and is answered without running the automaton. A chain of origin `if`s or a `map`
+ * of n regexes asks each of n origins about up to n patterns, nearly all of which fail; a substring
+ * test costs a fraction of a re2js run. The answer is the engine's: on an ASCII input only ASCII
+ * characters can match the literals', and under `i` RE2 folds ASCII letters as toLowerCase does
+ * (non-ASCII inputs go to the engine).
+ */
+function prefiltered(engine: LinearRegex, literals: string[], ignoreCase: boolean): LinearRegex {
+  const needles = ignoreCase ? literals.map((literal) => literal.toLowerCase()) : literals;
+  const absent = (input: string): boolean => {
+    if (!/^[\0-\x7f]*$/.test(input)) return false;
+    const subject = ignoreCase ? input.toLowerCase() : input;
+    return needles.some((needle) => !subject.includes(needle));
+  };
+  return {
+    test: (input) => !absent(input) && engine.test(input),
+    exec: (input) => (absent(input) ? null : engine.exec(input)),
+  };
+}
+
 /** The prepared pattern compiled for the linear-time engine, or null when RE2 cannot express it. */
 export function compilePrepared(prepared: PreparedPattern): LinearRegex | null {
   const key = `${prepared.anchoring}\0${prepared.flags}\0${prepared.source}`;
@@ -267,7 +314,11 @@ export function compilePrepared(prepared: PreparedPattern): LinearRegex | null {
     if (literal) {
       let engine: LinearRegex | null | undefined;
       compiled = literalRegex(literal, prepared.flags.includes('i'), () => (engine === undefined ? (engine = compileEngine(prepared)) : engine));
-    } else compiled = compileEngine(prepared);
+    } else {
+      compiled = compileEngine(prepared);
+      const required = compiled ? requiredLiterals(prepared) : [];
+      if (compiled && required.length > 0) compiled = prefiltered(compiled, required, prepared.flags.includes('i'));
+    }
     compiledCache.set(key, compiled);
   }
   return compiled;

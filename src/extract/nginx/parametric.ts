@@ -1,4 +1,5 @@
 import { compilePattern } from '../../model/respond.js';
+import { checkBudget } from '../../util/budget.js';
 import type { NginxMap } from './program.js';
 
 /**
@@ -83,6 +84,8 @@ export function mapChoice(map: NginxMap, value: string): MapChoice {
   const exact = exactEntry(map, value.toLowerCase());
   if (exact) return { kind: 'exact', entry: exact };
   for (let index = 0; index < map.regex.length; index++) {
+    // A map of n regexes asked about n Origins (each of its entries' examples) is n² tests: bounded by the file's time budget.
+    checkBudget();
     const entry = map.regex[index];
     const regex = compiledPattern(entry.pattern, entry.caseInsensitive ? 'i' : '');
     if (!regex) return { kind: 'unknown', index };

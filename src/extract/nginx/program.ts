@@ -1,5 +1,6 @@
 import type { CorsRequest, CorsResponse, HeaderProgram, Loc, ResponseHeader } from '../../model/types.js';
 import { sameStart } from '../../model/loc.js';
+import { checkBudget } from '../../util/budget.js';
 import { Unknowns } from '../../model/uncertainty.js';
 import { activeParseCache } from '../../engine/parse-cache.js';
 import { ancestors, contextKind, type NginxContext } from './contexts.js';
@@ -938,6 +939,9 @@ export class NginxProgram implements HeaderProgram {
   private tick(count: number): void {
     this.steps += count;
     if (this.steps > MAX_STEPS) throw new BudgetExceeded();
+    // The file's time budget too: MAX_STEPS bounds one run, and a rule may ask for thousands of runs
+    // (a chain of n origin `if`s, each Origin's run n steps long, asked for n Origins).
+    checkBudget();
   }
 
   /** One rewrite phase over every live path; `switches`: a matching `if` makes its block the request's configuration. */

@@ -22,6 +22,21 @@ export interface PythonAuthGate {
 const RESPONSES = /(^|\.)(JSONResponse|Response|PlainTextResponse|HTMLResponse|ORJSONResponse|UJSONResponse)$/;
 
 export function authGateAfter(parsed: ParsedPython, receiver: string, after: number): PythonAuthGate | undefined {
+  return authGatesOf(parsed, receiver).find((gate) => gate.from >= after)?.gate;
+}
+
+/**
+ * The auth checks of `receiver` in the module's top-level statements, in order, each with where its
+ * statement starts. Found once per module and receiver: a module adding CORSMiddleware n times asks n
+ * times, and scanning the statements each time was quadratic (20,000 calls: seconds).
+ */
+function authGatesOf(parsed: ParsedPython, receiver: string): Array<{ from: number; gate: PythonAuthGate }> {
+  let byReceiver = authGates.get(parsed);
+  if (!byReceiver) authGates.set(parsed, (byReceiver = new Map()));
+  const known = byReceiver.get(receiver);
+  if (known) return known;
+  const found: Array<{ from: number; gate: PythonAuthGate }> = [];
+  byReceiver.set(receiver, found);
   const classes = new Map<string, SyntaxNode>();
   for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
     if (statement.name === 'ClassDefinition') {
@@ -30,7 +45,6 @@ export function authGateAfter(parsed: ParsedPython, receiver: string, after: num
     }
   }
   for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
-    if (statement.from < after) continue;
     if (statement.name === 'DecoratedStatement') {
       const decorator = statement.getChild('Decorator');
       const fn = statement.getChild('FunctionDefinition');
@@ -38,7 +52,7 @@ export function authGateAfter(parsed: ParsedPython, receiver: string, after: num
       const text = textOf(parsed, decorator).replace(/\s+/g, '');
       if (text !== `@${receiver}.middleware("http")` && text !== `@${receiver}.middleware('http')`) continue;
       const gate = gateOf(parsed, fn, 0);
-      if (gate) return gate;
+      if (gate) found.push({ from: statement.from, gate });
     } else if (statement.name === 'ExpressionStatement') {
       // `app.add_middleware(AuthMiddleware)` with the class written in this module.
       const call = statement.firstChild;
@@ -47,10 +61,24 @@ export function authGateAfter(parsed: ParsedPython, receiver: string, after: num
       const definition = cls && cls.name === 'VariableName' ? classes.get(textOf(parsed, cls)) : undefined;
       const dispatch = definition && methodOf(parsed, definition, 'dispatch');
       const gate = dispatch && gateOf(parsed, dispatch, 1);
-      if (gate) return { ...gate, loc: locOf(parsed, cls!), label: textOf(parsed, cls!) };
+      if (gate) found.push({ from: statement.from, gate: { ...gate, loc: locOf(parsed, cls!), label: textOf(parsed, cls!) } });
     }
   }
-  return undefined;
+  return found;
+}
+
+/** Per module and receiver: the gates found (each function asks once; the answers depend on the module's text alone). */
+const authGates = new WeakMap<ParsedPython, Map<string, Array<{ from: number; gate: PythonAuthGate }>>>();
+const originGates = new WeakMap<ParsedPython, Map<string, PythonAuthGate | undefined>>();
+const flaskAuthGates = new WeakMap<ParsedPython, Map<string, PythonAuthGate | undefined>>();
+
+function memoized(memo: WeakMap<ParsedPython, Map<string, PythonAuthGate | undefined>>, parsed: ParsedPython, key: string, find: () => PythonAuthGate | undefined): PythonAuthGate | undefined {
+  let byKey = memo.get(parsed);
+  if (!byKey) memo.set(parsed, (byKey = new Map()));
+  if (byKey.has(key)) return byKey.get(key);
+  const gate = find();
+  byKey.set(key, gate);
+  return gate;
 }
 
 /**
@@ -63,6 +91,10 @@ export function authGateAfter(parsed: ParsedPython, receiver: string, after: num
  * the routes still never answer those origins.
  */
 export function originGate(parsed: ParsedPython, receiver: string, framework: 'starlette' | 'flask' = 'starlette'): PythonAuthGate | undefined {
+  return memoized(originGates, parsed, `${framework}\0${receiver}`, () => findOriginGate(parsed, receiver, framework));
+}
+
+function findOriginGate(parsed: ParsedPython, receiver: string, framework: 'starlette' | 'flask'): PythonAuthGate | undefined {
   for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
     if (statement.name !== 'DecoratedStatement') continue;
     const decorator = statement.getChild('Decorator');
@@ -167,6 +199,10 @@ function methodOf(parsed: ParsedPython, cls: SyntaxNode, name: string): SyntaxNo
  * whatever headers it carries (checked with Flask 2.2 + Flask-CORS 3.0.10: 401 with Allow-Origin).
  */
 export function flaskAuthGate(parsed: ParsedPython, receiver: string): PythonAuthGate | undefined {
+  return memoized(flaskAuthGates, parsed, receiver, () => findFlaskAuthGate(parsed, receiver));
+}
+
+function findFlaskAuthGate(parsed: ParsedPython, receiver: string): PythonAuthGate | undefined {
   for (let statement = parsed.root.firstChild; statement; statement = statement.nextSibling) {
     if (statement.name !== 'DecoratedStatement') continue;
     const decorator = statement.getChild('Decorator');

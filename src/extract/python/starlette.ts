@@ -17,6 +17,8 @@ const KNOWN_OPTIONS = new Set(['app', 'allow_origins', 'allow_methods', 'allow_h
 /** `app.add_middleware(CORSMiddleware, …)`, `Middleware(CORSMiddleware, …)` in `Starlette(middleware=[…])` / `FastAPI(middleware=[…])`, and `CORSMiddleware(app, …)`. */
 export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bindings: ModuleBindings): CorsPolicy[] {
   const policies: CorsPolicy[] = [];
+  // The methods an app's routes serve, read once per app (a module adding CORSMiddleware n times asks n times).
+  const servedBy = new Map<string, string[]>();
   for (const call of calls) {
     const callee = resolveName(parsed, call.firstChild, bindings);
     if (!callee) continue;
@@ -35,8 +37,9 @@ export function starlettePolicies(parsed: ParsedPython, calls: SyntaxNode[], bin
     // `app.add_middleware(…)` on a plain name: the app whose routes and other middleware this module shows.
     const app = receiver !== undefined && /^\w+$/.test(receiver) ? receiver : undefined;
     if (app && policy.allowMethods.kind === 'default') {
-      const served = routeMethods(parsed, app, bindings);
-      if (served.length > 0) policy.servedMethods = served;
+      let served = servedBy.get(app);
+      if (!served) servedBy.set(app, (served = routeMethods(parsed, app, bindings)));
+      if (served.length > 0) policy.servedMethods = [...served];
     }
     // An auth check added after it runs first and answers preflights itself (auth-gate.ts).
     const gate = app ? authGateAfter(parsed, app, call.to) : undefined;
