@@ -361,6 +361,7 @@ const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
  */
 function exportedRouteMethod(owner: Node, parsed: ParsedJs): string | undefined {
   const parent = parsed.parents.get(owner);
+  if (optionsRouteHandler(owner, parent)) return 'OPTIONS';
   if (owner.type === 'FunctionDeclaration') return owner.id && ROUTE_METHODS.has(owner.id.name) && parent?.type === 'ExportNamedDeclaration' ? owner.id.name : undefined;
   if ((owner.type === 'ArrowFunctionExpression' || owner.type === 'FunctionExpression') && parent?.type === 'VariableDeclarator' && parent.init === owner && parent.id.type === 'Identifier' && ROUTE_METHODS.has(parent.id.name)) {
     const declaration = parsed.parents.get(parent);
@@ -369,6 +370,24 @@ function exportedRouteMethod(owner: Node, parsed: ParsedJs): string | undefined 
   return undefined;
 }
 
+
+/**
+ * A handler registered for OPTIONS alone: `app.options('/items', (req, res) => …)` (Express, Hono, Fastify,
+ * koa-router, restify), after any middleware arguments, or `app.route('/items').options(handler)`. The
+ * router never calls it for GET or POST, so what it writes answers only preflights (layers/04: the GET
+ * of such a path carries no CORS header at all).
+ */
+function optionsRouteHandler(owner: Node, parent: Node | undefined): boolean {
+  if (owner.type !== 'ArrowFunctionExpression' && owner.type !== 'FunctionExpression') return false;
+  if (parent?.type !== 'CallExpression' || parent.callee.type !== 'MemberExpression' || parent.callee.computed || parent.callee.property.type !== 'Identifier' || parent.callee.property.name !== 'options') return false;
+  const at = parent.arguments.indexOf(owner as (typeof parent.arguments)[number]);
+  if (at === -1) return false;
+  const path = parent.arguments[0];
+  if (at > 0 && (path.type === 'StringLiteral' || path.type === 'TemplateLiteral' || path.type === 'RegExpLiteral' || path.type === 'ArrayExpression')) return true;
+  // `app.route('/items').options(handler)`
+  const object = parent.callee.object;
+  return object.type === 'CallExpression' && object.callee.type === 'MemberExpression' && object.callee.property.type === 'Identifier' && object.callee.property.name === 'route';
+}
 
 /**
  * The object literal a name is bound to: a `const` at the top of the enclosing function's body,

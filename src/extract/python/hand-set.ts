@@ -447,9 +447,23 @@ function answersOptionsOnly(parsed: ParsedPython, fn: SyntaxNode): boolean {
   // response, with its Allow header) answers preflights: OctoPrint's `optionsAllowOrigin(request)`.
   const body = fn.getChild('Body');
   if (body && body.to - body.from < 20_000 && /\.make_default_options_response\s*\(/.test(textOf(parsed, body))) return true;
+  if (fn.parent?.name === 'DecoratedStatement' && childrenOf(fn.parent).some((decorator) => decorator.name === 'Decorator' && routesOptionsOnly(parsed, decorator))) return true;
   if (!name || !OPTIONS_METHODS.has(textOf(parsed, name))) return false;
   const holder = fn.parent?.name === 'DecoratedStatement' ? fn.parent.parent : fn.parent;
   return holder?.name === 'Body' && holder.parent?.name === 'ClassDefinition';
+}
+
+/**
+ * A route decorator that sends only OPTIONS to its view: `@app.options("/items")` (FastAPI, Starlette's and
+ * Sanic's routers) or `@app.route("/items", methods=["OPTIONS"])` / `api_route` (Flask, Quart, Sanic, FastAPI).
+ */
+function routesOptionsOnly(parsed: ParsedPython, decorator: SyntaxNode): boolean {
+  const args = decorator.getChild('ArgList');
+  if (!args || args.to - args.from > 2000) return false;
+  const names = childrenOf(decorator).filter((part) => part.name === 'VariableName');
+  const method = names.length >= 2 ? textOf(parsed, names[names.length - 1]) : undefined;
+  if (method === 'options') return true;
+  return (method === 'route' || method === 'api_route') && /\bmethods\s*=\s*[[(]\s*(["'])OPTIONS\1\s*,?\s*[\])]/i.test(textOf(parsed, args));
 }
 
 function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
