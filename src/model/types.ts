@@ -140,6 +140,8 @@ export interface PolicyScope {
   label: string;
   path?: string;
   methods?: string[];
+  /** nginx: a server's own answer to the paths none of its locations match, in a server that has locations. */
+  unmatchedPaths?: boolean;
 }
 
 export interface CorsPolicy {

@@ -468,7 +468,10 @@ function scopeOf(target: NginxContext, rootFile: string): CorsPolicy['scope'] {
     const path = target.directive!.args.map((arg) => arg.value).join(' ');
     return { kind: 'location', label: `${serverLabel ? `${serverLabel} ` : ''}location ${path}`, path };
   }
-  if (target.kind === 'server') return { kind: 'server', label: serverLabel };
+  if (target.kind === 'server') {
+    for (const child of target.children.values()) if (child.kind === 'location') return { kind: 'server', label: serverLabel, unmatchedPaths: true };
+    return { kind: 'server', label: serverLabel };
+  }
   return { kind: 'fragment', label: `${rootFile} (included snippet)` };
 }
 
