@@ -128,7 +128,12 @@ describe.skipIf(!hasGit)('the git listing cache of the includer search', () => {
   it('a damaged cache file is ignored and replaced', async () => {
     await cached([]);
     const file = join(cache, readdirSync(cache).find((name) => name.startsWith('git-listing-'))!);
-    for (const damaged of ['garbage', readFileSync(file, 'utf8').slice(0, -5), readFileSync(file, 'utf8').replace(/\nD\t/, '\nX\t')]) {
+    const kept = readFileSync(file, 'utf8');
+    // The entries are read lazily (only their lines' kinds are checked up front): a line of another kind among them, or an empty one, still makes the file damaged.
+    const lastEntry = kept.lastIndexOf('\nE\t');
+    expect(lastEntry).toBeGreaterThan(0);
+    const amongEntries = (line: string) => `${kept.slice(0, lastEntry + 1)}${line}\n${kept.slice(lastEntry + 1)}`;
+    for (const damaged of ['garbage', kept.slice(0, -5), kept.replace(/\nD\t/, '\nX\t'), amongEntries('D\t1:2:3:4:5\tnginx'), amongEntries(''), amongEntries('X\t-\tnginx/x.conf')]) {
       writeFileSync(file, damaged);
       expect(lookup()).toBeUndefined();
       write('nginx/new.conf', INCLUDER);
