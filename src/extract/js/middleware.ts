@@ -115,7 +115,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
       errorResponses: site.framework === 'koa-cors' ? true : 'unknown',
       emitted: [],
       profile,
-      registeredAfter: routesBefore(site, allSites, parsed),
+      registeredAfter: routesBefore(site, allSites, parsed, credentials?.value === false || credentials === undefined),
   };
   if (versioned?.methodsKnown && policy.allowMethods.kind === 'default' && site.mount.kind === 'app') {
     const served = fastifyServedMethods(site, parsed);
@@ -209,6 +209,8 @@ interface MemberCalls {
   routes: Array<{ start: number; label: string; path: string; loc: Loc; router?: string }>;
   /** Middleware that answers a request without credentials (a preflight) itself: see auth-gate.ts. */
   gates: Array<{ start: number; label: string; path: string; loc: Loc; status: number }>;
+  /** Middleware mounted with `use` on every path whose function sets Access-Control-Allow-Origin (res.header/set/setHeader). */
+  allowOriginLayers: number[];
 }
 
 /**
@@ -242,6 +244,7 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, b
     let parser: MemberCalls['parsers'][number] | undefined;
     let route: MemberCalls['routes'][number] | undefined;
     let gate: MemberCalls['gates'][number] | undefined;
+    let allowOriginLayer = false;
     if (verb === 'use') {
       const mounted = call.arguments.find((arg) => arg?.type === 'CallExpression' && BODY_PARSER.test(nameOf(arg.callee)));
       if (mounted?.type === 'CallExpression') parser = { start, label: `${nameOf(mounted.callee)}()`, loc: locOf(mounted, parsed.file) };
@@ -250,23 +253,54 @@ function memberCalls(parsed: ParsedJs, label: string, scope: Node | undefined, b
         const path = call.arguments[0]?.type === 'StringLiteral' ? call.arguments[0].value : '';
         const found = authGate(call.arguments[call.arguments.length - 1], parsed);
         if (found) gate = { start, path, ...found };
+        else if (call.arguments.length === 1) allowOriginLayer = setsAllowOrigin(call.arguments[0], parsed);
       }
     } else if (ROUTE_VERBS.has(verb) && call.arguments.length >= 2 && call.arguments[0]?.type === 'StringLiteral') {
       // `app.get('env')`, `app.get('trust proxy')`: with one argument `get` reads a setting; a route has a handler too.
       route = { start, label: `${verb.toUpperCase()} ${call.arguments[0].value}`, path: call.arguments[0].value, loc: locOf(call.callee, parsed.file) };
     }
-    if (!parser && !route && !gate) continue;
+    if (!parser && !route && !gate && !allowOriginLayer) continue;
     const name = nameOf(call.callee.object);
     const byScope = groups.get(name) ?? new Map<Node | undefined, MemberCalls>();
     groups.set(name, byScope);
     const at = scopeOf(call, parsed);
-    const group = byScope.get(at) ?? { parsers: [], routes: [], gates: [] };
+    const group = byScope.get(at) ?? { parsers: [], routes: [], gates: [], allowOriginLayers: [] };
     byScope.set(at, group);
     if (parser) group.parsers.push(parser);
     if (route) group.routes.push(route);
     if (gate) group.gates.push(gate);
+    if (allowOriginLayer) group.allowOriginLayers.push(start);
   }
-  return groups.get(label)?.get(scope) ?? { parsers: [], routes: [], gates: [] };
+  return groups.get(label)?.get(scope) ?? { parsers: [], routes: [], gates: [], allowOriginLayers: [] };
+}
+
+const ALLOW_ORIGIN_SETTERS = new Set(['header', 'set', 'setHeader']);
+
+/** A middleware function of this file (inline, or a function bound to the name) that sets Access-Control-Allow-Origin itself. */
+function setsAllowOrigin(mounted: Node | undefined | null, parsed: ParsedJs): boolean {
+  if (!mounted) return false;
+  const fn = mounted.type === 'Identifier' && !parsed.bindings.imports.has(mounted.name) ? parsed.bindings.values.get(mounted.name) : mounted;
+  if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration') || fn.params.length < 3) return false;
+  const [from, to] = [fn.start ?? -1, fn.end ?? -1];
+  return parsed.headerCalls.some((call) => {
+    const callee = call.callee;
+    if (call.start === null || call.start === undefined || call.start < from || call.start >= to) return false;
+    if (callee.type !== 'MemberExpression' || callee.property.type !== 'Identifier' || !ALLOW_ORIGIN_SETTERS.has(callee.property.name)) return false;
+    const name = call.arguments[0];
+    return name?.type === 'StringLiteral' && /^access-control-allow-origin$/i.test(name.value);
+  });
+}
+
+/** The start of the latest layer of the same app, before `before`, that puts Allow-Origin on every response passing it: another global cors(), or a middleware setting it by hand. */
+function earlierAllowOriginLayer(site: MiddlewareSite, allSites: MiddlewareSite[], group: MemberCalls, before: number, parsed: ParsedJs): number | undefined {
+  const starts = group.allowOriginLayers.filter((start) => start < before);
+  const scope = scopeOf(site.mount.useCall!, parsed);
+  for (const other of allSites) {
+    const use = other.mount.useCall;
+    if (other === site || other.framework !== site.framework || !use || other.mount.path || other.mount.label !== site.mount.label || typeof use.start !== 'number' || use.start >= before) continue;
+    if (scopeOf(use, parsed) === scope) starts.push(use.start);
+  }
+  return starts.length > 0 ? Math.max(...starts) : undefined;
 }
 
 /**
@@ -287,7 +321,7 @@ function mountedRouter(call: CallExpression, parsed: ParsedJs): MemberCalls['rou
 }
 
 /** Express-style routes (and mounted routers) on the same app or router, in the same function, registered before `app.use(cors())`: they answer first, without CORS headers. */
-function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs): CorsPolicy['registeredAfter'] {
+function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: ParsedJs, credentialsOff = false): CorsPolicy['registeredAfter'] {
   if (site.framework === 'nestjs' && !site.mount.useCall) return enabledAfterStart(site, parsed) ?? nestAuthBefore(site, parsed);
   if (site.framework === 'fastify-cors') return fastifyAuthHookBefore(site, parsed);
   const use = site.mount.useCall;
@@ -306,9 +340,14 @@ function routesBefore(site: MiddlewareSite, allSites: MiddlewareSite[], parsed: 
     if (covers(route.path)) items.push({ label: route.label, loc: route.loc });
   }
   const parsers: Array<{ label: string; loc: Loc }> = [];
+  // Express keeps the headers a middleware set before next() on the 400 a later body parser answers
+  // (finalhandler adds to them; express 5 + body-parser, checked): an Allow-Origin set by an earlier
+  // layer of the same app is on that 400, and a page whose requests carry no credentials reads it.
+  const coveredFrom = site.framework === 'express-cors' && credentialsOff ? earlierAllowOriginLayer(site, allSites, group, use.start, parsed) : undefined;
   if (!site.mount.path && !hono) {
     for (const parser of group.parsers) {
       if (parser.start >= use.start) break;
+      if (coveredFrom !== undefined && parser.start > coveredFrom) continue;
       parsers.push({ label: parser.label, loc: parser.loc });
     }
   }
