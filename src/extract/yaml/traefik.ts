@@ -1,5 +1,5 @@
 import type { Node as YamlNode } from 'yaml';
-import { traefikProfile, traefikProgram } from '../../model/frameworks/traefik.js';
+import { traefikProfile, traefikProgram, type TraefikCustomHeader } from '../../model/frameworks/traefik.js';
 import { handSetHeadersProfile } from '../../model/profiles.js';
 import type { CorsPolicy, FrameworkProfile, ListSetting, Loc, OriginMatcher, SourceFile } from '../../model/types.js';
 import { parseTomlAsYaml } from '../toml.js';
@@ -45,8 +45,8 @@ export function traefikTomlPolicies(file: SourceFile): { policies: CorsPolicy[];
 
 /**
  * `customResponseHeaders` set fixed headers on every proxied response, whatever the Origin, like a
- * platform's header rules; OPTIONS goes to the backend. Read only when the middleware has none of
- * the accessControl* options (whose own answer would then be mixed in).
+ * platform's header rules; OPTIONS goes to the backend. A middleware that also has accessControl*
+ * options is one policy of those options with these headers under them (traefikProgram).
  */
 const traefikCustomHeadersProfile: FrameworkProfile = {
   ...handSetHeadersProfile,
@@ -138,9 +138,13 @@ function policyFor(parsed: ParsedYaml, headers: YamlNode, label: string, filePro
       preflight: { kind: 'handled', status: 200, loc: sourceLoc },
       vary: addVary?.value ?? false,
       errorResponses: true,
-      program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc),
+      program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc, customEntries(mappedHeaders(parsed, get(headers, 'customResponseHeaders'), /\$\{|\{\{/))),
     }),
   ];
+}
+
+function customEntries(headers: RouteHeader[] | undefined): TraefikCustomHeader[] {
+  return (headers ?? []).map((header) => ({ name: header.name, value: header.value, loc: header.valueLoc }));
 }
 
 const LABEL = /^traefik\.http\.middlewares\.([^.]+)\.headers\.([A-Za-z]+)$/i;
@@ -282,7 +286,7 @@ export function traefikLabelPolicies(parsed: ParsedYaml, root: YamlNode): CorsPo
         preflight: { kind: 'handled', status: 200, loc: sourceLoc },
         vary: addVary?.value ?? false,
         errorResponses: true,
-        program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc),
+        program: (policy) => traefikProgram(policy, addVary?.value ?? false, sourceLoc, customEntries(customByMiddleware.get(name))),
       }),
     );
   }

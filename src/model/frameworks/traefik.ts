@@ -25,12 +25,27 @@ export const traefikProfile: FrameworkProfile = {
   varyHint: 'Traefik adds Vary: Origin only with addVaryHeader: true',
 };
 
-/** `addVary`: the `addVaryHeader` option, unknown when templated. `writtenAt`: the origin list's key, where a missing Vary is reported. */
-export function traefikProgram(policy: CorsPolicy, addVary: Tri, writtenAt: Loc): HeaderProgram {
-  return contentProgram({ run: (request: CorsRequest) => respondTraefik(policy, addVary, writtenAt, request) }, [addVary, writtenAt]);
+/** A `customResponseHeaders` entry of the same middleware: its value, or null when templated. */
+export interface TraefikCustomHeader {
+  name: string;
+  value: string | null;
+  loc: Loc;
 }
 
-function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, request: CorsRequest): CorsResponse {
+const CORS_RESPONSE_HEADER = /^(access-control-[a-z-]+|vary)$/i;
+
+/**
+ * `addVary`: the `addVaryHeader` option, unknown when templated. `writtenAt`: the origin list's key, where a missing Vary is reported.
+ * `custom`: the middleware's `customResponseHeaders`, which PostRequestModifyResponseHeaders sets on every proxied
+ * response before the CORS options (a matched origin then replaces Allow-Origin, credentials set Allow-Credentials);
+ * a preflight the middleware answers itself (processCorsHeaders) never gets them.
+ */
+export function traefikProgram(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, custom: TraefikCustomHeader[] = []): HeaderProgram {
+  const corsCustom = custom.filter((header) => CORS_RESPONSE_HEADER.test(header.name));
+  return contentProgram({ run: (request: CorsRequest) => respondTraefik(policy, addVary, writtenAt, request, corsCustom) }, [addVary, writtenAt, corsCustom]);
+}
+
+function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, request: CorsRequest, custom: TraefikCustomHeader[]): CorsResponse {
   const headers: ResponseHeader[] = [];
   const origin = request.origin ?? '';
   const { header: allowOrigin, uncertain: originUncertain } = listAllowOrigin(policy.origins, origin, writtenAt);
@@ -49,10 +64,29 @@ function respondTraefik(policy: CorsPolicy, addVary: Tri, writtenAt: Loc, reques
     else headers.push({ name: 'Access-Control-Max-Age', value: String(maxAge ?? 0), loc: policy.maxAge?.loc });
     return { status: 200, headers, ...unknowns.fields(), shortCircuit: true };
   }
-  if (allowOrigin) headers.push(allowOrigin);
-  if (credentials) headers.push({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
-  if (join(policy.exposeHeaders)) headers.push({ name: 'Access-Control-Expose-Headers', value: join(policy.exposeHeaders), loc: listLoc(policy.exposeHeaders) });
-  if (addVary === true) headers.push({ name: 'Vary', value: 'Origin' });
+  // Header.Set per name: a later write replaces an earlier one, an empty custom value deletes it.
+  const set = (header: ResponseHeader) => {
+    const at = headers.findIndex((written) => written.name.toLowerCase() === header.name.toLowerCase());
+    if (at >= 0) headers.splice(at, 1);
+    if (header.value !== '') headers.push(header);
+  };
+  for (const header of custom) {
+    if (header.value === null) unknowns.header(header.name);
+    else set({ name: header.name, value: header.value, loc: header.loc });
+  }
+  if (allowOrigin) {
+    set(allowOrigin);
+    unknowns.known('Access-Control-Allow-Origin');
+  }
+  if (credentials) {
+    set({ name: 'Access-Control-Allow-Credentials', value: 'true', loc: policy.credentials!.loc });
+    unknowns.known(ALLOW_CREDENTIALS);
+  }
+  if (join(policy.exposeHeaders)) set({ name: 'Access-Control-Expose-Headers', value: join(policy.exposeHeaders), loc: listLoc(policy.exposeHeaders) });
+  if (addVary === true) {
+    const vary = headers.find((written) => written.name.toLowerCase() === 'vary');
+    set({ name: 'Vary', value: !vary || vary.value === 'Origin' ? 'Origin' : `${vary.value},Origin`, loc: vary?.loc });
+  }
   unknowns.header(EXPOSE_HEADERS, policy.exposeHeaders.kind === 'unknown').header(VARY, addVary === 'unknown');
   return { status: request.appStatus ?? 200, headers, ...unknowns.fields(), shortCircuit: false };
 }
