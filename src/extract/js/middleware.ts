@@ -5,6 +5,7 @@ import type { CorsPolicy, FrameworkProfile, HeaderProgram, ListSetting, Loc, Ori
 import { nameOf, type ParsedJs } from './extract.js';
 import { authGate } from './auth-gate.js';
 import { isRequestOrigin } from './hand-set.js';
+import { requestInput } from './request-input.js';
 import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
 import { evaluate, fileOfNode, locOf, stringList, type Bindings, type JsValue } from './values.js';
@@ -50,7 +51,7 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   const profile = versioned?.profile ?? (site.variant === 'koa2-cors' ? koa2CorsProfile : site.variant === 'kcors' ? kcorsProfile : PROFILES[site.framework]);
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
-  const options = site.options ? evaluate(site.options, parsed.bindings) : undefined;
+  const options = site.options ? (delegateOptions(site, parsed) ?? evaluate(site.options, parsed.bindings)) : undefined;
   // Options written in another module: that module's own "exported options" policy would repeat these findings.
   if (options && options.node !== site.options) parsed.onConsumed?.(options.node);
   const unknownOptions = options !== undefined && options.kind !== 'object';
@@ -732,6 +733,52 @@ function allowsUnconditionally(body: Node, param: string | undefined, callbackNa
     return expression.callee.property.type === 'Identifier' && expression.callee.property.name === 'get' && arg?.type === 'StringLiteral' && arg.value.toLowerCase() === 'origin';
   }
   return false;
+}
+
+/**
+ * The cors package's per-request form, `cors((req, callback) => callback(null, options))`: the options the one
+ * callback call hands over, when that call is a plain statement of the delegate's body (no branch decides it)
+ * and its object is written there (inline, or a `const` of the body). An origin taken from the request is
+ * the request's own value: `origin: req.header('Origin')` sends the Origin back as `origin: true` does, and
+ * `origin: req.query.origin` sends whatever the caller names. Undefined for any other shape.
+ */
+function delegateOptions(site: MiddlewareSite, parsed: ParsedJs): JsValue | undefined {
+  if (site.framework !== 'express-cors' || !site.options) return undefined;
+  let fn: Node | undefined = site.options;
+  if (fn.type === 'Identifier') fn = parsed.bindings.values.get(fn.name);
+  if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration')) return undefined;
+  const [req, callback] = fn.params;
+  if (req?.type !== 'Identifier' || callback?.type !== 'Identifier') return undefined;
+  const calls: CallExpression[] = [];
+  let mentions = 0;
+  walkShallow(fn.body, (node) => {
+    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === callback.name) calls.push(node);
+    if (node.type === 'Identifier' && node.name === callback.name) mentions++;
+  });
+  // One call, and no other mention (the callback handed on or stored: who calls it is not this body's to say).
+  if (calls.length !== 1 || mentions !== 1) return undefined;
+  const [call] = calls;
+  const statements = fn.body.type === 'BlockStatement' ? fn.body.body : [];
+  const direct = fn.body === call || statements.some((statement) => statement.type === 'ExpressionStatement' && statement.expression === call) || statements.some((statement) => statement.type === 'ReturnStatement' && statement.argument === call);
+  const given = call.arguments[1];
+  if (!direct || !given || given.type === 'SpreadElement' || given.type === 'ArgumentPlaceholder') return undefined;
+  let literal: Node | undefined = given.type === 'ObjectExpression' ? given : undefined;
+  if (given.type === 'Identifier') {
+    const declarations = statements.flatMap((statement) => (statement.type === 'VariableDeclaration' && statement.kind === 'const' ? statement.declarations : [])).filter((d) => d.id.type === 'Identifier' && d.id.name === given.name);
+    if (declarations.length === 1 && declarations[0].init?.type === 'ObjectExpression') literal = declarations[0].init;
+  }
+  if (!literal) return undefined;
+  const value = evaluate(literal, parsed.bindings);
+  if (value.kind !== 'object') return undefined;
+  const origin = value.properties.get('origin');
+  const originNode = origin && origin.kind === 'unknown' ? origin.node : undefined;
+  if (originNode) {
+    const input = requestInput(originNode, new Map(), new Set([req.name]));
+    if (input || isRequestOrigin(originNode, new Set())) {
+      value.properties.set('origin', { kind: 'boolean', value: true, node: originNode, ...(input ? { why: `the value is copied from ${input}, which the caller chooses` } : {}) });
+    }
+  }
+  return value;
 }
 
 function walkShallow(root: Node, visit: (node: Node) => void): void {
