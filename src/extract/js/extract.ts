@@ -389,10 +389,48 @@ export function parseJs(file: SourceFile, project?: JsProject): { parsed?: Parse
     const value = others.length === 0 ? conditionalValue(choice, declared.get(name), reassignments.get(name) ?? []) : undefined;
     if (value) values.set(name, value);
   }
+  // Each candidate reads the whole tree once: a few per file at most (a generated file may have thousands).
+  let implicitGlobals = 0;
+  for (const [name, nodes] of reassignments) {
+    if (values.has(name) || declared.has(name) || imports.has(name) || conditionals.has(name) || nodes.length !== 1) continue;
+    if (++implicitGlobals > 8) break;
+    const value = implicitGlobalValue(nodes[0], name, parents);
+    if (value) values.set(name, value);
+  }
   const bindings: Bindings = { values, imports, ...project?.bindingsHooks(file.path) };
   const parsed: ParsedJs = { ast, parents, calls, headerCalls, siteCalls, corsKeys, bindings, file: file.path, text: file.text, onConsumed: project ? (node) => project.consumed(node) : undefined, packageMajor: project ? (name) => project.packageMajor(file.path, name) : undefined };
   project?.remember(parsed);
   return { parsed, errors };
+}
+
+/**
+ * `allowed = new Set([...])` in sloppy-mode code, with no declaration of the name anywhere in the file: the
+ * assignment creates a global, and it is the name's only value when it is the name's one assignment, written
+ * as a statement directly in a function body (or the program), the name is no parameter of the functions
+ * around it, and the value does not read the name itself.
+ */
+function implicitGlobalValue(assignment: Node, name: string, parents: ParentIndex): Node | undefined {
+  if (assignment.type !== 'AssignmentExpression' || assignment.operator !== '=') return undefined;
+  const statement = parents.get(assignment);
+  const block = statement && parents.get(statement);
+  const owner = block?.type === 'BlockStatement' ? parents.get(block) : block;
+  if (statement?.type !== 'ExpressionStatement' || !owner || (block?.type !== 'Program' && !FUNCTION_NODES.has(owner.type))) return undefined;
+  for (let at: Node | undefined = owner; at; at = parents.get(at)) {
+    if (!FUNCTION_NODES.has(at.type)) continue;
+    const params = (at as Extract<Node, { params: unknown }>).params as Node[];
+    if (params.some((param) => param.type !== 'Identifier' || param.name === name)) return undefined;
+  }
+  for (const node of parents.keys()) {
+    if (node.type === 'VariableDeclarator' && (node.id.type !== 'Identifier' || node.id.name === name)) return undefined;
+    if (node.type === 'Identifier' && node.name === name && node !== assignment.left && withinNode(node, assignment.right)) return undefined;
+  }
+  return assignment.right;
+}
+
+const FUNCTION_NODES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod']);
+
+function withinNode(node: Node, outer: Node): boolean {
+  return (node.start ?? -1) >= (outer.start ?? 0) && (node.end ?? -1) <= (outer.end ?? -1);
 }
 
 type Fact =
