@@ -67,7 +67,7 @@ export default defineRule({
         // The method came from the app's own routes (Starlette's default allow_methods is GET alone).
         const served = cell.request.method.toUpperCase();
         const routes = served === 'POST' ? 'POST routes that take a JSON body, so the browser preflights them,' : `${served} routes,`;
-        const servedMethod = !missingList && policy.servedMethods && policy.allowMethods.kind === 'default' && policy.servedMethods.includes(served) ? ` (the app serves ${routes} but the methods are left at the default, which does not list ${served === 'POST' ? 'POST' : 'it'})` : '';
+        const servedMethod = !missingList && policy.servedMethods && policy.allowMethods.kind === 'default' && policy.servedMethods.includes(served) && !(policy.profile.defaults.methods ?? []).some((method) => method.toUpperCase() === served) ? ` (the app serves ${routes} but the methods are left at the default, which does not list ${served === 'POST' ? 'POST' : 'it'})` : '';
         context.report({
           loc: placeToChange(cell, policy.source.loc),
           message: `${cell.row.label} from ${origin.origin} is answered${response.status ? ` ${response.status}` : ''} but refused by the browser${missingList}${missingCredentials}${servedMethod}: ${verdict.reason}`,

@@ -9,13 +9,16 @@ const SIMPLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 /**
  * A proxy that answers the preflight itself decides it for the app behind it. When the app would
  * allow a method its allowed origin asks for but the proxy's own answer refuses it, every such
- * request fails in the browser although the app is configured for it.
+ * request fails in the browser although the app is configured for it. An app left at its framework's
+ * default methods asks only for those of the routes it registers (servedMethods).
  */
 export function narrowerProxyPreflights(outer: CorsPolicy): Array<{ loc: Loc; message: string }> {
   const findings: Array<{ loc: Loc; message: string }> = [];
   for (const layer of outer.upstreamLayers ?? []) {
     const inner = layer.policy;
-    const methods = inner.allowMethods.kind === 'list' ? inner.allowMethods.items : inner.allowMethods.kind === 'default' ? (inner.profile.defaults.methods ?? []) : [];
+    // Methods the app's author named; with the framework's default list, only those of the routes the app
+    // registers (an Express app serving GET alone never sends the PATCH its cors() default allows).
+    const methods = inner.allowMethods.kind === 'list' ? inner.allowMethods.items : inner.allowMethods.kind === 'default' ? (inner.profile.defaults.methods ?? []).filter((method) => inner.servedMethods?.some((served) => served.toUpperCase() === method.toUpperCase()) === true) : [];
     const origins = exactOrigins(inner).map((matcher) => matcher.value);
     for (const method of methods.map((m) => m.toUpperCase()).filter((m) => !SIMPLE_METHODS.has(m))) {
       const found = origins.map((origin) => check(outer, layer, { origin, method, preflight: true })).find((finding) => finding !== undefined);

@@ -121,6 +121,9 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   if (versioned?.methodsKnown && policy.allowMethods.kind === 'default' && site.mount.kind === 'app') {
     const served = fastifyServedMethods(site, parsed);
     if (served.length > 0) policy.servedMethods = served;
+  } else if (site.framework === 'express-cors' && policy.allowMethods.kind === 'default' && site.mount.kind === 'app' && site.mount.useCall && !site.mount.path) {
+    const served = expressServedMethods(site.mount.useCall, parsed);
+    if (served.length > 0) policy.servedMethods = served;
   }
   if (site.framework === 'elysia-cors') policy.headerProgram = elysiaCorsProgram(policy);
   const condition = callbackConditions.get(origins);
@@ -162,6 +165,29 @@ const FASTIFY_PREFLIGHTED: Record<string, string> = { put: 'PUT', patch: 'PATCH'
  * it registers there (`fastify.register(async (api) => { api.put(…) })`: @fastify/cors applies to the
  * plugins registered after it). A page calls them with a preflight.
  */
+const EXPRESS_PREFLIGHTED: Record<string, string> = { put: 'PUT', patch: 'PATCH', delete: 'DELETE' };
+
+/**
+ * The PUT, PATCH and DELETE routes (`app.put('/items/:id', …)`) registered on the app an `app.use(cors())`
+ * with the default methods is mounted on, in the same function: the methods a page sends it (a proxy in
+ * front that answers preflights itself is judged on these, not on every method the default allows).
+ */
+function expressServedMethods(use: CallExpression, parsed: ParsedJs): string[] {
+  if (use.callee.type !== 'MemberExpression' || use.callee.object.type !== 'Identifier') return [];
+  const app = use.callee.object.name;
+  const scope = scopeOf(use, parsed);
+  const served = new Set<string>();
+  for (const call of parsed.calls) {
+    const callee = call.callee;
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== app || callee.property.type !== 'Identifier') continue;
+    const method = EXPRESS_PREFLIGHTED[callee.property.name];
+    const path = call.arguments[0];
+    if (!method || call.arguments.length < 2 || (path?.type !== 'StringLiteral' && path?.type !== 'TemplateLiteral') || scopeOf(call, parsed) !== scope) continue;
+    served.add(method);
+  }
+  return [...served].sort();
+}
+
 function fastifyServedMethods(site: MiddlewareSite, parsed: ParsedJs): string[] {
   const call = site.factoryCall;
   if (call.type !== 'CallExpression' || call.callee.type !== 'MemberExpression' || call.callee.object.type !== 'Identifier') return [];
