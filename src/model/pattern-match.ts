@@ -346,8 +346,21 @@ export function compileLinear(source: string, flags: string, dialect: PatternDia
 }
 
 /** Does the origin pattern accept `origin`, the way its implementation applies it? 'unknown' when it cannot be run safely. */
+/**
+ * Each matcher's compiled pattern, by the matcher itself (its source, flags and dialect never
+ * change). A policy's matchers are asked again and again (each request of the matrix, each rule): the
+ * two keys prepare() and compilePrepared() build and hash on every call, from the whole pattern text,
+ * were the largest self time of a whole run over the synthetic bench tree (--cpu-prof, ingress
+ * allowlists asked through respondIngress).
+ */
+const compiledByMatcher = new WeakMap<object, LinearRegex | null>();
+
 export function matchOrigin(matcher: Extract<OriginMatcher, { kind: 'pattern' }>, origin: string): boolean | 'unknown' {
-  const prepared = preparePattern(matcher);
-  const compiled = prepared && compilePrepared(prepared);
+  let compiled = compiledByMatcher.get(matcher);
+  if (compiled === undefined) {
+    const prepared = preparePattern(matcher);
+    compiled = prepared && compilePrepared(prepared);
+    compiledByMatcher.set(matcher, compiled);
+  }
   return compiled ? compiled.test(origin) : 'unknown';
 }
