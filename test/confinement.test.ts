@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readConfined, readRegularFile } from '../src/cli/safe-read.js';
+import { decodeText, readConfined, readRegularFile } from '../src/cli/safe-read.js';
 import { cli } from './helpers/cli.js';
 import { ROOT } from './helpers/fixtures.js';
 
@@ -173,5 +173,44 @@ describe('file reads stay inside the scanned root', () => {
     } finally {
       closeSync(writer);
     }
+  });
+});
+
+describe('text encodings: UTF-16 with a byte-order mark is read as text', () => {
+  it('decodes little- and big-endian UTF-16 after the mark (kept as U+FEFF), leaves UTF-32 and unmarked files to UTF-8, and replaces lone surrogates in place', () => {
+    const text = 'server {\n  add_header Access-Control-Allow-Origin "https://é.example" always; # \u{1F600}\n}\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    expect(decodeText(le, le.length)).toBe(`\ufeff${text}`);
+    expect(decodeText(be, be.length)).toBe(`\ufeff${text}`);
+    // An odd last byte is no character.
+    expect(decodeText(Buffer.concat([le, Buffer.from([0x41])]), le.length + 1)).toBe(`\ufeff${text}`);
+    expect(decodeText(Buffer.concat([be, Buffer.from([0x41])]), be.length + 1)).toBe(`\ufeff${text}`);
+    // UTF-32LE's mark (FF FE 00 00) is not taken for UTF-16: the NULs leave it binary.
+    const utf32 = Buffer.from([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]);
+    expect(decodeText(utf32, utf32.length)).toBe(utf32.toString('utf8'));
+    const utf8 = Buffer.from(`\ufeff${text}`, 'utf8');
+    expect(decodeText(utf8, utf8.length)).toBe(`\ufeff${text}`);
+    // A high surrogate without its pair, and a low one alone: one U+FFFD each, positions kept.
+    const broken = Buffer.from([0xff, 0xfe, 0x3d, 0xd8, 0x41, 0x00, 0x00, 0xde, 0x42, 0x00]);
+    expect(decodeText(broken, broken.length)).toBe('\ufeff\ufffdA\ufffdB');
+    expect(decodeText(Buffer.from([0xff]), 1)).toBe('\ufffd');
+  });
+
+  it('the CLI lints a UTF-16 file as the editor shows it (PowerShell 5 writes UTF-16LE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cors-lint-utf16-'));
+    const yaml = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: x\n  annotations:\n    nginx.ingress.kubernetes.io/enable-cors: "true"\n    nginx.ingress.kubernetes.io/cors-allow-origin: "*"\n    nginx.ingress.kubernetes.io/cors-allow-credentials: "true"\nspec:\n  rules: []\n';
+    writeFileSync(join(dir, 'ingress.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')]));
+    const run = spawnSync(process.execPath, [BIN, '-f', 'json', 'ingress.yaml'], { cwd: dir, encoding: 'utf8' });
+    const [file] = JSON.parse(run.stdout) as Array<{ messages: Array<{ ruleId: string; line: number; column: number }> }>;
+    expect(file.messages.map((m) => `${m.ruleId}@${m.line}:${m.column}`)).toEqual(['credentials-wildcard-origin@7:53']);
+    // --fix writes the file back in its own encoding.
+    const js = "const cors = require('cors');\napp.use(cors({ origin: 'https://app.example.com/', credentials: true }));\n";
+    writeFileSync(join(dir, 'le.js'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(js, 'utf16le')]));
+    writeFileSync(join(dir, 'be.js'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(js, 'utf16le').swap16()]));
+    spawnSync(process.execPath, [BIN, '--fix', 'le.js', 'be.js'], { cwd: dir, encoding: 'utf8' });
+    const fixed = js.replace('example.com/', 'example.com');
+    expect(readFileSync(join(dir, 'le.js'))).toEqual(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(fixed, 'utf16le')]));
+    expect(readFileSync(join(dir, 'be.js'))).toEqual(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(fixed, 'utf16le').swap16()]));
   });
 });

@@ -23,6 +23,7 @@ import { allowOriginUnseen } from '../topology/shadowed-apps.js';
 import { fileURLToPath } from 'node:url';
 import { explainPolicy, explainTopology, policiesForPath, renderExplained, renderSimulated, renderTopology, simulatePolicy } from './explain.js';
 import { lintProject, lintWithConfigs, type ProjectResult } from './project.js';
+import { encodeText, textEncoding } from './safe-read.js';
 
 export interface CliIo {
   argv: string[];
@@ -408,7 +409,11 @@ function runFixes(io: CliIo, project: ProjectResult, dryRun: boolean, fromStdin:
     }
   });
   if (readOnly.length > 0) throw new UsageError(`--fix cannot write ${readOnly.join(', ')} (read-only); no file was changed`);
-  for (const file of outcome.changed) writeFileSync(resolve(io.cwd, file), outcome.texts.get(file)!);
+  // A file is written back in the encoding it was read in (a UTF-16 one stays UTF-16).
+  for (const file of outcome.changed) {
+    const path = resolve(io.cwd, file);
+    writeFileSync(path, encodeText(outcome.texts.get(file)!, textEncoding(readHead(path))));
+  }
   if (outcome.fixed.length > 0) io.stderr.write(`cors-lint: fixed ${outcome.fixed.length} finding${outcome.fixed.length === 1 ? '' : 's'} in ${outcome.changed.length} file${outcome.changed.length === 1 ? '' : 's'}\n`);
   return outcome;
 }
@@ -504,4 +509,13 @@ function packageRoot(): string {
   // import.meta.dirname: __dirname in the bundle (scripts/bundle.mjs), and Node 20.11 on for tsc's output.
   const here = import.meta.dirname ?? dirname(fileURLToPath(import.meta.url));
   return existsSync(join(here, '..', '..', 'package.json')) ? join(here, '..', '..') : join(here, '..', '..', '..');
+}
+
+/** A file's first four bytes (for its encoding). */
+function readHead(path: string): Uint8Array {
+  try {
+    return readFileSync(path).subarray(0, 4);
+  } catch {
+    return new Uint8Array();
+  }
 }

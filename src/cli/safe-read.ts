@@ -48,12 +48,53 @@ export function readRegularFile(absolute: string, options: { maxBytes?: number; 
       length += n;
     }
     if (length > maxBytes) return { error: `larger than ${Math.round(maxBytes / 1024 / 1024)} MB; not read` };
-    return { text: buffer.toString('utf8', 0, length) };
+    return { text: decodeText(buffer, length) };
   } catch (error) {
     return { error: (error as NodeJS.ErrnoException).code ?? 'cannot read' };
   } finally {
     closeSync(fd);
   }
+}
+
+/** A lone surrogate (a UTF-16 file cut or broken mid-pair). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The text of a file's first `length` bytes: UTF-8, or UTF-16 when it opens with a UTF-16
+ * byte-order mark (FF FE little-endian, FE FF big-endian; FF FE 00 00 is UTF-32's and stays
+ * binary). Windows PowerShell 5's `>` and `Out-File` write UTF-16LE with a mark; editors open such a
+ * file as text, and the language server lints what they send, so the CLI reads the same text: the
+ * mark stays as U+FEFF at the start, as in a UTF-8 file with one, and each format's reader treats
+ * it as its program does (nginx refuses the file, YAML and Python read over it). Decoded as UTF-8
+ * it was NUL bytes, and the file was skipped as binary content. A lone surrogate becomes U+FFFD (one
+ * code unit for one: positions unchanged).
+ */
+export function decodeText(buffer: Buffer, length: number): string {
+  const encoding = length >= 2 && buffer[0] >= 0xfe ? textEncoding(buffer.subarray(0, Math.min(length, 4))) : 'utf-8';
+  if (encoding === 'utf-16le') return wellFormed(buffer.toString('utf16le', 0, length));
+  if (encoding === 'utf-16be') {
+    const swapped = Buffer.from(buffer.subarray(0, length - (length % 2)));
+    return wellFormed(swapped.swap16().toString('utf16le'));
+  }
+  return buffer.toString('utf8', 0, length);
+}
+
+/** Which encoding decodeText reads from a file's first bytes. */
+export function textEncoding(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe && !(head.length >= 4 && head[2] === 0 && head[3] === 0)) return 'utf-16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/** The bytes of `text` in an encoding decodeText reads back (`--fix` writes a UTF-16 file in its own encoding, mark included as the text's U+FEFF). */
+export function encodeText(text: string, encoding: ReturnType<typeof textEncoding>): Buffer {
+  if (encoding === 'utf-8') return Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(text, 'utf16le');
+  return encoding === 'utf-16be' ? bytes.swap16() : bytes;
+}
+
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** Whether `inner` is `outer` or below it (both absolute, resolved). */
