@@ -107,7 +107,10 @@ describe('rewrite-phase runs per location stay bounded', () => {
     const runs = policies.map((policy) => (policy.headerProgram as NginxProgram).runs);
     // Each policy's request matrix asks up to 64 origins × 14 requests; shared runs answer them with
     // one run per request shape and origin class (without sharing: several hundred per location).
-    expect(Math.max(...runs)).toBeLessThanOrEqual(60);
+    // A location that reads $request_method (these answer OPTIONS themselves) is run per method:
+    // nginx-missing-always asks GET, POST, PUT, PATCH and DELETE at each error status since d3ec55a
+    // (60 -> 77 runs at most here).
+    expect(Math.max(...runs)).toBeLessThanOrEqual(80);
     expect(runs.reduce((a, b) => a + b, 0) / runs.length).toBeLessThanOrEqual(30);
   });
 
