@@ -413,7 +413,38 @@ function policyFor(parsed: ParsedPython, site: FlaskSite, options: OptionLayer, 
     profile: site.profile,
   };
   policy.headerProgram = flaskCorsProgram(policy, extras);
+  if (policy.allowMethods.kind === 'default' && scope.kind === 'app' && /^\w+$/.test(scope.label)) {
+    const served = flaskRouteMethods(parsed, scope.label);
+    if (served.length > 0) policy.servedMethods = served;
+  }
   return policy;
+}
+
+const PREFLIGHTED = ['PUT', 'PATCH', 'DELETE'];
+
+/**
+ * The PUT, PATCH and DELETE routes this module registers on the app (`@app.put(…)`,
+ * `@app.route(…, methods=["PUT"])`): the methods a page sends an app left at Flask-CORS's default
+ * methods (a proxy in front that answers preflights itself is judged on these). Read from the
+ * decorator's opening text only, with linear patterns.
+ */
+function flaskRouteMethods(parsed: ParsedPython, app: string): string[] {
+  const out = new Set<string>();
+  for (const decorator of parsed.index.decorators) {
+    const text = textOf(parsed, decorator).slice(0, 2000);
+    const head = /^@\s*(\w+)\s*\.\s*(put|patch|delete|route)\s*\(/.exec(text);
+    if (!head || head[1] !== app) continue;
+    if (head[2] !== 'route') {
+      out.add(head[2].toUpperCase());
+      continue;
+    }
+    const methods = /\bmethods\s*=\s*[[(]([^\])]*)[\])]/.exec(text);
+    for (const item of methods?.[1].split(',') ?? []) {
+      const method = item.trim().replace(/^["']|["']$/g, '').toUpperCase();
+      if (PREFLIGHTED.includes(method)) out.add(method);
+    }
+  }
+  return [...out].sort();
 }
 
 /**
