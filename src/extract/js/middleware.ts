@@ -8,7 +8,7 @@ import { isRequestOrigin } from './hand-set.js';
 import { requestInput } from './request-input.js';
 import { respond } from '../../model/respond.js';
 import { callbackCondition, conditionMatchers, decide, type CallbackStyle, type Cond, type OriginScope } from './origin-tests.js';
-import { evaluate, fileOfNode, locOf, stringList, type Bindings, type JsValue } from './values.js';
+import { evaluate, fileOfNode, locOf, returnedExpression, stringList, type Bindings, type JsValue } from './values.js';
 import { escapeRegex } from '../../util/regex-escape.js';
 import { fileAnswerer, isExpressRouter, newAnswererGroup, scopeOf, type AnswererGroup } from './express-layers.js';
 
@@ -51,9 +51,10 @@ export function middlewarePolicy(site: MiddlewareSite, allSites: MiddlewareSite[
   const profile = versioned?.profile ?? (site.variant === 'koa2-cors' ? koa2CorsProfile : site.variant === 'kcors' ? kcorsProfile : PROFILES[site.framework]);
   const names = OPTION_NAMES[site.framework];
   const anchorLoc = locOf(site.anchor ?? site.factoryCall, file);
-  const options = site.options ? (delegateOptions(site, parsed) ?? evaluate(site.options, parsed.bindings)) : undefined;
+  const written = site.options ? (delegateOptions(site, parsed) ?? evaluate(site.options, parsed.bindings)) : undefined;
   // Options written in another module: that module's own "exported options" policy would repeat these findings.
-  if (options && options.node !== site.options) parsed.onConsumed?.(options.node);
+  if (written && written.node !== site.options) parsed.onConsumed?.(written.node);
+  const options = written && delegatedOptions(written, site.framework, parsed);
   const unknownOptions = options !== undefined && options.kind !== 'object';
   const option = (name: string): JsValue | undefined => {
     if (options?.kind !== 'object') return undefined;
@@ -867,6 +868,44 @@ const answerersOf = new WeakMap<MiddlewareSite[], OptionsAnswerers>();
 
 function groupKey(site: MiddlewareSite): string {
   return `${site.framework}\0${site.mount.label}`;
+}
+
+/**
+ * The options a per-request options function hands over when it always hands the same ones (the cors package's own
+ * form is delegateOptions'): Nest's enableCors((req, callback) => callback(null, { … })), which it hands to the cors
+ * package; @fastify/cors's `{ delegator: (req, cb) => … }`
+ * or options function, which Fastify first calls with the instance (`register(cors, () => (req, cb) => cb(null, { … }))`),
+ * its delegator taking a callback, or one request argument and resolving a promise (an async function). Only when
+ * the delegator's body calls its callback once, as a statement of its own body (not under a test), or returns one
+ * object: a choice per request stays unknown, as before. Any other value is returned unchanged; an options object with
+ * a `delegator` @fastify/cors does not read (the delegator unread) is unknown, not the defaults.
+ */
+function delegatedOptions(options: JsValue, framework: MiddlewareSite['framework'], parsed: ParsedJs): JsValue {
+  const unknown: JsValue = { kind: 'unknown', reason: 'options chosen per request', node: options.node };
+  let delegator: Node | undefined;
+  if (framework === 'fastify-cors' && options.kind === 'object' && options.properties.has('delegator')) {
+    const value = options.properties.get('delegator')!;
+    delegator = value.kind === 'function' ? value.node : undefined;
+  } else if (framework === 'fastify-cors' && options.kind === 'function') {
+    const returned = returnedExpression(options.node);
+    const inner = returned ? evaluate(returned, parsed.bindings) : undefined;
+    delegator = inner?.kind === 'function' ? inner.node : undefined;
+  } else if (framework === 'nestjs' && options.kind === 'function') delegator = options.node;
+  else return options;
+  if (!delegator || !('params' in delegator) || !('body' in delegator)) return unknown;
+  const params = delegator.params;
+  const body = delegator.body as Node;
+  let handed: Node | undefined;
+  if (params.length === 2 && params[1].type === 'Identifier') {
+    // `(req, cb) => cb(null, { … })` or a body with one statement-level `cb(null, { … })` and no other use of cb.
+    const callback = params[1].name;
+    const calls = body.type === 'BlockStatement' ? body.body.flatMap((statement) => (statement.type === 'ExpressionStatement' ? [statement.expression] : [])) : [body];
+    const found = calls.filter((call) => call.type === 'CallExpression' && call.callee.type === 'Identifier' && call.callee.name === callback) as CallExpression[];
+    const uses = (parsed.text.slice(body.start ?? 0, body.end ?? 0).match(new RegExp(`(?<![\\w$.])${callback.replace(/\$/g, '\\$')}(?![\\w$])`, 'g')) ?? []).length;
+    if (found.length === 1 && uses === 1 && found[0].arguments.length === 2 && found[0].arguments[0].type === 'NullLiteral') handed = found[0].arguments[1] as Node;
+  } else if (params.length <= 1 && framework === 'fastify-cors' && 'async' in delegator && delegator.async) handed = returnedExpression(delegator);
+  const value = handed ? evaluate(handed, parsed.bindings) : undefined;
+  return value?.kind === 'object' ? value : unknown;
 }
 
 /** Built once per list of sites, so each route-level site looks up its answerers instead of testing every other site. */
