@@ -36,7 +36,7 @@ export default defineRule({
       const response = respond(policy, { origin: matcher.value, method: 'GET', credentials: true });
       if (unsure(response, GRANT_READS) || headerValue(response, 'Access-Control-Allow-Origin') !== matcher.value || headerValue(response, 'Access-Control-Allow-Credentials') !== 'true') continue;
       const culprit = headersNamed(response, 'Access-Control-Allow-Origin')[0];
-      context.report({ loc: culprit.loc ?? matcher.loc, message: `'${matcher.value}' is plain HTTP and is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; use https://` });
+      context.report({ loc: matcher.loc ?? culprit.loc, message: `'${matcher.value}' is plain HTTP and is trusted with credentials: a network attacker who injects script into it can read users' authenticated responses; use https://` });
     }
     // A pattern or string test whose own text admits `http://` (`^https?://`, `(http|https)`): the
     // examples generated from its tree include the plain-HTTP origin, which the model must grant.
