@@ -772,10 +772,21 @@ function allowsUnconditionally(body: Node, param: string | undefined, callbackNa
 function delegateOptions(site: MiddlewareSite, parsed: ParsedJs): JsValue | undefined {
   if (site.framework !== 'express-cors' || !site.options) return undefined;
   let fn: Node | undefined = site.options;
-  if (fn.type === 'Identifier') fn = parsed.bindings.values.get(fn.name);
+  // A delegate written in another module of the repository reads that module's names (its own allowlist).
+  let home = parsed.bindings;
+  if (fn.type === 'Identifier') {
+    const bound = parsed.bindings.values.get(fn.name);
+    const imported = bound ? undefined : parsed.bindings.imports.has(fn.name) ? evaluate(fn, parsed.bindings) : undefined;
+    const file = imported?.kind === 'function' ? fileOfNode(imported.node) : undefined;
+    const bindings = file && file !== parsed.file ? parsed.bindings.bindingsOf?.(file) : undefined;
+    if (imported?.kind === 'function' && bindings) home = bindings;
+    fn = bound ?? (imported?.kind === 'function' && bindings ? imported.node : undefined);
+  }
   if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression' && fn.type !== 'FunctionDeclaration')) return undefined;
   const [req, callback] = fn.params;
   if (req?.type !== 'Identifier' || callback?.type !== 'Identifier') return undefined;
+  const branching = branchingDelegateOptions(fn.body, req.name, callback.name, home);
+  if (branching) return branching;
   const calls: CallExpression[] = [];
   let mentions = 0;
   walkShallow(fn.body, (node) => {
@@ -795,7 +806,7 @@ function delegateOptions(site: MiddlewareSite, parsed: ParsedJs): JsValue | unde
     if (declarations.length === 1 && declarations[0].init?.type === 'ObjectExpression') literal = declarations[0].init;
   }
   if (!literal) return undefined;
-  const value = evaluate(literal, parsed.bindings);
+  const value = evaluate(literal, home);
   if (value.kind !== 'object') return undefined;
   const origin = value.properties.get('origin');
   const originNode = origin && origin.kind === 'unknown' ? origin.node : undefined;
@@ -806,6 +817,103 @@ function delegateOptions(site: MiddlewareSite, parsed: ParsedJs): JsValue | unde
     }
   }
   return value;
+}
+
+/**
+ * The cors README's branching delegate: `if (list.indexOf(req.header('Origin')) !== -1) opts = { origin: true, … }
+ * else opts = { origin: false }; callback(null, opts)` (or `includes`, or a callback call in each branch). The cors
+ * package sends no CORS header when the options say `origin: false`, and echoes the Origin for `origin: true`, so
+ * the policy is the listed branch's options with the list as the origin allowlist. An unlisted Origin must get
+ * `origin: false` (an else branch, or the variable's initial value): a missing else with no initial value hands
+ * cors undefined options, whose default is `*` for everyone else, and stays unknown. Undefined for any other shape.
+ */
+function branchingDelegateOptions(body: Node, req: string, callback: string, bindings: Bindings): JsValue | undefined {
+  if (body.type !== 'BlockStatement') return undefined;
+  const statements = body.body;
+  const ifs = statements.filter((statement) => statement.type === 'IfStatement');
+  if (ifs.length !== 1 || ifs[0].type !== 'IfStatement') return undefined;
+  const branch = ifs[0];
+  const listNode = listedOriginTest(branch.test, req);
+  if (!listNode) return undefined;
+  const list = evaluate(listNode, bindings);
+  if (list.kind !== 'array' || list.items.length === 0 || !list.items.every((item) => item.kind === 'string')) return undefined;
+  // Each branch is one statement: `name = {…}` or `callback(null, {…})`.
+  type Handed = { name: string; value: Node } | { call: Node };
+  const handed = (statement: Node | null | undefined): Handed | undefined => {
+    if (!statement) return undefined;
+    if (statement.type === 'BlockStatement') return statement.body.length === 1 ? handed(statement.body[0]) : undefined;
+    if (statement.type === 'ReturnStatement') return statement.argument ? handed({ type: 'ExpressionStatement', expression: statement.argument } as Node) : undefined;
+    if (statement.type !== 'ExpressionStatement') return undefined;
+    const expression = statement.expression;
+    if (expression.type === 'AssignmentExpression' && expression.operator === '=' && expression.left.type === 'Identifier') return { name: expression.left.name, value: expression.right };
+    if (expression.type === 'CallExpression' && expression.callee.type === 'Identifier' && expression.callee.name === callback && expression.arguments.length === 2 && expression.arguments[0].type === 'NullLiteral') return { call: expression.arguments[1] };
+    return undefined;
+  };
+  const listed = handed(branch.consequent);
+  if (!listed) return undefined;
+  const others = branch.alternate ? handed(branch.alternate) : undefined;
+  if (branch.alternate && !others) return undefined;
+  let listedNode: Node;
+  let othersNode: Node | undefined;
+  const rest = statements.filter((statement) => statement !== branch);
+  if ('call' in listed) {
+    // A callback call in each branch, and nothing else in the body.
+    if (!others || !('call' in others) || rest.length !== 0) return undefined;
+    listedNode = listed.call;
+    othersNode = others.call;
+  } else {
+    // `var opts [= {…}]; if (…) opts = {…} [else opts = {…}]; callback(null, opts)`, nothing else.
+    const name = listed.name;
+    if (others && ('call' in others || others.name !== name)) return undefined;
+    if (rest.length !== 2) return undefined;
+    const [declaration, last] = rest;
+    if (declaration.type !== 'VariableDeclaration' || declaration.declarations.length !== 1 || statements.indexOf(declaration) > statements.indexOf(branch)) return undefined;
+    const declarator = declaration.declarations[0];
+    if (declarator.id.type !== 'Identifier' || declarator.id.name !== name) return undefined;
+    const finalCall = last.type === 'ExpressionStatement' ? last.expression : last.type === 'ReturnStatement' ? last.argument : undefined;
+    if (!finalCall || statements.indexOf(last) < statements.indexOf(branch) || finalCall.type !== 'CallExpression' || finalCall.callee.type !== 'Identifier' || finalCall.callee.name !== callback || finalCall.arguments.length !== 2 || finalCall.arguments[0].type !== 'NullLiteral') return undefined;
+    const passed = finalCall.arguments[1];
+    if (passed.type !== 'Identifier' || passed.name !== name) return undefined;
+    listedNode = listed.value;
+    othersNode = others ? others.value : (declarator.init ?? undefined);
+  }
+  // Everyone else gets no CORS header: options whose origin is false.
+  if (!othersNode || othersNode.type !== 'ObjectExpression') return undefined;
+  const otherValue = evaluate(othersNode, bindings);
+  const otherOrigin = otherValue.kind === 'object' ? otherValue.properties.get('origin') : undefined;
+  if (otherOrigin?.kind !== 'boolean' || otherOrigin.value !== false) return undefined;
+  if (listedNode.type !== 'ObjectExpression') return undefined;
+  const value = evaluate(listedNode, bindings);
+  if (value.kind !== 'object') return undefined;
+  const origin = value.properties.get('origin');
+  const echoes = origin?.kind === 'boolean' ? origin.value : origin?.kind === 'unknown' && isRequestOrigin(origin.node, new Set());
+  if (!echoes) return undefined;
+  value.properties.set('origin', list);
+  return value;
+}
+
+/** The list node of `list.indexOf(<request Origin>) !== -1` (also `!= -1`, `> -1`, `>= 0`) or `list.includes(<request Origin>)`. */
+function listedOriginTest(test: Node, req: string): Node | undefined {
+  const isOrigin = (node: Node | undefined): boolean => node !== undefined && node.type !== 'LogicalExpression' && isRequestOrigin(node, new Set()) && mentionsName(node, req);
+  const member = (node: Node, method: string): Node | undefined => {
+    if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.computed || node.callee.property.type !== 'Identifier' || node.callee.property.name !== method) return undefined;
+    if (node.arguments.length !== 1 || !isOrigin(node.arguments[0] as Node)) return undefined;
+    return node.callee.object;
+  };
+  if (test.type === 'CallExpression') return member(test, 'includes');
+  if (test.type !== 'BinaryExpression' || test.left.type === 'PrivateName') return undefined;
+  const number = (node: Node): number | undefined => node.type === 'NumericLiteral' ? node.value : node.type === 'UnaryExpression' && node.operator === '-' && node.argument.type === 'NumericLiteral' ? -node.argument.value : undefined;
+  const bound = number(test.right);
+  const ok = (['!==', '!='].includes(test.operator) && bound === -1) || (test.operator === '>' && bound === -1) || (test.operator === '>=' && bound === 0);
+  return ok ? member(test.left, 'indexOf') : undefined;
+}
+
+function mentionsName(root: Node, name: string): boolean {
+  let found = false;
+  walkShallow(root, (node) => {
+    if (node.type === 'Identifier' && node.name === name) found = true;
+  });
+  return found;
 }
 
 function walkShallow(root: Node, visit: (node: Node) => void): void {
