@@ -175,18 +175,36 @@ const EXPRESS_PREFLIGHTED: Record<string, string> = { put: 'PUT', patch: 'PATCH'
  */
 function expressServedMethods(use: CallExpression, parsed: ParsedJs): string[] {
   if (use.callee.type !== 'MemberExpression' || use.callee.object.type !== 'Identifier') return [];
-  const app = use.callee.object.name;
-  const scope = scopeOf(use, parsed);
-  const served = new Set<string>();
+  const served = expressRoutesOf(parsed).get(use.callee.object.name)?.get(scopeOf(use, parsed));
+  return served ? [...served].sort() : [];
+}
+
+/**
+ * The PUT/PATCH/DELETE routes of a file, by the app's name and the function they are registered in:
+ * read in one pass over the file's calls, the first time an `app.use(cors())` asks. Looking through
+ * every call for each cors() site was quadratic (robustness test: 2,000 sites among 40,000 calls).
+ */
+const expressRoutes = new WeakMap<ParsedJs, Map<string, Map<Node | undefined, Set<string>>>>();
+
+function expressRoutesOf(parsed: ParsedJs): Map<string, Map<Node | undefined, Set<string>>> {
+  let routes = expressRoutes.get(parsed);
+  if (routes) return routes;
+  routes = new Map();
   for (const call of parsed.calls) {
     const callee = call.callee;
-    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== app || callee.property.type !== 'Identifier') continue;
-    const method = EXPRESS_PREFLIGHTED[callee.property.name];
+    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.property.type !== 'Identifier') continue;
+    const method = Object.hasOwn(EXPRESS_PREFLIGHTED, callee.property.name) ? EXPRESS_PREFLIGHTED[callee.property.name] : undefined;
     const path = call.arguments[0];
-    if (!method || call.arguments.length < 2 || (path?.type !== 'StringLiteral' && path?.type !== 'TemplateLiteral') || scopeOf(call, parsed) !== scope) continue;
-    served.add(method);
+    if (!method || call.arguments.length < 2 || (path?.type !== 'StringLiteral' && path?.type !== 'TemplateLiteral')) continue;
+    let byScope = routes.get(callee.object.name);
+    if (!byScope) routes.set(callee.object.name, (byScope = new Map()));
+    const scope = scopeOf(call, parsed);
+    let methods = byScope.get(scope);
+    if (!methods) byScope.set(scope, (methods = new Set()));
+    methods.add(method);
   }
-  return [...served].sort();
+  expressRoutes.set(parsed, routes);
+  return routes;
 }
 
 function fastifyServedMethods(site: MiddlewareSite, parsed: ParsedJs): string[] {
