@@ -5,6 +5,7 @@ import type { CorsPolicy, CorsRequest, CorsResponse, EmittedHeader, HeaderProgra
 import { lineLengthsOf } from '../offsets.js';
 import type { ParsedJs } from './extract.js';
 import { and, compileCondition, conditionMatchers, decide, not, or, type Cond, type OriginScope } from './origin-tests.js';
+import { expressBodyIsJsonOnly } from './body-parsers.js';
 import { INPUT_OBJECT_MARK, requestInput, requestInputObject } from './request-input.js';
 import { evaluate, locOf, propertyKey, stringList, type JsValue } from './values.js';
 
@@ -1738,7 +1739,13 @@ function buildPolicyOnce(owner: Node, writes: HeaderWrite[], parsed: ParsedJs, o
             [{ type: 'ReturnStatement', argument: owner.body, start: owner.body.start, end: owner.body.end, loc: owner.body.loc } as Statement]
           : [];
   const { originNames, requestNames, tainted } = requestNamesOf(owner, body, originParams);
-  const attackerInput = (node: Node) => (isRequestOrigin(node, originNames) ? undefined : requestInput(node, tainted, requestNames));
+  // An Express body parsed only from JSON is not the choice of a page's unpreflighted request (body-parsers.ts).
+  const bodyIsJsonOnly = expressBodyIsJsonOnly(parsed);
+  const attackerInput = (node: Node) => {
+    if (isRequestOrigin(node, originNames)) return undefined;
+    const input = requestInput(node, tainted, requestNames);
+    return input === 'the request body' && bodyIsJsonOnly ? undefined : input;
+  };
   // The call sites' tests bound a helper that echoes the Origin: elsewhere they would only narrow what it sends.
   const gate = callGate && writes.some((write) => write.name.toLowerCase() === 'access-control-allow-origin' && isRequestOrigin(write.valueNode, originNames)) ? callGate : undefined;
   const program = new HandSetProgram(body, byCall, originNames, parsed, attackerInput, owner.type === 'Program' ? undefined : boundNames(owner), exportedRouteMethod(owner, parsed), wrappedHandlerCall(owner, parsed), gate);
