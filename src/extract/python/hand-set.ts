@@ -352,7 +352,51 @@ function headerDictEntries(parsed: ParsedPython, node: SyntaxNode | undefined, b
   const returns = helper ? returnsOf(helper) : [];
   if (returns.length !== 1) return undefined;
   const returned = childrenOf(returns[0]).filter((child) => child.name !== 'return');
-  return returned.length === 1 ? headerDictEntries(parsed, returned[0], bindings, depth + 1) : undefined;
+  const entries = returned.length === 1 ? headerDictEntries(parsed, returned[0], bindings, depth + 1) : undefined;
+  // A value that is one of the helper's parameters is what this call passes for it (`cors_headers(request.headers.get('Origin'))`).
+  return entries?.map(([key, value]) => [key, passedFor(parsed, helper!, value, args) ?? value]);
+}
+
+/**
+ * What a call passes for the helper parameter that `value` names inside the helper (by position, or by
+ * keyword), when the helper never assigns it; undefined otherwise (the default, when the call leaves the
+ * parameter out, is headerDictEntries' own case).
+ */
+function passedFor(parsed: ParsedPython, helper: SyntaxNode, value: SyntaxNode, args: ReturnType<typeof callArguments>): SyntaxNode | undefined {
+  if (value.name !== 'VariableName' || enclosingFunction(value)?.from !== helper.from || assignedIn(parsed, value)) return undefined;
+  const name = textOf(parsed, value);
+  const params = parameterNames(parsed, helper);
+  const at = params.findIndex((param) => param.name === name);
+  if (at === -1) return undefined;
+  const keyword = args.keywords.get(name)?.value;
+  if (keyword) return keyword;
+  return params[at].positional ? args.positional[at] : undefined;
+}
+
+/** A function's parameters in order; `positional`: before a bare `*` or `*args` (afterwards only by keyword). Defaults are not parameters. */
+function parameterNames(parsed: ParsedPython, fn: SyntaxNode): Array<{ name: string; positional: boolean }> {
+  const params = fn.getChild('ParamList');
+  if (!params) return [];
+  const out: Array<{ name: string; positional: boolean }> = [];
+  let positional = true;
+  let afterDefault = false;
+  for (const child of childrenOf(params)) {
+    const text = textOf(parsed, child);
+    if (child.name === ',') {
+      afterDefault = false;
+      continue;
+    }
+    if (text === '=' || child.name === 'AssignOp') {
+      afterDefault = true;
+      continue;
+    }
+    if (text === '*' || text === '**') {
+      positional = false;
+      continue;
+    }
+    if (child.name === 'VariableName' && !afterDefault) out.push({ name: text, positional });
+  }
+  return out;
 }
 
 /** The module-level `def name(…)` (decorated or not), when the module defines that name once and only so. */
