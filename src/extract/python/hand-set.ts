@@ -365,38 +365,32 @@ function headerDictEntries(parsed: ParsedPython, node: SyntaxNode | undefined, b
 function passedFor(parsed: ParsedPython, helper: SyntaxNode, value: SyntaxNode, args: ReturnType<typeof callArguments>): SyntaxNode | undefined {
   if (value.name !== 'VariableName' || enclosingFunction(value)?.from !== helper.from || assignedIn(parsed, value)) return undefined;
   const name = textOf(parsed, value);
-  const params = parameterNames(parsed, helper);
-  const at = params.findIndex((param) => param.name === name);
-  if (at === -1) return undefined;
+  const place = parameterPlace(parsed, helper, name);
+  if (place === undefined) return undefined;
   const keyword = args.keywords.get(name)?.value;
   if (keyword) return keyword;
-  return params[at].positional ? args.positional[at] : undefined;
+  return place === 'keyword-only' ? undefined : args.positional[place];
 }
 
-/** A function's parameters in order; `positional`: before a bare `*` or `*args` (afterwards only by keyword). Defaults are not parameters. */
-function parameterNames(parsed: ParsedPython, fn: SyntaxNode): Array<{ name: string; positional: boolean }> {
-  const params = fn.getChild('ParamList');
-  if (!params) return [];
-  const out: Array<{ name: string; positional: boolean }> = [];
-  let positional = true;
-  let afterDefault = false;
-  for (const child of childrenOf(params)) {
-    const text = textOf(parsed, child);
-    if (child.name === ',') {
-      afterDefault = false;
+/**
+ * Where parameter `name` of `fn` stands: its place among the positional parameters, or 'keyword-only' after a
+ * bare `*` or `*args` / `**kwargs`; undefined when `fn` has no such parameter (a name in a default is not one).
+ */
+function parameterPlace(parsed: ParsedPython, fn: SyntaxNode, name: string): number | 'keyword-only' | undefined {
+  const params = childrenOf(fn.getChild('ParamList') ?? fn).filter((child) => child.name !== '(' && child.name !== ')');
+  let position = 0;
+  let starred = false;
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i];
+    if (param.name === '*' || param.name === '**') {
+      starred = true;
       continue;
     }
-    if (text === '=' || child.name === 'AssignOp') {
-      afterDefault = true;
-      continue;
-    }
-    if (text === '*' || text === '**') {
-      positional = false;
-      continue;
-    }
-    if (child.name === 'VariableName' && !afterDefault) out.push({ name: text, positional });
+    if (param.name !== 'VariableName' || params[i - 1]?.name === 'AssignOp') continue;
+    if (textOf(parsed, param) === name) return starred ? 'keyword-only' : position;
+    position++;
   }
-  return out;
+  return undefined;
 }
 
 /** The module-level `def name(…)` (decorated or not), when the module defines that name once and only so. */
@@ -442,19 +436,9 @@ function parameterDefault(parsed: ParsedPython, fn: SyntaxNode, name: string): S
 function defaultReached(parsed: ParsedPython, fn: SyntaxNode, name: string): boolean {
   const id = fn.getChild('VariableName');
   if (!id) return false;
-  const params = childrenOf(fn.getChild('ParamList') ?? fn).filter((child) => child.name !== '(' && child.name !== ')');
   // The parameter's place among the positional ones; none after a bare `*` or `*args`.
-  let position: number | undefined = 0;
-  for (let i = 0; i < params.length; i++) {
-    const param = params[i];
-    if (param.name === '*' || param.name === '**') {
-      position = undefined;
-      break;
-    }
-    if (param.name !== 'VariableName' || params[i - 1]?.name === 'AssignOp') continue;
-    if (textOf(parsed, param) === name) break;
-    position++;
-  }
+  const place = parameterPlace(parsed, fn, name);
+  let position = typeof place === 'number' ? place : undefined;
   // A method is called on its instance: `self` is not among the call's arguments.
   const method = fn.parent?.name === 'Body' && fn.parent.parent?.name === 'ClassDefinition';
   if (method && position !== undefined) position = position > 0 ? position - 1 : undefined;
