@@ -805,19 +805,10 @@ function delegateOptions(site: MiddlewareSite, parsed: ParsedJs): JsValue | unde
   if (req?.type !== 'Identifier' || callback?.type !== 'Identifier') return undefined;
   const branching = branchingDelegateOptions(fn.body, req.name, callback.name, home);
   if (branching) return branching;
-  const calls: CallExpression[] = [];
-  let mentions = 0;
-  walkShallow(fn.body, (node) => {
-    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === callback.name) calls.push(node);
-    if (node.type === 'Identifier' && node.name === callback.name) mentions++;
-  });
-  // One call, and no other mention (the callback handed on or stored: who calls it is not this body's to say).
-  if (calls.length !== 1 || mentions !== 1) return undefined;
-  const [call] = calls;
+  const call = soleCallbackCall(fn.body, callback.name);
   const statements = fn.body.type === 'BlockStatement' ? fn.body.body : [];
-  const direct = fn.body === call || statements.some((statement) => statement.type === 'ExpressionStatement' && statement.expression === call) || statements.some((statement) => statement.type === 'ReturnStatement' && statement.argument === call);
-  const given = call.arguments[1];
-  if (!direct || !given || given.type === 'SpreadElement' || given.type === 'ArgumentPlaceholder') return undefined;
+  const given = call?.arguments[1];
+  if (!given || given.type === 'SpreadElement' || given.type === 'ArgumentPlaceholder') return undefined;
   let literal: Node | undefined = given.type === 'ObjectExpression' ? given : undefined;
   if (given.type === 'Identifier') {
     const declarations = statements.flatMap((statement) => (statement.type === 'VariableDeclaration' && statement.kind === 'const' ? statement.declarations : [])).filter((d) => d.id.type === 'Identifier' && d.id.name === given.name);
@@ -934,6 +925,25 @@ function mentionsName(root: Node, name: string): boolean {
   return found;
 }
 
+/**
+ * The one call of `callback` in a delegate's body when it is a statement of that body (the expression body, an
+ * expression statement, or a `return` of it: no branch decides it) and the body names `callback` nowhere else
+ * (handed on or stored, who calls it is not this body's to say); undefined otherwise.
+ */
+function soleCallbackCall(body: Node, callback: string): CallExpression | undefined {
+  const calls: CallExpression[] = [];
+  let mentions = 0;
+  walkShallow(body, (node) => {
+    if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === callback) calls.push(node);
+    if (node.type === 'Identifier' && node.name === callback) mentions++;
+  });
+  if (calls.length !== 1 || mentions !== 1) return undefined;
+  const [call] = calls;
+  const statements = body.type === 'BlockStatement' ? body.body : [];
+  const direct = body === call || statements.some((statement) => (statement.type === 'ExpressionStatement' && statement.expression === call) || (statement.type === 'ReturnStatement' && statement.argument === call));
+  return direct ? call : undefined;
+}
+
 function walkShallow(root: Node, visit: (node: Node) => void): void {
   const stack: Node[] = [root];
   while (stack.length > 0) {
@@ -1024,11 +1034,8 @@ function delegatedOptions(options: JsValue, framework: MiddlewareSite['framework
   let handed: Node | undefined;
   if (params.length === 2 && params[1].type === 'Identifier') {
     // `(req, cb) => cb(null, { … })` or a body with one statement-level `cb(null, { … })` and no other use of cb.
-    const callback = params[1].name;
-    const calls = body.type === 'BlockStatement' ? body.body.flatMap((statement) => (statement.type === 'ExpressionStatement' ? [statement.expression] : [])) : [body];
-    const found = calls.filter((call) => call.type === 'CallExpression' && call.callee.type === 'Identifier' && call.callee.name === callback) as CallExpression[];
-    const uses = (parsed.text.slice(body.start ?? 0, body.end ?? 0).match(new RegExp(`(?<![\\w$.])${callback.replace(/\$/g, '\\$')}(?![\\w$])`, 'g')) ?? []).length;
-    if (found.length === 1 && uses === 1 && found[0].arguments.length === 2 && found[0].arguments[0].type === 'NullLiteral') handed = found[0].arguments[1] as Node;
+    const call = soleCallbackCall(body, params[1].name);
+    if (call?.arguments.length === 2 && call.arguments[0].type === 'NullLiteral') handed = call.arguments[1] as Node;
   } else if (params.length <= 1 && framework === 'fastify-cors' && 'async' in delegator && delegator.async) handed = returnedExpression(delegator);
   const value = handed ? evaluate(handed, parsed.bindings) : undefined;
   return value?.kind === 'object' ? value : unknown;
