@@ -113,7 +113,8 @@ function quote(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function unwrap(node: Node): Node {
+/** `node` without the type casts, non-null assertions and parentheses around it. */
+export function unwrap(node: Node): Node {
   let current = node;
   while (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'TypeCastExpression' || current.type === 'ParenthesizedExpression' || current.type === 'TSSatisfiesExpression') {
     current = current.expression;

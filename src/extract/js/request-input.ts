@@ -1,4 +1,5 @@
 import type { Node } from '@babel/types';
+import { unwrap as withoutCasts } from './origin-tests.js';
 
 /**
  * Values the client chooses: the query string, the body, route parameters, cookies and any
@@ -23,10 +24,8 @@ export const INPUT_OBJECT_MARK = '\u0000input-object:';
 
 /** `node` without the type casts, parentheses and `await` around it (`(request.query as Query)`, `await c.req.json()`). */
 function unwrap(node: Node): Node {
-  let current = node;
-  while (current.type === 'TSAsExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSNonNullExpression' || current.type === 'TypeCastExpression' || current.type === 'ParenthesizedExpression' || current.type === 'AwaitExpression') {
-    current = current.type === 'AwaitExpression' ? current.argument : current.expression;
-  }
+  let current = withoutCasts(node);
+  while (current.type === 'AwaitExpression') current = withoutCasts(current.argument);
   return current;
 }
 
